@@ -1,0 +1,54 @@
+# One entry point for people and CI. Everything runs as local processes: no container engine.
+SHELL := /bin/bash
+PY_VERSION ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: up down status test test-unit test-integration bench proto proto-check lint venv keycloak clean
+
+$(STAMP): requirements.txt
+	@command -v $(PY_VERSION) >/dev/null || { echo "Python 3.11 is missing: install python3.11 and run make again."; exit 1; }
+	@test -x $(PY) || $(PY_VERSION) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@# put the repo root and the generated stubs on the venv's import path (like an editable install)
+	@printf '%s\n%s\n' "$(CURDIR)" "$(CURDIR)/proto/gen" > $(VENV)/lib/python3.11/site-packages/zgov-platform.pth
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+## Start the whole platform (PostgreSQL, NATS JetStream, Keycloak, every service). Idempotent.
+up: venv
+	$(PY) -m deploy.local up
+
+## Stop everything 'make up' started; state stays in .run/.
+down: venv
+	$(PY) -m deploy.local down
+
+status: venv
+	$(PY) -m deploy.local status
+
+## Unit and integration tests against real servers the tests start themselves.
+test: venv proto-check
+	$(PY) -m pytest
+
+test-unit: venv
+	$(PY) -m pytest tests/unit services -m "not integration"
+
+## Benchmarks that print figures (never asserted in tests).
+bench: venv
+	$(PY) -m tests.bench
+
+## Regenerate the Python stubs from proto/ (reproducible: pinned grpcio-tools).
+proto: venv
+	$(PY) -m deploy.local.protogen
+
+## Fails when the committed stubs drift from proto/.
+proto-check: venv
+	$(PY) -m deploy.local.protogen --check
+
+keycloak: venv
+	$(PY) -m deploy.local fetch-keycloak
+
+clean:
+	rm -rf $(VENV) .pytest_cache

