@@ -1,0 +1,4 @@
+# Fixture modules: real servers started by the tests themselves.
+pytest_plugins = [
+    "tests.fixtures.servers",
+]
