@@ -1,4 +1,5 @@
 # Fixture modules: real servers started by the tests themselves.
 pytest_plugins = [
     "tests.fixtures.servers",
+    "tests.fixtures.local_issuer",
 ]
