@@ -288,16 +288,18 @@ class WorkingCalendar:
         self._offset(day)
         return self._workdays.get(day)
 
-    def statutory_holidays_on_weekdays(self, year: int) -> list[dt.date]:
-        """Holiday days of `year` that fall Monday to Friday (A79 duty roster, 带班).
+    def statutory_holidays_on_weekdays(self, year: int) -> dict[dt.date, str]:
+        """Holiday days of `year` that fall Monday to Friday, by date, with the holiday's name.
 
-        These are the days of the official holiday periods that are not a Saturday or
-        Sunday, in-lieu rest days (调休休息) included. Raises ScheduleUnknown for a year
-        without a known schedule, so that a roster is never judged complete against
-        an empty list.
+        For the A79 duty roster (带班): the days of the official holiday periods that are not
+        a Saturday or Sunday, in-lieu rest days (调休休息) included. Empty for a year whose
+        schedule is not known: check `schedule_known(year)` before calling a roster complete.
         """
-        self.schedule(year)
-        return sorted(day for day in self._holidays if day.year == year and day.weekday() < SATURDAY)
+        return {
+            day: self._holidays[day]
+            for day in sorted(self._holidays)
+            if day.year == year and day.weekday() < SATURDAY
+        }
 
     # --- limits ----------------------------------------------------------------------------
 

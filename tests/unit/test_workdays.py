@@ -175,13 +175,17 @@ def test_A79_statutory_holidays_on_weekdays_2024(cal):
     expected += [D(2024, 5, day) for day in (1, 2, 3)]
     expected += [D(2024, 6, 10), D(2024, 9, 16), D(2024, 9, 17)]
     expected += [D(2024, 10, day) for day in (1, 2, 3, 4, 7)]
-    assert cal.statutory_holidays_on_weekdays(2024) == expected
+    duty_days = cal.statutory_holidays_on_weekdays(2024)
+    assert list(duty_days) == expected
     assert len(expected) == 19
+    assert duty_days[D(2024, 10, 7)] == "国庆节" and duty_days[D(2024, 2, 12)] == "春节"
 
 
 def test_A79_holidays_of_an_unknown_year_are_not_guessed(cal):
+    assert not cal.schedule_known(2030)
+    assert cal.statutory_holidays_on_weekdays(2030) == {}
     with pytest.raises(ScheduleUnknown):
-        cal.statutory_holidays_on_weekdays(2030)
+        cal.schedule(2030)
 
 
 # --- years beyond the known ones
