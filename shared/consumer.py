@@ -1,0 +1,260 @@
+"""Durable, idempotent JetStream consumers (幂等消费者).
+
+    await run_consumer(js, sessions, stream="ORG", durable="meetings-leave",
+                       filter_subject="org.leave.approved", handler=on_leave_approved, stop=stop_event)
+
+For each message, in one database transaction: record (consumer, message id) in processed_messages
+(if it is already there the message was handled before: ack and do nothing), call
+`handler(session, envelope, payload)`; commit; then ack. The message id is the Nats-Msg-Id header,
+which the outbox relay sets to the event id. A redelivery (lost ack, crash, re-publish) therefore
+has no second effect.
+
+A handler that raises is retried (nak with a growing delay) up to `max_deliver` deliveries; on the
+last one the message goes to the service's `dead_letters` table (shared.outbox.event_tables) and is
+terminated, so it never blocks the consumer. A message that cannot be decoded (not an
+EventEnvelope, or a payload type this process does not know) is dead-lettered at once: retrying
+cannot help. Operators inspect or replay dead letters from the table.
+
+The consumer is declared by code at start (create or update). If the owning service's stream does
+not exist yet, it waits and retries. `stop` (or cancelling the task) ends it after the message in
+hand is finished.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime
+
+import nats.errors
+from google.protobuf import any_pb2, descriptor_pool, message_factory
+from google.protobuf.message import Message
+from nats.aio.msg import Msg
+from nats.js import JetStreamContext, api
+from nats.js.errors import NotFoundError
+from opentelemetry import propagate, trace
+from sqlalchemy import insert
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from shared.db import transaction
+from shared.outbox import MSG_ID_HEADER, TABLES
+from zgov.events.v1 import envelope_pb2
+
+log = logging.getLogger(__name__)
+tracer = trace.get_tracer("shared.consumer")
+
+Handler = Callable[[AsyncSession, envelope_pb2.EventEnvelope, Message], Awaitable[None]]
+
+MAX_DELIVER = 10
+# delay before the n-th redelivery of a message whose handler failed (seconds); the last repeats
+RETRY_DELAYS: tuple[float, ...] = (1, 2, 5, 10, 30, 60, 120, 300, 600)
+ACK_WAIT = 30.0
+
+
+class PoisonMessage(Exception):
+    """A message no retry can help: dead-lettered on first sight."""
+
+
+def unpack_payload(payload: any_pb2.Any) -> Message:
+    """The event message inside the envelope; its *_pb2 module must have been imported."""
+    try:
+        descriptor = descriptor_pool.Default().FindMessageTypeByName(payload.TypeName())
+    except KeyError as exc:
+        raise PoisonMessage(f"unknown payload type {payload.type_url!r}") from exc
+    message = message_factory.GetMessageClass(descriptor)()
+    if not payload.Unpack(message):
+        raise PoisonMessage(f"payload does not unpack as {payload.TypeName()}")
+    return message
+
+
+def decode(data: bytes) -> tuple[envelope_pb2.EventEnvelope, Message]:
+    try:
+        envelope = envelope_pb2.EventEnvelope.FromString(data)
+    except Exception as exc:
+        raise PoisonMessage(f"not an EventEnvelope: {exc}") from exc
+    return envelope, unpack_payload(envelope.payload)
+
+
+def consumer_config(durable: str, filter_subject: str, *, max_deliver: int = MAX_DELIVER,
+                    ack_wait: float = ACK_WAIT) -> api.ConsumerConfig:
+    return api.ConsumerConfig(
+        name=durable,
+        durable_name=durable,
+        filter_subject=filter_subject,
+        deliver_policy=api.DeliverPolicy.ALL,
+        ack_policy=api.AckPolicy.EXPLICIT,
+        # covers a crash mid-handler: redelivered after ack_wait (handler failures nak with a delay)
+        ack_wait=ack_wait,
+        max_deliver=max_deliver,
+        max_ack_pending=1000,
+    )
+
+
+class EventConsumer:
+    """One durable pull consumer run as a task. See the module docstring."""
+
+    def __init__(self, js: JetStreamContext, sessions: async_sessionmaker[AsyncSession], stream: str,
+                 durable: str, filter_subject: str, handler: Handler, consumer_name: str | None = None, *,
+                 max_deliver: int = MAX_DELIVER, retry_delays: Sequence[float] = RETRY_DELAYS,
+                 ack_wait: float = ACK_WAIT, batch: int = 10, fetch_timeout: float = 1.0) -> None:
+        self.js = js
+        self.sessions = sessions
+        self.stream = stream
+        self.durable = durable
+        self.filter_subject = filter_subject
+        self.handler = handler
+        # the name recorded in processed_messages and dead_letters
+        self.consumer_name = consumer_name or durable
+        self.max_deliver = max_deliver
+        self.retry_delays = tuple(retry_delays) or (1.0,)
+        self.ack_wait = ack_wait
+        self.batch = batch
+        self.fetch_timeout = fetch_timeout
+        self.ready = asyncio.Event()
+        self._stop = asyncio.Event()
+        self._task: asyncio.Task | None = None
+
+    async def start(self) -> None:
+        if self._task is None:
+            self._stop.clear()
+            self._task = asyncio.create_task(self.run(), name=f"consumer:{self.durable}")
+
+    async def stop(self, timeout: float = 10.0) -> None:
+        """Finish the message in hand, then stop; unprocessed fetched messages are redelivered later."""
+        self._stop.set()
+        if self._task is not None:
+            try:
+                await asyncio.wait_for(self._task, timeout)
+            except asyncio.TimeoutError:
+                log.warning("consumer %s did not stop in %.0f s; cancelled", self.durable, timeout)
+            self._task = None
+
+    async def run(self, stop: asyncio.Event | None = None) -> None:
+        stop = stop or self._stop
+        sub = await self._subscribe(stop)
+        if sub is None:
+            return
+        self.ready.set()
+        try:
+            while not stop.is_set() and not self._stop.is_set():
+                try:
+                    msgs = await sub.fetch(self.batch, timeout=self.fetch_timeout)
+                except (asyncio.TimeoutError, nats.errors.TimeoutError):
+                    continue
+                except Exception as exc:  # NATS unreachable: the client reconnects on its own
+                    log.warning("consumer %s: fetch failed: %s", self.durable, exc)
+                    await _sleep_unless(stop, 1.0)
+                    continue
+                for msg in msgs:
+                    await self.process(msg)
+        finally:
+            self.ready.clear()
+            try:
+                await sub.unsubscribe()
+            except Exception:
+                pass
+
+    async def _subscribe(self, stop: asyncio.Event) -> JetStreamContext.PullSubscription | None:
+        config = consumer_config(self.durable, self.filter_subject, max_deliver=self.max_deliver,
+                                 ack_wait=self.ack_wait)
+        delay = 0.5
+        while not stop.is_set() and not self._stop.is_set():
+            try:
+                await self.js.add_consumer(self.stream, config)
+                return await self.js.pull_subscribe_bind(durable=self.durable, stream=self.stream)
+            except (NotFoundError, nats.errors.Error, asyncio.TimeoutError) as exc:
+                # typically the owning service has not declared its stream yet
+                log.warning("consumer %s: cannot bind to stream %s yet (%s); retrying in %.1f s",
+                            self.durable, self.stream, exc, delay)
+                await _sleep_unless(stop, delay)
+                delay = min(delay * 2, 10.0)
+        return None
+
+    async def process(self, msg: Msg) -> None:
+        """Handle one message: at most one effect per message id, ack only after commit."""
+        headers = dict(msg.headers or {})
+        meta = msg.metadata
+        with tracer.start_as_current_span(
+            f"{msg.subject} process", context=propagate.extract(headers), kind=trace.SpanKind.CONSUMER,
+            attributes={"messaging.system": "nats", "messaging.destination.name": msg.subject,
+                        "messaging.consumer.group.name": self.durable,
+                        "messaging.message.id": headers.get(MSG_ID_HEADER, ""),
+                        "messaging.message.delivery_count": meta.num_delivered},
+        ) as span:
+            try:
+                envelope, payload = decode(msg.data)
+            except PoisonMessage as exc:
+                span.record_exception(exc)
+                await self._dead_letter(msg, headers, headers.get(MSG_ID_HEADER, ""), str(exc))
+                return
+            # the event id (= Nats-Msg-Id of relayed events) also catches a re-publish that the
+            # stream's duplicate window no longer remembers
+            message_id = (envelope.event_id or headers.get(MSG_ID_HEADER)
+                          or f"{meta.stream}:{meta.sequence.stream}")
+            try:
+                async with transaction(self.sessions) as session:
+                    if await _first_time(session, self.consumer_name, message_id):
+                        await self.handler(session, envelope, payload)
+            except Exception as exc:
+                span.record_exception(exc)
+                span.set_status(trace.Status(trace.StatusCode.ERROR, str(exc)))
+                await self._failed(msg, headers, message_id, exc)
+                return
+        await msg.ack()
+
+    async def _failed(self, msg: Msg, headers: dict, message_id: str, exc: Exception) -> None:
+        delivered = msg.metadata.num_delivered
+        if delivered >= self.max_deliver:
+            await self._dead_letter(msg, headers, message_id, f"{type(exc).__name__}: {exc}")
+            return
+        delay = self.retry_delays[min(delivered, len(self.retry_delays)) - 1]
+        log.warning("consumer %s: %s failed on delivery %d of %d (%s); retry in %.1f s",
+                    self.durable, message_id, delivered, self.max_deliver, exc, delay)
+        await msg.nak(delay=delay)
+
+    async def _dead_letter(self, msg: Msg, headers: dict, message_id: str, error: str) -> None:
+        meta = msg.metadata
+        try:
+            async with transaction(self.sessions) as session:
+                await session.execute(insert(TABLES.dead_letters).values(
+                    id=uuid.uuid4(), consumer=self.consumer_name, message_id=message_id or "",
+                    subject=msg.subject, stream=meta.stream, stream_seq=meta.sequence.stream,
+                    deliveries=meta.num_delivered, payload=msg.data, headers=headers, error=error,
+                    dead_at=datetime.now(UTC),
+                ))
+        except Exception as db_exc:
+            # not recorded: leave it to redelivery (if deliveries remain) rather than lose it silently
+            log.error("consumer %s: cannot record dead letter %s: %s", self.durable, message_id, db_exc)
+            await msg.nak(delay=self.retry_delays[-1])
+            return
+        log.error("consumer %s: dead-lettered %s after %d deliveries: %s",
+                  self.durable, message_id, meta.num_delivered, error)
+        await msg.term()
+
+
+async def _first_time(session: AsyncSession, consumer: str, message_id: str) -> bool:
+    """Record the message as processed; False if it already was (by us, or a concurrent instance)."""
+    p = TABLES.processed_messages
+    inserted = await session.execute(
+        pg_insert(p).values(consumer=consumer, message_id=message_id, processed_at=datetime.now(UTC))
+        .on_conflict_do_nothing().returning(p.c.message_id)
+    )
+    return inserted.first() is not None
+
+
+async def _sleep_unless(stop: asyncio.Event, delay: float) -> None:
+    try:
+        await asyncio.wait_for(stop.wait(), delay)
+    except asyncio.TimeoutError:
+        pass
+
+
+async def run_consumer(js: JetStreamContext, sessions: async_sessionmaker[AsyncSession], stream: str,
+                       durable: str, filter_subject: str, handler: Handler, consumer_name: str | None = None,
+                       *, stop: asyncio.Event | None = None, **options) -> None:
+    """Run a durable consumer until `stop` is set or the task is cancelled (options: see EventConsumer)."""
+    consumer = EventConsumer(js, sessions, stream, durable, filter_subject, handler, consumer_name, **options)
+    await consumer.run(stop)

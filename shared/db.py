@@ -1,0 +1,226 @@
+"""Database access for every service: SQLAlchemy 2 (async, asyncpg) and Alembic migrations.
+
+Rules this module encodes:
+- The caller owns the transaction (事务归调用方): an RPC handler or an event consumer opens
+  `transaction(sessions)`; service and store functions only add, query and flush, never commit.
+  So a state change and the outbox event announcing it commit together or not at all.
+- Each service owns its database and its Alembic migrations (services/<name>/migrations),
+  applied on start with `run_migrations`. A service's migrations/env.py is three lines:
+
+      from services.org.models import metadata
+      from shared.db import alembic_env
+      alembic_env(metadata)
+
+- Test databases are never built with `create_all`: a service's test runs every migration on an
+  empty database and asserts `await pending_autogenerate_changes(...) == []`.
+- Constraint and index names come from one naming convention, so autogenerate compares stable
+  names and migrations can drop what they created.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import MetaData, pool, text
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import DeclarativeBase
+
+log = logging.getLogger(__name__)
+
+# Stable names for every constraint and index (see module docstring).
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# Two replicas starting together must not both run the same migration.
+_MIGRATION_LOCK_SQL = text("SELECT pg_advisory_xact_lock(hashtext('zgov.alembic'))")
+
+
+def make_metadata() -> MetaData:
+    """A fresh MetaData with the platform's naming convention, one per service."""
+    return MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def declarative_base(metadata: MetaData | None = None) -> type[DeclarativeBase]:
+    """A declarative Base class for one service's models, bound to its own MetaData.
+
+        Base = declarative_base()
+        class Leave(Base): __tablename__ = "leave"; ...
+    """
+    md = metadata if metadata is not None else make_metadata()
+    return type("Base", (DeclarativeBase,), {"metadata": md})
+
+
+def create_engine(dsn: str, **kwargs: Any) -> AsyncEngine:
+    """An async engine for a `postgresql+asyncpg://` DSN; pre-ping so a restarted server is survived."""
+    kwargs.setdefault("pool_pre_ping", True)
+    return create_async_engine(dsn, **kwargs)
+
+
+def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions that keep loaded objects usable after commit (the RPC maps them to a reply then)."""
+    return async_sessionmaker(engine, expire_on_commit=False)
+
+
+@asynccontextmanager
+async def transaction(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    """The one place a transaction is opened and committed: by the RPC handler or the consumer.
+
+        async with transaction(sessions) as session:
+            leave = await store.approve_leave(session, ...)
+            await add_event(session, "org.leave.approved", event, f"leave/{leave.id}", actor)
+        # committed here; rolled back if the block raised
+    """
+    async with sessions() as session:
+        async with session.begin():
+            yield session
+
+
+# ---- Alembic -----------------------------------------------------------------------------------
+
+def alembic_config(dsn: str, migrations_dir: str | os.PathLike[str]) -> Config:
+    """A programmatic Alembic Config: no alembic.ini, script_location = the service's migrations folder.
+
+    The DSN travels in `attributes` (not the ini option) so a '%' in a password needs no escaping.
+    """
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(migrations_dir).resolve()))
+    cfg.attributes["dsn"] = dsn
+    return cfg
+
+
+async def run_migrations(dsn: str, migrations_dir: str | os.PathLike[str], revision: str = "head") -> None:
+    """Upgrade the service's database to `revision` (head on start). Safe with concurrent starters."""
+    cfg = alembic_config(dsn, migrations_dir)
+    engine = create_async_engine(dsn, poolclass=pool.NullPool)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(_MIGRATION_LOCK_SQL)
+            await conn.run_sync(_upgrade_on, cfg, revision)
+    finally:
+        await engine.dispose()
+
+
+def _upgrade_on(connection: Connection, cfg: Config, revision: str) -> None:
+    cfg.attributes["connection"] = connection
+    command.upgrade(cfg, revision)
+
+
+async def pending_autogenerate_changes(
+    dsn: str, migrations_dir: str | os.PathLike[str], metadata: MetaData
+) -> list:
+    """Apply every migration to the (empty) database at `dsn`, then return what autogenerate would
+    still add: an empty list means the migrations and the models agree."""
+    await run_migrations(dsn, migrations_dir)
+    engine = create_async_engine(dsn, poolclass=pool.NullPool)
+    try:
+        async with engine.connect() as conn:
+            return await conn.run_sync(_diff, metadata)
+    finally:
+        await engine.dispose()
+
+
+def _diff(connection: Connection, metadata: MetaData) -> list:
+    context = MigrationContext.configure(connection, opts=_compare_options())
+    return compare_metadata(context, metadata)
+
+
+def _compare_options() -> dict[str, Any]:
+    # server defaults too: a default added in a model but missing in a migration is drift
+    return {"compare_type": True, "compare_server_default": True}
+
+
+def alembic_env(target_metadata: MetaData, *, include_object: Callable[..., bool] | None = None) -> None:
+    """The body of every service's migrations/env.py.
+
+    Uses the connection `run_migrations` hands over; from the `alembic` command line it connects to
+    `-x dsn=...`, the ini's sqlalchemy.url, or ZGOV_DATABASE_URL, in that order.
+    """
+    from alembic import context
+
+    config = context.config
+    options: dict[str, Any] = {"target_metadata": target_metadata, **_compare_options()}
+    if include_object is not None:
+        options["include_object"] = include_object
+
+    if context.is_offline_mode():
+        context.configure(url=_cli_dsn(config), literal_binds=True,
+                          dialect_opts={"paramstyle": "named"}, **options)
+        with context.begin_transaction():
+            context.run_migrations()
+        return
+
+    connection = config.attributes.get("connection")
+    if connection is not None:
+        _migrate_on(context, connection, options)
+        return
+
+    async def _online() -> None:
+        engine = create_async_engine(_cli_dsn(config), poolclass=pool.NullPool)
+        try:
+            async with engine.begin() as conn:
+                await conn.execute(_MIGRATION_LOCK_SQL)
+                await conn.run_sync(lambda c: _migrate_on(context, c, options))
+        finally:
+            await engine.dispose()
+
+    asyncio.run(_online())
+
+
+def _migrate_on(context: Any, connection: Connection, options: dict[str, Any]) -> None:
+    context.configure(connection=connection, **options)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def _cli_dsn(config: Config) -> str:
+    dsn = (config.attributes.get("dsn")
+           or context_x_arg("dsn")
+           or config.get_main_option("sqlalchemy.url")
+           or os.environ.get("ZGOV_DATABASE_URL"))
+    if not dsn:
+        raise RuntimeError("No database to migrate: pass -x dsn=postgresql+asyncpg://... or set ZGOV_DATABASE_URL.")
+    return dsn
+
+
+def context_x_arg(name: str) -> str | None:
+    from alembic import context
+
+    return context.get_x_argument(as_dictionary=True).get(name)
+
+
+def new_revision(dsn: str, migrations_dir: str | os.PathLike[str], message: str) -> None:
+    """Autogenerate the next migration of a service against a database at head (developer helper).
+
+    The migrations folder needs a script.py.mako (copy one from another service).
+    """
+    cfg = alembic_config(dsn, migrations_dir)
+
+    async def _run() -> None:
+        await run_migrations(dsn, migrations_dir)
+        engine = create_async_engine(dsn, poolclass=pool.NullPool)
+        try:
+            async with engine.begin() as conn:
+                def _revise(connection: Connection) -> None:
+                    cfg.attributes["connection"] = connection
+                    command.revision(cfg, message=message, autogenerate=True)
+                await conn.run_sync(_revise)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(_run())

@@ -1,0 +1,353 @@
+"""Transactional outbox (发件箱): events are rows written in the caller's transaction, then relayed
+to NATS JetStream.
+
+- `event_tables(metadata)` adds the tables every service needs to its own metadata, so its
+  Alembic migrations create them: `outbox`, `processed_messages` (idempotent consumers) and
+  `dead_letters` (messages a consumer gave up on).
+- `add_event(session, subject, payload, aggregate_ref, actor)` writes one EventEnvelope row in the
+  caller's transaction, with the current trace context, and NOTIFYs the relay. PostgreSQL delivers a
+  NOTIFY only when the transaction commits, so a rolled-back change announces nothing.
+- `OutboxRelay` LISTENs on the service's channel (plus a slow safety sweep for notifications missed
+  while disconnected), claims unpublished rows with FOR UPDATE SKIP LOCKED in created_at order,
+  publishes each with `Nats-Msg-Id` = event id, and marks them published in the same transaction.
+  If NATS is unreachable the rows stay and the relay retries with backoff: nothing is lost, and a
+  re-publish after a crash is dropped by the stream's duplicate window (shared.streams).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import asyncpg
+from google.protobuf.message import Message
+from nats.js import JetStreamContext
+from opentelemetry import propagate, trace
+from sqlalchemy import (BigInteger, Column, DateTime, Identity, Index, Integer, LargeBinary, MetaData,
+                        PrimaryKeyConstraint, String, Table, Text, Uuid, func, insert, select, text, update)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from shared.db import create_engine
+from zgov.common.v1 import common_pb2
+from zgov.events.v1 import envelope_pb2
+
+log = logging.getLogger(__name__)
+tracer = trace.get_tracer("shared.outbox")
+
+MSG_ID_HEADER = "Nats-Msg-Id"
+
+
+# ---- tables ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class EventTables:
+    outbox: Table
+    processed_messages: Table
+    dead_letters: Table
+
+
+def event_tables(metadata: MetaData) -> EventTables:
+    """Add the event tables to a service's MetaData (call once, in its models module)."""
+    outbox = Table(
+        "outbox", metadata,
+        # the event id: also the envelope's event_id and the NATS message id
+        Column("id", Uuid, primary_key=True),
+        # tie-breaker for rows created in the same instant, so the relay's order is total
+        Column("seq", BigInteger, Identity(), nullable=False),
+        Column("subject", String(255), nullable=False),
+        Column("aggregate_ref", String(255), nullable=False),
+        # a serialized zgov.events.v1.EventEnvelope
+        Column("payload", LargeBinary, nullable=False),
+        # trace context (traceparent, tracestate, baggage) to send as message headers
+        Column("headers", JSONB, nullable=False),
+        Column("created_at", DateTime(timezone=True), nullable=False),
+        Column("published_at", DateTime(timezone=True), nullable=True),
+        Index("ix_outbox_unpublished", "created_at", "seq", postgresql_where=text("published_at IS NULL")),
+    )
+    processed = Table(
+        "processed_messages", metadata,
+        Column("consumer", String(255), nullable=False),
+        Column("message_id", String(255), nullable=False),
+        Column("processed_at", DateTime(timezone=True), nullable=False),
+        PrimaryKeyConstraint("consumer", "message_id"),
+    )
+    dead = Table(
+        "dead_letters", metadata,
+        Column("id", Uuid, primary_key=True),
+        Column("consumer", String(255), nullable=False),
+        Column("message_id", String(255), nullable=False),
+        Column("subject", String(255), nullable=False),
+        Column("stream", String(255), nullable=False),
+        Column("stream_seq", BigInteger, nullable=False),
+        Column("deliveries", Integer, nullable=False),
+        Column("payload", LargeBinary, nullable=False),
+        Column("headers", JSONB, nullable=False),
+        Column("error", Text, nullable=False),
+        Column("dead_at", DateTime(timezone=True), nullable=False),
+    )
+    return EventTables(outbox, processed, dead)
+
+
+# The shared code's own copy of the same tables, used only to build statements.
+TABLES = event_tables(MetaData())
+
+
+# ---- writing events ----------------------------------------------------------------------------
+
+def outbox_channel(service: str) -> str:
+    """The PostgreSQL NOTIFY channel of a service's outbox."""
+    return f"zgov_outbox_{service}"
+
+
+def service_of(subject: str) -> str:
+    """Subjects are <service>.<aggregate>.<event>: the service is the first token."""
+    return subject.split(".", 1)[0]
+
+
+def build_envelope(subject: str, payload: Message, aggregate_ref: str, actor: Any = None,
+                   *, event_id: uuid.UUID | None = None,
+                   occurred_at: datetime | None = None) -> envelope_pb2.EventEnvelope:
+    envelope = envelope_pb2.EventEnvelope(
+        event_id=str(event_id or uuid.uuid4()), subject=subject, aggregate_ref=aggregate_ref,
+    )
+    envelope.occurred_at.FromDatetime(occurred_at or datetime.now(UTC))
+    actor_proto = _actor_proto(actor)
+    if actor_proto is not None:
+        envelope.actor.CopyFrom(actor_proto)
+    envelope.payload.Pack(payload)
+    return envelope
+
+
+def _actor_proto(actor: Any) -> common_pb2.Actor | None:
+    """Accept the proto itself or any object offering `to_proto()` (e.g. the identity module's actor)."""
+    if actor is None or isinstance(actor, common_pb2.Actor):
+        return actor
+    if hasattr(actor, "to_proto"):
+        return actor.to_proto()
+    raise TypeError(f"actor must be a zgov.common.v1.Actor or have to_proto(), not {type(actor).__name__}")
+
+
+async def add_event(session: AsyncSession, subject: str, payload: Message, aggregate_ref: str,
+                    actor: Any = None) -> envelope_pb2.EventEnvelope:
+    """Write an event in the caller's transaction; it is published after (and only if) that commits.
+
+    subject: <service>.<aggregate>.<event>, e.g. "org.leave.approved"; aggregate_ref e.g. "leave/<id>".
+    Returns the envelope (its event_id is the outbox row id and the NATS message id).
+    """
+    now = datetime.now(UTC)
+    event_id = uuid.uuid4()
+    envelope = build_envelope(subject, payload, aggregate_ref, actor, event_id=event_id, occurred_at=now)
+    headers: dict[str, str] = {}
+    propagate.inject(headers)
+    await session.execute(insert(TABLES.outbox).values(
+        id=event_id, subject=subject, aggregate_ref=aggregate_ref,
+        payload=envelope.SerializeToString(), headers=headers, created_at=now,
+    ))
+    # delivered to the relay's LISTEN only on commit; several in one transaction fold into one
+    await session.execute(select(func.pg_notify(outbox_channel(service_of(subject)), "")))
+    return envelope
+
+
+# ---- relaying events ---------------------------------------------------------------------------
+
+class RelayError(Exception):
+    """Publishing to JetStream failed; the rows stay unpublished and are retried."""
+
+
+class OutboxRelay:
+    """Background task that moves committed outbox rows to JetStream.
+
+        relay = OutboxRelay(engine, js, outbox_channel("org"))
+        await relay.start()
+        ...
+        await relay.stop()
+
+    Woken by NOTIFY; sweeps every `sweep_interval` seconds anyway in case a notification was missed
+    (listener reconnecting, relay started after commits). One relay per database publishes at a time
+    (a transaction-scoped advisory lock), so several replicas never reorder an aggregate's events.
+    """
+
+    def __init__(self, engine: AsyncEngine | str, js: JetStreamContext, channel: str, *,
+                 sweep_interval: float = 5.0, batch_size: int = 100, publish_timeout: float = 2.0,
+                 min_backoff: float = 0.2, max_backoff: float = 10.0,
+                 retention: timedelta = timedelta(days=7)) -> None:
+        self._owns_engine = isinstance(engine, str)
+        self.engine = create_engine(engine) if isinstance(engine, str) else engine
+        self.js = js
+        self.channel = channel
+        self.sweep_interval = sweep_interval
+        self.batch_size = batch_size
+        self.publish_timeout = publish_timeout
+        self.min_backoff = min_backoff
+        self.max_backoff = max_backoff
+        self.retention = retention
+        self.published_count = 0
+        self._wake = asyncio.Event()
+        self._stopping = asyncio.Event()
+        self._listener: asyncpg.Connection | None = None
+        self._task: asyncio.Task | None = None
+        self._last_purge = 0.0
+        # set once the relay listens and has published what was pending at start
+        self.ready = asyncio.Event()
+
+    async def __aenter__(self) -> OutboxRelay:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    async def start(self) -> None:
+        if self._task is None:
+            self._stopping.clear()
+            self._task = asyncio.create_task(self._run(), name=f"outbox-relay:{self.channel}")
+
+    async def stop(self, timeout: float = 10.0) -> None:
+        """Finish the batch in flight, then stop listening."""
+        self._stopping.set()
+        self._wake.set()
+        if self._task is not None:
+            try:
+                await asyncio.wait_for(self._task, timeout)
+            except asyncio.TimeoutError:
+                log.warning("outbox relay %s did not stop in %.0f s; cancelled", self.channel, timeout)
+            self._task = None
+        await self._close_listener()
+        self.ready.clear()
+        if self._owns_engine:
+            await self.engine.dispose()
+
+    async def _run(self) -> None:
+        failures = 0
+        while not self._stopping.is_set():
+            await self._ensure_listener()
+            # cleared before reading, so a NOTIFY arriving mid-batch triggers another pass
+            self._wake.clear()
+            try:
+                await self.publish_pending()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # NATS or PostgreSQL unreachable: keep rows, retry later
+                failures += 1
+                delay = min(self.max_backoff, self.min_backoff * 2 ** (failures - 1))
+                log.warning("outbox relay %s: %s; retrying in %.1f s", self.channel, exc, delay)
+                # new NOTIFYs must not shorten the backoff, only stop may
+                await self._sleep_unless_stopping(delay)
+                continue
+            failures = 0
+            if self._listener is not None:
+                self.ready.set()
+            await self._purge_old()
+            await self._wait_for_work()
+
+    async def publish_pending(self) -> int:
+        """Publish every committed, unpublished row now; returns how many were published."""
+        total = 0
+        while True:
+            published, more = await self._publish_batch()
+            total += published
+            if not more:
+                return total
+
+    async def _publish_batch(self) -> tuple[int, bool]:
+        o = TABLES.outbox
+        failure: Exception | None = None
+        async with self.engine.begin() as conn:
+            leader = await conn.scalar(select(func.pg_try_advisory_xact_lock(func.hashtext(self.channel))))
+            if not leader:
+                return 0, False
+            rows = (await conn.execute(
+                select(o.c.id, o.c.subject, o.c.payload, o.c.headers)
+                .where(o.c.published_at.is_(None))
+                .order_by(o.c.created_at, o.c.seq)
+                .limit(self.batch_size)
+                .with_for_update(skip_locked=True)
+            )).all()
+            published: list[uuid.UUID] = []
+            for row in rows:
+                try:
+                    await self._publish(row.id, row.subject, row.payload, row.headers)
+                except Exception as exc:
+                    # stop at the first failure so later events of an aggregate never overtake it
+                    failure = exc
+                    break
+                published.append(row.id)
+            if published:
+                await conn.execute(update(o).where(o.c.id.in_(published)).values(published_at=func.now()))
+        self.published_count += len(published)
+        if failure is not None:
+            raise RelayError(f"published {len(published)} of {len(rows)} events, then: {failure!r}") from failure
+        return len(published), len(rows) == self.batch_size
+
+    async def _publish(self, event_id: uuid.UUID, subject: str, payload: bytes, stored: dict) -> None:
+        parent = propagate.extract(stored)
+        with tracer.start_as_current_span(
+            f"{subject} publish", context=parent, kind=trace.SpanKind.PRODUCER,
+            attributes={"messaging.system": "nats", "messaging.destination.name": subject,
+                        "messaging.message.id": str(event_id)},
+        ):
+            headers = dict(stored)
+            propagate.inject(headers)
+            headers[MSG_ID_HEADER] = str(event_id)
+            await self.js.publish(subject, payload, timeout=self.publish_timeout, headers=headers)
+
+    async def _purge_old(self) -> None:
+        """Published rows are kept a while for inspection, then deleted (at most every ten minutes)."""
+        if time.monotonic() - self._last_purge < 600:
+            return
+        self._last_purge = time.monotonic()
+        o = TABLES.outbox
+        try:
+            async with self.engine.begin() as conn:
+                await conn.execute(o.delete().where(o.c.published_at < datetime.now(UTC) - self.retention))
+        except Exception as exc:
+            log.warning("outbox relay %s: purge failed: %s", self.channel, exc)
+
+    async def _wait_for_work(self) -> None:
+        try:
+            await asyncio.wait_for(self._wake.wait(), self.sweep_interval)
+        except asyncio.TimeoutError:
+            pass  # the safety sweep
+
+    async def _sleep_unless_stopping(self, delay: float) -> None:
+        try:
+            await asyncio.wait_for(self._stopping.wait(), delay)
+        except asyncio.TimeoutError:
+            pass
+
+    # -- LISTEN connection: plain asyncpg, outside SQLAlchemy's pool, held for the relay's lifetime
+
+    async def _ensure_listener(self) -> None:
+        if self._listener is not None and not self._listener.is_closed():
+            return
+        await self._close_listener()
+        url = self.engine.url.set(drivername="postgresql")
+        try:
+            conn = await asyncpg.connect(url.render_as_string(hide_password=False))
+            await conn.add_listener(self.channel, self._on_notify)
+            conn.add_termination_listener(self._on_listener_lost)
+        except Exception as exc:
+            log.warning("outbox relay %s: cannot LISTEN (%s); relying on the sweep", self.channel, exc)
+            return
+        self._listener = conn
+
+    def _on_notify(self, *_: object) -> None:
+        self._wake.set()
+
+    def _on_listener_lost(self, *_: object) -> None:
+        # wake up to reconnect and sweep whatever was committed meanwhile
+        self._wake.set()
+
+    async def _close_listener(self) -> None:
+        conn, self._listener = self._listener, None
+        if conn is not None and not conn.is_closed():
+            try:
+                await conn.close(timeout=2)
+            except Exception:
+                conn.terminate()
