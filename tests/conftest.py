@@ -1,5 +1,6 @@
 # Fixture modules: real servers started by the tests themselves.
 pytest_plugins = [
     "tests.fixtures.servers",
+    "tests.fixtures.events",
     "tests.fixtures.local_issuer",
 ]
