@@ -64,7 +64,9 @@ class _LeaveStateEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_LeaveState
     LEAVE_STATE_APPROVED: _LeaveState.ValueType  # 2
     LEAVE_STATE_REJECTED: _LeaveState.ValueType  # 3
     LEAVE_STATE_ENDED: _LeaveState.ValueType  # 4
-    """Ended early by 销假, or cancelled before it began."""
+    """Withdrawn, or cancelled before its first day: it never took the holder away.
+    A leave cut short by 销假 stays APPROVED with an earlier last_day.
+    """
 
 class LeaveState(_LeaveState, metaclass=_LeaveStateEnumTypeWrapper): ...
 
@@ -73,7 +75,9 @@ LEAVE_STATE_REQUESTED: LeaveState.ValueType  # 1
 LEAVE_STATE_APPROVED: LeaveState.ValueType  # 2
 LEAVE_STATE_REJECTED: LeaveState.ValueType  # 3
 LEAVE_STATE_ENDED: LeaveState.ValueType  # 4
-"""Ended early by 销假, or cancelled before it began."""
+"""Withdrawn, or cancelled before its first day: it never took the holder away.
+A leave cut short by 销假 stays APPROVED with an earlier last_day.
+"""
 Global___LeaveState: _TypeAlias = LeaveState  # noqa: Y015
 
 @_typing.final

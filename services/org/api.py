@@ -1,0 +1,443 @@
+"""The org service's gRPC surface: resolve input, call the rules and the store, map the result.
+
+Each RPC states the permission (a client role of the `org` client in Keycloak) it needs;
+which positions hold that permission is configured in Keycloak, not here.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from services.org import domain, store
+from services.org.directory import KeycloakDirectory, Snapshot
+from services.org.events import emit_due_acting_events
+from shared.db import transaction
+from shared.errors import Forbidden, InvalidInput, NotFound
+from shared.grpc_server import current_actor, requires
+from shared.outbox import add_event
+from shared.workdays import WorkingCalendar
+from zgov.common.v1 import common_pb2
+from zgov.org.v1 import events_pb2, org_pb2, org_pb2_grpc
+
+CHINA = ZoneInfo("Asia/Shanghai")
+
+KIND_TO_PROTO = {
+    domain.LeaveKind.ABROAD: org_pb2.LEAVE_KIND_ABROAD,
+    domain.LeaveKind.STUDY: org_pb2.LEAVE_KIND_STUDY,
+    domain.LeaveKind.LEAVE: org_pb2.LEAVE_KIND_LEAVE,
+    domain.LeaveKind.BUSINESS_TRIP: org_pb2.LEAVE_KIND_BUSINESS_TRIP,
+}
+KIND_FROM_PROTO = {v: k for k, v in KIND_TO_PROTO.items()}
+STATE_TO_PROTO = {
+    domain.LeaveState.REQUESTED: org_pb2.LEAVE_STATE_REQUESTED,
+    domain.LeaveState.APPROVED: org_pb2.LEAVE_STATE_APPROVED,
+    domain.LeaveState.REJECTED: org_pb2.LEAVE_STATE_REJECTED,
+    domain.LeaveState.ENDED: org_pb2.LEAVE_STATE_ENDED,
+}
+STATE_FROM_PROTO = {v: k for k, v in STATE_TO_PROTO.items()}
+
+MAX_PAGE_SIZE = 500
+DEFAULT_PAGE_SIZE = 50
+
+
+def today_in_china() -> date:
+    return datetime.now(CHINA).date()
+
+
+def day_of(value: common_pb2.Date, field: str, *, required: bool = True) -> date | None:
+    """A proto Date as a date; a clear error naming the field when it is not a real day."""
+    if not (value.year or value.month or value.day):
+        if required:
+            raise InvalidInput({field: "a date is required"})
+        return None
+    try:
+        return date(value.year, value.month, value.day)
+    except ValueError as err:
+        raise InvalidInput({field: f"{value.year:04d}-{value.month:02d}-{value.day:02d} is not a date: {err}"})
+
+
+def day_to_proto(value: date) -> common_pb2.Date:
+    return common_pb2.Date(year=value.year, month=value.month, day=value.day)
+
+
+def page_size(page: common_pb2.PageRequest) -> int:
+    if page.page_size < 0 or page.page_size > MAX_PAGE_SIZE:
+        raise InvalidInput({"page.page_size": f"must be between 0 and {MAX_PAGE_SIZE}"})
+    return page.page_size or DEFAULT_PAGE_SIZE
+
+
+def encode_cursor(first_day: date, leave_id: str) -> str:
+    return base64.urlsafe_b64encode(json.dumps([first_day.isoformat(), leave_id]).encode()).decode()
+
+
+def decode_cursor(token: str) -> tuple[date, str] | None:
+    if not token:
+        return None
+    try:
+        day, leave_id = json.loads(base64.urlsafe_b64decode(token.encode()))
+        return date.fromisoformat(day), leave_id
+    except (ValueError, TypeError):
+        raise InvalidInput({"page.page_token": "not a token this service issued"}) from None
+
+
+def audit_to_proto(row) -> common_pb2.AuditRecord:
+    a = row.actor
+    record = common_pb2.AuditRecord(
+        id=str(row.id), act=row.act, reason=row.reason, subject_ref=row.subject_ref,
+        actor=common_pb2.Actor(
+            user_id=a["user_id"], username=a["username"], display_name=a.get("display_name", ""),
+            positions=a.get("positions", []), organisation_code=a.get("organisation_code", ""),
+            on_behalf_of_user_id=a.get("on_behalf_of_user_id", ""),
+            on_behalf_of_position=a.get("on_behalf_of_position", ""),
+        ),
+    )
+    record.at.FromDatetime(row.at)
+    return record
+
+
+def leave_to_proto(row, history=()) -> org_pb2.Leave:
+    return org_pb2.Leave(
+        id=str(row.id), user_id=row.user_id, position=row.position,
+        kind=KIND_TO_PROTO[domain.LeaveKind(row.kind)],
+        first_day=day_to_proto(row.first_day), last_day=day_to_proto(row.last_day), reason=row.reason,
+        state=STATE_TO_PROTO[domain.LeaveState(row.state)], acting_user_id=row.acting_user_id,
+        both_away_override_reason=row.both_away_override_reason,
+        history=[audit_to_proto(h) for h in history],
+    )
+
+
+def portfolio_to_proto(leader: str, codes: list[str], row) -> org_pb2.Portfolio:
+    p = org_pb2.Portfolio(leader_user_id=leader, organisation_codes=codes, matters=row.matters)
+    p.updated_at.FromDatetime(row.updated_at)
+    by = row.updated_by or {}
+    p.updated_by.CopyFrom(common_pb2.Actor(user_id=by.get("user_id", ""), username=by.get("username", "")))
+    return p
+
+
+class OrgServicer(org_pb2_grpc.OrgServiceServicer):
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], directory: KeycloakDirectory,
+                 calendar: WorkingCalendar):
+        self.sessions = sessions
+        self.directory = directory
+        self.calendar = calendar
+
+    # ---- positions and organisations -------------------------------------------------------------
+
+    @requires("positions:read")
+    async def ListPositions(self, request, context):
+        snap = await self.directory.snapshot()
+        return org_pb2.ListPositionsResponse(positions=[
+            org_pb2.PositionWithHolders(
+                position=common_pb2.Position(code=code, title=title),
+                holders=[org_pb2.PositionHolder(user_id=p.user_id, username=p.username,
+                                                display_name=p.display_name, organisation_code=p.organisation_code)
+                         for p in snap.holders_of(code)],
+            )
+            for code, title in sorted(snap.positions.items())
+        ])
+
+    @requires("positions:read")
+    async def ListOrganisations(self, request, context):
+        kinds = {"office": common_pb2.ORGANISATION_KIND_OFFICE, "department": common_pb2.ORGANISATION_KIND_DEPARTMENT,
+                 "county": common_pb2.ORGANISATION_KIND_COUNTY}
+        snap = await self.directory.snapshot()
+        return org_pb2.ListOrganisationsResponse(organisations=[
+            common_pb2.Organisation(code=code, name=o["name"], kind=kinds.get(o["kind"], 0))
+            for code, o in sorted(snap.organisations.items())
+        ])
+
+    # ---- portfolios (A8) ----------------------------------------------------------------------------
+
+    @requires("portfolio:write")
+    async def SetPortfolio(self, request, context):
+        actor = current_actor()
+        snap = await self.directory.snapshot()
+        codes, matters = list(request.organisation_codes), [m.strip() for m in request.matters if m.strip()]
+        async with transaction(self.sessions) as session:
+            current = await store.portfolios(session)
+            domain.check_portfolio(
+                leader_user_id=request.leader_user_id, leader_positions=snap.positions_of(request.leader_user_id),
+                organisation_codes=codes, known_organisations=snap.organisations,
+                other_portfolios={leader: c for leader, (c, _) in current.items()},
+            )
+            row = await store.replace_portfolio(session, request.leader_user_id, codes, matters, actor)
+            await store.record_act(session, f"portfolio/{request.leader_user_id}", "portfolio.set", actor,
+                                   request.reason)
+            reply = portfolio_to_proto(request.leader_user_id, sorted(codes), row)
+            await add_event(session, "org.portfolio.changed", events_pb2.PortfolioChanged(portfolio=reply),
+                            f"portfolio/{request.leader_user_id}", actor)
+        return reply
+
+    @requires("portfolio:read")
+    async def GetPortfolio(self, request, context):
+        async with transaction(self.sessions) as session:
+            current = await store.portfolios(session)
+        if request.leader_user_id not in current:
+            raise NotFound(f"portfolio of {request.leader_user_id}")
+        codes, row = current[request.leader_user_id]
+        return portfolio_to_proto(request.leader_user_id, codes, row)
+
+    @requires("portfolio:read")
+    async def ListPortfolios(self, request, context):
+        async with transaction(self.sessions) as session:
+            current = await store.portfolios(session)
+        return org_pb2.ListPortfoliosResponse(
+            portfolios=[portfolio_to_proto(leader, codes, row) for leader, (codes, row) in current.items()]
+        )
+
+    @requires("portfolio:read")
+    async def FindPortfolioHolder(self, request, context):
+        if not (request.organisation_code or request.matter):
+            raise InvalidInput({"organisation_code": "give an organisation code or a matter"})
+        async with transaction(self.sessions) as session:
+            current = await store.portfolios(session)
+        leader = domain.portfolio_holder(
+            {leader: (codes, row.matters) for leader, (codes, row) in current.items()},
+            organisation_code=request.organisation_code, matter=request.matter,
+        )
+        if leader is None:
+            return org_pb2.FindPortfolioHolderResponse()
+        codes, row = current[leader]
+        return org_pb2.FindPortfolioHolderResponse(leader_user_id=leader,
+                                                   portfolio=portfolio_to_proto(leader, codes, row))
+
+    # ---- A/B pairs (A59) ------------------------------------------------------------------------------
+
+    @requires("abpair:write")
+    async def SetAbPair(self, request, context):
+        actor = current_actor()
+        snap = await self.directory.snapshot()
+        a, b = request.leader_a_user_id, request.leader_b_user_id
+        domain.check_ab_pair(a, b, {u: snap.positions_of(u) for u in (a, b) if u})
+        pair = org_pb2.AbPair(leader_a_user_id=a, leader_b_user_id=b)
+        async with transaction(self.sessions) as session:
+            await store.replace_ab_pair(session, a, b)
+            await store.record_act(session, f"abpair/{a}/{b}", "abpair.set", actor, request.reason)
+            await add_event(session, "org.abpair.changed", events_pb2.AbPairChanged(pair=pair), f"abpair/{a}", actor)
+        return pair
+
+    @requires("portfolio:read")
+    async def ListAbPairs(self, request, context):
+        async with transaction(self.sessions) as session:
+            pairs = await store.ab_pairs(session)
+        return org_pb2.ListAbPairsResponse(
+            pairs=[org_pb2.AbPair(leader_a_user_id=a, leader_b_user_id=b) for a, b in pairs]
+        )
+
+    # ---- leave (A82) and acting holders (A10, A59) ---------------------------------------------------
+
+    @requires("leave:request")
+    async def RequestLeave(self, request, context):
+        actor = current_actor()
+        user_id = request.user_id or actor.user_id
+        if user_id != actor.user_id and not actor.may("leave:approve"):
+            raise Forbidden("only those who approve leave may file a leave for someone else")
+        snap = await self.directory.snapshot()
+        first_day = day_of(request.first_day, "first_day", required=False)
+        last_day = day_of(request.last_day, "last_day", required=False)
+        kind = KIND_FROM_PROTO.get(request.kind)
+        if request.acting_user_id and not snap.person(request.acting_user_id):
+            raise InvalidInput({"acting_user_id": f"no position holder with user id {request.acting_user_id}"})
+        async with transaction(self.sessions) as session:
+            await store.lock_absences(session)
+            domain.check_leave_request(
+                user_positions=snap.positions_of(user_id), position=request.position, kind=kind,
+                first_day=first_day, last_day=last_day, reason=request.reason,
+                own_leaves=await store.leaves_of(session, [user_id]),
+            )
+            row = await store.add_leave(
+                session, user_id=user_id, position=request.position, kind=kind.value, first_day=first_day,
+                last_day=last_day, reason=request.reason.strip(), acting_user_id=request.acting_user_id,
+            )
+            await store.record_act(session, f"leave/{row.id}", "leave.requested", actor, request.reason)
+            reply = leave_to_proto(row, await store.history(session, f"leave/{row.id}"))
+            await add_event(session, "org.leave.requested", events_pb2.LeaveRequested(leave=reply),
+                            f"leave/{row.id}", actor)
+        return reply
+
+    @requires("leave:approve")
+    async def ApproveLeave(self, request, context):
+        actor = current_actor()
+        async with transaction(self.sessions) as session:
+            await store.lock_absences(session)
+            row = await store.get_leave(session, request.leave_id, for_update=True)
+            if row.user_id == actor.user_id:
+                raise Forbidden("a leave is approved by someone other than the person who is away")
+            if row.state != domain.LeaveState.REQUESTED.value:
+                raise InvalidInput({"leave_id": f"the leave is {row.state}; only a requested leave is approved"})
+            candidate = store.as_absence(row)
+            others = await store.approved_absences_of_positions(
+                session, [domain.MAYOR, domain.EXECUTIVE_VICE_MAYOR]
+            )
+            domain.check_both_away(candidate, others, request.both_away_override_reason)
+            if domain.both_top_leaders_away(candidate, others):
+                row.both_away_override_reason = request.both_away_override_reason.strip()
+            row.state = domain.LeaveState.APPROVED.value
+            await session.flush()
+            await store.record_act(session, f"leave/{row.id}", "leave.approved", actor,
+                                   request.opinion or request.both_away_override_reason)
+            reply = leave_to_proto(row, await store.history(session, f"leave/{row.id}"))
+            await add_event(session, "org.leave.approved", events_pb2.LeaveApproved(leave=reply),
+                            f"leave/{row.id}", actor)
+            # A leave that starts today hands over at once, in the same transaction.
+            await emit_due_acting_events(session, today_in_china(), await self.directory.snapshot())
+        return reply
+
+    @requires("leave:approve")
+    async def RejectLeave(self, request, context):
+        actor = current_actor()
+        if not request.reason.strip():
+            raise InvalidInput({"reason": "a rejection states its reason"})
+        async with transaction(self.sessions) as session:
+            row = await store.get_leave(session, request.leave_id, for_update=True)
+            if row.state != domain.LeaveState.REQUESTED.value:
+                raise InvalidInput({"leave_id": f"the leave is {row.state}; only a requested leave is rejected"})
+            row.state = domain.LeaveState.REJECTED.value
+            await session.flush()
+            await store.record_act(session, f"leave/{row.id}", "leave.rejected", actor, request.reason)
+            reply = leave_to_proto(row, await store.history(session, f"leave/{row.id}"))
+            await add_event(session, "org.leave.rejected", events_pb2.LeaveRejected(leave=reply),
+                            f"leave/{row.id}", actor)
+        return reply
+
+    @requires("leave:request")
+    async def EndLeave(self, request, context):
+        """销假: the leader is back. Recorded by the leader or by whoever approves leave.
+
+        A leave cut short keeps its state and gets its new last day; one withdrawn or cancelled
+        before its first day becomes ENDED and never counted as an absence.
+        """
+        actor = current_actor()
+        async with transaction(self.sessions) as session:
+            await store.lock_absences(session)
+            row = await store.get_leave(session, request.leave_id, for_update=True)
+            if row.user_id != actor.user_id and not actor.may("leave:approve"):
+                raise Forbidden("only the leader who is away, or whoever approves leave, ends a leave")
+            if row.state not in (domain.LeaveState.REQUESTED.value, domain.LeaveState.APPROVED.value):
+                raise InvalidInput({"leave_id": f"the leave is {row.state} already"})
+            last_day = day_of(request.last_day, "last_day", required=False) or today_in_china() - timedelta(days=1)
+            if last_day > row.last_day:
+                raise InvalidInput({"last_day": f"after the leave's last day {row.last_day}; request a new leave"})
+            if row.state == domain.LeaveState.REQUESTED.value or last_day < row.first_day:
+                row.state = domain.LeaveState.ENDED.value
+            else:
+                row.last_day = last_day
+            await session.flush()
+            await store.record_act(session, f"leave/{row.id}", "leave.ended", actor, f"last day away: {last_day}")
+            reply = leave_to_proto(row, await store.history(session, f"leave/{row.id}"))
+            await add_event(session, "org.leave.ended", events_pb2.LeaveEnded(leave=reply), f"leave/{row.id}", actor)
+            await emit_due_acting_events(session, today_in_china(), await self.directory.snapshot())
+        return reply
+
+    @requires("leave:read")
+    async def GetLeave(self, request, context):
+        async with transaction(self.sessions) as session:
+            row = await store.get_leave(session, request.leave_id)
+            return leave_to_proto(row, await store.history(session, f"leave/{row.id}"))
+
+    @requires("leave:read")
+    async def ListLeaves(self, request, context):
+        limit = page_size(request.page)
+        after = decode_cursor(request.page.page_token)
+        state = STATE_FROM_PROTO[request.state].value if request.state else ""
+        async with transaction(self.sessions) as session:
+            rows = await store.list_leaves(
+                session, user_id=request.user_id, state=state,
+                from_day=day_of(request.from_day, "from_day", required=False),
+                to_day=day_of(request.to_day, "to_day", required=False), after=after, limit=limit + 1,
+            )
+        more = len(rows) > limit
+        rows = rows[:limit]
+        token = encode_cursor(rows[-1].first_day, str(rows[-1].id)) if more else ""
+        return org_pb2.ListLeavesResponse(leaves=[leave_to_proto(r) for r in rows],
+                                          page=common_pb2.PageResponse(next_page_token=token))
+
+    @requires("acting:read")
+    async def WhoMayAct(self, request, context):
+        snap = await self.directory.snapshot()
+        if request.position not in snap.positions:
+            raise InvalidInput({"position": f"unknown position '{request.position}'"})
+        holder = self._holder(snap, request.position, request.holder_user_id)
+        day = (request.at.ToDatetime(tzinfo=CHINA).date() if request.HasField("at") else today_in_china())
+        async with transaction(self.sessions) as session:
+            absences = await store.approved_absences_on(session, day)
+            pairs = await store.ab_pairs(session)
+        evm = snap.holders_of(domain.EXECUTIVE_VICE_MAYOR)
+        answer = domain.who_may_act(
+            position=request.position, holder_user_id=holder, day=day, absences=absences,
+            executive_vice_mayor_id=evm[0].user_id if evm else None, ab_partner_id=domain.ab_partner(holder, pairs),
+        )
+        return org_pb2.WhoMayActResponse(
+            position=answer.position, holder_user_id=answer.holder_user_id, acting_user_id=answer.acting_user_id,
+            holder_away=answer.holder_away, basis=answer.basis, leave_id=answer.leave_id,
+        )
+
+    @staticmethod
+    def _holder(snap: Snapshot, position: str, holder_user_id: str) -> str:
+        holders = [p.user_id for p in snap.holders_of(position)]
+        if holder_user_id:
+            if holder_user_id not in holders:
+                raise InvalidInput({"holder_user_id": f"{holder_user_id} does not hold '{position}'"})
+            return holder_user_id
+        if not holders:
+            raise NotFound(f"a holder of '{position}' (the position is vacant)")
+        if len(holders) > 1:
+            raise InvalidInput({"holder_user_id": f"'{position}' has {len(holders)} holders: say whose duties"})
+        return holders[0]
+
+    # ---- duty roster (A79) ---------------------------------------------------------------------------
+
+    def _duty_days(self, year: int) -> dict[date, str]:
+        return dict(self.calendar.statutory_holidays_on_weekdays(year))
+
+    @requires("roster:write")
+    async def SetDutyAssignment(self, request, context):
+        actor = current_actor()
+        day = day_of(request.day, "day")
+        snap = await self.directory.snapshot()
+        duty_days = self._duty_days(day.year)
+        async with transaction(self.sessions) as session:
+            domain.check_duty_assignment(
+                day=day, duty_days=duty_days, leader_positions=snap.positions_of(request.leader_user_id),
+                leader_absences=await store.leaves_of(session, [request.leader_user_id]),
+            )
+            previous = await store.put_duty_assignment(session, day, request.leader_user_id, duty_days[day], actor)
+            await store.record_act(session, f"duty/{day}", "roster.assigned", actor, request.leader_user_id)
+            reply = org_pb2.DutyAssignment(day=day_to_proto(day), leader_user_id=request.leader_user_id,
+                                           holiday=duty_days[day])
+            await add_event(session, "org.roster.changed",
+                            events_pb2.DutyRosterChanged(assignment=reply, previous_leader_user_id=previous),
+                            f"duty/{day}", actor)
+        return reply
+
+    @requires("roster:read")
+    async def GetDutyRoster(self, request, context):
+        year = self._year(request.year)
+        async with transaction(self.sessions) as session:
+            rows = await store.duty_assignments(session, year)
+        return org_pb2.GetDutyRosterResponse(assignments=[
+            org_pb2.DutyAssignment(day=day_to_proto(r.day), leader_user_id=r.leader_user_id, holiday=r.holiday)
+            for r in rows
+        ])
+
+    @requires("roster:read")
+    async def CheckDutyCoverage(self, request, context):
+        year = self._year(request.year)
+        async with transaction(self.sessions) as session:
+            rows = await store.duty_assignments(session, year)
+        missing = domain.uncovered_duty_days(self._duty_days(year), [r.day for r in rows])
+        return org_pb2.CheckDutyCoverageResponse(
+            uncovered_days=[day_to_proto(d) for d in missing], fully_covered=not missing,
+            schedule_known=self.calendar.schedule_known(year),
+        )
+
+    @staticmethod
+    def _year(year: int) -> int:
+        if not 2000 <= year <= 2100:
+            raise InvalidInput({"year": "a year between 2000 and 2100"})
+        return year

@@ -1,0 +1,104 @@
+"""Positions, holders and organisations as Keycloak knows them (the security office keeps them there).
+
+Read through the admin API with the org service's own service account, and cached
+briefly: holders change rarely, and every "who may act" question needs them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+
+from keycloak import KeycloakAdmin, KeycloakOpenIDConnection
+
+# Realm roles Keycloak makes on its own; they are not positions.
+NOT_POSITIONS = {"offline_access", "uma_authorization"}
+
+
+@dataclass(frozen=True)
+class Person:
+    user_id: str
+    username: str
+    display_name: str
+    organisation_code: str = ""
+
+
+@dataclass
+class Snapshot:
+    """What the directory looked like at `taken_at`."""
+
+    positions: dict[str, str] = field(default_factory=dict)  # code -> Chinese title
+    holders: dict[str, list[Person]] = field(default_factory=dict)  # position -> people
+    organisations: dict[str, dict] = field(default_factory=dict)  # code -> {name, kind}
+    taken_at: float = 0.0
+
+    def positions_of(self, user_id: str) -> frozenset[str]:
+        return frozenset(p for p, people in self.holders.items() if any(x.user_id == user_id for x in people))
+
+    def holders_of(self, position: str) -> list[Person]:
+        return self.holders.get(position, [])
+
+    def person(self, user_id: str) -> Person | None:
+        for people in self.holders.values():
+            for p in people:
+                if p.user_id == user_id:
+                    return p
+        return None
+
+
+def _display_name(user: dict) -> str:
+    # Chinese names: family name first, no space (张 + 三 = 张三).
+    name = f"{user.get('lastName', '')}{user.get('firstName', '')}".strip()
+    return name or user.get("username", "")
+
+
+class KeycloakDirectory:
+    def __init__(self, server_url: str, realm: str, client_id: str, client_secret: str, ttl_seconds: float = 30.0):
+        connection = KeycloakOpenIDConnection(
+            server_url=server_url, realm_name=realm, user_realm_name=realm,
+            client_id=client_id, client_secret_key=client_secret, grant_type="client_credentials",
+        )
+        self._admin = KeycloakAdmin(connection=connection)
+        self._ttl = ttl_seconds
+        self._snapshot = Snapshot()
+        self._lock = asyncio.Lock()
+
+    async def snapshot(self) -> Snapshot:
+        if time.monotonic() - self._snapshot.taken_at < self._ttl:
+            return self._snapshot
+        async with self._lock:
+            if time.monotonic() - self._snapshot.taken_at >= self._ttl:
+                self._snapshot = await self._load()
+        return self._snapshot
+
+    def invalidate(self) -> None:
+        self._snapshot = Snapshot()
+
+    async def _load(self) -> Snapshot:
+        groups = await self._admin.a_get_groups({"briefRepresentation": "false"})
+        organisations = {
+            g["name"]: {
+                "name": (g.get("attributes", {}).get("title") or [g["name"]])[0],
+                "kind": (g.get("attributes", {}).get("kind") or [""])[0],
+            }
+            for g in groups
+        }
+        member_org: dict[str, str] = {}
+        for g in groups:
+            for member in await self._admin.a_get_group_members(g["id"], {"briefRepresentation": "true"}):
+                member_org.setdefault(member["id"], g["name"])
+        positions: dict[str, str] = {}
+        holders: dict[str, list[Person]] = {}
+        for role in await self._admin.a_get_realm_roles(brief_representation=False):
+            name = role["name"]
+            if name in NOT_POSITIONS or name.startswith("default-roles-"):
+                continue
+            positions[name] = role.get("description") or name
+            members = await self._admin.a_get_realm_role_members(name, {"briefRepresentation": "true"})
+            holders[name] = [
+                Person(u["id"], u["username"], _display_name(u), member_org.get(u["id"], ""))
+                for u in members
+                if u.get("enabled", True) and not u["username"].startswith("service-account-")
+            ]
+        return Snapshot(positions, holders, organisations, time.monotonic())

@@ -1,0 +1,285 @@
+"""The working rules the `org` service owns, as plain functions (no I/O).
+
+A8   portfolios (分管): each department is overseen by one leader; routing follows it.
+A10  while the mayor is abroad, studying full-time or on leave, the executive vice
+     mayor acts as mayor (代行).
+A59  vice mayors paired as A/B roles (互为AB角) stand in for each other.
+A79  on statutory holidays other than weekends a city leader is on duty (带班).
+A82  leave (请销假): the mayor and the executive vice mayor are not away at the same
+     time unless an explicit override with a reason is given.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from enum import Enum
+
+from shared.errors import InvalidInput, RuleViolation
+
+MAYOR = "mayor"
+EXECUTIVE_VICE_MAYOR = "executive-vice-mayor"
+VICE_MAYOR = "vice-mayor"
+SECRETARY_GENERAL = "secretary-general"
+
+# Leaders who may hold a portfolio (A8) and be paired (A59).
+PORTFOLIO_POSITIONS = frozenset({EXECUTIVE_VICE_MAYOR, VICE_MAYOR})
+# City leaders (市领导) who take turns on holiday duty (A79).
+DUTY_POSITIONS = frozenset({MAYOR, EXECUTIVE_VICE_MAYOR, VICE_MAYOR, SECRETARY_GENERAL})
+
+
+class LeaveKind(str, Enum):
+    ABROAD = "abroad"  # 出国（境）
+    STUDY = "study"  # 脱产学习
+    LEAVE = "leave"  # 请假 / 休假
+    BUSINESS_TRIP = "business_trip"  # 出差
+
+
+class LeaveState(str, Enum):
+    REQUESTED = "requested"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    ENDED = "ended"
+
+
+# A10 names these three absences; a business trip leaves the mayor reachable.
+A10_ABSENCES = frozenset({LeaveKind.ABROAD, LeaveKind.STUDY, LeaveKind.LEAVE})
+# Leaves that still take the holder away (or will).
+LIVE_STATES = frozenset({LeaveState.REQUESTED, LeaveState.APPROVED})
+
+
+@dataclass(frozen=True)
+class Absence:
+    """A leave as the rules see it: who is away, in which position, which days."""
+
+    leave_id: str
+    user_id: str
+    position: str
+    kind: LeaveKind
+    first_day: date
+    last_day: date
+    state: LeaveState
+    acting_user_id: str = ""
+
+    def covers(self, day: date) -> bool:
+        return self.first_day <= day <= self.last_day
+
+    def overlaps(self, first_day: date, last_day: date) -> bool:
+        return self.first_day <= last_day and first_day <= self.last_day
+
+    @property
+    def takes_holder_away(self) -> bool:
+        return self.state is LeaveState.APPROVED
+
+
+def check_leave_request(
+    *,
+    user_positions: Iterable[str],
+    position: str,
+    kind: LeaveKind | None,
+    first_day: date | None,
+    last_day: date | None,
+    reason: str,
+    own_leaves: Iterable[Absence],
+) -> None:
+    """Bad input and overlapping requests are refused before anything is written."""
+    problems: dict[str, str] = {}
+    if first_day is None:
+        problems["first_day"] = "the first day of absence is required"
+    if last_day is None:
+        problems["last_day"] = "the last day of absence is required"
+    if first_day and last_day and last_day < first_day:
+        problems["last_day"] = f"the leave ends ({last_day}) before it starts ({first_day})"
+    if kind is None:
+        problems["kind"] = "the kind of absence is required: abroad, study, leave or business trip"
+    if not reason.strip():
+        problems["reason"] = "a reason is required"
+    if position not in set(user_positions):
+        problems["position"] = f"the requester does not hold the position '{position}'"
+    if problems:
+        raise InvalidInput(problems)
+    assert first_day and last_day
+    for other in own_leaves:
+        if other.state in LIVE_STATES and other.overlaps(first_day, last_day):
+            raise RuleViolation(
+                "A82.overlap",
+                f"this leave overlaps leave {other.leave_id} ({other.first_day} to {other.last_day}, "
+                f"{other.state.value}); end or change that one first",
+            )
+
+
+def both_top_leaders_away(
+    candidate: Absence, approved: Iterable[Absence]
+) -> Absence | None:
+    """A82: the approved absence of the other top leader that overlaps the candidate, if any.
+
+    The candidate is a leave of the mayor or of the executive vice mayor; the other top
+    leader's approved absences are checked for a shared day.
+    """
+    other_position = {MAYOR: EXECUTIVE_VICE_MAYOR, EXECUTIVE_VICE_MAYOR: MAYOR}.get(candidate.position)
+    if other_position is None:
+        return None
+    for absence in approved:
+        if (
+            absence.position == other_position
+            and absence.takes_holder_away
+            and absence.overlaps(candidate.first_day, candidate.last_day)
+        ):
+            return absence
+    return None
+
+
+def check_both_away(candidate: Absence, approved: Iterable[Absence], override_reason: str) -> None:
+    """A82: refuse to let the mayor and the executive vice mayor be away together, unless overridden."""
+    clash = both_top_leaders_away(candidate, approved)
+    if clash and not override_reason.strip():
+        raise RuleViolation(
+            "A82",
+            f"the {clash.position} is away from {clash.first_day} to {clash.last_day} (leave "
+            f"{clash.leave_id}); the mayor and the executive vice mayor are not away at the same time "
+            "unless an override with a reason is given",
+        )
+
+
+@dataclass(frozen=True)
+class ActingAnswer:
+    """Who may exercise a position's authority on a day, and on what basis."""
+
+    position: str
+    holder_user_id: str
+    acting_user_id: str
+    holder_away: bool
+    basis: str
+    leave_id: str = ""
+
+
+def stand_in_for(
+    absence: Absence, *, executive_vice_mayor_id: str | None, ab_partner_id: str | None
+) -> tuple[str, str]:
+    """The stand-in the rules name for an absence, and the basis: (user id, basis)."""
+    if absence.position == MAYOR and absence.kind in A10_ABSENCES and executive_vice_mayor_id:
+        return executive_vice_mayor_id, "A10"
+    if absence.position in PORTFOLIO_POSITIONS and ab_partner_id:
+        return ab_partner_id, "A59"
+    if absence.acting_user_id:
+        return absence.acting_user_id, "named in leave"
+    return "", "no stand-in named"
+
+
+def who_may_act(
+    *,
+    position: str,
+    holder_user_id: str,
+    day: date,
+    absences: Iterable[Absence],
+    executive_vice_mayor_id: str | None,
+    ab_partner_id: str | None,
+) -> ActingAnswer:
+    """A10, A59: the holder acts, unless away on an approved leave; then the stand-in, if present."""
+    absences = list(absences)
+    away = next(
+        (a for a in absences if a.user_id == holder_user_id and a.takes_holder_away and a.covers(day)),
+        None,
+    )
+    if away is None:
+        return ActingAnswer(position, holder_user_id, holder_user_id, False, "holder present")
+    stand_in, basis = stand_in_for(
+        away, executive_vice_mayor_id=executive_vice_mayor_id, ab_partner_id=ab_partner_id
+    )
+    stand_in_away = any(a.user_id == stand_in and a.takes_holder_away and a.covers(day) for a in absences)
+    if stand_in and stand_in_away:
+        return ActingAnswer(position, holder_user_id, "", True, f"{basis}: stand-in also away", away.leave_id)
+    return ActingAnswer(position, holder_user_id, stand_in, True, basis, away.leave_id)
+
+
+def ab_partner(user_id: str, pairs: Iterable[tuple[str, str]]) -> str | None:
+    """A59: the other leader of the user's A/B pair."""
+    for a, b in pairs:
+        if a == user_id:
+            return b
+        if b == user_id:
+            return a
+    return None
+
+
+def check_ab_pair(a: str, b: str, positions_of: Mapping[str, frozenset[str]]) -> None:
+    """A59: two different vice mayors (the executive vice mayor may be one of them)."""
+    problems = {}
+    if not a:
+        problems["leader_a_user_id"] = "required"
+    if not b:
+        problems["leader_b_user_id"] = "required"
+    if a and a == b:
+        problems["leader_b_user_id"] = "a leader cannot be paired with himself or herself"
+    for field, user in (("leader_a_user_id", a), ("leader_b_user_id", b)):
+        if user and user not in problems and not (positions_of.get(user, frozenset()) & PORTFOLIO_POSITIONS):
+            problems[field] = f"user {user} is not a vice mayor"
+    if problems:
+        raise InvalidInput(problems)
+
+
+def check_portfolio(
+    *,
+    leader_user_id: str,
+    leader_positions: frozenset[str],
+    organisation_codes: Iterable[str],
+    known_organisations: Iterable[str],
+    other_portfolios: Mapping[str, Iterable[str]],
+) -> None:
+    """A8: a portfolio belongs to a vice mayor; each department is overseen by one leader."""
+    codes = list(organisation_codes)
+    problems: dict[str, str] = {}
+    if not leader_positions & PORTFOLIO_POSITIONS:
+        problems["leader_user_id"] = f"user {leader_user_id} is not a vice mayor or executive vice mayor"
+    unknown = sorted(set(codes) - set(known_organisations))
+    if unknown:
+        problems["organisation_codes"] = "unknown organisations: " + ", ".join(unknown)
+    elif len(set(codes)) != len(codes):
+        problems["organisation_codes"] = "an organisation is listed twice"
+    if problems:
+        raise InvalidInput(problems)
+    for other_leader, other_codes in other_portfolios.items():
+        if other_leader == leader_user_id:
+            continue
+        shared = sorted(set(codes) & set(other_codes))
+        if shared:
+            raise RuleViolation(
+                "A8",
+                f"{', '.join(shared)} already overseen by {other_leader}; each department has one "
+                "leader in charge — remove it from that portfolio first",
+            )
+
+
+def portfolio_holder(
+    portfolios: Mapping[str, tuple[Iterable[str], Iterable[str]]], *, organisation_code: str = "", matter: str = ""
+) -> str | None:
+    """A8: the leader whose portfolio covers an organisation or a matter (None: goes to the mayor)."""
+    for leader, (codes, matters) in portfolios.items():
+        if organisation_code and organisation_code in set(codes):
+            return leader
+        if matter and any(matter == m or m in matter for m in matters):
+            return leader
+    return None
+
+
+def check_duty_assignment(
+    *,
+    day: date,
+    duty_days: Mapping[date, str],
+    leader_positions: frozenset[str],
+    leader_absences: Iterable[Absence],
+) -> None:
+    """A79: a city leader on a statutory holiday that is not a weekend, and not away that day."""
+    if day not in duty_days:
+        raise InvalidInput({"day": f"{day} is not a statutory holiday on a weekday; no duty roster is kept for it"})
+    if not leader_positions & DUTY_POSITIONS:
+        raise InvalidInput({"leader_user_id": "only city leaders (mayor, vice mayors, secretary-general) take duty"})
+    for absence in leader_absences:
+        if absence.takes_holder_away and absence.covers(day):
+            raise RuleViolation("A79", f"the leader is away on {day} (leave {absence.leave_id}); choose another")
+
+
+def uncovered_duty_days(duty_days: Iterable[date], assigned: Iterable[date]) -> list[date]:
+    """A79: statutory holidays on weekdays without a leader on duty."""
+    return sorted(set(duty_days) - set(assigned))

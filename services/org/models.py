@@ -1,0 +1,96 @@
+"""The org service's tables. Positions and holders are not here: Keycloak owns them."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+from sqlalchemy import ARRAY, Date, DateTime, ForeignKey, Index, String, Text, func
+from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.orm import Mapped, mapped_column
+
+from shared.db import declarative_base
+from shared.outbox import event_tables
+
+Base = declarative_base()
+metadata = Base.metadata
+# The outbox and processed-message tables live in the service's own database (transactional outbox).
+event_tables(metadata)
+
+
+class Leave(Base):
+    """A leave request (请假) and, once approved, an absence that hands duties to a stand-in."""
+
+    __tablename__ = "leave"
+    __table_args__ = (Index("ix_leave_user_days", "user_id", "first_day", "last_day"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    user_id: Mapped[str] = mapped_column(String(64))
+    position: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(32))
+    first_day: Mapped[date] = mapped_column(Date)
+    last_day: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    acting_user_id: Mapped[str] = mapped_column(String(64), default="")
+    both_away_override_reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    # Set once the acting-started / acting-ended events were written, so each is written once.
+    acting_started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    acting_ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class AuditRecord(Base):
+    """A20, A26: every act, by whom (and in whose place), when and why. Rows are only ever added."""
+
+    __tablename__ = "audit_record"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    subject_ref: Mapped[str] = mapped_column(String(128), index=True)
+    act: Mapped[str] = mapped_column(String(64))
+    actor: Mapped[dict] = mapped_column(JSONB)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class Portfolio(Base):
+    """A8: the matters a leader oversees; the organisations are in PortfolioOrganisation."""
+
+    __tablename__ = "portfolio"
+
+    leader_user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    matters: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_by: Mapped[dict] = mapped_column(JSONB)
+
+
+class PortfolioOrganisation(Base):
+    """A8: one row per organisation, so the database itself keeps 'one leader per department'."""
+
+    __tablename__ = "portfolio_organisation"
+
+    organisation_code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    leader_user_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("portfolio.leader_user_id", ondelete="CASCADE"), index=True
+    )
+
+
+class AbPair(Base):
+    """A59: two vice mayors who stand in for each other."""
+
+    __tablename__ = "ab_pair"
+
+    leader_a_user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    leader_b_user_id: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class DutyAssignment(Base):
+    """A79: the leader on duty (带班) on one statutory holiday."""
+
+    __tablename__ = "duty_assignment"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    leader_user_id: Mapped[str] = mapped_column(String(64))
+    holiday: Mapped[str] = mapped_column(String(32))
+    assigned_by: Mapped[dict] = mapped_column(JSONB)
+    assigned_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

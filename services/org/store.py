@@ -1,0 +1,224 @@
+"""Reads and writes of the org service's tables. Never commits: the caller owns the transaction."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import date, datetime
+
+from sqlalchemy import delete, or_, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.org import models
+from services.org.domain import Absence, LeaveKind, LeaveState
+from shared.errors import NotFound
+from shared.identity import Actor
+
+# One lock for every decision about who is away: two approvals running at once must not
+# both pass the A82 check, nor two overlapping requests of one person both be accepted.
+_ABSENCE_LOCK = text("SELECT pg_advisory_xact_lock(hashtext('org.absence'))")
+
+
+async def lock_absences(session: AsyncSession) -> None:
+    await session.execute(_ABSENCE_LOCK)
+
+
+def as_absence(row: models.Leave) -> Absence:
+    return Absence(
+        leave_id=str(row.id), user_id=row.user_id, position=row.position, kind=LeaveKind(row.kind),
+        first_day=row.first_day, last_day=row.last_day, state=LeaveState(row.state),
+        acting_user_id=row.acting_user_id,
+    )
+
+
+def actor_record(actor: Actor) -> dict:
+    """How an actor is kept in audit rows: both names when acting in another's place."""
+    return {
+        "user_id": actor.user_id, "username": actor.username, "display_name": actor.display_name,
+        "positions": sorted(actor.positions), "organisation_code": actor.organisation_code,
+        "on_behalf_of_user_id": actor.on_behalf_of_user_id or "",
+        "on_behalf_of_position": actor.on_behalf_of_position or "",
+    }
+
+
+async def record_act(session: AsyncSession, subject_ref: str, act: str, actor: Actor, reason: str = "") -> None:
+    session.add(models.AuditRecord(subject_ref=subject_ref, act=act, actor=actor_record(actor), reason=reason))
+
+
+async def history(session: AsyncSession, subject_ref: str) -> list[models.AuditRecord]:
+    rows = await session.scalars(
+        select(models.AuditRecord).where(models.AuditRecord.subject_ref == subject_ref)
+        .order_by(models.AuditRecord.at, models.AuditRecord.id)
+    )
+    return list(rows)
+
+
+# ---- leave ---------------------------------------------------------------------------------------
+
+async def add_leave(session: AsyncSession, **fields) -> models.Leave:
+    leave = models.Leave(id=uuid.uuid4(), state=LeaveState.REQUESTED.value, **fields)
+    session.add(leave)
+    await session.flush()
+    return leave
+
+
+async def get_leave(session: AsyncSession, leave_id: str, *, for_update: bool = False) -> models.Leave:
+    try:
+        key = uuid.UUID(leave_id)
+    except ValueError:
+        raise NotFound(f"leave {leave_id!r}") from None
+    query = select(models.Leave).where(models.Leave.id == key)
+    if for_update:
+        query = query.with_for_update()
+    leave = await session.scalar(query)
+    if leave is None:
+        raise NotFound(f"leave {leave_id}")
+    return leave
+
+
+async def leaves_of(session: AsyncSession, user_ids: Iterable[str]) -> list[Absence]:
+    rows = await session.scalars(select(models.Leave).where(models.Leave.user_id.in_(list(user_ids))))
+    return [as_absence(r) for r in rows]
+
+
+async def approved_absences_on(session: AsyncSession, day: date) -> list[Absence]:
+    rows = await session.scalars(
+        select(models.Leave).where(
+            models.Leave.state == LeaveState.APPROVED.value,
+            models.Leave.first_day <= day, models.Leave.last_day >= day,
+        )
+    )
+    return [as_absence(r) for r in rows]
+
+
+async def approved_absences_of_positions(session: AsyncSession, positions: Iterable[str]) -> list[Absence]:
+    rows = await session.scalars(
+        select(models.Leave).where(
+            models.Leave.state == LeaveState.APPROVED.value, models.Leave.position.in_(list(positions))
+        )
+    )
+    return [as_absence(r) for r in rows]
+
+
+async def list_leaves(
+    session: AsyncSession, *, user_id: str = "", state: str = "", from_day: date | None = None,
+    to_day: date | None = None, after: tuple[date, str] | None = None, limit: int = 50,
+) -> list[models.Leave]:
+    """Leaves by first day then id; `after` is the keyset cursor of the page token."""
+    query = select(models.Leave)
+    if user_id:
+        query = query.where(models.Leave.user_id == user_id)
+    if state:
+        query = query.where(models.Leave.state == state)
+    if from_day:
+        query = query.where(models.Leave.last_day >= from_day)
+    if to_day:
+        query = query.where(models.Leave.first_day <= to_day)
+    if after:
+        day, last_id = after
+        query = query.where(
+            or_(models.Leave.first_day > day, (models.Leave.first_day == day) & (models.Leave.id > uuid.UUID(last_id)))
+        )
+    rows = await session.scalars(query.order_by(models.Leave.first_day, models.Leave.id).limit(limit))
+    return list(rows)
+
+
+async def leaves_due_to_start_acting(session: AsyncSession, today: date) -> list[models.Leave]:
+    rows = await session.scalars(
+        select(models.Leave).where(
+            models.Leave.state == LeaveState.APPROVED.value, models.Leave.acting_started_at.is_(None),
+            models.Leave.first_day <= today, models.Leave.last_day >= today,
+        ).with_for_update(skip_locked=True)
+    )
+    return list(rows)
+
+
+async def leaves_due_to_end_acting(session: AsyncSession, today: date) -> list[models.Leave]:
+    """Acting began and the absence is over: past its last day, or ended by 销假."""
+    rows = await session.scalars(
+        select(models.Leave).where(
+            models.Leave.acting_started_at.is_not(None), models.Leave.acting_ended_at.is_(None),
+            or_(models.Leave.last_day < today, models.Leave.state == LeaveState.ENDED.value),
+        ).with_for_update(skip_locked=True)
+    )
+    return list(rows)
+
+
+# ---- portfolios (A8) -------------------------------------------------------------------------------
+
+async def portfolios(session: AsyncSession) -> dict[str, tuple[list[str], models.Portfolio]]:
+    """leader -> (organisation codes, portfolio row)."""
+    rows = list(await session.scalars(select(models.Portfolio).order_by(models.Portfolio.leader_user_id)))
+    codes: dict[str, list[str]] = {r.leader_user_id: [] for r in rows}
+    for link in await session.scalars(
+        select(models.PortfolioOrganisation).order_by(models.PortfolioOrganisation.organisation_code)
+    ):
+        codes.setdefault(link.leader_user_id, []).append(link.organisation_code)
+    return {r.leader_user_id: (codes[r.leader_user_id], r) for r in rows}
+
+
+async def replace_portfolio(
+    session: AsyncSession, leader_user_id: str, organisation_codes: list[str], matters: list[str], actor: Actor
+) -> models.Portfolio:
+    portfolio = await session.get(models.Portfolio, leader_user_id, with_for_update=True)
+    if portfolio is None:
+        portfolio = models.Portfolio(leader_user_id=leader_user_id)
+        session.add(portfolio)
+    portfolio.matters = matters
+    portfolio.updated_by = actor_record(actor)
+    portfolio.updated_at = datetime.now().astimezone()
+    await session.flush()
+    await session.execute(
+        delete(models.PortfolioOrganisation).where(models.PortfolioOrganisation.leader_user_id == leader_user_id)
+    )
+    session.add_all(
+        models.PortfolioOrganisation(organisation_code=c, leader_user_id=leader_user_id) for c in organisation_codes
+    )
+    await session.flush()
+    return portfolio
+
+
+# ---- A/B pairs (A59) -------------------------------------------------------------------------------
+
+async def ab_pairs(session: AsyncSession) -> list[tuple[str, str]]:
+    rows = await session.scalars(select(models.AbPair).order_by(models.AbPair.leader_a_user_id))
+    return [(r.leader_a_user_id, r.leader_b_user_id) for r in rows]
+
+
+async def replace_ab_pair(session: AsyncSession, a: str, b: str) -> None:
+    """Pairs are exclusive: pairing two leaders dissolves their earlier pairs."""
+    await session.execute(
+        delete(models.AbPair).where(
+            models.AbPair.leader_a_user_id.in_([a, b]) | models.AbPair.leader_b_user_id.in_([a, b])
+        )
+    )
+    session.add(models.AbPair(leader_a_user_id=a, leader_b_user_id=b))
+    await session.flush()
+
+
+# ---- duty roster (A79) -----------------------------------------------------------------------------
+
+async def duty_assignments(session: AsyncSession, year: int) -> list[models.DutyAssignment]:
+    rows = await session.scalars(
+        select(models.DutyAssignment)
+        .where(models.DutyAssignment.day >= date(year, 1, 1), models.DutyAssignment.day <= date(year, 12, 31))
+        .order_by(models.DutyAssignment.day)
+    )
+    return list(rows)
+
+
+async def put_duty_assignment(
+    session: AsyncSession, day: date, leader_user_id: str, holiday: str, actor: Actor
+) -> str:
+    """Assign the day; returns the leader it replaced ('' if none)."""
+    current = await session.get(models.DutyAssignment, day, with_for_update=True)
+    previous = current.leader_user_id if current else ""
+    if current is None:
+        current = models.DutyAssignment(day=day)
+        session.add(current)
+    current.leader_user_id = leader_user_id
+    current.holiday = holiday
+    current.assigned_by = actor_record(actor)
+    current.assigned_at = datetime.now().astimezone()
+    await session.flush()
+    return previous
