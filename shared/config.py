@@ -1,0 +1,138 @@
+"""A service's configuration, read from the environment in one place (prefix ZGOV_).
+
+| variable            | required | default    | meaning                                                     |
+| ------------------- | -------- | ---------- | ----------------------------------------------------------- |
+| ZGOV_SERVICE_NAME   | yes      |            | the service (org, meetings, documents, ...)                 |
+| ZGOV_DATABASE_URL   | yes      |            | its own database, postgresql+asyncpg://user:pw@host:port/db |
+| ZGOV_NATS_URL       | yes      |            | NATS with JetStream, nats://host:port                       |
+| ZGOV_KEYCLOAK_URL   | yes      |            | Keycloak base URL, e.g. http://127.0.0.1:8080               |
+| ZGOV_KEYCLOAK_REALM | no       | zgov       | the government's realm                                      |
+| ZGOV_CLIENT_ID      | no       | = name     | the service's Keycloak client (its token audience)          |
+| ZGOV_CLIENT_SECRET  | no       |            | that client's secret, for service-to-service calls          |
+| ZGOV_GRPC_HOST      | no       | 127.0.0.1  | address the gRPC server binds                               |
+| ZGOV_GRPC_PORT      | yes      |            | port the gRPC server listens on                             |
+| ZGOV_OTLP_ENDPOINT  | no       |            | OTLP/gRPC collector; traces are exported only when set      |
+| ZGOV_LOG_LEVEL      | no       | INFO       | DEBUG, INFO, WARNING, ERROR                                 |
+| ZGOV_CALENDAR_DIR   | no       |            | folder of official holiday schedules, <year>.json each      |
+
+`python -m shared.config` prints this table from the field descriptions, and the values
+the current environment gives (secrets hidden). A service with settings of its own
+subclasses ServiceSettings and passes the class to `settings_for`.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import TypeVar
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["ServiceSettings", "settings_for", "variables"]
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+SERVICE_NAME = re.compile(r"^[a-z][a-z0-9-]*$")
+
+
+class ServiceSettings(BaseSettings):
+    """Environment of one service. Unknown ZGOV_ variables are ignored (other tools use them)."""
+
+    model_config = SettingsConfigDict(env_prefix="ZGOV_", extra="ignore", frozen=True)
+
+    service_name: str = Field(description="the service (org, meetings, documents, ...)")
+    database_url: str = Field(description="its own database, postgresql+asyncpg://user:pw@host:port/db")
+    nats_url: str = Field(description="NATS with JetStream, nats://host:port")
+    keycloak_url: str = Field(description="Keycloak base URL, e.g. http://127.0.0.1:8080")
+    keycloak_realm: str = Field("zgov", description="the government's realm")
+    client_id: str = Field("", description="the service's Keycloak client (its token audience); defaults to the name")
+    client_secret: SecretStr | None = Field(None, description="that client's secret, for service-to-service calls")
+    grpc_host: str = Field("127.0.0.1", description="address the gRPC server binds")
+    grpc_port: int = Field(ge=0, le=65535, description="port the gRPC server listens on")
+    otlp_endpoint: str | None = Field(None, description="OTLP/gRPC collector; traces are exported only when set")
+    log_level: str = Field("INFO", description="DEBUG, INFO, WARNING, ERROR")
+    calendar_dir: Path | None = Field(None, description="folder of official holiday schedules, <year>.json each")
+
+    @field_validator("service_name")
+    @classmethod
+    def _service_name(cls, value: str) -> str:
+        if not SERVICE_NAME.match(value):
+            raise ValueError("a lower-case name such as 'org' or 'meetings'")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        # The data layer is async SQLAlchemy: a plain postgresql:// DSN would pick a sync driver.
+        if not value.startswith("postgresql+asyncpg://"):
+            raise ValueError("must start with postgresql+asyncpg://")
+        return value
+
+    @field_validator("keycloak_url")
+    @classmethod
+    def _keycloak_url(cls, value: str) -> str:
+        # The issuer is compared exactly, so a trailing slash would reject every token.
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL")
+        return value.rstrip("/")
+
+    @field_validator("log_level")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        level = value.upper()
+        if level not in LOG_LEVELS:
+            raise ValueError(f"one of {', '.join(LOG_LEVELS)}")
+        return level
+
+    @field_validator("otlp_endpoint", "calendar_dir", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value):
+        return None if value == "" else value
+
+    @model_validator(mode="after")
+    def _client_defaults_to_service(self) -> ServiceSettings:
+        if not self.client_id:
+            object.__setattr__(self, "client_id", self.service_name)
+        return self
+
+    @property
+    def issuer(self) -> str:
+        """The `iss` claim of the realm's tokens."""
+        return f"{self.keycloak_url}/realms/{self.keycloak_realm}"
+
+    @property
+    def grpc_address(self) -> str:
+        return f"{self.grpc_host}:{self.grpc_port}"
+
+
+Settings = TypeVar("Settings", bound=ServiceSettings)
+
+
+def settings_for(service_name: str, settings_class: type[Settings] = ServiceSettings, **overrides) -> Settings:
+    """The settings of `service_name` from the environment; keyword overrides win (tests)."""
+    return settings_class(service_name=service_name, **overrides)
+
+
+def variables(settings_class: type[ServiceSettings] = ServiceSettings) -> list[tuple[str, bool, str, str]]:
+    """(variable, required, default, meaning) for each field: the documentation, generated."""
+    rows = []
+    prefix = settings_class.model_config.get("env_prefix", "")
+    for name, info in settings_class.model_fields.items():
+        default = "" if info.is_required() or info.default is None else str(info.default)
+        rows.append((f"{prefix}{name}".upper(), info.is_required(), default, info.description or ""))
+    return rows
+
+
+def _print_environment() -> None:
+    import os
+
+    for variable, required, default, meaning in variables():
+        value = os.environ.get(variable)
+        if value is not None and "SECRET" in variable:
+            value = "(set)"
+        shown = value if value is not None else (f"(default {default})" if default else "(unset)")
+        print(f"{variable:<20} {'required' if required else 'optional':<9} {shown:<40} {meaning}")
+
+
+if __name__ == "__main__":
+    _print_environment()
