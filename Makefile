@@ -52,3 +52,16 @@ keycloak: venv
 
 clean:
 	rm -rf $(VENV) .pytest_cache
+
+## Proto lint and format (buf, pinned, installed from npm into .cache/npm).
+lint: venv
+	@buf="$$($(PY) -m deploy.local.tools buf)" && cd proto && "$$buf" lint && "$$buf" format --diff --exit-code
+
+.PHONY: chart-check chart-realm
+## helm lint, golden renders and the chart's realm copy (helm is built into .cache/bin once).
+chart-check: venv
+	$(PY) -m deploy.local.tools chart-check
+
+## Copy deploy/keycloak/realm-zgov.json into the chart and rewrite the golden renders.
+chart-realm: venv
+	$(PY) -m deploy.local.tools chart-realm

@@ -1,0 +1,229 @@
+"""The Helm chart renders, lints, matches its golden renders, and keeps its promises.
+
+helm is the real one, built from its Go module into .cache/bin by deploy/local/tools.py the
+first time (a few minutes), so these tests need Go and the Go module proxy, nothing else.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from deploy.local import tools
+
+CHART = tools.CHART
+ALL_SERVICES = CHART / "tests" / "values-all-services.yaml"
+SERVICES = ["disclosure", "documents", "meetings", "org", "petitions", "supervision"]
+
+
+@pytest.fixture(scope="module")
+def helm() -> Path:
+    return tools.ensure_helm()
+
+
+def render(values: list[Path]) -> list[dict]:
+    return [d for d in yaml.safe_load_all(tools.helm_template(values)) if d]
+
+
+def kinds(docs: list[dict], kind: str) -> dict[str, dict]:
+    return {d["metadata"]["name"]: d for d in docs if d["kind"] == kind}
+
+
+def values() -> dict:
+    return yaml.safe_load((CHART / "values.yaml").read_text())
+
+
+def test_helm_lint_strict_passes(helm):
+    assert "0 chart(s) failed" in tools.helm_lint()
+
+
+@pytest.mark.parametrize("case", sorted(tools.GOLDEN_CASES))
+def test_golden_render_is_current(helm, case):
+    golden = tools.GOLDEN / f"{case}.yaml"
+    assert golden.exists(), f"{golden} is missing: run '.venv/bin/python -m deploy.local.tools chart-goldens'"
+    assert tools.helm_template(tools.GOLDEN_CASES[case]) == golden.read_text(), (
+        f"the chart no longer renders {golden.name}: if the change is intended, run "
+        "'.venv/bin/python -m deploy.local.tools chart-goldens' and commit the goldens"
+    )
+
+
+def test_realm_copy_in_chart_matches_deploy_keycloak():
+    assert tools.realm_drift() is None, "run 'make chart-realm' and commit charts/zgov"
+
+
+def test_only_org_is_enabled_by_default(helm):
+    docs = render([])
+    assert set(kinds(docs, "Deployment")) == {"zgov-org"}
+    assert kinds(docs, "Ingress") == {}
+
+
+def test_every_service_renders_its_full_set_of_objects(helm):
+    docs = render([ALL_SERVICES])
+    for kind in ("Deployment", "Service", "ServiceAccount", "NetworkPolicy"):
+        assert {f"zgov-{s}" for s in SERVICES} <= set(kinds(docs, kind)), kind
+    # supervision switches autoscaling and its disruption budget off in the test values
+    assert set(kinds(docs, "HorizontalPodAutoscaler")) == {f"zgov-{s}" for s in SERVICES} - {"zgov-supervision"}
+    assert set(kinds(docs, "PodDisruptionBudget")) == {f"zgov-{s}" for s in SERVICES} - {"zgov-supervision"}
+    assert kinds(docs, "Deployment")["zgov-supervision"]["spec"]["replicas"] == 1
+    assert "replicas" not in kinds(docs, "Deployment")["zgov-org"]["spec"], "the HPA owns the replica count"
+
+
+def _pod_specs(docs):
+    for d in docs:
+        if d["kind"] in ("Deployment", "Job"):
+            yield d["metadata"]["name"], d["spec"]["template"]["spec"]
+
+
+def test_every_workload_runs_with_secure_pod_defaults(helm):
+    docs = render([ALL_SERVICES])
+    accounts = set(kinds(docs, "ServiceAccount"))
+    specs = list(_pod_specs(docs))
+    assert len(specs) == len(SERVICES) + 1  # the services and the realm job
+    for name, pod in specs:
+        assert pod["securityContext"]["runAsNonRoot"] is True, name
+        assert pod["securityContext"]["runAsUser"] == 10001, name
+        assert pod["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}, name
+        assert pod["automountServiceAccountToken"] is False, name
+        for c in pod["containers"]:
+            sc = c["securityContext"]
+            assert sc["readOnlyRootFilesystem"] is True, name
+            assert sc["allowPrivilegeEscalation"] is False, name
+            assert sc["capabilities"] == {"drop": ["ALL"]}, name
+            assert {"cpu", "memory"} <= set(c["resources"]["requests"]), name
+            assert {"cpu", "memory"} <= set(c["resources"]["limits"]), name
+        if name != "zgov-keycloak-config":
+            assert pod["serviceAccountName"] == name and name in accounts
+
+
+def test_services_probe_grpc_natively_and_drain_within_the_grace_period(helm):
+    for name, dep in kinds(render([ALL_SERVICES]), "Deployment").items():
+        pod = dep["spec"]["template"]["spec"]
+        (c,) = pod["containers"]
+        port = next(p["containerPort"] for p in c["ports"] if p["name"] == "grpc")
+        for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
+            assert c[probe]["grpc"] == {"port": port}, (name, probe)
+        pause = int(c["lifecycle"]["preStop"]["exec"]["command"][1])
+        assert pod["terminationGracePeriodSeconds"] > pause, name
+        assert c["command"] == ["python", "-m", f"services.{name.removeprefix('zgov-')}"]
+
+
+def test_secrets_come_from_secret_references_only(helm):
+    for name, dep in kinds(render([ALL_SERVICES]), "Deployment").items():
+        env = {e["name"]: e for e in dep["spec"]["template"]["spec"]["containers"][0]["env"]}
+        service = name.removeprefix("zgov-")
+        assert env["ZGOV_DATABASE_URL"]["valueFrom"]["secretKeyRef"] == {"name": f"{name}-database", "key": "url"}
+        assert env["ZGOV_CLIENT_SECRET"]["valueFrom"]["secretKeyRef"]["name"] == f"{name}-keycloak-client"
+        assert env["ZGOV_CLIENT_ID"]["value"] == env["ZGOV_SERVICE_NAME"]["value"] == service
+        assert not env["ZGOV_KEYCLOAK_URL"]["value"].endswith("/")
+        assert all(n.startswith("ZGOV_") for n in env), name
+
+
+def _realm() -> dict:
+    return json.loads(tools.REALM_SOURCE.read_text())
+
+
+def test_caller_matrix_in_values_matches_the_service_accounts_of_the_realm():
+    """The network admits exactly the callers that Keycloak authorises (CALLERS.md)."""
+    authorised = {
+        (user["username"].removeprefix("service-account-"), callee)
+        for user in _realm().get("users", [])
+        if user.get("username", "").startswith("service-account-")
+        for callee in user.get("clientRoles", {})
+        if callee in SERVICES
+    }
+    admitted = {
+        (caller, callee) for callee, svc in values()["services"].items() for caller in svc.get("callers", [])
+    }
+    assert admitted == authorised
+
+
+def test_network_policies_admit_only_named_callers(helm):
+    docs = render([ALL_SERVICES])
+    policies = kinds(docs, "NetworkPolicy")
+    deny = policies["zgov-default-deny"]["spec"]
+    assert deny["policyTypes"] == ["Ingress", "Egress"] and "ingress" not in deny and "egress" not in deny
+    matrix = {name: set(svc.get("callers", [])) for name, svc in values()["services"].items()}
+    for service in SERVICES:
+        spec = policies[f"zgov-{service}"]["spec"]
+        callers = {
+            peer["podSelector"]["matchLabels"]["app.kubernetes.io/name"]
+            for rule in spec.get("ingress") or []
+            for peer in rule["from"]
+            if "podSelector" in peer and "namespaceSelector" not in peer
+        }
+        assert callers == matrix[service], service
+        callees = {
+            peer["podSelector"]["matchLabels"]["app.kubernetes.io/name"]
+            for rule in spec["egress"]
+            for peer in rule["to"]
+            if "namespaceSelector" not in peer
+        }
+        assert callees == {callee for callee, who in matrix.items() if service in who}, service
+        egress_ports = {p["port"] for rule in spec["egress"] for p in rule["ports"]}
+        assert {53, 5432, 4222, 8080} <= egress_ports, service
+
+
+def test_realm_job_fills_every_placeholder_of_the_realm(helm):
+    docs = render([])
+    (job,) = kinds(docs, "Job").values()
+    env = {e["name"] for e in job["spec"]["template"]["spec"]["containers"][0]["env"]}
+    placeholders = set(re.findall(r"\$\{([A-Z0-9_]+)\}", tools.REALM_SOURCE.read_text()))
+    assert placeholders and placeholders <= env
+    (config_map,) = kinds(docs, "ConfigMap").values()
+    assert json.loads(config_map["data"]["realm-zgov.json"]) == _realm()
+
+
+def test_realm_job_can_use_a_config_map_kept_by_operators(helm, tmp_path):
+    own = tmp_path / "own.yaml"
+    own.write_text("keycloakConfig:\n  existingConfigMap: realm-from-operators\n")
+    docs = render([own])
+    assert kinds(docs, "ConfigMap") == {}
+    (job,) = kinds(docs, "Job").values()
+    volumes = {v["name"]: v for v in job["spec"]["template"]["spec"]["volumes"]}
+    assert volumes["realm"]["configMap"]["name"] == "realm-from-operators"
+
+
+@pytest.mark.parametrize(
+    ("bad", "complaint"),
+    [
+        ("services:\n  org:\n    enabled: true\n    callers: [nobody]\n", "/services/org/callers/0"),
+        ("defaults:\n  grpcPort: fifty\n", "/defaults/grpcPort"),
+        ("services:\n  billing:\n    enabled: true\n", "billing"),
+        ("keycloak:\n  url: http://keycloak/\n", "/keycloak/url"),
+        ("nats:\n  url: http://nats:4222\n", "/nats/url"),
+    ],
+)
+def test_schema_rejects_bad_values(helm, tmp_path, bad, complaint):
+    f = tmp_path / "bad.yaml"
+    f.write_text(bad)
+    with pytest.raises(tools.ToolError, match="schema") as err:
+        tools.helm_template([f])
+    assert complaint in str(err.value)
+
+
+def test_portal_needs_its_service(helm, tmp_path):
+    f = tmp_path / "portal.yaml"
+    f.write_text("portal:\n  enabled: true\n")
+    with pytest.raises(tools.ToolError, match="services.disclosure.enabled"):
+        tools.helm_template([f])
+
+
+def test_infra_chart_declares_the_established_charts_behind_condition_flags(helm):
+    infra = CHART.parent / "zgov-infra"
+    chart = yaml.safe_load((infra / "Chart.yaml").read_text())
+    infra_values = yaml.safe_load((infra / "values.yaml").read_text())
+    deps = {d["name"]: d for d in chart["dependencies"]}
+    assert set(deps) == {"postgresql", "nats", "keycloakx"}
+    for name, dep in deps.items():
+        assert dep["condition"] == f"{name}.enabled"
+        assert isinstance(infra_values[name]["enabled"], bool)
+    # Not vendored here: lint names exactly the missing dependencies and nothing else.
+    lint = subprocess.run([str(helm), "lint", str(infra)], capture_output=True, text=True)
+    assert lint.returncode == 0, lint.stdout + lint.stderr
+    warnings = [line for line in lint.stdout.splitlines() if "[WARNING]" in line or "[ERROR]" in line]
+    assert len(warnings) == 1 and "missing these dependencies" in warnings[0]
