@@ -1,0 +1,134 @@
+"""OpenTelemetry traces across gRPC and NATS; exported by OTLP only when an endpoint is set.
+
+A service calls `configure_telemetry(settings.service_name, settings.otlp_endpoint)` once
+at start. Then:
+- gRPC servers: `grpc_server_interceptors()` gives OpenTelemetry's aio server interceptor;
+  shared.grpc_server puts it first in its chain (so rejected calls are traced too). Servers
+  are not patched globally, which would trace every call twice.
+- gRPC clients: every `grpc.aio.insecure_channel`/`secure_channel` opened after
+  configure_telemetry is instrumented (GrpcAioInstrumentorClient), so the trace context
+  travels in the call metadata; `grpc_client_interceptors()` is there for channels that
+  were made before.
+- NATS: the publisher (outbox relay) puts `inject_headers()` into the message headers (the
+  outbox row stores them at write time, so the trace continues from the request that made
+  the change); a consumer starts its span under `extract_context(msg.headers)`.
+Trace context is W3C (traceparent, tracestate) plus W3C baggage.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from opentelemetry import context as otel_context
+from opentelemetry import propagate, trace
+from opentelemetry.baggage.propagation import W3CBaggagePropagator
+from opentelemetry.context import Context
+from opentelemetry.propagators.composite import CompositePropagator
+from opentelemetry.sdk.resources import SERVICE_NAME, SERVICE_NAMESPACE, Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor, SpanExporter
+from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
+
+__all__ = [
+    "PROPAGATOR",
+    "configure_telemetry",
+    "current_trace_ids",
+    "extract_context",
+    "grpc_client_interceptors",
+    "grpc_server_interceptors",
+    "inject_headers",
+    "shutdown_telemetry",
+    "tracer",
+]
+
+NAMESPACE = "zgov"
+PROPAGATOR = CompositePropagator([TraceContextTextMapPropagator(), W3CBaggagePropagator()])
+
+_provider: TracerProvider | None = None
+_clients_instrumented = False
+
+
+def configure_telemetry(
+    service_name: str,
+    otlp_endpoint: str | None = None,
+    *,
+    exporters: Iterable[SpanExporter] = (),
+    instrument_grpc_clients: bool = True,
+) -> TracerProvider:
+    """Install the process's tracer provider (once) and return it.
+
+    `otlp_endpoint` (e.g. http://127.0.0.1:4317): batch-export spans there by OTLP/gRPC;
+    None: spans are made (ids for logs, context for peers) but not exported.
+    `exporters`: more exporters, exported synchronously (tests use an InMemorySpanExporter).
+    A second call adds its exporters to the first provider; the service name stays.
+    """
+    global _provider, _clients_instrumented
+    if _provider is None:
+        resource = Resource.create({SERVICE_NAME: service_name, SERVICE_NAMESPACE: NAMESPACE})
+        _provider = TracerProvider(resource=resource)
+        if otlp_endpoint:
+            # Imported only when needed: the exporter pulls in its own gRPC channel machinery.
+            from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
+
+            _provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(endpoint=otlp_endpoint)))
+        trace.set_tracer_provider(_provider)
+        propagate.set_global_textmap(PROPAGATOR)
+    for exporter in exporters:
+        _provider.add_span_processor(SimpleSpanProcessor(exporter))
+    if instrument_grpc_clients and not _clients_instrumented:
+        from opentelemetry.instrumentation.grpc import GrpcAioInstrumentorClient
+
+        GrpcAioInstrumentorClient().instrument(tracer_provider=_provider)
+        _clients_instrumented = True
+    return _provider
+
+
+def shutdown_telemetry() -> None:
+    """Flush pending spans (call on shutdown, after the server drained)."""
+    if _provider is not None:
+        _provider.force_flush()
+        _provider.shutdown()
+
+
+def tracer(name: str) -> trace.Tracer:
+    """A tracer of the process's provider (a no-op one until configure_telemetry ran)."""
+    return trace.get_tracer(name)
+
+
+def grpc_server_interceptors() -> list:
+    """OpenTelemetry's grpc.aio server interceptor: one server span per call, parent from metadata."""
+    from opentelemetry.instrumentation.grpc import aio_server_interceptor
+
+    return [aio_server_interceptor()]
+
+
+def grpc_client_interceptors() -> list:
+    """OpenTelemetry's grpc.aio client interceptors, for channels made before configure_telemetry."""
+    from opentelemetry.instrumentation.grpc import aio_client_interceptors
+
+    return list(aio_client_interceptors())
+
+
+def inject_headers(headers: Mapping[str, str] | None = None, context: Context | None = None) -> dict[str, str]:
+    """A copy of `headers` with the current (or given) trace context added, for a NATS message."""
+    carrier = dict(headers or {})
+    PROPAGATOR.inject(carrier, context=context)
+    return carrier
+
+
+def extract_context(headers: Mapping[str, str] | None) -> Context:
+    """The trace context carried by a NATS message's headers (an empty context when none)."""
+    # From an empty context, not the current one: a message's trace is its own, whatever the
+    # consumer loop happens to be running under.
+    empty = otel_context.Context()
+    if not headers:
+        return empty
+    return PROPAGATOR.extract(dict(headers), context=empty)
+
+
+def current_trace_ids() -> tuple[str, str] | None:
+    """(trace id, span id) of the current span as hex, as logs and audit records show them."""
+    span_context = trace.get_current_span().get_span_context()
+    if not span_context.is_valid:
+        return None
+    return format(span_context.trace_id, "032x"), format(span_context.span_id, "016x")

@@ -1,0 +1,172 @@
+"""Traces continue across NATS headers and gRPC calls; logs carry the trace (shared.telemetry, shared.logging).
+
+The process-wide set-up (global tracer provider, instrumented gRPC channels) runs in a child
+process, so it cannot leak into the other tests of the session.
+"""
+
+import io
+import json
+import logging
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+import structlog
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+from shared.logging import configure_logging, get_logger
+from shared.telemetry import current_trace_ids, extract_context, inject_headers
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def spans():
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    yield provider.get_tracer("test"), exporter
+    provider.shutdown()
+
+
+def test_span_under_extracted_context_continues_the_trace(spans):
+    tracer, exporter = spans
+    with tracer.start_as_current_span("outbox.publish") as publisher:
+        headers = inject_headers({"Nats-Msg-Id": "outbox-42"})
+    assert headers["Nats-Msg-Id"] == "outbox-42"
+    assert headers["traceparent"].split("-")[1] == format(publisher.get_span_context().trace_id, "032x")
+
+    # the consumer, later, with nothing current
+    with tracer.start_as_current_span("consume", context=extract_context(headers)) as consumer:
+        pass
+    assert consumer.get_span_context().trace_id == publisher.get_span_context().trace_id
+    assert consumer.parent.span_id == publisher.get_span_context().span_id
+    assert len(exporter.get_finished_spans()) == 2
+
+
+def test_message_without_headers_starts_a_new_trace(spans):
+    tracer, _ = spans
+    with tracer.start_as_current_span("consumer loop") as loop:
+        # even with a span current, a message without context does not join the loop's trace
+        with tracer.start_as_current_span("consume", context=extract_context(None)) as consumer:
+            pass
+        with tracer.start_as_current_span("consume", context=extract_context({"x": "1"})) as other:
+            pass
+    assert consumer.parent is None and other.parent is None
+    assert consumer.get_span_context().trace_id != loop.get_span_context().trace_id
+
+
+def test_inject_does_not_change_the_given_headers(spans):
+    tracer, _ = spans
+    given = {"a": "1"}
+    with tracer.start_as_current_span("x"):
+        assert "traceparent" in inject_headers(given)
+    assert given == {"a": "1"}
+    assert "traceparent" not in inject_headers()  # no span current: nothing to carry
+
+
+@pytest.fixture
+def log_stream():
+    stream = io.StringIO()
+    handler = configure_logging("org", "DEBUG", json=True, stream=stream)
+    yield stream
+    logging.getLogger().removeHandler(handler)
+    structlog.reset_defaults()
+
+
+def lines(stream: io.StringIO) -> list[dict]:
+    return [json.loads(line) for line in stream.getvalue().splitlines()]
+
+
+def test_log_lines_are_json_with_service_and_trace(spans, log_stream):
+    tracer, _ = spans
+    log = get_logger("services.org.api")
+    with tracer.start_as_current_span("ApproveLeave") as span:
+        log.info("leave approved", leave_id="L-1", holder="张三")
+        logging.getLogger("sqlalchemy.engine").warning("slow query")
+        trace_id, span_id = current_trace_ids()
+    log.info("outside any span")
+    inside, foreign, outside = lines(log_stream)
+    assert inside["event"] == "leave approved" and inside["leave_id"] == "L-1"
+    assert inside["service"] == "org" and inside["level"] == "info" and inside["logger"] == "services.org.api"
+    assert inside["trace_id"] == trace_id == format(span.get_span_context().trace_id, "032x")
+    assert inside["span_id"] == span_id
+    assert "张三" in log_stream.getvalue()  # not escaped
+    assert foreign["event"] == "slow query" and foreign["trace_id"] == trace_id and foreign["service"] == "org"
+    assert "trace_id" not in outside
+    assert current_trace_ids() is None
+
+
+def test_log_level_filters(log_stream):
+    configure_logging("org", "WARNING", json=True, stream=log_stream)
+    get_logger("x").info("hidden")
+    get_logger("x").warning("shown")
+    assert [line["event"] for line in lines(log_stream)] == ["shown"]
+
+
+def test_exceptions_are_logged_as_structured_tracebacks(log_stream):
+    try:
+        raise ValueError("boom")
+    except ValueError:
+        get_logger("x").exception("failed")
+    [line] = lines(log_stream)
+    assert line["exception"][0]["exc_type"] == "ValueError"
+
+
+GRPC_ROUND_TRIP = textwrap.dedent(
+    """
+    import asyncio, json
+    import grpc
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+    from shared.telemetry import configure_telemetry, grpc_server_interceptors, tracer
+
+    exporter = InMemorySpanExporter()
+    provider = configure_telemetry("org", None, exporters=[exporter])
+    assert configure_telemetry("org", exporters=[]) is provider  # a second call keeps the provider
+
+    async def echo(request, context):
+        with tracer("test").start_as_current_span("domain work"):
+            return request
+
+    async def main():
+        server = grpc.aio.server(interceptors=grpc_server_interceptors())
+        server.add_generic_rpc_handlers([grpc.method_handlers_generic_handler(
+            "zgov.test.v1.Echo", {"Echo": grpc.unary_unary_rpc_method_handler(echo)})])
+        port = server.add_insecure_port("127.0.0.1:0")
+        await server.start()
+        with tracer("test").start_as_current_span("caller"):
+            async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+                await channel.unary_unary("/zgov.test.v1.Echo/Echo")(b"x")
+        await server.stop(None)
+
+    asyncio.run(main())
+    print(json.dumps([
+        {"name": s.name, "kind": s.kind.name, "trace": s.context.trace_id, "id": s.context.span_id,
+         "parent": s.parent.span_id if s.parent else None, "service": s.resource.attributes["service.name"]}
+        for s in exporter.get_finished_spans()
+    ]))
+    """
+)
+
+
+def test_grpc_call_continues_the_callers_trace_on_the_server():
+    result = subprocess.run(
+        [sys.executable, "-c", GRPC_ROUND_TRIP], cwd=REPO, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    spans = json.loads(result.stdout.splitlines()[-1])
+    [caller] = [s for s in spans if s["name"] == "caller"]
+    [work] = [s for s in spans if s["name"] == "domain work"]
+    [client] = [s for s in spans if s["kind"] == "CLIENT"]
+    [server] = [s for s in spans if s["kind"] == "SERVER"]
+    assert client["name"] == server["name"] == "/zgov.test.v1.Echo/Echo"
+    # caller -> client span -> (metadata) -> server span -> domain work: one trace
+    assert {s["trace"] for s in (caller, client, server, work)} == {caller["trace"]}
+    assert client["parent"] == caller["id"]
+    assert server["parent"] == client["id"]
+    assert work["parent"] == server["id"]
+    assert server["service"] == "org"
