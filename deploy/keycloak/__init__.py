@@ -1,0 +1,1 @@
+"""Keycloak realm `zgov` as code (realm-zgov.json) and the security office's admin tool (iam.py)."""
