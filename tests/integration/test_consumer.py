@@ -1,0 +1,255 @@
+"""Durable, idempotent consumers against real PostgreSQL and NATS JetStream.
+
+- a redelivered message (ack lost) or a re-published event has no second effect;
+- a failing handler is retried, its partial writes rolled back, then dead-lettered;
+- an undecodable message is dead-lettered at once and does not block the ones behind it;
+- the handler runs under the trace context the message carries;
+- stop finishes the message in hand; a consumer started before its stream exists waits for it.
+"""
+
+import asyncio
+import uuid
+from collections import Counter
+
+import pytest
+from google.protobuf import any_pb2, wrappers_pb2
+from opentelemetry import trace
+from sqlalchemy import insert
+
+from shared.consumer import EventConsumer, consumer_config
+from shared.outbox import build_envelope
+from shared.streams import ensure_stream, stream_name
+from tests.fixtures.events import scalar, wait_until
+from tests.fixtures.sample_service import effects
+
+pytestmark = pytest.mark.integration
+
+
+class Effects:
+    """A handler that writes one effect row per call and counts its calls; it can be told to fail."""
+
+    def __init__(self, fail_times: dict[str, int] | None = None, delay: float = 0.0):
+        self.calls: Counter[str] = Counter()
+        self.fail_times = fail_times or {}
+        self.delay = delay
+        self.trace_ids: list[int] = []
+
+    async def __call__(self, session, envelope, payload):
+        self.calls[payload.value] += 1
+        self.trace_ids.append(trace.get_current_span().get_span_context().trace_id)
+        await session.execute(insert(effects).values(message_id=envelope.event_id, note=payload.value))
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        if self.calls[payload.value] <= self.fail_times.get(payload.value, 0):
+            raise RuntimeError(f"handler refused {payload.value}")
+
+
+async def publish(js, service: str, note: str, *, with_msg_id: bool = True, envelope=None, headers=None):
+    """Publish an event as the outbox relay does (Nats-Msg-Id = event id)."""
+    envelope = envelope or build_envelope(f"{service}.leave.approved", wrappers_pb2.StringValue(value=note),
+                                          "leave/1")
+    headers = dict(headers or {})
+    if with_msg_id:
+        headers["Nats-Msg-Id"] = envelope.event_id
+    await js.publish(envelope.subject, envelope.SerializeToString(), headers=headers or None)
+    return envelope
+
+
+async def acked_up_to(js, stream: str, durable: str, seq: int) -> bool:
+    info = await js.consumer_info(stream, durable)
+    return info.ack_floor.stream_seq >= seq and info.num_ack_pending == 0
+
+
+def consumer(js, sessions, service, handler, **options) -> EventConsumer:
+    options.setdefault("fetch_timeout", 0.5)
+    return EventConsumer(js, sessions, stream_name(service), "effects", f"{service}.>", handler, **options)
+
+
+async def start(c: EventConsumer) -> None:
+    await c.start()
+    await asyncio.wait_for(c.ready.wait(), 10)
+
+
+async def test_redelivered_message_has_no_second_effect(sessions, sample_engine, js, nc, service):
+    """The effect commits but the ack is lost: JetStream redelivers, the consumer only acks."""
+    await ensure_stream(js, service)
+    stream = stream_name(service)
+    handler = Effects()
+    await js.add_consumer(stream, consumer_config("effects", f"{service}.>", ack_wait=1))
+    envelope = await publish(js, service, "once")
+
+    first = consumer(js, sessions, service, handler, ack_wait=1)
+    sub = await js.pull_subscribe_bind(durable="effects", stream=stream)
+    [msg] = await sub.fetch(1, timeout=5)
+    await sub.unsubscribe()
+
+    async def ack_lost_on_the_way():
+        pass
+
+    msg.ack = ack_lost_on_the_way
+    await first.process(msg)
+    assert await scalar(sample_engine, "SELECT count(*) FROM effects") == 1
+
+    second = consumer(js, sessions, service, handler, ack_wait=1)
+    await start(second)
+    try:
+        await wait_until(lambda: acked_up_to(js, stream, "effects", 1), what="the redelivery acked")
+    finally:
+        await second.stop()
+    info = await js.consumer_info(stream, "effects")
+    assert info.num_redelivered >= 1 or info.delivered.consumer_seq >= 2
+    assert handler.calls == {"once": 1}
+    assert await scalar(sample_engine, "SELECT count(*) FROM effects WHERE message_id = :id",
+                        id=envelope.event_id) == 1
+
+
+async def test_event_published_again_beyond_the_duplicate_window_has_no_second_effect(
+        sessions, sample_engine, js, service):
+    """The stream keeps both copies (no Nats-Msg-Id on the second); the processed table still sees one event."""
+    await ensure_stream(js, service)
+    stream = stream_name(service)
+    handler = Effects()
+    envelope = await publish(js, service, "twice")
+    await publish(js, service, "twice", envelope=envelope, with_msg_id=False)
+    assert (await js.stream_info(stream)).state.messages == 2
+
+    c = consumer(js, sessions, service, handler)
+    await start(c)
+    try:
+        await wait_until(lambda: acked_up_to(js, stream, "effects", 2), what="both copies acked")
+    finally:
+        await c.stop()
+    assert handler.calls == {"twice": 1}
+    assert await scalar(sample_engine, "SELECT count(*) FROM effects") == 1
+    assert await scalar(sample_engine, "SELECT count(*) FROM processed_messages WHERE consumer = 'effects'") == 1
+
+
+async def test_failing_handler_is_retried_then_dead_lettered(sessions, sample_engine, js, service):
+    await ensure_stream(js, service)
+    stream = stream_name(service)
+    handler = Effects(fail_times={"bad": 99})
+    bad = await publish(js, service, "bad")
+    await publish(js, service, "good")
+
+    c = consumer(js, sessions, service, handler, max_deliver=3, retry_delays=(0.1, 0.2))
+    await start(c)
+    try:
+        await wait_until(lambda: scalar(sample_engine, "SELECT count(*) FROM dead_letters"), what="a dead letter")
+        await wait_until(lambda: acked_up_to(js, stream, "effects", 2), what="both settled")
+        await asyncio.sleep(0.5)  # no further delivery of the dead-lettered message
+    finally:
+        await c.stop()
+
+    assert handler.calls == {"bad": 3, "good": 1}
+    # each failed attempt's writes were rolled back with its transaction
+    assert await scalar(sample_engine, "SELECT string_agg(note, ',') FROM effects") == "good"
+    assert await scalar(sample_engine, "SELECT count(*) FROM processed_messages WHERE message_id = :id",
+                        id=bad.event_id) == 0
+    async with sample_engine.connect() as conn:
+        from sqlalchemy import text
+        dead = (await conn.execute(text("SELECT * FROM dead_letters"))).one()
+    assert dead.consumer == "effects"
+    assert dead.message_id == bad.event_id
+    assert dead.deliveries == 3
+    assert dead.subject == f"{service}.leave.approved"
+    assert dead.stream == stream and dead.stream_seq == 1
+    assert "handler refused bad" in dead.error
+    assert dead.payload == bad.SerializeToString()
+    assert dead.headers["Nats-Msg-Id"] == bad.event_id
+
+
+async def test_handler_that_fails_then_succeeds_has_one_effect(sessions, sample_engine, js, service):
+    await ensure_stream(js, service)
+    handler = Effects(fail_times={"flaky": 2})
+    await publish(js, service, "flaky")
+    c = consumer(js, sessions, service, handler, max_deliver=5, retry_delays=(0.1,))
+    await start(c)
+    try:
+        await wait_until(lambda: acked_up_to(js, stream_name(service), "effects", 1), what="acked")
+    finally:
+        await c.stop()
+    assert handler.calls == {"flaky": 3}
+    assert await scalar(sample_engine, "SELECT count(*) FROM effects") == 1
+    assert await scalar(sample_engine, "SELECT count(*) FROM dead_letters") == 0
+
+
+async def test_undecodable_messages_are_dead_lettered_at_once(sessions, sample_engine, js, service):
+    await ensure_stream(js, service)
+    stream = stream_name(service)
+    handler = Effects()
+    await js.publish(f"{service}.leave.approved", b"\xff not an envelope", headers={"Nats-Msg-Id": "garbage-1"})
+    unknown = build_envelope(f"{service}.leave.approved", wrappers_pb2.StringValue(value="x"), "leave/2")
+    unknown.payload.CopyFrom(any_pb2.Any(type_url="type.googleapis.com/zgov.nowhere.v1.Unknown", value=b""))
+    await publish(js, service, "", envelope=unknown)
+    await publish(js, service, "fine")
+
+    c = consumer(js, sessions, service, handler, max_deliver=5)
+    await start(c)
+    try:
+        await wait_until(lambda: acked_up_to(js, stream, "effects", 3), what="all three settled")
+    finally:
+        await c.stop()
+    assert handler.calls == {"fine": 1}
+    async with sample_engine.connect() as conn:
+        from sqlalchemy import text
+        dead = (await conn.execute(text("SELECT message_id, deliveries, error FROM dead_letters "
+                                        "ORDER BY stream_seq"))).all()
+    assert [(d.message_id, d.deliveries) for d in dead] == [("garbage-1", 1), (unknown.event_id, 1)]
+    assert "not an EventEnvelope" in dead[0].error
+    assert "zgov.nowhere.v1.Unknown" in dead[1].error
+
+
+async def test_handler_runs_under_the_trace_context_of_the_message(sessions, js, service):
+    await ensure_stream(js, service)
+    handler = Effects()
+    trace_id = 0x4BF92F3577B34DA6A3CE929D0E0E4736
+    await publish(js, service, "traced", headers={"traceparent": f"00-{trace_id:032x}-00f067aa0ba902b7-01"})
+    c = consumer(js, sessions, service, handler)
+    await start(c)
+    try:
+        await wait_until(lambda: acked_up_to(js, stream_name(service), "effects", 1), what="acked")
+    finally:
+        await c.stop()
+    assert handler.trace_ids == [trace_id]
+
+
+async def test_stop_finishes_the_message_in_hand(sessions, sample_engine, js, nc, service):
+    await ensure_stream(js, service)
+    stream = stream_name(service)
+    handler = Effects(delay=0.5)
+    await publish(js, service, "slow")
+    c = consumer(js, sessions, service, handler)
+    await start(c)
+    await wait_until(lambda: _called(handler), what="the handler started")
+    await c.stop()
+    await nc.flush()
+    assert await scalar(sample_engine, "SELECT count(*) FROM effects") == 1
+    await wait_until(lambda: acked_up_to(js, stream, "effects", 1), timeout=2, what="acked before stopping")
+
+    again = consumer(js, sessions, service, handler)
+    await start(again)
+    await asyncio.sleep(1)
+    await again.stop()
+    assert handler.calls == {"slow": 1}
+
+
+async def _called(handler: Effects) -> bool:
+    return bool(handler.calls)
+
+
+async def test_consumer_started_before_its_stream_exists_waits_for_it(sessions, sample_engine, js, service):
+    """Start order between services does not matter: streams and consumers are declared by code."""
+    handler = Effects()
+    c = consumer(js, sessions, service, handler)
+    await c.start()
+    try:
+        await asyncio.sleep(0.7)
+        assert not c.ready.is_set()
+        await ensure_stream(js, service)
+        await asyncio.wait_for(c.ready.wait(), 10)
+        await publish(js, service, "late")
+        await wait_until(lambda: scalar(sample_engine, "SELECT count(*) FROM effects"), what="the effect")
+    finally:
+        await c.stop()
+    assert handler.calls == {"late": 1}
+    assert uuid.UUID(await scalar(sample_engine, "SELECT message_id FROM effects"))
