@@ -230,6 +230,8 @@ class TokenVerifier:
             if self._may_refetch() or self._keys_too_old():
                 await self._fetch()
                 key = self._keys.get(kid)
+        if key is None and not self._keys:
+            raise KeySetUnavailable(f"no signing keys fetched yet from {self.jwks_url}")
         if key is None:
             raise InvalidToken(f"token signed with an unknown key (kid {kid!r})")
         return key
@@ -237,7 +239,9 @@ class TokenVerifier:
     def _may_refetch(self) -> bool:
         if self._fetched_at is None:
             return True
-        return time.monotonic() - self._fetched_at >= self.min_refetch_interval
+        # Without any key (Keycloak was down at start) try again sooner, still bounded.
+        interval = self.min_refetch_interval if self._keys else min(1.0, self.min_refetch_interval)
+        return time.monotonic() - self._fetched_at >= interval
 
     def _keys_too_old(self) -> bool:
         return self._fetched_at is not None and time.monotonic() - self._fetched_at >= self.max_key_age

@@ -88,9 +88,10 @@ async def test_expiry_within_leeway_is_accepted_and_beyond_refused(local_issuer)
 
 async def test_cached_token_still_expires(local_issuer):
     verifier = verifier_for(local_issuer, leeway=0)
-    token = local_issuer.token_for("mayor", expires_in=1)
-    await verifier.verify(token)
-    await asyncio.sleep(1.1)
+    token = local_issuer.token_for("mayor", expires_in=2)
+    await verifier.verify(token)  # cached from here on
+    exp = jwt.decode(token, options={"verify_signature": False})["exp"]
+    await asyncio.sleep(exp - time.time() + 0.1)
     with pytest.raises(InvalidToken, match="expired"):
         await verifier.verify(token)
 
@@ -194,3 +195,17 @@ def test_actor_to_proto_records_both_names_when_acting():
     assert actor.to_proto().on_behalf_of_user_id == ""
     with pytest.raises(Exception):
         actor.username = "x"  # frozen
+
+
+async def test_keycloak_down_at_start_is_retried_soon_but_not_per_request(local_issuer):
+    local_issuer.unavailable = True
+    verifier = verifier_for(local_issuer, min_refetch_interval=60)
+    token = local_issuer.token_for("mayor")
+    for _ in range(5):
+        with pytest.raises(KeySetUnavailable):
+            await verifier.verify(token)
+    assert local_issuer.jwks_requests == 1
+    local_issuer.unavailable = False
+    await asyncio.sleep(1.05)
+    assert (await verifier.verify(token)).username == "mayor"
+    assert local_issuer.jwks_requests == 2

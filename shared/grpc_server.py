@@ -1,0 +1,456 @@
+"""Every service's gRPC server: authentication, per-RPC permissions, health, reflection, drain.
+
+How a service uses it (services/<name>/api.py and __main__.py):
+
+    class OrgApi(org_pb2_grpc.OrgServiceServicer):
+        @requires("positions:read")
+        async def ListPositions(self, request, context):
+            actor = current_actor()
+            ...
+
+    server = GrpcServer.from_settings([OrgApi(...)], settings)
+    server.on_startup(open_database)          # awaited before the port opens
+    server.background(outbox_relay.run)       # started once serving, cancelled on drain
+    server.on_shutdown(close_database)        # awaited after the last call finished
+    await server.serve_forever()              # returns after SIGTERM/SIGINT and a clean drain
+
+Who may call an RPC is declared at the method with `@requires("<permission>")`: a
+client role of this API in Keycloak. `AuthInterceptor` verifies the bearer token
+(UNAUTHENTICATED otherwise), then checks the declared permissions (PERMISSION_DENIED
+naming the missing one). An RPC without a declaration is denied to everyone, so a
+forgotten decorator fails closed. Health checking and reflection need no token.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import contextvars
+import functools
+import importlib
+import inspect
+import logging
+import signal
+import sys
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import grpc
+from google.rpc import code_pb2
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_health.v1.health import aio as health_aio
+from grpc_reflection.v1alpha import reflection
+
+from shared.errors import DomainError, Forbidden, Unauthenticated, abort, to_status
+from shared.identity import Actor, InvalidToken, KeySetUnavailable, TokenVerifier, realm_issuer
+
+log = logging.getLogger(__name__)
+
+# Services any caller may use without a token: probes and tooling (grpcurl, grpc_health_probe).
+EXEMPT_SERVICES = frozenset({
+    health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
+    "grpc.reflection.v1alpha.ServerReflection",
+    "grpc.reflection.v1.ServerReflection",
+})
+
+PERMISSIONS_ATTRIBUTE = "__zgov_permissions__"
+
+_current_actor: contextvars.ContextVar[Actor | None] = contextvars.ContextVar("zgov_actor", default=None)
+
+
+# -- the caller of the current RPC ------------------------------------------------
+
+def current_actor() -> Actor:
+    """The authenticated caller of the RPC being served (set by AuthInterceptor)."""
+    actor = _current_actor.get()
+    if actor is None:
+        raise LookupError("no authenticated actor: not inside an RPC served behind AuthInterceptor")
+    return actor
+
+
+def current_actor_or_none() -> Actor | None:
+    return _current_actor.get()
+
+
+@contextlib.contextmanager
+def acting_as(actor: Actor):
+    """Run code as `actor` outside an RPC: event consumers, jobs, tests of servicers."""
+    token = _current_actor.set(actor)
+    try:
+        yield actor
+    finally:
+        _current_actor.reset(token)
+
+
+# -- per-RPC permissions ------------------------------------------------------------
+
+def requires(*permissions: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Declare the permissions (client roles of this API) an RPC needs; all are required.
+
+    The wrapped method also re-checks them (so it stays closed even if served without
+    AuthInterceptor) and turns domain exceptions of shared.errors into rich statuses.
+    """
+    if not permissions or not all(isinstance(p, str) and p for p in permissions):
+        raise TypeError("requires() needs at least one permission name, e.g. @requires('leave:approve')")
+    needed = frozenset(permissions)
+
+    def decorate(method: Callable[..., Any]) -> Callable[..., Any]:
+        if inspect.isasyncgenfunction(method):
+            @functools.wraps(method)
+            async def streaming_rpc(self, request, context):
+                await _check_in_method(needed, method.__name__, context)
+                try:
+                    async for response in method(self, request, context):
+                        yield response
+                except DomainError as exc:
+                    await abort(context, exc)
+            wrapper = streaming_rpc
+        elif inspect.iscoroutinefunction(method):
+            @functools.wraps(method)
+            async def rpc(self, request, context):
+                await _check_in_method(needed, method.__name__, context)
+                try:
+                    return await method(self, request, context)
+                except DomainError as exc:
+                    await abort(context, exc)
+            wrapper = rpc
+        else:
+            raise TypeError(f"@requires works on async servicer methods; {method.__qualname__} is not async")
+        setattr(wrapper, PERMISSIONS_ATTRIBUTE, needed)
+        return wrapper
+
+    return decorate
+
+
+def declared_permissions(method: Any) -> frozenset[str] | None:
+    """The permissions declared with @requires on a servicer method, None when undeclared."""
+    return getattr(method, PERMISSIONS_ATTRIBUTE, None)
+
+
+def missing_permission_message(method: str, missing: Iterable[str], actor: Actor, audience: str) -> str:
+    names = ", ".join(sorted(missing))
+    who = actor.username or actor.user_id
+    return f"{method} needs permission {names} (client role of {audience!r}); {who} does not hold it"
+
+
+async def _check_in_method(needed: frozenset[str], name: str, context: grpc.aio.ServicerContext) -> None:
+    actor = _current_actor.get()
+    if actor is None:
+        await abort(context, Unauthenticated("no authenticated caller"))
+    missing = needed - actor.permissions
+    if missing:
+        await abort(context, Forbidden(missing_permission_message(name, missing, actor, "this API")))
+
+
+# -- the interceptor ------------------------------------------------------------------
+
+class AuthInterceptor(grpc.aio.ServerInterceptor):
+    """Bearer token → Actor (in `current_actor()`), then the RPC's declared permissions."""
+
+    def __init__(self, verifier: TokenVerifier, *, exempt_services: Iterable[str] = EXEMPT_SERVICES):
+        self.verifier = verifier
+        self.audience = verifier.audience
+        self._exempt = frozenset(exempt_services)
+
+    async def intercept_service(self, continuation, handler_call_details):
+        method = handler_call_details.method
+        handler = await continuation(handler_call_details)
+        if handler is None or _service_of(method) in self._exempt:
+            return handler
+        token = _bearer_token(handler_call_details.invocation_metadata)
+        if token is None:
+            return _rejection(handler, Unauthenticated(
+                "missing access token: send metadata 'authorization: Bearer <token>'"))
+        try:
+            actor = await self.verifier.verify(token)
+        except KeySetUnavailable as exc:
+            log.warning("cannot check access tokens: %s", exc.reason)
+            return _rejection(handler, _Unavailable(f"cannot check the access token now: {exc.reason}"))
+        except InvalidToken as exc:
+            return _rejection(handler, Unauthenticated(f"invalid access token: {exc.reason}"))
+        needed = declared_permissions(_behaviour(handler))
+        if needed is None:
+            return _rejection(handler, Forbidden(
+                f"{method} declares no permission, so nobody may call it (secure default)"))
+        missing = needed - actor.permissions
+        if missing:
+            return _rejection(handler, Forbidden(missing_permission_message(method, missing, actor, self.audience)))
+        # The handler runs in the same contextvars.Context as the interceptors (grpc.aio's contract).
+        _current_actor.set(actor)
+        return handler
+
+
+def _service_of(method: str) -> str:
+    # "/zgov.org.v1.OrgService/ListPositions" → "zgov.org.v1.OrgService"
+    return method.rsplit("/", 1)[0].lstrip("/")
+
+
+def _bearer_token(metadata) -> str | None:
+    for key, value in metadata or ():
+        if key == "authorization":
+            scheme, _, token = value.partition(" ")
+            if scheme.lower() == "bearer" and token.strip():
+                return token.strip()
+            return None
+    return None
+
+
+def _behaviour(handler: grpc.RpcMethodHandler):
+    return handler.unary_unary or handler.unary_stream or handler.stream_unary or handler.stream_stream
+
+
+class _Unavailable(DomainError):
+    """Keycloak's keys cannot be fetched: retry later (not the caller's fault)."""
+
+    code = code_pb2.UNAVAILABLE
+
+
+def _rejection(handler: grpc.RpcMethodHandler, error: DomainError) -> grpc.RpcMethodHandler:
+    """A handler of the same shape as `handler` that only ends the call with `error`'s status."""
+    status = to_status(error)
+
+    async def reject(request_or_iterator, context):
+        await context.abort_with_status(status)
+
+    kinds = {
+        "unary_unary": grpc.unary_unary_rpc_method_handler,
+        "unary_stream": grpc.unary_stream_rpc_method_handler,
+        "stream_unary": grpc.stream_unary_rpc_method_handler,
+        "stream_stream": grpc.stream_stream_rpc_method_handler,
+    }
+    for attribute, make in kinds.items():
+        if getattr(handler, attribute) is not None:
+            return make(reject, request_deserializer=handler.request_deserializer,
+                        response_serializer=handler.response_serializer)
+    raise TypeError(f"unknown RPC handler kind: {handler!r}")
+
+
+# -- servicers and their services ------------------------------------------------------
+
+@dataclass(frozen=True)
+class ServiceBinding:
+    """A servicer with its generated add-function and its full service name."""
+
+    servicer: object
+    add_to_server: Callable[[object, grpc.aio.Server], None]
+    full_name: str
+    method_names: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, servicer: object) -> ServiceBinding:
+        """Found from the generated base class, e.g. org_pb2_grpc.OrgServiceServicer."""
+        for base in type(servicer).__mro__:
+            if base.__module__.endswith("_pb2_grpc") and base.__name__.endswith("Servicer"):
+                grpc_module = sys.modules[base.__module__]
+                add = getattr(grpc_module, f"add_{base.__name__}_to_server")
+                messages = importlib.import_module(base.__module__.removesuffix("_grpc"))
+                service = messages.DESCRIPTOR.services_by_name[base.__name__.removesuffix("Servicer")]
+                return cls(servicer, add, service.full_name, tuple(m.name for m in service.methods))
+        raise TypeError(f"{type(servicer).__name__} does not derive from a generated *Servicer class; "
+                        "pass ServiceBinding(servicer, add_XServicer_to_server, 'pkg.Service') instead")
+
+    def undeclared_methods(self) -> list[str]:
+        return [name for name in self.method_names
+                if declared_permissions(getattr(self.servicer, name, None)) is None]
+
+
+Hook = Callable[[], Awaitable[Any]]
+
+
+class GrpcServer:
+    """A grpc.aio server with auth, health per service, reflection, hooks and graceful drain."""
+
+    def __init__(
+        self,
+        servicers: Sequence[object],
+        *,
+        verifier: TokenVerifier | None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        drain_delay: float = 1.0,
+        stop_grace: float = 10.0,
+        interceptors: Sequence[grpc.aio.ServerInterceptor] = (),
+        telemetry: bool = True,
+        options: Sequence[tuple[str, Any]] = (),
+    ):
+        """`verifier=None` serves without authentication: only for benchmarks and tests
+        that say so. `drain_delay`: seconds NOT_SERVING is reported before the port
+        closes (so probes and balancers stop sending); `stop_grace`: seconds in-flight
+        calls get to finish after that."""
+        self.bindings = [s if isinstance(s, ServiceBinding) else ServiceBinding.of(s) for s in servicers]
+        self.verifier = verifier
+        self.host = host
+        self.requested_port = port
+        self.drain_delay = drain_delay
+        self.stop_grace = stop_grace
+        self.port: int | None = None
+        self.health = health_aio.HealthServicer()
+        self._interceptors = list(_telemetry_interceptors() if telemetry else [])
+        if verifier is not None:
+            self._interceptors.append(AuthInterceptor(verifier))
+        self._interceptors.extend(interceptors)
+        self._options = [("grpc.so_reuseport", 0), *options]
+        self._server: grpc.aio.Server | None = None
+        self._startup: list[Hook] = []
+        self._shutdown: list[Hook] = []
+        self._background: list[Callable[[], Awaitable[Any]]] = []
+        self._tasks: list[asyncio.Task] = []
+        self._draining: asyncio.Task | None = None
+        self._stopped = asyncio.Event()
+
+    @classmethod
+    def from_settings(cls, servicers: Sequence[object], settings: Any, **kwargs: Any) -> GrpcServer:
+        """Host, port and the token verifier from a service's settings (shared.config)."""
+        issuer = realm_issuer(settings.keycloak_url, settings.keycloak_realm)
+        kwargs.setdefault("verifier", TokenVerifier(issuer, settings.client_id))
+        return cls(servicers, host=settings.grpc_host, port=settings.grpc_port, **kwargs)
+
+    # -- hooks ---------------------------------------------------------------------
+    def on_startup(self, hook: Hook) -> Hook:
+        """Awaited in order before the port opens (e.g. migrations, connecting to NATS)."""
+        self._startup.append(hook)
+        return hook
+
+    def on_shutdown(self, hook: Hook) -> Hook:
+        """Awaited in reverse order after the last in-flight call (e.g. closing pools)."""
+        self._shutdown.append(hook)
+        return hook
+
+    def background(self, run: Callable[[], Awaitable[Any]]) -> Callable[[], Awaitable[Any]]:
+        """A long-running task (e.g. the outbox relay) started once serving, cancelled on
+        drain after in-flight calls finished (their outbox rows are committed by then)."""
+        self._background.append(run)
+        return run
+
+    # -- lifecycle -------------------------------------------------------------------
+    @property
+    def service_names(self) -> list[str]:
+        return [b.full_name for b in self.bindings]
+
+    @property
+    def address(self) -> str:
+        return f"{self.host}:{self.port}"
+
+    async def start(self) -> int:
+        """Run start-up hooks, open the port, report SERVING; returns the bound port."""
+        for hook in self._startup:
+            await hook()
+        if self.verifier is not None:
+            await self._warm_up_keys()
+        server = grpc.aio.server(interceptors=self._interceptors, options=self._options)
+        for binding in self.bindings:
+            binding.add_to_server(binding.servicer, server)
+            for name in binding.undeclared_methods():
+                log.info("%s/%s declares no permission: denied to every caller", binding.full_name, name)
+        health_pb2_grpc.add_HealthServicer_to_server(self.health, server)
+        health_name = health_pb2.DESCRIPTOR.services_by_name["Health"].full_name
+        reflection.enable_server_reflection([*self.service_names, health_name, reflection.SERVICE_NAME], server)
+        self.port = server.add_insecure_port(f"{self.host}:{self.requested_port}")
+        if not self.port:
+            raise OSError(f"cannot listen on {self.host}:{self.requested_port} (port taken?)")
+        await server.start()
+        self._server = server
+        for name in ["", *self.service_names]:
+            await self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
+        self._tasks = [asyncio.create_task(_logged(run), name=getattr(run, "__qualname__", "background"))
+                       for run in self._background]
+        log.info("gRPC server serving %s on %s", ", ".join(self.service_names), self.address)
+        return self.port
+
+    async def _warm_up_keys(self) -> None:
+        # Best effort: a Keycloak that starts later is tolerated (keys are fetched on demand).
+        try:
+            await self.verifier.refresh()
+        except KeySetUnavailable as exc:
+            log.warning("realm keys not fetched at start (will retry on demand): %s", exc.reason)
+
+    def shutdown(self) -> asyncio.Task:
+        """Start the drain once (idempotent); await the returned task to wait for it."""
+        if self._draining is None:
+            self._draining = asyncio.create_task(self._drain(), name="grpc-drain")
+        return self._draining
+
+    async def _drain(self) -> None:
+        log.info("draining: reporting NOT_SERVING, then stopping within %.1fs", self.drain_delay + self.stop_grace)
+        await self.health.enter_graceful_shutdown()
+        await asyncio.sleep(self.drain_delay)
+        if self._server is not None:
+            await self._server.stop(self.stop_grace)
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        for hook in reversed(self._shutdown):
+            try:
+                await hook()
+            except Exception:
+                log.exception("shutdown hook %r failed", hook)
+        self._stopped.set()
+        log.info("gRPC server stopped")
+
+    async def wait_stopped(self) -> None:
+        await self._stopped.wait()
+
+    def install_signal_handlers(self, signals: Iterable[int] = (signal.SIGTERM, signal.SIGINT)) -> None:
+        loop = asyncio.get_running_loop()
+        for sig in signals:
+            loop.add_signal_handler(sig, self.shutdown)
+
+    async def serve_forever(self) -> None:
+        """Start, then serve until SIGTERM/SIGINT has drained the server."""
+        await self.start()
+        self.install_signal_handlers()
+        await self.wait_stopped()
+
+    async def __aenter__(self) -> GrpcServer:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc_info) -> None:
+        await self.shutdown()
+
+
+async def _logged(run: Callable[[], Awaitable[Any]]) -> None:
+    try:
+        await run()
+    except asyncio.CancelledError:
+        raise
+    except Exception:
+        log.exception("background task %r failed", run)
+
+
+def _telemetry_interceptors() -> list[grpc.aio.ServerInterceptor]:
+    """OpenTelemetry's server interceptor, first in the chain so rejected calls are traced too."""
+    try:
+        telemetry = importlib.import_module("shared.telemetry")
+    except ImportError:
+        return []
+    make = getattr(telemetry, "grpc_server_interceptors", None)
+    return list(make()) if make else []
+
+
+async def serve(
+    servicers: Sequence[object],
+    settings: Any,
+    *,
+    on_startup: Iterable[Hook] = (),
+    on_shutdown: Iterable[Hook] = (),
+    background: Iterable[Callable[[], Awaitable[Any]]] = (),
+    **kwargs: Any,
+) -> None:
+    """Serve `servicers` with the settings' host, port and realm until SIGTERM/SIGINT."""
+    server = GrpcServer.from_settings(servicers, settings, **kwargs)
+    for hook in on_startup:
+        server.on_startup(hook)
+    for hook in on_shutdown:
+        server.on_shutdown(hook)
+    for run in background:
+        server.background(run)
+    await server.serve_forever()
+
+
+__all__ = [
+    "AuthInterceptor", "EXEMPT_SERVICES", "GrpcServer", "ServiceBinding", "acting_as", "current_actor",
+    "current_actor_or_none", "declared_permissions", "requires", "serve",
+]
+
