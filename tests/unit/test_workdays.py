@@ -296,3 +296,30 @@ def test_dates_outside_the_range_are_refused(cal):
 def test_batch_matches_single(cal):
     starts = [D(2024, 9, 27), D(2025, 1, 24), D(2026, 12, 31)]
     assert cal.add_working_days_many(starts, 3) == [cal.add_working_days(s, 3) for s in starts]
+
+
+def naive_deadline(cal: WorkingCalendar, start: dt.date, n: int) -> Deadline:
+    """Day by day, as a person counts on a wall calendar: the oracle for the precomputed tables."""
+    step = dt.timedelta(days=1 if n > 0 else -1)
+    day, counted, provisional = start, 0, False
+    while counted < abs(n):
+        day += step
+        provisional |= not cal.schedule_known(day.year)
+        counted += cal.is_working_day(day)
+    if n < 0:
+        # going back, the days passed over are [due, start): the start day itself is not among them
+        provisional = any(
+            not cal.schedule_known((day + dt.timedelta(days=i)).year) for i in range((start - day).days)
+        )
+    return Deadline(day, provisional)
+
+
+def test_tables_agree_with_counting_day_by_day(tmp_path, cal):
+    # 2028 known, 2027 not: known, gap and beyond-known years all occur between 2025 and 2030.
+    path = schedule_file(tmp_path, 2028, {"2028-01-03": "元旦", "2028-10-02": "国庆节"}, {"2028-10-08": "国庆节调休"})
+    loaded = cal.with_schedules(YearSchedule.from_file(path))
+    day = D(2025, 6, 1)
+    while day < D(2030, 1, 1):
+        for n in (1, 7, 30, 300, -1, -7, -30, -300):
+            assert loaded.add_working_days(day, n) == naive_deadline(loaded, day, n), (day, n)
+        day += dt.timedelta(days=5)
