@@ -1,0 +1,1 @@
+"""The platform's common library (configuration, errors, working days, telemetry, logs, ...)."""

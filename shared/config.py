@@ -45,13 +45,21 @@ class ServiceSettings(BaseSettings):
     nats_url: str = Field(description="NATS with JetStream, nats://host:port")
     keycloak_url: str = Field(description="Keycloak base URL, e.g. http://127.0.0.1:8080")
     keycloak_realm: str = Field("zgov", description="the government's realm")
-    client_id: str = Field("", description="the service's Keycloak client (its token audience); defaults to the name")
-    client_secret: SecretStr | None = Field(None, description="that client's secret, for service-to-service calls")
+    client_id: str = Field(
+        "", description="the service's Keycloak client (its token audience); defaults to the name"
+    )
+    client_secret: SecretStr | None = Field(
+        None, description="that client's secret, for service-to-service calls"
+    )
     grpc_host: str = Field("127.0.0.1", description="address the gRPC server binds")
     grpc_port: int = Field(ge=0, le=65535, description="port the gRPC server listens on")
-    otlp_endpoint: str | None = Field(None, description="OTLP/gRPC collector; traces are exported only when set")
+    otlp_endpoint: str | None = Field(
+        None, description="OTLP/gRPC collector; traces are exported only when set"
+    )
     log_level: str = Field("INFO", description="DEBUG, INFO, WARNING, ERROR")
-    calendar_dir: Path | None = Field(None, description="folder of official holiday schedules, <year>.json each")
+    calendar_dir: Path | None = Field(
+        None, description="folder of official holiday schedules, <year>.json each"
+    )
 
     @field_validator("service_name")
     @classmethod
@@ -108,7 +116,9 @@ class ServiceSettings(BaseSettings):
 Settings = TypeVar("Settings", bound=ServiceSettings)
 
 
-def settings_for(service_name: str, settings_class: type[Settings] = ServiceSettings, **overrides) -> Settings:
+def settings_for(
+    service_name: str, settings_class: type[Settings] = ServiceSettings, **overrides
+) -> Settings:
     """The settings of `service_name` from the environment; keyword overrides win (tests)."""
     return settings_class(service_name=service_name, **overrides)
 

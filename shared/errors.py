@@ -106,7 +106,9 @@ class RuleViolation(DomainError):
 
     code = code_pb2.FAILED_PRECONDITION
 
-    def __init__(self, rule_id: str, message: str, *, subject: str = "", metadata: Mapping[str, str] | None = None):
+    def __init__(
+        self, rule_id: str, message: str, *, subject: str = "", metadata: Mapping[str, str] | None = None
+    ):
         if not rule_id:
             raise ValueError("RuleViolation needs the id of the rule")
         self.rule_id = rule_id

@@ -63,11 +63,18 @@ def configure_logging(
     ]
     if json:
         # ensure_ascii=False: Chinese names and titles stay readable in the log.
-        renderer = [structlog.processors.dict_tracebacks, structlog.processors.JSONRenderer(ensure_ascii=False)]
+        renderer = [
+            structlog.processors.dict_tracebacks,
+            structlog.processors.JSONRenderer(ensure_ascii=False),
+        ]
     else:
         renderer = [structlog.dev.ConsoleRenderer()]
     structlog.configure(
-        processors=[structlog.stdlib.filter_by_level, *before, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        processors=[
+            structlog.stdlib.filter_by_level,
+            *before,
+            structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
+        ],
         logger_factory=structlog.stdlib.LoggerFactory(),
         wrapper_class=structlog.stdlib.BoundLogger,
         # Not cached: a reconfiguration (tests, a changed level) reaches loggers made at import time.

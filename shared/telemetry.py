@@ -109,7 +109,9 @@ def grpc_client_interceptors() -> list:
     return list(aio_client_interceptors())
 
 
-def inject_headers(headers: Mapping[str, str] | None = None, context: Context | None = None) -> dict[str, str]:
+def inject_headers(
+    headers: Mapping[str, str] | None = None, context: Context | None = None
+) -> dict[str, str]:
     """A copy of `headers` with the current (or given) trace context added, for a NATS message."""
     carrier = dict(headers or {})
     PROPAGATOR.inject(carrier, context=context)

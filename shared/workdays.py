@@ -141,6 +141,11 @@ def _parse_days(value, key: str, origin: str) -> dict[dt.date, str]:
     return days
 
 
+def _in_unknown_year(unknown_upto: list[int], offset: int) -> bool:
+    """Whether the day at `offset` itself is in an unknown year (its count went up)."""
+    return unknown_upto[offset] > (unknown_upto[offset - 1] if offset else 0)
+
+
 def load_schedules(directory: str | os.PathLike) -> list[YearSchedule]:
     """Every `*.json` schedule in a folder, by year (other files, like examples, are ignored)."""
     schedules = [YearSchedule.from_file(path) for path in sorted(Path(directory).glob("*.json"))]
@@ -234,7 +239,7 @@ class WorkingCalendar:
         # Provisional when the due day's own year is unknown; a gap year between a known
         # start and a known due day is caught by comparing unknown_upto (see add_working_days).
         self._rank_deadline = [
-            Deadline(dt.date.fromordinal(base + offset), unknown_upto[offset] > (unknown_upto[offset - 1] if offset else 0))
+            Deadline(dt.date.fromordinal(base + offset), _in_unknown_year(unknown_upto, offset))
             for offset in rank_offset
         ]
         self._rank_unknown = [unknown_upto[offset] for offset in rank_offset]

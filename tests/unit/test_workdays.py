@@ -316,7 +316,8 @@ def naive_deadline(cal: WorkingCalendar, start: dt.date, n: int) -> Deadline:
 
 def test_tables_agree_with_counting_day_by_day(tmp_path, cal):
     # 2028 known, 2027 not: known, gap and beyond-known years all occur between 2025 and 2030.
-    path = schedule_file(tmp_path, 2028, {"2028-01-03": "元旦", "2028-10-02": "国庆节"}, {"2028-10-08": "国庆节调休"})
+    holidays = {"2028-01-03": "元旦", "2028-10-02": "国庆节"}
+    path = schedule_file(tmp_path, 2028, holidays, {"2028-10-08": "国庆节调休"})
     loaded = cal.with_schedules(YearSchedule.from_file(path))
     day = D(2025, 6, 1)
     while day < D(2030, 1, 1):
