@@ -236,31 +236,31 @@ def translate_errors(method):
 
 
 def _guard(behaviour, streaming_response: bool):
-    """Wrap one handler behaviour (request or request iterator, context) of a grpc.aio server."""
+    """Wrap one handler behaviour (request or request iterator, context) of a grpc.aio server.
+
+    The wrapper has the kind of the wrapped one: grpc.aio serves an async generator by
+    iterating it, and a coroutine (which may stream with context.write) by awaiting it.
+    """
     if behaviour is None:
         return None
-    if streaming_response:
+    if streaming_response and inspect.isasyncgenfunction(behaviour):
 
         async def stream(request, context):
             try:
-                result = behaviour(request, context)
-                if inspect.isasyncgen(result) or hasattr(result, "__aiter__"):
-                    async for item in result:
-                        yield item
-                else:  # a coroutine writing with context.write()
-                    await result
+                async for item in behaviour(request, context):
+                    yield item
             except DomainError as exc:
                 await abort(context, exc)
 
         return stream
 
-    async def unary(request, context):
+    async def call(request, context):
         try:
             return await behaviour(request, context)
         except DomainError as exc:
             await abort(context, exc)
 
-    return unary
+    return call
 
 
 class DomainErrorInterceptor(grpc.aio.ServerInterceptor):

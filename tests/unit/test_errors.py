@@ -106,6 +106,11 @@ async def stream_then_fail(request, context):
     raise NotFound("meeting M-1")
 
 
+async def write_then_fail(request, context):
+    await context.write(b"first")
+    raise NotFound("meeting M-2")
+
+
 async def succeed(request, context):
     return b"ok:" + request
 
@@ -130,6 +135,7 @@ def handlers(servicer: Servicer) -> grpc.GenericRpcHandler:
             "Rule": unary(fail_with_rule),
             "Fields": unary(fail_with_fields),
             "Stream": grpc.unary_stream_rpc_method_handler(stream_then_fail),
+            "Write": grpc.unary_stream_rpc_method_handler(write_then_fail),
             "Ok": unary(succeed),
             "Decorated": unary(servicer.decorated),
             "Helper": unary(servicer.helper),
@@ -170,13 +176,15 @@ async def test_raised_invalid_input_reaches_the_client_with_its_fields(channel):
     assert rule_id_of(error) is None
 
 
-async def test_streaming_handler_error_after_first_message(channel):
-    stream = channel.unary_stream(f"/{SERVICE}/Stream")(b"x")
+@pytest.mark.parametrize(("method", "meeting"), [("Stream", "M-1"), ("Write", "M-2")])
+async def test_streaming_handler_error_after_first_message(channel, method, meeting):
+    """Both ways of streaming: an async generator, and a coroutine calling context.write."""
+    stream = channel.unary_stream(f"/{SERVICE}/{method}")(b"x")
     assert await stream.read() == b"first"
     with pytest.raises(grpc.aio.AioRpcError) as err:
         await stream.read()
     assert err.value.code() == grpc.StatusCode.NOT_FOUND
-    assert rich_status_of(err.value).message == "meeting M-1 not found"
+    assert rich_status_of(err.value).message == f"meeting {meeting} not found"
 
 
 async def test_successful_calls_pass_through(channel):
