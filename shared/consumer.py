@@ -24,9 +24,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import nats.errors
 from google.protobuf import any_pb2, descriptor_pool, message_factory
@@ -41,6 +42,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.db import transaction
 from shared.outbox import MSG_ID_HEADER, TABLES
+from shared.streams import MAX_AGE
 from zgov.events.v1 import envelope_pb2
 
 log = logging.getLogger(__name__)
@@ -99,7 +101,8 @@ class EventConsumer:
     def __init__(self, js: JetStreamContext, sessions: async_sessionmaker[AsyncSession], stream: str,
                  durable: str, filter_subject: str, handler: Handler, consumer_name: str | None = None, *,
                  max_deliver: int = MAX_DELIVER, retry_delays: Sequence[float] = RETRY_DELAYS,
-                 ack_wait: float = ACK_WAIT, batch: int = 10, fetch_timeout: float = 1.0) -> None:
+                 ack_wait: float = ACK_WAIT, batch: int = 10, fetch_timeout: float = 1.0,
+                 keep_processed: timedelta = MAX_AGE + timedelta(days=5)) -> None:
         self.js = js
         self.sessions = sessions
         self.stream = stream
@@ -113,6 +116,9 @@ class EventConsumer:
         self.ack_wait = ack_wait
         self.batch = batch
         self.fetch_timeout = fetch_timeout
+        # ids of processed messages are kept longer than the stream keeps messages
+        self.keep_processed = keep_processed
+        self._last_purge = time.monotonic()
         self.ready = asyncio.Event()
         self._stop = asyncio.Event()
         self._task: asyncio.Task | None = None
@@ -194,6 +200,7 @@ class EventConsumer:
             # stream's duplicate window no longer remembers
             message_id = (envelope.event_id or headers.get(MSG_ID_HEADER)
                           or f"{meta.stream}:{meta.sequence.stream}")
+            heartbeat = asyncio.create_task(self._keep_alive(msg))
             try:
                 async with transaction(self.sessions) as session:
                     if await _first_time(session, self.consumer_name, message_id):
@@ -203,7 +210,33 @@ class EventConsumer:
                 span.set_status(trace.Status(trace.StatusCode.ERROR, str(exc)))
                 await self._failed(msg, headers, message_id, exc)
                 return
+            finally:
+                heartbeat.cancel()
         await msg.ack()
+        await self._purge_processed()
+
+    async def _keep_alive(self, msg: Msg) -> None:
+        """A slow handler tells JetStream it is still working, so the message is not redelivered meanwhile."""
+        while True:
+            await asyncio.sleep(self.ack_wait / 3)
+            try:
+                await msg.in_progress()
+            except Exception:
+                return
+
+    async def _purge_processed(self) -> None:
+        """Forget processed ids older than the stream keeps messages (checked at most every ten minutes)."""
+        if time.monotonic() - self._last_purge < 600:
+            return
+        self._last_purge = time.monotonic()
+        p = TABLES.processed_messages
+        try:
+            async with transaction(self.sessions) as session:
+                await session.execute(p.delete().where(
+                    p.c.consumer == self.consumer_name,
+                    p.c.processed_at < datetime.now(UTC) - self.keep_processed))
+        except Exception as exc:
+            log.warning("consumer %s: purge of processed ids failed: %s", self.durable, exc)
 
     async def _failed(self, msg: Msg, headers: dict, message_id: str, exc: Exception) -> None:
         delivered = msg.metadata.num_delivered

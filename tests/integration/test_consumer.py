@@ -253,3 +253,21 @@ async def test_consumer_started_before_its_stream_exists_waits_for_it(sessions, 
         await c.stop()
     assert handler.calls == {"late": 1}
     assert uuid.UUID(await scalar(sample_engine, "SELECT message_id FROM effects"))
+
+
+async def test_slow_handler_is_not_redelivered_while_it_works(sessions, sample_engine, js, service):
+    """A handler taking longer than ack_wait reports progress, so JetStream does not redeliver meanwhile."""
+    await ensure_stream(js, service)
+    stream = stream_name(service)
+    handler = Effects(delay=2.5)
+    await publish(js, service, "slow")
+    c = consumer(js, sessions, service, handler, ack_wait=1)
+    await start(c)
+    try:
+        await wait_until(lambda: acked_up_to(js, stream, "effects", 1), what="acked")
+    finally:
+        await c.stop()
+    info = await js.consumer_info(stream, "effects")
+    assert info.num_redelivered == 0
+    assert info.delivered.consumer_seq == 1
+    assert handler.calls == {"slow": 1}
