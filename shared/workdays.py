@@ -245,12 +245,19 @@ class WorkingCalendar:
         self._rank_unknown = [unknown_upto[offset] for offset in rank_offset]
         # The hot path as a closure over the tables: local look-ups instead of attribute ones
         # make the million-deadline target with room to spare on a busy machine.
-        self.add_working_days = self._fast_add()
+        self.add_working_days = add = self._fast_add()
+
+        def is_at_least_working_days_before(filed: dt.date, meeting: dt.date, n: int) -> bool:
+            return add(filed, n)[0] <= meeting
+
+        is_at_least_working_days_before.__doc__ = WorkingCalendar.is_at_least_working_days_before.__doc__
+        self.is_at_least_working_days_before = is_at_least_working_days_before
 
     def _fast_add(self):
         base, size = self._base, self._size
         count_upto, unknown_upto = self._count_upto, self._unknown_upto
         rank_deadline, rank_unknown = self._rank_deadline, self._rank_unknown
+        working, rank_offset = self._working, self._rank_offset
         general = self._add_working_days
 
         def add_working_days(start: dt.date, n: int) -> Deadline:
@@ -264,6 +271,14 @@ class WorkingCalendar:
                 if deadline.provisional or rank_unknown[rank] == unknown_upto[offset]:
                     return deadline
                 return Deadline(deadline.due, True)
+            if n < 0 and 0 < offset < size:
+                rank = count_upto[offset] - working[offset] + n
+                if rank >= 0:
+                    deadline = rank_deadline[rank]
+                    # depends on [due, start)
+                    if deadline.provisional or unknown_upto[offset - 1] == unknown_upto[rank_offset[rank]]:
+                        return deadline
+                    return Deadline(deadline.due, True)
             return general(start, n)
 
         add_working_days.__doc__ = WorkingCalendar.add_working_days.__doc__

@@ -19,10 +19,14 @@ def starts(count: int) -> list[dt.date]:
     return [dt.date.fromordinal(first + rng.randrange(3650)) for _ in range(count)]
 
 
-def timed(action) -> float:
-    started = time.perf_counter()
-    action()
-    return time.perf_counter() - started
+def timed(action, repeats: int = 3) -> float:
+    """Best of `repeats`: the figure least disturbed by whatever else the machine is doing."""
+    best = float("inf")
+    for _ in range(repeats):
+        started = time.perf_counter()
+        action()
+        best = min(best, time.perf_counter() - started)
+    return best
 
 
 def rate(count: int, seconds: float) -> str:
@@ -30,7 +34,7 @@ def rate(count: int, seconds: float) -> str:
 
 
 def run() -> list[tuple[str, str, str]]:
-    build = timed(WorkingCalendar)
+    build = timed(WorkingCalendar, repeats=1)
     calendar = WorkingCalendar()
     days = starts(COUNT)
     limits = [1 + i % 30 for i in range(COUNT)]  # 1..30 working days
@@ -54,7 +58,7 @@ def run() -> list[tuple[str, str, str]]:
         for start, n in zip(days, limits):
             check(start, meeting, n)
 
-    target = "1,000,000 in < 1 s"
+    target = "1,000,000 in < 1 s (best of 3)"
     return [
         ("build the calendar (2000-2100)", f"{build * 1000:.0f} ms", ""),
         ("add_working_days, 1M calls", rate(COUNT, timed(singles)), target),
