@@ -224,3 +224,28 @@ def new_revision(dsn: str, migrations_dir: str | os.PathLike[str], message: str)
             await engine.dispose()
 
     asyncio.run(_run())
+
+
+def main(argv: list[str] | None = None) -> None:
+    """`python -m shared.db upgrade|revision <migrations_dir> [-m message] [--dsn DSN]` for developers.
+
+    The DSN defaults to ZGOV_DATABASE_URL; `make up` writes one per service to .run/endpoints.json.
+    """
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m shared.db")
+    parser.add_argument("action", choices=["upgrade", "revision"])
+    parser.add_argument("migrations_dir")
+    parser.add_argument("-m", "--message", default="change")
+    parser.add_argument("--dsn", default=os.environ.get("ZGOV_DATABASE_URL"))
+    args = parser.parse_args(argv)
+    if not args.dsn:
+        parser.error("give --dsn postgresql+asyncpg://... or set ZGOV_DATABASE_URL")
+    if args.action == "upgrade":
+        asyncio.run(run_migrations(args.dsn, args.migrations_dir))
+    else:
+        new_revision(args.dsn, args.migrations_dir, args.message)
+
+
+if __name__ == "__main__":
+    main()
