@@ -277,14 +277,16 @@ class Keycloak:
 
     def start(self, timeout: float = 240.0) -> KeycloakInfo:
         """Start (or find running), wait until the realm answers, make sure demo users exist."""
-        if not self.running_pid():
-            self._launch()
+        self.launch()
         self.wait_ready(timeout)
         _keep_built_template(fetch_keycloak(self.cache_dir), self.home)
         ensure_demo_users(self)
         return self.info()
 
-    def _launch(self) -> None:
+    def launch(self) -> None:
+        """Start the process without waiting (nothing happens when it already runs)."""
+        if self.running_pid():
+            return
         check_java()
         for port, what, env in ((self.port, "Keycloak", "ZGOV_KEYCLOAK_PORT"),
                                 (self.management_port, "Keycloak management", "ZGOV_KEYCLOAK_MANAGEMENT_PORT")):

@@ -1,19 +1,62 @@
-"""Where `make up` keeps its state and which ports it uses (each overridable by environment)."""
+"""The whole platform on one machine: PostgreSQL, NATS JetStream, Keycloak and every service.
+
+State lives under `.run/` (git-ignored; ZGOV_RUN_DIR moves it): one folder per server,
+`services/<name>/` with each service's pid file and log, and `endpoints.json`. Ports are
+fixed defaults, each overridable by an environment variable (see PORTS), so that what
+`make up` prints stays the same from one day to the next.
+"""
 
 from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from deploy.local.keycloak import REALM, SERVICE_CLIENTS, Keycloak, KeycloakInfo, check_java
+from deploy.local.servers import Nats, Postgres, PrerequisiteError, pid_alive, port_is_taken, stop_pid
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
-# Git-ignored: databases, NATS store, Keycloak data, generated secrets and passwords, pid files, logs.
-RUN_DIR = Path(os.environ.get("ZGOV_RUN_DIR", REPO_ROOT / ".run"))
+SERVICES_DIR = REPO_ROOT / "services"
+RUN_DIR = Path(os.environ.get("ZGOV_RUN_DIR") or REPO_ROOT / ".run")
+HOST = "127.0.0.1"
+
+# Default ports and the variable that overrides each.
+PORTS = {
+    "postgres": ("ZGOV_PG_PORT", 55432),
+    "nats": ("ZGOV_NATS_PORT", 4222),
+    "keycloak": ("ZGOV_KEYCLOAK_PORT", 8080),
+    # Keycloak's own default (9000) collides too often with other tools.
+    "keycloak-management": ("ZGOV_KEYCLOAK_MANAGEMENT_PORT", 9001),
+}
+# gRPC port of each service: org 50051, meetings 50052, ... (ZGOV_<NAME>_GRPC_PORT overrides).
+GRPC_PORTS = {name: 50051 + i for i, name in enumerate(SERVICE_CLIENTS)}
+# Every service's database is created, whether its code exists yet or not, so a new service finds it.
+DATABASES = SERVICE_CLIENTS
+# Passed through to every service when set in the caller's environment.
+PASSED_THROUGH = ("ZGOV_OTLP_ENDPOINT", "ZGOV_CALENDAR_DIR", "ZGOV_LOG_LEVEL")
 
 
 def port(env: str, default: int) -> int:
     value = os.environ.get(env)
+    if value and not value.isdigit():
+        raise PrerequisiteError(f"{env}={value!r} is not a port number: set it to a free port such as {default}.")
     return int(value) if value else default
+
+
+def server_port(name: str) -> int:
+    return port(*PORTS[name])
+
+
+def grpc_port(service: str) -> int:
+    default = GRPC_PORTS.get(service, 50051 + len(GRPC_PORTS) + sorted(existing_services()).index(service))
+    return port(f"ZGOV_{service.upper().replace('-', '_')}_GRPC_PORT", default)
 
 
 def keycloak_url_default(run_dir: Path = RUN_DIR) -> str:
@@ -23,4 +66,197 @@ def keycloak_url_default(run_dir: Path = RUN_DIR) -> str:
         url = json.loads(endpoints.read_text()).get("keycloak", {}).get("url")
         if url:
             return url
-    return f"http://127.0.0.1:{port('ZGOV_KEYCLOAK_PORT', 8080)}"
+    return f"http://{HOST}:{server_port('keycloak')}"
+
+
+def existing_services() -> list[str]:
+    """Services whose code exists: services/<name>/__main__.py."""
+    if not SERVICES_DIR.is_dir():
+        return []
+    return sorted(p.parent.name for p in SERVICES_DIR.glob("*/__main__.py") if not p.parent.name.startswith("_"))
+
+
+# ---------------------------------------------------------------- services as processes
+
+
+@dataclass
+class ServiceProcess:
+    """`python -m services.<name>` with the ZGOV_* environment of the brief."""
+
+    name: str
+    state_dir: Path
+    grpc_port: int
+
+    @property
+    def address(self) -> str:
+        return f"{HOST}:{self.grpc_port}"
+
+    @property
+    def pid_file(self) -> Path:
+        return self.state_dir / "service.pid"
+
+    @property
+    def log_file(self) -> Path:
+        return self.state_dir / "service.log"
+
+    def running_pid(self) -> int | None:
+        if not self.pid_file.exists():
+            return None
+        text = self.pid_file.read_text().strip()
+        pid = int(text) if text.isdigit() else 0
+        return pid if pid and pid_alive(pid) else None
+
+    def environment(self, database_url: str, nats_url: str, keycloak: KeycloakInfo) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("ZGOV_") or k in PASSED_THROUGH}
+        env.update({
+            "ZGOV_SERVICE_NAME": self.name,
+            "ZGOV_DATABASE_URL": database_url,
+            "ZGOV_NATS_URL": nats_url,
+            "ZGOV_KEYCLOAK_URL": keycloak.url,
+            "ZGOV_KEYCLOAK_REALM": keycloak.realm,
+            "ZGOV_CLIENT_ID": self.name,
+            "ZGOV_CLIENT_SECRET": keycloak.client_secrets.get(self.name, ""),
+            "ZGOV_GRPC_HOST": HOST,
+            "ZGOV_GRPC_PORT": str(self.grpc_port),
+            "PYTHONUNBUFFERED": "1",
+        })
+        return env
+
+    def start(self, env: dict[str, str]) -> None:
+        if self.running_pid():
+            return
+        if port_is_taken(self.grpc_port):
+            variable = f"ZGOV_{self.name.upper().replace('-', '_')}_GRPC_PORT"
+            raise PrerequisiteError(
+                f"Port {self.grpc_port} for the {self.name} service is taken: stop what uses it"
+                f" or set {variable} to a free port."
+            )
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        with open(self.log_file, "ab") as log:
+            proc = subprocess.Popen([sys.executable, "-m", f"services.{self.name}"], cwd=REPO_ROOT, env=env,
+                                    stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                                    start_new_session=True)
+        self.pid_file.write_text(str(proc.pid))
+
+    def serving(self) -> bool:
+        """The gRPC health check (overall status, service name "") says SERVING."""
+        try:
+            with grpc.insecure_channel(self.address) as channel:
+                reply = health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(service=""),
+                                                                  timeout=1)
+            return reply.status == health_pb2.HealthCheckResponse.SERVING
+        except grpc.RpcError:
+            return False
+
+    def wait_serving(self, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.serving():
+                return
+            if not self.running_pid():
+                tail = self.log_file.read_text(errors="replace")[-1500:] if self.log_file.exists() else ""
+                raise RuntimeError(f"The {self.name} service stopped while starting; its log: {self.log_file}\n{tail}")
+            time.sleep(0.3)
+        raise RuntimeError(f"The {self.name} service is not SERVING after {timeout:.0f} s; its log: {self.log_file}")
+
+    def stop(self) -> None:
+        pid = self.running_pid()
+        if pid:
+            # SIGTERM: the service reports NOT_SERVING, finishes in-flight calls, then stops.
+            stop_pid(pid, timeout=30)
+        self.pid_file.unlink(missing_ok=True)
+
+
+# ---------------------------------------------------------------- the stack
+
+
+@dataclass
+class Stack:
+    run_dir: Path = RUN_DIR
+    services: list[str] = field(default_factory=existing_services)
+
+    @property
+    def postgres(self) -> Postgres:
+        return Postgres(self.run_dir / "postgres", server_port("postgres"))
+
+    @property
+    def nats(self) -> Nats:
+        return Nats(self.run_dir / "nats", server_port("nats"))
+
+    @property
+    def keycloak(self) -> Keycloak:
+        return Keycloak(self.run_dir / "keycloak", server_port("keycloak"), server_port("keycloak-management"))
+
+    def service(self, name: str) -> ServiceProcess:
+        return ServiceProcess(name, self.run_dir / "services" / name, grpc_port(name))
+
+    @property
+    def endpoints_file(self) -> Path:
+        return self.run_dir / "endpoints.json"
+
+    def databases(self) -> list[str]:
+        return sorted(set(DATABASES) | set(self.services))
+
+    def up(self, report=lambda message: None) -> dict:
+        """Start what is not running; what runs is left alone. Returns the endpoints."""
+        check_java()
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        keycloak = self.keycloak
+        # Keycloak takes longest: it starts first and boots while the others come up.
+        report("Keycloak: starting" if not keycloak.running_pid() else "Keycloak: already running")
+        keycloak.launch()
+        postgres = self.postgres
+        report("PostgreSQL: starting" if not postgres.running_pid() else "PostgreSQL: already running")
+        postgres.start()
+        dsns = {name: postgres.ensure_database(name) for name in self.databases()}
+        nats = self.nats
+        report("NATS: starting" if not nats.running_pid() else "NATS: already running")
+        nats.start()
+        report("Keycloak: waiting for realm zgov")
+        info = keycloak.start()
+        for name in self.services:
+            service = self.service(name)
+            report(f"{name}: starting" if not service.running_pid() else f"{name}: already running")
+            service.start(service.environment(dsns[name], nats.url, info))
+        for name in self.services:
+            self.service(name).wait_serving()
+        endpoints = self.endpoints(info, dsns)
+        self.run_dir.joinpath("endpoints.json").write_text(json.dumps(endpoints, indent=2) + "\n")
+        return endpoints
+
+    def endpoints(self, info: KeycloakInfo | None = None, dsns: dict | None = None) -> dict:
+        keycloak = self.keycloak
+        return {
+            "services": {name: {"grpc": self.service(name).address} for name in self.services},
+            "keycloak": {
+                "url": keycloak.url, "realm": REALM, "issuer": keycloak.issuer,
+                "admin_console": f"{keycloak.url}/admin/master/console/",
+                "demo_users": str(keycloak.demo_users_file),
+            },
+            "nats": {"url": self.nats.url},
+            "postgres": dsns or {name: self.postgres.dsn(name) for name in self.databases()},
+        }
+
+    def down(self, report=lambda message: None) -> None:
+        """Stop everything `up` started, services first; the state stays."""
+        for name in self.services:
+            if self.service(name).running_pid():
+                report(f"{name}: stopping")
+            self.service(name).stop()
+        for what, server in (("Keycloak", self.keycloak), ("NATS", self.nats), ("PostgreSQL", self.postgres)):
+            if server.running_pid():
+                report(f"{what}: stopping")
+                server.stop()
+
+    def status(self) -> list[tuple[str, str, bool, int | None]]:
+        """(component, endpoint, up?, pid) for every part of the stack."""
+        rows = []
+        pg, nats, kc = self.postgres, self.nats, self.keycloak
+        rows.append(("postgres", f"{HOST}:{pg.port}", bool(pg.running_pid()), pg.running_pid()))
+        rows.append(("nats", nats.url, bool(nats.running_pid()), nats.running_pid()))
+        rows.append(("keycloak", f"{kc.url} (realm {REALM})", bool(kc.running_pid()), kc.running_pid()))
+        for name in self.services:
+            service = self.service(name)
+            pid = service.running_pid()
+            rows.append((name, f"grpc {service.address}", bool(pid) and service.serving(), pid))
+        return rows
