@@ -227,3 +227,28 @@ def test_infra_chart_declares_the_established_charts_behind_condition_flags(helm
     assert lint.returncode == 0, lint.stdout + lint.stderr
     warnings = [line for line in lint.stdout.splitlines() if "[WARNING]" in line or "[ERROR]" in line]
     assert len(warnings) == 1 and "missing these dependencies" in warnings[0]
+
+
+def test_deployment_environment_is_a_valid_service_configuration(helm, monkeypatch):
+    """Every variable the chart sets is one shared/config.py reads, and together they validate."""
+    from shared.config import ServiceSettings, variables
+
+    known = {name for name, *_ in variables()}
+    required = {name for name, is_required, *_ in variables() if is_required}
+    for name, dep in kinds(render([ALL_SERVICES]), "Deployment").items():
+        service = name.removeprefix("zgov-")
+        # what operators put in the Secrets
+        secrets = {"ZGOV_DATABASE_URL": f"postgresql+asyncpg://u:p@db:5432/{service}", "ZGOV_CLIENT_SECRET": "s3cret"}
+        env = {
+            e["name"]: secrets[e["name"]] if "valueFrom" in e else e["value"]
+            for e in dep["spec"]["template"]["spec"]["containers"][0]["env"]
+            if e["name"] != "ZGOV_EXAMPLE_FLAG"  # the test values' free-form extra variable
+        }
+        assert set(env) <= known, f"{name} sets variables shared/config.py does not read: {set(env) - known}"
+        assert required <= set(env), name
+        for key in known:
+            monkeypatch.delenv(key, raising=False)
+        for key, value in env.items():
+            monkeypatch.setenv(key, value)
+        settings = ServiceSettings()
+        assert (settings.service_name, settings.grpc_port) == (service, 50051)
