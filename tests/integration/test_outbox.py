@@ -161,3 +161,15 @@ async def test_events_committed_while_nats_is_down_all_arrive_once_in_effect(
     assert await scalar(sample_engine, "SELECT count(*) FROM outbox WHERE published_at IS NULL") == 0
     assert await scalar(sample_engine,
                         "SELECT count(DISTINCT message_id) = count(*) AND count(*) = 20 FROM effects")
+
+
+async def test_ensure_stream_is_idempotent_and_applies_a_changed_declaration(js, service):
+    from datetime import timedelta
+
+    first = await ensure_stream(js, service)
+    again = await ensure_stream(js, service)
+    assert again.config.name == first.config.name == stream_name(service)
+    assert again.config.subjects == [f"{service}.>"]
+    assert again.config.duplicate_window == timedelta(hours=2).total_seconds()
+    changed = await ensure_stream(js, service, max_age=timedelta(days=7))
+    assert changed.config.max_age == timedelta(days=7).total_seconds()
