@@ -155,7 +155,11 @@ class EventConsumer:
                     await _sleep_unless(stop, 1.0)
                     continue
                 for msg in msgs:
-                    await self.process(msg)
+                    try:
+                        await self.process(msg)
+                    except Exception as exc:  # e.g. the ack could not be sent: JetStream redelivers
+                        log.warning("consumer %s: message %s left for redelivery: %s",
+                                    self.durable, msg.subject, exc)
         finally:
             self.ready.clear()
             try:
