@@ -194,7 +194,8 @@ def _cli_dsn(config: Config) -> str:
            or config.get_main_option("sqlalchemy.url")
            or os.environ.get("ZGOV_DATABASE_URL"))
     if not dsn:
-        raise RuntimeError("No database to migrate: pass -x dsn=postgresql+asyncpg://... or set ZGOV_DATABASE_URL.")
+        raise RuntimeError("No database to migrate: pass -x dsn=postgresql+asyncpg://... "
+                           "or set ZGOV_DATABASE_URL.")
     return dsn
 
 

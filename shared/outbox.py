@@ -282,7 +282,8 @@ class OutboxRelay:
                 await conn.execute(update(o).where(o.c.id.in_(published)).values(published_at=func.now()))
         self.published_count += len(published)
         if failure is not None:
-            raise RelayError(f"published {len(published)} of {len(rows)} events, then: {failure!r}") from failure
+            raise RelayError(f"published {len(published)} of {len(rows)} events, then: {failure!r}") \
+                from failure
         return len(published), len(rows) == self.batch_size
 
     async def _publish(self, event_id: uuid.UUID, subject: str, payload: bytes, stored: dict) -> None:

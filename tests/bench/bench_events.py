@@ -55,8 +55,8 @@ async def commit_one(sessions, n: int) -> tuple[str, float]:
     leave_id = uuid.uuid4()
     async with transaction(sessions) as session:
         await session.execute(insert(leaves).values(id=leave_id, state="approved"))
-        envelope = await add_event(session, f"{SERVICE}.leave.approved", wrappers_pb2.StringValue(value=str(n)),
-                                   f"leave/{leave_id}")
+        envelope = await add_event(session, f"{SERVICE}.leave.approved",
+                                   wrappers_pb2.StringValue(value=str(n)), f"leave/{leave_id}")
     return envelope.event_id, time.perf_counter()
 
 
@@ -116,7 +116,8 @@ async def measure(pg_dsn: str, nats_url: str) -> list[tuple[str, str, str]]:
         await engine.dispose()
 
     return [
-        (f"latency p50 ({PACED} events, one per {INTERVAL * 1000:.0f} ms)", ms(percentile(latencies, 50)), ""),
+        (f"latency p50 ({PACED} events, one per {INTERVAL * 1000:.0f} ms)",
+         ms(percentile(latencies, 50)), ""),
         ("latency p99", ms(percentile(latencies, 99)), "< 50 ms"),
         ("latency max", ms(max(latencies)), ""),
         ("latency mean", ms(statistics.fmean(latencies)), ""),

@@ -105,7 +105,8 @@ async def test_redelivered_message_has_no_second_effect(sessions, sample_engine,
 
 async def test_event_published_again_beyond_the_duplicate_window_has_no_second_effect(
         sessions, sample_engine, js, service):
-    """The stream keeps both copies (no Nats-Msg-Id on the second); the processed table still sees one event."""
+    """The stream keeps both copies (no Nats-Msg-Id on the second); the processed table still sees one
+    event."""
     await ensure_stream(js, service)
     stream = stream_name(service)
     handler = Effects()
@@ -121,7 +122,8 @@ async def test_event_published_again_beyond_the_duplicate_window_has_no_second_e
         await c.stop()
     assert handler.calls == {"twice": 1}
     assert await scalar(sample_engine, "SELECT count(*) FROM effects") == 1
-    assert await scalar(sample_engine, "SELECT count(*) FROM processed_messages WHERE consumer = 'effects'") == 1
+    assert await scalar(sample_engine,
+                        "SELECT count(*) FROM processed_messages WHERE consumer = 'effects'") == 1
 
 
 async def test_failing_handler_is_retried_then_dead_lettered(sessions, sample_engine, js, service):
@@ -134,7 +136,8 @@ async def test_failing_handler_is_retried_then_dead_lettered(sessions, sample_en
     c = consumer(js, sessions, service, handler, max_deliver=3, retry_delays=(0.1, 0.2))
     await start(c)
     try:
-        await wait_until(lambda: scalar(sample_engine, "SELECT count(*) FROM dead_letters"), what="a dead letter")
+        await wait_until(lambda: scalar(sample_engine, "SELECT count(*) FROM dead_letters"),
+                         what="a dead letter")
         await wait_until(lambda: acked_up_to(js, stream, "effects", 2), what="both settled")
         await asyncio.sleep(0.5)  # no further delivery of the dead-lettered message
     finally:
@@ -177,7 +180,8 @@ async def test_undecodable_messages_are_dead_lettered_at_once(sessions, sample_e
     await ensure_stream(js, service)
     stream = stream_name(service)
     handler = Effects()
-    await js.publish(f"{service}.leave.approved", b"\xff not an envelope", headers={"Nats-Msg-Id": "garbage-1"})
+    await js.publish(f"{service}.leave.approved", b"\xff not an envelope",
+                     headers={"Nats-Msg-Id": "garbage-1"})
     unknown = build_envelope(f"{service}.leave.approved", wrappers_pb2.StringValue(value="x"), "leave/2")
     unknown.payload.CopyFrom(any_pb2.Any(type_url="type.googleapis.com/zgov.nowhere.v1.Unknown", value=b""))
     await publish(js, service, "", envelope=unknown)

@@ -105,7 +105,8 @@ async def test_relay_publishes_what_was_committed_before_it_started(sessions, sa
     """Rows committed while no relay ran (NOTIFY lost) are published by its first pass, in order."""
     await ensure_stream(js, service)
     written = [await approve_leave(sessions, service, f"early {n}") for n in range(5)]
-    async with OutboxRelay(sample_engine, js, outbox_channel(service), sweep_interval=60, batch_size=2) as relay:
+    relay = OutboxRelay(sample_engine, js, outbox_channel(service), sweep_interval=60, batch_size=2)
+    async with relay:
         await asyncio.wait_for(relay.ready.wait(), 10)
         messages = await stream_messages(js, stream_name(service))
     assert [m.headers["Nats-Msg-Id"] for m in messages] == [e.event_id for e in written]
