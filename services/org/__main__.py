@@ -1,0 +1,73 @@
+"""`python -m services.org`: migrate the database, connect to NATS, serve gRPC until SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import nats
+
+from services.org.api import OrgServicer, today_in_china
+from services.org.config import OrgSettings
+from services.org.directory import KeycloakDirectory
+from services.org.events import run_acting_clock
+from shared.db import create_engine, run_migrations, session_factory
+from shared.grpc_server import GrpcServer
+from shared.logging import configure_logging
+from shared.outbox import OutboxRelay, outbox_channel
+from shared.streams import ensure_stream
+from shared.telemetry import configure_telemetry, shutdown_telemetry
+from shared.workdays import calendar
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def build(settings: OrgSettings) -> GrpcServer:
+    engine = create_engine(settings.database_url)
+    sessions = session_factory(engine)
+    secret = settings.client_secret.get_secret_value() if settings.client_secret else ""
+    directory = KeycloakDirectory(settings.keycloak_url, settings.keycloak_realm, settings.client_id, secret,
+                                  ttl_seconds=settings.directory_ttl_seconds)
+    server = GrpcServer.from_settings([OrgServicer(sessions, directory, calendar())], settings)
+    state: dict = {}
+
+    @server.on_startup
+    async def migrate_and_connect() -> None:
+        await run_migrations(settings.database_url, MIGRATIONS)
+        # Reconnect for ever: while NATS is away, events wait in the outbox.
+        state["nats"] = await nats.connect(settings.nats_url, max_reconnect_attempts=-1, reconnect_time_wait=1)
+        js = state["nats"].jetstream()
+        await ensure_stream(js, "org")
+        state["relay"] = OutboxRelay(engine, js, outbox_channel("org"))
+
+    @server.background
+    async def relay_outbox() -> None:
+        await state["relay"].start()
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await state["relay"].stop()
+
+    @server.background
+    async def acting_clock() -> None:
+        await run_acting_clock(sessions, directory, today_in_china, settings.acting_clock_seconds)
+
+    @server.on_shutdown
+    async def disconnect() -> None:
+        if "nats" in state:
+            await state["nats"].drain()
+        await engine.dispose()
+        shutdown_telemetry()
+
+    return server
+
+
+def main() -> None:
+    settings = OrgSettings()
+    configure_logging("org", settings.log_level)
+    configure_telemetry("org", settings.otlp_endpoint)
+    asyncio.run(build(settings).serve_forever())
+
+
+if __name__ == "__main__":
+    main()

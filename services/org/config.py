@@ -1,0 +1,14 @@
+"""The org service's settings: the platform's common ones (shared.config) and its own."""
+
+from pydantic import Field
+
+from shared.config import ServiceSettings
+
+
+class OrgSettings(ServiceSettings):
+    service_name: str = "org"
+    grpc_port: int = Field(50051, ge=0, le=65535)
+    # How often the acting clock checks for leaves that began or ended (A10, A59).
+    acting_clock_seconds: float = Field(60.0, gt=0)
+    # How long position holders read from Keycloak are reused.
+    directory_ttl_seconds: float = Field(30.0, ge=0)

@@ -1,0 +1,36 @@
+"""The org service's migrations build exactly its models, from an empty database."""
+
+import pytest
+
+from services.org.__main__ import MIGRATIONS
+from services.org.models import metadata
+from shared.db import pending_autogenerate_changes
+
+pytestmark = pytest.mark.integration
+
+
+async def test_migrations_on_an_empty_database_leave_nothing_for_autogenerate(database):
+    assert await pending_autogenerate_changes(database, MIGRATIONS, metadata) == []
+
+
+async def test_A20_A26_audit_records_cannot_be_rewritten(database):
+    import sqlalchemy as sa
+    from sqlalchemy.exc import DBAPIError
+
+    from shared.db import create_engine
+
+    await pending_autogenerate_changes(database, MIGRATIONS, metadata)
+    engine = create_engine(database)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(sa.text(
+                "INSERT INTO audit_record (id, subject_ref, act, actor, reason) "
+                "VALUES (gen_random_uuid(), 'leave/1', 'leave.requested', '{}', '')"))
+        for statement in ("UPDATE audit_record SET reason = 'rewritten'", "DELETE FROM audit_record"):
+            with pytest.raises(DBAPIError, match="never changed or deleted"):
+                async with engine.begin() as conn:
+                    await conn.execute(sa.text(statement))
+        async with engine.connect() as conn:
+            assert (await conn.execute(sa.text("SELECT reason FROM audit_record"))).scalar_one() == ""
+    finally:
+        await engine.dispose()
