@@ -48,11 +48,13 @@ from shared.identity import Actor, InvalidToken, KeySetUnavailable, TokenVerifie
 log = logging.getLogger(__name__)
 
 # Services any caller may use without a token: probes and tooling (grpcurl, grpc_health_probe).
-EXEMPT_SERVICES = frozenset({
-    health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
-    "grpc.reflection.v1alpha.ServerReflection",
-    "grpc.reflection.v1.ServerReflection",
-})
+EXEMPT_SERVICES = frozenset(
+    {
+        health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
+        "grpc.reflection.v1alpha.ServerReflection",
+        "grpc.reflection.v1.ServerReflection",
+    }
+)
 
 PERMISSIONS_ATTRIBUTE = "__zgov_permissions__"
 
@@ -60,6 +62,7 @@ _current_actor: contextvars.ContextVar[Actor | None] = contextvars.ContextVar("z
 
 
 # -- the caller of the current RPC ------------------------------------------------
+
 
 def current_actor() -> Actor:
     """The authenticated caller of the RPC being served (set by AuthInterceptor)."""
@@ -85,6 +88,7 @@ def acting_as(actor: Actor):
 
 # -- per-RPC permissions ------------------------------------------------------------
 
+
 def requires(*permissions: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declare the permissions (client roles of this API) an RPC needs; all are required.
 
@@ -97,6 +101,7 @@ def requires(*permissions: str) -> Callable[[Callable[..., Any]], Callable[..., 
 
     def decorate(method: Callable[..., Any]) -> Callable[..., Any]:
         if inspect.isasyncgenfunction(method):
+
             @functools.wraps(method)
             async def streaming_rpc(self, request, context):
                 await _check_in_method(needed, method.__name__, context)
@@ -105,8 +110,10 @@ def requires(*permissions: str) -> Callable[[Callable[..., Any]], Callable[..., 
                         yield response
                 except DomainError as exc:
                     await abort(context, exc)
+
             wrapper = streaming_rpc
         elif inspect.iscoroutinefunction(method):
+
             @functools.wraps(method)
             async def rpc(self, request, context):
                 await _check_in_method(needed, method.__name__, context)
@@ -114,6 +121,7 @@ def requires(*permissions: str) -> Callable[[Callable[..., Any]], Callable[..., 
                     return await method(self, request, context)
                 except DomainError as exc:
                     await abort(context, exc)
+
             wrapper = rpc
         else:
             raise TypeError(f"@requires works on async servicer methods; {method.__qualname__} is not async")
@@ -145,6 +153,7 @@ async def _check_in_method(needed: frozenset[str], name: str, context: grpc.aio.
 
 # -- the interceptor ------------------------------------------------------------------
 
+
 class AuthInterceptor(grpc.aio.ServerInterceptor):
     """Bearer token → Actor (in `current_actor()`), then the RPC's declared permissions."""
 
@@ -160,8 +169,10 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):
             return handler
         token = _bearer_token(handler_call_details.invocation_metadata)
         if token is None:
-            return _rejection(handler, Unauthenticated(
-                "missing access token: send metadata 'authorization: Bearer <token>'"))
+            return _rejection(
+                handler,
+                Unauthenticated("missing access token: send metadata 'authorization: Bearer <token>'"),
+            )
         try:
             actor = await self.verifier.verify(token)
         except KeySetUnavailable as exc:
@@ -171,11 +182,14 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):
             return _rejection(handler, Unauthenticated(f"invalid access token: {exc.reason}"))
         needed = declared_permissions(_behaviour(handler))
         if needed is None:
-            return _rejection(handler, Forbidden(
-                f"{method} declares no permission, so nobody may call it (secure default)"))
+            return _rejection(
+                handler, Forbidden(f"{method} declares no permission, so nobody may call it (secure default)")
+            )
         missing = needed - actor.permissions
         if missing:
-            return _rejection(handler, Forbidden(missing_permission_message(method, missing, actor, self.audience)))
+            return _rejection(
+                handler, Forbidden(missing_permission_message(method, missing, actor, self.audience))
+            )
         # The handler runs in the same contextvars.Context as the interceptors (grpc.aio's contract).
         _current_actor.set(actor)
         return handler
@@ -221,12 +235,16 @@ def _rejection(handler: grpc.RpcMethodHandler, error: DomainError) -> grpc.RpcMe
     }
     for attribute, make in kinds.items():
         if getattr(handler, attribute) is not None:
-            return make(reject, request_deserializer=handler.request_deserializer,
-                        response_serializer=handler.response_serializer)
+            return make(
+                reject,
+                request_deserializer=handler.request_deserializer,
+                response_serializer=handler.response_serializer,
+            )
     raise TypeError(f"unknown RPC handler kind: {handler!r}")
 
 
 # -- servicers and their services ------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class ServiceBinding:
@@ -247,12 +265,17 @@ class ServiceBinding:
                 messages = importlib.import_module(base.__module__.removesuffix("_grpc"))
                 service = messages.DESCRIPTOR.services_by_name[base.__name__.removesuffix("Servicer")]
                 return cls(servicer, add, service.full_name, tuple(m.name for m in service.methods))
-        raise TypeError(f"{type(servicer).__name__} does not derive from a generated *Servicer class; "
-                        "pass ServiceBinding(servicer, add_XServicer_to_server, 'pkg.Service') instead")
+        raise TypeError(
+            f"{type(servicer).__name__} does not derive from a generated *Servicer class; "
+            "pass ServiceBinding(servicer, add_XServicer_to_server, 'pkg.Service') instead"
+        )
 
     def undeclared_methods(self) -> list[str]:
-        return [name for name in self.method_names
-                if declared_permissions(getattr(self.servicer, name, None)) is None]
+        return [
+            name
+            for name in self.method_names
+            if declared_permissions(getattr(self.servicer, name, None)) is None
+        ]
 
 
 Hook = Callable[[], Awaitable[Any]]
@@ -345,7 +368,9 @@ class GrpcServer:
                 log.info("%s/%s declares no permission: denied to every caller", binding.full_name, name)
         health_pb2_grpc.add_HealthServicer_to_server(self.health, server)
         health_name = health_pb2.DESCRIPTOR.services_by_name["Health"].full_name
-        reflection.enable_server_reflection([*self.service_names, health_name, reflection.SERVICE_NAME], server)
+        reflection.enable_server_reflection(
+            [*self.service_names, health_name, reflection.SERVICE_NAME], server
+        )
         self.port = server.add_insecure_port(f"{self.host}:{self.requested_port}")
         if not self.port:
             raise OSError(f"cannot listen on {self.host}:{self.requested_port} (port taken?)")
@@ -353,8 +378,10 @@ class GrpcServer:
         self._server = server
         for name in ["", *self.service_names]:
             await self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
-        self._tasks = [asyncio.create_task(_logged(run), name=getattr(run, "__qualname__", "background"))
-                       for run in self._background]
+        self._tasks = [
+            asyncio.create_task(_logged(run), name=getattr(run, "__qualname__", "background"))
+            for run in self._background
+        ]
         log.info("gRPC server serving %s on %s", ", ".join(self.service_names), self.address)
         return self.port
 
@@ -372,7 +399,9 @@ class GrpcServer:
         return self._draining
 
     async def _drain(self) -> None:
-        log.info("draining: reporting NOT_SERVING, then stopping within %.1fs", self.drain_delay + self.stop_grace)
+        log.info(
+            "draining: reporting NOT_SERVING, then stopping within %.1fs", self.drain_delay + self.stop_grace
+        )
         await self.health.enter_graceful_shutdown()
         await asyncio.sleep(self.drain_delay)
         if self._server is not None:
@@ -450,7 +479,14 @@ async def serve(
 
 
 __all__ = [
-    "AuthInterceptor", "EXEMPT_SERVICES", "GrpcServer", "ServiceBinding", "acting_as", "current_actor",
-    "current_actor_or_none", "declared_permissions", "requires", "serve",
+    "AuthInterceptor",
+    "EXEMPT_SERVICES",
+    "GrpcServer",
+    "ServiceBinding",
+    "acting_as",
+    "current_actor",
+    "current_actor_or_none",
+    "declared_permissions",
+    "requires",
+    "serve",
 ]
-

@@ -95,10 +95,13 @@ class ClientCredentials:
         """The service's own client (ZGOV_CLIENT_ID / ZGOV_CLIENT_SECRET) in its realm."""
         secret = settings.client_secret.get_secret_value() if settings.client_secret else ""
         if not secret:
-            raise TokenUnavailable(f"ZGOV_CLIENT_SECRET is not set: client {settings.client_id!r} "
-                                   "cannot get tokens for service-to-service calls")
-        return cls(token_url_of(settings.keycloak_url, settings.keycloak_realm), settings.client_id, secret,
-                   **kwargs)
+            raise TokenUnavailable(
+                f"ZGOV_CLIENT_SECRET is not set: client {settings.client_id!r} "
+                "cannot get tokens for service-to-service calls"
+            )
+        return cls(
+            token_url_of(settings.keycloak_url, settings.keycloak_realm), settings.client_id, secret, **kwargs
+        )
 
     async def token(self) -> str:
         if self._fresh():
@@ -119,16 +122,21 @@ class ClientCredentials:
     async def _fetch(self) -> None:
         self.fetch_count += 1
         started = time.monotonic()
-        form = {"grant_type": "client_credentials", "client_id": self.client_id,
-                "client_secret": self._client_secret}
+        form = {
+            "grant_type": "client_credentials",
+            "client_id": self.client_id,
+            "client_secret": self._client_secret,
+        }
         try:
             async with httpx.AsyncClient(timeout=self._timeout) as http:
                 response = await http.post(self.token_url, data=form)
         except httpx.HTTPError as exc:
             raise TokenUnavailable(f"cannot reach the token endpoint {self.token_url}: {exc}") from exc
         if response.status_code != 200:
-            raise TokenUnavailable(f"token endpoint refused client {self.client_id!r}: "
-                                   f"{response.status_code} {_error_text(response)}")
+            raise TokenUnavailable(
+                f"token endpoint refused client {self.client_id!r}: "
+                f"{response.status_code} {_error_text(response)}"
+            )
         body = response.json()
         lifetime = float(body.get("expires_in") or 60)
         self._token = body["access_token"]
@@ -158,8 +166,9 @@ class BearerTokenInterceptor(
         metadata = grpc.aio.Metadata(*(details.metadata or ()))
         if "authorization" not in metadata:
             metadata.add("authorization", f"Bearer {await self.source.token()}")
-        return grpc.aio.ClientCallDetails(details.method, details.timeout, metadata, details.credentials,
-                                          details.wait_for_ready)
+        return grpc.aio.ClientCallDetails(
+            details.method, details.timeout, metadata, details.credentials, details.wait_for_ready
+        )
 
     async def intercept_unary_unary(self, continuation, client_call_details, request):
         return await continuation(await self._with_token(client_call_details), request)

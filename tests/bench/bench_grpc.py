@@ -35,26 +35,48 @@ SECONDS = 5.0
 WARM_UP_SECONDS = 1.0
 REPO = Path(__file__).resolve().parents[2]
 
-POSITIONS = ["mayor", "executive-vice-mayor", "vice-mayor", "secretary-general", "deputy-secretary-general",
-             "department-head", "office-staff", "research-office-staff", "justice-reviewer",
-             "supervision-officer", "petition-officer", "disclosure-officer", "security-officer",
-             "county-head", "citizen"]
+POSITIONS = [
+    "mayor",
+    "executive-vice-mayor",
+    "vice-mayor",
+    "secretary-general",
+    "deputy-secretary-general",
+    "department-head",
+    "office-staff",
+    "research-office-staff",
+    "justice-reviewer",
+    "supervision-officer",
+    "petition-officer",
+    "disclosure-officer",
+    "security-officer",
+    "county-head",
+    "citizen",
+]
 
 
 def positions_response() -> org_pb2.ListPositionsResponse:
     """What org answers for ListPositions with the demo realm: 15 positions, 1-3 holders each."""
-    return org_pb2.ListPositionsResponse(positions=[
-        org_pb2.PositionWithHolders(
-            position=common_pb2.Position(code=code, title="副市长"),
-            holders=[org_pb2.PositionHolder(user_id=f"3f2c9a1e-0000-4000-8000-{i:06d}{n:06d}", username=f"{code}-{n}",
-                                            display_name="张志强", organisation_code="general-office")
-                     for n in range(1 + i % 3)],
-        )
-        for i, code in enumerate(POSITIONS)
-    ])
+    return org_pb2.ListPositionsResponse(
+        positions=[
+            org_pb2.PositionWithHolders(
+                position=common_pb2.Position(code=code, title="副市长"),
+                holders=[
+                    org_pb2.PositionHolder(
+                        user_id=f"3f2c9a1e-0000-4000-8000-{i:06d}{n:06d}",
+                        username=f"{code}-{n}",
+                        display_name="张志强",
+                        organisation_code="general-office",
+                    )
+                    for n in range(1 + i % 3)
+                ],
+            )
+            for i, code in enumerate(POSITIONS)
+        ]
+    )
 
 
 # -- the servers (run in a child process) ----------------------------------------------
+
 
 class BareOrg(org_pb2_grpc.OrgServiceServicer):
     def __init__(self):
@@ -108,7 +130,11 @@ class ServerProcess:
     def __init__(self, kind: str, issuer: str = "", jwks_url: str = ""):
         self.process = subprocess.Popen(
             [sys.executable, "-m", "tests.bench.bench_grpc", "--serve", kind, issuer, jwks_url],
-            cwd=REPO, stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(REPO)})
+            cwd=REPO,
+            stdout=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "PYTHONPATH": str(REPO)},
+        )
         line = self.process.stdout.readline()
         if not line.startswith("port "):
             self.stop()
@@ -127,7 +153,10 @@ class ServerProcess:
 
 # -- the load -------------------------------------------------------------------------------
 
-async def open_loop(address: str, tokens: list[str] | None, seconds: float, rate: int) -> tuple[list[float], float]:
+
+async def open_loop(
+    address: str, tokens: list[str] | None, seconds: float, rate: int
+) -> tuple[list[float], float]:
     """Latencies (s) of calls sent every 1/rate s for `seconds`, and the rate achieved."""
     async with grpc.aio.insecure_channel(address) as channel:
         stub = org_pb2_grpc.OrgServiceStub(channel)
@@ -174,8 +203,12 @@ async def measure(server: ServerProcess, tokens: list[str] | None) -> dict[str, 
     latencies, achieved = await open_loop(server.address, tokens, SECONDS, RATE)
     # CPU the server spent per call: unlike latency, hardly disturbed by other load on the machine.
     cpu_per_call = (cpu_seconds(server.process.pid) - cpu_before) / len(latencies)
-    return {"p50": percentile(latencies, 50) * 1000, "p99": percentile(latencies, 99) * 1000, "rate": achieved,
-            "cpu_us": cpu_per_call * 1e6}
+    return {
+        "p50": percentile(latencies, 50) * 1000,
+        "p99": percentile(latencies, 99) * 1000,
+        "rate": achieved,
+        "cpu_us": cpu_per_call * 1e6,
+    }
 
 
 async def _run() -> list[tuple[str, str, str]]:
@@ -185,12 +218,16 @@ async def _run() -> list[tuple[str, str, str]]:
     try:
         one_token = [issuer.token_for("office-staff", permissions=["positions:read"], expires_in=600)]
         # A fresh token per call: nothing cached, every call pays the RSA signature check.
-        fresh_tokens = [issuer.token_for(f"user{i}", permissions=["positions:read"], expires_in=600)
-                        for i in range(int(SECONDS * RATE) + 1)]
+        fresh_tokens = [
+            issuer.token_for(f"user{i}", permissions=["positions:read"], expires_in=600)
+            for i in range(int(SECONDS * RATE) + 1)
+        ]
         results = {}
-        for label, kind, tokens in [("bare grpc.aio", "bare", None),
-                                    ("GrpcServer, one token per client", "full", one_token),
-                                    ("GrpcServer, a new token every call", "full", fresh_tokens)]:
+        for label, kind, tokens in [
+            ("bare grpc.aio", "bare", None),
+            ("GrpcServer, one token per client", "full", one_token),
+            ("GrpcServer, a new token every call", "full", fresh_tokens),
+        ]:
             server = ServerProcess(kind, issuer.issuer, issuer.jwks_url)
             try:
                 results[label] = await measure(server, tokens)
@@ -202,16 +239,26 @@ async def _run() -> list[tuple[str, str, str]]:
     bare = results["bare grpc.aio"]
     rows = []
     for label, r in results.items():
-        rows.append((f"{label}: p50 / p99 at {r['rate']:.0f} req/s",
-                     f"{r['p50']:.2f} / {r['p99']:.2f} ms", "p99 < 10 ms" if label != "bare grpc.aio" else ""))
+        rows.append(
+            (
+                f"{label}: p50 / p99 at {r['rate']:.0f} req/s",
+                f"{r['p50']:.2f} / {r['p99']:.2f} ms",
+                "p99 < 10 ms" if label != "bare grpc.aio" else "",
+            )
+        )
     for label, r in results.items():
         rows.append((f"{label}: server CPU per call", f"{r['cpu_us']:.0f} µs", ""))
     for label, r in results.items():
         if label == "bare grpc.aio":
             continue
-        rows.append((f"overhead ({label}) p50 / p99 / CPU",
-                     f"{r['p50'] / bare['p50']:.2f}× / {r['p99'] / bare['p99']:.2f}× / {r['cpu_us'] / bare['cpu_us']:.2f}×",
-                     "< 3×"))
+        rows.append(
+            (
+                f"overhead ({label}) p50 / p99 / CPU",
+                f"{r['p50'] / bare['p50']:.2f}× / {r['p99'] / bare['p99']:.2f}× "
+                f"/ {r['cpu_us'] / bare['cpu_us']:.2f}×",
+                "< 3×",
+            )
+        )
     rows.append(("machine load (1-min average, cores)", f"{os.getloadavg()[0]:.1f} on {os.cpu_count()}", ""))
     return rows
 

@@ -19,14 +19,18 @@ pytestmark = pytest.mark.integration
 class OrgForKeycloak(org_pb2_grpc.OrgServiceServicer):
     @requires("leave:approve")
     async def ApproveLeave(self, request, context):
-        return org_pb2.Leave(id=request.leave_id, state=org_pb2.LEAVE_STATE_APPROVED,
-                             user_id=current_actor().username)
+        return org_pb2.Leave(
+            id=request.leave_id, state=org_pb2.LEAVE_STATE_APPROVED, user_id=current_actor().username
+        )
 
     @requires("acting:read")
     async def WhoMayAct(self, request, context):
         actor = current_actor()
-        return org_pb2.WhoMayActResponse(position=request.position, acting_user_id=actor.username,
-                                         basis="service" if actor.is_service else "person")
+        return org_pb2.WhoMayActResponse(
+            position=request.position,
+            acting_user_id=actor.username,
+            basis="service" if actor.is_service else "person",
+        )
 
 
 @pytest.fixture
@@ -48,7 +52,8 @@ async def test_mayor_token_becomes_actor_with_position_permissions_and_organisat
 async def test_mayor_may_approve_leave(keycloak, org_server):
     async with grpc.aio.insecure_channel(org_server.address) as channel:
         leave = await org_pb2_grpc.OrgServiceStub(channel).ApproveLeave(
-            org_pb2.ApproveLeaveRequest(leave_id="L-1"), metadata=bearer_metadata(keycloak.token_for("mayor")))
+            org_pb2.ApproveLeaveRequest(leave_id="L-1"), metadata=bearer_metadata(keycloak.token_for("mayor"))
+        )
     assert leave.state == org_pb2.LEAVE_STATE_APPROVED and leave.user_id == "mayor"
 
 
@@ -56,7 +61,9 @@ async def test_citizen_may_not_approve_leave(keycloak, org_server):
     async with grpc.aio.insecure_channel(org_server.address) as channel:
         with pytest.raises(grpc.aio.AioRpcError) as err:
             await org_pb2_grpc.OrgServiceStub(channel).ApproveLeave(
-                org_pb2.ApproveLeaveRequest(leave_id="L-1"), metadata=bearer_metadata(keycloak.token_for("citizen")))
+                org_pb2.ApproveLeaveRequest(leave_id="L-1"),
+                metadata=bearer_metadata(keycloak.token_for("citizen")),
+            )
     assert err.value.code() == grpc.StatusCode.PERMISSION_DENIED
     assert "leave:approve" in err.value.details()
 
@@ -67,7 +74,8 @@ async def test_token_not_meant_for_org_is_unauthenticated(keycloak, org_server):
     async with grpc.aio.insecure_channel(org_server.address) as channel:
         with pytest.raises(grpc.aio.AioRpcError) as err:
             await org_pb2_grpc.OrgServiceStub(channel).WhoMayAct(
-                org_pb2.WhoMayActRequest(position="mayor"), metadata=bearer_metadata(token))
+                org_pb2.WhoMayActRequest(position="mayor"), metadata=bearer_metadata(token)
+            )
     assert err.value.code() == grpc.StatusCode.UNAUTHENTICATED
     assert "not meant for this API" in err.value.details()
 
@@ -83,15 +91,20 @@ async def test_disclosure_service_lacks_acting_read(keycloak, org_server):
 async def test_documents_service_reads_acting_holders_with_its_client_credentials(keycloak, org_server):
     tokens = ClientCredentials(keycloak.token_url, "documents", keycloak.client_secrets["documents"])
     async with channel_to(org_server.address, tokens) as channel:
-        answer = await org_pb2_grpc.OrgServiceStub(channel).WhoMayAct(org_pb2.WhoMayActRequest(position="mayor"))
+        answer = await org_pb2_grpc.OrgServiceStub(channel).WhoMayAct(
+            org_pb2.WhoMayActRequest(position="mayor")
+        )
     assert answer.acting_user_id == "service-account-documents" and answer.basis == "service"
     assert tokens.fetch_count == 1
 
 
 async def test_documents_service_may_not_approve_leave(keycloak, org_server):
-    async with channel_to(org_server.address,
-                          ClientCredentials(keycloak.token_url, "documents", keycloak.client_secrets["documents"])) \
-            as channel:
+    async with channel_to(
+        org_server.address,
+        ClientCredentials(keycloak.token_url, "documents", keycloak.client_secrets["documents"]),
+    ) as channel:
         with pytest.raises(grpc.aio.AioRpcError) as err:
-            await org_pb2_grpc.OrgServiceStub(channel).ApproveLeave(org_pb2.ApproveLeaveRequest(leave_id="L-1"))
+            await org_pb2_grpc.OrgServiceStub(channel).ApproveLeave(
+                org_pb2.ApproveLeaveRequest(leave_id="L-1")
+            )
     assert err.value.code() == grpc.StatusCode.PERMISSION_DENIED

@@ -19,7 +19,14 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
 from shared.errors import InvalidInput, NotFound, RuleViolation, field_violations_of, rule_id_of
-from shared.grpc_server import GrpcServer, ServiceBinding, acting_as, current_actor, declared_permissions, requires
+from shared.grpc_server import (
+    GrpcServer,
+    ServiceBinding,
+    acting_as,
+    current_actor,
+    declared_permissions,
+    requires,
+)
 from shared.identity import Actor, TokenVerifier
 from zgov.common.v1 import common_pb2
 from zgov.org.v1 import org_pb2, org_pb2_grpc
@@ -39,13 +46,19 @@ class OrgForTest(org_pb2_grpc.OrgServiceServicer):
     async def ListPositions(self, request, context):
         # Echoes the caller, proving current_actor() is this call's actor.
         actor = current_actor()
-        return org_pb2.ListPositionsResponse(positions=[
-            org_pb2.PositionWithHolders(
-                position=common_pb2.Position(code=code),
-                holders=[org_pb2.PositionHolder(username=actor.username, organisation_code=actor.organisation_code)],
-            )
-            for code in sorted(actor.positions)
-        ])
+        return org_pb2.ListPositionsResponse(
+            positions=[
+                org_pb2.PositionWithHolders(
+                    position=common_pb2.Position(code=code),
+                    holders=[
+                        org_pb2.PositionHolder(
+                            username=actor.username, organisation_code=actor.organisation_code
+                        )
+                    ],
+                )
+                for code in sorted(actor.positions)
+            ]
+        )
 
     # Deliberately undeclared: must be denied to everyone.
     async def ListOrganisations(self, request, context):
@@ -100,23 +113,31 @@ async def test_no_token_is_unauthenticated(channel):
     assert "missing access token" in err.value.details()
 
 
-@pytest.mark.parametrize("metadata", [(("authorization", "Basic bWF5b3I6eA=="),), (("authorization", "Bearer "),)])
+@pytest.mark.parametrize(
+    "metadata", [(("authorization", "Basic bWF5b3I6eA=="),), (("authorization", "Bearer "),)]
+)
 async def test_other_authorization_schemes_are_unauthenticated(channel, metadata):
     with pytest.raises(grpc.aio.AioRpcError) as err:
-        await org_pb2_grpc.OrgServiceStub(channel).ListPositions(org_pb2.ListPositionsRequest(), metadata=metadata)
+        await org_pb2_grpc.OrgServiceStub(channel).ListPositions(
+            org_pb2.ListPositionsRequest(), metadata=metadata
+        )
     assert err.value.code() == grpc.StatusCode.UNAUTHENTICATED
 
 
-@pytest.mark.parametrize("overrides, reason", [
-    ({"exp": int(time.time()) - 120}, "token expired"),
-    ({"aud": ["documents"]}, "not meant for this API"),
-    ({"iss": "http://keycloak.example/realms/zgov"}, "another issuer"),
-])
+@pytest.mark.parametrize(
+    "overrides, reason",
+    [
+        ({"exp": int(time.time()) - 120}, "token expired"),
+        ({"aud": ["documents"]}, "not meant for this API"),
+        ({"iss": "http://keycloak.example/realms/zgov"}, "another issuer"),
+    ],
+)
 async def test_bad_tokens_are_unauthenticated_with_a_clear_reason(channel, local_issuer, overrides, reason):
     token = local_issuer.token_for("mayor", permissions=["positions:read"], **overrides)
     with pytest.raises(grpc.aio.AioRpcError) as err:
-        await org_pb2_grpc.OrgServiceStub(channel).ListPositions(org_pb2.ListPositionsRequest(),
-                                                                 metadata=bearer(token))
+        await org_pb2_grpc.OrgServiceStub(channel).ListPositions(
+            org_pb2.ListPositionsRequest(), metadata=bearer(token)
+        )
     assert err.value.code() == grpc.StatusCode.UNAUTHENTICATED
     assert reason in err.value.details()
 
@@ -124,8 +145,9 @@ async def test_bad_tokens_are_unauthenticated_with_a_clear_reason(channel, local
 async def test_token_without_the_permission_is_denied_naming_it(channel, local_issuer):
     token = local_issuer.token_for("citizen-wang", positions=["citizen"], permissions=["leave:request"])
     with pytest.raises(grpc.aio.AioRpcError) as err:
-        await org_pb2_grpc.OrgServiceStub(channel).ListPositions(org_pb2.ListPositionsRequest(),
-                                                                 metadata=bearer(token))
+        await org_pb2_grpc.OrgServiceStub(channel).ListPositions(
+            org_pb2.ListPositionsRequest(), metadata=bearer(token)
+        )
     assert err.value.code() == grpc.StatusCode.PERMISSION_DENIED
     assert "positions:read" in err.value.details() and "citizen-wang" in err.value.details()
 
@@ -133,17 +155,20 @@ async def test_token_without_the_permission_is_denied_naming_it(channel, local_i
 async def test_every_declared_permission_is_needed(channel, local_issuer):
     token = local_issuer.token_for("clerk", permissions=["leave:read"])
     with pytest.raises(grpc.aio.AioRpcError) as err:
-        await org_pb2_grpc.OrgServiceStub(channel).WhoMayAct(org_pb2.WhoMayActRequest(position="mayor"),
-                                                             metadata=bearer(token))
+        await org_pb2_grpc.OrgServiceStub(channel).WhoMayAct(
+            org_pb2.WhoMayActRequest(position="mayor"), metadata=bearer(token)
+        )
     assert err.value.code() == grpc.StatusCode.PERMISSION_DENIED
     assert "acting:read" in err.value.details() and "leave:read" not in err.value.details()
 
 
 async def test_token_with_the_permission_is_served_as_its_actor(channel, local_issuer):
-    token = local_issuer.token_for("vice-mayor-li", positions=["vice-mayor"], groups=["general-office"],
-                                   permissions=["positions:read"])
-    response = await org_pb2_grpc.OrgServiceStub(channel).ListPositions(org_pb2.ListPositionsRequest(),
-                                                                        metadata=bearer(token))
+    token = local_issuer.token_for(
+        "vice-mayor-li", positions=["vice-mayor"], groups=["general-office"], permissions=["positions:read"]
+    )
+    response = await org_pb2_grpc.OrgServiceStub(channel).ListPositions(
+        org_pb2.ListPositionsRequest(), metadata=bearer(token)
+    )
     [entry] = response.positions
     assert entry.position.code == "vice-mayor"
     assert entry.holders[0].username == "vice-mayor-li"
@@ -153,19 +178,28 @@ async def test_token_with_the_permission_is_served_as_its_actor(channel, local_i
 async def test_concurrent_callers_each_see_their_own_actor(channel, local_issuer):
     stub = org_pb2_grpc.OrgServiceStub(channel)
     names = [f"user{i}" for i in range(20)]
-    calls = [stub.ListPositions(org_pb2.ListPositionsRequest(), metadata=bearer(
-        local_issuer.token_for(name, positions=[f"pos-{name}"], permissions=["positions:read"])))
-        for name in names]
+    calls = [
+        stub.ListPositions(
+            org_pb2.ListPositionsRequest(),
+            metadata=bearer(
+                local_issuer.token_for(name, positions=[f"pos-{name}"], permissions=["positions:read"])
+            ),
+        )
+        for name in names
+    ]
     responses = await asyncio.gather(*calls)
-    for name, response in zip(names, responses):
-        assert [(p.position.code, p.holders[0].username) for p in response.positions] == [(f"pos-{name}", name)]
+    for name, response in zip(names, responses, strict=True):
+        assert [(p.position.code, p.holders[0].username) for p in response.positions] == [
+            (f"pos-{name}", name)
+        ]
 
 
 async def test_undeclared_rpc_is_denied_even_with_every_permission(channel, local_issuer):
     token = local_issuer.token_for("security-officer", permissions=ALL_ORG_PERMISSIONS)
     with pytest.raises(grpc.aio.AioRpcError) as err:
-        await org_pb2_grpc.OrgServiceStub(channel).ListOrganisations(org_pb2.ListOrganisationsRequest(),
-                                                                     metadata=bearer(token))
+        await org_pb2_grpc.OrgServiceStub(channel).ListOrganisations(
+            org_pb2.ListOrganisationsRequest(), metadata=bearer(token)
+        )
     assert err.value.code() == grpc.StatusCode.PERMISSION_DENIED
     assert "declares no permission" in err.value.details()
 
@@ -174,7 +208,9 @@ async def test_unimplemented_rpc_stays_denied(channel, local_issuer):
     # Not overridden at all: the generated base method carries no declaration either.
     token = local_issuer.token_for("security-officer", permissions=ALL_ORG_PERMISSIONS)
     with pytest.raises(grpc.aio.AioRpcError) as err:
-        await org_pb2_grpc.OrgServiceStub(channel).ListLeaves(org_pb2.ListLeavesRequest(), metadata=bearer(token))
+        await org_pb2_grpc.OrgServiceStub(channel).ListLeaves(
+            org_pb2.ListLeavesRequest(), metadata=bearer(token)
+        )
     assert err.value.code() == grpc.StatusCode.PERMISSION_DENIED
 
 
@@ -186,9 +222,13 @@ async def test_domain_errors_become_rich_statuses(channel, local_issuer):
     assert err.value.code() == grpc.StatusCode.FAILED_PRECONDITION
     assert rule_id_of(err.value) == "A82"
     with pytest.raises(grpc.aio.AioRpcError) as err:
-        await stub.RequestLeave(org_pb2.RequestLeaveRequest(
-            first_day=common_pb2.Date(year=2027, month=1, day=2), last_day=common_pb2.Date(year=2026, month=1, day=1)),
-            metadata=bearer(token))
+        await stub.RequestLeave(
+            org_pb2.RequestLeaveRequest(
+                first_day=common_pb2.Date(year=2027, month=1, day=2),
+                last_day=common_pb2.Date(year=2026, month=1, day=1),
+            ),
+            metadata=bearer(token),
+        )
     assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert field_violations_of(err.value) == {"last_day": "ends before first_day"}
     with pytest.raises(grpc.aio.AioRpcError) as err:
@@ -202,7 +242,8 @@ async def test_unreachable_keycloak_is_unavailable_not_unauthenticated(local_iss
         async with grpc.aio.insecure_channel(server.address) as channel:
             with pytest.raises(grpc.aio.AioRpcError) as err:
                 await org_pb2_grpc.OrgServiceStub(channel).ListPositions(
-                    org_pb2.ListPositionsRequest(), metadata=bearer(local_issuer.token_for("mayor")))
+                    org_pb2.ListPositionsRequest(), metadata=bearer(local_issuer.token_for("mayor"))
+                )
     assert err.value.code() == grpc.StatusCode.UNAVAILABLE
 
 
@@ -230,15 +271,19 @@ async def test_reflection_lists_the_services_without_token(channel):
     assert response.file_descriptor_response.file_descriptor_proto
 
 
-async def test_drain_reports_not_serving_and_lets_the_in_flight_call_finish(org_server, channel, local_issuer):
+async def test_drain_reports_not_serving_and_lets_the_in_flight_call_finish(
+    org_server, channel, local_issuer
+):
     stub = org_pb2_grpc.OrgServiceStub(channel)
     health = health_pb2_grpc.HealthStub(channel)
     token = local_issuer.token_for("mayor", permissions=["leave:approve"])
-    in_flight = asyncio.ensure_future(stub.ApproveLeave(org_pb2.ApproveLeaveRequest(leave_id="L-1"),
-                                                      metadata=bearer(token)))
+    in_flight = asyncio.ensure_future(
+        stub.ApproveLeave(org_pb2.ApproveLeaveRequest(leave_id="L-1"), metadata=bearer(token))
+    )
     await asyncio.wait_for(org_server.test_servicer.in_flight.wait(), 5)
-    assert (await health.Check(health_pb2.HealthCheckRequest(service=ORG))).status == \
-        health_pb2.HealthCheckResponse.SERVING
+    assert (
+        await health.Check(health_pb2.HealthCheckRequest(service=ORG))
+    ).status == health_pb2.HealthCheckResponse.SERVING
     drain = org_server.shutdown()
     await asyncio.sleep(0.1)
     for name in ("", ORG):
@@ -249,7 +294,9 @@ async def test_drain_reports_not_serving_and_lets_the_in_flight_call_finish(org_
     assert leave.state == org_pb2.LEAVE_STATE_APPROVED and leave.id == "L-1"
     await drain
     with pytest.raises(grpc.aio.AioRpcError) as err:
-        await stub.ApproveLeave(org_pb2.ApproveLeaveRequest(leave_id="L-2"), metadata=bearer(token), timeout=2)
+        await stub.ApproveLeave(
+            org_pb2.ApproveLeaveRequest(leave_id="L-2"), metadata=bearer(token), timeout=2
+        )
     assert err.value.code() in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED)
 
 
@@ -360,9 +407,13 @@ async def test_sigterm_drains_a_real_server_process(local_issuer, tmp_path: Path
     script = tmp_path / "server.py"
     script.write_text(SERVER_PROCESS)
     repo = Path(__file__).resolve().parents[2]
-    process = subprocess.Popen([sys.executable, str(script), local_issuer.issuer, local_issuer.jwks_url],
-                               cwd=repo, stdout=subprocess.PIPE, text=True,
-                               env={**os.environ, "PYTHONPATH": str(repo)})
+    process = subprocess.Popen(
+        [sys.executable, str(script), local_issuer.issuer, local_issuer.jwks_url],
+        cwd=repo,
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(repo)},
+    )
     try:
         line = await asyncio.to_thread(process.stdout.readline)
         assert line.startswith("port "), line
@@ -371,8 +422,9 @@ async def test_sigterm_drains_a_real_server_process(local_issuer, tmp_path: Path
         async with grpc.aio.insecure_channel(address) as channel:
             stub = org_pb2_grpc.OrgServiceStub(channel)
             health = health_pb2_grpc.HealthStub(channel)
-            in_flight = asyncio.ensure_future(stub.ApproveLeave(org_pb2.ApproveLeaveRequest(leave_id="L-9"),
-                                                              metadata=bearer(token)))
+            in_flight = asyncio.ensure_future(
+                stub.ApproveLeave(org_pb2.ApproveLeaveRequest(leave_id="L-9"), metadata=bearer(token))
+            )
             await asyncio.sleep(0.3)
             process.send_signal(signal.SIGTERM)
             await asyncio.sleep(0.2)

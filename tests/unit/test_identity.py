@@ -1,6 +1,7 @@
 """Offline verification of access tokens against keys served by a real local HTTP server."""
 
 import asyncio
+import dataclasses
 import time
 
 import jwt
@@ -110,8 +111,9 @@ async def test_hs256_signed_with_the_public_key_is_refused(local_issuer):
     # The classic algorithm-confusion attack: HMAC keyed with the RSA public key.
     jwk = local_issuer.jwks()["keys"][0]
     claims = jwt.decode(local_issuer.token_for("mayor"), options={"verify_signature": False})
-    forged = jwt.encode(claims, (jwk["n"] + jwk["e"]).encode() * 2, algorithm="HS256",
-                        headers={"kid": jwk["kid"]})
+    forged = jwt.encode(
+        claims, (jwk["n"] + jwk["e"]).encode() * 2, algorithm="HS256", headers={"kid": jwk["kid"]}
+    )
     with pytest.raises(InvalidToken, match="'HS256' is not allowed"):
         await verifier_for(local_issuer).verify(forged)
 
@@ -185,16 +187,21 @@ async def test_unreachable_key_set_is_reported_apart_from_a_bad_token(local_issu
 
 
 def test_actor_to_proto_records_both_names_when_acting():
-    actor = Actor(user_id="u1", username="evm", display_name="常务副市长",
-                  positions=frozenset({"executive-vice-mayor"}), organisation_code="general-office",
-                  permissions=frozenset({"leave:approve"}))
+    actor = Actor(
+        user_id="u1",
+        username="evm",
+        display_name="常务副市长",
+        positions=frozenset({"executive-vice-mayor"}),
+        organisation_code="general-office",
+        permissions=frozenset({"leave:approve"}),
+    )
     acting = actor.acting_for("u0", "mayor")
     proto = acting.to_proto()
     assert proto.user_id == "u1" and proto.positions == ["executive-vice-mayor"]
     assert proto.on_behalf_of_user_id == "u0" and proto.on_behalf_of_position == "mayor"
     assert actor.to_proto().on_behalf_of_user_id == ""
-    with pytest.raises(Exception):
-        actor.username = "x"  # frozen
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        actor.username = "x"
 
 
 async def test_keycloak_down_at_start_is_retried_soon_but_not_per_request(local_issuer):

@@ -17,8 +17,11 @@ class OrgWhoMayAct(org_pb2_grpc.OrgServiceServicer):
     async def WhoMayAct(self, request, context):
         # Reports who called, so the test sees which token arrived.
         actor = current_actor()
-        return org_pb2.WhoMayActResponse(position=request.position, acting_user_id=actor.username,
-                                         basis="service" if actor.is_service else "person")
+        return org_pb2.WhoMayActResponse(
+            position=request.position,
+            acting_user_id=actor.username,
+            basis="service" if actor.is_service else "person",
+        )
 
 
 @pytest.fixture
@@ -76,15 +79,20 @@ async def test_wrong_secret_is_a_clear_error(local_issuer):
 
 
 async def test_unreachable_token_endpoint_is_a_clear_error():
-    tokens = ClientCredentials("http://127.0.0.1:9/realms/zgov/protocol/openid-connect/token", "documents", "x",
-                               timeout=1)
+    tokens = ClientCredentials(
+        "http://127.0.0.1:9/realms/zgov/protocol/openid-connect/token", "documents", "x", timeout=1
+    )
     with pytest.raises(TokenUnavailable, match="cannot reach"):
         await tokens.token()
 
 
 def test_from_settings_needs_the_secret():
-    settings = dict(database_url="postgresql+asyncpg://u@h/db", nats_url="nats://h:4222",
-                    keycloak_url="http://127.0.0.1:8080/", grpc_port=50051)
+    settings = dict(
+        database_url="postgresql+asyncpg://u@h/db",
+        nats_url="nats://h:4222",
+        keycloak_url="http://127.0.0.1:8080/",
+        grpc_port=50051,
+    )
     with pytest.raises(TokenUnavailable, match="ZGOV_CLIENT_SECRET"):
         ClientCredentials.from_settings(settings_for("documents", **settings))
     tokens = ClientCredentials.from_settings(settings_for("documents", client_secret="s", **settings))
@@ -115,7 +123,8 @@ async def test_a_token_passed_on_in_the_call_wins(local_issuer, org_address):
     user_token = local_issuer.token_for("office-staff", permissions=["acting:read"])
     async with channel_to(org_address, documents_credentials(local_issuer)) as channel:
         answer = await org_pb2_grpc.OrgServiceStub(channel).WhoMayAct(
-            org_pb2.WhoMayActRequest(position="mayor"), metadata=bearer_metadata(user_token))
+            org_pb2.WhoMayActRequest(position="mayor"), metadata=bearer_metadata(user_token)
+        )
     assert answer.acting_user_id == "office-staff" and answer.basis == "person"
     assert local_issuer.token_requests == 0
 
@@ -123,5 +132,7 @@ async def test_a_token_passed_on_in_the_call_wins(local_issuer, org_address):
 async def test_static_token_source(local_issuer, org_address):
     token = local_issuer.token_for("evm", permissions=["acting:read"])
     async with channel_to(org_address, StaticToken(token)) as channel:
-        answer = await org_pb2_grpc.OrgServiceStub(channel).WhoMayAct(org_pb2.WhoMayActRequest(position="mayor"))
+        answer = await org_pb2_grpc.OrgServiceStub(channel).WhoMayAct(
+            org_pb2.WhoMayActRequest(position="mayor")
+        )
     assert answer.acting_user_id == "evm"
