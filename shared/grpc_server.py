@@ -136,10 +136,11 @@ def declared_permissions(method: Any) -> frozenset[str] | None:
     return getattr(method, PERMISSIONS_ATTRIBUTE, None)
 
 
-def missing_permission_message(method: str, missing: Iterable[str], actor: Actor, audience: str) -> str:
+def missing_permission_message(method: str, missing: Iterable[str], actor: Actor, audience: str = "") -> str:
     names = ", ".join(sorted(missing))
     who = actor.username or actor.user_id
-    return f"{method} needs permission {names} (client role of {audience!r}); {who} does not hold it"
+    role_of = f" (client role of {audience!r})" if audience else ""
+    return f"{method} needs permission {names}{role_of}; {who} does not hold it"
 
 
 async def _check_in_method(needed: frozenset[str], name: str, context: grpc.aio.ServicerContext) -> None:
@@ -148,7 +149,7 @@ async def _check_in_method(needed: frozenset[str], name: str, context: grpc.aio.
         await abort(context, Unauthenticated("no authenticated caller"))
     missing = needed - actor.permissions
     if missing:
-        await abort(context, Forbidden(missing_permission_message(name, missing, actor, "this API")))
+        await abort(context, Forbidden(missing_permission_message(name, missing, actor)))
 
 
 # -- the interceptor ------------------------------------------------------------------

@@ -438,3 +438,23 @@ async def test_sigterm_drains_a_real_server_process(local_issuer, tmp_path: Path
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+async def test_streaming_method_is_guarded_and_its_domain_errors_mapped():
+    class Streams:
+        @requires("leave:read")
+        async def WatchLeaves(self, request, context):
+            yield "L-1"
+            raise NotFound("leave L-2")
+
+    with pytest.raises(grpc.RpcError) as err:
+        async for _ in Streams().WatchLeaves(None, _Context()):
+            pass
+    assert err.value.args[0] == grpc.StatusCode.UNAUTHENTICATED
+    received = []
+    with acting_as(Actor(user_id="u", username="reader", permissions=frozenset({"leave:read"}))):
+        with pytest.raises(grpc.RpcError) as err:
+            async for leave_id in Streams().WatchLeaves(None, _Context()):
+                received.append(leave_id)
+    assert received == ["L-1"]
+    assert err.value.args[0] == grpc.StatusCode.NOT_FOUND and "leave L-2" in err.value.args[1]
