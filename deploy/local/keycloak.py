@@ -275,7 +275,7 @@ class Keycloak:
 
     # -- lifecycle
 
-    def start(self, timeout: float = 240.0) -> KeycloakInfo:
+    def start(self, timeout: float = 420.0) -> KeycloakInfo:
         """Start (or find running), wait until the realm answers, make sure demo users exist."""
         self.launch()
         self.wait_ready(timeout)
@@ -324,7 +324,7 @@ class Keycloak:
                                     env=env, cwd=self.state_dir, start_new_session=True)
         self.pid_file.write_text(str(proc.pid))
 
-    def wait_ready(self, timeout: float = 240.0) -> None:
+    def wait_ready(self, timeout: float = 420.0) -> None:
         deadline = time.monotonic() + timeout
         well_known = f"{self.issuer}/.well-known/openid-configuration"
         while time.monotonic() < deadline:

@@ -148,7 +148,7 @@ class ServiceProcess:
         except grpc.RpcError:
             return False
 
-    def wait_serving(self, timeout: float = 60.0) -> None:
+    def wait_serving(self, timeout: float = 120.0) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.serving():

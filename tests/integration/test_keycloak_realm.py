@@ -167,6 +167,15 @@ def test_security_officer_grants_and_revokes_a_position(keycloak, newcomer, tmp_
 
 
 @pytest.mark.integration
+def test_person_without_position_may_do_what_the_public_may(keycloak, newcomer):
+    """A self-registered citizen holds no position, yet may file a petition (default role)."""
+    c = claims(keycloak.token_for(*newcomer))
+    assert "petition:submit" in c["resource_access"]["petitions"]["roles"]
+    assert "org" not in c["resource_access"]
+    assert "petitions" in c["aud"]
+
+
+@pytest.mark.integration
 def test_non_security_officer_is_refused_and_the_refusal_is_logged(keycloak, newcomer, tmp_path):
     username, password = newcomer
     result, audit = run_iam(keycloak, tmp_path, "mayor", "grant-position", username, "mayor")
