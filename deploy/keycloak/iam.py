@@ -102,8 +102,11 @@ def security_officer_admin(settings: Settings):
     """An admin API client acting with the security officer's own token; refuses anyone else."""
     from keycloak import KeycloakAdmin
 
-    if not settings.username or not settings.password:
-        raise Refused("Say who you are: --as USERNAME and --password (or ZGOV_IAM_USER / ZGOV_IAM_PASSWORD).")
+    if not settings.username:
+        raise Refused("Say who you are: --as USERNAME (or ZGOV_IAM_USER).")
+    if not settings.password:
+        # Asked for, not typed on the command line where other users could see it.
+        settings.password = typer.prompt(f"Password of {settings.username}", hide_input=True)
     token = password_grant(settings, settings.username, settings.password)
     claims = jwt.decode(token["access_token"], options={"verify_signature": False})
     if SECURITY_OFFICER not in claims.get("realm_access", {}).get("roles", []):

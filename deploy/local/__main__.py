@@ -8,6 +8,7 @@ nothing. `down` stops what `up` started; the state under .run/ stays.
 
 from __future__ import annotations
 
+import shutil
 import time
 
 import typer
@@ -86,6 +87,19 @@ def status() -> None:
     console.print(table)
     console.print("[dim]Ports: " + ", ".join(f"{env} (default {d})" for env, d in PORTS.values()) +
                   ", ZGOV_<SERVICE>_GRPC_PORT (org 50051, meetings 50052, ...).[/dim]")
+
+
+@app.command("reset-keycloak")
+def reset_keycloak() -> None:
+    """Stop everything and forget Keycloak's state: the next `up` imports the realm file afresh.
+
+    The realm file is imported only into an empty Keycloak; this also makes new client secrets and
+    demo passwords.
+    """
+    stack = Stack()
+    stack.down(report=say)
+    shutil.rmtree(stack.keycloak.state_dir, ignore_errors=True)
+    console.print("Keycloak state removed; run 'make up' to import deploy/keycloak/realm-zgov.json again.")
 
 
 @app.command("fetch-keycloak")

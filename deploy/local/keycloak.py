@@ -20,6 +20,7 @@ import os
 import re
 import secrets
 import shutil
+import signal
 import subprocess
 import time
 import zipfile
@@ -123,12 +124,14 @@ def fetch_keycloak(cache_dir: Path = CACHE_DIR) -> Path:
     shutil.rmtree(partial, ignore_errors=True)
     with zipfile.ZipFile(archive) as zf:
         zf.extractall(partial)
-    for script in (partial / f"keycloak-{KEYCLOAK_VERSION}" / "bin").glob("*.sh"):
+    unpacked = partial / f"keycloak-{KEYCLOAK_VERSION}"
+    for script in (unpacked / "bin").glob("*.sh"):
         script.chmod(0o755)
-    shutil.rmtree(home, ignore_errors=True)
-    (partial / f"keycloak-{KEYCLOAK_VERSION}").rename(home)
+    (unpacked / ".unpacked").touch()
+    if not (home / ".unpacked").exists():  # another run may have finished first: keep its copy
+        shutil.rmtree(home, ignore_errors=True)
+        unpacked.rename(home)
     shutil.rmtree(partial, ignore_errors=True)
-    (home / ".unpacked").touch()
     return home
 
 
@@ -341,8 +344,20 @@ class Keycloak:
     def stop(self) -> None:
         pid = self.running_pid()
         if pid:
+            # kc.sh passes SIGTERM on to its Java process and waits for it.
             stop_pid(pid, timeout=30)
+            _end_process_group(pid)
         self.pid_file.unlink(missing_ok=True)
+
+
+def _end_process_group(pgid: int) -> None:
+    """Our own process group (started with a new session): nothing of it may outlive stop()."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(pgid, sig)
+        except ProcessLookupError:
+            return
+        time.sleep(2)
 
 
 # ---------------------------------------------------------------- demo users
