@@ -42,7 +42,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_health.v1.health import aio as health_aio
 from grpc_reflection.v1alpha import reflection
 
-from shared.errors import DomainError, Forbidden, Unauthenticated, abort, to_status
+from shared.errors import DomainError, Forbidden, Unauthenticated, to_status
 from shared.identity import Actor, InvalidToken, KeySetUnavailable, TokenVerifier, realm_issuer
 
 log = logging.getLogger(__name__)
@@ -109,7 +109,7 @@ def requires(*permissions: str) -> Callable[[Callable[..., Any]], Callable[..., 
                     async for response in method(self, request, context):
                         yield response
                 except DomainError as exc:
-                    await abort(context, exc)
+                    await _abort(context, exc)
 
             wrapper = streaming_rpc
         elif inspect.iscoroutinefunction(method):
@@ -120,7 +120,7 @@ def requires(*permissions: str) -> Callable[[Callable[..., Any]], Callable[..., 
                 try:
                     return await method(self, request, context)
                 except DomainError as exc:
-                    await abort(context, exc)
+                    await _abort(context, exc)
 
             wrapper = rpc
         else:
@@ -146,10 +146,20 @@ def missing_permission_message(method: str, missing: Iterable[str], actor: Actor
 async def _check_in_method(needed: frozenset[str], name: str, context: grpc.aio.ServicerContext) -> None:
     actor = _current_actor.get()
     if actor is None:
-        await abort(context, Unauthenticated("no authenticated caller"))
+        await _abort(context, Unauthenticated("no authenticated caller"))
     missing = needed - actor.permissions
     if missing:
-        await abort(context, Forbidden(missing_permission_message(name, missing, actor)))
+        await _abort(context, Forbidden(missing_permission_message(name, missing, actor)))
+
+
+async def _abort(context: grpc.aio.ServicerContext, error: DomainError) -> None:
+    """End the call with `error`'s rich status.
+
+    Through context.abort rather than abort_with_status: OpenTelemetry's server
+    interceptor records the status code only from abort, so the span shows the failure.
+    """
+    status = to_status(error)
+    await context.abort(status.code, status.details, status.trailing_metadata)
 
 
 # -- the interceptor ------------------------------------------------------------------
@@ -223,10 +233,9 @@ class _Unavailable(DomainError):
 
 def _rejection(handler: grpc.RpcMethodHandler, error: DomainError) -> grpc.RpcMethodHandler:
     """A handler of the same shape as `handler` that only ends the call with `error`'s status."""
-    status = to_status(error)
 
     async def reject(request_or_iterator, context):
-        await context.abort_with_status(status)
+        await _abort(context, error)
 
     kinds = {
         "unary_unary": grpc.unary_unary_rpc_method_handler,

@@ -5,6 +5,7 @@ server); tests/integration/test_identity_keycloak.py repeats the essentials with
 """
 
 import asyncio
+import json
 import os
 import signal
 import subprocess
@@ -358,11 +359,8 @@ def test_service_binding_found_from_generated_base_class():
 class _Context:
     """Only what the decorator needs of a servicer context, to call a servicer without a server."""
 
-    async def abort(self, code, details):
+    async def abort(self, code, details, trailing_metadata=()):
         raise grpc.RpcError(code, details)
-
-    async def abort_with_status(self, status):
-        raise grpc.RpcError(status.code, status.details)
 
 
 async def test_decorated_method_stays_closed_without_the_interceptor():
@@ -458,3 +456,67 @@ async def test_streaming_method_is_guarded_and_its_domain_errors_mapped():
                 received.append(leave_id)
     assert received == ["L-1"]
     assert err.value.args[0] == grpc.StatusCode.NOT_FOUND and "leave L-2" in err.value.args[1]
+
+
+TRACED_SERVER = textwrap.dedent(
+    """
+    import asyncio, json
+    import grpc
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+    from shared.grpc_server import GrpcServer, requires
+    from shared.identity import TokenVerifier
+    from shared.telemetry import configure_telemetry, tracer
+    from tests.fixtures.local_issuer import LocalIssuer
+    from zgov.org.v1 import org_pb2, org_pb2_grpc
+
+    exporter = InMemorySpanExporter()
+    configure_telemetry("org", None, exporters=[exporter])
+
+    class Org(org_pb2_grpc.OrgServiceServicer):
+        @requires("positions:read")
+        async def ListPositions(self, request, context):
+            with tracer("test").start_as_current_span("domain work"):
+                return org_pb2.ListPositionsResponse()
+
+    async def main():
+        issuer = LocalIssuer().start()
+        verifier = TokenVerifier(issuer.issuer, "org", issuer.jwks_url)
+        server = GrpcServer([Org()], verifier=verifier, drain_delay=0)
+        await server.start()
+        token = issuer.token_for("mayor", permissions=["positions:read"])
+        async with grpc.aio.insecure_channel(server.address) as channel:
+            stub = org_pb2_grpc.OrgServiceStub(channel)
+            metadata = (("authorization", "Bearer " + token),)
+            await stub.ListPositions(org_pb2.ListPositionsRequest(), metadata=metadata)
+            try:
+                await stub.ListPositions(org_pb2.ListPositionsRequest())
+            except grpc.aio.AioRpcError:
+                pass
+        await server.shutdown()
+        issuer.stop()
+
+    asyncio.run(main())
+    print(json.dumps([
+        {"name": s.name, "kind": s.kind.name, "id": s.context.span_id, "status": s.status.status_code.name,
+         "parent": s.parent.span_id if s.parent else None, "code": s.attributes.get("rpc.grpc.status_code")}
+        for s in exporter.get_finished_spans()
+    ]))
+    """
+)
+
+
+def test_calls_are_traced_including_rejected_ones():
+    repo = Path(__file__).resolve().parents[2]
+    result = subprocess.run(
+        [sys.executable, "-c", TRACED_SERVER], cwd=repo, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    spans = json.loads(result.stdout.splitlines()[-1])
+    servers = [s for s in spans if s["kind"] == "SERVER"]
+    assert [s["name"] for s in servers] == [f"/{ORG}/ListPositions"] * 2
+    allowed, rejected = servers
+    [work] = [s for s in spans if s["name"] == "domain work"]
+    assert work["parent"] == allowed["id"]
+    assert allowed["code"] == grpc.StatusCode.OK.value[0]
+    # The rejection is on the span (OpenTelemetry leaves the span status UNSET for client faults).
+    assert rejected["code"] == grpc.StatusCode.UNAUTHENTICATED.value[0]
