@@ -363,11 +363,13 @@ class AttendanceRequest:
         return self.foreign_affairs or self.kind is ActivityKind.FOREIGN_AFFAIRS_VISIT
 
 
-def check_attendance_request(request: AttendanceRequest, *, today: date, leader_positions: Iterable[str]) -> None:
+def check_attendance_request(
+    request: AttendanceRequest, *, today: date, leader_positions: Iterable[str]
+) -> None:
     """A54, A55: what a request must carry before the office sees it. Nothing is written on failure."""
     problems: dict[str, str] = {}
     if not request.organisation_code:
-        problems["requesting_organisation_code"] = "the requester belongs to no organisation (county or department)"
+        problems["requesting_organisation_code"] = "the requester belongs to no county or department"
     if not request.leader_user_id:
         problems["leader_user_id"] = "the city leader asked to attend is required"
     if request.event_day is None:
@@ -452,8 +454,10 @@ def check_photo_session(photo_session: bool, photo_approval_ref: str) -> None:
         )
 
 
-def check_forward(*, is_foreign_affairs: bool, foreign_affairs_filing_ref: str, event_day: date, today: date) -> None:
-    """A54: the office forwards a foreign-affairs event only once it is filed with the foreign-affairs bureau."""
+def check_forward(
+    *, is_foreign_affairs: bool, foreign_affairs_filing_ref: str, event_day: date, today: date
+) -> None:
+    """A54: a foreign-affairs event is forwarded only once filed with the foreign-affairs bureau."""
     check_not_passed(event_day, today)
     if is_foreign_affairs and not foreign_affairs_filing_ref.strip():
         raise RuleViolation(

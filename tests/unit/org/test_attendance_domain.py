@@ -68,11 +68,14 @@ def test_A54_leader_position_prefers_the_highest():
     assert leader_position({"office-staff"}) is None
 
 
-@pytest.mark.parametrize("kind", [
-    ActivityKind.RIBBON_CUTTING, ActivityKind.GROUND_BREAKING, ActivityKind.AWARD_CEREMONY, ActivityKind.UNVEILING,
-    ActivityKind.CELEBRATION, ActivityKind.COMMEMORATION, ActivityKind.COMMENDATION_MEETING, ActivityKind.EXPO,
-    ActivityKind.SEMINAR, ActivityKind.FORUM,
-])
+CEREMONIES = [
+    ActivityKind.RIBBON_CUTTING, ActivityKind.GROUND_BREAKING, ActivityKind.AWARD_CEREMONY,
+    ActivityKind.UNVEILING, ActivityKind.CELEBRATION, ActivityKind.COMMEMORATION,
+    ActivityKind.COMMENDATION_MEETING, ActivityKind.EXPO, ActivityKind.SEMINAR, ActivityKind.FORUM,
+]
+
+
+@pytest.mark.parametrize("kind", CEREMONIES)
 def test_A55_approval_is_needed_for_ceremonies_celebrations_expos_seminars_forums(kind):
     assert rule_of(lambda: check(request(kind=kind))) == "A55.approval"
     assert rule_of(lambda: check(request(kind=kind, approval_ref="  "))) == "A55.approval"
@@ -93,7 +96,8 @@ def test_A55_county_festivities_refused_unless_a_reason_is_given(kind):
 
 
 def test_A55_festivities_held_by_the_office_itself_are_not_county_festivities():
-    check(request(kind=ActivityKind.NEW_YEAR_GATHERING, organisation_kind="office", organisation_code="general-office"))
+    check(request(kind=ActivityKind.NEW_YEAR_GATHERING, organisation_kind="office",
+                  organisation_code="general-office"))
 
 
 def test_A55_photo_session_needs_approval():
@@ -111,7 +115,8 @@ def test_A54_foreign_affairs_event_needs_the_filing_before_it_is_forwarded():
         )) == "A54.foreign-affairs-filing"
     check_forward(is_foreign_affairs=True, foreign_affairs_filing_ref="外备〔2026〕8号",
                   event_day=date(2026, 12, 10), today=TODAY)
-    check_forward(is_foreign_affairs=False, foreign_affairs_filing_ref="", event_day=date(2026, 12, 10), today=TODAY)
+    check_forward(is_foreign_affairs=False, foreign_affairs_filing_ref="", event_day=date(2026, 12, 10),
+                  today=TODAY)
 
 
 def test_A54_nothing_is_forwarded_after_the_event_day():
