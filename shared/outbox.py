@@ -145,12 +145,13 @@ async def add_event(session: AsyncSession, subject: str, payload: Message, aggre
     envelope = build_envelope(subject, payload, aggregate_ref, actor, event_id=event_id, occurred_at=now)
     headers: dict[str, str] = {}
     propagate.inject(headers)
-    await session.execute(insert(TABLES.outbox).values(
+    row = insert(TABLES.outbox).values(
         id=event_id, subject=subject, aggregate_ref=aggregate_ref,
         payload=envelope.SerializeToString(), headers=headers, created_at=now,
-    ))
-    # delivered to the relay's LISTEN only on commit; several in one transaction fold into one
-    await session.execute(select(func.pg_notify(outbox_channel(service_of(subject)), "")))
+    ).returning(TABLES.outbox.c.id).cte("event")
+    # one round trip: the row and the NOTIFY, which PostgreSQL delivers to the relay's LISTEN only on
+    # commit (several in one transaction fold into one)
+    await session.execute(select(func.pg_notify(outbox_channel(service_of(subject)), "")).select_from(row))
     return envelope
 
 
