@@ -26,7 +26,7 @@ from zgov.common.v1 import common_pb2 as zgov_dot_common_dot_v1_dot_common__pb2
 from zgov.org.v1 import org_pb2 as zgov_dot_org_dot_v1_dot_org__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18zgov/org/v1/events.proto\x12\x0bzgov.org.v1\x1a\x1bzgov/common/v1/common.proto\x1a\x15zgov/org/v1/org.proto\"3\n\x0eLeaveRequested\x12!\n\x05leave\x18\x01 \x01(\x0b\x32\x12.zgov.org.v1.Leave\"2\n\rLeaveApproved\x12!\n\x05leave\x18\x01 \x01(\x0b\x32\x12.zgov.org.v1.Leave\"2\n\rLeaveRejected\x12!\n\x05leave\x18\x01 \x01(\x0b\x32\x12.zgov.org.v1.Leave\"/\n\nLeaveEnded\x12!\n\x05leave\x18\x01 \x01(\x0b\x32\x12.zgov.org.v1.Leave\"\xc3\x01\n\rActingStarted\x12\x10\n\x08position\x18\x01 \x01(\t\x12\x16\n\x0eholder_user_id\x18\x02 \x01(\t\x12\x16\n\x0e\x61\x63ting_user_id\x18\x03 \x01(\t\x12\r\n\x05\x62\x61sis\x18\x04 \x01(\t\x12\x10\n\x08leave_id\x18\x05 \x01(\t\x12\'\n\tfirst_day\x18\x06 \x01(\x0b\x32\x14.zgov.common.v1.Date\x12&\n\x08last_day\x18\x07 \x01(\x0b\x32\x14.zgov.common.v1.Date\"a\n\x0b\x41\x63tingEnded\x12\x10\n\x08position\x18\x01 \x01(\t\x12\x16\n\x0eholder_user_id\x18\x02 \x01(\t\x12\x16\n\x0e\x61\x63ting_user_id\x18\x03 \x01(\t\x12\x10\n\x08leave_id\x18\x04 \x01(\t\"e\n\x11\x44utyRosterChanged\x12/\n\nassignment\x18\x01 \x01(\x0b\x32\x1b.zgov.org.v1.DutyAssignment\x12\x1f\n\x17previous_leader_user_id\x18\x02 \x01(\t\"=\n\x10PortfolioChanged\x12)\n\tportfolio\x18\x01 \x01(\x0b\x32\x16.zgov.org.v1.Portfolio\"2\n\rAbPairChanged\x12!\n\x04pair\x18\x01 \x01(\x0b\x32\x13.zgov.org.v1.AbPairb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18zgov/org/v1/events.proto\x12\x0bzgov.org.v1\x1a\x1bzgov/common/v1/common.proto\x1a\x15zgov/org/v1/org.proto\"3\n\x0eLeaveRequested\x12!\n\x05leave\x18\x01 \x01(\x0b\x32\x12.zgov.org.v1.Leave\"2\n\rLeaveApproved\x12!\n\x05leave\x18\x01 \x01(\x0b\x32\x12.zgov.org.v1.Leave\"2\n\rLeaveRejected\x12!\n\x05leave\x18\x01 \x01(\x0b\x32\x12.zgov.org.v1.Leave\"/\n\nLeaveEnded\x12!\n\x05leave\x18\x01 \x01(\x0b\x32\x12.zgov.org.v1.Leave\"\xc3\x01\n\rActingStarted\x12\x10\n\x08position\x18\x01 \x01(\t\x12\x16\n\x0eholder_user_id\x18\x02 \x01(\t\x12\x16\n\x0e\x61\x63ting_user_id\x18\x03 \x01(\t\x12\r\n\x05\x62\x61sis\x18\x04 \x01(\t\x12\x10\n\x08leave_id\x18\x05 \x01(\t\x12\'\n\tfirst_day\x18\x06 \x01(\x0b\x32\x14.zgov.common.v1.Date\x12&\n\x08last_day\x18\x07 \x01(\x0b\x32\x14.zgov.common.v1.Date\"a\n\x0b\x41\x63tingEnded\x12\x10\n\x08position\x18\x01 \x01(\t\x12\x16\n\x0eholder_user_id\x18\x02 \x01(\t\x12\x16\n\x0e\x61\x63ting_user_id\x18\x03 \x01(\t\x12\x10\n\x08leave_id\x18\x04 \x01(\t\"e\n\x11\x44utyRosterChanged\x12/\n\nassignment\x18\x01 \x01(\x0b\x32\x1b.zgov.org.v1.DutyAssignment\x12\x1f\n\x17previous_leader_user_id\x18\x02 \x01(\t\"=\n\x10PortfolioChanged\x12)\n\tportfolio\x18\x01 \x01(\x0b\x32\x16.zgov.org.v1.Portfolio\"2\n\rAbPairChanged\x12!\n\x04pair\x18\x01 \x01(\x0b\x32\x13.zgov.org.v1.AbPair\"L\n\x18\x45ventAttendanceRequested\x12\x30\n\nattendance\x18\x01 \x01(\x0b\x32\x1c.zgov.org.v1.EventAttendance\"K\n\x17\x45ventAttendanceReviewed\x12\x30\n\nattendance\x18\x01 \x01(\x0b\x32\x1c.zgov.org.v1.EventAttendance\"J\n\x16\x45ventAttendanceDecided\x12\x30\n\nattendance\x18\x01 \x01(\x0b\x32\x1c.zgov.org.v1.EventAttendance\"n\n\x19\x45ventAttendanceReassigned\x12\x30\n\nattendance\x18\x01 \x01(\x0b\x32\x1c.zgov.org.v1.EventAttendance\x12\x1f\n\x17previous_leader_user_id\x18\x02 \x01(\tb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -51,4 +51,12 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_PORTFOLIOCHANGED']._serialized_end=760
   _globals['_ABPAIRCHANGED']._serialized_start=762
   _globals['_ABPAIRCHANGED']._serialized_end=812
+  _globals['_EVENTATTENDANCEREQUESTED']._serialized_start=814
+  _globals['_EVENTATTENDANCEREQUESTED']._serialized_end=890
+  _globals['_EVENTATTENDANCEREVIEWED']._serialized_start=892
+  _globals['_EVENTATTENDANCEREVIEWED']._serialized_end=967
+  _globals['_EVENTATTENDANCEDECIDED']._serialized_start=969
+  _globals['_EVENTATTENDANCEDECIDED']._serialized_end=1043
+  _globals['_EVENTATTENDANCEREASSIGNED']._serialized_start=1045
+  _globals['_EVENTATTENDANCEREASSIGNED']._serialized_end=1155
 # @@protoc_insertion_point(module_scope)

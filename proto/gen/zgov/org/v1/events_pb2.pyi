@@ -246,3 +246,94 @@ class AbPairChanged(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___AbPairChanged: _TypeAlias = AbPairChanged  # noqa: Y015
+
+@_typing.final
+class EventAttendanceRequested(_message.Message):
+    """org.attendance.requested (A54)"""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ATTENDANCE_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def attendance(self) -> _org_pb2.EventAttendance: ...
+    def __init__(
+        self,
+        *,
+        attendance: _org_pb2.EventAttendance | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["attendance", b"attendance"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["attendance", b"attendance"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___EventAttendanceRequested: _TypeAlias = EventAttendanceRequested  # noqa: Y015
+
+@_typing.final
+class EventAttendanceReviewed(_message.Message):
+    """org.attendance.reviewed: forwarded to the leader or returned (see attendance.state)."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ATTENDANCE_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def attendance(self) -> _org_pb2.EventAttendance: ...
+    def __init__(
+        self,
+        *,
+        attendance: _org_pb2.EventAttendance | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["attendance", b"attendance"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["attendance", b"attendance"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___EventAttendanceReviewed: _TypeAlias = EventAttendanceReviewed  # noqa: Y015
+
+@_typing.final
+class EventAttendanceDecided(_message.Message):
+    """org.attendance.decided: the leader agreed or declined (see attendance.state)."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ATTENDANCE_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def attendance(self) -> _org_pb2.EventAttendance: ...
+    def __init__(
+        self,
+        *,
+        attendance: _org_pb2.EventAttendance | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["attendance", b"attendance"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["attendance", b"attendance"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___EventAttendanceDecided: _TypeAlias = EventAttendanceDecided  # noqa: Y015
+
+@_typing.final
+class EventAttendanceReassigned(_message.Message):
+    """org.attendance.reassigned (A59): another leader is asked instead."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ATTENDANCE_FIELD_NUMBER: _builtins.int
+    PREVIOUS_LEADER_USER_ID_FIELD_NUMBER: _builtins.int
+    previous_leader_user_id: _builtins.str
+    @_builtins.property
+    def attendance(self) -> _org_pb2.EventAttendance: ...
+    def __init__(
+        self,
+        *,
+        attendance: _org_pb2.EventAttendance | None = ...,
+        previous_leader_user_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["attendance", b"attendance"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["attendance", b"attendance", "previous_leader_user_id", b"previous_leader_user_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___EventAttendanceReassigned: _TypeAlias = EventAttendanceReassigned  # noqa: Y015

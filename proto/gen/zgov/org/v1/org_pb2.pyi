@@ -3,7 +3,8 @@
 isort:skip_file
 The `org` service: who holds which position, portfolios (分管, A8), A/B pairs
 (A59), leave (请销假, A82), acting holders (代行, A10/A59) and the holiday duty
-roster (带班, A79).
+roster (带班, A79), and requests to have a city leader attend an event (政务活动,
+A54/A55/A59).
 """
 
 from collections import abc as _abc
@@ -79,6 +80,157 @@ LEAVE_STATE_ENDED: LeaveState.ValueType  # 4
 A leave cut short by 销假 stays APPROVED with an earlier last_day.
 """
 Global___LeaveState: _TypeAlias = LeaveState  # noqa: Y015
+
+class _ActivityKind:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _ActivityKindEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ActivityKind.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    ACTIVITY_KIND_UNSPECIFIED: _ActivityKind.ValueType  # 0
+    ACTIVITY_KIND_RIBBON_CUTTING: _ActivityKind.ValueType  # 1
+    """剪彩 (A55: needs approval)"""
+    ACTIVITY_KIND_GROUND_BREAKING: _ActivityKind.ValueType  # 2
+    """奠基 (A55: needs approval)"""
+    ACTIVITY_KIND_AWARD_CEREMONY: _ActivityKind.ValueType  # 3
+    """颁奖 (A55: needs approval)"""
+    ACTIVITY_KIND_UNVEILING: _ActivityKind.ValueType  # 4
+    """揭幕 (A55: needs approval)"""
+    ACTIVITY_KIND_CELEBRATION: _ActivityKind.ValueType  # 5
+    """庆祝会 (A55: needs approval)"""
+    ACTIVITY_KIND_COMMEMORATION: _ActivityKind.ValueType  # 6
+    """纪念会 (A55: needs approval)"""
+    ACTIVITY_KIND_COMMENDATION_MEETING: _ActivityKind.ValueType  # 7
+    """表彰会 (A55: needs approval)"""
+    ACTIVITY_KIND_EXPO: _ActivityKind.ValueType  # 8
+    """博览会 (A55: needs approval)"""
+    ACTIVITY_KIND_SEMINAR: _ActivityKind.ValueType  # 9
+    """研讨会 (A55: needs approval)"""
+    ACTIVITY_KIND_FORUM: _ActivityKind.ValueType  # 10
+    """论坛 (A55: needs approval)"""
+    ACTIVITY_KIND_TEA_PARTY: _ActivityKind.ValueType  # 11
+    """茶话会 (A55: as a rule not attended when a county or department holds it)"""
+    ACTIVITY_KIND_GALA: _ActivityKind.ValueType  # 12
+    """联欢会 (A55: as a rule not attended when a county or department holds it)"""
+    ACTIVITY_KIND_NEW_YEAR_GATHERING: _ActivityKind.ValueType  # 13
+    """团拜会 (A55: as a rule not attended when a county or department holds it)"""
+    ACTIVITY_KIND_MEETING: _ActivityKind.ValueType  # 14
+    """会议"""
+    ACTIVITY_KIND_INSPECTION: _ActivityKind.ValueType  # 15
+    """调研、视察"""
+    ACTIVITY_KIND_FOREIGN_AFFAIRS_VISIT: _ActivityKind.ValueType  # 16
+    """外事会见、访问 (A54: filed with the foreign-affairs bureau)"""
+    ACTIVITY_KIND_OTHER: _ActivityKind.ValueType  # 17
+
+class ActivityKind(_ActivityKind, metaclass=_ActivityKindEnumTypeWrapper):
+    """The kind of activity a leader is asked to attend (A55 names most of them)."""
+
+ACTIVITY_KIND_UNSPECIFIED: ActivityKind.ValueType  # 0
+ACTIVITY_KIND_RIBBON_CUTTING: ActivityKind.ValueType  # 1
+"""剪彩 (A55: needs approval)"""
+ACTIVITY_KIND_GROUND_BREAKING: ActivityKind.ValueType  # 2
+"""奠基 (A55: needs approval)"""
+ACTIVITY_KIND_AWARD_CEREMONY: ActivityKind.ValueType  # 3
+"""颁奖 (A55: needs approval)"""
+ACTIVITY_KIND_UNVEILING: ActivityKind.ValueType  # 4
+"""揭幕 (A55: needs approval)"""
+ACTIVITY_KIND_CELEBRATION: ActivityKind.ValueType  # 5
+"""庆祝会 (A55: needs approval)"""
+ACTIVITY_KIND_COMMEMORATION: ActivityKind.ValueType  # 6
+"""纪念会 (A55: needs approval)"""
+ACTIVITY_KIND_COMMENDATION_MEETING: ActivityKind.ValueType  # 7
+"""表彰会 (A55: needs approval)"""
+ACTIVITY_KIND_EXPO: ActivityKind.ValueType  # 8
+"""博览会 (A55: needs approval)"""
+ACTIVITY_KIND_SEMINAR: ActivityKind.ValueType  # 9
+"""研讨会 (A55: needs approval)"""
+ACTIVITY_KIND_FORUM: ActivityKind.ValueType  # 10
+"""论坛 (A55: needs approval)"""
+ACTIVITY_KIND_TEA_PARTY: ActivityKind.ValueType  # 11
+"""茶话会 (A55: as a rule not attended when a county or department holds it)"""
+ACTIVITY_KIND_GALA: ActivityKind.ValueType  # 12
+"""联欢会 (A55: as a rule not attended when a county or department holds it)"""
+ACTIVITY_KIND_NEW_YEAR_GATHERING: ActivityKind.ValueType  # 13
+"""团拜会 (A55: as a rule not attended when a county or department holds it)"""
+ACTIVITY_KIND_MEETING: ActivityKind.ValueType  # 14
+"""会议"""
+ACTIVITY_KIND_INSPECTION: ActivityKind.ValueType  # 15
+"""调研、视察"""
+ACTIVITY_KIND_FOREIGN_AFFAIRS_VISIT: ActivityKind.ValueType  # 16
+"""外事会见、访问 (A54: filed with the foreign-affairs bureau)"""
+ACTIVITY_KIND_OTHER: ActivityKind.ValueType  # 17
+Global___ActivityKind: _TypeAlias = ActivityKind  # noqa: Y015
+
+class _AttendanceState:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _AttendanceStateEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_AttendanceState.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    ATTENDANCE_STATE_UNSPECIFIED: _AttendanceState.ValueType  # 0
+    ATTENDANCE_STATE_REQUESTED: _AttendanceState.ValueType  # 1
+    """Waiting for the general office's review."""
+    ATTENDANCE_STATE_FORWARDED: _AttendanceState.ValueType  # 2
+    """Forwarded by the office to the leader, who decides (审定)."""
+    ATTENDANCE_STATE_RETURNED: _AttendanceState.ValueType  # 3
+    """Returned by the office with a reason; final."""
+    ATTENDANCE_STATE_AGREED: _AttendanceState.ValueType  # 4
+    """The leader will attend."""
+    ATTENDANCE_STATE_DECLINED: _AttendanceState.ValueType  # 5
+    """The leader cannot attend; the office may ask another leader (A59)."""
+
+class AttendanceState(_AttendanceState, metaclass=_AttendanceStateEnumTypeWrapper): ...
+
+ATTENDANCE_STATE_UNSPECIFIED: AttendanceState.ValueType  # 0
+ATTENDANCE_STATE_REQUESTED: AttendanceState.ValueType  # 1
+"""Waiting for the general office's review."""
+ATTENDANCE_STATE_FORWARDED: AttendanceState.ValueType  # 2
+"""Forwarded by the office to the leader, who decides (审定)."""
+ATTENDANCE_STATE_RETURNED: AttendanceState.ValueType  # 3
+"""Returned by the office with a reason; final."""
+ATTENDANCE_STATE_AGREED: AttendanceState.ValueType  # 4
+"""The leader will attend."""
+ATTENDANCE_STATE_DECLINED: AttendanceState.ValueType  # 5
+"""The leader cannot attend; the office may ask another leader (A59)."""
+Global___AttendanceState: _TypeAlias = AttendanceState  # noqa: Y015
+
+class _ReviewOutcome:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _ReviewOutcomeEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ReviewOutcome.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    REVIEW_OUTCOME_UNSPECIFIED: _ReviewOutcome.ValueType  # 0
+    REVIEW_OUTCOME_FORWARD: _ReviewOutcome.ValueType  # 1
+    """报市政府有关领导审定"""
+    REVIEW_OUTCOME_RETURN: _ReviewOutcome.ValueType  # 2
+    """退回"""
+
+class ReviewOutcome(_ReviewOutcome, metaclass=_ReviewOutcomeEnumTypeWrapper): ...
+
+REVIEW_OUTCOME_UNSPECIFIED: ReviewOutcome.ValueType  # 0
+REVIEW_OUTCOME_FORWARD: ReviewOutcome.ValueType  # 1
+"""报市政府有关领导审定"""
+REVIEW_OUTCOME_RETURN: ReviewOutcome.ValueType  # 2
+"""退回"""
+Global___ReviewOutcome: _TypeAlias = ReviewOutcome  # noqa: Y015
+
+class _AttendanceDecision:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _AttendanceDecisionEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_AttendanceDecision.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    ATTENDANCE_DECISION_UNSPECIFIED: _AttendanceDecision.ValueType  # 0
+    ATTENDANCE_DECISION_AGREE: _AttendanceDecision.ValueType  # 1
+    ATTENDANCE_DECISION_DECLINE: _AttendanceDecision.ValueType  # 2
+
+class AttendanceDecision(_AttendanceDecision, metaclass=_AttendanceDecisionEnumTypeWrapper): ...
+
+ATTENDANCE_DECISION_UNSPECIFIED: AttendanceDecision.ValueType  # 0
+ATTENDANCE_DECISION_AGREE: AttendanceDecision.ValueType  # 1
+ATTENDANCE_DECISION_DECLINE: AttendanceDecision.ValueType  # 2
+Global___AttendanceDecision: _TypeAlias = AttendanceDecision  # noqa: Y015
 
 @_typing.final
 class PositionHolder(_message.Message):
@@ -910,3 +1062,418 @@ class CheckDutyCoverageResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___CheckDutyCoverageResponse: _TypeAlias = CheckDutyCoverageResponse  # noqa: Y015
+
+@_typing.final
+class EventAttendance(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ID_FIELD_NUMBER: _builtins.int
+    REQUESTING_ORGANISATION_CODE_FIELD_NUMBER: _builtins.int
+    REQUESTED_BY_USER_ID_FIELD_NUMBER: _builtins.int
+    LEADER_USER_ID_FIELD_NUMBER: _builtins.int
+    EVENT_DAY_FIELD_NUMBER: _builtins.int
+    TITLE_FIELD_NUMBER: _builtins.int
+    VENUE_FIELD_NUMBER: _builtins.int
+    ACTIVITY_KIND_FIELD_NUMBER: _builtins.int
+    DETAILS_FIELD_NUMBER: _builtins.int
+    FOREIGN_AFFAIRS_FIELD_NUMBER: _builtins.int
+    FOREIGN_AFFAIRS_FILING_REF_FIELD_NUMBER: _builtins.int
+    APPROVAL_REF_FIELD_NUMBER: _builtins.int
+    PHOTO_SESSION_FIELD_NUMBER: _builtins.int
+    PHOTO_APPROVAL_REF_FIELD_NUMBER: _builtins.int
+    FESTIVITY_OVERRIDE_REASON_FIELD_NUMBER: _builtins.int
+    STATE_FIELD_NUMBER: _builtins.int
+    REVIEW_OPINION_FIELD_NUMBER: _builtins.int
+    DECISION_REASON_FIELD_NUMBER: _builtins.int
+    PREVIOUS_LEADER_USER_IDS_FIELD_NUMBER: _builtins.int
+    HISTORY_FIELD_NUMBER: _builtins.int
+    id: _builtins.str
+    requesting_organisation_code: _builtins.str
+    """The county or department asking (Keycloak group code), from the requester's token."""
+    requested_by_user_id: _builtins.str
+    leader_user_id: _builtins.str
+    """The city leader asked to attend; after a reassignment (A59), the leader now asked."""
+    title: _builtins.str
+    venue: _builtins.str
+    activity_kind: Global___ActivityKind.ValueType
+    details: _builtins.str
+    """Programme, other guests, what the leader is asked to do."""
+    foreign_affairs: _builtins.bool
+    """A54: a foreign-affairs activity (always true for ACTIVITY_KIND_FOREIGN_AFFAIRS_VISIT)."""
+    foreign_affairs_filing_ref: _builtins.str
+    """A54: the filing number (备案号) at the foreign-affairs bureau (市经济合作和外事局)."""
+    approval_ref: _builtins.str
+    """A55: the approval document of the city party committee and government (市委市政府批准文件)."""
+    photo_session: _builtins.bool
+    """A55: the leader is asked to meet the delegates for a group photo (接见会议代表并合影)."""
+    photo_approval_ref: _builtins.str
+    festivity_override_reason: _builtins.str
+    """A55: why a county's or department's tea party, gala or new-year gathering is an exception."""
+    state: Global___AttendanceState.ValueType
+    review_opinion: _builtins.str
+    """The office's opinion when forwarded, its reason when returned."""
+    decision_reason: _builtins.str
+    """The leader's reason when declining (or a remark when agreeing)."""
+    @_builtins.property
+    def event_day(self) -> _common_pb2.Date:
+        """China Standard Time."""
+
+    @_builtins.property
+    def previous_leader_user_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """A59: leaders asked earlier who could not attend, oldest first."""
+
+    @_builtins.property
+    def history(self) -> _containers.RepeatedCompositeFieldContainer[_common_pb2.AuditRecord]: ...
+    def __init__(
+        self,
+        *,
+        id: _builtins.str = ...,
+        requesting_organisation_code: _builtins.str = ...,
+        requested_by_user_id: _builtins.str = ...,
+        leader_user_id: _builtins.str = ...,
+        event_day: _common_pb2.Date | None = ...,
+        title: _builtins.str = ...,
+        venue: _builtins.str = ...,
+        activity_kind: Global___ActivityKind.ValueType = ...,
+        details: _builtins.str = ...,
+        foreign_affairs: _builtins.bool = ...,
+        foreign_affairs_filing_ref: _builtins.str = ...,
+        approval_ref: _builtins.str = ...,
+        photo_session: _builtins.bool = ...,
+        photo_approval_ref: _builtins.str = ...,
+        festivity_override_reason: _builtins.str = ...,
+        state: Global___AttendanceState.ValueType = ...,
+        review_opinion: _builtins.str = ...,
+        decision_reason: _builtins.str = ...,
+        previous_leader_user_ids: _abc.Iterable[_builtins.str] | None = ...,
+        history: _abc.Iterable[_common_pb2.AuditRecord] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["event_day", b"event_day"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["activity_kind", b"activity_kind", "approval_ref", b"approval_ref", "decision_reason", b"decision_reason", "details", b"details", "event_day", b"event_day", "festivity_override_reason", b"festivity_override_reason", "foreign_affairs", b"foreign_affairs", "foreign_affairs_filing_ref", b"foreign_affairs_filing_ref", "history", b"history", "id", b"id", "leader_user_id", b"leader_user_id", "photo_approval_ref", b"photo_approval_ref", "photo_session", b"photo_session", "previous_leader_user_ids", b"previous_leader_user_ids", "requested_by_user_id", b"requested_by_user_id", "requesting_organisation_code", b"requesting_organisation_code", "review_opinion", b"review_opinion", "state", b"state", "title", b"title", "venue", b"venue"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___EventAttendance: _TypeAlias = EventAttendance  # noqa: Y015
+
+@_typing.final
+class RequestEventAttendanceRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    LEADER_USER_ID_FIELD_NUMBER: _builtins.int
+    EVENT_DAY_FIELD_NUMBER: _builtins.int
+    TITLE_FIELD_NUMBER: _builtins.int
+    VENUE_FIELD_NUMBER: _builtins.int
+    ACTIVITY_KIND_FIELD_NUMBER: _builtins.int
+    DETAILS_FIELD_NUMBER: _builtins.int
+    FOREIGN_AFFAIRS_FIELD_NUMBER: _builtins.int
+    FOREIGN_AFFAIRS_FILING_REF_FIELD_NUMBER: _builtins.int
+    APPROVAL_REF_FIELD_NUMBER: _builtins.int
+    PHOTO_SESSION_FIELD_NUMBER: _builtins.int
+    PHOTO_APPROVAL_REF_FIELD_NUMBER: _builtins.int
+    FESTIVITY_OVERRIDE_REASON_FIELD_NUMBER: _builtins.int
+    leader_user_id: _builtins.str
+    title: _builtins.str
+    venue: _builtins.str
+    activity_kind: Global___ActivityKind.ValueType
+    details: _builtins.str
+    foreign_affairs: _builtins.bool
+    foreign_affairs_filing_ref: _builtins.str
+    approval_ref: _builtins.str
+    photo_session: _builtins.bool
+    photo_approval_ref: _builtins.str
+    festivity_override_reason: _builtins.str
+    @_builtins.property
+    def event_day(self) -> _common_pb2.Date: ...
+    def __init__(
+        self,
+        *,
+        leader_user_id: _builtins.str = ...,
+        event_day: _common_pb2.Date | None = ...,
+        title: _builtins.str = ...,
+        venue: _builtins.str = ...,
+        activity_kind: Global___ActivityKind.ValueType = ...,
+        details: _builtins.str = ...,
+        foreign_affairs: _builtins.bool = ...,
+        foreign_affairs_filing_ref: _builtins.str = ...,
+        approval_ref: _builtins.str = ...,
+        photo_session: _builtins.bool = ...,
+        photo_approval_ref: _builtins.str = ...,
+        festivity_override_reason: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["event_day", b"event_day"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["activity_kind", b"activity_kind", "approval_ref", b"approval_ref", "details", b"details", "event_day", b"event_day", "festivity_override_reason", b"festivity_override_reason", "foreign_affairs", b"foreign_affairs", "foreign_affairs_filing_ref", b"foreign_affairs_filing_ref", "leader_user_id", b"leader_user_id", "photo_approval_ref", b"photo_approval_ref", "photo_session", b"photo_session", "title", b"title", "venue", b"venue"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RequestEventAttendanceRequest: _TypeAlias = RequestEventAttendanceRequest  # noqa: Y015
+
+@_typing.final
+class RequestEventAttendanceResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ATTENDANCE_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def attendance(self) -> Global___EventAttendance: ...
+    def __init__(
+        self,
+        *,
+        attendance: Global___EventAttendance | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["attendance", b"attendance"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["attendance", b"attendance"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RequestEventAttendanceResponse: _TypeAlias = RequestEventAttendanceResponse  # noqa: Y015
+
+@_typing.final
+class ReviewEventAttendanceRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ATTENDANCE_ID_FIELD_NUMBER: _builtins.int
+    OUTCOME_FIELD_NUMBER: _builtins.int
+    OPINION_FIELD_NUMBER: _builtins.int
+    FOREIGN_AFFAIRS_FILING_REF_FIELD_NUMBER: _builtins.int
+    attendance_id: _builtins.str
+    outcome: Global___ReviewOutcome.ValueType
+    opinion: _builtins.str
+    """The opinion when forwarding; the reason (required) when returning."""
+    foreign_affairs_filing_ref: _builtins.str
+    """A54: the filing number when the requester reported it after the request."""
+    def __init__(
+        self,
+        *,
+        attendance_id: _builtins.str = ...,
+        outcome: Global___ReviewOutcome.ValueType = ...,
+        opinion: _builtins.str = ...,
+        foreign_affairs_filing_ref: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["attendance_id", b"attendance_id", "foreign_affairs_filing_ref", b"foreign_affairs_filing_ref", "opinion", b"opinion", "outcome", b"outcome"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ReviewEventAttendanceRequest: _TypeAlias = ReviewEventAttendanceRequest  # noqa: Y015
+
+@_typing.final
+class ReviewEventAttendanceResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ATTENDANCE_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def attendance(self) -> Global___EventAttendance: ...
+    def __init__(
+        self,
+        *,
+        attendance: Global___EventAttendance | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["attendance", b"attendance"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["attendance", b"attendance"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ReviewEventAttendanceResponse: _TypeAlias = ReviewEventAttendanceResponse  # noqa: Y015
+
+@_typing.final
+class DecideEventAttendanceRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ATTENDANCE_ID_FIELD_NUMBER: _builtins.int
+    DECISION_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    attendance_id: _builtins.str
+    decision: Global___AttendanceDecision.ValueType
+    reason: _builtins.str
+    """Required when declining."""
+    def __init__(
+        self,
+        *,
+        attendance_id: _builtins.str = ...,
+        decision: Global___AttendanceDecision.ValueType = ...,
+        reason: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["attendance_id", b"attendance_id", "decision", b"decision", "reason", b"reason"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___DecideEventAttendanceRequest: _TypeAlias = DecideEventAttendanceRequest  # noqa: Y015
+
+@_typing.final
+class DecideEventAttendanceResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ATTENDANCE_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def attendance(self) -> Global___EventAttendance: ...
+    def __init__(
+        self,
+        *,
+        attendance: Global___EventAttendance | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["attendance", b"attendance"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["attendance", b"attendance"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___DecideEventAttendanceResponse: _TypeAlias = DecideEventAttendanceResponse  # noqa: Y015
+
+@_typing.final
+class ReassignEventAttendanceRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ATTENDANCE_ID_FIELD_NUMBER: _builtins.int
+    LEADER_USER_ID_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    attendance_id: _builtins.str
+    leader_user_id: _builtins.str
+    """The city leader who attends instead."""
+    reason: _builtins.str
+    def __init__(
+        self,
+        *,
+        attendance_id: _builtins.str = ...,
+        leader_user_id: _builtins.str = ...,
+        reason: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["attendance_id", b"attendance_id", "leader_user_id", b"leader_user_id", "reason", b"reason"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ReassignEventAttendanceRequest: _TypeAlias = ReassignEventAttendanceRequest  # noqa: Y015
+
+@_typing.final
+class ReassignEventAttendanceResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ATTENDANCE_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def attendance(self) -> Global___EventAttendance: ...
+    def __init__(
+        self,
+        *,
+        attendance: Global___EventAttendance | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["attendance", b"attendance"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["attendance", b"attendance"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ReassignEventAttendanceResponse: _TypeAlias = ReassignEventAttendanceResponse  # noqa: Y015
+
+@_typing.final
+class GetEventAttendanceRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ATTENDANCE_ID_FIELD_NUMBER: _builtins.int
+    attendance_id: _builtins.str
+    def __init__(
+        self,
+        *,
+        attendance_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["attendance_id", b"attendance_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetEventAttendanceRequest: _TypeAlias = GetEventAttendanceRequest  # noqa: Y015
+
+@_typing.final
+class GetEventAttendanceResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ATTENDANCE_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def attendance(self) -> Global___EventAttendance: ...
+    def __init__(
+        self,
+        *,
+        attendance: Global___EventAttendance | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["attendance", b"attendance"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["attendance", b"attendance"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetEventAttendanceResponse: _TypeAlias = GetEventAttendanceResponse  # noqa: Y015
+
+@_typing.final
+class ListEventAttendancesRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    REQUESTING_ORGANISATION_CODE_FIELD_NUMBER: _builtins.int
+    LEADER_USER_ID_FIELD_NUMBER: _builtins.int
+    STATE_FIELD_NUMBER: _builtins.int
+    FROM_DAY_FIELD_NUMBER: _builtins.int
+    TO_DAY_FIELD_NUMBER: _builtins.int
+    PAGE_FIELD_NUMBER: _builtins.int
+    requesting_organisation_code: _builtins.str
+    """Filters; empty means any. Callers who neither review nor decide see only their own
+    organisation's requests.
+    """
+    leader_user_id: _builtins.str
+    state: Global___AttendanceState.ValueType
+    @_builtins.property
+    def from_day(self) -> _common_pb2.Date:
+        """Events on days within [from_day, to_day]."""
+
+    @_builtins.property
+    def to_day(self) -> _common_pb2.Date: ...
+    @_builtins.property
+    def page(self) -> _common_pb2.PageRequest: ...
+    def __init__(
+        self,
+        *,
+        requesting_organisation_code: _builtins.str = ...,
+        leader_user_id: _builtins.str = ...,
+        state: Global___AttendanceState.ValueType = ...,
+        from_day: _common_pb2.Date | None = ...,
+        to_day: _common_pb2.Date | None = ...,
+        page: _common_pb2.PageRequest | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["from_day", b"from_day", "page", b"page", "to_day", b"to_day"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["from_day", b"from_day", "leader_user_id", b"leader_user_id", "page", b"page", "requesting_organisation_code", b"requesting_organisation_code", "state", b"state", "to_day", b"to_day"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListEventAttendancesRequest: _TypeAlias = ListEventAttendancesRequest  # noqa: Y015
+
+@_typing.final
+class ListEventAttendancesResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ATTENDANCES_FIELD_NUMBER: _builtins.int
+    PAGE_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def attendances(self) -> _containers.RepeatedCompositeFieldContainer[Global___EventAttendance]:
+        """By event day, then id."""
+
+    @_builtins.property
+    def page(self) -> _common_pb2.PageResponse: ...
+    def __init__(
+        self,
+        *,
+        attendances: _abc.Iterable[Global___EventAttendance] | None = ...,
+        page: _common_pb2.PageResponse | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["page", b"page"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["attendances", b"attendances", "page", b"page"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListEventAttendancesResponse: _TypeAlias = ListEventAttendancesResponse  # noqa: Y015

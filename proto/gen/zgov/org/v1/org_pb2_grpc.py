@@ -124,6 +124,36 @@ class OrgServiceStub:
                 request_serializer=zgov_dot_org_dot_v1_dot_org__pb2.CheckDutyCoverageRequest.SerializeToString,
                 response_deserializer=zgov_dot_org_dot_v1_dot_org__pb2.CheckDutyCoverageResponse.FromString,
                 _registered_method=True)
+        self.RequestEventAttendance = channel.unary_unary(
+                '/zgov.org.v1.OrgService/RequestEventAttendance',
+                request_serializer=zgov_dot_org_dot_v1_dot_org__pb2.RequestEventAttendanceRequest.SerializeToString,
+                response_deserializer=zgov_dot_org_dot_v1_dot_org__pb2.RequestEventAttendanceResponse.FromString,
+                _registered_method=True)
+        self.ReviewEventAttendance = channel.unary_unary(
+                '/zgov.org.v1.OrgService/ReviewEventAttendance',
+                request_serializer=zgov_dot_org_dot_v1_dot_org__pb2.ReviewEventAttendanceRequest.SerializeToString,
+                response_deserializer=zgov_dot_org_dot_v1_dot_org__pb2.ReviewEventAttendanceResponse.FromString,
+                _registered_method=True)
+        self.DecideEventAttendance = channel.unary_unary(
+                '/zgov.org.v1.OrgService/DecideEventAttendance',
+                request_serializer=zgov_dot_org_dot_v1_dot_org__pb2.DecideEventAttendanceRequest.SerializeToString,
+                response_deserializer=zgov_dot_org_dot_v1_dot_org__pb2.DecideEventAttendanceResponse.FromString,
+                _registered_method=True)
+        self.ReassignEventAttendance = channel.unary_unary(
+                '/zgov.org.v1.OrgService/ReassignEventAttendance',
+                request_serializer=zgov_dot_org_dot_v1_dot_org__pb2.ReassignEventAttendanceRequest.SerializeToString,
+                response_deserializer=zgov_dot_org_dot_v1_dot_org__pb2.ReassignEventAttendanceResponse.FromString,
+                _registered_method=True)
+        self.GetEventAttendance = channel.unary_unary(
+                '/zgov.org.v1.OrgService/GetEventAttendance',
+                request_serializer=zgov_dot_org_dot_v1_dot_org__pb2.GetEventAttendanceRequest.SerializeToString,
+                response_deserializer=zgov_dot_org_dot_v1_dot_org__pb2.GetEventAttendanceResponse.FromString,
+                _registered_method=True)
+        self.ListEventAttendances = channel.unary_unary(
+                '/zgov.org.v1.OrgService/ListEventAttendances',
+                request_serializer=zgov_dot_org_dot_v1_dot_org__pb2.ListEventAttendancesRequest.SerializeToString,
+                response_deserializer=zgov_dot_org_dot_v1_dot_org__pb2.ListEventAttendancesResponse.FromString,
+                _registered_method=True)
 
 
 class OrgServiceServicer:
@@ -246,6 +276,47 @@ class OrgServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RequestEventAttendance(self, request, context):
+        """A54, A55: a county or department asks, in advance, for a city leader to attend an event;
+        the requesting organisation is the caller's (from the token).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ReviewEventAttendance(self, request, context):
+        """A54: the general office reviews: forwards to the leader with its opinion, or returns it.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DecideEventAttendance(self, request, context):
+        """A54: the leader asked (or whoever acts for that leader on the event day, A10/A59) agrees or declines.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ReassignEventAttendance(self, request, context):
+        """A59: the leader cannot attend; the office asks another city leader instead.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetEventAttendance(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListEventAttendances(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_OrgServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -338,6 +409,36 @@ def add_OrgServiceServicer_to_server(servicer, server):
                     servicer.CheckDutyCoverage,
                     request_deserializer=zgov_dot_org_dot_v1_dot_org__pb2.CheckDutyCoverageRequest.FromString,
                     response_serializer=zgov_dot_org_dot_v1_dot_org__pb2.CheckDutyCoverageResponse.SerializeToString,
+            ),
+            'RequestEventAttendance': grpc.unary_unary_rpc_method_handler(
+                    servicer.RequestEventAttendance,
+                    request_deserializer=zgov_dot_org_dot_v1_dot_org__pb2.RequestEventAttendanceRequest.FromString,
+                    response_serializer=zgov_dot_org_dot_v1_dot_org__pb2.RequestEventAttendanceResponse.SerializeToString,
+            ),
+            'ReviewEventAttendance': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReviewEventAttendance,
+                    request_deserializer=zgov_dot_org_dot_v1_dot_org__pb2.ReviewEventAttendanceRequest.FromString,
+                    response_serializer=zgov_dot_org_dot_v1_dot_org__pb2.ReviewEventAttendanceResponse.SerializeToString,
+            ),
+            'DecideEventAttendance': grpc.unary_unary_rpc_method_handler(
+                    servicer.DecideEventAttendance,
+                    request_deserializer=zgov_dot_org_dot_v1_dot_org__pb2.DecideEventAttendanceRequest.FromString,
+                    response_serializer=zgov_dot_org_dot_v1_dot_org__pb2.DecideEventAttendanceResponse.SerializeToString,
+            ),
+            'ReassignEventAttendance': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReassignEventAttendance,
+                    request_deserializer=zgov_dot_org_dot_v1_dot_org__pb2.ReassignEventAttendanceRequest.FromString,
+                    response_serializer=zgov_dot_org_dot_v1_dot_org__pb2.ReassignEventAttendanceResponse.SerializeToString,
+            ),
+            'GetEventAttendance': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetEventAttendance,
+                    request_deserializer=zgov_dot_org_dot_v1_dot_org__pb2.GetEventAttendanceRequest.FromString,
+                    response_serializer=zgov_dot_org_dot_v1_dot_org__pb2.GetEventAttendanceResponse.SerializeToString,
+            ),
+            'ListEventAttendances': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListEventAttendances,
+                    request_deserializer=zgov_dot_org_dot_v1_dot_org__pb2.ListEventAttendancesRequest.FromString,
+                    response_serializer=zgov_dot_org_dot_v1_dot_org__pb2.ListEventAttendancesResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -826,6 +927,168 @@ class OrgService:
             '/zgov.org.v1.OrgService/CheckDutyCoverage',
             zgov_dot_org_dot_v1_dot_org__pb2.CheckDutyCoverageRequest.SerializeToString,
             zgov_dot_org_dot_v1_dot_org__pb2.CheckDutyCoverageResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RequestEventAttendance(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/zgov.org.v1.OrgService/RequestEventAttendance',
+            zgov_dot_org_dot_v1_dot_org__pb2.RequestEventAttendanceRequest.SerializeToString,
+            zgov_dot_org_dot_v1_dot_org__pb2.RequestEventAttendanceResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReviewEventAttendance(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/zgov.org.v1.OrgService/ReviewEventAttendance',
+            zgov_dot_org_dot_v1_dot_org__pb2.ReviewEventAttendanceRequest.SerializeToString,
+            zgov_dot_org_dot_v1_dot_org__pb2.ReviewEventAttendanceResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DecideEventAttendance(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/zgov.org.v1.OrgService/DecideEventAttendance',
+            zgov_dot_org_dot_v1_dot_org__pb2.DecideEventAttendanceRequest.SerializeToString,
+            zgov_dot_org_dot_v1_dot_org__pb2.DecideEventAttendanceResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReassignEventAttendance(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/zgov.org.v1.OrgService/ReassignEventAttendance',
+            zgov_dot_org_dot_v1_dot_org__pb2.ReassignEventAttendanceRequest.SerializeToString,
+            zgov_dot_org_dot_v1_dot_org__pb2.ReassignEventAttendanceResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetEventAttendance(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/zgov.org.v1.OrgService/GetEventAttendance',
+            zgov_dot_org_dot_v1_dot_org__pb2.GetEventAttendanceRequest.SerializeToString,
+            zgov_dot_org_dot_v1_dot_org__pb2.GetEventAttendanceResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListEventAttendances(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/zgov.org.v1.OrgService/ListEventAttendances',
+            zgov_dot_org_dot_v1_dot_org__pb2.ListEventAttendancesRequest.SerializeToString,
+            zgov_dot_org_dot_v1_dot_org__pb2.ListEventAttendancesResponse.FromString,
             options,
             channel_credentials,
             insecure,
