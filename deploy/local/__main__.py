@@ -37,7 +37,7 @@ def fail(message: str) -> None:
 def endpoints_table(endpoints: dict, stack: Stack) -> Table:
     table = Table(title="Ziyang platform (资阳市政府工作平台) — local endpoints")
     table.add_column("component", no_wrap=True)
-    table.add_column("endpoint", overflow="fold")
+    table.add_column("endpoint", no_wrap=True)
     table.add_column("notes", overflow="fold")
     kc = endpoints["keycloak"]
     table.add_row("keycloak", kc["url"], f"realm {kc['realm']}; admin console {kc['admin_console']}")

@@ -299,6 +299,8 @@ class Keycloak:
                 )
         dist = fetch_keycloak(self.cache_dir)
         self.state_dir.mkdir(parents=True, exist_ok=True)
+        # Its database holds client secrets and password hashes: for our eyes only.
+        self.state_dir.chmod(0o700)
         _instance_home(dist, self.home)
         import_dir = self.home / "data" / "import"
         import_dir.mkdir(parents=True, exist_ok=True)
