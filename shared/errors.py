@@ -181,9 +181,14 @@ def to_status(exc: DomainError) -> grpc.Status:
 
 
 async def abort(context: grpc.aio.ServicerContext, exc: DomainError) -> NoReturn:
-    """End the RPC with the rich status of `exc`."""
-    await context.abort_with_status(to_status(exc))
-    raise AssertionError("abort_with_status returned")  # pragma: no cover - grpc always raises
+    """End the RPC with the rich status of `exc`.
+
+    Through `context.abort` (not `abort_with_status`): OpenTelemetry's server wrapper records
+    the status code on the span only for the former.
+    """
+    status = to_status(exc)
+    await context.abort(status.code, status.details, status.trailing_metadata)
+    raise AssertionError("abort returned")  # pragma: no cover - grpc always raises
 
 
 async def invalid_argument(context: grpc.aio.ServicerContext, violations: Violations) -> NoReturn:
