@@ -118,13 +118,20 @@ def actor_from_claims(claims: Mapping[str, Any], audience: str) -> Actor:
     return Actor(
         user_id=claims.get("sub") or "",
         username=username,
-        display_name=claims.get("name") or username,
+        display_name=_display_name(claims) or username,
         positions=frozenset(_positions(realm_roles)),
         organisation_code=_organisation(claims.get("groups") or []),
         permissions=frozenset(client_roles),
         is_service=username.startswith(SERVICE_ACCOUNT_PREFIX),
         client_id=claims.get("azp") or "",
     )
+
+
+def _display_name(claims: Mapping[str, Any]) -> str:
+    # Chinese order is family name first, with no space (王 + 建国 = 王建国); Keycloak's `name`
+    # claim always puts the given name first ("建国 王"), so it is only the fallback.
+    family, given = claims.get("family_name") or "", claims.get("given_name") or ""
+    return f"{family}{given}" if family and given else claims.get("name") or ""
 
 
 def _positions(realm_roles: Iterable[str]) -> Iterable[str]:

@@ -216,3 +216,10 @@ async def test_keycloak_down_at_start_is_retried_soon_but_not_per_request(local_
     await asyncio.sleep(1.05)
     assert (await verifier.verify(token)).username == "mayor"
     assert local_issuer.jwks_requests == 2
+
+
+def test_display_name_is_family_name_then_given_name_as_in_chinese():
+    # Keycloak's `name` claim is "given family" ("建国 王"); people read 王建国.
+    claims = {"sub": "u1", "preferred_username": "mayor", "name": "建国 王", "family_name": "王", "given_name": "建国"}
+    assert actor_from_claims(claims, "org").display_name == "王建国"
+    assert actor_from_claims({"sub": "u2", "name": "Clerk"}, "org").display_name == "Clerk"
