@@ -1,0 +1,94 @@
+"""Recorded acts (A20, A26): who did what, when, why — and in whose place when acting (A10, A59).
+
+Every service keeps its acts in its own `audit_record` table, added to its metadata with
+`audit_table(metadata)`; its first migration also runs `APPEND_ONLY_STATEMENTS`, so the
+database itself refuses to change or delete a recorded act. Like every store function,
+`record_act` writes in the caller's transaction: the act and the change commit together.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import Column, DateTime, MetaData, String, Table, Text, func, insert, select
+from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from zgov.common.v1 import common_pb2
+
+
+def audit_table(metadata: MetaData) -> Table:
+    """Add the `audit_record` table to a service's metadata (call once, in its models module)."""
+    return Table(
+        "audit_record", metadata,
+        Column("id", UUID(as_uuid=True), primary_key=True),
+        # what the act was about, e.g. "leave/3f2c…", "meeting/…/topic/…"
+        Column("subject_ref", String(128), nullable=False, index=True),
+        # e.g. "leave.approved"
+        Column("act", String(64), nullable=False),
+        Column("actor", JSONB, nullable=False),
+        Column("at", DateTime(timezone=True), server_default=func.now(), nullable=False),
+        Column("reason", Text, nullable=False),
+    )
+
+
+# For the migration that creates the table: op.execute(each) in upgrade().
+APPEND_ONLY_STATEMENTS = (
+    """
+    CREATE FUNCTION audit_record_is_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        RAISE EXCEPTION 'audit records are never changed or deleted (A20, A26)';
+    END $$
+    """,
+    """
+    CREATE TRIGGER audit_record_append_only BEFORE UPDATE OR DELETE ON audit_record
+    FOR EACH ROW EXECUTE FUNCTION audit_record_is_append_only()
+    """,
+)
+DROP_APPEND_ONLY_STATEMENTS = (
+    "DROP TRIGGER IF EXISTS audit_record_append_only ON audit_record",
+    "DROP FUNCTION IF EXISTS audit_record_is_append_only()",
+)
+
+# The shared code's own copy of the table, used only to build statements.
+AUDIT = audit_table(MetaData())
+
+
+def actor_record(actor: Any) -> dict:
+    """How an actor is kept: both names when acting in another's place (shared.identity.Actor)."""
+    return {
+        "user_id": actor.user_id, "username": actor.username, "display_name": actor.display_name,
+        "positions": sorted(actor.positions), "organisation_code": actor.organisation_code,
+        "on_behalf_of_user_id": actor.on_behalf_of_user_id or "",
+        "on_behalf_of_position": actor.on_behalf_of_position or "",
+    }
+
+
+async def record_act(session: AsyncSession, subject_ref: str, act: str, actor: Any, reason: str = "") -> None:
+    await session.execute(insert(AUDIT).values(
+        id=uuid.uuid4(), subject_ref=subject_ref, act=act, actor=actor_record(actor), reason=reason,
+    ))
+
+
+async def history(session: AsyncSession, subject_ref: str) -> list:
+    """The acts on one subject, oldest first (rows with the table's columns as attributes)."""
+    result = await session.execute(
+        select(AUDIT).where(AUDIT.c.subject_ref == subject_ref).order_by(AUDIT.c.at, AUDIT.c.id)
+    )
+    return list(result)
+
+
+def to_proto(row) -> common_pb2.AuditRecord:
+    a = row.actor
+    record = common_pb2.AuditRecord(
+        id=str(row.id), act=row.act, reason=row.reason, subject_ref=row.subject_ref,
+        actor=common_pb2.Actor(
+            user_id=a["user_id"], username=a["username"], display_name=a.get("display_name", ""),
+            positions=a.get("positions", []), organisation_code=a.get("organisation_code", ""),
+            on_behalf_of_user_id=a.get("on_behalf_of_user_id", ""),
+            on_behalf_of_position=a.get("on_behalf_of_position", ""),
+        ),
+    )
+    record.at.FromDatetime(row.at)
+    return record
