@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
+import uuid
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -40,6 +41,13 @@ STATE_TO_PROTO = {
     domain.LeaveState.ENDED: org_pb2.LEAVE_STATE_ENDED,
 }
 STATE_FROM_PROTO = {v: k for k, v in STATE_TO_PROTO.items()}
+# Event attendance (A54, A55): the proto names are the domain names in upper case.
+ACTIVITY_TO_PROTO = {k: org_pb2.ActivityKind.Value(f"ACTIVITY_KIND_{k.name}") for k in domain.ActivityKind}
+ACTIVITY_FROM_PROTO = {v: k for k, v in ACTIVITY_TO_PROTO.items()}
+ATTENDANCE_STATE_TO_PROTO = {
+    s: org_pb2.AttendanceState.Value(f"ATTENDANCE_STATE_{s.name}") for s in domain.AttendanceState
+}
+ATTENDANCE_STATE_FROM_PROTO = {v: k for k, v in ATTENDANCE_STATE_TO_PROTO.items()}
 
 MAX_PAGE_SIZE = 500
 DEFAULT_PAGE_SIZE = 50
@@ -79,9 +87,9 @@ def decode_cursor(token: str) -> tuple[date, str] | None:
     if not token:
         return None
     try:
-        day, leave_id = json.loads(base64.urlsafe_b64decode(token.encode()))
-        return date.fromisoformat(day), leave_id
-    except (ValueError, TypeError):
+        day, row_id = json.loads(base64.urlsafe_b64decode(token.encode()))
+        return date.fromisoformat(day), str(uuid.UUID(row_id))
+    except (ValueError, TypeError, AttributeError):
         raise InvalidInput({"page.page_token": "not a token this service issued"}) from None
 
 
@@ -109,6 +117,28 @@ def leave_to_proto(row, history=()) -> org_pb2.Leave:
         both_away_override_reason=row.both_away_override_reason,
         history=[audit_to_proto(h) for h in history],
     )
+
+
+def attendance_to_proto(row, history=()) -> org_pb2.EventAttendance:
+    return org_pb2.EventAttendance(
+        id=str(row.id), requesting_organisation_code=row.requesting_organisation_code,
+        requested_by_user_id=row.requested_by_user_id, leader_user_id=row.leader_user_id,
+        event_day=day_to_proto(row.event_day), title=row.title, venue=row.venue,
+        activity_kind=ACTIVITY_TO_PROTO[domain.ActivityKind(row.activity_kind)], details=row.details,
+        foreign_affairs=row.foreign_affairs, foreign_affairs_filing_ref=row.foreign_affairs_filing_ref,
+        approval_ref=row.approval_ref, photo_session=row.photo_session,
+        photo_approval_ref=row.photo_approval_ref, festivity_override_reason=row.festivity_override_reason,
+        state=ATTENDANCE_STATE_TO_PROTO[domain.AttendanceState(row.state)], review_opinion=row.review_opinion,
+        decision_reason=row.decision_reason, previous_leader_user_ids=row.previous_leader_user_ids,
+        history=[audit_to_proto(h) for h in history],
+    )
+
+
+def require_state(row, *states: domain.AttendanceState, act: str) -> None:
+    """A request moves only forward: requested → forwarded/returned → agreed/declined (→ reassigned)."""
+    if row.state not in {s.value for s in states}:
+        allowed = " or ".join(s.value for s in states)
+        raise InvalidInput({"attendance_id": f"the request is {row.state}; {allowed} requests are {act}"})
 
 
 def portfolio_to_proto(leader: str, codes: list[str], row) -> org_pb2.Portfolio:
@@ -441,3 +471,186 @@ class OrgServicer(org_pb2_grpc.OrgServiceServicer):
         if not 2000 <= year <= 2100:
             raise InvalidInput({"year": "a year between 2000 and 2100"})
         return year
+
+    # ---- event attendance (A54, A55, A59) ------------------------------------------------------------
+
+    @requires("attendance:request")
+    async def RequestEventAttendance(self, request, context):
+        """A54: a county or department asks, in advance, for a city leader to attend its event."""
+        actor = current_actor()
+        snap = await self.directory.snapshot()
+        organisation = snap.organisations.get(actor.organisation_code, {})
+        candidate = domain.AttendanceRequest(
+            organisation_code=actor.organisation_code, organisation_kind=organisation.get("kind", ""),
+            leader_user_id=request.leader_user_id,
+            event_day=day_of(request.event_day, "event_day", required=False),
+            title=request.title, venue=request.venue, kind=ACTIVITY_FROM_PROTO.get(request.activity_kind),
+            foreign_affairs=request.foreign_affairs,
+            foreign_affairs_filing_ref=request.foreign_affairs_filing_ref.strip(),
+            approval_ref=request.approval_ref.strip(), photo_session=request.photo_session,
+            photo_approval_ref=request.photo_approval_ref.strip(),
+            festivity_override_reason=request.festivity_override_reason.strip(),
+        )
+        domain.check_attendance_request(
+            candidate, today=today_in_china(), leader_positions=snap.positions_of(request.leader_user_id)
+        )
+        assert candidate.kind and candidate.event_day
+        async with transaction(self.sessions) as session:
+            row = await store.add_attendance(
+                session, requesting_organisation_code=candidate.organisation_code,
+                requested_by_user_id=actor.user_id, leader_user_id=candidate.leader_user_id,
+                event_day=candidate.event_day, title=candidate.title.strip(), venue=candidate.venue.strip(),
+                activity_kind=candidate.kind.value, details=request.details.strip(),
+                foreign_affairs=candidate.is_foreign_affairs,
+                foreign_affairs_filing_ref=candidate.foreign_affairs_filing_ref,
+                approval_ref=candidate.approval_ref, photo_session=candidate.photo_session,
+                photo_approval_ref=candidate.photo_approval_ref,
+                festivity_override_reason=candidate.festivity_override_reason,
+            )
+            ref = f"attendance/{row.id}"
+            await store.record_act(session, ref, "attendance.requested", actor,
+                                   candidate.festivity_override_reason)
+            reply = attendance_to_proto(row, await store.history(session, ref))
+            await add_event(session, "org.attendance.requested",
+                            events_pb2.EventAttendanceRequested(attendance=reply), ref, actor)
+        return org_pb2.RequestEventAttendanceResponse(attendance=reply)
+
+    @requires("attendance:review")
+    async def ReviewEventAttendance(self, request, context):
+        """A54: the general office reviews (审核): forwards to the leader, or returns with a reason."""
+        actor = current_actor()
+        if request.outcome not in (org_pb2.REVIEW_OUTCOME_FORWARD, org_pb2.REVIEW_OUTCOME_RETURN):
+            raise InvalidInput({"outcome": "forward to the leader or return to the requester"})
+        forward = request.outcome == org_pb2.REVIEW_OUTCOME_FORWARD
+        if not forward and not request.opinion.strip():
+            raise InvalidInput({"opinion": "a returned request states its reason"})
+        async with transaction(self.sessions) as session:
+            row = await store.get_attendance(session, request.attendance_id, for_update=True)
+            require_state(row, domain.AttendanceState.REQUESTED, act="reviewed")
+            if request.foreign_affairs_filing_ref.strip():
+                row.foreign_affairs_filing_ref = request.foreign_affairs_filing_ref.strip()
+            if forward:
+                domain.check_forward(
+                    is_foreign_affairs=row.foreign_affairs,
+                    foreign_affairs_filing_ref=row.foreign_affairs_filing_ref,
+                    event_day=row.event_day, today=today_in_china(),
+                )
+            new_state = domain.AttendanceState.FORWARDED if forward else domain.AttendanceState.RETURNED
+            row.state = new_state.value
+            row.review_opinion = request.opinion.strip()
+            await session.flush()
+            ref = f"attendance/{row.id}"
+            await store.record_act(session, ref, f"attendance.{new_state.value}", actor, row.review_opinion)
+            reply = attendance_to_proto(row, await store.history(session, ref))
+            await add_event(session, "org.attendance.reviewed",
+                            events_pb2.EventAttendanceReviewed(attendance=reply), ref, actor)
+        return org_pb2.ReviewEventAttendanceResponse(attendance=reply)
+
+    @requires("attendance:decide")
+    async def DecideEventAttendance(self, request, context):
+        """A54: the leader asked decides (审定); while away on the event day, whoever acts for the leader
+        (A10, A59) decides in his or her place, and the act records both names."""
+        actor = current_actor()
+        if request.decision not in (org_pb2.ATTENDANCE_DECISION_AGREE, org_pb2.ATTENDANCE_DECISION_DECLINE):
+            raise InvalidInput({"decision": "agree or decline"})
+        agree = request.decision == org_pb2.ATTENDANCE_DECISION_AGREE
+        if not agree and not request.reason.strip():
+            raise InvalidInput({"reason": "a leader who cannot attend says why (A59: another is asked)"})
+        snap = await self.directory.snapshot()
+        async with transaction(self.sessions) as session:
+            row = await store.get_attendance(session, request.attendance_id, for_update=True)
+            require_state(row, domain.AttendanceState.FORWARDED, act="decided")
+            domain.check_not_passed(row.event_day, today_in_china())
+            position = domain.check_city_leader(row.leader_user_id, snap.positions_of(row.leader_user_id))
+            pairs = await store.ab_pairs(session)
+            evm = snap.holders_of(domain.EXECUTIVE_VICE_MAYOR)
+            acting = domain.who_may_act(
+                position=position, holder_user_id=row.leader_user_id, day=row.event_day,
+                absences=await store.approved_absences_on(session, row.event_day),
+                executive_vice_mayor_id=evm[0].user_id if evm else None,
+                ab_partner_id=domain.ab_partner(row.leader_user_id, pairs),
+            )
+            in_place = domain.attendance_decider(
+                caller_user_id=actor.user_id, leader_user_id=row.leader_user_id, acting=acting
+            )
+            decider = actor.acting_for(row.leader_user_id, position) if in_place else actor
+            new_state = domain.AttendanceState.AGREED if agree else domain.AttendanceState.DECLINED
+            row.state = new_state.value
+            row.decision_reason = request.reason.strip()
+            await session.flush()
+            ref = f"attendance/{row.id}"
+            act = f"attendance.{new_state.value}"
+            await store.record_act(session, ref, act, decider, row.decision_reason)
+            reply = attendance_to_proto(row, await store.history(session, ref))
+            await add_event(session, "org.attendance.decided",
+                            events_pb2.EventAttendanceDecided(attendance=reply), ref, decider)
+        return org_pb2.DecideEventAttendanceResponse(attendance=reply)
+
+    @requires("attendance:review")
+    async def ReassignEventAttendance(self, request, context):
+        """A59: a leader cannot attend; the office coordinates another city leader to attend instead."""
+        actor = current_actor()
+        snap = await self.directory.snapshot()
+        async with transaction(self.sessions) as session:
+            row = await store.get_attendance(session, request.attendance_id, for_update=True)
+            require_state(row, domain.AttendanceState.DECLINED, domain.AttendanceState.FORWARDED,
+                          act="reassigned")
+            domain.check_not_passed(row.event_day, today_in_china())
+            domain.check_reassignment(
+                new_leader_user_id=request.leader_user_id,
+                new_leader_positions=snap.positions_of(request.leader_user_id),
+                current_leader_user_id=row.leader_user_id,
+                earlier_leader_user_ids=row.previous_leader_user_ids,
+            )
+            previous = row.leader_user_id
+            row.previous_leader_user_ids = [*row.previous_leader_user_ids, previous]
+            row.leader_user_id = request.leader_user_id
+            row.state = domain.AttendanceState.FORWARDED.value
+            row.decision_reason = ""
+            await session.flush()
+            ref = f"attendance/{row.id}"
+            await store.record_act(session, ref, "attendance.reassigned", actor,
+                                   request.reason.strip() or f"in place of {previous}")
+            reply = attendance_to_proto(row, await store.history(session, ref))
+            event = events_pb2.EventAttendanceReassigned(attendance=reply, previous_leader_user_id=previous)
+            await add_event(session, "org.attendance.reassigned", event, ref, actor)
+        return org_pb2.ReassignEventAttendanceResponse(attendance=reply)
+
+    @staticmethod
+    def _sees_every_organisation(actor) -> bool:
+        # The office and the leaders see every request; a county or department only its own.
+        return actor.may("attendance:review") or actor.may("attendance:decide")
+
+    @requires("attendance:read")
+    async def GetEventAttendance(self, request, context):
+        actor = current_actor()
+        async with transaction(self.sessions) as session:
+            row = await store.get_attendance(session, request.attendance_id)
+            own = row.requesting_organisation_code == actor.organisation_code
+            if not (own or self._sees_every_organisation(actor)):
+                raise NotFound(f"event attendance request {request.attendance_id}")
+            reply = attendance_to_proto(row, await store.history(session, f"attendance/{row.id}"))
+        return org_pb2.GetEventAttendanceResponse(attendance=reply)
+
+    @requires("attendance:read")
+    async def ListEventAttendances(self, request, context):
+        actor = current_actor()
+        organisation = request.requesting_organisation_code
+        if not self._sees_every_organisation(actor):
+            if not actor.organisation_code or organisation not in ("", actor.organisation_code):
+                raise Forbidden("a county or department sees only its own requests")
+            organisation = actor.organisation_code
+        limit = page_size(request.page)
+        after = decode_cursor(request.page.page_token)
+        state = ATTENDANCE_STATE_FROM_PROTO[request.state].value if request.state else ""
+        async with transaction(self.sessions) as session:
+            rows = await store.list_attendances(
+                session, organisation_code=organisation, leader_user_id=request.leader_user_id, state=state,
+                from_day=day_of(request.from_day, "from_day", required=False),
+                to_day=day_of(request.to_day, "to_day", required=False), after=after, limit=limit + 1,
+            )
+        more = len(rows) > limit
+        rows = rows[:limit]
+        token = encode_cursor(rows[-1].event_day, str(rows[-1].id)) if more else ""
+        return org_pb2.ListEventAttendancesResponse(attendances=[attendance_to_proto(r) for r in rows],
+                                                    page=common_pb2.PageResponse(next_page_token=token))

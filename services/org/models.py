@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import ARRAY, Date, DateTime, ForeignKey, Index, String, Text, func
+from sqlalchemy import ARRAY, Boolean, Date, DateTime, ForeignKey, Index, String, Text, func
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -94,3 +94,35 @@ class DutyAssignment(Base):
     holiday: Mapped[str] = mapped_column(String(32))
     assigned_by: Mapped[dict] = mapped_column(JSONB)
     assigned_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class EventAttendance(Base):
+    """A54, A55: a county's or department's request that a city leader attend an event (政务活动).
+
+    The office reviews it, the leader decides; when the leader cannot attend the office asks
+    another (A59), and the leaders asked before stay in previous_leader_user_ids.
+    """
+
+    __tablename__ = "event_attendance"
+    __table_args__ = (Index("ix_event_attendance_day_id", "event_day", "id"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    requesting_organisation_code: Mapped[str] = mapped_column(String(64), index=True)
+    requested_by_user_id: Mapped[str] = mapped_column(String(64))
+    leader_user_id: Mapped[str] = mapped_column(String(64), index=True)
+    event_day: Mapped[date] = mapped_column(Date)
+    title: Mapped[str] = mapped_column(Text)
+    venue: Mapped[str] = mapped_column(Text)
+    activity_kind: Mapped[str] = mapped_column(String(32))
+    details: Mapped[str] = mapped_column(Text, default="")
+    foreign_affairs: Mapped[bool] = mapped_column(Boolean, default=False)
+    foreign_affairs_filing_ref: Mapped[str] = mapped_column(String(128), default="")
+    approval_ref: Mapped[str] = mapped_column(String(128), default="")
+    photo_session: Mapped[bool] = mapped_column(Boolean, default=False)
+    photo_approval_ref: Mapped[str] = mapped_column(String(128), default="")
+    festivity_override_reason: Mapped[str] = mapped_column(Text, default="")
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    review_opinion: Mapped[str] = mapped_column(Text, default="")
+    decision_reason: Mapped[str] = mapped_column(Text, default="")
+    previous_leader_user_ids: Mapped[list[str]] = mapped_column(ARRAY(String(64)), default=list)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
