@@ -1,0 +1,372 @@
+"""Pure rules of the `petitions` service (no servers): A71 and the 信访工作条例 (2022) limits."""
+
+from datetime import date
+
+import pytest
+
+from services.petitions import domain
+from services.petitions.domain import (
+    Attachment,
+    CaseState,
+    Category,
+    Channel,
+    EarlierCase,
+    Intake,
+    Petitioner,
+    Reader,
+    Stage,
+    Triage,
+    TriageOutcome,
+    View,
+)
+from shared.errors import InvalidInput, RuleViolation
+from shared.workdays import calendar
+
+CAL = calendar()
+TODAY = date(2026, 11, 26)
+SECRET = b"test-secret"
+
+
+def intake(**overrides) -> Intake:
+    args = dict(
+        channel=Channel.LETTER, received_on=date(2025, 9, 16), category=Category.COMPLAINT_REPORT,
+        title="学校乱收费", content="某校以资料费名义收取费用。", petitioners=[Petitioner("林市民", phone="13800000000")],
+        body_complained_about="education-bureau",
+    )
+    args.update(overrides)
+    return Intake(**args)
+
+
+# ---- deadlines in calendar days, carried over rest days (A71) ----------------------------------------
+
+def test_A71_triage_limit_15_days_carried_over_national_day_2025():
+    """Received 16 Sep 2025: day 15 is 1 Oct, the first day of the National Day holiday
+    (1-8 Oct 2025); the limit ends on the next working day, 9 Oct."""
+    limit = domain.triage_deadline(date(2025, 9, 16), CAL)
+    assert (limit.due, limit.moved_to_working_day, limit.provisional) == (date(2025, 10, 9), True, False)
+
+
+def test_A71_limit_ending_on_a_make_up_working_sunday_stays_there():
+    """28 Sep 2025 is a Sunday made into a working day (调休上班): a limit may end on it."""
+    limit = domain.triage_deadline(date(2025, 9, 13), CAL)
+    assert (limit.due, limit.moved_to_working_day) == (date(2025, 9, 28), False)
+
+
+def test_A71_limit_ending_on_a_saturday_moves_to_the_next_working_day():
+    limit = domain.acknowledgement_deadline(date(2025, 9, 12), CAL)  # +15 = Sat 27 Sep
+    assert (limit.due, limit.moved_to_working_day) == (date(2025, 9, 28), True)
+
+
+def test_A71_limit_on_an_ordinary_weekday_is_the_plain_count():
+    limit = domain.triage_deadline(date(2025, 11, 3), CAL)
+    assert (limit.due, limit.moved_to_working_day) == (date(2025, 11, 18), False)
+
+
+def test_A71_limit_in_a_year_without_schedule_is_provisional():
+    limit = domain.triage_deadline(date(2030, 3, 1), CAL)
+    assert limit.provisional
+    assert CAL.is_working_day(limit.due)
+
+
+def test_A71_handling_limit_60_days_extension_30():
+    accepted = date(2025, 8, 2)
+    plain = domain.handling_deadline(accepted, CAL)
+    assert plain.due == date(2025, 10, 9)  # day 60 is 1 Oct 2025, a holiday
+    extended = domain.handling_deadline(accepted, CAL, extension_days=30)
+    assert (extended.due, extended.days) == (date(2025, 10, 31), 90)
+
+
+def test_A71_objection_within_5_working_days_skips_the_holiday_and_counts_the_make_up_sunday():
+    # Assigned Fri 26 Sep 2025: Sun 28 (worked), Mon 29, Tue 30, Thu 9 Oct, Fri 10 Oct.
+    assert domain.objection_deadline(date(2025, 9, 26), CAL).due == date(2025, 10, 10)
+
+
+def test_A71_review_windows_are_30_days():
+    assert domain.review_request_deadline(date(2025, 9, 1), CAL).due == date(2025, 10, 9)  # 1 Oct → 9 Oct
+    assert domain.review_answer_deadline(date(2025, 11, 3), CAL).due == date(2025, 12, 3)
+
+
+def test_A71_overdue_the_day_after_the_limit_ends():
+    assert not domain.is_overdue(date(2025, 10, 9), date(2025, 10, 9))
+    assert domain.is_overdue(date(2025, 10, 9), date(2025, 10, 10))
+    assert not domain.is_overdue(None, date(2025, 10, 10))
+
+
+def test_A71_the_limit_that_runs_follows_the_state():
+    dues = dict(triage_due=date(2025, 1, 1), acknowledgement_due=date(2025, 2, 1),
+                handling_due=date(2025, 3, 1), review_due=date(2025, 4, 1))
+    assert domain.current_limit(CaseState.REGISTERED, **dues) == (Stage.TRIAGE, date(2025, 1, 1))
+    assert domain.current_limit(CaseState.ASSIGNED, **dues) == (Stage.ACKNOWLEDGEMENT, date(2025, 2, 1))
+    assert domain.current_limit(CaseState.IN_HANDLING, **dues) == (Stage.HANDLING, date(2025, 3, 1))
+    assert domain.current_limit(CaseState.UNDER_RE_REVIEW, **dues) == (Stage.RE_REVIEW, date(2025, 4, 1))
+    assert domain.current_limit(CaseState.REPLIED, **dues) is None
+    assert domain.current_limit(CaseState.LINKED, **dues) is None
+
+
+# ---- intake -------------------------------------------------------------------------------------------
+
+def test_intake_reports_every_bad_field_without_echoing_personal_data():
+    with pytest.raises(InvalidInput) as err:
+        domain.check_intake(intake(channel=None, title="", content="", received_on=date(2026, 12, 1),
+                                   petitioners=[Petitioner("", phone="call-me-13800000000")]), TODAY)
+    v = err.value.violations
+    assert {"intake.channel", "intake.title", "intake.content", "intake.received_on",
+            "intake.petitioners[0].name", "intake.petitioners[0].phone"} <= set(v)
+    assert "13800000000" not in err.value.message
+
+
+def test_intake_limits_attachments_in_number_size_and_type():
+    big = Attachment("诉状.pdf", "application/pdf", domain.MAX_ATTACHMENT_BYTES + 1, "a" * 64)
+    exe = Attachment("../x.exe", "application/x-msdownload", 10, "b" * 64)
+    with pytest.raises(InvalidInput) as err:
+        domain.check_intake(intake(attachments=[big, exe]), TODAY)
+    assert {"intake.attachments[0].size_bytes", "intake.attachments[1].media_type",
+            "intake.attachments[1].file_name"} <= set(err.value.violations)
+    many = [Attachment(f"{i}.png", "image/png", 1, "c" * 64) for i in range(domain.MAX_ATTACHMENTS + 1)]
+    with pytest.raises(InvalidInput):
+        domain.check_intake(intake(attachments=many), TODAY)
+
+
+def test_intake_hotline_transfer_names_its_ticket():
+    with pytest.raises(InvalidInput) as err:
+        domain.check_intake(intake(channel=Channel.HOTLINE_TRANSFER), TODAY)
+    assert "intake.hotline_ref" in err.value.violations
+    domain.check_intake(intake(channel=Channel.HOTLINE_TRANSFER, hotline_ref="12345-2025-0001"), TODAY)
+
+
+def group(people):
+    return intake(channel=Channel.VISIT, group_visit=True, group_size=30, petitioners=people)
+
+
+def test_A71_group_visit_names_representatives_at_most_5():
+    people = [Petitioner(f"村民{i}", representative=i < 6) for i in range(8)]
+    with pytest.raises(RuleViolation) as err:
+        domain.check_intake(group(people), TODAY)
+    assert err.value.rule_id == "A71.representatives"
+    with pytest.raises(RuleViolation):
+        domain.check_intake(group([Petitioner("甲"), Petitioner("乙")]), TODAY)
+    domain.check_intake(group(people[1:]), TODAY)
+
+
+def test_group_visit_is_a_visit():
+    with pytest.raises(InvalidInput) as err:
+        domain.check_intake(intake(group_visit=True, group_size=3,
+                                   petitioners=[Petitioner("甲", representative=True)]), TODAY)
+    assert "intake.group_visit" in err.value.violations
+
+
+# ---- repeat petitions ------------------------------------------------------------------------------------
+
+def test_A71_person_keys_recognise_the_same_person_and_disclose_nobody():
+    a = domain.person_keys([Petitioner("林 市民", id_number="51200219800101001x")], SECRET)
+    b = domain.person_keys([Petitioner("林市民", id_number="51200219800101001X", phone="1")], SECRET)
+    assert a == b and len(a) == 1
+    assert "51200219800101001" not in a[0]
+    c = domain.person_keys([Petitioner("林市民", phone="138-0000-0000")], SECRET)
+    d = domain.person_keys([Petitioner("林市民", phone="13800000000")], SECRET)
+    assert c == d
+    assert domain.person_keys([Petitioner("林市民")], SECRET) == []  # a name alone recognises nobody
+    assert domain.person_keys([Petitioner("林市民", phone="13800000000")], b"other") != d
+
+
+def earlier(case_id, state, keys=("k1",), category=Category.COMPLAINT_REPORT, body="education-bureau",
+            repeat=""):
+    return EarlierCase(case_id, state, category, body, frozenset(keys), repeat)
+
+
+def test_A71_repeat_petition_on_an_open_matter_is_linked_not_counted_twice():
+    cases = [earlier("c0", CaseState.NOT_ACCEPTED), earlier("c1", CaseState.IN_HANDLING),
+             earlier("c2", CaseState.LINKED, repeat="c1")]
+    found = domain.find_same_matter(cases, ["k1", "k9"], Category.COMPLAINT_REPORT, "education-bureau")
+    assert found.case_id == "c1" and domain.links_as_repeat(found.state)
+
+
+def test_A71_another_matter_or_another_person_is_not_a_repeat():
+    cases = [earlier("c1", CaseState.IN_HANDLING)]
+    assert domain.find_same_matter(cases, ["k2"], Category.COMPLAINT_REPORT, "education-bureau") is None
+    assert domain.find_same_matter(cases, ["k1"], Category.SUGGESTION, "education-bureau") is None
+    assert domain.find_same_matter(cases, ["k1"], Category.COMPLAINT_REPORT, "transport-bureau") is None
+    assert domain.find_same_matter(cases, [], Category.COMPLAINT_REPORT, "education-bureau") is None
+
+
+def test_A71_petition_after_re_review_is_found_but_not_linked():
+    found = domain.find_same_matter([earlier("c1", CaseState.RE_REVIEWED)], ["k1"], Category.COMPLAINT_REPORT,
+                                    "education-bureau")
+    assert found.case_id == "c1" and not domain.links_as_repeat(found.state)
+
+
+# ---- triage ----------------------------------------------------------------------------------------------
+
+def triage(t: Triage, **overrides):
+    args = dict(state=CaseState.REGISTERED, body_complained_about="education-bureau", earlier_state=None,
+                triaged_on=date(2025, 9, 20), received_on=date(2025, 9, 16), today=TODAY)
+    args.update(overrides)
+    domain.check_triage(t, **args)
+
+
+def test_A71_triage_accepts_and_assigns_to_a_body_other_than_the_one_complained_about():
+    triage(Triage(TriageOutcome.ACCEPT_AND_ASSIGN, handling_body_code="anyue-county"))
+    with pytest.raises(RuleViolation) as err:
+        triage(Triage(TriageOutcome.ACCEPT_AND_ASSIGN, handling_body_code="education-bureau"))
+    assert err.value.rule_id == "A71.complained-body"
+
+
+def test_A71_transfer_and_legal_route_tell_the_petitioner():
+    with pytest.raises(InvalidInput) as err:
+        triage(Triage(TriageOutcome.LEGAL_ROUTE))
+    assert {"legal_route", "notice"} <= set(err.value.violations)
+    triage(Triage(TriageOutcome.LEGAL_ROUTE, legal_route=domain.LegalRoute.LITIGATION, notice="请向人民法院起诉"))
+    with pytest.raises(InvalidInput) as err:
+        triage(Triage(TriageOutcome.TRANSFER, notice="已转送"))
+    assert "transfer_to" in err.value.violations
+
+
+def test_triage_only_of_a_registered_case_and_not_before_receipt():
+    with pytest.raises(InvalidInput):
+        triage(Triage(TriageOutcome.NOT_ACCEPT, notice="x"), state=CaseState.LINKED)
+    with pytest.raises(InvalidInput) as err:
+        triage(Triage(TriageOutcome.NOT_ACCEPT, notice="x"), triaged_on=date(2025, 9, 1))
+    assert "triaged_on" in err.value.violations
+
+
+def test_A71_no_third_time_after_re_review_unless_new_facts():
+    t = Triage(TriageOutcome.ACCEPT_AND_ASSIGN, handling_body_code="anyue-county")
+    with pytest.raises(RuleViolation) as err:
+        triage(t, earlier_state=CaseState.RE_REVIEWED)
+    assert err.value.rule_id == "A71.no-third-time"
+    triage(Triage(TriageOutcome.NOT_ACCEPT, notice="复核意见已作出，不再受理"), earlier_state=CaseState.RE_REVIEWED)
+    triage(Triage(TriageOutcome.ACCEPT_AND_ASSIGN, handling_body_code="anyue-county",
+                  new_facts_and_reasons="新的证据：2026年收费票据"), earlier_state=CaseState.RE_REVIEWED)
+
+
+# ---- the assigned body -----------------------------------------------------------------------------------
+
+def test_A71_objection_within_5_working_days():
+    due = domain.objection_deadline(date(2025, 9, 26), CAL)
+    args = dict(state=CaseState.ASSIGNED, assigned_on=date(2025, 9, 26), today=TODAY, reason="不属本单位职权",
+                objection_due=due)
+    domain.check_objection(objected_on=date(2025, 10, 10), **args)
+    with pytest.raises(RuleViolation) as err:
+        domain.check_objection(objected_on=date(2025, 10, 11), **args)
+    assert err.value.rule_id == "A71.objection-5-working-days"
+    with pytest.raises(InvalidInput):
+        domain.check_objection(objected_on=date(2025, 10, 9), **{**args, "reason": " "})
+
+
+def test_acknowledgement_needs_the_plan_and_an_assigned_case():
+    args = dict(assigned_on=date(2025, 9, 26), acknowledged_on=date(2025, 9, 30), today=TODAY)
+    domain.check_acknowledgement(state=CaseState.ASSIGNED, handling_plan="调查核实后答复", **args)
+    with pytest.raises(InvalidInput):
+        domain.check_acknowledgement(state=CaseState.ASSIGNED, handling_plan="", **args)
+    with pytest.raises(InvalidInput):
+        domain.check_acknowledgement(state=CaseState.REGISTERED, handling_plan="x", **args)
+
+
+def extension(**overrides):
+    args = dict(state=CaseState.IN_HANDLING, already_extended=False, days=30, reason="情况复杂，需现场核查",
+                notice_sent_on=date(2025, 10, 1), handling_due=date(2025, 10, 9),
+                accepted_on=date(2025, 8, 2),
+                today=date(2025, 10, 5))
+    args.update(overrides)
+    domain.check_extension(**args)
+
+
+def test_A71_extension_once_by_at_most_30_days_with_reason_and_notice():
+    extension()
+    with pytest.raises(RuleViolation) as err:
+        extension(days=31)
+    assert err.value.rule_id == "A71.extension-30-days"
+    with pytest.raises(RuleViolation) as err:
+        extension(already_extended=True)
+    assert err.value.rule_id == "A71.extension-once"
+    with pytest.raises(InvalidInput) as err:
+        extension(reason="", notice_sent_on=None)
+    assert {"reason", "notice_sent_on"} <= set(err.value.violations)
+    with pytest.raises(RuleViolation) as err:
+        extension(today=date(2025, 10, 10), notice_sent_on=date(2025, 10, 10))
+    assert err.value.rule_id == "A71.extension-within-limit"
+
+
+# ---- review and re-review --------------------------------------------------------------------------------
+
+def review(**overrides):
+    args = dict(state=CaseState.REPLIED, answered_on=date(2025, 9, 1), requested_on=date(2025, 10, 9),
+                today=TODAY, reviewing_body_code="city-government", earlier_bodies=["anyue-county"],
+                body_complained_about="education-bureau", cal=CAL)
+    args.update(overrides)
+    return domain.check_review_request(**args)
+
+
+def test_A71_review_within_30_days_of_the_reply_carried_over_the_holiday():
+    # 30 days after 1 Sep 2025 is 1 Oct (holiday): the window stays open until 9 Oct.
+    assert review() is domain.ReviewLevel.REVIEW
+    with pytest.raises(RuleViolation) as err:
+        review(requested_on=date(2025, 10, 10))
+    assert err.value.rule_id == "A71.review-30-days"
+
+
+def test_A71_re_review_follows_review_one_level_further():
+    assert review(state=CaseState.REVIEWED, reviewing_body_code="provincial-petition-bureau",
+                  earlier_bodies=["anyue-county", "city-government"]) is domain.ReviewLevel.RE_REVIEW
+    with pytest.raises(RuleViolation) as err:
+        review(state=CaseState.REVIEWED, earlier_bodies=["anyue-county", "city-government"])
+    assert err.value.rule_id == "A71.review-one-level-up"
+
+
+def test_A71_no_third_time_no_review_after_re_review():
+    with pytest.raises(RuleViolation) as err:
+        review(state=CaseState.RE_REVIEWED)
+    assert err.value.rule_id == "A71.no-third-time"
+    with pytest.raises(InvalidInput):
+        review(state=CaseState.IN_HANDLING)
+
+
+def test_A71_review_never_goes_to_the_body_complained_about():
+    with pytest.raises(RuleViolation) as err:
+        review(reviewing_body_code="education-bureau")
+    assert err.value.rule_id == "A71.complained-body"
+
+
+# ---- leaders, satisfaction -------------------------------------------------------------------------------
+
+def test_A71_only_the_marked_leader_instructs():
+    domain.check_instruction(marked_leader_ids=["u-mayor"], caller_user_id="u-mayor", instruction="请教育局核实",
+                             due=None, today=TODAY)
+    with pytest.raises(RuleViolation) as err:
+        domain.check_instruction(marked_leader_ids=["u-mayor"], caller_user_id="u-vm", instruction="x",
+                                 due=None, today=TODAY)
+    assert err.value.rule_id == "A71.leader-marked"
+
+
+def test_rating_once_after_the_reply():
+    satisfied = domain.Satisfaction.SATISFIED
+    domain.check_rating(state=CaseState.REPLIED, already_rated=False, satisfaction=satisfied)
+    with pytest.raises(InvalidInput):
+        domain.check_rating(state=CaseState.IN_HANDLING, already_rated=False,
+                            satisfaction=domain.Satisfaction.SATISFIED)
+    with pytest.raises(InvalidInput):
+        domain.check_rating(state=CaseState.REPLIED, already_rated=True, satisfaction=satisfied)
+
+
+# ---- who sees what ---------------------------------------------------------------------------------------
+
+def reader(org, *, bureau=False, handle=False, review_=False, oversees=False, user="u1"):
+    return Reader(org, user, bureau, handle, review_, oversees)
+
+
+def view(r, submitted_by=""):
+    return domain.case_view(r, body_complained_about="education-bureau", handling_body_code="anyue-county",
+                            reviewing_body_codes=["city-government"], submitted_by_user_id=submitted_by)
+
+
+def test_A71_A80_identity_only_to_the_bureau_and_the_assigned_body():
+    assert view(reader("petition-bureau", bureau=True)) is View.FULL
+    assert view(reader("anyue-county", handle=True)) is View.FULL
+    assert view(reader("city-government", review_=True)) is View.FULL
+    assert view(reader("city-government", oversees=True)) is View.REDACTED
+    assert view(reader("transport-bureau", handle=True)) is View.NONE
+    assert view(reader("", user="citizen-1"), submitted_by="citizen-1") is View.PETITIONER
+
+
+def test_A71_the_body_complained_about_never_sees_the_case():
+    assert view(reader("education-bureau", handle=True, review_=True, oversees=True)) is View.NONE
