@@ -118,6 +118,8 @@ class ServiceProcess:
             "ZGOV_CLIENT_SECRET": keycloak.client_secrets.get(self.name, ""),
             "ZGOV_GRPC_HOST": HOST,
             "ZGOV_GRPC_PORT": str(self.grpc_port),
+            # Where services that ask org (who may act, A10/A59) find it.
+            "ZGOV_ORG_ADDRESS": f"{HOST}:{grpc_port('org')}",
             "PYTHONUNBUFFERED": "1",
         })
         return env

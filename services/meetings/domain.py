@@ -314,7 +314,7 @@ def fixed_agenda(kind: MeetingKind) -> list[tuple[AgendaItemKind, str]]:
     return list(FIXED_AGENDA.get(kind, ()))
 
 
-# ---- when (day, time, emergency, double booking) ---------------------------------------------------
+# ---- when (day, time, emergency, double booking) -------------------------------------------------
 
 TIME = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 
@@ -609,7 +609,7 @@ def check_close(state: MeetingState, topic_states: Mapping[str, TopicState]) -> 
         )
 
 
-# ---- leave from a meeting (A43) --------------------------------------------------------------------
+# ---- leave from a meeting (A43) ------------------------------------------------------------------
 
 
 def check_leave_request(
@@ -658,7 +658,7 @@ def check_leave_check(state: LeaveState, *, leader: bool, checker: Person) -> No
 
 
 def check_leave_decision(state: LeaveState, *, leader: bool, decider: Person) -> None:
-    """A43: the mayor approves a leader's request at once, anyone else's once the secretary-general checked."""
+    """A43: the mayor approves a leader's request at once, others' once the secretary-general checked."""
     if not decider.has_mayors_authority:
         raise RuleViolation(
             "A43.leave-chain", "leave from a plenary or executive meeting is approved by the mayor"
@@ -672,7 +672,7 @@ def check_leave_decision(state: LeaveState, *, leader: bool, decider: Person) ->
         )
 
 
-# ---- minutes (A43, A45) and decisions ---------------------------------------------------------------
+# ---- minutes (A43, A45) and decisions ------------------------------------------------------------
 
 
 def check_minutes_drafter(

@@ -1,0 +1,72 @@
+"""`python -m services.meetings`: migrate the database, connect to NATS, serve gRPC until SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import nats
+
+from services.meetings.api import MeetingsServicer
+from services.meetings.config import MeetingsSettings
+from services.meetings.org_client import OrgClient
+from shared.db import create_engine, run_migrations, session_factory
+from shared.grpc_server import GrpcServer
+from shared.logging import configure_logging
+from shared.outbox import OutboxRelay, outbox_channel
+from shared.service_auth import ClientCredentials
+from shared.streams import ensure_stream
+from shared.telemetry import configure_telemetry, shutdown_telemetry
+from shared.workdays import calendar
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def build(settings: MeetingsSettings) -> GrpcServer:
+    engine = create_engine(settings.database_url)
+    sessions = session_factory(engine)
+    # Without a client secret the service still starts; acts that need org answer UNAVAILABLE.
+    tokens = ClientCredentials.from_settings(settings) if settings.client_secret else None
+    org = OrgClient(settings.org_address, tokens, ttl_seconds=settings.org_cache_seconds)
+    server = GrpcServer.from_settings([MeetingsServicer(sessions, org, calendar())], settings)
+    state: dict = {}
+
+    @server.on_startup
+    async def migrate_and_connect() -> None:
+        await run_migrations(settings.database_url, MIGRATIONS)
+        # Reconnect for ever: while NATS is away, events wait in the outbox.
+        state["nats"] = await nats.connect(
+            settings.nats_url, max_reconnect_attempts=-1, reconnect_time_wait=1
+        )
+        js = state["nats"].jetstream()
+        await ensure_stream(js, "meetings")
+        state["relay"] = OutboxRelay(engine, js, outbox_channel("meetings"))
+
+    @server.background
+    async def relay_outbox() -> None:
+        await state["relay"].start()
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await state["relay"].stop()
+
+    @server.on_shutdown
+    async def disconnect() -> None:
+        await org.close()
+        if "nats" in state:
+            await state["nats"].drain()
+        await engine.dispose()
+        shutdown_telemetry()
+
+    return server
+
+
+def main() -> None:
+    settings = MeetingsSettings()
+    configure_logging("meetings", settings.log_level)
+    configure_telemetry("meetings", settings.otlp_endpoint)
+    asyncio.run(build(settings).serve_forever())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,14 @@
+"""The meetings service's settings: the platform's common ones (shared.config) and its own."""
+
+from pydantic import Field
+
+from shared.config import ServiceSettings
+
+
+class MeetingsSettings(ServiceSettings):
+    service_name: str = "meetings"
+    grpc_port: int = Field(50052, ge=0, le=65535)
+    # Where `org` answers (who holds which position, who acts for an absent holder).
+    org_address: str = Field("127.0.0.1:50051", description="the org service's gRPC address, host:port")
+    # How long the position holders read from org are reused.
+    org_cache_seconds: float = Field(30.0, ge=0)

@@ -1,0 +1,67 @@
+"""The meetings service's migrations build exactly its models, from an empty database; decision
+numbers are given without gaps under concurrency."""
+
+import asyncio
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.exc import DBAPIError
+
+from services.meetings import store
+from services.meetings.__main__ import MIGRATIONS
+from services.meetings.models import metadata
+from shared.db import create_engine, pending_autogenerate_changes, session_factory, transaction
+
+pytestmark = pytest.mark.integration
+
+
+async def test_migrations_on_an_empty_database_leave_nothing_for_autogenerate(database):
+    assert await pending_autogenerate_changes(database, MIGRATIONS, metadata) == []
+
+
+async def test_A20_A26_audit_records_cannot_be_rewritten(database):
+    await pending_autogenerate_changes(database, MIGRATIONS, metadata)
+    engine = create_engine(database)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(sa.text(
+                "INSERT INTO audit_record (id, subject_ref, act, actor, reason) "
+                "VALUES (gen_random_uuid(), 'minutes/1', 'minutes.signed', '{}', '')"))
+        for statement in ("UPDATE audit_record SET reason = 'rewritten'", "DELETE FROM audit_record"):
+            with pytest.raises(DBAPIError, match="never changed or deleted"):
+                async with engine.begin() as conn:
+                    await conn.execute(sa.text(statement))
+    finally:
+        await engine.dispose()
+
+
+async def test_decision_numbers_per_series_and_year_have_no_gaps_under_concurrency(database):
+    """Concurrent sign-offs lock the counter row FOR UPDATE: 1..N once each, and a rolled-back
+    sign-off gives its number back."""
+    await pending_autogenerate_changes(database, MIGRATIONS, metadata)
+    engine = create_engine(database, pool_size=10)
+    sessions = session_factory(engine)
+
+    async def take(series: str, year: int, fail: bool = False) -> int | None:
+        try:
+            async with transaction(sessions) as session:
+                number = await store.next_decision_number(session, series, year)
+                await asyncio.sleep(0.01)  # hold the lock a moment, as a sign-off does
+                if fail:
+                    raise RuntimeError("sign-off failed after numbering")
+                return number
+        except RuntimeError:
+            return None
+
+    try:
+        runs = [take("executive", 2026) for _ in range(12)] + [take("executive", 2026, fail=True) for _ in range(3)]
+        runs += [take("plenary", 2026) for _ in range(3)] + [take("executive", 2027) for _ in range(2)]
+        results = await asyncio.gather(*runs)
+        assert sorted(results[:15], key=lambda n: n or 0) == [None] * 3 + list(range(1, 13))
+        assert sorted(results[15:18]) == [1, 2, 3] and sorted(results[18:]) == [1, 2]
+        async with transaction(sessions) as session:
+            rows = (await session.execute(sa.text(
+                "SELECT series, year, last_number FROM decision_counter ORDER BY series, year"))).all()
+        assert [tuple(r) for r in rows] == [("executive", 2026, 12), ("executive", 2027, 2), ("plenary", 2026, 3)]
+    finally:
+        await engine.dispose()
