@@ -70,7 +70,7 @@ async def test_service_account_token_is_a_service_actor(local_issuer):
     ],
 )
 async def test_bad_claims_are_refused(local_issuer, overrides, reason):
-    overrides = {k: int(time.time()) + v if k in ("exp", "iat", "nbf") else v for k, v in overrides.items()}
+    overrides = {k: int(time.time()) + v if k in ("exp", "iat", "nbf") and v is not None else v for k, v in overrides.items()}
     token = local_issuer.token_for("mayor", permissions=["leave:approve"], **overrides)
     with pytest.raises(InvalidToken, match=reason):
         await verifier_for(local_issuer).verify(token)
