@@ -333,3 +333,28 @@ async def test_A43_minutes_signed_by_the_mayor_record_numbered_decisions_and_pub
     recorded = events_pb2.DecisionRecorded()
     events[-1].payload.Unpack(recorded)
     assert recorded.decision.number == 2 and recorded.decision.owner_organisation_code == "finance-bureau"
+
+
+# ---- the mayor away: the acting holder convenes and chairs (A10 with A42, A43) ----------------------------------
+
+async def test_A10_A42_executive_vice_mayor_convenes_and_chairs_while_the_mayor_is_away(meetings):
+    first, second = working_days_ahead(20), working_days_ahead(21)
+    planned = await schedule(meetings, second)  # scheduled by the mayor before the leave
+    leave = await meetings.org.RequestLeave(org_pb2.RequestLeaveRequest(
+        position="mayor", kind=org_pb2.LEAVE_KIND_ABROAD, first_day=d(first), last_day=d(second), reason="出访"),
+        metadata=meetings.as_user("mayor"))
+    await meetings.org.ApproveLeave(org_pb2.ApproveLeaveRequest(leave_id=leave.id, opinion="同意"),
+                                    metadata=meetings.as_user("evm"))
+    mayor, evm = meetings.user_id("mayor"), meetings.user_id("evm")
+
+    convened = await schedule(meetings, first, by="evm")
+    (act,) = convened.history
+    assert act.actor.user_id == evm
+    assert (act.actor.on_behalf_of_user_id, act.actor.on_behalf_of_position) == (mayor, "mayor")
+
+    present = [u for u in planned.member_user_ids if u != mayor]
+    started = await meetings.stub.StartMeeting(pb.StartMeetingRequest(meeting_id=planned.id,
+                                                                      present_user_ids=present),
+                                               metadata=meetings.as_user("evm"))
+    assert started.chair_user_id == evm
+    assert "meeting.chair-acting" in [h.act for h in started.history]

@@ -370,3 +370,9 @@ def test_A71_A80_identity_only_to_the_bureau_and_the_assigned_body():
 
 def test_A71_the_body_complained_about_never_sees_the_case():
     assert view(reader("education-bureau", handle=True, review_=True, oversees=True)) is View.NONE
+
+
+def test_A71_a_redacted_complaint_shows_its_content_only_to_the_marked_leader():
+    assert not domain.redacted_view_shows_report(Category.COMPLAINT_REPORT, ["u-mayor"], "u-vm")
+    assert domain.redacted_view_shows_report(Category.COMPLAINT_REPORT, ["u-mayor"], "u-mayor")
+    assert domain.redacted_view_shows_report(Category.SUGGESTION, [], "u-vm")

@@ -1,0 +1,74 @@
+"""`python -m services.petitions`: migrate the database, connect to NATS, serve gRPC until SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import nats
+
+from services.petitions.api import PetitionsServicer
+from services.petitions.config import PetitionsSettings
+from services.petitions.events import run_overdue_sweep
+from shared.convert import today_in_china
+from shared.db import create_engine, run_migrations, session_factory
+from shared.grpc_server import GrpcServer
+from shared.logging import configure_logging
+from shared.outbox import OutboxRelay, outbox_channel
+from shared.streams import ensure_stream
+from shared.telemetry import configure_telemetry, shutdown_telemetry
+from shared.workdays import calendar
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def build(settings: PetitionsSettings) -> GrpcServer:
+    # A71, A80: a failing statement must not put a petitioner's data into the logs.
+    engine = create_engine(settings.database_url, hide_parameters=True)
+    sessions = session_factory(engine)
+    servicer = PetitionsServicer(sessions, calendar(), bureau_organisation_code=settings.bureau_organisation_code,
+                                 person_key_secret=settings.person_key())
+    server = GrpcServer.from_settings([servicer], settings)
+    state: dict = {}
+
+    @server.on_startup
+    async def migrate_and_connect() -> None:
+        await run_migrations(settings.database_url, MIGRATIONS)
+        # Reconnect for ever: while NATS is away, events wait in the outbox.
+        state["nats"] = await nats.connect(settings.nats_url, max_reconnect_attempts=-1, reconnect_time_wait=1)
+        js = state["nats"].jetstream()
+        await ensure_stream(js, "petitions")
+        state["relay"] = OutboxRelay(engine, js, outbox_channel("petitions"))
+
+    @server.background
+    async def relay_outbox() -> None:
+        await state["relay"].start()
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await state["relay"].stop()
+
+    @server.background
+    async def overdue_sweep() -> None:
+        await run_overdue_sweep(sessions, today_in_china, settings.bureau_organisation_code,
+                                settings.overdue_sweep_seconds, settings.overdue_sweep_batch)
+
+    @server.on_shutdown
+    async def disconnect() -> None:
+        if "nats" in state:
+            await state["nats"].drain()
+        await engine.dispose()
+        shutdown_telemetry()
+
+    return server
+
+
+def main() -> None:
+    settings = PetitionsSettings()
+    configure_logging("petitions", settings.log_level)
+    configure_telemetry("petitions", settings.otlp_endpoint)
+    asyncio.run(build(settings).serve_forever())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,22 @@
+"""The petitions service's settings: the platform's common ones (shared.config) and its own."""
+
+from pydantic import Field, SecretStr
+
+from shared.config import ServiceSettings
+
+
+class PetitionsSettings(ServiceSettings):
+    service_name: str = "petitions"
+    grpc_port: int = Field(50056, ge=0, le=65535)
+    # The petition bureau (信访局): its officers register, triage and see every case in full.
+    bureau_organisation_code: str = Field("petition-bureau", pattern=r"^[a-z][a-z0-9-]{1,63}$")
+    # How often the overdue sweep looks for cases past their limit, and how many it takes per round.
+    overdue_sweep_seconds: float = Field(300.0, gt=0)
+    overdue_sweep_batch: int = Field(1000, ge=1, le=100_000)
+    # Key of the hashes that recognise a repeat petitioner (domain.person_keys). Unset: the client
+    # secret is used; set it explicitly before rotating that secret, or earlier keys stop matching.
+    person_key_secret: SecretStr | None = None
+
+    def person_key(self) -> bytes:
+        secret = self.person_key_secret or self.client_secret
+        return (secret.get_secret_value() if secret else "zgov-petitions").encode()

@@ -1,0 +1,96 @@
+"""The petitions service's tables.
+
+Personal data (A71, A80) stays in two JSONB columns of `petition_case` (petitioners,
+attachments) and the person complained about; the repeat-petition index keeps only keyed
+hashes (person_keys), and the query code only its hash.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+from sqlalchemy import BigInteger, Boolean, Date, DateTime, Identity, Index, Integer, String, Text, func
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
+from sqlalchemy.orm import Mapped, mapped_column
+
+from shared.audit import audit_table
+from shared.db import declarative_base
+from shared.outbox import event_tables
+
+Base = declarative_base()
+metadata = Base.metadata
+# The outbox and processed-message tables live in the service's own database (transactional outbox).
+event_tables(metadata)
+# A20, A26, A80: every act, and every read of a case, recorded and never rewritten.
+audit_table(metadata)
+
+
+class PetitionCase(Base):
+    """One petition (信访事项) from intake to the last review, or its link to an earlier one."""
+
+    __tablename__ = "petition_case"
+    __table_args__ = (
+        Index("ix_petition_case_received_id", "received_on", "id"),
+        Index("ix_petition_case_person_keys", "person_keys", postgresql_using="gin"),
+        Index("ix_petition_case_reviewing_bodies", "reviewing_body_codes", postgresql_using="gin"),
+        # The overdue sweep: cases whose current limit has passed.
+        Index("ix_petition_case_current_due", "current_due"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    serial: Mapped[int] = mapped_column(BigInteger, Identity(), unique=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    category: Mapped[str] = mapped_column(String(32))
+    state: Mapped[str] = mapped_column(String(32), index=True)
+    received_on: Mapped[date] = mapped_column(Date)
+    title: Mapped[str] = mapped_column(Text)
+    content: Mapped[str] = mapped_column(Text)
+    # [{name, id_number, phone, address, representative}]
+    petitioners: Mapped[list] = mapped_column(JSONB)
+    group_visit: Mapped[bool] = mapped_column(Boolean, default=False)
+    group_size: Mapped[int] = mapped_column(Integer, default=0)
+    body_complained_about: Mapped[str] = mapped_column(String(64), default="", index=True)
+    person_complained_about: Mapped[str] = mapped_column(Text, default="")
+    # [{file_name, media_type, size_bytes, sha256, storage_ref}]
+    attachments: Mapped[list] = mapped_column(JSONB, default=list)
+    hotline_ref: Mapped[str] = mapped_column(String(64), default="")
+    # Keyed hashes that recognise the same person (domain.person_keys).
+    person_keys: Mapped[list[str]] = mapped_column(ARRAY(String(64)), default=list)
+    query_code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    submitted_by_user_id: Mapped[str] = mapped_column(String(64), default="", index=True)
+    repeat_of_case_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), index=True)
+
+    # The limit that runs now, kept with each change so lists and the sweep need no calendar.
+    current_stage: Mapped[str] = mapped_column(String(32), default="")
+    current_due: Mapped[date | None] = mapped_column(Date)
+    # The stage whose overdue event was written (once per stage).
+    overdue_notified_stage: Mapped[str] = mapped_column(String(32), default="")
+
+    triaged_on: Mapped[date | None] = mapped_column(Date)
+    handling_body_code: Mapped[str] = mapped_column(String(64), default="", index=True)
+    transferred_to: Mapped[str] = mapped_column(Text, default="")
+    legal_route: Mapped[str] = mapped_column(String(32), default="")
+    triage_notice: Mapped[str] = mapped_column(Text, default="")
+    new_facts_and_reasons: Mapped[str] = mapped_column(Text, default="")
+    assigned_on: Mapped[date | None] = mapped_column(Date)
+    # [{body_code, reason, objected_on}]
+    objections: Mapped[list] = mapped_column(JSONB, default=list)
+    accepted_on: Mapped[date | None] = mapped_column(Date)
+    handling_plan: Mapped[str] = mapped_column(Text, default="")
+    extension_days: Mapped[int] = mapped_column(Integer, default=0)
+    extension_reason: Mapped[str] = mapped_column(Text, default="")
+    extension_approved_by: Mapped[str] = mapped_column(String(64), default="")
+    extension_notice_on: Mapped[date | None] = mapped_column(Date)
+    replied_on: Mapped[date | None] = mapped_column(Date)
+    reply: Mapped[str] = mapped_column(Text, default="")
+    # [{level, reviewing_body_code, requested_on, decided_on, opinion}]
+    reviews: Mapped[list] = mapped_column(JSONB, default=list)
+    reviewing_body_codes: Mapped[list[str]] = mapped_column(ARRAY(String(64)), default=list)
+    # [{leader_user_id, mark_reason, instruction, instructed_on, due}]
+    leader_instructions: Mapped[list] = mapped_column(JSONB, default=list)
+    marked_leader_ids: Mapped[list[str]] = mapped_column(ARRAY(String(64)), default=list)
+    satisfaction: Mapped[str] = mapped_column(String(32), default="")
+    satisfaction_comment: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -1,0 +1,90 @@
+"""The petitions service running in-process against the real PostgreSQL, NATS and Keycloak of the tests."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+
+import grpc
+import jwt
+import nats
+import pytest
+
+from deploy.local.servers import Nats, free_port
+from services.petitions.__main__ import build
+from services.petitions.config import PetitionsSettings
+from zgov.events.v1 import envelope_pb2
+from zgov.petitions.v1 import petitions_pb2_grpc
+
+
+@pytest.fixture
+def petitions_nats(stack_dir):
+    """A NATS of this test's own, so the PETITIONS stream holds only this test's events."""
+    server = Nats(stack_dir / f"petitions-nats-{free_port()}", free_port())
+    server.start()
+    yield server
+    server.stop()
+
+
+@dataclass
+class PetitionsUnderTest:
+    stub: petitions_pb2_grpc.PetitionsServiceStub
+    keycloak: object
+    nats: Nats
+    database_url: str
+    tokens: dict = field(default_factory=dict)
+
+    def as_user(self, username: str) -> tuple:
+        # Tokens live 5 minutes; one per user is enough for a test.
+        if username not in self.tokens:
+            self.tokens[username] = self.keycloak.token_for(username)
+        return (("authorization", f"Bearer {self.tokens[username]}"),)
+
+    def user_id(self, username: str) -> str:
+        self.as_user(username)
+        return jwt.decode(self.tokens[username], options={"verify_signature": False})["sub"]
+
+
+@pytest.fixture
+async def petitions(keycloak, petitions_nats, database):
+    settings = PetitionsSettings(
+        database_url=database, nats_url=petitions_nats.url, keycloak_url=keycloak.url, client_id="petitions",
+        client_secret=keycloak.client_secrets["petitions"], grpc_port=0, overdue_sweep_seconds=0.5,
+    )
+    server = build(settings)
+    await server.start()
+    channel = grpc.aio.insecure_channel(server.address)
+    try:
+        yield PetitionsUnderTest(petitions_pb2_grpc.PetitionsServiceStub(channel), keycloak, petitions_nats,
+                                 database)
+    finally:
+        await channel.close()
+        server.shutdown()
+        await asyncio.wait_for(server.wait_stopped(), 30)
+
+
+@pytest.fixture
+async def petitions_events(petitions_nats):
+    """A JetStream connection to read what the petitions service published."""
+    client = await nats.connect(petitions_nats.url, max_reconnect_attempts=-1, reconnect_time_wait=0.2)
+    yield client.jetstream(timeout=5)
+    await client.close()
+
+
+async def read_raw_events(js, subjects: str = "petitions.>", *, until, timeout: float = 15) -> list:
+    """(raw bytes, envelope) of every message on `subjects`, until `until(envelopes)` holds or time runs out."""
+    sub = await js.pull_subscribe(subjects, durable=None, stream="PETITIONS")
+    seen: list = []
+    deadline = asyncio.get_running_loop().time() + timeout
+    while asyncio.get_running_loop().time() < deadline:
+        try:
+            for message in await sub.fetch(50, timeout=0.5):
+                envelope = envelope_pb2.EventEnvelope.FromString(message.data)
+                assert message.headers["Nats-Msg-Id"] == envelope.event_id
+                seen.append((message.data, envelope))
+                await message.ack()
+        except TimeoutError:
+            if until([e for _, e in seen]):
+                break
+    await sub.unsubscribe()
+    return seen
