@@ -6,17 +6,17 @@ which positions hold that permission is configured in Keycloak, not here.
 
 from __future__ import annotations
 
-import base64
-import json
 import uuid
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.org import domain, store
 from services.org.directory import KeycloakDirectory, Snapshot
 from services.org.events import emit_due_acting_events
+from shared import audit
+from shared.convert import (CHINA, date_from_proto, date_to_proto, decode_page_token, encode_page_token,
+                            page_limit, today_in_china)
 from shared.db import transaction
 from shared.errors import Forbidden, InvalidInput, NotFound
 from shared.grpc_server import current_actor, requires
@@ -24,8 +24,6 @@ from shared.outbox import add_event
 from shared.workdays import WorkingCalendar
 from zgov.common.v1 import common_pb2
 from zgov.org.v1 import events_pb2, org_pb2, org_pb2_grpc
-
-CHINA = ZoneInfo("Asia/Shanghai")
 
 KIND_TO_PROTO = {
     domain.LeaveKind.ABROAD: org_pb2.LEAVE_KIND_ABROAD,
@@ -49,73 +47,30 @@ ATTENDANCE_STATE_TO_PROTO = {
 }
 ATTENDANCE_STATE_FROM_PROTO = {v: k for k, v in ATTENDANCE_STATE_TO_PROTO.items()}
 
-MAX_PAGE_SIZE = 500
-DEFAULT_PAGE_SIZE = 50
-
-
-def today_in_china() -> date:
-    return datetime.now(CHINA).date()
-
-
-def day_of(value: common_pb2.Date, field: str, *, required: bool = True) -> date | None:
-    """A proto Date as a date; a clear error naming the field when it is not a real day."""
-    if not (value.year or value.month or value.day):
-        if required:
-            raise InvalidInput({field: "a date is required"})
-        return None
-    try:
-        return date(value.year, value.month, value.day)
-    except ValueError as err:
-        raise InvalidInput({field: f"{value.year:04d}-{value.month:02d}-{value.day:02d} is not a date: {err}"})
-
-
-def day_to_proto(value: date) -> common_pb2.Date:
-    return common_pb2.Date(year=value.year, month=value.month, day=value.day)
-
-
-def page_size(page: common_pb2.PageRequest) -> int:
-    if page.page_size < 0 or page.page_size > MAX_PAGE_SIZE:
-        raise InvalidInput({"page.page_size": f"must be between 0 and {MAX_PAGE_SIZE}"})
-    return page.page_size or DEFAULT_PAGE_SIZE
-
-
-def encode_cursor(first_day: date, leave_id: str) -> str:
-    return base64.urlsafe_b64encode(json.dumps([first_day.isoformat(), leave_id]).encode()).decode()
+def encode_cursor(day: date, row_id: str) -> str:
+    """Keyset cursor of lists ordered by a day, then id."""
+    return encode_page_token(day.isoformat(), row_id)
 
 
 def decode_cursor(token: str) -> tuple[date, str] | None:
-    if not token:
+    position = decode_page_token(token)
+    if position is None:
         return None
     try:
-        day, row_id = json.loads(base64.urlsafe_b64decode(token.encode()))
+        day, row_id = position
         return date.fromisoformat(day), str(uuid.UUID(row_id))
-    except (ValueError, TypeError, AttributeError):
-        raise InvalidInput({"page.page_token": "not a token this service issued"}) from None
-
-
-def audit_to_proto(row) -> common_pb2.AuditRecord:
-    a = row.actor
-    record = common_pb2.AuditRecord(
-        id=str(row.id), act=row.act, reason=row.reason, subject_ref=row.subject_ref,
-        actor=common_pb2.Actor(
-            user_id=a["user_id"], username=a["username"], display_name=a.get("display_name", ""),
-            positions=a.get("positions", []), organisation_code=a.get("organisation_code", ""),
-            on_behalf_of_user_id=a.get("on_behalf_of_user_id", ""),
-            on_behalf_of_position=a.get("on_behalf_of_position", ""),
-        ),
-    )
-    record.at.FromDatetime(row.at)
-    return record
+    except ValueError:
+        raise InvalidInput({"page.page_token": "not a page token this service issued"}) from None
 
 
 def leave_to_proto(row, history=()) -> org_pb2.Leave:
     return org_pb2.Leave(
         id=str(row.id), user_id=row.user_id, position=row.position,
         kind=KIND_TO_PROTO[domain.LeaveKind(row.kind)],
-        first_day=day_to_proto(row.first_day), last_day=day_to_proto(row.last_day), reason=row.reason,
+        first_day=date_to_proto(row.first_day), last_day=date_to_proto(row.last_day), reason=row.reason,
         state=STATE_TO_PROTO[domain.LeaveState(row.state)], acting_user_id=row.acting_user_id,
         both_away_override_reason=row.both_away_override_reason,
-        history=[audit_to_proto(h) for h in history],
+        history=[audit.to_proto(h) for h in history],
     )
 
 
@@ -123,14 +78,14 @@ def attendance_to_proto(row, history=()) -> org_pb2.EventAttendance:
     return org_pb2.EventAttendance(
         id=str(row.id), requesting_organisation_code=row.requesting_organisation_code,
         requested_by_user_id=row.requested_by_user_id, leader_user_id=row.leader_user_id,
-        event_day=day_to_proto(row.event_day), title=row.title, venue=row.venue,
+        event_day=date_to_proto(row.event_day), title=row.title, venue=row.venue,
         activity_kind=ACTIVITY_TO_PROTO[domain.ActivityKind(row.activity_kind)], details=row.details,
         foreign_affairs=row.foreign_affairs, foreign_affairs_filing_ref=row.foreign_affairs_filing_ref,
         approval_ref=row.approval_ref, photo_session=row.photo_session,
         photo_approval_ref=row.photo_approval_ref, festivity_override_reason=row.festivity_override_reason,
         state=ATTENDANCE_STATE_TO_PROTO[domain.AttendanceState(row.state)], review_opinion=row.review_opinion,
         decision_reason=row.decision_reason, previous_leader_user_ids=row.previous_leader_user_ids,
-        history=[audit_to_proto(h) for h in history],
+        history=[audit.to_proto(h) for h in history],
     )
 
 
@@ -196,7 +151,7 @@ class OrgServicer(org_pb2_grpc.OrgServiceServicer):
                 other_portfolios={leader: c for leader, (c, _) in current.items()},
             )
             row = await store.replace_portfolio(session, request.leader_user_id, codes, matters, actor)
-            await store.record_act(session, f"portfolio/{request.leader_user_id}", "portfolio.set", actor,
+            await audit.record_act(session, f"portfolio/{request.leader_user_id}", "portfolio.set", actor,
                                    request.reason)
             reply = portfolio_to_proto(request.leader_user_id, sorted(codes), row)
             await add_event(session, "org.portfolio.changed", events_pb2.PortfolioChanged(portfolio=reply),
@@ -247,7 +202,7 @@ class OrgServicer(org_pb2_grpc.OrgServiceServicer):
         pair = org_pb2.AbPair(leader_a_user_id=a, leader_b_user_id=b)
         async with transaction(self.sessions) as session:
             await store.replace_ab_pair(session, a, b)
-            await store.record_act(session, f"abpair/{a}/{b}", "abpair.set", actor, request.reason)
+            await audit.record_act(session, f"abpair/{a}/{b}", "abpair.set", actor, request.reason)
             await add_event(session, "org.abpair.changed", events_pb2.AbPairChanged(pair=pair), f"abpair/{a}", actor)
         return pair
 
@@ -268,8 +223,8 @@ class OrgServicer(org_pb2_grpc.OrgServiceServicer):
         if user_id != actor.user_id and not actor.may("leave:approve"):
             raise Forbidden("only those who approve leave may file a leave for someone else")
         snap = await self.directory.snapshot()
-        first_day = day_of(request.first_day, "first_day", required=False)
-        last_day = day_of(request.last_day, "last_day", required=False)
+        first_day = date_from_proto(request.first_day, "first_day", required=False)
+        last_day = date_from_proto(request.last_day, "last_day", required=False)
         kind = KIND_FROM_PROTO.get(request.kind)
         if request.acting_user_id and not snap.person(request.acting_user_id):
             raise InvalidInput({"acting_user_id": f"no position holder with user id {request.acting_user_id}"})
@@ -284,8 +239,8 @@ class OrgServicer(org_pb2_grpc.OrgServiceServicer):
                 session, user_id=user_id, position=request.position, kind=kind.value, first_day=first_day,
                 last_day=last_day, reason=request.reason.strip(), acting_user_id=request.acting_user_id,
             )
-            await store.record_act(session, f"leave/{row.id}", "leave.requested", actor, request.reason)
-            reply = leave_to_proto(row, await store.history(session, f"leave/{row.id}"))
+            await audit.record_act(session, f"leave/{row.id}", "leave.requested", actor, request.reason)
+            reply = leave_to_proto(row, await audit.history(session, f"leave/{row.id}"))
             await add_event(session, "org.leave.requested", events_pb2.LeaveRequested(leave=reply),
                             f"leave/{row.id}", actor)
         return reply
@@ -309,9 +264,9 @@ class OrgServicer(org_pb2_grpc.OrgServiceServicer):
                 row.both_away_override_reason = request.both_away_override_reason.strip()
             row.state = domain.LeaveState.APPROVED.value
             await session.flush()
-            await store.record_act(session, f"leave/{row.id}", "leave.approved", actor,
+            await audit.record_act(session, f"leave/{row.id}", "leave.approved", actor,
                                    request.opinion or request.both_away_override_reason)
-            reply = leave_to_proto(row, await store.history(session, f"leave/{row.id}"))
+            reply = leave_to_proto(row, await audit.history(session, f"leave/{row.id}"))
             await add_event(session, "org.leave.approved", events_pb2.LeaveApproved(leave=reply),
                             f"leave/{row.id}", actor)
             # A leave that starts today hands over at once, in the same transaction.
@@ -329,8 +284,8 @@ class OrgServicer(org_pb2_grpc.OrgServiceServicer):
                 raise InvalidInput({"leave_id": f"the leave is {row.state}; only a requested leave is rejected"})
             row.state = domain.LeaveState.REJECTED.value
             await session.flush()
-            await store.record_act(session, f"leave/{row.id}", "leave.rejected", actor, request.reason)
-            reply = leave_to_proto(row, await store.history(session, f"leave/{row.id}"))
+            await audit.record_act(session, f"leave/{row.id}", "leave.rejected", actor, request.reason)
+            reply = leave_to_proto(row, await audit.history(session, f"leave/{row.id}"))
             await add_event(session, "org.leave.rejected", events_pb2.LeaveRejected(leave=reply),
                             f"leave/{row.id}", actor)
         return reply
@@ -350,7 +305,7 @@ class OrgServicer(org_pb2_grpc.OrgServiceServicer):
                 raise Forbidden("only the leader who is away, or whoever approves leave, ends a leave")
             if row.state not in (domain.LeaveState.REQUESTED.value, domain.LeaveState.APPROVED.value):
                 raise InvalidInput({"leave_id": f"the leave is {row.state} already"})
-            last_day = day_of(request.last_day, "last_day", required=False) or today_in_china() - timedelta(days=1)
+            last_day = date_from_proto(request.last_day, "last_day", required=False) or today_in_china() - timedelta(days=1)
             if last_day > row.last_day:
                 raise InvalidInput({"last_day": f"after the leave's last day {row.last_day}; request a new leave"})
             if row.state == domain.LeaveState.REQUESTED.value or last_day < row.first_day:
@@ -358,8 +313,8 @@ class OrgServicer(org_pb2_grpc.OrgServiceServicer):
             else:
                 row.last_day = last_day
             await session.flush()
-            await store.record_act(session, f"leave/{row.id}", "leave.ended", actor, f"last day away: {last_day}")
-            reply = leave_to_proto(row, await store.history(session, f"leave/{row.id}"))
+            await audit.record_act(session, f"leave/{row.id}", "leave.ended", actor, f"last day away: {last_day}")
+            reply = leave_to_proto(row, await audit.history(session, f"leave/{row.id}"))
             await add_event(session, "org.leave.ended", events_pb2.LeaveEnded(leave=reply), f"leave/{row.id}", actor)
             await emit_due_acting_events(session, today_in_china(), await self.directory.snapshot())
         return reply
@@ -368,18 +323,18 @@ class OrgServicer(org_pb2_grpc.OrgServiceServicer):
     async def GetLeave(self, request, context):
         async with transaction(self.sessions) as session:
             row = await store.get_leave(session, request.leave_id)
-            return leave_to_proto(row, await store.history(session, f"leave/{row.id}"))
+            return leave_to_proto(row, await audit.history(session, f"leave/{row.id}"))
 
     @requires("leave:read")
     async def ListLeaves(self, request, context):
-        limit = page_size(request.page)
+        limit = page_limit(request.page)
         after = decode_cursor(request.page.page_token)
         state = STATE_FROM_PROTO[request.state].value if request.state else ""
         async with transaction(self.sessions) as session:
             rows = await store.list_leaves(
                 session, user_id=request.user_id, state=state,
-                from_day=day_of(request.from_day, "from_day", required=False),
-                to_day=day_of(request.to_day, "to_day", required=False), after=after, limit=limit + 1,
+                from_day=date_from_proto(request.from_day, "from_day", required=False),
+                to_day=date_from_proto(request.to_day, "to_day", required=False), after=after, limit=limit + 1,
             )
         more = len(rows) > limit
         rows = rows[:limit]
@@ -428,7 +383,7 @@ class OrgServicer(org_pb2_grpc.OrgServiceServicer):
     @requires("roster:write")
     async def SetDutyAssignment(self, request, context):
         actor = current_actor()
-        day = day_of(request.day, "day")
+        day = date_from_proto(request.day, "day")
         snap = await self.directory.snapshot()
         duty_days = self._duty_days(day.year)
         async with transaction(self.sessions) as session:
@@ -437,8 +392,8 @@ class OrgServicer(org_pb2_grpc.OrgServiceServicer):
                 leader_absences=await store.leaves_of(session, [request.leader_user_id]),
             )
             previous = await store.put_duty_assignment(session, day, request.leader_user_id, duty_days[day], actor)
-            await store.record_act(session, f"duty/{day}", "roster.assigned", actor, request.leader_user_id)
-            reply = org_pb2.DutyAssignment(day=day_to_proto(day), leader_user_id=request.leader_user_id,
+            await audit.record_act(session, f"duty/{day}", "roster.assigned", actor, request.leader_user_id)
+            reply = org_pb2.DutyAssignment(day=date_to_proto(day), leader_user_id=request.leader_user_id,
                                            holiday=duty_days[day])
             await add_event(session, "org.roster.changed",
                             events_pb2.DutyRosterChanged(assignment=reply, previous_leader_user_id=previous),
@@ -451,7 +406,7 @@ class OrgServicer(org_pb2_grpc.OrgServiceServicer):
         async with transaction(self.sessions) as session:
             rows = await store.duty_assignments(session, year)
         return org_pb2.GetDutyRosterResponse(assignments=[
-            org_pb2.DutyAssignment(day=day_to_proto(r.day), leader_user_id=r.leader_user_id, holiday=r.holiday)
+            org_pb2.DutyAssignment(day=date_to_proto(r.day), leader_user_id=r.leader_user_id, holiday=r.holiday)
             for r in rows
         ])
 
@@ -462,7 +417,7 @@ class OrgServicer(org_pb2_grpc.OrgServiceServicer):
             rows = await store.duty_assignments(session, year)
         missing = domain.uncovered_duty_days(self._duty_days(year), [r.day for r in rows])
         return org_pb2.CheckDutyCoverageResponse(
-            uncovered_days=[day_to_proto(d) for d in missing], fully_covered=not missing,
+            uncovered_days=[date_to_proto(d) for d in missing], fully_covered=not missing,
             schedule_known=self.calendar.schedule_known(year),
         )
 
@@ -483,7 +438,7 @@ class OrgServicer(org_pb2_grpc.OrgServiceServicer):
         candidate = domain.AttendanceRequest(
             organisation_code=actor.organisation_code, organisation_kind=organisation.get("kind", ""),
             leader_user_id=request.leader_user_id,
-            event_day=day_of(request.event_day, "event_day", required=False),
+            event_day=date_from_proto(request.event_day, "event_day", required=False),
             title=request.title, venue=request.venue, kind=ACTIVITY_FROM_PROTO.get(request.activity_kind),
             foreign_affairs=request.foreign_affairs,
             foreign_affairs_filing_ref=request.foreign_affairs_filing_ref.strip(),
@@ -508,9 +463,9 @@ class OrgServicer(org_pb2_grpc.OrgServiceServicer):
                 festivity_override_reason=candidate.festivity_override_reason,
             )
             ref = f"attendance/{row.id}"
-            await store.record_act(session, ref, "attendance.requested", actor,
+            await audit.record_act(session, ref, "attendance.requested", actor,
                                    candidate.festivity_override_reason)
-            reply = attendance_to_proto(row, await store.history(session, ref))
+            reply = attendance_to_proto(row, await audit.history(session, ref))
             await add_event(session, "org.attendance.requested",
                             events_pb2.EventAttendanceRequested(attendance=reply), ref, actor)
         return org_pb2.RequestEventAttendanceResponse(attendance=reply)
@@ -540,8 +495,8 @@ class OrgServicer(org_pb2_grpc.OrgServiceServicer):
             row.review_opinion = request.opinion.strip()
             await session.flush()
             ref = f"attendance/{row.id}"
-            await store.record_act(session, ref, f"attendance.{new_state.value}", actor, row.review_opinion)
-            reply = attendance_to_proto(row, await store.history(session, ref))
+            await audit.record_act(session, ref, f"attendance.{new_state.value}", actor, row.review_opinion)
+            reply = attendance_to_proto(row, await audit.history(session, ref))
             await add_event(session, "org.attendance.reviewed",
                             events_pb2.EventAttendanceReviewed(attendance=reply), ref, actor)
         return org_pb2.ReviewEventAttendanceResponse(attendance=reply)
@@ -580,8 +535,8 @@ class OrgServicer(org_pb2_grpc.OrgServiceServicer):
             await session.flush()
             ref = f"attendance/{row.id}"
             act = f"attendance.{new_state.value}"
-            await store.record_act(session, ref, act, decider, row.decision_reason)
-            reply = attendance_to_proto(row, await store.history(session, ref))
+            await audit.record_act(session, ref, act, decider, row.decision_reason)
+            reply = attendance_to_proto(row, await audit.history(session, ref))
             await add_event(session, "org.attendance.decided",
                             events_pb2.EventAttendanceDecided(attendance=reply), ref, decider)
         return org_pb2.DecideEventAttendanceResponse(attendance=reply)
@@ -609,9 +564,9 @@ class OrgServicer(org_pb2_grpc.OrgServiceServicer):
             row.decision_reason = ""
             await session.flush()
             ref = f"attendance/{row.id}"
-            await store.record_act(session, ref, "attendance.reassigned", actor,
+            await audit.record_act(session, ref, "attendance.reassigned", actor,
                                    request.reason.strip() or f"in place of {previous}")
-            reply = attendance_to_proto(row, await store.history(session, ref))
+            reply = attendance_to_proto(row, await audit.history(session, ref))
             event = events_pb2.EventAttendanceReassigned(attendance=reply, previous_leader_user_id=previous)
             await add_event(session, "org.attendance.reassigned", event, ref, actor)
         return org_pb2.ReassignEventAttendanceResponse(attendance=reply)
@@ -629,7 +584,7 @@ class OrgServicer(org_pb2_grpc.OrgServiceServicer):
             own = row.requesting_organisation_code == actor.organisation_code
             if not (own or self._sees_every_organisation(actor)):
                 raise NotFound(f"event attendance request {request.attendance_id}")
-            reply = attendance_to_proto(row, await store.history(session, f"attendance/{row.id}"))
+            reply = attendance_to_proto(row, await audit.history(session, f"attendance/{row.id}"))
         return org_pb2.GetEventAttendanceResponse(attendance=reply)
 
     @requires("attendance:read")
@@ -640,14 +595,14 @@ class OrgServicer(org_pb2_grpc.OrgServiceServicer):
             if not actor.organisation_code or organisation not in ("", actor.organisation_code):
                 raise Forbidden("a county or department sees only its own requests")
             organisation = actor.organisation_code
-        limit = page_size(request.page)
+        limit = page_limit(request.page)
         after = decode_cursor(request.page.page_token)
         state = ATTENDANCE_STATE_FROM_PROTO[request.state].value if request.state else ""
         async with transaction(self.sessions) as session:
             rows = await store.list_attendances(
                 session, organisation_code=organisation, leader_user_id=request.leader_user_id, state=state,
-                from_day=day_of(request.from_day, "from_day", required=False),
-                to_day=day_of(request.to_day, "to_day", required=False), after=after, limit=limit + 1,
+                from_day=date_from_proto(request.from_day, "from_day", required=False),
+                to_day=date_from_proto(request.to_day, "to_day", required=False), after=after, limit=limit + 1,
             )
         more = len(rows) > limit
         rows = rows[:limit]

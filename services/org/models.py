@@ -10,12 +10,15 @@ from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.db import declarative_base
+from shared.audit import audit_table
 from shared.outbox import event_tables
 
 Base = declarative_base()
 metadata = Base.metadata
 # The outbox and processed-message tables live in the service's own database (transactional outbox).
 event_tables(metadata)
+# A20, A26: recorded acts, append-only (the trigger is in migration 0001).
+audit_table(metadata)
 
 
 class Leave(Base):
@@ -38,19 +41,6 @@ class Leave(Base):
     # Set once the acting-started / acting-ended events were written, so each is written once.
     acting_started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     acting_ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-
-
-class AuditRecord(Base):
-    """A20, A26: every act, by whom (and in whose place), when and why. Rows are only ever added."""
-
-    __tablename__ = "audit_record"
-
-    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
-    subject_ref: Mapped[str] = mapped_column(String(128), index=True)
-    act: Mapped[str] = mapped_column(String(64))
-    actor: Mapped[dict] = mapped_column(JSONB)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-    reason: Mapped[str] = mapped_column(Text, default="")
 
 
 class Portfolio(Base):

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.org import models
 from services.org.domain import Absence, AttendanceState, LeaveKind, LeaveState
+from shared import audit
 from shared.errors import NotFound
 from shared.identity import Actor
 
@@ -29,28 +30,6 @@ def as_absence(row: models.Leave) -> Absence:
         first_day=row.first_day, last_day=row.last_day, state=LeaveState(row.state),
         acting_user_id=row.acting_user_id,
     )
-
-
-def actor_record(actor: Actor) -> dict:
-    """How an actor is kept in audit rows: both names when acting in another's place."""
-    return {
-        "user_id": actor.user_id, "username": actor.username, "display_name": actor.display_name,
-        "positions": sorted(actor.positions), "organisation_code": actor.organisation_code,
-        "on_behalf_of_user_id": actor.on_behalf_of_user_id or "",
-        "on_behalf_of_position": actor.on_behalf_of_position or "",
-    }
-
-
-async def record_act(session: AsyncSession, subject_ref: str, act: str, actor: Actor, reason: str = "") -> None:
-    session.add(models.AuditRecord(subject_ref=subject_ref, act=act, actor=actor_record(actor), reason=reason))
-
-
-async def history(session: AsyncSession, subject_ref: str) -> list[models.AuditRecord]:
-    rows = await session.scalars(
-        select(models.AuditRecord).where(models.AuditRecord.subject_ref == subject_ref)
-        .order_by(models.AuditRecord.at, models.AuditRecord.id)
-    )
-    return list(rows)
 
 
 # ---- leave ---------------------------------------------------------------------------------------
@@ -165,7 +144,7 @@ async def replace_portfolio(
         portfolio = models.Portfolio(leader_user_id=leader_user_id)
         session.add(portfolio)
     portfolio.matters = matters
-    portfolio.updated_by = actor_record(actor)
+    portfolio.updated_by = audit.actor_record(actor)
     portfolio.updated_at = datetime.now().astimezone()
     await session.flush()
     await session.execute(
@@ -218,7 +197,7 @@ async def put_duty_assignment(
         session.add(current)
     current.leader_user_id = leader_user_id
     current.holiday = holiday
-    current.assigned_by = actor_record(actor)
+    current.assigned_by = audit.actor_record(actor)
     current.assigned_at = datetime.now().astimezone()
     await session.flush()
     return previous
