@@ -26,8 +26,10 @@ def build(settings: PetitionsSettings) -> GrpcServer:
     # A71, A80: a failing statement must not put a petitioner's data into the logs.
     engine = create_engine(settings.database_url, hide_parameters=True)
     sessions = session_factory(engine)
-    servicer = PetitionsServicer(sessions, calendar(), bureau_organisation_code=settings.bureau_organisation_code,
-                                 person_key_secret=settings.person_key())
+    servicer = PetitionsServicer(
+        sessions, calendar(), bureau_organisation_code=settings.bureau_organisation_code,
+        person_key_secret=settings.person_key(),
+    )
     server = GrpcServer.from_settings([servicer], settings)
     state: dict = {}
 
@@ -35,7 +37,8 @@ def build(settings: PetitionsSettings) -> GrpcServer:
     async def migrate_and_connect() -> None:
         await run_migrations(settings.database_url, MIGRATIONS)
         # Reconnect for ever: while NATS is away, events wait in the outbox.
-        state["nats"] = await nats.connect(settings.nats_url, max_reconnect_attempts=-1, reconnect_time_wait=1)
+        state["nats"] = await nats.connect(settings.nats_url, max_reconnect_attempts=-1,
+                                          reconnect_time_wait=1)
         js = state["nats"].jetstream()
         await ensure_stream(js, "petitions")
         state["relay"] = OutboxRelay(engine, js, outbox_channel("petitions"))

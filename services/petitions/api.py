@@ -31,7 +31,13 @@ from google.rpc import code_pb2
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.petitions import domain, store
-from services.petitions.events import CATEGORY_TO_PROTO, CHANNEL_TO_PROTO, STAGE_TO_PROTO, STATE_TO_PROTO, publish
+from services.petitions.events import (
+    CATEGORY_TO_PROTO,
+    CHANNEL_TO_PROTO,
+    STAGE_TO_PROTO,
+    STATE_TO_PROTO,
+    publish,
+)
 from services.petitions.models import PetitionCase
 from shared import audit
 from shared.convert import (
@@ -181,7 +187,8 @@ def case_to_proto(row: PetitionCase, view: domain.View, cal: WorkingCalendar, *,
         received_on=date_to_proto(row.received_on), category=CATEGORY_TO_PROTO[domain.Category(row.category)],
         title=row.title, group_visit=row.group_visit, group_size=row.group_size, hotline_ref=row.hotline_ref,
         state=STATE_TO_PROTO[domain.CaseState(row.state)], repeat_of_case_id=str(row.repeat_of_case_id or ""),
-        repeat_count=repeat_count, handling_body_code=row.handling_body_code, transferred_to=row.transferred_to,
+        repeat_count=repeat_count, handling_body_code=row.handling_body_code,
+        transferred_to=row.transferred_to,
         legal_route=ROUTE_TO_PROTO[domain.LegalRoute(row.legal_route)] if row.legal_route else 0,
         triage_notice=row.triage_notice, handling_plan=row.handling_plan, reply=row.reply,
         identity_redacted=not full,
@@ -217,7 +224,8 @@ def case_to_proto(row: PetitionCase, view: domain.View, cal: WorkingCalendar, *,
             domain.handling_deadline(row.accepted_on, cal, row.extension_days)))
     if row.extension_days:
         case.extension.CopyFrom(petitions_pb2.Extension(
-            days=row.extension_days, reason=row.extension_reason, approved_by_user_id=row.extension_approved_by,
+            days=row.extension_days, reason=row.extension_reason,
+            approved_by_user_id=row.extension_approved_by,
             notice_sent_on=date_to_proto(row.extension_notice_on)))
     if row.replied_on:
         case.replied_on.CopyFrom(date_to_proto(row.replied_on))
@@ -227,7 +235,8 @@ def case_to_proto(row: PetitionCase, view: domain.View, cal: WorkingCalendar, *,
     for r in row.reviews:
         requested = date.fromisoformat(r["requested_on"])
         review = petitions_pb2.Review(
-            level=LEVEL_TO_PROTO[domain.ReviewLevel(r["level"])], reviewing_body_code=r["reviewing_body_code"],
+            level=LEVEL_TO_PROTO[domain.ReviewLevel(r["level"])],
+            reviewing_body_code=r["reviewing_body_code"],
             requested_on=date_to_proto(requested), opinion=r.get("opinion", ""),
             answer_due=calendar_deadline_to_proto(domain.review_answer_deadline(requested, cal)))
         if r.get("decided_on"):
@@ -435,10 +444,11 @@ class PetitionsServicer(petitions_pb2_grpc.PetitionsServiceServicer):
                 if view is domain.View.NONE:  # the scope already keeps these out; never show one
                     continue
                 await audit.record_act(session, f"case/{row.id}", "case.read", actor, f"list, {view.value}")
-                cases.append(case_to_proto(row, view, self.calendar, today=today, reader_user_id=actor.user_id,
-                                           repeat_count=counts.get(row.id, 0)))
+                cases.append(case_to_proto(row, view, self.calendar, today=today,
+                                           reader_user_id=actor.user_id, repeat_count=counts.get(row.id, 0)))
         token = encode_page_token(rows[-1].received_on.isoformat(), str(rows[-1].id)) if more else ""
-        return petitions_pb2.ListCasesResponse(cases=cases, page=common_pb2.PageResponse(next_page_token=token))
+        return petitions_pb2.ListCasesResponse(cases=cases,
+                                               page=common_pb2.PageResponse(next_page_token=token))
 
     @requires("petition:submit")
     async def FollowCase(self, request, context):
@@ -459,7 +469,8 @@ class PetitionsServicer(petitions_pb2_grpc.PetitionsServiceServicer):
     async def TriageCase(self, request, context):
         actor = current_actor()
         triage = domain.Triage(
-            outcome=OUTCOME_FROM_PROTO.get(request.outcome), handling_body_code=request.handling_body_code.strip(),
+            outcome=OUTCOME_FROM_PROTO.get(request.outcome),
+            handling_body_code=request.handling_body_code.strip(),
             transfer_to=request.transfer_to.strip(), legal_route=ROUTE_FROM_PROTO.get(request.legal_route),
             notice=request.notice.strip(), new_facts_and_reasons=request.new_facts_and_reasons.strip(),
         )
@@ -468,10 +479,12 @@ class PetitionsServicer(petitions_pb2_grpc.PetitionsServiceServicer):
             row = await store.get_case(session, request.case_id, for_update=True)
             earlier_state = None
             if row.repeat_of_case_id:
-                earlier_state = domain.CaseState((await store.get_case(session, str(row.repeat_of_case_id))).state)
+                first = await store.get_case(session, str(row.repeat_of_case_id))
+                earlier_state = domain.CaseState(first.state)
             domain.check_triage(
                 triage, state=domain.CaseState(row.state), body_complained_about=row.body_complained_about,
-                earlier_state=earlier_state, triaged_on=on, received_on=triage_start(row), today=today_in_china(),
+                earlier_state=earlier_state, triaged_on=on, received_on=triage_start(row),
+                today=today_in_china(),
             )
             row.triaged_on = on
             row.triage_notice = triage.notice
@@ -494,11 +507,13 @@ class PetitionsServicer(petitions_pb2_grpc.PetitionsServiceServicer):
             await audit.record_act(session, f"case/{row.id}", f"case.{outcome.value}", actor,
                                    triage.notice or triage.handling_body_code)
             if outcome is domain.TriageOutcome.ACCEPT_AND_ASSIGN:
-                await publish(session, "assigned", row, actor, acknowledgement_due=date_to_proto(row.current_due))
+                await publish(session, "assigned", row, actor,
+                              acknowledgement_due=date_to_proto(row.current_due))
             elif outcome is domain.TriageOutcome.TRANSFER:
                 await publish(session, "transferred", row, actor, transferred_to=row.transferred_to)
             elif outcome is domain.TriageOutcome.LEGAL_ROUTE:
-                await publish(session, "legal-route", row, actor, legal_route=ROUTE_TO_PROTO[triage.legal_route])
+                await publish(session, "legal-route", row, actor,
+                              legal_route=ROUTE_TO_PROTO[triage.legal_route])
             else:
                 rule = "A71.no-third-time" if earlier_state is domain.CaseState.RE_REVIEWED else ""
                 await publish(session, "not-accepted", row, actor, rule_id=rule)
@@ -531,8 +546,8 @@ class PetitionsServicer(petitions_pb2_grpc.PetitionsServiceServicer):
         on = on_or_today(request.objected_on, "objected_on")
         async with transaction(self.sessions) as session:
             row = await self._handled_case(session, request.case_id, actor)
-            domain.check_objection(state=domain.CaseState(row.state), assigned_on=row.assigned_on, objected_on=on,
-                                   today=today_in_china(), reason=request.reason,
+            domain.check_objection(state=domain.CaseState(row.state), assigned_on=row.assigned_on,
+                                   objected_on=on, today=today_in_china(), reason=request.reason,
                                    objection_due=domain.objection_deadline(row.assigned_on, self.calendar))
             body = row.handling_body_code
             row.objections = [*row.objections, {"body_code": body, "reason": request.reason.strip(),
@@ -627,12 +642,15 @@ class PetitionsServicer(petitions_pb2_grpc.PetitionsServiceServicer):
             row = await store.get_case(session, request.case_id, for_update=True)
             state = domain.CaseState(row.state)
             pending = row.reviews[-1] if row.reviews else None
-            if pending is None or state not in (domain.CaseState.UNDER_REVIEW, domain.CaseState.UNDER_RE_REVIEW):
+            under_review = state in (domain.CaseState.UNDER_REVIEW, domain.CaseState.UNDER_RE_REVIEW)
+            if pending is None or not under_review:
                 raise InvalidInput({"case_id": f"the case is {state.value}; no review is pending"})
             if actor.organisation_code != pending["reviewing_body_code"] and not self.reader(actor).is_bureau:
                 raise Forbidden("the body asked to review gives the opinion")
-            domain.check_review_decision(state=state, requested_on=date.fromisoformat(pending["requested_on"]),
-                                         decided_on=on, today=today_in_china(), opinion=request.opinion)
+            domain.check_review_decision(
+                state=state, requested_on=date.fromisoformat(pending["requested_on"]), decided_on=on,
+                today=today_in_china(), opinion=request.opinion,
+            )
             row.reviews = [*row.reviews[:-1], {**pending, "decided_on": on.isoformat(),
                                                "opinion": request.opinion.strip()}]
             level = domain.ReviewLevel(pending["level"])
@@ -687,13 +705,15 @@ class PetitionsServicer(petitions_pb2_grpc.PetitionsServiceServicer):
             open_mark = next((i for i, e in enumerate(instructions)
                               if e["leader_user_id"] == actor.user_id and not e.get("instruction")), None)
             if open_mark is None:
-                mark_reason = next(e["mark_reason"] for e in instructions if e["leader_user_id"] == actor.user_id)
+                mark_reason = next(e["mark_reason"] for e in instructions
+                                   if e["leader_user_id"] == actor.user_id)
                 instructions.append({"leader_user_id": actor.user_id, "mark_reason": mark_reason, **entry})
             else:
                 instructions[open_mark] = {**instructions[open_mark], **entry}
             row.leader_instructions = instructions
             await session.flush()
-            await audit.record_act(session, f"case/{row.id}", "case.leader-instructed", actor, entry["instruction"])
+            await audit.record_act(session, f"case/{row.id}", "case.leader-instructed", actor,
+                                   entry["instruction"])
             facts = dict(leader_user_id=actor.user_id, instruction=entry["instruction"],
                          instructed_on=date_to_proto(today))
             if due:
@@ -720,7 +740,8 @@ class PetitionsServicer(petitions_pb2_grpc.PetitionsServiceServicer):
             else:
                 row = await store.get_case(session, request.case_id, for_update=True)
                 by_petitioner = bool(row.submitted_by_user_id) and row.submitted_by_user_id == actor.user_id
-                if not by_petitioner and not (actor.may("petition:register") and self.reader(actor).is_bureau):
+                bureau_records = actor.may("petition:register") and self.reader(actor).is_bureau
+                if not (by_petitioner or bureau_records):
                     raise Forbidden("a case is rated by its petitioner, or recorded by the bureau")
             domain.check_rating(state=domain.CaseState(row.state), already_rated=bool(row.satisfaction),
                                 satisfaction=satisfaction)

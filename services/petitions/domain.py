@@ -663,7 +663,8 @@ def case_view(reader: Reader, *, body_complained_about: str, handling_body_code:
     return View.NONE
 
 
-def redacted_view_shows_report(category: Category, marked_leader_ids: Iterable[str], reader_user_id: str) -> bool:
+def redacted_view_shows_report(category: Category, marked_leader_ids: Iterable[str],
+                               reader_user_id: str) -> bool:
     """A71: in a redacted view the content and the body complained about of a complaint or report
     (检举控告) are shown only to a leader the bureau marked the case for; a suggestion or a
     request shows them."""

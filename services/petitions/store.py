@@ -83,7 +83,8 @@ async def cases_of_persons(session: AsyncSession, keys: Iterable[str]) -> list[d
 async def lock_persons(session: AsyncSession, keys: Iterable[str]) -> None:
     """Two petitions of one person registered at once must not both become the 'first' case."""
     for key in sorted(keys):
-        await session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": f"petitions.person.{key}"})
+        await session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"),
+                              {"k": f"petitions.person.{key}"})
 
 
 async def repeat_counts(session: AsyncSession, case_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, int]:
@@ -186,7 +187,8 @@ async def cases_past_their_limit(session: AsyncSession, today: date, limit: int)
 _FIRST = aliased(PetitionCase)
 _DIMENSIONS = {
     "handling_body": func.coalesce(
-        func.nullif(func.coalesce(_FIRST.handling_body_code, PetitionCase.handling_body_code), ""), "unassigned"
+        func.nullif(func.coalesce(_FIRST.handling_body_code, PetitionCase.handling_body_code), ""),
+        "unassigned",
     ),
     "category": PetitionCase.category,
     "channel": PetitionCase.channel,
@@ -211,7 +213,8 @@ async def statistics(session: AsyncSession, dimension: str, today: date, *, rece
         count(first, table.current_due < cast(today, Date)).label("overdue"),
         count(first, table.replied_on.is_not(None)).label("replied"),
         count(table.satisfaction == domain.Satisfaction.SATISFIED.value).label("satisfied"),
-        count(table.satisfaction == domain.Satisfaction.BASICALLY_SATISFIED.value).label("basically_satisfied"),
+        count(table.satisfaction == domain.Satisfaction.BASICALLY_SATISFIED.value)
+        .label("basically_satisfied"),
         count(table.satisfaction == domain.Satisfaction.DISSATISFIED.value).label("dissatisfied"),
     )
     query = query.select_from(table).outerjoin(_FIRST, table.repeat_of_case_id == _FIRST.id)

@@ -72,7 +72,8 @@ async def petitions_events(petitions_nats):
 
 
 async def read_raw_events(js, subjects: str = "petitions.>", *, until, timeout: float = 15) -> list:
-    """(raw bytes, envelope) of every message on `subjects`, until `until(envelopes)` holds or time runs out."""
+    """(raw bytes, envelope) of every message on `subjects`, until `until(envelopes)` holds or time
+    runs out."""
     sub = await js.pull_subscribe(subjects, durable=None, stream="PETITIONS")
     seen: list = []
     deadline = asyncio.get_running_loop().time() + timeout

@@ -40,7 +40,8 @@ def day(value: common_pb2.Date) -> date:
 
 def complaint(received: date = date(2025, 9, 16), **overrides) -> petitions_pb2.Intake:
     fields = dict(
-        channel=petitions_pb2.CHANNEL_LETTER, received_on=d(received), category=petitions_pb2.CATEGORY_COMPLAINT_REPORT,
+        channel=petitions_pb2.CHANNEL_LETTER, received_on=d(received),
+        category=petitions_pb2.CATEGORY_COMPLAINT_REPORT,
         title="学校违规收费", content=CONTENT,
         petitioners=[petitions_pb2.Petitioner(name=NAME, id_number=ID_NUMBER, phone=PHONE, address="安岳县岳阳镇")],
         body_complained_about="education-bureau", person_complained_about=PERSON_COMPLAINED,
@@ -52,7 +53,8 @@ def complaint(received: date = date(2025, 9, 16), **overrides) -> petitions_pb2.
 
 
 async def register(p, intake, user="petition-officer") -> petitions_pb2.RegisterCaseResponse:
-    return await p.stub.RegisterCase(petitions_pb2.RegisterCaseRequest(intake=intake), metadata=p.as_user(user))
+    return await p.stub.RegisterCase(petitions_pb2.RegisterCaseRequest(intake=intake),
+                                     metadata=p.as_user(user))
 
 
 async def get(p, case_id, user="petition-officer") -> petitions_pb2.Case:
@@ -100,7 +102,8 @@ async def test_A71_A80_the_body_complained_about_never_reads_the_case_and_every_
     handler = await get(p, case_id, "county-head")
     assert not handler.identity_redacted
     assert (handler.petitioners[0].name, handler.petitioners[0].phone) == (NAME, PHONE)
-    assert handler.person_complained_about == PERSON_COMPLAINED and handler.attachments[0].file_name == "收据.jpg"
+    assert handler.person_complained_about == PERSON_COMPLAINED
+    assert handler.attachments[0].file_name == "收据.jpg"
     assert (await rpc_error(get(p, case_id, "department-head"))).code() == grpc.StatusCode.PERMISSION_DENIED
     not_theirs = await rpc_error(acknowledge(p, case_id, date(2025, 9, 22), user="department-head"))
     assert not_theirs.code() == grpc.StatusCode.PERMISSION_DENIED
@@ -110,7 +113,8 @@ async def test_A71_A80_the_body_complained_about_never_reads_the_case_and_every_
     assert mayor.identity_redacted and not mayor.petitioners and not mayor.attachments
     assert (mayor.person_complained_about, mayor.content, mayor.body_complained_about) == ("", "", "")
     await p.stub.MarkForLeader(petitions_pb2.MarkForLeaderRequest(
-        case_id=case_id, leader_user_id=p.user_id("mayor"), reason="重要来信"), metadata=p.as_user("petition-officer"))
+        case_id=case_id, leader_user_id=p.user_id("mayor"), reason="重要来信"),
+        metadata=p.as_user("petition-officer"))
     mayor = await get(p, case_id, "mayor")
     assert mayor.content == CONTENT and not mayor.petitioners and mayor.person_complained_about == ""
 
@@ -151,7 +155,8 @@ async def test_A71_A80_events_carry_no_identity_content_or_complained_party(peti
                           metadata=p.as_user("petition-officer"))
     online = await p.stub.SubmitPetition(petitions_pb2.SubmitPetitionRequest(intake=petitions_pb2.Intake(
         category=petitions_pb2.CATEGORY_SUGGESTION, title="增设公交线路", content="建议增设安岳至乐至公交。",
-        petitioners=[petitions_pb2.Petitioner(name="林市民", phone="13700001111")])), metadata=p.as_user("citizen"))
+        petitioners=[petitions_pb2.Petitioner(name="林市民", phone="13700001111")])),
+        metadata=p.as_user("citizen"))
 
     wanted = {"registered", "assigned", "accepted", "leader-marked", "leader-instructed", "replied", "rated"}
 
@@ -177,7 +182,7 @@ async def test_A71_A80_events_carry_no_identity_content_or_complained_party(peti
     assert not citizen_registered.HasField("actor")
 
 
-# ---- limits in calendar days across a holiday (A71) ----------------------------------------------------------
+# ---- limits in calendar days across a holiday (A71) ------------------------------------------------
 
 async def test_A71_triage_acknowledgement_and_objection_limits_across_national_day_2025(petitions):
     p = petitions
@@ -194,11 +199,13 @@ async def test_A71_triage_acknowledgement_and_objection_limits_across_national_d
         date(2025, 10, 11), False)
 
     late = await rpc_error(p.stub.ObjectToAssignment(petitions_pb2.ObjectToAssignmentRequest(
-        case_id=case.id, reason="不属本县职权", objected_on=d(date(2025, 10, 11))), metadata=p.as_user("county-head")))
+        case_id=case.id, reason="不属本县职权", objected_on=d(date(2025, 10, 11))),
+        metadata=p.as_user("county-head")))
     assert late.code() == grpc.StatusCode.FAILED_PRECONDITION
     assert rule_id_of(late) == "A71.objection-5-working-days"
     objected = await p.stub.ObjectToAssignment(petitions_pb2.ObjectToAssignmentRequest(
-        case_id=case.id, reason="不属本县职权", objected_on=d(date(2025, 10, 10))), metadata=p.as_user("county-head"))
+        case_id=case.id, reason="不属本县职权", objected_on=d(date(2025, 10, 10))),
+        metadata=p.as_user("county-head"))
     assert objected.state == petitions_pb2.CASE_STATE_REGISTERED and objected.identity_redacted
     back = await get(p, case.id)
     assert back.handling_body_code == "" and back.objections[0].body_code == "anyue-county"
@@ -236,9 +243,11 @@ async def test_A71_handling_limit_extension_once_by_at_most_30_days_approved_by_
 
     assert (await rpc_error(extend(30, user="petition-officer"))).code() == grpc.StatusCode.PERMISSION_DENIED
     too_long = await rpc_error(extend(31))
-    assert too_long.code() == grpc.StatusCode.FAILED_PRECONDITION and rule_id_of(too_long) == "A71.extension-30-days"
+    assert too_long.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert rule_id_of(too_long) == "A71.extension-30-days"
     extended = await extend(30)
-    assert extended.extension.days == 30 and extended.extension.approved_by_user_id == p.user_id("county-head")
+    assert extended.extension.days == 30
+    assert extended.extension.approved_by_user_id == p.user_id("county-head")
     assert extended.handling_due.days == 90 and day(extended.handling_due.due) >= TODAY + timedelta(days=90)
     assert rule_id_of(await rpc_error(extend(5))) == "A71.extension-once"
 
@@ -304,7 +313,8 @@ async def test_A71_repeat_petition_is_linked_and_not_counted_twice(petitions):
     assert repeat.state == petitions_pb2.CASE_STATE_LINKED and repeat.repeat_of_case_id == first.id
     assert (await get(p, first.id)).repeat_count == 1
     other = petitions_pb2.Petitioner(name="张三", phone="13800000001")
-    await register(p, complaint(received=date(2025, 11, 3), petitioners=[other], channel=petitions_pb2.CHANNEL_PHONE,
+    await register(p, complaint(received=date(2025, 11, 3), petitioners=[other],
+                                channel=petitions_pb2.CHANNEL_PHONE,
                                 category=petitions_pb2.CATEGORY_REQUEST_APPEAL))
 
     async def stats(dimension, user="petition-officer"):
@@ -348,19 +358,22 @@ async def test_citizen_files_online_and_follows_the_case_by_query_code(petitions
     p = petitions
     filed = await p.stub.SubmitPetition(petitions_pb2.SubmitPetitionRequest(intake=petitions_pb2.Intake(
         category=petitions_pb2.CATEGORY_REQUEST_APPEAL, title="低保申请未答复", content="三个月前申请低保，至今未答复。",
-        petitioners=[petitions_pb2.Petitioner(name="林市民", phone="13700001111")])), metadata=p.as_user("citizen"))
+        petitioners=[petitions_pb2.Petitioner(name="林市民", phone="13700001111")])),
+        metadata=p.as_user("citizen"))
     assert filed.case.channel == petitions_pb2.CHANNEL_ONLINE and day(filed.case.received_on) == TODAY
     assert len(filed.query_code) == 19 and not filed.case.history
     followed = await p.stub.FollowCase(petitions_pb2.FollowCaseRequest(query_code=filed.query_code.lower()),
                                        metadata=p.as_user("citizen"))
     assert followed.id == filed.case.id and followed.petitioners[0].name == "林市民"
-    unknown = await rpc_error(p.stub.FollowCase(petitions_pb2.FollowCaseRequest(query_code="AAAA-BBBB-CCCC-DDDD"),
-                                                metadata=p.as_user("citizen")))
+    unknown = await rpc_error(p.stub.FollowCase(
+        petitions_pb2.FollowCaseRequest(query_code="AAAA-BBBB-CCCC-DDDD"), metadata=p.as_user("citizen")))
     assert unknown.code() == grpc.StatusCode.NOT_FOUND
     mine = await p.stub.ListMyCases(petitions_pb2.ListMyCasesRequest(), metadata=p.as_user("citizen"))
     assert [c.id for c in mine.cases] == [filed.case.id]
-    letter = await rpc_error(p.stub.SubmitPetition(petitions_pb2.SubmitPetitionRequest(intake=petitions_pb2.Intake(
-        channel=petitions_pb2.CHANNEL_LETTER)), metadata=p.as_user("citizen")))
+    letter = await rpc_error(p.stub.SubmitPetition(
+        petitions_pb2.SubmitPetitionRequest(
+            intake=petitions_pb2.Intake(channel=petitions_pb2.CHANNEL_LETTER)),
+        metadata=p.as_user("citizen")))
     assert "intake.channel" in field_violations_of(letter)
     # The bureau sees it in full; the read by query code was recorded.
     history = (await get(p, filed.case.id)).history
