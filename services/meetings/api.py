@@ -9,13 +9,13 @@ absent holder (A10, A59); an act done in the mayor's place records both names.
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from zgov.common.v1 import common_pb2
 from zgov.meetings.v1 import events_pb2, meetings_pb2, meetings_pb2_grpc
 
-from services.meetings import domain, models, store
+from services.meetings import calendar_feed, domain, models, store
 from services.meetings.domain import MeetingKind, MeetingState, Person, TopicState
 from services.meetings.org_client import OrgClient
 from shared import audit
@@ -57,6 +57,8 @@ CATEGORY_TO_PROTO = _enum_map(domain.MatterCategory, pb.MatterCategory, "MATTER_
 CATEGORY_FROM_PROTO = {v: k for k, v in CATEGORY_TO_PROTO.items()}
 AGENDA_TO_PROTO = _enum_map(domain.AgendaItemKind, pb.AgendaItemKind, "AGENDA_ITEM_KIND")
 
+# At most this many meetings in one calendar feed (a year of a busy leader is far fewer).
+CALENDAR_LIMIT = 2000
 # Positions a chair may hold, the highest first: the one org is asked about when the chair is away.
 CHAIR_POSITIONS = (
     domain.MAYOR,
@@ -438,6 +440,32 @@ class MeetingsServicer(meetings_pb2_grpc.MeetingsServiceServicer):
                 session, "meetings.meeting.closed", events_pb2.MeetingClosed(meeting=reply), ref, actor
             )
         return reply
+
+    @requires("meeting:read")
+    async def GetLeaderCalendar(self, request, context):
+        """A leader's meetings as iCalendar text (RFC 5545), for the calendar he or she already uses."""
+        actor = current_actor()
+        user_id = request.user_id or actor.user_id
+        if user_id != actor.user_id and not (actor.may("minutes:write") or actor.is_service):
+            raise Forbidden("a person reads his or her own calendar; the general office reads anyone's")
+        from_day = date_from_proto(request.from_day, "from_day", required=False) or self.today() - timedelta(days=30)
+        to_day = date_from_proto(request.to_day, "to_day", required=False) or from_day + timedelta(days=366)
+        if to_day < from_day:
+            raise InvalidInput({"to_day": f"before from_day {from_day}"})
+        async with transaction(self.sessions) as session:
+            rows = await store.list_meetings(session, participant=user_id, from_day=from_day, to_day=to_day,
+                                             limit=CALENDAR_LIMIT)
+        feed = [
+            calendar_feed.FeedMeeting(
+                str(r.id), MeetingKind(r.kind), r.title, r.day, r.start_minute, r.duration_minutes, r.location,
+                r.emergency, calendar_feed.role_of(user_id, convener=r.convener_user_id, chair=r.chair_user_id,
+                                                   members=r.member_user_ids),
+            )
+            for r in rows
+        ]
+        name = f"{actor.display_name or actor.username}的会议" if user_id == actor.user_id else "会议日程"
+        ics = calendar_feed.ics_for(feed, calendar_name=name, stamp=datetime.now(UTC))
+        return pb.GetLeaderCalendarResponse(ics=ics, meeting_count=len(feed))
 
     @requires("meeting:read")
     async def CheckMeetingRhythm(self, request, context):

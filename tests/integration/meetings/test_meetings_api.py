@@ -105,6 +105,18 @@ async def test_A42_mayor_schedules_an_executive_meeting_with_its_members_and_fix
                                               metadata=meetings.as_user("office-staff"))
     assert [x.id for x in listed.meetings] == [meeting.id]
 
+    # The leader's calendar feed (iCalendar) has the meeting; the office may read anyone's, others only their own.
+    feed = await meetings.stub.GetLeaderCalendar(pb.GetLeaderCalendarRequest(),
+                                                 metadata=meetings.as_user("vice-mayor-2"))
+    assert feed.meeting_count == 1 and f"UID:{meeting.id}@meetings.zgov" in feed.ics
+    assert f"DTSTART;TZID=Asia/Shanghai:{day:%Y%m%d}T090000" in feed.ics
+    office = await meetings.stub.GetLeaderCalendar(pb.GetLeaderCalendarRequest(user_id=ids["mayor"]),
+                                                   metadata=meetings.as_user("office-staff"))
+    assert office.meeting_count == 1
+    denied = await rpc_error(meetings.stub.GetLeaderCalendar(pb.GetLeaderCalendarRequest(user_id=ids["mayor"]),
+                                                             metadata=meetings.as_user("department-head")))
+    assert denied.code() == grpc.StatusCode.PERMISSION_DENIED
+
 
 async def test_A42_convener_rules_vice_mayor_may_not_convene_but_may_call_a_special_topic_meeting(meetings):
     day = working_days_ahead(20)

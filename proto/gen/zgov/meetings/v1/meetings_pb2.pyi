@@ -653,6 +653,61 @@ class CheckMeetingRhythmResponse(_message.Message):
 Global___CheckMeetingRhythmResponse: _TypeAlias = CheckMeetingRhythmResponse  # noqa: Y015
 
 @_typing.final
+class GetLeaderCalendarRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    USER_ID_FIELD_NUMBER: _builtins.int
+    FROM_DAY_FIELD_NUMBER: _builtins.int
+    TO_DAY_FIELD_NUMBER: _builtins.int
+    user_id: _builtins.str
+    """Empty: the caller's own meetings. Another person's only for the general office."""
+    @_builtins.property
+    def from_day(self) -> _common_pb2.Date:
+        """Empty: from 30 days ago."""
+
+    @_builtins.property
+    def to_day(self) -> _common_pb2.Date:
+        """Empty: one year after from_day."""
+
+    def __init__(
+        self,
+        *,
+        user_id: _builtins.str = ...,
+        from_day: _common_pb2.Date | None = ...,
+        to_day: _common_pb2.Date | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["from_day", b"from_day", "to_day", b"to_day"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["from_day", b"from_day", "to_day", b"to_day", "user_id", b"user_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetLeaderCalendarRequest: _TypeAlias = GetLeaderCalendarRequest  # noqa: Y015
+
+@_typing.final
+class GetLeaderCalendarResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ICS_FIELD_NUMBER: _builtins.int
+    MEETING_COUNT_FIELD_NUMBER: _builtins.int
+    ics: _builtins.str
+    """text/calendar; charset=utf-8: a VCALENDAR with one VEVENT per meeting."""
+    meeting_count: _builtins.int
+    def __init__(
+        self,
+        *,
+        ics: _builtins.str = ...,
+        meeting_count: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["ics", b"ics", "meeting_count", b"meeting_count"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetLeaderCalendarResponse: _TypeAlias = GetLeaderCalendarResponse  # noqa: Y015
+
+@_typing.final
 class TopicDocument(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 

@@ -64,6 +64,11 @@ class MeetingsServiceStub:
                 request_serializer=zgov_dot_meetings_dot_v1_dot_meetings__pb2.CheckMeetingRhythmRequest.SerializeToString,
                 response_deserializer=zgov_dot_meetings_dot_v1_dot_meetings__pb2.CheckMeetingRhythmResponse.FromString,
                 _registered_method=True)
+        self.GetLeaderCalendar = channel.unary_unary(
+                '/zgov.meetings.v1.MeetingsService/GetLeaderCalendar',
+                request_serializer=zgov_dot_meetings_dot_v1_dot_meetings__pb2.GetLeaderCalendarRequest.SerializeToString,
+                response_deserializer=zgov_dot_meetings_dot_v1_dot_meetings__pb2.GetLeaderCalendarResponse.FromString,
+                _registered_method=True)
         self.FileTopic = channel.unary_unary(
                 '/zgov.meetings.v1.MeetingsService/FileTopic',
                 request_serializer=zgov_dot_meetings_dot_v1_dot_meetings__pb2.FileTopicRequest.SerializeToString,
@@ -181,6 +186,13 @@ class MeetingsServiceServicer:
     def CheckMeetingRhythm(self, request, context):
         """A41, A42: is a regular meeting overdue (plenary about every half year, executive
         about every two weeks)?
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetLeaderCalendar(self, request, context):
+        """A leader's meetings as an iCalendar (RFC 5545) feed for the calendar he or she already uses.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -321,6 +333,11 @@ def add_MeetingsServiceServicer_to_server(servicer, server):
                     servicer.CheckMeetingRhythm,
                     request_deserializer=zgov_dot_meetings_dot_v1_dot_meetings__pb2.CheckMeetingRhythmRequest.FromString,
                     response_serializer=zgov_dot_meetings_dot_v1_dot_meetings__pb2.CheckMeetingRhythmResponse.SerializeToString,
+            ),
+            'GetLeaderCalendar': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetLeaderCalendar,
+                    request_deserializer=zgov_dot_meetings_dot_v1_dot_meetings__pb2.GetLeaderCalendarRequest.FromString,
+                    response_serializer=zgov_dot_meetings_dot_v1_dot_meetings__pb2.GetLeaderCalendarResponse.SerializeToString,
             ),
             'FileTopic': grpc.unary_unary_rpc_method_handler(
                     servicer.FileTopic,
@@ -560,6 +577,33 @@ class MeetingsService:
             '/zgov.meetings.v1.MeetingsService/CheckMeetingRhythm',
             zgov_dot_meetings_dot_v1_dot_meetings__pb2.CheckMeetingRhythmRequest.SerializeToString,
             zgov_dot_meetings_dot_v1_dot_meetings__pb2.CheckMeetingRhythmResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetLeaderCalendar(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/zgov.meetings.v1.MeetingsService/GetLeaderCalendar',
+            zgov_dot_meetings_dot_v1_dot_meetings__pb2.GetLeaderCalendarRequest.SerializeToString,
+            zgov_dot_meetings_dot_v1_dot_meetings__pb2.GetLeaderCalendarResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1,0 +1,56 @@
+"""The leaders' iCalendar feed is valid RFC 5545 text (folding, escaping, time zone)."""
+
+from datetime import UTC, date, datetime
+
+from services.meetings.calendar_feed import FeedMeeting, escape_text, fold, ics_for, role_of
+from services.meetings.domain import MeetingKind
+
+
+def unfold(text: str) -> list[str]:
+    return text.replace("\r\n ", "").split("\r\n")
+
+
+MEETING = FeedMeeting("7d3e", MeetingKind.EXECUTIVE, "研究2027年教育经费安排、城市更新实施方案和防汛工作，议题较多请准时参加",
+                      date(2026, 12, 1), 9 * 60, 240, "市政府第一会议室; 3楼", False, "主持")
+
+
+def test_every_line_ends_with_crlf_and_has_at_most_75_octets():
+    text = ics_for([MEETING], calendar_name="王建国的会议", stamp=datetime(2026, 11, 26, 8, 0, tzinfo=UTC))
+    assert text.endswith("\r\n") and "\n" not in text.replace("\r\n", "")
+    for line in text.split("\r\n"):
+        assert len(line.encode("utf-8")) <= 75, line
+    lines = unfold(text)
+    assert lines[0] == "BEGIN:VCALENDAR" and lines[-2] == "END:VCALENDAR"
+    assert "DTSTART;TZID=Asia/Shanghai:20261201T090000" in lines
+    assert "DTEND;TZID=Asia/Shanghai:20261201T130000" in lines
+    assert "DTSTAMP:20261126T080000Z" in lines
+    assert "UID:7d3e@meetings.zgov" in lines
+    assert "LOCATION:市政府第一会议室\\; 3楼" in lines
+    summary = next(x for x in lines if x.startswith("SUMMARY:"))
+    assert summary == "SUMMARY:常务会议：" + escape_text(MEETING.title)
+    assert lines.count("BEGIN:VTIMEZONE") == 1 and "TZOFFSETTO:+0800" in lines
+
+
+def test_folding_never_splits_a_chinese_character():
+    line = "SUMMARY:" + "会" * 60
+    folded = fold(line)
+    assert folded.replace("\r\n ", "") == line
+    for part in folded.split("\r\n"):
+        part.encode("utf-8").decode("utf-8")
+        assert len(part.encode("utf-8")) <= 75
+
+
+def test_text_escaping():
+    assert escape_text("a,b;c\\d\ne") == "a\\,b\\;c\\\\d\\ne"
+
+
+def test_meeting_across_midnight_and_roles():
+    late = FeedMeeting("m2", MeetingKind.SPECIAL_TOPIC, "防汛", date(2026, 12, 31), 23 * 60, 120, "", True, "出席")
+    lines = unfold(ics_for([late], calendar_name="x", stamp=datetime(2026, 11, 26, tzinfo=UTC)))
+    assert "DTEND;TZID=Asia/Shanghai:20270101T010000" in lines
+    assert "SUMMARY:【紧急】专题会议：防汛" in lines
+    assert not any(x.startswith("LOCATION") for x in lines)
+    assert role_of("a", convener="a", chair="b", members=["a"]) == "召集"
+    assert role_of("b", convener="a", chair="b", members=[]) == "主持"
+    assert role_of("c", convener="a", chair="b", members=["c"]) == "出席"
+    assert role_of("d", convener="a", chair="b", members=["c"]) == "列席"
