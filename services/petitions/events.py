@@ -32,6 +32,19 @@ STATE_TO_PROTO = {s: petitions_pb2.CaseState.Value(f"CASE_STATE_{s.name}") for s
 STAGE_TO_PROTO = {s: petitions_pb2.Stage.Value(f"STAGE_{s.name}") for s in domain.Stage}
 
 
+# petitions.case.<name> → its message (deploy/nats/streams.yaml lists the same).
+MESSAGE_TYPES = {
+    "registered": events_pb2.CaseRegistered, "linked": events_pb2.CaseLinked,
+    "assigned": events_pb2.CaseAssigned, "transferred": events_pb2.CaseTransferred,
+    "legal-route": events_pb2.CaseLegalRouteNotified, "not-accepted": events_pb2.CaseNotAccepted,
+    "objected": events_pb2.CaseObjected, "accepted": events_pb2.CaseAccepted,
+    "extended": events_pb2.CaseExtended, "replied": events_pb2.CaseReplied,
+    "review-requested": events_pb2.CaseReviewRequested, "reviewed": events_pb2.CaseReviewed,
+    "leader-marked": events_pb2.CaseLeaderMarked, "leader-instructed": events_pb2.CaseLeaderInstructed,
+    "rated": events_pb2.CaseRated, "overdue": events_pb2.CaseOverdue,
+}
+
+
 def summary(row: PetitionCase) -> events_pb2.CaseSummary:
     return events_pb2.CaseSummary(
         case_id=str(row.id), number=row.number, channel=CHANNEL_TO_PROTO[domain.Channel(row.channel)],
@@ -50,17 +63,7 @@ async def publish(session: AsyncSession, event: str, row: PetitionCase, actor=No
 
     `actor` is None for a petitioner's own acts, so the envelope does not name him or her.
     """
-    message_types = {
-        "registered": events_pb2.CaseRegistered, "linked": events_pb2.CaseLinked,
-        "assigned": events_pb2.CaseAssigned, "transferred": events_pb2.CaseTransferred,
-        "legal-route": events_pb2.CaseLegalRouteNotified, "not-accepted": events_pb2.CaseNotAccepted,
-        "objected": events_pb2.CaseObjected, "accepted": events_pb2.CaseAccepted,
-        "extended": events_pb2.CaseExtended, "replied": events_pb2.CaseReplied,
-        "review-requested": events_pb2.CaseReviewRequested, "reviewed": events_pb2.CaseReviewed,
-        "leader-marked": events_pb2.CaseLeaderMarked, "leader-instructed": events_pb2.CaseLeaderInstructed,
-        "rated": events_pb2.CaseRated, "overdue": events_pb2.CaseOverdue,
-    }
-    payload = message_types[event](case=summary(row), **facts)
+    payload = MESSAGE_TYPES[event](case=summary(row), **facts)
     await add_event(session, f"petitions.case.{event}", payload, aggregate_ref(row), actor)
 
 
