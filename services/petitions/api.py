@@ -22,7 +22,9 @@ acts are published without an actor.
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import secrets
 import uuid
 from datetime import date
@@ -415,14 +417,7 @@ class PetitionsServicer(petitions_pb2_grpc.PetitionsServiceServicer):
 
     async def _list(self, actor: Actor, scope: store.Scope, request, page) -> petitions_pb2.ListCasesResponse:
         limit = page_limit(page)
-        after = None
-        position = decode_page_token(page.page_token)
-        if position is not None:
-            try:
-                day, last_id = position
-                after = (date.fromisoformat(day), str(uuid.UUID(last_id)))
-            except ValueError:
-                raise InvalidInput({"page.page_token": "not a page token this service issued"}) from None
+        after = decode_received_cursor(page.page_token)
         today = today_in_china()
         async with transaction(self.sessions) as session:
             rows = await store.list_cases(
@@ -774,3 +769,87 @@ class PetitionsServicer(petitions_pb2_grpc.PetitionsServiceServicer):
             dimension=request.dimension, as_of=date_to_proto(today),
             rows=[petitions_pb2.StatisticsRow(**r) for r in rows],
         )
+
+    # ---- the register (登记簿) ----------------------------------------------------------------------
+
+    @requires("petition:stats")
+    async def GetRegister(self, request, context):
+        """The printable register of a period: no identity, no complained party, no content (A71)."""
+        actor = current_actor()
+        received_from = date_from_proto(request.received_from, "received_from", required=False)
+        received_to = date_from_proto(request.received_to, "received_to", required=False)
+        if received_from and received_to and received_to < received_from:
+            raise InvalidInput({"received_to": "not before received_from"})
+        limit = page_limit(request.page)
+        after = decode_received_cursor(request.page.page_token)
+        today = today_in_china()
+        async with transaction(self.sessions) as session:
+            rows = await store.list_cases(session, store.Scope(everything=True), received_from=received_from,
+                                          received_to=received_to, after=after, limit=limit + 1)
+            more = len(rows) > limit
+            rows = rows[:limit]
+            numbers = await store.numbers_of(session, {r.repeat_of_case_id for r in rows})
+            await audit.record_act(session, "register", "register.read", actor,
+                                   f"{received_from or ''}..{received_to or ''}")
+        lines = [register_line(r, today, numbers.get(r.repeat_of_case_id, "")) for r in rows]
+        token = encode_page_token(rows[-1].received_on.isoformat(), str(rows[-1].id)) if more else ""
+        return petitions_pb2.GetRegisterResponse(lines=lines, csv=register_csv(lines),
+                                                 page=common_pb2.PageResponse(next_page_token=token))
+
+
+def decode_received_cursor(token: str) -> tuple[date, str] | None:
+    position = decode_page_token(token)
+    if position is None:
+        return None
+    try:
+        day, last_id = position
+        return date.fromisoformat(day), str(uuid.UUID(last_id))
+    except ValueError:
+        raise InvalidInput({"page.page_token": "not a page token this service issued"}) from None
+
+
+def register_line(row: PetitionCase, today: date, repeat_of_number: str) -> petitions_pb2.RegisterLine:
+    line = petitions_pb2.RegisterLine(
+        number=row.number, received_on=date_to_proto(row.received_on),
+        channel=CHANNEL_TO_PROTO[domain.Channel(row.channel)],
+        category=CATEGORY_TO_PROTO[domain.Category(row.category)],
+        state=STATE_TO_PROTO[domain.CaseState(row.state)], handling_body_code=row.handling_body_code,
+        overdue=bool(row.current_stage) and domain.is_overdue(row.current_due, today),
+        repeat_of_number=repeat_of_number,
+    )
+    if row.current_stage and row.current_due:
+        line.stage = STAGE_TO_PROTO[domain.Stage(row.current_stage)]
+        line.due.CopyFrom(date_to_proto(row.current_due))
+    if row.replied_on:
+        line.replied_on.CopyFrom(date_to_proto(row.replied_on))
+    if row.satisfaction:
+        line.satisfaction = SATISFACTION_TO_PROTO[domain.Satisfaction(row.satisfaction)]
+    return line
+
+
+REGISTER_COLUMNS = ("编号", "收到日期", "渠道", "类别", "状态", "承办单位", "当前期限", "是否超期", "答复日期",
+                    "满意度", "重复件所属")
+CHANNEL_TITLES = {"letter": "来信", "visit": "来访", "online": "网上信访", "phone": "来电",
+                  "hotline_transfer": "12345热线转办"}
+CATEGORY_TITLES = {"suggestion": "建议意见", "complaint_report": "检举控告", "request_appeal": "申诉求决"}
+SATISFACTION_TITLES = {"satisfied": "满意", "basically_satisfied": "基本满意", "dissatisfied": "不满意"}
+
+
+def register_csv(lines: list[petitions_pb2.RegisterLine]) -> str:
+    def day_text(value: common_pb2.Date) -> str:
+        return f"{value.year:04d}-{value.month:02d}-{value.day:02d}" if value.year else ""
+
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(REGISTER_COLUMNS)
+    channels = {v: CHANNEL_TITLES[k.value] for k, v in CHANNEL_TO_PROTO.items()}
+    categories = {v: CATEGORY_TITLES[k.value] for k, v in CATEGORY_TO_PROTO.items()}
+    satisfaction = {v: SATISFACTION_TITLES[k.value] for k, v in SATISFACTION_TO_PROTO.items()}
+    states = {v: k.value for k, v in STATE_TO_PROTO.items()}
+    for line in lines:
+        writer.writerow((
+            line.number, day_text(line.received_on), channels[line.channel], categories[line.category],
+            states[line.state], line.handling_body_code, day_text(line.due), "是" if line.overdue else "",
+            day_text(line.replied_on), satisfaction.get(line.satisfaction, ""), line.repeat_of_number,
+        ))
+    return out.getvalue()

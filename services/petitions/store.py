@@ -224,3 +224,11 @@ async def statistics(session: AsyncSession, dimension: str, today: date, *, rece
         query = query.where(table.received_on <= received_to)
     rows = await session.execute(query.group_by(key).order_by(key))
     return [dict(r._mapping) for r in rows]
+
+
+async def numbers_of(session: AsyncSession, case_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, str]:
+    ids = [i for i in case_ids if i]
+    if not ids:
+        return {}
+    rows = await session.execute(select(PetitionCase.id, PetitionCase.number).where(PetitionCase.id.in_(ids)))
+    return dict(rows.tuples().all())

@@ -331,6 +331,32 @@ async def test_A71_repeat_petition_is_linked_and_not_counted_twice(petitions):
     assert denied.code() == grpc.StatusCode.PERMISSION_DENIED
 
 
+async def test_A71_printable_register_names_nobody(petitions):
+    p = petitions
+    first = (await register(p, complaint(received=date(2025, 10, 20)))).case
+    await register(p, complaint(received=date(2025, 10, 22)))
+    await register(p, complaint(received=date(2025, 12, 1), petitioners=[
+        petitions_pb2.Petitioner(name="张三", phone="13800000001")]))
+
+    async def page(token="", user="petition-officer"):
+        return await p.stub.GetRegister(petitions_pb2.GetRegisterRequest(
+            received_from=d(date(2025, 10, 1)), received_to=d(date(2025, 10, 31)),
+            page=common_pb2.PageRequest(page_size=1, page_token=token)), metadata=p.as_user(user))
+
+    one = await page()
+    two = await page(one.page.next_page_token)
+    assert [line.number for line in (*one.lines, *two.lines)] == [first.number, two.lines[0].number]
+    assert not two.page.next_page_token
+    assert two.lines[0].repeat_of_number == first.number
+    assert two.lines[0].state == petitions_pb2.CASE_STATE_LINKED
+    assert one.lines[0].overdue and one.lines[0].stage == petitions_pb2.STAGE_TRIAGE
+    assert one.csv.splitlines()[0].startswith("编号,收到日期,渠道,类别") and first.number in one.csv
+    assert "来信" in one.csv and "检举控告" in one.csv
+    for secret in (NAME, PHONE, PERSON_COMPLAINED, "education-bureau", "学校违规收费", CONTENT):
+        assert secret not in one.csv + two.csv
+    assert (await rpc_error(page(user="department-head"))).code() == grpc.StatusCode.PERMISSION_DENIED
+
+
 # ---- the overdue sweep ----------------------------------------------------------------------------------
 
 async def test_A71_a_case_past_its_limit_is_escalated_once_by_event(petitions, petitions_events):

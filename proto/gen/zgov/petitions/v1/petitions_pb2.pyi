@@ -1387,3 +1387,118 @@ class GetStatisticsResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___GetStatisticsResponse: _TypeAlias = GetStatisticsResponse  # noqa: Y015
+
+@_typing.final
+class GetRegisterRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    RECEIVED_FROM_FIELD_NUMBER: _builtins.int
+    RECEIVED_TO_FIELD_NUMBER: _builtins.int
+    PAGE_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def received_from(self) -> _common_pb2.Date: ...
+    @_builtins.property
+    def received_to(self) -> _common_pb2.Date: ...
+    @_builtins.property
+    def page(self) -> _common_pb2.PageRequest: ...
+    def __init__(
+        self,
+        *,
+        received_from: _common_pb2.Date | None = ...,
+        received_to: _common_pb2.Date | None = ...,
+        page: _common_pb2.PageRequest | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["page", b"page", "received_from", b"received_from", "received_to", b"received_to"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["page", b"page", "received_from", b"received_from", "received_to", b"received_to"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetRegisterRequest: _TypeAlias = GetRegisterRequest  # noqa: Y015
+
+@_typing.final
+class RegisterLine(_message.Message):
+    """One line of the register: the case's course, nothing that identifies anyone."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    NUMBER_FIELD_NUMBER: _builtins.int
+    RECEIVED_ON_FIELD_NUMBER: _builtins.int
+    CHANNEL_FIELD_NUMBER: _builtins.int
+    CATEGORY_FIELD_NUMBER: _builtins.int
+    STATE_FIELD_NUMBER: _builtins.int
+    HANDLING_BODY_CODE_FIELD_NUMBER: _builtins.int
+    STAGE_FIELD_NUMBER: _builtins.int
+    DUE_FIELD_NUMBER: _builtins.int
+    OVERDUE_FIELD_NUMBER: _builtins.int
+    REPLIED_ON_FIELD_NUMBER: _builtins.int
+    SATISFACTION_FIELD_NUMBER: _builtins.int
+    REPEAT_OF_NUMBER_FIELD_NUMBER: _builtins.int
+    number: _builtins.str
+    channel: Global___Channel.ValueType
+    category: Global___Category.ValueType
+    state: Global___CaseState.ValueType
+    handling_body_code: _builtins.str
+    stage: Global___Stage.ValueType
+    """The limit that runs now, if any."""
+    overdue: _builtins.bool
+    satisfaction: Global___Satisfaction.ValueType
+    repeat_of_number: _builtins.str
+    """The registration number of the case it repeats."""
+    @_builtins.property
+    def received_on(self) -> _common_pb2.Date: ...
+    @_builtins.property
+    def due(self) -> _common_pb2.Date: ...
+    @_builtins.property
+    def replied_on(self) -> _common_pb2.Date: ...
+    def __init__(
+        self,
+        *,
+        number: _builtins.str = ...,
+        received_on: _common_pb2.Date | None = ...,
+        channel: Global___Channel.ValueType = ...,
+        category: Global___Category.ValueType = ...,
+        state: Global___CaseState.ValueType = ...,
+        handling_body_code: _builtins.str = ...,
+        stage: Global___Stage.ValueType = ...,
+        due: _common_pb2.Date | None = ...,
+        overdue: _builtins.bool = ...,
+        replied_on: _common_pb2.Date | None = ...,
+        satisfaction: Global___Satisfaction.ValueType = ...,
+        repeat_of_number: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["due", b"due", "received_on", b"received_on", "replied_on", b"replied_on"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["category", b"category", "channel", b"channel", "due", b"due", "handling_body_code", b"handling_body_code", "number", b"number", "overdue", b"overdue", "received_on", b"received_on", "repeat_of_number", b"repeat_of_number", "replied_on", b"replied_on", "satisfaction", b"satisfaction", "stage", b"stage", "state", b"state"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RegisterLine: _TypeAlias = RegisterLine  # noqa: Y015
+
+@_typing.final
+class GetRegisterResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    LINES_FIELD_NUMBER: _builtins.int
+    PAGE_FIELD_NUMBER: _builtins.int
+    CSV_FIELD_NUMBER: _builtins.int
+    csv: _builtins.str
+    """The same lines as CSV (UTF-8, header row, Chinese column titles) for printing."""
+    @_builtins.property
+    def lines(self) -> _containers.RepeatedCompositeFieldContainer[Global___RegisterLine]: ...
+    @_builtins.property
+    def page(self) -> _common_pb2.PageResponse: ...
+    def __init__(
+        self,
+        *,
+        lines: _abc.Iterable[Global___RegisterLine] | None = ...,
+        page: _common_pb2.PageResponse | None = ...,
+        csv: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["page", b"page"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["csv", b"csv", "lines", b"lines", "page", b"page"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetRegisterResponse: _TypeAlias = GetRegisterResponse  # noqa: Y015

@@ -119,6 +119,11 @@ class PetitionsServiceStub:
                 request_serializer=zgov_dot_petitions_dot_v1_dot_petitions__pb2.GetStatisticsRequest.SerializeToString,
                 response_deserializer=zgov_dot_petitions_dot_v1_dot_petitions__pb2.GetStatisticsResponse.FromString,
                 _registered_method=True)
+        self.GetRegister = channel.unary_unary(
+                '/zgov.petitions.v1.PetitionsService/GetRegister',
+                request_serializer=zgov_dot_petitions_dot_v1_dot_petitions__pb2.GetRegisterRequest.SerializeToString,
+                response_deserializer=zgov_dot_petitions_dot_v1_dot_petitions__pb2.GetRegisterResponse.FromString,
+                _registered_method=True)
 
 
 class PetitionsServiceServicer:
@@ -253,6 +258,14 @@ class PetitionsServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetRegister(self, request, context):
+        """The printable register (登记簿) of the cases received in a period, one line per case, also
+        as CSV; it names no petitioner, no person or body complained about and no content.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_PetitionsServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -340,6 +353,11 @@ def add_PetitionsServiceServicer_to_server(servicer, server):
                     servicer.GetStatistics,
                     request_deserializer=zgov_dot_petitions_dot_v1_dot_petitions__pb2.GetStatisticsRequest.FromString,
                     response_serializer=zgov_dot_petitions_dot_v1_dot_petitions__pb2.GetStatisticsResponse.SerializeToString,
+            ),
+            'GetRegister': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetRegister,
+                    request_deserializer=zgov_dot_petitions_dot_v1_dot_petitions__pb2.GetRegisterRequest.FromString,
+                    response_serializer=zgov_dot_petitions_dot_v1_dot_petitions__pb2.GetRegisterResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -801,6 +819,33 @@ class PetitionsService:
             '/zgov.petitions.v1.PetitionsService/GetStatistics',
             zgov_dot_petitions_dot_v1_dot_petitions__pb2.GetStatisticsRequest.SerializeToString,
             zgov_dot_petitions_dot_v1_dot_petitions__pb2.GetStatisticsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetRegister(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/zgov.petitions.v1.PetitionsService/GetRegister',
+            zgov_dot_petitions_dot_v1_dot_petitions__pb2.GetRegisterRequest.SerializeToString,
+            zgov_dot_petitions_dot_v1_dot_petitions__pb2.GetRegisterResponse.FromString,
             options,
             channel_credentials,
             insecure,
