@@ -284,6 +284,8 @@ def check_content(content: Content, direction: Direction) -> None:
             problems["content.issuer_code"] = "the issuer code of the number, e.g. 资府发"
         elif len(code) > MAX_ISSUER_CODE or any(c in code for c in "〔〕[]0123456789号 "):
             problems["content.issuer_code"] = "only the issuer's code, e.g. 资府发 (no year, brackets or number)"
+        if content.disclosure is None:
+            problems["content.disclosure"] = "主动公开, 依申请公开 or 不予公开: decided before issue"
         unled = not (content.lead_organisation_code or content.matters)
         if content.authority is Authority.GOVERNMENT_OTHER and unled:
             problems["content.lead_organisation_code"] = (

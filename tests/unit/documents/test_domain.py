@@ -14,6 +14,7 @@ from services.documents.domain import (
     CountersignState,
     CountersignView,
     Direction,
+    Disclosure,
     Kind,
     PersonalException,
     RoutingBasis,
@@ -331,4 +332,7 @@ def test_outgoing_document_needs_authority_and_a_plain_issuer_code():
     with pytest.raises(InvalidInput) as err:
         check_content(outgoing, Direction.OUTGOING)
     assert {"content.authority", "content.issuer_code"} <= set(err.value.violations)
-    check_content(replace(outgoing, authority=Authority.ROUTINE, issuer_code="资府办函"), Direction.OUTGOING)
+    assert "content.disclosure" in err.value.violations
+    complete = replace(outgoing, authority=Authority.ROUTINE, issuer_code="资府办函",
+                       disclosure=Disclosure.PROACTIVE)
+    check_content(complete, Direction.OUTGOING)

@@ -1,0 +1,78 @@
+"""`python -m services.documents`: migrate the database, connect to NATS, serve gRPC until SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import nats
+
+from services.documents.api import DocumentsServicer
+from services.documents.config import DocumentsSettings
+from services.documents.events import run_countersign_clock
+from services.documents.org_client import OrgClient
+from shared.convert import today_in_china
+from shared.db import create_engine, run_migrations, session_factory
+from shared.grpc_server import GrpcServer
+from shared.logging import configure_logging
+from shared.outbox import OutboxRelay, outbox_channel
+from shared.service_auth import ClientCredentials, StaticToken
+from shared.streams import ensure_stream
+from shared.telemetry import configure_telemetry, shutdown_telemetry
+from shared.workdays import calendar
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def build(settings: DocumentsSettings) -> GrpcServer:
+    engine = create_engine(settings.database_url)
+    sessions = session_factory(engine)
+    # documents asks org (portfolios, who may act) with its own client-credentials token; without a
+    # secret it still starts, and the calls that need org answer UNAVAILABLE with the reason.
+    tokens = ClientCredentials.from_settings(settings) if settings.client_secret else StaticToken("")
+    org = OrgClient(settings.org_address, tokens, cache_seconds=settings.org_cache_seconds)
+    server = GrpcServer.from_settings([DocumentsServicer(sessions, org, calendar())], settings)
+    state: dict = {}
+
+    @server.on_startup
+    async def migrate_and_connect() -> None:
+        await run_migrations(settings.database_url, MIGRATIONS)
+        # Reconnect for ever: while NATS is away, events wait in the outbox.
+        state["nats"] = await nats.connect(settings.nats_url, max_reconnect_attempts=-1,
+                                           reconnect_time_wait=1)
+        js = state["nats"].jetstream()
+        await ensure_stream(js, "documents")
+        state["relay"] = OutboxRelay(engine, js, outbox_channel("documents"))
+
+    @server.background
+    async def relay_outbox() -> None:
+        await state["relay"].start()
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await state["relay"].stop()
+
+    @server.background
+    async def countersign_clock() -> None:
+        await run_countersign_clock(sessions, today_in_china, settings.countersign_clock_seconds)
+
+    @server.on_shutdown
+    async def disconnect() -> None:
+        if "nats" in state:
+            await state["nats"].drain()
+        await org.close()
+        await engine.dispose()
+        shutdown_telemetry()
+
+    return server
+
+
+def main() -> None:
+    settings = DocumentsSettings()
+    configure_logging("documents", settings.log_level)
+    configure_telemetry("documents", settings.otlp_endpoint)
+    asyncio.run(build(settings).serve_forever())
+
+
+if __name__ == "__main__":
+    main()

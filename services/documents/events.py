@@ -1,0 +1,67 @@
+"""Events the documents service writes because a day passed, not because of a call.
+
+A49: a countersign still unanswered after its last working day counts as no objection
+(逾期不回复的视为无不同意见). The countersign clock records that once per countersign: the row
+moves from requested to deemed_agreed in the same transaction as its audit record and its
+`documents.countersign.deemed-agreed` event, so a second round (or a second replica, thanks to
+SKIP LOCKED) finds nothing left to do.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import date
+
+import structlog
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from services.documents import domain, store
+from services.documents.protos import countersign_to_proto
+from shared.audit import actor_record, record_act
+from shared.db import transaction
+from shared.identity import Actor
+from shared.outbox import add_event
+from zgov.documents.v1 import events_pb2
+
+log = structlog.get_logger(__name__)
+
+# Who records a deemed agreement: the platform itself, by the rule.
+COUNTERSIGN_CLOCK = Actor(user_id="service-account-documents", username="service-account-documents",
+                          display_name="公文系统（A49 逾期视为无不同意见）", is_service=True, client_id="documents")
+DEEMED_REASONS = "逾期不回复，视为无不同意见 (A49)"
+
+
+async def deem_overdue_countersigns(session: AsyncSession, today: date) -> int:
+    """Record every countersign overdue on `today` as no objection; returns how many."""
+    rows = await store.countersigns_overdue(session, today)
+    for countersign in rows:
+        if not domain.is_countersign_overdue(countersign.due, today):
+            continue
+        countersign.state = domain.CountersignState.DEEMED_AGREED.value
+        countersign.reasons = DEEMED_REASONS
+        countersign.answered_by = actor_record(COUNTERSIGN_CLOCK)
+        countersign.answered_on = today
+        await session.flush()
+        ref = f"document/{countersign.document_id}"
+        await record_act(session, ref, "countersign.deemed-agreed", COUNTERSIGN_CLOCK,
+                         f"{countersign.organisation_code}: no answer by {countersign.due.isoformat()}")
+        await add_event(session, "documents.countersign.deemed-agreed",
+                        events_pb2.CountersignDeemedAgreed(document_id=str(countersign.document_id),
+                                                           countersign=countersign_to_proto(countersign)),
+                        ref, COUNTERSIGN_CLOCK)
+    return len(rows)
+
+
+async def run_countersign_clock(sessions: async_sessionmaker[AsyncSession], today: Callable[[], date],
+                                interval: float = 60.0) -> None:
+    """Every `interval` seconds, record the countersigns that fell due unanswered."""
+    while True:
+        try:
+            async with transaction(sessions) as session:
+                written = await deem_overdue_countersigns(session, today())
+            if written:
+                log.info("countersigns deemed agreed", count=written)
+        except Exception:  # keep the clock alive through a database outage
+            log.exception("countersign clock round failed; retrying next round")
+        await asyncio.sleep(interval)

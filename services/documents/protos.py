@@ -1,0 +1,167 @@
+"""Conversions between the documents contract (zgov.documents.v1) and the rules and rows."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from google.protobuf import json_format
+
+from services.documents import domain, models
+from shared.audit import to_proto as audit_to_proto
+from shared.convert import date_from_proto, date_to_proto
+from zgov.common.v1 import common_pb2
+from zgov.documents.v1 import documents_pb2 as pb
+
+
+def _enum_map(domain_enum, proto_enum, prefix: str) -> dict:
+    """Domain member → proto value; the proto names are the domain names with the enum's prefix."""
+    return {member: proto_enum.Value(f"{prefix}_{member.name}") for member in domain_enum}
+
+
+KIND_TO_PROTO = _enum_map(domain.Kind, pb.DocumentKind, "DOCUMENT_KIND")
+DIRECTION_TO_PROTO = _enum_map(domain.Direction, pb.Direction, "DIRECTION")
+URGENCY_TO_PROTO = _enum_map(domain.Urgency, pb.Urgency, "URGENCY")
+CLASSIFICATION_TO_PROTO = _enum_map(domain.Classification, pb.Classification, "CLASSIFICATION")
+SENDER_TO_PROTO = _enum_map(domain.SenderCategory, pb.SenderCategory, "SENDER_CATEGORY")
+EXCEPTION_TO_PROTO = _enum_map(domain.PersonalException, pb.PersonalException, "PERSONAL_EXCEPTION")
+STATE_TO_PROTO = _enum_map(domain.State, pb.DocumentState, "DOCUMENT_STATE")
+AUTHORITY_TO_PROTO = _enum_map(domain.Authority, pb.SignOffAuthority, "SIGN_OFF_AUTHORITY")
+ROUTING_TO_PROTO = _enum_map(domain.RoutingBasis, pb.RoutingBasis, "ROUTING_BASIS")
+COUNTERSIGN_TO_PROTO = _enum_map(domain.CountersignState, pb.CountersignState, "COUNTERSIGN_STATE")
+MEANING_TO_PROTO = _enum_map(domain.SignOffMeaning, pb.SignOffMeaning, "SIGN_OFF_MEANING")
+DISCLOSURE_TO_PROTO = _enum_map(domain.Disclosure, pb.DisclosureAttribute, "DISCLOSURE_ATTRIBUTE")
+
+
+def _from(mapping: dict) -> dict:
+    return {v: k for k, v in mapping.items()}
+
+
+KIND_FROM_PROTO = _from(KIND_TO_PROTO)
+DIRECTION_FROM_PROTO = _from(DIRECTION_TO_PROTO)
+URGENCY_FROM_PROTO = _from(URGENCY_TO_PROTO)
+CLASSIFICATION_FROM_PROTO = _from(CLASSIFICATION_TO_PROTO)
+SENDER_FROM_PROTO = _from(SENDER_TO_PROTO)
+EXCEPTION_FROM_PROTO = _from(EXCEPTION_TO_PROTO)
+STATE_FROM_PROTO = _from(STATE_TO_PROTO)
+AUTHORITY_FROM_PROTO = _from(AUTHORITY_TO_PROTO)
+DISCLOSURE_FROM_PROTO = _from(DISCLOSURE_TO_PROTO)
+
+
+def body_of(value: pb.Body) -> domain.Body:
+    return domain.Body(value.code.strip(), value.name.strip())
+
+
+def content_from_proto(c: pb.DocumentContent) -> domain.Content:
+    provincial = c.implements_provincial
+    received = date_from_proto(provincial.received_on, "content.implements_provincial.received_on",
+                               required=False)
+    return domain.Content(
+        kind=KIND_FROM_PROTO.get(c.kind), title=c.title, body=c.body,
+        urgency=URGENCY_FROM_PROTO.get(c.urgency),
+        classification=CLASSIFICATION_FROM_PROTO.get(c.classification),
+        main_receivers=tuple(body_of(b) for b in c.main_receivers),
+        copies=tuple(body_of(b) for b in c.copies),
+        matters=tuple(c.matters), major_emergency=c.major_emergency, skips_level=c.skips_level,
+        skipped_body=body_of(c.skipped_body) if c.HasField("skipped_body") else None,
+        addressed_leader_user_id=c.addressed_leader_user_id.strip(),
+        personal_exception=EXCEPTION_FROM_PROTO.get(c.personal_exception),
+        personal_exception_reason=c.personal_exception_reason, contains_request=c.contains_request,
+        major_matter=c.major_matter, leaders_instruction=c.leaders_instruction,
+        authority=AUTHORITY_FROM_PROTO.get(c.authority), issuer_code=c.issuer_code.strip(),
+        lead_organisation_code=c.lead_organisation_code.strip(),
+        provincial_received_on=received, provincial_number=provincial.document_number.strip(),
+        provincial_plan_or_regulation=provincial.plan_or_regulation,
+        disclosure=DISCLOSURE_FROM_PROTO.get(c.disclosure),
+    )
+
+
+def content_to_json(c: pb.DocumentContent) -> dict:
+    return json_format.MessageToDict(c, preserving_proto_field_name=True)
+
+
+def content_of(row: models.Document) -> pb.DocumentContent:
+    return json_format.ParseDict(row.content, pb.DocumentContent(), ignore_unknown_fields=True)
+
+
+def actor_from_record(record: dict | None) -> common_pb2.Actor | None:
+    if not record:
+        return None
+    return common_pb2.Actor(
+        user_id=record.get("user_id", ""), username=record.get("username", ""),
+        display_name=record.get("display_name", ""), positions=record.get("positions", []),
+        organisation_code=record.get("organisation_code", ""),
+        on_behalf_of_user_id=record.get("on_behalf_of_user_id", ""),
+        on_behalf_of_position=record.get("on_behalf_of_position", ""),
+    )
+
+
+def deadline_to_proto(
+    start: date, working_days: int, due: date, provisional: bool
+) -> common_pb2.WorkingDayDeadline:
+    return common_pb2.WorkingDayDeadline(start=date_to_proto(start), working_days=working_days,
+                                         due=date_to_proto(due), provisional=provisional)
+
+
+def countersign_to_proto(row: models.Countersign) -> pb.Countersign:
+    reply = pb.Countersign(
+        organisation_code=row.organisation_code,
+        state=COUNTERSIGN_TO_PROTO[domain.CountersignState(row.state)],
+        deadline=deadline_to_proto(row.requested_on, row.working_days, row.due, row.provisional),
+        reasons=row.reasons,
+    )
+    answered_by = actor_from_record(row.answered_by)
+    if answered_by is not None:
+        reply.answered_by.CopyFrom(answered_by)
+    if row.answered_on:
+        reply.answered_on.CopyFrom(date_to_proto(row.answered_on))
+    return reply
+
+
+def sign_off_to_proto(row: models.SignOff) -> pb.SignOff:
+    return pb.SignOff(
+        signer_user_id=row.signer_user_id, signer_name=row.signer_name,
+        on_behalf_of_user_id=row.on_behalf_of_user_id, on_behalf_of_position=row.on_behalf_of_position,
+        authority_position=row.authority_position, opinion=row.opinion, circle_read=row.circle_read,
+        meaning=MEANING_TO_PROTO[domain.SignOffMeaning(row.meaning)], signed_on=date_to_proto(row.signed_on),
+    )
+
+
+def countersign_view(row: models.Countersign) -> domain.CountersignView:
+    state = domain.CountersignState(row.state)
+    return domain.CountersignView(row.organisation_code, state, row.due, row.reasons)
+
+
+def document_to_proto(row: models.Document, *, today: date, countersigns=(), sign_offs=(),
+                      history=()) -> pb.Document:
+    state = domain.State(row.state)
+    reply = pb.Document(
+        id=str(row.id), direction=DIRECTION_TO_PROTO[domain.Direction(row.direction)],
+        state=STATE_TO_PROTO[state], content=content_of(row),
+        sender=pb.Sender(organisation_code=row.sender_organisation_code, name=row.sender_name,
+                         category=SENDER_TO_PROTO[domain.SenderCategory(row.sender_category)]),
+        return_reason=row.return_reason, proposed_opinion=row.proposed_opinion,
+        routed_to_user_id=row.routed_to_user_id,
+        routing_basis=ROUTING_TO_PROTO[domain.RoutingBasis(row.routing_basis)] if row.routing_basis else 0,
+        countersigns=[countersign_to_proto(c) for c in countersigns],
+        sign_offs=[sign_off_to_proto(s) for s in sign_offs],
+        document_number=row.document_number, number_sequence=row.number_sequence or 0,
+        overdue=domain.is_overdue(state, today, row.handling_due, row.issue_due),
+        history=[audit_to_proto(h) for h in history],
+    )
+    reply.created_by.CopyFrom(actor_from_record(row.created_by))
+    if row.filed_on:
+        reply.filed_on.CopyFrom(date_to_proto(row.filed_on))
+    if row.filed_on and row.handling_due:
+        reply.handling_deadline.CopyFrom(deadline_to_proto(row.filed_on, row.handling_working_days,
+                                                           row.handling_due, row.handling_provisional))
+    if row.coordination:
+        c = row.coordination
+        reply.coordination.CopyFrom(pb.CoordinationRecord(
+            process=c["process"], proposal=c["proposal"], recorded_by=actor_from_record(c["recorded_by"]),
+            recorded_on=date_to_proto(date.fromisoformat(c["recorded_on"])),
+        ))
+    if row.issued_on:
+        reply.issued_on.CopyFrom(date_to_proto(row.issued_on))
+    if row.issue_due:
+        reply.issue_due.CopyFrom(date_to_proto(row.issue_due))
+    return reply

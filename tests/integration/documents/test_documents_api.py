@@ -1,0 +1,375 @@
+"""The documents service end to end: real Keycloak tokens, PostgreSQL, NATS JetStream, and org."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import grpc
+import pytest
+
+from services.documents.events import deem_overdue_countersigns
+from shared.db import transaction
+from shared.errors import field_violations_of, rule_id_of
+from zgov.common.v1 import common_pb2
+from zgov.documents.v1 import documents_pb2 as pb
+from zgov.documents.v1 import events_pb2
+from zgov.events.v1 import envelope_pb2
+from zgov.org.v1 import org_pb2
+
+pytestmark = pytest.mark.integration
+
+TODAY = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+CITY = pb.Body(code="city-government", name="资阳市人民政府")
+
+
+def request_content(**overrides) -> pb.DocumentContent:
+    values = dict(kind=pb.DOCUMENT_KIND_REQUEST, title="关于新建城东学校的请示", body="……特此请示。",
+                  main_receivers=[CITY], urgency=pb.URGENCY_ORDINARY, classification=pb.CLASSIFICATION_NONE,
+                  matters=["城东学校建设"],
+                  attachments=[pb.Attachment(name="项目可行性报告.pdf", media_type="application/pdf",
+                                             size_bytes=20480, pages=12)])
+    values.update(overrides)
+    return pb.DocumentContent(**values)
+
+
+def outgoing_content(**overrides) -> pb.DocumentContent:
+    values = dict(kind=pb.DOCUMENT_KIND_NOTICE, title="关于调整市政府值班安排的通知", body="……",
+                  urgency=pb.URGENCY_ORDINARY, classification=pb.CLASSIFICATION_NONE,
+                  authority=pb.SIGN_OFF_AUTHORITY_ROUTINE, issuer_code="资府办函",
+                  disclosure=pb.DISCLOSURE_ATTRIBUTE_PROACTIVE)
+    values.update(overrides)
+    return pb.DocumentContent(**values)
+
+
+async def rpc_error(awaitable) -> grpc.aio.AioRpcError:
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await awaitable
+    return err.value
+
+
+async def file_request(p, username="department-head", **overrides) -> pb.Document:
+    return await p.docs.FileDocument(pb.FileDocumentRequest(content=request_content(**overrides)),
+                                     metadata=p.as_user(username))
+
+
+async def draft_outgoing(p, username="office-staff", **overrides) -> pb.Document:
+    return await p.docs.DraftDocument(
+        pb.DraftDocumentRequest(direction=pb.DIRECTION_OUTGOING, content=outgoing_content(**overrides)),
+        metadata=p.as_user(username))
+
+
+async def review(p, document_id, outcome, opinion, username="office-staff", **extra) -> pb.Document:
+    return await p.docs.ReviewDocument(
+        pb.ReviewDocumentRequest(document_id=document_id, outcome=outcome, opinion=opinion, **extra),
+        metadata=p.as_user(username))
+
+
+async def sign(p, document_id, username, opinion="", circle_read=False) -> pb.Document:
+    return await p.docs.SignOffDocument(
+        pb.SignOffDocumentRequest(document_id=document_id, opinion=opinion, circle_read=circle_read),
+        metadata=p.as_user(username))
+
+
+async def listed(p, username="office-staff", **filters) -> list[pb.Document]:
+    reply = await p.docs.ListDocuments(pb.ListDocumentsRequest(**filters), metadata=p.as_user(username))
+    return list(reply.documents)
+
+
+def day(value: common_pb2.Date) -> date:
+    return date(value.year, value.month, value.day)
+
+
+# ---- A47, A53: filing rules, refused with the rule id and nothing kept ---------------------------------
+
+async def test_A47_one_matter_department_head_files_a_request_with_two_matters(platform):
+    err = await rpc_error(file_request(platform, matters=["城东学校建设", "教师编制"]))
+    assert err.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert rule_id_of(err) == "A47.one-matter"
+    assert "一文一事" in err.details()
+    assert await listed(platform) == []
+
+
+async def test_A53_classified_document_is_refused(platform):
+    err = await rpc_error(file_request(platform, classification=pb.CLASSIFICATION_CONFIDENTIAL))
+    assert (err.code(), rule_id_of(err)) == (grpc.StatusCode.FAILED_PRECONDITION, "A53.classified")
+    draft = await rpc_error(platform.docs.DraftDocument(
+        pb.DraftDocumentRequest(direction=pb.DIRECTION_INCOMING,
+                                content=request_content(classification=pb.CLASSIFICATION_TOP_SECRET)),
+        metadata=platform.as_user("department-head")))
+    assert rule_id_of(draft) == "A53.classified"
+    assert await listed(platform) == []
+
+
+async def test_A47_filing_rules_each_name_their_rule(platform):
+    two_receivers = await rpc_error(file_request(
+        platform, main_receivers=[CITY, pb.Body(code="finance-bureau", name="市财政局")]))
+    assert rule_id_of(two_receivers) == "A47.multiple-receivers"
+    report = await rpc_error(file_request(platform, kind=pb.DOCUMENT_KIND_REPORT, title="关于教育工作的报告",
+                                          matters=[], body="以上报告，请批示。"))
+    assert rule_id_of(report) == "A47.report-no-request"
+    town = pb.Sender(name="石羊镇人民政府", category=pb.SENDER_CATEGORY_TOWN)
+    refused = await rpc_error(file_request(platform, username="office-staff", sender=town))
+    assert rule_id_of(refused) == "A47.sender"
+    emergency = dict(sender=town, kind=pb.DOCUMENT_KIND_REPORT, title="关于石羊镇山体滑坡的紧急报告", matters=[],
+                     major_emergency=True, skips_level=True,
+                     skipped_body=pb.Body(code="anyue-county", name="安岳县人民政府"))
+    uncopied = await rpc_error(file_request(platform, username="office-staff", **emergency))
+    assert rule_id_of(uncopied) == "A47.skip-level"
+    filed = await file_request(platform, username="office-staff", copies=[emergency["skipped_body"]],
+                               **emergency)
+    assert filed.state == pb.DOCUMENT_STATE_FILED
+    assert filed.sender.category == pb.SENDER_CATEGORY_TOWN
+
+
+async def test_A48_document_to_a_leader_personally_only_in_the_listed_cases(platform):
+    vm1 = platform.user_id("vice-mayor-1")
+    err = await rpc_error(file_request(platform, addressed_leader_user_id=vm1))
+    assert rule_id_of(err) == "A48"
+    filed = await file_request(platform, addressed_leader_user_id=vm1,
+                               personal_exception=pb.PERSONAL_EXCEPTION_LEADER_ASSIGNED,
+                               personal_exception_reason="张志强副市长3月5日调研时交办")
+    assert filed.state == pb.DOCUMENT_STATE_FILED
+
+
+async def test_bad_input_names_the_field_and_a_department_files_only_for_itself(platform):
+    err = await rpc_error(file_request(platform, urgency=pb.URGENCY_UNSPECIFIED, title=" "))
+    assert err.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert {"content.urgency", "content.title"} <= set(field_violations_of(err))
+    province = pb.Sender(name="四川省人民政府", category=pb.SENDER_CATEGORY_PROVINCIAL)
+    posing = await rpc_error(file_request(platform, sender=province))
+    assert posing.code() == grpc.StatusCode.PERMISSION_DENIED
+    citizen = await rpc_error(file_request(platform, username="citizen"))
+    assert citizen.code() == grpc.StatusCode.PERMISSION_DENIED
+
+
+# ---- A53 handling limit, A50 office check and routing, A51 decision ---------------------------------------
+
+async def test_A50_office_accepts_and_routes_to_the_portfolio_leader_who_circle_reads(
+        platform, documents_events):
+    vm1 = platform.user_id("vice-mayor-1")
+    await platform.org.SetPortfolio(org_pb2.SetPortfolioRequest(
+        leader_user_id=vm1, organisation_codes=["education-bureau"], matters=["教育"], reason="市政府领导分工"),
+        metadata=platform.as_user("secretary-general"))
+    filed = await file_request(platform, urgency=pb.URGENCY_URGENT)
+    assert filed.sender.organisation_code == "education-bureau"
+    assert filed.sender.category == pb.SENDER_CATEGORY_CITY_DEPARTMENT
+    assert day(filed.handling_deadline.start) == TODAY and filed.handling_deadline.working_days == 3  # A53 加急
+    assert filed.content.attachments[0].name == "项目可行性报告.pdf"
+
+    no_opinion = await rpc_error(review(platform, filed.id, pb.REVIEW_OUTCOME_ACCEPT, " "))
+    assert "opinion" in field_violations_of(no_opinion)
+    routed = await review(platform, filed.id, pb.REVIEW_OUTCOME_ACCEPT, "拟请张志强副市长阅示")
+    assert routed.state == pb.DOCUMENT_STATE_ROUTED
+    assert (routed.routed_to_user_id, routed.routing_basis) == (vm1, pb.ROUTING_BASIS_PORTFOLIO)
+    assert routed.proposed_opinion == "拟请张志强副市长阅示"
+
+    other = await rpc_error(sign(platform, filed.id, "vice-mayor-2", circle_read=True))
+    assert rule_id_of(other) == "A50.routed-leader"
+    decided = await sign(platform, filed.id, "vice-mayor-1", circle_read=True)
+    assert decided.state == pb.DOCUMENT_STATE_SIGNED
+    (sign_off,) = decided.sign_offs
+    assert sign_off.meaning == pb.SIGN_OFF_MEANING_CONSENT  # A51: circle-read on a request is consent
+    assert (sign_off.signer_name, day(sign_off.signed_on), sign_off.opinion) == ("张志强", TODAY, "圈阅")
+    assert [h.act for h in decided.history] == ["document.filed", "document.accepted", "document.signed"]
+    assert decided.history[1].reason.startswith("拟请张志强副市长阅示 — routed to")
+
+    events = await read_events(documents_events, "documents.document.>", 4)
+    assert [e.subject for e in events] == ["documents.document.filed", "documents.document.accepted",
+                                           "documents.document.routed", "documents.document.signed"]
+    routed_event = events_pb2.DocumentRouted()
+    events[2].payload.Unpack(routed_event)
+    assert routed_event.leader_user_id == vm1 and events[2].actor.username == "office-staff"
+
+
+async def test_A50_major_and_provincial_documents_go_to_the_mayor_and_a_return_states_why(platform):
+    mayor = platform.user_id("mayor")
+    major = await file_request(platform)
+    routed = await review(platform, major.id, pb.REVIEW_OUTCOME_ACCEPT, "拟呈王建国市长审批", major_matter=True)
+    assert (routed.routed_to_user_id, routed.routing_basis) == (mayor, pb.ROUTING_BASIS_MAJOR_MATTER)
+
+    province = pb.Sender(name="四川省人民政府办公厅", category=pb.SENDER_CATEGORY_PROVINCIAL)
+    notice = await file_request(platform, username="office-staff", sender=province,
+                                kind=pb.DOCUMENT_KIND_NOTICE, title="关于做好冬季安全生产工作的通知", matters=[])
+    routed = await review(platform, notice.id, pb.REVIEW_OUTCOME_ACCEPT, "拟呈市长阅批")
+    assert (routed.routed_to_user_id, routed.routing_basis) == (mayor, pb.ROUTING_BASIS_HIGHER_LEVEL_DOCUMENT)
+    read = await sign(platform, notice.id, "mayor", circle_read=True)
+    assert read.sign_offs[0].meaning == pb.SIGN_OFF_MEANING_READ  # A51: circle-read on other incoming = read
+
+    to_return = await file_request(platform)
+    no_reason = await rpc_error(review(platform, to_return.id, pb.REVIEW_OUTCOME_RETURN, ""))
+    assert "opinion" in field_violations_of(no_reason)
+    returned = await review(platform, to_return.id, pb.REVIEW_OUTCOME_RETURN, "未附相关部门会签意见，请补充后重报")
+    assert (returned.state, returned.return_reason) == (pb.DOCUMENT_STATE_RETURNED, "未附相关部门会签意见，请补充后重报")
+    again = await rpc_error(review(platform, to_return.id, pb.REVIEW_OUTCOME_ACCEPT, "拟办"))
+    assert "document_id" in field_violations_of(again)
+
+
+async def test_a_county_sees_only_its_own_documents(platform):
+    filed = await file_request(platform)
+    hidden = await rpc_error(platform.docs.GetDocument(pb.GetDocumentRequest(document_id=filed.id),
+                                                       metadata=platform.as_user("county-head")))
+    assert hidden.code() == grpc.StatusCode.NOT_FOUND
+    assert await listed(platform, "county-head") == []
+    assert [d.id for d in await listed(platform, "department-head")] == [filed.id]
+
+
+# ---- A49 countersign ------------------------------------------------------------------------------------
+
+async def test_A49_countersign_deemed_agreed_once_when_overdue_and_objections_need_coordination(
+        platform, documents_events):
+    draft = await draft_outgoing(platform)
+    asked = await platform.docs.RequestCountersign(
+        pb.RequestCountersignRequest(document_id=draft.id,
+                                     organisation_codes=["education-bureau", "anyue-county"]),
+        metadata=platform.as_user("office-staff"))
+    due = day(asked.countersigns[0].deadline.due)
+    assert asked.countersigns[0].deadline.working_days == 7 and due > TODAY
+    not_lead = await rpc_error(platform.docs.RequestCountersign(
+        pb.RequestCountersignRequest(document_id=draft.id, organisation_codes=["finance-bureau"]),
+        metadata=platform.as_user("department-head")))
+    assert not_lead.code() == grpc.StatusCode.PERMISSION_DENIED
+
+    no_reasons = await rpc_error(platform.docs.AnswerCountersign(
+        pb.AnswerCountersignRequest(document_id=draft.id, objection=True),
+        metadata=platform.as_user("department-head")))
+    assert "reasons" in field_violations_of(no_reasons)
+    await platform.docs.AnswerCountersign(
+        pb.AnswerCountersignRequest(document_id=draft.id, objection=True, reasons="值班经费应由各部门自行承担"),
+        metadata=platform.as_user("department-head"))
+    waiting = await rpc_error(sign(platform, draft.id, "secretary-general", "同意印发"))
+    assert rule_id_of(waiting) == "A49.countersign-open"
+
+    async with transaction(platform.sessions) as session:
+        assert await deem_overdue_countersigns(session, due) == 0  # the last day itself is still in time
+    async with transaction(platform.sessions) as session:
+        assert await deem_overdue_countersigns(session, due + timedelta(days=1)) == 1
+    async with transaction(platform.sessions) as session:
+        assert await deem_overdue_countersigns(session, due + timedelta(days=2)) == 0  # recorded once
+
+    got = await platform.docs.GetDocument(pb.GetDocumentRequest(document_id=draft.id),
+                                          metadata=platform.as_user("office-staff"))
+    states = {c.organisation_code: c.state for c in got.countersigns}
+    assert states == {"anyue-county": pb.COUNTERSIGN_STATE_DEEMED_AGREED,
+                      "education-bureau": pb.COUNTERSIGN_STATE_OBJECTED}
+    assert "countersign.deemed-agreed" in [h.act for h in got.history]
+
+    unresolved = await rpc_error(sign(platform, draft.id, "secretary-general", "同意印发"))
+    assert rule_id_of(unresolved) == "A49.coordination"
+    coordinated = await platform.docs.RecordCoordination(
+        pb.RecordCoordinationRequest(document_id=draft.id, process="11月28日召集市教体局协调，未达成一致",
+                                     proposal="建议经费由市财政统筹"), metadata=platform.as_user("office-staff"))
+    assert coordinated.coordination.proposal == "建议经费由市财政统筹"
+    signed = await sign(platform, draft.id, "secretary-general", "同意印发")
+    assert signed.state == pb.DOCUMENT_STATE_SIGNED
+
+    events = await read_events(documents_events, "documents.countersign.>", 5)
+    subjects = [e.subject for e in events]
+    assert subjects.count("documents.countersign.requested") == 2
+    assert subjects.count("documents.countersign.answered") == 1
+    assert subjects.count("documents.countersign.deemed-agreed") == 1
+    deemed = events_pb2.CountersignDeemedAgreed()
+    next(e for e in events if e.subject.endswith("deemed-agreed")).payload.Unpack(deemed)
+    assert deemed.countersign.organisation_code == "anyue-county" and deemed.document_id == draft.id
+
+
+# ---- A51 sign-off authority and acting holders ------------------------------------------------------------
+
+async def test_A51_mayor_signs_normative_documents_and_the_acting_holder_signs_while_away(platform):
+    draft = await draft_outgoing(platform, authority=pb.SIGN_OFF_AUTHORITY_NORMATIVE_DOCUMENT,
+                                 issuer_code="资府发", title="资阳市城市供水管理办法")
+    vice = await rpc_error(sign(platform, draft.id, "vice-mayor-1", "同意"))
+    assert rule_id_of(vice) == "A51.signer"
+    secretary = await rpc_error(sign(platform, draft.id, "secretary-general", "同意"))
+    assert rule_id_of(secretary) == "A51.signer"
+    no_opinion = await rpc_error(sign(platform, draft.id, "mayor", " "))
+    assert "opinion" in field_violations_of(no_opinion)
+
+    leave = await platform.org.RequestLeave(org_pb2.RequestLeaveRequest(
+        position="mayor", kind=org_pb2.LEAVE_KIND_ABROAD, reason="出访",
+        first_day=common_pb2.Date(year=TODAY.year, month=TODAY.month, day=TODAY.day),
+        last_day=common_pb2.Date(year=TODAY.year, month=TODAY.month, day=TODAY.day)),
+        metadata=platform.as_user("mayor"))
+    await platform.org.ApproveLeave(org_pb2.ApproveLeaveRequest(leave_id=leave.id, opinion="同意"),
+                                    metadata=platform.as_user("evm"))
+    away = await rpc_error(sign(platform, draft.id, "mayor", "同意"))
+    assert rule_id_of(away) == "A51.signer" and "acting holder" in away.details()
+    signed = await sign(platform, draft.id, "evm", "同意印发")
+    (sign_off,) = signed.sign_offs
+    assert sign_off.signer_user_id == platform.user_id("evm")
+    in_place_of = (sign_off.on_behalf_of_user_id, sign_off.on_behalf_of_position)
+    assert in_place_of == (platform.user_id("mayor"), "mayor")
+    act = signed.history[-1]
+    assert (act.act, act.actor.username, act.actor.on_behalf_of_position) == (
+        "document.signed", "evm", "mayor")
+
+
+async def test_A51_vice_mayor_in_charge_signs_other_documents_in_the_governments_name(platform):
+    vm2 = platform.user_id("vice-mayor-2")
+    await platform.org.SetPortfolio(org_pb2.SetPortfolioRequest(
+        leader_user_id=vm2, organisation_codes=["transport-bureau"], reason="分工"),
+        metadata=platform.as_user("secretary-general"))
+    draft = await draft_outgoing(platform, authority=pb.SIGN_OFF_AUTHORITY_GOVERNMENT_OTHER,
+                                 issuer_code="资府函", lead_organisation_code="transport-bureau",
+                                 kind=pb.DOCUMENT_KIND_LETTER)
+    err = await rpc_error(sign(platform, draft.id, "vice-mayor-1", "同意"))
+    assert rule_id_of(err) == "A51.signer"
+    signed = await sign(platform, draft.id, "vice-mayor-2", circle_read=True)
+    # A51: a circle-read on an outgoing document is consent
+    assert signed.sign_offs[0].meaning == pb.SIGN_OFF_MEANING_CONSENT
+    assert signed.sign_offs[0].authority_position == "vice-mayor"
+
+
+# ---- document numbers under concurrent issue --------------------------------------------------------------
+
+async def test_numbers_concurrent_issues_get_consecutive_numbers_without_gaps(platform, documents_events):
+    drafts = [await draft_outgoing(platform, title=f"关于第{n}批事项的函") for n in range(20)]
+    for draft in drafts:
+        await sign(platform, draft.id, "secretary-general", circle_read=True)
+    not_signed = await draft_outgoing(platform)
+    early = await rpc_error(platform.docs.IssueDocument(pb.IssueDocumentRequest(document_id=not_signed.id),
+                                                        metadata=platform.as_user("office-staff")))
+    assert "document_id" in field_violations_of(early)
+
+    issued = await asyncio.gather(*(
+        platform.docs.IssueDocument(pb.IssueDocumentRequest(document_id=d.id),
+                                    metadata=platform.as_user("office-staff"))
+        for d in drafts))
+    assert sorted(d.number_sequence for d in issued) == list(range(1, 21))
+    assert {d.document_number for d in issued} == {f"资府办函〔{TODAY.year}〕{n}号" for n in range(1, 21)}
+    assert all(d.state == pb.DOCUMENT_STATE_ISSUED and day(d.issued_on) == TODAY for d in issued)
+    twice = await rpc_error(platform.docs.IssueDocument(pb.IssueDocumentRequest(document_id=drafts[0].id),
+                                                        metadata=platform.as_user("office-staff")))
+    assert twice.code() == grpc.StatusCode.INVALID_ARGUMENT
+    by_number = await listed(platform, document_number=f"资府办函〔{TODAY.year}〕7号")
+    assert len(by_number) == 1
+
+    events = await read_events(documents_events, "documents.document.issued", 20)
+    assert len(events) == 20
+    issued_event = events_pb2.DocumentIssued()
+    events[0].payload.Unpack(issued_event)
+    assert issued_event.disclosure == pb.DISCLOSURE_ATTRIBUTE_PROACTIVE
+
+
+# ---- events -------------------------------------------------------------------------------------------
+
+async def read_events(js, subjects: str, count: int, timeout: float = 15) -> list[envelope_pb2.EventEnvelope]:
+    sub = await js.pull_subscribe(subjects, durable=None, stream="DOCUMENTS")
+    seen: list[envelope_pb2.EventEnvelope] = []
+    deadline = asyncio.get_running_loop().time() + timeout
+    while len(seen) < count and asyncio.get_running_loop().time() < deadline:
+        try:
+            for message in await sub.fetch(count - len(seen), timeout=1):
+                envelope = envelope_pb2.EventEnvelope.FromString(message.data)
+                assert message.headers["Nats-Msg-Id"] == envelope.event_id
+                seen.append(envelope)
+                await message.ack()
+        except TimeoutError:
+            continue
+    try:
+        extra = await sub.fetch(1, timeout=1)
+    except TimeoutError:
+        extra = []
+    await sub.unsubscribe()
+    return seen + [envelope_pb2.EventEnvelope.FromString(m.data) for m in extra]
