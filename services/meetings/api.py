@@ -55,6 +55,10 @@ LEAVE_STATE_TO_PROTO = _enum_map(domain.LeaveState, pb.MeetingLeaveState, "MEETI
 MINUTES_STATE_TO_PROTO = _enum_map(domain.MinutesState, pb.MinutesState, "MINUTES_STATE")
 CATEGORY_TO_PROTO = _enum_map(domain.MatterCategory, pb.MatterCategory, "MATTER_CATEGORY")
 CATEGORY_FROM_PROTO = {v: k for k, v in CATEGORY_TO_PROTO.items()}
+FORMAT_TO_PROTO = _enum_map(domain.MeetingFormat, pb.MeetingFormat, "MEETING_FORMAT")
+FORMAT_FROM_PROTO = {v: k for k, v in FORMAT_TO_PROTO.items()}
+DEPARTMENT_STATE_TO_PROTO = _enum_map(domain.DepartmentMeetingState, pb.DepartmentMeetingState,
+                                      "DEPARTMENT_MEETING_STATE")
 AGENDA_TO_PROTO = _enum_map(domain.AgendaItemKind, pb.AgendaItemKind, "AGENDA_ITEM_KIND")
 
 # At most this many meetings in one calendar feed (a year of a busy leader is far fewer).
@@ -191,6 +195,17 @@ def decision_to_proto(row: models.Decision) -> pb.Decision:
         category=CATEGORY_TO_PROTO[domain.MatterCategory(row.category)],
         matter_ref=row.matter_ref,
         decided_on=date_to_proto(row.decided_on),
+    )
+
+
+def department_meeting_to_proto(row: models.DepartmentMeeting, history=()) -> pb.DepartmentMeeting:
+    return pb.DepartmentMeeting(
+        id=str(row.id), organisation_code=row.organisation_code, title=row.title, day=date_to_proto(row.day),
+        city_wide=row.city_wide, invites_county_heads=row.invites_county_heads, leader_user_ids=row.leader_user_ids,
+        format=FORMAT_TO_PROTO[domain.MeetingFormat(row.format)], in_person_reason=row.in_person_reason,
+        exception_reason=row.exception_reason,
+        state=DEPARTMENT_STATE_TO_PROTO[domain.DepartmentMeetingState(row.state)],
+        decision_reason=row.decision_reason, history=_history(history),
     )
 
 
@@ -978,3 +993,74 @@ class MeetingsServicer(meetings_pb2_grpc.MeetingsServiceServicer):
         return pb.FindCollectiveDecisionResponse(
             decided=bool(rows), decisions=[decision_to_proto(r) for r in rows]
         )
+
+    # ---- department meetings (A46) ------------------------------------------------------------------
+
+    @requires("department-meeting:request")
+    async def RequestDepartmentMeeting(self, request, context):
+        """A46: a department asks the city government to approve a city-wide meeting, county heads'
+        attendance or city leaders' attendance."""
+        actor = current_actor()
+        fmt = FORMAT_FROM_PROTO.get(request.format, domain.MeetingFormat.VIDEO)
+        candidate = domain.DepartmentMeetingRequest(
+            organisation_code=actor.organisation_code, title=request.title,
+            day=date_from_proto(request.day, "day", required=False), city_wide=request.city_wide,
+            invites_county_heads=request.invites_county_heads,
+            leader_user_ids=tuple(dict.fromkeys(request.leader_user_ids)), format=fmt,
+            in_person_reason=request.in_person_reason, exception_reason=request.exception_reason,
+            in_city_government_name=request.in_city_government_name,
+        )
+        holders = await self.org.holders()
+        leaders = [u for p in domain.CITY_LEADERS for u in holders.by_position.get(p, [])]
+        async with transaction(self.sessions) as session:
+            await store.lock_department(session, actor.organisation_code)
+            year = candidate.day.year if candidate.day else self.today().year
+            domain.check_department_meeting(
+                candidate, today=self.today(), leaders=leaders,
+                city_wide_this_year=await store.city_wide_meetings_in_year(session, actor.organisation_code, year),
+            )
+            row = await store.add(session, models.DepartmentMeeting(
+                organisation_code=actor.organisation_code, requested_by_user_id=actor.user_id,
+                title=candidate.title.strip(), day=candidate.day, city_wide=candidate.city_wide,
+                invites_county_heads=candidate.invites_county_heads, leader_user_ids=list(candidate.leader_user_ids),
+                format=fmt.value, in_person_reason=candidate.in_person_reason.strip(),
+                exception_reason=candidate.exception_reason.strip(),
+                state=domain.DepartmentMeetingState.REQUESTED.value,
+            ))
+            ref = f"department-meeting/{row.id}"
+            await audit.record_act(session, ref, "department-meeting.requested", actor, row.exception_reason)
+            return department_meeting_to_proto(row, await audit.history(session, ref))
+
+    @requires("department-meeting:approve")
+    async def DecideDepartmentMeeting(self, request, context):
+        """A46: the mayor (市政府主要领导) approves or refuses."""
+        actor = current_actor()
+        if not request.approve and not request.reason.strip():
+            raise InvalidInput({"reason": "a refusal states its reason"})
+        decider = await self._as_person(actor.user_id, self.today(), actor.positions)
+        recorded = await self._recorded_actor(actor, decider)
+        async with transaction(self.sessions) as session:
+            row = await store.get_department_meeting(session, request.department_meeting_id, for_update=True)
+            domain.check_department_meeting_decision(domain.DepartmentMeetingState(row.state), decider)
+            state = domain.DepartmentMeetingState.APPROVED if request.approve else domain.DepartmentMeetingState.REFUSED
+            row.state = state.value
+            row.decision_reason = request.reason.strip()
+            await session.flush()
+            ref = f"department-meeting/{row.id}"
+            await audit.record_act(session, ref, f"department-meeting.{state.value}", recorded, row.decision_reason)
+            return department_meeting_to_proto(row, await audit.history(session, ref))
+
+    @requires("meeting:read")
+    async def ListDepartmentMeetings(self, request, context):
+        actor = current_actor()
+        organisation = request.organisation_code
+        if not (actor.may("department-meeting:approve") or actor.may("minutes:write")):
+            # A department sees its own requests; the office and the mayor see all.
+            if organisation not in ("", actor.organisation_code):
+                raise Forbidden("a department sees only its own requests")
+            organisation = actor.organisation_code
+        if request.year and not 2000 <= request.year <= 2100:
+            raise InvalidInput({"year": "a year between 2000 and 2100"})
+        async with transaction(self.sessions) as session:
+            rows = await store.list_department_meetings(session, organisation_code=organisation, year=request.year)
+        return pb.ListDepartmentMeetingsResponse(department_meetings=[department_meeting_to_proto(r) for r in rows])

@@ -178,3 +178,25 @@ class DecisionCounter(Base):
     series: Mapped[str] = mapped_column(String(32), primary_key=True)
     year: Mapped[int] = mapped_column(Integer, primary_key=True)
     last_number: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class DepartmentMeeting(Base):
+    """A46: a department's request to hold a city-wide meeting, invite county heads or city leaders."""
+
+    __tablename__ = "department_meeting"
+    __table_args__ = (Index("ix_department_meeting_organisation_day", "organisation_code", "day"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    organisation_code: Mapped[str] = mapped_column(String(64))
+    requested_by_user_id: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(Text)
+    day: Mapped[date] = mapped_column(Date)
+    city_wide: Mapped[bool] = mapped_column(Boolean)
+    invites_county_heads: Mapped[bool] = mapped_column(Boolean)
+    leader_user_ids: Mapped[list[str]] = mapped_column(ARRAY(String(64)), default=list)
+    format: Mapped[str] = mapped_column(String(16))
+    in_person_reason: Mapped[str] = mapped_column(Text, default="")
+    exception_reason: Mapped[str] = mapped_column(Text, default="")
+    state: Mapped[str] = mapped_column(String(16))
+    decision_reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -243,3 +243,43 @@ async def collective_decisions_on(session: AsyncSession, matter_ref: str) -> lis
         .order_by(d.decided_on, d.series, d.number)
     )
     return list(rows)
+
+
+# ---- department meetings (A46) --------------------------------------------------------------------
+
+
+async def lock_department(session: AsyncSession, organisation_code: str) -> None:
+    """Two requests of one department at once must not both pass the one-a-year check."""
+    await session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
+                          {"key": f"meetings.department/{organisation_code}"})
+
+
+async def city_wide_meetings_in_year(session: AsyncSession, organisation_code: str, year: int) -> int:
+    """A46: the department's city-wide meetings of a year that are requested or approved."""
+    m = models.DepartmentMeeting
+    return await session.scalar(
+        select(func.count()).select_from(m).where(
+            m.organisation_code == organisation_code, m.city_wide.is_(True),
+            m.day >= date(year, 1, 1), m.day <= date(year, 12, 31),
+            m.state.in_([domain.DepartmentMeetingState.REQUESTED.value,
+                         domain.DepartmentMeetingState.APPROVED.value]),
+        )
+    )
+
+
+async def get_department_meeting(
+    session: AsyncSession, row_id: str, *, for_update: bool = False
+) -> models.DepartmentMeeting:
+    return await _get(session, models.DepartmentMeeting, row_id, "department meeting", for_update)
+
+
+async def list_department_meetings(
+    session: AsyncSession, *, organisation_code: str = "", year: int = 0
+) -> list[models.DepartmentMeeting]:
+    m = models.DepartmentMeeting
+    query = select(m)
+    if organisation_code:
+        query = query.where(m.organisation_code == organisation_code)
+    if year:
+        query = query.where(m.day >= date(year, 1, 1), m.day <= date(year, 12, 31))
+    return list(await session.scalars(query.order_by(m.day, m.id).limit(1000)))

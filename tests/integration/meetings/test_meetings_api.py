@@ -370,3 +370,40 @@ async def test_A10_A42_executive_vice_mayor_convenes_and_chairs_while_the_mayor_
                                                metadata=meetings.as_user("evm"))
     assert started.chair_user_id == evm
     assert "meeting.chair-acting" in [h.act for h in started.history]
+
+
+# ---- department meetings (A46) -----------------------------------------------------------------------------------
+
+async def test_A46_department_city_wide_meeting_needs_approval_once_a_year_by_video(meetings):
+    day = working_days_ahead(20)
+
+    def ask(**extra):
+        fields = dict(title="全市教育工作会议", day=d(day), city_wide=True)
+        fields.update(extra)
+        return meetings.stub.RequestDepartmentMeeting(pb.RequestDepartmentMeetingRequest(**fields),
+                                                      metadata=meetings.as_user("department-head"))
+
+    err = await rpc_error(ask(in_city_government_name=True))
+    assert rule_id_of(err) == "A46.not-in-city-name"
+    bad = await rpc_error(ask(format=pb.MEETING_FORMAT_IN_PERSON))
+    assert "in_person_reason" in field_violations_of(bad)
+    first = await ask(invites_county_heads=True, leader_user_ids=[meetings.user_id("vice-mayor-1")])
+    assert first.format == pb.MEETING_FORMAT_VIDEO and first.organisation_code == "education-bureau"
+    again = await rpc_error(ask(day=d(working_days_ahead(25))))
+    assert rule_id_of(again) == "A46.one-a-year"
+
+    denied = await rpc_error(meetings.stub.DecideDepartmentMeeting(
+        pb.DecideDepartmentMeetingRequest(department_meeting_id=first.id, approve=True),
+        metadata=meetings.as_user("vice-mayor-1")))
+    assert denied.code() == grpc.StatusCode.PERMISSION_DENIED
+    not_acting = await rpc_error(meetings.stub.DecideDepartmentMeeting(
+        pb.DecideDepartmentMeetingRequest(department_meeting_id=first.id, approve=True),
+        metadata=meetings.as_user("evm")))
+    assert rule_id_of(not_acting) == "A46.approval"
+    approved = await meetings.stub.DecideDepartmentMeeting(
+        pb.DecideDepartmentMeetingRequest(department_meeting_id=first.id, approve=True, reason="同意，视频召开"),
+        metadata=meetings.as_user("mayor"))
+    assert approved.state == pb.DEPARTMENT_MEETING_STATE_APPROVED
+    own = await meetings.stub.ListDepartmentMeetings(pb.ListDepartmentMeetingsRequest(),
+                                                     metadata=meetings.as_user("department-head"))
+    assert [x.id for x in own.department_meetings] == [first.id]

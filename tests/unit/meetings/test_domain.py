@@ -497,3 +497,60 @@ def test_chair_on_leave_is_replaced_by_the_acting_holder():
     assert d.effective_chair("u-mayor", True, "u-evm") == ("u-evm", "acting for u-mayor")
     with pytest.raises(RuleViolation):
         d.effective_chair("u-mayor", True, "")
+
+
+# ---- A46: department meetings --------------------------------------------------------------------
+
+
+def dept_request(**overrides):
+    fields = dict(
+        organisation_code="education-bureau", title="全市教育工作会议", day=date(2026, 12, 10), city_wide=True,
+        invites_county_heads=False, leader_user_ids=(), format=d.MeetingFormat.VIDEO, in_person_reason="",
+        exception_reason="", in_city_government_name=False,
+    )
+    fields.update(overrides)
+    return d.DepartmentMeetingRequest(**fields)
+
+
+def check_dept(request, city_wide_this_year=0):
+    d.check_department_meeting(request, today=date(2026, 11, 26), leaders=["u-vm1"],
+                               city_wide_this_year=city_wide_this_year)
+
+
+def test_A46_city_wide_meeting_not_in_the_city_governments_name():
+    check_dept(dept_request())
+    with pytest.raises(RuleViolation) as err:
+        check_dept(dept_request(in_city_government_name=True))
+    assert rule_of(err) == "A46.not-in-city-name"
+
+
+def test_A46_one_city_wide_meeting_a_year_unless_an_exception_is_argued():
+    with pytest.raises(RuleViolation) as err:
+        check_dept(dept_request(), city_wide_this_year=1)
+    assert rule_of(err) == "A46.one-a-year"
+    check_dept(dept_request(exception_reason="国务院部署专项整治"), city_wide_this_year=1)
+    # A meeting that only invites a leader is not a city-wide one.
+    check_dept(dept_request(city_wide=False, leader_user_ids=("u-vm1",)), city_wide_this_year=3)
+
+
+def test_A46_video_by_default_in_person_needs_a_reason_and_leaders_must_be_city_leaders():
+    with pytest.raises(InvalidInput) as bad:
+        check_dept(dept_request(format=d.MeetingFormat.IN_PERSON))
+    assert "in_person_reason" in bad.value.violations
+    check_dept(dept_request(format=d.MeetingFormat.IN_PERSON, in_person_reason="需现场观摩"))
+    with pytest.raises(InvalidInput) as bad:
+        check_dept(dept_request(leader_user_ids=("u-head",)))
+    assert "leader_user_ids" in bad.value.violations
+    with pytest.raises(InvalidInput) as bad:
+        check_dept(dept_request(city_wide=False))
+    assert "city_wide" in bad.value.violations
+
+
+def test_A46_approved_by_the_mayor_or_the_acting_mayor():
+    d.check_department_meeting_decision(d.DepartmentMeetingState.REQUESTED, MAYOR)
+    d.check_department_meeting_decision(d.DepartmentMeetingState.REQUESTED, EVM_ACTING)
+    with pytest.raises(RuleViolation) as err:
+        d.check_department_meeting_decision(d.DepartmentMeetingState.REQUESTED, VM)
+    assert rule_of(err) == "A46.approval"
+    with pytest.raises(InvalidInput):
+        d.check_department_meeting_decision(d.DepartmentMeetingState.APPROVED, MAYOR)

@@ -277,6 +277,47 @@ MATTER_CATEGORY_MAJOR_FUNDING: MatterCategory.ValueType  # 7
 MATTER_CATEGORY_OTHER: MatterCategory.ValueType  # 8
 Global___MatterCategory: _TypeAlias = MatterCategory  # noqa: Y015
 
+class _MeetingFormat:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _MeetingFormatEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_MeetingFormat.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    MEETING_FORMAT_UNSPECIFIED: _MeetingFormat.ValueType  # 0
+    MEETING_FORMAT_VIDEO: _MeetingFormat.ValueType  # 1
+    """视频会议: the default for city-wide meetings (A46)."""
+    MEETING_FORMAT_IN_PERSON: _MeetingFormat.ValueType  # 2
+    """In person: only with a reason."""
+
+class MeetingFormat(_MeetingFormat, metaclass=_MeetingFormatEnumTypeWrapper):
+    """---- department meetings (A46) ---------------------------------------------------------------"""
+
+MEETING_FORMAT_UNSPECIFIED: MeetingFormat.ValueType  # 0
+MEETING_FORMAT_VIDEO: MeetingFormat.ValueType  # 1
+"""视频会议: the default for city-wide meetings (A46)."""
+MEETING_FORMAT_IN_PERSON: MeetingFormat.ValueType  # 2
+"""In person: only with a reason."""
+Global___MeetingFormat: _TypeAlias = MeetingFormat  # noqa: Y015
+
+class _DepartmentMeetingState:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _DepartmentMeetingStateEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_DepartmentMeetingState.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    DEPARTMENT_MEETING_STATE_UNSPECIFIED: _DepartmentMeetingState.ValueType  # 0
+    DEPARTMENT_MEETING_STATE_REQUESTED: _DepartmentMeetingState.ValueType  # 1
+    DEPARTMENT_MEETING_STATE_APPROVED: _DepartmentMeetingState.ValueType  # 2
+    DEPARTMENT_MEETING_STATE_REFUSED: _DepartmentMeetingState.ValueType  # 3
+
+class DepartmentMeetingState(_DepartmentMeetingState, metaclass=_DepartmentMeetingStateEnumTypeWrapper): ...
+
+DEPARTMENT_MEETING_STATE_UNSPECIFIED: DepartmentMeetingState.ValueType  # 0
+DEPARTMENT_MEETING_STATE_REQUESTED: DepartmentMeetingState.ValueType  # 1
+DEPARTMENT_MEETING_STATE_APPROVED: DepartmentMeetingState.ValueType  # 2
+DEPARTMENT_MEETING_STATE_REFUSED: DepartmentMeetingState.ValueType  # 3
+Global___DepartmentMeetingState: _TypeAlias = DepartmentMeetingState  # noqa: Y015
+
 @_typing.final
 class AgendaItem(_message.Message):
     """A fixed item of every executive meeting's agenda (A73, A81); it cannot be removed."""
@@ -1528,3 +1569,180 @@ class FindCollectiveDecisionResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___FindCollectiveDecisionResponse: _TypeAlias = FindCollectiveDecisionResponse  # noqa: Y015
+
+@_typing.final
+class DepartmentMeeting(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ID_FIELD_NUMBER: _builtins.int
+    ORGANISATION_CODE_FIELD_NUMBER: _builtins.int
+    TITLE_FIELD_NUMBER: _builtins.int
+    DAY_FIELD_NUMBER: _builtins.int
+    CITY_WIDE_FIELD_NUMBER: _builtins.int
+    INVITES_COUNTY_HEADS_FIELD_NUMBER: _builtins.int
+    LEADER_USER_IDS_FIELD_NUMBER: _builtins.int
+    FORMAT_FIELD_NUMBER: _builtins.int
+    IN_PERSON_REASON_FIELD_NUMBER: _builtins.int
+    EXCEPTION_REASON_FIELD_NUMBER: _builtins.int
+    STATE_FIELD_NUMBER: _builtins.int
+    DECISION_REASON_FIELD_NUMBER: _builtins.int
+    HISTORY_FIELD_NUMBER: _builtins.int
+    id: _builtins.str
+    organisation_code: _builtins.str
+    """The department holding it (from the requester's token)."""
+    title: _builtins.str
+    city_wide: _builtins.bool
+    invites_county_heads: _builtins.bool
+    """County (district) heads invited (不邀请县（区）政府负责人出席, 确需邀请的须报市政府批准)."""
+    format: Global___MeetingFormat.ValueType
+    in_person_reason: _builtins.str
+    exception_reason: _builtins.str
+    """A second city-wide meeting in a year: why the exception."""
+    state: Global___DepartmentMeetingState.ValueType
+    decision_reason: _builtins.str
+    @_builtins.property
+    def day(self) -> _common_pb2.Date: ...
+    @_builtins.property
+    def leader_user_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """City leaders asked to attend."""
+
+    @_builtins.property
+    def history(self) -> _containers.RepeatedCompositeFieldContainer[_common_pb2.AuditRecord]: ...
+    def __init__(
+        self,
+        *,
+        id: _builtins.str = ...,
+        organisation_code: _builtins.str = ...,
+        title: _builtins.str = ...,
+        day: _common_pb2.Date | None = ...,
+        city_wide: _builtins.bool = ...,
+        invites_county_heads: _builtins.bool = ...,
+        leader_user_ids: _abc.Iterable[_builtins.str] | None = ...,
+        format: Global___MeetingFormat.ValueType = ...,
+        in_person_reason: _builtins.str = ...,
+        exception_reason: _builtins.str = ...,
+        state: Global___DepartmentMeetingState.ValueType = ...,
+        decision_reason: _builtins.str = ...,
+        history: _abc.Iterable[_common_pb2.AuditRecord] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["day", b"day"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["city_wide", b"city_wide", "day", b"day", "decision_reason", b"decision_reason", "exception_reason", b"exception_reason", "format", b"format", "history", b"history", "id", b"id", "in_person_reason", b"in_person_reason", "invites_county_heads", b"invites_county_heads", "leader_user_ids", b"leader_user_ids", "organisation_code", b"organisation_code", "state", b"state", "title", b"title"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___DepartmentMeeting: _TypeAlias = DepartmentMeeting  # noqa: Y015
+
+@_typing.final
+class RequestDepartmentMeetingRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TITLE_FIELD_NUMBER: _builtins.int
+    DAY_FIELD_NUMBER: _builtins.int
+    CITY_WIDE_FIELD_NUMBER: _builtins.int
+    INVITES_COUNTY_HEADS_FIELD_NUMBER: _builtins.int
+    LEADER_USER_IDS_FIELD_NUMBER: _builtins.int
+    FORMAT_FIELD_NUMBER: _builtins.int
+    IN_PERSON_REASON_FIELD_NUMBER: _builtins.int
+    EXCEPTION_REASON_FIELD_NUMBER: _builtins.int
+    IN_CITY_GOVERNMENT_NAME_FIELD_NUMBER: _builtins.int
+    title: _builtins.str
+    city_wide: _builtins.bool
+    invites_county_heads: _builtins.bool
+    format: Global___MeetingFormat.ValueType
+    """Unset: video."""
+    in_person_reason: _builtins.str
+    exception_reason: _builtins.str
+    in_city_government_name: _builtins.bool
+    """Held in the name of the city government or its office (refused, A46)."""
+    @_builtins.property
+    def day(self) -> _common_pb2.Date: ...
+    @_builtins.property
+    def leader_user_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
+    def __init__(
+        self,
+        *,
+        title: _builtins.str = ...,
+        day: _common_pb2.Date | None = ...,
+        city_wide: _builtins.bool = ...,
+        invites_county_heads: _builtins.bool = ...,
+        leader_user_ids: _abc.Iterable[_builtins.str] | None = ...,
+        format: Global___MeetingFormat.ValueType = ...,
+        in_person_reason: _builtins.str = ...,
+        exception_reason: _builtins.str = ...,
+        in_city_government_name: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["day", b"day"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["city_wide", b"city_wide", "day", b"day", "exception_reason", b"exception_reason", "format", b"format", "in_city_government_name", b"in_city_government_name", "in_person_reason", b"in_person_reason", "invites_county_heads", b"invites_county_heads", "leader_user_ids", b"leader_user_ids", "title", b"title"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RequestDepartmentMeetingRequest: _TypeAlias = RequestDepartmentMeetingRequest  # noqa: Y015
+
+@_typing.final
+class DecideDepartmentMeetingRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DEPARTMENT_MEETING_ID_FIELD_NUMBER: _builtins.int
+    APPROVE_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    department_meeting_id: _builtins.str
+    approve: _builtins.bool
+    reason: _builtins.str
+    def __init__(
+        self,
+        *,
+        department_meeting_id: _builtins.str = ...,
+        approve: _builtins.bool = ...,
+        reason: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["approve", b"approve", "department_meeting_id", b"department_meeting_id", "reason", b"reason"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___DecideDepartmentMeetingRequest: _TypeAlias = DecideDepartmentMeetingRequest  # noqa: Y015
+
+@_typing.final
+class ListDepartmentMeetingsRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ORGANISATION_CODE_FIELD_NUMBER: _builtins.int
+    YEAR_FIELD_NUMBER: _builtins.int
+    organisation_code: _builtins.str
+    year: _builtins.int
+    def __init__(
+        self,
+        *,
+        organisation_code: _builtins.str = ...,
+        year: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["organisation_code", b"organisation_code", "year", b"year"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListDepartmentMeetingsRequest: _TypeAlias = ListDepartmentMeetingsRequest  # noqa: Y015
+
+@_typing.final
+class ListDepartmentMeetingsResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DEPARTMENT_MEETINGS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def department_meetings(self) -> _containers.RepeatedCompositeFieldContainer[Global___DepartmentMeeting]: ...
+    def __init__(
+        self,
+        *,
+        department_meetings: _abc.Iterable[Global___DepartmentMeeting] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["department_meetings", b"department_meetings"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListDepartmentMeetingsResponse: _TypeAlias = ListDepartmentMeetingsResponse  # noqa: Y015

@@ -144,6 +144,21 @@ class MeetingsServiceStub:
                 request_serializer=zgov_dot_meetings_dot_v1_dot_meetings__pb2.FindCollectiveDecisionRequest.SerializeToString,
                 response_deserializer=zgov_dot_meetings_dot_v1_dot_meetings__pb2.FindCollectiveDecisionResponse.FromString,
                 _registered_method=True)
+        self.RequestDepartmentMeeting = channel.unary_unary(
+                '/zgov.meetings.v1.MeetingsService/RequestDepartmentMeeting',
+                request_serializer=zgov_dot_meetings_dot_v1_dot_meetings__pb2.RequestDepartmentMeetingRequest.SerializeToString,
+                response_deserializer=zgov_dot_meetings_dot_v1_dot_meetings__pb2.DepartmentMeeting.FromString,
+                _registered_method=True)
+        self.DecideDepartmentMeeting = channel.unary_unary(
+                '/zgov.meetings.v1.MeetingsService/DecideDepartmentMeeting',
+                request_serializer=zgov_dot_meetings_dot_v1_dot_meetings__pb2.DecideDepartmentMeetingRequest.SerializeToString,
+                response_deserializer=zgov_dot_meetings_dot_v1_dot_meetings__pb2.DepartmentMeeting.FromString,
+                _registered_method=True)
+        self.ListDepartmentMeetings = channel.unary_unary(
+                '/zgov.meetings.v1.MeetingsService/ListDepartmentMeetings',
+                request_serializer=zgov_dot_meetings_dot_v1_dot_meetings__pb2.ListDepartmentMeetingsRequest.SerializeToString,
+                response_deserializer=zgov_dot_meetings_dot_v1_dot_meetings__pb2.ListDepartmentMeetingsResponse.FromString,
+                _registered_method=True)
 
 
 class MeetingsServiceServicer:
@@ -301,6 +316,27 @@ class MeetingsServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RequestDepartmentMeeting(self, request, context):
+        """A46: a department's city-wide meeting, its invitation of county heads or of city leaders,
+        goes to the city government for approval; at most one city-wide meeting a year as a rule;
+        video meetings by default.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DecideDepartmentMeeting(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListDepartmentMeetings(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_MeetingsServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -413,6 +449,21 @@ def add_MeetingsServiceServicer_to_server(servicer, server):
                     servicer.FindCollectiveDecision,
                     request_deserializer=zgov_dot_meetings_dot_v1_dot_meetings__pb2.FindCollectiveDecisionRequest.FromString,
                     response_serializer=zgov_dot_meetings_dot_v1_dot_meetings__pb2.FindCollectiveDecisionResponse.SerializeToString,
+            ),
+            'RequestDepartmentMeeting': grpc.unary_unary_rpc_method_handler(
+                    servicer.RequestDepartmentMeeting,
+                    request_deserializer=zgov_dot_meetings_dot_v1_dot_meetings__pb2.RequestDepartmentMeetingRequest.FromString,
+                    response_serializer=zgov_dot_meetings_dot_v1_dot_meetings__pb2.DepartmentMeeting.SerializeToString,
+            ),
+            'DecideDepartmentMeeting': grpc.unary_unary_rpc_method_handler(
+                    servicer.DecideDepartmentMeeting,
+                    request_deserializer=zgov_dot_meetings_dot_v1_dot_meetings__pb2.DecideDepartmentMeetingRequest.FromString,
+                    response_serializer=zgov_dot_meetings_dot_v1_dot_meetings__pb2.DepartmentMeeting.SerializeToString,
+            ),
+            'ListDepartmentMeetings': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListDepartmentMeetings,
+                    request_deserializer=zgov_dot_meetings_dot_v1_dot_meetings__pb2.ListDepartmentMeetingsRequest.FromString,
+                    response_serializer=zgov_dot_meetings_dot_v1_dot_meetings__pb2.ListDepartmentMeetingsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1009,6 +1060,87 @@ class MeetingsService:
             '/zgov.meetings.v1.MeetingsService/FindCollectiveDecision',
             zgov_dot_meetings_dot_v1_dot_meetings__pb2.FindCollectiveDecisionRequest.SerializeToString,
             zgov_dot_meetings_dot_v1_dot_meetings__pb2.FindCollectiveDecisionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RequestDepartmentMeeting(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/zgov.meetings.v1.MeetingsService/RequestDepartmentMeeting',
+            zgov_dot_meetings_dot_v1_dot_meetings__pb2.RequestDepartmentMeetingRequest.SerializeToString,
+            zgov_dot_meetings_dot_v1_dot_meetings__pb2.DepartmentMeeting.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DecideDepartmentMeeting(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/zgov.meetings.v1.MeetingsService/DecideDepartmentMeeting',
+            zgov_dot_meetings_dot_v1_dot_meetings__pb2.DecideDepartmentMeetingRequest.SerializeToString,
+            zgov_dot_meetings_dot_v1_dot_meetings__pb2.DepartmentMeeting.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListDepartmentMeetings(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/zgov.meetings.v1.MeetingsService/ListDepartmentMeetings',
+            zgov_dot_meetings_dot_v1_dot_meetings__pb2.ListDepartmentMeetingsRequest.SerializeToString,
+            zgov_dot_meetings_dot_v1_dot_meetings__pb2.ListDepartmentMeetingsResponse.FromString,
             options,
             channel_credentials,
             insecure,
