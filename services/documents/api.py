@@ -116,7 +116,7 @@ class DocumentsServicer(documents_pb2_grpc.DocumentsServiceServicer):
             created_on=self.today(), handling_working_days=0, handling_provisional=False, return_reason="",
             proposed_opinion="", major_matter=content.major_matter, routed_to_user_id="", routing_basis="",
             authority=content.authority.value if content.authority else "", issuer_code=content.issuer_code,
-            document_number="",
+            document_number="", valid_until=content.valid_until,
             issue_due=domain.provincial_issue_due(content.provincial_received_on,
                                                   content.provincial_plan_or_regulation),
         )
@@ -158,6 +158,8 @@ class DocumentsServicer(documents_pb2_grpc.DocumentsServiceServicer):
         if direction is domain.Direction.INCOMING:
             sender = self._sender(actor, request.content.sender, directory)
         else:
+            domain.check_not_a_reprint(content)
+            domain.check_validity(content, self.today())
             sender = self._sender(actor, pb.Sender(), directory)
         async with transaction(self.sessions) as session:
             row = await self._new_document(session, actor, direction, request.content, content, sender,
@@ -198,6 +200,9 @@ class DocumentsServicer(documents_pb2_grpc.DocumentsServiceServicer):
                 domain.check_filing(content, sender)
                 row = await self._new_document(session, actor, domain.Direction.INCOMING, request.content,
                                                content, sender, domain.State.FILED)
+            if content.briefing_series:
+                domain.check_one_briefing(content.briefing_series, sender.name,
+                                          await store.briefing_series_of(session, row.organisation_code))
             assert content.urgency
             days, deadline = domain.handling_deadline(self.calendar, today, content.urgency)
             row.state = domain.State.FILED.value
@@ -389,6 +394,7 @@ class DocumentsServicer(documents_pb2_grpc.DocumentsServiceServicer):
                 countersigns = await store.countersigns_of(session, row.id)
                 domain.check_countersigns_settled([countersign_view(c) for c in countersigns],
                                                   row.coordination is not None)
+                domain.check_legality_reviewed(content.authority, row.legality_review)
                 rule_id = "A51.signer"
             match = domain.match_signer(actor.user_id, await self._signers(row, content), rule_id)
             holder = match.candidate
@@ -446,6 +452,42 @@ class DocumentsServicer(documents_pb2_grpc.DocumentsServiceServicer):
                                                       disclosure=content_pb.disclosure),
                             ref_of(row), actor)
         return reply
+
+    # ---- A52 check before issue, A23 legality review ------------------------------------------------------
+
+    @requires("document:read")
+    async def CheckBeforeIssue(self, request, context):
+        """A52: documents already in force that look like this one (already covered? merge them?)."""
+        actor = current_actor()
+        async with transaction(self.sessions) as session:
+            row = await store.get_document(session, request.document_id)
+            self._check_visible(actor, row, await store.countersigns_of(session, row.id))
+            issued = {str(d.id): d for d in await store.issued_documents(session) if d.id != row.id}
+        candidates = [(key, d.title, d.valid_until) for key, d in issued.items()]
+        similar = domain.similar_in_force(row.title, candidates, self.today())
+        return pb.CheckBeforeIssueResponse(similar=[
+            pb.SimilarDocument(document_id=key, title=issued[key].title,
+                               document_number=issued[key].document_number, similarity=round(score, 3))
+            for key, score in similar
+        ])
+
+    @requires("document:review")
+    async def ReviewLegality(self, request, context):
+        """A21, A23: the justice bureau reviews a normative document or rule before sign-off."""
+        actor = current_actor()
+        async with transaction(self.sessions) as session:
+            row = await store.get_document(session, request.document_id, for_update=True)
+            domain.SIGN_OUTGOING.check(domain.State(row.state))
+            authority = domain.Authority(row.authority) if row.authority else None
+            domain.check_legality_review_request(authority, request.opinion)
+            row.legality_review = {"passed": request.passed, "opinion": request.opinion.strip(),
+                                   "reviewed_by": actor_record(actor),
+                                   "reviewed_on": self.today().isoformat()}
+            await session.flush()
+            verdict = "passed" if request.passed else "not passed"
+            await record_act(session, ref_of(row), "document.legality-reviewed", actor,
+                             f"{verdict}: {request.opinion.strip()}")
+            return await self._reply(session, row)
 
     # ---- reading -------------------------------------------------------------------------------------------
 

@@ -245,6 +245,9 @@ class Content:
     provincial_number: str = ""
     provincial_plan_or_regulation: bool = False
     disclosure: Disclosure | None = None
+    reprints_published_document: bool = False
+    briefing_series: str = ""
+    valid_until: date | None = None
 
 
 MAX_TITLE = 200
@@ -650,6 +653,160 @@ def sign_off_meaning(direction: Direction, kind: Kind, circle_read: bool) -> Sig
     if direction is Direction.OUTGOING or kind is Kind.REQUEST:
         return SignOffMeaning.CONSENT
     return SignOffMeaning.READ
+
+
+# ---- A52 fewer documents -----------------------------------------------------------------------------
+
+SIMILARITY_THRESHOLD = 0.5
+
+
+def check_not_a_reprint(content: Content) -> None:
+    """A52: 已经公开发布的上级文件，不再翻印、转发."""
+    if content.reprints_published_document:
+        raise RuleViolation(
+            "A52.reprint",
+            "a published higher-level document is not reprinted or forwarded: point to the published text "
+            "and issue only what the city adds to it",
+        )
+
+
+def check_one_briefing(series: str, sender_label: str, series_already_filed: Iterable[str]) -> None:
+    """A52: 每个部门原则上只向市政府报送1种简报."""
+    series = series.strip()
+    others = sorted({s for s in series_already_filed if s and s != series})
+    if series and others:
+        raise RuleViolation(
+            "A52.one-briefing",
+            f"{sender_label} already sends the briefing “{others[0]}” to the city government: one kind of "
+            f"briefing per department — send “{series}” as part of it",
+        )
+
+
+def _bigrams(text: str) -> set[str]:
+    chars = [c for c in text if not c.isspace() and c not in "，。、；：“”（）《》〔〕()"]
+    return {a + b for a, b in zip(chars, chars[1:], strict=False)} or set(chars)
+
+
+def title_similarity(a: str, b: str) -> float:
+    """Dice coefficient of the titles' character bigrams (0..1): Chinese titles have no spaces."""
+    x, y = _bigrams(a), _bigrams(b)
+    if not x or not y:
+        return 0.0
+    return 2 * len(x & y) / (len(x) + len(y))
+
+
+def similar_in_force(title: str, issued: Iterable[tuple[str, str, date | None]], today: date,
+                     threshold: float = SIMILARITY_THRESHOLD) -> list[tuple[str, float]]:
+    """A52: issued documents still in force (validity not passed) whose titles are close: (id, score),
+    closest first."""
+    scores = [(doc_id, title_similarity(title, other)) for doc_id, other, valid_until in issued
+              if valid_until is None or valid_until >= today]
+    return sorted([(d, s) for d, s in scores if s >= threshold], key=lambda x: -x[1])
+
+
+# ---- A21–A25 normative documents and government rules ------------------------------------------------
+
+NEEDS_LEGALITY_REVIEW = frozenset({Authority.NORMATIVE_DOCUMENT, Authority.GOVERNMENT_RULE})
+
+
+def check_validity(content: Content, today: date) -> None:
+    """A25: 规范性文件应当规定有效期 (and so do the government's rules here)."""
+    if content.authority not in NEEDS_LEGALITY_REVIEW:
+        return
+    if content.valid_until is None:
+        raise RuleViolation("A25.validity", "a normative document states its validity period (有效期): "
+                                            "set valid_until")
+    if content.valid_until <= today:
+        raise InvalidInput({"content.valid_until": "the validity ends after today"})
+
+
+def check_legality_reviewed(authority: Authority | None, review: dict | None) -> None:
+    """A21, A23: a normative document or government rule passes the justice bureau's legality review
+    (合法性审查) before sign-off."""
+    if authority not in NEEDS_LEGALITY_REVIEW:
+        return
+    if not review:
+        raise RuleViolation("A23.legality-review", "the justice bureau's legality review (合法性审查) comes "
+                                                   "before sign-off: ask 市司法局 to review it")
+    if not review.get("passed"):
+        raise RuleViolation("A23.legality-review", "the legality review did not pass: revise the draft "
+                                                   f"and ask again ({review.get('opinion', '')})")
+
+
+def check_legality_review_request(authority: Authority | None, opinion: str) -> None:
+    if authority not in NEEDS_LEGALITY_REVIEW:
+        raise InvalidInput({"document_id": "only normative documents and government rules get a legality "
+                                           "review here"})
+    if not opinion.strip():
+        raise InvalidInput({"opinion": "the review states its opinion (审查意见)"})
+
+
+class FilingBody(enum.Enum):
+    """A22, A24: where a rule or normative document is filed (备案)."""
+
+    PEOPLES_CONGRESS_STANDING_COMMITTEE = "peoples_congress_standing_committee"  # 市人大常委会
+    PROVINCIAL_GOVERNMENT = "provincial_government"  # 省政府
+    CITY_GOVERNMENT = "city_government"  # 市政府 (departments' normative documents)
+
+
+def filing_bodies_required(authority: Authority | None) -> frozenset[FilingBody]:
+    """A22: a government rule is filed with the provincial government and the standing committee of the
+    people's congress; A24: the city government's normative documents with the standing committee."""
+    if authority is Authority.GOVERNMENT_RULE:
+        return frozenset({FilingBody.PROVINCIAL_GOVERNMENT, FilingBody.PEOPLES_CONGRESS_STANDING_COMMITTEE})
+    if authority is Authority.NORMATIVE_DOCUMENT:
+        return frozenset({FilingBody.PEOPLES_CONGRESS_STANDING_COMMITTEE})
+    return frozenset()
+
+
+def check_filing_record(authority: Authority | None, state: State, body: FilingBody | None, reference: str,
+                        already: Iterable[str]) -> None:
+    required = filing_bodies_required(authority)
+    if not required:
+        raise InvalidInput({"document_id": "only government rules and normative documents are filed (备案)"})
+    if state is not State.ISSUED:
+        raise InvalidInput({"document_id": "a document is filed once it is issued"})
+    if body is None:
+        raise InvalidInput({"filed_with": "the body it is filed with"})
+    if body not in required:
+        names = ", ".join(sorted(b.value for b in required))
+        raise RuleViolation("A24.filing-body", f"this document is filed with {names}, not {body.value}")
+    if body.value in set(already):
+        raise InvalidInput({"filed_with": f"already filed with {body.value}"})
+    if not reference.strip():
+        raise InvalidInput({"filing_reference": "the filing's reference (备案号 or letter number)"})
+
+
+def check_public_comment(authority: Authority | None, comment_until: date | None, exempt_reason: str,
+                         today: date) -> None:
+    """A22: a draft government rule is open for public comment before sign-off, unless it must be kept
+    confidential by law (the reason is recorded)."""
+    if authority is not Authority.GOVERNMENT_RULE or exempt_reason.strip():
+        return
+    if comment_until is None:
+        raise RuleViolation("A22.public-comment", "a draft government rule is opened for public comment "
+                                                  "(公开征求意见) before sign-off, unless confidential by law")
+    if today <= comment_until:
+        raise RuleViolation("A22.public-comment",
+                            f"public comment is open until {comment_until.isoformat()}: "
+                            "sign off after it closes")
+
+
+MIN_COMMENT_DAYS = 30
+
+
+def check_comment_period(authority: Authority | None, state: State, until: date | None, today: date) -> None:
+    if authority is not Authority.GOVERNMENT_RULE:
+        raise InvalidInput({"document_id": "public comment here is for draft government rules"})
+    if state is not State.DRAFT:
+        raise InvalidInput({"document_id": "a draft is opened for comment"})
+    if until is None or (until - today).days < MIN_COMMENT_DAYS:
+        raise InvalidInput({"until": f"at least {MIN_COMMENT_DAYS} days from today (公开征求意见期限)"})
+
+
+def is_expired(valid_until: date | None, today: date) -> bool:
+    """A25: past its validity period (有效期届满): up for the clean-up (revise, repeal or continue)."""
+    return valid_until is not None and today > valid_until
 
 
 # ---- document numbers --------------------------------------------------------------------------------

@@ -73,6 +73,10 @@ class Document(Base):
     routing_basis: Mapped[str] = mapped_column(String(32), default="")
     # A49: the lead body's coordination record ({process, proposal, recorded_by, recorded_on}).
     coordination: Mapped[dict | None] = mapped_column(JSONB)
+    # A23: the justice bureau's legality review ({passed, opinion, reviewed_by, reviewed_on}).
+    legality_review: Mapped[dict | None] = mapped_column(JSONB)
+    # A25: validity of a normative document or rule (A52: documents in force).
+    valid_until: Mapped[date | None] = mapped_column(Date)
     # Outgoing: A51 authority, the number (发文字号) and the A53 issue limit.
     authority: Mapped[str] = mapped_column(String(40), default="")
     issuer_code: Mapped[str] = mapped_column(String(16), default="")

@@ -72,6 +72,8 @@ def content_from_proto(c: pb.DocumentContent) -> domain.Content:
         provincial_received_on=received, provincial_number=provincial.document_number.strip(),
         provincial_plan_or_regulation=provincial.plan_or_regulation,
         disclosure=DISCLOSURE_FROM_PROTO.get(c.disclosure),
+        reprints_published_document=c.reprints_published_document, briefing_series=c.briefing_series.strip(),
+        valid_until=date_from_proto(c.valid_until, "content.valid_until", required=False),
     )
 
 
@@ -159,6 +161,12 @@ def document_to_proto(row: models.Document, *, today: date, countersigns=(), sig
         reply.coordination.CopyFrom(pb.CoordinationRecord(
             process=c["process"], proposal=c["proposal"], recorded_by=actor_from_record(c["recorded_by"]),
             recorded_on=date_to_proto(date.fromisoformat(c["recorded_on"])),
+        ))
+    if row.legality_review:
+        r = row.legality_review
+        reply.legality_review.CopyFrom(pb.LegalityReview(
+            passed=r["passed"], opinion=r["opinion"], reviewed_by=actor_from_record(r["reviewed_by"]),
+            reviewed_on=date_to_proto(date.fromisoformat(r["reviewed_on"])),
         ))
     if row.issued_on:
         reply.issued_on.CopyFrom(date_to_proto(row.issued_on))

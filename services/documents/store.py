@@ -86,6 +86,28 @@ async def list_documents(
     return list(rows)
 
 
+async def briefing_series_of(session: AsyncSession, organisation_code: str) -> list[str]:
+    """A52: the briefing series (简报) an organisation has filed with the city government (not returned)."""
+    table = models.Document
+    series = table.content["briefing_series"].astext
+    rows = await session.scalars(
+        select(series).distinct().where(
+            table.organisation_code == organisation_code, table.direction == "incoming",
+            table.state.not_in([State.DRAFT.value, State.RETURNED.value]), series.is_not(None), series != "",
+        )
+    )
+    return list(rows)
+
+
+async def issued_documents(session: AsyncSession, limit: int = 5000) -> list[models.Document]:
+    """A52: issued outgoing documents, newest first (the candidates of the pre-issue check)."""
+    table = models.Document
+    rows = await session.scalars(
+        select(table).where(table.state == State.ISSUED.value).order_by(table.issued_on.desc()).limit(limit)
+    )
+    return list(rows)
+
+
 # ---- countersign (A49) ------------------------------------------------------------------------------
 
 async def countersigns_of(session: AsyncSession, document_id: uuid.UUID) -> list[models.Countersign]:

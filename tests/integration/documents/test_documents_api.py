@@ -22,6 +22,7 @@ pytestmark = pytest.mark.integration
 
 TODAY = datetime.now(ZoneInfo("Asia/Shanghai")).date()
 CITY = pb.Body(code="city-government", name="资阳市人民政府")
+VALID_UNTIL = common_pb2.Date(year=TODAY.year + 5, month=1, day=1)
 
 
 def request_content(**overrides) -> pb.DocumentContent:
@@ -278,7 +279,12 @@ async def test_A49_countersign_deemed_agreed_once_when_overdue_and_objections_ne
 
 async def test_A51_mayor_signs_normative_documents_and_the_acting_holder_signs_while_away(platform):
     draft = await draft_outgoing(platform, authority=pb.SIGN_OFF_AUTHORITY_NORMATIVE_DOCUMENT,
-                                 issuer_code="资府发", title="资阳市城市供水管理办法")
+                                 issuer_code="资府发", title="资阳市城市供水管理办法", valid_until=VALID_UNTIL)
+    unreviewed = await rpc_error(sign(platform, draft.id, "mayor", "同意"))
+    assert rule_id_of(unreviewed) == "A23.legality-review"
+    await platform.docs.ReviewLegality(pb.ReviewLegalityRequest(document_id=draft.id, passed=True,
+                                                                opinion="符合法定权限和程序"),
+                                       metadata=platform.as_user("justice-reviewer"))
     vice = await rpc_error(sign(platform, draft.id, "vice-mayor-1", "同意"))
     assert rule_id_of(vice) == "A51.signer"
     secretary = await rpc_error(sign(platform, draft.id, "secretary-general", "同意"))
@@ -350,6 +356,58 @@ async def test_numbers_concurrent_issues_get_consecutive_numbers_without_gaps(pl
     issued_event = events_pb2.DocumentIssued()
     events[0].payload.Unpack(issued_event)
     assert issued_event.disclosure == pb.DISCLOSURE_ATTRIBUTE_PROACTIVE
+
+
+# ---- A52 fewer documents, A21–A25 normative documents ------------------------------------------------
+
+async def test_A25_A52_normative_document_needs_a_validity_and_a_reprint_is_not_issued(platform):
+    no_validity = await rpc_error(draft_outgoing(platform, authority=pb.SIGN_OFF_AUTHORITY_NORMATIVE_DOCUMENT,
+                                                 issuer_code="资府规"))
+    assert rule_id_of(no_validity) == "A25.validity"
+    reprint = await rpc_error(draft_outgoing(platform, title="转发四川省人民政府关于安全生产的通知",
+                                             reprints_published_document=True))
+    assert rule_id_of(reprint) == "A52.reprint"
+    assert await listed(platform) == []
+
+
+async def test_A23_legality_review_by_the_justice_bureau_only(platform):
+    draft = await draft_outgoing(platform, authority=pb.SIGN_OFF_AUTHORITY_GOVERNMENT_RULE, issuer_code="资府令",
+                                 kind=pb.DOCUMENT_KIND_ORDER, title="资阳市城市绿化管理办法", valid_until=VALID_UNTIL)
+    denied = await rpc_error(platform.docs.ReviewLegality(
+        pb.ReviewLegalityRequest(document_id=draft.id, passed=True, opinion="合法"),
+        metadata=platform.as_user("office-staff")))
+    assert denied.code() == grpc.StatusCode.PERMISSION_DENIED
+    failed = await platform.docs.ReviewLegality(
+        pb.ReviewLegalityRequest(document_id=draft.id, passed=False, opinion="第十二条设定罚款超越权限"),
+        metadata=platform.as_user("justice-reviewer"))
+    assert failed.legality_review.reviewed_by.username == "justice-reviewer"
+    err = await rpc_error(sign(platform, draft.id, "mayor", "同意"))
+    assert rule_id_of(err) == "A23.legality-review" and "超越权限" in err.details()
+
+
+async def test_A52_one_briefing_kind_per_department(platform):
+    briefing = dict(kind=pb.DOCUMENT_KIND_REPORT, title="教育工作简报（第1期）", matters=[])
+    await file_request(platform, briefing_series="教育工作简报", **briefing)
+    await file_request(platform, briefing_series="教育工作简报", **{**briefing, "title": "教育工作简报（第2期）"})
+    err = await rpc_error(file_request(platform, briefing_series="体育工作动态",
+                                       **{**briefing, "title": "体育工作动态（第1期）"}))
+    assert rule_id_of(err) == "A52.one-briefing"
+
+
+async def test_A52_check_before_issue_shows_similar_documents_in_force(platform):
+    first = await draft_outgoing(platform, title="关于加强城市供水管理的通知")
+    await sign(platform, first.id, "secretary-general", circle_read=True)
+    issued = await platform.docs.IssueDocument(pb.IssueDocumentRequest(document_id=first.id),
+                                               metadata=platform.as_user("office-staff"))
+    unrelated = await draft_outgoing(platform, title="关于调整市政府值班安排的通知")
+    second = await draft_outgoing(platform, title="关于进一步加强城市供水管理的通知")
+    check = await platform.docs.CheckBeforeIssue(pb.CheckBeforeIssueRequest(document_id=second.id),
+                                                 metadata=platform.as_user("office-staff"))
+    assert [(s.document_id, s.document_number) for s in check.similar] == [(first.id, issued.document_number)]
+    assert check.similar[0].similarity >= 0.5
+    none = await platform.docs.CheckBeforeIssue(pb.CheckBeforeIssueRequest(document_id=unrelated.id),
+                                                metadata=platform.as_user("office-staff"))
+    assert list(none.similar) == []
 
 
 # ---- events -------------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Pure rules of the `documents` service (no servers): A47, A48, A49, A50, A51, A53, numbers."""
+"""Pure rules of the `documents` service (no servers): A22-A25, A47-A53, numbers."""
 
 from dataclasses import replace
 from datetime import date
@@ -15,6 +15,7 @@ from services.documents.domain import (
     CountersignView,
     Direction,
     Disclosure,
+    FilingBody,
     Kind,
     PersonalException,
     RoutingBasis,
@@ -24,7 +25,17 @@ from services.documents.domain import (
     SignOffMeaning,
     State,
     Urgency,
+    check_comment_period,
     check_content,
+    check_filing_record,
+    check_public_comment,
+    filing_bodies_required,
+    is_expired,
+    check_legality_review_request,
+    check_legality_reviewed,
+    check_not_a_reprint,
+    check_one_briefing,
+    check_validity,
     check_countersign_answer,
     check_countersign_request,
     check_countersigns_settled,
@@ -40,6 +51,8 @@ from services.documents.domain import (
     route,
     sign_off_meaning,
     signers_for,
+    similar_in_force,
+    title_similarity,
 )
 from shared.errors import InvalidInput, RuleViolation
 from shared.workdays import calendar
@@ -336,3 +349,99 @@ def test_outgoing_document_needs_authority_and_a_plain_issuer_code():
     complete = replace(outgoing, authority=Authority.ROUTINE, issuer_code="资府办函",
                        disclosure=Disclosure.PROACTIVE)
     check_content(complete, Direction.OUTGOING)
+
+
+# ---- A52 fewer documents -----------------------------------------------------------------------
+
+def test_A52_reprint_of_a_published_higher_level_document_is_refused():
+    with pytest.raises(RuleViolation) as err:
+        check_not_a_reprint(request(kind=Kind.NOTICE, reprints_published_document=True))
+    assert err.value.rule_id == "A52.reprint"
+    check_not_a_reprint(request(kind=Kind.NOTICE))
+
+
+def test_A52_one_briefing_kind_per_department():
+    check_one_briefing("教育工作简报", "市教育和体育局", [])
+    check_one_briefing("教育工作简报", "市教育和体育局", ["教育工作简报"])
+    with pytest.raises(RuleViolation) as err:
+        check_one_briefing("体育工作动态", "市教育和体育局", ["教育工作简报"])
+    assert err.value.rule_id == "A52.one-briefing"
+    assert "教育工作简报" in err.value.message
+
+
+def test_A52_similar_documents_in_force_are_found_closest_first():
+    issued = [("a", "关于加强城市供水管理的通知", None),
+              ("b", "关于加强城市供水安全管理的通知", date(2027, 1, 1)),
+              ("c", "关于印发资阳市政府工作规则的通知", None),
+              ("d", "关于加强城市供水管理的通知", date(2026, 1, 1))]
+    found = similar_in_force("关于进一步加强城市供水管理的通知", issued, date(2026, 11, 26))
+    assert [doc for doc, _ in found] == ["a", "b"]  # d is no longer in force, c is unrelated
+    assert found[0][1] > found[1][1] >= 0.5
+    assert title_similarity("", "x") == 0.0
+
+
+# ---- A21–A25 normative documents -----------------------------------------------------------------
+
+def test_A25_normative_document_states_its_validity():
+    normative = request(kind=Kind.NOTICE, authority=Authority.NORMATIVE_DOCUMENT)
+    with pytest.raises(RuleViolation) as err:
+        check_validity(normative, date(2026, 11, 26))
+    assert err.value.rule_id == "A25.validity"
+    with pytest.raises(InvalidInput):
+        check_validity(replace(normative, valid_until=date(2026, 11, 26)), date(2026, 11, 26))
+    check_validity(replace(normative, valid_until=date(2031, 11, 30)), date(2026, 11, 26))
+    check_validity(request(kind=Kind.NOTICE, authority=Authority.ROUTINE), date(2026, 11, 26))
+
+
+def test_A23_legality_review_passed_before_sign_off_of_normative_documents_and_rules():
+    for authority in (Authority.NORMATIVE_DOCUMENT, Authority.GOVERNMENT_RULE):
+        with pytest.raises(RuleViolation) as err:
+            check_legality_reviewed(authority, None)
+        assert err.value.rule_id == "A23.legality-review"
+        with pytest.raises(RuleViolation):
+            check_legality_reviewed(authority, {"passed": False, "opinion": "超越法定权限"})
+        check_legality_reviewed(authority, {"passed": True, "opinion": "合法"})
+    check_legality_reviewed(Authority.ROUTINE, None)
+    with pytest.raises(InvalidInput):
+        check_legality_review_request(Authority.ROUTINE, "合法")
+
+
+def test_A22_draft_rule_open_for_public_comment_before_sign_off_unless_confidential():
+    today = date(2026, 11, 26)
+    with pytest.raises(RuleViolation) as err:
+        check_public_comment(Authority.GOVERNMENT_RULE, None, "", today)
+    assert err.value.rule_id == "A22.public-comment"
+    with pytest.raises(RuleViolation):
+        check_public_comment(Authority.GOVERNMENT_RULE, today, "", today)  # still open today
+    check_public_comment(Authority.GOVERNMENT_RULE, date(2026, 11, 25), "", today)
+    check_public_comment(Authority.GOVERNMENT_RULE, None, "涉及国家秘密，依法不公开征求意见", today)
+    check_public_comment(Authority.NORMATIVE_DOCUMENT, None, "", today)
+    with pytest.raises(InvalidInput):
+        check_comment_period(Authority.GOVERNMENT_RULE, State.DRAFT, date(2026, 12, 1), today)
+    check_comment_period(Authority.GOVERNMENT_RULE, State.DRAFT, date(2026, 12, 26), today)
+
+
+def test_A22_A24_filing_bodies_of_rules_and_normative_documents():
+    assert filing_bodies_required(Authority.GOVERNMENT_RULE) == {
+        FilingBody.PROVINCIAL_GOVERNMENT, FilingBody.PEOPLES_CONGRESS_STANDING_COMMITTEE}
+    standing_committee = FilingBody.PEOPLES_CONGRESS_STANDING_COMMITTEE
+    assert filing_bodies_required(Authority.NORMATIVE_DOCUMENT) == {standing_committee}
+    with pytest.raises(RuleViolation) as err:
+        check_filing_record(Authority.NORMATIVE_DOCUMENT, State.ISSUED, FilingBody.PROVINCIAL_GOVERNMENT,
+                            "备1", [])
+    assert err.value.rule_id == "A24.filing-body"
+    with pytest.raises(InvalidInput):
+        check_filing_record(Authority.NORMATIVE_DOCUMENT, State.SIGNED,
+                            FilingBody.PEOPLES_CONGRESS_STANDING_COMMITTEE, "备1", [])
+    with pytest.raises(InvalidInput):
+        check_filing_record(Authority.NORMATIVE_DOCUMENT, State.ISSUED,
+                            FilingBody.PEOPLES_CONGRESS_STANDING_COMMITTEE, "备1",
+                            [FilingBody.PEOPLES_CONGRESS_STANDING_COMMITTEE.value])
+    check_filing_record(Authority.NORMATIVE_DOCUMENT, State.ISSUED,
+                        FilingBody.PEOPLES_CONGRESS_STANDING_COMMITTEE, "资人常备〔2026〕3号", [])
+
+
+def test_A25_expired_after_the_last_valid_day():
+    assert not is_expired(date(2026, 11, 26), date(2026, 11, 26))
+    assert is_expired(date(2026, 11, 26), date(2026, 11, 27))
+    assert not is_expired(None, date(2030, 1, 1))

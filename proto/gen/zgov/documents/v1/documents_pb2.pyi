@@ -638,6 +638,9 @@ class DocumentContent(_message.Message):
     LEAD_ORGANISATION_CODE_FIELD_NUMBER: _builtins.int
     IMPLEMENTS_PROVINCIAL_FIELD_NUMBER: _builtins.int
     DISCLOSURE_FIELD_NUMBER: _builtins.int
+    REPRINTS_PUBLISHED_DOCUMENT_FIELD_NUMBER: _builtins.int
+    BRIEFING_SERIES_FIELD_NUMBER: _builtins.int
+    VALID_UNTIL_FIELD_NUMBER: _builtins.int
     kind: Global___DocumentKind.ValueType
     title: _builtins.str
     body: _builtins.str
@@ -663,6 +666,12 @@ class DocumentContent(_message.Message):
     issuer_code: _builtins.str
     lead_organisation_code: _builtins.str
     disclosure: Global___DisclosureAttribute.ValueType
+    reprints_published_document: _builtins.bool
+    """A52: a reprint or plain forwarding of a published higher-level document (翻印、转发)
+    is not issued.
+    """
+    briefing_series: _builtins.str
+    """A52: the name of a department's briefing (简报); one kind per department."""
     @_builtins.property
     def main_receivers(self) -> _containers.RepeatedCompositeFieldContainer[Global___Body]:
         """主送: at most one for a document filed with the city government (A47)."""
@@ -687,6 +696,10 @@ class DocumentContent(_message.Message):
 
     @_builtins.property
     def implements_provincial(self) -> Global___ProvincialBasis: ...
+    @_builtins.property
+    def valid_until(self) -> _common_pb2.Date:
+        """A25: the last day a normative document or government rule is valid (有效期)."""
+
     def __init__(
         self,
         *,
@@ -714,10 +727,13 @@ class DocumentContent(_message.Message):
         lead_organisation_code: _builtins.str = ...,
         implements_provincial: Global___ProvincialBasis | None = ...,
         disclosure: Global___DisclosureAttribute.ValueType = ...,
+        reprints_published_document: _builtins.bool = ...,
+        briefing_series: _builtins.str = ...,
+        valid_until: _common_pb2.Date | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["implements_provincial", b"implements_provincial", "sender", b"sender", "skipped_body", b"skipped_body"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["implements_provincial", b"implements_provincial", "sender", b"sender", "skipped_body", b"skipped_body", "valid_until", b"valid_until"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["addressed_leader_user_id", b"addressed_leader_user_id", "attachments", b"attachments", "authority", b"authority", "body", b"body", "classification", b"classification", "contains_request", b"contains_request", "copies", b"copies", "disclosure", b"disclosure", "implements_provincial", b"implements_provincial", "issuer_code", b"issuer_code", "kind", b"kind", "lead_organisation_code", b"lead_organisation_code", "leaders_instruction", b"leaders_instruction", "main_receivers", b"main_receivers", "major_emergency", b"major_emergency", "major_matter", b"major_matter", "matters", b"matters", "personal_exception", b"personal_exception", "personal_exception_reason", b"personal_exception_reason", "sender", b"sender", "skipped_body", b"skipped_body", "skips_level", b"skips_level", "title", b"title", "urgency", b"urgency"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["addressed_leader_user_id", b"addressed_leader_user_id", "attachments", b"attachments", "authority", b"authority", "body", b"body", "briefing_series", b"briefing_series", "classification", b"classification", "contains_request", b"contains_request", "copies", b"copies", "disclosure", b"disclosure", "implements_provincial", b"implements_provincial", "issuer_code", b"issuer_code", "kind", b"kind", "lead_organisation_code", b"lead_organisation_code", "leaders_instruction", b"leaders_instruction", "main_receivers", b"main_receivers", "major_emergency", b"major_emergency", "major_matter", b"major_matter", "matters", b"matters", "personal_exception", b"personal_exception", "personal_exception_reason", b"personal_exception_reason", "reprints_published_document", b"reprints_published_document", "sender", b"sender", "skipped_body", b"skipped_body", "skips_level", b"skips_level", "title", b"title", "urgency", b"urgency", "valid_until", b"valid_until"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -869,6 +885,7 @@ class Document(_message.Message):
     ISSUE_DUE_FIELD_NUMBER: _builtins.int
     OVERDUE_FIELD_NUMBER: _builtins.int
     HISTORY_FIELD_NUMBER: _builtins.int
+    LEGALITY_REVIEW_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     direction: Global___Direction.ValueType
     state: Global___DocumentState.ValueType
@@ -911,6 +928,10 @@ class Document(_message.Message):
 
     @_builtins.property
     def history(self) -> _containers.RepeatedCompositeFieldContainer[_common_pb2.AuditRecord]: ...
+    @_builtins.property
+    def legality_review(self) -> Global___LegalityReview:
+        """A23: the justice bureau's legality review, when one was made."""
+
     def __init__(
         self,
         *,
@@ -935,14 +956,45 @@ class Document(_message.Message):
         issue_due: _common_pb2.Date | None = ...,
         overdue: _builtins.bool = ...,
         history: _abc.Iterable[_common_pb2.AuditRecord] | None = ...,
+        legality_review: Global___LegalityReview | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["content", b"content", "coordination", b"coordination", "created_by", b"created_by", "filed_on", b"filed_on", "handling_deadline", b"handling_deadline", "issue_due", b"issue_due", "issued_on", b"issued_on", "sender", b"sender"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["content", b"content", "coordination", b"coordination", "created_by", b"created_by", "filed_on", b"filed_on", "handling_deadline", b"handling_deadline", "issue_due", b"issue_due", "issued_on", b"issued_on", "legality_review", b"legality_review", "sender", b"sender"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["content", b"content", "coordination", b"coordination", "countersigns", b"countersigns", "created_by", b"created_by", "direction", b"direction", "document_number", b"document_number", "filed_on", b"filed_on", "handling_deadline", b"handling_deadline", "history", b"history", "id", b"id", "issue_due", b"issue_due", "issued_on", b"issued_on", "number_sequence", b"number_sequence", "overdue", b"overdue", "proposed_opinion", b"proposed_opinion", "return_reason", b"return_reason", "routed_to_user_id", b"routed_to_user_id", "routing_basis", b"routing_basis", "sender", b"sender", "sign_offs", b"sign_offs", "state", b"state"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["content", b"content", "coordination", b"coordination", "countersigns", b"countersigns", "created_by", b"created_by", "direction", b"direction", "document_number", b"document_number", "filed_on", b"filed_on", "handling_deadline", b"handling_deadline", "history", b"history", "id", b"id", "issue_due", b"issue_due", "issued_on", b"issued_on", "legality_review", b"legality_review", "number_sequence", b"number_sequence", "overdue", b"overdue", "proposed_opinion", b"proposed_opinion", "return_reason", b"return_reason", "routed_to_user_id", b"routed_to_user_id", "routing_basis", b"routing_basis", "sender", b"sender", "sign_offs", b"sign_offs", "state", b"state"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___Document: _TypeAlias = Document  # noqa: Y015
+
+@_typing.final
+class LegalityReview(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PASSED_FIELD_NUMBER: _builtins.int
+    OPINION_FIELD_NUMBER: _builtins.int
+    REVIEWED_BY_FIELD_NUMBER: _builtins.int
+    REVIEWED_ON_FIELD_NUMBER: _builtins.int
+    passed: _builtins.bool
+    opinion: _builtins.str
+    @_builtins.property
+    def reviewed_by(self) -> _common_pb2.Actor: ...
+    @_builtins.property
+    def reviewed_on(self) -> _common_pb2.Date: ...
+    def __init__(
+        self,
+        *,
+        passed: _builtins.bool = ...,
+        opinion: _builtins.str = ...,
+        reviewed_by: _common_pb2.Actor | None = ...,
+        reviewed_on: _common_pb2.Date | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["reviewed_by", b"reviewed_by", "reviewed_on", b"reviewed_on"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["opinion", b"opinion", "passed", b"passed", "reviewed_by", b"reviewed_by", "reviewed_on", b"reviewed_on"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___LegalityReview: _TypeAlias = LegalityReview  # noqa: Y015
 
 @_typing.final
 class DraftDocumentRequest(_message.Message):
@@ -1143,6 +1195,101 @@ class IssueDocumentRequest(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___IssueDocumentRequest: _TypeAlias = IssueDocumentRequest  # noqa: Y015
+
+@_typing.final
+class CheckBeforeIssueRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DOCUMENT_ID_FIELD_NUMBER: _builtins.int
+    document_id: _builtins.str
+    def __init__(
+        self,
+        *,
+        document_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["document_id", b"document_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CheckBeforeIssueRequest: _TypeAlias = CheckBeforeIssueRequest  # noqa: Y015
+
+@_typing.final
+class SimilarDocument(_message.Message):
+    """An issued document in force that looks like the one checked (A52: already covered? merge?)."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DOCUMENT_ID_FIELD_NUMBER: _builtins.int
+    TITLE_FIELD_NUMBER: _builtins.int
+    DOCUMENT_NUMBER_FIELD_NUMBER: _builtins.int
+    SIMILARITY_FIELD_NUMBER: _builtins.int
+    document_id: _builtins.str
+    title: _builtins.str
+    document_number: _builtins.str
+    similarity: _builtins.float
+    """0..1, how close the titles are."""
+    def __init__(
+        self,
+        *,
+        document_id: _builtins.str = ...,
+        title: _builtins.str = ...,
+        document_number: _builtins.str = ...,
+        similarity: _builtins.float = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["document_id", b"document_id", "document_number", b"document_number", "similarity", b"similarity", "title", b"title"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SimilarDocument: _TypeAlias = SimilarDocument  # noqa: Y015
+
+@_typing.final
+class CheckBeforeIssueResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SIMILAR_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def similar(self) -> _containers.RepeatedCompositeFieldContainer[Global___SimilarDocument]: ...
+    def __init__(
+        self,
+        *,
+        similar: _abc.Iterable[Global___SimilarDocument] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["similar", b"similar"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CheckBeforeIssueResponse: _TypeAlias = CheckBeforeIssueResponse  # noqa: Y015
+
+@_typing.final
+class ReviewLegalityRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DOCUMENT_ID_FIELD_NUMBER: _builtins.int
+    PASSED_FIELD_NUMBER: _builtins.int
+    OPINION_FIELD_NUMBER: _builtins.int
+    document_id: _builtins.str
+    passed: _builtins.bool
+    opinion: _builtins.str
+    def __init__(
+        self,
+        *,
+        document_id: _builtins.str = ...,
+        passed: _builtins.bool = ...,
+        opinion: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["document_id", b"document_id", "opinion", b"opinion", "passed", b"passed"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ReviewLegalityRequest: _TypeAlias = ReviewLegalityRequest  # noqa: Y015
 
 @_typing.final
 class GetDocumentRequest(_message.Message):

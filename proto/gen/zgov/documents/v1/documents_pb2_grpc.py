@@ -74,6 +74,16 @@ class DocumentsServiceStub:
                 request_serializer=zgov_dot_documents_dot_v1_dot_documents__pb2.IssueDocumentRequest.SerializeToString,
                 response_deserializer=zgov_dot_documents_dot_v1_dot_documents__pb2.Document.FromString,
                 _registered_method=True)
+        self.CheckBeforeIssue = channel.unary_unary(
+                '/zgov.documents.v1.DocumentsService/CheckBeforeIssue',
+                request_serializer=zgov_dot_documents_dot_v1_dot_documents__pb2.CheckBeforeIssueRequest.SerializeToString,
+                response_deserializer=zgov_dot_documents_dot_v1_dot_documents__pb2.CheckBeforeIssueResponse.FromString,
+                _registered_method=True)
+        self.ReviewLegality = channel.unary_unary(
+                '/zgov.documents.v1.DocumentsService/ReviewLegality',
+                request_serializer=zgov_dot_documents_dot_v1_dot_documents__pb2.ReviewLegalityRequest.SerializeToString,
+                response_deserializer=zgov_dot_documents_dot_v1_dot_documents__pb2.Document.FromString,
+                _registered_method=True)
         self.GetDocument = channel.unary_unary(
                 '/zgov.documents.v1.DocumentsService/GetDocument',
                 request_serializer=zgov_dot_documents_dot_v1_dot_documents__pb2.GetDocumentRequest.SerializeToString,
@@ -148,6 +158,21 @@ class DocumentsServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CheckBeforeIssue(self, request, context):
+        """A52: the check before issue: similar documents already in force.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ReviewLegality(self, request, context):
+        """A23: the justice bureau's legality review (合法性审查) of a normative document or a
+        government rule, before sign-off.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def GetDocument(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -201,6 +226,16 @@ def add_DocumentsServiceServicer_to_server(servicer, server):
             'IssueDocument': grpc.unary_unary_rpc_method_handler(
                     servicer.IssueDocument,
                     request_deserializer=zgov_dot_documents_dot_v1_dot_documents__pb2.IssueDocumentRequest.FromString,
+                    response_serializer=zgov_dot_documents_dot_v1_dot_documents__pb2.Document.SerializeToString,
+            ),
+            'CheckBeforeIssue': grpc.unary_unary_rpc_method_handler(
+                    servicer.CheckBeforeIssue,
+                    request_deserializer=zgov_dot_documents_dot_v1_dot_documents__pb2.CheckBeforeIssueRequest.FromString,
+                    response_serializer=zgov_dot_documents_dot_v1_dot_documents__pb2.CheckBeforeIssueResponse.SerializeToString,
+            ),
+            'ReviewLegality': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReviewLegality,
+                    request_deserializer=zgov_dot_documents_dot_v1_dot_documents__pb2.ReviewLegalityRequest.FromString,
                     response_serializer=zgov_dot_documents_dot_v1_dot_documents__pb2.Document.SerializeToString,
             ),
             'GetDocument': grpc.unary_unary_rpc_method_handler(
@@ -429,6 +464,60 @@ class DocumentsService:
             target,
             '/zgov.documents.v1.DocumentsService/IssueDocument',
             zgov_dot_documents_dot_v1_dot_documents__pb2.IssueDocumentRequest.SerializeToString,
+            zgov_dot_documents_dot_v1_dot_documents__pb2.Document.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CheckBeforeIssue(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/zgov.documents.v1.DocumentsService/CheckBeforeIssue',
+            zgov_dot_documents_dot_v1_dot_documents__pb2.CheckBeforeIssueRequest.SerializeToString,
+            zgov_dot_documents_dot_v1_dot_documents__pb2.CheckBeforeIssueResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReviewLegality(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/zgov.documents.v1.DocumentsService/ReviewLegality',
+            zgov_dot_documents_dot_v1_dot_documents__pb2.ReviewLegalityRequest.SerializeToString,
             zgov_dot_documents_dot_v1_dot_documents__pb2.Document.FromString,
             options,
             channel_credentials,
