@@ -9,6 +9,7 @@ absent holder (A10, A59); an act done in the mayor's place records both names.
 from __future__ import annotations
 
 import asyncio
+import uuid
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -57,8 +58,9 @@ CATEGORY_TO_PROTO = _enum_map(domain.MatterCategory, pb.MatterCategory, "MATTER_
 CATEGORY_FROM_PROTO = {v: k for k, v in CATEGORY_TO_PROTO.items()}
 FORMAT_TO_PROTO = _enum_map(domain.MeetingFormat, pb.MeetingFormat, "MEETING_FORMAT")
 FORMAT_FROM_PROTO = {v: k for k, v in FORMAT_TO_PROTO.items()}
-DEPARTMENT_STATE_TO_PROTO = _enum_map(domain.DepartmentMeetingState, pb.DepartmentMeetingState,
-                                      "DEPARTMENT_MEETING_STATE")
+DEPARTMENT_STATE_TO_PROTO = _enum_map(
+    domain.DepartmentMeetingState, pb.DepartmentMeetingState, "DEPARTMENT_MEETING_STATE"
+)
 AGENDA_TO_PROTO = _enum_map(domain.AgendaItemKind, pb.AgendaItemKind, "AGENDA_ITEM_KIND")
 
 # At most this many meetings in one calendar feed (a year of a busy leader is far fewer).
@@ -200,13 +202,31 @@ def decision_to_proto(row: models.Decision) -> pb.Decision:
 
 def department_meeting_to_proto(row: models.DepartmentMeeting, history=()) -> pb.DepartmentMeeting:
     return pb.DepartmentMeeting(
-        id=str(row.id), organisation_code=row.organisation_code, title=row.title, day=date_to_proto(row.day),
-        city_wide=row.city_wide, invites_county_heads=row.invites_county_heads, leader_user_ids=row.leader_user_ids,
-        format=FORMAT_TO_PROTO[domain.MeetingFormat(row.format)], in_person_reason=row.in_person_reason,
+        id=str(row.id),
+        organisation_code=row.organisation_code,
+        title=row.title,
+        day=date_to_proto(row.day),
+        city_wide=row.city_wide,
+        invites_county_heads=row.invites_county_heads,
+        leader_user_ids=row.leader_user_ids,
+        format=FORMAT_TO_PROTO[domain.MeetingFormat(row.format)],
+        in_person_reason=row.in_person_reason,
         exception_reason=row.exception_reason,
         state=DEPARTMENT_STATE_TO_PROTO[domain.DepartmentMeetingState(row.state)],
-        decision_reason=row.decision_reason, history=_history(history),
+        decision_reason=row.decision_reason,
+        history=_history(history),
     )
+
+
+def _cursor(token: str, parse):
+    """The keyset position of a page token, parsed; a token not issued here is bad input."""
+    position = decode_page_token(token)
+    if position is None:
+        return None
+    try:
+        return parse(position)
+    except (ValueError, IndexError, TypeError):
+        raise InvalidInput({"page.page_token": "not a page token this service issued"}) from None
 
 
 def _required(value: str, field: str, what: str) -> str:
@@ -339,11 +359,7 @@ class MeetingsServicer(meetings_pb2_grpc.MeetingsServiceServicer):
     @requires("meeting:read")
     async def ListMeetings(self, request, context):
         limit = page_limit(request.page)
-        cursor = decode_page_token(request.page.page_token)
-        try:
-            after = (date.fromisoformat(cursor[0]), cursor[1]) if cursor else None
-        except (ValueError, IndexError):
-            raise InvalidInput({"page.page_token": "not a page token this service issued"}) from None
+        after = _cursor(request.page.page_token, lambda c: (date.fromisoformat(c[0]), str(uuid.UUID(c[1]))))
         async with transaction(self.sessions) as session:
             rows = await store.list_meetings(
                 session,
@@ -463,18 +479,29 @@ class MeetingsServicer(meetings_pb2_grpc.MeetingsServiceServicer):
         user_id = request.user_id or actor.user_id
         if user_id != actor.user_id and not (actor.may("minutes:write") or actor.is_service):
             raise Forbidden("a person reads his or her own calendar; the general office reads anyone's")
-        from_day = date_from_proto(request.from_day, "from_day", required=False) or self.today() - timedelta(days=30)
+        from_day = date_from_proto(request.from_day, "from_day", required=False) or self.today() - timedelta(
+            days=30
+        )
         to_day = date_from_proto(request.to_day, "to_day", required=False) or from_day + timedelta(days=366)
         if to_day < from_day:
             raise InvalidInput({"to_day": f"before from_day {from_day}"})
         async with transaction(self.sessions) as session:
-            rows = await store.list_meetings(session, participant=user_id, from_day=from_day, to_day=to_day,
-                                             limit=CALENDAR_LIMIT)
+            rows = await store.list_meetings(
+                session, participant=user_id, from_day=from_day, to_day=to_day, limit=CALENDAR_LIMIT
+            )
         feed = [
             calendar_feed.FeedMeeting(
-                str(r.id), MeetingKind(r.kind), r.title, r.day, r.start_minute, r.duration_minutes, r.location,
-                r.emergency, calendar_feed.role_of(user_id, convener=r.convener_user_id, chair=r.chair_user_id,
-                                                   members=r.member_user_ids),
+                str(r.id),
+                MeetingKind(r.kind),
+                r.title,
+                r.day,
+                r.start_minute,
+                r.duration_minutes,
+                r.location,
+                r.emergency,
+                calendar_feed.role_of(
+                    user_id, convener=r.convener_user_id, chair=r.chair_user_id, members=r.member_user_ids
+                ),
             )
             for r in rows
         ]
@@ -624,6 +651,7 @@ class MeetingsServicer(meetings_pb2_grpc.MeetingsServiceServicer):
         async with transaction(self.sessions) as session:
             row = await store.get_topic(session, request.topic_id, for_update=True)
             domain.check_topic_decision(TopicState(row.state))
+            domain.check_within_portfolio(accept, row.decidable_within_portfolio, request.reason)
             meeting = await store.get_meeting(session, str(row.meeting_id))
             if meeting.state == MeetingState.CLOSED.value:
                 raise InvalidInput({"topic_id": "the meeting is closed"})
@@ -688,16 +716,16 @@ class MeetingsServicer(meetings_pb2_grpc.MeetingsServiceServicer):
     async def ListTopics(self, request, context):
         actor = current_actor()
         limit = page_limit(request.page)
-        after = decode_page_token(request.page.page_token)
-        if after is not None and len(after) != 2:
-            raise InvalidInput({"page.page_token": "not a page token this service issued"})
+        after = _cursor(
+            request.page.page_token, lambda c: (date.fromisoformat(c[0]).isoformat(), str(uuid.UUID(c[1])))
+        )
         async with transaction(self.sessions) as session:
             rows = await store.list_topics(
                 session,
                 meeting_id=request.meeting_id,
                 state=TOPIC_STATE_FROM_PROTO[request.state].value if request.state else "",
                 organisation_code=request.owning_organisation_code,
-                after=tuple(after) if after else None,
+                after=after,
                 limit=limit + 1,
             )
             more = len(rows) > limit
@@ -960,11 +988,7 @@ class MeetingsServicer(meetings_pb2_grpc.MeetingsServiceServicer):
     @requires("decision:read")
     async def ListDecisions(self, request, context):
         limit = page_limit(request.page)
-        cursor = decode_page_token(request.page.page_token)
-        try:
-            after = (int(cursor[0]), cursor[1], int(cursor[2])) if cursor else None
-        except (ValueError, IndexError):
-            raise InvalidInput({"page.page_token": "not a page token this service issued"}) from None
+        after = _cursor(request.page.page_token, lambda c: (int(c[0]), c[1], int(c[2])))
         if request.year and not 2000 <= request.year <= 2100:
             raise InvalidInput({"year": "a year between 2000 and 2100"})
         async with transaction(self.sessions) as session:
@@ -1003,11 +1027,15 @@ class MeetingsServicer(meetings_pb2_grpc.MeetingsServiceServicer):
         actor = current_actor()
         fmt = FORMAT_FROM_PROTO.get(request.format, domain.MeetingFormat.VIDEO)
         candidate = domain.DepartmentMeetingRequest(
-            organisation_code=actor.organisation_code, title=request.title,
-            day=date_from_proto(request.day, "day", required=False), city_wide=request.city_wide,
+            organisation_code=actor.organisation_code,
+            title=request.title,
+            day=date_from_proto(request.day, "day", required=False),
+            city_wide=request.city_wide,
             invites_county_heads=request.invites_county_heads,
-            leader_user_ids=tuple(dict.fromkeys(request.leader_user_ids)), format=fmt,
-            in_person_reason=request.in_person_reason, exception_reason=request.exception_reason,
+            leader_user_ids=tuple(dict.fromkeys(request.leader_user_ids)),
+            format=fmt,
+            in_person_reason=request.in_person_reason,
+            exception_reason=request.exception_reason,
             in_city_government_name=request.in_city_government_name,
         )
         holders = await self.org.holders()
@@ -1016,17 +1044,29 @@ class MeetingsServicer(meetings_pb2_grpc.MeetingsServiceServicer):
             await store.lock_department(session, actor.organisation_code)
             year = candidate.day.year if candidate.day else self.today().year
             domain.check_department_meeting(
-                candidate, today=self.today(), leaders=leaders,
-                city_wide_this_year=await store.city_wide_meetings_in_year(session, actor.organisation_code, year),
+                candidate,
+                today=self.today(),
+                leaders=leaders,
+                city_wide_this_year=await store.city_wide_meetings_in_year(
+                    session, actor.organisation_code, year
+                ),
             )
-            row = await store.add(session, models.DepartmentMeeting(
-                organisation_code=actor.organisation_code, requested_by_user_id=actor.user_id,
-                title=candidate.title.strip(), day=candidate.day, city_wide=candidate.city_wide,
-                invites_county_heads=candidate.invites_county_heads, leader_user_ids=list(candidate.leader_user_ids),
-                format=fmt.value, in_person_reason=candidate.in_person_reason.strip(),
-                exception_reason=candidate.exception_reason.strip(),
-                state=domain.DepartmentMeetingState.REQUESTED.value,
-            ))
+            row = await store.add(
+                session,
+                models.DepartmentMeeting(
+                    organisation_code=actor.organisation_code,
+                    requested_by_user_id=actor.user_id,
+                    title=candidate.title.strip(),
+                    day=candidate.day,
+                    city_wide=candidate.city_wide,
+                    invites_county_heads=candidate.invites_county_heads,
+                    leader_user_ids=list(candidate.leader_user_ids),
+                    format=fmt.value,
+                    in_person_reason=candidate.in_person_reason.strip(),
+                    exception_reason=candidate.exception_reason.strip(),
+                    state=domain.DepartmentMeetingState.REQUESTED.value,
+                ),
+            )
             ref = f"department-meeting/{row.id}"
             await audit.record_act(session, ref, "department-meeting.requested", actor, row.exception_reason)
             return department_meeting_to_proto(row, await audit.history(session, ref))
@@ -1042,12 +1082,18 @@ class MeetingsServicer(meetings_pb2_grpc.MeetingsServiceServicer):
         async with transaction(self.sessions) as session:
             row = await store.get_department_meeting(session, request.department_meeting_id, for_update=True)
             domain.check_department_meeting_decision(domain.DepartmentMeetingState(row.state), decider)
-            state = domain.DepartmentMeetingState.APPROVED if request.approve else domain.DepartmentMeetingState.REFUSED
+            state = (
+                domain.DepartmentMeetingState.APPROVED
+                if request.approve
+                else domain.DepartmentMeetingState.REFUSED
+            )
             row.state = state.value
             row.decision_reason = request.reason.strip()
             await session.flush()
             ref = f"department-meeting/{row.id}"
-            await audit.record_act(session, ref, f"department-meeting.{state.value}", recorded, row.decision_reason)
+            await audit.record_act(
+                session, ref, f"department-meeting.{state.value}", recorded, row.decision_reason
+            )
             return department_meeting_to_proto(row, await audit.history(session, ref))
 
     @requires("meeting:read")
@@ -1062,5 +1108,9 @@ class MeetingsServicer(meetings_pb2_grpc.MeetingsServiceServicer):
         if request.year and not 2000 <= request.year <= 2100:
             raise InvalidInput({"year": "a year between 2000 and 2100"})
         async with transaction(self.sessions) as session:
-            rows = await store.list_department_meetings(session, organisation_code=organisation, year=request.year)
-        return pb.ListDepartmentMeetingsResponse(department_meetings=[department_meeting_to_proto(r) for r in rows])
+            rows = await store.list_department_meetings(
+                session, organisation_code=organisation, year=request.year
+            )
+        return pb.ListDepartmentMeetingsResponse(
+            department_meetings=[department_meeting_to_proto(r) for r in rows]
+        )

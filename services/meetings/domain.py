@@ -507,6 +507,17 @@ def check_ad_hoc_consent_giver(giver: Person) -> None:
         )
 
 
+def check_within_portfolio(accept: bool, decidable_within_portfolio: bool, reason: str) -> None:
+    """A42: a matter a member may decide within his or her portfolio, or another meeting can decide,
+    is as a rule not brought to the executive meeting: accepting such a topic needs a stated reason."""
+    if accept and decidable_within_portfolio and not reason.strip():
+        raise RuleViolation(
+            "A42.within-portfolio",
+            "the topic is flagged as decidable within a portfolio (按职责分工可予决策); as a rule it "
+            "does not go to the executive meeting — accept it only with a reason",
+        )
+
+
 def check_topic_decision(state: TopicState) -> None:
     if state is not TopicState.FILED:
         raise InvalidInput(
@@ -835,7 +846,11 @@ class DepartmentMeetingRequest:
 
 
 def check_department_meeting(
-    request: DepartmentMeetingRequest, *, today: date, leaders: Iterable[str], city_wide_this_year: int,
+    request: DepartmentMeetingRequest,
+    *,
+    today: date,
+    leaders: Iterable[str],
+    city_wide_this_year: int,
 ) -> None:
     """A46: what a department's request must satisfy before it goes to the city government.
 
@@ -882,8 +897,10 @@ def check_department_meeting(
 
 
 def check_department_meeting_decision(state: DepartmentMeetingState, decider: Person) -> None:
-    """A46: approved by the city government's principal leader (市政府主要领导) — the mayor or the acting mayor."""
+    """A46: approved by the city government's principal leader (市政府主要领导): the mayor or acting mayor."""
     if not decider.has_mayors_authority:
-        raise RuleViolation("A46.approval", "department meetings are approved by the mayor (or the acting mayor)")
+        raise RuleViolation(
+            "A46.approval", "department meetings are approved by the mayor (or the acting mayor)"
+        )
     if state is not DepartmentMeetingState.REQUESTED:
         raise InvalidInput({"department_meeting_id": f"the request is {state.value} already"})

@@ -250,19 +250,26 @@ async def collective_decisions_on(session: AsyncSession, matter_ref: str) -> lis
 
 async def lock_department(session: AsyncSession, organisation_code: str) -> None:
     """Two requests of one department at once must not both pass the one-a-year check."""
-    await session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
-                          {"key": f"meetings.department/{organisation_code}"})
+    await session.execute(
+        text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
+        {"key": f"meetings.department/{organisation_code}"},
+    )
 
 
 async def city_wide_meetings_in_year(session: AsyncSession, organisation_code: str, year: int) -> int:
     """A46: the department's city-wide meetings of a year that are requested or approved."""
     m = models.DepartmentMeeting
     return await session.scalar(
-        select(func.count()).select_from(m).where(
-            m.organisation_code == organisation_code, m.city_wide.is_(True),
-            m.day >= date(year, 1, 1), m.day <= date(year, 12, 31),
-            m.state.in_([domain.DepartmentMeetingState.REQUESTED.value,
-                         domain.DepartmentMeetingState.APPROVED.value]),
+        select(func.count())
+        .select_from(m)
+        .where(
+            m.organisation_code == organisation_code,
+            m.city_wide.is_(True),
+            m.day >= date(year, 1, 1),
+            m.day <= date(year, 12, 31),
+            m.state.in_(
+                [domain.DepartmentMeetingState.REQUESTED.value, domain.DepartmentMeetingState.APPROVED.value]
+            ),
         )
     )
 

@@ -25,6 +25,10 @@ import uuid
 from pathlib import Path
 
 import grpc
+from zgov.common.v1 import common_pb2
+from zgov.meetings.v1 import meetings_pb2 as pb
+from zgov.meetings.v1 import meetings_pb2_grpc
+from zgov.org.v1 import org_pb2, org_pb2_grpc
 
 from deploy.local.servers import Postgres, free_port
 from services.meetings.__main__ import MIGRATIONS
@@ -36,10 +40,6 @@ from shared.grpc_server import GrpcServer
 from shared.identity import TokenVerifier
 from shared.service_auth import StaticToken
 from shared.workdays import calendar
-from zgov.common.v1 import common_pb2
-from zgov.meetings.v1 import meetings_pb2 as pb
-from zgov.meetings.v1 import meetings_pb2_grpc
-from zgov.org.v1 import org_pb2, org_pb2_grpc
 
 TITLE = "meetings: scheduling and topic filing throughput, calendar feed latency"
 MEETINGS = 200
@@ -47,8 +47,12 @@ TOPICS = 300
 FEED_CALLS = 50
 IN_FLIGHT = 8
 PEOPLE = {
-    "mayor": "mayor", "evm": "executive-vice-mayor", "vice-mayor-1": "vice-mayor", "vice-mayor-2": "vice-mayor",
-    "secretary-general": "secretary-general", "deputy-secretary-general": "deputy-secretary-general",
+    "mayor": "mayor",
+    "evm": "executive-vice-mayor",
+    "vice-mayor-1": "vice-mayor",
+    "vice-mayor-2": "vice-mayor",
+    "secretary-general": "secretary-general",
+    "deputy-secretary-general": "deputy-secretary-general",
     "department-head": "department-head",
 }
 
@@ -65,18 +69,24 @@ class FixedOrg(org_pb2_grpc.OrgServiceServicer):
         by_position: dict[str, list[str]] = {}
         for username, position in PEOPLE.items():
             by_position.setdefault(position, []).append(username)
-        return org_pb2.ListPositionsResponse(positions=[
-            org_pb2.PositionWithHolders(
-                position=common_pb2.Position(code=p, title=p),
-                holders=[org_pb2.PositionHolder(user_id=user_id(u), username=u, organisation_code="x") for u in us],
-            )
-            for p, us in by_position.items()
-        ])
+        return org_pb2.ListPositionsResponse(
+            positions=[
+                org_pb2.PositionWithHolders(
+                    position=common_pb2.Position(code=p, title=p),
+                    holders=[
+                        org_pb2.PositionHolder(user_id=user_id(u), username=u, organisation_code="x")
+                        for u in us
+                    ],
+                )
+                for p, us in by_position.items()
+            ]
+        )
 
     async def WhoMayAct(self, request, context):
         holder = request.holder_user_id or user_id("mayor")
-        return org_pb2.WhoMayActResponse(position=request.position, holder_user_id=holder, acting_user_id=holder,
-                                         basis="holder present")
+        return org_pb2.WhoMayActResponse(
+            position=request.position, holder_user_id=holder, acting_user_id=holder, basis="holder present"
+        )
 
 
 def d(day) -> common_pb2.Date:
@@ -120,53 +130,111 @@ async def _run() -> list[tuple[str, str]]:
     engine = create_engine(dsn, pool_size=10)
     org = OrgClient(f"127.0.0.1:{org_port}", StaticToken("bench"), ttl_seconds=30)
     servicer = MeetingsServicer(session_factory(engine), org, calendar())
-    server = GrpcServer([servicer], verifier=TokenVerifier(issuer.issuer, "meetings", issuer.jwks_url),
-                        drain_delay=0, telemetry=False)
+    server = GrpcServer(
+        [servicer],
+        verifier=TokenVerifier(issuer.issuer, "meetings", issuer.jwks_url),
+        drain_delay=0,
+        telemetry=False,
+    )
     await server.start()
     channel = grpc.aio.insecure_channel(server.address)
     stub = meetings_pb2_grpc.MeetingsServiceStub(channel)
     try:
-        mayor = (("authorization", "Bearer " + issuer.token_for(
-            "mayor", audience="meetings", positions=["mayor"], groups=["city-government"], expires_in=3600,
-            permissions=["meeting:convene", "meeting:read", "topic:approve"])),)
-        department = (("authorization", "Bearer " + issuer.token_for(
-            "department-head", audience="meetings", positions=["department-head"], groups=["education-bureau"],
-            expires_in=3600, permissions=["topic:file", "meeting:read"])),)
+        mayor = (
+            (
+                "authorization",
+                "Bearer "
+                + issuer.token_for(
+                    "mayor",
+                    audience="meetings",
+                    positions=["mayor"],
+                    groups=["city-government"],
+                    expires_in=3600,
+                    permissions=["meeting:convene", "meeting:read", "topic:approve"],
+                ),
+            ),
+        )
+        department = (
+            (
+                "authorization",
+                "Bearer "
+                + issuer.token_for(
+                    "department-head",
+                    audience="meetings",
+                    positions=["department-head"],
+                    groups=["education-bureau"],
+                    expires_in=3600,
+                    permissions=["topic:file", "meeting:read"],
+                ),
+            ),
+        )
         today = today_in_china()
         # 10 one-hour slots a working day, from the 15th working day on: no double booking.
-        slots = [(calendar().add_working_days(today, 15 + i // 10).due, f"{8 + i % 10:02d}:00")
-                 for i in range(MEETINGS)]
+        slots = [
+            (calendar().add_working_days(today, 15 + i // 10).due, f"{8 + i % 10:02d}:00")
+            for i in range(MEETINGS)
+        ]
 
         def schedule(day, start):
-            return lambda: stub.ScheduleMeeting(pb.ScheduleMeetingRequest(
-                kind=pb.MEETING_KIND_EXECUTIVE, title="常务会议", day=d(day), start_time=start,
-                duration_minutes=60), metadata=mayor)
+            return lambda: stub.ScheduleMeeting(
+                pb.ScheduleMeetingRequest(
+                    kind=pb.MEETING_KIND_EXECUTIVE,
+                    title="常务会议",
+                    day=d(day),
+                    start_time=start,
+                    duration_minutes=60,
+                ),
+                metadata=mayor,
+            )
 
         await schedule(*slots[0])()  # warm-up: connections, token keys, org holders
         seconds, latencies = await timed_calls([schedule(*s) for s in slots[1:]], IN_FLIGHT)
-        rows = [("ScheduleMeeting (executive, 5 members)", f"{(MEETINGS - 1) / seconds:.0f}/s, "
-                 f"p50 {pct(latencies, 50):.1f} ms, p99 {pct(latencies, 99):.1f} ms")]
+        rows = [
+            (
+                "ScheduleMeeting (executive, 5 members)",
+                f"{(MEETINGS - 1) / seconds:.0f}/s, "
+                f"p50 {pct(latencies, 50):.1f} ms, p99 {pct(latencies, 99):.1f} ms",
+            )
+        ]
 
-        listed = await stub.ListMeetings(pb.ListMeetingsRequest(page=common_pb2.PageRequest(page_size=1)),
-                                         metadata=mayor)
+        listed = await stub.ListMeetings(
+            pb.ListMeetingsRequest(page=common_pb2.PageRequest(page_size=1)), metadata=mayor
+        )
         meeting_id = listed.meetings[0].id
 
         def file_topic(i):
-            return lambda: stub.FileTopic(pb.FileTopicRequest(
-                meeting_id=meeting_id, title=f"议题{i}", route=pb.TOPIC_ROUTE_VIA_VICE_MAYOR,
-                proposed_by_user_id=user_id("vice-mayor-1"),
-                documents=[pb.TopicDocument(name="议题审批表", ref=f"doc-{i}")]), metadata=department)
+            return lambda: stub.FileTopic(
+                pb.FileTopicRequest(
+                    meeting_id=meeting_id,
+                    title=f"议题{i}",
+                    route=pb.TOPIC_ROUTE_VIA_VICE_MAYOR,
+                    proposed_by_user_id=user_id("vice-mayor-1"),
+                    documents=[pb.TopicDocument(name="议题审批表", ref=f"doc-{i}")],
+                ),
+                metadata=department,
+            )
 
         seconds, latencies = await timed_calls([file_topic(i) for i in range(TOPICS)], IN_FLIGHT)
-        rows.append(("FileTopic (10-working-day check)", f"{TOPICS / seconds:.0f}/s, "
-                     f"p50 {pct(latencies, 50):.1f} ms, p99 {pct(latencies, 99):.1f} ms"))
+        rows.append(
+            (
+                "FileTopic (10-working-day check)",
+                f"{TOPICS / seconds:.0f}/s, "
+                f"p50 {pct(latencies, 50):.1f} ms, p99 {pct(latencies, 99):.1f} ms",
+            )
+        )
 
         feed = pb.GetLeaderCalendarRequest()
         reply = await stub.GetLeaderCalendar(feed, metadata=mayor)
-        _, latencies = await timed_calls([lambda: stub.GetLeaderCalendar(feed, metadata=mayor)] * FEED_CALLS, 1)
-        rows.append((f"GetLeaderCalendar ({reply.meeting_count} meetings, {len(reply.ics) // 1024} KiB)",
-                     f"p50 {pct(latencies, 50):.1f} ms, p99 {pct(latencies, 99):.1f} ms, "
-                     f"mean {statistics.mean(latencies) * 1000:.1f} ms"))
+        _, latencies = await timed_calls(
+            [lambda: stub.GetLeaderCalendar(feed, metadata=mayor)] * FEED_CALLS, 1
+        )
+        rows.append(
+            (
+                f"GetLeaderCalendar ({reply.meeting_count} meetings, {len(reply.ics) // 1024} KiB)",
+                f"p50 {pct(latencies, 50):.1f} ms, p99 {pct(latencies, 99):.1f} ms, "
+                f"mean {statistics.mean(latencies) * 1000:.1f} ms",
+            )
+        )
         return rows
     finally:
         await channel.close()

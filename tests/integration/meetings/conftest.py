@@ -12,14 +12,14 @@ import grpc
 import jwt
 import nats
 import pytest
+from zgov.meetings.v1 import meetings_pb2_grpc
+from zgov.org.v1 import org_pb2_grpc
 
 from deploy.local.servers import Nats, free_port
 from services.meetings.__main__ import build as build_meetings
 from services.meetings.config import MeetingsSettings
 from services.org.__main__ import build as build_org
 from services.org.config import OrgSettings
-from zgov.meetings.v1 import meetings_pb2_grpc
-from zgov.org.v1 import org_pb2_grpc
 
 
 @pytest.fixture
@@ -59,23 +59,41 @@ async def _stop(server) -> None:
 
 @pytest.fixture
 async def meetings(keycloak, meetings_nats, database, org_database):
-    org_server = build_org(OrgSettings(
-        database_url=org_database, nats_url=meetings_nats.url, keycloak_url=keycloak.url, client_id="org",
-        client_secret=keycloak.client_secrets["org"], grpc_port=0, acting_clock_seconds=5,
-        directory_ttl_seconds=30,
-    ))
+    org_server = build_org(
+        OrgSettings(
+            database_url=org_database,
+            nats_url=meetings_nats.url,
+            keycloak_url=keycloak.url,
+            client_id="org",
+            client_secret=keycloak.client_secrets["org"],
+            grpc_port=0,
+            acting_clock_seconds=5,
+            directory_ttl_seconds=30,
+        )
+    )
     await org_server.start()
-    server = build_meetings(MeetingsSettings(
-        database_url=database, nats_url=meetings_nats.url, keycloak_url=keycloak.url, client_id="meetings",
-        client_secret=keycloak.client_secrets["meetings"], grpc_port=0, org_address=org_server.address,
-        org_cache_seconds=30,
-    ))
+    server = build_meetings(
+        MeetingsSettings(
+            database_url=database,
+            nats_url=meetings_nats.url,
+            keycloak_url=keycloak.url,
+            client_id="meetings",
+            client_secret=keycloak.client_secrets["meetings"],
+            grpc_port=0,
+            org_address=org_server.address,
+            org_cache_seconds=30,
+        )
+    )
     await server.start()
     channel = grpc.aio.insecure_channel(server.address)
     org_channel = grpc.aio.insecure_channel(org_server.address)
     try:
-        yield MeetingsUnderTest(meetings_pb2_grpc.MeetingsServiceStub(channel),
-                                org_pb2_grpc.OrgServiceStub(org_channel), keycloak, meetings_nats)
+        yield MeetingsUnderTest(
+            meetings_pb2_grpc.MeetingsServiceStub(channel),
+            org_pb2_grpc.OrgServiceStub(org_channel),
+            keycloak,
+            meetings_nats,
+        )
     finally:
         await channel.close()
         await org_channel.close()

@@ -24,9 +24,12 @@ async def test_A20_A26_audit_records_cannot_be_rewritten(database):
     engine = create_engine(database)
     try:
         async with engine.begin() as conn:
-            await conn.execute(sa.text(
-                "INSERT INTO audit_record (id, subject_ref, act, actor, reason) "
-                "VALUES (gen_random_uuid(), 'minutes/1', 'minutes.signed', '{}', '')"))
+            await conn.execute(
+                sa.text(
+                    "INSERT INTO audit_record (id, subject_ref, act, actor, reason) "
+                    "VALUES (gen_random_uuid(), 'minutes/1', 'minutes.signed', '{}', '')"
+                )
+            )
         for statement in ("UPDATE audit_record SET reason = 'rewritten'", "DELETE FROM audit_record"):
             with pytest.raises(DBAPIError, match="never changed or deleted"):
                 async with engine.begin() as conn:
@@ -54,14 +57,23 @@ async def test_decision_numbers_per_series_and_year_have_no_gaps_under_concurren
             return None
 
     try:
-        runs = [take("executive", 2026) for _ in range(12)] + [take("executive", 2026, fail=True) for _ in range(3)]
+        runs = [take("executive", 2026) for _ in range(12)] + [
+            take("executive", 2026, fail=True) for _ in range(3)
+        ]
         runs += [take("plenary", 2026) for _ in range(3)] + [take("executive", 2027) for _ in range(2)]
         results = await asyncio.gather(*runs)
         assert sorted(results[:15], key=lambda n: n or 0) == [None] * 3 + list(range(1, 13))
         assert sorted(results[15:18]) == [1, 2, 3] and sorted(results[18:]) == [1, 2]
         async with transaction(sessions) as session:
-            rows = (await session.execute(sa.text(
-                "SELECT series, year, last_number FROM decision_counter ORDER BY series, year"))).all()
-        assert [tuple(r) for r in rows] == [("executive", 2026, 12), ("executive", 2027, 2), ("plenary", 2026, 3)]
+            rows = (
+                await session.execute(
+                    sa.text("SELECT series, year, last_number FROM decision_counter ORDER BY series, year")
+                )
+            ).all()
+        assert [tuple(r) for r in rows] == [
+            ("executive", 2026, 12),
+            ("executive", 2027, 2),
+            ("plenary", 2026, 3),
+        ]
     finally:
         await engine.dispose()

@@ -10,8 +10,17 @@ def unfold(text: str) -> list[str]:
     return text.replace("\r\n ", "").split("\r\n")
 
 
-MEETING = FeedMeeting("7d3e", MeetingKind.EXECUTIVE, "研究2027年教育经费安排、城市更新实施方案和防汛工作，议题较多请准时参加",
-                      date(2026, 12, 1), 9 * 60, 240, "市政府第一会议室; 3楼", False, "主持")
+MEETING = FeedMeeting(
+    "7d3e",
+    MeetingKind.EXECUTIVE,
+    "研究2027年教育经费安排、城市更新实施方案和防汛工作，议题较多请准时参加",
+    date(2026, 12, 1),
+    9 * 60,
+    240,
+    "市政府第一会议室; 3楼",
+    False,
+    "主持",
+)
 
 
 def test_every_line_ends_with_crlf_and_has_at_most_75_octets():
@@ -45,7 +54,9 @@ def test_text_escaping():
 
 
 def test_meeting_across_midnight_and_roles():
-    late = FeedMeeting("m2", MeetingKind.SPECIAL_TOPIC, "防汛", date(2026, 12, 31), 23 * 60, 120, "", True, "出席")
+    late = FeedMeeting(
+        "m2", MeetingKind.SPECIAL_TOPIC, "防汛", date(2026, 12, 31), 23 * 60, 120, "", True, "出席"
+    )
     lines = unfold(ics_for([late], calendar_name="x", stamp=datetime(2026, 11, 26, tzinfo=UTC)))
     assert "DTEND;TZID=Asia/Shanghai:20270101T010000" in lines
     assert "SUMMARY:【紧急】专题会议：防汛" in lines

@@ -504,17 +504,25 @@ def test_chair_on_leave_is_replaced_by_the_acting_holder():
 
 def dept_request(**overrides):
     fields = dict(
-        organisation_code="education-bureau", title="全市教育工作会议", day=date(2026, 12, 10), city_wide=True,
-        invites_county_heads=False, leader_user_ids=(), format=d.MeetingFormat.VIDEO, in_person_reason="",
-        exception_reason="", in_city_government_name=False,
+        organisation_code="education-bureau",
+        title="全市教育工作会议",
+        day=date(2026, 12, 10),
+        city_wide=True,
+        invites_county_heads=False,
+        leader_user_ids=(),
+        format=d.MeetingFormat.VIDEO,
+        in_person_reason="",
+        exception_reason="",
+        in_city_government_name=False,
     )
     fields.update(overrides)
     return d.DepartmentMeetingRequest(**fields)
 
 
 def check_dept(request, city_wide_this_year=0):
-    d.check_department_meeting(request, today=date(2026, 11, 26), leaders=["u-vm1"],
-                               city_wide_this_year=city_wide_this_year)
+    d.check_department_meeting(
+        request, today=date(2026, 11, 26), leaders=["u-vm1"], city_wide_this_year=city_wide_this_year
+    )
 
 
 def test_A46_city_wide_meeting_not_in_the_city_governments_name():
@@ -554,3 +562,12 @@ def test_A46_approved_by_the_mayor_or_the_acting_mayor():
     assert rule_of(err) == "A46.approval"
     with pytest.raises(InvalidInput):
         d.check_department_meeting_decision(d.DepartmentMeetingState.APPROVED, MAYOR)
+
+
+def test_A42_topic_decidable_within_a_portfolio_is_accepted_only_with_a_reason():
+    d.check_within_portfolio(True, False, "")
+    d.check_within_portfolio(False, True, "")
+    with pytest.raises(RuleViolation) as err:
+        d.check_within_portfolio(True, True, " ")
+    assert rule_of(err) == "A42.within-portfolio"
+    d.check_within_portfolio(True, True, "跨副市长分工，需常务会议协调")
