@@ -10,11 +10,13 @@ import nats
 from services.petitions.api import PetitionsServicer
 from services.petitions.config import PetitionsSettings
 from services.petitions.events import run_overdue_sweep
+from services.petitions.org_client import OrgClient
 from shared.convert import today_in_china
 from shared.db import create_engine, run_migrations, session_factory
 from shared.grpc_server import GrpcServer
 from shared.logging import configure_logging
 from shared.outbox import OutboxRelay, outbox_channel
+from shared.service_auth import ClientCredentials
 from shared.streams import ensure_stream
 from shared.telemetry import configure_telemetry, shutdown_telemetry
 from shared.workdays import calendar
@@ -26,9 +28,11 @@ def build(settings: PetitionsSettings) -> GrpcServer:
     # A71, A80: a failing statement must not put a petitioner's data into the logs.
     engine = create_engine(settings.database_url, hide_parameters=True)
     sessions = session_factory(engine)
+    tokens = ClientCredentials.from_settings(settings) if settings.client_secret else None
+    org = OrgClient(settings.org_address, tokens, ttl_seconds=settings.org_cache_seconds)
     servicer = PetitionsServicer(
         sessions, calendar(), bureau_organisation_code=settings.bureau_organisation_code,
-        person_key_secret=settings.person_key(),
+        person_key_secret=settings.person_key(), org=org,
     )
     server = GrpcServer.from_settings([servicer], settings)
     state: dict = {}
@@ -60,6 +64,7 @@ def build(settings: PetitionsSettings) -> GrpcServer:
     async def disconnect() -> None:
         if "nats" in state:
             await state["nats"].drain()
+        await org.close()
         await engine.dispose()
         shutdown_telemetry()
 

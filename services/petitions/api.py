@@ -41,6 +41,7 @@ from services.petitions.events import (
     publish,
 )
 from services.petitions.models import PetitionCase
+from services.petitions.org_client import OrgClient
 from shared import audit
 from shared.convert import (
     date_from_proto,
@@ -78,6 +79,8 @@ DIMENSION_FROM_PROTO = {
     petitions_pb2.STATISTICS_DIMENSION_MONTH: "month",
 }
 
+# Positions whose duties pass to an acting holder while away (A10 mayor, A59 A/B pairs).
+ACTING_POSITIONS = ("mayor", "executive-vice-mayor", "vice-mayor")
 # The public intake is on the internet: an account files at most this many petitions a day.
 MAX_ONLINE_PER_DAY = 10
 # 16 characters of 31 unambiguous ones (about 79 bits): not guessable, easy to read out on the phone.
@@ -265,11 +268,35 @@ def case_to_proto(row: PetitionCase, view: domain.View, cal: WorkingCalendar, *,
 
 class PetitionsServicer(petitions_pb2_grpc.PetitionsServiceServicer):
     def __init__(self, sessions: async_sessionmaker[AsyncSession], calendar: WorkingCalendar, *,
-                 bureau_organisation_code: str = "petition-bureau", person_key_secret: bytes = b""):
+                 bureau_organisation_code: str = "petition-bureau", person_key_secret: bytes = b"",
+                 org: OrgClient | None = None):
         self.sessions = sessions
         self.calendar = calendar
         self.bureau = bureau_organisation_code
         self.person_key_secret = person_key_secret
+        # None only where no org runs (the intake benchmark): organisation codes are then checked for form.
+        self.org = org
+
+    async def _check_organisation(self, code: str, field: str) -> None:
+        """A case names real bodies: a misspelt body complained about would escape the privacy rule."""
+        if code and self.org is not None and code not in (await self.org.directory()).organisations:
+            raise InvalidInput({field: "no organisation with this code"})
+
+    async def _instructing_for(self, actor: Actor, marked_leader_ids: list[str],
+                               day: date) -> tuple[str, Actor]:
+        """Whose instruction the caller gives: his or her own, or (A10, A59) that of a marked leader
+        who is away that day and whose duties org says the caller holds — recorded with both names."""
+        if actor.user_id in marked_leader_ids or self.org is None:
+            return actor.user_id, actor
+        directory = await self.org.directory()
+        for leader in marked_leader_ids:
+            for position in directory.leaders.get(leader, []):
+                if position not in ACTING_POSITIONS:
+                    continue
+                acting = await self.org.who_may_act(position, leader, day)
+                if acting.holder_away and acting.acting_user_id == actor.user_id:
+                    return leader, actor.acting_for(leader, position)
+        return actor.user_id, actor
 
     # ---- who reads ---------------------------------------------------------------------------------
 
@@ -299,7 +326,9 @@ class PetitionsServicer(petitions_pb2_grpc.PetitionsServiceServicer):
                      view: domain.View = domain.View.FULL) -> petitions_pb2.Case:
         counts = await store.repeat_counts(session, [row.id])
         history = await audit.history(session, f"case/{row.id}") if view is domain.View.FULL else ()
-        return case_to_proto(row, view, self.calendar, today=today_in_china(), reader_user_id=actor.user_id,
+        # An acting holder (代行) reads as the leader he or she acts for.
+        reader = actor.on_behalf_of_user_id or actor.user_id
+        return case_to_proto(row, view, self.calendar, today=today_in_china(), reader_user_id=reader,
                              repeat_count=counts.get(row.id, 0), history=history)
 
     async def _handled_case(self, session: AsyncSession, case_id: str, actor: Actor) -> PetitionCase:
@@ -359,6 +388,7 @@ class PetitionsServicer(petitions_pb2_grpc.PetitionsServiceServicer):
         actor = current_actor()
         intake = intake_from_proto(request.intake)
         domain.check_intake(intake, today_in_china())
+        await self._check_organisation(intake.body_complained_about, "intake.body_complained_about")
         async with transaction(self.sessions) as session:
             row, code = await self._register(session, intake, actor,
                                              explicit_repeat_of=request.intake.repeat_of_case_id.strip(),
@@ -381,6 +411,7 @@ class PetitionsServicer(petitions_pb2_grpc.PetitionsServiceServicer):
             raise InvalidInput({"intake.repeat_of_case_id": "set by the bureau, not by the petitioner"})
         intake = domain.Intake(**{**vars(intake), "channel": domain.Channel.ONLINE, "received_on": today})
         domain.check_intake(intake, today)
+        await self._check_organisation(intake.body_complained_about, "intake.body_complained_about")
         async with transaction(self.sessions) as session:
             if await store.online_submissions_on(session, actor.user_id, today) >= MAX_ONLINE_PER_DAY:
                 raise TooManySubmissions(f"at most {MAX_ONLINE_PER_DAY} online petitions a day per account")
@@ -470,6 +501,8 @@ class PetitionsServicer(petitions_pb2_grpc.PetitionsServiceServicer):
             notice=request.notice.strip(), new_facts_and_reasons=request.new_facts_and_reasons.strip(),
         )
         on = on_or_today(request.triaged_on, "triaged_on")
+        if triage.outcome is domain.TriageOutcome.ACCEPT_AND_ASSIGN:
+            await self._check_organisation(triage.handling_body_code, "handling_body_code")
         async with transaction(self.sessions) as session:
             row = await store.get_case(session, request.case_id, for_update=True)
             earlier_state = None
@@ -671,6 +704,8 @@ class PetitionsServicer(petitions_pb2_grpc.PetitionsServiceServicer):
             bad.append(("reason", "why: an important letter, a reception-day visit, a major case"))
         if bad:
             raise InvalidInput(bad)
+        if self.org is not None and leader not in (await self.org.directory()).leaders:
+            raise InvalidInput({"leader_user_id": "not a mayor, vice mayor or secretary-general"})
         async with transaction(self.sessions) as session:
             row = await store.get_case(session, request.case_id, for_update=True)
             if leader in row.marked_leader_ids:
@@ -691,30 +726,33 @@ class PetitionsServicer(petitions_pb2_grpc.PetitionsServiceServicer):
         today = today_in_china()
         due = date_from_proto(request.due, "due", required=False)
         async with transaction(self.sessions) as session:
+            marked = list((await store.get_case(session, request.case_id)).marked_leader_ids)
+        leader, instructing = await self._instructing_for(actor, marked, today)
+        async with transaction(self.sessions) as session:
             row = await store.get_case(session, request.case_id, for_update=True)
-            domain.check_instruction(marked_leader_ids=row.marked_leader_ids, caller_user_id=actor.user_id,
+            domain.check_instruction(marked_leader_ids=row.marked_leader_ids, caller_user_id=leader,
                                      instruction=request.instruction, due=due, today=today)
             entry = {"instruction": request.instruction.strip(), "instructed_on": today.isoformat(),
-                     "due": due.isoformat() if due else ""}
+                     "due": due.isoformat() if due else "",
+                     "acting_user_id": actor.user_id if leader != actor.user_id else ""}
             instructions = list(row.leader_instructions)
             open_mark = next((i for i, e in enumerate(instructions)
-                              if e["leader_user_id"] == actor.user_id and not e.get("instruction")), None)
+                              if e["leader_user_id"] == leader and not e.get("instruction")), None)
             if open_mark is None:
-                mark_reason = next(e["mark_reason"] for e in instructions
-                                   if e["leader_user_id"] == actor.user_id)
-                instructions.append({"leader_user_id": actor.user_id, "mark_reason": mark_reason, **entry})
+                mark_reason = next(e["mark_reason"] for e in instructions if e["leader_user_id"] == leader)
+                instructions.append({"leader_user_id": leader, "mark_reason": mark_reason, **entry})
             else:
                 instructions[open_mark] = {**instructions[open_mark], **entry}
             row.leader_instructions = instructions
             await session.flush()
-            await audit.record_act(session, f"case/{row.id}", "case.leader-instructed", actor,
+            await audit.record_act(session, f"case/{row.id}", "case.leader-instructed", instructing,
                                    entry["instruction"])
-            facts = dict(leader_user_id=actor.user_id, instruction=entry["instruction"],
+            facts = dict(leader_user_id=leader, instruction=entry["instruction"],
                          instructed_on=date_to_proto(today))
             if due:
                 facts["due"] = date_to_proto(due)
-            await publish(session, "leader-instructed", row, actor, **facts)
-            return await self._reply(session, row, actor, self.view_of(actor, row))
+            await publish(session, "leader-instructed", row, instructing, **facts)
+            return await self._reply(session, row, instructing, self.view_of(instructing, row))
 
     # ---- satisfaction --------------------------------------------------------------------------------
 

@@ -13,6 +13,9 @@ class PetitionsSettings(ServiceSettings):
     # How often the overdue sweep looks for cases past their limit, and how many it takes per round.
     overdue_sweep_seconds: float = Field(300.0, gt=0)
     overdue_sweep_batch: int = Field(1000, ge=1, le=100_000)
+    # The org service: which organisations exist, who holds a leader's position, who acts for whom.
+    org_address: str = Field("127.0.0.1:50051", description="the org service's gRPC address, host:port")
+    org_cache_seconds: float = Field(60.0, ge=0)
     # Key of the hashes that recognise a repeat petitioner (domain.person_keys). Unset: the client
     # secret is used; set it explicitly before rotating that secret, or earlier keys stop matching.
     person_key_secret: SecretStr | None = None

@@ -18,6 +18,7 @@ import pytest
 from shared.errors import field_violations_of, rule_id_of
 from tests.integration.petitions.conftest import read_raw_events
 from zgov.common.v1 import common_pb2
+from zgov.org.v1 import org_pb2
 from zgov.petitions.v1 import events_pb2, petitions_pb2
 
 pytestmark = pytest.mark.integration
@@ -180,6 +181,45 @@ async def test_A71_A80_events_carry_no_identity_content_or_complained_party(peti
     # The petitioner's own act is published without an actor.
     citizen_registered = next(e for _, e in events if e.aggregate_ref == f"case/{online.case.id}")
     assert not citizen_registered.HasField("actor")
+
+
+async def test_A71_a_case_names_real_organisations_and_real_leaders(petitions):
+    """Checked with org: a misspelt body complained about would escape the privacy rule."""
+    p = petitions
+    misspelt = await rpc_error(register(p, complaint(body_complained_about="educaton-bureau")))
+    assert field_violations_of(misspelt) == {"intake.body_complained_about": "no organisation with this code"}
+    case_id = (await register(p, complaint())).case.id
+    nowhere = await rpc_error(assign(p, case_id, date(2025, 9, 20), body="no-such-bureau"))
+    assert "handling_body_code" in field_violations_of(nowhere)
+    not_a_leader = await rpc_error(p.stub.MarkForLeader(petitions_pb2.MarkForLeaderRequest(
+        case_id=case_id, leader_user_id=p.user_id("department-head"), reason="重要来信"),
+        metadata=p.as_user("petition-officer")))
+    assert "leader_user_id" in field_violations_of(not_a_leader)
+
+
+async def test_A71_A10_the_acting_mayor_instructs_while_the_mayor_is_away(petitions):
+    p = petitions
+    leave = await p.org.RequestLeave(org_pb2.RequestLeaveRequest(
+        position="mayor", kind=org_pb2.LEAVE_KIND_LEAVE, first_day=d(TODAY),
+        last_day=d(TODAY + timedelta(days=2)), reason="公务安排"), metadata=p.as_user("mayor"))
+    await p.org.ApproveLeave(org_pb2.ApproveLeaveRequest(leave_id=leave.id, opinion="同意"),
+                             metadata=p.as_user("evm"))
+    case_id = (await register(p, complaint(received=TODAY))).case.id
+    mayor_id = p.user_id("mayor")
+    await p.stub.MarkForLeader(petitions_pb2.MarkForLeaderRequest(case_id=case_id, leader_user_id=mayor_id,
+                                                                  reason="重大案件"),
+                               metadata=p.as_user("petition-officer"))
+    not_marked = await rpc_error(p.stub.InstructCase(petitions_pb2.InstructCaseRequest(
+        case_id=case_id, instruction="请核查"), metadata=p.as_user("vice-mayor-1")))
+    assert rule_id_of(not_marked) == "A71.leader-marked"
+    instructed = await p.stub.InstructCase(petitions_pb2.InstructCaseRequest(
+        case_id=case_id, instruction="请教育督导部门一周内查清"), metadata=p.as_user("evm"))
+    assert instructed.content == CONTENT and not instructed.petitioners  # read as the mayor, still redacted
+    assert [(i.leader_user_id, i.instruction) for i in instructed.leader_instructions] == [
+        (mayor_id, "请教育督导部门一周内查清")]
+    act = [h for h in (await get(p, case_id)).history if h.act == "case.leader-instructed"][0]
+    assert (act.actor.username, act.actor.on_behalf_of_user_id, act.actor.on_behalf_of_position) == (
+        "evm", mayor_id, "mayor")
 
 
 # ---- limits in calendar days across a holiday (A71) ------------------------------------------------
