@@ -130,6 +130,44 @@ async def test_A71_A80_the_body_complained_about_never_reads_the_case_and_every_
     assert ("case.read", "petition-officer") in reads  # the read that returned this history
 
 
+async def test_A71_A80_lists_show_each_reader_only_what_it_may_see(petitions):
+    p = petitions
+    against_education = (await register(p, complaint(received=date(2025, 10, 1)))).case.id
+    await assign(p, against_education, date(2025, 10, 9))
+    unassigned = (await register(p, complaint(received=date(2025, 10, 2), petitioners=[
+        petitions_pb2.Petitioner(name="王五", phone="13600000002")]))).case.id
+    suggestion = (await register(p, complaint(
+        received=date(2025, 10, 3), category=petitions_pb2.CATEGORY_SUGGESTION, body_complained_about="",
+        person_complained_about="",
+        petitioners=[petitions_pb2.Petitioner(name="赵六", phone="13600000003")]))).case.id
+
+    async def listed(user, **filters):
+        reply = await p.stub.ListCases(petitions_pb2.ListCasesRequest(**filters), metadata=p.as_user(user))
+        return {c.id: c for c in reply.cases}
+
+    county = await listed("county-head")
+    assert list(county) == [against_education] and county[against_education].petitioners[0].name == NAME
+    assert await listed("department-head") == {}
+    mayor = await listed("mayor")
+    assert list(mayor) == [against_education, unassigned, suggestion]
+    assert all(c.identity_redacted and not c.petitioners for c in mayor.values())
+    assert mayor[against_education].content == "" and mayor[suggestion].content == CONTENT
+    officer = await listed("petition-officer", category=petitions_pb2.CATEGORY_COMPLAINT_REPORT)
+    assert list(officer) == [against_education, unassigned]
+    assert officer[unassigned].petitioners[0].name == "王五"
+    assigned = await listed("petition-officer", state=petitions_pb2.CASE_STATE_ASSIGNED)
+    assert list(assigned) == [against_education]
+    first = await p.stub.ListCases(petitions_pb2.ListCasesRequest(page=common_pb2.PageRequest(page_size=2)),
+                                   metadata=p.as_user("petition-officer"))
+    rest = await p.stub.ListCases(petitions_pb2.ListCasesRequest(page=common_pb2.PageRequest(
+        page_size=2, page_token=first.page.next_page_token)), metadata=p.as_user("petition-officer"))
+    assert [c.id for c in (*first.cases, *rest.cases)] == [against_education, unassigned, suggestion]
+    assert not rest.page.next_page_token
+    # Each listed case is a recorded read.
+    history = (await get(p, unassigned)).history
+    assert ("case.read", "mayor") in [(h.act, h.actor.username) for h in history]
+
+
 async def test_A71_assigning_to_the_body_complained_about_is_refused(petitions):
     p = petitions
     case_id = (await register(p, complaint())).case.id
