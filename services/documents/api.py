@@ -19,6 +19,7 @@ from services.documents import domain, models, store
 from services.documents.org_client import Directory, OrgClient
 from services.documents.protos import (
     DIRECTION_FROM_PROTO,
+    FILING_BODY_FROM_PROTO,
     KIND_FROM_PROTO,
     ROUTING_TO_PROTO,
     SENDER_FROM_PROTO,
@@ -29,10 +30,18 @@ from services.documents.protos import (
     countersign_to_proto,
     countersign_view,
     document_to_proto,
+    filing_to_proto,
     sign_off_to_proto,
 )
 from shared.audit import actor_record, history, record_act
-from shared.convert import date_from_proto, decode_page_token, encode_page_token, page_limit, today_in_china
+from shared.convert import (
+    date_from_proto,
+    date_to_proto,
+    decode_page_token,
+    encode_page_token,
+    page_limit,
+    today_in_china,
+)
 from shared.db import transaction
 from shared.errors import Forbidden, InvalidInput, NotFound
 from shared.grpc_server import current_actor, requires
@@ -395,6 +404,8 @@ class DocumentsServicer(documents_pb2_grpc.DocumentsServiceServicer):
                 domain.check_countersigns_settled([countersign_view(c) for c in countersigns],
                                                   row.coordination is not None)
                 domain.check_legality_reviewed(content.authority, row.legality_review)
+                domain.check_public_comment(content.authority, row.comment_until,
+                                            content.comment_exempt_reason, today)
                 rule_id = "A51.signer"
             match = domain.match_signer(actor.user_id, await self._signers(row, content), rule_id)
             holder = match.candidate
@@ -488,6 +499,51 @@ class DocumentsServicer(documents_pb2_grpc.DocumentsServiceServicer):
             await record_act(session, ref_of(row), "document.legality-reviewed", actor,
                              f"{verdict}: {request.opinion.strip()}")
             return await self._reply(session, row)
+
+    # ---- A22 public comment, A22/A24 filing ----------------------------------------------------------------
+
+    @requires("document:draft")
+    async def OpenPublicComment(self, request, context):
+        """A22: the draft of a government rule is opened for public comment; the disclosure portal
+        publishes it from the `documents.rule.comment-opened` event."""
+        actor = current_actor()
+        until = date_from_proto(request.until, "until", required=False)
+        async with transaction(self.sessions) as session:
+            row = await store.get_document(session, request.document_id, for_update=True)
+            self._check_lead_body(actor, row)
+            authority = domain.Authority(row.authority) if row.authority else None
+            domain.check_comment_period(authority, domain.State(row.state), until, self.today())
+            row.comment_until = until
+            await session.flush()
+            await record_act(session, ref_of(row), "document.comment-opened", actor, f"until {until}")
+            reply = await self._reply(session, row)
+            await add_event(session, "documents.rule.comment-opened",
+                            events_pb2.RuleCommentOpened(document=reply, until=date_to_proto(until)),
+                            ref_of(row), actor)
+        return reply
+
+    @requires("document:issue")
+    async def RecordFiling(self, request, context):
+        """A22, A24: an issued rule or normative document is filed (备案) with each body the rules name."""
+        actor = current_actor()
+        body = FILING_BODY_FROM_PROTO.get(request.filed_with)
+        async with transaction(self.sessions) as session:
+            row = await store.get_document(session, request.document_id, for_update=True)
+            authority = domain.Authority(row.authority) if row.authority else None
+            domain.check_filing_record(authority, domain.State(row.state), body, request.filing_reference,
+                                       [f["filed_with"] for f in row.filings or []])
+            assert body
+            record = {"filed_with": body.value, "filing_reference": request.filing_reference.strip(),
+                      "recorded_by": actor_record(actor), "filed_on": self.today().isoformat()}
+            row.filings = [*(row.filings or []), record]
+            await session.flush()
+            await record_act(session, ref_of(row), "document.filed-with", actor,
+                             f"{body.value}: {record['filing_reference']}")
+            reply = await self._reply(session, row)
+            await add_event(session, "documents.normative.filed",
+                            events_pb2.NormativeFiled(document=reply, filing=filing_to_proto(record)),
+                            ref_of(row), actor)
+        return reply
 
     # ---- reading -------------------------------------------------------------------------------------------
 

@@ -248,6 +248,7 @@ class Content:
     reprints_published_document: bool = False
     briefing_series: str = ""
     valid_until: date | None = None
+    comment_exempt_reason: str = ""
 
 
 MAX_TITLE = 200

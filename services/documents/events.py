@@ -17,7 +17,7 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.documents import domain, store
-from services.documents.protos import countersign_to_proto
+from services.documents.protos import countersign_to_proto, document_to_proto
 from shared.audit import actor_record, record_act
 from shared.db import transaction
 from shared.identity import Actor
@@ -53,6 +53,22 @@ async def deem_overdue_countersigns(session: AsyncSession, today: date) -> int:
     return len(rows)
 
 
+async def record_expired_documents(session: AsyncSession, today: date) -> int:
+    """A25: issued rules and normative documents past their validity, recorded once each with
+    `documents.normative.expired` (the clean-up: revise, repeal or continue)."""
+    rows = await store.documents_expired_unrecorded(session, today)
+    for row in rows:
+        row.expiry_recorded_on = today
+        await session.flush()
+        ref = f"document/{row.id}"
+        await record_act(session, ref, "document.expired", COUNTERSIGN_CLOCK,
+                         f"valid until {row.valid_until.isoformat()}: revise, repeal or continue (A25)")
+        await add_event(session, "documents.normative.expired",
+                        events_pb2.NormativeExpired(document=document_to_proto(row, today=today)), ref,
+                        COUNTERSIGN_CLOCK)
+    return len(rows)
+
+
 async def run_countersign_clock(sessions: async_sessionmaker[AsyncSession], today: Callable[[], date],
                                 interval: float = 60.0) -> None:
     """Every `interval` seconds, record the countersigns that fell due unanswered."""
@@ -60,8 +76,9 @@ async def run_countersign_clock(sessions: async_sessionmaker[AsyncSession], toda
         try:
             async with transaction(sessions) as session:
                 written = await deem_overdue_countersigns(session, today())
+                written += await record_expired_documents(session, today())
             if written:
-                log.info("countersigns deemed agreed", count=written)
+                log.info("countersigns deemed agreed and expiries recorded", count=written)
         except Exception:  # keep the clock alive through a database outage
             log.exception("countersign clock round failed; retrying next round")
         await asyncio.sleep(interval)

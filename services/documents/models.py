@@ -16,6 +16,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
@@ -77,6 +78,12 @@ class Document(Base):
     legality_review: Mapped[dict | None] = mapped_column(JSONB)
     # A25: validity of a normative document or rule (A52: documents in force).
     valid_until: Mapped[date | None] = mapped_column(Date)
+    # A25: the day the expiry was recorded (documents.normative.expired written once).
+    expiry_recorded_on: Mapped[date | None] = mapped_column(Date)
+    # A22: last day of public comment on a draft rule.
+    comment_until: Mapped[date | None] = mapped_column(Date)
+    # A22, A24: filings (备案), [{filed_with, filing_reference, recorded_by, filed_on}].
+    filings: Mapped[list] = mapped_column(JSONB, default=list, server_default=text("'[]'::jsonb"))
     # Outgoing: A51 authority, the number (发文字号) and the A53 issue limit.
     authority: Mapped[str] = mapped_column(String(40), default="")
     issuer_code: Mapped[str] = mapped_column(String(16), default="")

@@ -30,6 +30,7 @@ ROUTING_TO_PROTO = _enum_map(domain.RoutingBasis, pb.RoutingBasis, "ROUTING_BASI
 COUNTERSIGN_TO_PROTO = _enum_map(domain.CountersignState, pb.CountersignState, "COUNTERSIGN_STATE")
 MEANING_TO_PROTO = _enum_map(domain.SignOffMeaning, pb.SignOffMeaning, "SIGN_OFF_MEANING")
 DISCLOSURE_TO_PROTO = _enum_map(domain.Disclosure, pb.DisclosureAttribute, "DISCLOSURE_ATTRIBUTE")
+FILING_BODY_TO_PROTO = _enum_map(domain.FilingBody, pb.FilingBody, "FILING_BODY")
 
 
 def _from(mapping: dict) -> dict:
@@ -45,6 +46,7 @@ EXCEPTION_FROM_PROTO = _from(EXCEPTION_TO_PROTO)
 STATE_FROM_PROTO = _from(STATE_TO_PROTO)
 AUTHORITY_FROM_PROTO = _from(AUTHORITY_TO_PROTO)
 DISCLOSURE_FROM_PROTO = _from(DISCLOSURE_TO_PROTO)
+FILING_BODY_FROM_PROTO = _from(FILING_BODY_TO_PROTO)
 
 
 def body_of(value: pb.Body) -> domain.Body:
@@ -74,6 +76,7 @@ def content_from_proto(c: pb.DocumentContent) -> domain.Content:
         disclosure=DISCLOSURE_FROM_PROTO.get(c.disclosure),
         reprints_published_document=c.reprints_published_document, briefing_series=c.briefing_series.strip(),
         valid_until=date_from_proto(c.valid_until, "content.valid_until", required=False),
+        comment_exempt_reason=c.comment_exempt_reason.strip(),
     )
 
 
@@ -128,6 +131,14 @@ def sign_off_to_proto(row: models.SignOff) -> pb.SignOff:
     )
 
 
+def filing_to_proto(record: dict) -> pb.Filing:
+    return pb.Filing(
+        filed_with=FILING_BODY_TO_PROTO[domain.FilingBody(record["filed_with"])],
+        filing_reference=record["filing_reference"], recorded_by=actor_from_record(record["recorded_by"]),
+        filed_on=date_to_proto(date.fromisoformat(record["filed_on"])),
+    )
+
+
 def countersign_view(row: models.Countersign) -> domain.CountersignView:
     state = domain.CountersignState(row.state)
     return domain.CountersignView(row.organisation_code, state, row.due, row.reasons)
@@ -168,6 +179,10 @@ def document_to_proto(row: models.Document, *, today: date, countersigns=(), sig
             passed=r["passed"], opinion=r["opinion"], reviewed_by=actor_from_record(r["reviewed_by"]),
             reviewed_on=date_to_proto(date.fromisoformat(r["reviewed_on"])),
         ))
+    if row.comment_until:
+        reply.comment_until.CopyFrom(date_to_proto(row.comment_until))
+    reply.filings.extend(filing_to_proto(f) for f in row.filings or [])
+    reply.expired = domain.is_expired(row.valid_until, today) and state is domain.State.ISSUED
     if row.issued_on:
         reply.issued_on.CopyFrom(date_to_proto(row.issued_on))
     if row.issue_due:

@@ -108,6 +108,17 @@ async def issued_documents(session: AsyncSession, limit: int = 5000) -> list[mod
     return list(rows)
 
 
+async def documents_expired_unrecorded(session: AsyncSession, today: date) -> list[models.Document]:
+    """A25: issued documents past their validity whose expiry is not recorded yet (locked, skip locked)."""
+    table = models.Document
+    rows = await session.scalars(
+        select(table).where(
+            table.state == State.ISSUED.value, table.valid_until < today, table.expiry_recorded_on.is_(None),
+        ).order_by(table.valid_until, table.id).with_for_update(skip_locked=True)
+    )
+    return list(rows)
+
+
 # ---- countersign (A49) ------------------------------------------------------------------------------
 
 async def countersigns_of(session: AsyncSession, document_id: uuid.UUID) -> list[models.Countersign]:

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import grpc
 import pytest
 
-from services.documents.events import deem_overdue_countersigns
+from services.documents.events import deem_overdue_countersigns, record_expired_documents
 from shared.db import transaction
 from shared.errors import field_violations_of, rule_id_of
 from zgov.common.v1 import common_pb2
@@ -408,6 +408,70 @@ async def test_A52_check_before_issue_shows_similar_documents_in_force(platform)
     none = await platform.docs.CheckBeforeIssue(pb.CheckBeforeIssueRequest(document_id=unrelated.id),
                                                 metadata=platform.as_user("office-staff"))
     assert list(none.similar) == []
+
+
+async def test_A22_A24_A25_rule_comment_filing_and_expiry(platform, documents_events):
+    rule = dict(authority=pb.SIGN_OFF_AUTHORITY_GOVERNMENT_RULE, issuer_code="资府令",
+                kind=pb.DOCUMENT_KIND_ORDER, valid_until=VALID_UNTIL)
+    opened = await draft_outgoing(platform, title="资阳市养犬管理办法", **rule)
+    await platform.docs.ReviewLegality(
+        pb.ReviewLegalityRequest(document_id=opened.id, passed=True, opinion="合法"),
+        metadata=platform.as_user("justice-reviewer"))
+    not_opened = await rpc_error(sign(platform, opened.id, "mayor", "同意"))
+    assert rule_id_of(not_opened) == "A22.public-comment"
+
+    def until(days: int) -> common_pb2.Date:
+        d = TODAY + timedelta(days=days)
+        return common_pb2.Date(year=d.year, month=d.month, day=d.day)
+
+    short = await rpc_error(platform.docs.OpenPublicComment(
+        pb.OpenPublicCommentRequest(document_id=opened.id, until=until(10)),
+        metadata=platform.as_user("office-staff")))
+    assert "until" in field_violations_of(short)
+    commented = await platform.docs.OpenPublicComment(
+        pb.OpenPublicCommentRequest(document_id=opened.id, until=until(30)),
+        metadata=platform.as_user("office-staff"))
+    assert day(commented.comment_until) == TODAY + timedelta(days=30)
+    still_open = await rpc_error(sign(platform, opened.id, "mayor", "同意"))
+    assert rule_id_of(still_open) == "A22.public-comment" and "open until" in still_open.details()
+
+    confidential = await draft_outgoing(platform, title="资阳市重要目标安全保卫办法",
+                                        comment_exempt_reason="涉及国家秘密，依法不公开征求意见", **rule)
+    await platform.docs.ReviewLegality(
+        pb.ReviewLegalityRequest(document_id=confidential.id, passed=True, opinion="合法"),
+        metadata=platform.as_user("justice-reviewer"))
+    await sign(platform, confidential.id, "mayor", "同意发布")
+    issued = await platform.docs.IssueDocument(pb.IssueDocumentRequest(document_id=confidential.id),
+                                               metadata=platform.as_user("office-staff"))
+    assert issued.document_number == f"资府令〔{TODAY.year}〕1号"
+
+    def filing(body, reference="资人常备〔2026〕3号"):
+        return platform.docs.RecordFiling(
+            pb.RecordFilingRequest(document_id=issued.id, filed_with=body, filing_reference=reference),
+            metadata=platform.as_user("office-staff"))
+
+    wrong = await rpc_error(filing(pb.FILING_BODY_CITY_GOVERNMENT))
+    assert rule_id_of(wrong) == "A24.filing-body"
+    await filing(pb.FILING_BODY_PROVINCIAL_GOVERNMENT, "川府备〔2026〕41号")
+    twice = await rpc_error(filing(pb.FILING_BODY_PROVINCIAL_GOVERNMENT, "川府备〔2026〕41号"))
+    assert "filed_with" in field_violations_of(twice)
+    filed = await filing(pb.FILING_BODY_PEOPLES_CONGRESS_STANDING_COMMITTEE)
+    assert {f.filed_with for f in filed.filings} == {
+        pb.FILING_BODY_PROVINCIAL_GOVERNMENT, pb.FILING_BODY_PEOPLES_CONGRESS_STANDING_COMMITTEE}
+
+    last_valid = day(VALID_UNTIL)
+    async with transaction(platform.sessions) as session:
+        assert await record_expired_documents(session, last_valid) == 0
+    async with transaction(platform.sessions) as session:
+        assert await record_expired_documents(session, last_valid + timedelta(days=1)) == 1
+    async with transaction(platform.sessions) as session:
+        assert await record_expired_documents(session, last_valid + timedelta(days=2)) == 0  # recorded once
+
+    events = await read_events(documents_events, "documents.>", 100, timeout=5)
+    subjects = [e.subject for e in events]
+    assert subjects.count("documents.rule.comment-opened") == 1
+    assert subjects.count("documents.normative.filed") == 2
+    assert subjects.count("documents.normative.expired") == 1
 
 
 # ---- events -------------------------------------------------------------------------------------------

@@ -491,6 +491,32 @@ REVIEW_OUTCOME_ACCEPT: ReviewOutcome.ValueType  # 2
 """拟办 and route"""
 Global___ReviewOutcome: _TypeAlias = ReviewOutcome  # noqa: Y015
 
+class _FilingBody:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _FilingBodyEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_FilingBody.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    FILING_BODY_UNSPECIFIED: _FilingBody.ValueType  # 0
+    FILING_BODY_PEOPLES_CONGRESS_STANDING_COMMITTEE: _FilingBody.ValueType  # 1
+    """市人大常委会"""
+    FILING_BODY_PROVINCIAL_GOVERNMENT: _FilingBody.ValueType  # 2
+    """省政府"""
+    FILING_BODY_CITY_GOVERNMENT: _FilingBody.ValueType  # 3
+    """市政府 (departments' normative documents)"""
+
+class FilingBody(_FilingBody, metaclass=_FilingBodyEnumTypeWrapper):
+    """A22, A24: the bodies rules and normative documents are filed with (备案)."""
+
+FILING_BODY_UNSPECIFIED: FilingBody.ValueType  # 0
+FILING_BODY_PEOPLES_CONGRESS_STANDING_COMMITTEE: FilingBody.ValueType  # 1
+"""市人大常委会"""
+FILING_BODY_PROVINCIAL_GOVERNMENT: FilingBody.ValueType  # 2
+"""省政府"""
+FILING_BODY_CITY_GOVERNMENT: FilingBody.ValueType  # 3
+"""市政府 (departments' normative documents)"""
+Global___FilingBody: _TypeAlias = FilingBody  # noqa: Y015
+
 @_typing.final
 class Body(_message.Message):
     """An organisation as a sender or receiver. `code` is the Keycloak group when the
@@ -641,6 +667,7 @@ class DocumentContent(_message.Message):
     REPRINTS_PUBLISHED_DOCUMENT_FIELD_NUMBER: _builtins.int
     BRIEFING_SERIES_FIELD_NUMBER: _builtins.int
     VALID_UNTIL_FIELD_NUMBER: _builtins.int
+    COMMENT_EXEMPT_REASON_FIELD_NUMBER: _builtins.int
     kind: Global___DocumentKind.ValueType
     title: _builtins.str
     body: _builtins.str
@@ -672,6 +699,8 @@ class DocumentContent(_message.Message):
     """
     briefing_series: _builtins.str
     """A52: the name of a department's briefing (简报); one kind per department."""
+    comment_exempt_reason: _builtins.str
+    """A22: why a draft government rule is not opened for public comment (依法需要保密)."""
     @_builtins.property
     def main_receivers(self) -> _containers.RepeatedCompositeFieldContainer[Global___Body]:
         """主送: at most one for a document filed with the city government (A47)."""
@@ -730,14 +759,45 @@ class DocumentContent(_message.Message):
         reprints_published_document: _builtins.bool = ...,
         briefing_series: _builtins.str = ...,
         valid_until: _common_pb2.Date | None = ...,
+        comment_exempt_reason: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["implements_provincial", b"implements_provincial", "sender", b"sender", "skipped_body", b"skipped_body", "valid_until", b"valid_until"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["addressed_leader_user_id", b"addressed_leader_user_id", "attachments", b"attachments", "authority", b"authority", "body", b"body", "briefing_series", b"briefing_series", "classification", b"classification", "contains_request", b"contains_request", "copies", b"copies", "disclosure", b"disclosure", "implements_provincial", b"implements_provincial", "issuer_code", b"issuer_code", "kind", b"kind", "lead_organisation_code", b"lead_organisation_code", "leaders_instruction", b"leaders_instruction", "main_receivers", b"main_receivers", "major_emergency", b"major_emergency", "major_matter", b"major_matter", "matters", b"matters", "personal_exception", b"personal_exception", "personal_exception_reason", b"personal_exception_reason", "reprints_published_document", b"reprints_published_document", "sender", b"sender", "skipped_body", b"skipped_body", "skips_level", b"skips_level", "title", b"title", "urgency", b"urgency", "valid_until", b"valid_until"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["addressed_leader_user_id", b"addressed_leader_user_id", "attachments", b"attachments", "authority", b"authority", "body", b"body", "briefing_series", b"briefing_series", "classification", b"classification", "comment_exempt_reason", b"comment_exempt_reason", "contains_request", b"contains_request", "copies", b"copies", "disclosure", b"disclosure", "implements_provincial", b"implements_provincial", "issuer_code", b"issuer_code", "kind", b"kind", "lead_organisation_code", b"lead_organisation_code", "leaders_instruction", b"leaders_instruction", "main_receivers", b"main_receivers", "major_emergency", b"major_emergency", "major_matter", b"major_matter", "matters", b"matters", "personal_exception", b"personal_exception", "personal_exception_reason", b"personal_exception_reason", "reprints_published_document", b"reprints_published_document", "sender", b"sender", "skipped_body", b"skipped_body", "skips_level", b"skips_level", "title", b"title", "urgency", b"urgency", "valid_until", b"valid_until"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___DocumentContent: _TypeAlias = DocumentContent  # noqa: Y015
+
+@_typing.final
+class Filing(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    FILED_WITH_FIELD_NUMBER: _builtins.int
+    FILING_REFERENCE_FIELD_NUMBER: _builtins.int
+    RECORDED_BY_FIELD_NUMBER: _builtins.int
+    FILED_ON_FIELD_NUMBER: _builtins.int
+    filed_with: Global___FilingBody.ValueType
+    filing_reference: _builtins.str
+    @_builtins.property
+    def recorded_by(self) -> _common_pb2.Actor: ...
+    @_builtins.property
+    def filed_on(self) -> _common_pb2.Date: ...
+    def __init__(
+        self,
+        *,
+        filed_with: Global___FilingBody.ValueType = ...,
+        filing_reference: _builtins.str = ...,
+        recorded_by: _common_pb2.Actor | None = ...,
+        filed_on: _common_pb2.Date | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["filed_on", b"filed_on", "recorded_by", b"recorded_by"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["filed_on", b"filed_on", "filed_with", b"filed_with", "filing_reference", b"filing_reference", "recorded_by", b"recorded_by"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___Filing: _TypeAlias = Filing  # noqa: Y015
 
 @_typing.final
 class Countersign(_message.Message):
@@ -886,6 +946,9 @@ class Document(_message.Message):
     OVERDUE_FIELD_NUMBER: _builtins.int
     HISTORY_FIELD_NUMBER: _builtins.int
     LEGALITY_REVIEW_FIELD_NUMBER: _builtins.int
+    COMMENT_UNTIL_FIELD_NUMBER: _builtins.int
+    FILINGS_FIELD_NUMBER: _builtins.int
+    EXPIRED_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     direction: Global___Direction.ValueType
     state: Global___DocumentState.ValueType
@@ -898,6 +961,8 @@ class Document(_message.Message):
     number_sequence: _builtins.int
     overdue: _builtins.bool
     """True while the handling limit or the issue limit has passed unfinished."""
+    expired: _builtins.bool
+    """A25: past its validity period, up for clean-up (revise, repeal or continue)."""
     @_builtins.property
     def content(self) -> Global___DocumentContent: ...
     @_builtins.property
@@ -932,6 +997,14 @@ class Document(_message.Message):
     def legality_review(self) -> Global___LegalityReview:
         """A23: the justice bureau's legality review, when one was made."""
 
+    @_builtins.property
+    def comment_until(self) -> _common_pb2.Date:
+        """A22: the last day of public comment on a draft rule."""
+
+    @_builtins.property
+    def filings(self) -> _containers.RepeatedCompositeFieldContainer[Global___Filing]:
+        """A22, A24: where it was filed."""
+
     def __init__(
         self,
         *,
@@ -957,10 +1030,13 @@ class Document(_message.Message):
         overdue: _builtins.bool = ...,
         history: _abc.Iterable[_common_pb2.AuditRecord] | None = ...,
         legality_review: Global___LegalityReview | None = ...,
+        comment_until: _common_pb2.Date | None = ...,
+        filings: _abc.Iterable[Global___Filing] | None = ...,
+        expired: _builtins.bool = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["content", b"content", "coordination", b"coordination", "created_by", b"created_by", "filed_on", b"filed_on", "handling_deadline", b"handling_deadline", "issue_due", b"issue_due", "issued_on", b"issued_on", "legality_review", b"legality_review", "sender", b"sender"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["comment_until", b"comment_until", "content", b"content", "coordination", b"coordination", "created_by", b"created_by", "filed_on", b"filed_on", "handling_deadline", b"handling_deadline", "issue_due", b"issue_due", "issued_on", b"issued_on", "legality_review", b"legality_review", "sender", b"sender"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["content", b"content", "coordination", b"coordination", "countersigns", b"countersigns", "created_by", b"created_by", "direction", b"direction", "document_number", b"document_number", "filed_on", b"filed_on", "handling_deadline", b"handling_deadline", "history", b"history", "id", b"id", "issue_due", b"issue_due", "issued_on", b"issued_on", "legality_review", b"legality_review", "number_sequence", b"number_sequence", "overdue", b"overdue", "proposed_opinion", b"proposed_opinion", "return_reason", b"return_reason", "routed_to_user_id", b"routed_to_user_id", "routing_basis", b"routing_basis", "sender", b"sender", "sign_offs", b"sign_offs", "state", b"state"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["comment_until", b"comment_until", "content", b"content", "coordination", b"coordination", "countersigns", b"countersigns", "created_by", b"created_by", "direction", b"direction", "document_number", b"document_number", "expired", b"expired", "filed_on", b"filed_on", "filings", b"filings", "handling_deadline", b"handling_deadline", "history", b"history", "id", b"id", "issue_due", b"issue_due", "issued_on", b"issued_on", "legality_review", b"legality_review", "number_sequence", b"number_sequence", "overdue", b"overdue", "proposed_opinion", b"proposed_opinion", "return_reason", b"return_reason", "routed_to_user_id", b"routed_to_user_id", "routing_basis", b"routing_basis", "sender", b"sender", "sign_offs", b"sign_offs", "state", b"state"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1290,6 +1366,57 @@ class ReviewLegalityRequest(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ReviewLegalityRequest: _TypeAlias = ReviewLegalityRequest  # noqa: Y015
+
+@_typing.final
+class OpenPublicCommentRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DOCUMENT_ID_FIELD_NUMBER: _builtins.int
+    UNTIL_FIELD_NUMBER: _builtins.int
+    document_id: _builtins.str
+    @_builtins.property
+    def until(self) -> _common_pb2.Date:
+        """At least 30 days from today."""
+
+    def __init__(
+        self,
+        *,
+        document_id: _builtins.str = ...,
+        until: _common_pb2.Date | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["until", b"until"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["document_id", b"document_id", "until", b"until"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___OpenPublicCommentRequest: _TypeAlias = OpenPublicCommentRequest  # noqa: Y015
+
+@_typing.final
+class RecordFilingRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DOCUMENT_ID_FIELD_NUMBER: _builtins.int
+    FILED_WITH_FIELD_NUMBER: _builtins.int
+    FILING_REFERENCE_FIELD_NUMBER: _builtins.int
+    document_id: _builtins.str
+    filed_with: Global___FilingBody.ValueType
+    filing_reference: _builtins.str
+    """备案号, or the number of the filing letter."""
+    def __init__(
+        self,
+        *,
+        document_id: _builtins.str = ...,
+        filed_with: Global___FilingBody.ValueType = ...,
+        filing_reference: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["document_id", b"document_id", "filed_with", b"filed_with", "filing_reference", b"filing_reference"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RecordFilingRequest: _TypeAlias = RecordFilingRequest  # noqa: Y015
 
 @_typing.final
 class GetDocumentRequest(_message.Message):

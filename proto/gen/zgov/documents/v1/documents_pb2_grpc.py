@@ -84,6 +84,16 @@ class DocumentsServiceStub:
                 request_serializer=zgov_dot_documents_dot_v1_dot_documents__pb2.ReviewLegalityRequest.SerializeToString,
                 response_deserializer=zgov_dot_documents_dot_v1_dot_documents__pb2.Document.FromString,
                 _registered_method=True)
+        self.OpenPublicComment = channel.unary_unary(
+                '/zgov.documents.v1.DocumentsService/OpenPublicComment',
+                request_serializer=zgov_dot_documents_dot_v1_dot_documents__pb2.OpenPublicCommentRequest.SerializeToString,
+                response_deserializer=zgov_dot_documents_dot_v1_dot_documents__pb2.Document.FromString,
+                _registered_method=True)
+        self.RecordFiling = channel.unary_unary(
+                '/zgov.documents.v1.DocumentsService/RecordFiling',
+                request_serializer=zgov_dot_documents_dot_v1_dot_documents__pb2.RecordFilingRequest.SerializeToString,
+                response_deserializer=zgov_dot_documents_dot_v1_dot_documents__pb2.Document.FromString,
+                _registered_method=True)
         self.GetDocument = channel.unary_unary(
                 '/zgov.documents.v1.DocumentsService/GetDocument',
                 request_serializer=zgov_dot_documents_dot_v1_dot_documents__pb2.GetDocumentRequest.SerializeToString,
@@ -173,6 +183,21 @@ class DocumentsServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def OpenPublicComment(self, request, context):
+        """A22: a draft government rule opened for public comment (published by an event for
+        the disclosure portal).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RecordFiling(self, request, context):
+        """A22, A24: an issued rule or normative document filed (备案) with the right body.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def GetDocument(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -236,6 +261,16 @@ def add_DocumentsServiceServicer_to_server(servicer, server):
             'ReviewLegality': grpc.unary_unary_rpc_method_handler(
                     servicer.ReviewLegality,
                     request_deserializer=zgov_dot_documents_dot_v1_dot_documents__pb2.ReviewLegalityRequest.FromString,
+                    response_serializer=zgov_dot_documents_dot_v1_dot_documents__pb2.Document.SerializeToString,
+            ),
+            'OpenPublicComment': grpc.unary_unary_rpc_method_handler(
+                    servicer.OpenPublicComment,
+                    request_deserializer=zgov_dot_documents_dot_v1_dot_documents__pb2.OpenPublicCommentRequest.FromString,
+                    response_serializer=zgov_dot_documents_dot_v1_dot_documents__pb2.Document.SerializeToString,
+            ),
+            'RecordFiling': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordFiling,
+                    request_deserializer=zgov_dot_documents_dot_v1_dot_documents__pb2.RecordFilingRequest.FromString,
                     response_serializer=zgov_dot_documents_dot_v1_dot_documents__pb2.Document.SerializeToString,
             ),
             'GetDocument': grpc.unary_unary_rpc_method_handler(
@@ -518,6 +553,60 @@ class DocumentsService:
             target,
             '/zgov.documents.v1.DocumentsService/ReviewLegality',
             zgov_dot_documents_dot_v1_dot_documents__pb2.ReviewLegalityRequest.SerializeToString,
+            zgov_dot_documents_dot_v1_dot_documents__pb2.Document.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def OpenPublicComment(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/zgov.documents.v1.DocumentsService/OpenPublicComment',
+            zgov_dot_documents_dot_v1_dot_documents__pb2.OpenPublicCommentRequest.SerializeToString,
+            zgov_dot_documents_dot_v1_dot_documents__pb2.Document.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordFiling(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/zgov.documents.v1.DocumentsService/RecordFiling',
+            zgov_dot_documents_dot_v1_dot_documents__pb2.RecordFilingRequest.SerializeToString,
             zgov_dot_documents_dot_v1_dot_documents__pb2.Document.FromString,
             options,
             channel_credentials,

@@ -5,6 +5,7 @@ Events of the `documents` service, published on subjects documents.<aggregate>.<
 
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
+from zgov.common.v1 import common_pb2 as _common_pb2
 from zgov.documents.v1 import documents_pb2 as _documents_pb2
 import builtins as _builtins
 import sys
@@ -247,3 +248,79 @@ class DocumentIssued(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___DocumentIssued: _TypeAlias = DocumentIssued  # noqa: Y015
+
+@_typing.final
+class RuleCommentOpened(_message.Message):
+    """documents.rule.comment-opened: a draft government rule open for public comment (A22),
+    for the disclosure portal to publish.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DOCUMENT_FIELD_NUMBER: _builtins.int
+    UNTIL_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def document(self) -> _documents_pb2.Document: ...
+    @_builtins.property
+    def until(self) -> _common_pb2.Date: ...
+    def __init__(
+        self,
+        *,
+        document: _documents_pb2.Document | None = ...,
+        until: _common_pb2.Date | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["document", b"document", "until", b"until"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["document", b"document", "until", b"until"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RuleCommentOpened: _TypeAlias = RuleCommentOpened  # noqa: Y015
+
+@_typing.final
+class NormativeFiled(_message.Message):
+    """documents.normative.filed: a rule or normative document filed (备案, A22, A24)."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DOCUMENT_FIELD_NUMBER: _builtins.int
+    FILING_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def document(self) -> _documents_pb2.Document: ...
+    @_builtins.property
+    def filing(self) -> _documents_pb2.Filing: ...
+    def __init__(
+        self,
+        *,
+        document: _documents_pb2.Document | None = ...,
+        filing: _documents_pb2.Filing | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["document", b"document", "filing", b"filing"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["document", b"document", "filing", b"filing"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___NormativeFiled: _TypeAlias = NormativeFiled  # noqa: Y015
+
+@_typing.final
+class NormativeExpired(_message.Message):
+    """documents.normative.expired: past its validity period (A25), recorded once."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DOCUMENT_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def document(self) -> _documents_pb2.Document: ...
+    def __init__(
+        self,
+        *,
+        document: _documents_pb2.Document | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["document", b"document"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["document", b"document"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___NormativeExpired: _TypeAlias = NormativeExpired  # noqa: Y015
