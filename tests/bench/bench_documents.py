@@ -1,0 +1,194 @@
+"""The documents service: filing-to-issued throughput and number assignment under 50 concurrent issuers.
+
+Measured (issue 3, `make bench`):
+- draft → sign-off → issue of routine outgoing documents, one pipeline after another, 8 in flight;
+- IssueDocument of 500 signed documents with 50 calls in flight on one issuer code and year: the
+  rate, and whether the numbers are exactly 1..500 (no repeat, no gap).
+
+Real: PostgreSQL (embedded, migrations run), the documents servicer in GrpcServer with offline token
+verification (locally signed RS256 tokens from tests/fixtures/local_issuer.py, as bench_grpc does).
+Not real, and said so: Keycloak is not started, and `org` is a small in-process OrgService with fixed
+holders (nobody away, no portfolios) — the figures are the documents service's own cost. No NATS:
+events stay in the outbox (the relay is not measured).
+
+    python -m tests.bench documents
+"""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import grpc
+
+from deploy.local.servers import Postgres, free_port
+from services.documents.__main__ import MIGRATIONS
+from services.documents.api import DocumentsServicer
+from services.documents.org_client import OrgClient
+from shared.db import create_engine, run_migrations, session_factory
+from shared.grpc_server import GrpcServer
+from shared.identity import TokenVerifier
+from shared.service_auth import StaticToken
+from shared.workdays import calendar
+from zgov.common.v1 import common_pb2
+from zgov.documents.v1 import documents_pb2 as pb
+from zgov.documents.v1 import documents_pb2_grpc
+from zgov.org.v1 import org_pb2, org_pb2_grpc
+
+TITLE = "documents: filing-to-issued throughput, numbers under 50 concurrent issuers"
+PIPELINES = 150
+IN_FLIGHT = 8
+ISSUES = 500
+ISSUERS_IN_FLIGHT = 50
+
+
+def user_id(username: str) -> str:
+    """The `sub` LocalIssuer gives a username."""
+    return str(uuid.uuid5(uuid.NAMESPACE_DNS, username))
+
+
+class FixedOrg(org_pb2_grpc.OrgServiceServicer):
+    """Stand-in for org in this benchmark only: fixed holders, nobody away, no portfolios."""
+
+    async def ListOrganisations(self, request, context):
+        return org_pb2.ListOrganisationsResponse(organisations=[
+            common_pb2.Organisation(code="general-office", name="市政府办公室",
+                                    kind=common_pb2.ORGANISATION_KIND_OFFICE)])
+
+    async def ListPositions(self, request, context):
+        return org_pb2.ListPositionsResponse(positions=[
+            org_pb2.PositionWithHolders(
+                position=common_pb2.Position(code=p, title=p),
+                holders=[org_pb2.PositionHolder(user_id=user_id(p), username=p, display_name=p)])
+            for p in ("mayor", "secretary-general")
+        ])
+
+    async def WhoMayAct(self, request, context):
+        holder = request.holder_user_id or user_id(request.position)
+        return org_pb2.WhoMayActResponse(position=request.position, holder_user_id=holder,
+                                         acting_user_id=holder, basis="holder present")
+
+    async def FindPortfolioHolder(self, request, context):
+        return org_pb2.FindPortfolioHolderResponse()
+
+
+def content(title: str, issuer_code: str) -> pb.DocumentContent:
+    return pb.DocumentContent(kind=pb.DOCUMENT_KIND_NOTICE, title=title, body="……",
+                              urgency=pb.URGENCY_ORDINARY, classification=pb.CLASSIFICATION_NONE,
+                              authority=pb.SIGN_OFF_AUTHORITY_ROUTINE, issuer_code=issuer_code,
+                              disclosure=pb.DISCLOSURE_ATTRIBUTE_PROACTIVE)
+
+
+async def timed_calls(calls, in_flight: int) -> tuple[float, list[float]]:
+    """Run the call factories with at most `in_flight` at once: (seconds, latencies)."""
+    gate = asyncio.Semaphore(in_flight)
+    latencies: list[float] = []
+
+    async def one(call):
+        async with gate:
+            started = time.perf_counter()
+            await call()
+            latencies.append(time.perf_counter() - started)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(one(c) for c in calls))
+    return time.perf_counter() - started, latencies
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))] * 1000
+
+
+async def _run() -> list[tuple[str, str]]:
+    from tests.fixtures.local_issuer import LocalIssuer
+
+    folder = Path(tempfile.mkdtemp(prefix="bench-documents-"))
+    postgres = Postgres(folder / "postgres", free_port())
+    postgres.start()
+    issuer = LocalIssuer().start()
+    org_server = grpc.aio.server()
+    org_pb2_grpc.add_OrgServiceServicer_to_server(FixedOrg(), org_server)
+    org_port = org_server.add_insecure_port("127.0.0.1:0")
+    await org_server.start()
+    dsn = postgres.ensure_database("documents_bench")
+    await run_migrations(dsn, MIGRATIONS)
+    engine = create_engine(dsn, pool_size=30, max_overflow=30)
+    org = OrgClient(f"127.0.0.1:{org_port}", StaticToken("bench"), cache_seconds=300)
+    server = GrpcServer([DocumentsServicer(session_factory(engine), org, calendar())],
+                        verifier=TokenVerifier(issuer.issuer, "documents", issuer.jwks_url),
+                        drain_delay=0, telemetry=False)
+    await server.start()
+    channel = grpc.aio.insecure_channel(server.address)
+    stub = documents_pb2_grpc.DocumentsServiceStub(channel)
+
+    def bearer(username: str, position: str, permissions: list[str]):
+        token = issuer.token_for(username, audience="documents", positions=[position],
+                                 groups=["general-office"], expires_in=3600, permissions=permissions)
+        return (("authorization", f"Bearer {token}"),)
+
+    office = bearer("office-staff", "office-staff", ["document:read", "document:draft", "document:issue"])
+    signer = bearer("secretary-general", "secretary-general", ["document:read", "document:sign"])
+
+    async def draft_and_sign(title: str, issuer_code: str) -> str:
+        draft = await stub.DraftDocument(pb.DraftDocumentRequest(direction=pb.DIRECTION_OUTGOING,
+                                                                 content=content(title, issuer_code)),
+                                         metadata=office)
+        await stub.SignOffDocument(pb.SignOffDocumentRequest(document_id=draft.id, circle_read=True),
+                                   metadata=signer)
+        return draft.id
+
+    try:
+        await draft_and_sign("预热", "资府办发")  # warm-up: connections, token keys, org answers
+
+        def pipeline(i: int):
+            async def run():
+                document_id = await draft_and_sign(f"关于第{i}项工作的通知", "资府办函")
+                await stub.IssueDocument(pb.IssueDocumentRequest(document_id=document_id), metadata=office)
+            return run
+
+        seconds, latencies = await timed_calls([pipeline(i) for i in range(PIPELINES)], IN_FLIGHT)
+        rows = [(f"draft → sign-off → issue ({IN_FLIGHT} in flight)",
+                 f"{PIPELINES / seconds:.0f} documents/s, p50 {pct(latencies, 50):.0f} ms, "
+                 f"p99 {pct(latencies, 99):.0f} ms")]
+
+        signed: list[str] = []
+
+        def prepare(i: int):
+            async def run():
+                signed.append(await draft_and_sign(f"关于第{i}批事项的通知", "资府发"))
+            return run
+
+        await timed_calls([prepare(i) for i in range(ISSUES)], IN_FLIGHT)
+        numbers: list[int] = []
+
+        def issue(document_id: str):
+            async def run():
+                reply = await stub.IssueDocument(pb.IssueDocumentRequest(document_id=document_id),
+                                                 metadata=office)
+                numbers.append(reply.number_sequence)
+            return run
+
+        seconds, latencies = await timed_calls([issue(d) for d in signed], ISSUERS_IN_FLIGHT)
+        exact = sorted(numbers) == list(range(1, ISSUES + 1))
+        rows.append((f"IssueDocument, {ISSUERS_IN_FLIGHT} concurrent issuers, one issuer code",
+                     f"{ISSUES / seconds:.0f} numbers/s, p99 {pct(latencies, 99):.0f} ms"))
+        rows.append(("numbers 1..N with no repeat and no gap",
+                     "yes" if exact else f"NO: {sorted(numbers)[:10]}…"))
+        return rows
+    finally:
+        await channel.close()
+        server.shutdown()
+        await server.wait_stopped()
+        await org.close()
+        await org_server.stop(0)
+        await engine.dispose()
+        issuer.stop()
+        postgres.stop()
+
+
+def run():
+    return _run()
