@@ -58,7 +58,7 @@ def build(settings: PetitionsSettings) -> GrpcServer:
     @server.background
     async def overdue_sweep() -> None:
         await run_overdue_sweep(sessions, today_in_china, settings.bureau_organisation_code,
-                                settings.overdue_sweep_seconds, settings.overdue_sweep_batch)
+                                settings.overdue_sweep_seconds, settings.overdue_sweep_batch, calendar())
 
     @server.on_shutdown
     async def disconnect() -> None:

@@ -40,6 +40,7 @@ from services.petitions.events import (
     STATE_TO_PROTO,
     publish,
 )
+from services.petitions.limits import last_answer_on, set_limit, triage_start
 from services.petitions.models import PetitionCase
 from services.petitions.org_client import OrgClient
 from shared import audit
@@ -142,45 +143,6 @@ def calendar_deadline_to_proto(d: domain.CalendarDeadline) -> petitions_pb2.Cale
         start=date_to_proto(d.start), days=d.days, due=date_to_proto(d.due),
         moved_to_working_day=d.moved_to_working_day, provisional=d.provisional,
     )
-
-
-def triage_start(row: PetitionCase) -> date:
-    """Triage runs from receipt, or from the last objection when a body sent the case back."""
-    if row.objections:
-        return date.fromisoformat(row.objections[-1]["objected_on"])
-    return row.received_on
-
-
-def review_answer_due(row: PetitionCase, cal: WorkingCalendar) -> domain.CalendarDeadline | None:
-    if not row.reviews:
-        return None
-    return domain.review_answer_deadline(date.fromisoformat(row.reviews[-1]["requested_on"]), cal)
-
-
-def last_answer_on(row: PetitionCase) -> date | None:
-    """The day of the latest written answer: the reply, or the latest review opinion."""
-    decided = [r["decided_on"] for r in row.reviews if r.get("decided_on")]
-    if decided:
-        return date.fromisoformat(decided[-1])
-    return row.replied_on
-
-
-def set_limit(row: PetitionCase, cal: WorkingCalendar) -> None:
-    """Keep the limit that runs now on the row, for lists and the overdue sweep; a new stage may
-    be escalated again."""
-    state = domain.CaseState(row.state)
-    due = {}
-    if state is domain.CaseState.REGISTERED:
-        due["triage_due"] = domain.triage_deadline(triage_start(row), cal).due
-    elif state is domain.CaseState.ASSIGNED:
-        due["acknowledgement_due"] = domain.acknowledgement_deadline(row.assigned_on, cal).due
-    elif state is domain.CaseState.IN_HANDLING:
-        due["handling_due"] = domain.handling_deadline(row.accepted_on, cal, row.extension_days).due
-    elif state in (domain.CaseState.UNDER_REVIEW, domain.CaseState.UNDER_RE_REVIEW):
-        due["review_due"] = review_answer_due(row, cal).due
-    limit = domain.current_limit(state, **due)
-    row.current_stage, row.current_due = (limit[0].value, limit[1]) if limit else ("", None)
-    row.overdue_notified_stage = ""
 
 
 def case_to_proto(row: PetitionCase, view: domain.View, cal: WorkingCalendar, *, today: date,

@@ -18,10 +18,12 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.petitions import domain, store
+from services.petitions.limits import recompute_provisional_limits
 from services.petitions.models import PetitionCase
 from shared.convert import date_to_proto
 from shared.db import transaction
 from shared.outbox import add_event
+from shared.workdays import WorkingCalendar
 from zgov.petitions.v1 import events_pb2, petitions_pb2
 
 log = structlog.get_logger(__name__)
@@ -90,11 +92,18 @@ async def emit_overdue_events(session: AsyncSession, today: date, bureau_code: s
 
 
 async def run_overdue_sweep(sessions: async_sessionmaker[AsyncSession], today, bureau_code: str,
-                            interval: float = 300.0, batch: int = 1000) -> None:
-    """Every `interval` seconds, escalate the cases that passed their limit; a full batch goes on at once."""
+                            interval: float = 300.0, batch: int = 1000,
+                            cal: WorkingCalendar | None = None) -> None:
+    """Every `interval` seconds, put official days on provisional limits whose year became known, then
+    escalate the cases that passed their limit; a full batch goes on at once."""
     while True:
         written = 0
         try:
+            if cal is not None:
+                async with transaction(sessions) as session:
+                    moved = await recompute_provisional_limits(session, cal, batch)
+                if moved:
+                    log.info("provisional limits recomputed", count=moved)
             async with transaction(sessions) as session:
                 written = await emit_overdue_events(session, today(), bureau_code, batch)
             if written:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Boolean, Date, DateTime, Identity, Index, Integer, String, Text, func
+from sqlalchemy import BigInteger, Boolean, Date, DateTime, Identity, Index, Integer, String, Text, func, text
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -36,6 +36,9 @@ class PetitionCase(Base):
         Index("ix_petition_case_reviewing_bodies", "reviewing_body_codes", postgresql_using="gin"),
         # The overdue sweep: cases whose current limit has passed.
         Index("ix_petition_case_current_due", "current_due"),
+        # Limits waiting for a year's official schedule (limits.recompute_provisional_limits).
+        Index("ix_petition_case_provisional_due", "current_due",
+              postgresql_where=text("current_due_provisional")),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
@@ -65,6 +68,8 @@ class PetitionCase(Base):
     # The limit that runs now, kept with each change so lists and the sweep need no calendar.
     current_stage: Mapped[str] = mapped_column(String(32), default="")
     current_due: Mapped[date | None] = mapped_column(Date)
+    # The limit reaches into a year whose official schedule was not known (limits.py recomputes it).
+    current_due_provisional: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
     # The stage whose overdue event was written (once per stage).
     overdue_notified_stage: Mapped[str] = mapped_column(String(32), default="")
 
