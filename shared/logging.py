@@ -18,6 +18,7 @@ from typing import IO, Any
 
 import structlog
 from opentelemetry import trace
+from structlog.tracebacks import ExceptionDictTransformer
 
 __all__ = ["add_trace_context", "configure_logging", "get_logger"]
 
@@ -64,11 +65,14 @@ def configure_logging(
     if json:
         # ensure_ascii=False: Chinese names and titles stay readable in the log.
         renderer = [
-            structlog.processors.dict_tracebacks,
+            # Tracebacks without the frames' local variables: those hold tokens, and personal data such
+            # as a petitioner's name and phone (A71, A80), which must never reach a log.
+            structlog.processors.ExceptionRenderer(ExceptionDictTransformer(show_locals=False)),
             structlog.processors.JSONRenderer(ensure_ascii=False),
         ]
     else:
-        renderer = [structlog.dev.ConsoleRenderer()]
+        renderer = [structlog.dev.ConsoleRenderer(
+            exception_formatter=structlog.dev.RichTracebackFormatter(show_locals=False))]
     structlog.configure(
         processors=[
             structlog.stdlib.filter_by_level,
