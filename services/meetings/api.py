@@ -368,6 +368,7 @@ class MeetingsServicer(meetings_pb2_grpc.MeetingsServiceServicer):
                 from_day=date_from_proto(request.from_day, "from_day", required=False),
                 to_day=date_from_proto(request.to_day, "to_day", required=False),
                 participant=request.participant_user_id,
+                title_contains=request.title_contains.strip(),
                 after=after,
                 limit=limit + 1,
             )
@@ -725,6 +726,7 @@ class MeetingsServicer(meetings_pb2_grpc.MeetingsServiceServicer):
                 meeting_id=request.meeting_id,
                 state=TOPIC_STATE_FROM_PROTO[request.state].value if request.state else "",
                 organisation_code=request.owning_organisation_code,
+                text_contains=request.text_contains.strip(),
                 after=after,
                 limit=limit + 1,
             )

@@ -16,6 +16,11 @@ from shared.errors import NotFound
 _BOOKING_LOCK = text("SELECT pg_advisory_xact_lock(hashtext('meetings.booking'))")
 
 
+def _like_escaped(text: str) -> str:
+    """Search text taken literally in LIKE: % and _ are not wildcards when a person types them."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def _key(value: str, what: str) -> uuid.UUID:
     try:
         return uuid.UUID(value)
@@ -78,6 +83,7 @@ async def list_meetings(
     from_day: date | None = None,
     to_day: date | None = None,
     participant: str = "",
+    title_contains: str = "",
     after: tuple[date, str] | None = None,
     limit: int = 50,
 ) -> list[models.Meeting]:
@@ -101,6 +107,8 @@ async def list_meetings(
                 m.invitee_user_ids.any(participant),
             )
         )
+    if title_contains:
+        query = query.where(m.title.ilike(f"%{_like_escaped(title_contains)}%", escape="\\"))
     if after:
         day, last_id = after
         query = query.where(tuple_(m.day, m.id) > tuple_(day, uuid.UUID(last_id)))
@@ -133,11 +141,15 @@ async def list_topics(
     meeting_id: str = "",
     state: str = "",
     organisation_code: str = "",
+    text_contains: str = "",
     after: tuple[str, str] | None = None,
     limit: int = 50,
 ) -> list[models.Topic]:
     t = models.Topic
     query = select(t)
+    if text_contains:
+        pattern = f"%{_like_escaped(text_contains)}%"
+        query = query.where(or_(t.title.ilike(pattern, escape="\\"), t.summary.ilike(pattern, escape="\\")))
     if meeting_id:
         query = query.where(t.meeting_id == _key(meeting_id, "meeting"))
     if state:

@@ -127,6 +127,15 @@ async def test_A42_mayor_schedules_an_executive_meeting_with_its_members_and_fix
     )
     assert [x.id for x in listed.meetings] == [meeting.id]
 
+    # Search by title; the text is taken literally (a % is not a wildcard).
+    found = await meetings.stub.ListMeetings(pb.ListMeetingsRequest(title_contains="常务"),
+                                             metadata=meetings.as_user("office-staff"))
+    assert [x.id for x in found.meetings] == [meeting.id]
+    for text in ("全体", "%"):
+        none = await meetings.stub.ListMeetings(pb.ListMeetingsRequest(title_contains=text),
+                                                metadata=meetings.as_user("office-staff"))
+        assert list(none.meetings) == []
+
     # A41, A42: the office sees the rhythm: the executive meeting is planned, no plenary yet (overdue).
     rhythm = await meetings.stub.CheckMeetingRhythm(pb.CheckMeetingRhythmRequest(),
                                                     metadata=meetings.as_user("office-staff"))
@@ -233,6 +242,9 @@ async def test_A42_department_files_a_topic_in_time_and_the_mayor_accepts_it(mee
     assert accepted.state == pb.TOPIC_STATE_ACCEPTED
     events = await read_events(meetings_events, 2)
     assert [e.subject for e in events] == ["meetings.meeting.scheduled", "meetings.topic.accepted"]
+    searched = await meetings.stub.ListTopics(pb.ListTopicsRequest(text_contains="教育经费"),
+                                              metadata=meetings.as_user("office-staff"))
+    assert [x.id for x in searched.topics] == [topic.id]
     # A42: a matter decidable within a portfolio goes to the meeting only with the mayor's reason.
     flagged = await file_topic(meetings, meeting.id, decidable_within_portfolio=True)
     err = await rpc_error(meetings.stub.DecideTopic(

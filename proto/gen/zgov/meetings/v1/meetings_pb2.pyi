@@ -530,10 +530,13 @@ class ListMeetingsRequest(_message.Message):
     TO_DAY_FIELD_NUMBER: _builtins.int
     PARTICIPANT_USER_ID_FIELD_NUMBER: _builtins.int
     PAGE_FIELD_NUMBER: _builtins.int
+    TITLE_CONTAINS_FIELD_NUMBER: _builtins.int
     kind: Global___MeetingKind.ValueType
     state: Global___MeetingState.ValueType
     participant_user_id: _builtins.str
     """Meetings where this user is member, chair, convener or invitee."""
+    title_contains: _builtins.str
+    """Search: meetings whose title contains this text (case-insensitive)."""
     @_builtins.property
     def from_day(self) -> _common_pb2.Date: ...
     @_builtins.property
@@ -549,10 +552,11 @@ class ListMeetingsRequest(_message.Message):
         to_day: _common_pb2.Date | None = ...,
         participant_user_id: _builtins.str = ...,
         page: _common_pb2.PageRequest | None = ...,
+        title_contains: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["from_day", b"from_day", "page", b"page", "to_day", b"to_day"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["from_day", b"from_day", "kind", b"kind", "page", b"page", "participant_user_id", b"participant_user_id", "state", b"state", "to_day", b"to_day"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["from_day", b"from_day", "kind", b"kind", "page", b"page", "participant_user_id", b"participant_user_id", "state", b"state", "title_contains", b"title_contains", "to_day", b"to_day"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1044,9 +1048,12 @@ class ListTopicsRequest(_message.Message):
     STATE_FIELD_NUMBER: _builtins.int
     OWNING_ORGANISATION_CODE_FIELD_NUMBER: _builtins.int
     PAGE_FIELD_NUMBER: _builtins.int
+    TEXT_CONTAINS_FIELD_NUMBER: _builtins.int
     meeting_id: _builtins.str
     state: Global___TopicState.ValueType
     owning_organisation_code: _builtins.str
+    text_contains: _builtins.str
+    """Search: topics whose title or summary contains this text (case-insensitive)."""
     @_builtins.property
     def page(self) -> _common_pb2.PageRequest: ...
     def __init__(
@@ -1056,10 +1063,11 @@ class ListTopicsRequest(_message.Message):
         state: Global___TopicState.ValueType = ...,
         owning_organisation_code: _builtins.str = ...,
         page: _common_pb2.PageRequest | None = ...,
+        text_contains: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["page", b"page"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["meeting_id", b"meeting_id", "owning_organisation_code", b"owning_organisation_code", "page", b"page", "state", b"state"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["meeting_id", b"meeting_id", "owning_organisation_code", b"owning_organisation_code", "page", b"page", "state", b"state", "text_contains", b"text_contains"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
