@@ -9,6 +9,7 @@ document:sign (leaders' sign-off and decisions), document:issue (numbering), doc
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Callable
 from datetime import date, datetime
@@ -18,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from services.documents import domain, models, store
 from services.documents.org_client import Directory, OrgClient
 from services.documents.protos import (
+    AUTHORITY_TO_PROTO,
     DIRECTION_FROM_PROTO,
     FILING_BODY_FROM_PROTO,
     KIND_FROM_PROTO,
@@ -33,6 +35,7 @@ from services.documents.protos import (
     filing_to_proto,
     sign_off_to_proto,
 )
+from services.documents.render import layout_of, render_pdf
 from shared.audit import actor_record, history, record_act
 from shared.convert import (
     date_from_proto,
@@ -544,6 +547,46 @@ class DocumentsServicer(documents_pb2_grpc.DocumentsServiceServicer):
                             events_pb2.NormativeFiled(document=reply, filing=filing_to_proto(record)),
                             ref_of(row), actor)
         return reply
+
+    @requires("document:read")
+    async def GetNormativeCatalogue(self, request, context):
+        """A24: the yearly catalogue of rules and normative documents; A25: the one of those in force."""
+        if request.year and not 2000 <= request.year <= 2100:
+            raise InvalidInput({"year": "a year between 2000 and 2100, or 0 with in_force_only"})
+        if not request.year and not request.in_force_only:
+            raise InvalidInput({"year": "the year of the catalogue (or in_force_only for every year)"})
+        today = self.today()
+        async with transaction(self.sessions) as session:
+            rows = await store.issued_of_authorities(session, [a.value for a in domain.NEEDS_LEGALITY_REVIEW])
+        entries = []
+        for row in rows:
+            authority = domain.Authority(row.authority)
+            if not domain.catalogue_selects(authority, row.issued_on, row.valid_until, year=request.year,
+                                            in_force_only=request.in_force_only, today=today):
+                continue
+            entry = pb.CatalogueEntry(
+                document_id=str(row.id), document_number=row.document_number, title=row.title,
+                authority=AUTHORITY_TO_PROTO[authority], issued_on=date_to_proto(row.issued_on),
+                in_force=not domain.is_expired(row.valid_until, today),
+                filings=[filing_to_proto(f) for f in row.filings or []],
+            )
+            if row.valid_until:
+                entry.valid_until.CopyFrom(date_to_proto(row.valid_until))
+            entries.append(entry)
+        return pb.GetNormativeCatalogueResponse(entries=entries)
+
+    @requires("document:read")
+    async def RenderDocument(self, request, context):
+        """An issued document as PDF (GB/T 9704-2012); drawn off the event loop (it takes CPU)."""
+        actor = current_actor()
+        async with transaction(self.sessions) as session:
+            row = await store.get_document(session, request.document_id)
+            self._check_visible(actor, row, await store.countersigns_of(session, row.id))
+            if row.state != domain.State.ISSUED.value:
+                raise InvalidInput({"document_id": f"the document is {row.state}; only issued ones render"})
+            document = await self._reply(session, row, with_history=False)
+        pdf = await asyncio.to_thread(render_pdf, layout_of(document))
+        return pb.RenderDocumentResponse(pdf=pdf, file_name=f"{row.document_number}.pdf")
 
     # ---- reading -------------------------------------------------------------------------------------------
 

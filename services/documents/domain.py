@@ -805,6 +805,17 @@ def check_comment_period(authority: Authority | None, state: State, until: date 
         raise InvalidInput({"until": f"at least {MIN_COMMENT_DAYS} days from today (公开征求意见期限)"})
 
 
+def catalogue_selects(authority: Authority | None, issued_on: date | None, valid_until: date | None, *,
+                      year: int, in_force_only: bool, today: date) -> bool:
+    """A24, A25: whether an issued document belongs in the catalogue asked for: rules and normative
+    documents issued in `year` (every year when 0), and only those in force when asked."""
+    if authority not in NEEDS_LEGALITY_REVIEW or issued_on is None:
+        return False
+    if year and issued_on.year != year:
+        return False
+    return not (in_force_only and is_expired(valid_until, today))
+
+
 def is_expired(valid_until: date | None, today: date) -> bool:
     """A25: past its validity period (有效期届满): up for the clean-up (revise, repeal or continue)."""
     return valid_until is not None and today > valid_until

@@ -99,6 +99,16 @@ async def briefing_series_of(session: AsyncSession, organisation_code: str) -> l
     return list(rows)
 
 
+async def issued_of_authorities(session: AsyncSession, authorities: list[str]) -> list[models.Document]:
+    """A24, A25: issued rules and normative documents, by issue day then number."""
+    table = models.Document
+    rows = await session.scalars(
+        select(table).where(table.state == State.ISSUED.value, table.authority.in_(authorities))
+        .order_by(table.issued_on, table.issuer_code, table.number_sequence)
+    )
+    return list(rows)
+
+
 async def issued_documents(session: AsyncSession, limit: int = 5000) -> list[models.Document]:
     """A52: issued outgoing documents, newest first (the candidates of the pre-issue check)."""
     table = models.Document

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import io
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import grpc
 import pytest
+from pypdf import PdfReader
 
 from services.documents.events import deem_overdue_countersigns, record_expired_documents
 from shared.db import transaction
@@ -404,6 +406,16 @@ async def test_A52_check_before_issue_shows_similar_documents_in_force(platform)
     check = await platform.docs.CheckBeforeIssue(pb.CheckBeforeIssueRequest(document_id=second.id),
                                                  metadata=platform.as_user("office-staff"))
     assert [(s.document_id, s.document_number) for s in check.similar] == [(first.id, issued.document_number)]
+    rendered = await platform.docs.RenderDocument(pb.RenderDocumentRequest(document_id=first.id),
+                                                  metadata=platform.as_user("office-staff"))
+    assert rendered.file_name == f"{issued.document_number}.pdf"
+    pages = PdfReader(io.BytesIO(rendered.pdf)).pages
+    text = "".join(p.extract_text().replace("\n", "") for p in pages)
+    assert issued.document_number in text and "关于加强城市供水管理的通知" in text and "资阳市人民政府办公室" in text
+    assert (round(float(pages[0].mediabox.width)), round(float(pages[0].mediabox.height))) == (595, 842)  # A4
+    draft_only = await rpc_error(platform.docs.RenderDocument(pb.RenderDocumentRequest(document_id=second.id),
+                                                              metadata=platform.as_user("office-staff")))
+    assert "document_id" in field_violations_of(draft_only)
     assert check.similar[0].similarity >= 0.5
     none = await platform.docs.CheckBeforeIssue(pb.CheckBeforeIssueRequest(document_id=unrelated.id),
                                                 metadata=platform.as_user("office-staff"))
@@ -458,6 +470,17 @@ async def test_A22_A24_A25_rule_comment_filing_and_expiry(platform, documents_ev
     filed = await filing(pb.FILING_BODY_PEOPLES_CONGRESS_STANDING_COMMITTEE)
     assert {f.filed_with for f in filed.filings} == {
         pb.FILING_BODY_PROVINCIAL_GOVERNMENT, pb.FILING_BODY_PEOPLES_CONGRESS_STANDING_COMMITTEE}
+
+    catalogue = await platform.docs.GetNormativeCatalogue(pb.GetNormativeCatalogueRequest(year=TODAY.year),
+                                                          metadata=platform.as_user("disclosure-officer"))
+    assert [(e.document_number, e.in_force, len(e.filings)) for e in catalogue.entries] == [
+        (issued.document_number, True, 2)]
+    in_force = await platform.docs.GetNormativeCatalogue(pb.GetNormativeCatalogueRequest(in_force_only=True),
+                                                         metadata=platform.as_user("disclosure-officer"))
+    assert [e.document_id for e in in_force.entries] == [issued.id]
+    no_year = await rpc_error(platform.docs.GetNormativeCatalogue(pb.GetNormativeCatalogueRequest(),
+                                                                  metadata=platform.as_user("office-staff")))
+    assert "year" in field_violations_of(no_year)
 
     last_valid = day(VALID_UNTIL)
     async with transaction(platform.sessions) as session:

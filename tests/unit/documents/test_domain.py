@@ -25,6 +25,7 @@ from services.documents.domain import (
     SignOffMeaning,
     State,
     Urgency,
+    catalogue_selects,
     check_comment_period,
     check_content,
     check_filing_record,
@@ -445,3 +446,19 @@ def test_A25_expired_after_the_last_valid_day():
     assert not is_expired(date(2026, 11, 26), date(2026, 11, 26))
     assert is_expired(date(2026, 11, 26), date(2026, 11, 27))
     assert not is_expired(None, date(2030, 1, 1))
+
+
+def test_A24_A25_catalogue_of_the_year_and_of_those_in_force():
+    def selects(authority, issued_on, valid_until, year, in_force_only=False):
+        return catalogue_selects(authority, issued_on, valid_until, year=year, in_force_only=in_force_only,
+                                 today=date(2026, 11, 26))
+
+    normative = Authority.NORMATIVE_DOCUMENT
+    assert selects(normative, date(2026, 3, 1), date(2031, 3, 1), 2026)
+    assert not selects(normative, date(2025, 3, 1), None, 2026)
+    assert not selects(Authority.ROUTINE, date(2026, 3, 1), None, 2026)
+    assert not selects(normative, None, None, 0, in_force_only=True)
+    expired = date(2026, 11, 1)
+    assert selects(normative, date(2021, 3, 1), expired, 2021)
+    assert not selects(normative, date(2021, 3, 1), expired, 0, in_force_only=True)
+    assert selects(Authority.GOVERNMENT_RULE, date(2021, 3, 1), None, 0, in_force_only=True)

@@ -1419,6 +1419,135 @@ class RecordFilingRequest(_message.Message):
 Global___RecordFilingRequest: _TypeAlias = RecordFilingRequest  # noqa: Y015
 
 @_typing.final
+class GetNormativeCatalogueRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    YEAR_FIELD_NUMBER: _builtins.int
+    IN_FORCE_ONLY_FIELD_NUMBER: _builtins.int
+    year: _builtins.int
+    """Those issued in this year (the yearly catalogue, A24); 0 with in_force_only: every year."""
+    in_force_only: _builtins.bool
+    """Only those still within their validity (A25)."""
+    def __init__(
+        self,
+        *,
+        year: _builtins.int = ...,
+        in_force_only: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["in_force_only", b"in_force_only", "year", b"year"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetNormativeCatalogueRequest: _TypeAlias = GetNormativeCatalogueRequest  # noqa: Y015
+
+@_typing.final
+class CatalogueEntry(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DOCUMENT_ID_FIELD_NUMBER: _builtins.int
+    DOCUMENT_NUMBER_FIELD_NUMBER: _builtins.int
+    TITLE_FIELD_NUMBER: _builtins.int
+    AUTHORITY_FIELD_NUMBER: _builtins.int
+    ISSUED_ON_FIELD_NUMBER: _builtins.int
+    VALID_UNTIL_FIELD_NUMBER: _builtins.int
+    IN_FORCE_FIELD_NUMBER: _builtins.int
+    FILINGS_FIELD_NUMBER: _builtins.int
+    document_id: _builtins.str
+    document_number: _builtins.str
+    title: _builtins.str
+    authority: Global___SignOffAuthority.ValueType
+    in_force: _builtins.bool
+    @_builtins.property
+    def issued_on(self) -> _common_pb2.Date: ...
+    @_builtins.property
+    def valid_until(self) -> _common_pb2.Date: ...
+    @_builtins.property
+    def filings(self) -> _containers.RepeatedCompositeFieldContainer[Global___Filing]: ...
+    def __init__(
+        self,
+        *,
+        document_id: _builtins.str = ...,
+        document_number: _builtins.str = ...,
+        title: _builtins.str = ...,
+        authority: Global___SignOffAuthority.ValueType = ...,
+        issued_on: _common_pb2.Date | None = ...,
+        valid_until: _common_pb2.Date | None = ...,
+        in_force: _builtins.bool = ...,
+        filings: _abc.Iterable[Global___Filing] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["issued_on", b"issued_on", "valid_until", b"valid_until"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["authority", b"authority", "document_id", b"document_id", "document_number", b"document_number", "filings", b"filings", "in_force", b"in_force", "issued_on", b"issued_on", "title", b"title", "valid_until", b"valid_until"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CatalogueEntry: _TypeAlias = CatalogueEntry  # noqa: Y015
+
+@_typing.final
+class GetNormativeCatalogueResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ENTRIES_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def entries(self) -> _containers.RepeatedCompositeFieldContainer[Global___CatalogueEntry]: ...
+    def __init__(
+        self,
+        *,
+        entries: _abc.Iterable[Global___CatalogueEntry] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["entries", b"entries"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetNormativeCatalogueResponse: _TypeAlias = GetNormativeCatalogueResponse  # noqa: Y015
+
+@_typing.final
+class RenderDocumentRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DOCUMENT_ID_FIELD_NUMBER: _builtins.int
+    document_id: _builtins.str
+    def __init__(
+        self,
+        *,
+        document_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["document_id", b"document_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RenderDocumentRequest: _TypeAlias = RenderDocumentRequest  # noqa: Y015
+
+@_typing.final
+class RenderDocumentResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PDF_FIELD_NUMBER: _builtins.int
+    FILE_NAME_FIELD_NUMBER: _builtins.int
+    pdf: _builtins.bytes
+    file_name: _builtins.str
+    """e.g. 资府发〔2026〕13号.pdf"""
+    def __init__(
+        self,
+        *,
+        pdf: _builtins.bytes = ...,
+        file_name: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["file_name", b"file_name", "pdf", b"pdf"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RenderDocumentResponse: _TypeAlias = RenderDocumentResponse  # noqa: Y015
+
+@_typing.final
 class GetDocumentRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 

@@ -94,6 +94,16 @@ class DocumentsServiceStub:
                 request_serializer=zgov_dot_documents_dot_v1_dot_documents__pb2.RecordFilingRequest.SerializeToString,
                 response_deserializer=zgov_dot_documents_dot_v1_dot_documents__pb2.Document.FromString,
                 _registered_method=True)
+        self.GetNormativeCatalogue = channel.unary_unary(
+                '/zgov.documents.v1.DocumentsService/GetNormativeCatalogue',
+                request_serializer=zgov_dot_documents_dot_v1_dot_documents__pb2.GetNormativeCatalogueRequest.SerializeToString,
+                response_deserializer=zgov_dot_documents_dot_v1_dot_documents__pb2.GetNormativeCatalogueResponse.FromString,
+                _registered_method=True)
+        self.RenderDocument = channel.unary_unary(
+                '/zgov.documents.v1.DocumentsService/RenderDocument',
+                request_serializer=zgov_dot_documents_dot_v1_dot_documents__pb2.RenderDocumentRequest.SerializeToString,
+                response_deserializer=zgov_dot_documents_dot_v1_dot_documents__pb2.RenderDocumentResponse.FromString,
+                _registered_method=True)
         self.GetDocument = channel.unary_unary(
                 '/zgov.documents.v1.DocumentsService/GetDocument',
                 request_serializer=zgov_dot_documents_dot_v1_dot_documents__pb2.GetDocumentRequest.SerializeToString,
@@ -198,6 +208,21 @@ class DocumentsServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetNormativeCatalogue(self, request, context):
+        """A24, A25: the catalogue of rules and normative documents issued in a year, or of
+        those still in force, for publication.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RenderDocument(self, request, context):
+        """An issued document as PDF in the layout of GB/T 9704-2012.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def GetDocument(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -272,6 +297,16 @@ def add_DocumentsServiceServicer_to_server(servicer, server):
                     servicer.RecordFiling,
                     request_deserializer=zgov_dot_documents_dot_v1_dot_documents__pb2.RecordFilingRequest.FromString,
                     response_serializer=zgov_dot_documents_dot_v1_dot_documents__pb2.Document.SerializeToString,
+            ),
+            'GetNormativeCatalogue': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetNormativeCatalogue,
+                    request_deserializer=zgov_dot_documents_dot_v1_dot_documents__pb2.GetNormativeCatalogueRequest.FromString,
+                    response_serializer=zgov_dot_documents_dot_v1_dot_documents__pb2.GetNormativeCatalogueResponse.SerializeToString,
+            ),
+            'RenderDocument': grpc.unary_unary_rpc_method_handler(
+                    servicer.RenderDocument,
+                    request_deserializer=zgov_dot_documents_dot_v1_dot_documents__pb2.RenderDocumentRequest.FromString,
+                    response_serializer=zgov_dot_documents_dot_v1_dot_documents__pb2.RenderDocumentResponse.SerializeToString,
             ),
             'GetDocument': grpc.unary_unary_rpc_method_handler(
                     servicer.GetDocument,
@@ -608,6 +643,60 @@ class DocumentsService:
             '/zgov.documents.v1.DocumentsService/RecordFiling',
             zgov_dot_documents_dot_v1_dot_documents__pb2.RecordFilingRequest.SerializeToString,
             zgov_dot_documents_dot_v1_dot_documents__pb2.Document.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetNormativeCatalogue(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/zgov.documents.v1.DocumentsService/GetNormativeCatalogue',
+            zgov_dot_documents_dot_v1_dot_documents__pb2.GetNormativeCatalogueRequest.SerializeToString,
+            zgov_dot_documents_dot_v1_dot_documents__pb2.GetNormativeCatalogueResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RenderDocument(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/zgov.documents.v1.DocumentsService/RenderDocument',
+            zgov_dot_documents_dot_v1_dot_documents__pb2.RenderDocumentRequest.SerializeToString,
+            zgov_dot_documents_dot_v1_dot_documents__pb2.RenderDocumentResponse.FromString,
             options,
             channel_credentials,
             insecure,
