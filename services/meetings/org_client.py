@@ -16,7 +16,7 @@ from google.rpc import code_pb2
 from zgov.org.v1 import org_pb2, org_pb2_grpc
 
 from shared.convert import CHINA
-from shared.errors import DomainError
+from shared.errors import DomainError, NotFound
 from shared.service_auth import TokenSource, TokenUnavailable, channel_to
 
 
@@ -85,6 +85,9 @@ class OrgClient:
         try:
             return await rpc(request, timeout=self._timeout)
         except grpc.aio.AioRpcError as err:
+            if err.code() == grpc.StatusCode.NOT_FOUND:
+                # e.g. the mayor's position is vacant: say so rather than "org is down".
+                raise NotFound(f"in org: {err.details()}") from err
             raise OrgUnavailable(f"org did not answer: {err.code().name} {err.details()}") from err
         except TokenUnavailable as err:
             raise OrgUnavailable(str(err)) from err
