@@ -484,6 +484,45 @@ async def test_citizen_files_online_and_follows_the_case_by_query_code(petitions
     assert ("case.read", "citizen", "query code") in [(h.act, h.actor.username, h.reason) for h in history]
 
 
+async def test_A71_petitioner_rates_by_query_code_and_figures_by_body_show_it(petitions, petitions_events):
+    p = petitions
+    replied = await register(p, complaint(received=date(2025, 9, 1)))
+    await assign(p, replied.case.id, date(2025, 9, 2))
+    await acknowledge(p, replied.case.id, date(2025, 9, 3))
+    late = (await register(p, complaint(received=date(2025, 7, 30), petitioners=[
+        petitions_pb2.Petitioner(name="张三", phone="13800000001")]))).case.id
+    await assign(p, late, date(2025, 7, 31))
+    await acknowledge(p, late, date(2025, 8, 2))  # handling limit 9 Oct 2025: overdue
+
+    def rate(code, satisfaction=petitions_pb2.SATISFACTION_DISSATISFIED):
+        return p.stub.RateCase(petitions_pb2.RateCaseRequest(query_code=code, satisfaction=satisfaction,
+                                                             comment="处理不彻底"), metadata=p.as_user("citizen"))
+
+    too_early = await rpc_error(rate(replied.query_code))
+    assert "case_id" in field_violations_of(too_early)
+    await reply(p, replied.case.id, date(2025, 9, 20))
+    rated = await rate(replied.query_code)
+    assert rated.satisfaction == petitions_pb2.SATISFACTION_DISSATISFIED and not rated.history
+    assert "case_id" in field_violations_of(await rpc_error(rate(replied.query_code)))
+    # Someone else's case by id: refused.
+    other = await rpc_error(p.stub.RateCase(petitions_pb2.RateCaseRequest(
+        case_id=late, satisfaction=petitions_pb2.SATISFACTION_SATISFIED), metadata=p.as_user("citizen")))
+    assert other.code() == grpc.StatusCode.PERMISSION_DENIED
+
+    figures = await p.stub.GetStatistics(petitions_pb2.GetStatisticsRequest(
+        dimension=petitions_pb2.STATISTICS_DIMENSION_HANDLING_BODY), metadata=p.as_user("mayor"))
+    (county,) = [r for r in figures.rows if r.key == "anyue-county"]
+    assert (county.received, county.overdue, county.replied) == (2, 1, 1)
+    assert (county.dissatisfied, county.satisfied) == (1, 0)
+
+    def has_rating(envelopes):
+        return any(e.subject == "petitions.case.rated" for e in envelopes)
+
+    events = await read_raw_events(petitions_events, until=has_rating)
+    (rated_event,) = [e for _, e in events if e.subject == "petitions.case.rated"]
+    assert not rated_event.HasField("actor")  # the petitioner's own act
+
+
 async def test_bad_intake_names_every_field_and_changes_nothing(petitions):
     p = petitions
     err = await rpc_error(register(p, petitions_pb2.Intake(
