@@ -279,12 +279,14 @@ class DocumentsServicer(documents_pb2_grpc.DocumentsServiceServicer):
         if not mayor:
             raise NotFound("a holder of 'mayor' (the position is vacant)")
         category = domain.SenderCategory(row.sender_category)
-        to_mayor = category in domain.HIGHER_LEVEL or row.major_matter or content.leaders_instruction
+        to_mayor = (category in domain.HIGHER_LEVEL or row.major_matter or content.leaders_instruction
+                    or content.speech_on_behalf)
         portfolio = None if to_mayor else await self.org.portfolio_holder(
             organisation_code=row.sender_organisation_code or row.organisation_code, matters=content.matters)
         return domain.route(sender_category=category, major_matter=row.major_matter,
                             leaders_instruction=content.leaders_instruction,
-                            portfolio_leader_user_id=portfolio, mayor_user_id=mayor)
+                            portfolio_leader_user_id=portfolio, mayor_user_id=mayor,
+                            speech_on_behalf=content.speech_on_behalf)
 
     # ---- countersign (A49) ---------------------------------------------------------------------------------
 

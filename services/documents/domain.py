@@ -172,6 +172,7 @@ class RoutingBasis(enum.Enum):
     HIGHER_LEVEL_DOCUMENT = "higher_level_document"
     LEADERS_INSTRUCTION = "leaders_instruction"
     NO_PORTFOLIO = "no_portfolio"
+    SPEECH_ON_BEHALF = "speech_on_behalf"
 
 
 class CountersignState(enum.Enum):
@@ -249,6 +250,7 @@ class Content:
     briefing_series: str = ""
     valid_until: date | None = None
     comment_exempt_reason: str = ""
+    speech_on_behalf: bool = False
 
 
 MAX_TITLE = 200
@@ -319,8 +321,11 @@ REQUEST_PHRASES = ("请批示", "请审批", "请批准", "请予批准", "请�
 
 
 def check_filing(content: Content, sender: Sender) -> None:
-    """A53, A47, A48: whether the city government accepts a document for filing (在先者先报)."""
+    """A53, A47, A48, A74: whether the city government accepts a document for filing."""
     check_not_classified(content.classification)
+    if content.speech_on_behalf and content.kind is not Kind.REQUEST:
+        raise RuleViolation("A74", "prior consent to a speech or article on the government's behalf is asked "
+                                   "with a 请示 (one matter: the speech or article), its text attached")
     if sender.category not in HIGHER_LEVEL:
         check_sender(content, sender)
         check_skip_level(content, sender)
@@ -469,10 +474,13 @@ def is_overdue(state: State, today: date, handling_due: date | None, issue_due: 
 
 def route(
     *, sender_category: SenderCategory, major_matter: bool, leaders_instruction: bool,
-    portfolio_leader_user_id: str | None, mayor_user_id: str,
+    portfolio_leader_user_id: str | None, mayor_user_id: str, speech_on_behalf: bool = False,
 ) -> tuple[str, RoutingBasis]:
     """A50: to the leader whose portfolio covers it; to the mayor for major matters, documents of
-    the central and provincial level and leaders' instructions, and when no portfolio covers it."""
+    the central and provincial level and leaders' instructions, and when no portfolio covers it.
+    A74: a speech or article on the government's behalf needs the government's consent: the mayor."""
+    if speech_on_behalf:
+        return mayor_user_id, RoutingBasis.SPEECH_ON_BEHALF
     if sender_category in HIGHER_LEVEL:
         return mayor_user_id, RoutingBasis.HIGHER_LEVEL_DOCUMENT
     if leaders_instruction:

@@ -32,6 +32,19 @@ COUNTERSIGN_CLOCK = Actor(user_id="service-account-documents", username="service
 DEEMED_REASONS = "逾期不回复，视为无不同意见 (A49)"
 
 
+async def remind_countersigns_due(session: AsyncSession, today: date) -> int:
+    """A49: on its last day, an unanswered countersign is announced once (documents.countersign.due)."""
+    rows = await store.countersigns_due_unreminded(session, today)
+    for countersign in rows:
+        countersign.due_reminded_on = today
+        await session.flush()
+        await add_event(session, "documents.countersign.due",
+                        events_pb2.CountersignDue(document_id=str(countersign.document_id),
+                                                  countersign=countersign_to_proto(countersign)),
+                        f"document/{countersign.document_id}", COUNTERSIGN_CLOCK)
+    return len(rows)
+
+
 async def deem_overdue_countersigns(session: AsyncSession, today: date) -> int:
     """Record every countersign overdue on `today` as no objection; returns how many."""
     rows = await store.countersigns_overdue(session, today)
@@ -75,10 +88,11 @@ async def run_countersign_clock(sessions: async_sessionmaker[AsyncSession], toda
     while True:
         try:
             async with transaction(sessions) as session:
-                written = await deem_overdue_countersigns(session, today())
+                written = await remind_countersigns_due(session, today())
+                written += await deem_overdue_countersigns(session, today())
                 written += await record_expired_documents(session, today())
             if written:
-                log.info("countersigns deemed agreed and expiries recorded", count=written)
+                log.info("countersign reminders, deemed agreements and expiries written", count=written)
         except Exception:  # keep the clock alive through a database outage
             log.exception("countersign clock round failed; retrying next round")
         await asyncio.sleep(interval)

@@ -116,6 +116,8 @@ class Countersign(Base):
     reasons: Mapped[str] = mapped_column(Text, default="")
     answered_by: Mapped[dict | None] = mapped_column(JSONB)
     answered_on: Mapped[date | None] = mapped_column(Date)
+    # The day documents.countersign.due was written (once, on the last day).
+    due_reminded_on: Mapped[date | None] = mapped_column(Date)
 
 
 class SignOff(Base):

@@ -76,7 +76,7 @@ def content_from_proto(c: pb.DocumentContent) -> domain.Content:
         disclosure=DISCLOSURE_FROM_PROTO.get(c.disclosure),
         reprints_published_document=c.reprints_published_document, briefing_series=c.briefing_series.strip(),
         valid_until=date_from_proto(c.valid_until, "content.valid_until", required=False),
-        comment_exempt_reason=c.comment_exempt_reason.strip(),
+        comment_exempt_reason=c.comment_exempt_reason.strip(), speech_on_behalf=c.speech_on_behalf,
     )
 
 

@@ -161,6 +161,18 @@ async def countersign_of(
     return row
 
 
+async def countersigns_due_unreminded(session: AsyncSession, today: date) -> list[models.Countersign]:
+    """A49: unanswered countersigns whose last day is today and whose reminder is not written yet."""
+    table = models.Countersign
+    rows = await session.scalars(
+        select(table).where(
+            table.state == CountersignState.REQUESTED.value, table.due == today,
+            table.due_reminded_on.is_(None),
+        ).order_by(table.id).with_for_update(skip_locked=True)
+    )
+    return list(rows)
+
+
 async def countersigns_overdue(session: AsyncSession, today: date) -> list[models.Countersign]:
     """A49: still unanswered after their last day; locked, and skipped if another sweeper holds them."""
     rows = await session.scalars(

@@ -11,7 +11,11 @@ import grpc
 import pytest
 from pypdf import PdfReader
 
-from services.documents.events import deem_overdue_countersigns, record_expired_documents
+from services.documents.events import (
+    deem_overdue_countersigns,
+    record_expired_documents,
+    remind_countersigns_due,
+)
 from shared.db import transaction
 from shared.errors import field_violations_of, rule_id_of
 from zgov.common.v1 import common_pb2
@@ -209,6 +213,21 @@ async def test_A50_major_and_provincial_documents_go_to_the_mayor_and_a_return_s
     assert "document_id" in field_violations_of(again)
 
 
+async def test_A74_speech_on_behalf_of_the_government_goes_to_the_mayor_for_consent(platform):
+    vm1 = platform.user_id("vice-mayor-1")
+    await platform.org.SetPortfolio(org_pb2.SetPortfolioRequest(
+        leader_user_id=vm1, organisation_codes=["education-bureau"], reason="分工"),
+        metadata=platform.as_user("secretary-general"))
+    speech = await file_request(platform, title="关于在全省教育大会上代表市政府发言的请示", matters=["教育大会发言"],
+                                speech_on_behalf=True,
+                                attachments=[pb.Attachment(name="发言稿.docx", size_bytes=30000)])
+    routed = await review(platform, speech.id, pb.REVIEW_OUTCOME_ACCEPT, "拟呈市长审定发言稿")
+    assert (routed.routed_to_user_id, routed.routing_basis) == (
+        platform.user_id("mayor"), pb.ROUTING_BASIS_SPEECH_ON_BEHALF)
+    consent = await sign(platform, speech.id, "mayor", circle_read=True)
+    assert consent.sign_offs[0].meaning == pb.SIGN_OFF_MEANING_CONSENT
+
+
 async def test_a_county_sees_only_its_own_documents(platform):
     filed = await file_request(platform)
     hidden = await rpc_error(platform.docs.GetDocument(pb.GetDocumentRequest(document_id=filed.id),
@@ -245,6 +264,10 @@ async def test_A49_countersign_deemed_agreed_once_when_overdue_and_objections_ne
     assert rule_id_of(waiting) == "A49.countersign-open"
 
     async with transaction(platform.sessions) as session:
+        assert await remind_countersigns_due(session, due) == 1  # anyue-county, on its last day
+    async with transaction(platform.sessions) as session:
+        assert await remind_countersigns_due(session, due) == 0  # reminded once
+    async with transaction(platform.sessions) as session:
         assert await deem_overdue_countersigns(session, due) == 0  # the last day itself is still in time
     async with transaction(platform.sessions) as session:
         assert await deem_overdue_countersigns(session, due + timedelta(days=1)) == 1
@@ -267,11 +290,12 @@ async def test_A49_countersign_deemed_agreed_once_when_overdue_and_objections_ne
     signed = await sign(platform, draft.id, "secretary-general", "同意印发")
     assert signed.state == pb.DOCUMENT_STATE_SIGNED
 
-    events = await read_events(documents_events, "documents.countersign.>", 5)
+    events = await read_events(documents_events, "documents.countersign.>", 6)
     subjects = [e.subject for e in events]
     assert subjects.count("documents.countersign.requested") == 2
     assert subjects.count("documents.countersign.answered") == 1
     assert subjects.count("documents.countersign.deemed-agreed") == 1
+    assert subjects.count("documents.countersign.due") == 1
     deemed = events_pb2.CountersignDeemedAgreed()
     next(e for e in events if e.subject.endswith("deemed-agreed")).payload.Unpack(deemed)
     assert deemed.countersign.organisation_code == "anyue-county" and deemed.document_id == draft.id

@@ -462,3 +462,16 @@ def test_A24_A25_catalogue_of_the_year_and_of_those_in_force():
     assert selects(normative, date(2021, 3, 1), expired, 2021)
     assert not selects(normative, date(2021, 3, 1), expired, 0, in_force_only=True)
     assert selects(Authority.GOVERNMENT_RULE, date(2021, 3, 1), None, 0, in_force_only=True)
+
+
+# ---- A74 -------------------------------------------------------------------------------------------
+
+def test_A74_speech_on_behalf_of_the_government_is_asked_by_request_and_decided_by_the_mayor():
+    speech = request(title="关于在全省营商环境大会上代表市政府发言的请示", matters=("营商环境大会发言",),
+                     speech_on_behalf=True)
+    check_filing(speech, DEPARTMENT)
+    assert rule_of(replace(speech, kind=Kind.REPORT, matters=())) == "A74"
+    routed = route(sender_category=SenderCategory.CITY_DEPARTMENT, major_matter=False,
+                   leaders_instruction=False, portfolio_leader_user_id="vm1", mayor_user_id="m",
+                   speech_on_behalf=True)
+    assert routed == ("m", RoutingBasis.SPEECH_ON_BEHALF)

@@ -378,6 +378,8 @@ class _RoutingBasisEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_RoutingB
     """领导批示件"""
     ROUTING_BASIS_NO_PORTFOLIO: _RoutingBasis.ValueType  # 5
     """no portfolio covers it: the mayor"""
+    ROUTING_BASIS_SPEECH_ON_BEHALF: _RoutingBasis.ValueType  # 6
+    """A74: 代表市政府发表的讲话或文章"""
 
 class RoutingBasis(_RoutingBasis, metaclass=_RoutingBasisEnumTypeWrapper):
     """Why the office sent an incoming document to a leader (A50)."""
@@ -393,6 +395,8 @@ ROUTING_BASIS_LEADERS_INSTRUCTION: RoutingBasis.ValueType  # 4
 """领导批示件"""
 ROUTING_BASIS_NO_PORTFOLIO: RoutingBasis.ValueType  # 5
 """no portfolio covers it: the mayor"""
+ROUTING_BASIS_SPEECH_ON_BEHALF: RoutingBasis.ValueType  # 6
+"""A74: 代表市政府发表的讲话或文章"""
 Global___RoutingBasis: _TypeAlias = RoutingBasis  # noqa: Y015
 
 class _CountersignState:
@@ -668,6 +672,7 @@ class DocumentContent(_message.Message):
     BRIEFING_SERIES_FIELD_NUMBER: _builtins.int
     VALID_UNTIL_FIELD_NUMBER: _builtins.int
     COMMENT_EXEMPT_REASON_FIELD_NUMBER: _builtins.int
+    SPEECH_ON_BEHALF_FIELD_NUMBER: _builtins.int
     kind: Global___DocumentKind.ValueType
     title: _builtins.str
     body: _builtins.str
@@ -701,6 +706,10 @@ class DocumentContent(_message.Message):
     """A52: the name of a department's briefing (简报); one kind per department."""
     comment_exempt_reason: _builtins.str
     """A22: why a draft government rule is not opened for public comment (依法需要保密)."""
+    speech_on_behalf: _builtins.bool
+    """A74: a request for the government's prior consent to a speech or article on its behalf
+    (or a personal article on major matters it has not decided): the mayor decides.
+    """
     @_builtins.property
     def main_receivers(self) -> _containers.RepeatedCompositeFieldContainer[Global___Body]:
         """主送: at most one for a document filed with the city government (A47)."""
@@ -760,10 +769,11 @@ class DocumentContent(_message.Message):
         briefing_series: _builtins.str = ...,
         valid_until: _common_pb2.Date | None = ...,
         comment_exempt_reason: _builtins.str = ...,
+        speech_on_behalf: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["implements_provincial", b"implements_provincial", "sender", b"sender", "skipped_body", b"skipped_body", "valid_until", b"valid_until"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["addressed_leader_user_id", b"addressed_leader_user_id", "attachments", b"attachments", "authority", b"authority", "body", b"body", "briefing_series", b"briefing_series", "classification", b"classification", "comment_exempt_reason", b"comment_exempt_reason", "contains_request", b"contains_request", "copies", b"copies", "disclosure", b"disclosure", "implements_provincial", b"implements_provincial", "issuer_code", b"issuer_code", "kind", b"kind", "lead_organisation_code", b"lead_organisation_code", "leaders_instruction", b"leaders_instruction", "main_receivers", b"main_receivers", "major_emergency", b"major_emergency", "major_matter", b"major_matter", "matters", b"matters", "personal_exception", b"personal_exception", "personal_exception_reason", b"personal_exception_reason", "reprints_published_document", b"reprints_published_document", "sender", b"sender", "skipped_body", b"skipped_body", "skips_level", b"skips_level", "title", b"title", "urgency", b"urgency", "valid_until", b"valid_until"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["addressed_leader_user_id", b"addressed_leader_user_id", "attachments", b"attachments", "authority", b"authority", "body", b"body", "briefing_series", b"briefing_series", "classification", b"classification", "comment_exempt_reason", b"comment_exempt_reason", "contains_request", b"contains_request", "copies", b"copies", "disclosure", b"disclosure", "implements_provincial", b"implements_provincial", "issuer_code", b"issuer_code", "kind", b"kind", "lead_organisation_code", b"lead_organisation_code", "leaders_instruction", b"leaders_instruction", "main_receivers", b"main_receivers", "major_emergency", b"major_emergency", "major_matter", b"major_matter", "matters", b"matters", "personal_exception", b"personal_exception", "personal_exception_reason", b"personal_exception_reason", "reprints_published_document", b"reprints_published_document", "sender", b"sender", "skipped_body", b"skipped_body", "skips_level", b"skips_level", "speech_on_behalf", b"speech_on_behalf", "title", b"title", "urgency", b"urgency", "valid_until", b"valid_until"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -26,7 +26,7 @@ from zgov.common.v1 import common_pb2 as zgov_dot_common_dot_v1_dot_common__pb2
 from zgov.documents.v1 import documents_pb2 as zgov_dot_documents_dot_v1_dot_documents__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1ezgov/documents/v1/events.proto\x12\x11zgov.documents.v1\x1a\x1bzgov/common/v1/common.proto\x1a!zgov/documents/v1/documents.proto\">\n\rDocumentFiled\x12-\n\x08\x64ocument\x18\x01 \x01(\x0b\x32\x1b.zgov.documents.v1.Document\"Q\n\x10\x44ocumentReturned\x12-\n\x08\x64ocument\x18\x01 \x01(\x0b\x32\x1b.zgov.documents.v1.Document\x12\x0e\n\x06reason\x18\x02 \x01(\t\"A\n\x10\x44ocumentAccepted\x12-\n\x08\x64ocument\x18\x01 \x01(\x0b\x32\x1b.zgov.documents.v1.Document\"\x87\x01\n\x0e\x44ocumentRouted\x12-\n\x08\x64ocument\x18\x01 \x01(\x0b\x32\x1b.zgov.documents.v1.Document\x12\x16\n\x0eleader_user_id\x18\x02 \x01(\t\x12.\n\x05\x62\x61sis\x18\x03 \x01(\x0e\x32\x1f.zgov.documents.v1.RoutingBasis\"\x80\x01\n\x14\x43ountersignRequested\x12\x13\n\x0b\x64ocument_id\x18\x01 \x01(\t\x12\x1e\n\x16lead_organisation_code\x18\x02 \x01(\t\x12\x33\n\x0b\x63ountersign\x18\x03 \x01(\x0b\x32\x1e.zgov.documents.v1.Countersign\"_\n\x13\x43ountersignAnswered\x12\x13\n\x0b\x64ocument_id\x18\x01 \x01(\t\x12\x33\n\x0b\x63ountersign\x18\x02 \x01(\x0b\x32\x1e.zgov.documents.v1.Countersign\"c\n\x17\x43ountersignDeemedAgreed\x12\x13\n\x0b\x64ocument_id\x18\x01 \x01(\t\x12\x33\n\x0b\x63ountersign\x18\x02 \x01(\x0b\x32\x1e.zgov.documents.v1.Countersign\"m\n\x0e\x44ocumentSigned\x12-\n\x08\x64ocument\x18\x01 \x01(\x0b\x32\x1b.zgov.documents.v1.Document\x12,\n\x08sign_off\x18\x02 \x01(\x0b\x32\x1a.zgov.documents.v1.SignOff\"\x94\x01\n\x0e\x44ocumentIssued\x12-\n\x08\x64ocument\x18\x01 \x01(\x0b\x32\x1b.zgov.documents.v1.Document\x12\x17\n\x0f\x64ocument_number\x18\x02 \x01(\t\x12:\n\ndisclosure\x18\x03 \x01(\x0e\x32&.zgov.documents.v1.DisclosureAttribute\"g\n\x11RuleCommentOpened\x12-\n\x08\x64ocument\x18\x01 \x01(\x0b\x32\x1b.zgov.documents.v1.Document\x12#\n\x05until\x18\x02 \x01(\x0b\x32\x14.zgov.common.v1.Date\"j\n\x0eNormativeFiled\x12-\n\x08\x64ocument\x18\x01 \x01(\x0b\x32\x1b.zgov.documents.v1.Document\x12)\n\x06\x66iling\x18\x02 \x01(\x0b\x32\x19.zgov.documents.v1.Filing\"A\n\x10NormativeExpired\x12-\n\x08\x64ocument\x18\x01 \x01(\x0b\x32\x1b.zgov.documents.v1.Documentb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1ezgov/documents/v1/events.proto\x12\x11zgov.documents.v1\x1a\x1bzgov/common/v1/common.proto\x1a!zgov/documents/v1/documents.proto\">\n\rDocumentFiled\x12-\n\x08\x64ocument\x18\x01 \x01(\x0b\x32\x1b.zgov.documents.v1.Document\"Q\n\x10\x44ocumentReturned\x12-\n\x08\x64ocument\x18\x01 \x01(\x0b\x32\x1b.zgov.documents.v1.Document\x12\x0e\n\x06reason\x18\x02 \x01(\t\"A\n\x10\x44ocumentAccepted\x12-\n\x08\x64ocument\x18\x01 \x01(\x0b\x32\x1b.zgov.documents.v1.Document\"\x87\x01\n\x0e\x44ocumentRouted\x12-\n\x08\x64ocument\x18\x01 \x01(\x0b\x32\x1b.zgov.documents.v1.Document\x12\x16\n\x0eleader_user_id\x18\x02 \x01(\t\x12.\n\x05\x62\x61sis\x18\x03 \x01(\x0e\x32\x1f.zgov.documents.v1.RoutingBasis\"\x80\x01\n\x14\x43ountersignRequested\x12\x13\n\x0b\x64ocument_id\x18\x01 \x01(\t\x12\x1e\n\x16lead_organisation_code\x18\x02 \x01(\t\x12\x33\n\x0b\x63ountersign\x18\x03 \x01(\x0b\x32\x1e.zgov.documents.v1.Countersign\"_\n\x13\x43ountersignAnswered\x12\x13\n\x0b\x64ocument_id\x18\x01 \x01(\t\x12\x33\n\x0b\x63ountersign\x18\x02 \x01(\x0b\x32\x1e.zgov.documents.v1.Countersign\"Z\n\x0e\x43ountersignDue\x12\x13\n\x0b\x64ocument_id\x18\x01 \x01(\t\x12\x33\n\x0b\x63ountersign\x18\x02 \x01(\x0b\x32\x1e.zgov.documents.v1.Countersign\"c\n\x17\x43ountersignDeemedAgreed\x12\x13\n\x0b\x64ocument_id\x18\x01 \x01(\t\x12\x33\n\x0b\x63ountersign\x18\x02 \x01(\x0b\x32\x1e.zgov.documents.v1.Countersign\"m\n\x0e\x44ocumentSigned\x12-\n\x08\x64ocument\x18\x01 \x01(\x0b\x32\x1b.zgov.documents.v1.Document\x12,\n\x08sign_off\x18\x02 \x01(\x0b\x32\x1a.zgov.documents.v1.SignOff\"\x94\x01\n\x0e\x44ocumentIssued\x12-\n\x08\x64ocument\x18\x01 \x01(\x0b\x32\x1b.zgov.documents.v1.Document\x12\x17\n\x0f\x64ocument_number\x18\x02 \x01(\t\x12:\n\ndisclosure\x18\x03 \x01(\x0e\x32&.zgov.documents.v1.DisclosureAttribute\"g\n\x11RuleCommentOpened\x12-\n\x08\x64ocument\x18\x01 \x01(\x0b\x32\x1b.zgov.documents.v1.Document\x12#\n\x05until\x18\x02 \x01(\x0b\x32\x14.zgov.common.v1.Date\"j\n\x0eNormativeFiled\x12-\n\x08\x64ocument\x18\x01 \x01(\x0b\x32\x1b.zgov.documents.v1.Document\x12)\n\x06\x66iling\x18\x02 \x01(\x0b\x32\x19.zgov.documents.v1.Filing\"A\n\x10NormativeExpired\x12-\n\x08\x64ocument\x18\x01 \x01(\x0b\x32\x1b.zgov.documents.v1.Documentb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -45,16 +45,18 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_COUNTERSIGNREQUESTED']._serialized_end=598
   _globals['_COUNTERSIGNANSWERED']._serialized_start=600
   _globals['_COUNTERSIGNANSWERED']._serialized_end=695
-  _globals['_COUNTERSIGNDEEMEDAGREED']._serialized_start=697
-  _globals['_COUNTERSIGNDEEMEDAGREED']._serialized_end=796
-  _globals['_DOCUMENTSIGNED']._serialized_start=798
-  _globals['_DOCUMENTSIGNED']._serialized_end=907
-  _globals['_DOCUMENTISSUED']._serialized_start=910
-  _globals['_DOCUMENTISSUED']._serialized_end=1058
-  _globals['_RULECOMMENTOPENED']._serialized_start=1060
-  _globals['_RULECOMMENTOPENED']._serialized_end=1163
-  _globals['_NORMATIVEFILED']._serialized_start=1165
-  _globals['_NORMATIVEFILED']._serialized_end=1271
-  _globals['_NORMATIVEEXPIRED']._serialized_start=1273
-  _globals['_NORMATIVEEXPIRED']._serialized_end=1338
+  _globals['_COUNTERSIGNDUE']._serialized_start=697
+  _globals['_COUNTERSIGNDUE']._serialized_end=787
+  _globals['_COUNTERSIGNDEEMEDAGREED']._serialized_start=789
+  _globals['_COUNTERSIGNDEEMEDAGREED']._serialized_end=888
+  _globals['_DOCUMENTSIGNED']._serialized_start=890
+  _globals['_DOCUMENTSIGNED']._serialized_end=999
+  _globals['_DOCUMENTISSUED']._serialized_start=1002
+  _globals['_DOCUMENTISSUED']._serialized_end=1150
+  _globals['_RULECOMMENTOPENED']._serialized_start=1152
+  _globals['_RULECOMMENTOPENED']._serialized_end=1255
+  _globals['_NORMATIVEFILED']._serialized_start=1257
+  _globals['_NORMATIVEFILED']._serialized_end=1363
+  _globals['_NORMATIVEEXPIRED']._serialized_start=1365
+  _globals['_NORMATIVEEXPIRED']._serialized_end=1430
 # @@protoc_insertion_point(module_scope)

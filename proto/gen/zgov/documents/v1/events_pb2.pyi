@@ -169,6 +169,33 @@ class CountersignAnswered(_message.Message):
 Global___CountersignAnswered: _TypeAlias = CountersignAnswered  # noqa: Y015
 
 @_typing.final
+class CountersignDue(_message.Message):
+    """documents.countersign.due: the last day of a countersign still unanswered, once (A49):
+    answer today, or it counts as no objection.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DOCUMENT_ID_FIELD_NUMBER: _builtins.int
+    COUNTERSIGN_FIELD_NUMBER: _builtins.int
+    document_id: _builtins.str
+    @_builtins.property
+    def countersign(self) -> _documents_pb2.Countersign: ...
+    def __init__(
+        self,
+        *,
+        document_id: _builtins.str = ...,
+        countersign: _documents_pb2.Countersign | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["countersign", b"countersign"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["countersign", b"countersign", "document_id", b"document_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CountersignDue: _TypeAlias = CountersignDue  # noqa: Y015
+
+@_typing.final
 class CountersignDeemedAgreed(_message.Message):
     """documents.countersign.deemed-agreed: due and unanswered, recorded once as no
     objection (视为无不同意见, A49).
