@@ -152,19 +152,28 @@ def case_to_proto(row: PetitionCase, view: domain.View, cal: WorkingCalendar, *,
     case = petitions_pb2.Case(
         id=str(row.id), number=row.number, channel=CHANNEL_TO_PROTO[domain.Channel(row.channel)],
         received_on=date_to_proto(row.received_on), category=CATEGORY_TO_PROTO[domain.Category(row.category)],
-        title=row.title, group_visit=row.group_visit, group_size=row.group_size, hotline_ref=row.hotline_ref,
+        group_visit=row.group_visit, group_size=row.group_size, hotline_ref=row.hotline_ref,
         state=STATE_TO_PROTO[domain.CaseState(row.state)], repeat_of_case_id=str(row.repeat_of_case_id or ""),
         repeat_count=repeat_count, handling_body_code=row.handling_body_code,
         transferred_to=row.transferred_to,
         legal_route=ROUTE_TO_PROTO[domain.LegalRoute(row.legal_route)] if row.legal_route else 0,
-        triage_notice=row.triage_notice, handling_plan=row.handling_plan, reply=row.reply,
         identity_redacted=not full,
     )
     shows_report = full or domain.redacted_view_shows_report(
         domain.Category(row.category), row.marked_leader_ids, reader_user_id)
+    # Free text outside full views: the case's names, numbers and addresses masked.
+    terms = [] if full else domain.personal_terms(row.petitioners, row.person_complained_about)
+
+    def text(value: str) -> str:
+        return domain.mask_personal(value, terms) if terms else value
+
     if shows_report:
-        case.content = row.content
+        case.title = text(row.title)
+        case.content = text(row.content)
         case.body_complained_about = row.body_complained_about
+    case.triage_notice = text(row.triage_notice)
+    case.handling_plan = text(row.handling_plan)
+    case.reply = text(row.reply)
     if full:
         case.person_complained_about = row.person_complained_about
         case.petitioners.extend(petitions_pb2.Petitioner(**p) for p in row.petitioners)
@@ -183,7 +192,7 @@ def case_to_proto(row: PetitionCase, view: domain.View, cal: WorkingCalendar, *,
             due=date_to_proto(objection.due), provisional=objection.provisional))
     for o in row.objections:
         case.objections.append(petitions_pb2.Objection(
-            reason=o["reason"], objected_on=date_to_proto(date.fromisoformat(o["objected_on"])),
+            reason=text(o["reason"]), objected_on=date_to_proto(date.fromisoformat(o["objected_on"])),
             body_code=o["body_code"]))
     if row.accepted_on:
         case.accepted_on.CopyFrom(date_to_proto(row.accepted_on))
@@ -191,7 +200,7 @@ def case_to_proto(row: PetitionCase, view: domain.View, cal: WorkingCalendar, *,
             domain.handling_deadline(row.accepted_on, cal, row.extension_days)))
     if row.extension_days:
         case.extension.CopyFrom(petitions_pb2.Extension(
-            days=row.extension_days, reason=row.extension_reason,
+            days=row.extension_days, reason=text(row.extension_reason),
             approved_by_user_id=row.extension_approved_by,
             notice_sent_on=date_to_proto(row.extension_notice_on)))
     if row.replied_on:
@@ -204,7 +213,7 @@ def case_to_proto(row: PetitionCase, view: domain.View, cal: WorkingCalendar, *,
         review = petitions_pb2.Review(
             level=LEVEL_TO_PROTO[domain.ReviewLevel(r["level"])],
             reviewing_body_code=r["reviewing_body_code"],
-            requested_on=date_to_proto(requested), opinion=r.get("opinion", ""),
+            requested_on=date_to_proto(requested), opinion=text(r.get("opinion", "")),
             answer_due=calendar_deadline_to_proto(domain.review_answer_deadline(requested, cal)))
         if r.get("decided_on"):
             review.decided_on.CopyFrom(date_to_proto(date.fromisoformat(r["decided_on"])))
@@ -212,8 +221,8 @@ def case_to_proto(row: PetitionCase, view: domain.View, cal: WorkingCalendar, *,
     if view is not domain.View.PETITIONER:
         for i in row.leader_instructions:
             instruction = petitions_pb2.LeaderInstruction(
-                leader_user_id=i["leader_user_id"], mark_reason=i.get("mark_reason", ""),
-                instruction=i.get("instruction", ""))
+                leader_user_id=i["leader_user_id"], mark_reason=text(i.get("mark_reason", "")),
+                instruction=text(i.get("instruction", "")))
             if i.get("instructed_on"):
                 instruction.instructed_on.CopyFrom(date_to_proto(date.fromisoformat(i["instructed_on"])))
             if i.get("due"):
@@ -709,7 +718,9 @@ class PetitionsServicer(petitions_pb2_grpc.PetitionsServiceServicer):
             await session.flush()
             await audit.record_act(session, f"case/{row.id}", "case.leader-instructed", instructing,
                                    entry["instruction"])
-            facts = dict(leader_user_id=leader, instruction=entry["instruction"],
+            # The event goes to supervision: the case's names and numbers masked in the leader's words.
+            terms = domain.personal_terms(row.petitioners, row.person_complained_about)
+            facts = dict(leader_user_id=leader, instruction=domain.mask_personal(entry["instruction"], terms),
                          instructed_on=date_to_proto(today))
             if due:
                 facts["due"] = date_to_proto(due)

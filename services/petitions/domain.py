@@ -669,3 +669,24 @@ def redacted_view_shows_report(category: Category, marked_leader_ids: Iterable[s
     (检举控告) are shown only to a leader the bureau marked the case for; a suggestion or a
     request shows them."""
     return category is not Category.COMPLAINT_REPORT or reader_user_id in set(marked_leader_ids)
+
+
+MASK = "＊＊"
+
+
+def personal_terms(petitioners: Iterable[dict], person_complained_about: str = "") -> list[str]:
+    """What identifies the people of a case in free text: names, ID numbers, phones, addresses."""
+    terms = {person_complained_about.strip()}
+    for p in petitioners:
+        terms |= {str(p.get(k, "")).strip() for k in ("name", "id_number", "phone", "address")}
+    # Longest first, so a name inside an address is not masked before the address.
+    return sorted((t for t in terms if len(t) >= 2), key=len, reverse=True)
+
+
+def mask_personal(text: str, terms: Sequence[str]) -> str:
+    """A71, A80: free text shown outside the bureau and the assigned body (a redacted view, an event)
+    with the case's own names, numbers and addresses masked. Best effort: it knows only what the
+    case recorded, so the structured fields stay the real protection."""
+    for term in terms:
+        text = text.replace(term, MASK)
+    return text

@@ -376,3 +376,11 @@ def test_A71_a_redacted_complaint_shows_its_content_only_to_the_marked_leader():
     assert not domain.redacted_view_shows_report(Category.COMPLAINT_REPORT, ["u-mayor"], "u-vm")
     assert domain.redacted_view_shows_report(Category.COMPLAINT_REPORT, ["u-mayor"], "u-mayor")
     assert domain.redacted_view_shows_report(Category.SUGGESTION, [], "u-vm")
+
+
+def test_A71_A80_free_text_masks_the_names_numbers_and_addresses_of_the_case():
+    terms = domain.personal_terms([{"name": "林晓梅", "phone": "13912345678", "address": "安岳县岳阳镇一号",
+                                    "id_number": ""}], "李校长")
+    masked = domain.mask_personal("林晓梅（13912345678，住安岳县岳阳镇一号）反映李校长收费", terms)
+    assert masked == "＊＊（＊＊，住＊＊）反映＊＊收费"
+    assert domain.mask_personal("无关内容", terms) == "无关内容"
