@@ -341,9 +341,8 @@ class PetitionsServicer(petitions_pb2_grpc.PetitionsServiceServicer):
             attachments=[vars(a) for a in intake.attachments], hotline_ref=intake.hotline_ref,
             person_keys=keys, query_code_hash=query_code_hash(code), submitted_by_user_id=submitted_by,
             repeat_of_case_id=uuid.UUID(earlier.case_id) if earlier else None,
+            before_insert=lambda new: set_limit(new, self.calendar),
         )
-        set_limit(row, self.calendar)
-        await session.flush()
         ref = f"case/{row.id}"
         await audit.record_act(session, ref, "case.registered", actor,
                                f"linked to {earlier.case_id}" if linked else "")

@@ -23,13 +23,16 @@ def case_number(received_on: date, serial: int) -> str:
     return f"XF{received_on.year}-{serial:07d}"
 
 
-async def add_case(session: AsyncSession, *, received_on: date, **fields) -> PetitionCase:
+async def add_case(session: AsyncSession, *, received_on: date, before_insert=None, **fields) -> PetitionCase:
+    """A new case row; `before_insert(row)` completes it (e.g. its running limit) in the same INSERT."""
     serial = (await session.execute(_NEXT_SERIAL)).scalar_one()
     row = PetitionCase(
         id=uuid.uuid4(), serial=serial, number=case_number(received_on, serial), received_on=received_on,
         objections=[], reviews=[], reviewing_body_codes=[], leader_instructions=[], marked_leader_ids=[],
-        overdue_notified_stage="", **fields,
+        overdue_notified_stage="", extension_days=0, **fields,
     )
+    if before_insert is not None:
+        before_insert(row)
     session.add(row)
     await session.flush()
     return row
