@@ -210,6 +210,8 @@ class DocumentsServicer(documents_pb2_grpc.DocumentsServiceServicer):
                 self._check_addressed_leader(content, directory)
                 sender = self._sender(actor, request.content.sender, directory)
                 domain.check_filing(content, sender)
+                if content.valid_until and content.valid_until <= today:
+                    raise InvalidInput({"content.valid_until": "the validity ends after today"})
                 row = await self._new_document(session, actor, domain.Direction.INCOMING, request.content,
                                                content, sender, domain.State.FILED)
             if content.briefing_series:
@@ -493,16 +495,21 @@ class DocumentsServicer(documents_pb2_grpc.DocumentsServiceServicer):
         actor = current_actor()
         async with transaction(self.sessions) as session:
             row = await store.get_document(session, request.document_id, for_update=True)
-            domain.SIGN_OUTGOING.check(domain.State(row.state))
-            authority = domain.Authority(row.authority) if row.authority else None
+            filing = row.direction == domain.Direction.INCOMING.value and content_of(row).normative_filing
+            if filing:  # A24: review of a department's filing (备案审查), any time after it was filed
+                domain.FILING_REVIEW.check(domain.State(row.state))
+                authority = domain.Authority.NORMATIVE_DOCUMENT
+            else:
+                domain.SIGN_OUTGOING.check(domain.State(row.state))
+                authority = domain.Authority(row.authority) if row.authority else None
             domain.check_legality_review_request(authority, request.opinion)
             row.legality_review = {"passed": request.passed, "opinion": request.opinion.strip(),
                                    "reviewed_by": actor_record(actor),
                                    "reviewed_on": self.today().isoformat()}
             await session.flush()
             verdict = "passed" if request.passed else "not passed"
-            await record_act(session, ref_of(row), "document.legality-reviewed", actor,
-                             f"{verdict}: {request.opinion.strip()}")
+            act = "document.filing-reviewed" if filing else "document.legality-reviewed"
+            await record_act(session, ref_of(row), act, actor, f"{verdict}: {request.opinion.strip()}")
             return await self._reply(session, row)
 
     # ---- A22 public comment, A22/A24 filing ----------------------------------------------------------------
@@ -560,17 +567,21 @@ class DocumentsServicer(documents_pb2_grpc.DocumentsServiceServicer):
         today = self.today()
         async with transaction(self.sessions) as session:
             rows = await store.issued_of_authorities(session, [a.value for a in domain.NEEDS_LEGALITY_REVIEW])
+            filed = await store.normative_filings(session)
         entries = []
-        for row in rows:
-            authority = domain.Authority(row.authority)
-            if not domain.catalogue_selects(authority, row.issued_on, row.valid_until, year=request.year,
+        # The city government's own (issued here), then its departments' (filed here, A24).
+        listed = [(r, domain.Authority(r.authority), r.issued_on, r.document_number, "资阳市人民政府") for r in rows]
+        listed += [(r, domain.Authority.NORMATIVE_DOCUMENT, r.filed_on, content_of(r).filed_document_number,
+                    r.sender_name) for r in filed]
+        for row, authority, made_on, number, made_by in listed:
+            if not domain.catalogue_selects(authority, made_on, row.valid_until, year=request.year,
                                             in_force_only=request.in_force_only, today=today):
                 continue
             entry = pb.CatalogueEntry(
-                document_id=str(row.id), document_number=row.document_number, title=row.title,
-                authority=AUTHORITY_TO_PROTO[authority], issued_on=date_to_proto(row.issued_on),
+                document_id=str(row.id), document_number=number, title=row.title,
+                authority=AUTHORITY_TO_PROTO[authority], issued_on=date_to_proto(made_on),
                 in_force=not domain.is_expired(row.valid_until, today),
-                filings=[filing_to_proto(f) for f in row.filings or []],
+                filings=[filing_to_proto(f) for f in row.filings or []], made_by=made_by,
             )
             if row.valid_until:
                 entry.valid_until.CopyFrom(date_to_proto(row.valid_until))

@@ -251,6 +251,8 @@ class Content:
     valid_until: date | None = None
     comment_exempt_reason: str = ""
     speech_on_behalf: bool = False
+    normative_filing: bool = False
+    filed_document_number: str = ""
 
 
 MAX_TITLE = 200
@@ -333,6 +335,23 @@ def check_filing(content: Content, sender: Sender) -> None:
     check_one_matter(content)
     check_report_has_no_request(content)
     check_personal_addressing(content)
+    check_normative_filing(content, sender)
+
+
+def check_normative_filing(content: Content, sender: Sender) -> None:
+    """A24: the city government's departments file their normative documents with it (备案), each with
+    its own number and its validity (A25); a county government files with its own standing committee."""
+    if not content.normative_filing:
+        return
+    if sender.category is not SenderCategory.CITY_DEPARTMENT:
+        raise RuleViolation("A24.filing-body", "the city government takes the filings of its departments' "
+                                               "normative documents; a county files with its own people's "
+                                               "congress standing committee")
+    if not content.filed_document_number.strip():
+        raise InvalidInput({"content.filed_document_number": "the filed document's own number"})
+    if content.valid_until is None:
+        raise RuleViolation("A25.validity", "a normative document states its validity period (有效期): "
+                                            "set valid_until")
 
 
 def check_sender(content: Content, sender: Sender) -> None:
@@ -857,4 +876,5 @@ REVIEW = Transition("reviewed", frozenset({State.FILED}))
 COUNTERSIGN = Transition("sent for countersign", frozenset({State.DRAFT}))
 SIGN_INCOMING = Transition("decided", frozenset({State.ROUTED}))
 SIGN_OUTGOING = Transition("signed off", frozenset({State.DRAFT}))
+FILING_REVIEW = Transition("reviewed as a filing", frozenset({State.FILED, State.ROUTED, State.SIGNED}))
 ISSUE = Transition("issued", frozenset({State.SIGNED}))

@@ -77,6 +77,7 @@ def content_from_proto(c: pb.DocumentContent) -> domain.Content:
         reprints_published_document=c.reprints_published_document, briefing_series=c.briefing_series.strip(),
         valid_until=date_from_proto(c.valid_until, "content.valid_until", required=False),
         comment_exempt_reason=c.comment_exempt_reason.strip(), speech_on_behalf=c.speech_on_behalf,
+        normative_filing=c.normative_filing, filed_document_number=c.filed_document_number.strip(),
     )
 
 

@@ -109,6 +109,18 @@ async def issued_of_authorities(session: AsyncSession, authorities: list[str]) -
     return list(rows)
 
 
+async def normative_filings(session: AsyncSession) -> list[models.Document]:
+    """A24: departments' normative documents filed with the city government (not returned)."""
+    table = models.Document
+    rows = await session.scalars(
+        select(table).where(
+            table.direction == "incoming", table.content["normative_filing"].astext == "true",
+            table.state.not_in([State.DRAFT.value, State.RETURNED.value]),
+        ).order_by(table.filed_on, table.id)
+    )
+    return list(rows)
+
+
 async def issued_documents(session: AsyncSession, limit: int = 5000) -> list[models.Document]:
     """A52: issued outgoing documents, newest first (the candidates of the pre-issue check)."""
     table = models.Document

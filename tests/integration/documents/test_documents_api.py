@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import grpc
 import pytest
 from pypdf import PdfReader
+from sqlalchemy import text
 
 from services.documents.events import (
     deem_overdue_countersigns,
@@ -226,6 +227,43 @@ async def test_A74_speech_on_behalf_of_the_government_goes_to_the_mayor_for_cons
         platform.user_id("mayor"), pb.ROUTING_BASIS_SPEECH_ON_BEHALF)
     consent = await sign(platform, speech.id, "mayor", circle_read=True)
     assert consent.sign_offs[0].meaning == pb.SIGN_OFF_MEANING_CONSENT
+
+
+async def test_list_filters_pages_and_overdue_A53(platform):
+    filed = [await file_request(platform, title=f"关于第{n}所学校建设的请示", matters=[f"第{n}所学校"])
+             for n in range(5)]
+    report = await file_request(platform, kind=pb.DOCUMENT_KIND_REPORT, title="关于学校建设情况的报告",
+                                matters=[])
+    await review(platform, filed[0].id, pb.REVIEW_OUTCOME_RETURN, "请补充会签意见")
+
+    seen, token = [], ""
+    while True:
+        request = pb.ListDocumentsRequest(kind=pb.DOCUMENT_KIND_REQUEST,
+                                          page=common_pb2.PageRequest(page_size=2, page_token=token))
+        page = await platform.docs.ListDocuments(request, metadata=platform.as_user("office-staff"))
+        seen += [d.id for d in page.documents]
+        token = page.page.next_page_token
+        if not token:
+            break
+    assert seen == [d.id for d in filed]  # oldest first, each once, the report left out
+    returned = await listed(platform, state=pb.DOCUMENT_STATE_RETURNED)
+    assert [d.id for d in returned] == [filed[0].id]
+    by_sender = await listed(platform, sender_organisation_code="education-bureau",
+                             kind=pb.DOCUMENT_KIND_REPORT)
+    assert [d.id for d in by_sender] == [report.id]
+    assert await listed(platform, overdue_only=True) == []
+
+    # Time passes: the report's handling limit ran out yesterday (moved back in the database).
+    async with transaction(platform.sessions) as session:
+        await session.execute(text("UPDATE document SET handling_due = CURRENT_DATE - 1 WHERE id = :id"),
+                              {"id": report.id})
+    overdue = await listed(platform, overdue_only=True)
+    assert [(d.id, d.overdue) for d in overdue] == [(report.id, True)]
+
+    bad = await rpc_error(platform.docs.ListDocuments(
+        pb.ListDocumentsRequest(page=common_pb2.PageRequest(page_token="not-a-token")),
+        metadata=platform.as_user("office-staff")))
+    assert "page.page_token" in field_violations_of(bad)
 
 
 async def test_a_county_sees_only_its_own_documents(platform):
@@ -519,6 +557,25 @@ async def test_A22_A24_A25_rule_comment_filing_and_expiry(platform, documents_ev
     assert subjects.count("documents.rule.comment-opened") == 1
     assert subjects.count("documents.normative.filed") == 2
     assert subjects.count("documents.normative.expired") == 1
+
+
+async def test_A24_department_files_its_normative_document_and_the_justice_bureau_reviews_it(platform):
+    filing = dict(kind=pb.DOCUMENT_KIND_NOTICE, title="关于印发资阳市中小学校服管理办法的通知", matters=[],
+                  normative_filing=True, filed_document_number="资教发〔2026〕5号")
+    no_validity = await rpc_error(file_request(platform, **filing))
+    assert rule_id_of(no_validity) == "A25.validity"
+    county = await rpc_error(file_request(platform, username="county-head", valid_until=VALID_UNTIL,
+                                          **filing))
+    assert rule_id_of(county) == "A24.filing-body"
+    filed = await file_request(platform, valid_until=VALID_UNTIL, **filing)
+    reviewed = await platform.docs.ReviewLegality(
+        pb.ReviewLegalityRequest(document_id=filed.id, passed=True, opinion="备案审查：未发现违法内容"),
+        metadata=platform.as_user("justice-reviewer"))
+    assert reviewed.legality_review.passed and reviewed.history[-1].act == "document.filing-reviewed"
+    catalogue = await platform.docs.GetNormativeCatalogue(pb.GetNormativeCatalogueRequest(year=TODAY.year),
+                                                          metadata=platform.as_user("justice-reviewer"))
+    assert [(e.document_number, e.made_by, e.in_force) for e in catalogue.entries] == [
+        ("资教发〔2026〕5号", "市教育和体育局", True)]
 
 
 # ---- events -------------------------------------------------------------------------------------------

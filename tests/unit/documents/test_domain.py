@@ -475,3 +475,15 @@ def test_A74_speech_on_behalf_of_the_government_is_asked_by_request_and_decided_
                    leaders_instruction=False, portfolio_leader_user_id="vm1", mayor_user_id="m",
                    speech_on_behalf=True)
     assert routed == ("m", RoutingBasis.SPEECH_ON_BEHALF)
+
+
+def test_A24_departments_file_their_normative_documents_with_the_city_government():
+    filing = request(kind=Kind.NOTICE, title="关于印发中小学校服管理办法的通知", normative_filing=True,
+                     filed_document_number="资教发〔2026〕5号", valid_until=date(2031, 1, 1))
+    check_filing(filing, DEPARTMENT)
+    county = Sender("anyue-county", "安岳县人民政府", SenderCategory.COUNTY_GOVERNMENT)
+    assert rule_of(filing, county) == "A24.filing-body"
+    assert rule_of(replace(filing, valid_until=None)) == "A25.validity"
+    with pytest.raises(InvalidInput) as err:
+        check_filing(replace(filing, filed_document_number=""), DEPARTMENT)
+    assert "content.filed_document_number" in err.value.violations

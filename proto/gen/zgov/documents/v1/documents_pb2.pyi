@@ -673,6 +673,8 @@ class DocumentContent(_message.Message):
     VALID_UNTIL_FIELD_NUMBER: _builtins.int
     COMMENT_EXEMPT_REASON_FIELD_NUMBER: _builtins.int
     SPEECH_ON_BEHALF_FIELD_NUMBER: _builtins.int
+    NORMATIVE_FILING_FIELD_NUMBER: _builtins.int
+    FILED_DOCUMENT_NUMBER_FIELD_NUMBER: _builtins.int
     kind: Global___DocumentKind.ValueType
     title: _builtins.str
     body: _builtins.str
@@ -710,6 +712,11 @@ class DocumentContent(_message.Message):
     """A74: a request for the government's prior consent to a speech or article on its behalf
     (or a personal article on major matters it has not decided): the mayor decides.
     """
+    normative_filing: _builtins.bool
+    """A24: a department's own normative document filed with the city government for the
+    record (备案), with its own number; the justice bureau reviews the filing.
+    """
+    filed_document_number: _builtins.str
     @_builtins.property
     def main_receivers(self) -> _containers.RepeatedCompositeFieldContainer[Global___Body]:
         """主送: at most one for a document filed with the city government (A47)."""
@@ -770,10 +777,12 @@ class DocumentContent(_message.Message):
         valid_until: _common_pb2.Date | None = ...,
         comment_exempt_reason: _builtins.str = ...,
         speech_on_behalf: _builtins.bool = ...,
+        normative_filing: _builtins.bool = ...,
+        filed_document_number: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["implements_provincial", b"implements_provincial", "sender", b"sender", "skipped_body", b"skipped_body", "valid_until", b"valid_until"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["addressed_leader_user_id", b"addressed_leader_user_id", "attachments", b"attachments", "authority", b"authority", "body", b"body", "briefing_series", b"briefing_series", "classification", b"classification", "comment_exempt_reason", b"comment_exempt_reason", "contains_request", b"contains_request", "copies", b"copies", "disclosure", b"disclosure", "implements_provincial", b"implements_provincial", "issuer_code", b"issuer_code", "kind", b"kind", "lead_organisation_code", b"lead_organisation_code", "leaders_instruction", b"leaders_instruction", "main_receivers", b"main_receivers", "major_emergency", b"major_emergency", "major_matter", b"major_matter", "matters", b"matters", "personal_exception", b"personal_exception", "personal_exception_reason", b"personal_exception_reason", "reprints_published_document", b"reprints_published_document", "sender", b"sender", "skipped_body", b"skipped_body", "skips_level", b"skips_level", "speech_on_behalf", b"speech_on_behalf", "title", b"title", "urgency", b"urgency", "valid_until", b"valid_until"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["addressed_leader_user_id", b"addressed_leader_user_id", "attachments", b"attachments", "authority", b"authority", "body", b"body", "briefing_series", b"briefing_series", "classification", b"classification", "comment_exempt_reason", b"comment_exempt_reason", "contains_request", b"contains_request", "copies", b"copies", "disclosure", b"disclosure", "filed_document_number", b"filed_document_number", "implements_provincial", b"implements_provincial", "issuer_code", b"issuer_code", "kind", b"kind", "lead_organisation_code", b"lead_organisation_code", "leaders_instruction", b"leaders_instruction", "main_receivers", b"main_receivers", "major_emergency", b"major_emergency", "major_matter", b"major_matter", "matters", b"matters", "normative_filing", b"normative_filing", "personal_exception", b"personal_exception", "personal_exception_reason", b"personal_exception_reason", "reprints_published_document", b"reprints_published_document", "sender", b"sender", "skipped_body", b"skipped_body", "skips_level", b"skips_level", "speech_on_behalf", b"speech_on_behalf", "title", b"title", "urgency", b"urgency", "valid_until", b"valid_until"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1464,11 +1473,14 @@ class CatalogueEntry(_message.Message):
     VALID_UNTIL_FIELD_NUMBER: _builtins.int
     IN_FORCE_FIELD_NUMBER: _builtins.int
     FILINGS_FIELD_NUMBER: _builtins.int
+    MADE_BY_FIELD_NUMBER: _builtins.int
     document_id: _builtins.str
     document_number: _builtins.str
     title: _builtins.str
     authority: Global___SignOffAuthority.ValueType
     in_force: _builtins.bool
+    made_by: _builtins.str
+    """The body that made it: the city government, or the department that filed it (A24)."""
     @_builtins.property
     def issued_on(self) -> _common_pb2.Date: ...
     @_builtins.property
@@ -1486,10 +1498,11 @@ class CatalogueEntry(_message.Message):
         valid_until: _common_pb2.Date | None = ...,
         in_force: _builtins.bool = ...,
         filings: _abc.Iterable[Global___Filing] | None = ...,
+        made_by: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["issued_on", b"issued_on", "valid_until", b"valid_until"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["authority", b"authority", "document_id", b"document_id", "document_number", b"document_number", "filings", b"filings", "in_force", b"in_force", "issued_on", b"issued_on", "title", b"title", "valid_until", b"valid_until"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["authority", b"authority", "document_id", b"document_id", "document_number", b"document_number", "filings", b"filings", "in_force", b"in_force", "issued_on", b"issued_on", "made_by", b"made_by", "title", b"title", "valid_until", b"valid_until"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
