@@ -408,7 +408,10 @@ class PetitionsServicer(petitions_pb2_grpc.PetitionsServiceServicer):
         reader = self.reader(actor)
         scope = store.Scope(everything=reader.is_bureau, organisation_code=reader.organisation_code,
                             handling=reader.may_handle, reviewing=reader.may_review, oversees=reader.oversees)
-        return await self._list(actor, scope, request, request.page)
+        # Titles are searched only where every listed case is seen in full: a search must not tell a
+        # redacted reader what a complaint's hidden title says.
+        return await self._list(actor, scope, request, request.page,
+                                search_titles=reader.is_bureau or not reader.oversees)
 
     @requires("petition:submit")
     async def ListMyCases(self, request, context):
@@ -416,8 +419,11 @@ class PetitionsServicer(petitions_pb2_grpc.PetitionsServiceServicer):
         return await self._list(actor, store.Scope(submitted_by_user_id=actor.user_id),
                                 petitions_pb2.ListCasesRequest(), request.page)
 
-    async def _list(self, actor: Actor, scope: store.Scope, request, page) -> petitions_pb2.ListCasesResponse:
+    async def _list(self, actor: Actor, scope: store.Scope, request, page,
+                    search_titles: bool = False) -> petitions_pb2.ListCasesResponse:
         limit = page_limit(page)
+        if len(request.text) > 200:
+            raise InvalidInput({"text": "at most 200 characters"})
         after = decode_received_cursor(page.page_token)
         today = today_in_china()
         async with transaction(self.sessions) as session:
@@ -429,7 +435,7 @@ class PetitionsServicer(petitions_pb2_grpc.PetitionsServiceServicer):
                 overdue_on=today if request.overdue_only else None,
                 received_from=date_from_proto(request.received_from, "received_from", required=False),
                 received_to=date_from_proto(request.received_to, "received_to", required=False),
-                after=after, limit=limit + 1,
+                after=after, limit=limit + 1, text_query=request.text.strip(), search_titles=search_titles,
             )
             more = len(rows) > limit
             rows = rows[:limit]

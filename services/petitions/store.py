@@ -145,10 +145,18 @@ async def list_cases(
     session: AsyncSession, scope: Scope, *, state: str = "", handling_body_code: str = "", category: str = "",
     channel: str = "", overdue_on: date | None = None, received_from: date | None = None,
     received_to: date | None = None, after: tuple[date, str] | None = None, limit: int = 50,
+    text_query: str = "", search_titles: bool = False,
 ) -> list[PetitionCase]:
     """Cases by day received then id; `after` is the keyset cursor of the page token."""
     table = PetitionCase
     query = select(table).where(_scope_clause(scope))
+    if text_query:
+        by_number = table.number == text_query.upper()
+        if search_titles:
+            pattern = "%" + text_query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            query = query.where(or_(by_number, table.title.ilike(pattern, escape="\\")))
+        else:
+            query = query.where(by_number)
     if state:
         query = query.where(table.state == state)
     if handling_body_code:

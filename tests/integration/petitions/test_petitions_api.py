@@ -138,6 +138,7 @@ async def test_A71_A80_lists_show_each_reader_only_what_it_may_see(petitions):
         petitions_pb2.Petitioner(name="王五", phone="13600000002")]))).case.id
     suggestion = (await register(p, complaint(
         received=date(2025, 10, 3), category=petitions_pb2.CATEGORY_SUGGESTION, body_complained_about="",
+        title="增设公交线路",
         person_complained_about="",
         petitioners=[petitions_pb2.Petitioner(name="赵六", phone="13600000003")]))).case.id
 
@@ -163,6 +164,13 @@ async def test_A71_A80_lists_show_each_reader_only_what_it_may_see(petitions):
         page_size=2, page_token=first.page.next_page_token)), metadata=p.as_user("petition-officer"))
     assert [c.id for c in (*first.cases, *rest.cases)] == [against_education, unassigned, suggestion]
     assert not rest.page.next_page_token
+    # Search: words of the title for full readers, the registration number for everyone.
+    assert list(await listed("petition-officer", text="收费")) == [against_education, unassigned]
+    assert list(await listed("county-head", text="收费")) == [against_education]
+    assert await listed("mayor", text="收费") == {}  # titles hidden from a leader are not searched
+    number = mayor[unassigned].number
+    assert list(await listed("mayor", text=number.lower())) == [unassigned]
+    assert await listed("petition-officer", text="100%") == {}
     # Each listed case is a recorded read.
     history = (await get(p, unassigned)).history
     assert ("case.read", "mayor") in [(h.act, h.actor.username) for h in history]

@@ -896,12 +896,17 @@ class ListCasesRequest(_message.Message):
     RECEIVED_FROM_FIELD_NUMBER: _builtins.int
     RECEIVED_TO_FIELD_NUMBER: _builtins.int
     PAGE_FIELD_NUMBER: _builtins.int
+    TEXT_FIELD_NUMBER: _builtins.int
     state: Global___CaseState.ValueType
     handling_body_code: _builtins.str
     category: Global___Category.ValueType
     channel: Global___Channel.ValueType
     overdue_only: _builtins.bool
     """Only cases past a limit."""
+    text: _builtins.str
+    """A registration number, or words of the title. Titles are searched only for readers who see
+    cases in full (the bureau, the assigned bodies); others find a case by its number.
+    """
     @_builtins.property
     def received_from(self) -> _common_pb2.Date: ...
     @_builtins.property
@@ -919,10 +924,11 @@ class ListCasesRequest(_message.Message):
         received_from: _common_pb2.Date | None = ...,
         received_to: _common_pb2.Date | None = ...,
         page: _common_pb2.PageRequest | None = ...,
+        text: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["page", b"page", "received_from", b"received_from", "received_to", b"received_to"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["category", b"category", "channel", b"channel", "handling_body_code", b"handling_body_code", "overdue_only", b"overdue_only", "page", b"page", "received_from", b"received_from", "received_to", b"received_to", "state", b"state"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["category", b"category", "channel", b"channel", "handling_body_code", b"handling_body_code", "overdue_only", b"overdue_only", "page", b"page", "received_from", b"received_from", "received_to", b"received_to", "state", b"state", "text", b"text"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
