@@ -20,6 +20,7 @@ from services.documents import domain, models, store
 from services.documents.org_client import Directory, OrgClient
 from services.documents.protos import (
     AUTHORITY_TO_PROTO,
+    CLEANUP_FROM_PROTO,
     DIRECTION_FROM_PROTO,
     FILING_BODY_FROM_PROTO,
     KIND_FROM_PROTO,
@@ -557,6 +558,39 @@ class DocumentsServicer(documents_pb2_grpc.DocumentsServiceServicer):
                             ref_of(row), actor)
         return reply
 
+    @requires("document:issue")
+    async def RecordCleanup(self, request, context):
+        """A25: revise, repeal or continue an issued rule or normative document."""
+        actor = current_actor()
+        decision = CLEANUP_FROM_PROTO.get(request.decision)
+        continue_until = date_from_proto(request.continue_until, "continue_until", required=False)
+        today = self.today()
+        async with transaction(self.sessions) as session:
+            row = await store.get_document(session, request.document_id, for_update=True)
+            authority = domain.Authority(row.authority) if row.authority else None
+            domain.check_cleanup(authority, domain.State(row.state), row.repealed_on is not None, decision,
+                                 request.reason, continue_until, today)
+            assert decision
+            row.cleanup = {"decision": decision.value, "reason": request.reason.strip(),
+                           "recorded_by": actor_record(actor), "recorded_on": today.isoformat()}
+            if decision is domain.CleanupDecision.REPEAL:
+                row.repealed_on = today
+            if decision is domain.CleanupDecision.CONTINUE:
+                assert continue_until
+                row.valid_until = continue_until
+                row.content = {**row.content, "valid_until": {"year": continue_until.year,
+                                                              "month": continue_until.month,
+                                                              "day": continue_until.day}}
+                row.expiry_recorded_on = None  # a later expiry is recorded again
+            await session.flush()
+            await record_act(session, ref_of(row), f"document.cleanup-{decision.value}", actor,
+                             request.reason.strip())
+            reply = await self._reply(session, row)
+            await add_event(session, "documents.normative.cleaned-up",
+                            events_pb2.NormativeCleanedUp(document=reply, decision=request.decision),
+                            ref_of(row), actor)
+        return reply
+
     @requires("document:read")
     async def GetNormativeCatalogue(self, request, context):
         """A24: the yearly catalogue of rules and normative documents; A25: the one of those in force."""
@@ -574,13 +608,15 @@ class DocumentsServicer(documents_pb2_grpc.DocumentsServiceServicer):
         listed += [(r, domain.Authority.NORMATIVE_DOCUMENT, r.filed_on, content_of(r).filed_document_number,
                     r.sender_name) for r in filed]
         for row, authority, made_on, number, made_by in listed:
+            repealed = row.repealed_on is not None
             if not domain.catalogue_selects(authority, made_on, row.valid_until, year=request.year,
-                                            in_force_only=request.in_force_only, today=today):
+                                            in_force_only=request.in_force_only, today=today,
+                                            repealed=repealed):
                 continue
             entry = pb.CatalogueEntry(
                 document_id=str(row.id), document_number=number, title=row.title,
                 authority=AUTHORITY_TO_PROTO[authority], issued_on=date_to_proto(made_on),
-                in_force=not domain.is_expired(row.valid_until, today),
+                in_force=not (repealed or domain.is_expired(row.valid_until, today)),
                 filings=[filing_to_proto(f) for f in row.filings or []], made_by=made_by,
             )
             if row.valid_until:

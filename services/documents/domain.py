@@ -833,14 +833,39 @@ def check_comment_period(authority: Authority | None, state: State, until: date 
 
 
 def catalogue_selects(authority: Authority | None, issued_on: date | None, valid_until: date | None, *,
-                      year: int, in_force_only: bool, today: date) -> bool:
+                      year: int, in_force_only: bool, today: date, repealed: bool = False) -> bool:
     """A24, A25: whether an issued document belongs in the catalogue asked for: rules and normative
     documents issued in `year` (every year when 0), and only those in force when asked."""
     if authority not in NEEDS_LEGALITY_REVIEW or issued_on is None:
         return False
     if year and issued_on.year != year:
         return False
-    return not (in_force_only and is_expired(valid_until, today))
+    return not (in_force_only and (repealed or is_expired(valid_until, today)))
+
+
+class CleanupDecision(enum.Enum):
+    REVISE = "revise"  # 修改
+    REPEAL = "repeal"  # 废止
+    CONTINUE = "continue"  # 继续执行
+
+
+def check_cleanup(authority: Authority | None, state: State, repealed: bool, decision: CleanupDecision | None,
+                  reason: str, continue_until: date | None, today: date) -> None:
+    """A25: the making body cleans up its issued rules and normative documents: revise, repeal, or
+    continue with a new validity (then announced in the catalogue and reported to the justice bureau)."""
+    if authority not in NEEDS_LEGALITY_REVIEW or state is not State.ISSUED:
+        raise InvalidInput({"document_id": "the clean-up is of issued rules and normative documents"})
+    if repealed:
+        raise InvalidInput({"document_id": "the document is repealed already"})
+    problems = {}
+    if decision is None:
+        problems["decision"] = "revise, repeal or continue"
+    if not reason.strip():
+        problems["reason"] = "the reason of the decision (清理意见)"
+    if decision is CleanupDecision.CONTINUE and (continue_until is None or continue_until <= today):
+        problems["continue_until"] = "a document continued gets a new validity after today (A25)"
+    if problems:
+        raise InvalidInput(problems)
 
 
 def is_expired(valid_until: date | None, today: date) -> bool:

@@ -80,6 +80,9 @@ class Document(Base):
     valid_until: Mapped[date | None] = mapped_column(Date)
     # A25: the day the expiry was recorded (documents.normative.expired written once).
     expiry_recorded_on: Mapped[date | None] = mapped_column(Date)
+    # A25: the latest clean-up ({decision, reason, recorded_by, recorded_on}); set when repealed.
+    cleanup: Mapped[dict | None] = mapped_column(JSONB)
+    repealed_on: Mapped[date | None] = mapped_column(Date)
     # A22: last day of public comment on a draft rule.
     comment_until: Mapped[date | None] = mapped_column(Date)
     # A22, A24: filings (备案), [{filed_with, filing_reference, recorded_by, filed_on}].

@@ -31,6 +31,7 @@ COUNTERSIGN_TO_PROTO = _enum_map(domain.CountersignState, pb.CountersignState, "
 MEANING_TO_PROTO = _enum_map(domain.SignOffMeaning, pb.SignOffMeaning, "SIGN_OFF_MEANING")
 DISCLOSURE_TO_PROTO = _enum_map(domain.Disclosure, pb.DisclosureAttribute, "DISCLOSURE_ATTRIBUTE")
 FILING_BODY_TO_PROTO = _enum_map(domain.FilingBody, pb.FilingBody, "FILING_BODY")
+CLEANUP_TO_PROTO = _enum_map(domain.CleanupDecision, pb.CleanupDecision, "CLEANUP_DECISION")
 
 
 def _from(mapping: dict) -> dict:
@@ -47,6 +48,7 @@ STATE_FROM_PROTO = _from(STATE_TO_PROTO)
 AUTHORITY_FROM_PROTO = _from(AUTHORITY_TO_PROTO)
 DISCLOSURE_FROM_PROTO = _from(DISCLOSURE_TO_PROTO)
 FILING_BODY_FROM_PROTO = _from(FILING_BODY_TO_PROTO)
+CLEANUP_FROM_PROTO = _from(CLEANUP_TO_PROTO)
 
 
 def body_of(value: pb.Body) -> domain.Body:
@@ -179,6 +181,13 @@ def document_to_proto(row: models.Document, *, today: date, countersigns=(), sig
         reply.legality_review.CopyFrom(pb.LegalityReview(
             passed=r["passed"], opinion=r["opinion"], reviewed_by=actor_from_record(r["reviewed_by"]),
             reviewed_on=date_to_proto(date.fromisoformat(r["reviewed_on"])),
+        ))
+    if row.cleanup:
+        c = row.cleanup
+        reply.cleanup.CopyFrom(pb.CleanupRecord(
+            decision=CLEANUP_TO_PROTO[domain.CleanupDecision(c["decision"])], reason=c["reason"],
+            recorded_by=actor_from_record(c["recorded_by"]),
+            recorded_on=date_to_proto(date.fromisoformat(c["recorded_on"])),
         ))
     if row.comment_until:
         reply.comment_until.CopyFrom(date_to_proto(row.comment_until))

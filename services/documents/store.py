@@ -122,10 +122,11 @@ async def normative_filings(session: AsyncSession) -> list[models.Document]:
 
 
 async def issued_documents(session: AsyncSession, limit: int = 5000) -> list[models.Document]:
-    """A52: issued outgoing documents, newest first (the candidates of the pre-issue check)."""
+    """A52: issued documents not repealed, newest first (the candidates of the pre-issue check)."""
     table = models.Document
     rows = await session.scalars(
-        select(table).where(table.state == State.ISSUED.value).order_by(table.issued_on.desc()).limit(limit)
+        select(table).where(table.state == State.ISSUED.value, table.repealed_on.is_(None))
+        .order_by(table.issued_on.desc()).limit(limit)
     )
     return list(rows)
 

@@ -544,7 +544,13 @@ async def test_A22_A24_A25_rule_comment_filing_and_expiry(platform, documents_ev
                                                                   metadata=platform.as_user("office-staff")))
     assert "year" in field_violations_of(no_year)
 
-    last_valid = day(VALID_UNTIL)
+    continued = await platform.docs.RecordCleanup(pb.RecordCleanupRequest(
+        document_id=issued.id, decision=pb.CLEANUP_DECISION_CONTINUE, reason="仍然适用，继续执行",
+        continue_until=common_pb2.Date(year=TODAY.year + 6, month=6, day=30)),
+        metadata=platform.as_user("office-staff"))
+    assert continued.cleanup.decision == pb.CLEANUP_DECISION_CONTINUE
+    last_valid = date(TODAY.year + 6, 6, 30)
+    assert day(continued.content.valid_until) == last_valid
     async with transaction(platform.sessions) as session:
         assert await record_expired_documents(session, last_valid) == 0
     async with transaction(platform.sessions) as session:
@@ -552,8 +558,21 @@ async def test_A22_A24_A25_rule_comment_filing_and_expiry(platform, documents_ev
     async with transaction(platform.sessions) as session:
         assert await record_expired_documents(session, last_valid + timedelta(days=2)) == 0  # recorded once
 
+    repealed = await platform.docs.RecordCleanup(pb.RecordCleanupRequest(
+        document_id=issued.id, decision=pb.CLEANUP_DECISION_REPEAL, reason="上位法已修改"),
+        metadata=platform.as_user("office-staff"))
+    assert repealed.cleanup.decision == pb.CLEANUP_DECISION_REPEAL
+    in_force = await platform.docs.GetNormativeCatalogue(pb.GetNormativeCatalogueRequest(in_force_only=True),
+                                                         metadata=platform.as_user("disclosure-officer"))
+    assert list(in_force.entries) == []
+    again = await rpc_error(platform.docs.RecordCleanup(pb.RecordCleanupRequest(
+        document_id=issued.id, decision=pb.CLEANUP_DECISION_REPEAL, reason="x"),
+        metadata=platform.as_user("office-staff")))
+    assert "document_id" in field_violations_of(again)
+
     events = await read_events(documents_events, "documents.>", 100, timeout=5)
     subjects = [e.subject for e in events]
+    assert subjects.count("documents.normative.cleaned-up") == 2
     assert subjects.count("documents.rule.comment-opened") == 1
     assert subjects.count("documents.normative.filed") == 2
     assert subjects.count("documents.normative.expired") == 1

@@ -10,6 +10,7 @@ from services.documents.domain import (
     Body,
     Candidate,
     Classification,
+    CleanupDecision,
     Content,
     CountersignState,
     CountersignView,
@@ -26,6 +27,7 @@ from services.documents.domain import (
     State,
     Urgency,
     catalogue_selects,
+    check_cleanup,
     check_comment_period,
     check_content,
     check_filing_record,
@@ -487,3 +489,20 @@ def test_A24_departments_file_their_normative_documents_with_the_city_government
     with pytest.raises(InvalidInput) as err:
         check_filing(replace(filing, filed_document_number=""), DEPARTMENT)
     assert "content.filed_document_number" in err.value.violations
+
+
+def test_A25_clean_up_revise_repeal_or_continue_with_a_new_validity():
+    today = date(2026, 11, 26)
+    normative, issued = Authority.NORMATIVE_DOCUMENT, State.ISSUED
+    check_cleanup(normative, issued, False, CleanupDecision.REPEAL, "上位法已废止", None, today)
+    check_cleanup(normative, issued, False, CleanupDecision.CONTINUE, "仍然适用", date(2031, 12, 31), today)
+    with pytest.raises(InvalidInput) as err:
+        check_cleanup(normative, issued, False, CleanupDecision.CONTINUE, "", today, today)
+    assert {"reason", "continue_until"} <= set(err.value.violations)
+    not_applicable = ((Authority.ROUTINE, issued, False), (normative, State.SIGNED, False),
+                      (normative, issued, True))
+    for args in not_applicable:
+        with pytest.raises(InvalidInput):
+            check_cleanup(*args, CleanupDecision.REVISE, "需修改", None, today)
+    assert not catalogue_selects(normative, date(2021, 3, 1), None, year=0, in_force_only=True, today=today,
+                                 repealed=True)

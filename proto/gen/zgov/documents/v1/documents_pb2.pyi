@@ -521,6 +521,32 @@ FILING_BODY_CITY_GOVERNMENT: FilingBody.ValueType  # 3
 """市政府 (departments' normative documents)"""
 Global___FilingBody: _TypeAlias = FilingBody  # noqa: Y015
 
+class _CleanupDecision:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _CleanupDecisionEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_CleanupDecision.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    CLEANUP_DECISION_UNSPECIFIED: _CleanupDecision.ValueType  # 0
+    CLEANUP_DECISION_REVISE: _CleanupDecision.ValueType  # 1
+    """修改"""
+    CLEANUP_DECISION_REPEAL: _CleanupDecision.ValueType  # 2
+    """废止"""
+    CLEANUP_DECISION_CONTINUE: _CleanupDecision.ValueType  # 3
+    """继续执行, with a new validity"""
+
+class CleanupDecision(_CleanupDecision, metaclass=_CleanupDecisionEnumTypeWrapper):
+    """A25: what the clean-up decided."""
+
+CLEANUP_DECISION_UNSPECIFIED: CleanupDecision.ValueType  # 0
+CLEANUP_DECISION_REVISE: CleanupDecision.ValueType  # 1
+"""修改"""
+CLEANUP_DECISION_REPEAL: CleanupDecision.ValueType  # 2
+"""废止"""
+CLEANUP_DECISION_CONTINUE: CleanupDecision.ValueType  # 3
+"""继续执行, with a new validity"""
+Global___CleanupDecision: _TypeAlias = CleanupDecision  # noqa: Y015
+
 @_typing.final
 class Body(_message.Message):
     """An organisation as a sender or receiver. `code` is the Keycloak group when the
@@ -789,6 +815,36 @@ class DocumentContent(_message.Message):
 Global___DocumentContent: _TypeAlias = DocumentContent  # noqa: Y015
 
 @_typing.final
+class CleanupRecord(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DECISION_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    RECORDED_BY_FIELD_NUMBER: _builtins.int
+    RECORDED_ON_FIELD_NUMBER: _builtins.int
+    decision: Global___CleanupDecision.ValueType
+    reason: _builtins.str
+    @_builtins.property
+    def recorded_by(self) -> _common_pb2.Actor: ...
+    @_builtins.property
+    def recorded_on(self) -> _common_pb2.Date: ...
+    def __init__(
+        self,
+        *,
+        decision: Global___CleanupDecision.ValueType = ...,
+        reason: _builtins.str = ...,
+        recorded_by: _common_pb2.Actor | None = ...,
+        recorded_on: _common_pb2.Date | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["recorded_by", b"recorded_by", "recorded_on", b"recorded_on"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["decision", b"decision", "reason", b"reason", "recorded_by", b"recorded_by", "recorded_on", b"recorded_on"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CleanupRecord: _TypeAlias = CleanupRecord  # noqa: Y015
+
+@_typing.final
 class Filing(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
@@ -968,6 +1024,7 @@ class Document(_message.Message):
     COMMENT_UNTIL_FIELD_NUMBER: _builtins.int
     FILINGS_FIELD_NUMBER: _builtins.int
     EXPIRED_FIELD_NUMBER: _builtins.int
+    CLEANUP_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     direction: Global___Direction.ValueType
     state: Global___DocumentState.ValueType
@@ -1024,6 +1081,10 @@ class Document(_message.Message):
     def filings(self) -> _containers.RepeatedCompositeFieldContainer[Global___Filing]:
         """A22, A24: where it was filed."""
 
+    @_builtins.property
+    def cleanup(self) -> Global___CleanupRecord:
+        """A25: the latest clean-up decision; a repealed document is no longer in force."""
+
     def __init__(
         self,
         *,
@@ -1052,10 +1113,11 @@ class Document(_message.Message):
         comment_until: _common_pb2.Date | None = ...,
         filings: _abc.Iterable[Global___Filing] | None = ...,
         expired: _builtins.bool = ...,
+        cleanup: Global___CleanupRecord | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["comment_until", b"comment_until", "content", b"content", "coordination", b"coordination", "created_by", b"created_by", "filed_on", b"filed_on", "handling_deadline", b"handling_deadline", "issue_due", b"issue_due", "issued_on", b"issued_on", "legality_review", b"legality_review", "sender", b"sender"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["cleanup", b"cleanup", "comment_until", b"comment_until", "content", b"content", "coordination", b"coordination", "created_by", b"created_by", "filed_on", b"filed_on", "handling_deadline", b"handling_deadline", "issue_due", b"issue_due", "issued_on", b"issued_on", "legality_review", b"legality_review", "sender", b"sender"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["comment_until", b"comment_until", "content", b"content", "coordination", b"coordination", "countersigns", b"countersigns", "created_by", b"created_by", "direction", b"direction", "document_number", b"document_number", "expired", b"expired", "filed_on", b"filed_on", "filings", b"filings", "handling_deadline", b"handling_deadline", "history", b"history", "id", b"id", "issue_due", b"issue_due", "issued_on", b"issued_on", "legality_review", b"legality_review", "number_sequence", b"number_sequence", "overdue", b"overdue", "proposed_opinion", b"proposed_opinion", "return_reason", b"return_reason", "routed_to_user_id", b"routed_to_user_id", "routing_basis", b"routing_basis", "sender", b"sender", "sign_offs", b"sign_offs", "state", b"state"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["cleanup", b"cleanup", "comment_until", b"comment_until", "content", b"content", "coordination", b"coordination", "countersigns", b"countersigns", "created_by", b"created_by", "direction", b"direction", "document_number", b"document_number", "expired", b"expired", "filed_on", b"filed_on", "filings", b"filings", "handling_deadline", b"handling_deadline", "history", b"history", "id", b"id", "issue_due", b"issue_due", "issued_on", b"issued_on", "legality_review", b"legality_review", "number_sequence", b"number_sequence", "overdue", b"overdue", "proposed_opinion", b"proposed_opinion", "return_reason", b"return_reason", "routed_to_user_id", b"routed_to_user_id", "routing_basis", b"routing_basis", "sender", b"sender", "sign_offs", b"sign_offs", "state", b"state"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1410,6 +1472,37 @@ class OpenPublicCommentRequest(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___OpenPublicCommentRequest: _TypeAlias = OpenPublicCommentRequest  # noqa: Y015
+
+@_typing.final
+class RecordCleanupRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DOCUMENT_ID_FIELD_NUMBER: _builtins.int
+    DECISION_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    CONTINUE_UNTIL_FIELD_NUMBER: _builtins.int
+    document_id: _builtins.str
+    decision: Global___CleanupDecision.ValueType
+    reason: _builtins.str
+    @_builtins.property
+    def continue_until(self) -> _common_pb2.Date:
+        """CONTINUE: the new last day of validity."""
+
+    def __init__(
+        self,
+        *,
+        document_id: _builtins.str = ...,
+        decision: Global___CleanupDecision.ValueType = ...,
+        reason: _builtins.str = ...,
+        continue_until: _common_pb2.Date | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["continue_until", b"continue_until"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["continue_until", b"continue_until", "decision", b"decision", "document_id", b"document_id", "reason", b"reason"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RecordCleanupRequest: _TypeAlias = RecordCleanupRequest  # noqa: Y015
 
 @_typing.final
 class RecordFilingRequest(_message.Message):

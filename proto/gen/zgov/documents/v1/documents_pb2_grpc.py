@@ -99,6 +99,11 @@ class DocumentsServiceStub:
                 request_serializer=zgov_dot_documents_dot_v1_dot_documents__pb2.GetNormativeCatalogueRequest.SerializeToString,
                 response_deserializer=zgov_dot_documents_dot_v1_dot_documents__pb2.GetNormativeCatalogueResponse.FromString,
                 _registered_method=True)
+        self.RecordCleanup = channel.unary_unary(
+                '/zgov.documents.v1.DocumentsService/RecordCleanup',
+                request_serializer=zgov_dot_documents_dot_v1_dot_documents__pb2.RecordCleanupRequest.SerializeToString,
+                response_deserializer=zgov_dot_documents_dot_v1_dot_documents__pb2.Document.FromString,
+                _registered_method=True)
         self.RenderDocument = channel.unary_unary(
                 '/zgov.documents.v1.DocumentsService/RenderDocument',
                 request_serializer=zgov_dot_documents_dot_v1_dot_documents__pb2.RenderDocumentRequest.SerializeToString,
@@ -216,6 +221,13 @@ class DocumentsServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RecordCleanup(self, request, context):
+        """A25: the clean-up (清理) of an issued rule or normative document: revise, repeal or continue.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def RenderDocument(self, request, context):
         """An issued document as PDF in the layout of GB/T 9704-2012.
         """
@@ -302,6 +314,11 @@ def add_DocumentsServiceServicer_to_server(servicer, server):
                     servicer.GetNormativeCatalogue,
                     request_deserializer=zgov_dot_documents_dot_v1_dot_documents__pb2.GetNormativeCatalogueRequest.FromString,
                     response_serializer=zgov_dot_documents_dot_v1_dot_documents__pb2.GetNormativeCatalogueResponse.SerializeToString,
+            ),
+            'RecordCleanup': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordCleanup,
+                    request_deserializer=zgov_dot_documents_dot_v1_dot_documents__pb2.RecordCleanupRequest.FromString,
+                    response_serializer=zgov_dot_documents_dot_v1_dot_documents__pb2.Document.SerializeToString,
             ),
             'RenderDocument': grpc.unary_unary_rpc_method_handler(
                     servicer.RenderDocument,
@@ -670,6 +687,33 @@ class DocumentsService:
             '/zgov.documents.v1.DocumentsService/GetNormativeCatalogue',
             zgov_dot_documents_dot_v1_dot_documents__pb2.GetNormativeCatalogueRequest.SerializeToString,
             zgov_dot_documents_dot_v1_dot_documents__pb2.GetNormativeCatalogueResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordCleanup(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/zgov.documents.v1.DocumentsService/RecordCleanup',
+            zgov_dot_documents_dot_v1_dot_documents__pb2.RecordCleanupRequest.SerializeToString,
+            zgov_dot_documents_dot_v1_dot_documents__pb2.Document.FromString,
             options,
             channel_credentials,
             insecure,

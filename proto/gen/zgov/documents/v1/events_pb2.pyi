@@ -331,6 +331,33 @@ class NormativeFiled(_message.Message):
 Global___NormativeFiled: _TypeAlias = NormativeFiled  # noqa: Y015
 
 @_typing.final
+class NormativeCleanedUp(_message.Message):
+    """documents.normative.cleaned-up: revised, repealed or continued (A25); a continued one
+    is announced in the catalogue and reported to the justice bureau.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DOCUMENT_FIELD_NUMBER: _builtins.int
+    DECISION_FIELD_NUMBER: _builtins.int
+    decision: _documents_pb2.CleanupDecision.ValueType
+    @_builtins.property
+    def document(self) -> _documents_pb2.Document: ...
+    def __init__(
+        self,
+        *,
+        document: _documents_pb2.Document | None = ...,
+        decision: _documents_pb2.CleanupDecision.ValueType = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["document", b"document"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["decision", b"decision", "document", b"document"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___NormativeCleanedUp: _TypeAlias = NormativeCleanedUp  # noqa: Y015
+
+@_typing.final
 class NormativeExpired(_message.Message):
     """documents.normative.expired: past its validity period (A25), recorded once."""
 
