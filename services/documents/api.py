@@ -283,13 +283,14 @@ class DocumentsServicer(documents_pb2_grpc.DocumentsServiceServicer):
             raise NotFound("a holder of 'mayor' (the position is vacant)")
         category = domain.SenderCategory(row.sender_category)
         to_mayor = (category in domain.HIGHER_LEVEL or row.major_matter or content.leaders_instruction
-                    or content.speech_on_behalf)
+                    or content.speech_on_behalf or bool(content.addressed_leader_user_id))
         portfolio = None if to_mayor else await self.org.portfolio_holder(
             organisation_code=row.sender_organisation_code or row.organisation_code, matters=content.matters)
         return domain.route(sender_category=category, major_matter=row.major_matter,
                             leaders_instruction=content.leaders_instruction,
                             portfolio_leader_user_id=portfolio, mayor_user_id=mayor,
-                            speech_on_behalf=content.speech_on_behalf)
+                            speech_on_behalf=content.speech_on_behalf,
+                            addressed_leader_user_id=content.addressed_leader_user_id)
 
     # ---- countersign (A49) ---------------------------------------------------------------------------------
 

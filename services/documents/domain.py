@@ -173,6 +173,7 @@ class RoutingBasis(enum.Enum):
     LEADERS_INSTRUCTION = "leaders_instruction"
     NO_PORTFOLIO = "no_portfolio"
     SPEECH_ON_BEHALF = "speech_on_behalf"
+    ADDRESSED_LEADER = "addressed_leader"
 
 
 class CountersignState(enum.Enum):
@@ -494,12 +495,15 @@ def is_overdue(state: State, today: date, handling_due: date | None, issue_due: 
 def route(
     *, sender_category: SenderCategory, major_matter: bool, leaders_instruction: bool,
     portfolio_leader_user_id: str | None, mayor_user_id: str, speech_on_behalf: bool = False,
+    addressed_leader_user_id: str = "",
 ) -> tuple[str, RoutingBasis]:
     """A50: to the leader whose portfolio covers it; to the mayor for major matters, documents of
     the central and provincial level and leaders' instructions, and when no portfolio covers it.
     A74: a speech or article on the government's behalf needs the government's consent: the mayor."""
     if speech_on_behalf:
         return mayor_user_id, RoutingBasis.SPEECH_ON_BEHALF
+    if addressed_leader_user_id:  # A48: filed under one of the exceptions, so it goes to that leader
+        return addressed_leader_user_id, RoutingBasis.ADDRESSED_LEADER
     if sender_category in HIGHER_LEVEL:
         return mayor_user_id, RoutingBasis.HIGHER_LEVEL_DOCUMENT
     if leaders_instruction:

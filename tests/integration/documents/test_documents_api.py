@@ -139,6 +139,8 @@ async def test_A48_document_to_a_leader_personally_only_in_the_listed_cases(plat
                                personal_exception=pb.PERSONAL_EXCEPTION_LEADER_ASSIGNED,
                                personal_exception_reason="张志强副市长3月5日调研时交办")
     assert filed.state == pb.DOCUMENT_STATE_FILED
+    routed = await review(platform, filed.id, pb.REVIEW_OUTCOME_ACCEPT, "拟呈张志强副市长阅示")
+    assert (routed.routed_to_user_id, routed.routing_basis) == (vm1, pb.ROUTING_BASIS_ADDRESSED_LEADER)
 
 
 async def test_bad_input_names_the_field_and_a_department_files_only_for_itself(platform):

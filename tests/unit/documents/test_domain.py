@@ -231,6 +231,8 @@ def test_A50_routes_to_the_portfolio_leader_or_to_the_mayor():
     assert route(**{**args, "sender_category": SenderCategory.PROVINCIAL}) == (
         "m", RoutingBasis.HIGHER_LEVEL_DOCUMENT)
     assert route(**{**args, "portfolio_leader_user_id": None}) == ("m", RoutingBasis.NO_PORTFOLIO)
+    # A48: a document filed to a leader personally under an exception goes to that leader
+    assert route(**{**args, "addressed_leader_user_id": "vm2"}) == ("vm2", RoutingBasis.ADDRESSED_LEADER)
 
 
 # ---- A49 countersign ---------------------------------------------------------------------------

@@ -380,6 +380,8 @@ class _RoutingBasisEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_RoutingB
     """no portfolio covers it: the mayor"""
     ROUTING_BASIS_SPEECH_ON_BEHALF: _RoutingBasis.ValueType  # 6
     """A74: 代表市政府发表的讲话或文章"""
+    ROUTING_BASIS_ADDRESSED_LEADER: _RoutingBasis.ValueType  # 7
+    """A48: one of the exceptions, to the leader addressed"""
 
 class RoutingBasis(_RoutingBasis, metaclass=_RoutingBasisEnumTypeWrapper):
     """Why the office sent an incoming document to a leader (A50)."""
@@ -397,6 +399,8 @@ ROUTING_BASIS_NO_PORTFOLIO: RoutingBasis.ValueType  # 5
 """no portfolio covers it: the mayor"""
 ROUTING_BASIS_SPEECH_ON_BEHALF: RoutingBasis.ValueType  # 6
 """A74: 代表市政府发表的讲话或文章"""
+ROUTING_BASIS_ADDRESSED_LEADER: RoutingBasis.ValueType  # 7
+"""A48: one of the exceptions, to the leader addressed"""
 Global___RoutingBasis: _TypeAlias = RoutingBasis  # noqa: Y015
 
 class _CountersignState:
