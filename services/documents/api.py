@@ -677,7 +677,12 @@ class DocumentsServicer(documents_pb2_grpc.DocumentsServiceServicer):
             )
             more = len(rows) > limit
             rows = rows[:limit]
-            documents = [await self._reply(session, r, with_history=False) for r in rows]
+            ids = [r.id for r in rows]
+            countersigns = await store.countersigns_of_many(session, ids)
+            sign_offs = await store.sign_offs_of_many(session, ids)
+            today = self.today()
+            documents = [document_to_proto(r, today=today, countersigns=countersigns[r.id],
+                                           sign_offs=sign_offs[r.id]) for r in rows]
         token = encode_page_token(rows[-1].created_at.isoformat(), str(rows[-1].id)) if more else ""
         return pb.ListDocumentsResponse(documents=documents,
                                         page=common_pb2.PageResponse(next_page_token=token))

@@ -152,6 +152,20 @@ async def countersigns_of(session: AsyncSession, document_id: uuid.UUID) -> list
     return list(rows)
 
 
+async def countersigns_of_many(
+    session: AsyncSession, document_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, list[models.Countersign]]:
+    """The countersigns of a page of documents in one query."""
+    found: dict[uuid.UUID, list[models.Countersign]] = {i: [] for i in document_ids}
+    rows = await session.scalars(
+        select(models.Countersign).where(models.Countersign.document_id.in_(document_ids))
+        .order_by(models.Countersign.organisation_code)
+    )
+    for row in rows:
+        found[row.document_id].append(row)
+    return found
+
+
 async def add_countersign(session: AsyncSession, **fields) -> models.Countersign:
     row = models.Countersign(id=uuid.uuid4(), state=CountersignState.REQUESTED.value, reasons="", **fields)
     session.add(row)
@@ -204,6 +218,20 @@ async def sign_offs_of(session: AsyncSession, document_id: uuid.UUID) -> list[mo
         .order_by(models.SignOff.at, models.SignOff.id)
     )
     return list(rows)
+
+
+async def sign_offs_of_many(
+    session: AsyncSession, document_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, list[models.SignOff]]:
+    """The sign-offs of a page of documents in one query."""
+    found: dict[uuid.UUID, list[models.SignOff]] = {i: [] for i in document_ids}
+    rows = await session.scalars(
+        select(models.SignOff).where(models.SignOff.document_id.in_(document_ids))
+        .order_by(models.SignOff.at, models.SignOff.id)
+    )
+    for row in rows:
+        found[row.document_id].append(row)
+    return found
 
 
 async def add_sign_off(session: AsyncSession, **fields) -> models.SignOff:
