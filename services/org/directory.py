@@ -72,9 +72,6 @@ class KeycloakDirectory:
                 self._snapshot = await self._load()
         return self._snapshot
 
-    def invalidate(self) -> None:
-        self._snapshot = Snapshot()
-
     async def _load(self) -> Snapshot:
         groups = await self._admin.a_get_groups({"briefRepresentation": "false"})
         organisations = {

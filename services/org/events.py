@@ -16,16 +16,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.org import domain, store
 from services.org.directory import KeycloakDirectory, Snapshot
+from shared.convert import date_to_proto
 from shared.db import transaction
 from shared.outbox import add_event
-from zgov.common.v1 import common_pb2
 from zgov.org.v1 import events_pb2
 
 log = structlog.get_logger(__name__)
-
-
-def _day(value: date) -> common_pb2.Date:
-    return common_pb2.Date(year=value.year, month=value.month, day=value.day)
 
 
 async def emit_due_acting_events(session: AsyncSession, today: date, snapshot: Snapshot) -> int:
@@ -41,7 +37,7 @@ async def emit_due_acting_events(session: AsyncSession, today: date, snapshot: S
         )
         event = events_pb2.ActingStarted(
             position=row.position, holder_user_id=row.user_id, acting_user_id=stand_in, basis=basis,
-            leave_id=str(row.id), first_day=_day(row.first_day), last_day=_day(row.last_day),
+            leave_id=str(row.id), first_day=date_to_proto(row.first_day), last_day=date_to_proto(row.last_day),
         )
         await add_event(session, "org.acting.started", event, f"leave/{row.id}")
         row.acting_started_at = datetime.now(UTC)
