@@ -38,7 +38,7 @@ def final_stage() -> list[tuple[str, str]]:
 def excluded_packages() -> set[str]:
     (run,) = [rest for word, rest in instructions() if word == "RUN" and "grep -v" in rest]
     names = re.search(r"\^\(([^)]*)\)==", run).group(1)
-    return {n.lower() for n in names.split("|")}
+    return {n.lower().replace("_", "-") for n in names.split("|")}
 
 
 def pinned() -> dict[str, str]:
