@@ -1,0 +1,121 @@
+"""`python -m services.disclosure`: migrate the database, connect to NATS, consume documents' events,
+serve gRPC until SIGTERM.
+
+One process serves both sides of open government information. Each side adds its servicer with one
+line in SERVICERS (a factory given the sessions and the settings), and its consumers, if any, with
+one line in CONSUMERS (a factory returning (stream, durable, subject, handler) tuples):
+
+    SERVICERS = [
+        publication_servicer,       # proactive disclosure (api_publications.py)
+        application_servicer,       # applications for information (api_applications.py)
+    ]
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
+
+import nats
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from services.disclosure import search
+from services.disclosure.api_publications import PublicationServicer
+from services.disclosure.config import DisclosureSettings
+from services.disclosure.events import DocumentsConsumer
+from shared.consumer import EventConsumer
+from shared.convert import today_in_china
+from shared.db import create_engine, run_migrations, session_factory
+from shared.grpc_server import GrpcServer
+from shared.logging import configure_logging
+from shared.outbox import OutboxRelay, outbox_channel
+from shared.streams import ensure_stream
+from shared.telemetry import configure_telemetry, shutdown_telemetry
+from shared.workdays import calendar
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+Sessions = async_sessionmaker[AsyncSession]
+
+
+def publication_servicer(sessions: Sessions, settings: DisclosureSettings) -> object:
+    return PublicationServicer(sessions, calendar(), search_candidates=settings.search_candidates)
+
+
+# The gRPC servicers of the service: one line per side.
+SERVICERS: list[Callable[[Sessions, DisclosureSettings], object]] = [
+    publication_servicer,
+]
+
+
+def documents_consumers(settings: DisclosureSettings) -> list[tuple]:
+    if not settings.consume_documents:
+        return []
+    return DocumentsConsumer(calendar(), today_in_china).subscriptions()
+
+
+# The event consumers of the service: one line per side.
+CONSUMERS: list[Callable[[DisclosureSettings], list[tuple]]] = [
+    documents_consumers,
+]
+
+
+def build(settings: DisclosureSettings) -> GrpcServer:
+    engine = create_engine(settings.database_url, hide_parameters=True)
+    sessions = session_factory(engine)
+    server = GrpcServer.from_settings([make(sessions, settings) for make in SERVICERS], settings)
+    state: dict = {"consumers": []}
+
+    @server.on_startup
+    async def migrate_and_connect() -> None:
+        await run_migrations(settings.database_url, MIGRATIONS)
+        # jieba's dictionary loads in about 2 s: before the port opens, not on the first search.
+        await asyncio.to_thread(search.initialize)
+        # Reconnect for ever: while NATS is away, events wait in the outbox.
+        state["nats"] = await nats.connect(settings.nats_url, max_reconnect_attempts=-1, reconnect_time_wait=1)
+        js = state["nats"].jetstream()
+        await ensure_stream(js, "disclosure")
+        state["relay"] = OutboxRelay(engine, js, outbox_channel("disclosure"))
+        for subscriptions in CONSUMERS:
+            for stream, durable, subject, handler in subscriptions(settings):
+                state["consumers"].append(EventConsumer(js, sessions, stream, durable, subject, handler))
+
+    @server.background
+    async def relay_outbox() -> None:
+        await state["relay"].start()
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await state["relay"].stop()
+
+    @server.background
+    async def consume() -> None:
+        # Each consumer waits for its stream (the documents service may start later).
+        for consumer in state["consumers"]:
+            await consumer.start()
+        try:
+            await asyncio.Event().wait()
+        finally:
+            for consumer in state["consumers"]:
+                await consumer.stop()
+
+    @server.on_shutdown
+    async def disconnect() -> None:
+        if "nats" in state:
+            await state["nats"].drain()
+        await engine.dispose()
+        shutdown_telemetry()
+
+    return server
+
+
+def main() -> None:
+    settings = DisclosureSettings()
+    configure_logging("disclosure", settings.log_level)
+    configure_telemetry("disclosure", settings.otlp_endpoint)
+    asyncio.run(build(settings).serve_forever())
+
+
+if __name__ == "__main__":
+    main()

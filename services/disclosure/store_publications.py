@@ -1,0 +1,250 @@
+"""Persistence of publications and comments. Functions add, query and flush; the caller commits."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import and_, func, or_, select, text, tuple_, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.disclosure.domain.publications import Kind, State, Validity
+from services.disclosure.models import Publication, PublicationComment
+from shared.errors import InvalidInput, NotFound
+
+# Every column but the search vector and the body: what lists need.
+LIST_COLUMNS = [c for c in Publication.__table__.c if c.name not in ("search", "body")]
+
+
+@dataclass(frozen=True)
+class Filter:
+    category: str | None = None
+    issuer_code: str = ""
+    year: int = 0
+    validity: Validity | None = None
+    kind: str | None = None
+
+
+def parse_id(value: str, field: str = "publication_id") -> uuid.UUID:
+    try:
+        return uuid.UUID(value)
+    except (ValueError, TypeError, AttributeError):
+        raise InvalidInput({field: "not a publication id"}) from None
+
+
+async def get(session: AsyncSession, publication_id: str | uuid.UUID, *, for_update: bool = False,
+              field: str = "publication_id") -> Publication:
+    key = publication_id if isinstance(publication_id, uuid.UUID) else parse_id(publication_id, field)
+    query = select(Publication).where(Publication.id == key)
+    if for_update:
+        query = query.with_for_update()
+    row = (await session.execute(query)).scalar_one_or_none()
+    if row is None:
+        raise NotFound(f"publication {key}", resource_type="publication")
+    return row
+
+
+async def get_many(session: AsyncSession, ids: list[uuid.UUID], *, for_update: bool = False) -> list[Publication]:
+    if not ids:
+        return []
+    query = select(Publication).where(Publication.id.in_(ids)).order_by(Publication.id)
+    if for_update:
+        query = query.with_for_update()
+    return list((await session.execute(query)).scalars())
+
+
+async def by_source(session: AsyncSession, source_document_id: str, kind: Kind, *,
+                    for_update: bool = False) -> Publication | None:
+    query = select(Publication).where(Publication.source_document_id == source_document_id,
+                                      Publication.kind == kind.value)
+    if for_update:
+        query = query.with_for_update()
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def all_by_source(session: AsyncSession, source_document_id: str) -> list[Publication]:
+    query = (select(Publication).where(Publication.source_document_id == source_document_id)
+             .order_by(Publication.created_at).with_for_update())
+    return list((await session.execute(query)).scalars())
+
+
+async def add(session: AsyncSession, **fields) -> Publication:
+    row = Publication(id=uuid.uuid4(), **fields)
+    session.add(row)
+    await session.flush()
+    return row
+
+
+async def index_for_search(session: AsyncSession, row: Publication, title_words: str, body_words: str) -> None:
+    """Store the segmented words (search.segmented) as the row's tsvector: title A, body B."""
+    await session.execute(
+        update(Publication).where(Publication.id == row.id).values(search=text(
+            "setweight(to_tsvector('simple', :title_words), 'A') || "
+            "setweight(to_tsvector('simple', :body_words), 'B')"
+        ).bindparams(title_words=title_words, body_words=body_words)).execution_options(synchronize_session=False)
+    )
+
+
+# ---- public reads (published only) -------------------------------------------------------------------
+
+def _filters(f: Filter, today: date) -> list:
+    p = Publication
+    clauses = [p.state == State.PUBLISHED.value]
+    if f.category:
+        clauses.append(p.category == f.category)
+    if f.issuer_code:
+        clauses.append(p.issuer_code == f.issuer_code)
+    if f.year:
+        clauses.append(p.year == f.year)
+    if f.kind:
+        clauses.append(p.kind == f.kind)
+    if f.validity is Validity.IN_FORCE:
+        clauses += [p.validity == Validity.IN_FORCE.value, or_(p.valid_until.is_(None), p.valid_until >= today)]
+    elif f.validity is Validity.EXPIRED:
+        clauses.append(or_(p.validity == Validity.EXPIRED.value,
+                           and_(p.validity == Validity.IN_FORCE.value, p.valid_until < today)))
+    elif f.validity is not None:
+        clauses.append(p.validity == f.validity.value)
+    return clauses
+
+
+async def list_published(session: AsyncSession, f: Filter, today: date, limit: int,
+                         after: tuple[date, uuid.UUID] | None) -> list:
+    """Newest first (published_on, then id), keyset paging."""
+    p = Publication
+    query = select(*LIST_COLUMNS).where(*_filters(f, today))
+    if after is not None:
+        query = query.where(tuple_(p.published_on, p.id) < tuple_(after[0], after[1]))
+    query = query.order_by(p.published_on.desc(), p.id.desc()).limit(limit)
+    return list(await session.execute(query))
+
+
+async def links_of(session: AsyncSession, ids: list[uuid.UUID]) -> list:
+    """Id, title, kind and state of the publications named (policy and interpretation links)."""
+    if not ids:
+        return []
+    p = Publication
+    return list(await session.execute(select(p.id, p.title, p.kind, p.state).where(p.id.in_(ids))))
+
+
+async def interpretations_of(session: AsyncSession, policy_id: uuid.UUID, *, published_only: bool) -> list:
+    p = Publication
+    query = select(p.id, p.title, p.kind, p.state).where(p.policy_id == policy_id)
+    if published_only:
+        query = query.where(p.state == State.PUBLISHED.value)
+    return list(await session.execute(query.order_by(p.created_at, p.id)))
+
+
+async def count_published_interpretations(session: AsyncSession, policy_id: uuid.UUID) -> int:
+    p = Publication
+    return (await session.execute(select(func.count()).where(
+        p.policy_id == policy_id, p.state == State.PUBLISHED.value))).scalar_one()
+
+
+async def normative_catalogue(session: AsyncSession, year: int) -> list:
+    """A24: published normative documents made in `year`, in the order they were made."""
+    p = Publication
+    query = (select(*LIST_COLUMNS)
+             .where(p.state == State.PUBLISHED.value, p.normative.is_(True), p.year == year,
+                    p.kind == Kind.POLICY.value)
+             .order_by(p.made_on, p.document_number, p.id))
+    return list(await session.execute(query))
+
+
+async def comment_drafts(session: AsyncSession, open_only: bool, today: date, limit: int,
+                         after: tuple[date, uuid.UUID] | None) -> list:
+    """A22: drafts for comment, newest first; `open_only`: those whose closing day is not past."""
+    p = Publication
+    query = select(*LIST_COLUMNS).where(p.state == State.PUBLISHED.value, p.kind == Kind.COMMENT_DRAFT.value)
+    if open_only:
+        query = query.where(p.comment_until >= today)
+    if after is not None:
+        query = query.where(tuple_(p.published_on, p.id) < tuple_(after[0], after[1]))
+    return list(await session.execute(query.order_by(p.published_on.desc(), p.id.desc()).limit(limit)))
+
+
+# ---- search ----------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SearchPage:
+    rows: list  # LIST_COLUMNS rows with .rank, best first
+    ranked: int
+    capped: bool
+
+
+async def search(session: AsyncSession, terms: list[str], f: Filter, today: date, *, candidates: int,
+                 offset: int, limit: int) -> SearchPage:
+    """The newest `candidates` matches ranked by ts_rank (see search.py for why), one page of them."""
+    query = func.plainto_tsquery("simple", " ".join(terms))
+    p = Publication
+    matches = (select(p.id, p.published_on, p.search)
+               .where(*_filters(f, today), p.search.op("@@")(query))
+               .order_by(p.published_on.desc(), p.id.desc())
+               .limit(candidates + 1)
+               .cte("matches").prefix_with("MATERIALIZED"))
+    ranked = (select(matches.c.id, func.ts_rank(matches.c.search, query).label("rank"),
+                     func.count().over().label("ranked"))
+              .order_by(text("rank DESC"), matches.c.published_on.desc(), matches.c.id.desc())
+              .offset(offset).limit(limit)
+              .subquery("ranked"))
+    rows = list(await session.execute(
+        select(*LIST_COLUMNS, ranked.c.rank, ranked.c.ranked).join(ranked, ranked.c.id == p.id)
+        .order_by(ranked.c.rank.desc(), p.published_on.desc(), p.id.desc())))
+    total = rows[0].ranked if rows else await _count_capped(session, terms, f, today, candidates)
+    return SearchPage(rows, min(total, candidates), total > candidates)
+
+
+async def _count_capped(session: AsyncSession, terms: list[str], f: Filter, today: date, candidates: int) -> int:
+    """How many matched (up to the cap + 1), for a page past the end."""
+    query = func.plainto_tsquery("simple", " ".join(terms))
+    p = Publication
+    inner = select(p.id).where(*_filters(f, today), p.search.op("@@")(query)).limit(candidates + 1).subquery()
+    return (await session.execute(select(func.count()).select_from(inner))).scalar_one()
+
+
+async def bodies(session: AsyncSession, ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """The body texts of a page of hits (for the snippets)."""
+    if not ids:
+        return {}
+    p = Publication
+    return {row.id: row.body for row in await session.execute(select(p.id, p.body).where(p.id.in_(ids)))}
+
+
+# ---- the officer's queue ---------------------------------------------------------------------------------
+
+async def queue(session: AsyncSession, late_only: bool, today: date, limit: int,
+                after: tuple[date, uuid.UUID] | None) -> list:
+    """Queued publications, the earliest article 26 limit first (no limit last)."""
+    p = Publication
+    due = func.coalesce(p.publish_due, date(2100, 12, 31))
+    query = select(*LIST_COLUMNS).where(p.state == State.QUEUED.value)
+    if late_only:
+        query = query.where(p.publish_due < today)
+    if after is not None:
+        query = query.where(tuple_(due, p.id) > tuple_(after[0], after[1]))
+    return list(await session.execute(query.order_by(due, p.id).limit(limit)))
+
+
+async def count_late(session: AsyncSession, today: date) -> int:
+    p = Publication
+    return (await session.execute(select(func.count()).where(
+        p.state == State.QUEUED.value, p.publish_due < today))).scalar_one()
+
+
+# ---- comments --------------------------------------------------------------------------------------------
+
+async def add_comment(session: AsyncSession, **fields) -> PublicationComment:
+    row = PublicationComment(id=uuid.uuid4(), **fields)
+    session.add(row)
+    await session.flush()
+    return row
+
+
+async def comments(session: AsyncSession, publication_id: uuid.UUID, limit: int,
+                   after: tuple[datetime, uuid.UUID] | None) -> list[PublicationComment]:
+    c = PublicationComment
+    query = select(c).where(c.publication_id == publication_id)
+    if after is not None:
+        query = query.where(tuple_(c.created_at, c.id) > tuple_(after[0], after[1]))
+    return list((await session.execute(query.order_by(c.created_at, c.id).limit(limit))).scalars())

@@ -1,0 +1,133 @@
+"""The disclosure service running in-process against the real PostgreSQL, NATS and Keycloak of the tests.
+Each test gets a fresh database and its own NATS (fresh streams).
+
+    async def test_x(disclosure):
+        reply = await disclosure.publications.ListLatest(pb.ListLatestRequest(), metadata=disclosure.as_user("citizen"))
+
+Other stubs of the same server: `SomeServiceStub(disclosure.channel)`.
+Documents' events are published by `publish_documents_event` (the DOCUMENTS stream is declared here,
+as the documents service would declare it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from dataclasses import dataclass, field
+
+import grpc
+import jwt
+import nats
+import pytest
+from google.protobuf.message import Message
+
+from deploy.local.servers import Nats, free_port
+from services.disclosure.__main__ import build
+from services.disclosure.config import DisclosureSettings
+from shared.outbox import MSG_ID_HEADER, build_envelope
+from shared.streams import ensure_stream
+from zgov.common.v1 import common_pb2
+from zgov.disclosure.v1 import publications_pb2_grpc
+from zgov.events.v1 import envelope_pb2
+
+
+@pytest.fixture
+def disclosure_nats(stack_dir):
+    """A NATS of this test's own, so the streams hold only this test's events."""
+    server = Nats(stack_dir / f"disclosure-nats-{free_port()}", free_port())
+    server.start()
+    yield server
+    server.stop()
+
+
+@dataclass
+class DisclosureUnderTest:
+    channel: grpc.aio.Channel
+    publications: publications_pb2_grpc.PublicationServiceStub
+    keycloak: object
+    nats: Nats
+    database_url: str
+    tokens: dict = field(default_factory=dict)
+
+    def as_user(self, username: str) -> tuple:
+        # Tokens live 5 minutes; one per user is enough for a test.
+        if username not in self.tokens:
+            self.tokens[username] = self.keycloak.token_for(username)
+        return (("authorization", f"Bearer {self.tokens[username]}"),)
+
+    def as_service(self, client_id: str) -> tuple:
+        key = f"service:{client_id}"
+        if key not in self.tokens:
+            self.tokens[key] = self.keycloak.service_token(client_id)
+        return (("authorization", f"Bearer {self.tokens[key]}"),)
+
+    def user_id(self, username: str) -> str:
+        self.as_user(username)
+        return jwt.decode(self.tokens[username], options={"verify_signature": False})["sub"]
+
+
+@pytest.fixture
+async def disclosure(keycloak, disclosure_nats, database):
+    server = build(DisclosureSettings(
+        database_url=database, nats_url=disclosure_nats.url, keycloak_url=keycloak.url, client_id="disclosure",
+        client_secret=keycloak.client_secrets["disclosure"], grpc_port=0,
+    ))
+    await server.start()
+    channel = grpc.aio.insecure_channel(server.address)
+    try:
+        yield DisclosureUnderTest(channel, publications_pb2_grpc.PublicationServiceStub(channel), keycloak,
+                                  disclosure_nats, database)
+    finally:
+        await channel.close()
+        server.shutdown()
+        await asyncio.wait_for(server.wait_stopped(), 30)
+
+
+@pytest.fixture
+async def jetstream(disclosure_nats):
+    client = await nats.connect(disclosure_nats.url, max_reconnect_attempts=-1, reconnect_time_wait=0.2)
+    js = client.jetstream(timeout=5)
+    await ensure_stream(js, "documents")
+    yield js
+    await client.close()
+
+
+DOCUMENTS_ACTOR = common_pb2.Actor(user_id="u-office", username="office-staff", display_name="王文书",
+                                   positions=["office-staff"], organisation_code="general-office")
+
+
+async def publish_documents_event(js, subject: str, payload: Message, *, event_id: uuid.UUID | None = None,
+                                  document_id: str = "") -> envelope_pb2.EventEnvelope:
+    """Publish an event as the documents service's outbox relay would (same envelope, same message id)."""
+    envelope = build_envelope(subject, payload, f"document/{document_id}", DOCUMENTS_ACTOR,
+                              event_id=event_id or uuid.uuid4())
+    await js.publish(subject, envelope.SerializeToString(), headers={MSG_ID_HEADER: envelope.event_id})
+    return envelope
+
+
+async def read_events(js, subjects: str = "disclosure.>", *, until, timeout: float = 15) -> list:
+    """Envelopes on `subjects` of the DISCLOSURE stream, until `until(envelopes)` holds or time runs out."""
+    sub = await js.pull_subscribe(subjects, durable=None, stream="DISCLOSURE")
+    seen: list = []
+    deadline = asyncio.get_running_loop().time() + timeout
+    while asyncio.get_running_loop().time() < deadline:
+        try:
+            for message in await sub.fetch(50, timeout=0.5):
+                seen.append(envelope_pb2.EventEnvelope.FromString(message.data))
+                await message.ack()
+        except TimeoutError:
+            pass
+        if until(seen):
+            break
+    await sub.unsubscribe()
+    return seen
+
+
+async def eventually(check, timeout: float = 20.0, interval: float = 0.2):
+    """Retry `check()` (async, returns a truthy value) until it holds; the consumers run asynchronously."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        result = await check()
+        if result or asyncio.get_running_loop().time() > deadline:
+            return result
+        await asyncio.sleep(interval)

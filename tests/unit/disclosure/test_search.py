@@ -1,0 +1,30 @@
+"""Chinese word segmentation and snippets (services/disclosure/search.py)."""
+
+from services.disclosure import search
+
+
+def test_index_words_hold_long_words_and_the_words_inside_them():
+    words = search.index_words("资阳市人民政府关于加强城市供水安全保障工作的通知。")
+    assert {"资阳", "资阳市", "人民政府", "供水", "通知"} <= set(words)
+    assert "。" not in words and all(w.strip() for w in words)
+
+
+def test_query_is_segmented_into_distinct_words_without_punctuation():
+    assert search.query_terms("  供水安全，供水！") == ["供水", "安全"]
+    assert search.query_terms("《》，。") == []
+    assert search.query_terms("COVID-19 疫苗") == ["covid", "19", "疫苗"]
+
+
+def test_snippet_marks_the_words_around_the_first_match():
+    body = "前言" * 40 + "为保障城市供水安全，市政府决定开展供水设施改造。" + "结语" * 80
+    parts = search.snippet(body, ["供水", "安全"])
+    assert parts[0] == search.Part("…", False) and parts[-1] == search.Part("…", False)
+    marked = [p.text for p in parts if p.match]
+    assert marked[:3] == ["供水", "安全", "供水"]
+    assert "".join(p.text for p in parts).strip("…") in body
+
+
+def test_snippet_without_a_match_is_the_start_and_never_empty_parts():
+    parts = search.snippet("短文本", ["无关"])
+    assert parts == [search.Part("短文本", False)]
+    assert search.mark("安全安全", ["安全"]) == [search.Part("安全", True), search.Part("安全", True)]
