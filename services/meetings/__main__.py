@@ -1,4 +1,5 @@
-"""`python -m services.meetings`: migrate the database, connect to NATS, serve gRPC until SIGTERM."""
+"""`python -m services.meetings`: migrate the database, connect to NATS, serve gRPC and the
+calendar feeds (HTTP) until SIGTERM."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ import nats
 
 from services.meetings.api import MeetingsServicer
 from services.meetings.config import MeetingsSettings
+from services.meetings.feed_http import FeedServer, feed_app
 from services.meetings.org_client import OrgClient
+from shared.convert import today_in_china
 from shared.db import create_engine, run_migrations, session_factory
 from shared.grpc_server import GrpcServer
 from shared.logging import configure_logging
@@ -28,7 +31,12 @@ def build(settings: MeetingsSettings) -> GrpcServer:
     # Without a client secret the service still starts; acts that need org answer UNAVAILABLE.
     tokens = ClientCredentials.from_settings(settings) if settings.client_secret else None
     org = OrgClient(settings.org_address, tokens, ttl_seconds=settings.org_cache_seconds)
-    server = GrpcServer.from_settings([MeetingsServicer(sessions, org, calendar())], settings)
+    feeds = FeedServer(feed_app(sessions, today_in_china), settings.grpc_host, settings.http_port)
+    servicer = MeetingsServicer(
+        sessions, org, calendar(), feed_base_url=settings.feed_base_url or feeds.base_url
+    )
+    server = GrpcServer.from_settings([servicer], settings)
+    server.background(feeds.run)
     state: dict = {}
 
     @server.on_startup
@@ -52,6 +60,7 @@ def build(settings: MeetingsSettings) -> GrpcServer:
 
     @server.on_shutdown
     async def disconnect() -> None:
+        feeds.close()
         await org.close()
         if "nats" in state:
             await state["nats"].drain()

@@ -242,11 +242,14 @@ class MeetingsServicer(meetings_pb2_grpc.MeetingsServiceServicer):
         org: OrgClient,
         calendar: WorkingCalendar,
         today=today_in_china,
+        feed_base_url: str = "",
     ):
         self.sessions = sessions
         self.org = org
         self.calendar = calendar
         self.today = today
+        # Where calendar apps reach feed_http (ZGOV_FEED_BASE_URL, or the bound HTTP port).
+        self.feed_base_url = feed_base_url
 
     # ---- who acts --------------------------------------------------------------------------------
 
@@ -490,25 +493,35 @@ class MeetingsServicer(meetings_pb2_grpc.MeetingsServiceServicer):
             rows = await store.list_meetings(
                 session, participant=user_id, from_day=from_day, to_day=to_day, limit=CALENDAR_LIMIT
             )
-        feed = [
-            calendar_feed.FeedMeeting(
-                str(r.id),
-                MeetingKind(r.kind),
-                r.title,
-                r.day,
-                r.start_minute,
-                r.duration_minutes,
-                r.location,
-                r.emergency,
-                calendar_feed.role_of(
-                    user_id, convener=r.convener_user_id, chair=r.chair_user_id, members=r.member_user_ids
-                ),
-            )
-            for r in rows
-        ]
-        name = f"{actor.display_name or actor.username}的会议" if user_id == actor.user_id else "会议日程"
+        feed = calendar_feed.feed_meetings(rows, user_id)
+        name = _calendar_name(actor) if user_id == actor.user_id else "会议日程"
         ics = calendar_feed.ics_for(feed, calendar_name=name, stamp=datetime.now(UTC))
         return pb.GetLeaderCalendarResponse(ics=ics, meeting_count=len(feed))
+
+    @requires("meeting:read")
+    async def IssueCalendarSubscription(self, request, context):
+        """The caller's own feed address for a calendar app; replaces (and so revokes) the last one."""
+        actor = current_actor()
+        if actor.is_service:
+            raise Forbidden("a calendar feed belongs to a person; a service account has no meetings")
+        secret = calendar_feed.new_feed_secret()
+        async with transaction(self.sessions) as session:
+            row = await store.replace_calendar_subscription(
+                session, actor.user_id, calendar_feed.feed_secret_digest(secret), _calendar_name(actor)
+            )
+            await audit.record_act(session, f"calendar-feed/{actor.user_id}", "calendar-feed.issued", actor)
+        reply = pb.CalendarSubscription(url=calendar_feed.feed_url(self.feed_base_url, secret))
+        reply.issue_time.FromDatetime(row.issued_at)
+        return reply
+
+    @requires("meeting:read")
+    async def RevokeCalendarSubscription(self, request, context):
+        actor = current_actor()
+        async with transaction(self.sessions) as session:
+            revoked = await store.delete_calendar_subscription(session, actor.user_id)
+            if revoked:
+                await audit.record_act(session, f"calendar-feed/{actor.user_id}", "calendar-feed.revoked", actor)
+        return pb.RevokeCalendarSubscriptionResponse(revoked=revoked)
 
     @requires("meeting:read")
     async def CheckMeetingRhythm(self, request, context):
@@ -1116,3 +1129,7 @@ class MeetingsServicer(meetings_pb2_grpc.MeetingsServiceServicer):
         return pb.ListDepartmentMeetingsResponse(
             department_meetings=[department_meeting_to_proto(r) for r in rows]
         )
+
+
+def _calendar_name(actor: Actor) -> str:
+    return f"{actor.display_name or actor.username}的会议"

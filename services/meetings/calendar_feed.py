@@ -11,6 +11,8 @@ What RFC 5545 asks of the text, and where it is done here:
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -129,3 +131,46 @@ def role_of(user_id: str, *, convener: str, chair: str, members: Iterable[str]) 
     if user_id == convener:
         return "召集"
     return "出席" if user_id in set(members) else "列席"
+
+
+def feed_meetings(rows: Iterable, user_id: str) -> list[FeedMeeting]:
+    """The meetings of `user_id` (rows of models.Meeting) as feed entries with his or her part."""
+    return [
+        FeedMeeting(
+            str(r.id),
+            MeetingKind(r.kind),
+            r.title,
+            r.day,
+            r.start_minute,
+            r.duration_minutes,
+            r.location,
+            r.emergency,
+            role_of(user_id, convener=r.convener_user_id, chair=r.chair_user_id, members=r.member_user_ids),
+        )
+        for r in rows
+    ]
+
+
+# ---- subscribable feed addresses --------------------------------------------------------------
+# A calendar app polls its feed without logging in, so the address carries a secret: 32 random
+# bytes (256 bits, not guessable), of which only the SHA-256 is stored.
+
+FEED_DAYS_BACK = 30
+FEED_DAYS_AHEAD = 366
+
+
+def new_feed_secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def feed_secret_digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode("ascii", "replace")).hexdigest()
+
+
+def feed_url(base_url: str, secret: str) -> str:
+    return f"{base_url.rstrip('/')}/calendar/{secret}.ics"
+
+
+def feed_window(today: date) -> tuple[date, date]:
+    """The days a subscribed feed covers: a month back (recent minutes), a year ahead."""
+    return today - timedelta(days=FEED_DAYS_BACK), today + timedelta(days=FEED_DAYS_AHEAD)

@@ -200,3 +200,16 @@ class DepartmentMeeting(Base):
     state: Mapped[str] = mapped_column(String(16))
     decision_reason: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class CalendarSubscription(Base):
+    """A person's subscribable calendar feed: the address a calendar app polls without logging
+    in, so the address itself is the secret. Only its SHA-256 is kept; issuing a new address
+    replaces the old one, and revoking deletes it."""
+
+    __tablename__ = "calendar_subscription"
+
+    user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    calendar_name: Mapped[str] = mapped_column(Text)
+    issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -80,6 +80,7 @@ async def meetings(keycloak, meetings_nats, database, org_database):
             client_id="meetings",
             client_secret=keycloak.client_secrets["meetings"],
             grpc_port=0,
+            http_port=0,
             org_address=org_server.address,
             org_cache_seconds=30,
         )

@@ -2,6 +2,7 @@
 
 from datetime import UTC, date, datetime
 
+from services.meetings import calendar_feed
 from services.meetings.calendar_feed import FeedMeeting, escape_text, fold, ics_for, role_of
 from services.meetings.domain import MeetingKind
 
@@ -65,3 +66,23 @@ def test_meeting_across_midnight_and_roles():
     assert role_of("b", convener="a", chair="b", members=[]) == "主持"
     assert role_of("c", convener="a", chair="b", members=["c"]) == "出席"
     assert role_of("d", convener="a", chair="b", members=["c"]) == "列席"
+
+
+def test_feed_secrets_are_unguessable_and_only_their_digest_is_kept():
+    from services.meetings.feed_http import SECRET_SHAPE
+
+    secrets = {calendar_feed.new_feed_secret() for _ in range(200)}
+    assert len(secrets) == 200
+    assert all(SECRET_SHAPE.fullmatch(s) for s in secrets)
+    secret = next(iter(secrets))
+    digest = calendar_feed.feed_secret_digest(secret)
+    assert len(digest) == 64 and secret not in digest
+    assert calendar_feed.feed_url("https://calendar.example.invalid/", secret) == (
+        f"https://calendar.example.invalid/calendar/{secret}.ics"
+    )
+
+
+def test_a_subscribed_feed_covers_a_month_back_and_a_year_ahead():
+    from datetime import date
+
+    assert calendar_feed.feed_window(date(2026, 11, 26)) == (date(2026, 10, 27), date(2027, 11, 27))

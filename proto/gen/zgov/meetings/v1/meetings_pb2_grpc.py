@@ -69,6 +69,16 @@ class MeetingsServiceStub:
                 request_serializer=zgov_dot_meetings_dot_v1_dot_meetings__pb2.GetLeaderCalendarRequest.SerializeToString,
                 response_deserializer=zgov_dot_meetings_dot_v1_dot_meetings__pb2.GetLeaderCalendarResponse.FromString,
                 _registered_method=True)
+        self.IssueCalendarSubscription = channel.unary_unary(
+                '/zgov.meetings.v1.MeetingsService/IssueCalendarSubscription',
+                request_serializer=zgov_dot_meetings_dot_v1_dot_meetings__pb2.IssueCalendarSubscriptionRequest.SerializeToString,
+                response_deserializer=zgov_dot_meetings_dot_v1_dot_meetings__pb2.CalendarSubscription.FromString,
+                _registered_method=True)
+        self.RevokeCalendarSubscription = channel.unary_unary(
+                '/zgov.meetings.v1.MeetingsService/RevokeCalendarSubscription',
+                request_serializer=zgov_dot_meetings_dot_v1_dot_meetings__pb2.RevokeCalendarSubscriptionRequest.SerializeToString,
+                response_deserializer=zgov_dot_meetings_dot_v1_dot_meetings__pb2.RevokeCalendarSubscriptionResponse.FromString,
+                _registered_method=True)
         self.FileTopic = channel.unary_unary(
                 '/zgov.meetings.v1.MeetingsService/FileTopic',
                 request_serializer=zgov_dot_meetings_dot_v1_dot_meetings__pb2.FileTopicRequest.SerializeToString,
@@ -208,6 +218,21 @@ class MeetingsServiceServicer:
 
     def GetLeaderCalendar(self, request, context):
         """A leader's meetings as an iCalendar (RFC 5545) feed for the calendar he or she already uses.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def IssueCalendarSubscription(self, request, context):
+        """The caller's own subscribable feed address (https://…/calendar/<secret>.ics) that a
+        calendar app polls without logging in. A new address replaces the previous one.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RevokeCalendarSubscription(self, request, context):
+        """Stops the caller's feed address from answering (a lost phone, a leaked link).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -374,6 +399,16 @@ def add_MeetingsServiceServicer_to_server(servicer, server):
                     servicer.GetLeaderCalendar,
                     request_deserializer=zgov_dot_meetings_dot_v1_dot_meetings__pb2.GetLeaderCalendarRequest.FromString,
                     response_serializer=zgov_dot_meetings_dot_v1_dot_meetings__pb2.GetLeaderCalendarResponse.SerializeToString,
+            ),
+            'IssueCalendarSubscription': grpc.unary_unary_rpc_method_handler(
+                    servicer.IssueCalendarSubscription,
+                    request_deserializer=zgov_dot_meetings_dot_v1_dot_meetings__pb2.IssueCalendarSubscriptionRequest.FromString,
+                    response_serializer=zgov_dot_meetings_dot_v1_dot_meetings__pb2.CalendarSubscription.SerializeToString,
+            ),
+            'RevokeCalendarSubscription': grpc.unary_unary_rpc_method_handler(
+                    servicer.RevokeCalendarSubscription,
+                    request_deserializer=zgov_dot_meetings_dot_v1_dot_meetings__pb2.RevokeCalendarSubscriptionRequest.FromString,
+                    response_serializer=zgov_dot_meetings_dot_v1_dot_meetings__pb2.RevokeCalendarSubscriptionResponse.SerializeToString,
             ),
             'FileTopic': grpc.unary_unary_rpc_method_handler(
                     servicer.FileTopic,
@@ -655,6 +690,60 @@ class MeetingsService:
             '/zgov.meetings.v1.MeetingsService/GetLeaderCalendar',
             zgov_dot_meetings_dot_v1_dot_meetings__pb2.GetLeaderCalendarRequest.SerializeToString,
             zgov_dot_meetings_dot_v1_dot_meetings__pb2.GetLeaderCalendarResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def IssueCalendarSubscription(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/zgov.meetings.v1.MeetingsService/IssueCalendarSubscription',
+            zgov_dot_meetings_dot_v1_dot_meetings__pb2.IssueCalendarSubscriptionRequest.SerializeToString,
+            zgov_dot_meetings_dot_v1_dot_meetings__pb2.CalendarSubscription.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RevokeCalendarSubscription(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/zgov.meetings.v1.MeetingsService/RevokeCalendarSubscription',
+            zgov_dot_meetings_dot_v1_dot_meetings__pb2.RevokeCalendarSubscriptionRequest.SerializeToString,
+            zgov_dot_meetings_dot_v1_dot_meetings__pb2.RevokeCalendarSubscriptionResponse.FromString,
             options,
             channel_credentials,
             insecure,
