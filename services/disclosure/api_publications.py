@@ -112,8 +112,7 @@ def content_from_proto(message: pb.PublicationContent) -> domain.Content:
     proposal = None
     if message.HasField("proposal"):
         p = message.proposal
-        proposal = {"proposal_kind": PROPOSAL_KIND_FROM_PROTO[p.proposal_kind].value
-                    if p.proposal_kind in PROPOSAL_KIND_FROM_PROTO else "",
+        proposal = {"proposal_kind": PROPOSAL_KIND_FROM_PROTO.get(p.proposal_kind, ""),
                     "proposal_number": p.proposal_number.strip(), "proposer": p.proposer.strip(),
                     "session": p.session.strip()}
     power = None
