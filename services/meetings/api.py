@@ -12,6 +12,7 @@ import asyncio
 import uuid
 from datetime import UTC, date, datetime, timedelta
 
+from google.protobuf.timestamp_pb2 import Timestamp
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from zgov.common.v1 import common_pb2
 from zgov.meetings.v1 import events_pb2, meetings_pb2, meetings_pb2_grpc
@@ -136,7 +137,16 @@ def topic_to_proto(row: models.Topic, history=(), *, with_documents: bool = True
         outcome=OUTCOME_TO_PROTO[domain.TopicOutcome(row.outcome)] if row.outcome else 0,
         matter_ref=row.matter_ref,
         history=_history(history),
+        materials_release_time=_timestamp(row.materials_released_at),
     )
+
+
+def _timestamp(moment: datetime | None) -> Timestamp | None:
+    if moment is None:
+        return None
+    stamp = Timestamp()
+    stamp.FromDatetime(moment)
+    return stamp
 
 
 def leave_to_proto(row: models.MeetingLeave, history=()) -> pb.MeetingLeave:
@@ -197,6 +207,9 @@ def decision_to_proto(row: models.Decision) -> pb.Decision:
         category=CATEGORY_TO_PROTO[domain.MatterCategory(row.category)],
         matter_ref=row.matter_ref,
         decided_on=date_to_proto(row.decided_on),
+        superseded_by_minutes_id=str(row.superseded_by_minutes_id or ""),
+        superseded_by_decision_id=str(row.superseded_by_decision_id or ""),
+        superseded_on=date_to_proto(row.superseded_on) if row.superseded_on else None,
     )
 
 
@@ -705,14 +718,49 @@ class MeetingsServicer(meetings_pb2_grpc.MeetingsServiceServicer):
             return topic_to_proto(row, await audit.history(session, ref))
 
     def _may_see_documents(self, actor: Actor, topic: models.Topic, meeting: models.Meeting) -> bool:
-        """A42: materials go to the meeting's participants before it, and only to them."""
+        """A42: materials go to the meeting's participants once released, and only to them."""
         office = actor.may("minutes:write") or actor.may("topic:approve") or actor.is_service
         return domain.check_participant_may_read(
             actor.user_id,
             meeting.participants,
             office=office,
             owner=actor.organisation_code == topic.owning_organisation_code,
+            released=topic.materials_released_at is not None,
         )
+
+    @requires("minutes:write")
+    async def ReleaseMaterials(self, request, context):
+        """A42: the office sends the accepted topics' materials to the attendees before the meeting."""
+        actor = current_actor()
+        async with transaction(self.sessions) as session:
+            meeting = await store.get_meeting(session, request.meeting_id, for_update=True)
+            topics = [
+                t
+                for t in await store.topics_of(session, meeting.id)
+                if t.state == TopicState.ACCEPTED.value and t.materials_released_at is None
+            ]
+            domain.check_materials_release(MeetingState(meeting.state), len(topics))
+            now = datetime.now(UTC)
+            for topic in topics:
+                topic.materials_released_at = now
+                await audit.record_act(
+                    session, f"topic/{topic.id}", "topic.materials-released", actor,
+                    f"to {len(meeting.participants)} attendees",
+                )
+            await session.flush()
+            reply = pb.ReleaseMaterialsResponse(
+                topic_ids=[str(t.id) for t in topics], recipient_user_ids=meeting.participants
+            )
+            await add_event(
+                session,
+                "meetings.materials.released",
+                events_pb2.MaterialsReleased(
+                    meeting_id=str(meeting.id), topic_ids=reply.topic_ids, recipient_user_ids=reply.recipient_user_ids
+                ),
+                f"meeting/{meeting.id}",
+                actor,
+            )
+        return reply
 
     @requires("meeting:read")
     async def GetTopic(self, request, context):
@@ -989,7 +1037,38 @@ class MeetingsServicer(meetings_pb2_grpc.MeetingsServiceServicer):
                     f"decision/{decision.id}",
                     recorded,
                 )
+            if row.corrects_minutes_id:
+                await self._supersede(session, row, decisions, recorded)
         return reply
+
+    async def _supersede(self, session, correction: models.Minutes, restated: list, actor) -> None:
+        """A26: the decisions of the corrected minutes that still stood are superseded, each by
+        its restatement in the correction or withdrawn; supervision learns it by event."""
+        standing = [
+            d for d in await store.decisions_of_minutes(session, correction.corrects_minutes_id)
+            if d.superseded_by_minutes_id is None
+        ]
+
+        def key(d: models.Decision) -> domain.DecisionKey:
+            return domain.DecisionKey(str(d.id), d.topic_id, d.owner_organisation_code, d.matter_ref)
+
+        replaced = domain.superseded_decisions(map(key, standing), map(key, restated))
+        for old in standing:
+            old.superseded_by_minutes_id = correction.id
+            old.superseded_by_decision_id = uuid.UUID(replaced[str(old.id)]) if replaced[str(old.id)] else None
+            old.superseded_on = self.today()
+        await session.flush()
+        for old in standing:
+            by = next((d.reference for d in restated if d.id == old.superseded_by_decision_id), "withdrawn")
+            ref = f"decision/{old.id}"
+            await audit.record_act(session, ref, "decision.superseded", actor, f"{old.reference} → {by}")
+            await add_event(
+                session,
+                "meetings.decision.superseded",
+                events_pb2.DecisionSuperseded(decision=decision_to_proto(old)),
+                ref,
+                actor,
+            )
 
     @requires("minutes:read")
     async def GetMinutes(self, request, context):
@@ -1030,7 +1109,8 @@ class MeetingsServicer(meetings_pb2_grpc.MeetingsServiceServicer):
         async with transaction(self.sessions) as session:
             rows = await store.collective_decisions_on(session, matter)
         return pb.FindCollectiveDecisionResponse(
-            decided=bool(rows), decisions=[decision_to_proto(r) for r in rows]
+            decided=any(r.superseded_by_minutes_id is None for r in rows),
+            decisions=[decision_to_proto(r) for r in rows],
         )
 
     # ---- department meetings (A46) ------------------------------------------------------------------

@@ -796,10 +796,57 @@ def decision_reference(kind: MeetingKind, year: int, number: int) -> str:
 
 
 def check_participant_may_read(
-    user_id: str, participants: Iterable[str], *, office: bool, owner: bool
+    user_id: str, participants: Iterable[str], *, office: bool, owner: bool, released: bool
 ) -> bool:
-    """A42: topic materials reach the meeting's attendees, and only them (and the office and the owner)."""
-    return office or owner or user_id in set(participants)
+    """A42: topic materials reach the meeting's attendees once the office has released them,
+    and only them; the office and the owning department see them all along."""
+    return office or owner or (released and user_id in set(participants))
+
+
+def check_materials_release(meeting_state: MeetingState, unreleased_accepted_topics: int) -> None:
+    """A42: materials are released to the attendees before the meeting (会前分送), not after
+    it began, and only those of topics on the agenda (accepted by the mayor)."""
+    if meeting_state is not MeetingState.SCHEDULED:
+        raise RuleViolation(
+            "A42.materials-before-meeting",
+            f"materials are released before the meeting; this one is {meeting_state.value}",
+        )
+    if unreleased_accepted_topics == 0:
+        raise InvalidInput(
+            {"meeting_id": "no accepted topic whose materials are not yet released: accept a topic first"}
+        )
+
+
+@dataclass(frozen=True)
+class DecisionKey:
+    """What identifies a decision across a correction of its minutes."""
+
+    decision_id: str
+    topic_id: str
+    owner_organisation_code: str
+    matter_ref: str
+
+
+def superseded_decisions(standing: Iterable[DecisionKey], restated: Iterable[DecisionKey]) -> dict[str, str]:
+    """A26: corrected minutes (更正) restate every decision that still stands; the decisions of
+    the minutes they correct are all superseded. Each old decision maps to its restatement (same
+    topic, or else same owner and matter), or to "" when the correction withdrew it."""
+    unused = list(restated)
+    replaced: dict[str, str] = {}
+    for old in standing:
+        match = next((new for new in unused if old.topic_id and new.topic_id == old.topic_id), None) or next(
+            (
+                new
+                for new in unused
+                if not new.topic_id
+                and (new.owner_organisation_code, new.matter_ref) == (old.owner_organisation_code, old.matter_ref)
+            ),
+            None,
+        )
+        if match is not None:
+            unused.remove(match)
+        replaced[old.decision_id] = match.decision_id if match else ""
+    return replaced
 
 
 def effective_chair(chair_user_id: str, chair_away: bool, acting_user_id: str) -> tuple[str, str]:

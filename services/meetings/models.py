@@ -92,6 +92,8 @@ class Topic(Base):
     decision_reason: Mapped[str] = mapped_column(Text, default="")
     outcome: Mapped[str] = mapped_column(String(32), default="")
     matter_ref: Mapped[str] = mapped_column(String(255), default="")
+    # A42: when the office released the materials to the meeting's attendees (None: not yet).
+    materials_released_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
@@ -166,6 +168,13 @@ class Decision(Base):
     category: Mapped[str] = mapped_column(String(32))
     matter_ref: Mapped[str] = mapped_column(String(255), default="", index=True)
     decided_on: Mapped[date] = mapped_column(Date)
+    # A26: set when signed corrected minutes replace the minutes of this decision; the decision
+    # that restates it (None: the correction withdrew it).
+    superseded_by_minutes_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("minutes.id")
+    )
+    superseded_by_decision_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    superseded_on: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 

@@ -252,15 +252,32 @@ async def test_A42_department_files_a_topic_in_time_and_the_mayor_accepts_it(mee
         metadata=meetings.as_user("mayor"),
     ))
     assert rule_id_of(err) == "A42.within-portfolio"
-    # A42: materials reach the participants only (the citizen has no meeting:read; a county head does).
-    outsider = await meetings.stub.GetTopic(
-        pb.GetTopicRequest(topic_id=topic.id), metadata=meetings.as_user("county-head")
+    # A42: materials reach the participants once the office releases them, and only them (the
+    # citizen has no meeting:read; a county head does, but is not a participant).
+    async def documents_seen_by(user: str) -> list[str]:
+        got = await meetings.stub.GetTopic(pb.GetTopicRequest(topic_id=topic.id), metadata=meetings.as_user(user))
+        return [x.name for x in got.documents]
+
+    assert await documents_seen_by("vice-mayor-2") == []  # a member, before the release
+    assert await documents_seen_by("department-head") == ["议题审批表", "议题文件"]  # the owning department
+    not_office = await rpc_error(meetings.stub.ReleaseMaterials(
+        pb.ReleaseMaterialsRequest(meeting_id=meeting.id), metadata=meetings.as_user("department-head")
+    ))
+    assert not_office.code() == grpc.StatusCode.PERMISSION_DENIED
+    released = await meetings.stub.ReleaseMaterials(
+        pb.ReleaseMaterialsRequest(meeting_id=meeting.id), metadata=meetings.as_user("office-staff")
     )
-    assert list(outsider.documents) == []
-    member = await meetings.stub.GetTopic(
-        pb.GetTopicRequest(topic_id=topic.id), metadata=meetings.as_user("vice-mayor-2")
-    )
-    assert [x.name for x in member.documents] == ["议题审批表", "议题文件"]
+    assert list(released.topic_ids) == [topic.id]
+    assert meetings.user_id("vice-mayor-2") in released.recipient_user_ids
+    assert await documents_seen_by("vice-mayor-2") == ["议题审批表", "议题文件"]
+    assert await documents_seen_by("county-head") == []
+    # Nothing new to release: said so, nothing changes.
+    again = await rpc_error(meetings.stub.ReleaseMaterials(
+        pb.ReleaseMaterialsRequest(meeting_id=meeting.id), metadata=meetings.as_user("office-staff")
+    ))
+    assert again.code() == grpc.StatusCode.INVALID_ARGUMENT and "meeting_id" in field_violations_of(again)
+    events = await read_events(meetings_events, 3)
+    assert events[-1].subject == "meetings.materials.released"
 
 
 async def test_A42_topic_filed_too_late_is_refused_unless_the_mayor_consents(meetings):
@@ -517,6 +534,45 @@ async def test_A43_minutes_signed_by_the_mayor_record_numbered_decisions_and_pub
     recorded = events_pb2.DecisionRecorded()
     events[-1].payload.Unpack(recorded)
     assert recorded.decision.number == 2 and recorded.decision.owner_organisation_code == "finance-bureau"
+
+    # A26: the signed correction restates the topic's decision (new wording, new number) and
+    # withdraws the finance bureau's; both old decisions are marked superseded, by event too.
+    restated = await meetings.stub.DraftMinutes(
+        pb.DraftMinutesRequest(
+            minutes_id=correction.id,
+            meeting_id=meeting.id,
+            text="更正：会议同意2027年教育经费安排（修正金额）。",
+            decisions=[pb.DecisionItem(
+                topic_id=topic.id, text="同意2027年教育经费安排（修正金额）", owner_organisation_code="education-bureau",
+                due=due, category=pb.MATTER_CATEGORY_BUDGET, matter_ref="budget/2027",
+            )],
+        ),
+        metadata=meetings.as_user("office-staff"),
+    )
+    signed_correction = await meetings.stub.SignMinutes(
+        pb.SignMinutesRequest(minutes_id=restated.id), metadata=meetings.as_user("mayor")
+    )
+    (new_id,) = signed_correction.decision_ids
+    after = await meetings.stub.ListDecisions(
+        pb.ListDecisionsRequest(meeting_id=meeting.id), metadata=meetings.as_user("office-staff")
+    )
+    by_number = {x.number: x for x in after.decisions}
+    assert by_number[1].superseded_by_minutes_id == correction.id
+    assert by_number[1].superseded_by_decision_id == new_id
+    assert by_number[2].superseded_by_minutes_id == correction.id and by_number[2].superseded_by_decision_id == ""
+    assert by_number[3].id == new_id and by_number[3].superseded_by_minutes_id == ""
+    answer = await meetings.stub.FindCollectiveDecision(
+        pb.FindCollectiveDecisionRequest(matter_ref="budget/2027"), metadata=meetings.as_user("department-head")
+    )
+    assert answer.decided
+    assert [x.id for x in answer.decisions if not x.superseded_by_minutes_id] == [new_id]
+    more = await read_events(meetings_events, 11)
+    assert [e.subject for e in more[7:]] == [
+        "meetings.minutes.signed",
+        "meetings.decision.recorded",
+        "meetings.decision.superseded",
+        "meetings.decision.superseded",
+    ]
 
 
 # ---- the mayor away: the acting holder convenes and chairs (A10 with A42, A43) ---------------

@@ -571,3 +571,45 @@ def test_A42_topic_decidable_within_a_portfolio_is_accepted_only_with_a_reason()
         d.check_within_portfolio(True, True, " ")
     assert rule_of(err) == "A42.within-portfolio"
     d.check_within_portfolio(True, True, "跨副市长分工，需常务会议协调")
+
+
+# ---- A42 materials release, A26 corrected minutes ----------------------------------------------
+
+
+def test_A42_materials_reach_participants_only_after_release():
+    from services.meetings.domain import check_participant_may_read as may_read
+
+    assert not may_read("u1", ["u1"], office=False, owner=False, released=False)
+    assert may_read("u1", ["u1"], office=False, owner=False, released=True)
+    assert not may_read("u9", ["u1"], office=False, owner=False, released=True)
+    assert may_read("u9", ["u1"], office=True, owner=False, released=False)
+    assert may_read("u9", ["u1"], office=False, owner=True, released=False)
+
+
+def test_A42_materials_are_released_before_the_meeting_and_only_with_something_to_release():
+    from services.meetings.domain import check_materials_release
+
+    check_materials_release(d.MeetingState.SCHEDULED, 2)
+    with pytest.raises(RuleViolation) as late:
+        check_materials_release(d.MeetingState.IN_PROGRESS, 2)
+    assert late.value.rule_id == "A42.materials-before-meeting"
+    with pytest.raises(InvalidInput):
+        check_materials_release(d.MeetingState.SCHEDULED, 0)
+
+
+def test_A26_a_correction_supersedes_every_standing_decision_by_its_restatement_or_withdraws_it():
+    from services.meetings.domain import DecisionKey, superseded_decisions
+
+    old = [
+        DecisionKey("d1", "t1", "education-bureau", "budget/2027"),
+        DecisionKey("d2", "", "finance-bureau", "budget/2027"),
+        DecisionKey("d3", "", "audit-bureau", "audit/2027"),
+    ]
+    new = [
+        DecisionKey("n1", "", "audit-bureau", "audit/2027"),
+        DecisionKey("n2", "t1", "education-bureau", "budget/2027-revised"),
+    ]
+    assert superseded_decisions(old, new) == {"d1": "n2", "d2": "", "d3": "n1"}
+    # a restatement replaces one decision only
+    twins = [DecisionKey("a", "", "x", "m"), DecisionKey("b", "", "x", "m")]
+    assert superseded_decisions(twins, [DecisionKey("n", "", "x", "m")]) == {"a": "n", "b": ""}

@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from zgov.meetings.v1 import meetings_pb2 as zgov_dot_meetings_dot_v1_dot_meetings__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1dzgov/meetings/v1/events.proto\x12\x10zgov.meetings.v1\x1a\x1fzgov/meetings/v1/meetings.proto\">\n\x10MeetingScheduled\x12*\n\x07meeting\x18\x01 \x01(\x0b\x32\x19.zgov.meetings.v1.Meeting\"<\n\x0eMeetingStarted\x12*\n\x07meeting\x18\x01 \x01(\x0b\x32\x19.zgov.meetings.v1.Meeting\";\n\rMeetingClosed\x12*\n\x07meeting\x18\x01 \x01(\x0b\x32\x19.zgov.meetings.v1.Meeting\"7\n\rTopicAccepted\x12&\n\x05topic\x18\x01 \x01(\x0b\x32\x17.zgov.meetings.v1.Topic\"6\n\x0cTopicRefused\x12&\n\x05topic\x18\x01 \x01(\x0b\x32\x17.zgov.meetings.v1.Topic\";\n\rMinutesSigned\x12*\n\x07minutes\x18\x01 \x01(\x0b\x32\x19.zgov.meetings.v1.Minutes\"@\n\x10\x44\x65\x63isionRecorded\x12,\n\x08\x64\x65\x63ision\x18\x01 \x01(\x0b\x32\x1a.zgov.meetings.v1.Decisionb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1dzgov/meetings/v1/events.proto\x12\x10zgov.meetings.v1\x1a\x1fzgov/meetings/v1/meetings.proto\">\n\x10MeetingScheduled\x12*\n\x07meeting\x18\x01 \x01(\x0b\x32\x19.zgov.meetings.v1.Meeting\"<\n\x0eMeetingStarted\x12*\n\x07meeting\x18\x01 \x01(\x0b\x32\x19.zgov.meetings.v1.Meeting\";\n\rMeetingClosed\x12*\n\x07meeting\x18\x01 \x01(\x0b\x32\x19.zgov.meetings.v1.Meeting\"7\n\rTopicAccepted\x12&\n\x05topic\x18\x01 \x01(\x0b\x32\x17.zgov.meetings.v1.Topic\"6\n\x0cTopicRefused\x12&\n\x05topic\x18\x01 \x01(\x0b\x32\x17.zgov.meetings.v1.Topic\";\n\rMinutesSigned\x12*\n\x07minutes\x18\x01 \x01(\x0b\x32\x19.zgov.meetings.v1.Minutes\"@\n\x10\x44\x65\x63isionRecorded\x12,\n\x08\x64\x65\x63ision\x18\x01 \x01(\x0b\x32\x1a.zgov.meetings.v1.Decision\"B\n\x12\x44\x65\x63isionSuperseded\x12,\n\x08\x64\x65\x63ision\x18\x01 \x01(\x0b\x32\x1a.zgov.meetings.v1.Decision\"V\n\x11MaterialsReleased\x12\x12\n\nmeeting_id\x18\x01 \x01(\t\x12\x11\n\ttopic_ids\x18\x02 \x03(\t\x12\x1a\n\x12recipient_user_ids\x18\x03 \x03(\tb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -46,4 +46,8 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_MINUTESSIGNED']._serialized_end=443
   _globals['_DECISIONRECORDED']._serialized_start=445
   _globals['_DECISIONRECORDED']._serialized_end=509
+  _globals['_DECISIONSUPERSEDED']._serialized_start=511
+  _globals['_DECISIONSUPERSEDED']._serialized_end=577
+  _globals['_MATERIALSRELEASED']._serialized_start=579
+  _globals['_MATERIALSRELEASED']._serialized_end=665
 # @@protoc_insertion_point(module_scope)

@@ -3,8 +3,10 @@
 isort:skip_file
 Events of the `meetings` service, published on subjects meetings.<aggregate>.<event>."""
 
+from collections import abc as _abc
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
+from google.protobuf.internal import containers as _containers
 from zgov.meetings.v1 import meetings_pb2 as _meetings_pb2
 import builtins as _builtins
 import sys
@@ -170,3 +172,58 @@ class DecisionRecorded(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___DecisionRecorded: _TypeAlias = DecisionRecorded  # noqa: Y015
+
+@_typing.final
+class DecisionSuperseded(_message.Message):
+    """meetings.decision.superseded: signed corrected minutes replaced the decision's minutes
+    (A26); supervision stops tracking it and tracks the restating decision, if any.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DECISION_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def decision(self) -> _meetings_pb2.Decision:
+        """With superseded_by_* set."""
+
+    def __init__(
+        self,
+        *,
+        decision: _meetings_pb2.Decision | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["decision", b"decision"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["decision", b"decision"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___DecisionSuperseded: _TypeAlias = DecisionSuperseded  # noqa: Y015
+
+@_typing.final
+class MaterialsReleased(_message.Message):
+    """meetings.materials.released: the materials of these topics may now be read by these people."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    MEETING_ID_FIELD_NUMBER: _builtins.int
+    TOPIC_IDS_FIELD_NUMBER: _builtins.int
+    RECIPIENT_USER_IDS_FIELD_NUMBER: _builtins.int
+    meeting_id: _builtins.str
+    @_builtins.property
+    def topic_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
+    @_builtins.property
+    def recipient_user_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
+    def __init__(
+        self,
+        *,
+        meeting_id: _builtins.str = ...,
+        topic_ids: _abc.Iterable[_builtins.str] | None = ...,
+        recipient_user_ids: _abc.Iterable[_builtins.str] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["meeting_id", b"meeting_id", "recipient_user_ids", b"recipient_user_ids", "topic_ids", b"topic_ids"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___MaterialsReleased: _TypeAlias = MaterialsReleased  # noqa: Y015

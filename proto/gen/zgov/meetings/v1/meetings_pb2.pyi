@@ -871,6 +871,7 @@ class Topic(_message.Message):
     OUTCOME_FIELD_NUMBER: _builtins.int
     MATTER_REF_FIELD_NUMBER: _builtins.int
     HISTORY_FIELD_NUMBER: _builtins.int
+    MATERIALS_RELEASE_TIME_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     meeting_id: _builtins.str
     title: _builtins.str
@@ -903,6 +904,10 @@ class Topic(_message.Message):
 
     @_builtins.property
     def history(self) -> _containers.RepeatedCompositeFieldContainer[_common_pb2.AuditRecord]: ...
+    @_builtins.property
+    def materials_release_time(self) -> _timestamp_pb2.Timestamp:
+        """A42: when the materials were released to the attendees; unset: not yet."""
+
     def __init__(
         self,
         *,
@@ -924,14 +929,62 @@ class Topic(_message.Message):
         outcome: Global___TopicOutcome.ValueType = ...,
         matter_ref: _builtins.str = ...,
         history: _abc.Iterable[_common_pb2.AuditRecord] | None = ...,
+        materials_release_time: _timestamp_pb2.Timestamp | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["approval_form_filed_on", b"approval_form_filed_on"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["approval_form_filed_on", b"approval_form_filed_on", "materials_release_time", b"materials_release_time"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["ad_hoc", b"ad_hoc", "ad_hoc_consent_id", b"ad_hoc_consent_id", "approval_form_filed_on", b"approval_form_filed_on", "decidable_within_portfolio", b"decidable_within_portfolio", "decision_reason", b"decision_reason", "documents", b"documents", "filed_by_user_id", b"filed_by_user_id", "history", b"history", "id", b"id", "matter_ref", b"matter_ref", "meeting_id", b"meeting_id", "outcome", b"outcome", "owning_organisation_code", b"owning_organisation_code", "proposed_by_user_id", b"proposed_by_user_id", "route", b"route", "state", b"state", "summary", b"summary", "title", b"title"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["ad_hoc", b"ad_hoc", "ad_hoc_consent_id", b"ad_hoc_consent_id", "approval_form_filed_on", b"approval_form_filed_on", "decidable_within_portfolio", b"decidable_within_portfolio", "decision_reason", b"decision_reason", "documents", b"documents", "filed_by_user_id", b"filed_by_user_id", "history", b"history", "id", b"id", "materials_release_time", b"materials_release_time", "matter_ref", b"matter_ref", "meeting_id", b"meeting_id", "outcome", b"outcome", "owning_organisation_code", b"owning_organisation_code", "proposed_by_user_id", b"proposed_by_user_id", "route", b"route", "state", b"state", "summary", b"summary", "title", b"title"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___Topic: _TypeAlias = Topic  # noqa: Y015
+
+@_typing.final
+class ReleaseMaterialsRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    MEETING_ID_FIELD_NUMBER: _builtins.int
+    meeting_id: _builtins.str
+    def __init__(
+        self,
+        *,
+        meeting_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["meeting_id", b"meeting_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ReleaseMaterialsRequest: _TypeAlias = ReleaseMaterialsRequest  # noqa: Y015
+
+@_typing.final
+class ReleaseMaterialsResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TOPIC_IDS_FIELD_NUMBER: _builtins.int
+    RECIPIENT_USER_IDS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def topic_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """The topics released now (accepted ones not released before)."""
+
+    @_builtins.property
+    def recipient_user_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Who may now read them: the meeting's convener, chair, members and invitees."""
+
+    def __init__(
+        self,
+        *,
+        topic_ids: _abc.Iterable[_builtins.str] | None = ...,
+        recipient_user_ids: _abc.Iterable[_builtins.str] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["recipient_user_ids", b"recipient_user_ids", "topic_ids", b"topic_ids"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ReleaseMaterialsResponse: _TypeAlias = ReleaseMaterialsResponse  # noqa: Y015
 
 @_typing.final
 class FileTopicRequest(_message.Message):
@@ -1507,6 +1560,9 @@ class Decision(_message.Message):
     CATEGORY_FIELD_NUMBER: _builtins.int
     MATTER_REF_FIELD_NUMBER: _builtins.int
     DECIDED_ON_FIELD_NUMBER: _builtins.int
+    SUPERSEDED_BY_MINUTES_ID_FIELD_NUMBER: _builtins.int
+    SUPERSEDED_BY_DECISION_ID_FIELD_NUMBER: _builtins.int
+    SUPERSEDED_ON_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     series: Global___MeetingKind.ValueType
     """The series (meeting kind) and year the number counts in."""
@@ -1522,12 +1578,18 @@ class Decision(_message.Message):
     owner_organisation_code: _builtins.str
     category: Global___MatterCategory.ValueType
     matter_ref: _builtins.str
+    superseded_by_minutes_id: _builtins.str
+    """A26: signed corrected minutes replaced this decision's minutes (empty: it stands)."""
+    superseded_by_decision_id: _builtins.str
+    """The decision of the correction that restates it; empty when the correction withdrew it."""
     @_builtins.property
     def due(self) -> _common_pb2.Date: ...
     @_builtins.property
     def decided_on(self) -> _common_pb2.Date:
         """The meeting's day."""
 
+    @_builtins.property
+    def superseded_on(self) -> _common_pb2.Date: ...
     def __init__(
         self,
         *,
@@ -1545,10 +1607,13 @@ class Decision(_message.Message):
         category: Global___MatterCategory.ValueType = ...,
         matter_ref: _builtins.str = ...,
         decided_on: _common_pb2.Date | None = ...,
+        superseded_by_minutes_id: _builtins.str = ...,
+        superseded_by_decision_id: _builtins.str = ...,
+        superseded_on: _common_pb2.Date | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["decided_on", b"decided_on", "due", b"due"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["decided_on", b"decided_on", "due", b"due", "superseded_on", b"superseded_on"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["category", b"category", "decided_on", b"decided_on", "due", b"due", "id", b"id", "matter_ref", b"matter_ref", "meeting_id", b"meeting_id", "minutes_id", b"minutes_id", "number", b"number", "owner_organisation_code", b"owner_organisation_code", "reference", b"reference", "series", b"series", "text", b"text", "topic_id", b"topic_id", "year", b"year"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["category", b"category", "decided_on", b"decided_on", "due", b"due", "id", b"id", "matter_ref", b"matter_ref", "meeting_id", b"meeting_id", "minutes_id", b"minutes_id", "number", b"number", "owner_organisation_code", b"owner_organisation_code", "reference", b"reference", "series", b"series", "superseded_by_decision_id", b"superseded_by_decision_id", "superseded_by_minutes_id", b"superseded_by_minutes_id", "superseded_on", b"superseded_on", "text", b"text", "topic_id", b"topic_id", "year", b"year"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1633,10 +1698,14 @@ class FindCollectiveDecisionResponse(_message.Message):
     DECIDED_FIELD_NUMBER: _builtins.int
     DECISIONS_FIELD_NUMBER: _builtins.int
     decided: _builtins.bool
-    """True when a plenary or executive meeting decided the matter (signed minutes)."""
+    """True when a decision of a plenary or executive meeting on the matter stands (signed
+    minutes, not superseded by a correction).
+    """
     @_builtins.property
     def decisions(self) -> _containers.RepeatedCompositeFieldContainer[Global___Decision]:
-        """The decisions on the matter by plenary or executive meetings, oldest first."""
+        """The decisions on the matter by plenary or executive meetings, oldest first, superseded
+        ones included (with what superseded them).
+        """
 
     def __init__(
         self,

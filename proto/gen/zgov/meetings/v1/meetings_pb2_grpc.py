@@ -109,6 +109,11 @@ class MeetingsServiceStub:
                 request_serializer=zgov_dot_meetings_dot_v1_dot_meetings__pb2.ListTopicsRequest.SerializeToString,
                 response_deserializer=zgov_dot_meetings_dot_v1_dot_meetings__pb2.ListTopicsResponse.FromString,
                 _registered_method=True)
+        self.ReleaseMaterials = channel.unary_unary(
+                '/zgov.meetings.v1.MeetingsService/ReleaseMaterials',
+                request_serializer=zgov_dot_meetings_dot_v1_dot_meetings__pb2.ReleaseMaterialsRequest.SerializeToString,
+                response_deserializer=zgov_dot_meetings_dot_v1_dot_meetings__pb2.ReleaseMaterialsResponse.FromString,
+                _registered_method=True)
         self.RequestMeetingLeave = channel.unary_unary(
                 '/zgov.meetings.v1.MeetingsService/RequestMeetingLeave',
                 request_serializer=zgov_dot_meetings_dot_v1_dot_meetings__pb2.RequestMeetingLeaveRequest.SerializeToString,
@@ -279,6 +284,14 @@ class MeetingsServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ReleaseMaterials(self, request, context):
+        """A42: the office releases the materials of the accepted topics to the meeting's attendees
+        before the meeting (会前分送); until then only the office and the owning department see them.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def RequestMeetingLeave(self, request, context):
         """A43: leave from a plenary or executive meeting: leaders ask the mayor; others apply
         to the office, the secretary-general checks, the mayor approves.
@@ -439,6 +452,11 @@ def add_MeetingsServiceServicer_to_server(servicer, server):
                     servicer.ListTopics,
                     request_deserializer=zgov_dot_meetings_dot_v1_dot_meetings__pb2.ListTopicsRequest.FromString,
                     response_serializer=zgov_dot_meetings_dot_v1_dot_meetings__pb2.ListTopicsResponse.SerializeToString,
+            ),
+            'ReleaseMaterials': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReleaseMaterials,
+                    request_deserializer=zgov_dot_meetings_dot_v1_dot_meetings__pb2.ReleaseMaterialsRequest.FromString,
+                    response_serializer=zgov_dot_meetings_dot_v1_dot_meetings__pb2.ReleaseMaterialsResponse.SerializeToString,
             ),
             'RequestMeetingLeave': grpc.unary_unary_rpc_method_handler(
                     servicer.RequestMeetingLeave,
@@ -906,6 +924,33 @@ class MeetingsService:
             '/zgov.meetings.v1.MeetingsService/ListTopics',
             zgov_dot_meetings_dot_v1_dot_meetings__pb2.ListTopicsRequest.SerializeToString,
             zgov_dot_meetings_dot_v1_dot_meetings__pb2.ListTopicsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReleaseMaterials(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/zgov.meetings.v1.MeetingsService/ReleaseMaterials',
+            zgov_dot_meetings_dot_v1_dot_meetings__pb2.ReleaseMaterialsRequest.SerializeToString,
+            zgov_dot_meetings_dot_v1_dot_meetings__pb2.ReleaseMaterialsResponse.FromString,
             options,
             channel_credentials,
             insecure,
