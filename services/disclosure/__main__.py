@@ -21,6 +21,7 @@ import nats
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.disclosure import search
+from services.disclosure.api_applications import ApplicationServicer, run_lapse_sweep
 from services.disclosure.api_publications import PublicationServicer
 from services.disclosure.config import DisclosureSettings
 from services.disclosure.events import DocumentsConsumer
@@ -43,9 +44,14 @@ def publication_servicer(sessions: Sessions, settings: DisclosureSettings) -> ob
     return PublicationServicer(sessions, calendar(), search_candidates=settings.search_candidates)
 
 
+def application_servicer(sessions: Sessions, settings: DisclosureSettings) -> object:
+    return ApplicationServicer(sessions, calendar())
+
+
 # The gRPC servicers of the service: one line per side.
 SERVICERS: list[Callable[[Sessions, DisclosureSettings], object]] = [
     publication_servicer,
+    application_servicer,
 ]
 
 
@@ -88,6 +94,10 @@ def build(settings: DisclosureSettings) -> GrpcServer:
             await asyncio.Event().wait()
         finally:
             await state["relay"].stop()
+
+    @server.background
+    async def lapse_applications() -> None:
+        await run_lapse_sweep(sessions, interval=settings.application_sweep_seconds)
 
     @server.background
     async def consume() -> None:

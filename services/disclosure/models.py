@@ -113,3 +113,98 @@ class PublicationComment(Base):
 
 
 # ==== APPLICATIONS (依申请公开) — tables of the applications side go below this line ===================
+# (Imported here so the two sections never edit the same line.)
+from sqlalchemy import BigInteger, Identity  # noqa: E402
+
+
+class InfoApplication(Base):
+    """One application for government information (政府信息公开申请), from receipt to reply or lapse.
+
+    The applicant's identity and contacts (art. 29) stay in `applicant` (JSONB) and are shown only to
+    the applicant and to disclosure officers; the query code only as its hash. The reply limit in
+    force is kept on the row (reply_due), recomputed at each change, so lists and the overdue view
+    need no calendar.
+    """
+
+    __tablename__ = "info_application"
+    __table_args__ = (
+        Index("ix_info_application_submitted_by", "submitted_by_user_id", "created_at", "id",
+              postgresql_where=text("submitted_by_user_id <> ''")),
+        Index("ix_info_application_state_due", "state", "reply_due"),
+        # The art. 30 sweep: applications waiting for a completion, by its last day.
+        Index("ix_info_application_completion_due", "completion_due",
+              postgresql_where=text("state = 'awaiting_completion'")),
+        Index("ix_info_application_created", "created_at", "id"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    serial: Mapped[int] = mapped_column(BigInteger, Identity(), unique=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    channel: Mapped[str] = mapped_column(String(24))
+    state: Mapped[str] = mapped_column(String(24))
+    applicant_kind: Mapped[str] = mapped_column(String(40))
+    # {name, id_number, phone, email, address, contact_person}
+    applicant: Mapped[dict] = mapped_column(JSONB)
+    description: Mapped[str] = mapped_column(Text)
+    document_number: Mapped[str] = mapped_column(String(100), default="")
+    purpose: Mapped[str] = mapped_column(Text, default="")
+    delivery_form: Mapped[str] = mapped_column(String(24))
+    submitted_on: Mapped[date] = mapped_column(Date)
+    signed_for_on: Mapped[date | None] = mapped_column(Date)
+    # Art. 31: unknown while the office has not confirmed an online / ordinary-letter / fax application.
+    received_on: Mapped[date | None] = mapped_column(Date)
+    # The day the reply limit runs from: receipt, or the completion's arrival (art. 30).
+    clock_started_on: Mapped[date | None] = mapped_column(Date)
+    query_code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # The account that filed it ('' for anonymous applications and those an officer registered).
+    submitted_by_user_id: Mapped[str] = mapped_column(String(64), default="")
+    # Art. 30: {items, requested_on, period_working_days, due_on, completed_on, content}
+    completion: Mapped[dict | None] = mapped_column(JSONB)
+    completion_due: Mapped[date | None] = mapped_column(Date)
+    # Art. 32, 34: [{id, party, party_name, sent_on, answered_on, consents, opinion}]
+    consultations: Mapped[list] = mapped_column(JSONB, default=list)
+    # Art. 33: {working_days, reason, notice, approved_by_user_id, approved_on}
+    extension: Mapped[dict | None] = mapped_column(JSONB)
+    # Art. 35: {reasons_requested_on, reasons_note, deferred_to, notice}
+    deferral: Mapped[dict | None] = mapped_column(JSONB)
+    # The limit in force (None while not received, waiting for a completion, or finished).
+    reply_due: Mapped[date | None] = mapped_column(Date)
+    reply_due_provisional: Mapped[bool] = mapped_column(Boolean, default=False)
+    reply_kind: Mapped[str] = mapped_column(String(32), default="")
+    # The reply's fields (domain.Reply), and its letter number.
+    reply: Mapped[dict | None] = mapped_column(JSONB)
+    replied_on: Mapped[date | None] = mapped_column(Date)
+    lapsed_on: Mapped[date | None] = mapped_column(Date)
+    # Art. 42: no fee by default; kept so the report and the applicant can see it.
+    fee_yuan: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class ApplicationRemedy(Base):
+    """An administrative review or lawsuit about an application's handling (art. 50(3), 51)."""
+
+    __tablename__ = "application_remedy"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    application_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("info_application.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(24))
+    filed_on: Mapped[date] = mapped_column(Date, index=True)
+    outcome: Mapped[str] = mapped_column(String(16))
+    decided_on: Mapped[date | None] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class AnnualReportRecord(Base):
+    """The published yearly report (art. 49–50), one row per year; a correction raises the version."""
+
+    __tablename__ = "annual_report"
+
+    year: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    # domain.annual_report.AnnualReport.to_json()
+    content: Mapped[dict] = mapped_column(JSONB)
+    published_on: Mapped[date] = mapped_column(Date)
+    published_by: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -641,9 +641,17 @@ DELIVERY_TEXT = {
 }
 
 
+def _sentence(text: str) -> str:
+    """Free text as a sentence of the letter (ends with a full stop)."""
+    text = text.strip()
+    return text if not text or text[-1] in "。！？；）)" else text + "。"
+
+
 def reply_paragraphs(reply: Reply, *, description: str, received_on: date | None, agency: str,
                      review_body: str) -> list[str]:
     """The text of the reply letter (政府信息公开申请答复书), paragraph by paragraph."""
+    reply = Reply(**{**vars(reply), "reason": _sentence(reply.reason), "provided": reply.provided.strip().rstrip("。"),
+                     "published_at": reply.published_at.strip().rstrip("。")})
     received = f"{received_on.year}年{received_on.month}月{received_on.day}日" if received_on else "近日"
     out = [f"本机关于{received}收到您（单位）提出的政府信息公开申请，申请获取“{description.strip()}”。"
            "经审查，现答复如下："]

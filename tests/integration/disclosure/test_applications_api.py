@@ -1,0 +1,470 @@
+"""Applications for government information (依申请公开) end to end: real Keycloak tokens, PostgreSQL and
+NATS JetStream, the disclosure service in-process. Rules: 政府信息公开条例 (2019) art. 14–16, 29–39,
+49–51, with the working rules A35–A39.
+
+People (deploy/local/keycloak.py): citizen (an applicant with an account), a second citizen made here,
+the portal's service account (applicants without an account), disclosure-officer (handles),
+deputy-secretary-general (head of the disclosure office: approves the art. 33 extension).
+
+The service's day is set by each test (`service_day`), so the dates stay meaningful whatever the
+machine's date: National Day 2025 is 1–8 October, with Sunday 28 September and Saturday 11 October
+worked; 2027 has no official schedule in the pinned calendar (provisional deadlines).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import uuid
+from datetime import date
+
+import grpc
+import nats
+import pytest
+from pypdf import PdfReader
+
+from deploy.local.keycloak import admin_client
+from services.disclosure import api_applications
+from services.disclosure.__main__ import build
+from services.disclosure.config import DisclosureSettings
+from shared.errors import field_violations_of, rule_id_of
+from tests.integration.disclosure.conftest import DisclosureUnderTest, read_events
+from zgov.common.v1 import common_pb2
+from zgov.disclosure.v1 import applications_pb2 as pb
+from zgov.disclosure.v1 import applications_pb2_grpc, publications_pb2_grpc
+
+pytestmark = pytest.mark.integration
+
+OFFICER, HEAD, CITIZEN = "disclosure-officer", "deputy-secretary-general", "citizen"
+
+
+def d(value: date) -> common_pb2.Date:
+    return common_pb2.Date(year=value.year, month=value.month, day=value.day)
+
+
+def day(value: common_pb2.Date) -> date:
+    return date(value.year, value.month, value.day)
+
+
+@pytest.fixture
+def service_day(monkeypatch):
+    """The day the service lives on (its `today`), changed by the test as time passes."""
+    now = {"today": date(2025, 9, 26)}
+    monkeypatch.setattr(api_applications, "today_in_china", lambda: now["today"])
+    return now
+
+
+@pytest.fixture
+async def svc(keycloak, disclosure_nats, database, service_day):
+    """The disclosure service with a quick art. 30 sweep; `svc.apps` is the ApplicationService stub."""
+    server = build(DisclosureSettings(
+        database_url=database, nats_url=disclosure_nats.url, keycloak_url=keycloak.url, client_id="disclosure",
+        client_secret=keycloak.client_secrets["disclosure"], grpc_port=0, consume_documents=False,
+        application_sweep_seconds=0.3,
+    ))
+    await server.start()
+    channel = grpc.aio.insecure_channel(server.address)
+    under_test = DisclosureUnderTest(channel, publications_pb2_grpc.PublicationServiceStub(channel), keycloak,
+                                     disclosure_nats, database)
+    under_test.apps = applications_pb2_grpc.ApplicationServiceStub(channel)
+    try:
+        yield under_test
+    finally:
+        await channel.close()
+        server.shutdown()
+        await asyncio.wait_for(server.wait_stopped(), 30)
+
+
+@pytest.fixture
+async def events(disclosure_nats):
+    client = await nats.connect(disclosure_nats.url, max_reconnect_attempts=-1, reconnect_time_wait=0.2)
+    yield client.jetstream(timeout=5)
+    await client.close()
+
+
+@pytest.fixture
+def other_citizen(keycloak):
+    """A second citizen with an account (removed afterwards)."""
+    admin = admin_client(keycloak.server)
+    username = f"citizen-{uuid.uuid4().hex[:8]}"
+    password = uuid.uuid4().hex + "Aa1"
+    user_id = admin.create_user({
+        "username": username, "enabled": True, "firstName": "二", "lastName": "市民",
+        "email": f"{username}@ziyang.example", "emailVerified": True,
+        "credentials": [{"type": "password", "value": password, "temporary": False}],
+    })
+    admin.assign_realm_roles(user_id, [admin.get_realm_role("citizen")])
+    yield (("authorization", f"Bearer {keycloak.token_for(username, password)}"),)
+    admin.delete_user(user_id)
+
+
+def applicant(**kw) -> pb.Applicant:
+    values = dict(kind=pb.APPLICANT_KIND_NATURAL_PERSON, name="林市民", id_number="513901199001011234",
+                  phone="13800000000", email="lin@example.cn")
+    return pb.Applicant(**{**values, **kw})
+
+
+def content(**kw) -> pb.ApplicationContent:
+    values = dict(description="2025年雁江区老旧小区改造项目清单", delivery_form=pb.DELIVERY_FORM_ONLINE_DOWNLOAD)
+    return pb.ApplicationContent(**{**values, **kw})
+
+
+async def register(s, submitted: date, **kw) -> pb.SubmitApplicationResponse:
+    """An application handed in at the office (received the day submitted, art. 31(1))."""
+    request = pb.RegisterApplicationRequest(applicant=kw.pop("who", applicant()), content=content(),
+                                            channel=kw.pop("channel", pb.APPLICATION_CHANNEL_IN_PERSON),
+                                            submitted_on=d(submitted), **kw)
+    return await s.apps.RegisterApplication(request, metadata=s.as_user(OFFICER))
+
+
+async def refused(call) -> grpc.aio.AioRpcError:
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await call
+    return err.value
+
+
+def subjects(envelopes) -> list[str]:
+    return [e.subject for e in envelopes]
+
+
+# ---- art. 29, 31, 33: applying, receipt, the 20 working days -------------------------------------------
+
+async def test_OGI31_OGI33_online_application_is_received_on_confirmation_and_due_across_national_day_2025(
+        svc, service_day, events):
+    service_day["today"] = date(2025, 9, 25)
+    filed = await svc.apps.SubmitApplication(pb.SubmitApplicationRequest(applicant=applicant(), content=content()),
+                                             metadata=svc.as_user(CITIZEN))
+    app = filed.application
+    assert app.state == pb.APPLICATION_STATE_SUBMITTED and not app.HasField("received_on")
+    assert not app.HasField("reply_due") and app.filed_with_account and app.fee_yuan == 0
+    assert len(filed.query_code.replace("-", "")) == 16
+
+    # art. 31(3): received the day the office confirms it, not the day it was sent
+    service_day["today"] = date(2025, 9, 26)
+    confirmed = await svc.apps.ConfirmReceipt(pb.ConfirmReceiptRequest(application_id=app.id),
+                                              metadata=svc.as_user(OFFICER))
+    assert confirmed.state == pb.APPLICATION_STATE_RECEIVED and day(confirmed.received_on) == date(2025, 9, 26)
+    # art. 33: 20 working days: 28 Sep (worked Sunday), 29, 30 Sep, then 9, 10, 11 (worked Saturday) Oct …
+    assert day(confirmed.reply_due.due) == date(2025, 10, 30) and confirmed.reply_due.working_days == 20
+    assert not confirmed.reply_due.provisional and not confirmed.overdue
+    again = await refused(svc.apps.ConfirmReceipt(pb.ConfirmReceiptRequest(application_id=app.id),
+                                                  metadata=svc.as_user(OFFICER)))
+    assert again.code() == grpc.StatusCode.INVALID_ARGUMENT
+
+    # the applicant follows it under the account and, like an applicant without one, by code
+    mine = await svc.apps.GetApplication(pb.GetApplicationRequest(application_id=app.id),
+                                         metadata=svc.as_user(CITIZEN))
+    assert mine.applicant.name == "林市民" and not mine.history  # acts are for officers
+    followed = await svc.apps.FollowApplication(pb.FollowApplicationRequest(query_code=filed.query_code.lower()),
+                                                metadata=svc.as_service("portal"))
+    assert followed.id == app.id and day(followed.reply_due.due) == date(2025, 10, 30)
+    listed = await svc.apps.ListMyApplications(pb.ListMyApplicationsRequest(), metadata=svc.as_user(CITIZEN))
+    assert [a.id for a in listed.applications] == [app.id]
+
+    seen = await read_events(events, until=lambda es: "disclosure.application.received" in subjects(es))
+    (received,) = [e for e in seen if e.subject == "disclosure.application.received"]
+    message = pb.ApplicationReceived()
+    received.payload.Unpack(message)
+    assert message.application.number == app.number and day(message.application.reply_due) == date(2025, 10, 30)
+    assert "林市民" not in received.SerializeToString().decode("utf-8", "ignore")
+
+
+async def test_OGI29_OGI31_incomplete_application_names_each_field_and_a_letter_needs_its_signing_day(svc):
+    bad = await refused(svc.apps.SubmitApplication(pb.SubmitApplicationRequest(
+        applicant=pb.Applicant(kind=pb.APPLICANT_KIND_COMMERCIAL_ENTERPRISE, name="资阳某公司"),
+        content=pb.ApplicationContent(delivery_form=pb.DELIVERY_FORM_EMAIL)), metadata=svc.as_user(CITIZEN)))
+    assert bad.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert set(field_violations_of(bad)) == {"applicant.id_number", "applicant.phone", "applicant.contact_person",
+                                             "applicant.email", "description"}
+    letter = await refused(register(svc, date(2025, 9, 22), channel=pb.APPLICATION_CHANNEL_POST_SIGNED))
+    assert "signed_for_on" in field_violations_of(letter)
+    posted = await register(svc, date(2025, 9, 22), channel=pb.APPLICATION_CHANNEL_POST_SIGNED,
+                            signed_for_on=d(date(2025, 9, 24)))
+    assert day(posted.application.received_on) == date(2025, 9, 24)  # art. 31(2): signed for
+
+
+async def test_applicant_is_denied_someone_elses_application(svc, other_citizen):
+    """A35–A39 with the portal's safety rule: an applicant sees only his or her own applications."""
+    filed = await svc.apps.SubmitApplication(pb.SubmitApplicationRequest(applicant=applicant(), content=content()),
+                                             metadata=svc.as_user(CITIZEN))
+    app_id = filed.application.id
+    for call in (svc.apps.GetApplication(pb.GetApplicationRequest(application_id=app_id), metadata=other_citizen),
+                 svc.apps.RenderReply(pb.RenderReplyRequest(application_id=app_id), metadata=other_citizen),
+                 svc.apps.CompleteApplication(pb.CompleteApplicationRequest(application_id=app_id, content="x"),
+                                              metadata=other_citizen),
+                 # the portal's own identity reads nothing by id, only by the applicant's code
+                 svc.apps.GetApplication(pb.GetApplicationRequest(application_id=app_id),
+                                         metadata=svc.as_service("portal"))):
+        assert (await refused(call)).code() == grpc.StatusCode.PERMISSION_DENIED
+    theirs = await svc.apps.ListMyApplications(pb.ListMyApplicationsRequest(), metadata=other_citizen)
+    assert list(theirs.applications) == []
+    wrong = await refused(svc.apps.FollowApplication(
+        pb.FollowApplicationRequest(query_code="AAAA-BBBB-CCCC-DDDD"), metadata=other_citizen))
+    assert wrong.code() == grpc.StatusCode.NOT_FOUND
+    officer = await svc.apps.GetApplication(pb.GetApplicationRequest(application_id=app_id),
+                                            metadata=svc.as_user(OFFICER))
+    assert [h.act for h in officer.history] == ["application.submitted", "application.read.denied",
+                                                "application.read.denied", "application.read.denied",
+                                                "application.read.denied", "application.read"]
+    listing = await refused(svc.apps.ListApplications(pb.ListApplicationsRequest(), metadata=other_citizen))
+    assert listing.code() == grpc.StatusCode.PERMISSION_DENIED
+
+
+# ---- art. 33: one extension, approved by the head ----------------------------------------------------------
+
+async def test_OGI33_one_extension_by_the_head_second_refused_and_into_2027_provisional(svc, service_day, events):
+    service_day["today"] = date(2026, 11, 26)
+    app = (await register(svc, date(2026, 11, 26))).application
+    assert day(app.reply_due.due) == date(2026, 12, 24) and not app.reply_due.provisional
+    request = pb.ExtendReplyLimitRequest(application_id=app.id, working_days=20, reason="涉及多个部门，需调取档案",
+                                         notice="已向申请人送达延期答复告知书")
+    officer = await refused(svc.apps.ExtendReplyLimit(request, metadata=svc.as_user(OFFICER)))
+    assert officer.code() == grpc.StatusCode.PERMISSION_DENIED  # the head approves, not the officer
+    service_day["today"] = date(2026, 12, 1)
+    extended = await svc.apps.ExtendReplyLimit(request, metadata=svc.as_user(HEAD))
+    # 2027 has no official schedule yet: weekends only, marked provisional
+    assert extended.reply_due.working_days == 40 and extended.reply_due.provisional
+    assert day(extended.reply_due.due) == date(2027, 1, 21) and extended.extension.notice
+    second = await refused(svc.apps.ExtendReplyLimit(
+        pb.ExtendReplyLimitRequest(application_id=app.id, working_days=5, reason="再延", notice="告知"),
+        metadata=svc.as_user(HEAD)))
+    assert second.code() == grpc.StatusCode.FAILED_PRECONDITION and rule_id_of(second) == "OGI33.extension-once"
+    seen = await read_events(events, until=lambda es: "disclosure.application.extended" in subjects(es))
+    assert subjects(seen) == ["disclosure.application.received", "disclosure.application.extended"]
+
+
+# ---- art. 30: one request to complete; the clock restarts, or the application lapses ----------------------
+
+async def test_OGI30_request_to_complete_within_7_working_days_and_the_clock_restarts_on_completion(
+        svc, service_day, events):
+    filed = await register(svc, date(2025, 9, 26))
+    late = (await register(svc, date(2025, 9, 26))).application
+    service_day["today"] = date(2025, 10, 14)  # the 8th working day after 26 September
+    too_late = await refused(svc.apps.RequestCompletion(
+        pb.RequestCompletionRequest(application_id=late.id, items="请写明小区名称"), metadata=svc.as_user(OFFICER)))
+    assert rule_id_of(too_late) == "OGI30.seven-working-days"
+    asked = await svc.apps.RequestCompletion(pb.RequestCompletionRequest(
+        application_id=filed.application.id, items="请写明小区名称", period_working_days=10,
+        requested_on=d(date(2025, 10, 13))), metadata=svc.as_user(OFFICER))
+    assert asked.state == pb.APPLICATION_STATE_AWAITING_COMPLETION and not asked.HasField("reply_due")
+    assert day(asked.completion.due) == date(2025, 10, 27)
+
+    service_day["today"] = date(2025, 10, 20)
+    completed = await svc.apps.CompleteApplication(pb.CompleteApplicationRequest(
+        query_code=filed.query_code, content="雁江区三贤祠街道各小区"), metadata=svc.as_service("portal"))
+    assert completed.state == pb.APPLICATION_STATE_RECEIVED
+    assert day(completed.reply_due.start) == date(2025, 10, 20)  # restarts from the completion
+    assert day(completed.reply_due.due) == date(2025, 11, 17)
+    once = await refused(svc.apps.RequestCompletion(pb.RequestCompletionRequest(
+        application_id=filed.application.id, items="再补正"), metadata=svc.as_user(OFFICER)))
+    assert rule_id_of(once) == "OGI30.one-request"
+    seen = await read_events(events, until=lambda es: "disclosure.application.completed" in subjects(es))
+    assert "disclosure.application.completion-requested" in subjects(seen)
+    (done,) = [e for e in seen if e.subject == "disclosure.application.completed"]
+    assert not done.HasField("actor")  # the applicant's own act names nobody
+
+
+async def test_OGI30_application_never_completed_lapses_by_itself_once_with_an_event(svc, service_day, events):
+    filed = await register(svc, date(2025, 9, 26))
+    service_day["today"] = date(2025, 10, 13)
+    asked = await svc.apps.RequestCompletion(pb.RequestCompletionRequest(
+        application_id=filed.application.id, items="请写明年份"), metadata=svc.as_user(OFFICER))
+    assert day(asked.completion.due) == date(2025, 11, 3)  # 15 working days unless the office sets one
+    service_day["today"] = date(2025, 11, 4)  # nobody reads: the sweep lapses it
+    seen = await read_events(events, until=lambda es: "disclosure.application.lapsed" in subjects(es))
+    (lapsed,) = [e for e in seen if e.subject == "disclosure.application.lapsed"]
+    message = pb.ApplicationLapsed()
+    lapsed.payload.Unpack(message)
+    assert day(message.lapsed_on) == date(2025, 11, 4) and message.application.state == pb.APPLICATION_STATE_LAPSED
+    after = await refused(svc.apps.CompleteApplication(pb.CompleteApplicationRequest(
+        query_code=filed.query_code, content="2025年"), metadata=svc.as_service("portal")))
+    assert rule_id_of(after) == "OGI30.lapsed"
+    read = await svc.apps.GetApplication(pb.GetApplicationRequest(application_id=filed.application.id),
+                                         metadata=svc.as_user(OFFICER))
+    assert read.state == pb.APPLICATION_STATE_LAPSED
+    await asyncio.sleep(1)  # more sweeps pass
+    seen = await read_events(events, until=lambda es: False, timeout=2)
+    assert subjects(seen).count("disclosure.application.lapsed") == 1
+
+
+# ---- art. 32, 15: the third party's time is not counted; its objection -------------------------------------
+
+async def test_OGI32_OGI15_third_party_time_not_counted_and_objection_needs_public_interest(svc, service_day):
+    app = (await register(svc, date(2025, 9, 26))).application
+    service_day["today"] = date(2025, 10, 14)
+    consulting = await svc.apps.StartConsultation(pb.StartConsultationRequest(
+        application_id=app.id, party=pb.CONSULTED_PARTY_THIRD_PARTY, party_name="资阳某建设公司",
+        sent_on=d(date(2025, 10, 13))), metadata=svc.as_user(OFFICER))
+    assert consulting.state == pb.APPLICATION_STATE_CONSULTING and consulting.reply_due.paused
+    assert consulting.reply_due.working_days == 35  # at most the party's 15 working days
+    (c,) = consulting.consultations
+    assert day(c.answer_due) == date(2025, 11, 3)
+    service_day["today"] = date(2025, 10, 17)
+    answered = await svc.apps.RecordOpinion(pb.RecordOpinionRequest(
+        application_id=app.id, consultation_id=c.id, answer=pb.CONSULTATION_ANSWER_OBJECTS,
+        opinion="涉及商业秘密，不同意公开"), metadata=svc.as_user(OFFICER))
+    assert answered.state == pb.APPLICATION_STATE_RECEIVED and not answered.reply_due.paused
+    # 14–17 October (4 working days) are not counted: 30 October + 4 working days
+    assert answered.reply_due.working_days == 24 and day(answered.reply_due.due) == date(2025, 11, 5)
+
+    provided = pb.Reply(kind=pb.REPLY_KIND_PROVIDED, provided="施工合同文本")
+    missing = await refused(svc.apps.ReplyToApplication(pb.ReplyToApplicationRequest(
+        application_id=app.id, reply=provided), metadata=svc.as_user(OFFICER)))
+    assert set(field_violations_of(missing)) == {"reply.public_interest_reason", "reply.third_party_notified_on"}
+    replied = await svc.apps.ReplyToApplication(pb.ReplyToApplicationRequest(application_id=app.id, reply=pb.Reply(
+        kind=pb.REPLY_KIND_NOT_DISCLOSED, exemption=pb.EXEMPTION_THIRD_PARTY_RIGHTS,
+        reason="第三方书面说明该信息属于其商业秘密，且不公开不会对公共利益造成重大影响")), metadata=svc.as_user(OFFICER))
+    assert replied.state == pb.APPLICATION_STATE_REPLIED
+
+
+async def test_OGI35_reasons_asked_first_then_refused_or_deferred(svc, service_day):
+    one = (await register(svc, date(2025, 9, 26))).application
+    two = (await register(svc, date(2025, 9, 26))).application
+    service_day["today"] = date(2025, 10, 9)
+    excessive = pb.Reply(kind=pb.REPLY_KIND_EXCESSIVE, reason="一个月内申请四百余件，未说明合理理由")
+    first = await refused(svc.apps.ReplyToApplication(pb.ReplyToApplicationRequest(
+        application_id=one.id, reply=excessive), metadata=svc.as_user(OFFICER)))
+    assert rule_id_of(first) == "OGI35.reasons-first"
+    for app in (one, two):
+        await svc.apps.RequestReasons(pb.RequestReasonsRequest(application_id=app.id, note="请说明申请用途及数量理由"),
+                                      metadata=svc.as_user(OFFICER))
+    refused_reply = await svc.apps.ReplyToApplication(pb.ReplyToApplicationRequest(
+        application_id=one.id, reply=excessive), metadata=svc.as_user(OFFICER))
+    assert refused_reply.reply.kind == pb.REPLY_KIND_EXCESSIVE
+    deferred = await svc.apps.DeferReply(pb.DeferReplyRequest(
+        application_id=two.id, deferred_to=d(date(2025, 12, 31)), notice="理由合理，将于12月31日前答复"),
+        metadata=svc.as_user(OFFICER))
+    assert deferred.reply_due.deferred and day(deferred.reply_due.due) == date(2025, 12, 31)
+
+
+# ---- art. 36–39 and 14–16: each kind of reply, the letter, the remedies -----------------------------------
+
+COMPLETE = {
+    pb.REPLY_KIND_ALREADY_PUBLISHED: pb.Reply(published_at="资阳市人民政府网站“政府信息公开”专栏"),
+    pb.REPLY_KIND_PROVIDED: pb.Reply(provided="项目清单一份，可在门户下载"),
+    pb.REPLY_KIND_PARTLY_PROVIDED: pb.Reply(provided="项目清单", withheld=[pb.WithheldPart(
+        part="住户姓名及电话", exemption=pb.EXEMPTION_THIRD_PARTY_RIGHTS, reason="属于个人隐私")]),
+    pb.REPLY_KIND_NOT_DISCLOSED: pb.Reply(exemption=pb.EXEMPTION_PROCESS_INFORMATION, reason="讨论记录"),
+    pb.REPLY_KIND_DOES_NOT_EXIST: pb.Reply(reason="经检索本机关档案系统及公文系统"),
+    pb.REPLY_KIND_NOT_HELD: pb.Reply(reason="属区级事权", holder_name="雁江区人民政府", holder_contact="028-0000000"),
+    pb.REPLY_KIND_REPEATED: pb.Reply(earlier_application="资府办依申复〔2024〕3号所答复的申请"),
+    pb.REPLY_KIND_SPECIAL_LAW: pb.Reply(special_law="《不动产登记暂行条例》", reason="请向资阳市不动产登记中心申请查询"),
+    pb.REPLY_KIND_NEEDS_PROCESSING: pb.Reply(reason="需对多年数据汇总分析"),
+    pb.REPLY_KIND_STILL_UNCLEAR: pb.Reply(reason="补正后仍未说明所指项目"),
+    pb.REPLY_KIND_NOT_AN_APPLICATION: pb.Reply(reason="属于投诉举报，请通过12345热线反映"),
+}
+REQUIRED = {
+    pb.REPLY_KIND_ALREADY_PUBLISHED: {"reply.published_at"},
+    pb.REPLY_KIND_PROVIDED: {"reply.provided"},
+    pb.REPLY_KIND_PARTLY_PROVIDED: {"reply.provided", "reply.withheld"},
+    pb.REPLY_KIND_NOT_DISCLOSED: {"reply.exemption", "reply.reason"},
+    pb.REPLY_KIND_DOES_NOT_EXIST: {"reply.reason"},
+    pb.REPLY_KIND_NOT_HELD: {"reply.reason"},
+    pb.REPLY_KIND_REPEATED: {"reply.earlier_application"},
+    pb.REPLY_KIND_SPECIAL_LAW: {"reply.special_law", "reply.reason"},
+    pb.REPLY_KIND_NEEDS_PROCESSING: {"reply.reason"},
+    pb.REPLY_KIND_STILL_UNCLEAR: {"reply.reason"},
+    pb.REPLY_KIND_NOT_AN_APPLICATION: {"reply.reason"},
+}
+
+
+def pdf_text(data: bytes) -> str:
+    return "".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages).replace("\n", "")
+
+
+async def test_OGI36_OGI37_OGI38_OGI39_each_reply_kind_needs_its_fields_and_gives_a_letter_with_remedies(
+        svc, service_day, events):
+    service_day["today"] = date(2025, 10, 20)
+    for kind, complete in COMPLETE.items():
+        filed = await register(svc, date(2025, 10, 9))
+        app_id = filed.application.id
+        empty = await refused(svc.apps.ReplyToApplication(pb.ReplyToApplicationRequest(
+            application_id=app_id, reply=pb.Reply(kind=kind)), metadata=svc.as_user(OFFICER)))
+        assert empty.code() == grpc.StatusCode.INVALID_ARGUMENT
+        assert set(field_violations_of(empty)) == REQUIRED[kind], pb.ReplyKind.Name(kind)
+        reply = pb.Reply()
+        reply.CopyFrom(complete)
+        reply.kind = kind
+        replied = await svc.apps.ReplyToApplication(pb.ReplyToApplicationRequest(
+            application_id=app_id, reply=reply, replied_on=d(date(2025, 10, 17))), metadata=svc.as_user(OFFICER))
+        assert replied.state == pb.APPLICATION_STATE_REPLIED and replied.reply.kind == kind
+        assert replied.reply.letter_number.startswith("资府办依申复〔2025〕")
+        # the applicant downloads the letter by code; it tells the right to review and to sue
+        letter = await svc.apps.RenderReply(pb.RenderReplyRequest(query_code=filed.query_code),
+                                            metadata=svc.as_service("portal"))
+        assert letter.pdf.startswith(b"%PDF") and letter.file_name.endswith(".pdf")
+        if kind in (pb.REPLY_KIND_NOT_DISCLOSED, pb.REPLY_KIND_NOT_HELD):
+            text = pdf_text(letter.pdf)
+            assert "60日内" in text and "行政复议" in text and "6个月内" in text and "行政诉讼" in text
+            assert "不收取费用" in text
+        again = await refused(svc.apps.ReplyToApplication(pb.ReplyToApplicationRequest(
+            application_id=app_id, reply=reply), metadata=svc.as_user(OFFICER)))
+        assert again.code() == grpc.StatusCode.INVALID_ARGUMENT
+    seen = await read_events(events, until=lambda es: subjects(es).count("disclosure.application.replied")
+                             == len(COMPLETE))
+    assert subjects(seen).count("disclosure.application.replied") == len(COMPLETE)
+    unanswered = await register(svc, date(2025, 10, 9))
+    not_yet = await refused(svc.apps.RenderReply(pb.RenderReplyRequest(query_code=unanswered.query_code),
+                                                 metadata=svc.as_service("portal")))
+    assert not_yet.code() == grpc.StatusCode.NOT_FOUND
+
+
+async def test_OGI14_OGI15_OGI16_not_disclosed_under_each_exemption_and_counted_in_the_yearly_report(
+        svc, service_day, events):
+    """Art. 14–16 replies end to end, then the art. 49–50 report of 2025 counts them by row and column,
+    with a review and a lawsuit recorded against them; published by event, read by citizens."""
+    service_day["today"] = date(2025, 12, 1)
+    exemptions = [pb.EXEMPTION_STATE_SECRET, pb.EXEMPTION_LAW_FORBIDS, pb.EXEMPTION_SECURITY_STABILITY,
+                  pb.EXEMPTION_THIRD_PARTY_RIGHTS, pb.EXEMPTION_INTERNAL_AFFAIRS, pb.EXEMPTION_PROCESS_INFORMATION,
+                  pb.EXEMPTION_LAW_ENFORCEMENT_FILE]
+    replied_ids = []
+    for exemption in exemptions:
+        app = (await register(svc, date(2025, 11, 20),
+                              who=applicant(kind=pb.APPLICANT_KIND_LEGAL_SERVICE_ORGANISATION, name="某律师事务所",
+                                            contact_person="王律师"))).application
+        replied = await svc.apps.ReplyToApplication(pb.ReplyToApplicationRequest(application_id=app.id, reply=pb.Reply(
+            kind=pb.REPLY_KIND_NOT_DISCLOSED, exemption=exemption, reason="依法不予公开")), metadata=svc.as_user(OFFICER))
+        assert replied.reply.exemption == exemption
+        replied_ids.append(app.id)
+    await register(svc, date(2025, 12, 1))  # open at the end of the year: carried forward
+    review = await svc.apps.RecordRemedy(pb.RecordRemedyRequest(
+        application_id=replied_ids[0], kind=pb.REMEDY_KIND_REVIEW, filed_on=d(date(2025, 12, 1))),
+        metadata=svc.as_user(OFFICER))
+    (remedy,) = review.remedies
+    assert remedy.outcome == pb.REMEDY_OUTCOME_PENDING
+    service_day["today"] = date(2026, 1, 20)
+    await svc.apps.RecordRemedy(pb.RecordRemedyRequest(
+        application_id=replied_ids[0], remedy_id=remedy.id, outcome=pb.REMEDY_OUTCOME_UPHELD,
+        decided_on=d(date(2026, 1, 15))), metadata=svc.as_user(OFFICER))
+
+    early = await refused(svc.apps.GenerateAnnualReport(pb.GenerateAnnualReportRequest(year=2026),
+                                                        metadata=svc.as_user(OFFICER)))
+    assert rule_id_of(early) == "OGI49.year-ended"
+    citizen = await refused(svc.apps.GenerateAnnualReport(pb.GenerateAnnualReportRequest(year=2025),
+                                                          metadata=svc.as_user(CITIZEN)))
+    assert citizen.code() == grpc.StatusCode.PERMISSION_DENIED
+    report = await svc.apps.GenerateAnnualReport(pb.GenerateAnnualReportRequest(
+        year=2025, overview="2025年，本机关认真贯彻政府信息公开条例……",
+        entered=pb.ProactiveFigures(licensing_decisions=120, fees_collected_wan_yuan="0")),
+        metadata=svc.as_user(OFFICER))
+    columns = [c.key for c in report.columns]
+    rows = {r.key: dict(zip(columns, r.counts)) for r in report.rows}
+    assert rows["new"]["legal_service_organisation"] == 7 and rows["new"]["total"] == 8
+    for key in ("state_secret", "law_forbids", "security_stability", "third_party_rights", "internal_affairs",
+                "process_information", "law_enforcement_file"):
+        assert rows[f"not_disclosed.{key}"]["legal_service_organisation"] == 1, key
+    assert rows["total"]["total"] == 7 and rows["carried_out"]["total"] == 1
+    (review_row,) = [r for r in report.remedies if r.kind == pb.REMEDY_KIND_REVIEW]
+    assert review_row.upheld == 1 and review_row.total == 1
+    assert report.proactive.licensing_decisions == 120
+    assert day(report.publish_by) == date(2026, 1, 31) and not report.published_late and report.version == 1
+
+    read = await svc.apps.GetAnnualReport(pb.GetAnnualReportRequest(year=2025), metadata=svc.as_user(CITIZEN))
+    assert read.rows == report.rows
+    listed = await svc.apps.ListAnnualReports(pb.ListAnnualReportsRequest(), metadata=svc.as_service("portal"))
+    assert [r.year for r in listed.reports] == [2025] and not listed.reports[0].rows
+    seen = await read_events(events, until=lambda es: "disclosure.report.published" in subjects(es))
+    (published,) = [e for e in seen if e.subject == "disclosure.report.published"]
+    message = pb.AnnualReportPublished()
+    published.payload.Unpack(message)
+    assert message.report.year == 2025 and message.report.rows == report.rows
