@@ -51,6 +51,7 @@ __all__ = [
     "calendar",
     "load_schedules",
     "reload_calendar",
+    "watch_schedules",
 ]
 
 # The range the tables cover. Dates outside it are refused rather than guessed.
@@ -172,8 +173,8 @@ def library_schedules() -> list[YearSchedule]:
 class WorkingCalendar:
     """Working days over FIRST_DAY..LAST_DAY from the library and loaded schedules.
 
-    Immutable: `with_schedules` returns a new calendar. All methods take and return
-    `datetime.date`; dates outside the range raise CalendarRangeError.
+    Immutable but for `adopt`: `with_schedules` returns a new calendar. All methods take and
+    return `datetime.date`; dates outside the range raise CalendarRangeError.
     """
 
     def __init__(self, schedules: Iterable[YearSchedule] = (), *, use_library: bool = True):
@@ -189,6 +190,12 @@ class WorkingCalendar:
         calendar._schedules = dict(sorted({**self._schedules, **{s.year: s for s in schedules}}.items()))
         calendar._build()
         return calendar
+
+    def adopt(self, other: WorkingCalendar) -> None:
+        """Take over `other`'s schedules and tables in place, in one step for the event loop, so
+        that everything holding this calendar (servicers, sweeps) sees a schedule an operator
+        has just loaded, without a restart (see `watch_schedules`)."""
+        self.__dict__.update(other.__dict__)
 
     def _build(self) -> None:
         holidays: dict[dt.date, str] = {}
@@ -424,6 +431,52 @@ def reload_calendar() -> WorkingCalendar:
     """Re-read ZGOV_CALENDAR_DIR, e.g. after an operator added a year's schedule."""
     calendar.cache_clear()
     return calendar()
+
+
+def schedules_fingerprint(directory: str | os.PathLike) -> tuple:
+    """What changes when an operator adds, replaces or removes a schedule file."""
+    try:
+        return tuple(
+            sorted((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in Path(directory).glob("*.json"))
+        )
+    except OSError:
+        return ()
+
+
+async def watch_schedules(
+    directory: str | os.PathLike | None = None, *, interval: float = 60.0, live: WorkingCalendar | None = None
+) -> None:
+    """Keep the process-wide calendar in step with ZGOV_CALENDAR_DIR (DESIGN.md "Time": a
+    provisional deadline is recomputed when the year's schedule arrives).
+
+    Every `interval` seconds the folder is looked at; when its files changed, they are read
+    (off the event loop: building the tables takes a moment) and `calendar()` adopts them. A bad
+    file is logged and the calendar kept as it was. Services then put the official day on their
+    stored provisional deadlines in their own sweeps. Without a folder there is nothing to watch.
+    """
+    import asyncio
+    import logging
+
+    log = logging.getLogger(__name__)
+    directory = directory or os.environ.get("ZGOV_CALENDAR_DIR")
+    if not directory:
+        return
+    live = live or calendar()
+    seen = schedules_fingerprint(directory)
+    while True:
+        await asyncio.sleep(interval)
+        now = schedules_fingerprint(directory)
+        if now == seen:
+            continue
+        seen = now
+        try:
+            fresh = await asyncio.to_thread(lambda: WorkingCalendar(load_schedules(directory)))
+        except (OSError, ScheduleError) as exc:
+            log.error("holiday schedules in %s not loaded, keeping the calendar as it was: %s", directory, exc)
+            continue
+        added = sorted(fresh.known_years - live.known_years)
+        live.adopt(fresh)
+        log.info("holiday schedules reloaded from %s; years now known: %s", directory, added or "none new")
 
 
 def _check_files(paths: list[str]) -> int:

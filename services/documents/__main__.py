@@ -19,7 +19,7 @@ from shared.outbox import OutboxRelay, outbox_channel
 from shared.service_auth import ClientCredentials, StaticToken
 from shared.streams import ensure_stream
 from shared.telemetry import configure_telemetry, shutdown_telemetry
-from shared.workdays import calendar
+from shared.workdays import calendar, watch_schedules
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -54,7 +54,11 @@ def build(settings: DocumentsSettings) -> GrpcServer:
 
     @server.background
     async def countersign_clock() -> None:
-        await run_countersign_clock(sessions, today_in_china, settings.countersign_clock_seconds)
+        await run_countersign_clock(sessions, today_in_china, settings.countersign_clock_seconds, calendar())
+
+    @server.background
+    async def follow_holiday_schedules() -> None:
+        await watch_schedules(settings.calendar_dir)
 
     @server.on_shutdown
     async def disconnect() -> None:

@@ -22,6 +22,7 @@ from shared.audit import actor_record, record_act
 from shared.db import transaction
 from shared.identity import Actor
 from shared.outbox import add_event
+from shared.workdays import WorkingCalendar
 from zgov.documents.v1 import events_pb2
 
 log = structlog.get_logger(__name__)
@@ -82,11 +83,42 @@ async def record_expired_documents(session: AsyncSession, today: date) -> int:
     return len(rows)
 
 
+async def recompute_provisional_deadlines(session: AsyncSession, cal: WorkingCalendar, batch: int = 1000) -> int:
+    """DESIGN.md "Time": a deadline computed into a year whose official schedule was not known
+    is recomputed once the schedule is loaded (`shared.workdays.watch_schedules`). Each changed
+    day is a recorded act, so the history says why a countersign is due on another day."""
+    first_unknown = date(cal.known_until + 1, 1, 1)
+    changed = 0
+    for countersign in await store.countersigns_with_provisional_due(session, first_unknown, batch):
+        deadline = cal.add_working_days(countersign.requested_on, countersign.working_days)
+        old, countersign.due, countersign.provisional = countersign.due, deadline.due, deadline.provisional
+        if old != deadline.due:
+            changed += 1
+            await record_act(session, f"document/{countersign.document_id}", "countersign.due-recomputed",
+                             COUNTERSIGN_CLOCK, f"{countersign.organisation_code}: {old} → {deadline.due} "
+                                                f"(official schedule of {old.year} loaded)")
+    for row in await store.documents_with_provisional_handling_due(session, first_unknown, batch):
+        deadline = cal.add_working_days(row.filed_on, row.handling_working_days)
+        old, row.handling_due, row.handling_provisional = row.handling_due, deadline.due, deadline.provisional
+        if old != deadline.due:
+            changed += 1
+            await record_act(session, f"document/{row.id}", "document.handling-due-recomputed", COUNTERSIGN_CLOCK,
+                             f"{old} → {deadline.due} (official schedule of {old.year} loaded)")
+    await session.flush()
+    return changed
+
+
 async def run_countersign_clock(sessions: async_sessionmaker[AsyncSession], today: Callable[[], date],
-                                interval: float = 60.0) -> None:
-    """Every `interval` seconds, record the countersigns that fell due unanswered."""
+                                interval: float = 60.0, cal: WorkingCalendar | None = None) -> None:
+    """Every `interval` seconds, put official days on provisional deadlines whose year became
+    known, then record the countersigns that fell due unanswered."""
     while True:
         try:
+            if cal is not None:
+                async with transaction(sessions) as session:
+                    moved = await recompute_provisional_deadlines(session, cal)
+                if moved:
+                    log.info("provisional deadlines recomputed", count=moved)
             async with transaction(sessions) as session:
                 written = await remind_countersigns_due(session, today())
                 written += await deem_overdue_countersigns(session, today())

@@ -20,7 +20,7 @@ from shared.outbox import OutboxRelay, outbox_channel
 from shared.service_auth import ClientCredentials
 from shared.streams import ensure_stream
 from shared.telemetry import configure_telemetry, shutdown_telemetry
-from shared.workdays import calendar
+from shared.workdays import calendar, watch_schedules
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -37,6 +37,8 @@ def build(settings: MeetingsSettings) -> GrpcServer:
     )
     server = GrpcServer.from_settings([servicer], settings)
     server.background(feeds.run)
+    # Topic cut-offs (A42) are computed on demand: the calendar only has to follow new schedules.
+    server.background(lambda: watch_schedules(settings.calendar_dir))
     state: dict = {}
 
     @server.on_startup

@@ -19,7 +19,7 @@ from shared.outbox import OutboxRelay, outbox_channel
 from shared.service_auth import ClientCredentials
 from shared.streams import ensure_stream
 from shared.telemetry import configure_telemetry, shutdown_telemetry
-from shared.workdays import calendar
+from shared.workdays import calendar, watch_schedules
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -59,6 +59,10 @@ def build(settings: PetitionsSettings) -> GrpcServer:
     async def overdue_sweep() -> None:
         await run_overdue_sweep(sessions, today_in_china, settings.bureau_organisation_code,
                                 settings.overdue_sweep_seconds, settings.overdue_sweep_batch, calendar())
+
+    @server.background
+    async def follow_holiday_schedules() -> None:
+        await watch_schedules(settings.calendar_dir)
 
     @server.on_shutdown
     async def disconnect() -> None:

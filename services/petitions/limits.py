@@ -2,9 +2,9 @@
 overdue sweep need no calendar, and recomputed when a year's official schedule arrives.
 
 A limit that reaches into a year whose holiday schedule is not known yet is computed on weekends
-only and marked provisional (shared.workdays); once the schedule is loaded (ZGOV_CALENDAR_DIR and
-a restart, or the library's next release), `recompute_provisional_limits` puts the right day on
-the row, keeping an overdue event already written for the same stage.
+only and marked provisional (shared.workdays); once the schedule is loaded (ZGOV_CALENDAR_DIR,
+read within a minute by shared.workdays.watch_schedules, or the library's next release),
+`recompute_provisional_limits` puts the right day on the row, keeping an overdue event already written for the same stage.
 """
 
 from __future__ import annotations

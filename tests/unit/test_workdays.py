@@ -324,3 +324,36 @@ def test_tables_agree_with_counting_day_by_day(tmp_path, cal):
         for n in (1, 7, 30, 300, -1, -7, -30, -300):
             assert loaded.add_working_days(day, n) == naive_deadline(loaded, day, n), (day, n)
         day += dt.timedelta(days=5)
+
+
+async def test_a_schedule_loaded_by_an_operator_is_adopted_without_restart(tmp_path):
+    """DESIGN.md "Time": when a year's schedule arrives, deadlines into that year become official.
+    The watcher reads the folder when it changes and the calendar every holder has adopts it; a
+    bad file is refused and the calendar kept."""
+    import asyncio
+    import json
+
+    from shared.workdays import WorkingCalendar, watch_schedules
+
+    live = WorkingCalendar()
+    holder = live.add_working_days  # e.g. a servicer that kept the calendar at start
+    day = dt.date(2031, 1, 1)  # a Wednesday, and a year nobody knows yet
+    assert live.is_working_day(day) and not live.schedule_known(2031)
+    watcher = asyncio.create_task(watch_schedules(tmp_path, interval=0.01, live=live))
+    try:
+        (tmp_path / "2031.json").write_text("{not json")
+        await asyncio.sleep(0.2)
+        assert not live.schedule_known(2031)  # refused, calendar unchanged
+        (tmp_path / "2031.json").write_text(
+            json.dumps({"year": 2031, "holidays": {"2031-01-01": "元旦"}, "workdays": {}})
+        )
+        for _ in range(200):
+            if live.schedule_known(2031):
+                break
+            await asyncio.sleep(0.02)
+        assert live.schedule_known(2031) and not live.is_working_day(day)
+        assert live.add_working_days(dt.date(2030, 12, 31), 1) == (dt.date(2031, 1, 2), False)
+        assert holder(dt.date(2030, 12, 31), 1).provisional  # a bound method kept from before is stale;
+        # servicers hold the calendar object, not its methods, so they see the new schedule.
+    finally:
+        watcher.cancel()
