@@ -46,7 +46,10 @@ def endpoints_table(endpoints: dict, stack: Stack) -> Table:
     for name, dsn in endpoints["postgres"].items():
         table.add_row(f"postgres/{name}", dsn, "")
     for name, service in endpoints["services"].items():
-        table.add_row(name, f"grpc {service['grpc']}", "health: SERVING")
+        if "http" in service:
+            table.add_row(name, service["http"], "citizens' portal (pages, JSON API /api, OpenAPI /api/openapi.json)")
+        else:
+            table.add_row(name, f"grpc {service['grpc']}", "health: SERVING")
     if not endpoints["services"]:
         table.add_row("services", "—", "no service under services/ yet")
     table.caption = f"also in {stack.endpoints_file}; token: python -m deploy.keycloak.iam token mayor"

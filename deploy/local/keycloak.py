@@ -40,6 +40,8 @@ REALM = "zgov"
 ADMIN_USERNAME = "admin"
 # Confidential clients of the realm: one per service (their secrets are generated here).
 SERVICE_CLIENTS = ("org", "meetings", "documents", "supervision", "disclosure", "petitions")
+# Confidential clients that are not gRPC services: the citizens' portal (a web app).
+WEB_CLIENTS = ("portal",)
 CLI_CLIENT = "zgov-cli"
 
 
@@ -264,7 +266,7 @@ class Keycloak:
 
     def client_secrets(self) -> dict[str, str]:
         stored = _read_json(self.secrets_file)
-        missing = [c for c in SERVICE_CLIENTS if c not in stored]
+        missing = [c for c in SERVICE_CLIENTS + WEB_CLIENTS if c not in stored]
         if missing:
             stored.update({c: secrets.token_urlsafe(32) for c in missing})
             _write_private(self.secrets_file, stored)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import grpc
+import httpx
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from deploy.local.keycloak import REALM, SERVICE_CLIENTS, Keycloak, KeycloakInfo, check_java
@@ -37,6 +38,9 @@ PORTS = {
 }
 # gRPC port of each service: org 50051, meetings 50052, ... (ZGOV_<NAME>_GRPC_PORT overrides).
 GRPC_PORTS = {name: 50051 + i for i, name in enumerate(SERVICE_CLIENTS)}
+# Services that answer HTTP instead of gRPC (the citizens' portal): default port, overridden by
+# ZGOV_<NAME>_HTTP_PORT; up means GET /healthz answers 200.
+HTTP_PORTS = {"portal": 8000}
 # Every service's database is created, whether its code exists yet or not, so a new service finds it.
 DATABASES = SERVICE_CLIENTS
 # Passed through to every service when set in the caller's environment.
@@ -52,6 +56,12 @@ def port(env: str, default: int) -> int:
 
 def server_port(name: str) -> int:
     return port(*PORTS[name])
+
+
+def http_port(service: str) -> int | None:
+    if service not in HTTP_PORTS:
+        return None
+    return port(f"ZGOV_{service.upper().replace('-', '_')}_HTTP_PORT", HTTP_PORTS[service])
 
 
 def grpc_port(service: str) -> int:
@@ -86,10 +96,22 @@ class ServiceProcess:
     name: str
     state_dir: Path
     grpc_port: int
+    http_port: int | None = None
 
     @property
     def address(self) -> str:
         return f"{HOST}:{self.grpc_port}"
+
+    @property
+    def url(self) -> str | None:
+        return f"http://{HOST}:{self.http_port}" if self.http_port else None
+
+    @property
+    def listen_port(self) -> int:
+        return self.http_port or self.grpc_port
+
+    def endpoint(self) -> str:
+        return self.url if self.http_port else f"grpc {self.address}"
 
     @property
     def pid_file(self) -> Path:
@@ -120,17 +142,23 @@ class ServiceProcess:
             "ZGOV_GRPC_PORT": str(self.grpc_port),
             # Where services that ask org (who may act, A10/A59) find it.
             "ZGOV_ORG_ADDRESS": f"{HOST}:{grpc_port('org')}",
+            # Where the portal finds the services it calls.
+            "ZGOV_PETITIONS_ADDRESS": f"{HOST}:{grpc_port('petitions')}",
+            "ZGOV_DISCLOSURE_ADDRESS": f"{HOST}:{grpc_port('disclosure')}",
             "PYTHONUNBUFFERED": "1",
         })
+        if self.http_port:
+            env.update({"ZGOV_HTTP_PORT": str(self.http_port), "ZGOV_PUBLIC_URL": self.url})
         return env
 
     def start(self, env: dict[str, str]) -> None:
         if self.running_pid():
             return
-        if port_is_taken(self.grpc_port):
-            variable = f"ZGOV_{self.name.upper().replace('-', '_')}_GRPC_PORT"
+        if port_is_taken(self.listen_port):
+            kind = "HTTP" if self.http_port else "GRPC"
+            variable = f"ZGOV_{self.name.upper().replace('-', '_')}_{kind}_PORT"
             raise PrerequisiteError(
-                f"Port {self.grpc_port} for the {self.name} service is taken: stop what uses it"
+                f"Port {self.listen_port} for the {self.name} service is taken: stop what uses it"
                 f" or set {variable} to a free port."
             )
         self.state_dir.mkdir(parents=True, exist_ok=True)
@@ -141,7 +169,13 @@ class ServiceProcess:
         self.pid_file.write_text(str(proc.pid))
 
     def serving(self) -> bool:
-        """The gRPC health check (overall status, service name "") says SERVING."""
+        """The gRPC health check (overall status, service name "") says SERVING; for an HTTP
+        service, GET /healthz answers 200."""
+        if self.http_port:
+            try:
+                return httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200
+            except httpx.HTTPError:
+                return False
         try:
             with grpc.insecure_channel(self.address) as channel:
                 reply = health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(service=""),
@@ -190,7 +224,7 @@ class Stack:
         return Keycloak(self.run_dir / "keycloak", server_port("keycloak"), server_port("keycloak-management"))
 
     def service(self, name: str) -> ServiceProcess:
-        return ServiceProcess(name, self.run_dir / "services" / name, grpc_port(name))
+        return ServiceProcess(name, self.run_dir / "services" / name, grpc_port(name), http_port(name))
 
     @property
     def endpoints_file(self) -> Path:
@@ -229,7 +263,8 @@ class Stack:
     def endpoints(self, info: KeycloakInfo | None = None, dsns: dict | None = None) -> dict:
         keycloak = self.keycloak
         return {
-            "services": {name: {"grpc": self.service(name).address} for name in self.services},
+            "services": {name: ({"http": self.service(name).url} if http_port(name) else
+                                {"grpc": self.service(name).address}) for name in self.services},
             "keycloak": {
                 "url": keycloak.url, "realm": REALM, "issuer": keycloak.issuer,
                 "admin_console": f"{keycloak.url}/admin/master/console/",
@@ -260,5 +295,5 @@ class Stack:
         for name in self.services:
             service = self.service(name)
             pid = service.running_pid()
-            rows.append((name, f"grpc {service.address}", bool(pid) and service.serving(), pid))
+            rows.append((name, service.endpoint(), bool(pid) and service.serving(), pid))
         return rows

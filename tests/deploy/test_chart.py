@@ -155,6 +155,9 @@ def test_caller_matrix_in_values_matches_the_service_accounts_of_the_realm():
         (user["username"].removeprefix("service-account-"), callee)
         for user in _realm().get("users", [])
         if user.get("username", "").startswith("service-account-")
+        # The citizens' portal (services/portal) calls org, petitions and disclosure but is not in the
+        # chart yet: its callers entries come with its Deployment.
+        and user["username"] != "service-account-portal"
         for callee in user.get("clientRoles", {})
         if callee in SERVICES
     }

@@ -6,13 +6,14 @@ import json
 import pytest
 
 from deploy.local.servers import free_port, pid_alive
-from deploy.local.stack import Stack, existing_services
+from deploy.local.stack import HTTP_PORTS, Stack, existing_services
 
 
 @pytest.fixture
 def stack(tmp_path, monkeypatch):
     for variable in ("ZGOV_PG_PORT", "ZGOV_NATS_PORT", "ZGOV_KEYCLOAK_PORT", "ZGOV_KEYCLOAK_MANAGEMENT_PORT",
-                     *(f"ZGOV_{name.upper()}_GRPC_PORT" for name in existing_services())):
+                     *(f"ZGOV_{name.upper()}_GRPC_PORT" for name in existing_services()),
+                     *(f"ZGOV_{name.upper()}_HTTP_PORT" for name in HTTP_PORTS)):
         monkeypatch.setenv(variable, str(free_port()))
     stack = Stack(run_dir=tmp_path / "run")
     yield stack

@@ -1,0 +1,407 @@
+"""The JSON API (/api): the same reads as the pages, described by /api/openapi.json.
+
+No cookies, no session: every read goes out with the portal's own service account, so the API
+shows only what is public, and a case only to whoever holds its query code.
+"""
+
+from __future__ import annotations
+
+import uuid as _uuid
+
+import grpc
+from fastapi import APIRouter, HTTPException, Query, Request
+from pydantic import BaseModel, Field
+
+from services.portal import forms, views
+from services.portal.backends import BackendError
+from services.portal.web import PortalDep, api_error, client_address
+from zgov.common.v1 import common_pb2
+from zgov.petitions.v1 import petitions_pb2
+
+try:
+    from services.portal import disclosure_views as dv
+    from zgov.disclosure.v1 import applications_pb2 as apb
+    from zgov.disclosure.v1 import publications_pb2 as pb
+except ImportError:  # pragma: no cover - before the disclosure contracts landed
+    dv = apb = pb = None
+
+router = APIRouter(prefix="/api")
+
+
+class Label(BaseModel):
+    code: str
+    name: str
+
+
+class FollowRequest(BaseModel):
+    query_code: str = Field(min_length=1, max_length=64, description="提交时获得的查询码，如 ABCD-EFGH-JKLM-NPQR")
+
+
+class Review(BaseModel):
+    level: str
+    requested_on: str
+    decided_on: str
+    opinion: str
+
+
+class Extension(BaseModel):
+    days: int
+    reason: str
+
+
+class PetitionCase(BaseModel):
+    """A petition as its petitioner sees it (no personal data, no internal ids)."""
+
+    number: str
+    received_on: str
+    channel: str
+    category: str
+    title: str
+    state: str
+    finished: bool
+    awaiting: str = Field(description="what is awaited now, e.g. 承办单位办理")
+    due: str = Field(description="by when (ISO date), '' when nothing runs")
+    overdue: bool
+    handling_body: str
+    triage_notice: str
+    transferred_to: str
+    legal_route: str
+    accepted_on: str
+    handling_plan: str
+    extension: Extension | None
+    replied_on: str
+    reply: str
+    review_request_due: str
+    reviews: list[Review]
+    satisfaction: str
+    may_rate: bool
+
+
+@router.get("/petitions/categories", response_model=list[Label], summary="信访事项的类别")
+async def petition_categories():
+    return [Label(code=code, name=name) for code, (_, name) in forms.CATEGORIES.items()]
+
+
+@router.post("/petitions/follow", response_model=PetitionCase, summary="凭查询码查询信访事项",
+             responses={404: {"description": "没有与此查询码对应的信访事项"},
+                        429: {"description": "查询过于频繁"}})
+async def follow_petition(body: FollowRequest, request: Request, portal: PortalDep):
+    """The petitioner's own case by the query code given at intake. The code is in the body, never in
+    the address; queries are rate-limited per address like the forms."""
+    code = forms.normalise_query_code(body.query_code)
+    if not code:
+        raise HTTPException(422, "查询码由 16 位字母和数字组成")
+    if not portal.limiter.allow(client_address(request, portal.settings.trust_forwarded_for), "follow"):
+        raise HTTPException(429, "查询过于频繁", headers={"Retry-After": str(portal.limiter.retry_after())})
+    try:
+        case = await portal.backends.call(portal.backends.petitions.FollowCase,
+                                          petitions_pb2.FollowCaseRequest(query_code=code))
+    except BackendError as error:
+        if error.code == grpc.StatusCode.INVALID_ARGUMENT:
+            raise HTTPException(404, "未找到") from error
+        raise api_error(error) from error
+    return views.petition_case(case, await portal.backends.organisation_names())
+
+
+# ---- 政府信息公开 ------------------------------------------------------------------------------------
+
+PAGE_TOKEN = r"^[A-Za-z0-9_\-=.]{1,300}$"
+
+
+class Link(BaseModel):
+    id: str
+    title: str
+    kind: str
+
+
+class Proposal(BaseModel):
+    kind: str
+    number: str
+    proposer: str
+    session: str
+
+
+class Power(BaseModel):
+    subject: str
+    basis: str
+    procedure: str
+    supervision: str
+    type: str
+
+
+class Publication(BaseModel):
+    """A published item of government information (主动公开)."""
+
+    id: str
+    kind: str
+    category: str
+    category_slug: str
+    title: str
+    body: str = Field(description="正文；列表中为空")
+    issuer: str
+    document_number: str
+    made_on: str
+    published_on: str
+    valid_until: str
+    validity: str
+    normative: bool
+    interpretations: list[Link]
+    policy: Link | None
+    comment_until: str
+    comment_open: bool
+    comment_count: int
+    proposal: Proposal | None
+    power: Power | None
+
+
+class PublicationPage(BaseModel):
+    items: list[Publication]
+    next_page: str = Field(description="下一页的 page 参数；最后一页为空")
+
+
+class SnippetPart(BaseModel):
+    text: str
+    match: bool
+
+
+class Hit(Publication):
+    snippet: list[SnippetPart]
+
+
+class SearchResult(BaseModel):
+    terms: list[str] = Field(description="分词后的检索词")
+    capped: bool
+    items: list[Hit]
+    next_page: str
+
+
+class ReportSummary(BaseModel):
+    year: int
+    published_on: str
+    publish_by: str
+    published_late: bool
+    version: int
+
+
+class ReportRow(BaseModel):
+    label: str
+    counts: list[int]
+
+
+class RemedyRow(BaseModel):
+    kind: str
+    upheld: int
+    corrected: int
+    other: int
+    pending: int
+    total: int
+
+
+class Report(ReportSummary):
+    overview: str
+    problems: str
+    other_matters: str
+    proactive: list[tuple[str, int | str]]
+    columns: list[str]
+    rows: list[ReportRow]
+    remedies: list[RemedyRow]
+
+
+class Withheld(BaseModel):
+    part: str
+    exemption: str
+    reason: str
+
+
+class ApplicationReply(BaseModel):
+    kind: str
+    replied_on: str
+    letter_number: str
+    published_at: str
+    provided: str
+    reason: str
+    exemption: str
+    holder: str
+    holder_contact: str
+    earlier_application: str
+    special_law: str
+    withheld: list[Withheld]
+
+
+class Completion(BaseModel):
+    items: str
+    due: str
+    completed_on: str
+
+
+class ApplicationExtension(BaseModel):
+    working_days: int
+    notice: str
+
+
+class Deferral(BaseModel):
+    to: str
+    notice: str
+
+
+class ApplicationStatus(BaseModel):
+    """An application for information as its applicant sees it (no applicant details)."""
+
+    number: str
+    state: str
+    replied: bool
+    submitted_on: str
+    received_on: str
+    reply_due: str
+    reply_due_paused: bool
+    reply_due_provisional: bool
+    overdue: bool
+    description: str
+    document_number: str
+    delivery_form: str
+    completion: Completion | None
+    extension: ApplicationExtension | None
+    deferral: Deferral | None
+    reply: ApplicationReply | None
+    lapsed_on: str
+    may_complete: bool
+
+
+def _disclosure(portal) -> None:
+    if dv is None or portal.backends.publications is None:
+        raise HTTPException(503, "服务暂时不可用")
+
+
+async def _api_read(portal, method, request, not_found: str = "未找到"):
+    try:
+        return await portal.backends.call(method, request)
+    except BackendError as error:
+        if error.code == grpc.StatusCode.NOT_FOUND:
+            raise HTTPException(404, not_found) from error
+        raise api_error(error) from error
+
+
+def _filter(category: str | None, year: int | None, validity: str | None):
+    f = pb.PublicationFilter()
+    if category:
+        f.category = dv.CATEGORIES[category][0]
+    if year:
+        f.year = year
+    if validity:
+        f.validity = dv.VALIDITIES[validity][0]
+    return f
+
+
+CATEGORY_PATTERN = "^(" + "|".join(dv.CATEGORIES) + ")$" if dv else "^$"
+VALIDITY_PATTERN = "^(" + "|".join(dv.VALIDITIES) + ")$" if dv else "^$"
+
+
+@router.get("/categories", response_model=list[Label], summary="主动公开的信息类别（条例第二十条）")
+async def categories(portal: PortalDep):
+    _disclosure(portal)
+    return [Label(code=slug, name=name) for slug, (_, name) in dv.CATEGORIES.items()]
+
+
+@router.get("/publications/latest", response_model=list[Publication], summary="最新公开的信息")
+async def latest(portal: PortalDep, limit: int = Query(10, ge=1, le=50)):
+    _disclosure(portal)
+    reply = await _api_read(portal, portal.backends.publications.ListLatest, pb.ListLatestRequest(limit=limit))
+    return [dv.publication(p) for p in reply.publications]
+
+
+@router.get("/publications", response_model=PublicationPage, summary="按类别、年份、效力状态浏览")
+async def publications(portal: PortalDep, category: str | None = Query(None, pattern=CATEGORY_PATTERN),
+                       year: int | None = Query(None, ge=2000, le=2100),
+                       validity: str | None = Query(None, pattern=VALIDITY_PATTERN),
+                       page: str | None = Query(None, pattern=PAGE_TOKEN)):
+    _disclosure(portal)
+    reply = await _api_read(portal, portal.backends.publications.ListPublications, pb.ListPublicationsRequest(
+        filter=_filter(category, year, validity), page=common_pb2.PageRequest(page_size=20, page_token=page or "")))
+    return {"items": [dv.publication(p) for p in reply.publications], "next_page": reply.page.next_page_token}
+
+
+@router.get("/publications/{publication_id}", response_model=Publication, summary="一条公开信息（含解读与效力状态）",
+            responses={404: {"description": "不存在或未公开"}})
+async def publication(publication_id: str, portal: PortalDep):
+    _disclosure(portal)
+    try:
+        pid = str(_uuid.UUID(publication_id))
+    except ValueError:
+        raise HTTPException(404, "未找到") from None
+    return dv.publication(await _api_read(portal, portal.backends.publications.GetPublication,
+                                          pb.GetPublicationRequest(publication_id=pid)))
+
+
+@router.get("/search", response_model=SearchResult, summary="全文检索（中文分词）")
+async def search(portal: PortalDep, q: str = Query(min_length=1, max_length=100, description="检索词"),
+                 category: str | None = Query(None, pattern=CATEGORY_PATTERN),
+                 year: int | None = Query(None, ge=2000, le=2100),
+                 validity: str | None = Query(None, pattern=VALIDITY_PATTERN),
+                 page: str | None = Query(None, pattern=PAGE_TOKEN)):
+    _disclosure(portal)
+    query = forms.clean(q)
+    if not query:
+        raise HTTPException(422, "请输入检索词")
+    reply = await _api_read(portal, portal.backends.publications.SearchPublications, pb.SearchPublicationsRequest(
+        query=query, filter=_filter(category, year, validity),
+        page=common_pb2.PageRequest(page_size=20, page_token=page or "")))
+    return {"terms": list(reply.terms), "capped": reply.capped, "items": [dv.hit(h) for h in reply.hits],
+            "next_page": reply.page.next_page_token}
+
+
+@router.get("/drafts", response_model=PublicationPage, summary="征求意见的草案")
+async def drafts(portal: PortalDep, open_only: bool = False, page: str | None = Query(None, pattern=PAGE_TOKEN)):
+    _disclosure(portal)
+    reply = await _api_read(portal, portal.backends.publications.ListCommentDrafts, pb.ListCommentDraftsRequest(
+        open_only=open_only, page=common_pb2.PageRequest(page_size=20, page_token=page or "")))
+    return {"items": [dv.publication(p) for p in reply.publications], "next_page": reply.page.next_page_token}
+
+
+@router.get("/normative-catalogue/{year}", response_model=list[Publication], summary="规范性文件年度目录")
+async def normative(year: int, portal: PortalDep):
+    _disclosure(portal)
+    if not 2000 <= year <= 2100:
+        raise HTTPException(422, "年份应在 2000 至 2100 之间")
+    reply = await _api_read(portal, portal.backends.publications.GetNormativeCatalogue,
+                            pb.GetNormativeCatalogueRequest(year=year))
+    return [dv.publication(p) for p in reply.entries]
+
+
+def _applications(portal) -> None:
+    if dv is None or portal.backends.applications is None:
+        raise HTTPException(503, "服务暂时不可用")
+
+
+@router.get("/reports", response_model=list[ReportSummary], summary="政府信息公开工作年度报告")
+async def reports(portal: PortalDep):
+    _applications(portal)
+    reply = await _api_read(portal, portal.backends.applications.ListAnnualReports, apb.ListAnnualReportsRequest())
+    return [dv.report_summary(r) for r in reply.reports]
+
+
+@router.get("/reports/{year}", response_model=Report, summary="一个年度的报告", responses={404: {"description": "未发布"}})
+async def report(year: int, portal: PortalDep):
+    _applications(portal)
+    if not 2000 <= year <= 2100:
+        raise HTTPException(404, "未找到")
+    return dv.report(await _api_read(portal, portal.backends.applications.GetAnnualReport,
+                                     apb.GetAnnualReportRequest(year=year)))
+
+
+@router.post("/applications/follow", response_model=ApplicationStatus, summary="凭查询码查询政府信息公开申请",
+             responses={404: {"description": "没有与此查询码对应的申请"}, 429: {"description": "查询过于频繁"}})
+async def follow_application(body: FollowRequest, request: Request, portal: PortalDep):
+    _applications(portal)
+    code = forms.normalise_query_code(body.query_code)
+    if not code:
+        raise HTTPException(422, "查询码由 16 位字母和数字组成")
+    if not portal.limiter.allow(client_address(request, portal.settings.trust_forwarded_for), "follow"):
+        raise HTTPException(429, "查询过于频繁", headers={"Retry-After": str(portal.limiter.retry_after())})
+    try:
+        found = await portal.backends.call(portal.backends.applications.FollowApplication,
+                                           apb.FollowApplicationRequest(query_code=code))
+    except BackendError as error:
+        if error.code == grpc.StatusCode.INVALID_ARGUMENT:
+            raise HTTPException(404, "未找到") from error
+        raise api_error(error) from error
+    return dv.application(found)

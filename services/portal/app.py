@@ -1,0 +1,189 @@
+"""The citizens' portal (资阳市人民政府门户): FastAPI, pages rendered on the server, a JSON API.
+
+    app = create_app(PortalSettings())        # uvicorn runs it (__main__.py)
+
+Pages work without JavaScript (there is none) and on a phone; the JSON API under /api has its
+OpenAPI document at /api/openapi.json.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from services.portal import api, disclosure_pages, petitions_pages
+from services.portal.auth import KeycloakLogin, LoginFailed, PendingLogin, Sessions, pkce_pair, safe_return_path
+from services.portal.backends import Backends
+from services.portal.config import PortalSettings
+from services.portal.security import COOKIE, RateLimiter, Signer, security_headers
+from services.portal.web import (
+    PageError,
+    Portal,
+    PortalDep,
+    Visitor,
+    VisitorDep,
+    check_csrf,
+    client_address,
+    make_templates,
+    render,
+)
+from shared.logging import get_logger
+
+log = get_logger(__name__)
+STATIC = Path(__file__).parent / "static"
+
+
+def _signing_key(settings: PortalSettings) -> bytes:
+    if settings.session_secret:
+        return settings.session_secret.get_secret_value().encode()
+    if settings.client_secret:
+        # A key of its own, derived: the cookie MAC never reveals anything about the client secret.
+        return hashlib.sha256(b"zgov-portal-session:" + settings.client_secret.get_secret_value().encode()).digest()
+    return secrets.token_bytes(32)
+
+
+def create_app(settings: PortalSettings) -> FastAPI:
+    backends = Backends(settings)
+    secret = settings.client_secret.get_secret_value() if settings.client_secret else ""
+    portal = Portal(
+        settings=settings, signer=Signer(_signing_key(settings)),
+        sessions=Sessions(settings.session_idle_seconds),
+        login=KeycloakLogin(settings.keycloak_url, settings.browser_keycloak_url, settings.keycloak_realm,
+                            settings.client_id, secret),
+        backends=backends, limiter=RateLimiter(settings.write_burst, settings.writes_per_minute),
+        templates=make_templates(),
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        yield
+        await backends.close()
+
+    app = FastAPI(
+        title="资阳市人民政府门户 JSON API", version="1.0.0", lifespan=lifespan,
+        description="政府信息公开与信访查询的只读接口（查询码查询除外）。No JavaScript, no docs UI: the OpenAPI "
+                    "document is at /api/openapi.json.",
+        openapi_url="/api/openapi.json", docs_url=None, redoc_url=None,
+    )
+    app.state.portal = portal
+    headers = security_headers(settings.browser_keycloak_url)
+
+    @app.middleware("http")
+    async def visitor_cookie_and_headers(request: Request, call_next):
+        sid = portal.signer.visitor_of(request.cookies.get(COOKIE))
+        new_cookie = None
+        if sid is None:
+            sid, new_cookie = portal.signer.new_visitor()
+        request.state.sid = sid
+        response = await call_next(request)
+        if getattr(request.state, "rotated_cookie", None):
+            new_cookie = request.state.rotated_cookie
+        if new_cookie and not request.url.path.startswith(("/static/", "/api/", "/healthz")):
+            response.set_cookie(COOKIE, new_cookie, httponly=True, samesite="lax", secure=settings.secure_cookies,
+                                path="/")
+        for name, value in headers.items():
+            response.headers.setdefault(name, value)
+        if not request.url.path.startswith("/static/"):
+            response.headers.setdefault("Cache-Control", "no-cache")
+        return response
+
+    @app.exception_handler(PageError)
+    async def page_error(request: Request, error: PageError):
+        visitor = Visitor(request.state.sid, portal.signer.csrf_token(request.state.sid),
+                          client_address(request, settings.trust_forwarded_for),
+                          portal.sessions.citizen(request.state.sid))
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"detail": error.title}, status_code=error.status, headers=error.headers)
+        return render(portal, visitor, "error.html", error.status, headers=error.headers, title=error.title,
+                      message=error.message, login=error.status == 401)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, error: StarletteHTTPException):
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"detail": error.detail}, status_code=error.status_code,
+                                headers=getattr(error, "headers", None))
+        titles = {404: ("页面不存在", "您访问的页面不存在，请检查网址，或从首页重新进入。"),
+                  405: ("不支持的操作", "请从页面上的链接或按钮进入。")}
+        title, message = titles.get(error.status_code, ("出错了", "请求未能完成，请稍后再试。"))
+        return await page_error(request, PageError(error.status_code, title, message))
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, error: RequestValidationError):
+        if request.url.path.startswith("/api/"):
+            fields = [{"field": ".".join(str(p) for p in e["loc"][1:]), "problem": e["msg"]} for e in error.errors()]
+            return JSONResponse({"detail": "请求参数不正确", "fields": fields}, status_code=422)
+        return await page_error(request, PageError(400, "请求不正确", "请从页面上的链接或表单进入。"))
+
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.include_router(petitions_pages.router)
+    app.include_router(disclosure_pages.router)
+    app.include_router(api.router)
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz():
+        return PlainTextResponse("ok")
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    async def home(portal: PortalDep, visitor: VisitorDep):
+        latest = await disclosure_pages.latest_publications(portal, 8)
+        return render(portal, visitor, "home.html", latest=latest,
+                      disclosure=disclosure_pages.available(portal))
+
+    # ---- login through Keycloak ------------------------------------------------------------------
+
+    def _start(visitor: Visitor, next_path: str | None, register: bool) -> RedirectResponse:
+        verifier, challenge = pkce_pair()
+        login = PendingLogin(state=secrets.token_urlsafe(24), nonce=secrets.token_urlsafe(24),
+                             verifier=verifier, return_to=safe_return_path(next_path))
+        portal.sessions.start_login(visitor.sid, login)
+        redirect_uri = f"{settings.public_url}/auth/callback"
+        url = (portal.login.registration_url if register else portal.login.authorize_url)(
+            redirect_uri, login, challenge)
+        return RedirectResponse(url, status_code=303)
+
+    @app.get("/login", include_in_schema=False)
+    async def login(visitor: VisitorDep, next: str | None = None):  # noqa: A002 - the query's name
+        return _start(visitor, next, register=False)
+
+    @app.get("/register", include_in_schema=False)
+    async def register(visitor: VisitorDep, next: str | None = None):  # noqa: A002
+        return _start(visitor, next, register=True)
+
+    @app.get("/auth/callback", include_in_schema=False)
+    async def callback(request: Request, visitor: VisitorDep, code: str = "", state: str = ""):
+        pending = portal.sessions.finish_login(visitor.sid)
+        if pending is None or not state or not secrets.compare_digest(state, pending.state) or not code:
+            raise PageError(400, "登录未完成", "登录已超时或页面已失效，请重新登录。")
+        try:
+            citizen = await portal.login.exchange(code, pending.verifier, f"{settings.public_url}/auth/callback",
+                                                  pending.nonce)
+        except LoginFailed as error:
+            log.warning("login failed", reason=str(error))
+            raise PageError(400, "登录未完成", "未能完成登录，请重新登录。") from None
+        # A new visitor id on login: an id planted before the login is worth nothing after it.
+        new_sid, cookie = portal.signer.new_visitor()
+        portal.sessions.keep(new_sid, citizen)
+        request.state.rotated_cookie = cookie
+        return RedirectResponse(pending.return_to, status_code=303)
+
+    @app.post("/logout", include_in_schema=False)
+    async def logout(request: Request, visitor: VisitorDep):
+        form = await request.form()
+        check_csrf(portal, visitor, form)
+        citizen = portal.sessions.end(visitor.sid)
+        _, cookie = portal.signer.new_visitor()
+        request.state.rotated_cookie = cookie
+        if citizen and citizen.id_token:
+            return RedirectResponse(portal.login.logout_url(citizen.id_token, f"{settings.public_url}/"),
+                                    status_code=303)
+        return RedirectResponse("/", status_code=303)
+
+    return app

@@ -1,0 +1,100 @@
+"""The services behind the portal, over gRPC.
+
+Calls carry either the logged-in citizen's own access token (forwarded) or, for a visitor
+without an account, the portal's service-account token (client credentials, cached). Errors come
+back as `BackendError` with the gRPC code and the field violations, for the pages to explain.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import grpc
+
+from services.portal.config import PortalSettings
+from shared.errors import field_violations_of
+from shared.logging import get_logger
+from shared.service_auth import ClientCredentials, TokenUnavailable, bearer_metadata
+from zgov.org.v1 import org_pb2, org_pb2_grpc
+from zgov.petitions.v1 import petitions_pb2_grpc
+
+try:  # the disclosure contracts are being written while the portal is: pages appear when they land
+    from zgov.disclosure.v1 import publications_pb2_grpc
+except ImportError:  # pragma: no cover - depends on what has landed
+    publications_pb2_grpc = None
+try:
+    from zgov.disclosure.v1 import applications_pb2_grpc
+except ImportError:  # pragma: no cover
+    applications_pb2_grpc = None
+
+log = get_logger(__name__)
+
+
+@dataclass
+class BackendError(Exception):
+    code: grpc.StatusCode
+    fields: dict[str, str] = field(default_factory=dict)
+    message: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.code.name}: {self.message}"
+
+
+class Backends:
+    def __init__(self, settings: PortalSettings):
+        self.timeout = settings.backend_timeout
+        secret = settings.client_secret.get_secret_value() if settings.client_secret else ""
+        self.tokens = ClientCredentials.from_settings(settings) if secret else None
+        self._channels = [grpc.aio.insecure_channel(a) for a in (
+            settings.petitions_address, settings.org_address, settings.disclosure_address)]
+        petitions, org, disclosure = self._channels
+        self.petitions = petitions_pb2_grpc.PetitionsServiceStub(petitions)
+        self.org = org_pb2_grpc.OrgServiceStub(org)
+        self.publications = (publications_pb2_grpc.PublicationServiceStub(disclosure)
+                             if publications_pb2_grpc else None)
+        self.applications = (applications_pb2_grpc.ApplicationServiceStub(disclosure)
+                             if applications_pb2_grpc else None)
+        self._organisations: dict[str, str] = {}
+        self._organisations_at = 0.0
+
+    async def close(self) -> None:
+        for channel in self._channels:
+            await channel.close()
+
+    async def service_token(self) -> str:
+        if self.tokens is None:
+            raise BackendError(grpc.StatusCode.UNAVAILABLE, message="the portal has no client secret")
+        try:
+            return await self.tokens.token()
+        except TokenUnavailable as exc:
+            log.warning("no service token", error=str(exc))
+            raise BackendError(grpc.StatusCode.UNAVAILABLE, message="login service unavailable") from exc
+
+    async def call(self, method, request, token: str | None = None):
+        """`method(request)` with the citizen's token, or the portal's own when `token` is None."""
+        bearer = token or await self.service_token()
+        try:
+            return await method(request, metadata=bearer_metadata(bearer), timeout=self.timeout)
+        except grpc.aio.AioRpcError as error:
+            if error.code() == grpc.StatusCode.UNAUTHENTICATED and token is None and self.tokens:
+                self.tokens.invalidate()
+            if error.code() not in (grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.NOT_FOUND,
+                                    grpc.StatusCode.PERMISSION_DENIED, grpc.StatusCode.FAILED_PRECONDITION,
+                                    grpc.StatusCode.RESOURCE_EXHAUSTED):
+                log.warning("backend call failed", rpc=getattr(method, "_method", b"").decode(errors="replace"),
+                            code=error.code().name)
+            raise BackendError(error.code(), field_violations_of(error), error.details() or "") from error
+
+    async def organisation_names(self) -> dict[str, str]:
+        """code → Chinese name of the city's organisations (from org, kept 10 minutes); {} when org
+        cannot answer (pages then show no names rather than fail)."""
+        if self._organisations and time.monotonic() - self._organisations_at < 600:
+            return self._organisations
+        try:
+            reply = await self.call(self.org.ListOrganisations, org_pb2.ListOrganisationsRequest())
+        except BackendError:
+            return self._organisations
+        self._organisations = {o.code: o.name for o in reply.organisations}
+        self._organisations_at = time.monotonic()
+        return self._organisations

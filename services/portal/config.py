@@ -1,0 +1,51 @@
+"""The portal's settings: the platform's common ones (shared.config) and its own.
+
+The portal has no database and no NATS of its own: it is a web front of the services it calls
+over gRPC, so those two common settings are optional here.
+"""
+
+from pydantic import Field, SecretStr, field_validator
+
+from shared.config import ServiceSettings
+
+
+class PortalSettings(ServiceSettings):
+    service_name: str = "portal"
+    database_url: str = ""
+    nats_url: str = ""
+    # Not served (the portal answers HTTP); kept so the common settings stay the same everywhere.
+    grpc_port: int = Field(0, ge=0, le=65535)
+    http_host: str = Field("127.0.0.1", description="address the HTTP server binds")
+    http_port: int = Field(8000, ge=0, le=65535, description="port of the pages and the JSON API")
+    # The address citizens' browsers use (for the login redirect back to /auth/callback).
+    public_url: str = Field("http://127.0.0.1:8000", description="the portal's address as browsers see it")
+    # Keycloak as browsers reach it, when it differs from ZGOV_KEYCLOAK_URL (the back channel).
+    keycloak_public_url: str = ""
+    petitions_address: str = Field("127.0.0.1:50056", description="the petitions service, host:port")
+    disclosure_address: str = Field("127.0.0.1:50055", description="the disclosure service, host:port")
+    org_address: str = Field("127.0.0.1:50051", description="the org service (names of organisations)")
+    # Signs the session cookie and the CSRF tokens. Unset: derived from the client secret (or random
+    # per process when that is unset too, which logs everybody out on restart).
+    session_secret: SecretStr | None = None
+    # Idle lifetime of a logged-in session, seconds.
+    session_idle_seconds: int = Field(1800, ge=60)
+    # Cookies only over HTTPS (set on every deployment behind TLS).
+    secure_cookies: bool = False
+    # Behind a reverse proxy: take the visitor's address from the last X-Forwarded-For entry.
+    trust_forwarded_for: bool = False
+    # Writes (petitions, applications, comments, follow-ups by code) per visitor address: a token
+    # bucket of `write_burst` tokens refilled at `writes_per_minute`.
+    write_burst: int = Field(5, ge=1)
+    writes_per_minute: float = Field(6.0, gt=0)
+    # Deadline of one backend call, seconds.
+    backend_timeout: float = Field(10.0, gt=0)
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        # Replaces the common check of the same name: the portal has no database.
+        return value
+
+    @property
+    def browser_keycloak_url(self) -> str:
+        return (self.keycloak_public_url or self.keycloak_url).rstrip("/")

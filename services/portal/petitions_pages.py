@@ -1,0 +1,195 @@
+"""信访 pages: file a petition online (with or without an account), follow it by query code,
+a citizen's own cases, and the rating of the handling.
+
+The query code travels only in POST bodies (never in an address, so never in a log, a history
+or a Referer) and is shown once, on the page that answers the filing.
+"""
+
+from __future__ import annotations
+
+import grpc
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from services.portal import forms, views
+from services.portal.backends import BackendError
+from services.portal.web import (
+    PageError,
+    PortalDep,
+    VisitorDep,
+    check_csrf,
+    citizen_token,
+    limit_writes,
+    render,
+    unavailable,
+)
+from zgov.common.v1 import common_pb2
+from zgov.petitions.v1 import petitions_pb2
+
+router = APIRouter(prefix="/petitions", include_in_schema=False)
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+async def _form(request: Request) -> dict[str, str]:
+    form = await request.form()
+    return {k: v for k, v in form.items() if isinstance(v, str)}
+
+
+@router.get("", response_class=HTMLResponse)
+async def petitions_home(portal: PortalDep, visitor: VisitorDep):
+    return render(portal, visitor, "petitions/index.html")
+
+
+@router.get("/new", response_class=HTMLResponse)
+async def new_petition(portal: PortalDep, visitor: VisitorDep):
+    organisations = await portal.backends.organisation_names()
+    values = {"name": visitor.citizen.display_name} if visitor.citizen else {}
+    return render(portal, visitor, "petitions/new.html", values=values, errors={},
+                  organisations=organisations, categories=forms.CATEGORIES)
+
+
+@router.post("/new", response_class=HTMLResponse)
+async def submit_petition(request: Request, portal: PortalDep, visitor: VisitorDep):
+    form = await _form(request)
+    check_csrf(portal, visitor, form)
+    organisations = await portal.backends.organisation_names()
+    checked = forms.check_petition(form, organisations or None)
+    page = dict(values=checked.values, organisations=organisations, categories=forms.CATEGORIES)
+    if not checked.ok:
+        return render(portal, visitor, "petitions/new.html", 422, errors=checked.errors, **page)
+    limit_writes(portal, visitor, "petition")
+    token = await citizen_token(portal, visitor)
+    request_pb = petitions_pb2.SubmitPetitionRequest(intake=forms.petition_intake(checked.values))
+    try:
+        filed = await portal.backends.call(portal.backends.petitions.SubmitPetition, request_pb, token)
+    except BackendError as error:
+        if error.code == grpc.StatusCode.INVALID_ARGUMENT:
+            errors = forms.backend_errors(error.fields, forms.PETITION_FIELDS)
+            return render(portal, visitor, "petitions/new.html", 422, errors=errors, **page)
+        raise unavailable(error) from error
+    case = views.petition_case(filed.case, organisations)
+    return render(portal, visitor, "petitions/filed.html", headers=NO_STORE, case=case,
+                  query_code=filed.query_code)
+
+
+@router.get("/follow", response_class=HTMLResponse)
+async def follow_form(portal: PortalDep, visitor: VisitorDep):
+    return render(portal, visitor, "petitions/follow.html", values={}, errors={})
+
+
+async def _follow(portal, visitor, code: str) -> petitions_pb2.Case | None:
+    token = await citizen_token(portal, visitor)
+    try:
+        return await portal.backends.call(portal.backends.petitions.FollowCase,
+                                          petitions_pb2.FollowCaseRequest(query_code=code), token)
+    except BackendError as error:
+        if error.code in (grpc.StatusCode.NOT_FOUND, grpc.StatusCode.INVALID_ARGUMENT):
+            return None
+        raise unavailable(error) from error
+
+
+@router.post("/follow", response_class=HTMLResponse)
+async def follow(request: Request, portal: PortalDep, visitor: VisitorDep):
+    form = await _form(request)
+    check_csrf(portal, visitor, form)
+    checked = forms.check_query_code(form)
+    if not checked.ok:
+        return render(portal, visitor, "petitions/follow.html", 422, values=checked.values, errors=checked.errors)
+    # Counted like a write: guessing codes must be slow.
+    limit_writes(portal, visitor, "follow")
+    case = await _follow(portal, visitor, checked.values["query_code"])
+    if case is None:
+        return render(portal, visitor, "petitions/follow.html", 404, values=checked.values,
+                      errors={"query_code": "没有找到与此查询码对应的信访事项，请核对后重新输入。"})
+    return render(portal, visitor, "petitions/case.html", headers=NO_STORE,
+                  case=views.petition_case(case, await portal.backends.organisation_names()),
+                  query_code=checked.values["query_code"], rating_errors={})
+
+
+@router.post("/rate", response_class=HTMLResponse)
+async def rate(request: Request, portal: PortalDep, visitor: VisitorDep):
+    """Rating by query code (anonymous) or by registration number of one's own case (logged in)."""
+    form = await _form(request)
+    check_csrf(portal, visitor, form)
+    limit_writes(portal, visitor, "rating")
+    checked = forms.check_rating(form)
+    code = forms.normalise_query_code(form.get("query_code"))
+    number = forms.clean(form.get("number"))
+    token = await citizen_token(portal, visitor)
+    if code:
+        rate_request = petitions_pb2.RateCaseRequest(query_code=code)
+        case = await _follow(portal, visitor, code)
+    elif number and visitor.citizen:
+        case = await _my_case(portal, token, number)
+        rate_request = petitions_pb2.RateCaseRequest(case_id=case.id if case else "")
+    else:
+        case = None
+    if case is None:
+        raise PageError(404, "未找到信访事项", "请通过查询码或“我的信访”重新打开该事项后再评价。")
+    organisations = await portal.backends.organisation_names()
+    if not checked.ok:
+        return render(portal, visitor, "petitions/case.html", 422, headers=NO_STORE,
+                      case=views.petition_case(case, organisations), query_code=code,
+                      rating_errors=checked.errors, rating=checked.values)
+    rate_request.satisfaction = forms.SATISFACTION[checked.values["satisfaction"]][0]
+    rate_request.comment = checked.values["comment"]
+    try:
+        rated = await portal.backends.call(portal.backends.petitions.RateCase, rate_request, token)
+    except BackendError as error:
+        if error.code == grpc.StatusCode.INVALID_ARGUMENT:
+            return render(portal, visitor, "petitions/case.html", 422, headers=NO_STORE,
+                          case=views.petition_case(case, organisations), query_code=code,
+                          rating_errors={"satisfaction": "此事项尚不能评价，或已经评价过。"},
+                          rating=checked.values)
+        raise unavailable(error) from error
+    return render(portal, visitor, "petitions/case.html", headers=NO_STORE,
+                  case=views.petition_case(rated, organisations), query_code=code, rating_errors={},
+                  rated=True)
+
+
+async def _my_cases(portal, token: str) -> list[petitions_pb2.Case]:
+    cases, page_token = [], ""
+    for _ in range(20):  # at most 20 pages of 50: a citizen files at most 10 a day
+        try:
+            reply = await portal.backends.call(
+                portal.backends.petitions.ListMyCases,
+                petitions_pb2.ListMyCasesRequest(page=common_pb2.PageRequest(page_size=50, page_token=page_token)),
+                token)
+        except BackendError as error:
+            raise unavailable(error) from error
+        cases += reply.cases
+        page_token = reply.page.next_page_token
+        if not page_token:
+            break
+    return cases
+
+
+async def _my_case(portal, token: str, number: str) -> petitions_pb2.Case | None:
+    return next((c for c in await _my_cases(portal, token) if c.number == number), None)
+
+
+def _login_needed(path: str) -> PageError:
+    return PageError(401, "请先登录", "查看“我的信访”需要先登录。没有账号时，可以用提交时获得的查询码查询。")
+
+
+@router.get("/mine", response_class=HTMLResponse)
+async def my_cases(portal: PortalDep, visitor: VisitorDep):
+    if not visitor.citizen:
+        raise _login_needed("/petitions/mine")
+    token = await citizen_token(portal, visitor)
+    organisations = await portal.backends.organisation_names()
+    cases = [views.petition_case(c, organisations) for c in await _my_cases(portal, token)]
+    return render(portal, visitor, "petitions/mine.html", headers=NO_STORE, cases=cases)
+
+
+@router.get("/mine/{number}", response_class=HTMLResponse)
+async def my_case(number: str, portal: PortalDep, visitor: VisitorDep):
+    if not visitor.citizen:
+        raise _login_needed("/petitions/mine")
+    token = await citizen_token(portal, visitor)
+    case = await _my_case(portal, token, number[:64])
+    if case is None:
+        raise PageError(404, "未找到信访事项", "您的账号下没有这个编号的信访事项。")
+    return render(portal, visitor, "petitions/case.html", headers=NO_STORE,
+                  case=views.petition_case(case, await portal.backends.organisation_names()),
+                  query_code="", rating_errors={})

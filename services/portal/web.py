@@ -1,0 +1,133 @@
+"""The portal's request plumbing shared by every page: the visitor, templates, CSRF, rate limits,
+error pages. Routers get the running `Portal` and the `Visitor` through FastAPI dependencies."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated
+
+import grpc
+from fastapi import Depends, HTTPException, Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader
+
+from services.portal.auth import CitizenSession, KeycloakLogin, Sessions
+from services.portal.backends import BackendError, Backends
+from services.portal.config import PortalSettings
+from services.portal.security import RateLimiter, Signer
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+@dataclass
+class Portal:
+    """Everything a request needs, made once per process (create_app)."""
+
+    settings: PortalSettings
+    signer: Signer
+    sessions: Sessions
+    login: KeycloakLogin
+    backends: Backends
+    limiter: RateLimiter
+    templates: Environment
+
+
+def make_templates() -> Environment:
+    # Autoescape on for every template: whatever a visitor or a backend wrote is shown as text.
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, trim_blocks=True, lstrip_blocks=True)
+    return env
+
+
+@dataclass
+class Visitor:
+    sid: str
+    csrf: str
+    address: str
+    citizen: CitizenSession | None
+
+    @property
+    def logged_in(self) -> bool:
+        return self.citizen is not None
+
+
+def get_portal(request: Request) -> Portal:
+    return request.app.state.portal
+
+
+def client_address(request: Request, trust_forwarded_for: bool) -> str:
+    if trust_forwarded_for:
+        forwarded = request.headers.get("x-forwarded-for", "")
+        if forwarded:
+            return forwarded.split(",")[-1].strip()
+    return request.client.host if request.client else "unknown"
+
+
+def get_visitor(request: Request, portal: Annotated[Portal, Depends(get_portal)]) -> Visitor:
+    sid = request.state.sid
+    return Visitor(sid=sid, csrf=portal.signer.csrf_token(sid),
+                   address=client_address(request, portal.settings.trust_forwarded_for),
+                   citizen=portal.sessions.citizen(sid))
+
+
+PortalDep = Annotated[Portal, Depends(get_portal)]
+VisitorDep = Annotated[Visitor, Depends(get_visitor)]
+
+
+class PageError(Exception):
+    """Ends a request with an error page (status, Chinese title and explanation)."""
+
+    def __init__(self, status: int, title: str, message: str, headers: dict | None = None):
+        super().__init__(title)
+        self.status, self.title, self.message, self.headers = status, title, message, headers or {}
+
+
+def render(portal: Portal, visitor: Visitor, name: str, status: int = 200, headers: dict | None = None,
+           **context) -> HTMLResponse:
+    template = portal.templates.get_template(name)
+    html = template.render(visitor=visitor, csrf=visitor.csrf, **context)
+    return HTMLResponse(html, status_code=status, headers=headers)
+
+
+def check_csrf(portal: Portal, visitor: Visitor, form) -> None:
+    if not portal.signer.csrf_ok(visitor.sid, form.get("csrf")):
+        raise PageError(403, "页面已过期", "为保护您的安全，请返回上一页，刷新后重新提交。")
+
+
+def limit_writes(portal: Portal, visitor: Visitor, kind: str) -> None:
+    if not portal.limiter.allow(visitor.address, kind):
+        wait = portal.limiter.retry_after()
+        raise PageError(429, "提交过于频繁", f"为防止滥用，同一网络地址短时间内提交次数有限。请约 {wait} 秒后再试。",
+                        {"Retry-After": str(wait)})
+
+
+def unavailable(error: BackendError) -> PageError:
+    if error.code == grpc.StatusCode.RESOURCE_EXHAUSTED:
+        return PageError(429, "提交过于频繁", "今天通过本账号提交的次数已达上限，请明天再试，或拨打 12345 热线。")
+    if error.code in (grpc.StatusCode.UNAUTHENTICATED, grpc.StatusCode.PERMISSION_DENIED):
+        return PageError(403, "无权查看", "您没有查看此项内容的权限。如已登录，请退出后重新登录。")
+    return PageError(503, "服务暂时不可用", "系统正忙或正在维护，您填写的内容未被提交。请稍后再试。")
+
+
+def api_error(error: BackendError) -> HTTPException:
+    if error.code == grpc.StatusCode.NOT_FOUND:
+        return HTTPException(404, "未找到")
+    if error.code == grpc.StatusCode.INVALID_ARGUMENT:
+        return HTTPException(422, "请求参数不正确")
+    if error.code == grpc.StatusCode.RESOURCE_EXHAUSTED:
+        return HTTPException(429, "请求过于频繁")
+    if error.code in (grpc.StatusCode.UNAUTHENTICATED, grpc.StatusCode.PERMISSION_DENIED):
+        return HTTPException(403, "无权查看")
+    return HTTPException(503, "服务暂时不可用")
+
+
+async def citizen_token(portal: Portal, visitor: Visitor) -> str | None:
+    """The logged-in citizen's access token (refreshed when needed); None for anonymous visitors.
+    A session whose refresh fails ends: the citizen logs in again."""
+    if visitor.citizen is None:
+        return None
+    try:
+        return await portal.login.fresh_token(visitor.citizen)
+    except Exception:  # noqa: BLE001 - any failure to refresh means: logged out
+        portal.sessions.end(visitor.sid)
+        raise PageError(401, "登录已过期", "您的登录已过期，请重新登录后再试。") from None

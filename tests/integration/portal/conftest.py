@@ -1,0 +1,145 @@
+"""The portal wired to real backends: petitions and org in-process (as in the petitions tests)
+against the real PostgreSQL, NATS and Keycloak of the test session; disclosure too once its
+service exists. `portal` is the app behind an httpx client (ASGI, no socket); `portal_server`
+runs the same app under uvicorn on a free port for the browser tests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import uuid
+from dataclasses import dataclass
+
+import httpx
+import pytest
+import uvicorn
+
+from deploy.local.servers import Nats, free_port
+from services.org.__main__ import build as build_org
+from services.org.config import OrgSettings
+from services.petitions.__main__ import build as build_petitions
+from services.petitions.config import PetitionsSettings
+from services.portal.app import create_app
+from services.portal.config import PortalSettings
+
+# The address the realm's `portal` client accepts as a redirect (the ASGI client never opens it).
+PUBLIC_URL = "http://127.0.0.1:8000"
+
+
+@pytest.fixture
+def portal_nats(stack_dir):
+    server = Nats(stack_dir / f"portal-nats-{free_port()}", free_port())
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def backend_databases(postgres):
+    names = {s: f"t_{s}_{uuid.uuid4().hex[:10]}" for s in ("org", "petitions")}
+    yield {s: postgres.ensure_database(n) for s, n in names.items()}
+    for name in names.values():
+        postgres.drop_database(name)
+
+
+async def _stop(server) -> None:
+    server.shutdown()
+    await asyncio.wait_for(server.wait_stopped(), 30)
+
+
+@dataclass
+class Backends:
+    org: str
+    petitions: str
+
+
+@pytest.fixture
+async def backends(keycloak, portal_nats, backend_databases):
+    org = build_org(OrgSettings(
+        database_url=backend_databases["org"], nats_url=portal_nats.url, keycloak_url=keycloak.url,
+        client_id="org", client_secret=keycloak.client_secrets["org"], grpc_port=0, directory_ttl_seconds=0,
+    ))
+    await org.start()
+    petitions = build_petitions(PetitionsSettings(
+        database_url=backend_databases["petitions"], nats_url=portal_nats.url, keycloak_url=keycloak.url,
+        client_id="petitions", client_secret=keycloak.client_secrets["petitions"], grpc_port=0,
+        org_address=org.address, org_cache_seconds=0,
+    ))
+    await petitions.start()
+    try:
+        yield Backends(org=org.address, petitions=petitions.address)
+    finally:
+        await _stop(petitions)
+        await _stop(org)
+
+
+def portal_settings(keycloak, backends: Backends, **overrides) -> PortalSettings:
+    return PortalSettings(**{
+        "keycloak_url": keycloak.url, "client_id": "portal", "client_secret": keycloak.client_secrets["portal"],
+        "petitions_address": backends.petitions, "org_address": backends.org,
+        "disclosure_address": "127.0.0.1:1", "public_url": PUBLIC_URL, **overrides,
+    })
+
+
+@pytest.fixture
+async def portal(keycloak, backends):
+    app = create_app(portal_settings(keycloak, backends))
+    async with app.router.lifespan_context(app):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=PUBLIC_URL) as client:
+            yield client
+
+
+@pytest.fixture
+async def portal_server(keycloak, backends):
+    """The portal under uvicorn on a free port (for a real browser); yields its base URL."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    app = create_app(portal_settings(keycloak, backends, public_url=url, http_port=port))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, access_log=False, log_config=None,
+                                           lifespan="on"))
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            task.result()
+        await asyncio.sleep(0.05)
+    try:
+        yield url
+    finally:
+        server.should_exit = True
+        await asyncio.wait_for(task, 30)
+
+
+CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+
+
+def csrf_of(html: str) -> str:
+    return CSRF.search(html).group(1)
+
+
+async def post_form(client: httpx.AsyncClient, page: str, action: str, data: dict) -> httpx.Response:
+    """Open `page`, then post `data` to `action` with the page's CSRF token (as a browser would)."""
+    shown = await client.get(page)
+    return await client.post(action, data={"csrf": csrf_of(shown.text), **data})
+
+
+async def log_in(client: httpx.AsyncClient, keycloak, username: str, next_path: str = "/") -> None:
+    """The code flow as a browser does it: /login → Keycloak's form → /auth/callback."""
+    start = await client.get(f"/login?next={next_path}")
+    assert start.status_code == 303
+    # Keycloak's first login page is slow to render on a busy machine: a generous timeout.
+    async with httpx.AsyncClient(follow_redirects=False, timeout=60) as browser_at_keycloak:
+        form_page = await browser_at_keycloak.get(start.headers["location"])
+        action = re.search(r'<form[^>]*id="kc-form-login"[^>]*action="([^"]+)"', form_page.text) or re.search(
+            r'action="([^"]+)"[^>]*id="kc-form-login"', form_page.text)
+        # Keycloak marks its cookies Secure; a browser sends them to http://127.0.0.1 (a secure
+        # context), httpx's jar does not: pass them on by hand.
+        cookies = "; ".join(f"{c.name}={c.value}" for c in browser_at_keycloak.cookies.jar)
+        answer = await browser_at_keycloak.post(
+            action.group(1).replace("&amp;", "&"), headers={"cookie": cookies},
+            data={"username": username, "password": keycloak.password_of(username)})
+    assert answer.status_code == 302, answer.text[:500]
+    callback = answer.headers["location"]
+    assert callback.startswith(f"{PUBLIC_URL}/auth/callback?")
+    done = await client.get(callback.removeprefix(PUBLIC_URL))
+    assert done.status_code == 303, done.text[:500]
