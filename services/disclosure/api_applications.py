@@ -40,7 +40,7 @@ from shared.grpc_server import current_actor, requires
 from shared.identity import Actor
 from shared.outbox import add_event
 from shared.logging import get_logger
-from shared.workdays import WorkingCalendar
+from shared.workdays import WorkingCalendar, calendar
 from zgov.common.v1 import common_pb2
 from zgov.disclosure.v1 import applications_pb2 as pb
 from zgov.disclosure.v1 import applications_pb2_grpc
@@ -71,6 +71,9 @@ EXEMPTION_TO_PROTO = _enum_map(domain.Exemption, pb.Exemption, "EXEMPTION")
 PARTY_TO_PROTO = _enum_map(domain.ConsultedParty, pb.ConsultedParty, "CONSULTED_PARTY")
 REMEDY_TO_PROTO = _enum_map(domain.RemedyKind, pb.RemedyKind, "REMEDY_KIND")
 OUTCOME_TO_PROTO = _enum_map(domain.RemedyOutcome, pb.RemedyOutcome, "REMEDY_OUTCOME")
+REQUEST_KIND_TO_PROTO = _enum_map(domain.RequestKind, pb.RequestKind, "REQUEST_KIND")
+REQUEST_KIND_FROM = {**{v: k for k, v in REQUEST_KIND_TO_PROTO.items()},
+                     pb.REQUEST_KIND_UNSPECIFIED: domain.RequestKind.INFORMATION}
 
 
 def _reverse(mapping: dict) -> dict:
@@ -125,7 +128,9 @@ def applicant_from_proto(m: pb.Applicant) -> domain.Applicant:
 
 def request_from_proto(m: pb.ApplicationContent) -> domain.Request:
     return domain.Request(description=m.description.strip(), document_number=m.document_number.strip(),
-                          purpose=m.purpose.strip(), delivery_form=DELIVERY_FROM.get(m.delivery_form))
+                          purpose=m.purpose.strip(), delivery_form=DELIVERY_FROM.get(m.delivery_form),
+                          kind=REQUEST_KIND_FROM.get(m.kind, domain.RequestKind.INFORMATION),
+                          evidence=m.evidence.strip())
 
 
 def reply_from_proto(m: pb.Reply) -> domain.Reply:
@@ -236,7 +241,9 @@ def application_to_proto(row: InfoApplication, cal: WorkingCalendar, *, officer:
         applicant=pb.Applicant(kind=KIND_TO_PROTO[domain.ApplicantKind(row.applicant_kind)], **row.applicant),
         content=pb.ApplicationContent(description=row.description, document_number=row.document_number,
                                       purpose=row.purpose,
-                                      delivery_form=DELIVERY_TO_PROTO[domain.DeliveryForm(row.delivery_form)]),
+                                      delivery_form=DELIVERY_TO_PROTO[domain.DeliveryForm(row.delivery_form)],
+                                      kind=REQUEST_KIND_TO_PROTO[domain.RequestKind(row.request_kind)],
+                                      evidence=row.evidence),
         submitted_on=date_to_proto(row.submitted_on), fee_yuan=row.fee_yuan,
         filed_with_account=bool(row.submitted_by_user_id),
     )
@@ -367,6 +374,17 @@ async def lapse_due(sessions: async_sessionmaker[AsyncSession], today: date, bat
     return len(rows)
 
 
+async def recompute_provisional(sessions: async_sessionmaker[AsyncSession], cal: WorkingCalendar,
+                                batch: int = 500) -> int:
+    """Put the official day on limits computed on weekends only, once their year's schedule is known
+    (DESIGN.md "Time"); reads always compute the limit afresh, this keeps lists and filters right."""
+    async with transaction(sessions) as session:
+        rows = await store.provisional_due(session, date(cal.known_until, 12, 31), batch)
+        for row in rows:
+            refresh_due(row, cal)
+    return len(rows)
+
+
 class ApplicationServicer(applications_pb2_grpc.ApplicationServiceServicer):
     def __init__(self, sessions: async_sessionmaker[AsyncSession], calendar: WorkingCalendar, *,
                  today=None):
@@ -439,6 +457,7 @@ class ApplicationServicer(applications_pb2_grpc.ApplicationServiceServicer):
                        "email": applicant.email, "address": applicant.address,
                        "contact_person": applicant.contact_person},
             description=request.description, document_number=request.document_number, purpose=request.purpose,
+            request_kind=request.kind.value, evidence=request.evidence,
             delivery_form=request.delivery_form.value, submitted_on=submitted_on, signed_for_on=signed_for_on,
             received_on=received_on, clock_started_on=received_on, query_code_hash=query_code_hash(code),
             submitted_by_user_id=submitted_by, consultations=[], fee_yuan=0,
@@ -735,7 +754,8 @@ class ApplicationServicer(applications_pb2_grpc.ApplicationServiceServicer):
             domain.check_reply(reply, state=domain.State(row.state), started_on=row.clock_started_on,
                                replied_on=replied, today=self.today(),
                                reasons_asked=bool((row.deferral or {}).get("reasons_requested_on")),
-                               third_party_consented=consented, third_party_objected=objected)
+                               third_party_consented=consented, third_party_objected=objected,
+                               request_kind=domain.RequestKind(row.request_kind))
             if reply.kind is domain.ReplyKind.REPEATED:
                 await self._check_earlier(session, row, reply.earlier_application)
             row.reply_kind = reply.kind.value
@@ -869,9 +889,10 @@ class ApplicationServicer(applications_pb2_grpc.ApplicationServiceServicer):
 
 
 async def run_lapse_sweep(sessions: async_sessionmaker[AsyncSession], today=None,
-                          interval: float = 300.0, batch: int = 500) -> None:
+                          interval: float = 300.0, batch: int = 500, cal: WorkingCalendar | None = None) -> None:
     """Art. 30 in the background: every `interval` seconds, lapse the applications whose period to
-    complete has ended (each once: rows are locked and skipped by a concurrent sweep or read)."""
+    complete has ended (each once: rows are locked and skipped by a concurrent sweep or read); and
+    recompute provisional reply limits whose year's schedule became known."""
     today = today or (lambda: today_in_china())
     while True:
         lapsed = 0
@@ -879,6 +900,9 @@ async def run_lapse_sweep(sessions: async_sessionmaker[AsyncSession], today=None
             lapsed = await lapse_due(sessions, today(), batch)
             if lapsed:
                 log.info("applications lapsed (art. 30)", count=lapsed)
+            moved = await recompute_provisional(sessions, cal or calendar(), batch)
+            if moved:
+                log.info("provisional reply limits recomputed", count=moved)
         except Exception:  # keep the sweep alive through a database outage
             log.exception("lapse sweep round failed; retrying next round")
         if lapsed < batch:

@@ -149,6 +149,9 @@ class InfoApplication(Base):
     document_number: Mapped[str] = mapped_column(String(100), default="")
     purpose: Mapped[str] = mapped_column(Text, default="")
     delivery_form: Mapped[str] = mapped_column(String(24))
+    # Art. 27 information, or art. 41 correction of a record about the applicant (migration 0003).
+    request_kind: Mapped[str] = mapped_column(String(16), default="information", server_default="information")
+    evidence: Mapped[str] = mapped_column(Text, default="", server_default="")
     submitted_on: Mapped[date] = mapped_column(Date)
     signed_for_on: Mapped[date | None] = mapped_column(Date)
     # Art. 31: unknown while the office has not confirmed an online / ordinary-letter / fax application.

@@ -104,6 +104,19 @@ async def to_lapse(session: AsyncSession, today: date, limit: int) -> list[InfoA
     return list((await session.scalars(statement)).all())
 
 
+async def provisional_due(session: AsyncSession, known_until: date, limit: int) -> list[InfoApplication]:
+    """Open applications whose stored limit was computed without an official schedule, and whose
+    due day now falls in the known years (shared.workdays recomputes it right)."""
+    statement = (
+        select(InfoApplication)
+        .where(InfoApplication.reply_due_provisional.is_(True), InfoApplication.reply_due <= known_until)
+        .order_by(InfoApplication.reply_due)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return list((await session.scalars(statement)).all())
+
+
 # ---- reviews and lawsuits -------------------------------------------------------------------------
 
 
@@ -138,7 +151,9 @@ async def application_facts(session: AsyncSession, year: int) -> list[report_dom
     rows = (await session.execute(
         select(a.applicant_kind, a.received_on, a.replied_on, a.lapsed_on, a.reply_kind,
                a.reply["exemption"].astext)
-        .where(a.received_on.is_not(None), a.received_on <= last, or_(finished.is_(None), finished >= first))
+        # requests for correction (art. 41) have no row in the national template
+        .where(a.request_kind == "information", a.received_on.is_not(None), a.received_on <= last,
+               or_(finished.is_(None), finished >= first))
     )).all()
     facts = []
     for kind, received_on, replied_on, lapsed_on, reply_kind, exemption in rows:

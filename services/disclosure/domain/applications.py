@@ -22,6 +22,9 @@ art. 35     a volume or frequency far beyond reason: the agency may ask for reas
             handle (unreasonable) or fix a reasonable later date for the reply (reasonable);
 art. 36–39  the kinds of reply (ReplyKind), each with what it must say (REQUIRED_FIELDS);
 art. 14–16  the exemptions (Exemption);
+art. 41     a citizen, legal person or organisation with evidence that a record the agency provided about
+            them is inaccurate may ask for its correction: corrected and told; or transferred to, or
+            the applicant referred to, the agency competent to correct it; or refused as not borne out;
 art. 42     no fee by default (recorded, never charged here).
 
 Every reply tells the applicant of the right to administrative review (60 days) and to sue
@@ -115,6 +118,20 @@ class ReplyKind(Enum):
     STILL_UNCLEAR = "still_unclear"  # 30 补正后申请内容仍不明确
     NOT_AN_APPLICATION = "not_an_application"  # 39 信访、投诉、举报 or a public publication
     EXCESSIVE = "excessive"  # 35 数量、频次明显超过合理范围, reasons not reasonable: not handled
+    # Requests for correction (art. 41 更正申请)
+    CORRECTED = "corrected"  # 审核属实，予以更正并告知
+    CORRECTION_TRANSFERRED = "correction_transferred"  # 转送有权更正的行政机关处理并告知
+    CORRECTION_REFERRED = "correction_referred"  # 告知向有权更正的行政机关提出
+    CORRECTION_REFUSED = "correction_refused"  # 审核不属实，不予更正
+
+
+class RequestKind(Enum):
+    INFORMATION = "information"  # art. 27: to obtain government information
+    CORRECTION = "correction"  # art. 41: to correct a record about the applicant
+
+
+CORRECTION_REPLIES = frozenset({ReplyKind.CORRECTED, ReplyKind.CORRECTION_TRANSFERRED,
+                                ReplyKind.CORRECTION_REFERRED, ReplyKind.CORRECTION_REFUSED})
 
 
 class Exemption(Enum):
@@ -189,6 +206,8 @@ class Request:
     document_number: str = ""
     purpose: str = ""  # optional: the regulations no longer require a purpose (2019)
     delivery_form: DeliveryForm | None = None
+    kind: RequestKind = RequestKind.INFORMATION
+    evidence: str = ""  # art. 41: why the record about the applicant is inaccurate
 
 
 def check_application(applicant: Applicant, request: Request) -> None:
@@ -222,6 +241,10 @@ def check_application(applicant: Applicant, request: Request) -> None:
         bad.append(("document_number", "at most 100 characters"))
     if len(request.purpose) > MAX_TEXT:
         bad.append(("purpose", f"at most {MAX_TEXT} characters"))
+    if request.kind is RequestKind.CORRECTION and not request.evidence.strip():
+        bad.append(("evidence", "art. 41: the evidence that the record about the applicant is inaccurate"))
+    elif len(request.evidence) > MAX_TEXT:
+        bad.append(("evidence", f"at most {MAX_TEXT} characters"))
     if request.delivery_form is None:
         bad.append(("delivery_form", "the form in which to receive the information"))
     elif request.delivery_form is DeliveryForm.EMAIL and not applicant.email.strip():
@@ -558,17 +581,24 @@ REQUIRED_FIELDS: Mapping[ReplyKind, Mapping[str, str]] = {
     ReplyKind.NOT_AN_APPLICATION: {"reason": "art. 39: what it is (petition, complaint, a publication) "
                                              "and where to turn"},
     ReplyKind.EXCESSIVE: {"reason": "art. 35: why the reasons given are not reasonable"},
+    ReplyKind.CORRECTED: {"reason": "art. 41: what was corrected"},
+    ReplyKind.CORRECTION_TRANSFERRED: {"holder_name": "art. 41: the agency competent to correct it"},
+    ReplyKind.CORRECTION_REFERRED: {"holder_name": "art. 41: the agency competent to correct it"},
+    ReplyKind.CORRECTION_REFUSED: {"reason": "art. 41: why the record is not found inaccurate"},
 }
 
 
 def check_reply(reply: Reply, *, state: State, started_on: date | None, replied_on: date, today: date,
                 reasons_asked: bool = False, third_party_consented: bool | None = None,
-                third_party_objected: bool = False) -> None:
+                third_party_objected: bool = False, request_kind: RequestKind = RequestKind.INFORMATION) -> None:
     """A reply of the kind it claims to be, complete (field violations), and lawful (rule ids)."""
     if state not in (State.RECEIVED, State.CONSULTING):
         raise InvalidInput({"application_id": f"the application is {state.value}; it cannot be replied to"})
     if reply.kind is None:
-        raise InvalidInput({"reply.kind": "which kind of reply (art. 36–39)"})
+        raise InvalidInput({"reply.kind": "which kind of reply (art. 36–39, 41)"})
+    if (reply.kind in CORRECTION_REPLIES) != (request_kind is RequestKind.CORRECTION):
+        raise InvalidInput({"reply.kind": "a request for correction gets a reply of art. 41, an application "
+                                          "for information one of art. 35–39"})
     bad: list[tuple[str, str]] = []
     present = {
         "published_at": reply.published_at.strip(), "provided": reply.provided.strip(),
@@ -653,8 +683,11 @@ def reply_paragraphs(reply: Reply, *, description: str, received_on: date | None
     reply = Reply(**{**vars(reply), "reason": _sentence(reply.reason), "provided": reply.provided.strip().rstrip("。"),
                      "published_at": reply.published_at.strip().rstrip("。")})
     received = f"{received_on.year}年{received_on.month}月{received_on.day}日" if received_on else "近日"
-    out = [f"本机关于{received}收到您（单位）提出的政府信息公开申请，申请获取“{description.strip()}”。"
-           "经审查，现答复如下："]
+    if reply.kind in CORRECTION_REPLIES:
+        asked = f"本机关于{received}收到您（单位）提出的政府信息更正申请，申请更正“{description.strip()}”。"
+    else:
+        asked = f"本机关于{received}收到您（单位）提出的政府信息公开申请，申请获取“{description.strip()}”。"
+    out = [asked + "经审查，现答复如下："]
     kind = reply.kind
     if kind is ReplyKind.ALREADY_PUBLISHED:
         out.append(f"您申请获取的政府信息已经主动公开，您可以通过以下方式、途径获取：{reply.published_at}。"
@@ -702,6 +735,19 @@ def reply_paragraphs(reply: Reply, *, description: str, received_on: date | None
     elif kind is ReplyKind.EXCESSIVE:
         out.append(f"您申请公开政府信息的数量、频次明显超过合理范围，所说明的理由不合理，本机关不予处理。"
                    f"理由：{reply.reason}（《中华人民共和国政府信息公开条例》第三十五条）")
+    elif kind is ReplyKind.CORRECTED:
+        out.append(f"经审核，您提供的证据证明本机关提供的与您（单位）自身相关的政府信息记录不准确，本机关已予以更正：{reply.reason}"
+                   "（《中华人民共和国政府信息公开条例》第四十一条）")
+    elif kind is ReplyKind.CORRECTION_TRANSFERRED:
+        out.append(f"您申请更正的政府信息不属于本机关职能范围，本机关已转送有权更正的{reply.holder_name}处理。{reply.reason}"
+                   "（《中华人民共和国政府信息公开条例》第四十一条）")
+    elif kind is ReplyKind.CORRECTION_REFERRED:
+        contact = f"（联系方式：{reply.holder_contact}）" if reply.holder_contact.strip() else ""
+        out.append(f"您申请更正的政府信息不属于本机关职能范围，请向有权更正的{reply.holder_name}{contact}提出。{reply.reason}"
+                   "（《中华人民共和国政府信息公开条例》第四十一条）")
+    elif kind is ReplyKind.CORRECTION_REFUSED:
+        out.append(f"经审核，您申请更正的政府信息记录与事实相符，本机关不予更正。理由：{reply.reason}"
+                   "（《中华人民共和国政府信息公开条例》第四十一条）")
     if reply.reason.strip() and kind in (ReplyKind.ALREADY_PUBLISHED, ReplyKind.PROVIDED,
                                          ReplyKind.PARTLY_PROVIDED, ReplyKind.REPEATED):
         out.append(reply.reason.strip())

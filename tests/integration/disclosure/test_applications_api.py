@@ -21,13 +21,16 @@ from datetime import date
 import grpc
 import nats
 import pytest
+import sqlalchemy as sa
 from pypdf import PdfReader
 
 from deploy.local.keycloak import admin_client
 from services.disclosure import api_applications
 from services.disclosure.__main__ import build
 from services.disclosure.config import DisclosureSettings
+from shared.db import create_engine, session_factory
 from shared.errors import field_violations_of, rule_id_of
+from shared.workdays import YearSchedule, calendar
 from tests.integration.disclosure.conftest import DisclosureUnderTest, read_events
 from zgov.common.v1 import common_pb2
 from zgov.disclosure.v1 import applications_pb2 as pb
@@ -231,6 +234,19 @@ async def test_OGI33_one_extension_by_the_head_second_refused_and_into_2027_prov
     assert second.code() == grpc.StatusCode.FAILED_PRECONDITION and rule_id_of(second) == "OGI33.extension-once"
     seen = await read_events(events, until=lambda es: "disclosure.application.extended" in subjects(es))
     assert subjects(seen) == ["disclosure.application.received", "disclosure.application.extended"]
+
+    # the 2027 schedule arrives (1 and 4 January holidays, say): the stored limit gets the official day
+    known = calendar().with_schedules(YearSchedule(2027, {date(2027, 1, 1): "元旦", date(2027, 1, 4): "元旦"}))
+    engine = create_engine(svc.database_url)
+    try:
+        assert await api_applications.recompute_provisional(session_factory(engine), known) == 1
+        async with engine.connect() as conn:
+            due, provisional = (await conn.execute(sa.text(
+                "SELECT reply_due, reply_due_provisional FROM info_application"))).one()
+        assert (due, provisional) == (date(2027, 1, 25), False)
+        assert await api_applications.recompute_provisional(session_factory(engine), known) == 0
+    finally:
+        await engine.dispose()
 
 
 # ---- art. 30: one request to complete; the clock restarts, or the application lapses ----------------------
@@ -468,3 +484,37 @@ async def test_OGI14_OGI15_OGI16_not_disclosed_under_each_exemption_and_counted_
     message = pb.AnnualReportPublished()
     published.payload.Unpack(message)
     assert message.report.year == 2025 and message.report.rows == report.rows
+
+
+# ---- art. 41: requests for correction -----------------------------------------------------------------------
+
+async def test_OGI41_request_for_correction_needs_evidence_gets_a_correction_reply_and_no_report_row(
+        svc, service_day):
+    service_day["today"] = date(2025, 11, 3)
+    wanted = content(description="贵机关公开的行政许可决定中本公司法定代表人记载有误", kind=pb.REQUEST_KIND_CORRECTION)
+    company = applicant(kind=pb.APPLICANT_KIND_COMMERCIAL_ENTERPRISE, name="资阳某科技有限公司",
+                        id_number="91512000MA000000X", contact_person="王经理")
+    no_evidence = await refused(svc.apps.SubmitApplication(pb.SubmitApplicationRequest(
+        applicant=company, content=wanted), metadata=svc.as_user(CITIZEN)))
+    assert set(field_violations_of(no_evidence)) == {"evidence"}
+    wanted.evidence = "营业执照副本（2024年变更登记）载明法定代表人为王某"
+    filed = await svc.apps.SubmitApplication(pb.SubmitApplicationRequest(applicant=company, content=wanted),
+                                             metadata=svc.as_user(CITIZEN))
+    assert filed.application.content.kind == pb.REQUEST_KIND_CORRECTION
+    app_id = filed.application.id
+    await svc.apps.ConfirmReceipt(pb.ConfirmReceiptRequest(application_id=app_id), metadata=svc.as_user(OFFICER))
+    wrong = await refused(svc.apps.ReplyToApplication(pb.ReplyToApplicationRequest(
+        application_id=app_id, reply=pb.Reply(kind=pb.REPLY_KIND_PROVIDED, provided="许可决定")),
+        metadata=svc.as_user(OFFICER)))
+    assert set(field_violations_of(wrong)) == {"reply.kind"}
+    corrected = await svc.apps.ReplyToApplication(pb.ReplyToApplicationRequest(application_id=app_id, reply=pb.Reply(
+        kind=pb.REPLY_KIND_CORRECTED, reason="已将该行政许可决定公开信息中的法定代表人更正为王某")),
+        metadata=svc.as_user(OFFICER))
+    assert corrected.state == pb.APPLICATION_STATE_REPLIED
+    letter = await svc.apps.RenderReply(pb.RenderReplyRequest(application_id=app_id), metadata=svc.as_user(CITIZEN))
+    text = pdf_text(letter.pdf)
+    assert "更正申请" in text and "第四十一条" in text and "行政复议" in text
+    service_day["today"] = date(2026, 1, 5)
+    report = await svc.apps.GenerateAnnualReport(pb.GenerateAnnualReportRequest(year=2025),
+                                                 metadata=svc.as_user(OFFICER))
+    assert all(sum(r.counts) == 0 for r in report.rows)  # the template counts applications for information

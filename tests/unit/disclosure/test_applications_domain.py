@@ -224,12 +224,18 @@ COMPLETE_REPLIES = {
     d.ReplyKind.STILL_UNCLEAR: d.Reply(d.ReplyKind.STILL_UNCLEAR, reason="仍未说明项目"),
     d.ReplyKind.NOT_AN_APPLICATION: d.Reply(d.ReplyKind.NOT_AN_APPLICATION, reason="属投诉，请向12345反映"),
     d.ReplyKind.EXCESSIVE: d.Reply(d.ReplyKind.EXCESSIVE, reason="理由不合理"),
+    d.ReplyKind.CORRECTED: d.Reply(d.ReplyKind.CORRECTED, reason="已将许可证记载的法定代表人更正为王某"),
+    d.ReplyKind.CORRECTION_TRANSFERRED: d.Reply(d.ReplyKind.CORRECTION_TRANSFERRED, holder_name="资阳市市场监督管理局"),
+    d.ReplyKind.CORRECTION_REFERRED: d.Reply(d.ReplyKind.CORRECTION_REFERRED, holder_name="资阳市市场监督管理局"),
+    d.ReplyKind.CORRECTION_REFUSED: d.Reply(d.ReplyKind.CORRECTION_REFUSED, reason="与登记档案一致"),
 }
 
 
 def reply_check(reply, **kw):
+    correction = reply.kind in d.CORRECTION_REPLIES
     values = dict(state=d.State.RECEIVED, started_on=date(2025, 3, 3), replied_on=date(2025, 3, 10),
-                  today=date(2025, 3, 10), reasons_asked=True)
+                  today=date(2025, 3, 10), reasons_asked=True,
+                  request_kind=d.RequestKind.CORRECTION if correction else d.RequestKind.INFORMATION)
     d.check_reply(reply, **{**values, **kw})
 
 
@@ -307,3 +313,23 @@ def test_consent_of_third_parties():
     assert d.consent_of([yes, no]) == (False, True)
     assert d.consent_of([]) == (None, False)
 
+
+
+# ---- art. 41: requests for correction -------------------------------------------------------------------
+
+def test_OGI41_request_for_correction_needs_its_evidence():
+    with pytest.raises(InvalidInput) as err:
+        d.check_application(applicant(), request(kind=d.RequestKind.CORRECTION))
+    assert set(err.value.violations) == {"evidence"}
+    d.check_application(applicant(), request(kind=d.RequestKind.CORRECTION, evidence="营业执照副本显示法定代表人为王某"))
+
+
+def test_OGI41_correction_gets_a_correction_reply_and_information_an_information_reply():
+    with pytest.raises(InvalidInput) as err:
+        reply_check(COMPLETE_REPLIES[d.ReplyKind.PROVIDED], request_kind=d.RequestKind.CORRECTION)
+    assert "reply.kind" in err.value.violations
+    with pytest.raises(InvalidInput):
+        reply_check(COMPLETE_REPLIES[d.ReplyKind.CORRECTED], request_kind=d.RequestKind.INFORMATION)
+    text = "".join(d.reply_paragraphs(COMPLETE_REPLIES[d.ReplyKind.CORRECTION_TRANSFERRED], description="许可证记录",
+                                      received_on=date(2025, 3, 3), agency="a", review_body="b"))
+    assert "更正申请" in text and "资阳市市场监督管理局" in text and "第四十一条" in text

@@ -195,9 +195,17 @@ class _ReplyKindEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ReplyKind.V
     """39 a petition, complaint or a request for a publication: reason."""
     REPLY_KIND_EXCESSIVE: _ReplyKind.ValueType  # 12
     """35 far beyond reason, reasons not reasonable (asked first): reason."""
+    REPLY_KIND_CORRECTED: _ReplyKind.ValueType  # 13
+    """Requests for correction (art. 41). Corrected and told: reason (what was corrected)."""
+    REPLY_KIND_CORRECTION_TRANSFERRED: _ReplyKind.ValueType  # 14
+    """Transferred to the agency competent to correct it: holder_name."""
+    REPLY_KIND_CORRECTION_REFERRED: _ReplyKind.ValueType  # 15
+    """The applicant referred to the agency competent to correct it: holder_name (holder_contact)."""
+    REPLY_KIND_CORRECTION_REFUSED: _ReplyKind.ValueType  # 16
+    """Not borne out: reason."""
 
 class ReplyKind(_ReplyKind, metaclass=_ReplyKindEnumTypeWrapper):
-    """The kinds of reply of articles 35–39, each with the fields it must fill."""
+    """The kinds of reply of articles 35–39 and 41, each with the fields it must fill."""
 
 REPLY_KIND_UNSPECIFIED: ReplyKind.ValueType  # 0
 REPLY_KIND_ALREADY_PUBLISHED: ReplyKind.ValueType  # 1
@@ -224,7 +232,38 @@ REPLY_KIND_NOT_AN_APPLICATION: ReplyKind.ValueType  # 11
 """39 a petition, complaint or a request for a publication: reason."""
 REPLY_KIND_EXCESSIVE: ReplyKind.ValueType  # 12
 """35 far beyond reason, reasons not reasonable (asked first): reason."""
+REPLY_KIND_CORRECTED: ReplyKind.ValueType  # 13
+"""Requests for correction (art. 41). Corrected and told: reason (what was corrected)."""
+REPLY_KIND_CORRECTION_TRANSFERRED: ReplyKind.ValueType  # 14
+"""Transferred to the agency competent to correct it: holder_name."""
+REPLY_KIND_CORRECTION_REFERRED: ReplyKind.ValueType  # 15
+"""The applicant referred to the agency competent to correct it: holder_name (holder_contact)."""
+REPLY_KIND_CORRECTION_REFUSED: ReplyKind.ValueType  # 16
+"""Not borne out: reason."""
 Global___ReplyKind: _TypeAlias = ReplyKind  # noqa: Y015
+
+class _RequestKind:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _RequestKindEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_RequestKind.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    REQUEST_KIND_UNSPECIFIED: _RequestKind.ValueType  # 0
+    """Unspecified is an application for information."""
+    REQUEST_KIND_INFORMATION: _RequestKind.ValueType  # 1
+    """Art. 27: to obtain government information."""
+    REQUEST_KIND_CORRECTION: _RequestKind.ValueType  # 2
+    """Art. 41: to correct a record the agency provided about the applicant (with evidence)."""
+
+class RequestKind(_RequestKind, metaclass=_RequestKindEnumTypeWrapper): ...
+
+REQUEST_KIND_UNSPECIFIED: RequestKind.ValueType  # 0
+"""Unspecified is an application for information."""
+REQUEST_KIND_INFORMATION: RequestKind.ValueType  # 1
+"""Art. 27: to obtain government information."""
+REQUEST_KIND_CORRECTION: RequestKind.ValueType  # 2
+"""Art. 41: to correct a record the agency provided about the applicant (with evidence)."""
+Global___RequestKind: _TypeAlias = RequestKind  # noqa: Y015
 
 class _Exemption:
     ValueType = _typing.NewType("ValueType", _builtins.int)
@@ -408,11 +447,16 @@ class ApplicationContent(_message.Message):
     DOCUMENT_NUMBER_FIELD_NUMBER: _builtins.int
     PURPOSE_FIELD_NUMBER: _builtins.int
     DELIVERY_FORM_FIELD_NUMBER: _builtins.int
+    KIND_FIELD_NUMBER: _builtins.int
+    EVIDENCE_FIELD_NUMBER: _builtins.int
     description: _builtins.str
     document_number: _builtins.str
     purpose: _builtins.str
     """Optional."""
     delivery_form: Global___DeliveryForm.ValueType
+    kind: Global___RequestKind.ValueType
+    evidence: _builtins.str
+    """Art. 41: the evidence that the record is inaccurate (required for a correction)."""
     def __init__(
         self,
         *,
@@ -420,10 +464,12 @@ class ApplicationContent(_message.Message):
         document_number: _builtins.str = ...,
         purpose: _builtins.str = ...,
         delivery_form: Global___DeliveryForm.ValueType = ...,
+        kind: Global___RequestKind.ValueType = ...,
+        evidence: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["delivery_form", b"delivery_form", "description", b"description", "document_number", b"document_number", "purpose", b"purpose"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["delivery_form", b"delivery_form", "description", b"description", "document_number", b"document_number", "evidence", b"evidence", "kind", b"kind", "purpose", b"purpose"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
