@@ -4,6 +4,13 @@ Rules this module encodes:
 - The caller owns the transaction (事务归调用方): an RPC handler or an event consumer opens
   `transaction(sessions)`; service and store functions only add, query and flush, never commit.
   So a state change and the outbox event announcing it commit together or not at all.
+- A read that changes nothing needs no transaction: `await read(engine, store.fn, ...)` runs
+  Core selects on an AUTOCOMMIT connection (no BEGIN/COMMIT round trips), and runs once more on
+  a fresh connection when the pooled one turned out to be dead.
+- A pooled connection is not pinged before each use (a round trip per checkout). The pool drops
+  connections whose socket the server has closed (a restart, pg_terminate_backend) when they are
+  checked out, recycles connections after an hour, and a disconnect met during a statement
+  invalidates the whole pool (SQLAlchemy's error-driven invalidation).
 - Each service owns its database and its Alembic migrations (services/<name>/migrations),
   applied on start with `run_migrations`. A service's migrations/env.py is three lines:
 
@@ -22,21 +29,23 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import MetaData, pool, text
+from sqlalchemy import MetaData, event, exc, pool, text
 from sqlalchemy.engine import Connection
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker,
+                                    create_async_engine)
 from sqlalchemy.orm import DeclarativeBase
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # Stable names for every constraint and index (see module docstring).
 NAMING_CONVENTION = {
@@ -66,10 +75,32 @@ def declarative_base(metadata: MetaData | None = None) -> type[DeclarativeBase]:
     return type("Base", (DeclarativeBase,), {"metadata": md})
 
 
+# Pooled connections older than this are replaced at checkout (idle timeouts of servers and firewalls).
+POOL_RECYCLE_SECONDS = 3600
+
+
 def create_engine(dsn: str, **kwargs: Any) -> AsyncEngine:
-    """An async engine for a `postgresql+asyncpg://` DSN; pre-ping so a restarted server is survived."""
-    kwargs.setdefault("pool_pre_ping", True)
-    return create_async_engine(dsn, **kwargs)
+    """An async engine for a `postgresql+asyncpg://` DSN that survives a restarted database server.
+
+    Not with pool_pre_ping: that costs three round trips (BEGIN, a ping, ROLLBACK) per checkout,
+    more than a small read itself. Instead a checked-out connection whose socket the server has
+    closed is replaced without a round trip (see `_drop_closed_connections`), connections are
+    recycled hourly, and a disconnect met mid-statement invalidates the pool; `read` retries once.
+    """
+    kwargs.setdefault("pool_recycle", POOL_RECYCLE_SECONDS)
+    engine = create_async_engine(dsn, **kwargs)
+    event.listen(engine.sync_engine, "checkout", _drop_closed_connections)
+    return engine
+
+
+def _drop_closed_connections(dbapi_connection: Any, connection_record: Any, connection_proxy: Any) -> None:
+    """Pool checkout hook: refuse a connection the server has closed, so the pool opens a new one.
+
+    A restart or pg_terminate_backend ends the backend, which closes the socket; asyncpg sees the end
+    of the stream on the event loop while the connection sits in the pool, and marks it closed.
+    """
+    if dbapi_connection.driver_connection.is_closed():
+        raise exc.DisconnectionError("the database server closed this pooled connection")
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
@@ -89,6 +120,37 @@ async def transaction(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterat
     async with sessions() as session:
         async with session.begin():
             yield session
+
+
+@asynccontextmanager
+async def read_only(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A pooled connection in AUTOCOMMIT for Core selects: no BEGIN and COMMIT round trips.
+
+    Each statement sees the data committed when it starts, as in a READ COMMITTED transaction.
+    Only for reads: nothing written here would be undone if a later step failed.
+    """
+    async with engine.connect() as connection:
+        await connection.execution_options(isolation_level="AUTOCOMMIT")
+        yield connection
+
+
+async def read(engine: AsyncEngine, query: Callable[..., Awaitable[T]], *args: Any, **kwargs: Any) -> T:
+    """`await query(connection, *args, **kwargs)` on a `read_only` connection; once more on a fresh
+    connection when the first died under it (the server restarted between checkout and statement).
+
+        absences = await read(engine, store.approved_absences_on, day)
+
+    `query` must only read: it may run twice.
+    """
+    try:
+        async with read_only(engine) as connection:
+            return await query(connection, *args, **kwargs)
+    except exc.DBAPIError as error:
+        if not error.connection_invalidated:
+            raise
+        log.warning("database connection lost during a read; reading again on a new connection")
+    async with read_only(engine) as connection:
+        return await query(connection, *args, **kwargs)
 
 
 # ---- Alembic -----------------------------------------------------------------------------------

@@ -28,7 +28,7 @@ def build(settings: OrgSettings) -> GrpcServer:
     secret = settings.client_secret.get_secret_value() if settings.client_secret else ""
     directory = KeycloakDirectory(settings.keycloak_url, settings.keycloak_realm, settings.client_id, secret,
                                   ttl_seconds=settings.directory_ttl_seconds)
-    server = GrpcServer.from_settings([OrgServicer(sessions, directory, calendar())], settings)
+    server = GrpcServer.from_settings([OrgServicer(engine, directory, calendar())], settings)
     state: dict = {}
 
     @server.on_startup

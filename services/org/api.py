@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, timedelta
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.org import domain, store
 from services.org.directory import KeycloakDirectory, Snapshot
@@ -17,7 +17,7 @@ from services.org.events import emit_due_acting_events
 from shared import audit
 from shared.convert import (CHINA, date_from_proto, date_to_proto, decode_page_token, encode_page_token,
                             page_limit, today_in_china)
-from shared.db import transaction
+from shared.db import read, session_factory, transaction
 from shared.errors import Forbidden, InvalidInput, NotFound
 from shared.grpc_server import current_actor, requires
 from shared.outbox import add_event
@@ -105,9 +105,11 @@ def portfolio_to_proto(leader: str, codes: list[str], row) -> org_pb2.Portfolio:
 
 
 class OrgServicer(org_pb2_grpc.OrgServiceServicer):
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], directory: KeycloakDirectory,
-                 calendar: WorkingCalendar):
-        self.sessions = sessions
+    """Writes run in `transaction(self.sessions)`; reads in `read(self.engine, ...)` (no transaction)."""
+
+    def __init__(self, engine: AsyncEngine, directory: KeycloakDirectory, calendar: WorkingCalendar):
+        self.engine = engine
+        self.sessions = session_factory(engine)
         self.directory = directory
         self.calendar = calendar
 
@@ -160,8 +162,7 @@ class OrgServicer(org_pb2_grpc.OrgServiceServicer):
 
     @requires("portfolio:read")
     async def GetPortfolio(self, request, context):
-        async with transaction(self.sessions) as session:
-            current = await store.portfolios(session)
+        current = await read(self.engine, store.portfolios)
         if request.leader_user_id not in current:
             raise NotFound(f"portfolio of {request.leader_user_id}")
         codes, row = current[request.leader_user_id]
@@ -169,8 +170,7 @@ class OrgServicer(org_pb2_grpc.OrgServiceServicer):
 
     @requires("portfolio:read")
     async def ListPortfolios(self, request, context):
-        async with transaction(self.sessions) as session:
-            current = await store.portfolios(session)
+        current = await read(self.engine, store.portfolios)
         return org_pb2.ListPortfoliosResponse(
             portfolios=[portfolio_to_proto(leader, codes, row) for leader, (codes, row) in current.items()]
         )
@@ -179,8 +179,7 @@ class OrgServicer(org_pb2_grpc.OrgServiceServicer):
     async def FindPortfolioHolder(self, request, context):
         if not (request.organisation_code or request.matter):
             raise InvalidInput({"organisation_code": "give an organisation code or a matter"})
-        async with transaction(self.sessions) as session:
-            current = await store.portfolios(session)
+        current = await read(self.engine, store.portfolios)
         leader = domain.portfolio_holder(
             {leader: (codes, row.matters) for leader, (codes, row) in current.items()},
             organisation_code=request.organisation_code, matter=request.matter,
@@ -208,8 +207,7 @@ class OrgServicer(org_pb2_grpc.OrgServiceServicer):
 
     @requires("portfolio:read")
     async def ListAbPairs(self, request, context):
-        async with transaction(self.sessions) as session:
-            pairs = await store.ab_pairs(session)
+        pairs = await read(self.engine, store.ab_pairs)
         return org_pb2.ListAbPairsResponse(
             pairs=[org_pb2.AbPair(leader_a_user_id=a, leader_b_user_id=b) for a, b in pairs]
         )
@@ -321,21 +319,19 @@ class OrgServicer(org_pb2_grpc.OrgServiceServicer):
 
     @requires("leave:read")
     async def GetLeave(self, request, context):
-        async with transaction(self.sessions) as session:
-            row = await store.get_leave(session, request.leave_id)
-            return leave_to_proto(row, await audit.history(session, f"leave/{row.id}"))
+        row, history = await read(self.engine, store.leave_with_history, request.leave_id)
+        return leave_to_proto(row, history)
 
     @requires("leave:read")
     async def ListLeaves(self, request, context):
         limit = page_limit(request.page)
         after = decode_cursor(request.page.page_token)
         state = STATE_FROM_PROTO[request.state].value if request.state else ""
-        async with transaction(self.sessions) as session:
-            rows = await store.list_leaves(
-                session, user_id=request.user_id, state=state,
-                from_day=date_from_proto(request.from_day, "from_day", required=False),
-                to_day=date_from_proto(request.to_day, "to_day", required=False), after=after, limit=limit + 1,
-            )
+        rows = await read(
+            self.engine, store.list_leaves, user_id=request.user_id, state=state,
+            from_day=date_from_proto(request.from_day, "from_day", required=False),
+            to_day=date_from_proto(request.to_day, "to_day", required=False), after=after, limit=limit + 1,
+        )
         more = len(rows) > limit
         rows = rows[:limit]
         token = encode_cursor(rows[-1].first_day, str(rows[-1].id)) if more else ""
@@ -349,13 +345,11 @@ class OrgServicer(org_pb2_grpc.OrgServiceServicer):
             raise InvalidInput({"position": f"unknown position '{request.position}'"})
         holder = self._holder(snap, request.position, request.holder_user_id)
         day = (request.at.ToDatetime(tzinfo=CHINA).date() if request.HasField("at") else today_in_china())
-        async with transaction(self.sessions) as session:
-            absences = await store.approved_absences_on(session, day)
-            pairs = await store.ab_pairs(session)
+        absences, partner = await read(self.engine, store.acting_facts, day, holder)
         evm = snap.holders_of(domain.EXECUTIVE_VICE_MAYOR)
         answer = domain.who_may_act(
             position=request.position, holder_user_id=holder, day=day, absences=absences,
-            executive_vice_mayor_id=evm[0].user_id if evm else None, ab_partner_id=domain.ab_partner(holder, pairs),
+            executive_vice_mayor_id=evm[0].user_id if evm else None, ab_partner_id=partner,
         )
         return org_pb2.WhoMayActResponse(
             position=answer.position, holder_user_id=answer.holder_user_id, acting_user_id=answer.acting_user_id,
@@ -403,8 +397,7 @@ class OrgServicer(org_pb2_grpc.OrgServiceServicer):
     @requires("roster:read")
     async def GetDutyRoster(self, request, context):
         year = self._year(request.year)
-        async with transaction(self.sessions) as session:
-            rows = await store.duty_assignments(session, year)
+        rows = await read(self.engine, store.duty_assignments, year)
         return org_pb2.GetDutyRosterResponse(assignments=[
             org_pb2.DutyAssignment(day=date_to_proto(r.day), leader_user_id=r.leader_user_id, holiday=r.holiday)
             for r in rows
@@ -413,8 +406,7 @@ class OrgServicer(org_pb2_grpc.OrgServiceServicer):
     @requires("roster:read")
     async def CheckDutyCoverage(self, request, context):
         year = self._year(request.year)
-        async with transaction(self.sessions) as session:
-            rows = await store.duty_assignments(session, year)
+        rows = await read(self.engine, store.duty_assignments, year)
         missing = domain.uncovered_duty_days(self._duty_days(year), [r.day for r in rows])
         return org_pb2.CheckDutyCoverageResponse(
             uncovered_days=[date_to_proto(d) for d in missing], fully_covered=not missing,

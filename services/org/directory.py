@@ -2,15 +2,23 @@
 
 Read through the admin API with the org service's own service account, and cached
 briefly: holders change rarely, and every "who may act" question needs them.
+
+A snapshot older than the TTL is reloaded in the background while callers keep getting the
+previous one (for at most one more TTL): a reload asks Keycloak some forty questions, and calls
+must not queue behind it. Older than twice the TTL (Keycloak was unreachable), callers wait for
+a fresh one; with a TTL of 0 every call reads Keycloak.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from dataclasses import dataclass, field
 
 from keycloak import KeycloakAdmin, KeycloakOpenIDConnection
+
+log = logging.getLogger(__name__)
 
 # Realm roles Keycloak makes on its own; they are not positions.
 NOT_POSITIONS = {"offline_access", "uma_authorization"}
@@ -63,14 +71,31 @@ class KeycloakDirectory:
         self._ttl = ttl_seconds
         self._snapshot = Snapshot()
         self._lock = asyncio.Lock()
+        self._reloading: asyncio.Task | None = None
 
     async def snapshot(self) -> Snapshot:
-        if time.monotonic() - self._snapshot.taken_at < self._ttl:
+        age = time.monotonic() - self._snapshot.taken_at
+        if age < self._ttl:
+            return self._snapshot
+        if age < 2 * self._ttl:
+            self._reload_in_background()
             return self._snapshot
         async with self._lock:
             if time.monotonic() - self._snapshot.taken_at >= self._ttl:
                 self._snapshot = await self._load()
         return self._snapshot
+
+    def _reload_in_background(self) -> None:
+        if self._reloading is None or self._reloading.done():
+            self._reloading = asyncio.create_task(self._reload(), name="directory-reload")
+
+    async def _reload(self) -> None:
+        try:
+            async with self._lock:
+                if time.monotonic() - self._snapshot.taken_at >= self._ttl:
+                    self._snapshot = await self._load()
+        except Exception:  # callers keep the previous snapshot; once it is too old they reload themselves
+            log.warning("reloading positions and holders from Keycloak failed", exc_info=True)
 
     async def _load(self) -> Snapshot:
         groups = await self._admin.a_get_groups({"briefRepresentation": "false"})

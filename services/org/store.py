@@ -1,4 +1,10 @@
-"""Reads and writes of the org service's tables. Never commits: the caller owns the transaction."""
+"""Reads and writes of the org service's tables. Never commits: the caller owns the transaction.
+
+Functions taking `db: Db` are Core selects returning rows (the table's columns as attributes):
+they run inside a write transaction (an AsyncSession) or on a read-only AUTOCOMMIT connection
+(`shared.db.read`), which the read RPCs use so that a read costs no BEGIN/COMMIT round trips.
+Core statements do not autoflush a session: flush first if the transaction changed what they read.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +12,8 @@ import uuid
 from collections.abc import Iterable
 from datetime import date, datetime
 
-from sqlalchemy import delete, or_, select, text
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import bindparam, case, delete, or_, select, text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from services.org import models
 from services.org.domain import Absence, AttendanceState, LeaveKind, LeaveState
@@ -19,12 +25,39 @@ from shared.identity import Actor
 # both pass the A82 check, nor two overlapping requests of one person both be accepted.
 _ABSENCE_LOCK = text("SELECT pg_advisory_xact_lock(hashtext('org.absence'))")
 
+# A write transaction's session or a read-only connection (shared.db.read).
+Db = AsyncSession | AsyncConnection
+
+LEAVE = models.Leave.__table__
+AB_PAIR = models.AbPair.__table__
+PORTFOLIO = models.Portfolio.__table__
+PORTFOLIO_ORGANISATION = models.PortfolioOrganisation.__table__
+DUTY_ASSIGNMENT = models.DutyAssignment.__table__
+
+# Built once: WhoMayAct asks these at every call, and building a statement costs more than running it.
+_APPROVED_ON_DAY = select(LEAVE).where(
+    LEAVE.c.state == LeaveState.APPROVED.value,
+    LEAVE.c.first_day <= bindparam("day"), LEAVE.c.last_day >= bindparam("day"),
+)
+_HOLDER = bindparam("holder")
+_PARTNER_OF_HOLDER = (
+    select(case((AB_PAIR.c.leader_a_user_id == _HOLDER, AB_PAIR.c.leader_b_user_id),
+                else_=AB_PAIR.c.leader_a_user_id))
+    .where(or_(AB_PAIR.c.leader_a_user_id == _HOLDER, AB_PAIR.c.leader_b_user_id == _HOLDER))
+    .order_by(AB_PAIR.c.leader_a_user_id).limit(1)
+    .scalar_subquery()
+)
+_ABSENCES_WITH_PARTNER = _APPROVED_ON_DAY.add_columns(_PARTNER_OF_HOLDER.label("ab_partner"))
+_AB_PAIRS = (select(AB_PAIR.c.leader_a_user_id, AB_PAIR.c.leader_b_user_id)
+             .order_by(AB_PAIR.c.leader_a_user_id))
+
 
 async def lock_absences(session: AsyncSession) -> None:
     await session.execute(_ABSENCE_LOCK)
 
 
-def as_absence(row: models.Leave) -> Absence:
+def as_absence(row) -> Absence:
+    """An absence from a leave: an ORM object or a row of the leave table."""
     return Absence(
         leave_id=str(row.id), user_id=row.user_id, position=row.position, kind=LeaveKind(row.kind),
         first_day=row.first_day, last_day=row.last_day, state=LeaveState(row.state),
@@ -60,13 +93,8 @@ async def leaves_of(session: AsyncSession, user_ids: Iterable[str]) -> list[Abse
     return [as_absence(r) for r in rows]
 
 
-async def approved_absences_on(session: AsyncSession, day: date) -> list[Absence]:
-    rows = await session.scalars(
-        select(models.Leave).where(
-            models.Leave.state == LeaveState.APPROVED.value,
-            models.Leave.first_day <= day, models.Leave.last_day >= day,
-        )
-    )
+async def approved_absences_on(db: Db, day: date) -> list[Absence]:
+    rows = await db.execute(_APPROVED_ON_DAY, {"day": day})
     return [as_absence(r) for r in rows]
 
 
@@ -80,26 +108,44 @@ async def approved_absences_of_positions(session: AsyncSession, positions: Itera
 
 
 async def list_leaves(
-    session: AsyncSession, *, user_id: str = "", state: str = "", from_day: date | None = None,
+    db: Db, *, user_id: str = "", state: str = "", from_day: date | None = None,
     to_day: date | None = None, after: tuple[date, str] | None = None, limit: int = 50,
-) -> list[models.Leave]:
-    """Leaves by first day then id; `after` is the keyset cursor of the page token."""
-    query = select(models.Leave)
+) -> list:
+    """Rows of leaves by first day then id; `after` is the keyset cursor of the page token."""
+    query = select(LEAVE)
     if user_id:
-        query = query.where(models.Leave.user_id == user_id)
+        query = query.where(LEAVE.c.user_id == user_id)
     if state:
-        query = query.where(models.Leave.state == state)
+        query = query.where(LEAVE.c.state == state)
     if from_day:
-        query = query.where(models.Leave.last_day >= from_day)
+        query = query.where(LEAVE.c.last_day >= from_day)
     if to_day:
-        query = query.where(models.Leave.first_day <= to_day)
+        query = query.where(LEAVE.c.first_day <= to_day)
     if after:
         day, last_id = after
         query = query.where(
-            or_(models.Leave.first_day > day, (models.Leave.first_day == day) & (models.Leave.id > uuid.UUID(last_id)))
+            or_(LEAVE.c.first_day > day, (LEAVE.c.first_day == day) & (LEAVE.c.id > uuid.UUID(last_id)))
         )
-    rows = await session.scalars(query.order_by(models.Leave.first_day, models.Leave.id).limit(limit))
+    rows = await db.execute(query.order_by(LEAVE.c.first_day, LEAVE.c.id).limit(limit))
     return list(rows)
+
+
+async def leave_by_id(db: Db, leave_id: str):
+    """The row of one leave, for reading (get_leave gives the ORM object a write changes)."""
+    try:
+        key = uuid.UUID(leave_id)
+    except ValueError:
+        raise NotFound(f"leave {leave_id!r}") from None
+    row = (await db.execute(select(LEAVE).where(LEAVE.c.id == key))).first()
+    if row is None:
+        raise NotFound(f"leave {leave_id}")
+    return row
+
+
+async def leave_with_history(db: Db, leave_id: str) -> tuple:
+    """GetLeave: the leave's row and its recorded acts."""
+    row = await leave_by_id(db, leave_id)
+    return row, await audit.history(db, f"leave/{row.id}")
 
 
 async def leaves_due_to_start_acting(session: AsyncSession, today: date) -> list[models.Leave]:
@@ -125,12 +171,12 @@ async def leaves_due_to_end_acting(session: AsyncSession, today: date) -> list[m
 
 # ---- portfolios (A8) -------------------------------------------------------------------------------
 
-async def portfolios(session: AsyncSession) -> dict[str, tuple[list[str], models.Portfolio]]:
+async def portfolios(db: Db) -> dict[str, tuple[list[str], object]]:
     """leader -> (organisation codes, portfolio row)."""
-    rows = list(await session.scalars(select(models.Portfolio).order_by(models.Portfolio.leader_user_id)))
+    rows = list(await db.execute(select(PORTFOLIO).order_by(PORTFOLIO.c.leader_user_id)))
     codes: dict[str, list[str]] = {r.leader_user_id: [] for r in rows}
-    for link in await session.scalars(
-        select(models.PortfolioOrganisation).order_by(models.PortfolioOrganisation.organisation_code)
+    for link in await db.execute(
+        select(PORTFOLIO_ORGANISATION).order_by(PORTFOLIO_ORGANISATION.c.organisation_code)
     ):
         codes.setdefault(link.leader_user_id, []).append(link.organisation_code)
     return {r.leader_user_id: (codes[r.leader_user_id], r) for r in rows}
@@ -159,9 +205,20 @@ async def replace_portfolio(
 
 # ---- A/B pairs (A59) -------------------------------------------------------------------------------
 
-async def ab_pairs(session: AsyncSession) -> list[tuple[str, str]]:
-    rows = await session.scalars(select(models.AbPair).order_by(models.AbPair.leader_a_user_id))
-    return [(r.leader_a_user_id, r.leader_b_user_id) for r in rows]
+async def ab_pairs(db: Db) -> list[tuple[str, str]]:
+    rows = await db.execute(_AB_PAIRS)
+    return [(a, b) for a, b in rows]
+
+
+async def acting_facts(db: Db, day: date, holder_user_id: str) -> tuple[list[Absence], str | None]:
+    """WhoMayAct (A10, A59) in one round trip: the approved absences on `day`, and the holder's A/B
+    partner (as domain.ab_partner finds it in `ab_pairs`).
+
+    The partner rides on every absence row. With no absence that day the holder is not away and the
+    partner does not matter, so it is None then.
+    """
+    rows = list(await db.execute(_ABSENCES_WITH_PARTNER, {"day": day, "holder": holder_user_id}))
+    return [as_absence(r) for r in rows], (rows[0].ab_partner if rows else None)
 
 
 async def replace_ab_pair(session: AsyncSession, a: str, b: str) -> None:
@@ -177,11 +234,11 @@ async def replace_ab_pair(session: AsyncSession, a: str, b: str) -> None:
 
 # ---- duty roster (A79) -----------------------------------------------------------------------------
 
-async def duty_assignments(session: AsyncSession, year: int) -> list[models.DutyAssignment]:
-    rows = await session.scalars(
-        select(models.DutyAssignment)
-        .where(models.DutyAssignment.day >= date(year, 1, 1), models.DutyAssignment.day <= date(year, 12, 31))
-        .order_by(models.DutyAssignment.day)
+async def duty_assignments(db: Db, year: int) -> list:
+    rows = await db.execute(
+        select(DUTY_ASSIGNMENT)
+        .where(DUTY_ASSIGNMENT.c.day >= date(year, 1, 1), DUTY_ASSIGNMENT.c.day <= date(year, 12, 31))
+        .order_by(DUTY_ASSIGNMENT.c.day)
     )
     return list(rows)
 

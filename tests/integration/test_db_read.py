@@ -1,0 +1,145 @@
+"""shared.db's read path against a real PostgreSQL: AUTOCOMMIT reads without a transaction, and
+recovery without pool pre-ping when the server ends the pool's connections (pg_terminate_backend,
+a restart)."""
+
+import asyncio
+import os
+import shutil
+import signal
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from deploy.local.servers import Postgres, free_port, pid_alive
+from shared.db import create_engine, read, read_only, session_factory, transaction
+
+pytestmark = pytest.mark.integration
+
+
+async def backend_pid(connection) -> int:
+    return await connection.scalar(text("SELECT pg_backend_pid()"))
+
+
+async def terminate_all_but_me(engine) -> int:
+    """pg_terminate_backend of every other session of this database; how many were ended."""
+    async with engine.connect() as admin:
+        await admin.execution_options(isolation_level="AUTOCOMMIT")
+        ended = await admin.scalar(text(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        ))
+    await asyncio.sleep(0.2)  # the backends exit and close their sockets
+    return ended
+
+
+async def test_read_only_runs_outside_any_transaction(database):
+    engine = create_engine(database)
+    try:
+        async with read_only(engine) as connection:
+            # now() is the start of the transaction: inside BEGIN ... COMMIT both statements would
+            # see the same; in AUTOCOMMIT each statement is a transaction of its own.
+            first = await connection.scalar(text("SELECT now()"))
+            await asyncio.sleep(0.01)
+            second = await connection.scalar(text("SELECT now()"))
+        assert second > first
+    finally:
+        await engine.dispose()
+
+
+async def test_reads_and_writes_recover_after_pg_terminate_backend_of_the_pooled_connections(database):
+    engine, admin = create_engine(database, pool_size=3), create_engine(database)
+    sessions = session_factory(engine)
+    try:
+        async with transaction(sessions) as session:
+            await session.execute(text("CREATE TABLE note (id int PRIMARY KEY, body text)"))
+            await session.execute(text("INSERT INTO note VALUES (1, 'before')"))
+
+        async def body(connection, note_id: int) -> str:
+            return await connection.scalar(text("SELECT body FROM note WHERE id = :id"), {"id": note_id})
+
+        # Three connections into the pool, all then ended by the server.
+        held = await asyncio.gather(*(read(engine, backend_pid) for _ in range(3)))
+        assert await read(engine, body, 1) == "before"
+        assert await terminate_all_but_me(admin) >= 1
+
+        # A write first: a transaction is not repeated, so it must get a live connection at checkout.
+        async with transaction(sessions) as session:
+            await session.execute(text("INSERT INTO note VALUES (2, 'after')"))
+        assert await read(engine, body, 2) == "after"
+        assert await read(engine, backend_pid) not in held
+    finally:
+        await engine.dispose()
+        await admin.dispose()
+
+
+async def test_read_runs_again_on_a_new_connection_when_its_connection_dies_mid_read(database):
+    """The pooled connection passed the checkout check but the server ended it before the statement:
+    forced here by the read ending its own backend the first time."""
+    engine = create_engine(database)
+    attempts: list[int] = []
+
+    async def answer(connection) -> int:
+        attempts.append(await backend_pid(connection))
+        if len(attempts) == 1:
+            await connection.execute(text("SELECT pg_terminate_backend(pg_backend_pid())"))
+        return 42
+
+    try:
+        assert await read(engine, answer) == 42
+        assert len(attempts) == 2 and attempts[0] != attempts[1]
+    finally:
+        await engine.dispose()
+
+
+async def test_a_read_that_fails_for_another_reason_is_not_repeated(database):
+    engine = create_engine(database)
+    attempts = []
+
+    async def bad(connection):
+        attempts.append(1)
+        await connection.execute(text("SELECT * FROM no_such_table"))
+
+    try:
+        with pytest.raises(Exception, match="no_such_table"):
+            await read(engine, bad)
+        assert attempts == [1]
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture
+def own_postgres():
+    """A PostgreSQL of this test alone, which it restarts."""
+    folder = Path(tempfile.mkdtemp(prefix="zgov-db-restart-"))
+    server = Postgres(folder / "postgres", free_port())
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def fast_shutdown(server: Postgres) -> None:
+    """SIGINT: PostgreSQL's fast shutdown, which ends open sessions (SIGTERM would wait for them)."""
+    pid = server.running_pid()
+    os.kill(pid, signal.SIGINT)
+    deadline = time.monotonic() + 30
+    while pid_alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+
+
+async def test_reads_recover_after_the_database_server_restarts(own_postgres):
+    engine = create_engine(own_postgres.ensure_database("restarted"), pool_size=2)
+    try:
+        before = await read(engine, backend_pid)
+        await asyncio.to_thread(fast_shutdown, own_postgres)
+        await asyncio.to_thread(own_postgres.start)
+        await asyncio.sleep(0.2)
+        after = await read(engine, backend_pid)
+        assert after != before
+    finally:
+        await engine.dispose()
