@@ -22,6 +22,7 @@ import binascii
 import dataclasses
 import json
 import time
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -188,9 +189,9 @@ class TokenVerifier:
         self._fetched_at: float | None = None  # monotonic time of the last fetch attempt
         self._fetch_lock = asyncio.Lock()
         self.fetch_count = 0
-        # token → (actor, exp). A token is immutable and its signature was checked,
-        # so a repeat only needs its expiry checked again; saves an RSA verify per call.
-        self._verified: dict[str, tuple[Actor, float]] = {}
+        # token → (actor, exp), least recently used first. A token is immutable and its signature
+        # was checked, so a repeat only needs its expiry checked again; saves an RSA verify per call.
+        self._verified: OrderedDict[str, tuple[Actor, float]] = OrderedDict()
         self._cache_size = cache_size
 
     async def verify(self, token: str) -> Actor:
@@ -200,6 +201,7 @@ class TokenVerifier:
         if cached is not None:
             actor, exp = cached
             if time.time() < exp + self.leeway:
+                self._verified.move_to_end(token)  # a busy caller's token stays cached
                 return actor
             del self._verified[token]
             raise InvalidToken("token expired")
@@ -274,7 +276,7 @@ class TokenVerifier:
 
     def _remember(self, token: str, actor: Actor, exp: float) -> None:
         if len(self._verified) >= self._cache_size:
-            self._verified.pop(next(iter(self._verified)))  # oldest first (insertion order)
+            self._verified.popitem(last=False)  # the least recently used
         self._verified[token] = (actor, exp)
 
 

@@ -99,6 +99,24 @@ async def test_cached_token_still_expires(local_issuer):
         await verifier.verify(token)
 
 
+async def test_verified_tokens_cache_keeps_the_recently_used_and_drops_the_least_recently_used(local_issuer):
+    checked: list[str] = []
+
+    class Counting(TokenVerifier):
+        async def verify_claims(self, token):
+            checked.append(token)
+            return await super().verify_claims(token)
+
+    verifier = Counting(local_issuer.issuer, "org", local_issuer.jwks_url, cache_size=2)
+    busy, idle, new = (local_issuer.token_for(u) for u in ("mayor", "evm", "office-staff"))
+    for token in (busy, idle, busy, new):  # busy used again before new comes: idle is the least recent
+        await verifier.verify(token)
+    checked.clear()
+    await verifier.verify(busy)
+    await verifier.verify(idle)
+    assert checked == [idle]
+
+
 @pytest.mark.parametrize("alg", ["none", "HS256", "RS512", "ES256", "PS256"])
 async def test_only_rs256_is_accepted(local_issuer, alg):
     claims = jwt.decode(local_issuer.token_for("mayor"), options={"verify_signature": False})
