@@ -25,7 +25,24 @@ try:
 except ImportError:  # pragma: no cover - before the disclosure contracts landed
     dv = apb = pb = None
 
-router = APIRouter(prefix="/api")
+
+
+class FieldProblem(BaseModel):
+    field: str
+    problem: str
+
+
+class ApiError(BaseModel):
+    """Every refusal of the API: what is wrong, in Chinese; for bad parameters, which ones."""
+
+    detail: str
+    fields: list[FieldProblem] = []
+
+
+router = APIRouter(prefix="/api", responses={
+    422: {"model": ApiError, "description": "请求参数不正确"},
+    503: {"model": ApiError, "description": "服务暂时不可用"},
+})
 
 
 class Label(BaseModel):
@@ -83,8 +100,8 @@ async def petition_categories():
 
 
 @router.post("/petitions/follow", response_model=PetitionCase, summary="凭查询码查询信访事项",
-             responses={404: {"description": "没有与此查询码对应的信访事项"},
-                        429: {"description": "查询过于频繁"}})
+             responses={404: {"model": ApiError, "description": "没有与此查询码对应的信访事项"},
+                        429: {"model": ApiError, "description": "查询过于频繁"}})
 async def follow_petition(body: FollowRequest, request: Request, portal: PortalDep):
     """The petitioner's own case by the query code given at intake. The code is in the body, never in
     the address; queries are rate-limited per address like the forms."""
@@ -321,7 +338,7 @@ async def publications(portal: PortalDep, category: str | None = Query(None, pat
 
 
 @router.get("/publications/{publication_id}", response_model=Publication, summary="一条公开信息（含解读与效力状态）",
-            responses={404: {"description": "不存在或未公开"}})
+            responses={404: {"model": ApiError, "description": "不存在或未公开"}})
 async def publication(publication_id: str, portal: PortalDep):
     _disclosure(portal)
     try:
@@ -379,7 +396,8 @@ async def reports(portal: PortalDep):
     return [dv.report_summary(r) for r in reply.reports]
 
 
-@router.get("/reports/{year}", response_model=Report, summary="一个年度的报告", responses={404: {"description": "未发布"}})
+@router.get("/reports/{year}", response_model=Report, summary="一个年度的报告",
+            responses={404: {"model": ApiError, "description": "未发布"}})
 async def report(year: int, portal: PortalDep):
     _applications(portal)
     if not 2000 <= year <= 2100:
@@ -389,7 +407,8 @@ async def report(year: int, portal: PortalDep):
 
 
 @router.post("/applications/follow", response_model=ApplicationStatus, summary="凭查询码查询政府信息公开申请",
-             responses={404: {"description": "没有与此查询码对应的申请"}, 429: {"description": "查询过于频繁"}})
+             responses={404: {"model": ApiError, "description": "没有与此查询码对应的申请"},
+                        429: {"model": ApiError, "description": "查询过于频繁"}})
 async def follow_application(body: FollowRequest, request: Request, portal: PortalDep):
     _applications(portal)
     code = forms.normalise_query_code(body.query_code)

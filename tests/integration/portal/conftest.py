@@ -16,6 +16,8 @@ import pytest
 import uvicorn
 
 from deploy.local.servers import Nats, free_port
+from services.disclosure.__main__ import build as build_disclosure
+from services.disclosure.config import DisclosureSettings
 from services.org.__main__ import build as build_org
 from services.org.config import OrgSettings
 from services.petitions.__main__ import build as build_petitions
@@ -37,7 +39,7 @@ def portal_nats(stack_dir):
 
 @pytest.fixture
 def backend_databases(postgres):
-    names = {s: f"t_{s}_{uuid.uuid4().hex[:10]}" for s in ("org", "petitions")}
+    names = {s: f"t_{s}_{uuid.uuid4().hex[:10]}" for s in ("org", "petitions", "disclosure")}
     yield {s: postgres.ensure_database(n) for s, n in names.items()}
     for name in names.values():
         postgres.drop_database(name)
@@ -52,6 +54,7 @@ async def _stop(server) -> None:
 class Backends:
     org: str
     petitions: str
+    disclosure: str
 
 
 @pytest.fixture
@@ -67,9 +70,16 @@ async def backends(keycloak, portal_nats, backend_databases):
         org_address=org.address, org_cache_seconds=0,
     ))
     await petitions.start()
+    disclosure = build_disclosure(DisclosureSettings(
+        database_url=backend_databases["disclosure"], nats_url=portal_nats.url, keycloak_url=keycloak.url,
+        client_id="disclosure", client_secret=keycloak.client_secrets["disclosure"], grpc_port=0,
+        consume_documents=False,
+    ))
+    await disclosure.start()
     try:
-        yield Backends(org=org.address, petitions=petitions.address)
+        yield Backends(org=org.address, petitions=petitions.address, disclosure=disclosure.address)
     finally:
+        await _stop(disclosure)
         await _stop(petitions)
         await _stop(org)
 
@@ -78,7 +88,7 @@ def portal_settings(keycloak, backends: Backends, **overrides) -> PortalSettings
     return PortalSettings(**{
         "keycloak_url": keycloak.url, "client_id": "portal", "client_secret": keycloak.client_secrets["portal"],
         "petitions_address": backends.petitions, "org_address": backends.org,
-        "disclosure_address": "127.0.0.1:1", "public_url": PUBLIC_URL, **overrides,
+        "disclosure_address": backends.disclosure, "public_url": PUBLIC_URL, **overrides,
     })
 
 

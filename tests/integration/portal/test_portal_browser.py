@@ -1,0 +1,115 @@
+"""The portal in a real headless Chromium (Debian's /usr/bin/chromium driven by Playwright; no browser
+is downloaded): a citizen without an account files a petition and follows it with the query code;
+searches, opens a publication, files an application and follows it with its query code. Screenshots
+of the main pages (phone and desktop widths) are kept in .artifacts/screenshots/ (git-ignored)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.integration.portal.test_portal_disclosure import APPLICATION, applications_served, seed
+
+pytestmark = pytest.mark.integration
+
+CHROMIUM = "/usr/bin/chromium"
+SCREENSHOTS = Path(__file__).resolve().parents[3] / ".artifacts" / "screenshots"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+
+
+@pytest.fixture
+async def browser(tmp_path):
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Debian's chromium is missing: apt-get install -y chromium (.ci/run installs it)")
+    from playwright.async_api import async_playwright
+
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    async with async_playwright() as playwright:
+        # A fresh profile folder each time; launch_persistent_context is Playwright's way to name it.
+        context = await playwright.chromium.launch_persistent_context(
+            str(tmp_path / "profile"), executable_path=CHROMIUM, args=ARGS, headless=True, viewport=PHONE,
+            locale="zh-CN", java_script_enabled=False)
+        try:
+            yield context
+        finally:
+            await context.close()
+    shutil.rmtree(tmp_path / "profile", ignore_errors=True)
+
+
+async def shot(page, name: str, desktop: bool = False) -> None:
+    if desktop:
+        await page.set_viewport_size(DESKTOP)
+    await page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    if desktop:
+        await page.set_viewport_size(PHONE)
+
+
+async def test_A71_citizen_without_account_files_a_petition_and_follows_it_in_chromium(browser, portal_server):
+    page = await browser.new_page()
+    await page.goto(f"{portal_server}/petitions/new")
+    await shot(page, "petition-form")
+    # Sent empty first: the messages stand next to the fields.
+    await page.get_by_role("button", name="提交").click()
+    assert await page.locator("#phone-error").inner_text() == "请填写联系电话，以便承办单位与您联系。"
+    await shot(page, "petition-form-errors")
+    await page.get_by_label("申诉求决").check()
+    await page.get_by_label("标题（必填，200 字以内）").fill("小区路灯损坏三个月无人修")
+    await page.get_by_label("信访内容（必填）").fill("幸福小区 3 栋门前路灯损坏，多次反映未修。")
+    await page.get_by_label("姓名（必填）").fill("赵小红")
+    await page.get_by_label("联系电话（必填）").fill("13900002222")
+    await page.get_by_role("button", name="提交").click()
+    code = (await page.locator("#query-code").inner_text()).strip()
+    assert len(code) == 19
+    await shot(page, "petition-filed")
+
+    await page.goto(f"{portal_server}/petitions/follow")
+    await page.get_by_label("查询码").fill(code.lower())
+    await page.get_by_role("button", name="查询").click()
+    assert "小区路灯损坏三个月无人修" in await page.locator("main").inner_text()
+    assert "等待信访部门审查" in await page.locator("#state").inner_text()
+    await shot(page, "petition-followed")
+    await shot(page, "petition-followed-desktop", desktop=True)
+
+
+@pytest.mark.skipif(not applications_served(), reason="the disclosure service does not serve applications yet")
+async def test_art29_citizen_searches_opens_a_publication_applies_and_follows_in_chromium(
+        browser, portal_server, keycloak, backends):
+    await seed(keycloak, backends)
+    page = await browser.new_page()
+    await page.goto(portal_server)
+    await shot(page, "home")
+    await shot(page, "home-desktop", desktop=True)
+    await page.get_by_label("搜索政府信息").fill("民营经济")
+    await page.get_by_role("button", name="搜索").click()
+    await shot(page, "search")
+    await page.get_by_role("link", name="资阳市促进民营经济发展若干措施").first.click()
+    assert "现行有效" in await page.locator("#validity").inner_text()
+    await shot(page, "publication")
+    await page.get_by_role("link", name="《资阳市促进民营经济发展若干措施》政策解读").click()
+    assert "的解读" in await page.locator("main").inner_text()
+
+    await page.goto(f"{portal_server}/publications")
+    await shot(page, "catalogue", desktop=True)
+
+    await page.goto(f"{portal_server}/applications/new")
+    await shot(page, "application-form")
+    await page.get_by_label("申请人类型（必选）").select_option("person")
+    await page.get_by_label("姓名或名称（必填）").fill(APPLICATION["name"])
+    await page.get_by_label("身份证件号码或统一社会信用代码（必填）").fill(APPLICATION["id_number"])
+    await page.get_by_label("联系电话").fill(APPLICATION["phone"])
+    await page.get_by_label("所需政府信息的名称、文号或者便于查询的其他特征性描述（必填）").fill(APPLICATION["description"])
+    await page.get_by_label("获取信息的方式（必选）").select_option("download")
+    await page.get_by_role("button", name="提交申请").click()
+    code = (await page.locator("#query-code").inner_text()).strip()
+    await shot(page, "application-filed")
+
+    await page.goto(f"{portal_server}/applications/follow")
+    await page.get_by_label("查询码").fill(code)
+    await page.get_by_role("button", name="查询").click()
+    assert "等待工作机构确认收到" in await page.locator("#state").inner_text()
+    await shot(page, "application-followed")

@@ -1,0 +1,171 @@
+"""The portal's 政府信息公开 pages and JSON API against the real disclosure service (in-process), with
+real Keycloak, PostgreSQL and NATS: home, catalogue, search, a publication with its interpretation
+(A37) and status, comment on a draft (A22), applications for information filed without an account
+and followed by query code, an applicant who sees only his or her own applications."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import grpc
+import httpx
+import pytest
+
+from services.portal.app import create_app
+from tests.integration.portal.conftest import PUBLIC_URL, log_in, portal_settings, post_form
+from zgov.common.v1 import common_pb2
+from zgov.disclosure.v1 import publications_pb2 as pb
+from zgov.disclosure.v1 import publications_pb2_grpc
+
+pytestmark = pytest.mark.integration
+
+TODAY = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+CODE = re.compile(r'id="query-code">([A-Z0-9-]{19})<')
+APPLICATION = {"kind": "person", "name": "钱多多", "id_number": "512002199001010011", "phone": "13600003333",
+               "email": "", "address": "", "contact_person": "", "description": "2025年雁江区义务教育学校校舍维修资金的使用明细。",
+               "document_number": "", "purpose": "了解学校维修情况", "delivery_form": "download"}
+
+
+def d(value) -> common_pb2.Date:
+    return common_pb2.Date(year=value.year, month=value.month, day=value.day)
+
+
+async def seed(keycloak, backends) -> dict[str, str]:
+    """A statistics release, a policy with its interpretation, and a draft open for comment, published
+    by the disclosure officer."""
+    metadata = (("authorization", f"Bearer {keycloak.token_for('disclosure-officer')}"),)
+    async with grpc.aio.insecure_channel(backends.disclosure) as channel:
+        stub = publications_pb2_grpc.PublicationServiceStub(channel)
+
+        async def create(**fields) -> pb.Publication:
+            content = pb.PublicationContent(**{"kind": pb.PUBLICATION_KIND_POLICY, "issuer_code": "general-office",
+                                               "issuer_name": "资阳市人民政府办公室", "made_on": d(TODAY), **fields})
+            return await stub.CreatePublication(pb.CreatePublicationRequest(content=content), metadata=metadata)
+
+        async def publish(pid: str, *together: str) -> None:
+            await stub.PublishPublication(pb.PublishPublicationRequest(publication_id=pid,
+                                                                       interpretation_ids=list(together)),
+                                          metadata=metadata)
+
+        stats = await create(category=pb.CATEGORY_STATISTICS, title="2026年10月资阳市经济运行情况",
+                             body="全市规模以上工业增加值同比增长，供水供电保障有力。<script>alert(1)</script>",
+                             issuer_name="资阳市统计局")
+        await publish(stats.id)
+        policy = await create(category=pb.CATEGORY_RULES_AND_NORMATIVE_DOCUMENTS, normative=True,
+                              requires_interpretation=True, document_number="资府规〔2026〕3号",
+                              title="资阳市促进民营经济发展若干措施", body="第一条 为促进民营经济发展，制定本措施。",
+                              valid_until=d(TODAY + timedelta(days=5 * 365)))
+        reading = await create(kind=pb.PUBLICATION_KIND_INTERPRETATION, policy_id=policy.id,
+                               category=pb.CATEGORY_RULES_AND_NORMATIVE_DOCUMENTS,
+                               title="《资阳市促进民营经济发展若干措施》政策解读", body="一、制定背景……")
+        await publish(policy.id, reading.id)
+        draft = await create(kind=pb.PUBLICATION_KIND_COMMENT_DRAFT, category=pb.CATEGORY_RULES_AND_NORMATIVE_DOCUMENTS,
+                             title="资阳市城市供水管理办法（征求意见稿）", body="第一条 为加强城市供水管理……",
+                             comment_until=d(TODAY + timedelta(days=30)))
+        await publish(draft.id)
+    return {"stats": stats.id, "policy": policy.id, "reading": reading.id, "draft": draft.id}
+
+
+async def test_A35_A37_home_catalogue_search_and_a_publication_with_its_interpretation(portal, keycloak, backends):
+    ids = await seed(keycloak, backends)
+    home = await portal.get("/")
+    assert "2026年10月资阳市经济运行情况" in home.text and f'/publications/{ids["stats"]}' in home.text
+
+    listed = await portal.get("/publications?category=statistics")
+    assert listed.status_code == 200 and "2026年10月资阳市经济运行情况" in listed.text
+    assert "资阳市促进民营经济发展若干措施" not in listed.text
+    bad = await portal.get("/publications?category=nonsense&year=19")
+    assert bad.status_code == 422 and "没有这个类别" in bad.text and "年份应为" in bad.text
+
+    found = await portal.get("/search", params={"q": "工业增加值"})
+    results = found.text[found.text.find('id="results-title"'):]
+    assert found.status_code == 200 and "2026年10月资阳市经济运行情况" in results, results[:1500]
+    assert "<mark>" in results, results[:1500]  # the words found, marked in the snippet
+    nothing = await portal.get("/search", params={"q": "火星殖民"})
+    assert "没有找到" in nothing.text
+
+    policy = await portal.get(f"/publications/{ids['policy']}")
+    assert "现行有效" in policy.text and "资府规〔2026〕3号" in policy.text
+    assert f'/publications/{ids["reading"]}' in policy.text  # the interpretation, linked from the policy
+    reading = await portal.get(f"/publications/{ids['reading']}")
+    assert f'/publications/{ids["policy"]}' in reading.text and "的解读" in reading.text  # and back
+    stats = await portal.get(f"/publications/{ids['stats']}")
+    assert "<script>alert(1)</script>" not in stats.text and "&lt;script&gt;" in stats.text
+    assert (await portal.get("/publications/not-an-id")).status_code == 404
+    assert (await portal.get("/publications/00000000-0000-0000-0000-000000000000")).status_code == 404
+
+
+async def test_json_api_reads_the_same_publications(portal, keycloak, backends):
+    ids = await seed(keycloak, backends)
+    result = (await portal.get("/api/search", params={"q": "民营经济"})).json()
+    assert result["items"][0]["title"] == "资阳市促进民营经济发展若干措施" and result["terms"]
+    one = (await portal.get(f"/api/publications/{ids['policy']}")).json()
+    assert one["validity"] == "现行有效" and one["interpretations"][0]["id"] == ids["reading"]
+    page = (await portal.get("/api/publications", params={"category": "statistics"})).json()
+    assert [p["id"] for p in page["items"]] == [ids["stats"]]
+    latest = (await portal.get("/api/publications/latest", params={"limit": 2})).json()
+    assert len(latest) == 2
+    assert (await portal.get("/api/publications", params={"category": "x"})).status_code == 422
+    assert (await portal.get("/api/publications/nope")).status_code == 404
+    drafts = (await portal.get("/api/drafts", params={"open_only": True})).json()
+    assert [p["id"] for p in drafts["items"]] == [ids["draft"]]
+
+
+async def test_A22_a_visitor_comments_on_a_draft_open_for_comment(portal, keycloak, backends):
+    ids = await seed(keycloak, backends)
+    listed = await portal.get("/drafts")
+    assert f'/drafts/{ids["draft"]}/comment' in listed.text
+    empty = await post_form(portal, f"/drafts/{ids['draft']}/comment", f"/drafts/{ids['draft']}/comment",
+                            {"text": " "})
+    assert empty.status_code == 422 and "请填写意见建议" in empty.text
+    done = await post_form(portal, f"/drafts/{ids['draft']}/comment", f"/drafts/{ids['draft']}/comment",
+                           {"text": "建议明确二次供水设施的维护责任。", "author_name": "林市民", "contact": "13800000000"})
+    assert done.status_code == 200 and "意见已提交" in done.text
+    shown = await portal.get(f"/publications/{ids['draft']}")
+    assert "提出意见建议" in shown.text
+    assert (await portal.get(f"/drafts/{ids['stats']}/comment")).status_code == 404
+
+
+def applications_served() -> bool:
+    from services.disclosure import __main__ as disclosure_main
+
+    return any("application" in make.__name__ for make in disclosure_main.SERVICERS)
+
+
+@pytest.mark.skipif(not applications_served(), reason="the disclosure service does not serve applications yet")
+async def test_art29_art31_visitor_applies_without_account_and_follows_by_query_code(portal):
+    bad = await post_form(portal, "/applications/new", "/applications/new",
+                          {**APPLICATION, "id_number": "", "description": "", "delivery_form": "email"})
+    assert bad.status_code == 422
+    for message in ("请填写身份证件号码", "请写明所需政府信息的名称", "选择通过电子邮件获取时，请填写电子邮箱"):
+        assert message in bad.text
+    filed = await post_form(portal, "/applications/new", "/applications/new", APPLICATION)
+    assert filed.status_code == 200, filed.text
+    code = CODE.search(filed.text).group(1)
+    followed = await post_form(portal, "/applications/follow", "/applications/follow", {"query_code": code})
+    assert followed.status_code == 200 and "等待工作机构确认收到" in followed.text
+    assert APPLICATION["id_number"] not in followed.text and APPLICATION["phone"] not in followed.text
+    api = await portal.post("/api/applications/follow", json={"query_code": code})
+    assert api.status_code == 200 and api.json()["description"] == APPLICATION["description"]
+    assert APPLICATION["name"] not in api.text
+
+
+@pytest.mark.skipif(not applications_served(), reason="the disclosure service does not serve applications yet")
+async def test_art29_applicant_sees_only_own_applications(portal, keycloak, backends):
+    await log_in(portal, keycloak, "citizen")
+    filed = await post_form(portal, "/applications/new", "/applications/new", APPLICATION)
+    number = re.search(r"申请编号 <strong>([^<]+)</strong>", filed.text).group(1)
+    mine = await portal.get("/applications/mine")
+    assert number in mine.text
+    assert (await portal.get(f"/applications/mine/{number}")).status_code == 200
+    app = create_app(portal_settings(keycloak, backends))
+    async with app.router.lifespan_context(app):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=PUBLIC_URL) as other:
+            await log_in(other, keycloak, "office-staff")
+            assert number not in (await other.get("/applications/mine")).text
+            assert (await other.get(f"/applications/mine/{number}")).status_code == 404
+    # Nor through the reply download with a made-up number.
+    stolen = await post_form(portal, "/applications/follow", "/applications/reply", {"number": "YSQ0000000001"})
+    assert stolen.status_code == 404
