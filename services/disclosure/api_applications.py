@@ -150,7 +150,8 @@ def reply_from_proto(m: pb.Reply) -> domain.Reply:
 def reply_to_json(r: domain.Reply, letter_number: str) -> dict:
     return {
         "published_at": r.published_at, "provided": r.provided,
-        "withheld": [{"part": w.part, "exemption": w.exemption.value, "reason": w.reason} for w in r.withheld],
+        "withheld": [{"part": w.part, "exemption": w.exemption.value, "reason": w.reason}
+                     for w in r.withheld],
         "exemption": r.exemption.value if r.exemption else None, "holder_name": r.holder_name,
         "holder_contact": r.holder_contact, "earlier_application": r.earlier_application,
         "special_law": r.special_law, "public_interest_reason": r.public_interest_reason,
@@ -252,7 +253,8 @@ def application_to_proto(row: InfoApplication, cal: WorkingCalendar, *, officer:
     if row.clock_started_on and domain.State(row.state) in (domain.State.RECEIVED, domain.State.CONSULTING):
         due = domain.reply_due(clock_of(row), cal, today)
         a.reply_due.CopyFrom(pb.ReplyDeadline(
-            start=date_to_proto(row.clock_started_on), working_days=due.working_days, due=date_to_proto(due.due),
+            start=date_to_proto(row.clock_started_on), working_days=due.working_days,
+            due=date_to_proto(due.due),
             provisional=due.provisional, paused=due.paused, deferred=due.deferred))
         a.overdue = today > due.due
     if row.completion:
@@ -286,7 +288,8 @@ def application_to_proto(row: InfoApplication, cal: WorkingCalendar, *, officer:
         d = row.deferral
         deferral = pb.Deferral(reasons_note=d.get("reasons_note", ""), notice=d.get("notice", ""))
         if d.get("reasons_requested_on"):
-            deferral.reasons_requested_on.CopyFrom(date_to_proto(date.fromisoformat(d["reasons_requested_on"])))
+            asked_on = date.fromisoformat(d["reasons_requested_on"])
+            deferral.reasons_requested_on.CopyFrom(date_to_proto(asked_on))
         if d.get("deferred_to"):
             deferral.deferred_to.CopyFrom(date_to_proto(date.fromisoformat(d["deferred_to"])))
         a.deferral.CopyFrom(deferral)
@@ -310,7 +313,8 @@ def application_to_proto(row: InfoApplication, cal: WorkingCalendar, *, officer:
     for m in remedies:
         remedy = pb.Remedy(id=str(m.id), kind=REMEDY_TO_PROTO[domain.RemedyKind(m.kind)],
                            filed_on=date_to_proto(m.filed_on),
-                           outcome=OUTCOME_TO_PROTO[domain.RemedyOutcome(m.outcome)], note=m.note if officer else "")
+                           outcome=OUTCOME_TO_PROTO[domain.RemedyOutcome(m.outcome)],
+                           note=m.note if officer else "")
         if m.decided_on:
             remedy.decided_on.CopyFrom(date_to_proto(m.decided_on))
         a.remedies.append(remedy)
@@ -327,7 +331,8 @@ def report_to_proto(record) -> pb.AnnualReport:
         published_on=date_to_proto(record.published_on), published_late=record.published_on > r.publish_by,
         version=record.version,
         columns=[pb.ReportColumn(key=k, label=label) for k, label in report_domain.COLUMNS],
-        rows=[pb.ReportRow(key=k, label=label, counts=[r.applications[k][c] for c, _ in report_domain.COLUMNS])
+        rows=[pb.ReportRow(key=k, label=label,
+                           counts=[r.applications[k][c] for c, _ in report_domain.COLUMNS])
               for k, label in report_domain.ROWS],
     )
     for kind in domain.RemedyKind:
@@ -398,8 +403,8 @@ class ApplicationServicer(applications_pb2_grpc.ApplicationServiceServicer):
     async def _reply(self, session: AsyncSession, row: InfoApplication, *, officer: bool) -> pb.Application:
         remedies = await store.remedies_of(session, row.id)
         history = await audit.history(session, f"application/{row.id}") if officer else ()
-        return application_to_proto(row, self.calendar, officer=officer, today=self.today(), remedies=remedies,
-                                    history=history)
+        return application_to_proto(row, self.calendar, officer=officer, today=self.today(),
+                                    remedies=remedies, history=history)
 
     async def _sweep(self) -> None:
         """Art. 30 before any act: lapses due by today are written (and published) in their own
@@ -439,7 +444,8 @@ class ApplicationServicer(applications_pb2_grpc.ApplicationServiceServicer):
             await audit.record_act(session, f"application/{application_id}", "application.read.denied", actor)
         raise Forbidden("an applicant sees only his or her own applications")
 
-    async def _act(self, session: AsyncSession, row: InfoApplication, act: str, actor: Actor, reason: str = "") -> None:
+    async def _act(self, session: AsyncSession, row: InfoApplication, act: str, actor: Actor,
+                   reason: str = "") -> None:
         refresh_due(row, self.calendar)
         await session.flush()
         await audit.record_act(session, f"application/{row.id}", act, actor, reason)
@@ -508,12 +514,14 @@ class ApplicationServicer(applications_pb2_grpc.ApplicationServiceServicer):
         received = domain.receipt_date(channel, submitted_on=submitted_on, signed_for_on=signed,
                                        confirmed_on=confirmed)
         async with transaction(self.sessions) as session:
-            row, code = await self._new(session, applicant, wanted, channel=channel, submitted_on=submitted_on,
-                                        signed_for_on=signed, received_on=received, submitted_by="")
+            row, code = await self._new(session, applicant, wanted, channel=channel,
+                                        submitted_on=submitted_on, signed_for_on=signed, received_on=received,
+                                        submitted_by="")
             await audit.record_act(session, f"application/{row.id}", "application.registered", actor,
                                    channel.value)
             if received:
-                await publish(session, "received", row, actor, pb.ApplicationReceived(application=summary(row)))
+                await publish(session, "received", row, actor,
+                              pb.ApplicationReceived(application=summary(row)))
             reply = await self._reply(session, row, officer=True)
         return pb.SubmitApplicationResponse(application=reply, query_code=code)
 
@@ -525,7 +533,8 @@ class ApplicationServicer(applications_pb2_grpc.ApplicationServiceServicer):
         async with transaction(self.sessions) as session:
             row = await self._handled(session, request.application_id)
             domain.check_confirmation(domain.Channel(row.channel), domain.State(row.state),
-                                      submitted_on=row.submitted_on, confirmed_on=confirmed, today=self.today())
+                                      submitted_on=row.submitted_on, confirmed_on=confirmed,
+                                      today=self.today())
             row.state = domain.State.RECEIVED.value
             row.received_on = row.clock_started_on = confirmed
             await self._act(session, row, "application.received", actor, f"confirmed {confirmed} (art. 31)")
@@ -566,11 +575,13 @@ class ApplicationServicer(applications_pb2_grpc.ApplicationServiceServicer):
                 rows = await store.list_page(session, f, limit + 1, tuple(position) if position else None)
                 more = len(rows) > limit
                 rows = rows[:limit]
-                items = [application_to_proto(r, self.calendar, officer=officer, today=self.today()) for r in rows]
+                items = [application_to_proto(r, self.calendar, officer=officer, today=self.today())
+                         for r in rows]
         except ValueError:
             raise InvalidInput({"page.page_token": "not a token of this list"}) from None
         token = encode_page_token(rows[-1].created_at.isoformat(), str(rows[-1].id)) if more else ""
-        return pb.ListApplicationsResponse(applications=items, page=common_pb2.PageResponse(next_page_token=token))
+        return pb.ListApplicationsResponse(applications=items,
+                                           page=common_pb2.PageResponse(next_page_token=token))
 
     @requires("application:handle")
     async def ListApplications(self, request, context):
@@ -584,7 +595,8 @@ class ApplicationServicer(applications_pb2_grpc.ApplicationServiceServicer):
         if actor.is_service:
             raise InvalidInput({"authorization": "an applicant's own token: the portal's identity has no "
                                                  "applications of its own (follow by query code)"})
-        return await self._list(store.ListFilter(submitted_by_user_id=actor.user_id), request.page, officer=False)
+        return await self._list(store.ListFilter(submitted_by_user_id=actor.user_id), request.page,
+                                officer=False)
 
     # ---- art. 30: completion ------------------------------------------------------------------------
 
@@ -623,7 +635,8 @@ class ApplicationServicer(applications_pb2_grpc.ApplicationServiceServicer):
             completed = date_from_proto(request.completed_on, "completed_on")
         await self._sweep()
         async with transaction(self.sessions) as session:
-            row, _ = await self._own(session, actor, request.application_id, request.query_code, for_update=True)
+            row, _ = await self._own(session, actor, request.application_id, request.query_code,
+                                     for_update=True)
             if domain.State(row.state) is domain.State.LAPSED:
                 raise RuleViolation("OGI30.lapsed", f"the period to complete ended on {row.completion_due}: "
                                                     "the application is deemed withdrawn")
@@ -651,8 +664,9 @@ class ApplicationServicer(applications_pb2_grpc.ApplicationServiceServicer):
         async with transaction(self.sessions) as session:
             row = await self._handled(session, request.application_id)
             party = PARTY_FROM.get(request.party)
-            domain.check_consultation(state=domain.State(row.state), party=party, party_name=request.party_name,
-                                      sent_on=sent, started_on=row.clock_started_on, today=self.today())
+            domain.check_consultation(state=domain.State(row.state), party=party,
+                                      party_name=request.party_name, sent_on=sent,
+                                      started_on=row.clock_started_on, today=self.today())
             row.consultations = [*row.consultations, {
                 "id": str(uuid.uuid4()), "party": party.value, "party_name": request.party_name.strip(),
                 "sent_on": sent.isoformat(), "answered_on": None, "consents": None, "opinion": ""}]
@@ -670,14 +684,16 @@ class ApplicationServicer(applications_pb2_grpc.ApplicationServiceServicer):
             found = [c for c in row.consultations if c["id"] == request.consultation_id.strip()]
             if not found or found[0]["answered_on"]:
                 raise InvalidInput({"consultation_id": "no open consultation with this id"})
-            domain.check_opinion(state=domain.State(row.state), sent_on=date.fromisoformat(found[0]["sent_on"]),
+            domain.check_opinion(state=domain.State(row.state),
+                                 sent_on=date.fromisoformat(found[0]["sent_on"]),
                                  answered_on=answered, opinion=request.opinion, today=self.today())
             consents = {pb.CONSULTATION_ANSWER_CONSENTS: True, pb.CONSULTATION_ANSWER_OBJECTS: False}.get(
                 request.answer)
             if consents is None:
                 raise InvalidInput({"answer": "consents or objects"})
             row.consultations = [
-                {**c, "answered_on": answered.isoformat(), "consents": consents, "opinion": request.opinion.strip()}
+                {**c, "answered_on": answered.isoformat(), "consents": consents,
+                 "opinion": request.opinion.strip()}
                 if c["id"] == found[0]["id"] else c for c in row.consultations]
             if all(c["answered_on"] for c in row.consultations):
                 row.state = domain.State.RECEIVED.value  # the clock runs again
@@ -736,7 +752,8 @@ class ApplicationServicer(applications_pb2_grpc.ApplicationServiceServicer):
                                   reasons_asked=bool((row.deferral or {}).get("reasons_requested_on")),
                                   deferred_to=deferred_to, current_due=current.due, notice=request.notice,
                                   today=self.today())
-            row.deferral = {**row.deferral, "deferred_to": deferred_to.isoformat(), "notice": request.notice.strip()}
+            row.deferral = {**row.deferral, "deferred_to": deferred_to.isoformat(),
+                            "notice": request.notice.strip()}
             await self._act(session, row, "application.deferred", actor, request.notice.strip())
             return await self._reply(session, row, officer=True)
 
@@ -778,7 +795,7 @@ class ApplicationServicer(applications_pb2_grpc.ApplicationServiceServicer):
             raise InvalidInput({"reply.earlier_application": "no other application with this number"})
         if earlier.state != domain.State.REPLIED.value:
             raise RuleViolation("OGI36.repeated-after-reply",
-                                       f"{number} has not been answered: this is not a repeat of an answered one")
+                                f"{number} has not been answered: this is not a repeat of an answered one")
 
     @requires("application:submit")
     async def RenderReply(self, request, context):
@@ -840,8 +857,9 @@ class ApplicationServicer(applications_pb2_grpc.ApplicationServiceServicer):
         actor = current_actor()
         today = self.today()
         report_domain.check_report_year(request.year, today)
-        bad = [(name, f"at most {domain.MAX_TEXT * 4} characters")
-               for name in ("overview", "problems", "other_matters") if len(getattr(request, name)) > domain.MAX_TEXT * 4]
+        longest = domain.MAX_TEXT * 4
+        bad = [(name, f"at most {longest} characters")
+               for name in ("overview", "problems", "other_matters") if len(getattr(request, name)) > longest]
         e = request.entered
         if any(getattr(e, f.name) < 0 for f in e.DESCRIPTOR.fields if f.type == f.TYPE_INT32):
             bad.append(("entered", "counts are not negative"))
@@ -889,7 +907,8 @@ class ApplicationServicer(applications_pb2_grpc.ApplicationServiceServicer):
 
 
 async def run_lapse_sweep(sessions: async_sessionmaker[AsyncSession], today=None,
-                          interval: float = 300.0, batch: int = 500, cal: WorkingCalendar | None = None) -> None:
+                          interval: float = 300.0, batch: int = 500,
+                          cal: WorkingCalendar | None = None) -> None:
     """Art. 30 in the background: every `interval` seconds, lapse the applications whose period to
     complete has ended (each once: rows are locked and skipped by a concurrent sweep or read); and
     recompute provisional reply limits whose year's schedule became known."""

@@ -55,7 +55,8 @@ async def get(session: AsyncSession, application_id: str, *, for_update: bool = 
     return row
 
 
-async def by_query_code(session: AsyncSession, code_hash: str, *, for_update: bool = False) -> InfoApplication:
+async def by_query_code(session: AsyncSession, code_hash: str, *,
+                        for_update: bool = False) -> InfoApplication:
     statement = select(InfoApplication).where(InfoApplication.query_code_hash == code_hash)
     if for_update:
         statement = statement.with_for_update()
@@ -96,7 +97,8 @@ async def to_lapse(session: AsyncSession, today: date, limit: int) -> list[InfoA
     another replica (or a read) is lapsing right now — so each lapses once."""
     statement = (
         select(InfoApplication)
-        .where(InfoApplication.state == State.AWAITING_COMPLETION.value, InfoApplication.completion_due < today)
+        .where(InfoApplication.state == State.AWAITING_COMPLETION.value,
+               InfoApplication.completion_due < today)
         .order_by(InfoApplication.completion_due)
         .limit(limit)
         .with_for_update(skip_locked=True)
@@ -185,12 +187,14 @@ async def normative_figures(session: AsyncSession, year: int) -> dict[str, int]:
     return {"normative_made": made or 0, "normative_in_force": in_force or 0}
 
 
-async def get_report(session: AsyncSession, year: int, *, for_update: bool = False) -> AnnualReportRecord | None:
+async def get_report(session: AsyncSession, year: int, *,
+                     for_update: bool = False) -> AnnualReportRecord | None:
     return await session.get(AnnualReportRecord, year, with_for_update=for_update)
 
 
 async def list_reports(session: AsyncSession) -> list[AnnualReportRecord]:
-    return list((await session.scalars(select(AnnualReportRecord).order_by(AnnualReportRecord.year.desc()))).all())
+    statement = select(AnnualReportRecord).order_by(AnnualReportRecord.year.desc())
+    return list((await session.scalars(statement)).all())
 
 
 async def put_report(session: AsyncSession, year: int, content: dict, published_on: date,

@@ -155,7 +155,8 @@ class AnnualReport:
 
     def balances(self) -> bool:
         a = self.applications
-        return all(a["new"][c] + a["carried_in"][c] == a["total"][c] + a["carried_out"][c] for c, _ in COLUMNS)
+        return all(a["new"][c] + a["carried_in"][c] == a["total"][c] + a["carried_out"][c]
+                   for c, _ in COLUMNS)
 
     def to_json(self) -> dict:
         return {

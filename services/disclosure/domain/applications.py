@@ -394,8 +394,8 @@ def check_completion_request(*, state: State, already_requested: bool, received_
     elif len(items) > MAX_TEXT:
         bad.append(("items", f"at most {MAX_TEXT} characters"))
     if not 0 <= period_working_days <= MAX_COMPLETION_PERIOD:
-        bad.append(("period_working_days", f"a reasonable period of 1 to {MAX_COMPLETION_PERIOD} working days "
-                                           f"(0: {DEFAULT_COMPLETION_PERIOD})"))
+        bad.append(("period_working_days", f"a reasonable period of 1 to {MAX_COMPLETION_PERIOD} working "
+                                           f"days (0: {DEFAULT_COMPLETION_PERIOD})"))
     if not received_on <= requested_on <= today:
         bad.append(("requested_on", "between the day of receipt and today"))
     if bad:
@@ -406,8 +406,8 @@ def check_completion_request(*, state: State, already_requested: bool, received_
     if requested_on > limit.due:
         raise RuleViolation(
             "OGI30.seven-working-days",
-            f"the request to complete is made within {COMPLETION_REQUEST_WORKING_DAYS} working days of receipt "
-            f"(by {limit.due}); the application is handled as it stands")
+            f"the request to complete is made within {COMPLETION_REQUEST_WORKING_DAYS} working days of "
+            f"receipt (by {limit.due}); the application is handled as it stands")
 
 
 def completion_due(requested_on: date, period_working_days: int, cal: WorkingCalendar) -> Deadline:
@@ -520,7 +520,8 @@ def check_deferral(*, state: State, reasons_asked: bool, deferred_to: date, curr
     if bad:
         raise InvalidInput(bad)
     if not reasons_asked:
-        raise RuleViolation("OGI35.reasons-first", "the applicant is asked for reasons before the reply is deferred")
+        raise RuleViolation("OGI35.reasons-first",
+                            "the applicant is asked for reasons before the reply is deferred")
     if today > current_due:
         raise RuleViolation("OGI35.within-limit", f"the reply limit ended on {current_due}")
 
@@ -571,7 +572,7 @@ REQUIRED_FIELDS: Mapping[ReplyKind, Mapping[str, str]] = {
                                 "withheld": "art. 37: the parts withheld, each with its reason"},
     ReplyKind.NOT_DISCLOSED: {"exemption": "art. 36(3): the ground of articles 14–16",
                               "reason": "art. 36(3): the reasons (说明理由)"},
-    ReplyKind.DOES_NOT_EXIST: {"reason": "art. 36(4): what was searched and that the information does not exist"},
+    ReplyKind.DOES_NOT_EXIST: {"reason": "art. 36(4): what was searched, and that it does not exist"},
     ReplyKind.NOT_HELD: {"reason": "art. 36(5): why this agency is not the one to disclose it"},
     ReplyKind.REPEATED: {"earlier_application": "art. 36(6): the earlier application already answered"},
     ReplyKind.SPECIAL_LAW: {"special_law": "art. 36(7): the law or regulation that governs access",
@@ -590,7 +591,8 @@ REQUIRED_FIELDS: Mapping[ReplyKind, Mapping[str, str]] = {
 
 def check_reply(reply: Reply, *, state: State, started_on: date | None, replied_on: date, today: date,
                 reasons_asked: bool = False, third_party_consented: bool | None = None,
-                third_party_objected: bool = False, request_kind: RequestKind = RequestKind.INFORMATION) -> None:
+                third_party_objected: bool = False,
+                request_kind: RequestKind = RequestKind.INFORMATION) -> None:
     """A reply of the kind it claims to be, complete (field violations), and lawful (rule ids)."""
     if state not in (State.RECEIVED, State.CONSULTING):
         raise InvalidInput({"application_id": f"the application is {state.value}; it cannot be replied to"})
@@ -625,7 +627,8 @@ def check_reply(reply: Reply, *, state: State, started_on: date | None, replied_
         if len(value) > MAX_TEXT:
             bad.append((f"reply.{name}", f"at most {MAX_TEXT} characters"))
     for name, value in (("holder_name", reply.holder_name), ("holder_contact", reply.holder_contact),
-                        ("earlier_application", reply.earlier_application), ("special_law", reply.special_law)):
+                        ("earlier_application", reply.earlier_application),
+                        ("special_law", reply.special_law)):
         if len(value) > MAX_SHORT:
             bad.append((f"reply.{name}", f"at most {MAX_SHORT} characters"))
     if started_on is not None and not started_on <= replied_on <= today:
@@ -651,7 +654,8 @@ def check_reply(reply: Reply, *, state: State, started_on: date | None, replied_
             raise InvalidInput(missing)
     if reply.kind is ReplyKind.EXCESSIVE and not reasons_asked:
         raise RuleViolation("OGI35.reasons-first",
-                            "an application is refused as excessive only after the applicant was asked for reasons")
+                            "an application is refused as excessive only after the applicant was asked "
+                            "for reasons")
 
 
 # ---- what the applicant is told ------------------------------------------------------------------
@@ -680,7 +684,8 @@ def _sentence(text: str) -> str:
 def reply_paragraphs(reply: Reply, *, description: str, received_on: date | None, agency: str,
                      review_body: str) -> list[str]:
     """The text of the reply letter (政府信息公开申请答复书), paragraph by paragraph."""
-    reply = Reply(**{**vars(reply), "reason": _sentence(reply.reason), "provided": reply.provided.strip().rstrip("。"),
+    reply = Reply(**{**vars(reply), "reason": _sentence(reply.reason),
+                     "provided": reply.provided.strip().rstrip("。"),
                      "published_at": reply.published_at.strip().rstrip("。")})
     received = f"{received_on.year}年{received_on.month}月{received_on.day}日" if received_on else "近日"
     if reply.kind in CORRECTION_REPLIES:

@@ -171,6 +171,12 @@ async def test_OGI31_OGI33_online_application_is_received_on_confirmation_and_du
     assert message.application.number == app.number and day(message.application.reply_due) == date(2025, 10, 30)
     assert "林市民" not in received.SerializeToString().decode("utf-8", "ignore")
 
+    # the limit passes without a reply: the officers' overdue list shows it
+    service_day["today"] = date(2025, 10, 31)
+    overdue = await svc.apps.ListApplications(pb.ListApplicationsRequest(overdue_only=True),
+                                              metadata=svc.as_user(OFFICER))
+    assert [a.id for a in overdue.applications] == [app.id] and overdue.applications[0].overdue
+
 
 async def test_OGI29_OGI31_incomplete_application_names_each_field_and_a_letter_needs_its_signing_day(svc):
     bad = await refused(svc.apps.SubmitApplication(pb.SubmitApplicationRequest(
