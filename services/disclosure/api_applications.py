@@ -341,19 +341,76 @@ def report_to_proto(record) -> pb.AnnualReport:
     return out
 
 
-def reply_pdf(row: InfoApplication) -> bytes:
-    """The reply letter (政府信息公开申请答复书) in the layout of official documents, rendered by the
-    documents service's GB/T 9704 renderer (one renderer, one embedded font for the platform)."""
+def letter_pdf(row: InfoApplication, *, number: str, title: str, paragraphs: list[str], on: date) -> bytes:
+    """A letter to the applicant in the layout of official documents, rendered by the documents
+    service's GB/T 9704 renderer (one renderer, one embedded font for the platform)."""
     from services.documents.render import Layout, render_pdf  # fpdf2 and its fonts load on first use
 
+    return render_pdf(Layout(
+        issuer_mark=AGENCY, document_number=number, title=title, body="\n".join(paragraphs), signature=AGENCY,
+        written_on=on, main_receivers=[row.applicant["name"]], printed_by=AGENCY,
+    ))
+
+
+NOTICE_TITLES = {
+    pb.NOTICE_KIND_RECEIPT: ("政府信息公开申请登记回执", "回执"),
+    pb.NOTICE_KIND_COMPLETION: ("政府信息公开申请补正告知书", "补正告知书"),
+    pb.NOTICE_KIND_EXTENSION: ("政府信息公开申请延期答复告知书", "延期答复告知书"),
+    pb.NOTICE_KIND_DEFERRAL: ("政府信息公开申请延迟答复告知书", "延迟答复告知书"),
+}
+
+
+def notice_pdf(row: InfoApplication, kind: int, cal: WorkingCalendar) -> tuple[bytes, str]:
+    """The written notice of `kind`, or NotFound when the application has none of that kind."""
+    if kind not in NOTICE_TITLES:
+        raise InvalidInput({"kind": "receipt, completion, extension or deferral"})
+    title, short = NOTICE_TITLES[kind]
+    missing = NotFound(f"a {short} for application {row.number}", resource_type="notice")
+    if row.received_on is None:
+        raise missing
+    if kind == pb.NOTICE_KIND_RECEIPT:
+        first = domain.reply_due(domain.Clock(started_on=row.received_on), cal)
+        paragraphs = domain.receipt_paragraphs(number=row.number, description=row.description,
+                                               received_on=row.received_on, due=first.due,
+                                               provisional=first.provisional)
+        on = row.received_on
+    elif kind == pb.NOTICE_KIND_COMPLETION:
+        if not row.completion:
+            raise missing
+        c = row.completion
+        on = date.fromisoformat(c["requested_on"])
+        paragraphs = domain.completion_paragraphs(description=row.description, received_on=row.received_on,
+                                                  items=c["items"], due=date.fromisoformat(c["due_on"]))
+    elif kind == pb.NOTICE_KIND_EXTENSION:
+        if not row.extension:
+            raise missing
+        e = row.extension
+        on = date.fromisoformat(e["approved_on"])
+        # the limit as the extension left it (later consultations are told separately)
+        extended = domain.reply_due(domain.Clock(started_on=row.clock_started_on,
+                                                 extension_days=e["working_days"],
+                                                 consultations=consultations_of(row)), cal)
+        paragraphs = domain.extension_paragraphs(description=row.description, received_on=row.received_on,
+                                                 working_days=e["working_days"], reason=e["reason"],
+                                                 notice=e["notice"], due=extended.due)
+    else:
+        if not (row.deferral or {}).get("deferred_to"):
+            raise missing
+        on = date.fromisoformat(row.deferral["reasons_requested_on"])
+        paragraphs = domain.deferral_paragraphs(description=row.description, received_on=row.received_on,
+                                                deferred_to=date.fromisoformat(row.deferral["deferred_to"]),
+                                                notice=row.deferral["notice"])
+    pdf = letter_pdf(row, number=row.number, title=title, paragraphs=paragraphs, on=on)
+    return pdf, f"{row.number}-{short}.pdf"
+
+
+def reply_pdf(row: InfoApplication) -> bytes:
+    """The reply letter (政府信息公开申请答复书)."""
     reply = reply_from_json(row.reply_kind, row.reply)
     body = domain.reply_paragraphs(reply, description=row.description, received_on=row.received_on,
                                    agency=AGENCY, review_body=REVIEW_BODY)
-    return render_pdf(Layout(
-        issuer_mark=AGENCY, document_number=row.reply.get("letter_number", ""), title="政府信息公开申请答复书",
-        body="\n".join(body), signature=AGENCY, written_on=row.replied_on,
-        main_receivers=[row.applicant["name"]], printed_by=AGENCY,
-    ))
+    return letter_pdf(row, number=row.reply.get("letter_number", ""), title="政府信息公开申请答复书",
+                      paragraphs=body, on=row.replied_on)
 
 
 # ---- the lapse of art. 30 (sweep and read) ---------------------------------------------------------
@@ -807,6 +864,19 @@ class ApplicationServicer(applications_pb2_grpc.ApplicationServiceServicer):
                 raise NotFound(f"a reply to application {row.number}", resource_type="reply")
             await audit.record_act(session, f"application/{row.id}", "application.reply.downloaded", actor)
         return pb.RenderReplyResponse(pdf=reply_pdf(row), file_name=f"{row.number}-答复书.pdf")
+
+    @requires("application:submit")
+    async def RenderNotice(self, request, context):
+        """The applicant's written notices (receipt, art. 30 completion, art. 33 extension, art. 35
+        deferral), as PDF, for the owner (account or code) or an officer."""
+        actor = current_actor()
+        await self._sweep()
+        async with transaction(self.sessions) as session:
+            row, _ = await self._own(session, actor, request.application_id, request.query_code)
+            pdf, file_name = notice_pdf(row, request.kind, self.calendar)
+            await audit.record_act(session, f"application/{row.id}", "application.notice.downloaded", actor,
+                                   pb.NoticeKind.Name(request.kind))
+        return pb.RenderReplyResponse(pdf=pdf, file_name=file_name)
 
     # ---- art. 50(3), 51: reviews and lawsuits ----------------------------------------------------------
 

@@ -761,6 +761,48 @@ def reply_paragraphs(reply: Reply, *, description: str, received_on: date | None
     return out
 
 
+def chinese_date(day: date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def receipt_paragraphs(*, number: str, description: str, received_on: date, due: date,
+                       provisional: bool) -> list[str]:
+    """登记回执: the day of receipt (art. 31) and the day the reply is due (art. 33)."""
+    tail = "（该日期按尚未公布的节假日安排推算，如有调整以调整后为准）" if provisional else ""
+    return [f"本机关于{chinese_date(received_on)}收到您（单位）提出的政府信息公开申请（编号{number}），"
+            f"申请获取“{description.strip()}”。",
+            f"根据《中华人民共和国政府信息公开条例》第三十三条，本机关将于{chinese_date(due)}前作出答复{tail}。"
+            "征求第三方或者其他机关意见所需时间不计算在答复期限内。",
+            "您可以凭查询码在资阳市人民政府门户网站查询办理进度。"]
+
+
+def completion_paragraphs(*, description: str, received_on: date, items: str, due: date) -> list[str]:
+    """补正告知书 (art. 30): one request, naming what to complete and the reasonable period."""
+    return [f"本机关于{chinese_date(received_on)}收到您（单位）提出的政府信息公开申请，申请获取“{description.strip()}”。",
+            f"经审查，您的申请内容不明确。根据《中华人民共和国政府信息公开条例》第三十条，请您于{chinese_date(due)}前"
+            f"就以下事项作出补正：{_sentence(items)}",
+            "答复期限自本机关收到补正的申请之日起计算。您无正当理由逾期不补正的，视为放弃申请，"
+            "本机关不再处理该政府信息公开申请。"]
+
+
+def extension_paragraphs(*, description: str, received_on: date, working_days: int, reason: str, notice: str,
+                         due: date) -> list[str]:
+    """延期答复告知书 (art. 33)."""
+    return [f"本机关于{chinese_date(received_on)}收到您（单位）提出的政府信息公开申请，申请获取“{description.strip()}”。",
+            f"因{reason.strip().rstrip('。')}，需要延长答复期限。根据《中华人民共和国政府信息公开条例》第三十三条，"
+            f"经本机关政府信息公开工作机构负责人同意，答复期限延长{working_days}个工作日，本机关将于"
+            f"{chinese_date(due)}前作出答复。",
+            _sentence(notice)]
+
+
+def deferral_paragraphs(*, description: str, received_on: date, deferred_to: date, notice: str) -> list[str]:
+    """延迟答复告知书 (art. 35): reasons accepted, the reply at a reasonable later date."""
+    return [f"本机关于{chinese_date(received_on)}收到您（单位）提出的政府信息公开申请，申请获取“{description.strip()}”。",
+            "本机关认为您说明的理由合理，但无法在《中华人民共和国政府信息公开条例》第三十三条规定的期限内答复。"
+            f"根据该条例第三十五条，本机关将于{chinese_date(deferred_to)}前作出答复。",
+            _sentence(notice)]
+
+
 # ---- who sees an application ------------------------------------------------------------------
 
 

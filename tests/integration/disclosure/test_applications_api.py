@@ -223,7 +223,8 @@ async def test_applicant_is_denied_someone_elses_application(svc, other_citizen)
 
 async def test_OGI33_one_extension_by_the_head_second_refused_and_into_2027_provisional(svc, service_day, events):
     service_day["today"] = date(2026, 11, 26)
-    app = (await register(svc, date(2026, 11, 26))).application
+    filed = await register(svc, date(2026, 11, 26))
+    app = filed.application
     assert day(app.reply_due.due) == date(2026, 12, 24) and not app.reply_due.provisional
     request = pb.ExtendReplyLimitRequest(application_id=app.id, working_days=20, reason="涉及多个部门，需调取档案",
                                          notice="已向申请人送达延期答复告知书")
@@ -234,6 +235,16 @@ async def test_OGI33_one_extension_by_the_head_second_refused_and_into_2027_prov
     # 2027 has no official schedule yet: weekends only, marked provisional
     assert extended.reply_due.working_days == 40 and extended.reply_due.provisional
     assert day(extended.reply_due.due) == date(2027, 1, 21) and extended.extension.notice
+    # the applicant's written notices: the receipt and the extension (art. 33: the applicant is told)
+    receipt = await svc.apps.RenderNotice(pb.RenderNoticeRequest(query_code=filed.query_code,
+                                                                 kind=pb.NOTICE_KIND_RECEIPT),
+                                          metadata=svc.as_service("portal"))
+    assert "2026年12月24日前" in pdf_text(receipt.pdf)
+    notice = await svc.apps.RenderNotice(pb.RenderNoticeRequest(query_code=filed.query_code,
+                                                                kind=pb.NOTICE_KIND_EXTENSION),
+                                         metadata=svc.as_service("portal"))
+    text = pdf_text(notice.pdf)
+    assert "延长20个工作日" in text and "2027年1月21日前" in text and notice.file_name.endswith("延期答复告知书.pdf")
     second = await refused(svc.apps.ExtendReplyLimit(
         pb.ExtendReplyLimitRequest(application_id=app.id, working_days=5, reason="再延", notice="告知"),
         metadata=svc.as_user(HEAD)))
@@ -270,6 +281,15 @@ async def test_OGI30_request_to_complete_within_7_working_days_and_the_clock_res
         requested_on=d(date(2025, 10, 13))), metadata=svc.as_user(OFFICER))
     assert asked.state == pb.APPLICATION_STATE_AWAITING_COMPLETION and not asked.HasField("reply_due")
     assert day(asked.completion.due) == date(2025, 10, 27)
+    notice = await svc.apps.RenderNotice(pb.RenderNoticeRequest(query_code=filed.query_code,
+                                                                kind=pb.NOTICE_KIND_COMPLETION),
+                                         metadata=svc.as_service("portal"))
+    text = pdf_text(notice.pdf)
+    assert "请写明小区名称" in text and "2025年10月27日前" in text and "视为放弃申请" in text
+    none = await refused(svc.apps.RenderNotice(pb.RenderNoticeRequest(query_code=filed.query_code,
+                                                                      kind=pb.NOTICE_KIND_EXTENSION),
+                                               metadata=svc.as_service("portal")))
+    assert none.code() == grpc.StatusCode.NOT_FOUND
 
     service_day["today"] = date(2025, 10, 20)
     completed = await svc.apps.CompleteApplication(pb.CompleteApplicationRequest(
@@ -357,6 +377,9 @@ async def test_OGI35_reasons_asked_first_then_refused_or_deferred(svc, service_d
         application_id=two.id, deferred_to=d(date(2025, 12, 31)), notice="理由合理，将于12月31日前答复"),
         metadata=svc.as_user(OFFICER))
     assert deferred.reply_due.deferred and day(deferred.reply_due.due) == date(2025, 12, 31)
+    notice = await svc.apps.RenderNotice(pb.RenderNoticeRequest(application_id=two.id, kind=pb.NOTICE_KIND_DEFERRAL),
+                                         metadata=svc.as_user(OFFICER))
+    assert "2025年12月31日前" in pdf_text(notice.pdf)
 
 
 # ---- art. 36–39 and 14–16: each kind of reply, the letter, the remedies -----------------------------------

@@ -333,3 +333,20 @@ def test_OGI41_correction_gets_a_correction_reply_and_information_an_information
     text = "".join(d.reply_paragraphs(COMPLETE_REPLIES[d.ReplyKind.CORRECTION_TRANSFERRED], description="许可证记录",
                                       received_on=date(2025, 3, 3), agency="a", review_body="b"))
     assert "更正申请" in text and "资阳市市场监督管理局" in text and "第四十一条" in text
+
+
+# ---- the written notices --------------------------------------------------------------------------------
+
+def test_OGI30_OGI33_OGI35_notices_tell_the_applicant_the_dates():
+    completion = "".join(d.completion_paragraphs(description="清单", received_on=date(2025, 9, 26), items="写明年份",
+                                                 due=date(2025, 11, 3)))
+    assert "2025年11月3日前" in completion and "写明年份。" in completion and "视为放弃申请" in completion
+    extension = "".join(d.extension_paragraphs(description="清单", received_on=date(2025, 9, 26), working_days=20,
+                                               reason="需调取档案", notice="特此告知", due=date(2025, 11, 27)))
+    assert "延长20个工作日" in extension and "2025年11月27日前" in extension and "负责人同意" in extension
+    receipt = "".join(d.receipt_paragraphs(number="YSQ2026000001", description="清单", received_on=date(2026, 12, 10),
+                                           due=date(2027, 1, 7), provisional=True))
+    assert "2027年1月7日前" in receipt and "尚未公布的节假日安排" in receipt
+    deferral = "".join(d.deferral_paragraphs(description="清单", received_on=date(2025, 9, 26),
+                                             deferred_to=date(2025, 12, 31), notice="特此告知"))
+    assert "第三十五条" in deferral and "2025年12月31日前" in deferral

@@ -395,6 +395,36 @@ REMEDY_OUTCOME_OTHER: RemedyOutcome.ValueType  # 3
 REMEDY_OUTCOME_PENDING: RemedyOutcome.ValueType  # 4
 Global___RemedyOutcome: _TypeAlias = RemedyOutcome  # noqa: Y015
 
+class _NoticeKind:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _NoticeKindEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_NoticeKind.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    NOTICE_KIND_UNSPECIFIED: _NoticeKind.ValueType  # 0
+    NOTICE_KIND_RECEIPT: _NoticeKind.ValueType  # 1
+    """登记回执: the day of receipt (art. 31) and the reply limit (art. 33)."""
+    NOTICE_KIND_COMPLETION: _NoticeKind.ValueType  # 2
+    """补正告知书 (art. 30): what to complete, by when, and the lapse."""
+    NOTICE_KIND_EXTENSION: _NoticeKind.ValueType  # 3
+    """延期答复告知书 (art. 33): the extension approved and the new limit."""
+    NOTICE_KIND_DEFERRAL: _NoticeKind.ValueType  # 4
+    """延迟答复告知书 (art. 35): the later date of the reply."""
+
+class NoticeKind(_NoticeKind, metaclass=_NoticeKindEnumTypeWrapper):
+    """The written notices to the applicant, as PDF."""
+
+NOTICE_KIND_UNSPECIFIED: NoticeKind.ValueType  # 0
+NOTICE_KIND_RECEIPT: NoticeKind.ValueType  # 1
+"""登记回执: the day of receipt (art. 31) and the reply limit (art. 33)."""
+NOTICE_KIND_COMPLETION: NoticeKind.ValueType  # 2
+"""补正告知书 (art. 30): what to complete, by when, and the lapse."""
+NOTICE_KIND_EXTENSION: NoticeKind.ValueType  # 3
+"""延期答复告知书 (art. 33): the extension approved and the new limit."""
+NOTICE_KIND_DEFERRAL: NoticeKind.ValueType  # 4
+"""延迟答复告知书 (art. 35): the later date of the reply."""
+Global___NoticeKind: _TypeAlias = NoticeKind  # noqa: Y015
+
 @_typing.final
 class Applicant(_message.Message):
     """Art. 29(1). Shown only to the applicant and to disclosure officers."""
@@ -1403,6 +1433,33 @@ class RenderReplyRequest(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___RenderReplyRequest: _TypeAlias = RenderReplyRequest  # noqa: Y015
+
+@_typing.final
+class RenderNoticeRequest(_message.Message):
+    """By id (the owner or an officer) or by query code."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    APPLICATION_ID_FIELD_NUMBER: _builtins.int
+    QUERY_CODE_FIELD_NUMBER: _builtins.int
+    KIND_FIELD_NUMBER: _builtins.int
+    application_id: _builtins.str
+    query_code: _builtins.str
+    kind: Global___NoticeKind.ValueType
+    def __init__(
+        self,
+        *,
+        application_id: _builtins.str = ...,
+        query_code: _builtins.str = ...,
+        kind: Global___NoticeKind.ValueType = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["application_id", b"application_id", "kind", b"kind", "query_code", b"query_code"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RenderNoticeRequest: _TypeAlias = RenderNoticeRequest  # noqa: Y015
 
 @_typing.final
 class RenderReplyResponse(_message.Message):

@@ -114,6 +114,11 @@ class ApplicationServiceStub:
                 request_serializer=zgov_dot_disclosure_dot_v1_dot_applications__pb2.RenderReplyRequest.SerializeToString,
                 response_deserializer=zgov_dot_disclosure_dot_v1_dot_applications__pb2.RenderReplyResponse.FromString,
                 _registered_method=True)
+        self.RenderNotice = channel.unary_unary(
+                '/zgov.disclosure.v1.ApplicationService/RenderNotice',
+                request_serializer=zgov_dot_disclosure_dot_v1_dot_applications__pb2.RenderNoticeRequest.SerializeToString,
+                response_deserializer=zgov_dot_disclosure_dot_v1_dot_applications__pb2.RenderReplyResponse.FromString,
+                _registered_method=True)
         self.RecordRemedy = channel.unary_unary(
                 '/zgov.disclosure.v1.ApplicationService/RecordRemedy',
                 request_serializer=zgov_dot_disclosure_dot_v1_dot_applications__pb2.RecordRemedyRequest.SerializeToString,
@@ -236,6 +241,12 @@ class ApplicationServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RenderNotice(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def RecordRemedy(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -341,6 +352,11 @@ def add_ApplicationServiceServicer_to_server(servicer, server):
             'RenderReply': grpc.unary_unary_rpc_method_handler(
                     servicer.RenderReply,
                     request_deserializer=zgov_dot_disclosure_dot_v1_dot_applications__pb2.RenderReplyRequest.FromString,
+                    response_serializer=zgov_dot_disclosure_dot_v1_dot_applications__pb2.RenderReplyResponse.SerializeToString,
+            ),
+            'RenderNotice': grpc.unary_unary_rpc_method_handler(
+                    servicer.RenderNotice,
+                    request_deserializer=zgov_dot_disclosure_dot_v1_dot_applications__pb2.RenderNoticeRequest.FromString,
                     response_serializer=zgov_dot_disclosure_dot_v1_dot_applications__pb2.RenderReplyResponse.SerializeToString,
             ),
             'RecordRemedy': grpc.unary_unary_rpc_method_handler(
@@ -795,6 +811,33 @@ class ApplicationService:
             target,
             '/zgov.disclosure.v1.ApplicationService/RenderReply',
             zgov_dot_disclosure_dot_v1_dot_applications__pb2.RenderReplyRequest.SerializeToString,
+            zgov_dot_disclosure_dot_v1_dot_applications__pb2.RenderReplyResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RenderNotice(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/zgov.disclosure.v1.ApplicationService/RenderNotice',
+            zgov_dot_disclosure_dot_v1_dot_applications__pb2.RenderNoticeRequest.SerializeToString,
             zgov_dot_disclosure_dot_v1_dot_applications__pb2.RenderReplyResponse.FromString,
             options,
             channel_credentials,
