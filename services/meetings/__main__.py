@@ -11,11 +11,11 @@ import nats
 from services.meetings.api import MeetingsServicer
 from services.meetings.config import MeetingsSettings
 from services.meetings.feed_http import FeedServer, feed_app
-from services.meetings.org_client import OrgClient
 from shared.convert import today_in_china
 from shared.db import create_engine, run_migrations, session_factory
 from shared.grpc_server import GrpcServer
 from shared.logging import configure_logging
+from shared.org_client import OrgClient
 from shared.outbox import OutboxRelay, outbox_channel
 from shared.service_auth import ClientCredentials
 from shared.streams import ensure_stream
@@ -31,7 +31,7 @@ def build(settings: MeetingsSettings) -> GrpcServer:
     # Without a client secret the service still starts; acts that need org answer UNAVAILABLE.
     tokens = ClientCredentials.from_settings(settings) if settings.client_secret else None
     org = OrgClient(settings.org_address, tokens, ttl_seconds=settings.org_cache_seconds)
-    feeds = FeedServer(feed_app(sessions, today_in_china), settings.grpc_host, settings.http_port)
+    feeds = FeedServer(feed_app(sessions, today_in_china), settings.http_host, settings.http_port)
     servicer = MeetingsServicer(
         sessions, org, calendar(), feed_base_url=settings.feed_base_url or feeds.base_url
     )

@@ -18,7 +18,9 @@ from deploy.local import tools
 
 CHART = tools.CHART
 ALL_SERVICES = CHART / "tests" / "values-all-services.yaml"
-SERVICES = ["disclosure", "documents", "meetings", "org", "petitions", "supervision"]
+SERVICES = ["disclosure", "documents", "meetings", "org", "petitions", "portal", "supervision"]
+# Services that answer HTTP only and keep no data.
+STATELESS_HTTP = {"portal"}
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +60,9 @@ def test_realm_copy_in_chart_matches_deploy_keycloak():
 
 def test_the_services_that_exist_are_enabled_by_default(helm):
     docs = render([])
-    assert set(kinds(docs, "Deployment")) == {"zgov-org", "zgov-meetings", "zgov-documents", "zgov-petitions"}
+    assert set(kinds(docs, "Deployment")) == {
+        "zgov-org", "zgov-meetings", "zgov-documents", "zgov-disclosure", "zgov-petitions", "zgov-portal"
+    }
     assert kinds(docs, "Ingress") == {}
 
 
@@ -126,9 +130,12 @@ def test_services_probe_grpc_natively_and_drain_within_the_grace_period(helm):
     for name, dep in kinds(render([ALL_SERVICES]), "Deployment").items():
         pod = dep["spec"]["template"]["spec"]
         (c,) = pod["containers"]
-        port = next(p["containerPort"] for p in c["ports"] if p["name"] == "grpc")
+        ports = {p["name"]: p["containerPort"] for p in c["ports"]}
         for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
-            assert c[probe]["grpc"] == {"port": port}, (name, probe)
+            if name.removeprefix("zgov-") in STATELESS_HTTP:
+                assert "grpc" not in ports and c[probe]["httpGet"] == {"path": "/healthz", "port": "http"}
+            else:
+                assert c[probe]["grpc"] == {"port": ports["grpc"]}, (name, probe)
         pause = int(c["lifecycle"]["preStop"]["exec"]["command"][1])
         assert pod["terminationGracePeriodSeconds"] > pause, name
         assert c["command"] == ["python", "-m", f"services.{name.removeprefix('zgov-')}"]
@@ -138,7 +145,10 @@ def test_secrets_come_from_secret_references_only(helm):
     for name, dep in kinds(render([ALL_SERVICES]), "Deployment").items():
         env = {e["name"]: e for e in dep["spec"]["template"]["spec"]["containers"][0]["env"]}
         service = name.removeprefix("zgov-")
-        assert env["ZGOV_DATABASE_URL"]["valueFrom"]["secretKeyRef"] == {"name": f"{name}-database", "key": "url"}
+        if service in STATELESS_HTTP:
+            assert "ZGOV_DATABASE_URL" not in env and "ZGOV_NATS_URL" not in env, name
+        else:
+            assert env["ZGOV_DATABASE_URL"]["valueFrom"]["secretKeyRef"] == {"name": f"{name}-database", "key": "url"}
         assert env["ZGOV_CLIENT_SECRET"]["valueFrom"]["secretKeyRef"]["name"] == f"{name}-keycloak-client"
         assert env["ZGOV_CLIENT_ID"]["value"] == env["ZGOV_SERVICE_NAME"]["value"] == service
         assert not env["ZGOV_KEYCLOAK_URL"]["value"].endswith("/")
@@ -155,9 +165,6 @@ def test_caller_matrix_in_values_matches_the_service_accounts_of_the_realm():
         (user["username"].removeprefix("service-account-"), callee)
         for user in _realm().get("users", [])
         if user.get("username", "").startswith("service-account-")
-        # The citizens' portal (services/portal) calls org, petitions and disclosure but is not in the
-        # chart yet: its callers entries come with its Deployment.
-        and user["username"] != "service-account-portal"
         for callee in user.get("clientRoles", {})
         if callee in SERVICES
     }
@@ -190,7 +197,10 @@ def test_network_policies_admit_only_named_callers(helm):
         }
         assert callees == {callee for callee, who in matrix.items() if service in who}, service
         egress_ports = {p["port"] for rule in spec["egress"] for p in rule["ports"]}
-        assert {53, 5432, 4222, 8080} <= egress_ports, service
+        if service in STATELESS_HTTP:
+            assert {53, 8080} <= egress_ports and not {5432, 4222} & egress_ports, service
+        else:
+            assert {53, 5432, 4222, 8080} <= egress_ports, service
 
 
 def test_realm_job_fills_every_placeholder_of_the_realm(helm):
@@ -233,9 +243,30 @@ def test_schema_rejects_bad_values(helm, tmp_path, bad, complaint):
 
 def test_portal_needs_its_service(helm, tmp_path):
     f = tmp_path / "portal.yaml"
-    f.write_text("portal:\n  enabled: true\n")
-    with pytest.raises(tools.ToolError, match="services.disclosure.enabled"):
+    f.write_text("portal:\n  enabled: true\nservices:\n  portal:\n    enabled: false\n")
+    with pytest.raises(tools.ToolError, match="services.portal.enabled"):
         tools.helm_template([f])
+
+
+def test_the_portal_behind_its_ingress_knows_its_public_address(helm):
+    dep = kinds(render([ALL_SERVICES]), "Deployment")["zgov-portal"]
+    env = {e["name"]: e.get("value") for e in dep["spec"]["template"]["spec"]["containers"][0]["env"]}
+    assert env["ZGOV_PUBLIC_URL"] == "https://portal.ziyang.example.invalid"
+    assert env["ZGOV_SECURE_COOKIES"] == "true" and env["ZGOV_TRUST_FORWARDED_FOR"] == "true"
+    assert (env["ZGOV_HTTP_HOST"], env["ZGOV_HTTP_PORT"]) == ("0.0.0.0", "8000")
+    (ingress,) = kinds(render([ALL_SERVICES]), "Ingress").values()
+    backend = ingress["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]
+    assert backend == {"name": "zgov-portal", "port": {"name": "http"}}
+
+
+def test_calendar_feeds_are_reachable_only_from_the_peers_named(helm):
+    policies = kinds(render([ALL_SERVICES]), "NetworkPolicy")
+    rules = [r for r in policies["zgov-meetings"]["spec"]["ingress"] if r["ports"][0]["port"] == 8052]
+    assert [r["from"] for r in rules] == [
+        [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}}}]
+    ]
+    assert not [r for r in kinds(render([]), "NetworkPolicy")["zgov-meetings"]["spec"]["ingress"] or []
+                if r["ports"][0]["port"] == 8052]
 
 
 def test_infra_chart_declares_the_established_charts_behind_condition_flags(helm):
@@ -279,7 +310,8 @@ def test_deployment_environment_is_a_valid_service_configuration(helm, monkeypat
         for key, value in env.items():
             monkeypatch.setenv(key, value)
         settings = settings_class()
-        assert (settings.service_name, settings.grpc_port) == (service, 50051)
+        expected_port = 0 if service in STATELESS_HTTP else 50051
+        assert (settings.service_name, settings.grpc_port) == (service, expected_port)
 
 
 def _settings_class(service: str) -> type:
