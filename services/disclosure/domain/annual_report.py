@@ -102,6 +102,8 @@ def outcome_row(*, reply_kind: ReplyKind | None, exemption: Exemption | None, la
             return "unable.still_unclear"
         case ReplyKind.NOT_AN_APPLICATION:
             return "not_handled.petition"
+        case ReplyKind.PUBLICATION_REQUEST:
+            return "not_handled.publication"
         case ReplyKind.REPEATED:
             return "not_handled.repeated"
         case ReplyKind.EXCESSIVE:

@@ -116,7 +116,8 @@ class ReplyKind(Enum):
     SPECIAL_LAW = "special_law"  # 36(7) 工商、不动产登记资料等: the law that governs access
     NEEDS_PROCESSING = "needs_processing"  # 38 需另行加工、分析
     STILL_UNCLEAR = "still_unclear"  # 30 补正后申请内容仍不明确
-    NOT_AN_APPLICATION = "not_an_application"  # 39 信访、投诉、举报 or a public publication
+    NOT_AN_APPLICATION = "not_an_application"  # 39(1) 信访、投诉、举报 in the form of an application
+    PUBLICATION_REQUEST = "publication_request"  # 39(2) 要求提供政府公报、报刊、书籍等公开出版物
     EXCESSIVE = "excessive"  # 35 数量、频次明显超过合理范围, reasons not reasonable: not handled
     # Requests for correction (art. 41 更正申请)
     CORRECTED = "corrected"  # 审核属实，予以更正并告知
@@ -579,8 +580,9 @@ REQUIRED_FIELDS: Mapping[ReplyKind, Mapping[str, str]] = {
                             "reason": "art. 36(7): where and how to apply under it"},
     ReplyKind.NEEDS_PROCESSING: {"reason": "art. 38: why the information would have to be made or analysed"},
     ReplyKind.STILL_UNCLEAR: {"reason": "art. 30: what is still unclear after the completion"},
-    ReplyKind.NOT_AN_APPLICATION: {"reason": "art. 39: what it is (petition, complaint, a publication) "
-                                             "and where to turn"},
+    ReplyKind.NOT_AN_APPLICATION: {"reason": "art. 39: what it is (petition, complaint, report) and where "
+                                             "to turn"},
+    ReplyKind.PUBLICATION_REQUEST: {"published_at": "art. 39: the publication and where to obtain it"},
     ReplyKind.EXCESSIVE: {"reason": "art. 35: why the reasons given are not reasonable"},
     ReplyKind.CORRECTED: {"reason": "art. 41: what was corrected"},
     ReplyKind.CORRECTION_TRANSFERRED: {"holder_name": "art. 41: the agency competent to correct it"},
@@ -737,6 +739,9 @@ def reply_paragraphs(reply: Reply, *, description: str, received_on: date | None
     elif kind is ReplyKind.NOT_AN_APPLICATION:
         out.append(f"您提出的申请不作为政府信息公开申请处理。{reply.reason}"
                    "（《中华人民共和国政府信息公开条例》第三十九条）")
+    elif kind is ReplyKind.PUBLICATION_REQUEST:
+        out.append(f"您申请获取的是公开出版物，可以通过以下途径获取：{reply.published_at}。"
+                   "（《中华人民共和国政府信息公开条例》第三十九条第二款）")
     elif kind is ReplyKind.EXCESSIVE:
         out.append(f"您申请公开政府信息的数量、频次明显超过合理范围，所说明的理由不合理，本机关不予处理。"
                    f"理由：{reply.reason}（《中华人民共和国政府信息公开条例》第三十五条）")

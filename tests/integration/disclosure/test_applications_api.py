@@ -397,6 +397,7 @@ COMPLETE = {
     pb.REPLY_KIND_NEEDS_PROCESSING: pb.Reply(reason="需对多年数据汇总分析"),
     pb.REPLY_KIND_STILL_UNCLEAR: pb.Reply(reason="补正后仍未说明所指项目"),
     pb.REPLY_KIND_NOT_AN_APPLICATION: pb.Reply(reason="属于投诉举报，请通过12345热线反映"),
+    pb.REPLY_KIND_PUBLICATION_REQUEST: pb.Reply(published_at="《资阳市人民政府公报》2025年第6期，市档案馆可查阅"),
 }
 REQUIRED = {
     pb.REPLY_KIND_ALREADY_PUBLISHED: {"reply.published_at"},
@@ -410,6 +411,7 @@ REQUIRED = {
     pb.REPLY_KIND_NEEDS_PROCESSING: {"reply.reason"},
     pb.REPLY_KIND_STILL_UNCLEAR: {"reply.reason"},
     pb.REPLY_KIND_NOT_AN_APPLICATION: {"reply.reason"},
+    pb.REPLY_KIND_PUBLICATION_REQUEST: {"reply.published_at"},
 }
 
 

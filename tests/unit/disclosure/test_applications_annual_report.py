@@ -69,6 +69,7 @@ def test_OGI50_reviews_and_lawsuits_by_outcome():
     (ReplyKind.NEEDS_PROCESSING, None, "unable.needs_processing"),
     (ReplyKind.STILL_UNCLEAR, None, "unable.still_unclear"),
     (ReplyKind.NOT_AN_APPLICATION, None, "not_handled.petition"),
+    (ReplyKind.PUBLICATION_REQUEST, None, "not_handled.publication"),
     (ReplyKind.REPEATED, None, "not_handled.repeated"),
     (ReplyKind.EXCESSIVE, None, "not_handled.excessive"),
 ])

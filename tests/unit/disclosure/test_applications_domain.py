@@ -224,6 +224,7 @@ COMPLETE_REPLIES = {
     d.ReplyKind.STILL_UNCLEAR: d.Reply(d.ReplyKind.STILL_UNCLEAR, reason="仍未说明项目"),
     d.ReplyKind.NOT_AN_APPLICATION: d.Reply(d.ReplyKind.NOT_AN_APPLICATION, reason="属投诉，请向12345反映"),
     d.ReplyKind.EXCESSIVE: d.Reply(d.ReplyKind.EXCESSIVE, reason="理由不合理"),
+    d.ReplyKind.PUBLICATION_REQUEST: d.Reply(d.ReplyKind.PUBLICATION_REQUEST, published_at="《资阳市人民政府公报》，市档案馆"),
     d.ReplyKind.CORRECTED: d.Reply(d.ReplyKind.CORRECTED, reason="已将许可证记载的法定代表人更正为王某"),
     d.ReplyKind.CORRECTION_TRANSFERRED: d.Reply(d.ReplyKind.CORRECTION_TRANSFERRED, holder_name="资阳市市场监督管理局"),
     d.ReplyKind.CORRECTION_REFERRED: d.Reply(d.ReplyKind.CORRECTION_REFERRED, holder_name="资阳市市场监督管理局"),

@@ -192,7 +192,7 @@ class _ReplyKindEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ReplyKind.V
     REPLY_KIND_STILL_UNCLEAR: _ReplyKind.ValueType  # 10
     """30 still unclear after the completion: reason."""
     REPLY_KIND_NOT_AN_APPLICATION: _ReplyKind.ValueType  # 11
-    """39 a petition, complaint or a request for a publication: reason."""
+    """39 para. 1: a petition, complaint or report in the form of an application: reason (where to turn)."""
     REPLY_KIND_EXCESSIVE: _ReplyKind.ValueType  # 12
     """35 far beyond reason, reasons not reasonable (asked first): reason."""
     REPLY_KIND_CORRECTED: _ReplyKind.ValueType  # 13
@@ -203,6 +203,8 @@ class _ReplyKindEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ReplyKind.V
     """The applicant referred to the agency competent to correct it: holder_name (holder_contact)."""
     REPLY_KIND_CORRECTION_REFUSED: _ReplyKind.ValueType  # 16
     """Not borne out: reason."""
+    REPLY_KIND_PUBLICATION_REQUEST: _ReplyKind.ValueType  # 17
+    """39 para. 2: asks for a public publication (gazette, newspaper, book): published_at (where to get it)."""
 
 class ReplyKind(_ReplyKind, metaclass=_ReplyKindEnumTypeWrapper):
     """The kinds of reply of articles 35–39 and 41, each with the fields it must fill."""
@@ -229,7 +231,7 @@ REPLY_KIND_NEEDS_PROCESSING: ReplyKind.ValueType  # 9
 REPLY_KIND_STILL_UNCLEAR: ReplyKind.ValueType  # 10
 """30 still unclear after the completion: reason."""
 REPLY_KIND_NOT_AN_APPLICATION: ReplyKind.ValueType  # 11
-"""39 a petition, complaint or a request for a publication: reason."""
+"""39 para. 1: a petition, complaint or report in the form of an application: reason (where to turn)."""
 REPLY_KIND_EXCESSIVE: ReplyKind.ValueType  # 12
 """35 far beyond reason, reasons not reasonable (asked first): reason."""
 REPLY_KIND_CORRECTED: ReplyKind.ValueType  # 13
@@ -240,6 +242,8 @@ REPLY_KIND_CORRECTION_REFERRED: ReplyKind.ValueType  # 15
 """The applicant referred to the agency competent to correct it: holder_name (holder_contact)."""
 REPLY_KIND_CORRECTION_REFUSED: ReplyKind.ValueType  # 16
 """Not borne out: reason."""
+REPLY_KIND_PUBLICATION_REQUEST: ReplyKind.ValueType  # 17
+"""39 para. 2: asks for a public publication (gazette, newspaper, book): published_at (where to get it)."""
 Global___ReplyKind: _TypeAlias = ReplyKind  # noqa: Y015
 
 class _RequestKind:
