@@ -11,6 +11,7 @@ may write also sees queued and declined items and their history.
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable
 from datetime import date, datetime
@@ -54,6 +55,8 @@ PROPOSAL_KIND_TO_PROTO = {k.value: pb.ProposalKind.Value(f"PROPOSAL_KIND_{k.name
 PROPOSAL_KIND_FROM_PROTO = {v: k for k, v in PROPOSAL_KIND_TO_PROTO.items()}
 
 WRITE = "publication:write"
+# How often the words' frequencies (search.walk_newest_first) are re-read from pg_stats.
+FREQUENCIES_SECONDS = 600.0
 MAX_LATEST = 50
 
 
@@ -163,11 +166,13 @@ def next_token(rows: list, limit: int, key: Callable) -> str:
 
 class PublicationServicer(publications_pb2_grpc.PublicationServiceServicer):
     def __init__(self, sessions: async_sessionmaker[AsyncSession], calendar: WorkingCalendar, *,
-                 today: Callable[[], date] = today_in_china, search_candidates: int = 1000) -> None:
+                 today: Callable[[], date] = today_in_china, search_candidates: int = 500) -> None:
         self.sessions = sessions
         self.calendar = calendar
         self.today = today
         self.search_candidates = search_candidates
+        self._word_frequencies: tuple[dict[str, float], float] = ({}, 0.0)
+        self._frequencies_read_at = float("-inf")
 
     # ---- public reads ------------------------------------------------------------------------------------
 
@@ -236,9 +241,12 @@ class PublicationServicer(publications_pb2_grpc.PublicationServiceServicer):
         today = self.today()
         if not terms or offset >= self.search_candidates:
             return pb.SearchPublicationsResponse(terms=terms)
+        filtered = bool(f.category or f.issuer_code or f.year or f.kind)
         async with transaction(self.sessions) as session:
+            frequencies, rows = await self._frequencies(session)
             page = await store.search(session, terms, f, today, candidates=self.search_candidates,
-                                      offset=offset, limit=limit)
+                                      offset=offset, limit=limit,
+                                      walk=words.walk_newest_first(terms, frequencies, rows, filtered))
             texts = await store.bodies(session, [r.id for r in page.rows])
         hits = []
         for row in page.rows:
@@ -246,9 +254,16 @@ class PublicationServicer(publications_pb2_grpc.PublicationServiceServicer):
             hits.append(pb.SearchHit(publication=to_proto(row, today), rank=row.rank,
                                      snippet=[pb.SnippetPart(text=p.text, match=p.match) for p in parts]))
         more = offset + len(hits) < page.ranked and len(hits) == limit
-        return pb.SearchPublicationsResponse(
-            hits=hits, terms=terms, ranked=page.ranked, capped=page.capped,
-            page=common_pb2.PageResponse(next_page_token=encode_page_token(str(offset + limit)) if more else ""))
+        token = encode_page_token(str(offset + limit)) if more else ""
+        return pb.SearchPublicationsResponse(hits=hits, terms=terms, ranked=page.ranked, capped=page.capped,
+                                             page=common_pb2.PageResponse(next_page_token=token))
+
+    async def _frequencies(self, session: AsyncSession) -> tuple[dict[str, float], float]:
+        """Word frequencies from the planner's statistics, re-read every FREQUENCIES_SECONDS."""
+        if time.monotonic() - self._frequencies_read_at > FREQUENCIES_SECONDS:
+            self._word_frequencies = await store.word_frequencies(session)
+            self._frequencies_read_at = time.monotonic()
+        return self._word_frequencies
 
     @staticmethod
     def _offset(token: str) -> int:

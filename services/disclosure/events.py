@@ -21,6 +21,7 @@ from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.disclosure import search as words
 from services.disclosure import store_publications as store
 from services.disclosure.api_publications import (
     change_validity,
@@ -154,6 +155,8 @@ class DocumentsConsumer:
             row.normative = True
             row.category = Category.RULES_AND_NORMATIVE_DOCUMENTS.value
             await session.flush()
+            if row.state == State.PUBLISHED.value:  # the category is a search filter too
+                await store.index_for_search(session, row, words.segmented(row.title), words.segmented(row.body))
         await record_act(session, ref_of(row.id), "publication.filed", actor,
                          event.filing.filing_reference)
 

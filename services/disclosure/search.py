@@ -8,16 +8,23 @@ PostgreSQL's own parser cannot split Chinese into words; given words separated b
 lower-cases them. A query is segmented with jieba's precise mode and every word must match
 (plainto_tsquery over the same 'simple' configuration).
 
+Filters in the index: each publication's tsvector also holds lexemes of its own (`meta_lexemes`,
+not words: the year it was made, its category, issuer and kind), so a filter is one more GIN entry
+and the GIN index alone finds a filtered query's matches; only those rows are read from the table.
+
 Ranking and the candidate cap (the trade-off, see store_publications.search):
-ranking every match with ts_rank reads every matching row's tsvector; a common word (通知, 工作)
-matches a large part of a million publications and that takes seconds. So the newest
-`candidates` matches (by published_on, through the index on it) are ranked, not all of them:
-- a query matching fewer than `candidates` publications is ranked over all its matches;
-- a common query ranks the newest `candidates` matches: an old, very relevant publication is
-  not shown unless the query gets more precise or is filtered (by year, category, issuer). The
-  reply says so (`capped`), and the portal tells the reader to refine the search.
-For government information the newest matching items are usually the ones wanted, and every
-query keeps a bounded cost, which is what keeps p95 under 50 ms at a million publications.
+ranking every match with ts_rank reads every matching row; a common word (通知, 工作) matches a large
+part of a million publications, and ranking or even sorting all of them by date takes seconds. So
+only the newest `candidates` matches (default 500) are ranked:
+- a query matching fewer is ranked over all its matches (found through the GIN index);
+- a common query ranks its newest `candidates` matches, found by walking the index on published_on
+  newest first and checking each row (`walk_newest_first`: the rarest word is frequent, so the walk
+  ends soon). An old, very relevant publication is then not shown unless the query gets more precise
+  or is filtered (by year, category, issuer): the reply says so (`capped`), and the portal tells the
+  reader to refine the search.
+For government information the newest matching items are usually the ones wanted, and every query
+keeps a bounded cost. Cases left slow: two frequent words that rarely go together (the walk goes far),
+and a filter matching many with a frequent word (the GIN path reads all filtered matches).
 
 Snippets are cut from the original body in Python (for the page only): the first passage with a
 searched word, as parts marked match / not match, so the portal escapes every part itself.
@@ -39,6 +46,11 @@ _init_lock = threading.Lock()
 _WORD = re.compile(r"[\w\u3400-\u9fff]", re.UNICODE)
 # Characters PostgreSQL's parser would treat as separators inside a word: kept out of words.
 _SPLIT = re.compile(r"[^\w\u3400-\u9fff]+", re.UNICODE)
+
+# Lexemes that are not words (filters) start with this; words are never ASCII-only like it.
+META = "zz"
+# A query whose rarest word is in more publications than this finds its newest matches by date.
+WALK_ABOVE = 20_000
 
 SNIPPET_BEFORE = 30
 SNIPPET_LENGTH = 120
@@ -76,6 +88,48 @@ def query_terms(query: str) -> list[str]:
     for word in _clean(jieba.cut(query.strip())):
         seen.setdefault(word, None)
     return list(seen)[:MAX_QUERY_TERMS]
+
+
+# ---- the publication's own lexemes: filters inside the GIN index --------------------------------------
+
+def _code(value: str) -> str:
+    """Any code as lexeme characters, reversibly (hex of its UTF-8)."""
+    return value.encode().hex()
+
+
+def meta_lexemes(*, kind: str, category: str, issuer_code: str, year: int) -> list[str]:
+    """What a publication's tsvector holds besides its words (array_to_tsvector: no parser)."""
+    return [f"{META}y{int(year)}", f"{META}c{_code(category)}", f"{META}i{_code(issuer_code)}",
+            f"{META}k{_code(kind)}"]
+
+
+def meta_query(*, category: str | None, issuer_code: str, year: int, kind: str | None) -> str:
+    """The filters as tsquery text (lexemes quoted, no parser), '' when there are none."""
+    parts = []
+    if category:
+        parts.append(f"'{META}c{_code(category)}'")
+    if issuer_code:
+        parts.append(f"'{META}i{_code(issuer_code)}'")
+    if year:
+        parts.append(f"'{META}y{int(year)}'")
+    if kind:
+        parts.append(f"'{META}k{_code(kind)}'")
+    return " & ".join(parts)
+
+
+def walk_newest_first(terms: list[str], frequencies: dict[str, float], rows: float, filtered: bool) -> bool:
+    """Whether to find the newest matches by walking the index on published_on (each row checked) rather
+    than through the GIN index (every match read, then sorted by date).
+
+    The planner multiplies the words' frequencies as if independent; words that go together (柠檬 产业)
+    then look rare, and the GIN path reads tens of thousands of rows. Here the bound is the rarest
+    word's frequency (from pg_stats): when even that word is in more than WALK_ABOVE publications, many
+    match and the walk stops early. A filtered query always takes the GIN path: its filters are GIN
+    entries too, so only the real matches are read."""
+    if filtered or not terms:
+        return False
+    rarest = min(frequencies.get(t, 0.0) for t in terms)
+    return rarest * rows > WALK_ABOVE
 
 
 @dataclass(frozen=True)

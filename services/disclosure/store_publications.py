@@ -6,13 +6,20 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import and_, func, or_, select, text, tuple_, update
+from sqlalchemy import and_, cast, func, literal_column, or_, select, text, tuple_, update
+from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.disclosure import search as words
 
 from services.disclosure.domain.publications import Kind, State, Validity
 from services.disclosure.models import Publication, PublicationComment
 from shared.errors import InvalidInput, NotFound
 
+# The states as SQL literals, never parameters: the read indexes are partial on them, and a prepared
+# statement's generic plan could not use them with a parameter.
+IS_PUBLISHED = Publication.state == literal_column("'published'")
+IS_QUEUED = Publication.state == literal_column("'queued'")
 # Every column but the search vector and the body: what lists need.
 LIST_COLUMNS = [c for c in Publication.__table__.c if c.name not in ("search", "body")]
 
@@ -77,12 +84,15 @@ async def add(session: AsyncSession, **fields) -> Publication:
 
 
 async def index_for_search(session: AsyncSession, row: Publication, title_words: str, body_words: str) -> None:
-    """Store the segmented words (search.segmented) as the row's tsvector: title A, body B."""
+    """Store the segmented words (search.segmented) as the row's tsvector: title A, body B, and the
+    publication's own lexemes (search.meta_lexemes: year made, category, issuer, kind)."""
+    meta = words.meta_lexemes(kind=row.kind, category=row.category, issuer_code=row.issuer_code, year=row.year)
     await session.execute(
         update(Publication).where(Publication.id == row.id).values(search=text(
             "setweight(to_tsvector('simple', :title_words), 'A') || "
-            "setweight(to_tsvector('simple', :body_words), 'B')"
-        ).bindparams(title_words=title_words, body_words=body_words)).execution_options(synchronize_session=False)
+            "setweight(to_tsvector('simple', :body_words), 'B') || array_to_tsvector(CAST(:meta AS text[]))"
+        ).bindparams(title_words=title_words, body_words=body_words, meta=meta))
+        .execution_options(synchronize_session=False)
     )
 
 
@@ -90,7 +100,7 @@ async def index_for_search(session: AsyncSession, row: Publication, title_words:
 
 def _filters(f: Filter, today: date) -> list:
     p = Publication
-    clauses = [p.state == State.PUBLISHED.value]
+    clauses = [IS_PUBLISHED]
     if f.category:
         clauses.append(p.category == f.category)
     if f.issuer_code:
@@ -99,14 +109,7 @@ def _filters(f: Filter, today: date) -> list:
         clauses.append(p.year == f.year)
     if f.kind:
         clauses.append(p.kind == f.kind)
-    if f.validity is Validity.IN_FORCE:
-        clauses += [p.validity == Validity.IN_FORCE.value, or_(p.valid_until.is_(None), p.valid_until >= today)]
-    elif f.validity is Validity.EXPIRED:
-        clauses.append(or_(p.validity == Validity.EXPIRED.value,
-                           and_(p.validity == Validity.IN_FORCE.value, p.valid_until < today)))
-    elif f.validity is not None:
-        clauses.append(p.validity == f.validity.value)
-    return clauses
+    return clauses + _validity_filter(f, today)
 
 
 async def list_published(session: AsyncSession, f: Filter, today: date, limit: int,
@@ -146,7 +149,7 @@ async def normative_catalogue(session: AsyncSession, year: int) -> list:
     """A24: published normative documents made in `year`, in the order they were made."""
     p = Publication
     query = (select(*LIST_COLUMNS)
-             .where(p.state == State.PUBLISHED.value, p.normative.is_(True), p.year == year,
+             .where(IS_PUBLISHED, p.normative.is_(True), p.year == year,
                     p.kind == Kind.POLICY.value)
              .order_by(p.made_on, p.document_number, p.id))
     return list(await session.execute(query))
@@ -156,7 +159,7 @@ async def comment_drafts(session: AsyncSession, open_only: bool, today: date, li
                          after: tuple[date, uuid.UUID] | None) -> list:
     """A22: drafts for comment, newest first; `open_only`: those whose closing day is not past."""
     p = Publication
-    query = select(*LIST_COLUMNS).where(p.state == State.PUBLISHED.value, p.kind == Kind.COMMENT_DRAFT.value)
+    query = select(*LIST_COLUMNS).where(IS_PUBLISHED, p.kind == Kind.COMMENT_DRAFT.value)
     if open_only:
         query = query.where(p.comment_until >= today)
     if after is not None:
@@ -173,34 +176,65 @@ class SearchPage:
     capped: bool
 
 
-async def search(session: AsyncSession, terms: list[str], f: Filter, today: date, *, candidates: int,
-                 offset: int, limit: int) -> SearchPage:
-    """The newest `candidates` matches ranked by ts_rank (see search.py for why), one page of them."""
-    query = func.plainto_tsquery("simple", " ".join(terms))
+def _validity_filter(f: Filter, today: date) -> list:
+    p = Publication
+    if f.validity is Validity.IN_FORCE:
+        return [p.validity == Validity.IN_FORCE.value, or_(p.valid_until.is_(None), p.valid_until >= today)]
+    if f.validity is Validity.EXPIRED:
+        return [or_(p.validity == Validity.EXPIRED.value,
+                    and_(p.validity == Validity.IN_FORCE.value, p.valid_until < today))]
+    if f.validity is not None:
+        return [p.validity == f.validity.value]
+    return []
+
+
+def search_statement(terms: list[str], f: Filter, today: date, *, candidates: int, offset: int, limit: int):
+    """The newest `candidates` + 1 matches (by published_on, id), the filters as GIN entries
+    (search.meta_query), ranked by ts_rank of the words; one page of them, each row with its rank and the
+    number of candidates. See search.py for the trade-off."""
+    wanted = func.plainto_tsquery("simple", " ".join(terms))
+    meta = words.meta_query(category=f.category, issuer_code=f.issuer_code, year=f.year, kind=f.kind)
+    query = wanted.op("&&")(cast(meta, TSQUERY)) if meta else wanted
     p = Publication
     matches = (select(p.id, p.published_on, p.search)
-               .where(*_filters(f, today), p.search.op("@@")(query))
+               .where(IS_PUBLISHED, *_validity_filter(f, today), p.search.op("@@")(query))
                .order_by(p.published_on.desc(), p.id.desc())
                .limit(candidates + 1)
                .cte("matches").prefix_with("MATERIALIZED"))
-    ranked = (select(matches.c.id, func.ts_rank(matches.c.search, query).label("rank"),
-                     func.count().over().label("ranked"))
-              .order_by(text("rank DESC"), matches.c.published_on.desc(), matches.c.id.desc())
+    # one more than the cap is fetched only to tell whether there were more
+    kept = (select(matches.c.id, matches.c.published_on, matches.c.search)
+            .order_by(matches.c.published_on.desc(), matches.c.id.desc()).limit(candidates).subquery("kept"))
+    total = select(func.count()).select_from(matches).scalar_subquery()
+    ranked = (select(kept.c.id, func.ts_rank(kept.c.search, wanted).label("rank"), total.label("ranked"))
+              .order_by(text("rank DESC"), kept.c.published_on.desc(), kept.c.id.desc())
               .offset(offset).limit(limit)
               .subquery("ranked"))
-    rows = list(await session.execute(
-        select(*LIST_COLUMNS, ranked.c.rank, ranked.c.ranked).join(ranked, ranked.c.id == p.id)
-        .order_by(ranked.c.rank.desc(), p.published_on.desc(), p.id.desc())))
-    total = rows[0].ranked if rows else await _count_capped(session, terms, f, today, candidates)
+    return (select(*LIST_COLUMNS, ranked.c.rank, ranked.c.ranked).join(ranked, ranked.c.id == p.id)
+            .order_by(ranked.c.rank.desc(), p.published_on.desc(), p.id.desc()))
+
+
+async def search(session: AsyncSession, terms: list[str], f: Filter, today: date, *, candidates: int,
+                 offset: int, limit: int, walk: bool) -> SearchPage:
+    """One page of search_statement; `walk`: find the matches by walking published_on newest first
+    (search.walk_newest_first), for this transaction only."""
+    if walk:
+        await session.execute(text("SET LOCAL enable_bitmapscan = off"))
+    rows = list(await session.execute(search_statement(terms, f, today, candidates=candidates, offset=offset,
+                                                       limit=limit)))
+    total = rows[0].ranked if rows else 0
     return SearchPage(rows, min(total, candidates), total > candidates)
 
 
-async def _count_capped(session: AsyncSession, terms: list[str], f: Filter, today: date, candidates: int) -> int:
-    """How many matched (up to the cap + 1), for a page past the end."""
-    query = func.plainto_tsquery("simple", " ".join(terms))
-    p = Publication
-    inner = select(p.id).where(*_filters(f, today), p.search.op("@@")(query)).limit(candidates + 1).subquery()
-    return (await session.execute(select(func.count()).select_from(inner))).scalar_one()
+async def word_frequencies(session: AsyncSession) -> tuple[dict[str, float], float]:
+    """The share of publications each frequent word is in (pg_stats, from ANALYZE), and how many rows."""
+    stats = (await session.execute(text(
+        "SELECT most_common_elems::text::text[] AS elems, most_common_elem_freqs AS freqs FROM pg_stats "
+        "WHERE tablename = 'publication' AND attname = 'search'"))).first()
+    rows = (await session.execute(text(
+        "SELECT reltuples FROM pg_class WHERE relname = 'publication'"))).scalar_one()
+    if stats is None or stats.elems is None:
+        return {}, max(float(rows), 0.0)
+    return dict(zip(stats.elems, stats.freqs)), max(float(rows), 0.0)
 
 
 async def bodies(session: AsyncSession, ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
@@ -218,7 +252,7 @@ async def queue(session: AsyncSession, late_only: bool, today: date, limit: int,
     """Queued publications, the earliest article 26 limit first (no limit last)."""
     p = Publication
     due = func.coalesce(p.publish_due, date(2100, 12, 31))
-    query = select(*LIST_COLUMNS).where(p.state == State.QUEUED.value)
+    query = select(*LIST_COLUMNS).where(IS_QUEUED)
     if late_only:
         query = query.where(p.publish_due < today)
     if after is not None:
@@ -228,8 +262,7 @@ async def queue(session: AsyncSession, late_only: bool, today: date, limit: int,
 
 async def count_late(session: AsyncSession, today: date) -> int:
     p = Publication
-    return (await session.execute(select(func.count()).where(
-        p.state == State.QUEUED.value, p.publish_due < today))).scalar_one()
+    return (await session.execute(select(func.count()).where(IS_QUEUED, p.publish_due < today))).scalar_one()
 
 
 # ---- comments --------------------------------------------------------------------------------------------

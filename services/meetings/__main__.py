@@ -11,11 +11,11 @@ import nats
 from services.meetings.api import MeetingsServicer
 from services.meetings.config import MeetingsSettings
 from services.meetings.feed_http import FeedServer, feed_app
-from services.meetings.org_client import OrgClient
 from shared.convert import today_in_china
 from shared.db import create_engine, run_migrations, session_factory
 from shared.grpc_server import GrpcServer
 from shared.logging import configure_logging
+from shared.org_client import OrgClient
 from shared.outbox import OutboxRelay, outbox_channel
 from shared.service_auth import ClientCredentials
 from shared.streams import ensure_stream

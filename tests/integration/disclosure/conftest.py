@@ -67,10 +67,17 @@ class DisclosureUnderTest:
 
 
 @pytest.fixture
-async def disclosure(keycloak, disclosure_nats, database):
+def disclosure_settings(request) -> dict:
+    """Settings of the service under test besides the servers', e.g.
+    @pytest.mark.parametrize("disclosure_settings", [{"search_candidates": 50}], indirect=True)."""
+    return getattr(request, "param", {})
+
+
+@pytest.fixture
+async def disclosure(keycloak, disclosure_nats, database, disclosure_settings):
     server = build(DisclosureSettings(
         database_url=database, nats_url=disclosure_nats.url, keycloak_url=keycloak.url, client_id="disclosure",
-        client_secret=keycloak.client_secrets["disclosure"], grpc_port=0,
+        client_secret=keycloak.client_secrets["disclosure"], grpc_port=0, **disclosure_settings,
     ))
     await server.start()
     channel = grpc.aio.insecure_channel(server.address)

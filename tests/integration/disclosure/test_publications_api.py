@@ -6,6 +6,7 @@ position (publication:read; citizens publication:comment too).
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -370,3 +371,30 @@ async def test_portal_service_account_reads_and_comments(disclosure):
     await publish(disclosure, item.id)
     reply = await disclosure.publications.ListLatest(pb.ListLatestRequest(), metadata=disclosure.as_service("portal"))
     assert [x.id for x in reply.publications] == [item.id]
+
+
+@pytest.mark.parametrize("disclosure_settings", [{"search_candidates": 50}], indirect=True)
+async def test_search_ranks_the_newest_matches_up_to_the_cap_and_pages_through_them(disclosure):
+    """60 matches, a cap of 50: the reply says capped, 50 are ranked, three pages of 20 / 20 / 10."""
+    async def add(i: int) -> str:
+        item = await create(disclosure, title=f"第{i}期城市供水水质公告", body="城市供水水质符合国家标准。")
+        await publish(disclosure, item.id)
+        return item.id
+
+    ids: list[str] = []
+    for batch in range(6):
+        ids += await asyncio.gather(*(add(batch * 10 + i) for i in range(10)))
+    seen: list[str] = []
+    token = ""
+    pages = []
+    while True:
+        reply = await disclosure.publications.SearchPublications(
+            pb.SearchPublicationsRequest(query="供水水质", page=common_pb2.PageRequest(page_size=20, page_token=token)),
+            metadata=disclosure.as_user("citizen"))
+        assert reply.capped and reply.ranked == 50
+        pages.append(len(reply.hits))
+        seen += [h.publication.id for h in reply.hits]
+        token = reply.page.next_page_token
+        if not token:
+            break
+    assert pages == [20, 20, 10] and len(set(seen)) == 50 and set(seen) <= set(ids)

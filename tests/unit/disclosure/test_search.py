@@ -28,3 +28,25 @@ def test_snippet_without_a_match_is_the_start_and_never_empty_parts():
     parts = search.snippet("短文本", ["无关"])
     assert parts == [search.Part("短文本", False)]
     assert search.mark("安全安全", ["安全"]) == [search.Part("安全", True), search.Part("安全", True)]
+
+
+def test_filters_are_lexemes_of_their_own_never_words():
+    lexemes = search.meta_lexemes(kind="policy", category="fees", issuer_code="finance-bureau", year=2025)
+    assert lexemes[0] == "zzy2025" and all(x.isalnum() for x in lexemes)
+    query = search.meta_query(category="fees", issuer_code="finance-bureau", year=2025, kind=None)
+    assert query == f"'{lexemes[1]}' & '{lexemes[2]}' & 'zzy2025'"
+    assert search.meta_query(category=None, issuer_code="", year=0, kind=None) == ""
+    # a code with quotes or spaces cannot break the query: it is hex
+    assert "'" not in search.meta_query(category=None, issuer_code="x' | 'y", year=0, kind=None)[1:-1]
+    assert not any(w.startswith(search.META) for w in search.index_words("资阳市财政局关于收费的通知"))
+
+
+def test_common_words_are_found_newest_first_rare_or_filtered_ones_through_gin():
+    frequencies = {"通知": 0.1, "工作": 0.9, "柠檬": 0.03, "产业": 0.05}
+    rows = 1_000_000
+    assert search.walk_newest_first(["通知"], frequencies, rows, filtered=False)
+    # words that go together: the bound is the rarer one's frequency, not the product
+    assert search.walk_newest_first(["柠檬", "产业"], frequencies, rows, filtered=False)
+    assert not search.walk_newest_first(["通知", "古籍"], frequencies, rows, filtered=False)
+    assert not search.walk_newest_first(["通知"], frequencies, rows, filtered=True)
+    assert not search.walk_newest_first(["通知"], frequencies, 10_000, filtered=False)

@@ -114,6 +114,8 @@ def upgrade() -> None:
     )
     op.create_index('ix_publication_comment_publication', 'publication_comment', ['publication_id', 'created_at', 'id'], unique=False)
     # ### end Alembic commands ###
+    # Search (search.walk_newest_first) reads the words' frequencies from pg_stats: keep up to 10,000.
+    op.execute("ALTER TABLE publication ALTER COLUMN search SET STATISTICS 1000")
     for statement in APPEND_ONLY_STATEMENTS:
         op.execute(statement)
 
