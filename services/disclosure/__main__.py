@@ -33,7 +33,7 @@ from shared.logging import configure_logging
 from shared.outbox import OutboxRelay, outbox_channel
 from shared.streams import ensure_stream
 from shared.telemetry import configure_telemetry, shutdown_telemetry
-from shared.workdays import calendar
+from shared.workdays import calendar, watch_schedules
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -98,6 +98,11 @@ def build(settings: DisclosureSettings) -> GrpcServer:
     @server.background
     async def lapse_applications() -> None:
         await run_lapse_sweep(sessions, interval=settings.application_sweep_seconds)
+
+    @server.background
+    async def follow_holiday_schedules() -> None:
+        # an operator's new schedule is adopted in place; the sweeps then recompute provisional limits
+        await watch_schedules(settings.calendar_dir)
 
     @server.background
     async def consume() -> None:
