@@ -285,7 +285,7 @@ class ApplicationStatus(BaseModel):
 
 
 def _disclosure(portal) -> None:
-    if dv is None or portal.backends.publications is None:
+    if dv is None or not portal.backends.has_publications:
         raise HTTPException(503, "服务暂时不可用")
 
 
@@ -385,7 +385,7 @@ async def normative(year: int, portal: PortalDep):
 
 
 def _applications(portal) -> None:
-    if dv is None or portal.backends.applications is None:
+    if dv is None or not portal.backends.has_applications:
         raise HTTPException(503, "服务暂时不可用")
 
 

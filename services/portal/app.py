@@ -64,6 +64,7 @@ def create_app(settings: PortalSettings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        await backends.open()
         yield
         await backends.close()
 

@@ -46,17 +46,30 @@ class Backends:
         self.timeout = settings.backend_timeout
         secret = settings.client_secret.get_secret_value() if settings.client_secret else ""
         self.tokens = ClientCredentials.from_settings(settings) if secret else None
-        self._channels = [grpc.aio.insecure_channel(a) for a in (
-            settings.petitions_address, settings.org_address, settings.disclosure_address)]
+        self._addresses = (settings.petitions_address, settings.org_address, settings.disclosure_address)
+        self._channels: list[grpc.aio.Channel] = []
+        self.petitions = self.org = self.publications = self.applications = None
+        self._organisations: dict[str, str] = {}
+        self._organisations_at = 0.0
+
+    @property
+    def has_publications(self) -> bool:
+        return publications_pb2_grpc is not None
+
+    @property
+    def has_applications(self) -> bool:
+        return applications_pb2_grpc is not None
+
+    async def open(self) -> None:
+        """Channels are made in the server's event loop (at startup), where they will be used."""
+        self._channels = [grpc.aio.insecure_channel(a) for a in self._addresses]
         petitions, org, disclosure = self._channels
         self.petitions = petitions_pb2_grpc.PetitionsServiceStub(petitions)
         self.org = org_pb2_grpc.OrgServiceStub(org)
-        self.publications = (publications_pb2_grpc.PublicationServiceStub(disclosure)
-                             if publications_pb2_grpc else None)
-        self.applications = (applications_pb2_grpc.ApplicationServiceStub(disclosure)
-                             if applications_pb2_grpc else None)
-        self._organisations: dict[str, str] = {}
-        self._organisations_at = 0.0
+        if self.has_publications:
+            self.publications = publications_pb2_grpc.PublicationServiceStub(disclosure)
+        if self.has_applications:
+            self.applications = applications_pb2_grpc.ApplicationServiceStub(disclosure)
 
     async def close(self) -> None:
         for channel in self._channels:

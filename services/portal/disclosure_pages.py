@@ -44,11 +44,11 @@ PAGE_TOKEN = re.compile(r"^[A-Za-z0-9_\-=.]{1,300}$")
 
 
 def available(portal: Portal) -> bool:
-    return portal.backends.publications is not None
+    return dv is not None and portal.backends.has_publications
 
 
 def applications_available(portal: Portal) -> bool:
-    return portal.backends.applications is not None
+    return dv is not None and portal.backends.has_applications
 
 
 def _need(portal: Portal, applications: bool = False) -> None:

@@ -169,3 +169,25 @@ async def test_art29_applicant_sees_only_own_applications(portal, keycloak, back
     # Nor through the reply download with a made-up number.
     stolen = await post_form(portal, "/applications/follow", "/applications/reply", {"number": "YSQ0000000001"})
     assert stolen.status_code == 404
+
+
+async def test_art49_yearly_report_published_by_the_office_is_on_the_portal(portal, keycloak, backends):
+    from zgov.disclosure.v1 import applications_pb2 as apb
+    from zgov.disclosure.v1 import applications_pb2_grpc
+
+    year = TODAY.year - 1
+    metadata = (("authorization", f"Bearer {keycloak.token_for('disclosure-officer')}"),)
+    async with grpc.aio.insecure_channel(backends.disclosure) as channel:
+        await applications_pb2_grpc.ApplicationServiceStub(channel).GenerateAnnualReport(
+            apb.GenerateAnnualReportRequest(year=year, overview="本年度依法做好政府信息公开工作。",
+                                            problems="主动公开的及时性有待提高。",
+                                            entered=apb.ProactiveFigures(licensing_decisions=12)),
+            metadata=metadata)
+    listed = await portal.get("/reports")
+    assert f'href="/reports/{year}"' in listed.text
+    page = await portal.get(f"/reports/{year}")
+    assert page.status_code == 200 and "本年度依法做好政府信息公开工作。" in page.text
+    assert "行政许可 处理决定数量</th><td>12</td>" in page.text
+    api = (await portal.get(f"/api/reports/{year}")).json()
+    assert api["year"] == year and api["rows"] and api["columns"]
+    assert (await portal.get(f"/reports/{year - 5}")).status_code == 404

@@ -137,3 +137,42 @@ async def test_login_refuses_a_forged_state_and_a_foreign_return_address(portal)
     assert start.status_code == 303
     forged = await portal.get("/auth/callback?code=abc&state=forged")
     assert forged.status_code == 400 and "登录未完成" in forged.text
+
+
+async def test_A71_petitioner_reads_the_written_reply_and_rates_it_by_query_code(portal, keycloak, backends):
+    import grpc
+
+    from zgov.common.v1 import common_pb2
+    from zgov.petitions.v1 import petitions_pb2, petitions_pb2_grpc
+
+    filed = await file_petition(portal, title="学校收费问题")
+    code = CODE.search(filed.text).group(1)
+    number = re.search(r"编号 <strong>([^<]+)</strong>", filed.text).group(1)
+    # The bureau assigns it to the education bureau, which accepts and replies in writing (today).
+    today = __import__("shared.convert", fromlist=["today_in_china"]).today_in_china()
+    on = common_pb2.Date(year=today.year, month=today.month, day=today.day)
+    officer = (("authorization", f"Bearer {keycloak.token_for('petition-officer')}"),)
+    head = (("authorization", f"Bearer {keycloak.token_for('department-head')}"),)
+    async with grpc.aio.insecure_channel(backends.petitions) as channel:
+        stub = petitions_pb2_grpc.PetitionsServiceStub(channel)
+        (case,) = (await stub.ListCases(petitions_pb2.ListCasesRequest(text=number), metadata=officer)).cases
+        await stub.TriageCase(petitions_pb2.TriageCaseRequest(
+            case_id=case.id, outcome=petitions_pb2.TRIAGE_OUTCOME_ACCEPT_AND_ASSIGN,
+            handling_body_code="education-bureau", triaged_on=on), metadata=officer)
+        await stub.AcknowledgeCase(petitions_pb2.AcknowledgeCaseRequest(
+            case_id=case.id, handling_plan="调查核实后书面答复", acknowledged_on=on), metadata=head)
+        await stub.ReplyCase(petitions_pb2.ReplyCaseRequest(
+            case_id=case.id, reply="经核查，已责令学校退还费用。", replied_on=on), metadata=head)
+
+    shown = await post_form(portal, "/petitions/follow", "/petitions/follow", {"query_code": code})
+    assert "已书面答复" in shown.text and "经核查，已责令学校退还费用。" in shown.text
+    assert "市教育和体育局" in shown.text  # the handling body by its name, not its code
+    assert "education-bureau" not in shown.text and not UUID.search(shown.text)
+    no_choice = await post_form(portal, "/petitions/follow", "/petitions/rate", {"query_code": code})
+    assert no_choice.status_code == 422 and "请选择满意、基本满意或不满意" in no_choice.text
+    rated = await post_form(portal, "/petitions/follow", "/petitions/rate",
+                            {"query_code": code, "satisfaction": "basically", "comment": "处理及时"})
+    assert rated.status_code == 200 and "感谢您的评价" in rated.text and "您的评价：基本满意" in rated.text
+    again = await post_form(portal, "/petitions/follow", "/petitions/rate",
+                            {"query_code": code, "satisfaction": "satisfied"})
+    assert again.status_code == 422 and "已经评价过" in again.text
