@@ -33,7 +33,7 @@ from shared.convert import (
     page_limit,
     today_in_china,
 )
-from shared.db import transaction
+from shared.db import read, transaction
 from shared.errors import InvalidInput, NotFound
 from shared.grpc_server import current_actor, requires
 from shared.outbox import add_event
@@ -168,6 +168,8 @@ class PublicationServicer(publications_pb2_grpc.PublicationServiceServicer):
     def __init__(self, sessions: async_sessionmaker[AsyncSession], calendar: WorkingCalendar, *,
                  today: Callable[[], date] = today_in_china, search_candidates: int = 500) -> None:
         self.sessions = sessions
+        # reads run on read-only connections of the sessions' engine (shared.db.read)
+        self.engine = sessions.kw["bind"]
         self.calendar = calendar
         self.today = today
         self.search_candidates = search_candidates
@@ -207,8 +209,7 @@ class PublicationServicer(publications_pb2_grpc.PublicationServiceServicer):
         f = filter_from_proto(request.filter)
         after = date_cursor(request.page.page_token)
         today = self.today()
-        async with transaction(self.sessions) as session:
-            rows = await store.list_published(session, f, today, limit, after)
+        rows = await read(self.engine, store.list_published, f, today, limit, after)
         return pb.ListPublicationsResponse(
             publications=[to_proto(r, today) for r in rows],
             page=common_pb2.PageResponse(next_page_token=next_token(
@@ -220,9 +221,8 @@ class PublicationServicer(publications_pb2_grpc.PublicationServiceServicer):
             raise InvalidInput({"limit": f"between 1 and {MAX_LATEST} (0: 10)"})
         kind = KIND_FROM_PROTO.get(request.kind)
         today = self.today()
-        async with transaction(self.sessions) as session:
-            rows = await store.list_published(session, store.Filter(kind=kind.value if kind else None), today,
-                                              request.limit or 10, None)
+        rows = await read(self.engine, store.list_published, store.Filter(kind=kind.value if kind else None),
+                          today, request.limit or 10, None)
         return pb.ListPublicationsResponse(publications=[to_proto(r, today) for r in rows])
 
     @requires("publication:read")
@@ -241,16 +241,17 @@ class PublicationServicer(publications_pb2_grpc.PublicationServiceServicer):
         today = self.today()
         if not terms or offset >= self.search_candidates:
             return pb.SearchPublicationsResponse(terms=terms)
-        filtered = bool(f.category or f.issuer_code or f.year or f.kind)
-        async with transaction(self.sessions) as session:
-            frequencies, rows = await self._frequencies(session)
-            page = await store.search(session, terms, f, today, candidates=self.search_candidates,
-                                      offset=offset, limit=limit,
-                                      walk=words.walk_newest_first(terms, frequencies, rows, filtered))
-            texts = await store.bodies(session, [r.id for r in page.rows])
+        filters = words.filter_lexemes(category=f.category, issuer_code=f.issuer_code, year=f.year, kind=f.kind)
+        frequencies, rows = await self._frequencies()
+        options = dict(candidates=self.search_candidates, offset=offset, limit=limit)
+        if words.walk_newest_first(terms, frequencies, rows, filters):
+            async with transaction(self.sessions) as session:  # for its SET LOCAL
+                page = await store.search(session, terms, f, today, walk=True, **options)
+        else:  # one statement on a read-only connection: no BEGIN / COMMIT round trips
+            page = await read(self.engine, store.search, terms, f, today, walk=False, **options)
         hits = []
         for row in page.rows:
-            parts = words.snippet(texts.get(row.id, ""), terms)
+            parts = words.snippet(row.body, terms)
             hits.append(pb.SearchHit(publication=to_proto(row, today), rank=row.rank,
                                      snippet=[pb.SnippetPart(text=p.text, match=p.match) for p in parts]))
         more = offset + len(hits) < page.ranked and len(hits) == limit
@@ -258,10 +259,10 @@ class PublicationServicer(publications_pb2_grpc.PublicationServiceServicer):
         return pb.SearchPublicationsResponse(hits=hits, terms=terms, ranked=page.ranked, capped=page.capped,
                                              page=common_pb2.PageResponse(next_page_token=token))
 
-    async def _frequencies(self, session: AsyncSession) -> tuple[dict[str, float], float]:
+    async def _frequencies(self) -> tuple[dict[str, float], float]:
         """Word frequencies from the planner's statistics, re-read every FREQUENCIES_SECONDS."""
         if time.monotonic() - self._frequencies_read_at > FREQUENCIES_SECONDS:
-            self._word_frequencies = await store.word_frequencies(session)
+            self._word_frequencies = await read(self.engine, store.word_frequencies)
             self._frequencies_read_at = time.monotonic()
         return self._word_frequencies
 
@@ -284,8 +285,7 @@ class PublicationServicer(publications_pb2_grpc.PublicationServiceServicer):
         if not 2000 <= request.year <= 2100:
             raise InvalidInput({"year": "a year between 2000 and 2100"})
         today = self.today()
-        async with transaction(self.sessions) as session:
-            rows = await store.normative_catalogue(session, request.year)
+        rows = await read(self.engine, store.normative_catalogue, request.year)
         return pb.NormativeCatalogue(year=request.year, entries=[to_proto(r, today) for r in rows])
 
     @requires("publication:read")
@@ -294,8 +294,7 @@ class PublicationServicer(publications_pb2_grpc.PublicationServiceServicer):
         limit = page_limit(request.page)
         after = date_cursor(request.page.page_token)
         today = self.today()
-        async with transaction(self.sessions) as session:
-            rows = await store.comment_drafts(session, request.open_only, today, limit, after)
+        rows = await read(self.engine, store.comment_drafts, request.open_only, today, limit, after)
         return pb.ListPublicationsResponse(
             publications=[to_proto(r, today) for r in rows],
             page=common_pb2.PageResponse(next_page_token=next_token(

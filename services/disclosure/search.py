@@ -18,13 +18,12 @@ part of a million publications, and ranking or even sorting all of them by date 
 only the newest `candidates` matches (default 500) are ranked:
 - a query matching fewer is ranked over all its matches (found through the GIN index);
 - a common query ranks its newest `candidates` matches, found by walking the index on published_on
-  newest first and checking each row (`walk_newest_first`: the rarest word is frequent, so the walk
-  ends soon). An old, very relevant publication is then not shown unless the query gets more precise
+  (or on a filter and published_on) newest first and checking each row (`walk_newest_first`: the
+  rarest word is frequent, so the walk ends soon). An old, very relevant publication is then not shown unless the query gets more precise
   or is filtered (by year, category, issuer): the reply says so (`capped`), and the portal tells the
   reader to refine the search.
 For government information the newest matching items are usually the ones wanted, and every query
-keeps a bounded cost. Cases left slow: two frequent words that rarely go together (the walk goes far),
-and a filter matching many with a frequent word (the GIN path reads all filtered matches).
+keeps a bounded cost. Case left slow: two frequent words that rarely go together (the walk goes far).
 
 Snippets are cut from the original body in Python (for the page only): the first passage with a
 searched word, as parts marked match / not match, so the portal escapes every part itself.
@@ -103,33 +102,43 @@ def meta_lexemes(*, kind: str, category: str, issuer_code: str, year: int) -> li
             f"{META}k{_code(kind)}"]
 
 
+def filter_lexemes(*, category: str | None, issuer_code: str, year: int, kind: str | None) -> list[str]:
+    """The lexemes a filtered query must find besides its words."""
+    out = []
+    if category:
+        out.append(f"{META}c{_code(category)}")
+    if issuer_code:
+        out.append(f"{META}i{_code(issuer_code)}")
+    if year:
+        out.append(f"{META}y{int(year)}")
+    if kind:
+        out.append(f"{META}k{_code(kind)}")
+    return out
+
+
 def meta_query(*, category: str | None, issuer_code: str, year: int, kind: str | None) -> str:
     """The filters as tsquery text (lexemes quoted, no parser), '' when there are none."""
-    parts = []
-    if category:
-        parts.append(f"'{META}c{_code(category)}'")
-    if issuer_code:
-        parts.append(f"'{META}i{_code(issuer_code)}'")
-    if year:
-        parts.append(f"'{META}y{int(year)}'")
-    if kind:
-        parts.append(f"'{META}k{_code(kind)}'")
-    return " & ".join(parts)
+    return " & ".join(f"'{x}'" for x in filter_lexemes(category=category, issuer_code=issuer_code, year=year,
+                                                        kind=kind))
 
 
-def walk_newest_first(terms: list[str], frequencies: dict[str, float], rows: float, filtered: bool) -> bool:
-    """Whether to find the newest matches by walking the index on published_on (each row checked) rather
-    than through the GIN index (every match read, then sorted by date).
+def walk_newest_first(terms: list[str], frequencies: dict[str, float], rows: float,
+                      filters: list[str] = ()) -> bool:
+    """Whether to find the newest matches by walking an index on published_on (each row checked; with a
+    filter, the index of that filter and published_on) rather than through the GIN index (every match
+    read, then sorted by date).
 
-    The planner multiplies the words' frequencies as if independent; words that go together (柠檬 产业)
-    then look rare, and the GIN path reads tens of thousands of rows. Here the bound is the rarest
-    word's frequency (from pg_stats): when even that word is in more than WALK_ABOVE publications, many
-    match and the walk stops early. A filtered query always takes the GIN path: its filters are GIN
-    entries too, so only the real matches are read."""
-    if filtered or not terms:
+    The planner multiplies the words' frequencies as if independent; but the words jieba cuts from one
+    term go together (柠檬 产业), and the GIN path then reads tens of thousands of rows. Here the bound
+    is the rarest word's frequency (from pg_stats), times the filters' (a filter is independent of the
+    words): when that many publications may match, the walk meets enough of them soon. A word or a
+    filter not among the frequent ones makes the query rare: the GIN path reads few rows."""
+    if not terms:
         return False
-    rarest = min(frequencies.get(t, 0.0) for t in terms)
-    return rarest * rows > WALK_ABOVE
+    share = min(frequencies.get(t, 0.0) for t in terms)
+    for lexeme in filters:
+        share *= frequencies.get(lexeme, 0.0)
+    return share * rows > WALK_ABOVE
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from datetime import date, datetime
 
 from sqlalchemy import and_, cast, func, literal_column, or_, select, text, tuple_, update
 from sqlalchemy.dialects.postgresql import TSQUERY
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from services.disclosure import search as words
 
@@ -20,6 +20,8 @@ from shared.errors import InvalidInput, NotFound
 # statement's generic plan could not use them with a parameter.
 IS_PUBLISHED = Publication.state == literal_column("'published'")
 IS_QUEUED = Publication.state == literal_column("'queued'")
+# A write transaction's session or a read-only connection (shared.db.read).
+Db = AsyncSession | AsyncConnection
 # Every column but the search vector and the body: what lists need.
 LIST_COLUMNS = [c for c in Publication.__table__.c if c.name not in ("search", "body")]
 
@@ -112,7 +114,7 @@ def _filters(f: Filter, today: date) -> list:
     return clauses + _validity_filter(f, today)
 
 
-async def list_published(session: AsyncSession, f: Filter, today: date, limit: int,
+async def list_published(session: Db, f: Filter, today: date, limit: int,
                          after: tuple[date, uuid.UUID] | None) -> list:
     """Newest first (published_on, then id), keyset paging."""
     p = Publication
@@ -145,7 +147,7 @@ async def count_published_interpretations(session: AsyncSession, policy_id: uuid
         p.policy_id == policy_id, p.state == State.PUBLISHED.value))).scalar_one()
 
 
-async def normative_catalogue(session: AsyncSession, year: int) -> list:
+async def normative_catalogue(session: Db, year: int) -> list:
     """A24: published normative documents made in `year`, in the order they were made."""
     p = Publication
     query = (select(*LIST_COLUMNS)
@@ -155,7 +157,7 @@ async def normative_catalogue(session: AsyncSession, year: int) -> list:
     return list(await session.execute(query))
 
 
-async def comment_drafts(session: AsyncSession, open_only: bool, today: date, limit: int,
+async def comment_drafts(session: Db, open_only: bool, today: date, limit: int,
                          after: tuple[date, uuid.UUID] | None) -> list:
     """A22: drafts for comment, newest first; `open_only`: those whose closing day is not past."""
     p = Publication
@@ -190,8 +192,9 @@ def _validity_filter(f: Filter, today: date) -> list:
 
 def search_statement(terms: list[str], f: Filter, today: date, *, candidates: int, offset: int, limit: int):
     """The newest `candidates` + 1 matches (by published_on, id), the filters as GIN entries
-    (search.meta_query), ranked by ts_rank of the words; one page of them, each row with its rank and the
-    number of candidates. See search.py for the trade-off."""
+    (search.meta_query), ranked by ts_rank of the words; one page of them with their bodies (for the
+    snippets), each row with its rank and the number of candidates. See search.py for the trade-off.
+"""
     wanted = func.plainto_tsquery("simple", " ".join(terms))
     meta = words.meta_query(category=f.category, issuer_code=f.issuer_code, year=f.year, kind=f.kind)
     query = wanted.op("&&")(cast(meta, TSQUERY)) if meta else wanted
@@ -209,23 +212,25 @@ def search_statement(terms: list[str], f: Filter, today: date, *, candidates: in
               .order_by(text("rank DESC"), kept.c.published_on.desc(), kept.c.id.desc())
               .offset(offset).limit(limit)
               .subquery("ranked"))
-    return (select(*LIST_COLUMNS, ranked.c.rank, ranked.c.ranked).join(ranked, ranked.c.id == p.id)
+    return (select(*LIST_COLUMNS, p.body, ranked.c.rank, ranked.c.ranked).join(ranked, ranked.c.id == p.id)
             .order_by(ranked.c.rank.desc(), p.published_on.desc(), p.id.desc()))
 
 
-async def search(session: AsyncSession, terms: list[str], f: Filter, today: date, *, candidates: int,
-                 offset: int, limit: int, walk: bool) -> SearchPage:
-    """One page of search_statement; `walk`: find the matches by walking published_on newest first
-    (search.walk_newest_first), for this transaction only."""
+async def search(db: Db, terms: list[str], f: Filter, today: date, *, candidates: int, offset: int, limit: int,
+                 walk: bool) -> SearchPage:
+    """One page of search_statement. `walk` (search.walk_newest_first): the planner may not read the GIN
+    index (SET LOCAL, so `db` must then be a transaction's session); it walks the index on published_on
+    newest first, checking each row, until enough are found. Otherwise one statement, fit for a
+    read-only connection."""
     if walk:
-        await session.execute(text("SET LOCAL enable_bitmapscan = off"))
-    rows = list(await session.execute(search_statement(terms, f, today, candidates=candidates, offset=offset,
-                                                       limit=limit)))
+        await db.execute(text("SET LOCAL enable_bitmapscan = off"))
+    rows = list(await db.execute(search_statement(terms, f, today, candidates=candidates, offset=offset,
+                                                  limit=limit)))
     total = rows[0].ranked if rows else 0
     return SearchPage(rows, min(total, candidates), total > candidates)
 
 
-async def word_frequencies(session: AsyncSession) -> tuple[dict[str, float], float]:
+async def word_frequencies(session: Db) -> tuple[dict[str, float], float]:
     """The share of publications each frequent word is in (pg_stats, from ANALYZE), and how many rows."""
     stats = (await session.execute(text(
         "SELECT most_common_elems::text::text[] AS elems, most_common_elem_freqs AS freqs FROM pg_stats "
@@ -235,14 +240,6 @@ async def word_frequencies(session: AsyncSession) -> tuple[dict[str, float], flo
     if stats is None or stats.elems is None:
         return {}, max(float(rows), 0.0)
     return dict(zip(stats.elems, stats.freqs)), max(float(rows), 0.0)
-
-
-async def bodies(session: AsyncSession, ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
-    """The body texts of a page of hits (for the snippets)."""
-    if not ids:
-        return {}
-    p = Publication
-    return {row.id: row.body for row in await session.execute(select(p.id, p.body).where(p.id.in_(ids)))}
 
 
 # ---- the officer's queue ---------------------------------------------------------------------------------

@@ -20,9 +20,9 @@ Queries, each one repeated, sequentially (latency, not throughput):
 - medium: a topic word (供水, 乡村振兴) in a few per cent;
 - rare: a word in a few hundred publications;
 - two words, and words with filters (category, year, issuer).
-"Direct" is store_publications.search's own SQL (the ranked page and the bodies for snippets) on one
-asyncpg connection: what the database costs; "gRPC" adds token check, jieba, the ORM, snippets, protobuf
-and the network hop.
+"Direct" is the statement store_publications.search sends (the ranked page with its bodies), caught on
+its way to asyncpg and sent again on a plain asyncpg connection: what the database costs; "gRPC" adds
+the token check, jieba, SQLAlchemy, snippets, protobuf and the network hop.
 
     python -m tests.bench disclosure_search
 """
@@ -285,8 +285,8 @@ async def _run() -> list[tuple[str, ...]]:
 
 
 class Captured:
-    """The statements the service sends for one search (store.search's windows and store.bodies), caught on
-    their way to asyncpg, to be sent again on a plain connection."""
+    """The statements the service sends for one search (store.search), caught on their way to asyncpg, to
+    be sent again on a plain connection."""
 
     def __init__(self, engine) -> None:
         from sqlalchemy import event
@@ -304,18 +304,22 @@ async def statements_of(engine, captured: Captured, query: str, filters: dict) -
     terms = words.query_terms(query)
     async with session_factory(engine)() as session:
         frequencies, rows = await store.word_frequencies(session)
-        walk = words.walk_newest_first(terms, frequencies, rows, bool(f.category or f.issuer_code or f.year))
+        walk = words.walk_newest_first(terms, frequencies, rows, words.filter_lexemes(
+            category=f.category, issuer_code=f.issuer_code, year=f.year, kind=f.kind))
         captured.statements.clear()
-        page = await store.search(session, terms, f, today_in_china(), candidates=CANDIDATES, offset=0,
-                                  limit=PAGE, walk=walk)
-        await store.bodies(session, [r.id for r in page.rows])
+        await store.search(session, terms, f, today_in_china(), candidates=CANDIDATES, offset=0, limit=PAGE,
+                           walk=walk)
         await session.rollback()
     return [(sql, params) for sql, params in captured.statements if not sql.lstrip().upper().startswith(
         ("BEGIN", "ROLLBACK", "SELECT PG_CATALOG", "SELECT 1"))]
 
 
 async def replay(raw, statements: list[tuple[str, tuple]]) -> None:
-    """The statements again, in one transaction (SET LOCAL holds for it), as the service sends them."""
+    """The statements again, as the service sends them: the walk in a transaction (for its SET LOCAL),
+    the GIN path as one statement."""
+    if len(statements) == 1:
+        await raw.fetch(*statements[0][:1], *statements[0][1])
+        return
     async with raw.transaction():
         for sql, params in statements:
             await raw.fetch(sql, *params)
@@ -346,7 +350,7 @@ async def measure(stub, auth, raw, engine) -> list[tuple[str, ...]]:
         all_grpc += grpc_times
         all_db += db_times
         found = f"newest {reply.ranked} ranked, capped" if reply.capped else f"{reply.ranked} matches"
-        path = "walk by date" if any("enable_bitmapscan" in sql for sql, _ in statements) else "GIN"
+        path = "walk by date" if len(statements) > 1 else "GIN"
         details.append((f"  {query} {filters or ''} ({found}, {path})",
                         f"gRPC p50 {pct(grpc_times, 50):.1f} ms / SQL p50 {pct(db_times, 50):.1f} ms"))
     rows: list[tuple[str, ...]] = []

@@ -398,3 +398,55 @@ async def test_search_ranks_the_newest_matches_up_to_the_cap_and_pages_through_t
         if not token:
             break
     assert pages == [20, 20, 10] and len(set(seen)) == 50 and set(seen) <= set(ids)
+
+
+async def test_A35_declining_needs_a_reason_and_validity_changes_are_acts_and_events(disclosure, jetstream):
+    """Openness is the rule (A35): an item is not published only with a reason; an officer marks a publication
+    amended; documents' expiry marks a rule expired (A25); each an act, the changes as events."""
+    wrong = await create(disclosure, title="误标为主动公开的内部文件")
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await disclosure.publications.DeclinePublication(pb.DeclinePublicationRequest(publication_id=wrong.id),
+                                                         metadata=disclosure.as_user(OFFICER))
+    assert "reason" in field_violations_of(err.value)
+    declined = await disclosure.publications.DeclinePublication(
+        pb.DeclinePublicationRequest(publication_id=wrong.id, reason="属于内部管理信息（条例第十六条）"),
+        metadata=disclosure.as_user(OFFICER))
+    assert declined.state == pb.PUBLICATION_STATE_DECLINED and declined.decline_reason.startswith("属于内部")
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await publish(disclosure, wrong.id)
+    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+
+    item = await create(disclosure)
+    await publish(disclosure, item.id)
+    amended = await disclosure.publications.ChangeValidity(pb.ChangeValidityRequest(
+        publication_id=item.id, validity=pb.VALIDITY_AMENDED, reason="资统发〔2026〕9号修订"),
+        metadata=disclosure.as_user(OFFICER))
+    assert amended.validity == pb.VALIDITY_AMENDED and amended.history[-1].act == "publication.amended"
+
+    document_id = str(uuid.uuid4())
+    rule = issued_document(document_id, signed_on=TODAY, authority=documents_pb2.SIGN_OFF_AUTHORITY_GOVERNMENT_RULE)
+    await publish_documents_event(jetstream, "documents.document.issued", documents_events.DocumentIssued(
+        document=rule, document_number="资府令第3号", disclosure=documents_pb2.DISCLOSURE_ATTRIBUTE_PROACTIVE),
+        document_id=document_id)
+    (queued,) = await eventually(lambda: queued_from(disclosure, document_id))
+    assert queued.normative and queued.category == pb.CATEGORY_RULES_AND_NORMATIVE_DOCUMENTS
+    await publish(disclosure, queued.id)
+    await publish_documents_event(jetstream, "documents.normative.expired",
+                                  documents_events.NormativeExpired(document=rule), document_id=document_id)
+
+    async def expired():
+        seen = await disclosure.publications.GetPublication(pb.GetPublicationRequest(publication_id=queued.id),
+                                                            metadata=disclosure.as_user("citizen"))
+        return seen.validity == pb.VALIDITY_EXPIRED
+    assert await eventually(expired)
+
+    events = await read_events(jetstream, until=lambda seen: sum(
+        e.subject == "disclosure.publication.validity-changed" for e in seen) >= 2)
+    changes = []
+    for e in events:
+        if e.subject == "disclosure.publication.validity-changed":
+            payload = events_pb2.PublicationValidityChanged()
+            e.payload.Unpack(payload)
+            changes.append((payload.publication.id, payload.previous, payload.publication.validity))
+    assert changes == [(item.id, pb.VALIDITY_IN_FORCE, pb.VALIDITY_AMENDED),
+                       (queued.id, pb.VALIDITY_IN_FORCE, pb.VALIDITY_EXPIRED)]

@@ -41,12 +41,14 @@ def test_filters_are_lexemes_of_their_own_never_words():
     assert not any(w.startswith(search.META) for w in search.index_words("资阳市财政局关于收费的通知"))
 
 
-def test_common_words_are_found_newest_first_rare_or_filtered_ones_through_gin():
-    frequencies = {"通知": 0.1, "工作": 0.9, "柠檬": 0.03, "产业": 0.05}
+def test_common_words_are_found_newest_first_rare_or_narrowly_filtered_ones_through_gin():
+    frequencies = {"通知": 0.1, "工作": 0.9, "柠檬": 0.03, "产业": 0.05, "zzy2021": 0.1, "zzi01": 0.01}
     rows = 1_000_000
-    assert search.walk_newest_first(["通知"], frequencies, rows, filtered=False)
+    assert search.walk_newest_first(["通知"], frequencies, rows)
     # words that go together: the bound is the rarer one's frequency, not the product
-    assert search.walk_newest_first(["柠檬", "产业"], frequencies, rows, filtered=False)
-    assert not search.walk_newest_first(["通知", "古籍"], frequencies, rows, filtered=False)
-    assert not search.walk_newest_first(["通知"], frequencies, rows, filtered=True)
-    assert not search.walk_newest_first(["通知"], frequencies, 10_000, filtered=False)
+    assert search.walk_newest_first(["柠檬", "产业"], frequencies, rows)
+    assert not search.walk_newest_first(["通知", "古籍"], frequencies, rows)
+    assert search.walk_newest_first(["工作"], frequencies, rows, ["zzy2021"])  # 90,000 may match
+    assert not search.walk_newest_first(["通知"], frequencies, rows, ["zzy2021", "zzi01"])  # 100
+    assert not search.walk_newest_first(["通知"], frequencies, 10_000)
+    assert not search.walk_newest_first([], frequencies, rows)
