@@ -642,8 +642,11 @@ class ApplicationServicer(applications_pb2_grpc.ApplicationServiceServicer):
 
     @requires("application:handle")
     async def ListApplications(self, request, context):
+        if len(request.number) > 32:
+            raise InvalidInput({"number": "at most 32 characters"})
         f = store.ListFilter(state=STATE_FROM[request.state].value if request.state in STATE_FROM else "",
-                             overdue_on=self.today() if request.overdue_only else None)
+                             overdue_on=self.today() if request.overdue_only else None,
+                             number=request.number.strip().upper())
         return await self._list(f, request.page, officer=True)
 
     @requires("application:submit")

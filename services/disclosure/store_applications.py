@@ -71,6 +71,7 @@ class ListFilter:
     state: str = ""
     overdue_on: date | None = None  # open applications whose limit ended before this day
     submitted_by_user_id: str = ""
+    number: str = ""
 
 
 async def list_page(session: AsyncSession, f: ListFilter, limit: int,
@@ -81,6 +82,8 @@ async def list_page(session: AsyncSession, f: ListFilter, limit: int,
         statement = statement.where(InfoApplication.state == f.state)
     if f.submitted_by_user_id:
         statement = statement.where(InfoApplication.submitted_by_user_id == f.submitted_by_user_id)
+    if f.number:
+        statement = statement.where(InfoApplication.number == f.number)
     if f.overdue_on is not None:
         statement = statement.where(InfoApplication.state.in_([State.RECEIVED.value, State.CONSULTING.value]),
                                     InfoApplication.reply_due < f.overdue_on)

@@ -176,6 +176,9 @@ async def test_OGI31_OGI33_online_application_is_received_on_confirmation_and_du
     overdue = await svc.apps.ListApplications(pb.ListApplicationsRequest(overdue_only=True),
                                               metadata=svc.as_user(OFFICER))
     assert [a.id for a in overdue.applications] == [app.id] and overdue.applications[0].overdue
+    quoted = await svc.apps.ListApplications(pb.ListApplicationsRequest(number=app.number.lower()),
+                                             metadata=svc.as_user(OFFICER))
+    assert [a.id for a in quoted.applications] == [app.id]
 
 
 async def test_OGI29_OGI31_incomplete_application_names_each_field_and_a_letter_needs_its_signing_day(svc):

@@ -1103,8 +1103,11 @@ class ListApplicationsRequest(_message.Message):
     STATE_FIELD_NUMBER: _builtins.int
     OVERDUE_ONLY_FIELD_NUMBER: _builtins.int
     PAGE_FIELD_NUMBER: _builtins.int
+    NUMBER_FIELD_NUMBER: _builtins.int
     state: Global___ApplicationState.ValueType
     overdue_only: _builtins.bool
+    number: _builtins.str
+    """The number an applicant quotes (e.g. YSQ2025000012), exactly."""
     @_builtins.property
     def page(self) -> _common_pb2.PageRequest: ...
     def __init__(
@@ -1113,10 +1116,11 @@ class ListApplicationsRequest(_message.Message):
         state: Global___ApplicationState.ValueType = ...,
         overdue_only: _builtins.bool = ...,
         page: _common_pb2.PageRequest | None = ...,
+        number: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["page", b"page"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["overdue_only", b"overdue_only", "page", b"page", "state", b"state"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["number", b"number", "overdue_only", b"overdue_only", "page", b"page", "state", b"state"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
