@@ -221,6 +221,18 @@ async def test_applicant_is_denied_someone_elses_application(svc, other_citizen)
     listing = await refused(svc.apps.ListApplications(pb.ListApplicationsRequest(), metadata=other_citizen))
     assert listing.code() == grpc.StatusCode.PERMISSION_DENIED
 
+    # without an account, through the portal: no owner; followed by its code only
+    anonymous = await svc.apps.SubmitApplication(pb.SubmitApplicationRequest(applicant=applicant(name="匿名者"),
+                                                                             content=content()),
+                                                 metadata=svc.as_service("portal"))
+    assert not anonymous.application.filed_with_account
+    portal_list = await refused(svc.apps.ListMyApplications(pb.ListMyApplicationsRequest(),
+                                                            metadata=svc.as_service("portal")))
+    assert portal_list.code() == grpc.StatusCode.INVALID_ARGUMENT
+    followed = await svc.apps.FollowApplication(pb.FollowApplicationRequest(query_code=anonymous.query_code),
+                                                metadata=svc.as_service("portal"))
+    assert followed.applicant.name == "匿名者"
+
 
 # ---- art. 33: one extension, approved by the head ----------------------------------------------------------
 
