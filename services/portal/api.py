@@ -298,8 +298,10 @@ async def _api_read(portal, method, request, not_found: str = "未找到"):
         raise api_error(error) from error
 
 
-def _filter(category: str | None, year: int | None, validity: str | None):
+def _filter(category: str | None, year: int | None, validity: str | None, kind: str | None = None):
     f = pb.PublicationFilter()
+    if kind:
+        f.kind = dv.KIND_PAGES[kind][0]
     if category:
         f.category = dv.CATEGORIES[category][0]
     if year:
@@ -311,6 +313,7 @@ def _filter(category: str | None, year: int | None, validity: str | None):
 
 CATEGORY_PATTERN = "^(" + "|".join(dv.CATEGORIES) + ")$" if dv else "^$"
 VALIDITY_PATTERN = "^(" + "|".join(dv.VALIDITIES) + ")$" if dv else "^$"
+KIND_PATTERN = "^(" + "|".join(dv.KIND_PAGES) + ")$" if dv else "^$"
 
 
 @router.get("/categories", response_model=list[Label], summary="主动公开的信息类别（条例第二十条）")
@@ -330,10 +333,13 @@ async def latest(portal: PortalDep, limit: int = Query(10, ge=1, le=50)):
 async def publications(portal: PortalDep, category: str | None = Query(None, pattern=CATEGORY_PATTERN),
                        year: int | None = Query(None, ge=2000, le=2100),
                        validity: str | None = Query(None, pattern=VALIDITY_PATTERN),
+                       kind: str | None = Query(None, pattern=KIND_PATTERN,
+                                                description="interpretations 政策解读, powers 权责清单, proposals 建议提案办理结果"),
                        page: str | None = Query(None, pattern=PAGE_TOKEN)):
     _disclosure(portal)
     reply = await _api_read(portal, portal.backends.publications.ListPublications, pb.ListPublicationsRequest(
-        filter=_filter(category, year, validity), page=common_pb2.PageRequest(page_size=20, page_token=page or "")))
+        filter=_filter(category, year, validity, kind),
+        page=common_pb2.PageRequest(page_size=20, page_token=page or "")))
     return {"items": [dv.publication(p) for p in reply.publications], "next_page": reply.page.next_page_token}
 
 

@@ -69,11 +69,17 @@ def page_request(page: str | None) -> common_pb2.PageRequest:
     return common_pb2.PageRequest(page_size=PAGE_SIZE, page_token=page or "")
 
 
-def publication_filter(category: str | None, year: str | None, validity: str | None) -> tuple:
+def publication_filter(category: str | None, year: str | None, validity: str | None,
+                       kind: str | None = None) -> tuple:
     """(the filter, the values as chosen, what is wrong) from the query string."""
-    chosen = {"category": category or "", "year": year or "", "validity": validity or ""}
+    chosen = {"category": category or "", "year": year or "", "validity": validity or "", "kind": kind or ""}
     errors = {}
     f = pb.PublicationFilter()
+    if kind:
+        if kind in dv.KIND_PAGES:
+            f.kind = dv.KIND_PAGES[kind][0]
+        else:
+            errors["kind"] = "没有这一栏目。"
     if category:
         if category in dv.CATEGORIES:
             f.category = dv.CATEGORIES[category][0]
@@ -117,19 +123,20 @@ async def _read(portal: Portal, method, request, token: str | None = None):
 
 @router.get("/publications", response_class=HTMLResponse)
 async def catalogue(portal: PortalDep, visitor: VisitorDep, category: str | None = None, year: str | None = None,
-                    validity: str | None = None, page: str | None = None):
+                    validity: str | None = None, kind: str | None = None, page: str | None = None):
     _need(portal)
-    f, chosen, errors = publication_filter(category, year, validity)
+    f, chosen, errors = publication_filter(category, year, validity, kind)
     items, next_page = [], ""
     if not errors:
         reply = await _read(portal, portal.backends.publications.ListPublications,
                             pb.ListPublicationsRequest(filter=f, page=page_request(page)))
         items = [dv.publication(p) for p in reply.publications]
         next_page = reply.page.next_page_token
-    title = dv.CATEGORIES[category][1] if category in dv.CATEGORIES else "政府信息公开目录"
+    title = (dv.KIND_PAGES[kind][1] if kind in dv.KIND_PAGES else
+             dv.CATEGORIES[category][1] if category in dv.CATEGORIES else "政府信息公开目录")
     return render(portal, visitor, "disclosure/catalogue.html", 422 if errors else 200, title=title,
                   items=items, next_page=next_page, chosen=chosen, errors=errors, categories=dv.CATEGORIES,
-                  validities=dv.VALIDITIES)
+                  validities=dv.VALIDITIES, kinds=dv.KIND_PAGES)
 
 
 @router.get("/publications/{pid}", response_class=HTMLResponse)

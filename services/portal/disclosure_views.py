@@ -34,6 +34,10 @@ VALIDITY_NAMES = {value: name for value, name in VALIDITIES.values()}
 KINDS = {pb.PUBLICATION_KIND_POLICY: "政策文件", pb.PUBLICATION_KIND_INTERPRETATION: "政策解读",
          pb.PUBLICATION_KIND_COMMENT_DRAFT: "征求意见稿", pb.PUBLICATION_KIND_PROPOSAL_RESULT: "建议提案办理结果",
          pb.PUBLICATION_KIND_POWER: "权责清单"}
+# The kinds with a page of their own: slug → (enum value, Chinese name).
+KIND_PAGES = {"interpretations": (pb.PUBLICATION_KIND_INTERPRETATION, "政策解读"),
+              "powers": (pb.PUBLICATION_KIND_POWER, "权责清单"),
+              "proposals": (pb.PUBLICATION_KIND_PROPOSAL_RESULT, "建议提案办理结果")}
 PROPOSAL_KINDS = {pb.PROPOSAL_KIND_NPC_SUGGESTION: "人大代表建议", pb.PROPOSAL_KIND_CPPCC_PROPOSAL: "政协提案"}
 
 

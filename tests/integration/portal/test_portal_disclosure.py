@@ -65,10 +65,16 @@ async def seed(keycloak, backends) -> dict[str, str]:
                              title="资阳市城市供水管理办法（征求意见稿）", body="第一条 为加强城市供水管理……",
                              comment_until=d(TODAY + timedelta(days=30)))
         await publish(draft.id)
-    return {"stats": stats.id, "policy": policy.id, "reading": reading.id, "draft": draft.id}
+        power = await create(kind=pb.PUBLICATION_KIND_POWER, category=pb.CATEGORY_LICENSING, title="建筑工程施工许可",
+                             body="建筑工程施工许可的权责事项。", power=pb.Power(
+                                 subject="市住房和城乡建设局", basis="《中华人民共和国建筑法》第七条",
+                                 procedure="申请、受理、审查、决定", supervision="市司法局行政执法监督，电话 12345",
+                                 power_type="行政许可"))
+        await publish(power.id)
+    return {"stats": stats.id, "policy": policy.id, "reading": reading.id, "draft": draft.id, "power": power.id}
 
 
-async def test_A35_A37_home_catalogue_search_and_a_publication_with_its_interpretation(portal, keycloak, backends):
+async def test_A35_A37_A39_home_catalogue_search_powers_and_a_publication_with_its_interpretation(portal, keycloak, backends):
     ids = await seed(keycloak, backends)
     home = await portal.get("/")
     assert "2026年10月资阳市经济运行情况" in home.text and f'/publications/{ids["stats"]}' in home.text
@@ -93,6 +99,10 @@ async def test_A35_A37_home_catalogue_search_and_a_publication_with_its_interpre
     assert f'/publications/{ids["policy"]}' in reading.text and "的解读" in reading.text  # and back
     stats = await portal.get(f"/publications/{ids['stats']}")
     assert "<script>alert(1)</script>" not in stats.text and "&lt;script&gt;" in stats.text
+    powers = await portal.get("/publications?kind=powers")  # A39: the powers list has its own page
+    assert "建筑工程施工许可" in powers.text and "2026年10月资阳市经济运行情况" not in powers.text
+    power = await portal.get(f"/publications/{ids['power']}")
+    assert "《中华人民共和国建筑法》第七条" in power.text and "市住房和城乡建设局" in power.text
     assert (await portal.get("/publications/not-an-id")).status_code == 404
     assert (await portal.get("/publications/00000000-0000-0000-0000-000000000000")).status_code == 404
 
