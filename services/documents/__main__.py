@@ -10,11 +10,11 @@ import nats
 from services.documents.api import DocumentsServicer
 from services.documents.config import DocumentsSettings
 from services.documents.events import run_countersign_clock
-from services.documents.org_client import OrgClient
 from shared.convert import today_in_china
 from shared.db import create_engine, run_migrations, session_factory
 from shared.grpc_server import GrpcServer
 from shared.logging import configure_logging
+from shared.org_client import OrgClient
 from shared.outbox import OutboxRelay, outbox_channel
 from shared.service_auth import ClientCredentials, StaticToken
 from shared.streams import ensure_stream
@@ -30,7 +30,7 @@ def build(settings: DocumentsSettings) -> GrpcServer:
     # documents asks org (portfolios, who may act) with its own client-credentials token; without a
     # secret it still starts, and the calls that need org answer UNAVAILABLE with the reason.
     tokens = ClientCredentials.from_settings(settings) if settings.client_secret else StaticToken("")
-    org = OrgClient(settings.org_address, tokens, cache_seconds=settings.org_cache_seconds)
+    org = OrgClient(settings.org_address, tokens, ttl_seconds=settings.org_cache_seconds)
     server = GrpcServer.from_settings([DocumentsServicer(sessions, org, calendar())], settings)
     state: dict = {}
 

@@ -17,7 +17,6 @@ from datetime import date, datetime
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.documents import domain, models, store
-from services.documents.org_client import Directory, OrgClient
 from services.documents.protos import (
     AUTHORITY_TO_PROTO,
     CLEANUP_FROM_PROTO,
@@ -50,6 +49,7 @@ from shared.db import transaction
 from shared.errors import Forbidden, InvalidInput, NotFound
 from shared.grpc_server import current_actor, requires
 from shared.identity import Actor
+from shared.org_client import Directory, OrgClient, OrgRefused
 from shared.outbox import add_event
 from shared.workdays import WorkingCalendar
 from zgov.common.v1 import common_pb2
@@ -363,6 +363,19 @@ class DocumentsServicer(documents_pb2_grpc.DocumentsServiceServicer):
 
     # ---- sign-off (A51) ------------------------------------------------------------------------------------
 
+    async def _candidate(self, signer: domain.Signer, position: str,
+                         holder_user_id: str = "") -> domain.Candidate | None:
+        """A10, A59: who may act today for the holder of `position`; None when org names nobody (the
+        position is vacant, or the holder given does not hold it)."""
+        try:
+            acting = await self.org.who_may_act(position, holder_user_id=holder_user_id)
+        except (NotFound, OrgRefused):
+            return None
+        return domain.Candidate(
+            signer=signer, position=acting.position, holder_user_id=acting.holder_user_id,
+            acting_user_id=acting.acting_user_id, holder_away=acting.holder_away, basis=acting.basis,
+        )
+
     async def _signers(self, row: models.Document, content: domain.Content) -> list[domain.Candidate]:
         """A51 with A10/A59: whose authority may sign this document off, and who acts for each today."""
         directory = await self.org.directory()
@@ -371,23 +384,23 @@ class DocumentsServicer(documents_pb2_grpc.DocumentsServiceServicer):
             position = next((p for p in LEADER_POSITIONS if routed in directory.holders.get(p, [])), None)
             if position is None:
                 return []
-            candidate = await self.org.candidate(domain.Signer.MAYOR if position == domain.MAYOR
-                                                 else domain.Signer.PORTFOLIO_LEADER, position,
-                                                 row.routed_to_user_id)
+            candidate = await self._candidate(domain.Signer.MAYOR if position == domain.MAYOR
+                                              else domain.Signer.PORTFOLIO_LEADER, position,
+                                              row.routed_to_user_id)
             return [candidate] if candidate else []
         candidates = []
         for signer in domain.signers_for(domain.Authority(row.authority)):
             if signer is domain.Signer.MAYOR:
-                candidate = await self.org.candidate(signer, domain.MAYOR)
+                candidate = await self._candidate(signer, domain.MAYOR)
             elif signer is domain.Signer.SECRETARY_GENERAL:
-                candidate = await self.org.candidate(signer, domain.SECRETARY_GENERAL)
+                candidate = await self._candidate(signer, domain.SECRETARY_GENERAL)
             else:
                 leader = await self.org.portfolio_holder(
                     organisation_code=content.lead_organisation_code or row.organisation_code,
                     matters=content.matters)
                 position = next((p for p in domain.PORTFOLIO_POSITIONS if leader and leader in
                                  directory.holders.get(p, [])), None)
-                candidate = await self.org.candidate(signer, position, leader) if position else None
+                candidate = await self._candidate(signer, position, leader) if position else None
             if candidate:
                 candidates.append(candidate)
         return candidates

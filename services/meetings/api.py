@@ -19,7 +19,6 @@ from zgov.meetings.v1 import events_pb2, meetings_pb2, meetings_pb2_grpc
 
 from services.meetings import calendar_feed, domain, models, store
 from services.meetings.domain import MeetingKind, MeetingState, Person, TopicState
-from services.meetings.org_client import OrgClient
 from shared import audit
 from shared.convert import (
     date_from_proto,
@@ -33,6 +32,7 @@ from shared.db import transaction
 from shared.errors import Forbidden, InvalidInput
 from shared.grpc_server import current_actor, requires
 from shared.identity import Actor
+from shared.org_client import OrgClient
 from shared.outbox import add_event
 from shared.workdays import WorkingCalendar
 
@@ -270,10 +270,10 @@ class MeetingsServicer(meetings_pb2_grpc.MeetingsServiceServicer):
         """A person with his or her positions (from org unless given) and whether he or she acts as
         mayor on `day` (A10: org's answer for the mayor's position)."""
         if positions is None:
-            positions = (await self.org.holders()).positions_of(user_id)
+            positions = (await self.org.directory()).positions_of(user_id)
         if domain.MAYOR in positions:
             return Person(user_id, positions)
-        acting = await self.org.who_may_act(domain.MAYOR, day)
+        acting = await self.org.who_may_act(domain.MAYOR, day=day)
         return Person(
             user_id, positions, acts_as_mayor=acting.holder_away and acting.acting_user_id == user_id
         )
@@ -281,17 +281,17 @@ class MeetingsServicer(meetings_pb2_grpc.MeetingsServiceServicer):
     async def _recorded_actor(self, actor: Actor, person: Person) -> Actor:
         """The actor as recorded: in the mayor's place when acting for the mayor (both names kept)."""
         if person.acts_as_mayor and domain.MAYOR not in person.positions:
-            mayors = (await self.org.holders()).by_position.get(domain.MAYOR, [])
+            mayors = (await self.org.directory()).holders.get(domain.MAYOR, [])
             return actor.acting_for(mayors[0] if mayors else "", domain.MAYOR)
         return actor
 
     async def _person_or_bad_input(self, user_id: str, field: str) -> Person | None:
         if not user_id:
             return None
-        holders = await self.org.holders()
-        if not holders.known(user_id):
+        directory = await self.org.directory()
+        if not directory.known(user_id):
             raise InvalidInput({field: f"no position holder with user id {user_id}"})
-        return Person(user_id, holders.positions_of(user_id))
+        return Person(user_id, directory.positions_of(user_id))
 
     # ---- meetings --------------------------------------------------------------------------------
 
@@ -313,19 +313,19 @@ class MeetingsServicer(meetings_pb2_grpc.MeetingsServiceServicer):
             emergency=request.emergency,
             emergency_reason=request.emergency_reason,
         )
-        holders = await self.org.holders()
+        directory = await self.org.directory()
         convener = await self._as_person(actor.user_id, day, actor.positions)
         chair = await self._person_or_bad_input(request.chair_user_id, "chair_user_id")
         delegated_by = await self._person_or_bad_input(request.delegated_by_user_id, "delegated_by_user_id")
         for field in ("member_user_ids", "invitee_user_ids"):
-            unknown = [u for u in getattr(request, field) if not holders.known(u)]
+            unknown = [u for u in getattr(request, field) if not directory.known(u)]
             if unknown:
                 raise InvalidInput({field: f"no position holder with user id {', '.join(unknown)}"})
         convening = domain.check_convening(kind, convener=convener, chair=chair, delegated_by=delegated_by)
         members = domain.members_for(
-            kind, holders.by_position, convener_user_id=actor.user_id, named_members=request.member_user_ids
+            kind, directory.holders, convener_user_id=actor.user_id, named_members=request.member_user_ids
         )
-        invitees = domain.invitees_for(kind, holders.by_position, request.invitee_user_ids, members)
+        invitees = domain.invitees_for(kind, directory.holders, request.invitee_user_ids, members)
         recorded = await self._recorded_actor(actor, convener)
         row = models.Meeting(
             kind=kind.value,
@@ -397,24 +397,24 @@ class MeetingsServicer(meetings_pb2_grpc.MeetingsServiceServicer):
 
     async def _chair_today(self, row: models.Meeting) -> tuple[str, str]:
         """The chair, or whoever acts for the chair on the meeting's day (A10, A59)."""
-        positions = (await self.org.holders()).positions_of(row.chair_user_id)
+        positions = (await self.org.directory()).positions_of(row.chair_user_id)
         position = next((p for p in CHAIR_POSITIONS if p in positions), None)
         if position is None:
             return row.chair_user_id, ""
-        acting = await self.org.who_may_act(position, row.day, row.chair_user_id)
+        acting = await self.org.who_may_act(position, day=row.day, holder_user_id=row.chair_user_id)
         return domain.effective_chair(row.chair_user_id, acting.holder_away, acting.acting_user_id)
 
     async def _seats(self, row: models.Meeting) -> list[domain.Seat]:
         """A42: each member's seat with whoever acts for the member on the meeting's day (org)."""
-        holders = await self.org.holders()
+        directory = await self.org.directory()
         kind_positions = domain.MEMBER_POSITIONS[MeetingKind(row.kind)]
 
         async def seat(user_id: str) -> domain.Seat:
-            held = holders.positions_of(user_id)
+            held = directory.positions_of(user_id)
             position = next((p for p in kind_positions if p in held), "")
             if not position:  # no longer holds a member position: counted as a plain seat
                 return domain.Seat("", user_id)
-            acting = await self.org.who_may_act(position, row.day, user_id)
+            acting = await self.org.who_may_act(position, day=row.day, holder_user_id=user_id)
             return domain.Seat(position, user_id, acting.acting_user_id, acting.holder_away)
 
         return list(await asyncio.gather(*(seat(u) for u in row.member_user_ids)))
@@ -1133,8 +1133,8 @@ class MeetingsServicer(meetings_pb2_grpc.MeetingsServiceServicer):
             exception_reason=request.exception_reason,
             in_city_government_name=request.in_city_government_name,
         )
-        holders = await self.org.holders()
-        leaders = [u for p in domain.CITY_LEADERS for u in holders.by_position.get(p, [])]
+        directory = await self.org.directory()
+        leaders = [u for p in domain.CITY_LEADERS for u in directory.holders.get(p, [])]
         async with transaction(self.sessions) as session:
             await store.lock_department(session, actor.organisation_code)
             year = candidate.day.year if candidate.day else self.today().year

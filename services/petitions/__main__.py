@@ -10,11 +10,11 @@ import nats
 from services.petitions.api import PetitionsServicer
 from services.petitions.config import PetitionsSettings
 from services.petitions.events import run_overdue_sweep
-from services.petitions.org_client import OrgClient
 from shared.convert import today_in_china
 from shared.db import create_engine, run_migrations, session_factory
 from shared.grpc_server import GrpcServer
 from shared.logging import configure_logging
+from shared.org_client import OrgClient
 from shared.outbox import OutboxRelay, outbox_channel
 from shared.service_auth import ClientCredentials
 from shared.streams import ensure_stream

@@ -42,7 +42,6 @@ from services.petitions.events import (
 )
 from services.petitions.limits import last_answer_on, set_limit, triage_start
 from services.petitions.models import PetitionCase
-from services.petitions.org_client import OrgClient
 from shared import audit
 from shared.convert import (
     date_from_proto,
@@ -56,6 +55,7 @@ from shared.db import transaction
 from shared.errors import DomainError, Forbidden, InvalidInput, NotFound
 from shared.grpc_server import current_actor, requires
 from shared.identity import Actor
+from shared.org_client import Directory, OrgClient
 from shared.workdays import WorkingCalendar
 from zgov.common.v1 import common_pb2
 from zgov.petitions.v1 import petitions_pb2, petitions_pb2_grpc
@@ -82,6 +82,8 @@ DIMENSION_FROM_PROTO = {
 
 # Positions whose duties pass to an acting holder while away (A10 mayor, A59 A/B pairs).
 ACTING_POSITIONS = ("mayor", "executive-vice-mayor", "vice-mayor")
+# The city leaders a case may be marked for (A71: leaders read letters and follow major cases).
+LEADER_POSITIONS = ("mayor", "executive-vice-mayor", "vice-mayor", "secretary-general")
 # The public intake is on the internet: an account files at most this many petitions a day.
 MAX_ONLINE_PER_DAY = 10
 # 16 characters of 31 unambiguous ones (about 79 bits): not guessable, easy to read out on the phone.
@@ -93,6 +95,11 @@ class TooManySubmissions(DomainError):
     """The rate limit of the public intake (RESOURCE_EXHAUSTED)."""
 
     code = code_pb2.RESOURCE_EXHAUSTED
+
+
+def leader_positions(directory: Directory, user_id: str) -> list[str]:
+    """The city leader positions the user holds (A71), in org's order."""
+    return [p for p, users in directory.holders.items() if p in LEADER_POSITIONS and user_id in users]
 
 
 def new_query_code() -> str:
@@ -261,10 +268,10 @@ class PetitionsServicer(petitions_pb2_grpc.PetitionsServiceServicer):
             return actor.user_id, actor
         directory = await self.org.directory()
         for leader in marked_leader_ids:
-            for position in directory.leaders.get(leader, []):
+            for position in leader_positions(directory, leader):
                 if position not in ACTING_POSITIONS:
                     continue
-                acting = await self.org.who_may_act(position, leader, day)
+                acting = await self.org.who_may_act(position, day=day, holder_user_id=leader)
                 if acting.holder_away and acting.acting_user_id == actor.user_id:
                     return leader, actor.acting_for(leader, position)
         return actor.user_id, actor
@@ -687,7 +694,7 @@ class PetitionsServicer(petitions_pb2_grpc.PetitionsServiceServicer):
             bad.append(("reason", "why: an important letter, a reception-day visit, a major case"))
         if bad:
             raise InvalidInput(bad)
-        if self.org is not None and leader not in (await self.org.directory()).leaders:
+        if self.org is not None and not leader_positions(await self.org.directory(), leader):
             raise InvalidInput({"leader_user_id": "not a mayor, vice mayor or secretary-general"})
         async with transaction(self.sessions) as session:
             row = await store.get_case(session, request.case_id, for_update=True)

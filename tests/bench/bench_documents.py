@@ -27,10 +27,10 @@ import grpc
 from deploy.local.servers import Postgres, free_port
 from services.documents.__main__ import MIGRATIONS
 from services.documents.api import DocumentsServicer
-from services.documents.org_client import OrgClient
 from shared.db import create_engine, run_migrations, session_factory
 from shared.grpc_server import GrpcServer
 from shared.identity import TokenVerifier
+from shared.org_client import OrgClient
 from shared.service_auth import StaticToken
 from shared.workdays import calendar
 from zgov.common.v1 import common_pb2
@@ -117,7 +117,7 @@ async def _run() -> list[tuple[str, str]]:
     dsn = postgres.ensure_database("documents_bench")
     await run_migrations(dsn, MIGRATIONS)
     engine = create_engine(dsn, pool_size=30, max_overflow=30)
-    org = OrgClient(f"127.0.0.1:{org_port}", StaticToken("bench"), cache_seconds=300)
+    org = OrgClient(f"127.0.0.1:{org_port}", StaticToken("bench"), ttl_seconds=300)
     server = GrpcServer([DocumentsServicer(session_factory(engine), org, calendar())],
                         verifier=TokenVerifier(issuer.issuer, "documents", issuer.jwks_url),
                         drain_delay=0, telemetry=False)

@@ -33,11 +33,11 @@ from zgov.org.v1 import org_pb2, org_pb2_grpc
 from deploy.local.servers import Postgres, free_port
 from services.meetings.__main__ import MIGRATIONS
 from services.meetings.api import MeetingsServicer
-from services.meetings.org_client import OrgClient
 from shared.convert import today_in_china
 from shared.db import create_engine, run_migrations, session_factory
 from shared.grpc_server import GrpcServer
 from shared.identity import TokenVerifier
+from shared.org_client import OrgClient
 from shared.service_auth import StaticToken
 from shared.workdays import calendar
 
@@ -64,6 +64,10 @@ def user_id(username: str) -> str:
 
 class FixedOrg(org_pb2_grpc.OrgServiceServicer):
     """Stand-in for org in this benchmark only: fixed holders, nobody away."""
+
+    async def ListOrganisations(self, request, context):
+        return org_pb2.ListOrganisationsResponse(organisations=[
+            common_pb2.Organisation(code="x", name="x", kind=common_pb2.ORGANISATION_KIND_OFFICE)])
 
     async def ListPositions(self, request, context):
         by_position: dict[str, list[str]] = {}
