@@ -8,11 +8,12 @@ Core statements do not autoflush a session: flush first if the transaction chang
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Iterable
 from datetime import date, datetime
 
-from sqlalchemy import bindparam, case, delete, or_, select, text
+from sqlalchemy import Integer, bindparam, case, delete, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from services.org import models
@@ -112,22 +113,32 @@ async def list_leaves(
     to_day: date | None = None, after: tuple[date, str] | None = None, limit: int = 50,
 ) -> list:
     """Rows of leaves by first day then id; `after` is the keyset cursor of the page token."""
+    filters = {"user_id": user_id, "state": state, "from_day": from_day, "to_day": to_day}
+    values = {name: value for name, value in filters.items() if value}
+    if after:
+        values["after_day"], values["after_id"] = after[0], uuid.UUID(after[1])
+    query = _leaves_query(*(name in values for name in (*filters, "after_day")))
+    return list(await db.execute(query, {**values, "limit": limit}))
+
+
+@functools.cache
+def _leaves_query(user_id: bool, state: bool, from_day: bool, to_day: bool, after: bool):
+    """The ListLeaves statement for one combination of filters, built once: values are bound at
+    execution, and building a statement costs more than running this one."""
     query = select(LEAVE)
     if user_id:
-        query = query.where(LEAVE.c.user_id == user_id)
+        query = query.where(LEAVE.c.user_id == bindparam("user_id"))
     if state:
-        query = query.where(LEAVE.c.state == state)
+        query = query.where(LEAVE.c.state == bindparam("state"))
     if from_day:
-        query = query.where(LEAVE.c.last_day >= from_day)
+        query = query.where(LEAVE.c.last_day >= bindparam("from_day"))
     if to_day:
-        query = query.where(LEAVE.c.first_day <= to_day)
+        query = query.where(LEAVE.c.first_day <= bindparam("to_day"))
     if after:
-        day, last_id = after
-        query = query.where(
-            or_(LEAVE.c.first_day > day, (LEAVE.c.first_day == day) & (LEAVE.c.id > uuid.UUID(last_id)))
-        )
-    rows = await db.execute(query.order_by(LEAVE.c.first_day, LEAVE.c.id).limit(limit))
-    return list(rows)
+        day = bindparam("after_day")
+        query = query.where(or_(LEAVE.c.first_day > day,
+                                (LEAVE.c.first_day == day) & (LEAVE.c.id > bindparam("after_id"))))
+    return query.order_by(LEAVE.c.first_day, LEAVE.c.id).limit(bindparam("limit", type_=Integer))
 
 
 async def leave_by_id(db: Db, leave_id: str):

@@ -22,8 +22,11 @@ Both get the same requests with the same token. For each server and read:
    returned, 1 s of warm-up, 5 s measured. A server that cannot keep up makes calls fail on their
    5 s deadline: they are counted, and their time to fail stays among the latencies.
 
-Note: org re-reads positions and holders from Keycloak every 30 s (its directory TTL); a
-measurement window that spans such a refresh shows it in the p99, as production would.
+Note: org re-reads positions and holders from Keycloak every 30 s (its directory TTL), in the
+background (calls keep the previous snapshot meanwhile); the ~40 admin requests of a reload still
+take CPU (~0.2 s here), so a measurement window that spans one shows it in the p99, as production
+would. The machine is shared: the last row gives its load, and figures under a load above its cores
+say more about the neighbours than about org.
 
     python -m tests.bench org
 """
