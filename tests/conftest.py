@@ -4,4 +4,5 @@ pytest_plugins = [
     "tests.fixtures.keycloak",
     "tests.fixtures.events",
     "tests.fixtures.local_issuer",
+    "tests.fixtures.org",
 ]

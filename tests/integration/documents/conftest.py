@@ -3,8 +3,6 @@ PostgreSQL, NATS and Keycloak of the tests; documents calls org with its client-
 
 from __future__ import annotations
 
-import asyncio
-import uuid
 from dataclasses import dataclass, field
 
 import grpc
@@ -15,9 +13,8 @@ import pytest
 from deploy.local.servers import Nats, free_port
 from services.documents.__main__ import build as build_documents
 from services.documents.config import DocumentsSettings
-from services.org.__main__ import build as build_org
-from services.org.config import OrgSettings
 from shared.db import create_engine, session_factory
+from tests.fixtures.org import serving
 from zgov.documents.v1 import documents_pb2_grpc
 from zgov.org.v1 import org_pb2_grpc
 
@@ -46,39 +43,27 @@ class Platform:
 
 
 @pytest.fixture
-async def platform(keycloak, postgres, database, stack_dir):
+async def platform(keycloak, database, stack_dir, in_process_org):
     bus = Nats(stack_dir / f"documents-nats-{free_port()}", free_port())
     bus.start()
-    org_db_name = f"o_{uuid.uuid4().hex[:12]}"
-    org_db = postgres.ensure_database(org_db_name)
-    org_server = build_org(OrgSettings(
-        database_url=org_db, nats_url=bus.url, keycloak_url=keycloak.url, client_id="org",
-        client_secret=keycloak.client_secrets["org"], grpc_port=0, acting_clock_seconds=0.5,
-        # holders and organisations do not change during a test; portfolios and leaves are not cached
-        directory_ttl_seconds=300,
-    ))
-    await org_server.start()
-    docs_server = build_documents(DocumentsSettings(
-        database_url=database, nats_url=bus.url, keycloak_url=keycloak.url, client_id="documents",
-        client_secret=keycloak.client_secrets["documents"], grpc_port=0, org_address=org_server.address,
-        org_cache_seconds=300, countersign_clock_seconds=3600,
-    ))
-    await docs_server.start()
     engine = create_engine(database)
-    docs_channel = grpc.aio.insecure_channel(docs_server.address)
-    org_channel = grpc.aio.insecure_channel(org_server.address)
     try:
-        yield Platform(documents_pb2_grpc.DocumentsServiceStub(docs_channel),
-                       org_pb2_grpc.OrgServiceStub(org_channel), keycloak, bus, database,
-                       session_factory(engine))
+        # holders and organisations do not change during a test; portfolios and leaves are not cached
+        async with in_process_org(bus.url, acting_clock_seconds=0.5, directory_ttl_seconds=300) as org:
+            docs_server = build_documents(DocumentsSettings(
+                database_url=database, nats_url=bus.url, keycloak_url=keycloak.url, client_id="documents",
+                client_secret=keycloak.client_secrets["documents"], grpc_port=0, org_address=org.address,
+                org_cache_seconds=300, countersign_clock_seconds=3600,
+            ))
+            async with serving(docs_server):
+                docs_channel = grpc.aio.insecure_channel(docs_server.address)
+                try:
+                    yield Platform(documents_pb2_grpc.DocumentsServiceStub(docs_channel), org.stub, keycloak,
+                                   bus, database, session_factory(engine))
+                finally:
+                    await docs_channel.close()
     finally:
-        await docs_channel.close()
-        await org_channel.close()
-        for server in (docs_server, org_server):
-            server.shutdown()
-            await asyncio.wait_for(server.wait_stopped(), 30)
         await engine.dispose()
-        postgres.drop_database(org_db_name)
         bus.stop()
 
 

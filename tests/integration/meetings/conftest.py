@@ -4,8 +4,6 @@ PostgreSQL, NATS and Keycloak of the tests. Each test gets fresh databases and i
 
 from __future__ import annotations
 
-import asyncio
-import uuid
 from dataclasses import dataclass
 
 import grpc
@@ -18,8 +16,7 @@ from zgov.org.v1 import org_pb2_grpc
 from deploy.local.servers import Nats, free_port
 from services.meetings.__main__ import build as build_meetings
 from services.meetings.config import MeetingsSettings
-from services.org.__main__ import build as build_org
-from services.org.config import OrgSettings
+from tests.fixtures.org import serving
 
 
 @pytest.fixture
@@ -28,13 +25,6 @@ def meetings_nats(stack_dir):
     server.start()
     yield server
     server.stop()
-
-
-@pytest.fixture
-def org_database(postgres):
-    name = f"t_org_{uuid.uuid4().hex[:10]}"
-    yield postgres.ensure_database(name)
-    postgres.drop_database(name)
 
 
 @dataclass
@@ -52,54 +42,29 @@ class MeetingsUnderTest:
         return jwt.decode(token, options={"verify_signature": False})["sub"]
 
 
-async def _stop(server) -> None:
-    server.shutdown()
-    await asyncio.wait_for(server.wait_stopped(), 30)
-
-
 @pytest.fixture
-async def meetings(keycloak, meetings_nats, database, org_database):
-    org_server = build_org(
-        OrgSettings(
-            database_url=org_database,
-            nats_url=meetings_nats.url,
-            keycloak_url=keycloak.url,
-            client_id="org",
-            client_secret=keycloak.client_secrets["org"],
-            grpc_port=0,
-            acting_clock_seconds=5,
-            directory_ttl_seconds=30,
+async def meetings(keycloak, meetings_nats, database, in_process_org):
+    async with in_process_org(meetings_nats.url, acting_clock_seconds=5, directory_ttl_seconds=30) as org:
+        server = build_meetings(
+            MeetingsSettings(
+                database_url=database,
+                nats_url=meetings_nats.url,
+                keycloak_url=keycloak.url,
+                client_id="meetings",
+                client_secret=keycloak.client_secrets["meetings"],
+                grpc_port=0,
+                http_port=0,
+                org_address=org.address,
+                org_cache_seconds=30,
+            )
         )
-    )
-    await org_server.start()
-    server = build_meetings(
-        MeetingsSettings(
-            database_url=database,
-            nats_url=meetings_nats.url,
-            keycloak_url=keycloak.url,
-            client_id="meetings",
-            client_secret=keycloak.client_secrets["meetings"],
-            grpc_port=0,
-            http_port=0,
-            org_address=org_server.address,
-            org_cache_seconds=30,
-        )
-    )
-    await server.start()
-    channel = grpc.aio.insecure_channel(server.address)
-    org_channel = grpc.aio.insecure_channel(org_server.address)
-    try:
-        yield MeetingsUnderTest(
-            meetings_pb2_grpc.MeetingsServiceStub(channel),
-            org_pb2_grpc.OrgServiceStub(org_channel),
-            keycloak,
-            meetings_nats,
-        )
-    finally:
-        await channel.close()
-        await org_channel.close()
-        await _stop(server)
-        await _stop(org_server)
+        async with serving(server):
+            channel = grpc.aio.insecure_channel(server.address)
+            try:
+                yield MeetingsUnderTest(meetings_pb2_grpc.MeetingsServiceStub(channel), org.stub, keycloak,
+                                        meetings_nats)
+            finally:
+                await channel.close()
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ NATS and Keycloak of the tests. Each test gets fresh databases and its own NATS 
 from __future__ import annotations
 
 import asyncio
-import uuid
 from dataclasses import dataclass, field
 
 import grpc
@@ -14,9 +13,8 @@ import pytest
 
 from deploy.local.servers import Nats, free_port
 from services.petitions.__main__ import build
-from services.org.__main__ import build as build_org
-from services.org.config import OrgSettings
 from services.petitions.config import PetitionsSettings
+from tests.fixtures.org import serving
 from zgov.events.v1 import envelope_pb2
 from zgov.org.v1 import org_pb2_grpc
 from zgov.petitions.v1 import petitions_pb2_grpc
@@ -29,13 +27,6 @@ def petitions_nats(stack_dir):
     server.start()
     yield server
     server.stop()
-
-
-@pytest.fixture
-def org_database(postgres):
-    name = f"t_org_{uuid.uuid4().hex[:10]}"
-    yield postgres.ensure_database(name)
-    postgres.drop_database(name)
 
 
 @dataclass
@@ -58,35 +49,21 @@ class PetitionsUnderTest:
         return jwt.decode(self.tokens[username], options={"verify_signature": False})["sub"]
 
 
-async def _stop(server) -> None:
-    server.shutdown()
-    await asyncio.wait_for(server.wait_stopped(), 30)
-
-
 @pytest.fixture
-async def petitions(keycloak, petitions_nats, database, org_database):
-    org_server = build_org(OrgSettings(
-        database_url=org_database, nats_url=petitions_nats.url, keycloak_url=keycloak.url, client_id="org",
-        client_secret=keycloak.client_secrets["org"], grpc_port=0, acting_clock_seconds=5,
-        directory_ttl_seconds=0,
-    ))
-    await org_server.start()
-    server = build(PetitionsSettings(
-        database_url=database, nats_url=petitions_nats.url, keycloak_url=keycloak.url, client_id="petitions",
-        client_secret=keycloak.client_secrets["petitions"], grpc_port=0, overdue_sweep_seconds=0.5,
-        org_address=org_server.address, org_cache_seconds=0,
-    ))
-    await server.start()
-    channel = grpc.aio.insecure_channel(server.address)
-    org_channel = grpc.aio.insecure_channel(org_server.address)
-    try:
-        yield PetitionsUnderTest(petitions_pb2_grpc.PetitionsServiceStub(channel),
-                                 org_pb2_grpc.OrgServiceStub(org_channel), keycloak, petitions_nats, database)
-    finally:
-        await channel.close()
-        await org_channel.close()
-        await _stop(server)
-        await _stop(org_server)
+async def petitions(keycloak, petitions_nats, database, in_process_org):
+    async with in_process_org(petitions_nats.url, acting_clock_seconds=5, directory_ttl_seconds=0) as org:
+        server = build(PetitionsSettings(
+            database_url=database, nats_url=petitions_nats.url, keycloak_url=keycloak.url,
+            client_id="petitions", client_secret=keycloak.client_secrets["petitions"], grpc_port=0,
+            overdue_sweep_seconds=0.5, org_address=org.address, org_cache_seconds=0,
+        ))
+        async with serving(server):
+            channel = grpc.aio.insecure_channel(server.address)
+            try:
+                yield PetitionsUnderTest(petitions_pb2_grpc.PetitionsServiceStub(channel), org.stub, keycloak,
+                                         petitions_nats, database)
+            finally:
+                await channel.close()
 
 
 @pytest.fixture
