@@ -222,6 +222,7 @@ EVENT_TYPES = {
     "disclosure.application.completion-requested": pb.ApplicationCompletionRequested,
     "disclosure.application.completed": pb.ApplicationCompleted,
     "disclosure.application.lapsed": pb.ApplicationLapsed,
+    "disclosure.application.withdrawn": pb.ApplicationWithdrawn,
     "disclosure.application.extended": pb.ApplicationExtended,
     "disclosure.application.replied": pb.ApplicationReplied,
     "disclosure.report.published": pb.AnnualReportPublished,
@@ -310,6 +311,8 @@ def application_to_proto(row: InfoApplication, cal: WorkingCalendar, *, officer:
         a.reply.CopyFrom(reply)
     if row.lapsed_on:
         a.lapsed_on.CopyFrom(date_to_proto(row.lapsed_on))
+    if row.withdrawn_on:
+        a.withdrawn_on.CopyFrom(date_to_proto(row.withdrawn_on))
     for m in remedies:
         remedy = pb.Remedy(id=str(m.id), kind=REMEDY_TO_PROTO[domain.RemedyKind(m.kind)],
                            filed_on=date_to_proto(m.filed_on),
@@ -712,6 +715,24 @@ class ApplicationServicer(applications_pb2_grpc.ApplicationServiceServicer):
             await self._act(session, row, "application.completed", actor, "limit restarts (art. 30)")
             await publish(session, "completed", row, actor if officer else None,
                           pb.ApplicationCompleted(application=summary(row)))
+            return await self._reply(session, row, officer=officer)
+
+    @requires("application:submit")
+    async def WithdrawApplication(self, request, context):
+        """The applicant withdraws (撤回) an open application: by account or code, or an officer records
+        a withdrawal received in writing. The limit stops; the report counts it under 其他."""
+        actor = current_actor()
+        officer = actor.may("application:handle")
+        await self._sweep()
+        async with transaction(self.sessions) as session:
+            row, _ = await self._own(session, actor, request.application_id, request.query_code,
+                                     for_update=True)
+            domain.check_withdrawal(state=domain.State(row.state), reason=request.reason)
+            row.state = domain.State.WITHDRAWN.value
+            row.withdrawn_on = self.today()
+            await self._act(session, row, "application.withdrawn", actor, request.reason.strip())
+            await publish(session, "withdrawn", row, actor if officer else None, pb.ApplicationWithdrawn(
+                application=summary(row), withdrawn_on=date_to_proto(row.withdrawn_on)))
             return await self._reply(session, row, officer=officer)
 
     # ---- art. 32, 34: consultation ------------------------------------------------------------------

@@ -178,6 +178,8 @@ class InfoApplication(Base):
     reply: Mapped[dict | None] = mapped_column(JSONB)
     replied_on: Mapped[date | None] = mapped_column(Date)
     lapsed_on: Mapped[date | None] = mapped_column(Date)
+    # Withdrawn by the applicant (migration 0004).
+    withdrawn_on: Mapped[date | None] = mapped_column(Date)
     # Art. 42: no fee by default; kept so the report and the applicant can see it.
     fee_yuan: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

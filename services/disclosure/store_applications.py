@@ -152,20 +152,21 @@ async def application_facts(session: AsyncSession, year: int) -> list[report_dom
     """Applications received by the end of `year` and not finished before it (art. 50(2))."""
     first, last = date(year, 1, 1), date(year, 12, 31)
     a = InfoApplication
-    finished = func.coalesce(a.replied_on, a.lapsed_on)
+    finished = func.coalesce(a.replied_on, a.lapsed_on, a.withdrawn_on)
     rows = (await session.execute(
-        select(a.applicant_kind, a.received_on, a.replied_on, a.lapsed_on, a.reply_kind,
+        select(a.applicant_kind, a.received_on, a.replied_on, a.lapsed_on, a.withdrawn_on, a.reply_kind,
                a.reply["exemption"].astext)
         # requests for correction (art. 41) have no row in the national template
         .where(a.request_kind == "information", a.received_on.is_not(None), a.received_on <= last,
                or_(finished.is_(None), finished >= first))
     )).all()
     facts = []
-    for kind, received_on, replied_on, lapsed_on, reply_kind, exemption in rows:
-        finished_on = replied_on or lapsed_on
+    for kind, received_on, replied_on, lapsed_on, withdrawn_on, reply_kind, exemption in rows:
+        finished_on = replied_on or lapsed_on or withdrawn_on
         outcome = report_domain.outcome_row(
             reply_kind=ReplyKind(reply_kind) if reply_kind else None,
             exemption=Exemption(exemption) if exemption else None, lapsed=lapsed_on is not None,
+            withdrawn=withdrawn_on is not None,
         ) if finished_on else ""
         facts.append(report_domain.ApplicationFact(ApplicantKind(kind), received_on, finished_on, outcome))
     return facts

@@ -81,10 +81,13 @@ REMEDY_COLUMNS = tuple(o.value for o in (RemedyOutcome.UPHELD, RemedyOutcome.COR
                                          RemedyOutcome.PENDING)) + ("total",)
 
 
-def outcome_row(*, reply_kind: ReplyKind | None, exemption: Exemption | None, lapsed: bool) -> str:
-    """The template row an application finished with."""
+def outcome_row(*, reply_kind: ReplyKind | None, exemption: Exemption | None, lapsed: bool,
+                withdrawn: bool = False) -> str:
+    """The template row an application finished with (a withdrawal: 其他处理 3, 其他)."""
     if lapsed:
         return "other.lapsed"
+    if withdrawn:
+        return "other.other"
     match reply_kind:
         case ReplyKind.ALREADY_PUBLISHED | ReplyKind.PROVIDED:
             return "disclosed"
@@ -115,7 +118,7 @@ def outcome_row(*, reply_kind: ReplyKind | None, exemption: Exemption | None, la
 class ApplicationFact:
     applicant_kind: ApplicantKind
     received_on: date
-    finished_on: date | None = None  # replied or lapsed
+    finished_on: date | None = None  # replied, lapsed or withdrawn
     outcome: str = ""  # outcome_row(...) once finished
 
 

@@ -98,6 +98,7 @@ class State(Enum):
     CONSULTING = "consulting"  # art. 32/34: the limit is paused
     REPLIED = "replied"
     LAPSED = "lapsed"  # art. 30: never completed
+    WITHDRAWN = "withdrawn"  # 撤回: by the applicant, before the reply
 
 
 OPEN_STATES = frozenset({State.SUBMITTED, State.RECEIVED, State.AWAITING_COMPLETION, State.CONSULTING})
@@ -432,6 +433,14 @@ def check_completion(*, state: State, requested_on: date, completed_on: date, du
     if completed_on > due:
         raise RuleViolation("OGI30.lapsed",
                             f"the period to complete ended on {due}: the application is deemed withdrawn")
+
+
+def check_withdrawal(*, state: State, reason: str) -> None:
+    """An applicant may withdraw an application until it is answered (or lapsed)."""
+    if state not in OPEN_STATES:
+        raise InvalidInput({"application_id": f"the application is {state.value}; only an open one is withdrawn"})
+    if len(reason) > MAX_TEXT:
+        raise InvalidInput({"reason": f"at most {MAX_TEXT} characters"})
 
 
 def has_lapsed(state: State, completion_due_on: date | None, today: date) -> bool:

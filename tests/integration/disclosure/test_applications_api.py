@@ -489,6 +489,13 @@ async def test_OGI14_OGI15_OGI16_not_disclosed_under_each_exemption_and_counted_
         assert replied.reply.exemption == exemption
         replied_ids.append(app.id)
     await register(svc, date(2025, 12, 1))  # open at the end of the year: carried forward
+    withdrawn = await register(svc, date(2025, 11, 20))  # the applicant withdraws it: 其他处理 3
+    out = await svc.apps.WithdrawApplication(pb.WithdrawApplicationRequest(
+        query_code=withdrawn.query_code, reason="已通过其他途径获取"), metadata=svc.as_service("portal"))
+    assert out.state == pb.APPLICATION_STATE_WITHDRAWN and day(out.withdrawn_on) == date(2025, 12, 1)
+    twice = await refused(svc.apps.WithdrawApplication(pb.WithdrawApplicationRequest(
+        query_code=withdrawn.query_code), metadata=svc.as_service("portal")))
+    assert twice.code() == grpc.StatusCode.INVALID_ARGUMENT
     review = await svc.apps.RecordRemedy(pb.RecordRemedyRequest(
         application_id=replied_ids[0], kind=pb.REMEDY_KIND_REVIEW, filed_on=d(date(2025, 12, 1))),
         metadata=svc.as_user(OFFICER))
@@ -511,11 +518,12 @@ async def test_OGI14_OGI15_OGI16_not_disclosed_under_each_exemption_and_counted_
         metadata=svc.as_user(OFFICER))
     columns = [c.key for c in report.columns]
     rows = {r.key: dict(zip(columns, r.counts)) for r in report.rows}
-    assert rows["new"]["legal_service_organisation"] == 7 and rows["new"]["total"] == 8
+    assert rows["new"]["legal_service_organisation"] == 7 and rows["new"]["total"] == 9
     for key in ("state_secret", "law_forbids", "security_stability", "third_party_rights", "internal_affairs",
                 "process_information", "law_enforcement_file"):
         assert rows[f"not_disclosed.{key}"]["legal_service_organisation"] == 1, key
-    assert rows["total"]["total"] == 7 and rows["carried_out"]["total"] == 1
+    assert rows["other.other"]["natural_person"] == 1
+    assert rows["total"]["total"] == 8 and rows["carried_out"]["total"] == 1
     (review_row,) = [r for r in report.remedies if r.kind == pb.REMEDY_KIND_REVIEW]
     assert review_row.upheld == 1 and review_row.total == 1
     assert report.proactive.licensing_decisions == 120
@@ -526,6 +534,7 @@ async def test_OGI14_OGI15_OGI16_not_disclosed_under_each_exemption_and_counted_
     listed = await svc.apps.ListAnnualReports(pb.ListAnnualReportsRequest(), metadata=svc.as_service("portal"))
     assert [r.year for r in listed.reports] == [2025] and not listed.reports[0].rows
     seen = await read_events(events, until=lambda es: "disclosure.report.published" in subjects(es))
+    assert "disclosure.application.withdrawn" in subjects(seen)
     (published,) = [e for e in seen if e.subject == "disclosure.report.published"]
     message = pb.AnnualReportPublished()
     published.payload.Unpack(message)

@@ -80,6 +80,7 @@ def test_OGI50_each_reply_kind_has_its_template_row(kind, exemption, row):
 
 def test_OGI30_OGI50_lapsed_application_is_counted_under_other_handling():
     assert r.outcome_row(reply_kind=None, exemption=None, lapsed=True) == "other.lapsed"
+    assert r.outcome_row(reply_kind=None, exemption=None, lapsed=False, withdrawn=True) == "other.other"
 
 
 def test_OGI49_report_only_on_a_year_that_has_ended():

@@ -351,3 +351,10 @@ def test_OGI30_OGI33_OGI35_notices_tell_the_applicant_the_dates():
     deferral = "".join(d.deferral_paragraphs(description="清单", received_on=date(2025, 9, 26),
                                              deferred_to=date(2025, 12, 31), notice="特此告知"))
     assert "第三十五条" in deferral and "2025年12月31日前" in deferral
+
+
+def test_only_an_open_application_is_withdrawn():
+    d.check_withdrawal(state=d.State.AWAITING_COMPLETION, reason="")
+    for state in (d.State.REPLIED, d.State.LAPSED, d.State.WITHDRAWN):
+        with pytest.raises(InvalidInput):
+            d.check_withdrawal(state=state, reason="")

@@ -147,6 +147,8 @@ class _ApplicationStateEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_Appl
     APPLICATION_STATE_REPLIED: _ApplicationState.ValueType  # 5
     APPLICATION_STATE_LAPSED: _ApplicationState.ValueType  # 6
     """Art. 30: not completed in time (视为放弃申请)."""
+    APPLICATION_STATE_WITHDRAWN: _ApplicationState.ValueType  # 7
+    """Withdrawn by the applicant (撤回申请) before the reply."""
 
 class ApplicationState(_ApplicationState, metaclass=_ApplicationStateEnumTypeWrapper): ...
 
@@ -162,6 +164,8 @@ APPLICATION_STATE_CONSULTING: ApplicationState.ValueType  # 4
 APPLICATION_STATE_REPLIED: ApplicationState.ValueType  # 5
 APPLICATION_STATE_LAPSED: ApplicationState.ValueType  # 6
 """Art. 30: not completed in time (视为放弃申请)."""
+APPLICATION_STATE_WITHDRAWN: ApplicationState.ValueType  # 7
+"""Withdrawn by the applicant (撤回申请) before the reply."""
 Global___ApplicationState: _TypeAlias = ApplicationState  # noqa: Y015
 
 class _ReplyKind:
@@ -861,6 +865,7 @@ class Application(_message.Message):
     REPLY_FIELD_NUMBER: _builtins.int
     LAPSED_ON_FIELD_NUMBER: _builtins.int
     REMEDIES_FIELD_NUMBER: _builtins.int
+    WITHDRAWN_ON_FIELD_NUMBER: _builtins.int
     OVERDUE_FIELD_NUMBER: _builtins.int
     FEE_YUAN_FIELD_NUMBER: _builtins.int
     FILED_WITH_ACCOUNT_FIELD_NUMBER: _builtins.int
@@ -905,6 +910,8 @@ class Application(_message.Message):
     @_builtins.property
     def remedies(self) -> _containers.RepeatedCompositeFieldContainer[Global___Remedy]: ...
     @_builtins.property
+    def withdrawn_on(self) -> _common_pb2.Date: ...
+    @_builtins.property
     def history(self) -> _containers.RepeatedCompositeFieldContainer[_common_pb2.AuditRecord]:
         """Officers only: every recorded act."""
 
@@ -927,14 +934,15 @@ class Application(_message.Message):
         reply: Global___Reply | None = ...,
         lapsed_on: _common_pb2.Date | None = ...,
         remedies: _abc.Iterable[Global___Remedy] | None = ...,
+        withdrawn_on: _common_pb2.Date | None = ...,
         overdue: _builtins.bool = ...,
         fee_yuan: _builtins.int = ...,
         filed_with_account: _builtins.bool = ...,
         history: _abc.Iterable[_common_pb2.AuditRecord] | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["applicant", b"applicant", "completion", b"completion", "content", b"content", "deferral", b"deferral", "extension", b"extension", "lapsed_on", b"lapsed_on", "received_on", b"received_on", "reply", b"reply", "reply_due", b"reply_due", "submitted_on", b"submitted_on"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["applicant", b"applicant", "completion", b"completion", "content", b"content", "deferral", b"deferral", "extension", b"extension", "lapsed_on", b"lapsed_on", "received_on", b"received_on", "reply", b"reply", "reply_due", b"reply_due", "submitted_on", b"submitted_on", "withdrawn_on", b"withdrawn_on"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["applicant", b"applicant", "channel", b"channel", "completion", b"completion", "consultations", b"consultations", "content", b"content", "deferral", b"deferral", "extension", b"extension", "fee_yuan", b"fee_yuan", "filed_with_account", b"filed_with_account", "history", b"history", "id", b"id", "lapsed_on", b"lapsed_on", "number", b"number", "overdue", b"overdue", "received_on", b"received_on", "remedies", b"remedies", "reply", b"reply", "reply_due", b"reply_due", "state", b"state", "submitted_on", b"submitted_on"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["applicant", b"applicant", "channel", b"channel", "completion", b"completion", "consultations", b"consultations", "content", b"content", "deferral", b"deferral", "extension", b"extension", "fee_yuan", b"fee_yuan", "filed_with_account", b"filed_with_account", "history", b"history", "id", b"id", "lapsed_on", b"lapsed_on", "number", b"number", "overdue", b"overdue", "received_on", b"received_on", "remedies", b"remedies", "reply", b"reply", "reply_due", b"reply_due", "state", b"state", "submitted_on", b"submitted_on", "withdrawn_on", b"withdrawn_on"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1235,6 +1243,36 @@ class CompleteApplicationRequest(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___CompleteApplicationRequest: _TypeAlias = CompleteApplicationRequest  # noqa: Y015
+
+@_typing.final
+class WithdrawApplicationRequest(_message.Message):
+    """By the applicant (own application, by account or by query code) or by an officer (a withdrawal
+    received in writing).
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    APPLICATION_ID_FIELD_NUMBER: _builtins.int
+    QUERY_CODE_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    application_id: _builtins.str
+    query_code: _builtins.str
+    reason: _builtins.str
+    """Optional."""
+    def __init__(
+        self,
+        *,
+        application_id: _builtins.str = ...,
+        query_code: _builtins.str = ...,
+        reason: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["application_id", b"application_id", "query_code", b"query_code", "reason", b"reason"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___WithdrawApplicationRequest: _TypeAlias = WithdrawApplicationRequest  # noqa: Y015
 
 @_typing.final
 class StartConsultationRequest(_message.Message):
@@ -1960,6 +1998,32 @@ class ApplicationLapsed(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ApplicationLapsed: _TypeAlias = ApplicationLapsed  # noqa: Y015
+
+@_typing.final
+class ApplicationWithdrawn(_message.Message):
+    """disclosure.application.withdrawn: by the applicant, before the reply."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    APPLICATION_FIELD_NUMBER: _builtins.int
+    WITHDRAWN_ON_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def application(self) -> Global___ApplicationSummary: ...
+    @_builtins.property
+    def withdrawn_on(self) -> _common_pb2.Date: ...
+    def __init__(
+        self,
+        *,
+        application: Global___ApplicationSummary | None = ...,
+        withdrawn_on: _common_pb2.Date | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["application", b"application", "withdrawn_on", b"withdrawn_on"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["application", b"application", "withdrawn_on", b"withdrawn_on"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ApplicationWithdrawn: _TypeAlias = ApplicationWithdrawn  # noqa: Y015
 
 @_typing.final
 class ApplicationExtended(_message.Message):

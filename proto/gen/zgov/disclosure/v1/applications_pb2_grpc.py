@@ -79,6 +79,11 @@ class ApplicationServiceStub:
                 request_serializer=zgov_dot_disclosure_dot_v1_dot_applications__pb2.CompleteApplicationRequest.SerializeToString,
                 response_deserializer=zgov_dot_disclosure_dot_v1_dot_applications__pb2.Application.FromString,
                 _registered_method=True)
+        self.WithdrawApplication = channel.unary_unary(
+                '/zgov.disclosure.v1.ApplicationService/WithdrawApplication',
+                request_serializer=zgov_dot_disclosure_dot_v1_dot_applications__pb2.WithdrawApplicationRequest.SerializeToString,
+                response_deserializer=zgov_dot_disclosure_dot_v1_dot_applications__pb2.Application.FromString,
+                _registered_method=True)
         self.StartConsultation = channel.unary_unary(
                 '/zgov.disclosure.v1.ApplicationService/StartConsultation',
                 request_serializer=zgov_dot_disclosure_dot_v1_dot_applications__pb2.StartConsultationRequest.SerializeToString,
@@ -194,6 +199,12 @@ class ApplicationServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def CompleteApplication(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def WithdrawApplication(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -317,6 +328,11 @@ def add_ApplicationServiceServicer_to_server(servicer, server):
             'CompleteApplication': grpc.unary_unary_rpc_method_handler(
                     servicer.CompleteApplication,
                     request_deserializer=zgov_dot_disclosure_dot_v1_dot_applications__pb2.CompleteApplicationRequest.FromString,
+                    response_serializer=zgov_dot_disclosure_dot_v1_dot_applications__pb2.Application.SerializeToString,
+            ),
+            'WithdrawApplication': grpc.unary_unary_rpc_method_handler(
+                    servicer.WithdrawApplication,
+                    request_deserializer=zgov_dot_disclosure_dot_v1_dot_applications__pb2.WithdrawApplicationRequest.FromString,
                     response_serializer=zgov_dot_disclosure_dot_v1_dot_applications__pb2.Application.SerializeToString,
             ),
             'StartConsultation': grpc.unary_unary_rpc_method_handler(
@@ -622,6 +638,33 @@ class ApplicationService:
             target,
             '/zgov.disclosure.v1.ApplicationService/CompleteApplication',
             zgov_dot_disclosure_dot_v1_dot_applications__pb2.CompleteApplicationRequest.SerializeToString,
+            zgov_dot_disclosure_dot_v1_dot_applications__pb2.Application.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def WithdrawApplication(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/zgov.disclosure.v1.ApplicationService/WithdrawApplication',
+            zgov_dot_disclosure_dot_v1_dot_applications__pb2.WithdrawApplicationRequest.SerializeToString,
             zgov_dot_disclosure_dot_v1_dot_applications__pb2.Application.FromString,
             options,
             channel_credentials,
