@@ -244,7 +244,7 @@ class PublicationServicer(publications_pb2_grpc.PublicationServiceServicer):
         filters = words.filter_lexemes(category=f.category, issuer_code=f.issuer_code, year=f.year, kind=f.kind)
         frequencies, rows = await self._frequencies()
         options = dict(candidates=self.search_candidates, offset=offset, limit=limit)
-        if words.walk_newest_first(terms, frequencies, rows, filters):
+        if words.walk_newest_first(terms, frequencies, rows, filters, self.search_candidates):
             async with transaction(self.sessions) as session:  # for its SET LOCAL
                 page = await store.search(session, terms, f, today, walk=True, **options)
         else:  # one statement on a read-only connection: no BEGIN / COMMIT round trips

@@ -48,8 +48,8 @@ _SPLIT = re.compile(r"[^\w\u3400-\u9fff]+", re.UNICODE)
 
 # Lexemes that are not words (filters) start with this; words are never ASCII-only like it.
 META = "zz"
-# A query whose rarest word is in more publications than this finds its newest matches by date.
-WALK_ABOVE = 20_000
+# Below this many times the cap of estimated matches, a query always goes through GIN.
+MIN_WALK_MATCHES = 2
 
 SNIPPET_BEFORE = 30
 SNIPPET_LENGTH = 120
@@ -123,22 +123,29 @@ def meta_query(*, category: str | None, issuer_code: str, year: int, kind: str |
 
 
 def walk_newest_first(terms: list[str], frequencies: dict[str, float], rows: float,
-                      filters: list[str] = ()) -> bool:
+                      filters: list[str] = (), candidates: int = 500) -> bool:
     """Whether to find the newest matches by walking an index on published_on (each row checked; with a
     filter, the index of that filter and published_on) rather than through the GIN index (every match
-    read, then sorted by date).
+    read, then sorted by date): whichever reads fewer rows.
 
     The planner multiplies the words' frequencies as if independent; but the words jieba cuts from one
-    term go together (柠檬 产业), and the GIN path then reads tens of thousands of rows. Here the bound
-    is the rarest word's frequency (from pg_stats), times the filters' (a filter is independent of the
-    words): when that many publications may match, the walk meets enough of them soon. A word or a
-    filter not among the frequent ones makes the query rare: the GIN path reads few rows."""
+    term go together (柠檬 产业), and the GIN path then reads tens of thousands of rows. Here a word set
+    is as frequent as its rarest word (pg_stats), a filter independent of the words. The walk reads
+    about `candidates` / (the share of the rows it walks that match); the GIN path reads every match. A
+    word or filter not among the frequent ones makes the query rare: GIN."""
     if not terms:
         return False
     share = min(frequencies.get(t, 0.0) for t in terms)
-    for lexeme in filters:
-        share *= frequencies.get(lexeme, 0.0)
-    return share * rows > WALK_ABOVE
+    shares = [frequencies.get(lexeme, 0.0) for lexeme in filters]
+    if share <= 0 or any(f <= 0 for f in shares):
+        return False
+    filtered = 1.0
+    for f in shares:
+        filtered *= f
+    matches = share * filtered * rows
+    # the walk follows the index of one filter (the least selective, at worst); the others are checked
+    walked = candidates / (share * filtered / max(shares)) if shares else candidates / share
+    return matches > MIN_WALK_MATCHES * candidates and walked < matches
 
 
 @dataclass(frozen=True)

@@ -190,17 +190,20 @@ def _validity_filter(f: Filter, today: date) -> list:
     return []
 
 
-def search_statement(terms: list[str], f: Filter, today: date, *, candidates: int, offset: int, limit: int):
+def search_statement(terms: list[str], f: Filter, today: date, *, candidates: int, offset: int, limit: int,
+                     walk: bool = False):
     """The newest `candidates` + 1 matches (by published_on, id), the filters as GIN entries
     (search.meta_query), ranked by ts_rank of the words; one page of them with their bodies (for the
     snippets), each row with its rank and the number of candidates. See search.py for the trade-off.
-"""
+    `walk`: the filters are also plain predicates, so the walk can follow a filter's index on published_on.
+    """
     wanted = func.plainto_tsquery("simple", " ".join(terms))
     meta = words.meta_query(category=f.category, issuer_code=f.issuer_code, year=f.year, kind=f.kind)
     query = wanted.op("&&")(cast(meta, TSQUERY)) if meta else wanted
     p = Publication
     matches = (select(p.id, p.published_on, p.search)
-               .where(IS_PUBLISHED, *_validity_filter(f, today), p.search.op("@@")(query))
+               .where(*(_filters(f, today) if walk else [IS_PUBLISHED, *_validity_filter(f, today)]),
+                      p.search.op("@@")(query))
                .order_by(p.published_on.desc(), p.id.desc())
                .limit(candidates + 1)
                .cte("matches").prefix_with("MATERIALIZED"))
@@ -225,7 +228,7 @@ async def search(db: Db, terms: list[str], f: Filter, today: date, *, candidates
     if walk:
         await db.execute(text("SET LOCAL enable_bitmapscan = off"))
     rows = list(await db.execute(search_statement(terms, f, today, candidates=candidates, offset=offset,
-                                                  limit=limit)))
+                                                  limit=limit, walk=walk)))
     total = rows[0].ranked if rows else 0
     return SearchPage(rows, min(total, candidates), total > candidates)
 

@@ -305,7 +305,7 @@ async def statements_of(engine, captured: Captured, query: str, filters: dict) -
     async with session_factory(engine)() as session:
         frequencies, rows = await store.word_frequencies(session)
         walk = words.walk_newest_first(terms, frequencies, rows, words.filter_lexemes(
-            category=f.category, issuer_code=f.issuer_code, year=f.year, kind=f.kind))
+            category=f.category, issuer_code=f.issuer_code, year=f.year, kind=f.kind), CANDIDATES)
         captured.statements.clear()
         await store.search(session, terms, f, today_in_china(), candidates=CANDIDATES, offset=0, limit=PAGE,
                            walk=walk)

@@ -52,3 +52,5 @@ def test_common_words_are_found_newest_first_rare_or_narrowly_filtered_ones_thro
     assert not search.walk_newest_first(["通知"], frequencies, rows, ["zzy2021", "zzi01"])  # 100
     assert not search.walk_newest_first(["通知"], frequencies, 10_000)
     assert not search.walk_newest_first([], frequencies, rows)
+    # 垃圾 in 2021: 10,000 match, the walk down that year meets 500 of them within 5,000 rows
+    assert search.walk_newest_first(["垃圾"], {"垃圾": 0.1, "zzy2021": 0.1}, rows, ["zzy2021"])
