@@ -246,7 +246,7 @@ class ApplicationReply(BaseModel):
 
 
 class Completion(BaseModel):
-    items: str
+    matters: str = Field(description="需要补正的事项")
     due: str
     completed_on: str
 

@@ -144,7 +144,7 @@ def application(a: apb.Application) -> dict:
         "description": a.content.description,
         "document_number": a.content.document_number,
         "delivery_form": next((n for v, n in DELIVERY_FORMS.values() if v == a.content.delivery_form), ""),
-        "completion": ({"items": a.completion.items, "due": day(a.completion.due),
+        "completion": ({"matters": a.completion.items, "due": day(a.completion.due),
                         "completed_on": day(a.completion.completed_on)} if a.completion.items else None),
         "extension": ({"working_days": a.extension.working_days, "notice": a.extension.notice}
                       if a.extension.working_days else None),

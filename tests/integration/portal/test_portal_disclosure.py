@@ -201,3 +201,38 @@ async def test_art49_yearly_report_published_by_the_office_is_on_the_portal(port
     api = (await portal.get(f"/api/reports/{year}")).json()
     assert api["year"] == year and api["rows"] and api["columns"]
     assert (await portal.get(f"/reports/{year - 5}")).status_code == 404
+
+
+@pytest.mark.skipif(not applications_served(), reason="the disclosure service does not serve applications yet")
+async def test_art30_art36_applicant_completes_by_query_code_then_downloads_the_reply_letter(portal, keycloak, backends):
+    from zgov.disclosure.v1 import applications_pb2 as apb
+    from zgov.disclosure.v1 import applications_pb2_grpc
+
+    filed = await post_form(portal, "/applications/new", "/applications/new", APPLICATION)
+    code = CODE.search(filed.text).group(1)
+    number = re.search(r"申请编号 <strong>([^<]+)</strong>", filed.text).group(1)
+    officer = (("authorization", f"Bearer {keycloak.token_for('disclosure-officer')}"),)
+    async with grpc.aio.insecure_channel(backends.disclosure) as channel:
+        office = applications_pb2_grpc.ApplicationServiceStub(channel)
+        (found,) = (await office.ListApplications(apb.ListApplicationsRequest(number=number), metadata=officer)).applications
+        await office.ConfirmReceipt(apb.ConfirmReceiptRequest(application_id=found.id), metadata=officer)
+        await office.RequestCompletion(apb.RequestCompletionRequest(application_id=found.id, items="请写明学校名称"),
+                                       metadata=officer)
+        asked = await post_form(portal, "/applications/follow", "/applications/follow", {"query_code": code})
+        main = asked.text[asked.text.find("<main"):asked.text.find("</main>")]
+        assert "需要补正申请内容" in main and "请写明学校名称" in main, main
+        empty = await post_form(portal, "/applications/follow", "/applications/complete",
+                                {"query_code": code, "content": " "})
+        assert empty.status_code == 422 and "请填写补正内容" in empty.text
+        done = await post_form(portal, "/applications/follow", "/applications/complete",
+                               {"query_code": code, "content": "雁江区第一小学"})
+        assert done.status_code == 200 and "补正内容已提交" in done.text
+        await office.ReplyToApplication(apb.ReplyToApplicationRequest(application_id=found.id, reply=apb.Reply(
+            kind=apb.REPLY_KIND_PROVIDED, provided="维修资金使用明细见附件。")), metadata=officer)
+    replied = await post_form(portal, "/applications/follow", "/applications/follow", {"query_code": code})
+    assert "予以公开" in replied.text and "维修资金使用明细见附件。" in replied.text and "行政复议" in replied.text
+    letter = await post_form(portal, "/applications/follow", "/applications/reply", {"query_code": code})
+    assert letter.status_code == 200 and letter.headers["content-type"] == "application/pdf"
+    assert letter.content.startswith(b"%PDF") and "attachment" in letter.headers["content-disposition"]
+    wrong = await post_form(portal, "/applications/follow", "/applications/reply", {"query_code": "AAAA-BBBB-CCCC-DDDD"})
+    assert wrong.status_code == 404
