@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import and_, cast, func, literal_column, or_, select, text, tuple_, update
+from sqlalchemy import (Date, Integer, String, and_, bindparam, cast, func, literal_column, or_, select, text,
+                        tuple_, update)
 from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
@@ -178,45 +180,66 @@ class SearchPage:
     capped: bool
 
 
-def _validity_filter(f: Filter, today: date) -> list:
+def _validity_filter(f: Filter, today) -> list:
+    return _validity_clauses(f.validity, today)
+
+
+def _validity_clauses(validity: Validity | None, today) -> list:
     p = Publication
-    if f.validity is Validity.IN_FORCE:
+    if validity is Validity.IN_FORCE:
         return [p.validity == Validity.IN_FORCE.value, or_(p.valid_until.is_(None), p.valid_until >= today)]
-    if f.validity is Validity.EXPIRED:
+    if validity is Validity.EXPIRED:
         return [or_(p.validity == Validity.EXPIRED.value,
                     and_(p.validity == Validity.IN_FORCE.value, p.valid_until < today))]
-    if f.validity is not None:
-        return [p.validity == f.validity.value]
+    if validity is not None:
+        return [p.validity == validity.value]
     return []
 
 
-def search_statement(terms: list[str], f: Filter, today: date, *, candidates: int, offset: int, limit: int,
-                     walk: bool = False):
-    """The newest `candidates` + 1 matches (by published_on, id), the filters as GIN entries
-    (search.meta_query), ranked by ts_rank of the words; one page of them with their bodies (for the
-    snippets), each row with its rank and the number of candidates. See search.py for the trade-off.
-    `walk`: the filters are also plain predicates, so the walk can follow a filter's index on published_on.
-    """
-    wanted = func.plainto_tsquery("simple", " ".join(terms))
-    meta = words.meta_query(category=f.category, issuer_code=f.issuer_code, year=f.year, kind=f.kind)
-    query = wanted.op("&&")(cast(meta, TSQUERY)) if meta else wanted
+FILTER_COLUMNS = ("category", "issuer_code", "year", "kind")
+
+
+@functools.lru_cache(maxsize=256)
+def _search_template(meta: bool, validity: Validity | None, plain_filters: tuple[str, ...]):
+    """The search statement of one shape, with bound parameters: built (and its cache key computed) once
+    per shape rather than per search."""
     p = Publication
-    matches = (select(p.id, p.published_on, p.search)
-               .where(*(_filters(f, today) if walk else [IS_PUBLISHED, *_validity_filter(f, today)]),
-                      p.search.op("@@")(query))
+    wanted = func.plainto_tsquery("simple", bindparam("words", type_=String))
+    query = wanted.op("&&")(cast(bindparam("meta", type_=String), TSQUERY)) if meta else wanted
+    where = [IS_PUBLISHED, *_validity_clauses(validity, bindparam("today", type_=Date)),
+             *(getattr(p, name) == bindparam(f"filter_{name}") for name in plain_filters),
+             p.search.op("@@")(query)]
+    matches = (select(p.id, p.published_on, p.search).where(*where)
                .order_by(p.published_on.desc(), p.id.desc())
-               .limit(candidates + 1)
+               .limit(bindparam("fetched", type_=Integer))
                .cte("matches").prefix_with("MATERIALIZED"))
     # one more than the cap is fetched only to tell whether there were more
     kept = (select(matches.c.id, matches.c.published_on, matches.c.search)
-            .order_by(matches.c.published_on.desc(), matches.c.id.desc()).limit(candidates).subquery("kept"))
+            .order_by(matches.c.published_on.desc(), matches.c.id.desc())
+            .limit(bindparam("candidates", type_=Integer)).subquery("kept"))
     total = select(func.count()).select_from(matches).scalar_subquery()
     ranked = (select(kept.c.id, func.ts_rank(kept.c.search, wanted).label("rank"), total.label("ranked"))
               .order_by(text("rank DESC"), kept.c.published_on.desc(), kept.c.id.desc())
-              .offset(offset).limit(limit)
+              .offset(bindparam("skip", type_=Integer)).limit(bindparam("page", type_=Integer))
               .subquery("ranked"))
     return (select(*LIST_COLUMNS, p.body, ranked.c.rank, ranked.c.ranked).join(ranked, ranked.c.id == p.id)
             .order_by(ranked.c.rank.desc(), p.published_on.desc(), p.id.desc()))
+
+
+def search_statement(terms: list[str], f: Filter, today: date, *, candidates: int, offset: int, limit: int,
+                     walk: bool = False) -> tuple:
+    """(statement, parameters): the newest `candidates` + 1 matches (by published_on, id), the filters as
+    GIN entries (search.meta_query), ranked by ts_rank of the words; one page of them with their bodies
+    (for the snippets), each row with its rank and the number of candidates. See search.py for the
+    trade-off. `walk`: the filters are also plain predicates, so the walk can follow a filter's index on
+    published_on."""
+    meta = words.meta_query(category=f.category, issuer_code=f.issuer_code, year=f.year, kind=f.kind)
+    plain = tuple(name for name in FILTER_COLUMNS if walk and getattr(f, name))
+    statement = _search_template(bool(meta), f.validity, plain)
+    parameters = {"words": " ".join(terms), "today": today, "fetched": candidates + 1,
+                  "candidates": candidates, "skip": offset, "page": limit,
+                  **({"meta": meta} if meta else {}), **{f"filter_{name}": getattr(f, name) for name in plain}}
+    return statement, parameters
 
 
 async def search(db: Db, terms: list[str], f: Filter, today: date, *, candidates: int, offset: int, limit: int,
@@ -227,8 +250,9 @@ async def search(db: Db, terms: list[str], f: Filter, today: date, *, candidates
     read-only connection."""
     if walk:
         await db.execute(text("SET LOCAL enable_bitmapscan = off"))
-    rows = list(await db.execute(search_statement(terms, f, today, candidates=candidates, offset=offset,
-                                                  limit=limit, walk=walk)))
+    statement, parameters = search_statement(terms, f, today, candidates=candidates, offset=offset, limit=limit,
+                                             walk=walk)
+    rows = list(await db.execute(statement, parameters))
     total = rows[0].ranked if rows else 0
     return SearchPage(rows, min(total, candidates), total > candidates)
 

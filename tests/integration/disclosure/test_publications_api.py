@@ -450,3 +450,28 @@ async def test_A35_declining_needs_a_reason_and_validity_changes_are_acts_and_ev
             changes.append((payload.publication.id, payload.previous, payload.publication.validity))
     assert changes == [(item.id, pb.VALIDITY_IN_FORCE, pb.VALIDITY_AMENDED),
                        (queued.id, pb.VALIDITY_IN_FORCE, pb.VALIDITY_EXPIRED)]
+
+
+async def test_search_walk_by_date_and_gin_find_the_same_newest_matches(disclosure):
+    """The two ways store.search finds matches (search.walk_newest_first picks one by word frequency)
+    give the same page, with and without filters."""
+    from services.disclosure import store_publications as store
+    from shared.db import create_engine, session_factory, transaction
+
+    for i in range(6):
+        item = await create(disclosure, title=f"第{i}号供水公告", category=pb.CATEGORY_LIVELIHOOD if i % 2 else pb.CATEGORY_FEES,
+                            body="城市供水。")
+        await publish(disclosure, item.id)
+    engine = create_engine(disclosure.database_url)
+    try:
+        for f in (store.Filter(), store.Filter(category="livelihood", year=TODAY.year)):
+            pages = []
+            for walk in (False, True):
+                async with transaction(session_factory(engine)) as session:
+                    page = await store.search(session, ["供水"], f, TODAY, candidates=4, offset=0, limit=10,
+                                              walk=walk)
+                pages.append(([r.id for r in page.rows], page.ranked, page.capped))
+            assert pages[0] == pages[1]
+            assert pages[0][1] == (4 if not f.category else 3) and pages[0][2] == (not f.category)
+    finally:
+        await engine.dispose()
