@@ -438,7 +438,8 @@ def check_completion(*, state: State, requested_on: date, completed_on: date, du
 def check_withdrawal(*, state: State, reason: str) -> None:
     """An applicant may withdraw an application until it is answered (or lapsed)."""
     if state not in OPEN_STATES:
-        raise InvalidInput({"application_id": f"the application is {state.value}; only an open one is withdrawn"})
+        raise InvalidInput({"application_id": f"the application is {state.value}; only an open one is "
+                                              "withdrawn"})
     if len(reason) > MAX_TEXT:
         raise InvalidInput({"reason": f"at most {MAX_TEXT} characters"})
 

@@ -14,7 +14,8 @@ from services.disclosure.domain.applications import (
 )
 from shared.errors import InvalidInput, RuleViolation
 
-P, FIRM, LAW = ApplicantKind.NATURAL_PERSON, ApplicantKind.COMMERCIAL_ENTERPRISE, ApplicantKind.LEGAL_SERVICE_ORGANISATION
+P, FIRM = ApplicantKind.NATURAL_PERSON, ApplicantKind.COMMERCIAL_ENTERPRISE
+LAW = ApplicantKind.LEGAL_SERVICE_ORGANISATION
 
 
 def fact(kind, received, finished=None, outcome=""):

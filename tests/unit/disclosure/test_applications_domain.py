@@ -170,7 +170,8 @@ def test_OGI30_only_one_request_to_complete():
 def test_OGI30_clock_restarts_from_the_day_the_completion_arrives():
     due = d.completion_due(date(2025, 10, 13), 10, CAL)
     d.check_completion(state=d.State.AWAITING_COMPLETION, requested_on=date(2025, 10, 13),
-                       completed_on=date(2025, 10, 20), due=due.due, content="项目名称：…", today=date(2025, 10, 20))
+                       completed_on=date(2025, 10, 20), due=due.due, content="项目名称：…",
+                       today=date(2025, 10, 20))
     restarted = d.reply_due(d.Clock(started_on=date(2025, 10, 20)), CAL)
     assert restarted.due == CAL.add_working_days(date(2025, 10, 20), 20).due == date(2025, 11, 17)
 
@@ -192,8 +193,8 @@ def test_OGI30_application_lapses_when_the_completion_never_comes():
 def test_OGI35_reasons_are_asked_before_refusing_or_deferring():
     reply = d.Reply(d.ReplyKind.EXCESSIVE, reason="一年内申请三百余次，理由不合理")
     with pytest.raises(RuleViolation) as err:
-        d.check_reply(reply, state=d.State.RECEIVED, started_on=date(2025, 3, 3), replied_on=date(2025, 3, 10),
-                      today=date(2025, 3, 10))
+        d.check_reply(reply, state=d.State.RECEIVED, started_on=date(2025, 3, 3),
+                      replied_on=date(2025, 3, 10), today=date(2025, 3, 10))
     assert err.value.rule_id == "OGI35.reasons-first"
     d.check_reply(reply, state=d.State.RECEIVED, started_on=date(2025, 3, 3), replied_on=date(2025, 3, 10),
                   today=date(2025, 3, 10), reasons_asked=True)
@@ -211,8 +212,9 @@ def test_OGI35_reasons_are_asked_before_refusing_or_deferring():
 COMPLETE_REPLIES = {
     d.ReplyKind.ALREADY_PUBLISHED: d.Reply(d.ReplyKind.ALREADY_PUBLISHED, published_at="资阳市人民政府网站"),
     d.ReplyKind.PROVIDED: d.Reply(d.ReplyKind.PROVIDED, provided="项目清单一份，网上下载"),
-    d.ReplyKind.PARTLY_PROVIDED: d.Reply(d.ReplyKind.PARTLY_PROVIDED, provided="项目清单",
-                                         withheld=(d.Withheld("住户姓名", d.Exemption.THIRD_PARTY_RIGHTS, "个人隐私"),)),
+    d.ReplyKind.PARTLY_PROVIDED: d.Reply(
+        d.ReplyKind.PARTLY_PROVIDED, provided="项目清单",
+        withheld=(d.Withheld("住户姓名", d.Exemption.THIRD_PARTY_RIGHTS, "个人隐私"),)),
     d.ReplyKind.NOT_DISCLOSED: d.Reply(d.ReplyKind.NOT_DISCLOSED, exemption=d.Exemption.STATE_SECRET,
                                        reason="经定密属于秘密级"),
     d.ReplyKind.DOES_NOT_EXIST: d.Reply(d.ReplyKind.DOES_NOT_EXIST, reason="经检索档案系统"),
@@ -224,7 +226,8 @@ COMPLETE_REPLIES = {
     d.ReplyKind.STILL_UNCLEAR: d.Reply(d.ReplyKind.STILL_UNCLEAR, reason="仍未说明项目"),
     d.ReplyKind.NOT_AN_APPLICATION: d.Reply(d.ReplyKind.NOT_AN_APPLICATION, reason="属投诉，请向12345反映"),
     d.ReplyKind.EXCESSIVE: d.Reply(d.ReplyKind.EXCESSIVE, reason="理由不合理"),
-    d.ReplyKind.PUBLICATION_REQUEST: d.Reply(d.ReplyKind.PUBLICATION_REQUEST, published_at="《资阳市人民政府公报》，市档案馆"),
+    d.ReplyKind.PUBLICATION_REQUEST: d.Reply(d.ReplyKind.PUBLICATION_REQUEST,
+                                             published_at="《资阳市人民政府公报》，市档案馆"),
     d.ReplyKind.CORRECTED: d.Reply(d.ReplyKind.CORRECTED, reason="已将许可证记载的法定代表人更正为王某"),
     d.ReplyKind.CORRECTION_TRANSFERRED: d.Reply(d.ReplyKind.CORRECTION_TRANSFERRED, holder_name="资阳市市场监督管理局"),
     d.ReplyKind.CORRECTION_REFERRED: d.Reply(d.ReplyKind.CORRECTION_REFERRED, holder_name="资阳市市场监督管理局"),
@@ -250,15 +253,17 @@ def test_OGI36_each_reply_kind_complete_passes_and_empty_names_its_required_fiel
 
 @pytest.mark.parametrize("kind", list(d.ReplyKind))
 def test_OGI36_every_reply_letter_tells_the_right_to_review_and_to_sue(kind):
-    text = "\n".join(d.reply_paragraphs(COMPLETE_REPLIES[kind], description="清单", received_on=date(2025, 3, 3),
-                                        agency="资阳市人民政府办公室", review_body="资阳市人民政府"))
+    text = "\n".join(d.reply_paragraphs(COMPLETE_REPLIES[kind], description="清单",
+                                        received_on=date(2025, 3, 3), agency="资阳市人民政府办公室",
+                                        review_body="资阳市人民政府"))
     assert "60日内" in text and "行政复议" in text and "6个月内" in text and "行政诉讼" in text
     assert "不收取费用" in text  # art. 42
 
 
 def test_OGI37_each_withheld_part_needs_its_ground_and_reason():
     with pytest.raises(InvalidInput) as err:
-        reply_check(d.Reply(d.ReplyKind.PARTLY_PROVIDED, provided="清单", withheld=(d.Withheld("姓名", None, ""),)))
+        reply_check(d.Reply(d.ReplyKind.PARTLY_PROVIDED, provided="清单",
+                            withheld=(d.Withheld("姓名", None, ""),)))
     assert set(err.value.violations) == {"reply.withheld[0].exemption", "reply.withheld[0].reason"}
 
 
@@ -331,22 +336,25 @@ def test_OGI41_correction_gets_a_correction_reply_and_information_an_information
     assert "reply.kind" in err.value.violations
     with pytest.raises(InvalidInput):
         reply_check(COMPLETE_REPLIES[d.ReplyKind.CORRECTED], request_kind=d.RequestKind.INFORMATION)
-    text = "".join(d.reply_paragraphs(COMPLETE_REPLIES[d.ReplyKind.CORRECTION_TRANSFERRED], description="许可证记录",
-                                      received_on=date(2025, 3, 3), agency="a", review_body="b"))
+    text = "".join(d.reply_paragraphs(COMPLETE_REPLIES[d.ReplyKind.CORRECTION_TRANSFERRED],
+                                      description="许可证记录", received_on=date(2025, 3, 3), agency="a",
+                                      review_body="b"))
     assert "更正申请" in text and "资阳市市场监督管理局" in text and "第四十一条" in text
 
 
 # ---- the written notices --------------------------------------------------------------------------------
 
 def test_OGI30_OGI33_OGI35_notices_tell_the_applicant_the_dates():
-    completion = "".join(d.completion_paragraphs(description="清单", received_on=date(2025, 9, 26), items="写明年份",
-                                                 due=date(2025, 11, 3)))
+    completion = "".join(d.completion_paragraphs(description="清单", received_on=date(2025, 9, 26),
+                                                 items="写明年份", due=date(2025, 11, 3)))
     assert "2025年11月3日前" in completion and "写明年份。" in completion and "视为放弃申请" in completion
-    extension = "".join(d.extension_paragraphs(description="清单", received_on=date(2025, 9, 26), working_days=20,
-                                               reason="需调取档案", notice="特此告知", due=date(2025, 11, 27)))
+    extension = "".join(d.extension_paragraphs(description="清单", received_on=date(2025, 9, 26),
+                                               working_days=20, reason="需调取档案", notice="特此告知",
+                                               due=date(2025, 11, 27)))
     assert "延长20个工作日" in extension and "2025年11月27日前" in extension and "负责人同意" in extension
-    receipt = "".join(d.receipt_paragraphs(number="YSQ2026000001", description="清单", received_on=date(2026, 12, 10),
-                                           due=date(2027, 1, 7), provisional=True))
+    receipt = "".join(d.receipt_paragraphs(number="YSQ2026000001", description="清单",
+                                           received_on=date(2026, 12, 10), due=date(2027, 1, 7),
+                                           provisional=True))
     assert "2027年1月7日前" in receipt and "尚未公布的节假日安排" in receipt
     deferral = "".join(d.deferral_paragraphs(description="清单", received_on=date(2025, 9, 26),
                                              deferred_to=date(2025, 12, 31), notice="特此告知"))

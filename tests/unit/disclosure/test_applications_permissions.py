@@ -36,4 +36,5 @@ def test_OGI33_the_head_of_the_disclosure_office_approves_extensions_not_the_off
 def test_citizens_and_the_portal_apply_but_do_not_handle():
     assert {"citizen", "service-account-portal"} <= holders("application:submit")
     for permission in ("application:handle", "application:extend", "application:report"):
-        assert not {"citizen", "service-account-portal", "default-roles-zgov"} & holders(permission), permission
+        public = {"citizen", "service-account-portal", "default-roles-zgov"}
+        assert not public & holders(permission), permission
