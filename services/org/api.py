@@ -327,8 +327,8 @@ class OrgServicer(org_pb2_grpc.OrgServiceServicer):
         limit = page_limit(request.page)
         after = decode_cursor(request.page.page_token)
         state = STATE_FROM_PROTO[request.state].value if request.state else ""
-        rows = await read(
-            self.engine, store.list_leaves, user_id=request.user_id, state=state,
+        rows = await store.list_leaves(
+            self.engine, user_id=request.user_id, state=state,
             from_day=date_from_proto(request.from_day, "from_day", required=False),
             to_day=date_from_proto(request.to_day, "to_day", required=False), after=after, limit=limit + 1,
         )
@@ -345,7 +345,7 @@ class OrgServicer(org_pb2_grpc.OrgServiceServicer):
             raise InvalidInput({"position": f"unknown position '{request.position}'"})
         holder = self._holder(snap, request.position, request.holder_user_id)
         day = (request.at.ToDatetime(tzinfo=CHINA).date() if request.HasField("at") else today_in_china())
-        absences, partner = await read(self.engine, store.acting_facts, day, holder)
+        absences, partner = await store.acting_facts(self.engine, day, holder)
         evm = snap.holders_of(domain.EXECUTIVE_VICE_MAYOR)
         answer = domain.who_may_act(
             position=request.position, holder_user_id=holder, day=day, absences=absences,

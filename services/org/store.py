@@ -4,6 +4,8 @@ Functions taking `db: Db` are Core selects returning rows (the table's columns a
 they run inside a write transaction (an AsyncSession) or on a read-only AUTOCOMMIT connection
 (`shared.db.read`), which the read RPCs use so that a read costs no BEGIN/COMMIT round trips.
 Core statements do not autoflush a session: flush first if the transaction changed what they read.
+The two hottest reads (WhoMayAct, which every service asks, and ListLeaves) take the engine and
+run their select compiled once on the driver (`shared.db.fetch`): rows with the same attributes.
 """
 
 from __future__ import annotations
@@ -14,11 +16,12 @@ from collections.abc import Iterable
 from datetime import date, datetime
 
 from sqlalchemy import Integer, bindparam, case, delete, or_, select, text
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from services.org import models
 from services.org.domain import Absence, AttendanceState, LeaveKind, LeaveState
 from shared import audit
+from shared.db import DriverQuery, fetch
 from shared.errors import NotFound
 from shared.identity import Actor
 
@@ -48,7 +51,7 @@ _PARTNER_OF_HOLDER = (
     .order_by(AB_PAIR.c.leader_a_user_id).limit(1)
     .scalar_subquery()
 )
-_ABSENCES_WITH_PARTNER = _APPROVED_ON_DAY.add_columns(_PARTNER_OF_HOLDER.label("ab_partner"))
+_ABSENCES_WITH_PARTNER = DriverQuery(_APPROVED_ON_DAY.add_columns(_PARTNER_OF_HOLDER.label("ab_partner")))
 _AB_PAIRS = (select(AB_PAIR.c.leader_a_user_id, AB_PAIR.c.leader_b_user_id)
              .order_by(AB_PAIR.c.leader_a_user_id))
 
@@ -109,7 +112,7 @@ async def approved_absences_of_positions(session: AsyncSession, positions: Itera
 
 
 async def list_leaves(
-    db: Db, *, user_id: str = "", state: str = "", from_day: date | None = None,
+    engine: AsyncEngine, *, user_id: str = "", state: str = "", from_day: date | None = None,
     to_day: date | None = None, after: tuple[date, str] | None = None, limit: int = 50,
 ) -> list:
     """Rows of leaves by first day then id; `after` is the keyset cursor of the page token."""
@@ -118,11 +121,11 @@ async def list_leaves(
     if after:
         values["after_day"], values["after_id"] = after[0], uuid.UUID(after[1])
     query = _leaves_query(*(name in values for name in (*filters, "after_day")))
-    return list(await db.execute(query, {**values, "limit": limit}))
+    return await fetch(engine, query, **values, limit=limit)
 
 
 @functools.cache
-def _leaves_query(user_id: bool, state: bool, from_day: bool, to_day: bool, after: bool):
+def _leaves_query(user_id: bool, state: bool, from_day: bool, to_day: bool, after: bool) -> DriverQuery:
     """The ListLeaves statement for one combination of filters, built once: values are bound at
     execution, and building a statement costs more than running this one."""
     query = select(LEAVE)
@@ -138,7 +141,7 @@ def _leaves_query(user_id: bool, state: bool, from_day: bool, to_day: bool, afte
         day = bindparam("after_day")
         query = query.where(or_(LEAVE.c.first_day > day,
                                 (LEAVE.c.first_day == day) & (LEAVE.c.id > bindparam("after_id"))))
-    return query.order_by(LEAVE.c.first_day, LEAVE.c.id).limit(bindparam("limit", type_=Integer))
+    return DriverQuery(query.order_by(LEAVE.c.first_day, LEAVE.c.id).limit(bindparam("limit", type_=Integer)))
 
 
 async def leave_by_id(db: Db, leave_id: str):
@@ -221,14 +224,16 @@ async def ab_pairs(db: Db) -> list[tuple[str, str]]:
     return [(a, b) for a, b in rows]
 
 
-async def acting_facts(db: Db, day: date, holder_user_id: str) -> tuple[list[Absence], str | None]:
+async def acting_facts(
+    engine: AsyncEngine, day: date, holder_user_id: str
+) -> tuple[list[Absence], str | None]:
     """WhoMayAct (A10, A59) in one round trip: the approved absences on `day`, and the holder's A/B
     partner (as domain.ab_partner finds it in `ab_pairs`).
 
     The partner rides on every absence row. With no absence that day the holder is not away and the
     partner does not matter, so it is None then.
     """
-    rows = list(await db.execute(_ABSENCES_WITH_PARTNER, {"day": day, "holder": holder_user_id}))
+    rows = await fetch(engine, _ABSENCES_WITH_PARTNER, day=day, holder=holder_user_id)
     return [as_absence(r) for r in rows], (rows[0].ab_partner if rows else None)
 
 

@@ -1,6 +1,6 @@
-"""shared.db's read path against a real PostgreSQL: AUTOCOMMIT reads without a transaction, and
-recovery without pool pre-ping when the server ends the pool's connections (pg_terminate_backend,
-a restart)."""
+"""shared.db's read path against a real PostgreSQL: AUTOCOMMIT reads without a transaction, reads
+compiled once and run on the driver (fetch), and recovery without pool pre-ping when the server
+ends the pool's connections (pg_terminate_backend, a restart)."""
 
 import asyncio
 import os
@@ -11,10 +11,10 @@ import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Column, Integer, MetaData, Table, Text, bindparam, literal_column, select, text
 
 from deploy.local.servers import Postgres, free_port, pid_alive
-from shared.db import create_engine, read, read_only, session_factory, transaction
+from shared.db import DriverQuery, create_engine, fetch, read, read_only, session_factory, transaction
 
 pytestmark = pytest.mark.integration
 
@@ -141,5 +141,64 @@ async def test_reads_recover_after_the_database_server_restarts(own_postgres):
         await asyncio.sleep(0.2)
         after = await read(engine, backend_pid)
         assert after != before
+    finally:
+        await engine.dispose()
+
+
+# ---- fetch: a Core select compiled once and run on the driver ------------------------------------------
+
+NOTE = Table("note", MetaData(), Column("id", Integer, primary_key=True), Column("body", Text),
+             Column("kind", Text))
+NOTES_OF_KIND = DriverQuery(
+    select(NOTE.c.id, NOTE.c.body).where(NOTE.c.kind == "plain", NOTE.c.id >= bindparam("from_id"))
+    .order_by(NOTE.c.id)
+)
+
+
+async def make_notes(engine) -> None:
+    async with transaction(session_factory(engine)) as session:
+        await session.execute(text("CREATE TABLE note (id int PRIMARY KEY, body text, kind text)"))
+        await session.execute(text("INSERT INTO note VALUES (1, 'a', 'plain'), (2, 'b', 'plain'), "
+                                   "(3, 'c', 'secret')"))
+
+
+async def test_fetch_binds_the_values_and_the_statements_own_literals_and_names_the_columns(database):
+    engine = create_engine(database)
+    try:
+        await make_notes(engine)
+        rows = await fetch(engine, NOTES_OF_KIND, from_id=2)
+        assert [(r.id, r.body) for r in rows] == [(2, "b")]
+        assert await fetch(engine, NOTES_OF_KIND, from_id=1) == await fetch(engine, NOTES_OF_KIND, from_id=1)
+    finally:
+        await engine.dispose()
+
+
+async def test_fetch_recovers_after_pg_terminate_backend_and_after_its_connection_dies_mid_statement(
+        database):
+    engine, admin = create_engine(database, pool_size=2), create_engine(database)
+    try:
+        await make_notes(engine)
+        assert len(await fetch(engine, NOTES_OF_KIND, from_id=1)) == 2
+        assert await terminate_all_but_me(admin) >= 1
+        assert len(await fetch(engine, NOTES_OF_KIND, from_id=1)) == 2
+
+        # The first run ends its own backend (a sequence says which run it is): the read runs again.
+        async with engine.begin() as connection:
+            await connection.execute(text("CREATE SEQUENCE run"))
+        dies_once = DriverQuery(select(literal_column(
+            "CASE WHEN nextval('run') = 1 THEN pg_terminate_backend(pg_backend_pid()) END").label("ended")))
+        assert [r.ended for r in await fetch(engine, dies_once)] == [None]
+    finally:
+        await engine.dispose()
+        await admin.dispose()
+
+
+async def test_fetch_of_a_bad_statement_is_not_repeated_and_leaves_the_pool_usable(database):
+    engine = create_engine(database, pool_size=1, max_overflow=0)
+    try:
+        await make_notes(engine)
+        with pytest.raises(Exception, match="no_such_table"):
+            await fetch(engine, DriverQuery(select(text("x FROM no_such_table"))))
+        assert len(await fetch(engine, NOTES_OF_KIND, from_id=1)) == 2  # the one connection is back
     finally:
         await engine.dispose()
