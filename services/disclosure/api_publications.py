@@ -166,7 +166,7 @@ def next_token(rows: list, limit: int, key: Callable) -> str:
 
 class PublicationServicer(publications_pb2_grpc.PublicationServiceServicer):
     def __init__(self, sessions: async_sessionmaker[AsyncSession], calendar: WorkingCalendar, *,
-                 today: Callable[[], date] = today_in_china, search_candidates: int = 500) -> None:
+                 today: Callable[[], date] = today_in_china, search_candidates: int = 300) -> None:
         self.sessions = sessions
         # reads run on read-only connections of the sessions' engine (shared.db.read)
         self.engine = sessions.kw["bind"]

@@ -9,7 +9,7 @@ class DisclosureSettings(ServiceSettings):
     service_name: str = "disclosure"
     grpc_port: int = Field(50055, ge=0, le=65535)
     # Search: how many of the newest matches are ranked (see search.py for the trade-off).
-    search_candidates: int = Field(500, ge=50, le=100_000)
+    search_candidates: int = Field(300, ge=50, le=100_000)
     # Consume documents' events (issued, comment-opened, normative filed / cleaned up / expired).
     consume_documents: bool = True
     # Callees named by the chart's caller matrix (organisations, documents): not called yet.

@@ -15,7 +15,7 @@ and the GIN index alone finds a filtered query's matches; only those rows are re
 Ranking and the candidate cap (the trade-off, see store_publications.search):
 ranking every match with ts_rank reads every matching row; a common word (通知, 工作) matches a large
 part of a million publications, and ranking or even sorting all of them by date takes seconds. So
-only the newest `candidates` matches (default 500) are ranked:
+only the newest `candidates` matches (default 300) are ranked:
 - a query matching fewer is ranked over all its matches (found through the GIN index);
 - a common query ranks its newest `candidates` matches, found by walking the index on published_on
   (or on a filter and published_on) newest first and checking each row (`walk_newest_first`: the
@@ -123,7 +123,7 @@ def meta_query(*, category: str | None, issuer_code: str, year: int, kind: str |
 
 
 def walk_newest_first(terms: list[str], frequencies: dict[str, float], rows: float,
-                      filters: list[str] = (), candidates: int = 500) -> bool:
+                      filters: list[str] = (), candidates: int = 300) -> bool:
     """Whether to find the newest matches by walking an index on published_on (each row checked; with a
     filter, the index of that filter and published_on) rather than through the GIN index (every match
     read, then sorted by date): whichever reads fewer rows.

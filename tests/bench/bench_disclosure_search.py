@@ -56,7 +56,7 @@ MIGRATIONS = Path(services.disclosure.__file__).parent / "migrations"
 TITLE = "disclosure: Chinese full-text search over a million publications (real PostgreSQL, gRPC vs direct SQL)"
 PUBLICATIONS = int(os.environ.get("ZGOV_BENCH_DISCLOSURE_PUBLICATIONS", "1000000"))
 REPEATS = int(os.environ.get("ZGOV_BENCH_DISCLOSURE_REPEATS", "15"))
-CANDIDATES = 500
+CANDIDATES = 300
 PAGE = 20
 TARGET_P95_MS = 50
 
