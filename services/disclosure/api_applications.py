@@ -28,6 +28,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.disclosure import store_applications as store
+from services.disclosure.api_publications import recompute_provisional_limits
 from services.disclosure.domain import annual_report as report_domain
 from services.disclosure.domain import applications as domain
 from services.disclosure.models import ApplicationRemedy, InfoApplication
@@ -1005,7 +1006,8 @@ async def run_lapse_sweep(sessions: async_sessionmaker[AsyncSession], today=None
                           cal: WorkingCalendar | None = None) -> None:
     """Art. 30 in the background: every `interval` seconds, lapse the applications whose period to
     complete has ended (each once: rows are locked and skipped by a concurrent sweep or read); and
-    recompute provisional reply limits whose year's schedule became known."""
+    recompute provisional limits (reply limits, and the article 26 limits of queued publications)
+    whose year's schedule became known."""
     today = today or (lambda: today_in_china())
     while True:
         lapsed = 0
@@ -1016,6 +1018,10 @@ async def run_lapse_sweep(sessions: async_sessionmaker[AsyncSession], today=None
             moved = await recompute_provisional(sessions, cal or calendar(), batch)
             if moved:
                 log.info("provisional reply limits recomputed", count=moved)
+            async with transaction(sessions) as session:
+                moved = await recompute_provisional_limits(session, cal or calendar(), batch)
+            if moved:
+                log.info("provisional article 26 limits recomputed", count=moved)
         except Exception:  # keep the sweep alive through a database outage
             log.exception("lapse sweep round failed; retrying next round")
         if lapsed < batch:

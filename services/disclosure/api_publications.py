@@ -36,6 +36,7 @@ from shared.convert import (
 from shared.db import read, transaction
 from shared.errors import InvalidInput, NotFound
 from shared.grpc_server import current_actor, requires
+from shared.identity import Actor
 from shared.outbox import add_event
 from shared.workdays import WorkingCalendar
 from zgov.common.v1 import common_pb2
@@ -58,6 +59,11 @@ WRITE = "publication:write"
 # How often the words' frequencies (search.walk_newest_first) are re-read from pg_stats.
 FREQUENCIES_SECONDS = 600.0
 MAX_LATEST = 50
+
+
+# Who records a limit moved by a newly loaded holiday schedule: the platform itself.
+SCHEDULE_SWEEP = Actor(user_id="", username="system:disclosure", display_name="政务公开系统（节假日安排更新）",
+                       is_service=True)
 
 
 def ref_of(publication_id) -> str:
@@ -459,6 +465,22 @@ async def queue_publication(session: AsyncSession, calendar: WorkingCalendar, to
         year=(made_on or today).year, state=State.QUEUED.value, validity=Validity.IN_FORCE.value,
         publish_due=due.due if due else None, publish_due_provisional=due.provisional if due else False,
         **fields)
+
+
+async def recompute_provisional_limits(session: AsyncSession, calendar: WorkingCalendar, batch: int = 500) -> int:
+    """DESIGN.md "Time": an article 26 limit computed into a year whose official schedule was not
+    known takes its official day once the schedule is loaded; each changed day is a recorded act."""
+    changed = 0
+    first_unknown = date(calendar.known_until + 1, 1, 1)
+    for row in await store.queued_with_provisional_limit(session, first_unknown, batch):
+        due = domain.publish_limit(calendar, row.made_on)
+        old, row.publish_due, row.publish_due_provisional = row.publish_due, due.due, due.provisional
+        if old != due.due:
+            changed += 1
+            await record_act(session, ref_of(row.id), "publication.limit-recomputed", SCHEDULE_SWEEP,
+                             f"article 26: {old} → {due.due} (official schedule of {old.year} loaded)")
+    await session.flush()
+    return changed
 
 
 async def publish(session: AsyncSession, row: Publication, today: date, actor) -> None:

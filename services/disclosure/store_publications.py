@@ -305,3 +305,14 @@ async def comments(session: AsyncSession, publication_id: uuid.UUID, limit: int,
     if after is not None:
         query = query.where(tuple_(c.created_at, c.id) > tuple_(after[0], after[1]))
     return list((await session.execute(query.order_by(c.created_at, c.id).limit(limit))).scalars())
+
+
+async def queued_with_provisional_limit(session: AsyncSession, before: date, batch: int) -> list[Publication]:
+    """Queued publications whose article 26 limit was computed without its year's schedule and
+    lies before `before` (the first day no schedule covers); locked, skipped if another sweeper holds them."""
+    p = Publication
+    rows = await session.scalars(
+        select(p).where(IS_QUEUED, p.publish_due_provisional.is_(True), p.publish_due < before)
+        .order_by(p.publish_due, p.id).limit(batch).with_for_update(skip_locked=True)
+    )
+    return list(rows)
