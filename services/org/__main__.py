@@ -17,7 +17,7 @@ from shared.logging import configure_logging
 from shared.outbox import OutboxRelay, outbox_channel
 from shared.streams import ensure_stream
 from shared.telemetry import configure_telemetry, shutdown_telemetry
-from shared.workdays import calendar
+from shared.workdays import calendar, watch_schedules
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -51,6 +51,12 @@ def build(settings: OrgSettings) -> GrpcServer:
     @server.background
     async def acting_clock() -> None:
         await run_acting_clock(sessions, directory, today_in_china, settings.acting_clock_seconds)
+
+    @server.background
+    async def follow_holiday_schedules() -> None:
+        # Leave and duty-roster checks count working days on demand: the calendar only has to
+        # adopt an operator's new schedule.
+        await watch_schedules(settings.calendar_dir)
 
     @server.on_shutdown
     async def disconnect() -> None:
