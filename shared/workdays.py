@@ -310,6 +310,12 @@ class WorkingCalendar:
             year += 1
         return year
 
+    @property
+    def first_unknown_day(self) -> dt.date:
+        """1 January of the first year after `known_until`: a stored provisional deadline before
+        this day can now be made final (the services' sweeps look for those)."""
+        return dt.date(self.known_until + 1, 1, 1)
+
     def schedule_known(self, year: int) -> bool:
         return year in self._known_years
 

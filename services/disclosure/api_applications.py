@@ -445,7 +445,7 @@ async def recompute_provisional(sessions: async_sessionmaker[AsyncSession], cal:
     """Put the official day on limits computed on weekends only, once their year's schedule is known
     (DESIGN.md "Time"); reads always compute the limit afresh, this keeps lists and filters right."""
     async with transaction(sessions) as session:
-        rows = await store.provisional_due(session, date(cal.known_until, 12, 31), batch)
+        rows = await store.provisional_due(session, cal.first_unknown_day, batch)
         for row in rows:
             refresh_due(row, cal)
     return len(rows)

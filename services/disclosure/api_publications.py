@@ -471,8 +471,7 @@ async def recompute_provisional_limits(session: AsyncSession, calendar: WorkingC
     """DESIGN.md "Time": an article 26 limit computed into a year whose official schedule was not
     known takes its official day once the schedule is loaded; each changed day is a recorded act."""
     changed = 0
-    first_unknown = date(calendar.known_until + 1, 1, 1)
-    for row in await store.queued_with_provisional_limit(session, first_unknown, batch):
+    for row in await store.queued_with_provisional_limit(session, calendar.first_unknown_day, batch):
         due = domain.publish_limit(calendar, row.made_on)
         old, row.publish_due, row.publish_due_provisional = row.publish_due, due.due, due.provisional
         if old != due.due:

@@ -109,12 +109,12 @@ async def to_lapse(session: AsyncSession, today: date, limit: int) -> list[InfoA
     return list((await session.scalars(statement)).all())
 
 
-async def provisional_due(session: AsyncSession, known_until: date, limit: int) -> list[InfoApplication]:
+async def provisional_due(session: AsyncSession, before: date, limit: int) -> list[InfoApplication]:
     """Open applications whose stored limit was computed without an official schedule, and whose
-    due day now falls in the known years (shared.workdays recomputes it right)."""
+    due day now falls before the first unknown day (shared.workdays recomputes it right)."""
     statement = (
         select(InfoApplication)
-        .where(InfoApplication.reply_due_provisional.is_(True), InfoApplication.reply_due <= known_until)
+        .where(InfoApplication.reply_due_provisional.is_(True), InfoApplication.reply_due < before)
         .order_by(InfoApplication.reply_due)
         .limit(limit)
         .with_for_update(skip_locked=True)

@@ -87,9 +87,8 @@ async def recompute_provisional_deadlines(session: AsyncSession, cal: WorkingCal
     """DESIGN.md "Time": a deadline computed into a year whose official schedule was not known
     is recomputed once the schedule is loaded (`shared.workdays.watch_schedules`). Each changed
     day is a recorded act, so the history says why a countersign is due on another day."""
-    first_unknown = date(cal.known_until + 1, 1, 1)
     changed = 0
-    for countersign in await store.countersigns_with_provisional_due(session, first_unknown, batch):
+    for countersign in await store.countersigns_with_provisional_due(session, cal.first_unknown_day, batch):
         deadline = cal.add_working_days(countersign.requested_on, countersign.working_days)
         old, countersign.due, countersign.provisional = countersign.due, deadline.due, deadline.provisional
         if old != deadline.due:
@@ -97,7 +96,7 @@ async def recompute_provisional_deadlines(session: AsyncSession, cal: WorkingCal
             await record_act(session, f"document/{countersign.document_id}", "countersign.due-recomputed",
                              COUNTERSIGN_CLOCK, f"{countersign.organisation_code}: {old} → {deadline.due} "
                                                 f"(official schedule of {old.year} loaded)")
-    for row in await store.documents_with_provisional_handling_due(session, first_unknown, batch):
+    for row in await store.documents_with_provisional_handling_due(session, cal.first_unknown_day, batch):
         deadline = cal.add_working_days(row.filed_on, row.handling_working_days)
         old, row.handling_due, row.handling_provisional = row.handling_due, deadline.due, deadline.provisional
         if old != deadline.due:

@@ -68,10 +68,9 @@ def set_limit(row: PetitionCase, cal: WorkingCalendar) -> None:
 async def recompute_provisional_limits(session: AsyncSession, cal: WorkingCalendar, batch: int = 1000) -> int:
     """Put the official day on rows whose limit was provisional and whose year is now known; returns
     how many rows changed their day. Locked with SKIP LOCKED, like the sweep."""
-    first_unknown = date(cal.known_until + 1, 1, 1)
     rows = await session.scalars(
         select(PetitionCase).where(PetitionCase.current_due_provisional.is_(True),
-                                   PetitionCase.current_due < first_unknown)
+                                   PetitionCase.current_due < cal.first_unknown_day)
         .limit(batch).with_for_update(skip_locked=True)
     )
     moved = 0

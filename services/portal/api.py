@@ -105,19 +105,27 @@ async def petition_categories():
 async def follow_petition(body: FollowRequest, request: Request, portal: PortalDep):
     """The petitioner's own case by the query code given at intake. The code is in the body, never in
     the address; queries are rate-limited per address like the forms."""
+    case = await _follow_by_code(portal, request, body,
+                                 lambda code: portal.backends.call(portal.backends.petitions.FollowCase,
+                                                                   petitions_pb2.FollowCaseRequest(query_code=code)))
+    return views.petition_case(case, await portal.backends.organisation_names())
+
+
+async def _follow_by_code(portal, request: Request, body: FollowRequest, lookup):
+    """What a petition and an application have in common when followed by query code: the code's
+    shape checked, look-ups rate-limited per address like the forms, and an unknown code answered
+    404 without saying more."""
     code = forms.normalise_query_code(body.query_code)
     if not code:
         raise HTTPException(422, "查询码由 16 位字母和数字组成")
     if not portal.limiter.allow(client_address(request, portal.settings.trust_forwarded_for), "follow"):
         raise HTTPException(429, "查询过于频繁", headers={"Retry-After": str(portal.limiter.retry_after())})
     try:
-        case = await portal.backends.call(portal.backends.petitions.FollowCase,
-                                          petitions_pb2.FollowCaseRequest(query_code=code))
+        return await lookup(code)
     except BackendError as error:
         if error.code == grpc.StatusCode.INVALID_ARGUMENT:
             raise HTTPException(404, "未找到") from error
         raise api_error(error) from error
-    return views.petition_case(case, await portal.backends.organisation_names())
 
 
 # ---- 政府信息公开 ------------------------------------------------------------------------------------
@@ -417,16 +425,8 @@ async def report(year: int, portal: PortalDep):
                         429: {"model": ApiError, "description": "查询过于频繁"}})
 async def follow_application(body: FollowRequest, request: Request, portal: PortalDep):
     _applications(portal)
-    code = forms.normalise_query_code(body.query_code)
-    if not code:
-        raise HTTPException(422, "查询码由 16 位字母和数字组成")
-    if not portal.limiter.allow(client_address(request, portal.settings.trust_forwarded_for), "follow"):
-        raise HTTPException(429, "查询过于频繁", headers={"Retry-After": str(portal.limiter.retry_after())})
-    try:
-        found = await portal.backends.call(portal.backends.applications.FollowApplication,
-                                           apb.FollowApplicationRequest(query_code=code))
-    except BackendError as error:
-        if error.code == grpc.StatusCode.INVALID_ARGUMENT:
-            raise HTTPException(404, "未找到") from error
-        raise api_error(error) from error
+    found = await _follow_by_code(
+        portal, request, body,
+        lambda code: portal.backends.call(portal.backends.applications.FollowApplication,
+                                          apb.FollowApplicationRequest(query_code=code)))
     return dv.application(found)

@@ -357,3 +357,12 @@ async def test_a_schedule_loaded_by_an_operator_is_adopted_without_restart(tmp_p
         # servicers hold the calendar object, not its methods, so they see the new schedule.
     finally:
         watcher.cancel()
+
+
+def test_the_first_unknown_day_is_where_stored_provisional_deadlines_stop_being_final():
+    from shared.workdays import WorkingCalendar, YearSchedule
+
+    cal = WorkingCalendar()
+    assert cal.first_unknown_day == dt.date(cal.known_until + 1, 1, 1)
+    later = cal.with_schedules(YearSchedule(cal.known_until + 1, holidays={}))
+    assert later.first_unknown_day == dt.date(cal.known_until + 2, 1, 1)
