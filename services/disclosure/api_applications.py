@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import re
 import secrets
 import uuid
 from datetime import date, timedelta
@@ -28,6 +29,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.disclosure import store_applications as store
+from services.disclosure import store_publications
 from services.disclosure.api_publications import recompute_provisional_limits
 from services.disclosure.domain import annual_report as report_domain
 from services.disclosure.domain import applications as domain
@@ -54,6 +56,8 @@ QUERY_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 QUERY_CODE_LENGTH = 16
 # The portal is on the internet: an account files at most this many applications a day.
 MAX_ONLINE_PER_DAY = 20
+# A submitter's idempotency key (the portal's form carries one; integrators send their own).
+IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 log = get_logger(__name__)
 # Acts of the service itself (the art. 30 lapse).
 SYSTEM = Actor(user_id="", username="system:disclosure", display_name="政务公开系统")
@@ -100,6 +104,13 @@ def query_code_hash(code: str) -> str:
     """The code as typed (any case, with or without dashes and spaces) → the stored hash."""
     normal = "".join(code.split()).replace("-", "").upper()
     return hashlib.sha256(normal.encode()).hexdigest()
+
+
+def submission_fingerprint(request: pb.SubmitApplicationRequest) -> str:
+    """SHA-256 of what was asked (applicant and content as sent): tells a retry from a key reused for
+    another application, so a key alone never shows someone else's application."""
+    asked = pb.SubmitApplicationRequest(applicant=request.applicant, content=request.content)
+    return hashlib.sha256(asked.SerializeToString(deterministic=True)).hexdigest()
 
 
 def today_in_china() -> date:
@@ -513,7 +524,8 @@ class ApplicationServicer(applications_pb2_grpc.ApplicationServiceServicer):
 
     async def _new(self, session: AsyncSession, applicant: domain.Applicant, request: domain.Request, *,
                    channel: domain.Channel, submitted_on: date, signed_for_on: date | None,
-                   received_on: date | None, submitted_by: str) -> tuple[InfoApplication, str]:
+                   received_on: date | None, submitted_by: str, idempotency_key: str | None = None,
+                   fingerprint: str | None = None) -> tuple[InfoApplication, str]:
         code = new_query_code()
         serial = await store.next_serial(session)
         row = await store.add(
@@ -528,6 +540,7 @@ class ApplicationServicer(applications_pb2_grpc.ApplicationServiceServicer):
             delivery_form=request.delivery_form.value, submitted_on=submitted_on, signed_for_on=signed_for_on,
             received_on=received_on, clock_started_on=received_on, query_code_hash=query_code_hash(code),
             submitted_by_user_id=submitted_by, consultations=[], fee_yuan=0,
+            idempotency_key=idempotency_key, idempotency_fingerprint=fingerprint,
         )
         refresh_due(row, self.calendar)
         await session.flush()
@@ -537,14 +550,30 @@ class ApplicationServicer(applications_pb2_grpc.ApplicationServiceServicer):
 
     @requires("application:submit")
     async def SubmitApplication(self, request, context):
-        """Online (互联网渠道): received when the office confirms it (art. 31(3))."""
+        """Online (互联网渠道): received when the office confirms it (art. 31(3)). With an idempotency
+        key, a second submit of the same application returns the first (`replayed`, no query code)."""
         actor = current_actor()
+        key = request.idempotency_key.strip() or None
+        if key and not IDEMPOTENCY_KEY.match(key):
+            raise InvalidInput({"idempotency_key": "8 to 64 letters, digits, '_' or '-'"})
         applicant, wanted = applicant_from_proto(request.applicant), request_from_proto(request.content)
         domain.check_application(applicant, wanted)
         today = self.today()
+        fingerprint = submission_fingerprint(request) if key else None
         # the portal's own identity files for applicants without an account: they follow by code only
         owner = "" if actor.is_service else actor.user_id
         async with transaction(self.sessions) as session:
+            if key:
+                # concurrent submits with one key wait here for each other; the unique index backs it
+                await store.lock_idempotency_key(session, owner, key)
+                earlier = await store.by_idempotency_key(session, owner, key)
+                if earlier is not None:
+                    if earlier.idempotency_fingerprint != fingerprint:
+                        raise InvalidInput({"idempotency_key": "already used for a different application"})
+                    await audit.record_act(session, f"application/{earlier.id}", "application.submit-repeated",
+                                           actor)
+                    reply = await self._reply(session, earlier, officer=False)
+                    return pb.SubmitApplicationResponse(application=reply, replayed=True)
             if owner:
                 mine = await store.list_page(session, store.ListFilter(submitted_by_user_id=owner),
                                              MAX_ONLINE_PER_DAY)
@@ -552,7 +581,7 @@ class ApplicationServicer(applications_pb2_grpc.ApplicationServiceServicer):
                     raise TooManySubmissions(f"at most {MAX_ONLINE_PER_DAY} applications a day per account")
             row, code = await self._new(session, applicant, wanted, channel=domain.Channel.ONLINE,
                                         submitted_on=today, signed_for_on=None, received_on=None,
-                                        submitted_by=owner)
+                                        submitted_by=owner, idempotency_key=key, fingerprint=fingerprint)
             await audit.record_act(session, f"application/{row.id}", "application.submitted", actor)
             reply = await self._reply(session, row, officer=False)
         return pb.SubmitApplicationResponse(application=reply, query_code=code)
@@ -961,12 +990,11 @@ class ApplicationServicer(applications_pb2_grpc.ApplicationServiceServicer):
         if bad:
             raise InvalidInput(bad)
         async with transaction(self.sessions) as session:
-            normative = await store.normative_figures(session, request.year)
+            # rules and normative documents from the catalogue; decisions and fees from other systems
+            counted = await store_publications.rules_and_normative_of_year(session, request.year)
             proactive = report_domain.ProactiveFigures(
-                rules_made=e.rules_made, rules_repealed=e.rules_repealed, rules_in_force=e.rules_in_force,
-                normative_made=normative["normative_made"], normative_repealed=e.normative_repealed,
-                normative_in_force=normative["normative_in_force"], licensing_decisions=e.licensing_decisions,
-                penalty_decisions=e.penalty_decisions, enforcement_decisions=e.enforcement_decisions,
+                **counted, licensing_decisions=e.licensing_decisions, penalty_decisions=e.penalty_decisions,
+                enforcement_decisions=e.enforcement_decisions,
                 fees_collected_wan_yuan=e.fees_collected_wan_yuan.strip() or "0")
             report = report_domain.build_report(
                 request.year, proactive, await store.application_facts(session, request.year),

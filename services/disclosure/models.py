@@ -135,6 +135,9 @@ class InfoApplication(Base):
         Index("ix_info_application_completion_due", "completion_due",
               postgresql_where=text("state = 'awaiting_completion'")),
         Index("ix_info_application_created", "created_at", "id"),
+        # A submit sent twice with one key files once: per account, and once among those without one.
+        Index("uq_info_application_idempotency", "submitted_by_user_id", "idempotency_key", unique=True,
+              postgresql_where=text("idempotency_key IS NOT NULL")),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
@@ -180,6 +183,10 @@ class InfoApplication(Base):
     lapsed_on: Mapped[date | None] = mapped_column(Date)
     # Withdrawn by the applicant (migration 0004).
     withdrawn_on: Mapped[date | None] = mapped_column(Date)
+    # The submitter's idempotency key and the SHA-256 of what was submitted with it (migration 0005):
+    # a second submit with the key returns this application only when it asks for the same thing.
+    idempotency_key: Mapped[str | None] = mapped_column(String(64))
+    idempotency_fingerprint: Mapped[str | None] = mapped_column(String(64))
     # Art. 42: no fee by default; kept so the report and the applicant can see it.
     fee_yuan: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -10,7 +10,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import and_, func, or_, select, text, tuple_
+from sqlalchemy import func, or_, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.disclosure.domain import annual_report as report_domain
@@ -22,7 +22,7 @@ from services.disclosure.domain.applications import (
     ReplyKind,
     State,
 )
-from services.disclosure.models import AnnualReportRecord, ApplicationRemedy, InfoApplication, Publication
+from services.disclosure.models import AnnualReportRecord, ApplicationRemedy, InfoApplication
 from shared.errors import InvalidInput, NotFound
 
 
@@ -64,6 +64,17 @@ async def by_query_code(session: AsyncSession, code_hash: str, *,
     if row is None:
         raise NotFound("an application with this query code", resource_type="application")
     return row
+
+
+async def lock_idempotency_key(session: AsyncSession, owner: str, key: str) -> None:
+    """Serialise submits with one key (of one account, or of those without): held to the commit."""
+    await session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"),
+                          {"k": f"info_application:{owner}:{key}"})
+
+
+async def by_idempotency_key(session: AsyncSession, owner: str, key: str) -> InfoApplication | None:
+    return await session.scalar(select(InfoApplication).where(
+        InfoApplication.submitted_by_user_id == owner, InfoApplication.idempotency_key == key))
 
 
 @dataclass(frozen=True)
@@ -178,17 +189,6 @@ async def remedy_facts(session: AsyncSession, year: int) -> list[report_domain.R
         select(r.kind, r.filed_on, r.outcome).where(r.filed_on.between(date(year, 1, 1), date(year, 12, 31)))
     )).all()
     return [report_domain.RemedyFact(RemedyKind(k), filed, RemedyOutcome(o)) for k, filed, o in rows]
-
-
-async def normative_figures(session: AsyncSession, year: int) -> dict[str, int]:
-    """Normative documents (行政规范性文件) published by the proactive side: made in `year`, and in
-    force now. (Repeals carry no date in the publication table yet: counted by the officer.)"""
-    p = Publication
-    published = and_(p.state == "published", p.normative.is_(True), p.kind == "policy")
-    made = await session.scalar(select(func.count()).where(
-        published, p.made_on.between(date(year, 1, 1), date(year, 12, 31))))
-    in_force = await session.scalar(select(func.count()).where(published, p.validity == "in_force"))
-    return {"normative_made": made or 0, "normative_in_force": in_force or 0}
 
 
 async def get_report(session: AsyncSession, year: int, *,

@@ -316,3 +316,45 @@ async def queued_with_provisional_limit(session: AsyncSession, before: date, bat
         .order_by(p.publish_due, p.id).limit(batch).with_for_update(skip_locked=True)
     )
     return list(rows)
+
+
+# ---- the yearly report's figures (OGI art. 50; read by the applications side) -----------------------
+
+RULES_AND_NORMATIVE_OF_YEAR = text("""
+WITH catalogue AS (
+    SELECT p.made_on, p.valid_until, p.validity,
+           -- a rule (规章) is promulgated by an order (政府令第N号, 规章制定程序条例 art. 30), and its
+           -- draft was opened for public comment from the same document (A22)
+           (p.document_number LIKE '%令第%' OR EXISTS (
+               SELECT 1 FROM publication d WHERE d.kind = 'comment_draft'
+                  AND d.source_document_id = p.source_document_id)) AS is_rule,
+           (SELECT min((a.at AT TIME ZONE 'Asia/Shanghai')::date) FROM audit_record a
+             WHERE a.subject_ref = 'publication/' || p.id AND a.act = 'publication.repealed') AS repealed_on,
+           (SELECT min((a.at AT TIME ZONE 'Asia/Shanghai')::date) FROM audit_record a
+             WHERE a.subject_ref = 'publication/' || p.id
+               AND a.act IN ('publication.repealed', 'publication.amended', 'publication.expired')) AS ended_on
+      FROM publication p
+     WHERE p.state = 'published' AND p.kind = 'policy' AND p.normative
+)
+SELECT is_rule,
+       count(*) FILTER (WHERE made_on BETWEEN :first AND :last) AS made,
+       count(*) FILTER (WHERE repealed_on BETWEEN :first AND :last) AS repealed,
+       count(*) FILTER (WHERE made_on <= :last
+                          AND (ended_on > :last OR (ended_on IS NULL AND validity = 'in_force'))
+                          AND (valid_until IS NULL OR valid_until >= :last)) AS in_force
+  FROM catalogue GROUP BY is_rule
+""")
+
+
+async def rules_and_normative_of_year(session: Db, year: int) -> dict[str, int]:
+    """二、主动公开 of the yearly report: published rules (规章) and normative documents (规范性文件) made
+    in `year`, repealed in it (the day the repeal was recorded here), and in force at its end. A rule
+    is a policy with an order's number (令第N号) or whose document was opened for public comment as a
+    draft government rule (A22); every other normative policy is a normative document."""
+    figures = {f"{k}_{m}": 0 for k in ("rules", "normative") for m in ("made", "repealed", "in_force")}
+    rows = await session.execute(RULES_AND_NORMATIVE_OF_YEAR,
+                                 {"first": date(year, 1, 1), "last": date(year, 12, 31)})
+    for is_rule, made, repealed, in_force in rows:
+        kind = "rules" if is_rule else "normative"
+        figures.update({f"{kind}_made": made, f"{kind}_repealed": repealed, f"{kind}_in_force": in_force})
+    return figures

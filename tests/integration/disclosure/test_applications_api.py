@@ -591,3 +591,106 @@ async def test_OGI41_request_for_correction_needs_evidence_gets_a_correction_rep
     report = await svc.apps.GenerateAnnualReport(pb.GenerateAnnualReportRequest(year=2025),
                                                  metadata=svc.as_user(OFFICER))
     assert all(sum(r.counts) == 0 for r in report.rows)  # the template counts applications for information
+
+
+# ---- one application per submit: the idempotency key ------------------------------------------------
+
+async def test_OGI29_two_concurrent_submits_with_one_key_file_one_application(svc, service_day):
+    """A form sent twice (or a retry after a lost answer) with one idempotency key files once, with and
+    without an account; the second answer is the first application, `replayed`, without a query code
+    (only its hash is kept). The key with other content is refused; another key files anew."""
+    service_day["today"] = date(2025, 11, 3)
+    for caller in (svc.as_service("portal"), svc.as_user(CITIZEN)):
+        key = uuid.uuid4().hex
+        submit = pb.SubmitApplicationRequest(applicant=applicant(), content=content(), idempotency_key=key)
+        answers = await asyncio.gather(*(svc.apps.SubmitApplication(submit, metadata=caller) for _ in range(2)))
+        first, second = sorted(answers, key=lambda a: a.replayed)
+        assert not first.replayed and len(first.query_code) == 19
+        assert second.replayed and second.query_code == ""
+        assert second.application.id == first.application.id
+        assert second.application.number == first.application.number
+        again = await svc.apps.SubmitApplication(submit, metadata=caller)
+        assert again.replayed and again.application.id == first.application.id
+        other = await refused(svc.apps.SubmitApplication(pb.SubmitApplicationRequest(
+            applicant=applicant(), content=content(description="另一项信息"), idempotency_key=key), metadata=caller))
+        assert set(field_violations_of(other)) == {"idempotency_key"}
+    bad = await refused(svc.apps.SubmitApplication(pb.SubmitApplicationRequest(
+        applicant=applicant(), content=content(), idempotency_key="short"), metadata=svc.as_user(CITIZEN)))
+    assert set(field_violations_of(bad)) == {"idempotency_key"}
+    engine = create_engine(svc.database_url)
+    try:
+        async with engine.connect() as conn:
+            filed = await conn.scalar(sa.text("SELECT count(*) FROM info_application"))
+    finally:
+        await engine.dispose()
+    assert filed == 2  # one anonymous, one under the account
+
+
+# ---- art. 50: the yearly report's rules and normative documents from the catalogue ------------------
+
+async def test_OGI50_rules_and_normative_documents_made_repealed_in_force_counted_from_the_catalogue(
+        keycloak, disclosure, jetstream, service_day):
+    """二、主动公开: a rule (its draft opened for comment, A22), normative documents filed (A24) and added by
+    the officer, one repealed by the documents' clean-up (A25), one made the year before; the report on
+    this year counts them from the catalogue; figures typed in for them are ignored, licences stay typed in."""
+    from tests.integration.disclosure.conftest import eventually, publish_documents_event
+    from tests.integration.disclosure.test_publications_api import TODAY, issued_document, queued_from
+    from zgov.disclosure.v1 import publications_pb2 as ppb
+    from zgov.documents.v1 import documents_pb2
+    from zgov.documents.v1 import events_pb2 as documents_events
+
+    this_year = TODAY.year
+    officer = disclosure.as_user(OFFICER)
+
+    async def publish(pid: str) -> None:
+        await disclosure.publications.PublishPublication(ppb.PublishPublicationRequest(publication_id=pid),
+                                                         metadata=officer)
+
+    rule_id, normative_id = str(uuid.uuid4()), str(uuid.uuid4())
+    rule = issued_document(rule_id, signed_on=TODAY, title="资阳市城市供水管理办法",
+                           authority=documents_pb2.SIGN_OFF_AUTHORITY_GOVERNMENT_RULE)
+    await publish_documents_event(jetstream, "documents.rule.comment-opened", documents_events.RuleCommentOpened(
+        document=rule, until=d(TODAY)), document_id=rule_id)
+    await publish_documents_event(jetstream, "documents.document.issued", documents_events.DocumentIssued(
+        document=rule, document_number="资府发〔2026〕30号", disclosure=documents_pb2.DISCLOSURE_ATTRIBUTE_PROACTIVE),
+        document_id=rule_id)
+    normative = issued_document(normative_id, signed_on=TODAY, title="资阳市城市管理规定",
+                                authority=documents_pb2.SIGN_OFF_AUTHORITY_NORMATIVE_DOCUMENT)
+    await publish_documents_event(jetstream, "documents.normative.filed", documents_events.NormativeFiled(
+        document=normative, filing=documents_pb2.Filing(
+            filed_with=documents_pb2.FILING_BODY_PEOPLES_CONGRESS_STANDING_COMMITTEE,
+            filing_reference="资人备〔2026〕5号")), document_id=normative_id)
+    for document_id in (rule_id, normative_id):
+        (queued,) = await eventually(lambda: queued_from(disclosure, document_id))
+        await publish(queued.id)
+    normative.cleanup.CopyFrom(documents_pb2.CleanupRecord(decision=documents_pb2.CLEANUP_DECISION_REPEAL,
+                                                           reason="上位法已修改"))
+    await publish_documents_event(jetstream, "documents.normative.cleaned-up", documents_events.NormativeCleanedUp(
+        document=normative, decision=documents_pb2.CLEANUP_DECISION_REPEAL), document_id=normative_id)
+    for made in (TODAY, date(this_year - 1, 5, 4)):  # added by the officer: in force
+        added = await disclosure.publications.CreatePublication(ppb.CreatePublicationRequest(
+            content=ppb.PublicationContent(
+                kind=ppb.PUBLICATION_KIND_POLICY, category=ppb.CATEGORY_RULES_AND_NORMATIVE_DOCUMENTS,
+                normative=True, title=f"资阳市规范性文件{made.year}", body="第一条", issuer_code="general-office",
+                issuer_name="资阳市人民政府办公室", document_number=f"资府规〔{made.year}〕1号", made_on=d(made))),
+            metadata=officer)
+        await publish(added.id)
+
+    async def repealed() -> bool:
+        reply = await disclosure.publications.ListPublications(ppb.ListPublicationsRequest(
+            filter=ppb.PublicationFilter(validity=ppb.VALIDITY_REPEALED)), metadata=officer)
+        return len(reply.publications) == 1
+    assert await eventually(repealed)
+
+    service_day["today"] = date(this_year + 1, 1, 10)
+    apps = applications_pb2_grpc.ApplicationServiceStub(disclosure.channel)
+    report = await apps.GenerateAnnualReport(pb.GenerateAnnualReportRequest(
+        year=this_year, entered=pb.ProactiveFigures(rules_made=99, normative_repealed=99, licensing_decisions=7,
+                                                    fees_collected_wan_yuan="1.5")), metadata=officer)
+    p = report.proactive
+    assert (p.rules_made, p.rules_repealed, p.rules_in_force) == (1, 0, 1)
+    assert (p.normative_made, p.normative_repealed, p.normative_in_force) == (2, 1, 2)
+    assert (p.licensing_decisions, p.fees_collected_wan_yuan) == (7, "1.5")
+    earlier = await apps.GenerateAnnualReport(pb.GenerateAnnualReportRequest(year=this_year - 1), metadata=officer)
+    q = earlier.proactive
+    assert (q.rules_made, q.normative_made, q.normative_repealed, q.normative_in_force) == (0, 1, 0, 1)

@@ -954,6 +954,13 @@ class SubmitApplicationRequest(_message.Message):
 
     APPLICANT_FIELD_NUMBER: _builtins.int
     CONTENT_FIELD_NUMBER: _builtins.int
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _builtins.int
+    idempotency_key: _builtins.str
+    """Optional (8–64 of A-Z a-z 0-9 _ -): the same key sent again by the same account (or again
+    without one) returns the application first filed with it instead of filing a second — a form
+    submitted twice, a retry after a lost answer. The applicant and content must be the same as the
+    first time (else INVALID_ARGUMENT on idempotency_key).
+    """
     @_builtins.property
     def applicant(self) -> Global___Applicant: ...
     @_builtins.property
@@ -963,10 +970,11 @@ class SubmitApplicationRequest(_message.Message):
         *,
         applicant: Global___Applicant | None = ...,
         content: Global___ApplicationContent | None = ...,
+        idempotency_key: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["applicant", b"applicant", "content", b"content"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["applicant", b"applicant", "content", b"content"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["applicant", b"applicant", "content", b"content", "idempotency_key", b"idempotency_key"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -978,8 +986,13 @@ class SubmitApplicationResponse(_message.Message):
 
     APPLICATION_FIELD_NUMBER: _builtins.int
     QUERY_CODE_FIELD_NUMBER: _builtins.int
+    REPLAYED_FIELD_NUMBER: _builtins.int
     query_code: _builtins.str
-    """Shown once; only its hash is kept. Follows the application without an account."""
+    """Shown once; only its hash is kept. Follows the application without an account. Empty when
+    `replayed`: the code was given with the first answer and cannot be shown again.
+    """
+    replayed: _builtins.bool
+    """The idempotency key was seen before: `application` is the one filed then, nothing new was filed."""
     @_builtins.property
     def application(self) -> Global___Application: ...
     def __init__(
@@ -987,10 +1000,11 @@ class SubmitApplicationResponse(_message.Message):
         *,
         application: Global___Application | None = ...,
         query_code: _builtins.str = ...,
+        replayed: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["application", b"application"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["application", b"application", "query_code", b"query_code"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["application", b"application", "query_code", b"query_code", "replayed", b"replayed"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1571,7 +1585,10 @@ Global___RecordRemedyRequest: _TypeAlias = RecordRemedyRequest  # noqa: Y015
 
 @_typing.final
 class ProactiveFigures(_message.Message):
-    """二、主动公开政府信息情况."""
+    """二、主动公开政府信息情况. Rules and normative documents: counted from the catalogue (made = made in
+    the year and published; repealed = repealed in the year; in force = at the end of the year). The
+    decisions and fees: entered by the officer from the systems that keep them.
+    """
 
     DESCRIPTOR: _descriptor.Descriptor
 
@@ -1783,8 +1800,10 @@ class GenerateAnnualReportRequest(_message.Message):
     other_matters: _builtins.str
     @_builtins.property
     def entered(self) -> Global___ProactiveFigures:
-        """Figures kept outside this service (licences, penalties, enforcement, fees); the rules and
-        normative documents are counted from the publications.
+        """Figures kept in other systems, typed in by the officer: licensing_decisions, penalty_decisions,
+        enforcement_decisions, fees_collected_wan_yuan. The rules (规章) and normative documents
+        (规范性文件) made, repealed and in force are counted from the catalogue (publications and their
+        recorded validity changes); values entered for them are ignored.
         """
 
     def __init__(
