@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.disclosure import search
 from services.disclosure.api_applications import ApplicationServicer, run_lapse_sweep
+from services.disclosure.api_concerns import run_concern_sweep
 from services.disclosure.api_publications import PublicationServicer
 from services.disclosure.config import DisclosureSettings
 from services.disclosure.events import DocumentsConsumer
@@ -98,6 +99,11 @@ def build(settings: DisclosureSettings) -> GrpcServer:
     @server.background
     async def lapse_applications() -> None:
         await run_lapse_sweep(sessions, interval=settings.application_sweep_seconds)
+
+    @server.background
+    async def announce_overdue_concerns() -> None:
+        # A70: responses to public concerns run on clock hours, so this sweep runs more often
+        await run_concern_sweep(sessions, interval=settings.concern_sweep_seconds)
 
     @server.background
     async def follow_holiday_schedules() -> None:

@@ -19,6 +19,8 @@ from datetime import date, datetime
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.disclosure import search as words
+from services.disclosure import store_concerns
+from services.disclosure.api_concerns import ConcernRpcs, facts_of
 from services.disclosure import store_publications as store
 from services.disclosure.domain import publications as domain
 from services.disclosure.domain.publications import Category, Kind, State, Validity
@@ -104,6 +106,12 @@ def to_proto(row, today: date, *, body: bool = False) -> pb.Publication:
             proposal_kind=PROPOSAL_KIND_TO_PROTO.get(p.get("proposal_kind", ""), 0),
             proposal_number=p.get("proposal_number", ""), proposer=p.get("proposer", ""),
             session=p.get("session", "")))
+    if row.comment_feedback:
+        f = row.comment_feedback
+        message.comment_feedback.CopyFrom(pb.CommentFeedback(
+            summary=f["summary"], received=f["received"], adopted=f["adopted"], partly_adopted=f["partly_adopted"],
+            not_adopted=f["not_adopted"], published_on=date_to_proto(date.fromisoformat(f["published_on"])),
+            version=f["version"]))
     if row.power:
         message.power.CopyFrom(pb.Power(**{k: row.power.get(k, "") for k in
                                            ("subject", "basis", "procedure", "supervision", "power_type")}))
@@ -170,7 +178,7 @@ def next_token(rows: list, limit: int, key: Callable) -> str:
 
 # ---- the service -----------------------------------------------------------------------------------------
 
-class PublicationServicer(publications_pb2_grpc.PublicationServiceServicer):
+class PublicationServicer(ConcernRpcs, publications_pb2_grpc.PublicationServiceServicer):
     def __init__(self, sessions: async_sessionmaker[AsyncSession], calendar: WorkingCalendar, *,
                  today: Callable[[], date] = today_in_china, search_candidates: int = 300) -> None:
         self.sessions = sessions
@@ -204,6 +212,10 @@ class PublicationServicer(publications_pb2_grpc.PublicationServiceServicer):
                 reply.policy.CopyFrom(link_of(policy))
         reply.interpretations.extend(
             link_of(r) for r in await store.interpretations_of(session, row.id, published_only=not officer))
+        if row.kind == Kind.CONCERN_RESPONSE.value:
+            concern = await store_concerns.by_response(session, row.id)
+            if concern is not None:
+                reply.concern.CopyFrom(facts_of(concern))
         if officer:
             reply.history.extend(audit.to_proto(r) for r in await audit.history(session, ref_of(row.id)))
         return reply
@@ -446,6 +458,58 @@ class PublicationServicer(publications_pb2_grpc.PublicationServiceServicer):
             assert validity is not None
             await change_validity(session, row, validity, today, actor, request.reason.strip())
             return await self._full(session, row, today, True)
+
+    @requires(WRITE)
+    async def EditPublication(self, request, context):
+        """A queued item corrected before it is published, with the reason (a recorded act naming the
+        fields changed). A published one is not edited (domain.check_edit)."""
+        actor = current_actor()
+        today = self.today()
+        changes: dict = {}
+        for name in ("title", "body", "document_number"):
+            if request.HasField(name):
+                changes[name] = getattr(request, name) if name == "body" else getattr(request, name).strip()
+        category = CATEGORY_FROM_PROTO.get(request.category)
+        if category is not None:
+            changes["category"] = category.value
+        async with transaction(self.sessions) as session:
+            row = await store.get(session, request.publication_id, for_update=True)
+            domain.check_edit(State(row.state), changes, request.reason)
+            changed = sorted(name for name, value in changes.items() if getattr(row, name) != value)
+            for name in changed:
+                setattr(row, name, changes[name])
+            await session.flush()
+            await record_act(session, ref_of(row.id), "publication.edited", actor,
+                             f"{', '.join(changed) or 'nothing changed'}: {request.reason.strip()}")
+            return await self._full(session, row, today, True)
+
+    @requires(WRITE)
+    async def PublishCommentFeedback(self, request, context):
+        """A22: 意见采纳情况 — after the comment period closed, how the comments were taken into account;
+        public with the draft. Published again, it is a corrected version (a recorded act each time)."""
+        actor = current_actor()
+        today = self.today()
+        async with transaction(self.sessions) as session:
+            row = await store.get(session, request.publication_id, for_update=True)
+            domain.check_feedback(Kind(row.kind), State(row.state), row.comment_until, today, row.comment_count,
+                                  request.summary, request.adopted, request.partly_adopted, request.not_adopted)
+            version = (row.comment_feedback or {}).get("version", 0) + 1
+            row.comment_feedback = {
+                "summary": request.summary.strip(), "received": row.comment_count, "adopted": request.adopted,
+                "partly_adopted": request.partly_adopted, "not_adopted": request.not_adopted,
+                "published_on": today.isoformat(), "version": version}
+            await session.flush()
+            await record_act(session, ref_of(row.id), "publication.comment-feedback", actor,
+                             f"version {version}: {row.comment_count} received, {request.adopted} adopted, "
+                             f"{request.partly_adopted} partly, {request.not_adopted} not adopted")
+            return await self._full(session, row, today, True)
+
+    @requires("publication:read")
+    async def ListIssuers(self, request, context):
+        """发布机构 with their numbers of published items, most first."""
+        rows = await read(self.engine, store.issuers)
+        return pb.ListIssuersResponse(issuers=[pb.Issuer(code=r.issuer_code, name=r.issuer_name, count=r.count)
+                                               for r in rows])
 
 
 def item_of(row: Publication) -> domain.Item:

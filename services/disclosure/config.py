@@ -17,3 +17,5 @@ class DisclosureSettings(ServiceSettings):
     documents_address: str = Field("127.0.0.1:50053", description="the documents service's gRPC address")
     # Applications (art. 30): how often applications never completed are lapsed.
     application_sweep_seconds: float = Field(300.0, gt=0)
+    # A70: how often concerns past their response limit (hours) are announced overdue.
+    concern_sweep_seconds: float = Field(60.0, gt=0)

@@ -91,6 +91,9 @@ class Publication(Base):
     power: Mapped[dict | None] = mapped_column(JSONB)
     source_document_id: Mapped[str | None] = mapped_column(String(64))
     decline_reason: Mapped[str] = mapped_column(Text, default="")
+    # A22: 意见采纳情况 {summary, received, adopted, partly_adopted, not_adopted, published_on, version}
+    # (migration 0006).
+    comment_feedback: Mapped[dict | None] = mapped_column(JSONB)
     search: Mapped[str | None] = mapped_column(TSVECTOR)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
@@ -109,6 +112,44 @@ class PublicationComment(Base):
     # Who sent it (the token's subject; the portal's service account for anonymous comments).
     submitted_by: Mapped[str] = mapped_column(String(64), default="")
     received_on: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class PublicConcern(Base):
+    """A70: a public concern (关切事项) from registration through the department's verification
+    (调查核实) to the published response; limits in clock hours (domain/concerns.py, migration 0006).
+    Each announced overdue limit is remembered so that its event is published once."""
+
+    __tablename__ = "public_concern"
+    __table_args__ = (
+        # The officer's queue: open concerns, the earliest response limit first; the overdue sweep.
+        Index("ix_public_concern_open", "response_due", "id", postgresql_where=text("state <> 'responded'")),
+        Index("ix_public_concern_registered", "registered_at", "id"),
+        Index("uq_public_concern_response", "response_publication_id", unique=True,
+              postgresql_where=text("response_publication_id IS NOT NULL")),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    source: Mapped[str] = mapped_column(String(24))
+    source_detail: Mapped[str] = mapped_column(Text, default="")
+    summary: Mapped[str] = mapped_column(Text)
+    first_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    severity: Mapped[str] = mapped_column(String(16))
+    department_code: Mapped[str] = mapped_column(String(64), index=True)
+    department_name: Mapped[str] = mapped_column(Text, default="")
+    state: Mapped[str] = mapped_column(String(16))
+    response_due: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    press_conference_due: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    press_conference_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    findings: Mapped[str] = mapped_column(Text, default="")
+    verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    verified_by_name: Mapped[str] = mapped_column(Text, default="")
+    response_publication_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("publication.id"))
+    responded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The limits whose overdue event was published (domain.concerns.Limit values).
+    overdue_notified: Mapped[list] = mapped_column(JSONB, default=list)
+    registered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 

@@ -60,6 +60,7 @@ class Kind(enum.Enum):
     COMMENT_DRAFT = "comment_draft"  # 征求意见稿, A22
     PROPOSAL_RESULT = "proposal_result"  # 建议提案办理结果, A67
     POWER = "power"  # 权责清单, A39
+    CONCERN_RESPONSE = "concern_response"  # 回应关切, A70 (domain/concerns.py)
 
 
 class Validity(enum.Enum):
@@ -148,6 +149,8 @@ def check_content(content: Content, today: date) -> None:
         problems["content.made_on"] = "not after today"
     if content.valid_until is not None and content.made_on is not None and content.valid_until < content.made_on:
         problems["content.valid_until"] = "not before the date it was made"
+    if content.kind is Kind.CONCERN_RESPONSE:
+        problems["content.kind"] = "a response to a public concern is published from the concern (A70)"
     if content.kind is Kind.INTERPRETATION and not content.policy_id:
         problems["content.policy_id"] = "an interpretation names the policy it explains (A37)"
     if content.kind is not Kind.INTERPRETATION and content.policy_id:
@@ -211,6 +214,36 @@ def check_decline(item: Item, reason: str) -> None:
         raise InvalidInput({"publication_id": f"it is {item.state.value}, not queued"})
     if not reason.strip():
         raise InvalidInput({"reason": "why it is not published (A35: openness is the rule)"})
+
+
+# ---- correcting a queued item ------------------------------------------------------------------------
+
+EDITABLE = ("title", "category", "body", "document_number")
+
+
+def check_edit(state: State, changes: dict, reason: str) -> None:
+    """A queued item may be corrected before it is published, with a reason (a recorded act). A
+    published one is not rewritten: it is marked amended (ChangeValidity) and the corrected version
+    published as a new item, so what citizens read stays on the record."""
+    if state is not State.QUEUED:
+        raise InvalidInput({"publication_id": f"it is {state.value}, not queued: a published item is not "
+                                              "edited — mark it amended and publish the corrected version"})
+    problems = {}
+    if not changes:
+        problems["publication_id"] = "nothing to change: give a title, category, body or document number"
+    if "title" in changes:
+        if not changes["title"].strip():
+            problems["title"] = "a title is required"
+        elif len(changes["title"]) > MAX_TITLE:
+            problems["title"] = f"at most {MAX_TITLE} characters"
+    if len(changes.get("body", "")) > MAX_BODY:
+        problems["body"] = f"at most {MAX_BODY} characters"
+    if len(changes.get("document_number", "")) > 64:
+        problems["document_number"] = "at most 64 characters"
+    if not reason.strip():
+        problems["reason"] = "why it is changed (kept in the recorded act)"
+    if problems:
+        raise InvalidInput(problems)
 
 
 # ---- validity -----------------------------------------------------------------------------------------
@@ -288,3 +321,32 @@ def requires_interpretation(authority: str, major_matter: bool) -> bool:
 def catalogue_year_selects(normative: bool, state: State, made_on: date | None, year: int) -> bool:
     """A24: the yearly catalogue lists the normative documents made in that year and published."""
     return normative and state is State.PUBLISHED and made_on is not None and made_on.year == year
+
+
+# ---- A22: the account of the comments (意见采纳情况) ----------------------------------------------------
+
+MAX_FEEDBACK = 50_000
+
+
+def check_feedback(kind: Kind, state: State, comment_until: date | None, today: date, received: int,
+                   summary: str, adopted: int, partly_adopted: int, not_adopted: int) -> None:
+    """A22: after the comment period closed, the drafting body publishes how the comments were taken
+    into account. The counts cannot exceed what was received."""
+    if kind is not Kind.COMMENT_DRAFT or state is not State.PUBLISHED:
+        raise InvalidInput({"publication_id": "feedback is published on a draft that was open for comment"})
+    if comment_until is None or today <= comment_until:
+        raise RuleViolation("A22.feedback-after-close",
+                            f"the account of the comments is published after the comment period closes "
+                            f"({comment_until.isoformat() if comment_until else '?'})")
+    problems = {}
+    if not summary.strip():
+        problems["summary"] = "what was received, what was adopted, and why the rest was not"
+    elif len(summary) > MAX_FEEDBACK:
+        problems["summary"] = f"at most {MAX_FEEDBACK} characters"
+    for name, value in (("adopted", adopted), ("partly_adopted", partly_adopted), ("not_adopted", not_adopted)):
+        if value < 0:
+            problems[name] = "not negative"
+    if adopted + partly_adopted + not_adopted > received:
+        problems["adopted"] = f"adopted, partly adopted and not adopted add up to more than the {received} received"
+    if problems:
+        raise InvalidInput(problems)

@@ -11,6 +11,7 @@ Applications for information (依申请公开) are in applications.proto.
 from collections import abc as _abc
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from zgov.common.v1 import common_pb2 as _common_pb2
@@ -118,6 +119,10 @@ class _PublicationKindEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_Publi
     """建议提案办理结果 (A67): the answer to a people's congress suggestion or CPPCC proposal."""
     PUBLICATION_KIND_POWER: _PublicationKind.ValueType  # 5
     """权责清单 item (A39): a power with its subject, basis, procedure and supervision."""
+    PUBLICATION_KIND_CONCERN_RESPONSE: _PublicationKind.ValueType  # 6
+    """回应关切 (A70): the response to a public concern, published after the responsible
+    department verified the facts; made by PublishConcernResponse only.
+    """
 
 class PublicationKind(_PublicationKind, metaclass=_PublicationKindEnumTypeWrapper):
     """What a publication is; each kind has its own page on the portal."""
@@ -133,6 +138,10 @@ PUBLICATION_KIND_PROPOSAL_RESULT: PublicationKind.ValueType  # 4
 """建议提案办理结果 (A67): the answer to a people's congress suggestion or CPPCC proposal."""
 PUBLICATION_KIND_POWER: PublicationKind.ValueType  # 5
 """权责清单 item (A39): a power with its subject, basis, procedure and supervision."""
+PUBLICATION_KIND_CONCERN_RESPONSE: PublicationKind.ValueType  # 6
+"""回应关切 (A70): the response to a public concern, published after the responsible
+department verified the facts; made by PublishConcernResponse only.
+"""
 Global___PublicationKind: _TypeAlias = PublicationKind  # noqa: Y015
 
 class _Validity:
@@ -209,6 +218,106 @@ PROPOSAL_KIND_NPC_SUGGESTION: ProposalKind.ValueType  # 1
 PROPOSAL_KIND_CPPCC_PROPOSAL: ProposalKind.ValueType  # 2
 """政协提案"""
 Global___ProposalKind: _TypeAlias = ProposalKind  # noqa: Y015
+
+class _ConcernSource:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _ConcernSourceEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ConcernSource.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    CONCERN_SOURCE_UNSPECIFIED: _ConcernSource.ValueType  # 0
+    CONCERN_SOURCE_MEDIA: _ConcernSource.ValueType  # 1
+    """新闻媒体报道"""
+    CONCERN_SOURCE_ONLINE: _ConcernSource.ValueType  # 2
+    """网络舆情（网民热议）"""
+    CONCERN_SOURCE_HOTLINE: _ConcernSource.ValueType  # 3
+    """12345 热线"""
+    CONCERN_SOURCE_PEOPLES_CONGRESS: _ConcernSource.ValueType  # 4
+    """人大代表、政协委员"""
+    CONCERN_SOURCE_OTHER: _ConcernSource.ValueType  # 5
+
+class ConcernSource(_ConcernSource, metaclass=_ConcernSourceEnumTypeWrapper):
+    """---- A70: responses to public concerns (回应关切) --------------------------------------------
+
+    Where a public concern was seen.
+    """
+
+CONCERN_SOURCE_UNSPECIFIED: ConcernSource.ValueType  # 0
+CONCERN_SOURCE_MEDIA: ConcernSource.ValueType  # 1
+"""新闻媒体报道"""
+CONCERN_SOURCE_ONLINE: ConcernSource.ValueType  # 2
+"""网络舆情（网民热议）"""
+CONCERN_SOURCE_HOTLINE: ConcernSource.ValueType  # 3
+"""12345 热线"""
+CONCERN_SOURCE_PEOPLES_CONGRESS: ConcernSource.ValueType  # 4
+"""人大代表、政协委员"""
+CONCERN_SOURCE_OTHER: ConcernSource.ValueType  # 5
+Global___ConcernSource: _TypeAlias = ConcernSource  # noqa: Y015
+
+class _ConcernSeverity:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _ConcernSeverityEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ConcernSeverity.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    CONCERN_SEVERITY_UNSPECIFIED: _ConcernSeverity.ValueType  # 0
+    CONCERN_SEVERITY_MAJOR: _ConcernSeverity.ValueType  # 1
+    """涉及重大、特别重大突发事件"""
+    CONCERN_SEVERITY_GENERAL: _ConcernSeverity.ValueType  # 2
+    """一般"""
+
+class ConcernSeverity(_ConcernSeverity, metaclass=_ConcernSeverityEnumTypeWrapper):
+    """国办发〔2016〕61号: a major emergency has a 5-hour response and a 24-hour press conference
+    limit; other concerns a 48-hour response limit (clock hours from first_seen_at).
+    """
+
+CONCERN_SEVERITY_UNSPECIFIED: ConcernSeverity.ValueType  # 0
+CONCERN_SEVERITY_MAJOR: ConcernSeverity.ValueType  # 1
+"""涉及重大、特别重大突发事件"""
+CONCERN_SEVERITY_GENERAL: ConcernSeverity.ValueType  # 2
+"""一般"""
+Global___ConcernSeverity: _TypeAlias = ConcernSeverity  # noqa: Y015
+
+class _ConcernState:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _ConcernStateEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ConcernState.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    CONCERN_STATE_UNSPECIFIED: _ConcernState.ValueType  # 0
+    CONCERN_STATE_REGISTERED: _ConcernState.ValueType  # 1
+    """The responsible department investigates and verifies (调查核实)."""
+    CONCERN_STATE_VERIFIED: _ConcernState.ValueType  # 2
+    """The department recorded what it verified: the response may be published."""
+    CONCERN_STATE_RESPONDED: _ConcernState.ValueType  # 3
+
+class ConcernState(_ConcernState, metaclass=_ConcernStateEnumTypeWrapper): ...
+
+CONCERN_STATE_UNSPECIFIED: ConcernState.ValueType  # 0
+CONCERN_STATE_REGISTERED: ConcernState.ValueType  # 1
+"""The responsible department investigates and verifies (调查核实)."""
+CONCERN_STATE_VERIFIED: ConcernState.ValueType  # 2
+"""The department recorded what it verified: the response may be published."""
+CONCERN_STATE_RESPONDED: ConcernState.ValueType  # 3
+Global___ConcernState: _TypeAlias = ConcernState  # noqa: Y015
+
+class _ConcernLimit:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _ConcernLimitEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ConcernLimit.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    CONCERN_LIMIT_UNSPECIFIED: _ConcernLimit.ValueType  # 0
+    CONCERN_LIMIT_RESPONSE: _ConcernLimit.ValueType  # 1
+    CONCERN_LIMIT_PRESS_CONFERENCE: _ConcernLimit.ValueType  # 2
+
+class ConcernLimit(_ConcernLimit, metaclass=_ConcernLimitEnumTypeWrapper):
+    """The limits of a concern (each announced once by disclosure.concern.overdue)."""
+
+CONCERN_LIMIT_UNSPECIFIED: ConcernLimit.ValueType  # 0
+CONCERN_LIMIT_RESPONSE: ConcernLimit.ValueType  # 1
+CONCERN_LIMIT_PRESS_CONFERENCE: ConcernLimit.ValueType  # 2
+Global___ConcernLimit: _TypeAlias = ConcernLimit  # noqa: Y015
 
 @_typing.final
 class Power(_message.Message):
@@ -315,6 +424,8 @@ class Publication(_message.Message):
     SOURCE_DOCUMENT_ID_FIELD_NUMBER: _builtins.int
     DECLINE_REASON_FIELD_NUMBER: _builtins.int
     HISTORY_FIELD_NUMBER: _builtins.int
+    CONCERN_FIELD_NUMBER: _builtins.int
+    COMMENT_FEEDBACK_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     kind: Global___PublicationKind.ValueType
     category: Global___Category.ValueType
@@ -371,6 +482,16 @@ class Publication(_message.Message):
     def history(self) -> _containers.RepeatedCompositeFieldContainer[_common_pb2.AuditRecord]:
         """Recorded acts; officers only (empty for public reads)."""
 
+    @_builtins.property
+    def concern(self) -> Global___ConcernFacts:
+        """CONCERN_RESPONSE only (A70): the concern it answers."""
+
+    @_builtins.property
+    def comment_feedback(self) -> Global___CommentFeedback:
+        """COMMENT_DRAFT only (A22): the drafting body's account of the comments (意见采纳情况), public
+        once published after the comment period closed.
+        """
+
     def __init__(
         self,
         *,
@@ -402,14 +523,62 @@ class Publication(_message.Message):
         source_document_id: _builtins.str = ...,
         decline_reason: _builtins.str = ...,
         history: _abc.Iterable[_common_pb2.AuditRecord] | None = ...,
+        concern: Global___ConcernFacts | None = ...,
+        comment_feedback: Global___CommentFeedback | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["comment_until", b"comment_until", "made_on", b"made_on", "policy", b"policy", "power", b"power", "proposal", b"proposal", "publish_due", b"publish_due", "published_on", b"published_on", "valid_until", b"valid_until"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["comment_feedback", b"comment_feedback", "comment_until", b"comment_until", "concern", b"concern", "made_on", b"made_on", "policy", b"policy", "power", b"power", "proposal", b"proposal", "publish_due", b"publish_due", "published_on", b"published_on", "valid_until", b"valid_until"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["body", b"body", "category", b"category", "comment_count", b"comment_count", "comment_open", b"comment_open", "comment_until", b"comment_until", "decline_reason", b"decline_reason", "document_number", b"document_number", "history", b"history", "id", b"id", "interpretations", b"interpretations", "issuer_code", b"issuer_code", "issuer_name", b"issuer_name", "kind", b"kind", "late", b"late", "made_on", b"made_on", "normative", b"normative", "policy", b"policy", "policy_id", b"policy_id", "power", b"power", "proposal", b"proposal", "publish_due", b"publish_due", "published_on", b"published_on", "requires_interpretation", b"requires_interpretation", "source_document_id", b"source_document_id", "state", b"state", "title", b"title", "valid_until", b"valid_until", "validity", b"validity"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["body", b"body", "category", b"category", "comment_count", b"comment_count", "comment_feedback", b"comment_feedback", "comment_open", b"comment_open", "comment_until", b"comment_until", "concern", b"concern", "decline_reason", b"decline_reason", "document_number", b"document_number", "history", b"history", "id", b"id", "interpretations", b"interpretations", "issuer_code", b"issuer_code", "issuer_name", b"issuer_name", "kind", b"kind", "late", b"late", "made_on", b"made_on", "normative", b"normative", "policy", b"policy", "policy_id", b"policy_id", "power", b"power", "proposal", b"proposal", "publish_due", b"publish_due", "published_on", b"published_on", "requires_interpretation", b"requires_interpretation", "source_document_id", b"source_document_id", "state", b"state", "title", b"title", "valid_until", b"valid_until", "validity", b"validity"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___Publication: _TypeAlias = Publication  # noqa: Y015
+
+@_typing.final
+class CommentFeedback(_message.Message):
+    """A22: 意见采纳情况 — how the comments received were taken into account. Published by the officer
+    after the comment period closed; the comments themselves are never shown to the public (they may
+    hold the commenter's name, contacts or other personal data), only this account of them.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SUMMARY_FIELD_NUMBER: _builtins.int
+    RECEIVED_FIELD_NUMBER: _builtins.int
+    ADOPTED_FIELD_NUMBER: _builtins.int
+    PARTLY_ADOPTED_FIELD_NUMBER: _builtins.int
+    NOT_ADOPTED_FIELD_NUMBER: _builtins.int
+    PUBLISHED_ON_FIELD_NUMBER: _builtins.int
+    VERSION_FIELD_NUMBER: _builtins.int
+    summary: _builtins.str
+    """What was received and what was adopted or not, and why not (the officer's text)."""
+    received: _builtins.int
+    """How many comments were received (as counted by the service)."""
+    adopted: _builtins.int
+    partly_adopted: _builtins.int
+    not_adopted: _builtins.int
+    version: _builtins.int
+    """1 the first time; a correction raises it (each a recorded act)."""
+    @_builtins.property
+    def published_on(self) -> _common_pb2.Date: ...
+    def __init__(
+        self,
+        *,
+        summary: _builtins.str = ...,
+        received: _builtins.int = ...,
+        adopted: _builtins.int = ...,
+        partly_adopted: _builtins.int = ...,
+        not_adopted: _builtins.int = ...,
+        published_on: _common_pb2.Date | None = ...,
+        version: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["published_on", b"published_on"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["adopted", b"adopted", "not_adopted", b"not_adopted", "partly_adopted", b"partly_adopted", "published_on", b"published_on", "received", b"received", "summary", b"summary", "version", b"version"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CommentFeedback: _TypeAlias = CommentFeedback  # noqa: Y015
 
 @_typing.final
 class PublicationLink(_message.Message):
@@ -1081,3 +1250,556 @@ class ChangeValidityRequest(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ChangeValidityRequest: _TypeAlias = ChangeValidityRequest  # noqa: Y015
+
+@_typing.final
+class Concern(_message.Message):
+    """A public concern (关切事项) as officers see it."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ID_FIELD_NUMBER: _builtins.int
+    SOURCE_FIELD_NUMBER: _builtins.int
+    SOURCE_DETAIL_FIELD_NUMBER: _builtins.int
+    SUMMARY_FIELD_NUMBER: _builtins.int
+    FIRST_SEEN_AT_FIELD_NUMBER: _builtins.int
+    SEVERITY_FIELD_NUMBER: _builtins.int
+    DEPARTMENT_CODE_FIELD_NUMBER: _builtins.int
+    DEPARTMENT_NAME_FIELD_NUMBER: _builtins.int
+    STATE_FIELD_NUMBER: _builtins.int
+    RESPONSE_DUE_FIELD_NUMBER: _builtins.int
+    PRESS_CONFERENCE_DUE_FIELD_NUMBER: _builtins.int
+    PRESS_CONFERENCE_AT_FIELD_NUMBER: _builtins.int
+    FINDINGS_FIELD_NUMBER: _builtins.int
+    VERIFIED_AT_FIELD_NUMBER: _builtins.int
+    VERIFIED_BY_NAME_FIELD_NUMBER: _builtins.int
+    RESPONSE_PUBLICATION_ID_FIELD_NUMBER: _builtins.int
+    RESPONDED_AT_FIELD_NUMBER: _builtins.int
+    LATE_FIELD_NUMBER: _builtins.int
+    PRESS_CONFERENCE_LATE_FIELD_NUMBER: _builtins.int
+    REGISTERED_AT_FIELD_NUMBER: _builtins.int
+    HISTORY_FIELD_NUMBER: _builtins.int
+    id: _builtins.str
+    source: Global___ConcernSource.ValueType
+    source_detail: _builtins.str
+    """e.g. the outlet or the discussion thread."""
+    summary: _builtins.str
+    severity: Global___ConcernSeverity.ValueType
+    department_code: _builtins.str
+    """The department asked to investigate and verify (Keycloak group code) and its name."""
+    department_name: _builtins.str
+    state: Global___ConcernState.ValueType
+    findings: _builtins.str
+    """调查核实情况, recorded by the department."""
+    verified_by_name: _builtins.str
+    response_publication_id: _builtins.str
+    """The response (a CONCERN_RESPONSE publication)."""
+    late: _builtins.bool
+    """Past the response limit: not responded when it ended, or responded after it."""
+    press_conference_late: _builtins.bool
+    """Major concerns: no press conference recorded when its limit ended, or held after it."""
+    @_builtins.property
+    def first_seen_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def response_due(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def press_conference_due(self) -> _timestamp_pb2.Timestamp:
+        """Major concerns only."""
+
+    @_builtins.property
+    def press_conference_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def verified_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def responded_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def registered_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def history(self) -> _containers.RepeatedCompositeFieldContainer[_common_pb2.AuditRecord]: ...
+    def __init__(
+        self,
+        *,
+        id: _builtins.str = ...,
+        source: Global___ConcernSource.ValueType = ...,
+        source_detail: _builtins.str = ...,
+        summary: _builtins.str = ...,
+        first_seen_at: _timestamp_pb2.Timestamp | None = ...,
+        severity: Global___ConcernSeverity.ValueType = ...,
+        department_code: _builtins.str = ...,
+        department_name: _builtins.str = ...,
+        state: Global___ConcernState.ValueType = ...,
+        response_due: _timestamp_pb2.Timestamp | None = ...,
+        press_conference_due: _timestamp_pb2.Timestamp | None = ...,
+        press_conference_at: _timestamp_pb2.Timestamp | None = ...,
+        findings: _builtins.str = ...,
+        verified_at: _timestamp_pb2.Timestamp | None = ...,
+        verified_by_name: _builtins.str = ...,
+        response_publication_id: _builtins.str = ...,
+        responded_at: _timestamp_pb2.Timestamp | None = ...,
+        late: _builtins.bool = ...,
+        press_conference_late: _builtins.bool = ...,
+        registered_at: _timestamp_pb2.Timestamp | None = ...,
+        history: _abc.Iterable[_common_pb2.AuditRecord] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["first_seen_at", b"first_seen_at", "press_conference_at", b"press_conference_at", "press_conference_due", b"press_conference_due", "registered_at", b"registered_at", "responded_at", b"responded_at", "response_due", b"response_due", "verified_at", b"verified_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["department_code", b"department_code", "department_name", b"department_name", "findings", b"findings", "first_seen_at", b"first_seen_at", "history", b"history", "id", b"id", "late", b"late", "press_conference_at", b"press_conference_at", "press_conference_due", b"press_conference_due", "press_conference_late", b"press_conference_late", "registered_at", b"registered_at", "responded_at", b"responded_at", "response_due", b"response_due", "response_publication_id", b"response_publication_id", "severity", b"severity", "source", b"source", "source_detail", b"source_detail", "state", b"state", "summary", b"summary", "verified_at", b"verified_at", "verified_by_name", b"verified_by_name"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___Concern: _TypeAlias = Concern  # noqa: Y015
+
+@_typing.final
+class ConcernFacts(_message.Message):
+    """What a response's public page shows of the concern it answers."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SOURCE_FIELD_NUMBER: _builtins.int
+    SUMMARY_FIELD_NUMBER: _builtins.int
+    FIRST_SEEN_AT_FIELD_NUMBER: _builtins.int
+    RESPONDED_AT_FIELD_NUMBER: _builtins.int
+    DEPARTMENT_NAME_FIELD_NUMBER: _builtins.int
+    source: Global___ConcernSource.ValueType
+    summary: _builtins.str
+    department_name: _builtins.str
+    @_builtins.property
+    def first_seen_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def responded_at(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        source: Global___ConcernSource.ValueType = ...,
+        summary: _builtins.str = ...,
+        first_seen_at: _timestamp_pb2.Timestamp | None = ...,
+        responded_at: _timestamp_pb2.Timestamp | None = ...,
+        department_name: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["first_seen_at", b"first_seen_at", "responded_at", b"responded_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["department_name", b"department_name", "first_seen_at", b"first_seen_at", "responded_at", b"responded_at", "source", b"source", "summary", b"summary"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ConcernFacts: _TypeAlias = ConcernFacts  # noqa: Y015
+
+@_typing.final
+class RegisterConcernRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SOURCE_FIELD_NUMBER: _builtins.int
+    SOURCE_DETAIL_FIELD_NUMBER: _builtins.int
+    SUMMARY_FIELD_NUMBER: _builtins.int
+    FIRST_SEEN_AT_FIELD_NUMBER: _builtins.int
+    SEVERITY_FIELD_NUMBER: _builtins.int
+    DEPARTMENT_CODE_FIELD_NUMBER: _builtins.int
+    DEPARTMENT_NAME_FIELD_NUMBER: _builtins.int
+    source: Global___ConcernSource.ValueType
+    source_detail: _builtins.str
+    summary: _builtins.str
+    severity: Global___ConcernSeverity.ValueType
+    department_code: _builtins.str
+    department_name: _builtins.str
+    @_builtins.property
+    def first_seen_at(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        source: Global___ConcernSource.ValueType = ...,
+        source_detail: _builtins.str = ...,
+        summary: _builtins.str = ...,
+        first_seen_at: _timestamp_pb2.Timestamp | None = ...,
+        severity: Global___ConcernSeverity.ValueType = ...,
+        department_code: _builtins.str = ...,
+        department_name: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["first_seen_at", b"first_seen_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["department_code", b"department_code", "department_name", b"department_name", "first_seen_at", b"first_seen_at", "severity", b"severity", "source", b"source", "source_detail", b"source_detail", "summary", b"summary"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RegisterConcernRequest: _TypeAlias = RegisterConcernRequest  # noqa: Y015
+
+@_typing.final
+class GetConcernRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CONCERN_ID_FIELD_NUMBER: _builtins.int
+    concern_id: _builtins.str
+    def __init__(
+        self,
+        *,
+        concern_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["concern_id", b"concern_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetConcernRequest: _TypeAlias = GetConcernRequest  # noqa: Y015
+
+@_typing.final
+class ListConcernsRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    LATE_ONLY_FIELD_NUMBER: _builtins.int
+    INCLUDE_RESPONDED_FIELD_NUMBER: _builtins.int
+    PAGE_FIELD_NUMBER: _builtins.int
+    late_only: _builtins.bool
+    """Only concerns past a limit with nothing done."""
+    include_responded: _builtins.bool
+    """Also the responded ones (newest first after the open ones)."""
+    @_builtins.property
+    def page(self) -> _common_pb2.PageRequest: ...
+    def __init__(
+        self,
+        *,
+        late_only: _builtins.bool = ...,
+        include_responded: _builtins.bool = ...,
+        page: _common_pb2.PageRequest | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["page", b"page"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["include_responded", b"include_responded", "late_only", b"late_only", "page", b"page"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListConcernsRequest: _TypeAlias = ListConcernsRequest  # noqa: Y015
+
+@_typing.final
+class ListConcernsResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CONCERNS_FIELD_NUMBER: _builtins.int
+    PAGE_FIELD_NUMBER: _builtins.int
+    LATE_COUNT_FIELD_NUMBER: _builtins.int
+    late_count: _builtins.int
+    """Open concerns past their response limit."""
+    @_builtins.property
+    def concerns(self) -> _containers.RepeatedCompositeFieldContainer[Global___Concern]:
+        """Open concerns, the earliest response limit first."""
+
+    @_builtins.property
+    def page(self) -> _common_pb2.PageResponse: ...
+    def __init__(
+        self,
+        *,
+        concerns: _abc.Iterable[Global___Concern] | None = ...,
+        page: _common_pb2.PageResponse | None = ...,
+        late_count: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["page", b"page"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["concerns", b"concerns", "late_count", b"late_count", "page", b"page"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListConcernsResponse: _TypeAlias = ListConcernsResponse  # noqa: Y015
+
+@_typing.final
+class RecordConcernVerificationRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CONCERN_ID_FIELD_NUMBER: _builtins.int
+    FINDINGS_FIELD_NUMBER: _builtins.int
+    concern_id: _builtins.str
+    findings: _builtins.str
+    """调查核实情况: what the department's investigation verified."""
+    def __init__(
+        self,
+        *,
+        concern_id: _builtins.str = ...,
+        findings: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["concern_id", b"concern_id", "findings", b"findings"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RecordConcernVerificationRequest: _TypeAlias = RecordConcernVerificationRequest  # noqa: Y015
+
+@_typing.final
+class PublishConcernResponseRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CONCERN_ID_FIELD_NUMBER: _builtins.int
+    TITLE_FIELD_NUMBER: _builtins.int
+    BODY_FIELD_NUMBER: _builtins.int
+    CATEGORY_FIELD_NUMBER: _builtins.int
+    ISSUER_CODE_FIELD_NUMBER: _builtins.int
+    ISSUER_NAME_FIELD_NUMBER: _builtins.int
+    concern_id: _builtins.str
+    title: _builtins.str
+    body: _builtins.str
+    category: Global___Category.ValueType
+    """Article 20; unset: CATEGORY_OTHER (CATEGORY_EMERGENCIES for a major emergency)."""
+    issuer_code: _builtins.str
+    """The issuer shown; unset: the responsible department."""
+    issuer_name: _builtins.str
+    def __init__(
+        self,
+        *,
+        concern_id: _builtins.str = ...,
+        title: _builtins.str = ...,
+        body: _builtins.str = ...,
+        category: Global___Category.ValueType = ...,
+        issuer_code: _builtins.str = ...,
+        issuer_name: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["body", b"body", "category", b"category", "concern_id", b"concern_id", "issuer_code", b"issuer_code", "issuer_name", b"issuer_name", "title", b"title"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___PublishConcernResponseRequest: _TypeAlias = PublishConcernResponseRequest  # noqa: Y015
+
+@_typing.final
+class RecordPressConferenceRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CONCERN_ID_FIELD_NUMBER: _builtins.int
+    HELD_AT_FIELD_NUMBER: _builtins.int
+    NOTE_FIELD_NUMBER: _builtins.int
+    concern_id: _builtins.str
+    note: _builtins.str
+    @_builtins.property
+    def held_at(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        concern_id: _builtins.str = ...,
+        held_at: _timestamp_pb2.Timestamp | None = ...,
+        note: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["held_at", b"held_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["concern_id", b"concern_id", "held_at", b"held_at", "note", b"note"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RecordPressConferenceRequest: _TypeAlias = RecordPressConferenceRequest  # noqa: Y015
+
+@_typing.final
+class ConcernRegistered(_message.Message):
+    """disclosure.concern.registered (no personal data: a concern is about a public matter)."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CONCERN_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def concern(self) -> Global___Concern: ...
+    def __init__(
+        self,
+        *,
+        concern: Global___Concern | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["concern", b"concern"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["concern", b"concern"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ConcernRegistered: _TypeAlias = ConcernRegistered  # noqa: Y015
+
+@_typing.final
+class ConcernResponded(_message.Message):
+    """disclosure.concern.responded: the response is published."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CONCERN_FIELD_NUMBER: _builtins.int
+    PUBLICATION_ID_FIELD_NUMBER: _builtins.int
+    publication_id: _builtins.str
+    @_builtins.property
+    def concern(self) -> Global___Concern: ...
+    def __init__(
+        self,
+        *,
+        concern: Global___Concern | None = ...,
+        publication_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["concern", b"concern"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["concern", b"concern", "publication_id", b"publication_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ConcernResponded: _TypeAlias = ConcernResponded  # noqa: Y015
+
+@_typing.final
+class ConcernOverdue(_message.Message):
+    """disclosure.concern.overdue: a limit ended with nothing done; once per concern and limit."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CONCERN_FIELD_NUMBER: _builtins.int
+    LIMIT_FIELD_NUMBER: _builtins.int
+    limit: Global___ConcernLimit.ValueType
+    @_builtins.property
+    def concern(self) -> Global___Concern: ...
+    def __init__(
+        self,
+        *,
+        concern: Global___Concern | None = ...,
+        limit: Global___ConcernLimit.ValueType = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["concern", b"concern"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["concern", b"concern", "limit", b"limit"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ConcernOverdue: _TypeAlias = ConcernOverdue  # noqa: Y015
+
+@_typing.final
+class EditPublicationRequest(_message.Message):
+    """---- officers' edits, A22 feedback, issuers ----------------------------------------------------
+
+    Correct a queued publication before it is published (a recorded act). Unset fields stay;
+    published items are not edited: mark them amended (ChangeValidity) and publish the corrected
+    version as a new publication.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PUBLICATION_ID_FIELD_NUMBER: _builtins.int
+    TITLE_FIELD_NUMBER: _builtins.int
+    CATEGORY_FIELD_NUMBER: _builtins.int
+    BODY_FIELD_NUMBER: _builtins.int
+    DOCUMENT_NUMBER_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    publication_id: _builtins.str
+    title: _builtins.str
+    category: Global___Category.ValueType
+    body: _builtins.str
+    document_number: _builtins.str
+    reason: _builtins.str
+    """Why it is changed (kept in the recorded act)."""
+    def __init__(
+        self,
+        *,
+        publication_id: _builtins.str = ...,
+        title: _builtins.str | None = ...,
+        category: Global___Category.ValueType = ...,
+        body: _builtins.str | None = ...,
+        document_number: _builtins.str | None = ...,
+        reason: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_body", b"_body", "_document_number", b"_document_number", "_title", b"_title", "body", b"body", "document_number", b"document_number", "title", b"title"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_body", b"_body", "_document_number", b"_document_number", "_title", b"_title", "body", b"body", "category", b"category", "document_number", b"document_number", "publication_id", b"publication_id", "reason", b"reason", "title", b"title"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType__body: _TypeAlias = _typing.Literal["body"]  # noqa: Y015
+    _WhichOneofArgType__body: _TypeAlias = _typing.Literal["_body", b"_body"]  # noqa: Y015
+    _WhichOneofReturnType__document_number: _TypeAlias = _typing.Literal["document_number"]  # noqa: Y015
+    _WhichOneofArgType__document_number: _TypeAlias = _typing.Literal["_document_number", b"_document_number"]  # noqa: Y015
+    _WhichOneofReturnType__title: _TypeAlias = _typing.Literal["title"]  # noqa: Y015
+    _WhichOneofArgType__title: _TypeAlias = _typing.Literal["_title", b"_title"]  # noqa: Y015
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__body) -> _WhichOneofReturnType__body | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__document_number) -> _WhichOneofReturnType__document_number | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__title) -> _WhichOneofReturnType__title | None: ...
+
+Global___EditPublicationRequest: _TypeAlias = EditPublicationRequest  # noqa: Y015
+
+@_typing.final
+class PublishCommentFeedbackRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PUBLICATION_ID_FIELD_NUMBER: _builtins.int
+    SUMMARY_FIELD_NUMBER: _builtins.int
+    ADOPTED_FIELD_NUMBER: _builtins.int
+    PARTLY_ADOPTED_FIELD_NUMBER: _builtins.int
+    NOT_ADOPTED_FIELD_NUMBER: _builtins.int
+    publication_id: _builtins.str
+    summary: _builtins.str
+    adopted: _builtins.int
+    partly_adopted: _builtins.int
+    not_adopted: _builtins.int
+    def __init__(
+        self,
+        *,
+        publication_id: _builtins.str = ...,
+        summary: _builtins.str = ...,
+        adopted: _builtins.int = ...,
+        partly_adopted: _builtins.int = ...,
+        not_adopted: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["adopted", b"adopted", "not_adopted", b"not_adopted", "partly_adopted", b"partly_adopted", "publication_id", b"publication_id", "summary", b"summary"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___PublishCommentFeedbackRequest: _TypeAlias = PublishCommentFeedbackRequest  # noqa: Y015
+
+@_typing.final
+class ListIssuersRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    def __init__(
+        self,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListIssuersRequest: _TypeAlias = ListIssuersRequest  # noqa: Y015
+
+@_typing.final
+class Issuer(_message.Message):
+    """发布机构: an issuer with the number of its published items."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CODE_FIELD_NUMBER: _builtins.int
+    NAME_FIELD_NUMBER: _builtins.int
+    COUNT_FIELD_NUMBER: _builtins.int
+    code: _builtins.str
+    """Empty for an issuer without a group code (not filterable)."""
+    name: _builtins.str
+    count: _builtins.int
+    def __init__(
+        self,
+        *,
+        code: _builtins.str = ...,
+        name: _builtins.str = ...,
+        count: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["code", b"code", "count", b"count", "name", b"name"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___Issuer: _TypeAlias = Issuer  # noqa: Y015
+
+@_typing.final
+class ListIssuersResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ISSUERS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def issuers(self) -> _containers.RepeatedCompositeFieldContainer[Global___Issuer]:
+        """Most publications first."""
+
+    def __init__(
+        self,
+        *,
+        issuers: _abc.Iterable[Global___Issuer] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["issuers", b"issuers"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListIssuersResponse: _TypeAlias = ListIssuersResponse  # noqa: Y015

@@ -101,6 +101,51 @@ class PublicationServiceStub:
                 request_serializer=zgov_dot_disclosure_dot_v1_dot_publications__pb2.ChangeValidityRequest.SerializeToString,
                 response_deserializer=zgov_dot_disclosure_dot_v1_dot_publications__pb2.Publication.FromString,
                 _registered_method=True)
+        self.EditPublication = channel.unary_unary(
+                '/zgov.disclosure.v1.PublicationService/EditPublication',
+                request_serializer=zgov_dot_disclosure_dot_v1_dot_publications__pb2.EditPublicationRequest.SerializeToString,
+                response_deserializer=zgov_dot_disclosure_dot_v1_dot_publications__pb2.Publication.FromString,
+                _registered_method=True)
+        self.PublishCommentFeedback = channel.unary_unary(
+                '/zgov.disclosure.v1.PublicationService/PublishCommentFeedback',
+                request_serializer=zgov_dot_disclosure_dot_v1_dot_publications__pb2.PublishCommentFeedbackRequest.SerializeToString,
+                response_deserializer=zgov_dot_disclosure_dot_v1_dot_publications__pb2.Publication.FromString,
+                _registered_method=True)
+        self.ListIssuers = channel.unary_unary(
+                '/zgov.disclosure.v1.PublicationService/ListIssuers',
+                request_serializer=zgov_dot_disclosure_dot_v1_dot_publications__pb2.ListIssuersRequest.SerializeToString,
+                response_deserializer=zgov_dot_disclosure_dot_v1_dot_publications__pb2.ListIssuersResponse.FromString,
+                _registered_method=True)
+        self.RegisterConcern = channel.unary_unary(
+                '/zgov.disclosure.v1.PublicationService/RegisterConcern',
+                request_serializer=zgov_dot_disclosure_dot_v1_dot_publications__pb2.RegisterConcernRequest.SerializeToString,
+                response_deserializer=zgov_dot_disclosure_dot_v1_dot_publications__pb2.Concern.FromString,
+                _registered_method=True)
+        self.GetConcern = channel.unary_unary(
+                '/zgov.disclosure.v1.PublicationService/GetConcern',
+                request_serializer=zgov_dot_disclosure_dot_v1_dot_publications__pb2.GetConcernRequest.SerializeToString,
+                response_deserializer=zgov_dot_disclosure_dot_v1_dot_publications__pb2.Concern.FromString,
+                _registered_method=True)
+        self.ListConcerns = channel.unary_unary(
+                '/zgov.disclosure.v1.PublicationService/ListConcerns',
+                request_serializer=zgov_dot_disclosure_dot_v1_dot_publications__pb2.ListConcernsRequest.SerializeToString,
+                response_deserializer=zgov_dot_disclosure_dot_v1_dot_publications__pb2.ListConcernsResponse.FromString,
+                _registered_method=True)
+        self.RecordConcernVerification = channel.unary_unary(
+                '/zgov.disclosure.v1.PublicationService/RecordConcernVerification',
+                request_serializer=zgov_dot_disclosure_dot_v1_dot_publications__pb2.RecordConcernVerificationRequest.SerializeToString,
+                response_deserializer=zgov_dot_disclosure_dot_v1_dot_publications__pb2.Concern.FromString,
+                _registered_method=True)
+        self.PublishConcernResponse = channel.unary_unary(
+                '/zgov.disclosure.v1.PublicationService/PublishConcernResponse',
+                request_serializer=zgov_dot_disclosure_dot_v1_dot_publications__pb2.PublishConcernResponseRequest.SerializeToString,
+                response_deserializer=zgov_dot_disclosure_dot_v1_dot_publications__pb2.Concern.FromString,
+                _registered_method=True)
+        self.RecordPressConference = channel.unary_unary(
+                '/zgov.disclosure.v1.PublicationService/RecordPressConference',
+                request_serializer=zgov_dot_disclosure_dot_v1_dot_publications__pb2.RecordPressConferenceRequest.SerializeToString,
+                response_deserializer=zgov_dot_disclosure_dot_v1_dot_publications__pb2.Concern.FromString,
+                _registered_method=True)
 
 
 class PublicationServiceServicer:
@@ -189,6 +234,65 @@ class PublicationServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def EditPublication(self, request, context):
+        """A queued item corrected before publishing (publication:write).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def PublishCommentFeedback(self, request, context):
+        """A22: 意见采纳情况 after the comment period closed (publication:write); public in GetPublication.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListIssuers(self, request, context):
+        """发布机构 with their numbers of published items (publication:read).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RegisterConcern(self, request, context):
+        """A70 (concern:handle: disclosure officers; RecordConcernVerification concern:verify, by the
+        department asked to investigate).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetConcern(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListConcerns(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RecordConcernVerification(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def PublishConcernResponse(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RecordPressConference(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_PublicationServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -256,6 +360,51 @@ def add_PublicationServiceServicer_to_server(servicer, server):
                     servicer.ChangeValidity,
                     request_deserializer=zgov_dot_disclosure_dot_v1_dot_publications__pb2.ChangeValidityRequest.FromString,
                     response_serializer=zgov_dot_disclosure_dot_v1_dot_publications__pb2.Publication.SerializeToString,
+            ),
+            'EditPublication': grpc.unary_unary_rpc_method_handler(
+                    servicer.EditPublication,
+                    request_deserializer=zgov_dot_disclosure_dot_v1_dot_publications__pb2.EditPublicationRequest.FromString,
+                    response_serializer=zgov_dot_disclosure_dot_v1_dot_publications__pb2.Publication.SerializeToString,
+            ),
+            'PublishCommentFeedback': grpc.unary_unary_rpc_method_handler(
+                    servicer.PublishCommentFeedback,
+                    request_deserializer=zgov_dot_disclosure_dot_v1_dot_publications__pb2.PublishCommentFeedbackRequest.FromString,
+                    response_serializer=zgov_dot_disclosure_dot_v1_dot_publications__pb2.Publication.SerializeToString,
+            ),
+            'ListIssuers': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListIssuers,
+                    request_deserializer=zgov_dot_disclosure_dot_v1_dot_publications__pb2.ListIssuersRequest.FromString,
+                    response_serializer=zgov_dot_disclosure_dot_v1_dot_publications__pb2.ListIssuersResponse.SerializeToString,
+            ),
+            'RegisterConcern': grpc.unary_unary_rpc_method_handler(
+                    servicer.RegisterConcern,
+                    request_deserializer=zgov_dot_disclosure_dot_v1_dot_publications__pb2.RegisterConcernRequest.FromString,
+                    response_serializer=zgov_dot_disclosure_dot_v1_dot_publications__pb2.Concern.SerializeToString,
+            ),
+            'GetConcern': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetConcern,
+                    request_deserializer=zgov_dot_disclosure_dot_v1_dot_publications__pb2.GetConcernRequest.FromString,
+                    response_serializer=zgov_dot_disclosure_dot_v1_dot_publications__pb2.Concern.SerializeToString,
+            ),
+            'ListConcerns': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListConcerns,
+                    request_deserializer=zgov_dot_disclosure_dot_v1_dot_publications__pb2.ListConcernsRequest.FromString,
+                    response_serializer=zgov_dot_disclosure_dot_v1_dot_publications__pb2.ListConcernsResponse.SerializeToString,
+            ),
+            'RecordConcernVerification': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordConcernVerification,
+                    request_deserializer=zgov_dot_disclosure_dot_v1_dot_publications__pb2.RecordConcernVerificationRequest.FromString,
+                    response_serializer=zgov_dot_disclosure_dot_v1_dot_publications__pb2.Concern.SerializeToString,
+            ),
+            'PublishConcernResponse': grpc.unary_unary_rpc_method_handler(
+                    servicer.PublishConcernResponse,
+                    request_deserializer=zgov_dot_disclosure_dot_v1_dot_publications__pb2.PublishConcernResponseRequest.FromString,
+                    response_serializer=zgov_dot_disclosure_dot_v1_dot_publications__pb2.Concern.SerializeToString,
+            ),
+            'RecordPressConference': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordPressConference,
+                    request_deserializer=zgov_dot_disclosure_dot_v1_dot_publications__pb2.RecordPressConferenceRequest.FromString,
+                    response_serializer=zgov_dot_disclosure_dot_v1_dot_publications__pb2.Concern.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -611,6 +760,249 @@ class PublicationService:
             '/zgov.disclosure.v1.PublicationService/ChangeValidity',
             zgov_dot_disclosure_dot_v1_dot_publications__pb2.ChangeValidityRequest.SerializeToString,
             zgov_dot_disclosure_dot_v1_dot_publications__pb2.Publication.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def EditPublication(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/zgov.disclosure.v1.PublicationService/EditPublication',
+            zgov_dot_disclosure_dot_v1_dot_publications__pb2.EditPublicationRequest.SerializeToString,
+            zgov_dot_disclosure_dot_v1_dot_publications__pb2.Publication.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PublishCommentFeedback(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/zgov.disclosure.v1.PublicationService/PublishCommentFeedback',
+            zgov_dot_disclosure_dot_v1_dot_publications__pb2.PublishCommentFeedbackRequest.SerializeToString,
+            zgov_dot_disclosure_dot_v1_dot_publications__pb2.Publication.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListIssuers(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/zgov.disclosure.v1.PublicationService/ListIssuers',
+            zgov_dot_disclosure_dot_v1_dot_publications__pb2.ListIssuersRequest.SerializeToString,
+            zgov_dot_disclosure_dot_v1_dot_publications__pb2.ListIssuersResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RegisterConcern(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/zgov.disclosure.v1.PublicationService/RegisterConcern',
+            zgov_dot_disclosure_dot_v1_dot_publications__pb2.RegisterConcernRequest.SerializeToString,
+            zgov_dot_disclosure_dot_v1_dot_publications__pb2.Concern.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetConcern(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/zgov.disclosure.v1.PublicationService/GetConcern',
+            zgov_dot_disclosure_dot_v1_dot_publications__pb2.GetConcernRequest.SerializeToString,
+            zgov_dot_disclosure_dot_v1_dot_publications__pb2.Concern.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListConcerns(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/zgov.disclosure.v1.PublicationService/ListConcerns',
+            zgov_dot_disclosure_dot_v1_dot_publications__pb2.ListConcernsRequest.SerializeToString,
+            zgov_dot_disclosure_dot_v1_dot_publications__pb2.ListConcernsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordConcernVerification(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/zgov.disclosure.v1.PublicationService/RecordConcernVerification',
+            zgov_dot_disclosure_dot_v1_dot_publications__pb2.RecordConcernVerificationRequest.SerializeToString,
+            zgov_dot_disclosure_dot_v1_dot_publications__pb2.Concern.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PublishConcernResponse(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/zgov.disclosure.v1.PublicationService/PublishConcernResponse',
+            zgov_dot_disclosure_dot_v1_dot_publications__pb2.PublishConcernResponseRequest.SerializeToString,
+            zgov_dot_disclosure_dot_v1_dot_publications__pb2.Concern.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordPressConference(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/zgov.disclosure.v1.PublicationService/RecordPressConference',
+            zgov_dot_disclosure_dot_v1_dot_publications__pb2.RecordPressConferenceRequest.SerializeToString,
+            zgov_dot_disclosure_dot_v1_dot_publications__pb2.Concern.FromString,
             options,
             channel_credentials,
             insecure,
