@@ -1,13 +1,18 @@
 """A70 responses to public concerns (services/disclosure/domain/concerns.py): the time limits of
 国办发〔2016〕61号 in clock hours, verification before the response, overdue announced once."""
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import yaml
+
+from deploy.local.tools import ROOT
 
 from services.disclosure.domain import concerns as d
 from services.disclosure.domain.concerns import Limit, Registration, Severity, Source, State
 from shared.errors import InvalidInput, RuleViolation
+from zgov.disclosure.v1 import publications_pb2
 
 # Friday evening before the National Day holiday: the limits are clock hours, holidays do not stop them.
 SEEN = datetime(2026, 9, 30, 20, 30, tzinfo=UTC)
@@ -91,3 +96,16 @@ def test_A70_press_conference_after_first_seen_once():
         d.check_press_conference(SEEN - timedelta(hours=1), SEEN, now, None)
     with pytest.raises(InvalidInput):
         d.check_press_conference(SEEN + timedelta(hours=9), SEEN, now, SEEN + timedelta(hours=8))
+
+
+def test_A70_concern_events_listed_are_the_ones_published():
+    """deploy/nats/streams.yaml lists the concern events api_concerns.py writes, with their messages."""
+    source = (ROOT / "services" / "disclosure" / "api_concerns.py").read_text()
+    published = set(re.findall(r'"(disclosure\.concern\.[a-z-]+)"', source))
+    doc = yaml.safe_load((ROOT / "deploy" / "nats" / "streams.yaml").read_text())
+    (stream,) = [s for s in doc["streams"] if s["name"] == "DISCLOSURE"]
+    listed = {k: v for k, v in stream["events"].items() if k.startswith("disclosure.concern.")}
+    assert set(listed) == published == {"disclosure.concern.registered", "disclosure.concern.responded",
+                                         "disclosure.concern.overdue"}
+    for message in listed.values():
+        assert hasattr(publications_pb2, message.rsplit(".", 1)[1])
