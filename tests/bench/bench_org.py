@@ -49,6 +49,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import asyncpg
 import grpc
 import httpx
 from grpc_health.v1 import health_pb2, health_pb2_grpc
@@ -329,8 +330,12 @@ async def _measure(stack: Stack) -> list[tuple[str, str, str]]:
         who = org_pb2.WhoMayActResponse.FromString(answers["WhoMayAct"])
         if who.basis != "A10":
             raise RuntimeError(f"WhoMayAct did not see the seeded leave of the mayor: {who}")
-        results = {("org", r.method): await measure(org.address, org.process.pid, r, metadata)
-                   for r in reads(mayor_away_at)}
+        results = {}
+        for read in reads(mayor_away_at):
+            opened_before = await sessions_opened(stack)
+            results[("org", read.method)] = await measure(org.address, org.process.pid, read, metadata)
+            # less our own look-up; a pool too small for the bursts opens a connection per call of a burst
+            results[("org", read.method)]["sessions"] = await sessions_opened(stack) - opened_before - 1
     except Exception:
         print(f"org's log (tail):\n{org.log_tail()}", file=sys.stderr)
         raise
@@ -343,6 +348,16 @@ async def _measure(stack: Stack) -> list[tuple[str, str, str]]:
     finally:
         bare.stop()
     return rows(results, answers)
+
+
+async def sessions_opened(stack: Stack) -> int:
+    """Database sessions PostgreSQL has opened on org's database so far (pg_stat_database)."""
+    connection = await asyncpg.connect(stack.database_url.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        return await connection.fetchval(
+            "SELECT sessions FROM pg_stat_database WHERE datname = current_database()")
+    finally:
+        await connection.close()
 
 
 def failed(result: dict) -> str:
@@ -374,6 +389,7 @@ def rows(results: dict, answers: dict[str, bytes]) -> list[tuple[str, str, str]]
              "(overhead; org's calls per core-second)",
              f"{org['cpu_us']:.0f} / {bare['cpu_us']:.0f} µs ({org['cpu_us'] / bare['cpu_us']:.1f}×; "
              f"{1e6 / org['cpu_us']:.0f}/s)", f"< {OVERHEAD_TARGET:.0f}×; > {RATE}/s"),
+            (f"{method}, database connections org opened while measured", f"{org['sessions']}", "0 (pooled)"),
         ]
     out.append(("machine load (1-min average, cores)", f"{os.getloadavg()[0]:.1f} on {os.cpu_count()}", ""))
     return out
