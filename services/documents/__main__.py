@@ -6,7 +6,9 @@ import asyncio
 from pathlib import Path
 
 import nats
+import structlog
 
+from services.documents import typefaces
 from services.documents.api import DocumentsServicer
 from services.documents.config import DocumentsSettings
 from services.documents.events import run_countersign_clock
@@ -22,6 +24,7 @@ from shared.telemetry import configure_telemetry, shutdown_telemetry
 from shared.workdays import calendar, watch_schedules
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+log = structlog.get_logger(__name__)
 
 
 def build(settings: DocumentsSettings) -> GrpcServer:
@@ -33,6 +36,12 @@ def build(settings: DocumentsSettings) -> GrpcServer:
     org = OrgClient(settings.org_address, tokens, ttl_seconds=settings.org_cache_seconds)
     server = GrpcServer.from_settings([DocumentsServicer(sessions, org, calendar())], settings)
     state: dict = {}
+    try:
+        typefaces.find_faces()
+    except typefaces.FontsMissing as missing:
+        # Said at start for the operator; the rest of the service works, and RenderDocument answers
+        # FAILED_PRECONDITION (GBT9704.fonts) with the same words until the fonts are installed.
+        log.error("GB/T 9704 fonts missing: issued documents cannot be rendered", reason=str(missing))
 
     @server.on_startup
     async def migrate_and_connect() -> None:

@@ -8,24 +8,41 @@ below, 主送机关, text with a 2-character indent, 附件说明, 署名 and �
 the 版记 at the foot of the last page (抄送 4号, 印发机关 and 印发日期 between separator lines); page
 numbers 4号 "— n —" 7 mm below the 版心, odd ones on the right, even ones on the left.
 
-What is not: the standard's fonts (小标宋, 仿宋, 楷体) are not free; one freely licensed CJK font is
-embedded for every part (see fonts/NOTICE.md). Seals (印章) are not drawn: they are applied by the
-issuing office's signature system.
+Faces (typefaces.py, fonts/NOTICE.md): free stand-ins for the standard's faces, each element in its
+own — 发文机关标志 and 标题 in 小标宋 (FandolSong Bold), 紧急程度 and first-level headings (一、) in 黑体,
+second-level headings (（一）) and the signers' names in 楷体, page numbers in 宋体, everything else in
+仿宋 (FandolFang), digits and Latin letters in the same face as the Chinese around them. A character
+outside the faces' GB 2312 set (a rare name) is drawn from Droid Sans Fallback and logged; without
+the faces nothing is rendered (RuleViolation GBT9704.fonts naming the package and the command).
+
+What is not: seals (印章) are not drawn: they are applied by the issuing office's signature system.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+import structlog
 from fpdf import FPDF
 
+from services.documents import typefaces
+from shared.errors import RuleViolation
 from zgov.documents.v1 import documents_pb2 as pb
 
+log = structlog.get_logger(__name__)
+
 FONTS = Path(__file__).parent / "fonts"
-FONT = "cjk"  # Chinese text
-LATIN = "latin"  # digits and Latin letters, which the Chinese font lacks
+# fpdf2 family names of the standard's faces
+XIAOBIAOSONG, FANGSONG, HEITI, KAITI, SONGTI = "xiaobiaosong", "fangsong", "heiti", "kaiti", "songti"
+FAMILIES = {typefaces.XIAOBIAOSONG: XIAOBIAOSONG, typefaces.FANGSONG: FANGSONG, typefaces.HEITI: HEITI,
+            typefaces.KAITI: KAITI, typefaces.SONGTI: SONGTI}
+# glyph by glyph, for what the faces lack: Chinese outside GB 2312, then Latin and symbols
+RARE = "rare"
+LATIN = "latin"
+FONTS_RULE = "GBT9704.fonts"
 
 PAGE_W, PAGE_H = 210.0, 297.0
 TOP, LEFT = 37.0, 28.0
@@ -39,6 +56,10 @@ SIZE_2 = 22  # 2号
 SIZE_4 = 14  # 4号
 CHAR_3 = SIZE_3 * PT  # one 3号 character, mm
 RED = (230, 0, 18)
+# 结构层次序数: 一、 (黑体) and （一） (楷体); the third and fourth levels (1. and （1）) stay in 仿宋
+NUMERALS = "一二三四五六七八九十"
+FIRST_LEVEL = re.compile(f"^[{NUMERALS}]+、")
+SECOND_LEVEL = re.compile(f"^（[{NUMERALS}]+）")
 
 
 @dataclass
@@ -67,8 +88,8 @@ def chinese_date(day: date) -> str:
 
 class _Pdf(FPDF):
     def footer(self) -> None:
-        # 页码: 4号 "— n —", 7 mm below the 版心; odd pages on the right, even on the left (one char in).
-        self.set_font(FONT, size=SIZE_4)
+        # 页码: 4号 宋体 "— n —", 7 mm below the 版心; odd pages on the right, even on the left (one char in).
+        self.set_font(SONGTI, size=SIZE_4)
         self.set_text_color(0, 0, 0)
         self.set_y(PAGE_H - BOTTOM + 7 - 3)
         text = f"— {self.page_no()} —"
@@ -77,42 +98,80 @@ class _Pdf(FPDF):
         self.cell(TEXT_W + (SIZE_4 * PT if align == "L" else 0), 6, text, align=align)
 
 
+def faces() -> dict[typefaces.Face, Path]:
+    """The installed faces, or RuleViolation GBT9704.fonts (FAILED_PRECONDITION) saying how to install them."""
+    try:
+        return typefaces.find_faces()
+    except typefaces.FontsMissing as missing:
+        raise RuleViolation(FONTS_RULE, str(missing), metadata={"package": typefaces.PACKAGE}) from missing
+
+
 def render_pdf(layout: Layout) -> bytes:
+    found = faces()
     pdf = _Pdf(orientation="P", unit="mm", format="A4")
     pdf.set_margins(LEFT, TOP, RIGHT)
     pdf.set_auto_page_break(True, margin=BOTTOM)
-    pdf.add_font(FONT, fname=str(FONTS / "DroidSansFallback.ttf"))
+    needed = families_of(layout)
+    for face, family in FAMILIES.items():
+        if family in needed:  # each face is a few MB to parse: only those the page uses
+            pdf.add_font(family, fname=str(found[face]))
+    pdf.add_font(RARE, fname=str(FONTS / "DroidSansFallback.ttf"))
     pdf.add_font(LATIN, fname=str(FONTS / "DejaVuSerif.ttf"))
-    pdf.set_fallback_fonts([LATIN], exact_match=False)
+    pdf.set_fallback_fonts([RARE, LATIN], exact_match=False)
     pdf.set_title(layout.title)
     pdf.add_page()
     _head(pdf, layout)
     _main(pdf, layout)
     _record(pdf, layout)
-    return bytes(pdf.output())
+    out = bytes(pdf.output())
+    stand_ins = _drawn_from_fallbacks(pdf)
+    if stand_ins:
+        log.warning("characters outside the GB/T 9704 faces drawn from the fallback fonts",
+                    characters=stand_ins, title=layout.title)
+    return out
+
+
+def families_of(layout: Layout) -> set[str]:
+    """The faces a layout's page uses: 小标宋, 仿宋 and 宋体 (page numbers) always, 黑体 and 楷体 if needed."""
+    families = {XIAOBIAOSONG, FANGSONG, SONGTI}
+    if layout.urgency:
+        families.add(HEITI)
+    if layout.upward:  # 签发人 names
+        families.add(KAITI)
+    for paragraph in layout.body.splitlines():
+        families.update(family for family, _ in runs_of(paragraph.strip()))
+    return families
+
+
+def _drawn_from_fallbacks(pdf: FPDF) -> str:
+    used = []
+    for family in (RARE, LATIN):
+        for glyph, _ in pdf.fonts[family].subset.items():
+            # the subset always holds .notdef and the space: not drawn by choice
+            if glyph is not None and glyph.unicode and glyph.unicode[0] not in (0x00, 0x20):
+                used.append("".join(map(chr, glyph.unicode)))
+    return "".join(used)
 
 
 def _head(pdf: FPDF, layout: Layout) -> None:
     """版头: urgency, the red issuer's mark, the number (and 签发人), the red line."""
     pdf.set_text_color(0, 0, 0)
     if layout.urgency:
-        pdf.set_font(FONT, size=SIZE_3)
+        pdf.set_font(HEITI, size=SIZE_3)  # 紧急程度: 3号黑体
         pdf.set_xy(LEFT, TOP)
         pdf.cell(TEXT_W, LINE, layout.urgency)
     mark_top = TOP + (80 if layout.upward else 35)
     pdf.set_xy(LEFT, mark_top)
-    pdf.set_font(FONT, size=36)
+    pdf.set_font(XIAOBIAOSONG, size=36)
     pdf.set_text_color(*RED)
     pdf.cell(TEXT_W, 16, layout.issuer_mark, align="C")
     pdf.set_text_color(0, 0, 0)
-    pdf.set_font(FONT, size=SIZE_3)
+    pdf.set_font(FANGSONG, size=SIZE_3)
     number_y = mark_top + 16 + 2 * LINE  # two blank lines under the mark
     if layout.upward:
         pdf.set_xy(LEFT + CHAR_3, number_y)
         pdf.cell(TEXT_W / 2, LINE, layout.document_number)
-        signers = "签发人：" + "  ".join(layout.signer_names)
-        pdf.set_xy(LEFT + TEXT_W / 2, number_y)
-        pdf.cell(TEXT_W / 2 - CHAR_3, LINE, signers, align="R")
+        _signers(pdf, layout.signer_names, number_y)
     else:
         pdf.set_xy(LEFT, number_y)
         pdf.cell(TEXT_W, LINE, layout.document_number, align="C")
@@ -124,19 +183,33 @@ def _head(pdf: FPDF, layout: Layout) -> None:
     pdf.set_y(line_y + LINE)  # one blank line before the title
 
 
+def _signers(pdf: FPDF, names: list[str], y: float) -> None:
+    """签发人: the label in 3号仿宋, the names in 3号楷体, one character in from the right edge."""
+    label, signed = "签发人：", "  ".join(names)
+    pdf.set_font(KAITI, size=SIZE_3)
+    names_w = pdf.get_string_width(signed)
+    pdf.set_font(FANGSONG, size=SIZE_3)
+    label_w = pdf.get_string_width(label)
+    pdf.set_xy(LEFT + TEXT_W - CHAR_3 - names_w - label_w, y)
+    pdf.cell(label_w, LINE, label)
+    pdf.set_font(KAITI, size=SIZE_3)
+    pdf.cell(names_w, LINE, signed)
+    pdf.set_font(FANGSONG, size=SIZE_3)
+
+
 def _main(pdf: FPDF, layout: Layout) -> None:
     """主体: title, main receivers, text, attachment note, signature and date."""
-    pdf.set_font(FONT, size=SIZE_2)
+    pdf.set_font(XIAOBIAOSONG, size=SIZE_2)
     pdf.multi_cell(TEXT_W, SIZE_2 * PT * 1.6, layout.title, align="C", wrapmode="CHAR",
                    new_x="LMARGIN", new_y="NEXT")
     pdf.ln(LINE)
-    pdf.set_font(FONT, size=SIZE_3)
+    pdf.set_font(FANGSONG, size=SIZE_3)
     if layout.main_receivers:
         pdf.multi_cell(TEXT_W, LINE, "、".join(layout.main_receivers) + "：", wrapmode="CHAR",
                        new_x="LMARGIN", new_y="NEXT")
     for paragraph in [p.strip() for p in layout.body.splitlines() if p.strip()]:
-        pdf.multi_cell(TEXT_W, LINE, "\u3000\u3000" + paragraph, wrapmode="CHAR", new_x="LMARGIN",
-                       new_y="NEXT")
+        _paragraph(pdf, paragraph)
+    pdf.set_font(FANGSONG, size=SIZE_3)
     if layout.attachments:
         pdf.ln(LINE)
         for i, name in enumerate(layout.attachments, 1):
@@ -145,10 +218,40 @@ def _main(pdf: FPDF, layout: Layout) -> None:
             pdf.multi_cell(TEXT_W, LINE, "\u3000\u3000" + label + numbered, wrapmode="CHAR",
                            new_x="LMARGIN", new_y="NEXT")
     pdf.ln(LINE * 2)
-    right_in = 4 * CHAR_3  # 成文日期 4 characters from the right
-    pdf.cell(TEXT_W - right_in, LINE, layout.signature, align="R", new_x="LMARGIN", new_y="NEXT")
-    pdf.cell(TEXT_W - right_in, LINE, chinese_date(layout.written_on), align="R", new_x="LMARGIN",
-             new_y="NEXT")
+    # 成文日期 4 characters from the right; 署名 centred over it (GB/T 9704 7.3.5.2)
+    written = chinese_date(layout.written_on)
+    date_right = TEXT_W - 4 * CHAR_3
+    centre = date_right - pdf.get_string_width(written) / 2
+    half = min(centre, TEXT_W - centre)
+    if pdf.get_string_width(layout.signature) <= 2 * half:
+        pdf.set_x(LEFT + centre - half)
+        pdf.cell(2 * half, LINE, layout.signature, align="C", new_x="LMARGIN", new_y="NEXT")
+    else:  # a name longer than the room around the date: flush with it on the right
+        pdf.cell(date_right, LINE, layout.signature, align="R", new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(date_right, LINE, written, align="R", new_x="LMARGIN", new_y="NEXT")
+
+
+def runs_of(paragraph: str) -> list[tuple[str, str]]:
+    """A paragraph of the text as (family, text) runs: a heading numbered 一、 in 黑体 and one numbered
+    （一） in 楷体, up to its first full stop when text follows it in the same paragraph; the rest 仿宋."""
+    for level, family in ((FIRST_LEVEL, HEITI), (SECOND_LEVEL, KAITI)):
+        if level.match(paragraph):
+            stop = paragraph.find("。")
+            if stop == -1 or stop == len(paragraph) - 1:
+                return [(family, paragraph)]
+            return [(family, paragraph[:stop + 1]), (FANGSONG, paragraph[stop + 1:])]
+    return [(FANGSONG, paragraph)]
+
+
+def _paragraph(pdf: FPDF, paragraph: str) -> None:
+    """One paragraph, 2 characters indented, in runs of faces on the 22-line grid."""
+    pdf.set_x(LEFT)
+    indent = "\u3000\u3000"
+    for family, text in runs_of(paragraph):
+        pdf.set_font(family, size=SIZE_3)
+        pdf.write(LINE, indent + text, wrapmode="CHAR")
+        indent = ""
+    pdf.ln(LINE)
 
 
 def _record(pdf: FPDF, layout: Layout) -> None:
@@ -161,7 +264,7 @@ def _record(pdf: FPDF, layout: Layout) -> None:
     top = foot - height
     # the record ends exactly on the 版心's lower edge: no automatic break inside it
     pdf.set_auto_page_break(False)
-    pdf.set_font(FONT, size=SIZE_4)
+    pdf.set_font(FANGSONG, size=SIZE_4)
     pdf.set_line_width(0.35)
     pdf.line(LEFT, top, LEFT + TEXT_W, top)
     y = top

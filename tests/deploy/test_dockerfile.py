@@ -134,3 +134,14 @@ print("ok")
     done = subprocess.run([sys.executable, "-c", script], cwd="/", capture_output=True, text=True,
                           env={"PYTHONPATH": f"{ROOT}:{ROOT / 'proto' / 'gen'}", "PATH": "/usr/bin:/bin"})
     assert done.stdout.strip() == "ok", done.stderr[-3000:]
+
+
+def test_image_carries_the_document_fonts_where_the_renderer_looks():
+    """services/documents/typefaces.py: converted in the build stage, copied to the folder it searches."""
+    from services.documents import typefaces
+
+    build = instructions()[: len(instructions()) - len(final_stage())]
+    (run,) = [rest for word, rest in build if word == "RUN" and "typefaces.py" in rest]
+    assert f"apt-get download {typefaces.PACKAGE}" in run and "--target /opt/fonts" in run
+    copies = [rest for word, rest in final_stage() if word == "COPY" and "/opt/fonts" in rest]
+    assert copies == [f"--from=build /opt/fonts {typefaces.SYSTEM_DIR}"]

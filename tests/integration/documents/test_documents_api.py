@@ -460,7 +460,24 @@ async def test_A52_one_briefing_kind_per_department(platform):
     assert rule_id_of(err) == "A52.one-briefing"
 
 
-async def test_A52_check_before_issue_shows_similar_documents_in_force(platform):
+def fonts_of(pdf: bytes, text: str) -> set[str]:
+    """The embedded fonts of the text runs on the PDF's pages that hold `text` whole."""
+    runs: list[list[str]] = []
+
+    def visit(chunk, cm, tm, font, size):
+        if chunk.strip() and font is not None:
+            name = str(font["/BaseFont"]).split("+", 1)[-1]
+            if runs and runs[-1][0] == name:
+                runs[-1][1] += chunk.replace("\n", "")
+            else:
+                runs.append([name, chunk.replace("\n", "")])
+
+    for page in PdfReader(io.BytesIO(pdf)).pages:
+        page.extract_text(visitor_text=visit)
+    return {name for name, run in runs if text in run}
+
+
+async def test_A52_check_before_issue_shows_similar_documents_in_force(platform, monkeypatch, tmp_path):
     first = await draft_outgoing(platform, title="关于加强城市供水管理的通知")
     await sign(platform, first.id, "secretary-general", circle_read=True)
     issued = await platform.docs.IssueDocument(pb.IssueDocumentRequest(document_id=first.id),
@@ -477,6 +494,15 @@ async def test_A52_check_before_issue_shows_similar_documents_in_force(platform)
     text = "".join(p.extract_text().replace("\n", "") for p in pages)
     assert issued.document_number in text and "关于加强城市供水管理的通知" in text and "资阳市人民政府办公室" in text
     assert (round(float(pages[0].mediabox.width)), round(float(pages[0].mediabox.height))) == (595, 842)  # A4
+    # GBT9704.fonts: the title in 小标宋 (FandolSong Bold), the number in 仿宋 (FandolFang)
+    assert fonts_of(rendered.pdf, "关于加强城市供水管理的通知") == {"FandolSongBold"}
+    assert fonts_of(rendered.pdf, issued.document_number) == {"FandolFangR"}
+    monkeypatch.setenv("ZGOV_FONT_DIR", str(tmp_path))  # no fonts there: no PDF in a wrong face either
+    no_fonts = await rpc_error(platform.docs.RenderDocument(pb.RenderDocumentRequest(document_id=first.id),
+                                                            metadata=platform.as_user("office-staff")))
+    assert no_fonts.code() == grpc.StatusCode.FAILED_PRECONDITION and rule_id_of(no_fonts) == "GBT9704.fonts"
+    assert "apt-get install --no-install-recommends texlive-lang-chinese" in no_fonts.details()
+    monkeypatch.delenv("ZGOV_FONT_DIR")
     draft_only = await rpc_error(platform.docs.RenderDocument(pb.RenderDocumentRequest(document_id=second.id),
                                                               metadata=platform.as_user("office-staff")))
     assert "document_id" in field_violations_of(draft_only)

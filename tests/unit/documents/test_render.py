@@ -1,13 +1,23 @@
-"""GB/T 9704-2012 rendering: the elements of the layout are on the page, on A4."""
+"""GB/T 9704-2012 rendering: the elements of the layout are on the page, on A4, each in its face and size.
+
+Needs the converted Fandol fonts (services/documents/typefaces.py; .ci/run installs them)."""
 
 import io
 from datetime import date
 
+import pytest
 from pypdf import PdfReader
+from structlog.testing import capture_logs
 
-from services.documents.render import Layout, layout_of, render_pdf
+from services.documents import render, typefaces
+from services.documents.render import Layout, layout_of, render_pdf, runs_of
+from shared.errors import RuleViolation
 from zgov.common.v1 import common_pb2
 from zgov.documents.v1 import documents_pb2 as pb
+
+SIZE_2, SIZE_3, SIZE_4 = 22, 16, 14  # 2号, 3号, 4号 in points
+XIAOBIAOSONG, FANGSONG, HEITI, KAITI, SONGTI = (f.pdf_name for f in (
+    typefaces.XIAOBIAOSONG, typefaces.FANGSONG, typefaces.HEITI, typefaces.KAITI, typefaces.SONGTI))
 
 A4_POINTS = (595.28, 841.89)
 
@@ -16,6 +26,31 @@ def text_of(pdf: bytes) -> tuple[PdfReader, str]:
     reader = PdfReader(io.BytesIO(pdf))
     # lines wrap where the page ends them: compare without the line breaks
     return reader, "".join(page.extract_text().replace("\n", "") for page in reader.pages)
+
+
+def runs(pdf: bytes) -> list[tuple[str, float, str]]:
+    """The text as the page draws it: (font as embedded, size in points, text), neighbours in the same
+    font and size joined, line breaks left out."""
+    out: list[tuple[str, float, str]] = []
+
+    def visit(text, cm, tm, font, size):
+        if not text.strip() or font is None:
+            return
+        name = str(font["/BaseFont"]).split("+", 1)[-1]
+        text = text.replace("\n", "")
+        if out and out[-1][:2] == (name, size):
+            out[-1] = (name, size, out[-1][2] + text)
+        else:
+            out.append((name, size, text))
+
+    for page in PdfReader(io.BytesIO(pdf)).pages:
+        page.extract_text(visitor_text=visit)
+    return out
+
+
+def set_in(pdf_runs, text: str) -> set[tuple[str, float]]:
+    """The fonts and sizes of the runs that hold `text` whole."""
+    return {(font, size) for font, size, run in pdf_runs if text in run}
 
 
 def layout(**overrides) -> Layout:
@@ -62,3 +97,76 @@ def test_layout_of_an_issued_request_to_the_province():
     assert (page.issuer_mark, page.signature, page.upward, page.signer_names) == (
         "资阳市人民政府文件", "资阳市人民政府", True, ["王建国"])
     assert page.written_on == date(2026, 11, 26) and page.printed_on == date(2026, 11, 27)
+
+
+def test_GBT9704_each_element_is_set_in_its_face_and_size():
+    """发文机关标志 and 标题 小标宋, 紧急程度 黑体, 发文字号, 主送, 正文, 附件说明, 署名, 成文日期 3号仿宋, 版记 4号仿宋,
+    页码 4号宋体; digits in the face of the text around them."""
+    body = "现将有关事项通知如下。\n一、总体要求\n（一）明确责任。各部门要在2026年12月31日前完成自查。\n1. 第三层仍用仿宋。"
+    pdf_runs = runs(render_pdf(layout(body=body)))
+    expected = {
+        "资阳市人民政府文件": {(XIAOBIAOSONG, 36)},
+        "关于加强城市供水管理的通知": {(XIAOBIAOSONG, SIZE_2)},
+        "特急": {(HEITI, SIZE_3)},
+        "资府发〔2026〕13号": {(FANGSONG, SIZE_3)},
+        "各县（区）人民政府、市政府各部门：": {(FANGSONG, SIZE_3)},
+        "现将有关事项通知如下。": {(FANGSONG, SIZE_3)},
+        "一、总体要求": {(HEITI, SIZE_3)},
+        "（一）明确责任。": {(KAITI, SIZE_3)},
+        "各部门要在2026年12月31日前完成自查。": {(FANGSONG, SIZE_3)},
+        "1. 第三层仍用仿宋。": {(FANGSONG, SIZE_3)},
+        "附件：资阳市城市供水管理办法": {(FANGSONG, SIZE_3)},
+        "2026年11月26日": {(FANGSONG, SIZE_3)},
+        "抄送：市委办公室，市人大常委会办公室。": {(FANGSONG, SIZE_4)},
+        "2026年11月27日印发": {(FANGSONG, SIZE_4)},
+        "— 1 —": {(SONGTI, SIZE_4)},
+    }
+    for element, faces in expected.items():
+        assert set_in(pdf_runs, element) == faces, (element, set_in(pdf_runs, element))
+    # nothing drawn from the fallback fonts: every character of these is in the standard's faces
+    assert {font for font, _, _ in pdf_runs} == {XIAOBIAOSONG, FANGSONG, HEITI, KAITI, SONGTI}
+
+
+def test_GBT9704_signer_label_in_fangsong_and_names_in_kaiti():
+    pdf = render_pdf(layout(signer_names=["王建国", "李明"], upward=True))
+    pdf_runs = runs(pdf)
+    assert set_in(pdf_runs, "签发人：") == {(FANGSONG, SIZE_3)}
+    assert set_in(pdf_runs, "王建国  李明") == {(KAITI, SIZE_3)}
+    assert set_in(pdf_runs, "资府发〔2026〕13号") == {(FANGSONG, SIZE_3)}
+
+
+def test_headings_of_the_first_two_levels_take_their_faces_up_to_the_first_full_stop():
+    assert runs_of("一、总体要求") == [(render.HEITI, "一、总体要求")]
+    assert runs_of("十二、其他。") == [(render.HEITI, "十二、其他。")]
+    assert runs_of("（三）压实责任。各部门要落实。") == [(render.KAITI, "（三）压实责任。"),
+                                                   (render.FANGSONG, "各部门要落实。")]
+    assert runs_of("（1）第四层。") == [(render.FANGSONG, "（1）第四层。")]
+    assert runs_of("一是加强领导。") == [(render.FANGSONG, "一是加强领导。")]
+
+
+def test_a_character_outside_the_faces_is_drawn_from_the_fallback_and_logged():
+    # 堃 is not in GB 2312, so not in the Fandol faces: Droid Sans Fallback draws it, and the log says so
+    with capture_logs() as logs:
+        pdf_runs = runs(render_pdf(layout(main_receivers=["王堃同志"])))
+    assert ("DroidSansFallback", SIZE_3, "堃") in pdf_runs
+    assert [entry["characters"] for entry in logs if entry["log_level"] == "warning"] == ["堃"]
+
+
+def test_GBT9704_fonts_missing_name_the_package_and_the_command(monkeypatch, tmp_path):
+    monkeypatch.setenv("ZGOV_FONT_DIR", str(tmp_path))
+    with pytest.raises(RuleViolation) as missing:
+        render_pdf(layout())
+    assert missing.value.rule_id == "GBT9704.fonts"
+    assert "texlive-lang-chinese" in missing.value.message
+    assert "python -m services.documents.typefaces" in missing.value.message
+    assert "仿宋 (FandolFang-Regular.ttf)" in missing.value.message
+
+
+def test_only_the_faces_a_page_uses_are_loaded():
+    plain = layout(urgency="", body="现将有关事项通知如下。")
+    assert render.families_of(plain) == {render.XIAOBIAOSONG, render.FANGSONG, render.SONGTI}
+    full = layout(upward=True, signer_names=["王建国"], body="一、总体要求\n（一）明确责任。")
+    assert render.families_of(full) == {render.XIAOBIAOSONG, render.FANGSONG, render.SONGTI, render.HEITI,
+                                        render.KAITI}
+    # an upward document without signers yet still renders (the 签发人 label is drawn)
+    assert "签发人" in text_of(render_pdf(layout(upward=True, urgency="", body="正文。")))[1]
