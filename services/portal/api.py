@@ -154,6 +154,29 @@ class Power(BaseModel):
     type: str
 
 
+class ConcernFacts(BaseModel):
+    """A70: the public concern a response (回应关切) answers."""
+
+    source: str
+    summary: str
+    first_seen_at: str = Field(description="关注时间（北京时间，到分钟）")
+    responded_at: str
+    department: str = Field(description="调查核实单位")
+
+
+class CommentFeedback(BaseModel):
+    """A22: 意见采纳情况 — how the comments on a draft were taken into account. The comments themselves
+    and the commenters' names and contacts are never published."""
+
+    summary: str
+    received: int
+    adopted: int
+    partly_adopted: int
+    not_adopted: int
+    published_on: str
+    version: int
+
+
 class Publication(BaseModel):
     """A published item of government information (主动公开)."""
 
@@ -177,6 +200,8 @@ class Publication(BaseModel):
     comment_count: int
     proposal: Proposal | None
     power: Power | None
+    concern: ConcernFacts | None = Field(None, description="回应关切：所回应的关切事项")
+    comment_feedback: CommentFeedback | None = Field(None, description="征求意见稿：意见采纳情况（征集结束后公布）")
 
 
 class PublicationPage(BaseModel):
@@ -306,8 +331,11 @@ async def _api_read(portal, method, request, not_found: str = "未找到"):
         raise api_error(error) from error
 
 
-def _filter(category: str | None, year: int | None, validity: str | None, kind: str | None = None):
+def _filter(category: str | None, year: int | None, validity: str | None, kind: str | None = None,
+            issuer: str | None = None):
     f = pb.PublicationFilter()
+    if issuer:
+        f.issuer_code = issuer
     if kind:
         f.kind = dv.KIND_PAGES[kind][0]
     if category:
@@ -322,6 +350,7 @@ def _filter(category: str | None, year: int | None, validity: str | None, kind: 
 CATEGORY_PATTERN = "^(" + "|".join(dv.CATEGORIES) + ")$" if dv else "^$"
 VALIDITY_PATTERN = "^(" + "|".join(dv.VALIDITIES) + ")$" if dv else "^$"
 KIND_PATTERN = "^(" + "|".join(dv.KIND_PAGES) + ")$" if dv else "^$"
+ISSUER_PATTERN = r"^[a-z0-9][a-z0-9-]{0,63}$"
 
 
 @router.get("/categories", response_model=list[Label], summary="主动公开的信息类别（条例第二十条）")
@@ -342,11 +371,14 @@ async def publications(portal: PortalDep, category: str | None = Query(None, pat
                        year: int | None = Query(None, ge=2000, le=2100),
                        validity: str | None = Query(None, pattern=VALIDITY_PATTERN),
                        kind: str | None = Query(None, pattern=KIND_PATTERN,
-                                                description="interpretations 政策解读, powers 权责清单, proposals 建议提案办理结果"),
+                                                description="interpretations 政策解读, powers 权责清单, proposals 建议提案办理结果, "
+                                                            "responses 回应关切"),
+                       issuer: str | None = Query(None, pattern=ISSUER_PATTERN,
+                                                  description="发布机构代码（见 /api/issuers）"),
                        page: str | None = Query(None, pattern=PAGE_TOKEN)):
     _disclosure(portal)
     reply = await _api_read(portal, portal.backends.publications.ListPublications, pb.ListPublicationsRequest(
-        filter=_filter(category, year, validity, kind),
+        filter=_filter(category, year, validity, kind, issuer),
         page=common_pb2.PageRequest(page_size=20, page_token=page or "")))
     return {"items": [dv.publication(p) for p in reply.publications], "next_page": reply.page.next_page_token}
 

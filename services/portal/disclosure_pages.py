@@ -69,12 +69,21 @@ def page_request(page: str | None) -> common_pb2.PageRequest:
     return common_pb2.PageRequest(page_size=PAGE_SIZE, page_token=page or "")
 
 
+ISSUER_CODE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+
+
 def publication_filter(category: str | None, year: str | None, validity: str | None,
-                       kind: str | None = None) -> tuple:
+                       kind: str | None = None, issuer: str | None = None) -> tuple:
     """(the filter, the values as chosen, what is wrong) from the query string."""
-    chosen = {"category": category or "", "year": year or "", "validity": validity or "", "kind": kind or ""}
+    chosen = {"category": category or "", "year": year or "", "validity": validity or "", "kind": kind or "",
+              "issuer": issuer or ""}
     errors = {}
     f = pb.PublicationFilter()
+    if issuer:
+        if ISSUER_CODE.match(issuer):
+            f.issuer_code = issuer
+        else:
+            errors["issuer"] = "没有这个发布机构，请从发布机构列表进入。"
     if kind:
         if kind in dv.KIND_PAGES:
             f.kind = dv.KIND_PAGES[kind][0]
@@ -123,9 +132,10 @@ async def _read(portal: Portal, method, request, token: str | None = None):
 
 @router.get("/publications", response_class=HTMLResponse)
 async def catalogue(portal: PortalDep, visitor: VisitorDep, category: str | None = None, year: str | None = None,
-                    validity: str | None = None, kind: str | None = None, page: str | None = None):
+                    validity: str | None = None, kind: str | None = None, page: str | None = None,
+                    issuer: str | None = None):
     _need(portal)
-    f, chosen, errors = publication_filter(category, year, validity, kind)
+    f, chosen, errors = publication_filter(category, year, validity, kind, issuer)
     items, next_page = [], ""
     if not errors:
         reply = await _read(portal, portal.backends.publications.ListPublications,
@@ -134,6 +144,8 @@ async def catalogue(portal: PortalDep, visitor: VisitorDep, category: str | None
         next_page = reply.page.next_page_token
     title = (dv.KIND_PAGES[kind][1] if kind in dv.KIND_PAGES else
              dv.CATEGORIES[category][1] if category in dv.CATEGORIES else "政府信息公开目录")
+    if chosen["issuer"] and items:
+        title = f"{items[0]['issuer']} · {title}"
     return render(portal, visitor, "disclosure/catalogue.html", 422 if errors else 200, title=title,
                   items=items, next_page=next_page, chosen=chosen, errors=errors, categories=dv.CATEGORIES,
                   validities=dv.VALIDITIES, kinds=dv.KIND_PAGES)

@@ -4,6 +4,9 @@ no consulted parties; an application's applicant details are shown back only to 
 
 from __future__ import annotations
 
+from datetime import UTC
+from zoneinfo import ZoneInfo
+
 from services.portal.views import day
 from zgov.disclosure.v1 import applications_pb2 as apb
 from zgov.disclosure.v1 import publications_pb2 as pb
@@ -33,11 +36,17 @@ VALIDITIES = {"in-force": (pb.VALIDITY_IN_FORCE, "现行有效"), "amended": (pb
 VALIDITY_NAMES = {value: name for value, name in VALIDITIES.values()}
 KINDS = {pb.PUBLICATION_KIND_POLICY: "政策文件", pb.PUBLICATION_KIND_INTERPRETATION: "政策解读",
          pb.PUBLICATION_KIND_COMMENT_DRAFT: "征求意见稿", pb.PUBLICATION_KIND_PROPOSAL_RESULT: "建议提案办理结果",
-         pb.PUBLICATION_KIND_POWER: "权责清单"}
+         pb.PUBLICATION_KIND_POWER: "权责清单", pb.PUBLICATION_KIND_CONCERN_RESPONSE: "回应关切"}
 # The kinds with a page of their own: slug → (enum value, Chinese name).
 KIND_PAGES = {"interpretations": (pb.PUBLICATION_KIND_INTERPRETATION, "政策解读"),
               "powers": (pb.PUBLICATION_KIND_POWER, "权责清单"),
-              "proposals": (pb.PUBLICATION_KIND_PROPOSAL_RESULT, "建议提案办理结果")}
+              "proposals": (pb.PUBLICATION_KIND_PROPOSAL_RESULT, "建议提案办理结果"),
+              "responses": (pb.PUBLICATION_KIND_CONCERN_RESPONSE, "回应关切")}
+CHINA = ZoneInfo("Asia/Shanghai")
+# A70: where a public concern was seen.
+CONCERN_SOURCES = {pb.CONCERN_SOURCE_MEDIA: "新闻媒体报道", pb.CONCERN_SOURCE_ONLINE: "网络舆情",
+                   pb.CONCERN_SOURCE_HOTLINE: "12345 热线", pb.CONCERN_SOURCE_PEOPLES_CONGRESS: "人大代表、政协委员",
+                   pb.CONCERN_SOURCE_OTHER: "其他"}
 PROPOSAL_KINDS = {pb.PROPOSAL_KIND_NPC_SUGGESTION: "人大代表建议", pb.PROPOSAL_KIND_CPPCC_PROPOSAL: "政协提案"}
 
 
@@ -70,7 +79,32 @@ def publication(p: pb.Publication) -> dict:
                      if p.proposal.proposal_number else None),
         "power": ({"subject": p.power.subject, "basis": p.power.basis, "procedure": p.power.procedure,
                    "supervision": p.power.supervision, "type": p.power.power_type} if p.power.subject else None),
+        "concern": concern_facts(p.concern) if p.concern.summary else None,
+        "comment_feedback": comment_feedback(p.comment_feedback) if p.comment_feedback.version else None,
     }
+
+
+def moment(value) -> str:
+    """A timestamp in Beijing time, to the minute (e.g. 2026-11-26 14:05)."""
+    return value.ToDatetime(tzinfo=UTC).astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
+
+
+def concern_facts(c: pb.ConcernFacts) -> dict:
+    """A70: the concern a response answers; never the department's findings or officers' names."""
+    return {"source": CONCERN_SOURCES.get(c.source, ""), "summary": c.summary,
+            "first_seen_at": moment(c.first_seen_at) if c.HasField("first_seen_at") else "",
+            "responded_at": moment(c.responded_at) if c.HasField("responded_at") else "",
+            "department": c.department_name}
+
+
+def comment_feedback(f: pb.CommentFeedback) -> dict:
+    """A22: 意见采纳情况 as the drafting body published it (never a comment or a commenter)."""
+    return {"summary": f.summary, "received": f.received, "adopted": f.adopted, "partly_adopted": f.partly_adopted,
+            "not_adopted": f.not_adopted, "published_on": day(f.published_on), "version": f.version}
+
+
+def issuer(i: pb.Issuer) -> dict:
+    return {"code": i.code, "name": i.name or i.code, "count": i.count}
 
 
 def hit(h: pb.SearchHit) -> dict:
