@@ -1,4 +1,5 @@
-"""The JSON API (/api): the same reads as the pages, described by /api/openapi.json.
+"""The JSON API (/api): the same reads as the pages, and an application for information filed without
+an account (idempotent with an Idempotency-Key), described by /api/openapi.json.
 
 No cookies, no session: every read goes out with the portal's own service account, so the API
 shows only what is public, and a case only to whoever holds its query code.
@@ -7,9 +8,11 @@ shows only what is public, and a case only to whoever holds its query code.
 from __future__ import annotations
 
 import uuid as _uuid
+from typing import Literal
 
 import grpc
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Header, HTTPException, Query, Request, Response
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from services.portal import forms, views
@@ -288,6 +291,8 @@ class ApplicationExtension(BaseModel):
     working_days: int
     notice: str
 
+    proactive_entered: list[str] = Field(description="二、主动公开中由工作机构依据相关业务系统填报的项目；"
+                                                     "规章和规范性文件的数字由政府信息公开目录统计")
 
 class Deferral(BaseModel):
     to: str
@@ -350,7 +355,10 @@ def _filter(category: str | None, year: int | None, validity: str | None, kind: 
 CATEGORY_PATTERN = "^(" + "|".join(dv.CATEGORIES) + ")$" if dv else "^$"
 VALIDITY_PATTERN = "^(" + "|".join(dv.VALIDITIES) + ")$" if dv else "^$"
 KIND_PATTERN = "^(" + "|".join(dv.KIND_PAGES) + ")$" if dv else "^$"
+    withdrawn_on: str = Field(description="撤回日期；未撤回为空")
+    request_kind: str = Field(description="申请类型：获取政府信息（第二十七条）或更正记录（第四十一条）")
 ISSUER_PATTERN = r"^[a-z0-9][a-z0-9-]{0,63}$"
+    may_withdraw: bool
 
 
 @router.get("/categories", response_model=list[Label], summary="主动公开的信息类别（条例第二十条）")
@@ -462,3 +470,84 @@ async def follow_application(body: FollowRequest, request: Request, portal: Port
         lambda code: portal.backends.call(portal.backends.applications.FollowApplication,
                                           apb.FollowApplicationRequest(query_code=code)))
     return dv.application(found)
+
+
+IDEMPOTENCY_KEY = r"^[A-Za-z0-9_-]{8,64}$"
+
+
+class ApplicationForm(BaseModel):
+    """An application for government information (条例第二十九条) filed without an account; the same
+    checks and Chinese messages as the portal's form."""
+
+    kind: Literal["person", "enterprise", "research", "welfare", "legal", "other"] = Field(
+        description="申请人类型：person 公民，enterprise 商业企业，research 科研机构，welfare 社会公益组织，"
+                    "legal 法律服务机构，other 其他组织")
+    name: str = Field(max_length=200, description="姓名或名称")
+    id_number: str = Field(max_length=64, description="身份证件号码或统一社会信用代码")
+    contact_person: str = Field("", max_length=200, description="联系人（法人或其他组织必填）")
+    phone: str = Field("", max_length=20)
+    email: str = Field("", max_length=200)
+    address: str = Field("", max_length=200)
+    description: str = Field(max_length=5000, description="所需政府信息的名称、文号或者便于查询的其他特征性描述")
+    document_number: str = Field("", max_length=100)
+    purpose: str = Field("", max_length=5000)
+    delivery_form: Literal["download", "email", "post", "collect", "media", "reading"] = Field(
+        description="获取信息的方式：download 网上下载，email 电子邮件，post 纸质邮寄，collect 纸质自行领取，"
+                    "media 光盘等电子介质，reading 当场阅读")
+    idempotency_key: str | None = Field(None, pattern=IDEMPOTENCY_KEY,
+                                        description="同 Idempotency-Key 请求头（二者都有时须相同）")
+
+
+class ApplicationFiled(BaseModel):
+    number: str = Field(description="申请编号，如 YSQ2026000012")
+    state: str
+    submitted_on: str
+    query_code: str = Field(description="查询码，只返回这一次（系统只保存其摘要）；replayed 为 true 时为空")
+    replayed: bool = Field(description="同一 Idempotency-Key 此前已提交过这份申请：返回的是那一份，没有重复提交")
+    message: str
+
+
+REPLAYED = ("这份申请此前已用同一 Idempotency-Key 提交（编号 {number}），本次没有重复提交。查询码只在第一次提交时"
+            "返回一次，系统只保存其摘要，无法再次返回；请使用第一次返回的查询码。")
+FILED = "申请已提交。请保存查询码：凭它查询办理进度、补正、撤回和下载答复书。工作机构确认收到后开始计算答复期限。"
+
+
+@router.post("/applications", response_model=ApplicationFiled, status_code=201,
+             summary="提交政府信息公开申请（无账号，凭查询码查询）",
+             responses={200: {"model": ApplicationFiled, "description": "同一 Idempotency-Key 的重复提交：此前的申请"},
+                        409: {"model": ApiError, "description": "Idempotency-Key 已用于内容不同的申请"},
+                        429: {"model": ApiError, "description": "提交过于频繁"}})
+async def submit_application(body: ApplicationForm, request: Request, response: Response, portal: PortalDep,
+                             idempotency_key: str | None = Header(
+                                 None, alias="Idempotency-Key", pattern=IDEMPOTENCY_KEY,
+                                 description="8–64 位字母、数字、_ 或 -；网络重试时带同一个值，不会重复提交")):
+    """Filed through the portal's own identity, like the form without an account. Send an
+    Idempotency-Key (header or body): a retry with the same key and the same content returns the
+    application first filed (200, `replayed`) instead of filing a second."""
+    from services.portal.disclosure_pages import submit_request
+
+    _applications(portal)
+    if idempotency_key and body.idempotency_key and idempotency_key != body.idempotency_key:
+        return JSONResponse({"detail": "请求参数不正确", "fields": [
+            {"field": "idempotency_key", "problem": "与 Idempotency-Key 请求头不同"}]}, status_code=422)
+    key = idempotency_key or body.idempotency_key or ""
+    checked = forms.check_application({k: v for k, v in body.model_dump().items() if isinstance(v, str)},
+                                      dv.APPLICANT_KINDS, dv.DELIVERY_FORMS)
+    if not checked.ok:
+        return JSONResponse({"detail": "请求参数不正确", "fields": [
+            {"field": name, "problem": problem} for name, problem in checked.errors.items()]}, status_code=422)
+    if not portal.limiter.allow(client_address(request, portal.settings.trust_forwarded_for), "application"):
+        raise HTTPException(429, "提交过于频繁", headers={"Retry-After": str(portal.limiter.retry_after())})
+    try:
+        filed = await portal.backends.call(portal.backends.applications.SubmitApplication,
+                                           submit_request(checked.values, key))
+    except BackendError as error:
+        if error.code == grpc.StatusCode.INVALID_ARGUMENT and "idempotency_key" in error.fields:
+            raise HTTPException(409, "此 Idempotency-Key 已用于内容不同的申请，未提交") from error
+        raise api_error(error) from error
+    shown = dv.application(filed.application)
+    if filed.replayed:
+        response.status_code = 200
+    return ApplicationFiled(number=shown["number"], state=shown["state"], submitted_on=shown["submitted_on"],
+                            query_code=filed.query_code, replayed=filed.replayed,
+                            message=REPLAYED.format(number=shown["number"]) if filed.replayed else FILED)

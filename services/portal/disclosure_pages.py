@@ -267,9 +267,12 @@ async def applications_home(portal: PortalDep, visitor: VisitorDep):
     return render(portal, visitor, "disclosure/applications.html")
 
 
-def _application_page(portal, visitor, status: int = 200, values=None, errors=None):
+def _application_page(portal, visitor, status: int = 200, values=None, errors=None, key: str = ""):
+    """The form; `key` its idempotency key (a new one for a new form, the same one when shown again
+    with messages: nothing was filed yet)."""
     return render(portal, visitor, "disclosure/apply.html", status, values=values or {}, errors=errors or {},
-                  applicant_kinds=dv.APPLICANT_KINDS, delivery_forms=dv.DELIVERY_FORMS)
+                  applicant_kinds=dv.APPLICANT_KINDS, delivery_forms=dv.DELIVERY_FORMS,
+                  idempotency_key=key or forms.new_idempotency_key())
 
 
 @router.get("/applications/new", response_class=HTMLResponse)
@@ -279,32 +282,43 @@ async def application_form(portal: PortalDep, visitor: VisitorDep):
     return _application_page(portal, visitor, values=values)
 
 
+def submit_request(v: dict, key: str) -> "apb.SubmitApplicationRequest":
+    """The checked form (or JSON body) as the disclosure service's request, with its idempotency key."""
+    return apb.SubmitApplicationRequest(
+        applicant=apb.Applicant(kind=dv.APPLICANT_KINDS[v["kind"]][0], name=v["name"], id_number=v["id_number"],
+                                phone=v["phone"], email=v["email"], address=v["address"],
+                                contact_person=v["contact_person"]),
+        content=apb.ApplicationContent(description=v["description"], document_number=v["document_number"],
+                                       purpose=v["purpose"], delivery_form=dv.DELIVERY_FORMS[v["delivery_form"]][0]),
+        idempotency_key=key)
+
+
 @router.post("/applications/new", response_class=HTMLResponse)
 async def submit_application(request: Request, portal: PortalDep, visitor: VisitorDep):
     _need(portal, applications=True)
     form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
     check_csrf(portal, visitor, form)
+    # the form's key: a second press of the button (or a resend) files nothing new (none on old pages)
+    key = forms.idempotency_key(form.get("idempotency_key"))
     checked = forms.check_application(form, dv.APPLICANT_KINDS, dv.DELIVERY_FORMS)
     if not checked.ok:
-        return _application_page(portal, visitor, 422, checked.values, checked.errors)
+        return _application_page(portal, visitor, 422, checked.values, checked.errors, key)
     limit_writes(portal, visitor, "application")
     v = checked.values
-    submit = apb.SubmitApplicationRequest(
-        applicant=apb.Applicant(kind=dv.APPLICANT_KINDS[v["kind"]][0], name=v["name"], id_number=v["id_number"],
-                                phone=v["phone"], email=v["email"], address=v["address"],
-                                contact_person=v["contact_person"]),
-        content=apb.ApplicationContent(description=v["description"], document_number=v["document_number"],
-                                       purpose=v["purpose"], delivery_form=dv.DELIVERY_FORMS[v["delivery_form"]][0]))
     token = await citizen_token(portal, visitor)
     try:
-        filed = await portal.backends.call(portal.backends.applications.SubmitApplication, submit, token)
+        filed = await portal.backends.call(portal.backends.applications.SubmitApplication, submit_request(v, key),
+                                           token)
     except BackendError as error:
+        if error.code == grpc.StatusCode.INVALID_ARGUMENT and "idempotency_key" in error.fields:
+            # the page was sent before with other content (back button, edited): a new form, nothing filed
+            return _application_page(portal, visitor, 422, v, {"_form": forms.KEY_REUSED})
         if error.code == grpc.StatusCode.INVALID_ARGUMENT:
             return _application_page(portal, visitor, 422, v, forms.backend_errors(error.fields,
-                                                                                    forms.APPLICATION_FIELDS))
+                                                                                    forms.APPLICATION_FIELDS), key)
         raise unavailable(error) from error
     return render(portal, visitor, "disclosure/applied.html", headers=NO_STORE,
-                  a=dv.application(filed.application), query_code=filed.query_code)
+                  a=dv.application(filed.application), query_code=filed.query_code, replayed=filed.replayed)
 
 
 @router.get("/applications/follow", response_class=HTMLResponse)
@@ -432,3 +446,36 @@ async def complete_application(request: Request, portal: PortalDep, visitor: Vis
         raise unavailable(error) from error
     return render(portal, visitor, "disclosure/application.html", headers=NO_STORE, a=dv.application(done),
                   query_code=query_code, errors={}, completed=True)
+
+
+@router.post("/applications/withdraw", response_class=HTMLResponse)
+async def withdraw_application(request: Request, portal: PortalDep, visitor: VisitorDep):
+    """撤回: the applicant's own application (account or query code). The first post shows what is
+    withdrawn and asks to confirm (no JavaScript); the second, with confirm=yes, withdraws."""
+    _need(portal, applications=True)
+    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    check_csrf(portal, visitor, form)
+    confirmed = form.get("confirm") == "yes"
+    limit_writes(portal, visitor, "application" if confirmed else "follow")
+    target, token, found = await _target(portal, visitor, form)
+    query_code = target.get("query_code", "")
+    shown = dv.application(found)
+    if not shown["may_withdraw"]:
+        return render(portal, visitor, "disclosure/application.html", 409, headers=NO_STORE, a=shown,
+                      query_code=query_code, errors={"withdraw": forms.NOT_WITHDRAWABLE})
+    checked = forms.check_withdrawal(form)
+    if not confirmed or not checked.ok:
+        return render(portal, visitor, "disclosure/withdraw.html", 422 if confirmed else 200, headers=NO_STORE,
+                      a=shown, query_code=query_code, values=checked.values,
+                      errors=checked.errors if confirmed else {})
+    try:
+        done = await portal.backends.call(portal.backends.applications.WithdrawApplication,
+                                          apb.WithdrawApplicationRequest(reason=checked.values["reason"], **target),
+                                          token)
+    except BackendError as error:
+        if error.code in (grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.FAILED_PRECONDITION):
+            return render(portal, visitor, "disclosure/application.html", 409, headers=NO_STORE, a=shown,
+                          query_code=query_code, errors={"withdraw": forms.NOT_WITHDRAWABLE})
+        raise unavailable(error) from error
+    return render(portal, visitor, "disclosure/application.html", headers=NO_STORE, a=dv.application(done),
+                  query_code=query_code, errors={}, withdrawn=True)

@@ -136,6 +136,15 @@ APPLICATION_STATES = {
     apb.APPLICATION_STATE_CONSULTING: "正在征求第三方或其他机关意见（所需时间不计入答复期限）",
     apb.APPLICATION_STATE_REPLIED: "已答复",
     apb.APPLICATION_STATE_LAPSED: "逾期未补正，视为放弃申请",
+    apb.APPLICATION_STATE_WITHDRAWN: "申请人已撤回申请",
+}
+# States in which the applicant may still withdraw (撤回): before the reply.
+WITHDRAWABLE = frozenset({apb.APPLICATION_STATE_SUBMITTED, apb.APPLICATION_STATE_RECEIVED,
+                          apb.APPLICATION_STATE_AWAITING_COMPLETION, apb.APPLICATION_STATE_CONSULTING})
+REQUEST_KINDS = {
+    apb.REQUEST_KIND_UNSPECIFIED: "获取政府信息（条例第二十七条）",
+    apb.REQUEST_KIND_INFORMATION: "获取政府信息（条例第二十七条）",
+    apb.REQUEST_KIND_CORRECTION: "更正有关本人的政府信息记录（条例第四十一条）",
 }
 REPLY_KINDS = {
     apb.REPLY_KIND_ALREADY_PUBLISHED: "已主动公开",
@@ -150,7 +159,15 @@ REPLY_KINDS = {
     apb.REPLY_KIND_STILL_UNCLEAR: "补正后仍不明确",
     apb.REPLY_KIND_NOT_AN_APPLICATION: "不属于政府信息公开申请",
     apb.REPLY_KIND_EXCESSIVE: "申请数量、频次明显超过合理范围",
+    apb.REPLY_KIND_PUBLICATION_REQUEST: "要求提供公开出版物，告知获取途径（第三十九条第二款）",
+    # art. 41: requests to correct a record about the applicant
+    apb.REPLY_KIND_CORRECTED: "已予更正",
+    apb.REPLY_KIND_CORRECTION_TRANSFERRED: "已转送有权更正的行政机关处理",
+    apb.REPLY_KIND_CORRECTION_REFERRED: "请向有权更正的行政机关提出",
+    apb.REPLY_KIND_CORRECTION_REFUSED: "经核实，不予更正",
 }
+CORRECTION_REPLIES = frozenset({apb.REPLY_KIND_CORRECTED, apb.REPLY_KIND_CORRECTION_TRANSFERRED,
+                                apb.REPLY_KIND_CORRECTION_REFERRED, apb.REPLY_KIND_CORRECTION_REFUSED})
 EXEMPTIONS = {
     apb.EXEMPTION_STATE_SECRET: "国家秘密（第十四条）",
     apb.EXEMPTION_LAW_FORBIDS: "法律、行政法规禁止公开（第十四条）",
@@ -184,8 +201,10 @@ def application(a: apb.Application) -> dict:
                       if a.extension.working_days else None),
         "deferral": ({"to": day(a.deferral.deferred_to), "notice": a.deferral.notice}
                      if a.deferral.deferred_to.year else None),
+        "request_kind": REQUEST_KINDS.get(a.content.kind, ""),
         "reply": {
             "kind": REPLY_KINDS.get(r.kind, ""), "replied_on": day(r.replied_on), "letter_number": r.letter_number,
+            "holder_label": "有权更正的机关" if r.kind in CORRECTION_REPLIES else "负责公开的机关",
             "published_at": r.published_at, "provided": r.provided, "reason": r.reason,
             "exemption": EXEMPTIONS.get(r.exemption, ""), "holder": r.holder_name, "holder_contact": r.holder_contact,
             "earlier_application": r.earlier_application, "special_law": r.special_law,
@@ -193,7 +212,9 @@ def application(a: apb.Application) -> dict:
                          for w in r.withheld],
         } if replied else None,
         "lapsed_on": day(a.lapsed_on),
+        "withdrawn_on": day(a.withdrawn_on),
         "may_complete": a.state == apb.APPLICATION_STATE_AWAITING_COMPLETION,
+        "may_withdraw": a.state in WITHDRAWABLE,
     }
 
 
@@ -202,10 +223,18 @@ def report_summary(r: apb.AnnualReport) -> dict:
             "published_late": r.published_late, "version": r.version}
 
 
+REMEDY_KINDS = {apb.REMEDY_KIND_REVIEW: "行政复议", apb.REMEDY_KIND_LAWSUIT_DIRECT: "未经复议直接起诉",
+                apb.REMEDY_KIND_LAWSUIT_AFTER_REVIEW: "复议后起诉"}
+# 二、主动公开: figures the office types in from the systems that keep them (the rules and normative
+# documents are counted from this platform's catalogue).
+ENTERED_FIGURES = ("行政许可 处理决定数量", "行政处罚 处理决定数量", "行政强制 处理决定数量", "行政事业性收费 金额（万元）")
+
+
 def report(r: apb.AnnualReport) -> dict:
     p = r.proactive
     return {
         **report_summary(r),
+        "proactive_entered": list(ENTERED_FIGURES),
         "overview": r.overview, "problems": r.problems, "other_matters": r.other_matters,
         "proactive": [("规章 制发件数", p.rules_made), ("规章 废止件数", p.rules_repealed),
                       ("规章 现行有效件数", p.rules_in_force), ("规范性文件 制发件数", p.normative_made),
@@ -215,8 +244,7 @@ def report(r: apb.AnnualReport) -> dict:
                       ("行政事业性收费 金额（万元）", p.fees_collected_wan_yuan or "0")],
         "columns": [c.label for c in r.columns],
         "rows": [{"label": row.label, "counts": list(row.counts)} for row in r.rows],
-        "remedies": [{"kind": {apb.REMEDY_KIND_REVIEW: "行政复议", apb.REMEDY_KIND_LAWSUIT_DIRECT: "未经复议直接起诉",
-                               apb.REMEDY_KIND_LAWSUIT_AFTER_REVIEW: "复议后起诉"}.get(m.kind, ""),
+        "remedies": [{"kind": REMEDY_KINDS.get(m.kind, ""),
                       "upheld": m.upheld, "corrected": m.corrected, "other": m.other, "pending": m.pending,
                       "total": m.total} for m in r.remedies],
     }

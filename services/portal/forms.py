@@ -7,6 +7,7 @@ accepts is never refused for its shape); the messages are Chinese, addressed to 
 from __future__ import annotations
 
 import re
+import secrets
 import unicodedata
 from dataclasses import dataclass, field
 
@@ -226,6 +227,32 @@ def check_comment(form: dict[str, str]) -> Checked:
 
 
 COMMENT_FIELDS = {"text": "text", "author_name": "author_name", "contact": "contact"}
+
+
+# A form's idempotency key (the disclosure service's pattern): made when the form is shown.
+IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+KEY_REUSED = ("这张申请表此前已经提交过，而这次提交的内容与上次不同，因此没有提交。"
+              "如需再提交一份申请，请核对下面的内容，再点击“提交申请”。")
+NOT_WITHDRAWABLE = "本申请已经答复、撤回或视为放弃，不能再撤回。"
+MAX_WITHDRAWAL_REASON = 500
+
+
+def new_idempotency_key() -> str:
+    return secrets.token_urlsafe(18)
+
+
+def idempotency_key(raw: str | None) -> str:
+    """The key a form came back with; '' when missing or not one of ours (the submit is then plain)."""
+    key = (raw or "").strip()
+    return key if IDEMPOTENCY_KEY.match(key) else ""
+
+
+def check_withdrawal(form: dict[str, str]) -> Checked:
+    """撤回申请: the reason is optional."""
+    v = {"reason": clean(form.get("reason"), multiline=True)}
+    errors: dict[str, str] = {}
+    _length(errors, "reason", v["reason"], "撤回理由", MAX_WITHDRAWAL_REASON, required=False)
+    return Checked(v, errors)
 
 
 def check_completion(form: dict[str, str]) -> Checked:

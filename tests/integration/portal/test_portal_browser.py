@@ -1,6 +1,7 @@
 """The portal in a real headless Chromium (Debian's /usr/bin/chromium driven by Playwright; no browser
 is downloaded): a citizen without an account files a petition and follows it with the query code;
-searches, opens a publication, files an application and follows it with its query code. Screenshots
+searches, opens a publication, files an application, follows it with its query code and withdraws it
+(撤回, with its confirmation page). Screenshots
 of the main pages (phone and desktop widths) are kept in .artifacts/screenshots/ (git-ignored)."""
 
 from __future__ import annotations
@@ -39,6 +40,11 @@ async def browser(tmp_path):
         finally:
             await context.close()
     shutil.rmtree(tmp_path / "profile", ignore_errors=True)
+
+
+def png_width(path: Path) -> int:
+    """The width of a PNG (its IHDR), without running a script in the page (the portal has none)."""
+    return int.from_bytes(path.read_bytes()[16:20], "big")
 
 
 async def shot(page, name: str, desktop: bool = False) -> None:
@@ -113,3 +119,18 @@ async def test_art29_citizen_searches_opens_a_publication_applies_and_follows_in
     await page.get_by_role("button", name="查询").click()
     assert "等待工作机构确认收到" in await page.locator("#state").inner_text()
     await shot(page, "application-followed")
+
+    # 撤回: the button, a confirmation page of its own (no JavaScript), then the withdrawn state
+    await page.get_by_role("button", name="撤回申请").click()
+    assert "确认撤回申请" in await page.locator("h1").inner_text()
+    await shot(page, "application-withdraw-confirm")
+    await page.get_by_label("撤回理由（选填）").fill("已通过其他途径获取")
+    await page.get_by_role("button", name="确认撤回").click()
+    assert "申请人已撤回申请" in await page.locator("#state").inner_text()
+    assert "您已撤回本申请" in await page.locator("#withdrawn").inner_text()
+    assert await page.get_by_role("button", name="撤回申请").count() == 0
+    await shot(page, "application-withdrawn")
+    # the application pages fit a phone: the full-page screenshots are no wider than the viewport
+    for name in ("application-form", "application-filed", "application-followed", "application-withdraw-confirm",
+                 "application-withdrawn"):
+        assert png_width(SCREENSHOTS / f"{name}.png") <= PHONE["width"], name

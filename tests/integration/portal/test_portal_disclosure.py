@@ -197,7 +197,8 @@ async def test_art49_yearly_report_published_by_the_office_is_on_the_portal(port
     assert f'href="/reports/{year}"' in listed.text
     page = await portal.get(f"/reports/{year}")
     assert page.status_code == 200 and "本年度依法做好政府信息公开工作。" in page.text
-    assert "行政许可 处理决定数量</th><td>12</td>" in page.text
+    assert "行政许可 处理决定数量<span class=\"meta\">（业务系统数据，填报）</span></th><td>12</td>" in page.text
+    assert "由本平台政府信息公开目录统计" in page.text
     api = (await portal.get(f"/api/reports/{year}")).json()
     assert api["year"] == year and api["rows"] and api["columns"]
     assert (await portal.get(f"/reports/{year - 5}")).status_code == 404
@@ -236,3 +237,99 @@ async def test_art30_art36_applicant_completes_by_query_code_then_downloads_the_
     assert letter.content.startswith(b"%PDF") and "attachment" in letter.headers["content-disposition"]
     wrong = await post_form(portal, "/applications/follow", "/applications/reply", {"query_code": "AAAA-BBBB-CCCC-DDDD"})
     assert wrong.status_code == 404
+
+
+KEY = re.compile(r'name="idempotency_key" value="([^"]+)"')
+
+
+@pytest.mark.skipif(not applications_served(), reason="the disclosure service does not serve applications yet")
+async def test_art29_the_application_form_sent_twice_files_one_application(portal, keycloak, backends):
+    """The form carries an idempotency key made when it is shown: two presses of the button at once file
+    one application; the second page says so, in Chinese, without the query code (only its hash is
+    kept). The same page sent again with other content files nothing and comes back with a new key."""
+    import asyncio
+
+    from zgov.disclosure.v1 import applications_pb2 as apb
+    from zgov.disclosure.v1 import applications_pb2_grpc
+
+    from tests.integration.portal.conftest import csrf_of
+
+    form = await portal.get("/applications/new")
+    key = KEY.search(form.text).group(1)
+    assert key != KEY.search((await portal.get("/applications/new")).text).group(1)  # one key per form shown
+    data = {"csrf": csrf_of(form.text), "idempotency_key": key, **APPLICATION}
+    pages = await asyncio.gather(*(portal.post("/applications/new", data=data) for _ in range(2)))
+    assert [p.status_code for p in pages] == [200, 200]
+    (first,) = [p for p in pages if CODE.search(p.text)]
+    (second,) = [p for p in pages if p is not first]
+    number = re.search(r"申请编号 <strong>([^<]+)</strong>", first.text).group(1)
+    assert "申请此前已提交" in second.text and number in second.text and "不会重复办理" in second.text
+    assert "查询码只在第一次提交成功时显示一次" in second.text and not CODE.search(second.text)
+    edited = await portal.post("/applications/new", data={**data, "description": "另一项：2025年校车采购合同。"})
+    assert edited.status_code == 422 and "内容与上次不同" in edited.text
+    assert KEY.search(edited.text).group(1) != key and "另一项：2025年校车采购合同。" in edited.text
+    officer = (("authorization", f"Bearer {keycloak.token_for('disclosure-officer')}"),)
+    async with grpc.aio.insecure_channel(backends.disclosure) as channel:
+        listed = await applications_pb2_grpc.ApplicationServiceStub(channel).ListApplications(
+            apb.ListApplicationsRequest(), metadata=officer)
+    assert [a.number for a in listed.applications] == [number]
+
+
+@pytest.mark.skipif(not applications_served(), reason="the disclosure service does not serve applications yet")
+async def test_art29_json_api_submit_with_an_idempotency_key_files_once(portal):
+    """POST /api/applications: a retry with the same Idempotency-Key returns the application filed first
+    (200, replayed, no query code); the key with other content is refused (409); form checks as on the page."""
+    body = {k: v for k, v in APPLICATION.items()}
+    headers = {"Idempotency-Key": "retry-4f1c2a9b7d"}
+    filed = await portal.post("/api/applications", json=body, headers=headers)
+    assert filed.status_code == 201, filed.text
+    first = filed.json()
+    assert not first["replayed"] and len(first["query_code"]) == 19 and first["number"].startswith("YSQ")
+    again = await portal.post("/api/applications", json=body, headers=headers)
+    assert again.status_code == 200 and again.json()["replayed"] and again.json()["query_code"] == ""
+    assert again.json()["number"] == first["number"] and "无法再次返回" in again.json()["message"]
+    other = await portal.post("/api/applications", json={**body, "description": "另一项"}, headers=headers)
+    assert other.status_code == 409
+    bad = await portal.post("/api/applications", json={**body, "id_number": ""})
+    assert bad.status_code == 422 and bad.json()["fields"][0]["field"] == "id_number"
+    followed = await portal.post("/api/applications/follow", json={"query_code": first["query_code"]})
+    assert followed.json()["number"] == first["number"] and followed.json()["may_withdraw"]
+
+
+@pytest.mark.skipif(not applications_served(), reason="the disclosure service does not serve applications yet")
+async def test_withdrawal_by_query_code_and_by_account_with_a_confirmation_page(portal, keycloak):
+    """撤回: the button on the applicant's own application asks for confirmation on a page of its own (no
+    JavaScript, CSRF on both posts); confirmed, the application shows as withdrawn and cannot be withdrawn
+    again; by account the same from 我的申请."""
+    from tests.integration.portal.conftest import csrf_of
+
+    filed = await post_form(portal, "/applications/new", "/applications/new", APPLICATION)
+    code = CODE.search(filed.text).group(1)
+    shown = await post_form(portal, "/applications/follow", "/applications/follow", {"query_code": code})
+    assert 'action="/applications/withdraw"' in shown.text and "撤回申请" in shown.text
+    no_csrf = await portal.post("/applications/withdraw", data={"query_code": code})
+    assert no_csrf.status_code == 403
+    asked = await portal.post("/applications/withdraw", data={"csrf": csrf_of(shown.text), "query_code": code})
+    assert asked.status_code == 200 and "确认撤回申请" in asked.text and 'name="confirm" value="yes"' in asked.text
+    still = await post_form(portal, "/applications/follow", "/applications/follow", {"query_code": code})
+    assert "等待工作机构确认收到" in still.text  # nothing withdrawn by the first post
+    done = await portal.post("/applications/withdraw", data={"csrf": csrf_of(asked.text), "query_code": code,
+                                                             "confirm": "yes", "reason": "已通过其他途径获取"})
+    assert done.status_code == 200 and "您已撤回本申请" in done.text and "申请人已撤回申请" in done.text
+    assert 'action="/applications/withdraw"' not in done.text
+    later = await post_form(portal, "/applications/follow", "/applications/follow", {"query_code": code})
+    assert "申请人已撤回申请" in later.text and "由申请人撤回" in later.text
+    twice = await portal.post("/applications/withdraw", data={"csrf": csrf_of(asked.text), "query_code": code,
+                                                              "confirm": "yes"})
+    assert twice.status_code == 409 and "不能再撤回" in twice.text
+
+    await log_in(portal, keycloak, "citizen")
+    mine = await post_form(portal, "/applications/new", "/applications/new", APPLICATION)
+    number = re.search(r"申请编号 <strong>([^<]+)</strong>", mine.text).group(1)
+    page = await portal.get(f"/applications/mine/{number}")
+    asked = await portal.post("/applications/withdraw", data={"csrf": csrf_of(page.text), "number": number})
+    assert "确认撤回申请" in asked.text and f'href="/applications/mine/{number}"' in asked.text
+    done = await portal.post("/applications/withdraw", data={"csrf": csrf_of(asked.text), "number": number,
+                                                             "confirm": "yes"})
+    assert done.status_code == 200 and "您已撤回本申请" in done.text
+    assert "申请人已撤回申请" in (await portal.get("/applications/mine")).text

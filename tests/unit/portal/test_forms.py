@@ -48,3 +48,18 @@ def test_rating_needs_one_of_three_answers():
     assert forms.check_rating({"satisfaction": "basically"}).ok
     assert "satisfaction" in forms.check_rating({"satisfaction": "great"}).errors
     assert "comment" in forms.check_rating({"satisfaction": "satisfied", "comment": "长" * 2001}).errors
+
+
+def test_an_application_forms_idempotency_key_is_kept_only_when_it_is_one_of_ours():
+    key = forms.new_idempotency_key()
+    assert forms.idempotency_key(f" {key} ") == key and len(key) >= 16
+    assert forms.new_idempotency_key() != key
+    for bad in (None, "", "short", "has space in it", "x" * 65, "<script>alert(1)</script>"):
+        assert forms.idempotency_key(bad) == ""
+
+
+def test_a_withdrawal_reason_is_optional_and_bounded():
+    assert forms.check_withdrawal({}).ok
+    assert forms.check_withdrawal({"reason": "已通过其他途径获取\r\n谢谢"}).values["reason"] == "已通过其他途径获取\n谢谢"
+    too_long = forms.check_withdrawal({"reason": "理" * 501})
+    assert too_long.errors["reason"] == "撤回理由最多 500 个字，现有 501 个字。"
