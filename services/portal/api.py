@@ -255,6 +255,8 @@ class Report(ReportSummary):
     problems: str
     other_matters: str
     proactive: list[tuple[str, int | str]]
+    proactive_entered: list[str] = Field(description="二、主动公开中由工作机构依据相关业务系统填报的项目；"
+                                                     "规章和规范性文件的数字由政府信息公开目录统计")
     columns: list[str]
     rows: list[ReportRow]
     remedies: list[RemedyRow]
@@ -291,8 +293,6 @@ class ApplicationExtension(BaseModel):
     working_days: int
     notice: str
 
-    proactive_entered: list[str] = Field(description="二、主动公开中由工作机构依据相关业务系统填报的项目；"
-                                                     "规章和规范性文件的数字由政府信息公开目录统计")
 
 class Deferral(BaseModel):
     to: str
@@ -319,7 +319,10 @@ class ApplicationStatus(BaseModel):
     deferral: Deferral | None
     reply: ApplicationReply | None
     lapsed_on: str
+    withdrawn_on: str = Field(description="撤回日期；未撤回为空")
+    request_kind: str = Field(description="申请类型：获取政府信息（第二十七条）或更正记录（第四十一条）")
     may_complete: bool
+    may_withdraw: bool
 
 
 def _disclosure(portal) -> None:
@@ -355,10 +358,7 @@ def _filter(category: str | None, year: int | None, validity: str | None, kind: 
 CATEGORY_PATTERN = "^(" + "|".join(dv.CATEGORIES) + ")$" if dv else "^$"
 VALIDITY_PATTERN = "^(" + "|".join(dv.VALIDITIES) + ")$" if dv else "^$"
 KIND_PATTERN = "^(" + "|".join(dv.KIND_PAGES) + ")$" if dv else "^$"
-    withdrawn_on: str = Field(description="撤回日期；未撤回为空")
-    request_kind: str = Field(description="申请类型：获取政府信息（第二十七条）或更正记录（第四十一条）")
 ISSUER_PATTERN = r"^[a-z0-9][a-z0-9-]{0,63}$"
-    may_withdraw: bool
 
 
 @router.get("/categories", response_model=list[Label], summary="主动公开的信息类别（条例第二十条）")
