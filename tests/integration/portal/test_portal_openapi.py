@@ -47,5 +47,5 @@ async def test_json_api_conforms_to_its_openapi_document(portal_server, keycloak
     # Schemathesis is synchronous: it runs in a thread while this loop serves the portal and backends.
     ran = await asyncio.to_thread(run_schemathesis, portal_server)
     assert {"GET /api/search", "GET /api/publications/{publication_id}", "POST /api/petitions/follow",
-            "POST /api/applications/follow", "GET /api/reports", "GET /api/issuers",
+            "POST /api/applications/follow", "POST /api/applications", "GET /api/reports", "GET /api/issuers",
             "GET /api/drafts/{publication_id}/feedback"} <= set(ran)
