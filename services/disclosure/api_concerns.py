@@ -175,6 +175,26 @@ class ConcernRpcs:
                                        page=common_pb2.PageResponse(next_page_token=token))
 
     @requires(VERIFY)
+    async def ListDepartmentConcerns(self, request, context):
+        """What the caller's own department was asked to investigate (调查核实), the earliest limit first;
+        without the recorded acts."""
+        actor = current_actor()
+        limit = page_limit(request.page)
+        after = _cursor(request.page.page_token)
+        now = self.clock()
+        department = actor.organisation_code
+        if not department:
+            return pb.ListConcernsResponse()
+        async with transaction(self.sessions) as session:
+            rows = await store.listed(session, late_only=False, include_responded=request.include_responded, now=now,
+                                      limit=limit, after=after, department_code=department)
+            late = await store.count_late(session, now, department)
+        token = (encode_page_token(rows[-1].response_due.isoformat(), str(rows[-1].id))
+                 if len(rows) == limit else "")
+        return pb.ListConcernsResponse(concerns=[to_proto(r, now) for r in rows], late_count=late,
+                                       page=common_pb2.PageResponse(next_page_token=token))
+
+    @requires(VERIFY)
     async def RecordConcernVerification(self, request, context):
         """A70 (调查核实): the department asked records what it verified; a later finding before the
         response is recorded again (each an act; the latest is the one in force)."""

@@ -53,10 +53,13 @@ def _late(now: datetime):
 
 
 async def listed(session: AsyncSession, *, late_only: bool, include_responded: bool, now: datetime, limit: int,
-                 after: tuple[datetime, uuid.UUID] | None) -> list[PublicConcern]:
-    """The officer's queue: the earliest response limit first (keyset on response_due, id)."""
+                 after: tuple[datetime, uuid.UUID] | None, department_code: str | None = None) -> list[PublicConcern]:
+    """The officer's queue (or one department's): the earliest response limit first (keyset on
+    response_due, id)."""
     c = PublicConcern
     query = select(c)
+    if department_code is not None:
+        query = query.where(c.department_code == department_code)
     if not include_responded:
         query = query.where(OPEN)
     if late_only:
@@ -66,9 +69,12 @@ async def listed(session: AsyncSession, *, late_only: bool, include_responded: b
     return list((await session.execute(query.order_by(c.response_due, c.id).limit(limit))).scalars())
 
 
-async def count_late(session: AsyncSession, now: datetime) -> int:
+async def count_late(session: AsyncSession, now: datetime, department_code: str | None = None) -> int:
     c = PublicConcern
-    return (await session.execute(select(func.count()).select_from(c).where(OPEN, c.response_due < now))).scalar_one()
+    query = select(func.count()).select_from(c).where(OPEN, c.response_due < now)
+    if department_code is not None:
+        query = query.where(c.department_code == department_code)
+    return (await session.execute(query)).scalar_one()
 
 
 async def overdue_to_announce(session: AsyncSession, now: datetime, batch: int) -> list[PublicConcern]:

@@ -78,6 +78,15 @@ async def test_A70_response_only_after_the_departments_verification_with_its_own
         await verify(disclosure, other.id)
     assert rule_id_of(err.value) == "A70.verified-by-department"
 
+    # the department sees what it is asked to verify, and only that
+    mine = await disclosure.publications.ListDepartmentConcerns(pb.ListDepartmentConcernsRequest(),
+                                                                metadata=disclosure.as_user(HEAD))
+    assert [c.id for c in mine.concerns] == [concern.id] and not mine.concerns[0].history
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await disclosure.publications.ListDepartmentConcerns(pb.ListDepartmentConcernsRequest(),
+                                                             metadata=disclosure.as_user(OFFICER))
+    assert err.value.code() == grpc.StatusCode.PERMISSION_DENIED
+
     verified = await verify(disclosure, concern.id)
     assert verified.state == pb.CONCERN_STATE_VERIFIED and verified.findings.startswith("经现场核查")
     responded = await respond(disclosure, concern.id)

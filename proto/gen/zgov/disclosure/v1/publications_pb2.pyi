@@ -1499,6 +1499,31 @@ class ListConcernsResponse(_message.Message):
 Global___ListConcernsResponse: _TypeAlias = ListConcernsResponse  # noqa: Y015
 
 @_typing.final
+class ListDepartmentConcernsRequest(_message.Message):
+    """The concerns a department was asked to investigate (its own organisation's only)."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    INCLUDE_RESPONDED_FIELD_NUMBER: _builtins.int
+    PAGE_FIELD_NUMBER: _builtins.int
+    include_responded: _builtins.bool
+    @_builtins.property
+    def page(self) -> _common_pb2.PageRequest: ...
+    def __init__(
+        self,
+        *,
+        include_responded: _builtins.bool = ...,
+        page: _common_pb2.PageRequest | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["page", b"page"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["include_responded", b"include_responded", "page", b"page"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListDepartmentConcernsRequest: _TypeAlias = ListDepartmentConcernsRequest  # noqa: Y015
+
+@_typing.final
 class RecordConcernVerificationRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 

@@ -131,6 +131,11 @@ class PublicationServiceStub:
                 request_serializer=zgov_dot_disclosure_dot_v1_dot_publications__pb2.ListConcernsRequest.SerializeToString,
                 response_deserializer=zgov_dot_disclosure_dot_v1_dot_publications__pb2.ListConcernsResponse.FromString,
                 _registered_method=True)
+        self.ListDepartmentConcerns = channel.unary_unary(
+                '/zgov.disclosure.v1.PublicationService/ListDepartmentConcerns',
+                request_serializer=zgov_dot_disclosure_dot_v1_dot_publications__pb2.ListDepartmentConcernsRequest.SerializeToString,
+                response_deserializer=zgov_dot_disclosure_dot_v1_dot_publications__pb2.ListConcernsResponse.FromString,
+                _registered_method=True)
         self.RecordConcernVerification = channel.unary_unary(
                 '/zgov.disclosure.v1.PublicationService/RecordConcernVerification',
                 request_serializer=zgov_dot_disclosure_dot_v1_dot_publications__pb2.RecordConcernVerificationRequest.SerializeToString,
@@ -275,6 +280,13 @@ class PublicationServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListDepartmentConcerns(self, request, context):
+        """concern:verify: what the caller's own department is asked to verify.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def RecordConcernVerification(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -389,6 +401,11 @@ def add_PublicationServiceServicer_to_server(servicer, server):
             'ListConcerns': grpc.unary_unary_rpc_method_handler(
                     servicer.ListConcerns,
                     request_deserializer=zgov_dot_disclosure_dot_v1_dot_publications__pb2.ListConcernsRequest.FromString,
+                    response_serializer=zgov_dot_disclosure_dot_v1_dot_publications__pb2.ListConcernsResponse.SerializeToString,
+            ),
+            'ListDepartmentConcerns': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListDepartmentConcerns,
+                    request_deserializer=zgov_dot_disclosure_dot_v1_dot_publications__pb2.ListDepartmentConcernsRequest.FromString,
                     response_serializer=zgov_dot_disclosure_dot_v1_dot_publications__pb2.ListConcernsResponse.SerializeToString,
             ),
             'RecordConcernVerification': grpc.unary_unary_rpc_method_handler(
@@ -921,6 +938,33 @@ class PublicationService:
             target,
             '/zgov.disclosure.v1.PublicationService/ListConcerns',
             zgov_dot_disclosure_dot_v1_dot_publications__pb2.ListConcernsRequest.SerializeToString,
+            zgov_dot_disclosure_dot_v1_dot_publications__pb2.ListConcernsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListDepartmentConcerns(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/zgov.disclosure.v1.PublicationService/ListDepartmentConcerns',
+            zgov_dot_disclosure_dot_v1_dot_publications__pb2.ListDepartmentConcernsRequest.SerializeToString,
             zgov_dot_disclosure_dot_v1_dot_publications__pb2.ListConcernsResponse.FromString,
             options,
             channel_credentials,
