@@ -170,3 +170,12 @@ def test_only_the_faces_a_page_uses_are_loaded():
                                         render.KAITI}
     # an upward document without signers yet still renders (the 签发人 label is drawn)
     assert "签发人" in text_of(render_pdf(layout(upward=True, urgency="", body="正文。")))[1]
+
+
+def test_GBT9704_text_lines_hold_28_characters():
+    """每行28个字: after the 2-character indent 26, then 28 a line; the page numbers are not squeezed."""
+    reader = PdfReader(io.BytesIO(render_pdf(layout(body="甲" * 26 + "乙" * 28 + "丙" * 3 + "\n丁" * 500))))
+    lines = reader.pages[0].extract_text().splitlines()
+    assert "\u3000\u3000" + "甲" * 26 in lines and "乙" * 28 in lines and "丙" * 3 in lines
+    later = reader.pages[1].extract_text().splitlines()
+    assert "— 2 —" in later and "\u3000\u3000丁" in later
