@@ -1,10 +1,11 @@
 """An issued document as PDF in the national layout of GB/T 9704-2012 (党政机关公文格式).
 
-What is followed: A4 (210 × 297 mm); 天头 37 mm, 订口 28 mm, 版心 156 × 225 mm; 22 lines of text a
-page (3号 = 16 pt, line pitch 225/22 mm); the 版头 (urgency, red issuer's mark 35 mm below the top of
-the 版心 — 80 mm for documents to a higher body —, the number centred, or on the left with 签发人 on the
-right for documents to a higher body, the red line 4 mm below); the 主体 (title 2号 centred one line
-below, 主送机关, text with a 2-character indent, 附件说明, 署名 and 成文日期 4 characters from the right);
+What is followed: A4 (210 × 297 mm); 天头 37 mm, 订口 28 mm, 版心 156 × 225 mm; 22 lines of 28
+characters a page (3号 = 16 pt set 0.22 pt tighter, line pitch 225/22 mm); the 版头 (urgency, red
+issuer's mark 35 mm below the top of the 版心 — 80 mm for documents to a higher body —, the number
+centred, or on the left with 签发人 on the right for documents to a higher body, the red line 4 mm
+below); the 主体 (title 2号 centred one line below, 主送机关, text with a 2-character indent, 附件说明,
+成文日期 4 characters from the right and 署名 centred over it);
 the 版记 at the foot of the last page (抄送 4号, 印发机关 and 印发日期 between separator lines); page
 numbers 4号 "— n —" 7 mm below the 版心, odd ones on the right, even ones on the left.
 

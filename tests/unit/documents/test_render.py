@@ -179,3 +179,17 @@ def test_GBT9704_text_lines_hold_28_characters():
     assert "\u3000\u3000" + "甲" * 26 in lines and "乙" * 28 in lines and "丙" * 3 in lines
     later = reader.pages[1].extract_text().splitlines()
     assert "— 2 —" in later and "\u3000\u3000丁" in later
+
+
+async def test_GBT9704_fonts_missing_are_said_when_the_service_starts(monkeypatch, tmp_path):
+    """The service still starts (drafting, signing and issuing need no fonts) and logs what to install."""
+    from services.documents.__main__ import build
+    from services.documents.config import DocumentsSettings
+
+    monkeypatch.setenv("ZGOV_FONT_DIR", str(tmp_path))
+    settings = DocumentsSettings(database_url="postgresql+asyncpg://u:p@127.0.0.1:1/none", nats_url="nats://127.0.0.1:1",
+                                 keycloak_url="http://127.0.0.1:1", grpc_port=0)
+    with capture_logs() as logs:
+        build(settings)
+    (error,) = [entry for entry in logs if entry["log_level"] == "error"]
+    assert "texlive-lang-chinese" in error["reason"] and "services.documents.typefaces" in error["reason"]
