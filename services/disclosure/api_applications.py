@@ -570,8 +570,8 @@ class ApplicationServicer(applications_pb2_grpc.ApplicationServiceServicer):
                 if earlier is not None:
                     if earlier.idempotency_fingerprint != fingerprint:
                         raise InvalidInput({"idempotency_key": "already used for a different application"})
-                    await audit.record_act(session, f"application/{earlier.id}", "application.submit-repeated",
-                                           actor)
+                    await audit.record_act(session, f"application/{earlier.id}",
+                                           "application.submit-repeated", actor)
                     reply = await self._reply(session, earlier, officer=False)
                     return pb.SubmitApplicationResponse(application=reply, replayed=True)
             if owner:

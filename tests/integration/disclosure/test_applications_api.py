@@ -603,7 +603,8 @@ async def test_OGI29_two_concurrent_submits_with_one_key_file_one_application(sv
     for caller in (svc.as_service("portal"), svc.as_user(CITIZEN)):
         key = uuid.uuid4().hex
         submit = pb.SubmitApplicationRequest(applicant=applicant(), content=content(), idempotency_key=key)
-        answers = await asyncio.gather(*(svc.apps.SubmitApplication(submit, metadata=caller) for _ in range(2)))
+        answers = await asyncio.gather(*(svc.apps.SubmitApplication(submit, metadata=caller)
+                                         for _ in range(2)))
         first, second = sorted(answers, key=lambda a: a.replayed)
         assert not first.replayed and len(first.query_code) == 19
         assert second.replayed and second.query_code == ""
@@ -612,7 +613,8 @@ async def test_OGI29_two_concurrent_submits_with_one_key_file_one_application(sv
         again = await svc.apps.SubmitApplication(submit, metadata=caller)
         assert again.replayed and again.application.id == first.application.id
         other = await refused(svc.apps.SubmitApplication(pb.SubmitApplicationRequest(
-            applicant=applicant(), content=content(description="另一项信息"), idempotency_key=key), metadata=caller))
+            applicant=applicant(), content=content(description="另一项信息"), idempotency_key=key),
+            metadata=caller))
         assert set(field_violations_of(other)) == {"idempotency_key"}
     bad = await refused(svc.apps.SubmitApplication(pb.SubmitApplicationRequest(
         applicant=applicant(), content=content(), idempotency_key="short"), metadata=svc.as_user(CITIZEN)))
@@ -632,7 +634,8 @@ async def test_OGI50_rules_and_normative_documents_made_repealed_in_force_counte
         keycloak, disclosure, jetstream, service_day):
     """二、主动公开: a rule (its draft opened for comment, A22), normative documents filed (A24) and added by
     the officer, one repealed by the documents' clean-up (A25), one made the year before; the report on
-    this year counts them from the catalogue; figures typed in for them are ignored, licences stay typed in."""
+    this year counts them from the catalogue; figures typed in for them are ignored, licences stay
+    typed in."""
     from tests.integration.disclosure.conftest import eventually, publish_documents_event
     from tests.integration.disclosure.test_publications_api import TODAY, issued_document, queued_from
     from zgov.disclosure.v1 import publications_pb2 as ppb
@@ -649,11 +652,12 @@ async def test_OGI50_rules_and_normative_documents_made_repealed_in_force_counte
     rule_id, normative_id = str(uuid.uuid4()), str(uuid.uuid4())
     rule = issued_document(rule_id, signed_on=TODAY, title="资阳市城市供水管理办法",
                            authority=documents_pb2.SIGN_OFF_AUTHORITY_GOVERNMENT_RULE)
-    await publish_documents_event(jetstream, "documents.rule.comment-opened", documents_events.RuleCommentOpened(
-        document=rule, until=d(TODAY)), document_id=rule_id)
+    await publish_documents_event(jetstream, "documents.rule.comment-opened",
+                                  documents_events.RuleCommentOpened(document=rule, until=d(TODAY)),
+                                  document_id=rule_id)
     await publish_documents_event(jetstream, "documents.document.issued", documents_events.DocumentIssued(
-        document=rule, document_number="资府发〔2026〕30号", disclosure=documents_pb2.DISCLOSURE_ATTRIBUTE_PROACTIVE),
-        document_id=rule_id)
+        document=rule, document_number="资府发〔2026〕30号",
+        disclosure=documents_pb2.DISCLOSURE_ATTRIBUTE_PROACTIVE), document_id=rule_id)
     normative = issued_document(normative_id, signed_on=TODAY, title="资阳市城市管理规定",
                                 authority=documents_pb2.SIGN_OFF_AUTHORITY_NORMATIVE_DOCUMENT)
     await publish_documents_event(jetstream, "documents.normative.filed", documents_events.NormativeFiled(
@@ -665,8 +669,10 @@ async def test_OGI50_rules_and_normative_documents_made_repealed_in_force_counte
         await publish(queued.id)
     normative.cleanup.CopyFrom(documents_pb2.CleanupRecord(decision=documents_pb2.CLEANUP_DECISION_REPEAL,
                                                            reason="上位法已修改"))
-    await publish_documents_event(jetstream, "documents.normative.cleaned-up", documents_events.NormativeCleanedUp(
-        document=normative, decision=documents_pb2.CLEANUP_DECISION_REPEAL), document_id=normative_id)
+    await publish_documents_event(jetstream, "documents.normative.cleaned-up",
+                                  documents_events.NormativeCleanedUp(
+                                      document=normative, decision=documents_pb2.CLEANUP_DECISION_REPEAL),
+                                  document_id=normative_id)
     for made in (TODAY, date(this_year - 1, 5, 4)):  # added by the officer: in force
         added = await disclosure.publications.CreatePublication(ppb.CreatePublicationRequest(
             content=ppb.PublicationContent(
@@ -685,12 +691,14 @@ async def test_OGI50_rules_and_normative_documents_made_repealed_in_force_counte
     service_day["today"] = date(this_year + 1, 1, 10)
     apps = applications_pb2_grpc.ApplicationServiceStub(disclosure.channel)
     report = await apps.GenerateAnnualReport(pb.GenerateAnnualReportRequest(
-        year=this_year, entered=pb.ProactiveFigures(rules_made=99, normative_repealed=99, licensing_decisions=7,
-                                                    fees_collected_wan_yuan="1.5")), metadata=officer)
+        year=this_year, entered=pb.ProactiveFigures(rules_made=99, normative_repealed=99,
+                                                    licensing_decisions=7, fees_collected_wan_yuan="1.5")),
+        metadata=officer)
     p = report.proactive
     assert (p.rules_made, p.rules_repealed, p.rules_in_force) == (1, 0, 1)
     assert (p.normative_made, p.normative_repealed, p.normative_in_force) == (2, 1, 2)
     assert (p.licensing_decisions, p.fees_collected_wan_yuan) == (7, "1.5")
-    earlier = await apps.GenerateAnnualReport(pb.GenerateAnnualReportRequest(year=this_year - 1), metadata=officer)
+    earlier = await apps.GenerateAnnualReport(pb.GenerateAnnualReportRequest(year=this_year - 1),
+                                              metadata=officer)
     q = earlier.proactive
     assert (q.rules_made, q.normative_made, q.normative_repealed, q.normative_in_force) == (0, 1, 0, 1)

@@ -15,7 +15,8 @@ depends_on = None
 
 def upgrade() -> None:
     op.add_column('info_application', sa.Column('idempotency_key', sa.String(length=64), nullable=True))
-    op.add_column('info_application', sa.Column('idempotency_fingerprint', sa.String(length=64), nullable=True))
+    op.add_column('info_application',
+                  sa.Column('idempotency_fingerprint', sa.String(length=64), nullable=True))
     op.create_index('uq_info_application_idempotency', 'info_application',
                     ['submitted_by_user_id', 'idempotency_key'], unique=True,
                     postgresql_where=sa.text('idempotency_key IS NOT NULL'))
