@@ -106,7 +106,8 @@ def to_proto(row, today: date, *, body: bool = False) -> pb.Publication:
             proposal_kind=PROPOSAL_KIND_TO_PROTO.get(p.get("proposal_kind", ""), 0),
             proposal_number=p.get("proposal_number", ""), proposer=p.get("proposer", ""),
             session=p.get("session", "")))
-    if row.comment_feedback:
+    # A22: the account of the comments is public once the period has closed (not while it is reopened)
+    if row.comment_feedback and not message.comment_open:
         f = row.comment_feedback
         message.comment_feedback.CopyFrom(pb.CommentFeedback(
             summary=f["summary"], received=f["received"], adopted=f["adopted"], partly_adopted=f["partly_adopted"],

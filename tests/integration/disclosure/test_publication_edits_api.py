@@ -107,6 +107,16 @@ async def test_A22_account_of_comments_published_after_the_period_closes_without
     assert corrected.comment_feedback.version == 2
     assert [h.act for h in corrected.history].count("publication.comment-feedback") == 2
 
+    # reopened for comment: the account is not shown until the new period closes
+    await open_until(TODAY + timedelta(days=10))
+    reopened = await eventually(lambda: _open(draft))
+    assert not reopened.HasField("comment_feedback")
+
+
+async def _open(draft):
+    found = await draft()
+    return found if found and found.comment_open else None
+
 
 async def _closed(draft):
     found = await draft()
