@@ -4,7 +4,8 @@ What is followed: A4 (210 × 297 mm); 天头 37 mm, 订口 28 mm, 版心 156 × 
 characters a page (3号 = 16 pt set 0.22 pt tighter, line pitch 225/22 mm); the 版头 (urgency, red
 issuer's mark 35 mm below the top of the 版心 — 80 mm for documents to a higher body —, the number
 centred, or on the left with 签发人 on the right for documents to a higher body, the red line 4 mm
-below); the 主体 (title 2号 centred one line below, 主送机关, text with a 2-character indent, 附件说明,
+below); the 主体 (title 2号 centred one line below, 主送机关, text with a 2-character indent and no
+closing mark at a line's start nor opening one at its end (避头尾), 附件说明,
 成文日期 4 characters from the right and 署名 centred over it);
 the 版记 at the foot of the last page (抄送 4号, 印发机关 and 印发日期 between separator lines); page
 numbers 4号 "— n —" 7 mm below the 版心, odd ones on the right, even ones on the left.
@@ -21,6 +22,7 @@ What is not: seals (印章) are not drawn: they are applied by the issuing offic
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from dataclasses import dataclass, field
@@ -66,6 +68,9 @@ RED = (230, 0, 18)
 NUMERALS = "一二三四五六七八九十"
 FIRST_LEVEL = re.compile(f"^[{NUMERALS}]+、")
 SECOND_LEVEL = re.compile(f"^（[{NUMERALS}]+）")
+# 避头尾: marks that never start a line, and those that never end one
+NO_LINE_START = "，。、；：？！）》」』】〕〉”’…—%·"
+NO_LINE_END = "（《「『【〔〈“‘"
 
 
 @dataclass
@@ -214,8 +219,7 @@ def _main(pdf: FPDF, layout: Layout) -> None:
     pdf.set_font(FANGSONG, size=SIZE_3)
     pdf.set_char_spacing(GRID_SPACING)
     if layout.main_receivers:
-        pdf.multi_cell(TEXT_W, LINE, "、".join(layout.main_receivers) + "：", wrapmode="CHAR",
-                       new_x="LMARGIN", new_y="NEXT")
+        _flow(pdf, [(FANGSONG, "、".join(layout.main_receivers) + "：")])
     for paragraph in [p.strip() for p in layout.body.splitlines() if p.strip()]:
         _paragraph(pdf, paragraph)
     pdf.set_font(FANGSONG, size=SIZE_3)
@@ -224,8 +228,7 @@ def _main(pdf: FPDF, layout: Layout) -> None:
         for i, name in enumerate(layout.attachments, 1):
             label = "附件：" if i == 1 else "\u3000\u3000\u3000"
             numbered = f"{i}. {name}" if len(layout.attachments) > 1 else name
-            pdf.multi_cell(TEXT_W, LINE, "\u3000\u3000" + label + numbered, wrapmode="CHAR",
-                           new_x="LMARGIN", new_y="NEXT")
+            _flow(pdf, [(FANGSONG, "\u3000\u3000" + label + numbered)])
     pdf.ln(LINE * 2)
     # 成文日期 4 characters from the right; 署名 centred over it (GB/T 9704 7.3.5.2)
     written = chinese_date(layout.written_on)
@@ -253,13 +256,42 @@ def runs_of(paragraph: str) -> list[tuple[str, str]]:
 
 
 def _paragraph(pdf: FPDF, paragraph: str) -> None:
-    """One paragraph, 2 characters indented, in runs of faces on the 22-line grid."""
+    """One paragraph of the text, 2 characters indented, in runs of faces on the grid."""
+    (family, text), *rest = runs_of(paragraph)
+    _flow(pdf, [(family, "\u3000\u3000" + text), *rest])
+
+
+def _flow(pdf: FPDF, runs: list[tuple[str, str]], size: int = SIZE_3) -> None:
+    """Lines of the 版心's width, broken between any two characters, but never with a closing mark at
+    the start of a line nor an opening one at its end (避头尾): the character before moves down."""
+    chars = [(family, char) for family, text in runs for char in text]
+    widths: dict[tuple[str, str], float] = {}
+    for family, char in set(chars):
+        pdf.set_font(family, size=size)
+        widths[family, char] = pdf.get_string_width(char)  # with the character spacing after it
+    advances = [widths[fc] for fc in chars]
+    spacing = pdf.char_spacing * PT
+    start = 0
+    while start < len(chars):
+        end, width = start, -spacing  # no spacing after a line's last character
+        while end < len(chars) and width + advances[end] <= TEXT_W + 1e-6:
+            width += advances[end]
+            end += 1
+        end = max(end, start + 1)
+        while start + 1 < end < len(chars) and (chars[end][1] in NO_LINE_START
+                                               or chars[end - 1][1] in NO_LINE_END):
+            end -= 1
+        _line(pdf, chars[start:end], size)
+        start = end
+
+
+def _line(pdf: FPDF, chars: list[tuple[str, str]], size: int) -> None:
+    """One line, left-aligned, a cell per run of one face (the automatic page break comes first)."""
     pdf.set_x(LEFT)
-    indent = "\u3000\u3000"
-    for family, text in runs_of(paragraph):
-        pdf.set_font(family, size=SIZE_3)
-        pdf.write(LINE, indent + text, wrapmode="CHAR")
-        indent = ""
+    for family, group in itertools.groupby(chars, key=lambda fc: fc[0]):
+        text = "".join(char for _, char in group)
+        pdf.set_font(family, size=size)
+        pdf.cell(pdf.get_string_width(text), LINE, text)
     pdf.ln(LINE)
 
 

@@ -193,3 +193,15 @@ async def test_GBT9704_fonts_missing_are_said_when_the_service_starts(monkeypatc
         build(settings)
     (error,) = [entry for entry in logs if entry["log_level"] == "error"]
     assert "texlive-lang-chinese" in error["reason"] and "services.documents.typefaces" in error["reason"]
+
+
+def test_GBT9704_no_closing_mark_starts_a_line_and_no_opening_one_ends_it():
+    """避头尾: the 28th place of a line falls on a comma, or an opening bracket: the character before
+    moves down with it."""
+    comma = "甲" * 26 + "乙" * 28 + "，丙丙"  # the comma would start the third line
+    bracket = "丁" * 25 + "（戊）"  # the bracket would end the first line
+    reader = PdfReader(io.BytesIO(render_pdf(layout(body=f"{comma}\n{bracket}"))))
+    lines = reader.pages[0].extract_text().splitlines()
+    assert "乙" * 27 in lines and "乙，丙丙" in lines
+    assert "\u3000\u3000" + "丁" * 25 in lines and "（戊）" in lines
+    assert not [line for line in lines if line[:1] in "，。、；：）"]
