@@ -86,16 +86,27 @@ def to_proto(row: PublicConcern, now: datetime) -> pb.Concern:
     state = State(row.state)
     return pb.Concern(
         id=str(row.id), source=SOURCE_TO_PROTO[Source(row.source)], source_detail=row.source_detail,
-        summary=row.summary, first_seen_at=_ts(row.first_seen_at), severity=SEVERITY_TO_PROTO[Severity(row.severity)],
+        summary=row.summary, first_seen_at=_ts(row.first_seen_at),
+        severity=SEVERITY_TO_PROTO[Severity(row.severity)],
         department_code=row.department_code, department_name=row.department_name, state=STATE_TO_PROTO[state],
         response_due=_ts(row.response_due), press_conference_due=_ts(row.press_conference_due),
-        press_conference_at=_ts(row.press_conference_at), findings=row.findings, verified_at=_ts(row.verified_at),
+        press_conference_at=_ts(row.press_conference_at), findings=row.findings,
+        verified_at=_ts(row.verified_at),
         verified_by_name=row.verified_by_name,
         response_publication_id=str(row.response_publication_id) if row.response_publication_id else "",
         responded_at=_ts(row.responded_at), registered_at=_ts(row.registered_at),
         late=domain.is_late(row.response_due, now, row.responded_at),
         press_conference_late=domain.is_late(row.press_conference_due, now, row.press_conference_at),
     )
+
+
+def event_view(row: PublicConcern, now: datetime) -> pb.Concern:
+    """A concern as events carry it: without the department's findings (they may name people) and
+    without who recorded them."""
+    message = to_proto(row, now)
+    message.ClearField("findings")
+    message.ClearField("verified_by_name")
+    return message
 
 
 def facts_of(row: PublicConcern) -> pb.ConcernFacts:
@@ -133,8 +144,10 @@ class ConcernRpcs:
         now = self.clock()
         registration = domain.Registration(
             source=SOURCE_FROM_PROTO.get(request.source), summary=request.summary.strip(),
-            first_seen_at=_from_ts(request, "first_seen_at"), severity=SEVERITY_FROM_PROTO.get(request.severity),
-            department_code=request.department_code.strip(), department_name=request.department_name.strip()[:200],
+            first_seen_at=_from_ts(request, "first_seen_at"),
+            severity=SEVERITY_FROM_PROTO.get(request.severity),
+            department_code=request.department_code.strip(),
+            department_name=request.department_name.strip()[:200],
             source_detail=request.source_detail.strip())
         domain.check_registration(registration, now)
         limits = domain.limits(registration.severity, registration.first_seen_at)
@@ -149,8 +162,8 @@ class ConcernRpcs:
             await record_act(session, ref_of(row.id), "concern.registered", actor,
                              f"{registration.severity.value}; respond by {limits.response_due.isoformat()}; "
                              f"investigated by {registration.department_code}")
-            await add_event(session, "disclosure.concern.registered", pb.ConcernRegistered(concern=to_proto(row, now)),
-                            ref_of(row.id), actor)
+            await add_event(session, "disclosure.concern.registered",
+                            pb.ConcernRegistered(concern=event_view(row, now)), ref_of(row.id), actor)
             return await self._concern_reply(session, row)
 
     @requires(HANDLE)
@@ -186,8 +199,8 @@ class ConcernRpcs:
         if not department:
             return pb.ListConcernsResponse()
         async with transaction(self.sessions) as session:
-            rows = await store.listed(session, late_only=False, include_responded=request.include_responded, now=now,
-                                      limit=limit, after=after, department_code=department)
+            rows = await store.listed(session, late_only=False, include_responded=request.include_responded,
+                                      now=now, limit=limit, after=after, department_code=department)
             late = await store.count_late(session, now, department)
         token = (encode_page_token(rows[-1].response_due.isoformat(), str(rows[-1].id))
                  if len(rows) == limit else "")
@@ -239,11 +252,12 @@ class ConcernRpcs:
             row.response_publication_id = publication.id
             await session.flush()
             late = domain.is_late(row.response_due, now, now)
+            after = f"; after the limit of {row.response_due.isoformat()}" if late else ""
             await record_act(session, ref_of(row.id), "concern.responded", actor,
-                             f"publication {publication.id}" + (f"; after the limit of {row.response_due.isoformat()}"
-                                                                if late else ""))
+                             f"publication {publication.id}{after}")
             await add_event(session, "disclosure.concern.responded",
-                            pb.ConcernResponded(concern=to_proto(row, now), publication_id=str(publication.id)),
+                            pb.ConcernResponded(concern=event_view(row, now),
+                                                publication_id=str(publication.id)),
                             ref_of(row.id), actor)
             return await self._concern_reply(session, row)
 
@@ -274,10 +288,11 @@ async def announce_overdue(session: AsyncSession, now: datetime, batch: int = 50
         passed = domain.overdue_limits(State(row.state), Severity(row.severity), now, row.response_due,
                                        row.press_conference_due, row.press_conference_at, notified)
         for limit in passed:
+            due = row.response_due if limit is Limit.RESPONSE else row.press_conference_due
             await record_act(session, ref_of(row.id), "concern.overdue", SWEEP,
-                             f"{limit.value}: limit {(row.response_due if limit is Limit.RESPONSE else row.press_conference_due).isoformat()}")
+                             f"{limit.value}: limit {due.isoformat()}")
             await add_event(session, "disclosure.concern.overdue",
-                            pb.ConcernOverdue(concern=to_proto(row, now), limit=LIMIT_TO_PROTO[limit]),
+                            pb.ConcernOverdue(concern=event_view(row, now), limit=LIMIT_TO_PROTO[limit]),
                             ref_of(row.id), SWEEP)
             written += 1
         row.overdue_notified = sorted({*row.overdue_notified, *(limit.value for limit in passed)})

@@ -110,8 +110,8 @@ def to_proto(row, today: date, *, body: bool = False) -> pb.Publication:
     if row.comment_feedback and not message.comment_open:
         f = row.comment_feedback
         message.comment_feedback.CopyFrom(pb.CommentFeedback(
-            summary=f["summary"], received=f["received"], adopted=f["adopted"], partly_adopted=f["partly_adopted"],
-            not_adopted=f["not_adopted"], published_on=date_to_proto(date.fromisoformat(f["published_on"])),
+            summary=f["summary"], received=f["received"], adopted=f["adopted"],
+            partly_adopted=f["partly_adopted"], not_adopted=f["not_adopted"], published_on=date_to_proto(date.fromisoformat(f["published_on"])),
             version=f["version"]))
     if row.power:
         message.power.CopyFrom(pb.Power(**{k: row.power.get(k, "") for k in
@@ -492,8 +492,9 @@ class PublicationServicer(ConcernRpcs, publications_pb2_grpc.PublicationServiceS
         today = self.today()
         async with transaction(self.sessions) as session:
             row = await store.get(session, request.publication_id, for_update=True)
-            domain.check_feedback(Kind(row.kind), State(row.state), row.comment_until, today, row.comment_count,
-                                  request.summary, request.adopted, request.partly_adopted, request.not_adopted)
+            domain.check_feedback(Kind(row.kind), State(row.state), row.comment_until, today,
+                                  row.comment_count, request.summary, request.adopted, request.partly_adopted,
+                                  request.not_adopted)
             version = (row.comment_feedback or {}).get("version", 0) + 1
             row.comment_feedback = {
                 "summary": request.summary.strip(), "received": row.comment_count, "adopted": request.adopted,
@@ -509,8 +510,8 @@ class PublicationServicer(ConcernRpcs, publications_pb2_grpc.PublicationServiceS
     async def ListIssuers(self, request, context):
         """发布机构 with their numbers of published items, most first."""
         rows = await read(self.engine, store.issuers)
-        return pb.ListIssuersResponse(issuers=[pb.Issuer(code=r.issuer_code, name=r.issuer_name, count=r.count)
-                                               for r in rows])
+        return pb.ListIssuersResponse(
+            issuers=[pb.Issuer(code=r.issuer_code, name=r.issuer_name, count=r.count) for r in rows])
 
 
 def item_of(row: Publication) -> domain.Item:

@@ -52,8 +52,9 @@ def _late(now: datetime):
                and_(c.press_conference_due < now, c.press_conference_at.is_(None)))
 
 
-async def listed(session: AsyncSession, *, late_only: bool, include_responded: bool, now: datetime, limit: int,
-                 after: tuple[datetime, uuid.UUID] | None, department_code: str | None = None) -> list[PublicConcern]:
+async def listed(session: AsyncSession, *, late_only: bool, include_responded: bool, now: datetime,
+                 limit: int, after: tuple[datetime, uuid.UUID] | None,
+                 department_code: str | None = None) -> list[PublicConcern]:
     """The officer's queue (or one department's): the earliest response limit first (keyset on
     response_due, id)."""
     c = PublicConcern

@@ -99,8 +99,9 @@ def concern_facts(c: pb.ConcernFacts) -> dict:
 
 def comment_feedback(f: pb.CommentFeedback) -> dict:
     """A22: 意见采纳情况 as the drafting body published it (never a comment or a commenter)."""
-    return {"summary": f.summary, "received": f.received, "adopted": f.adopted, "partly_adopted": f.partly_adopted,
-            "not_adopted": f.not_adopted, "published_on": day(f.published_on), "version": f.version}
+    return {"summary": f.summary, "received": f.received, "adopted": f.adopted,
+            "partly_adopted": f.partly_adopted, "not_adopted": f.not_adopted, "published_on": day(f.published_on),
+            "version": f.version}
 
 
 def issuer(i: pb.Issuer) -> dict:

@@ -137,8 +137,8 @@ def check_verification(state: State, department_code: str, actor_organisation: s
     if state is State.RESPONDED:
         raise InvalidInput({"concern_id": "the response is published: a further finding is a new response"})
     if actor_organisation != department_code:
-        raise RuleViolation("A70.verified-by-department",
-                            f"the department asked to investigate ({department_code}) records the verification")
+        raise RuleViolation("A70.verified-by-department", "the department asked to investigate "
+                                                           f"({department_code}) records the verification")
     if not findings.strip():
         raise InvalidInput({"findings": "what the investigation verified (调查核实情况)"})
     if len(findings) > MAX_VERIFICATION:
@@ -161,8 +161,8 @@ def check_response(state: State, title: str, body: str) -> None:
     if problems:
         raise InvalidInput(problems)
     if state is not State.VERIFIED:
-        raise RuleViolation("A70", "a response is published after the responsible department has recorded what "
-                                   "its investigation verified (调查核实)")
+        raise RuleViolation("A70", "a response is published after the responsible department has recorded "
+                                   "what its investigation verified (调查核实)")
 
 
 def check_press_conference(held_at: datetime | None, first_seen_at: datetime, now: datetime,

@@ -343,10 +343,12 @@ def check_feedback(kind: Kind, state: State, comment_until: date | None, today: 
         problems["summary"] = "what was received, what was adopted, and why the rest was not"
     elif len(summary) > MAX_FEEDBACK:
         problems["summary"] = f"at most {MAX_FEEDBACK} characters"
-    for name, value in (("adopted", adopted), ("partly_adopted", partly_adopted), ("not_adopted", not_adopted)):
+    counts = {"adopted": adopted, "partly_adopted": partly_adopted, "not_adopted": not_adopted}
+    for name, value in counts.items():
         if value < 0:
             problems[name] = "not negative"
     if adopted + partly_adopted + not_adopted > received:
-        problems["adopted"] = f"adopted, partly adopted and not adopted add up to more than the {received} received"
+        problems["adopted"] = (f"adopted, partly adopted and not adopted add up to more than the {received} "
+                               "received")
     if problems:
         raise InvalidInput(problems)

@@ -123,6 +123,9 @@ async def test_A70_response_only_after_the_departments_verification_with_its_own
     payload = pb.ConcernResponded()
     event.payload.Unpack(payload)
     assert payload.publication_id == responded.response_publication_id and event.actor.username == OFFICER
+    # the findings (they may name people) and who recorded them stay out of events
+    assert payload.concern.state == pb.CONCERN_STATE_RESPONDED
+    assert not payload.concern.findings and not payload.concern.verified_by_name
 
 
 @pytest.mark.parametrize("disclosure_settings", [{"concern_sweep_seconds": 0.3}], indirect=True)

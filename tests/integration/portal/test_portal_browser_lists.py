@@ -6,7 +6,13 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.portal.test_portal_browser import PHONE, SCREENSHOTS, browser, png_width, shot  # noqa: F401
+from tests.integration.portal.test_portal_browser import (  # noqa: F401  (browser: the fixture)
+    PHONE,
+    SCREENSHOTS,
+    browser,
+    png_width,
+    shot,
+)
 from tests.integration.portal.test_portal_disclosure_lists import FEEDBACK, seed_lists
 
 pytestmark = pytest.mark.integration
