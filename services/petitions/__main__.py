@@ -7,9 +7,11 @@ from pathlib import Path
 
 import nats
 
+from services.petitions import domain
 from services.petitions.api import PetitionsServicer
 from services.petitions.config import PetitionsSettings
 from services.petitions.events import run_overdue_sweep
+from shared import words
 from shared.convert import today_in_china
 from shared.db import create_engine, run_migrations, session_factory
 from shared.grpc_server import GrpcServer
@@ -22,6 +24,12 @@ from shared.telemetry import configure_telemetry, shutdown_telemetry
 from shared.workdays import calendar, watch_schedules
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+# An intake carries its files (at most 20 MiB in all) with up to 20 000 characters of text and the
+# petitioners; GetAttachment answers with one file (at most 10 MiB). gRPC's default is 4 MiB.
+MAX_RECEIVE_BYTES = domain.MAX_ATTACHMENTS_TOTAL_BYTES + 4 * domain.MIB
+MAX_SEND_BYTES = domain.MAX_ATTACHMENT_BYTES + 4 * domain.MIB
+GRPC_OPTIONS = (("grpc.max_receive_message_length", MAX_RECEIVE_BYTES),
+                ("grpc.max_send_message_length", MAX_SEND_BYTES))
 
 
 def build(settings: PetitionsSettings) -> GrpcServer:
@@ -34,7 +42,8 @@ def build(settings: PetitionsSettings) -> GrpcServer:
         sessions, calendar(), bureau_organisation_code=settings.bureau_organisation_code,
         person_key_secret=settings.person_key(), org=org,
     )
-    server = GrpcServer.from_settings([servicer], settings)
+    server = GrpcServer.from_settings([servicer], settings, options=GRPC_OPTIONS)
+    words.initialize()  # jieba's dictionary, loaded before the first intake or search
     state: dict = {}
 
     @server.on_startup

@@ -13,7 +13,8 @@ which positions hold it is configured in Keycloak (composite roles), not here:
   petition:stats     statistics and the register
 
 Privacy (A71, A80): a case shows the petitioner's identity and contacts, the person complained
-about and the attachments only to the bureau and to the body assigned to handle or review it;
+about and the attachments (their names, and their bytes through GetAttachment) only to the bureau
+and to the body assigned to handle or review it, and to the petitioner (GetOwnAttachment);
 the body complained about gets PERMISSION_DENIED (and never finds the case in a list); leaders
 get the case redacted. Every read — allowed or refused — is recorded as an act ("case.read" /
 "case.read.denied"). Events never carry personal data (events.py), and the petitioner's own
@@ -130,9 +131,8 @@ def intake_from_proto(message: petitions_pb2.Intake) -> domain.Intake:
         body_complained_about=message.body_complained_about.strip(),
         person_complained_about=message.person_complained_about.strip(),
         attachments=[
-            domain.Attachment(file_name=a.file_name.strip(), media_type=a.media_type.strip(),
-                              size_bytes=a.size_bytes, sha256=a.sha256.strip().lower(),
-                              storage_ref=a.storage_ref.strip())
+            domain.Attachment(file_name=a.file_name.strip(), media_type=a.media_type.strip(), content=a.content,
+                              declared_size=a.size_bytes, declared_sha256=a.sha256.strip().lower())
             for a in message.attachments
         ],
         hotline_ref=message.hotline_ref.strip(),
@@ -150,6 +150,13 @@ def calendar_deadline_to_proto(d: domain.CalendarDeadline) -> petitions_pb2.Cale
         start=date_to_proto(d.start), days=d.days, due=date_to_proto(d.due),
         moved_to_working_day=d.moved_to_working_day, provisional=d.provisional,
     )
+
+
+def attachment_to_proto(meta: dict, content: bytes = b"") -> petitions_pb2.Attachment:
+    """A file's metadata as the case row lists it (rows from before stored files have no id)."""
+    return petitions_pb2.Attachment(
+        id=meta.get("id", ""), file_name=meta.get("file_name", ""), media_type=meta.get("media_type", ""),
+        size_bytes=meta.get("size_bytes", 0), sha256=meta.get("sha256", ""), content=content)
 
 
 def case_to_proto(row: PetitionCase, view: domain.View, cal: WorkingCalendar, *, today: date,
@@ -184,7 +191,7 @@ def case_to_proto(row: PetitionCase, view: domain.View, cal: WorkingCalendar, *,
     if full:
         case.person_complained_about = row.person_complained_about
         case.petitioners.extend(petitions_pb2.Petitioner(**p) for p in row.petitioners)
-        case.attachments.extend(petitions_pb2.Attachment(**a) for a in row.attachments)
+        case.attachments.extend(attachment_to_proto(a) for a in row.attachments)
         case.submitted_by_user_id = row.submitted_by_user_id
     state = domain.CaseState(row.state)
     if state is not domain.CaseState.LINKED:
@@ -293,11 +300,11 @@ class PetitionsServicer(petitions_pb2_grpc.PetitionsServiceServicer):
             submitted_by_user_id=row.submitted_by_user_id,
         )
 
-    async def _refuse_read(self, actor: Actor, case_id: str) -> None:
+    async def _refuse_read(self, actor: Actor, case_id: str, act: str = "case.read.denied") -> None:
         """A80: a refused read is recorded too (in its own transaction: the refusal rolls back the
         caller's), then PERMISSION_DENIED."""
         async with transaction(self.sessions) as session:
-            await audit.record_act(session, f"case/{case_id}", "case.read.denied", actor)
+            await audit.record_act(session, f"case/{case_id}", act, actor)
         raise Forbidden("this case is not open to your organisation (A71)")
 
     async def _reply(self, session: AsyncSession, row: PetitionCase, actor: Actor,
@@ -336,20 +343,28 @@ class PetitionsServicer(petitions_pb2_grpc.PetitionsServiceServicer):
                                               intake.category, intake.body_complained_about)
         linked = earlier is not None and domain.links_as_repeat(earlier.state)
         code = new_query_code()
+        files = store.describe_attachments(intake.attachments)
+        petitioners = [vars(p) for p in intake.petitioners]
+        redacted_text = domain.redacted_searchable_text(intake.category, intake.title, intake.content, petitioners,
+                                                        intake.person_complained_about)
         row = await store.add_case(
             session, received_on=intake.received_on or today_in_china(), channel=intake.channel.value,
             category=intake.category.value,
             state=(domain.CaseState.LINKED if linked else domain.CaseState.REGISTERED).value,
             title=intake.title.strip(), content=intake.content.strip(),
-            petitioners=[vars(p) for p in intake.petitioners], group_visit=intake.group_visit,
+            petitioners=petitioners, group_visit=intake.group_visit,
             group_size=intake.group_size or len(intake.petitioners),
             body_complained_about=intake.body_complained_about,
             person_complained_about=intake.person_complained_about,
-            attachments=[vars(a) for a in intake.attachments], hotline_ref=intake.hotline_ref,
+            attachments=[vars(f) for f in files], hotline_ref=intake.hotline_ref,
             person_keys=keys, query_code_hash=query_code_hash(code), submitted_by_user_id=submitted_by,
             repeat_of_case_id=uuid.UUID(earlier.case_id) if earlier else None,
+            search_full=store.search_vector(f"{intake.title}\n{intake.content}"),
+            search_redacted=store.search_vector(redacted_text),
             before_insert=lambda new: set_limit(new, self.calendar),
         )
+        # The files with the case, in its transaction: a case is never registered without its files.
+        await store.add_attachments(session, row.id, intake.attachments, files)
         ref = f"case/{row.id}"
         await audit.record_act(session, ref, "case.registered", actor,
                                f"linked to {earlier.case_id}" if linked else "")
@@ -422,10 +437,9 @@ class PetitionsServicer(petitions_pb2_grpc.PetitionsServiceServicer):
         reader = self.reader(actor)
         scope = store.Scope(everything=reader.is_bureau, organisation_code=reader.organisation_code,
                             handling=reader.may_handle, reviewing=reader.may_review, oversees=reader.oversees)
-        # Titles are searched only where every listed case is seen in full: a search must not tell a
-        # redacted reader what a complaint's hidden title says.
-        return await self._list(actor, scope, request, request.page,
-                                search_titles=reader.is_bureau or not reader.oversees)
+        # Words match only what each case shows this reader (store.list_cases): a search must not tell a
+        # redacted reader what a complaint's hidden title or a petitioner's masked name says (A71).
+        return await self._list(actor, scope, request, request.page)
 
     @requires("petition:submit")
     async def ListMyCases(self, request, context):
@@ -433,8 +447,7 @@ class PetitionsServicer(petitions_pb2_grpc.PetitionsServiceServicer):
         return await self._list(actor, store.Scope(submitted_by_user_id=actor.user_id),
                                 petitions_pb2.ListCasesRequest(), request.page)
 
-    async def _list(self, actor: Actor, scope: store.Scope, request, page,
-                    search_titles: bool = False) -> petitions_pb2.ListCasesResponse:
+    async def _list(self, actor: Actor, scope: store.Scope, request, page) -> petitions_pb2.ListCasesResponse:
         limit = page_limit(page)
         if len(request.text) > 200:
             raise InvalidInput({"text": "at most 200 characters"})
@@ -449,7 +462,7 @@ class PetitionsServicer(petitions_pb2_grpc.PetitionsServiceServicer):
                 overdue_on=today if request.overdue_only else None,
                 received_from=date_from_proto(request.received_from, "received_from", required=False),
                 received_to=date_from_proto(request.received_to, "received_to", required=False),
-                after=after, limit=limit + 1, text_query=request.text.strip(), search_titles=search_titles,
+                after=after, limit=limit + 1, text_query=request.text.strip(),
             )
             more = len(rows) > limit
             rows = rows[:limit]
@@ -465,6 +478,51 @@ class PetitionsServicer(petitions_pb2_grpc.PetitionsServiceServicer):
         token = encode_page_token(rows[-1].received_on.isoformat(), str(rows[-1].id)) if more else ""
         return petitions_pb2.ListCasesResponse(cases=cases,
                                                page=common_pb2.PageResponse(next_page_token=token))
+
+    # ---- attached files (A71, A80: the case's privacy, every read recorded) -------------------------
+
+    @requires("petition:read")
+    async def GetAttachment(self, request, context):
+        """A file of a case, to readers who see the case in full; refused (and recorded) to the body
+        complained about and to redacted readers, who are not shown that the file exists."""
+        actor = current_actor()
+        async with transaction(self.sessions) as session:
+            row = await store.get_case(session, request.case_id)
+            view = self.view_of(actor, row)
+            if view in (domain.View.FULL, domain.View.PETITIONER):
+                return await self._attachment(session, row, request.attachment_id, actor, view.value)
+        await self._refuse_read(actor, request.case_id, "attachment.read.denied")
+
+    @requires("petition:submit")
+    async def GetOwnAttachment(self, request, context):
+        """The petitioner's own file: by query code (the portal, for a visitor without an account), or
+        by case id under the account that filed the case."""
+        actor = current_actor()
+        if bool(request.case_id) == bool(request.query_code):
+            raise InvalidInput({"case_id": "give the case id or the query code, one of them"})
+        async with transaction(self.sessions) as session:
+            if request.query_code:
+                row = await store.get_case_by_query_code(session, query_code_hash(request.query_code))
+                if row is None:
+                    raise NotFound("a case with this query code", resource_type="petition case")
+                how = "query code"
+            else:
+                row = await store.get_case(session, request.case_id)
+                how = "own account"
+                if not row.submitted_by_user_id or row.submitted_by_user_id != actor.user_id:
+                    row = None
+            if row is not None:
+                return await self._attachment(session, row, request.attachment_id, actor, how)
+        await self._refuse_read(actor, request.case_id, "attachment.read.denied")
+
+    async def _attachment(self, session: AsyncSession, row: PetitionCase, attachment_id: str, actor: Actor,
+                          how: str) -> petitions_pb2.Attachment:
+        stored = await store.get_attachment(session, row.id, attachment_id)
+        # The record names the file by id only: its name may name people.
+        await audit.record_act(session, f"case/{row.id}", "attachment.read", actor, f"{stored.id}, {how}")
+        meta = {"id": str(stored.id), "file_name": stored.file_name, "media_type": stored.media_type,
+                "size_bytes": stored.size_bytes, "sha256": stored.sha256}
+        return attachment_to_proto(meta, stored.content)
 
     @requires("petition:submit")
     async def FollowCase(self, request, context):

@@ -28,7 +28,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import io
 import re
+import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -51,20 +53,23 @@ MAX_TITLE = 200
 MAX_CONTENT = 20_000
 MAX_PETITIONERS = 50
 MAX_GROUP_SIZE = 10_000
-MAX_ATTACHMENTS = 20
 MIB = 1024 * 1024
-MAX_ATTACHMENT_BYTES = 20 * MIB
-MAX_ATTACHMENTS_TOTAL_BYTES = 100 * MIB
-ATTACHMENT_MEDIA_TYPES = frozenset({
-    "application/pdf", "image/jpeg", "image/png", "image/tiff", "text/plain",
-    "application/msword", "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "application/ofd",  # 国家版式文档
-    "audio/mpeg", "video/mp4",
-})
+# Attachments (附件) are kept in the service's own database with the case: bounded so one case stays
+# one reasonable gRPC message and one reasonable transaction (the portal refuses bigger uploads first).
+MAX_ATTACHMENTS = 10
+MAX_ATTACHMENT_BYTES = 10 * MIB
+MAX_ATTACHMENTS_TOTAL_BYTES = 20 * MIB
+MAX_FILE_NAME = 255
+PDF, JPEG, PNG, TEXT = "application/pdf", "image/jpeg", "image/png", "text/plain"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+OFD = "application/ofd"  # 国家版式文档 (GB/T 33190)
+# What a petitioner sends: scans and photos, letters as PDF, Word or OFD, plain text. Not the old
+# binary Word (.doc: OLE containers carry macros unseen), not archives, not executables, not audio
+# or video (too big for a case; the bureau records a visit's recording outside the platform).
+ATTACHMENT_MEDIA_TYPES = (PDF, JPEG, PNG, TEXT, DOCX, OFD)
 ORGANISATION_CODE = re.compile(r"^[a-z][a-z0-9-]{1,63}$")
 PHONE = re.compile(r"^\+?[0-9][0-9 -]{4,19}$")
 ID_NUMBER = re.compile(r"^[0-9A-Za-z]{5,32}$")
-SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
 class Channel(str, Enum):
@@ -224,11 +229,29 @@ class Petitioner:
 
 @dataclass(frozen=True)
 class Attachment:
+    """A file as sent at intake: its bytes, and optionally the size and SHA-256 the sender expects."""
+
+    file_name: str
+    media_type: str
+    content: bytes
+    declared_size: int = 0
+    declared_sha256: str = ""
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.content).hexdigest()
+
+
+@dataclass(frozen=True)
+class StoredAttachment:
+    """What the case keeps of a file (and shows to readers who see it in full); the bytes are in
+    their own table (models.PetitionAttachment)."""
+
+    id: str
     file_name: str
     media_type: str
     size_bytes: int
     sha256: str
-    storage_ref: str = ""
 
 
 @dataclass(frozen=True)
@@ -310,23 +333,90 @@ def _petitioner_problems(intake: Intake) -> list[tuple[str, str]]:
     return bad
 
 
+def normal_media_type(declared: str) -> str:
+    """'Image/JPEG; charset=x' → 'image/jpeg'; the common aliases browsers send → the standard names."""
+    kind = declared.split(";", 1)[0].strip().lower()
+    return {"image/jpg": JPEG, "image/pjpeg": JPEG, "image/x-png": PNG, "application/x-pdf": PDF}.get(kind, kind)
+
+
+def _zip_names(content: bytes) -> set[str] | None:
+    """The member names of a ZIP container (read from its directory, nothing decompressed)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            return set(archive.namelist())
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError):
+        return None
+
+
+def _is_text(content: bytes) -> bool:
+    """Plain text in UTF-8 (with or without BOM) or GB18030 (Chinese Windows' Notepad), without
+    control characters other than tab, line and page breaks."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = content.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        return not any(ord(c) < 32 and c not in "\t\n\r\f" or c == "\x7f" for c in text)
+    return False
+
+
+def sniffed_media_type(content: bytes) -> str:
+    """The type the content's first bytes (magic numbers) show, '' when none allowed.
+
+    A declared type is never trusted alone: a renamed executable claiming image/png is refused.
+    """
+    if content.startswith(b"%PDF-"):
+        return PDF
+    if content.startswith(b"\xff\xd8\xff"):
+        return JPEG
+    if content.startswith(b"\x89PNG\r\n\x1a\n"):
+        return PNG
+    if content.startswith(b"PK\x03\x04"):
+        names = _zip_names(content) or set()
+        if "word/document.xml" in names and "[Content_Types].xml" in names \
+                and not any(n.lower().endswith("vbaproject.bin") for n in names):
+            return DOCX
+        if "OFD.xml" in names:
+            return OFD
+        return ""
+    if _is_text(content):
+        return TEXT
+    return ""
+
+
 def _attachment_problems(attachments: Sequence[Attachment]) -> list[tuple[str, str]]:
+    """Every file: a plain name, an allowed type that its bytes confirm, not empty, within the caps;
+    size and SHA-256 when the sender gave them must be those of the bytes received."""
     bad = []
     if len(attachments) > MAX_ATTACHMENTS:
         return [("intake.attachments", f"at most {MAX_ATTACHMENTS} files")]
+    seen: set[str] = set()
     for i, a in enumerate(attachments):
         where = f"intake.attachments[{i}]"
-        if not a.file_name.strip() or len(a.file_name) > 255 or any(c in a.file_name for c in "/\\\0"):
-            bad.append((f"{where}.file_name", "a plain file name of 1 to 255 characters, no folders"))
-        if a.media_type not in ATTACHMENT_MEDIA_TYPES:
-            bad.append((f"{where}.media_type", "one of: " + ", ".join(sorted(ATTACHMENT_MEDIA_TYPES))))
-        if not 0 < a.size_bytes <= MAX_ATTACHMENT_BYTES:
-            bad.append((f"{where}.size_bytes", f"between 1 byte and {MAX_ATTACHMENT_BYTES // MIB} MiB"))
-        if not SHA256.match(a.sha256):
-            bad.append((f"{where}.sha256", "64 lower-case hex digits"))
-        if len(a.storage_ref) > 256:
-            bad.append((f"{where}.storage_ref", "at most 256 characters"))
-    if sum(max(a.size_bytes, 0) for a in attachments) > MAX_ATTACHMENTS_TOTAL_BYTES:
+        name = a.file_name
+        if not name.strip() or len(name) > MAX_FILE_NAME or any(c in name for c in "/\\") \
+                or any(ord(c) < 32 or c == "\x7f" for c in name):
+            bad.append((f"{where}.file_name", f"a plain file name of 1 to {MAX_FILE_NAME} characters, no folders"))
+        media_type = normal_media_type(a.media_type)
+        size = len(a.content)
+        if media_type not in ATTACHMENT_MEDIA_TYPES:
+            bad.append((f"{where}.media_type", "PDF, JPEG, PNG, plain text, Word (.docx) or OFD: one of "
+                        + ", ".join(ATTACHMENT_MEDIA_TYPES)))
+        if size == 0:
+            bad.append((f"{where}.content", "the file is empty"))
+        elif size > MAX_ATTACHMENT_BYTES:
+            bad.append((f"{where}.content", f"at most {MAX_ATTACHMENT_BYTES // MIB} MiB a file"))
+        elif media_type in ATTACHMENT_MEDIA_TYPES and sniffed_media_type(a.content) != media_type:
+            bad.append((f"{where}.content", f"the content is not a {media_type} file"))
+        if a.declared_size and a.declared_size != size:
+            bad.append((f"{where}.size_bytes", "not the size of the content received"))
+        digest = a.sha256 if size else ""
+        if a.declared_sha256 and a.declared_sha256 != digest:
+            bad.append((f"{where}.sha256", "not the SHA-256 of the content received"))
+        if digest and digest in seen:
+            bad.append((f"{where}.content", "the same file is attached twice"))
+        seen.add(digest)
+    if sum(len(a.content) for a in attachments) > MAX_ATTACHMENTS_TOTAL_BYTES:
         bad.append(("intake.attachments", f"at most {MAX_ATTACHMENTS_TOTAL_BYTES // MIB} MiB in all"))
     return bad
 
@@ -690,3 +780,15 @@ def mask_personal(text: str, terms: Sequence[str]) -> str:
     for term in terms:
         text = text.replace(term, MASK)
     return text
+
+
+def redacted_searchable_text(category: Category, title: str, content: str, petitioners: Iterable[dict],
+                             person_complained_about: str = "") -> str:
+    """A71: the words a redacted reader (a leader) may find a case by — only what every redacted view
+    shows: the title and content masked (mask_personal), and nothing of a complaint or report
+    (检举控告), whose text a redacted reader sees only when the case is marked for him or her.
+    A search must never answer what the page would not show."""
+    if category is Category.COMPLAINT_REPORT:
+        return ""
+    terms = personal_terms(petitioners, person_complained_about)
+    return mask_personal(f"{title}\n{content}", terms)

@@ -1,8 +1,10 @@
 """The petitions service's tables.
 
 Personal data (A71, A80) stays in two JSONB columns of `petition_case` (petitioners,
-attachments) and the person complained about; the repeat-petition index keeps only keyed
-hashes (person_keys), and the query code only its hash.
+attachments' names) and the person complained about, and the attached files' bytes in
+`petition_attachment`; the repeat-petition index keeps only keyed hashes (person_keys), and the
+query code only its hash. Two tsvectors serve the full-text search (words by shared.words): one of
+the full title and content, one of what a redacted reader is shown (domain.redacted_searchable_text).
 """
 
 from __future__ import annotations
@@ -10,8 +12,23 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Boolean, Date, DateTime, Identity, Index, Integer, String, Text, func, text
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Identity,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.audit import audit_table
@@ -39,6 +56,8 @@ class PetitionCase(Base):
         # Limits waiting for a year's official schedule (limits.recompute_provisional_limits).
         Index("ix_petition_case_provisional_due", "current_due",
               postgresql_where=text("current_due_provisional")),
+        Index("ix_petition_case_search_full", "search_full", postgresql_using="gin"),
+        Index("ix_petition_case_search_redacted", "search_redacted", postgresql_using="gin"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
@@ -56,7 +75,7 @@ class PetitionCase(Base):
     group_size: Mapped[int] = mapped_column(Integer, default=0)
     body_complained_about: Mapped[str] = mapped_column(String(64), default="", index=True)
     person_complained_about: Mapped[str] = mapped_column(Text, default="")
-    # [{file_name, media_type, size_bytes, sha256, storage_ref}]
+    # [{id, file_name, media_type, size_bytes, sha256}]: the files themselves in petition_attachment.
     attachments: Mapped[list] = mapped_column(JSONB, default=list)
     hotline_ref: Mapped[str] = mapped_column(String(64), default="")
     # Keyed hashes that recognise the same person (domain.person_keys).
@@ -98,4 +117,30 @@ class PetitionCase(Base):
     marked_leader_ids: Mapped[list[str]] = mapped_column(ARRAY(String(64)), default=list)
     satisfaction: Mapped[str] = mapped_column(String(32), default="")
     satisfaction_comment: Mapped[str] = mapped_column(Text, default="")
+    # Full-text search (store.list_cases): words of the title and content, and of the redacted text.
+    # Deferred: written at intake, read only by PostgreSQL's WHERE, never loaded with a case.
+    search_full: Mapped[str | None] = mapped_column(TSVECTOR, deferred=True)
+    search_redacted: Mapped[str | None] = mapped_column(TSVECTOR, deferred=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class PetitionAttachment(Base):
+    """The bytes of one attached file (附件), written with its case in the same transaction.
+
+    Read only through GetAttachment / GetOwnAttachment, under the case's privacy rules (A71, A80);
+    never listed, never in an event or a log.
+    """
+
+    __tablename__ = "petition_attachment"
+    __table_args__ = (UniqueConstraint("case_id", "position", name="uq_petition_attachment_case_position"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    case_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True),
+                                               ForeignKey("petition_case.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    file_name: Mapped[str] = mapped_column(Text)
+    media_type: Mapped[str] = mapped_column(String(128))
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

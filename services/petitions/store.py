@@ -7,12 +7,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Date, and_, cast, false, func, or_, select, text, true
+from sqlalchemy import Date, and_, cast, false, func, literal_column, or_, select, text, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from services.petitions import domain
-from services.petitions.models import PetitionCase
+from services.petitions.models import PetitionAttachment, PetitionCase
+from shared import words
 from shared.errors import NotFound
 
 _NEXT_SERIAL = text("SELECT nextval(pg_get_serial_sequence('petition_case', 'serial'))")
@@ -35,6 +36,44 @@ async def add_case(session: AsyncSession, *, received_on: date, before_insert=No
         before_insert(row)
     session.add(row)
     await session.flush()
+    return row
+
+
+_SIMPLE = literal_column("'simple'::regconfig")
+
+
+def search_vector(text_value: str):
+    """The tsvector of a text's words (shared.words), computed by PostgreSQL at the INSERT."""
+    return func.to_tsvector(_SIMPLE, words.segmented(text_value))
+
+
+def describe_attachments(files: Iterable[domain.Attachment]) -> list[domain.StoredAttachment]:
+    """Ids, sizes and digests of files about to be stored (what the case row lists)."""
+    return [domain.StoredAttachment(id=str(uuid.uuid4()), file_name=f.file_name.strip(),
+                                    media_type=domain.normal_media_type(f.media_type), size_bytes=len(f.content),
+                                    sha256=f.sha256) for f in files]
+
+
+async def add_attachments(session: AsyncSession, case_id: uuid.UUID, files: Iterable[domain.Attachment],
+                          described: Iterable[domain.StoredAttachment]) -> None:
+    """The files' bytes, in the caller's transaction (the one that writes the case)."""
+    for position, (file, meta) in enumerate(zip(files, described, strict=True)):
+        session.add(PetitionAttachment(
+            id=uuid.UUID(meta.id), case_id=case_id, position=position, file_name=meta.file_name,
+            media_type=meta.media_type, size_bytes=meta.size_bytes, sha256=meta.sha256, content=file.content,
+        ))
+    await session.flush()
+
+
+async def get_attachment(session: AsyncSession, case_id: uuid.UUID, attachment_id: str) -> PetitionAttachment:
+    try:
+        key = uuid.UUID(attachment_id)
+    except (ValueError, TypeError):
+        raise NotFound(f"attachment {attachment_id!r}", resource_type="petition attachment") from None
+    row = await session.scalar(select(PetitionAttachment).where(
+        PetitionAttachment.id == key, PetitionAttachment.case_id == case_id))
+    if row is None:
+        raise NotFound(f"attachment {attachment_id}", resource_type="petition attachment")
     return row
 
 
@@ -141,22 +180,48 @@ def _scope_clause(scope: Scope):
     return clause
 
 
+def _full_view_clause(scope: Scope):
+    """The cases of the scope this reader sees in full (domain.case_view: FULL or PETITIONER)."""
+    table = PetitionCase
+    if scope.submitted_by_user_id or scope.everything:
+        return true()
+    own = scope.organisation_code
+    full = [false()]
+    if own and scope.handling:
+        full.append(table.handling_body_code == own)
+    if own and scope.reviewing:
+        full.append(table.reviewing_body_codes.any(own))
+    return or_(*full)
+
+
+def _words_clause(scope: Scope, text_query: str):
+    """A71: words match what the reader is shown — the full text where the case is seen in full, the
+    redacted text (masked, no complaint's) where it is seen redacted; None when the text has no word."""
+    terms = words.query_terms(text_query)
+    if not terms:
+        return None
+    query = func.plainto_tsquery(_SIMPLE, " ".join(terms))
+    table = PetitionCase
+    clause = and_(_full_view_clause(scope), table.search_full.op("@@")(query))
+    if scope.oversees and not scope.everything and not scope.submitted_by_user_id:
+        clause = or_(clause, table.search_redacted.op("@@")(query))
+    return clause
+
+
 async def list_cases(
     session: AsyncSession, scope: Scope, *, state: str = "", handling_body_code: str = "", category: str = "",
     channel: str = "", overdue_on: date | None = None, received_from: date | None = None,
     received_to: date | None = None, after: tuple[date, str] | None = None, limit: int = 50,
-    text_query: str = "", search_titles: bool = False,
+    text_query: str = "",
 ) -> list[PetitionCase]:
-    """Cases by day received then id; `after` is the keyset cursor of the page token."""
+    """Cases by day received then id; `after` is the keyset cursor of the page token. `text_query`:
+    a registration number, or words (every one must match) of what the reader is shown."""
     table = PetitionCase
     query = select(table).where(_scope_clause(scope))
     if text_query:
         by_number = table.number == text_query.upper()
-        if search_titles:
-            pattern = "%" + text_query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            query = query.where(or_(by_number, table.title.ilike(pattern, escape="\\")))
-        else:
-            query = query.where(by_number)
+        by_words = _words_clause(scope, text_query)
+        query = query.where(by_number if by_words is None else or_(by_number, by_words))
     if state:
         query = query.where(table.state == state)
     if handling_body_code:

@@ -12,7 +12,7 @@ import nats
 import pytest
 
 from deploy.local.servers import Nats, free_port
-from services.petitions.__main__ import build
+from services.petitions.__main__ import MAX_SEND_BYTES, build
 from services.petitions.config import PetitionsSettings
 from tests.fixtures.org import serving
 from zgov.events.v1 import envelope_pb2
@@ -58,7 +58,9 @@ async def petitions(keycloak, petitions_nats, database, in_process_org):
             overdue_sweep_seconds=0.5, org_address=org.address, org_cache_seconds=0,
         ))
         async with serving(server):
-            channel = grpc.aio.insecure_channel(server.address)
+            # Files of up to 10 MiB come back from GetAttachment (gRPC's default limit is 4 MiB).
+            channel = grpc.aio.insecure_channel(server.address, options=[
+                ("grpc.max_receive_message_length", MAX_SEND_BYTES)])
             try:
                 yield PetitionsUnderTest(petitions_pb2_grpc.PetitionsServiceStub(channel), org.stub, keycloak,
                                          petitions_nats, database)

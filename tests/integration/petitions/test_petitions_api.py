@@ -29,6 +29,8 @@ PHONE = "13912345678"
 ID_NUMBER = "512002198001010028"
 PERSON_COMPLAINED = "李校长"
 CONTENT = "岳阳中学以资料费名义向学生收费，请查处。"
+# A scanned receipt (the first bytes of a JPEG are what the service checks).
+RECEIPT = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + "收据：资料费壹佰元".encode() + b"\xff\xd9"
 
 
 def d(value: date) -> common_pb2.Date:
@@ -46,8 +48,7 @@ def complaint(received: date = date(2025, 9, 16), **overrides) -> petitions_pb2.
         title="学校违规收费", content=CONTENT,
         petitioners=[petitions_pb2.Petitioner(name=NAME, id_number=ID_NUMBER, phone=PHONE, address="安岳县岳阳镇")],
         body_complained_about="education-bureau", person_complained_about=PERSON_COMPLAINED,
-        attachments=[petitions_pb2.Attachment(file_name="收据.jpg", media_type="image/jpeg", size_bytes=2048,
-                                              sha256="ab" * 32, storage_ref="docstore://x/1")],
+        attachments=[petitions_pb2.Attachment(file_name="收据.jpg", media_type="image/jpeg", content=RECEIPT)],
     )
     fields.update(overrides)
     return petitions_pb2.Intake(**fields)
@@ -104,7 +105,8 @@ async def test_A71_A80_the_body_complained_about_never_reads_the_case_and_every_
     assert not handler.identity_redacted
     assert (handler.petitioners[0].name, handler.petitioners[0].phone) == (NAME, PHONE)
     assert handler.person_complained_about == PERSON_COMPLAINED
-    assert handler.attachments[0].file_name == "收据.jpg"
+    assert (handler.attachments[0].file_name, handler.attachments[0].size_bytes) == ("收据.jpg", len(RECEIPT))
+    assert handler.attachments[0].id and not handler.attachments[0].content
     assert (await rpc_error(get(p, case_id, "department-head"))).code() == grpc.StatusCode.PERMISSION_DENIED
     not_theirs = await rpc_error(acknowledge(p, case_id, date(2025, 9, 22), user="department-head"))
     assert not_theirs.code() == grpc.StatusCode.PERMISSION_DENIED
@@ -164,10 +166,11 @@ async def test_A71_A80_lists_show_each_reader_only_what_it_may_see(petitions):
         page_size=2, page_token=first.page.next_page_token)), metadata=p.as_user("petition-officer"))
     assert [c.id for c in (*first.cases, *rest.cases)] == [against_education, unassigned, suggestion]
     assert not rest.page.next_page_token
-    # Search: words of the title for full readers, the registration number for everyone.
-    assert list(await listed("petition-officer", text="收费")) == [against_education, unassigned]
+    # Search: words of what each reader is shown, the registration number for everyone.
+    assert list(await listed("petition-officer", text="收费")) == [against_education, unassigned, suggestion]
     assert list(await listed("county-head", text="收费")) == [against_education]
-    assert await listed("mayor", text="收费") == {}  # titles hidden from a leader are not searched
+    # A leader finds the suggestion, whose content he is shown, never a complaint whose text is hidden.
+    assert list(await listed("mayor", text="收费")) == [suggestion]
     number = mayor[unassigned].number
     assert list(await listed("mayor", text=number.lower())) == [unassigned]
     assert await listed("petition-officer", text="100%") == {}
@@ -214,6 +217,7 @@ async def test_A71_A80_events_carry_no_identity_content_or_complained_party(peti
     events = await read_raw_events(petitions_events, until=complete)
     assert complete([e for _, e in events])
     secrets = [NAME, PHONE, ID_NUMBER, PERSON_COMPLAINED, CONTENT, "education-bureau", "收据.jpg", "林市民",
+               "收据：资料费壹佰元",
                "13700001111", "增设安岳至乐至公交", p.user_id("citizen")]
     for raw, envelope in events:
         for secret in secrets:

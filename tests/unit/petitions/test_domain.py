@@ -115,16 +115,86 @@ def test_intake_reports_every_bad_field_without_echoing_personal_data():
     assert "13800000000" not in err.value.message
 
 
+PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+PDF_BYTES = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n%%EOF\n"
+JPEG_BYTES = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 16
+
+
+def _zip(names: list[str]) -> bytes:
+    import io
+    import zipfile
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for name in names:
+            archive.writestr(name, "<x/>")
+    return out.getvalue()
+
+
 def test_intake_limits_attachments_in_number_size_and_type():
-    big = Attachment("诉状.pdf", "application/pdf", domain.MAX_ATTACHMENT_BYTES + 1, "a" * 64)
-    exe = Attachment("../x.exe", "application/x-msdownload", 10, "b" * 64)
+    big = Attachment("诉状.pdf", "application/pdf", b"%PDF-" + b"0" * domain.MAX_ATTACHMENT_BYTES)
+    exe = Attachment("../x.exe", "application/x-msdownload", b"MZ\x90\x00")
     with pytest.raises(InvalidInput) as err:
         domain.check_intake(intake(attachments=[big, exe]), TODAY)
-    assert {"intake.attachments[0].size_bytes", "intake.attachments[1].media_type",
+    assert {"intake.attachments[0].content", "intake.attachments[1].media_type",
             "intake.attachments[1].file_name"} <= set(err.value.violations)
-    many = [Attachment(f"{i}.png", "image/png", 1, "c" * 64) for i in range(domain.MAX_ATTACHMENTS + 1)]
-    with pytest.raises(InvalidInput):
+    many = [Attachment(f"{i}.txt", "text/plain", f"第{i}页".encode()) for i in range(domain.MAX_ATTACHMENTS + 1)]
+    with pytest.raises(InvalidInput) as err:
         domain.check_intake(intake(attachments=many), TODAY)
+    assert set(err.value.violations) == {"intake.attachments"}
+
+
+def test_intake_attachments_total_is_capped():
+    half = domain.MAX_ATTACHMENTS_TOTAL_BYTES // 2
+    files = [Attachment(f"{i}.txt", "text/plain", bytes([65 + i]) * half) for i in range(3)]
+    with pytest.raises(InvalidInput) as err:
+        domain.check_intake(intake(attachments=files), TODAY)
+    assert "intake.attachments" in err.value.violations
+
+
+def test_intake_accepts_the_allowed_types_whose_bytes_match():
+    docx = _zip(["[Content_Types].xml", "word/document.xml"])
+    ofd = _zip(["OFD.xml", "Doc_0/Document.xml"])
+    files = [Attachment("收据.png", "image/png", PNG_BYTES), Attachment("诉状.pdf", "application/pdf", PDF_BYTES),
+             Attachment("照片.jpg", "image/jpg", JPEG_BYTES),
+             Attachment("说明.txt", "text/plain; charset=utf-8", "情况说明\r\n第二行".encode()),
+             Attachment("说明-gbk.txt", "text/plain", "情况说明".encode("gb18030")),
+             Attachment("信.docx", domain.DOCX, docx), Attachment("文件.ofd", "application/ofd", ofd)]
+    domain.check_intake(intake(attachments=files), TODAY)
+
+
+def test_intake_attachment_type_is_checked_against_the_bytes_not_the_name():
+    """A renamed executable claiming to be an image, an empty file, a macro document, a zip posing as
+    Word, binary junk as text: each refused with a field violation naming the file."""
+    macro = _zip(["[Content_Types].xml", "word/document.xml", "word/vbaProject.bin"])
+    files = [Attachment("photo.png", "image/png", b"MZ\x90\x00\x03"), Attachment("空.pdf", "application/pdf", b""),
+             Attachment("宏.docx", domain.DOCX, macro), Attachment("a.docx", domain.DOCX, _zip(["a.txt"])),
+             Attachment("junk.txt", "text/plain", b"ab\x00\x01cd")]
+    with pytest.raises(InvalidInput) as err:
+        domain.check_intake(intake(attachments=files), TODAY)
+    violations = err.value.violations
+    assert {f"intake.attachments[{i}].content" for i in range(5)} <= set(violations)
+    assert "empty" in violations["intake.attachments[1].content"]
+
+
+def test_intake_attachment_declared_size_and_digest_must_match_the_bytes():
+    good = Attachment("收据.png", "image/png", PNG_BYTES, declared_size=len(PNG_BYTES),
+                      declared_sha256=domain.hashlib.sha256(PNG_BYTES).hexdigest())
+    domain.check_intake(intake(attachments=[good]), TODAY)
+    bad = Attachment("收据.png", "image/png", PNG_BYTES, declared_size=5, declared_sha256="ab" * 32)
+    twice = Attachment("again.png", "image/png", PNG_BYTES)
+    with pytest.raises(InvalidInput) as err:
+        domain.check_intake(intake(attachments=[bad, twice]), TODAY)
+    assert {"intake.attachments[0].size_bytes", "intake.attachments[0].sha256",
+            "intake.attachments[1].content"} <= set(err.value.violations)
+
+
+def test_A71_redacted_search_text_masks_people_and_leaves_out_complaints():
+    people = [{"name": "林晓梅", "phone": "13912345678", "id_number": "", "address": "安岳县岳阳镇"}]
+    text = domain.redacted_searchable_text(Category.SUGGESTION, "建议林晓梅家门口修路",
+                                           "电话13912345678，住安岳县岳阳镇", people, "王主任")
+    assert "林晓梅" not in text and "13912345678" not in text and "安岳县岳阳镇" not in text
+    assert "修路" in text
+    assert domain.redacted_searchable_text(Category.COMPLAINT_REPORT, "举报校长", "收费", people) == ""
 
 
 def test_intake_hotline_transfer_names_its_ticket():

@@ -328,7 +328,12 @@ Global___Petitioner: _TypeAlias = Petitioner  # noqa: Y015
 
 @_typing.final
 class Attachment(_message.Message):
-    """Metadata of an attached file; the file itself lives in the document store."""
+    """An attached file (附件). At intake `content` carries the file: the service checks its type
+    against its first bytes, computes size and SHA-256, and keeps it in its own database with the
+    case (same transaction). In a Case only the metadata is shown (`content` empty); GetAttachment
+    and GetOwnAttachment return the file. Allowed: PDF, JPEG, PNG, plain text (UTF-8 or GB18030),
+    Word (.docx, without macros) and OFD; at most 10 MiB a file, 10 files and 20 MiB a case.
+    """
 
     DESCRIPTOR: _descriptor.Descriptor
 
@@ -336,14 +341,21 @@ class Attachment(_message.Message):
     MEDIA_TYPE_FIELD_NUMBER: _builtins.int
     SIZE_BYTES_FIELD_NUMBER: _builtins.int
     SHA256_FIELD_NUMBER: _builtins.int
-    STORAGE_REF_FIELD_NUMBER: _builtins.int
+    ID_FIELD_NUMBER: _builtins.int
+    CONTENT_FIELD_NUMBER: _builtins.int
     file_name: _builtins.str
     media_type: _builtins.str
+    """application/pdf, image/jpeg, image/png, text/plain, application/ofd or
+    application/vnd.openxmlformats-officedocument.wordprocessingml.document.
+    """
     size_bytes: _builtins.int
+    """Set by the service (at intake: 0, or the size the sender expects, checked)."""
     sha256: _builtins.str
-    """Hex SHA-256 of the content."""
-    storage_ref: _builtins.str
-    """Where the document store keeps it."""
+    """Hex SHA-256 of the content, computed by the service (at intake: empty, or the sender's, checked)."""
+    id: _builtins.str
+    """The file's id within the service (set by the service; what GetAttachment asks for)."""
+    content: _builtins.bytes
+    """The file's bytes: at intake, and in the answer of GetAttachment / GetOwnAttachment only."""
     def __init__(
         self,
         *,
@@ -351,11 +363,12 @@ class Attachment(_message.Message):
         media_type: _builtins.str = ...,
         size_bytes: _builtins.int = ...,
         sha256: _builtins.str = ...,
-        storage_ref: _builtins.str = ...,
+        id: _builtins.str = ...,
+        content: _builtins.bytes = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["file_name", b"file_name", "media_type", b"media_type", "sha256", b"sha256", "size_bytes", b"size_bytes", "storage_ref", b"storage_ref"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["content", b"content", "file_name", b"file_name", "id", b"id", "media_type", b"media_type", "sha256", b"sha256", "size_bytes", b"size_bytes"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -904,8 +917,10 @@ class ListCasesRequest(_message.Message):
     overdue_only: _builtins.bool
     """Only cases past a limit."""
     text: _builtins.str
-    """A registration number, or words of the title. Titles are searched only for readers who see
-    cases in full (the bureau, the assigned bodies); others find a case by its number.
+    """A registration number, or words (全文检索, segmented like the disclosure search) of the title
+    and content. Words are matched against what the reader is shown: in full for the bureau and the
+    assigned or reviewing body; for a redacted reader only the masked title and content of a case
+    that shows them (never a complaint or report's, never a name, ID number, phone or address).
     """
     @_builtins.property
     def received_from(self) -> _common_pb2.Date: ...
@@ -957,6 +972,54 @@ class ListCasesResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ListCasesResponse: _TypeAlias = ListCasesResponse  # noqa: Y015
+
+@_typing.final
+class GetAttachmentRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CASE_ID_FIELD_NUMBER: _builtins.int
+    ATTACHMENT_ID_FIELD_NUMBER: _builtins.int
+    case_id: _builtins.str
+    attachment_id: _builtins.str
+    def __init__(
+        self,
+        *,
+        case_id: _builtins.str = ...,
+        attachment_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["attachment_id", b"attachment_id", "case_id", b"case_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetAttachmentRequest: _TypeAlias = GetAttachmentRequest  # noqa: Y015
+
+@_typing.final
+class GetOwnAttachmentRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CASE_ID_FIELD_NUMBER: _builtins.int
+    QUERY_CODE_FIELD_NUMBER: _builtins.int
+    ATTACHMENT_ID_FIELD_NUMBER: _builtins.int
+    case_id: _builtins.str
+    """By case id (the account that filed it online) or by query code: one of them."""
+    query_code: _builtins.str
+    attachment_id: _builtins.str
+    def __init__(
+        self,
+        *,
+        case_id: _builtins.str = ...,
+        query_code: _builtins.str = ...,
+        attachment_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["attachment_id", b"attachment_id", "case_id", b"case_id", "query_code", b"query_code"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetOwnAttachmentRequest: _TypeAlias = GetOwnAttachmentRequest  # noqa: Y015
 
 @_typing.final
 class FollowCaseRequest(_message.Message):

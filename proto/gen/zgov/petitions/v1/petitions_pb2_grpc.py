@@ -64,6 +64,16 @@ class PetitionsServiceStub:
                 request_serializer=zgov_dot_petitions_dot_v1_dot_petitions__pb2.ListMyCasesRequest.SerializeToString,
                 response_deserializer=zgov_dot_petitions_dot_v1_dot_petitions__pb2.ListCasesResponse.FromString,
                 _registered_method=True)
+        self.GetAttachment = channel.unary_unary(
+                '/zgov.petitions.v1.PetitionsService/GetAttachment',
+                request_serializer=zgov_dot_petitions_dot_v1_dot_petitions__pb2.GetAttachmentRequest.SerializeToString,
+                response_deserializer=zgov_dot_petitions_dot_v1_dot_petitions__pb2.Attachment.FromString,
+                _registered_method=True)
+        self.GetOwnAttachment = channel.unary_unary(
+                '/zgov.petitions.v1.PetitionsService/GetOwnAttachment',
+                request_serializer=zgov_dot_petitions_dot_v1_dot_petitions__pb2.GetOwnAttachmentRequest.SerializeToString,
+                response_deserializer=zgov_dot_petitions_dot_v1_dot_petitions__pb2.Attachment.FromString,
+                _registered_method=True)
         self.TriageCase = channel.unary_unary(
                 '/zgov.petitions.v1.PetitionsService/TriageCase',
                 request_serializer=zgov_dot_petitions_dot_v1_dot_petitions__pb2.TriageCaseRequest.SerializeToString,
@@ -166,6 +176,22 @@ class PetitionsServiceServicer:
 
     def ListMyCases(self, request, context):
         """A citizen's own cases (filed under his or her account).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetAttachment(self, request, context):
+        """One attached file with its content, to the readers who see the case in full (the bureau, the
+        body assigned to handle or review it); the body complained about and redacted readers
+        (leaders) get PERMISSION_DENIED. Every read, allowed or refused, is audited (A71, A80).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetOwnAttachment(self, request, context):
+        """The petitioner's own file: by the query code, or by case id under the account that filed it.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -298,6 +324,16 @@ def add_PetitionsServiceServicer_to_server(servicer, server):
                     servicer.ListMyCases,
                     request_deserializer=zgov_dot_petitions_dot_v1_dot_petitions__pb2.ListMyCasesRequest.FromString,
                     response_serializer=zgov_dot_petitions_dot_v1_dot_petitions__pb2.ListCasesResponse.SerializeToString,
+            ),
+            'GetAttachment': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetAttachment,
+                    request_deserializer=zgov_dot_petitions_dot_v1_dot_petitions__pb2.GetAttachmentRequest.FromString,
+                    response_serializer=zgov_dot_petitions_dot_v1_dot_petitions__pb2.Attachment.SerializeToString,
+            ),
+            'GetOwnAttachment': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetOwnAttachment,
+                    request_deserializer=zgov_dot_petitions_dot_v1_dot_petitions__pb2.GetOwnAttachmentRequest.FromString,
+                    response_serializer=zgov_dot_petitions_dot_v1_dot_petitions__pb2.Attachment.SerializeToString,
             ),
             'TriageCase': grpc.unary_unary_rpc_method_handler(
                     servicer.TriageCase,
@@ -522,6 +558,60 @@ class PetitionsService:
             '/zgov.petitions.v1.PetitionsService/ListMyCases',
             zgov_dot_petitions_dot_v1_dot_petitions__pb2.ListMyCasesRequest.SerializeToString,
             zgov_dot_petitions_dot_v1_dot_petitions__pb2.ListCasesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetAttachment(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/zgov.petitions.v1.PetitionsService/GetAttachment',
+            zgov_dot_petitions_dot_v1_dot_petitions__pb2.GetAttachmentRequest.SerializeToString,
+            zgov_dot_petitions_dot_v1_dot_petitions__pb2.Attachment.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetOwnAttachment(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/zgov.petitions.v1.PetitionsService/GetOwnAttachment',
+            zgov_dot_petitions_dot_v1_dot_petitions__pb2.GetOwnAttachmentRequest.SerializeToString,
+            zgov_dot_petitions_dot_v1_dot_petitions__pb2.Attachment.FromString,
             options,
             channel_credentials,
             insecure,
