@@ -281,18 +281,27 @@ def _flow(pdf: FPDF, runs: list[tuple[str, str]], size: int = SIZE_3) -> None:
         while start + 1 < end < len(chars) and (chars[end][1] in NO_LINE_START
                                                or chars[end - 1][1] in NO_LINE_END):
             end -= 1
-        _line(pdf, chars[start:end], size)
+        # a line cut short by 避头尾 (or by wider Latin letters) is spread to the right edge, as the
+        # grid has it; the paragraph's last line stays left-aligned
+        room = TEXT_W - (sum(advances[start:end]) - spacing)
+        spread = room / (end - start - 1) if end < len(chars) and end - start > 1 else 0.0
+        _line(pdf, chars[start:end], size, spread)
         start = end
 
 
-def _line(pdf: FPDF, chars: list[tuple[str, str]], size: int) -> None:
-    """One line, left-aligned, a cell per run of one face (the automatic page break comes first)."""
+def _line(pdf: FPDF, chars: list[tuple[str, str]], size: int, spread: float = 0.0) -> None:
+    """One line from the left edge, a cell per run of one face (the automatic page break comes first);
+    `spread` mm more between characters."""
+    spacing = pdf.char_spacing
+    if spread > 0:  # points, rounded down as the PDF is written with two decimals
+        pdf.set_char_spacing(spacing + math.floor(spread / PT * 100) / 100)
     pdf.set_x(LEFT)
     for family, group in itertools.groupby(chars, key=lambda fc: fc[0]):
         text = "".join(char for _, char in group)
         pdf.set_font(family, size=size)
         pdf.cell(pdf.get_string_width(text), LINE, text)
     pdf.ln(LINE)
+    pdf.set_char_spacing(spacing)
 
 
 def _record(pdf: FPDF, layout: Layout) -> None:

@@ -205,3 +205,24 @@ def test_GBT9704_no_closing_mark_starts_a_line_and_no_opening_one_ends_it():
     assert "乙" * 27 in lines and "乙，丙丙" in lines
     assert "\u3000\u3000" + "丁" * 25 in lines and "（戊）" in lines
     assert not [line for line in lines if line[:1] in "，。、；：）"]
+
+
+def test_a_line_cut_short_by_the_marks_rule_still_reaches_the_right_edge():
+    """The 27 characters left on a line when a comma moves down are spread over the 版心's 156 mm."""
+    pdf = render_pdf(layout(body="甲" * 26 + "乙" * 28 + "，丙丙"))
+    spacing = {"Tc": 0.0}
+    spacing_of: dict[str, float] = {}
+
+    def operand(op, args, cm, tm):
+        if op == b"Tc":
+            spacing["Tc"] = float(args[0])
+
+    def text(chunk, cm, tm, font, size):
+        if chunk.strip():
+            spacing_of[chunk.strip()] = spacing["Tc"]
+
+    PdfReader(io.BytesIO(pdf)).pages[0].extract_text(visitor_operand_before=operand, visitor_text=text)
+    tc = spacing_of["乙" * 27]
+    width_mm = (27 * (SIZE_3 + tc) - tc) * 25.4 / 72
+    assert 155.8 <= width_mm <= 156.0, width_mm
+    assert spacing_of["乙，丙丙"] == -0.22  # a paragraph's last line keeps the grid's spacing
