@@ -67,6 +67,7 @@ async def test_A70_responses_to_public_concerns_have_a_list_and_their_own_pages(
     assert page.status_code == 200 and "回应的关切" in page.text and "媒体报道某小学食堂饭菜质量差" in page.text
     assert "新闻媒体报道" in page.text and "资阳市教育局" in page.text and "回应时间" in page.text
     assert "张某" not in page.text  # the department's findings are not published with the response
+    assert "效力状态" not in page.text  # a response has no validity of its own to show
 
     api = (await portal.get("/api/publications", params={"kind": "responses"})).json()
     assert [p["id"] for p in api["items"]] == [ids["response"]]
