@@ -15,7 +15,7 @@ from fastapi import APIRouter, Header, HTTPException, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from services.portal import forms, views
+from services.portal import forms, uploads, views
 from services.portal.backends import BackendError
 from services.portal.web import PortalDep, api_error, client_address
 from zgov.common.v1 import common_pb2
@@ -69,6 +69,15 @@ class Extension(BaseModel):
     reason: str
 
 
+class AttachmentName(BaseModel):
+    """A file the petitioner sent with the petition (download: POST /api/petitions/follow/attachment)."""
+
+    n: int = Field(description="the file's number in the case, from 1")
+    file_name: str
+    media_type: str
+    size_bytes: int
+
+
 class PetitionCase(BaseModel):
     """A petition as its petitioner sees it (no personal data, no internal ids)."""
 
@@ -95,6 +104,11 @@ class PetitionCase(BaseModel):
     reviews: list[Review]
     satisfaction: str
     may_rate: bool
+    attachments: list[AttachmentName] = []
+
+
+class AttachmentRequest(FollowRequest):
+    n: int = Field(ge=1, le=100, description="the file's number in the case (attachments[].n)")
 
 
 @router.get("/petitions/categories", response_model=list[Label], summary="信访事项的类别")
@@ -112,6 +126,28 @@ async def follow_petition(body: FollowRequest, request: Request, portal: PortalD
                                  lambda code: portal.backends.call(portal.backends.petitions.FollowCase,
                                                                    petitions_pb2.FollowCaseRequest(query_code=code)))
     return views.petition_case(case, await portal.backends.organisation_names())
+
+
+@router.post("/petitions/follow/attachment", summary="凭查询码下载信访事项的附件",
+             response_class=Response,
+             responses={200: {"description": "附件文件（作为下载）", "content": {"application/octet-stream": {}}},
+                        404: {"model": ApiError, "description": "没有与此查询码对应的信访事项或附件"},
+                        429: {"model": ApiError, "description": "查询过于频繁"}})
+async def follow_petition_attachment(body: AttachmentRequest, request: Request, portal: PortalDep):
+    """One file the petitioner sent, by the query code and the file's number; counted and rate-limited
+    like following by code (A71: only whoever holds the code gets it)."""
+    case = await _follow_by_code(portal, request, body,
+                                 lambda code: portal.backends.call(portal.backends.petitions.FollowCase,
+                                                                   petitions_pb2.FollowCaseRequest(query_code=code)))
+    if body.n > len(case.attachments):
+        raise HTTPException(404, "未找到")
+    try:
+        file = await portal.backends.call(portal.backends.petitions.GetOwnAttachment, petitions_pb2.GetOwnAttachmentRequest(
+            query_code=forms.normalise_query_code(body.query_code), attachment_id=case.attachments[body.n - 1].id))
+    except BackendError as error:
+        raise api_error(error) from error
+    return Response(file.content, media_type="application/octet-stream", headers={
+        "Cache-Control": "no-store", "Content-Disposition": uploads.content_disposition(file.file_name)})
 
 
 async def _follow_by_code(portal, request: Request, body: FollowRequest, lookup):

@@ -29,6 +29,10 @@ except ImportError:  # pragma: no cover
     applications_pb2_grpc = None
 
 log = get_logger(__name__)
+# A petition goes out with its files (at most 20 MiB in all, uploads.py) and one file comes back at a
+# time (at most 10 MiB); gRPC's default limit is 4 MiB.
+CHANNEL_OPTIONS = (("grpc.max_send_message_length", 24 * 1024 * 1024),
+                   ("grpc.max_receive_message_length", 16 * 1024 * 1024))
 
 
 @dataclass
@@ -62,7 +66,7 @@ class Backends:
 
     async def open(self) -> None:
         """Channels are made in the server's event loop (at startup), where they will be used."""
-        self._channels = [grpc.aio.insecure_channel(a) for a in self._addresses]
+        self._channels = [grpc.aio.insecure_channel(a, options=CHANNEL_OPTIONS) for a in self._addresses]
         petitions, org, disclosure = self._channels
         self.petitions = petitions_pb2_grpc.PetitionsServiceStub(petitions)
         self.org = org_pb2_grpc.OrgServiceStub(org)

@@ -3,15 +3,19 @@ a citizen's own cases, and the rating of the handling.
 
 The query code travels only in POST bodies (never in an address, so never in a log, a history
 or a Referer) and is shown once, on the page that answers the filing.
+
+Files attached to a petition (uploads.py) go to the petitions service with it; the petitioner sees
+their names on the case page and downloads them — by query code (a POST, like following) or, for
+a case filed under the account, from “我的信访”. Nobody else's: the service decides (A71).
 """
 
 from __future__ import annotations
 
 import grpc
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 
-from services.portal import forms, views
+from services.portal import forms, uploads, views
 from services.portal.backends import BackendError
 from services.portal.web import (
     PageError,
@@ -50,21 +54,39 @@ async def new_petition(portal: PortalDep, visitor: VisitorDep):
 
 @router.post("/new", response_class=HTMLResponse)
 async def submit_petition(request: Request, portal: PortalDep, visitor: VisitorDep):
-    form = await _form(request)
-    check_csrf(portal, visitor, form)
     organisations = await portal.backends.organisation_names()
+    try:
+        raw = await uploads.read_form(request)
+    except uploads.BodyTooLarge:
+        # Refused before the bytes are read on: nothing was parsed, so the form comes back empty.
+        return render(portal, visitor, "petitions/new.html", 413, values={}, organisations=organisations,
+                      categories=forms.CATEGORIES, errors={"attachments": uploads.TOO_LARGE},
+                      headers={"Connection": "close"})
+    form = {k: v for k, v in raw.items() if isinstance(v, str)}
+    check_csrf(portal, visitor, form)
     checked = forms.check_petition(form, organisations or None)
+    files = await uploads.petition_files([v for v in raw.getlist("attachments") if not isinstance(v, str)])
+    await raw.close()
+    errors = dict(checked.errors)
+    if files.error:
+        errors["attachments"] = files.error
     page = dict(values=checked.values, organisations=organisations, categories=forms.CATEGORIES)
-    if not checked.ok:
-        return render(portal, visitor, "petitions/new.html", 422, errors=checked.errors, **page)
+    if errors:
+        return render(portal, visitor, "petitions/new.html", 422, errors=errors, **page)
     limit_writes(portal, visitor, "petition")
     token = await citizen_token(portal, visitor)
-    request_pb = petitions_pb2.SubmitPetitionRequest(intake=forms.petition_intake(checked.values))
+    intake = forms.petition_intake(checked.values)
+    intake.attachments.extend(files.attachments)
+    request_pb = petitions_pb2.SubmitPetitionRequest(intake=intake)
     try:
         filed = await portal.backends.call(portal.backends.petitions.SubmitPetition, request_pb, token)
     except BackendError as error:
         if error.code == grpc.StatusCode.INVALID_ARGUMENT:
-            errors = forms.backend_errors(error.fields, forms.PETITION_FIELDS)
+            errors = forms.backend_errors({k: v for k, v in error.fields.items()
+                                           if not k.startswith("intake.attachments")}, forms.PETITION_FIELDS)
+            file_error = uploads.backend_file_errors(error.fields, files.attachments)
+            if file_error:
+                errors["attachments"] = file_error
             return render(portal, visitor, "petitions/new.html", 422, errors=errors, **page)
         raise unavailable(error) from error
     case = views.petition_case(filed.case, organisations)
@@ -104,6 +126,47 @@ async def follow(request: Request, portal: PortalDep, visitor: VisitorDep):
     return render(portal, visitor, "petitions/case.html", headers=NO_STORE,
                   case=views.petition_case(case, await portal.backends.organisation_names()),
                   query_code=checked.values["query_code"], rating_errors={})
+
+
+def _nth_file(case: petitions_pb2.Case, index: str) -> petitions_pb2.Attachment | None:
+    """The case's n-th file (the pages number files from 1; no internal id leaves the portal)."""
+    if not index.isdigit() or not 1 <= int(index) <= len(case.attachments):
+        return None
+    return case.attachments[int(index) - 1]
+
+
+def _file_response(file: petitions_pb2.Attachment) -> Response:
+    return Response(file.content, media_type=file.media_type or "application/octet-stream", headers={
+        **NO_STORE, "Content-Disposition": uploads.content_disposition(file.file_name)})
+
+
+async def _own_file(portal, token, attachment: petitions_pb2.Attachment, **by) -> Response:
+    try:
+        file = await portal.backends.call(portal.backends.petitions.GetOwnAttachment,
+                                          petitions_pb2.GetOwnAttachmentRequest(attachment_id=attachment.id, **by),
+                                          token)
+    except BackendError as error:
+        if error.code in (grpc.StatusCode.NOT_FOUND, grpc.StatusCode.INVALID_ARGUMENT):
+            raise PageError(404, "未找到附件", "没有找到这个附件。") from error
+        raise unavailable(error) from error
+    return _file_response(file)
+
+
+@router.post("/follow/attachment")
+async def follow_attachment(request: Request, portal: PortalDep, visitor: VisitorDep):
+    """A file of the case followed by query code; the code and the file's number in the POST body."""
+    form = await _form(request)
+    check_csrf(portal, visitor, form)
+    code = forms.normalise_query_code(form.get("query_code"))
+    if not code:
+        raise PageError(404, "未找到附件", "请通过查询码重新打开信访事项后再下载附件。")
+    # Counted like following: each try of a code costs the same.
+    limit_writes(portal, visitor, "follow")
+    case = await _follow(portal, visitor, code)
+    attachment = _nth_file(case, form.get("n", "")) if case else None
+    if attachment is None:
+        raise PageError(404, "未找到附件", "请通过查询码重新打开信访事项后再下载附件。")
+    return await _own_file(portal, await citizen_token(portal, visitor), attachment, query_code=code)
 
 
 @router.post("/rate", response_class=HTMLResponse)
@@ -193,3 +256,16 @@ async def my_case(number: str, portal: PortalDep, visitor: VisitorDep):
     return render(portal, visitor, "petitions/case.html", headers=NO_STORE,
                   case=views.petition_case(case, await portal.backends.organisation_names()),
                   query_code="", rating_errors={})
+
+
+@router.get("/mine/{number}/attachments/{n}")
+async def my_attachment(number: str, n: str, portal: PortalDep, visitor: VisitorDep):
+    """A file of one's own case (filed under this account)."""
+    if not visitor.citizen:
+        raise _login_needed("/petitions/mine")
+    token = await citizen_token(portal, visitor)
+    case = await _my_case(portal, token, number[:64])
+    attachment = _nth_file(case, n[:4]) if case else None
+    if attachment is None:
+        raise PageError(404, "未找到附件", "您的账号下没有这个附件。")
+    return await _own_file(portal, token, attachment, case_id=case.id)

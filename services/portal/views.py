@@ -96,4 +96,16 @@ def petition_case(case: pb.Case, organisations: dict[str, str]) -> dict:
                      "decided_on": day(r.decided_on), "opinion": r.opinion} for r in case.reviews],
         "satisfaction": SATISFACTIONS.get(case.satisfaction, ""),
         "may_rate": case.state in RATEABLE and not case.satisfaction,
+        # The files the petitioner sent, numbered from 1 (no internal id leaves the portal).
+        "attachments": [{"n": i, "file_name": a.file_name, "media_type": a.media_type, "size": file_size(a.size_bytes),
+                         "size_bytes": a.size_bytes} for i, a in enumerate(case.attachments, 1)],
     }
+
+
+def file_size(size: int) -> str:
+    """1536 → '1.5 KB' (for the page)."""
+    if size < 1024:
+        return f"{size} 字节"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.1f} KB"
+    return f"{size / 1024 / 1024:.1f} MB"

@@ -1,5 +1,6 @@
 """The portal in a real headless Chromium (Debian's /usr/bin/chromium driven by Playwright; no browser
-is downloaded): a citizen without an account files a petition and follows it with the query code;
+is downloaded): a citizen without an account files a petition with a photo attached and follows it
+with the query code (seeing the photo's name);
 searches, opens a publication, files an application, follows it with its query code and withdraws it
 (撤回, with its confirmation page). Screenshots
 of the main pages (phone and desktop widths) are kept in .artifacts/screenshots/ (git-ignored)."""
@@ -68,6 +69,9 @@ async def test_A71_citizen_without_account_files_a_petition_and_follows_it_in_ch
     await page.get_by_label("信访内容（必填）").fill("幸福小区 3 栋门前路灯损坏，多次反映未修。")
     await page.get_by_label("姓名（必填）").fill("赵小红")
     await page.get_by_label("联系电话（必填）").fill("13900002222")
+    # A small photo of the broken lamp, chosen with the file input (no script involved).
+    await page.get_by_label("附件（选填）").set_input_files(files=[{
+        "name": "路灯照片.png", "mimeType": "image/png", "buffer": b"\x89PNG\r\n\x1a\n" + bytes(64)}])
     await page.get_by_role("button", name="提交").click()
     code = (await page.locator("#query-code").inner_text()).strip()
     assert len(code) == 19
@@ -78,6 +82,7 @@ async def test_A71_citizen_without_account_files_a_petition_and_follows_it_in_ch
     await page.get_by_role("button", name="查询").click()
     assert "小区路灯损坏三个月无人修" in await page.locator("main").inner_text()
     assert "等待信访部门审查" in await page.locator("#state").inner_text()
+    assert "路灯照片.png" in await page.locator("#attachments").inner_text()
     await shot(page, "petition-followed")
     await shot(page, "petition-followed-desktop", desktop=True)
 
