@@ -917,7 +917,9 @@ class ApplicationServicer(applications_pb2_grpc.ApplicationServiceServicer):
             if not row.reply_kind:
                 raise NotFound(f"a reply to application {row.number}", resource_type="reply")
             await audit.record_act(session, f"application/{row.id}", "application.reply.downloaded", actor)
-        return pb.RenderReplyResponse(pdf=reply_pdf(row), file_name=f"{row.number}-答复书.pdf")
+        # A render takes about a second of CPU (the fonts are parsed per document): off the event loop
+        pdf = await asyncio.to_thread(reply_pdf, row)
+        return pb.RenderReplyResponse(pdf=pdf, file_name=f"{row.number}-答复书.pdf")
 
     @requires("application:submit")
     async def RenderNotice(self, request, context):
@@ -927,7 +929,7 @@ class ApplicationServicer(applications_pb2_grpc.ApplicationServiceServicer):
         await self._sweep()
         async with transaction(self.sessions) as session:
             row, _ = await self._own(session, actor, request.application_id, request.query_code)
-            pdf, file_name = notice_pdf(row, request.kind, self.calendar)
+            pdf, file_name = await asyncio.to_thread(notice_pdf, row, request.kind, self.calendar)
             await audit.record_act(session, f"application/{row.id}", "application.notice.downloaded", actor,
                                    pb.NoticeKind.Name(request.kind))
         return pb.RenderReplyResponse(pdf=pdf, file_name=file_name)
