@@ -48,4 +48,5 @@ async def test_json_api_conforms_to_its_openapi_document(portal_server, keycloak
     ran = await asyncio.to_thread(run_schemathesis, portal_server)
     assert {"GET /api/search", "GET /api/publications/{publication_id}", "POST /api/petitions/follow",
             "POST /api/applications/follow", "POST /api/applications", "GET /api/reports", "GET /api/issuers",
-            "GET /api/drafts/{publication_id}/feedback"} <= set(ran)
+            "GET /api/drafts/{publication_id}/feedback", "POST /api/petitions",
+            "POST /api/petitions/follow/attachment"} <= set(ran)
