@@ -23,6 +23,7 @@ acts are published without an actor.
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import hashlib
 import io
@@ -43,7 +44,7 @@ from services.petitions.events import (
 )
 from services.petitions.limits import last_answer_on, set_limit, triage_start
 from services.petitions.models import PetitionCase
-from shared import audit
+from shared import audit, words
 from shared.convert import (
     date_from_proto,
     date_to_proto,
@@ -137,6 +138,15 @@ def intake_from_proto(message: petitions_pb2.Intake) -> domain.Intake:
         ],
         hotline_ref=message.hotline_ref.strip(),
     )
+
+
+def search_words(intake: domain.Intake) -> tuple[str, str]:
+    """The words (shared.words) of the full title and content, and of what a redacted reader is shown
+    (A71). Segmenting 20 000 characters takes about 0.2 s of CPU: callers run it in a thread."""
+    redacted = domain.redacted_searchable_text(intake.category, intake.title, intake.content,
+                                               [vars(p) for p in intake.petitioners],
+                                               intake.person_complained_about)
+    return words.segmented(f"{intake.title}\n{intake.content}"), words.segmented(redacted)
 
 
 def on_or_today(value: common_pb2.Date, field: str) -> date:
@@ -326,7 +336,8 @@ class PetitionsServicer(petitions_pb2_grpc.PetitionsServiceServicer):
     # ---- intake --------------------------------------------------------------------------------------
 
     async def _register(self, session: AsyncSession, intake: domain.Intake, actor: Actor, *,
-                        explicit_repeat_of: str = "", submitted_by: str = "", event_actor=None):
+                        explicit_repeat_of: str = "", submitted_by: str = "", event_actor=None,
+                        searched: tuple[str, str] = ("", "")):
         keys = domain.person_keys(intake.petitioners, self.person_key_secret)
         await store.lock_persons(session, keys)
         earlier = None
@@ -345,8 +356,6 @@ class PetitionsServicer(petitions_pb2_grpc.PetitionsServiceServicer):
         code = new_query_code()
         files = store.describe_attachments(intake.attachments)
         petitioners = [vars(p) for p in intake.petitioners]
-        redacted_text = domain.redacted_searchable_text(intake.category, intake.title, intake.content, petitioners,
-                                                        intake.person_complained_about)
         row = await store.add_case(
             session, received_on=intake.received_on or today_in_china(), channel=intake.channel.value,
             category=intake.category.value,
@@ -359,8 +368,7 @@ class PetitionsServicer(petitions_pb2_grpc.PetitionsServiceServicer):
             attachments=[vars(f) for f in files], hotline_ref=intake.hotline_ref,
             person_keys=keys, query_code_hash=query_code_hash(code), submitted_by_user_id=submitted_by,
             repeat_of_case_id=uuid.UUID(earlier.case_id) if earlier else None,
-            search_full=store.search_vector(f"{intake.title}\n{intake.content}"),
-            search_redacted=store.search_vector(redacted_text),
+            search_full=store.search_vector(searched[0]), search_redacted=store.search_vector(searched[1]),
             before_insert=lambda new: set_limit(new, self.calendar),
         )
         # The files with the case, in its transaction: a case is never registered without its files.
@@ -381,10 +389,11 @@ class PetitionsServicer(petitions_pb2_grpc.PetitionsServiceServicer):
         intake = intake_from_proto(request.intake)
         domain.check_intake(intake, today_in_china())
         await self._check_organisation(intake.body_complained_about, "intake.body_complained_about")
+        searched = await asyncio.to_thread(search_words, intake)  # off the event loop
         async with transaction(self.sessions) as session:
             row, code = await self._register(session, intake, actor,
                                              explicit_repeat_of=request.intake.repeat_of_case_id.strip(),
-                                             event_actor=actor)
+                                             event_actor=actor, searched=searched)
             reply = await self._reply(session, row, actor)
         return petitions_pb2.RegisterCaseResponse(case=reply, query_code=code)
 
@@ -409,12 +418,13 @@ class PetitionsServicer(petitions_pb2_grpc.PetitionsServiceServicer):
         intake = domain.Intake(**{**vars(intake), "channel": domain.Channel.ONLINE, "received_on": today})
         domain.check_intake(intake, today)
         await self._check_organisation(intake.body_complained_about, "intake.body_complained_about")
+        searched = await asyncio.to_thread(search_words, intake)  # off the event loop
         async with transaction(self.sessions) as session:
             filed_today = 0 if anonymous else await store.online_submissions_on(session, actor.user_id, today)
             if filed_today >= MAX_ONLINE_PER_DAY:
                 raise TooManySubmissions(f"at most {MAX_ONLINE_PER_DAY} online petitions a day per account")
             row, code = await self._register(session, intake, actor,
-                                             submitted_by="" if anonymous else actor.user_id)
+                                             submitted_by="" if anonymous else actor.user_id, searched=searched)
             reply = await self._reply(session, row, actor, domain.View.PETITIONER)
         return petitions_pb2.SubmitPetitionResponse(case=reply, query_code=code)
 

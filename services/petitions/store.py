@@ -42,9 +42,10 @@ async def add_case(session: AsyncSession, *, received_on: date, before_insert=No
 _SIMPLE = literal_column("'simple'::regconfig")
 
 
-def search_vector(text_value: str):
-    """The tsvector of a text's words (shared.words), computed by PostgreSQL at the INSERT."""
-    return func.to_tsvector(_SIMPLE, words.segmented(text_value))
+def search_vector(segmented_words: str):
+    """The tsvector of a text's words (as shared.words.segmented gives them), made by PostgreSQL at
+    the INSERT."""
+    return func.to_tsvector(_SIMPLE, segmented_words)
 
 
 def describe_attachments(files: Iterable[domain.Attachment]) -> list[domain.StoredAttachment]:
