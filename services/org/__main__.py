@@ -6,6 +6,7 @@ import asyncio
 from pathlib import Path
 
 import nats
+import structlog
 
 from services.org.api import OrgServicer, today_in_china
 from services.org.config import OrgSettings
@@ -20,6 +21,9 @@ from shared.telemetry import configure_telemetry, shutdown_telemetry
 from shared.workdays import calendar, watch_schedules
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+DIRECTORY_WARM_UP_SECONDS = 60.0
+
+log = structlog.get_logger(__name__)
 
 
 def build(settings: OrgSettings) -> GrpcServer:
@@ -39,6 +43,16 @@ def build(settings: OrgSettings) -> GrpcServer:
         js = state["nats"].jetstream()
         await ensure_stream(js, "org")
         state["relay"] = OutboxRelay(engine, js, outbox_channel("org"))
+
+    @server.on_startup
+    async def read_positions_and_holders() -> None:
+        # Before reporting SERVING: the first read asks Keycloak some forty questions, which on a
+        # busy machine outlasts a caller's deadline (other services call org with 10 s). Best
+        # effort: with Keycloak away org still starts, and the first call that needs it waits.
+        try:
+            await asyncio.wait_for(directory.snapshot(), DIRECTORY_WARM_UP_SECONDS)
+        except Exception as exc:  # noqa: BLE001 — any failure only delays the first read
+            log.warning("positions and holders not read from Keycloak at start; read on first use", error=repr(exc))
 
     @server.background
     async def relay_outbox() -> None:
