@@ -7,8 +7,8 @@ words and the shorter words inside them, so 资阳市 matches a search for 资�
 dropped, and the words joined by spaces for to_tsvector('simple', ...); a query is segmented with
 the precise mode and every word must match (plainto_tsquery('simple', ...)).
 
-The same approach as services/disclosure/search.py, which keeps its own copy for now (with its
-filter lexemes and snippets); the petitions service's search uses this one.
+Used by the disclosure service's publication search (services/disclosure/search.py adds its filter
+lexemes and snippets) and the petitions service's case search.
 """
 
 from __future__ import annotations

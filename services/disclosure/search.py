@@ -31,20 +31,12 @@ searched word, as parts marked match / not match, so the portal escapes every pa
 
 from __future__ import annotations
 
-import logging
 import re
-import threading
 from dataclasses import dataclass
 
-import jieba
-
-jieba.setLogLevel(logging.WARNING)
-_init_lock = threading.Lock()
-
-# A word worth indexing: at least one CJK character, letter or digit.
-_WORD = re.compile(r"[\w\u3400-\u9fff]", re.UNICODE)
-# Characters PostgreSQL's parser would treat as separators inside a word: kept out of words.
-_SPLIT = re.compile(r"[^\w\u3400-\u9fff]+", re.UNICODE)
+# The words themselves (jieba, search mode to index, precise mode to query) are shared with the
+# petitions service's case search.
+from shared.words import MAX_QUERY_TERMS, index_words, initialize, query_terms, segmented  # noqa: F401
 
 # Lexemes that are not words (filters) start with this; words are never ASCII-only like it.
 META = "zz"
@@ -53,40 +45,6 @@ MIN_WALK_MATCHES = 2
 
 SNIPPET_BEFORE = 30
 SNIPPET_LENGTH = 120
-MAX_QUERY_TERMS = 16
-
-
-def initialize() -> None:
-    """Load jieba's dictionary (about 2 s): at start, not on the first search."""
-    with _init_lock:
-        jieba.initialize()
-
-
-def _clean(words) -> list[str]:
-    out = []
-    for word in words:
-        for part in _SPLIT.split(word.lower()):
-            if part and _WORD.search(part):
-                out.append(part)
-    return out
-
-
-def index_words(text: str) -> list[str]:
-    """The words of a text for the index (search mode: long words and the words inside them)."""
-    return _clean(jieba.cut_for_search(text))
-
-
-def segmented(text: str) -> str:
-    """The text as space-separated words, what to_tsvector('simple', ...) receives."""
-    return " ".join(index_words(text))
-
-
-def query_terms(query: str) -> list[str]:
-    """The words of a query (precise mode), without repeats, at most MAX_QUERY_TERMS."""
-    seen: dict[str, None] = {}
-    for word in _clean(jieba.cut(query.strip())):
-        seen.setdefault(word, None)
-    return list(seen)[:MAX_QUERY_TERMS]
 
 
 # ---- the publication's own lexemes: filters inside the GIN index --------------------------------------
