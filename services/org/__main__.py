@@ -12,7 +12,7 @@ from services.org.api import OrgServicer, today_in_china
 from services.org.config import OrgSettings
 from services.org.directory import KeycloakDirectory
 from services.org.events import run_acting_clock
-from shared.db import create_engine, run_migrations, session_factory
+from shared.db import create_engine, fill_pool, run_migrations, session_factory
 from shared.grpc_server import GrpcServer
 from shared.logging import configure_logging
 from shared.outbox import OutboxRelay, outbox_channel
@@ -38,6 +38,7 @@ def build(settings: OrgSettings) -> GrpcServer:
     @server.on_startup
     async def migrate_and_connect() -> None:
         await run_migrations(settings.database_url, MIGRATIONS)
+        await fill_pool(engine)  # "who may act" is asked on every act of the other services
         # Reconnect for ever: while NATS is away, events wait in the outbox.
         state["nats"] = await nats.connect(settings.nats_url, max_reconnect_attempts=-1, reconnect_time_wait=1)
         js = state["nats"].jetstream()

@@ -14,7 +14,8 @@ import pytest
 from sqlalchemy import Column, Integer, MetaData, Table, Text, bindparam, literal_column, select, text
 
 from deploy.local.servers import Postgres, free_port, pid_alive
-from shared.db import DriverQuery, create_engine, fetch, read, read_only, session_factory, transaction
+from shared.db import (DriverQuery, create_engine, fetch, fill_pool, read, read_only, session_factory,
+                       transaction)
 
 pytestmark = pytest.mark.integration
 
@@ -202,3 +203,30 @@ async def test_fetch_of_a_bad_statement_is_not_repeated_and_leaves_the_pool_usab
         assert len(await fetch(engine, NOTES_OF_KIND, from_id=1)) == 2  # the one connection is back
     finally:
         await engine.dispose()
+
+
+
+async def sessions_of_database(admin) -> set[int]:
+    async with read_only(admin) as connection:
+        rows = await connection.execute(text(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"))
+        return {row.pid for row in rows}
+
+
+async def test_fill_pool_opens_the_connections_at_start_so_a_burst_opens_none(database):
+    engine, admin = create_engine(database), create_engine(database, pool_size=1)
+    try:
+        await fill_pool(engine, 6)
+        assert engine.pool.checkedin() == 6
+        open_before = await sessions_of_database(admin)
+
+        async def pid_after_a_moment(connection) -> int:
+            await connection.execute(text("SELECT pg_sleep(0.1)"))  # six at once: six connections
+            return await backend_pid(connection)
+
+        used = await asyncio.gather(*(read(engine, pid_after_a_moment) for _ in range(6)))
+        assert len(set(used)) == 6
+        assert set(used) <= open_before  # every one of them opened by fill_pool, none during the burst
+    finally:
+        await engine.dispose()
+        await admin.dispose()
