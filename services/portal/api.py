@@ -427,16 +427,20 @@ async def publications(portal: PortalDep, category: str | None = Query(None, pat
     return {"items": [dv.publication(p) for p in reply.publications], "next_page": reply.page.next_page_token}
 
 
+def api_publication_id(value: str) -> str:
+    """A publication id from the path, or 404 (a malformed id names nothing, like an unknown one)."""
+    try:
+        return str(_uuid.UUID(value))
+    except ValueError:
+        raise HTTPException(404, "未找到") from None
+
+
 @router.get("/publications/{publication_id}", response_model=Publication, summary="一条公开信息（含解读与效力状态）",
             responses={404: {"model": ApiError, "description": "不存在或未公开"}})
 async def publication(publication_id: str, portal: PortalDep):
     _disclosure(portal)
-    try:
-        pid = str(_uuid.UUID(publication_id))
-    except ValueError:
-        raise HTTPException(404, "未找到") from None
     return dv.publication(await _api_read(portal, portal.backends.publications.GetPublication,
-                                          pb.GetPublicationRequest(publication_id=pid)))
+                                          pb.GetPublicationRequest(publication_id=api_publication_id(publication_id))))
 
 
 @router.get("/search", response_model=SearchResult, summary="全文检索（中文分词）")

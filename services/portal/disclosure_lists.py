@@ -6,14 +6,13 @@ kind of publication: /publications?kind=responses and /api/publications?kind=res
 from __future__ import annotations
 
 import time
-import uuid
 import weakref
 
 from fastapi import APIRouter, HTTPException
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
-from services.portal.api import ApiError, CommentFeedback, _api_read, _disclosure
+from services.portal.api import ApiError, CommentFeedback, _api_read, _disclosure, api_publication_id
 from services.portal.disclosure_pages import _need, _read
 from services.portal.web import Portal, PortalDep, VisitorDep, render
 
@@ -69,12 +68,8 @@ async def issuers(portal: PortalDep):
                 responses={404: {"model": ApiError, "description": "不是征求意见稿，或尚未公布采纳情况"}})
 async def comment_feedback(publication_id: str, portal: PortalDep):
     _disclosure(portal)
-    try:
-        pid = str(uuid.UUID(publication_id))
-    except ValueError:
-        raise HTTPException(404, "未找到") from None
     p = await _api_read(portal, portal.backends.publications.GetPublication,
-                        pb.GetPublicationRequest(publication_id=pid))
+                        pb.GetPublicationRequest(publication_id=api_publication_id(publication_id)))
     if p.kind != pb.PUBLICATION_KIND_COMMENT_DRAFT or not p.comment_feedback.version:
         raise HTTPException(404, "尚未公布意见采纳情况")
     return dv.comment_feedback(p.comment_feedback)
