@@ -13,6 +13,12 @@ at start. Then:
   outbox row stores them at write time, so the trace continues from the request that made
   the change); a consumer starts its span under `extract_context(msg.headers)`.
 Trace context is W3C (traceparent, tracestate) plus W3C baggage.
+
+While nothing exports spans (no endpoint, no exporter) a trace that starts here is not
+recorded: its ids are still made (logs, audit records and peers see them) but building a
+span costs ~250 µs of a ~1.5 ms call (bench org) for nothing. A caller's sampled trace is
+still recorded, so its other spans stay connected. With an exporter the sampler set by the
+standard OTEL_TRACES_SAMPLER / OTEL_TRACES_SAMPLER_ARG decides (default: parent-based, all).
 """
 
 from __future__ import annotations
@@ -27,10 +33,12 @@ from opentelemetry.propagators.composite import CompositePropagator
 from opentelemetry.sdk.resources import SERVICE_NAME, SERVICE_NAMESPACE, Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor, SpanExporter
+from opentelemetry.sdk.trace.sampling import Decision, Sampler, SamplingResult, _get_from_env_or_default
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
 __all__ = [
     "PROPAGATOR",
+    "RecordWhenExported",
     "configure_telemetry",
     "current_trace_ids",
     "extract_context",
@@ -48,6 +56,26 @@ _provider: TracerProvider | None = None
 _clients_instrumented = False
 
 
+class RecordWhenExported(Sampler):
+    """`configured`'s decision once something exports spans; before that only a caller's sampled
+    trace is recorded (its spans elsewhere stay connected), new traces are not."""
+
+    def __init__(self, configured: Sampler):
+        self.configured = configured
+        self.exporting = False
+
+    def should_sample(self, parent_context, trace_id, name, kind=None, attributes=None, links=None,
+                      trace_state=None) -> SamplingResult:
+        parent = trace.get_current_span(parent_context).get_span_context()
+        if self.exporting or (parent.is_valid and parent.trace_flags.sampled):
+            return self.configured.should_sample(parent_context, trace_id, name, kind, attributes, links,
+                                                 trace_state)
+        return SamplingResult(Decision.DROP, trace_state=parent.trace_state if parent.is_valid else None)
+
+    def get_description(self) -> str:
+        return f"RecordWhenExported{{{self.configured.get_description()}}}"
+
+
 def configure_telemetry(
     service_name: str,
     otlp_endpoint: str | None = None,
@@ -58,23 +86,26 @@ def configure_telemetry(
     """Install the process's tracer provider (once) and return it.
 
     `otlp_endpoint` (e.g. http://127.0.0.1:4317): batch-export spans there by OTLP/gRPC;
-    None: spans are made (ids for logs, context for peers) but not exported.
+    None: trace and span ids are made (for logs, audit records and peers), new traces are not
+    recorded (see RecordWhenExported).
     `exporters`: more exporters, exported synchronously (tests use an InMemorySpanExporter).
     A second call adds its exporters to the first provider; the service name stays.
     """
     global _provider, _clients_instrumented
     if _provider is None:
         resource = Resource.create({SERVICE_NAME: service_name, SERVICE_NAMESPACE: NAMESPACE})
-        _provider = TracerProvider(resource=resource)
+        _provider = TracerProvider(resource=resource, sampler=RecordWhenExported(_get_from_env_or_default()))
         if otlp_endpoint:
             # Imported only when needed: the exporter pulls in its own gRPC channel machinery.
             from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
 
             _provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(endpoint=otlp_endpoint)))
+            _provider.sampler.exporting = True
         trace.set_tracer_provider(_provider)
         propagate.set_global_textmap(PROPAGATOR)
     for exporter in exporters:
         _provider.add_span_processor(SimpleSpanProcessor(exporter))
+        _provider.sampler.exporting = True
     if instrument_grpc_clients and not _clients_instrumented:
         from opentelemetry.instrumentation.grpc import GrpcAioInstrumentorClient
 

@@ -6,6 +6,7 @@ import uvicorn
 
 from services.portal.app import create_app
 from services.portal.config import PortalSettings
+from shared.heap import freeze_startup_heap
 from shared.logging import configure_logging
 from shared.telemetry import configure_telemetry
 
@@ -16,7 +17,9 @@ def main() -> None:
     configure_telemetry("portal", settings.otlp_endpoint)
     # No access log: addresses of pages are harmless, but the log would be the one place that
     # keeps who (IP) looked at what; errors are logged by the app itself.
-    uvicorn.run(create_app(settings), host=settings.http_host, port=settings.http_port, access_log=False,
+    app = create_app(settings)
+    freeze_startup_heap()
+    uvicorn.run(app, host=settings.http_host, port=settings.http_port, access_log=False,
                 log_config=None, proxy_headers=settings.trust_forwarded_for, server_header=False,
                 timeout_graceful_shutdown=20)
 

@@ -20,7 +20,9 @@ Both get the same requests with the same token. For each server and read:
    latency; 1 s divided by it is what one core (one Python process) can serve;
 2. bench_grpc's load: open loop, one call every 2 ms on one channel whether or not earlier ones
    returned, 1 s of warm-up, 5 s measured. A server that cannot keep up makes calls fail on their
-   5 s deadline: they are counted, and their time to fail stays among the latencies.
+   5 s deadline: they are counted, and their time to fail stays among the latencies. The server's
+   CPU per call over those 5 s, times the rate, is its share of one core: a Python process near
+   100 % queues calls, and its p99 shows that before its p50 does.
 
 Note: org re-reads positions and holders from Keycloak every 30 s (its directory TTL), in the
 background (calls keep the previous snapshot meanwhile); the ~40 admin requests of a reload still
@@ -56,6 +58,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from deploy.local.keycloak import CLI_CLIENT, Keycloak, KeycloakInfo
 from deploy.local.servers import Nats, Postgres, free_port
+from shared.heap import freeze_startup_heap
 from tests.bench.bench_grpc import (
     RATE, REPO, SECONDS, WARM_UP_SECONDS, ServerProcess, cpu_seconds, percentile,
 )
@@ -297,8 +300,9 @@ async def measure(address: str, pid: int, read: Read, metadata) -> dict:
         cpu_per_call = (cpu_seconds(pid) - cpu_before - idle * elapsed) / len(light)
         await open_loop(call, WARM_UP_SECONDS, RATE)
         failures.clear()
-        started = time.perf_counter()
+        cpu_before, started = cpu_seconds(pid), time.perf_counter()
         latencies, sent = await open_loop(call, SECONDS, RATE)
+        cpu_at_rate = (cpu_seconds(pid) - cpu_before) / len(latencies)
         answered = (len(latencies) - sum(failures.values())) / (time.perf_counter() - started)
     await asyncio.sleep(SETTLE_SECONDS)  # an overloaded server finishes its queue before the next run
     return {
@@ -312,6 +316,7 @@ async def measure(address: str, pid: int, read: Read, metadata) -> dict:
         "light_p50": percentile(light, 50) * 1000,
         "light_p99": percentile(light, 99) * 1000,
         "cpu_us": cpu_per_call * 1e6,
+        "cpu_at_rate_us": cpu_at_rate * 1e6,
     }
 
 
@@ -330,6 +335,8 @@ async def _measure(stack: Stack) -> list[tuple[str, str, str]]:
         who = org_pb2.WhoMayActResponse.FromString(answers["WhoMayAct"])
         if who.basis != "A10":
             raise RuntimeError(f"WhoMayAct did not see the seeded leave of the mayor: {who}")
+        # The load generator's own full collections would stall its calls and count against both servers.
+        freeze_startup_heap()
         results = {}
         for read in reads(mayor_away_at):
             opened_before = await sessions_opened(stack)
@@ -384,11 +391,15 @@ def rows(results: dict, answers: dict[str, bytes]) -> list[tuple[str, str, str]]
             (f"{method}, at {LIGHT_RATE} req/s p50 / p99: org | bare",
              f"{org['light_p50']:.2f} / {org['light_p99']:.2f} | "
              f"{bare['light_p50']:.2f} / {bare['light_p99']:.2f} ms", ""),
-            # CPU per call hardly depends on other load on the machine; 1 s / it is what one core serves
-            (f"{method}, server CPU per call at {LIGHT_RATE} req/s, idle subtracted: org / bare "
-             "(overhead; org's calls per core-second)",
-             f"{org['cpu_us']:.0f} / {bare['cpu_us']:.0f} µs ({org['cpu_us'] / bare['cpu_us']:.1f}×; "
-             f"{1e6 / org['cpu_us']:.0f}/s)", f"< {OVERHEAD_TARGET:.0f}×; > {RATE}/s"),
+            # CPU per call hardly depends on other load on the machine. At the light rate each call
+            # pays its own wake-ups; at the full rate several calls share them, so it costs less.
+            (f"{method}, server CPU per call at {LIGHT_RATE} req/s, idle subtracted: org / bare",
+             f"{org['cpu_us']:.0f} / {bare['cpu_us']:.0f} µs ({org['cpu_us'] / bare['cpu_us']:.1f}×)",
+             f"< {OVERHEAD_TARGET:.0f}×"),
+            (f"{method}, server CPU per call at {RATE} req/s: org / bare (org's share of one core; "
+             "calls one core serves)",
+             f"{org['cpu_at_rate_us']:.0f} / {bare['cpu_at_rate_us']:.0f} µs "
+             f"({org['cpu_at_rate_us'] * RATE / 1e6:.0%}; {1e6 / org['cpu_at_rate_us']:.0f}/s)", f"> {RATE}/s"),
             (f"{method}, database connections org opened while measured", f"{org['sessions']}", "0 (pooled)"),
         ]
     out.append(("machine load (1-min average, cores)", f"{os.getloadavg()[0]:.1f} on {os.cpu_count()}", ""))

@@ -505,6 +505,38 @@ TRACED_SERVER = textwrap.dedent(
 )
 
 
+FROZEN_SERVER = textwrap.dedent(
+    """
+    import asyncio, gc
+    from shared.grpc_server import GrpcServer
+    from zgov.org.v1 import org_pb2_grpc
+
+    async def main():
+        server = GrpcServer([org_pb2_grpc.OrgServiceServicer()], verifier=None, drain_delay=0)
+        tracked = len(gc.get_objects())
+        serving = asyncio.ensure_future(server.serve_forever())
+        while server.port is None:
+            await asyncio.sleep(0.05)
+        print(tracked, len(gc.get_objects()), gc.get_freeze_count())
+        server.shutdown()
+        await serving
+
+    asyncio.run(main())
+    """
+)
+
+
+def test_a_serving_process_keeps_its_start_up_heap_out_of_full_collections():
+    repo = Path(__file__).resolve().parents[2]
+    result = subprocess.run(
+        [sys.executable, "-c", FROZEN_SERVER], cwd=repo, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    before, after, frozen = map(int, result.stdout.split())
+    # a full collection now walks what was made since start-up, not the modules and descriptors
+    assert before > 10 * after and frozen > 0.9 * before
+
+
 def test_calls_are_traced_including_rejected_ones():
     repo = Path(__file__).resolve().parents[2]
     result = subprocess.run(

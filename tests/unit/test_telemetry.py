@@ -21,7 +21,9 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from shared.logging import configure_logging, get_logger
-from shared.telemetry import current_trace_ids, extract_context, inject_headers
+from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, DEFAULT_ON
+
+from shared.telemetry import RecordWhenExported, current_trace_ids, extract_context, inject_headers
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -69,6 +71,39 @@ def test_inject_does_not_change_the_given_headers(spans):
         assert "traceparent" in inject_headers(given)
     assert given == {"a": "1"}
     assert "traceparent" not in inject_headers()  # no span current: nothing to carry
+
+
+CALLER_SAMPLED = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+
+
+def test_new_traces_are_not_recorded_while_nothing_exports_but_keep_their_ids():
+    tracer = TracerProvider(sampler=RecordWhenExported(DEFAULT_ON)).get_tracer("test")
+    with tracer.start_as_current_span("ListLeaves") as span:
+        assert not span.is_recording()
+        assert current_trace_ids() is not None  # logs and audit records still name the trace
+        headers = inject_headers()
+    assert headers["traceparent"].split("-")[1] == format(span.get_span_context().trace_id, "032x")
+    assert int(headers["traceparent"].rsplit("-", 1)[1], 16) & 1 == 0  # peers are told: not sampled
+
+
+def test_a_callers_sampled_trace_is_recorded_even_when_nothing_exports_here():
+    tracer = TracerProvider(sampler=RecordWhenExported(DEFAULT_ON)).get_tracer("test")
+    with tracer.start_as_current_span("ListLeaves", context=extract_context({"traceparent": CALLER_SAMPLED})) as span:
+        assert span.is_recording()
+    assert format(span.get_span_context().trace_id, "032x") == CALLER_SAMPLED.split("-")[1]
+    assert span.get_span_context().trace_flags.sampled
+
+
+def test_once_something_exports_the_configured_sampler_decides():
+    exporter = InMemorySpanExporter()
+    recorded, sampler = TracerProvider(sampler=RecordWhenExported(DEFAULT_ON)), RecordWhenExported(ALWAYS_OFF)
+    recorded.sampler.exporting = sampler.exporting = True
+    recorded.add_span_processor(SimpleSpanProcessor(exporter))
+    with recorded.get_tracer("test").start_as_current_span("ListLeaves") as span:
+        assert span.is_recording()
+    assert [s.name for s in exporter.get_finished_spans()] == ["ListLeaves"]
+    with TracerProvider(sampler=sampler).get_tracer("test").start_as_current_span("ListLeaves") as span:
+        assert not span.is_recording()  # e.g. OTEL_TRACES_SAMPLER=always_off
 
 
 @pytest.fixture
