@@ -152,7 +152,7 @@ def test_secrets_come_from_secret_references_only(helm):
         assert env["ZGOV_CLIENT_SECRET"]["valueFrom"]["secretKeyRef"]["name"] == f"{name}-keycloak-client"
         assert env["ZGOV_CLIENT_ID"]["value"] == env["ZGOV_SERVICE_NAME"]["value"] == service
         assert not env["ZGOV_KEYCLOAK_URL"]["value"].endswith("/")
-        assert all(n.startswith("ZGOV_") for n in env), name
+        assert all(n.startswith(("ZGOV_", "OTEL_TRACES_SAMPLER")) for n in env), name
 
 
 def _realm() -> dict:
@@ -231,6 +231,7 @@ def test_realm_job_can_use_a_config_map_kept_by_operators(helm, tmp_path):
         ("services:\n  billing:\n    enabled: true\n", "billing"),
         ("keycloak:\n  url: http://keycloak/\n", "/keycloak/url"),
         ("nats:\n  url: http://nats:4222\n", "/nats/url"),
+        ("telemetry:\n  tracesSamplerArg: half\n", "/telemetry/tracesSamplerArg"),
     ],
 )
 def test_schema_rejects_bad_values(helm, tmp_path, bad, complaint):
@@ -300,6 +301,7 @@ def test_deployment_environment_is_a_valid_service_configuration(helm, monkeypat
             e["name"]: secrets[e["name"]] if "valueFrom" in e else e["value"]
             for e in dep["spec"]["template"]["spec"]["containers"][0]["env"]
             if e["name"] != "ZGOV_EXAMPLE_FLAG"  # the test values' free-form extra variable
+            and not e["name"].startswith("OTEL_")  # read by the OpenTelemetry SDK itself
             # a service not written yet declares no callee addresses
             and not (settings_class is ServiceSettings and e["name"].endswith("_ADDRESS"))
         }
@@ -312,6 +314,13 @@ def test_deployment_environment_is_a_valid_service_configuration(helm, monkeypat
         settings = settings_class()
         expected_port = 0 if service in STATELESS_HTTP else 50051
         assert (settings.service_name, settings.grpc_port) == (service, expected_port)
+
+
+def test_every_service_is_told_which_calls_to_trace(helm):
+    for name, dep in kinds(render([ALL_SERVICES]), "Deployment").items():
+        env = {e["name"]: e.get("value") for e in dep["spec"]["template"]["spec"]["containers"][0]["env"]}
+        assert env["OTEL_TRACES_SAMPLER"] == "parentbased_traceidratio", name
+        assert env["OTEL_TRACES_SAMPLER_ARG"] == "0.25", name
 
 
 def _settings_class(service: str) -> type:

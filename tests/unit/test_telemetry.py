@@ -9,6 +9,7 @@ process, so it cannot leak into the other tests of the session.
 import io
 import json
 import logging
+import os
 import subprocess
 import sys
 import textwrap
@@ -104,6 +105,34 @@ def test_once_something_exports_the_configured_sampler_decides():
     assert [s.name for s in exporter.get_finished_spans()] == ["ListLeaves"]
     with TracerProvider(sampler=sampler).get_tracer("test").start_as_current_span("ListLeaves") as span:
         assert not span.is_recording()  # e.g. OTEL_TRACES_SAMPLER=always_off
+
+
+SAMPLER_FROM_ENVIRONMENT = textwrap.dedent(
+    """
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+    from shared.telemetry import configure_telemetry, tracer
+
+    exporter = InMemorySpanExporter()
+    configure_telemetry("org", None, exporters=[exporter], instrument_grpc_clients=False)
+    for _ in range(200):
+        with tracer("test").start_as_current_span("call"):
+            pass
+    print(len(exporter.get_finished_spans()))
+    """
+)
+
+
+@pytest.mark.parametrize(("sampler", "ratio", "low", "high"), [
+    ("always_off", "", 0, 0), ("parentbased_traceidratio", "0.25", 20, 90), ("", "", 200, 200),
+])
+def test_the_operators_sampler_decides_what_is_exported(sampler, ratio, low, high):
+    environment = {**os.environ, "OTEL_TRACES_SAMPLER": sampler, "OTEL_TRACES_SAMPLER_ARG": ratio}
+    if not sampler:
+        del environment["OTEL_TRACES_SAMPLER"], environment["OTEL_TRACES_SAMPLER_ARG"]
+    result = subprocess.run([sys.executable, "-c", SAMPLER_FROM_ENVIRONMENT], cwd=REPO, capture_output=True,
+                            text=True, timeout=120, env=environment)
+    assert result.returncode == 0, result.stderr
+    assert low <= int(result.stdout.split()[-1]) <= high
 
 
 @pytest.fixture
