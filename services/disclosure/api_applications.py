@@ -43,6 +43,7 @@ from shared.grpc_server import current_actor, requires
 from shared.identity import Actor
 from shared.outbox import add_event
 from shared.logging import get_logger
+from shared.sweep import run_every
 from shared.workdays import WorkingCalendar, calendar
 from zgov.common.v1 import common_pb2
 from zgov.disclosure.v1 import applications_pb2 as pb
@@ -1039,20 +1040,19 @@ async def run_lapse_sweep(sessions: async_sessionmaker[AsyncSession], today=None
     recompute provisional limits (reply limits, and the article 26 limits of queued publications)
     whose year's schedule became known."""
     today = today or (lambda: today_in_china())
-    while True:
-        lapsed = 0
-        try:
-            lapsed = await lapse_due(sessions, today(), batch)
-            if lapsed:
-                log.info("applications lapsed (art. 30)", count=lapsed)
-            moved = await recompute_provisional(sessions, cal or calendar(), batch)
-            if moved:
-                log.info("provisional reply limits recomputed", count=moved)
-            async with transaction(sessions) as session:
-                moved = await recompute_provisional_limits(session, cal or calendar(), batch)
-            if moved:
-                log.info("provisional article 26 limits recomputed", count=moved)
-        except Exception:  # keep the sweep alive through a database outage
-            log.exception("lapse sweep round failed; retrying next round")
-        if lapsed < batch:
-            await asyncio.sleep(interval)
+
+    async def one_round() -> int:
+        lapsed = await lapse_due(sessions, today(), batch)
+        if lapsed:
+            log.info("applications lapsed (art. 30)", count=lapsed)
+        moved = await recompute_provisional(sessions, cal or calendar(), batch)
+        if moved:
+            log.info("provisional reply limits recomputed", count=moved)
+        async with transaction(sessions) as session:
+            moved = await recompute_provisional_limits(session, cal or calendar(), batch)
+        if moved:
+            log.info("provisional article 26 limits recomputed", count=moved)
+        return lapsed  # only a full batch of lapses goes on at once
+
+    # run_every keeps the sweep alive through a database outage
+    await run_every(interval, one_round, name="lapse sweep", batch=batch)

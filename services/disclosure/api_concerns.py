@@ -13,7 +13,6 @@ its own page on the portal and the list 回应关切. Limits in clock hours (dom
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -35,6 +34,7 @@ from shared.grpc_server import current_actor, requires
 from shared.identity import Actor
 from shared.logging import get_logger
 from shared.outbox import add_event
+from shared.sweep import run_every
 from zgov.common.v1 import common_pb2
 from zgov.disclosure.v1 import publications_pb2 as pb
 
@@ -303,14 +303,13 @@ async def announce_overdue(session: AsyncSession, now: datetime, batch: int = 50
 async def run_concern_sweep(sessions: async_sessionmaker[AsyncSession], interval: float = 60.0,
                             batch: int = 500, clock: Callable[[], datetime] = utc_now) -> None:
     """In the background: every `interval` seconds, announce the concerns past a limit (A70)."""
-    while True:
-        written = 0
-        try:
-            async with transaction(sessions) as session:
-                written = await announce_overdue(session, clock(), batch)
-            if written:
-                log.info("public concerns overdue announced (A70)", count=written)
-        except Exception:  # keep the sweep alive through a database outage
-            log.exception("concern sweep round failed; retrying next round")
-        if written < batch:
-            await asyncio.sleep(interval)
+
+    async def one_round() -> int:
+        async with transaction(sessions) as session:
+            written = await announce_overdue(session, clock(), batch)
+        if written:
+            log.info("public concerns overdue announced (A70)", count=written)
+        return written
+
+    # run_every keeps the sweep alive through a database outage
+    await run_every(interval, one_round, name="concern sweep", batch=batch)

@@ -9,7 +9,6 @@ SKIP LOCKED) finds nothing left to do.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from datetime import date
 
@@ -22,6 +21,7 @@ from shared.audit import actor_record, record_act
 from shared.db import transaction
 from shared.identity import Actor
 from shared.outbox import add_event
+from shared.sweep import run_every
 from shared.workdays import WorkingCalendar
 from zgov.documents.v1 import events_pb2
 
@@ -111,19 +111,20 @@ async def run_countersign_clock(sessions: async_sessionmaker[AsyncSession], toda
                                 interval: float = 60.0, cal: WorkingCalendar | None = None) -> None:
     """Every `interval` seconds, put official days on provisional deadlines whose year became
     known, then record the countersigns that fell due unanswered."""
-    while True:
-        try:
-            if cal is not None:
-                async with transaction(sessions) as session:
-                    moved = await recompute_provisional_deadlines(session, cal)
-                if moved:
-                    log.info("provisional deadlines recomputed", count=moved)
+
+    async def one_round() -> int:
+        if cal is not None:
             async with transaction(sessions) as session:
-                written = await remind_countersigns_due(session, today())
-                written += await deem_overdue_countersigns(session, today())
-                written += await record_expired_documents(session, today())
-            if written:
-                log.info("countersign reminders, deemed agreements and expiries written", count=written)
-        except Exception:  # keep the clock alive through a database outage
-            log.exception("countersign clock round failed; retrying next round")
-        await asyncio.sleep(interval)
+                moved = await recompute_provisional_deadlines(session, cal)
+            if moved:
+                log.info("provisional deadlines recomputed", count=moved)
+        async with transaction(sessions) as session:
+            written = await remind_countersigns_due(session, today())
+            written += await deem_overdue_countersigns(session, today())
+            written += await record_expired_documents(session, today())
+        if written:
+            log.info("countersign reminders, deemed agreements and expiries written", count=written)
+        return written
+
+    # run_every keeps the clock alive through a database outage
+    await run_every(interval, one_round, name="countersign clock")

@@ -8,7 +8,6 @@ acting_started_at / acting_ended_at mark that it was written, in the same transa
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, date, datetime
 
 import structlog
@@ -19,6 +18,7 @@ from services.org.directory import KeycloakDirectory, Snapshot
 from shared.convert import date_to_proto
 from shared.db import transaction
 from shared.outbox import add_event
+from shared.sweep import run_every
 from zgov.org.v1 import events_pb2
 
 log = structlog.get_logger(__name__)
@@ -59,12 +59,13 @@ async def run_acting_clock(
     sessions: async_sessionmaker[AsyncSession], directory: KeycloakDirectory, today, interval: float = 60.0
 ) -> None:
     """Every `interval` seconds, write the acting events that fell due (a leave began or ended)."""
-    while True:
-        try:
-            async with transaction(sessions) as session:
-                written = await emit_due_acting_events(session, today(), await directory.snapshot())
-            if written:
-                log.info("acting events written", count=written)
-        except Exception:  # keep the clock alive through a database or Keycloak outage
-            log.exception("acting clock round failed; retrying next round")
-        await asyncio.sleep(interval)
+
+    async def one_round() -> int:
+        async with transaction(sessions) as session:
+            written = await emit_due_acting_events(session, today(), await directory.snapshot())
+        if written:
+            log.info("acting events written", count=written)
+        return written
+
+    # run_every keeps the clock alive through a database or Keycloak outage
+    await run_every(interval, one_round, name="acting clock")

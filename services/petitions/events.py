@@ -11,7 +11,6 @@ overdue_notified_stage marks that it was written, in the same transaction as the
 
 from __future__ import annotations
 
-import asyncio
 from datetime import date
 
 import structlog
@@ -23,6 +22,7 @@ from services.petitions.models import PetitionCase
 from shared.convert import date_to_proto
 from shared.db import transaction
 from shared.outbox import add_event
+from shared.sweep import run_every
 from shared.workdays import WorkingCalendar
 from zgov.petitions.v1 import events_pb2, petitions_pb2
 
@@ -96,19 +96,18 @@ async def run_overdue_sweep(sessions: async_sessionmaker[AsyncSession], today, b
                             cal: WorkingCalendar | None = None) -> None:
     """Every `interval` seconds, put official days on provisional limits whose year became known, then
     escalate the cases that passed their limit; a full batch goes on at once."""
-    while True:
-        written = 0
-        try:
-            if cal is not None:
-                async with transaction(sessions) as session:
-                    moved = await recompute_provisional_limits(session, cal, batch)
-                if moved:
-                    log.info("provisional limits recomputed", count=moved)
+
+    async def one_round() -> int:
+        if cal is not None:
             async with transaction(sessions) as session:
-                written = await emit_overdue_events(session, today(), bureau_code, batch)
-            if written:
-                log.info("overdue events written", count=written)
-        except Exception:  # keep the sweep alive through a database outage
-            log.exception("overdue sweep round failed; retrying next round")
-        if written < batch:
-            await asyncio.sleep(interval)
+                moved = await recompute_provisional_limits(session, cal, batch)
+            if moved:
+                log.info("provisional limits recomputed", count=moved)
+        async with transaction(sessions) as session:
+            written = await emit_overdue_events(session, today(), bureau_code, batch)
+        if written:
+            log.info("overdue events written", count=written)
+        return written  # only a full batch of escalations goes on at once
+
+    # run_every keeps the sweep alive through a database outage
+    await run_every(interval, one_round, name="overdue sweep", batch=batch)
