@@ -32,6 +32,15 @@ def working_days_ahead(n: int) -> date:
     return CAL.add_working_days(TODAY, n).due
 
 
+def working_days_in_one_year(first_ahead: int, gap: int) -> tuple[date, date]:
+    """Two working days `gap` apart, the first at least `first_ahead` ahead, in the same calendar year
+    (late in December the plain `working_days_ahead(n + gap)` falls in the next year)."""
+    n = first_ahead
+    while working_days_ahead(n).year != working_days_ahead(n + gap).year:
+        n += 1
+    return working_days_ahead(n), working_days_ahead(n + gap)
+
+
 def next_rest_day(after: date) -> date:
     day = after
     while CAL.is_working_day(day):
@@ -614,7 +623,7 @@ async def test_A10_A42_executive_vice_mayor_convenes_and_chairs_while_the_mayor_
 
 
 async def test_A46_department_city_wide_meeting_needs_approval_once_a_year_by_video(meetings):
-    day = working_days_ahead(20)
+    day, later_that_year = working_days_in_one_year(20, 5)
 
     def ask(**extra):
         fields = dict(title="全市教育工作会议", day=d(day), city_wide=True)
@@ -629,7 +638,7 @@ async def test_A46_department_city_wide_meeting_needs_approval_once_a_year_by_vi
     assert "in_person_reason" in field_violations_of(bad)
     first = await ask(invites_county_heads=True, leader_user_ids=[meetings.user_id("vice-mayor-1")])
     assert first.format == pb.MEETING_FORMAT_VIDEO and first.organisation_code == "education-bureau"
-    again = await rpc_error(ask(day=d(working_days_ahead(25))))
+    again = await rpc_error(ask(day=d(later_that_year)))
     assert rule_id_of(again) == "A46.one-a-year"
 
     denied = await rpc_error(
