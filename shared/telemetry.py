@@ -31,7 +31,7 @@ from opentelemetry.baggage.propagation import W3CBaggagePropagator
 from opentelemetry.context import Context
 from opentelemetry.propagators.composite import CompositePropagator
 from opentelemetry.sdk.resources import SERVICE_NAME, SERVICE_NAMESPACE, Resource
-from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor, SpanExporter
 from opentelemetry.sdk.trace.sampling import Decision, Sampler, SamplingResult, _get_from_env_or_default
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
@@ -99,19 +99,22 @@ def configure_telemetry(
             # Imported only when needed: the exporter pulls in its own gRPC channel machinery.
             from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
 
-            _provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(endpoint=otlp_endpoint)))
-            _provider.sampler.exporting = True
+            _export_through(BatchSpanProcessor(OTLPSpanExporter(endpoint=otlp_endpoint)))
         trace.set_tracer_provider(_provider)
         propagate.set_global_textmap(PROPAGATOR)
     for exporter in exporters:
-        _provider.add_span_processor(SimpleSpanProcessor(exporter))
-        _provider.sampler.exporting = True
+        _export_through(SimpleSpanProcessor(exporter))
     if instrument_grpc_clients and not _clients_instrumented:
         from opentelemetry.instrumentation.grpc import GrpcAioInstrumentorClient
 
         GrpcAioInstrumentorClient().instrument(tracer_provider=_provider)
         _clients_instrumented = True
     return _provider
+
+
+def _export_through(processor: SpanProcessor) -> None:
+    _provider.add_span_processor(processor)
+    _provider.sampler.exporting = True  # from now on the configured sampler decides
 
 
 def shutdown_telemetry() -> None:

@@ -38,26 +38,43 @@ async def _stop(task: asyncio.Task) -> None:
         await task
 
 
+class Script:
+    """A round that does as told, round by round (a count handled, or an exception to raise), then
+    parks in one more round until cancelled; `parked` is set when it gets there."""
+
+    def __init__(self, *steps: int | Exception, before_each=None):
+        self._steps = iter(steps)
+        self._before_each = before_each
+        self.rounds = 0
+        self.parked = asyncio.Event()
+
+    async def __call__(self) -> int:
+        self.rounds += 1
+        if self._before_each:
+            self._before_each()
+        step = next(self._steps, None)
+        if step is None:
+            self.parked.set()
+            await asyncio.Event().wait()
+        if isinstance(step, Exception):
+            raise step
+        return step
+
+
+async def run_script(script: Script, interval: float, **kwargs) -> None:
+    """run_every over `script` until it parks, then cancelled as the drain does."""
+    task = asyncio.create_task(run_every(interval, script, **{"name": "test sweep", **kwargs}))
+    async with asyncio.timeout(2):
+        await script.parked.wait()
+    await _stop(task)
+
+
 async def test_a_failing_round_is_logged_and_the_next_round_runs_after_the_interval(sleeps):
-    rounds = 0
-    second_round = asyncio.Event()
-
-    async def one_round() -> int:
-        nonlocal rounds
-        rounds += 1
-        if rounds == 1:
-            raise RuntimeError("database is down")
-        second_round.set()
-        await asyncio.Event().wait()  # stay in the second round until cancelled
-        return 0
-
+    script = Script(RuntimeError("database is down"))
     with capture_logs() as logs:
-        task = asyncio.create_task(run_every(30.0, one_round, name="test sweep", batch=10))
-        async with asyncio.timeout(2):
-            await second_round.wait()
-        await _stop(task)
+        await run_script(script, 30.0, batch=10)
 
-    assert rounds == 2
+    assert script.rounds == 2
     assert sleeps == [30.0]  # a failed round does not go again at once, even with a batch
     failures = [entry for entry in logs if entry["log_level"] == "error"]
     assert [entry["event"] for entry in failures] == ["test sweep round failed; retrying next round"]
@@ -65,22 +82,10 @@ async def test_a_failing_round_is_logged_and_the_next_round_runs_after_the_inter
 
 
 async def test_a_full_batch_goes_again_at_once_and_a_partial_one_sleeps_the_interval(sleeps):
-    handled = iter([5, 7, 2, 0, 5, 4])  # batch 5: full, more than full, partial, empty, full, partial
     trace: list[str] = []
-    done = asyncio.Event()
-
-    async def one_round() -> int:
-        trace.append(f"sleeps so far {len(sleeps)}")
-        count = next(handled, None)
-        if count is None:
-            done.set()
-            await asyncio.Event().wait()
-        return count
-
-    task = asyncio.create_task(run_every(0.5, one_round, name="test sweep", batch=5))
-    async with asyncio.timeout(2):
-        await done.wait()
-    await _stop(task)
+    # batch 5: full, more than full, partial, empty, full, partial
+    script = Script(5, 7, 2, 0, 5, 4, before_each=lambda: trace.append(f"sleeps so far {len(sleeps)}"))
+    await run_script(script, 0.5, batch=5)
 
     # rounds 1-3 back to back, sleep after the partial 3rd and the empty 4th, 5th full so 6th at once
     assert trace == ["sleeps so far 0", "sleeps so far 0", "sleeps so far 0", "sleeps so far 1",
@@ -89,21 +94,8 @@ async def test_a_full_batch_goes_again_at_once_and_a_partial_one_sleeps_the_inte
 
 
 async def test_without_a_batch_every_round_is_followed_by_the_interval(sleeps):
-    rounds = 0
-    done = asyncio.Event()
-
-    async def one_round() -> int:
-        nonlocal rounds
-        rounds += 1
-        if rounds == 4:
-            done.set()
-            await asyncio.Event().wait()
-        return 1000  # however much a round wrote, a clock without a batch waits
-
-    task = asyncio.create_task(run_every(60.0, one_round, name="test clock"))
-    async with asyncio.timeout(2):
-        await done.wait()
-    await _stop(task)
+    # however much a round wrote, a clock without a batch waits
+    await run_script(Script(1000, 1000, 1000), 60.0, name="test clock")
 
     assert sleeps == [60.0, 60.0, 60.0]
 
