@@ -312,6 +312,10 @@ class OutboxRelay:
             log.warning("outbox relay %s: purge failed: %s", self.channel, exc)
 
     async def _wait_for_work(self) -> None:
+        # A stop that lands while the loop reconnects its listener has its wake-up cleared by the
+        # next pass; without this check the relay would sleep a whole sweep before stopping.
+        if self._stopping.is_set():
+            return
         try:
             await asyncio.wait_for(self._wake.wait(), self.sweep_interval)
         except asyncio.TimeoutError:

@@ -26,12 +26,18 @@ DIRECTORY_WARM_UP_SECONDS = 60.0
 log = structlog.get_logger(__name__)
 
 
-def build(settings: OrgSettings) -> GrpcServer:
+def directory_from(settings: OrgSettings) -> KeycloakDirectory:
+    secret = settings.client_secret.get_secret_value() if settings.client_secret else ""
+    return KeycloakDirectory(settings.keycloak_url, settings.keycloak_realm, settings.client_id, secret,
+                             ttl_seconds=settings.directory_ttl_seconds)
+
+
+def build(settings: OrgSettings, directory: KeycloakDirectory | None = None) -> GrpcServer:
+    """The org server. `directory`: one already read, shared by several servers in one process
+    (the tests start an org per test and read Keycloak's positions and holders once per run)."""
     engine = create_engine(settings.database_url)
     sessions = session_factory(engine)
-    secret = settings.client_secret.get_secret_value() if settings.client_secret else ""
-    directory = KeycloakDirectory(settings.keycloak_url, settings.keycloak_realm, settings.client_id, secret,
-                                  ttl_seconds=settings.directory_ttl_seconds)
+    directory = directory or directory_from(settings)
     server = GrpcServer.from_settings([OrgServicer(engine, directory, calendar())], settings)
     state: dict = {}
 

@@ -39,7 +39,9 @@ class Snapshot:
     positions: dict[str, str] = field(default_factory=dict)  # code -> Chinese title
     holders: dict[str, list[Person]] = field(default_factory=dict)  # position -> people
     organisations: dict[str, dict] = field(default_factory=dict)  # code -> {name, kind}
-    taken_at: float = 0.0
+    # never taken: older than any TTL. (0.0 was "the machine's boot", younger than a TTL longer
+    # than the uptime, and such a directory answered from an empty snapshot.)
+    taken_at: float = float("-inf")
 
     def positions_of(self, user_id: str) -> frozenset[str]:
         return frozenset(p for p, people in self.holders.items() if any(x.user_id == user_id for x in people))

@@ -102,6 +102,31 @@ async def test_relay_is_woken_by_notify_not_by_its_sweep(sessions, sample_engine
             assert time.monotonic() - started < 2
 
 
+class SlowToListen(OutboxRelay):
+    """A relay whose LISTEN connection takes a moment to open, as on a busy database."""
+
+    listening = None
+
+    async def _ensure_listener(self) -> None:
+        self.listening.set()
+        await asyncio.sleep(0.3)
+        await super()._ensure_listener()
+
+
+async def test_relay_stopped_while_it_connects_stops_at_once_not_after_its_sweep(sample_engine, js, service):
+    """A stop landing while the relay opens its listener used to have its wake-up cleared by the
+    next pass: the relay then slept a whole sweep (5 s by default) before stopping, on every drain
+    and test teardown that came right after a start."""
+    await ensure_stream(js, service)
+    relay = SlowToListen(sample_engine, js, outbox_channel(service), sweep_interval=60)
+    relay.listening = asyncio.Event()
+    await relay.start()
+    await asyncio.wait_for(relay.listening.wait(), 10)
+    started = time.monotonic()
+    await relay.stop(timeout=30)
+    assert time.monotonic() - started < 20, "the relay waited for its 60 s sweep before stopping"
+
+
 async def test_relay_publishes_what_was_committed_before_it_started(sessions, sample_engine, js, service):
     """Rows committed while no relay ran (NOTIFY lost) are published by its first pass, in order."""
     await ensure_stream(js, service)

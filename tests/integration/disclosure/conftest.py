@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import grpc
-import jwt
 import nats
 import pytest
 from google.protobuf.message import Message
@@ -26,6 +25,8 @@ from services.disclosure.__main__ import build
 from services.disclosure.config import DisclosureSettings
 from shared.outbox import MSG_ID_HEADER, build_envelope
 from shared.streams import ensure_stream
+from tests.fixtures.keycloak import CallsAsPeople
+from tests.fixtures.org import serving
 from zgov.common.v1 import common_pb2
 from zgov.disclosure.v1 import publications_pb2_grpc
 from zgov.events.v1 import envelope_pb2
@@ -41,29 +42,11 @@ def disclosure_nats(stack_dir):
 
 
 @dataclass
-class DisclosureUnderTest:
+class DisclosureUnderTest(CallsAsPeople):
     channel: grpc.aio.Channel
     publications: publications_pb2_grpc.PublicationServiceStub
-    keycloak: object
     nats: Nats
     database_url: str
-    tokens: dict = field(default_factory=dict)
-
-    def as_user(self, username: str) -> tuple:
-        # Tokens live 5 minutes; one per user is enough for a test.
-        if username not in self.tokens:
-            self.tokens[username] = self.keycloak.token_for(username)
-        return (("authorization", f"Bearer {self.tokens[username]}"),)
-
-    def as_service(self, client_id: str) -> tuple:
-        key = f"service:{client_id}"
-        if key not in self.tokens:
-            self.tokens[key] = self.keycloak.service_token(client_id)
-        return (("authorization", f"Bearer {self.tokens[key]}"),)
-
-    def user_id(self, username: str) -> str:
-        self.as_user(username)
-        return jwt.decode(self.tokens[username], options={"verify_signature": False})["sub"]
 
 
 @pytest.fixture
@@ -74,20 +57,20 @@ def disclosure_settings(request) -> dict:
 
 
 @pytest.fixture
-async def disclosure(keycloak, disclosure_nats, database, disclosure_settings):
+async def disclosure(keycloak, disclosure_nats, service_database, disclosure_settings):
+    database = await service_database("disclosure")
     server = build(DisclosureSettings(
         database_url=database, nats_url=disclosure_nats.url, keycloak_url=keycloak.url, client_id="disclosure",
         client_secret=keycloak.client_secrets["disclosure"], grpc_port=0, **disclosure_settings,
     ))
-    await server.start()
-    channel = grpc.aio.insecure_channel(server.address)
-    try:
-        yield DisclosureUnderTest(channel, publications_pb2_grpc.PublicationServiceStub(channel), keycloak,
-                                  disclosure_nats, database)
-    finally:
-        await channel.close()
-        server.shutdown()
-        await asyncio.wait_for(server.wait_stopped(), 30)
+    async with serving(server):
+        channel = grpc.aio.insecure_channel(server.address)
+        try:
+            yield DisclosureUnderTest(keycloak=keycloak, channel=channel,
+                                      publications=publications_pb2_grpc.PublicationServiceStub(channel),
+                                      nats=disclosure_nats, database_url=database)
+        finally:
+            await channel.close()
 
 
 @pytest.fixture

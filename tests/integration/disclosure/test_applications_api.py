@@ -31,6 +31,7 @@ from services.disclosure.config import DisclosureSettings
 from shared.db import create_engine, session_factory
 from shared.errors import field_violations_of, rule_id_of
 from shared.workdays import YearSchedule, calendar
+from tests.fixtures.org import serving
 from tests.integration.disclosure.conftest import DisclosureUnderTest, read_events
 from zgov.common.v1 import common_pb2
 from zgov.disclosure.v1 import applications_pb2 as pb
@@ -58,24 +59,24 @@ def service_day(monkeypatch):
 
 
 @pytest.fixture
-async def svc(keycloak, disclosure_nats, database, service_day):
+async def svc(keycloak, disclosure_nats, service_database, service_day):
     """The disclosure service with a quick art. 30 sweep; `svc.apps` is the ApplicationService stub."""
+    database = await service_database("disclosure")
     server = build(DisclosureSettings(
         database_url=database, nats_url=disclosure_nats.url, keycloak_url=keycloak.url,
         client_id="disclosure", client_secret=keycloak.client_secrets["disclosure"], grpc_port=0,
         consume_documents=False, application_sweep_seconds=0.3,
     ))
-    await server.start()
-    channel = grpc.aio.insecure_channel(server.address)
-    under_test = DisclosureUnderTest(channel, publications_pb2_grpc.PublicationServiceStub(channel), keycloak,
-                                     disclosure_nats, database)
-    under_test.apps = applications_pb2_grpc.ApplicationServiceStub(channel)
-    try:
-        yield under_test
-    finally:
-        await channel.close()
-        server.shutdown()
-        await asyncio.wait_for(server.wait_stopped(), 30)
+    async with serving(server):
+        channel = grpc.aio.insecure_channel(server.address)
+        under_test = DisclosureUnderTest(keycloak=keycloak, channel=channel,
+                                         publications=publications_pb2_grpc.PublicationServiceStub(channel),
+                                         nats=disclosure_nats, database_url=database)
+        under_test.apps = applications_pb2_grpc.ApplicationServiceStub(channel)
+        try:
+            yield under_test
+        finally:
+            await channel.close()
 
 
 @pytest.fixture

@@ -3,10 +3,9 @@ PostgreSQL, NATS and Keycloak of the tests; documents calls org with its client-
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import grpc
-import jwt
 import nats
 import pytest
 
@@ -14,42 +13,32 @@ from deploy.local.servers import Nats, free_port
 from services.documents.__main__ import build as build_documents
 from services.documents.config import DocumentsSettings
 from shared.db import create_engine, session_factory
+from tests.fixtures.keycloak import CallsAsPeople
 from tests.fixtures.org import serving
 from zgov.documents.v1 import documents_pb2_grpc
 from zgov.org.v1 import org_pb2_grpc
 
 
 @dataclass
-class Platform:
+class Platform(CallsAsPeople):
     docs: documents_pb2_grpc.DocumentsServiceStub
     org: org_pb2_grpc.OrgServiceStub
-    keycloak: object
     nats: Nats
     database_url: str
     sessions: object
-    tokens: dict[str, str] = field(default_factory=dict)
 
     def token(self, username: str) -> str:
-        # One password grant per user and test: Keycloak is slow on a busy machine.
-        if username not in self.tokens:
-            self.tokens[username] = self.keycloak.token_for(username)
-        return self.tokens[username]
-
-    def as_user(self, username: str) -> tuple:
-        return (("authorization", f"Bearer {self.token(username)}"),)
-
-    def user_id(self, username: str) -> str:
-        return jwt.decode(self.token(username), options={"verify_signature": False})["sub"]
+        return self.keycloak.token_for(username)
 
 
 @pytest.fixture
-async def platform(keycloak, database, stack_dir, in_process_org):
+async def platform(keycloak, service_database, stack_dir, in_process_org):
+    database = await service_database("documents")
     bus = Nats(stack_dir / f"documents-nats-{free_port()}", free_port())
     bus.start()
     engine = create_engine(database)
     try:
-        # holders and organisations do not change during a test; portfolios and leaves are not cached
-        async with in_process_org(bus.url, acting_clock_seconds=0.5, directory_ttl_seconds=300) as org:
+        async with in_process_org(bus.url, acting_clock_seconds=0.5) as org:
             docs_server = build_documents(DocumentsSettings(
                 database_url=database, nats_url=bus.url, keycloak_url=keycloak.url, client_id="documents",
                 client_secret=keycloak.client_secrets["documents"], grpc_port=0, org_address=org.address,
@@ -58,8 +47,9 @@ async def platform(keycloak, database, stack_dir, in_process_org):
             async with serving(docs_server):
                 docs_channel = grpc.aio.insecure_channel(docs_server.address)
                 try:
-                    yield Platform(documents_pb2_grpc.DocumentsServiceStub(docs_channel), org.stub, keycloak,
-                                   bus, database, session_factory(engine))
+                    yield Platform(keycloak=keycloak, docs=documents_pb2_grpc.DocumentsServiceStub(docs_channel),
+                                   org=org.stub, nats=bus, database_url=database,
+                                   sessions=session_factory(engine))
                 finally:
                     await docs_channel.close()
     finally:

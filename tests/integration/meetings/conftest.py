@@ -7,7 +7,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import grpc
-import jwt
 import nats
 import pytest
 from zgov.meetings.v1 import meetings_pb2_grpc
@@ -16,6 +15,7 @@ from zgov.org.v1 import org_pb2_grpc
 from deploy.local.servers import Nats, free_port
 from services.meetings.__main__ import build as build_meetings
 from services.meetings.config import MeetingsSettings
+from tests.fixtures.keycloak import CallsAsPeople
 from tests.fixtures.org import serving
 
 
@@ -28,23 +28,16 @@ def meetings_nats(stack_dir):
 
 
 @dataclass
-class MeetingsUnderTest:
+class MeetingsUnderTest(CallsAsPeople):
     stub: meetings_pb2_grpc.MeetingsServiceStub
     org: org_pb2_grpc.OrgServiceStub
-    keycloak: object
     nats: Nats
-
-    def as_user(self, username: str) -> tuple:
-        return (("authorization", f"Bearer {self.keycloak.token_for(username)}"),)
-
-    def user_id(self, username: str) -> str:
-        token = self.keycloak.token_for(username)
-        return jwt.decode(token, options={"verify_signature": False})["sub"]
 
 
 @pytest.fixture
-async def meetings(keycloak, meetings_nats, database, in_process_org):
-    async with in_process_org(meetings_nats.url, acting_clock_seconds=5, directory_ttl_seconds=30) as org:
+async def meetings(keycloak, meetings_nats, service_database, in_process_org):
+    database = await service_database("meetings")
+    async with in_process_org(meetings_nats.url, acting_clock_seconds=5) as org:
         server = build_meetings(
             MeetingsSettings(
                 database_url=database,
@@ -61,8 +54,8 @@ async def meetings(keycloak, meetings_nats, database, in_process_org):
         async with serving(server):
             channel = grpc.aio.insecure_channel(server.address)
             try:
-                yield MeetingsUnderTest(meetings_pb2_grpc.MeetingsServiceStub(channel), org.stub, keycloak,
-                                        meetings_nats)
+                yield MeetingsUnderTest(keycloak=keycloak, stub=meetings_pb2_grpc.MeetingsServiceStub(channel),
+                                        org=org.stub, nats=meetings_nats)
             finally:
                 await channel.close()
 

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 
 import grpc
-import jwt
 import nats
 import pytest
 
 from deploy.local.servers import Nats, free_port
 from services.org.__main__ import build
-from services.org.config import OrgSettings
+from tests.fixtures.keycloak import CallsAsPeople
+from tests.fixtures.org import org_settings, serving
 from zgov.org.v1 import org_pb2_grpc
 
 
@@ -26,37 +25,23 @@ def org_nats(stack_dir):
 
 
 @dataclass
-class OrgUnderTest:
+class OrgUnderTest(CallsAsPeople):
     stub: org_pb2_grpc.OrgServiceStub
-    keycloak: object
     nats: Nats
     database_url: str
 
-    def as_user(self, username: str) -> tuple:
-        return (("authorization", f"Bearer {self.keycloak.token_for(username)}"),)
-
-    def user_id(self, username: str) -> str:
-        """The Keycloak user id (the token's subject) of a demo user."""
-        token = self.keycloak.token_for(username)
-        return jwt.decode(token, options={"verify_signature": False})["sub"]
-
 
 @pytest.fixture
-async def org(keycloak, org_nats, database):
-    settings = OrgSettings(
-        database_url=database, nats_url=org_nats.url, keycloak_url=keycloak.url, client_id="org",
-        client_secret=keycloak.client_secrets["org"], grpc_port=0, acting_clock_seconds=0.5,
-        directory_ttl_seconds=0,
-    )
-    server = build(settings)
-    await server.start()
-    channel = grpc.aio.insecure_channel(server.address)
-    try:
-        yield OrgUnderTest(org_pb2_grpc.OrgServiceStub(channel), keycloak, org_nats, database)
-    finally:
-        await channel.close()
-        server.shutdown()
-        await asyncio.wait_for(server.wait_stopped(), 30)
+async def org(keycloak, org_nats, service_database, org_directory):
+    database = await service_database("org")
+    settings = org_settings(keycloak, database, org_nats.url, acting_clock_seconds=0.5)
+    async with serving(build(settings, org_directory)) as server:
+        channel = grpc.aio.insecure_channel(server.address)
+        try:
+            yield OrgUnderTest(keycloak=keycloak, stub=org_pb2_grpc.OrgServiceStub(channel), nats=org_nats,
+                               database_url=database)
+        finally:
+            await channel.close()
 
 
 @pytest.fixture

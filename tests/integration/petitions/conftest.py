@@ -4,16 +4,16 @@ NATS and Keycloak of the tests. Each test gets fresh databases and its own NATS 
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import grpc
-import jwt
 import nats
 import pytest
 
 from deploy.local.servers import Nats, free_port
 from services.petitions.__main__ import MAX_SEND_BYTES, build
 from services.petitions.config import PetitionsSettings
+from tests.fixtures.keycloak import CallsAsPeople
 from tests.fixtures.org import serving
 from zgov.events.v1 import envelope_pb2
 from zgov.org.v1 import org_pb2_grpc
@@ -30,28 +30,17 @@ def petitions_nats(stack_dir):
 
 
 @dataclass
-class PetitionsUnderTest:
+class PetitionsUnderTest(CallsAsPeople):
     stub: petitions_pb2_grpc.PetitionsServiceStub
     org: org_pb2_grpc.OrgServiceStub
-    keycloak: object
     nats: Nats
     database_url: str
-    tokens: dict = field(default_factory=dict)
-
-    def as_user(self, username: str) -> tuple:
-        # Tokens live 5 minutes; one per user is enough for a test.
-        if username not in self.tokens:
-            self.tokens[username] = self.keycloak.token_for(username)
-        return (("authorization", f"Bearer {self.tokens[username]}"),)
-
-    def user_id(self, username: str) -> str:
-        self.as_user(username)
-        return jwt.decode(self.tokens[username], options={"verify_signature": False})["sub"]
 
 
 @pytest.fixture
-async def petitions(keycloak, petitions_nats, database, in_process_org):
-    async with in_process_org(petitions_nats.url, acting_clock_seconds=5, directory_ttl_seconds=0) as org:
+async def petitions(keycloak, petitions_nats, service_database, in_process_org):
+    database = await service_database("petitions")
+    async with in_process_org(petitions_nats.url, acting_clock_seconds=5) as org:
         server = build(PetitionsSettings(
             database_url=database, nats_url=petitions_nats.url, keycloak_url=keycloak.url,
             client_id="petitions", client_secret=keycloak.client_secrets["petitions"], grpc_port=0,
@@ -62,8 +51,8 @@ async def petitions(keycloak, petitions_nats, database, in_process_org):
             channel = grpc.aio.insecure_channel(server.address, options=[
                 ("grpc.max_receive_message_length", MAX_SEND_BYTES)])
             try:
-                yield PetitionsUnderTest(petitions_pb2_grpc.PetitionsServiceStub(channel), org.stub, keycloak,
-                                         petitions_nats, database)
+                yield PetitionsUnderTest(keycloak=keycloak, stub=petitions_pb2_grpc.PetitionsServiceStub(channel),
+                                         org=org.stub, nats=petitions_nats, database_url=database)
             finally:
                 await channel.close()
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import uuid
 from dataclasses import dataclass
 
 import httpx
@@ -19,11 +18,11 @@ from deploy.local.servers import Nats, free_port
 from services.disclosure.__main__ import build as build_disclosure
 from services.disclosure.config import DisclosureSettings
 from services.org.__main__ import build as build_org
-from services.org.config import OrgSettings
 from services.petitions.__main__ import build as build_petitions
 from services.petitions.config import PetitionsSettings
 from services.portal.app import create_app
 from services.portal.config import PortalSettings
+from tests.fixtures.org import org_settings, stop
 
 # The address the realm's `portal` client accepts as a redirect (the ASGI client never opens it).
 PUBLIC_URL = "http://127.0.0.1:8000"
@@ -38,16 +37,8 @@ def portal_nats(stack_dir):
 
 
 @pytest.fixture
-def backend_databases(postgres):
-    names = {s: f"t_{s}_{uuid.uuid4().hex[:10]}" for s in ("org", "petitions", "disclosure")}
-    yield {s: postgres.ensure_database(n) for s, n in names.items()}
-    for name in names.values():
-        postgres.drop_database(name)
-
-
-async def _stop(server) -> None:
-    server.shutdown()
-    await asyncio.wait_for(server.wait_stopped(), 30)
+async def backend_databases(service_database):
+    return {s: await service_database(s) for s in ("org", "petitions", "disclosure")}
 
 
 @dataclass
@@ -58,11 +49,8 @@ class Backends:
 
 
 @pytest.fixture
-async def backends(keycloak, portal_nats, backend_databases):
-    org = build_org(OrgSettings(
-        database_url=backend_databases["org"], nats_url=portal_nats.url, keycloak_url=keycloak.url,
-        client_id="org", client_secret=keycloak.client_secrets["org"], grpc_port=0, directory_ttl_seconds=0,
-    ))
+async def backends(keycloak, portal_nats, backend_databases, org_directory):
+    org = build_org(org_settings(keycloak, backend_databases["org"], portal_nats.url), org_directory)
     await org.start()
     petitions = build_petitions(PetitionsSettings(
         database_url=backend_databases["petitions"], nats_url=portal_nats.url, keycloak_url=keycloak.url,
@@ -79,9 +67,9 @@ async def backends(keycloak, portal_nats, backend_databases):
     try:
         yield Backends(org=org.address, petitions=petitions.address, disclosure=disclosure.address)
     finally:
-        await _stop(disclosure)
-        await _stop(petitions)
-        await _stop(org)
+        await stop(disclosure)
+        await stop(petitions)
+        await stop(org)
 
 
 def portal_settings(keycloak, backends: Backends, **overrides) -> PortalSettings:
