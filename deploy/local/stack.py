@@ -41,6 +41,9 @@ GRPC_PORTS = {name: 50051 + i for i, name in enumerate(SERVICE_CLIENTS)}
 # Services that answer HTTP instead of gRPC (the citizens' portal): default port, overridden by
 # ZGOV_<NAME>_HTTP_PORT; up means GET /healthz answers 200.
 HTTP_PORTS = {"portal": 8000}
+# Second ports of gRPC services that also answer HTTP: the meetings calendar feeds that calendar apps
+# poll (ZGOV_<NAME>_FEED_PORT overrides).
+FEED_PORTS = {"meetings": 8052}
 # Every service's database is created, whether its code exists yet or not, so a new service finds it.
 DATABASES = SERVICE_CLIENTS
 # Passed through to every service when set in the caller's environment.
@@ -62,6 +65,12 @@ def http_port(service: str) -> int | None:
     if service not in HTTP_PORTS:
         return None
     return port(f"ZGOV_{service.upper().replace('-', '_')}_HTTP_PORT", HTTP_PORTS[service])
+
+
+def feed_port(service: str) -> int | None:
+    if service not in FEED_PORTS:
+        return None
+    return port(f"ZGOV_{service.upper().replace('-', '_')}_FEED_PORT", FEED_PORTS[service])
 
 
 def grpc_port(service: str) -> int:
@@ -97,6 +106,7 @@ class ServiceProcess:
     state_dir: Path
     grpc_port: int
     http_port: int | None = None
+    feed_port: int | None = None
 
     @property
     def address(self) -> str:
@@ -149,18 +159,21 @@ class ServiceProcess:
         })
         if self.http_port:
             env.update({"ZGOV_HTTP_PORT": str(self.http_port), "ZGOV_PUBLIC_URL": self.url})
+        if self.feed_port:
+            env["ZGOV_HTTP_PORT"] = str(self.feed_port)
         return env
 
     def start(self, env: dict[str, str]) -> None:
         if self.running_pid():
             return
-        if port_is_taken(self.listen_port):
-            kind = "HTTP" if self.http_port else "GRPC"
-            variable = f"ZGOV_{self.name.upper().replace('-', '_')}_{kind}_PORT"
-            raise PrerequisiteError(
-                f"Port {self.listen_port} for the {self.name} service is taken: stop what uses it"
-                f" or set {variable} to a free port."
-            )
+        kind = "HTTP" if self.http_port else "GRPC"
+        for taken, what in ((self.listen_port, kind), (self.feed_port, "FEED")):
+            if taken and port_is_taken(taken):
+                variable = f"ZGOV_{self.name.upper().replace('-', '_')}_{what}_PORT"
+                raise PrerequisiteError(
+                    f"Port {taken} for the {self.name} service is taken: stop what uses it"
+                    f" or set {variable} to a free port."
+                )
         self.state_dir.mkdir(parents=True, exist_ok=True)
         with open(self.log_file, "ab") as log:
             proc = subprocess.Popen([sys.executable, "-m", f"services.{self.name}"], cwd=REPO_ROOT, env=env,
@@ -224,7 +237,8 @@ class Stack:
         return Keycloak(self.run_dir / "keycloak", server_port("keycloak"), server_port("keycloak-management"))
 
     def service(self, name: str) -> ServiceProcess:
-        return ServiceProcess(name, self.run_dir / "services" / name, grpc_port(name), http_port(name))
+        return ServiceProcess(name, self.run_dir / "services" / name, grpc_port(name), http_port(name),
+                              feed_port(name))
 
     @property
     def endpoints_file(self) -> Path:

@@ -1,23 +1,62 @@
 """`make up` / `make down` on free ports in a temporary state folder: everything starts, a second
-`up` changes nothing, `down` stops everything and keeps the state."""
+`up` changes nothing, `down` stops everything and keeps the state. The default ports are held
+meanwhile, as a `make up` of the same machine holds them: the test stack uses none of them."""
 
 import json
+import socket
+from contextlib import ExitStack
 
 import pytest
 
-from deploy.local.servers import free_port, pid_alive
-from deploy.local.stack import HTTP_PORTS, Stack, existing_services
+from deploy.local.servers import PrerequisiteError, free_port, pid_alive
+from deploy.local.stack import FEED_PORTS, GRPC_PORTS, HTTP_PORTS, PORTS, Stack, existing_services
+
+
+def port_variables() -> list[str]:
+    return ["ZGOV_PG_PORT", "ZGOV_NATS_PORT", "ZGOV_KEYCLOAK_PORT", "ZGOV_KEYCLOAK_MANAGEMENT_PORT",
+            *(f"ZGOV_{name.upper()}_GRPC_PORT" for name in existing_services()),
+            *(f"ZGOV_{name.upper()}_HTTP_PORT" for name in HTTP_PORTS),
+            *(f"ZGOV_{name.upper()}_FEED_PORT" for name in FEED_PORTS)]
+
+
+def default_ports() -> set[int]:
+    return {p for _, p in PORTS.values()} | set(GRPC_PORTS.values()) | set(HTTP_PORTS.values()) \
+        | set(FEED_PORTS.values())
 
 
 @pytest.fixture
-def stack(tmp_path, monkeypatch):
-    for variable in ("ZGOV_PG_PORT", "ZGOV_NATS_PORT", "ZGOV_KEYCLOAK_PORT", "ZGOV_KEYCLOAK_MANAGEMENT_PORT",
-                     *(f"ZGOV_{name.upper()}_GRPC_PORT" for name in existing_services()),
-                     *(f"ZGOV_{name.upper()}_HTTP_PORT" for name in HTTP_PORTS)):
+def default_ports_held():
+    """Listen on every default port that is free, as a running `make up` would."""
+    with ExitStack() as held:
+        for number in sorted(default_ports()):
+            sock = held.enter_context(socket.socket())
+            try:
+                sock.bind(("127.0.0.1", number))
+                sock.listen()
+            except OSError:
+                pass  # already taken: by a real `make up`, which is the case this test stands for
+        yield
+
+
+@pytest.fixture
+def stack(tmp_path, monkeypatch, default_ports_held):
+    for variable in port_variables():
         monkeypatch.setenv(variable, str(free_port()))
     stack = Stack(run_dir=tmp_path / "run")
     yield stack
     stack.down()
+
+
+@pytest.mark.integration
+def test_a_taken_feed_port_stops_the_start_at_once_naming_the_variable(tmp_path, monkeypatch, default_ports_held):
+    """The meetings calendar feed port (8052) was the one port the test stack did not move: beside a
+    running `make up` the meetings service of the test stack failed to start."""
+    for variable in port_variables():
+        monkeypatch.setenv(variable, str(free_port()))
+    monkeypatch.setenv("ZGOV_MEETINGS_FEED_PORT", str(FEED_PORTS["meetings"]))
+    service = Stack(run_dir=tmp_path / "run").service("meetings")
+    with pytest.raises(PrerequisiteError, match="ZGOV_MEETINGS_FEED_PORT"):
+        service.start({})
 
 
 def running_pids(stack: Stack) -> dict[str, int | None]:
