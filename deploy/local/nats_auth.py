@@ -19,8 +19,9 @@ drops it and tells the client. A client without a known NKEY cannot connect at a
     users = [service_user(name, public_key) for name, public_key in ...]
     Nats(data_dir, port, users=users).start()        # writes nats.conf with `authorization`
 
-`python -m deploy.local.nats_auth <public keys as name=U...>` prints the `authorization` block for an
-operator's NATS (e.g. the zgov-infra chart's `config.merge`).
+For an operator's NATS: `python -m deploy.local.nats_auth seed` prints a new seed (for a service's
+Secret); `python -m deploy.local.nats_auth authorization documents=documents.nk org=U... ...` prints
+the server's `authorization` block, public keys only (e.g. for the zgov-infra chart's `config.merge`).
 """
 
 from __future__ import annotations
@@ -141,13 +142,29 @@ def read_seed(path: Path) -> str:
     return path.read_text().strip()
 
 
+def _public_key_of(value: str) -> str:
+    """A public key as given (U...), or the one of the seed in the file named."""
+    if value.startswith("U"):
+        return value
+    path = Path(value)
+    if path.is_file():
+        return public_key(read_seed(path))
+    raise SystemExit(f"{value!r}: give a public NKEY (U...) or a file holding a seed (SU...)")
+
+
 def main(argv: list[str]) -> None:
+    """`seed`: print a new user seed. `authorization name=<U... or seed file> ...`: print the server's
+    authorization block for those services (public keys only)."""
+    command, *args = argv or [""]
+    if command == "seed":
+        print(new_seed())
+        return
+    if command != "authorization" or not args:
+        raise SystemExit("usage: python -m deploy.local.nats_auth seed | authorization <service>=<U... or seed file> ...")
     users = []
-    for arg in argv:
+    for arg in args:
         name, _, key = arg.partition("=")
-        if not key.startswith("U"):
-            raise SystemExit(f"{arg!r}: give each service as name=<its public NKEY, U...>")
-        users.append(service_user(name, key))
+        users.append(service_user(name, _public_key_of(key)))
     print(json.dumps({"authorization": authorization(users)}, indent=2))
 
 

@@ -64,13 +64,15 @@ def test_seed_files_are_private_and_kept_from_run_to_run(tmp_path):
     assert nats_auth.read_seed(nats_auth.seed_file(tmp_path / "credentials", "org")) == seed
 
 
-def test_authorization_block_for_an_operators_nats_names_public_keys_only(capsys):
-    seed = nats_auth.new_seed()
-    key = nats_auth.public_key(seed)
-    nats_auth.main([f"documents={key}"])
+def test_authorization_block_for_an_operators_nats_names_public_keys_only(capsys, tmp_path):
+    nats_auth.main(["seed"])
+    seed = capsys.readouterr().out.strip()
+    (tmp_path / "documents.nk").write_text(seed + "\n")
+    key = nats_auth.public_key(nats_auth.new_seed())
+    nats_auth.main(["authorization", f"documents={tmp_path / 'documents.nk'}", f"org={key}"])
     printed = capsys.readouterr().out
-    (entry,) = json.loads(printed)["authorization"]["users"]
-    assert entry["nkey"] == key and seed not in printed
-    assert "documents.>" in entry["permissions"]["publish"]["allow"]
+    documents, org = json.loads(printed)["authorization"]["users"]
+    assert documents["nkey"] == nats_auth.public_key(seed) and org["nkey"] == key and seed not in printed
+    assert "documents.>" in documents["permissions"]["publish"]["allow"]
     with pytest.raises(SystemExit, match="public NKEY"):
-        nats_auth.main([f"documents={seed}"])
+        nats_auth.main(["authorization", f"documents={seed}"])
