@@ -183,16 +183,18 @@ class Nats:
     `users` (deploy.local.nats_auth.NatsUser) turns authentication on: the server then admits only
     those NKEYs, each with its own permissions, written to `data_dir/nats.conf`. Without users
     the server is open to anyone who reaches its port (as tests that do not ask for more use it).
+    `tls` (certificate file, key file) makes clients connect over TLS (url tls://).
     """
 
     data_dir: Path
     port: int
     monitor_port: int | None = None
     users: list[NatsUser] | None = None
+    tls: tuple[Path, Path] | None = None
 
     @property
     def url(self) -> str:
-        return f"nats://127.0.0.1:{self.port}"
+        return f"{'tls' if self.tls else 'nats'}://127.0.0.1:{self.port}"
 
     @property
     def pid_file(self) -> Path:
@@ -209,13 +211,19 @@ class Nats:
         return pid if pid and pid_alive(pid) else None
 
     def write_config(self) -> Path | None:
-        """nats.conf with the users' authorization (JSON is valid NATS configuration); None when open."""
-        if not self.users:
+        """nats.conf with the users' authorization and TLS (JSON is valid NATS configuration);
+        None when there is neither."""
+        config: dict = {}
+        if self.users:
+            from deploy.local.nats_auth import authorization
+
+            config["authorization"] = authorization(self.users)
+        if self.tls:
+            config["tls"] = {"cert_file": str(self.tls[0]), "key_file": str(self.tls[1])}
+        if not config:
             self.config_file.unlink(missing_ok=True)
             return None
-        from deploy.local.nats_auth import authorization
-
-        self.config_file.write_text(json.dumps({"authorization": authorization(self.users)}, indent=2) + "\n")
+        self.config_file.write_text(json.dumps(config, indent=2) + "\n")
         self.config_file.chmod(0o600)
         return self.config_file
 

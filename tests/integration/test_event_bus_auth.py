@@ -7,7 +7,8 @@ producer than the subject it came on (shared/consumer.py).
 - a service cannot read a stream it does not consume: no consumer on it, no subscription to its
   subjects, no peeking at other services' inboxes;
 - what each service needs works as its own user: declare its stream, publish, run its consumers;
-- an envelope claiming another producer is dead-lettered at once, logged and counted.
+- an envelope claiming another producer is dead-lettered at once, logged and counted;
+- over TLS a service checks the server's certificate against its CA (shared/bus.py, as the chart runs it).
 """
 
 from __future__ import annotations
@@ -19,10 +20,14 @@ from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from sqlalchemy import text
 
 from deploy.local import nats_auth
+from deploy.local.servers import free_port
+from shared import bus as shared_bus
+from shared.config import settings_for
 from shared.consumer import EventConsumer, consumer_config
 from shared.outbox import MSG_ID_HEADER, build_envelope
 from shared.streams import ensure_stream
 from tests.fixtures.bus_auth import authenticated_bus  # noqa: F401  (the fixture)
+from tests.fixtures.bus_auth import make_certificates, start_authenticated_bus
 from tests.fixtures.events import wait_until
 from zgov.documents.v1 import documents_pb2
 from zgov.documents.v1 import events_pb2 as documents_events
@@ -172,6 +177,30 @@ async def test_an_envelope_naming_another_producer_is_dead_lettered_logged_and_c
     refused = [r for r in caplog.records if "refused: came on" in r.getMessage()]
     assert len(refused) == 3 and all(r.levelname == "ERROR" for r in refused)
     assert _dead_letter_counts(reader) == {("disclosure-issued", "DOCUMENTS", "foreign-producer"): 3}
+
+
+async def test_a_service_connects_over_tls_and_refuses_a_server_its_ca_did_not_sign(stack_dir, tmp_path):
+    ca, certificate, key = make_certificates(tmp_path / "tls")
+    other_ca, _, _ = make_certificates(tmp_path / "other", "other")
+    bus = start_authenticated_bus(stack_dir / f"nats-tls-{free_port()}", ["documents"], tls=(certificate, key))
+    try:
+        assert bus.url.startswith("tls://")
+        settings = settings_for("documents", database_url="postgresql+asyncpg://u@db/documents", nats_url=bus.url,
+                                keycloak_url="http://keycloak", grpc_port=0, nats_nkey_seed=bus.seeds["documents"],
+                                nats_ca_file=ca)
+        client = await shared_bus.connect(settings, allow_reconnect=False, connect_timeout=3)
+        try:
+            js = client.jetstream(timeout=5)
+            await ensure_stream(js, "documents")
+            assert (await publish(js, issued_envelope())).stream == "DOCUMENTS"
+        finally:
+            await client.close()
+        impostor = settings.model_copy(update={"nats_ca_file": other_ca})
+        with pytest.raises(Exception) as refused:
+            await shared_bus.connect(impostor, allow_reconnect=False, connect_timeout=3)
+        assert "CERTIFICATE_VERIFY_FAILED" in repr(refused.value) or "certificate verify failed" in str(refused.value)
+    finally:
+        bus.server.stop()
 
 
 # ---- helpers ---------------------------------------------------------------------------------
