@@ -237,6 +237,7 @@ class EventConsumer:
                 await self._dead_letter(msg, headers, headers.get(MSG_ID_HEADER, ""), str(exc), "undecodable")
                 return
             if refused := foreign_claims(msg.subject, envelope):
+                span.set_status(trace.Status(trace.StatusCode.ERROR, "envelope names another producer"))
                 await self._refuse(msg, headers, envelope, refused)
                 return
             # the event id (= Nats-Msg-Id of relayed events) also catches a re-publish that the
