@@ -7,7 +7,7 @@ seed `SU...`; the seed never travels, NATS asks the client to sign a nonce). Its
 - the JetStream API for its own stream only (`$JS.API.STREAM.INFO|CREATE|UPDATE.<STREAM>`: the
   service declares it at start, shared/streams.py);
 - for each consumer it runs (deploy/nats/streams.yaml `consumers`, `<service>-<purpose>`): create
-  exactly that consumer with exactly its filter, read its info, pull its next messages and
+  exactly that consumer with exactly its filter, pull its next messages and
   acknowledge them (`$JS.ACK.<STREAM>.<consumer>.>`); no other consumer, so no other stream;
 - subscribe only to its own inbox `_INBOX.<service>.>` (shared/bus.py sets the prefix), where
   publish acks and pulled messages arrive, so no user reads another's replies.
@@ -16,7 +16,7 @@ Anything else (a subject of another service, `$JS.API.STREAM.DELETE`, a consumer
 does not consume, a plain subscription to `documents.>`) is a permissions violation: the server
 drops it and tells the client. A client without a known NKEY cannot connect at all.
 
-    users = [service_user(name, public_key) for name, public_key in ...]
+    users = [service_user(name, public_key(seed)) for name, seed in seeds.items()]
     Nats(data_dir, port, users=users).start()        # writes nats.conf with `authorization`
 
 For an operator's NATS: `python -m deploy.local.nats_auth seed` prints a new seed (for a service's
