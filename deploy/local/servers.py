@@ -210,7 +210,7 @@ class Nats:
         pid = int(self.pid_file.read_text().strip() or 0)
         return pid if pid and pid_alive(pid) else None
 
-    def write_config(self) -> Path | None:
+    def config_text(self) -> str | None:
         """nats.conf with the users' authorization and TLS (JSON is valid NATS configuration);
         None when there is neither."""
         config: dict = {}
@@ -220,10 +220,19 @@ class Nats:
             config["authorization"] = authorization(self.users)
         if self.tls:
             config["tls"] = {"cert_file": str(self.tls[0]), "key_file": str(self.tls[1])}
-        if not config:
+        return json.dumps(config, indent=2) + "\n" if config else None
+
+    def runs_as_configured(self) -> bool:
+        """The running server was started with the configuration this object would write."""
+        written = self.config_file.read_text() if self.config_file.exists() else None
+        return written == self.config_text()
+
+    def write_config(self) -> Path | None:
+        text = self.config_text()
+        if text is None:
             self.config_file.unlink(missing_ok=True)
             return None
-        self.config_file.write_text(json.dumps(config, indent=2) + "\n")
+        self.config_file.write_text(text)
         self.config_file.chmod(0o600)
         return self.config_file
 

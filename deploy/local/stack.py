@@ -266,6 +266,10 @@ class Stack:
         nats = self.nats
         seeds = self.nats_seeds()
         nats.users = self.nats_users(seeds)
+        if nats.running_pid() and not nats.runs_as_configured():
+            # e.g. started open by an older `make up`: its running services have no NATS user either
+            raise PrerequisiteError("NATS runs without the services' users (started before they existed):"
+                                    " run 'make down' then 'make up'.")
         report("NATS: starting" if not nats.running_pid() else "NATS: already running")
         nats.start()
         report("Keycloak: waiting for realm zgov")

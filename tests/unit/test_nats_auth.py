@@ -76,3 +76,18 @@ def test_authorization_block_for_an_operators_nats_names_public_keys_only(capsys
     assert "documents.>" in documents["permissions"]["publish"]["allow"]
     with pytest.raises(SystemExit, match="public NKEY"):
         nats_auth.main(["authorization", f"documents={seed}"])
+
+
+def test_a_nats_started_with_other_users_is_not_taken_as_configured(tmp_path):
+    """`make up` refuses to go on with a NATS an older `make up` started open (Stack.up)."""
+    from deploy.local.servers import Nats
+
+    server = Nats(tmp_path / "nats", 4222, users=[user("org")])
+    server.data_dir.mkdir(parents=True)
+    assert not server.runs_as_configured()  # no nats.conf: started open
+    server.write_config()
+    assert server.runs_as_configured()
+    assert stat.S_IMODE(server.config_file.stat().st_mode) == 0o600
+    assert not Nats(server.data_dir, 4222, users=[user("org")]).runs_as_configured()  # another key
+    open_server = Nats(tmp_path / "open", 4222)
+    assert open_server.runs_as_configured() and open_server.write_config() is None
