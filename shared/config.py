@@ -4,7 +4,9 @@
 | ------------------- | -------- | ---------- | ----------------------------------------------------------- |
 | ZGOV_SERVICE_NAME   | yes      |            | the service (org, meetings, documents, ...)                 |
 | ZGOV_DATABASE_URL   | yes      |            | its own database, postgresql+asyncpg://user:pw@host:port/db |
-| ZGOV_NATS_URL       | yes      |            | NATS with JetStream, nats://host:port                       |
+| ZGOV_NATS_URL       | yes      |            | NATS with JetStream, nats://host:port (tls://host:port)     |
+| ZGOV_NATS_NKEY_SEED | no       |            | the service's own NATS user: its NKEY seed (SU...)          |
+| ZGOV_NATS_CA_FILE   | no       |            | CA certificate that signs the NATS server's (TLS)           |
 | ZGOV_KEYCLOAK_URL   | yes      |            | Keycloak base URL, e.g. http://127.0.0.1:8080               |
 | ZGOV_KEYCLOAK_REALM | no       | zgov       | the government's realm                                      |
 | ZGOV_CLIENT_ID      | no       | = name     | the service's Keycloak client (its token audience)          |
@@ -42,7 +44,14 @@ class ServiceSettings(BaseSettings):
 
     service_name: str = Field(description="the service (org, meetings, documents, ...)")
     database_url: str = Field(description="its own database, postgresql+asyncpg://user:pw@host:port/db")
-    nats_url: str = Field(description="NATS with JetStream, nats://host:port")
+    nats_url: str = Field(description="NATS with JetStream, nats://host:port (tls://host:port)")
+    # Unset: the service connects without credentials, which only an open NATS (a test's) accepts.
+    nats_nkey_seed: SecretStr | None = Field(
+        None, description="the service's own NATS user: its NKEY seed (SU...)"
+    )
+    nats_ca_file: Path | None = Field(
+        None, description="CA certificate that signs the NATS server's (TLS)"
+    )
     keycloak_url: str = Field(description="Keycloak base URL, e.g. http://127.0.0.1:8080")
     keycloak_realm: str = Field("zgov", description="the government's realm")
     client_id: str = Field(
@@ -92,7 +101,16 @@ class ServiceSettings(BaseSettings):
             raise ValueError(f"one of {', '.join(LOG_LEVELS)}")
         return level
 
-    @field_validator("otlp_endpoint", "calendar_dir", mode="before")
+    @field_validator("nats_nkey_seed")
+    @classmethod
+    def _nats_nkey_seed(cls, value: SecretStr | None) -> SecretStr | None:
+        # A user's seed starts SU; an account's (SA) or operator's (SO) would be refused by NATS
+        # only at connect, with a less helpful message. The value itself is never echoed.
+        if value is not None and not value.get_secret_value().strip().startswith("SU"):
+            raise ValueError("must be a NATS user's NKEY seed (starts with SU)")
+        return value
+
+    @field_validator("otlp_endpoint", "calendar_dir", "nats_nkey_seed", "nats_ca_file", mode="before")
     @classmethod
     def _empty_is_unset(cls, value):
         return None if value == "" else value
@@ -138,7 +156,7 @@ def _print_environment() -> None:
 
     for variable, required, default, meaning in variables():
         value = os.environ.get(variable)
-        if value is not None and "SECRET" in variable:
+        if value is not None and ("SECRET" in variable or "SEED" in variable):
             value = "(set)"
         shown = value if value is not None else (f"(default {default})" if default else "(unset)")
         print(f"{variable:<20} {'required' if required else 'optional':<9} {shown:<40} {meaning}")

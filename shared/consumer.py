@@ -15,6 +15,14 @@ terminated, so it never blocks the consumer. A message that cannot be decoded (n
 EventEnvelope, or a payload type this process does not know) is dead-lettered at once: retrying
 cannot help. Operators inspect or replay dead letters from the table.
 
+Who sent it (发送方核验): NATS lets each service publish only on its own subjects `<service>.>`
+(shared/bus.py), so the first token of the subject a message came on names the service that
+published it. An envelope that says another service produced it (its `producer`, its own `subject`,
+or a payload of another service's package zgov.<service>.v1) is refused: dead-lettered at once with
+an error log line naming both, never handled. Every dead letter is counted by the OpenTelemetry
+counter `zgov.events.dead_lettered` (attributes: consumer, stream, reason = undecodable,
+foreign-producer or retries-exhausted).
+
 The consumer is declared by code at start (create or update). If the owning service's stream does
 not exist yet, it waits and retries. `stop` (or cancelling the task) ends it after the message in
 hand is finished.
@@ -35,13 +43,13 @@ from google.protobuf.message import Message
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext, api
 from nats.js.errors import NotFoundError
-from opentelemetry import propagate, trace
+from opentelemetry import metrics, propagate, trace
 from sqlalchemy import insert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.db import transaction
-from shared.outbox import MSG_ID_HEADER, TABLES
+from shared.outbox import MSG_ID_HEADER, TABLES, service_of
 from shared.streams import MAX_AGE
 from zgov.events.v1 import envelope_pb2
 
@@ -58,6 +66,29 @@ ACK_WAIT = 30.0
 
 class PoisonMessage(Exception):
     """A message no retry can help: dead-lettered on first sight."""
+
+
+def payload_service(type_name: str) -> str:
+    """The service whose events package holds a payload type (zgov.documents.v1.X → documents);
+    empty for types outside the platform's packages (e.g. google.protobuf.StringValue)."""
+    parts = type_name.split(".")
+    if len(parts) < 4 or parts[0] != "zgov":
+        return ""
+    return parts[1].replace("_", "-")
+
+
+def foreign_claims(subject: str, envelope: envelope_pb2.EventEnvelope) -> list[str]:
+    """What the envelope says about its producer that contradicts the NATS subject it came on.
+
+    The subject's first token is the publisher (only that service's NATS user may publish there).
+    An empty claim (e.g. `producer` of an event written before the field existed) says nothing."""
+    publisher = service_of(subject)
+    claims = {
+        "producer": envelope.producer,
+        "subject": service_of(envelope.subject) if envelope.subject else "",
+        "payload": payload_service(envelope.payload.TypeName()),
+    }
+    return [f"{what} {claim!r}" for what, claim in claims.items() if claim and claim != publisher]
 
 
 def unpack_payload(payload: any_pb2.Any) -> Message:
@@ -102,7 +133,8 @@ class EventConsumer:
                  durable: str, filter_subject: str, handler: Handler, consumer_name: str | None = None, *,
                  max_deliver: int = MAX_DELIVER, retry_delays: Sequence[float] = RETRY_DELAYS,
                  ack_wait: float = ACK_WAIT, batch: int = 10, fetch_timeout: float = 1.0,
-                 keep_processed: timedelta = MAX_AGE + timedelta(days=5)) -> None:
+                 keep_processed: timedelta = MAX_AGE + timedelta(days=5),
+                 meter: metrics.Meter | None = None) -> None:
         self.js = js
         self.sessions = sessions
         self.stream = stream
@@ -119,6 +151,10 @@ class EventConsumer:
         # ids of processed messages are kept longer than the stream keeps messages
         self.keep_processed = keep_processed
         self._last_purge = time.monotonic()
+        # the process's meter (exported when telemetry is); tests pass their own
+        self.dead_lettered = (meter or metrics.get_meter("shared.consumer")).create_counter(
+            "zgov.events.dead_lettered", unit="{message}",
+            description="messages a consumer gave up on, by reason")
         self.ready = asyncio.Event()
         self._stop = asyncio.Event()
         self._task: asyncio.Task | None = None
@@ -198,7 +234,11 @@ class EventConsumer:
                 envelope, payload = decode(msg.data)
             except PoisonMessage as exc:
                 span.record_exception(exc)
-                await self._dead_letter(msg, headers, headers.get(MSG_ID_HEADER, ""), str(exc))
+                await self._dead_letter(msg, headers, headers.get(MSG_ID_HEADER, ""), str(exc), "undecodable")
+                return
+            if refused := foreign_claims(msg.subject, envelope):
+                span.set_status(trace.Status(trace.StatusCode.ERROR, "envelope names another producer"))
+                await self._refuse(msg, headers, envelope, refused)
                 return
             # the event id (= Nats-Msg-Id of relayed events) also catches a re-publish that the
             # stream's duplicate window no longer remembers
@@ -242,17 +282,27 @@ class EventConsumer:
         except Exception as exc:
             log.warning("consumer %s: purge of processed ids failed: %s", self.durable, exc)
 
+    async def _refuse(self, msg: Msg, headers: dict, envelope: envelope_pb2.EventEnvelope,
+                      claims: list[str]) -> None:
+        """An envelope that says another service than the subject's produced it: forged or misrouted."""
+        error = (f"refused: came on {msg.subject!r}, published by {service_of(msg.subject)!r}, "
+                 f"but its envelope names {', '.join(claims)}")
+        # one error line, written by _dead_letter once the message is recorded
+        await self._dead_letter(msg, headers, envelope.event_id or headers.get(MSG_ID_HEADER, ""), error,
+                                "foreign-producer")
+
     async def _failed(self, msg: Msg, headers: dict, message_id: str, exc: Exception) -> None:
         delivered = msg.metadata.num_delivered
         if delivered >= self.max_deliver:
-            await self._dead_letter(msg, headers, message_id, f"{type(exc).__name__}: {exc}")
+            await self._dead_letter(msg, headers, message_id, f"{type(exc).__name__}: {exc}",
+                                    "retries-exhausted")
             return
         delay = self.retry_delays[min(delivered, len(self.retry_delays)) - 1]
         log.warning("consumer %s: %s failed on delivery %d of %d (%s); retry in %.1f s",
                     self.durable, message_id, delivered, self.max_deliver, exc, delay)
         await msg.nak(delay=delay)
 
-    async def _dead_letter(self, msg: Msg, headers: dict, message_id: str, error: str) -> None:
+    async def _dead_letter(self, msg: Msg, headers: dict, message_id: str, error: str, reason: str) -> None:
         meta = msg.metadata
         try:
             async with transaction(self.sessions) as session:
@@ -269,6 +319,7 @@ class EventConsumer:
             return
         log.error("consumer %s: dead-lettered %s after %d deliveries: %s",
                   self.durable, message_id, meta.num_delivered, error)
+        self.dead_lettered.add(1, {"consumer": self.consumer_name, "stream": meta.stream, "reason": reason})
         await msg.term()
 
 

@@ -115,6 +115,8 @@ def build_envelope(subject: str, payload: Message, aggregate_ref: str, actor: An
                    occurred_at: datetime | None = None) -> envelope_pb2.EventEnvelope:
     envelope = envelope_pb2.EventEnvelope(
         event_id=str(event_id or uuid.uuid4()), subject=subject, aggregate_ref=aggregate_ref,
+        # the service whose NATS user may publish on `subject` (consumers check the two agree)
+        producer=service_of(subject),
     )
     envelope.occurred_at.FromDatetime(occurred_at or datetime.now(UTC))
     actor_proto = _actor_proto(actor)

@@ -9,6 +9,7 @@ at start. Then:
   configure_telemetry is instrumented (GrpcAioInstrumentorClient), so the trace context
   travels in the call metadata; `grpc_client_interceptors()` is there for channels that
   were made before.
+- Metrics: with an endpoint, the process's counters are exported by OTLP too (every minute).
 - NATS: the publisher (outbox relay) puts `inject_headers()` into the message headers (the
   outbox row stores them at write time, so the trace continues from the request that made
   the change); a consumer starts its span under `extract_context(msg.headers)`.
@@ -100,6 +101,7 @@ def configure_telemetry(
             from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
 
             _export_through(BatchSpanProcessor(OTLPSpanExporter(endpoint=otlp_endpoint)))
+            _export_metrics(resource, otlp_endpoint)
         trace.set_tracer_provider(_provider)
         propagate.set_global_textmap(PROPAGATOR)
     for exporter in exporters:
@@ -112,6 +114,18 @@ def configure_telemetry(
     return _provider
 
 
+def _export_metrics(resource: Resource, otlp_endpoint: str) -> None:
+    """Counters (e.g. shared.consumer's zgov.events.dead_lettered) exported by OTLP every minute;
+    without an endpoint they stay no-ops."""
+    from opentelemetry import metrics
+    from opentelemetry.exporter.otlp.proto.grpc.metric_exporter import OTLPMetricExporter
+    from opentelemetry.sdk.metrics import MeterProvider
+    from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
+
+    reader = PeriodicExportingMetricReader(OTLPMetricExporter(endpoint=otlp_endpoint))
+    metrics.set_meter_provider(MeterProvider(resource=resource, metric_readers=[reader]))
+
+
 def _export_through(processor: SpanProcessor) -> None:
     _provider.add_span_processor(processor)
     _provider.sampler.exporting = True  # from now on the configured sampler decides
@@ -122,6 +136,11 @@ def shutdown_telemetry() -> None:
     if _provider is not None:
         _provider.force_flush()
         _provider.shutdown()
+    from opentelemetry import metrics
+
+    meter_provider = metrics.get_meter_provider()
+    if hasattr(meter_provider, "shutdown"):  # the SDK's, when metrics are exported
+        meter_provider.shutdown()
 
 
 def tracer(name: str) -> trace.Tracer:

@@ -42,7 +42,8 @@ def endpoints_table(endpoints: dict, stack: Stack) -> Table:
     kc = endpoints["keycloak"]
     table.add_row("keycloak", kc["url"], f"realm {kc['realm']}; admin console {kc['admin_console']}")
     table.add_row("", "", f"demo users and passwords: {kc['demo_users']}")
-    table.add_row("nats", endpoints["nats"]["url"], "JetStream")
+    table.add_row("nats", endpoints["nats"]["url"],
+                  f"JetStream; one NKEY user per service, seeds in {endpoints['nats']['credentials']}")
     for name, dsn in endpoints["postgres"].items():
         table.add_row(f"postgres/{name}", dsn, "")
     for name, service in endpoints["services"].items():

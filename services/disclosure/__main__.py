@@ -17,7 +17,6 @@ import asyncio
 from collections.abc import Callable
 from pathlib import Path
 
-import nats
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.disclosure import search
@@ -26,6 +25,7 @@ from services.disclosure.api_concerns import run_concern_sweep
 from services.disclosure.api_publications import PublicationServicer
 from services.disclosure.config import DisclosureSettings
 from services.disclosure.events import DocumentsConsumer
+from shared import bus
 from shared.consumer import EventConsumer
 from shared.convert import today_in_china
 from shared.db import create_engine, run_migrations, session_factory
@@ -79,8 +79,8 @@ def build(settings: DisclosureSettings) -> GrpcServer:
         await run_migrations(settings.database_url, MIGRATIONS)
         # jieba's dictionary loads in about 2 s: before the port opens, not on the first search.
         await asyncio.to_thread(search.initialize)
-        # Reconnect for ever: while NATS is away, events wait in the outbox.
-        state["nats"] = await nats.connect(settings.nats_url, max_reconnect_attempts=-1, reconnect_time_wait=1)
+        # As its own NATS user (shared/bus.py); reconnects for ever: meanwhile events wait in the outbox.
+        state["nats"] = await bus.connect(settings)
         js = state["nats"].jetstream()
         await ensure_stream(js, "disclosure")
         state["relay"] = OutboxRelay(engine, js, outbox_channel("disclosure"))

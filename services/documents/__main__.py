@@ -5,13 +5,13 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-import nats
 import structlog
 
 from services.documents import typefaces
 from services.documents.api import DocumentsServicer
 from services.documents.config import DocumentsSettings
 from services.documents.events import run_countersign_clock
+from shared import bus
 from shared.convert import today_in_china
 from shared.db import create_engine, run_migrations, session_factory
 from shared.grpc_server import GrpcServer
@@ -46,9 +46,8 @@ def build(settings: DocumentsSettings) -> GrpcServer:
     @server.on_startup
     async def migrate_and_connect() -> None:
         await run_migrations(settings.database_url, MIGRATIONS)
-        # Reconnect for ever: while NATS is away, events wait in the outbox.
-        state["nats"] = await nats.connect(settings.nats_url, max_reconnect_attempts=-1,
-                                           reconnect_time_wait=1)
+        # As its own NATS user (shared/bus.py); reconnects for ever: meanwhile events wait in the outbox.
+        state["nats"] = await bus.connect(settings)
         js = state["nats"].jetstream()
         await ensure_stream(js, "documents")
         state["relay"] = OutboxRelay(engine, js, outbox_channel("documents"))

@@ -6,11 +6,10 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-import nats
-
 from services.meetings.api import MeetingsServicer
 from services.meetings.config import MeetingsSettings
 from services.meetings.feed_http import FeedServer, feed_app
+from shared import bus
 from shared.convert import today_in_china
 from shared.db import create_engine, run_migrations, session_factory
 from shared.grpc_server import GrpcServer
@@ -44,10 +43,8 @@ def build(settings: MeetingsSettings) -> GrpcServer:
     @server.on_startup
     async def migrate_and_connect() -> None:
         await run_migrations(settings.database_url, MIGRATIONS)
-        # Reconnect for ever: while NATS is away, events wait in the outbox.
-        state["nats"] = await nats.connect(
-            settings.nats_url, max_reconnect_attempts=-1, reconnect_time_wait=1
-        )
+        # As its own NATS user (shared/bus.py); reconnects for ever: meanwhile events wait in the outbox.
+        state["nats"] = await bus.connect(settings)
         js = state["nats"].jetstream()
         await ensure_stream(js, "meetings")
         state["relay"] = OutboxRelay(engine, js, outbox_channel("meetings"))

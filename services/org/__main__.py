@@ -5,13 +5,13 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-import nats
 import structlog
 
 from services.org.api import OrgServicer, today_in_china
 from services.org.config import OrgSettings
 from services.org.directory import KeycloakDirectory
 from services.org.events import run_acting_clock
+from shared import bus
 from shared.db import create_engine, fill_pool, run_migrations, session_factory
 from shared.grpc_server import GrpcServer
 from shared.logging import configure_logging
@@ -45,8 +45,8 @@ def build(settings: OrgSettings, directory: KeycloakDirectory | None = None) -> 
     async def migrate_and_connect() -> None:
         await run_migrations(settings.database_url, MIGRATIONS)
         await fill_pool(engine)  # "who may act" is asked on every act of the other services
-        # Reconnect for ever: while NATS is away, events wait in the outbox.
-        state["nats"] = await nats.connect(settings.nats_url, max_reconnect_attempts=-1, reconnect_time_wait=1)
+        # As its own NATS user (shared/bus.py); reconnects for ever: meanwhile events wait in the outbox.
+        state["nats"] = await bus.connect(settings)
         js = state["nats"].jetstream()
         await ensure_stream(js, "org")
         state["relay"] = OutboxRelay(engine, js, outbox_channel("org"))

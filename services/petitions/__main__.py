@@ -5,13 +5,12 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-import nats
 
 from services.petitions import domain
 from services.petitions.api import PetitionsServicer
 from services.petitions.config import PetitionsSettings
 from services.petitions.events import run_overdue_sweep
-from shared import words
+from shared import bus, words
 from shared.convert import today_in_china
 from shared.db import create_engine, run_migrations, session_factory
 from shared.grpc_server import GrpcServer
@@ -49,9 +48,8 @@ def build(settings: PetitionsSettings) -> GrpcServer:
     @server.on_startup
     async def migrate_and_connect() -> None:
         await run_migrations(settings.database_url, MIGRATIONS)
-        # Reconnect for ever: while NATS is away, events wait in the outbox.
-        state["nats"] = await nats.connect(settings.nats_url, max_reconnect_attempts=-1,
-                                          reconnect_time_wait=1)
+        # As its own NATS user (shared/bus.py); reconnects for ever: meanwhile events wait in the outbox.
+        state["nats"] = await bus.connect(settings)
         js = state["nats"].jetstream()
         await ensure_stream(js, "petitions")
         state["relay"] = OutboxRelay(engine, js, outbox_channel("petitions"))

@@ -147,8 +147,11 @@ def test_secrets_come_from_secret_references_only(helm):
         service = name.removeprefix("zgov-")
         if service in STATELESS_HTTP:
             assert "ZGOV_DATABASE_URL" not in env and "ZGOV_NATS_URL" not in env, name
+            assert "ZGOV_NATS_NKEY_SEED" not in env, name
         else:
             assert env["ZGOV_DATABASE_URL"]["valueFrom"]["secretKeyRef"] == {"name": f"{name}-database", "key": "url"}
+            assert env["ZGOV_NATS_NKEY_SEED"]["valueFrom"]["secretKeyRef"] == {"name": f"{name}-nats",
+                                                                             "key": "nkey-seed"}
         assert env["ZGOV_CLIENT_SECRET"]["valueFrom"]["secretKeyRef"]["name"] == f"{name}-keycloak-client"
         assert env["ZGOV_CLIENT_ID"]["value"] == env["ZGOV_SERVICE_NAME"]["value"] == service
         assert not env["ZGOV_KEYCLOAK_URL"]["value"].endswith("/")
@@ -231,6 +234,9 @@ def test_realm_job_can_use_a_config_map_kept_by_operators(helm, tmp_path):
         ("services:\n  billing:\n    enabled: true\n", "billing"),
         ("keycloak:\n  url: http://keycloak/\n", "/keycloak/url"),
         ("nats:\n  url: http://nats:4222\n", "/nats/url"),
+        ("nats:\n  url: nats://nats:4222\n", "/nats/url"),  # TLS is on: tls:// only
+        ("nats:\n  tls:\n    caSecret:\n      name: ''\n", "/nats/tls/caSecret/name"),
+        ("defaults:\n  natsCredentials:\n    secretKey: ''\n", "/defaults/natsCredentials/secretKey"),
         ("telemetry:\n  tracesSamplerArg: half\n", "/telemetry/tracesSamplerArg"),
     ],
 )
@@ -288,6 +294,7 @@ def test_infra_chart_declares_the_established_charts_behind_condition_flags(helm
 
 def test_deployment_environment_is_a_valid_service_configuration(helm, monkeypatch):
     """Every variable the chart sets is one the service's settings read, and together they validate."""
+    from deploy.local.nats_auth import new_seed
     from shared.config import ServiceSettings, variables
 
     for name, dep in kinds(render([ALL_SERVICES]), "Deployment").items():
@@ -296,7 +303,8 @@ def test_deployment_environment_is_a_valid_service_configuration(helm, monkeypat
         known = {name for name, *_ in variables(settings_class)}
         required = {name for name, is_required, *_ in variables(settings_class) if is_required}
         # what operators put in the Secrets
-        secrets = {"ZGOV_DATABASE_URL": f"postgresql+asyncpg://u:p@db:5432/{service}", "ZGOV_CLIENT_SECRET": "s3cret"}
+        secrets = {"ZGOV_DATABASE_URL": f"postgresql+asyncpg://u:p@db:5432/{service}", "ZGOV_CLIENT_SECRET": "s3cret",
+                   "ZGOV_NATS_NKEY_SEED": new_seed()}
         env = {
             e["name"]: secrets[e["name"]] if "valueFrom" in e else e["value"]
             for e in dep["spec"]["template"]["spec"]["containers"][0]["env"]
@@ -314,6 +322,30 @@ def test_deployment_environment_is_a_valid_service_configuration(helm, monkeypat
         settings = settings_class()
         expected_port = 0 if service in STATELESS_HTTP else 50051
         assert (settings.service_name, settings.grpc_port) == (service, expected_port)
+
+
+def test_services_reach_nats_over_tls_as_their_own_user(helm, tmp_path):
+    """The seed comes from the service's own Secret, the server's CA from the CA Secret, mounted
+    read-only where ZGOV_NATS_CA_FILE says; with TLS off (an operator's choice) no CA is mounted."""
+    for name, dep in kinds(render([ALL_SERVICES]), "Deployment").items():
+        pod = dep["spec"]["template"]["spec"]
+        env = {e["name"]: e for e in pod["containers"][0]["env"]}
+        volumes = {v["name"]: v for v in pod["volumes"]}
+        if name.removeprefix("zgov-") in STATELESS_HTTP:
+            assert "nats-ca" not in volumes, name
+            continue
+        assert env["ZGOV_NATS_URL"]["value"].startswith("tls://"), name
+        assert env["ZGOV_NATS_CA_FILE"]["value"] == "/etc/zgov/nats-ca/ca.crt", name
+        mount = {m["name"]: m for m in pod["containers"][0]["volumeMounts"]}["nats-ca"]
+        assert mount == {"name": "nats-ca", "mountPath": "/etc/zgov/nats-ca", "readOnly": True}, name
+        assert volumes["nats-ca"]["secret"]["secretName"] == "zgov-nats-ca", name
+    plain = tmp_path / "plain.yaml"
+    plain.write_text("nats:\n  url: nats://nats:4222\n  tls:\n    enabled: false\n"
+                     "services:\n  documents:\n    natsCredentials:\n      secretName: documents-nats-user\n")
+    dep = kinds(render([plain]), "Deployment")["zgov-documents"]
+    env = {e["name"]: e for e in dep["spec"]["template"]["spec"]["containers"][0]["env"]}
+    assert "ZGOV_NATS_CA_FILE" not in env
+    assert env["ZGOV_NATS_NKEY_SEED"]["valueFrom"]["secretKeyRef"]["name"] == "documents-nats-user"
 
 
 def test_every_service_is_told_which_calls_to_trace(helm):

@@ -101,3 +101,21 @@ def test_every_variable_is_documented_in_the_module_docstring():
     for variable, _required, _default, meaning in variables():
         assert variable in shared.config.__doc__, variable
         assert meaning, variable
+
+
+def test_the_nats_user_seed_is_a_secret_of_a_user_key(env, capsys):
+    from deploy.local.nats_auth import new_seed
+
+    seed = new_seed()
+    env.setenv("ZGOV_NATS_NKEY_SEED", seed)
+    env.setenv("ZGOV_NATS_CA_FILE", "/etc/zgov/nats-ca/ca.crt")
+    settings = settings_for("org")
+    assert settings.nats_nkey_seed.get_secret_value() == seed and seed not in repr(settings)
+    assert settings.nats_ca_file == Path("/etc/zgov/nats-ca/ca.crt")
+    shared.config._print_environment()
+    assert seed not in capsys.readouterr().out
+    env.setenv("ZGOV_NATS_NKEY_SEED", "SAAGOFYEYZFOXEHJWQKRMEXZBDDC6BLCOYWBBBMSTHFW3GQMJHNMWKMNOU")  # an account's
+    with pytest.raises(ValidationError, match="starts with SU"):
+        settings_for("org")
+    env.setenv("ZGOV_NATS_NKEY_SEED", "")
+    assert settings_for("org").nats_nkey_seed is None

@@ -237,3 +237,21 @@ def test_grpc_call_continues_the_callers_trace_on_the_server():
     assert server["parent"] == client["id"]
     assert work["parent"] == server["id"]
     assert server["service"] == "org"
+
+
+def test_with_an_endpoint_counters_are_exported_by_otlp_too():
+    """In a process of its own: the meter provider is set once per process."""
+    import subprocess
+    import sys
+
+    code = (
+        "from opentelemetry import metrics\n"
+        "from opentelemetry.sdk.metrics import MeterProvider\n"
+        "from shared.telemetry import configure_telemetry, shutdown_telemetry\n"
+        "configure_telemetry('org', 'http://127.0.0.1:9', instrument_grpc_clients=False)\n"
+        "assert isinstance(metrics.get_meter_provider(), MeterProvider)\n"
+        "metrics.get_meter('t').create_counter('zgov.events.dead_lettered').add(1)\n"
+        "print('exporting')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and "exporting" in done.stdout, done.stderr

@@ -71,6 +71,10 @@ helm.sh/chart: {{ include "zgov.chart" . }}
 {{- .svc.clientSecret.secretName | default (printf "%s-%s-keycloak-client" .root.Release.Name .name) -}}
 {{- end -}}
 
+{{- define "zgov.natsSecret" -}}
+{{- .svc.natsCredentials.secretName | default (printf "%s-%s-nats" .root.Release.Name .name) -}}
+{{- end -}}
+
 {{/* Environment variable holding a client's secret in the realm job: ZGOV_<SERVICE>_CLIENT_SECRET. */}}
 {{- define "zgov.clientSecretEnv" -}}
 {{- printf "ZGOV_%s_CLIENT_SECRET" (upper .) -}}

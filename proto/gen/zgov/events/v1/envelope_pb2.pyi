@@ -35,11 +35,18 @@ class EventEnvelope(_message.Message):
     OCCURRED_AT_FIELD_NUMBER: _builtins.int
     ACTOR_FIELD_NUMBER: _builtins.int
     PAYLOAD_FIELD_NUMBER: _builtins.int
+    PRODUCER_FIELD_NUMBER: _builtins.int
     event_id: _builtins.str
     """UUID of the outbox row the event was written in."""
     subject: _builtins.str
     aggregate_ref: _builtins.str
     """The aggregate the event is about, e.g. "leave/3f2c..."."""
+    producer: _builtins.str
+    """The service that produced the event, e.g. "org". NATS lets each service publish only on
+    its own subjects, so a consumer refuses (dead-letters) an envelope whose producer, subject
+    or payload package names another service than the first token of the NATS subject it came
+    on. Empty in events written before the field existed.
+    """
     @_builtins.property
     def occurred_at(self) -> _timestamp_pb2.Timestamp: ...
     @_builtins.property
@@ -57,10 +64,11 @@ class EventEnvelope(_message.Message):
         occurred_at: _timestamp_pb2.Timestamp | None = ...,
         actor: _common_pb2.Actor | None = ...,
         payload: _any_pb2.Any | None = ...,
+        producer: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "occurred_at", b"occurred_at", "payload", b"payload"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "aggregate_ref", b"aggregate_ref", "event_id", b"event_id", "occurred_at", b"occurred_at", "payload", b"payload", "subject", b"subject"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "aggregate_ref", b"aggregate_ref", "event_id", b"event_id", "occurred_at", b"occurred_at", "payload", b"payload", "producer", b"producer", "subject", b"subject"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -1,0 +1,67 @@
+"""The connection of a service to the event bus (事件总线, NATS JetStream), the same for every service.
+
+    client = await connect(settings)                 # at start, instead of nats.connect(url)
+    js = client.jetstream()
+
+Each service connects as its own NATS user: the NKEY whose seed is ZGOV_NATS_NKEY_SEED. The NATS
+server's configuration (deploy/local/nats_auth.py writes it) grants that user publishing on its
+own subjects `<service>.>` only, the JetStream API calls for its own stream and for the consumers
+it runs, and subscribing to its own inbox `_INBOX.<service>.>` only: replies (publish acks,
+pulled messages) come there, so no other user can read them. A `tls://` URL, or a CA file,
+turns TLS on; the server's certificate is then checked against ZGOV_NATS_CA_FILE (or the system's
+CAs when unset).
+
+Without a seed the service connects with no credentials: only an open NATS (a test's) accepts it.
+"""
+
+from __future__ import annotations
+
+import logging
+import ssl
+from pathlib import Path
+
+import nats
+
+from shared.config import ServiceSettings
+
+__all__ = ["connect", "connect_options", "inbox_prefix", "tls_context"]
+
+log = logging.getLogger(__name__)
+
+
+def inbox_prefix(service: str) -> str:
+    """Where the replies to a service's requests arrive; its NATS user may subscribe only there."""
+    return f"_INBOX.{service}"
+
+
+def tls_context(ca_file: Path | None) -> ssl.SSLContext:
+    """Verifies the server's certificate and name against `ca_file` (the system's CAs if None)."""
+    return ssl.create_default_context(cafile=str(ca_file) if ca_file else None)
+
+
+def connect_options(settings: ServiceSettings) -> dict:
+    """nats.connect's keyword arguments for this service (credentials, inbox, TLS, reconnects)."""
+    options: dict = {
+        # Reconnect for ever: while NATS is away, events wait in the outbox.
+        "max_reconnect_attempts": -1,
+        "reconnect_time_wait": 1,
+        "inbox_prefix": inbox_prefix(settings.service_name),
+        "name": settings.service_name,
+        "error_cb": _log_error,
+    }
+    if settings.nats_nkey_seed is not None:
+        options["nkeys_seed_str"] = settings.nats_nkey_seed.get_secret_value().strip()
+    if settings.nats_url.startswith("tls://") or settings.nats_ca_file is not None:
+        options["tls"] = tls_context(settings.nats_ca_file)
+    return options
+
+
+async def connect(settings: ServiceSettings, **overrides) -> nats.NATS:
+    """The service's NATS connection, as its own user; keyword overrides win (tests)."""
+    return await nats.connect(settings.nats_url, **(connect_options(settings) | overrides))
+
+
+async def _log_error(exc: Exception) -> None:
+    # A permissions violation means code tried what the service's NATS user may not do: a bug or an
+    # attack, worth an operator's attention rather than the client library's default print.
+    log.error("event bus: %s", exc)

@@ -1,0 +1,93 @@
+"""The event bus's users (deploy/local/nats_auth.py): each service's rights are exactly its own, and its
+consumers are the ones it runs. A real nats-server enforces them in tests/integration/test_event_bus_auth.py."""
+
+import json
+import stat
+
+import pytest
+
+from deploy.local import nats_auth
+from services.disclosure.events import DocumentsConsumer
+from shared.bus import connect_options, inbox_prefix
+from shared.config import settings_for
+from shared.streams import stream_name
+
+SERVICES = nats_auth.bus_services()
+
+
+def user(service: str) -> nats_auth.NatsUser:
+    return nats_auth.service_user(service, nats_auth.public_key(nats_auth.new_seed()))
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_a_service_may_publish_only_its_own_events_and_manage_only_its_own_stream(service):
+    rights = user(service).publish
+    assert f"{service}.>" in rights
+    assert not [r for r in rights if r in (">", "$JS.>", "$JS.API.>") or r.endswith(".*")]
+    for other in SERVICES:
+        if other != service:
+            assert not [r for r in rights if r.startswith(f"{other}.") or r.endswith(f".{stream_name(other)}")]
+    stream_rights = [r for r in rights if r.startswith("$JS.API.STREAM.")]
+    assert stream_rights == [f"$JS.API.STREAM.{verb}.{stream_name(service)}" for verb in ("INFO", "CREATE", "UPDATE")]
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_a_service_subscribes_only_to_its_own_inbox(service):
+    assert user(service).subscribe == (f"_INBOX.{service}.>",)
+    assert connect_options(settings_for(service, database_url="postgresql+asyncpg://x@h/d",
+                                        nats_url="nats://h:4222", keycloak_url="http://k",
+                                        grpc_port=1))["inbox_prefix"] == inbox_prefix(service)
+
+
+def test_consumer_rights_are_exactly_the_consumers_disclosure_runs():
+    """streams.yaml's consumers (which grant the rights) are the ones the code declares."""
+    runs = {(stream, durable, subject) for stream, durable, subject, _ in
+            DocumentsConsumer(calendar=None, today=None).subscriptions()}
+    declared = {(c.stream, c.name, c.filter) for c in nats_auth.declared_consumers() if c.service == "disclosure"}
+    assert declared == runs
+    consumer_rights = [r for r in user("disclosure").publish if r.startswith(("$JS.API.CONSUMER.", "$JS.ACK."))]
+    assert sorted(consumer_rights) == sorted(
+        right for stream, durable, subject in runs
+        for right in (f"$JS.API.CONSUMER.CREATE.{stream}.{durable}.{subject}",
+                      f"$JS.API.CONSUMER.MSG.NEXT.{stream}.{durable}", f"$JS.ACK.{stream}.{durable}.>"))
+    # the others consume nothing yet
+    for service in set(SERVICES) - {"disclosure"}:
+        assert not [r for r in user(service).publish if r.startswith(("$JS.API.CONSUMER.", "$JS.ACK."))], service
+
+
+def test_seed_files_are_private_and_kept_from_run_to_run(tmp_path):
+    first = nats_auth.seed_file(tmp_path / "credentials", "org")
+    seed = nats_auth.read_seed(first)
+    assert seed.startswith("SU") and nats_auth.public_key(seed).startswith("U")
+    assert stat.S_IMODE(first.stat().st_mode) == 0o600
+    assert stat.S_IMODE((tmp_path / "credentials").stat().st_mode) == 0o700
+    assert nats_auth.read_seed(nats_auth.seed_file(tmp_path / "credentials", "org")) == seed
+
+
+def test_authorization_block_for_an_operators_nats_names_public_keys_only(capsys, tmp_path):
+    nats_auth.main(["seed"])
+    seed = capsys.readouterr().out.strip()
+    (tmp_path / "documents.nk").write_text(seed + "\n")
+    key = nats_auth.public_key(nats_auth.new_seed())
+    nats_auth.main(["authorization", f"documents={tmp_path / 'documents.nk'}", f"org={key}"])
+    printed = capsys.readouterr().out
+    documents, org = json.loads(printed)["authorization"]["users"]
+    assert documents["nkey"] == nats_auth.public_key(seed) and org["nkey"] == key and seed not in printed
+    assert "documents.>" in documents["permissions"]["publish"]["allow"]
+    with pytest.raises(SystemExit, match="public NKEY"):
+        nats_auth.main(["authorization", f"documents={seed}"])
+
+
+def test_a_nats_started_with_other_users_is_not_taken_as_configured(tmp_path):
+    """`make up` refuses to go on with a NATS an older `make up` started open (Stack.up)."""
+    from deploy.local.servers import Nats
+
+    server = Nats(tmp_path / "nats", 4222, users=[user("org")])
+    server.data_dir.mkdir(parents=True)
+    assert not server.runs_as_configured()  # no nats.conf: started open
+    server.write_config()
+    assert server.runs_as_configured()
+    assert stat.S_IMODE(server.config_file.stat().st_mode) == 0o600
+    assert not Nats(server.data_dir, 4222, users=[user("org")]).runs_as_configured()  # another key
+    open_server = Nats(tmp_path / "open", 4222)
+    assert open_server.runs_as_configured() and open_server.write_config() is None
