@@ -6,3 +6,12 @@ pytest_plugins = [
     "tests.fixtures.local_issuer",
     "tests.fixtures.org",
 ]
+
+
+def pytest_sessionfinish(session):
+    """The controller of a pytest-xdist run stops the Keycloak its workers shared."""
+    if hasattr(session.config, "workerinput") or not session.config.pluginmanager.hasplugin("dsession"):
+        return
+    from tests.fixtures.keycloak import stop_shared_keycloak
+
+    stop_shared_keycloak(session.config._tmp_path_factory.getbasetemp())
