@@ -455,7 +455,7 @@ async def lapse_due(sessions: async_sessionmaker[AsyncSession], today: date, bat
 async def recompute_provisional(sessions: async_sessionmaker[AsyncSession], cal: WorkingCalendar,
                                 batch: int = 500) -> int:
     """Put the official day on limits computed on weekends only, once their year's schedule is known
-    (DESIGN.md "Time"); reads always compute the limit afresh, this keeps lists and filters right."""
+    (docs/design.md "Time"); reads always compute the limit afresh, this keeps lists and filters right."""
     async with transaction(sessions) as session:
         rows = await store.provisional_due(session, cal.first_unknown_day, batch)
         for row in rows:

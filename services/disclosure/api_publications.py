@@ -534,7 +534,7 @@ async def queue_publication(session: AsyncSession, calendar: WorkingCalendar, to
 
 
 async def recompute_provisional_limits(session: AsyncSession, calendar: WorkingCalendar, batch: int = 500) -> int:
-    """DESIGN.md "Time": an article 26 limit computed into a year whose official schedule was not
+    """docs/design.md "Time": an article 26 limit computed into a year whose official schedule was not
     known takes its official day once the schedule is loaded; each changed day is a recorded act."""
     changed = 0
     for row in await store.queued_with_provisional_limit(session, calendar.first_unknown_day, batch):

@@ -1,4 +1,4 @@
-"""DESIGN.md "Time": a deadline computed into a year whose official schedule is unknown is
+"""docs/design.md "Time": a deadline computed into a year whose official schedule is unknown is
 provisional, and is recomputed when the schedule arrives — here for countersigns (A49) and the
 handling limit of a filed document (A53), through the function the countersign clock calls,
 against a real PostgreSQL."""
