@@ -48,7 +48,7 @@ async def test_A49_A53_provisional_deadlines_take_the_official_days_once_the_sch
         document, handling = await add_filed_document(session, requested, 10)
         first = calendar().add_working_days(requested, 10)
         assert (first.due, first.provisional) == (date(2027, 1, 4), True)
-        countersign = await store.add_countersign(
+        await store.add_countersign(
             session, document_id=document.id, organisation_code="finance-bureau", requested_on=requested,
             working_days=10, due=first.due, provisional=True,
         )
