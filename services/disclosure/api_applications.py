@@ -358,9 +358,9 @@ def report_to_proto(record) -> pb.AnnualReport:
 
 
 def letter_pdf(row: InfoApplication, *, number: str, title: str, paragraphs: list[str], on: date) -> bytes:
-    """A letter to the applicant in the layout of official documents, rendered by the documents
-    service's GB/T 9704 renderer (one renderer, one embedded font for the platform)."""
-    from services.documents.render import Layout, render_pdf  # fpdf2 and its fonts load on first use
+    """A letter to the applicant in the layout of official documents, rendered by the platform's
+    GB/T 9704 library (shared.gbt9704: the same layout and faces as issued documents)."""
+    from shared.gbt9704 import Layout, render_pdf  # fpdf2 and its fonts load on first use
 
     return render_pdf(Layout(
         issuer_mark=AGENCY, document_number=number, title=title, body="\n".join(paragraphs), signature=AGENCY,

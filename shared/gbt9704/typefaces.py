@@ -11,8 +11,8 @@ fpdf2 embeds their CID-keyed CFF outlines correctly, but pypdf (our tests, and t
 service's checks) then reads the text with wrong widths: so the OTF files are converted once to
 TrueType outlines (quadratic curves within 1/1000 em of the cubic ones), by this module:
 
-    python -m services.documents.typefaces            # convert into the default folder
-    python -m services.documents.typefaces --check    # say what is missing, exit 1 if anything
+    python -m shared.gbt9704.typefaces                # convert into the default folder
+    python -m shared.gbt9704.typefaces --check        # say what is missing, exit 1 if anything
 
 The converted fonts go to $ZGOV_FONT_DIR if set, else /usr/local/share/fonts/zgov-gbt9704 when that
 is writable (root: CI, the image), else ~/.local/share/fonts/zgov-gbt9704. The renderer looks in the
@@ -37,7 +37,7 @@ LICENCE_DIR = Path("/usr/share/doc/texlive-doc/fonts/fandol")  # COPYING.gz (GPL
 SYSTEM_DIR = Path("/usr/local/share/fonts/zgov-gbt9704")
 USER_DIR = Path.home() / ".local/share/fonts/zgov-gbt9704"
 INSTALL = (f"sudo apt-get install --no-install-recommends {PACKAGE} && "
-           ".venv/bin/python -m services.documents.typefaces")
+           ".venv/bin/python -m shared.gbt9704.typefaces")
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,7 @@ class FontsMissing(RuntimeError):
         where = ", ".join(str(d) for d in looked_in)
         super().__init__(
             f"GB/T 9704 fonts missing: {names} (looked in {where}); they come from the Debian package "
-            f"{PACKAGE}, converted by services.documents.typefaces: run `{INSTALL}`")
+            f"{PACKAGE}, converted by shared.gbt9704.typefaces: run `{INSTALL}`")
 
 
 def search_dirs() -> list[Path]:
