@@ -13,8 +13,11 @@ ISSUERS = (
     ("资府", "资阳市人民政府"),
 )
 URGENCY_MARKS = {pb.URGENCY_URGENT: "加急", pb.URGENCY_EXTRA_URGENT: "特急"}
-UPWARD_AUTHORITIES = {pb.SIGN_OFF_AUTHORITY_TO_PROVINCIAL_GOVERNMENT, pb.SIGN_OFF_AUTHORITY_TO_CITY_COMMITTEE,
-                      pb.SIGN_OFF_AUTHORITY_MOTION_TO_PEOPLES_CONGRESS}
+UPWARD_AUTHORITIES = {
+    pb.SIGN_OFF_AUTHORITY_TO_PROVINCIAL_GOVERNMENT,
+    pb.SIGN_OFF_AUTHORITY_TO_CITY_COMMITTEE,
+    pb.SIGN_OFF_AUTHORITY_MOTION_TO_PEOPLES_CONGRESS,
+}
 UPWARD_KINDS = {pb.DOCUMENT_KIND_REQUEST, pb.DOCUMENT_KIND_REPORT, pb.DOCUMENT_KIND_MOTION}
 
 
@@ -30,11 +33,15 @@ def layout_of(document: pb.Document) -> Layout:
     signed = [s for s in document.sign_offs if s.meaning != pb.SIGN_OFF_MEANING_READ]
     written = signed[-1].signed_on if signed else document.issued_on
     return Layout(
-        issuer_mark=issuer if letter else f"{issuer}文件", document_number=document.document_number,
-        title=c.title, body=c.body, signature=issuer,
+        issuer_mark=issuer if letter else f"{issuer}文件",
+        document_number=document.document_number,
+        title=c.title,
+        body=c.body,
+        signature=issuer,
         written_on=date(written.year, written.month, written.day),
         main_receivers=[b.name or b.code for b in c.main_receivers],
-        attachments=[a.name for a in c.attachments], copies=[b.name or b.code for b in c.copies],
+        attachments=[a.name for a in c.attachments],
+        copies=[b.name or b.code for b in c.copies],
         printed_on=date(document.issued_on.year, document.issued_on.month, document.issued_on.day),
         urgency=URGENCY_MARKS.get(c.urgency, ""),
         signer_names=[s.signer_name for s in signed],

@@ -43,8 +43,13 @@ log = structlog.get_logger(__name__)
 FONTS = Path(__file__).parent / "fonts"
 # fpdf2 family names of the standard's faces
 XIAOBIAOSONG, FANGSONG, HEITI, KAITI, SONGTI = "xiaobiaosong", "fangsong", "heiti", "kaiti", "songti"
-FAMILIES = {typefaces.XIAOBIAOSONG: XIAOBIAOSONG, typefaces.FANGSONG: FANGSONG, typefaces.HEITI: HEITI,
-            typefaces.KAITI: KAITI, typefaces.SONGTI: SONGTI}
+FAMILIES = {
+    typefaces.XIAOBIAOSONG: XIAOBIAOSONG,
+    typefaces.FANGSONG: FANGSONG,
+    typefaces.HEITI: HEITI,
+    typefaces.KAITI: KAITI,
+    typefaces.SONGTI: SONGTI,
+}
 # glyph by glyph, for what the faces lack: Chinese outside GB 2312, then Latin and symbols
 RARE = "rare"
 LATIN = "latin"
@@ -141,8 +146,11 @@ def render_pdf(layout: Layout) -> bytes:
     out = bytes(pdf.output())
     stand_ins = _drawn_from_fallbacks(pdf)
     if stand_ins:
-        log.warning("characters outside the GB/T 9704 faces drawn from the fallback fonts",
-                    characters=stand_ins, title=layout.title)
+        log.warning(
+            "characters outside the GB/T 9704 faces drawn from the fallback fonts",
+            characters=stand_ins,
+            title=layout.title,
+        )
     return out
 
 
@@ -215,8 +223,9 @@ def _signers(pdf: FPDF, names: list[str], y: float) -> None:
 def _main(pdf: FPDF, layout: Layout) -> None:
     """主体: title, main receivers, text, attachment note, signature and date."""
     pdf.set_font(XIAOBIAOSONG, size=SIZE_2)
-    pdf.multi_cell(TEXT_W, SIZE_2 * PT * 1.6, layout.title, align="C", wrapmode="CHAR",
-                   new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(
+        TEXT_W, SIZE_2 * PT * 1.6, layout.title, align="C", wrapmode="CHAR", new_x="LMARGIN", new_y="NEXT"
+    )
     pdf.ln(LINE)
     pdf.set_font(FANGSONG, size=SIZE_3)
     pdf.set_char_spacing(GRID_SPACING)
@@ -253,7 +262,7 @@ def runs_of(paragraph: str) -> list[tuple[str, str]]:
             stop = paragraph.find("。")
             if stop == -1 or stop == len(paragraph) - 1:
                 return [(family, paragraph)]
-            return [(family, paragraph[:stop + 1]), (FANGSONG, paragraph[stop + 1:])]
+            return [(family, paragraph[: stop + 1]), (FANGSONG, paragraph[stop + 1 :])]
     return [(FANGSONG, paragraph)]
 
 
@@ -280,8 +289,9 @@ def _flow(pdf: FPDF, runs: list[tuple[str, str]], size: int = SIZE_3) -> None:
             width += advances[end]
             end += 1
         end = max(end, start + 1)
-        while start + 1 < end < len(chars) and (chars[end][1] in NO_LINE_START
-                                               or chars[end - 1][1] in NO_LINE_END):
+        while start + 1 < end < len(chars) and (
+            chars[end][1] in NO_LINE_START or chars[end - 1][1] in NO_LINE_END
+        ):
             end -= 1
         # a line cut short by 避头尾 (or by wider Latin letters) is spread to the right edge, as the
         # grid has it; the paragraph's last line stays left-aligned
