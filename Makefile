@@ -63,7 +63,7 @@ lint-proto: venv
 # The lint tools, pinned in requirements-lint.txt (not in the runtime image).
 LINT_STAMP := $(VENV)/.lint-installed
 # Paths `ruff format` keeps formatted; the rest of the code predates it (extend as files are reformatted).
-FORMATTED ?= services/meetings/calendar_feed.py services/meetings/models.py
+FORMATTED ?= services/meetings/api.py services/meetings/protos.py services/meetings/acts services/meetings/domain services/meetings/store shared/gbt9704 services/documents/layout.py
 
 $(LINT_STAMP): requirements-lint.txt
 	@test -x $(PY) || $(MAKE) venv

@@ -1,0 +1,203 @@
+"""The working rules the `meetings` service owns, as plain functions (no I/O), by aggregate:
+common.py (positions, kinds, states, Person), meetings.py, topics.py, leave.py, minutes.py,
+department_meetings.py. Everything is re-exported here: `from services.meetings import domain`.
+
+
+A40  four kinds of meetings: plenary (全体会议), executive (常务会议), mayor's office
+     (市长办公会议) and special-topic (专题会议).
+A41  plenary: convened and chaired by the mayor; members mayor, vice mayors, secretary-general,
+     heads of the departments; about every half year.
+A42  executive: members mayor, vice mayors, secretary-general; starts only with more than half of
+     its members present; convened and chaired by the mayor, about every two weeks, or at any time
+     in an emergency. Topics (议题) are set by the mayor or proposed by a vice mayor or the
+     secretary-general, and decided by the mayor; the owning department files documents and the
+     approval form (议题审批表) at least 10 working days before; no topic at short notice without
+     the mayor's consent.
+A43  leave from a plenary or executive meeting: leaders ask the mayor; others apply to the office,
+     the secretary-general checks, the mayor approves. Minutes: research office (plenary), general
+     office (executive); signed by the mayor or the chair the mayor delegated.
+A44  mayor's office meeting: convened and chaired by the mayor.
+A45  special-topic meeting: convened and chaired by the mayor, a vice mayor or the secretary-general,
+     or by a deputy secretary-general on their delegation; minutes signed by the convener or the
+     delegating leader.
+A73, A81  study of higher-level decisions and the pre-meeting study: fixed items of every
+     executive meeting.
+A7, A28  matters decided by a plenary or executive meeting (see COLLECTIVE_KINDS).
+A20, A26 signed minutes are locked; a correction is a new act linked to them.
+"""
+
+from services.meetings.domain.common import (
+    ATTENDING_ORGANISATIONS,
+    ATTENDING_POSITIONS,
+    CITY_LEADERS,
+    COLLECTIVE_KINDS,
+    CONVENER_RULE,
+    DEFAULT_MINUTES,
+    DEPARTMENT_HEAD,
+    DEPUTY_SECRETARY_GENERAL,
+    EXECUTIVE_VICE_MAYOR,
+    FIXED_AGENDA,
+    GENERAL_OFFICE,
+    MAYOR,
+    MEMBER_POSITIONS,
+    REGULAR_RHYTHM,
+    RESEARCH_OFFICE,
+    SECRETARY_GENERAL,
+    SERIES_TITLE,
+    SPECIAL_TOPIC_CONVENERS,
+    TOPIC_FILING_WORKING_DAYS,
+    VICE_MAYOR,
+    AgendaItemKind,
+    LeaveState,
+    MatterCategory,
+    MeetingKind,
+    MeetingState,
+    MinutesState,
+    Person,
+    TopicOutcome,
+    TopicRoute,
+    TopicState,
+    _holds_any,
+)
+from services.meetings.domain.department_meetings import (
+    CITY_WIDE_MEETINGS_A_YEAR,
+    DepartmentMeetingRequest,
+    DepartmentMeetingState,
+    MeetingFormat,
+    check_department_meeting,
+    check_department_meeting_decision,
+)
+from services.meetings.domain.leave import (
+    check_leave_check,
+    check_leave_decision,
+    check_leave_request,
+)
+from services.meetings.domain.meetings import (
+    TIME,
+    Booking,
+    Convening,
+    Quorum,
+    Seat,
+    check_close,
+    check_convening,
+    check_double_booking,
+    check_duration,
+    check_meeting_day,
+    check_quorum,
+    check_start,
+    count_quorum,
+    effective_chair,
+    fixed_agenda,
+    invitees_for,
+    members_for,
+    parse_start_time,
+    rhythm,
+)
+from services.meetings.domain.minutes import (
+    DecisionDraft,
+    DecisionKey,
+    check_correction_target,
+    check_decision_items,
+    check_minutes_drafter,
+    check_minutes_editable,
+    check_minutes_meeting,
+    check_minutes_signer,
+    decision_reference,
+    superseded_decisions,
+)
+from services.meetings.domain.topics import (
+    Consent,
+    check_ad_hoc_consent_giver,
+    check_materials_release,
+    check_participant_may_read,
+    check_topic_decider,
+    check_topic_decision,
+    check_topic_filing,
+    check_topic_outcome,
+    check_topic_route,
+    check_within_portfolio,
+    latest_filing_day,
+)
+
+__all__ = [
+    "ATTENDING_ORGANISATIONS",
+    "ATTENDING_POSITIONS",
+    "AgendaItemKind",
+    "Booking",
+    "CITY_LEADERS",
+    "CITY_WIDE_MEETINGS_A_YEAR",
+    "COLLECTIVE_KINDS",
+    "CONVENER_RULE",
+    "Consent",
+    "Convening",
+    "DEFAULT_MINUTES",
+    "DEPARTMENT_HEAD",
+    "DEPUTY_SECRETARY_GENERAL",
+    "DecisionDraft",
+    "DecisionKey",
+    "DepartmentMeetingRequest",
+    "DepartmentMeetingState",
+    "EXECUTIVE_VICE_MAYOR",
+    "FIXED_AGENDA",
+    "GENERAL_OFFICE",
+    "LeaveState",
+    "MAYOR",
+    "MEMBER_POSITIONS",
+    "MatterCategory",
+    "MeetingFormat",
+    "MeetingKind",
+    "MeetingState",
+    "MinutesState",
+    "Person",
+    "Quorum",
+    "REGULAR_RHYTHM",
+    "RESEARCH_OFFICE",
+    "SECRETARY_GENERAL",
+    "SERIES_TITLE",
+    "SPECIAL_TOPIC_CONVENERS",
+    "Seat",
+    "TIME",
+    "TOPIC_FILING_WORKING_DAYS",
+    "TopicOutcome",
+    "TopicRoute",
+    "TopicState",
+    "VICE_MAYOR",
+    "_holds_any",
+    "check_ad_hoc_consent_giver",
+    "check_close",
+    "check_convening",
+    "check_correction_target",
+    "check_decision_items",
+    "check_department_meeting",
+    "check_department_meeting_decision",
+    "check_double_booking",
+    "check_duration",
+    "check_leave_check",
+    "check_leave_decision",
+    "check_leave_request",
+    "check_materials_release",
+    "check_meeting_day",
+    "check_minutes_drafter",
+    "check_minutes_editable",
+    "check_minutes_meeting",
+    "check_minutes_signer",
+    "check_participant_may_read",
+    "check_quorum",
+    "check_start",
+    "check_topic_decider",
+    "check_topic_decision",
+    "check_topic_filing",
+    "check_topic_outcome",
+    "check_topic_route",
+    "check_within_portfolio",
+    "count_quorum",
+    "decision_reference",
+    "effective_chair",
+    "fixed_agenda",
+    "invitees_for",
+    "latest_filing_day",
+    "members_for",
+    "parse_start_time",
+    "rhythm",
+    "superseded_decisions",
+]
