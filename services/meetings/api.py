@@ -198,6 +198,13 @@ class MeetingsServicer(meetings_pb2_grpc.MeetingsServiceServicer):
         async with transaction(self.sessions) as session:
             return await topics.grant_ad_hoc_consent(session, current_actor(), new, self.env)
 
+    @requires("topic:file")
+    async def ProposeTopic(self, request, context):
+        """A42: a vice mayor or the secretary-general proposes a department's topic in writing."""
+        new = protos.new_proposal(request)
+        async with transaction(self.sessions) as session:
+            return await topics.propose_topic(session, current_actor(), new, self.env)
+
     @requires("topic:approve")
     async def DecideTopic(self, request, context):
         """A42: the mayor decides whether a topic goes on the agenda."""

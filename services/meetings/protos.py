@@ -278,6 +278,7 @@ class NewTopic:
     ad_hoc_consent_id: str
     decidable_within_portfolio: bool
     matter_ref: str
+    proposal_id: str = ""
 
 
 def new_topic(request: pb.FileTopicRequest) -> NewTopic:
@@ -296,6 +297,36 @@ def new_topic(request: pb.FileTopicRequest) -> NewTopic:
         ad_hoc_consent_id=request.ad_hoc_consent_id,
         decidable_within_portfolio=request.decidable_within_portfolio,
         matter_ref=request.matter_ref.strip(),
+        proposal_id=request.proposal_id.strip(),
+    )
+
+
+@dataclass(frozen=True)
+class NewProposal:
+    meeting_id: str
+    organisation_code: str
+    title: str
+    route: domain.TopicRoute
+
+
+def new_proposal(request: pb.ProposeTopicRequest) -> NewProposal:
+    return NewProposal(
+        meeting_id=request.meeting_id,
+        organisation_code=required(request.organisation_code, "organisation_code", "the department"),
+        title=required(request.title, "title", "the topic's title"),
+        route=domain.check_proposal_route(ROUTE_FROM_PROTO.get(request.route)),
+    )
+
+
+def proposal_to_proto(row: models.TopicProposal) -> pb.TopicProposal:
+    return pb.TopicProposal(
+        id=str(row.id),
+        meeting_id=str(row.meeting_id),
+        organisation_code=row.organisation_code,
+        title=row.title,
+        route=ROUTE_TO_PROTO[domain.TopicRoute(row.route)],
+        proposed_by_user_id=row.proposed_by_user_id,
+        topic_id=row.topic_id,
     )
 
 

@@ -13,7 +13,16 @@ from services.meetings import domain, models, store
 from services.meetings.acts import Env
 from services.meetings.acts.people import as_person, person_or_bad_input, recorded_actor
 from services.meetings.domain import MeetingKind, MeetingState, Person, TopicState
-from services.meetings.protos import NewConsent, NewTopic, Verdict, consent_to_proto, pb, topic_to_proto
+from services.meetings.protos import (
+    NewConsent,
+    NewProposal,
+    NewTopic,
+    Verdict,
+    consent_to_proto,
+    pb,
+    proposal_to_proto,
+    topic_to_proto,
+)
 from shared import audit
 from shared.errors import InvalidInput
 from shared.identity import Actor
@@ -24,6 +33,51 @@ def _consent(row: models.AdHocConsent | None) -> domain.Consent | None:
     if row is None:
         return None
     return domain.Consent(str(row.id), str(row.meeting_id), row.organisation_code, row.topic_id)
+
+
+def _proposal(row: models.TopicProposal | None) -> domain.Proposal | None:
+    if row is None:
+        return None
+    return domain.Proposal(
+        str(row.id),
+        str(row.meeting_id),
+        row.organisation_code,
+        domain.TopicRoute(row.route),
+        row.proposed_by_user_id,
+        row.topic_id,
+    )
+
+
+async def propose_topic(
+    session: AsyncSession, actor: Actor, new: NewProposal, env: Env
+) -> meetings_pb2.TopicProposal:
+    """A42: a vice mayor or the secretary-general proposes a department's topic in writing, after
+    coordination; the proposal is the leader's own recorded act, which the department's filing names."""
+    proposer = await as_person(env, actor.user_id, env.today(), actor.positions)
+    domain.check_topic_route(new.route, proposer)
+    recorded = await recorded_actor(env, actor, proposer)
+    meeting = await store.get_meeting(session, new.meeting_id)
+    if meeting.state != MeetingState.SCHEDULED.value:
+        raise InvalidInput({"meeting_id": f"the meeting is {meeting.state}"})
+    row = await store.add(
+        session,
+        models.TopicProposal(
+            meeting_id=meeting.id,
+            organisation_code=new.organisation_code,
+            title=new.title,
+            route=new.route.value,
+            proposed_by_user_id=actor.user_id,
+            topic_id="",
+        ),
+    )
+    await audit.record_act(
+        session,
+        f"meeting/{meeting.id}",
+        "topic.proposed",
+        recorded,
+        f"{new.organisation_code}: {new.title} ({new.route.value}, proposal {row.id})",
+    )
+    return proposal_to_proto(row)
 
 
 async def file_topic(session: AsyncSession, actor: Actor, new: NewTopic, env: Env) -> meetings_pb2.Topic:
@@ -47,6 +101,16 @@ async def file_topic(session: AsyncSession, actor: Actor, new: NewTopic, env: En
         calendar=env.calendar,
         consent=_consent(consent_row),
     )
+    proposal_row = None
+    if new.proposal_id and new.route in domain.LEADER_ROUTES:
+        proposal_row = await store.get_proposal(session, new.proposal_id, for_update=True)
+    domain.check_leaders_proposal(
+        new.route,
+        _proposal(proposal_row),
+        meeting_id=str(meeting.id),
+        organisation_code=actor.organisation_code,
+        proposed_by_user_id=new.proposed_by_user_id,
+    )
     row = await store.add(
         session,
         models.Topic(
@@ -68,6 +132,8 @@ async def file_topic(session: AsyncSession, actor: Actor, new: NewTopic, env: En
     )
     if ad_hoc and consent_row:
         consent_row.topic_id = str(row.id)
+    if proposal_row is not None:
+        proposal_row.topic_id = str(row.id)
     ref = f"topic/{row.id}"
     await audit.record_act(
         session, ref, "topic.filed", actor, "ad hoc, with the mayor's consent" if ad_hoc else ""

@@ -106,10 +106,14 @@ from services.meetings.domain.minutes import (
     superseded_decisions,
 )
 from services.meetings.domain.topics import (
+    LEADER_ROUTES,
     Consent,
+    Proposal,
     check_ad_hoc_consent_giver,
+    check_leaders_proposal,
     check_materials_release,
     check_participant_may_read,
+    check_proposal_route,
     check_topic_decider,
     check_topic_decision,
     check_topic_filing,
@@ -120,6 +124,10 @@ from services.meetings.domain.topics import (
 )
 
 __all__ = [
+    "LEADER_ROUTES",
+    "Proposal",
+    "check_leaders_proposal",
+    "check_proposal_route",
     "ATTENDING_ORGANISATIONS",
     "ATTENDING_POSITIONS",
     "AgendaItemKind",

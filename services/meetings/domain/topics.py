@@ -114,6 +114,67 @@ def check_topic_route(route: TopicRoute | None, proposer: Person) -> None:
         )
 
 
+# A42: the routes on which a leader proposes a topic in writing before the department files it.
+LEADER_ROUTES = frozenset({TopicRoute.VIA_VICE_MAYOR, TopicRoute.VIA_SECRETARY_GENERAL})
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """A42: a vice mayor's or the secretary-general's recorded written proposal of one department's
+    topic (副市长、秘书长书面提出)."""
+
+    proposal_id: str
+    meeting_id: str
+    organisation_code: str
+    route: TopicRoute
+    proposed_by_user_id: str
+    used_by_topic_id: str = ""
+
+
+def check_proposal_route(route: TopicRoute | None) -> TopicRoute:
+    """A leader proposes via a vice mayor or the secretary-general; the mayor sets a topic by deciding it."""
+    if route not in LEADER_ROUTES:
+        raise InvalidInput(
+            {
+                "route": "via a vice mayor or via the secretary-general (the mayor sets topics by deciding them)"
+            }
+        )
+    return route
+
+
+def check_leaders_proposal(
+    route: TopicRoute,
+    proposal: Proposal | None,
+    *,
+    meeting_id: str,
+    organisation_code: str,
+    proposed_by_user_id: str,
+) -> None:
+    """A42: a topic that reaches the meeting through a vice mayor or the secretary-general is filed on
+    that leader's recorded proposal for this meeting and this department, once: a department cannot
+    claim a leader's route or proposal the leader did not make."""
+    if route not in LEADER_ROUTES:
+        return
+    if proposal is None:
+        raise RuleViolation(
+            "A42.route",
+            f"user {proposed_by_user_id} has no proposal of this topic on record: the leader proposes it in "
+            "writing first (ProposeTopic) and the department files it naming the proposal (proposal_id)",
+        )
+    if (proposal.meeting_id, proposal.organisation_code) != (meeting_id, organisation_code):
+        raise RuleViolation("A42.route", "the leader's proposal is for another meeting or another department")
+    if (proposal.proposed_by_user_id, proposal.route) != (proposed_by_user_id, route):
+        raise RuleViolation(
+            "A42.route",
+            f"the proposal was made by user {proposal.proposed_by_user_id} {proposal.route.value.replace('_', ' ')}, "
+            f"not by user {proposed_by_user_id} {route.value.replace('_', ' ')}",
+        )
+    if proposal.used_by_topic_id:
+        raise RuleViolation(
+            "A42.route", f"the leader's proposal was used by topic {proposal.used_by_topic_id}"
+        )
+
+
 def check_topic_decider(decider: Person) -> None:
     """A42: the mayor decides the agenda (议题由市长确定)."""
     if not decider.has_mayors_authority:
@@ -123,10 +184,11 @@ def check_topic_decider(decider: Person) -> None:
 
 
 def check_ad_hoc_consent_giver(giver: Person) -> None:
-    """A42: no topic is added at short notice without the consent of the mayor (市政府主要领导)."""
+    """A42: no topic is added at short notice without the consent of the mayor (市政府主要领导).
+    A refusal names that rule (A42.mayor-consents), not the 10-working-day cut-off it relaxes."""
     if not giver.has_mayors_authority:
         raise RuleViolation(
-            "A42.ten-working-days",
+            "A42.mayor-consents",
             "only the mayor (or the leader acting as mayor) consents to a topic added at short notice",
         )
 

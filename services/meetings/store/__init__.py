@@ -40,12 +40,14 @@ from services.meetings.store.rows import (
 )
 from services.meetings.store.topics import (
     get_consent,
+    get_proposal,
     get_topic,
     list_topics,
     topics_of,
 )
 
 __all__ = [
+    "get_proposal",
     "_BOOKING_LOCK",
     "get_row",
     "row_key",

@@ -59,3 +59,9 @@ async def get_consent(
     session: AsyncSession, consent_id: str, *, for_update: bool = False
 ) -> models.AdHocConsent:
     return await get_row(session, models.AdHocConsent, consent_id, "ad-hoc consent", for_update)
+
+
+async def get_proposal(
+    session: AsyncSession, proposal_id: str, *, for_update: bool = False
+) -> models.TopicProposal:
+    return await get_row(session, models.TopicProposal, proposal_id, "topic proposal", for_update)
