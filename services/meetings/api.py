@@ -33,7 +33,7 @@ from services.meetings.protos import (
     topic_to_proto,
 )
 from shared import audit
-from shared.convert import date_from_proto, date_to_proto, encode_page_token, page_limit, today_in_china
+from shared.convert import Page, date_from_proto, date_to_proto, today_in_china
 from shared.db import transaction
 from shared.errors import Forbidden, InvalidInput
 from shared.grpc_server import current_actor, requires
@@ -94,7 +94,7 @@ class MeetingsServicer(meetings_pb2_grpc.MeetingsServiceServicer):
 
     @requires("meeting:read")
     async def ListMeetings(self, request, context):
-        limit = page_limit(request.page)
+        page = Page.of(request.page)
         after = protos.cursor(
             request.page.page_token, lambda c: (date.fromisoformat(c[0]), str(uuid.UUID(c[1])))
         )
@@ -108,11 +108,9 @@ class MeetingsServicer(meetings_pb2_grpc.MeetingsServiceServicer):
                 participant=request.participant_user_id,
                 title_contains=request.title_contains.strip(),
                 after=after,
-                limit=limit + 1,
+                limit=page.fetch,
             )
-        more = len(rows) > limit
-        rows = rows[:limit]
-        token = encode_page_token(rows[-1].day.isoformat(), str(rows[-1].id)) if more else ""
+        rows, token = page.cut(rows, lambda r: (r.day.isoformat(), str(r.id)))
         return pb.ListMeetingsResponse(
             meetings=[meeting_to_proto(r) for r in rows], page=common_pb2.PageResponse(next_page_token=token)
         )
@@ -241,7 +239,7 @@ class MeetingsServicer(meetings_pb2_grpc.MeetingsServiceServicer):
     @requires("meeting:read")
     async def ListTopics(self, request, context):
         actor = current_actor()
-        limit = page_limit(request.page)
+        page = Page.of(request.page)
         after = protos.cursor(
             request.page.page_token, lambda c: (date.fromisoformat(c[0]).isoformat(), str(uuid.UUID(c[1])))
         )
@@ -253,10 +251,9 @@ class MeetingsServicer(meetings_pb2_grpc.MeetingsServiceServicer):
                 organisation_code=request.owning_organisation_code,
                 text_contains=request.text_contains.strip(),
                 after=after,
-                limit=limit + 1,
+                limit=page.fetch,
             )
-            more = len(rows) > limit
-            rows = rows[:limit]
+            rows, token = page.cut(rows, lambda r: (r.approval_form_filed_on.isoformat(), str(r.id)))
             meetings_of = {}
             found = []
             for r in rows:
@@ -265,9 +262,6 @@ class MeetingsServicer(meetings_pb2_grpc.MeetingsServiceServicer):
                 found.append(
                     topic_to_proto(r, with_documents=_may_see_documents(actor, r, meetings_of[r.meeting_id]))
                 )
-        token = (
-            encode_page_token(rows[-1].approval_form_filed_on.isoformat(), str(rows[-1].id)) if more else ""
-        )
         return pb.ListTopicsResponse(topics=found, page=common_pb2.PageResponse(next_page_token=token))
 
     # ---- leave from a meeting (A43) --------------------------------------------------------------
@@ -323,7 +317,7 @@ class MeetingsServicer(meetings_pb2_grpc.MeetingsServiceServicer):
 
     @requires("decision:read")
     async def ListDecisions(self, request, context):
-        limit = page_limit(request.page)
+        page = Page.of(request.page)
         after = protos.cursor(request.page.page_token, lambda c: (int(c[0]), c[1], int(c[2])))
         year = _year(request.year)
         async with transaction(self.sessions) as session:
@@ -333,11 +327,9 @@ class MeetingsServicer(meetings_pb2_grpc.MeetingsServiceServicer):
                 year=year,
                 meeting_id=request.meeting_id,
                 after=after,
-                limit=limit + 1,
+                limit=page.fetch,
             )
-        more = len(rows) > limit
-        rows = rows[:limit]
-        token = encode_page_token(str(rows[-1].year), rows[-1].series, str(rows[-1].number)) if more else ""
+        rows, token = page.cut(rows, lambda r: (str(r.year), r.series, str(r.number)))
         return pb.ListDecisionsResponse(
             decisions=[decision_to_proto(r) for r in rows],
             page=common_pb2.PageResponse(next_page_token=token),

@@ -15,36 +15,37 @@ from zgov.meetings.v1 import meetings_pb2
 from services.meetings import domain, models
 from services.meetings.domain import MeetingKind, MeetingState, TopicState
 from shared import audit
-from shared.convert import date_from_proto, date_to_proto, decode_page_token
+from shared.convert import EnumMap, date_from_proto, date_to_proto, decode_page_token
 from shared.errors import InvalidInput
 
 pb = meetings_pb2
 
 
-def _enum_map(enum, proto_enum, prefix: str) -> dict:
-    return {member: proto_enum.Value(f"{prefix}_{member.name}") for member in enum}
-
-
-KIND_TO_PROTO = _enum_map(MeetingKind, pb.MeetingKind, "MEETING_KIND")
-KIND_FROM_PROTO = {v: k for k, v in KIND_TO_PROTO.items()}
-MEETING_STATE_TO_PROTO = _enum_map(MeetingState, pb.MeetingState, "MEETING_STATE")
-MEETING_STATE_FROM_PROTO = {v: k for k, v in MEETING_STATE_TO_PROTO.items()}
-ROUTE_TO_PROTO = _enum_map(domain.TopicRoute, pb.TopicRoute, "TOPIC_ROUTE")
-ROUTE_FROM_PROTO = {v: k for k, v in ROUTE_TO_PROTO.items()}
-TOPIC_STATE_TO_PROTO = _enum_map(TopicState, pb.TopicState, "TOPIC_STATE")
-TOPIC_STATE_FROM_PROTO = {v: k for k, v in TOPIC_STATE_TO_PROTO.items()}
-OUTCOME_TO_PROTO = _enum_map(domain.TopicOutcome, pb.TopicOutcome, "TOPIC_OUTCOME")
-OUTCOME_FROM_PROTO = {v: k for k, v in OUTCOME_TO_PROTO.items()}
-LEAVE_STATE_TO_PROTO = _enum_map(domain.LeaveState, pb.MeetingLeaveState, "MEETING_LEAVE_STATE")
-MINUTES_STATE_TO_PROTO = _enum_map(domain.MinutesState, pb.MinutesState, "MINUTES_STATE")
-CATEGORY_TO_PROTO = _enum_map(domain.MatterCategory, pb.MatterCategory, "MATTER_CATEGORY")
-CATEGORY_FROM_PROTO = {v: k for k, v in CATEGORY_TO_PROTO.items()}
-FORMAT_TO_PROTO = _enum_map(domain.MeetingFormat, pb.MeetingFormat, "MEETING_FORMAT")
-FORMAT_FROM_PROTO = {v: k for k, v in FORMAT_TO_PROTO.items()}
-DEPARTMENT_STATE_TO_PROTO = _enum_map(
+KIND = EnumMap(MeetingKind, pb.MeetingKind, "MEETING_KIND")
+MEETING_STATE = EnumMap(MeetingState, pb.MeetingState, "MEETING_STATE")
+ROUTE = EnumMap(domain.TopicRoute, pb.TopicRoute, "TOPIC_ROUTE")
+TOPIC_STATE = EnumMap(TopicState, pb.TopicState, "TOPIC_STATE")
+OUTCOME = EnumMap(domain.TopicOutcome, pb.TopicOutcome, "TOPIC_OUTCOME")
+LEAVE_STATE = EnumMap(domain.LeaveState, pb.MeetingLeaveState, "MEETING_LEAVE_STATE")
+MINUTES_STATE = EnumMap(domain.MinutesState, pb.MinutesState, "MINUTES_STATE")
+CATEGORY = EnumMap(domain.MatterCategory, pb.MatterCategory, "MATTER_CATEGORY")
+FORMAT = EnumMap(domain.MeetingFormat, pb.MeetingFormat, "MEETING_FORMAT")
+DEPARTMENT_STATE = EnumMap(
     domain.DepartmentMeetingState, pb.DepartmentMeetingState, "DEPARTMENT_MEETING_STATE"
 )
-AGENDA_TO_PROTO = _enum_map(domain.AgendaItemKind, pb.AgendaItemKind, "AGENDA_ITEM_KIND")
+AGENDA = EnumMap(domain.AgendaItemKind, pb.AgendaItemKind, "AGENDA_ITEM_KIND")
+
+KIND_TO_PROTO, KIND_FROM_PROTO = KIND.to_proto, KIND.from_proto
+MEETING_STATE_TO_PROTO, MEETING_STATE_FROM_PROTO = MEETING_STATE.to_proto, MEETING_STATE.from_proto
+ROUTE_TO_PROTO, ROUTE_FROM_PROTO = ROUTE.to_proto, ROUTE.from_proto
+TOPIC_STATE_TO_PROTO, TOPIC_STATE_FROM_PROTO = TOPIC_STATE.to_proto, TOPIC_STATE.from_proto
+OUTCOME_TO_PROTO, OUTCOME_FROM_PROTO = OUTCOME.to_proto, OUTCOME.from_proto
+LEAVE_STATE_TO_PROTO = LEAVE_STATE.to_proto
+MINUTES_STATE_TO_PROTO = MINUTES_STATE.to_proto
+CATEGORY_TO_PROTO, CATEGORY_FROM_PROTO = CATEGORY.to_proto, CATEGORY.from_proto
+FORMAT_TO_PROTO, FORMAT_FROM_PROTO = FORMAT.to_proto, FORMAT.from_proto
+DEPARTMENT_STATE_TO_PROTO = DEPARTMENT_STATE.to_proto
+AGENDA_TO_PROTO = AGENDA.to_proto
 
 # ---- proto conversions ---------------------------------------------------------------------------
 

@@ -8,12 +8,14 @@ from dataclasses import dataclass
 from datetime import timedelta
 from enum import Enum
 
-MAYOR = "mayor"
-EXECUTIVE_VICE_MAYOR = "executive-vice-mayor"
-VICE_MAYOR = "vice-mayor"
-SECRETARY_GENERAL = "secretary-general"
-DEPUTY_SECRETARY_GENERAL = "deputy-secretary-general"
-DEPARTMENT_HEAD = "department-head"
+from shared.positions import (
+    DEPARTMENT_HEAD,
+    DEPUTY_SECRETARY_GENERAL,
+    EXECUTIVE_VICE_MAYOR,
+    MAYOR,
+    SECRETARY_GENERAL,
+    VICE_MAYOR,
+)
 
 GENERAL_OFFICE = "general-office"  # 市政府办公室
 RESEARCH_OFFICE = "research-office"  # 市政府研究室
