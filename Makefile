@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: up down status test test-unit test-integration bench proto proto-check lint venv keycloak clean
+.PHONY: up down status test test-unit bench proto proto-check lint lint-proto lint-python venv keycloak clean
 
 $(STAMP): requirements.txt
 	@command -v $(PY_VERSION) >/dev/null || { echo "Python 3.11 is missing: install python3.11 and run make again."; exit 1; }
@@ -53,9 +53,29 @@ keycloak: venv
 clean:
 	rm -rf $(VENV) .pytest_cache
 
+## Every static check: the contracts (buf) and the Python code (ruff, import contracts).
+lint: lint-proto lint-python
+
 ## Proto lint and format (buf, pinned, installed from npm into .cache/npm).
-lint: venv
+lint-proto: venv
 	@buf="$$($(PY) -m deploy.local.tools buf)" && cd proto && "$$buf" lint && "$$buf" format --diff --exit-code
+
+# The lint tools, pinned in requirements-lint.txt (not in the runtime image).
+LINT_STAMP := $(VENV)/.lint-installed
+# Paths `ruff format` keeps formatted; the rest of the code predates it (extend as files are reformatted).
+FORMATTED ?= services/meetings/api.py services/meetings/protos.py services/meetings/acts services/meetings/domain services/meetings/store shared/gbt9704 services/documents/layout.py
+
+$(LINT_STAMP): requirements-lint.txt
+	@test -x $(PY) || $(MAKE) venv
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-lint.txt
+	@touch $(LINT_STAMP)
+
+## ruff (rules in pyproject.toml), ruff format on $(FORMATTED), import-linter contracts (.importlinter):
+## no service imports another, shared/ imports no service, each service's layers import only downward.
+lint-python: $(LINT_STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check $(FORMATTED)
+	PYTHONPATH="$(CURDIR)" $(VENV)/bin/lint-imports --config .importlinter
 
 .PHONY: chart-check chart-realm
 ## helm lint, golden renders and the chart's realm copy (helm is built into .cache/bin once).

@@ -13,7 +13,7 @@
 | ZGOV_CLIENT_SECRET  | no       |            | that client's secret, for service-to-service calls          |
 | ZGOV_GRPC_HOST      | no       | 127.0.0.1  | address the gRPC server binds                               |
 | ZGOV_GRPC_PORT      | yes      |            | port the gRPC server listens on                             |
-| ZGOV_OTLP_ENDPOINT  | no       |            | OTLP/gRPC collector; traces are exported only when set      |
+| ZGOV_OTLP_ENDPOINT  | no       |            | deprecated: OTEL_EXPORTER_OTLP_ENDPOINT (shared/telemetry)  |
 | ZGOV_LOG_LEVEL      | no       | INFO       | DEBUG, INFO, WARNING, ERROR                                 |
 | ZGOV_CALENDAR_DIR   | no       |            | folder of official holiday schedules, <year>.json each      |
 
@@ -63,7 +63,7 @@ class ServiceSettings(BaseSettings):
     grpc_host: str = Field("127.0.0.1", description="address the gRPC server binds")
     grpc_port: int = Field(ge=0, le=65535, description="port the gRPC server listens on")
     otlp_endpoint: str | None = Field(
-        None, description="OTLP/gRPC collector; traces are exported only when set"
+        None, description="deprecated alias of the SDK's OTEL_EXPORTER_OTLP_ENDPOINT (shared/telemetry.py)"
     )
     log_level: str = Field("INFO", description="DEBUG, INFO, WARNING, ERROR")
     calendar_dir: Path | None = Field(

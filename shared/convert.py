@@ -1,4 +1,5 @@
-"""Conversions at the gRPC edge that every service needs: dates and page tokens.
+"""Conversions at the gRPC edge that every service needs: dates, page tokens and pages (`Page`: one
+more row fetched than a page holds), enum maps (`EnumMap`: domain enum ↔ proto enum by name).
 
 Errors name the request field, so a caller reads what is wrong (INVALID_ARGUMENT).
 """
@@ -7,11 +8,18 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
+from enum import Enum
+from typing import Generic, TypeVar
 from zoneinfo import ZoneInfo
 
 from shared.errors import InvalidInput
 from zgov.common.v1 import common_pb2
+
+E = TypeVar("E", bound=Enum)
+T = TypeVar("T")
 
 # Dates of the government are China Standard Time.
 CHINA = ZoneInfo("Asia/Shanghai")
@@ -62,3 +70,46 @@ def decode_page_token(token: str, field: str = "page.page_token") -> list[str] |
     if not isinstance(position, list) or not all(isinstance(p, str) for p in position):
         raise InvalidInput({field: "not a page token this service issued"})
     return position
+
+
+class EnumMap(Generic[E]):
+    """A domain enum and its proto enum, member by member, by name: `MeetingKind.PLENARY` ↔
+    `MEETING_KIND_PLENARY` (the proto's names are the domain's with the enum's prefix). A member
+    without its proto value fails when the map is built, at import, never on a call.
+
+        KIND = EnumMap(MeetingKind, pb.MeetingKind, "MEETING_KIND")
+        KIND.to_proto[MeetingKind.PLENARY]; KIND.from_proto.get(request.kind)   # None: unspecified
+    """
+
+    def __init__(self, domain_enum: type[E], proto_enum, prefix: str):
+        self.to_proto: dict[E, int] = {m: proto_enum.Value(f"{prefix}_{m.name}") for m in domain_enum}
+        self.from_proto: dict[int, E] = {v: k for k, v in self.to_proto.items()}
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a keyset-paged list. The store is asked for `fetch` rows (one more than the page
+    holds); `cut` keeps the page's rows and hands out a token only when that extra row exists, so a
+    client is never given a token to an empty page.
+
+        page = Page.of(request.page)
+        rows = await store.list_x(session, after=..., limit=page.fetch)
+        rows, token = page.cut(rows, lambda r: (r.day.isoformat(), str(r.id)))
+    """
+
+    size: int
+
+    @classmethod
+    def of(cls, request: common_pb2.PageRequest, field: str = "page.page_size") -> Page:
+        return cls(page_limit(request, field))
+
+    @property
+    def fetch(self) -> int:
+        return self.size + 1
+
+    def cut(self, rows: Sequence[T], key: Callable[[T], Iterable[str]]) -> tuple[list[T], str]:
+        rows = list(rows)
+        if len(rows) <= self.size:
+            return rows, ""
+        rows = rows[: self.size]
+        return rows, encode_page_token(*key(rows[-1]))

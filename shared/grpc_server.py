@@ -41,12 +41,15 @@ from google.rpc import code_pb2
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_health.v1.health import aio as health_aio
 from grpc_reflection.v1alpha import reflection
+from opentelemetry import trace
 
-from shared.errors import DomainError, Forbidden, Unauthenticated, to_status
+from shared.errors import DomainError, Forbidden, RuleViolation, Unauthenticated, to_status
 from shared.heap import freeze_startup_heap
 from shared.identity import Actor, InvalidToken, KeySetUnavailable, TokenVerifier, realm_issuer
 
 log = logging.getLogger(__name__)
+# The attribute of a refused call's server span that holds the rule id (e.g. "A42.route").
+RULE_ID_SPAN_ATTRIBUTE = "zgov.rule_id"
 
 # Services any caller may use without a token: probes and tooling (grpcurl, grpc_health_probe).
 EXEMPT_SERVICES = frozenset(
@@ -160,6 +163,9 @@ async def _abort(context: grpc.aio.ServicerContext, error: DomainError) -> None:
     interceptor records the status code only from abort, so the span shows the failure.
     """
     status = to_status(error)
+    if isinstance(error, RuleViolation):
+        # The trace names the working rule that refused the act, as ErrorInfo.reason does the caller.
+        trace.get_current_span().set_attribute(RULE_ID_SPAN_ATTRIBUTE, error.rule_id)
     await context.abort(status.code, status.details, status.trailing_metadata)
 
 

@@ -1,5 +1,12 @@
 """OpenTelemetry traces across gRPC and NATS; exported by OTLP only when an endpoint is set.
 
+Configured by the SDK's own variables: `OTEL_EXPORTER_OTLP_ENDPOINT` (or
+`OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`) turns the OTLP/gRPC export on, and the exporter reads its
+other `OTEL_EXPORTER_OTLP_*` settings (headers, certificate, timeout, compression) itself;
+`OTEL_TRACES_SAMPLER` / `OTEL_TRACES_SAMPLER_ARG` choose the sampler; `OTEL_TRACES_EXPORTER=none`
+or `OTEL_SDK_DISABLED=true` turn the export off. `ZGOV_OTLP_ENDPOINT` (settings.otlp_endpoint) is
+still read as a deprecated alias of OTEL_EXPORTER_OTLP_ENDPOINT, with a warning.
+
 A service calls `configure_telemetry(settings.service_name, settings.otlp_endpoint)` once
 at start. Then:
 - gRPC servers: `grpc_server_interceptors()` gives OpenTelemetry's aio server interceptor;
@@ -24,6 +31,8 @@ standard OTEL_TRACES_SAMPLER / OTEL_TRACES_SAMPLER_ARG decides (default: parent-
 
 from __future__ import annotations
 
+import logging
+import os
 from collections.abc import Iterable, Mapping
 
 from opentelemetry import context as otel_context
@@ -51,6 +60,10 @@ __all__ = [
 ]
 
 NAMESPACE = "zgov"
+# The SDK's variables that name where spans go (the traces-only one first, as the exporter reads them).
+STANDARD_ENDPOINTS = ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT")
+DEPRECATED_ENDPOINT = "ZGOV_OTLP_ENDPOINT"
+log = logging.getLogger(__name__)
 PROPAGATOR = CompositePropagator([TraceContextTextMapPropagator(), W3CBaggagePropagator()])
 
 _provider: TracerProvider | None = None
@@ -77,6 +90,22 @@ class RecordWhenExported(Sampler):
         return f"RecordWhenExported{{{self.configured.get_description()}}}"
 
 
+def otlp_export(deprecated_endpoint: str | None = None, environ: Mapping[str, str] = os.environ) -> tuple[bool, str | None]:
+    """Whether spans are exported by OTLP, and the endpoint to give the exporter: None when one of the
+    SDK's variables names it (the exporter reads them, with their headers and certificates), else the
+    deprecated ZGOV_OTLP_ENDPOINT's value. No export without an endpoint, with OTEL_SDK_DISABLED=true
+    or with OTEL_TRACES_EXPORTER=none."""
+    if environ.get("OTEL_SDK_DISABLED", "").strip().lower() == "true":
+        return False, None
+    if environ.get("OTEL_TRACES_EXPORTER", "").strip().lower() == "none":
+        return False, None
+    if any(environ.get(name, "").strip() for name in STANDARD_ENDPOINTS):
+        return True, None
+    if deprecated_endpoint:
+        return True, deprecated_endpoint
+    return False, None
+
+
 def configure_telemetry(
     service_name: str,
     otlp_endpoint: str | None = None,
@@ -86,9 +115,10 @@ def configure_telemetry(
 ) -> TracerProvider:
     """Install the process's tracer provider (once) and return it.
 
-    `otlp_endpoint` (e.g. http://127.0.0.1:4317): batch-export spans there by OTLP/gRPC;
-    None: trace and span ids are made (for logs, audit records and peers), new traces are not
-    recorded (see RecordWhenExported).
+    Spans are batch-exported by OTLP/gRPC when OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT is set, or
+    `otlp_endpoint` (the deprecated ZGOV_OTLP_ENDPOINT, e.g. http://127.0.0.1:4317); otherwise trace
+    and span ids are made (for logs, audit records and peers), new traces are not recorded (see
+    RecordWhenExported).
     `exporters`: more exporters, exported synchronously (tests use an InMemorySpanExporter).
     A second call adds its exporters to the first provider; the service name stays.
     """
@@ -96,12 +126,15 @@ def configure_telemetry(
     if _provider is None:
         resource = Resource.create({SERVICE_NAME: service_name, SERVICE_NAMESPACE: NAMESPACE})
         _provider = TracerProvider(resource=resource, sampler=RecordWhenExported(_get_from_env_or_default()))
-        if otlp_endpoint:
+        export, endpoint = otlp_export(otlp_endpoint)
+        if export:
+            if endpoint:
+                log.warning("%s is deprecated: set OTEL_EXPORTER_OTLP_ENDPOINT instead", DEPRECATED_ENDPOINT)
             # Imported only when needed: the exporter pulls in its own gRPC channel machinery.
             from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
 
-            _export_through(BatchSpanProcessor(OTLPSpanExporter(endpoint=otlp_endpoint)))
-            _export_metrics(resource, otlp_endpoint)
+            _export_through(BatchSpanProcessor(OTLPSpanExporter(endpoint=endpoint)))
+            _export_metrics(resource, endpoint)
         trace.set_tracer_provider(_provider)
         propagate.set_global_textmap(PROPAGATOR)
     for exporter in exporters:
@@ -114,9 +147,10 @@ def configure_telemetry(
     return _provider
 
 
-def _export_metrics(resource: Resource, otlp_endpoint: str) -> None:
+def _export_metrics(resource: Resource, otlp_endpoint: str | None) -> None:
     """Counters (e.g. shared.consumer's zgov.events.dead_lettered) exported by OTLP every minute;
-    without an endpoint they stay no-ops."""
+    `otlp_endpoint` None: the exporter reads the OTEL_EXPORTER_OTLP_* variables. Without export
+    configured they stay no-ops."""
     from opentelemetry import metrics
     from opentelemetry.exporter.otlp.proto.grpc.metric_exporter import OTLPMetricExporter
     from opentelemetry.sdk.metrics import MeterProvider

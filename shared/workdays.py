@@ -15,7 +15,7 @@ In a year no source knows, only Saturdays and Sundays are rest days, and every r
 depends on such a year is marked provisional: it must be recomputed when the year's
 schedule arrives.
 
-Conventions (DESIGN.md "Time", as in Chinese procedural law):
+Conventions (docs/design.md "Time", as in Chinese procedural law):
 - a limit of N working days does not count the day it starts on; it ends at the end of the
   N-th working day after that day; a weekend day made into a working day counts;
 - "at least N working days before D" holds for a day F when the N-th working day after F
@@ -452,7 +452,7 @@ def schedules_fingerprint(directory: str | os.PathLike) -> tuple:
 async def watch_schedules(
     directory: str | os.PathLike | None = None, *, interval: float = 60.0, live: WorkingCalendar | None = None
 ) -> None:
-    """Keep the process-wide calendar in step with ZGOV_CALENDAR_DIR (DESIGN.md "Time": a
+    """Keep the process-wide calendar in step with ZGOV_CALENDAR_DIR (docs/design.md "Time": a
     provisional deadline is recomputed when the year's schedule arrives).
 
     Every `interval` seconds the folder is looked at; when its files changed, they are read

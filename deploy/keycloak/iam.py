@@ -14,7 +14,6 @@ every refusal is appended as one JSON line to the audit log (.run/iam-audit.log)
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path

@@ -49,7 +49,8 @@ HTTP_PORTS = {"portal": 8000}
 FEED_PORTS = {"meetings": 8052}
 # Every service's database is created, whether its code exists yet or not, so a new service finds it.
 DATABASES = SERVICE_CLIENTS
-# Passed through to every service when set in the caller's environment.
+# Passed through to every service when set in the caller's environment (besides every non-ZGOV_ variable,
+# such as the OpenTelemetry SDK's OTEL_*; ZGOV_OTLP_ENDPOINT is their deprecated alias).
 PASSED_THROUGH = ("ZGOV_OTLP_ENDPOINT", "ZGOV_CALENDAR_DIR", "ZGOV_LOG_LEVEL")
 
 

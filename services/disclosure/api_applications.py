@@ -35,7 +35,7 @@ from services.disclosure.domain import annual_report as report_domain
 from services.disclosure.domain import applications as domain
 from services.disclosure.models import ApplicationRemedy, InfoApplication
 from shared import audit
-from shared.convert import date_from_proto, date_to_proto, decode_page_token, encode_page_token, page_limit
+from shared.convert import EnumMap, date_from_proto, date_to_proto, decode_page_token, encode_page_token, page_limit
 from shared.convert import today_in_china as _today_in_china
 from shared.db import transaction
 from shared.errors import DomainError, Forbidden, InvalidInput, NotFound, RuleViolation
@@ -64,32 +64,27 @@ log = get_logger(__name__)
 SYSTEM = Actor(user_id="", username="system:disclosure", display_name="政务公开系统")
 
 
-def _enum_map(enum_cls, proto_enum, prefix: str) -> dict:
-    return {member: proto_enum.Value(f"{prefix}_{member.name}") for member in enum_cls}
-
-
-KIND_TO_PROTO = _enum_map(domain.ApplicantKind, pb.ApplicantKind, "APPLICANT_KIND")
-CHANNEL_TO_PROTO = _enum_map(domain.Channel, pb.ApplicationChannel, "APPLICATION_CHANNEL")
-DELIVERY_TO_PROTO = _enum_map(domain.DeliveryForm, pb.DeliveryForm, "DELIVERY_FORM")
-STATE_TO_PROTO = _enum_map(domain.State, pb.ApplicationState, "APPLICATION_STATE")
-REPLY_TO_PROTO = _enum_map(domain.ReplyKind, pb.ReplyKind, "REPLY_KIND")
-EXEMPTION_TO_PROTO = _enum_map(domain.Exemption, pb.Exemption, "EXEMPTION")
-PARTY_TO_PROTO = _enum_map(domain.ConsultedParty, pb.ConsultedParty, "CONSULTED_PARTY")
-REMEDY_TO_PROTO = _enum_map(domain.RemedyKind, pb.RemedyKind, "REMEDY_KIND")
-OUTCOME_TO_PROTO = _enum_map(domain.RemedyOutcome, pb.RemedyOutcome, "REMEDY_OUTCOME")
-REQUEST_KIND_TO_PROTO = _enum_map(domain.RequestKind, pb.RequestKind, "REQUEST_KIND")
-REQUEST_KIND_FROM = {**{v: k for k, v in REQUEST_KIND_TO_PROTO.items()},
-                     pb.REQUEST_KIND_UNSPECIFIED: domain.RequestKind.INFORMATION}
-
-
-def _reverse(mapping: dict) -> dict:
-    return {v: k for k, v in mapping.items()}
-
-
-KIND_FROM, CHANNEL_FROM, DELIVERY_FROM, STATE_FROM = map(
-    _reverse, (KIND_TO_PROTO, CHANNEL_TO_PROTO, DELIVERY_TO_PROTO, STATE_TO_PROTO))
-REPLY_FROM, EXEMPTION_FROM, PARTY_FROM, REMEDY_FROM, OUTCOME_FROM = map(
-    _reverse, (REPLY_TO_PROTO, EXEMPTION_TO_PROTO, PARTY_TO_PROTO, REMEDY_TO_PROTO, OUTCOME_TO_PROTO))
+KIND = EnumMap(domain.ApplicantKind, pb.ApplicantKind, "APPLICANT_KIND")
+CHANNEL = EnumMap(domain.Channel, pb.ApplicationChannel, "APPLICATION_CHANNEL")
+DELIVERY = EnumMap(domain.DeliveryForm, pb.DeliveryForm, "DELIVERY_FORM")
+STATE = EnumMap(domain.State, pb.ApplicationState, "APPLICATION_STATE")
+REPLY = EnumMap(domain.ReplyKind, pb.ReplyKind, "REPLY_KIND")
+EXEMPTION = EnumMap(domain.Exemption, pb.Exemption, "EXEMPTION")
+PARTY = EnumMap(domain.ConsultedParty, pb.ConsultedParty, "CONSULTED_PARTY")
+REMEDY = EnumMap(domain.RemedyKind, pb.RemedyKind, "REMEDY_KIND")
+OUTCOME = EnumMap(domain.RemedyOutcome, pb.RemedyOutcome, "REMEDY_OUTCOME")
+REQUEST_KIND = EnumMap(domain.RequestKind, pb.RequestKind, "REQUEST_KIND")
+KIND_TO_PROTO, KIND_FROM = KIND.to_proto, KIND.from_proto
+CHANNEL_TO_PROTO, CHANNEL_FROM = CHANNEL.to_proto, CHANNEL.from_proto
+DELIVERY_TO_PROTO, DELIVERY_FROM = DELIVERY.to_proto, DELIVERY.from_proto
+STATE_TO_PROTO, STATE_FROM = STATE.to_proto, STATE.from_proto
+REPLY_TO_PROTO, REPLY_FROM = REPLY.to_proto, REPLY.from_proto
+EXEMPTION_TO_PROTO, EXEMPTION_FROM = EXEMPTION.to_proto, EXEMPTION.from_proto
+PARTY_TO_PROTO, PARTY_FROM = PARTY.to_proto, PARTY.from_proto
+REMEDY_TO_PROTO, REMEDY_FROM = REMEDY.to_proto, REMEDY.from_proto
+OUTCOME_TO_PROTO, OUTCOME_FROM = OUTCOME.to_proto, OUTCOME.from_proto
+REQUEST_KIND_TO_PROTO = REQUEST_KIND.to_proto
+REQUEST_KIND_FROM = {**REQUEST_KIND.from_proto, pb.REQUEST_KIND_UNSPECIFIED: domain.RequestKind.INFORMATION}
 
 
 class TooManySubmissions(DomainError):
@@ -358,9 +353,9 @@ def report_to_proto(record) -> pb.AnnualReport:
 
 
 def letter_pdf(row: InfoApplication, *, number: str, title: str, paragraphs: list[str], on: date) -> bytes:
-    """A letter to the applicant in the layout of official documents, rendered by the documents
-    service's GB/T 9704 renderer (one renderer, one embedded font for the platform)."""
-    from services.documents.render import Layout, render_pdf  # fpdf2 and its fonts load on first use
+    """A letter to the applicant in the layout of official documents, rendered by the platform's
+    GB/T 9704 library (shared.gbt9704: the same layout and faces as issued documents)."""
+    from shared.gbt9704 import Layout, render_pdf  # fpdf2 and its fonts load on first use
 
     return render_pdf(Layout(
         issuer_mark=AGENCY, document_number=number, title=title, body="\n".join(paragraphs), signature=AGENCY,
@@ -455,7 +450,7 @@ async def lapse_due(sessions: async_sessionmaker[AsyncSession], today: date, bat
 async def recompute_provisional(sessions: async_sessionmaker[AsyncSession], cal: WorkingCalendar,
                                 batch: int = 500) -> int:
     """Put the official day on limits computed on weekends only, once their year's schedule is known
-    (DESIGN.md "Time"); reads always compute the limit afresh, this keeps lists and filters right."""
+    (docs/design.md "Time"); reads always compute the limit afresh, this keeps lists and filters right."""
     async with transaction(sessions) as session:
         rows = await store.provisional_due(session, cal.first_unknown_day, batch)
         for row in rows:

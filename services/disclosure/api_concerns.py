@@ -27,7 +27,7 @@ from services.disclosure.domain.publications import Category, Kind
 from services.disclosure.models import PublicConcern
 from shared import audit
 from shared.audit import record_act
-from shared.convert import decode_page_token, encode_page_token, page_limit
+from shared.convert import Page, decode_page_token
 from shared.db import transaction
 from shared.errors import InvalidInput
 from shared.grpc_server import current_actor, requires
@@ -174,16 +174,15 @@ class ConcernRpcs:
     @requires(HANDLE)
     async def ListConcerns(self, request, context):
         """The officer's queue: open concerns, the earliest response limit first, late ones marked."""
-        limit = page_limit(request.page)
+        page = Page.of(request.page)
         after = _cursor(request.page.page_token)
         now = self.clock()
         async with transaction(self.sessions) as session:
             rows = await store.listed(session, late_only=request.late_only,
-                                      include_responded=request.include_responded, now=now, limit=limit,
+                                      include_responded=request.include_responded, now=now, limit=page.fetch,
                                       after=after)
             late = await store.count_late(session, now)
-        token = (encode_page_token(rows[-1].response_due.isoformat(), str(rows[-1].id))
-                 if len(rows) == limit else "")
+        rows, token = page.cut(rows, lambda r: (r.response_due.isoformat(), str(r.id)))
         return pb.ListConcernsResponse(concerns=[to_proto(r, now) for r in rows], late_count=late,
                                        page=common_pb2.PageResponse(next_page_token=token))
 
@@ -192,7 +191,7 @@ class ConcernRpcs:
         """What the caller's own department was asked to investigate (调查核实), the earliest limit first;
         without the recorded acts."""
         actor = current_actor()
-        limit = page_limit(request.page)
+        page = Page.of(request.page)
         after = _cursor(request.page.page_token)
         now = self.clock()
         department = actor.organisation_code
@@ -200,10 +199,9 @@ class ConcernRpcs:
             return pb.ListConcernsResponse()
         async with transaction(self.sessions) as session:
             rows = await store.listed(session, late_only=False, include_responded=request.include_responded,
-                                      now=now, limit=limit, after=after, department_code=department)
+                                      now=now, limit=page.fetch, after=after, department_code=department)
             late = await store.count_late(session, now, department)
-        token = (encode_page_token(rows[-1].response_due.isoformat(), str(rows[-1].id))
-                 if len(rows) == limit else "")
+        rows, token = page.cut(rows, lambda r: (r.response_due.isoformat(), str(r.id)))
         return pb.ListConcernsResponse(concerns=[to_proto(r, now) for r in rows], late_count=late,
                                        page=common_pb2.PageResponse(next_page_token=token))
 

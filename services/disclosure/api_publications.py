@@ -28,6 +28,7 @@ from services.disclosure.models import Publication
 from shared import audit
 from shared.audit import record_act
 from shared.convert import (
+    Page,
     date_from_proto,
     date_to_proto,
     decode_page_token,
@@ -173,10 +174,6 @@ def date_cursor(token: str) -> tuple[date, uuid.UUID] | None:
         raise InvalidInput({"page.page_token": "not a page token this service issued"}) from None
 
 
-def next_token(rows: list, limit: int, key: Callable) -> str:
-    return encode_page_token(*key(rows[-1])) if len(rows) == limit else ""
-
-
 # ---- the service -----------------------------------------------------------------------------------------
 
 class PublicationServicer(ConcernRpcs, publications_pb2_grpc.PublicationServiceServicer):
@@ -224,15 +221,14 @@ class PublicationServicer(ConcernRpcs, publications_pb2_grpc.PublicationServiceS
     @requires("publication:read")
     async def ListPublications(self, request, context):
         """Published items by category, issuer, year, validity or kind (A39 powers, A67 results), newest first."""
-        limit = page_limit(request.page)
+        page = Page.of(request.page)
         f = filter_from_proto(request.filter)
         after = date_cursor(request.page.page_token)
         today = self.today()
-        rows = await read(self.engine, store.list_published, f, today, limit, after)
-        return pb.ListPublicationsResponse(
-            publications=[to_proto(r, today) for r in rows],
-            page=common_pb2.PageResponse(next_page_token=next_token(
-                rows, limit, lambda r: (r.published_on.isoformat(), str(r.id)))))
+        rows = await read(self.engine, store.list_published, f, today, page.fetch, after)
+        rows, token = page.cut(rows, lambda r: (r.published_on.isoformat(), str(r.id)))
+        return pb.ListPublicationsResponse(publications=[to_proto(r, today) for r in rows],
+                                           page=common_pb2.PageResponse(next_page_token=token))
 
     @requires("publication:read")
     async def ListLatest(self, request, context):
@@ -310,14 +306,13 @@ class PublicationServicer(ConcernRpcs, publications_pb2_grpc.PublicationServiceS
     @requires("publication:read")
     async def ListCommentDrafts(self, request, context):
         """A22: drafts for public comment with their closing day and the number of comments received."""
-        limit = page_limit(request.page)
+        page = Page.of(request.page)
         after = date_cursor(request.page.page_token)
         today = self.today()
-        rows = await read(self.engine, store.comment_drafts, request.open_only, today, limit, after)
-        return pb.ListPublicationsResponse(
-            publications=[to_proto(r, today) for r in rows],
-            page=common_pb2.PageResponse(next_page_token=next_token(
-                rows, limit, lambda r: (r.published_on.isoformat(), str(r.id)))))
+        rows = await read(self.engine, store.comment_drafts, request.open_only, today, page.fetch, after)
+        rows, token = page.cut(rows, lambda r: (r.published_on.isoformat(), str(r.id)))
+        return pb.ListPublicationsResponse(publications=[to_proto(r, today) for r in rows],
+                                           page=common_pb2.PageResponse(next_page_token=token))
 
     # ---- A22 comments ------------------------------------------------------------------------------------
 
@@ -348,7 +343,7 @@ class PublicationServicer(ConcernRpcs, publications_pb2_grpc.PublicationServiceS
 
     @requires(WRITE)
     async def ListComments(self, request, context):
-        limit = page_limit(request.page)
+        page = Page.of(request.page)
         position = decode_page_token(request.page.page_token)
         after = None
         if position is not None:
@@ -358,29 +353,28 @@ class PublicationServicer(ConcernRpcs, publications_pb2_grpc.PublicationServiceS
                 raise InvalidInput({"page.page_token": "not a page token this service issued"}) from None
         async with transaction(self.sessions) as session:
             row = await store.get(session, request.publication_id)
-            rows = await store.comments(session, row.id, limit, after)
+            rows = await store.comments(session, row.id, page.fetch, after)
+        rows, token = page.cut(rows, lambda c: (c.created_at.isoformat(), str(c.id)))
         return pb.ListCommentsResponse(
             comments=[pb.Comment(id=str(c.id), publication_id=str(c.publication_id), author_name=c.author_name,
                                  contact=c.contact, text=c.text, received_on=date_to_proto(c.received_on))
                       for c in rows],
-            page=common_pb2.PageResponse(next_page_token=next_token(
-                rows, limit, lambda c: (c.created_at.isoformat(), str(c.id)))))
+            page=common_pb2.PageResponse(next_page_token=token))
 
     # ---- the officer's work ------------------------------------------------------------------------------
 
     @requires(WRITE)
     async def ListQueue(self, request, context):
         """Article 26: what waits for publishing, the earliest limit first; late items marked and counted."""
-        limit = page_limit(request.page)
+        page = Page.of(request.page)
         after = date_cursor(request.page.page_token)
         today = self.today()
         async with transaction(self.sessions) as session:
-            rows = await store.queue(session, request.late_only, today, limit, after)
+            rows = await store.queue(session, request.late_only, today, page.fetch, after)
             late = await store.count_late(session, today)
-        return pb.ListQueueResponse(
-            publications=[to_proto(r, today) for r in rows], late_count=late,
-            page=common_pb2.PageResponse(next_page_token=next_token(
-                rows, limit, lambda r: ((r.publish_due or date(2100, 12, 31)).isoformat(), str(r.id)))))
+        rows, token = page.cut(rows, lambda r: ((r.publish_due or date(2100, 12, 31)).isoformat(), str(r.id)))
+        return pb.ListQueueResponse(publications=[to_proto(r, today) for r in rows], late_count=late,
+                                    page=common_pb2.PageResponse(next_page_token=token))
 
     @requires(WRITE)
     async def CreatePublication(self, request, context):
@@ -534,7 +528,7 @@ async def queue_publication(session: AsyncSession, calendar: WorkingCalendar, to
 
 
 async def recompute_provisional_limits(session: AsyncSession, calendar: WorkingCalendar, batch: int = 500) -> int:
-    """DESIGN.md "Time": an article 26 limit computed into a year whose official schedule was not
+    """docs/design.md "Time": an article 26 limit computed into a year whose official schedule was not
     known takes its official day once the schedule is loaded; each changed day is a recorded act."""
     changed = 0
     for row in await store.queued_with_provisional_limit(session, calendar.first_unknown_day, batch):

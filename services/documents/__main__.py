@@ -7,13 +7,13 @@ from pathlib import Path
 
 import structlog
 
-from services.documents import typefaces
 from services.documents.api import DocumentsServicer
 from services.documents.config import DocumentsSettings
 from services.documents.events import run_countersign_clock
 from shared import bus
 from shared.convert import today_in_china
 from shared.db import create_engine, run_migrations, session_factory
+from shared.gbt9704 import typefaces
 from shared.grpc_server import GrpcServer
 from shared.logging import configure_logging
 from shared.org_client import OrgClient

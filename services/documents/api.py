@@ -35,7 +35,7 @@ from services.documents.protos import (
     filing_to_proto,
     sign_off_to_proto,
 )
-from services.documents.render import layout_of, render_pdf
+from services.documents.layout import layout_of
 from shared.audit import actor_record, history, record_act
 from shared.convert import (
     date_from_proto,
@@ -47,6 +47,7 @@ from shared.convert import (
 )
 from shared.db import transaction
 from shared.errors import Forbidden, InvalidInput, NotFound
+from shared.gbt9704 import render_pdf
 from shared.grpc_server import current_actor, requires
 from shared.identity import Actor
 from shared.org_client import Directory, OrgClient, OrgRefused

@@ -14,12 +14,9 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from shared.errors import InvalidInput, RuleViolation
+from shared.positions import EXECUTIVE_VICE_MAYOR, MAYOR, SECRETARY_GENERAL, VICE_MAYOR  # noqa: F401 (domain.MAYOR …)
 from shared.workdays import Deadline, WorkingCalendar
 
-MAYOR = "mayor"
-EXECUTIVE_VICE_MAYOR = "executive-vice-mayor"
-VICE_MAYOR = "vice-mayor"
-SECRETARY_GENERAL = "secretary-general"
 PORTFOLIO_POSITIONS = (EXECUTIVE_VICE_MAYOR, VICE_MAYOR)
 
 # The city government itself, as a receiver (Keycloak group of the city leaders).

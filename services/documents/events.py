@@ -84,7 +84,7 @@ async def record_expired_documents(session: AsyncSession, today: date) -> int:
 
 
 async def recompute_provisional_deadlines(session: AsyncSession, cal: WorkingCalendar, batch: int = 1000) -> int:
-    """DESIGN.md "Time": a deadline computed into a year whose official schedule was not known
+    """docs/design.md "Time": a deadline computed into a year whose official schedule was not known
     is recomputed once the schedule is loaded (`shared.workdays.watch_schedules`). Each changed
     day is a recorded act, so the history says why a countersign is due on another day."""
     changed = 0

@@ -8,47 +8,52 @@ from google.protobuf import json_format
 
 from services.documents import domain, models
 from shared.audit import to_proto as audit_to_proto
-from shared.convert import date_from_proto, date_to_proto
+from shared.convert import EnumMap, date_from_proto, date_to_proto
 from zgov.common.v1 import common_pb2
 from zgov.documents.v1 import documents_pb2 as pb
 
 
-def _enum_map(domain_enum, proto_enum, prefix: str) -> dict:
-    """Domain member → proto value; the proto names are the domain names with the enum's prefix."""
-    return {member: proto_enum.Value(f"{prefix}_{member.name}") for member in domain_enum}
+KIND = EnumMap(domain.Kind, pb.DocumentKind, "DOCUMENT_KIND")
+KIND_TO_PROTO = KIND.to_proto
+DIRECTION = EnumMap(domain.Direction, pb.Direction, "DIRECTION")
+DIRECTION_TO_PROTO = DIRECTION.to_proto
+URGENCY = EnumMap(domain.Urgency, pb.Urgency, "URGENCY")
+URGENCY_TO_PROTO = URGENCY.to_proto
+CLASSIFICATION = EnumMap(domain.Classification, pb.Classification, "CLASSIFICATION")
+CLASSIFICATION_TO_PROTO = CLASSIFICATION.to_proto
+SENDER = EnumMap(domain.SenderCategory, pb.SenderCategory, "SENDER_CATEGORY")
+SENDER_TO_PROTO = SENDER.to_proto
+EXCEPTION = EnumMap(domain.PersonalException, pb.PersonalException, "PERSONAL_EXCEPTION")
+EXCEPTION_TO_PROTO = EXCEPTION.to_proto
+STATE = EnumMap(domain.State, pb.DocumentState, "DOCUMENT_STATE")
+STATE_TO_PROTO = STATE.to_proto
+AUTHORITY = EnumMap(domain.Authority, pb.SignOffAuthority, "SIGN_OFF_AUTHORITY")
+AUTHORITY_TO_PROTO = AUTHORITY.to_proto
+ROUTING = EnumMap(domain.RoutingBasis, pb.RoutingBasis, "ROUTING_BASIS")
+ROUTING_TO_PROTO = ROUTING.to_proto
+COUNTERSIGN = EnumMap(domain.CountersignState, pb.CountersignState, "COUNTERSIGN_STATE")
+COUNTERSIGN_TO_PROTO = COUNTERSIGN.to_proto
+MEANING = EnumMap(domain.SignOffMeaning, pb.SignOffMeaning, "SIGN_OFF_MEANING")
+MEANING_TO_PROTO = MEANING.to_proto
+DISCLOSURE = EnumMap(domain.Disclosure, pb.DisclosureAttribute, "DISCLOSURE_ATTRIBUTE")
+DISCLOSURE_TO_PROTO = DISCLOSURE.to_proto
+FILING_BODY = EnumMap(domain.FilingBody, pb.FilingBody, "FILING_BODY")
+FILING_BODY_TO_PROTO = FILING_BODY.to_proto
+CLEANUP = EnumMap(domain.CleanupDecision, pb.CleanupDecision, "CLEANUP_DECISION")
+CLEANUP_TO_PROTO = CLEANUP.to_proto
 
 
-KIND_TO_PROTO = _enum_map(domain.Kind, pb.DocumentKind, "DOCUMENT_KIND")
-DIRECTION_TO_PROTO = _enum_map(domain.Direction, pb.Direction, "DIRECTION")
-URGENCY_TO_PROTO = _enum_map(domain.Urgency, pb.Urgency, "URGENCY")
-CLASSIFICATION_TO_PROTO = _enum_map(domain.Classification, pb.Classification, "CLASSIFICATION")
-SENDER_TO_PROTO = _enum_map(domain.SenderCategory, pb.SenderCategory, "SENDER_CATEGORY")
-EXCEPTION_TO_PROTO = _enum_map(domain.PersonalException, pb.PersonalException, "PERSONAL_EXCEPTION")
-STATE_TO_PROTO = _enum_map(domain.State, pb.DocumentState, "DOCUMENT_STATE")
-AUTHORITY_TO_PROTO = _enum_map(domain.Authority, pb.SignOffAuthority, "SIGN_OFF_AUTHORITY")
-ROUTING_TO_PROTO = _enum_map(domain.RoutingBasis, pb.RoutingBasis, "ROUTING_BASIS")
-COUNTERSIGN_TO_PROTO = _enum_map(domain.CountersignState, pb.CountersignState, "COUNTERSIGN_STATE")
-MEANING_TO_PROTO = _enum_map(domain.SignOffMeaning, pb.SignOffMeaning, "SIGN_OFF_MEANING")
-DISCLOSURE_TO_PROTO = _enum_map(domain.Disclosure, pb.DisclosureAttribute, "DISCLOSURE_ATTRIBUTE")
-FILING_BODY_TO_PROTO = _enum_map(domain.FilingBody, pb.FilingBody, "FILING_BODY")
-CLEANUP_TO_PROTO = _enum_map(domain.CleanupDecision, pb.CleanupDecision, "CLEANUP_DECISION")
-
-
-def _from(mapping: dict) -> dict:
-    return {v: k for k, v in mapping.items()}
-
-
-KIND_FROM_PROTO = _from(KIND_TO_PROTO)
-DIRECTION_FROM_PROTO = _from(DIRECTION_TO_PROTO)
-URGENCY_FROM_PROTO = _from(URGENCY_TO_PROTO)
-CLASSIFICATION_FROM_PROTO = _from(CLASSIFICATION_TO_PROTO)
-SENDER_FROM_PROTO = _from(SENDER_TO_PROTO)
-EXCEPTION_FROM_PROTO = _from(EXCEPTION_TO_PROTO)
-STATE_FROM_PROTO = _from(STATE_TO_PROTO)
-AUTHORITY_FROM_PROTO = _from(AUTHORITY_TO_PROTO)
-DISCLOSURE_FROM_PROTO = _from(DISCLOSURE_TO_PROTO)
-FILING_BODY_FROM_PROTO = _from(FILING_BODY_TO_PROTO)
-CLEANUP_FROM_PROTO = _from(CLEANUP_TO_PROTO)
+KIND_FROM_PROTO = KIND.from_proto
+DIRECTION_FROM_PROTO = DIRECTION.from_proto
+URGENCY_FROM_PROTO = URGENCY.from_proto
+CLASSIFICATION_FROM_PROTO = CLASSIFICATION.from_proto
+SENDER_FROM_PROTO = SENDER.from_proto
+EXCEPTION_FROM_PROTO = EXCEPTION.from_proto
+STATE_FROM_PROTO = STATE.from_proto
+AUTHORITY_FROM_PROTO = AUTHORITY.from_proto
+DISCLOSURE_FROM_PROTO = DISCLOSURE.from_proto
+FILING_BODY_FROM_PROTO = FILING_BODY.from_proto
+CLEANUP_FROM_PROTO = CLEANUP.from_proto
 
 
 def body_of(value: pb.Body) -> domain.Body:

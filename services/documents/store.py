@@ -261,7 +261,7 @@ async def next_sequence(session: AsyncSession, issuer_code: str, year: int) -> i
     return counter.last_sequence
 
 
-# ---- provisional deadlines (DESIGN.md "Time") ---------------------------------------------------
+# ---- provisional deadlines (docs/design.md "Time") ---------------------------------------------------
 
 async def countersigns_with_provisional_due(session: AsyncSession, before: date, batch: int) -> list[models.Countersign]:
     """Open countersigns whose last day was computed without its year's schedule and lies

@@ -112,6 +112,21 @@ class AdHocConsent(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
+class TopicProposal(Base):
+    """A42: a vice mayor's or the secretary-general's written proposal of one department's topic."""
+
+    __tablename__ = "topic_proposal"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    meeting_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), ForeignKey("meeting.id"), index=True)
+    organisation_code: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(Text)
+    route: Mapped[str] = mapped_column(String(32))
+    proposed_by_user_id: Mapped[str] = mapped_column(String(64))
+    topic_id: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
 class MeetingLeave(Base):
     """A43: leave from a plenary or executive meeting."""
 

@@ -1,5 +1,5 @@
 """Full-text search in Chinese over a million publications: p50/p95 through the gRPC service next to the
-same query run directly in the database, as a ratio (issue 5; DESIGN.md target: p95 under 50 ms).
+same query run directly in the database, as a ratio (issue 5; docs/design.md target: p95 under 50 ms).
 
 Real: PostgreSQL (embedded, the service's migrations), the PublicationServicer in GrpcServer with offline
 token verification (locally signed RS256 tokens from tests/fixtures/local_issuer.py, as bench_grpc does),

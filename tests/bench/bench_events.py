@@ -1,4 +1,4 @@
-"""Event latency from commit to the consumer's effect: DESIGN.md target "p99 under 50 ms with the
+"""Event latency from commit to the consumer's effect: docs/design.md target "p99 under 50 ms with the
 stack idle".
 
 Starts its own PostgreSQL and NATS (deploy.local.servers), migrates the tests' sample service, and

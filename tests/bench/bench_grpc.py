@@ -1,6 +1,6 @@
 """gRPC read latency through GrpcServer (auth + permissions + tracing) vs a bare grpc.aio server.
 
-DESIGN.md targets: a read at 500 requests/s on one service has p99 under 10 ms, and the
+docs/design.md targets: a read at 500 requests/s on one service has p99 under 10 ms, and the
 overhead over a bare grpc.aio server answering the same message is under 3×.
 
 Each server runs in its own process (as a service would); this process sends an

@@ -206,14 +206,43 @@ async def _run() -> list[tuple[str, str]]:
         )
         meeting_id = listed.meetings[0].id
 
+        vice_mayor = (
+            (
+                "authorization",
+                "Bearer "
+                + issuer.token_for(
+                    "vice-mayor-1",
+                    audience="meetings",
+                    positions=["vice-mayor"],
+                    groups=["city-government"],
+                    expires_in=3600,
+                    permissions=["topic:file", "meeting:read"],
+                ),
+            ),
+        )
+        # A42: each topic is filed on the vice mayor's recorded proposal (made before the clock runs).
+        proposals = [
+            await stub.ProposeTopic(
+                pb.ProposeTopicRequest(
+                    meeting_id=meeting_id,
+                    organisation_code="education-bureau",
+                    title=f"议题{i}",
+                    route=pb.TOPIC_ROUTE_VIA_VICE_MAYOR,
+                ),
+                metadata=vice_mayor,
+            )
+            for i in range(TOPICS)
+        ]
+
         def file_topic(i):
             return lambda: stub.FileTopic(
                 pb.FileTopicRequest(
                     meeting_id=meeting_id,
                     title=f"议题{i}",
                     route=pb.TOPIC_ROUTE_VIA_VICE_MAYOR,
-                    proposed_by_user_id=user_id("vice-mayor-1"),
+                    proposed_by_user_id=proposals[i].proposed_by_user_id,
                     documents=[pb.TopicDocument(name="议题审批表", ref=f"doc-{i}")],
+                    proposal_id=proposals[i].id,
                 ),
                 metadata=department,
             )

@@ -1,6 +1,6 @@
 """The real org service's reads at a fixed rate, next to a bare grpc.aio server giving the same answer.
 
-DESIGN.md / issue 2 targets: an org read at 500 requests/s has p99 under 10 ms, and the overhead over
+docs/design.md / issue 2 targets: an org read at 500 requests/s has p99 under 10 ms, and the overhead over
 a bare grpc.aio server answering a message of the same size is under 3×.
 
 Unlike bench_grpc (a synthetic servicer, locally signed tokens), everything here is real: PostgreSQL,

@@ -15,7 +15,7 @@ from datetime import date
 
 from pypdf import PdfReader
 
-from services.documents.render import Layout, render_pdf
+from shared.gbt9704 import Layout, render_pdf
 
 TITLE = "documents: GB/T 9704 rendering (seconds per PDF)"
 ROUNDS = 3

@@ -1,4 +1,4 @@
-"""Deadline arithmetic: DESIGN.md target "a million working-day computations under 1 s"."""
+"""Deadline arithmetic: docs/design.md target "a million working-day computations under 1 s"."""
 
 from __future__ import annotations
 

@@ -137,8 +137,8 @@ print("ok")
 
 
 def test_image_carries_the_document_fonts_where_the_renderer_looks():
-    """services/documents/typefaces.py: converted in the build stage, copied to the folder it searches."""
-    from services.documents import typefaces
+    """shared/gbt9704/typefaces.py: converted in the build stage, copied to the folder it searches."""
+    from shared.gbt9704 import typefaces
 
     build = instructions()[: len(instructions()) - len(final_stage())]
     (run,) = [rest for word, rest in build if word == "RUN" and "typefaces.py" in rest]

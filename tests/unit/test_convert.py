@@ -26,3 +26,40 @@ def test_page_tokens_round_trip_and_foreign_tokens_are_refused():
     assert page_limit(common_pb2.PageRequest()) == 50
     with pytest.raises(InvalidInput):
         page_limit(common_pb2.PageRequest(page_size=501))
+
+
+# ---- EnumMap and Page (shared wire helpers, once) ---------------------------------------------
+
+
+def test_enum_map_pairs_members_by_name_and_fails_at_build_for_a_missing_one():
+    import enum
+
+    from shared.convert import EnumMap
+    from zgov.meetings.v1 import meetings_pb2 as mpb
+
+    class Kind(enum.Enum):
+        PLENARY = "plenary"
+        EXECUTIVE = "executive"
+
+    kinds = EnumMap(Kind, mpb.MeetingKind, "MEETING_KIND")
+    assert kinds.to_proto[Kind.PLENARY] == mpb.MEETING_KIND_PLENARY
+    assert kinds.from_proto[mpb.MEETING_KIND_EXECUTIVE] is Kind.EXECUTIVE
+    assert kinds.from_proto.get(mpb.MEETING_KIND_UNSPECIFIED) is None
+
+    class Unknown(enum.Enum):
+        WEEKLY = "weekly"
+
+    with pytest.raises(ValueError):
+        EnumMap(Unknown, mpb.MeetingKind, "MEETING_KIND")
+
+
+def test_page_fetches_one_more_and_hands_out_a_token_only_when_a_row_follows():
+    from shared.convert import Page, decode_page_token
+
+    page = Page(2)
+    assert page.fetch == 3
+    assert page.cut([], str) == ([], "")
+    assert page.cut(["a", "b"], lambda r: (r,)) == (["a", "b"], "")  # full, nothing after: no token
+    rows, token = page.cut(["a", "b", "c"], lambda r: (r, "x"))
+    assert rows == ["a", "b"] and decode_page_token(token) == ["b", "x"]
+    assert Page.of(common_pb2.PageRequest(page_size=7)).size == 7

@@ -255,3 +255,63 @@ def test_with_an_endpoint_counters_are_exported_by_otlp_too():
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and "exporting" in done.stdout, done.stderr
+
+
+# ---- the SDK's own variables; the refusing rule on the span -------------------------------------
+
+
+def test_otlp_export_follows_the_sdks_variables_and_reads_the_old_name_as_an_alias():
+    from shared.telemetry import otlp_export
+
+    standard = {"OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4317"}
+    # The exporter reads the standard variables itself (headers, certificates …): no endpoint passed.
+    assert otlp_export(None, standard) == (True, None)
+    assert otlp_export("http://old:4317", standard) == (True, None)
+    assert otlp_export(None, {"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "http://collector:4317"}) == (True, None)
+    assert otlp_export("http://old:4317", {}) == (True, "http://old:4317")  # ZGOV_OTLP_ENDPOINT, deprecated
+    assert otlp_export(None, {}) == (False, None)
+    assert otlp_export(None, {**standard, "OTEL_TRACES_EXPORTER": "none"}) == (False, None)
+    assert otlp_export("http://old:4317", {**standard, "OTEL_SDK_DISABLED": "true"}) == (False, None)
+
+
+REFUSED_CALL = textwrap.dedent(
+    """
+    import asyncio, json
+    import grpc
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+    from shared.errors import RuleViolation
+    from shared.grpc_server import _abort
+    from shared.telemetry import configure_telemetry, grpc_server_interceptors
+
+    exporter = InMemorySpanExporter()
+    configure_telemetry("meetings", None, exporters=[exporter], instrument_grpc_clients=False)
+
+    async def refuse(request, context):
+        await _abort(context, RuleViolation("A42.route", "the leader did not propose it"))
+
+    async def main():
+        server = grpc.aio.server(interceptors=grpc_server_interceptors())
+        server.add_generic_rpc_handlers([grpc.method_handlers_generic_handler(
+            "zgov.test.v1.Refuse", {"Refuse": grpc.unary_unary_rpc_method_handler(refuse)})])
+        port = server.add_insecure_port("127.0.0.1:0")
+        await server.start()
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+            try:
+                await channel.unary_unary("/zgov.test.v1.Refuse/Refuse")(b"x")
+            except grpc.aio.AioRpcError as refused:
+                assert refused.code() == grpc.StatusCode.FAILED_PRECONDITION
+        await server.stop(None)
+
+    asyncio.run(main())
+    print(json.dumps([{"kind": s.kind.name, "attributes": dict(s.attributes)} for s in exporter.get_finished_spans()]))
+    """
+)
+
+
+def test_a_refused_calls_span_names_the_rule():
+    result = subprocess.run(
+        [sys.executable, "-c", REFUSED_CALL], cwd=REPO, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    [server] = [s for s in json.loads(result.stdout.splitlines()[-1]) if s["kind"] == "SERVER"]
+    assert server["attributes"]["zgov.rule_id"] == "A42.route"

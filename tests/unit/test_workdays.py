@@ -143,7 +143,7 @@ def test_working_days_between(cal):
     assert cal.working_days_between(D(2024, 10, 3), D(2024, 10, 3)) == 0
 
 
-# --- "at least N working days before" (DESIGN.md: holds when the N-th working day after F <= D)
+# --- "at least N working days before" (docs/design.md: holds when the N-th working day after F <= D)
 
 
 @pytest.mark.parametrize(
@@ -327,7 +327,7 @@ def test_tables_agree_with_counting_day_by_day(tmp_path, cal):
 
 
 async def test_a_schedule_loaded_by_an_operator_is_adopted_without_restart(tmp_path):
-    """DESIGN.md "Time": when a year's schedule arrives, deadlines into that year become official.
+    """docs/design.md "Time": when a year's schedule arrives, deadlines into that year become official.
     The watcher reads the folder when it changes and the calendar every holder has adopts it; a
     bad file is refused and the calendar kept."""
     import asyncio

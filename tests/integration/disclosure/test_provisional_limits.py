@@ -1,4 +1,4 @@
-"""DESIGN.md "Time" for the article 26 limit (publish within 20 working days of the date made):
+"""docs/design.md "Time" for the article 26 limit (publish within 20 working days of the date made):
 a limit computed into a year whose official schedule is unknown is provisional, and takes its
 official day once the schedule is loaded — through the function the service's sweep calls,
 against a real PostgreSQL."""

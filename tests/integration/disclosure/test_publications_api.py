@@ -126,6 +126,24 @@ async def test_art26_limit_across_the_national_day_holiday_and_the_late_queue(di
     assert "after the article 26 limit of 2026-11-02" in published.history[-1].reason
 
 
+async def test_a_full_last_page_hands_out_no_token_to_an_empty_page(disclosure):
+    """shared.convert.Page: one row more is fetched than the page holds, so two queued items read two
+    at a time are one page without a token (a token used to lead to an empty page), three are two."""
+    first, second = await create(disclosure, title="统计快报一"), await create(disclosure, title="统计快报二")
+    officer = disclosure.as_user(OFFICER)
+    two = common_pb2.PageRequest(page_size=2)
+    whole = await disclosure.publications.ListQueue(pb.ListQueueRequest(page=two), metadata=officer)
+    assert {x.id for x in whole.publications} == {first.id, second.id} and whole.page.next_page_token == ""
+    third = await create(disclosure, title="统计快报三")
+    page = await disclosure.publications.ListQueue(pb.ListQueueRequest(page=two), metadata=officer)
+    assert len(page.publications) == 2 and page.page.next_page_token
+    rest = await disclosure.publications.ListQueue(
+        pb.ListQueueRequest(page=common_pb2.PageRequest(page_size=2, page_token=page.page.next_page_token)),
+        metadata=officer)
+    assert len(rest.publications) == 1 and rest.page.next_page_token == ""
+    assert {x.id for x in [*page.publications, *rest.publications]} == {first.id, second.id, third.id}
+
+
 def issued_document(document_id: str, *, signed_on: date, authority=documents_pb2.SIGN_OFF_AUTHORITY_ROUTINE,
                     major=False, title="关于进一步加强城市供水安全保障工作的通知") -> documents_pb2.Document:
     return documents_pb2.Document(

@@ -1,4 +1,4 @@
-"""DESIGN.md "Time": a deadline computed into a year whose official schedule is unknown is
+"""docs/design.md "Time": a deadline computed into a year whose official schedule is unknown is
 provisional, and is recomputed when the schedule arrives — here for countersigns (A49) and the
 handling limit of a filed document (A53), through the function the countersign clock calls,
 against a real PostgreSQL."""
@@ -48,7 +48,7 @@ async def test_A49_A53_provisional_deadlines_take_the_official_days_once_the_sch
         document, handling = await add_filed_document(session, requested, 10)
         first = calendar().add_working_days(requested, 10)
         assert (first.due, first.provisional) == (date(2027, 1, 4), True)
-        countersign = await store.add_countersign(
+        await store.add_countersign(
             session, document_id=document.id, organisation_code="finance-bureau", requested_on=requested,
             working_days=10, due=first.due, provisional=True,
         )

@@ -61,13 +61,27 @@ async def schedule(m, day: date, *, kind=pb.MEETING_KIND_EXECUTIVE, by="mayor", 
     return await m.stub.ScheduleMeeting(request, metadata=m.as_user(by))
 
 
-async def file_topic(m, meeting_id: str, *, by="department-head", proposer="vice-mayor-1", **extra):
+async def propose(m, meeting_id: str, *, by="vice-mayor-1", organisation="education-bureau",
+                  route=pb.TOPIC_ROUTE_VIA_VICE_MAYOR) -> pb.TopicProposal:
+    """A42: the leader's written proposal of the department's topic, which the filing names."""
+    request = pb.ProposeTopicRequest(
+        meeting_id=meeting_id, organisation_code=organisation, title="关于2027年教育经费安排的议题", route=route
+    )
+    return await m.stub.ProposeTopic(request, metadata=m.as_user(by))
+
+
+async def file_topic(m, meeting_id: str, *, by="department-head", proposer="vice-mayor-1", proposal_id=None,
+                     **extra):
+    """The department files the topic, on a fresh proposal by `proposer` unless a proposal_id is given."""
+    if proposal_id is None:
+        proposal_id = (await propose(m, meeting_id, by=proposer)).id
     request = pb.FileTopicRequest(
         meeting_id=meeting_id,
         title="关于2027年教育经费安排的议题",
         summary="请审议",
         route=pb.TOPIC_ROUTE_VIA_VICE_MAYOR,
         proposed_by_user_id=m.user_id(proposer),
+        proposal_id=proposal_id,
         documents=[
             pb.TopicDocument(name="议题审批表", ref="doc-1"),
             pb.TopicDocument(name="议题文件", ref="doc-2"),
@@ -289,6 +303,37 @@ async def test_A42_department_files_a_topic_in_time_and_the_mayor_accepts_it(mee
     assert events[-1].subject == "meetings.materials.released"
 
 
+async def test_A42_a_department_cannot_claim_a_leaders_proposal_the_leader_did_not_make(meetings):
+    """Issue 13: the route through a vice mayor or the secretary-general is the leader's recorded act
+    (ProposeTopic), named by the filing; a claim without it, or with another's, changes nothing."""
+    meeting = await schedule(meetings, working_days_ahead(15))
+    vice_mayor_1 = meetings.user_id("vice-mayor-1")
+    unproposed = await rpc_error(file_topic(meetings, meeting.id, proposal_id=""))
+    assert unproposed.code() == grpc.StatusCode.FAILED_PRECONDITION and rule_id_of(unproposed) == "A42.route"
+    # A proposal by another vice mayor, or for another department, is not vice mayor 1's for this one.
+    others = await propose(meetings, meeting.id, by="vice-mayor-2")
+    assert rule_id_of(await rpc_error(file_topic(meetings, meeting.id, proposal_id=others.id))) == "A42.route"
+    finance = await propose(meetings, meeting.id, organisation="finance-bureau")
+    assert rule_id_of(await rpc_error(file_topic(meetings, meeting.id, proposal_id=finance.id))) == "A42.route"
+    # Only a vice mayor proposes via a vice mayor: not the department head itself.
+    self_proposed = await rpc_error(propose(meetings, meeting.id, by="department-head"))
+    assert rule_id_of(self_proposed) == "A42.route"
+    listed = await meetings.stub.ListTopics(pb.ListTopicsRequest(meeting_id=meeting.id),
+                                            metadata=meetings.as_user("mayor"))
+    assert list(listed.topics) == []
+    proposal = await propose(meetings, meeting.id)
+    assert proposal.proposed_by_user_id == vice_mayor_1 and proposal.topic_id == ""
+    topic = await file_topic(meetings, meeting.id, proposal_id=proposal.id)
+    assert topic.proposed_by_user_id == vice_mayor_1
+    reused = await rpc_error(file_topic(meetings, meeting.id, proposal_id=proposal.id))
+    assert rule_id_of(reused) == "A42.route"
+    history = (await meetings.stub.GetMeeting(pb.GetMeetingRequest(meeting_id=meeting.id),
+                                              metadata=meetings.as_user("mayor"))).history
+    proposed = [r for r in history if r.act == "topic.proposed"]
+    assert len(proposed) == 3 and all(r.actor.user_id for r in proposed)
+    assert any(r.actor.user_id == vice_mayor_1 and proposal.id in r.reason for r in proposed)
+
+
 async def test_A42_topic_filed_too_late_is_refused_unless_the_mayor_consents(meetings):
     meeting = await schedule(meetings, working_days_ahead(5))
     err = await rpc_error(file_topic(meetings, meeting.id))
@@ -310,7 +355,7 @@ async def test_A42_topic_filed_too_late_is_refused_unless_the_mayor_consents(mee
             metadata=meetings.as_user("evm"),
         )
     )
-    assert rule_id_of(denied) == "A42.ten-working-days"
+    assert rule_id_of(denied) == "A42.mayor-consents"  # not the cut-off's tag: the consent rule's
     consent = await meetings.stub.GrantAdHocConsent(
         pb.GrantAdHocConsentRequest(
             meeting_id=meeting.id,

@@ -11,7 +11,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from tests.integration.portal.test_portal_disclosure import TODAY, d, seed
+from tests.integration.portal.test_portal_disclosure import TODAY, seed
 from zgov.disclosure.v1 import publications_pb2 as pb
 from zgov.disclosure.v1 import publications_pb2_grpc
 

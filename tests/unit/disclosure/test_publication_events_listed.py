@@ -20,7 +20,7 @@ def test_publication_events_listed_are_the_ones_published():
     (stream,) = [s for s in DOC["streams"] if s["name"] == "DISCLOSURE"]
     listed = {k: v for k, v in stream["events"].items() if k.split(".")[1] in ("publication", "comment")}
     assert set(listed) == published
-    for subject, message in listed.items():
+    for message in listed.values():
         assert message.startswith("zgov.disclosure.v1.") and hasattr(events_pb2, message.rsplit(".", 1)[1])
 
 

@@ -1,6 +1,8 @@
 """GB/T 9704-2012 rendering: the elements of the layout are on the page, on A4, each in its face and size.
 
-Needs the converted Fandol fonts (services/documents/typefaces.py; .ci/run installs them)."""
+The layout library is shared/gbt9704 (documents and disclosure use it); `layout_of` is the documents
+service's page of an issued document. Needs the converted Fandol fonts (shared/gbt9704/typefaces.py;
+.ci/run installs them)."""
 
 import io
 from datetime import date
@@ -9,8 +11,9 @@ import pytest
 from pypdf import PdfReader
 from structlog.testing import capture_logs
 
-from services.documents import render, typefaces
-from services.documents.render import Layout, layout_of, render_pdf, runs_of
+from services.documents.layout import layout_of
+from shared.gbt9704 import render, typefaces
+from shared.gbt9704.render import Layout, render_pdf, runs_of
 from shared.errors import RuleViolation
 from zgov.common.v1 import common_pb2
 from zgov.documents.v1 import documents_pb2 as pb
@@ -158,7 +161,7 @@ def test_GBT9704_fonts_missing_name_the_package_and_the_command(monkeypatch, tmp
         render_pdf(layout())
     assert missing.value.rule_id == "GBT9704.fonts"
     assert "texlive-lang-chinese" in missing.value.message
-    assert "python -m services.documents.typefaces" in missing.value.message
+    assert "python -m shared.gbt9704.typefaces" in missing.value.message
     assert "仿宋 (FandolFang-Regular.ttf)" in missing.value.message
 
 
@@ -192,7 +195,7 @@ async def test_GBT9704_fonts_missing_are_said_when_the_service_starts(monkeypatc
     with capture_logs() as logs:
         build(settings)
     (error,) = [entry for entry in logs if entry["log_level"] == "error"]
-    assert "texlive-lang-chinese" in error["reason"] and "services.documents.typefaces" in error["reason"]
+    assert "texlive-lang-chinese" in error["reason"] and "shared.gbt9704.typefaces" in error["reason"]
 
 
 def test_GBT9704_no_closing_mark_starts_a_line_and_no_opening_one_ends_it():

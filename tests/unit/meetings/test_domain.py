@@ -235,11 +235,16 @@ def test_A42_late_topic_accepted_only_with_the_mayors_consent_for_that_meeting_a
         file_topic(
             date(2025, 10, 10), consent=d.Consent("c1", "m1", "education-bureau", used_by_topic_id="t9")
         )
+
+
+def test_A42_mayor_consents_only_the_mayor_consents_to_a_topic_at_short_notice():
+    """The refusal names the consent rule, not the 10-working-day tag (issue 14)."""
     d.check_ad_hoc_consent_giver(MAYOR)
     d.check_ad_hoc_consent_giver(EVM_ACTING)
-    with pytest.raises(RuleViolation) as err:
-        d.check_ad_hoc_consent_giver(SG)
-    assert rule_of(err) == "A42.ten-working-days"
+    for not_the_mayor in (SG, VM, EVM):
+        with pytest.raises(RuleViolation) as err:
+            d.check_ad_hoc_consent_giver(not_the_mayor)
+        assert rule_of(err) == "A42.mayor-consents"
 
 
 def test_A42_latest_filing_day_for_an_emergency_meeting_on_a_non_working_day():
@@ -257,6 +262,29 @@ def test_A42_cut_off_applies_to_executive_meetings_and_agenda_closes_at_start():
     with pytest.raises(RuleViolation) as err:
         file_topic(date(2025, 9, 1), state=d.MeetingState.IN_PROGRESS)
     assert rule_of(err) == "A42.agenda-closed"
+
+
+def test_A42_a_leaders_route_needs_that_leaders_recorded_proposal():
+    """Issue 13: a department cannot claim a route or a proposal the leader did not make."""
+    via_vm = d.TopicRoute.VIA_VICE_MAYOR
+    proposal = d.Proposal("p1", "m1", "education-bureau", via_vm, VM.user_id)
+    mine = {"meeting_id": "m1", "organisation_code": "education-bureau", "proposed_by_user_id": VM.user_id}
+    d.check_leaders_proposal(via_vm, proposal, **mine)
+    d.check_leaders_proposal(d.TopicRoute.SET_BY_MAYOR, None, **mine)  # the mayor's decision is the act
+    refused = (
+        (via_vm, None, mine),
+        (via_vm, proposal, {**mine, "proposed_by_user_id": EVM.user_id}),
+        (via_vm, proposal, {**mine, "organisation_code": "finance-bureau"}),
+        (via_vm, proposal, {**mine, "meeting_id": "m2"}),
+        (d.TopicRoute.VIA_SECRETARY_GENERAL, proposal, mine),
+        (via_vm, d.Proposal("p1", "m1", "education-bureau", via_vm, VM.user_id, "t1"), mine),
+    )
+    for route, claimed, filing in refused:
+        with pytest.raises(RuleViolation) as err:
+            d.check_leaders_proposal(route, claimed, **filing)
+        assert rule_of(err) == "A42.route"
+    with pytest.raises(InvalidInput):
+        d.check_proposal_route(d.TopicRoute.SET_BY_MAYOR)
 
 
 def test_A42_topic_route_via_vice_mayor_secretary_general_or_mayor():

@@ -999,6 +999,7 @@ class FileTopicRequest(_message.Message):
     AD_HOC_CONSENT_ID_FIELD_NUMBER: _builtins.int
     DECIDABLE_WITHIN_PORTFOLIO_FIELD_NUMBER: _builtins.int
     MATTER_REF_FIELD_NUMBER: _builtins.int
+    PROPOSAL_ID_FIELD_NUMBER: _builtins.int
     meeting_id: _builtins.str
     title: _builtins.str
     summary: _builtins.str
@@ -1008,6 +1009,10 @@ class FileTopicRequest(_message.Message):
     """Required when filed later than 10 working days before the meeting."""
     decidable_within_portfolio: _builtins.bool
     matter_ref: _builtins.str
+    proposal_id: _builtins.str
+    """Required for a topic via a vice mayor or the secretary-general: the leader's recorded
+    proposal (ProposeTopic) for this meeting and the filing department, not used before.
+    """
     @_builtins.property
     def documents(self) -> _containers.RepeatedCompositeFieldContainer[Global___TopicDocument]: ...
     def __init__(
@@ -1022,14 +1027,85 @@ class FileTopicRequest(_message.Message):
         ad_hoc_consent_id: _builtins.str = ...,
         decidable_within_portfolio: _builtins.bool = ...,
         matter_ref: _builtins.str = ...,
+        proposal_id: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["ad_hoc_consent_id", b"ad_hoc_consent_id", "decidable_within_portfolio", b"decidable_within_portfolio", "documents", b"documents", "matter_ref", b"matter_ref", "meeting_id", b"meeting_id", "proposed_by_user_id", b"proposed_by_user_id", "route", b"route", "summary", b"summary", "title", b"title"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["ad_hoc_consent_id", b"ad_hoc_consent_id", "decidable_within_portfolio", b"decidable_within_portfolio", "documents", b"documents", "matter_ref", b"matter_ref", "meeting_id", b"meeting_id", "proposal_id", b"proposal_id", "proposed_by_user_id", b"proposed_by_user_id", "route", b"route", "summary", b"summary", "title", b"title"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___FileTopicRequest: _TypeAlias = FileTopicRequest  # noqa: Y015
+
+@_typing.final
+class TopicProposal(_message.Message):
+    """A42: a leader's written proposal of a department's topic, a recorded act of the leader."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ID_FIELD_NUMBER: _builtins.int
+    MEETING_ID_FIELD_NUMBER: _builtins.int
+    ORGANISATION_CODE_FIELD_NUMBER: _builtins.int
+    TITLE_FIELD_NUMBER: _builtins.int
+    ROUTE_FIELD_NUMBER: _builtins.int
+    PROPOSED_BY_USER_ID_FIELD_NUMBER: _builtins.int
+    TOPIC_ID_FIELD_NUMBER: _builtins.int
+    id: _builtins.str
+    meeting_id: _builtins.str
+    organisation_code: _builtins.str
+    """The department that files the topic."""
+    title: _builtins.str
+    route: Global___TopicRoute.ValueType
+    proposed_by_user_id: _builtins.str
+    topic_id: _builtins.str
+    """Set once a topic used it."""
+    def __init__(
+        self,
+        *,
+        id: _builtins.str = ...,
+        meeting_id: _builtins.str = ...,
+        organisation_code: _builtins.str = ...,
+        title: _builtins.str = ...,
+        route: Global___TopicRoute.ValueType = ...,
+        proposed_by_user_id: _builtins.str = ...,
+        topic_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["id", b"id", "meeting_id", b"meeting_id", "organisation_code", b"organisation_code", "proposed_by_user_id", b"proposed_by_user_id", "route", b"route", "title", b"title", "topic_id", b"topic_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___TopicProposal: _TypeAlias = TopicProposal  # noqa: Y015
+
+@_typing.final
+class ProposeTopicRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    MEETING_ID_FIELD_NUMBER: _builtins.int
+    ORGANISATION_CODE_FIELD_NUMBER: _builtins.int
+    TITLE_FIELD_NUMBER: _builtins.int
+    ROUTE_FIELD_NUMBER: _builtins.int
+    meeting_id: _builtins.str
+    organisation_code: _builtins.str
+    title: _builtins.str
+    route: Global___TopicRoute.ValueType
+    """Via a vice mayor or via the secretary-general (the mayor sets topics by deciding them)."""
+    def __init__(
+        self,
+        *,
+        meeting_id: _builtins.str = ...,
+        organisation_code: _builtins.str = ...,
+        title: _builtins.str = ...,
+        route: Global___TopicRoute.ValueType = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["meeting_id", b"meeting_id", "organisation_code", b"organisation_code", "route", b"route", "title", b"title"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ProposeTopicRequest: _TypeAlias = ProposeTopicRequest  # noqa: Y015
 
 @_typing.final
 class AdHocConsent(_message.Message):

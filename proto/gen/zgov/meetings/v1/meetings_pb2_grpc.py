@@ -89,6 +89,11 @@ class MeetingsServiceStub:
                 request_serializer=zgov_dot_meetings_dot_v1_dot_meetings__pb2.GrantAdHocConsentRequest.SerializeToString,
                 response_deserializer=zgov_dot_meetings_dot_v1_dot_meetings__pb2.AdHocConsent.FromString,
                 _registered_method=True)
+        self.ProposeTopic = channel.unary_unary(
+                '/zgov.meetings.v1.MeetingsService/ProposeTopic',
+                request_serializer=zgov_dot_meetings_dot_v1_dot_meetings__pb2.ProposeTopicRequest.SerializeToString,
+                response_deserializer=zgov_dot_meetings_dot_v1_dot_meetings__pb2.TopicProposal.FromString,
+                _registered_method=True)
         self.DecideTopic = channel.unary_unary(
                 '/zgov.meetings.v1.MeetingsService/DecideTopic',
                 request_serializer=zgov_dot_meetings_dot_v1_dot_meetings__pb2.DecideTopicRequest.SerializeToString,
@@ -253,6 +258,14 @@ class MeetingsServiceServicer:
 
     def GrantAdHocConsent(self, request, context):
         """A42: the mayor's consent to a topic added at short notice (临时增加议题).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ProposeTopic(self, request, context):
+        """A42: a vice mayor or the secretary-general proposes a department's topic in writing
+        (副市长、秘书长协调或审核后书面提出); the department files it naming the proposal.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -432,6 +445,11 @@ def add_MeetingsServiceServicer_to_server(servicer, server):
                     servicer.GrantAdHocConsent,
                     request_deserializer=zgov_dot_meetings_dot_v1_dot_meetings__pb2.GrantAdHocConsentRequest.FromString,
                     response_serializer=zgov_dot_meetings_dot_v1_dot_meetings__pb2.AdHocConsent.SerializeToString,
+            ),
+            'ProposeTopic': grpc.unary_unary_rpc_method_handler(
+                    servicer.ProposeTopic,
+                    request_deserializer=zgov_dot_meetings_dot_v1_dot_meetings__pb2.ProposeTopicRequest.FromString,
+                    response_serializer=zgov_dot_meetings_dot_v1_dot_meetings__pb2.TopicProposal.SerializeToString,
             ),
             'DecideTopic': grpc.unary_unary_rpc_method_handler(
                     servicer.DecideTopic,
@@ -816,6 +834,33 @@ class MeetingsService:
             '/zgov.meetings.v1.MeetingsService/GrantAdHocConsent',
             zgov_dot_meetings_dot_v1_dot_meetings__pb2.GrantAdHocConsentRequest.SerializeToString,
             zgov_dot_meetings_dot_v1_dot_meetings__pb2.AdHocConsent.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ProposeTopic(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/zgov.meetings.v1.MeetingsService/ProposeTopic',
+            zgov_dot_meetings_dot_v1_dot_meetings__pb2.ProposeTopicRequest.SerializeToString,
+            zgov_dot_meetings_dot_v1_dot_meetings__pb2.TopicProposal.FromString,
             options,
             channel_credentials,
             insecure,

@@ -11,8 +11,8 @@ fpdf2 embeds their CID-keyed CFF outlines correctly, but pypdf (our tests, and t
 service's checks) then reads the text with wrong widths: so the OTF files are converted once to
 TrueType outlines (quadratic curves within 1/1000 em of the cubic ones), by this module:
 
-    python -m services.documents.typefaces            # convert into the default folder
-    python -m services.documents.typefaces --check    # say what is missing, exit 1 if anything
+    python -m shared.gbt9704.typefaces                # convert into the default folder
+    python -m shared.gbt9704.typefaces --check        # say what is missing, exit 1 if anything
 
 The converted fonts go to $ZGOV_FONT_DIR if set, else /usr/local/share/fonts/zgov-gbt9704 when that
 is writable (root: CI, the image), else ~/.local/share/fonts/zgov-gbt9704. The renderer looks in the
@@ -36,8 +36,9 @@ SOURCE_DIR = Path("/usr/share/texlive/texmf-dist/fonts/opentype/public/fandol")
 LICENCE_DIR = Path("/usr/share/doc/texlive-doc/fonts/fandol")  # COPYING.gz (GPL 3) and README
 SYSTEM_DIR = Path("/usr/local/share/fonts/zgov-gbt9704")
 USER_DIR = Path.home() / ".local/share/fonts/zgov-gbt9704"
-INSTALL = (f"sudo apt-get install --no-install-recommends {PACKAGE} && "
-           ".venv/bin/python -m services.documents.typefaces")
+INSTALL = (
+    f"sudo apt-get install --no-install-recommends {PACKAGE} && .venv/bin/python -m shared.gbt9704.typefaces"
+)
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,8 @@ class FontsMissing(RuntimeError):
         where = ", ".join(str(d) for d in looked_in)
         super().__init__(
             f"GB/T 9704 fonts missing: {names} (looked in {where}); they come from the Debian package "
-            f"{PACKAGE}, converted by services.documents.typefaces: run `{INSTALL}`")
+            f"{PACKAGE}, converted by shared.gbt9704.typefaces: run `{INSTALL}`"
+        )
 
 
 def search_dirs() -> list[Path]:
@@ -127,8 +129,16 @@ def otf_to_ttf(source: Path, target: Path) -> None:
             del font[table]
     maxp = newTable("maxp")
     maxp.tableVersion = 0x00010000
-    for field in ("maxZones", "maxTwilightPoints", "maxStorage", "maxFunctionDefs", "maxInstructionDefs",
-                  "maxStackElements", "maxSizeOfInstructions", "maxComponentElements"):
+    for field in (
+        "maxZones",
+        "maxTwilightPoints",
+        "maxStorage",
+        "maxFunctionDefs",
+        "maxInstructionDefs",
+        "maxStackElements",
+        "maxSizeOfInstructions",
+        "maxComponentElements",
+    ):
         setattr(maxp, field, 0)
     maxp.maxZones = 1
     font["maxp"] = maxp
@@ -150,12 +160,15 @@ def prepare(root: Path = Path("/"), target: Path | None = None, workers: int = 2
     target.mkdir(parents=True, exist_ok=True)
     absent = [f for f in FACES if not (source_dir / f.source).is_file()]
     if absent:
-        raise SystemExit(f"{', '.join(f.source for f in absent)} not in {source_dir}: install the Debian "
-                         f"package {PACKAGE} (sudo apt-get install --no-install-recommends {PACKAGE})")
+        raise SystemExit(
+            f"{', '.join(f.source for f in absent)} not in {source_dir}: install the Debian "
+            f"package {PACKAGE} (sudo apt-get install --no-install-recommends {PACKAGE})"
+        )
     todo = [f for f in FACES if not (target / f.file).is_file()]
     with ProcessPoolExecutor(max_workers=max(1, min(workers, len(todo) or 1))) as pool:
-        for face, _ in zip(todo, pool.map(otf_to_ttf, [source_dir / f.source for f in todo],
-                                           [target / f.file for f in todo])):
+        for face, _ in zip(
+            todo, pool.map(otf_to_ttf, [source_dir / f.source for f in todo], [target / f.file for f in todo])
+        ):
             print(f"{face.role}: {target / face.file}")
     for name in ("COPYING.gz", "README"):  # the licence travels with the fonts (GPL)
         if (licence_dir / name).is_file():
@@ -166,8 +179,12 @@ def prepare(root: Path = Path("/"), target: Path | None = None, workers: int = 2
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="only say whether the fonts are there")
-    parser.add_argument("--root", type=Path, default=Path("/"),
-                        help=f"where {PACKAGE}'s files are (a folder it was unpacked into)")
+    parser.add_argument(
+        "--root",
+        type=Path,
+        default=Path("/"),
+        help=f"where {PACKAGE}'s files are (a folder it was unpacked into)",
+    )
     parser.add_argument("--target", type=Path, help="folder for the converted fonts")
     args = parser.parse_args(argv)
     if args.check:

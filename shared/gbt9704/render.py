@@ -1,4 +1,7 @@
-"""An issued document as PDF in the national layout of GB/T 9704-2012 (党政机关公文格式).
+"""A document as PDF in the national layout of GB/T 9704-2012 (党政机关公文格式).
+
+From a `Layout` (what the page shows): the documents service builds one from an issued document
+(services/documents/layout.py), the disclosure service for its reply and notice letters.
 
 What is followed: A4 (210 × 297 mm); 天头 37 mm, 订口 28 mm, 版心 156 × 225 mm; 22 lines of 28
 characters a page (3号 = 16 pt set 0.22 pt tighter, line pitch 225/22 mm); the 版头 (urgency, red
@@ -32,17 +35,21 @@ from pathlib import Path
 import structlog
 from fpdf import FPDF
 
-from services.documents import typefaces
+from shared.gbt9704 import typefaces
 from shared.errors import RuleViolation
-from zgov.documents.v1 import documents_pb2 as pb
 
 log = structlog.get_logger(__name__)
 
 FONTS = Path(__file__).parent / "fonts"
 # fpdf2 family names of the standard's faces
 XIAOBIAOSONG, FANGSONG, HEITI, KAITI, SONGTI = "xiaobiaosong", "fangsong", "heiti", "kaiti", "songti"
-FAMILIES = {typefaces.XIAOBIAOSONG: XIAOBIAOSONG, typefaces.FANGSONG: FANGSONG, typefaces.HEITI: HEITI,
-            typefaces.KAITI: KAITI, typefaces.SONGTI: SONGTI}
+FAMILIES = {
+    typefaces.XIAOBIAOSONG: XIAOBIAOSONG,
+    typefaces.FANGSONG: FANGSONG,
+    typefaces.HEITI: HEITI,
+    typefaces.KAITI: KAITI,
+    typefaces.SONGTI: SONGTI,
+}
 # glyph by glyph, for what the faces lack: Chinese outside GB 2312, then Latin and symbols
 RARE = "rare"
 LATIN = "latin"
@@ -139,8 +146,11 @@ def render_pdf(layout: Layout) -> bytes:
     out = bytes(pdf.output())
     stand_ins = _drawn_from_fallbacks(pdf)
     if stand_ins:
-        log.warning("characters outside the GB/T 9704 faces drawn from the fallback fonts",
-                    characters=stand_ins, title=layout.title)
+        log.warning(
+            "characters outside the GB/T 9704 faces drawn from the fallback fonts",
+            characters=stand_ins,
+            title=layout.title,
+        )
     return out
 
 
@@ -213,8 +223,9 @@ def _signers(pdf: FPDF, names: list[str], y: float) -> None:
 def _main(pdf: FPDF, layout: Layout) -> None:
     """主体: title, main receivers, text, attachment note, signature and date."""
     pdf.set_font(XIAOBIAOSONG, size=SIZE_2)
-    pdf.multi_cell(TEXT_W, SIZE_2 * PT * 1.6, layout.title, align="C", wrapmode="CHAR",
-                   new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(
+        TEXT_W, SIZE_2 * PT * 1.6, layout.title, align="C", wrapmode="CHAR", new_x="LMARGIN", new_y="NEXT"
+    )
     pdf.ln(LINE)
     pdf.set_font(FANGSONG, size=SIZE_3)
     pdf.set_char_spacing(GRID_SPACING)
@@ -251,7 +262,7 @@ def runs_of(paragraph: str) -> list[tuple[str, str]]:
             stop = paragraph.find("。")
             if stop == -1 or stop == len(paragraph) - 1:
                 return [(family, paragraph)]
-            return [(family, paragraph[:stop + 1]), (FANGSONG, paragraph[stop + 1:])]
+            return [(family, paragraph[: stop + 1]), (FANGSONG, paragraph[stop + 1 :])]
     return [(FANGSONG, paragraph)]
 
 
@@ -278,8 +289,9 @@ def _flow(pdf: FPDF, runs: list[tuple[str, str]], size: int = SIZE_3) -> None:
             width += advances[end]
             end += 1
         end = max(end, start + 1)
-        while start + 1 < end < len(chars) and (chars[end][1] in NO_LINE_START
-                                               or chars[end - 1][1] in NO_LINE_END):
+        while start + 1 < end < len(chars) and (
+            chars[end][1] in NO_LINE_START or chars[end - 1][1] in NO_LINE_END
+        ):
             end -= 1
         # a line cut short by 避头尾 (or by wider Latin letters) is spread to the right edge, as the
         # grid has it; the paragraph's last line stays left-aligned
@@ -332,40 +344,3 @@ def _record(pdf: FPDF, layout: Layout) -> None:
     pdf.cell(TEXT_W / 2 - SIZE_4 * PT, LINE, printed, align="R")
     pdf.set_line_width(0.35)
     pdf.line(LEFT, foot, LEFT + TEXT_W, foot)
-
-
-# ---- from an issued document --------------------------------------------------------------------
-
-# Issuer codes (发文机关代字) and the issuer they stand for: (mark of a 文件, name for 署名).
-ISSUERS = (
-    ("资府办", "资阳市人民政府办公室"),
-    ("资府", "资阳市人民政府"),
-)
-URGENCY_MARKS = {pb.URGENCY_URGENT: "加急", pb.URGENCY_EXTRA_URGENT: "特急"}
-UPWARD_AUTHORITIES = {pb.SIGN_OFF_AUTHORITY_TO_PROVINCIAL_GOVERNMENT, pb.SIGN_OFF_AUTHORITY_TO_CITY_COMMITTEE,
-                      pb.SIGN_OFF_AUTHORITY_MOTION_TO_PEOPLES_CONGRESS}
-UPWARD_KINDS = {pb.DOCUMENT_KIND_REQUEST, pb.DOCUMENT_KIND_REPORT, pb.DOCUMENT_KIND_MOTION}
-
-
-def issuer_of(issuer_code: str) -> str:
-    return next((name for prefix, name in ISSUERS if issuer_code.startswith(prefix)), "资阳市人民政府")
-
-
-def layout_of(document: pb.Document) -> Layout:
-    """The page of an issued outgoing document: 上行文 (to a higher body) show 签发人."""
-    c = document.content
-    issuer = issuer_of(c.issuer_code)
-    letter = c.kind == pb.DOCUMENT_KIND_LETTER  # 函 carry the issuer's name without 文件
-    signed = [s for s in document.sign_offs if s.meaning != pb.SIGN_OFF_MEANING_READ]
-    written = signed[-1].signed_on if signed else document.issued_on
-    return Layout(
-        issuer_mark=issuer if letter else f"{issuer}文件", document_number=document.document_number,
-        title=c.title, body=c.body, signature=issuer,
-        written_on=date(written.year, written.month, written.day),
-        main_receivers=[b.name or b.code for b in c.main_receivers],
-        attachments=[a.name for a in c.attachments], copies=[b.name or b.code for b in c.copies],
-        printed_on=date(document.issued_on.year, document.issued_on.month, document.issued_on.day),
-        urgency=URGENCY_MARKS.get(c.urgency, ""),
-        signer_names=[s.signer_name for s in signed],
-        upward=c.authority in UPWARD_AUTHORITIES or c.kind in UPWARD_KINDS,
-    )
