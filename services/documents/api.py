@@ -28,17 +28,15 @@ from services.documents.acts import Env, countersign, drafting, issue, normative
 from services.documents.acts.common import document_reply
 from services.documents.layout import layout_of
 from services.documents.protos import (
-    AUTHORITY_TO_PROTO,
     DIRECTION_FROM_PROTO,
     KIND_FROM_PROTO,
     STATE_FROM_PROTO,
     content_of,
     document_to_proto,
-    filing_to_proto,
+    catalogue_entry,
 )
 from shared.convert import (
     date_from_proto,
-    date_to_proto,
     decode_page_token,
     encode_page_token,
     page_limit,
@@ -234,19 +232,8 @@ class DocumentsServicer(documents_pb2_grpc.DocumentsServiceServicer):
                 repealed=repealed,
             ):
                 continue
-            entry = pb.CatalogueEntry(
-                document_id=str(row.id),
-                document_number=number,
-                title=row.title,
-                authority=AUTHORITY_TO_PROTO[authority],
-                issued_on=date_to_proto(made_on),
-                in_force=not (repealed or domain.is_expired(row.valid_until, today)),
-                filings=[filing_to_proto(f) for f in row.filings or []],
-                made_by=made_by,
-            )
-            if row.valid_until:
-                entry.valid_until.CopyFrom(date_to_proto(row.valid_until))
-            entries.append(entry)
+            in_force = not (repealed or domain.is_expired(row.valid_until, today))
+            entries.append(catalogue_entry(row, authority, made_on, number, made_by, in_force=in_force))
         return pb.GetNormativeCatalogueResponse(entries=entries)
 
     @requires("document:read")

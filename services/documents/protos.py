@@ -252,6 +252,31 @@ def document_to_proto(
     return reply
 
 
+def catalogue_entry(
+    row: models.Document,
+    authority: domain.Authority,
+    made_on: date,
+    number: str,
+    made_by: str,
+    *,
+    in_force: bool,
+) -> pb.CatalogueEntry:
+    """A24, A25: one line of the catalogue of rules and normative documents."""
+    entry = pb.CatalogueEntry(
+        document_id=str(row.id),
+        document_number=number,
+        title=row.title,
+        authority=AUTHORITY_TO_PROTO[authority],
+        issued_on=date_to_proto(made_on),
+        in_force=in_force,
+        filings=[filing_to_proto(f) for f in row.filings or []],
+        made_by=made_by,
+    )
+    if row.valid_until:
+        entry.valid_until.CopyFrom(date_to_proto(row.valid_until))
+    return entry
+
+
 # ---- typed input of the acts ---------------------------------------------------------------------
 
 

@@ -1,4 +1,4 @@
-"""Pure rules of the `documents` service (no I/O): A47–A51, A53 and document numbers.
+"""Pure rules of the `documents` service (no I/O): A21–A25, A47–A53 and document numbers.
 
 Each refusal by a working rule is a RuleViolation naming its id, e.g. "A47.one-matter",
 so the filer reads which rule and what to do next; bad or missing input is InvalidInput
