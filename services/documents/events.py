@@ -5,6 +5,9 @@ A49: a countersign still unanswered after its last working day counts as no obje
 moves from requested to deemed_agreed in the same transaction as its audit record and its
 `documents.countersign.deemed-agreed` event, so a second round (or a second replica, thanks to
 SKIP LOCKED) finds nothing left to do.
+
+The clock finds the rows (store/) and calls one act per row (acts/countersign.py,
+acts/drafting.py, acts/normative.py), each in the round's transaction.
 """
 
 from __future__ import annotations
@@ -15,34 +18,27 @@ from datetime import date
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.documents import domain, store
-from services.documents.protos import countersign_to_proto, document_to_proto
-from shared.audit import actor_record, record_act
+from services.documents import store
+from services.documents.acts import COUNTERSIGN_CLOCK
+from services.documents.acts.countersign import (
+    deem_countersign_agreed,
+    recompute_countersign_due,
+    remind_countersign_due,
+)
+from services.documents.acts.drafting import recompute_handling_due
+from services.documents.acts.normative import record_expiry
 from shared.db import transaction
-from shared.identity import Actor
-from shared.outbox import add_event
 from shared.sweep import run_every
 from shared.workdays import WorkingCalendar
-from zgov.documents.v1 import events_pb2
 
 log = structlog.get_logger(__name__)
-
-# Who records a deemed agreement: the platform itself, by the rule.
-COUNTERSIGN_CLOCK = Actor(user_id="service-account-documents", username="service-account-documents",
-                          display_name="公文系统（A49 逾期视为无不同意见）", is_service=True, client_id="documents")
-DEEMED_REASONS = "逾期不回复，视为无不同意见 (A49)"
 
 
 async def remind_countersigns_due(session: AsyncSession, today: date) -> int:
     """A49: on its last day, an unanswered countersign is announced once (documents.countersign.due)."""
     rows = await store.countersigns_due_unreminded(session, today)
     for countersign in rows:
-        countersign.due_reminded_on = today
-        await session.flush()
-        await add_event(session, "documents.countersign.due",
-                        events_pb2.CountersignDue(document_id=str(countersign.document_id),
-                                                  countersign=countersign_to_proto(countersign)),
-                        f"document/{countersign.document_id}", COUNTERSIGN_CLOCK)
+        await remind_countersign_due(session, COUNTERSIGN_CLOCK, countersign, today)
     return len(rows)
 
 
@@ -50,20 +46,7 @@ async def deem_overdue_countersigns(session: AsyncSession, today: date) -> int:
     """Record every countersign overdue on `today` as no objection; returns how many."""
     rows = await store.countersigns_overdue(session, today)
     for countersign in rows:
-        if not domain.is_countersign_overdue(countersign.due, today):
-            continue
-        countersign.state = domain.CountersignState.DEEMED_AGREED.value
-        countersign.reasons = DEEMED_REASONS
-        countersign.answered_by = actor_record(COUNTERSIGN_CLOCK)
-        countersign.answered_on = today
-        await session.flush()
-        ref = f"document/{countersign.document_id}"
-        await record_act(session, ref, "countersign.deemed-agreed", COUNTERSIGN_CLOCK,
-                         f"{countersign.organisation_code}: no answer by {countersign.due.isoformat()}")
-        await add_event(session, "documents.countersign.deemed-agreed",
-                        events_pb2.CountersignDeemedAgreed(document_id=str(countersign.document_id),
-                                                           countersign=countersign_to_proto(countersign)),
-                        ref, COUNTERSIGN_CLOCK)
+        await deem_countersign_agreed(session, COUNTERSIGN_CLOCK, countersign, today)
     return len(rows)
 
 
@@ -72,43 +55,31 @@ async def record_expired_documents(session: AsyncSession, today: date) -> int:
     `documents.normative.expired` (the clean-up: revise, repeal or continue)."""
     rows = await store.documents_expired_unrecorded(session, today)
     for row in rows:
-        row.expiry_recorded_on = today
-        await session.flush()
-        ref = f"document/{row.id}"
-        await record_act(session, ref, "document.expired", COUNTERSIGN_CLOCK,
-                         f"valid until {row.valid_until.isoformat()}: revise, repeal or continue (A25)")
-        await add_event(session, "documents.normative.expired",
-                        events_pb2.NormativeExpired(document=document_to_proto(row, today=today)), ref,
-                        COUNTERSIGN_CLOCK)
+        await record_expiry(session, COUNTERSIGN_CLOCK, row, today)
     return len(rows)
 
 
-async def recompute_provisional_deadlines(session: AsyncSession, cal: WorkingCalendar, batch: int = 1000) -> int:
+async def recompute_provisional_deadlines(
+    session: AsyncSession, cal: WorkingCalendar, batch: int = 1000
+) -> int:
     """docs/design.md "Time": a deadline computed into a year whose official schedule was not known
     is recomputed once the schedule is loaded (`shared.workdays.watch_schedules`). Each changed
     day is a recorded act, so the history says why a countersign is due on another day."""
     changed = 0
     for countersign in await store.countersigns_with_provisional_due(session, cal.first_unknown_day, batch):
-        deadline = cal.add_working_days(countersign.requested_on, countersign.working_days)
-        old, countersign.due, countersign.provisional = countersign.due, deadline.due, deadline.provisional
-        if old != deadline.due:
-            changed += 1
-            await record_act(session, f"document/{countersign.document_id}", "countersign.due-recomputed",
-                             COUNTERSIGN_CLOCK, f"{countersign.organisation_code}: {old} → {deadline.due} "
-                                                f"(official schedule of {old.year} loaded)")
+        changed += await recompute_countersign_due(session, COUNTERSIGN_CLOCK, countersign, cal)
     for row in await store.documents_with_provisional_handling_due(session, cal.first_unknown_day, batch):
-        deadline = cal.add_working_days(row.filed_on, row.handling_working_days)
-        old, row.handling_due, row.handling_provisional = row.handling_due, deadline.due, deadline.provisional
-        if old != deadline.due:
-            changed += 1
-            await record_act(session, f"document/{row.id}", "document.handling-due-recomputed", COUNTERSIGN_CLOCK,
-                             f"{old} → {deadline.due} (official schedule of {old.year} loaded)")
+        changed += await recompute_handling_due(session, COUNTERSIGN_CLOCK, row, cal)
     await session.flush()
     return changed
 
 
-async def run_countersign_clock(sessions: async_sessionmaker[AsyncSession], today: Callable[[], date],
-                                interval: float = 60.0, cal: WorkingCalendar | None = None) -> None:
+async def run_countersign_clock(
+    sessions: async_sessionmaker[AsyncSession],
+    today: Callable[[], date],
+    interval: float = 60.0,
+    cal: WorkingCalendar | None = None,
+) -> None:
     """Every `interval` seconds, put official days on provisional deadlines whose year became
     known, then record the countersigns that fell due unanswered."""
 

@@ -1,0 +1,122 @@
+"""Pure rules of the `documents` service (no I/O): A21–A25, A47–A53 and document numbers.
+
+Each refusal by a working rule is a RuleViolation naming its id, e.g. "A47.one-matter",
+so the filer reads which rule and what to do next; bad or missing input is InvalidInput
+naming the field.
+
+By aggregate: common.py (kinds, states, content, transitions), filing.py (A47, A48, A53),
+routing.py (A50), countersign.py (A49), sign_off.py (A51), issue.py (A52, numbers), normative.py
+(A21–A25). Everything is re-exported here: `from services.documents import domain`.
+"""
+
+from services.documents.domain.common import (  # noqa: F401
+    CATEGORY_OF_ORGANISATION_KIND,
+    CITY_GOVERNMENT,
+    CLASSIFICATION_TITLES,
+    CLASSIFIED,
+    COUNTERSIGN,
+    EXECUTIVE_VICE_MAYOR,
+    FILE,
+    FILING_REVIEW,
+    HIGHER_LEVEL,
+    ISSUE,
+    KIND_TITLES,
+    LEADER_POSITIONS,
+    MAX_ISSUER_CODE,
+    MAX_TITLE,
+    MAYOR,
+    MAYOR_SIGNS,
+    NEVER_SENDERS,
+    PORTFOLIO_POSITIONS,
+    REVIEW,
+    SECRETARY_GENERAL,
+    SIGN_INCOMING,
+    SIGN_OUTGOING,
+    SKIPPING_SENDERS,
+    SUBORDINATE_CATEGORIES,
+    VICE_MAYOR,
+    Authority,
+    Body,
+    Classification,
+    Content,
+    CountersignState,
+    Direction,
+    Disclosure,
+    Kind,
+    PersonalException,
+    RoutingBasis,
+    Sender,
+    SenderCategory,
+    Signer,
+    SignOffMeaning,
+    State,
+    Transition,
+    Urgency,
+    check_content,
+    check_not_classified,
+)
+from services.documents.domain.countersign import (  # noqa: F401
+    COUNTERSIGN_WORKING_DAYS,
+    MAX_COUNTERSIGN_WORKING_DAYS,
+    CountersignView,
+    check_coordination,
+    check_countersign_answer,
+    check_countersign_request,
+    check_countersigns_settled,
+    countersign_deadline,
+    is_countersign_overdue,
+)
+from services.documents.domain.filing import (  # noqa: F401
+    HANDLING_WORKING_DAYS,
+    PROVINCIAL_IMPLEMENTATION_MONTHS,
+    REQUEST_PHRASES,
+    add_months,
+    check_filing,
+    check_normative_filing,
+    check_one_matter,
+    check_personal_addressing,
+    check_report_has_no_request,
+    check_sender,
+    check_single_receiver,
+    check_skip_level,
+    handling_deadline,
+    is_overdue,
+    provincial_issue_due,
+)
+from services.documents.domain.issue import (  # noqa: F401
+    SIMILARITY_THRESHOLD,
+    _bigrams,
+    check_not_a_reprint,
+    check_one_briefing,
+    document_number,
+    similar_in_force,
+    title_similarity,
+)
+from services.documents.domain.normative import (  # noqa: F401
+    MIN_COMMENT_DAYS,
+    NEEDS_LEGALITY_REVIEW,
+    CleanupDecision,
+    FilingBody,
+    catalogue_selects,
+    check_cleanup,
+    check_comment_period,
+    check_filing_record,
+    check_legality_review_request,
+    check_legality_reviewed,
+    check_public_comment,
+    check_validity,
+    filing_bodies_required,
+    is_expired,
+)
+from services.documents.domain.routing import (  # noqa: F401
+    check_review,
+    route,
+)
+from services.documents.domain.sign_off import (  # noqa: F401
+    Candidate,
+    SignerMatch,
+    check_sign_off,
+    match_signer,
+    sign_off_meaning,
+    signers_for,
+)
