@@ -5,6 +5,7 @@ pytest_plugins = [
     "tests.fixtures.events",
     "tests.fixtures.local_issuer",
     "tests.fixtures.org",
+    "tests.fixtures.bus_auth",
 ]
 
 

@@ -26,7 +26,6 @@ from shared.config import settings_for
 from shared.consumer import EventConsumer, consumer_config
 from shared.outbox import MSG_ID_HEADER, build_envelope
 from shared.streams import ensure_stream
-from tests.fixtures.bus_auth import authenticated_bus  # noqa: F401  (the fixture)
 from tests.fixtures.bus_auth import make_certificates, start_authenticated_bus
 from tests.fixtures.events import wait_until
 from zgov.documents.v1 import documents_pb2
