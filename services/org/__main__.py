@@ -12,7 +12,7 @@ from services.org.api import OrgServicer, today_in_china
 from services.org.config import OrgSettings
 from services.org.directory import KeycloakDirectory
 from services.org.events import run_acting_clock
-from shared.db import create_engine, fill_pool, run_migrations, session_factory
+from shared.db import create_engine, database_ping, fill_pool, run_migrations, session_factory
 from shared.grpc_server import GrpcServer
 from shared.logging import configure_logging
 from shared.outbox import OutboxRelay, outbox_channel
@@ -33,6 +33,7 @@ def build(settings: OrgSettings) -> GrpcServer:
     directory = KeycloakDirectory(settings.keycloak_url, settings.keycloak_realm, settings.client_id, secret,
                                   ttl_seconds=settings.directory_ttl_seconds)
     server = GrpcServer.from_settings([OrgServicer(engine, directory, calendar())], settings)
+    server.readiness(database_ping(engine))  # NOT_SERVING while the database is down
     state: dict = {}
 
     @server.on_startup

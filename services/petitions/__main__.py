@@ -13,7 +13,7 @@ from services.petitions.config import PetitionsSettings
 from services.petitions.events import run_overdue_sweep
 from shared import words
 from shared.convert import today_in_china
-from shared.db import create_engine, run_migrations, session_factory
+from shared.db import create_engine, database_ping, run_migrations, session_factory
 from shared.grpc_server import GrpcServer
 from shared.logging import configure_logging
 from shared.org_client import OrgClient
@@ -43,6 +43,7 @@ def build(settings: PetitionsSettings) -> GrpcServer:
         person_key_secret=settings.person_key(), org=org,
     )
     server = GrpcServer.from_settings([servicer], settings, options=GRPC_OPTIONS)
+    server.readiness(database_ping(engine))  # NOT_SERVING while the database is down
     words.initialize()  # jieba's dictionary, loaded before the first intake or search
     state: dict = {}
 
