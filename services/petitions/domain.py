@@ -67,6 +67,14 @@ OFD = "application/ofd"  # 国家版式文档 (GB/T 33190)
 # binary Word (.doc: OLE containers carry macros unseen), not archives, not executables, not audio
 # or video (too big for a case; the bureau records a visit's recording outside the platform).
 ATTACHMENT_MEDIA_TYPES = (PDF, JPEG, PNG, TEXT, DOCX, OFD)
+# The extension a file of each checked type must carry: the name decides what a reader's computer
+# does with a download, so a script (.hta .vbs .bat .cmd .js .html .ps1 .exe .scr …) whose bytes pass
+# as plain text is refused by its name, whatever type was declared.
+EXTENSIONS = {PDF: (".pdf",), JPEG: (".jpg", ".jpeg"), PNG: (".png",), TEXT: (".txt",), DOCX: (".docx",),
+              OFD: (".ofd",)}
+# Control characters and the bidirectional embeddings, overrides and isolates that make "gpj.exe"
+# read as "exe.jpg".
+UNSAFE_NAME_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 ORGANISATION_CODE = re.compile(r"^[a-z][a-z0-9-]{1,63}$")
 PHONE = re.compile(r"^\+?[0-9][0-9 -]{4,19}$")
 ID_NUMBER = re.compile(r"^[0-9A-Za-z]{5,32}$")
@@ -384,6 +392,12 @@ def sniffed_media_type(content: bytes) -> str:
     return ""
 
 
+def extension_fits(name: str, media_type: str) -> bool:
+    """Whether the name ends with an extension of the checked type (a name ending in a dot or a space,
+    which Windows drops, never fits)."""
+    return name == name.rstrip(". ") and name.lower().endswith(EXTENSIONS.get(media_type, ()))
+
+
 def _attachment_problems(attachments: Sequence[Attachment]) -> list[tuple[str, str]]:
     """Every file: a plain name, an allowed type that its bytes confirm, not empty, within the caps;
     size and SHA-256 when the sender gave them must be those of the bytes received."""
@@ -395,9 +409,11 @@ def _attachment_problems(attachments: Sequence[Attachment]) -> list[tuple[str, s
         where = f"intake.attachments[{i}]"
         name = a.file_name
         if not name.strip() or len(name) > MAX_FILE_NAME or any(c in name for c in "/\\") \
-                or any(ord(c) < 32 or c == "\x7f" for c in name):
+                or UNSAFE_NAME_CHARACTERS.search(name):
             bad.append((f"{where}.file_name", f"a plain file name of 1 to {MAX_FILE_NAME} characters, no folders"))
         media_type = normal_media_type(a.media_type)
+        if media_type in ATTACHMENT_MEDIA_TYPES and not extension_fits(name, media_type):
+            bad.append((f"{where}.file_name", f"a {media_type} file is named {' or '.join(EXTENSIONS[media_type])}"))
         size = len(a.content)
         if media_type not in ATTACHMENT_MEDIA_TYPES:
             bad.append((f"{where}.media_type", "PDF, JPEG, PNG, plain text, Word (.docx) or OFD: one of "

@@ -454,3 +454,23 @@ def test_A71_A80_free_text_masks_the_names_numbers_and_addresses_of_the_case():
     masked = domain.mask_personal("林晓梅（13912345678，住安岳县岳阳镇一号）反映李校长收费", terms)
     assert masked == "＊＊（＊＊，住＊＊）反映＊＊收费"
     assert domain.mask_personal("无关内容", terms) == "无关内容"
+
+
+@pytest.mark.parametrize("name", ["说明.hta", "run.vbs", "a.bat", "a.cmd", "x.js", "page.html", "page.htm",
+                                  "p.ps1", "s.exe", "s.scr", "说明", "说明.txt.", "说明.pdf"])
+def test_attachment_extension_must_fit_its_checked_type(name):
+    """Closes: a script whose bytes pass as plain text (an .hta, .js, .html, .bat…) was kept under its
+    name and downloaded as a runnable file; so was a text file named .pdf or with no extension."""
+    script = Attachment(name, "text/plain", b"<script>new ActiveXObject('WScript.Shell').Run('calc')</script>")
+    with pytest.raises(InvalidInput) as err:
+        domain.check_intake(intake(attachments=[script]), TODAY)
+    assert "intake.attachments[0].file_name" in err.value.violations
+
+
+@pytest.mark.parametrize("name", ["\u202egpj.exe", "a\u2066b.txt", "a\u200fb.txt", "a\x85.txt"])
+def test_attachment_names_with_bidirectional_or_control_characters_are_refused(name):
+    """Closes: only C0 controls were refused; a right-to-left override made "\u202egpj.exe" show as
+    "exe.jpg" in the bureau's file list."""
+    with pytest.raises(InvalidInput) as err:
+        domain.check_intake(intake(attachments=[Attachment(name, "text/plain", "情况说明".encode())]), TODAY)
+    assert "intake.attachments[0].file_name" in err.value.violations
