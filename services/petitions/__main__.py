@@ -40,7 +40,7 @@ def build(settings: PetitionsSettings) -> GrpcServer:
     org = OrgClient(settings.org_address, tokens, ttl_seconds=settings.org_cache_seconds)
     servicer = PetitionsServicer(
         sessions, calendar(), bureau_organisation_code=settings.bureau_organisation_code,
-        person_key_secret=settings.person_key(), org=org,
+        person_key_secret=settings.person_key(), org=org, routes_above=settings.routes_above,
     )
     server = GrpcServer.from_settings([servicer], settings, options=GRPC_OPTIONS)
     server.readiness(database_ping(engine))  # NOT_SERVING while the database is down
