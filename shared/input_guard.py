@@ -10,7 +10,8 @@ authentication, so every service gets it without a line of its own:
   Unicode bidirectional overrides and isolates (U+202A–U+202E, U+2066–U+2069), which can make
   a file name or a reason read differently from what is stored;
 - every enum field holds a value its enum declares (proto3 enums are open: an unknown number
-  decodes silently and would otherwise be stored or ignored);
+  decodes silently and would otherwise be stored or ignored); a google.protobuf.Timestamp or
+  Duration is within the range the library can convert;
 - every string field fits its column: the limit of a field is the smallest `String(n)` of the
   service's own columns with the same name (services/<name>/models.py, read at start), so a value
   the database would refuse is refused first, naming the field; a field with no such column (free
@@ -125,13 +126,29 @@ def _map_violations(field: FieldDescriptor, value: Any, limits: Limits, path: st
         yield from _value_violations(value_field, value[key], limits, f"{path}[{key!r}]")
 
 
+# google.protobuf.Timestamp's valid range (0001-01-01 to 9999-12-31): beyond it ToDatetime raises.
+TIMESTAMP_SECONDS = (-62_135_596_800, 253_402_300_799)
+
+
 def _value_violations(field: FieldDescriptor, value: Any, limits: Limits, path: str) -> Iterator[tuple[str, str]]:
     if field.type == FieldDescriptor.TYPE_MESSAGE:
+        if field.message_type.full_name in ("google.protobuf.Timestamp", "google.protobuf.Duration"):
+            yield from _time_violations(field.message_type.full_name, value, path)
         yield from violations(value, limits, f"{path}.")
     elif field.type == FieldDescriptor.TYPE_STRING:
         yield from _text_violations(field, value, limits, path)
     elif field.type == FieldDescriptor.TYPE_ENUM and value not in field.enum_type.values_by_number:
         yield path, f"{value} is not a value of {field.enum_type.name}"
+
+
+def _time_violations(kind: str, value: Any, path: str) -> Iterator[tuple[str, str]]:
+    low, high = TIMESTAMP_SECONDS
+    if kind.endswith("Timestamp") and not low <= value.seconds <= high:
+        yield path, "a time between the years 1 and 9999"
+    elif kind.endswith("Duration") and not -315_576_000_000 <= value.seconds <= 315_576_000_000:
+        yield path, "a duration of at most 10 000 years"
+    if not -999_999_999 <= value.nanos <= 999_999_999 or (kind.endswith("Timestamp") and value.nanos < 0):
+        yield path, "nanos out of range"
 
 
 def _text_violations(field: FieldDescriptor, value: str, limits: Limits, path: str) -> Iterator[tuple[str, str]]:
