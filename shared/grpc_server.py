@@ -299,9 +299,11 @@ class ServiceBinding:
 
 Hook = Callable[[], Awaitable[Any]]
 
-# Seconds between readiness probes, and the longest one probe may take.
+# Seconds between readiness probes, the longest one probe may take, and how many probes in a row must
+# fail before NOT_SERVING (one slow probe on a busy machine must not take a serving replica away).
 READINESS_INTERVAL = 2.0
-READINESS_TIMEOUT = 3.0
+READINESS_TIMEOUT = 5.0
+READINESS_FAILURES = 2
 
 
 class GrpcServer:
@@ -438,8 +440,10 @@ class GrpcServer:
 
     async def _watch_readiness(self) -> None:
         """NOT_SERVING while a readiness probe fails (e.g. the database is down), SERVING again after."""
+        failures = 0
         while True:
-            ready = await self._probe()
+            failures = 0 if await self._probe() else failures + 1
+            ready = failures < READINESS_FAILURES
             if ready != self.ready:
                 self.ready = ready
                 status = health_pb2.HealthCheckResponse.SERVING if ready else health_pb2.HealthCheckResponse.NOT_SERVING
@@ -447,8 +451,10 @@ class GrpcServer:
                     await self.health.set(name, status)
                 log.warning("readiness: %s", "serving again" if ready else "NOT_SERVING until the probe passes")
             self._probe_wanted.clear()
+            # After a failure the next probe comes sooner: a database that is down is confirmed quickly.
+            wait = self.readiness_interval / 4 if failures else self.readiness_interval
             with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(self._probe_wanted.wait(), self.readiness_interval)
+                await asyncio.wait_for(self._probe_wanted.wait(), wait)
 
     async def _probe(self) -> bool:
         for check in self._readiness:
@@ -457,8 +463,7 @@ class GrpcServer:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # noqa: BLE001 — any failure means not ready
-                if self.ready:
-                    log.warning("readiness probe %s failed: %r", getattr(check, "__qualname__", check), exc)
+                log.warning("readiness probe %s failed: %r", getattr(check, "__qualname__", check), exc)
                 return False
         return True
 
