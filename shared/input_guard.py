@@ -197,7 +197,8 @@ _CONNECTION_ERRORS = _connection_error_types()
 
 
 def is_database_unreachable(exc: BaseException) -> bool:
-    """Whether `exc` (or what caused it) says the database cannot be reached or the link broke."""
+    """Whether `exc` (or what caused it) says the database — or a service this one calls — cannot be
+    reached or the link broke: a condition that a retry later may clear."""
     from sqlalchemy.exc import DBAPIError
 
     seen: set[int] = set()
@@ -208,6 +209,9 @@ def is_database_unreachable(exc: BaseException) -> bool:
             return True
         if isinstance(current, _CONNECTION_ERRORS):
             return True
+        if isinstance(current, grpc.RpcError) and callable(getattr(current, "code", None)) \
+                and current.code() in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
+            return True  # a service this one depends on (org, …) is away: retrying later helps too
         current = current.__cause__ or current.__context__
     return False
 
@@ -241,7 +245,7 @@ def translated(exc: Exception, method: str) -> DomainError:
     """What the caller is told of an exception the servicer did not turn into a status itself."""
     if is_database_unreachable(exc):
         log.warning("%s: database unreachable: %r", method, exc)
-        return DatabaseUnavailable("the service's database cannot be reached now; retry later")
+        return DatabaseUnavailable("the service cannot reach its database or a service it depends on now; retry later")
     if is_refused_value(exc):
         log.warning("%s: the database refused a value: %r", method, exc)
         return InvalidInput([("request", "a value is too long, out of range or malformed for where it is kept")])
