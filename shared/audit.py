@@ -2,7 +2,8 @@
 
 Every service keeps its acts in its own `audit_record` table, added to its metadata with
 `audit_table(metadata)`; its first migration also runs `APPEND_ONLY_STATEMENTS` and a later one
-`NO_TRUNCATE_STATEMENTS`, so the database itself refuses to change, delete or truncate a recorded act. Like every store function,
+`NO_TRUNCATE_STATEMENTS`, so the database itself refuses to change, delete or truncate a recorded
+act. Like every store function,
 `record_act` writes in the caller's transaction: the act and the change commit together.
 """
 

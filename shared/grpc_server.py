@@ -446,10 +446,11 @@ class GrpcServer:
             ready = failures < READINESS_FAILURES
             if ready != self.ready:
                 self.ready = ready
-                status = health_pb2.HealthCheckResponse.SERVING if ready else health_pb2.HealthCheckResponse.NOT_SERVING
+                serving = health_pb2.HealthCheckResponse
+                status = serving.SERVING if ready else serving.NOT_SERVING
                 for name in ["", *self.service_names]:
                     await self.health.set(name, status)
-                log.warning("readiness: %s", "serving again" if ready else "NOT_SERVING until the probe passes")
+                log.warning("readiness: %s", "serving again" if ready else "NOT_SERVING until a probe passes")
             self._probe_wanted.clear()
             # After a failure the next probe comes sooner: a database that is down is confirmed quickly.
             wait = self.readiness_interval / 4 if failures else self.readiness_interval

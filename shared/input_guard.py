@@ -62,7 +62,8 @@ def forbidden_character(text: str) -> str | None:
     found = FORBIDDEN_CHARACTERS.search(text)
     if found is None:
         return None
-    return f"contains the control or bidirectional character U+{ord(found.group()):04X} at position {found.start()}"
+    code = f"U+{ord(found.group()):04X}"
+    return f"contains the control or bidirectional character {code} at position {found.start()}"
 
 
 # Tables of the event machinery (shared.outbox, shared.consumer): never filled from a request.
@@ -118,7 +119,10 @@ def _is_map(field: FieldDescriptor) -> bool:
             and field.message_type.GetOptions().map_entry)
 
 
-def _map_violations(field: FieldDescriptor, value: Any, limits: Limits, path: str) -> Iterator[tuple[str, str]]:
+Violation = tuple[str, str]
+
+
+def _map_violations(field: FieldDescriptor, value: Any, limits: Limits, path: str) -> Iterator[Violation]:
     key_field = field.message_type.fields_by_name["key"]
     value_field = field.message_type.fields_by_name["value"]
     for key in value:
@@ -130,7 +134,7 @@ def _map_violations(field: FieldDescriptor, value: Any, limits: Limits, path: st
 TIMESTAMP_SECONDS = (-62_135_596_800, 253_402_300_799)
 
 
-def _value_violations(field: FieldDescriptor, value: Any, limits: Limits, path: str) -> Iterator[tuple[str, str]]:
+def _value_violations(field: FieldDescriptor, value: Any, limits: Limits, path: str) -> Iterator[Violation]:
     if field.type == FieldDescriptor.TYPE_MESSAGE:
         if field.message_type.full_name in ("google.protobuf.Timestamp", "google.protobuf.Duration"):
             yield from _time_violations(field.message_type.full_name, value, path)
@@ -151,7 +155,7 @@ def _time_violations(kind: str, value: Any, path: str) -> Iterator[tuple[str, st
         yield path, "nanos out of range"
 
 
-def _text_violations(field: FieldDescriptor, value: str, limits: Limits, path: str) -> Iterator[tuple[str, str]]:
+def _text_violations(field: FieldDescriptor, value: str, limits: Limits, path: str) -> Iterator[Violation]:
     problem = forbidden_character(value)
     if problem:
         yield path, problem
@@ -245,7 +249,8 @@ def translated(exc: Exception, method: str) -> DomainError:
     """What the caller is told of an exception the servicer did not turn into a status itself."""
     if is_database_unreachable(exc):
         log.warning("%s: database unreachable: %r", method, exc)
-        return DatabaseUnavailable("the service cannot reach its database or a service it depends on now; retry later")
+        return DatabaseUnavailable(
+            "the service cannot reach its database or a service it depends on now; retry later")
     if is_refused_value(exc):
         log.warning("%s: the database refused a value: %r", method, exc)
         return InvalidInput([("request", "a value is too long, out of range or malformed for where it is kept")])
@@ -255,6 +260,8 @@ def translated(exc: Exception, method: str) -> DomainError:
 
 
 # -- the interceptor ---------------------------------------------------------------------
+
+UNDECODABLE = InvalidInput([("request", "the message cannot be decoded (corrupt or not this RPC's type)")])
 
 
 class InputGuard(grpc.aio.ServerInterceptor):
@@ -288,7 +295,7 @@ def _guarded(handler: grpc.RpcMethodHandler, method: str, limits: Limits,
         try:
             request = decode(raw) if decode else raw
         except Exception:  # noqa: BLE001 — any decoding failure is the caller's bytes
-            await abort(context, InvalidInput([("request", "the message cannot be decoded (corrupt or not this RPC's type)")]))
+            await abort(context, UNDECODABLE)
         problem = refusal(request, limits) if isinstance(request, Message) else None
         if problem is not None:
             await abort(context, problem)
@@ -324,7 +331,8 @@ def _guarded(handler: grpc.RpcMethodHandler, method: str, limits: Limits,
                 except Exception as exc:  # noqa: BLE001
                     await fail(exc, context)
 
-        return grpc.unary_stream_rpc_method_handler(_like(stream, behaviour), None, handler.response_serializer)
+        return grpc.unary_stream_rpc_method_handler(_like(stream, behaviour), None,
+                                                    handler.response_serializer)
 
     async def unary(raw, context):
         try:

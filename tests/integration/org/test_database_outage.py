@@ -6,6 +6,9 @@ The org service runs on a PostgreSQL of this test's own, which the test stops un
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
+import time
 import uuid
 from datetime import timedelta
 
@@ -13,7 +16,7 @@ import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from deploy.local.servers import Postgres, free_port
+from deploy.local.servers import Postgres, free_port, pid_alive
 from services.org.__main__ import build
 from services.org.config import OrgSettings
 from tests.integration.org.test_org_api import TODAY, d
@@ -48,6 +51,17 @@ async def org_on_own_database(keycloak, org_nats, own_postgres):
         await asyncio.wait_for(server.wait_stopped(), 30)
 
 
+def stop_fast(server: Postgres) -> None:
+    """PostgreSQL's fast shutdown (SIGINT): open sessions are ended at once, as when a database server
+    goes away. (SIGTERM, a smart shutdown, would wait for the service's pooled connections to close.)"""
+    pid = server.running_pid()
+    os.kill(pid, signal.SIGINT)
+    deadline = time.monotonic() + 30
+    while pid_alive(pid):
+        assert time.monotonic() < deadline, "PostgreSQL did not stop"
+        time.sleep(0.1)
+
+
 async def health_status(health) -> int:
     return (await health.Check(health_pb2.HealthCheckRequest(service="zgov.org.v1.OrgService"))).status
 
@@ -68,7 +82,7 @@ async def test_database_down_is_unavailable_and_not_serving_until_it_is_back(org
     await org.ListLeaves(org_pb2.ListLeavesRequest(), metadata=mayor)
     assert await health_status(health) == health_pb2.HealthCheckResponse.SERVING
 
-    await asyncio.to_thread(own_postgres.stop)
+    await asyncio.to_thread(stop_fast, own_postgres)
     request = org_pb2.RequestLeaveRequest(position="mayor", kind=org_pb2.LEAVE_KIND_LEAVE, reason="公务",
                                           first_day=d(TODAY + timedelta(days=40)),
                                           last_day=d(TODAY + timedelta(days=41)))
