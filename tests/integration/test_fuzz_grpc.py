@@ -5,7 +5,8 @@ All five gRPC services run in-process against the tests' PostgreSQL, NATS and Ke
 generated requests (any field set or not, text with NUL, bidirectional overrides and very long strings,
 enum numbers no enum declares, timestamps out of range) and a few requests of random bytes, with the
 token of a user who holds most of that service's permissions, so calls get past authentication to the
-input guard and the servicer. Bounded: a few examples per RPC, about a minute in all.
+input guard and the servicer. Bounded: ten generated requests and three of random bytes per RPC,
+about twenty seconds of calls on a busy machine (the servers start in a minute or three).
 
 Closes (each was seen before the input guard): a NUL byte or an over-long string reached PostgreSQL and
 the reply was UNKNOWN with the SQL statement; a corrupt message got grpc's own error; a timestamp out of
@@ -40,7 +41,7 @@ from tests.fixtures.org import serving
 
 pytestmark = pytest.mark.integration
 
-EXAMPLES_PER_RPC = 3
+EXAMPLES_PER_RPC = 10
 # Who calls each service: the demo user holding most of its permissions (deploy/local/keycloak.py).
 CALLERS = {
     "zgov.org.v1.OrgService": "mayor",
