@@ -1,8 +1,9 @@
 """Recorded acts (A20, A26): who did what, when, why — and in whose place when acting (A10, A59).
 
 Every service keeps its acts in its own `audit_record` table, added to its metadata with
-`audit_table(metadata)`; its first migration also runs `APPEND_ONLY_STATEMENTS`, so the
-database itself refuses to change or delete a recorded act. Like every store function,
+`audit_table(metadata)`; its first migration also runs `APPEND_ONLY_STATEMENTS` and a later one
+`NO_TRUNCATE_STATEMENTS`, so the database itself refuses to change, delete or truncate a recorded
+act. Like every store function,
 `record_act` writes in the caller's transaction: the act and the change commit together.
 """
 
@@ -46,6 +47,15 @@ APPEND_ONLY_STATEMENTS = (
     FOR EACH ROW EXECUTE FUNCTION audit_record_is_append_only()
     """,
 )
+# Row triggers do not fire on TRUNCATE, which would empty the record in one statement: a later
+# migration of each service adds this statement trigger (same function, same message).
+NO_TRUNCATE_STATEMENTS = (
+    """
+    CREATE TRIGGER audit_record_no_truncate BEFORE TRUNCATE ON audit_record
+    FOR EACH STATEMENT EXECUTE FUNCTION audit_record_is_append_only()
+    """,
+)
+DROP_NO_TRUNCATE_STATEMENTS = ("DROP TRIGGER IF EXISTS audit_record_no_truncate ON audit_record",)
 DROP_APPEND_ONLY_STATEMENTS = (
     "DROP TRIGGER IF EXISTS audit_record_append_only ON audit_record",
     "DROP FUNCTION IF EXISTS audit_record_is_append_only()",

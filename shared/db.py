@@ -151,6 +151,16 @@ async def fill_pool(engine: AsyncEngine, connections: int = POOL_SIZE) -> None:
         await connection.close()  # back to the pool, which keeps up to POOL_SIZE
 
 
+def database_ping(engine: AsyncEngine) -> Callable[[], Awaitable[None]]:
+    """A readiness probe for GrpcServer.readiness: raises while the database cannot be reached."""
+
+    async def database_reachable() -> None:
+        async with engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+
+    return database_reachable
+
+
 @asynccontextmanager
 async def read_only(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
     """A pooled connection in AUTOCOMMIT for Core selects: no BEGIN and COMMIT round trips.

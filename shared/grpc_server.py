@@ -19,6 +19,13 @@ client role of this API in Keycloak. `AuthInterceptor` verifies the bearer token
 (UNAUTHENTICATED otherwise), then checks the declared permissions (PERMISSION_DENIED
 naming the missing one). An RPC without a declaration is denied to everyone, so a
 forgotten decorator fails closed. Health checking and reflection need no token.
+
+Behind authentication every RPC passes shared.input_guard.InputGuard: undecodable messages,
+control and bidirectional characters, unknown enum values and strings longer than their
+column are refused (INVALID_ARGUMENT naming the field) before the servicer runs, and no
+exception text reaches a caller (UNAVAILABLE while the database is unreachable, otherwise
+INTERNAL with a trace id). Readiness: `server.readiness(check)` registers a probe (e.g.
+shared.db.database_ping(engine)); while one fails, health reports NOT_SERVING.
 """
 
 from __future__ import annotations
@@ -32,7 +39,7 @@ import inspect
 import logging
 import signal
 import sys
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,6 +53,7 @@ from opentelemetry import trace
 from shared.errors import DomainError, Forbidden, RuleViolation, Unauthenticated, to_status
 from shared.heap import freeze_startup_heap
 from shared.identity import Actor, InvalidToken, KeySetUnavailable, TokenVerifier, realm_issuer
+from shared.input_guard import InputGuard, Limits, limits_for
 
 log = logging.getLogger(__name__)
 # The attribute of a refused call's server span that holds the rule id (e.g. "A42.route").
@@ -297,6 +305,12 @@ class ServiceBinding:
 
 Hook = Callable[[], Awaitable[Any]]
 
+# Seconds between readiness probes, the longest one probe may take, and how many probes in a row must
+# fail before NOT_SERVING (one slow probe on a busy machine must not take a serving replica away).
+READINESS_INTERVAL = 2.0
+READINESS_TIMEOUT = 5.0
+READINESS_FAILURES = 2
+
 
 class GrpcServer:
     """A grpc.aio server with auth, health per service, reflection, hooks and graceful drain."""
@@ -313,11 +327,14 @@ class GrpcServer:
         interceptors: Sequence[grpc.aio.ServerInterceptor] = (),
         telemetry: bool = True,
         options: Sequence[tuple[str, Any]] = (),
+        readiness_interval: float = READINESS_INTERVAL,
+        input_limits: Mapping[str, Limits] | None = None,
     ):
         """`verifier=None` serves without authentication: only for benchmarks and tests
         that say so. `drain_delay`: seconds NOT_SERVING is reported before the port
         closes (so probes and balancers stop sending); `stop_grace`: seconds in-flight
-        calls get to finish after that."""
+        calls get to finish after that. `input_limits`: the longest text of each field per service
+        (full name → shared.input_guard.Limits), by default read from the service's models."""
         self.bindings = [s if isinstance(s, ServiceBinding) else ServiceBinding.of(s) for s in servicers]
         self.verifier = verifier
         self.host = host
@@ -329,7 +346,16 @@ class GrpcServer:
         self._interceptors = list(_telemetry_interceptors() if telemetry else [])
         if verifier is not None:
             self._interceptors.append(AuthInterceptor(verifier))
+        limits = {b.full_name: limits_for(b.servicer) for b in self.bindings} | dict(input_limits or {})
+        self._interceptors.append(InputGuard(
+            limits,
+            exempt_services=EXEMPT_SERVICES, on_database_unreachable=self._probe_now,
+        ))
         self._interceptors.extend(interceptors)
+        self.readiness_interval = readiness_interval
+        self._readiness: list[Hook] = []
+        self._probe_wanted = asyncio.Event()
+        self.ready = True
         self._options = [("grpc.so_reuseport", 0), *options]
         self._server: grpc.aio.Server | None = None
         self._startup: list[Hook] = []
@@ -356,6 +382,12 @@ class GrpcServer:
         """Awaited in reverse order after the last in-flight call (e.g. closing pools)."""
         self._shutdown.append(hook)
         return hook
+
+    def readiness(self, check: Hook) -> Hook:
+        """A probe awaited every `readiness_interval` seconds once serving (and at once when a call
+        met an unreachable database); while one raises or times out, health reports NOT_SERVING."""
+        self._readiness.append(check)
+        return check
 
     def background(self, run: Callable[[], Awaitable[Any]]) -> Callable[[], Awaitable[Any]]:
         """A long-running task (e.g. the outbox relay) started once serving, cancelled on
@@ -401,12 +433,46 @@ class GrpcServer:
         self._server = server
         for name in ["", *self.service_names]:
             await self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
+        runs = [*self._background, *([self._watch_readiness] if self._readiness else [])]
         self._tasks = [
             asyncio.create_task(_logged(run), name=getattr(run, "__qualname__", "background"))
-            for run in self._background
+            for run in runs
         ]
         log.info("gRPC server serving %s on %s", ", ".join(self.service_names), self.address)
         return self.port
+
+    def _probe_now(self) -> None:
+        self._probe_wanted.set()
+
+    async def _watch_readiness(self) -> None:
+        """NOT_SERVING while a readiness probe fails (e.g. the database is down), SERVING again after."""
+        failures = 0
+        while True:
+            failures = 0 if await self._probe() else failures + 1
+            ready = failures < READINESS_FAILURES
+            if ready != self.ready:
+                self.ready = ready
+                serving = health_pb2.HealthCheckResponse
+                status = serving.SERVING if ready else serving.NOT_SERVING
+                for name in ["", *self.service_names]:
+                    await self.health.set(name, status)
+                log.warning("readiness: %s", "serving again" if ready else "NOT_SERVING until a probe passes")
+            self._probe_wanted.clear()
+            # After a failure the next probe comes sooner: a database that is down is confirmed quickly.
+            wait = self.readiness_interval / 4 if failures else self.readiness_interval
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._probe_wanted.wait(), wait)
+
+    async def _probe(self) -> bool:
+        for check in self._readiness:
+            try:
+                await asyncio.wait_for(check(), READINESS_TIMEOUT)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 — any failure means not ready
+                log.warning("readiness probe %s failed: %r", getattr(check, "__qualname__", check), exc)
+                return False
+        return True
 
     async def _warm_up_keys(self) -> None:
         # Best effort: a Keycloak that starts later is tolerated (keys are fetched on demand).

@@ -28,7 +28,7 @@ from services.disclosure.events import DocumentsConsumer
 from shared import bus
 from shared.consumer import EventConsumer
 from shared.convert import today_in_china
-from shared.db import create_engine, run_migrations, session_factory
+from shared.db import create_engine, database_ping, run_migrations, session_factory
 from shared.grpc_server import GrpcServer
 from shared.logging import configure_logging
 from shared.outbox import OutboxRelay, outbox_channel
@@ -72,6 +72,7 @@ def build(settings: DisclosureSettings) -> GrpcServer:
     engine = create_engine(settings.database_url, hide_parameters=True)
     sessions = session_factory(engine)
     server = GrpcServer.from_settings([make(sessions, settings) for make in SERVICERS], settings)
+    server.readiness(database_ping(engine))  # NOT_SERVING while the database is down
     state: dict = {"consumers": []}
 
     @server.on_startup

@@ -12,7 +12,7 @@ from services.documents.config import DocumentsSettings
 from services.documents.events import run_countersign_clock
 from shared import bus
 from shared.convert import today_in_china
-from shared.db import create_engine, run_migrations, session_factory
+from shared.db import create_engine, database_ping, run_migrations, session_factory
 from shared.gbt9704 import typefaces
 from shared.grpc_server import GrpcServer
 from shared.logging import configure_logging
@@ -35,6 +35,7 @@ def build(settings: DocumentsSettings) -> GrpcServer:
     tokens = ClientCredentials.from_settings(settings) if settings.client_secret else StaticToken("")
     org = OrgClient(settings.org_address, tokens, ttl_seconds=settings.org_cache_seconds)
     server = GrpcServer.from_settings([DocumentsServicer(sessions, org, calendar())], settings)
+    server.readiness(database_ping(engine))  # NOT_SERVING while the database is down
     state: dict = {}
     try:
         typefaces.find_faces()

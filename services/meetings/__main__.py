@@ -11,7 +11,7 @@ from services.meetings.config import MeetingsSettings
 from services.meetings.feed_http import FeedServer, feed_app
 from shared import bus
 from shared.convert import today_in_china
-from shared.db import create_engine, run_migrations, session_factory
+from shared.db import create_engine, database_ping, run_migrations, session_factory
 from shared.grpc_server import GrpcServer
 from shared.logging import configure_logging
 from shared.org_client import OrgClient
@@ -35,6 +35,7 @@ def build(settings: MeetingsSettings) -> GrpcServer:
         sessions, org, calendar(), feed_base_url=settings.feed_base_url or feeds.base_url
     )
     server = GrpcServer.from_settings([servicer], settings)
+    server.readiness(database_ping(engine))  # NOT_SERVING while the database is down
     server.background(feeds.run)
     # Topic cut-offs (A42) are computed on demand: the calendar only has to follow new schedules.
     server.background(lambda: watch_schedules(settings.calendar_dir))

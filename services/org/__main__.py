@@ -12,7 +12,7 @@ from services.org.config import OrgSettings
 from services.org.directory import KeycloakDirectory
 from services.org.events import run_acting_clock
 from shared import bus
-from shared.db import create_engine, fill_pool, run_migrations, session_factory
+from shared.db import create_engine, database_ping, fill_pool, run_migrations, session_factory
 from shared.grpc_server import GrpcServer
 from shared.logging import configure_logging
 from shared.outbox import OutboxRelay, outbox_channel
@@ -39,6 +39,7 @@ def build(settings: OrgSettings, directory: KeycloakDirectory | None = None) -> 
     sessions = session_factory(engine)
     directory = directory or directory_from(settings)
     server = GrpcServer.from_settings([OrgServicer(engine, directory, calendar())], settings)
+    server.readiness(database_ping(engine))  # NOT_SERVING while the database is down
     state: dict = {}
 
     @server.on_startup

@@ -304,10 +304,11 @@ class OrgServicer(org_pb2_grpc.OrgServiceServicer):
             if row.state not in (domain.LeaveState.REQUESTED.value, domain.LeaveState.APPROVED.value):
                 raise InvalidInput({"leave_id": f"the leave is {row.state} already"})
             last_day = date_from_proto(request.last_day, "last_day", required=False) or today_in_china() - timedelta(days=1)
-            if last_day > row.last_day:
-                raise InvalidInput({"last_day": f"after the leave's last day {row.last_day}; request a new leave"})
-            if row.state == domain.LeaveState.REQUESTED.value or last_day < row.first_day:
-                row.state = domain.LeaveState.ENDED.value
+            outcome = domain.leave_end_outcome(
+                state=domain.LeaveState(row.state), first_day=row.first_day, last_day=row.last_day,
+                new_last_day=last_day, today=today_in_china())
+            if outcome is domain.LeaveState.ENDED:
+                row.state = outcome.value
             else:
                 row.last_day = last_day
             await session.flush()

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from enum import Enum
 
 from shared.errors import Forbidden, InvalidInput, RuleViolation
@@ -114,6 +114,33 @@ def check_leave_request(
                 f"this leave overlaps leave {other.leave_id} ({other.first_day} to {other.last_day}, "
                 f"{other.state.value}); end or change that one first",
             )
+
+
+def leave_end_outcome(*, state: LeaveState, first_day: date, last_day: date, new_last_day: date,
+                      today: date) -> LeaveState:
+    """销假 (A82) without rewriting the record (A20, A26): the state a leave takes when it is ended.
+
+    A leave ends from a day not before today: the days a leader was already away stay recorded,
+    because an acting holder may have signed under them (A10, A59). So a new last day before
+    yesterday is refused, and so is ending an approved leave that has begun with a last day before
+    its first day (it would become a leave that "never took the holder away"). A requested leave,
+    or an approved one that has not begun, is withdrawn: ENDED, never counted as an absence.
+    """
+    if new_last_day > last_day:
+        raise InvalidInput({"last_day": f"after the leave's last day {last_day}; request a new leave"})
+    if state is LeaveState.REQUESTED:
+        return LeaveState.ENDED
+    if first_day > today:  # not begun: nobody acted under it yet
+        return LeaveState.ENDED if new_last_day < first_day else state
+    earliest = max(first_day, today - timedelta(days=1))
+    if new_last_day < earliest:
+        raise RuleViolation(
+            "A26.leave-taken",
+            f"the leave began on {first_day} and ends from today at the earliest: the days already away "
+            f"stay recorded (an acting holder may have signed under them); the last day away is {earliest} or later",
+            subject="last_day",
+        )
+    return state
 
 
 def both_top_leaders_away(

@@ -12,7 +12,7 @@ from services.petitions.config import PetitionsSettings
 from services.petitions.events import run_overdue_sweep
 from shared import bus, words
 from shared.convert import today_in_china
-from shared.db import create_engine, run_migrations, session_factory
+from shared.db import create_engine, database_ping, run_migrations, session_factory
 from shared.grpc_server import GrpcServer
 from shared.logging import configure_logging
 from shared.org_client import OrgClient
@@ -39,9 +39,10 @@ def build(settings: PetitionsSettings) -> GrpcServer:
     org = OrgClient(settings.org_address, tokens, ttl_seconds=settings.org_cache_seconds)
     servicer = PetitionsServicer(
         sessions, calendar(), bureau_organisation_code=settings.bureau_organisation_code,
-        person_key_secret=settings.person_key(), org=org,
+        person_key_secret=settings.person_key(), org=org, routes_above=settings.routes_above,
     )
     server = GrpcServer.from_settings([servicer], settings, options=GRPC_OPTIONS)
+    server.readiness(database_ping(engine))  # NOT_SERVING while the database is down
     words.initialize()  # jieba's dictionary, loaded before the first intake or search
     state: dict = {}
 

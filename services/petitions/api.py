@@ -29,6 +29,7 @@ import hashlib
 import io
 import secrets
 import uuid
+from collections.abc import Mapping
 from datetime import date
 
 from google.rpc import code_pb2
@@ -261,13 +262,20 @@ def case_to_proto(row: PetitionCase, view: domain.View, cal: WorkingCalendar, *,
     return case
 
 
+# 回避 (A71): who handles a petition about the petition bureau itself, unless the operator says otherwise.
+DEFAULT_ROUTE_ABOVE_BUREAU = "general-office"
+
+
 class PetitionsServicer(petitions_pb2_grpc.PetitionsServiceServicer):
     def __init__(self, sessions: async_sessionmaker[AsyncSession], calendar: WorkingCalendar, *,
                  bureau_organisation_code: str = "petition-bureau", person_key_secret: bytes = b"",
-                 org: OrgClient | None = None):
+                 org: OrgClient | None = None, routes_above: Mapping[str, str] | None = None):
         self.sessions = sessions
         self.calendar = calendar
         self.bureau = bureau_organisation_code
+        # 回避: body complained about → the body that handles such a case in the bureau's place.
+        self.routes_above = dict(routes_above if routes_above is not None
+                                 else {bureau_organisation_code: DEFAULT_ROUTE_ABOVE_BUREAU})
         self.person_key_secret = person_key_secret
         # None only where no org runs (the intake benchmark): organisation codes are then checked for form.
         self.org = org
@@ -326,6 +334,14 @@ class PetitionsServicer(petitions_pb2_grpc.PetitionsServiceServicer):
         return case_to_proto(row, view, self.calendar, today=today_in_china(), reader_user_id=reader,
                              repeat_count=counts.get(row.id, 0), history=history)
 
+    async def _case_for_bureau_act(self, session: AsyncSession, case_id: str, actor: Actor) -> PetitionCase:
+        """The case, for an act of the bureau (or of a reviewing body); refused, saying nothing of the
+        case's state, when the caller's organisation is the body complained about (A71)."""
+        row = await store.get_case(session, case_id, for_update=True)
+        if actor.organisation_code and actor.organisation_code == row.body_complained_about:
+            await self._refuse_read(actor, case_id, "case.act.denied")
+        return row
+
     async def _handled_case(self, session: AsyncSession, case_id: str, actor: Actor) -> PetitionCase:
         """The case, for an act of the body it is assigned to (the bureau does not act in its place)."""
         row = await store.get_case(session, case_id, for_update=True)
@@ -380,7 +396,23 @@ class PetitionsServicer(petitions_pb2_grpc.PetitionsServiceServicer):
             await publish(session, "linked", row, event_actor, repeat_of_case_id=earlier.case_id)
         else:
             await publish(session, "registered", row, event_actor, triage_due=date_to_proto(row.current_due))
+            await self._route_above(session, row, actor, event_actor)
         return row, code
+
+    async def _route_above(self, session: AsyncSession, row: PetitionCase, actor: Actor, event_actor) -> None:
+        """A71 回避: a case about the bureau (or another body that would handle or oversee it) is assigned
+        at once to the body above, so the body complained about never triages, reads or lists it."""
+        above = domain.routed_above(row.body_complained_about, self.routes_above)
+        if not above:
+            return
+        row.state = domain.CaseState.ASSIGNED.value
+        row.handling_body_code = above
+        row.triaged_on = row.assigned_on = row.received_on
+        set_limit(row, self.calendar)
+        await session.flush()
+        await audit.record_act(session, f"case/{row.id}", "case.accept_and_assign", actor,
+                               f"routed above the body complained about (A71): {above}")
+        await publish(session, "assigned", row, event_actor, acknowledgement_due=date_to_proto(row.current_due))
 
     @requires("petition:register")
     async def RegisterCase(self, request, context):
@@ -394,7 +426,9 @@ class PetitionsServicer(petitions_pb2_grpc.PetitionsServiceServicer):
             row, code = await self._register(session, intake, actor,
                                              explicit_repeat_of=request.intake.repeat_of_case_id.strip(),
                                              event_actor=actor, searched=searched)
-            reply = await self._reply(session, row, actor)
+            # A case about the registering officer's own body went above it: the reply shows no identity.
+            about_own = actor.organisation_code and actor.organisation_code == row.body_complained_about
+            reply = await self._reply(session, row, actor, domain.View.REDACTED if about_own else domain.View.FULL)
         return petitions_pb2.RegisterCaseResponse(case=reply, query_code=code)
 
     @requires("petition:submit")
@@ -562,7 +596,7 @@ class PetitionsServicer(petitions_pb2_grpc.PetitionsServiceServicer):
         if triage.outcome is domain.TriageOutcome.ACCEPT_AND_ASSIGN:
             await self._check_organisation(triage.handling_body_code, "handling_body_code")
         async with transaction(self.sessions) as session:
-            row = await store.get_case(session, request.case_id, for_update=True)
+            row = await self._case_for_bureau_act(session, request.case_id, actor)
             earlier_state = None
             if row.repeat_of_case_id:
                 first = await store.get_case(session, str(row.repeat_of_case_id))
@@ -699,7 +733,7 @@ class PetitionsServicer(petitions_pb2_grpc.PetitionsServiceServicer):
         on = on_or_today(request.requested_on, "requested_on")
         body = request.reviewing_body_code.strip()
         async with transaction(self.sessions) as session:
-            row = await store.get_case(session, request.case_id, for_update=True)
+            row = await self._case_for_bureau_act(session, request.case_id, actor)
             state = domain.CaseState(row.state)
             level = domain.check_review_request(
                 state=state, answered_on=last_answer_on(row) or on, requested_on=on, today=today_in_china(),
@@ -725,7 +759,7 @@ class PetitionsServicer(petitions_pb2_grpc.PetitionsServiceServicer):
         actor = current_actor()
         on = on_or_today(request.decided_on, "decided_on")
         async with transaction(self.sessions) as session:
-            row = await store.get_case(session, request.case_id, for_update=True)
+            row = await self._case_for_bureau_act(session, request.case_id, actor)
             state = domain.CaseState(row.state)
             pending = row.reviews[-1] if row.reviews else None
             under_review = state in (domain.CaseState.UNDER_REVIEW, domain.CaseState.UNDER_RE_REVIEW)
@@ -765,7 +799,7 @@ class PetitionsServicer(petitions_pb2_grpc.PetitionsServiceServicer):
         if self.org is not None and not leader_positions(await self.org.directory(), leader):
             raise InvalidInput({"leader_user_id": "not a mayor, vice mayor or secretary-general"})
         async with transaction(self.sessions) as session:
-            row = await store.get_case(session, request.case_id, for_update=True)
+            row = await self._case_for_bureau_act(session, request.case_id, actor)
             if leader in row.marked_leader_ids:
                 raise InvalidInput({"leader_user_id": "the case is marked for this leader already"})
             row.marked_leader_ids = [*row.marked_leader_ids, leader]
@@ -882,7 +916,9 @@ class PetitionsServicer(petitions_pb2_grpc.PetitionsServiceServicer):
         after = decode_received_cursor(request.page.page_token)
         today = today_in_china()
         async with transaction(self.sessions) as session:
-            rows = await store.list_cases(session, store.Scope(everything=True), received_from=received_from,
+            # Not even a line of a case about the reader's own body (A71).
+            scope = store.Scope(everything=True, organisation_code=actor.organisation_code)
+            rows = await store.list_cases(session, scope, received_from=received_from,
                                           received_to=received_to, after=after, limit=limit + 1)
             more = len(rows) > limit
             rows = rows[:limit]

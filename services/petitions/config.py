@@ -1,6 +1,6 @@
 """The petitions service's settings: the platform's common ones (shared.config) and its own."""
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 
 from shared.config import ServiceSettings
 
@@ -10,6 +10,10 @@ class PetitionsSettings(ServiceSettings):
     grpc_port: int = Field(50056, ge=0, le=65535)
     # The petition bureau (信访局): its officers register, triage and see every case in full.
     bureau_organisation_code: str = Field("petition-bureau", pattern=r"^[a-z][a-z0-9-]{1,63}$")
+    # 回避 (A71): a petition about one of these bodies is handled by the body named, never by the body
+    # complained about; the bureau itself must be here (JSON in the environment, e.g.
+    # ZGOV_ROUTES_ABOVE='{"petition-bureau": "general-office", "general-office": "city-government"}').
+    routes_above: dict[str, str] = Field(default_factory=lambda: {"petition-bureau": "general-office"})
     # How often the overdue sweep looks for cases past their limit, and how many it takes per round.
     overdue_sweep_seconds: float = Field(300.0, gt=0)
     overdue_sweep_batch: int = Field(1000, ge=1, le=100_000)
@@ -23,3 +27,11 @@ class PetitionsSettings(ServiceSettings):
     def person_key(self) -> bytes:
         secret = self.person_key_secret or self.client_secret
         return (secret.get_secret_value() if secret else "zgov-petitions").encode()
+
+    @model_validator(mode="after")
+    def _bureau_is_routed_above(self):
+        if self.bureau_organisation_code not in self.routes_above:
+            raise ValueError(f"routes_above must name who handles petitions about {self.bureau_organisation_code}")
+        if any(body == above for body, above in self.routes_above.items()):
+            raise ValueError("routes_above cannot route a body's petitions to that body")
+        return self

@@ -30,8 +30,9 @@ import hashlib
 import hmac
 import io
 import re
+import unicodedata
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import Enum
@@ -67,6 +68,14 @@ OFD = "application/ofd"  # 国家版式文档 (GB/T 33190)
 # binary Word (.doc: OLE containers carry macros unseen), not archives, not executables, not audio
 # or video (too big for a case; the bureau records a visit's recording outside the platform).
 ATTACHMENT_MEDIA_TYPES = (PDF, JPEG, PNG, TEXT, DOCX, OFD)
+# The extension a file of each checked type must carry: the name decides what a reader's computer
+# does with a download, so a script (.hta .vbs .bat .cmd .js .html .ps1 .exe .scr …) whose bytes pass
+# as plain text is refused by its name, whatever type was declared.
+EXTENSIONS = {PDF: (".pdf",), JPEG: (".jpg", ".jpeg"), PNG: (".png",), TEXT: (".txt",), DOCX: (".docx",),
+              OFD: (".ofd",)}
+# Control characters and the bidirectional embeddings, overrides and isolates that make "gpj.exe"
+# read as "exe.jpg".
+UNSAFE_NAME_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 ORGANISATION_CODE = re.compile(r"^[a-z][a-z0-9-]{1,63}$")
 PHONE = re.compile(r"^\+?[0-9][0-9 -]{4,19}$")
 ID_NUMBER = re.compile(r"^[0-9A-Za-z]{5,32}$")
@@ -384,6 +393,12 @@ def sniffed_media_type(content: bytes) -> str:
     return ""
 
 
+def extension_fits(name: str, media_type: str) -> bool:
+    """Whether the name ends with an extension of the checked type (a name ending in a dot or a space,
+    which Windows drops, never fits)."""
+    return name == name.rstrip(". ") and name.lower().endswith(EXTENSIONS.get(media_type, ()))
+
+
 def _attachment_problems(attachments: Sequence[Attachment]) -> list[tuple[str, str]]:
     """Every file: a plain name, an allowed type that its bytes confirm, not empty, within the caps;
     size and SHA-256 when the sender gave them must be those of the bytes received."""
@@ -395,9 +410,11 @@ def _attachment_problems(attachments: Sequence[Attachment]) -> list[tuple[str, s
         where = f"intake.attachments[{i}]"
         name = a.file_name
         if not name.strip() or len(name) > MAX_FILE_NAME or any(c in name for c in "/\\") \
-                or any(ord(c) < 32 or c == "\x7f" for c in name):
+                or UNSAFE_NAME_CHARACTERS.search(name):
             bad.append((f"{where}.file_name", f"a plain file name of 1 to {MAX_FILE_NAME} characters, no folders"))
         media_type = normal_media_type(a.media_type)
+        if media_type in ATTACHMENT_MEDIA_TYPES and not extension_fits(name, media_type):
+            bad.append((f"{where}.file_name", f"a {media_type} file is named {' or '.join(EXTENSIONS[media_type])}"))
         size = len(a.content)
         if media_type not in ATTACHMENT_MEDIA_TYPES:
             bad.append((f"{where}.media_type", "PDF, JPEG, PNG, plain text, Word (.docx) or OFD: one of "
@@ -738,12 +755,12 @@ def case_view(reader: Reader, *, body_complained_about: str, handling_body_code:
     body assigned to handle or review it; the petitioner sees his or her own case."""
     if submitted_by_user_id and reader.user_id == submitted_by_user_id:
         return View.PETITIONER
-    if reader.is_bureau:
-        # The bureau received the petition itself; it is never "the body complained about" to itself.
-        return View.FULL
     own = reader.organisation_code
     if own and own == body_complained_about:
+        # The bureau too: a petition about the bureau is handled above it (routed_above).
         return View.NONE
+    if reader.is_bureau:
+        return View.FULL
     if own and reader.may_handle and own == handling_body_code:
         return View.FULL
     if own and reader.may_review and own in set(reviewing_body_codes):
@@ -751,6 +768,14 @@ def case_view(reader: Reader, *, body_complained_about: str, handling_body_code:
     if reader.oversees:
         return View.REDACTED
     return View.NONE
+
+
+def routed_above(body_complained_about: str, routes: Mapping[str, str]) -> str:
+    """回避 (A71): the body that handles a case about `body_complained_about` in place of the bureau,
+    '' when the bureau triages it as usual. A petition about the bureau itself, or about a body that
+    would handle or oversee it, goes to a body above (the general office by default, or as the operator
+    configures): the body complained about never reads it, so it cannot triage it either."""
+    return routes.get(body_complained_about, "") if body_complained_about else ""
 
 
 def redacted_view_shows_report(category: Category, marked_leader_ids: Iterable[str],
@@ -764,21 +789,70 @@ def redacted_view_shows_report(category: Category, marked_leader_ids: Iterable[s
 MASK = "＊＊"
 
 
+# Parts of an address specific enough to identify a household: streets, numbers, buildings, villages.
+# The province, city, district or county alone identify nobody and stay readable.
+ADDRESS_PART = re.compile(
+    r"[^省市县区镇乡路街巷道号栋幢楼单元室村组社区小院苑\s,，、]{1,12}"
+    r"(?:路|街|巷|大道|道|号|栋|幢|楼|单元|室|村|组|社区|小区|院|苑|镇|乡)"
+)
+# Between two characters of a term, what a writer may put: spaces, punctuation, dashes (at most 2).
+_GAP = r"[\s\W_]{0,2}"
+
+
+def address_parts(address: str) -> set[str]:
+    """The identifying parts of an address, each masked on its own: '岳阳镇', '和平路', '和平路12号',
+    '和平路12号3栋'. A part that is only a number ('12号', '3栋') is kept with the street before it:
+    alone it would mask dates ('9月12号') and counts in any text."""
+    parts: set[str] = set()
+    current = ""
+    for part in ADDRESS_PART.findall(unicodedata.normalize("NFKC", address)):
+        current = current + part if part[0].isdigit() and current else part
+        if not current[0].isdigit():
+            parts.add(current)
+    return {part for part in parts if len(part) >= 2}
+
+
 def personal_terms(petitioners: Iterable[dict], person_complained_about: str = "") -> list[str]:
-    """What identifies the people of a case in free text: names, ID numbers, phones, addresses."""
+    """What identifies the people of a case in free text: names, ID numbers, phones, addresses and the
+    identifying parts of an address."""
     terms = {person_complained_about.strip()}
     for p in petitioners:
         terms |= {str(p.get(k, "")).strip() for k in ("name", "id_number", "phone", "address")}
+        terms |= address_parts(str(p.get("address", "")))
     # Longest first, so a name inside an address is not masked before the address.
-    return sorted((t for t in terms if len(t) >= 2), key=len, reverse=True)
+    return sorted((t for t in terms if len(_significant(t)) >= 2), key=len, reverse=True)
+
+
+def _significant(term: str) -> list[str]:
+    """The term's characters without spaces and punctuation, full-width forms made plain (NFKC)."""
+    return [c for c in unicodedata.normalize("NFKC", term) if c.isalnum()]
+
+
+def _character(c: str) -> str:
+    """A class matching `c` as written in any width and, for Latin letters, either case."""
+    forms = {c, c.upper(), c.lower()} if c.isascii() else {c}
+    forms |= {chr(ord(f) + 0xFEE0) for f in list(forms) if f.isascii() and f.isalnum()}
+    return "[" + "".join(re.escape(f) for f in sorted(forms)) + "]"
+
+
+def term_pattern(term: str) -> re.Pattern | None:
+    """The term as written with spaces or punctuation between its characters, full-width digits or
+    letters, any case: '138 1234-5678', '１３８１２３４５６７８' and '王 建 国' all match."""
+    chars = _significant(term)
+    if len(chars) < 2:
+        return None
+    return re.compile(_GAP.join(_character(c) for c in chars))
 
 
 def mask_personal(text: str, terms: Sequence[str]) -> str:
     """A71, A80: free text shown outside the bureau and the assigned body (a redacted view, an event)
-    with the case's own names, numbers and addresses masked. Best effort: it knows only what the
-    case recorded, so the structured fields stay the real protection."""
+    with the case's own names, numbers and addresses masked, however they were written (spacing,
+    punctuation, full-width digits, a part of the address alone). Best effort: it knows only what
+    the case recorded, so the structured fields stay the real protection."""
     for term in terms:
-        text = text.replace(term, MASK)
+        pattern = term_pattern(term)
+        if pattern is not None:
+            text = pattern.sub(MASK, text)
     return text
 
 

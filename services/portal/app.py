@@ -22,6 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from services.portal import api, disclosure_lists, disclosure_pages, petitions_api, petitions_pages
 from services.portal.auth import KeycloakLogin, LoginFailed, PendingLogin, Sessions, pkce_pair, safe_return_path
 from services.portal.backends import Backends
+from services.portal.body_limit import BodyLimit
 from services.portal.config import PortalSettings
 from services.portal.security import COOKIE, RateLimiter, Signer, security_headers
 from services.portal.web import (
@@ -76,6 +77,8 @@ def create_app(settings: PortalSettings) -> FastAPI:
     )
     app.state.portal = portal
     headers = security_headers(settings.browser_keycloak_url)
+    # Inside the cookie-and-headers middleware below (added later = outer), so a 413 has the headers too.
+    app.add_middleware(BodyLimit)
 
     @app.middleware("http")
     async def visitor_cookie_and_headers(request: Request, call_next):

@@ -15,7 +15,7 @@ import grpc
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from services.portal import forms
+from services.portal import forms, uploads
 from services.portal.backends import BackendError
 from services.portal.web import (
     PageError,
@@ -416,9 +416,8 @@ async def reply_letter(request: Request, portal: PortalDep, visitor: VisitorDep)
     limit_writes(portal, visitor, "follow")
     target, token, _ = await _target(portal, visitor, form)
     rendered = await _read(portal, portal.backends.applications.RenderReply, apb.RenderReplyRequest(**target), token)
-    name = re.sub(r"[^A-Za-z0-9_.-]", "_", rendered.file_name or "reply.pdf")
-    return Response(rendered.pdf, media_type="application/pdf",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"', **NO_STORE})
+    return Response(rendered.pdf, media_type="application/pdf", headers={
+        "Content-Disposition": uploads.content_disposition(rendered.file_name or "reply.pdf"), **NO_STORE})
 
 
 @router.post("/applications/complete", response_class=HTMLResponse)

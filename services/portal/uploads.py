@@ -80,18 +80,18 @@ async def read_form(request: Request, limit: int = MAX_BODY_BYTES):
 
 
 def file_name(raw: str | None) -> str:
-    """The name as the visitor's computer knows it, without folders or control characters."""
+    """The name as the visitor's computer knows it, without folders, control or bidirectional characters
+    (category C: the overrides that make "gpj.exe" read "exe.jpg" are format characters), nor the
+    trailing dots and spaces Windows drops (which would change the extension)."""
     name = re.split(r"[\\/]", raw or "")[-1]
     name = "".join(c for c in unicodedata.normalize("NFC", name) if unicodedata.category(c)[0] != "C")
-    return name.strip()[:MAX_FILE_NAME]
+    return name.strip().rstrip(". ")[:MAX_FILE_NAME]
 
 
 def media_type(name: str, declared: str | None) -> str:
-    """The type to declare to the service: the browser's when it is one the service takes, else by the
-    extension; '' when neither is allowed."""
-    declared = (declared or "").split(";", 1)[0].strip().lower()
-    if declared in TYPES_BY_EXTENSION.values():
-        return declared
+    """The type to declare to the service, by the extension from the allow-list ('' when it is not
+    on it): a script (.hta, .js, .html…) is refused whatever type the browser declared, and the
+    service checks the bytes against this type."""
     dot = name.rfind(".")
     return TYPES_BY_EXTENSION.get(name[dot:].lower(), "") if dot >= 0 else ""
 
@@ -143,6 +143,8 @@ def backend_file_errors(violations: dict[str, str], attachments: list[petitions_
 
 
 def content_disposition(name: str) -> str:
-    """Always a download (never shown inline), the name in UTF-8 (RFC 6266) with an ASCII fallback."""
+    """Always a download (never shown inline), the name in UTF-8 (RFC 6266) with an ASCII fallback; the
+    name cleaned as on upload (a file stored before names were cleaned is served under a safe one)."""
+    name = file_name(name) or "附件"
     fallback = "".join(c if c.isascii() and c.isprintable() and c not in '"\\;' else "_" for c in name) or "file"
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"

@@ -454,3 +454,47 @@ def test_A71_A80_free_text_masks_the_names_numbers_and_addresses_of_the_case():
     masked = domain.mask_personal("林晓梅（13912345678，住安岳县岳阳镇一号）反映李校长收费", terms)
     assert masked == "＊＊（＊＊，住＊＊）反映＊＊收费"
     assert domain.mask_personal("无关内容", terms) == "无关内容"
+
+
+@pytest.mark.parametrize("name", ["说明.hta", "run.vbs", "a.bat", "a.cmd", "x.js", "page.html", "page.htm",
+                                  "p.ps1", "s.exe", "s.scr", "说明", "说明.txt.", "说明.pdf"])
+def test_attachment_extension_must_fit_its_checked_type(name):
+    """Closes: a script whose bytes pass as plain text (an .hta, .js, .html, .bat…) was kept under its
+    name and downloaded as a runnable file; so was a text file named .pdf or with no extension."""
+    script = Attachment(name, "text/plain", b"<script>new ActiveXObject('WScript.Shell').Run('calc')</script>")
+    with pytest.raises(InvalidInput) as err:
+        domain.check_intake(intake(attachments=[script]), TODAY)
+    assert "intake.attachments[0].file_name" in err.value.violations
+
+
+@pytest.mark.parametrize("name", ["\u202egpj.exe", "a\u2066b.txt", "a\u200fb.txt", "a\x85.txt"])
+def test_attachment_names_with_bidirectional_or_control_characters_are_refused(name):
+    """Closes: only C0 controls were refused; a right-to-left override made "\u202egpj.exe" show as
+    "exe.jpg" in the bureau's file list."""
+    with pytest.raises(InvalidInput) as err:
+        domain.check_intake(intake(attachments=[Attachment(name, "text/plain", "情况说明".encode())]), TODAY)
+    assert "intake.attachments[0].file_name" in err.value.violations
+
+
+def test_A71_masking_finds_identity_however_it_is_written():
+    """Closes: masking matched only the exact strings recorded, so '138 1234-5678', full-width digits,
+    a name written with spaces or a part of the address went through a leader's instruction unmasked."""
+    terms = domain.personal_terms([{"name": "王建国", "phone": "13812345678", "id_number": "51200119800101123X",
+                                    "address": "雁江区和平路12号3栋"}])
+    for text in ("王 建 国来信", "电话138 1234-5678", "电话１３８１２３４５６７８", "身份证51200119800101123x",
+                 "住和平路１２号３栋", "住和平路附近", "王，建国"):
+        masked = domain.mask_personal(text, terms)
+        assert domain.MASK in masked, text
+        assert not any(part in masked for part in ("建国", "5678", "５６７８", "和平路", "123x")), masked
+    assert domain.mask_personal("9月12号办结", terms) == "9月12号办结"  # a date is not an address part
+
+
+def test_A71_the_bureau_never_reads_a_case_about_itself():
+    """Closes: case_view gave the bureau the full case even when the bureau was the body complained about."""
+    bureau = domain.Reader(organisation_code="petition-bureau", user_id="u", is_bureau=True, may_handle=True,
+                           may_review=True, oversees=True)
+    view = domain.case_view(bureau, body_complained_about="petition-bureau", handling_body_code="general-office",
+                            reviewing_body_codes=(), submitted_by_user_id="")
+    assert view is domain.View.NONE
+    assert domain.routed_above("petition-bureau", {"petition-bureau": "general-office"}) == "general-office"
+    assert domain.routed_above("education-bureau", {"petition-bureau": "general-office"}) == ""
