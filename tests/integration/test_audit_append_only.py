@@ -17,7 +17,7 @@ pytestmark = pytest.mark.integration
 SERVICES = ["org", "petitions", "documents", "disclosure", "meetings"]
 # meetings keeps its migrations untouched while its acts are being refactored: its TRUNCATE guard is
 # still to be added (see SECURITY.md); UPDATE and DELETE are refused there as everywhere.
-TRUNCATE_GUARDED = {"org", "petitions", "documents", "disclosure"}
+TRUNCATE_GUARDED = {"org", "meetings", "petitions", "documents", "disclosure"}
 
 
 def migrations_of(service: str) -> Path:
