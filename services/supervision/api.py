@@ -80,13 +80,16 @@ class SupervisionServicer(supervision_pb2_grpc.SupervisionServiceServicer):
         history = await audit.history(session, f"item/{row.id}")
         return protos.item_to_proto(row, steps, history)
 
-    async def act_on(self, item_id: str, act: Act) -> pb.Item:
-        """Lock the item, check the caller may see it, run the act, reply — one transaction."""
+    async def act_on(self, item_id: str, act: Act, *, readers_only: bool = True) -> pb.Item:
+        """Lock the item, check the caller may see it, run the act, reply — one transaction.
+
+        `readers_only=False` for an act whose own rule says who may do it (an acting holder deciding
+        for an absent leader need not be one of the item's readers)."""
         actor = current_actor()
         ctx = self.context()
         async with transaction(self.sessions) as session:
             row = await store.get_item(session, item_id, for_update=True)
-            if not self.sees(actor, row):
+            if readers_only and not self.sees(actor, row):
                 raise Forbidden(f"item {row.number} is not one of yours")
             row = await act(session, actor, row, ctx)
             return await self.reply(session, row)
@@ -150,7 +153,7 @@ class SupervisionServicer(supervision_pb2_grpc.SupervisionServiceServicer):
     @requires("item:extend")
     async def DecideExtension(self, request, context):
         return await self.act_on(request.item_id, lambda s, a, row, ctx: acts.decide_extension(
-            s, a, row, request.approve, request.opinion, ctx))
+            s, a, row, request.approve, request.opinion, ctx), readers_only=False)
 
     # ---- verification (A61) -----------------------------------------------------------------------
 
