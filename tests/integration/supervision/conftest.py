@@ -27,6 +27,7 @@ from services.supervision.config import SupervisionSettings
 from shared.db import create_engine, session_factory
 from shared.org_client import OrgClient
 from shared.service_auth import ClientCredentials
+from shared.streams import ensure_stream
 from shared.workdays import calendar
 from tests.fixtures.org import serving
 from zgov.org.v1 import org_pb2_grpc
@@ -104,7 +105,17 @@ async def supervision(start_supervision):
 
 
 @pytest.fixture
-async def supervision_consuming(start_supervision):
+async def foreign_streams(supervision_nats):
+    """The streams of the services supervision listens to, declared before it binds its consumers."""
+    client = await nats.connect(supervision_nats.url)
+    js = client.jetstream(timeout=5)
+    for service in ("meetings", "petitions", "disclosure"):
+        await ensure_stream(js, service)
+    await client.close()
+
+
+@pytest.fixture
+async def supervision_consuming(foreign_streams, start_supervision):
     """The service as deployed: consuming meetings', petitions' and disclosure's events."""
     async with start_supervision(consume_events=True) as s:
         yield s
