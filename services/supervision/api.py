@@ -10,21 +10,26 @@ is configured there (deploy/keycloak/realm-zgov.json), not here:
                  extension (the heads of departments and counties, for their own body)
   item:verify    verify, re-check, attach an evaluation (the supervision office)
   item:extend    decide an extension (city leaders; the act checks it is the right one, A10/A59)
+  accountability:read    read accountability cases (the office, the mayor, the secretary-general)
+  accountability:decide  refer a case, record its outcome, exempt it (the mayor, the secretary-general)
+  (the office proposes a case for a neglected item with item:verify)
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.supervision import protos
+from services.supervision.acts import accountability
 from services.supervision.acts import items as acts
 from services.supervision.acts.people import CITY_WIDE_LEADERS, LEADER_POSITIONS, People
 from services.supervision.domain import items as domain
 from services.supervision.models import SupervisionItem
+from services.supervision.store import accountability as cases
 from services.supervision.store import items as store
 from shared import audit
 from shared.convert import decode_page_token, encode_page_token, page_limit, today_in_china
@@ -214,6 +219,68 @@ class SupervisionServicer(supervision_pb2_grpc.SupervisionServiceServicer):
         return pb.ListItemsResponse(items=items, page=common_pb2.PageResponse(next_page_token=token))
 
 
+    # ---- accountability (A72, A76) ------------------------------------------------------------------
+
+    async def case_reply(self, session: AsyncSession, case) -> pb.AccountabilityCase:
+        item = await store.get_item(session, case.item_id)
+        history = await audit.history(session, accountability.ref_of(case))
+        timeline = await audit.history(session, f"item/{item.id}")
+        return protos.case_to_proto(case, item.number, history, timeline)
+
+    async def on_case(self, case_id: str, act) -> pb.AccountabilityCase:
+        actor = current_actor()
+        ctx = self.context()
+        async with transaction(self.sessions) as session:
+            case = await cases.get_case(session, case_id, for_update=True)
+            number = (await store.get_item(session, case.item_id)).number
+            case = await act(session, actor, case, number, ctx)
+            return await self.case_reply(session, case)
+
+    @requires("item:verify")
+    async def ProposeAccountability(self, request, context):
+        actor = current_actor()
+        ctx = self.context()
+        async with transaction(self.sessions) as session:
+            item = await store.get_item(session, request.item_id, for_update=True)
+            case = await accountability.propose_for_neglect(session, actor, item, request.reason, ctx)
+            return await self.case_reply(session, case)
+
+    @requires("accountability:decide")
+    async def ReferAccountabilityCase(self, request, context):
+        return await self.on_case(request.case_id, lambda s, a, case, number, ctx: accountability.refer(
+            s, a, case, request.referred_to, request.reason, number, ctx))
+
+    @requires("accountability:decide")
+    async def RecordAccountabilityOutcome(self, request, context):
+        return await self.on_case(request.case_id, lambda s, a, case, number, ctx: accountability.record_outcome(
+            s, a, case, request.outcome, number, ctx))
+
+    @requires("accountability:decide")
+    async def ExemptAccountabilityCase(self, request, context):
+        return await self.on_case(request.case_id, lambda s, a, case, number, ctx: accountability.exempt(
+            s, a, case, request.reason, number, ctx))
+
+    @requires("accountability:read")
+    async def GetAccountabilityCase(self, request, context):
+        async with transaction(self.sessions) as session:
+            return await self.case_reply(session, await cases.get_case(session, request.case_id))
+
+    @requires("accountability:read")
+    async def ListAccountabilityCases(self, request, context):
+        limit = page_limit(request.page)
+        if request.state and request.state not in protos.ACCOUNTABILITY_STATE_FROM_PROTO:
+            raise InvalidInput({"state": f"unknown value {request.state}"})
+        state = protos.ACCOUNTABILITY_STATE_FROM_PROTO[request.state].value if request.state else ""
+        position = decode_page_token(request.page.page_token)
+        after = _case_cursor(position)
+        async with transaction(self.sessions) as session:
+            rows = await cases.list_cases(session, state, request.body_code.strip(), after, limit + 1)
+            more = len(rows) > limit
+            rows = rows[:limit]
+            found = [protos.case_to_proto(r, (await store.get_item(session, r.item_id)).number) for r in rows]
+        token = encode_page_token(rows[-1].created_at.isoformat(), str(rows[-1].id)) if more else ""
+        return pb.ListAccountabilityCasesResponse(cases=found, page=common_pb2.PageResponse(next_page_token=token))
+
 def _cursor(token: str) -> tuple[int, int] | None:
     position = decode_page_token(token)
     if position is None:
@@ -225,3 +292,12 @@ def _cursor(token: str) -> tuple[int, int] | None:
 
 def _value(mapping: dict, number: int) -> str:
     return mapping[number].value if number else ""
+
+
+def _case_cursor(position: list[str] | None):
+    if position is None:
+        return None
+    try:
+        return datetime.fromisoformat(position[0]), str(uuid.UUID(position[1]))
+    except (ValueError, IndexError):
+        raise InvalidInput({"page.page_token": "not a page token this service issued"}) from None

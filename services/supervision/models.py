@@ -132,3 +132,29 @@ class ItemCounter(Base):
 
     year: Mapped[int] = mapped_column(Integer, primary_key=True)
     last_number: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class AccountabilityCase(Base):
+    """A72, A76: an accountability case (问责) proposed for an overdue or neglected item; never deleted."""
+
+    __tablename__ = "accountability_case"
+    # One case per item and due date: the ladder proposes once; the office cannot propose it twice.
+    __table_args__ = (UniqueConstraint("item_id", "against_due"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    item_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("supervision_item.id", ondelete="RESTRICT"), index=True)
+    ground: Mapped[str] = mapped_column(String(16))
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    body_code: Mapped[str] = mapped_column(String(64), index=True)
+    responsible_user_id: Mapped[str] = mapped_column(String(64), default="")
+    responsible_acting_for_user_id: Mapped[str] = mapped_column(String(64), default="")
+    against_due: Mapped[date] = mapped_column(Date)
+    proposed_on: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    referred_to: Mapped[str] = mapped_column(Text, default="")
+    referred_on: Mapped[date | None] = mapped_column(Date)
+    outcome: Mapped[str] = mapped_column(Text, default="")
+    decided_on: Mapped[date | None] = mapped_column(Date)
+    exemption_reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

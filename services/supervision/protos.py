@@ -6,6 +6,9 @@ from __future__ import annotations
 from datetime import date
 
 from services.supervision.acts import events
+from services.supervision.acts.accountability import GROUND_TO_PROTO, STATE_TO_PROTO
+from services.supervision.domain.accountability import CaseState, Ground
+from services.supervision.models import AccountabilityCase
 from services.supervision.domain import items as domain
 from services.supervision.models import SupervisionItem
 from shared.audit import to_proto as audit_to_proto
@@ -145,3 +148,22 @@ def item_to_proto(row: SupervisionItem, steps=(), history=()) -> pb.Item:
         for s in steps)
     item.history.extend(audit_to_proto(h) for h in history)
     return item
+
+
+ACCOUNTABILITY_STATE_FROM_PROTO = _from(STATE_TO_PROTO)
+
+
+def _optional_day(value: date | None) -> common_pb2.Date | None:
+    return date_to_proto(value) if value else None
+
+
+def case_to_proto(case: AccountabilityCase, number: str, history=(), timeline=()) -> pb.AccountabilityCase:
+    return pb.AccountabilityCase(
+        id=str(case.id), item_id=str(case.item_id), item_number=number, ground=GROUND_TO_PROTO[Ground(case.ground)],
+        state=STATE_TO_PROTO[CaseState(case.state)], body_code=case.body_code,
+        responsible_user_id=case.responsible_user_id,
+        responsible_acting_for_user_id=case.responsible_acting_for_user_id,
+        against_due=_optional_day(case.against_due), proposed_on=_optional_day(case.proposed_on), reason=case.reason,
+        referred_to=case.referred_to, referred_on=_optional_day(case.referred_on), outcome=case.outcome,
+        decided_on=_optional_day(case.decided_on), exemption_reason=case.exemption_reason,
+        history=[audit_to_proto(h) for h in history], timeline=[audit_to_proto(t) for t in timeline])

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.supervision.acts import events
+from services.supervision.acts import accountability, events
 from services.supervision.acts.items import SYSTEM_ACTOR, Context, reschedule, taken_steps
 from services.supervision.acts.people import StandIn
 from services.supervision.domain import items as domain
+from services.supervision.domain.accountability import Ground
 from services.supervision.domain.items import State, Step
 from services.supervision.models import SupervisionItem
 from services.supervision.store import items as store
@@ -64,5 +65,9 @@ async def escalate(session: AsyncSession, row: SupervisionItem, ctx: Context) ->
             against_due=date_to_proto(due_step.against))
         row.colour = domain.colour(ctx.today, row.due, row.next_report_due).value
         await events.publish(session, "escalated", row, SYSTEM_ACTOR, escalation=escalation)
+        if due_step.step is Step.ACCOUNTABILITY_PROPOSED:
+            await accountability.propose(
+                session, SYSTEM_ACTOR, row, Ground.OVERDUE, f"{ctx.limits.accountability_days_after} working days "
+                f"past the due date {due_step.against}", person.user_id, ctx, acting_for=person.acting_for_user_id)
     await reschedule(session, row, ctx)
     return taken

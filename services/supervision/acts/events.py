@@ -41,6 +41,8 @@ MESSAGE_TYPES = {
     "escalated": events_pb2.ItemEscalated, "moved": events_pb2.ItemMoved,
     "withdrawn": events_pb2.ItemWithdrawn,
 }
+# supervision.accountability.<state> (acts/accountability.py), all AccountabilityChanged.
+ACCOUNTABILITY_EVENTS = ("proposed", "referred", "decided", "exempted")
 
 
 def source_of(row: SupervisionItem) -> pb.Source:

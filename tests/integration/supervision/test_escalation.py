@@ -99,6 +99,10 @@ async def test_A59_A10_five_days_past_due_the_item_goes_to_the_supervising_leade
             "education-bureau", s.user_id("department-head"))
         assert await escalated_events(session) == len(await steps(session, row))
         assert row.next_check_on is None  # the ladder is walked to its end
+        # A72: the case names the body and the person holding its head's position that day
+        (case,) = (await session.execute(sa.text(
+            "SELECT ground, state, body_code, responsible_user_id, against_due FROM accountability_case"))).all()
+        assert tuple(case) == ("overdue", "proposed", "education-bureau", s.user_id("department-head"), due)
 
 
 async def test_A61_the_lead_body_is_warned_and_reminded_before_the_due_date(supervision):

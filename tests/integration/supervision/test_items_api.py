@@ -259,3 +259,44 @@ async def test_lists_by_body_kind_state_and_pages(supervision):
     bad_token = await rpc_error(s.stub.ListItems(pb.ListItemsRequest(page=common_pb2.PageRequest(
         page_token="nonsense")), metadata=officer))
     assert "page.page_token" in field_violations_of(bad_token)
+
+
+async def test_A72_A76_the_office_proposes_accountability_and_leaders_decide_nothing_is_deleted(supervision):
+    s = supervision
+    item = await register(s, co_body_codes=[])
+    no_reason = await rpc_error(s.stub.ProposeAccountability(pb.ProposeAccountabilityRequest(item_id=item.id),
+                                                              metadata=s.as_user("supervision-officer")))
+    assert "reason" in field_violations_of(no_reason)
+    case = await s.stub.ProposeAccountability(pb.ProposeAccountabilityRequest(
+        item_id=item.id, reason="三次催办未签收，推诿拖延"), metadata=s.as_user("supervision-officer"))
+    assert (case.state, case.ground, case.body_code, case.responsible_user_id) == (
+        pb.ACCOUNTABILITY_STATE_PROPOSED, pb.ACCOUNTABILITY_GROUND_NEGLECTED, "education-bureau",
+        s.user_id("department-head"))
+    # the timeline is the item's recorded acts
+    assert {"item.registered", "item.assigned"} <= {t.act for t in case.timeline}
+    twice = await rpc_error(s.stub.ProposeAccountability(pb.ProposeAccountabilityRequest(
+        item_id=item.id, reason="再次"), metadata=s.as_user("supervision-officer")))
+    assert rule_id_of(twice) == "A72.once"
+    officer_decides = await rpc_error(s.stub.ReferAccountabilityCase(pb.ReferAccountabilityCaseRequest(
+        case_id=case.id, referred_to="市纪委监委"), metadata=s.as_user("supervision-officer")))
+    assert officer_decides.code() == grpc.StatusCode.PERMISSION_DENIED
+    no_exemption_reason = await rpc_error(s.stub.ExemptAccountabilityCase(pb.ExemptAccountabilityCaseRequest(
+        case_id=case.id, reason=" "), metadata=s.as_user("mayor")))
+    assert rule_id_of(no_exemption_reason) == "A72.exemption-reason"
+    early = await rpc_error(s.stub.RecordAccountabilityOutcome(pb.RecordAccountabilityOutcomeRequest(
+        case_id=case.id, outcome="诫勉谈话"), metadata=s.as_user("mayor")))
+    assert rule_id_of(early) == "A72.state"
+    referred = await s.stub.ReferAccountabilityCase(pb.ReferAccountabilityCaseRequest(
+        case_id=case.id, referred_to="市纪委监委", reason="移送处理"), metadata=s.as_user("mayor"))
+    decided = await s.stub.RecordAccountabilityOutcome(pb.RecordAccountabilityOutcomeRequest(
+        case_id=case.id, outcome="对第一责任人诫勉谈话"), metadata=s.as_user("secretary-general"))
+    assert (referred.state, decided.state, decided.outcome) == (
+        pb.ACCOUNTABILITY_STATE_REFERRED, pb.ACCOUNTABILITY_STATE_DECIDED, "对第一责任人诫勉谈话")
+    assert [h.act for h in decided.history] == ["accountability.proposed", "accountability.referred",
+                                                "accountability.decided"]
+    listed = await s.stub.ListAccountabilityCases(pb.ListAccountabilityCasesRequest(
+        state=pb.ACCOUNTABILITY_STATE_DECIDED), metadata=s.as_user("supervision-officer"))
+    assert [c.id for c in listed.cases] == [case.id]
+    body = await rpc_error(s.stub.GetAccountabilityCase(pb.GetAccountabilityCaseRequest(case_id=case.id),
+                                                        metadata=s.as_user("department-head")))
+    assert body.code() == grpc.StatusCode.PERMISSION_DENIED

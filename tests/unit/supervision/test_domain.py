@@ -201,3 +201,18 @@ def test_ladder_next_check_day_is_the_next_step_not_taken():
     everything = [s.key for s in domain.due_steps(date(2026, 12, 31), DUE, None, (), CAL, LIMITS)]
     assert domain.next_check_day(date(2026, 12, 31), DUE, None, everything, CAL, LIMITS) is None
     assert domain.next_check_day(TODAY, None, date(2026, 12, 5), (), CAL, LIMITS) == date(2026, 12, 6)
+
+
+def test_A72_exemption_under_fault_tolerance_needs_its_reason_and_cases_follow_their_states():
+    from services.supervision.domain import accountability as cases
+
+    with pytest.raises(RuleViolation) as refused:
+        cases.check_exemption("  ")
+    assert refused.value.rule_id == "A72.exemption-reason"
+    assert cases.check_exemption(" 先行先试，已尽责 ") == "先行先试，已尽责"
+    cases.check_case_transition("refer", cases.CaseState.PROPOSED)
+    with pytest.raises(RuleViolation) as refused:
+        cases.check_case_transition("decide", cases.CaseState.PROPOSED)
+    assert refused.value.rule_id == "A72.state"
+    with pytest.raises(RuleViolation):
+        cases.check_case_transition("exempt", cases.CaseState.DECIDED)

@@ -36,5 +36,14 @@ def test_A61_the_office_registers_assigns_and_verifies_bodies_handle_leaders_ext
 
 def test_supervision_events_listed_are_the_ones_published():
     (stream,) = [s for s in STREAMS["streams"] if s["name"] == "SUPERVISION"]
-    assert stream["events"] == {f"supervision.item.{name}": f"zgov.supervision.v1.{message.__name__}"
-                                for name, message in events.MESSAGE_TYPES.items()}
+    published = {f"supervision.item.{name}": f"zgov.supervision.v1.{message.__name__}"
+                 for name, message in events.MESSAGE_TYPES.items()}
+    published |= {f"supervision.accountability.{state}": "zgov.supervision.v1.AccountabilityChanged"
+                  for state in events.ACCOUNTABILITY_EVENTS}
+    assert stream["events"] == published
+
+
+def test_A72_the_service_proposes_people_decide():
+    assert holders("accountability:decide") == {"mayor", "secretary-general"}
+    assert "supervision-officer" in holders("accountability:read")
+    assert "supervision-officer" not in holders("accountability:decide")

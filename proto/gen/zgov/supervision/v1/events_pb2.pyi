@@ -395,3 +395,39 @@ class ItemWithdrawn(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ItemWithdrawn: _TypeAlias = ItemWithdrawn  # noqa: Y015
+
+@_typing.final
+class AccountabilityChanged(_message.Message):
+    """supervision.accountability.proposed / referred / decided / exempted (A72, A76)."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CASE_ID_FIELD_NUMBER: _builtins.int
+    ITEM_ID_FIELD_NUMBER: _builtins.int
+    ITEM_NUMBER_FIELD_NUMBER: _builtins.int
+    STATE_FIELD_NUMBER: _builtins.int
+    BODY_CODE_FIELD_NUMBER: _builtins.int
+    RESPONSIBLE_USER_ID_FIELD_NUMBER: _builtins.int
+    case_id: _builtins.str
+    item_id: _builtins.str
+    item_number: _builtins.str
+    state: _supervision_pb2.AccountabilityState.ValueType
+    body_code: _builtins.str
+    responsible_user_id: _builtins.str
+    def __init__(
+        self,
+        *,
+        case_id: _builtins.str = ...,
+        item_id: _builtins.str = ...,
+        item_number: _builtins.str = ...,
+        state: _supervision_pb2.AccountabilityState.ValueType = ...,
+        body_code: _builtins.str = ...,
+        responsible_user_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["body_code", b"body_code", "case_id", b"case_id", "item_id", b"item_id", "item_number", b"item_number", "responsible_user_id", b"responsible_user_id", "state", b"state"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___AccountabilityChanged: _TypeAlias = AccountabilityChanged  # noqa: Y015

@@ -339,6 +339,57 @@ ESCALATION_STEP_ACCOUNTABILITY_PROPOSED: EscalationStep.ValueType  # 7
 """20 working days past due: an accountability case is proposed (A72, A76)."""
 Global___EscalationStep: _TypeAlias = EscalationStep  # noqa: Y015
 
+class _AccountabilityGround:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _AccountabilityGroundEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_AccountabilityGround.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    ACCOUNTABILITY_GROUND_UNSPECIFIED: _AccountabilityGround.ValueType  # 0
+    ACCOUNTABILITY_GROUND_OVERDUE: _AccountabilityGround.ValueType  # 1
+    """逾期未办结: past due by the ladder's last step."""
+    ACCOUNTABILITY_GROUND_NEGLECTED: _AccountabilityGround.ValueType  # 2
+    """推诿、拖延: neglected, found by the office."""
+
+class AccountabilityGround(_AccountabilityGround, metaclass=_AccountabilityGroundEnumTypeWrapper):
+    """---- accountability (A72, A76) ---------------------------------------------------------------------"""
+
+ACCOUNTABILITY_GROUND_UNSPECIFIED: AccountabilityGround.ValueType  # 0
+ACCOUNTABILITY_GROUND_OVERDUE: AccountabilityGround.ValueType  # 1
+"""逾期未办结: past due by the ladder's last step."""
+ACCOUNTABILITY_GROUND_NEGLECTED: AccountabilityGround.ValueType  # 2
+"""推诿、拖延: neglected, found by the office."""
+Global___AccountabilityGround: _TypeAlias = AccountabilityGround  # noqa: Y015
+
+class _AccountabilityState:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _AccountabilityStateEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_AccountabilityState.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    ACCOUNTABILITY_STATE_UNSPECIFIED: _AccountabilityState.ValueType  # 0
+    ACCOUNTABILITY_STATE_PROPOSED: _AccountabilityState.ValueType  # 1
+    """建议问责: proposed by the service or the office; people decide."""
+    ACCOUNTABILITY_STATE_REFERRED: _AccountabilityState.ValueType  # 2
+    """移送: referred to the discipline bodies."""
+    ACCOUNTABILITY_STATE_DECIDED: _AccountabilityState.ValueType  # 3
+    """处理结果: their outcome recorded."""
+    ACCOUNTABILITY_STATE_EXEMPTED: _AccountabilityState.ValueType  # 4
+    """容错免责: exempted under 容错纠错, with its reason."""
+
+class AccountabilityState(_AccountabilityState, metaclass=_AccountabilityStateEnumTypeWrapper): ...
+
+ACCOUNTABILITY_STATE_UNSPECIFIED: AccountabilityState.ValueType  # 0
+ACCOUNTABILITY_STATE_PROPOSED: AccountabilityState.ValueType  # 1
+"""建议问责: proposed by the service or the office; people decide."""
+ACCOUNTABILITY_STATE_REFERRED: AccountabilityState.ValueType  # 2
+"""移送: referred to the discipline bodies."""
+ACCOUNTABILITY_STATE_DECIDED: AccountabilityState.ValueType  # 3
+"""处理结果: their outcome recorded."""
+ACCOUNTABILITY_STATE_EXEMPTED: AccountabilityState.ValueType  # 4
+"""容错免责: exempted under 容错纠错, with its reason."""
+Global___AccountabilityState: _TypeAlias = AccountabilityState  # noqa: Y015
+
 @_typing.final
 class Source(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
@@ -1324,3 +1375,248 @@ class ListItemsResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ListItemsResponse: _TypeAlias = ListItemsResponse  # noqa: Y015
+
+@_typing.final
+class AccountabilityCase(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ID_FIELD_NUMBER: _builtins.int
+    ITEM_ID_FIELD_NUMBER: _builtins.int
+    ITEM_NUMBER_FIELD_NUMBER: _builtins.int
+    GROUND_FIELD_NUMBER: _builtins.int
+    STATE_FIELD_NUMBER: _builtins.int
+    BODY_CODE_FIELD_NUMBER: _builtins.int
+    RESPONSIBLE_USER_ID_FIELD_NUMBER: _builtins.int
+    RESPONSIBLE_ACTING_FOR_USER_ID_FIELD_NUMBER: _builtins.int
+    AGAINST_DUE_FIELD_NUMBER: _builtins.int
+    PROPOSED_ON_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    REFERRED_TO_FIELD_NUMBER: _builtins.int
+    REFERRED_ON_FIELD_NUMBER: _builtins.int
+    OUTCOME_FIELD_NUMBER: _builtins.int
+    DECIDED_ON_FIELD_NUMBER: _builtins.int
+    EXEMPTION_REASON_FIELD_NUMBER: _builtins.int
+    HISTORY_FIELD_NUMBER: _builtins.int
+    TIMELINE_FIELD_NUMBER: _builtins.int
+    id: _builtins.str
+    item_id: _builtins.str
+    item_number: _builtins.str
+    ground: Global___AccountabilityGround.ValueType
+    state: Global___AccountabilityState.ValueType
+    body_code: _builtins.str
+    """The responsible body and the person who held its head's position at the time (or acted for them)."""
+    responsible_user_id: _builtins.str
+    responsible_acting_for_user_id: _builtins.str
+    reason: _builtins.str
+    referred_to: _builtins.str
+    """e.g. 市纪委监委"""
+    outcome: _builtins.str
+    exemption_reason: _builtins.str
+    @_builtins.property
+    def against_due(self) -> _common_pb2.Date:
+        """The item's due date the case is about."""
+
+    @_builtins.property
+    def proposed_on(self) -> _common_pb2.Date: ...
+    @_builtins.property
+    def referred_on(self) -> _common_pb2.Date: ...
+    @_builtins.property
+    def decided_on(self) -> _common_pb2.Date: ...
+    @_builtins.property
+    def history(self) -> _containers.RepeatedCompositeFieldContainer[_common_pb2.AuditRecord]:
+        """The acts on the case."""
+
+    @_builtins.property
+    def timeline(self) -> _containers.RepeatedCompositeFieldContainer[_common_pb2.AuditRecord]:
+        """The item's recorded acts, oldest first: the timeline the case is judged on."""
+
+    def __init__(
+        self,
+        *,
+        id: _builtins.str = ...,
+        item_id: _builtins.str = ...,
+        item_number: _builtins.str = ...,
+        ground: Global___AccountabilityGround.ValueType = ...,
+        state: Global___AccountabilityState.ValueType = ...,
+        body_code: _builtins.str = ...,
+        responsible_user_id: _builtins.str = ...,
+        responsible_acting_for_user_id: _builtins.str = ...,
+        against_due: _common_pb2.Date | None = ...,
+        proposed_on: _common_pb2.Date | None = ...,
+        reason: _builtins.str = ...,
+        referred_to: _builtins.str = ...,
+        referred_on: _common_pb2.Date | None = ...,
+        outcome: _builtins.str = ...,
+        decided_on: _common_pb2.Date | None = ...,
+        exemption_reason: _builtins.str = ...,
+        history: _abc.Iterable[_common_pb2.AuditRecord] | None = ...,
+        timeline: _abc.Iterable[_common_pb2.AuditRecord] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["against_due", b"against_due", "decided_on", b"decided_on", "proposed_on", b"proposed_on", "referred_on", b"referred_on"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["against_due", b"against_due", "body_code", b"body_code", "decided_on", b"decided_on", "exemption_reason", b"exemption_reason", "ground", b"ground", "history", b"history", "id", b"id", "item_id", b"item_id", "item_number", b"item_number", "outcome", b"outcome", "proposed_on", b"proposed_on", "reason", b"reason", "referred_on", b"referred_on", "referred_to", b"referred_to", "responsible_acting_for_user_id", b"responsible_acting_for_user_id", "responsible_user_id", b"responsible_user_id", "state", b"state", "timeline", b"timeline"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___AccountabilityCase: _TypeAlias = AccountabilityCase  # noqa: Y015
+
+@_typing.final
+class ProposeAccountabilityRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ITEM_ID_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    item_id: _builtins.str
+    reason: _builtins.str
+    def __init__(
+        self,
+        *,
+        item_id: _builtins.str = ...,
+        reason: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["item_id", b"item_id", "reason", b"reason"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ProposeAccountabilityRequest: _TypeAlias = ProposeAccountabilityRequest  # noqa: Y015
+
+@_typing.final
+class ReferAccountabilityCaseRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CASE_ID_FIELD_NUMBER: _builtins.int
+    REFERRED_TO_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    case_id: _builtins.str
+    referred_to: _builtins.str
+    reason: _builtins.str
+    def __init__(
+        self,
+        *,
+        case_id: _builtins.str = ...,
+        referred_to: _builtins.str = ...,
+        reason: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["case_id", b"case_id", "reason", b"reason", "referred_to", b"referred_to"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ReferAccountabilityCaseRequest: _TypeAlias = ReferAccountabilityCaseRequest  # noqa: Y015
+
+@_typing.final
+class RecordAccountabilityOutcomeRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CASE_ID_FIELD_NUMBER: _builtins.int
+    OUTCOME_FIELD_NUMBER: _builtins.int
+    case_id: _builtins.str
+    outcome: _builtins.str
+    def __init__(
+        self,
+        *,
+        case_id: _builtins.str = ...,
+        outcome: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["case_id", b"case_id", "outcome", b"outcome"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RecordAccountabilityOutcomeRequest: _TypeAlias = RecordAccountabilityOutcomeRequest  # noqa: Y015
+
+@_typing.final
+class ExemptAccountabilityCaseRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CASE_ID_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    case_id: _builtins.str
+    reason: _builtins.str
+    """容错纠错: why the failure is excused (required)."""
+    def __init__(
+        self,
+        *,
+        case_id: _builtins.str = ...,
+        reason: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["case_id", b"case_id", "reason", b"reason"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ExemptAccountabilityCaseRequest: _TypeAlias = ExemptAccountabilityCaseRequest  # noqa: Y015
+
+@_typing.final
+class GetAccountabilityCaseRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CASE_ID_FIELD_NUMBER: _builtins.int
+    case_id: _builtins.str
+    def __init__(
+        self,
+        *,
+        case_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["case_id", b"case_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetAccountabilityCaseRequest: _TypeAlias = GetAccountabilityCaseRequest  # noqa: Y015
+
+@_typing.final
+class ListAccountabilityCasesRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    STATE_FIELD_NUMBER: _builtins.int
+    BODY_CODE_FIELD_NUMBER: _builtins.int
+    PAGE_FIELD_NUMBER: _builtins.int
+    state: Global___AccountabilityState.ValueType
+    body_code: _builtins.str
+    @_builtins.property
+    def page(self) -> _common_pb2.PageRequest: ...
+    def __init__(
+        self,
+        *,
+        state: Global___AccountabilityState.ValueType = ...,
+        body_code: _builtins.str = ...,
+        page: _common_pb2.PageRequest | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["page", b"page"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["body_code", b"body_code", "page", b"page", "state", b"state"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListAccountabilityCasesRequest: _TypeAlias = ListAccountabilityCasesRequest  # noqa: Y015
+
+@_typing.final
+class ListAccountabilityCasesResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CASES_FIELD_NUMBER: _builtins.int
+    PAGE_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def cases(self) -> _containers.RepeatedCompositeFieldContainer[Global___AccountabilityCase]: ...
+    @_builtins.property
+    def page(self) -> _common_pb2.PageResponse: ...
+    def __init__(
+        self,
+        *,
+        cases: _abc.Iterable[Global___AccountabilityCase] | None = ...,
+        page: _common_pb2.PageResponse | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["page", b"page"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["cases", b"cases", "page", b"page"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListAccountabilityCasesResponse: _TypeAlias = ListAccountabilityCasesResponse  # noqa: Y015

@@ -104,6 +104,36 @@ class SupervisionServiceStub:
                 request_serializer=zgov_dot_supervision_dot_v1_dot_supervision__pb2.ListItemsRequest.SerializeToString,
                 response_deserializer=zgov_dot_supervision_dot_v1_dot_supervision__pb2.ListItemsResponse.FromString,
                 _registered_method=True)
+        self.ProposeAccountability = channel.unary_unary(
+                '/zgov.supervision.v1.SupervisionService/ProposeAccountability',
+                request_serializer=zgov_dot_supervision_dot_v1_dot_supervision__pb2.ProposeAccountabilityRequest.SerializeToString,
+                response_deserializer=zgov_dot_supervision_dot_v1_dot_supervision__pb2.AccountabilityCase.FromString,
+                _registered_method=True)
+        self.ReferAccountabilityCase = channel.unary_unary(
+                '/zgov.supervision.v1.SupervisionService/ReferAccountabilityCase',
+                request_serializer=zgov_dot_supervision_dot_v1_dot_supervision__pb2.ReferAccountabilityCaseRequest.SerializeToString,
+                response_deserializer=zgov_dot_supervision_dot_v1_dot_supervision__pb2.AccountabilityCase.FromString,
+                _registered_method=True)
+        self.RecordAccountabilityOutcome = channel.unary_unary(
+                '/zgov.supervision.v1.SupervisionService/RecordAccountabilityOutcome',
+                request_serializer=zgov_dot_supervision_dot_v1_dot_supervision__pb2.RecordAccountabilityOutcomeRequest.SerializeToString,
+                response_deserializer=zgov_dot_supervision_dot_v1_dot_supervision__pb2.AccountabilityCase.FromString,
+                _registered_method=True)
+        self.ExemptAccountabilityCase = channel.unary_unary(
+                '/zgov.supervision.v1.SupervisionService/ExemptAccountabilityCase',
+                request_serializer=zgov_dot_supervision_dot_v1_dot_supervision__pb2.ExemptAccountabilityCaseRequest.SerializeToString,
+                response_deserializer=zgov_dot_supervision_dot_v1_dot_supervision__pb2.AccountabilityCase.FromString,
+                _registered_method=True)
+        self.GetAccountabilityCase = channel.unary_unary(
+                '/zgov.supervision.v1.SupervisionService/GetAccountabilityCase',
+                request_serializer=zgov_dot_supervision_dot_v1_dot_supervision__pb2.GetAccountabilityCaseRequest.SerializeToString,
+                response_deserializer=zgov_dot_supervision_dot_v1_dot_supervision__pb2.AccountabilityCase.FromString,
+                _registered_method=True)
+        self.ListAccountabilityCases = channel.unary_unary(
+                '/zgov.supervision.v1.SupervisionService/ListAccountabilityCases',
+                request_serializer=zgov_dot_supervision_dot_v1_dot_supervision__pb2.ListAccountabilityCasesRequest.SerializeToString,
+                response_deserializer=zgov_dot_supervision_dot_v1_dot_supervision__pb2.ListAccountabilityCasesResponse.FromString,
+                _registered_method=True)
 
 
 class SupervisionServiceServicer:
@@ -210,6 +240,46 @@ class SupervisionServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ProposeAccountability(self, request, context):
+        """A72, A76: accountability (问责). The escalation ladder proposes a case 20 working days past due;
+        the office proposes one for a neglected item. The case names the body and the person who held
+        its head's position at the time; people decide (refer to the discipline bodies and record the
+        outcome, or exempt under 容错纠错 with a reason); nothing is deleted.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ReferAccountabilityCase(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RecordAccountabilityOutcome(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ExemptAccountabilityCase(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetAccountabilityCase(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListAccountabilityCases(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_SupervisionServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -282,6 +352,36 @@ def add_SupervisionServiceServicer_to_server(servicer, server):
                     servicer.ListItems,
                     request_deserializer=zgov_dot_supervision_dot_v1_dot_supervision__pb2.ListItemsRequest.FromString,
                     response_serializer=zgov_dot_supervision_dot_v1_dot_supervision__pb2.ListItemsResponse.SerializeToString,
+            ),
+            'ProposeAccountability': grpc.unary_unary_rpc_method_handler(
+                    servicer.ProposeAccountability,
+                    request_deserializer=zgov_dot_supervision_dot_v1_dot_supervision__pb2.ProposeAccountabilityRequest.FromString,
+                    response_serializer=zgov_dot_supervision_dot_v1_dot_supervision__pb2.AccountabilityCase.SerializeToString,
+            ),
+            'ReferAccountabilityCase': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReferAccountabilityCase,
+                    request_deserializer=zgov_dot_supervision_dot_v1_dot_supervision__pb2.ReferAccountabilityCaseRequest.FromString,
+                    response_serializer=zgov_dot_supervision_dot_v1_dot_supervision__pb2.AccountabilityCase.SerializeToString,
+            ),
+            'RecordAccountabilityOutcome': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordAccountabilityOutcome,
+                    request_deserializer=zgov_dot_supervision_dot_v1_dot_supervision__pb2.RecordAccountabilityOutcomeRequest.FromString,
+                    response_serializer=zgov_dot_supervision_dot_v1_dot_supervision__pb2.AccountabilityCase.SerializeToString,
+            ),
+            'ExemptAccountabilityCase': grpc.unary_unary_rpc_method_handler(
+                    servicer.ExemptAccountabilityCase,
+                    request_deserializer=zgov_dot_supervision_dot_v1_dot_supervision__pb2.ExemptAccountabilityCaseRequest.FromString,
+                    response_serializer=zgov_dot_supervision_dot_v1_dot_supervision__pb2.AccountabilityCase.SerializeToString,
+            ),
+            'GetAccountabilityCase': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetAccountabilityCase,
+                    request_deserializer=zgov_dot_supervision_dot_v1_dot_supervision__pb2.GetAccountabilityCaseRequest.FromString,
+                    response_serializer=zgov_dot_supervision_dot_v1_dot_supervision__pb2.AccountabilityCase.SerializeToString,
+            ),
+            'ListAccountabilityCases': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListAccountabilityCases,
+                    request_deserializer=zgov_dot_supervision_dot_v1_dot_supervision__pb2.ListAccountabilityCasesRequest.FromString,
+                    response_serializer=zgov_dot_supervision_dot_v1_dot_supervision__pb2.ListAccountabilityCasesResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -662,6 +762,168 @@ class SupervisionService:
             '/zgov.supervision.v1.SupervisionService/ListItems',
             zgov_dot_supervision_dot_v1_dot_supervision__pb2.ListItemsRequest.SerializeToString,
             zgov_dot_supervision_dot_v1_dot_supervision__pb2.ListItemsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ProposeAccountability(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/zgov.supervision.v1.SupervisionService/ProposeAccountability',
+            zgov_dot_supervision_dot_v1_dot_supervision__pb2.ProposeAccountabilityRequest.SerializeToString,
+            zgov_dot_supervision_dot_v1_dot_supervision__pb2.AccountabilityCase.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReferAccountabilityCase(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/zgov.supervision.v1.SupervisionService/ReferAccountabilityCase',
+            zgov_dot_supervision_dot_v1_dot_supervision__pb2.ReferAccountabilityCaseRequest.SerializeToString,
+            zgov_dot_supervision_dot_v1_dot_supervision__pb2.AccountabilityCase.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordAccountabilityOutcome(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/zgov.supervision.v1.SupervisionService/RecordAccountabilityOutcome',
+            zgov_dot_supervision_dot_v1_dot_supervision__pb2.RecordAccountabilityOutcomeRequest.SerializeToString,
+            zgov_dot_supervision_dot_v1_dot_supervision__pb2.AccountabilityCase.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ExemptAccountabilityCase(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/zgov.supervision.v1.SupervisionService/ExemptAccountabilityCase',
+            zgov_dot_supervision_dot_v1_dot_supervision__pb2.ExemptAccountabilityCaseRequest.SerializeToString,
+            zgov_dot_supervision_dot_v1_dot_supervision__pb2.AccountabilityCase.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetAccountabilityCase(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/zgov.supervision.v1.SupervisionService/GetAccountabilityCase',
+            zgov_dot_supervision_dot_v1_dot_supervision__pb2.GetAccountabilityCaseRequest.SerializeToString,
+            zgov_dot_supervision_dot_v1_dot_supervision__pb2.AccountabilityCase.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListAccountabilityCases(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/zgov.supervision.v1.SupervisionService/ListAccountabilityCases',
+            zgov_dot_supervision_dot_v1_dot_supervision__pb2.ListAccountabilityCasesRequest.SerializeToString,
+            zgov_dot_supervision_dot_v1_dot_supervision__pb2.ListAccountabilityCasesResponse.FromString,
             options,
             channel_credentials,
             insecure,
