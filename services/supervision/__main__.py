@@ -44,7 +44,8 @@ def build(settings: SupervisionSettings, today=today_in_china) -> GrpcServer:
     async def migrate_and_connect() -> None:
         await run_migrations(settings.database_url, MIGRATIONS)
         # Reconnect for ever: while NATS is away, events wait in the outbox.
-        state["nats"] = await nats.connect(settings.nats_url, max_reconnect_attempts=-1, reconnect_time_wait=1)
+        state["nats"] = await nats.connect(settings.nats_url, max_reconnect_attempts=-1,
+                                          reconnect_time_wait=1)
         js = state["nats"].jetstream()
         await ensure_stream(js, "supervision")
         state["relay"] = OutboxRelay(engine, js, outbox_channel("supervision"))
@@ -73,7 +74,8 @@ def build(settings: SupervisionSettings, today=today_in_china) -> GrpcServer:
 
     @server.background
     async def escalation_sweep() -> None:
-        await run_sweep(sessions, calendar(), limits, people, today, settings.sweep_seconds, settings.sweep_batch)
+        await run_sweep(sessions, calendar(), limits, people, today, settings.sweep_seconds,
+                        settings.sweep_batch)
 
     @server.background
     async def follow_holiday_schedules() -> None:

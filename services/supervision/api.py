@@ -46,7 +46,8 @@ Act = Callable[[AsyncSession, Actor, SupervisionItem, acts.Context], Awaitable[S
 
 
 class SupervisionServicer(supervision_pb2_grpc.SupervisionServiceServicer):
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], cal: WorkingCalendar, limits: domain.Limits,
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], cal: WorkingCalendar,
+                 limits: domain.Limits,
                  people: People, *, office_organisation_code: str = "supervision-office",
                  today: Callable[[], date] = today_in_china):
         self.sessions = sessions
@@ -136,7 +137,8 @@ class SupervisionServicer(supervision_pb2_grpc.SupervisionServiceServicer):
 
     @requires("item:handle")
     async def ReportProgress(self, request, context):
-        return await self.act_on(request.item_id, lambda s, a, row, ctx: acts.report(s, a, row, request.text, ctx))
+        return await self.act_on(request.item_id, lambda s, a, row, ctx: acts.report(
+            s, a, row, request.text, ctx))
 
     @requires("item:handle")
     async def GiveCoOpinion(self, request, context):
@@ -205,7 +207,8 @@ class SupervisionServicer(supervision_pb2_grpc.SupervisionServiceServicer):
         filters = store.Filters(
             state=_value(protos.STATE_FROM_PROTO, request.state), body_code=request.body_code.strip(),
             leader_user_id=request.leader_user_id.strip(), kind=_value(protos.KIND_FROM_PROTO, request.kind),
-            colour=_value(protos.COLOUR_FROM_PROTO, request.colour), due_by=protos.day(request.due_by, "due_by"),
+            colour=_value(protos.COLOUR_FROM_PROTO, request.colour),
+            due_by=protos.day(request.due_by, "due_by"),
             open_states=tuple(s.value for s in domain.OPEN) if request.open_only else (),
         )
         after = _cursor(request.page.page_token)
@@ -252,8 +255,8 @@ class SupervisionServicer(supervision_pb2_grpc.SupervisionServiceServicer):
 
     @requires("accountability:decide")
     async def RecordAccountabilityOutcome(self, request, context):
-        return await self.on_case(request.case_id, lambda s, a, case, number, ctx: accountability.record_outcome(
-            s, a, case, request.outcome, number, ctx))
+        return await self.on_case(request.case_id, lambda s, a, case, number, ctx: (
+            accountability.record_outcome(s, a, case, request.outcome, number, ctx)))
 
     @requires("accountability:decide")
     async def ExemptAccountabilityCase(self, request, context):
@@ -279,7 +282,8 @@ class SupervisionServicer(supervision_pb2_grpc.SupervisionServiceServicer):
             rows = rows[:limit]
             found = [protos.case_to_proto(r, (await store.get_item(session, r.item_id)).number) for r in rows]
         token = encode_page_token(rows[-1].created_at.isoformat(), str(rows[-1].id)) if more else ""
-        return pb.ListAccountabilityCasesResponse(cases=found, page=common_pb2.PageResponse(next_page_token=token))
+        return pb.ListAccountabilityCasesResponse(cases=found,
+                                                  page=common_pb2.PageResponse(next_page_token=token))
 
 def _cursor(token: str) -> tuple[int, int] | None:
     position = decode_page_token(token)

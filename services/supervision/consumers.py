@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -86,10 +86,13 @@ class EventConsumers:
         """(stream, durable name, subject, handler) of every consumer."""
         return [
             ("MEETINGS", "supervision-decision-recorded", "meetings.decision.recorded", self.on_decision),
-            ("MEETINGS", "supervision-decision-superseded", "meetings.decision.superseded", self.on_superseded),
-            ("PETITIONS", "supervision-leader-instructed", "petitions.case.leader-instructed", self.on_instructed),
+            ("MEETINGS", "supervision-decision-superseded", "meetings.decision.superseded",
+             self.on_superseded),
+            ("PETITIONS", "supervision-leader-instructed", "petitions.case.leader-instructed",
+             self.on_instructed),
             ("PETITIONS", "supervision-case-overdue", "petitions.case.overdue", self.on_case_overdue),
-            ("DISCLOSURE", "supervision-concern-overdue", "disclosure.concern.overdue", self.on_concern_overdue),
+            ("DISCLOSURE", "supervision-concern-overdue", "disclosure.concern.overdue",
+             self.on_concern_overdue),
         ]
 
     async def _lead(self, code: str) -> str:
@@ -104,11 +107,13 @@ class EventConsumers:
         return domain.NewItem(
             kind=domain.Kind.MAJOR_DECISION if major else domain.Kind.MEETING_DECISION,
             title=f"{decision.reference} {text[:60]}".strip()[:200], requirement=text or decision.reference,
-            source_service="meetings", source_ref=f"decision/{decision.id}", source_reference=decision.reference,
+            source_service="meetings", source_ref=f"decision/{decision.id}",
+            source_reference=decision.reference,
             due=_day(decision.due), lead_body_code=lead,
         )
 
-    async def on_decision(self, session: AsyncSession, envelope, event: meetings_events.DecisionRecorded) -> None:
+    async def on_decision(self, session: AsyncSession, envelope,
+                          event: meetings_events.DecisionRecorded) -> None:
         check_producer(envelope, "meetings.decision.recorded")
         decision = event.decision
         ctx = self.context()
@@ -116,8 +121,8 @@ class EventConsumers:
         if known is not None:
             # an item moved here from the decision this one restates, before this event arrived
             if not known.source_reference:
-                await acts.restate(session, _actor(envelope), known, decision.reference, decision.text.strip(),
-                                   _day(decision.due), ctx)
+                await acts.restate(session, _actor(envelope), known, decision.reference,
+                                   decision.text.strip(), _day(decision.due), ctx)
             return
         new = self.decision_item(decision, await self._lead(decision.owner_organisation_code))
         if new.due is not None and new.due < ctx.today:
@@ -137,7 +142,8 @@ class EventConsumers:
         new_id = old.superseded_by_decision_id
         if not new_id:
             if domain.State(row.state) in domain.OPEN:
-                await acts.withdraw(session, actor, row, f"{old.reference} withdrawn by corrected minutes", ctx)
+                await acts.withdraw(session, actor, row, f"{old.reference} withdrawn by corrected minutes",
+                                    ctx)
             return
         new_ref = f"decision/{new_id}"
         twin = await store.item_of_source(session, "meetings", new_ref, for_update=True)
@@ -148,7 +154,8 @@ class EventConsumers:
             await acts.move_to_source(session, actor, row, "meetings", new_ref, twin.source_reference, ctx,
                                       text=twin.requirement, due=twin.due)
             if domain.State(twin.state) in domain.OPEN:
-                await acts.withdraw(session, actor, twin, f"the same decision is followed by {row.number}", ctx)
+                await acts.withdraw(session, actor, twin, f"the same decision is followed by {row.number}",
+                                    ctx)
             return
         if twin is None:
             await store.claim_source(session, "meetings", new_ref, row.id)
@@ -169,12 +176,14 @@ class EventConsumers:
             requirement=event.instruction.strip() or "按领导批示办理",
             source_service="petitions",
             source_ref=f"case/{case.case_id}/instruction/{event.leader_user_id}/{instructed_on.isoformat()}",
-            source_reference=case.number, due=_day(event.due), instructing_leader_user_id=event.leader_user_id,
+            source_reference=case.number, due=_day(event.due),
+            instructing_leader_user_id=event.leader_user_id,
             instructed_by_acting_user_id=acting, lead_body_code=await self._lead(case.handling_body_code),
         )
         await acts.register(session, actor, new, self.context(), by_hand=False)
 
-    async def on_case_overdue(self, session: AsyncSession, envelope, event: petitions_events.CaseOverdue) -> None:
+    async def on_case_overdue(self, session: AsyncSession, envelope,
+                              event: petitions_events.CaseOverdue) -> None:
         check_producer(envelope, "petitions.case.overdue")
         case = event.case
         stage = STAGE_NAMES.get(event.stage, "办理")
@@ -194,12 +203,13 @@ class EventConsumers:
         check_producer(envelope, "disclosure.concern.overdue")
         concern = event.concern
         limit = LIMIT_NAMES.get(event.limit, "回应")
-        due = concern.response_due.ToDatetime().astimezone(CHINA).date() if concern.HasField("response_due") \
-            else None
+        due = (concern.response_due.ToDatetime(tzinfo=UTC).astimezone(CHINA).date()
+               if concern.HasField("response_due") else None)
+        department = concern.department_name or "责任单位"
         new = domain.NewItem(
             kind=domain.Kind.OVERDUE_ESCALATION, title=f"政务舆情关切{limit}逾期：{concern.summary[:60]}",
-            requirement=f"关切事项{limit}期限已过{f'（{due}）' if due else ''}，督促{concern.department_name or '责任单位'}"
-                        f"调查核实并回应：{concern.summary}",
+            requirement=f"关切事项{limit}期限已过{f'（{due}）' if due else ''}，督促{department}调查核实并回应："
+                        f"{concern.summary}",
             source_service="disclosure", source_ref=f"concern/{concern.id}/overdue/{event.limit}",
             urgency=domain.Urgency.URGENT, lead_body_code=await self._lead(concern.department_code),
         )

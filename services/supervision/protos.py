@@ -56,8 +56,9 @@ def _iso(value: str) -> common_pb2.Date | None:
 
 def new_item(request: pb.RegisterItemRequest, source_ref: str) -> domain.NewItem:
     return domain.NewItem(
-        kind=_enum(KIND_FROM_PROTO, request.kind, "kind"), title=request.title, requirement=request.requirement,
-        source_service="supervision", source_ref=source_ref, source_reference=request.source_reference.strip(),
+        kind=_enum(KIND_FROM_PROTO, request.kind, "kind"), title=request.title,
+        requirement=request.requirement, source_service="supervision", source_ref=source_ref,
+        source_reference=request.source_reference.strip(),
         due=_day(request.due, "due"),
         urgency=_enum(URGENCY_FROM_PROTO, request.urgency, "urgency", required=False,
                       default=domain.Urgency.ORDINARY),
@@ -96,7 +97,8 @@ def day(value: common_pb2.Date, field: str) -> date | None:
 def item_to_proto(row: SupervisionItem, steps=(), history=()) -> pb.Item:
     item = pb.Item(
         id=str(row.id), number=row.number, year=row.year, sequence=row.sequence,
-        kind=events.KIND_TO_PROTO[domain.Kind(row.kind)], state=events.STATE_TO_PROTO[domain.State(row.state)],
+        kind=events.KIND_TO_PROTO[domain.Kind(row.kind)],
+        state=events.STATE_TO_PROTO[domain.State(row.state)],
         colour=events.COLOUR_TO_PROTO[domain.Colour(row.colour)], source=events.source_of(row),
         title=row.title, requirement=row.requirement,
         urgency=events.URGENCY_TO_PROTO[domain.Urgency(row.urgency)],
@@ -139,7 +141,8 @@ def item_to_proto(row: SupervisionItem, steps=(), history=()) -> pb.Item:
     item.rechecks.extend(pb.Recheck(outcome=events.RECHECK_TO_PROTO[domain.RecheckOutcome(r["outcome"])],
                                     opinion=r["opinion"], rechecked_on=_iso(r["rechecked_on"]))
                          for r in row.rechecks)
-    item.evaluations.extend(pb.Evaluation(evaluator=e["evaluator"], conclusion=e["conclusion"], rating=e["rating"],
+    item.evaluations.extend(pb.Evaluation(evaluator=e["evaluator"], conclusion=e["conclusion"],
+                                          rating=e["rating"],
                                           evaluated_on=_iso(e["evaluated_on"])) for e in row.evaluations)
     item.escalations.extend(pb.Escalation(
         step=events.STEP_TO_PROTO[STEP_FROM_VALUE[s.step]], on=date_to_proto(s.taken_on),
@@ -159,11 +162,13 @@ def _optional_day(value: date | None) -> common_pb2.Date | None:
 
 def case_to_proto(case: AccountabilityCase, number: str, history=(), timeline=()) -> pb.AccountabilityCase:
     return pb.AccountabilityCase(
-        id=str(case.id), item_id=str(case.item_id), item_number=number, ground=GROUND_TO_PROTO[Ground(case.ground)],
+        id=str(case.id), item_id=str(case.item_id), item_number=number,
+        ground=GROUND_TO_PROTO[Ground(case.ground)],
         state=STATE_TO_PROTO[CaseState(case.state)], body_code=case.body_code,
         responsible_user_id=case.responsible_user_id,
         responsible_acting_for_user_id=case.responsible_acting_for_user_id,
-        against_due=_optional_day(case.against_due), proposed_on=_optional_day(case.proposed_on), reason=case.reason,
+        against_due=_optional_day(case.against_due), proposed_on=_optional_day(case.proposed_on),
+        reason=case.reason,
         referred_to=case.referred_to, referred_on=_optional_day(case.referred_on), outcome=case.outcome,
         decided_on=_optional_day(case.decided_on), exemption_reason=case.exemption_reason,
         history=[audit_to_proto(h) for h in history], timeline=[audit_to_proto(t) for t in timeline])

@@ -34,17 +34,20 @@ async def _publish(session: AsyncSession, case: AccountabilityCase, number: str,
 
 
 async def propose(session: AsyncSession, actor, item: SupervisionItem, ground: Ground, reason: str,
-                  responsible_user_id: str, ctx: Context, *, acting_for: str = "") -> AccountabilityCase | None:
+                  responsible_user_id: str, ctx: Context, *,
+                  acting_for: str = "") -> AccountabilityCase | None:
     """建议问责, once per item and due date (None when proposed before)."""
     against = item.due or ctx.today
     case = await store.add_case(
-        session, item.id, against, ground=ground.value, state=CaseState.PROPOSED.value, body_code=item.lead_body_code,
-        responsible_user_id=responsible_user_id, responsible_acting_for_user_id=acting_for, proposed_on=ctx.today,
+        session, item.id, against, ground=ground.value, state=CaseState.PROPOSED.value,
+        body_code=item.lead_body_code, responsible_user_id=responsible_user_id,
+        responsible_acting_for_user_id=acting_for, proposed_on=ctx.today,
         reason=reason)
     if case is None:
         return None
     await record_act(session, ref_of(case), "accountability.proposed", actor,
-                     f"{item.number} {ground.value}: {item.lead_body_code} {responsible_user_id or 'head vacant'}; {reason}")
+                     f"{item.number} {ground.value}: {item.lead_body_code} "
+                     f"{responsible_user_id or 'head vacant'}; {reason}")
     await _publish(session, case, item.number, actor)
     return case
 
@@ -58,7 +61,8 @@ async def propose_for_neglect(session: AsyncSession, actor, item: SupervisionIte
     head = await ctx.people.head_of(item.lead_body_code)
     case = await propose(session, actor, item, Ground.NEGLECTED, reason, head, ctx)
     if case is None:
-        raise RuleViolation("A72.once", f"a case about {item.number} and its due date {item.due} exists already")
+        raise RuleViolation("A72.once",
+                            f"a case about {item.number} and its due date {item.due} exists already")
     return case
 
 
@@ -69,7 +73,8 @@ async def refer(session: AsyncSession, actor, case: AccountabilityCase, referred
     case.referred_on = ctx.today
     case.state = CaseState.REFERRED.value
     await session.flush()
-    await record_act(session, ref_of(case), "accountability.referred", actor, f"{case.referred_to}; {reason.strip()}")
+    await record_act(session, ref_of(case), "accountability.referred", actor,
+                     f"{case.referred_to}; {reason.strip()}")
     await _publish(session, case, number, actor)
     return case
 

@@ -66,8 +66,9 @@ async def escalate(session: AsyncSession, row: SupervisionItem, ctx: Context) ->
         row.colour = domain.colour(ctx.today, row.due, row.next_report_due).value
         await events.publish(session, "escalated", row, SYSTEM_ACTOR, escalation=escalation)
         if due_step.step is Step.ACCOUNTABILITY_PROPOSED:
-            await accountability.propose(
-                session, SYSTEM_ACTOR, row, Ground.OVERDUE, f"{ctx.limits.accountability_days_after} working days "
-                f"past the due date {due_step.against}", person.user_id, ctx, acting_for=person.acting_for_user_id)
+            days = ctx.limits.accountability_days_after
+            reason = f"{days} working days past the due date {due_step.against}"
+            await accountability.propose(session, SYSTEM_ACTOR, row, Ground.OVERDUE, reason, person.user_id,
+                                         ctx, acting_for=person.acting_for_user_id)
     await reschedule(session, row, ctx)
     return taken

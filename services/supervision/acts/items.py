@@ -60,11 +60,12 @@ async def reschedule(session: AsyncSession, row: SupervisionItem, ctx: Context) 
     state = State(row.state)
     if state in domain.RUNNING:
         row.colour = domain.colour(ctx.today, row.due, row.next_report_due).value
-        row.next_check_on = domain.next_check_day(ctx.today, row.due, row.next_report_due,
-                                                  await taken_steps(session, row), ctx.cal, ctx.limits)
-        if row.next_check_on is not None and domain.due_steps(
-                ctx.today, row.due, row.next_report_due, await taken_steps(session, row), ctx.cal, ctx.limits):
+        taken = await taken_steps(session, row)
+        if domain.due_steps(ctx.today, row.due, row.next_report_due, taken, ctx.cal, ctx.limits):
             row.next_check_on = ctx.today  # something is due already: the next round takes it
+        else:
+            row.next_check_on = domain.next_check_day(ctx.today, row.due, row.next_report_due, taken,
+                                                      ctx.cal, ctx.limits)
     else:
         row.next_check_on = None
     await session.flush()
@@ -106,10 +107,12 @@ async def register(session: AsyncSession, actor, new: domain.NewItem, ctx: Conte
         rechecks=[], evaluations=[],
     )
     await record_act(session, events.ref_of(row), "item.registered", actor,
-                     f"{row.number} {new.kind.value} from {new.source_service} {new.source_reference or new.source_ref}")
+                     f"{row.number} {new.kind.value} from {new.source_service} "
+                     f"{new.source_reference or new.source_ref}")
     await events.publish(session, "registered", row, actor)
     if new.lead_body_code:
-        await assign(session, actor, row, new.lead_body_code, new.co_body_codes, None, "assigned on registration", ctx)
+        await assign(session, actor, row, new.lead_body_code, new.co_body_codes, None,
+                     "assigned on registration", ctx)
     return row
 
 
@@ -141,14 +144,16 @@ async def assign(session: AsyncSession, actor, row: SupervisionItem, lead: str, 
     await record_act(session, events.ref_of(row), "item.assigned", actor,
                      f"lead {lead}, first responsible {row.first_responsible_user_id or 'vacant'}, "
                      f"co-bodies {', '.join(co_bodies) or 'none'}; {reason}".strip())
-    await events.publish(session, "assigned", row, actor, first_responsible_user_id=row.first_responsible_user_id,
+    await events.publish(session, "assigned", row, actor,
+                         first_responsible_user_id=row.first_responsible_user_id,
                          acknowledge_due=date_to_proto(row.acknowledge_due))
     return row
 
 
 # ---- the lead body and its co-bodies --------------------------------------------------------------
 
-async def acknowledge(session: AsyncSession, actor, row: SupervisionItem, note: str, ctx: Context) -> SupervisionItem:
+async def acknowledge(session: AsyncSession, actor, row: SupervisionItem, note: str,
+                      ctx: Context) -> SupervisionItem:
     domain.check_transition("acknowledge", State(row.state))
     domain.check_lead_body(_body_of(actor), row.lead_body_code, "acknowledge the assignment")
     row.state = State.ACKNOWLEDGED.value
@@ -158,7 +163,8 @@ async def acknowledge(session: AsyncSession, actor, row: SupervisionItem, note: 
     return row
 
 
-async def object_to(session: AsyncSession, actor, row: SupervisionItem, reason: str, ctx: Context) -> SupervisionItem:
+async def object_to(session: AsyncSession, actor, row: SupervisionItem, reason: str,
+                    ctx: Context) -> SupervisionItem:
     """The lead body objects with reasons within the limit; the office reassigns."""
     domain.check_transition("object", State(row.state))
     domain.check_lead_body(_body_of(actor), row.lead_body_code, "object to the assignment")
@@ -173,7 +179,8 @@ async def object_to(session: AsyncSession, actor, row: SupervisionItem, reason: 
     return row
 
 
-async def report(session: AsyncSession, actor, row: SupervisionItem, text: str, ctx: Context) -> SupervisionItem:
+async def report(session: AsyncSession, actor, row: SupervisionItem, text: str,
+                 ctx: Context) -> SupervisionItem:
     """限期报告: a progress report; the lead body's report answers the due report and sets the next."""
     domain.check_transition("report", State(row.state))
     body = _body_of(actor)
@@ -225,7 +232,8 @@ async def claim_completion(session: AsyncSession, actor, row: SupervisionItem, c
     }
     row.state = State.COMPLETION_CLAIMED.value
     await reschedule(session, row, ctx)
-    await record_act(session, events.ref_of(row), "item.completion-claimed", actor, claim.summary.strip()[:200])
+    await record_act(session, events.ref_of(row), "item.completion-claimed", actor,
+                     claim.summary.strip()[:200])
     await events.publish(session, "completion-claimed", row, actor, verify_due=date_to_proto(verify_due))
     return row
 
@@ -331,8 +339,9 @@ async def recheck(session: AsyncSession, actor, row: SupervisionItem, outcome: d
     return row
 
 
-async def attach_evaluation(session: AsyncSession, actor, row: SupervisionItem, evaluator: str, conclusion: str,
-                            rating: str, evaluated_on: date | None, ctx: Context) -> SupervisionItem:
+async def attach_evaluation(session: AsyncSession, actor, row: SupervisionItem, evaluator: str,
+                            conclusion: str, rating: str, evaluated_on: date | None,
+                            ctx: Context) -> SupervisionItem:
     """第三方评估 (A61): an outside evaluator's conclusion kept with the item."""
     domain.check_transition("evaluate", State(row.state))
     evaluator, conclusion = _required("evaluator", evaluator), _required("conclusion", conclusion)
@@ -366,7 +375,8 @@ async def move_to_source(session: AsyncSession, actor, row: SupervisionItem, ser
                      f"{earlier['reference'] or earlier['ref']} → {reference or ref}")
     await events.publish(session, "moved", row, actor, from_source=pb.Source(**earlier))
     if lead and lead != row.lead_body_code and State(row.state) in (State.REGISTERED,):
-        await assign(session, actor, row, lead, row.co_body_codes, None, "lead body of the restated decision", ctx)
+        await assign(session, actor, row, lead, row.co_body_codes, None,
+                     "lead body of the restated decision", ctx)
     return row
 
 
@@ -383,7 +393,8 @@ async def restate(session: AsyncSession, actor, row: SupervisionItem, reference:
     return row
 
 
-async def withdraw(session: AsyncSession, actor, row: SupervisionItem, reason: str, ctx: Context) -> SupervisionItem:
+async def withdraw(session: AsyncSession, actor, row: SupervisionItem, reason: str,
+                   ctx: Context) -> SupervisionItem:
     domain.check_transition("withdraw", State(row.state))
     row.state = State.WITHDRAWN.value
     await reschedule(session, row, ctx)

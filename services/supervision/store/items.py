@@ -98,7 +98,8 @@ async def steps_of_many(session: AsyncSession, item_ids: list[uuid.UUID]) -> dic
     e = models.Escalation
     found: dict[uuid.UUID, list] = {i: [] for i in item_ids}
     if item_ids:
-        for row in await session.scalars(select(e).where(e.item_id.in_(item_ids)).order_by(e.created_at, e.id)):
+        query = select(e).where(e.item_id.in_(item_ids)).order_by(e.created_at, e.id)
+        for row in await session.scalars(query):
             found[row.item_id].append(row)
     return found
 
