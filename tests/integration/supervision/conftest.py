@@ -75,7 +75,8 @@ def start_supervision(keycloak, supervision_nats, database, in_process_org):
 
     @asynccontextmanager
     async def start(**overrides) -> AsyncIterator[SupervisionUnderTest]:
-        async with in_process_org(supervision_nats.url, acting_clock_seconds=5, directory_ttl_seconds=60) as org:
+        org_settings = {"acting_clock_seconds": 5, "directory_ttl_seconds": 60}
+        async with in_process_org(supervision_nats.url, **org_settings) as org:
             settings = SupervisionSettings(**{
                 "database_url": database, "nats_url": supervision_nats.url, "keycloak_url": keycloak.url,
                 "client_id": "supervision", "client_secret": keycloak.client_secrets["supervision"],

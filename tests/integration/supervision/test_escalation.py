@@ -50,15 +50,17 @@ async def steps(session, row) -> dict:
 
 
 async def escalated_events(session) -> int:
-    return await session.scalar(sa.text("SELECT count(*) FROM outbox WHERE subject = 'supervision.item.escalated'"))
+    return await session.scalar(sa.text(
+        "SELECT count(*) FROM outbox WHERE subject = 'supervision.item.escalated'"))
 
 
 async def test_A59_A10_five_days_past_due_the_item_goes_to_the_supervising_leaders_partner_while_he_is_away(
         supervision):
     s = supervision
     vm1, vm2 = s.user_id("vice-mayor-1"), s.user_id("vice-mayor-2")
-    await s.org.SetPortfolio(org_pb2.SetPortfolioRequest(leader_user_id=vm1, organisation_codes=["education-bureau"],
-                                                         reason="分工"), metadata=s.as_user("secretary-general"))
+    portfolio = org_pb2.SetPortfolioRequest(leader_user_id=vm1, organisation_codes=["education-bureau"],
+                                            reason="分工")
+    await s.org.SetPortfolio(portfolio, metadata=s.as_user("secretary-general"))
     await s.org.SetAbPair(org_pb2.SetAbPairRequest(leader_a_user_id=vm1, leader_b_user_id=vm2, reason="分工"),
                           metadata=s.as_user("secretary-general"))
     due = CAL.add_working_days(TODAY, 3).due
@@ -66,7 +68,8 @@ async def test_A59_A10_five_days_past_due_the_item_goes_to_the_supervising_leade
     leave = await s.org.RequestLeave(org_pb2.RequestLeaveRequest(
         position="vice-mayor", kind=org_pb2.LEAVE_KIND_STUDY, first_day=d(leader_day), last_day=d(leader_day),
         reason="省委党校学习"), metadata=s.as_user("vice-mayor-1"))
-    await s.org.ApproveLeave(org_pb2.ApproveLeaveRequest(leave_id=leave.id, opinion="同意"), metadata=s.as_user("mayor"))
+    await s.org.ApproveLeave(org_pb2.ApproveLeaveRequest(leave_id=leave.id, opinion="同意"),
+                             metadata=s.as_user("mayor"))
 
     async with rolled_back(s.sessions) as session:
         row = await acts.register(session, officer(s), task(due=due), s.acts_context(TODAY), by_hand=True)
@@ -90,7 +93,8 @@ async def test_A59_A10_five_days_past_due_the_item_goes_to_the_supervising_leade
         mayor_day = CAL.add_working_days(due, 10).due
         await sweep_once(session, s.acts_context(mayor_day), 100)
         mayor_step = (await steps(session, row))["to_mayor"]
-        assert (mayor_step.recipient_user_id, mayor_step.recipient_acting_for_user_id) == (s.user_id("mayor"), "")
+        mayor_recipient = (mayor_step.recipient_user_id, mayor_step.recipient_acting_for_user_id)
+        assert mayor_recipient == (s.user_id("mayor"), "")
 
         accountability_day = CAL.add_working_days(due, 20).due
         await sweep_once(session, s.acts_context(accountability_day), 100)
@@ -101,7 +105,8 @@ async def test_A59_A10_five_days_past_due_the_item_goes_to_the_supervising_leade
         assert row.next_check_on is None  # the ladder is walked to its end
         # A72: the case names the body and the person holding its head's position that day
         (case,) = (await session.execute(sa.text(
-            "SELECT ground, state, body_code, responsible_user_id, against_due FROM accountability_case"))).all()
+            "SELECT ground, state, body_code, responsible_user_id, against_due "
+            "FROM accountability_case"))).all()
         assert tuple(case) == ("overdue", "proposed", "education-bureau", s.user_id("department-head"), due)
 
 

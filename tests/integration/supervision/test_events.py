@@ -66,7 +66,8 @@ async def test_A60_A62_a_meeting_decision_on_nats_becomes_exactly_one_item_even_
         supervision_consuming, supervision_js):
     s, js = supervision_consuming, supervision_js
     recorded = decision(7)
-    data = await publish(js, "meetings.decision.recorded", meetings_events.DecisionRecorded(decision=recorded))
+    event = meetings_events.DecisionRecorded(decision=recorded)
+    data = await publish(js, "meetings.decision.recorded", event)
     # the same message again (a redelivery past the duplicate window) and a new event of the same decision
     await js.publish("meetings.decision.recorded", data, headers={"Nats-Msg-Id": "redelivered"})
     await publish(js, "meetings.decision.recorded", meetings_events.DecisionRecorded(decision=recorded))
@@ -91,7 +92,8 @@ async def test_an_envelope_naming_another_subject_is_refused(supervision_consumi
                   envelope_subject="petitions.case.leader-instructed")
     await eventually(lambda: settled(js, "MEETINGS", "supervision-decision-recorded", 1))
     assert await items(s) == []
-    assert await count(s, "SELECT count(*) FROM dead_letters WHERE consumer = 'supervision-decision-recorded'") == 1
+    dead = "SELECT count(*) FROM dead_letters WHERE consumer = 'supervision-decision-recorded'"
+    assert await count(s, dead) == 1
 
 
 async def test_A26_a_superseded_decision_moves_its_item_to_the_restating_decision(
@@ -101,7 +103,8 @@ async def test_A26_a_superseded_decision_moves_its_item_to_the_restating_decisio
     await publish(js, "meetings.decision.recorded", meetings_events.DecisionRecorded(decision=old))
     (item,) = await eventually(lambda: items(s))
     assert item.kind == pb.ITEM_KIND_MEETING_DECISION
-    await s.stub.AcknowledgeItem(pb.AcknowledgeItemRequest(item_id=item.id), metadata=s.as_user("department-head"))
+    await s.stub.AcknowledgeItem(pb.AcknowledgeItemRequest(item_id=item.id),
+                                 metadata=s.as_user("department-head"))
     # corrected minutes: the restating decision is recorded, then the old one superseded
     new = decision(10, text="加快推进城区道路改造，年底前完成", category=meetings_pb2.MATTER_CATEGORY_OTHER)
     await publish(js, "meetings.decision.recorded", meetings_events.DecisionRecorded(decision=new))
@@ -118,8 +121,8 @@ async def test_A26_a_superseded_decision_moves_its_item_to_the_restating_decisio
     assert twin.state == pb.ITEM_STATE_WITHDRAWN
 
 
-async def test_A60_A71_a_leaders_instruction_in_petitions_becomes_one_item(supervision_consuming, supervision_js,
-                                                                             keycloak, postgres):
+async def test_A60_A71_a_leaders_instruction_in_petitions_becomes_one_item(
+        supervision_consuming, supervision_js, keycloak, postgres):
     s, js = supervision_consuming, supervision_js
     name = f"t_pet_{uuid.uuid4().hex[:10]}"
     petitions_db = postgres.ensure_database(name)

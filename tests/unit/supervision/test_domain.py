@@ -105,18 +105,20 @@ def test_A76_a_claim_needs_evidence_with_kind_and_description():
 
 def test_A29_a_major_decision_closes_only_with_its_effect_assessed():
     with pytest.raises(RuleViolation) as refused:
-        domain.check_claim(Claim("done", (WORK,), Assessment(effect="traffic down 20%")), Kind.MAJOR_DECISION, [], [])
+        domain.check_claim(Claim("done", (WORK,), Assessment(effect="traffic down 20%")), Kind.MAJOR_DECISION,
+                           [], [])
     assert refused.value.rule_id == "A29"
     assert "public_opinion" in refused.value.message and "adjustment_proposals" in refused.value.message
-    domain.check_claim(Claim("done", (WORK,), Assessment("traffic down 20%", "residents content", "extend to zone B")),
-                       Kind.MAJOR_DECISION, [], [])
+    assessed = Assessment("traffic down 20%", "residents content", "extend to zone B")
+    domain.check_claim(Claim("done", (WORK,), assessed), Kind.MAJOR_DECISION, [], [])
 
 
 def test_A68_a_rectification_item_names_who_found_the_problem():
     with pytest.raises(RuleViolation) as refused:
         domain.check_new_item(new(kind=Kind.RECTIFICATION), TODAY, by_hand=True)
     assert refused.value.rule_id == "A68"
-    domain.check_new_item(new(kind=Kind.RECTIFICATION, finding_source=domain.FindingSource.AUDIT), TODAY, by_hand=True)
+    audited = new(kind=Kind.RECTIFICATION, finding_source=domain.FindingSource.AUDIT)
+    domain.check_new_item(audited, TODAY, by_hand=True)
 
 
 def test_meeting_decisions_are_not_opened_by_hand():
@@ -148,8 +150,9 @@ def test_A61_extension_is_asked_before_the_due_date():
 def test_A61_state_machine_refuses_acts_out_of_turn():
     domain.check_transition("claim", State.ACKNOWLEDGED)
     domain.check_transition("recheck", State.CLOSED)
-    for act, state in (("claim", State.ASSIGNED), ("verify", State.ACKNOWLEDGED), ("recheck", State.ACKNOWLEDGED),
-                       ("acknowledge", State.CLOSED), ("assign", State.ACKNOWLEDGED)):
+    for act, state in (("claim", State.ASSIGNED), ("verify", State.ACKNOWLEDGED),
+                       ("recheck", State.ACKNOWLEDGED), ("acknowledge", State.CLOSED),
+                       ("assign", State.ACKNOWLEDGED)):
         with pytest.raises(RuleViolation) as refused:
             domain.check_transition(act, state)
         assert refused.value.rule_id == "A61.state"

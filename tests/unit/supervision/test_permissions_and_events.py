@@ -28,7 +28,8 @@ def test_every_rpc_declares_a_permission_the_realm_defines():
 
 
 def test_A61_the_office_registers_assigns_and_verifies_bodies_handle_leaders_extend():
-    assert holders("item:register") == holders("item:assign") == holders("item:verify") == {"supervision-officer"}
+    office = {"supervision-officer"}
+    assert holders("item:register") == holders("item:assign") == holders("item:verify") == office
     assert holders("item:handle") == {"department-head", "county-head"}
     assert holders("item:extend") == {"mayor", "executive-vice-mayor", "vice-mayor", "secretary-general"}
     assert {"citizen", "default-roles-zgov"}.isdisjoint(holders("item:read"))
