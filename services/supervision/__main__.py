@@ -10,6 +10,7 @@ import nats
 
 from services.supervision.acts.people import People
 from services.supervision.api import SupervisionServicer
+from services.supervision.api_plans import InspectionPlanServicer
 from services.supervision.config import SupervisionSettings
 from services.supervision.consumers import EventConsumers
 from services.supervision.sweep import run_sweep
@@ -37,7 +38,9 @@ def build(settings: SupervisionSettings, today=today_in_china) -> GrpcServer:
     limits = settings.limits()
     servicer = SupervisionServicer(sessions, calendar(), limits, people,
                                    office_organisation_code=settings.office_organisation_code, today=today)
-    server = GrpcServer.from_settings([servicer], settings)
+    offices = (settings.performance_office_code, settings.office_organisation_code)
+    plans = InspectionPlanServicer(sessions, settings.plan_limits(), people, offices, today)
+    server = GrpcServer.from_settings([servicer, plans], settings)
     state: dict = {"consumers": []}
 
     @server.on_startup

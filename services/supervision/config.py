@@ -7,6 +7,7 @@ are the issue's (政府督查工作条例 2021, the provincial rules, the 统筹
 from pydantic import Field
 
 from services.supervision.domain.items import Limits
+from services.supervision.domain.plans import PlanLimits
 from shared.config import ServiceSettings
 
 CODE = r"^[a-z][a-z0-9-]{1,63}$"
@@ -39,6 +40,14 @@ class SupervisionSettings(ServiceSettings):
     to_leader_days_after: int = Field(5, ge=1, le=120)
     to_mayor_days_after: int = Field(10, ge=1, le=120)
     accountability_days_after: int = Field(20, ge=1, le=250)
+
+    # A63: the yearly plan's caps, and the office county plans are also filed with (市委目标绩效管理办公室).
+    comprehensive_per_organiser: int = Field(1, ge=0, le=12)
+    inspections_total_per_year: int = Field(60, ge=1, le=10_000)
+    performance_office_code: str = Field("performance-office", pattern=CODE)
+
+    def plan_limits(self) -> PlanLimits:
+        return PlanLimits(self.comprehensive_per_organiser, self.inspections_total_per_year)
 
     def limits(self) -> Limits:
         return Limits(**{name: getattr(self, name) for name in Limits.__dataclass_fields__})

@@ -158,3 +158,21 @@ class AccountabilityCase(Base):
     decided_on: Mapped[date | None] = mapped_column(Date)
     exemption_reason: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class InspectionPlan(Base):
+    """A63: an organiser's yearly plan of inspections, checks and assessments (督查检查考核计划)."""
+
+    __tablename__ = "inspection_plan"
+    __table_args__ = (UniqueConstraint("organiser_code", "year"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    organiser_code: Mapped[str] = mapped_column(String(64))
+    organiser_kind: Mapped[str] = mapped_column(String(16))
+    year: Mapped[int] = mapped_column(Integer, index=True)
+    state: Mapped[str] = mapped_column(String(16))
+    # [{title, kind, target_codes, month, unplanned, approval_reason, approved_by_user_id}]
+    inspections: Mapped[list] = mapped_column(JSONB, default=list)
+    approved_by_user_id: Mapped[str] = mapped_column(String(64), default="")
+    filed_with: Mapped[list[str]] = mapped_column(ARRAY(String(64)), default=list)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -35,6 +35,16 @@ class People:
     async def known_body(self, code: str) -> bool:
         return code in (await self.org.directory()).organisations
 
+    async def organisation_kind(self, code: str) -> str:
+        """"office", "department" or "county" ('' when unknown)."""
+        return (await self.org.directory()).organisations.get(code, ("", ""))[1]
+
+    async def organisation_codes(self) -> set[str]:
+        return set((await self.org.directory()).organisations)
+
+    async def counties(self) -> set[str]:
+        return {c for c, (_, kind) in (await self.org.directory()).organisations.items() if kind == "county"}
+
     async def head_of(self, body: str) -> str:
         directory = await self.org.directory()
         for position in HEAD_POSITIONS:

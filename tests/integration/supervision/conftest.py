@@ -31,7 +31,7 @@ from shared.streams import ensure_stream
 from shared.workdays import calendar
 from tests.fixtures.org import serving
 from zgov.org.v1 import org_pb2_grpc
-from zgov.supervision.v1 import supervision_pb2_grpc
+from zgov.supervision.v1 import plans_pb2_grpc, supervision_pb2_grpc
 
 
 @pytest.fixture
@@ -54,6 +54,7 @@ class SupervisionUnderTest:
     settings: SupervisionSettings
     sessions: object = None
     people: People | None = None
+    plans: plans_pb2_grpc.InspectionPlanServiceStub | None = None
     tokens: dict = field(default_factory=dict)
 
     def as_user(self, username: str) -> tuple:
@@ -89,7 +90,8 @@ def start_supervision(keycloak, supervision_nats, database, in_process_org):
                 try:
                     yield SupervisionUnderTest(
                         supervision_pb2_grpc.SupervisionServiceStub(channel), org.stub, org.address, keycloak,
-                        supervision_nats, database, settings, session_factory(engine), People(org_client))
+                        supervision_nats, database, settings, session_factory(engine), People(org_client),
+                        plans_pb2_grpc.InspectionPlanServiceStub(channel))
                 finally:
                     await org_client.close()
                     await engine.dispose()

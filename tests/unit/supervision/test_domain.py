@@ -219,3 +219,36 @@ def test_A72_exemption_under_fault_tolerance_needs_its_reason_and_cases_follow_t
     assert refused.value.rule_id == "A72.state"
     with pytest.raises(RuleViolation):
         cases.check_case_transition("exempt", cases.CaseState.DECIDED)
+
+
+# ---- the yearly inspection plan (A63) ------------------------------------------------------------
+
+def test_A63_a_city_department_sets_up_no_inspection_of_the_counties_in_its_plan():
+    from services.supervision.domain import plans
+
+    of_county = plans.Inspection("食品安全检查", plans.InspectionKind.CHECK, ("anyue-county",), 5)
+    with pytest.raises(RuleViolation) as refused:
+        plans.check_department_targets("department", [of_county], {"anyue-county", "lezhi-county"})
+    assert refused.value.rule_id == "A63.department-county"
+    plans.check_department_targets("county", [of_county], {"anyue-county"})
+    one_by_one = plans.Inspection("食品安全检查", plans.InspectionKind.CHECK, ("anyue-county",), 5, unplanned=True)
+    plans.check_department_targets("department", [one_by_one], {"anyue-county"})
+
+
+def test_A63_caps_on_comprehensive_inspections_and_the_years_total():
+    from services.supervision.domain import plans
+
+    limits = plans.PlanLimits(comprehensive_per_organiser=1, total_per_year=10)
+    one = plans.Inspection("综合督查", plans.InspectionKind.COMPREHENSIVE, ("anyue-county",), 3)
+    plans.check_comprehensive_cap([one], limits)
+    with pytest.raises(RuleViolation) as refused:
+        plans.check_comprehensive_cap([one, one], limits)
+    assert refused.value.rule_id == "A63.comprehensive-cap"
+    plans.check_total(8, 2, limits)
+    with pytest.raises(RuleViolation) as refused:
+        plans.check_total(8, 3, limits)
+    assert refused.value.rule_id == "A63.total-cap"
+    rows = [[one.as_row(), one.as_row()], [plans.Inspection("考核", plans.InspectionKind.ASSESSMENT,
+                                                          ("lezhi-county", "anyue-county"), 4).as_row()]]
+    assert plans.burden(rows, {"anyue-county", "lezhi-county", "yanjiang-district"}) == {
+        "anyue-county": 3, "lezhi-county": 1, "yanjiang-district": 0}

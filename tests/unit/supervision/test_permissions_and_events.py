@@ -48,3 +48,15 @@ def test_A72_the_service_proposes_people_decide():
     assert holders("accountability:decide") == {"mayor", "secretary-general"}
     assert "supervision-officer" in holders("accountability:read")
     assert "supervision-officer" not in holders("accountability:decide")
+
+
+def test_A63_plan_rpcs_declare_realm_permissions_and_the_city_approves():
+    from services.supervision.api_plans import InspectionPlanServicer
+    from zgov.supervision.v1 import plans_pb2
+
+    defined = {r["name"] for r in REALM["roles"]["client"]["supervision"]}
+    for method in plans_pb2.DESCRIPTOR.services_by_name["InspectionPlanService"].methods:
+        needed = declared_permissions(getattr(InspectionPlanServicer, method.name))
+        assert needed and needed <= defined, method.name
+    assert holders("plan:approve") == {"mayor", "secretary-general"}
+    assert holders("plan:write") == {"department-head", "county-head"}
