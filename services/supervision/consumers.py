@@ -125,8 +125,6 @@ class EventConsumers:
                                    decision.text.strip(), _day(decision.due), ctx)
             return
         new = self.decision_item(decision, await self._lead(decision.owner_organisation_code))
-        if new.due is not None and new.due < ctx.today:
-            new = domain.NewItem(**{**new.__dict__, "due": None})  # a past date: the default limit applies
         await acts.register(session, _actor(envelope), new, ctx, by_hand=False)
 
     async def on_superseded(self, session: AsyncSession, envelope,

@@ -207,7 +207,8 @@ def check_new_item(item: NewItem, today: date, *, by_hand: bool) -> None:
     if by_hand and item.kind not in HAND_KINDS:
         problems.append(("kind", "meeting decisions and overdue escalations come from their services' "
                                  "events"))
-    if item.due is not None and item.due < today:
+    # An event may arrive late (a consumer down for a while): its item is then overdue at once.
+    if by_hand and item.due is not None and item.due < today:
         problems.append(("due", "must not be in the past"))
     problems += body_problems(item.lead_body_code, item.co_body_codes)
     if problems:

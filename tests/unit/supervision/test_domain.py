@@ -121,6 +121,13 @@ def test_A68_a_rectification_item_names_who_found_the_problem():
     domain.check_new_item(audited, TODAY, by_hand=True)
 
 
+def test_a_past_due_date_is_refused_by_hand_but_kept_from_a_late_event():
+    with pytest.raises(InvalidInput) as refused:
+        domain.check_new_item(new(due=date(2026, 10, 30)), TODAY, by_hand=True)
+    assert "due" in refused.value.violations
+    domain.check_new_item(new(kind=Kind.MEETING_DECISION, due=date(2026, 10, 30)), TODAY, by_hand=False)
+
+
 def test_meeting_decisions_are_not_opened_by_hand():
     with pytest.raises(InvalidInput) as refused:
         domain.check_new_item(new(kind=Kind.MEETING_DECISION), TODAY, by_hand=True)
