@@ -13,7 +13,7 @@ A handler that raises is retried (nak with a growing delay) up to `max_deliver` 
 last one the message goes to the service's `dead_letters` table (shared.outbox.event_tables) and is
 terminated, so it never blocks the consumer. A message that cannot be decoded (not an
 EventEnvelope, or a payload type this process does not know) is dead-lettered at once: retrying
-cannot help. Operators inspect or replay dead letters from the table.
+cannot help; so is one whose handler raises PoisonMessage (e.g. an envelope its producer may not send). Operators inspect or replay dead letters from the table.
 
 Who sent it (发送方核验): NATS lets each service publish only on its own subjects `<service>.>`
 (shared/bus.py), so the first token of the subject a message came on names the service that
@@ -249,6 +249,10 @@ class EventConsumer:
                 async with transaction(self.sessions) as session:
                     if await _first_time(session, self.consumer_name, message_id):
                         await self.handler(session, envelope, payload)
+            except PoisonMessage as exc:  # the handler refused it for good (e.g. the wrong producer)
+                span.record_exception(exc)
+                await self._dead_letter(msg, headers, message_id, str(exc))
+                return
             except Exception as exc:
                 span.record_exception(exc)
                 span.set_status(trace.Status(trace.StatusCode.ERROR, str(exc)))

@@ -61,7 +61,8 @@ def test_realm_copy_in_chart_matches_deploy_keycloak():
 def test_the_services_that_exist_are_enabled_by_default(helm):
     docs = render([])
     assert set(kinds(docs, "Deployment")) == {
-        "zgov-org", "zgov-meetings", "zgov-documents", "zgov-disclosure", "zgov-petitions", "zgov-portal"
+        "zgov-org", "zgov-meetings", "zgov-documents", "zgov-supervision", "zgov-disclosure", "zgov-petitions",
+        "zgov-portal",
     }
     assert kinds(docs, "Ingress") == {}
 

@@ -1,0 +1,106 @@
+"""`python -m services.supervision`: migrate the database, connect to NATS, consume the other services'
+events, sweep for escalations, serve gRPC until SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import nats
+
+from services.supervision.acts.people import People
+from services.supervision.api import SupervisionServicer
+from services.supervision.api_plans import InspectionPlanServicer
+from services.supervision.config import SupervisionSettings
+from services.supervision.consumers import EventConsumers
+from services.supervision.sweep import run_sweep
+from shared.consumer import EventConsumer
+from shared.convert import today_in_china
+from shared.db import create_engine, run_migrations, session_factory
+from shared.grpc_server import GrpcServer
+from shared.logging import configure_logging
+from shared.org_client import OrgClient
+from shared.outbox import OutboxRelay, outbox_channel
+from shared.service_auth import ClientCredentials
+from shared.streams import ensure_stream
+from shared.telemetry import configure_telemetry, shutdown_telemetry
+from shared.workdays import calendar, watch_schedules
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def build(settings: SupervisionSettings, today=today_in_china) -> GrpcServer:
+    engine = create_engine(settings.database_url)
+    sessions = session_factory(engine)
+    tokens = ClientCredentials.from_settings(settings) if settings.client_secret else None
+    org = OrgClient(settings.org_address, tokens, ttl_seconds=settings.org_cache_seconds)
+    people = People(org)
+    limits = settings.limits()
+    servicer = SupervisionServicer(sessions, calendar(), limits, people,
+                                   office_organisation_code=settings.office_organisation_code, today=today)
+    offices = (settings.performance_office_code, settings.office_organisation_code)
+    plans = InspectionPlanServicer(sessions, settings.plan_limits(), people, offices, today)
+    server = GrpcServer.from_settings([servicer, plans], settings)
+    state: dict = {"consumers": []}
+
+    @server.on_startup
+    async def migrate_and_connect() -> None:
+        await run_migrations(settings.database_url, MIGRATIONS)
+        # Reconnect for ever: while NATS is away, events wait in the outbox.
+        state["nats"] = await nats.connect(settings.nats_url, max_reconnect_attempts=-1,
+                                          reconnect_time_wait=1)
+        js = state["nats"].jetstream()
+        await ensure_stream(js, "supervision")
+        state["relay"] = OutboxRelay(engine, js, outbox_channel("supervision"))
+        if settings.consume_events:
+            handlers = EventConsumers(calendar(), limits, people, today)
+            for stream, durable, subject, handler in handlers.subscriptions():
+                state["consumers"].append(EventConsumer(js, sessions, stream, durable, subject, handler))
+
+    @server.background
+    async def relay_outbox() -> None:
+        await state["relay"].start()
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await state["relay"].stop()
+
+    @server.background
+    async def consume_events() -> None:
+        for consumer in state["consumers"]:
+            await consumer.start()
+        try:
+            await asyncio.Event().wait()
+        finally:
+            for consumer in state["consumers"]:
+                await consumer.stop()
+
+    @server.background
+    async def escalation_sweep() -> None:
+        await run_sweep(sessions, calendar(), limits, people, today, settings.sweep_seconds,
+                        settings.sweep_batch)
+
+    @server.background
+    async def follow_holiday_schedules() -> None:
+        await watch_schedules(settings.calendar_dir)
+
+    @server.on_shutdown
+    async def disconnect() -> None:
+        if "nats" in state:
+            await state["nats"].drain()
+        await org.close()
+        await engine.dispose()
+        shutdown_telemetry()
+
+    return server
+
+
+def main() -> None:
+    settings = SupervisionSettings()
+    configure_logging("supervision", settings.log_level)
+    configure_telemetry("supervision", settings.otlp_endpoint)
+    asyncio.run(build(settings).serve_forever())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,53 @@
+"""The supervision service's settings: the platform's common ones (shared.config) and its own.
+
+Every limit of an item is here, so an operator changes a number without a release; the defaults
+are the issue's (政府督查工作条例 2021, the provincial rules, the 统筹规范督查检查考核 notices).
+"""
+
+from pydantic import Field
+
+from services.supervision.domain.items import Limits
+from services.supervision.domain.plans import PlanLimits
+from shared.config import ServiceSettings
+
+CODE = r"^[a-z][a-z0-9-]{1,63}$"
+
+
+class SupervisionSettings(ServiceSettings):
+    service_name: str = "supervision"
+    # org 50051, meetings 50052, documents 50053, supervision 50054 (deploy/local/stack.py).
+    grpc_port: int = Field(50054, ge=0, le=65535)
+    # The supervision office (督查室): its officers see every item and verify them.
+    office_organisation_code: str = Field("supervision-office", pattern=CODE)
+    org_address: str = Field("127.0.0.1:50051", description="the org service's gRPC address, host:port")
+    org_cache_seconds: float = Field(60.0, ge=0)
+    # The escalation sweep: how often, and how many items per round.
+    sweep_seconds: float = Field(300.0, gt=0)
+    sweep_batch: int = Field(500, ge=1, le=100_000)
+    # Which other services' events make items (off: the service only serves its own RPCs).
+    consume_events: bool = True
+
+    # Limits in working days (A60–A62), and the report day of the month.
+    acknowledge_days: int = Field(5, ge=1, le=60)
+    verify_days: int = Field(10, ge=1, le=60)
+    urgent_days: int = Field(5, ge=1, le=365)
+    ordinary_days: int = Field(15, ge=1, le=365)
+    complex_days: int = Field(30, ge=1, le=365)
+    first_report_on_decision_days: int = Field(20, ge=1, le=120)
+    report_day_of_month: int = Field(5, ge=1, le=28)
+    warn_days_before: int = Field(5, ge=1, le=60)
+    remind_days_before: int = Field(1, ge=1, le=60)
+    to_leader_days_after: int = Field(5, ge=1, le=120)
+    to_mayor_days_after: int = Field(10, ge=1, le=120)
+    accountability_days_after: int = Field(20, ge=1, le=250)
+
+    # A63: the yearly plan's caps, and the office county plans are also filed with (市委目标绩效管理办公室).
+    comprehensive_per_organiser: int = Field(1, ge=0, le=12)
+    inspections_total_per_year: int = Field(60, ge=1, le=10_000)
+    performance_office_code: str = Field("performance-office", pattern=CODE)
+
+    def plan_limits(self) -> PlanLimits:
+        return PlanLimits(self.comprehensive_per_organiser, self.inspections_total_per_year)
+
+    def limits(self) -> Limits:
+        return Limits(**{name: getattr(self, name) for name in Limits.__dataclass_fields__})

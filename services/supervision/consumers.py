@@ -1,0 +1,214 @@
+"""What the supervision service does with other services' events (durable, idempotent consumers of
+shared/consumer.py: each message has its effect once, in one transaction with its processed id).
+
+  meetings.decision.recorded      a decision of signed minutes → one item (A60–A62); a decision of a
+                                  plenary or executive meeting on an A28 matter is a major decision (A29)
+  meetings.decision.superseded    corrected minutes (A26): the item follows the restating decision,
+                                  or is withdrawn with the decision
+  petitions.case.leader-instructed  a leader's instruction (批示) on a petition → one item, lead body
+                                  the case's handling body, instructing leader (and acting holder, A10/A59)
+  petitions.case.overdue          a petition past a limit → one overdue item per case and stage
+  disclosure.concern.overdue      a public concern past a limit → one overdue item per concern and limit
+
+Documents publish no A53 overdue event yet (only countersign due / deemed agreed), so documents past
+their handling limit do not become items (docs/rules.md says so).
+
+Who sent it: each consumer reads one subject of one service's stream, and the envelope must name
+that same subject, so an envelope republished by another producer onto another subject is refused
+(dead-lettered, no effect). A source (service + ref) makes at most one item (store.claim_source), so
+a replayed event — a new message id for the same decision — also changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.supervision.acts import items as acts
+from services.supervision.acts.people import People
+from services.supervision.domain import items as domain
+from services.supervision.store import items as store
+from shared.consumer import PoisonMessage
+from shared.convert import CHINA, date_from_proto
+from shared.workdays import WorkingCalendar
+from zgov.disclosure.v1 import events_pb2 as disclosure_events  # noqa: F401 (payload types known to decode)
+from zgov.disclosure.v1 import publications_pb2
+from zgov.events.v1 import envelope_pb2
+from zgov.meetings.v1 import events_pb2 as meetings_events
+from zgov.meetings.v1 import meetings_pb2
+from zgov.petitions.v1 import events_pb2 as petitions_events
+from zgov.petitions.v1 import petitions_pb2
+
+# A28 matters decided by a plenary or executive meeting: major decisions, followed after adoption (A29).
+MAJOR_SERIES = {meetings_pb2.MEETING_KIND_PLENARY, meetings_pb2.MEETING_KIND_EXECUTIVE}
+MAJOR_MATTERS = {
+    meetings_pb2.MATTER_CATEGORY_DEVELOPMENT_PLAN, meetings_pb2.MATTER_CATEGORY_BUDGET,
+    meetings_pb2.MATTER_CATEGORY_MAJOR_PLANNING, meetings_pb2.MATTER_CATEGORY_MAJOR_POLICY,
+    meetings_pb2.MATTER_CATEGORY_REGULATION, meetings_pb2.MATTER_CATEGORY_MAJOR_FUNDING,
+}
+STAGE_NAMES = {petitions_pb2.STAGE_TRIAGE: "登记受理", petitions_pb2.STAGE_ACKNOWLEDGEMENT: "告知受理",
+               petitions_pb2.STAGE_HANDLING: "办理", petitions_pb2.STAGE_REVIEW: "复查",
+               petitions_pb2.STAGE_RE_REVIEW: "复核"}
+LIMIT_NAMES = {publications_pb2.CONCERN_LIMIT_RESPONSE: "回应",
+               publications_pb2.CONCERN_LIMIT_PRESS_CONFERENCE: "新闻发布会"}
+
+
+def check_producer(envelope: envelope_pb2.EventEnvelope, subject: str) -> None:
+    """The envelope names the subject this consumer reads (whose service owns the stream)."""
+    if envelope.subject != subject:
+        raise PoisonMessage(f"envelope names {envelope.subject!r} on a consumer of {subject!r}: refused")
+
+
+def _actor(envelope: envelope_pb2.EventEnvelope):
+    return envelope.actor if envelope.HasField("actor") and envelope.actor.user_id else acts.SYSTEM_ACTOR
+
+
+def _day(value) -> date | None:
+    return date_from_proto(value, "date", required=False)
+
+
+@dataclass
+class EventConsumers:
+    """The handlers, with what the acts need."""
+
+    cal: WorkingCalendar
+    limits: domain.Limits
+    people: People
+    today: Callable[[], date]
+
+    def context(self) -> acts.Context:
+        return acts.Context(self.cal, self.today(), self.limits, self.people)
+
+    def subscriptions(self) -> list[tuple[str, str, str, Callable]]:
+        """(stream, durable name, subject, handler) of every consumer."""
+        return [
+            ("MEETINGS", "supervision-decision-recorded", "meetings.decision.recorded", self.on_decision),
+            ("MEETINGS", "supervision-decision-superseded", "meetings.decision.superseded",
+             self.on_superseded),
+            ("PETITIONS", "supervision-leader-instructed", "petitions.case.leader-instructed",
+             self.on_instructed),
+            ("PETITIONS", "supervision-case-overdue", "petitions.case.overdue", self.on_case_overdue),
+            ("DISCLOSURE", "supervision-concern-overdue", "disclosure.concern.overdue",
+             self.on_concern_overdue),
+        ]
+
+    async def _lead(self, code: str) -> str:
+        """A body the directory knows, else none: the office assigns the item by hand then."""
+        return code if code and await self.people.known_body(code) else ""
+
+    # ---- meetings ---------------------------------------------------------------------------------
+
+    def decision_item(self, decision: meetings_pb2.Decision, lead: str) -> domain.NewItem:
+        major = decision.series in MAJOR_SERIES and decision.category in MAJOR_MATTERS
+        text = decision.text.strip()
+        return domain.NewItem(
+            kind=domain.Kind.MAJOR_DECISION if major else domain.Kind.MEETING_DECISION,
+            title=f"{decision.reference} {text[:60]}".strip()[:200], requirement=text or decision.reference,
+            source_service="meetings", source_ref=f"decision/{decision.id}",
+            source_reference=decision.reference,
+            due=_day(decision.due), lead_body_code=lead,
+        )
+
+    async def on_decision(self, session: AsyncSession, envelope,
+                          event: meetings_events.DecisionRecorded) -> None:
+        check_producer(envelope, "meetings.decision.recorded")
+        decision = event.decision
+        ctx = self.context()
+        known = await store.item_of_source(session, "meetings", f"decision/{decision.id}", for_update=True)
+        if known is not None:
+            # an item moved here from the decision this one restates, before this event arrived
+            if not known.source_reference:
+                await acts.restate(session, _actor(envelope), known, decision.reference,
+                                   decision.text.strip(), _day(decision.due), ctx)
+            return
+        new = self.decision_item(decision, await self._lead(decision.owner_organisation_code))
+        await acts.register(session, _actor(envelope), new, ctx, by_hand=False)
+
+    async def on_superseded(self, session: AsyncSession, envelope,
+                            event: meetings_events.DecisionSuperseded) -> None:
+        """A26: the item follows the restating decision; a withdrawn decision withdraws its item."""
+        check_producer(envelope, "meetings.decision.superseded")
+        old = event.decision
+        ctx = self.context()
+        actor = _actor(envelope)
+        row = await store.item_of_source(session, "meetings", f"decision/{old.id}", for_update=True)
+        if row is None or domain.State(row.state) is domain.State.WITHDRAWN:
+            return
+        new_id = old.superseded_by_decision_id
+        if not new_id:
+            if domain.State(row.state) in domain.OPEN:
+                await acts.withdraw(session, actor, row, f"{old.reference} withdrawn by corrected minutes",
+                                    ctx)
+            return
+        new_ref = f"decision/{new_id}"
+        twin = await store.item_of_source(session, "meetings", new_ref, for_update=True)
+        if twin is not None and twin.id != row.id:
+            # the restating decision arrived first and made its own item: keep the older one (its
+            # reports and steps), take the new decision's text, withdraw the twin
+            await store.move_source(session, "meetings", new_ref, row.id)
+            await acts.move_to_source(session, actor, row, "meetings", new_ref, twin.source_reference, ctx,
+                                      text=twin.requirement, due=twin.due)
+            if domain.State(twin.state) in domain.OPEN:
+                await acts.withdraw(session, actor, twin, f"the same decision is followed by {row.number}",
+                                    ctx)
+            return
+        if twin is None:
+            await store.claim_source(session, "meetings", new_ref, row.id)
+            # the text follows when meetings.decision.recorded of the new decision arrives
+            await acts.move_to_source(session, actor, row, "meetings", new_ref, "", ctx)
+
+    # ---- petitions --------------------------------------------------------------------------------
+
+    async def on_instructed(self, session: AsyncSession, envelope,
+                            event: petitions_events.CaseLeaderInstructed) -> None:
+        check_producer(envelope, "petitions.case.leader-instructed")
+        case = event.case
+        actor = _actor(envelope)
+        acting = actor.user_id if actor.on_behalf_of_user_id == event.leader_user_id else ""
+        instructed_on = _day(event.instructed_on) or self.today()
+        new = domain.NewItem(
+            kind=domain.Kind.LEADER_INSTRUCTION, title=f"信访事项{case.number}领导批示",
+            requirement=event.instruction.strip() or "按领导批示办理",
+            source_service="petitions",
+            source_ref=f"case/{case.case_id}/instruction/{event.leader_user_id}/{instructed_on.isoformat()}",
+            source_reference=case.number, due=_day(event.due),
+            instructing_leader_user_id=event.leader_user_id,
+            instructed_by_acting_user_id=acting, lead_body_code=await self._lead(case.handling_body_code),
+        )
+        await acts.register(session, actor, new, self.context(), by_hand=False)
+
+    async def on_case_overdue(self, session: AsyncSession, envelope,
+                              event: petitions_events.CaseOverdue) -> None:
+        check_producer(envelope, "petitions.case.overdue")
+        case = event.case
+        stage = STAGE_NAMES.get(event.stage, "办理")
+        new = domain.NewItem(
+            kind=domain.Kind.OVERDUE_ESCALATION, title=f"信访事项{case.number}{stage}逾期",
+            requirement=f"信访事项{case.number}{stage}期限已过（{_day(event.due)}），督促办理并报告",
+            source_service="petitions", source_ref=f"case/{case.case_id}/overdue/{event.stage}",
+            source_reference=case.number, urgency=domain.Urgency.URGENT,
+            lead_body_code=await self._lead(event.responsible_body_code),
+        )
+        await acts.register(session, _actor(envelope), new, self.context(), by_hand=False)
+
+    # ---- disclosure -------------------------------------------------------------------------------
+
+    async def on_concern_overdue(self, session: AsyncSession, envelope,
+                                 event: disclosure_events.ConcernOverdue) -> None:
+        check_producer(envelope, "disclosure.concern.overdue")
+        concern = event.concern
+        limit = LIMIT_NAMES.get(event.limit, "回应")
+        due = (concern.response_due.ToDatetime(tzinfo=UTC).astimezone(CHINA).date()
+               if concern.HasField("response_due") else None)
+        department = concern.department_name or "责任单位"
+        new = domain.NewItem(
+            kind=domain.Kind.OVERDUE_ESCALATION, title=f"政务舆情关切{limit}逾期：{concern.summary[:60]}",
+            requirement=f"关切事项{limit}期限已过{f'（{due}）' if due else ''}，督促{department}调查核实并回应："
+                        f"{concern.summary}",
+            source_service="disclosure", source_ref=f"concern/{concern.id}/overdue/{event.limit}",
+            urgency=domain.Urgency.URGENT, lead_body_code=await self._lead(concern.department_code),
+        )
+        await acts.register(session, _actor(envelope), new, self.context(), by_hand=False)

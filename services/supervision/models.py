@@ -1,0 +1,178 @@
+"""The supervision service's tables.
+
+`supervision_item` holds an item with its lists (reports, objections, opinions, verifications,
+extensions, re-checks, evaluations) as JSONB: they are read with the item and never queried
+alone. `item_source` makes a source (a decision, an instruction, an overdue case) create one
+item only, whatever the redeliveries and replays. `escalation` records each step of the ladder
+once per item, step and due date (its key is unique), so several sweeps and replicas never take
+a step twice. `item_counter` numbers items gaplessly per year under a row lock.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+from sqlalchemy import (
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
+from sqlalchemy.orm import Mapped, mapped_column
+
+from shared.audit import audit_table
+from shared.db import declarative_base
+from shared.outbox import event_tables
+
+Base = declarative_base()
+metadata = Base.metadata
+event_tables(metadata)
+# A20, A26: every act recorded and never rewritten; the accountability timeline is read from it.
+audit_table(metadata)
+
+
+class SupervisionItem(Base):
+    """One supervision item (督查事项)."""
+
+    __tablename__ = "supervision_item"
+    __table_args__ = (
+        UniqueConstraint("year", "sequence"),
+        Index("ix_supervision_item_co_body_codes", "co_body_codes", postgresql_using="gin"),
+        # The sweep reads only the items with a step to take (domain.next_check_day).
+        Index("ix_supervision_item_next_check_on", "next_check_on",
+              postgresql_where=text("next_check_on IS NOT NULL")),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    year: Mapped[int] = mapped_column(Integer)
+    sequence: Mapped[int] = mapped_column(Integer)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    kind: Mapped[str] = mapped_column(String(32), index=True)
+    state: Mapped[str] = mapped_column(String(32), index=True)
+    colour: Mapped[str] = mapped_column(String(16), default="green", index=True)
+    source_service: Mapped[str] = mapped_column(String(32))
+    source_ref: Mapped[str] = mapped_column(String(255))
+    source_reference: Mapped[str] = mapped_column(Text, default="")
+    # [{service, ref, reference}] the sources followed before (a restated decision).
+    earlier_sources: Mapped[list] = mapped_column(JSONB, default=list)
+    title: Mapped[str] = mapped_column(Text)
+    requirement: Mapped[str] = mapped_column(Text)
+    urgency: Mapped[str] = mapped_column(String(16))
+    cadence: Mapped[str] = mapped_column(String(16))
+    finding_source: Mapped[str] = mapped_column(String(32), default="")
+    instructing_leader_user_id: Mapped[str] = mapped_column(String(64), default="", index=True)
+    instructed_by_acting_user_id: Mapped[str] = mapped_column(String(64), default="")
+    lead_body_code: Mapped[str] = mapped_column(String(64), default="", index=True)
+    first_responsible_user_id: Mapped[str] = mapped_column(String(64), default="")
+    co_body_codes: Mapped[list[str]] = mapped_column(ARRAY(String(64)), default=list)
+    supervising_leader_user_id: Mapped[str] = mapped_column(String(64), default="", index=True)
+    registered_on: Mapped[date] = mapped_column(Date)
+    assigned_on: Mapped[date | None] = mapped_column(Date)
+    acknowledge_due: Mapped[date | None] = mapped_column(Date)
+    due: Mapped[date | None] = mapped_column(Date, index=True)
+    due_provisional: Mapped[bool] = mapped_column(default=False)
+    next_report_due: Mapped[date | None] = mapped_column(Date)
+    next_check_on: Mapped[date | None] = mapped_column(Date)
+    # [{body_code, text, reported_on, for_due, reported_by_user_id}]
+    reports: Mapped[list] = mapped_column(JSONB, default=list)
+    objections: Mapped[list] = mapped_column(JSONB, default=list)
+    co_opinions: Mapped[list] = mapped_column(JSONB, default=list)
+    # {summary, evidence: [{kind, description, ref}], assessment: {...}, claimed_on, verify_due}
+    completion: Mapped[dict] = mapped_column(JSONB, default=dict)
+    verifications: Mapped[list] = mapped_column(JSONB, default=list)
+    extensions: Mapped[list] = mapped_column(JSONB, default=list)
+    rechecks: Mapped[list] = mapped_column(JSONB, default=list)
+    evaluations: Mapped[list] = mapped_column(JSONB, default=list)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class ItemSource(Base):
+    """A source (service, ref) and the one item it created or moved to."""
+
+    __tablename__ = "item_source"
+
+    service: Mapped[str] = mapped_column(String(32), primary_key=True)
+    ref: Mapped[str] = mapped_column(String(255), primary_key=True)
+    # No foreign key: the source is claimed first (its primary key serialises two deliveries of the
+    # same event), then the item is written with this id in the same transaction.
+    item_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), index=True)
+
+
+class Escalation(Base):
+    """One step of the escalation ladder taken for an item, once per step and due date."""
+
+    __tablename__ = "escalation"
+    __table_args__ = (UniqueConstraint("item_id", "step", "against_due"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    item_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("supervision_item.id", ondelete="RESTRICT"), index=True)
+    step: Mapped[str] = mapped_column(String(32))
+    against_due: Mapped[date] = mapped_column(Date)
+    taken_on: Mapped[date] = mapped_column(Date)
+    recipient_body_code: Mapped[str] = mapped_column(String(64), default="")
+    recipient_user_id: Mapped[str] = mapped_column(String(64), default="")
+    recipient_acting_for_user_id: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class ItemCounter(Base):
+    """The last item number given in a year; locked FOR UPDATE while numbering, so numbers are
+    never repeated nor skipped, and a rolled-back registration gives its number back."""
+
+    __tablename__ = "item_counter"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_number: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class AccountabilityCase(Base):
+    """A72, A76: an accountability case (问责) proposed for an overdue or neglected item; never deleted."""
+
+    __tablename__ = "accountability_case"
+    # One case per item and due date: the ladder proposes once; the office cannot propose it twice.
+    __table_args__ = (UniqueConstraint("item_id", "against_due"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    item_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("supervision_item.id", ondelete="RESTRICT"), index=True)
+    ground: Mapped[str] = mapped_column(String(16))
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    body_code: Mapped[str] = mapped_column(String(64), index=True)
+    responsible_user_id: Mapped[str] = mapped_column(String(64), default="")
+    responsible_acting_for_user_id: Mapped[str] = mapped_column(String(64), default="")
+    against_due: Mapped[date] = mapped_column(Date)
+    proposed_on: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    referred_to: Mapped[str] = mapped_column(Text, default="")
+    referred_on: Mapped[date | None] = mapped_column(Date)
+    outcome: Mapped[str] = mapped_column(Text, default="")
+    decided_on: Mapped[date | None] = mapped_column(Date)
+    exemption_reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class InspectionPlan(Base):
+    """A63: an organiser's yearly plan of inspections, checks and assessments (督查检查考核计划)."""
+
+    __tablename__ = "inspection_plan"
+    __table_args__ = (UniqueConstraint("organiser_code", "year"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    organiser_code: Mapped[str] = mapped_column(String(64))
+    organiser_kind: Mapped[str] = mapped_column(String(16))
+    year: Mapped[int] = mapped_column(Integer, index=True)
+    state: Mapped[str] = mapped_column(String(16))
+    # [{title, kind, target_codes, month, unplanned, approval_reason, approved_by_user_id}]
+    inspections: Mapped[list] = mapped_column(JSONB, default=list)
+    approved_by_user_id: Mapped[str] = mapped_column(String(64), default="")
+    filed_with: Mapped[list[str]] = mapped_column(ARRAY(String(64)), default=list)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

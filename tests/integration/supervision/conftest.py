@@ -1,0 +1,154 @@
+"""The supervision service running in-process with the org service it asks, against the real PostgreSQL,
+NATS and Keycloak of the tests. Each test gets fresh databases and its own NATS (fresh streams).
+
+`supervision.acts_context(today)` gives what the acts need (calendar, limits, org lookups) for tests
+that call the acts directly inside `rolled_back(supervision.sessions)`, a transaction undone at the end.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import date
+
+import grpc
+import jwt
+import nats
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from deploy.local.servers import Nats, free_port
+from services.supervision.__main__ import build
+from services.supervision.acts.items import Context
+from services.supervision.acts.people import People
+from services.supervision.config import SupervisionSettings
+from shared.db import create_engine, session_factory
+from shared.org_client import OrgClient
+from shared.service_auth import ClientCredentials
+from shared.streams import ensure_stream
+from shared.workdays import calendar
+from tests.fixtures.org import serving
+from zgov.org.v1 import org_pb2_grpc
+from zgov.supervision.v1 import plans_pb2_grpc, supervision_pb2_grpc
+
+
+@pytest.fixture
+def supervision_nats(stack_dir):
+    """A NATS of this test's own, so the streams hold only this test's events."""
+    server = Nats(stack_dir / f"supervision-nats-{free_port()}", free_port())
+    server.start()
+    yield server
+    server.stop()
+
+
+@dataclass
+class SupervisionUnderTest:
+    stub: supervision_pb2_grpc.SupervisionServiceStub
+    org: org_pb2_grpc.OrgServiceStub
+    org_address: str
+    keycloak: object
+    nats: Nats
+    database_url: str
+    settings: SupervisionSettings
+    sessions: object = None
+    people: People | None = None
+    plans: plans_pb2_grpc.InspectionPlanServiceStub | None = None
+    tokens: dict = field(default_factory=dict)
+
+    def as_user(self, username: str) -> tuple:
+        if username not in self.tokens:
+            self.tokens[username] = self.keycloak.token_for(username)
+        return (("authorization", f"Bearer {self.tokens[username]}"),)
+
+    def user_id(self, username: str) -> str:
+        self.as_user(username)
+        return jwt.decode(self.tokens[username], options={"verify_signature": False})["sub"]
+
+    def acts_context(self, today: date) -> Context:
+        return Context(calendar(), today, self.settings.limits(), self.people)
+
+
+@pytest.fixture
+def start_supervision(keycloak, supervision_nats, database, in_process_org):
+    """`async with start_supervision(consume_events=...) as s`: org and supervision serving."""
+
+    @asynccontextmanager
+    async def start(**overrides) -> AsyncIterator[SupervisionUnderTest]:
+        org_settings = {"acting_clock_seconds": 5, "directory_ttl_seconds": 60}
+        async with in_process_org(supervision_nats.url, **org_settings) as org:
+            settings = SupervisionSettings(**{
+                "database_url": database, "nats_url": supervision_nats.url, "keycloak_url": keycloak.url,
+                "client_id": "supervision", "client_secret": keycloak.client_secrets["supervision"],
+                "grpc_port": 0, "org_address": org.address, "org_cache_seconds": 60, "sweep_seconds": 3600,
+                **overrides})
+            async with serving(build(settings)) as server:
+                channel = grpc.aio.insecure_channel(server.address)
+                engine = create_engine(database)
+                org_client = OrgClient(org.address, ClientCredentials.from_settings(settings), ttl_seconds=60)
+                try:
+                    yield SupervisionUnderTest(
+                        supervision_pb2_grpc.SupervisionServiceStub(channel), org.stub, org.address, keycloak,
+                        supervision_nats, database, settings, session_factory(engine), People(org_client),
+                        plans_pb2_grpc.InspectionPlanServiceStub(channel))
+                finally:
+                    await org_client.close()
+                    await engine.dispose()
+                    await channel.close()
+
+    return start
+
+
+@pytest.fixture
+async def supervision(start_supervision):
+    """The service serving its RPCs, without consuming other services' events."""
+    async with start_supervision(consume_events=False) as s:
+        yield s
+
+
+@pytest.fixture
+async def foreign_streams(supervision_nats):
+    """The streams of the services supervision listens to, declared before it binds its consumers."""
+    client = await nats.connect(supervision_nats.url)
+    js = client.jetstream(timeout=5)
+    for service in ("meetings", "petitions", "disclosure"):
+        await ensure_stream(js, service)
+    await client.close()
+
+
+@pytest.fixture
+async def supervision_consuming(foreign_streams, start_supervision):
+    """The service as deployed: consuming meetings', petitions' and disclosure's events."""
+    async with start_supervision(consume_events=True) as s:
+        yield s
+
+
+@asynccontextmanager
+async def rolled_back(sessions) -> AsyncIterator[AsyncSession]:
+    """A session in a transaction that is rolled back at the end, whatever the test wrote."""
+    async with sessions() as session:
+        transaction = await session.begin()
+        try:
+            yield session
+        finally:
+            await transaction.rollback()
+
+
+@pytest.fixture
+async def supervision_js(supervision_nats):
+    client = await nats.connect(supervision_nats.url, max_reconnect_attempts=-1, reconnect_time_wait=0.2)
+    yield client.jetstream(timeout=5)
+    await client.close()
+
+
+async def eventually(check, timeout: float = 20.0, interval: float = 0.2):
+    """Poll `check()` until it returns something truthy."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        result = await check()
+        if result:
+            return result
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"not reached within {timeout} s (last: {result!r})")
+        await asyncio.sleep(interval)

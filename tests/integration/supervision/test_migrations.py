@@ -1,0 +1,31 @@
+"""The supervision service's migrations build exactly its models, from an empty database."""
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.exc import DBAPIError
+
+from services.supervision.__main__ import MIGRATIONS
+from services.supervision.models import metadata
+from shared.db import create_engine, pending_autogenerate_changes
+
+pytestmark = pytest.mark.integration
+
+
+async def test_migrations_on_an_empty_database_leave_nothing_for_autogenerate(database):
+    assert await pending_autogenerate_changes(database, MIGRATIONS, metadata) == []
+
+
+async def test_A20_A26_recorded_acts_cannot_be_rewritten(database):
+    await pending_autogenerate_changes(database, MIGRATIONS, metadata)
+    engine = create_engine(database)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(sa.text(
+                "INSERT INTO audit_record (id, subject_ref, act, actor, reason) "
+                "VALUES (gen_random_uuid(), 'item/1', 'item.registered', '{}', '')"))
+        for statement in ("UPDATE audit_record SET reason = 'rewritten'", "DELETE FROM audit_record"):
+            with pytest.raises(DBAPIError, match="never changed or deleted"):
+                async with engine.begin() as conn:
+                    await conn.execute(sa.text(statement))
+    finally:
+        await engine.dispose()
