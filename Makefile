@@ -28,9 +28,11 @@ down: venv
 status: venv
 	$(PY) -m deploy.local status
 
-## Unit and integration tests against real servers the tests start themselves.
+## Unit and integration tests against real servers the tests start themselves, in TEST_WORKERS parallel
+## workers (pytest-xdist; each has its own PostgreSQL and NATS, all share one Keycloak). TEST_WORKERS=0: one process.
+TEST_WORKERS ?= 2
 test: venv proto-check
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS)
 
 test-unit: venv
 	$(PY) -m pytest tests/unit services -m "not integration"

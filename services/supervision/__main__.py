@@ -6,17 +6,16 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-import nats
-
 from services.supervision.acts.people import People
 from services.supervision.api import SupervisionServicer
 from services.supervision.api_plans import InspectionPlanServicer
 from services.supervision.config import SupervisionSettings
 from services.supervision.consumers import EventConsumers
 from services.supervision.sweep import run_sweep
+from shared import bus
 from shared.consumer import EventConsumer
 from shared.convert import today_in_china
-from shared.db import create_engine, run_migrations, session_factory
+from shared.db import create_engine, database_ping, run_migrations, session_factory
 from shared.grpc_server import GrpcServer
 from shared.logging import configure_logging
 from shared.org_client import OrgClient
@@ -41,14 +40,14 @@ def build(settings: SupervisionSettings, today=today_in_china) -> GrpcServer:
     offices = (settings.performance_office_code, settings.office_organisation_code)
     plans = InspectionPlanServicer(sessions, settings.plan_limits(), people, offices, today)
     server = GrpcServer.from_settings([servicer, plans], settings)
+    server.readiness(database_ping(engine))  # NOT_SERVING while the database is down
     state: dict = {"consumers": []}
 
     @server.on_startup
     async def migrate_and_connect() -> None:
         await run_migrations(settings.database_url, MIGRATIONS)
-        # Reconnect for ever: while NATS is away, events wait in the outbox.
-        state["nats"] = await nats.connect(settings.nats_url, max_reconnect_attempts=-1,
-                                          reconnect_time_wait=1)
+        # As its own NATS user (shared/bus.py); reconnects for ever: meanwhile events wait in the outbox.
+        state["nats"] = await bus.connect(settings)
         js = state["nats"].jetstream()
         await ensure_stream(js, "supervision")
         state["relay"] = OutboxRelay(engine, js, outbox_channel("supervision"))

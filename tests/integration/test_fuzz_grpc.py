@@ -1,7 +1,7 @@
 """Fuzzing every RPC of every running service (hypothesis): no reply is UNKNOWN or INTERNAL, none carries
 SQL, a Python exception or a stack.
 
-All five gRPC services run in-process against the tests' PostgreSQL, NATS and Keycloak. Every RPC gets
+All six gRPC services run in-process against the tests' PostgreSQL, NATS and Keycloak. Every RPC gets
 generated requests (any field set or not, text with NUL, bidirectional overrides and very long strings,
 enum numbers no enum declares, timestamps out of range) and a few requests of random bytes, with the
 token of a user who holds most of that service's permissions, so calls get past authentication to the
@@ -37,6 +37,8 @@ from services.meetings.__main__ import build as build_meetings
 from services.meetings.config import MeetingsSettings
 from services.petitions.__main__ import build as build_petitions
 from services.petitions.config import PetitionsSettings
+from services.supervision.__main__ import build as build_supervision
+from services.supervision.config import SupervisionSettings
 from tests.fixtures.org import serving
 
 pytestmark = pytest.mark.integration
@@ -50,6 +52,8 @@ CALLERS = {
     "zgov.meetings.v1.MeetingsService": "mayor",
     "zgov.disclosure.v1.PublicationService": "disclosure-officer",
     "zgov.disclosure.v1.ApplicationService": "disclosure-officer",
+    "zgov.supervision.v1.SupervisionService": "supervision-officer",
+    "zgov.supervision.v1.InspectionPlanService": "mayor",
 }
 # What must never reach a caller: SQL, driver or library names, Python exception class names, stacks.
 LEAKS = re.compile(r"Traceback|File \"|\b(SELECT|INSERT INTO|DELETE FROM)\b|\bUPDATE \w+ SET\b|sqlalchemy|asyncpg|"
@@ -148,8 +152,7 @@ async def platform(keycloak, postgres, stack_dir, in_process_org):
 
     try:
         async with AsyncExitStack() as stack:
-            org = await stack.enter_async_context(in_process_org(bus.url, acting_clock_seconds=5,
-                                                                 directory_ttl_seconds=300))
+            org = await stack.enter_async_context(in_process_org(bus.url, acting_clock_seconds=5))
             servers = [org.server]
             for server in (
                 build_petitions(PetitionsSettings(database_url=database("petitions"), **common, **secret("petitions"),
@@ -161,6 +164,9 @@ async def platform(keycloak, postgres, stack_dir, in_process_org):
                                                 http_port=0, org_address=org.address, org_cache_seconds=300)),
                 build_disclosure(DisclosureSettings(database_url=database("disclosure"), **common,
                                                     **secret("disclosure"))),
+                build_supervision(SupervisionSettings(database_url=database("supervision"), **common,
+                                                      **secret("supervision"), org_address=org.address,
+                                                      org_cache_seconds=300, sweep_seconds=3600)),
             ):
                 servers.append(await stack.enter_async_context(serving(server)))
             yield servers
@@ -223,7 +229,7 @@ def fuzz(rpcs: list[Rpc], tokens: dict[str, str], problems: list[str]) -> int:
 
 async def test_fuzzed_requests_to_every_rpc_get_no_unknown_internal_or_leaked_text(platform, keycloak):
     rpcs = rpcs_of(platform)
-    assert len({r.service for r in rpcs}) == 6 and len(rpcs) > 100
+    assert {r.service for r in rpcs} == set(CALLERS) and len(rpcs) > 100
     tokens = {user: keycloak.token_for(user) for user in set(CALLERS.values())}
     problems: list[str] = []
     calls = await asyncio.wait_for(asyncio.to_thread(fuzz, rpcs, tokens, problems), timeout=240)

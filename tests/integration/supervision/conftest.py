@@ -10,11 +10,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 import grpc
-import jwt
 import nats
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -29,6 +28,7 @@ from shared.org_client import OrgClient
 from shared.service_auth import ClientCredentials
 from shared.streams import ensure_stream
 from shared.workdays import calendar
+from tests.fixtures.keycloak import CallsAsPeople
 from tests.fixtures.org import serving
 from zgov.org.v1 import org_pb2_grpc
 from zgov.supervision.v1 import plans_pb2_grpc, supervision_pb2_grpc
@@ -44,40 +44,29 @@ def supervision_nats(stack_dir):
 
 
 @dataclass
-class SupervisionUnderTest:
+class SupervisionUnderTest(CallsAsPeople):
     stub: supervision_pb2_grpc.SupervisionServiceStub
     org: org_pb2_grpc.OrgServiceStub
     org_address: str
-    keycloak: object
     nats: Nats
     database_url: str
     settings: SupervisionSettings
     sessions: object = None
     people: People | None = None
     plans: plans_pb2_grpc.InspectionPlanServiceStub | None = None
-    tokens: dict = field(default_factory=dict)
-
-    def as_user(self, username: str) -> tuple:
-        if username not in self.tokens:
-            self.tokens[username] = self.keycloak.token_for(username)
-        return (("authorization", f"Bearer {self.tokens[username]}"),)
-
-    def user_id(self, username: str) -> str:
-        self.as_user(username)
-        return jwt.decode(self.tokens[username], options={"verify_signature": False})["sub"]
 
     def acts_context(self, today: date) -> Context:
         return Context(calendar(), today, self.settings.limits(), self.people)
 
 
 @pytest.fixture
-def start_supervision(keycloak, supervision_nats, database, in_process_org):
+def start_supervision(keycloak, supervision_nats, service_database, in_process_org):
     """`async with start_supervision(consume_events=...) as s`: org and supervision serving."""
 
     @asynccontextmanager
     async def start(**overrides) -> AsyncIterator[SupervisionUnderTest]:
-        org_settings = {"acting_clock_seconds": 5, "directory_ttl_seconds": 60}
-        async with in_process_org(supervision_nats.url, **org_settings) as org:
+        database = await service_database("supervision")
+        async with in_process_org(supervision_nats.url, acting_clock_seconds=5) as org:
             settings = SupervisionSettings(**{
                 "database_url": database, "nats_url": supervision_nats.url, "keycloak_url": keycloak.url,
                 "client_id": "supervision", "client_secret": keycloak.client_secrets["supervision"],
@@ -89,9 +78,10 @@ def start_supervision(keycloak, supervision_nats, database, in_process_org):
                 org_client = OrgClient(org.address, ClientCredentials.from_settings(settings), ttl_seconds=60)
                 try:
                     yield SupervisionUnderTest(
-                        supervision_pb2_grpc.SupervisionServiceStub(channel), org.stub, org.address, keycloak,
-                        supervision_nats, database, settings, session_factory(engine), People(org_client),
-                        plans_pb2_grpc.InspectionPlanServiceStub(channel))
+                        keycloak=keycloak, stub=supervision_pb2_grpc.SupervisionServiceStub(channel), org=org.stub,
+                        org_address=org.address, nats=supervision_nats, database_url=database, settings=settings,
+                        sessions=session_factory(engine), people=People(org_client),
+                        plans=plans_pb2_grpc.InspectionPlanServiceStub(channel))
                 finally:
                     await org_client.close()
                     await engine.dispose()
