@@ -219,6 +219,9 @@ def _cursor(token: str) -> tuple[datetime, str] | None:
     if position is None:
         return None
     try:
-        return datetime.fromisoformat(position[0]), str(uuid.UUID(position[1]))
+        created, key = datetime.fromisoformat(position[0]), str(uuid.UUID(position[1]))
     except (ValueError, IndexError, TypeError):
-        raise InvalidInput({"page.page_token": "not a page token this service issued"}) from None
+        created = None
+    if created is None or created.tzinfo is None:  # the service issues aware times only
+        raise InvalidInput({"page.page_token": "not a page token this service issued"})
+    return created, key

@@ -47,16 +47,17 @@ async def get_proposal(session: AsyncSession, proposal_id: str, *, for_update: b
     return row
 
 
-async def add_proposal(session: AsyncSession, **fields) -> PROPOSAL | None:
+async def add_proposal(db: AsyncSession, **fields) -> PROPOSAL | None:
     """The new row; None when the same kind, session and number is registered already (the unique key
-    serialises two concurrent registrations of it)."""
+    serialises two concurrent registrations of it). `db`, not `session`: a proposal has a `session` field
+    (the congress' session)."""
     new_id = uuid.uuid4()
-    inserted = await session.execute(
+    inserted = await db.execute(
         insert(PROPOSAL).values(id=new_id, **fields)
         .on_conflict_do_nothing(index_elements=["kind", "session", "number"]).returning(PROPOSAL.id))
     if inserted.first() is None:
         return None
-    return await get_proposal(session, str(new_id))
+    return await get_proposal(db, str(new_id))
 
 
 async def registered_as(session: AsyncSession, kind: str, session_name: str, number: str) -> PROPOSAL | None:
