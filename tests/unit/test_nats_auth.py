@@ -8,6 +8,7 @@ import pytest
 
 from deploy.local import nats_auth
 from services.disclosure.events import DocumentsConsumer
+from services.supervision.consumers import EventConsumers
 from shared.bus import connect_options, inbox_prefix
 from shared.config import settings_for
 from shared.streams import stream_name
@@ -39,19 +40,31 @@ def test_a_service_subscribes_only_to_its_own_inbox(service):
                                         grpc_port=1))["inbox_prefix"] == inbox_prefix(service)
 
 
-def test_consumer_rights_are_exactly_the_consumers_disclosure_runs():
+def consumers_run_by() -> dict[str, set[tuple[str, str, str]]]:
+    """(stream, durable, subject) of every consumer each consuming service's code declares."""
+    return {
+        "disclosure": {(stream, durable, subject) for stream, durable, subject, _ in
+                       DocumentsConsumer(calendar=None, today=None).subscriptions()},
+        "supervision": {(stream, durable, subject) for stream, durable, subject, _ in
+                        EventConsumers(None, None, None, None).subscriptions()},
+    }
+
+
+@pytest.mark.parametrize("service", sorted(consumers_run_by()))
+def test_consumer_rights_are_exactly_the_consumers_the_service_runs(service):
     """streams.yaml's consumers (which grant the rights) are the ones the code declares."""
-    runs = {(stream, durable, subject) for stream, durable, subject, _ in
-            DocumentsConsumer(calendar=None, today=None).subscriptions()}
-    declared = {(c.stream, c.name, c.filter) for c in nats_auth.declared_consumers() if c.service == "disclosure"}
+    runs = consumers_run_by()[service]
+    declared = {(c.stream, c.name, c.filter) for c in nats_auth.declared_consumers() if c.service == service}
     assert declared == runs
-    consumer_rights = [r for r in user("disclosure").publish if r.startswith(("$JS.API.CONSUMER.", "$JS.ACK."))]
+    consumer_rights = [r for r in user(service).publish if r.startswith(("$JS.API.CONSUMER.", "$JS.ACK."))]
     assert sorted(consumer_rights) == sorted(
         right for stream, durable, subject in runs
         for right in (f"$JS.API.CONSUMER.CREATE.{stream}.{durable}.{subject}",
                       f"$JS.API.CONSUMER.MSG.NEXT.{stream}.{durable}", f"$JS.ACK.{stream}.{durable}.>"))
-    # the others consume nothing yet
-    for service in set(SERVICES) - {"disclosure"}:
+
+
+def test_services_that_run_no_consumer_may_consume_nothing():
+    for service in set(SERVICES) - set(consumers_run_by()):
         assert not [r for r in user(service).publish if r.startswith(("$JS.API.CONSUMER.", "$JS.ACK."))], service
 
 
