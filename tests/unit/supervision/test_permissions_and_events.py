@@ -86,8 +86,6 @@ def test_A67_disclosure_may_consume_the_replies():
 
 
 def test_A80_no_proposal_event_carries_a_contact():
-    from zgov.supervision.v1 import events_pb2
-
     def fields(descriptor, seen=()):
         for field in descriptor.fields:
             yield field.name
