@@ -25,6 +25,7 @@ from services.disclosure.api_concerns import run_concern_sweep
 from services.disclosure.api_publications import PublicationServicer
 from services.disclosure.config import DisclosureSettings
 from services.disclosure.events import DocumentsConsumer
+from services.disclosure.events_supervision import SupervisionConsumer
 from shared import bus
 from shared.consumer import EventConsumer
 from shared.convert import today_in_china
@@ -62,9 +63,16 @@ def documents_consumers(settings: DisclosureSettings) -> list[tuple]:
     return DocumentsConsumer(calendar(), today_in_china).subscriptions()
 
 
+def supervision_consumers(settings: DisclosureSettings) -> list[tuple]:
+    if not settings.consume_supervision:
+        return []
+    return SupervisionConsumer(calendar(), today_in_china).subscriptions()
+
+
 # The event consumers of the service: one line per side.
 CONSUMERS: list[Callable[[DisclosureSettings], list[tuple]]] = [
     documents_consumers,
+    supervision_consumers,
 ]
 
 

@@ -12,6 +12,8 @@ class DisclosureSettings(ServiceSettings):
     search_candidates: int = Field(300, ge=50, le=100_000)
     # Consume documents' events (issued, comment-opened, normative filed / cleaned up / expired).
     consume_documents: bool = True
+    # A67: consume supervision's replies to suggestions and proposals (supervision.proposal.replied).
+    consume_supervision: bool = True
     # Callees named by the chart's caller matrix (organisations, documents): not called yet.
     org_address: str = Field("127.0.0.1:50051", description="the org service's gRPC address, host:port")
     documents_address: str = Field("127.0.0.1:50053", description="the documents service's gRPC address")

@@ -9,6 +9,7 @@ from pathlib import Path
 from services.supervision.acts.people import People
 from services.supervision.api import SupervisionServicer
 from services.supervision.api_plans import InspectionPlanServicer
+from services.supervision.api_proposals import ProposalServicer
 from services.supervision.config import SupervisionSettings
 from services.supervision.consumers import EventConsumers
 from services.supervision.sweep import run_sweep
@@ -39,7 +40,9 @@ def build(settings: SupervisionSettings, today=today_in_china) -> GrpcServer:
                                    office_organisation_code=settings.office_organisation_code, today=today)
     offices = (settings.performance_office_code, settings.office_organisation_code)
     plans = InspectionPlanServicer(sessions, settings.plan_limits(), people, offices, today)
-    server = GrpcServer.from_settings([servicer, plans], settings)
+    proposals = ProposalServicer(sessions, settings.proposal_limits(), people,
+                                 office_organisation_code=settings.office_organisation_code, today=today)
+    server = GrpcServer.from_settings([servicer, plans, proposals], settings)
     server.readiness(database_ping(engine))  # NOT_SERVING while the database is down
     state: dict = {"consumers": []}
 

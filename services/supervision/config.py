@@ -8,6 +8,7 @@ from pydantic import Field
 
 from services.supervision.domain.items import Limits
 from services.supervision.domain.plans import PlanLimits
+from services.supervision.domain.proposals import ProposalLimits
 from shared.config import ServiceSettings
 
 CODE = r"^[a-z][a-z0-9-]{1,63}$"
@@ -45,6 +46,16 @@ class SupervisionSettings(ServiceSettings):
     comprehensive_per_organiser: int = Field(1, ge=0, le=12)
     inspections_total_per_year: int = Field(60, ge=1, le=10_000)
     performance_office_code: str = Field("performance-office", pattern=CODE)
+
+    # A67: suggestions and proposals answered within 3 months of assignment, at most 6 with approval,
+    # and within 1 month of a reopening after a "not satisfied" rating.
+    proposal_months: int = Field(3, ge=1, le=12)
+    proposal_max_months: int = Field(6, ge=1, le=24)
+    proposal_reopen_months: int = Field(1, ge=1, le=12)
+
+    def proposal_limits(self) -> ProposalLimits:
+        return ProposalLimits(self.proposal_months, max(self.proposal_max_months, self.proposal_months),
+                              self.proposal_reopen_months)
 
     def plan_limits(self) -> PlanLimits:
         return PlanLimits(self.comprehensive_per_organiser, self.inspections_total_per_year)

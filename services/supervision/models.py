@@ -176,3 +176,37 @@ class InspectionPlan(Base):
     approved_by_user_id: Mapped[str] = mapped_column(String(64), default="")
     filed_with: Mapped[list[str]] = mapped_column(ARRAY(String(64)), default=list)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class Proposal(Base):
+    """A67: a people's congress suggestion (人大代表建议) or a CPPCC proposal (政协提案) handled by the city.
+
+    The proposers' names are in `proposers`; how to reach them (A80) only in `proposer_contacts`, read by
+    GetProposal for a holder of proposal:contact and by nothing else (no event, list or recorded act)."""
+
+    __tablename__ = "proposal"
+    # The congress' or CPPCC's own number within its session: registered once.
+    __table_args__ = (UniqueConstraint("kind", "session", "number"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    kind: Mapped[str] = mapped_column(String(24))
+    session: Mapped[str] = mapped_column(String(200))
+    number: Mapped[str] = mapped_column(String(32))
+    year: Mapped[int] = mapped_column(Integer, index=True)
+    title: Mapped[str] = mapped_column(Text)
+    content: Mapped[str] = mapped_column(Text)
+    # [name, ...] in the order given: the first is the lead proposer (领衔).
+    proposers: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list)
+    # [{phone, address, work_unit}, ...] in the same order (A80: private).
+    proposer_contacts: Mapped[list] = mapped_column(JSONB, default=list)
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    lead_body_code: Mapped[str] = mapped_column(String(64), default="", index=True)
+    co_body_codes: Mapped[list[str]] = mapped_column(ARRAY(String(64)), default=list)
+    lead_leader_user_id: Mapped[str] = mapped_column(String(64), default="", index=True)
+    registered_on: Mapped[date] = mapped_column(Date)
+    assigned_on: Mapped[date | None] = mapped_column(Date)
+    due: Mapped[date | None] = mapped_column(Date)
+    extended: Mapped[bool] = mapped_column(default=False)
+    # [{round, reply_class, text, replied_on, replied_by_user_id, document_number, late, rating, rated_on}]
+    replies: Mapped[list] = mapped_column(JSONB, default=list)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -8,6 +8,7 @@ import pytest
 
 from deploy.local import nats_auth
 from services.disclosure.events import DocumentsConsumer
+from services.disclosure.events_supervision import SupervisionConsumer
 from services.supervision.consumers import EventConsumers
 from shared.bus import connect_options, inbox_prefix
 from shared.config import settings_for
@@ -43,8 +44,8 @@ def test_a_service_subscribes_only_to_its_own_inbox(service):
 def consumers_run_by() -> dict[str, set[tuple[str, str, str]]]:
     """(stream, durable, subject) of every consumer each consuming service's code declares."""
     return {
-        "disclosure": {(stream, durable, subject) for stream, durable, subject, _ in
-                       DocumentsConsumer(calendar=None, today=None).subscriptions()},
+        "disclosure": {(stream, durable, subject) for consumers in (DocumentsConsumer, SupervisionConsumer)
+                       for stream, durable, subject, _ in consumers(calendar=None, today=None).subscriptions()},
         "supervision": {(stream, durable, subject) for stream, durable, subject, _ in
                         EventConsumers(None, None, None, None).subscriptions()},
     }

@@ -82,3 +82,12 @@ class People:
     async def is_leader(self, user_id: str) -> bool:
         positions = (await self.org.directory()).positions_of(user_id)
         return any(p in LEADER_POSITIONS for p in positions)
+
+    async def holders_of(self, positions) -> list[tuple[str, str]]:
+        """(user id, display name) of everyone holding one of `positions`, in the positions' order."""
+        directory = await self.org.directory()
+        found: dict[str, str] = {}
+        for position in positions:
+            for user in directory.holders.get(position, []):
+                found.setdefault(user, directory.names.get(user, ""))
+        return list(found.items())

@@ -31,7 +31,7 @@ from shared.workdays import calendar
 from tests.fixtures.keycloak import CallsAsPeople
 from tests.fixtures.org import serving
 from zgov.org.v1 import org_pb2_grpc
-from zgov.supervision.v1 import plans_pb2_grpc, supervision_pb2_grpc
+from zgov.supervision.v1 import plans_pb2_grpc, proposals_pb2_grpc, supervision_pb2_grpc
 
 
 @pytest.fixture
@@ -54,6 +54,7 @@ class SupervisionUnderTest(CallsAsPeople):
     sessions: object = None
     people: People | None = None
     plans: plans_pb2_grpc.InspectionPlanServiceStub | None = None
+    proposals: proposals_pb2_grpc.ProposalServiceStub | None = None
 
     def acts_context(self, today: date) -> Context:
         return Context(calendar(), today, self.settings.limits(), self.people)
@@ -81,7 +82,8 @@ def start_supervision(keycloak, supervision_nats, service_database, in_process_o
                         keycloak=keycloak, stub=supervision_pb2_grpc.SupervisionServiceStub(channel), org=org.stub,
                         org_address=org.address, nats=supervision_nats, database_url=database, settings=settings,
                         sessions=session_factory(engine), people=People(org_client),
-                        plans=plans_pb2_grpc.InspectionPlanServiceStub(channel))
+                        plans=plans_pb2_grpc.InspectionPlanServiceStub(channel),
+                        proposals=proposals_pb2_grpc.ProposalServiceStub(channel))
                 finally:
                     await org_client.close()
                     await engine.dispose()

@@ -7,6 +7,7 @@ import yaml
 
 from deploy.local.tools import ROOT
 from services.supervision.acts import events
+from services.supervision.acts import proposals as proposal_acts
 from services.supervision.api import SupervisionServicer
 from shared.grpc_server import declared_permissions
 from zgov.supervision.v1 import supervision_pb2 as pb
@@ -41,6 +42,8 @@ def test_supervision_events_listed_are_the_ones_published():
                  for name, message in events.MESSAGE_TYPES.items()}
     published |= {f"supervision.accountability.{state}": "zgov.supervision.v1.AccountabilityChanged"
                   for state in events.ACCOUNTABILITY_EVENTS}
+    published |= {f"supervision.proposal.{name}": f"zgov.supervision.v1.{message.__name__}"
+                  for name, message in proposal_acts.MESSAGE_TYPES.items()}
     assert stream["events"] == published
 
 
@@ -60,3 +63,35 @@ def test_A63_plan_rpcs_declare_realm_permissions_and_the_city_approves():
         assert needed and needed <= defined, method.name
     assert holders("plan:approve") == {"mayor", "secretary-general"}
     assert holders("plan:write") == {"department-head", "county-head"}
+
+
+def test_A67_proposal_rpcs_declare_realm_permissions_the_office_manages_bodies_reply():
+    from services.supervision.api_proposals import ProposalServicer
+    from zgov.supervision.v1 import proposals_pb2
+
+    defined = {r["name"] for r in REALM["roles"]["client"]["supervision"]}
+    for method in proposals_pb2.DESCRIPTOR.services_by_name["ProposalService"].methods:
+        needed = declared_permissions(getattr(ProposalServicer, method.name))
+        assert needed and needed <= defined, method.name
+    assert holders("proposal:manage") == {"supervision-officer"}
+    assert holders("proposal:reply") == {"department-head", "county-head"}
+    # A80: the proposers' contact details for those who handle the proposal, not for every reader
+    assert holders("proposal:contact") == {"supervision-officer", "department-head", "county-head"}
+    assert {"mayor", "vice-mayor", "citizen"}.isdisjoint(holders("proposal:contact"))
+
+
+def test_A67_disclosure_may_consume_the_replies():
+    assert {"name": "disclosure-proposal-replied", "stream": "SUPERVISION",
+            "filter": "supervision.proposal.replied"} in STREAMS["consumers"]
+
+
+def test_A80_no_proposal_event_carries_a_contact():
+    def fields(descriptor, seen=()):
+        for field in descriptor.fields:
+            yield field.name
+            if field.message_type is not None and field.message_type.full_name not in seen:
+                yield from fields(field.message_type, (*seen, field.message_type.full_name))
+
+    for message in proposal_acts.MESSAGE_TYPES.values():
+        names = set(fields(message.DESCRIPTOR))
+        assert not {"contact", "phone", "address", "work_unit", "proposer_contacts"} & names, message

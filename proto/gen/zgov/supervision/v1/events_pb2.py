@@ -23,44 +23,55 @@ _sym_db = _symbol_database.Default()
 
 
 from zgov.common.v1 import common_pb2 as zgov_dot_common_dot_v1_dot_common__pb2
+from zgov.supervision.v1 import proposals_pb2 as zgov_dot_supervision_dot_v1_dot_proposals__pb2
 from zgov.supervision.v1 import supervision_pb2 as zgov_dot_supervision_dot_v1_dot_supervision__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n zgov/supervision/v1/events.proto\x12\x13zgov.supervision.v1\x1a\x1bzgov/common/v1/common.proto\x1a%zgov/supervision/v1/supervision.proto\"\xda\x02\n\x0bItemSummary\x12\x0f\n\x07item_id\x18\x01 \x01(\t\x12\x0e\n\x06number\x18\x02 \x01(\t\x12+\n\x04kind\x18\x03 \x01(\x0e\x32\x1d.zgov.supervision.v1.ItemKind\x12-\n\x05state\x18\x04 \x01(\x0e\x32\x1e.zgov.supervision.v1.ItemState\x12+\n\x06\x63olour\x18\x05 \x01(\x0e\x32\x1b.zgov.supervision.v1.Colour\x12+\n\x06source\x18\x06 \x01(\x0b\x32\x1b.zgov.supervision.v1.Source\x12\x16\n\x0elead_body_code\x18\x07 \x01(\t\x12\x15\n\rco_body_codes\x18\x08 \x03(\t\x12\"\n\x1asupervising_leader_user_id\x18\t \x01(\t\x12!\n\x03\x64ue\x18\n \x01(\x0b\x32\x14.zgov.common.v1.Date\"@\n\x0eItemRegistered\x12.\n\x04item\x18\x01 \x01(\x0b\x32 .zgov.supervision.v1.ItemSummary\"\x90\x01\n\x0cItemAssigned\x12.\n\x04item\x18\x01 \x01(\x0b\x32 .zgov.supervision.v1.ItemSummary\x12!\n\x19\x66irst_responsible_user_id\x18\x02 \x01(\t\x12-\n\x0f\x61\x63knowledge_due\x18\x03 \x01(\x0b\x32\x14.zgov.common.v1.Date\"B\n\x10ItemAcknowledged\x12.\n\x04item\x18\x01 \x01(\x0b\x32 .zgov.supervision.v1.ItemSummary\"N\n\x0cItemObjected\x12.\n\x04item\x18\x01 \x01(\x0b\x32 .zgov.supervision.v1.ItemSummary\x12\x0e\n\x06reason\x18\x02 \x01(\t\"Q\n\x0cItemReported\x12.\n\x04item\x18\x01 \x01(\x0b\x32 .zgov.supervision.v1.ItemSummary\x12\x11\n\tbody_code\x18\x02 \x01(\t\"q\n\x15ItemCompletionClaimed\x12.\n\x04item\x18\x01 \x01(\x0b\x32 .zgov.supervision.v1.ItemSummary\x12(\n\nverify_due\x18\x02 \x01(\x0b\x32\x14.zgov.common.v1.Date\"X\n\x14ItemExtensionDecided\x12.\n\x04item\x18\x01 \x01(\x0b\x32 .zgov.supervision.v1.ItemSummary\x12\x10\n\x08\x61pproved\x18\x02 \x01(\x08\"y\n\x0cItemVerified\x12.\n\x04item\x18\x01 \x01(\x0b\x32 .zgov.supervision.v1.ItemSummary\x12\x39\n\x07outcome\x18\x02 \x01(\x0e\x32(.zgov.supervision.v1.VerificationOutcome\"u\n\rItemRechecked\x12.\n\x04item\x18\x01 \x01(\x0b\x32 .zgov.supervision.v1.ItemSummary\x12\x34\n\x07outcome\x18\x02 \x01(\x0e\x32#.zgov.supervision.v1.RecheckOutcome\"?\n\rItemEvaluated\x12.\n\x04item\x18\x01 \x01(\x0b\x32 .zgov.supervision.v1.ItemSummary\"t\n\rItemEscalated\x12.\n\x04item\x18\x01 \x01(\x0b\x32 .zgov.supervision.v1.ItemSummary\x12\x33\n\nescalation\x18\x02 \x01(\x0b\x32\x1f.zgov.supervision.v1.Escalation\"m\n\tItemMoved\x12.\n\x04item\x18\x01 \x01(\x0b\x32 .zgov.supervision.v1.ItemSummary\x12\x30\n\x0b\x66rom_source\x18\x02 \x01(\x0b\x32\x1b.zgov.supervision.v1.Source\"O\n\rItemWithdrawn\x12.\n\x04item\x18\x01 \x01(\x0b\x32 .zgov.supervision.v1.ItemSummary\x12\x0e\n\x06reason\x18\x02 \x01(\t\"\xb7\x01\n\x15\x41\x63\x63ountabilityChanged\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\x12\x0f\n\x07item_id\x18\x02 \x01(\t\x12\x13\n\x0bitem_number\x18\x03 \x01(\t\x12\x37\n\x05state\x18\x04 \x01(\x0e\x32(.zgov.supervision.v1.AccountabilityState\x12\x11\n\tbody_code\x18\x05 \x01(\t\x12\x1b\n\x13responsible_user_id\x18\x06 \x01(\tb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n zgov/supervision/v1/events.proto\x12\x13zgov.supervision.v1\x1a\x1bzgov/common/v1/common.proto\x1a#zgov/supervision/v1/proposals.proto\x1a%zgov/supervision/v1/supervision.proto\"\xda\x02\n\x0bItemSummary\x12\x0f\n\x07item_id\x18\x01 \x01(\t\x12\x0e\n\x06number\x18\x02 \x01(\t\x12+\n\x04kind\x18\x03 \x01(\x0e\x32\x1d.zgov.supervision.v1.ItemKind\x12-\n\x05state\x18\x04 \x01(\x0e\x32\x1e.zgov.supervision.v1.ItemState\x12+\n\x06\x63olour\x18\x05 \x01(\x0e\x32\x1b.zgov.supervision.v1.Colour\x12+\n\x06source\x18\x06 \x01(\x0b\x32\x1b.zgov.supervision.v1.Source\x12\x16\n\x0elead_body_code\x18\x07 \x01(\t\x12\x15\n\rco_body_codes\x18\x08 \x03(\t\x12\"\n\x1asupervising_leader_user_id\x18\t \x01(\t\x12!\n\x03\x64ue\x18\n \x01(\x0b\x32\x14.zgov.common.v1.Date\"@\n\x0eItemRegistered\x12.\n\x04item\x18\x01 \x01(\x0b\x32 .zgov.supervision.v1.ItemSummary\"\x90\x01\n\x0cItemAssigned\x12.\n\x04item\x18\x01 \x01(\x0b\x32 .zgov.supervision.v1.ItemSummary\x12!\n\x19\x66irst_responsible_user_id\x18\x02 \x01(\t\x12-\n\x0f\x61\x63knowledge_due\x18\x03 \x01(\x0b\x32\x14.zgov.common.v1.Date\"B\n\x10ItemAcknowledged\x12.\n\x04item\x18\x01 \x01(\x0b\x32 .zgov.supervision.v1.ItemSummary\"N\n\x0cItemObjected\x12.\n\x04item\x18\x01 \x01(\x0b\x32 .zgov.supervision.v1.ItemSummary\x12\x0e\n\x06reason\x18\x02 \x01(\t\"Q\n\x0cItemReported\x12.\n\x04item\x18\x01 \x01(\x0b\x32 .zgov.supervision.v1.ItemSummary\x12\x11\n\tbody_code\x18\x02 \x01(\t\"q\n\x15ItemCompletionClaimed\x12.\n\x04item\x18\x01 \x01(\x0b\x32 .zgov.supervision.v1.ItemSummary\x12(\n\nverify_due\x18\x02 \x01(\x0b\x32\x14.zgov.common.v1.Date\"X\n\x14ItemExtensionDecided\x12.\n\x04item\x18\x01 \x01(\x0b\x32 .zgov.supervision.v1.ItemSummary\x12\x10\n\x08\x61pproved\x18\x02 \x01(\x08\"y\n\x0cItemVerified\x12.\n\x04item\x18\x01 \x01(\x0b\x32 .zgov.supervision.v1.ItemSummary\x12\x39\n\x07outcome\x18\x02 \x01(\x0e\x32(.zgov.supervision.v1.VerificationOutcome\"u\n\rItemRechecked\x12.\n\x04item\x18\x01 \x01(\x0b\x32 .zgov.supervision.v1.ItemSummary\x12\x34\n\x07outcome\x18\x02 \x01(\x0e\x32#.zgov.supervision.v1.RecheckOutcome\"?\n\rItemEvaluated\x12.\n\x04item\x18\x01 \x01(\x0b\x32 .zgov.supervision.v1.ItemSummary\"t\n\rItemEscalated\x12.\n\x04item\x18\x01 \x01(\x0b\x32 .zgov.supervision.v1.ItemSummary\x12\x33\n\nescalation\x18\x02 \x01(\x0b\x32\x1f.zgov.supervision.v1.Escalation\"m\n\tItemMoved\x12.\n\x04item\x18\x01 \x01(\x0b\x32 .zgov.supervision.v1.ItemSummary\x12\x30\n\x0b\x66rom_source\x18\x02 \x01(\x0b\x32\x1b.zgov.supervision.v1.Source\"O\n\rItemWithdrawn\x12.\n\x04item\x18\x01 \x01(\x0b\x32 .zgov.supervision.v1.ItemSummary\x12\x0e\n\x06reason\x18\x02 \x01(\t\"\xb7\x01\n\x15\x41\x63\x63ountabilityChanged\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\x12\x0f\n\x07item_id\x18\x02 \x01(\t\x12\x13\n\x0bitem_number\x18\x03 \x01(\t\x12\x37\n\x05state\x18\x04 \x01(\x0e\x32(.zgov.supervision.v1.AccountabilityState\x12\x11\n\tbody_code\x18\x05 \x01(\t\x12\x1b\n\x13responsible_user_id\x18\x06 \x01(\t\"\xc1\x02\n\x0fProposalSummary\x12\x13\n\x0bproposal_id\x18\x01 \x01(\t\x12/\n\x04kind\x18\x02 \x01(\x0e\x32!.zgov.supervision.v1.ProposalKind\x12\x0f\n\x07session\x18\x03 \x01(\t\x12\x0e\n\x06number\x18\x04 \x01(\t\x12\r\n\x05title\x18\x05 \x01(\t\x12\x16\n\x0eproposer_names\x18\x06 \x03(\t\x12\x31\n\x05state\x18\x07 \x01(\x0e\x32\".zgov.supervision.v1.ProposalState\x12\x16\n\x0elead_body_code\x18\x08 \x01(\t\x12\x15\n\rco_body_codes\x18\t \x03(\t\x12\x1b\n\x13lead_leader_user_id\x18\n \x01(\t\x12!\n\x03\x64ue\x18\x0b \x01(\x0b\x32\x14.zgov.common.v1.Date\"L\n\x12ProposalRegistered\x12\x36\n\x08proposal\x18\x01 \x01(\x0b\x32$.zgov.supervision.v1.ProposalSummary\"J\n\x10ProposalAssigned\x12\x36\n\x08proposal\x18\x01 \x01(\x0b\x32$.zgov.supervision.v1.ProposalSummary\"|\n\x0fProposalReplied\x12\x36\n\x08proposal\x18\x01 \x01(\x0b\x32$.zgov.supervision.v1.ProposalSummary\x12\x31\n\x05reply\x18\x02 \x01(\x0b\x32\".zgov.supervision.v1.ProposalReply\"\x9d\x01\n\rProposalRated\x12\x36\n\x08proposal\x18\x01 \x01(\x0b\x32$.zgov.supervision.v1.ProposalSummary\x12\x33\n\x06rating\x18\x02 \x01(\x0e\x32#.zgov.supervision.v1.ProposerRating\x12\r\n\x05round\x18\x03 \x01(\x05\x12\x10\n\x08reopened\x18\x04 \x01(\x08\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'zgov.supervision.v1.events_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_ITEMSUMMARY']._serialized_start=126
-  _globals['_ITEMSUMMARY']._serialized_end=472
-  _globals['_ITEMREGISTERED']._serialized_start=474
-  _globals['_ITEMREGISTERED']._serialized_end=538
-  _globals['_ITEMASSIGNED']._serialized_start=541
-  _globals['_ITEMASSIGNED']._serialized_end=685
-  _globals['_ITEMACKNOWLEDGED']._serialized_start=687
-  _globals['_ITEMACKNOWLEDGED']._serialized_end=753
-  _globals['_ITEMOBJECTED']._serialized_start=755
-  _globals['_ITEMOBJECTED']._serialized_end=833
-  _globals['_ITEMREPORTED']._serialized_start=835
-  _globals['_ITEMREPORTED']._serialized_end=916
-  _globals['_ITEMCOMPLETIONCLAIMED']._serialized_start=918
-  _globals['_ITEMCOMPLETIONCLAIMED']._serialized_end=1031
-  _globals['_ITEMEXTENSIONDECIDED']._serialized_start=1033
-  _globals['_ITEMEXTENSIONDECIDED']._serialized_end=1121
-  _globals['_ITEMVERIFIED']._serialized_start=1123
-  _globals['_ITEMVERIFIED']._serialized_end=1244
-  _globals['_ITEMRECHECKED']._serialized_start=1246
-  _globals['_ITEMRECHECKED']._serialized_end=1363
-  _globals['_ITEMEVALUATED']._serialized_start=1365
-  _globals['_ITEMEVALUATED']._serialized_end=1428
-  _globals['_ITEMESCALATED']._serialized_start=1430
-  _globals['_ITEMESCALATED']._serialized_end=1546
-  _globals['_ITEMMOVED']._serialized_start=1548
-  _globals['_ITEMMOVED']._serialized_end=1657
-  _globals['_ITEMWITHDRAWN']._serialized_start=1659
-  _globals['_ITEMWITHDRAWN']._serialized_end=1738
-  _globals['_ACCOUNTABILITYCHANGED']._serialized_start=1741
-  _globals['_ACCOUNTABILITYCHANGED']._serialized_end=1924
+  _globals['_ITEMSUMMARY']._serialized_start=163
+  _globals['_ITEMSUMMARY']._serialized_end=509
+  _globals['_ITEMREGISTERED']._serialized_start=511
+  _globals['_ITEMREGISTERED']._serialized_end=575
+  _globals['_ITEMASSIGNED']._serialized_start=578
+  _globals['_ITEMASSIGNED']._serialized_end=722
+  _globals['_ITEMACKNOWLEDGED']._serialized_start=724
+  _globals['_ITEMACKNOWLEDGED']._serialized_end=790
+  _globals['_ITEMOBJECTED']._serialized_start=792
+  _globals['_ITEMOBJECTED']._serialized_end=870
+  _globals['_ITEMREPORTED']._serialized_start=872
+  _globals['_ITEMREPORTED']._serialized_end=953
+  _globals['_ITEMCOMPLETIONCLAIMED']._serialized_start=955
+  _globals['_ITEMCOMPLETIONCLAIMED']._serialized_end=1068
+  _globals['_ITEMEXTENSIONDECIDED']._serialized_start=1070
+  _globals['_ITEMEXTENSIONDECIDED']._serialized_end=1158
+  _globals['_ITEMVERIFIED']._serialized_start=1160
+  _globals['_ITEMVERIFIED']._serialized_end=1281
+  _globals['_ITEMRECHECKED']._serialized_start=1283
+  _globals['_ITEMRECHECKED']._serialized_end=1400
+  _globals['_ITEMEVALUATED']._serialized_start=1402
+  _globals['_ITEMEVALUATED']._serialized_end=1465
+  _globals['_ITEMESCALATED']._serialized_start=1467
+  _globals['_ITEMESCALATED']._serialized_end=1583
+  _globals['_ITEMMOVED']._serialized_start=1585
+  _globals['_ITEMMOVED']._serialized_end=1694
+  _globals['_ITEMWITHDRAWN']._serialized_start=1696
+  _globals['_ITEMWITHDRAWN']._serialized_end=1775
+  _globals['_ACCOUNTABILITYCHANGED']._serialized_start=1778
+  _globals['_ACCOUNTABILITYCHANGED']._serialized_end=1961
+  _globals['_PROPOSALSUMMARY']._serialized_start=1964
+  _globals['_PROPOSALSUMMARY']._serialized_end=2285
+  _globals['_PROPOSALREGISTERED']._serialized_start=2287
+  _globals['_PROPOSALREGISTERED']._serialized_end=2363
+  _globals['_PROPOSALASSIGNED']._serialized_start=2365
+  _globals['_PROPOSALASSIGNED']._serialized_end=2439
+  _globals['_PROPOSALREPLIED']._serialized_start=2441
+  _globals['_PROPOSALREPLIED']._serialized_end=2565
+  _globals['_PROPOSALRATED']._serialized_start=2568
+  _globals['_PROPOSALRATED']._serialized_end=2725
 # @@protoc_insertion_point(module_scope)

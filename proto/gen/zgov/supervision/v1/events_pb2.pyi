@@ -8,6 +8,7 @@ from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from google.protobuf.internal import containers as _containers
 from zgov.common.v1 import common_pb2 as _common_pb2
+from zgov.supervision.v1 import proposals_pb2 as _proposals_pb2
 from zgov.supervision.v1 import supervision_pb2 as _supervision_pb2
 import builtins as _builtins
 import sys
@@ -431,3 +432,160 @@ class AccountabilityChanged(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___AccountabilityChanged: _TypeAlias = AccountabilityChanged  # noqa: Y015
+
+@_typing.final
+class ProposalSummary(_message.Message):
+    """What every proposal event carries (A67). Never the proposers' contact details (A80); their
+    names are public (they are published with the result).
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PROPOSAL_ID_FIELD_NUMBER: _builtins.int
+    KIND_FIELD_NUMBER: _builtins.int
+    SESSION_FIELD_NUMBER: _builtins.int
+    NUMBER_FIELD_NUMBER: _builtins.int
+    TITLE_FIELD_NUMBER: _builtins.int
+    PROPOSER_NAMES_FIELD_NUMBER: _builtins.int
+    STATE_FIELD_NUMBER: _builtins.int
+    LEAD_BODY_CODE_FIELD_NUMBER: _builtins.int
+    CO_BODY_CODES_FIELD_NUMBER: _builtins.int
+    LEAD_LEADER_USER_ID_FIELD_NUMBER: _builtins.int
+    DUE_FIELD_NUMBER: _builtins.int
+    proposal_id: _builtins.str
+    kind: _proposals_pb2.ProposalKind.ValueType
+    session: _builtins.str
+    number: _builtins.str
+    title: _builtins.str
+    state: _proposals_pb2.ProposalState.ValueType
+    lead_body_code: _builtins.str
+    lead_leader_user_id: _builtins.str
+    @_builtins.property
+    def proposer_names(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
+    @_builtins.property
+    def co_body_codes(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
+    @_builtins.property
+    def due(self) -> _common_pb2.Date: ...
+    def __init__(
+        self,
+        *,
+        proposal_id: _builtins.str = ...,
+        kind: _proposals_pb2.ProposalKind.ValueType = ...,
+        session: _builtins.str = ...,
+        number: _builtins.str = ...,
+        title: _builtins.str = ...,
+        proposer_names: _abc.Iterable[_builtins.str] | None = ...,
+        state: _proposals_pb2.ProposalState.ValueType = ...,
+        lead_body_code: _builtins.str = ...,
+        co_body_codes: _abc.Iterable[_builtins.str] | None = ...,
+        lead_leader_user_id: _builtins.str = ...,
+        due: _common_pb2.Date | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["due", b"due"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["co_body_codes", b"co_body_codes", "due", b"due", "kind", b"kind", "lead_body_code", b"lead_body_code", "lead_leader_user_id", b"lead_leader_user_id", "number", b"number", "proposal_id", b"proposal_id", "proposer_names", b"proposer_names", "session", b"session", "state", b"state", "title", b"title"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ProposalSummary: _TypeAlias = ProposalSummary  # noqa: Y015
+
+@_typing.final
+class ProposalRegistered(_message.Message):
+    """supervision.proposal.registered"""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PROPOSAL_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def proposal(self) -> Global___ProposalSummary: ...
+    def __init__(
+        self,
+        *,
+        proposal: Global___ProposalSummary | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["proposal", b"proposal"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["proposal", b"proposal"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ProposalRegistered: _TypeAlias = ProposalRegistered  # noqa: Y015
+
+@_typing.final
+class ProposalAssigned(_message.Message):
+    """supervision.proposal.assigned (交办), also after a reassignment or an approved extension."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PROPOSAL_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def proposal(self) -> Global___ProposalSummary: ...
+    def __init__(
+        self,
+        *,
+        proposal: Global___ProposalSummary | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["proposal", b"proposal"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["proposal", b"proposal"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ProposalAssigned: _TypeAlias = ProposalAssigned  # noqa: Y015
+
+@_typing.final
+class ProposalReplied(_message.Message):
+    """supervision.proposal.replied: the result to publish (A67), one event per reply."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PROPOSAL_FIELD_NUMBER: _builtins.int
+    REPLY_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def proposal(self) -> Global___ProposalSummary: ...
+    @_builtins.property
+    def reply(self) -> _proposals_pb2.ProposalReply: ...
+    def __init__(
+        self,
+        *,
+        proposal: Global___ProposalSummary | None = ...,
+        reply: _proposals_pb2.ProposalReply | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["proposal", b"proposal", "reply", b"reply"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["proposal", b"proposal", "reply", b"reply"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ProposalReplied: _TypeAlias = ProposalReplied  # noqa: Y015
+
+@_typing.final
+class ProposalRated(_message.Message):
+    """supervision.proposal.rated: the proposer's rating; reopened when the first reply did not satisfy."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PROPOSAL_FIELD_NUMBER: _builtins.int
+    RATING_FIELD_NUMBER: _builtins.int
+    ROUND_FIELD_NUMBER: _builtins.int
+    REOPENED_FIELD_NUMBER: _builtins.int
+    rating: _proposals_pb2.ProposerRating.ValueType
+    round: _builtins.int
+    reopened: _builtins.bool
+    @_builtins.property
+    def proposal(self) -> Global___ProposalSummary: ...
+    def __init__(
+        self,
+        *,
+        proposal: Global___ProposalSummary | None = ...,
+        rating: _proposals_pb2.ProposerRating.ValueType = ...,
+        round: _builtins.int = ...,
+        reopened: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["proposal", b"proposal"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["proposal", b"proposal", "rating", b"rating", "reopened", b"reopened", "round", b"round"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ProposalRated: _TypeAlias = ProposalRated  # noqa: Y015
