@@ -135,8 +135,10 @@ class MeetingsServicer(meetings_pb2_grpc.MeetingsServiceServicer):
         actor = current_actor()
         user_id = request.user_id or actor.user_id
         if user_id != actor.user_id and not (actor.may("minutes:write") or actor.is_service):
-            raise Forbidden("a person reads his or her own calendar; the general office reads anyone's",
-                            reason="NOT_OWN_CALENDAR")
+            raise Forbidden(
+                "a person reads his or her own calendar; the general office reads anyone's",
+                reason="NOT_OWN_CALENDAR",
+            )
         from_day = date_from_proto(request.from_day, "from_day", required=False) or self.today() - timedelta(
             days=30
         )

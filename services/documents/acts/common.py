@@ -36,7 +36,8 @@ def check_lead_body(actor: Actor, row: models.Document) -> None:
     if actor.organisation_code != row.organisation_code:
         raise Forbidden(
             f"only the lead body (主办单位) {row.organisation_code} acts on its document here",
-            reason="NOT_LEAD_BODY", metadata={"lead_body": row.organisation_code},
+            reason="NOT_LEAD_BODY",
+            metadata={"lead_body": row.organisation_code},
         )
 
 
