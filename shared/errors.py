@@ -8,12 +8,15 @@ by `DomainErrorInterceptor` on the server or by `await abort(context, exc)`:
 | InvalidInput     | INVALID_ARGUMENT    | google.rpc.BadRequest, one field violation each   |
 | RuleViolation    | FAILED_PRECONDITION | google.rpc.ErrorInfo (reason = rule id such as    |
 |                  |                     | "A82", domain "zgov") + google.rpc.PreconditionFailure |
-| Forbidden        | PERMISSION_DENIED   | ErrorInfo reason "PERMISSION_DENIED"              |
+| Forbidden        | PERMISSION_DENIED   | ErrorInfo: reason = the rule id where a rule      |
+|                  |                     | decides (metadata "rule"), else why in upper case |
+|                  |                     | ("PERMISSION_MISSING" with metadata "permissions",|
+|                  |                     | "NOT_LEAD_BODY" …; "PERMISSION_DENIED" by default) |
 | Unauthenticated  | UNAUTHENTICATED     | ErrorInfo reason "UNAUTHENTICATED"                |
 | NotFound         | NOT_FOUND           | google.rpc.ResourceInfo                           |
 
-Clients (other services, tests) read them back with `rule_id_of(err)` and
-`field_violations_of(err)`.
+Clients (other services, tests) read them back with `rule_id_of(err)`, `error_info_of(err)`
+(reason and metadata) and `field_violations_of(err)`.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ __all__ = [
     "RuleViolation",
     "Unauthenticated",
     "abort",
+    "error_info_of",
     "field_violations_of",
     "invalid_argument",
     "not_found",
@@ -135,12 +139,34 @@ class RuleViolation(DomainError):
 
 
 class Forbidden(DomainError):
-    """The caller's position or permission does not allow the act."""
+    """The caller's position or permission does not allow the act.
+
+    `reason` says why in a word a program can test (ErrorInfo.reason, upper snake case, e.g.
+    "NOT_LEAD_BODY"); where a working rule decides, `rule_id` names it instead and leads the
+    message, as for a RuleViolation. `metadata` adds what the caller needs to put it right (e.g.
+    the permissions lacking).
+    """
 
     code = code_pb2.PERMISSION_DENIED
 
+    def __init__(
+        self,
+        message: str,
+        *,
+        reason: str = "PERMISSION_DENIED",
+        rule_id: str = "",
+        metadata: Mapping[str, str] | None = None,
+    ):
+        self.rule_id = rule_id
+        self.reason = rule_id or reason
+        self.metadata = dict(metadata or {})
+        if rule_id and not message.startswith(f"{rule_id}:"):
+            message = f"{rule_id}: {message}"
+        super().__init__(message)
+
     def details(self) -> list[Any]:
-        return [error_details_pb2.ErrorInfo(reason="PERMISSION_DENIED", domain=DOMAIN)]
+        metadata = {"rule": self.rule_id, **self.metadata} if self.rule_id else self.metadata
+        return [error_details_pb2.ErrorInfo(reason=self.reason, domain=DOMAIN, metadata=metadata)]
 
 
 class Unauthenticated(DomainError):
@@ -201,8 +227,10 @@ async def rule_violation(
     await abort(context, RuleViolation(rule_id, message, subject=subject, metadata=metadata))
 
 
-async def permission_denied(context: grpc.aio.ServicerContext, message: str) -> NoReturn:
-    await abort(context, Forbidden(message))
+async def permission_denied(
+    context: grpc.aio.ServicerContext, message: str, *, reason: str = "PERMISSION_DENIED", rule_id: str = ""
+) -> NoReturn:
+    await abort(context, Forbidden(message, reason=reason, rule_id=rule_id))
 
 
 async def unauthenticated(context: grpc.aio.ServicerContext, message: str) -> NoReturn:
@@ -317,11 +345,22 @@ def _details_of(error: grpc.RpcError, kind):
     return found
 
 
-def rule_id_of(error: grpc.RpcError) -> str | None:
-    """The id of the working rule that refused the call (FAILED_PRECONDITION), or None."""
+def error_info_of(error: grpc.RpcError) -> error_details_pb2.ErrorInfo | None:
+    """The platform's google.rpc.ErrorInfo of a failed call (reason and metadata), or None."""
     for info in _details_of(error, error_details_pb2.ErrorInfo):
-        if info.domain == DOMAIN and error.code() == grpc.StatusCode.FAILED_PRECONDITION:
-            return info.reason
+        if info.domain == DOMAIN:
+            return info
+    return None
+
+
+def rule_id_of(error: grpc.RpcError) -> str | None:
+    """The id of the working rule that refused the call (FAILED_PRECONDITION, or PERMISSION_DENIED
+    where a rule decides who may act), or None."""
+    info = error_info_of(error)
+    if info is not None and error.code() == grpc.StatusCode.FAILED_PRECONDITION:
+        return info.reason
+    if info is not None and info.metadata.get("rule"):
+        return info.metadata["rule"]
     for failure in _details_of(error, error_details_pb2.PreconditionFailure):
         for violation in failure.violations:
             return violation.type

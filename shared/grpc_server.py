@@ -17,7 +17,8 @@ How a service uses it (services/<name>/api.py and __main__.py):
 Who may call an RPC is declared at the method with `@requires("<permission>")`: a
 client role of this API in Keycloak. `AuthInterceptor` verifies the bearer token
 (UNAUTHENTICATED otherwise), then checks the declared permissions (PERMISSION_DENIED
-naming the missing one). An RPC without a declaration is denied to everyone, so a
+naming the missing ones, with google.rpc.ErrorInfo reason PERMISSION_MISSING and metadata
+"permissions"; PERMISSION_UNDECLARED for an RPC that declares none). An RPC without a declaration is denied to everyone, so a
 forgotten decorator fails closed. Health checking and reflection need no token.
 
 Behind authentication every RPC passes shared.input_guard.InputGuard: undecodable messages,
@@ -155,13 +156,25 @@ def missing_permission_message(method: str, missing: Iterable[str], actor: Actor
     return f"{method} needs permission {names}{role_of}; {who} does not hold it"
 
 
+def missing_permission(method: str, missing: Iterable[str], actor: Actor, audience: str = "") -> Forbidden:
+    """PERMISSION_DENIED with ErrorInfo reason PERMISSION_MISSING, naming the permissions lacking
+    (metadata "permissions", comma-separated), the RPC and the API whose client roles they are."""
+    missing = sorted(missing)
+    metadata = {"permissions": ",".join(missing), "method": method}
+    if audience:
+        metadata["audience"] = audience
+    return Forbidden(
+        missing_permission_message(method, missing, actor, audience), reason="PERMISSION_MISSING", metadata=metadata
+    )
+
+
 async def _check_in_method(needed: frozenset[str], name: str, context: grpc.aio.ServicerContext) -> None:
     actor = _current_actor.get()
     if actor is None:
         await _abort(context, Unauthenticated("no authenticated caller"))
     missing = needed - actor.permissions
     if missing:
-        await _abort(context, Forbidden(missing_permission_message(name, missing, actor)))
+        await _abort(context, missing_permission(name, missing, actor))
 
 
 async def _abort(context: grpc.aio.ServicerContext, error: DomainError) -> None:
@@ -171,8 +184,8 @@ async def _abort(context: grpc.aio.ServicerContext, error: DomainError) -> None:
     interceptor records the status code only from abort, so the span shows the failure.
     """
     status = to_status(error)
-    if isinstance(error, RuleViolation):
-        # The trace names the working rule that refused the act, as ErrorInfo.reason does the caller.
+    if isinstance(error, RuleViolation | Forbidden) and error.rule_id:
+        # The trace names the working rule that refused the act, as ErrorInfo does the caller.
         trace.get_current_span().set_attribute(RULE_ID_SPAN_ATTRIBUTE, error.rule_id)
     await context.abort(status.code, status.details, status.trailing_metadata)
 
@@ -209,13 +222,15 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):
         needed = declared_permissions(_behaviour(handler))
         if needed is None:
             return _rejection(
-                handler, Forbidden(f"{method} declares no permission, so nobody may call it (secure default)")
+                handler,
+                Forbidden(
+                    f"{method} declares no permission, so nobody may call it (secure default)",
+                    reason="PERMISSION_UNDECLARED", metadata={"method": method},
+                ),
             )
         missing = needed - actor.permissions
         if missing:
-            return _rejection(
-                handler, Forbidden(missing_permission_message(method, missing, actor, self.audience))
-            )
+            return _rejection(handler, missing_permission(method, missing, actor, self.audience))
         # The handler runs in the same contextvars.Context as the interceptors (grpc.aio's contract).
         _current_actor.set(actor)
         return handler

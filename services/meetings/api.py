@@ -135,7 +135,10 @@ class MeetingsServicer(meetings_pb2_grpc.MeetingsServiceServicer):
         actor = current_actor()
         user_id = request.user_id or actor.user_id
         if user_id != actor.user_id and not (actor.may("minutes:write") or actor.is_service):
-            raise Forbidden("a person reads his or her own calendar; the general office reads anyone's")
+            raise Forbidden(
+                "a person reads his or her own calendar; the general office reads anyone's",
+                reason="NOT_OWN_CALENDAR",
+            )
         from_day = date_from_proto(request.from_day, "from_day", required=False) or self.today() - timedelta(
             days=30
         )
@@ -373,7 +376,7 @@ class MeetingsServicer(meetings_pb2_grpc.MeetingsServiceServicer):
         if not (actor.may("department-meeting:approve") or actor.may("minutes:write")):
             # A department sees its own requests; the office and the mayor see all.
             if organisation not in ("", actor.organisation_code):
-                raise Forbidden("a department sees only its own requests")
+                raise Forbidden("a department sees only its own requests", reason="OTHER_ORGANISATION")
             organisation = actor.organisation_code
         year = _year(request.year)
         async with transaction(self.sessions) as session:

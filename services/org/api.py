@@ -63,7 +63,14 @@ def decode_cursor(token: str) -> tuple[date, str] | None:
         raise InvalidInput({"page.page_token": "not a page token this service issued"}) from None
 
 
-def leave_to_proto(row, history=()) -> org_pb2.Leave:
+def gap_to_proto(gap: domain.StandInGap) -> org_pb2.StandInGap:
+    return org_pb2.StandInGap(
+        position=gap.position, holder_user_id=gap.holder_user_id, leave_id=gap.leave_id,
+        first_day=date_to_proto(gap.first_day), last_day=date_to_proto(gap.last_day), reason=gap.reason,
+    )
+
+
+def leave_to_proto(row, history=(), gaps=()) -> org_pb2.Leave:
     return org_pb2.Leave(
         id=str(row.id), user_id=row.user_id, position=row.position,
         kind=KIND_TO_PROTO[domain.LeaveKind(row.kind)],
@@ -71,6 +78,7 @@ def leave_to_proto(row, history=()) -> org_pb2.Leave:
         state=STATE_TO_PROTO[domain.LeaveState(row.state)], acting_user_id=row.acting_user_id,
         both_away_override_reason=row.both_away_override_reason,
         history=[audit.to_proto(h) for h in history],
+        stand_in_gaps=[gap_to_proto(g) for g in gaps],
     )
 
 
@@ -219,7 +227,8 @@ class OrgServicer(org_pb2_grpc.OrgServiceServicer):
         actor = current_actor()
         user_id = request.user_id or actor.user_id
         if user_id != actor.user_id and not actor.may("leave:approve"):
-            raise Forbidden("only those who approve leave may file a leave for someone else")
+            raise Forbidden("only those who approve leave may file a leave for someone else",
+                            reason="NOT_LEAVE_APPROVER")
         snap = await self.directory.snapshot()
         first_day = date_from_proto(request.first_day, "first_day", required=False)
         last_day = date_from_proto(request.last_day, "last_day", required=False)
@@ -237,8 +246,9 @@ class OrgServicer(org_pb2_grpc.OrgServiceServicer):
                 session, user_id=user_id, position=request.position, kind=kind.value, first_day=first_day,
                 last_day=last_day, reason=request.reason.strip(), acting_user_id=request.acting_user_id,
             )
+            gaps = await self._name_stand_in(session, row, snap)
             await audit.record_act(session, f"leave/{row.id}", "leave.requested", actor, request.reason)
-            reply = leave_to_proto(row, await audit.history(session, f"leave/{row.id}"))
+            reply = leave_to_proto(row, await audit.history(session, f"leave/{row.id}"), gaps)
             await add_event(session, "org.leave.requested", events_pb2.LeaveRequested(leave=reply),
                             f"leave/{row.id}", actor)
         return reply
@@ -250,7 +260,8 @@ class OrgServicer(org_pb2_grpc.OrgServiceServicer):
             await store.lock_absences(session)
             row = await store.get_leave(session, request.leave_id, for_update=True)
             if row.user_id == actor.user_id:
-                raise Forbidden("a leave is approved by someone other than the person who is away")
+                raise Forbidden("a leave is approved by someone other than the person who is away",
+                                reason="OWN_LEAVE")
             if row.state != domain.LeaveState.REQUESTED.value:
                 raise InvalidInput({"leave_id": f"the leave is {row.state}; only a requested leave is approved"})
             candidate = store.as_absence(row)
@@ -261,15 +272,32 @@ class OrgServicer(org_pb2_grpc.OrgServiceServicer):
             if domain.both_top_leaders_away(candidate, others):
                 row.both_away_override_reason = request.both_away_override_reason.strip()
             row.state = domain.LeaveState.APPROVED.value
+            gaps = await self._name_stand_in(session, row, await self.directory.snapshot())
             await session.flush()
             await audit.record_act(session, f"leave/{row.id}", "leave.approved", actor,
                                    request.opinion or request.both_away_override_reason)
-            reply = leave_to_proto(row, await audit.history(session, f"leave/{row.id}"))
+            reply = leave_to_proto(row, await audit.history(session, f"leave/{row.id}"), gaps)
             await add_event(session, "org.leave.approved", events_pb2.LeaveApproved(leave=reply),
                             f"leave/{row.id}", actor)
             # A leave that starts today hands over at once, in the same transaction.
             await emit_due_acting_events(session, today_in_china(), await self.directory.snapshot())
         return reply
+
+    async def _name_stand_in(self, session, row, snap: Snapshot) -> list[domain.StandInGap]:
+        """A10, A59: record on the leave the stand-in the rules name (else keep the one the request
+        named), and return the gaps it opens: positions left with nobody to act on some days."""
+        pairs = await store.ab_pairs(session)
+        evm = snap.holders_of(domain.EXECUTIVE_VICE_MAYOR)
+
+        def stand_in_of(absence: domain.Absence) -> tuple[str, str]:
+            return domain.stand_in_for(absence, executive_vice_mayor_id=evm[0].user_id if evm else None,
+                                       ab_partner_id=domain.ab_partner(absence.user_id, pairs))
+
+        leave = store.as_absence(row)
+        row.acting_user_id = stand_in_of(leave)[0]
+        approved = await store.approved_absences_between(session, row.first_day, row.last_day)
+        names = {p.user_id: p.display_name or p.username for people in snap.holders.values() for p in people}
+        return domain.stand_in_gaps(leave, approved, stand_in_of, names)
 
     @requires("leave:approve")
     async def RejectLeave(self, request, context):
@@ -300,7 +328,8 @@ class OrgServicer(org_pb2_grpc.OrgServiceServicer):
             await store.lock_absences(session)
             row = await store.get_leave(session, request.leave_id, for_update=True)
             if row.user_id != actor.user_id and not actor.may("leave:approve"):
-                raise Forbidden("only the leader who is away, or whoever approves leave, ends a leave")
+                raise Forbidden("only the leader who is away, or whoever approves leave, ends a leave",
+                                reason="NOT_LEAVE_HOLDER_OR_APPROVER")
             if row.state not in (domain.LeaveState.REQUESTED.value, domain.LeaveState.APPROVED.value):
                 raise InvalidInput({"leave_id": f"the leave is {row.state} already"})
             last_day = date_from_proto(request.last_day, "last_day", required=False) or today_in_china() - timedelta(days=1)
@@ -586,7 +615,7 @@ class OrgServicer(org_pb2_grpc.OrgServiceServicer):
         organisation = request.requesting_organisation_code
         if not self._sees_every_organisation(actor):
             if not actor.organisation_code or organisation not in ("", actor.organisation_code):
-                raise Forbidden("a county or department sees only its own requests")
+                raise Forbidden("a county or department sees only its own requests", reason="OTHER_ORGANISATION")
             organisation = actor.organisation_code
         limit = page_limit(request.page)
         after = decode_cursor(request.page.page_token)

@@ -18,12 +18,13 @@ A59  (first half) a vice mayor who cannot attend: the office asks another leader
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import Enum
 
 from shared.errors import Forbidden, InvalidInput, RuleViolation
+from shared.people import person
 
 MAYOR = "mayor"
 EXECUTIVE_VICE_MAYOR = "executive-vice-mayor"
@@ -225,6 +226,73 @@ def who_may_act(
     if stand_in and stand_in_away:
         return ActingAnswer(position, holder_user_id, "", True, f"{basis}: stand-in also away", away.leave_id)
     return ActingAnswer(position, holder_user_id, stand_in, True, basis, away.leave_id)
+
+
+@dataclass(frozen=True)
+class StandInGap:
+    """Days on which a position's holder is away and nobody acts for him or her (A10, A59).
+
+    Flagged when a leave is requested and approved, so the office arranges a stand-in (or a
+    leave named in the request) before a signature fails, not after.
+    """
+
+    position: str
+    holder_user_id: str
+    leave_id: str
+    first_day: date
+    last_day: date
+    reason: str
+
+
+def _overlap(a: Absence, b: Absence) -> tuple[date, date] | None:
+    first, last = max(a.first_day, b.first_day), min(a.last_day, b.last_day)
+    return (first, last) if first <= last else None
+
+
+def stand_in_gaps(
+    leave: Absence,
+    approved: Iterable[Absence],
+    stand_in_of: Callable[[Absence], tuple[str, str]],
+    names: Mapping[str, str] | None = None,
+) -> list[StandInGap]:
+    """A10, A59: the gaps a leave opens, were it approved alongside the `approved` absences.
+
+    Its own position when the rules name no stand-in (e.g. the mayor's business trip, not an A10
+    absence) or the stand-in is away on some of its days; and any position whose absent holder
+    counts on this leave's holder as stand-in on shared days. `stand_in_of` is stand_in_for with
+    the executive vice mayor and the A/B pairs bound.
+    """
+    names = names or {}
+
+    def who(user_id: str) -> str:
+        return person(user_id, names.get(user_id, ""))
+
+    others = [a for a in approved if a.leave_id != leave.leave_id and a.takes_holder_away]
+    gaps = []
+    stand_in, basis = stand_in_of(leave)
+    if not stand_in:
+        gaps.append(StandInGap(
+            leave.position, leave.user_id, leave.leave_id, leave.first_day, leave.last_day,
+            f"nobody acts for {who(leave.user_id)} as {leave.position}: the rules name no stand-in for "
+            f"this absence ({leave.kind.value}) and the request names none",
+        ))
+    for other in others:
+        days = _overlap(leave, other)
+        if days is None:
+            continue
+        if stand_in and other.user_id == stand_in:
+            gaps.append(StandInGap(
+                leave.position, leave.user_id, leave.leave_id, *days,
+                f"the stand-in {who(stand_in)} ({basis}) is away too (leave {other.leave_id})",
+            ))
+        other_stand_in, other_basis = stand_in_of(other)
+        if other_stand_in and other_stand_in == leave.user_id:
+            gaps.append(StandInGap(
+                other.position, other.user_id, other.leave_id, *days,
+                f"{who(other.user_id)} is away and {who(leave.user_id)} stands in ({other_basis}), "
+                f"but this leave takes {who(leave.user_id)} away too",
+            ))
+    return gaps
 
 
 def ab_partner(user_id: str, pairs: Iterable[tuple[str, str]]) -> str | None:
@@ -502,7 +570,8 @@ def attendance_decider(*, caller_user_id: str, leader_user_id: str, acting: Acti
     if acting.holder_away and acting.acting_user_id and caller_user_id == acting.acting_user_id:
         return True
     raise Forbidden(
-        "only the leader asked to attend, or the leader acting for him or her on the event day, decides"
+        "only the leader asked to attend, or the leader acting for him or her on the event day, decides",
+        rule_id="A54",
     )
 
 

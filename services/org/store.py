@@ -111,6 +111,18 @@ async def approved_absences_of_positions(session: AsyncSession, positions: Itera
     return [as_absence(r) for r in rows]
 
 
+async def approved_absences_between(session: AsyncSession, first_day: date, last_day: date) -> list[Absence]:
+    """Approved leaves sharing a day with [first_day, last_day]: the stand-ins' and the A10/A59 partners'."""
+    rows = await session.scalars(
+        select(models.Leave).where(
+            models.Leave.state == LeaveState.APPROVED.value,
+            models.Leave.first_day <= last_day,
+            models.Leave.last_day >= first_day,
+        )
+    )
+    return [as_absence(r) for r in rows]
+
+
 async def list_leaves(
     engine: AsyncEngine, *, user_id: str = "", state: str = "", from_day: date | None = None,
     to_day: date | None = None, after: tuple[date, str] | None = None, limit: int = 50,

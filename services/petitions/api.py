@@ -323,7 +323,7 @@ class PetitionsServicer(petitions_pb2_grpc.PetitionsServiceServicer):
         caller's), then PERMISSION_DENIED."""
         async with transaction(self.sessions) as session:
             await audit.record_act(session, f"case/{case_id}", act, actor)
-        raise Forbidden("this case is not open to your organisation (A71)")
+        raise Forbidden("this case is not open to your organisation", rule_id="A71")
 
     async def _reply(self, session: AsyncSession, row: PetitionCase, actor: Actor,
                      view: domain.View = domain.View.FULL) -> petitions_pb2.Case:
@@ -346,7 +346,7 @@ class PetitionsServicer(petitions_pb2_grpc.PetitionsServiceServicer):
         """The case, for an act of the body it is assigned to (the bureau does not act in its place)."""
         row = await store.get_case(session, case_id, for_update=True)
         if not actor.organisation_code or actor.organisation_code != row.handling_body_code:
-            raise Forbidden("only the body the case is assigned to acts on it")
+            raise Forbidden("only the body the case is assigned to acts on it", reason="NOT_ASSIGNED_BODY")
         return row
 
     # ---- intake --------------------------------------------------------------------------------------
@@ -766,7 +766,7 @@ class PetitionsServicer(petitions_pb2_grpc.PetitionsServiceServicer):
             if pending is None or not under_review:
                 raise InvalidInput({"case_id": f"the case is {state.value}; no review is pending"})
             if actor.organisation_code != pending["reviewing_body_code"] and not self.reader(actor).is_bureau:
-                raise Forbidden("the body asked to review gives the opinion")
+                raise Forbidden("the body asked to review gives the opinion", reason="NOT_REVIEWING_BODY")
             domain.check_review_decision(
                 state=state, requested_on=date.fromisoformat(pending["requested_on"]), decided_on=on,
                 today=today_in_china(), opinion=request.opinion,
@@ -869,7 +869,8 @@ class PetitionsServicer(petitions_pb2_grpc.PetitionsServiceServicer):
                 by_petitioner = bool(row.submitted_by_user_id) and row.submitted_by_user_id == actor.user_id
                 bureau_records = actor.may("petition:register") and self.reader(actor).is_bureau
                 if not (by_petitioner or bureau_records):
-                    raise Forbidden("a case is rated by its petitioner, or recorded by the bureau")
+                    raise Forbidden("a case is rated by its petitioner, or recorded by the bureau",
+                                    reason="NOT_PETITIONER")
             domain.check_rating(state=domain.CaseState(row.state), already_rated=bool(row.satisfaction),
                                 satisfaction=satisfaction)
             row.satisfaction = satisfaction.value

@@ -15,6 +15,7 @@ from shared.errors import (
     NotFound,
     RuleViolation,
     Unauthenticated,
+    error_info_of,
     field_violations_of,
     invalid_argument,
     rich_status_of,
@@ -90,6 +91,24 @@ def test_other_errors_map_to_their_codes():
     assert rich(status).code == code_pb2.NOT_FOUND
 
 
+def test_forbidden_says_why_in_error_info():
+    status = to_status(Forbidden("only the lead body acts", reason="NOT_LEAD_BODY", metadata={"lead_body": "edu"}))
+    assert status.code == grpc.StatusCode.PERMISSION_DENIED
+    assert status.details == "only the lead body acts"
+    [info] = unpack(rich(status), error_details_pb2.ErrorInfo)
+    assert (info.reason, info.domain, dict(info.metadata)) == ("NOT_LEAD_BODY", "zgov", {"lead_body": "edu"})
+    [plain] = unpack(rich(to_status(Forbidden("no"))), error_details_pb2.ErrorInfo)
+    assert plain.reason == "PERMISSION_DENIED"
+
+
+def test_A71_forbidden_decided_by_a_rule_names_the_rule():
+    status = to_status(Forbidden("this case is not open to your organisation", rule_id="A71"))
+    assert status.code == grpc.StatusCode.PERMISSION_DENIED
+    assert status.details == "A71: this case is not open to your organisation"
+    [info] = unpack(rich(status), error_details_pb2.ErrorInfo)
+    assert (info.reason, info.domain, info.metadata["rule"]) == ("A71", "zgov", "A71")
+
+
 # --- round trips through a real grpc.aio server ------------------------------------------------
 
 
@@ -120,6 +139,10 @@ class Servicer:
     async def decorated(self, request, context):
         raise Forbidden("only the general office")
 
+    @translate_errors
+    async def by_rule(self, request, context):
+        raise Forbidden("only the leader asked, or the one acting for him or her, decides", rule_id="A54")
+
     async def helper(self, request, context):
         await rule_violation(context, "A79", "the leader is away", subject="duty/2024-10-01")
 
@@ -138,6 +161,7 @@ def handlers(servicer: Servicer) -> grpc.GenericRpcHandler:
             "Write": grpc.unary_stream_rpc_method_handler(write_then_fail),
             "Ok": unary(succeed),
             "Decorated": unary(servicer.decorated),
+            "ByRule": unary(servicer.by_rule),
             "Helper": unary(servicer.helper),
             "HelperFields": unary(servicer.helper_fields),
         },
@@ -196,6 +220,16 @@ async def test_decorator_and_abort_helpers(channel):
     error = await call(channel, "Helper")
     assert rule_id_of(error) == "A79"
     assert field_violations_of(await call(channel, "HelperFields")) == {"year": "between 2000 and 2100"}
+
+
+async def test_A54_permission_denied_by_a_rule_reaches_the_client_with_its_rule_id(channel):
+    error = await call(channel, "ByRule")
+    assert error.code() == grpc.StatusCode.PERMISSION_DENIED
+    assert rule_id_of(error) == "A54"
+    assert error_info_of(error).reason == "A54"
+    plain = await call(channel, "Decorated")
+    assert (rule_id_of(plain), error_info_of(plain).reason) == (None, "PERMISSION_DENIED")
+    assert error_info_of(await call(channel, "Fields")) is None
 
 
 async def test_unknown_method_is_still_unimplemented(channel):

@@ -17,9 +17,10 @@ from pathlib import Path
 import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
+from google.rpc import error_details_pb2, status_pb2
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
-from shared.errors import InvalidInput, NotFound, RuleViolation, field_violations_of, rule_id_of
+from shared.errors import DETAILS_KEY, InvalidInput, NotFound, RuleViolation, error_info_of, field_violations_of, rule_id_of
 from shared.grpc_server import (
     GrpcServer,
     ServiceBinding,
@@ -151,6 +152,12 @@ async def test_token_without_the_permission_is_denied_naming_it(channel, local_i
         )
     assert err.value.code() == grpc.StatusCode.PERMISSION_DENIED
     assert "positions:read" in err.value.details() and "citizen-wang" in err.value.details()
+    info = error_info_of(err.value)
+    assert (info.reason, info.domain) == ("PERMISSION_MISSING", "zgov")
+    assert dict(info.metadata) == {
+        "permissions": "positions:read", "method": f"/{ORG}/ListPositions", "audience": "org"
+    }
+    assert rule_id_of(err.value) is None
 
 
 async def test_every_declared_permission_is_needed(channel, local_issuer):
@@ -161,6 +168,7 @@ async def test_every_declared_permission_is_needed(channel, local_issuer):
         )
     assert err.value.code() == grpc.StatusCode.PERMISSION_DENIED
     assert "acting:read" in err.value.details() and "leave:read" not in err.value.details()
+    assert error_info_of(err.value).metadata["permissions"] == "acting:read"
 
 
 async def test_token_with_the_permission_is_served_as_its_actor(channel, local_issuer):
@@ -203,6 +211,7 @@ async def test_undeclared_rpc_is_denied_even_with_every_permission(channel, loca
         )
     assert err.value.code() == grpc.StatusCode.PERMISSION_DENIED
     assert "declares no permission" in err.value.details()
+    assert error_info_of(err.value).reason == "PERMISSION_UNDECLARED"
 
 
 async def test_unimplemented_rpc_stays_denied(channel, local_issuer):
@@ -356,11 +365,21 @@ def test_service_binding_found_from_generated_base_class():
         ServiceBinding.of(object())
 
 
+def error_infos(trailing_metadata) -> list[error_details_pb2.ErrorInfo]:
+    [raw] = [value for key, value in trailing_metadata if key == DETAILS_KEY]
+    found = []
+    for item in status_pb2.Status.FromString(raw).details:
+        info = error_details_pb2.ErrorInfo()
+        if item.Unpack(info):
+            found.append(info)
+    return found
+
+
 class _Context:
     """Only what the decorator needs of a servicer context, to call a servicer without a server."""
 
     async def abort(self, code, details, trailing_metadata=()):
-        raise grpc.RpcError(code, details)
+        raise grpc.RpcError(code, details, trailing_metadata)
 
 
 async def test_decorated_method_stays_closed_without_the_interceptor():
@@ -372,6 +391,8 @@ async def test_decorated_method_stays_closed_without_the_interceptor():
     with acting_as(clerk), pytest.raises(grpc.RpcError) as err:
         await servicer.ApproveLeave(org_pb2.ApproveLeaveRequest(leave_id="L-1"), _Context())
     assert err.value.args[0] == grpc.StatusCode.PERMISSION_DENIED and "leave:approve" in err.value.args[1]
+    [info] = error_infos(err.value.args[2])
+    assert (info.reason, info.metadata["permissions"]) == ("PERMISSION_MISSING", "leave:approve")
     mayor = Actor(user_id="u1", username="mayor", permissions=frozenset({"leave:approve"}))
     with acting_as(mayor):
         leave = await servicer.ApproveLeave(org_pb2.ApproveLeaveRequest(leave_id="L-1"), _Context())

@@ -34,7 +34,11 @@ async def document_reply(
 
 def check_lead_body(actor: Actor, row: models.Document) -> None:
     if actor.organisation_code != row.organisation_code:
-        raise Forbidden(f"only the lead body (主办单位) {row.organisation_code} acts on its document here")
+        raise Forbidden(
+            f"only the lead body (主办单位) {row.organisation_code} acts on its document here",
+            reason="NOT_LEAD_BODY",
+            metadata={"lead_body": row.organisation_code},
+        )
 
 
 def check_addressed_leader(content: domain.Content, directory: Directory) -> None:
@@ -72,7 +76,8 @@ def sender_of(actor: Actor, given: GivenSender, directory: Directory) -> domain.
         return domain.Sender("", name, category)
     raise Forbidden(
         "you file for your own organisation or a body under it; the general office registers "
-        "documents of other senders"
+        "documents of other senders",
+        reason="OTHER_SENDER",
     )
 
 

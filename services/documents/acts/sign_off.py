@@ -34,6 +34,7 @@ async def _candidate(
         acting = await env.org.who_may_act(position, holder_user_id=holder_user_id)
     except (NotFound, OrgRefused):
         return None
+    names = (await env.org.directory()).names
     return domain.Candidate(
         signer=signer,
         position=acting.position,
@@ -41,6 +42,8 @@ async def _candidate(
         acting_user_id=acting.acting_user_id,
         holder_away=acting.holder_away,
         basis=acting.basis,
+        holder_name=names.get(acting.holder_user_id, ""),
+        acting_name=names.get(acting.acting_user_id, ""),
     )
 
 

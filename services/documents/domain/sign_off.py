@@ -14,6 +14,7 @@ from services.documents.domain.common import (
     SignOffMeaning,
 )
 from shared.errors import InvalidInput, RuleViolation
+from shared.people import person
 
 # ---- A51 sign-off ------------------------------------------------------------------------------------------
 
@@ -42,6 +43,17 @@ class Candidate:
     acting_user_id: str
     holder_away: bool = False
     basis: str = ""
+    # Display names from org's directory, for refusals a person can read (ids stay in brackets).
+    holder_name: str = ""
+    acting_name: str = ""
+
+    @property
+    def holder(self) -> str:
+        return person(self.holder_user_id, self.holder_name)
+
+    @property
+    def acting(self) -> str:
+        return person(self.acting_user_id, self.acting_name)
 
 
 @dataclass(frozen=True)
@@ -65,10 +77,10 @@ def match_signer(
     names = []
     for c in candidates:
         if c.holder_away:
-            who = f"{c.acting_user_id} acting for {c.holder_user_id}" if c.acting_user_id else "nobody (away)"
+            who = f"{c.acting} acting for {c.holder}" if c.acting_user_id else f"nobody ({c.holder} away)"
             names.append(f"{c.position}: {who} ({c.basis})")
         else:
-            names.append(f"{c.position}: {c.holder_user_id}")
+            names.append(f"{c.position}: {c.holder}")
     away = [c for c in candidates if c.holder_user_id == caller_user_id and c.holder_away]
     extra = " — you are away, so your acting holder signs (A10, A59)" if away else ""
     raise RuleViolation(rule_id, f"signed off by {'; or '.join(names)}{extra}")

@@ -22,7 +22,9 @@ async def issue_subscription(
 ) -> meetings_pb2.CalendarSubscription:
     """The caller's own feed address for a calendar app; replaces (and so revokes) the last one."""
     if actor.is_service:
-        raise Forbidden("a calendar feed belongs to a person; a service account has no meetings")
+        raise Forbidden(
+            "a calendar feed belongs to a person; a service account has no meetings", reason="SERVICE_ACCOUNT"
+        )
     secret = calendar_feed.new_feed_secret()
     row = await store.replace_calendar_subscription(
         session, actor.user_id, calendar_feed.feed_secret_digest(secret), calendar_name(actor)

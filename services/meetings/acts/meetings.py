@@ -83,7 +83,10 @@ async def schedule_meeting(
 
 def _require_runner(actor: Actor, row: models.Meeting, chair_today: str) -> None:
     if actor.user_id not in {row.convener_user_id, row.chair_user_id, chair_today}:
-        raise Forbidden("the meeting is opened and closed by its convener or chair (or the chair's stand-in)")
+        raise Forbidden(
+            "the meeting is opened and closed by its convener or chair (or the chair's stand-in)",
+            reason="NOT_CONVENER_OR_CHAIR",
+        )
 
 
 async def start_meeting(

@@ -48,7 +48,7 @@ async def person_or_bad_input(env: Env, user_id: str, field: str) -> Person | No
     directory = await env.org.directory()
     if not directory.known(user_id):
         raise InvalidInput({field: f"no position holder with user id {user_id}"})
-    return Person(user_id, directory.positions_of(user_id))
+    return Person(user_id, directory.positions_of(user_id), name=directory.names.get(user_id, ""))
 
 
 async def chair_today(env: Env, row: models.Meeting) -> tuple[str, str]:

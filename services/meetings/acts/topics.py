@@ -110,6 +110,7 @@ async def file_topic(session: AsyncSession, actor: Actor, new: NewTopic, env: En
         meeting_id=str(meeting.id),
         organisation_code=actor.organisation_code,
         proposed_by_user_id=new.proposed_by_user_id,
+        names=(await env.org.directory()).names,
     )
     row = await store.add(
         session,

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from enum import Enum
 
+from shared.people import person
 from shared.positions import (
     DEPARTMENT_HEAD,
     DEPUTY_SECRETARY_GENERAL,
@@ -174,6 +175,12 @@ class Person:
     positions: frozenset[str] = frozenset()
     # True when this person acts for the absent mayor (A10) on the day in question.
     acts_as_mayor: bool = False
+    # The display name from org's directory, so that refusals name the person (the id in brackets).
+    name: str = ""
+
+    @property
+    def label(self) -> str:
+        return person(self.user_id, self.name)
 
     @property
     def has_mayors_authority(self) -> bool:

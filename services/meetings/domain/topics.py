@@ -3,7 +3,7 @@ the route through a leader, the mayor's decision, outcomes, and the materials re
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -21,6 +21,7 @@ from services.meetings.domain.common import (
     _holds_any,
 )
 from shared.errors import InvalidInput, RuleViolation
+from shared.people import person
 from shared.workdays import WorkingCalendar
 
 # ---- topics (A42) ------------------------------------------------------------------------------
@@ -108,7 +109,7 @@ def check_topic_route(route: TopicRoute | None, proposer: Person) -> None:
     if not _holds_any(proposer, needed) and not (route is TopicRoute.SET_BY_MAYOR and proposer.acts_as_mayor):
         raise RuleViolation(
             "A42.route",
-            f"user {proposer.user_id} does not hold {' or '.join(needed)}; a topic "
+            f"{proposer.label} does not hold {' or '.join(needed)}; a topic "
             "reaches the executive meeting through a vice mayor or the "
             "secretary-general, or is set by the mayor",
         )
@@ -149,16 +150,23 @@ def check_leaders_proposal(
     meeting_id: str,
     organisation_code: str,
     proposed_by_user_id: str,
+    names: Mapping[str, str] | None = None,
 ) -> None:
     """A42: a topic that reaches the meeting through a vice mayor or the secretary-general is filed on
     that leader's recorded proposal for this meeting and this department, once: a department cannot
     claim a leader's route or proposal the leader did not make."""
     if route not in LEADER_ROUTES:
         return
+    names = names or {}
+
+    def who(user_id: str) -> str:
+        return person(user_id, names.get(user_id, ""))
+
+    proposer = who(proposed_by_user_id)
     if proposal is None:
         raise RuleViolation(
             "A42.route",
-            f"user {proposed_by_user_id} has no proposal of this topic on record: the leader proposes it in "
+            f"{proposer} has no proposal of this topic on record: the leader proposes it in "
             "writing first (ProposeTopic) and the department files it naming the proposal (proposal_id)",
         )
     if (proposal.meeting_id, proposal.organisation_code) != (meeting_id, organisation_code):
@@ -166,8 +174,8 @@ def check_leaders_proposal(
     if (proposal.proposed_by_user_id, proposal.route) != (proposed_by_user_id, route):
         raise RuleViolation(
             "A42.route",
-            f"the proposal was made by user {proposal.proposed_by_user_id} {proposal.route.value.replace('_', ' ')}, "
-            f"not by user {proposed_by_user_id} {route.value.replace('_', ' ')}",
+            f"the proposal was made by {who(proposal.proposed_by_user_id)} "
+            f"{proposal.route.value.replace('_', ' ')}, not by {proposer} {route.value.replace('_', ' ')}",
         )
     if proposal.used_by_topic_id:
         raise RuleViolation(

@@ -353,6 +353,10 @@ async def test_A51_mayor_signs_normative_documents_and_the_acting_holder_signs_w
                                        metadata=platform.as_user("justice-reviewer"))
     vice = await rpc_error(sign(platform, draft.id, "vice-mayor-1", "同意"))
     assert rule_id_of(vice) == "A51.signer"
+    # Issue 16: the refusal names the signer (name first, the user id in brackets), not a bare UUID.
+    mayor_id = platform.user_id("mayor")
+    assert "signed off by mayor: " in vice.details() and f" [{mayor_id}]" in vice.details()
+    assert f"mayor: {mayor_id}" not in vice.details()
     secretary = await rpc_error(sign(platform, draft.id, "secretary-general", "同意"))
     assert rule_id_of(secretary) == "A51.signer"
     no_opinion = await rpc_error(sign(platform, draft.id, "mayor", " "))
@@ -367,6 +371,7 @@ async def test_A51_mayor_signs_normative_documents_and_the_acting_holder_signs_w
                                     metadata=platform.as_user("evm"))
     away = await rpc_error(sign(platform, draft.id, "mayor", "同意"))
     assert rule_id_of(away) == "A51.signer" and "acting holder" in away.details()
+    assert f" [{platform.user_id('evm')}] acting for " in away.details()
     signed = await sign(platform, draft.id, "evm", "同意印发")
     (sign_off,) = signed.sign_offs
     assert sign_off.signer_user_id == platform.user_id("evm")

@@ -323,6 +323,29 @@ def test_A51_acting_holder_signs_in_place_of_the_absent_mayor_and_the_mayor_does
     assert "acting holder" in err.value.message
 
 
+def test_A51_refusal_names_the_signers_not_their_ids():
+    """Issue 16: "signed off by mayor: nobody (away)" named people by UUID; now by name, id in brackets."""
+    away = Candidate(Signer.MAYOR, "mayor", "u-m", "", holder_away=True, basis="A10: stand-in also away",
+                     holder_name="王市长")
+    vice = Candidate(Signer.PORTFOLIO_LEADER, "vice-mayor", "u-vm", "u-vm", holder_name="李副市长",
+                     acting_name="李副市长")
+    acting = Candidate(Signer.MAYOR, "mayor", "u-m", "u-evm", holder_away=True, basis="A10",
+                       holder_name="王市长", acting_name="张常务副市长")
+    with pytest.raises(RuleViolation) as err:
+        match_signer("u-clerk", [away, vice])
+    assert err.value.message == (
+        "A51.signer: signed off by mayor: nobody (王市长 [u-m] away) (A10: stand-in also away); "
+        "or vice-mayor: 李副市长 [u-vm]"
+    )
+    with pytest.raises(RuleViolation) as err:
+        match_signer("u-m", [acting])
+    assert "mayor: 张常务副市长 [u-evm] acting for 王市长 [u-m] (A10)" in err.value.message
+    unnamed = Candidate(Signer.MAYOR, "mayor", "u-m", "u-m")
+    with pytest.raises(RuleViolation) as err:
+        match_signer("u-x", [unnamed])
+    assert err.value.message == "A51.signer: signed off by mayor: u-m"
+
+
 def test_A51_explicit_opinion_or_circle_read():
     with pytest.raises(InvalidInput):
         check_sign_off("  ", False)

@@ -304,6 +304,25 @@ def test_A42_topic_route_via_vice_mayor_secretary_general_or_mayor():
         d.check_topic_route(None, VM)
 
 
+def test_A42_route_refusals_name_the_leader_with_the_id_in_brackets():
+    """Issue 16: a refusal names people, not bare user ids."""
+    secretary = Person("u-sg", frozenset({d.SECRETARY_GENERAL}), name="王秘书长")
+    with pytest.raises(RuleViolation) as err:
+        d.check_topic_route(d.TopicRoute.VIA_VICE_MAYOR, secretary)
+    assert rule_of(err) == "A42.route"
+    assert err.value.message.startswith("A42.route: 王秘书长 [u-sg] does not hold executive-vice-mayor or vice-mayor")
+    via_vm = d.TopicRoute.VIA_VICE_MAYOR
+    proposal = d.Proposal("p1", "m1", "education-bureau", via_vm, "u-vm1")
+    names = {"u-vm1": "李副市长", "u-evm": "张常务副市长"}
+    filing = {"meeting_id": "m1", "organisation_code": "education-bureau", "proposed_by_user_id": "u-evm"}
+    with pytest.raises(RuleViolation) as err:
+        d.check_leaders_proposal(via_vm, proposal, names=names, **filing)
+    assert "made by 李副市长 [u-vm1] via vice mayor, not by 张常务副市长 [u-evm]" in err.value.message
+    with pytest.raises(RuleViolation) as err:
+        d.check_leaders_proposal(via_vm, None, **filing)  # no names known: the id alone
+    assert err.value.reason.startswith("u-evm has no proposal of this topic on record")
+
+
 def test_A42_topics_are_decided_by_the_mayor():
     d.check_topic_decider(MAYOR)
     d.check_topic_decider(EVM_ACTING)

@@ -15,6 +15,8 @@ from services.org.domain import (
     check_leave_request,
     check_portfolio,
     portfolio_holder,
+    stand_in_for,
+    stand_in_gaps,
     uncovered_duty_days,
     who_may_act,
 )
@@ -129,6 +131,37 @@ def test_A59_no_stand_in_when_the_partner_is_away_too():
                          executive_vice_mayor_id="evm", ab_partner_id="vm2")
     assert answer.acting_user_id == ""
     assert "also away" in answer.basis
+
+
+def rules_stand_in(absence_):
+    return stand_in_for(absence_, executive_vice_mayor_id="evm", ab_partner_id=ab_partner(absence_.user_id,
+                                                                                        [("vm1", "vm2")]))
+
+
+def test_A10_mayors_business_trip_leaves_the_position_without_a_stand_in():
+    trip = absence("m", "mayor", date(2026, 12, 1), date(2026, 12, 2), kind=LeaveKind.BUSINESS_TRIP,
+                   state=LeaveState.REQUESTED)
+    [gap] = stand_in_gaps(trip, [], rules_stand_in, {"m": "王市长"})
+    assert (gap.position, gap.holder_user_id, gap.first_day, gap.last_day) == (
+        "mayor", "m", date(2026, 12, 1), date(2026, 12, 2))
+    assert gap.reason.startswith("nobody acts for 王市长 [m] as mayor")
+    named = absence("m", "mayor", date(2026, 12, 1), date(2026, 12, 2), kind=LeaveKind.BUSINESS_TRIP, acting="sg")
+    assert stand_in_gaps(named, [], rules_stand_in) == []
+    abroad = absence("m", "mayor", date(2026, 12, 1), date(2026, 12, 2), kind=LeaveKind.ABROAD)
+    assert stand_in_gaps(abroad, [], rules_stand_in) == []
+
+
+def test_A59_a_leave_flags_its_own_gap_and_the_partners_on_shared_days_only():
+    partner = absence("vm2", "vice-mayor", date(2026, 12, 1), date(2026, 12, 3), lid="L2")
+    elsewhere = absence("vm3", "vice-mayor", date(2026, 12, 1), date(2026, 12, 9), lid="L3", acting="sg")
+    leave = absence("vm1", "vice-mayor", date(2026, 12, 3), date(2026, 12, 5), state=LeaveState.REQUESTED)
+    own, partners = stand_in_gaps(leave, [partner, elsewhere], rules_stand_in)
+    assert (own.holder_user_id, own.leave_id, own.first_day, own.last_day) == ("vm1", "L1", date(2026, 12, 3),
+                                                                               date(2026, 12, 3))
+    assert "the stand-in vm2 (A59) is away too (leave L2)" in own.reason
+    assert (partners.holder_user_id, partners.leave_id) == ("vm2", "L2")
+    later = absence("vm1", "vice-mayor", date(2026, 12, 4), date(2026, 12, 5), state=LeaveState.REQUESTED)
+    assert stand_in_gaps(later, [partner, elsewhere], rules_stand_in) == []
 
 
 def test_A59_partner_lookup_is_symmetric():

@@ -622,6 +622,7 @@ class Leave(_message.Message):
     ACTING_USER_ID_FIELD_NUMBER: _builtins.int
     BOTH_AWAY_OVERRIDE_REASON_FIELD_NUMBER: _builtins.int
     HISTORY_FIELD_NUMBER: _builtins.int
+    STAND_IN_GAPS_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     user_id: _builtins.str
     position: _builtins.str
@@ -630,7 +631,11 @@ class Leave(_message.Message):
     reason: _builtins.str
     state: Global___LeaveState.ValueType
     acting_user_id: _builtins.str
-    """Who acts while away, when the rules name one (A10, A59) or the request does."""
+    """Who acts while away: the stand-in the rules name (A10: the executive vice mayor for the mayor
+    abroad, studying or on leave; A59: the A/B partner of a vice mayor), set when the leave is
+    requested and again when approved; otherwise the one the request named; empty when nobody
+    (see stand_in_gaps).
+    """
     both_away_override_reason: _builtins.str
     """A82: set when the mayor and the executive vice mayor are both away, by exception."""
     @_builtins.property
@@ -641,6 +646,16 @@ class Leave(_message.Message):
     def last_day(self) -> _common_pb2.Date: ...
     @_builtins.property
     def history(self) -> _containers.RepeatedCompositeFieldContainer[_common_pb2.AuditRecord]: ...
+    @_builtins.property
+    def stand_in_gaps(self) -> _containers.RepeatedCompositeFieldContainer[Global___StandInGap]:
+        """Set in the replies of RequestLeave and ApproveLeave and in org.leave.requested/approved, empty
+        elsewhere: the days on which this leave, once approved, leaves a position without anyone to act
+        for its absent holder (A10, A59). Its own position when the rules name no stand-in (the mayor's
+        business trip, a vice mayor without an A/B partner) and the request names none, or the stand-in
+        is away too; or another position whose absent holder counts on this leave's holder. A warning:
+        the leave is still approved; arrange a stand-in before an act needs that authority.
+        """
+
     def __init__(
         self,
         *,
@@ -655,14 +670,57 @@ class Leave(_message.Message):
         acting_user_id: _builtins.str = ...,
         both_away_override_reason: _builtins.str = ...,
         history: _abc.Iterable[_common_pb2.AuditRecord] | None = ...,
+        stand_in_gaps: _abc.Iterable[Global___StandInGap] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["first_day", b"first_day", "last_day", b"last_day"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["acting_user_id", b"acting_user_id", "both_away_override_reason", b"both_away_override_reason", "first_day", b"first_day", "history", b"history", "id", b"id", "kind", b"kind", "last_day", b"last_day", "position", b"position", "reason", b"reason", "state", b"state", "user_id", b"user_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["acting_user_id", b"acting_user_id", "both_away_override_reason", b"both_away_override_reason", "first_day", b"first_day", "history", b"history", "id", b"id", "kind", b"kind", "last_day", b"last_day", "position", b"position", "reason", b"reason", "stand_in_gaps", b"stand_in_gaps", "state", b"state", "user_id", b"user_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___Leave: _TypeAlias = Leave  # noqa: Y015
+
+@_typing.final
+class StandInGap(_message.Message):
+    """A position whose holder is away with nobody to act (A10, A59), on the days given."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    POSITION_FIELD_NUMBER: _builtins.int
+    HOLDER_USER_ID_FIELD_NUMBER: _builtins.int
+    LEAVE_ID_FIELD_NUMBER: _builtins.int
+    FIRST_DAY_FIELD_NUMBER: _builtins.int
+    LAST_DAY_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    position: _builtins.str
+    holder_user_id: _builtins.str
+    leave_id: _builtins.str
+    """The leave that takes the holder away."""
+    reason: _builtins.str
+    """Why nobody acts, naming the people (names first, user ids in brackets)."""
+    @_builtins.property
+    def first_day(self) -> _common_pb2.Date:
+        """Both days inclusive, China Standard Time."""
+
+    @_builtins.property
+    def last_day(self) -> _common_pb2.Date: ...
+    def __init__(
+        self,
+        *,
+        position: _builtins.str = ...,
+        holder_user_id: _builtins.str = ...,
+        leave_id: _builtins.str = ...,
+        first_day: _common_pb2.Date | None = ...,
+        last_day: _common_pb2.Date | None = ...,
+        reason: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["first_day", b"first_day", "last_day", b"last_day"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["first_day", b"first_day", "holder_user_id", b"holder_user_id", "last_day", b"last_day", "leave_id", b"leave_id", "position", b"position", "reason", b"reason"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___StandInGap: _TypeAlias = StandInGap  # noqa: Y015
 
 @_typing.final
 class RequestLeaveRequest(_message.Message):
