@@ -7,6 +7,7 @@ import yaml
 
 from deploy.local.tools import ROOT
 from services.disclosure.events import DocumentsConsumer
+from services.disclosure.events_supervision import SupervisionConsumer
 from shared.workdays import calendar
 from zgov.disclosure.v1 import events_pb2
 
@@ -26,7 +27,8 @@ def test_publication_events_listed_are_the_ones_published():
 
 def test_consumers_listed_are_the_ones_declared():
     declared = {(durable, stream, subject)
-                for stream, durable, subject, _ in DocumentsConsumer(calendar(), lambda: None).subscriptions()}
+                for consumers in (DocumentsConsumer, SupervisionConsumer)
+                for stream, durable, subject, _ in consumers(calendar(), lambda: None).subscriptions()}
     listed = {(c["name"], c["stream"], c["filter"]) for c in DOC["consumers"] if c["name"].startswith("disclosure-")}
     assert listed == declared
 
