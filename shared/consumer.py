@@ -78,17 +78,23 @@ def payload_service(type_name: str) -> str:
 
 
 def foreign_claims(subject: str, envelope: envelope_pb2.EventEnvelope) -> list[str]:
-    """What the envelope says about its producer that contradicts the NATS subject it came on.
+    """What the envelope says about itself that contradicts the NATS subject it came on.
 
     The subject's first token is the publisher (only that service's NATS user may publish there).
-    An empty claim (e.g. `producer` of an event written before the field existed) says nothing."""
+    An empty claim (e.g. `producer` of an event written before the field existed) says nothing. An
+    envelope of the publisher's own that names another of its events ("event") is refused too: the
+    relay always publishes an envelope on its own subject, so a consumer of one event never handles
+    another republished onto its subject."""
     publisher = service_of(subject)
     claims = {
         "producer": envelope.producer,
         "subject": service_of(envelope.subject) if envelope.subject else "",
         "payload": payload_service(envelope.payload.TypeName()),
     }
-    return [f"{what} {claim!r}" for what, claim in claims.items() if claim and claim != publisher]
+    found = [f"{what} {claim!r}" for what, claim in claims.items() if claim and claim != publisher]
+    if envelope.subject and envelope.subject != subject and claims["subject"] == publisher:
+        found.append(f"event {envelope.subject!r}")
+    return found
 
 
 def unpack_payload(payload: any_pb2.Any) -> Message:

@@ -13,9 +13,9 @@ shared/consumer.py: each message has its effect once, in one transaction with it
 Documents publish no A53 overdue event yet (only countersign due / deemed agreed), so documents past
 their handling limit do not become items (docs/rules.md says so).
 
-Who sent it: each consumer reads one subject of one service's stream, and the envelope must name
-that same subject, so an envelope republished by another producer onto another subject is refused
-(dead-lettered, no effect). A source (service + ref) makes at most one item (store.claim_source), so
+Who sent it: shared/consumer.py refuses (dead-letters, no effect) an envelope whose producer, own
+subject or payload does not match the subject it came on, so only the owning service's own event
+reaches a handler here. A source (service + ref) makes at most one item (store.claim_source), so
 a replayed event — a new message id for the same decision — also changes nothing.
 """
 
@@ -31,7 +31,6 @@ from services.supervision.acts import items as acts
 from services.supervision.acts.people import People
 from services.supervision.domain import items as domain
 from services.supervision.store import items as store
-from shared.consumer import PoisonMessage
 from shared.convert import CHINA, date_from_proto
 from shared.workdays import WorkingCalendar
 from zgov.disclosure.v1 import events_pb2 as disclosure_events  # noqa: F401 (payload types known to decode)
@@ -54,12 +53,6 @@ STAGE_NAMES = {petitions_pb2.STAGE_TRIAGE: "登记受理", petitions_pb2.STAGE_A
                petitions_pb2.STAGE_RE_REVIEW: "复核"}
 LIMIT_NAMES = {publications_pb2.CONCERN_LIMIT_RESPONSE: "回应",
                publications_pb2.CONCERN_LIMIT_PRESS_CONFERENCE: "新闻发布会"}
-
-
-def check_producer(envelope: envelope_pb2.EventEnvelope, subject: str) -> None:
-    """The envelope names the subject this consumer reads (whose service owns the stream)."""
-    if envelope.subject != subject:
-        raise PoisonMessage(f"envelope names {envelope.subject!r} on a consumer of {subject!r}: refused")
 
 
 def _actor(envelope: envelope_pb2.EventEnvelope):
@@ -114,7 +107,6 @@ class EventConsumers:
 
     async def on_decision(self, session: AsyncSession, envelope,
                           event: meetings_events.DecisionRecorded) -> None:
-        check_producer(envelope, "meetings.decision.recorded")
         decision = event.decision
         ctx = self.context()
         known = await store.item_of_source(session, "meetings", f"decision/{decision.id}", for_update=True)
@@ -130,7 +122,6 @@ class EventConsumers:
     async def on_superseded(self, session: AsyncSession, envelope,
                             event: meetings_events.DecisionSuperseded) -> None:
         """A26: the item follows the restating decision; a withdrawn decision withdraws its item."""
-        check_producer(envelope, "meetings.decision.superseded")
         old = event.decision
         ctx = self.context()
         actor = _actor(envelope)
@@ -164,7 +155,6 @@ class EventConsumers:
 
     async def on_instructed(self, session: AsyncSession, envelope,
                             event: petitions_events.CaseLeaderInstructed) -> None:
-        check_producer(envelope, "petitions.case.leader-instructed")
         case = event.case
         actor = _actor(envelope)
         acting = actor.user_id if actor.on_behalf_of_user_id == event.leader_user_id else ""
@@ -182,7 +172,6 @@ class EventConsumers:
 
     async def on_case_overdue(self, session: AsyncSession, envelope,
                               event: petitions_events.CaseOverdue) -> None:
-        check_producer(envelope, "petitions.case.overdue")
         case = event.case
         stage = STAGE_NAMES.get(event.stage, "办理")
         new = domain.NewItem(
@@ -198,7 +187,6 @@ class EventConsumers:
 
     async def on_concern_overdue(self, session: AsyncSession, envelope,
                                  event: disclosure_events.ConcernOverdue) -> None:
-        check_producer(envelope, "disclosure.concern.overdue")
         concern = event.concern
         limit = LIMIT_NAMES.get(event.limit, "回应")
         due = (concern.response_due.ToDatetime(tzinfo=UTC).astimezone(CHINA).date()

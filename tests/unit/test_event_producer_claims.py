@@ -24,6 +24,13 @@ def test_each_claim_of_another_service_is_named():
     assert foreign_claims(ISSUED, envelope) == ["producer 'petitions'", "subject 'meetings'", "payload 'org'"]
 
 
+def test_another_event_of_the_same_producer_on_this_subject_is_named():
+    """A consumer of one event must not handle another event republished onto its subject (this was
+    a check of supervision's consumers alone)."""
+    envelope = build_envelope("documents.document.withdrawn", documents_events.DocumentIssued(), "document/1")
+    assert foreign_claims(ISSUED, envelope) == ["event 'documents.document.withdrawn'"]
+
+
 def test_an_event_written_before_the_producer_field_is_judged_by_subject_and_payload():
     envelope = build_envelope(ISSUED, documents_events.DocumentIssued(), "document/1")
     envelope.ClearField("producer")
