@@ -26,18 +26,15 @@ DIRECTORY_WARM_UP_SECONDS = 60.0
 log = structlog.get_logger(__name__)
 
 
-def directory_from(settings: OrgSettings) -> KeycloakDirectory:
-    secret = settings.client_secret.get_secret_value() if settings.client_secret else ""
-    return KeycloakDirectory(settings.keycloak_url, settings.keycloak_realm, settings.client_id, secret,
-                             ttl_seconds=settings.directory_ttl_seconds)
-
-
 def build(settings: OrgSettings, directory: KeycloakDirectory | None = None) -> GrpcServer:
     """The org server. `directory`: one already read, shared by several servers in one process
     (the tests start an org per test and read Keycloak's positions and holders once per run)."""
     engine = create_engine(settings.database_url)
     sessions = session_factory(engine)
-    directory = directory or directory_from(settings)
+    if directory is None:
+        secret = settings.client_secret.get_secret_value() if settings.client_secret else ""
+        directory = KeycloakDirectory(settings.keycloak_url, settings.keycloak_realm, settings.client_id, secret,
+                                      ttl_seconds=settings.directory_ttl_seconds)
     server = GrpcServer.from_settings([OrgServicer(engine, directory, calendar())], settings)
     server.readiness(database_ping(engine))  # NOT_SERVING while the database is down
     state: dict = {}

@@ -28,7 +28,6 @@ from google.protobuf.descriptor import FieldDescriptor
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from deploy.local.servers import Nats, free_port
 from services.disclosure.__main__ import build as build_disclosure
 from services.disclosure.config import DisclosureSettings
 from services.documents.__main__ import build as build_documents
@@ -140,39 +139,37 @@ class Rpc:
 
 
 @pytest.fixture
-async def platform(keycloak, postgres, stack_dir, in_process_org):
-    bus = Nats(stack_dir / f"fuzz-nats-{free_port()}", free_port())
-    bus.start()
+async def platform(keycloak, service_database, fresh_nats, in_process_org):
+    bus = fresh_nats("fuzz")
     common = dict(nats_url=bus.url, keycloak_url=keycloak.url, grpc_port=0)
+    databases = {name: await service_database(name)
+                 for name in ("petitions", "documents", "meetings", "disclosure", "supervision")}
 
     def database(name: str) -> str:
-        return postgres.ensure_database(f"fuzz_{name}_{free_port()}")
+        return databases[name]
 
     def secret(client: str) -> dict:
         return dict(client_id=client, client_secret=keycloak.client_secrets[client])
 
-    try:
-        async with AsyncExitStack() as stack:
-            org = await stack.enter_async_context(in_process_org(bus.url, acting_clock_seconds=5))
-            servers = [org.server]
-            for server in (
-                build_petitions(PetitionsSettings(database_url=database("petitions"), **common, **secret("petitions"),
-                                                  org_address=org.address, org_cache_seconds=300)),
-                build_documents(DocumentsSettings(database_url=database("documents"), **common, **secret("documents"),
-                                                  org_address=org.address, org_cache_seconds=300,
-                                                  countersign_clock_seconds=3600)),
-                build_meetings(MeetingsSettings(database_url=database("meetings"), **common, **secret("meetings"),
-                                                http_port=0, org_address=org.address, org_cache_seconds=300)),
-                build_disclosure(DisclosureSettings(database_url=database("disclosure"), **common,
-                                                    **secret("disclosure"))),
-                build_supervision(SupervisionSettings(database_url=database("supervision"), **common,
-                                                      **secret("supervision"), org_address=org.address,
-                                                      org_cache_seconds=300, sweep_seconds=3600)),
-            ):
-                servers.append(await stack.enter_async_context(serving(server)))
-            yield servers
-    finally:
-        bus.stop()
+    async with AsyncExitStack() as stack:
+        org = await stack.enter_async_context(in_process_org(bus.url, acting_clock_seconds=5))
+        servers = [org.server]
+        for server in (
+            build_petitions(PetitionsSettings(database_url=database("petitions"), **common, **secret("petitions"),
+                                              org_address=org.address, org_cache_seconds=300)),
+            build_documents(DocumentsSettings(database_url=database("documents"), **common, **secret("documents"),
+                                              org_address=org.address, org_cache_seconds=300,
+                                              countersign_clock_seconds=3600)),
+            build_meetings(MeetingsSettings(database_url=database("meetings"), **common, **secret("meetings"),
+                                            http_port=0, org_address=org.address, org_cache_seconds=300)),
+            build_disclosure(DisclosureSettings(database_url=database("disclosure"), **common,
+                                                **secret("disclosure"))),
+            build_supervision(SupervisionSettings(database_url=database("supervision"), **common,
+                                                  **secret("supervision"), org_address=org.address,
+                                                  org_cache_seconds=300, sweep_seconds=3600)),
+        ):
+            servers.append(await stack.enter_async_context(serving(server)))
+        yield servers
 
 
 def rpcs_of(servers) -> list[Rpc]:

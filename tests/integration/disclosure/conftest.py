@@ -20,7 +20,7 @@ import nats
 import pytest
 from google.protobuf.message import Message
 
-from deploy.local.servers import Nats, free_port
+from deploy.local.servers import Nats
 from services.disclosure.__main__ import build
 from services.disclosure.config import DisclosureSettings
 from shared.outbox import MSG_ID_HEADER, build_envelope
@@ -33,12 +33,9 @@ from zgov.events.v1 import envelope_pb2
 
 
 @pytest.fixture
-def disclosure_nats(stack_dir):
+def disclosure_nats(fresh_nats):
     """A NATS of this test's own, so the streams hold only this test's events."""
-    server = Nats(stack_dir / f"disclosure-nats-{free_port()}", free_port())
-    server.start()
-    yield server
-    server.stop()
+    return fresh_nats("disclosure")
 
 
 @dataclass

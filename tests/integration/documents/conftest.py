@@ -9,7 +9,7 @@ import grpc
 import nats
 import pytest
 
-from deploy.local.servers import Nats, free_port
+from deploy.local.servers import Nats
 from services.documents.__main__ import build as build_documents
 from services.documents.config import DocumentsSettings
 from shared.db import create_engine, session_factory
@@ -32,10 +32,9 @@ class Platform(CallsAsPeople):
 
 
 @pytest.fixture
-async def platform(keycloak, service_database, stack_dir, in_process_org):
+async def platform(keycloak, service_database, fresh_nats, in_process_org):
     database = await service_database("documents")
-    bus = Nats(stack_dir / f"documents-nats-{free_port()}", free_port())
-    bus.start()
+    bus = fresh_nats("documents")
     engine = create_engine(database)
     try:
         async with in_process_org(bus.url, acting_clock_seconds=0.5) as org:
@@ -54,7 +53,6 @@ async def platform(keycloak, service_database, stack_dir, in_process_org):
                     await docs_channel.close()
     finally:
         await engine.dispose()
-        bus.stop()
 
 
 @pytest.fixture

@@ -15,15 +15,13 @@ import pytest
 from sqlalchemy import func, select
 from zgov.documents.v1 import documents_pb2 as pb
 
-from deploy.local.servers import Nats, free_port
 from services.documents import models, protos
-from services.documents.__main__ import MIGRATIONS
 from services.documents.acts import COUNTERSIGN_CLOCK, Env, countersign, drafting, review, sign_off
 from services.documents.config import DocumentsSettings
 from services.documents.protos import CountersignAnswer, CountersignRequest, OfficeReview, SignOffInput
 from shared.audit import history
 from shared.convert import today_in_china
-from shared.db import create_engine, run_migrations, session_factory
+from shared.db import create_engine, session_factory
 from shared.errors import InvalidInput, RuleViolation
 from shared.identity import Actor
 from shared.org_client import OrgClient
@@ -38,52 +36,48 @@ CITY = pb.Body(code="city-government", name="资阳市人民政府")
 
 
 @pytest.fixture
-async def world(keycloak, database, stack_dir, in_process_org):
+async def world(keycloak, service_database, fresh_nats, in_process_org):
     """(sessions, env, people): the migrated database, org serving, and the actors of the realm."""
-    await run_migrations(database, MIGRATIONS)
-    bus = Nats(stack_dir / f"documents-acts-nats-{free_port()}", free_port())
-    bus.start()
-    try:
-        async with in_process_org(bus.url, directory_ttl_seconds=30) as org:
-            settings = DocumentsSettings(
-                database_url=database,
-                nats_url=bus.url,
-                keycloak_url=keycloak.url,
-                client_id="documents",
-                client_secret=keycloak.client_secrets["documents"],
-                grpc_port=0,
-                org_address=org.address,
+    database = await service_database("documents")
+    bus = fresh_nats("documents-acts")
+    async with in_process_org(bus.url) as org:
+        settings = DocumentsSettings(
+            database_url=database,
+            nats_url=bus.url,
+            keycloak_url=keycloak.url,
+            client_id="documents",
+            client_secret=keycloak.client_secrets["documents"],
+            grpc_port=0,
+            org_address=org.address,
+        )
+        client = OrgClient(org.address, ClientCredentials.from_settings(settings), ttl_seconds=30)
+        engine = create_engine(database)
+
+        def person(username: str, position: str, organisation: str, *permissions: str) -> Actor:
+            sub = jwt.decode(keycloak.token_for(username), options={"verify_signature": False})["sub"]
+            return Actor(
+                user_id=sub,
+                username=username,
+                positions=frozenset({position}),
+                organisation_code=organisation,
+                permissions=frozenset(permissions),
             )
-            client = OrgClient(org.address, ClientCredentials.from_settings(settings), ttl_seconds=30)
-            engine = create_engine(database)
 
-            def person(username: str, position: str, organisation: str, *permissions: str) -> Actor:
-                sub = jwt.decode(keycloak.token_for(username), options={"verify_signature": False})["sub"]
-                return Actor(
-                    user_id=sub,
-                    username=username,
-                    positions=frozenset({position}),
-                    organisation_code=organisation,
-                    permissions=frozenset(permissions),
-                )
-
-            people = {
-                "office-staff": person("office-staff", OFFICE_STAFF, "general-office", "document:process"),
-                "department-head": person("department-head", DEPARTMENT_HEAD, "education-bureau"),
-                "secretary-general": person("secretary-general", SECRETARY_GENERAL, "general-office"),
-                "mayor": person("mayor", MAYOR, "city-government"),
-            }
-            try:
-                yield (
-                    session_factory(engine),
-                    Env(org=client, calendar=calendar(), today=today_in_china),
-                    people,
-                )
-            finally:
-                await client.close()
-                await engine.dispose()
-    finally:
-        bus.stop()
+        people = {
+            "office-staff": person("office-staff", OFFICE_STAFF, "general-office", "document:process"),
+            "department-head": person("department-head", DEPARTMENT_HEAD, "education-bureau"),
+            "secretary-general": person("secretary-general", SECRETARY_GENERAL, "general-office"),
+            "mayor": person("mayor", MAYOR, "city-government"),
+        }
+        try:
+            yield (
+                session_factory(engine),
+                Env(org=client, calendar=calendar(), today=today_in_china),
+                people,
+            )
+        finally:
+            await client.close()
+            await engine.dispose()
 
 
 @pytest.fixture

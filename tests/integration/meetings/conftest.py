@@ -12,7 +12,7 @@ import pytest
 from zgov.meetings.v1 import meetings_pb2_grpc
 from zgov.org.v1 import org_pb2_grpc
 
-from deploy.local.servers import Nats, free_port
+from deploy.local.servers import Nats
 from services.meetings.__main__ import build as build_meetings
 from services.meetings.config import MeetingsSettings
 from tests.fixtures.keycloak import CallsAsPeople
@@ -20,11 +20,8 @@ from tests.fixtures.org import serving
 
 
 @pytest.fixture
-def meetings_nats(stack_dir):
-    server = Nats(stack_dir / f"meetings-nats-{free_port()}", free_port())
-    server.start()
-    yield server
-    server.stop()
+def meetings_nats(fresh_nats):
+    return fresh_nats("meetings")
 
 
 @dataclass

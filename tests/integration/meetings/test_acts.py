@@ -14,13 +14,12 @@ import pytest
 from sqlalchemy import func, select
 
 from services.meetings import domain, models
-from services.meetings.__main__ import MIGRATIONS
 from services.meetings.acts import Env, meetings, topics
 from services.meetings.config import MeetingsSettings
 from services.meetings.protos import NewMeeting, NewProposal, NewTopic
 from shared.audit import history
 from shared.convert import today_in_china
-from shared.db import create_engine, run_migrations, session_factory
+from shared.db import create_engine, session_factory
 from shared.errors import RuleViolation
 from shared.identity import Actor
 from shared.org_client import OrgClient
@@ -33,10 +32,10 @@ TODAY = today_in_china()
 
 
 @pytest.fixture
-async def world(keycloak, meetings_nats, database, in_process_org):
+async def world(keycloak, meetings_nats, service_database, in_process_org):
     """(sessions, env, people): the migrated database, org serving, and the actors of the realm."""
-    await run_migrations(database, MIGRATIONS)
-    async with in_process_org(meetings_nats.url, directory_ttl_seconds=30) as org:
+    database = await service_database("meetings")
+    async with in_process_org(meetings_nats.url) as org:
         settings = MeetingsSettings(
             database_url=database, nats_url=meetings_nats.url, keycloak_url=keycloak.url, client_id="meetings",
             client_secret=keycloak.client_secrets["meetings"], grpc_port=0, org_address=org.address,

@@ -8,7 +8,7 @@ import grpc
 import nats
 import pytest
 
-from deploy.local.servers import Nats, free_port
+from deploy.local.servers import Nats
 from services.org.__main__ import build
 from tests.fixtures.keycloak import CallsAsPeople
 from tests.fixtures.org import org_settings, serving
@@ -16,12 +16,9 @@ from zgov.org.v1 import org_pb2_grpc
 
 
 @pytest.fixture
-def org_nats(stack_dir):
+def org_nats(fresh_nats):
     """A NATS of this test's own (a fresh stream), which the test may stop and start again."""
-    server = Nats(stack_dir / f"org-nats-{free_port()}", free_port())
-    server.start()
-    yield server
-    server.stop()
+    return fresh_nats("org")
 
 
 @dataclass

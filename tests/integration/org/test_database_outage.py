@@ -18,7 +18,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from deploy.local.servers import Postgres, free_port, pid_alive
 from services.org.__main__ import build
-from services.org.config import OrgSettings
+from tests.fixtures.org import org_settings, serving
 from tests.integration.org.test_org_api import TODAY, d
 from zgov.org.v1 import org_pb2, org_pb2_grpc
 
@@ -34,21 +34,14 @@ def own_postgres(stack_dir):
 
 
 @pytest.fixture
-async def org_on_own_database(keycloak, org_nats, own_postgres):
-    settings = OrgSettings(
-        database_url=own_postgres.ensure_database("org"), nats_url=org_nats.url, keycloak_url=keycloak.url,
-        client_id="org", client_secret=keycloak.client_secrets["org"], grpc_port=0, acting_clock_seconds=0.5,
-        directory_ttl_seconds=0,
-    )
-    server = build(settings)
-    await server.start()
-    channel = grpc.aio.insecure_channel(server.address)
-    try:
-        yield org_pb2_grpc.OrgServiceStub(channel), health_pb2_grpc.HealthStub(channel)
-    finally:
-        await channel.close()
-        server.shutdown()
-        await asyncio.wait_for(server.wait_stopped(), 30)
+async def org_on_own_database(keycloak, org_nats, own_postgres, org_directory):
+    settings = org_settings(keycloak, own_postgres.ensure_database("org"), org_nats.url, acting_clock_seconds=0.5)
+    async with serving(build(settings, org_directory)) as server:
+        channel = grpc.aio.insecure_channel(server.address)
+        try:
+            yield org_pb2_grpc.OrgServiceStub(channel), health_pb2_grpc.HealthStub(channel)
+        finally:
+            await channel.close()
 
 
 def stop_fast(server: Postgres) -> None:

@@ -10,7 +10,7 @@ import grpc
 import nats
 import pytest
 
-from deploy.local.servers import Nats, free_port
+from deploy.local.servers import Nats
 from services.petitions.__main__ import MAX_SEND_BYTES, build
 from services.petitions.config import PetitionsSettings
 from tests.fixtures.keycloak import CallsAsPeople
@@ -21,12 +21,9 @@ from zgov.petitions.v1 import petitions_pb2_grpc
 
 
 @pytest.fixture
-def petitions_nats(stack_dir):
+def petitions_nats(fresh_nats):
     """A NATS of this test's own, so the PETITIONS stream holds only this test's events."""
-    server = Nats(stack_dir / f"petitions-nats-{free_port()}", free_port())
-    server.start()
-    yield server
-    server.stop()
+    return fresh_nats("petitions")
 
 
 @dataclass

@@ -14,7 +14,7 @@ import httpx
 import pytest
 import uvicorn
 
-from deploy.local.servers import Nats, free_port
+from deploy.local.servers import free_port
 from services.disclosure.__main__ import build as build_disclosure
 from services.disclosure.config import DisclosureSettings
 from services.org.__main__ import build as build_org
@@ -29,11 +29,8 @@ PUBLIC_URL = "http://127.0.0.1:8000"
 
 
 @pytest.fixture
-def portal_nats(stack_dir):
-    server = Nats(stack_dir / f"portal-nats-{free_port()}", free_port())
-    server.start()
-    yield server
-    server.stop()
+def portal_nats(fresh_nats):
+    return fresh_nats("portal")
 
 
 @pytest.fixture

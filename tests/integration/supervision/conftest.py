@@ -18,7 +18,7 @@ import nats
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from deploy.local.servers import Nats, free_port
+from deploy.local.servers import Nats
 from services.supervision.__main__ import build
 from services.supervision.acts.items import Context
 from services.supervision.acts.people import People
@@ -35,12 +35,9 @@ from zgov.supervision.v1 import plans_pb2_grpc, proposals_pb2_grpc, supervision_
 
 
 @pytest.fixture
-def supervision_nats(stack_dir):
+def supervision_nats(fresh_nats):
     """A NATS of this test's own, so the streams hold only this test's events."""
-    server = Nats(stack_dir / f"supervision-nats-{free_port()}", free_port())
-    server.start()
-    yield server
-    server.stop()
+    return fresh_nats("supervision")
 
 
 @dataclass

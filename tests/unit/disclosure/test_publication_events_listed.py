@@ -6,9 +6,6 @@ import re
 import yaml
 
 from deploy.local.tools import ROOT
-from services.disclosure.events import DocumentsConsumer
-from services.disclosure.events_supervision import SupervisionConsumer
-from shared.workdays import calendar
 from zgov.disclosure.v1 import events_pb2
 
 DOC = yaml.safe_load((ROOT / "deploy" / "nats" / "streams.yaml").read_text())
@@ -23,14 +20,6 @@ def test_publication_events_listed_are_the_ones_published():
     assert set(listed) == published
     for message in listed.values():
         assert message.startswith("zgov.disclosure.v1.") and hasattr(events_pb2, message.rsplit(".", 1)[1])
-
-
-def test_consumers_listed_are_the_ones_declared():
-    declared = {(durable, stream, subject)
-                for consumers in (DocumentsConsumer, SupervisionConsumer)
-                for stream, durable, subject, _ in consumers(calendar(), lambda: None).subscriptions()}
-    listed = {(c["name"], c["stream"], c["filter"]) for c in DOC["consumers"] if c["name"].startswith("disclosure-")}
-    assert listed == declared
 
 
 def test_comment_events_carry_no_commenter():
