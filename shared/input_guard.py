@@ -307,43 +307,33 @@ def _guarded(handler: grpc.RpcMethodHandler, method: str, limits: Limits,
             on_unreachable()
         await abort(context, error)
 
-    if handler.unary_stream is not None:
-        if inspect.isasyncgenfunction(behaviour):
-
-            async def stream(raw, context):
-                try:
-                    request = await checked(raw, context)
-                    async for item in behaviour(request, context):
-                        yield item
-                except _PASS_THROUGH:
-                    raise
-                except Exception as exc:  # noqa: BLE001 — shielded: see the module docstring
-                    await fail(exc, context)
-
-        else:
-
-            async def stream(raw, context):
-                try:
-                    request = await checked(raw, context)
-                    return await behaviour(request, context)
-                except _PASS_THROUGH:
-                    raise
-                except Exception as exc:  # noqa: BLE001
-                    await fail(exc, context)
-
-        return grpc.unary_stream_rpc_method_handler(_like(stream, behaviour), None,
-                                                    handler.response_serializer)
-
     async def unary(raw, context):
         try:
             request = await checked(raw, context)
             return await behaviour(request, context)
         except _PASS_THROUGH:
             raise
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:  # noqa: BLE001 — shielded: see the module docstring
             await fail(exc, context)
 
-    return grpc.unary_unary_rpc_method_handler(_like(unary, behaviour), None, handler.response_serializer)
+    if handler.unary_stream is None:
+        return grpc.unary_unary_rpc_method_handler(_like(unary, behaviour), None, handler.response_serializer)
+    # A server-streaming method that returns its responses (rather than yielding them) is awaited
+    # like a unary one; grpc.aio streams what it returns.
+    stream = unary
+    if inspect.isasyncgenfunction(behaviour):
+
+        async def stream(raw, context):
+            try:
+                request = await checked(raw, context)
+                async for item in behaviour(request, context):
+                    yield item
+            except _PASS_THROUGH:
+                raise
+            except Exception as exc:  # noqa: BLE001
+                await fail(exc, context)
+
+    return grpc.unary_stream_rpc_method_handler(_like(stream, behaviour), None, handler.response_serializer)
 
 
 def _like(wrapper: Callable, behaviour: Callable) -> Callable:

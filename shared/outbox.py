@@ -211,6 +211,14 @@ class OutboxRelay:
             self._stopping.clear()
             self._task = asyncio.create_task(self._run(), name=f"outbox-relay:{self.channel}")
 
+    async def run(self) -> None:
+        """Relay until cancelled (a server's background task: cancelled on drain), then stop."""
+        await self.start()
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await self.stop()
+
     async def stop(self, timeout: float = 10.0) -> None:
         """Finish the batch in flight, then stop listening."""
         self._stopping.set()

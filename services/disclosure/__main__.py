@@ -99,11 +99,7 @@ def build(settings: DisclosureSettings) -> GrpcServer:
 
     @server.background
     async def relay_outbox() -> None:
-        await state["relay"].start()
-        try:
-            await asyncio.Event().wait()
-        finally:
-            await state["relay"].stop()
+        await state["relay"].run()
 
     @server.background
     async def lapse_applications() -> None:

@@ -55,11 +55,7 @@ def build(settings: DocumentsSettings) -> GrpcServer:
 
     @server.background
     async def relay_outbox() -> None:
-        await state["relay"].start()
-        try:
-            await asyncio.Event().wait()
-        finally:
-            await state["relay"].stop()
+        await state["relay"].run()
 
     @server.background
     async def countersign_clock() -> None:

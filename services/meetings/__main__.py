@@ -52,11 +52,7 @@ def build(settings: MeetingsSettings) -> GrpcServer:
 
     @server.background
     async def relay_outbox() -> None:
-        await state["relay"].start()
-        try:
-            await asyncio.Event().wait()
-        finally:
-            await state["relay"].stop()
+        await state["relay"].run()
 
     @server.on_shutdown
     async def disconnect() -> None:

@@ -61,11 +61,7 @@ def build(settings: OrgSettings, directory: KeycloakDirectory | None = None) -> 
 
     @server.background
     async def relay_outbox() -> None:
-        await state["relay"].start()
-        try:
-            await asyncio.Event().wait()
-        finally:
-            await state["relay"].stop()
+        await state["relay"].run()
 
     @server.background
     async def acting_clock() -> None:

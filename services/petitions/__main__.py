@@ -57,11 +57,7 @@ def build(settings: PetitionsSettings) -> GrpcServer:
 
     @server.background
     async def relay_outbox() -> None:
-        await state["relay"].start()
-        try:
-            await asyncio.Event().wait()
-        finally:
-            await state["relay"].stop()
+        await state["relay"].run()
 
     @server.background
     async def overdue_sweep() -> None:

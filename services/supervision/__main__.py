@@ -61,11 +61,7 @@ def build(settings: SupervisionSettings, today=today_in_china) -> GrpcServer:
 
     @server.background
     async def relay_outbox() -> None:
-        await state["relay"].start()
-        try:
-            await asyncio.Event().wait()
-        finally:
-            await state["relay"].stop()
+        await state["relay"].run()
 
     @server.background
     async def consume_events() -> None:

@@ -26,8 +26,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from services.supervision import protos
 from services.supervision.acts import accountability
 from services.supervision.acts import items as acts
-from services.supervision.acts.people import CITY_WIDE_LEADERS, LEADER_POSITIONS, People
+from services.supervision.acts.people import People
 from services.supervision.domain import items as domain
+from services.supervision.domain.readers import Scope, reader_scope
 from services.supervision.models import SupervisionItem
 from services.supervision.store import accountability as cases
 from services.supervision.store import items as store
@@ -62,16 +63,10 @@ class SupervisionServicer(supervision_pb2_grpc.SupervisionServiceServicer):
 
     # ---- who sees what ----------------------------------------------------------------------------
 
-    def scope_of(self, actor: Actor) -> store.Scope:
+    def scope_of(self, actor: Actor) -> Scope:
         """The office and the city-wide leaders see every item; a leader the items he or she supervises
         (the portfolio holder of the lead body at assignment) or instructed; a body its own."""
-        if actor.organisation_code == self.office or actor.may("item:verify"):
-            return store.Scope(everything=True)
-        if any(actor.holds(p) for p in CITY_WIDE_LEADERS):
-            return store.Scope(everything=True)
-        if any(actor.holds(p) for p in LEADER_POSITIONS):
-            return store.Scope(leader_user_id=actor.user_id)
-        return store.Scope(body_code=actor.organisation_code)
+        return reader_scope(actor, self.office, "item:verify")
 
     def sees(self, actor: Actor, row: SupervisionItem) -> bool:
         scope = self.scope_of(actor)

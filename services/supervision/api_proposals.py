@@ -17,8 +17,9 @@ from datetime import date, datetime
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.supervision.acts import proposals as acts
-from services.supervision.acts.people import CITY_WIDE_LEADERS, LEADER_POSITIONS, People
+from services.supervision.acts.people import People
 from services.supervision.domain import proposals as domain
+from services.supervision.domain.readers import Scope, reader_scope
 from services.supervision.models import Proposal
 from services.supervision.store import proposals as store
 from shared import audit
@@ -98,16 +99,10 @@ class ProposalServicer(proposals_pb2_grpc.ProposalServiceServicer):
 
     # ---- who sees what ---------------------------------------------------------------------------
 
-    def scope_of(self, actor: Actor) -> store.Scope:
+    def scope_of(self, actor: Actor) -> Scope:
         """The office and the city-wide leaders everything; another leader what he or she leads; a body
         what it leads or helps with."""
-        if actor.organisation_code == self.office or actor.may("proposal:manage"):
-            return store.Scope(everything=True)
-        if any(actor.holds(p) for p in CITY_WIDE_LEADERS):
-            return store.Scope(everything=True)
-        if any(actor.holds(p) for p in LEADER_POSITIONS):
-            return store.Scope(leader_user_id=actor.user_id)
-        return store.Scope(body_code=actor.organisation_code)
+        return reader_scope(actor, self.office, "proposal:manage")
 
     def sees(self, actor: Actor, row: Proposal) -> bool:
         scope = self.scope_of(actor)

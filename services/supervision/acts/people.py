@@ -8,15 +8,12 @@ from dataclasses import dataclass
 from datetime import date
 
 from shared.org_client import OrgClient
+from shared.positions import CITY_LEADERS, COUNTY_HEAD, DEPARTMENT_HEAD, EXECUTIVE_VICE_MAYOR, MAYOR, VICE_MAYOR
 
-MAYOR = "mayor"
 # Positions whose duties pass to an acting holder while away (A10 mayor, A59 A/B pairs).
-ACTING_POSITIONS = ("mayor", "executive-vice-mayor", "vice-mayor")
+ACTING_POSITIONS = (MAYOR, EXECUTIVE_VICE_MAYOR, VICE_MAYOR)
 # The head of a department or a county government: the body's first responsible person (A60).
-HEAD_POSITIONS = ("department-head", "county-head")
-# City leaders who see every item (the mayor's portfolio is the whole government).
-CITY_WIDE_LEADERS = ("mayor", "secretary-general")
-LEADER_POSITIONS = ("mayor", "executive-vice-mayor", "vice-mayor", "secretary-general")
+HEAD_POSITIONS = (DEPARTMENT_HEAD, COUNTY_HEAD)
 
 
 @dataclass(frozen=True)
@@ -81,7 +78,7 @@ class People:
 
     async def is_leader(self, user_id: str) -> bool:
         positions = (await self.org.directory()).positions_of(user_id)
-        return any(p in LEADER_POSITIONS for p in positions)
+        return any(p in CITY_LEADERS for p in positions)
 
     async def holders_of(self, positions) -> list[tuple[str, str]]:
         """(user id, display name) of everyone holding one of `positions`, in the positions' order."""

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.supervision import models
 from shared.errors import NotFound
+from services.supervision.domain.readers import Scope
 
 ITEM = models.SupervisionItem
 
@@ -115,16 +116,6 @@ async def items_to_check(session: AsyncSession, today: date, batch: int) -> list
 # ---- lists ----------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class Scope:
-    """Which items a reader sees: everything (the office), a leader's, or a body's."""
-
-    everything: bool = False
-    leader_user_id: str = ""
-    portfolio_bodies: tuple[str, ...] = ()
-    body_code: str = ""
-
-
-@dataclass(frozen=True)
 class Filters:
     state: str = ""
     body_code: str = ""
@@ -142,8 +133,6 @@ def _scope_clause(scope: Scope):
     if scope.leader_user_id:
         clauses += [ITEM.supervising_leader_user_id == scope.leader_user_id,
                     ITEM.instructing_leader_user_id == scope.leader_user_id]
-    if scope.portfolio_bodies:
-        clauses.append(ITEM.lead_body_code.in_(scope.portfolio_bodies))
     if scope.body_code:
         clauses += [ITEM.lead_body_code == scope.body_code, ITEM.co_body_codes.any(scope.body_code)]
     return or_(*clauses) if clauses else ITEM.id.is_(None)

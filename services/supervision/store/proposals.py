@@ -11,17 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.supervision import models
 from shared.errors import NotFound
+from services.supervision.domain.readers import Scope
 
 PROPOSAL = models.Proposal
-
-
-@dataclass(frozen=True)
-class Scope:
-    """What a reader sees: everything, the proposals a leader leads, or a body's own."""
-
-    everything: bool = False
-    leader_user_id: str = ""
-    body_code: str = ""
 
 
 @dataclass(frozen=True)
