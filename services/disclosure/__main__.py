@@ -20,12 +20,12 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.disclosure import search
-from services.disclosure.api_applications import ApplicationServicer, run_lapse_sweep
-from services.disclosure.api_concerns import run_concern_sweep
+from services.disclosure.api_applications import ApplicationServicer
 from services.disclosure.api_publications import PublicationServicer
 from services.disclosure.config import DisclosureSettings
 from services.disclosure.events import DocumentsConsumer
 from services.disclosure.events_supervision import SupervisionConsumer
+from services.disclosure.sweep import run_concern_sweep, run_lapse_sweep
 from shared import bus
 from shared.consumer import EventConsumer
 from shared.convert import today_in_china

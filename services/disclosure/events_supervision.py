@@ -19,8 +19,9 @@ from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.disclosure import store_publications as store
-from services.disclosure.api_publications import queue_publication, ref_of, to_proto
+from services.disclosure.store import publications as store
+from services.disclosure.acts.publications import queue_publication, ref_of
+from services.disclosure.protos.publications import to_proto
 from services.disclosure.domain.publications import Category, Kind, ProposalKind
 from shared.audit import record_act
 from shared.consumer import PoisonMessage

@@ -9,7 +9,7 @@ from pathlib import Path
 from services.petitions import domain
 from services.petitions.api import PetitionsServicer
 from services.petitions.config import PetitionsSettings
-from services.petitions.events import run_overdue_sweep
+from services.petitions.sweep import run_overdue_sweep
 from shared import bus, words
 from shared.convert import today_in_china
 from shared.db import create_engine, database_ping, run_migrations, session_factory

@@ -42,7 +42,7 @@ import grpc
 from deploy.local.servers import Postgres, free_port
 import services.disclosure
 from services.disclosure import search as words
-from services.disclosure import store_publications as store
+from services.disclosure.store import publications as store
 from services.disclosure.api_publications import PublicationServicer
 from shared.convert import today_in_china
 from shared.db import create_engine, run_migrations, session_factory

@@ -30,7 +30,7 @@ from sqlalchemy import text
 from deploy.local.servers import Postgres, free_port
 from services.petitions.__main__ import MIGRATIONS
 from services.petitions.api import PetitionsServicer
-from services.petitions.events import emit_overdue_events
+from services.petitions.acts.overdue import emit_overdue_events
 from shared.convert import today_in_china
 from shared.db import create_engine, run_migrations, session_factory, transaction
 from shared.grpc_server import acting_as

@@ -25,10 +25,11 @@ import sqlalchemy as sa
 from pypdf import PdfReader
 
 from deploy.local.keycloak import admin_client
-from services.disclosure import api_applications
+from services.disclosure import acts as disclosure_acts
+from services.disclosure.acts import applications as application_acts
 from services.disclosure.__main__ import build
 from services.disclosure.config import DisclosureSettings
-from shared.db import create_engine, session_factory
+from shared.db import create_engine, session_factory, transaction
 from shared.errors import field_violations_of, rule_id_of
 from shared.workdays import YearSchedule, calendar
 from tests.fixtures.org import serving
@@ -54,7 +55,7 @@ def day(value: common_pb2.Date) -> date:
 def service_day(monkeypatch):
     """The day the service lives on (its `today`), changed by the test as time passes."""
     now = {"today": date(2025, 9, 26)}
-    monkeypatch.setattr(api_applications, "today_in_china", lambda: now["today"])
+    monkeypatch.setattr(disclosure_acts, "today_in_china", lambda: now["today"])
     return now
 
 
@@ -277,12 +278,14 @@ async def test_OGI33_one_extension_by_the_head_second_refused_and_into_2027_prov
     known = calendar().with_schedules(YearSchedule(2027, {date(2027, 1, 1): "元旦", date(2027, 1, 4): "元旦"}))
     engine = create_engine(svc.database_url)
     try:
-        assert await api_applications.recompute_provisional(session_factory(engine), known) == 1
+        async with transaction(session_factory(engine)) as session:
+            assert await application_acts.recompute_provisional(session, known) == 1
         async with engine.connect() as conn:
             due, provisional = (await conn.execute(sa.text(
                 "SELECT reply_due, reply_due_provisional FROM info_application"))).one()
         assert (due, provisional) == (date(2027, 1, 25), False)
-        assert await api_applications.recompute_provisional(session_factory(engine), known) == 0
+        async with transaction(session_factory(engine)) as session:
+            assert await application_acts.recompute_provisional(session, known) == 0
     finally:
         await engine.dispose()
 

@@ -9,9 +9,9 @@ from datetime import date
 
 import pytest
 
-from services.disclosure import store_publications as store
+from services.disclosure.store import publications as store
 from services.disclosure.__main__ import MIGRATIONS
-from services.disclosure.api_publications import queue_publication, recompute_provisional_limits
+from services.disclosure.acts.publications import queue_publication, recompute_provisional_limits
 from services.disclosure.domain.publications import Category, Kind
 from shared import audit
 from shared.db import create_engine, run_migrations, session_factory, transaction

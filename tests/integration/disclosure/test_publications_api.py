@@ -473,7 +473,7 @@ async def test_A35_declining_needs_a_reason_and_validity_changes_are_acts_and_ev
 async def test_search_walk_by_date_and_gin_find_the_same_newest_matches(disclosure):
     """The two ways store.search finds matches (search.walk_newest_first picks one by word frequency)
     give the same page, with and without filters."""
-    from services.disclosure import store_publications as store
+    from services.disclosure.store import publications as store
     from shared.db import create_engine, session_factory, transaction
 
     for i in range(6):

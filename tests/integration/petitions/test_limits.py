@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from services.petitions import domain, store
 from services.petitions.__main__ import MIGRATIONS
-from services.petitions.events import emit_overdue_events
+from services.petitions.acts.overdue import emit_overdue_events
 from services.petitions.limits import recompute_provisional_limits, set_limit
 from shared.db import create_engine, run_migrations, session_factory, transaction
 from shared.outbox import TABLES

@@ -7,7 +7,7 @@ from __future__ import annotations
 import grpc
 import pytest
 
-from services.petitions.api import MAX_ONLINE_PER_DAY
+from services.petitions.acts.intake import MAX_ONLINE_PER_DAY
 from zgov.petitions.v1 import petitions_pb2
 
 pytestmark = pytest.mark.integration

@@ -3,7 +3,7 @@
 import yaml
 
 from deploy.local.tools import ROOT
-from services.disclosure.api_applications import EVENT_TYPES
+from services.disclosure.protos.applications import EVENT_TYPES
 from zgov.disclosure.v1 import applications_pb2 as pb
 
 DOC = yaml.safe_load((ROOT / "deploy" / "nats" / "streams.yaml").read_text())

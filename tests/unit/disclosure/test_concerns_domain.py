@@ -99,8 +99,8 @@ def test_A70_press_conference_after_first_seen_once():
 
 
 def test_A70_concern_events_listed_are_the_ones_published():
-    """deploy/nats/streams.yaml lists the concern events api_concerns.py writes, with their messages."""
-    source = (ROOT / "services" / "disclosure" / "api_concerns.py").read_text()
+    """deploy/nats/streams.yaml lists the concern events acts/concerns.py writes, with their messages."""
+    source = (ROOT / "services" / "disclosure" / "acts" / "concerns.py").read_text()
     published = set(re.findall(r'"(disclosure\.concern\.[a-z-]+)"', source))
     doc = yaml.safe_load((ROOT / "deploy" / "nats" / "streams.yaml").read_text())
     (stream,) = [s for s in doc["streams"] if s["name"] == "DISCLOSURE"]

@@ -9,7 +9,7 @@ from deploy.local.tools import ROOT
 from zgov.disclosure.v1 import events_pb2
 
 DOC = yaml.safe_load((ROOT / "deploy" / "nats" / "streams.yaml").read_text())
-SOURCES = ["api_publications.py", "events.py"]
+SOURCES = ["acts/publications.py", "events.py"]
 
 
 def test_publication_events_listed_are_the_ones_published():

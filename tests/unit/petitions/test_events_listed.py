@@ -3,7 +3,7 @@
 import yaml
 
 from deploy.local.tools import ROOT
-from services.petitions import events
+from services.petitions import protos as events
 from zgov.petitions.v1 import events_pb2
 
 DOC = yaml.safe_load((ROOT / "deploy" / "nats" / "streams.yaml").read_text())

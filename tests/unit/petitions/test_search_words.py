@@ -3,7 +3,7 @@
 from datetime import date
 
 from services.petitions import domain
-from services.petitions.api import search_words
+from services.petitions.acts.intake import search_words
 
 
 def intake(category: domain.Category) -> domain.Intake:

@@ -1,6 +1,6 @@
 """Persistence of applications for information, their reviews and lawsuits, and the yearly reports.
 
-Never commits: the caller (api_applications) owns the transaction, so a change, its recorded act
+Never commits: the caller (an act, or a read in api_applications) owns the transaction, so a change, its recorded act
 and its outbox event commit together.
 """
 
@@ -14,6 +14,7 @@ from sqlalchemy import func, or_, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.disclosure.domain import annual_report as report_domain
+from services.disclosure.domain import applications as domain
 from services.disclosure.domain.applications import (
     ApplicantKind,
     Exemption,
@@ -24,6 +25,7 @@ from services.disclosure.domain.applications import (
 )
 from services.disclosure.models import AnnualReportRecord, ApplicationRemedy, InfoApplication
 from shared.errors import InvalidInput, NotFound
+from shared.workdays import WorkingCalendar
 
 
 def parse_id(value: str, field: str = "application_id") -> uuid.UUID:
@@ -215,3 +217,39 @@ async def put_report(session: AsyncSession, year: int, content: dict, published_
         row.published_by = published_by
     await session.flush()
     return row
+
+
+# ---- the row read as the rules see it --------------------------------------------------------------
+
+
+def _day(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def consultations_of(row: InfoApplication) -> tuple[domain.Consultation, ...]:
+    return tuple(
+        domain.Consultation(domain.ConsultedParty(c["party"]), date.fromisoformat(c["sent_on"]),
+                            _day(c.get("answered_on")), c.get("consents"))
+        for c in row.consultations
+    )
+
+
+def clock_of(row: InfoApplication) -> domain.Clock:
+    return domain.Clock(
+        started_on=row.clock_started_on,
+        extension_days=(row.extension or {}).get("working_days", 0),
+        consultations=consultations_of(row),
+        deferred_to=_day((row.deferral or {}).get("deferred_to")),
+    )
+
+
+def refresh_due(row: InfoApplication, cal: WorkingCalendar) -> domain.ReplyDue | None:
+    """Keep the limit in force on the row (for lists, the overdue filter and events)."""
+    state = domain.State(row.state)
+    if row.clock_started_on is None or state not in (domain.State.RECEIVED, domain.State.CONSULTING):
+        row.reply_due, row.reply_due_provisional = None, False
+        return None
+    due = domain.reply_due(clock_of(row), cal)
+    row.reply_due, row.reply_due_provisional = due.due, due.provisional
+    return due
+
