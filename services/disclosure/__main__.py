@@ -26,16 +26,10 @@ from services.disclosure.config import DisclosureSettings
 from services.disclosure.events import DocumentsConsumer
 from services.disclosure.events_supervision import SupervisionConsumer
 from services.disclosure.sweep import run_concern_sweep, run_lapse_sweep
-from shared import bus
-from shared.consumer import EventConsumer
 from shared.convert import today_in_china
-from shared.db import create_engine, database_ping, run_migrations, session_factory
 from shared.grpc_server import GrpcServer
-from shared.logging import configure_logging
-from shared.outbox import OutboxRelay, outbox_channel
-from shared.streams import ensure_stream
-from shared.telemetry import configure_telemetry, shutdown_telemetry
-from shared.workdays import calendar, watch_schedules
+from shared.service_runtime import ServiceRuntime, run_service
+from shared.workdays import calendar
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -77,70 +71,25 @@ CONSUMERS: list[Callable[[DisclosureSettings], list[tuple]]] = [
 
 
 def build(settings: DisclosureSettings) -> GrpcServer:
-    engine = create_engine(settings.database_url, hide_parameters=True)
-    sessions = session_factory(engine)
-    server = GrpcServer.from_settings([make(sessions, settings) for make in SERVICERS], settings)
-    server.readiness(database_ping(engine))  # NOT_SERVING while the database is down
-    state: dict = {"consumers": []}
+    # Applications and concerns carry personal data: no statement parameters in database errors.
+    runtime = ServiceRuntime("disclosure", settings, MIGRATIONS, hide_parameters=True)
+    sessions = runtime.sessions
 
-    @server.on_startup
-    async def migrate_and_connect() -> None:
-        await run_migrations(settings.database_url, MIGRATIONS)
+    @runtime.after_migrations
+    async def load_words() -> None:
         # jieba's dictionary loads in about 2 s: before the port opens, not on the first search.
         await asyncio.to_thread(search.initialize)
-        # As its own NATS user (shared/bus.py); reconnects for ever: meanwhile events wait in the outbox.
-        state["nats"] = await bus.connect(settings)
-        js = state["nats"].jetstream()
-        await ensure_stream(js, "disclosure")
-        state["relay"] = OutboxRelay(engine, js, outbox_channel("disclosure"))
-        for subscriptions in CONSUMERS:
-            for stream, durable, subject, handler in subscriptions(settings):
-                state["consumers"].append(EventConsumer(js, sessions, stream, durable, subject, handler))
 
-    @server.background
-    async def relay_outbox() -> None:
-        await state["relay"].run()
-
-    @server.background
-    async def lapse_applications() -> None:
-        await run_lapse_sweep(sessions, interval=settings.application_sweep_seconds)
-
-    @server.background
-    async def announce_overdue_concerns() -> None:
-        # A70: responses to public concerns run on clock hours, so this sweep runs more often
-        await run_concern_sweep(sessions, interval=settings.concern_sweep_seconds)
-
-    @server.background
-    async def follow_holiday_schedules() -> None:
-        # an operator's new schedule is adopted in place; the sweeps then recompute provisional limits
-        await watch_schedules(settings.calendar_dir)
-
-    @server.background
-    async def consume() -> None:
-        # Each consumer waits for its stream (the documents service may start later).
-        for consumer in state["consumers"]:
-            await consumer.start()
-        try:
-            await asyncio.Event().wait()
-        finally:
-            for consumer in state["consumers"]:
-                await consumer.stop()
-
-    @server.on_shutdown
-    async def disconnect() -> None:
-        if "nats" in state:
-            await state["nats"].drain()
-        await engine.dispose()
-        shutdown_telemetry()
-
-    return server
+    for subscriptions in CONSUMERS:
+        runtime.consumers(lambda subscriptions=subscriptions: subscriptions(settings))
+    runtime.sweep(lambda: run_lapse_sweep(sessions, interval=settings.application_sweep_seconds))
+    # A70: responses to public concerns run on clock hours, so this sweep runs more often
+    runtime.sweep(lambda: run_concern_sweep(sessions, interval=settings.concern_sweep_seconds))
+    return runtime.server([make(sessions, settings) for make in SERVICERS])
 
 
 def main() -> None:
-    settings = DisclosureSettings()
-    configure_logging("disclosure", settings.log_level)
-    configure_telemetry("disclosure", settings.otlp_endpoint)
-    asyncio.run(build(settings).serve_forever())
+    run_service("disclosure", DisclosureSettings, build)
 
 
 if __name__ == "__main__":

@@ -3,74 +3,38 @@ calendar feeds (HTTP) until SIGTERM."""
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 from services.meetings.api import MeetingsServicer
 from services.meetings.config import MeetingsSettings
 from services.meetings.feed_http import FeedServer, feed_app
-from shared import bus
 from shared.convert import today_in_china
-from shared.db import create_engine, database_ping, run_migrations, session_factory
 from shared.grpc_server import GrpcServer
-from shared.logging import configure_logging
-from shared.org_client import OrgClient
-from shared.outbox import OutboxRelay, outbox_channel
-from shared.service_auth import ClientCredentials
-from shared.streams import ensure_stream
-from shared.telemetry import configure_telemetry, shutdown_telemetry
-from shared.workdays import calendar, watch_schedules
+from shared.service_runtime import ServiceRuntime, run_service
+from shared.workdays import calendar
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def build(settings: MeetingsSettings) -> GrpcServer:
-    engine = create_engine(settings.database_url)
-    sessions = session_factory(engine)
+    runtime = ServiceRuntime("meetings", settings, MIGRATIONS)
     # Without a client secret the service still starts; acts that need org answer UNAVAILABLE.
-    tokens = ClientCredentials.from_settings(settings) if settings.client_secret else None
-    org = OrgClient(settings.org_address, tokens, ttl_seconds=settings.org_cache_seconds)
-    feeds = FeedServer(feed_app(sessions, today_in_china), settings.http_host, settings.http_port)
+    org = runtime.org_client()
+    feeds = FeedServer(feed_app(runtime.sessions, today_in_china), settings.http_host, settings.http_port)
     servicer = MeetingsServicer(
-        sessions, org, calendar(), feed_base_url=settings.feed_base_url or feeds.base_url
+        runtime.sessions, org, calendar(), feed_base_url=settings.feed_base_url or feeds.base_url
     )
-    server = GrpcServer.from_settings([servicer], settings)
-    server.readiness(database_ping(engine))  # NOT_SERVING while the database is down
-    server.background(feeds.run)
-    # Topic cut-offs (A42) are computed on demand: the calendar only has to follow new schedules.
-    server.background(lambda: watch_schedules(settings.calendar_dir))
-    state: dict = {}
+    runtime.sweep(feeds.run)  # the calendar feeds' HTTP server
 
-    @server.on_startup
-    async def migrate_and_connect() -> None:
-        await run_migrations(settings.database_url, MIGRATIONS)
-        # As its own NATS user (shared/bus.py); reconnects for ever: meanwhile events wait in the outbox.
-        state["nats"] = await bus.connect(settings)
-        js = state["nats"].jetstream()
-        await ensure_stream(js, "meetings")
-        state["relay"] = OutboxRelay(engine, js, outbox_channel("meetings"))
-
-    @server.background
-    async def relay_outbox() -> None:
-        await state["relay"].run()
-
-    @server.on_shutdown
-    async def disconnect() -> None:
+    @runtime.on_shutdown
+    async def close_feeds() -> None:
         feeds.close()
-        await org.close()
-        if "nats" in state:
-            await state["nats"].drain()
-        await engine.dispose()
-        shutdown_telemetry()
 
-    return server
+    return runtime.server([servicer])
 
 
 def main() -> None:
-    settings = MeetingsSettings()
-    configure_logging("meetings", settings.log_level)
-    configure_telemetry("meetings", settings.otlp_endpoint)
-    asyncio.run(build(settings).serve_forever())
+    run_service("meetings", MeetingsSettings, build)
 
 
 if __name__ == "__main__":

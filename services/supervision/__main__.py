@@ -3,7 +3,6 @@ events, sweep for escalations, serve gRPC until SIGTERM."""
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 from services.supervision.acts.people import People
@@ -13,28 +12,18 @@ from services.supervision.api_proposals import ProposalServicer
 from services.supervision.config import SupervisionSettings
 from services.supervision.consumers import EventConsumers
 from services.supervision.sweep import run_sweep
-from shared import bus
-from shared.consumer import EventConsumer
 from shared.convert import today_in_china
-from shared.db import create_engine, database_ping, run_migrations, session_factory
 from shared.grpc_server import GrpcServer
-from shared.logging import configure_logging
-from shared.org_client import OrgClient
-from shared.outbox import OutboxRelay, outbox_channel
-from shared.service_auth import ClientCredentials
-from shared.streams import ensure_stream
-from shared.telemetry import configure_telemetry, shutdown_telemetry
-from shared.workdays import calendar, watch_schedules
+from shared.service_runtime import ServiceRuntime, run_service
+from shared.workdays import calendar
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def build(settings: SupervisionSettings, today=today_in_china) -> GrpcServer:
-    engine = create_engine(settings.database_url)
-    sessions = session_factory(engine)
-    tokens = ClientCredentials.from_settings(settings) if settings.client_secret else None
-    org = OrgClient(settings.org_address, tokens, ttl_seconds=settings.org_cache_seconds)
-    people = People(org)
+    runtime = ServiceRuntime("supervision", settings, MIGRATIONS)
+    sessions = runtime.sessions
+    people = People(runtime.org_client())
     limits = settings.limits()
     servicer = SupervisionServicer(sessions, calendar(), limits, people,
                                    office_organisation_code=settings.office_organisation_code, today=today)
@@ -42,62 +31,15 @@ def build(settings: SupervisionSettings, today=today_in_china) -> GrpcServer:
     plans = InspectionPlanServicer(sessions, settings.plan_limits(), people, offices, today)
     proposals = ProposalServicer(sessions, settings.proposal_limits(), people,
                                  office_organisation_code=settings.office_organisation_code, today=today)
-    server = GrpcServer.from_settings([servicer, plans, proposals], settings)
-    server.readiness(database_ping(engine))  # NOT_SERVING while the database is down
-    state: dict = {"consumers": []}
-
-    @server.on_startup
-    async def migrate_and_connect() -> None:
-        await run_migrations(settings.database_url, MIGRATIONS)
-        # As its own NATS user (shared/bus.py); reconnects for ever: meanwhile events wait in the outbox.
-        state["nats"] = await bus.connect(settings)
-        js = state["nats"].jetstream()
-        await ensure_stream(js, "supervision")
-        state["relay"] = OutboxRelay(engine, js, outbox_channel("supervision"))
-        if settings.consume_events:
-            handlers = EventConsumers(calendar(), limits, people, today)
-            for stream, durable, subject, handler in handlers.subscriptions():
-                state["consumers"].append(EventConsumer(js, sessions, stream, durable, subject, handler))
-
-    @server.background
-    async def relay_outbox() -> None:
-        await state["relay"].run()
-
-    @server.background
-    async def consume_events() -> None:
-        for consumer in state["consumers"]:
-            await consumer.start()
-        try:
-            await asyncio.Event().wait()
-        finally:
-            for consumer in state["consumers"]:
-                await consumer.stop()
-
-    @server.background
-    async def escalation_sweep() -> None:
-        await run_sweep(sessions, calendar(), limits, people, today, settings.sweep_seconds,
-                        settings.sweep_batch)
-
-    @server.background
-    async def follow_holiday_schedules() -> None:
-        await watch_schedules(settings.calendar_dir)
-
-    @server.on_shutdown
-    async def disconnect() -> None:
-        if "nats" in state:
-            await state["nats"].drain()
-        await org.close()
-        await engine.dispose()
-        shutdown_telemetry()
-
-    return server
+    if settings.consume_events:
+        runtime.consumers(lambda: EventConsumers(calendar(), limits, people, today).subscriptions())
+    runtime.sweep(lambda: run_sweep(sessions, calendar(), limits, people, today, settings.sweep_seconds,
+                                    settings.sweep_batch))
+    return runtime.server([servicer, plans, proposals])
 
 
 def main() -> None:
-    settings = SupervisionSettings()
-    configure_logging("supervision", settings.log_level)
-    configure_telemetry("supervision", settings.otlp_endpoint)
-    asyncio.run(build(settings).serve_forever())
+    run_service("supervision", SupervisionSettings, build)
 
 
 if __name__ == "__main__":

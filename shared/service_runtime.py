@@ -1,0 +1,153 @@
+"""The start-up wiring of a service, written once (docs/design.md "Architecture").
+
+Every gRPC service of the platform starts the same way: its database (migrated before the port
+opens, readiness NOT_SERVING while it is down), its own NATS user (shared/bus.py) and its stream
+(deploy/nats/streams.yaml), the relay of its outbox, its event consumers, its sweeps, the holiday
+schedules followed (shared.workdays.watch_schedules), and on shutdown the consumers stopped, NATS
+drained, org's client closed, the database pool disposed and the traces flushed. A service says only
+what is its own:
+
+    runtime = ServiceRuntime("documents", settings, MIGRATIONS)
+    org = runtime.org_client()
+    runtime.sweep(lambda: run_countersign_clock(runtime.sessions, ...))
+    return runtime.server([DocumentsServicer(runtime.sessions, org, calendar())])
+
+and its `main()` is `run_service("documents", DocumentsSettings, build)`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from shared import bus
+from shared.consumer import EventConsumer
+from shared.db import create_engine, database_ping, run_migrations, session_factory
+from shared.grpc_server import GrpcServer
+from shared.logging import configure_logging
+from shared.org_client import OrgClient
+from shared.outbox import OutboxRelay, outbox_channel
+from shared.service_auth import ClientCredentials
+from shared.streams import ensure_stream
+from shared.telemetry import configure_telemetry, shutdown_telemetry
+from shared.workdays import watch_schedules
+
+Hook = Callable[[], Awaitable[Any]]
+# What a consumer factory returns: (stream, durable, subject, handler) per subscription.
+Subscriptions = Callable[[], Iterable[tuple]]
+
+
+class ServiceRuntime:
+    """One service's engine, sessions, NATS connection, outbox relay, consumers and sweeps.
+
+    `name` is the service's name: its stream (shared.streams), its outbox channel and its NATS user.
+    `hide_parameters` keeps statement parameters out of database errors (services holding personal
+    data: disclosure, petitions).
+    """
+
+    def __init__(self, name: str, settings: Any, migrations: Path, *, hide_parameters: bool = False):
+        self.name = name
+        self.settings = settings
+        self.migrations = migrations
+        self.engine = create_engine(settings.database_url, hide_parameters=hide_parameters)
+        self.sessions = session_factory(self.engine)
+        self._subscriptions: list[Subscriptions] = []
+        self._sweeps: list[Hook] = []
+        self._after_migrations: list[Hook] = []
+        self._on_shutdown: list[Hook] = []
+        self._closes: list[Hook] = []
+        self._consumers: list[EventConsumer] = []
+        self._nats = None
+        self._relay: OutboxRelay | None = None
+
+    # ---- what a service declares ----------------------------------------------------------------
+
+    def org_client(self, without_secret=None) -> OrgClient:
+        """A client of org with the service's own client-credentials token, closed on shutdown.
+        Without a client secret the service still starts (`without_secret` is the token source
+        then); the acts that need org answer UNAVAILABLE with the reason."""
+        settings = self.settings
+        tokens = ClientCredentials.from_settings(settings) if settings.client_secret else without_secret
+        org = OrgClient(settings.org_address, tokens, ttl_seconds=settings.org_cache_seconds)
+        self._closes.append(org.close)
+        return org
+
+    def consumers(self, subscriptions: Subscriptions) -> None:
+        """Event consumers (shared/consumer.py), made once NATS is connected; each waits for its
+        stream (the producing service may start later)."""
+        self._subscriptions.append(subscriptions)
+
+    def sweep(self, run: Hook) -> None:
+        """A background task for the server's life (a sweep, a clock, an extra HTTP server)."""
+        self._sweeps.append(run)
+
+    def after_migrations(self, hook: Hook) -> Hook:
+        """Start-up work after the migrations, before NATS and before the port reports SERVING."""
+        self._after_migrations.append(hook)
+        return hook
+
+    def on_shutdown(self, hook: Hook) -> Hook:
+        """Shutdown work before NATS is drained and the database disposed (an extra server closed)."""
+        self._on_shutdown.append(hook)
+        return hook
+
+    # ---- the server ------------------------------------------------------------------------------
+
+    def server(self, servicers: Iterable[object], **grpc_options: Any) -> GrpcServer:
+        server = GrpcServer.from_settings(list(servicers), self.settings, **grpc_options)
+        server.readiness(database_ping(self.engine))  # NOT_SERVING while the database is down
+        server.on_startup(self._start)
+        server.background(self._relay_outbox)
+        server.background(self._consume)
+        for run in self._sweeps:
+            server.background(run)
+        # Limits are computed from the working calendar: it adopts an operator's new schedule in place.
+        server.background(lambda: watch_schedules(self.settings.calendar_dir))
+        server.on_shutdown(self._stop)
+        return server
+
+    async def _start(self) -> None:
+        await run_migrations(self.settings.database_url, self.migrations)
+        for hook in self._after_migrations:
+            await hook()
+        # As its own NATS user (shared/bus.py); reconnects for ever: meanwhile events wait in the outbox.
+        self._nats = await bus.connect(self.settings)
+        js = self._nats.jetstream()
+        await ensure_stream(js, self.name)
+        self._relay = OutboxRelay(self.engine, js, outbox_channel(self.name))
+        for subscriptions in self._subscriptions:
+            for stream, durable, subject, handler in subscriptions():
+                self._consumers.append(EventConsumer(js, self.sessions, stream, durable, subject, handler))
+
+    async def _relay_outbox(self) -> None:
+        await self._relay.run()
+
+    async def _consume(self) -> None:
+        for consumer in self._consumers:
+            await consumer.start()
+        try:
+            await asyncio.Event().wait()
+        finally:
+            for consumer in self._consumers:
+                await consumer.stop()
+
+    async def _stop(self) -> None:
+        for hook in self._on_shutdown:
+            await hook()
+        if self._nats is not None:
+            await self._nats.drain()
+        for close in self._closes:
+            await close()
+        await self.engine.dispose()
+        shutdown_telemetry()
+
+
+def run_service(name: str, settings_type: Callable[[], Any], build: Callable[[Any], GrpcServer]) -> None:
+    """`python -m services.<name>`: settings from the environment, logs and traces configured, the
+    server built and served until SIGTERM."""
+    settings = settings_type()
+    configure_logging(name, settings.log_level)
+    configure_telemetry(name, settings.otlp_endpoint)
+    asyncio.run(build(settings).serve_forever())
