@@ -33,7 +33,7 @@ from services.supervision.models import SupervisionItem
 from services.supervision.store import accountability as cases
 from services.supervision.store import items as store
 from shared import audit
-from shared.convert import decode_page_token, encode_page_token, page_limit, today_in_china
+from shared.convert import Page, decode_page_token, today_in_china
 from shared.db import transaction
 from shared.errors import Forbidden, InvalidInput, RuleViolation
 from shared.grpc_server import current_actor, requires
@@ -193,7 +193,7 @@ class SupervisionServicer(supervision_pb2_grpc.SupervisionServiceServicer):
     @requires("item:read")
     async def ListItems(self, request, context):
         actor = current_actor()
-        limit = page_limit(request.page)
+        page = Page.of(request.page)
         for field, value, known in (("state", request.state, protos.STATE_FROM_PROTO),
                                     ("kind", request.kind, protos.KIND_FROM_PROTO),
                                     ("colour", request.colour, protos.COLOUR_FROM_PROTO)):
@@ -208,12 +208,10 @@ class SupervisionServicer(supervision_pb2_grpc.SupervisionServiceServicer):
         )
         after = _cursor(request.page.page_token)
         async with transaction(self.sessions) as session:
-            rows = await store.list_items(session, self.scope_of(actor), filters, after, limit + 1)
-            more = len(rows) > limit
-            rows = rows[:limit]
+            rows = await store.list_items(session, self.scope_of(actor), filters, after, page.fetch)
+            rows, token = page.cut(rows, lambda r: (str(r.year), str(r.sequence)))
             steps = await store.steps_of_many(session, [r.id for r in rows])
             items = [protos.item_to_proto(r, steps[r.id]) for r in rows]
-        token = encode_page_token(str(rows[-1].year), str(rows[-1].sequence)) if more else ""
         return pb.ListItemsResponse(items=items, page=common_pb2.PageResponse(next_page_token=token))
 
 
@@ -265,18 +263,16 @@ class SupervisionServicer(supervision_pb2_grpc.SupervisionServiceServicer):
 
     @requires("accountability:read")
     async def ListAccountabilityCases(self, request, context):
-        limit = page_limit(request.page)
+        page = Page.of(request.page)
         if request.state and request.state not in protos.ACCOUNTABILITY_STATE_FROM_PROTO:
             raise InvalidInput({"state": f"unknown value {request.state}"})
         state = protos.ACCOUNTABILITY_STATE_FROM_PROTO[request.state].value if request.state else ""
         position = decode_page_token(request.page.page_token)
         after = _case_cursor(position)
         async with transaction(self.sessions) as session:
-            rows = await cases.list_cases(session, state, request.body_code.strip(), after, limit + 1)
-            more = len(rows) > limit
-            rows = rows[:limit]
+            rows = await cases.list_cases(session, state, request.body_code.strip(), after, page.fetch)
+            rows, token = page.cut(rows, lambda r: (r.created_at.isoformat(), str(r.id)))
             found = [protos.case_to_proto(r, (await store.get_item(session, r.item_id)).number) for r in rows]
-        token = encode_page_token(rows[-1].created_at.isoformat(), str(rows[-1].id)) if more else ""
         return pb.ListAccountabilityCasesResponse(cases=found,
                                                   page=common_pb2.PageResponse(next_page_token=token))
 

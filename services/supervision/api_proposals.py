@@ -23,14 +23,7 @@ from services.supervision.domain.readers import Scope, reader_scope
 from services.supervision.models import Proposal
 from services.supervision.store import proposals as store
 from shared import audit
-from shared.convert import (
-    date_from_proto,
-    date_to_proto,
-    decode_page_token,
-    encode_page_token,
-    page_limit,
-    today_in_china,
-)
+from shared.convert import Page, date_from_proto, date_to_proto, decode_page_token, today_in_china
 from shared.db import transaction
 from shared.errors import Forbidden, InvalidInput
 from shared.grpc_server import current_actor, requires
@@ -175,7 +168,7 @@ class ProposalServicer(proposals_pb2_grpc.ProposalServiceServicer):
     @requires("proposal:read")
     async def ListProposals(self, request, context):
         actor = current_actor()
-        limit = page_limit(request.page)
+        page = Page.of(request.page)
         kind = _enum(KIND_FROM_PROTO, request.kind, "kind")
         state = _enum(STATE_FROM_PROTO, request.state, "state")
         filters = store.Filters(year=max(request.year, 0), kind=kind.value if kind else "",
@@ -184,10 +177,8 @@ class ProposalServicer(proposals_pb2_grpc.ProposalServiceServicer):
                                 lead_leader_user_id=request.lead_leader_user_id.strip())
         after = _cursor(request.page.page_token)
         async with transaction(self.sessions) as session:
-            rows = await store.list_proposals(session, self.scope_of(actor), filters, after, limit + 1)
-        more = len(rows) > limit
-        rows = rows[:limit]
-        token = encode_page_token(rows[-1].created_at.isoformat(), str(rows[-1].id)) if more else ""
+            rows = await store.list_proposals(session, self.scope_of(actor), filters, after, page.fetch)
+        rows, token = page.cut(rows, lambda r: (r.created_at.isoformat(), str(r.id)))
         # A80: a list never carries the proposers' contact details, whoever reads it.
         return pb.ListProposalsResponse(proposals=[proposal_to_proto(r) for r in rows],
                                         page=common_pb2.PageResponse(next_page_token=token))

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from services.supervision.acts import events
-from services.supervision.acts.accountability import GROUND_TO_PROTO, STATE_TO_PROTO
 from services.supervision.domain.accountability import CaseState, Ground
 from services.supervision.models import AccountabilityCase
 from services.supervision.domain import items as domain
@@ -15,22 +13,74 @@ from shared.audit import to_proto as audit_to_proto
 from shared.convert import date_from_proto, date_to_proto
 from shared.errors import InvalidInput
 from zgov.common.v1 import common_pb2
+from zgov.supervision.v1 import events_pb2
 from zgov.supervision.v1 import supervision_pb2 as pb
+
+
+# ---- to the wire: enum maps, the event summary (acts/events.py publishes it) ----------------------
+
+def _enum_map(domain_enum, proto_enum, prefix: str) -> dict:
+    return {member: proto_enum.Value(f"{prefix}_{member.name}") for member in domain_enum}
+
+
+KIND_TO_PROTO = _enum_map(domain.Kind, pb.ItemKind, "ITEM_KIND")
+STATE_TO_PROTO = _enum_map(domain.State, pb.ItemState, "ITEM_STATE")
+URGENCY_TO_PROTO = _enum_map(domain.Urgency, pb.Urgency, "URGENCY")
+CADENCE_TO_PROTO = _enum_map(domain.Cadence, pb.ReportCadence, "REPORT_CADENCE")
+COLOUR_TO_PROTO = _enum_map(domain.Colour, pb.Colour, "COLOUR")
+FINDING_TO_PROTO = _enum_map(domain.FindingSource, pb.FindingSource, "FINDING_SOURCE")
+EVIDENCE_TO_PROTO = _enum_map(domain.EvidenceKind, pb.EvidenceKind, "EVIDENCE_KIND")
+OUTCOME_TO_PROTO = _enum_map(domain.Outcome, pb.VerificationOutcome, "VERIFICATION_OUTCOME")
+RECHECK_TO_PROTO = _enum_map(domain.RecheckOutcome, pb.RecheckOutcome, "RECHECK_OUTCOME")
+STEP_TO_PROTO = _enum_map(domain.Step, pb.EscalationStep, "ESCALATION_STEP")
+
+# supervision.item.<name> → its message (deploy/nats/streams.yaml lists the same).
+MESSAGE_TYPES = {
+    "registered": events_pb2.ItemRegistered, "assigned": events_pb2.ItemAssigned,
+    "acknowledged": events_pb2.ItemAcknowledged, "objected": events_pb2.ItemObjected,
+    "reported": events_pb2.ItemReported, "completion-claimed": events_pb2.ItemCompletionClaimed,
+    "extension-decided": events_pb2.ItemExtensionDecided, "verified": events_pb2.ItemVerified,
+    "rechecked": events_pb2.ItemRechecked, "evaluated": events_pb2.ItemEvaluated,
+    "escalated": events_pb2.ItemEscalated, "moved": events_pb2.ItemMoved,
+    "withdrawn": events_pb2.ItemWithdrawn,
+}
+# supervision.accountability.<state> (acts/accountability.py), all AccountabilityChanged.
+ACCOUNTABILITY_EVENTS = ("proposed", "referred", "decided", "exempted")
+
+
+def source_of(row: SupervisionItem) -> pb.Source:
+    return pb.Source(service=row.source_service, ref=row.source_ref, reference=row.source_reference)
+
+
+def summary(row: SupervisionItem) -> events_pb2.ItemSummary:
+    message = events_pb2.ItemSummary(
+        item_id=str(row.id), number=row.number, kind=KIND_TO_PROTO[domain.Kind(row.kind)],
+        state=STATE_TO_PROTO[domain.State(row.state)], colour=COLOUR_TO_PROTO[domain.Colour(row.colour)],
+        source=source_of(row), lead_body_code=row.lead_body_code, co_body_codes=list(row.co_body_codes),
+        supervising_leader_user_id=row.supervising_leader_user_id,
+    )
+    if row.due:
+        message.due.CopyFrom(date_to_proto(row.due))
+    return message
+
+
+ACCOUNTABILITY_STATE_TO_PROTO = {s: pb.AccountabilityState.Value(f"ACCOUNTABILITY_STATE_{s.name}") for s in CaseState}
+GROUND_TO_PROTO = {g: pb.AccountabilityGround.Value(f"ACCOUNTABILITY_GROUND_{g.name}") for g in Ground}
 
 
 def _from(mapping: dict) -> dict:
     return {v: k for k, v in mapping.items()}
 
 
-KIND_FROM_PROTO = _from(events.KIND_TO_PROTO)
-STATE_FROM_PROTO = _from(events.STATE_TO_PROTO)
-URGENCY_FROM_PROTO = _from(events.URGENCY_TO_PROTO)
-CADENCE_FROM_PROTO = _from(events.CADENCE_TO_PROTO)
-COLOUR_FROM_PROTO = _from(events.COLOUR_TO_PROTO)
-FINDING_FROM_PROTO = _from(events.FINDING_TO_PROTO)
-EVIDENCE_FROM_PROTO = _from(events.EVIDENCE_TO_PROTO)
-OUTCOME_FROM_PROTO = _from(events.OUTCOME_TO_PROTO)
-RECHECK_FROM_PROTO = _from(events.RECHECK_TO_PROTO)
+KIND_FROM_PROTO = _from(KIND_TO_PROTO)
+STATE_FROM_PROTO = _from(STATE_TO_PROTO)
+URGENCY_FROM_PROTO = _from(URGENCY_TO_PROTO)
+CADENCE_FROM_PROTO = _from(CADENCE_TO_PROTO)
+COLOUR_FROM_PROTO = _from(COLOUR_TO_PROTO)
+FINDING_FROM_PROTO = _from(FINDING_TO_PROTO)
+EVIDENCE_FROM_PROTO = _from(EVIDENCE_TO_PROTO)
+OUTCOME_FROM_PROTO = _from(OUTCOME_TO_PROTO)
+RECHECK_FROM_PROTO = _from(RECHECK_TO_PROTO)
 STEP_FROM_VALUE = {s.value: s for s in domain.Step}
 
 
@@ -97,17 +147,17 @@ def day(value: common_pb2.Date, field: str) -> date | None:
 def item_to_proto(row: SupervisionItem, steps=(), history=()) -> pb.Item:
     item = pb.Item(
         id=str(row.id), number=row.number, year=row.year, sequence=row.sequence,
-        kind=events.KIND_TO_PROTO[domain.Kind(row.kind)],
-        state=events.STATE_TO_PROTO[domain.State(row.state)],
-        colour=events.COLOUR_TO_PROTO[domain.Colour(row.colour)], source=events.source_of(row),
+        kind=KIND_TO_PROTO[domain.Kind(row.kind)],
+        state=STATE_TO_PROTO[domain.State(row.state)],
+        colour=COLOUR_TO_PROTO[domain.Colour(row.colour)], source=source_of(row),
         title=row.title, requirement=row.requirement,
-        urgency=events.URGENCY_TO_PROTO[domain.Urgency(row.urgency)],
+        urgency=URGENCY_TO_PROTO[domain.Urgency(row.urgency)],
         instructing_leader_user_id=row.instructing_leader_user_id,
         instructed_by_acting_user_id=row.instructed_by_acting_user_id,
         lead_body_code=row.lead_body_code, first_responsible_user_id=row.first_responsible_user_id,
         co_body_codes=list(row.co_body_codes), supervising_leader_user_id=row.supervising_leader_user_id,
         registered_on=date_to_proto(row.registered_on), due_provisional=row.due_provisional,
-        cadence=events.CADENCE_TO_PROTO[domain.Cadence(row.cadence)],
+        cadence=CADENCE_TO_PROTO[domain.Cadence(row.cadence)],
         earlier_sources=[pb.Source(**s) for s in row.earlier_sources],
     )
     for name in ("due", "next_report_due", "acknowledge_due"):
@@ -115,7 +165,7 @@ def item_to_proto(row: SupervisionItem, steps=(), history=()) -> pb.Item:
         if value:
             getattr(item, name).CopyFrom(date_to_proto(value))
     if row.finding_source:
-        item.finding_source = events.FINDING_TO_PROTO[domain.FindingSource(row.finding_source)]
+        item.finding_source = FINDING_TO_PROTO[domain.FindingSource(row.finding_source)]
     item.reports.extend(pb.ProgressReport(
         body_code=r["body_code"], text=r["text"], reported_on=_iso(r["reported_on"]),
         for_due=_iso(r["for_due"]), reported_by_user_id=r["reported_by_user_id"]) for r in row.reports)
@@ -128,24 +178,24 @@ def item_to_proto(row: SupervisionItem, steps=(), history=()) -> pb.Item:
         item.completion.CopyFrom(pb.Completion(
             summary=c["summary"], claimed_on=_iso(c["claimed_on"]), verify_due=_iso(c["verify_due"]),
             assessment=pb.EffectAssessment(**c["assessment"]),
-            evidence=[pb.Evidence(kind=events.EVIDENCE_TO_PROTO[domain.EvidenceKind(e["kind"])],
+            evidence=[pb.Evidence(kind=EVIDENCE_TO_PROTO[domain.EvidenceKind(e["kind"])],
                                   description=e["description"], ref=e["ref"]) for e in c["evidence"]]))
     item.verifications.extend(pb.Verification(
-        outcome=events.OUTCOME_TO_PROTO[domain.Outcome(v["outcome"])], opinion=v["opinion"],
+        outcome=OUTCOME_TO_PROTO[domain.Outcome(v["outcome"])], opinion=v["opinion"],
         verified_on=_iso(v["verified_on"]), verified_by_user_id=v["verified_by_user_id"],
         rectification_requirement=v["rectification_requirement"]) for v in row.verifications)
     item.extensions.extend(pb.Extension(
         requested_on=_iso(e["requested_on"]), requested_due=_iso(e["requested_due"]), reason=e["reason"],
         decided=e["decided"], approved=e["approved"], decided_by_user_id=e["decided_by_user_id"],
         decided_for_user_id=e["decided_for_user_id"], opinion=e["opinion"]) for e in row.extensions)
-    item.rechecks.extend(pb.Recheck(outcome=events.RECHECK_TO_PROTO[domain.RecheckOutcome(r["outcome"])],
+    item.rechecks.extend(pb.Recheck(outcome=RECHECK_TO_PROTO[domain.RecheckOutcome(r["outcome"])],
                                     opinion=r["opinion"], rechecked_on=_iso(r["rechecked_on"]))
                          for r in row.rechecks)
     item.evaluations.extend(pb.Evaluation(evaluator=e["evaluator"], conclusion=e["conclusion"],
                                           rating=e["rating"],
                                           evaluated_on=_iso(e["evaluated_on"])) for e in row.evaluations)
     item.escalations.extend(pb.Escalation(
-        step=events.STEP_TO_PROTO[STEP_FROM_VALUE[s.step]], on=date_to_proto(s.taken_on),
+        step=STEP_TO_PROTO[STEP_FROM_VALUE[s.step]], on=date_to_proto(s.taken_on),
         recipient_body_code=s.recipient_body_code, recipient_user_id=s.recipient_user_id,
         recipient_acting_for_user_id=s.recipient_acting_for_user_id, against_due=date_to_proto(s.against_due))
         for s in steps)
@@ -164,7 +214,7 @@ def case_to_proto(case: AccountabilityCase, number: str, history=(), timeline=()
     return pb.AccountabilityCase(
         id=str(case.id), item_id=str(case.item_id), item_number=number,
         ground=GROUND_TO_PROTO[Ground(case.ground)],
-        state=STATE_TO_PROTO[CaseState(case.state)], body_code=case.body_code,
+        state=ACCOUNTABILITY_STATE_TO_PROTO[CaseState(case.state)], body_code=case.body_code,
         responsible_user_id=case.responsible_user_id,
         responsible_acting_for_user_id=case.responsible_acting_for_user_id,
         against_due=_optional_day(case.against_due), proposed_on=_optional_day(case.proposed_on),

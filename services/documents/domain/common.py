@@ -6,11 +6,12 @@ checks (A47, A53); the state transitions each act is allowed from.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 from shared.errors import InvalidInput, RuleViolation
 from shared.positions import EXECUTIVE_VICE_MAYOR, MAYOR, SECRETARY_GENERAL, VICE_MAYOR
+from shared.transitions import Transition
 
 PORTFOLIO_POSITIONS = (EXECUTIVE_VICE_MAYOR, VICE_MAYOR)
 # The city leaders (市政府领导): a document may be addressed to, routed to and decided by them.
@@ -340,25 +341,15 @@ def check_not_classified(classification: Classification | None) -> None:
         )
 
 
-@dataclass
-class Transition:
-    """The states from which an act is allowed, for a clear error on the wrong state."""
-
-    act: str
-    allowed: frozenset[State] = field(default_factory=frozenset)
-
-    def check(self, state: State) -> None:
-        if state not in self.allowed:
-            allowed = " or ".join(sorted(s.value for s in self.allowed))
-            raise InvalidInput(
-                {"document_id": f"the document is {state.value}; only a {allowed} document is {self.act}"}
-            )
+def _act(act: str, *allowed: State) -> Transition:
+    """The states from which an act on a document is allowed (shared.transitions)."""
+    return Transition("document_id", "document", act, frozenset(allowed))
 
 
-FILE = Transition("filed", frozenset({State.DRAFT}))
-REVIEW = Transition("reviewed", frozenset({State.FILED}))
-COUNTERSIGN = Transition("sent for countersign", frozenset({State.DRAFT}))
-SIGN_INCOMING = Transition("decided", frozenset({State.ROUTED}))
-SIGN_OUTGOING = Transition("signed off", frozenset({State.DRAFT}))
-FILING_REVIEW = Transition("reviewed as a filing", frozenset({State.FILED, State.ROUTED, State.SIGNED}))
-ISSUE = Transition("issued", frozenset({State.SIGNED}))
+FILE = _act("is filed", State.DRAFT)
+REVIEW = _act("is reviewed", State.FILED)
+COUNTERSIGN = _act("is sent for countersign", State.DRAFT)
+SIGN_INCOMING = _act("is decided", State.ROUTED)
+SIGN_OUTGOING = _act("is signed off", State.DRAFT)
+FILING_REVIEW = _act("is reviewed as a filing", State.FILED, State.ROUTED, State.SIGNED)
+ISSUE = _act("is issued", State.SIGNED)

@@ -16,6 +16,7 @@ from services.meetings.domain.common import (
     _holds_any,
 )
 from shared.errors import InvalidInput, RuleViolation
+from shared.transitions import Transition
 
 # ---- leave from a meeting (A43) ------------------------------------------------------------------
 
@@ -53,6 +54,10 @@ def check_leave_request(
     return _holds_any(applicant, CITY_LEADERS)
 
 
+# The secretary-general checks (核) a leave only while it is requested (shared.transitions).
+CHECK = Transition("leave_id", "leave", "is checked", frozenset({LeaveState.REQUESTED}))
+
+
 def check_leave_check(state: LeaveState, *, leader: bool, checker: Person) -> None:
     """A43: the secretary-general checks (核) the leave of an attendee who is not a city leader."""
     if SECRETARY_GENERAL not in checker.positions:
@@ -61,8 +66,7 @@ def check_leave_check(state: LeaveState, *, leader: bool, checker: Person) -> No
         raise RuleViolation(
             "A43.leave-chain", "a city leader asks the mayor directly; there is nothing to check"
         )
-    if state is not LeaveState.REQUESTED:
-        raise InvalidInput({"leave_id": f"the leave is {state.value}; only a requested leave is checked"})
+    CHECK.check(state)
 
 
 def check_leave_decision(state: LeaveState, *, leader: bool, decider: Person) -> None:

@@ -27,6 +27,7 @@ from services.meetings.domain.common import (
     _holds_any,
 )
 from shared.errors import InvalidInput, RuleViolation
+from shared.transitions import Transition
 
 
 @dataclass(frozen=True)
@@ -281,9 +282,12 @@ def check_quorum(kind: MeetingKind, quorum: Quorum) -> None:
         )
 
 
+# A meeting starts only when scheduled (shared.transitions).
+START = Transition("meeting_id", "meeting", "starts", frozenset({MeetingState.SCHEDULED}))
+
+
 def check_start(state: MeetingState) -> None:
-    if state is not MeetingState.SCHEDULED:
-        raise InvalidInput({"meeting_id": f"the meeting is {state.value}; only a scheduled meeting starts"})
+    START.check(state)
 
 
 def check_close(state: MeetingState, topic_states: Mapping[str, TopicState]) -> None:

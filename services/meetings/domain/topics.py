@@ -21,6 +21,7 @@ from services.meetings.domain.common import (
     _holds_any,
 )
 from shared.errors import InvalidInput, RuleViolation
+from shared.transitions import Transition
 from shared.people import person
 from shared.workdays import WorkingCalendar
 
@@ -212,11 +213,12 @@ def check_within_portfolio(accept: bool, decidable_within_portfolio: bool, reaso
         )
 
 
+# A topic is accepted onto the agenda or refused only while filed (shared.transitions).
+DECIDE = Transition("topic_id", "topic", "is accepted or refused", frozenset({TopicState.FILED}))
+
+
 def check_topic_decision(state: TopicState) -> None:
-    if state is not TopicState.FILED:
-        raise InvalidInput(
-            {"topic_id": f"the topic is {state.value}; only a filed topic is accepted or refused"}
-        )
+    DECIDE.check(state)
 
 
 def check_topic_outcome(topic_state: TopicState, meeting_state: MeetingState) -> None:

@@ -10,15 +10,13 @@ from services.supervision.acts.items import Context
 from services.supervision.domain import accountability as domain
 from services.supervision.domain.accountability import CaseState, Ground
 from services.supervision.models import AccountabilityCase, SupervisionItem
+from services.supervision.protos import ACCOUNTABILITY_STATE_TO_PROTO as STATE_TO_PROTO
+from services.supervision.protos import GROUND_TO_PROTO  # noqa: F401  (named as accountability.GROUND_TO_PROTO)
 from services.supervision.store import accountability as store
 from shared.audit import record_act
 from shared.errors import RuleViolation
 from shared.outbox import add_event
 from zgov.supervision.v1 import events_pb2
-from zgov.supervision.v1 import supervision_pb2 as pb
-
-STATE_TO_PROTO = {s: pb.AccountabilityState.Value(f"ACCOUNTABILITY_STATE_{s.name}") for s in CaseState}
-GROUND_TO_PROTO = {g: pb.AccountabilityGround.Value(f"ACCOUNTABILITY_GROUND_{g.name}") for g in Ground}
 
 
 def ref_of(case: AccountabilityCase) -> str:
