@@ -1,4 +1,5 @@
-"""Events the org service publishes that are due to the calendar, not to a call.
+"""The acting clock: events the org service publishes that are due to the calendar, not to a call
+(the acts are in acts/acting.py).
 
 An approved leave hands the holder's duties to a stand-in on its first day (A10, A59)
 and takes them back the day after its last day. The acting clock writes
@@ -8,51 +9,15 @@ acting_started_at / acting_ended_at mark that it was written, in the same transa
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
-
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.org import domain, store
-from services.org.directory import KeycloakDirectory, Snapshot
-from shared.convert import date_to_proto
+from services.org.acts.acting import emit_due_acting_events
+from services.org.directory import KeycloakDirectory
 from shared.db import transaction
-from shared.outbox import add_event
 from shared.sweep import run_every
-from zgov.org.v1 import events_pb2
 
 log = structlog.get_logger(__name__)
-
-
-async def emit_due_acting_events(session: AsyncSession, today: date, snapshot: Snapshot) -> int:
-    """Write the acting events that are due on `today`; returns how many."""
-    written = 0
-    pairs = await store.ab_pairs(session)
-    evm = snapshot.holders_of(domain.EXECUTIVE_VICE_MAYOR)
-    for row in await store.leaves_due_to_start_acting(session, today):
-        absence = store.as_absence(row)
-        stand_in, basis = domain.stand_in_for(
-            absence, executive_vice_mayor_id=evm[0].user_id if evm else None,
-            ab_partner_id=domain.ab_partner(row.user_id, pairs),
-        )
-        event = events_pb2.ActingStarted(
-            position=row.position, holder_user_id=row.user_id, acting_user_id=stand_in, basis=basis,
-            leave_id=str(row.id), first_day=date_to_proto(row.first_day), last_day=date_to_proto(row.last_day),
-        )
-        await add_event(session, "org.acting.started", event, f"leave/{row.id}")
-        row.acting_started_at = datetime.now(UTC)
-        row.acting_user_id = row.acting_user_id or stand_in
-        written += 1
-    for row in await store.leaves_due_to_end_acting(session, today):
-        event = events_pb2.ActingEnded(
-            position=row.position, holder_user_id=row.user_id, acting_user_id=row.acting_user_id,
-            leave_id=str(row.id),
-        )
-        await add_event(session, "org.acting.ended", event, f"leave/{row.id}")
-        row.acting_ended_at = datetime.now(UTC)
-        written += 1
-    await session.flush()
-    return written
 
 
 async def run_acting_clock(
