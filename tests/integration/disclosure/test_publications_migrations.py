@@ -1,4 +1,5 @@
-"""The disclosure service's migrations build exactly its models, from an empty database."""
+"""The disclosure service's recorded acts cannot be rewritten (that its migrations build exactly its models is
+tests/integration/test_service_migrations.py)."""
 
 import pytest
 import sqlalchemy as sa
@@ -9,10 +10,6 @@ from services.disclosure.models import metadata
 from shared.db import create_engine, pending_autogenerate_changes
 
 pytestmark = pytest.mark.integration
-
-
-async def test_migrations_on_an_empty_database_leave_nothing_for_autogenerate(database):
-    assert await pending_autogenerate_changes(database, MIGRATIONS, metadata) == []
 
 
 async def test_A20_A26_recorded_acts_cannot_be_rewritten(database):

@@ -1,4 +1,5 @@
-"""The meetings service's migrations build exactly its models, from an empty database; decision
+"""The meetings service's recorded acts cannot be rewritten (that its migrations build exactly its models is
+tests/integration/test_service_migrations.py); decision
 numbers are given without gaps under concurrency."""
 
 import asyncio
@@ -13,10 +14,6 @@ from services.meetings.models import metadata
 from shared.db import create_engine, pending_autogenerate_changes, session_factory, transaction
 
 pytestmark = pytest.mark.integration
-
-
-async def test_migrations_on_an_empty_database_leave_nothing_for_autogenerate(database):
-    assert await pending_autogenerate_changes(database, MIGRATIONS, metadata) == []
 
 
 async def test_A20_A26_audit_records_cannot_be_rewritten(database):

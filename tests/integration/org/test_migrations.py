@@ -1,4 +1,5 @@
-"""The org service's migrations build exactly its models, from an empty database."""
+"""The org service's recorded acts cannot be rewritten (that its migrations build exactly its models is
+tests/integration/test_service_migrations.py)."""
 
 import pytest
 
@@ -7,10 +8,6 @@ from services.org.models import metadata
 from shared.db import pending_autogenerate_changes
 
 pytestmark = pytest.mark.integration
-
-
-async def test_migrations_on_an_empty_database_leave_nothing_for_autogenerate(database):
-    assert await pending_autogenerate_changes(database, MIGRATIONS, metadata) == []
 
 
 async def test_A20_A26_audit_records_cannot_be_rewritten(database):
