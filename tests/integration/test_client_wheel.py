@@ -67,7 +67,7 @@ def _run_example(python: Path, name: str, target: str, token: str) -> subprocess
                           cwd=EXAMPLES, timeout=120, env=_clean_environment(ZGOV_TARGET=target, ZGOV_TOKEN=token))
 
 
-async def test_each_worked_example_calls_its_service_through_the_installed_wheel(client_python, platform, keycloak):
+async def test_each_worked_example_calls_its_service_through_the_installed_wheel(client_python, whole_platform, keycloak):
     expected = {
         "org": "mayor: ",
         "meetings": "executive meetings",
@@ -77,11 +77,11 @@ async def test_each_worked_example_calls_its_service_through_the_installed_wheel
         "supervision": "open items",
     }
     for name, (service, user) in CALLS.items():
-        done = await asyncio.to_thread(_run_example, client_python, name, platform.address_of(service),
+        done = await asyncio.to_thread(_run_example, client_python, name, whole_platform.address_of(service),
                                        keycloak.token_for(user))
         assert done.returncode == 0, f"{name}: {done.stderr[-2000:]}"
         assert expected[name] in done.stdout, f"{name}: {done.stdout}"
-    org = await asyncio.to_thread(_run_example, client_python, "org", platform.address_of(CALLS["org"][0]),
+    org = await asyncio.to_thread(_run_example, client_python, "org", whole_platform.address_of(CALLS["org"][0]),
                                   keycloak.token_for("mayor"))
     assert "'emperor' → INVALID_ARGUMENT" in org.stdout  # the refusal explained through the client's helper
 

@@ -179,8 +179,8 @@ def fuzz(rpcs: list[Rpc], tokens: dict[str, str], problems: list[str]) -> int:
     return calls
 
 
-async def test_fuzzed_requests_to_every_rpc_get_no_unknown_internal_or_leaked_text(platform, keycloak):
-    rpcs = rpcs_of(platform.servers)
+async def test_fuzzed_requests_to_every_rpc_get_no_unknown_internal_or_leaked_text(whole_platform, keycloak):
+    rpcs = rpcs_of(whole_platform.servers)
     assert {r.service for r in rpcs} == set(CALLERS) and len(rpcs) > 100
     tokens = {user: keycloak.token_for(user) for user in set(CALLERS.values())}
     problems: list[str] = []
