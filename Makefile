@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: up down status test test-unit bench proto proto-check lint lint-proto lint-python venv keycloak clean
+.PHONY: up down status test test-unit bench proto proto-check reference client lint lint-proto lint-python venv keycloak clean
 
 $(STAMP): requirements.txt
 	@command -v $(PY_VERSION) >/dev/null || { echo "Python 3.11 is missing: install python3.11 and run make again."; exit 1; }
@@ -44,6 +44,14 @@ bench: venv
 ## Regenerate the Python stubs from proto/ (reproducible: pinned grpcio-tools).
 proto: venv
 	$(PY) -m deploy.local.protogen
+
+## Regenerate the API reference the portal serves under /developers (contracts, permissions, error reasons).
+reference: venv
+	$(PY) -m deploy.local.reference
+
+## Build the typed Python client wheel (stubs + helpers) into dist/.
+client: venv
+	$(PY) -m deploy.local.client_wheel
 
 ## Fails when the committed stubs drift from proto/.
 proto-check: venv

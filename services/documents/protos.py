@@ -365,11 +365,14 @@ class CountersignRequest:
     document_id: str
     organisation_codes: tuple[str, ...]
     working_days: int
+    # 补录: the day the lead body sent the request on paper (shared/paper_records.py).
+    sent_on_paper: date | None = None
 
 
 def countersign_request(request: pb.RequestCountersignRequest) -> CountersignRequest:
     codes = tuple(c.strip() for c in request.organisation_codes)
-    return CountersignRequest(request.document_id, codes, request.working_days)
+    sent_on_paper = date_from_proto(request.sent_on_paper, "sent_on_paper", required=False)
+    return CountersignRequest(request.document_id, codes, request.working_days, sent_on_paper)
 
 
 @dataclass(frozen=True)

@@ -280,6 +280,9 @@ class NewTopic:
     decidable_within_portfolio: bool
     matter_ref: str
     proposal_id: str = ""
+    # 补录: the day a department handed the topic in on paper, and which department (shared/paper_records.py).
+    filed_on_paper: date | None = None
+    filing_organisation_code: str = ""
 
 
 def new_topic(request: pb.FileTopicRequest) -> NewTopic:
@@ -299,7 +302,18 @@ def new_topic(request: pb.FileTopicRequest) -> NewTopic:
         decidable_within_portfolio=request.decidable_within_portfolio,
         matter_ref=request.matter_ref.strip(),
         proposal_id=request.proposal_id.strip(),
+        **_paper_filing(request),
     )
+
+
+def _paper_filing(request: pb.FileTopicRequest) -> dict:
+    filed_on_paper = date_from_proto(request.filed_on_paper, "filed_on_paper", required=False)
+    organisation = request.filing_organisation_code.strip()
+    if filed_on_paper and not organisation:
+        raise InvalidInput({"filing_organisation_code": "the department that filed the topic on paper"})
+    if organisation and not filed_on_paper:
+        raise InvalidInput({"filing_organisation_code": "only with filed_on_paper: a department files its own topics"})
+    return {"filed_on_paper": filed_on_paper, "filing_organisation_code": organisation}
 
 
 @dataclass(frozen=True)

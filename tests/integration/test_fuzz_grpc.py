@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import random
 import re
-from contextlib import AsyncExitStack
 from dataclasses import dataclass
 
 import grpc
@@ -28,17 +27,6 @@ from google.protobuf.descriptor import FieldDescriptor
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from services.disclosure.__main__ import build as build_disclosure
-from services.disclosure.config import DisclosureSettings
-from services.documents.__main__ import build as build_documents
-from services.documents.config import DocumentsSettings
-from services.meetings.__main__ import build as build_meetings
-from services.meetings.config import MeetingsSettings
-from services.petitions.__main__ import build as build_petitions
-from services.petitions.config import PetitionsSettings
-from services.supervision.__main__ import build as build_supervision
-from services.supervision.config import SupervisionSettings
-from tests.fixtures.org import serving
 
 pytestmark = pytest.mark.integration
 
@@ -128,7 +116,7 @@ def message_of(descriptor, depth: int = 0) -> st.SearchStrategy:
     return _message(descriptor, depth)
 
 
-# -- the platform ------------------------------------------------------------------------------------
+# -- the platform (tests/fixtures/platform.py) ----------------------------------------------------------
 
 @dataclass(frozen=True)
 class Rpc:
@@ -136,40 +124,6 @@ class Rpc:
     method: str
     request_type: object
     address: str
-
-
-@pytest.fixture
-async def platform(keycloak, service_database, fresh_nats, in_process_org):
-    bus = fresh_nats("fuzz")
-    common = dict(nats_url=bus.url, keycloak_url=keycloak.url, grpc_port=0)
-    databases = {name: await service_database(name)
-                 for name in ("petitions", "documents", "meetings", "disclosure", "supervision")}
-
-    def database(name: str) -> str:
-        return databases[name]
-
-    def secret(client: str) -> dict:
-        return dict(client_id=client, client_secret=keycloak.client_secrets[client])
-
-    async with AsyncExitStack() as stack:
-        org = await stack.enter_async_context(in_process_org(bus.url, acting_clock_seconds=5))
-        servers = [org.server]
-        for server in (
-            build_petitions(PetitionsSettings(database_url=database("petitions"), **common, **secret("petitions"),
-                                              org_address=org.address, org_cache_seconds=300)),
-            build_documents(DocumentsSettings(database_url=database("documents"), **common, **secret("documents"),
-                                              org_address=org.address, org_cache_seconds=300,
-                                              countersign_clock_seconds=3600)),
-            build_meetings(MeetingsSettings(database_url=database("meetings"), **common, **secret("meetings"),
-                                            http_port=0, org_address=org.address, org_cache_seconds=300)),
-            build_disclosure(DisclosureSettings(database_url=database("disclosure"), **common,
-                                                **secret("disclosure"))),
-            build_supervision(SupervisionSettings(database_url=database("supervision"), **common,
-                                                  **secret("supervision"), org_address=org.address,
-                                                  org_cache_seconds=300, sweep_seconds=3600)),
-        ):
-            servers.append(await stack.enter_async_context(serving(server)))
-        yield servers
 
 
 def rpcs_of(servers) -> list[Rpc]:
@@ -225,8 +179,8 @@ def fuzz(rpcs: list[Rpc], tokens: dict[str, str], problems: list[str]) -> int:
     return calls
 
 
-async def test_fuzzed_requests_to_every_rpc_get_no_unknown_internal_or_leaked_text(platform, keycloak):
-    rpcs = rpcs_of(platform)
+async def test_fuzzed_requests_to_every_rpc_get_no_unknown_internal_or_leaked_text(whole_platform, keycloak):
+    rpcs = rpcs_of(whole_platform.servers)
     assert {r.service for r in rpcs} == set(CALLERS) and len(rpcs) > 100
     tokens = {user: keycloak.token_for(user) for user in set(CALLERS.values())}
     problems: list[str] = []

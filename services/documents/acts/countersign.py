@@ -21,6 +21,7 @@ from services.documents.protos import (
     countersign_to_proto,
     countersign_view,
 )
+from shared import paper_records
 from shared.audit import actor_record, record_act
 from shared.identity import Actor
 from shared.outbox import add_event
@@ -38,19 +39,19 @@ async def request_countersign(
     directory = await env.org.directory()
     today = env.today()
     row = await store.get_document(session, request.document_id, for_update=True)
-    check_lead_body(actor, row)
+    sent_on, paper_note = _day_sent(actor, row, request, today)
     domain.COUNTERSIGN.check(domain.State(row.state))
     existing = await store.countersigns_of(session, row.id)
     domain.check_countersign_request(
         row.organisation_code, codes, directory.organisations, [c.organisation_code for c in existing]
     )
-    days, deadline = domain.countersign_deadline(env.calendar, today, request.working_days)
+    days, deadline = domain.countersign_deadline(env.calendar, sent_on, request.working_days)
     added = [
         await store.add_countersign(
             session,
             document_id=row.id,
             organisation_code=code,
-            requested_on=today,
+            requested_on=sent_on,
             working_days=days,
             due=deadline.due,
             provisional=deadline.provisional,
@@ -62,7 +63,7 @@ async def request_countersign(
         ref_of(row),
         "countersign.requested",
         actor,
-        f"{', '.join(codes)}: answer within {days} working days, by {deadline.due}",
+        f"{', '.join(codes)}: answer within {days} working days, by {deadline.due}{paper_note}",
     )
     for countersign in added:
         await add_event(
@@ -200,3 +201,14 @@ async def recompute_countersign_due(
         f"{countersign.organisation_code}: {old} → {deadline.due} (official schedule of {old.year} loaded)",
     )
     return True
+
+
+def _day_sent(actor: Actor, row, request: CountersignRequest, today: date) -> tuple[date, str]:
+    """(day the request was sent, note for the act): today by the lead body itself, or the day the lead
+    body sent it on paper, entered by the general office (补录), from which the limit runs."""
+    if request.sent_on_paper is None:
+        check_lead_body(actor, row)
+        return today, ""
+    paper_records.check_may_enter_paper(actor, "document:enter-paper", "RequestCountersign")
+    day = paper_records.day_it_happened(request.sent_on_paper, today=today, field="sent_on_paper")
+    return day, f"; sent on paper by {row.organisation_code}, {paper_records.entered_note(day, today)}"

@@ -4,7 +4,7 @@ the materials to the attendees before the meeting."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from zgov.meetings.v1 import events_pb2, meetings_pb2
@@ -23,7 +23,7 @@ from services.meetings.protos import (
     proposal_to_proto,
     topic_to_proto,
 )
-from shared import audit
+from shared import audit, paper_records
 from shared.errors import InvalidInput
 from shared.identity import Actor
 from shared.outbox import add_event
@@ -86,7 +86,7 @@ async def file_topic(session: AsyncSession, actor: Actor, new: NewTopic, env: En
     comes through a vice mayor or the secretary-general, or is set by the mayor."""
     proposer = await person_or_bad_input(env, new.proposed_by_user_id, "proposed_by_user_id")
     domain.check_topic_route(new.route, proposer or Person(""))
-    filed_on = env.today()
+    filed_on, owner, paper_note = await _filing_day_and_owner(actor, new, env)
     meeting = await store.get_meeting(session, new.meeting_id, for_update=True)
     consent_row = None
     if new.ad_hoc_consent_id:
@@ -97,7 +97,7 @@ async def file_topic(session: AsyncSession, actor: Actor, new: NewTopic, env: En
         meeting_state=MeetingState(meeting.state),
         meeting_day=meeting.day,
         filed_on=filed_on,
-        organisation_code=actor.organisation_code,
+        organisation_code=owner,
         calendar=env.calendar,
         consent=_consent(consent_row),
     )
@@ -108,7 +108,7 @@ async def file_topic(session: AsyncSession, actor: Actor, new: NewTopic, env: En
         new.route,
         _proposal(proposal_row),
         meeting_id=str(meeting.id),
-        organisation_code=actor.organisation_code,
+        organisation_code=owner,
         proposed_by_user_id=new.proposed_by_user_id,
         names=(await env.org.directory()).names,
     )
@@ -118,7 +118,7 @@ async def file_topic(session: AsyncSession, actor: Actor, new: NewTopic, env: En
             meeting_id=meeting.id,
             title=new.title,
             summary=new.summary,
-            owning_organisation_code=actor.organisation_code,
+            owning_organisation_code=owner,
             route=new.route.value,
             proposed_by_user_id=new.proposed_by_user_id,
             filed_by_user_id=actor.user_id,
@@ -136,10 +136,24 @@ async def file_topic(session: AsyncSession, actor: Actor, new: NewTopic, env: En
     if proposal_row is not None:
         proposal_row.topic_id = str(row.id)
     ref = f"topic/{row.id}"
-    await audit.record_act(
-        session, ref, "topic.filed", actor, "ad hoc, with the mayor's consent" if ad_hoc else ""
-    )
+    notes = ["ad hoc, with the mayor's consent" if ad_hoc else "", paper_note]
+    await audit.record_act(session, ref, "topic.filed", actor, "; ".join(n for n in notes if n))
     return topic_to_proto(row, await audit.history(session, ref))
+
+
+async def _filing_day_and_owner(actor: Actor, new: NewTopic, env: Env) -> tuple[date, str, str]:
+    """(day filed, owning department, note for the act): today and the caller's department, or the day
+    and department of a topic handed in on paper, entered by the general office (补录)."""
+    today = env.today()
+    if new.filed_on_paper is None:
+        return today, actor.organisation_code, ""
+    paper_records.check_may_enter_paper(actor, "topic:enter-paper", "FileTopic")
+    day = paper_records.day_it_happened(new.filed_on_paper, today=today, field="filed_on_paper")
+    if new.filing_organisation_code not in (await env.org.directory()).organisations:
+        raise InvalidInput({"filing_organisation_code": f"no organisation {new.filing_organisation_code!r}"})
+    return day, new.filing_organisation_code, (
+        f"filed on paper by {new.filing_organisation_code}; {paper_records.entered_note(day, today)}"
+    )
 
 
 async def grant_ad_hoc_consent(

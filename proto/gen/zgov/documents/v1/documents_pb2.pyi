@@ -1241,21 +1241,30 @@ class RequestCountersignRequest(_message.Message):
     DOCUMENT_ID_FIELD_NUMBER: _builtins.int
     ORGANISATION_CODES_FIELD_NUMBER: _builtins.int
     WORKING_DAYS_FIELD_NUMBER: _builtins.int
+    SENT_ON_PAPER_FIELD_NUMBER: _builtins.int
     document_id: _builtins.str
     working_days: _builtins.int
     """0: the rule's 7 working days; the lead body may set another limit."""
     @_builtins.property
     def organisation_codes(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
+    @_builtins.property
+    def sent_on_paper(self) -> _common_pb2.Date:
+        """Only when entering a countersign request the lead body sent on paper (补录): the day it
+        was sent, not after today and not more than 30 days ago; needs document:enter-paper (the
+        general office). The limit is counted from that day; the act records both days.
+        """
+
     def __init__(
         self,
         *,
         document_id: _builtins.str = ...,
         organisation_codes: _abc.Iterable[_builtins.str] | None = ...,
         working_days: _builtins.int = ...,
+        sent_on_paper: _common_pb2.Date | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["sent_on_paper", b"sent_on_paper"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["document_id", b"document_id", "organisation_codes", b"organisation_codes", "working_days", b"working_days"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["document_id", b"document_id", "organisation_codes", b"organisation_codes", "sent_on_paper", b"sent_on_paper", "working_days", b"working_days"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -1000,6 +1000,8 @@ class FileTopicRequest(_message.Message):
     DECIDABLE_WITHIN_PORTFOLIO_FIELD_NUMBER: _builtins.int
     MATTER_REF_FIELD_NUMBER: _builtins.int
     PROPOSAL_ID_FIELD_NUMBER: _builtins.int
+    FILED_ON_PAPER_FIELD_NUMBER: _builtins.int
+    FILING_ORGANISATION_CODE_FIELD_NUMBER: _builtins.int
     meeting_id: _builtins.str
     title: _builtins.str
     summary: _builtins.str
@@ -1013,8 +1015,17 @@ class FileTopicRequest(_message.Message):
     """Required for a topic via a vice mayor or the secretary-general: the leader's recorded
     proposal (ProposeTopic) for this meeting and the filing department, not used before.
     """
+    filing_organisation_code: _builtins.str
+    """With filed_on_paper: the department that filed it (the topic's owner)."""
     @_builtins.property
     def documents(self) -> _containers.RepeatedCompositeFieldContainer[Global___TopicDocument]: ...
+    @_builtins.property
+    def filed_on_paper(self) -> _common_pb2.Date:
+        """Only when entering a topic a department handed in on paper (补录): the day it was filed,
+        not after today and not more than 30 days ago; needs topic:enter-paper (the general
+        office). The A42 limit is counted from that day; the act records both days.
+        """
+
     def __init__(
         self,
         *,
@@ -1028,10 +1039,12 @@ class FileTopicRequest(_message.Message):
         decidable_within_portfolio: _builtins.bool = ...,
         matter_ref: _builtins.str = ...,
         proposal_id: _builtins.str = ...,
+        filed_on_paper: _common_pb2.Date | None = ...,
+        filing_organisation_code: _builtins.str = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["filed_on_paper", b"filed_on_paper"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["ad_hoc_consent_id", b"ad_hoc_consent_id", "decidable_within_portfolio", b"decidable_within_portfolio", "documents", b"documents", "matter_ref", b"matter_ref", "meeting_id", b"meeting_id", "proposal_id", b"proposal_id", "proposed_by_user_id", b"proposed_by_user_id", "route", b"route", "summary", b"summary", "title", b"title"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["ad_hoc_consent_id", b"ad_hoc_consent_id", "decidable_within_portfolio", b"decidable_within_portfolio", "documents", b"documents", "filed_on_paper", b"filed_on_paper", "filing_organisation_code", b"filing_organisation_code", "matter_ref", b"matter_ref", "meeting_id", b"meeting_id", "proposal_id", b"proposal_id", "proposed_by_user_id", b"proposed_by_user_id", "route", b"route", "summary", b"summary", "title", b"title"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
