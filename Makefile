@@ -37,8 +37,17 @@ test: venv proto-check
 test-unit: venv
 	$(PY) -m pytest tests/unit services -m "not integration"
 
-## Benchmarks that print figures (never asserted in tests).
-bench: venv
+# The load test's tools, pinned in requirements-bench.txt (not in the runtime image).
+BENCH_STAMP := $(VENV)/.bench-installed
+
+$(BENCH_STAMP): requirements-bench.txt
+	@test -x $(PY) || $(MAKE) venv
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-bench.txt
+	@touch $(BENCH_STAMP)
+
+## Benchmarks that print figures (never asserted in tests), the whole-platform load test (Locust) among
+## them: its HTML report goes to .run/load-report.html.
+bench: venv $(BENCH_STAMP)
 	$(PY) -m tests.bench
 
 ## Regenerate the Python stubs from proto/ (reproducible: pinned grpcio-tools).

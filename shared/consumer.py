@@ -23,6 +23,13 @@ an error log line naming both, never handled. Every dead letter is counted by th
 counter `zgov.events.dead_lettered` (attributes: consumer, stream, reason = undecodable,
 foreign-producer or retries-exhausted).
 
+In batches (opt-in, `batch_commit=True`, for handlers whose effects may share a transaction: no
+call out of the database, nothing that must commit alone): the messages of one fetch are handled in
+one transaction — their processed ids recorded by one statement, each handler called in stream
+order under its message's trace context — committed once, then acked. If any handler of the batch
+raises, the whole transaction rolls back and the batch is handled again one message at a time as
+above, so one bad message is retried and dead-lettered alone and the others still take effect.
+
 The consumer is declared by code at start (create or update). If the owning service's stream does
 not exist yet, it waits and retries. `stop` (or cancelling the task) ends it after the message in
 hand is finished.
@@ -139,6 +146,7 @@ class EventConsumer:
                  durable: str, filter_subject: str, handler: Handler, consumer_name: str | None = None, *,
                  max_deliver: int = MAX_DELIVER, retry_delays: Sequence[float] = RETRY_DELAYS,
                  ack_wait: float = ACK_WAIT, batch: int = 10, fetch_timeout: float = 1.0,
+                 batch_commit: bool = False,
                  keep_processed: timedelta = MAX_AGE + timedelta(days=5),
                  meter: metrics.Meter | None = None) -> None:
         self.js = js
@@ -154,6 +162,8 @@ class EventConsumer:
         self.ack_wait = ack_wait
         self.batch = batch
         self.fetch_timeout = fetch_timeout
+        # the handler's effects may share one transaction with other messages' (see the module docstring)
+        self.batch_commit = batch_commit
         # ids of processed messages are kept longer than the stream keeps messages
         self.keep_processed = keep_processed
         self._last_purge = time.monotonic()
@@ -196,6 +206,14 @@ class EventConsumer:
                     log.warning("consumer %s: fetch failed: %s", self.durable, exc)
                     await _sleep_unless(stop, 1.0)
                     continue
+                if self.batch_commit and len(msgs) > 1:
+                    try:
+                        await self.process_batch(msgs)
+                        continue
+                    except Exception as exc:  # e.g. an ack could not be sent: JetStream redelivers
+                        log.warning("consumer %s: batch of %d left for redelivery: %s",
+                                    self.durable, len(msgs), exc)
+                        continue
                 for msg in msgs:
                     try:
                         await self.process(msg)
@@ -248,8 +266,7 @@ class EventConsumer:
                 return
             # the event id (= Nats-Msg-Id of relayed events) also catches a re-publish that the
             # stream's duplicate window no longer remembers
-            message_id = (envelope.event_id or headers.get(MSG_ID_HEADER)
-                          or f"{meta.stream}:{meta.sequence.stream}")
+            message_id = _message_id(msg, envelope)
             heartbeat = asyncio.create_task(self._keep_alive(msg))
             try:
                 async with transaction(self.sessions) as session:
@@ -269,12 +286,59 @@ class EventConsumer:
         await msg.ack()
         await self._purge_processed()
 
-    async def _keep_alive(self, msg: Msg) -> None:
+    async def process_batch(self, msgs: Sequence[Msg]) -> None:
+        """Handle fetched messages in one transaction, acked after its commit; one by one if any fails."""
+        ready: list[tuple[Msg, str, envelope_pb2.EventEnvelope, Message]] = []
+        for msg in msgs:
+            decoded = _decoded(msg)
+            if decoded is None:  # undecodable or naming another producer: dead-lettered alone
+                await self.process(msg)
+                continue
+            envelope, payload = decoded
+            ready.append((msg, _message_id(msg, envelope), envelope, payload))
+        if not ready:
+            return
+        heartbeat = asyncio.create_task(self._keep_alive(*(msg for msg, *_ in ready)))
+        try:
+            async with transaction(self.sessions) as session:
+                fresh = await _first_times(session, self.consumer_name, [mid for _, mid, _, _ in ready])
+                for msg, message_id, envelope, payload in ready:
+                    if message_id in fresh:
+                        fresh.discard(message_id)  # the same event twice in one batch: once in effect
+                        with self._span(msg, message_id):
+                            await self.handler(session, envelope, payload)
+        except Exception as exc:
+            log.info("consumer %s: batch of %d rolled back (%s); handling it one by one",
+                     self.durable, len(ready), exc)
+            heartbeat.cancel()
+            for msg, *_ in ready:
+                try:
+                    await self.process(msg)
+                except Exception as one:  # e.g. its ack could not be sent: JetStream redelivers it
+                    log.warning("consumer %s: message %s left for redelivery: %s", self.durable, msg.subject, one)
+            return
+        finally:
+            heartbeat.cancel()
+        for msg, *_ in ready:
+            await msg.ack()
+        await self._purge_processed()
+
+    def _span(self, msg: Msg, message_id: str):
+        """The handler of one message of a batch runs under the trace context that message carries."""
+        return tracer.start_as_current_span(
+            f"{msg.subject} process", context=propagate.extract(dict(msg.headers or {})),
+            kind=trace.SpanKind.CONSUMER,
+            attributes={"messaging.system": "nats", "messaging.destination.name": msg.subject,
+                        "messaging.consumer.group.name": self.durable, "messaging.message.id": message_id,
+                        "messaging.batch.message_count": self.batch})
+
+    async def _keep_alive(self, *msgs: Msg) -> None:
         """A slow handler tells JetStream it is still working, so the message is not redelivered meanwhile."""
         while True:
             await asyncio.sleep(self.ack_wait / 3)
             try:
-                await msg.in_progress()
+                for msg in msgs:
+                    await msg.in_progress()
             except Exception:
                 return
 
@@ -341,6 +405,31 @@ async def _first_time(session: AsyncSession, consumer: str, message_id: str) -> 
         .on_conflict_do_nothing().returning(p.c.message_id)
     )
     return inserted.first() is not None
+
+
+async def _first_times(session: AsyncSession, consumer: str, message_ids: list[str]) -> set[str]:
+    """Record a batch's messages as processed in one statement; the ids not recorded before."""
+    p = TABLES.processed_messages
+    now = datetime.now(UTC)
+    rows = [{"consumer": consumer, "message_id": mid, "processed_at": now} for mid in dict.fromkeys(message_ids)]
+    inserted = await session.execute(pg_insert(p).values(rows).on_conflict_do_nothing().returning(p.c.message_id))
+    return set(inserted.scalars())
+
+
+def _decoded(msg: Msg) -> tuple[envelope_pb2.EventEnvelope, Message] | None:
+    """The envelope and payload of a message fit for a batch; None if it must be refused alone."""
+    try:
+        envelope, payload = decode(msg.data)
+    except PoisonMessage:
+        return None
+    return None if foreign_claims(msg.subject, envelope) else (envelope, payload)
+
+
+def _message_id(msg: Msg, envelope: envelope_pb2.EventEnvelope) -> str:
+    """The id processed_messages records: the event id, else Nats-Msg-Id, else the stream position."""
+    meta = msg.metadata
+    return (envelope.event_id or (msg.headers or {}).get(MSG_ID_HEADER)
+            or f"{meta.stream}:{meta.sequence.stream}")
 
 
 async def _sleep_unless(stop: asyncio.Event, delay: float) -> None:

@@ -8,10 +8,17 @@ to NATS JetStream.
   caller's transaction, with the current trace context, and NOTIFYs the relay. PostgreSQL delivers a
   NOTIFY only when the transaction commits, so a rolled-back change announces nothing.
 - `OutboxRelay` LISTENs on the service's channel (plus a slow safety sweep for notifications missed
-  while disconnected), claims unpublished rows with FOR UPDATE SKIP LOCKED in created_at order,
-  publishes each with `Nats-Msg-Id` = event id, and marks them published in the same transaction.
+  while disconnected), claims unpublished rows with FOR UPDATE SKIP LOCKED in the order of `seq`, a
+  database identity column (the database's sequence, not a pod's clock: clock skew between replicas
+  cannot reorder an aggregate's events), publishes each with `Nats-Msg-Id` = event id, and marks
+  them published in the same transaction.
   If NATS is unreachable the rows stay and the relay retries with backoff: nothing is lost, and a
   re-publish after a crash is dropped by the stream's duplicate window (shared.streams).
+- A batch is published with asynchronous acknowledgements, in waves: a wave holds at most one event
+  of each aggregate and is sent without waiting between messages, its acknowledgements gathered
+  before the next wave. So an event leaves only once every earlier event of its aggregate is
+  acknowledged (order per aggregate holds even if one publish fails), and a burst of events of many
+  aggregates costs one round trip per batch instead of one per event.
 """
 
 from __future__ import annotations
@@ -58,7 +65,7 @@ def event_tables(metadata: MetaData) -> EventTables:
         "outbox", metadata,
         # the event id: also the envelope's event_id and the NATS message id
         Column("id", Uuid, primary_key=True),
-        # tie-breaker for rows created in the same instant, so the relay's order is total
+        # the database's sequence: the relay's order (a pod's clock could reorder one aggregate's events)
         Column("seq", BigInteger, Identity(), nullable=False),
         Column("subject", String(255), nullable=False),
         Column("aggregate_ref", String(255), nullable=False),
@@ -68,7 +75,8 @@ def event_tables(metadata: MetaData) -> EventTables:
         Column("headers", JSONB, nullable=False),
         Column("created_at", DateTime(timezone=True), nullable=False),
         Column("published_at", DateTime(timezone=True), nullable=True),
-        Index("ix_outbox_unpublished", "created_at", "seq", postgresql_where=text("published_at IS NULL")),
+        # the relay's claim: unpublished rows in sequence order (migration helper OUTBOX_SEQUENCE_UPGRADE)
+        Index("ix_outbox_unpublished_seq", "seq", postgresql_where=text("published_at IS NULL")),
     )
     processed = Table(
         "processed_messages", metadata,
@@ -96,6 +104,18 @@ def event_tables(metadata: MetaData) -> EventTables:
 
 # The shared code's own copy of the same tables, used only to build statements.
 TABLES = event_tables(MetaData())
+
+# Each service's migration `00NN_outbox_sequence`: the claim's index on the sequence alone. Expand
+# only: the release before, which orders by (created_at, seq), still runs (on a scan of the few
+# unpublished rows) against a database migrated this far.
+OUTBOX_SEQUENCE_UPGRADE = (
+    "CREATE INDEX IF NOT EXISTS ix_outbox_unpublished_seq ON outbox (seq) WHERE published_at IS NULL",
+    "DROP INDEX IF EXISTS ix_outbox_unpublished",
+)
+OUTBOX_SEQUENCE_DOWNGRADE = (
+    "CREATE INDEX IF NOT EXISTS ix_outbox_unpublished ON outbox (created_at, seq) WHERE published_at IS NULL",
+    "DROP INDEX IF EXISTS ix_outbox_unpublished_seq",
+)
 
 
 # ---- writing events ----------------------------------------------------------------------------
@@ -159,6 +179,20 @@ async def add_event(session: AsyncSession, subject: str, payload: Message, aggre
 
 # ---- relaying events ---------------------------------------------------------------------------
 
+def waves(rows: list[Any]) -> list[list[Any]]:
+    """Rows (in sequence order) in waves: each wave holds at most one row of an aggregate, and an
+    aggregate's rows fall in successive waves in their order. Rows of many aggregates share a wave."""
+    result: list[list[Any]] = []
+    depth: dict[str, int] = {}
+    for row in rows:
+        n = depth.get(row.aggregate_ref, 0)
+        depth[row.aggregate_ref] = n + 1
+        if n == len(result):
+            result.append([])
+        result[n].append(row)
+    return result
+
+
 class RelayError(Exception):
     """Publishing to JetStream failed; the rows stay unpublished and are retried."""
 
@@ -177,7 +211,7 @@ class OutboxRelay:
     """
 
     def __init__(self, engine: AsyncEngine | str, js: JetStreamContext, channel: str, *,
-                 sweep_interval: float = 5.0, batch_size: int = 100, publish_timeout: float = 2.0,
+                 sweep_interval: float = 5.0, batch_size: int = 500, publish_timeout: float = 2.0,
                  min_backoff: float = 0.2, max_backoff: float = 10.0,
                  retention: timedelta = timedelta(days=7)) -> None:
         self._owns_engine = isinstance(engine, str)
@@ -274,21 +308,19 @@ class OutboxRelay:
             if not leader:
                 return 0, False
             rows = (await conn.execute(
-                select(o.c.id, o.c.subject, o.c.payload, o.c.headers)
+                select(o.c.id, o.c.subject, o.c.aggregate_ref, o.c.payload, o.c.headers)
                 .where(o.c.published_at.is_(None))
-                .order_by(o.c.created_at, o.c.seq)
+                .order_by(o.c.seq)
                 .limit(self.batch_size)
                 .with_for_update(skip_locked=True)
             )).all()
             published: list[uuid.UUID] = []
-            for row in rows:
-                try:
-                    await self._publish(row.id, row.subject, row.payload, row.headers)
-                except Exception as exc:
-                    # stop at the first failure so later events of an aggregate never overtake it
-                    failure = exc
+            for wave in waves(rows):
+                acked, failure = await self._publish_wave(wave)
+                published += acked
+                if failure is not None:
+                    # later waves wait: they may hold later events of the aggregate that failed
                     break
-                published.append(row.id)
             if published:
                 await conn.execute(update(o).where(o.c.id.in_(published)).values(published_at=func.now()))
         self.published_count += len(published)
@@ -297,7 +329,32 @@ class OutboxRelay:
                 from failure
         return len(published), len(rows) == self.batch_size
 
-    async def _publish(self, event_id: uuid.UUID, subject: str, payload: bytes, stored: dict) -> None:
+    async def _publish_wave(self, wave: list[Any]) -> tuple[list[uuid.UUID], Exception | None]:
+        """Send a wave without waiting between messages, then gather its acknowledgements (at most
+        `publish_timeout` seconds): the ids acknowledged, and the first failure if any."""
+        futures: list[asyncio.Future] = []
+        failure: Exception | None = None
+        for row in wave:
+            try:
+                futures.append(await self._publish(row.id, row.subject, row.payload, row.headers))
+            except Exception as exc:  # not even sent (e.g. the connection is closed)
+                failure = exc
+                break
+        if futures:
+            await asyncio.wait(futures, timeout=self.publish_timeout)
+        acked: list[uuid.UUID] = []
+        for row, future in zip(wave, futures):
+            if not future.done():
+                future.cancel()  # frees its slot in the client's pending publishes
+                failure = failure or asyncio.TimeoutError(f"no acknowledgement in {self.publish_timeout} s")
+            elif future.exception() is not None:
+                failure = failure or future.exception()
+            else:
+                acked.append(row.id)
+        return acked, failure
+
+    async def _publish(self, event_id: uuid.UUID, subject: str, payload: bytes,
+                       stored: dict) -> asyncio.Future:
         parent = propagate.extract(stored)
         with tracer.start_as_current_span(
             f"{subject} publish", context=parent, kind=trace.SpanKind.PRODUCER,
@@ -307,7 +364,8 @@ class OutboxRelay:
             headers = dict(stored)
             propagate.inject(headers)
             headers[MSG_ID_HEADER] = str(event_id)
-            await self.js.publish(subject, payload, timeout=self.publish_timeout, headers=headers)
+            return await self.js.publish_async(subject, payload, headers=headers,
+                                               wait_stall=self.publish_timeout)
 
     async def _purge_old(self) -> None:
         """Published rows are kept a while for inspection, then deleted (at most every ten minutes)."""

@@ -13,7 +13,6 @@ to or acting, A10, A59).
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import Callable
 from datetime import date, datetime
@@ -26,7 +25,7 @@ from zgov.documents.v1 import documents_pb2_grpc
 from services.documents import domain, models, protos, store
 from services.documents.acts import Env, countersign, drafting, issue, normative, review, sign_off
 from services.documents.acts.common import document_reply
-from services.documents.layout import layout_of
+from services.documents.pdfs import PdfKeeper, kept_pdf, render_and_keep
 from services.documents.protos import (
     DIRECTION_FROM_PROTO,
     KIND_FROM_PROTO,
@@ -44,7 +43,6 @@ from shared.convert import (
 )
 from shared.db import transaction
 from shared.errors import InvalidInput, NotFound
-from shared.gbt9704 import render_pdf
 from shared.grpc_server import current_actor, requires
 from shared.identity import Actor
 from shared.org_client import OrgClient
@@ -77,6 +75,8 @@ class DocumentsServicer(documents_pb2_grpc.DocumentsServiceServicer):
         self.sessions = sessions
         self.env = Env(org=org, calendar=calendar, today=today)
         self.today = today
+        # issued documents' PDFs, rendered after issue and kept (pdfs.py)
+        self.pdfs = PdfKeeper(sessions, today)
 
     # ---- drafting and filing (A47, A48, A53) -----------------------------------------------------
 
@@ -138,7 +138,9 @@ class DocumentsServicer(documents_pb2_grpc.DocumentsServiceServicer):
         """印发: the next number of the issuer and year, in the issuing transaction (never repeated, never
         skipped)."""
         async with transaction(self.sessions) as session:
-            return await issue.issue_document(session, current_actor(), request.document_id, self.env)
+            reply = await issue.issue_document(session, current_actor(), request.document_id, self.env)
+        self.pdfs.issued(request.document_id)  # committed: its PDF is rendered and kept meanwhile
+        return reply
 
     # ---- A23 legality review, A22 public comment, A22/A24 filing, A25 clean-up -------------------
 
@@ -238,16 +240,18 @@ class DocumentsServicer(documents_pb2_grpc.DocumentsServiceServicer):
 
     @requires("document:read")
     async def RenderDocument(self, request, context):
-        """An issued document as PDF (GB/T 9704-2012); drawn off the event loop (it takes CPU)."""
+        """An issued document as PDF (GB/T 9704-2012): the one kept at issue, a read; rendered (off the
+        event loop, it takes CPU) and kept if not there yet."""
         actor = current_actor()
         async with transaction(self.sessions) as session:
             row = await store.get_document(session, request.document_id)
             check_visible(actor, row, await store.countersigns_of(session, row.id))
             if row.state != domain.State.ISSUED.value:
                 raise InvalidInput({"document_id": f"the document is {row.state}; only issued ones render"})
-            document = await document_reply(session, row, self.today(), with_history=False)
-        pdf = await asyncio.to_thread(render_pdf, layout_of(document))
-        return pb.RenderDocumentResponse(pdf=pdf, file_name=f"{row.document_number}.pdf")
+            pdf, file_name = await kept_pdf(session, row.id) or await render_and_keep(
+                session, row, self.today()
+            )
+        return pb.RenderDocumentResponse(pdf=pdf, file_name=file_name)
 
     @requires("document:read")
     async def GetDocument(self, request, context):

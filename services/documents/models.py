@@ -12,6 +12,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -153,3 +154,19 @@ class NumberCounter(Base):
     issuer_code: Mapped[str] = mapped_column(String(16), primary_key=True)
     year: Mapped[int] = mapped_column(Integer, primary_key=True)
     last_sequence: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class DocumentPdf(Base):
+    """An issued document's GB/T 9704 PDF, rendered once after issue (版式文件), so a download is a read.
+
+    The page shows only what was fixed at issue (number, content, signers, dates), so it never goes
+    stale; a document issued before this table existed is rendered on its first download and kept."""
+
+    __tablename__ = "document_pdf"
+
+    document_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("document.id", ondelete="CASCADE"), primary_key=True
+    )
+    pdf: Mapped[bytes] = mapped_column(LargeBinary)
+    file_name: Mapped[str] = mapped_column(String(128))
+    rendered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -146,9 +146,7 @@ class MeetingsServicer(meetings_pb2_grpc.MeetingsServiceServicer):
         if to_day < from_day:
             raise InvalidInput({"to_day": f"before from_day {from_day}"})
         async with transaction(self.sessions) as session:
-            rows = await store.list_meetings(
-                session, participant=user_id, from_day=from_day, to_day=to_day, limit=CALENDAR_LIMIT
-            )
+            rows = await store.calendar_meetings(session, user_id, from_day, to_day, CALENDAR_LIMIT)
         feed = calendar_feed.feed_meetings(rows, user_id)
         name = calendar.calendar_name(actor) if user_id == actor.user_id else "会议日程"
         ics = calendar_feed.ics_for(feed, calendar_name=name, stamp=datetime.now(UTC))

@@ -64,6 +64,8 @@ def escape_text(value: str) -> str:
 
 def fold(line: str) -> str:
     """RFC 5545 3.1: at most 75 octets a line; continuation lines start with one space."""
+    if len(line) * 4 <= MAX_OCTETS or len(line.encode("utf-8")) <= MAX_OCTETS:  # most lines: nothing to fold
+        return line
     parts: list[str] = []
     current, size = "", 0
     limit = MAX_OCTETS

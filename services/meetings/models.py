@@ -8,6 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import (
     ARRAY,
     Boolean,
+    Computed,
     Date,
     DateTime,
     ForeignKey,
@@ -18,6 +19,7 @@ from sqlalchemy import (
     UniqueConstraint,
     func,
 )
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -33,11 +35,20 @@ event_tables(metadata)
 audit_table(metadata)
 
 
+# Everyone with a part in a meeting, as one array kept by PostgreSQL (a generated column, GIN-indexed).
+PARTICIPANTS_SQL = "ARRAY[convener_user_id, chair_user_id] || member_user_ids || invitee_user_ids"
+
+
 class Meeting(Base):
     """A meeting of one of the four kinds (A40) with its convener, chair and participants."""
 
     __tablename__ = "meeting"
-    __table_args__ = (Index("ix_meeting_day_id", "day", "id"), Index("ix_meeting_kind_day", "kind", "day"))
+    __table_args__ = (
+        Index("ix_meeting_day_id", "day", "id"),
+        Index("ix_meeting_kind_day", "kind", "day"),
+        # A person's meetings (calendar feeds, lists by participant)
+        Index("ix_meeting_participants", "participant_user_ids", postgresql_using="gin"),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
     kind: Mapped[str] = mapped_column(String(32))
@@ -57,6 +68,10 @@ class Meeting(Base):
     invitee_user_ids: Mapped[list[str]] = mapped_column(ARRAY(String(64)), default=list)
     attending_organisation_codes: Mapped[list[str]] = mapped_column(ARRAY(String(64)), default=list)
     present_user_ids: Mapped[list[str]] = mapped_column(ARRAY(String(64)), default=list)
+    # convener, chair, members and invitees: written by PostgreSQL from the columns above, never by us
+    participant_user_ids: Mapped[list[str]] = mapped_column(
+        postgresql.ARRAY(String(64)), Computed(PARTICIPANTS_SQL, persisted=True)
+    )
     # A73, A81: [[kind, title], ...] fixed when scheduled.
     fixed_agenda: Mapped[list] = mapped_column(JSONB, default=list)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

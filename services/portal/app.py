@@ -22,6 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from services.portal import api, developers, disclosure_lists, disclosure_pages, petitions_api, petitions_pages
 from services.portal.auth import KeycloakLogin, LoginFailed, PendingLogin, Sessions, pkce_pair, safe_return_path
 from services.portal.backends import Backends
+from services.portal.caching import HttpCaching
 from services.portal.body_limit import BodyLimit
 from services.portal.config import PortalSettings
 from services.portal.security import COOKIE, RateLimiter, Signer, security_headers
@@ -126,6 +127,9 @@ def create_app(settings: PortalSettings) -> FastAPI:
             return JSONResponse({"detail": "请求参数不正确", "fields": fields}, status_code=422)
         return await page_error(request, PageError(400, "请求不正确", "请从页面上的链接或表单进入。"))
 
+    # Outermost: public reads cached (ETag, 304, kept a few seconds), signed-in pages never (caching.py).
+    app.add_middleware(HttpCaching, signed_in=lambda request: portal.sessions.citizen(
+        portal.signer.visitor_of(request.cookies.get(COOKIE))) is not None)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(petitions_pages.router)
     app.include_router(disclosure_pages.router)

@@ -25,15 +25,20 @@ What is not: seals (印章) are not drawn: they are applied by the issuing offic
 
 from __future__ import annotations
 
+import copy
+import io
 import itertools
 import math
 import re
+import threading
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 import structlog
+from fontTools import ttLib
 from fpdf import FPDF
+from fpdf.fonts import SubsetMap, TTFFont
 
 from shared.gbt9704 import typefaces
 from shared.errors import RuleViolation
@@ -133,17 +138,20 @@ def render_pdf(layout: Layout) -> bytes:
     pdf.set_auto_page_break(True, margin=BOTTOM)
     needed = families_of(layout)
     for face, family in FAMILIES.items():
-        if family in needed:  # each face is a few MB to parse: only those the page uses
-            pdf.add_font(family, fname=str(found[face]))
-    pdf.add_font(RARE, fname=str(FONTS / "DroidSansFallback.ttf"))
-    pdf.add_font(LATIN, fname=str(FONTS / "DejaVuSerif.ttf"))
-    pdf.set_fallback_fonts([RARE, LATIN], exact_match=False)
+        if family in needed:  # each face's subset is embedded: only those the page uses
+            _add_face(pdf, family, found[face])
+    if not _covered(layout, [(family, found[face]) for face, family in FAMILIES.items() if family in needed]):
+        # a character outside the faces: the fallbacks join (each costs its subset in every such PDF)
+        _add_face(pdf, RARE, FONTS / "DroidSansFallback.ttf")
+        _add_face(pdf, LATIN, FONTS / "DejaVuSerif.ttf")
+        pdf.set_fallback_fonts([RARE, LATIN], exact_match=False)
     pdf.set_title(layout.title)
     pdf.add_page()
     _head(pdf, layout)
     _main(pdf, layout)
     _record(pdf, layout)
-    out = bytes(pdf.output())
+    with _OUTPUT:  # the faces' shared tables are read by one output at a time
+        out = bytes(pdf.output())
     stand_ins = _drawn_from_fallbacks(pdf)
     if stand_ins:
         log.warning(
@@ -152,6 +160,97 @@ def render_pdf(layout: Layout) -> bytes:
             title=layout.title,
         )
     return out
+
+
+# ---- faces parsed once per process -------------------------------------------------------------
+# fpdf2's add_font parses a whole face (cmap and the width of every glyph) on every document, and its
+# output subsets the face with fontTools, layout tables and all. Per process, each face is read once:
+# its tables the page never uses dropped (LEAN_DROPS: OpenType layout, vertical metrics; the renderer
+# does no shaping and writes horizontally), and its metrics parsed; each document gets a copy with its
+# own subset and its own fontTools object opened lazily from the kept bytes (the output subsets that
+# object in place, so it is never shared).
+
+LEAN_DROPS = ("BASE", "GDEF", "GPOS", "GSUB", "JSTF", "MATH", "kern", "vhea", "vmtx", "VORG", "FFTM")
+# Drawn by the renderer itself whatever the layout says (labels, dates, page numbers).
+FIXED_TEXT = "签发人：附件：抄送：，。印发年月日—0123456789、.\u3000"
+
+_PARSED: dict[tuple[str, str], tuple[TTFFont, ttLib.TTFont]] = {}
+_COVERAGE: dict[str, frozenset[int]] = {}
+_PARSING = threading.Lock()
+_OUTPUT = threading.Lock()
+
+
+def _lean(path: Path) -> tuple[bytes, ttLib.TTFont]:
+    """The face without the tables the page never uses: as a file, and with every table read."""
+    font = ttLib.TTFont(str(path), recalcTimestamp=False, lazy=False)
+    for tag in LEAN_DROPS:
+        if tag in font:
+            del font[tag]
+    out = io.BytesIO()
+    font.save(out)
+    # recalcBBoxes off: a subset's glyphs are written back as read, never decoded and re-encoded
+    # (the glyphs are shared by every document's copy: nothing may change them)
+    font = ttLib.TTFont(io.BytesIO(out.getvalue()), recalcTimestamp=False, recalcBBoxes=False)
+    for tag in font.keys():
+        font[tag]  # noqa: B018 - read (decompile) every table now, once
+    font.getGlyphOrder()
+    return out.getvalue(), font
+
+
+def _for_one_document(face: ttLib.TTFont) -> ttLib.TTFont:
+    """A copy the output may subset: fontTools' subsetter replaces a table's glyph-indexed members
+    (metrics, glyphs, glyph order, a cmap subtable's map) rather than changing them in place, so each
+    table and cmap subtable is copied, and their contents shared. Only for faces of simple glyphs (the
+    converted Fandol faces): the subsetter renumbers a composite glyph's components in place."""
+    font = copy.copy(face)
+    font.tables = {tag: copy.copy(table) for tag, table in face.tables.items()}
+    if "cmap" in font.tables:
+        font.tables["cmap"].tables = [copy.copy(subtable) for subtable in face["cmap"].tables]
+    return font
+
+
+def _parsed(family: str, path: Path) -> tuple[TTFFont, ttLib.TTFont]:
+    key = (str(path), family)
+    with _PARSING:  # the documents service renders in worker threads
+        if key not in _PARSED:
+            data, face = _lean(path)
+            parsed = TTFFont(FPDF(), io.BytesIO(data), family, "")
+            _COVERAGE.setdefault(str(path), frozenset(parsed.cmap))
+            parsed.ttfont = None  # each document gets its own copy (below); the metrics are what is kept
+            _PARSED[key] = (parsed, face)
+        return _PARSED[key]
+
+
+def _covered(layout: Layout, faces_used: list[tuple[str, Path]]) -> bool:
+    """Whether every character the page may draw is in every face it uses (no fallback needed)."""
+    text = "".join(
+        [layout.issuer_mark, layout.document_number, layout.title, layout.body, layout.signature,
+         layout.printed_by, layout.urgency, FIXED_TEXT, *layout.main_receivers, *layout.attachments,
+         *layout.copies, *layout.signer_names]
+    )
+    wanted = {ord(c) for c in text if not c.isspace() or c == "\u3000"}
+    for family, path in faces_used:
+        _parsed(family, path)
+        if not wanted <= _COVERAGE[str(path)]:
+            return False
+    return True
+
+
+def _add_face(pdf: FPDF, family: str, path: Path) -> None:
+    """pdf.add_font(family, fname=path), from the face parsed once per process."""
+    if family in (RARE, LATIN):  # composite glyphs: a fresh copy of the file for each document
+        pdf.add_font(family, fname=str(path))
+        return
+    parsed, face = _parsed(family, path)
+    font = copy.copy(parsed)
+    font.i = len(pdf.fonts) + 1
+    font.ttffile = path
+    font.ttfont = _for_one_document(face)
+    font._hbfont = None
+    font.biggest_size_pt = 0
+    font.missing_glyphs = []
+    font.subset = SubsetMap(font)
+    pdf.fonts[family] = font
 
 
 def families_of(layout: Layout) -> set[str]:
@@ -169,6 +268,8 @@ def families_of(layout: Layout) -> set[str]:
 def _drawn_from_fallbacks(pdf: FPDF) -> str:
     used = []
     for family in (RARE, LATIN):
+        if family not in pdf.fonts:  # the faces had every character: no fallback was added
+            continue
         for glyph, _ in pdf.fonts[family].subset.items():
             # the subset always holds .notdef and the space: not drawn by choice
             if glyph is not None and glyph.unicode and glyph.unicode[0] not in (0x00, 0x20):

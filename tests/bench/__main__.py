@@ -45,10 +45,13 @@ def render(console: Console, name: str, rows: list[tuple[str, ...]], seconds: fl
     table = Table(title=f"{title}  ({seconds:.1f} s)", title_justify="left")
     table.add_column("measure")
     table.add_column("figure", justify="right")
-    if any(len(row) > 2 for row in rows):
+    width = max((len(row) for row in rows), default=2)
+    if width > 2:
         table.add_column("target")
+    if width > 3:  # what the machine itself allows, and the figure as a share of it
+        table.add_column("limit on this machine (ratio)")
     for row in rows:
-        table.add_row(*row)
+        table.add_row(*row, *([""] * (width - len(row))))
     console.print(table)
 
 

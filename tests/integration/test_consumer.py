@@ -275,3 +275,84 @@ async def test_slow_handler_is_not_redelivered_while_it_works(sessions, sample_e
     assert info.num_redelivered == 0
     assert info.delivered.consumer_seq == 1
     assert handler.calls == {"slow": 1}
+
+
+# ---- batches (batch_commit=True): one transaction per fetch, one by one when a message fails ------
+
+async def test_batch_applies_every_message_once_in_stream_order(sessions, sample_engine, js, service):
+    """Fetched 50 at a time and committed together: no message lost, none applied twice, the effects
+    written in stream order (so an aggregate's events in its order)."""
+    await ensure_stream(js, service)
+    stream = stream_name(service)
+    handler = Effects()
+    notes = [f"n{n:03d}" for n in range(120)]
+    for note in notes:
+        await publish(js, service, note)
+    c = consumer(js, sessions, service, handler, batch=50, batch_commit=True)
+    await start(c)
+    try:
+        await wait_until(lambda: acked_up_to(js, stream, "effects", len(notes)), what="all acked")
+    finally:
+        await c.stop()
+    assert handler.calls == Counter(notes)
+    assert await scalar(sample_engine, "SELECT string_agg(note, ',' ORDER BY id) FROM effects") == ",".join(notes)
+    info = await js.consumer_info(stream, "effects")
+    assert info.num_redelivered == 0
+
+
+async def test_batch_redelivered_after_a_lost_ack_has_no_second_effect(sessions, sample_engine, js, service):
+    """A batch commits but its acks are lost: JetStream redelivers all of it, the consumer only acks."""
+    await ensure_stream(js, service)
+    stream = stream_name(service)
+    handler = Effects()
+    await js.add_consumer(stream, consumer_config("effects", f"{service}.>", ack_wait=1))
+    for n in range(5):
+        await publish(js, service, f"b{n}")
+    first = consumer(js, sessions, service, handler, ack_wait=1, batch_commit=True)
+    sub = await js.pull_subscribe_bind(durable="effects", stream=stream)
+    msgs = await sub.fetch(5, timeout=5)
+    await sub.unsubscribe()
+
+    async def ack_lost_on_the_way():
+        pass
+
+    for msg in msgs:
+        msg.ack = ack_lost_on_the_way
+    await first.process_batch(msgs)
+    assert await scalar(sample_engine, "SELECT count(*) FROM effects") == 5
+
+    second = consumer(js, sessions, service, handler, ack_wait=1, batch=10, batch_commit=True)
+    await start(second)
+    try:
+        await wait_until(lambda: acked_up_to(js, stream, "effects", 5), what="the redelivery acked")
+    finally:
+        await second.stop()
+    assert handler.calls == Counter(f"b{n}" for n in range(5))
+    assert await scalar(sample_engine, "SELECT count(DISTINCT message_id) = 5 AND count(*) = 5 FROM effects")
+
+
+async def test_batch_with_a_bad_message_falls_back_and_dead_letters_it_alone(sessions, sample_engine, js, service):
+    """One handler failure rolls the batch back; handled one by one, the others take effect once and
+    the bad one is retried, then dead-lettered alone; an undecodable one is dead-lettered at once."""
+    await ensure_stream(js, service)
+    stream = stream_name(service)
+    handler = Effects(fail_times={"bad": 99})
+    await publish(js, service, "a")
+    bad = await publish(js, service, "bad")
+    await js.publish(f"{service}.leave.approved", b"\xff not an envelope", headers={"Nats-Msg-Id": "garbage-b"})
+    await publish(js, service, "c")
+    c = consumer(js, sessions, service, handler, batch=10, batch_commit=True, max_deliver=3,
+                 retry_delays=(0.1, 0.2))
+    await start(c)
+    try:
+        await wait_until(lambda: scalar(sample_engine, "SELECT count(*) = 2 FROM dead_letters"),
+                         what="two dead letters")
+        await wait_until(lambda: acked_up_to(js, stream, "effects", 4), what="all settled")
+    finally:
+        await c.stop()
+    assert await scalar(sample_engine, "SELECT string_agg(note, ',' ORDER BY id) FROM effects") == "a,c"
+    # once in the batch rolled back, then once a delivery, one by one, until dead-lettered; "a" ran in
+    # the rolled-back batch too, yet took effect once (the effects above)
+    assert handler.calls["bad"] == 1 + 3 and handler.calls["a"] == 2 and handler.calls["c"] == 1
+    assert await scalar(sample_engine, "SELECT string_agg(message_id, ',' ORDER BY stream_seq) FROM dead_letters") \
+        == f"{bad.event_id},garbage-b"

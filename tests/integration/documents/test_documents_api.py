@@ -502,8 +502,19 @@ async def test_A52_check_before_issue_shows_similar_documents_in_force(platform,
     # GBT9704.fonts: the title in 小标宋 (FandolSong Bold), the number in 仿宋 (FandolFang)
     assert fonts_of(rendered.pdf, "关于加强城市供水管理的通知") == {"FandolSongBold"}
     assert fonts_of(rendered.pdf, issued.document_number) == {"FandolFangR"}
+    # kept at issue (services/documents/pdfs.py): a download is a read, the same bytes every time
+    again = await platform.docs.RenderDocument(pb.RenderDocumentRequest(document_id=first.id),
+                                               metadata=platform.as_user("office-staff"))
+    assert again.pdf == rendered.pdf and again.file_name == rendered.file_name
     monkeypatch.setenv("ZGOV_FONT_DIR", str(tmp_path))  # no fonts there: no PDF in a wrong face either
-    no_fonts = await rpc_error(platform.docs.RenderDocument(pb.RenderDocumentRequest(document_id=first.id),
+    kept = await platform.docs.RenderDocument(pb.RenderDocumentRequest(document_id=first.id),
+                                              metadata=platform.as_user("office-staff"))
+    assert kept.pdf == rendered.pdf  # what was kept stays readable
+    third = await draft_outgoing(platform, title="关于表彰优秀志愿者的决定")
+    await sign(platform, third.id, "secretary-general", circle_read=True)
+    await platform.docs.IssueDocument(pb.IssueDocumentRequest(document_id=third.id),
+                                      metadata=platform.as_user("office-staff"))
+    no_fonts = await rpc_error(platform.docs.RenderDocument(pb.RenderDocumentRequest(document_id=third.id),
                                                             metadata=platform.as_user("office-staff")))
     assert no_fonts.code() == grpc.StatusCode.FAILED_PRECONDITION and rule_id_of(no_fonts) == "GBT9704.fonts"
     assert "apt-get install --no-install-recommends texlive-lang-chinese" in no_fonts.details()

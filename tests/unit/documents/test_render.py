@@ -155,6 +155,20 @@ def test_a_character_outside_the_faces_is_drawn_from_the_fallback_and_logged():
     assert [entry["characters"] for entry in logs if entry["log_level"] == "warning"] == ["堃"]
 
 
+def test_faces_are_parsed_once_and_each_document_embeds_its_own_subset():
+    """The second document of a process reuses the parsed faces; what one document drew is not in the
+    next one's subsets (each subsets its own copy), and a page needing no fallback embeds none."""
+    first = render_pdf(layout(title="关于加强城市供水管理的通知"))
+    parsed = dict(render._PARSED)
+    second = render_pdf(layout(title="关于做好防汛抗旱工作的通知", main_receivers=["王堃同志"]))
+    third = render_pdf(layout(title="关于加强城市供水管理的通知"))
+    assert render._PARSED == parsed  # nothing parsed again
+    assert "防汛抗旱" in text_of(second)[1] and "防汛" not in text_of(third)[1]
+    assert first.count(b"FontFile2") == third.count(b"FontFile2") == len(render.families_of(layout()))
+    assert b"DroidSansFallback" in second and b"DroidSansFallback" not in first + third
+    assert set_in(runs(third), "供水管理") == set_in(runs(first), "供水管理")
+
+
 def test_GBT9704_fonts_missing_name_the_package_and_the_command(monkeypatch, tmp_path):
     monkeypatch.setenv("ZGOV_FONT_DIR", str(tmp_path))
     with pytest.raises(RuleViolation) as missing:

@@ -1,0 +1,75 @@
+"""Issued documents' PDFs (版式文件): rendered once after issue and kept, so a download is a read.
+
+`IssueDocument` hands the document to a `PdfKeeper` after its transaction commits; the keeper
+renders one document at a time off the event loop (GB/T 9704, shared.gbt9704) and stores the bytes
+(table document_pdf). Issuing never waits for the page. `RenderDocument` reads the kept PDF; one
+not kept yet (the keeper still busy, the process restarted before it got there, a document issued
+before the table existed) is rendered then and kept.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Callable
+from datetime import date
+
+import structlog
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from services.documents import store
+from services.documents.acts.common import document_reply
+from services.documents.layout import layout_of
+from services.documents.store.pdfs import keep_pdf, pdf_of
+from shared.db import transaction
+from shared.gbt9704 import render_pdf
+
+log = structlog.get_logger(__name__)
+
+
+async def render_and_keep(session: AsyncSession, row, today: date) -> tuple[bytes, str]:
+    """The PDF of an issued document (row locked or not) and its file name, rendered and kept."""
+    document = await document_reply(session, row, today, with_history=False)
+    file_name = f"{row.document_number}.pdf"
+    pdf = await asyncio.to_thread(render_pdf, layout_of(document))
+    return await keep_pdf(session, row.id, pdf, file_name), file_name
+
+
+async def kept_pdf(session: AsyncSession, document_id: uuid.UUID) -> tuple[bytes, str] | None:
+    kept = await pdf_of(session, document_id)
+    return (kept.pdf, kept.file_name) if kept is not None else None
+
+
+class PdfKeeper:
+    """Renders issued documents in the background, one at a time, in the order they were issued."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], today: Callable[[], date]) -> None:
+        self.sessions = sessions
+        self.today = today
+        self._queue: asyncio.Queue[str] = asyncio.Queue()
+        self._worker: asyncio.Task | None = None
+
+    def issued(self, document_id: str) -> None:
+        self._queue.put_nowait(document_id)
+        if self._worker is None or self._worker.done():
+            self._worker = asyncio.create_task(self._work(), name="documents:pdf-keeper")
+
+    async def drained(self) -> None:
+        """Every document handed over so far is kept (tests and benches wait on it)."""
+        await self._queue.join()
+
+    async def _work(self) -> None:
+        while True:
+            document_id = await self._queue.get()
+            try:
+                await self._keep(document_id)
+            except Exception as exc:  # the download renders it instead: nothing is lost
+                log.warning("issued document's PDF not kept", document_id=document_id, error=str(exc))
+            finally:
+                self._queue.task_done()
+
+    async def _keep(self, document_id: str) -> None:
+        async with transaction(self.sessions) as session:
+            row = await store.get_document(session, document_id)
+            if await pdf_of(session, row.id) is None:
+                await render_and_keep(session, row, self.today())

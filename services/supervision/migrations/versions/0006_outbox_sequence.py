@@ -1,0 +1,24 @@
+"""supervision: the outbox relay claims rows in the order of the database's sequence, not a pod's clock
+
+Revision ID: 0006
+Revises: 0005
+Create Date: 2026-12-07 01:10:00
+"""
+from alembic import op
+
+from shared.outbox import OUTBOX_SEQUENCE_DOWNGRADE, OUTBOX_SEQUENCE_UPGRADE
+
+revision = '0006'
+down_revision = '0005'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    for statement in OUTBOX_SEQUENCE_UPGRADE:
+        op.execute(statement)
+
+
+def downgrade() -> None:
+    for statement in OUTBOX_SEQUENCE_DOWNGRADE:
+        op.execute(statement)

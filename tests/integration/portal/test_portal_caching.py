@@ -1,0 +1,83 @@
+"""HTTP caching of the portal (services/portal/caching.py) against the real portal app and backends:
+public reads carry ETag, Last-Modified and a CDN-cacheable Cache-Control and answer conditional
+requests with 304; the portal keeps a public page a few seconds, then shows what disclosure
+published meanwhile; a signed-in visitor's pages are `private, no-store`; forms stay uncached."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from services.portal import caching
+from tests.integration.portal.conftest import log_in
+from tests.integration.portal.test_portal_disclosure import seed
+
+pytestmark = pytest.mark.integration
+
+
+def assert_public(response) -> None:
+    assert response.status_code == 200
+    assert response.headers["cache-control"] == f"public, max-age={caching.MAX_AGE}"
+    assert response.headers["etag"].startswith('"') and response.headers["last-modified"].endswith("GMT")
+    assert "set-cookie" not in response.headers  # a cookie would make the answer one visitor's
+
+
+async def test_public_pages_and_api_reads_are_cacheable_and_revalidate_with_304(portal, keycloak, backends):
+    ids = await seed(keycloak, backends)
+    for path in ("/", f"/publications/{ids['policy']}", "/search?q=民营经济", "/api/publications/latest",
+                 f"/api/publications/{ids['policy']}"):
+        first = await portal.get(path)
+        assert_public(first)
+        again = await portal.get(path, headers={"If-None-Match": first.headers["etag"]})
+        assert again.status_code == 304 and again.content == b"", path
+        assert again.headers["etag"] == first.headers["etag"]
+        since = await portal.get(path, headers={"If-Modified-Since": first.headers["last-modified"]})
+        assert since.status_code == 304, path
+        other = await portal.get(path, headers={"If-None-Match": '"something-else"'})
+        assert other.status_code == 200 and other.content == first.content
+    # the security headers are on kept answers too
+    assert "default-src 'none'" in (await portal.get("/")).headers["content-security-policy"]
+    # an error is never kept nor marked public
+    missing = await portal.get("/publications/00000000-0000-0000-0000-000000000000")
+    assert missing.status_code == 404 and "public" not in missing.headers.get("cache-control", "")
+
+
+async def test_a_kept_page_shows_what_was_published_after_it_expires(portal, keycloak, backends):
+    before = await portal.get("/")
+    ids = await seed(keycloak, backends)
+    assert (await portal.get("/")).headers["etag"] == before.headers["etag"]  # kept: the same answer
+    await asyncio.sleep(caching.KEEP + 0.5)
+    after = await portal.get("/")
+    assert f'/publications/{ids["stats"]}' in after.text and after.headers["etag"] != before.headers["etag"]
+
+
+async def test_signed_in_pages_are_private_and_never_kept(portal, keycloak, backends):
+    anonymous = await portal.get("/")
+    assert_public(anonymous)
+    await log_in(portal, keycloak, "citizen")
+    for path in ("/", "/publications", "/api/publications/latest"):
+        mine = await portal.get(path)
+        assert mine.headers["cache-control"] == "private, no-store", path
+    home = await portal.get("/")
+    assert "etag" not in home.headers and home.text != anonymous.text  # the citizen's name and logout form
+
+
+async def test_forms_and_follow_ups_are_not_cacheable(portal):
+    form = await portal.get("/applications/new")
+    assert form.status_code == 200 and "public" not in form.headers["cache-control"]
+    assert "etag" not in form.headers
+    assert "zgov_sid" in form.headers.get("set-cookie", "")  # the visitor cookie its CSRF token needs
+
+
+def test_public_paths_are_the_reads_of_published_information():
+    public = ["/", "/publications", "/publications/abc", "/search", "/normative", "/drafts", "/issuers",
+              "/reports", "/reports/2025", "/api/categories", "/api/publications", "/api/publications/latest",
+              "/api/publications/abc", "/api/search", "/api/drafts", "/api/drafts/abc/feedback",
+              "/api/normative-catalogue/2026", "/api/reports", "/api/reports/2025",
+              "/api/petitions/categories", "/api/issuers"]
+    private = ["/applications/new", "/applications/follow", "/applications/mine", "/petitions/new",
+               "/petitions/mine", "/drafts/abc/comment", "/login", "/auth/callback", "/api/petitions/follow",
+               "/healthz", "/publications/abc/extra"]
+    assert [p for p in public if not caching.is_public(p)] == []
+    assert [p for p in private if caching.is_public(p)] == []
