@@ -1,17 +1,21 @@
 """Issued documents' PDFs (版式文件): rendered once after issue and kept, so a download is a read.
 
 `IssueDocument` hands the document to a `PdfKeeper` after its transaction commits; the keeper
-renders one document at a time off the event loop (GB/T 9704, shared.gbt9704) and stores the bytes
-(table document_pdf). Issuing never waits for the page. `RenderDocument` reads the kept PDF; one
-not kept yet (the keeper still busy, the process restarted before it got there, a document issued
-before the table existed) is rendered then and kept.
+renders one document at a time in a renderer process of its own (GB/T 9704, shared.gbt9704: pure
+Python, it would hold the interpreter's lock and slow every call of the service if it ran in a
+thread) and stores the bytes (table document_pdf), with no transaction open while it renders.
+Issuing never waits for the page. `RenderDocument` reads the kept PDF; one not kept yet (the keeper
+still busy, the process restarted before it got there, a document issued before the table existed)
+is rendered then and kept.
 """
 
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from datetime import date
 
 import structlog
@@ -22,9 +26,27 @@ from services.documents.acts.common import document_reply
 from services.documents.layout import layout_of
 from services.documents.store.pdfs import keep_pdf, pdf_of
 from shared.db import transaction
-from shared.gbt9704 import render_pdf
+from shared.gbt9704 import Layout, render_pdf
 
 log = structlog.get_logger(__name__)
+_RENDERER: ProcessPoolExecutor | None = None
+
+
+def _renderer() -> ProcessPoolExecutor:
+    """One renderer process per service process (spawned: a fork would copy gRPC's threads), started on
+    the first issue; it parses the faces once and keeps them."""
+    global _RENDERER
+    if _RENDERER is None:
+        _RENDERER = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+    return _RENDERER
+
+
+def _render_in_renderer(layout: Layout) -> tuple[bytes, str]:
+    """In the renderer process: the PDF, or no bytes and why (an exception might not cross back)."""
+    try:
+        return render_pdf(layout), ""
+    except Exception as exc:  # noqa: BLE001 - said back to the keeper, which logs it
+        return b"", f"{type(exc).__name__}: {exc}"
 
 
 async def render_and_keep(session: AsyncSession, row, today: date) -> tuple[bytes, str]:
@@ -71,5 +93,13 @@ class PdfKeeper:
     async def _keep(self, document_id: str) -> None:
         async with transaction(self.sessions) as session:
             row = await store.get_document(session, document_id)
-            if await pdf_of(session, row.id) is None:
-                await render_and_keep(session, row, self.today())
+            if await pdf_of(session, row.id) is not None:
+                return
+            document = await document_reply(session, row, self.today(), with_history=False)
+            file_name = f"{row.document_number}.pdf"
+        loop = asyncio.get_running_loop()
+        pdf, failure = await loop.run_in_executor(_renderer(), _render_in_renderer, layout_of(document))
+        if failure:
+            raise RuntimeError(failure)
+        async with transaction(self.sessions) as session:
+            await keep_pdf(session, row.id, pdf, file_name)

@@ -224,9 +224,20 @@ def _parsed(family: str, path: Path) -> tuple[TTFFont, ttLib.TTFont]:
 def _covered(layout: Layout, faces_used: list[tuple[str, Path]]) -> bool:
     """Whether every character the page may draw is in every face it uses (no fallback needed)."""
     text = "".join(
-        [layout.issuer_mark, layout.document_number, layout.title, layout.body, layout.signature,
-         layout.printed_by, layout.urgency, FIXED_TEXT, *layout.main_receivers, *layout.attachments,
-         *layout.copies, *layout.signer_names]
+        [
+            layout.issuer_mark,
+            layout.document_number,
+            layout.title,
+            layout.body,
+            layout.signature,
+            layout.printed_by,
+            layout.urgency,
+            FIXED_TEXT,
+            *layout.main_receivers,
+            *layout.attachments,
+            *layout.copies,
+            *layout.signer_names,
+        ]
     )
     wanted = {ord(c) for c in text if not c.isspace() or c == "\u3000"}
     for family, path in faces_used:
