@@ -6,6 +6,7 @@ pytest_plugins = [
     "tests.fixtures.local_issuer",
     "tests.fixtures.org",
     "tests.fixtures.bus_auth",
+    "tests.fixtures.kube",
 ]
 
 
