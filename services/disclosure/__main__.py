@@ -29,7 +29,7 @@ from services.disclosure.events_supervision import SupervisionConsumer
 from shared import bus
 from shared.consumer import EventConsumer
 from shared.convert import today_in_china
-from shared.db import create_engine, database_ping, run_migrations, session_factory
+from shared.db import database_ping, engine_from, run_migrations, session_factory
 from shared.grpc_server import GrpcServer
 from shared.logging import configure_logging
 from shared.outbox import OutboxRelay, outbox_channel
@@ -77,7 +77,7 @@ CONSUMERS: list[Callable[[DisclosureSettings], list[tuple]]] = [
 
 
 def build(settings: DisclosureSettings) -> GrpcServer:
-    engine = create_engine(settings.database_url, hide_parameters=True)
+    engine = engine_from(settings, hide_parameters=True)
     sessions = session_factory(engine)
     server = GrpcServer.from_settings([make(sessions, settings) for make in SERVICERS], settings)
     server.readiness(database_ping(engine))  # NOT_SERVING while the database is down
@@ -91,7 +91,7 @@ def build(settings: DisclosureSettings) -> GrpcServer:
         # As its own NATS user (shared/bus.py); reconnects for ever: meanwhile events wait in the outbox.
         state["nats"] = await bus.connect(settings)
         js = state["nats"].jetstream()
-        await ensure_stream(js, "disclosure")
+        await ensure_stream(js, "disclosure", replicas=settings.stream_replicas)
         state["relay"] = OutboxRelay(engine, js, outbox_channel("disclosure"))
         for subscriptions in CONSUMERS:
             for stream, durable, subject, handler in subscriptions(settings):

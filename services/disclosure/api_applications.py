@@ -43,7 +43,7 @@ from shared.grpc_server import current_actor, requires
 from shared.identity import Actor
 from shared.outbox import add_event
 from shared.logging import get_logger
-from shared.sweep import run_every
+from shared.sweep import SweepLeader, run_every
 from shared.workdays import WorkingCalendar, calendar
 from zgov.common.v1 import common_pb2
 from zgov.disclosure.v1 import applications_pb2 as pb
@@ -1050,4 +1050,5 @@ async def run_lapse_sweep(sessions: async_sessionmaker[AsyncSession], today=None
         return lapsed  # only a full batch of lapses goes on at once
 
     # run_every keeps the sweep alive through a database outage
-    await run_every(interval, one_round, name="lapse sweep", batch=batch)
+    await run_every(interval, one_round, name="lapse sweep", batch=batch,
+                    leader=SweepLeader.of(sessions, "disclosure.lapse"))

@@ -34,7 +34,7 @@ from shared.grpc_server import current_actor, requires
 from shared.identity import Actor
 from shared.logging import get_logger
 from shared.outbox import add_event
-from shared.sweep import run_every
+from shared.sweep import SweepLeader, run_every
 from zgov.common.v1 import common_pb2
 from zgov.disclosure.v1 import publications_pb2 as pb
 
@@ -310,4 +310,5 @@ async def run_concern_sweep(sessions: async_sessionmaker[AsyncSession], interval
         return written
 
     # run_every keeps the sweep alive through a database outage
-    await run_every(interval, one_round, name="concern sweep", batch=batch)
+    await run_every(interval, one_round, name="concern sweep", batch=batch,
+                    leader=SweepLeader.of(sessions, "disclosure.concerns"))

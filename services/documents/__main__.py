@@ -12,7 +12,7 @@ from services.documents.config import DocumentsSettings
 from services.documents.events import run_countersign_clock
 from shared import bus
 from shared.convert import today_in_china
-from shared.db import create_engine, database_ping, run_migrations, session_factory
+from shared.db import database_ping, engine_from, run_migrations, session_factory
 from shared.gbt9704 import typefaces
 from shared.grpc_server import GrpcServer
 from shared.logging import configure_logging
@@ -28,7 +28,7 @@ log = structlog.get_logger(__name__)
 
 
 def build(settings: DocumentsSettings) -> GrpcServer:
-    engine = create_engine(settings.database_url)
+    engine = engine_from(settings)
     sessions = session_factory(engine)
     # documents asks org (portfolios, who may act) with its own client-credentials token; without a
     # secret it still starts, and the calls that need org answer UNAVAILABLE with the reason.
@@ -50,7 +50,7 @@ def build(settings: DocumentsSettings) -> GrpcServer:
         # As its own NATS user (shared/bus.py); reconnects for ever: meanwhile events wait in the outbox.
         state["nats"] = await bus.connect(settings)
         js = state["nats"].jetstream()
-        await ensure_stream(js, "documents")
+        await ensure_stream(js, "documents", replicas=settings.stream_replicas)
         state["relay"] = OutboxRelay(engine, js, outbox_channel("documents"))
 
     @server.background

@@ -11,7 +11,7 @@ from services.meetings.config import MeetingsSettings
 from services.meetings.feed_http import FeedServer, feed_app
 from shared import bus
 from shared.convert import today_in_china
-from shared.db import create_engine, database_ping, run_migrations, session_factory
+from shared.db import database_ping, engine_from, run_migrations, session_factory
 from shared.grpc_server import GrpcServer
 from shared.logging import configure_logging
 from shared.org_client import OrgClient
@@ -25,7 +25,7 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def build(settings: MeetingsSettings) -> GrpcServer:
-    engine = create_engine(settings.database_url)
+    engine = engine_from(settings)
     sessions = session_factory(engine)
     # Without a client secret the service still starts; acts that need org answer UNAVAILABLE.
     tokens = ClientCredentials.from_settings(settings) if settings.client_secret else None
@@ -47,7 +47,7 @@ def build(settings: MeetingsSettings) -> GrpcServer:
         # As its own NATS user (shared/bus.py); reconnects for ever: meanwhile events wait in the outbox.
         state["nats"] = await bus.connect(settings)
         js = state["nats"].jetstream()
-        await ensure_stream(js, "meetings")
+        await ensure_stream(js, "meetings", replicas=settings.stream_replicas)
         state["relay"] = OutboxRelay(engine, js, outbox_channel("meetings"))
 
     @server.background

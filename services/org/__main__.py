@@ -12,7 +12,7 @@ from services.org.config import OrgSettings
 from services.org.directory import KeycloakDirectory
 from services.org.events import run_acting_clock
 from shared import bus
-from shared.db import create_engine, database_ping, fill_pool, run_migrations, session_factory
+from shared.db import database_ping, engine_from, fill_pool, run_migrations, session_factory
 from shared.grpc_server import GrpcServer
 from shared.logging import configure_logging
 from shared.outbox import OutboxRelay, outbox_channel
@@ -29,7 +29,7 @@ log = structlog.get_logger(__name__)
 def build(settings: OrgSettings, directory: KeycloakDirectory | None = None) -> GrpcServer:
     """The org server. `directory`: one already read, shared by several servers in one process
     (the tests start an org per test and read Keycloak's positions and holders once per run)."""
-    engine = create_engine(settings.database_url)
+    engine = engine_from(settings)
     sessions = session_factory(engine)
     if directory is None:
         secret = settings.client_secret.get_secret_value() if settings.client_secret else ""
@@ -46,7 +46,7 @@ def build(settings: OrgSettings, directory: KeycloakDirectory | None = None) -> 
         # As its own NATS user (shared/bus.py); reconnects for ever: meanwhile events wait in the outbox.
         state["nats"] = await bus.connect(settings)
         js = state["nats"].jetstream()
-        await ensure_stream(js, "org")
+        await ensure_stream(js, "org", replicas=settings.stream_replicas)
         state["relay"] = OutboxRelay(engine, js, outbox_channel("org"))
 
     @server.on_startup

@@ -18,7 +18,7 @@ from services.org.directory import KeycloakDirectory, Snapshot
 from shared.convert import date_to_proto
 from shared.db import transaction
 from shared.outbox import add_event
-from shared.sweep import run_every
+from shared.sweep import SweepLeader, run_every
 from zgov.org.v1 import events_pb2
 
 log = structlog.get_logger(__name__)
@@ -68,4 +68,5 @@ async def run_acting_clock(
         return written
 
     # run_every keeps the clock alive through a database or Keycloak outage
-    await run_every(interval, one_round, name="acting clock")
+    await run_every(interval, one_round, name="acting clock",
+                    leader=SweepLeader.of(sessions, "org.acting-clock"))

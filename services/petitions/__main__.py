@@ -12,7 +12,7 @@ from services.petitions.config import PetitionsSettings
 from services.petitions.events import run_overdue_sweep
 from shared import bus, words
 from shared.convert import today_in_china
-from shared.db import create_engine, database_ping, run_migrations, session_factory
+from shared.db import database_ping, engine_from, run_migrations, session_factory
 from shared.grpc_server import GrpcServer
 from shared.logging import configure_logging
 from shared.org_client import OrgClient
@@ -33,7 +33,7 @@ GRPC_OPTIONS = (("grpc.max_receive_message_length", MAX_RECEIVE_BYTES),
 
 def build(settings: PetitionsSettings) -> GrpcServer:
     # A71, A80: a failing statement must not put a petitioner's data into the logs.
-    engine = create_engine(settings.database_url, hide_parameters=True)
+    engine = engine_from(settings, hide_parameters=True)
     sessions = session_factory(engine)
     tokens = ClientCredentials.from_settings(settings) if settings.client_secret else None
     org = OrgClient(settings.org_address, tokens, ttl_seconds=settings.org_cache_seconds)
@@ -52,7 +52,7 @@ def build(settings: PetitionsSettings) -> GrpcServer:
         # As its own NATS user (shared/bus.py); reconnects for ever: meanwhile events wait in the outbox.
         state["nats"] = await bus.connect(settings)
         js = state["nats"].jetstream()
-        await ensure_stream(js, "petitions")
+        await ensure_stream(js, "petitions", replicas=settings.stream_replicas)
         state["relay"] = OutboxRelay(engine, js, outbox_channel("petitions"))
 
     @server.background

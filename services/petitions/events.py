@@ -22,7 +22,7 @@ from services.petitions.models import PetitionCase
 from shared.convert import date_to_proto
 from shared.db import transaction
 from shared.outbox import add_event
-from shared.sweep import run_every
+from shared.sweep import SweepLeader, run_every
 from shared.workdays import WorkingCalendar
 from zgov.petitions.v1 import events_pb2, petitions_pb2
 
@@ -110,4 +110,5 @@ async def run_overdue_sweep(sessions: async_sessionmaker[AsyncSession], today, b
         return written  # only a full batch of escalations goes on at once
 
     # run_every keeps the sweep alive through a database outage
-    await run_every(interval, one_round, name="overdue sweep", batch=batch)
+    await run_every(interval, one_round, name="overdue sweep", batch=batch,
+                    leader=SweepLeader.of(sessions, "petitions.overdue"))

@@ -16,7 +16,7 @@ from services.supervision.sweep import run_sweep
 from shared import bus
 from shared.consumer import EventConsumer
 from shared.convert import today_in_china
-from shared.db import create_engine, database_ping, run_migrations, session_factory
+from shared.db import database_ping, engine_from, run_migrations, session_factory
 from shared.grpc_server import GrpcServer
 from shared.logging import configure_logging
 from shared.org_client import OrgClient
@@ -30,7 +30,7 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def build(settings: SupervisionSettings, today=today_in_china) -> GrpcServer:
-    engine = create_engine(settings.database_url)
+    engine = engine_from(settings)
     sessions = session_factory(engine)
     tokens = ClientCredentials.from_settings(settings) if settings.client_secret else None
     org = OrgClient(settings.org_address, tokens, ttl_seconds=settings.org_cache_seconds)
@@ -52,7 +52,7 @@ def build(settings: SupervisionSettings, today=today_in_china) -> GrpcServer:
         # As its own NATS user (shared/bus.py); reconnects for ever: meanwhile events wait in the outbox.
         state["nats"] = await bus.connect(settings)
         js = state["nats"].jetstream()
-        await ensure_stream(js, "supervision")
+        await ensure_stream(js, "supervision", replicas=settings.stream_replicas)
         state["relay"] = OutboxRelay(engine, js, outbox_channel("supervision"))
         if settings.consume_events:
             handlers = EventConsumers(calendar(), limits, people, today)
