@@ -38,6 +38,7 @@ log = structlog.get_logger(__name__)
 SAMPLE_SECONDS = 15.0
 # Bucket bounds in seconds: an RPC takes milliseconds, a sweep round up to minutes.
 RPC_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
+SWEEP_BUCKETS = (0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 120, 300)
 
 
 _provider: Any = None  # the provider configure_metrics installed (the global one otherwise)
@@ -56,7 +57,8 @@ class _Instruments:
                                       description="duration of each served RPC, by method and status",
                                       explicit_bucket_boundaries_advisory=RPC_BUCKETS)
         self.sweep = m.create_histogram("zgov.sweep.duration", unit="s",
-                                        description="duration of one round of a background sweep")
+                                        description="duration of one round of a background sweep",
+                                        explicit_bucket_boundaries_advisory=SWEEP_BUCKETS)
         self.sweep_items = m.create_counter("zgov.sweep.items", description="items handled by sweep rounds")
 
 
@@ -168,10 +170,11 @@ class _Samples:
 
 
 GAUGES = (
-    ("zgov.outbox.backlog", "1", "outbox rows not yet published"),
+    # units in braces are annotations: Prometheus names stay zgov_outbox_backlog etc.
+    ("zgov.outbox.backlog", "{row}", "outbox rows not yet published"),
     ("zgov.outbox.oldest_age", "s", "seconds the oldest unpublished outbox row has waited"),
-    ("zgov.consumer.pending", "1", "messages of the stream not yet delivered to the consumer"),
-    ("zgov.consumer.redelivered", "1", "messages delivered to the consumer more than once"),
+    ("zgov.consumer.pending", "{message}", "messages of the stream not yet delivered to the consumer"),
+    ("zgov.consumer.redelivered", "{message}", "messages delivered to the consumer more than once"),
 )
 samples = _Samples()
 
