@@ -98,5 +98,9 @@ async def run_countersign_clock(
         return written
 
     # run_every keeps the clock alive through a database outage
-    await run_every(interval, one_round, name="countersign clock",
-                    leader=SweepLeader.of(sessions, "documents.countersign-clock"))
+    await run_every(
+        interval,
+        one_round,
+        name="countersign clock",
+        leader=SweepLeader.of(sessions, "documents.countersign-clock"),
+    )

@@ -64,7 +64,7 @@ def test_migrations_run_once_per_release_as_hook_jobs_before_the_pods(docs):
     jobs = {name: job for name, job in of_kind(docs, "Job").items() if name.endswith("-migrate")}
     assert set(jobs) == {f"zgov-{s}-migrate" for s in
                          ("disclosure", "documents", "meetings", "org", "petitions", "portal", "supervision")}
-    for name, job in jobs.items():
+    for job in jobs.values():
         assert job["metadata"]["annotations"]["helm.sh/hook"] == "pre-install,pre-upgrade"
         (container,) = job["spec"]["template"]["spec"]["containers"]
         assert container["command"][:4] == ["python", "-m", "shared.db", "migrate"]
