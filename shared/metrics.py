@@ -137,10 +137,10 @@ class _Samples:
         self._registered = False
 
     def reset(self) -> None:
-        """Register the gauges again with the next provider (keeps the values sampled so far)."""
+        """Forget what was sampled: the next provider starts empty (configure_metrics runs at start)."""
         self._registered = False
-        if self.pools or self.values:
-            self.register()
+        self.values.clear()
+        self.pools.clear()
 
     def set(self, name: str, attributes: dict[str, str], value: float) -> None:
         self.values.setdefault(name, {})[tuple(sorted(attributes.items()))] = value
@@ -195,9 +195,11 @@ async def sample_outbox(service: str, engine: AsyncEngine) -> None:
     samples.set("zgov.outbox.oldest_age", {"service": service}, float(oldest))
 
 
-async def sample_consumers(js: Any, consumers: Sequence[tuple[str, str]]) -> None:
-    """(stream, durable) pairs: their lag and redeliveries from JetStream's consumer info."""
-    for stream, durable in consumers:
+async def sample_consumers(js: Any, consumers: Sequence[Any]) -> None:
+    """The service's consumers (shared.consumer.EventConsumer, or (stream, durable) pairs): their lag
+    and redeliveries from JetStream's consumer info."""
+    for consumer in consumers:
+        stream, durable = consumer if isinstance(consumer, tuple) else (consumer.stream, consumer.durable)
         info = await js.consumer_info(stream, durable)
         attributes = {"stream": stream, "consumer": durable}
         samples.set("zgov.consumer.pending", attributes, float(info.num_pending or 0))
@@ -205,7 +207,7 @@ async def sample_consumers(js: Any, consumers: Sequence[tuple[str, str]]) -> Non
 
 
 async def watch_service(service: str, engine: AsyncEngine, js: Any = None,
-                        consumers: Sequence[tuple[str, str]] = (), every: float = SAMPLE_SECONDS) -> None:
+                        consumers: Sequence[Any] = (), every: float = SAMPLE_SECONDS) -> None:
     """In the background (server.background): sample the outbox and the consumers every `every` s."""
     samples.register()
     observe_pool(service, engine)

@@ -32,6 +32,7 @@ from shared.convert import today_in_china
 from shared.db import database_ping, engine_from, run_migrations, session_factory
 from shared.grpc_server import GrpcServer
 from shared.logging import configure_logging
+from shared.metrics import watch_service
 from shared.outbox import OutboxRelay, outbox_channel
 from shared.streams import ensure_stream
 from shared.telemetry import configure_telemetry, shutdown_telemetry
@@ -100,6 +101,11 @@ def build(settings: DisclosureSettings) -> GrpcServer:
     @server.background
     async def relay_outbox() -> None:
         await state["relay"].run()
+
+    @server.background
+    async def sample_metrics() -> None:
+        # outbox backlog and age, consumer lag, pool use (shared/metrics.py)
+        await watch_service("disclosure", engine, state["nats"].jetstream(), state.get("consumers", []))
 
     @server.background
     async def lapse_applications() -> None:

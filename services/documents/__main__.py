@@ -17,6 +17,7 @@ from shared.gbt9704 import typefaces
 from shared.grpc_server import GrpcServer
 from shared.logging import configure_logging
 from shared.org_client import OrgClient
+from shared.metrics import watch_service
 from shared.outbox import OutboxRelay, outbox_channel
 from shared.service_auth import ClientCredentials, StaticToken
 from shared.streams import ensure_stream
@@ -56,6 +57,11 @@ def build(settings: DocumentsSettings) -> GrpcServer:
     @server.background
     async def relay_outbox() -> None:
         await state["relay"].run()
+
+    @server.background
+    async def sample_metrics() -> None:
+        # outbox backlog and age, consumer lag, pool use (shared/metrics.py)
+        await watch_service("documents", engine, state["nats"].jetstream(), state.get("consumers", []))
 
     @server.background
     async def countersign_clock() -> None:

@@ -15,6 +15,7 @@ from shared import bus
 from shared.db import database_ping, engine_from, fill_pool, run_migrations, session_factory
 from shared.grpc_server import GrpcServer
 from shared.logging import configure_logging
+from shared.metrics import watch_service
 from shared.outbox import OutboxRelay, outbox_channel
 from shared.streams import ensure_stream
 from shared.telemetry import configure_telemetry, shutdown_telemetry
@@ -62,6 +63,11 @@ def build(settings: OrgSettings, directory: KeycloakDirectory | None = None) -> 
     @server.background
     async def relay_outbox() -> None:
         await state["relay"].run()
+
+    @server.background
+    async def sample_metrics() -> None:
+        # outbox backlog and age, consumer lag, pool use (shared/metrics.py)
+        await watch_service("org", engine, state["nats"].jetstream(), state.get("consumers", []))
 
     @server.background
     async def acting_clock() -> None:

@@ -16,6 +16,7 @@ from shared.db import database_ping, engine_from, run_migrations, session_factor
 from shared.grpc_server import GrpcServer
 from shared.logging import configure_logging
 from shared.org_client import OrgClient
+from shared.metrics import watch_service
 from shared.outbox import OutboxRelay, outbox_channel
 from shared.service_auth import ClientCredentials
 from shared.streams import ensure_stream
@@ -58,6 +59,11 @@ def build(settings: PetitionsSettings) -> GrpcServer:
     @server.background
     async def relay_outbox() -> None:
         await state["relay"].run()
+
+    @server.background
+    async def sample_metrics() -> None:
+        # outbox backlog and age, consumer lag, pool use (shared/metrics.py)
+        await watch_service("petitions", engine, state["nats"].jetstream(), state.get("consumers", []))
 
     @server.background
     async def overdue_sweep() -> None:

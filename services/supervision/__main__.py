@@ -20,6 +20,7 @@ from shared.db import database_ping, engine_from, run_migrations, session_factor
 from shared.grpc_server import GrpcServer
 from shared.logging import configure_logging
 from shared.org_client import OrgClient
+from shared.metrics import watch_service
 from shared.outbox import OutboxRelay, outbox_channel
 from shared.service_auth import ClientCredentials
 from shared.streams import ensure_stream
@@ -62,6 +63,11 @@ def build(settings: SupervisionSettings, today=today_in_china) -> GrpcServer:
     @server.background
     async def relay_outbox() -> None:
         await state["relay"].run()
+
+    @server.background
+    async def sample_metrics() -> None:
+        # outbox backlog and age, consumer lag, pool use (shared/metrics.py)
+        await watch_service("supervision", engine, state["nats"].jetstream(), state.get("consumers", []))
 
     @server.background
     async def consume_events() -> None:
