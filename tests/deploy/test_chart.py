@@ -281,11 +281,12 @@ def test_infra_chart_declares_the_established_charts_behind_condition_flags(helm
     infra = CHART.parent / "zgov-infra"
     chart = yaml.safe_load((infra / "Chart.yaml").read_text())
     infra_values = yaml.safe_load((infra / "values.yaml").read_text())
-    deps = {d["name"]: d for d in chart["dependencies"]}
-    assert set(deps) == {"postgresql", "nats", "keycloakx"}
+    deps = {d.get("alias", d["name"]): d for d in chart["dependencies"]}
+    assert set(deps) == {"cnpg", "nats", "keycloakx"}
     for name, dep in deps.items():
         assert dep["condition"] == f"{name}.enabled"
         assert isinstance(infra_values[name]["enabled"], bool)
+        assert re.fullmatch(r"\d+\.\d+\.\d+", dep["version"]), "an exact version, locked when vendored"
     # Not vendored here: lint names exactly the missing dependencies and nothing else.
     lint = subprocess.run([str(helm), "lint", str(infra)], capture_output=True, text=True)
     assert lint.returncode == 0, lint.stdout + lint.stderr
