@@ -96,7 +96,12 @@ lint-python: $(LINT_STAMP)
 	$(VENV)/bin/ruff format --check $(FORMATTED)
 	PYTHONPATH="$(CURDIR)" $(VENV)/bin/lint-imports --config .importlinter
 
-.PHONY: chart-check chart-realm
+.PHONY: chart-check chart-realm kube-tools
+## etcd, kube-apiserver, kube-controller-manager, kube-scheduler and kwok for tests/deploy/test_kube_real.py,
+## built from the Go module proxy once into ~/.cache/zgov/k8s (outside the checkout; ZGOV_KUBE_CACHE moves it).
+kube-tools: venv
+	$(PY) -m deploy.local.kube build
+
 ## helm lint, golden renders and the chart's realm copy (helm is built into .cache/bin once).
 chart-check: venv
 	$(PY) -m deploy.local.tools chart-check

@@ -8,6 +8,7 @@
 | ZGOV_NATS_NKEY_SEED | no       |            | the service's own NATS user: its NKEY seed (SU...)          |
 | ZGOV_NATS_CA_FILE   | no       |            | CA certificate that signs the NATS server's (TLS)           |
 | ZGOV_KEYCLOAK_URL   | yes      |            | Keycloak base URL, e.g. http://127.0.0.1:8080               |
+| ZGOV_KEYCLOAK_ISSUER_URL| no   | = keycloak | Keycloak's public base URL, as tokens name it (iss)         |
 | ZGOV_KEYCLOAK_REALM | no       | zgov       | the government's realm                                      |
 | ZGOV_CLIENT_ID      | no       | = name     | the service's Keycloak client (its token audience)          |
 | ZGOV_CLIENT_SECRET  | no       |            | that client's secret, for service-to-service calls          |
@@ -16,6 +17,12 @@
 | ZGOV_OTLP_ENDPOINT  | no       |            | deprecated: OTEL_EXPORTER_OTLP_ENDPOINT (shared/telemetry)  |
 | ZGOV_LOG_LEVEL      | no       | INFO       | DEBUG, INFO, WARNING, ERROR                                 |
 | ZGOV_CALENDAR_DIR   | no       |            | folder of official holiday schedules, <year>.json each      |
+| ZGOV_STREAM_REPLICAS| no       | 1          | JetStream replicas of the service's stream (3 on 3 nodes)   |
+| ZGOV_DB_POOL_SIZE   | no       | 10         | PostgreSQL connections kept open per replica                |
+| ZGOV_DB_POOL_OVERFLOW| no      | 5          | extra connections a replica may open at a peak              |
+| ZGOV_DB_STATEMENT_CACHE| no    | true       | asyncpg's prepared statements; false behind PgBouncer       |
+| ZGOV_LEADER_DATABASE_URL| no   | = database | direct (not PgBouncer) DSN for the sweep leader's lock      |
+| ZGOV_METRICS_PORT   | no       | 0          | Prometheus scrape endpoint (/metrics); 0: none              |
 
 `python -m shared.config` prints this table from the field descriptions, and the values
 the current environment gives (secrets hidden). A service with settings of its own
@@ -53,6 +60,11 @@ class ServiceSettings(BaseSettings):
         None, description="CA certificate that signs the NATS server's (TLS)"
     )
     keycloak_url: str = Field(description="Keycloak base URL, e.g. http://127.0.0.1:8080")
+    # A production Keycloak has its own public hostname (its tokens' `iss`), while the services
+    # reach it by an in-cluster address (the back channel: keys, tokens). Empty: the same URL.
+    keycloak_issuer_url: str = Field(
+        "", description="Keycloak's public base URL as its tokens name it (iss); empty: keycloak_url"
+    )
     keycloak_realm: str = Field("zgov", description="the government's realm")
     client_id: str = Field(
         "", description="the service's Keycloak client (its token audience); defaults to the name"
@@ -68,6 +80,21 @@ class ServiceSettings(BaseSettings):
     log_level: str = Field("INFO", description="DEBUG, INFO, WARNING, ERROR")
     calendar_dir: Path | None = Field(
         None, description="folder of official holiday schedules, <year>.json each"
+    )
+    stream_replicas: int = Field(
+        1, ge=1, le=5, description="JetStream replicas of the service's stream (3 on a 3-node cluster)"
+    )
+    # Per replica: pool_size kept + pool_overflow at a peak; the chart README has the budget.
+    db_pool_size: int = Field(10, ge=1, le=100, description="PostgreSQL connections kept open per replica")
+    db_pool_overflow: int = Field(5, ge=0, le=100, description="extra connections a replica may open at a peak")
+    # PgBouncer in transaction mode hands each transaction another server connection, so a
+    # statement prepared on one is unknown on the next: switch the statement cache off there.
+    db_statement_cache: bool = Field(True, description="asyncpg's prepared statements; false behind PgBouncer")
+    metrics_port: int = Field(
+        0, ge=0, le=65535, description="port of the Prometheus scrape endpoint (/metrics); 0: none"
+    )
+    leader_database_url: str = Field(
+        "", description="direct (not PgBouncer) DSN for the sweep leader's lock; empty: the database URL"
     )
 
     @field_validator("service_name")
@@ -85,10 +112,12 @@ class ServiceSettings(BaseSettings):
             raise ValueError("must start with postgresql+asyncpg://")
         return value
 
-    @field_validator("keycloak_url")
+    @field_validator("keycloak_url", "keycloak_issuer_url")
     @classmethod
-    def _keycloak_url(cls, value: str) -> str:
+    def _keycloak_url(cls, value: str, info) -> str:
         # The issuer is compared exactly, so a trailing slash would reject every token.
+        if info.field_name == "keycloak_issuer_url" and value == "":
+            return value
         if not value.startswith(("http://", "https://")):
             raise ValueError("must be an http:// or https:// URL")
         return value.rstrip("/")
@@ -123,7 +152,12 @@ class ServiceSettings(BaseSettings):
 
     @property
     def issuer(self) -> str:
-        """The `iss` claim of the realm's tokens."""
+        """The `iss` claim of the realm's tokens (the public URL)."""
+        return f"{self.keycloak_issuer_url or self.keycloak_url}/realms/{self.keycloak_realm}"
+
+    @property
+    def back_channel_realm(self) -> str:
+        """The realm as the service reaches it (keys, token endpoint): the back-channel URL."""
         return f"{self.keycloak_url}/realms/{self.keycloak_realm}"
 
     @property

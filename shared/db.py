@@ -40,6 +40,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import MetaData, event, exc, pool, text
 from sqlalchemy.dialects.postgresql import asyncpg as _asyncpg_dialect_module
 from sqlalchemy.engine import Connection
@@ -63,6 +64,12 @@ NAMING_CONVENTION = {
 
 # Two replicas starting together must not both run the same migration.
 _MIGRATION_LOCK_SQL = text("SELECT pg_advisory_xact_lock(hashtext('zgov.alembic'))")
+# The oldest revision of code that may still run against this schema (expand/contract, below).
+SCHEMA_FLOOR_TABLE = "zgov_schema_floor"
+
+
+class SchemaNewerThanCode(RuntimeError):
+    """The database was migrated by a newer release whose schema this code cannot use."""
 
 
 def make_metadata() -> MetaData:
@@ -89,6 +96,9 @@ POOL_RECYCLE_SECONDS = 3600
 # 5 s with the default of 5, and the latency spikes that come with them. Ten kept, and a few more
 # only for rare peaks; beyond that a call waits for a free connection, which is cheaper than
 # opening one. Six services × 15 stay well under PostgreSQL's max_connections (300 locally).
+# These are the defaults of ZGOV_DB_POOL_SIZE and ZGOV_DB_POOL_OVERFLOW (`engine_from`): with
+# several replicas the budget is replicas × (size + overflow + 1 for the sweep leader) per
+# service; charts/zgov/README.md has the table and the PgBouncer option.
 POOL_SIZE = 10
 POOL_MAX_OVERFLOW = 5
 
@@ -107,6 +117,17 @@ def create_engine(dsn: str, **kwargs: Any) -> AsyncEngine:
     engine = create_async_engine(dsn, **kwargs)
     event.listen(engine.sync_engine, "checkout", _drop_closed_connections)
     return engine
+
+
+def engine_from(settings: Any, **kwargs: Any) -> AsyncEngine:
+    """The service's engine sized by its settings (ZGOV_DB_POOL_SIZE, ZGOV_DB_POOL_OVERFLOW), with
+    asyncpg's prepared statements off when ZGOV_DB_STATEMENT_CACHE=false (behind PgBouncer in
+    transaction mode, where consecutive transactions may run on different server connections)."""
+    kwargs.setdefault("pool_size", settings.db_pool_size)
+    kwargs.setdefault("max_overflow", settings.db_pool_overflow)
+    if not settings.db_statement_cache:
+        kwargs.setdefault("connect_args", {"statement_cache_size": 0, "prepared_statement_cache_size": 0})
+    return create_engine(settings.database_url, **kwargs)
 
 
 def _drop_closed_connections(dbapi_connection: Any, connection_record: Any, connection_proxy: Any) -> None:
@@ -138,7 +159,7 @@ async def transaction(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterat
             yield session
 
 
-async def fill_pool(engine: AsyncEngine, connections: int = POOL_SIZE) -> None:
+async def fill_pool(engine: AsyncEngine, connections: int | None = None) -> None:
     """Open `connections` pooled connections now (at start), not during the first burst of calls.
 
     A new connection is a new PostgreSQL session (TCP, authentication, a forked backend): opened
@@ -146,9 +167,10 @@ async def fill_pool(engine: AsyncEngine, connections: int = POOL_SIZE) -> None:
     the first read measured opened 13 connections in its 5 s and had a p99 of 150 ms, the same read
     measured second (pool grown) 30 ms.
     """
-    opened = await asyncio.gather(*(engine.connect() for _ in range(connections)))
+    count = connections if connections is not None else engine.pool.size()  # the configured size
+    opened = await asyncio.gather(*(engine.connect() for _ in range(count)))
     for connection in opened:
-        await connection.close()  # back to the pool, which keeps up to POOL_SIZE
+        await connection.close()  # back to the pool, which keeps up to its size
 
 
 def database_ping(engine: AsyncEngine) -> Callable[[], Awaitable[None]]:
@@ -265,7 +287,12 @@ def alembic_config(dsn: str, migrations_dir: str | os.PathLike[str]) -> Config:
 
 
 async def run_migrations(dsn: str, migrations_dir: str | os.PathLike[str], revision: str = "head") -> None:
-    """Upgrade the service's database to `revision` (head on start). Safe with concurrent starters."""
+    """Upgrade the service's database to `revision` (head on start). Safe with concurrent starters.
+
+    A database already migrated by a newer release (a rollback of the code, docs/design.md
+    "Migrations: expand, then contract") is left as it is when its schema floor allows this code,
+    and refused with SchemaNewerThanCode otherwise.
+    """
     cfg = alembic_config(dsn, migrations_dir)
     engine = create_async_engine(dsn, poolclass=pool.NullPool)
     try:
@@ -278,7 +305,52 @@ async def run_migrations(dsn: str, migrations_dir: str | os.PathLike[str], revis
 
 def _upgrade_on(connection: Connection, cfg: Config, revision: str) -> None:
     cfg.attributes["connection"] = connection
+    script = ScriptDirectory.from_config(cfg)
+    current = MigrationContext.configure(connection).get_current_heads()
+    unknown = [r for r in current if not _knows(script, r)]
+    if unknown:
+        _check_newer_schema(connection, script, unknown)
+        return
     command.upgrade(cfg, revision)
+
+
+def _knows(script: ScriptDirectory, revision: str) -> bool:
+    try:
+        return script.get_revision(revision) is not None
+    except Exception:  # noqa: BLE001 — alembic raises several kinds for an unknown id
+        return False
+
+
+def _check_newer_schema(connection: Connection, script: ScriptDirectory, unknown: list[str]) -> None:
+    """Start on a newer schema when its floor (the oldest code it still serves) is one we know."""
+    floor = schema_floor(connection)
+    if floor is not None and not _knows(script, floor):
+        raise SchemaNewerThanCode(
+            f"the database is at revision {', '.join(unknown)}, which needs code at revision {floor} or "
+            f"newer; this code's head is {script.get_current_head()}: deploy a newer release")
+    log.warning("database at revision %s, newer than this code (head %s); compatible (schema floor %s): "
+                "starting without migrating", ", ".join(unknown), script.get_current_head(), floor or "none")
+
+
+def schema_floor(connection: Connection) -> str | None:
+    exists = connection.execute(text("SELECT to_regclass(:t)"), {"t": SCHEMA_FLOOR_TABLE}).scalar()
+    if exists is None:
+        return None
+    return connection.execute(text(f"SELECT revision FROM {SCHEMA_FLOOR_TABLE}")).scalar()
+
+
+def require_code_at_least(op: Any, revision: str) -> None:
+    """In a contract migration's upgrade(): code older than `revision` can no longer run on this
+    schema (it reads what this migration drops or renames). Such code then refuses to start with
+    a clear message instead of failing on its first query. An expand migration never calls this.
+
+        def upgrade() -> None:
+            op.drop_column("leaves", "old_state")
+            require_code_at_least(op, "0007")   # 0007 stopped reading old_state
+    """
+    op.execute(f"CREATE TABLE IF NOT EXISTS {SCHEMA_FLOOR_TABLE} (revision text NOT NULL)")
+    op.execute(f"DELETE FROM {SCHEMA_FLOOR_TABLE}")
+    op.execute(text(f"INSERT INTO {SCHEMA_FLOOR_TABLE} (revision) VALUES (:r)").bindparams(r=revision))
 
 
 async def pending_autogenerate_changes(
@@ -388,21 +460,28 @@ def new_revision(dsn: str, migrations_dir: str | os.PathLike[str], message: str)
 
 
 def main(argv: list[str] | None = None) -> None:
-    """`python -m shared.db upgrade|revision <migrations_dir> [-m message] [--dsn DSN]` for developers.
+    """`python -m shared.db upgrade|revision <migrations_dir> [-m message] [--dsn DSN]` for developers;
+    `python -m shared.db migrate <service>`: the chart's migration Job (services/<service>/migrations).
 
     The DSN defaults to ZGOV_DATABASE_URL; `make up` writes one per service to .run/endpoints.json.
     """
     import argparse
 
     parser = argparse.ArgumentParser(prog="python -m shared.db")
-    parser.add_argument("action", choices=["upgrade", "revision"])
-    parser.add_argument("migrations_dir")
+    parser.add_argument("action", choices=["upgrade", "revision", "migrate"])
+    parser.add_argument("migrations_dir", help="a migrations folder; for migrate, the service's name")
     parser.add_argument("-m", "--message", default="change")
     parser.add_argument("--dsn", default=os.environ.get("ZGOV_DATABASE_URL"))
     args = parser.parse_args(argv)
     if not args.dsn:
         parser.error("give --dsn postgresql+asyncpg://... or set ZGOV_DATABASE_URL")
-    if args.action == "upgrade":
+    if args.action == "migrate":
+        logging.basicConfig(level=logging.INFO)
+        service_migrations = Path(__file__).resolve().parents[1] / "services" / args.migrations_dir / "migrations"
+        if not service_migrations.is_dir():
+            parser.error(f"no migrations folder {service_migrations}")
+        asyncio.run(run_migrations(args.dsn, service_migrations))
+    elif args.action == "upgrade":
         asyncio.run(run_migrations(args.dsn, args.migrations_dir))
     else:
         new_revision(args.dsn, args.migrations_dir, args.message)

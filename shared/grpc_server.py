@@ -53,7 +53,7 @@ from opentelemetry import trace
 
 from shared.errors import DomainError, Forbidden, RuleViolation, Unauthenticated, to_status
 from shared.heap import freeze_startup_heap
-from shared.identity import Actor, InvalidToken, KeySetUnavailable, TokenVerifier, realm_issuer
+from shared.identity import Actor, InvalidToken, KeySetUnavailable, TokenVerifier, jwks_url_of, realm_issuer
 from shared.input_guard import InputGuard, Limits, limits_for
 
 log = logging.getLogger(__name__)
@@ -382,9 +382,12 @@ class GrpcServer:
 
     @classmethod
     def from_settings(cls, servicers: Sequence[object], settings: Any, **kwargs: Any) -> GrpcServer:
-        """Host, port and the token verifier from a service's settings (shared.config)."""
-        issuer = realm_issuer(settings.keycloak_url, settings.keycloak_realm)
-        kwargs.setdefault("verifier", TokenVerifier(issuer, settings.client_id))
+        """Host, port and the token verifier from a service's settings (shared.config): tokens must
+        name the public issuer, their keys are fetched over the back channel (keycloak_url)."""
+        back_channel = realm_issuer(settings.keycloak_url, settings.keycloak_realm)
+        public = getattr(settings, "keycloak_issuer_url", "") or settings.keycloak_url
+        issuer = realm_issuer(public, settings.keycloak_realm)
+        kwargs.setdefault("verifier", TokenVerifier(issuer, settings.client_id, jwks_url=jwks_url_of(back_channel)))
         return cls(servicers, host=settings.grpc_host, port=settings.grpc_port, **kwargs)
 
     # -- hooks ---------------------------------------------------------------------

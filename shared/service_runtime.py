@@ -24,9 +24,10 @@ from typing import Any
 
 from shared import bus
 from shared.consumer import EventConsumer
-from shared.db import create_engine, database_ping, run_migrations, session_factory
+from shared.db import database_ping, engine_from, run_migrations, session_factory
 from shared.grpc_server import GrpcServer
 from shared.logging import configure_logging
+from shared.metrics import watch_service
 from shared.org_client import OrgClient
 from shared.outbox import OutboxRelay, outbox_channel
 from shared.service_auth import ClientCredentials
@@ -51,7 +52,8 @@ class ServiceRuntime:
         self.name = name
         self.settings = settings
         self.migrations = migrations
-        self.engine = create_engine(settings.database_url, hide_parameters=hide_parameters)
+        # Pool sizes and the statement cache are settings (ZGOV_DB_POOL_SIZE …; PgBouncer: charts/zgov/README.md).
+        self.engine = engine_from(settings, hide_parameters=hide_parameters)
         self.sessions = session_factory(self.engine)
         self._subscriptions: list[Subscriptions] = []
         self._sweeps: list[Hook] = []
@@ -101,6 +103,7 @@ class ServiceRuntime:
         server.on_startup(self._start)
         server.background(self._relay_outbox)
         server.background(self._consume)
+        server.background(self._sample_metrics)
         for run in self._sweeps:
             server.background(run)
         # Limits are computed from the working calendar: it adopts an operator's new schedule in place.
@@ -115,7 +118,7 @@ class ServiceRuntime:
         # As its own NATS user (shared/bus.py); reconnects for ever: meanwhile events wait in the outbox.
         self._nats = await bus.connect(self.settings)
         js = self._nats.jetstream()
-        await ensure_stream(js, self.name)
+        await ensure_stream(js, self.name, replicas=self.settings.stream_replicas)  # never lowered at start
         self._relay = OutboxRelay(self.engine, js, outbox_channel(self.name))
         for subscriptions in self._subscriptions:
             for stream, durable, subject, handler in subscriptions():
@@ -123,6 +126,10 @@ class ServiceRuntime:
 
     async def _relay_outbox(self) -> None:
         await self._relay.run()
+
+    async def _sample_metrics(self) -> None:
+        # outbox backlog and age, consumer lag, pool use (shared/metrics.py)
+        await watch_service(self.name, self.engine, self._nats.jetstream(), self._consumers)
 
     async def _consume(self) -> None:
         for consumer in self._consumers:

@@ -4,6 +4,11 @@ holding the subjects `<service>.>`.
 The duplicate window (去重窗口) is longer than the outbox relay's retry horizon: a relay that
 published an event but crashed before marking its row retries within seconds to minutes (backoff
 capped at 10 s), so two hours leaves a wide margin, even for a database outage.
+
+Replicas (副本数) are configuration (ZGOV_STREAM_REPLICAS, the chart's nats.streamReplicas): 3 on
+a 3-node JetStream cluster, 1 on a single server. Every pod start brings the stream to the declared
+configuration, so start-up must never lower what an operator raised by hand (`nats stream edit`):
+a stream already holding more replicas than declared keeps them.
 """
 
 from __future__ import annotations
@@ -38,11 +43,18 @@ def stream_config(service: str, *, max_age: timedelta = MAX_AGE,
     )
 
 
+def settled_replicas(declared: int, existing: int | None) -> int:
+    """The replica count to apply: the declared one, never below what the stream already has."""
+    return max(declared, existing or 0)
+
+
 async def ensure_stream(js: JetStreamContext, service: str, **kwargs) -> api.StreamInfo:
-    """Create the service's stream, or bring an existing one to the declared configuration."""
+    """Create the service's stream, or bring an existing one to the declared configuration
+    (never lowering its replicas)."""
     config = stream_config(service, **kwargs)
     try:
-        await js.stream_info(config.name)
+        existing = await js.stream_info(config.name)
     except NotFoundError:
         return await js.add_stream(config)
+    config.num_replicas = settled_replicas(config.num_replicas or 1, existing.config.num_replicas)
     return await js.update_stream(config)

@@ -11,23 +11,106 @@ leaves the repeating to `run_every`:
             log.info("overdue events written", count=written)
         return written
 
-    await run_every(interval, one_round, name="overdue sweep", batch=batch)
+    await run_every(interval, one_round, name="overdue sweep", batch=batch,
+                    leader=SweepLeader.of(sessions, "petitions.overdue"))
+
+With several replicas (副本) every pod runs the same loop. The rounds stay correct without help
+(they lock the rows they change), but N replicas would poll the database and Keycloak N times per
+tick. A `SweepLeader` makes one replica the leader (领头副本) of a sweep by a PostgreSQL
+session advisory lock held on one connection: the others skip their rounds and try to take the
+lock on every tick, so when the leader's pod stops (its connection closes, the lock with it) the
+next tick of another replica takes over. Advisory locks belong to one database, so each service's
+sweeps elect their leaders among that service's replicas only.
+
+A session lock needs a session: behind PgBouncer in transaction mode set ZGOV_LEADER_DATABASE_URL
+to a direct address of PostgreSQL (charts/zgov/README.md); the leader then holds one connection
+there per sweep.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
+import time
 from collections.abc import Awaitable, Callable
 
 import structlog
+from sqlalchemy import exc, pool, text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
-__all__ = ["run_every"]
+from shared import metrics
+
+__all__ = ["SweepLeader", "run_every"]
 
 log = structlog.get_logger(__name__)
+_TRY_LOCK = text("SELECT pg_try_advisory_lock(hashtext(:key))")
+_UNLOCK = text("SELECT pg_advisory_unlock(hashtext(:key))")
+
+
+class SweepLeader:
+    """Whether this replica leads the sweep `name`: it holds the advisory lock 'zgov.sweep.<name>'
+    on a connection of its own for as long as it leads."""
+
+    def __init__(self, engine: AsyncEngine, name: str):
+        self.engine = engine
+        self.name = name
+        self.key = f"zgov.sweep.{name}"
+        self._held: AsyncConnection | None = None
+
+    @classmethod
+    def of(cls, sessions: async_sessionmaker[AsyncSession], name: str) -> SweepLeader:
+        """The leader election of a service's sweep, on the database its sessions use (or on
+        ZGOV_LEADER_DATABASE_URL, a direct address when the service goes through PgBouncer)."""
+        direct = os.environ.get("ZGOV_LEADER_DATABASE_URL", "")
+        engine = create_async_engine(direct, poolclass=pool.NullPool) if direct else sessions.kw["bind"]
+        return cls(engine, name)
+
+    async def leads(self) -> bool:
+        """True when this replica holds the lock, taking it when it is free."""
+        if self._held is not None:
+            try:
+                await self._held.execute(text("SELECT 1"))  # the session, and so the lock, lives
+                return True
+            except exc.DBAPIError:
+                log.warning("sweep leader lost its connection", sweep=self.name)
+                await self._forget()
+        connection = await self.engine.connect()
+        try:
+            await connection.execution_options(isolation_level="AUTOCOMMIT")
+            taken = (await connection.execute(_TRY_LOCK, {"key": self.key})).scalar()
+        except BaseException:
+            await connection.invalidate()
+            raise
+        if not taken:
+            await connection.close()  # held nothing: back to the pool
+            return False
+        log.info("this replica leads the sweep", sweep=self.name)
+        self._held = connection
+        return True
+
+    async def release(self) -> None:
+        """Give the lock up (at shutdown), so another replica leads from its next tick."""
+        if self._held is None:
+            return
+        try:
+            await self._held.execute(_UNLOCK, {"key": self.key})
+            await self._held.close()
+        except exc.DBAPIError:
+            await self._forget()
+        self._held = None
+
+    async def _forget(self) -> None:
+        # Closed, not returned: a pooled connection would carry the session lock to its next user.
+        try:
+            await self._held.invalidate()
+        except Exception:  # noqa: BLE001 — the connection is gone either way
+            pass
+        self._held = None
 
 
 async def run_every(
-    interval: float, round: Callable[[], Awaitable[int]], *, name: str, batch: int | None = None
+    interval: float, round: Callable[[], Awaitable[int]], *, name: str, batch: int | None = None,
+    leader: SweepLeader | None = None,
 ) -> None:
     """Run `round` again and again, `interval` seconds apart, until the task is cancelled.
 
@@ -39,12 +122,28 @@ async def run_every(
     runs after `interval`: a sweep keeps going through a database or Keycloak outage instead of
     dying silently in the background. Cancelling the task (the server's drain at shutdown) ends the
     loop: asyncio.CancelledError is not an Exception and propagates.
+
+    With `leader`, a round runs only in the replica that leads (see the module docstring); the
+    lock is given up when the loop ends.
     """
-    while True:
-        handled = 0
-        try:
-            handled = await round()
-        except Exception:  # keep the sweep alive; the next round may find the database back
-            log.exception(f"{name} round failed; retrying next round")
-        if batch is None or handled < batch:
-            await asyncio.sleep(interval)
+    try:
+        while True:
+            handled = await _one_round(round, name, leader)
+            if batch is None or handled < batch:
+                await asyncio.sleep(interval)
+    finally:
+        if leader is not None:
+            await leader.release()
+
+
+async def _one_round(round: Callable[[], Awaitable[int]], name: str, leader: SweepLeader | None) -> int:
+    try:
+        if leader is not None and not await leader.leads():
+            return 0
+        started = time.perf_counter()
+        handled = await round()
+        metrics.sweep_round(name, time.perf_counter() - started, handled)
+        return handled
+    except Exception:  # keep the sweep alive; the next round may find the database back
+        log.exception(f"{name} round failed; retrying next round")
+        return 0

@@ -16,7 +16,9 @@ at start. Then:
   configure_telemetry is instrumented (GrpcAioInstrumentorClient), so the trace context
   travels in the call metadata; `grpc_client_interceptors()` is there for channels that
   were made before.
-- Metrics: with an endpoint, the process's counters are exported by OTLP too (every minute).
+- Metrics (shared/metrics.py): with an endpoint, exported by OTLP too (every minute); with
+  ZGOV_METRICS_PORT set, also served for a Prometheus scrape on that port. The RED interceptor
+  (rpc.server.duration) follows OpenTelemetry's in the server chain.
 - NATS: the publisher (outbox relay) puts `inject_headers()` into the message headers (the
   outbox row stores them at write time, so the trace continues from the request that made
   the change); a consumer starts its span under `extract_context(msg.headers)`.
@@ -134,7 +136,11 @@ def configure_telemetry(
             from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
 
             _export_through(BatchSpanProcessor(OTLPSpanExporter(endpoint=endpoint)))
-            _export_metrics(resource, endpoint)
+        prometheus_port = int(os.environ.get("ZGOV_METRICS_PORT", "") or 0)
+        if export or prometheus_port:
+            from shared.metrics import configure_metrics
+
+            configure_metrics(service_name, otlp=export, otlp_endpoint=endpoint, prometheus_port=prometheus_port)
         trace.set_tracer_provider(_provider)
         propagate.set_global_textmap(PROPAGATOR)
     for exporter in exporters:
@@ -145,19 +151,6 @@ def configure_telemetry(
         GrpcAioInstrumentorClient().instrument(tracer_provider=_provider)
         _clients_instrumented = True
     return _provider
-
-
-def _export_metrics(resource: Resource, otlp_endpoint: str | None) -> None:
-    """Counters (e.g. shared.consumer's zgov.events.dead_lettered) exported by OTLP every minute;
-    `otlp_endpoint` None: the exporter reads the OTEL_EXPORTER_OTLP_* variables. Without export
-    configured they stay no-ops."""
-    from opentelemetry import metrics
-    from opentelemetry.exporter.otlp.proto.grpc.metric_exporter import OTLPMetricExporter
-    from opentelemetry.sdk.metrics import MeterProvider
-    from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
-
-    reader = PeriodicExportingMetricReader(OTLPMetricExporter(endpoint=otlp_endpoint))
-    metrics.set_meter_provider(MeterProvider(resource=resource, metric_readers=[reader]))
 
 
 def _export_through(processor: SpanProcessor) -> None:
@@ -183,10 +176,13 @@ def tracer(name: str) -> trace.Tracer:
 
 
 def grpc_server_interceptors() -> list:
-    """OpenTelemetry's grpc.aio server interceptor: one server span per call, parent from metadata."""
+    """OpenTelemetry's grpc.aio server interceptor: one server span per call, parent from metadata;
+    then the RED metrics of each call (shared/metrics.py)."""
     from opentelemetry.instrumentation.grpc import aio_server_interceptor
 
-    return [aio_server_interceptor()]
+    from shared.metrics import RpcMetricsInterceptor
+
+    return [aio_server_interceptor(), RpcMetricsInterceptor()]
 
 
 def grpc_client_interceptors() -> list:

@@ -7,6 +7,7 @@ pytest_plugins = [
     "tests.fixtures.org",
     "tests.fixtures.bus_auth",
     "tests.fixtures.platform",
+    "tests.fixtures.kube",
 ]
 
 

@@ -14,7 +14,7 @@ from services.disclosure import acts
 from services.disclosure.acts import applications, concerns, publications
 from shared.db import transaction
 from shared.logging import get_logger
-from shared.sweep import run_every
+from shared.sweep import SweepLeader, run_every
 from shared.workdays import WorkingCalendar, calendar
 
 log = get_logger(__name__)
@@ -48,7 +48,8 @@ async def run_lapse_sweep(sessions: async_sessionmaker[AsyncSession], today=None
             log.info("provisional article 26 limits recomputed", count=moved)
         return lapsed  # only a full batch of lapses goes on at once
 
-    await run_every(interval, one_round, name="lapse sweep", batch=batch)
+    await run_every(interval, one_round, name="lapse sweep", batch=batch,
+                    leader=SweepLeader.of(sessions, "disclosure.lapse"))
 
 
 async def run_concern_sweep(sessions: async_sessionmaker[AsyncSession], interval: float = 60.0,
@@ -62,4 +63,5 @@ async def run_concern_sweep(sessions: async_sessionmaker[AsyncSession], interval
             log.info("public concerns overdue announced (A70)", count=written)
         return written
 
-    await run_every(interval, one_round, name="concern sweep", batch=batch)
+    await run_every(interval, one_round, name="concern sweep", batch=batch,
+                    leader=SweepLeader.of(sessions, "disclosure.concerns"))

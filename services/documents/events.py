@@ -28,7 +28,7 @@ from services.documents.acts.countersign import (
 from services.documents.acts.drafting import recompute_handling_due
 from services.documents.acts.normative import record_expiry
 from shared.db import transaction
-from shared.sweep import run_every
+from shared.sweep import SweepLeader, run_every
 from shared.workdays import WorkingCalendar
 
 log = structlog.get_logger(__name__)
@@ -98,4 +98,9 @@ async def run_countersign_clock(
         return written
 
     # run_every keeps the clock alive through a database outage
-    await run_every(interval, one_round, name="countersign clock")
+    await run_every(
+        interval,
+        one_round,
+        name="countersign clock",
+        leader=SweepLeader.of(sessions, "documents.countersign-clock"),
+    )

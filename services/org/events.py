@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from services.org.acts.acting import emit_due_acting_events
 from services.org.directory import KeycloakDirectory
 from shared.db import transaction
-from shared.sweep import run_every
+from shared.sweep import SweepLeader, run_every
 
 log = structlog.get_logger(__name__)
 
@@ -33,4 +33,5 @@ async def run_acting_clock(
         return written
 
     # run_every keeps the clock alive through a database or Keycloak outage
-    await run_every(interval, one_round, name="acting clock")
+    await run_every(interval, one_round, name="acting clock",
+                    leader=SweepLeader.of(sessions, "org.acting-clock"))

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from services.petitions.acts.overdue import emit_overdue_events
 from services.petitions.limits import recompute_provisional_limits
 from shared.db import transaction
-from shared.sweep import run_every
+from shared.sweep import SweepLeader, run_every
 from shared.workdays import WorkingCalendar
 
 log = structlog.get_logger(__name__)
@@ -35,4 +35,5 @@ async def run_overdue_sweep(sessions: async_sessionmaker[AsyncSession], today, b
             log.info("overdue events written", count=written)
         return written  # only a full batch of escalations goes on at once
 
-    await run_every(interval, one_round, name="overdue sweep", batch=batch)
+    await run_every(interval, one_round, name="overdue sweep", batch=batch,
+                    leader=SweepLeader.of(sessions, "petitions.overdue"))

@@ -157,7 +157,7 @@ async def _follow_by_code(portal, request: Request, body: FollowRequest, lookup)
     code = forms.normalise_query_code(body.query_code)
     if not code:
         raise HTTPException(422, "查询码由 16 位字母和数字组成")
-    if not portal.limiter.allow(client_address(request, portal.settings.trust_forwarded_for), "follow"):
+    if not await portal.limiter.allow(client_address(request, portal.settings.trust_forwarded_for), "follow"):
         raise HTTPException(429, "查询过于频繁", headers={"Retry-After": str(portal.limiter.retry_after())})
     try:
         return await lookup(code)
@@ -576,7 +576,7 @@ async def submit_application(body: ApplicationForm, request: Request, response: 
     if not checked.ok:
         return JSONResponse({"detail": "请求参数不正确", "fields": [
             {"field": name, "problem": problem} for name, problem in checked.errors.items()]}, status_code=422)
-    if not portal.limiter.allow(client_address(request, portal.settings.trust_forwarded_for), "application"):
+    if not await portal.limiter.allow(client_address(request, portal.settings.trust_forwarded_for), "application"):
         raise HTTPException(429, "提交过于频繁", headers={"Retry-After": str(portal.limiter.retry_after())})
     try:
         filed = await portal.backends.call(portal.backends.applications.SubmitApplication,

@@ -8,9 +8,10 @@ OpenAPI document at /api/openapi.json.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import secrets
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -20,12 +21,13 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from services.portal import api, developers, disclosure_lists, disclosure_pages, petitions_api, petitions_pages
-from services.portal.auth import KeycloakLogin, LoginFailed, PendingLogin, Sessions, pkce_pair, safe_return_path
+from services.portal.auth import KeycloakLogin, LoginFailed, PendingLogin, pkce_pair, safe_return_path
 from services.portal.backends import Backends
 from services.portal.caching import HttpCaching
 from services.portal.body_limit import BodyLimit
 from services.portal.config import PortalSettings
-from services.portal.security import COOKIE, RateLimiter, Signer, security_headers
+from services.portal.security import COOKIE, Signer, security_headers
+from services.portal.store import MemoryRateLimiter, MemorySessions, PgRateLimiter, PgSessions, Sealer
 from services.portal.web import (
     PageError,
     Portal,
@@ -37,10 +39,15 @@ from services.portal.web import (
     make_templates,
     render,
 )
+from shared.db import engine_from, run_migrations
 from shared.logging import get_logger
+from shared.sweep import SweepLeader, run_every
 
 log = get_logger(__name__)
 STATIC = Path(__file__).parent / "static"
+MIGRATIONS = Path(__file__).parent / "migrations"
+# Expired sessions, logins and buckets are deleted this often (by one replica: SweepLeader).
+CLEANUP_SECONDS = 300.0
 
 
 def _signing_key(settings: PortalSettings) -> bytes:
@@ -52,23 +59,45 @@ def _signing_key(settings: PortalSettings) -> bytes:
     return secrets.token_bytes(32)
 
 
+def _shared_state(settings: PortalSettings, key: bytes):
+    """(engine, sessions, limiter): in the portal's PostgreSQL when it has one (every deployment:
+    replicas share them), else in this process (development, the page tests)."""
+    if not settings.database_url:
+        return (None, MemorySessions(settings.session_idle_seconds),
+                MemoryRateLimiter(settings.write_burst, settings.writes_per_minute))
+    engine = engine_from(settings)
+    return (engine, PgSessions(engine, Sealer(key), settings.session_idle_seconds),
+            PgRateLimiter(engine, settings.write_burst, settings.writes_per_minute))
+
+
 def create_app(settings: PortalSettings) -> FastAPI:
     backends = Backends(settings)
     secret = settings.client_secret.get_secret_value() if settings.client_secret else ""
+    key = _signing_key(settings)
+    engine, sessions, limiter = _shared_state(settings, key)
     portal = Portal(
-        settings=settings, signer=Signer(_signing_key(settings)),
-        sessions=Sessions(settings.session_idle_seconds),
+        settings=settings, signer=Signer(key), sessions=sessions,
         login=KeycloakLogin(settings.keycloak_url, settings.browser_keycloak_url, settings.keycloak_realm,
-                            settings.client_id, secret),
-        backends=backends, limiter=RateLimiter(settings.write_burst, settings.writes_per_minute),
-        templates=make_templates(),
+                            settings.client_id, secret, issuer_url=settings.keycloak_issuer_url),
+        backends=backends, limiter=limiter, templates=make_templates(),
     )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        cleanup = None
+        if engine is not None:
+            await run_migrations(settings.database_url, MIGRATIONS)
+            cleanup = asyncio.create_task(run_every(
+                CLEANUP_SECONDS, sessions.forget_expired, name="portal cleanup",
+                leader=SweepLeader(engine, "portal.cleanup")))
         await backends.open()
         yield
         await backends.close()
+        if cleanup is not None:
+            cleanup.cancel()
+            with suppress(asyncio.CancelledError):
+                await cleanup
+            await engine.dispose()
 
     app = FastAPI(
         title="资阳市人民政府门户 JSON API", version="1.0.0", lifespan=lifespan,
@@ -104,7 +133,7 @@ def create_app(settings: PortalSettings) -> FastAPI:
     async def page_error(request: Request, error: PageError):
         visitor = Visitor(request.state.sid, portal.signer.csrf_token(request.state.sid),
                           client_address(request, settings.trust_forwarded_for),
-                          portal.sessions.citizen(request.state.sid))
+                          await portal.sessions.citizen(request.state.sid))
         if request.url.path.startswith("/api/"):
             return JSONResponse({"detail": error.title}, status_code=error.status, headers=error.headers)
         return render(portal, visitor, "error.html", error.status, headers=error.headers, title=error.title,
@@ -128,8 +157,10 @@ def create_app(settings: PortalSettings) -> FastAPI:
         return await page_error(request, PageError(400, "请求不正确", "请从页面上的链接或表单进入。"))
 
     # Outermost: public reads cached (ETag, 304, kept a few seconds), signed-in pages never (caching.py).
-    app.add_middleware(HttpCaching, signed_in=lambda request: portal.sessions.citizen(
-        portal.signer.visitor_of(request.cookies.get(COOKIE))) is not None)
+    async def signed_in(request: Request) -> bool:
+        return await portal.sessions.citizen(portal.signer.visitor_of(request.cookies.get(COOKIE))) is not None
+
+    app.add_middleware(HttpCaching, signed_in=signed_in)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(petitions_pages.router)
     app.include_router(disclosure_pages.router)
@@ -151,11 +182,11 @@ def create_app(settings: PortalSettings) -> FastAPI:
 
     # ---- login through Keycloak ------------------------------------------------------------------
 
-    def _start(visitor: Visitor, next_path: str | None, register: bool) -> RedirectResponse:
+    async def _start(visitor: Visitor, next_path: str | None, register: bool) -> RedirectResponse:
         verifier, challenge = pkce_pair()
         login = PendingLogin(state=secrets.token_urlsafe(24), nonce=secrets.token_urlsafe(24),
                              verifier=verifier, return_to=safe_return_path(next_path))
-        portal.sessions.start_login(visitor.sid, login)
+        await portal.sessions.start_login(visitor.sid, login)
         redirect_uri = f"{settings.public_url}/auth/callback"
         url = (portal.login.registration_url if register else portal.login.authorize_url)(
             redirect_uri, login, challenge)
@@ -163,15 +194,15 @@ def create_app(settings: PortalSettings) -> FastAPI:
 
     @app.get("/login", include_in_schema=False)
     async def login(visitor: VisitorDep, next: str | None = None):  # noqa: A002 - the query's name
-        return _start(visitor, next, register=False)
+        return await _start(visitor, next, register=False)
 
     @app.get("/register", include_in_schema=False)
     async def register(visitor: VisitorDep, next: str | None = None):  # noqa: A002
-        return _start(visitor, next, register=True)
+        return await _start(visitor, next, register=True)
 
     @app.get("/auth/callback", include_in_schema=False)
     async def callback(request: Request, visitor: VisitorDep, code: str = "", state: str = ""):
-        pending = portal.sessions.finish_login(visitor.sid)
+        pending = await portal.sessions.finish_login(visitor.sid)
         if pending is None or not state or not secrets.compare_digest(state, pending.state) or not code:
             raise PageError(400, "登录未完成", "登录已超时或页面已失效，请重新登录。")
         try:
@@ -182,7 +213,7 @@ def create_app(settings: PortalSettings) -> FastAPI:
             raise PageError(400, "登录未完成", "未能完成登录，请重新登录。") from None
         # A new visitor id on login: an id planted before the login is worth nothing after it.
         new_sid, cookie = portal.signer.new_visitor()
-        portal.sessions.keep(new_sid, citizen)
+        await portal.sessions.keep(new_sid, citizen)
         request.state.rotated_cookie = cookie
         return RedirectResponse(pending.return_to, status_code=303)
 
@@ -190,7 +221,7 @@ def create_app(settings: PortalSettings) -> FastAPI:
     async def logout(request: Request, visitor: VisitorDep):
         form = await request.form()
         check_csrf(portal, visitor, form)
-        citizen = portal.sessions.end(visitor.sid)
+        citizen = await portal.sessions.end(visitor.sid)
         _, cookie = portal.signer.new_visitor()
         request.state.rotated_cookie = cookie
         if citizen and citizen.id_token:

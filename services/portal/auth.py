@@ -6,8 +6,9 @@ tokens stay in the server's memory under the visitor's id (security.COOKIE); the
 the id only. A login rotates the visitor id (no session fixation). Calls for a logged-in citizen
 forward the citizen's access token, refreshed shortly before it expires.
 
-Sessions live in this process (a restart logs everybody out; several replicas need sticky
-sessions) — enough for the portal's load, said in the README.
+Sessions and logins in progress are rows of the portal's PostgreSQL (store.py), so any replica
+serves any request; `Sessions` below is the in-process form for a portal without a database
+(development). Times are wall-clock seconds: replicas compare each other's.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ class CitizenSession:
     access_expires: float
     refresh_token: str
     id_token: str
-    last_seen: float = field(default_factory=time.monotonic)
+    last_seen: float = field(default_factory=time.time)
 
 
 @dataclass
@@ -48,7 +49,7 @@ class PendingLogin:
     nonce: str
     verifier: str
     return_to: str
-    started: float = field(default_factory=time.monotonic)
+    started: float = field(default_factory=time.time)
 
 
 class LoginFailed(Exception):
@@ -81,7 +82,7 @@ class Sessions:
         session = self._citizens.get(sid) if sid else None
         if session is None:
             return None
-        now = time.monotonic()
+        now = time.time()
         if now - session.last_seen > self.idle_seconds:
             del self._citizens[sid]
             return None
@@ -98,7 +99,7 @@ class Sessions:
 
     def start_login(self, sid: str, login: PendingLogin) -> None:
         if len(self._pending) >= self.max_sessions:
-            now = time.monotonic()
+            now = time.time()
             for key in [k for k, p in self._pending.items() if now - p.started > LOGIN_TIMEOUT]:
                 del self._pending[key]
             if len(self._pending) >= self.max_sessions:
@@ -107,12 +108,12 @@ class Sessions:
 
     def finish_login(self, sid: str | None) -> PendingLogin | None:
         login = self._pending.pop(sid, None) if sid else None
-        if login is None or time.monotonic() - login.started > LOGIN_TIMEOUT:
+        if login is None or time.time() - login.started > LOGIN_TIMEOUT:
             return None
         return login
 
     def _sweep(self) -> None:
-        now = time.monotonic()
+        now = time.time()
         for key in [k for k, s in self._citizens.items() if now - s.last_seen > self.idle_seconds]:
             del self._citizens[key]
         if len(self._citizens) >= self.max_sessions:  # still full: the least recently seen go
@@ -124,10 +125,11 @@ class KeycloakLogin:
     """The OpenID Connect endpoints of the realm, for the `portal` client."""
 
     def __init__(self, keycloak_url: str, browser_keycloak_url: str, realm: str, client_id: str,
-                 client_secret: str, timeout: float = 10.0):
-        self.issuer = f"{keycloak_url}/realms/{realm}"
+                 client_secret: str, timeout: float = 10.0, issuer_url: str = ""):
+        # `iss` names the public URL; tokens and keys are fetched over the back channel (keycloak_url)
+        self.issuer = f"{issuer_url or keycloak_url}/realms/{realm}"
         self.browser_base = f"{browser_keycloak_url}/realms/{realm}/protocol/openid-connect"
-        self.back_base = f"{self.issuer}/protocol/openid-connect"
+        self.back_base = f"{keycloak_url}/realms/{realm}/protocol/openid-connect"
         self.client_id = client_id
         self._secret = client_secret
         self._timeout = timeout
@@ -162,13 +164,13 @@ class KeycloakLogin:
         fresh = self._session(body, claims) if claims else None
         if fresh is None:
             session.access_token = body["access_token"]
-            session.access_expires = time.monotonic() + float(body.get("expires_in") or 60)
+            session.access_expires = time.time() + float(body.get("expires_in") or 60)
             session.refresh_token = body.get("refresh_token", session.refresh_token)
             return session
         return fresh
 
     async def fresh_token(self, session: CitizenSession) -> str:
-        if time.monotonic() < session.access_expires - REFRESH_MARGIN:
+        if time.time() < session.access_expires - REFRESH_MARGIN:
             return session.access_token
         refreshed = await self.refresh(session)
         session.__dict__.update(refreshed.__dict__)
@@ -179,7 +181,7 @@ class KeycloakLogin:
         name = f"{family}{given}" if family and given else claims.get("name") or claims.get("preferred_username", "")
         return CitizenSession(
             user_id=claims["sub"], display_name=name, access_token=body["access_token"],
-            access_expires=time.monotonic() + float(body.get("expires_in") or 60),
+            access_expires=time.time() + float(body.get("expires_in") or 60),
             refresh_token=body.get("refresh_token", ""), id_token=body.get("id_token", ""),
         )
 
@@ -211,8 +213,8 @@ class KeycloakLogin:
         return claims
 
     async def _key(self, kid: str) -> jwt.PyJWK:
-        if kid not in self._keys and time.monotonic() - self._keys_at > 30:
-            self._keys_at = time.monotonic()
+        if kid not in self._keys and time.time() - self._keys_at > 30:
+            self._keys_at = time.time()
             try:
                 async with httpx.AsyncClient(timeout=self._timeout) as http:
                     jwks = (await http.get(f"{self.back_base}/certs")).json()

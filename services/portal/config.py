@@ -1,7 +1,8 @@
 """The portal's settings: the platform's common ones (shared.config) and its own.
 
-The portal has no database and no NATS of its own: it is a web front of the services it calls
-over gRPC, so those two common settings are optional here.
+The portal has no NATS of its own: it is a web front of the services it calls over gRPC. Its
+database only holds what its replicas share (sessions, logins in progress, rate limits: store.py);
+without ZGOV_DATABASE_URL those stay in the process (one replica only: development).
 """
 
 from pydantic import Field, SecretStr, field_validator
@@ -43,9 +44,11 @@ class PortalSettings(ServiceSettings):
     @field_validator("database_url")
     @classmethod
     def _database_url(cls, value: str) -> str:
-        # Replaces the common check of the same name: the portal has no database.
+        # Replaces the common check of the same name: the portal may run without a database.
+        if value and not value.startswith("postgresql+asyncpg://"):
+            raise ValueError("must start with postgresql+asyncpg://")
         return value
 
     @property
     def browser_keycloak_url(self) -> str:
-        return (self.keycloak_public_url or self.keycloak_url).rstrip("/")
+        return (self.keycloak_public_url or self.keycloak_issuer_url or self.keycloak_url).rstrip("/")

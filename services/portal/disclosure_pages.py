@@ -228,7 +228,7 @@ async def submit_comment(pid: str, request: Request, portal: PortalDep, visitor:
     if not checked.ok:
         return render(portal, visitor, "disclosure/comment.html", 422, p=p, values=checked.values,
                       errors=checked.errors)
-    limit_writes(portal, visitor, "comment")
+    await limit_writes(portal, visitor, "comment")
     token = await citizen_token(portal, visitor)
     try:
         await portal.backends.call(portal.backends.publications.SubmitComment, pb.SubmitCommentRequest(
@@ -303,7 +303,7 @@ async def submit_application(request: Request, portal: PortalDep, visitor: Visit
     checked = forms.check_application(form, dv.APPLICANT_KINDS, dv.DELIVERY_FORMS)
     if not checked.ok:
         return _application_page(portal, visitor, 422, checked.values, checked.errors, key)
-    limit_writes(portal, visitor, "application")
+    await limit_writes(portal, visitor, "application")
     v = checked.values
     token = await citizen_token(portal, visitor)
     try:
@@ -346,7 +346,7 @@ async def application_follow(request: Request, portal: PortalDep, visitor: Visit
     checked = forms.check_query_code(form)
     if not checked.ok:
         return render(portal, visitor, "disclosure/follow.html", 422, values=checked.values, errors=checked.errors)
-    limit_writes(portal, visitor, "follow")
+    await limit_writes(portal, visitor, "follow")
     found = await _follow_application(portal, visitor, checked.values["query_code"])
     if found is None:
         return render(portal, visitor, "disclosure/follow.html", 404, values=checked.values,
@@ -413,7 +413,7 @@ async def reply_letter(request: Request, portal: PortalDep, visitor: VisitorDep)
     _need(portal, applications=True)
     form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
     check_csrf(portal, visitor, form)
-    limit_writes(portal, visitor, "follow")
+    await limit_writes(portal, visitor, "follow")
     target, token, _ = await _target(portal, visitor, form)
     rendered = await _read(portal, portal.backends.applications.RenderReply, apb.RenderReplyRequest(**target), token)
     return Response(rendered.pdf, media_type="application/pdf", headers={
@@ -426,7 +426,7 @@ async def complete_application(request: Request, portal: PortalDep, visitor: Vis
     _need(portal, applications=True)
     form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
     check_csrf(portal, visitor, form)
-    limit_writes(portal, visitor, "application")
+    await limit_writes(portal, visitor, "application")
     target, token, found = await _target(portal, visitor, form)
     checked = forms.check_completion(form)
     query_code = target.get("query_code", "")
@@ -455,7 +455,7 @@ async def withdraw_application(request: Request, portal: PortalDep, visitor: Vis
     form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
     check_csrf(portal, visitor, form)
     confirmed = form.get("confirm") == "yes"
-    limit_writes(portal, visitor, "application" if confirmed else "follow")
+    await limit_writes(portal, visitor, "application" if confirmed else "follow")
     target, token, found = await _target(portal, visitor, form)
     query_code = target.get("query_code", "")
     shown = dv.application(found)

@@ -119,7 +119,7 @@ async def submit_petition(body: PetitionForm, request: Request, portal: PortalDe
         errors["attachments"] = files.error
     if errors:
         return _problems(errors)
-    if not portal.limiter.allow(client_address(request, portal.settings.trust_forwarded_for), "petition"):
+    if not await portal.limiter.allow(client_address(request, portal.settings.trust_forwarded_for), "petition"):
         raise HTTPException(429, "提交过于频繁", headers={"Retry-After": str(portal.limiter.retry_after())})
     intake = forms.petition_intake(checked.values)
     intake.attachments.extend(files.attachments)

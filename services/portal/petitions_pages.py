@@ -73,7 +73,7 @@ async def submit_petition(request: Request, portal: PortalDep, visitor: VisitorD
     page = dict(values=checked.values, organisations=organisations, categories=forms.CATEGORIES)
     if errors:
         return render(portal, visitor, "petitions/new.html", 422, errors=errors, **page)
-    limit_writes(portal, visitor, "petition")
+    await limit_writes(portal, visitor, "petition")
     token = await citizen_token(portal, visitor)
     intake = forms.petition_intake(checked.values)
     intake.attachments.extend(files.attachments)
@@ -118,7 +118,7 @@ async def follow(request: Request, portal: PortalDep, visitor: VisitorDep):
     if not checked.ok:
         return render(portal, visitor, "petitions/follow.html", 422, values=checked.values, errors=checked.errors)
     # Counted like a write: guessing codes must be slow.
-    limit_writes(portal, visitor, "follow")
+    await limit_writes(portal, visitor, "follow")
     case = await _follow(portal, visitor, checked.values["query_code"])
     if case is None:
         return render(portal, visitor, "petitions/follow.html", 404, values=checked.values,
@@ -161,7 +161,7 @@ async def follow_attachment(request: Request, portal: PortalDep, visitor: Visito
     if not code:
         raise PageError(404, "未找到附件", "请通过查询码重新打开信访事项后再下载附件。")
     # Counted like following: each try of a code costs the same.
-    limit_writes(portal, visitor, "follow")
+    await limit_writes(portal, visitor, "follow")
     case = await _follow(portal, visitor, code)
     attachment = _nth_file(case, form.get("n", "")) if case else None
     if attachment is None:
@@ -174,7 +174,7 @@ async def rate(request: Request, portal: PortalDep, visitor: VisitorDep):
     """Rating by query code (anonymous) or by registration number of one's own case (logged in)."""
     form = await _form(request)
     check_csrf(portal, visitor, form)
-    limit_writes(portal, visitor, "rating")
+    await limit_writes(portal, visitor, "rating")
     checked = forms.check_rating(form)
     code = forms.normalise_query_code(form.get("query_code"))
     number = forms.clean(form.get("number"))

@@ -2,12 +2,12 @@
 
 - Every visitor gets a cookie `zgov_sid` holding a random id and its HMAC (HttpOnly, SameSite=Lax,
   Secure behind TLS). It carries nothing else; a logged-in visitor's tokens stay on the server
-  (sessions.py) under that id.
+  (store.py) under that id.
 - CSRF: a form carries HMAC(secret, "csrf:" + id); a POST whose token does not match the
   visitor's cookie is refused (403). SameSite=Lax already keeps other sites' POSTs cookie-less;
   the token also protects the anonymous forms and older browsers.
-- Rate limits: an in-process token bucket per visitor address and kind of write. One process
-  only: behind several replicas each keeps its own buckets (documented in the README).
+- Rate limits: a token bucket per visitor address and kind of write, shared by the replicas in
+  PostgreSQL (store.PgRateLimiter); `RateLimiter` here is the in-process form without a database.
 - Headers: a Content-Security-Policy with no script at all (the portal needs no JavaScript),
   nosniff, no referrer to other sites, no framing.
 """

@@ -12,10 +12,11 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader
 
-from services.portal.auth import CitizenSession, KeycloakLogin, Sessions
+from services.portal.auth import CitizenSession, KeycloakLogin
 from services.portal.backends import BackendError, Backends
 from services.portal.config import PortalSettings
-from services.portal.security import RateLimiter, Signer
+from services.portal.security import Signer
+from services.portal.store import MemoryRateLimiter, MemorySessions, PgRateLimiter, PgSessions
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -26,10 +27,10 @@ class Portal:
 
     settings: PortalSettings
     signer: Signer
-    sessions: Sessions
+    sessions: PgSessions | MemorySessions
     login: KeycloakLogin
     backends: Backends
-    limiter: RateLimiter
+    limiter: PgRateLimiter | MemoryRateLimiter
     templates: Environment
 
 
@@ -63,11 +64,11 @@ def client_address(request: Request, trust_forwarded_for: bool) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def get_visitor(request: Request, portal: Annotated[Portal, Depends(get_portal)]) -> Visitor:
+async def get_visitor(request: Request, portal: Annotated[Portal, Depends(get_portal)]) -> Visitor:
     sid = request.state.sid
     return Visitor(sid=sid, csrf=portal.signer.csrf_token(sid),
                    address=client_address(request, portal.settings.trust_forwarded_for),
-                   citizen=portal.sessions.citizen(sid))
+                   citizen=await portal.sessions.citizen(sid))
 
 
 PortalDep = Annotated[Portal, Depends(get_portal)]
@@ -94,8 +95,8 @@ def check_csrf(portal: Portal, visitor: Visitor, form) -> None:
         raise PageError(403, "页面已过期", "为保护您的安全，请返回上一页，刷新后重新提交。")
 
 
-def limit_writes(portal: Portal, visitor: Visitor, kind: str) -> None:
-    if not portal.limiter.allow(visitor.address, kind):
+async def limit_writes(portal: Portal, visitor: Visitor, kind: str) -> None:
+    if not await portal.limiter.allow(visitor.address, kind):
         wait = portal.limiter.retry_after()
         raise PageError(429, "提交过于频繁", f"为防止滥用，同一网络地址短时间内提交次数有限。请约 {wait} 秒后再试。",
                         {"Retry-After": str(wait)})
@@ -126,8 +127,12 @@ async def citizen_token(portal: Portal, visitor: Visitor) -> str | None:
     A session whose refresh fails ends: the citizen logs in again."""
     if visitor.citizen is None:
         return None
+    before = visitor.citizen.access_token
     try:
-        return await portal.login.fresh_token(visitor.citizen)
+        token = await portal.login.fresh_token(visitor.citizen)
     except Exception:  # noqa: BLE001 - any failure to refresh means: logged out
-        portal.sessions.end(visitor.sid)
+        await portal.sessions.end(visitor.sid)
         raise PageError(401, "登录已过期", "您的登录已过期，请重新登录后再试。") from None
+    if token != before:  # refreshed: every replica must see the new tokens
+        await portal.sessions.keep(visitor.sid, visitor.citizen)
+    return token

@@ -18,7 +18,7 @@ from services.supervision.acts.people import People
 from services.supervision.domain.items import Limits
 from services.supervision.store import items as store
 from shared.db import transaction
-from shared.sweep import run_every
+from shared.sweep import SweepLeader, run_every
 from shared.workdays import WorkingCalendar
 
 log = structlog.get_logger(__name__)
@@ -43,4 +43,5 @@ async def run_sweep(sessions: async_sessionmaker[AsyncSession], cal: WorkingCale
             log.info("escalation steps taken", items=looked, steps=steps)
         return looked
 
-    await run_every(interval, one_round, name="escalation sweep", batch=batch)
+    await run_every(interval, one_round, name="escalation sweep", batch=batch,
+                    leader=SweepLeader.of(sessions, "supervision.escalation"))

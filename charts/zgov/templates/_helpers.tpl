@@ -59,8 +59,13 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 helm.sh/chart: {{ include "zgov.chart" . }}
 {{- end -}}
 
+{{/* The image by digest when one is set (repository@sha256:...), else by tag. */}}
 {{- define "zgov.image" -}}
+{{- if .Values.image.digest -}}
+{{- printf "%s@%s" .Values.image.repository .Values.image.digest -}}
+{{- else -}}
 {{- printf "%s:%s" .Values.image.repository (.Values.image.tag | default .Chart.AppVersion) -}}
+{{- end -}}
 {{- end -}}
 
 {{- define "zgov.databaseSecret" -}}
@@ -102,7 +107,35 @@ helm.sh/chart: {{ include "zgov.chart" . }}
       podSelector:
         matchLabels:
           {{- toYaml .Values.keycloak.podSelector | nindent 10 }}
+    {{- with .Values.keycloak.egressCidrs }}
+    {{- include "zgov.cidrPeers" . | nindent 4 }}
+    {{- end }}
   ports:
     - protocol: TCP
       port: {{ .Values.keycloak.port }}
+{{- end -}}
+
+{{/* Egress to PostgreSQL: its pods in the cluster, and address ranges outside it. */}}
+{{- define "zgov.postgresqlEgress" -}}
+- to:
+    - namespaceSelector:
+        {{- toYaml .Values.backingServices.namespaceSelector | nindent 8 }}
+      podSelector:
+        matchLabels:
+          {{- toYaml .Values.backingServices.postgresqlPodSelector | nindent 10 }}
+    {{- with .Values.postgresql.egressCidrs }}
+    {{- include "zgov.cidrPeers" . | nindent 4 }}
+    {{- end }}
+  ports:
+    - protocol: TCP
+      port: {{ .Values.postgresql.port }}
+{{- end -}}
+
+{{/* NetworkPolicy peers for address ranges outside the cluster (a managed database, say). */}}
+{{- define "zgov.cidrPeers" -}}
+{{- range $i, $cidr := . }}
+{{- if $i }}{{ "\n" }}{{ end -}}
+- ipBlock:
+    cidr: {{ $cidr }}
+{{- end }}
 {{- end -}}

@@ -61,7 +61,7 @@ def test_idle_sessions_end(monkeypatch):
     from services.portal import auth
 
     clock = Clock()
-    monkeypatch.setattr(auth.time, "monotonic", clock)
+    monkeypatch.setattr(auth.time, "time", clock)
     sessions = Sessions(idle_seconds=60)
     sessions.keep("s1", auth.CitizenSession("u", "林市民", "a", 100.0, "r", "i"))
     clock.now = 59
