@@ -215,7 +215,7 @@ def list_users(ctx: typer.Context) -> None:
     def show(admin):
         table = Table("username", "name", "positions", "organisation", title=f"realm {ctx.obj.realm}")
         for user in sorted(admin.get_users({"max": 10000}), key=lambda u: u["username"]):
-            if user["username"].startswith("service-account-"):
+            if user.get("serviceAccountClientLink"):  # a client's service account, not a person
                 continue
             table.add_row(user["username"], full_name(user), ", ".join(positions_of(admin, user["id"])),
                           ", ".join(organisations_of(admin, user["id"])))
