@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from deploy.keycloak import iam
-from deploy.local.keycloak import DEMO_USERS, REALM_FILE, SERVICE_CLIENTS, admin_client
+from deploy.local.keycloak import DEMO_USERS, LOCAL_TOKENS_CLIENT, REALM_FILE, SERVICE_CLIENTS, admin_client
 
 
 def claims(token: str) -> dict:
@@ -38,7 +38,7 @@ def test_token_is_signed_by_the_realm_with_the_exact_issuer(keycloak):
     key = jwt.PyJWKClient(f"{keycloak.issuer}/protocol/openid-connect/certs").get_signing_key_from_jwt(token)
     verified = jwt.decode(token, key.key, algorithms=["RS256"], audience="org", issuer=keycloak.issuer)
     assert verified["typ"] == "Bearer"
-    assert verified["azp"] == "zgov-cli"
+    assert verified["azp"] == LOCAL_TOKENS_CLIENT
 
 
 @pytest.mark.integration
