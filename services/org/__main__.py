@@ -11,6 +11,7 @@ from services.org.api import OrgServicer, today_in_china
 from services.org.config import OrgSettings
 from services.org.directory import KeycloakDirectory
 from services.org.events import run_acting_clock
+from services.org.keycloak_events import AdminEventRecorder, keycloak_admin
 from shared import bus
 from shared.db import create_engine, database_ping, fill_pool, run_migrations, session_factory
 from shared.grpc_server import GrpcServer
@@ -62,6 +63,13 @@ def build(settings: OrgSettings, directory: KeycloakDirectory | None = None) -> 
     @server.background
     async def relay_outbox() -> None:
         await state["relay"].run()
+
+    if settings.admin_events_seconds > 0:
+        recorder = AdminEventRecorder(keycloak_admin(settings), sessions)
+
+        @server.background
+        async def record_keycloak_admin_events() -> None:
+            await recorder.run(settings.admin_events_seconds)
 
     @server.background
     async def acting_clock() -> None:
