@@ -29,6 +29,8 @@ def test_the_chart_realm_has_no_client_for_tokens_by_password(realm):
     clients = {c["clientId"]: c for c in realm["clients"]}
     assert LOCAL_TOKENS_CLIENT not in clients
     assert [c for c, rep in clients.items() if rep.get("directAccessGrantsEnabled")] == []
+    # Keycloak's own admin-cli would otherwise take any person's password in this realm.
+    assert clients["admin-cli"]["directAccessGrantsEnabled"] is False
 
 
 def test_the_cli_signs_in_by_device_authorization(realm):
