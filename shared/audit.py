@@ -5,6 +5,15 @@ Every service keeps its acts in its own `audit_record` table, added to its metad
 `NO_TRUNCATE_STATEMENTS`, so the database itself refuses to change, delete or truncate a recorded
 act. Like every store function,
 `record_act` writes in the caller's transaction: the act and the change commit together.
+
+Beyond the triggers (which a superuser can switch off), the acts form a hash chain (哈希链): each
+row carries its place (`chain_seq`), the hash of the act before it (`prev_hash`) and its own
+(`chain_hash`, over its content and `prev_hash`), so a row altered, deleted or slipped in by hand
+breaks the chain where it happened; `python -m shared.audit verify --service org` names the first
+broken link (shared.audit_chain). The hash is SHA-256, or SM3 (国密 GB/T 32905) when the operator
+sets ZGOV_AUDIT_HASH=sm3; each row names its algorithm, so a chain survives a switch. Acts are
+linked one at a time under a transaction-scoped advisory lock, so two concurrent acts cannot both
+claim the same predecessor (fork the chain).
 """
 
 from __future__ import annotations
@@ -12,10 +21,11 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import Column, DateTime, MetaData, String, Table, Text, func, insert, select
+from sqlalchemy import BigInteger, Column, DateTime, MetaData, String, Table, Text, func, insert, select, text
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared import audit_chain
 from zgov.common.v1 import common_pb2
 
 
@@ -31,6 +41,12 @@ def audit_table(metadata: MetaData) -> Table:
         Column("actor", JSONB, nullable=False),
         Column("at", DateTime(timezone=True), server_default=func.now(), nullable=False),
         Column("reason", Text, nullable=False),
+        # The hash chain (see the module docstring); NULL only on a row written outside record_act,
+        # which the verify command reports as a broken link.
+        Column("chain_seq", BigInteger, unique=True),
+        Column("prev_hash", String(64)),
+        Column("chain_hash", String(64)),
+        Column("chain_algorithm", String(8)),
     )
 
 
@@ -75,10 +91,27 @@ def actor_record(actor: Any) -> dict:
     }
 
 
-async def record_act(session: AsyncSession, subject_ref: str, act: str, actor: Any, reason: str = "") -> None:
-    await session.execute(insert(AUDIT).values(
-        id=uuid.uuid4(), subject_ref=subject_ref, act=act, actor=actor_record(actor), reason=reason,
-    ))
+# One lock per database (each service has its own): acts are linked one after the other.
+_CHAIN_LOCK = text("SELECT pg_advisory_xact_lock(hashtext('zgov.audit_record.chain'))")
+_CHAIN_END = text(
+    "SELECT now() AS now, (SELECT chain_seq FROM audit_record WHERE chain_seq IS NOT NULL"
+    " ORDER BY chain_seq DESC LIMIT 1) AS seq, (SELECT chain_hash FROM audit_record"
+    " WHERE chain_seq IS NOT NULL ORDER BY chain_seq DESC LIMIT 1) AS hash")
+
+
+async def record_act(session: AsyncSession, subject_ref: str, act: str, actor: Any, reason: str = "",
+                     *, act_id: uuid.UUID | None = None) -> None:
+    """Append one act, linked to the one before it. The lock is held until the caller's transaction
+    ends, so the next act of any transaction sees this one as its predecessor. `act_id`: an id
+    derived from what is recorded (a Keycloak event), so recording it twice is refused."""
+    await session.execute(_CHAIN_LOCK)
+    end = (await session.execute(_CHAIN_END)).one()
+    row = audit_chain.link({
+        "id": act_id or uuid.uuid4(), "subject_ref": subject_ref, "act": act, "actor": actor_record(actor),
+        "at": end.now, "reason": reason,
+    }, seq=(end.seq or 0) + 1, prev_hash=end.hash or audit_chain.GENESIS,
+        algorithm=audit_chain.configured_algorithm())
+    await session.execute(insert(AUDIT).values(**row))
 
 
 async def history(session: AsyncSession, subject_ref: str) -> list:
@@ -102,3 +135,7 @@ def to_proto(row) -> common_pb2.AuditRecord:
     )
     record.at.FromDatetime(row.at)
     return record
+
+
+if __name__ == "__main__":
+    raise SystemExit(audit_chain.main())

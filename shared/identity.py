@@ -11,7 +11,11 @@ Token → Actor (see the identity contract in the team brief):
 - positions (职务)   = realm_access.roles minus Keycloak's own default roles;
 - permissions        = resource_access[<this API's client id>].roles;
 - organisation (机关) = first entry of the `groups` claim, leading slash removed;
-- is_service         = a client-credentials token (preferred_username "service-account-…").
+- is_service         = a client-credentials token of a service account: the token's `client_id`
+                       claim equals its `azp`. Keycloak writes `client_id` (from the user-session
+                       note of the service_account scope) only into the session of a client-credentials
+                       grant, never into a person's; the username plays no part, so a person named
+                       "service-account-…" is still a person.
 """
 
 from __future__ import annotations
@@ -52,6 +56,8 @@ ALLOWED_ALGORITHMS = ("RS256",)
 # Realm roles Keycloak gives everyone; they are not positions.
 _KEYCLOAK_DEFAULT_ROLES = frozenset({"offline_access", "uma_authorization"})
 _DEFAULT_ROLES_PREFIX = "default-roles-"
+# Keycloak names a service account's user "service-account-<client>"; used only to refuse people
+# who would register under such a name (shared.usernames), never to decide who is a service.
 SERVICE_ACCOUNT_PREFIX = "service-account-"
 
 
@@ -123,9 +129,17 @@ def actor_from_claims(claims: Mapping[str, Any], audience: str) -> Actor:
         positions=frozenset(_positions(realm_roles)),
         organisation_code=_organisation(claims.get("groups") or []),
         permissions=frozenset(client_roles),
-        is_service=username.startswith(SERVICE_ACCOUNT_PREFIX),
+        is_service=is_service_account(claims),
         client_id=claims.get("azp") or "",
     )
+
+
+def is_service_account(claims: Mapping[str, Any]) -> bool:
+    """A client-credentials token: the service-account flag (`client_id`) names the token's own client (azp).
+
+    Decided from what Keycloak alone writes, never from the username (a person could pick any)."""
+    client = claims.get("azp") or ""
+    return bool(client) and claims.get("client_id") == client
 
 
 def _display_name(claims: Mapping[str, Any]) -> str:

@@ -4,6 +4,11 @@
     python -m deploy.keycloak.iam token mayor            # a fresh access token of a demo user
     python -m deploy.keycloak.iam token --service org    # a client-credentials token of a service
 
+The security officer signs in by the device authorization grant of the public client zgov-cli (a
+code to confirm in a browser, with the second factor); the realm gives officers no password grant.
+`--token` (ZGOV_IAM_TOKEN) takes an access token got otherwise; `--password` is for a local
+Keycloak only (`make up`, the tests): a password grant through its local demo-and-test client.
+
 Changes are made with the security officer's own access token through Keycloak's admin
 API: Keycloak itself refuses anyone whose position does not carry the user-management
 roles (the security-officer realm role holds them as a composite), and this tool refuses
@@ -25,7 +30,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from deploy.local.keycloak import CLI_CLIENT, REALM
+from deploy.local.keycloak import CLI_CLIENT, LOCAL_TOKENS_CLIENT, REALM
 from deploy.local.stack import RUN_DIR, keycloak_url_default
 
 SECURITY_OFFICER = "security-officer"
@@ -49,6 +54,7 @@ class Settings:
     password: str | None
     run_dir: Path
     audit_log: Path
+    token: str | None = None
 
     @property
     def keycloak_state(self) -> Path:
@@ -65,9 +71,12 @@ def main(
     password: Annotated[str | None, typer.Option(envvar="ZGOV_IAM_PASSWORD", help="Your password.")] = None,
     run_dir: Annotated[Path, typer.Option(envvar="ZGOV_RUN_DIR", help="State folder of 'make up'.")] = RUN_DIR,
     audit_log: Annotated[Path | None, typer.Option(envvar="ZGOV_IAM_AUDIT_LOG")] = None,
+    token: Annotated[str | None, typer.Option(
+        envvar="ZGOV_IAM_TOKEN", help="Your access token (else: device sign-in, or --password locally).")] = None,
 ) -> None:
     ctx.obj = Settings(url=(url or keycloak_url_default(run_dir)).rstrip("/"), realm=realm, username=as_user,
-                       password=password, run_dir=run_dir, audit_log=audit_log or run_dir / "iam-audit.log")
+                       password=password, run_dir=run_dir, audit_log=audit_log or run_dir / "iam-audit.log",
+                       token=token)
 
 
 # ---------------------------------------------------------------- helpers
@@ -87,8 +96,9 @@ def token_url(settings: Settings) -> str:
 
 
 def password_grant(settings: Settings, username: str, password: str) -> dict:
+    """LOCAL ONLY: a token by password through the local demo-and-test client (not in the chart's realm)."""
     response = httpx.post(token_url(settings), data={
-        "grant_type": "password", "client_id": CLI_CLIENT, "scope": "openid",
+        "grant_type": "password", "client_id": LOCAL_TOKENS_CLIENT, "scope": "openid",
         "username": username, "password": password,
     })
     if response.status_code in (400, 401):
@@ -97,22 +107,58 @@ def password_grant(settings: Settings, username: str, password: str) -> dict:
     return response.json()
 
 
+DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
+
+
+def device_grant(settings: Settings) -> dict:
+    """The device authorization grant (RFC 8628): confirm the code in a browser, with the second factor."""
+    import time
+
+    base = f"{settings.url}/realms/{settings.realm}/protocol/openid-connect"
+    start = httpx.post(f"{base}/auth/device", data={"client_id": CLI_CLIENT, "scope": "openid"})
+    if start.status_code != 200:
+        raise Refused(f"Keycloak refused the device sign-in: {start.text[:200]}")
+    device = start.json()
+    typer.echo(f"Open {device['verification_uri_complete']} and confirm code {device['user_code']}.", err=True)
+    interval, deadline = device.get("interval", 5), time.monotonic() + device.get("expires_in", 600)
+    while time.monotonic() < deadline:
+        time.sleep(interval)
+        answer = httpx.post(token_url(settings), data={
+            "grant_type": DEVICE_GRANT, "client_id": CLI_CLIENT, "device_code": device["device_code"]})
+        if answer.status_code == 200:
+            return answer.json()
+        error = answer.json().get("error")
+        if error == "slow_down":
+            interval += 5
+        elif error != "authorization_pending":
+            raise Refused(f"Device sign-in ended: {answer.json().get('error_description') or error}.")
+    raise Refused("Device sign-in timed out: the code was not confirmed in time.")
+
+
+def sign_in(settings: Settings) -> dict:
+    """The security officer's own token: given, by device sign-in, or by password on a local Keycloak."""
+    if settings.token:
+        return {"access_token": settings.token}
+    if settings.password:
+        if not settings.username:
+            raise Refused("Say who you are: --as USERNAME (or ZGOV_IAM_USER).")
+        return password_grant(settings, settings.username, settings.password)
+    return device_grant(settings)
+
+
 def security_officer_admin(settings: Settings):
     """An admin API client acting with the security officer's own token; refuses anyone else."""
     from keycloak import KeycloakAdmin
 
-    if not settings.username:
-        raise Refused("Say who you are: --as USERNAME (or ZGOV_IAM_USER).")
-    if not settings.password:
-        # Asked for, not typed on the command line where other users could see it.
-        settings.password = typer.prompt(f"Password of {settings.username}", hide_input=True)
-    token = password_grant(settings, settings.username, settings.password)
+    token = sign_in(settings)
     claims = jwt.decode(token["access_token"], options={"verify_signature": False})
+    # Who signed in is what the token says, whatever --as claimed.
+    settings.username = claims.get("preferred_username") or settings.username
     if SECURITY_OFFICER not in claims.get("realm_access", {}).get("roles", []):
         raise Refused(f"{settings.username!r} does not hold the security-officer position (安全保密管理员);"
                       " only the security officer may change positions and organisations.")
     return KeycloakAdmin(server_url=settings.url, realm_name=settings.realm, user_realm_name=settings.realm,
-                         client_id=CLI_CLIENT, token=token)
+                         client_id=claims.get("azp") or CLI_CLIENT, token=token)
 
 
 def positions_of(admin, user_id: str) -> list[str]:
@@ -153,7 +199,8 @@ def run_change(ctx: typer.Context, action: str, details: dict, change) -> None:
         audit(settings, action, "failed", reason=str(error), **details)
         console.print(f"[red]Failed:[/red] {error}")
         raise typer.Exit(1) from None
-    audit(settings, action, "done", **details)
+    # A change to a leader that waits for a second officer was requested, not done.
+    audit(settings, action, "requested" if "four_eyes_request" in details else "done", **details)
     console.print(f"[green]{message}[/green]")
 
 
@@ -171,26 +218,22 @@ def read_only(ctx: typer.Context, show):
 
 @app.command("grant-position")
 def grant_position(ctx: typer.Context, username: str, position: str) -> None:
-    """Give USER the POSITION (a realm role such as vice-mayor)."""
-    def change(admin):
-        if position not in all_positions(admin):
-            raise Refused(f"Unknown position {position!r}; known: {', '.join(all_positions(admin))}.")
-        user = find_user(admin, username)
-        admin.assign_realm_roles(user["id"], [admin.get_realm_role(position)])
-        return f"{username} now holds {position}: {', '.join(positions_of(admin, user['id']))}"
-    run_change(ctx, "grant-position", {"user": username, "position": position}, change)
+    """Give USER the POSITION (a realm role such as vice-mayor); a leader's waits for a second officer."""
+    from deploy.keycloak import four_eyes, security_office
+
+    details = {"user": username, "position": position}
+    run_change(ctx, "grant-position", details, lambda admin: security_office.position_change(
+        admin, ctx.obj.username, four_eyes.GRANT, username, position, details))
 
 
 @app.command("revoke-position")
 def revoke_position(ctx: typer.Context, username: str, position: str) -> None:
-    """Take POSITION away from USER."""
-    def change(admin):
-        user = find_user(admin, username)
-        if position not in positions_of(admin, user["id"]):
-            raise Refused(f"{username} does not hold {position}.")
-        admin.delete_realm_roles_of_user(user["id"], [admin.get_realm_role(position)])
-        return f"{username} no longer holds {position}: {', '.join(positions_of(admin, user['id'])) or 'none'}"
-    run_change(ctx, "revoke-position", {"user": username, "position": position}, change)
+    """Take POSITION away from USER; a leader's waits for a second officer."""
+    from deploy.keycloak import four_eyes, security_office
+
+    details = {"user": username, "position": position}
+    run_change(ctx, "revoke-position", details, lambda admin: security_office.position_change(
+        admin, ctx.obj.username, four_eyes.REVOKE, username, position, details))
 
 
 @app.command("set-organisation")
@@ -215,7 +258,7 @@ def list_users(ctx: typer.Context) -> None:
     def show(admin):
         table = Table("username", "name", "positions", "organisation", title=f"realm {ctx.obj.realm}")
         for user in sorted(admin.get_users({"max": 10000}), key=lambda u: u["username"]):
-            if user["username"].startswith("service-account-"):
+            if user.get("serviceAccountClientLink"):  # a client's service account, not a person
                 continue
             table.add_row(user["username"], full_name(user), ", ".join(positions_of(admin, user["id"])),
                           ", ".join(organisations_of(admin, user["id"])))
@@ -267,4 +310,7 @@ def token(
 
 
 if __name__ == "__main__":
-    app()
+    # The security office's commands (onboard, offboard, four eyes, access review) live beside.
+    from deploy.keycloak.security_office import app as security_office_app
+
+    security_office_app()

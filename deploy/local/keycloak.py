@@ -11,10 +11,18 @@ First start: the realm `deploy/keycloak/realm-zgov.json` is imported, client sec
 are generated and handed to Keycloak through environment variables (the realm file
 holds `${ZGOV_<CLIENT>_CLIENT_SECRET}` placeholders), and one demo user per position
 is created. Secrets and passwords live only in the state folder (mode 600).
+
+What only a local Keycloak has (never the chart's realm, which is the realm file as is): the
+client LOCAL_TOKENS_CLIENT, which hands out tokens by password (direct grant) for demos and
+the tests' token cache, with a direct-grant flow of its own that asks no second factor; and
+demo officers enrolled in TOTP at creation (their secret beside their password), so that they
+can sign in to the portal through the realm's browser flow, which requires it of every
+position. The master realm gets brute-force protection like realm zgov.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import re
@@ -43,6 +51,16 @@ SERVICE_CLIENTS = ("org", "meetings", "documents", "supervision", "disclosure", 
 # Confidential clients that are not gRPC services: the citizens' portal (a web app).
 WEB_CLIENTS = ("portal",)
 CLI_CLIENT = "zgov-cli"
+# LOCAL ONLY: tokens by password for demos and tests; created by `ensure_local_tokens_client`,
+# never in deploy/keycloak/realm-zgov.json (so never in the chart).
+LOCAL_TOKENS_CLIENT = "local-demo-and-test-tokens"
+LOCAL_TOKENS_FLOW = "local tokens - password only"
+# The marker client role every officer position holds: the browser flow asks these a TOTP code.
+SECOND_FACTOR_ROLE = "second-factor"
+# Brute-force protection of the master realm (the bootstrap admin's), as realm zgov's.
+MASTER_BRUTE_FORCE = {"bruteForceProtected": True, "permanentLockout": False, "failureFactor": 5,
+                      "waitIncrementSeconds": 60, "maxFailureWaitSeconds": 900, "minimumQuickLoginWaitSeconds": 60,
+                      "quickLoginCheckMilliSeconds": 1000, "maxDeltaTimeSeconds": 43200}
 
 
 @dataclass(frozen=True)
@@ -285,6 +303,9 @@ class Keycloak:
         self.launch()
         self.wait_ready(timeout)
         _keep_built_template(fetch_keycloak(self.cache_dir), self.home)
+        admin = admin_client(self)
+        harden_master_realm(admin)
+        ensure_local_tokens_client(admin, self.realm_file)
         ensure_demo_users(self)
         return self.info()
 
@@ -364,6 +385,68 @@ def _end_process_group(pgid: int) -> None:
         time.sleep(2)
 
 
+# ---------------------------------------------------------------- local-only additions
+
+
+def strong_password() -> str:
+    """A generated password the realm's policy accepts (length, upper, lower, digit)."""
+    return f"{secrets.token_urlsafe(18)}Zq7"
+
+
+def totp_secret() -> str:
+    """A raw TOTP secret as Keycloak stores it (authenticator apps get its base32 form)."""
+    return secrets.token_hex(10)
+
+
+def totp_key(secret: str) -> str:
+    """The base32 key of a raw Keycloak TOTP secret, as a QR code or pyotp.TOTP takes it."""
+    return base64.b32encode(secret.encode()).decode()
+
+
+def otp_credential(secret: str) -> dict:
+    """A TOTP credential representation for the admin API (the realm's policy: 6 digits, 30 s, SHA-1)."""
+    return {"type": "otp", "userLabel": "demo",
+            "secretData": json.dumps({"value": secret}),
+            "credentialData": json.dumps({"subType": "totp", "digits": 6, "period": 30,
+                                          "algorithm": "HmacSHA1", "counter": 0})}
+
+
+def harden_master_realm(admin) -> None:
+    admin.update_realm("master", MASTER_BRUTE_FORCE)
+
+
+def ensure_local_tokens_client(admin, realm_file: Path = REALM_FILE) -> None:
+    """The local client for tokens by password, with the CLI client's audiences and groups mappers."""
+    if admin.get_client_id(LOCAL_TOKENS_CLIENT):
+        return
+    flow_id = _password_only_direct_grant_flow(admin)
+    cli = next(c for c in json.loads(realm_file.read_text())["clients"] if c["clientId"] == CLI_CLIENT)
+    admin.create_client({
+        "clientId": LOCAL_TOKENS_CLIENT,
+        "name": "LOCAL ONLY: demo and test tokens by password (never in a deployed realm)",
+        "enabled": True, "protocol": "openid-connect", "publicClient": True,
+        "standardFlowEnabled": False, "implicitFlowEnabled": False, "directAccessGrantsEnabled": True,
+        "serviceAccountsEnabled": False, "fullScopeAllowed": True,
+        "protocolMappers": cli["protocolMappers"],
+        "authenticationFlowBindingOverrides": {"direct_grant": flow_id},
+    }, skip_exists=True)
+
+
+def _password_only_direct_grant_flow(admin) -> str:
+    flows = {f["alias"]: f["id"] for f in admin.get_authentication_flows()}
+    if LOCAL_TOKENS_FLOW not in flows:
+        admin.create_authentication_flow({
+            "alias": LOCAL_TOKENS_FLOW, "providerId": "basic-flow", "topLevel": True, "builtIn": False,
+            "description": "LOCAL ONLY: username and password, no second factor (demo and test tokens)"})
+        for provider in ("direct-grant-validate-username", "direct-grant-validate-password"):
+            admin.create_authentication_flow_execution({"provider": provider}, LOCAL_TOKENS_FLOW)
+        for execution in admin.get_authentication_flow_executions(LOCAL_TOKENS_FLOW):
+            admin.update_authentication_flow_executions(
+                {"id": execution["id"], "requirement": "REQUIRED"}, LOCAL_TOKENS_FLOW)
+        flows = {f["alias"]: f["id"] for f in admin.get_authentication_flows()}
+    return flows[LOCAL_TOKENS_FLOW]
+
+
 # ---------------------------------------------------------------- demo users
 
 
@@ -385,7 +468,9 @@ def ensure_demo_users(server: Keycloak) -> dict[str, dict]:
     for user in DEMO_USERS:
         if user.username in stored:
             continue
-        password = secrets.token_urlsafe(18)
+        password = strong_password()
+        # Officers sign in to the portal with a second factor: enrolled here, the secret kept below.
+        secret = totp_secret() if user.position != "citizen" else ""
         user_id = admin.get_user_id(user.username)
         if not user_id:
             user_id = admin.create_user({
@@ -395,14 +480,17 @@ def ensure_demo_users(server: Keycloak) -> dict[str, dict]:
                 "lastName": user.last_name,
                 "email": f"{user.username}@ziyang.example",
                 "emailVerified": True,
-                "credentials": [{"type": "password", "value": password, "temporary": False}],
+                "credentials": [{"type": "password", "value": password, "temporary": False},
+                                *([otp_credential(secret)] if secret else [])],
             }, exist_ok=False)
         else:
             admin.set_user_password(user_id, password, temporary=False)
+            secret = ""  # enrolled at the first browser sign-in instead
         admin.assign_realm_roles(user_id, [admin.get_realm_role(user.position)])
         if user.group:
             admin.group_user_add(user_id, groups[user.group])
         stored[user.username] = {"password": password, "position": user.position, "group": user.group,
-                                 "name": f"{user.last_name}{user.first_name}"}
+                                 "name": f"{user.last_name}{user.first_name}",
+                                 **({"totp_key": totp_key(secret)} if secret else {})}
         _write_private(server.demo_users_file, stored)
     return stored

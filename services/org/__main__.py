@@ -11,6 +11,7 @@ from services.org.api import OrgServicer, today_in_china
 from services.org.config import OrgSettings
 from services.org.directory import KeycloakDirectory
 from services.org.events import run_acting_clock
+from services.org.keycloak_events import AdminEventRecorder, keycloak_admin
 from shared.db import fill_pool
 from shared.grpc_server import GrpcServer
 from shared.service_runtime import ServiceRuntime, run_service
@@ -47,6 +48,10 @@ def build(settings: OrgSettings, directory: KeycloakDirectory | None = None) -> 
 
     runtime.sweep(lambda: run_acting_clock(runtime.sessions, directory, today_in_china,
                                            settings.acting_clock_seconds))
+    if settings.admin_events_seconds > 0:
+        # Keycloak's admin events (roles granted, users changed, also in its own console) as org's acts.
+        recorder = AdminEventRecorder(keycloak_admin(settings), runtime.sessions)
+        runtime.sweep(lambda: recorder.run(settings.admin_events_seconds))
     return runtime.server([OrgServicer(runtime.engine, directory, calendar())])
 
 

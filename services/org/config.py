@@ -12,3 +12,5 @@ class OrgSettings(ServiceSettings):
     acting_clock_seconds: float = Field(60.0, gt=0)
     # How long position holders read from Keycloak are reused.
     directory_ttl_seconds: float = Field(30.0, ge=0)
+    # How often Keycloak's admin events are copied into the audit record (0: never, e.g. in tests).
+    admin_events_seconds: float = Field(30.0, ge=0)

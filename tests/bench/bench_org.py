@@ -61,7 +61,7 @@ import grpc
 import httpx
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from deploy.local.keycloak import CLI_CLIENT, Keycloak, KeycloakInfo
+from deploy.local.keycloak import LOCAL_TOKENS_CLIENT, Keycloak, KeycloakInfo
 from deploy.local.servers import Nats, Postgres, free_port
 from shared.heap import freeze_startup_heap
 from tests.bench.bench_grpc import (
@@ -118,10 +118,10 @@ def local_stack() -> Iterator[Stack]:
 
 
 def password_token(info: KeycloakInfo, username: str) -> str:
-    """A demo user's access token, as an integrator gets one (password grant of the public zgov-cli)."""
+    """A demo user's access token, as an integrator gets one (password grant of the local demo-and-test client)."""
     response = httpx.post(
         f"{info.issuer}/protocol/openid-connect/token",
-        data={"grant_type": "password", "client_id": CLI_CLIENT, "scope": "openid",
+        data={"grant_type": "password", "client_id": LOCAL_TOKENS_CLIENT, "scope": "openid",
               "username": username, "password": info.demo_users[username]["password"]},
     )
     response.raise_for_status()

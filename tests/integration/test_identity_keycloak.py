@@ -8,6 +8,7 @@ client-credentials token.
 import grpc
 import pytest
 
+from deploy.local.keycloak import LOCAL_TOKENS_CLIENT
 from shared.grpc_server import GrpcServer, current_actor, requires
 from shared.identity import TokenVerifier
 from shared.service_auth import ClientCredentials, bearer_metadata, channel_to
@@ -46,7 +47,7 @@ async def test_mayor_token_becomes_actor_with_position_permissions_and_organisat
     assert actor.positions == {"mayor"}  # Keycloak's default roles removed
     assert {"leave:approve", "acting:read", "positions:read"} <= actor.permissions
     assert actor.organisation_code == "city-government"
-    assert actor.display_name and not actor.is_service and actor.client_id == "zgov-cli"
+    assert actor.display_name and not actor.is_service and actor.client_id == LOCAL_TOKENS_CLIENT
 
 
 async def test_mayor_may_approve_leave(keycloak, org_server):

@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from deploy.keycloak import iam
-from deploy.local.keycloak import DEMO_USERS, REALM_FILE, SERVICE_CLIENTS, admin_client
+from deploy.local.keycloak import DEMO_USERS, LOCAL_TOKENS_CLIENT, REALM_FILE, SERVICE_CLIENTS, admin_client
 
 
 def claims(token: str) -> dict:
@@ -38,7 +38,7 @@ def test_token_is_signed_by_the_realm_with_the_exact_issuer(keycloak):
     key = jwt.PyJWKClient(f"{keycloak.issuer}/protocol/openid-connect/certs").get_signing_key_from_jwt(token)
     verified = jwt.decode(token, key.key, algorithms=["RS256"], audience="org", issuer=keycloak.issuer)
     assert verified["typ"] == "Bearer"
-    assert verified["azp"] == "zgov-cli"
+    assert verified["azp"] == LOCAL_TOKENS_CLIENT
 
 
 @pytest.mark.integration
@@ -144,24 +144,26 @@ def run_iam(keycloak, tmp_path: Path, who: str, *args: str):
 
 @pytest.mark.integration
 def test_security_officer_grants_and_revokes_a_position(keycloak, newcomer, tmp_path):
+    """A position below the city's leaders: applied at once (a leader's waits for a second officer,
+    tests/integration/test_security_office.py)."""
     username, password = newcomer
-    result, audit = run_iam(keycloak, tmp_path, "security-officer", "grant-position", username, "vice-mayor")
+    result, audit = run_iam(keycloak, tmp_path, "security-officer", "grant-position", username, "department-head")
     assert result.exit_code == 0, result.output
     c = claims(keycloak.token_for(username, password))
-    assert "vice-mayor" in c["realm_access"]["roles"]
+    assert "department-head" in c["realm_access"]["roles"]
     assert "leave:request" in c["resource_access"]["org"]["roles"]
     assert audit[-1] | {"at": None} == audit[-1] | {
         "at": None, "who": "security-officer", "action": "grant-position", "outcome": "done",
-        "user": username, "position": "vice-mayor"}
+        "user": username, "position": "department-head"}
 
     result, audit = run_iam(keycloak, tmp_path, "security-officer", "set-organisation", username, "lezhi-county")
     assert result.exit_code == 0, result.output
     assert claims(keycloak.token_for(username, password))["groups"] == ["lezhi-county"]
 
-    result, audit = run_iam(keycloak, tmp_path, "security-officer", "revoke-position", username, "vice-mayor")
+    result, audit = run_iam(keycloak, tmp_path, "security-officer", "revoke-position", username, "department-head")
     assert result.exit_code == 0, result.output
     c = claims(keycloak.token_for(username, password))
-    assert "vice-mayor" not in c["realm_access"]["roles"]
+    assert "department-head" not in c["realm_access"]["roles"]
     assert "org" not in c.get("resource_access", {})
     assert [a["action"] for a in audit] == ["grant-position", "set-organisation", "revoke-position"]
 

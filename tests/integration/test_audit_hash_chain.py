@@ -1,0 +1,126 @@
+"""The hash chain of recorded acts (A20, A26): concurrent acts never fork it, and an act altered,
+deleted or slipped in by someone who switched the append-only trigger off is named by the verify
+command (`python -m shared.audit verify`)."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import sys
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from shared import audit_chain
+from shared.audit import record_act
+from shared.db import create_engine, session_factory, run_migrations
+from shared.identity import Actor
+
+pytestmark = pytest.mark.integration
+
+SERVICES = ["org", "petitions", "documents", "disclosure", "meetings", "supervision"]
+CLERK = Actor(user_id="u-1", username="office-staff", display_name="黄小梅", positions=frozenset({"office-staff"}))
+
+
+def migrations_of(service: str) -> Path:
+    return Path(importlib.import_module(f"services.{service}").__file__).parent / "migrations"
+
+
+async def record_concurrently(dsn: str, count: int) -> None:
+    """`count` acts, each in its own transaction, all started together."""
+    engine = create_engine(dsn)
+    sessions = session_factory(engine)
+
+    async def one(n: int) -> None:
+        async with sessions() as session, session.begin():
+            await record_act(session, f"leave/{n}", "leave.requested", CLERK, f"第{n}次")
+
+    try:
+        await asyncio.gather(*(one(n) for n in range(count)))
+    finally:
+        await engine.dispose()
+
+
+async def as_superuser(dsn: str, *statements: str) -> None:
+    """What an operator with a SQL prompt could do: switch the trigger off, change rows, switch it on."""
+    engine = create_engine(dsn)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(sa.text("ALTER TABLE audit_record DISABLE TRIGGER audit_record_append_only"))
+            for statement in statements:
+                await conn.execute(sa.text(statement))
+            await conn.execute(sa.text("ALTER TABLE audit_record ENABLE TRIGGER audit_record_append_only"))
+    finally:
+        await engine.dispose()
+
+
+@pytest.mark.parametrize("service", SERVICES)
+async def test_A20_concurrent_acts_form_one_chain_that_verifies(database, service):
+    await run_migrations(database, migrations_of(service))
+    await record_concurrently(database, 12)
+    count, broken = await audit_chain.verify_database(database)
+    assert (count, broken) == (12, None)
+
+
+async def test_A20_a_row_altered_by_a_superuser_is_named_by_verify(database):
+    await run_migrations(database, migrations_of("org"))
+    await record_concurrently(database, 5)
+    await as_superuser(database, "UPDATE audit_record SET reason = '改过了' WHERE chain_seq = 3")
+    count, broken = await audit_chain.verify_database(database)
+    assert count == 5 and broken.seq == 3 and "altered" in broken.problem
+    command = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "shared.audit", "verify", "--service", "org", "--database-url", database,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    _, err = await command.communicate()
+    assert command.returncode == 1 and "org: broken chain at act #3" in err.decode()
+
+
+async def test_A20_a_deleted_act_and_a_slipped_in_act_break_the_chain(database):
+    await run_migrations(database, migrations_of("org"))
+    await record_concurrently(database, 4)
+    await as_superuser(database, "DELETE FROM audit_record WHERE chain_seq = 2")
+    assert (await audit_chain.verify_database(database))[1].seq == 3  # act #2 missing before #3
+    await as_superuser(database, "DELETE FROM audit_record")
+    await record_concurrently(database, 2)
+    engine = create_engine(database)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(sa.text("INSERT INTO audit_record (id, subject_ref, act, actor, reason) "
+                                       "VALUES (gen_random_uuid(), 'leave/x', 'leave.approved', '{}', '')"))
+    finally:
+        await engine.dispose()
+    broken = (await audit_chain.verify_database(database))[1]
+    assert broken.seq is None and "outside record_act" in broken.problem
+
+
+async def test_A20_sm3_when_the_operator_chooses_it_and_the_chain_survives_the_switch(database, monkeypatch):
+    await run_migrations(database, migrations_of("org"))
+    await record_concurrently(database, 2)
+    monkeypatch.setenv(audit_chain.ALGORITHM_ENV, "sm3")
+    await record_concurrently(database, 2)
+    engine = create_engine(database)
+    try:
+        async with engine.connect() as conn:
+            used = (await conn.execute(sa.text(
+                "SELECT chain_algorithm FROM audit_record ORDER BY chain_seq"))).scalars().all()
+    finally:
+        await engine.dispose()
+    assert used == ["sha256", "sha256", "sm3", "sm3"]
+    assert (await audit_chain.verify_database(database)) == (4, None)
+
+
+async def test_A20_the_migration_links_acts_recorded_before_it(database):
+    await run_migrations(database, migrations_of("org"), "0003")
+    engine = create_engine(database)
+    try:
+        async with engine.begin() as conn:
+            for n in range(3):
+                await conn.execute(sa.text(
+                    "INSERT INTO audit_record (id, subject_ref, act, actor, reason) "
+                    f"VALUES (gen_random_uuid(), 'leave/{n}', 'leave.requested', '{{\"username\": \"u\"}}', '')"))
+    finally:
+        await engine.dispose()
+    await run_migrations(database, migrations_of("org"))
+    await record_concurrently(database, 2)
+    assert (await audit_chain.verify_database(database)) == (5, None)
