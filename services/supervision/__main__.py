@@ -8,8 +8,11 @@ from pathlib import Path
 
 from services.supervision.acts.people import People
 from services.supervision.api import SupervisionServicer
+from services.supervision.api_circulars import CircularServicer
+from services.supervision.api_performance import PerformanceServicer
 from services.supervision.api_plans import InspectionPlanServicer
 from services.supervision.api_proposals import ProposalServicer
+from services.supervision.api_research import ResearchServicer
 from services.supervision.config import SupervisionSettings
 from services.supervision.consumers import EventConsumers
 from services.supervision.sweep import run_sweep
@@ -42,7 +45,10 @@ def build(settings: SupervisionSettings, today=today_in_china) -> GrpcServer:
     plans = InspectionPlanServicer(sessions, settings.plan_limits(), people, offices, today)
     proposals = ProposalServicer(sessions, settings.proposal_limits(), people,
                                  office_organisation_code=settings.office_organisation_code, today=today)
-    server = GrpcServer.from_settings([servicer, plans, proposals], settings)
+    performance = PerformanceServicer(sessions, people, settings.grade_limits(), today)
+    research = ResearchServicer(sessions, people, settings.research_days_per_year, today)
+    circulars = CircularServicer(sessions, settings.office_organisation_code, today)
+    server = GrpcServer.from_settings([servicer, plans, proposals, performance, research, circulars], settings)
     server.readiness(database_ping(engine))  # NOT_SERVING while the database is down
     state: dict = {"consumers": []}
 
@@ -76,7 +82,7 @@ def build(settings: SupervisionSettings, today=today_in_china) -> GrpcServer:
     @server.background
     async def escalation_sweep() -> None:
         await run_sweep(sessions, calendar(), limits, people, today, settings.sweep_seconds,
-                        settings.sweep_batch)
+                        settings.sweep_batch, settings.research_days_per_year)
 
     @server.background
     async def follow_holiday_schedules() -> None:

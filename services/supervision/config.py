@@ -7,6 +7,7 @@ are the issue's (政府督查工作条例 2021, the provincial rules, the 统筹
 from pydantic import Field
 
 from services.supervision.domain.items import Limits
+from services.supervision.domain.performance import GradeLimits
 from services.supervision.domain.plans import PlanLimits
 from services.supervision.domain.proposals import ProposalLimits
 from shared.config import ServiceSettings
@@ -52,6 +53,17 @@ class SupervisionSettings(ServiceSettings):
     proposal_months: int = Field(3, ge=1, le=12)
     proposal_max_months: int = Field(6, ge=1, le=24)
     proposal_reopen_months: int = Field(1, ge=1, le=12)
+
+    # A31: research days a leader spends at the grassroots a year.
+    research_days_per_year: int = Field(90, ge=1, le=250)
+
+    # A64: the grade thresholds in points (优秀 / 良好 / 合格).
+    grade_excellent: int = Field(90, ge=1, le=100)
+    grade_good: int = Field(80, ge=1, le=100)
+    grade_pass: int = Field(60, ge=0, le=100)
+
+    def grade_limits(self) -> GradeLimits:
+        return GradeLimits(self.grade_excellent, self.grade_good, self.grade_pass)
 
     def proposal_limits(self) -> ProposalLimits:
         return ProposalLimits(self.proposal_months, max(self.proposal_max_months, self.proposal_months),

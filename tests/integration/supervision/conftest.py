@@ -31,7 +31,13 @@ from shared.workdays import calendar
 from tests.fixtures.keycloak import CallsAsPeople
 from tests.fixtures.org import serving
 from zgov.org.v1 import org_pb2_grpc
-from zgov.supervision.v1 import plans_pb2_grpc, proposals_pb2_grpc, supervision_pb2_grpc
+from zgov.supervision.v1 import (
+    performance_pb2_grpc,
+    plans_pb2_grpc,
+    proposals_pb2_grpc,
+    research_pb2_grpc,
+    supervision_pb2_grpc,
+)
 
 
 @pytest.fixture
@@ -52,6 +58,8 @@ class SupervisionUnderTest(CallsAsPeople):
     people: People | None = None
     plans: plans_pb2_grpc.InspectionPlanServiceStub | None = None
     proposals: proposals_pb2_grpc.ProposalServiceStub | None = None
+    performance: performance_pb2_grpc.PerformanceServiceStub | None = None
+    research: research_pb2_grpc.ResearchServiceStub | None = None
 
     def acts_context(self, today: date) -> Context:
         return Context(calendar(), today, self.settings.limits(), self.people)
@@ -80,7 +88,9 @@ def start_supervision(keycloak, supervision_nats, service_database, in_process_o
                         org_address=org.address, nats=supervision_nats, database_url=database, settings=settings,
                         sessions=session_factory(engine), people=People(org_client),
                         plans=plans_pb2_grpc.InspectionPlanServiceStub(channel),
-                        proposals=proposals_pb2_grpc.ProposalServiceStub(channel))
+                        proposals=proposals_pb2_grpc.ProposalServiceStub(channel),
+                        performance=performance_pb2_grpc.PerformanceServiceStub(channel),
+                        research=research_pb2_grpc.ResearchServiceStub(channel))
                 finally:
                     await org_client.close()
                     await engine.dispose()
