@@ -9,16 +9,19 @@ from pathlib import Path
 from services.supervision.acts.people import People
 from services.supervision.api import SupervisionServicer
 from services.supervision.api_circulars import CircularServicer
+from services.supervision.api_feeds import DeadlineFeedServicer
 from services.supervision.api_performance import PerformanceServicer
 from services.supervision.api_plans import InspectionPlanServicer
 from services.supervision.api_proposals import ProposalServicer
 from services.supervision.api_research import ResearchServicer
 from services.supervision.config import SupervisionSettings
 from services.supervision.consumers import EventConsumers
+from services.supervision.feed_http import feed_app
 from services.supervision.sweep import run_sweep
 from shared import bus
 from shared.consumer import EventConsumer
 from shared.convert import today_in_china
+from shared.feed_http import FeedServer
 from shared.db import create_engine, database_ping, run_migrations, session_factory
 from shared.grpc_server import GrpcServer
 from shared.logging import configure_logging
@@ -48,7 +51,11 @@ def build(settings: SupervisionSettings, today=today_in_china) -> GrpcServer:
     performance = PerformanceServicer(sessions, people, settings.grade_limits(), today)
     research = ResearchServicer(sessions, people, settings.research_days_per_year, today)
     circulars = CircularServicer(sessions, settings.office_organisation_code, today)
-    server = GrpcServer.from_settings([servicer, plans, proposals, performance, research, circulars], settings)
+    feeds = FeedServer(feed_app(sessions), settings.http_host, settings.http_port)
+    deadline_feeds = DeadlineFeedServicer(sessions, people, lambda: settings.feed_base_url or feeds.base_url)
+    server = GrpcServer.from_settings(
+        [servicer, plans, proposals, performance, research, circulars, deadline_feeds], settings)
+    server.background(feeds.run)
     server.readiness(database_ping(engine))  # NOT_SERVING while the database is down
     state: dict = {"consumers": []}
 
@@ -92,6 +99,7 @@ def build(settings: SupervisionSettings, today=today_in_china) -> GrpcServer:
     async def disconnect() -> None:
         if "nats" in state:
             await state["nats"].drain()
+        feeds.close()
         await org.close()
         await engine.dispose()
         shutdown_telemetry()

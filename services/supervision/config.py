@@ -19,6 +19,11 @@ class SupervisionSettings(ServiceSettings):
     service_name: str = "supervision"
     # org 50051, meetings 50052, documents 50053, supervision 50054 (deploy/local/stack.py).
     grpc_port: int = Field(50054, ge=0, le=65535)
+    # Calendar apps poll the deadline feeds over HTTP (feed_http): the port, and the address they reach it
+    # by when that differs (behind an ingress).
+    http_host: str = Field("127.0.0.1", description="address the deadline feeds' HTTP server binds")
+    http_port: int = Field(8054, ge=0, le=65535, description="HTTP port of the deadline feeds (0: any free port)")
+    feed_base_url: str = Field("", description="public base URL of the deadline feeds; empty: http://<host>:<port>")
     # The supervision office (督查室): its officers see every item and verify them.
     office_organisation_code: str = Field("supervision-office", pattern=CODE)
     org_address: str = Field("127.0.0.1:50051", description="the org service's gRPC address, host:port")

@@ -317,3 +317,19 @@ class Circular(Base):
     entries: Mapped[list] = mapped_column(JSONB, default=list)
     text: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class DeadlineFeed(Base):
+    """A subscribable deadline feed (iCalendar): only the SHA-256 of its secret address is kept; one live
+    feed per person and scope (issuing a new one revokes the old)."""
+
+    __tablename__ = "deadline_feed"
+    __table_args__ = (UniqueConstraint("user_id", "scope"),)
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(64))
+    scope: Mapped[str] = mapped_column(String(16))
+    # The body (scope body) or the leader (scope leader) whose deadlines it shows.
+    subject: Mapped[str] = mapped_column(String(64))
+    calendar_name: Mapped[str] = mapped_column(Text)
+    issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -54,6 +54,10 @@ CALLERS = {
     "zgov.supervision.v1.SupervisionService": "supervision-officer",
     "zgov.supervision.v1.InspectionPlanService": "mayor",
     "zgov.supervision.v1.ProposalService": "supervision-officer",
+    "zgov.supervision.v1.PerformanceService": "supervision-officer",
+    "zgov.supervision.v1.ResearchService": "mayor",
+    "zgov.supervision.v1.CircularService": "supervision-officer",
+    "zgov.supervision.v1.DeadlineFeedService": "supervision-officer",
 }
 # What must never reach a caller: SQL, driver or library names, Python exception class names, stacks.
 LEAKS = re.compile(r"Traceback|File \"|\b(SELECT|INSERT INTO|DELETE FROM)\b|\bUPDATE \w+ SET\b|sqlalchemy|asyncpg|"
@@ -166,7 +170,7 @@ async def platform(keycloak, service_database, fresh_nats, in_process_org):
                                                 **secret("disclosure"))),
             build_supervision(SupervisionSettings(database_url=database("supervision"), **common,
                                                   **secret("supervision"), org_address=org.address,
-                                                  org_cache_seconds=300, sweep_seconds=3600)),
+                                                  org_cache_seconds=300, sweep_seconds=3600, http_port=0)),
         ):
             servers.append(await stack.enter_async_context(serving(server)))
         yield servers

@@ -32,6 +32,7 @@ from tests.fixtures.keycloak import CallsAsPeople
 from tests.fixtures.org import serving
 from zgov.org.v1 import org_pb2_grpc
 from zgov.supervision.v1 import (
+    feeds_pb2_grpc,
     performance_pb2_grpc,
     plans_pb2_grpc,
     proposals_pb2_grpc,
@@ -60,6 +61,7 @@ class SupervisionUnderTest(CallsAsPeople):
     proposals: proposals_pb2_grpc.ProposalServiceStub | None = None
     performance: performance_pb2_grpc.PerformanceServiceStub | None = None
     research: research_pb2_grpc.ResearchServiceStub | None = None
+    feeds: feeds_pb2_grpc.DeadlineFeedServiceStub | None = None
 
     def acts_context(self, today: date) -> Context:
         return Context(calendar(), today, self.settings.limits(), self.people)
@@ -76,7 +78,7 @@ def start_supervision(keycloak, supervision_nats, service_database, in_process_o
             settings = SupervisionSettings(**{
                 "database_url": database, "nats_url": supervision_nats.url, "keycloak_url": keycloak.url,
                 "client_id": "supervision", "client_secret": keycloak.client_secrets["supervision"],
-                "grpc_port": 0, "org_address": org.address, "org_cache_seconds": 60, "sweep_seconds": 3600,
+                "grpc_port": 0, "http_port": 0, "org_address": org.address, "org_cache_seconds": 60, "sweep_seconds": 3600,
                 **overrides})
             async with serving(build(settings)) as server:
                 channel = grpc.aio.insecure_channel(server.address)
@@ -90,7 +92,8 @@ def start_supervision(keycloak, supervision_nats, service_database, in_process_o
                         plans=plans_pb2_grpc.InspectionPlanServiceStub(channel),
                         proposals=proposals_pb2_grpc.ProposalServiceStub(channel),
                         performance=performance_pb2_grpc.PerformanceServiceStub(channel),
-                        research=research_pb2_grpc.ResearchServiceStub(channel))
+                        research=research_pb2_grpc.ResearchServiceStub(channel),
+                        feeds=feeds_pb2_grpc.DeadlineFeedServiceStub(channel))
                 finally:
                     await org_client.close()
                     await engine.dispose()

@@ -138,3 +138,13 @@ def test_A61_circular_rpcs_declare_realm_permissions_the_office_drafts():
     for method in circulars_pb2.DESCRIPTOR.services_by_name["CircularService"].methods:
         needed = declared_permissions(getattr(CircularServicer, method.name))
         assert needed and needed <= defined, method.name
+
+
+def test_deadline_feed_rpcs_declare_realm_permissions():
+    from services.supervision.api_feeds import DeadlineFeedServicer
+    from zgov.supervision.v1 import feeds_pb2
+
+    defined = {r["name"] for r in REALM["roles"]["client"]["supervision"]}
+    for method in feeds_pb2.DESCRIPTOR.services_by_name["DeadlineFeedService"].methods:
+        needed = declared_permissions(getattr(DeadlineFeedServicer, method.name))
+        assert needed and needed <= defined, method.name
