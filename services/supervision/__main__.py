@@ -89,7 +89,7 @@ def build(settings: SupervisionSettings, today=today_in_china) -> GrpcServer:
     @server.background
     async def escalation_sweep() -> None:
         await run_sweep(sessions, calendar(), limits, people, today, settings.sweep_seconds,
-                        settings.sweep_batch, settings.research_days_per_year)
+                        settings.sweep_batch, settings.research_days_per_year, settings.proposal_limits())
 
     @server.background
     async def follow_holiday_schedules() -> None:

@@ -112,8 +112,13 @@ class ProposalServicer(proposals_pb2_grpc.ProposalServiceServicer):
                                              or scope.body_code in row.co_body_codes)))
 
     async def reply(self, session: AsyncSession, row: Proposal, actor: Actor) -> pb.Proposal:
+        with_contacts = actor.may("proposal:contact")
+        if with_contacts and any(row.proposer_contacts):
+            # A80: every read of the proposers' contact details is a recorded act (who, when), never the
+            # details themselves
+            await audit.record_act(session, acts.ref_of(row), "proposal.contacts-read", actor, "A80")
         history = await audit.history(session, acts.ref_of(row))
-        return proposal_to_proto(row, with_contacts=actor.may("proposal:contact"), history=history)
+        return proposal_to_proto(row, with_contacts=with_contacts, history=history)
 
     async def on_proposal(self, proposal_id: str, act) -> pb.Proposal:
         actor = current_actor()

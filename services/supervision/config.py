@@ -58,6 +58,8 @@ class SupervisionSettings(ServiceSettings):
     proposal_months: int = Field(3, ge=1, le=12)
     proposal_max_months: int = Field(6, ge=1, le=24)
     proposal_reopen_months: int = Field(1, ge=1, le=12)
+    # A67: announced (supervision.proposal.limit-warned) this many working days before the limit.
+    proposal_warn_days: int = Field(10, ge=1, le=60)
 
     # A31: research days a leader spends at the grassroots a year.
     research_days_per_year: int = Field(90, ge=1, le=250)
@@ -72,7 +74,7 @@ class SupervisionSettings(ServiceSettings):
 
     def proposal_limits(self) -> ProposalLimits:
         return ProposalLimits(self.proposal_months, max(self.proposal_max_months, self.proposal_months),
-                              self.proposal_reopen_months)
+                              self.proposal_reopen_months, self.proposal_warn_days)
 
     def plan_limits(self) -> PlanLimits:
         return PlanLimits(self.comprehensive_per_organiser, self.inspections_total_per_year)

@@ -333,3 +333,15 @@ class DeadlineFeed(Base):
     subject: Mapped[str] = mapped_column(String(64))
     calendar_name: Mapped[str] = mapped_column(Text)
     issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ProposalWarning(Base):
+    """A67: a suggestion or proposal warned near or past its limit, once per step and limit."""
+
+    __tablename__ = "proposal_warning"
+
+    proposal_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("proposal.id", ondelete="RESTRICT"), primary_key=True)
+    step: Mapped[str] = mapped_column(String(16), primary_key=True)
+    against_due: Mapped[date] = mapped_column(Date, primary_key=True)
+    taken_on: Mapped[date] = mapped_column(Date)

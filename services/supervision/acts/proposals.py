@@ -39,7 +39,10 @@ RATING_TO_PROTO = _enum_map(Rating, pb.ProposerRating, "PROPOSER_RATING")
 MESSAGE_TYPES = {
     "registered": events_pb2.ProposalRegistered, "assigned": events_pb2.ProposalAssigned,
     "replied": events_pb2.ProposalReplied, "rated": events_pb2.ProposalRated,
+    "limit-warned": events_pb2.ProposalLimitWarned,
 }
+LIMIT_STEP_TO_PROTO = {"due_soon": events_pb2.PROPOSAL_LIMIT_STEP_DUE_SOON,
+                       "overdue": events_pb2.PROPOSAL_LIMIT_STEP_OVERDUE}
 
 
 @dataclass
@@ -184,3 +187,24 @@ async def rate(session: AsyncSession, actor, row: Proposal, rating: Rating | Non
     await publish(session, "rated", row, actor, rating=RATING_TO_PROTO[rating], round=last["round"],
                   reopened=state is ProposalState.REOPENED)
     return row
+
+
+# ---- the sweep ---------------------------------------------------------------------------------------
+
+async def warn_limits(session: AsyncSession, actor, ctx: ProposalContext, cal, warn_days: int,
+                      batch: int = 1000) -> int:
+    """A67 限时办结: a suggestion or proposal being handled is announced once when its limit is
+    `warn_days` working days away and once when it passed (supervision.proposal.limit-warned, naming the
+    lead body's head); returns how many announcements were made."""
+    horizon = cal.add_working_days(ctx.today, warn_days).due
+    warned = 0
+    for row in await store.handling_due_by(session, horizon, batch):
+        step = domain.limit_step(ctx.today, row.due, cal.add_working_days(row.due, -warn_days).due)
+        if step is None or not await store.claim_warning(session, row.id, step, row.due, ctx.today):
+            continue
+        head = await ctx.people.head_of(row.lead_body_code) if row.lead_body_code else ""
+        await record_act(session, ref_of(row), f"proposal.{step.replace('_', '-')}", actor,
+                         f"{label(row)}: limit {row.due}")
+        await publish(session, "limit-warned", row, actor, step=LIMIT_STEP_TO_PROTO[step], responsible_user_id=head)
+        warned += 1
+    return warned

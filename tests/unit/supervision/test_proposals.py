@@ -107,3 +107,16 @@ def test_A67_coverage_names_each_leader_without_one_suggestion_and_one_proposal(
 def test_A80_a_proposer_contact_is_kept_apart_from_the_name():
     proposer = Proposer("张代表", " 13800000000 ", "雁江区某路1号", "")
     assert proposer.contact() == {"phone": "13800000000", "address": "雁江区某路1号", "work_unit": ""}
+
+
+def test_A67_a_limit_near_or_passed_is_announced_at_the_right_step():
+    from datetime import date as day
+
+    from services.supervision.domain.proposals import limit_step
+
+    due, warn_from = day(2026, 6, 30), day(2026, 6, 16)
+    assert limit_step(day(2026, 6, 15), due, warn_from) is None
+    assert limit_step(day(2026, 6, 16), due, warn_from) == "due_soon"
+    assert limit_step(day(2026, 6, 30), due, warn_from) == "due_soon"
+    assert limit_step(day(2026, 7, 1), due, warn_from) == "overdue"
+    assert limit_step(day(2026, 7, 1), None, None) is None
