@@ -42,7 +42,7 @@ async def draft(session: AsyncSession, actor, year: int, month: int, chosen: lis
     entries = domain.with_escalated([domain.complete(e, facts[e.item_id]) for e in chosen],
                                     await store.sent_to_mayor(session, first, last))
     rows = [e.as_row() for e in entries]
-    tallies = await store.tallies(session, first, last)
+    tallies = await store.tallies(session, first, last, day)
     row = await store.circular_of(session, year, month)
     if row is None:
         row = Circular(id=uuid.uuid4(), year=year, month=month, state=CircularState.DRAFTED.value,

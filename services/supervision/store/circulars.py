@@ -45,11 +45,12 @@ def _claimed_on():
     return func.to_date(ITEM.completion["claimed_on"].astext, "YYYY-MM-DD")
 
 
-async def tallies(session: AsyncSession, first: date, last: date) -> list[dict]:
-    """Per lead body: closed on time and closed in the month, and open past due at its end."""
+async def tallies(session: AsyncSession, first: date, last: date, as_of: date) -> list[dict]:
+    """Per lead body: closed on time and closed in the month, and open past due on `as_of` (the month's
+    last day, or today for the month under way)."""
     claimed = _claimed_on()
     closed_in_month = and_(ITEM.state == "closed", claimed >= first, claimed <= last)
-    overdue = and_(ITEM.state.notin_(("closed", "withdrawn")), ITEM.due < last)
+    overdue = and_(ITEM.state.notin_(("closed", "withdrawn")), ITEM.due < as_of)
     rows = await session.execute(
         select(ITEM.lead_body_code,
                func.count().filter(and_(closed_in_month, claimed <= ITEM.due)),

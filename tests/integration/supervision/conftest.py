@@ -32,6 +32,7 @@ from tests.fixtures.keycloak import CallsAsPeople
 from tests.fixtures.org import serving
 from zgov.org.v1 import org_pb2_grpc
 from zgov.supervision.v1 import (
+    circulars_pb2_grpc,
     feeds_pb2_grpc,
     performance_pb2_grpc,
     plans_pb2_grpc,
@@ -62,6 +63,7 @@ class SupervisionUnderTest(CallsAsPeople):
     performance: performance_pb2_grpc.PerformanceServiceStub | None = None
     research: research_pb2_grpc.ResearchServiceStub | None = None
     feeds: feeds_pb2_grpc.DeadlineFeedServiceStub | None = None
+    circulars: circulars_pb2_grpc.CircularServiceStub | None = None
 
     def acts_context(self, today: date) -> Context:
         return Context(calendar(), today, self.settings.limits(), self.people)
@@ -93,7 +95,8 @@ def start_supervision(keycloak, supervision_nats, service_database, in_process_o
                         proposals=proposals_pb2_grpc.ProposalServiceStub(channel),
                         performance=performance_pb2_grpc.PerformanceServiceStub(channel),
                         research=research_pb2_grpc.ResearchServiceStub(channel),
-                        feeds=feeds_pb2_grpc.DeadlineFeedServiceStub(channel))
+                        feeds=feeds_pb2_grpc.DeadlineFeedServiceStub(channel),
+                        circulars=circulars_pb2_grpc.CircularServiceStub(channel))
                 finally:
                     await org_client.close()
                     await engine.dispose()
