@@ -209,6 +209,8 @@ class Proposal(Base):
     extended: Mapped[bool] = mapped_column(default=False)
     # [{round, reply_class, text, replied_on, replied_by_user_id, document_number, late, rating, rated_on}]
     replies: Mapped[list] = mapped_column(JSONB, default=list)
+    # [{body_code, round, text, given_on, given_by_user_id}]: the co-bodies' opinions (协办意见)
+    co_opinions: Mapped[list] = mapped_column(JSONB, default=list, server_default=text("'[]'::jsonb"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 

@@ -154,6 +154,7 @@ async def reply(session: AsyncSession, actor, row: Proposal, reply_class: ReplyC
     domain.check_state("reply to", ProposalState(row.state), domain.HANDLING)
     domain.check_lead_body(actor.organisation_code, row.lead_body_code)
     domain.check_reply(reply_class, text, document_number)
+    domain.check_co_opinions(row.co_body_codes, row.co_opinions, len(row.replies) + 1)
     answer = {"round": len(row.replies) + 1, "reply_class": reply_class.value, "text": text.strip(),
               "replied_on": ctx.today.isoformat(), "replied_by_user_id": actor.user_id,
               "document_number": document_number.strip(), "late": bool(row.due and ctx.today > row.due),
@@ -165,6 +166,22 @@ async def reply(session: AsyncSession, actor, row: Proposal, reply_class: ReplyC
     await record_act(session, ref_of(row), "proposal.replied", actor,
                      f"{label(row)}: class {reply_class.name}, reply {answer['round']}{late}")
     await publish(session, "replied", row, actor, reply=reply_to_proto(answer))
+    return row
+
+
+async def give_co_opinion(session: AsyncSession, actor, row: Proposal, text: str,
+                          ctx: ProposalContext) -> Proposal:
+    """协办意见: a co-body's opinion for this round's reply (once per body and round; a later one replaces it)."""
+    domain.check_state("give an opinion on", ProposalState(row.state), domain.HANDLING)
+    domain.check_co_body(actor.organisation_code, row.co_body_codes)
+    if not text.strip() or len(text) > domain.MAX_TEXT:
+        raise InvalidInput({"text": f"required, at most {domain.MAX_TEXT} characters"})
+    round_ = len(row.replies) + 1
+    kept = [o for o in row.co_opinions if (o["body_code"], o["round"]) != (actor.organisation_code, round_)]
+    row.co_opinions = [*kept, {"body_code": actor.organisation_code, "round": round_, "text": text.strip(),
+                               "given_on": ctx.today.isoformat(), "given_by_user_id": actor.user_id}]
+    await session.flush()
+    await record_act(session, ref_of(row), "proposal.co-opinion", actor, f"{label(row)}: {actor.organisation_code}")
     return row
 
 

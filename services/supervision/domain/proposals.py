@@ -225,3 +225,16 @@ def limit_step(today: date, due: date | None, warn_from: date | None) -> str | N
     if warn_from is not None and today >= warn_from:
         return "due_soon"
     return None
+
+
+def check_co_body(caller_body: str, co_bodies: Sequence[str]) -> None:
+    if caller_body not in co_bodies:
+        raise RuleViolation("A67.co-body", f"only a co-body ({', '.join(co_bodies) or 'none'}) gives a co-opinion")
+
+
+def check_co_opinions(co_bodies: Sequence[str], opinions: Iterable[dict], round_: int) -> None:
+    """A60, A67: the lead body replies with every co-body's opinion of this round (协办意见)."""
+    given = {o["body_code"] for o in opinions if o["round"] == round_}
+    missing = [b for b in co_bodies if b not in given]
+    if missing:
+        raise RuleViolation("A67.co-opinions", f"waiting for the opinion of {', '.join(missing)}")

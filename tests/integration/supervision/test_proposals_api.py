@@ -93,6 +93,16 @@ async def test_A67_a_suggestion_is_assigned_replied_graded_rated_and_reopened_on
                                                    metadata=s.as_user("department-head")))
     assert {"reply_class", "text"} <= set(field_violations_of(no_class))
     head = s.as_user("department-head")
+    # A60, A67: the lead body replies with the co-body's opinion (协办意见), given by the co-body only
+    without = await rpc_error(api.ReplyToProposal(pb.ReplyToProposalRequest(
+        proposal_id=p.id, reply_class=pb.REPLY_CLASS_B, text="已列入明年计划。"), metadata=head))
+    assert rule_id_of(without) == "A67.co-opinions"
+    not_co = await rpc_error(api.GiveProposalCoOpinion(pb.GiveProposalCoOpinionRequest(
+        proposal_id=p.id, text="同意"), metadata=head))
+    assert rule_id_of(not_co) == "A67.co-body"
+    p = await api.GiveProposalCoOpinion(pb.GiveProposalCoOpinionRequest(
+        proposal_id=p.id, text="安岳县配合提供场地。"), metadata=s.as_user("county-head"))
+    assert [(o.body_code, o.round) for o in p.co_opinions] == [("anyue-county", 1)]
     p = await api.ReplyToProposal(pb.ReplyToProposalRequest(
         proposal_id=p.id, reply_class=pb.REPLY_CLASS_B, text="已列入明年计划，增设停车位300个。",
         document_number="资教函〔2026〕12号"), metadata=head)
@@ -104,6 +114,8 @@ async def test_A67_a_suggestion_is_assigned_replied_graded_rated_and_reopened_on
                                metadata=office)
     assert p.state == pb.PROPOSAL_STATE_REOPENED
     assert date_from_proto(p.due, "due") == add_months(TODAY, 1)
+    await api.GiveProposalCoOpinion(pb.GiveProposalCoOpinionRequest(
+        proposal_id=p.id, text="安岳县继续配合。"), metadata=s.as_user("county-head"))
     p = await api.ReplyToProposal(pb.ReplyToProposalRequest(
         proposal_id=p.id, reply_class=pb.REPLY_CLASS_A, text="重新办理：本学期已增设停车位300个。"), metadata=head)
     assert [r.round for r in p.replies] == [1, 2]
