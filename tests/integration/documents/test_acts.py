@@ -216,6 +216,7 @@ async def test_A53_the_clock_announces_a_document_past_its_handling_limit_once(w
                 main_receivers=[CITY],
                 urgency=pb.URGENCY_ORDINARY,
                 classification=pb.CLASSIFICATION_NONE,
+                matters=["城东学校用地"],
             )
         )
     )
