@@ -46,7 +46,7 @@ GRPC_PORTS = {name: 50051 + i for i, name in enumerate(SERVICE_CLIENTS)}
 HTTP_PORTS = {"portal": 8000}
 # Second ports of gRPC services that also answer HTTP: the meetings calendar feeds that calendar apps
 # poll (ZGOV_<NAME>_FEED_PORT overrides).
-FEED_PORTS = {"meetings": 8052}
+FEED_PORTS = {"meetings": 8052, "supervision": 8054}
 # Every service's database is created, whether its code exists yet or not, so a new service finds it.
 DATABASES = SERVICE_CLIENTS
 # Passed through to every service when set in the caller's environment (besides every non-ZGOV_ variable,

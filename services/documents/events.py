@@ -25,7 +25,7 @@ from services.documents.acts.countersign import (
     recompute_countersign_due,
     remind_countersign_due,
 )
-from services.documents.acts.drafting import recompute_handling_due
+from services.documents.acts.drafting import announce_overdue, recompute_handling_due
 from services.documents.acts.normative import record_expiry
 from shared.db import transaction
 from shared.sweep import SweepLeader, run_every
@@ -56,6 +56,15 @@ async def record_expired_documents(session: AsyncSession, today: date) -> int:
     rows = await store.documents_expired_unrecorded(session, today)
     for row in rows:
         await record_expiry(session, COUNTERSIGN_CLOCK, row, today)
+    return len(rows)
+
+
+async def announce_overdue_documents(session: AsyncSession, today: date) -> int:
+    """A53: filed documents past their handling limit, announced once each with
+    `documents.document.overdue` (supervision makes an overdue item of it)."""
+    rows = await store.documents_overdue_unannounced(session, today)
+    for row in rows:
+        await announce_overdue(session, COUNTERSIGN_CLOCK, row, today)
     return len(rows)
 
 
@@ -93,6 +102,7 @@ async def run_countersign_clock(
             written = await remind_countersigns_due(session, today())
             written += await deem_overdue_countersigns(session, today())
             written += await record_expired_documents(session, today())
+            written += await announce_overdue_documents(session, today())
         if written:
             log.info("countersign reminders, deemed agreements and expiries written", count=written)
         return written

@@ -67,6 +67,8 @@ class Document(Base):
     handling_working_days: Mapped[int] = mapped_column(Integer, default=0)
     handling_due: Mapped[date | None] = mapped_column(Date)
     handling_provisional: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A53: the day the handling limit's passing was announced (documents.document.overdue, once per limit).
+    overdue_announced_on: Mapped[date | None] = mapped_column(Date)
     # A50: the office's check.
     return_reason: Mapped[str] = mapped_column(Text, default="")
     proposed_opinion: Mapped[str] = mapped_column(Text, default="")

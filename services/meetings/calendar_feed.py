@@ -1,39 +1,28 @@
-"""A leader's meetings as iCalendar text (RFC 5545), written by hand: no package needed.
-
-What RFC 5545 asks of the text, and where it is done here:
-- lines end with CRLF (3.1);
-- a content line longer than 75 octets is folded: CRLF followed by one space (3.1), never
-  inside a UTF-8 sequence — Chinese titles are 3 octets a character (`fold`);
-- TEXT values escape backslash, semicolon, comma and newlines (3.3.11, `escape_text`);
-- DTSTAMP is UTC, a DTSTART with TZID needs a VTIMEZONE of that id (3.6.5): China Standard
-  Time is UTC+8 all year, so one STANDARD component is enough.
+"""A leader's meetings as iCalendar text (RFC 5545): the VEVENT of a meeting here; the text's rules
+(folding, escaping, the time zone) and the feed addresses in shared/ical.py, shared with supervision's
+deadline feeds.
 """
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from services.meetings.domain import SERIES_TITLE, MeetingKind
+from shared.ical import (  # noqa: F401 (re-exported: the feed's callers and tests name them here)
+    TZID,
+    calendar_text,
+    escape_text,
+    feed_secret_digest,
+    feed_url,
+    fold,
+    new_feed_secret,
+    utc_stamp,
+)
 
-TZID = "Asia/Shanghai"
 PRODID = "-//Ziyang Municipal Government//zgov meetings//ZH"
 UID_DOMAIN = "meetings.zgov"
-VTIMEZONE = (
-    "BEGIN:VTIMEZONE",
-    f"TZID:{TZID}",
-    "BEGIN:STANDARD",
-    "DTSTART:19700101T000000",
-    "TZOFFSETFROM:+0800",
-    "TZOFFSETTO:+0800",
-    "TZNAME:CST",
-    "END:STANDARD",
-    "END:VTIMEZONE",
-)
-MAX_OCTETS = 75
 
 
 @dataclass(frozen=True)
@@ -50,38 +39,6 @@ class FeedMeeting:
     role: str
 
 
-def escape_text(value: str) -> str:
-    """RFC 5545 3.3.11: backslash, semicolon and comma escaped; newlines as \\n."""
-    return (
-        value.replace("\\", "\\\\")
-        .replace(";", "\\;")
-        .replace(",", "\\,")
-        .replace("\r\n", "\\n")
-        .replace("\n", "\\n")
-        .replace("\r", "\\n")
-    )
-
-
-def fold(line: str) -> str:
-    """RFC 5545 3.1: at most 75 octets a line; continuation lines start with one space."""
-    if len(line) * 4 <= MAX_OCTETS or len(line.encode("utf-8")) <= MAX_OCTETS:  # most lines: nothing to fold
-        return line
-    parts: list[str] = []
-    current, size = "", 0
-    limit = MAX_OCTETS
-    for char in line:
-        width = len(char.encode("utf-8"))
-        if size + width > limit:
-            parts.append(current)
-            # A continuation line's leading space counts towards its 75 octets.
-            current, size, limit = char, width, MAX_OCTETS - 1
-        else:
-            current += char
-            size += width
-    parts.append(current)
-    return "\r\n ".join(parts)
-
-
 def _local(moment: datetime) -> str:
     return moment.strftime("%Y%m%dT%H%M%S")
 
@@ -94,7 +51,7 @@ def event_lines(meeting: FeedMeeting, stamp: datetime) -> list[str]:
     lines = [
         "BEGIN:VEVENT",
         f"UID:{meeting.meeting_id}@{UID_DOMAIN}",
-        f"DTSTAMP:{stamp.astimezone(UTC).strftime('%Y%m%dT%H%M%SZ')}",
+        f"DTSTAMP:{utc_stamp(stamp)}",
         f"DTSTART;TZID={TZID}:{_local(start)}",
         f"DTEND;TZID={TZID}:{_local(end)}",
         f"SUMMARY:{escape_text(summary)}",
@@ -111,20 +68,9 @@ def event_lines(meeting: FeedMeeting, stamp: datetime) -> list[str]:
 
 def ics_for(meetings: Iterable[FeedMeeting], *, calendar_name: str, stamp: datetime) -> str:
     """The VCALENDAR text: one VEVENT per meeting, folded, CRLF line ends."""
-    lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        f"PRODID:{PRODID}",
-        "CALSCALE:GREGORIAN",
-        "METHOD:PUBLISH",
-        f"X-WR-CALNAME:{escape_text(calendar_name)}",
-        f"X-WR-TIMEZONE:{TZID}",
-        *VTIMEZONE,
-    ]
-    for meeting in meetings:
-        lines.extend(event_lines(meeting, stamp))
-    lines.append("END:VCALENDAR")
-    return "".join(fold(line) + "\r\n" for line in lines)
+    return calendar_text(
+        (event_lines(m, stamp) for m in meetings), prodid=PRODID, calendar_name=calendar_name
+    )
 
 
 def role_of(user_id: str, *, convener: str, chair: str, members: Iterable[str]) -> str:
@@ -153,24 +99,10 @@ def feed_meetings(rows: Iterable, user_id: str) -> list[FeedMeeting]:
     ]
 
 
-# ---- subscribable feed addresses --------------------------------------------------------------
-# A calendar app polls its feed without logging in, so the address carries a secret: 32 random
-# bytes (256 bits, not guessable), of which only the SHA-256 is stored.
+# ---- subscribable feed addresses (shared/ical.py: the secret, its digest, the URL) --------------
 
 FEED_DAYS_BACK = 30
 FEED_DAYS_AHEAD = 366
-
-
-def new_feed_secret() -> str:
-    return secrets.token_urlsafe(32)
-
-
-def feed_secret_digest(secret: str) -> str:
-    return hashlib.sha256(secret.encode("ascii", "replace")).hexdigest()
-
-
-def feed_url(base_url: str, secret: str) -> str:
-    return f"{base_url.rstrip('/')}/calendar/{secret}.ics"
 
 
 def feed_window(today: date) -> tuple[date, date]:

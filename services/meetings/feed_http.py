@@ -1,39 +1,28 @@
-"""The subscribable calendar feeds over HTTP: `GET /calendar/<secret>.ics`.
-
-Calendar apps (Outlook, the phone's calendar, WPS) subscribe to a URL and poll it without
-logging in, so they cannot go through gRPC and Keycloak: the address itself is the credential
-(see calendar_feed.new_feed_secret). Consequences handled here:
-- the secret never reaches a log: uvicorn's access log is off and our own line names the
-  person, not the address;
-- an unknown or revoked address answers 404 with nothing that tells whether it ever existed;
-- the body is rendered with the subscription's issue time as DTSTAMP, so the same meetings give
-  the same bytes and the ETag lets pollers get a cheap 304.
-"""
+"""The subscribable calendar feeds over HTTP: `GET /calendar/<secret>.ics` (the serving, the secret's
+shape, the ETag and the 404 are shared/feed_http.py's, shared with supervision's deadline feeds)."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import hashlib
 import logging
-import re
-import socket
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date
 
-import uvicorn
 from fastapi import FastAPI, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.meetings import calendar_feed, store
 from shared.db import transaction
+from shared.feed_http import (  # noqa: F401 (FeedServer, SECRET_SHAPE re-exported for __main__ and tests)
+    NOT_FOUND,
+    SECRET_SHAPE,
+    FeedServer,
+    ics_response,
+    not_found,
+)
 
 log = logging.getLogger(__name__)
 
-# token_urlsafe(32): 43 characters of the URL-safe base64 alphabet.
-SECRET_SHAPE = re.compile(r"[A-Za-z0-9_-]{43}")
 CALENDAR_LIMIT = 2000
-NOT_FOUND = "该日历订阅地址无效或已撤销。请在政务平台重新获取订阅地址。\n"
 
 
 def feed_app(sessions: async_sessionmaker[AsyncSession], today: Callable[[], date]) -> FastAPI:
@@ -47,87 +36,25 @@ def feed_app(sessions: async_sessionmaker[AsyncSession], today: Callable[[], dat
     @app.get("/calendar/{secret}.ics")
     async def calendar(secret: str, request: Request) -> Response:
         if not SECRET_SHAPE.fullmatch(secret):
-            return _not_found()
+            return not_found()
         from_day, to_day = calendar_feed.feed_window(today())
         async with transaction(sessions) as session:
             subscription = await store.calendar_subscription_by_digest(
                 session, calendar_feed.feed_secret_digest(secret)
             )
             if subscription is None:
-                return _not_found()
+                return not_found()
             rows = await store.calendar_meetings(session, subscription.user_id, from_day, to_day, CALENDAR_LIMIT)
         body = calendar_feed.ics_for(
             calendar_feed.feed_meetings(rows, subscription.user_id),
             calendar_name=subscription.calendar_name,
             stamp=subscription.issued_at,
         ).encode("utf-8")
-        etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
-        headers = {
-            "ETag": etag,
-            # Personal data: no shared cache may keep it; apps re-poll every few minutes anyway.
-            "Cache-Control": "private, max-age=300",
-            "Referrer-Policy": "no-referrer",
-            "X-Content-Type-Options": "nosniff",
-        }
         log.info("calendar feed served", extra={"user_id": subscription.user_id, "meetings": len(rows)})
-        if request.headers.get("if-none-match") == etag:
-            return Response(status_code=304, headers=headers)
-        return Response(body, media_type="text/calendar; charset=utf-8", headers=headers)
+        return ics_response(body, request)
 
     @app.get("/healthz")
     async def healthz() -> dict:
         return {"status": "ok"}
 
     return app
-
-
-def _not_found() -> Response:
-    return Response(NOT_FOUND, status_code=404, media_type="text/plain; charset=utf-8")
-
-
-class _EmbeddedUvicorn(uvicorn.Server):
-    """uvicorn inside a process whose signals belong to the gRPC server (it drains on SIGTERM
-    and then cancels this task); uvicorn must not take SIGTERM and SIGINT over."""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
-
-
-class FeedServer:
-    """uvicorn on a socket bound at construction, so the port (0: any free one) and with it
-    the feed addresses are known before the service starts serving."""
-
-    def __init__(self, app: FastAPI, host: str, port: int) -> None:
-        family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        self.socket = socket.socket(family, socket.SOCK_STREAM)
-        self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            self.socket.bind((host, port))
-        except OSError as exc:
-            self.socket.close()
-            raise OSError(f"calendar feeds cannot listen on {host}:{port} (port taken? set ZGOV_HTTP_PORT)") from exc
-        self.host = host
-        self.port = self.socket.getsockname()[1]
-        self.server = _EmbeddedUvicorn(
-            uvicorn.Config(app, access_log=False, log_config=None, lifespan="off", server_header=False)
-        )
-
-    @property
-    def base_url(self) -> str:
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}"
-
-    async def run(self) -> None:
-        """Serve until cancelled (a GrpcServer background task, cancelled on drain); then
-        let uvicorn finish the requests in flight before the task ends."""
-        serving = asyncio.create_task(self.server.serve(sockets=[self.socket]))
-        try:
-            await asyncio.shield(serving)
-        except asyncio.CancelledError:
-            self.server.should_exit = True
-            await asyncio.wait_for(serving, timeout=10)
-            raise
-
-    def close(self) -> None:
-        self.socket.close()

@@ -74,7 +74,10 @@ def proposal_to_proto(row: Proposal, *, with_contacts: bool = False, history=())
         co_body_codes=list(row.co_body_codes), lead_leader_user_id=row.lead_leader_user_id,
         registered_on=_day(row.registered_on), assigned_on=_day(row.assigned_on), due=_day(row.due),
         extended=row.extended, replies=[acts.reply_to_proto(r) for r in row.replies],
-        history=[audit.to_proto(h) for h in history])
+        history=[audit.to_proto(h) for h in history],
+        co_opinions=[pb.ProposalCoOpinion(body_code=o["body_code"], round=o["round"], text=o["text"],
+                                          given_on=_day(date.fromisoformat(o["given_on"])),
+                                          given_by_user_id=o["given_by_user_id"]) for o in row.co_opinions])
 
 
 class ProposalServicer(proposals_pb2_grpc.ProposalServiceServicer):
@@ -105,8 +108,13 @@ class ProposalServicer(proposals_pb2_grpc.ProposalServiceServicer):
                                              or scope.body_code in row.co_body_codes)))
 
     async def reply(self, session: AsyncSession, row: Proposal, actor: Actor) -> pb.Proposal:
+        with_contacts = actor.may("proposal:contact")
+        if with_contacts and any(row.proposer_contacts):
+            # A80: every read of the proposers' contact details is a recorded act (who, when), never the
+            # details themselves
+            await audit.record_act(session, acts.ref_of(row), "proposal.contacts-read", actor, "A80")
         history = await audit.history(session, acts.ref_of(row))
-        return proposal_to_proto(row, with_contacts=actor.may("proposal:contact"), history=history)
+        return proposal_to_proto(row, with_contacts=with_contacts, history=history)
 
     async def on_proposal(self, proposal_id: str, act) -> pb.Proposal:
         actor = current_actor()
@@ -147,6 +155,11 @@ class ProposalServicer(proposals_pb2_grpc.ProposalServiceServicer):
         reply_class = _enum(CLASS_FROM_PROTO, request.reply_class, "reply_class")
         return await self.on_proposal(request.proposal_id, lambda s, a, row, ctx: acts.reply(
             s, a, row, reply_class, request.text, request.document_number, ctx))
+
+    @requires("proposal:reply")
+    async def GiveProposalCoOpinion(self, request, context):
+        return await self.on_proposal(request.proposal_id, lambda s, a, row, ctx: acts.give_co_opinion(
+            s, a, row, request.text, ctx))
 
     @requires("proposal:manage")
     async def RateProposal(self, request, context):

@@ -7,6 +7,7 @@ are the issue's (政府督查工作条例 2021, the provincial rules, the 统筹
 from pydantic import Field
 
 from services.supervision.domain.items import Limits
+from services.supervision.domain.performance import GradeLimits
 from services.supervision.domain.plans import PlanLimits
 from services.supervision.domain.proposals import ProposalLimits
 from shared.config import ServiceSettings
@@ -18,6 +19,11 @@ class SupervisionSettings(ServiceSettings):
     service_name: str = "supervision"
     # org 50051, meetings 50052, documents 50053, supervision 50054 (deploy/local/stack.py).
     grpc_port: int = Field(50054, ge=0, le=65535)
+    # Calendar apps poll the deadline feeds over HTTP (feed_http): the port, and the address they reach it
+    # by when that differs (behind an ingress).
+    http_host: str = Field("127.0.0.1", description="address the deadline feeds' HTTP server binds")
+    http_port: int = Field(8054, ge=0, le=65535, description="HTTP port of the deadline feeds (0: any free port)")
+    feed_base_url: str = Field("", description="public base URL of the deadline feeds; empty: http://<host>:<port>")
     # The supervision office (督查室): its officers see every item and verify them.
     office_organisation_code: str = Field("supervision-office", pattern=CODE)
     org_address: str = Field("127.0.0.1:50051", description="the org service's gRPC address, host:port")
@@ -52,10 +58,23 @@ class SupervisionSettings(ServiceSettings):
     proposal_months: int = Field(3, ge=1, le=12)
     proposal_max_months: int = Field(6, ge=1, le=24)
     proposal_reopen_months: int = Field(1, ge=1, le=12)
+    # A67: announced (supervision.proposal.limit-warned) this many working days before the limit.
+    proposal_warn_days: int = Field(10, ge=1, le=60)
+
+    # A31: research days a leader spends at the grassroots a year.
+    research_days_per_year: int = Field(90, ge=1, le=250)
+
+    # A64: the grade thresholds in points (优秀 / 良好 / 合格).
+    grade_excellent: int = Field(90, ge=1, le=100)
+    grade_good: int = Field(80, ge=1, le=100)
+    grade_pass: int = Field(60, ge=0, le=100)
+
+    def grade_limits(self) -> GradeLimits:
+        return GradeLimits(self.grade_excellent, self.grade_good, self.grade_pass)
 
     def proposal_limits(self) -> ProposalLimits:
         return ProposalLimits(self.proposal_months, max(self.proposal_max_months, self.proposal_months),
-                              self.proposal_reopen_months)
+                              self.proposal_reopen_months, self.proposal_warn_days)
 
     def plan_limits(self) -> PlanLimits:
         return PlanLimits(self.comprehensive_per_organiser, self.inspections_total_per_year)

@@ -9,9 +9,8 @@ shared/consumer.py: each message has its effect once, in one transaction with it
                                   the case's handling body, instructing leader (and acting holder, A10/A59)
   petitions.case.overdue          a petition past a limit → one overdue item per case and stage
   disclosure.concern.overdue      a public concern past a limit → one overdue item per concern and limit
-
-Documents publish no A53 overdue event yet (only countersign due / deemed agreed), so documents past
-their handling limit do not become items (docs/rules.md says so).
+  documents.document.overdue      a filed document past its A53 handling limit → one overdue item per
+                                  document and limit, led by the general office (it runs the handling)
 
 Who sent it: shared/consumer.py refuses (dead-letters, no effect) an envelope whose producer, own
 subject or payload does not match the subject it came on, so only the owning service's own event
@@ -35,6 +34,8 @@ from shared.convert import CHINA, date_from_proto
 from shared.workdays import WorkingCalendar
 from zgov.disclosure.v1 import events_pb2 as disclosure_events  # noqa: F401 (payload types known to decode)
 from zgov.disclosure.v1 import publications_pb2
+from zgov.documents.v1 import documents_pb2
+from zgov.documents.v1 import events_pb2 as documents_events
 from zgov.events.v1 import envelope_pb2
 from zgov.meetings.v1 import events_pb2 as meetings_events
 from zgov.meetings.v1 import meetings_pb2
@@ -71,6 +72,8 @@ class EventConsumers:
     limits: domain.Limits
     people: People
     today: Callable[[], date]
+    # A53: the body that runs the handling of filed documents (the general office, 市政府办公室).
+    general_office_code: str = "general-office"
 
     def context(self) -> acts.Context:
         return acts.Context(self.cal, self.today(), self.limits, self.people)
@@ -86,6 +89,8 @@ class EventConsumers:
             ("PETITIONS", "supervision-case-overdue", "petitions.case.overdue", self.on_case_overdue),
             ("DISCLOSURE", "supervision-concern-overdue", "disclosure.concern.overdue",
              self.on_concern_overdue),
+            ("DOCUMENTS", "supervision-document-overdue", "documents.document.overdue",
+             self.on_document_overdue),
         ]
 
     async def _lead(self, code: str) -> str:
@@ -198,5 +203,24 @@ class EventConsumers:
                         f"{concern.summary}",
             source_service="disclosure", source_ref=f"concern/{concern.id}/overdue/{event.limit}",
             urgency=domain.Urgency.URGENT, lead_body_code=await self._lead(concern.department_code),
+        )
+        await acts.register(session, _actor(envelope), new, self.context(), by_hand=False)
+
+    # ---- documents --------------------------------------------------------------------------------
+
+    async def on_document_overdue(self, session: AsyncSession, envelope,
+                                  event: documents_events.DocumentOverdue) -> None:
+        """A53: the document's handling limit passed while it waits for the office's check or the
+        leader's decision; the general office is urged (the routed leader is named in the text)."""
+        document = event.document
+        due = _day(event.handling_due)
+        waiting = ("领导批示" if document.state == documents_pb2.DOCUMENT_STATE_ROUTED else "办公室审核")
+        new = domain.NewItem(
+            kind=domain.Kind.OVERDUE_ESCALATION, title=f"公文办理逾期：{document.content.title[:60]}",
+            requirement=f"来文《{document.content.title}》办理时限已过（{due}），尚待{waiting}，督促按时办结",
+            source_service="documents", source_ref=f"document/{document.id}/overdue/{due}",
+            source_reference=document.content.title[:200], urgency=domain.Urgency.URGENT,
+            instructing_leader_user_id="",
+            lead_body_code=await self._lead(self.general_office_code),
         )
         await acts.register(session, _actor(envelope), new, self.context(), by_hand=False)

@@ -209,4 +209,141 @@ class Proposal(Base):
     extended: Mapped[bool] = mapped_column(default=False)
     # [{round, reply_class, text, replied_on, replied_by_user_id, document_number, late, rating, rated_on}]
     replies: Mapped[list] = mapped_column(JSONB, default=list)
+    # [{body_code, round, text, given_on, given_by_user_id}]: the co-bodies' opinions (协办意见)
+    co_opinions: Mapped[list] = mapped_column(JSONB, default=list, server_default=text("'[]'::jsonb"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class IndicatorSet(Base):
+    """A64–A66: the performance indicators of a year for the departments or for the counties (目标绩效指标)."""
+
+    __tablename__ = "indicator_set"
+    __table_args__ = (UniqueConstraint("year", "kind"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    year: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16))
+    # [{code, name, dimension, weight, measure}]
+    indicators: Mapped[list] = mapped_column(JSONB, default=list)
+    state: Mapped[str] = mapped_column(String(16))
+    # A64: the executive meeting's decision approving the results.
+    decision_id: Mapped[str] = mapped_column(String(64), default="")
+    decision_reference: Mapped[str] = mapped_column(Text, default="")
+    approved_on: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class Assessment(Base):
+    """One body's targets, progress and scores in a set (目标分解、跟踪、考核)."""
+
+    __tablename__ = "assessment"
+    __table_args__ = (UniqueConstraint("set_id", "body_code"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    set_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("indicator_set.id", ondelete="RESTRICT"), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    body_code: Mapped[str] = mapped_column(String(64), index=True)
+    # {indicator code: target}
+    targets: Mapped[dict] = mapped_column(JSONB, default=dict)
+    # [{indicator_code, text, reported_on, reported_by_user_id}]
+    progress: Mapped[list] = mapped_column(JSONB, default=list)
+    # {indicator code: {centipoints, evidence, computed, scored_by_user_id, scored_on}}
+    scores: Mapped[dict] = mapped_column(JSONB, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class ResearchVisit(Base):
+    """A31, A33: a city leader's research visit of one or more days (调研)."""
+
+    __tablename__ = "research_visit"
+    __table_args__ = (Index("ix_research_visit_leader_year", "leader_user_id", "year"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    leader_user_id: Mapped[str] = mapped_column(String(64))
+    year: Mapped[int] = mapped_column(Integer)
+    started_on: Mapped[date] = mapped_column(Date)
+    days: Mapped[int] = mapped_column(Integer)
+    place: Mapped[str] = mapped_column(Text)
+    county_codes: Mapped[list[str]] = mapped_column(ARRAY(String(64)), default=list)
+    purpose: Mapped[str] = mapped_column(Text)
+    reporting_meeting: Mapped[str] = mapped_column(String(16))
+    recorded_by_user_id: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class ResearchTopic(Base):
+    """A31, A34: a major research topic (重大课题) led by a member of the government, its report and what it
+    informed."""
+
+    __tablename__ = "research_topic"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    year: Mapped[int] = mapped_column(Integer, index=True)
+    leader_user_id: Mapped[str] = mapped_column(String(64), index=True)
+    title: Mapped[str] = mapped_column(Text)
+    # {summary, document_reference, filed_on} once filed
+    report: Mapped[dict] = mapped_column(JSONB, default=dict)
+    decision_id: Mapped[str] = mapped_column(String(64), default="")
+    decision_reference: Mapped[str] = mapped_column(Text, default="")
+    policy_reference: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class ResearchWarning(Base):
+    """A31: a leader warned of being behind pace, once a month (supervision.research.behind-pace)."""
+
+    __tablename__ = "research_warning"
+
+    leader_user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    month: Mapped[int] = mapped_column(Integer, primary_key=True)
+    days: Mapped[int] = mapped_column(Integer)
+    expected: Mapped[int] = mapped_column(Integer)
+
+
+class Circular(Base):
+    """A61: the monthly circular of the supervision items (情况通报), once a month."""
+
+    __tablename__ = "circular"
+    __table_args__ = (UniqueConstraint("year", "month"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    year: Mapped[int] = mapped_column(Integer)
+    month: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(24))
+    title: Mapped[str] = mapped_column(Text)
+    # [{body_code, closed_on_time, closed, overdue}]
+    tallies: Mapped[list] = mapped_column(JSONB, default=list)
+    # [{item_id, item_number, lead_body_code, verdict, reason, from_escalation}]
+    entries: Mapped[list] = mapped_column(JSONB, default=list)
+    text: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class DeadlineFeed(Base):
+    """A subscribable deadline feed (iCalendar): only the SHA-256 of its secret address is kept; one live
+    feed per person and scope (issuing a new one revokes the old)."""
+
+    __tablename__ = "deadline_feed"
+    __table_args__ = (UniqueConstraint("user_id", "scope"),)
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(64))
+    scope: Mapped[str] = mapped_column(String(16))
+    # The body (scope body) or the leader (scope leader) whose deadlines it shows.
+    subject: Mapped[str] = mapped_column(String(64))
+    calendar_name: Mapped[str] = mapped_column(Text)
+    issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ProposalWarning(Base):
+    """A67: a suggestion or proposal warned near or past its limit, once per step and limit."""
+
+    __tablename__ = "proposal_warning"
+
+    proposal_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("proposal.id", ondelete="RESTRICT"), primary_key=True)
+    step: Mapped[str] = mapped_column(String(16), primary_key=True)
+    against_due: Mapped[date] = mapped_column(Date, primary_key=True)
+    taken_on: Mapped[date] = mapped_column(Date)

@@ -42,6 +42,10 @@ CALLERS = {
     "zgov.supervision.v1.SupervisionService": "supervision-officer",
     "zgov.supervision.v1.InspectionPlanService": "mayor",
     "zgov.supervision.v1.ProposalService": "supervision-officer",
+    "zgov.supervision.v1.PerformanceService": "supervision-officer",
+    "zgov.supervision.v1.ResearchService": "mayor",
+    "zgov.supervision.v1.CircularService": "supervision-officer",
+    "zgov.supervision.v1.DeadlineFeedService": "supervision-officer",
 }
 # What must never reach a caller: SQL, driver or library names, Python exception class names, stacks.
 LEAKS = re.compile(r"Traceback|File \"|\b(SELECT|INSERT INTO|DELETE FROM)\b|\bUPDATE \w+ SET\b|sqlalchemy|asyncpg|"

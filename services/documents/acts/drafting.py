@@ -1,8 +1,11 @@
 """Acts on a document being drafted and filed (起草、报送): draft it (A47, A53, A21–A23 for outgoing
 ones, A52 no reprints), file it with the city government (A47, A48, A49, A52 one briefing, A53
-handling limit), and put the official day on a handling limit computed provisionally."""
+handling limit), put the official day on a handling limit computed provisionally, and announce a
+document past its handling limit (A53, documents.document.overdue)."""
 
 from __future__ import annotations
+
+from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from zgov.documents.v1 import documents_pb2 as pb
@@ -25,8 +28,10 @@ from services.documents.protos import (
     content_from_proto,
     content_of,
     countersign_view,
+    document_to_proto,
 )
 from shared.audit import record_act
+from shared.convert import date_to_proto
 from shared.errors import InvalidInput
 from shared.identity import Actor
 from shared.outbox import add_event
@@ -150,3 +155,23 @@ async def recompute_handling_due(
         f"{old} → {deadline.due} (official schedule of {old.year} loaded)",
     )
     return True
+
+
+async def announce_overdue(session: AsyncSession, actor: Actor, row: models.Document, today: date) -> None:
+    """A53: a filed document past its handling limit and not decided is announced once
+    (documents.document.overdue), so supervision follows it up as an overdue item."""
+    row.overdue_announced_on = today
+    await session.flush()
+    ref = ref_of(row)
+    await record_act(
+        session, ref, "document.overdue", actor, f"handling limit {row.handling_due.isoformat()} passed (A53)"
+    )
+    await add_event(
+        session,
+        "documents.document.overdue",
+        events_pb2.DocumentOverdue(
+            document=document_to_proto(row, today=today), handling_due=date_to_proto(row.handling_due)
+        ),
+        ref,
+        actor,
+    )

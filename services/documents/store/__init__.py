@@ -17,6 +17,7 @@ from services.documents.store.documents import (  # noqa: F401
     add_document,
     briefing_series_of,
     documents_expired_unrecorded,
+    documents_overdue_unannounced,
     get_document,
     issued_documents,
     issued_of_authorities,

@@ -164,3 +164,19 @@ async def documents_expired_unrecorded(session: AsyncSession, today: date) -> li
         .with_for_update(skip_locked=True)
     )
     return list(rows)
+
+
+async def documents_overdue_unannounced(session: AsyncSession, today: date) -> list[models.Document]:
+    """A53: filed or routed documents past their handling limit, not yet announced (locked, skip locked)."""
+    table = models.Document
+    rows = await session.scalars(
+        select(table)
+        .where(
+            table.state.in_([State.FILED.value, State.ROUTED.value]),
+            table.handling_due < today,
+            table.overdue_announced_on.is_(None),
+        )
+        .order_by(table.handling_due, table.id)
+        .with_for_update(skip_locked=True)
+    )
+    return list(rows)

@@ -12,6 +12,8 @@ from shared.positions import CITY_LEADERS, COUNTY_HEAD, DEPARTMENT_HEAD, EXECUTI
 
 # Positions whose duties pass to an acting holder while away (A10 mayor, A59 A/B pairs).
 ACTING_POSITIONS = (MAYOR, EXECUTIVE_VICE_MAYOR, VICE_MAYOR)
+# A4: the city government's members — the city leaders and the heads of its departments.
+GOVERNMENT_MEMBERS = (*sorted(CITY_LEADERS), DEPARTMENT_HEAD)
 # The head of a department or a county government: the body's first responsible person (A60).
 HEAD_POSITIONS = (DEPARTMENT_HEAD, COUNTY_HEAD)
 
@@ -79,6 +81,11 @@ class People:
     async def is_leader(self, user_id: str) -> bool:
         positions = (await self.org.directory()).positions_of(user_id)
         return any(p in CITY_LEADERS for p in positions)
+
+    async def is_member(self, user_id: str) -> bool:
+        """A member of the city government (A4): a city leader or the head of a department."""
+        positions = (await self.org.directory()).positions_of(user_id)
+        return any(p in GOVERNMENT_MEMBERS for p in positions)
 
     async def holders_of(self, positions) -> list[tuple[str, str]]:
         """(user id, display name) of everyone holding one of `positions`, in the positions' order."""

@@ -39,7 +39,10 @@ RATING_TO_PROTO = _enum_map(Rating, pb.ProposerRating, "PROPOSER_RATING")
 MESSAGE_TYPES = {
     "registered": events_pb2.ProposalRegistered, "assigned": events_pb2.ProposalAssigned,
     "replied": events_pb2.ProposalReplied, "rated": events_pb2.ProposalRated,
+    "limit-warned": events_pb2.ProposalLimitWarned,
 }
+LIMIT_STEP_TO_PROTO = {"due_soon": events_pb2.PROPOSAL_LIMIT_STEP_DUE_SOON,
+                       "overdue": events_pb2.PROPOSAL_LIMIT_STEP_OVERDUE}
 
 
 @dataclass
@@ -151,6 +154,7 @@ async def reply(session: AsyncSession, actor, row: Proposal, reply_class: ReplyC
     domain.check_state("reply to", ProposalState(row.state), domain.HANDLING)
     domain.check_lead_body(actor.organisation_code, row.lead_body_code)
     domain.check_reply(reply_class, text, document_number)
+    domain.check_co_opinions(row.co_body_codes, row.co_opinions, len(row.replies) + 1)
     answer = {"round": len(row.replies) + 1, "reply_class": reply_class.value, "text": text.strip(),
               "replied_on": ctx.today.isoformat(), "replied_by_user_id": actor.user_id,
               "document_number": document_number.strip(), "late": bool(row.due and ctx.today > row.due),
@@ -162,6 +166,22 @@ async def reply(session: AsyncSession, actor, row: Proposal, reply_class: ReplyC
     await record_act(session, ref_of(row), "proposal.replied", actor,
                      f"{label(row)}: class {reply_class.name}, reply {answer['round']}{late}")
     await publish(session, "replied", row, actor, reply=reply_to_proto(answer))
+    return row
+
+
+async def give_co_opinion(session: AsyncSession, actor, row: Proposal, text: str,
+                          ctx: ProposalContext) -> Proposal:
+    """协办意见: a co-body's opinion for this round's reply (once per body and round; a later one replaces it)."""
+    domain.check_state("give an opinion on", ProposalState(row.state), domain.HANDLING)
+    domain.check_co_body(actor.organisation_code, row.co_body_codes)
+    if not text.strip() or len(text) > domain.MAX_TEXT:
+        raise InvalidInput({"text": f"required, at most {domain.MAX_TEXT} characters"})
+    round_ = len(row.replies) + 1
+    kept = [o for o in row.co_opinions if (o["body_code"], o["round"]) != (actor.organisation_code, round_)]
+    row.co_opinions = [*kept, {"body_code": actor.organisation_code, "round": round_, "text": text.strip(),
+                               "given_on": ctx.today.isoformat(), "given_by_user_id": actor.user_id}]
+    await session.flush()
+    await record_act(session, ref_of(row), "proposal.co-opinion", actor, f"{label(row)}: {actor.organisation_code}")
     return row
 
 
@@ -184,3 +204,24 @@ async def rate(session: AsyncSession, actor, row: Proposal, rating: Rating | Non
     await publish(session, "rated", row, actor, rating=RATING_TO_PROTO[rating], round=last["round"],
                   reopened=state is ProposalState.REOPENED)
     return row
+
+
+# ---- the sweep ---------------------------------------------------------------------------------------
+
+async def warn_limits(session: AsyncSession, actor, ctx: ProposalContext, cal, warn_days: int,
+                      batch: int = 1000) -> int:
+    """A67 限时办结: a suggestion or proposal being handled is announced once when its limit is
+    `warn_days` working days away and once when it passed (supervision.proposal.limit-warned, naming the
+    lead body's head); returns how many announcements were made."""
+    horizon = cal.add_working_days(ctx.today, warn_days).due
+    warned = 0
+    for row in await store.handling_due_by(session, horizon, batch):
+        step = domain.limit_step(ctx.today, row.due, cal.add_working_days(row.due, -warn_days).due)
+        if step is None or not await store.claim_warning(session, row.id, step, row.due, ctx.today):
+            continue
+        head = await ctx.people.head_of(row.lead_body_code) if row.lead_body_code else ""
+        await record_act(session, ref_of(row), f"proposal.{step.replace('_', '-')}", actor,
+                         f"{label(row)}: limit {row.due}")
+        await publish(session, "limit-warned", row, actor, step=LIMIT_STEP_TO_PROTO[step], responsible_user_id=head)
+        warned += 1
+    return warned

@@ -61,6 +61,7 @@ class ProposalLimits:
     handle_months: int = 3
     max_months: int = 6
     reopen_months: int = 1
+    warn_days: int = 10  # working days before the limit when it is announced
 
 
 @dataclass(frozen=True)
@@ -212,3 +213,28 @@ def coverage(leaders: Sequence[str], led: Iterable[Led]) -> dict[str, tuple[int,
 def uncovered(counts: dict[str, tuple[int, int]]) -> list[str]:
     """A67: the leaders who do not yet lead one suggestion and one proposal."""
     return [leader for leader, (suggestions, proposals) in counts.items() if not (suggestions and proposals)]
+
+
+def limit_step(today: date, due: date | None, warn_from: date | None) -> str | None:
+    """A67 handled within its limit: "overdue" once the limit passed, "due_soon" from `warn_from` (the
+    working day ZGOV_PROPOSAL_WARN_DAYS before the limit), else nothing."""
+    if due is None:
+        return None
+    if today > due:
+        return "overdue"
+    if warn_from is not None and today >= warn_from:
+        return "due_soon"
+    return None
+
+
+def check_co_body(caller_body: str, co_bodies: Sequence[str]) -> None:
+    if caller_body not in co_bodies:
+        raise RuleViolation("A67.co-body", f"only a co-body ({', '.join(co_bodies) or 'none'}) gives a co-opinion")
+
+
+def check_co_opinions(co_bodies: Sequence[str], opinions: Iterable[dict], round_: int) -> None:
+    """A60, A67: the lead body replies with every co-body's opinion of this round (协办意见)."""
+    given = {o["body_code"] for o in opinions if o["round"] == round_}
+    missing = [b for b in co_bodies if b not in given]
+    if missing:
+        raise RuleViolation("A67.co-opinions", f"waiting for the opinion of {', '.join(missing)}")

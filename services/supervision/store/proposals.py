@@ -88,3 +88,17 @@ async def led_in(session: AsyncSession, year: int) -> list[tuple[str, str]]:
     rows = await session.execute(select(PROPOSAL.lead_leader_user_id, PROPOSAL.kind)
                                  .where(PROPOSAL.year == year, PROPOSAL.lead_leader_user_id != ""))
     return [(leader, kind) for leader, kind in rows]
+
+
+async def handling_due_by(session: AsyncSession, day, batch: int) -> list[PROPOSAL]:
+    """Proposals being handled whose limit falls by `day` (locked, skipped when another sweeper has them)."""
+    return list(await session.scalars(
+        select(PROPOSAL).where(PROPOSAL.state.in_(("assigned", "reopened")), PROPOSAL.due <= day)
+        .order_by(PROPOSAL.due, PROPOSAL.id).limit(batch).with_for_update(skip_locked=True)))
+
+
+async def claim_warning(session: AsyncSession, proposal_id, step: str, due, today) -> bool:
+    result = await session.execute(insert(models.ProposalWarning).values(
+        proposal_id=proposal_id, step=step, against_due=due, taken_on=today)
+        .on_conflict_do_nothing().returning(models.ProposalWarning.step))
+    return result.first() is not None

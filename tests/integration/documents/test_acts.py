@@ -8,6 +8,7 @@ Keycloak.
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 
 import jwt
@@ -200,3 +201,34 @@ async def test_A50_acts_file_and_route_a_major_matter_to_the_mayor(world, sessio
         "documents.document.filed",
         "documents.document.routed",
     ]
+
+
+async def test_A53_the_clock_announces_a_document_past_its_handling_limit_once(world, session):
+    from services.documents.events import announce_overdue_documents
+
+    _, env, people = world
+    filing = protos.filing(
+        pb.FileDocumentRequest(
+            content=pb.DocumentContent(
+                kind=pb.DOCUMENT_KIND_REQUEST,
+                title="关于城东学校用地的请示",
+                body="……特此请示。",
+                main_receivers=[CITY],
+                urgency=pb.URGENCY_ORDINARY,
+                classification=pb.CLASSIFICATION_NONE,
+                matters=["城东学校用地"],
+            )
+        )
+    )
+    filed = await drafting.file_document(session, people["department-head"], filing, env)
+    row = await session.get(models.Document, uuid.UUID(filed.id))
+    assert await announce_overdue_documents(session, row.handling_due) == 0  # due today: not yet late
+    after = row.handling_due + timedelta(days=1)
+    assert await announce_overdue_documents(session, after) == 1
+    assert await announce_overdue_documents(session, after + timedelta(days=3)) == 0  # once
+    outbox = models.metadata.tables["outbox"]
+    overdue = (
+        await session.execute(select(outbox.c.subject).where(outbox.c.subject == "documents.document.overdue"))
+    ).scalars()
+    assert list(overdue) == ["documents.document.overdue"]
+    assert "document.overdue" in [h.act for h in await history(session, f"document/{filed.id}")]

@@ -31,7 +31,15 @@ from shared.workdays import calendar
 from tests.fixtures.keycloak import CallsAsPeople
 from tests.fixtures.org import serving
 from zgov.org.v1 import org_pb2_grpc
-from zgov.supervision.v1 import plans_pb2_grpc, proposals_pb2_grpc, supervision_pb2_grpc
+from zgov.supervision.v1 import (
+    circulars_pb2_grpc,
+    feeds_pb2_grpc,
+    performance_pb2_grpc,
+    plans_pb2_grpc,
+    proposals_pb2_grpc,
+    research_pb2_grpc,
+    supervision_pb2_grpc,
+)
 
 
 @pytest.fixture
@@ -52,6 +60,10 @@ class SupervisionUnderTest(CallsAsPeople):
     people: People | None = None
     plans: plans_pb2_grpc.InspectionPlanServiceStub | None = None
     proposals: proposals_pb2_grpc.ProposalServiceStub | None = None
+    performance: performance_pb2_grpc.PerformanceServiceStub | None = None
+    research: research_pb2_grpc.ResearchServiceStub | None = None
+    feeds: feeds_pb2_grpc.DeadlineFeedServiceStub | None = None
+    circulars: circulars_pb2_grpc.CircularServiceStub | None = None
 
     def acts_context(self, today: date) -> Context:
         return Context(calendar(), today, self.settings.limits(), self.people)
@@ -68,7 +80,7 @@ def start_supervision(keycloak, supervision_nats, service_database, in_process_o
             settings = SupervisionSettings(**{
                 "database_url": database, "nats_url": supervision_nats.url, "keycloak_url": keycloak.url,
                 "client_id": "supervision", "client_secret": keycloak.client_secrets["supervision"],
-                "grpc_port": 0, "org_address": org.address, "org_cache_seconds": 60, "sweep_seconds": 3600,
+                "grpc_port": 0, "http_port": 0, "org_address": org.address, "org_cache_seconds": 60, "sweep_seconds": 3600,
                 **overrides})
             async with serving(build(settings)) as server:
                 channel = grpc.aio.insecure_channel(server.address)
@@ -80,7 +92,11 @@ def start_supervision(keycloak, supervision_nats, service_database, in_process_o
                         org_address=org.address, nats=supervision_nats, database_url=database, settings=settings,
                         sessions=session_factory(engine), people=People(org_client),
                         plans=plans_pb2_grpc.InspectionPlanServiceStub(channel),
-                        proposals=proposals_pb2_grpc.ProposalServiceStub(channel))
+                        proposals=proposals_pb2_grpc.ProposalServiceStub(channel),
+                        performance=performance_pb2_grpc.PerformanceServiceStub(channel),
+                        research=research_pb2_grpc.ResearchServiceStub(channel),
+                        feeds=feeds_pb2_grpc.DeadlineFeedServiceStub(channel),
+                        circulars=circulars_pb2_grpc.CircularServiceStub(channel))
                 finally:
                     await org_client.close()
                     await engine.dispose()
@@ -101,7 +117,7 @@ async def foreign_streams(supervision_nats):
     """The streams of the services supervision listens to, declared before it binds its consumers."""
     client = await nats.connect(supervision_nats.url)
     js = client.jetstream(timeout=5)
-    for service in ("meetings", "petitions", "disclosure"):
+    for service in ("meetings", "petitions", "disclosure", "documents"):
         await ensure_stream(js, service)
     await client.close()
 

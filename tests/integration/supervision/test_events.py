@@ -18,6 +18,8 @@ from shared.outbox import build_envelope
 from tests.fixtures.org import serving
 from tests.integration.supervision.conftest import eventually
 from zgov.common.v1 import common_pb2
+from zgov.documents.v1 import documents_pb2
+from zgov.documents.v1 import events_pb2 as documents_events
 from zgov.meetings.v1 import events_pb2 as meetings_events
 from zgov.meetings.v1 import meetings_pb2
 from zgov.petitions.v1 import petitions_pb2, petitions_pb2_grpc
@@ -162,3 +164,20 @@ async def test_A60_A71_a_leaders_instruction_in_petitions_becomes_one_item(
     await js.publish("petitions.case.leader-instructed", stored.data, headers={"Nats-Msg-Id": "replayed"})
     await eventually(lambda: settled(js, "PETITIONS", "supervision-leader-instructed", 2))
     assert len(await items(s, kind=pb.ITEM_KIND_LEADER_INSTRUCTION)) == 1
+
+
+async def test_A53_a_document_past_its_handling_limit_becomes_one_overdue_item_led_by_the_general_office(
+        supervision_consuming, supervision_js):
+    s, js = supervision_consuming, supervision_js
+    due = TODAY - timedelta(days=2)
+    document = documents_pb2.Document(id=str(uuid.uuid4()), state=documents_pb2.DOCUMENT_STATE_ROUTED,
+                                      content=documents_pb2.DocumentContent(title="关于城东学校用地的请示"))
+    event = documents_events.DocumentOverdue(document=document, handling_due=d(due))
+    data = await publish(js, "documents.document.overdue", event)
+    await js.publish("documents.document.overdue", data, headers={"Nats-Msg-Id": "redelivered"})
+    await publish(js, "documents.document.overdue", event)  # replayed: a new event id, the same limit
+    await eventually(lambda: settled(js, "DOCUMENTS", "supervision-document-overdue", 3))
+    (item,) = await items(s)
+    assert (item.kind, item.source.service, item.source.ref) == (
+        pb.ITEM_KIND_OVERDUE_ESCALATION, "documents", f"document/{document.id}/overdue/{due}")
+    assert item.lead_body_code == "general-office" and "领导批示" in item.requirement

@@ -93,6 +93,16 @@ async def test_A67_a_suggestion_is_assigned_replied_graded_rated_and_reopened_on
                                                    metadata=s.as_user("department-head")))
     assert {"reply_class", "text"} <= set(field_violations_of(no_class))
     head = s.as_user("department-head")
+    # A60, A67: the lead body replies with the co-body's opinion (协办意见), given by the co-body only
+    without = await rpc_error(api.ReplyToProposal(pb.ReplyToProposalRequest(
+        proposal_id=p.id, reply_class=pb.REPLY_CLASS_B, text="已列入明年计划。"), metadata=head))
+    assert rule_id_of(without) == "A67.co-opinions"
+    not_co = await rpc_error(api.GiveProposalCoOpinion(pb.GiveProposalCoOpinionRequest(
+        proposal_id=p.id, text="同意"), metadata=head))
+    assert rule_id_of(not_co) == "A67.co-body"
+    p = await api.GiveProposalCoOpinion(pb.GiveProposalCoOpinionRequest(
+        proposal_id=p.id, text="安岳县配合提供场地。"), metadata=s.as_user("county-head"))
+    assert [(o.body_code, o.round) for o in p.co_opinions] == [("anyue-county", 1)]
     p = await api.ReplyToProposal(pb.ReplyToProposalRequest(
         proposal_id=p.id, reply_class=pb.REPLY_CLASS_B, text="已列入明年计划，增设停车位300个。",
         document_number="资教函〔2026〕12号"), metadata=head)
@@ -104,6 +114,8 @@ async def test_A67_a_suggestion_is_assigned_replied_graded_rated_and_reopened_on
                                metadata=office)
     assert p.state == pb.PROPOSAL_STATE_REOPENED
     assert date_from_proto(p.due, "due") == add_months(TODAY, 1)
+    await api.GiveProposalCoOpinion(pb.GiveProposalCoOpinionRequest(
+        proposal_id=p.id, text="安岳县继续配合。"), metadata=s.as_user("county-head"))
     p = await api.ReplyToProposal(pb.ReplyToProposalRequest(
         proposal_id=p.id, reply_class=pb.REPLY_CLASS_A, text="重新办理：本学期已增设停车位300个。"), metadata=head)
     assert [r.round for r in p.replies] == [1, 2]
@@ -146,6 +158,8 @@ async def test_A80_a_proposer_contact_is_shown_only_to_those_handling_it(supervi
 
     # never in the recorded acts nor in the events on the bus
     assert PHONE not in str(seen_by_lead_body.history) and ADDRESS not in str(seen_by_lead_body.history)
+    # A80: the read of the contact details is itself recorded, with who read them
+    assert "proposal.contacts-read" in [h.act for h in seen_by_lead_body.history]
     engine = create_engine(s.database_url)
     try:
         async with engine.connect() as connection:
@@ -252,3 +266,29 @@ async def _consumed(js, last_seq: int) -> bool:
     """The disclosure consumer has handled and acknowledged everything up to `last_seq`."""
     info = await js.consumer_info("SUPERVISION", "disclosure-proposal-replied")
     return info.delivered.stream_seq >= last_seq and info.num_ack_pending == 0 and info.num_pending == 0
+
+
+async def test_A67_the_sweep_announces_a_limit_near_and_passed_once_each(supervision):
+    from services.supervision.acts import items as item_acts
+    from services.supervision.acts import proposals as proposal_acts
+    from shared.workdays import calendar
+    from tests.integration.supervision.conftest import rolled_back
+
+    s = supervision
+    office = s.as_user("supervision-officer")
+    p = await s.proposals.RegisterProposal(registration(number="0456"), metadata=office)
+    assigned = await s.proposals.AssignProposal(pb.AssignProposalRequest(
+        proposal_id=p.id, lead_body_code="education-bureau"), metadata=office)
+    due = date_from_proto(assigned.due, "due")
+    cal = calendar()
+    ctx = proposal_acts.ProposalContext(TODAY, s.settings.proposal_limits(), s.people)
+    async with rolled_back(s.sessions) as session:
+        assert await proposal_acts.warn_limits(session, item_acts.SYSTEM_ACTOR, ctx, cal, 10) == 0
+        ctx.today = cal.add_working_days(due, -3).due
+        assert await proposal_acts.warn_limits(session, item_acts.SYSTEM_ACTOR, ctx, cal, 10) == 1
+        assert await proposal_acts.warn_limits(session, item_acts.SYSTEM_ACTOR, ctx, cal, 10) == 0
+        ctx.today = cal.add_working_days(due, 1).due
+        assert await proposal_acts.warn_limits(session, item_acts.SYSTEM_ACTOR, ctx, cal, 10) == 1
+        subjects = (await session.execute(sa.text(
+            "SELECT count(*) FROM outbox WHERE subject = 'supervision.proposal.limit-warned'"))).scalar()
+        assert subjects == 2

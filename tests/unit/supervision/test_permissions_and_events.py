@@ -6,8 +6,11 @@ import json
 import yaml
 
 from deploy.local.tools import ROOT
+from services.supervision.acts import circulars as circular_acts
 from services.supervision.acts import events
+from services.supervision.acts import performance as performance_acts
 from services.supervision.acts import proposals as proposal_acts
+from services.supervision.acts import research as research_acts
 from services.supervision.api import SupervisionServicer
 from shared.grpc_server import declared_permissions
 from zgov.supervision.v1 import supervision_pb2 as pb
@@ -44,6 +47,12 @@ def test_supervision_events_listed_are_the_ones_published():
                   for state in events.ACCOUNTABILITY_EVENTS}
     published |= {f"supervision.proposal.{name}": f"zgov.supervision.v1.{message.__name__}"
                   for name, message in proposal_acts.MESSAGE_TYPES.items()}
+    published |= {f"supervision.performance.{name}": f"zgov.supervision.v1.{message.__name__}"
+                  for name, message in performance_acts.MESSAGE_TYPES.items()}
+    published |= {f"supervision.research.{name}": f"zgov.supervision.v1.{message.__name__}"
+                  for name, message in research_acts.MESSAGE_TYPES.items()}
+    published |= {f"supervision.circular.{name}": f"zgov.supervision.v1.{message.__name__}"
+                  for name, message in circular_acts.MESSAGE_TYPES.items()}
     assert stream["events"] == published
 
 
@@ -95,3 +104,47 @@ def test_A80_no_proposal_event_carries_a_contact():
     for message in proposal_acts.MESSAGE_TYPES.values():
         names = set(fields(message.DESCRIPTOR))
         assert not {"contact", "phone", "address", "work_unit", "proposer_contacts"} & names, message
+
+
+def test_A64_performance_rpcs_declare_realm_permissions_the_office_manages_bodies_report():
+    from services.supervision.api_performance import PerformanceServicer
+    from zgov.supervision.v1 import performance_pb2
+
+    defined = {r["name"] for r in REALM["roles"]["client"]["supervision"]}
+    for method in performance_pb2.DESCRIPTOR.services_by_name["PerformanceService"].methods:
+        needed = declared_permissions(getattr(PerformanceServicer, method.name))
+        assert needed and needed <= defined, method.name
+    assert holders("performance:manage") == {"supervision-officer"}
+    assert holders("performance:report") == {"department-head", "county-head"}
+
+
+def test_A31_research_rpcs_declare_realm_permissions_leaders_and_the_research_office_write():
+    from services.supervision.api_research import ResearchServicer
+    from zgov.supervision.v1 import research_pb2
+
+    defined = {r["name"] for r in REALM["roles"]["client"]["supervision"]}
+    for method in research_pb2.DESCRIPTOR.services_by_name["ResearchService"].methods:
+        needed = declared_permissions(getattr(ResearchServicer, method.name))
+        assert needed and needed <= defined, method.name
+    assert holders("research:write") == {"mayor", "executive-vice-mayor", "vice-mayor", "secretary-general",
+                                         "department-head", "research-office-staff"}
+
+
+def test_A61_circular_rpcs_declare_realm_permissions_the_office_drafts():
+    from services.supervision.api_circulars import CircularServicer
+    from zgov.supervision.v1 import circulars_pb2
+
+    defined = {r["name"] for r in REALM["roles"]["client"]["supervision"]}
+    for method in circulars_pb2.DESCRIPTOR.services_by_name["CircularService"].methods:
+        needed = declared_permissions(getattr(CircularServicer, method.name))
+        assert needed and needed <= defined, method.name
+
+
+def test_deadline_feed_rpcs_declare_realm_permissions():
+    from services.supervision.api_feeds import DeadlineFeedServicer
+    from zgov.supervision.v1 import feeds_pb2
+
+    defined = {r["name"] for r in REALM["roles"]["client"]["supervision"]}
+    for method in feeds_pb2.DESCRIPTOR.services_by_name["DeadlineFeedService"].methods:
+        needed = declared_permissions(getattr(DeadlineFeedServicer, method.name))
+        assert needed and needed <= defined, method.name

@@ -107,3 +107,30 @@ def test_A67_coverage_names_each_leader_without_one_suggestion_and_one_proposal(
 def test_A80_a_proposer_contact_is_kept_apart_from_the_name():
     proposer = Proposer("张代表", " 13800000000 ", "雁江区某路1号", "")
     assert proposer.contact() == {"phone": "13800000000", "address": "雁江区某路1号", "work_unit": ""}
+
+
+def test_A67_a_limit_near_or_passed_is_announced_at_the_right_step():
+    from datetime import date as day
+
+    from services.supervision.domain.proposals import limit_step
+
+    due, warn_from = day(2026, 6, 30), day(2026, 6, 16)
+    assert limit_step(day(2026, 6, 15), due, warn_from) is None
+    assert limit_step(day(2026, 6, 16), due, warn_from) == "due_soon"
+    assert limit_step(day(2026, 6, 30), due, warn_from) == "due_soon"
+    assert limit_step(day(2026, 7, 1), due, warn_from) == "overdue"
+    assert limit_step(day(2026, 7, 1), None, None) is None
+
+
+def test_A67_A60_the_lead_body_replies_with_every_co_bodys_opinion_of_the_round():
+    from services.supervision.domain.proposals import check_co_body, check_co_opinions
+    from shared.errors import RuleViolation as Refused
+
+    check_co_opinions([], [], 1)
+    check_co_opinions(["anyue-county"], [{"body_code": "anyue-county", "round": 1}], 1)
+    with pytest.raises(Refused) as missing:
+        check_co_opinions(["anyue-county"], [{"body_code": "anyue-county", "round": 1}], 2)
+    assert missing.value.rule_id == "A67.co-opinions"
+    with pytest.raises(Refused) as not_co:
+        check_co_body("education-bureau", ["anyue-county"])
+    assert not_co.value.rule_id == "A67.co-body"

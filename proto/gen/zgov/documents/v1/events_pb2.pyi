@@ -378,3 +378,34 @@ class NormativeExpired(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___NormativeExpired: _TypeAlias = NormativeExpired  # noqa: Y015
+
+@_typing.final
+class DocumentOverdue(_message.Message):
+    """documents.document.overdue: a filed document past its A53 handling limit and not yet decided — still
+    with the general office's check (FILED) or with the leader it was routed to (ROUTED); announced once
+    per limit by the clock, for supervision (an overdue item) and notify.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DOCUMENT_FIELD_NUMBER: _builtins.int
+    HANDLING_DUE_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def document(self) -> _documents_pb2.Document: ...
+    @_builtins.property
+    def handling_due(self) -> _common_pb2.Date:
+        """The limit that passed."""
+
+    def __init__(
+        self,
+        *,
+        document: _documents_pb2.Document | None = ...,
+        handling_due: _common_pb2.Date | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["document", b"document", "handling_due", b"handling_due"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["document", b"document", "handling_due", b"handling_due"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___DocumentOverdue: _TypeAlias = DocumentOverdue  # noqa: Y015

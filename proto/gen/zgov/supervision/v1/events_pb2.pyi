@@ -7,6 +7,7 @@ from collections import abc as _abc
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from zgov.common.v1 import common_pb2 as _common_pb2
 from zgov.supervision.v1 import proposals_pb2 as _proposals_pb2
 from zgov.supervision.v1 import supervision_pb2 as _supervision_pb2
@@ -20,6 +21,27 @@ else:
     from typing_extensions import TypeAlias as _TypeAlias, Never as _Never
 
 DESCRIPTOR: _descriptor.FileDescriptor
+
+class _ProposalLimitStep:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _ProposalLimitStepEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ProposalLimitStep.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    PROPOSAL_LIMIT_STEP_UNSPECIFIED: _ProposalLimitStep.ValueType  # 0
+    PROPOSAL_LIMIT_STEP_DUE_SOON: _ProposalLimitStep.ValueType  # 1
+    """The limit is near (ZGOV_PROPOSAL_WARN_DAYS before it)."""
+    PROPOSAL_LIMIT_STEP_OVERDUE: _ProposalLimitStep.ValueType  # 2
+    """The limit passed without a reply."""
+
+class ProposalLimitStep(_ProposalLimitStep, metaclass=_ProposalLimitStepEnumTypeWrapper): ...
+
+PROPOSAL_LIMIT_STEP_UNSPECIFIED: ProposalLimitStep.ValueType  # 0
+PROPOSAL_LIMIT_STEP_DUE_SOON: ProposalLimitStep.ValueType  # 1
+"""The limit is near (ZGOV_PROPOSAL_WARN_DAYS before it)."""
+PROPOSAL_LIMIT_STEP_OVERDUE: ProposalLimitStep.ValueType  # 2
+"""The limit passed without a reply."""
+Global___ProposalLimitStep: _TypeAlias = ProposalLimitStep  # noqa: Y015
 
 @_typing.final
 class ItemSummary(_message.Message):
@@ -589,3 +611,34 @@ class ProposalRated(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ProposalRated: _TypeAlias = ProposalRated  # noqa: Y015
+
+@_typing.final
+class ProposalLimitWarned(_message.Message):
+    """supervision.proposal.limit-warned: a suggestion or proposal being handled whose limit is near or passed,
+    once per proposal, step and limit; the lead body (and the leading leader) must reply by `proposal.due`.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PROPOSAL_FIELD_NUMBER: _builtins.int
+    STEP_FIELD_NUMBER: _builtins.int
+    RESPONSIBLE_USER_ID_FIELD_NUMBER: _builtins.int
+    step: Global___ProposalLimitStep.ValueType
+    responsible_user_id: _builtins.str
+    """The lead body's head, who must act (A60: the first responsible person)."""
+    @_builtins.property
+    def proposal(self) -> Global___ProposalSummary: ...
+    def __init__(
+        self,
+        *,
+        proposal: Global___ProposalSummary | None = ...,
+        step: Global___ProposalLimitStep.ValueType = ...,
+        responsible_user_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["proposal", b"proposal"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["proposal", b"proposal", "responsible_user_id", b"responsible_user_id", "step", b"step"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ProposalLimitWarned: _TypeAlias = ProposalLimitWarned  # noqa: Y015

@@ -25,21 +25,21 @@ _sym_db = _symbol_database.Default()
 from zgov.common.v1 import common_pb2 as zgov_dot_common_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n#zgov/supervision/v1/proposals.proto\x12\x13zgov.supervision.v1\x1a\x1bzgov/common/v1/common.proto\"D\n\x0fProposerContact\x12\r\n\x05phone\x18\x01 \x01(\t\x12\x0f\n\x07\x61\x64\x64ress\x18\x02 \x01(\t\x12\x11\n\twork_unit\x18\x03 \x01(\t\"O\n\x08Proposer\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x35\n\x07\x63ontact\x18\x02 \x01(\x0b\x32$.zgov.supervision.v1.ProposerContact\"\xac\x02\n\rProposalReply\x12\r\n\x05round\x18\x01 \x01(\x05\x12\x34\n\x0breply_class\x18\x02 \x01(\x0e\x32\x1f.zgov.supervision.v1.ReplyClass\x12\x0c\n\x04text\x18\x03 \x01(\t\x12(\n\nreplied_on\x18\x04 \x01(\x0b\x32\x14.zgov.common.v1.Date\x12\x1a\n\x12replied_by_user_id\x18\x05 \x01(\t\x12\x17\n\x0f\x64ocument_number\x18\x06 \x01(\t\x12\x0c\n\x04late\x18\x07 \x01(\x08\x12\x33\n\x06rating\x18\x08 \x01(\x0e\x32#.zgov.supervision.v1.ProposerRating\x12&\n\x08rated_on\x18\t \x01(\x0b\x32\x14.zgov.common.v1.Date\"\xb7\x04\n\x08Proposal\x12\n\n\x02id\x18\x01 \x01(\t\x12/\n\x04kind\x18\x02 \x01(\x0e\x32!.zgov.supervision.v1.ProposalKind\x12\x0f\n\x07session\x18\x03 \x01(\t\x12\x0e\n\x06number\x18\x04 \x01(\t\x12\x0c\n\x04year\x18\x05 \x01(\x05\x12\r\n\x05title\x18\x06 \x01(\t\x12\x0f\n\x07\x63ontent\x18\x07 \x01(\t\x12\x30\n\tproposers\x18\x08 \x03(\x0b\x32\x1d.zgov.supervision.v1.Proposer\x12\x31\n\x05state\x18\t \x01(\x0e\x32\".zgov.supervision.v1.ProposalState\x12\x16\n\x0elead_body_code\x18\n \x01(\t\x12\x15\n\rco_body_codes\x18\x0b \x03(\t\x12\x1b\n\x13lead_leader_user_id\x18\x0c \x01(\t\x12+\n\rregistered_on\x18\r \x01(\x0b\x32\x14.zgov.common.v1.Date\x12)\n\x0b\x61ssigned_on\x18\x0e \x01(\x0b\x32\x14.zgov.common.v1.Date\x12!\n\x03\x64ue\x18\x0f \x01(\x0b\x32\x14.zgov.common.v1.Date\x12\x10\n\x08\x65xtended\x18\x10 \x01(\x08\x12\x33\n\x07replies\x18\x11 \x03(\x0b\x32\".zgov.supervision.v1.ProposalReply\x12,\n\x07history\x18\x12 \x03(\x0b\x32\x1b.zgov.common.v1.AuditRecord\"\xbd\x01\n\x17RegisterProposalRequest\x12/\n\x04kind\x18\x01 \x01(\x0e\x32!.zgov.supervision.v1.ProposalKind\x12\x0f\n\x07session\x18\x02 \x01(\t\x12\x0e\n\x06number\x18\x03 \x01(\t\x12\r\n\x05title\x18\x04 \x01(\t\x12\x0f\n\x07\x63ontent\x18\x05 \x01(\t\x12\x30\n\tproposers\x18\x06 \x03(\x0b\x32\x1d.zgov.supervision.v1.Proposer\"x\n\x15\x41ssignProposalRequest\x12\x13\n\x0bproposal_id\x18\x01 \x01(\t\x12\x16\n\x0elead_body_code\x18\x02 \x01(\t\x12\x15\n\rco_body_codes\x18\x03 \x03(\t\x12\x1b\n\x13lead_leader_user_id\x18\x04 \x01(\t\"_\n\x15\x45xtendProposalRequest\x12\x13\n\x0bproposal_id\x18\x01 \x01(\t\x12!\n\x03\x64ue\x18\x02 \x01(\x0b\x32\x14.zgov.common.v1.Date\x12\x0e\n\x06reason\x18\x03 \x01(\t\"\x8a\x01\n\x16ReplyToProposalRequest\x12\x13\n\x0bproposal_id\x18\x01 \x01(\t\x12\x34\n\x0breply_class\x18\x02 \x01(\x0e\x32\x1f.zgov.supervision.v1.ReplyClass\x12\x0c\n\x04text\x18\x03 \x01(\t\x12\x17\n\x0f\x64ocument_number\x18\x04 \x01(\t\"m\n\x13RateProposalRequest\x12\x13\n\x0bproposal_id\x18\x01 \x01(\t\x12\x33\n\x06rating\x18\x02 \x01(\x0e\x32#.zgov.supervision.v1.ProposerRating\x12\x0c\n\x04note\x18\x03 \x01(\t\")\n\x12GetProposalRequest\x12\x13\n\x0bproposal_id\x18\x01 \x01(\t\"\xe8\x01\n\x14ListProposalsRequest\x12)\n\x04page\x18\x01 \x01(\x0b\x32\x1b.zgov.common.v1.PageRequest\x12\x0c\n\x04year\x18\x02 \x01(\x05\x12/\n\x04kind\x18\x03 \x01(\x0e\x32!.zgov.supervision.v1.ProposalKind\x12\x31\n\x05state\x18\x04 \x01(\x0e\x32\".zgov.supervision.v1.ProposalState\x12\x16\n\x0elead_body_code\x18\x05 \x01(\t\x12\x1b\n\x13lead_leader_user_id\x18\x06 \x01(\t\"u\n\x15ListProposalsResponse\x12\x30\n\tproposals\x18\x01 \x03(\x0b\x32\x1d.zgov.supervision.v1.Proposal\x12*\n\x04page\x18\x02 \x01(\x0b\x32\x1c.zgov.common.v1.PageResponse\"&\n\x16GetLeadCoverageRequest\x12\x0c\n\x04year\x18\x01 \x01(\x05\"x\n\x0eLeaderCoverage\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x14\n\x0c\x64isplay_name\x18\x02 \x01(\t\x12\x17\n\x0fsuggestions_led\x18\x03 \x01(\x05\x12\x15\n\rproposals_led\x18\x04 \x01(\x05\x12\x0f\n\x07\x63overed\x18\x05 \x01(\x08\"{\n\x17GetLeadCoverageResponse\x12\x0c\n\x04year\x18\x01 \x01(\x05\x12\x34\n\x07leaders\x18\x02 \x03(\x0b\x32#.zgov.supervision.v1.LeaderCoverage\x12\x1c\n\x14not_covered_user_ids\x18\x03 \x03(\t*q\n\x0cProposalKind\x12\x1d\n\x19PROPOSAL_KIND_UNSPECIFIED\x10\x00\x12 \n\x1cPROPOSAL_KIND_NPC_SUGGESTION\x10\x01\x12 \n\x1cPROPOSAL_KIND_CPPCC_PROPOSAL\x10\x02*\xbf\x01\n\rProposalState\x12\x1e\n\x1aPROPOSAL_STATE_UNSPECIFIED\x10\x00\x12\x1d\n\x19PROPOSAL_STATE_REGISTERED\x10\x01\x12\x1b\n\x17PROPOSAL_STATE_ASSIGNED\x10\x02\x12\x1a\n\x16PROPOSAL_STATE_REPLIED\x10\x03\x12\x1b\n\x17PROPOSAL_STATE_REOPENED\x10\x04\x12\x19\n\x15PROPOSAL_STATE_CLOSED\x10\x05*b\n\nReplyClass\x12\x1b\n\x17REPLY_CLASS_UNSPECIFIED\x10\x00\x12\x11\n\rREPLY_CLASS_A\x10\x01\x12\x11\n\rREPLY_CLASS_B\x10\x02\x12\x11\n\rREPLY_CLASS_C\x10\x03*\x9c\x01\n\x0eProposerRating\x12\x1f\n\x1bPROPOSER_RATING_UNSPECIFIED\x10\x00\x12\x1d\n\x19PROPOSER_RATING_SATISFIED\x10\x01\x12\'\n#PROPOSER_RATING_BASICALLY_SATISFIED\x10\x02\x12!\n\x1dPROPOSER_RATING_NOT_SATISFIED\x10\x03\x32\x91\x06\n\x0fProposalService\x12_\n\x10RegisterProposal\x12,.zgov.supervision.v1.RegisterProposalRequest\x1a\x1d.zgov.supervision.v1.Proposal\x12[\n\x0e\x41ssignProposal\x12*.zgov.supervision.v1.AssignProposalRequest\x1a\x1d.zgov.supervision.v1.Proposal\x12[\n\x0e\x45xtendProposal\x12*.zgov.supervision.v1.ExtendProposalRequest\x1a\x1d.zgov.supervision.v1.Proposal\x12]\n\x0fReplyToProposal\x12+.zgov.supervision.v1.ReplyToProposalRequest\x1a\x1d.zgov.supervision.v1.Proposal\x12W\n\x0cRateProposal\x12(.zgov.supervision.v1.RateProposalRequest\x1a\x1d.zgov.supervision.v1.Proposal\x12U\n\x0bGetProposal\x12\'.zgov.supervision.v1.GetProposalRequest\x1a\x1d.zgov.supervision.v1.Proposal\x12\x66\n\rListProposals\x12).zgov.supervision.v1.ListProposalsRequest\x1a*.zgov.supervision.v1.ListProposalsResponse\x12l\n\x0fGetLeadCoverage\x12+.zgov.supervision.v1.GetLeadCoverageRequest\x1a,.zgov.supervision.v1.GetLeadCoverageResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n#zgov/supervision/v1/proposals.proto\x12\x13zgov.supervision.v1\x1a\x1bzgov/common/v1/common.proto\"D\n\x0fProposerContact\x12\r\n\x05phone\x18\x01 \x01(\t\x12\x0f\n\x07\x61\x64\x64ress\x18\x02 \x01(\t\x12\x11\n\twork_unit\x18\x03 \x01(\t\"O\n\x08Proposer\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x35\n\x07\x63ontact\x18\x02 \x01(\x0b\x32$.zgov.supervision.v1.ProposerContact\"\xac\x02\n\rProposalReply\x12\r\n\x05round\x18\x01 \x01(\x05\x12\x34\n\x0breply_class\x18\x02 \x01(\x0e\x32\x1f.zgov.supervision.v1.ReplyClass\x12\x0c\n\x04text\x18\x03 \x01(\t\x12(\n\nreplied_on\x18\x04 \x01(\x0b\x32\x14.zgov.common.v1.Date\x12\x1a\n\x12replied_by_user_id\x18\x05 \x01(\t\x12\x17\n\x0f\x64ocument_number\x18\x06 \x01(\t\x12\x0c\n\x04late\x18\x07 \x01(\x08\x12\x33\n\x06rating\x18\x08 \x01(\x0e\x32#.zgov.supervision.v1.ProposerRating\x12&\n\x08rated_on\x18\t \x01(\x0b\x32\x14.zgov.common.v1.Date\"\xf4\x04\n\x08Proposal\x12\n\n\x02id\x18\x01 \x01(\t\x12/\n\x04kind\x18\x02 \x01(\x0e\x32!.zgov.supervision.v1.ProposalKind\x12\x0f\n\x07session\x18\x03 \x01(\t\x12\x0e\n\x06number\x18\x04 \x01(\t\x12\x0c\n\x04year\x18\x05 \x01(\x05\x12\r\n\x05title\x18\x06 \x01(\t\x12\x0f\n\x07\x63ontent\x18\x07 \x01(\t\x12\x30\n\tproposers\x18\x08 \x03(\x0b\x32\x1d.zgov.supervision.v1.Proposer\x12\x31\n\x05state\x18\t \x01(\x0e\x32\".zgov.supervision.v1.ProposalState\x12\x16\n\x0elead_body_code\x18\n \x01(\t\x12\x15\n\rco_body_codes\x18\x0b \x03(\t\x12\x1b\n\x13lead_leader_user_id\x18\x0c \x01(\t\x12+\n\rregistered_on\x18\r \x01(\x0b\x32\x14.zgov.common.v1.Date\x12)\n\x0b\x61ssigned_on\x18\x0e \x01(\x0b\x32\x14.zgov.common.v1.Date\x12!\n\x03\x64ue\x18\x0f \x01(\x0b\x32\x14.zgov.common.v1.Date\x12\x10\n\x08\x65xtended\x18\x10 \x01(\x08\x12\x33\n\x07replies\x18\x11 \x03(\x0b\x32\".zgov.supervision.v1.ProposalReply\x12,\n\x07history\x18\x12 \x03(\x0b\x32\x1b.zgov.common.v1.AuditRecord\x12;\n\x0b\x63o_opinions\x18\x13 \x03(\x0b\x32&.zgov.supervision.v1.ProposalCoOpinion\"\x85\x01\n\x11ProposalCoOpinion\x12\x11\n\tbody_code\x18\x01 \x01(\t\x12\r\n\x05round\x18\x02 \x01(\x05\x12\x0c\n\x04text\x18\x03 \x01(\t\x12&\n\x08given_on\x18\x04 \x01(\x0b\x32\x14.zgov.common.v1.Date\x12\x18\n\x10given_by_user_id\x18\x05 \x01(\t\"A\n\x1cGiveProposalCoOpinionRequest\x12\x13\n\x0bproposal_id\x18\x01 \x01(\t\x12\x0c\n\x04text\x18\x02 \x01(\t\"\xbd\x01\n\x17RegisterProposalRequest\x12/\n\x04kind\x18\x01 \x01(\x0e\x32!.zgov.supervision.v1.ProposalKind\x12\x0f\n\x07session\x18\x02 \x01(\t\x12\x0e\n\x06number\x18\x03 \x01(\t\x12\r\n\x05title\x18\x04 \x01(\t\x12\x0f\n\x07\x63ontent\x18\x05 \x01(\t\x12\x30\n\tproposers\x18\x06 \x03(\x0b\x32\x1d.zgov.supervision.v1.Proposer\"x\n\x15\x41ssignProposalRequest\x12\x13\n\x0bproposal_id\x18\x01 \x01(\t\x12\x16\n\x0elead_body_code\x18\x02 \x01(\t\x12\x15\n\rco_body_codes\x18\x03 \x03(\t\x12\x1b\n\x13lead_leader_user_id\x18\x04 \x01(\t\"_\n\x15\x45xtendProposalRequest\x12\x13\n\x0bproposal_id\x18\x01 \x01(\t\x12!\n\x03\x64ue\x18\x02 \x01(\x0b\x32\x14.zgov.common.v1.Date\x12\x0e\n\x06reason\x18\x03 \x01(\t\"\x8a\x01\n\x16ReplyToProposalRequest\x12\x13\n\x0bproposal_id\x18\x01 \x01(\t\x12\x34\n\x0breply_class\x18\x02 \x01(\x0e\x32\x1f.zgov.supervision.v1.ReplyClass\x12\x0c\n\x04text\x18\x03 \x01(\t\x12\x17\n\x0f\x64ocument_number\x18\x04 \x01(\t\"m\n\x13RateProposalRequest\x12\x13\n\x0bproposal_id\x18\x01 \x01(\t\x12\x33\n\x06rating\x18\x02 \x01(\x0e\x32#.zgov.supervision.v1.ProposerRating\x12\x0c\n\x04note\x18\x03 \x01(\t\")\n\x12GetProposalRequest\x12\x13\n\x0bproposal_id\x18\x01 \x01(\t\"\xe8\x01\n\x14ListProposalsRequest\x12)\n\x04page\x18\x01 \x01(\x0b\x32\x1b.zgov.common.v1.PageRequest\x12\x0c\n\x04year\x18\x02 \x01(\x05\x12/\n\x04kind\x18\x03 \x01(\x0e\x32!.zgov.supervision.v1.ProposalKind\x12\x31\n\x05state\x18\x04 \x01(\x0e\x32\".zgov.supervision.v1.ProposalState\x12\x16\n\x0elead_body_code\x18\x05 \x01(\t\x12\x1b\n\x13lead_leader_user_id\x18\x06 \x01(\t\"u\n\x15ListProposalsResponse\x12\x30\n\tproposals\x18\x01 \x03(\x0b\x32\x1d.zgov.supervision.v1.Proposal\x12*\n\x04page\x18\x02 \x01(\x0b\x32\x1c.zgov.common.v1.PageResponse\"&\n\x16GetLeadCoverageRequest\x12\x0c\n\x04year\x18\x01 \x01(\x05\"x\n\x0eLeaderCoverage\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x14\n\x0c\x64isplay_name\x18\x02 \x01(\t\x12\x17\n\x0fsuggestions_led\x18\x03 \x01(\x05\x12\x15\n\rproposals_led\x18\x04 \x01(\x05\x12\x0f\n\x07\x63overed\x18\x05 \x01(\x08\"{\n\x17GetLeadCoverageResponse\x12\x0c\n\x04year\x18\x01 \x01(\x05\x12\x34\n\x07leaders\x18\x02 \x03(\x0b\x32#.zgov.supervision.v1.LeaderCoverage\x12\x1c\n\x14not_covered_user_ids\x18\x03 \x03(\t*q\n\x0cProposalKind\x12\x1d\n\x19PROPOSAL_KIND_UNSPECIFIED\x10\x00\x12 \n\x1cPROPOSAL_KIND_NPC_SUGGESTION\x10\x01\x12 \n\x1cPROPOSAL_KIND_CPPCC_PROPOSAL\x10\x02*\xbf\x01\n\rProposalState\x12\x1e\n\x1aPROPOSAL_STATE_UNSPECIFIED\x10\x00\x12\x1d\n\x19PROPOSAL_STATE_REGISTERED\x10\x01\x12\x1b\n\x17PROPOSAL_STATE_ASSIGNED\x10\x02\x12\x1a\n\x16PROPOSAL_STATE_REPLIED\x10\x03\x12\x1b\n\x17PROPOSAL_STATE_REOPENED\x10\x04\x12\x19\n\x15PROPOSAL_STATE_CLOSED\x10\x05*b\n\nReplyClass\x12\x1b\n\x17REPLY_CLASS_UNSPECIFIED\x10\x00\x12\x11\n\rREPLY_CLASS_A\x10\x01\x12\x11\n\rREPLY_CLASS_B\x10\x02\x12\x11\n\rREPLY_CLASS_C\x10\x03*\x9c\x01\n\x0eProposerRating\x12\x1f\n\x1bPROPOSER_RATING_UNSPECIFIED\x10\x00\x12\x1d\n\x19PROPOSER_RATING_SATISFIED\x10\x01\x12\'\n#PROPOSER_RATING_BASICALLY_SATISFIED\x10\x02\x12!\n\x1dPROPOSER_RATING_NOT_SATISFIED\x10\x03\x32\xfc\x06\n\x0fProposalService\x12_\n\x10RegisterProposal\x12,.zgov.supervision.v1.RegisterProposalRequest\x1a\x1d.zgov.supervision.v1.Proposal\x12[\n\x0e\x41ssignProposal\x12*.zgov.supervision.v1.AssignProposalRequest\x1a\x1d.zgov.supervision.v1.Proposal\x12[\n\x0e\x45xtendProposal\x12*.zgov.supervision.v1.ExtendProposalRequest\x1a\x1d.zgov.supervision.v1.Proposal\x12]\n\x0fReplyToProposal\x12+.zgov.supervision.v1.ReplyToProposalRequest\x1a\x1d.zgov.supervision.v1.Proposal\x12i\n\x15GiveProposalCoOpinion\x12\x31.zgov.supervision.v1.GiveProposalCoOpinionRequest\x1a\x1d.zgov.supervision.v1.Proposal\x12W\n\x0cRateProposal\x12(.zgov.supervision.v1.RateProposalRequest\x1a\x1d.zgov.supervision.v1.Proposal\x12U\n\x0bGetProposal\x12\'.zgov.supervision.v1.GetProposalRequest\x1a\x1d.zgov.supervision.v1.Proposal\x12\x66\n\rListProposals\x12).zgov.supervision.v1.ListProposalsRequest\x1a*.zgov.supervision.v1.ListProposalsResponse\x12l\n\x0fGetLeadCoverage\x12+.zgov.supervision.v1.GetLeadCoverageRequest\x1a,.zgov.supervision.v1.GetLeadCoverageResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'zgov.supervision.v1.proposals_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_PROPOSALKIND']._serialized_start=2460
-  _globals['_PROPOSALKIND']._serialized_end=2573
-  _globals['_PROPOSALSTATE']._serialized_start=2576
-  _globals['_PROPOSALSTATE']._serialized_end=2767
-  _globals['_REPLYCLASS']._serialized_start=2769
-  _globals['_REPLYCLASS']._serialized_end=2867
-  _globals['_PROPOSERRATING']._serialized_start=2870
-  _globals['_PROPOSERRATING']._serialized_end=3026
+  _globals['_PROPOSALKIND']._serialized_start=2724
+  _globals['_PROPOSALKIND']._serialized_end=2837
+  _globals['_PROPOSALSTATE']._serialized_start=2840
+  _globals['_PROPOSALSTATE']._serialized_end=3031
+  _globals['_REPLYCLASS']._serialized_start=3033
+  _globals['_REPLYCLASS']._serialized_end=3131
+  _globals['_PROPOSERRATING']._serialized_start=3134
+  _globals['_PROPOSERRATING']._serialized_end=3290
   _globals['_PROPOSERCONTACT']._serialized_start=89
   _globals['_PROPOSERCONTACT']._serialized_end=157
   _globals['_PROPOSER']._serialized_start=159
@@ -47,29 +47,33 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_PROPOSALREPLY']._serialized_start=241
   _globals['_PROPOSALREPLY']._serialized_end=541
   _globals['_PROPOSAL']._serialized_start=544
-  _globals['_PROPOSAL']._serialized_end=1111
-  _globals['_REGISTERPROPOSALREQUEST']._serialized_start=1114
-  _globals['_REGISTERPROPOSALREQUEST']._serialized_end=1303
-  _globals['_ASSIGNPROPOSALREQUEST']._serialized_start=1305
-  _globals['_ASSIGNPROPOSALREQUEST']._serialized_end=1425
-  _globals['_EXTENDPROPOSALREQUEST']._serialized_start=1427
-  _globals['_EXTENDPROPOSALREQUEST']._serialized_end=1522
-  _globals['_REPLYTOPROPOSALREQUEST']._serialized_start=1525
-  _globals['_REPLYTOPROPOSALREQUEST']._serialized_end=1663
-  _globals['_RATEPROPOSALREQUEST']._serialized_start=1665
-  _globals['_RATEPROPOSALREQUEST']._serialized_end=1774
-  _globals['_GETPROPOSALREQUEST']._serialized_start=1776
-  _globals['_GETPROPOSALREQUEST']._serialized_end=1817
-  _globals['_LISTPROPOSALSREQUEST']._serialized_start=1820
-  _globals['_LISTPROPOSALSREQUEST']._serialized_end=2052
-  _globals['_LISTPROPOSALSRESPONSE']._serialized_start=2054
-  _globals['_LISTPROPOSALSRESPONSE']._serialized_end=2171
-  _globals['_GETLEADCOVERAGEREQUEST']._serialized_start=2173
-  _globals['_GETLEADCOVERAGEREQUEST']._serialized_end=2211
-  _globals['_LEADERCOVERAGE']._serialized_start=2213
-  _globals['_LEADERCOVERAGE']._serialized_end=2333
-  _globals['_GETLEADCOVERAGERESPONSE']._serialized_start=2335
-  _globals['_GETLEADCOVERAGERESPONSE']._serialized_end=2458
-  _globals['_PROPOSALSERVICE']._serialized_start=3029
-  _globals['_PROPOSALSERVICE']._serialized_end=3814
+  _globals['_PROPOSAL']._serialized_end=1172
+  _globals['_PROPOSALCOOPINION']._serialized_start=1175
+  _globals['_PROPOSALCOOPINION']._serialized_end=1308
+  _globals['_GIVEPROPOSALCOOPINIONREQUEST']._serialized_start=1310
+  _globals['_GIVEPROPOSALCOOPINIONREQUEST']._serialized_end=1375
+  _globals['_REGISTERPROPOSALREQUEST']._serialized_start=1378
+  _globals['_REGISTERPROPOSALREQUEST']._serialized_end=1567
+  _globals['_ASSIGNPROPOSALREQUEST']._serialized_start=1569
+  _globals['_ASSIGNPROPOSALREQUEST']._serialized_end=1689
+  _globals['_EXTENDPROPOSALREQUEST']._serialized_start=1691
+  _globals['_EXTENDPROPOSALREQUEST']._serialized_end=1786
+  _globals['_REPLYTOPROPOSALREQUEST']._serialized_start=1789
+  _globals['_REPLYTOPROPOSALREQUEST']._serialized_end=1927
+  _globals['_RATEPROPOSALREQUEST']._serialized_start=1929
+  _globals['_RATEPROPOSALREQUEST']._serialized_end=2038
+  _globals['_GETPROPOSALREQUEST']._serialized_start=2040
+  _globals['_GETPROPOSALREQUEST']._serialized_end=2081
+  _globals['_LISTPROPOSALSREQUEST']._serialized_start=2084
+  _globals['_LISTPROPOSALSREQUEST']._serialized_end=2316
+  _globals['_LISTPROPOSALSRESPONSE']._serialized_start=2318
+  _globals['_LISTPROPOSALSRESPONSE']._serialized_end=2435
+  _globals['_GETLEADCOVERAGEREQUEST']._serialized_start=2437
+  _globals['_GETLEADCOVERAGEREQUEST']._serialized_end=2475
+  _globals['_LEADERCOVERAGE']._serialized_start=2477
+  _globals['_LEADERCOVERAGE']._serialized_end=2597
+  _globals['_GETLEADCOVERAGERESPONSE']._serialized_start=2599
+  _globals['_GETLEADCOVERAGERESPONSE']._serialized_end=2722
+  _globals['_PROPOSALSERVICE']._serialized_start=3293
+  _globals['_PROPOSALSERVICE']._serialized_end=4185
 # @@protoc_insertion_point(module_scope)

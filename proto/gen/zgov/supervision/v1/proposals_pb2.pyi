@@ -254,6 +254,7 @@ class Proposal(_message.Message):
     EXTENDED_FIELD_NUMBER: _builtins.int
     REPLIES_FIELD_NUMBER: _builtins.int
     HISTORY_FIELD_NUMBER: _builtins.int
+    CO_OPINIONS_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     kind: Global___ProposalKind.ValueType
     session: _builtins.str
@@ -283,6 +284,8 @@ class Proposal(_message.Message):
     def replies(self) -> _containers.RepeatedCompositeFieldContainer[Global___ProposalReply]: ...
     @_builtins.property
     def history(self) -> _containers.RepeatedCompositeFieldContainer[_common_pb2.AuditRecord]: ...
+    @_builtins.property
+    def co_opinions(self) -> _containers.RepeatedCompositeFieldContainer[Global___ProposalCoOpinion]: ...
     def __init__(
         self,
         *,
@@ -304,14 +307,70 @@ class Proposal(_message.Message):
         extended: _builtins.bool = ...,
         replies: _abc.Iterable[Global___ProposalReply] | None = ...,
         history: _abc.Iterable[_common_pb2.AuditRecord] | None = ...,
+        co_opinions: _abc.Iterable[Global___ProposalCoOpinion] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["assigned_on", b"assigned_on", "due", b"due", "registered_on", b"registered_on"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["assigned_on", b"assigned_on", "co_body_codes", b"co_body_codes", "content", b"content", "due", b"due", "extended", b"extended", "history", b"history", "id", b"id", "kind", b"kind", "lead_body_code", b"lead_body_code", "lead_leader_user_id", b"lead_leader_user_id", "number", b"number", "proposers", b"proposers", "registered_on", b"registered_on", "replies", b"replies", "session", b"session", "state", b"state", "title", b"title", "year", b"year"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["assigned_on", b"assigned_on", "co_body_codes", b"co_body_codes", "co_opinions", b"co_opinions", "content", b"content", "due", b"due", "extended", b"extended", "history", b"history", "id", b"id", "kind", b"kind", "lead_body_code", b"lead_body_code", "lead_leader_user_id", b"lead_leader_user_id", "number", b"number", "proposers", b"proposers", "registered_on", b"registered_on", "replies", b"replies", "session", b"session", "state", b"state", "title", b"title", "year", b"year"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___Proposal: _TypeAlias = Proposal  # noqa: Y015
+
+@_typing.final
+class ProposalCoOpinion(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    BODY_CODE_FIELD_NUMBER: _builtins.int
+    ROUND_FIELD_NUMBER: _builtins.int
+    TEXT_FIELD_NUMBER: _builtins.int
+    GIVEN_ON_FIELD_NUMBER: _builtins.int
+    GIVEN_BY_USER_ID_FIELD_NUMBER: _builtins.int
+    body_code: _builtins.str
+    round: _builtins.int
+    """The reply round it is for (1, or 2 after a reopening)."""
+    text: _builtins.str
+    given_by_user_id: _builtins.str
+    @_builtins.property
+    def given_on(self) -> _common_pb2.Date: ...
+    def __init__(
+        self,
+        *,
+        body_code: _builtins.str = ...,
+        round: _builtins.int = ...,
+        text: _builtins.str = ...,
+        given_on: _common_pb2.Date | None = ...,
+        given_by_user_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["given_on", b"given_on"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["body_code", b"body_code", "given_by_user_id", b"given_by_user_id", "given_on", b"given_on", "round", b"round", "text", b"text"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ProposalCoOpinion: _TypeAlias = ProposalCoOpinion  # noqa: Y015
+
+@_typing.final
+class GiveProposalCoOpinionRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PROPOSAL_ID_FIELD_NUMBER: _builtins.int
+    TEXT_FIELD_NUMBER: _builtins.int
+    proposal_id: _builtins.str
+    text: _builtins.str
+    def __init__(
+        self,
+        *,
+        proposal_id: _builtins.str = ...,
+        text: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["proposal_id", b"proposal_id", "text", b"text"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GiveProposalCoOpinionRequest: _TypeAlias = GiveProposalCoOpinionRequest  # noqa: Y015
 
 @_typing.final
 class RegisterProposalRequest(_message.Message):

@@ -54,6 +54,11 @@ class ProposalServiceStub:
                 request_serializer=zgov_dot_supervision_dot_v1_dot_proposals__pb2.ReplyToProposalRequest.SerializeToString,
                 response_deserializer=zgov_dot_supervision_dot_v1_dot_proposals__pb2.Proposal.FromString,
                 _registered_method=True)
+        self.GiveProposalCoOpinion = channel.unary_unary(
+                '/zgov.supervision.v1.ProposalService/GiveProposalCoOpinion',
+                request_serializer=zgov_dot_supervision_dot_v1_dot_proposals__pb2.GiveProposalCoOpinionRequest.SerializeToString,
+                response_deserializer=zgov_dot_supervision_dot_v1_dot_proposals__pb2.Proposal.FromString,
+                _registered_method=True)
         self.RateProposal = channel.unary_unary(
                 '/zgov.supervision.v1.ProposalService/RateProposal',
                 request_serializer=zgov_dot_supervision_dot_v1_dot_proposals__pb2.RateProposalRequest.SerializeToString,
@@ -102,6 +107,14 @@ class ProposalServiceServicer:
 
     def ReplyToProposal(self, request, context):
         """The lead body replies (答复), with the reply's class.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GiveProposalCoOpinion(self, request, context):
+        """A co-body's opinion (协办意见) for the lead body's reply of the current round (A60, A67): the lead
+        body replies only once every co-body has given one.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -156,6 +169,11 @@ def add_ProposalServiceServicer_to_server(servicer, server):
             'ReplyToProposal': grpc.unary_unary_rpc_method_handler(
                     servicer.ReplyToProposal,
                     request_deserializer=zgov_dot_supervision_dot_v1_dot_proposals__pb2.ReplyToProposalRequest.FromString,
+                    response_serializer=zgov_dot_supervision_dot_v1_dot_proposals__pb2.Proposal.SerializeToString,
+            ),
+            'GiveProposalCoOpinion': grpc.unary_unary_rpc_method_handler(
+                    servicer.GiveProposalCoOpinion,
+                    request_deserializer=zgov_dot_supervision_dot_v1_dot_proposals__pb2.GiveProposalCoOpinionRequest.FromString,
                     response_serializer=zgov_dot_supervision_dot_v1_dot_proposals__pb2.Proposal.SerializeToString,
             ),
             'RateProposal': grpc.unary_unary_rpc_method_handler(
@@ -286,6 +304,33 @@ class ProposalService:
             target,
             '/zgov.supervision.v1.ProposalService/ReplyToProposal',
             zgov_dot_supervision_dot_v1_dot_proposals__pb2.ReplyToProposalRequest.SerializeToString,
+            zgov_dot_supervision_dot_v1_dot_proposals__pb2.Proposal.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GiveProposalCoOpinion(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/zgov.supervision.v1.ProposalService/GiveProposalCoOpinion',
+            zgov_dot_supervision_dot_v1_dot_proposals__pb2.GiveProposalCoOpinionRequest.SerializeToString,
             zgov_dot_supervision_dot_v1_dot_proposals__pb2.Proposal.FromString,
             options,
             channel_credentials,
