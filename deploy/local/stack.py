@@ -250,7 +250,7 @@ class Stack:
     def nats_seeds(self) -> dict[str, str]:
         """The seed of each service that uses the event bus, made on first use and kept."""
         return {name: nats_auth.read_seed(nats_auth.seed_file(self.nats_credentials, name))
-                for name in self.services if name in nats_auth.bus_services()}
+                for name in self.services if name in nats_auth.bus_users()}
 
     def nats_users(self, seeds: dict[str, str]) -> list[nats_auth.NatsUser]:
         return [nats_auth.service_user(name, nats_auth.public_key(seed)) for name, seed in seeds.items()]
