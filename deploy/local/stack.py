@@ -51,7 +51,12 @@ FEED_PORTS = {"meetings": 8052}
 DATABASES = SERVICE_CLIENTS
 # Passed through to every service when set in the caller's environment (besides every non-ZGOV_ variable,
 # such as the OpenTelemetry SDK's OTEL_*; ZGOV_OTLP_ENDPOINT is their deprecated alias).
-PASSED_THROUGH = ("ZGOV_OTLP_ENDPOINT", "ZGOV_CALENDAR_DIR", "ZGOV_LOG_LEVEL")
+PASSED_THROUGH = ("ZGOV_OTLP_ENDPOINT", "ZGOV_CALENDAR_DIR", "ZGOV_LOG_LEVEL",
+                  # the notify service's channels (services/notify/README.md): none unless set
+                  "ZGOV_SMTP_HOST", "ZGOV_SMTP_PORT", "ZGOV_SMTP_FROM", "ZGOV_SMTP_USERNAME", "ZGOV_SMTP_PASSWORD",
+                  "ZGOV_SMTP_STARTTLS", "ZGOV_SMTP_TLS", "ZGOV_SMS_URL", "ZGOV_SMS_TEMPLATE", "ZGOV_SMS_TOKEN",
+                  "ZGOV_WECOM_ROBOT_URL", "ZGOV_WECOM_API_BASE", "ZGOV_WECOM_CORP_ID", "ZGOV_WECOM_AGENT_ID",
+                  "ZGOV_WECOM_SECRET", "ZGOV_DINGTALK_ROBOT_URL", "ZGOV_DINGTALK_SECRET", "ZGOV_LINK_BASE")
 
 
 def port(env: str, default: int) -> int:

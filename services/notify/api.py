@@ -9,6 +9,7 @@ configured there (deploy/keycloak/realm-zgov.json), not here:
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -30,9 +31,13 @@ def _after(token: str) -> tuple[datetime, str] | None:
     if not position:
         return None
     try:
-        return datetime.fromisoformat(position[0]), position[1]
+        created = datetime.fromisoformat(position[0])
+        row_id = str(uuid.UUID(position[1]))
     except (ValueError, IndexError) as exc:
         raise InvalidInput({"page.page_token": "not a token this list gave"}) from exc
+    if created.tzinfo is None:
+        raise InvalidInput({"page.page_token": "not a token this list gave"})
+    return created, row_id
 
 
 class NotifyServicer(notify_pb2_grpc.NotifyServiceServicer):

@@ -34,6 +34,8 @@ from services.documents.__main__ import build as build_documents
 from services.documents.config import DocumentsSettings
 from services.meetings.__main__ import build as build_meetings
 from services.meetings.config import MeetingsSettings
+from services.notify.__main__ import build as build_notify
+from services.notify.config import NotifySettings
 from services.petitions.__main__ import build as build_petitions
 from services.petitions.config import PetitionsSettings
 from services.supervision.__main__ import build as build_supervision
@@ -54,6 +56,7 @@ CALLERS = {
     "zgov.supervision.v1.SupervisionService": "supervision-officer",
     "zgov.supervision.v1.InspectionPlanService": "mayor",
     "zgov.supervision.v1.ProposalService": "supervision-officer",
+    "zgov.notify.v1.NotifyService": "office-staff",
 }
 # What must never reach a caller: SQL, driver or library names, Python exception class names, stacks.
 LEAKS = re.compile(r"Traceback|File \"|\b(SELECT|INSERT INTO|DELETE FROM)\b|\bUPDATE \w+ SET\b|sqlalchemy|asyncpg|"
@@ -143,7 +146,7 @@ async def platform(keycloak, service_database, fresh_nats, in_process_org):
     bus = fresh_nats("fuzz")
     common = dict(nats_url=bus.url, keycloak_url=keycloak.url, grpc_port=0)
     databases = {name: await service_database(name)
-                 for name in ("petitions", "documents", "meetings", "disclosure", "supervision")}
+                 for name in ("petitions", "documents", "meetings", "disclosure", "supervision", "notify")}
 
     def database(name: str) -> str:
         return databases[name]
@@ -167,6 +170,8 @@ async def platform(keycloak, service_database, fresh_nats, in_process_org):
             build_supervision(SupervisionSettings(database_url=database("supervision"), **common,
                                                   **secret("supervision"), org_address=org.address,
                                                   org_cache_seconds=300, sweep_seconds=3600)),
+            build_notify(NotifySettings(database_url=database("notify"), **common, **secret("notify"),
+                                        org_address=org.address, consume_events=False)),
         ):
             servers.append(await stack.enter_async_context(serving(server)))
         yield servers

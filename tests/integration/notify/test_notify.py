@@ -126,7 +126,7 @@ async def test_a_redelivered_event_sends_nothing_twice(notify, mailbox):
     assert len(await deliveries(notify, event_id=str(event_id))) == 1
 
 
-async def test_quiet_hours_hold_a_low_urgency_message_until_morning_urgent_ones_go_at_once(notify, mailbox):
+async def test_A49_quiet_hours_hold_a_low_urgency_message_until_morning_a_countersign_due_today_goes_at_once(notify, mailbox):
     s = notify
     await s.stub.SetMyPreferences(
         pb.SetMyPreferencesRequest(preferences=pb.Preferences(quiet_start="22:00", quiet_end="07:00")),
