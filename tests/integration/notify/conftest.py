@@ -173,6 +173,8 @@ class NotifyUnderTest(CallsAsPeople):
     sessions: object = None
     server: object = None
     database: str = ""
+    nats_url: str = ""
+    org_address: str = ""
 
     async def publish(
         self, subject: str, payload, *, event_id: uuid.UUID | None = None, message_id: str = ""

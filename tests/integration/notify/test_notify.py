@@ -15,6 +15,9 @@ import pytest
 import sqlalchemy as sa
 
 from shared.errors import error_info_of, field_violations_of
+from services.petitions.__main__ import build as build_petitions
+from services.petitions.config import PetitionsSettings
+from tests.fixtures.org import serving
 from tests.integration.notify.conftest import DINGTALK_SECRET, eventually
 from zgov.common.v1 import common_pb2
 from zgov.documents.v1 import documents_pb2
@@ -25,6 +28,7 @@ from zgov.notify.v1 import notify_pb2 as pb
 from zgov.org.v1 import events_pb2 as org_events
 from zgov.org.v1 import org_pb2
 from zgov.petitions.v1 import events_pb2 as petitions_events
+from zgov.petitions.v1 import petitions_pb2, petitions_pb2_grpc
 from zgov.supervision.v1 import events_pb2 as supervision_events
 from zgov.supervision.v1 import supervision_pb2
 
@@ -126,7 +130,9 @@ async def test_a_redelivered_event_sends_nothing_twice(notify, mailbox):
     assert len(await deliveries(notify, event_id=str(event_id))) == 1
 
 
-async def test_A49_quiet_hours_hold_a_low_urgency_message_until_morning_a_countersign_due_today_goes_at_once(notify, mailbox):
+async def test_A49_quiet_hours_hold_a_low_urgency_message_until_morning_a_countersign_due_today_goes_at_once(
+    notify, mailbox
+):
     s = notify
     await s.stub.SetMyPreferences(
         pb.SetMyPreferencesRequest(preferences=pb.Preferences(quiet_start="22:00", quiet_end="07:00")),
@@ -310,6 +316,63 @@ async def test_A71_no_petitioners_identity_or_letter_in_a_message_to_the_body_co
     assert mail["body"].startswith("一件信访事项已交贵单位办理（编号 资信〔2026〕88号）")
     assert f"https://oa.ziyang.example/petitions/cases/{case.case_id}" in mail["body"]
     assert mail["subject"] == "信访事项交办：资信〔2026〕88号"
+
+
+async def test_A71_A80_a_petition_filed_and_assigned_names_nobody_in_any_message(
+    notify, mailbox, receiver, keycloak, service_database
+):
+    """End to end: the petitions service registers a complaint about the education bureau with the
+    petitioner's name, ID number, phone and letter, and assigns it to the county; the county's contact
+    is told, and no message on any channel carries the petitioner or the letter; the body complained
+    about is told nothing."""
+    s = notify
+    name, id_number, phone = "赵晓梅", "511021198001011234", "13912345678"
+    letter = "反映某校以资料费名义违规收取每生三百元费用，请求查处并退还。"
+    settings = PetitionsSettings(
+        database_url=await service_database("petitions"),
+        nats_url=s.nats_url,
+        keycloak_url=keycloak.url,
+        client_id="petitions",
+        client_secret=keycloak.client_secrets["petitions"],
+        grpc_port=0,
+        org_address=s.org_address,
+        org_cache_seconds=0,
+    )
+    async with serving(build_petitions(settings)) as server:
+        async with grpc.aio.insecure_channel(server.address) as channel:
+            stub = petitions_pb2_grpc.PetitionsServiceStub(channel)
+            intake = petitions_pb2.Intake(
+                channel=petitions_pb2.CHANNEL_LETTER,
+                received_on=d(TODAY),
+                category=petitions_pb2.CATEGORY_COMPLAINT_REPORT,
+                title="学校违规收费",
+                content=letter,
+                petitioners=[
+                    petitions_pb2.Petitioner(
+                        name=name, id_number=id_number, phone=phone, address="安岳县岳阳镇"
+                    )
+                ],
+                body_complained_about="education-bureau",
+                person_complained_about="王校长",
+            )
+            registered = await stub.RegisterCase(
+                petitions_pb2.RegisterCaseRequest(intake=intake), metadata=s.as_user("petition-officer")
+            )
+            await stub.TriageCase(
+                petitions_pb2.TriageCaseRequest(
+                    case_id=registered.case.id,
+                    outcome=petitions_pb2.TRIAGE_OUTCOME_ACCEPT_AND_ASSIGN,
+                    handling_body_code="anyue-county",
+                    triaged_on=d(TODAY),
+                ),
+                metadata=s.as_user("petition-officer"),
+            )
+            (told,) = await eventually(lambda: _async(mailbox.to("county-head@ziyang.example")))
+    assert registered.case.number in told["subject"] and registered.case.id in told["body"]
+    everything = repr(mailbox.messages) + repr(receiver.requests)
+    for secret in (name, id_number, phone, letter, "王校长", "学校违规收费"):
+        assert secret not in everything
+    assert not mailbox.to("department-head@ziyang.example")  # the body complained about
 
 
 async def test_the_office_sees_what_was_sent_and_others_may_not(notify, mailbox):
