@@ -15,6 +15,7 @@ import pytest
 import sqlalchemy as sa
 
 from shared.errors import error_info_of, field_violations_of
+from shared.outbox import MSG_ID_HEADER, build_envelope
 from services.petitions.__main__ import build as build_petitions
 from services.petitions.config import PetitionsSettings
 from tests.fixtures.org import serving
@@ -72,6 +73,23 @@ async def test_a_refused_topic_reaches_the_filing_departments_contact(notify, ma
     )
     (row,) = await deliveries(notify, event_id=event_id)
     assert (row["state"], row["body_code"], row["channel"]) == ("sent", "education-bureau", "email")
+
+
+async def test_an_envelope_naming_another_producer_is_dead_lettered_and_tells_nobody(notify, mailbox):
+    """shared/consumer.py checks the producer: an envelope on meetings' subject that says petitions made
+    it (forged or misrouted) has no effect."""
+    envelope = build_envelope("meetings.topic.refused", refused_topic(), "topic/1", event_id=uuid.uuid4())
+    envelope.producer = "petitions"
+    await notify.js.publish(
+        "meetings.topic.refused", envelope.SerializeToString(), headers={MSG_ID_HEADER: envelope.event_id}
+    )
+
+    async def dead_letters():
+        async with notify.sessions() as session:
+            return await session.scalar(sa.text("SELECT count(*) FROM dead_letters"))
+
+    assert await eventually(dead_letters) == 1
+    assert not await deliveries(notify) and not mailbox.messages
 
 
 async def _async(value):
