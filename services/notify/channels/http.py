@@ -18,8 +18,10 @@ async def post_json(
 ) -> dict:
     """POST JSON; a transport error, a non-2xx status or (for 企业微信 and 钉钉) a non-zero
     `errcode` in the answer is a failed send."""
+    if params:  # beside the query the URL already has (a robot's access_token or key)
+        url = str(httpx.URL(url).copy_merge_params(params))
     try:
-        response = await client.post(url, json=body, params=params, headers=headers)
+        response = await client.post(url, json=body, headers=headers)
     except httpx.HTTPError as exc:
         raise SendFailed(f"{url}: {exc.__class__.__name__} {exc}") from exc
     if response.status_code >= 300:

@@ -246,6 +246,8 @@ def start_notify(keycloak, fresh_nats, service_database, in_process_org, mailbox
                             sessions=session_factory(engine),
                             server=server,
                             database=database,
+                            nats_url=bus.url,
+                            org_address=org.address,
                         )
                     finally:
                         await channel.close()

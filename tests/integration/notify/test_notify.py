@@ -331,7 +331,7 @@ async def test_A71_no_petitioners_identity_or_letter_in_a_message_to_the_body_co
     )
     await notify.publish("petitions.case.assigned", petitions_events.CaseAssigned(case=case))
     (mail,) = await eventually(lambda: _async(mailbox.to("department-head@ziyang.example")))
-    assert mail["body"].startswith("一件信访事项已交贵单位办理（编号 资信〔2026〕88号）")
+    assert "一件信访事项已交贵单位办理（编号 资信〔2026〕88号）需要您处理" in mail["body"]
     assert f"https://oa.ziyang.example/petitions/cases/{case.case_id}" in mail["body"]
     assert mail["subject"] == "信访事项交办：资信〔2026〕88号"
 
