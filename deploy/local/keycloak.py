@@ -47,7 +47,7 @@ REALM_FILE = REPO_ROOT / "deploy" / "keycloak" / "realm-zgov.json"
 REALM = "zgov"
 ADMIN_USERNAME = "admin"
 # Confidential clients of the realm: one per service (their secrets are generated here).
-SERVICE_CLIENTS = ("org", "meetings", "documents", "supervision", "disclosure", "petitions")
+SERVICE_CLIENTS = ("org", "meetings", "documents", "supervision", "disclosure", "petitions", "notify")
 # Confidential clients that are not gRPC services: the citizens' portal (a web app).
 WEB_CLIENTS = ("portal",)
 CLI_CLIENT = "zgov-cli"
@@ -458,6 +458,13 @@ def admin_client(server: Keycloak):
                          realm_name=REALM, user_realm_name="master", verify=False)
 
 
+def demo_contacts(user: DemoUser) -> dict[str, list[str]]:
+    """A made-up mobile number (138 0000 00NN) and messaging accounts named after the username."""
+    number = DEMO_USERS.index(user) + 1
+    return {"phone": [f"138000000{number:02d}"], "wecom_user_id": [user.username],
+            "dingtalk_user_id": [user.username]}
+
+
 def ensure_demo_users(server: Keycloak) -> dict[str, dict]:
     """One user per position, created once; re-running only fills in what is missing."""
     stored = server.demo_users()
@@ -480,6 +487,8 @@ def ensure_demo_users(server: Keycloak) -> dict[str, dict]:
                 "lastName": user.last_name,
                 "email": f"{user.username}@ziyang.example",
                 "emailVerified": True,
+                # where the notify service reaches them (realm user profile: phone, 企业微信, 钉钉)
+                "attributes": demo_contacts(user),
                 "credentials": [{"type": "password", "value": password, "temporary": False},
                                 *([otp_credential(secret)] if secret else [])],
             }, exist_ok=False)

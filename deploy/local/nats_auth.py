@@ -77,6 +77,13 @@ def bus_services(doc: Path = STREAMS_DOC) -> list[str]:
     return [s["name"].lower() for s in yaml.safe_load(doc.read_text())["streams"]]
 
 
+def bus_users(doc: Path = STREAMS_DOC) -> list[str]:
+    """Every service with a NATS user: those that publish (a stream each) and those that only consume
+    (notify: its consumers are its only rights besides its inbox)."""
+    publishers = bus_services(doc)
+    return publishers + sorted({c.service for c in declared_consumers(doc)} - set(publishers))
+
+
 def declared_consumers(doc: Path = STREAMS_DOC) -> list[Consumer]:
     return [Consumer(c["name"], c["stream"], c["filter"])
             for c in yaml.safe_load(doc.read_text()).get("consumers") or []]

@@ -51,7 +51,12 @@ FEED_PORTS = {"meetings": 8052, "supervision": 8054}
 DATABASES = SERVICE_CLIENTS
 # Passed through to every service when set in the caller's environment (besides every non-ZGOV_ variable,
 # such as the OpenTelemetry SDK's OTEL_*; ZGOV_OTLP_ENDPOINT is their deprecated alias).
-PASSED_THROUGH = ("ZGOV_OTLP_ENDPOINT", "ZGOV_CALENDAR_DIR", "ZGOV_LOG_LEVEL")
+PASSED_THROUGH = ("ZGOV_OTLP_ENDPOINT", "ZGOV_CALENDAR_DIR", "ZGOV_LOG_LEVEL",
+                  # the notify service's channels (services/notify/README.md): none unless set
+                  "ZGOV_SMTP_HOST", "ZGOV_SMTP_PORT", "ZGOV_SMTP_FROM", "ZGOV_SMTP_USERNAME", "ZGOV_SMTP_PASSWORD",
+                  "ZGOV_SMTP_STARTTLS", "ZGOV_SMTP_TLS", "ZGOV_SMS_URL", "ZGOV_SMS_TEMPLATE", "ZGOV_SMS_TOKEN",
+                  "ZGOV_WECOM_ROBOT_URL", "ZGOV_WECOM_API_BASE", "ZGOV_WECOM_CORP_ID", "ZGOV_WECOM_AGENT_ID",
+                  "ZGOV_WECOM_SECRET", "ZGOV_DINGTALK_ROBOT_URL", "ZGOV_DINGTALK_SECRET", "ZGOV_LINK_BASE")
 
 
 def port(env: str, default: int) -> int:
@@ -250,7 +255,7 @@ class Stack:
     def nats_seeds(self) -> dict[str, str]:
         """The seed of each service that uses the event bus, made on first use and kept."""
         return {name: nats_auth.read_seed(nats_auth.seed_file(self.nats_credentials, name))
-                for name in self.services if name in nats_auth.bus_services()}
+                for name in self.services if name in nats_auth.bus_users()}
 
     def nats_users(self, seeds: dict[str, str]) -> list[nats_auth.NatsUser]:
         return [nats_auth.service_user(name, nats_auth.public_key(seed)) for name, seed in seeds.items()]

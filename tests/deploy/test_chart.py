@@ -18,7 +18,7 @@ from deploy.local import tools
 
 CHART = tools.CHART
 ALL_SERVICES = CHART / "tests" / "values-all-services.yaml"
-SERVICES = ["disclosure", "documents", "meetings", "org", "petitions", "portal", "supervision"]
+SERVICES = ["disclosure", "documents", "meetings", "notify", "org", "petitions", "portal", "supervision"]
 # Services that answer HTTP only and have no events (the portal keeps only what its replicas share).
 STATELESS_HTTP = {"portal"}
 
@@ -62,7 +62,7 @@ def test_the_services_that_exist_are_enabled_by_default(helm):
     docs = render([])
     assert set(kinds(docs, "Deployment")) == {
         "zgov-org", "zgov-meetings", "zgov-documents", "zgov-supervision", "zgov-disclosure", "zgov-petitions",
-        "zgov-portal",
+        "zgov-notify", "zgov-portal",
     }
     assert kinds(docs, "Ingress") == {}
 

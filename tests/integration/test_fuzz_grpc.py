@@ -46,6 +46,7 @@ CALLERS = {
     "zgov.supervision.v1.ResearchService": "mayor",
     "zgov.supervision.v1.CircularService": "supervision-officer",
     "zgov.supervision.v1.DeadlineFeedService": "supervision-officer",
+    "zgov.notify.v1.NotifyService": "office-staff",
 }
 # What must never reach a caller: SQL, driver or library names, Python exception class names, stacks.
 LEAKS = re.compile(r"Traceback|File \"|\b(SELECT|INSERT INTO|DELETE FROM)\b|\bUPDATE \w+ SET\b|sqlalchemy|asyncpg|"

@@ -9,12 +9,13 @@ import pytest
 from deploy.local import nats_auth
 from services.disclosure.events import DocumentsConsumer
 from services.disclosure.events_supervision import SupervisionConsumer
+from services.notify.consumers import EventConsumers as NotifyConsumers
 from services.supervision.consumers import EventConsumers
 from shared.bus import connect_options, inbox_prefix
 from shared.config import settings_for
 from shared.streams import stream_name
 
-SERVICES = nats_auth.bus_services()
+SERVICES = nats_auth.bus_users()
 
 
 def user(service: str) -> nats_auth.NatsUser:
@@ -48,6 +49,8 @@ def consumers_run_by() -> dict[str, set[tuple[str, str, str]]]:
                        for stream, durable, subject, _ in consumers(calendar=None, today=None).subscriptions()},
         "supervision": {(stream, durable, subject) for stream, durable, subject, _ in
                         EventConsumers(None, None, None, None).subscriptions()},
+        "notify": {(stream, durable, subject) for stream, durable, subject, _ in
+                   NotifyConsumers(None, frozenset(), "", None).subscriptions()},
     }
 
 

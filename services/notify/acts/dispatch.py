@@ -1,0 +1,117 @@
+"""Sending what is due (投递): claim due deliveries, send each through its channel, record the outcome.
+
+At least once: a row is marked sent only after its channel took the message; a failure is retried
+with exponential backoff (domain/retries.py) until given up; a crash between sending and marking
+sends it again after the lease. Never twice for one event, person and channel otherwise: the row
+is unique (models.py). A person's digest rows on one channel go as one message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import structlog
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from services.notify.channels import Message, SendFailed, Sender
+from services.notify.domain.notices import Channel
+from services.notify.domain.retries import RetryPolicy
+from services.notify.models import Delivery
+from services.notify.store import deliveries as store
+from shared.db import transaction
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass
+class Batch:
+    """Rows that go as one message: one row, or a person's digest on one channel."""
+
+    rows: list[Delivery]
+
+    @property
+    def ids(self) -> list[uuid.UUID]:
+        return [r.id for r in self.rows]
+
+    def message(self) -> Message:
+        if len(self.rows) == 1 and not self.rows[0].digest:
+            row = self.rows[0]
+            return Message(row.title, row.text, row.link)
+        lines = [f"· {r.title}：{r.link or r.text}" for r in sorted(self.rows, key=lambda r: r.created_at)]
+        return Message(f"每日汇总：{len(self.rows)} 项通知", "\n".join(lines), "")
+
+
+def batches(rows: list[Delivery]) -> list[Batch]:
+    single = [Batch([r]) for r in rows if not r.digest]
+    digests: dict[tuple[str, str], list[Delivery]] = {}
+    for r in rows:
+        if r.digest:
+            digests.setdefault((r.recipient_user_id, r.channel), []).append(r)
+    return single + [Batch(group) for group in digests.values()]
+
+
+@dataclass
+class Dispatcher:
+    sessions: async_sessionmaker[AsyncSession]
+    senders: dict[Channel, Sender]
+    policy: RetryPolicy
+    now: Callable[[], datetime]
+    batch: int = 200
+    lease: timedelta = timedelta(seconds=120)
+    concurrency: int = 16
+
+    async def _claim(self) -> list[Delivery]:
+        now = self.now()
+        async with transaction(self.sessions) as session:
+            rows = await store.claim_due(session, now, self.batch, self.lease)
+            claimed = [r.id for r in rows]
+            for user_id, channel in {(r.recipient_user_id, r.channel) for r in rows if r.digest}:
+                rows += await store.claim_digest_companions(
+                    session, user_id, channel, now, self.lease, claimed
+                )
+            session.expunge_all()
+        return rows
+
+    async def _send(self, batch: Batch, gate: asyncio.Semaphore) -> str:
+        """'' when sent, else why not."""
+        first = batch.rows[0]
+        sender = self.senders.get(Channel(first.channel))
+        if sender is None:
+            return f"channel {first.channel} is not configured"
+        async with gate:
+            try:
+                await sender.send(first.address, batch.message())
+            except SendFailed as exc:
+                return str(exc)
+            except Exception as exc:  # a bug or an unexpected answer: retried like a refusal, logged
+                log.warning("sending failed unexpectedly", channel=first.channel, error=repr(exc))
+                return f"{exc.__class__.__name__}: {exc}"
+        return ""
+
+    async def _record(self, outcomes: list[tuple[Batch, str]]) -> None:
+        now = self.now()
+        async with transaction(self.sessions) as session:
+            for batch, error in outcomes:
+                if not error:
+                    await store.mark_sent(session, batch.ids, now)
+                    continue
+                attempts = max(r.attempts for r in batch.rows) + 1
+                await store.mark_failed(session, batch.ids, error, self.policy.next_attempt(attempts, now))
+
+    async def round(self) -> int:
+        """One round: how many deliveries were attempted."""
+        rows = await self._claim()
+        if not rows:
+            return 0
+        gate = asyncio.Semaphore(self.concurrency)
+        groups = batches(rows)
+        errors = await asyncio.gather(*(self._send(b, gate) for b in groups))
+        await self._record(list(zip(groups, errors, strict=True)))
+        failed = sum(1 for e in errors if e)
+        if failed:
+            log.warning("deliveries failed, will retry", failed=failed, attempted=len(groups))
+        return len(rows)

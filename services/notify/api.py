@@ -1,0 +1,77 @@
+"""The notify service's gRPC surface: each RPC states its permission, reads the request (protos.py),
+and reads the store or calls one act in one transaction.
+
+Permissions are client roles of the `notify` client in Keycloak; which positions hold them is
+configured there (deploy/keycloak/realm-zgov.json), not here:
+  delivery:read     what was sent, to whom, when, delivered or failed (the general office)
+  preferences:own   read and set one's own preferences (every official)
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from services.notify import protos
+from services.notify.acts import preferences as acts
+from services.notify.store import deliveries as store
+from shared.convert import Page, decode_page_token
+from shared.db import transaction
+from shared.errors import InvalidInput
+from shared.grpc_server import current_actor, requires
+from zgov.common.v1 import common_pb2
+from zgov.notify.v1 import notify_pb2 as pb
+from zgov.notify.v1 import notify_pb2_grpc
+
+
+def _after(token: str) -> tuple[datetime, str] | None:
+    position = decode_page_token(token)
+    if not position:
+        return None
+    try:
+        created = datetime.fromisoformat(position[0])
+        row_id = str(uuid.UUID(position[1]))
+    except (ValueError, IndexError) as exc:
+        raise InvalidInput({"page.page_token": "not a token this list gave"}) from exc
+    if created.tzinfo is None:
+        raise InvalidInput({"page.page_token": "not a token this list gave"})
+    return created, row_id
+
+
+class NotifyServicer(notify_pb2_grpc.NotifyServiceServicer):
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]):
+        self.sessions = sessions
+
+    @requires("delivery:read")
+    async def ListDeliveries(self, request, context):
+        page = Page.of(request.page)
+        filters = store.Filters(
+            recipient_user_id=request.recipient_user_id.strip(),
+            state=protos.state_from(request.state),
+            event_id=request.event_id.strip(),
+        )
+        after = _after(request.page.page_token)
+        async with self.sessions() as session:
+            rows = await store.listed(session, filters, after, page.fetch)
+        rows, token = page.cut(rows, lambda r: (r.created_at.isoformat(), str(r.id)))
+        return pb.ListDeliveriesResponse(
+            deliveries=[protos.delivery_to_proto(r) for r in rows],
+            page=common_pb2.PageResponse(next_page_token=token),
+        )
+
+    @requires("preferences:own")
+    async def GetMyPreferences(self, request, context):
+        actor = current_actor()
+        async with self.sessions() as session:
+            chosen = (await acts.of(session, [actor.user_id]))[actor.user_id]
+        return protos.preferences_to_proto(chosen)
+
+    @requires("preferences:own")
+    async def SetMyPreferences(self, request, context):
+        actor = current_actor()
+        chosen = protos.preferences_from(request.preferences)
+        async with transaction(self.sessions) as session:
+            await acts.replace(session, actor, chosen)
+        return protos.preferences_to_proto(chosen)

@@ -1,0 +1,300 @@
+"""What the notify service does with other services' events (durable, idempotent consumers of
+shared/consumer.py: each message has its effect once, in one transaction with its processed id).
+Each event that names a person or a body to act becomes a notice (domain/notices.py), planned
+into deliveries (acts/notices.py) that the dispatcher sends.
+
+  meetings.topic.refused            the filing department's contact (议题未获同意)
+  meetings.meeting.scheduled        members and invitees (or who acts for them); an emergency
+                                    meeting (A42) is urgent
+  documents.countersign.due         the countersigning body's contact: answer today or it counts as
+                                    no objection (A49); urgent
+  documents.document.routed         the leader who signs (A50), or who acts for the leader (A10, A59)
+  org.leave.approved                the person on leave (low) and the acting holder (normal)
+  supervision.item.assigned         the lead body's contact and its first responsible person (A60)
+  supervision.item.escalated        the step's recipient (supervision already chose the acting
+                                    holder) and body; reminders past due (催办) and escalations urgent
+  petitions.case.assigned           the handling body's contact: the case number and a link only
+  petitions.case.overdue            the responsible body's contact; urgent; number and link only
+  disclosure.concern.overdue        the investigating department's contact; urgent
+
+Not yet: disclosure publishes no "application near its limit" event, so applications are not
+notified (services/notify/README.md).
+
+Who sent it: shared/consumer.py refuses (dead-letters, no effect) an envelope whose producer, own
+subject or payload does not match the subject it came on, so only the owning service's own event
+reaches a handler here. The deliveries are unique per event, person and channel, so a replayed
+event sends nothing twice either.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import event as orm_event
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.notify.acts import notices as acts
+from services.notify.acts.people import People
+from services.notify.domain import privacy
+from services.notify.domain.notices import Channel, Kind, Notice, Target, Urgency
+from shared.convert import CHINA, date_from_proto
+from zgov.disclosure.v1 import events_pb2 as disclosure_events
+from zgov.documents.v1 import documents_pb2
+from zgov.documents.v1 import events_pb2 as documents_events
+from zgov.events.v1 import envelope_pb2
+from zgov.meetings.v1 import events_pb2 as meetings_events
+from zgov.org.v1 import events_pb2 as org_events
+from zgov.petitions.v1 import events_pb2 as petitions_events
+from zgov.supervision.v1 import events_pb2 as supervision_events
+from zgov.supervision.v1 import supervision_pb2
+
+Envelope = envelope_pb2.EventEnvelope
+URGENT_STEPS = {
+    supervision_pb2.ESCALATION_STEP_URGED,
+    supervision_pb2.ESCALATION_STEP_TO_SUPERVISING_LEADER,
+    supervision_pb2.ESCALATION_STEP_TO_MAYOR,
+}
+STEP_NAMES = {
+    supervision_pb2.ESCALATION_STEP_WARNED: "预警",
+    supervision_pb2.ESCALATION_STEP_REMINDED: "到期提醒",
+    supervision_pb2.ESCALATION_STEP_REPORT_MISSED: "未按时报送进展（黄灯）",
+    supervision_pb2.ESCALATION_STEP_URGED: "逾期催办（红灯）",
+    supervision_pb2.ESCALATION_STEP_TO_SUPERVISING_LEADER: "逾期报分管领导",
+    supervision_pb2.ESCALATION_STEP_TO_MAYOR: "逾期报市长",
+    supervision_pb2.ESCALATION_STEP_ACCOUNTABILITY_PROPOSED: "建议问责",
+}
+
+
+def _day(value) -> str:
+    day = date_from_proto(value, "date", required=False)
+    return day.isoformat() if day else ""
+
+
+@dataclass
+class EventConsumers:
+    """The handlers, with what the acts need."""
+
+    people: People
+    offered: frozenset[Channel]
+    link_base: str
+    now: Callable[[], datetime]
+    woken: Callable[[], None] = lambda: None  # the dispatcher, once the deliveries are committed
+
+    def subscriptions(self) -> list[tuple[str, str, str, Callable]]:
+        """(stream, durable name, subject, handler) of every consumer."""
+        return [
+            ("MEETINGS", "notify-topic-refused", "meetings.topic.refused", self.on_topic_refused),
+            ("MEETINGS", "notify-meeting-scheduled", "meetings.meeting.scheduled", self.on_meeting_scheduled),
+            ("DOCUMENTS", "notify-countersign-due", "documents.countersign.due", self.on_countersign_due),
+            ("DOCUMENTS", "notify-document-routed", "documents.document.routed", self.on_document_routed),
+            ("ORG", "notify-leave-approved", "org.leave.approved", self.on_leave_approved),
+            ("SUPERVISION", "notify-item-assigned", "supervision.item.assigned", self.on_item_assigned),
+            ("SUPERVISION", "notify-item-escalated", "supervision.item.escalated", self.on_item_escalated),
+            ("PETITIONS", "notify-case-assigned", "petitions.case.assigned", self.on_case_assigned),
+            ("PETITIONS", "notify-case-overdue", "petitions.case.overdue", self.on_case_overdue),
+            ("DISCLOSURE", "notify-concern-overdue", "disclosure.concern.overdue", self.on_concern_overdue),
+        ]
+
+    def link(self, path: str) -> str:
+        return f"{self.link_base.rstrip('/')}/{path}"
+
+    async def plan(
+        self,
+        session: AsyncSession,
+        envelope: Envelope,
+        kind: Kind,
+        urgency: Urgency,
+        title: str,
+        text: str,
+        link: str,
+        targets: list[Target],
+        classified: bool = False,
+    ) -> None:
+        targets = [t for t in targets if t.user_id or t.body_code]
+        notice = Notice(
+            envelope.event_id,
+            envelope.subject,
+            envelope.producer or envelope.subject.split(".")[0],
+            kind,
+            urgency,
+            title,
+            text,
+            link,
+            tuple(targets),
+            classified,
+        )
+        now = self.now()
+        if await acts.plan(session, notice, self.people, self.offered, now, now.astimezone(CHINA).date()):
+            orm_event.listen(session.sync_session, "after_commit", lambda _: self.woken(), once=True)
+
+    # ---- meetings ---------------------------------------------------------------------------------
+
+    async def on_topic_refused(self, session, envelope, event: meetings_events.TopicRefused) -> None:
+        topic = event.topic
+        await self.plan(
+            session,
+            envelope,
+            Kind.MEETING,
+            Urgency.NORMAL,
+            f"议题未获同意：{topic.title}",
+            f"贵单位报送的议题《{topic.title}》未列入会议议程。{topic.decision_reason}".strip(),
+            self.link(f"meetings/topics/{topic.id}"),
+            [Target(body_code=topic.owning_organisation_code)],
+        )
+
+    async def on_meeting_scheduled(self, session, envelope, event: meetings_events.MeetingScheduled) -> None:
+        m = event.meeting
+        people = list(dict.fromkeys([*m.member_user_ids, *m.invitee_user_ids]))
+        when = f"{_day(m.day)} {m.start_time}".strip()
+        await self.plan(
+            session,
+            envelope,
+            Kind.MEETING,
+            Urgency.URGENT if m.emergency else Urgency.NORMAL,
+            f"{'紧急' if m.emergency else ''}会议通知：{m.title}",
+            f"{m.title}定于{when}在{m.location or '另行通知的地点'}召开，请准时参加。",
+            self.link(f"meetings/{m.id}"),
+            [Target(user_id=u) for u in people],
+        )
+
+    # ---- documents --------------------------------------------------------------------------------
+
+    async def on_countersign_due(self, session, envelope, event: documents_events.CountersignDue) -> None:
+        await self.plan(
+            session,
+            envelope,
+            Kind.DOCUMENT,
+            Urgency.URGENT,
+            "会签今日到期",
+            "一件公文的会签今日到期，逾期未答复视为无不同意见（A49）。",
+            self.link(f"documents/{event.document_id}/countersign"),
+            [Target(body_code=event.countersign.organisation_code)],
+        )
+
+    async def on_document_routed(self, session, envelope, event: documents_events.DocumentRouted) -> None:
+        content = event.document.content
+        urgent = content.urgency in (documents_pb2.URGENCY_URGENT, documents_pb2.URGENCY_EXTRA_URGENT)
+        classified = content.classification > documents_pb2.CLASSIFICATION_NONE
+        await self.plan(
+            session,
+            envelope,
+            Kind.DOCUMENT,
+            Urgency.URGENT if urgent else Urgency.NORMAL,
+            f"待签批公文：{content.title}",
+            f"公文《{content.title}》已呈送，请审签。",
+            self.link(f"documents/{event.document.id}"),
+            [Target(user_id=event.leader_user_id)],
+            classified=classified,
+        )
+
+    # ---- org --------------------------------------------------------------------------------------
+
+    async def on_leave_approved(self, session, envelope, event: org_events.LeaveApproved) -> None:
+        leave = event.leave
+        days = f"{_day(leave.first_day)}至{_day(leave.last_day)}"
+        link = self.link(f"org/leave/{leave.id}")
+        await self.plan(
+            session,
+            envelope,
+            Kind.LEAVE,
+            Urgency.LOW,
+            "请假已批准",
+            f"您{days}的请假已批准。",
+            link,
+            [Target(user_id=leave.user_id)],
+        )
+        if leave.acting_user_id:
+            await self.plan(
+                session,
+                envelope,
+                Kind.LEAVE,
+                Urgency.NORMAL,
+                "代行职责通知",
+                f"{days}期间，请您代行其职责（A10、A59）。",
+                link,
+                [Target(user_id=leave.acting_user_id)],
+            )
+
+    # ---- supervision ------------------------------------------------------------------------------
+
+    async def on_item_assigned(self, session, envelope, event: supervision_events.ItemAssigned) -> None:
+        item = event.item
+        await self.plan(
+            session,
+            envelope,
+            Kind.SUPERVISION,
+            Urgency.NORMAL,
+            f"督办事项交办：{item.number}",
+            f"督办事项{item.number}已交贵单位牵头办理，请于{_day(event.acknowledge_due)}前签收，"
+            f"办结时限{_day(item.due)}。",
+            self.link(f"supervision/items/{item.item_id}"),
+            [Target(body_code=item.lead_body_code), Target(user_id=event.first_responsible_user_id)],
+        )
+
+    async def on_item_escalated(self, session, envelope, event: supervision_events.ItemEscalated) -> None:
+        item, step = event.item, event.escalation
+        name = STEP_NAMES.get(step.step, "督办")
+        urgency = (
+            Urgency.URGENT
+            if step.step in URGENT_STEPS
+            else Urgency.LOW
+            if step.step == supervision_pb2.ESCALATION_STEP_WARNED
+            else Urgency.NORMAL
+        )
+        await self.plan(
+            session,
+            envelope,
+            Kind.SUPERVISION,
+            urgency,
+            f"督办{name}：{item.number}",
+            f"督办事项{item.number}（时限{_day(step.against_due)}）：{name}，请抓紧办理并报告。",
+            self.link(f"supervision/items/{item.item_id}"),
+            [Target(user_id=step.recipient_user_id), Target(body_code=step.recipient_body_code)],
+        )
+
+    # ---- petitions (A71, A80: the number and a link, never the petitioner or the letter) ----------
+
+    async def on_case_assigned(self, session, envelope, event: petitions_events.CaseAssigned) -> None:
+        case = event.case
+        link = self.link(f"petitions/cases/{case.case_id}")
+        await self.plan(
+            session,
+            envelope,
+            Kind.PETITION,
+            Urgency.NORMAL,
+            f"信访事项交办：{case.number}",
+            privacy.protected_text(case.number, "一件信访事项已交贵单位办理", link),
+            link,
+            [Target(body_code=case.handling_body_code)],
+        )
+
+    async def on_case_overdue(self, session, envelope, event: petitions_events.CaseOverdue) -> None:
+        case = event.case
+        link = self.link(f"petitions/cases/{case.case_id}")
+        await self.plan(
+            session,
+            envelope,
+            Kind.PETITION,
+            Urgency.URGENT,
+            f"信访事项逾期：{case.number}",
+            privacy.protected_text(case.number, f"一件信访事项已过期限（{_day(event.due)}）", link),
+            link,
+            [Target(body_code=event.responsible_body_code)],
+        )
+
+    # ---- disclosure -------------------------------------------------------------------------------
+
+    async def on_concern_overdue(self, session, envelope, event: disclosure_events.ConcernOverdue) -> None:
+        concern = event.concern
+        await self.plan(
+            session,
+            envelope,
+            Kind.DISCLOSURE,
+            Urgency.URGENT,
+            "政务舆情回应逾期",
+            f"关切事项“{concern.summary[:60]}”回应期限已过，请尽快调查核实并回应。",
+            self.link(f"disclosure/concerns/{concern.id}"),
+            [Target(body_code=concern.department_code)],
+        )

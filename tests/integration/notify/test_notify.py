@@ -1,0 +1,426 @@
+"""Telling people (issue 20), through real NATS, a real SMTP server and a local HTTP receiver standing for
+the SMS gateway and the 企业微信 / 钉钉 webhooks."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import uuid
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import grpc
+import pytest
+import sqlalchemy as sa
+
+from shared.errors import error_info_of, field_violations_of
+from shared.outbox import MSG_ID_HEADER, build_envelope
+from services.petitions.__main__ import build as build_petitions
+from services.petitions.config import PetitionsSettings
+from tests.fixtures.org import serving
+from tests.integration.notify.conftest import DINGTALK_SECRET, eventually
+from zgov.common.v1 import common_pb2
+from zgov.documents.v1 import documents_pb2
+from zgov.documents.v1 import events_pb2 as documents_events
+from zgov.meetings.v1 import events_pb2 as meetings_events
+from zgov.meetings.v1 import meetings_pb2
+from zgov.notify.v1 import notify_pb2 as pb
+from zgov.org.v1 import events_pb2 as org_events
+from zgov.org.v1 import org_pb2
+from zgov.petitions.v1 import events_pb2 as petitions_events
+from zgov.petitions.v1 import petitions_pb2, petitions_pb2_grpc
+from zgov.supervision.v1 import events_pb2 as supervision_events
+from zgov.supervision.v1 import supervision_pb2
+
+pytestmark = pytest.mark.integration
+
+CHINA = ZoneInfo("Asia/Shanghai")
+TODAY = datetime.now(CHINA).date()
+
+
+def d(value) -> common_pb2.Date:
+    return common_pb2.Date(year=value.year, month=value.month, day=value.day)
+
+
+def refused_topic(title: str = "关于城区停车收费调整的议题") -> meetings_events.TopicRefused:
+    return meetings_events.TopicRefused(
+        topic=meetings_pb2.Topic(
+            id=str(uuid.uuid4()),
+            meeting_id=str(uuid.uuid4()),
+            title=title,
+            owning_organisation_code="education-bureau",
+            decision_reason="请先征求相关部门意见。",
+        )
+    )
+
+
+async def deliveries(s, **where) -> list:
+    async with s.sessions() as session:
+        query = "SELECT * FROM delivery" + (
+            " WHERE " + " AND ".join(f"{k} = :{k}" for k in where) if where else ""
+        )
+        return list((await session.execute(sa.text(query + " ORDER BY created_at"), where)).mappings())
+
+
+async def test_a_refused_topic_reaches_the_filing_departments_contact(notify, mailbox):
+    event_id = await notify.publish("meetings.topic.refused", refused_topic())
+    mail = (await eventually(lambda: _async(mailbox.to("department-head@ziyang.example"))))[0]
+    assert mail["subject"] == "议题未获同意：关于城区停车收费调整的议题"
+    assert (
+        "请先征求相关部门意见" in mail["body"]
+        and "https://oa.ziyang.example/meetings/topics/" in mail["body"]
+    )
+    (row,) = await deliveries(notify, event_id=event_id)
+    assert (row["state"], row["body_code"], row["channel"]) == ("sent", "education-bureau", "email")
+
+
+async def test_an_envelope_naming_another_producer_is_dead_lettered_and_tells_nobody(notify, mailbox):
+    """shared/consumer.py checks the producer: an envelope on meetings' subject that says petitions made
+    it (forged or misrouted) has no effect."""
+    envelope = build_envelope("meetings.topic.refused", refused_topic(), "topic/1", event_id=uuid.uuid4())
+    envelope.producer = "petitions"
+    await notify.js.publish(
+        "meetings.topic.refused", envelope.SerializeToString(), headers={MSG_ID_HEADER: envelope.event_id}
+    )
+
+    async def dead_letters():
+        async with notify.sessions() as session:
+            return await session.scalar(sa.text("SELECT count(*) FROM dead_letters"))
+
+    assert await eventually(dead_letters) == 1
+    assert not await deliveries(notify) and not mailbox.messages
+
+
+async def _async(value):
+    return value
+
+
+async def test_A10_the_mayors_sign_off_reminder_reaches_the_executive_vice_mayor_while_the_mayor_is_abroad(
+    notify, mailbox
+):
+    s = notify
+    leave = await s.org.RequestLeave(
+        org_pb2.RequestLeaveRequest(
+            position="mayor",
+            kind=org_pb2.LEAVE_KIND_ABROAD,
+            first_day=d(TODAY),
+            last_day=d(TODAY + timedelta(days=3)),
+            reason="出访",
+        ),
+        metadata=s.as_user("mayor"),
+    )
+    await s.org.ApproveLeave(
+        org_pb2.ApproveLeaveRequest(leave_id=leave.id, opinion="同意"), metadata=s.as_user("evm")
+    )
+    routed = documents_events.DocumentRouted(
+        document=documents_pb2.Document(
+            id=str(uuid.uuid4()),
+            content=documents_pb2.DocumentContent(
+                title="关于申请城市更新专项资金的请示", classification=documents_pb2.CLASSIFICATION_NONE
+            ),
+        ),
+        leader_user_id=s.user_id("mayor"),
+    )
+    await s.publish("documents.document.routed", routed)
+    mail = (await eventually(lambda: _async(mailbox.to("evm@ziyang.example"))))[0]
+    assert mail["subject"].startswith("（代王建国）待签批公文") and "城市更新专项资金" in mail["subject"]
+    assert not mailbox.to("mayor@ziyang.example")
+    # (org's own org.leave.approved told the executive vice mayor to act, too: another delivery)
+    (row,) = await deliveries(
+        s, recipient_user_id=s.user_id("evm"), event_subject="documents.document.routed"
+    )
+    assert row["acting_for_user_id"] == s.user_id("mayor")
+
+
+async def test_a_redelivered_event_sends_nothing_twice(notify, mailbox):
+    event_id = uuid.uuid4()
+    payload = refused_topic("关于老旧小区改造的议题")
+    await notify.publish("meetings.topic.refused", payload, event_id=event_id)
+    await eventually(lambda: _async(mailbox.to("department-head@ziyang.example")))
+    # the same event again: redelivered by another relay run (a new NATS message id, the same event id)
+    await notify.publish("meetings.topic.refused", payload, event_id=event_id, message_id=f"again-{event_id}")
+    # and one more event after it, so we know the redelivery was consumed before we count
+    await notify.publish("meetings.topic.refused", refused_topic("关于另一事项的议题"))
+    await eventually(lambda: _async(len(mailbox.to("department-head@ziyang.example")) >= 2))
+    subjects = [m["subject"] for m in mailbox.to("department-head@ziyang.example")]
+    assert subjects.count("议题未获同意：关于老旧小区改造的议题") == 1
+    assert len(await deliveries(notify, event_id=str(event_id))) == 1
+
+
+async def test_A49_quiet_hours_hold_a_low_urgency_message_until_morning_a_countersign_due_today_goes_at_once(
+    notify, mailbox
+):
+    s = notify
+    await s.stub.SetMyPreferences(
+        pb.SetMyPreferencesRequest(preferences=pb.Preferences(quiet_start="22:00", quiet_end="07:00")),
+        metadata=s.as_user("department-head"),
+    )
+    late = datetime(TODAY.year, TODAY.month, TODAY.day, 23, 0, tzinfo=CHINA)
+    s.clock.fixed = late
+    head = s.user_id("department-head")
+    leave = org_pb2.Leave(
+        id=str(uuid.uuid4()),
+        user_id=head,
+        position="department-head",
+        first_day=d(TODAY + timedelta(days=2)),
+        last_day=d(TODAY + timedelta(days=3)),
+    )
+    low = await s.publish("org.leave.approved", org_events.LeaveApproved(leave=leave))
+    (held,) = await eventually(lambda: deliveries(s, event_id=low))
+    assert held["state"] == "pending" and held["urgency"] == "low"
+    morning = datetime(TODAY.year, TODAY.month, TODAY.day, 7, 0, tzinfo=CHINA) + timedelta(days=1)
+    assert held["next_attempt_at"] == morning
+    # urgent: a countersign due today goes at once, quiet hours or not
+    due = documents_events.CountersignDue(
+        document_id=str(uuid.uuid4()),
+        countersign=documents_pb2.Countersign(
+            organisation_code="education-bureau", state=documents_pb2.COUNTERSIGN_STATE_REQUESTED
+        ),
+    )
+    await s.publish("documents.countersign.due", due)
+    await eventually(
+        lambda: _async(
+            [m for m in mailbox.to("department-head@ziyang.example") if m["subject"] == "会签今日到期"]
+        )
+    )
+    assert not [m for m in mailbox.messages if m["subject"] == "请假已批准"]
+    s.clock.fixed = late + timedelta(hours=7, minutes=30)  # 06:30: still quiet
+    await s.dispatch()
+    assert not [m for m in mailbox.messages if m["subject"] == "请假已批准"]
+    s.clock.fixed = morning + timedelta(minutes=1)
+    await eventually(
+        lambda: _async(
+            [m for m in mailbox.to("department-head@ziyang.example") if m["subject"] == "请假已批准"]
+        )
+    )
+
+
+async def test_a_low_urgency_message_waits_for_the_daily_digest(notify, mailbox):
+    s = notify
+    await s.stub.SetMyPreferences(
+        pb.SetMyPreferencesRequest(preferences=pb.Preferences(daily_digest=True, digest_time="08:30")),
+        metadata=s.as_user("department-head"),
+    )
+    s.clock.fixed = datetime(TODAY.year, TODAY.month, TODAY.day, 10, 0, tzinfo=CHINA)
+    item = supervision_pb2.Escalation(
+        step=supervision_pb2.ESCALATION_STEP_WARNED,
+        recipient_body_code="education-bureau",
+        against_due=d(TODAY),
+    )
+    for number in ("督〔2026〕1号", "督〔2026〕2号"):
+        await s.publish(
+            "supervision.item.escalated",
+            supervision_events.ItemEscalated(
+                item=supervision_events.ItemSummary(item_id=str(uuid.uuid4()), number=number), escalation=item
+            ),
+        )
+    rows = await eventually(
+        lambda: _len_at_least(deliveries(s, recipient_user_id=s.user_id("department-head")), 2)
+    )
+    assert all(r["digest"] and r["state"] == "pending" for r in rows)
+    s.clock.fixed = datetime(TODAY.year, TODAY.month, TODAY.day, 8, 31, tzinfo=CHINA) + timedelta(days=1)
+    (digest,) = await eventually(lambda: _async(mailbox.to("department-head@ziyang.example")))
+    assert digest["subject"] == "每日汇总：2 项通知"
+    assert "督〔2026〕1号" in digest["body"] and "督〔2026〕2号" in digest["body"]
+
+
+async def _len_at_least(rows_coroutine, n):
+    rows = await rows_coroutine
+    return rows if len(rows) >= n else None
+
+
+async def test_the_channels_speak_their_documented_formats(notify, receiver):
+    s = notify
+    await s.stub.SetMyPreferences(
+        pb.SetMyPreferencesRequest(
+            preferences=pb.Preferences(
+                channels=[
+                    pb.KindChannels(
+                        kind=pb.NOTICE_KIND_SUPERVISION,
+                        channels=[
+                            pb.CHANNEL_SMS,
+                            pb.CHANNEL_WECOM_ROBOT,
+                            pb.CHANNEL_WECOM_APP,
+                            pb.CHANNEL_DINGTALK_ROBOT,
+                        ],
+                    )
+                ]
+            )
+        ),
+        metadata=s.as_user("department-head"),
+    )
+    step = supervision_pb2.Escalation(
+        step=supervision_pb2.ESCALATION_STEP_URGED,
+        recipient_user_id=s.user_id("department-head"),
+        against_due=d(TODAY),
+    )
+    await s.publish(
+        "supervision.item.escalated",
+        supervision_events.ItemEscalated(
+            item=supervision_events.ItemSummary(item_id=str(uuid.uuid4()), number="督〔2026〕9号"),
+            escalation=step,
+        ),
+    )
+    await eventually(
+        lambda: _async(
+            all(receiver.on(p) for p in ("/sms", "/wecom/robot", "/cgi-bin/message/send", "/dingtalk/robot"))
+        )
+    )
+    phone = "13800000015"  # department-head, the 15th demo user
+    (sms,) = receiver.on("/sms")
+    assert sms["body"]["mobile"] == phone and sms["body"]["content"].startswith("【资阳】督办逾期催办")
+    assert sms["authorization"] == "Bearer gateway-token"
+    (robot,) = receiver.on("/wecom/robot")
+    assert robot["query"]["key"] == ["robot-key"] and robot["body"]["msgtype"] == "text"
+    assert robot["body"]["text"]["mentioned_mobile_list"] == [phone]
+    (token,) = receiver.on("/cgi-bin/gettoken")
+    assert token["query"] == {"corpid": ["corp"], "corpsecret": ["corp-secret"]}
+    (app,) = receiver.on("/cgi-bin/message/send")
+    assert app["query"]["access_token"] == ["wecom-token"]
+    assert (app["body"]["touser"], app["body"]["agentid"], app["body"]["msgtype"]) == (
+        "department-head",
+        1000002,
+        "text",
+    )
+    (ding,) = receiver.on("/dingtalk/robot")
+    stamp = ding["query"]["timestamp"][0]
+    expected = base64.b64encode(
+        hmac.new(DINGTALK_SECRET.encode(), f"{stamp}\n{DINGTALK_SECRET}".encode(), hashlib.sha256).digest()
+    ).decode()
+    assert ding["query"]["sign"] == [expected] and ding["query"]["access_token"] == ["dt"]
+    assert ding["body"]["at"] == {"atMobiles": [phone], "isAtAll": False}
+
+
+async def test_a_failed_send_is_retried_with_backoff_and_survives_a_restart(start_notify, receiver):
+    async with start_notify(dispatch_seconds=3600) as s:  # no rounds by the clock: the test drives them
+        await s.stub.SetMyPreferences(
+            pb.SetMyPreferencesRequest(
+                preferences=pb.Preferences(
+                    channels=[pb.KindChannels(kind=pb.NOTICE_KIND_MEETING, channels=[pb.CHANNEL_SMS])]
+                )
+            ),
+            metadata=s.as_user("department-head"),
+        )
+        receiver.fail = 1
+        event_id = await s.publish("meetings.topic.refused", refused_topic())
+        await eventually(lambda: _async(receiver.on("/sms")))
+        (row,) = await deliveries(s, event_id=event_id)
+        assert (row["state"], row["attempts"]) == ("pending", 1) and "HTTP 500" in row["last_error"]
+        assert row["next_attempt_at"] > row["created_at"]
+        database = s.database
+    # the service stops with the retry still pending; a new one finds it and sends it
+    async with start_notify(database=database, dispatch_seconds=0.2) as again:
+        (row,) = await eventually(lambda: _sent(again, event_id))
+        assert row["attempts"] == 2
+        assert len([r for r in receiver.on("/sms") if not r.get("failed")]) == 1
+
+
+async def _sent(s, event_id):
+    rows = await deliveries(s, event_id=event_id)
+    return rows if rows and rows[0]["state"] == "sent" else None
+
+
+async def test_A71_no_petitioners_identity_or_letter_in_a_message_to_the_body_complained_about(
+    notify, mailbox
+):
+    """The case's events carry no identity (petitions' A71/A80); the message says only its number and links
+    to where the body, logged in and checked there, reads what it may."""
+    case = petitions_events.CaseSummary(
+        case_id=str(uuid.uuid4()), number="资信〔2026〕88号", handling_body_code="education-bureau"
+    )
+    await notify.publish("petitions.case.assigned", petitions_events.CaseAssigned(case=case))
+    (mail,) = await eventually(lambda: _async(mailbox.to("department-head@ziyang.example")))
+    assert "一件信访事项已交贵单位办理（编号 资信〔2026〕88号）需要您处理" in mail["body"]
+    assert f"https://oa.ziyang.example/petitions/cases/{case.case_id}" in mail["body"]
+    assert mail["subject"] == "信访事项交办：资信〔2026〕88号"
+
+
+async def test_A71_A80_a_petition_filed_and_assigned_names_nobody_in_any_message(
+    notify, mailbox, receiver, keycloak, service_database
+):
+    """End to end: the petitions service registers a complaint about the education bureau with the
+    petitioner's name, ID number, phone and letter, and assigns it to the county; the county's contact
+    is told, and no message on any channel carries the petitioner or the letter; the body complained
+    about is told nothing."""
+    s = notify
+    name, id_number, phone = "赵晓梅", "511021198001011234", "13912345678"
+    letter = "反映某校以资料费名义违规收取每生三百元费用，请求查处并退还。"
+    settings = PetitionsSettings(
+        database_url=await service_database("petitions"),
+        nats_url=s.nats_url,
+        keycloak_url=keycloak.url,
+        client_id="petitions",
+        client_secret=keycloak.client_secrets["petitions"],
+        grpc_port=0,
+        org_address=s.org_address,
+        org_cache_seconds=0,
+    )
+    async with serving(build_petitions(settings)) as server:
+        async with grpc.aio.insecure_channel(server.address) as channel:
+            stub = petitions_pb2_grpc.PetitionsServiceStub(channel)
+            intake = petitions_pb2.Intake(
+                channel=petitions_pb2.CHANNEL_LETTER,
+                received_on=d(TODAY),
+                category=petitions_pb2.CATEGORY_COMPLAINT_REPORT,
+                title="学校违规收费",
+                content=letter,
+                petitioners=[
+                    petitions_pb2.Petitioner(
+                        name=name, id_number=id_number, phone=phone, address="安岳县岳阳镇"
+                    )
+                ],
+                body_complained_about="education-bureau",
+                person_complained_about="王校长",
+            )
+            registered = await stub.RegisterCase(
+                petitions_pb2.RegisterCaseRequest(intake=intake), metadata=s.as_user("petition-officer")
+            )
+            await stub.TriageCase(
+                petitions_pb2.TriageCaseRequest(
+                    case_id=registered.case.id,
+                    outcome=petitions_pb2.TRIAGE_OUTCOME_ACCEPT_AND_ASSIGN,
+                    handling_body_code="anyue-county",
+                    triaged_on=d(TODAY),
+                ),
+                metadata=s.as_user("petition-officer"),
+            )
+            (told,) = await eventually(lambda: _async(mailbox.to("county-head@ziyang.example")))
+    assert registered.case.number in told["subject"] and registered.case.id in told["body"]
+    everything = repr(mailbox.messages) + repr(receiver.requests)
+    for secret in (name, id_number, phone, letter, "王校长", "学校违规收费"):
+        assert secret not in everything
+    assert not mailbox.to("department-head@ziyang.example")  # the body complained about
+
+
+async def test_the_office_sees_what_was_sent_and_others_may_not(notify, mailbox):
+    s = notify
+    event_id = await s.publish("meetings.topic.refused", refused_topic())
+    await eventually(lambda: _async(mailbox.to("department-head@ziyang.example")))
+    listed = await s.stub.ListDeliveries(
+        pb.ListDeliveriesRequest(event_id=event_id), metadata=s.as_user("office-staff")
+    )
+    (one,) = listed.deliveries
+    assert (one.state, one.channel, one.recipient_name) == (
+        pb.DELIVERY_STATE_SENT,
+        pb.CHANNEL_EMAIL,
+        "胡育才",
+    )
+    assert one.address == "de***@ziyang.example" and one.sent_time.seconds > 0
+    with pytest.raises(grpc.aio.AioRpcError) as refused:
+        await s.stub.ListDeliveries(pb.ListDeliveriesRequest(), metadata=s.as_user("department-head"))
+    assert refused.value.code() == grpc.StatusCode.PERMISSION_DENIED
+    assert error_info_of(refused.value).reason == "PERMISSION_MISSING"
+
+
+async def test_bad_preferences_are_refused_and_change_nothing(notify):
+    s = notify
+    with pytest.raises(grpc.aio.AioRpcError) as bad:
+        await s.stub.SetMyPreferences(
+            pb.SetMyPreferencesRequest(preferences=pb.Preferences(quiet_start="25:00", quiet_end="07:00")),
+            metadata=s.as_user("mayor"),
+        )
+    assert bad.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "preferences.quiet_start" in field_violations_of(bad.value)
+    mine = await s.stub.GetMyPreferences(pb.GetMyPreferencesRequest(), metadata=s.as_user("mayor"))
+    assert mine.quiet_start == "" and mine.digest_time == "08:30"
