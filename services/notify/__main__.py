@@ -25,7 +25,7 @@ from services.notify.domain.notices import Channel
 from services.notify.sweep import Wake, run_dispatcher
 from shared import bus
 from shared.consumer import EventConsumer
-from shared.db import create_engine, database_ping, run_migrations, session_factory
+from shared.db import database_ping, engine_from, run_migrations, session_factory
 from shared.grpc_server import GrpcServer
 from shared.logging import configure_logging
 from shared.org_client import OrgClient
@@ -68,7 +68,7 @@ def senders(settings: NotifySettings, client: httpx.AsyncClient) -> dict[Channel
 
 
 def build(settings: NotifySettings, now: Callable[[], datetime] = utc_now) -> GrpcServer:
-    engine = create_engine(settings.database_url)
+    engine = engine_from(settings)  # pool sizes are settings (charts/zgov/README.md)
     sessions = session_factory(engine)
     secret = settings.secret("client_secret")
     tokens = ClientCredentials.from_settings(settings) if secret else None
