@@ -7,9 +7,13 @@ from pathlib import Path
 
 
 from services.petitions import domain
+from services.petitions.acts.reconsiderations import Context as ReconsiderationContext
 from services.petitions.api import PetitionsServicer
+from services.petitions.api_reconsiderations import ReconsiderationServicer
 from services.petitions.config import PetitionsSettings
+from services.petitions.domain_reconsiderations import ReconsiderationLimits
 from services.petitions.events import run_overdue_sweep
+from services.petitions.sweep_reconsiderations import run_sweep as run_reconsideration_sweep
 from shared import bus, words
 from shared.convert import today_in_china
 from shared.db import create_engine, database_ping, run_migrations, session_factory
@@ -41,7 +45,11 @@ def build(settings: PetitionsSettings) -> GrpcServer:
         sessions, calendar(), bureau_organisation_code=settings.bureau_organisation_code,
         person_key_secret=settings.person_key(), org=org, routes_above=settings.routes_above,
     )
-    server = GrpcServer.from_settings([servicer], settings, options=GRPC_OPTIONS)
+    limits = (ReconsiderationLimits.from_file(settings.reconsideration_limits_file)
+              if settings.reconsideration_limits_file else ReconsiderationLimits())
+    reconsiderations = ReconsiderationServicer(sessions, calendar(), limits, org,
+                                               settings.reconsideration_office_code)
+    server = GrpcServer.from_settings([servicer, reconsiderations], settings, options=GRPC_OPTIONS)
     server.readiness(database_ping(engine))  # NOT_SERVING while the database is down
     words.initialize()  # jieba's dictionary, loaded before the first intake or search
     state: dict = {}
@@ -63,6 +71,14 @@ def build(settings: PetitionsSettings) -> GrpcServer:
     async def overdue_sweep() -> None:
         await run_overdue_sweep(sessions, today_in_china, settings.bureau_organisation_code,
                                 settings.overdue_sweep_seconds, settings.overdue_sweep_batch, calendar())
+
+    @server.background
+    async def reconsideration_sweep() -> None:
+        def context() -> ReconsiderationContext:
+            return ReconsiderationContext(calendar(), limits, today_in_china(), settings.reconsideration_office_code)
+
+        await run_reconsideration_sweep(sessions, context, settings.reconsideration_sweep_seconds,
+                                        settings.overdue_sweep_batch)
 
     @server.background
     async def follow_holiday_schedules() -> None:
