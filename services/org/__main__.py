@@ -8,8 +8,11 @@ from pathlib import Path
 import structlog
 
 from services.org.api import OrgServicer, today_in_china
+from services.org.api_receptions import ReceptionServicer
+from services.org.api_trips import TripServicer
 from services.org.config import OrgSettings
 from services.org.directory import KeycloakDirectory
+from services.org.domain_trips import TripLimits
 from services.org.events import run_acting_clock
 from shared import bus
 from shared.db import create_engine, database_ping, fill_pool, run_migrations, session_factory
@@ -35,7 +38,10 @@ def build(settings: OrgSettings, directory: KeycloakDirectory | None = None) -> 
         secret = settings.client_secret.get_secret_value() if settings.client_secret else ""
         directory = KeycloakDirectory(settings.keycloak_url, settings.keycloak_realm, settings.client_id, secret,
                                       ttl_seconds=settings.directory_ttl_seconds)
-    server = GrpcServer.from_settings([OrgServicer(engine, directory, calendar())], settings)
+    trip_limits = TripLimits.from_file(settings.trip_limits_file) if settings.trip_limits_file else TripLimits()
+    servicers = [OrgServicer(engine, directory, calendar()), ReceptionServicer(sessions),
+                 TripServicer(sessions, directory, trip_limits)]
+    server = GrpcServer.from_settings(servicers, settings)
     server.readiness(database_ping(engine))  # NOT_SERVING while the database is down
     state: dict = {}
 

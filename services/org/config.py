@@ -12,3 +12,6 @@ class OrgSettings(ServiceSettings):
     acting_clock_seconds: float = Field(60.0, gt=0)
     # How long position holders read from Keycloak are reused.
     directory_ttl_seconds: float = Field(30.0, ge=0)
+    # Trips abroad (A57, A58): the national limits as a JSON file an operator edits
+    # (domain_trips.TripLimits; unset: the numbers of 中办发〔2013〕16号 in that module).
+    trip_limits_file: str = ""

@@ -166,5 +166,16 @@ class ReconsiderationServicer(reconsiderations_pb2_grpc.ReconsiderationServiceSe
             return await self.reply(session, row)
 
     @requires("reconsideration:follow")
+    async def ListMyReconsiderations(self, request, context):
+        actor = current_actor()
+        if actor.is_service:  # the portal's own identity has no applications of its own
+            return pb.ListMyReconsiderationsResponse()
+        async with transaction(self.sessions) as session:
+            rows = await store.of_applicant(session, actor.user_id)
+            return pb.ListMyReconsiderationsResponse(
+                reconsiderations=[wire.reconsideration_to_proto(r) for r in rows]
+            )
+
+    @requires("reconsideration:follow")
     async def GetReconsiderationLimits(self, request, context):
         return wire.limits_to_proto(self.limits)

@@ -178,6 +178,10 @@ def check_application(application: Application, known_bodies: set[str], today: d
         )
     if application.received_on > today:
         problems.append(("received_on", "not after today"))
+    elif application.received_on < today - timedelta(days=366):
+        problems.append(
+            ("received_on", "within the last year: an application is made within 60 days (art. 20)")
+        )
     if problems:
         raise InvalidInput(problems)
 
@@ -187,9 +191,11 @@ def check_state(state: State, act: str, *allowed: State) -> None:
         raise RuleViolation(f"{RULE}.state", f"the application is {state.value}; it cannot be {act}")
 
 
-def acceptance_day(day: date, due: Due) -> tuple[date, bool]:
+def acceptance_day(day: date, received_on: date, due: Due) -> tuple[date, bool]:
     """Art. 30: accepted on `day`, or — when the check came after the limit — deemed accepted on the
     limit's last day. Returns (the day of acceptance, deemed)."""
+    if day < received_on:
+        raise InvalidInput({"accepted_on": "not before the application was received"})
     if day > due.day:
         return due.day, True
     return day, False

@@ -42,6 +42,14 @@ async def by_query_code(session: AsyncSession, code_hash: str) -> Reconsideratio
     return await session.scalar(select(Reconsideration).where(Reconsideration.query_code_hash == code_hash))
 
 
+async def of_applicant(session: AsyncSession, user_id: str, limit: int = 100) -> list[Reconsideration]:
+    r = Reconsideration
+    query = (
+        select(r).where(r.applicant_user_id == user_id).order_by(r.received_on.desc(), r.created_at.desc())
+    )
+    return list(await session.scalars(query.limit(limit)))
+
+
 async def open_past_a_limit(session: AsyncSession, today: date, batch: int) -> list[Reconsideration]:
     """Open applications with a step past its limit and not yet escalated, locked with SKIP LOCKED so
     replicas share the sweep."""

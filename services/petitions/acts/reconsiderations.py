@@ -106,7 +106,9 @@ async def accept(
     """受理: the copy goes to the respondent body with it (art. 48), so its answer runs from today."""
     domain.check_state(State(row.state), "accepted", State.APPLIED)
     domain.check_simplified(ground, amount_yuan, ctx.limits)
-    row.accepted_on, row.deemed_accepted = domain.acceptance_day(day, domain.Due(row.acceptance_due))
+    row.accepted_on, row.deemed_accepted = domain.acceptance_day(
+        day, row.received_on, domain.Due(row.acceptance_due)
+    )
     row.simplified_ground = ground.value if ground else ""
     row.state = State.ACCEPTED.value
     _set_limits_from_acceptance(row, ctx)

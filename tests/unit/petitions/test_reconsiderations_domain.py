@@ -42,8 +42,11 @@ def test_A69_short_limits_count_working_days():
 
 def test_A69_acceptance_after_the_limit_is_deemed_on_its_last_day_and_refusal_is_too_late():
     due = d.Due(date(2026, 6, 8))
-    assert d.acceptance_day(date(2026, 6, 5), due) == (date(2026, 6, 5), False)
-    assert d.acceptance_day(date(2026, 6, 20), due) == (date(2026, 6, 8), True)
+    received = date(2026, 6, 1)
+    assert d.acceptance_day(date(2026, 6, 5), received, due) == (date(2026, 6, 5), False)
+    assert d.acceptance_day(date(2026, 6, 20), received, due) == (date(2026, 6, 8), True)
+    with pytest.raises(InvalidInput):
+        d.acceptance_day(date(2026, 5, 31), received, due)
     d.check_refusal_in_time(date(2026, 6, 8), due, "超期申请")
     with pytest.raises(RuleViolation) as late:
         d.check_refusal_in_time(date(2026, 6, 9), due, "超期申请")

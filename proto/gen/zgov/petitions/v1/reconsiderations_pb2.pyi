@@ -505,6 +505,43 @@ class FollowReconsiderationRequest(_message.Message):
 Global___FollowReconsiderationRequest: _TypeAlias = FollowReconsiderationRequest  # noqa: Y015
 
 @_typing.final
+class ListMyReconsiderationsRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    def __init__(
+        self,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListMyReconsiderationsRequest: _TypeAlias = ListMyReconsiderationsRequest  # noqa: Y015
+
+@_typing.final
+class ListMyReconsiderationsResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    RECONSIDERATIONS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def reconsiderations(self) -> _containers.RepeatedCompositeFieldContainer[Global___Reconsideration]:
+        """At most the latest 100."""
+
+    def __init__(
+        self,
+        *,
+        reconsiderations: _abc.Iterable[Global___Reconsideration] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["reconsiderations", b"reconsiderations"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListMyReconsiderationsResponse: _TypeAlias = ListMyReconsiderationsResponse  # noqa: Y015
+
+@_typing.final
 class GetReconsiderationLimitsRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 

@@ -74,6 +74,11 @@ class ReconsiderationServiceStub:
                 request_serializer=zgov_dot_petitions_dot_v1_dot_reconsiderations__pb2.FollowReconsiderationRequest.SerializeToString,
                 response_deserializer=zgov_dot_petitions_dot_v1_dot_reconsiderations__pb2.Reconsideration.FromString,
                 _registered_method=True)
+        self.ListMyReconsiderations = channel.unary_unary(
+                '/zgov.petitions.v1.ReconsiderationService/ListMyReconsiderations',
+                request_serializer=zgov_dot_petitions_dot_v1_dot_reconsiderations__pb2.ListMyReconsiderationsRequest.SerializeToString,
+                response_deserializer=zgov_dot_petitions_dot_v1_dot_reconsiderations__pb2.ListMyReconsiderationsResponse.FromString,
+                _registered_method=True)
         self.GetReconsiderationLimits = channel.unary_unary(
                 '/zgov.petitions.v1.ReconsiderationService/GetReconsiderationLimits',
                 request_serializer=zgov_dot_petitions_dot_v1_dot_reconsiderations__pb2.GetReconsiderationLimitsRequest.SerializeToString,
@@ -141,6 +146,13 @@ class ReconsiderationServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListMyReconsiderations(self, request, context):
+        """The applications filed under the caller's own account, newest first.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def GetReconsiderationLimits(self, request, context):
         """The statutory numbers in force (for the portal's explanations and the office).
         """
@@ -190,6 +202,11 @@ def add_ReconsiderationServiceServicer_to_server(servicer, server):
                     servicer.FollowReconsideration,
                     request_deserializer=zgov_dot_petitions_dot_v1_dot_reconsiderations__pb2.FollowReconsiderationRequest.FromString,
                     response_serializer=zgov_dot_petitions_dot_v1_dot_reconsiderations__pb2.Reconsideration.SerializeToString,
+            ),
+            'ListMyReconsiderations': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListMyReconsiderations,
+                    request_deserializer=zgov_dot_petitions_dot_v1_dot_reconsiderations__pb2.ListMyReconsiderationsRequest.FromString,
+                    response_serializer=zgov_dot_petitions_dot_v1_dot_reconsiderations__pb2.ListMyReconsiderationsResponse.SerializeToString,
             ),
             'GetReconsiderationLimits': grpc.unary_unary_rpc_method_handler(
                     servicer.GetReconsiderationLimits,
@@ -413,6 +430,33 @@ class ReconsiderationService:
             '/zgov.petitions.v1.ReconsiderationService/FollowReconsideration',
             zgov_dot_petitions_dot_v1_dot_reconsiderations__pb2.FollowReconsiderationRequest.SerializeToString,
             zgov_dot_petitions_dot_v1_dot_reconsiderations__pb2.Reconsideration.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListMyReconsiderations(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/zgov.petitions.v1.ReconsiderationService/ListMyReconsiderations',
+            zgov_dot_petitions_dot_v1_dot_reconsiderations__pb2.ListMyReconsiderationsRequest.SerializeToString,
+            zgov_dot_petitions_dot_v1_dot_reconsiderations__pb2.ListMyReconsiderationsResponse.FromString,
             options,
             channel_credentials,
             insecure,
