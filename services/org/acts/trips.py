@@ -50,28 +50,38 @@ async def _changed(session: AsyncSession, row: Trip, subject: str, actor, reason
     await add_event(session, subject, events_pb.TripChanged(trip=wire.trip_to_proto(row)), ref_of(row), actor)
 
 
-def _check_members(members: tuple[Member, ...], snap: Snapshot) -> None:
-    """A member named with a position must hold it (it decides the authority and the leave)."""
-    problems = [
-        (f"members[{i}].position", f"{m.user_id} does not hold the position {m.position!r}")
-        for i, m in enumerate(members)
-        if m.position and m.position not in snap.positions_of(m.user_id)
-    ]
+def _check_members(members: tuple[Member, ...], snap: Snapshot, limits: TripLimits) -> tuple[Member, ...]:
+    """Members are people the directory knows; a position named must be held, and a member named without
+    one travels in the highest position that decides the authority and the leave (so a city leader cannot
+    travel as staff)."""
+    problems = []
+    checked = []
+    for i, m in enumerate(members):
+        held = snap.positions_of(m.user_id)
+        if snap.person(m.user_id) is None:
+            problems.append((f"members[{i}].user_id", f"no position holder with user id {m.user_id}"))
+        elif m.position and m.position not in held:
+            problems.append(
+                (f"members[{i}].position", f"{m.user_id} does not hold the position {m.position!r}")
+            )
+        position = m.position or next((p for p in limits.province_approved_positions if p in held), "")
+        checked.append(Member(m.user_id, position, m.name))
     if problems:
         raise InvalidInput(problems)
+    return tuple(checked)
 
 
 async def request(session: AsyncSession, actor, trip: TripRequest, ctx: TripContext) -> Trip:
     domain.check_input(trip, ctx.today)
     domain.check_rules(trip, ctx.limits)
-    _check_members(trip.members, ctx.snapshot)
+    checked = _check_members(trip.members, ctx.snapshot, ctx.limits)
     members = [
         {
             "user_id": m.user_id,
             "position": m.position,
             "name": m.name or getattr(ctx.snapshot.person(m.user_id), "display_name", ""),
         }
-        for m in trip.members
+        for m in checked
     ]
     row = await store.add(
         session,
@@ -87,7 +97,7 @@ async def request(session: AsyncSession, actor, trip: TripRequest, ctx: TripCont
         members=members,
         payer=trip.payer.value,
         state=TripState.REQUESTED.value,
-        authority=domain.authority_for(trip.members, ctx.limits),
+        authority=domain.authority_for(checked, ctx.limits),
         report_due=domain.report_due(trip.last_day, ctx.limits),
     )
     await _changed(session, row, "org.trip.requested", actor, trip.purpose.strip())
