@@ -8,8 +8,11 @@ from pathlib import Path
 import structlog
 
 from services.org.api import OrgServicer, today_in_china
+from services.org.api_receptions import ReceptionServicer
+from services.org.api_trips import TripServicer
 from services.org.config import OrgSettings
 from services.org.directory import KeycloakDirectory
+from services.org.domain_trips import TripLimits
 from services.org.events import run_acting_clock
 from services.org.keycloak_events import AdminEventRecorder, keycloak_admin
 from shared.db import fill_pool
@@ -31,6 +34,7 @@ def build(settings: OrgSettings, directory: KeycloakDirectory | None = None) -> 
         secret = settings.client_secret.get_secret_value() if settings.client_secret else ""
         directory = KeycloakDirectory(settings.keycloak_url, settings.keycloak_realm, settings.client_id, secret,
                                       ttl_seconds=settings.directory_ttl_seconds)
+    trip_limits = TripLimits.from_file(settings.trip_limits_file) if settings.trip_limits_file else TripLimits()
 
     @runtime.after_migrations
     async def fill_connections() -> None:
@@ -52,7 +56,8 @@ def build(settings: OrgSettings, directory: KeycloakDirectory | None = None) -> 
         # Keycloak's admin events (roles granted, users changed, also in its own console) as org's acts.
         recorder = AdminEventRecorder(keycloak_admin(settings), runtime.sessions)
         runtime.sweep(lambda: recorder.run(settings.admin_events_seconds))
-    return runtime.server([OrgServicer(runtime.engine, directory, calendar())])
+    return runtime.server([OrgServicer(runtime.engine, directory, calendar()), ReceptionServicer(runtime.sessions),
+                           TripServicer(runtime.sessions, directory, trip_limits)])
 
 
 def main() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import ARRAY, Boolean, Date, DateTime, ForeignKey, Index, String, Text, func
+from sqlalchemy import ARRAY, BigInteger, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, func
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -115,4 +115,74 @@ class EventAttendance(Base):
     review_opinion: Mapped[str] = mapped_column(Text, default="")
     decision_reason: Mapped[str] = mapped_column(Text, default="")
     previous_leader_user_ids: Mapped[list[str]] = mapped_column(ARRAY(String(64)), default=list)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class ReceptionStandard(Base):
+    """A56: the reception standards the office loaded; the latest row is in force, earlier ones stay."""
+
+    __tablename__ = "reception_standard"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    standards: Mapped[dict] = mapped_column(JSONB)
+    set_by: Mapped[dict] = mapped_column(JSONB)
+    set_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), index=True)
+
+
+class Reception(Base):
+    """A56: an official reception (公务接待): its approval, then its list (接待清单) and flags."""
+
+    __tablename__ = "reception"
+    __table_args__ = (Index("ix_reception_day_id", "day", "id"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    host_organisation_code: Mapped[str] = mapped_column(String(64), index=True)
+    requested_by_user_id: Mapped[str] = mapped_column(String(64))
+    guest_unit: Mapped[str] = mapped_column(Text)
+    guest_kind: Mapped[str] = mapped_column(String(64))
+    guests: Mapped[int] = mapped_column(Integer)
+    accompanying: Mapped[int] = mapped_column(Integer)
+    meals: Mapped[int] = mapped_column(Integer)
+    planned_cost_fen: Mapped[int] = mapped_column(BigInteger)
+    day: Mapped[date] = mapped_column(Date)
+    letter_ref: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(16))
+    # The standards the request was checked against, kept with it.
+    standards: Mapped[dict] = mapped_column(JSONB)
+    approved_by_user_id: Mapped[str] = mapped_column(String(64), default="")
+    attendees: Mapped[list] = mapped_column(JSONB, default=list)
+    items: Mapped[list] = mapped_column(JSONB, default=list)
+    actual_cost_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    flags: Mapped[list] = mapped_column(JSONB, default=list)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class Trip(Base):
+    """A57, A58: a temporary official trip abroad (因公临时出国（境）) and, once approved, the leaves
+    of kind abroad of the city leaders on it (A10, A59)."""
+
+    __tablename__ = "trip"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    organisation_code: Mapped[str] = mapped_column(String(64), index=True)
+    requested_by_user_id: Mapped[str] = mapped_column(String(64))
+    task_kind: Mapped[str] = mapped_column(String(32))
+    purpose: Mapped[str] = mapped_column(Text)
+    invitation_ref: Mapped[str] = mapped_column(Text)
+    countries: Mapped[list[str]] = mapped_column(ARRAY(String(64)))
+    far_region: Mapped[bool] = mapped_column(Boolean, default=False)
+    first_day: Mapped[date] = mapped_column(Date)
+    last_day: Mapped[date] = mapped_column(Date)
+    members: Mapped[list] = mapped_column(JSONB)
+    payer: Mapped[str] = mapped_column(String(32))
+    state: Mapped[str] = mapped_column(String(16))
+    authority: Mapped[str] = mapped_column(String(16))
+    authority_reference: Mapped[str] = mapped_column(Text, default="")
+    approved_by_user_id: Mapped[str] = mapped_column(String(64), default="")
+    rejection_reason: Mapped[str] = mapped_column(Text, default="")
+    leave_ids: Mapped[list[str]] = mapped_column(ARRAY(String(64)), default=list)
+    gifts: Mapped[list] = mapped_column(JSONB, default=list)
+    report: Mapped[str] = mapped_column(Text, default="")
+    report_due: Mapped[date] = mapped_column(Date)
+    reported_on: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -5,9 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from services.petitions import domain
+from services.petitions.acts.reconsiderations import Context as ReconsiderationContext
 from services.petitions.api import PetitionsServicer
+from services.petitions.api_reconsiderations import ReconsiderationServicer
 from services.petitions.config import PetitionsSettings
+from services.petitions.domain_reconsiderations import ReconsiderationLimits
 from services.petitions.sweep import run_overdue_sweep
+from services.petitions.sweep_reconsiderations import run_sweep as run_reconsideration_sweep
 from shared import words
 from shared.convert import today_in_china
 from shared.grpc_server import GrpcServer
@@ -31,11 +35,22 @@ def build(settings: PetitionsSettings) -> GrpcServer:
         runtime.sessions, calendar(), bureau_organisation_code=settings.bureau_organisation_code,
         person_key_secret=settings.person_key(), org=org, routes_above=settings.routes_above,
     )
+    limits = (ReconsiderationLimits.from_file(settings.reconsideration_limits_file)
+              if settings.reconsideration_limits_file else ReconsiderationLimits())
+    reconsiderations = ReconsiderationServicer(runtime.sessions, calendar(), limits, org,
+                                               settings.reconsideration_office_code)
     words.initialize()  # jieba's dictionary, loaded before the first intake or search
     runtime.sweep(lambda: run_overdue_sweep(runtime.sessions, today_in_china, settings.bureau_organisation_code,
                                             settings.overdue_sweep_seconds, settings.overdue_sweep_batch,
                                             calendar()))
-    return runtime.server([servicer], options=GRPC_OPTIONS)
+
+    def reconsideration_context() -> ReconsiderationContext:
+        return ReconsiderationContext(calendar(), limits, today_in_china(), settings.reconsideration_office_code)
+
+    runtime.sweep(lambda: run_reconsideration_sweep(runtime.sessions, reconsideration_context,
+                                                    settings.reconsideration_sweep_seconds,
+                                                    settings.overdue_sweep_batch))
+    return runtime.server([servicer, reconsiderations], options=GRPC_OPTIONS)
 
 
 def main() -> None:

@@ -23,6 +23,12 @@ class PetitionsSettings(ServiceSettings):
     # Key of the hashes that recognise a repeat petitioner (domain.person_keys). Unset: the client
     # secret is used; set it explicitly before rotating that secret, or earlier keys stop matching.
     person_key_secret: SecretStr | None = None
+    # Administrative reconsideration (A69): the office that handles it (行政复议机构), the statutory
+    # numbers as a JSON file an operator edits (domain_reconsiderations.ReconsiderationLimits; unset:
+    # the 2023 law's), and how often its overdue sweep runs.
+    reconsideration_office_code: str = Field("justice-bureau", pattern=r"^[a-z][a-z0-9-]{1,63}$")
+    reconsideration_limits_file: str = ""
+    reconsideration_sweep_seconds: float = Field(300.0, gt=0)
 
     def person_key(self) -> bytes:
         secret = self.person_key_secret or self.client_secret

@@ -144,3 +144,44 @@ class PetitionAttachment(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     content: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class Reconsideration(Base):
+    """An application for administrative reconsideration (行政复议申请, A69), from receipt to decision.
+
+    Its three limits (acceptance, the respondent's answer, the decision) are kept on the row, so the
+    overdue sweep needs no calendar; `overdue_notified` lists the steps already escalated.
+    """
+
+    __tablename__ = "reconsideration"
+    __table_args__ = (
+        Index("ix_reconsideration_open_state", "state", postgresql_where=text("state in ('applied', 'accepted')")),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    applicant_name: Mapped[str] = mapped_column(Text)
+    applicant_user_id: Mapped[str] = mapped_column(String(64), default="", index=True)
+    contested_act: Mapped[str] = mapped_column(Text)
+    respondent_body_code: Mapped[str] = mapped_column(String(64), index=True)
+    request: Mapped[str] = mapped_column(Text)
+    query_code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    state: Mapped[str] = mapped_column(String(16))
+    received_on: Mapped[date] = mapped_column(Date)
+    acceptance_due: Mapped[date] = mapped_column(Date)
+    accepted_on: Mapped[date | None] = mapped_column(Date)
+    deemed_accepted: Mapped[bool] = mapped_column(Boolean, default=False)
+    simplified_ground: Mapped[str] = mapped_column(String(32), default="")
+    answer_due: Mapped[date | None] = mapped_column(Date)
+    answered_on: Mapped[date | None] = mapped_column(Date)
+    answer: Mapped[str] = mapped_column(Text, default="")
+    decision_due: Mapped[date | None] = mapped_column(Date)
+    decision_due_moved: Mapped[bool] = mapped_column(Boolean, default=False)
+    extension_days: Mapped[int] = mapped_column(Integer, default=0)
+    extension_reason: Mapped[str] = mapped_column(Text, default="")
+    decision: Mapped[str] = mapped_column(String(32), default="")
+    decision_reasons: Mapped[str] = mapped_column(Text, default="")
+    remedy: Mapped[str] = mapped_column(Text, default="")
+    decided_on: Mapped[date | None] = mapped_column(Date)
+    refusal_reason: Mapped[str] = mapped_column(Text, default="")
+    overdue_notified: Mapped[list[str]] = mapped_column(ARRAY(String(16)), default=list)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -20,7 +20,15 @@ from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Red
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from services.portal import api, developers, disclosure_lists, disclosure_pages, petitions_api, petitions_pages
+from services.portal import (
+    api,
+    developers,
+    disclosure_lists,
+    disclosure_pages,
+    petitions_api,
+    petitions_pages,
+    reconsideration_pages,
+)
 from services.portal.auth import KeycloakLogin, LoginFailed, PendingLogin, pkce_pair, safe_return_path
 from services.portal.backends import Backends
 from services.portal.caching import HttpCaching
@@ -163,6 +171,7 @@ def create_app(settings: PortalSettings) -> FastAPI:
     app.add_middleware(HttpCaching, signed_in=signed_in)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(petitions_pages.router)
+    app.include_router(reconsideration_pages.router)
     app.include_router(disclosure_pages.router)
     app.include_router(api.router)
     app.include_router(petitions_api.router)

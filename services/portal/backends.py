@@ -17,7 +17,7 @@ from shared.errors import field_violations_of
 from shared.logging import get_logger
 from shared.service_auth import ClientCredentials, TokenUnavailable, bearer_metadata
 from zgov.org.v1 import org_pb2, org_pb2_grpc
-from zgov.petitions.v1 import petitions_pb2_grpc
+from zgov.petitions.v1 import petitions_pb2_grpc, reconsiderations_pb2_grpc
 
 try:  # the disclosure contracts are being written while the portal is: pages appear when they land
     from zgov.disclosure.v1 import publications_pb2_grpc
@@ -69,6 +69,8 @@ class Backends:
         self._channels = [grpc.aio.insecure_channel(a, options=CHANNEL_OPTIONS) for a in self._addresses]
         petitions, org, disclosure = self._channels
         self.petitions = petitions_pb2_grpc.PetitionsServiceStub(petitions)
+        # Administrative reconsideration (A69) is served beside the petitions (reconsideration_pages.py).
+        self.reconsiderations = reconsiderations_pb2_grpc.ReconsiderationServiceStub(petitions)
         self.org = org_pb2_grpc.OrgServiceStub(org)
         if self.has_publications:
             self.publications = publications_pb2_grpc.PublicationServiceStub(disclosure)

@@ -34,6 +34,9 @@ EXAMPLES_PER_RPC = 10
 # Who calls each service: the demo user holding most of its permissions (deploy/local/keycloak.py).
 CALLERS = {
     "zgov.org.v1.OrgService": "mayor",
+    "zgov.org.v1.ReceptionService": "secretary-general",
+    "zgov.org.v1.TripService": "mayor",
+    "zgov.petitions.v1.ReconsiderationService": "justice-reviewer",
     "zgov.petitions.v1.PetitionsService": "petition-officer",
     "zgov.documents.v1.DocumentsService": "office-staff",
     "zgov.meetings.v1.MeetingsService": "mayor",

@@ -24,39 +24,49 @@ _sym_db = _symbol_database.Default()
 
 from zgov.common.v1 import common_pb2 as zgov_dot_common_dot_v1_dot_common__pb2
 from zgov.org.v1 import org_pb2 as zgov_dot_org_dot_v1_dot_org__pb2
+from zgov.org.v1 import receptions_pb2 as zgov_dot_org_dot_v1_dot_receptions__pb2
+from zgov.org.v1 import trips_pb2 as zgov_dot_org_dot_v1_dot_trips__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18zgov/org/v1/events.proto\x12\x0bzgov.org.v1\x1a\x1bzgov/common/v1/common.proto\x1a\x15zgov/org/v1/org.proto\"3\n\x0eLeaveRequested\x12!\n\x05leave\x18\x01 \x01(\x0b\x32\x12.zgov.org.v1.Leave\"2\n\rLeaveApproved\x12!\n\x05leave\x18\x01 \x01(\x0b\x32\x12.zgov.org.v1.Leave\"2\n\rLeaveRejected\x12!\n\x05leave\x18\x01 \x01(\x0b\x32\x12.zgov.org.v1.Leave\"/\n\nLeaveEnded\x12!\n\x05leave\x18\x01 \x01(\x0b\x32\x12.zgov.org.v1.Leave\"\xc3\x01\n\rActingStarted\x12\x10\n\x08position\x18\x01 \x01(\t\x12\x16\n\x0eholder_user_id\x18\x02 \x01(\t\x12\x16\n\x0e\x61\x63ting_user_id\x18\x03 \x01(\t\x12\r\n\x05\x62\x61sis\x18\x04 \x01(\t\x12\x10\n\x08leave_id\x18\x05 \x01(\t\x12\'\n\tfirst_day\x18\x06 \x01(\x0b\x32\x14.zgov.common.v1.Date\x12&\n\x08last_day\x18\x07 \x01(\x0b\x32\x14.zgov.common.v1.Date\"a\n\x0b\x41\x63tingEnded\x12\x10\n\x08position\x18\x01 \x01(\t\x12\x16\n\x0eholder_user_id\x18\x02 \x01(\t\x12\x16\n\x0e\x61\x63ting_user_id\x18\x03 \x01(\t\x12\x10\n\x08leave_id\x18\x04 \x01(\t\"e\n\x11\x44utyRosterChanged\x12/\n\nassignment\x18\x01 \x01(\x0b\x32\x1b.zgov.org.v1.DutyAssignment\x12\x1f\n\x17previous_leader_user_id\x18\x02 \x01(\t\"=\n\x10PortfolioChanged\x12)\n\tportfolio\x18\x01 \x01(\x0b\x32\x16.zgov.org.v1.Portfolio\"2\n\rAbPairChanged\x12!\n\x04pair\x18\x01 \x01(\x0b\x32\x13.zgov.org.v1.AbPair\"L\n\x18\x45ventAttendanceRequested\x12\x30\n\nattendance\x18\x01 \x01(\x0b\x32\x1c.zgov.org.v1.EventAttendance\"K\n\x17\x45ventAttendanceReviewed\x12\x30\n\nattendance\x18\x01 \x01(\x0b\x32\x1c.zgov.org.v1.EventAttendance\"J\n\x16\x45ventAttendanceDecided\x12\x30\n\nattendance\x18\x01 \x01(\x0b\x32\x1c.zgov.org.v1.EventAttendance\"n\n\x19\x45ventAttendanceReassigned\x12\x30\n\nattendance\x18\x01 \x01(\x0b\x32\x1c.zgov.org.v1.EventAttendance\x12\x1f\n\x17previous_leader_user_id\x18\x02 \x01(\tb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18zgov/org/v1/events.proto\x12\x0bzgov.org.v1\x1a\x1bzgov/common/v1/common.proto\x1a\x15zgov/org/v1/org.proto\x1a\x1czgov/org/v1/receptions.proto\x1a\x17zgov/org/v1/trips.proto\"3\n\x0eLeaveRequested\x12!\n\x05leave\x18\x01 \x01(\x0b\x32\x12.zgov.org.v1.Leave\"2\n\rLeaveApproved\x12!\n\x05leave\x18\x01 \x01(\x0b\x32\x12.zgov.org.v1.Leave\"2\n\rLeaveRejected\x12!\n\x05leave\x18\x01 \x01(\x0b\x32\x12.zgov.org.v1.Leave\"/\n\nLeaveEnded\x12!\n\x05leave\x18\x01 \x01(\x0b\x32\x12.zgov.org.v1.Leave\"\xc3\x01\n\rActingStarted\x12\x10\n\x08position\x18\x01 \x01(\t\x12\x16\n\x0eholder_user_id\x18\x02 \x01(\t\x12\x16\n\x0e\x61\x63ting_user_id\x18\x03 \x01(\t\x12\r\n\x05\x62\x61sis\x18\x04 \x01(\t\x12\x10\n\x08leave_id\x18\x05 \x01(\t\x12\'\n\tfirst_day\x18\x06 \x01(\x0b\x32\x14.zgov.common.v1.Date\x12&\n\x08last_day\x18\x07 \x01(\x0b\x32\x14.zgov.common.v1.Date\"a\n\x0b\x41\x63tingEnded\x12\x10\n\x08position\x18\x01 \x01(\t\x12\x16\n\x0eholder_user_id\x18\x02 \x01(\t\x12\x16\n\x0e\x61\x63ting_user_id\x18\x03 \x01(\t\x12\x10\n\x08leave_id\x18\x04 \x01(\t\"e\n\x11\x44utyRosterChanged\x12/\n\nassignment\x18\x01 \x01(\x0b\x32\x1b.zgov.org.v1.DutyAssignment\x12\x1f\n\x17previous_leader_user_id\x18\x02 \x01(\t\"=\n\x10PortfolioChanged\x12)\n\tportfolio\x18\x01 \x01(\x0b\x32\x16.zgov.org.v1.Portfolio\"2\n\rAbPairChanged\x12!\n\x04pair\x18\x01 \x01(\x0b\x32\x13.zgov.org.v1.AbPair\"L\n\x18\x45ventAttendanceRequested\x12\x30\n\nattendance\x18\x01 \x01(\x0b\x32\x1c.zgov.org.v1.EventAttendance\"K\n\x17\x45ventAttendanceReviewed\x12\x30\n\nattendance\x18\x01 \x01(\x0b\x32\x1c.zgov.org.v1.EventAttendance\"J\n\x16\x45ventAttendanceDecided\x12\x30\n\nattendance\x18\x01 \x01(\x0b\x32\x1c.zgov.org.v1.EventAttendance\"n\n\x19\x45ventAttendanceReassigned\x12\x30\n\nattendance\x18\x01 \x01(\x0b\x32\x1c.zgov.org.v1.EventAttendance\x12\x1f\n\x17previous_leader_user_id\x18\x02 \x01(\t\"K\n\x15ReceptionStandardsSet\x12\x32\n\tstandards\x18\x01 \x01(\x0b\x32\x1f.zgov.org.v1.ReceptionStandards\"=\n\x10ReceptionChanged\x12)\n\treception\x18\x01 \x01(\x0b\x32\x16.zgov.org.v1.Reception\"=\n\x10ReceptionFlagged\x12)\n\treception\x18\x01 \x01(\x0b\x32\x16.zgov.org.v1.Reception\".\n\x0bTripChanged\x12\x1f\n\x04trip\x18\x01 \x01(\x0b\x32\x11.zgov.org.v1.Tripb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'zgov.org.v1.events_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_LEAVEREQUESTED']._serialized_start=93
-  _globals['_LEAVEREQUESTED']._serialized_end=144
-  _globals['_LEAVEAPPROVED']._serialized_start=146
-  _globals['_LEAVEAPPROVED']._serialized_end=196
-  _globals['_LEAVEREJECTED']._serialized_start=198
-  _globals['_LEAVEREJECTED']._serialized_end=248
-  _globals['_LEAVEENDED']._serialized_start=250
-  _globals['_LEAVEENDED']._serialized_end=297
-  _globals['_ACTINGSTARTED']._serialized_start=300
-  _globals['_ACTINGSTARTED']._serialized_end=495
-  _globals['_ACTINGENDED']._serialized_start=497
-  _globals['_ACTINGENDED']._serialized_end=594
-  _globals['_DUTYROSTERCHANGED']._serialized_start=596
-  _globals['_DUTYROSTERCHANGED']._serialized_end=697
-  _globals['_PORTFOLIOCHANGED']._serialized_start=699
-  _globals['_PORTFOLIOCHANGED']._serialized_end=760
-  _globals['_ABPAIRCHANGED']._serialized_start=762
-  _globals['_ABPAIRCHANGED']._serialized_end=812
-  _globals['_EVENTATTENDANCEREQUESTED']._serialized_start=814
-  _globals['_EVENTATTENDANCEREQUESTED']._serialized_end=890
-  _globals['_EVENTATTENDANCEREVIEWED']._serialized_start=892
-  _globals['_EVENTATTENDANCEREVIEWED']._serialized_end=967
-  _globals['_EVENTATTENDANCEDECIDED']._serialized_start=969
-  _globals['_EVENTATTENDANCEDECIDED']._serialized_end=1043
-  _globals['_EVENTATTENDANCEREASSIGNED']._serialized_start=1045
-  _globals['_EVENTATTENDANCEREASSIGNED']._serialized_end=1155
+  _globals['_LEAVEREQUESTED']._serialized_start=148
+  _globals['_LEAVEREQUESTED']._serialized_end=199
+  _globals['_LEAVEAPPROVED']._serialized_start=201
+  _globals['_LEAVEAPPROVED']._serialized_end=251
+  _globals['_LEAVEREJECTED']._serialized_start=253
+  _globals['_LEAVEREJECTED']._serialized_end=303
+  _globals['_LEAVEENDED']._serialized_start=305
+  _globals['_LEAVEENDED']._serialized_end=352
+  _globals['_ACTINGSTARTED']._serialized_start=355
+  _globals['_ACTINGSTARTED']._serialized_end=550
+  _globals['_ACTINGENDED']._serialized_start=552
+  _globals['_ACTINGENDED']._serialized_end=649
+  _globals['_DUTYROSTERCHANGED']._serialized_start=651
+  _globals['_DUTYROSTERCHANGED']._serialized_end=752
+  _globals['_PORTFOLIOCHANGED']._serialized_start=754
+  _globals['_PORTFOLIOCHANGED']._serialized_end=815
+  _globals['_ABPAIRCHANGED']._serialized_start=817
+  _globals['_ABPAIRCHANGED']._serialized_end=867
+  _globals['_EVENTATTENDANCEREQUESTED']._serialized_start=869
+  _globals['_EVENTATTENDANCEREQUESTED']._serialized_end=945
+  _globals['_EVENTATTENDANCEREVIEWED']._serialized_start=947
+  _globals['_EVENTATTENDANCEREVIEWED']._serialized_end=1022
+  _globals['_EVENTATTENDANCEDECIDED']._serialized_start=1024
+  _globals['_EVENTATTENDANCEDECIDED']._serialized_end=1098
+  _globals['_EVENTATTENDANCEREASSIGNED']._serialized_start=1100
+  _globals['_EVENTATTENDANCEREASSIGNED']._serialized_end=1210
+  _globals['_RECEPTIONSTANDARDSSET']._serialized_start=1212
+  _globals['_RECEPTIONSTANDARDSSET']._serialized_end=1287
+  _globals['_RECEPTIONCHANGED']._serialized_start=1289
+  _globals['_RECEPTIONCHANGED']._serialized_end=1350
+  _globals['_RECEPTIONFLAGGED']._serialized_start=1352
+  _globals['_RECEPTIONFLAGGED']._serialized_end=1413
+  _globals['_TRIPCHANGED']._serialized_start=1415
+  _globals['_TRIPCHANGED']._serialized_end=1461
 # @@protoc_insertion_point(module_scope)

@@ -7,6 +7,8 @@ from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from zgov.common.v1 import common_pb2 as _common_pb2
 from zgov.org.v1 import org_pb2 as _org_pb2
+from zgov.org.v1 import receptions_pb2 as _receptions_pb2
+from zgov.org.v1 import trips_pb2 as _trips_pb2
 import builtins as _builtins
 import sys
 import typing as _typing
@@ -337,3 +339,96 @@ class EventAttendanceReassigned(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___EventAttendanceReassigned: _TypeAlias = EventAttendanceReassigned  # noqa: Y015
+
+@_typing.final
+class ReceptionStandardsSet(_message.Message):
+    """---- receptions (A56) and trips abroad (A57, A58); an approved trip's leaves are org.leave.approved
+
+    org.reception.standards_set
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    STANDARDS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def standards(self) -> _receptions_pb2.ReceptionStandards: ...
+    def __init__(
+        self,
+        *,
+        standards: _receptions_pb2.ReceptionStandards | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["standards", b"standards"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["standards", b"standards"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ReceptionStandardsSet: _TypeAlias = ReceptionStandardsSet  # noqa: Y015
+
+@_typing.final
+class ReceptionChanged(_message.Message):
+    """org.reception.requested, org.reception.approved, org.reception.closed"""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    RECEPTION_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def reception(self) -> _receptions_pb2.Reception: ...
+    def __init__(
+        self,
+        *,
+        reception: _receptions_pb2.Reception | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["reception", b"reception"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["reception", b"reception"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ReceptionChanged: _TypeAlias = ReceptionChanged  # noqa: Y015
+
+@_typing.final
+class ReceptionFlagged(_message.Message):
+    """org.reception.flagged: a reception closed over the standard or without approval (auditors follow it)."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    RECEPTION_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def reception(self) -> _receptions_pb2.Reception: ...
+    def __init__(
+        self,
+        *,
+        reception: _receptions_pb2.Reception | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["reception", b"reception"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["reception", b"reception"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ReceptionFlagged: _TypeAlias = ReceptionFlagged  # noqa: Y015
+
+@_typing.final
+class TripChanged(_message.Message):
+    """org.trip.requested, org.trip.approved, org.trip.rejected, org.trip.gift_recorded,
+    org.trip.gift_handed_over, org.trip.reported
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TRIP_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def trip(self) -> _trips_pb2.Trip: ...
+    def __init__(
+        self,
+        *,
+        trip: _trips_pb2.Trip | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["trip", b"trip"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["trip", b"trip"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___TripChanged: _TypeAlias = TripChanged  # noqa: Y015
