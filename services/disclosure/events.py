@@ -21,7 +21,6 @@ from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.disclosure import search as words
 from services.disclosure import store_publications as store
 from services.disclosure.api_publications import (
     change_validity,
@@ -156,7 +155,7 @@ class DocumentsConsumer:
             row.category = Category.RULES_AND_NORMATIVE_DOCUMENTS.value
             await session.flush()
             if row.state == State.PUBLISHED.value:  # the category is a search filter too
-                await store.index_for_search(session, row, words.segmented(row.title), words.segmented(row.body))
+                await store.index_for_search(session, row)
         await record_act(session, ref_of(row.id), "publication.filed", actor,
                          event.filing.filing_reference)
 
