@@ -10,7 +10,9 @@ which positions hold it is configured in Keycloak (composite roles), not here:
   petition:extend    approve an extension of the handling limit (the assigned body's head)
   petition:review    give a review or re-review opinion (the reviewing body)
   petition:instruct  a leader's instruction on a case marked for him or her
-  petition:stats     statistics and the register
+  petition:stats     the register (登记簿)
+  petition:open-statistics  the aggregate statistics (no case in them): every holder of petition:stats,
+                     and the portal's service account for the open data of A38
 
 Privacy (A71, A80): a case shows the petitioner's identity and contacts, the person complained
 about and the attachments (their names, and their bytes through GetAttachment) only to the bureau
@@ -886,7 +888,7 @@ class PetitionsServicer(petitions_pb2_grpc.PetitionsServiceServicer):
 
     # ---- statistics ----------------------------------------------------------------------------------
 
-    @requires("petition:stats")
+    @requires("petition:open-statistics")
     async def GetStatistics(self, request, context):
         dimension = DIMENSION_FROM_PROTO.get(request.dimension)
         if dimension is None:

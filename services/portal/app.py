@@ -19,9 +19,10 @@ from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Red
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from services.portal import api, disclosure_lists, disclosure_pages, petitions_api, petitions_pages
+from services.portal import api, disclosure_lists, disclosure_pages, petitions_api, petitions_pages, site_pages
 from services.portal.auth import KeycloakLogin, LoginFailed, PendingLogin, Sessions, pkce_pair, safe_return_path
 from services.portal.backends import Backends
+from services.portal.open_data import pages as open_data_pages
 from services.portal.body_limit import BodyLimit
 from services.portal.config import PortalSettings
 from services.portal.security import COOKIE, RateLimiter, Signer, security_headers
@@ -133,6 +134,8 @@ def create_app(settings: PortalSettings) -> FastAPI:
     app.include_router(petitions_api.router)
     app.include_router(disclosure_lists.router)
     app.include_router(disclosure_lists.api_router)
+    app.include_router(open_data_pages.router)
+    app.include_router(site_pages.router)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz():

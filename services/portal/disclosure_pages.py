@@ -156,7 +156,11 @@ async def publication_page(pid: str, portal: PortalDep, visitor: VisitorDep):
     _need(portal)
     p = await _read(portal, portal.backends.publications.GetPublication,
                     pb.GetPublicationRequest(publication_id=publication_id(pid)))
-    return render(portal, visitor, "disclosure/publication.html", p=dv.publication(p))
+    shown = dv.publication(p)
+    # the government-site meta tags (site_pages): the article, its column, date and source
+    return render(portal, visitor, "disclosure/publication.html", p=shown, article_title=shown["title"],
+                  column_name=shown["category"] or "政府信息公开", pub_date=shown["published_on"],
+                  content_source=shown["issuer"])
 
 
 @router.get("/search", response_class=HTMLResponse)

@@ -16,6 +16,7 @@ from services.portal.auth import CitizenSession, KeycloakLogin, Sessions
 from services.portal.backends import BackendError, Backends
 from services.portal.config import PortalSettings
 from services.portal.security import RateLimiter, Signer
+from services.portal.site import display_of, site_of
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -45,6 +46,9 @@ class Visitor:
     csrf: str
     address: str
     citizen: CitizenSession | None
+    # 长辈版 / high contrast (site_pages.DISPLAY_COOKIE), and the page's path for the links that switch them.
+    display: frozenset[str] = frozenset()
+    path: str = "/"
 
     @property
     def logged_in(self) -> bool:
@@ -67,7 +71,7 @@ def get_visitor(request: Request, portal: Annotated[Portal, Depends(get_portal)]
     sid = request.state.sid
     return Visitor(sid=sid, csrf=portal.signer.csrf_token(sid),
                    address=client_address(request, portal.settings.trust_forwarded_for),
-                   citizen=portal.sessions.citizen(sid))
+                   citizen=portal.sessions.citizen(sid), display=display_of(request), path=request.url.path)
 
 
 PortalDep = Annotated[Portal, Depends(get_portal)]
@@ -85,6 +89,7 @@ class PageError(Exception):
 def render(portal: Portal, visitor: Visitor, name: str, status: int = 200, headers: dict | None = None,
            **context) -> HTMLResponse:
     template = portal.templates.get_template(name)
+    context.setdefault("site", site_of(portal.settings))
     html = template.render(visitor=visitor, csrf=visitor.csrf, **context)
     return HTMLResponse(html, status_code=status, headers=headers)
 
