@@ -10,6 +10,7 @@ import re
 import secrets
 import unicodedata
 from dataclasses import dataclass, field
+from datetime import date
 
 from zgov.petitions.v1 import petitions_pb2
 
@@ -48,13 +49,53 @@ class Checked:
         return not self.errors
 
 
+# Full-width digits and letters (０-９, Ａ-Ｚ, ａ-ｚ, typed by Chinese input methods) and the ideographic
+# space as their ASCII forms; full-width punctuation (，。：) stays, it belongs to Chinese text.
+_HALF_WIDTH = {code: code - 0xFEE0 for code in (*range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3B),
+                                                *range(0xFF41, 0xFF5B))} | {0x3000: 0x20}
+
+
 def clean(text: str | None, *, multiline: bool = False) -> str:
-    """Trimmed, NFC, without control characters (keeping line breaks in a multi-line field)."""
-    text = unicodedata.normalize("NFC", text or "")
+    """Trimmed, NFC, full-width digits and letters as ASCII, without control characters (keeping line
+    breaks in a multi-line field)."""
+    text = unicodedata.normalize("NFC", text or "").translate(_HALF_WIDTH)
     keep = "\n" if multiline else ""
     text = "".join(c for c in text.replace("\r\n", "\n")
                    if c in keep or c == "\t" or unicodedata.category(c)[0] != "C")
     return text.strip()
+
+
+def identifier(text: str | None) -> str:
+    """An identifier (telephone, e-mail, document number): NFKC, so full-width ＋－＠ are ASCII too."""
+    return clean(unicodedata.normalize("NFKC", text or ""))
+
+
+# GB 11643-1999 公民身份号码: 6-digit area, 8-digit birth date, 3-digit sequence, check digit (ISO 7064
+# MOD 11-2: weights 2^(17-i) mod 11, the check digit from the sum mod 11).
+RESIDENT_ID = re.compile(r"^[1-9][0-9]{16}[0-9X]$")
+_WEIGHTS = [pow(2, 17 - i, 11) for i in range(17)]
+_CHECK = "10X98765432"
+
+
+def resident_id_problem(value: str, today: date | None = None) -> str:
+    """What is wrong with an 18-character resident identity number ('' when it is right): its length,
+    its birth date (a real day, not in the future, after 1900), its check digit."""
+    if len(value) != 18 or not RESIDENT_ID.match(value):
+        return "居民身份证号码应为 18 位：17 位数字加 1 位数字或 X。"
+    try:
+        born = date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
+    except ValueError:
+        return "居民身份证号码中的出生日期不正确，请核对第 7 至 14 位。"
+    if not date(1900, 1, 1) <= born <= (today or date.today()):
+        return "居民身份证号码中的出生日期不正确，请核对第 7 至 14 位。"
+    if _CHECK[sum(int(c) * w for c, w in zip(value[:17], _WEIGHTS, strict=True)) % 11] != value[17]:
+        return "居民身份证号码的校验位（最后一位）不正确，请核对。"
+    return ""
+
+
+def looks_like_resident_id(value: str) -> bool:
+    """17 or more digits: meant as a resident identity number (other documents have letters or are shorter)."""
+    return bool(re.fullmatch(r"[0-9]{17}[0-9X]?|[0-9]{16,19}X?", value))
 
 
 def _length(errors: dict, name: str, value: str, label: str, maximum: int, required: bool = True) -> None:
@@ -71,8 +112,8 @@ def check_petition(form: dict[str, str], organisations: dict[str, str] | None = 
         "title": clean(form.get("title")),
         "content": clean(form.get("content"), multiline=True),
         "name": clean(form.get("name")),
-        "id_number": clean(form.get("id_number")).replace(" ", "").upper(),
-        "phone": clean(form.get("phone")),
+        "id_number": identifier(form.get("id_number")).replace(" ", "").upper(),
+        "phone": identifier(form.get("phone")),
         "address": clean(form.get("address")),
         "body": clean(form.get("body")),
         "person": clean(form.get("person")),
@@ -85,6 +126,9 @@ def check_petition(form: dict[str, str], organisations: dict[str, str] | None = 
     _length(errors, "name", v["name"], "姓名", MAX_NAME)
     if v["id_number"] and not ID_NUMBER.match(v["id_number"]):
         errors["id_number"] = "证件号码应为 5 至 32 位字母或数字（居民身份证为 18 位）。"
+    elif v["id_number"] and looks_like_resident_id(v["id_number"]):
+        if problem := resident_id_problem(v["id_number"]):
+            errors["id_number"] = problem
     if not v["phone"]:
         errors["phone"] = "请填写联系电话，以便承办单位与您联系。"
     elif not PHONE.match(v["phone"]):
@@ -165,13 +209,13 @@ def check_application(form: dict[str, str], applicant_kinds: dict, delivery_form
     v = {
         "kind": clean(form.get("kind")),
         "name": clean(form.get("name")),
-        "id_number": clean(form.get("id_number")).replace(" ", "").upper(),
+        "id_number": identifier(form.get("id_number")).replace(" ", "").upper(),
         "contact_person": clean(form.get("contact_person")),
-        "phone": clean(form.get("phone")),
-        "email": clean(form.get("email")),
+        "phone": identifier(form.get("phone")),
+        "email": identifier(form.get("email")),
         "address": clean(form.get("address")),
         "description": clean(form.get("description"), multiline=True),
-        "document_number": clean(form.get("document_number")),
+        "document_number": identifier(form.get("document_number")),
         "purpose": clean(form.get("purpose"), multiline=True),
         "delivery_form": clean(form.get("delivery_form")),
     }
@@ -183,6 +227,9 @@ def check_application(form: dict[str, str], applicant_kinds: dict, delivery_form
         errors["id_number"] = "请填写身份证件号码；法人或其他组织请填写统一社会信用代码。"
     elif not re.fullmatch(r"[0-9A-Z]{5,64}", v["id_number"]):
         errors["id_number"] = "证件号码或统一社会信用代码应为 5 至 64 位字母或数字。"
+    elif v["kind"] == "person" and looks_like_resident_id(v["id_number"]):
+        if problem := resident_id_problem(v["id_number"]):
+            errors["id_number"] = problem
     if v["kind"] in applicant_kinds and v["kind"] != "person":
         _length(errors, "contact_person", v["contact_person"], "联系人", MAX_SHORT)
     if v["phone"] and not PHONE.match(v["phone"]):
