@@ -29,6 +29,7 @@ import asyncio
 import csv
 import hashlib
 import io
+import re
 import secrets
 import uuid
 from collections.abc import Mapping
@@ -141,6 +142,19 @@ def intake_from_proto(message: petitions_pb2.Intake) -> domain.Intake:
         ],
         hotline_ref=message.hotline_ref.strip(),
     )
+
+
+IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+
+
+def idempotency_key_of(request: petitions_pb2.SubmitPetitionRequest) -> tuple[str, str] | None:
+    """(key, SHA-256 of the intake as sent) of a submit that carries a key; None without one."""
+    key = request.idempotency_key.strip()
+    if not key:
+        return None
+    if not IDEMPOTENCY_KEY.match(key):
+        raise InvalidInput({"idempotency_key": "8 to 64 letters, digits, '_' or '-'"})
+    return key, hashlib.sha256(request.intake.SerializeToString(deterministic=True)).hexdigest()
 
 
 def search_words(intake: domain.Intake) -> tuple[list[str], list[str]]:
@@ -357,7 +371,7 @@ class PetitionsServicer(petitions_pb2_grpc.PetitionsServiceServicer):
 
     async def _register(self, session: AsyncSession, intake: domain.Intake, actor: Actor, *,
                         explicit_repeat_of: str = "", submitted_by: str = "", event_actor=None,
-                        searched: tuple[str, str] = ("", "")):
+                        searched: tuple[list[str], list[str]] = ([], []), idempotency: tuple = (None, None)):
         keys = domain.person_keys(intake.petitioners, self.person_key_secret)
         await store.lock_persons(session, keys)
         earlier = None
@@ -387,6 +401,7 @@ class PetitionsServicer(petitions_pb2_grpc.PetitionsServiceServicer):
             person_complained_about=intake.person_complained_about,
             attachments=[vars(f) for f in files], hotline_ref=intake.hotline_ref,
             person_keys=keys, query_code_hash=query_code_hash(code), submitted_by_user_id=submitted_by,
+            idempotency_key=idempotency[0], idempotency_fingerprint=idempotency[1],
             repeat_of_case_id=uuid.UUID(earlier.case_id) if earlier else None,
             search_full=store.search_vector(searched[0]), search_redacted=store.search_vector(searched[1]),
             before_insert=lambda new: set_limit(new, self.calendar),
@@ -456,13 +471,24 @@ class PetitionsServicer(petitions_pb2_grpc.PetitionsServiceServicer):
         intake = domain.Intake(**{**vars(intake), "channel": domain.Channel.ONLINE, "received_on": today})
         domain.check_intake(intake, today)
         await self._check_organisation(intake.body_complained_about, "intake.body_complained_about")
+        key = idempotency_key_of(request)
         searched = await asyncio.to_thread(search_words, intake)  # off the event loop
+        owner = "" if anonymous else actor.user_id
         async with transaction(self.sessions) as session:
+            if key:
+                # one petition per submit: a refresh or a double tap returns the first case
+                await store.lock_idempotency_key(session, owner, key[0])
+                earlier = await store.by_idempotency_key(session, owner, key[0])
+                if earlier is not None:
+                    if earlier.idempotency_fingerprint != key[1]:
+                        raise InvalidInput({"idempotency_key": "already used for a different petition"})
+                    reply = await self._reply(session, earlier, actor, domain.View.PETITIONER)
+                    return petitions_pb2.SubmitPetitionResponse(case=reply, replayed=True)
             filed_today = 0 if anonymous else await store.online_submissions_on(session, actor.user_id, today)
             if filed_today >= MAX_ONLINE_PER_DAY:
                 raise TooManySubmissions(f"at most {MAX_ONLINE_PER_DAY} online petitions a day per account")
-            row, code = await self._register(session, intake, actor,
-                                             submitted_by="" if anonymous else actor.user_id, searched=searched)
+            row, code = await self._register(session, intake, actor, submitted_by=owner, searched=searched,
+                                             idempotency=key or (None, None))
             reply = await self._reply(session, row, actor, domain.View.PETITIONER)
         return petitions_pb2.SubmitPetitionResponse(case=reply, query_code=code)
 

@@ -139,6 +139,17 @@ async def repeat_counts(session: AsyncSession, case_ids: Iterable[uuid.UUID]) ->
     return {case_id: count for case_id, count in rows}
 
 
+async def lock_idempotency_key(session: AsyncSession, owner: str, key: str) -> None:
+    """Serialise submits with one key (of one account, or of those without): held to the commit."""
+    await session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"),
+                          {"k": f"petition_case:{owner}:{key}"})
+
+
+async def by_idempotency_key(session: AsyncSession, owner: str, key: str) -> PetitionCase | None:
+    return await session.scalar(select(PetitionCase).where(
+        PetitionCase.submitted_by_user_id == owner, PetitionCase.idempotency_key == key))
+
+
 async def online_submissions_on(session: AsyncSession, user_id: str, day: date) -> int:
     return (await session.execute(
         select(func.count()).select_from(PetitionCase)

@@ -280,6 +280,8 @@ COMMENT_FIELDS = {"text": "text", "author_name": "author_name", "contact": "cont
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 KEY_REUSED = ("这张申请表此前已经提交过，而这次提交的内容与上次不同，因此没有提交。"
               "如需再提交一份申请，请核对下面的内容，再点击“提交申请”。")
+PETITION_KEY_REUSED = ("这张信访表此前已经提交过，而这次提交的内容与上次不同，因此没有提交。"
+                       "如需再提交一件信访事项，请核对下面的内容，再点击“提交”。")
 NOT_WITHDRAWABLE = "本申请已经答复、撤回或视为放弃，不能再撤回。"
 MAX_WITHDRAWAL_REASON = 500
 

@@ -176,3 +176,28 @@ async def test_A71_petitioner_reads_the_written_reply_and_rates_it_by_query_code
     again = await post_form(portal, "/petitions/follow", "/petitions/rate",
                             {"query_code": code, "satisfaction": "satisfied"})
     assert again.status_code == 422 and "已经评价过" in again.text
+
+
+async def test_a_petition_submitted_twice_is_one_petition(portal, keycloak, backends):
+    """A refresh or a double tap sends the same form again (its idempotency key with it): one case, the
+    second answer says so without the query code; the same form with other content is refused."""
+    import grpc
+
+    from zgov.petitions.v1 import petitions_pb2, petitions_pb2_grpc
+
+    shown = (await portal.get("/petitions/new")).text
+    key = re.search(r'name="idempotency_key" value="([^"]+)"', shown).group(1)
+    form = {"csrf": csrf_of(shown), "idempotency_key": key, **PETITION}
+    first = await portal.post("/petitions/new", data=form)
+    again = await portal.post("/petitions/new", data=form)
+    assert first.status_code == 200 and CODE.search(first.text)
+    assert again.status_code == 200 and 'id="replayed"' in again.text and not CODE.search(again.text)
+    number = re.search(r"编号 <strong>([^<]+)</strong>", first.text).group(1)
+    assert number in again.text
+    changed = await portal.post("/petitions/new", data={**form, "title": "另一件事"})
+    assert changed.status_code == 409 and "内容与上次不同" in changed.text
+    async with grpc.aio.insecure_channel(backends.petitions) as channel:
+        listed = await petitions_pb2_grpc.PetitionsServiceStub(channel).ListCases(
+            petitions_pb2.ListCasesRequest(), metadata=(("authorization",
+                                                          f"Bearer {keycloak.token_for('petition-officer')}"),))
+    assert [c.number for c in listed.cases] == [number]
