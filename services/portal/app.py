@@ -18,8 +18,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
-from services.portal import api, disclosure_lists, disclosure_pages, petitions_api, petitions_pages, site_pages
+from services.portal import api, disclosure_lists, disclosure_pages, forms, petitions_api, petitions_pages, site_pages
 from services.portal.auth import KeycloakLogin, LoginFailed, PendingLogin, Sessions, pkce_pair, safe_return_path
 from services.portal.backends import Backends
 from services.portal.open_data import pages as open_data_pages
@@ -50,6 +51,17 @@ def _signing_key(settings: PortalSettings) -> bytes:
         # A key of its own, derived: the cookie MAC never reveals anything about the client secret.
         return hashlib.sha256(b"zgov-portal-session:" + settings.client_secret.get_secret_value().encode()).digest()
     return secrets.token_bytes(32)
+
+
+def _form_page(request: Request) -> str:
+    """The page of the form a refused POST came from, when that address shows a page (GET)."""
+    if request.method != "POST":
+        return ""
+    scope = {**request.scope, "method": "GET"}
+    for route in request.app.router.routes:
+        if route.matches(scope)[0] is Match.FULL:
+            return request.url.path
+    return ""
 
 
 def create_app(settings: PortalSettings) -> FastAPI:
@@ -107,8 +119,10 @@ def create_app(settings: PortalSettings) -> FastAPI:
                           portal.sessions.citizen(request.state.sid))
         if request.url.path.startswith("/api/"):
             return JSONResponse({"detail": error.title}, status_code=error.status, headers=error.headers)
-        return render(portal, visitor, "error.html", error.status, headers=error.headers, title=error.title,
-                      message=error.message, login=error.status == 401)
+        headers = {**error.headers, **({"Cache-Control": "no-store"} if error.typed else {})}
+        return render(portal, visitor, "error.html", error.status, headers=headers, title=error.title,
+                      message=error.message, login=error.status == 401, typed=error.typed,
+                      labels=forms.FIELD_LABELS, back=_form_page(request))
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException):

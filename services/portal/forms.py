@@ -197,6 +197,16 @@ def backend_errors(violations: dict[str, str], mapping: dict[str, str]) -> dict[
     return errors
 
 
+# Chinese names of the form fields, for the pages that show back what was typed.
+FIELD_LABELS = {
+    "category": "类别", "title": "标题", "content": "内容", "name": "姓名或名称", "id_number": "证件号码",
+    "phone": "联系电话", "address": "通信地址", "body": "被反映单位", "person": "被反映人", "query_code": "查询码",
+    "satisfaction": "评价", "comment": "意见", "kind": "申请人类型", "contact_person": "联系人", "email": "电子邮箱",
+    "description": "所需信息", "document_number": "文号", "purpose": "用途", "delivery_form": "获取方式",
+    "text": "意见建议", "author_name": "姓名", "contact": "联系方式", "reason": "理由",
+}
+
+
 # ---- 依申请公开 and 意见征集 ----------------------------------------------------------------------------
 
 MAX_SHORT = 200

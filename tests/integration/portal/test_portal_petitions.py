@@ -69,6 +69,10 @@ async def test_bad_form_gets_precise_chinese_messages_escapes_input_and_files_no
 async def test_a_form_without_the_visitors_csrf_token_is_refused(portal):
     refused = await portal.post("/petitions/new", data=PETITION)
     assert refused.status_code == 403 and "页面已过期" in refused.text
+    # what was typed is shown back (not lost) with the way back to the form (issue 15)
+    assert PETITION["title"] in refused.text and PETITION["content"] in refused.text
+    assert 'id="back" ' not in refused.text and 'href="/petitions/new" id="back"' in refused.text
+    assert refused.headers["cache-control"] == "no-store"
     # A token of another visitor does not work either.
     async with httpx.AsyncClient(transport=portal._transport, base_url=PUBLIC_URL) as other:
         token = csrf_of((await other.get("/petitions/new")).text)
@@ -88,6 +92,7 @@ async def test_writes_are_rate_limited_per_address(keycloak, backends):
             third = await file_petition(client)
             assert third.status_code == 429 and int(third.headers["retry-after"]) >= 1
             assert "提交过于频繁" in third.text
+            assert PETITION["content"] in third.text and 'href="/petitions/new" id="back"' in third.text
 
 
 async def test_pages_carry_security_headers_and_no_script(portal):
