@@ -20,7 +20,16 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
-from services.portal import api, disclosure_lists, disclosure_pages, forms, petitions_api, petitions_pages, site_pages
+from services.portal import (
+    api,
+    complaint_pages,
+    disclosure_lists,
+    disclosure_pages,
+    forms,
+    petitions_api,
+    petitions_pages,
+    site_pages,
+)
 from services.portal.auth import KeycloakLogin, LoginFailed, PendingLogin, Sessions, pkce_pair, safe_return_path
 from services.portal.backends import Backends
 from services.portal.open_data import pages as open_data_pages
@@ -150,6 +159,7 @@ def create_app(settings: PortalSettings) -> FastAPI:
     app.include_router(disclosure_lists.api_router)
     app.include_router(open_data_pages.router)
     app.include_router(site_pages.router)
+    app.include_router(complaint_pages.router)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz():
