@@ -61,3 +61,107 @@ def query_terms(query: str) -> list[str]:
     for word in _clean(jieba.cut(query.strip())):
         seen.setdefault(word, None)
     return list(seen)[:MAX_QUERY_TERMS]
+
+
+# ---- every run of characters: bigrams (as Lucene's CJK analyzer) for recall ------------------------------
+#
+# jieba cuts 中小学校外培训 as 中小学校/外/培训, so a search for 校外 found nothing: a word cut differently
+# in the text than in the query is never found. For recall the index holds every two-character run of
+# letters, digits and CJK characters (bigrams, as Lucene's CJKBigramFilter) and each run's last
+# character: a query's runs become their bigrams, all of which must be present, and a run of one
+# character is a prefix query (its character starts a bigram, or ends a run). So every substring with
+# a letter, digit or CJK character is found; a false match (the bigrams present but apart) is possible
+# and ranked low. jieba's words serve ranking: a whole word of the query found as a word of the text
+# (lexeme WORD + word) and the query found in the title (TITLE + bigram) rank first.
+# The lexemes go into the tsvector through array_to_tsvector and the query through a tsquery cast:
+# PostgreSQL's parser never sees them, so what is stored is exactly what is searched.
+
+import unicodedata  # noqa: E402
+from dataclasses import dataclass, field  # noqa: E402
+
+# A run: letters, digits, CJK characters (no underscore, no punctuation).
+_RUN = re.compile(r"[^\W_]+", re.UNICODE)
+# Prefixes that no run can start with: the title's copy of a bigram, and a jieba word.
+TITLE = "^"
+WORD = "~"
+# A long query is matched on its first bigrams only (recall unchanged, precision a little lower).
+MAX_QUERY_GRAMS = 24
+
+
+def normalized(text: str) -> str:
+    """Full-width letters and digits as ASCII (NFKC), lower-cased: the same in the index and the query."""
+    return unicodedata.normalize("NFKC", text).lower()
+
+
+def runs(text: str) -> list[str]:
+    """The runs of letters, digits and CJK characters of a text, normalised."""
+    return _RUN.findall(normalized(text))
+
+
+def grams(text: str) -> set[str]:
+    """Every bigram of every run, and the run's last character (so a one-character query finds it)."""
+    out: set[str] = set()
+    for run in runs(text):
+        out.update(run[i:i + 2] for i in range(len(run) - 1))
+        out.add(run[-1])
+    return out
+
+
+def word_lexemes(text: str) -> set[str]:
+    """jieba's words of a text (search mode), marked as words: for ranking whole-word matches first."""
+    return {WORD + w for w in _clean(jieba.cut_for_search(normalized(text)))}
+
+
+def lexemes(*, title: str = "", body: str = "", extra: str = "") -> list[str]:
+    """What a text's tsvector holds: the bigrams of all its parts, the title's bigrams once more marked
+    TITLE, the words of title and body marked WORD. `extra`: searchable facts that are not words of the
+    text (issuer, category, year)."""
+    out = grams(title) | grams(body) | grams(extra) | word_lexemes(title) | word_lexemes(body)
+    out |= {TITLE + g for g in grams(title)}
+    return sorted(out)
+
+
+def _quoted(lexeme: str) -> str:
+    return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    """A query as tsquery texts: `match` (every bigram; what decides a hit), `title` (the same in the
+    title), `words` (jieba's words of the query as words of the text); `terms` are what the reader
+    typed, cut into words, for the reply and the snippets; `grams` the bigrams (their frequencies choose
+    the plan), `prefixes` the one-character runs."""
+
+    match: str
+    title: str
+    words: str
+    terms: list[str] = field(default_factory=list)
+    grams: list[str] = field(default_factory=list)
+    prefixes: list[str] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.match)
+
+
+def _tsquery(parts: list[tuple[str, bool]], prefix: str = "") -> str:
+    return " & ".join(_quoted(prefix + text) + (":*" if partial else "") for text, partial in parts)
+
+
+def search_query(query: str) -> SearchQuery:
+    """The query's runs as bigrams (a one-character run as a prefix); empty when it has no run."""
+    parts: list[tuple[str, bool]] = []
+    seen: set[str] = set()
+    for run in runs(query):
+        pieces = [(run, True)] if len(run) == 1 else [(run[i:i + 2], False) for i in range(len(run) - 1)]
+        for piece in pieces:
+            if piece[0] not in seen:
+                seen.add(piece[0])
+                parts.append(piece)
+    parts = parts[:MAX_QUERY_GRAMS]
+    if not parts:
+        return SearchQuery("", "", "")
+    terms = query_terms(normalized(query))
+    return SearchQuery(match=_tsquery(parts), title=_tsquery(parts, TITLE),
+                       words=" & ".join(_quoted(WORD + t) for t in terms) or _tsquery(parts),
+                       terms=terms, grams=[text for text, partial in parts if not partial],
+                       prefixes=[text for text, partial in parts if partial])

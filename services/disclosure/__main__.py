@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.disclosure import search
 from services.disclosure.api_applications import ApplicationServicer
+from services.disclosure.api_complaints import ComplaintServicer
 from services.disclosure.api_publications import PublicationServicer
 from services.disclosure.config import DisclosureSettings
 from services.disclosure.events import DocumentsConsumer
@@ -44,10 +45,15 @@ def application_servicer(sessions: Sessions, settings: DisclosureSettings) -> ob
     return ApplicationServicer(sessions, calendar())
 
 
+def complaint_servicer(sessions: Sessions, settings: DisclosureSettings) -> object:
+    return ComplaintServicer(sessions, calendar())
+
+
 # The gRPC servicers of the service: one line per side.
 SERVICERS: list[Callable[[Sessions, DisclosureSettings], object]] = [
     publication_servicer,
     application_servicer,
+    complaint_servicer,  # openness complaints, A38 (api_complaints.py)
 ]
 
 

@@ -120,8 +120,9 @@ class PublicationServicer(ConcernRpcs, publications_pb2_grpc.PublicationServiceS
 
     @requires("publication:read")
     async def SearchPublications(self, request, context):
-        """Chinese full-text search: jieba words, every word must match, ranked among the newest matches
-        (search.py), a snippet per hit."""
+        """Chinese full-text search: every bigram of the query must match (any run of characters is
+        found), ranked among the newest matches: in the title, as whole words, newer (search.py); a
+        snippet per hit."""
         query = request.query.strip()
         if not query:
             raise InvalidInput({"query": "words to search for"})
@@ -130,18 +131,19 @@ class PublicationServicer(ConcernRpcs, publications_pb2_grpc.PublicationServiceS
         limit = min(page_limit(request.page), 100)
         f = filter_from_proto(request.filter)
         offset = self._offset(request.page.page_token)
-        terms = words.query_terms(query)
+        searched = words.search_query(query)
+        terms = searched.terms
         today = self.today()
-        if not terms or offset >= self.search_candidates:
+        if not searched or offset >= self.search_candidates:
             return pb.SearchPublicationsResponse(terms=terms)
         filters = words.filter_lexemes(category=f.category, issuer_code=f.issuer_code, year=f.year, kind=f.kind)
         frequencies, rows = await self._frequencies()
         options = dict(candidates=self.search_candidates, offset=offset, limit=limit)
-        if words.walk_newest_first(terms, frequencies, rows, filters, self.search_candidates):
+        if words.walk_newest_first(searched.grams, frequencies, rows, filters, self.search_candidates):
             async with transaction(self.sessions) as session:  # for its SET LOCAL
-                page = await store.search(session, terms, f, today, walk=True, **options)
+                page = await store.search(session, searched, f, today, walk=True, **options)
         else:  # one statement on a read-only connection: no BEGIN / COMMIT round trips
-            page = await read(self.engine, store.search, terms, f, today, walk=False, **options)
+            page = await read(self.engine, store.search, searched, f, today, walk=False, **options)
         hits = []
         for row in page.rows:
             parts = words.snippet(row.body, terms)

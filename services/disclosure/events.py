@@ -21,7 +21,6 @@ from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.disclosure import search as words
 from services.disclosure.store import publications as store
 from services.disclosure.acts.publications import change_validity, publish, queue_publication, ref_of
 from services.disclosure.protos.publications import to_proto
@@ -151,7 +150,7 @@ class DocumentsConsumer:
             row.category = Category.RULES_AND_NORMATIVE_DOCUMENTS.value
             await session.flush()
             if row.state == State.PUBLISHED.value:  # the category is a search filter too
-                await store.index_for_search(session, row, words.segmented(row.title), words.segmented(row.body))
+                await store.index_for_search(session, row)
         await record_act(session, ref_of(row.id), "publication.filed", actor,
                          event.filing.filing_reference)
 

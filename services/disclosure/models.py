@@ -261,3 +261,36 @@ class AnnualReportRecord(Base):
     published_on: Mapped[date] = mapped_column(Date)
     published_by: Mapped[str] = mapped_column(String(64), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+# ==== OPENNESS COMPLAINTS (政府信息公开投诉举报, A38; migration 0009) =======================================
+
+class OpennessComplaint(Base):
+    """A citizen's complaint that an office failed its disclosure duties (OGI art. 47, 51), with its
+    number, answer limit and answer. The complainant's name and contacts are for the office and the
+    complainant (by query code, only its hash kept)."""
+
+    __tablename__ = "openness_complaint"
+    __table_args__ = (
+        # The office's queue: open complaints, the earliest limit first; the yearly figures by day filed.
+        Index("ix_openness_complaint_open", "answer_due", "id", postgresql_where=text("state = 'open'")),
+        Index("ix_openness_complaint_filed", "filed_on"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    serial: Mapped[int] = mapped_column(BigInteger, Identity(), unique=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    matter: Mapped[str] = mapped_column(String(32))
+    office_name: Mapped[str] = mapped_column(Text)
+    description: Mapped[str] = mapped_column(Text)
+    # {name, phone, email}
+    complainant: Mapped[dict] = mapped_column(JSONB)
+    filed_on: Mapped[date] = mapped_column(Date)
+    answer_due: Mapped[date] = mapped_column(Date)
+    answer_due_provisional: Mapped[bool] = mapped_column(Boolean, default=False)
+    state: Mapped[str] = mapped_column(String(16))
+    finding: Mapped[str] = mapped_column(String(24), default="")
+    answer: Mapped[str] = mapped_column(Text, default="")
+    answered_on: Mapped[date | None] = mapped_column(Date)
+    query_code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

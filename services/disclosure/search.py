@@ -1,12 +1,14 @@
-"""Chinese full-text search: jieba word segmentation (分词) in Python, PostgreSQL does the rest.
+"""Chinese full-text search: every run of characters is found (bigrams), jieba's words rank.
 
-How it is stored: on publishing, the title and body are segmented with jieba's search mode
-(`cut_for_search`: the long words and the shorter words inside them, so 资阳市 matches a search
-for 资阳 too), punctuation dropped, and the words joined by spaces; PostgreSQL's 'simple' text
-search configuration turns that into a tsvector (title weight A, body weight B), indexed by GIN.
-PostgreSQL's own parser cannot split Chinese into words; given words separated by spaces it only
-lower-cases them. A query is segmented with jieba's precise mode and every word must match
-(plainto_tsquery over the same 'simple' configuration).
+How it is stored (shared/words.py, migration 0008_search_bigrams): on publishing, the title with the
+document number (资府规〔2026〕1号), the body, and the searchable facts that are not words of the text
+(issuer, category name, 规范性文件 for a normative document, kind, the year made as 2026年) become
+lexemes: every bigram of every run of letters, digits and CJK characters (as Lucene's CJK analyzer),
+each run's last character, the title's bigrams once more marked as the title's, and jieba's words
+marked as words. array_to_tsvector stores them as they are (no parser), GIN-indexed. A query's runs
+become bigrams that must all be present (a one-character run: a prefix), so any substring of a title
+or text is found, whatever jieba would cut. Ranking (store_publications.search): the query found in
+the title, then its jieba words found as words of the text, then newer.
 
 Filters in the index: each publication's tsvector also holds lexemes of its own (`meta_lexemes`,
 not words: the year it was made, its category, issuer and kind), so a filter is one more GIN entry
@@ -36,7 +38,8 @@ from dataclasses import dataclass
 
 # The words themselves (jieba, search mode to index, precise mode to query) are shared with the
 # petitions service's case search.
-from shared.words import MAX_QUERY_TERMS, index_words, initialize, query_terms, segmented  # noqa: F401
+from shared.words import (MAX_QUERY_TERMS, SearchQuery, index_words, initialize, lexemes,  # noqa: F401
+                          query_terms, search_query, segmented)
 
 # Lexemes that are not words (filters) start with this; words are never ASCII-only like it.
 META = "zz"
@@ -45,6 +48,38 @@ MIN_WALK_MATCHES = 2
 
 SNIPPET_BEFORE = 30
 SNIPPET_LENGTH = 120
+
+
+# Searchable names of what a publication is (not words of its text): the categories of article 20 (the
+# portal's names and the regulation's), the kinds.
+CATEGORY_NAMES = {
+    "rules_and_normative_documents": "规章和规范性文件 行政法规",
+    "organisation_and_functions": "机构职能 机关职能 机构设置",
+    "plans": "规划信息 发展规划",
+    "statistics": "统计信息",
+    "licensing": "行政许可",
+    "penalties_and_enforcement": "行政处罚和行政强制",
+    "budgets_and_accounts": "财政预决算 财政预算 决算",
+    "fees": "行政事业性收费",
+    "procurement": "政府集中采购",
+    "major_projects": "重大建设项目",
+    "livelihood": "民生政策",
+    "emergencies": "突发公共事件",
+    "inspections": "监督检查",
+    "civil_service_recruitment": "公务员招考",
+    "other": "其他信息",
+}
+KIND_NAMES = {"policy": "政策文件", "interpretation": "政策解读", "comment_draft": "征求意见稿",
+              "proposal_result": "建议提案办理结果", "power": "权责清单", "concern_response": "回应关切"}
+
+
+def publication_lexemes(row) -> list[str]:
+    """Everything a published row is found by: its title and number, body, issuer, category, kind, the
+    year made, 规范性文件 when it is one (shared.words.lexemes), and its filter lexemes."""
+    facts = " ".join([row.issuer_name or "", CATEGORY_NAMES.get(row.category, ""), KIND_NAMES.get(row.kind, ""),
+                      "规范性文件" if row.normative else "", f"{row.year}年"])
+    text = lexemes(title=f"{row.title} {row.document_number or ''}", body=row.body or "", extra=facts)
+    return text + meta_lexemes(kind=row.kind, category=row.category, issuer_code=row.issuer_code, year=row.year)
 
 
 # ---- the publication's own lexemes: filters inside the GIN index --------------------------------------

@@ -11,7 +11,9 @@ which positions hold it is configured in Keycloak (composite roles), not here:
   petition:extend    approve an extension of the handling limit (the assigned body's head)
   petition:review    give a review or re-review opinion (the reviewing body)
   petition:instruct  a leader's instruction on a case marked for him or her
-  petition:stats     statistics and the register
+  petition:stats     the register (登记簿)
+  petition:open-statistics  the aggregate statistics (no case in them): every holder of petition:stats,
+                     and the portal's service account for the open data of A38
 
 Privacy (A71, A80): a case shows the petitioner's identity and contacts, the person complained
 about and the attachments (their names, and their bytes through GetAttachment) only to the bureau
@@ -42,6 +44,7 @@ from services.petitions.protos import (
     SATISFACTION_FROM_PROTO,
     STATE_FROM_PROTO,
     decode_received_cursor,
+    idempotency_key_of,
     intake_from_proto,
     register_csv,
 )
@@ -122,10 +125,11 @@ class PetitionsServicer(petitions_pb2_grpc.PetitionsServiceServicer):
         case = domain.Intake(**{**vars(case), "channel": domain.Channel.ONLINE, "received_on": today})
         domain.check_intake(case, today)
         await check_organisation(self.env, case.body_complained_about, "intake.body_complained_about")
+        key = idempotency_key_of(request)
         searched = await asyncio.to_thread(intake.search_words, case)  # off the event loop
         async with transaction(self.sessions) as session:
             return await intake.submit_petition(session, actor, self.env, case, anonymous=anonymous,
-                                                searched=searched)
+                                                searched=searched, idempotency=key)
 
     # ---- reads (each one recorded, A80) ---------------------------------------------------------------
 
@@ -318,7 +322,7 @@ class PetitionsServicer(petitions_pb2_grpc.PetitionsServiceServicer):
             raise InvalidInput({"received_to": "not before received_from"})
         return received_from, received_to
 
-    @requires("petition:stats")
+    @requires("petition:open-statistics")
     async def GetStatistics(self, request, context):
         dimension = DIMENSION_FROM_PROTO.get(request.dimension)
         if dimension is None:

@@ -58,6 +58,9 @@ class PetitionCase(Base):
               postgresql_where=text("current_due_provisional")),
         Index("ix_petition_case_search_full", "search_full", postgresql_using="gin"),
         Index("ix_petition_case_search_redacted", "search_redacted", postgresql_using="gin"),
+        # A submit sent twice with one key files once: per account, and once among those without one.
+        Index("uq_petition_case_idempotency", "submitted_by_user_id", "idempotency_key", unique=True,
+              postgresql_where=text("idempotency_key IS NOT NULL")),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
@@ -82,6 +85,9 @@ class PetitionCase(Base):
     person_keys: Mapped[list[str]] = mapped_column(ARRAY(String(64)), default=list)
     query_code_hash: Mapped[str] = mapped_column(String(64), unique=True)
     submitted_by_user_id: Mapped[str] = mapped_column(String(64), default="", index=True)
+    # The online submitter's idempotency key and the SHA-256 of the intake sent with it (migration 0006).
+    idempotency_key: Mapped[str | None] = mapped_column(String(64))
+    idempotency_fingerprint: Mapped[str | None] = mapped_column(String(64))
     repeat_of_case_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), index=True)
 
     # The limit that runs now, kept with each change so lists and the sweep need no calendar.

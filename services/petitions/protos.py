@@ -10,7 +10,9 @@ about (MESSAGE_TYPES lists every event; acts.publish builds them from these few 
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
+import re
 import uuid
 from datetime import date
 
@@ -72,6 +74,19 @@ def summary(row: PetitionCase) -> events_pb2.CaseSummary:
 
 
 # ---- from the wire --------------------------------------------------------------------------------
+
+IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+
+
+def idempotency_key_of(request: petitions_pb2.SubmitPetitionRequest) -> tuple[str, str] | None:
+    """(key, SHA-256 of the intake as sent) of a submit that carries a key; None without one."""
+    key = request.idempotency_key.strip()
+    if not key:
+        return None
+    if not IDEMPOTENCY_KEY.match(key):
+        raise InvalidInput({"idempotency_key": "8 to 64 letters, digits, '_' or '-'"})
+    return key, hashlib.sha256(request.intake.SerializeToString(deterministic=True)).hexdigest()
+
 
 def intake_from_proto(message: petitions_pb2.Intake) -> domain.Intake:
     return domain.Intake(

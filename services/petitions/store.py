@@ -7,7 +7,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Date, and_, cast, false, func, literal_column, or_, select, text, true
+from sqlalchemy import Date, Text, and_, cast, false, func, or_, select, text, true
+from sqlalchemy.dialects.postgresql import ARRAY, TSQUERY
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -39,13 +40,10 @@ async def add_case(session: AsyncSession, *, received_on: date, before_insert=No
     return row
 
 
-_SIMPLE = literal_column("'simple'::regconfig")
-
-
-def search_vector(segmented_words: str):
-    """The tsvector of a text's words (as shared.words.segmented gives them), made by PostgreSQL at
-    the INSERT."""
-    return func.to_tsvector(_SIMPLE, segmented_words)
+def search_vector(lexemes: list[str]):
+    """The tsvector of a text's lexemes (shared.words.lexemes: every bigram, jieba's words), stored as
+    they are (array_to_tsvector: no parser) at the INSERT."""
+    return func.array_to_tsvector(cast(lexemes, ARRAY(Text)))
 
 
 def describe_attachments(files: Iterable[domain.Attachment]) -> list[domain.StoredAttachment]:
@@ -141,6 +139,17 @@ async def repeat_counts(session: AsyncSession, case_ids: Iterable[uuid.UUID]) ->
     return {case_id: count for case_id, count in rows}
 
 
+async def lock_idempotency_key(session: AsyncSession, owner: str, key: str) -> None:
+    """Serialise submits with one key (of one account, or of those without): held to the commit."""
+    await session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"),
+                          {"k": f"petition_case:{owner}:{key}"})
+
+
+async def by_idempotency_key(session: AsyncSession, owner: str, key: str) -> PetitionCase | None:
+    return await session.scalar(select(PetitionCase).where(
+        PetitionCase.submitted_by_user_id == owner, PetitionCase.idempotency_key == key))
+
+
 async def online_submissions_on(session: AsyncSession, user_id: str, day: date) -> int:
     return (await session.execute(
         select(func.count()).select_from(PetitionCase)
@@ -199,10 +208,11 @@ def _full_view_clause(scope: Scope):
 def _words_clause(scope: Scope, text_query: str):
     """A71: words match what the reader is shown — the full text where the case is seen in full, the
     redacted text (masked, no complaint's) where it is seen redacted; None when the text has no word."""
-    terms = words.query_terms(text_query)
-    if not terms:
+    searched = words.search_query(text_query)
+    if not searched:
         return None
-    query = func.plainto_tsquery(_SIMPLE, " ".join(terms))
+    # every bigram of the query: any run of characters of the text is found (shared/words.py)
+    query = cast(searched.match, TSQUERY)
     table = PetitionCase
     clause = and_(_full_view_clause(scope), table.search_full.op("@@")(query))
     if scope.oversees and not scope.everything and not scope.submitted_by_user_id:

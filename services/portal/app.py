@@ -19,19 +19,24 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from services.portal import (
     api,
+    complaint_pages,
     developers,
     disclosure_lists,
     disclosure_pages,
+    forms,
     petitions_api,
     petitions_pages,
     reconsideration_pages,
+    site_pages,
 )
 from services.portal.auth import KeycloakLogin, LoginFailed, PendingLogin, pkce_pair, safe_return_path
 from services.portal.backends import Backends
 from services.portal.caching import HttpCaching
+from services.portal.open_data import pages as open_data_pages
 from services.portal.body_limit import BodyLimit
 from services.portal.config import PortalSettings
 from services.portal.security import COOKIE, Signer, security_headers
@@ -76,6 +81,17 @@ def _shared_state(settings: PortalSettings, key: bytes):
     engine = engine_from(settings)
     return (engine, PgSessions(engine, Sealer(key), settings.session_idle_seconds),
             PgRateLimiter(engine, settings.write_burst, settings.writes_per_minute))
+
+
+def _form_page(request: Request) -> str:
+    """The page of the form a refused POST came from, when that address shows a page (GET)."""
+    if request.method != "POST":
+        return ""
+    scope = {**request.scope, "method": "GET"}
+    for route in request.app.router.routes:
+        if route.matches(scope)[0] is Match.FULL:
+            return request.url.path
+    return ""
 
 
 def create_app(settings: PortalSettings) -> FastAPI:
@@ -144,8 +160,10 @@ def create_app(settings: PortalSettings) -> FastAPI:
                           await portal.sessions.citizen(request.state.sid))
         if request.url.path.startswith("/api/"):
             return JSONResponse({"detail": error.title}, status_code=error.status, headers=error.headers)
-        return render(portal, visitor, "error.html", error.status, headers=error.headers, title=error.title,
-                      message=error.message, login=error.status == 401)
+        headers = {**error.headers, **({"Cache-Control": "no-store"} if error.typed else {})}
+        return render(portal, visitor, "error.html", error.status, headers=headers, title=error.title,
+                      message=error.message, login=error.status == 401, typed=error.typed,
+                      labels=forms.FIELD_LABELS, back=_form_page(request))
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException):
@@ -178,6 +196,9 @@ def create_app(settings: PortalSettings) -> FastAPI:
     app.include_router(disclosure_lists.router)
     app.include_router(disclosure_lists.api_router)
     app.include_router(developers.router)
+    app.include_router(open_data_pages.router)
+    app.include_router(site_pages.router)
+    app.include_router(complaint_pages.router)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz():

@@ -16,6 +16,7 @@ from services.portal.config import PortalSettings
 from shared.errors import field_violations_of
 from shared.logging import get_logger
 from shared.service_auth import ClientCredentials, TokenUnavailable, bearer_metadata
+from zgov.disclosure.v1 import complaints_pb2_grpc
 from zgov.org.v1 import org_pb2, org_pb2_grpc
 from zgov.petitions.v1 import petitions_pb2_grpc, reconsiderations_pb2_grpc
 
@@ -52,7 +53,7 @@ class Backends:
         self.tokens = ClientCredentials.from_settings(settings) if secret else None
         self._addresses = (settings.petitions_address, settings.org_address, settings.disclosure_address)
         self._channels: list[grpc.aio.Channel] = []
-        self.petitions = self.org = self.publications = self.applications = None
+        self.petitions = self.org = self.publications = self.applications = self.complaints = None
         self._organisations: dict[str, str] = {}
         self._organisations_at = 0.0
 
@@ -76,6 +77,7 @@ class Backends:
             self.publications = publications_pb2_grpc.PublicationServiceStub(disclosure)
         if self.has_applications:
             self.applications = applications_pb2_grpc.ApplicationServiceStub(disclosure)
+        self.complaints = complaints_pb2_grpc.ComplaintServiceStub(disclosure)
 
     async def close(self) -> None:
         for channel in self._channels:

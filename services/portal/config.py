@@ -38,6 +38,20 @@ class PortalSettings(ServiceSettings):
     # bucket of `write_burst` tokens refilled at `writes_per_minute`.
     write_burst: int = Field(5, ge=1)
     writes_per_minute: float = Field(6.0, gt=0)
+    # 《政府网站发展指引》(国办发〔2017〕47号): what the footer and the meta tags show, as the operator fills it.
+    site_name: str = Field("资阳市人民政府", description="网站名称 (meta SiteName)")
+    site_domain: str = Field("www.ziyang.gov.cn", description="网站域名 (meta SiteDomain)")
+    site_id_code: str = Field("", description="网站标识码 (meta SiteIDCode), e.g. 5120000001")
+    site_organiser: str = Field("资阳市人民政府办公室", description="主办单位")
+    site_address: str = Field("", description="主办单位地址")
+    site_phone: str = Field("", description="主办单位联系电话")
+    site_email: str = Field("", description="联系邮箱")
+    site_icp: str = Field("", description="ICP备案号, e.g. 蜀ICP备XXXXXXXX号")
+    site_police_record: str = Field("", description="公安机关备案号, e.g. 川公网安备 XXXXXXXXXXXXXX号")
+    site_conac_url: str = Field("", description="党政机关网站标识 (开办主体认证) link")
+    site_error_report_url: str = Field("https://zfwzzc.www.gov.cn/", description="政府网站找错")
+    # A38 open data: a generated download is kept this long before it is made again from live data.
+    open_data_cache_seconds: float = Field(600.0, ge=0)
     # Deadline of one backend call, seconds.
     backend_timeout: float = Field(10.0, gt=0)
 

@@ -15,7 +15,7 @@ import grpc
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from services.portal import forms, uploads
+from services.portal import complaint_pages, forms, uploads
 from services.portal.backends import BackendError
 from services.portal.web import (
     PageError,
@@ -156,7 +156,11 @@ async def publication_page(pid: str, portal: PortalDep, visitor: VisitorDep):
     _need(portal)
     p = await _read(portal, portal.backends.publications.GetPublication,
                     pb.GetPublicationRequest(publication_id=publication_id(pid)))
-    return render(portal, visitor, "disclosure/publication.html", p=dv.publication(p))
+    shown = dv.publication(p)
+    # the government-site meta tags (site_pages): the article, its column, date and source
+    return render(portal, visitor, "disclosure/publication.html", p=shown, article_title=shown["title"],
+                  column_name=shown["category"] or "政府信息公开", pub_date=shown["published_on"],
+                  content_source=shown["issuer"])
 
 
 @router.get("/search", response_class=HTMLResponse)
@@ -257,7 +261,10 @@ async def report_page(year: int, portal: PortalDep, visitor: VisitorDep):
     if not 2000 <= year <= 2100:
         raise PageError(404, "报告不存在", "没有这一年度的报告。")
     reply = await _read(portal, portal.backends.applications.GetAnnualReport, apb.GetAnnualReportRequest(year=year))
-    return render(portal, visitor, "disclosure/report.html", r=dv.report(reply))
+    # A38: the year's openness complaints, counted by the disclosure service (complaint_pages)
+    complaints = await _read(portal, portal.backends.complaints.GetComplaintFigures,
+                             complaint_pages.pb.GetComplaintFiguresRequest(year=year))
+    return render(portal, visitor, "disclosure/report.html", r=dv.report(reply), complaints=complaints)
 
 
 # ---- applications for information (依申请公开) ----------------------------------------------------------

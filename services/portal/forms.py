@@ -10,6 +10,7 @@ import re
 import secrets
 import unicodedata
 from dataclasses import dataclass, field
+from datetime import date
 
 from zgov.petitions.v1 import petitions_pb2
 
@@ -48,13 +49,53 @@ class Checked:
         return not self.errors
 
 
+# Full-width digits and letters (０-９, Ａ-Ｚ, ａ-ｚ, typed by Chinese input methods) and the ideographic
+# space as their ASCII forms; full-width punctuation (，。：) stays, it belongs to Chinese text.
+_HALF_WIDTH = {code: code - 0xFEE0 for code in (*range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3B),
+                                                *range(0xFF41, 0xFF5B))} | {0x3000: 0x20}
+
+
 def clean(text: str | None, *, multiline: bool = False) -> str:
-    """Trimmed, NFC, without control characters (keeping line breaks in a multi-line field)."""
-    text = unicodedata.normalize("NFC", text or "")
+    """Trimmed, NFC, full-width digits and letters as ASCII, without control characters (keeping line
+    breaks in a multi-line field)."""
+    text = unicodedata.normalize("NFC", text or "").translate(_HALF_WIDTH)
     keep = "\n" if multiline else ""
     text = "".join(c for c in text.replace("\r\n", "\n")
                    if c in keep or c == "\t" or unicodedata.category(c)[0] != "C")
     return text.strip()
+
+
+def identifier(text: str | None) -> str:
+    """An identifier (telephone, e-mail, document number): NFKC, so full-width ＋－＠ are ASCII too."""
+    return clean(unicodedata.normalize("NFKC", text or ""))
+
+
+# GB 11643-1999 公民身份号码: 6-digit area, 8-digit birth date, 3-digit sequence, check digit (ISO 7064
+# MOD 11-2: weights 2^(17-i) mod 11, the check digit from the sum mod 11).
+RESIDENT_ID = re.compile(r"^[1-9][0-9]{16}[0-9X]$")
+_WEIGHTS = [pow(2, 17 - i, 11) for i in range(17)]
+_CHECK = "10X98765432"
+
+
+def resident_id_problem(value: str, today: date | None = None) -> str:
+    """What is wrong with an 18-character resident identity number ('' when it is right): its length,
+    its birth date (a real day, not in the future, after 1900), its check digit."""
+    if len(value) != 18 or not RESIDENT_ID.match(value):
+        return "居民身份证号码应为 18 位：17 位数字加 1 位数字或 X。"
+    try:
+        born = date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
+    except ValueError:
+        return "居民身份证号码中的出生日期不正确，请核对第 7 至 14 位。"
+    if not date(1900, 1, 1) <= born <= (today or date.today()):
+        return "居民身份证号码中的出生日期不正确，请核对第 7 至 14 位。"
+    if _CHECK[sum(int(c) * w for c, w in zip(value[:17], _WEIGHTS, strict=True)) % 11] != value[17]:
+        return "居民身份证号码的校验位（最后一位）不正确，请核对。"
+    return ""
+
+
+def looks_like_resident_id(value: str) -> bool:
+    """17 or more digits: meant as a resident identity number (other documents have letters or are shorter)."""
+    return bool(re.fullmatch(r"[0-9]{17}[0-9X]?|[0-9]{16,19}X?", value))
 
 
 def _length(errors: dict, name: str, value: str, label: str, maximum: int, required: bool = True) -> None:
@@ -71,8 +112,8 @@ def check_petition(form: dict[str, str], organisations: dict[str, str] | None = 
         "title": clean(form.get("title")),
         "content": clean(form.get("content"), multiline=True),
         "name": clean(form.get("name")),
-        "id_number": clean(form.get("id_number")).replace(" ", "").upper(),
-        "phone": clean(form.get("phone")),
+        "id_number": identifier(form.get("id_number")).replace(" ", "").upper(),
+        "phone": identifier(form.get("phone")),
         "address": clean(form.get("address")),
         "body": clean(form.get("body")),
         "person": clean(form.get("person")),
@@ -85,6 +126,9 @@ def check_petition(form: dict[str, str], organisations: dict[str, str] | None = 
     _length(errors, "name", v["name"], "姓名", MAX_NAME)
     if v["id_number"] and not ID_NUMBER.match(v["id_number"]):
         errors["id_number"] = "证件号码应为 5 至 32 位字母或数字（居民身份证为 18 位）。"
+    elif v["id_number"] and looks_like_resident_id(v["id_number"]):
+        if problem := resident_id_problem(v["id_number"]):
+            errors["id_number"] = problem
     if not v["phone"]:
         errors["phone"] = "请填写联系电话，以便承办单位与您联系。"
     elif not PHONE.match(v["phone"]):
@@ -153,6 +197,16 @@ def backend_errors(violations: dict[str, str], mapping: dict[str, str]) -> dict[
     return errors
 
 
+# Chinese names of the form fields, for the pages that show back what was typed.
+FIELD_LABELS = {
+    "category": "类别", "title": "标题", "content": "内容", "name": "姓名或名称", "id_number": "证件号码",
+    "phone": "联系电话", "address": "通信地址", "body": "被反映单位", "person": "被反映人", "query_code": "查询码",
+    "satisfaction": "评价", "comment": "意见", "kind": "申请人类型", "contact_person": "联系人", "email": "电子邮箱",
+    "description": "所需信息", "document_number": "文号", "purpose": "用途", "delivery_form": "获取方式",
+    "text": "意见建议", "author_name": "姓名", "contact": "联系方式", "reason": "理由",
+}
+
+
 # ---- 依申请公开 and 意见征集 ----------------------------------------------------------------------------
 
 MAX_SHORT = 200
@@ -165,13 +219,13 @@ def check_application(form: dict[str, str], applicant_kinds: dict, delivery_form
     v = {
         "kind": clean(form.get("kind")),
         "name": clean(form.get("name")),
-        "id_number": clean(form.get("id_number")).replace(" ", "").upper(),
+        "id_number": identifier(form.get("id_number")).replace(" ", "").upper(),
         "contact_person": clean(form.get("contact_person")),
-        "phone": clean(form.get("phone")),
-        "email": clean(form.get("email")),
+        "phone": identifier(form.get("phone")),
+        "email": identifier(form.get("email")),
         "address": clean(form.get("address")),
         "description": clean(form.get("description"), multiline=True),
-        "document_number": clean(form.get("document_number")),
+        "document_number": identifier(form.get("document_number")),
         "purpose": clean(form.get("purpose"), multiline=True),
         "delivery_form": clean(form.get("delivery_form")),
     }
@@ -183,6 +237,9 @@ def check_application(form: dict[str, str], applicant_kinds: dict, delivery_form
         errors["id_number"] = "请填写身份证件号码；法人或其他组织请填写统一社会信用代码。"
     elif not re.fullmatch(r"[0-9A-Z]{5,64}", v["id_number"]):
         errors["id_number"] = "证件号码或统一社会信用代码应为 5 至 64 位字母或数字。"
+    elif v["kind"] == "person" and looks_like_resident_id(v["id_number"]):
+        if problem := resident_id_problem(v["id_number"]):
+            errors["id_number"] = problem
     if v["kind"] in applicant_kinds and v["kind"] != "person":
         _length(errors, "contact_person", v["contact_person"], "联系人", MAX_SHORT)
     if v["phone"] and not PHONE.match(v["phone"]):
@@ -233,6 +290,8 @@ COMMENT_FIELDS = {"text": "text", "author_name": "author_name", "contact": "cont
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 KEY_REUSED = ("这张申请表此前已经提交过，而这次提交的内容与上次不同，因此没有提交。"
               "如需再提交一份申请，请核对下面的内容，再点击“提交申请”。")
+PETITION_KEY_REUSED = ("这张信访表此前已经提交过，而这次提交的内容与上次不同，因此没有提交。"
+                       "如需再提交一件信访事项，请核对下面的内容，再点击“提交”。")
 NOT_WITHDRAWABLE = "本申请已经答复、撤回或视为放弃，不能再撤回。"
 MAX_WITHDRAWAL_REASON = 500
 

@@ -48,8 +48,10 @@ async def petitions_home(portal: PortalDep, visitor: VisitorDep):
 async def new_petition(portal: PortalDep, visitor: VisitorDep):
     organisations = await portal.backends.organisation_names()
     values = {"name": visitor.citizen.display_name} if visitor.citizen else {}
+    # the form's idempotency key: submitted twice (a refresh, a double tap) it is one petition
     return render(portal, visitor, "petitions/new.html", values=values, errors={},
-                  organisations=organisations, categories=forms.CATEGORIES)
+                  organisations=organisations, categories=forms.CATEGORIES,
+                  idempotency_key=forms.new_idempotency_key())
 
 
 @router.post("/new", response_class=HTMLResponse)
@@ -70,17 +72,24 @@ async def submit_petition(request: Request, portal: PortalDep, visitor: VisitorD
     errors = dict(checked.errors)
     if files.error:
         errors["attachments"] = files.error
-    page = dict(values=checked.values, organisations=organisations, categories=forms.CATEGORIES)
+    key = forms.idempotency_key(form.get("idempotency_key"))
+    page = dict(values=checked.values, organisations=organisations, categories=forms.CATEGORIES,
+                idempotency_key=key or forms.new_idempotency_key())
     if errors:
         return render(portal, visitor, "petitions/new.html", 422, errors=errors, **page)
     await limit_writes(portal, visitor, "petition")
     token = await citizen_token(portal, visitor)
     intake = forms.petition_intake(checked.values)
     intake.attachments.extend(files.attachments)
-    request_pb = petitions_pb2.SubmitPetitionRequest(intake=intake)
+    request_pb = petitions_pb2.SubmitPetitionRequest(intake=intake, idempotency_key=key)
     try:
         filed = await portal.backends.call(portal.backends.petitions.SubmitPetition, request_pb, token)
     except BackendError as error:
+        if error.code == grpc.StatusCode.INVALID_ARGUMENT and "idempotency_key" in error.fields:
+            # the same form sent again with other content: a new key, the visitor checks and sends again
+            page["idempotency_key"] = forms.new_idempotency_key()
+            return render(portal, visitor, "petitions/new.html", 409, errors={"_form": forms.PETITION_KEY_REUSED},
+                          **page)
         if error.code == grpc.StatusCode.INVALID_ARGUMENT:
             errors = forms.backend_errors({k: v for k, v in error.fields.items()
                                            if not k.startswith("intake.attachments")}, forms.PETITION_FIELDS)
@@ -91,7 +100,7 @@ async def submit_petition(request: Request, portal: PortalDep, visitor: VisitorD
         raise unavailable(error) from error
     case = views.petition_case(filed.case, organisations)
     return render(portal, visitor, "petitions/filed.html", headers=NO_STORE, case=case,
-                  query_code=filed.query_code)
+                  query_code=filed.query_code, replayed=filed.replayed)
 
 
 @router.get("/follow", response_class=HTMLResponse)

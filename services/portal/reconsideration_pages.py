@@ -109,7 +109,7 @@ async def follow(request: Request, portal: PortalDep, visitor: VisitorDep):
         return render(
             portal, visitor, "reconsiderations/follow.html", 422, values=checked.values, errors=checked.errors
         )
-    limit_writes(portal, visitor, "follow")  # guessing codes must be slow
+    await limit_writes(portal, visitor, "follow")  # guessing codes must be slow
     case = await _call(
         portal,
         visitor,

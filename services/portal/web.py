@@ -3,7 +3,7 @@ error pages. Routers get the running `Portal` and the `Visitor` through FastAPI 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated
 
@@ -17,6 +17,7 @@ from services.portal.backends import BackendError, Backends
 from services.portal.config import PortalSettings
 from services.portal.security import Signer
 from services.portal.store import MemoryRateLimiter, MemorySessions, PgRateLimiter, PgSessions
+from services.portal.site import display_of, site_of
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -46,6 +47,12 @@ class Visitor:
     csrf: str
     address: str
     citizen: CitizenSession | None
+    # 长辈版 / high contrast (site_pages.DISPLAY_COOKIE), and the page's path for the links that switch them.
+    display: frozenset[str] = frozenset()
+    path: str = "/"
+    # What the visitor typed into the form being handled (check_csrf keeps it), for an error page that
+    # shows it back rather than losing it (expired page, too many submissions).
+    typed: dict = field(default_factory=dict)
 
     @property
     def logged_in(self) -> bool:
@@ -68,38 +75,50 @@ async def get_visitor(request: Request, portal: Annotated[Portal, Depends(get_po
     sid = request.state.sid
     return Visitor(sid=sid, csrf=portal.signer.csrf_token(sid),
                    address=client_address(request, portal.settings.trust_forwarded_for),
-                   citizen=await portal.sessions.citizen(sid))
+                   citizen=await portal.sessions.citizen(sid), display=display_of(request), path=request.url.path)
 
 
 PortalDep = Annotated[Portal, Depends(get_portal)]
 VisitorDep = Annotated[Visitor, Depends(get_visitor)]
 
 
-class PageError(Exception):
-    """Ends a request with an error page (status, Chinese title and explanation)."""
+# Form fields never shown back: tokens of the form itself.
+NOT_SHOWN_BACK = ("csrf", "idempotency_key")
 
-    def __init__(self, status: int, title: str, message: str, headers: dict | None = None):
+
+class PageError(Exception):
+    """Ends a request with an error page (status, Chinese title and explanation); `typed`: the form's
+    text as the visitor typed it, shown back on the page with a way back to the form."""
+
+    def __init__(self, status: int, title: str, message: str, headers: dict | None = None,
+                 typed: dict | None = None):
         super().__init__(title)
         self.status, self.title, self.message, self.headers = status, title, message, headers or {}
+        self.typed = {k: v for k, v in (typed or {}).items()
+                      if k not in NOT_SHOWN_BACK and isinstance(v, str) and v.strip()}
 
 
 def render(portal: Portal, visitor: Visitor, name: str, status: int = 200, headers: dict | None = None,
            **context) -> HTMLResponse:
     template = portal.templates.get_template(name)
+    context.setdefault("site", site_of(portal.settings))
     html = template.render(visitor=visitor, csrf=visitor.csrf, **context)
     return HTMLResponse(html, status_code=status, headers=headers)
 
 
 def check_csrf(portal: Portal, visitor: Visitor, form) -> None:
+    visitor.typed = {k: v for k, v in form.items() if isinstance(v, str)}
     if not portal.signer.csrf_ok(visitor.sid, form.get("csrf")):
-        raise PageError(403, "页面已过期", "为保护您的安全，请返回上一页，刷新后重新提交。")
+        raise PageError(403, "页面已过期", "为保护您的安全，页面过期后不能直接提交。您填写的内容在下面，"
+                        "可以复制后返回表单重新提交。", typed=visitor.typed)
 
 
 async def limit_writes(portal: Portal, visitor: Visitor, kind: str) -> None:
     if not await portal.limiter.allow(visitor.address, kind):
         wait = portal.limiter.retry_after()
-        raise PageError(429, "提交过于频繁", f"为防止滥用，同一网络地址短时间内提交次数有限。请约 {wait} 秒后再试。",
-                        {"Retry-After": str(wait)})
+        raise PageError(429, "提交过于频繁", f"为防止滥用，同一网络地址短时间内提交次数有限。请约 {wait} 秒后再试；"
+                        "您填写的内容在下面，可以复制后返回表单重新提交。",
+                        {"Retry-After": str(wait)}, typed=visitor.typed)
 
 
 def unavailable(error: BackendError) -> PageError:

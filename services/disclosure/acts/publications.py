@@ -12,7 +12,6 @@ from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.disclosure import search as words
 from services.disclosure.domain import publications as domain
 from services.disclosure.domain.publications import Category, Kind, State, Validity
 from services.disclosure.models import Publication, PublicationComment
@@ -74,8 +73,7 @@ async def publish(session: AsyncSession, row: Publication, today: date, actor) -
     row.state = State.PUBLISHED.value
     row.published_on = today
     await session.flush()
-    await store.index_for_search(session, row, words.segmented(row.title),
-                                 words.segmented(row.body))
+    await store.index_for_search(session, row)
     late = domain.is_late(row.publish_due, today, today)
     reason = row.title + (f"; after the article 26 limit of {row.publish_due}" if late else "")
     await record_act(session, ref_of(row.id), "publication.published", actor, reason)

@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import (Date, Integer, String, and_, bindparam, cast, func, literal_column, or_, select, text,
+from sqlalchemy import (Date, Integer, String, and_, bindparam, case, cast, func, literal_column, or_, select, text,
                         tuple_, update)
 from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
@@ -87,15 +87,12 @@ async def add(session: AsyncSession, **fields) -> Publication:
     return row
 
 
-async def index_for_search(session: AsyncSession, row: Publication, title_words: str, body_words: str) -> None:
-    """Store the segmented words (search.segmented) as the row's tsvector: title A, body B, and the
-    publication's own lexemes (search.meta_lexemes: year made, category, issuer, kind)."""
-    meta = words.meta_lexemes(kind=row.kind, category=row.category, issuer_code=row.issuer_code, year=row.year)
+async def index_for_search(session: AsyncSession, row: Publication) -> None:
+    """Store the row's lexemes (search.publication_lexemes: bigrams of its text and facts, its words, its
+    filter lexemes) as its tsvector, as they are (array_to_tsvector: no parser)."""
     await session.execute(
         update(Publication).where(Publication.id == row.id).values(search=text(
-            "setweight(to_tsvector('simple', :title_words), 'A') || "
-            "setweight(to_tsvector('simple', :body_words), 'B') || array_to_tsvector(CAST(:meta AS text[]))"
-        ).bindparams(title_words=title_words, body_words=body_words, meta=meta))
+            "array_to_tsvector(CAST(:lexemes AS text[]))").bindparams(lexemes=words.publication_lexemes(row)))
         .execution_options(synchronize_session=False)
     )
 
@@ -209,12 +206,16 @@ def _validity_clauses(validity: Validity | None, today) -> list:
 FILTER_COLUMNS = ("category", "issuer_code", "year", "kind")
 
 
+def _matches_rank(query_name: str):
+    return cast(bindparam(query_name, type_=String), TSQUERY)
+
+
 @functools.lru_cache(maxsize=256)
 def _search_template(meta: bool, validity: Validity | None, plain_filters: tuple[str, ...]):
     """The search statement of one shape, with bound parameters: built (and its cache key computed) once
     per shape rather than per search."""
     p = Publication
-    wanted = func.plainto_tsquery("simple", bindparam("words", type_=String))
+    wanted = _matches_rank("match")
     query = wanted.op("&&")(cast(bindparam("meta", type_=String), TSQUERY)) if meta else wanted
     where = [IS_PUBLISHED, *_validity_clauses(validity, bindparam("today", type_=Date)),
              *(getattr(p, name) == bindparam(f"filter_{name}") for name in plain_filters),
@@ -228,7 +229,10 @@ def _search_template(meta: bool, validity: Validity | None, plain_filters: tuple
             .order_by(matches.c.published_on.desc(), matches.c.id.desc())
             .limit(bindparam("candidates", type_=Integer)).subquery("kept"))
     total = select(func.count()).select_from(matches).scalar_subquery()
-    ranked = (select(kept.c.id, func.ts_rank(kept.c.search, wanted).label("rank"), total.label("ranked"))
+    # the query in the title: 2; its words as whole words of the text: 1; then newer
+    in_title = case((kept.c.search.op("@@")(_matches_rank("title")), 2.0), else_=0.0)
+    as_words = case((kept.c.search.op("@@")(_matches_rank("words")), 1.0), else_=0.0)
+    ranked = (select(kept.c.id, (in_title + as_words).label("rank"), total.label("ranked"))
               .order_by(text("rank DESC"), kept.c.published_on.desc(), kept.c.id.desc())
               .offset(bindparam("skip", type_=Integer)).limit(bindparam("page", type_=Integer))
               .subquery("ranked"))
@@ -236,31 +240,31 @@ def _search_template(meta: bool, validity: Validity | None, plain_filters: tuple
             .order_by(ranked.c.rank.desc(), p.published_on.desc(), p.id.desc()))
 
 
-def search_statement(terms: list[str], f: Filter, today: date, *, candidates: int, offset: int, limit: int,
-                     walk: bool = False) -> tuple:
-    """(statement, parameters): the newest `candidates` + 1 matches (by published_on, id), the filters as
-    GIN entries (search.meta_query), ranked by ts_rank of the words; one page of them with their bodies
-    (for the snippets), each row with its rank and the number of candidates. See search.py for the
-    trade-off. `walk`: the filters are also plain predicates, so the walk can follow a filter's index on
-    published_on."""
+def search_statement(query: words.SearchQuery, f: Filter, today: date, *, candidates: int, offset: int,
+                     limit: int, walk: bool = False) -> tuple:
+    """(statement, parameters): the newest `candidates` + 1 matches (by published_on, id) of the query's
+    bigrams, the filters as GIN entries (search.meta_query), ranked (title, whole words, newer); one page
+    of them with their bodies (for the snippets), each row with its rank and the number of candidates.
+    See search.py for the trade-off. `walk`: the filters are also plain predicates, so the walk can
+    follow a filter's index on published_on."""
     meta = words.meta_query(category=f.category, issuer_code=f.issuer_code, year=f.year, kind=f.kind)
     plain = tuple(name for name in FILTER_COLUMNS if walk and getattr(f, name))
     statement = _search_template(bool(meta), f.validity, plain)
-    parameters = {"words": " ".join(terms), "today": today, "fetched": candidates + 1,
-                  "candidates": candidates, "skip": offset, "page": limit,
+    parameters = {"match": query.match, "title": query.title, "words": query.words, "today": today,
+                  "fetched": candidates + 1, "candidates": candidates, "skip": offset, "page": limit,
                   **({"meta": meta} if meta else {}), **{f"filter_{name}": getattr(f, name) for name in plain}}
     return statement, parameters
 
 
-async def search(db: Db, terms: list[str], f: Filter, today: date, *, candidates: int, offset: int, limit: int,
-                 walk: bool) -> SearchPage:
+async def search(db: Db, query: words.SearchQuery, f: Filter, today: date, *, candidates: int, offset: int,
+                 limit: int, walk: bool) -> SearchPage:
     """One page of search_statement. `walk` (search.walk_newest_first): the planner may not read the GIN
     index (SET LOCAL, so `db` must then be a transaction's session); it walks the index on published_on
     newest first, checking each row, until enough are found. Otherwise one statement, fit for a
     read-only connection."""
     if walk:
         await db.execute(text("SET LOCAL enable_bitmapscan = off"))
-    statement, parameters = search_statement(terms, f, today, candidates=candidates, offset=offset, limit=limit,
+    statement, parameters = search_statement(query, f, today, candidates=candidates, offset=offset, limit=limit,
                                              walk=walk)
     rows = list(await db.execute(statement, parameters))
     total = rows[0].ranked if rows else 0

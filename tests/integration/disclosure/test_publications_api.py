@@ -369,8 +369,9 @@ async def test_search_in_chinese_ranked_filtered_with_snippets(disclosure):
     assert found.hits[0].rank > found.hits[1].rank
     marked = [p.text for p in found.hits[1].snippet if p.match]
     assert marked == ["城市", "供水"] and not found.hits[0].publication.body
-    # segmented words: 资阳 finds 资阳市 (search mode indexes the shorter words too)
-    assert [h.publication.id for h in (await search("资阳")).hits] == [other.id]
+    # every run of characters is found: 资阳 in the title ranks first; the others' issuer 资阳市统计局
+    # is searchable too
+    assert [h.publication.id for h in (await search("资阳")).hits][0] == other.id
     assert (await search("城市供水", category=pb.CATEGORY_BUDGETS_AND_ACCOUNTS)).hits == []
     assert [h.publication.id for h in (await search("供水", year=TODAY.year, issuer_code="statistics-bureau")).hits] \
         == [water.id, mention.id]
@@ -474,6 +475,7 @@ async def test_search_walk_by_date_and_gin_find_the_same_newest_matches(disclosu
     """The two ways store.search finds matches (search.walk_newest_first picks one by word frequency)
     give the same page, with and without filters."""
     from services.disclosure.store import publications as store
+    from shared import words
     from shared.db import create_engine, session_factory, transaction
 
     for i in range(6):
@@ -486,10 +488,51 @@ async def test_search_walk_by_date_and_gin_find_the_same_newest_matches(disclosu
             pages = []
             for walk in (False, True):
                 async with transaction(session_factory(engine)) as session:
-                    page = await store.search(session, ["供水"], f, TODAY, candidates=4, offset=0, limit=10,
-                                              walk=walk)
+                    page = await store.search(session, words.search_query("供水"), f, TODAY, candidates=4,
+                                              offset=0, limit=10, walk=walk)
                 pages.append(([r.id for r in page.rows], page.ranked, page.capped))
             assert pages[0] == pages[1]
             assert pages[0][1] == (4 if not f.category else 3) and pages[0][2] == (not f.category)
     finally:
         await engine.dispose()
+
+
+async def test_search_finds_every_run_of_characters_and_ranks_the_title_and_whole_words_first(disclosure):
+    """Issue 15: any substring of a title or text is found (bigrams), whatever jieba cuts: 校外 in
+    中小学校外培训 (cut 中小学校/外/培训), the document number, the year, 规范性文件, the issuer; random
+    substrings of the titles and texts all found (100 %); the title and whole words rank first."""
+    import random
+
+    training = await create(disclosure, title="中小学校外培训管理办法", category=pb.CATEGORY_RULES_AND_NORMATIVE_DOCUMENTS,
+                            document_number="资府规〔2026〕1号", issuer_name="资阳市教育和体育局",
+                            body="为规范中小学校外培训机构的设置和管理，根据有关法律法规，制定本办法。")
+    water = await create(disclosure, title="关于进一步加强城市供水安全保障工作的通知",
+                         body="各县（区）人民政府：校外培训机构用水按居民价格执行。本通知自２０２６年１月１日起施行。")
+    lemon = await create(disclosure, title="安岳县柠檬产业高质量发展实施意见", body="柠檬产业是安岳县的特色产业。")
+    for item in (training, water, lemon):
+        await publish(disclosure, item.id)
+
+    async def found(query):
+        reply = await disclosure.publications.SearchPublications(
+            pb.SearchPublicationsRequest(query=query, page=common_pb2.PageRequest(page_size=100)),
+            metadata=disclosure.as_user("citizen"))
+        return [h.publication.id for h in reply.hits]
+
+    assert (await found("校外"))[:2] == [training.id, water.id]  # in the title first, then in a text
+    assert (await found("校外培训"))[0] == training.id
+    for query in ("资府规〔2026〕1号", "资府规〔２０２６〕１号", "规范性文件", "教育和体育局"):
+        assert await found(query) == [training.id], query
+    assert (await found("外培"))[0] == training.id  # in its title; 校外培训机构 in the other's text
+    assert set(await found(str(TODAY.year))) == {training.id, water.id, lemon.id}
+    rng = random.Random(15)
+    tried = missed = 0
+    for item in (training, water, lemon):
+        for text in (item.title, item.body):
+            for _ in range(20):
+                start = rng.randrange(len(text) - 1)
+                query = text[start:rng.randrange(start + 2, min(len(text), start + 10) + 1)]
+                if not query.strip("（）：，。、〔〕 "):
+                    continue
+                tried += 1
+                missed += item.id not in await found(query)
+    assert tried > 100 and missed == 0

@@ -191,6 +191,9 @@ async def test_A71_search_finds_cases_by_words_each_reader_is_shown_and_no_other
     assert await found("petition-officer", "资料费 公交") == []
     assert await found("petition-officer", "公交站") == [suggestion]
     assert await found("petition-officer", "赵六") == [suggestion]
+    # every run of characters is found, whatever jieba cuts (bigrams, shared/words.py; issue 15)
+    for part in ("设公交", "阳镇增设", "议在岳", "公交站点。"):
+        assert await found("petition-officer", part) == [suggestion], part
     assert await found("petition-officer", "公交", category=petitions_pb2.CATEGORY_COMPLAINT_REPORT) == []
     assert await found("petition-officer", "公交", received_from=d(date(2025, 10, 2))) == [suggestion]
     assert await found("petition-officer", "公交", received_to=d(date(2025, 10, 2))) == []

@@ -551,3 +551,29 @@ async def test_bad_intake_names_every_field_and_changes_nothing(petitions):
     assert rule_id_of(group) == "A71.representatives"
     listed = await p.stub.ListCases(petitions_pb2.ListCasesRequest(), metadata=p.as_user("petition-officer"))
     assert list(listed.cases) == []
+
+
+async def test_A71_an_online_petition_submitted_twice_with_one_key_is_one_case(petitions):
+    """SubmitPetition's idempotency key: the same intake again returns the first case (replayed, no
+    query code); other content with the key is refused and files nothing; a citizen's key is his own."""
+    p = petitions
+    intake = petitions_pb2.Intake(category=petitions_pb2.CATEGORY_SUGGESTION, title="增设公交线路",
+                                  content="建议增设安岳至乐至公交。",
+                                  petitioners=[petitions_pb2.Petitioner(name="林市民", phone="13700001111")])
+
+    async def submit(user, key, sent=intake):
+        return await p.stub.SubmitPetition(petitions_pb2.SubmitPetitionRequest(intake=sent, idempotency_key=key),
+                                           metadata=p.as_user(user))
+
+    first = await submit("citizen", "form-key-0001")
+    again = await submit("citizen", "form-key-0001")
+    assert first.query_code and not first.replayed
+    assert again.replayed and again.case.id == first.case.id and again.query_code == ""
+    other = petitions_pb2.Intake()
+    other.CopyFrom(intake)
+    other.title = "另一件事"
+    refused = await rpc_error(submit("citizen", "form-key-0001", other))
+    assert refused.code() == grpc.StatusCode.INVALID_ARGUMENT and "idempotency_key" in field_violations_of(refused)
+    assert (await rpc_error(submit("citizen", "short"))).code() == grpc.StatusCode.INVALID_ARGUMENT
+    listed = await p.stub.ListCases(petitions_pb2.ListCasesRequest(), metadata=p.as_user("petition-officer"))
+    assert [c.id for c in listed.cases] == [first.case.id]

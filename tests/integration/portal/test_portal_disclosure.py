@@ -23,7 +23,7 @@ pytestmark = pytest.mark.integration
 
 TODAY = datetime.now(ZoneInfo("Asia/Shanghai")).date()
 CODE = re.compile(r'id="query-code">([A-Z0-9-]{19})<')
-APPLICATION = {"kind": "person", "name": "钱多多", "id_number": "512002199001010011", "phone": "13600003333",
+APPLICATION = {"kind": "person", "name": "钱多多", "id_number": "512002199001010012", "phone": "13600003333",
                "email": "", "address": "", "contact_person": "", "description": "2025年雁江区义务教育学校校舍维修资金的使用明细。",
                "document_number": "", "purpose": "了解学校维修情况", "delivery_form": "download"}
 

@@ -69,6 +69,10 @@ async def test_bad_form_gets_precise_chinese_messages_escapes_input_and_files_no
 async def test_a_form_without_the_visitors_csrf_token_is_refused(portal):
     refused = await portal.post("/petitions/new", data=PETITION)
     assert refused.status_code == 403 and "页面已过期" in refused.text
+    # what was typed is shown back (not lost) with the way back to the form (issue 15)
+    assert PETITION["title"] in refused.text and PETITION["content"] in refused.text
+    assert 'id="back" ' not in refused.text and 'href="/petitions/new" id="back"' in refused.text
+    assert refused.headers["cache-control"] == "no-store"
     # A token of another visitor does not work either.
     async with httpx.AsyncClient(transport=portal._transport, base_url=PUBLIC_URL) as other:
         token = csrf_of((await other.get("/petitions/new")).text)
@@ -88,6 +92,7 @@ async def test_writes_are_rate_limited_per_address(keycloak, backends):
             third = await file_petition(client)
             assert third.status_code == 429 and int(third.headers["retry-after"]) >= 1
             assert "提交过于频繁" in third.text
+            assert PETITION["content"] in third.text and 'href="/petitions/new" id="back"' in third.text
 
 
 async def test_pages_carry_security_headers_and_no_script(portal):
@@ -176,3 +181,28 @@ async def test_A71_petitioner_reads_the_written_reply_and_rates_it_by_query_code
     again = await post_form(portal, "/petitions/follow", "/petitions/rate",
                             {"query_code": code, "satisfaction": "satisfied"})
     assert again.status_code == 422 and "已经评价过" in again.text
+
+
+async def test_a_petition_submitted_twice_is_one_petition(portal, keycloak, backends):
+    """A refresh or a double tap sends the same form again (its idempotency key with it): one case, the
+    second answer says so without the query code; the same form with other content is refused."""
+    import grpc
+
+    from zgov.petitions.v1 import petitions_pb2, petitions_pb2_grpc
+
+    shown = (await portal.get("/petitions/new")).text
+    key = re.search(r'name="idempotency_key" value="([^"]+)"', shown).group(1)
+    form = {"csrf": csrf_of(shown), "idempotency_key": key, **PETITION}
+    first = await portal.post("/petitions/new", data=form)
+    again = await portal.post("/petitions/new", data=form)
+    assert first.status_code == 200 and CODE.search(first.text)
+    assert again.status_code == 200 and 'id="replayed"' in again.text and not CODE.search(again.text)
+    number = re.search(r"编号 <strong>([^<]+)</strong>", first.text).group(1)
+    assert number in again.text
+    changed = await portal.post("/petitions/new", data={**form, "title": "另一件事"})
+    assert changed.status_code == 409 and "内容与上次不同" in changed.text
+    async with grpc.aio.insecure_channel(backends.petitions) as channel:
+        listed = await petitions_pb2_grpc.PetitionsServiceStub(channel).ListCases(
+            petitions_pb2.ListCasesRequest(), metadata=(("authorization",
+                                                          f"Bearer {keycloak.token_for('petition-officer')}"),))
+    assert [c.number for c in listed.cases] == [number]

@@ -838,6 +838,12 @@ class SubmitPetitionRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
     INTAKE_FIELD_NUMBER: _builtins.int
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _builtins.int
+    idempotency_key: _builtins.str
+    """One petition per submit (a refresh or a double tap sends it twice): 8 to 64 letters, digits, '_'
+    or '-', unique per account and among submitters without one. The same key again with the same
+    intake returns the first case (replayed, no query code); with another intake it is refused.
+    """
     @_builtins.property
     def intake(self) -> Global___Intake:
         """channel must be ONLINE (or unspecified)."""
@@ -846,10 +852,11 @@ class SubmitPetitionRequest(_message.Message):
         self,
         *,
         intake: Global___Intake | None = ...,
+        idempotency_key: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["intake", b"intake"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["intake", b"intake"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["idempotency_key", b"idempotency_key", "intake", b"intake"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -861,7 +868,11 @@ class SubmitPetitionResponse(_message.Message):
 
     CASE_FIELD_NUMBER: _builtins.int
     QUERY_CODE_FIELD_NUMBER: _builtins.int
+    REPLAYED_FIELD_NUMBER: _builtins.int
     query_code: _builtins.str
+    """Shown once: empty when replayed (only its hash is kept)."""
+    replayed: _builtins.bool
+    """The case was filed by an earlier submit with the same idempotency key."""
     @_builtins.property
     def case(self) -> Global___Case: ...
     def __init__(
@@ -869,10 +880,11 @@ class SubmitPetitionResponse(_message.Message):
         *,
         case: Global___Case | None = ...,
         query_code: _builtins.str = ...,
+        replayed: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["case", b"case"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["case", b"case", "query_code", b"query_code"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["case", b"case", "query_code", b"query_code", "replayed", b"replayed"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
