@@ -1,15 +1,15 @@
-"""org: the outbox relay claims rows in the order of the database's sequence, not a pod's clock
+"""supervision: the outbox relay claims rows in the order of the database's sequence, not a pod's clock
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-12-07 01:10:00
 """
 from alembic import op
 
 from shared.outbox import OUTBOX_SEQUENCE_DOWNGRADE, OUTBOX_SEQUENCE_UPGRADE
 
-revision = '0004'
-down_revision = '0003'
+revision = '0007'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 

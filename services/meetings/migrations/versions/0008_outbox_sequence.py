@@ -8,8 +8,8 @@ from alembic import op
 
 from shared.outbox import OUTBOX_SEQUENCE_DOWNGRADE, OUTBOX_SEQUENCE_UPGRADE
 
-revision = '0007'
-down_revision = '0006'
+revision = '0008'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 

@@ -1,15 +1,15 @@
-"""supervision: the outbox relay claims rows in the order of the database's sequence, not a pod's clock
+"""documents: the outbox relay claims rows in the order of the database's sequence, not a pod's clock
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-07 01:10:00
 """
 from alembic import op
 
 from shared.outbox import OUTBOX_SEQUENCE_DOWNGRADE, OUTBOX_SEQUENCE_UPGRADE
 
-revision = '0006'
-down_revision = '0005'
+revision = '0008'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 

@@ -1,15 +1,15 @@
-"""disclosure: the outbox relay claims rows in the order of the database's sequence, not a pod's clock
+"""petitions: the outbox relay claims rows in the order of the database's sequence, not a pod's clock
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-12-07 01:10:00
 """
 from alembic import op
 
 from shared.outbox import OUTBOX_SEQUENCE_DOWNGRADE, OUTBOX_SEQUENCE_UPGRADE
 
-revision = '0008'
-down_revision = '0007'
+revision = '0006'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
-"""petitions: the outbox relay claims rows in the order of the database's sequence, not a pod's clock
+"""org: the outbox relay claims rows in the order of the database's sequence, not a pod's clock
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0004
+Revises: 0003
 Create Date: 2026-12-07 01:10:00
 """
 from alembic import op

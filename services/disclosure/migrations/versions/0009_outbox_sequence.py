@@ -1,15 +1,15 @@
-"""documents: the outbox relay claims rows in the order of the database's sequence, not a pod's clock
+"""disclosure: the outbox relay claims rows in the order of the database's sequence, not a pod's clock
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-12-07 01:10:00
 """
 from alembic import op
 
 from shared.outbox import OUTBOX_SEQUENCE_DOWNGRADE, OUTBOX_SEQUENCE_UPGRADE
 
-revision = '0007'
-down_revision = '0006'
+revision = '0009'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 
