@@ -26,6 +26,7 @@ CALLS = {
     "disclosure": ("zgov.disclosure.v1.PublicationService", "disclosure-officer"),
     "petitions": ("zgov.petitions.v1.PetitionsService", "petition-officer"),
     "supervision": ("zgov.supervision.v1.SupervisionService", "supervision-officer"),
+    "notify": ("zgov.notify.v1.NotifyService", "mayor"),
 }
 
 
@@ -45,7 +46,7 @@ def test_the_wheel_carries_every_service_and_no_repository_code(client_python):
     probe = ("import importlib, zgov_client;"
              "[importlib.import_module(f'zgov.{s}.v1.{m}_pb2_grpc') for s, m in "
              "[('org','org'),('meetings','meetings'),('documents','documents'),('disclosure','publications'),"
-             "('petitions','petitions'),('supervision','supervision')]];"
+             "('petitions','petitions'),('supervision','supervision'),('notify','notify')]];"
              "import importlib.util as u; print(u.find_spec('services'), u.find_spec('shared'))")
     done = subprocess.run([str(client_python), "-c", probe], capture_output=True, text=True, cwd="/",
                           env=_clean_environment())
@@ -75,6 +76,7 @@ async def test_each_worked_example_calls_its_service_through_the_installed_wheel
         "disclosure": "'教育': ",
         "petitions": "cases by month",
         "supervision": "open items",
+        "notify": "my preferences",
     }
     for name, (service, user) in CALLS.items():
         done = await asyncio.to_thread(_run_example, client_python, name, whole_platform.address_of(service),

@@ -26,7 +26,9 @@ if _version_not_supported:
 
 
 class ComplaintServiceStub:
-    """Missing associated documentation comment in .proto file."""
+    """Openness complaints (A38, OGI regulations art. 51): citizens file them through the portal (or its
+    service account), follow them by query code; the disclosure office answers within the limit.
+    """
 
     def __init__(self, channel):
         """Constructor.
@@ -62,7 +64,9 @@ class ComplaintServiceStub:
 
 
 class ComplaintServiceServicer:
-    """Missing associated documentation comment in .proto file."""
+    """Openness complaints (A38, OGI regulations art. 51): citizens file them through the portal (or its
+    service account), follow them by query code; the disclosure office answers within the limit.
+    """
 
     def FileComplaint(self, request, context):
         """The portal, for a citizen (complaint:file).
@@ -134,7 +138,9 @@ def add_ComplaintServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class ComplaintService:
-    """Missing associated documentation comment in .proto file."""
+    """Openness complaints (A38, OGI regulations art. 51): citizens file them through the portal (or its
+    service account), follow them by query code; the disclosure office answers within the limit.
+    """
 
     @staticmethod
     def FileComplaint(request,
