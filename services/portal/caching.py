@@ -93,11 +93,11 @@ class HttpCaching:
     """The middleware (see the module docstring). `signed_in(request)` says whether the request comes
     from a signed-in citizen (sync or async)."""
 
-    def __init__(self, app: ASGIApp, *, signed_in: SignedIn, keep: float = KEEP, max_age: int = MAX_AGE,
+    def __init__(self, app: ASGIApp, *, signed_in: SignedIn, keep: float | None = None, max_age: int = MAX_AGE,
                  entries: int = ENTRIES) -> None:
         self.app = app
         self.signed_in = signed_in
-        self.keep = keep
+        self.keep = KEEP if keep is None else keep  # read when the app first serves (tests change it)
         self.max_age = max_age
         self.entries = entries
         self._kept: OrderedDict[str, Kept] = OrderedDict()

@@ -159,7 +159,7 @@ async def _run() -> list[tuple[str, str]]:
         rows = [(f"draft → sign-off → issue ({IN_FLIGHT} in flight)",
                  f"{PIPELINES / seconds:.0f} documents/s, p50 {pct(latencies, 50):.0f} ms, "
                  f"p99 {pct(latencies, 99):.0f} ms", f"≥ {GOAL} documents/s", "—"),
-                (f"their {PIPELINES} PDFs kept (rendered after issue, in the same process)",
+                (f"their {PIPELINES} PDFs kept (rendered after issue by the renderer process)",
                  f"{kept_after:.1f} s after the last issue")]
 
         signed: list[str] = []

@@ -69,7 +69,7 @@ async def seed(address: str, token: str) -> None:
 
 
 async def load(base_url: str, path_of, seconds: float, headers: dict | None = None,
-               expect: int = 200) -> tuple[int, list[float]]:
+               expect: tuple[int, ...] = (200,)) -> tuple[int, list[float]]:
     """Requests for `seconds` with CONCURRENCY in flight: (count, latencies in s)."""
     latencies: list[float] = []
     deadline = time.perf_counter() + seconds
@@ -80,7 +80,7 @@ async def load(base_url: str, path_of, seconds: float, headers: dict | None = No
             started = time.perf_counter()
             response = await client.get(path_of(i), headers=headers)
             latencies.append(time.perf_counter() - started)
-            if response.status_code != expect:
+            if response.status_code not in expect:
                 raise RuntimeError(f"{path_of(i)} answered {response.status_code}: {response.text[:300]}")
             i += CONCURRENCY
 
@@ -138,7 +138,7 @@ async def _run() -> list[tuple[str, str]]:
                  ("search results (/search?q=…, 20 hits)", lambda i: f"/search?q={WORDS[i % len(WORDS)]}"))
         count, latencies = await load(base, lambda i: "/static/portal.css", SECONDS)
         static = count / SECONDS
-        etag = httpx.get(f"{base}/").headers["etag"]
+        etag = httpx.get(f"{base}/", timeout=60).headers["etag"]
         for name, path_of in pages:
             count, latencies = await load(base, path_of, SECONDS)
             rate = count / SECONDS
@@ -148,8 +148,10 @@ async def _run() -> list[tuple[str, str]]:
             if path_of(0) == "/":
                 row += (f"≥ {HOME_GOAL:,} pages/s", f"static file {static:.0f}/s ({rate / static:.2f})")
             rows.append(row)
-        count, latencies = await load(base, lambda i: "/", SECONDS, headers={"If-None-Match": etag}, expect=304)
-        rows.append((f"home page revalidated (If-None-Match → 304), {CONCURRENCY} in flight",
+        # a poller's ETag: 304 while the page is unchanged, 200 with the new page once it changed
+        count, latencies = await load(base, lambda i: "/", SECONDS, headers={"If-None-Match": etag},
+                                      expect=(200, 304))
+        rows.append((f"home page revalidated (If-None-Match → 304 or the new page), {CONCURRENCY} in flight",
                      f"{count / SECONDS:.0f} answers/s, p50 {pct(latencies, 50):.1f} ms", "",
                      f"static file {static:.0f}/s ({count / SECONDS / static:.2f})"))
         rows.append((f"static file /static/portal.css, {CONCURRENCY} in flight", f"{static:.0f} answers/s"))

@@ -1,6 +1,6 @@
 """A policy-release day on the whole platform (Locust): citizens on the portal, officers over gRPC.
 
-    locust -f tests/load/locustfile.py --headless --portal http://… --officers .run/bench-load/officers.json
+    locust -f tests/load/locustfile.py --headless --host http://<portal> --officers .run/bench-load/officers.json
 
 Citizens (HTTP, the portal): the home page, a search, a publication, an application for information
 filed without an account, a petition filed and followed by its query code. Officers (gRPC, their own
@@ -38,7 +38,6 @@ WORDS = ["民营经济", "义务教育", "城市供水", "医疗保障", "住房
 
 @events.init_command_line_parser.add_listener
 def _options(parser) -> None:
-    parser.add_argument("--portal", default="http://127.0.0.1:8000", help="the portal's base URL")
     parser.add_argument("--officers", default="", help="JSON: services' addresses and officers' tokens")
     parser.add_argument("--max-seconds", type=int, default=150, help="stop the ramp after this long")
 
@@ -49,8 +48,7 @@ class Citizen(HttpUser):
     weight = 9
     wait_time = between(0.5, 2)
 
-    def on_start(self) -> None:
-        self.host = self.environment.parsed_options.portal
+    def on_start(self) -> None:  # the portal's address: Locust's --host
         latest = self.client.get("/api/publications/latest?limit=20", name="/api/publications/latest")
         self.publications = [p["id"] for p in latest.json()] if latest.ok else []
 

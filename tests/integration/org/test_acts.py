@@ -60,8 +60,8 @@ async def events_of(session, leave_id: str) -> list[str]:
 
 async def ask(session, first: date, last: date):
     return await leave.request_leave(session, MAYOR, SNAP, user_id=MAYOR.user_id, position=domain.MAYOR,
-                                     kind=domain.LeaveKind.BUSINESS_TRIP, first_day=first, last_day=last,
-                                     reason="赴省城汇报工作", acting_user_id="")
+                                     kind=domain.LeaveKind.ABROAD, first_day=first, last_day=last,
+                                     reason="出访友好城市", acting_user_id="")
 
 
 async def test_A10_A82_the_mayors_leave_names_the_executive_vice_mayor_and_hands_over_on_its_first_day(session):
