@@ -56,9 +56,6 @@ ALLOWED_ALGORITHMS = ("RS256",)
 # Realm roles Keycloak gives everyone; they are not positions.
 _KEYCLOAK_DEFAULT_ROLES = frozenset({"offline_access", "uma_authorization"})
 _DEFAULT_ROLES_PREFIX = "default-roles-"
-# Keycloak names a service account's user "service-account-<client>"; used only to refuse people
-# who would register under such a name (shared.usernames), never to decide who is a service.
-SERVICE_ACCOUNT_PREFIX = "service-account-"
 
 
 class InvalidToken(Exception):

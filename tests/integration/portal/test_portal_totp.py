@@ -49,6 +49,18 @@ def new_officer(keycloak):
     admin.delete_user(user_id)
 
 
+@pytest.fixture
+def portal_at_keycloak(keycloak, portal_server):
+    """The realm's portal client accepts redirects to port 8000 only: this test's portal (a free port)
+    is added for the test's duration, as an operator registers a portal's public address."""
+    admin = admin_client(keycloak.server)
+    client_id = admin.get_client_id("portal")
+    client = admin.get_client(client_id)
+    admin.update_client(client_id, {**client, "redirectUris": [*client["redirectUris"], f"{portal_server}/*"]})
+    yield portal_server
+    admin.update_client(client_id, client)
+
+
 async def enter_password(page, portal_url: str, username: str, password: str) -> None:
     await page.goto(f"{portal_url}/login")
     await page.fill("#username", username)
@@ -62,9 +74,11 @@ def next_window_code(totp: pyotp.TOTP) -> str:
 
 
 async def test_an_officer_enrols_totp_at_first_sign_in_then_signs_in_with_a_code(
-        chromium, portal_server, keycloak, new_officer):
+        chromium, portal_at_keycloak, keycloak, new_officer):
+    portal_server = portal_at_keycloak
     username, password = new_officer
     page = await (await chromium.new_context(locale="zh-CN")).new_page()
+    page.set_default_timeout(120_000)  # Keycloak's first pages render slowly on a busy machine
     await enter_password(page, portal_server, username, password)
     # First sign-in: no way past without enrolling an authenticator.
     await page.wait_for_selector("#totp")
@@ -79,6 +93,7 @@ async def test_an_officer_enrols_totp_at_first_sign_in_then_signs_in_with_a_code
     assert "退出" in await page.content()
 
     again = await (await chromium.new_context(locale="zh-CN")).new_page()
+    again.set_default_timeout(120_000)
     await enter_password(again, portal_server, username, password)
     await again.wait_for_selector("#otp")
     await again.fill("#otp", "000000" if totp.now() != "000000" else "111111")
