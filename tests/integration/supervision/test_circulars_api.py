@@ -44,6 +44,7 @@ async def test_A61_the_months_circular_tallies_praises_and_criticises_what_the_i
         await session.execute(sa.text(
             "UPDATE supervision_item SET state = 'closed', completion = CAST(:c AS jsonb) WHERE id = :id"),
             {"c": f'{{"claimed_on": "{TODAY.isoformat()}"}}', "id": done.id})
+        session.expire_all()  # the rows are read again, as the acts would in a later transaction
         with pytest.raises(RuleViolation) as wrong:
             await acts.draft(session, officer, TODAY.year, TODAY.month,
                              [Entry(str(late.id), Verdict.PRAISE, "表扬")], TODAY)
