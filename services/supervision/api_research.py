@@ -21,6 +21,7 @@ from services.supervision.store import research as store
 from shared import audit
 from shared.convert import date_from_proto, date_to_proto, today_in_china
 from shared.db import transaction
+from shared.errors import InvalidInput
 from shared.grpc_server import current_actor, requires
 from shared.positions import CITY_LEADERS
 from zgov.supervision.v1 import research_pb2 as pb
@@ -88,6 +89,8 @@ class ResearchServicer(research_pb2_grpc.ResearchServiceServicer):
     async def GetResearchPace(self, request, context):
         today = self.today()
         year = request.year or today.year
+        if not 2000 <= year <= today.year:
+            raise InvalidInput({"year": f"2000 to {today.year}"})
         day = today if year == today.year else date(year, 12, 31)
         leaders = await self.people.holders_of(sorted(CITY_LEADERS))
         async with transaction(self.sessions) as session:
@@ -122,6 +125,8 @@ class ResearchServicer(research_pb2_grpc.ResearchServiceServicer):
     @requires("research:read")
     async def GetTopicCoverage(self, request, context):
         year = request.year or self.today().year
+        if not 2000 <= year <= self.today().year + 1:
+            raise InvalidInput({"year": f"2000 to {self.today().year + 1}"})
         async with transaction(self.sessions) as session:
             missing = await acts.members_without_topic(session, year, self.context())
             topics = await store.topics_of(session, year)

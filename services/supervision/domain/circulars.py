@@ -61,8 +61,10 @@ def month_end(year: int, month: int) -> date:
 
 
 def check_month(year: int, month: int, today: date) -> None:
-    if not 1 <= month <= 12 or year < 2000:
-        raise InvalidInput({"month": "1 to 12 of a real year"})
+    if not 2000 <= year <= today.year:
+        raise InvalidInput({"year": f"2000 to {today.year}"})
+    if not 1 <= month <= 12:
+        raise InvalidInput({"month": "1 to 12"})
     if date(year, month, 1) > today:
         raise InvalidInput({"month": "a month that has begun"})
 

@@ -40,22 +40,24 @@ async def test_A61_the_months_circular_tallies_praises_and_criticises_what_the_i
                                         by_hand=False)
         done = await item_acts.register(session, officer, overdue("case/2", TODAY + timedelta(days=3)), ctx,
                                         by_hand=False)
+        late_id, late_number, done_id, done_number = str(late.id), late.number, str(done.id), done.number
         # the second item closed ahead of its due date (its completion claimed today and verified)
         await session.execute(sa.text(
             "UPDATE supervision_item SET state = 'closed', completion = CAST(:c AS jsonb) WHERE id = :id"),
             {"c": f'{{"claimed_on": "{TODAY.isoformat()}"}}', "id": done.id})
+        session.expire_all()  # the rows are read again, as the acts would in a later transaction
         with pytest.raises(RuleViolation) as wrong:
             await acts.draft(session, officer, TODAY.year, TODAY.month,
-                             [Entry(str(late.id), Verdict.PRAISE, "表扬")], TODAY)
+                             [Entry(late_id, Verdict.PRAISE, "表扬")], TODAY)
         assert wrong.value.rule_id == "A61.circular-verdict"
         circular = await acts.draft(session, officer, TODAY.year, TODAY.month, [
-            Entry(str(late.id), Verdict.CRITICISM, "逾期未办结"), Entry(str(done.id), Verdict.PRAISE, "提前办结")],
+            Entry(late_id, Verdict.CRITICISM, "逾期未办结"), Entry(done_id, Verdict.PRAISE, "提前办结")],
             TODAY)
         (tally,) = circular.tallies
         assert tally == {"body_code": "education-bureau", "closed_on_time": 1, "closed": 1, "overdue": 1}
         assert {e["item_number"]: e["verdict"] for e in circular.entries} == {
-            late.number: "criticism", done.number: "praise"}
-        assert "三、批评事项" in circular.text and late.number in circular.text
+            late_number: "criticism", done_number: "praise"}
+        assert "三、批评事项" in circular.text and late_number in circular.text
         await acts.request_issue(session, officer, circular, "supervision-office")
         with pytest.raises(RuleViolation) as again:
             await acts.request_issue(session, officer, circular, "supervision-office")
