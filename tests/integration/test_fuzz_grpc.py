@@ -42,6 +42,7 @@ CALLERS = {
     "zgov.meetings.v1.MeetingsService": "mayor",
     "zgov.disclosure.v1.PublicationService": "disclosure-officer",
     "zgov.disclosure.v1.ApplicationService": "disclosure-officer",
+    "zgov.disclosure.v1.ComplaintService": "disclosure-officer",
     "zgov.supervision.v1.SupervisionService": "supervision-officer",
     "zgov.supervision.v1.InspectionPlanService": "mayor",
     "zgov.supervision.v1.ProposalService": "supervision-officer",
