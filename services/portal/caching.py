@@ -37,6 +37,8 @@ from email.utils import formatdate, parsedate_to_datetime
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from services.portal.site import display_of
+
 MAX_AGE = 60  # seconds a CDN or browser may reuse a public answer
 KEEP = 5.0  # seconds the portal reuses one itself
 ENTRIES = 1024
@@ -118,7 +120,9 @@ class HttpCaching:
         if not is_public(path) or scope["method"] != "GET":
             await self.app(scope, receive, send)
             return
-        key = f"{path}?{scope.get('query_string', b'').decode('latin-1')}"
+        # Pages differ by the display modes a visitor chose (长辈版, high contrast: a cookie, site.py).
+        modes = ".".join(sorted(display_of(request)))
+        key = f"{path}?{scope.get('query_string', b'').decode('latin-1')}#{modes}"
         kept = self._fresh(key) or await self._make(key, scope, receive, send)
         if kept is not None:
             await self._answer(kept, request, send)
@@ -167,6 +171,7 @@ class HttpCaching:
     async def _answer(self, kept: Kept, request: Request, send: Send) -> None:
         validators = [
             (b"cache-control", f"public, max-age={self.max_age}".encode()),
+            (b"vary", b"Cookie"),  # the display modes' cookie changes the page (and a CDN must know it)
             (b"etag", kept.etag.encode()),
             (b"last-modified", formatdate(kept.last_modified, usegmt=True).encode()),
         ]

@@ -63,7 +63,7 @@ def test_services_get_the_issuer_stream_replicas_pool_sizes_and_pgbouncer_settin
 def test_migrations_run_once_per_release_as_hook_jobs_before_the_pods(docs):
     jobs = {name: job for name, job in of_kind(docs, "Job").items() if name.endswith("-migrate")}
     assert set(jobs) == {f"zgov-{s}-migrate" for s in
-                         ("disclosure", "documents", "meetings", "org", "petitions", "portal", "supervision")}
+                         ("disclosure", "documents", "meetings", "notify", "org", "petitions", "portal", "supervision")}
     for job in jobs.values():
         assert job["metadata"]["annotations"]["helm.sh/hook"] == "pre-install,pre-upgrade"
         (container,) = job["spec"]["template"]["spec"]["containers"]

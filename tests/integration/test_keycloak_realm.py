@@ -97,7 +97,7 @@ def test_org_service_account_may_list_position_holders_through_admin_api(keycloa
                        params={"briefRepresentation": "false"})
     assert groups.status_code == 200
     anyue = next(g for g in groups.json() if g["name"] == "anyue-county")
-    assert anyue["attributes"] == {"title": ["安岳县"], "kind": ["county"]}
+    assert anyue["attributes"] == {"title": ["安岳县"], "kind": ["county"], "contact": ["county-head"]}
 
 
 @pytest.mark.integration

@@ -4,8 +4,8 @@ migrations only expanded the schema; after a contract migration it refuses to st
 message that names the revision it needs, instead of crash-looping on Alembic's
 "Can't locate revision".
 
-The newer release is made here: the sample service's migrations plus a 0002 that adds a
-nullable column (expand) and a 0003 that drops it and raises the schema floor (contract).
+The newer release is made here: the sample service's migrations plus a 0003 that adds a
+nullable column (expand) and a 0004 that drops it and raises the schema floor (contract).
 """
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ EXPAND = '''"""expand: leaves get an optional note (old code never names it)"""
 from alembic import op
 import sqlalchemy as sa
 
-revision = "0002"
-down_revision = "0001"
+revision = "0003"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 
@@ -39,20 +39,20 @@ def downgrade() -> None:
     op.drop_column("leaves", "note")
 '''
 
-CONTRACT = '''"""contract: the note goes; code older than 0003 can no longer run on this schema"""
+CONTRACT = '''"""contract: the note goes; code older than 0004 can no longer run on this schema"""
 from alembic import op
 
 from shared.db import require_code_at_least
 
-revision = "0003"
-down_revision = "0002"
+revision = "0004"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
     op.drop_column("leaves", "note")
-    require_code_at_least(op, "0003")
+    require_code_at_least(op, "0004")
 
 
 def downgrade() -> None:
@@ -88,21 +88,21 @@ async def old_code_writes_a_leave(dsn: str) -> None:
 
 
 async def test_older_code_starts_on_an_expanded_schema_and_still_works(database, tmp_path):
-    newer = release(tmp_path, "newer", ("0002_expand.py", EXPAND))
+    newer = release(tmp_path, "newer", ("0003_expand.py", EXPAND))
     await run_migrations(database, newer)
-    assert await version_of(database) == "0002"
+    assert await version_of(database) == "0003"
 
     await run_migrations(database, sample_service.MIGRATIONS_DIR)  # the rolled-back code starts
 
-    assert await version_of(database) == "0002", "the older code leaves the newer schema alone"
+    assert await version_of(database) == "0003", "the older code leaves the newer schema alone"
     await old_code_writes_a_leave(database)
 
 
 async def test_older_code_refuses_a_contracted_schema_with_a_clear_message(database, tmp_path):
-    newest = release(tmp_path, "newest", ("0002_expand.py", EXPAND), ("0003_contract.py", CONTRACT))
+    newest = release(tmp_path, "newest", ("0003_expand.py", EXPAND), ("0004_contract.py", CONTRACT))
     await run_migrations(database, newest)
 
-    with pytest.raises(SchemaNewerThanCode, match="needs code at revision 0003"):
+    with pytest.raises(SchemaNewerThanCode, match="needs code at revision 0004"):
         await run_migrations(database, sample_service.MIGRATIONS_DIR)
     await run_migrations(database, newest)  # the release itself (and any newer) starts
-    assert await version_of(database) == "0003"
+    assert await version_of(database) == "0004"
