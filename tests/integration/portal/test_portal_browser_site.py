@@ -27,7 +27,7 @@ pytestmark = pytest.mark.integration
 
 PHONE = {"width": 360, "height": 740}
 PAGES = ["/", "/publications", "/search?q=校外", "/open-data", "/open-data/powers", "/disclosure-guide",
-         "/petitions/new", "/applications/new", "/reports"]
+         "/petitions/new", "/applications/new", "/reports", "/complaints/new"]
 
 
 def axe_source() -> str:
