@@ -203,7 +203,7 @@ def item_to_proto(row: SupervisionItem, steps=(), history=()) -> pb.Item:
     return item
 
 
-ACCOUNTABILITY_STATE_FROM_PROTO = _from(STATE_TO_PROTO)
+ACCOUNTABILITY_STATE_FROM_PROTO = _from(ACCOUNTABILITY_STATE_TO_PROTO)
 
 
 def _optional_day(value: date | None) -> common_pb2.Date | None:
