@@ -81,8 +81,8 @@ lint-proto: venv
 
 # The lint tools, pinned in requirements-lint.txt (not in the runtime image).
 LINT_STAMP := $(VENV)/.lint-installed
-# Paths `ruff format` keeps formatted; the rest of the code predates it (extend as files are reformatted).
-FORMATTED ?= shared/ical.py shared/feed_http.py services/meetings/calendar_feed.py services/meetings/feed_http.py services/meetings/api.py services/meetings/protos.py services/meetings/acts services/meetings/domain services/meetings/store shared/gbt9704 services/documents/layout.py services/documents/api.py services/documents/protos.py services/documents/events.py services/documents/acts services/documents/domain services/documents/store services/notify/__main__.py services/notify/api.py services/notify/config.py services/notify/consumers.py services/notify/contacts.py services/notify/models.py services/notify/protos.py services/notify/sweep.py services/notify/acts services/notify/channels services/notify/domain services/notify/store tests/integration/notify tests/unit/notify services/petitions/api_reconsiderations.py services/petitions/protos_reconsiderations.py services/petitions/acts/reconsiderations.py services/petitions/store_reconsiderations.py services/petitions/domain_reconsiderations.py services/petitions/sweep_reconsiderations.py services/org/api_receptions.py services/org/api_trips.py services/org/protos_receptions.py services/org/protos_trips.py services/org/acts/receptions.py services/org/acts/trips.py services/org/store_receptions.py services/org/store_trips.py services/org/domain_receptions.py services/org/domain_trips.py services/portal/reconsideration_pages.py
+# Every Python file is kept as `ruff format` writes it (proto/gen excluded in pyproject.toml).
+FORMATTED ?= .
 
 $(LINT_STAMP): requirements-lint.txt
 	@test -x $(PY) || $(MAKE) venv

@@ -32,7 +32,8 @@ from zgov.common.v1 import common_pb2
 def audit_table(metadata: MetaData) -> Table:
     """Add the `audit_record` table to a service's metadata (call once, in its models module)."""
     return Table(
-        "audit_record", metadata,
+        "audit_record",
+        metadata,
         Column("id", UUID(as_uuid=True), primary_key=True),
         # what the act was about, e.g. "leave/3f2c…", "meeting/…/topic/…"
         Column("subject_ref", String(128), nullable=False, index=True),
@@ -84,8 +85,11 @@ AUDIT = audit_table(MetaData())
 def actor_record(actor: Any) -> dict:
     """How an actor is kept: both names when acting in another's place (shared.identity.Actor)."""
     return {
-        "user_id": actor.user_id, "username": actor.username, "display_name": actor.display_name,
-        "positions": sorted(actor.positions), "organisation_code": actor.organisation_code,
+        "user_id": actor.user_id,
+        "username": actor.username,
+        "display_name": actor.display_name,
+        "positions": sorted(actor.positions),
+        "organisation_code": actor.organisation_code,
         "on_behalf_of_user_id": actor.on_behalf_of_user_id or "",
         "on_behalf_of_position": actor.on_behalf_of_position or "",
     }
@@ -96,21 +100,37 @@ _CHAIN_LOCK = text("SELECT pg_advisory_xact_lock(hashtext('zgov.audit_record.cha
 _CHAIN_END = text(
     "SELECT now() AS now, (SELECT chain_seq FROM audit_record WHERE chain_seq IS NOT NULL"
     " ORDER BY chain_seq DESC LIMIT 1) AS seq, (SELECT chain_hash FROM audit_record"
-    " WHERE chain_seq IS NOT NULL ORDER BY chain_seq DESC LIMIT 1) AS hash")
+    " WHERE chain_seq IS NOT NULL ORDER BY chain_seq DESC LIMIT 1) AS hash"
+)
 
 
-async def record_act(session: AsyncSession, subject_ref: str, act: str, actor: Any, reason: str = "",
-                     *, act_id: uuid.UUID | None = None) -> None:
+async def record_act(
+    session: AsyncSession,
+    subject_ref: str,
+    act: str,
+    actor: Any,
+    reason: str = "",
+    *,
+    act_id: uuid.UUID | None = None,
+) -> None:
     """Append one act, linked to the one before it. The lock is held until the caller's transaction
     ends, so the next act of any transaction sees this one as its predecessor. `act_id`: an id
     derived from what is recorded (a Keycloak event), so recording it twice is refused."""
     await session.execute(_CHAIN_LOCK)
     end = (await session.execute(_CHAIN_END)).one()
-    row = audit_chain.link({
-        "id": act_id or uuid.uuid4(), "subject_ref": subject_ref, "act": act, "actor": actor_record(actor),
-        "at": end.now, "reason": reason,
-    }, seq=(end.seq or 0) + 1, prev_hash=end.hash or audit_chain.GENESIS,
-        algorithm=audit_chain.configured_algorithm())
+    row = audit_chain.link(
+        {
+            "id": act_id or uuid.uuid4(),
+            "subject_ref": subject_ref,
+            "act": act,
+            "actor": actor_record(actor),
+            "at": end.now,
+            "reason": reason,
+        },
+        seq=(end.seq or 0) + 1,
+        prev_hash=end.hash or audit_chain.GENESIS,
+        algorithm=audit_chain.configured_algorithm(),
+    )
     await session.execute(insert(AUDIT).values(**row))
 
 
@@ -125,10 +145,16 @@ async def history(session: AsyncSession, subject_ref: str) -> list:
 def to_proto(row) -> common_pb2.AuditRecord:
     a = row.actor
     record = common_pb2.AuditRecord(
-        id=str(row.id), act=row.act, reason=row.reason, subject_ref=row.subject_ref,
+        id=str(row.id),
+        act=row.act,
+        reason=row.reason,
+        subject_ref=row.subject_ref,
         actor=common_pb2.Actor(
-            user_id=a["user_id"], username=a["username"], display_name=a.get("display_name", ""),
-            positions=a.get("positions", []), organisation_code=a.get("organisation_code", ""),
+            user_id=a["user_id"],
+            username=a["username"],
+            display_name=a.get("display_name", ""),
+            positions=a.get("positions", []),
+            organisation_code=a.get("organisation_code", ""),
             on_behalf_of_user_id=a.get("on_behalf_of_user_id", ""),
             on_behalf_of_position=a.get("on_behalf_of_position", ""),
         ),

@@ -70,9 +70,15 @@ def _instant(at: datetime) -> str:
 def canonical(row: Mapping[str, Any]) -> bytes:
     """The bytes an act's hash covers (keys sorted, no spaces, UTF-8)."""
     content = {
-        "seq": int(row["chain_seq"]), "id": str(row["id"]), "subject_ref": row["subject_ref"],
-        "act": row["act"], "actor": row["actor"], "at": _instant(row["at"]), "reason": row["reason"],
-        "prev_hash": row["prev_hash"], "algorithm": row["chain_algorithm"],
+        "seq": int(row["chain_seq"]),
+        "id": str(row["id"]),
+        "subject_ref": row["subject_ref"],
+        "act": row["act"],
+        "actor": row["actor"],
+        "at": _instant(row["at"]),
+        "reason": row["reason"],
+        "prev_hash": row["prev_hash"],
+        "algorithm": row["chain_algorithm"],
     }
     return json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
@@ -151,18 +157,25 @@ def rechain(conn) -> int:
     this one statement set and puts it back in the same transaction (`conn`: op.get_bind())."""
     from sqlalchemy import text
 
-    rows = [dict(r._mapping) for r in conn.execute(text(
-        "SELECT id, subject_ref, act, actor, at, reason FROM audit_record ORDER BY at, id"))]
+    rows = [
+        dict(r._mapping)
+        for r in conn.execute(
+            text("SELECT id, subject_ref, act, actor, at, reason FROM audit_record ORDER BY at, id")
+        )
+    ]
     if not rows:
         return 0
     conn.execute(text("ALTER TABLE audit_record DISABLE TRIGGER audit_record_append_only"))
     prev_hash = GENESIS
     for seq, row in enumerate(rows, start=1):
         linked = link(row, seq=seq, prev_hash=prev_hash, algorithm=configured_algorithm())
-        conn.execute(text(
-            "UPDATE audit_record SET chain_seq = :chain_seq, prev_hash = :prev_hash,"
-            " chain_hash = :chain_hash, chain_algorithm = :chain_algorithm WHERE id = :id"),
-            {k: linked[k] for k in ("id", "chain_seq", "prev_hash", "chain_hash", "chain_algorithm")})
+        conn.execute(
+            text(
+                "UPDATE audit_record SET chain_seq = :chain_seq, prev_hash = :prev_hash,"
+                " chain_hash = :chain_hash, chain_algorithm = :chain_algorithm WHERE id = :id"
+            ),
+            {k: linked[k] for k in ("id", "chain_seq", "prev_hash", "chain_hash", "chain_algorithm")},
+        )
         prev_hash = linked["chain_hash"]
     conn.execute(text("ALTER TABLE audit_record ENABLE TRIGGER audit_record_append_only"))
     return len(rows)
@@ -177,13 +190,16 @@ def _database_url_of(service: str, run_dir: Path) -> str:
         dsns = json.loads(endpoints.read_text()).get("postgres", {})
         if service in dsns:
             return dsns[service]
-    raise SystemExit(f"no database for {service!r}: pass --database-url, set ZGOV_DATABASE_URL"
-                     f" or run 'make up' (reads {endpoints})")
+    raise SystemExit(
+        f"no database for {service!r}: pass --database-url, set ZGOV_DATABASE_URL"
+        f" or run 'make up' (reads {endpoints})"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m shared.audit",
-                                     description="Verify the hash chain of a service's recorded acts.")
+    parser = argparse.ArgumentParser(
+        prog="python -m shared.audit", description="Verify the hash chain of a service's recorded acts."
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     verify = commands.add_parser("verify", help="walk the chain; name the first broken link")
     verify.add_argument("--service", required=True, help="the service whose audit_record to verify (org, …)")

@@ -56,9 +56,7 @@ class ServiceSettings(BaseSettings):
     nats_nkey_seed: SecretStr | None = Field(
         None, description="the service's own NATS user: its NKEY seed (SU...)"
     )
-    nats_ca_file: Path | None = Field(
-        None, description="CA certificate that signs the NATS server's (TLS)"
-    )
+    nats_ca_file: Path | None = Field(None, description="CA certificate that signs the NATS server's (TLS)")
     keycloak_url: str = Field(description="Keycloak base URL, e.g. http://127.0.0.1:8080")
     # A production Keycloak has its own public hostname (its tokens' `iss`), while the services
     # reach it by an in-cluster address (the back channel: keys, tokens). Empty: the same URL.
@@ -86,10 +84,14 @@ class ServiceSettings(BaseSettings):
     )
     # Per replica: pool_size kept + pool_overflow at a peak; the chart README has the budget.
     db_pool_size: int = Field(10, ge=1, le=100, description="PostgreSQL connections kept open per replica")
-    db_pool_overflow: int = Field(5, ge=0, le=100, description="extra connections a replica may open at a peak")
+    db_pool_overflow: int = Field(
+        5, ge=0, le=100, description="extra connections a replica may open at a peak"
+    )
     # PgBouncer in transaction mode hands each transaction another server connection, so a
     # statement prepared on one is unknown on the next: switch the statement cache off there.
-    db_statement_cache: bool = Field(True, description="asyncpg's prepared statements; false behind PgBouncer")
+    db_statement_cache: bool = Field(
+        True, description="asyncpg's prepared statements; false behind PgBouncer"
+    )
     metrics_port: int = Field(
         0, ge=0, le=65535, description="port of the Prometheus scrape endpoint (/metrics); 0: none"
     )

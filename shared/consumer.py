@@ -124,8 +124,9 @@ def decode(data: bytes) -> tuple[envelope_pb2.EventEnvelope, Message]:
     return envelope, unpack_payload(envelope.payload)
 
 
-def consumer_config(durable: str, filter_subject: str, *, max_deliver: int = MAX_DELIVER,
-                    ack_wait: float = ACK_WAIT) -> api.ConsumerConfig:
+def consumer_config(
+    durable: str, filter_subject: str, *, max_deliver: int = MAX_DELIVER, ack_wait: float = ACK_WAIT
+) -> api.ConsumerConfig:
     return api.ConsumerConfig(
         name=durable,
         durable_name=durable,
@@ -142,13 +143,25 @@ def consumer_config(durable: str, filter_subject: str, *, max_deliver: int = MAX
 class EventConsumer:
     """One durable pull consumer run as a task. See the module docstring."""
 
-    def __init__(self, js: JetStreamContext, sessions: async_sessionmaker[AsyncSession], stream: str,
-                 durable: str, filter_subject: str, handler: Handler, consumer_name: str | None = None, *,
-                 max_deliver: int = MAX_DELIVER, retry_delays: Sequence[float] = RETRY_DELAYS,
-                 ack_wait: float = ACK_WAIT, batch: int = 10, fetch_timeout: float = 1.0,
-                 batch_commit: bool = False,
-                 keep_processed: timedelta = MAX_AGE + timedelta(days=5),
-                 meter: metrics.Meter | None = None) -> None:
+    def __init__(
+        self,
+        js: JetStreamContext,
+        sessions: async_sessionmaker[AsyncSession],
+        stream: str,
+        durable: str,
+        filter_subject: str,
+        handler: Handler,
+        consumer_name: str | None = None,
+        *,
+        max_deliver: int = MAX_DELIVER,
+        retry_delays: Sequence[float] = RETRY_DELAYS,
+        ack_wait: float = ACK_WAIT,
+        batch: int = 10,
+        fetch_timeout: float = 1.0,
+        batch_commit: bool = False,
+        keep_processed: timedelta = MAX_AGE + timedelta(days=5),
+        meter: metrics.Meter | None = None,
+    ) -> None:
         self.js = js
         self.sessions = sessions
         self.stream = stream
@@ -169,8 +182,10 @@ class EventConsumer:
         self._last_purge = time.monotonic()
         # the process's meter (exported when telemetry is); tests pass their own
         self.dead_lettered = (meter or metrics.get_meter("shared.consumer")).create_counter(
-            "zgov.events.dead_lettered", unit="{message}",
-            description="messages a consumer gave up on, by reason")
+            "zgov.events.dead_lettered",
+            unit="{message}",
+            description="messages a consumer gave up on, by reason",
+        )
         self.ready = asyncio.Event()
         self._stop = asyncio.Event()
         self._task: asyncio.Task | None = None
@@ -211,15 +226,17 @@ class EventConsumer:
                         await self.process_batch(msgs)
                         continue
                     except Exception as exc:  # e.g. an ack could not be sent: JetStream redelivers
-                        log.warning("consumer %s: batch of %d left for redelivery: %s",
-                                    self.durable, len(msgs), exc)
+                        log.warning(
+                            "consumer %s: batch of %d left for redelivery: %s", self.durable, len(msgs), exc
+                        )
                         continue
                 for msg in msgs:
                     try:
                         await self.process(msg)
                     except Exception as exc:  # e.g. the ack could not be sent: JetStream redelivers
-                        log.warning("consumer %s: message %s left for redelivery: %s",
-                                    self.durable, msg.subject, exc)
+                        log.warning(
+                            "consumer %s: message %s left for redelivery: %s", self.durable, msg.subject, exc
+                        )
         finally:
             self.ready.clear()
             try:
@@ -228,8 +245,9 @@ class EventConsumer:
                 pass
 
     async def _subscribe(self, stop: asyncio.Event) -> JetStreamContext.PullSubscription | None:
-        config = consumer_config(self.durable, self.filter_subject, max_deliver=self.max_deliver,
-                                 ack_wait=self.ack_wait)
+        config = consumer_config(
+            self.durable, self.filter_subject, max_deliver=self.max_deliver, ack_wait=self.ack_wait
+        )
         delay = 0.5
         while not stop.is_set() and not self._stop.is_set():
             try:
@@ -237,8 +255,13 @@ class EventConsumer:
                 return await self.js.pull_subscribe_bind(durable=self.durable, stream=self.stream)
             except (NotFoundError, nats.errors.Error, asyncio.TimeoutError) as exc:
                 # typically the owning service has not declared its stream yet
-                log.warning("consumer %s: cannot bind to stream %s yet (%s); retrying in %.1f s",
-                            self.durable, self.stream, exc, delay)
+                log.warning(
+                    "consumer %s: cannot bind to stream %s yet (%s); retrying in %.1f s",
+                    self.durable,
+                    self.stream,
+                    exc,
+                    delay,
+                )
                 await _sleep_unless(stop, delay)
                 delay = min(delay * 2, 10.0)
         return None
@@ -248,11 +271,16 @@ class EventConsumer:
         headers = dict(msg.headers or {})
         meta = msg.metadata
         with tracer.start_as_current_span(
-            f"{msg.subject} process", context=propagate.extract(headers), kind=trace.SpanKind.CONSUMER,
-            attributes={"messaging.system": "nats", "messaging.destination.name": msg.subject,
-                        "messaging.consumer.group.name": self.durable,
-                        "messaging.message.id": headers.get(MSG_ID_HEADER, ""),
-                        "messaging.message.delivery_count": meta.num_delivered},
+            f"{msg.subject} process",
+            context=propagate.extract(headers),
+            kind=trace.SpanKind.CONSUMER,
+            attributes={
+                "messaging.system": "nats",
+                "messaging.destination.name": msg.subject,
+                "messaging.consumer.group.name": self.durable,
+                "messaging.message.id": headers.get(MSG_ID_HEADER, ""),
+                "messaging.message.delivery_count": meta.num_delivered,
+            },
         ) as span:
             try:
                 envelope, payload = decode(msg.data)
@@ -308,14 +336,20 @@ class EventConsumer:
                         with self._span(msg, message_id):
                             await self.handler(session, envelope, payload)
         except Exception as exc:
-            log.info("consumer %s: batch of %d rolled back (%s); handling it one by one",
-                     self.durable, len(ready), exc)
+            log.info(
+                "consumer %s: batch of %d rolled back (%s); handling it one by one",
+                self.durable,
+                len(ready),
+                exc,
+            )
             heartbeat.cancel()
             for msg, *_ in ready:
                 try:
                     await self.process(msg)
                 except Exception as one:  # e.g. its ack could not be sent: JetStream redelivers it
-                    log.warning("consumer %s: message %s left for redelivery: %s", self.durable, msg.subject, one)
+                    log.warning(
+                        "consumer %s: message %s left for redelivery: %s", self.durable, msg.subject, one
+                    )
             return
         finally:
             heartbeat.cancel()
@@ -326,11 +360,17 @@ class EventConsumer:
     def _span(self, msg: Msg, message_id: str):
         """The handler of one message of a batch runs under the trace context that message carries."""
         return tracer.start_as_current_span(
-            f"{msg.subject} process", context=propagate.extract(dict(msg.headers or {})),
+            f"{msg.subject} process",
+            context=propagate.extract(dict(msg.headers or {})),
             kind=trace.SpanKind.CONSUMER,
-            attributes={"messaging.system": "nats", "messaging.destination.name": msg.subject,
-                        "messaging.consumer.group.name": self.durable, "messaging.message.id": message_id,
-                        "messaging.batch.message_count": self.batch})
+            attributes={
+                "messaging.system": "nats",
+                "messaging.destination.name": msg.subject,
+                "messaging.consumer.group.name": self.durable,
+                "messaging.message.id": message_id,
+                "messaging.batch.message_count": self.batch,
+            },
+        )
 
     async def _keep_alive(self, *msgs: Msg) -> None:
         """A slow handler tells JetStream it is still working, so the message is not redelivered meanwhile."""
@@ -350,49 +390,78 @@ class EventConsumer:
         p = TABLES.processed_messages
         try:
             async with transaction(self.sessions) as session:
-                await session.execute(p.delete().where(
-                    p.c.consumer == self.consumer_name,
-                    p.c.processed_at < datetime.now(UTC) - self.keep_processed))
+                await session.execute(
+                    p.delete().where(
+                        p.c.consumer == self.consumer_name,
+                        p.c.processed_at < datetime.now(UTC) - self.keep_processed,
+                    )
+                )
         except Exception as exc:
             log.warning("consumer %s: purge of processed ids failed: %s", self.durable, exc)
 
-    async def _refuse(self, msg: Msg, headers: dict, envelope: envelope_pb2.EventEnvelope,
-                      claims: list[str]) -> None:
+    async def _refuse(
+        self, msg: Msg, headers: dict, envelope: envelope_pb2.EventEnvelope, claims: list[str]
+    ) -> None:
         """An envelope that says another service than the subject's produced it: forged or misrouted."""
-        error = (f"refused: came on {msg.subject!r}, published by {service_of(msg.subject)!r}, "
-                 f"but its envelope names {', '.join(claims)}")
+        error = (
+            f"refused: came on {msg.subject!r}, published by {service_of(msg.subject)!r}, "
+            f"but its envelope names {', '.join(claims)}"
+        )
         # one error line, written by _dead_letter once the message is recorded
-        await self._dead_letter(msg, headers, envelope.event_id or headers.get(MSG_ID_HEADER, ""), error,
-                                "foreign-producer")
+        await self._dead_letter(
+            msg, headers, envelope.event_id or headers.get(MSG_ID_HEADER, ""), error, "foreign-producer"
+        )
 
     async def _failed(self, msg: Msg, headers: dict, message_id: str, exc: Exception) -> None:
         delivered = msg.metadata.num_delivered
         if delivered >= self.max_deliver:
-            await self._dead_letter(msg, headers, message_id, f"{type(exc).__name__}: {exc}",
-                                    "retries-exhausted")
+            await self._dead_letter(
+                msg, headers, message_id, f"{type(exc).__name__}: {exc}", "retries-exhausted"
+            )
             return
         delay = self.retry_delays[min(delivered, len(self.retry_delays)) - 1]
-        log.warning("consumer %s: %s failed on delivery %d of %d (%s); retry in %.1f s",
-                    self.durable, message_id, delivered, self.max_deliver, exc, delay)
+        log.warning(
+            "consumer %s: %s failed on delivery %d of %d (%s); retry in %.1f s",
+            self.durable,
+            message_id,
+            delivered,
+            self.max_deliver,
+            exc,
+            delay,
+        )
         await msg.nak(delay=delay)
 
     async def _dead_letter(self, msg: Msg, headers: dict, message_id: str, error: str, reason: str) -> None:
         meta = msg.metadata
         try:
             async with transaction(self.sessions) as session:
-                await session.execute(insert(TABLES.dead_letters).values(
-                    id=uuid.uuid4(), consumer=self.consumer_name, message_id=message_id or "",
-                    subject=msg.subject, stream=meta.stream, stream_seq=meta.sequence.stream,
-                    deliveries=meta.num_delivered, payload=msg.data, headers=headers, error=error,
-                    dead_at=datetime.now(UTC),
-                ))
+                await session.execute(
+                    insert(TABLES.dead_letters).values(
+                        id=uuid.uuid4(),
+                        consumer=self.consumer_name,
+                        message_id=message_id or "",
+                        subject=msg.subject,
+                        stream=meta.stream,
+                        stream_seq=meta.sequence.stream,
+                        deliveries=meta.num_delivered,
+                        payload=msg.data,
+                        headers=headers,
+                        error=error,
+                        dead_at=datetime.now(UTC),
+                    )
+                )
         except Exception as db_exc:
             # not recorded: leave it to redelivery (if deliveries remain) rather than lose it silently
             log.error("consumer %s: cannot record dead letter %s: %s", self.durable, message_id, db_exc)
             await msg.nak(delay=self.retry_delays[-1])
             return
-        log.error("consumer %s: dead-lettered %s after %d deliveries: %s",
-                  self.durable, message_id, meta.num_delivered, error)
+        log.error(
+            "consumer %s: dead-lettered %s after %d deliveries: %s",
+            self.durable,
+            message_id,
+            meta.num_delivered,
+            error,
+        )
         self.dead_lettered.add(1, {"consumer": self.consumer_name, "stream": meta.stream, "reason": reason})
         await msg.term()
 
@@ -401,8 +470,10 @@ async def _first_time(session: AsyncSession, consumer: str, message_id: str) -> 
     """Record the message as processed; False if it already was (by us, or a concurrent instance)."""
     p = TABLES.processed_messages
     inserted = await session.execute(
-        pg_insert(p).values(consumer=consumer, message_id=message_id, processed_at=datetime.now(UTC))
-        .on_conflict_do_nothing().returning(p.c.message_id)
+        pg_insert(p)
+        .values(consumer=consumer, message_id=message_id, processed_at=datetime.now(UTC))
+        .on_conflict_do_nothing()
+        .returning(p.c.message_id)
     )
     return inserted.first() is not None
 
@@ -411,8 +482,12 @@ async def _first_times(session: AsyncSession, consumer: str, message_ids: list[s
     """Record a batch's messages as processed in one statement; the ids not recorded before."""
     p = TABLES.processed_messages
     now = datetime.now(UTC)
-    rows = [{"consumer": consumer, "message_id": mid, "processed_at": now} for mid in dict.fromkeys(message_ids)]
-    inserted = await session.execute(pg_insert(p).values(rows).on_conflict_do_nothing().returning(p.c.message_id))
+    rows = [
+        {"consumer": consumer, "message_id": mid, "processed_at": now} for mid in dict.fromkeys(message_ids)
+    ]
+    inserted = await session.execute(
+        pg_insert(p).values(rows).on_conflict_do_nothing().returning(p.c.message_id)
+    )
     return set(inserted.scalars())
 
 
@@ -428,8 +503,9 @@ def _decoded(msg: Msg) -> tuple[envelope_pb2.EventEnvelope, Message] | None:
 def _message_id(msg: Msg, envelope: envelope_pb2.EventEnvelope) -> str:
     """The id processed_messages records: the event id, else Nats-Msg-Id, else the stream position."""
     meta = msg.metadata
-    return (envelope.event_id or (msg.headers or {}).get(MSG_ID_HEADER)
-            or f"{meta.stream}:{meta.sequence.stream}")
+    return (
+        envelope.event_id or (msg.headers or {}).get(MSG_ID_HEADER) or f"{meta.stream}:{meta.sequence.stream}"
+    )
 
 
 async def _sleep_unless(stop: asyncio.Event, delay: float) -> None:
@@ -439,9 +515,18 @@ async def _sleep_unless(stop: asyncio.Event, delay: float) -> None:
         pass
 
 
-async def run_consumer(js: JetStreamContext, sessions: async_sessionmaker[AsyncSession], stream: str,
-                       durable: str, filter_subject: str, handler: Handler, consumer_name: str | None = None,
-                       *, stop: asyncio.Event | None = None, **options) -> None:
+async def run_consumer(
+    js: JetStreamContext,
+    sessions: async_sessionmaker[AsyncSession],
+    stream: str,
+    durable: str,
+    filter_subject: str,
+    handler: Handler,
+    consumer_name: str | None = None,
+    *,
+    stop: asyncio.Event | None = None,
+    **options,
+) -> None:
     """Run a durable consumer until `stop` is set or the task is cancelled (options: see EventConsumer)."""
     consumer = EventConsumer(js, sessions, stream, durable, filter_subject, handler, consumer_name, **options)
     await consumer.run(stop)

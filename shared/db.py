@@ -44,8 +44,13 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import MetaData, event, exc, pool, text
 from sqlalchemy.dialects.postgresql import asyncpg as _asyncpg_dialect_module
 from sqlalchemy.engine import Connection
-from sqlalchemy.ext.asyncio import (AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker,
-                                    create_async_engine)
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.util import greenlet_spawn
 
@@ -80,8 +85,8 @@ def make_metadata() -> MetaData:
 def declarative_base(metadata: MetaData | None = None) -> type[DeclarativeBase]:
     """A declarative Base class for one service's models, bound to its own MetaData.
 
-        Base = declarative_base()
-        class Leave(Base): __tablename__ = "leave"; ...
+    Base = declarative_base()
+    class Leave(Base): __tablename__ = "leave"; ...
     """
     md = metadata if metadata is not None else make_metadata()
     return type("Base", (DeclarativeBase,), {"metadata": md})
@@ -149,10 +154,10 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 async def transaction(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
     """The one place a transaction is opened and committed: by the RPC handler or the consumer.
 
-        async with transaction(sessions) as session:
-            leave = await store.approve_leave(session, ...)
-            await add_event(session, "org.leave.approved", event, f"leave/{leave.id}", actor)
-        # committed here; rolled back if the block raised
+    async with transaction(sessions) as session:
+        leave = await store.approve_leave(session, ...)
+        await add_event(session, "org.leave.approved", event, f"leave/{leave.id}", actor)
+    # committed here; rolled back if the block raised
     """
     async with sessions() as session:
         async with session.begin():
@@ -275,6 +280,7 @@ async def _fetch_once(engine: AsyncEngine, query: DriverQuery, values: dict[str,
 
 # ---- Alembic -----------------------------------------------------------------------------------
 
+
 def alembic_config(dsn: str, migrations_dir: str | os.PathLike[str]) -> Config:
     """A programmatic Alembic Config: no alembic.ini, script_location = the service's migrations folder.
 
@@ -327,9 +333,15 @@ def _check_newer_schema(connection: Connection, script: ScriptDirectory, unknown
     if floor is not None and not _knows(script, floor):
         raise SchemaNewerThanCode(
             f"the database is at revision {', '.join(unknown)}, which needs code at revision {floor} or "
-            f"newer; this code's head is {script.get_current_head()}: deploy a newer release")
-    log.warning("database at revision %s, newer than this code (head %s); compatible (schema floor %s): "
-                "starting without migrating", ", ".join(unknown), script.get_current_head(), floor or "none")
+            f"newer; this code's head is {script.get_current_head()}: deploy a newer release"
+        )
+    log.warning(
+        "database at revision %s, newer than this code (head %s); compatible (schema floor %s): "
+        "starting without migrating",
+        ", ".join(unknown),
+        script.get_current_head(),
+        floor or "none",
+    )
 
 
 def schema_floor(connection: Connection) -> str | None:
@@ -391,8 +403,9 @@ def alembic_env(target_metadata: MetaData, *, include_object: Callable[..., bool
         options["include_object"] = include_object
 
     if context.is_offline_mode():
-        context.configure(url=_cli_dsn(config), literal_binds=True,
-                          dialect_opts={"paramstyle": "named"}, **options)
+        context.configure(
+            url=_cli_dsn(config), literal_binds=True, dialect_opts={"paramstyle": "named"}, **options
+        )
         with context.begin_transaction():
             context.run_migrations()
         return
@@ -421,13 +434,16 @@ def _migrate_on(context: Any, connection: Connection, options: dict[str, Any]) -
 
 
 def _cli_dsn(config: Config) -> str:
-    dsn = (config.attributes.get("dsn")
-           or context_x_arg("dsn")
-           or config.get_main_option("sqlalchemy.url")
-           or os.environ.get("ZGOV_DATABASE_URL"))
+    dsn = (
+        config.attributes.get("dsn")
+        or context_x_arg("dsn")
+        or config.get_main_option("sqlalchemy.url")
+        or os.environ.get("ZGOV_DATABASE_URL")
+    )
     if not dsn:
-        raise RuntimeError("No database to migrate: pass -x dsn=postgresql+asyncpg://... "
-                           "or set ZGOV_DATABASE_URL.")
+        raise RuntimeError(
+            "No database to migrate: pass -x dsn=postgresql+asyncpg://... or set ZGOV_DATABASE_URL."
+        )
     return dsn
 
 
@@ -449,9 +465,11 @@ def new_revision(dsn: str, migrations_dir: str | os.PathLike[str], message: str)
         engine = create_async_engine(dsn, poolclass=pool.NullPool)
         try:
             async with engine.begin() as conn:
+
                 def _revise(connection: Connection) -> None:
                     cfg.attributes["connection"] = connection
                     command.revision(cfg, message=message, autogenerate=True)
+
                 await conn.run_sync(_revise)
         finally:
             await engine.dispose()
@@ -477,7 +495,9 @@ def main(argv: list[str] | None = None) -> None:
         parser.error("give --dsn postgresql+asyncpg://... or set ZGOV_DATABASE_URL")
     if args.action == "migrate":
         logging.basicConfig(level=logging.INFO)
-        service_migrations = Path(__file__).resolve().parents[1] / "services" / args.migrations_dir / "migrations"
+        service_migrations = (
+            Path(__file__).resolve().parents[1] / "services" / args.migrations_dir / "migrations"
+        )
         if not service_migrations.is_dir():
             parser.error(f"no migrations folder {service_migrations}")
         asyncio.run(run_migrations(args.dsn, service_migrations))

@@ -164,7 +164,9 @@ def missing_permission(method: str, missing: Iterable[str], actor: Actor, audien
     if audience:
         metadata["audience"] = audience
     return Forbidden(
-        missing_permission_message(method, missing, actor, audience), reason="PERMISSION_MISSING", metadata=metadata
+        missing_permission_message(method, missing, actor, audience),
+        reason="PERMISSION_MISSING",
+        metadata=metadata,
     )
 
 
@@ -225,7 +227,8 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):
                 handler,
                 Forbidden(
                     f"{method} declares no permission, so nobody may call it (secure default)",
-                    reason="PERMISSION_UNDECLARED", metadata={"method": method},
+                    reason="PERMISSION_UNDECLARED",
+                    metadata={"method": method},
                 ),
             )
         missing = needed - actor.permissions
@@ -362,10 +365,13 @@ class GrpcServer:
         if verifier is not None:
             self._interceptors.append(AuthInterceptor(verifier))
         limits = {b.full_name: limits_for(b.servicer) for b in self.bindings} | dict(input_limits or {})
-        self._interceptors.append(InputGuard(
-            limits,
-            exempt_services=EXEMPT_SERVICES, on_database_unreachable=self._probe_now,
-        ))
+        self._interceptors.append(
+            InputGuard(
+                limits,
+                exempt_services=EXEMPT_SERVICES,
+                on_database_unreachable=self._probe_now,
+            )
+        )
         self._interceptors.extend(interceptors)
         self.readiness_interval = readiness_interval
         self._readiness: list[Hook] = []
@@ -387,7 +393,9 @@ class GrpcServer:
         back_channel = realm_issuer(settings.keycloak_url, settings.keycloak_realm)
         public = getattr(settings, "keycloak_issuer_url", "") or settings.keycloak_url
         issuer = realm_issuer(public, settings.keycloak_realm)
-        kwargs.setdefault("verifier", TokenVerifier(issuer, settings.client_id, jwks_url=jwks_url_of(back_channel)))
+        kwargs.setdefault(
+            "verifier", TokenVerifier(issuer, settings.client_id, jwks_url=jwks_url_of(back_channel))
+        )
         return cls(servicers, host=settings.grpc_host, port=settings.grpc_port, **kwargs)
 
     # -- hooks ---------------------------------------------------------------------
@@ -453,8 +461,7 @@ class GrpcServer:
             await self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
         runs = [*self._background, *([self._watch_readiness] if self._readiness else [])]
         self._tasks = [
-            asyncio.create_task(_logged(run), name=getattr(run, "__qualname__", "background"))
-            for run in runs
+            asyncio.create_task(_logged(run), name=getattr(run, "__qualname__", "background")) for run in runs
         ]
         log.info("gRPC server serving %s on %s", ", ".join(self.service_names), self.address)
         return self.port

@@ -89,8 +89,12 @@ def column_limits(metadata: MetaData) -> dict[str, int]:
 class Limits:
     """The longest text each field may hold: by full field name, by column name, or the default."""
 
-    def __init__(self, by_column: Mapping[str, int] | None = None, by_field: Mapping[str, int] | None = None,
-                 default: int = DEFAULT_MAX_CHARS):
+    def __init__(
+        self,
+        by_column: Mapping[str, int] | None = None,
+        by_field: Mapping[str, int] | None = None,
+        default: int = DEFAULT_MAX_CHARS,
+    ):
         self.by_column = dict(by_column or {})
         self.by_field = dict(by_field or {})
         self.default = default
@@ -115,8 +119,11 @@ def violations(message: Message, limits: Limits, prefix: str = "") -> Iterator[t
 
 
 def _is_map(field: FieldDescriptor) -> bool:
-    return (field.type == FieldDescriptor.TYPE_MESSAGE and field.is_repeated
-            and field.message_type.GetOptions().map_entry)
+    return (
+        field.type == FieldDescriptor.TYPE_MESSAGE
+        and field.is_repeated
+        and field.message_type.GetOptions().map_entry
+    )
 
 
 Violation = tuple[str, str]
@@ -193,8 +200,15 @@ def _connection_error_types() -> tuple[type[BaseException], ...]:
     import asyncpg.exceptions as pg
     from sqlalchemy import exc as sa
 
-    return (ConnectionError, TimeoutError, sa.DisconnectionError, sa.TimeoutError,
-            pg.PostgresConnectionError, pg.ConnectionDoesNotExistError, pg.OperatorInterventionError)
+    return (
+        ConnectionError,
+        TimeoutError,
+        sa.DisconnectionError,
+        sa.TimeoutError,
+        pg.PostgresConnectionError,
+        pg.ConnectionDoesNotExistError,
+        pg.OperatorInterventionError,
+    )
 
 
 _CONNECTION_ERRORS = _connection_error_types()
@@ -213,8 +227,11 @@ def is_database_unreachable(exc: BaseException) -> bool:
             return True
         if isinstance(current, _CONNECTION_ERRORS):
             return True
-        if isinstance(current, grpc.RpcError) and callable(getattr(current, "code", None)) \
-                and current.code() in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
+        if (
+            isinstance(current, grpc.RpcError)
+            and callable(getattr(current, "code", None))
+            and current.code() in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED)
+        ):
             return True  # a service this one depends on (org, …) is away: retrying later helps too
         current = current.__cause__ or current.__context__
     return False
@@ -250,10 +267,13 @@ def translated(exc: Exception, method: str) -> DomainError:
     if is_database_unreachable(exc):
         log.warning("%s: database unreachable: %r", method, exc)
         return DatabaseUnavailable(
-            "the service cannot reach its database or a service it depends on now; retry later")
+            "the service cannot reach its database or a service it depends on now; retry later"
+        )
     if is_refused_value(exc):
         log.warning("%s: the database refused a value: %r", method, exc)
-        return InvalidInput([("request", "a value is too long, out of range or malformed for where it is kept")])
+        return InvalidInput(
+            [("request", "a value is too long, out of range or malformed for where it is kept")]
+        )
     ident = trace_id()
     log.error("%s failed, trace id %s", method, ident, exc_info=exc)
     return InternalError(f"internal error, trace id {ident}")
@@ -270,8 +290,13 @@ class InputGuard(grpc.aio.ServerInterceptor):
     `on_database_unreachable` is called (no arguments) when a call met an unreachable database,
     so readiness can turn NOT_SERVING at once rather than at its next probe."""
 
-    def __init__(self, limits: Mapping[str, Limits], *, exempt_services: Iterable[str] = (),
-                 on_database_unreachable: Callable[[], None] | None = None):
+    def __init__(
+        self,
+        limits: Mapping[str, Limits],
+        *,
+        exempt_services: Iterable[str] = (),
+        on_database_unreachable: Callable[[], None] | None = None,
+    ):
         self._limits = dict(limits)
         self._exempt = frozenset(exempt_services)
         self._on_database_unreachable = on_database_unreachable
@@ -286,8 +311,9 @@ class InputGuard(grpc.aio.ServerInterceptor):
         return _guarded(handler, method, limits, self._on_database_unreachable)
 
 
-def _guarded(handler: grpc.RpcMethodHandler, method: str, limits: Limits,
-             on_unreachable: Callable[[], None] | None) -> grpc.RpcMethodHandler:
+def _guarded(
+    handler: grpc.RpcMethodHandler, method: str, limits: Limits, on_unreachable: Callable[[], None] | None
+) -> grpc.RpcMethodHandler:
     decode = handler.request_deserializer
     behaviour = handler.unary_unary or handler.unary_stream
 

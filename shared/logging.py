@@ -71,8 +71,11 @@ def configure_logging(
             structlog.processors.JSONRenderer(ensure_ascii=False),
         ]
     else:
-        renderer = [structlog.dev.ConsoleRenderer(
-            exception_formatter=structlog.dev.RichTracebackFormatter(show_locals=False))]
+        renderer = [
+            structlog.dev.ConsoleRenderer(
+                exception_formatter=structlog.dev.RichTracebackFormatter(show_locals=False)
+            )
+        ]
     structlog.configure(
         processors=[
             structlog.stdlib.filter_by_level,

@@ -53,12 +53,18 @@ class _Instruments:
 
     def __init__(self) -> None:
         m = meter()
-        self.rpc = m.create_histogram("rpc.server.duration", unit="s",
-                                      description="duration of each served RPC, by method and status",
-                                      explicit_bucket_boundaries_advisory=RPC_BUCKETS)
-        self.sweep = m.create_histogram("zgov.sweep.duration", unit="s",
-                                        description="duration of one round of a background sweep",
-                                        explicit_bucket_boundaries_advisory=SWEEP_BUCKETS)
+        self.rpc = m.create_histogram(
+            "rpc.server.duration",
+            unit="s",
+            description="duration of each served RPC, by method and status",
+            explicit_bucket_boundaries_advisory=RPC_BUCKETS,
+        )
+        self.sweep = m.create_histogram(
+            "zgov.sweep.duration",
+            unit="s",
+            description="duration of one round of a background sweep",
+            explicit_bucket_boundaries_advisory=SWEEP_BUCKETS,
+        )
         self.sweep_items = m.create_counter("zgov.sweep.items", description="items handled by sweep rounds")
 
 
@@ -80,6 +86,7 @@ def sweep_round(name: str, seconds: float, handled: int) -> None:
 
 
 # -- RED per RPC -----------------------------------------------------------------------------
+
 
 class RpcMetricsInterceptor(grpc.aio.ServerInterceptor):
     """Records rpc.server.duration for every unary call, refused ones included (first in the chain)."""
@@ -111,11 +118,13 @@ def _measured(handler: grpc.RpcMethodHandler, full_method: str) -> grpc.RpcMetho
         finally:
             if status is grpc.StatusCode.OK:
                 status = _status_of(context) or grpc.StatusCode.OK
-            instruments().rpc.record(time.perf_counter() - started,
-                                     {**attributes, "rpc.grpc.status_code": status.value[0]})
+            instruments().rpc.record(
+                time.perf_counter() - started, {**attributes, "rpc.grpc.status_code": status.value[0]}
+            )
 
-    return grpc.unary_unary_rpc_method_handler(timed, handler.request_deserializer,
-                                               handler.response_serializer)
+    return grpc.unary_unary_rpc_method_handler(
+        timed, handler.request_deserializer, handler.response_serializer
+    )
 
 
 def _status_of(context) -> grpc.StatusCode | None:
@@ -127,6 +136,7 @@ def _status_of(context) -> grpc.StatusCode | None:
 
 
 # -- gauges ----------------------------------------------------------------------------------
+
 
 class _Samples:
     """The last sampled values of the gauges that need a query, by attribute set."""
@@ -155,8 +165,11 @@ class _Samples:
         m = meter()
         for name, unit, description in GAUGES:
             m.create_observable_gauge(name, [self._callback(name)], unit=unit, description=description)
-        m.create_observable_gauge("zgov.db.pool.in_use", [self._pool_in_use],
-                                  description="pooled PostgreSQL connections checked out")
+        m.create_observable_gauge(
+            "zgov.db.pool.in_use",
+            [self._pool_in_use],
+            description="pooled PostgreSQL connections checked out",
+        )
 
     def _callback(self, name: str):
         def callback(options: CallbackOptions) -> Iterable[Observation]:
@@ -165,8 +178,11 @@ class _Samples:
         return callback
 
     def _pool_in_use(self, options: CallbackOptions) -> Iterable[Observation]:
-        return [Observation(engine.pool.checkedout(), {"service": service})
-                for service, engine in self.pools.items() if hasattr(engine.pool, "checkedout")]
+        return [
+            Observation(engine.pool.checkedout(), {"service": service})
+            for service, engine in self.pools.items()
+            if hasattr(engine.pool, "checkedout")
+        ]
 
 
 GAUGES = (
@@ -178,8 +194,10 @@ GAUGES = (
 )
 samples = _Samples()
 
-_OUTBOX = text("SELECT count(*), coalesce(extract(epoch FROM now() - min(created_at)), 0) "
-               "FROM outbox WHERE published_at IS NULL")
+_OUTBOX = text(
+    "SELECT count(*), coalesce(extract(epoch FROM now() - min(created_at)), 0) "
+    "FROM outbox WHERE published_at IS NULL"
+)
 
 
 def observe_pool(service: str, engine: AsyncEngine) -> None:
@@ -206,8 +224,13 @@ async def sample_consumers(js: Any, consumers: Sequence[Any]) -> None:
         samples.set("zgov.consumer.redelivered", attributes, float(info.num_redelivered or 0))
 
 
-async def watch_service(service: str, engine: AsyncEngine, js: Any = None,
-                        consumers: Sequence[Any] = (), every: float = SAMPLE_SECONDS) -> None:
+async def watch_service(
+    service: str,
+    engine: AsyncEngine,
+    js: Any = None,
+    consumers: Sequence[Any] = (),
+    every: float = SAMPLE_SECONDS,
+) -> None:
     """In the background (server.background): sample the outbox and the consumers every `every` s."""
     samples.register()
     observe_pool(service, engine)
@@ -223,8 +246,16 @@ async def watch_service(service: str, engine: AsyncEngine, js: Any = None,
 
 # -- export ----------------------------------------------------------------------------------
 
-def configure_metrics(service: str, *, otlp: bool = False, otlp_endpoint: str | None = None,
-                      prometheus_port: int = 0, readers: Sequence[Any] = (), set_global: bool = True) -> Any:
+
+def configure_metrics(
+    service: str,
+    *,
+    otlp: bool = False,
+    otlp_endpoint: str | None = None,
+    prometheus_port: int = 0,
+    readers: Sequence[Any] = (),
+    set_global: bool = True,
+) -> Any:
     """Install the process's MeterProvider (once): OTLP every minute when `otlp`, a Prometheus
     endpoint on `prometheus_port` (0: none), plus `readers` (tests pass an InMemoryMetricReader)."""
     from opentelemetry.sdk.metrics import MeterProvider
@@ -243,8 +274,10 @@ def configure_metrics(service: str, *, otlp: bool = False, otlp_endpoint: str | 
         start_http_server(prometheus_port, addr="0.0.0.0")  # scraped from other pods  # noqa: S104
         all_readers.append(PrometheusMetricReader())
     global _provider, _instruments
-    provider = MeterProvider(resource=Resource.create({SERVICE_NAME: service, SERVICE_NAMESPACE: "zgov"}),
-                             metric_readers=all_readers)
+    provider = MeterProvider(
+        resource=Resource.create({SERVICE_NAME: service, SERVICE_NAMESPACE: "zgov"}),
+        metric_readers=all_readers,
+    )
     if set_global:
         metrics.set_meter_provider(provider)  # the SDK's other meters (shared.consumer's) too
     # this module's instruments from now on come from this provider (a test installs its own)

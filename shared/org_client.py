@@ -98,8 +98,9 @@ def noon_of(day: date) -> timestamp_pb2.Timestamp:
 
 
 class OrgClient:
-    def __init__(self, address: str, tokens: TokenSource | None, *, ttl_seconds: float = 30.0,
-                 timeout: float = 10.0):
+    def __init__(
+        self, address: str, tokens: TokenSource | None, *, ttl_seconds: float = 30.0, timeout: float = 10.0
+    ):
         """`tokens` None: the service has no client secret; every question then raises OrgUnavailable."""
         self.address = address
         self._tokens = tokens
@@ -159,18 +160,21 @@ class OrgClient:
                 found.names[h.user_id] = h.display_name or h.username
         return found
 
-    async def who_may_act(self, position: str, *, day: date | None = None,
-                          holder_user_id: str = "") -> Acting:
+    async def who_may_act(
+        self, position: str, *, day: date | None = None, holder_user_id: str = ""
+    ) -> Acting:
         """A10, A59: who acts for the holder of `position` on `day` (today in China when None)."""
         request = org_pb2.WhoMayActRequest(position=position, holder_user_id=holder_user_id)
         if day is not None:
             request.at.CopyFrom(noon_of(day))
         reply = await self._call(self._stub().WhoMayAct, request)
-        return Acting(reply.position, reply.holder_user_id, reply.acting_user_id, reply.holder_away,
-                      reply.basis)
+        return Acting(
+            reply.position, reply.holder_user_id, reply.acting_user_id, reply.holder_away, reply.basis
+        )
 
-    async def portfolio_holder(self, *, organisation_code: str = "",
-                               matters: tuple[str, ...] = ()) -> str | None:
+    async def portfolio_holder(
+        self, *, organisation_code: str = "", matters: tuple[str, ...] = ()
+    ) -> str | None:
         """A8: the leader whose portfolio covers the organisation, else the first matter covered."""
         asks = []
         if organisation_code:

@@ -35,8 +35,26 @@ import asyncpg
 from google.protobuf.message import Message
 from nats.js import JetStreamContext
 from opentelemetry import propagate, trace
-from sqlalchemy import (BigInteger, Column, DateTime, Identity, Index, Integer, LargeBinary, MetaData,
-                        PrimaryKeyConstraint, String, Table, Text, Uuid, func, insert, select, text, update)
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Identity,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    Uuid,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
@@ -52,6 +70,7 @@ MSG_ID_HEADER = "Nats-Msg-Id"
 
 # ---- tables ------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class EventTables:
     outbox: Table
@@ -62,7 +81,8 @@ class EventTables:
 def event_tables(metadata: MetaData) -> EventTables:
     """Add the event tables to a service's MetaData (call once, in its models module)."""
     outbox = Table(
-        "outbox", metadata,
+        "outbox",
+        metadata,
         # the event id: also the envelope's event_id and the NATS message id
         Column("id", Uuid, primary_key=True),
         # the database's sequence: the relay's order (a pod's clock could reorder one aggregate's events)
@@ -79,14 +99,16 @@ def event_tables(metadata: MetaData) -> EventTables:
         Index("ix_outbox_unpublished_seq", "seq", postgresql_where=text("published_at IS NULL")),
     )
     processed = Table(
-        "processed_messages", metadata,
+        "processed_messages",
+        metadata,
         Column("consumer", String(255), nullable=False),
         Column("message_id", String(255), nullable=False),
         Column("processed_at", DateTime(timezone=True), nullable=False),
         PrimaryKeyConstraint("consumer", "message_id"),
     )
     dead = Table(
-        "dead_letters", metadata,
+        "dead_letters",
+        metadata,
         Column("id", Uuid, primary_key=True),
         Column("consumer", String(255), nullable=False),
         Column("message_id", String(255), nullable=False),
@@ -120,6 +142,7 @@ OUTBOX_SEQUENCE_DOWNGRADE = (
 
 # ---- writing events ----------------------------------------------------------------------------
 
+
 def outbox_channel(service: str) -> str:
     """The PostgreSQL NOTIFY channel of a service's outbox."""
     return f"zgov_outbox_{service}"
@@ -130,11 +153,19 @@ def service_of(subject: str) -> str:
     return subject.split(".", 1)[0]
 
 
-def build_envelope(subject: str, payload: Message, aggregate_ref: str, actor: Any = None,
-                   *, event_id: uuid.UUID | None = None,
-                   occurred_at: datetime | None = None) -> envelope_pb2.EventEnvelope:
+def build_envelope(
+    subject: str,
+    payload: Message,
+    aggregate_ref: str,
+    actor: Any = None,
+    *,
+    event_id: uuid.UUID | None = None,
+    occurred_at: datetime | None = None,
+) -> envelope_pb2.EventEnvelope:
     envelope = envelope_pb2.EventEnvelope(
-        event_id=str(event_id or uuid.uuid4()), subject=subject, aggregate_ref=aggregate_ref,
+        event_id=str(event_id or uuid.uuid4()),
+        subject=subject,
+        aggregate_ref=aggregate_ref,
         # the service whose NATS user may publish on `subject` (consumers check the two agree)
         producer=service_of(subject),
     )
@@ -155,8 +186,9 @@ def _actor_proto(actor: Any) -> common_pb2.Actor | None:
     raise TypeError(f"actor must be a zgov.common.v1.Actor or have to_proto(), not {type(actor).__name__}")
 
 
-async def add_event(session: AsyncSession, subject: str, payload: Message, aggregate_ref: str,
-                    actor: Any = None) -> envelope_pb2.EventEnvelope:
+async def add_event(
+    session: AsyncSession, subject: str, payload: Message, aggregate_ref: str, actor: Any = None
+) -> envelope_pb2.EventEnvelope:
     """Write an event in the caller's transaction; it is published after (and only if) that commits.
 
     subject: <service>.<aggregate>.<event>, e.g. "org.leave.approved"; aggregate_ref e.g. "leave/<id>".
@@ -167,10 +199,19 @@ async def add_event(session: AsyncSession, subject: str, payload: Message, aggre
     envelope = build_envelope(subject, payload, aggregate_ref, actor, event_id=event_id, occurred_at=now)
     headers: dict[str, str] = {}
     propagate.inject(headers)
-    row = insert(TABLES.outbox).values(
-        id=event_id, subject=subject, aggregate_ref=aggregate_ref,
-        payload=envelope.SerializeToString(), headers=headers, created_at=now,
-    ).returning(TABLES.outbox.c.id).cte("event")
+    row = (
+        insert(TABLES.outbox)
+        .values(
+            id=event_id,
+            subject=subject,
+            aggregate_ref=aggregate_ref,
+            payload=envelope.SerializeToString(),
+            headers=headers,
+            created_at=now,
+        )
+        .returning(TABLES.outbox.c.id)
+        .cte("event")
+    )
     # one round trip: the row and the NOTIFY, which PostgreSQL delivers to the relay's LISTEN only on
     # commit (several in one transaction fold into one)
     await session.execute(select(func.pg_notify(outbox_channel(service_of(subject)), "")).select_from(row))
@@ -178,6 +219,7 @@ async def add_event(session: AsyncSession, subject: str, payload: Message, aggre
 
 
 # ---- relaying events ---------------------------------------------------------------------------
+
 
 def waves(rows: list[Any]) -> list[list[Any]]:
     """Rows (in sequence order) in waves: each wave holds at most one row of an aggregate, and an
@@ -210,10 +252,19 @@ class OutboxRelay:
     (a transaction-scoped advisory lock), so several replicas never reorder an aggregate's events.
     """
 
-    def __init__(self, engine: AsyncEngine | str, js: JetStreamContext, channel: str, *,
-                 sweep_interval: float = 5.0, batch_size: int = 500, publish_timeout: float = 2.0,
-                 min_backoff: float = 0.2, max_backoff: float = 10.0,
-                 retention: timedelta = timedelta(days=7)) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine | str,
+        js: JetStreamContext,
+        channel: str,
+        *,
+        sweep_interval: float = 5.0,
+        batch_size: int = 500,
+        publish_timeout: float = 2.0,
+        min_backoff: float = 0.2,
+        max_backoff: float = 10.0,
+        retention: timedelta = timedelta(days=7),
+    ) -> None:
         self._owns_engine = isinstance(engine, str)
         self.engine = create_engine(engine) if isinstance(engine, str) else engine
         self.js = js
@@ -307,13 +358,15 @@ class OutboxRelay:
             leader = await conn.scalar(select(func.pg_try_advisory_xact_lock(func.hashtext(self.channel))))
             if not leader:
                 return 0, False
-            rows = (await conn.execute(
-                select(o.c.id, o.c.subject, o.c.aggregate_ref, o.c.payload, o.c.headers)
-                .where(o.c.published_at.is_(None))
-                .order_by(o.c.seq)
-                .limit(self.batch_size)
-                .with_for_update(skip_locked=True)
-            )).all()
+            rows = (
+                await conn.execute(
+                    select(o.c.id, o.c.subject, o.c.aggregate_ref, o.c.payload, o.c.headers)
+                    .where(o.c.published_at.is_(None))
+                    .order_by(o.c.seq)
+                    .limit(self.batch_size)
+                    .with_for_update(skip_locked=True)
+                )
+            ).all()
             published: list[uuid.UUID] = []
             for wave in waves(rows):
                 acked, failure = await self._publish_wave(wave)
@@ -325,8 +378,9 @@ class OutboxRelay:
                 await conn.execute(update(o).where(o.c.id.in_(published)).values(published_at=func.now()))
         self.published_count += len(published)
         if failure is not None:
-            raise RelayError(f"published {len(published)} of {len(rows)} events, then: {failure!r}") \
-                from failure
+            raise RelayError(
+                f"published {len(published)} of {len(rows)} events, then: {failure!r}"
+            ) from failure
         return len(published), len(rows) == self.batch_size
 
     async def _publish_wave(self, wave: list[Any]) -> tuple[list[uuid.UUID], Exception | None]:
@@ -353,19 +407,26 @@ class OutboxRelay:
                 acked.append(row.id)
         return acked, failure
 
-    async def _publish(self, event_id: uuid.UUID, subject: str, payload: bytes,
-                       stored: dict) -> asyncio.Future:
+    async def _publish(
+        self, event_id: uuid.UUID, subject: str, payload: bytes, stored: dict
+    ) -> asyncio.Future:
         parent = propagate.extract(stored)
         with tracer.start_as_current_span(
-            f"{subject} publish", context=parent, kind=trace.SpanKind.PRODUCER,
-            attributes={"messaging.system": "nats", "messaging.destination.name": subject,
-                        "messaging.message.id": str(event_id)},
+            f"{subject} publish",
+            context=parent,
+            kind=trace.SpanKind.PRODUCER,
+            attributes={
+                "messaging.system": "nats",
+                "messaging.destination.name": subject,
+                "messaging.message.id": str(event_id),
+            },
         ):
             headers = dict(stored)
             propagate.inject(headers)
             headers[MSG_ID_HEADER] = str(event_id)
-            return await self.js.publish_async(subject, payload, headers=headers,
-                                               wait_stall=self.publish_timeout)
+            return await self.js.publish_async(
+                subject, payload, headers=headers, wait_stall=self.publish_timeout
+            )
 
     async def _purge_old(self) -> None:
         """Published rows are kept a while for inspection, then deleted (at most every ten minutes)."""

@@ -26,14 +26,22 @@ from shared.identity import Actor
 PAPER_WINDOW_DAYS = 30
 
 
-def day_it_happened(happened_on: date, *, today: date, field: str, window_days: int = PAPER_WINDOW_DAYS) -> date:
+def day_it_happened(
+    happened_on: date, *, today: date, field: str, window_days: int = PAPER_WINDOW_DAYS
+) -> date:
     """The day an act happened on paper, if the platform may take it; else InvalidInput naming `field`."""
     if happened_on > today:
-        raise InvalidInput({field: f"{happened_on} is after today ({today}): only what has happened is recorded"})
+        raise InvalidInput(
+            {field: f"{happened_on} is after today ({today}): only what has happened is recorded"}
+        )
     earliest = today - timedelta(days=window_days)
     if happened_on < earliest:
-        raise InvalidInput({field: f"{happened_on} is more than {window_days} days ago (earliest {earliest}): "
-                                   "older paper records are archived, not entered into running limits"})
+        raise InvalidInput(
+            {
+                field: f"{happened_on} is more than {window_days} days ago (earliest {earliest}): "
+                "older paper records are archived, not entered into running limits"
+            }
+        )
     return happened_on
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 
 def person(user_id: str, name: str = "") -> str:
-    """"王市长 [<user id>]", or the user id alone when the name is unknown, or "nobody"."""
+    """ "王市长 [<user id>]", or the user id alone when the name is unknown, or "nobody"."""
     if not user_id:
         return name or "nobody"
     if not name or name == user_id:

@@ -28,8 +28,13 @@ def stream_name(service: str) -> str:
     return service.upper().replace("-", "_").replace(".", "_")
 
 
-def stream_config(service: str, *, max_age: timedelta = MAX_AGE,
-                  duplicate_window: timedelta = DUPLICATE_WINDOW, replicas: int = 1) -> api.StreamConfig:
+def stream_config(
+    service: str,
+    *,
+    max_age: timedelta = MAX_AGE,
+    duplicate_window: timedelta = DUPLICATE_WINDOW,
+    replicas: int = 1,
+) -> api.StreamConfig:
     return api.StreamConfig(
         name=stream_name(service),
         description=f"Events of the {service} service",

@@ -36,7 +36,13 @@ from collections.abc import Awaitable, Callable
 
 import structlog
 from sqlalchemy import exc, pool, text
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 
 from shared import metrics
 
@@ -109,7 +115,11 @@ class SweepLeader:
 
 
 async def run_every(
-    interval: float, round: Callable[[], Awaitable[int]], *, name: str, batch: int | None = None,
+    interval: float,
+    round: Callable[[], Awaitable[int]],
+    *,
+    name: str,
+    batch: int | None = None,
     leader: SweepLeader | None = None,
 ) -> None:
     """Run `round` again and again, `interval` seconds apart, until the task is cancelled.

@@ -80,19 +80,23 @@ class RecordWhenExported(Sampler):
         self.configured = configured
         self.exporting = False
 
-    def should_sample(self, parent_context, trace_id, name, kind=None, attributes=None, links=None,
-                      trace_state=None) -> SamplingResult:
+    def should_sample(
+        self, parent_context, trace_id, name, kind=None, attributes=None, links=None, trace_state=None
+    ) -> SamplingResult:
         parent = trace.get_current_span(parent_context).get_span_context()
         if self.exporting or (parent.is_valid and parent.trace_flags.sampled):
-            return self.configured.should_sample(parent_context, trace_id, name, kind, attributes, links,
-                                                 trace_state)
+            return self.configured.should_sample(
+                parent_context, trace_id, name, kind, attributes, links, trace_state
+            )
         return SamplingResult(Decision.DROP, trace_state=parent.trace_state if parent.is_valid else None)
 
     def get_description(self) -> str:
         return f"RecordWhenExported{{{self.configured.get_description()}}}"
 
 
-def otlp_export(deprecated_endpoint: str | None = None, environ: Mapping[str, str] = os.environ) -> tuple[bool, str | None]:
+def otlp_export(
+    deprecated_endpoint: str | None = None, environ: Mapping[str, str] = os.environ
+) -> tuple[bool, str | None]:
     """Whether spans are exported by OTLP, and the endpoint to give the exporter: None when one of the
     SDK's variables names it (the exporter reads them, with their headers and certificates), else the
     deprecated ZGOV_OTLP_ENDPOINT's value. No export without an endpoint, with OTEL_SDK_DISABLED=true
@@ -140,7 +144,9 @@ def configure_telemetry(
         if export or prometheus_port:
             from shared.metrics import configure_metrics
 
-            configure_metrics(service_name, otlp=export, otlp_endpoint=endpoint, prometheus_port=prometheus_port)
+            configure_metrics(
+                service_name, otlp=export, otlp_endpoint=endpoint, prometheus_port=prometheus_port
+            )
         trace.set_tracer_provider(_provider)
         propagate.set_global_textmap(PROPAGATOR)
     for exporter in exporters:

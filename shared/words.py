@@ -102,7 +102,7 @@ def grams(text: str) -> set[str]:
     """Every bigram of every run, and the run's last character (so a one-character query finds it)."""
     out: set[str] = set()
     for run in runs(text):
-        out.update(run[i:i + 2] for i in range(len(run) - 1))
+        out.update(run[i : i + 2] for i in range(len(run) - 1))
         out.add(run[-1])
     return out
 
@@ -152,7 +152,7 @@ def search_query(query: str) -> SearchQuery:
     parts: list[tuple[str, bool]] = []
     seen: set[str] = set()
     for run in runs(query):
-        pieces = [(run, True)] if len(run) == 1 else [(run[i:i + 2], False) for i in range(len(run) - 1)]
+        pieces = [(run, True)] if len(run) == 1 else [(run[i : i + 2], False) for i in range(len(run) - 1)]
         for piece in pieces:
             if piece[0] not in seen:
                 seen.add(piece[0])
@@ -161,7 +161,11 @@ def search_query(query: str) -> SearchQuery:
     if not parts:
         return SearchQuery("", "", "")
     terms = query_terms(normalized(query))
-    return SearchQuery(match=_tsquery(parts), title=_tsquery(parts, TITLE),
-                       words=" & ".join(_quoted(WORD + t) for t in terms) or _tsquery(parts),
-                       terms=terms, grams=[text for text, partial in parts if not partial],
-                       prefixes=[text for text, partial in parts if partial])
+    return SearchQuery(
+        match=_tsquery(parts),
+        title=_tsquery(parts, TITLE),
+        words=" & ".join(_quoted(WORD + t) for t in terms) or _tsquery(parts),
+        terms=terms,
+        grams=[text for text, partial in parts if not partial],
+        prefixes=[text for text, partial in parts if partial],
+    )

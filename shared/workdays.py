@@ -478,7 +478,9 @@ async def watch_schedules(
         try:
             fresh = await asyncio.to_thread(lambda: WorkingCalendar(load_schedules(directory)))
         except (OSError, ScheduleError) as exc:
-            log.error("holiday schedules in %s not loaded, keeping the calendar as it was: %s", directory, exc)
+            log.error(
+                "holiday schedules in %s not loaded, keeping the calendar as it was: %s", directory, exc
+            )
             continue
         added = sorted(fresh.known_years - live.known_years)
         live.adopt(fresh)

@@ -52,8 +52,14 @@ class Request:
 
     @classmethod
     def new(cls, action: str, username: str, position: str, requested_by: str) -> Request:
-        return cls(uuid.uuid4().hex[:12], action, username, position or "", requested_by,
-                   datetime.now(timezone.utc).isoformat(timespec="seconds"))
+        return cls(
+            uuid.uuid4().hex[:12],
+            action,
+            username,
+            position or "",
+            requested_by,
+            datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        )
 
     @property
     def attribute(self) -> str:
@@ -64,8 +70,9 @@ class Request:
 
     def check_approver(self, approver: str) -> None:
         if approver == self.requested_by:
-            raise SameOfficer(f"request {self.id} was filed by {approver}: a second, different security"
-                              " officer approves it")
+            raise SameOfficer(
+                f"request {self.id} was filed by {approver}: a second, different security officer approves it"
+            )
 
 
 def requests_of(user: dict) -> list[Request]:

@@ -37,8 +37,11 @@ SECURITY_OFFICER = "security-officer"
 # Realm roles every user has; they are not positions.
 NOT_POSITIONS = {"offline_access", "uma_authorization", f"default-roles-{REALM}"}
 
-app = typer.Typer(help="Assign positions (岗位) and organisations (单位) in realm zgov; print demo tokens.",
-                  no_args_is_help=True, add_completion=False)
+app = typer.Typer(
+    help="Assign positions (岗位) and organisations (单位) in realm zgov; print demo tokens.",
+    no_args_is_help=True,
+    add_completion=False,
+)
 console = Console()
 
 
@@ -66,17 +69,33 @@ def main(
     ctx: typer.Context,
     url: Annotated[str, typer.Option(envvar="ZGOV_KEYCLOAK_URL", help="Keycloak base URL.")] = "",
     realm: Annotated[str, typer.Option(envvar="ZGOV_KEYCLOAK_REALM")] = REALM,
-    as_user: Annotated[str | None, typer.Option(
-        "--as", envvar="ZGOV_IAM_USER", help="Your username (must hold the security-officer position).")] = None,
+    as_user: Annotated[
+        str | None,
+        typer.Option(
+            "--as", envvar="ZGOV_IAM_USER", help="Your username (must hold the security-officer position)."
+        ),
+    ] = None,
     password: Annotated[str | None, typer.Option(envvar="ZGOV_IAM_PASSWORD", help="Your password.")] = None,
-    run_dir: Annotated[Path, typer.Option(envvar="ZGOV_RUN_DIR", help="State folder of 'make up'.")] = RUN_DIR,
+    run_dir: Annotated[
+        Path, typer.Option(envvar="ZGOV_RUN_DIR", help="State folder of 'make up'.")
+    ] = RUN_DIR,
     audit_log: Annotated[Path | None, typer.Option(envvar="ZGOV_IAM_AUDIT_LOG")] = None,
-    token: Annotated[str | None, typer.Option(
-        envvar="ZGOV_IAM_TOKEN", help="Your access token (else: device sign-in, or --password locally).")] = None,
+    token: Annotated[
+        str | None,
+        typer.Option(
+            envvar="ZGOV_IAM_TOKEN", help="Your access token (else: device sign-in, or --password locally)."
+        ),
+    ] = None,
 ) -> None:
-    ctx.obj = Settings(url=(url or keycloak_url_default(run_dir)).rstrip("/"), realm=realm, username=as_user,
-                       password=password, run_dir=run_dir, audit_log=audit_log or run_dir / "iam-audit.log",
-                       token=token)
+    ctx.obj = Settings(
+        url=(url or keycloak_url_default(run_dir)).rstrip("/"),
+        realm=realm,
+        username=as_user,
+        password=password,
+        run_dir=run_dir,
+        audit_log=audit_log or run_dir / "iam-audit.log",
+        token=token,
+    )
 
 
 # ---------------------------------------------------------------- helpers
@@ -84,8 +103,15 @@ def main(
 
 def audit(settings: Settings, action: str, outcome: str, **details: str) -> None:
     """One JSON line per change or refusal: who, what, when."""
-    entry = {"at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "who": settings.username,
-             "action": action, "outcome": outcome, "realm": settings.realm, "keycloak": settings.url, **details}
+    entry = {
+        "at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "who": settings.username,
+        "action": action,
+        "outcome": outcome,
+        "realm": settings.realm,
+        "keycloak": settings.url,
+        **details,
+    }
     settings.audit_log.parent.mkdir(parents=True, exist_ok=True)
     with settings.audit_log.open("a", encoding="utf-8") as log:
         log.write(json.dumps(entry, ensure_ascii=False) + "\n")
@@ -97,12 +123,20 @@ def token_url(settings: Settings) -> str:
 
 def password_grant(settings: Settings, username: str, password: str) -> dict:
     """LOCAL ONLY: a token by password through the local demo-and-test client (not in the chart's realm)."""
-    response = httpx.post(token_url(settings), data={
-        "grant_type": "password", "client_id": LOCAL_TOKENS_CLIENT, "scope": "openid",
-        "username": username, "password": password,
-    })
+    response = httpx.post(
+        token_url(settings),
+        data={
+            "grant_type": "password",
+            "client_id": LOCAL_TOKENS_CLIENT,
+            "scope": "openid",
+            "username": username,
+            "password": password,
+        },
+    )
     if response.status_code in (400, 401):
-        raise Refused(f"Keycloak refused the login of {username!r}: {response.json().get('error_description')}.")
+        raise Refused(
+            f"Keycloak refused the login of {username!r}: {response.json().get('error_description')}."
+        )
     response.raise_for_status()
     return response.json()
 
@@ -119,12 +153,16 @@ def device_grant(settings: Settings) -> dict:
     if start.status_code != 200:
         raise Refused(f"Keycloak refused the device sign-in: {start.text[:200]}")
     device = start.json()
-    typer.echo(f"Open {device['verification_uri_complete']} and confirm code {device['user_code']}.", err=True)
+    typer.echo(
+        f"Open {device['verification_uri_complete']} and confirm code {device['user_code']}.", err=True
+    )
     interval, deadline = device.get("interval", 5), time.monotonic() + device.get("expires_in", 600)
     while time.monotonic() < deadline:
         time.sleep(interval)
-        answer = httpx.post(token_url(settings), data={
-            "grant_type": DEVICE_GRANT, "client_id": CLI_CLIENT, "device_code": device["device_code"]})
+        answer = httpx.post(
+            token_url(settings),
+            data={"grant_type": DEVICE_GRANT, "client_id": CLI_CLIENT, "device_code": device["device_code"]},
+        )
         if answer.status_code == 200:
             return answer.json()
         error = answer.json().get("error")
@@ -155,10 +193,17 @@ def security_officer_admin(settings: Settings):
     # Who signed in is what the token says, whatever --as claimed.
     settings.username = claims.get("preferred_username") or settings.username
     if SECURITY_OFFICER not in claims.get("realm_access", {}).get("roles", []):
-        raise Refused(f"{settings.username!r} does not hold the security-officer position (安全保密管理员);"
-                      " only the security officer may change positions and organisations.")
-    return KeycloakAdmin(server_url=settings.url, realm_name=settings.realm, user_realm_name=settings.realm,
-                         client_id=claims.get("azp") or CLI_CLIENT, token=token)
+        raise Refused(
+            f"{settings.username!r} does not hold the security-officer position (安全保密管理员);"
+            " only the security officer may change positions and organisations."
+        )
+    return KeycloakAdmin(
+        server_url=settings.url,
+        realm_name=settings.realm,
+        user_realm_name=settings.realm,
+        client_id=claims.get("azp") or CLI_CLIENT,
+        token=token,
+    )
 
 
 def positions_of(admin, user_id: str) -> list[str]:
@@ -177,7 +222,9 @@ def find_user(admin, username: str) -> dict:
 
 
 def all_positions(admin) -> list[str]:
-    return sorted(r["name"] for r in admin.get_realm_roles(brief_representation=True) if r["name"] not in NOT_POSITIONS)
+    return sorted(
+        r["name"] for r in admin.get_realm_roles(brief_representation=True) if r["name"] not in NOT_POSITIONS
+    )
 
 
 def full_name(user: dict) -> str:
@@ -222,8 +269,14 @@ def grant_position(ctx: typer.Context, username: str, position: str) -> None:
     from deploy.keycloak import four_eyes, security_office
 
     details = {"user": username, "position": position}
-    run_change(ctx, "grant-position", details, lambda admin: security_office.position_change(
-        admin, ctx.obj.username, four_eyes.GRANT, username, position, details))
+    run_change(
+        ctx,
+        "grant-position",
+        details,
+        lambda admin: security_office.position_change(
+            admin, ctx.obj.username, four_eyes.GRANT, username, position, details
+        ),
+    )
 
 
 @app.command("revoke-position")
@@ -232,13 +285,20 @@ def revoke_position(ctx: typer.Context, username: str, position: str) -> None:
     from deploy.keycloak import four_eyes, security_office
 
     details = {"user": username, "position": position}
-    run_change(ctx, "revoke-position", details, lambda admin: security_office.position_change(
-        admin, ctx.obj.username, four_eyes.REVOKE, username, position, details))
+    run_change(
+        ctx,
+        "revoke-position",
+        details,
+        lambda admin: security_office.position_change(
+            admin, ctx.obj.username, four_eyes.REVOKE, username, position, details
+        ),
+    )
 
 
 @app.command("set-organisation")
 def set_organisation(ctx: typer.Context, username: str, organisation: str) -> None:
     """Make ORGANISATION (a group code such as education-bureau) USER's only organisation."""
+
     def change(admin):
         groups = {g["name"]: g["id"] for g in admin.get_groups({"briefRepresentation": True, "max": 1000})}
         if organisation not in groups:
@@ -249,26 +309,34 @@ def set_organisation(ctx: typer.Context, username: str, organisation: str) -> No
                 admin.group_user_remove(user["id"], current["id"])
         admin.group_user_add(user["id"], groups[organisation])
         return f"{username} now belongs to {organisation}"
+
     run_change(ctx, "set-organisation", {"user": username, "organisation": organisation}, change)
 
 
 @app.command("list-users")
 def list_users(ctx: typer.Context) -> None:
     """Every user with positions and organisation."""
+
     def show(admin):
         table = Table("username", "name", "positions", "organisation", title=f"realm {ctx.obj.realm}")
         for user in sorted(admin.get_users({"max": 10000}), key=lambda u: u["username"]):
             if user.get("serviceAccountClientLink"):  # a client's service account, not a person
                 continue
-            table.add_row(user["username"], full_name(user), ", ".join(positions_of(admin, user["id"])),
-                          ", ".join(organisations_of(admin, user["id"])))
+            table.add_row(
+                user["username"],
+                full_name(user),
+                ", ".join(positions_of(admin, user["id"])),
+                ", ".join(organisations_of(admin, user["id"])),
+            )
         console.print(table)
+
     read_only(ctx, show)
 
 
 @app.command()
 def show(ctx: typer.Context, username: str) -> None:
     """One user's positions and organisation."""
+
     def show_one(admin):
         user = find_user(admin, username)
         table = Table(show_header=False, title=username)
@@ -277,13 +345,16 @@ def show(ctx: typer.Context, username: str) -> None:
         table.add_row("positions", ", ".join(positions_of(admin, user["id"])))
         table.add_row("organisation", ", ".join(organisations_of(admin, user["id"])))
         console.print(table)
+
     read_only(ctx, show_one)
 
 
 @app.command()
 def token(
     ctx: typer.Context,
-    username: Annotated[str | None, typer.Argument(help="A demo user (see .run/keycloak/demo-users.json).")] = None,
+    username: Annotated[
+        str | None, typer.Argument(help="A demo user (see .run/keycloak/demo-users.json).")
+    ] = None,
     service: Annotated[str | None, typer.Option(help="A service client: client-credentials token.")] = None,
 ) -> None:
     """Print a fresh access token: of a demo user, or of a service (--service org)."""
@@ -291,8 +362,14 @@ def token(
     try:
         if service:
             secrets = json.loads((settings.keycloak_state / "secrets.json").read_text())
-            response = httpx.post(token_url(settings), data={
-                "grant_type": "client_credentials", "client_id": service, "client_secret": secrets[service]})
+            response = httpx.post(
+                token_url(settings),
+                data={
+                    "grant_type": "client_credentials",
+                    "client_id": service,
+                    "client_secret": secrets[service],
+                },
+            )
             response.raise_for_status()
             access = response.json()["access_token"]
         elif username:

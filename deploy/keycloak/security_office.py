@@ -75,22 +75,28 @@ def position_change(admin, officer: str, action: str, username: str, position: s
     if action == four_eyes.REVOKE and position not in held:
         raise Refused(f"{username} does not hold {position}.")
     if four_eyes.needs_second_officer(action, position, held):
-        return file_request(admin, four_eyes.Request.new(action, username, position, officer), user["id"], details)
+        return file_request(
+            admin, four_eyes.Request.new(action, username, position, officer), user["id"], details
+        )
     return apply(admin, four_eyes.Request.new(action, username, position, officer))
 
 
 def file_request(admin, request: four_eyes.Request, user_id: str, details: dict) -> str:
     set_attribute(admin, user_id, request.attribute, request.to_json())
     details["four_eyes_request"] = request.id
-    return (f"Request {request.id} filed ({request.action} {request.username} {request.position}):"
-            f" a second security officer approves it with 'approve {request.id}'.")
+    return (
+        f"Request {request.id} filed ({request.action} {request.username} {request.position}):"
+        f" a second security officer approves it with 'approve {request.id}'."
+    )
 
 
 def apply(admin, request: four_eyes.Request) -> str:
     user = find_user(admin, request.username)
     if request.action == four_eyes.GRANT:
         admin.assign_realm_roles(user["id"], [admin.get_realm_role(request.position)])
-        return f"{request.username} now holds {request.position}: {', '.join(positions_of(admin, user['id']))}"
+        return (
+            f"{request.username} now holds {request.position}: {', '.join(positions_of(admin, user['id']))}"
+        )
     if request.action == four_eyes.REVOKE:
         admin.delete_realm_roles_of_user(user["id"], [admin.get_realm_role(request.position)])
         return f"{request.username} no longer holds {request.position}"
@@ -129,10 +135,14 @@ def pending_by_id(admin, request_id: str) -> tuple[four_eyes.Request, str]:
 @app.command("requests")
 def list_requests(ctx: typer.Context) -> None:
     """The changes to leaders waiting for a second security officer."""
+
     def show(admin):
         for request, _ in pending(admin):
-            console.print(f"{request.id}  {request.action} {request.username} {request.position}"
-                          f"  (filed by {request.requested_by} at {request.requested_at})")
+            console.print(
+                f"{request.id}  {request.action} {request.username} {request.position}"
+                f"  (filed by {request.requested_by} at {request.requested_at})"
+            )
+
     iam.read_only(ctx, show)
 
 
@@ -143,8 +153,12 @@ def approve(ctx: typer.Context, request_id: str) -> None:
 
     def change(admin):
         request, user_id = pending_by_id(admin, request_id)
-        details.update(requested_by=request.requested_by, request_action=request.action,
-                       user=request.username, position=request.position)
+        details.update(
+            requested_by=request.requested_by,
+            request_action=request.action,
+            user=request.username,
+            position=request.position,
+        )
         try:
             request.check_approver(ctx.obj.username)
         except four_eyes.SameOfficer as refused:
@@ -152,16 +166,19 @@ def approve(ctx: typer.Context, request_id: str) -> None:
         message = apply(admin, request)
         set_attribute(admin, user_id, request.attribute, None)
         return f"Approved {request.id} (filed by {request.requested_by}): {message}"
+
     run_change(ctx, "approve", details, change)
 
 
 @app.command()
 def reject(ctx: typer.Context, request_id: str) -> None:
     """Withdraw or refuse a pending request (nothing is applied)."""
+
     def change(admin):
         request, user_id = pending_by_id(admin, request_id)
         set_attribute(admin, user_id, request.attribute, None)
         return f"Request {request.id} ({request.action} {request.username} {request.position}) rejected."
+
     run_change(ctx, "reject", {"request": request_id}, change)
 
 
@@ -177,6 +194,7 @@ def reset_credentials(ctx: typer.Context, username: str) -> None:
         if four_eyes.needs_second_officer(four_eyes.RESET, None, held):
             return file_request(admin, request, user["id"], details)
         return reset(admin, user)
+
     run_change(ctx, "reset-credentials", details, change)
 
 
@@ -206,14 +224,26 @@ def onboard(
         if position not in iam.all_positions(admin):
             raise Refused(f"Unknown position {position!r}; known: {', '.join(iam.all_positions(admin))}.")
         password = one_time_password()
-        user_id = admin.create_user({
-            "username": username, "enabled": True, "firstName": first_name, "lastName": last_name,
-            "email": email, "emailVerified": True, "requiredActions": FIRST_SIGN_IN,
-            "credentials": [{"type": "password", "value": password, "temporary": True}]}, exist_ok=False)
+        user_id = admin.create_user(
+            {
+                "username": username,
+                "enabled": True,
+                "firstName": first_name,
+                "lastName": last_name,
+                "email": email,
+                "emailVerified": True,
+                "requiredActions": FIRST_SIGN_IN,
+                "credentials": [{"type": "password", "value": password, "temporary": True}],
+            },
+            exist_ok=False,
+        )
         admin.group_user_add(user_id, groups[organisation])
         placed = position_change(admin, ctx.obj.username, four_eyes.GRANT, username, position, details)
-        return (f"{username} onboarded in {organisation}. {placed} One-time password (give it in person):"
-                f" {password}")
+        return (
+            f"{username} onboarded in {organisation}. {placed} One-time password (give it in person):"
+            f" {password}"
+        )
+
     run_change(ctx, "onboard", details, change)
 
 
@@ -226,8 +256,12 @@ def move(
     from_position: Annotated[str | None, typer.Option(help="The position left.")] = None,
 ) -> None:
     """Another organisation and/or position (leaders' positions: a request for a second officer)."""
-    details = {"user": username, "organisation": organisation or "", "position": position or "",
-               "from_position": from_position or ""}
+    details = {
+        "user": username,
+        "organisation": organisation or "",
+        "position": position or "",
+        "from_position": from_position or "",
+    }
 
     def change(admin):
         messages = []
@@ -242,25 +276,31 @@ def move(
             admin.group_user_add(user["id"], groups[organisation])
             messages.append(f"{username} now belongs to {organisation}.")
         if position:
-            messages.append(position_change(admin, ctx.obj.username, four_eyes.GRANT, username, position, details))
+            messages.append(
+                position_change(admin, ctx.obj.username, four_eyes.GRANT, username, position, details)
+            )
         if from_position:
-            messages.append(position_change(admin, ctx.obj.username, four_eyes.REVOKE, username, from_position,
-                                            details))
+            messages.append(
+                position_change(admin, ctx.obj.username, four_eyes.REVOKE, username, from_position, details)
+            )
         if not messages:
             raise Refused("Say what moves: --organisation, --position and/or --from-position.")
         return " ".join(messages)
+
     run_change(ctx, "move", details, change)
 
 
 @app.command()
 def offboard(ctx: typer.Context, username: str) -> None:
     """Disable USER and end its sessions now; positions and organisation stay on the record."""
+
     def change(admin):
         user = find_user(admin, username)
         kept = positions_of(admin, user["id"])
         admin.update_user(user["id"], {**admin.get_user(user["id"]), "enabled": False})
         end_sessions(admin, user["id"])
         return f"{username} offboarded: disabled, sessions ended; positions kept on record: {', '.join(kept) or 'none'}"
+
     run_change(ctx, "offboard", {"user": username}, change)
 
 
@@ -275,28 +315,41 @@ def review_rows(admin, permission: str | None = None) -> list[tuple[str, ...]]:
     rows = []
     for position in iam.all_positions(admin):
         composites = admin.connection.raw_get(
-            f"admin/realms/{admin.connection.realm_name}/roles/{position}/composites").json()
-        granted = [(apis[r["containerId"]], r["name"]) for r in composites
-                   if r.get("clientRole") and r.get("containerId") in apis]
+            f"admin/realms/{admin.connection.realm_name}/roles/{position}/composites"
+        ).json()
+        granted = [
+            (apis[r["containerId"]], r["name"])
+            for r in composites
+            if r.get("clientRole") and r.get("containerId") in apis
+        ]
         granted = [(api, p) for api, p in granted if permission in (None, p, f"{api}:{p}")]
         if not granted:
             continue
-        holders = [u for u in admin.get_realm_role_members(position, {"briefRepresentation": "false"})
-                   if u.get("enabled", True) and not u.get("serviceAccountClientLink")]
+        holders = [
+            u
+            for u in admin.get_realm_role_members(position, {"briefRepresentation": "false"})
+            if u.get("enabled", True) and not u.get("serviceAccountClientLink")
+        ]
         for user in holders:
             organisation = ", ".join(iam.organisations_of(admin, user["id"]))
-            rows += [(api, p, position, user["username"], iam.full_name(user), organisation) for api, p in granted]
+            rows += [
+                (api, p, position, user["username"], iam.full_name(user), organisation) for api, p in granted
+            ]
     return sorted(rows)
 
 
 @app.command("access-review")
 def access_review(
     ctx: typer.Context,
-    permission: Annotated[str | None, typer.Option(
-        help="Only this permission, e.g. document:sign or documents:document:sign.")] = None,
-    output: Annotated[Path | None, typer.Option(help="Write the CSV here instead of standard output.")] = None,
+    permission: Annotated[
+        str | None, typer.Option(help="Only this permission, e.g. document:sign or documents:document:sign.")
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option(help="Write the CSV here instead of standard output.")
+    ] = None,
 ) -> None:
     """CSV: for each permission, who holds it and through which position ("who can sign today?")."""
+
     def show(admin):
         buffer = io.StringIO()
         writer = csv.writer(buffer)
@@ -306,6 +359,7 @@ def access_review(
             output.write_text(buffer.getvalue(), encoding="utf-8")
         else:
             typer.echo(buffer.getvalue(), nl=False)
+
     iam.read_only(ctx, show)
 
 

@@ -19,8 +19,11 @@ from deploy.local.keycloak import fetch_keycloak
 from deploy.local.servers import PrerequisiteError
 from deploy.local.stack import PORTS, Stack
 
-app = typer.Typer(help="The Ziyang platform as local processes (no container engine).", no_args_is_help=True,
-                  add_completion=False)
+app = typer.Typer(
+    help="The Ziyang platform as local processes (no container engine).",
+    no_args_is_help=True,
+    add_completion=False,
+)
 # Wide enough for a full DSN per line even when the output is not a terminal.
 console = Console(width=max(Console().width, 120))
 
@@ -42,13 +45,18 @@ def endpoints_table(endpoints: dict, stack: Stack) -> Table:
     kc = endpoints["keycloak"]
     table.add_row("keycloak", kc["url"], f"realm {kc['realm']}; admin console {kc['admin_console']}")
     table.add_row("", "", f"demo users and passwords: {kc['demo_users']}")
-    table.add_row("nats", endpoints["nats"]["url"],
-                  f"JetStream; one NKEY user per service, seeds in {endpoints['nats']['credentials']}")
+    table.add_row(
+        "nats",
+        endpoints["nats"]["url"],
+        f"JetStream; one NKEY user per service, seeds in {endpoints['nats']['credentials']}",
+    )
     for name, dsn in endpoints["postgres"].items():
         table.add_row(f"postgres/{name}", dsn, "")
     for name, service in endpoints["services"].items():
         if "http" in service:
-            table.add_row(name, service["http"], "citizens' portal (pages, JSON API /api, OpenAPI /api/openapi.json)")
+            table.add_row(
+                name, service["http"], "citizens' portal (pages, JSON API /api, OpenAPI /api/openapi.json)"
+            )
         else:
             table.add_row(name, f"grpc {service['grpc']}", "health: SERVING")
     if not endpoints["services"]:
@@ -89,8 +97,11 @@ def status() -> None:
         state = "[green]up[/green]" if running else "[red]down[/red]"
         table.add_row(name, endpoint, state, str(pid or ""))
     console.print(table)
-    console.print("[dim]Ports: " + ", ".join(f"{env} (default {d})" for env, d in PORTS.values()) +
-                  ", ZGOV_<SERVICE>_GRPC_PORT (org 50051, meetings 50052, ...).[/dim]")
+    console.print(
+        "[dim]Ports: "
+        + ", ".join(f"{env} (default {d})" for env, d in PORTS.values())
+        + ", ZGOV_<SERVICE>_GRPC_PORT (org 50051, meetings 50052, ...).[/dim]"
+    )
 
 
 @app.command("reset-keycloak")

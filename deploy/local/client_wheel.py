@@ -32,8 +32,19 @@ def build(out: Path = DIST) -> Path:
         shutil.copytree(STUBS, staging / "zgov", ignore=skip)
         before = set(out.glob("zgov_client-*.whl"))
         subprocess.run(
-            [sys.executable, "-m", "pip", "wheel", "--quiet", "--disable-pip-version-check", "--no-deps",
-             "--no-build-isolation", "--wheel-dir", str(out), str(staging)],
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "wheel",
+                "--quiet",
+                "--disable-pip-version-check",
+                "--no-deps",
+                "--no-build-isolation",
+                "--wheel-dir",
+                str(out),
+                str(staging),
+            ],
             check=True,
         )
     built = sorted(set(out.glob("zgov_client-*.whl")) - before) or sorted(out.glob("zgov_client-*.whl"))

@@ -58,9 +58,16 @@ LOCAL_TOKENS_FLOW = "local tokens - password only"
 # The marker client role every officer position holds: the browser flow asks these a TOTP code.
 SECOND_FACTOR_ROLE = "second-factor"
 # Brute-force protection of the master realm (the bootstrap admin's), as realm zgov's.
-MASTER_BRUTE_FORCE = {"bruteForceProtected": True, "permanentLockout": False, "failureFactor": 5,
-                      "waitIncrementSeconds": 60, "maxFailureWaitSeconds": 900, "minimumQuickLoginWaitSeconds": 60,
-                      "quickLoginCheckMilliSeconds": 1000, "maxDeltaTimeSeconds": 43200}
+MASTER_BRUTE_FORCE = {
+    "bruteForceProtected": True,
+    "permanentLockout": False,
+    "failureFactor": 5,
+    "waitIncrementSeconds": 60,
+    "maxFailureWaitSeconds": 900,
+    "minimumQuickLoginWaitSeconds": 60,
+    "quickLoginCheckMilliSeconds": 1000,
+    "maxDeltaTimeSeconds": 43200,
+}
 
 
 @dataclass(frozen=True)
@@ -130,9 +137,17 @@ def fetch_keycloak(cache_dir: Path = CACHE_DIR) -> Path:
                 "Maven is needed once to fetch Keycloak: install it (e.g. 'apt-get install maven') and run again."
             )
         result = subprocess.run(
-            [mvn, "-q", "-B", "org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy",
-             f"-Dartifact={MAVEN_ARTIFACT}", f"-DoutputDirectory={cache_dir}"],
-            capture_output=True, text=True, cwd=cache_dir,
+            [
+                mvn,
+                "-q",
+                "-B",
+                "org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy",
+                f"-Dartifact={MAVEN_ARTIFACT}",
+                f"-DoutputDirectory={cache_dir}",
+            ],
+            capture_output=True,
+            text=True,
+            cwd=cache_dir,
         )
         if result.returncode != 0 or not archive.exists():
             raise PrerequisiteError(
@@ -173,7 +188,9 @@ def _instance_home(dist: Path, home: Path) -> None:
             (lib / name).symlink_to(dist / "lib" / name)
     # The application as re-built for our options by an earlier instance, if any: saves ~20 s per start.
     built = _built_template(dist)
-    shutil.copytree(built if built.exists() else dist / "lib" / "quarkus", lib / "quarkus", dirs_exist_ok=True)
+    shutil.copytree(
+        built if built.exists() else dist / "lib" / "quarkus", lib / "quarkus", dirs_exist_ok=True
+    )
     shutil.copy2(dist / "lib" / "quarkus-run.jar", lib / "quarkus-run.jar")
     shutil.copy2(dist / "version.txt", home / "version.txt")
 
@@ -314,8 +331,10 @@ class Keycloak:
         if self.running_pid():
             return
         check_java()
-        for port, what, env in ((self.port, "Keycloak", "ZGOV_KEYCLOAK_PORT"),
-                                (self.management_port, "Keycloak management", "ZGOV_KEYCLOAK_MANAGEMENT_PORT")):
+        for port, what, env in (
+            (self.port, "Keycloak", "ZGOV_KEYCLOAK_PORT"),
+            (self.management_port, "Keycloak management", "ZGOV_KEYCLOAK_MANAGEMENT_PORT"),
+        ):
             if port_is_taken(port):
                 raise PrerequisiteError(
                     f"Port {port} for {what} is taken: stop what uses it or set {env} to a free port."
@@ -338,8 +357,10 @@ class Keycloak:
         for client, secret in self.client_secrets().items():
             env[f"ZGOV_{client.upper()}_CLIENT_SECRET"] = secret
         args = [
-            str(self.home / "bin" / "kc.sh"), "start-dev",
-            "--http-host=127.0.0.1", f"--http-port={self.port}",
+            str(self.home / "bin" / "kc.sh"),
+            "start-dev",
+            "--http-host=127.0.0.1",
+            f"--http-port={self.port}",
             f"--http-management-port={self.management_port}",
             # A fixed issuer, whatever host name a client uses to reach Keycloak.
             f"--hostname={self.url}",
@@ -348,8 +369,15 @@ class Keycloak:
             "--cache=local",
         ]
         with open(self.log_file, "ab") as log:
-            proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                                    env=env, cwd=self.state_dir, start_new_session=True)
+            proc = subprocess.Popen(
+                args,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=env,
+                cwd=self.state_dir,
+                start_new_session=True,
+            )
         self.pid_file.write_text(str(proc.pid))
 
     def wait_ready(self, timeout: float = 420.0) -> None:
@@ -364,7 +392,9 @@ class Keycloak:
             except httpx.HTTPError:
                 pass
             time.sleep(0.5)
-        raise RuntimeError(f"Keycloak did not answer {well_known} within {timeout:.0f} s; its log: {self.log_file}")
+        raise RuntimeError(
+            f"Keycloak did not answer {well_known} within {timeout:.0f} s; its log: {self.log_file}"
+        )
 
     def stop(self) -> None:
         pid = self.running_pid()
@@ -405,10 +435,14 @@ def totp_key(secret: str) -> str:
 
 def otp_credential(secret: str) -> dict:
     """A TOTP credential representation for the admin API (the realm's policy: 6 digits, 30 s, SHA-1)."""
-    return {"type": "otp", "userLabel": "demo",
-            "secretData": json.dumps({"value": secret}),
-            "credentialData": json.dumps({"subType": "totp", "digits": 6, "period": 30,
-                                          "algorithm": "HmacSHA1", "counter": 0})}
+    return {
+        "type": "otp",
+        "userLabel": "demo",
+        "secretData": json.dumps({"value": secret}),
+        "credentialData": json.dumps(
+            {"subType": "totp", "digits": 6, "period": 30, "algorithm": "HmacSHA1", "counter": 0}
+        ),
+    }
 
 
 def harden_master_realm(admin) -> None:
@@ -421,28 +455,43 @@ def ensure_local_tokens_client(admin, realm_file: Path = REALM_FILE) -> None:
         return
     flow_id = _password_only_direct_grant_flow(admin)
     cli = next(c for c in json.loads(realm_file.read_text())["clients"] if c["clientId"] == CLI_CLIENT)
-    admin.create_client({
-        "clientId": LOCAL_TOKENS_CLIENT,
-        "name": "LOCAL ONLY: demo and test tokens by password (never in a deployed realm)",
-        "enabled": True, "protocol": "openid-connect", "publicClient": True,
-        "standardFlowEnabled": False, "implicitFlowEnabled": False, "directAccessGrantsEnabled": True,
-        "serviceAccountsEnabled": False, "fullScopeAllowed": True,
-        "protocolMappers": cli["protocolMappers"],
-        "authenticationFlowBindingOverrides": {"direct_grant": flow_id},
-    }, skip_exists=True)
+    admin.create_client(
+        {
+            "clientId": LOCAL_TOKENS_CLIENT,
+            "name": "LOCAL ONLY: demo and test tokens by password (never in a deployed realm)",
+            "enabled": True,
+            "protocol": "openid-connect",
+            "publicClient": True,
+            "standardFlowEnabled": False,
+            "implicitFlowEnabled": False,
+            "directAccessGrantsEnabled": True,
+            "serviceAccountsEnabled": False,
+            "fullScopeAllowed": True,
+            "protocolMappers": cli["protocolMappers"],
+            "authenticationFlowBindingOverrides": {"direct_grant": flow_id},
+        },
+        skip_exists=True,
+    )
 
 
 def _password_only_direct_grant_flow(admin) -> str:
     flows = {f["alias"]: f["id"] for f in admin.get_authentication_flows()}
     if LOCAL_TOKENS_FLOW not in flows:
-        admin.create_authentication_flow({
-            "alias": LOCAL_TOKENS_FLOW, "providerId": "basic-flow", "topLevel": True, "builtIn": False,
-            "description": "LOCAL ONLY: username and password, no second factor (demo and test tokens)"})
+        admin.create_authentication_flow(
+            {
+                "alias": LOCAL_TOKENS_FLOW,
+                "providerId": "basic-flow",
+                "topLevel": True,
+                "builtIn": False,
+                "description": "LOCAL ONLY: username and password, no second factor (demo and test tokens)",
+            }
+        )
         for provider in ("direct-grant-validate-username", "direct-grant-validate-password"):
             admin.create_authentication_flow_execution({"provider": provider}, LOCAL_TOKENS_FLOW)
         for execution in admin.get_authentication_flow_executions(LOCAL_TOKENS_FLOW):
             admin.update_authentication_flow_executions(
-                {"id": execution["id"], "requirement": "REQUIRED"}, LOCAL_TOKENS_FLOW)
+                {"id": execution["id"], "requirement": "REQUIRED"}, LOCAL_TOKENS_FLOW
+            )
         flows = {f["alias"]: f["id"] for f in admin.get_authentication_flows()}
     return flows[LOCAL_TOKENS_FLOW]
 
@@ -454,15 +503,24 @@ def admin_client(server: Keycloak):
     """python-keycloak admin client on realm zgov, logged in as the bootstrap admin of master."""
     from keycloak import KeycloakAdmin
 
-    return KeycloakAdmin(server_url=server.url, username=ADMIN_USERNAME, password=server.admin_password(),
-                         realm_name=REALM, user_realm_name="master", verify=False)
+    return KeycloakAdmin(
+        server_url=server.url,
+        username=ADMIN_USERNAME,
+        password=server.admin_password(),
+        realm_name=REALM,
+        user_realm_name="master",
+        verify=False,
+    )
 
 
 def demo_contacts(user: DemoUser) -> dict[str, list[str]]:
     """A made-up mobile number (138 0000 00NN) and messaging accounts named after the username."""
     number = DEMO_USERS.index(user) + 1
-    return {"phone": [f"138000000{number:02d}"], "wecom_user_id": [user.username],
-            "dingtalk_user_id": [user.username]}
+    return {
+        "phone": [f"138000000{number:02d}"],
+        "wecom_user_id": [user.username],
+        "dingtalk_user_id": [user.username],
+    }
 
 
 def ensure_demo_users(server: Keycloak) -> dict[str, dict]:
@@ -480,26 +538,35 @@ def ensure_demo_users(server: Keycloak) -> dict[str, dict]:
         secret = totp_secret() if user.position != "citizen" else ""
         user_id = admin.get_user_id(user.username)
         if not user_id:
-            user_id = admin.create_user({
-                "username": user.username,
-                "enabled": True,
-                "firstName": user.first_name,
-                "lastName": user.last_name,
-                "email": f"{user.username}@ziyang.example",
-                "emailVerified": True,
-                # where the notify service reaches them (realm user profile: phone, 企业微信, 钉钉)
-                "attributes": demo_contacts(user),
-                "credentials": [{"type": "password", "value": password, "temporary": False},
-                                *([otp_credential(secret)] if secret else [])],
-            }, exist_ok=False)
+            user_id = admin.create_user(
+                {
+                    "username": user.username,
+                    "enabled": True,
+                    "firstName": user.first_name,
+                    "lastName": user.last_name,
+                    "email": f"{user.username}@ziyang.example",
+                    "emailVerified": True,
+                    # where the notify service reaches them (realm user profile: phone, 企业微信, 钉钉)
+                    "attributes": demo_contacts(user),
+                    "credentials": [
+                        {"type": "password", "value": password, "temporary": False},
+                        *([otp_credential(secret)] if secret else []),
+                    ],
+                },
+                exist_ok=False,
+            )
         else:
             admin.set_user_password(user_id, password, temporary=False)
             secret = ""  # enrolled at the first browser sign-in instead
         admin.assign_realm_roles(user_id, [admin.get_realm_role(user.position)])
         if user.group:
             admin.group_user_add(user_id, groups[user.group])
-        stored[user.username] = {"password": password, "position": user.position, "group": user.group,
-                                 "name": f"{user.last_name}{user.first_name}",
-                                 **({"totp_key": totp_key(secret)} if secret else {})}
+        stored[user.username] = {
+            "password": password,
+            "position": user.position,
+            "group": user.group,
+            "name": f"{user.last_name}{user.first_name}",
+            **({"totp_key": totp_key(secret)} if secret else {}),
+        }
         _write_private(server.demo_users_file, stored)
     return stored

@@ -70,8 +70,14 @@ def _go_env() -> dict[str, str]:
 
 
 def _run(cmd: list[str], cwd: Path | None = None) -> str:
-    done = subprocess.run(["nice", "-n", "10", *cmd], cwd=cwd, env=_go_env(), capture_output=True,
-                          text=True, stdin=subprocess.DEVNULL)
+    done = subprocess.run(
+        ["nice", "-n", "10", *cmd],
+        cwd=cwd,
+        env=_go_env(),
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+    )
     if done.returncode != 0:
         raise BuildError(f"{' '.join(cmd[:3])} failed:\n{done.stderr[-3000:]}")
     return done.stdout
@@ -98,8 +104,10 @@ def _pin_staging(source: Path) -> None:
         arg
         for replace in module.get("Replace") or []
         if replace["New"]["Path"].startswith("./staging")
-        for arg in (f"-dropreplace={replace['Old']['Path']}",
-                    f"-require={replace['Old']['Path']}@v{STAGING_VERSION}")
+        for arg in (
+            f"-dropreplace={replace['Old']['Path']}",
+            f"-require={replace['Old']['Path']}@v{STAGING_VERSION}",
+        )
     ]
     _run([_go(), "mod", "edit", *edits], cwd=source)
 
@@ -107,20 +115,34 @@ def _pin_staging(source: Path) -> None:
 def _version_flags() -> str:
     major, minor, _ = KUBERNETES_VERSION.split(".")
     stamp = "k8s.io/component-base/version"
-    return " ".join([
-        "-s", "-w",
-        f"-X {stamp}.gitVersion=v{KUBERNETES_VERSION}",
-        f"-X {stamp}.gitMajor={major}",
-        f"-X {stamp}.gitMinor={minor}",
-        f"-X {stamp}.gitTreeState=clean",
-    ])
+    return " ".join(
+        [
+            "-s",
+            "-w",
+            f"-X {stamp}.gitVersion=v{KUBERNETES_VERSION}",
+            f"-X {stamp}.gitMajor={major}",
+            f"-X {stamp}.gitMinor={minor}",
+            f"-X {stamp}.gitTreeState=clean",
+        ]
+    )
 
 
 def build_control_plane(work: Path) -> None:
     source = _module_copy("k8s.io/kubernetes", f"v{KUBERNETES_VERSION}", work)
     _pin_staging(source)
-    _run([_go(), "build", "-trimpath", "-ldflags", _version_flags(), "-o", f"{cache_dir()}/",
-          *[f"./cmd/{name}" for name in CONTROL_PLANE]], cwd=source)
+    _run(
+        [
+            _go(),
+            "build",
+            "-trimpath",
+            "-ldflags",
+            _version_flags(),
+            "-o",
+            f"{cache_dir()}/",
+            *[f"./cmd/{name}" for name in CONTROL_PLANE],
+        ],
+        cwd=source,
+    )
 
 
 ETCD_MAIN = """package main
@@ -147,9 +169,20 @@ def build_etcd(work: Path) -> None:
 def build_kwok(work: Path) -> None:
     # kwok's module has no replace directives: a plain `go install` works.
     done = subprocess.run(
-        ["nice", "-n", "10", _go(), "install", "-trimpath", "-ldflags", "-s -w",
-         f"sigs.k8s.io/kwok/cmd/kwok@v{KWOK_VERSION}"],
-        env={**_go_env(), "GOFLAGS": "", "GOBIN": str(cache_dir())}, capture_output=True, text=True,
+        [
+            "nice",
+            "-n",
+            "10",
+            _go(),
+            "install",
+            "-trimpath",
+            "-ldflags",
+            "-s -w",
+            f"sigs.k8s.io/kwok/cmd/kwok@v{KWOK_VERSION}",
+        ],
+        env={**_go_env(), "GOFLAGS": "", "GOBIN": str(cache_dir())},
+        capture_output=True,
+        text=True,
         stdin=subprocess.DEVNULL,
     )
     if done.returncode != 0:

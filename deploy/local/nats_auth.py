@@ -53,9 +53,13 @@ class NatsUser:
 
     def authorization_entry(self) -> dict:
         """The user as nats-server's configuration writes it (JSON is valid NATS configuration)."""
-        return {"nkey": self.public_key,
-                "permissions": {"publish": {"allow": list(self.publish)},
-                                "subscribe": {"allow": list(self.subscribe)}}}
+        return {
+            "nkey": self.public_key,
+            "permissions": {
+                "publish": {"allow": list(self.publish)},
+                "subscribe": {"allow": list(self.subscribe)},
+            },
+        }
 
 
 @dataclass(frozen=True)
@@ -85,8 +89,10 @@ def bus_users(doc: Path = STREAMS_DOC) -> list[str]:
 
 
 def declared_consumers(doc: Path = STREAMS_DOC) -> list[Consumer]:
-    return [Consumer(c["name"], c["stream"], c["filter"])
-            for c in yaml.safe_load(doc.read_text()).get("consumers") or []]
+    return [
+        Consumer(c["name"], c["stream"], c["filter"])
+        for c in yaml.safe_load(doc.read_text()).get("consumers") or []
+    ]
 
 
 def consumer_rights(consumer: Consumer) -> list[str]:
@@ -103,9 +109,12 @@ def service_user(service: str, public_key: str, consumers: list[Consumer] | None
     """The NATS user of `service`: see the module docstring for what each right is for."""
     stream = stream_name(service)
     own = [c for c in (declared_consumers() if consumers is None else consumers) if c.service == service]
-    publish = [f"{service}.>",
-               f"$JS.API.STREAM.INFO.{stream}", f"$JS.API.STREAM.CREATE.{stream}",
-               f"$JS.API.STREAM.UPDATE.{stream}"]
+    publish = [
+        f"{service}.>",
+        f"$JS.API.STREAM.INFO.{stream}",
+        f"$JS.API.STREAM.CREATE.{stream}",
+        f"$JS.API.STREAM.UPDATE.{stream}",
+    ]
     for consumer in own:
         publish += consumer_rights(consumer)
     return NatsUser(service, public_key, tuple(publish), (f"{inbox_prefix(service)}.>",))
@@ -167,7 +176,9 @@ def main(argv: list[str]) -> None:
         print(new_seed())
         return
     if command != "authorization" or not args:
-        raise SystemExit("usage: python -m deploy.local.nats_auth seed | authorization <service>=<U... or seed file> ...")
+        raise SystemExit(
+            "usage: python -m deploy.local.nats_auth seed | authorization <service>=<U... or seed file> ..."
+        )
     users = []
     for arg in args:
         name, _, key = arg.partition("=")

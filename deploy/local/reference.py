@@ -42,20 +42,29 @@ COMMON_REASONS = {
     "PERMISSION_MISSING": "the caller lacks a permission; metadata `permissions` names them, `method` the RPC",
     "PERMISSION_UNDECLARED": "the RPC declares no permission: refused for everyone (a server bug)",
 }
-RULE_LITERAL = re.compile(r"[\"'](A\d{1,2}(?:\.[a-z0-9-]+)?|OGI\d+(?:\.[a-z0-9-]+)?|GBT9704(?:\.[a-z0-9-]+)?)[\"']")
+RULE_LITERAL = re.compile(
+    r"[\"'](A\d{1,2}(?:\.[a-z0-9-]+)?|OGI\d+(?:\.[a-z0-9-]+)?|GBT9704(?:\.[a-z0-9-]+)?)[\"']"
+)
 REASON_LITERAL = re.compile(r"reason=[\"']([A-Z][A-Z_]+)[\"']")
 CATALOGUE_ENTRY = re.compile(r"^\*\*([^*]+)\*\*\s*([^—]*?)\s*— (.+)$")
 
 
 # -- the contracts, with their comments ------------------------------------------------------------------
 
+
 def descriptor_set() -> descriptor_pb2.FileDescriptorSet:
     files = sorted(str(p.relative_to(PROTO)) for p in (PROTO / "zgov").rglob("*.proto"))
     well_known = str(resources.files("grpc_tools") / "_proto")
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "set.binpb"
-        args = ["protoc", f"-I{PROTO}", f"-I{well_known}", "--include_source_info",
-                f"--descriptor_set_out={out}", *files]
+        args = [
+            "protoc",
+            f"-I{PROTO}",
+            f"-I{well_known}",
+            "--include_source_info",
+            f"--descriptor_set_out={out}",
+            *files,
+        ]
         if protoc.main(args) != 0:
             raise SystemExit("protoc failed: see the message above")
         return descriptor_pb2.FileDescriptorSet.FromString(out.read_bytes())
@@ -72,7 +81,7 @@ def comments_of(file: descriptor_pb2.FileDescriptorProto) -> dict[tuple[int, ...
 
 
 LABELS = {1: "optional", 2: "required", 3: "repeated"}
-TYPES = {v: k[len("TYPE_"):].lower() for k, v in descriptor_pb2.FieldDescriptorProto.Type.items()}
+TYPES = {v: k[len("TYPE_") :].lower() for k, v in descriptor_pb2.FieldDescriptorProto.Type.items()}
 
 
 def field_type(field: descriptor_pb2.FieldDescriptorProto) -> str:
@@ -89,22 +98,34 @@ def messages_of(package: str, prefix: str, messages, path: tuple[int, ...], comm
         if message.options.map_entry:
             continue
         fields = [
-            {"name": f.name, "number": f.number, "type": field_type(f),
-             "label": "repeated" if f.label == 3 else ("optional" if f.proto3_optional else ""),
-             "comment": comments.get((*here, 2, i), "")}
+            {
+                "name": f.name,
+                "number": f.number,
+                "type": field_type(f),
+                "label": "repeated" if f.label == 3 else ("optional" if f.proto3_optional else ""),
+                "comment": comments.get((*here, 2, i), ""),
+            }
             for i, f in enumerate(message.field)
         ]
         out.append({"name": f"{package}.{name}", "comment": comments.get(here, ""), "fields": fields})
         out += messages_of(package, f"{name}.", message.nested_type, (*here, 3), comments)
-        out += [_enum(package, f"{name}.", e, (*here, 4, i), comments) for i, e in enumerate(message.enum_type)]
+        out += [
+            _enum(package, f"{name}.", e, (*here, 4, i), comments) for i, e in enumerate(message.enum_type)
+        ]
     return out
 
 
 def _enum(package: str, prefix: str, enum, path: tuple[int, ...], comments) -> dict:
-    values = [{"name": v.name, "number": v.number, "comment": comments.get((*path, 2, i), "")}
-              for i, v in enumerate(enum.value)]
-    return {"name": f"{package}.{prefix}{enum.name}", "comment": comments.get(path, ""), "values": values,
-            "enum": True}
+    values = [
+        {"name": v.name, "number": v.number, "comment": comments.get((*path, 2, i), "")}
+        for i, v in enumerate(enum.value)
+    ]
+    return {
+        "name": f"{package}.{prefix}{enum.name}",
+        "comment": comments.get(path, ""),
+        "values": values,
+        "enum": True,
+    }
 
 
 def contracts(files: descriptor_pb2.FileDescriptorSet) -> tuple[list[dict], dict[str, dict]]:
@@ -119,17 +140,29 @@ def contracts(files: descriptor_pb2.FileDescriptorSet) -> tuple[list[dict], dict
             types[found["name"]] = found
         for s, service in enumerate(file.service):
             rpcs = [
-                {"name": m.name, "request": m.input_type.lstrip("."), "response": m.output_type.lstrip("."),
-                 "server_streaming": m.server_streaming, "comment": comments.get((6, s, 2, i), "")}
+                {
+                    "name": m.name,
+                    "request": m.input_type.lstrip("."),
+                    "response": m.output_type.lstrip("."),
+                    "server_streaming": m.server_streaming,
+                    "comment": comments.get((6, s, 2, i), ""),
+                }
                 for i, m in enumerate(service.method)
             ]
-            services.append({"name": f"{file.package}.{service.name}", "file": file.name,
-                             # A service without a comment of its own is described by its file's (on `package`).
-                             "comment": comments.get((6, s)) or comments.get((2,), ""), "rpcs": rpcs})
+            services.append(
+                {
+                    "name": f"{file.package}.{service.name}",
+                    "file": file.name,
+                    # A service without a comment of its own is described by its file's (on `package`).
+                    "comment": comments.get((6, s)) or comments.get((2,), ""),
+                    "rpcs": rpcs,
+                }
+            )
     return services, types
 
 
 # -- what the code declares ---------------------------------------------------------------------------------
+
 
 def servicer_classes() -> dict[str, tuple[str, type]]:
     """Proto service full name → (platform service, servicer class), found in every services/*/api*.py."""
@@ -150,8 +183,11 @@ def servicer_classes() -> dict[str, tuple[str, type]]:
 
 
 def reasons_in(service: str) -> list[str]:
-    text = "\n".join(p.read_text(encoding="utf-8") for p in (SERVICES / service).rglob("*.py")
-                     if "migrations" not in p.parts)
+    text = "\n".join(
+        p.read_text(encoding="utf-8")
+        for p in (SERVICES / service).rglob("*.py")
+        if "migrations" not in p.parts
+    )
     rules = set(RULE_LITERAL.findall(text))
     return sorted(rules | set(REASON_LITERAL.findall(text)), key=_reason_order)
 
@@ -207,6 +243,7 @@ def reason_meaning(reason: str, articles: dict[str, str]) -> str:
 
 # -- the reference --------------------------------------------------------------------------------------
 
+
 def build() -> dict:
     services, types = contracts(descriptor_set())
     servicers = servicer_classes()
@@ -241,7 +278,9 @@ def main() -> None:
     text = render()
     if "--check" in sys.argv:
         if not OUTPUT.exists() or OUTPUT.read_text(encoding="utf-8") != text:
-            raise SystemExit(f"{OUTPUT.relative_to(ROOT)} drifts from proto/ and the servicers: run 'make reference'")
+            raise SystemExit(
+                f"{OUTPUT.relative_to(ROOT)} drifts from proto/ and the servicers: run 'make reference'"
+            )
         print("the API reference matches proto/ and the servicers")
         return
     OUTPUT.parent.mkdir(parents=True, exist_ok=True)

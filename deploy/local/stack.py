@@ -51,18 +51,38 @@ FEED_PORTS = {"meetings": 8052, "supervision": 8054}
 DATABASES = SERVICE_CLIENTS
 # Passed through to every service when set in the caller's environment (besides every non-ZGOV_ variable,
 # such as the OpenTelemetry SDK's OTEL_*; ZGOV_OTLP_ENDPOINT is their deprecated alias).
-PASSED_THROUGH = ("ZGOV_OTLP_ENDPOINT", "ZGOV_CALENDAR_DIR", "ZGOV_LOG_LEVEL",
-                  # the notify service's channels (services/notify/README.md): none unless set
-                  "ZGOV_SMTP_HOST", "ZGOV_SMTP_PORT", "ZGOV_SMTP_FROM", "ZGOV_SMTP_USERNAME", "ZGOV_SMTP_PASSWORD",
-                  "ZGOV_SMTP_STARTTLS", "ZGOV_SMTP_TLS", "ZGOV_SMS_URL", "ZGOV_SMS_TEMPLATE", "ZGOV_SMS_TOKEN",
-                  "ZGOV_WECOM_ROBOT_URL", "ZGOV_WECOM_API_BASE", "ZGOV_WECOM_CORP_ID", "ZGOV_WECOM_AGENT_ID",
-                  "ZGOV_WECOM_SECRET", "ZGOV_DINGTALK_ROBOT_URL", "ZGOV_DINGTALK_SECRET", "ZGOV_LINK_BASE")
+PASSED_THROUGH = (
+    "ZGOV_OTLP_ENDPOINT",
+    "ZGOV_CALENDAR_DIR",
+    "ZGOV_LOG_LEVEL",
+    # the notify service's channels (services/notify/README.md): none unless set
+    "ZGOV_SMTP_HOST",
+    "ZGOV_SMTP_PORT",
+    "ZGOV_SMTP_FROM",
+    "ZGOV_SMTP_USERNAME",
+    "ZGOV_SMTP_PASSWORD",
+    "ZGOV_SMTP_STARTTLS",
+    "ZGOV_SMTP_TLS",
+    "ZGOV_SMS_URL",
+    "ZGOV_SMS_TEMPLATE",
+    "ZGOV_SMS_TOKEN",
+    "ZGOV_WECOM_ROBOT_URL",
+    "ZGOV_WECOM_API_BASE",
+    "ZGOV_WECOM_CORP_ID",
+    "ZGOV_WECOM_AGENT_ID",
+    "ZGOV_WECOM_SECRET",
+    "ZGOV_DINGTALK_ROBOT_URL",
+    "ZGOV_DINGTALK_SECRET",
+    "ZGOV_LINK_BASE",
+)
 
 
 def port(env: str, default: int) -> int:
     value = os.environ.get(env)
     if value and not value.isdigit():
-        raise PrerequisiteError(f"{env}={value!r} is not a port number: set it to a free port such as {default}.")
+        raise PrerequisiteError(
+            f"{env}={value!r} is not a port number: set it to a free port such as {default}."
+        )
     return int(value) if value else default
 
 
@@ -101,7 +121,9 @@ def existing_services() -> list[str]:
     """Services whose code exists: services/<name>/__main__.py."""
     if not SERVICES_DIR.is_dir():
         return []
-    return sorted(p.parent.name for p in SERVICES_DIR.glob("*/__main__.py") if not p.parent.name.startswith("_"))
+    return sorted(
+        p.parent.name for p in SERVICES_DIR.glob("*/__main__.py") if not p.parent.name.startswith("_")
+    )
 
 
 # ---------------------------------------------------------------- services as processes
@@ -147,28 +169,31 @@ class ServiceProcess:
         pid = int(text) if text.isdigit() else 0
         return pid if pid and pid_alive(pid) else None
 
-    def environment(self, database_url: str, nats_url: str, keycloak: KeycloakInfo,
-                    nats_seed: str = "") -> dict[str, str]:
+    def environment(
+        self, database_url: str, nats_url: str, keycloak: KeycloakInfo, nats_seed: str = ""
+    ) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("ZGOV_") or k in PASSED_THROUGH}
-        env.update({
-            "ZGOV_SERVICE_NAME": self.name,
-            "ZGOV_DATABASE_URL": database_url,
-            "ZGOV_NATS_URL": nats_url,
-            # its own NATS user; empty for a service that does not use the event bus (the portal)
-            "ZGOV_NATS_NKEY_SEED": nats_seed,
-            "ZGOV_KEYCLOAK_URL": keycloak.url,
-            "ZGOV_KEYCLOAK_REALM": keycloak.realm,
-            "ZGOV_CLIENT_ID": self.name,
-            "ZGOV_CLIENT_SECRET": keycloak.client_secrets.get(self.name, ""),
-            "ZGOV_GRPC_HOST": HOST,
-            "ZGOV_GRPC_PORT": str(self.grpc_port),
-            # Where services that ask org (who may act, A10/A59) find it.
-            "ZGOV_ORG_ADDRESS": f"{HOST}:{grpc_port('org')}",
-            # Where the portal finds the services it calls.
-            "ZGOV_PETITIONS_ADDRESS": f"{HOST}:{grpc_port('petitions')}",
-            "ZGOV_DISCLOSURE_ADDRESS": f"{HOST}:{grpc_port('disclosure')}",
-            "PYTHONUNBUFFERED": "1",
-        })
+        env.update(
+            {
+                "ZGOV_SERVICE_NAME": self.name,
+                "ZGOV_DATABASE_URL": database_url,
+                "ZGOV_NATS_URL": nats_url,
+                # its own NATS user; empty for a service that does not use the event bus (the portal)
+                "ZGOV_NATS_NKEY_SEED": nats_seed,
+                "ZGOV_KEYCLOAK_URL": keycloak.url,
+                "ZGOV_KEYCLOAK_REALM": keycloak.realm,
+                "ZGOV_CLIENT_ID": self.name,
+                "ZGOV_CLIENT_SECRET": keycloak.client_secrets.get(self.name, ""),
+                "ZGOV_GRPC_HOST": HOST,
+                "ZGOV_GRPC_PORT": str(self.grpc_port),
+                # Where services that ask org (who may act, A10/A59) find it.
+                "ZGOV_ORG_ADDRESS": f"{HOST}:{grpc_port('org')}",
+                # Where the portal finds the services it calls.
+                "ZGOV_PETITIONS_ADDRESS": f"{HOST}:{grpc_port('petitions')}",
+                "ZGOV_DISCLOSURE_ADDRESS": f"{HOST}:{grpc_port('disclosure')}",
+                "PYTHONUNBUFFERED": "1",
+            }
+        )
         if self.http_port:
             env.update({"ZGOV_HTTP_PORT": str(self.http_port), "ZGOV_PUBLIC_URL": self.url})
         if self.feed_port:
@@ -188,9 +213,15 @@ class ServiceProcess:
                 )
         self.state_dir.mkdir(parents=True, exist_ok=True)
         with open(self.log_file, "ab") as log:
-            proc = subprocess.Popen([sys.executable, "-m", f"services.{self.name}"], cwd=REPO_ROOT, env=env,
-                                    stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                                    start_new_session=True)
+            proc = subprocess.Popen(
+                [sys.executable, "-m", f"services.{self.name}"],
+                cwd=REPO_ROOT,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         self.pid_file.write_text(str(proc.pid))
 
     def serving(self) -> bool:
@@ -203,8 +234,9 @@ class ServiceProcess:
                 return False
         try:
             with grpc.insecure_channel(self.address) as channel:
-                reply = health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(service=""),
-                                                                  timeout=1)
+                reply = health_pb2_grpc.HealthStub(channel).Check(
+                    health_pb2.HealthCheckRequest(service=""), timeout=1
+                )
             return reply.status == health_pb2.HealthCheckResponse.SERVING
         except grpc.RpcError:
             return False
@@ -216,9 +248,13 @@ class ServiceProcess:
                 return
             if not self.running_pid():
                 tail = self.log_file.read_text(errors="replace")[-1500:] if self.log_file.exists() else ""
-                raise RuntimeError(f"The {self.name} service stopped while starting; its log: {self.log_file}\n{tail}")
+                raise RuntimeError(
+                    f"The {self.name} service stopped while starting; its log: {self.log_file}\n{tail}"
+                )
             time.sleep(0.3)
-        raise RuntimeError(f"The {self.name} service is not SERVING after {timeout:.0f} s; its log: {self.log_file}")
+        raise RuntimeError(
+            f"The {self.name} service is not SERVING after {timeout:.0f} s; its log: {self.log_file}"
+        )
 
     def stop(self) -> None:
         pid = self.running_pid()
@@ -246,7 +282,9 @@ class Stack:
 
     @property
     def keycloak(self) -> Keycloak:
-        return Keycloak(self.run_dir / "keycloak", server_port("keycloak"), server_port("keycloak-management"))
+        return Keycloak(
+            self.run_dir / "keycloak", server_port("keycloak"), server_port("keycloak-management")
+        )
 
     @property
     def nats_credentials(self) -> Path:
@@ -254,15 +292,19 @@ class Stack:
 
     def nats_seeds(self) -> dict[str, str]:
         """The seed of each service that uses the event bus, made on first use and kept."""
-        return {name: nats_auth.read_seed(nats_auth.seed_file(self.nats_credentials, name))
-                for name in self.services if name in nats_auth.bus_users()}
+        return {
+            name: nats_auth.read_seed(nats_auth.seed_file(self.nats_credentials, name))
+            for name in self.services
+            if name in nats_auth.bus_users()
+        }
 
     def nats_users(self, seeds: dict[str, str]) -> list[nats_auth.NatsUser]:
         return [nats_auth.service_user(name, nats_auth.public_key(seed)) for name, seed in seeds.items()]
 
     def service(self, name: str) -> ServiceProcess:
-        return ServiceProcess(name, self.run_dir / "services" / name, grpc_port(name), http_port(name),
-                              feed_port(name))
+        return ServiceProcess(
+            name, self.run_dir / "services" / name, grpc_port(name), http_port(name), feed_port(name)
+        )
 
     @property
     def endpoints_file(self) -> Path:
@@ -288,8 +330,10 @@ class Stack:
         nats.users = self.nats_users(seeds)
         if nats.running_pid() and not nats.runs_as_configured():
             # e.g. started open by an older `make up`: its running services have no NATS user either
-            raise PrerequisiteError("NATS runs without the services' users (started before they existed):"
-                                    " run 'make down' then 'make up'.")
+            raise PrerequisiteError(
+                "NATS runs without the services' users (started before they existed):"
+                " run 'make down' then 'make up'."
+            )
         report("NATS: starting" if not nats.running_pid() else "NATS: already running")
         nats.start()
         report("Keycloak: waiting for realm zgov")
@@ -307,10 +351,18 @@ class Stack:
     def endpoints(self, info: KeycloakInfo | None = None, dsns: dict | None = None) -> dict:
         keycloak = self.keycloak
         return {
-            "services": {name: ({"http": self.service(name).url} if http_port(name) else
-                                {"grpc": self.service(name).address}) for name in self.services},
+            "services": {
+                name: (
+                    {"http": self.service(name).url}
+                    if http_port(name)
+                    else {"grpc": self.service(name).address}
+                )
+                for name in self.services
+            },
             "keycloak": {
-                "url": keycloak.url, "realm": REALM, "issuer": keycloak.issuer,
+                "url": keycloak.url,
+                "realm": REALM,
+                "issuer": keycloak.issuer,
                 "admin_console": f"{keycloak.url}/admin/master/console/",
                 "demo_users": str(keycloak.demo_users_file),
             },

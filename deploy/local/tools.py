@@ -65,8 +65,16 @@ def ensure_buf() -> Path:
         if npm is None:
             raise ToolError("npm is missing: install Node.js (apt-get install nodejs npm) and run again.")
         done = _run(
-            [npm, "install", "--prefix", str(CACHE / "npm"), "--no-audit", "--no-fund",
-             "--no-save", f"@bufbuild/buf@{BUF_VERSION}"],
+            [
+                npm,
+                "install",
+                "--prefix",
+                str(CACHE / "npm"),
+                "--no-audit",
+                "--no-fund",
+                "--no-save",
+                f"@bufbuild/buf@{BUF_VERSION}",
+            ],
             env={**os.environ, "CI": "true"},
         )
         if done.returncode != 0 or not buf.exists():
@@ -111,8 +119,16 @@ def ensure_helm() -> Path:
 def helm_template(values: list[Path]) -> str:
     """The chart rendered offline, as `helm template` prints it (release "zgov", namespace "zgov")."""
     # A fixed cluster version: the renders must not depend on how helm was built.
-    args = [str(ensure_helm()), "template", "zgov", str(CHART), "--namespace", "zgov",
-            "--kube-version", KUBE_VERSION]
+    args = [
+        str(ensure_helm()),
+        "template",
+        "zgov",
+        str(CHART),
+        "--namespace",
+        "zgov",
+        "--kube-version",
+        KUBE_VERSION,
+    ]
     for v in values:
         args += ["--values", str(v)]
     done = _run(args)

@@ -41,8 +41,7 @@ from zgov.disclosure.v1 import applications_pb2_grpc
 
 
 class ApplicationServicer(applications_pb2_grpc.ApplicationServiceServicer):
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], calendar: WorkingCalendar, *,
-                 today=None):
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], calendar: WorkingCalendar, *, today=None):
         self.sessions = sessions
         self.calendar = calendar
         # looked up on each call, so a test can set the day the service lives on (acts.today_in_china)
@@ -79,31 +78,48 @@ class ApplicationServicer(applications_pb2_grpc.ApplicationServiceServicer):
         key, a second submit of the same application returns the first (`replayed`, no query code)."""
         actor = current_actor()
         key = request.idempotency_key.strip() or None
-        applicant, wanted = wire.applicant_from_proto(request.applicant), wire.request_from_proto(request.content)
+        applicant, wanted = (
+            wire.applicant_from_proto(request.applicant),
+            wire.request_from_proto(request.content),
+        )
         fingerprint = wire.submission_fingerprint(request) if key else None
         async with transaction(self.sessions) as session:
-            return await applications.submit(session, actor, self.env, applicant, wanted, key=key,
-                                             fingerprint=fingerprint)
+            return await applications.submit(
+                session, actor, self.env, applicant, wanted, key=key, fingerprint=fingerprint
+            )
 
     @requires("application:handle")
     async def RegisterApplication(self, request, context):
         """An application handed in, posted or faxed, registered by the office (art. 31)."""
-        applicant, wanted = wire.applicant_from_proto(request.applicant), wire.request_from_proto(request.content)
+        applicant, wanted = (
+            wire.applicant_from_proto(request.applicant),
+            wire.request_from_proto(request.content),
+        )
         channel = wire.CHANNEL_FROM.get(request.channel)
         submitted_on = self._on_or_today(request.submitted_on, "submitted_on")
         signed = date_from_proto(request.signed_for_on, "signed_for_on", required=False)
         confirmed = date_from_proto(request.confirmed_on, "confirmed_on", required=False)
         async with transaction(self.sessions) as session:
-            return await applications.register(session, current_actor(), self.env, applicant, wanted,
-                                               channel=channel, submitted_on=submitted_on, signed_for_on=signed,
-                                               confirmed_on=confirmed)
+            return await applications.register(
+                session,
+                current_actor(),
+                self.env,
+                applicant,
+                wanted,
+                channel=channel,
+                submitted_on=submitted_on,
+                signed_for_on=signed,
+                confirmed_on=confirmed,
+            )
 
     @requires("application:handle")
     async def ConfirmReceipt(self, request, context):
         actor = current_actor()
         confirmed = self._on_or_today(request.confirmed_on, "confirmed_on")
         async with self._act(actor) as session:
-            return await applications.confirm_receipt(session, actor, self.env, request.application_id, confirmed)
+            return await applications.confirm_receipt(
+                session, actor, self.env, request.application_id, confirmed
+            )
 
     # ---- reading ----------------------------------------------------------------------------------
 
@@ -133,31 +149,41 @@ class ApplicationServicer(applications_pb2_grpc.ApplicationServiceServicer):
                 rows = await store.list_page(session, f, limit + 1, tuple(position) if position else None)
                 more = len(rows) > limit
                 rows = rows[:limit]
-                items = [wire.application_to_proto(r, self.calendar, officer=officer, today=self.today())
-                         for r in rows]
+                items = [
+                    wire.application_to_proto(r, self.calendar, officer=officer, today=self.today())
+                    for r in rows
+                ]
         except ValueError:
             raise InvalidInput({"page.page_token": "not a token of this list"}) from None
         token = encode_page_token(rows[-1].created_at.isoformat(), str(rows[-1].id)) if more else ""
-        return pb.ListApplicationsResponse(applications=items,
-                                           page=common_pb2.PageResponse(next_page_token=token))
+        return pb.ListApplicationsResponse(
+            applications=items, page=common_pb2.PageResponse(next_page_token=token)
+        )
 
     @requires("application:handle")
     async def ListApplications(self, request, context):
         if len(request.number) > 32:
             raise InvalidInput({"number": "at most 32 characters"})
-        f = store.ListFilter(state=wire.STATE_FROM[request.state].value if request.state in wire.STATE_FROM else "",
-                             overdue_on=self.today() if request.overdue_only else None,
-                             number=request.number.strip().upper())
+        f = store.ListFilter(
+            state=wire.STATE_FROM[request.state].value if request.state in wire.STATE_FROM else "",
+            overdue_on=self.today() if request.overdue_only else None,
+            number=request.number.strip().upper(),
+        )
         return await self._list(f, request.page, officer=True)
 
     @requires("application:submit")
     async def ListMyApplications(self, request, context):
         actor = current_actor()
         if actor.is_service:
-            raise InvalidInput({"authorization": "an applicant's own token: the portal's identity has no "
-                                                 "applications of its own (follow by query code)"})
-        return await self._list(store.ListFilter(submitted_by_user_id=actor.user_id), request.page,
-                                officer=False)
+            raise InvalidInput(
+                {
+                    "authorization": "an applicant's own token: the portal's identity has no "
+                    "applications of its own (follow by query code)"
+                }
+            )
+        return await self._list(
+            store.ListFilter(submitted_by_user_id=actor.user_id), request.page, officer=False
+        )
 
     # ---- art. 30: completion ------------------------------------------------------------------------
 
@@ -167,8 +193,14 @@ class ApplicationServicer(applications_pb2_grpc.ApplicationServiceServicer):
         requested = self._on_or_today(request.requested_on, "requested_on")
         async with self._act(actor) as session:
             return await applications.request_completion(
-                session, actor, self.env, request.application_id, requested=requested, items=request.items,
-                period_working_days=request.period_working_days)
+                session,
+                actor,
+                self.env,
+                request.application_id,
+                requested=requested,
+                items=request.items,
+                period_working_days=request.period_working_days,
+            )
 
     @requires("application:submit")
     async def CompleteApplication(self, request, context):
@@ -180,16 +212,24 @@ class ApplicationServicer(applications_pb2_grpc.ApplicationServiceServicer):
                 raise InvalidInput({"completed_on": "set by the office; an applicant completes today"})
             completed = date_from_proto(request.completed_on, "completed_on")
         async with self._act(actor) as session:
-            return await applications.complete(session, actor, self.env, request.application_id,
-                                               request.query_code, completed_on=completed, content=request.content)
+            return await applications.complete(
+                session,
+                actor,
+                self.env,
+                request.application_id,
+                request.query_code,
+                completed_on=completed,
+                content=request.content,
+            )
 
     @requires("application:submit")
     async def WithdrawApplication(self, request, context):
         """The applicant withdraws (撤回) an open application, or an officer records it."""
         actor = current_actor()
         async with self._act(actor) as session:
-            return await applications.withdraw(session, actor, self.env, request.application_id,
-                                               request.query_code, request.reason)
+            return await applications.withdraw(
+                session, actor, self.env, request.application_id, request.query_code, request.reason
+            )
 
     # ---- art. 32, 34: consultation ------------------------------------------------------------------
 
@@ -199,8 +239,14 @@ class ApplicationServicer(applications_pb2_grpc.ApplicationServiceServicer):
         sent = self._on_or_today(request.sent_on, "sent_on")
         async with self._act(actor) as session:
             return await replies.start_consultation(
-                session, actor, self.env, request.application_id, party=wire.PARTY_FROM.get(request.party),
-                party_name=request.party_name, sent=sent)
+                session,
+                actor,
+                self.env,
+                request.application_id,
+                party=wire.PARTY_FROM.get(request.party),
+                party_name=request.party_name,
+                sent=sent,
+            )
 
     @requires("application:handle")
     async def RecordOpinion(self, request, context):
@@ -208,8 +254,15 @@ class ApplicationServicer(applications_pb2_grpc.ApplicationServiceServicer):
         answered = self._on_or_today(request.answered_on, "answered_on")
         async with self._act(actor) as session:
             return await replies.record_opinion(
-                session, actor, self.env, request.application_id, consultation_id=request.consultation_id,
-                answered=answered, consents=wire.CONSENTS_FROM.get(request.answer), opinion=request.opinion)
+                session,
+                actor,
+                self.env,
+                request.application_id,
+                consultation_id=request.consultation_id,
+                answered=answered,
+                consents=wire.CONSENTS_FROM.get(request.answer),
+                opinion=request.opinion,
+            )
 
     # ---- art. 33, 35: more time -----------------------------------------------------------------------
 
@@ -219,25 +272,39 @@ class ApplicationServicer(applications_pb2_grpc.ApplicationServiceServicer):
         actor = current_actor()
         approved = self._on_or_today(request.approved_on, "approved_on")
         async with self._act(actor) as session:
-            return await replies.extend(session, actor, self.env, request.application_id,
-                                        working_days=request.working_days, reason=request.reason,
-                                        notice=request.notice, approved=approved)
+            return await replies.extend(
+                session,
+                actor,
+                self.env,
+                request.application_id,
+                working_days=request.working_days,
+                reason=request.reason,
+                notice=request.notice,
+                approved=approved,
+            )
 
     @requires("application:handle")
     async def RequestReasons(self, request, context):
         actor = current_actor()
         on = self._on_or_today(request.requested_on, "requested_on")
         async with self._act(actor) as session:
-            return await replies.request_reasons(session, actor, self.env, request.application_id, on=on,
-                                                 note=request.note)
+            return await replies.request_reasons(
+                session, actor, self.env, request.application_id, on=on, note=request.note
+            )
 
     @requires("application:handle")
     async def DeferReply(self, request, context):
         actor = current_actor()
         deferred_to = date_from_proto(request.deferred_to, "deferred_to")
         async with self._act(actor) as session:
-            return await replies.defer(session, actor, self.env, request.application_id, deferred_to=deferred_to,
-                                       notice=request.notice)
+            return await replies.defer(
+                session,
+                actor,
+                self.env,
+                request.application_id,
+                deferred_to=deferred_to,
+                notice=request.notice,
+            )
 
     # ---- art. 36–39: the reply ------------------------------------------------------------------------
 
@@ -247,14 +314,17 @@ class ApplicationServicer(applications_pb2_grpc.ApplicationServiceServicer):
         replied = self._on_or_today(request.replied_on, "replied_on")
         answer = wire.reply_from_proto(request.reply)
         async with self._act(actor) as session:
-            return await replies.reply(session, actor, self.env, request.application_id, answer, replied=replied)
+            return await replies.reply(
+                session, actor, self.env, request.application_id, answer, replied=replied
+            )
 
     @requires("application:submit")
     async def RenderReply(self, request, context):
         actor = current_actor()
         async with self._act(actor) as session:
-            row = await replies.download_reply(session, actor, self.env, request.application_id,
-                                               request.query_code)
+            row = await replies.download_reply(
+                session, actor, self.env, request.application_id, request.query_code
+            )
         # A render takes about a second of CPU (the fonts are parsed per document): off the event loop
         pdf = await asyncio.to_thread(letters.reply_pdf, row)
         return pb.RenderReplyResponse(pdf=pdf, file_name=f"{row.number}-答复书.pdf")
@@ -265,8 +335,14 @@ class ApplicationServicer(applications_pb2_grpc.ApplicationServiceServicer):
         deferral), as PDF, for the owner (account or code) or an officer."""
         actor = current_actor()
         async with self._act(actor) as session:
-            row = await replies.download_notice(session, actor, self.env, request.application_id,
-                                                request.query_code, pb.NoticeKind.Name(request.kind))
+            row = await replies.download_notice(
+                session,
+                actor,
+                self.env,
+                request.application_id,
+                request.query_code,
+                pb.NoticeKind.Name(request.kind),
+            )
             # in the transaction: a notice the application does not have records no download
             pdf, file_name = await asyncio.to_thread(letters.notice_pdf, row, request.kind, self.calendar)
         return pb.RenderReplyResponse(pdf=pdf, file_name=file_name)
@@ -280,10 +356,17 @@ class ApplicationServicer(applications_pb2_grpc.ApplicationServiceServicer):
         decided = date_from_proto(request.decided_on, "decided_on", required=False)
         async with self._act(actor) as session:
             return await replies.record_remedy(
-                session, actor, self.env, request.application_id, remedy_id=request.remedy_id,
+                session,
+                actor,
+                self.env,
+                request.application_id,
+                remedy_id=request.remedy_id,
                 kind=wire.REMEDY_FROM.get(request.kind),
                 filed_on=lambda: date_from_proto(request.filed_on, "filed_on"),
-                outcome=outcome, decided=decided, note=request.note)
+                outcome=outcome,
+                decided=decided,
+                note=request.note,
+            )
 
     # ---- art. 49–50: the yearly report --------------------------------------------------------------
 

@@ -40,7 +40,7 @@ CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 def new_query_code() -> str:
     raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(16))
-    return "-".join(raw[i:i + 4] for i in range(0, 16, 4))
+    return "-".join(raw[i : i + 4] for i in range(0, 16, 4))
 
 
 def query_code_hash(code: str) -> str:
@@ -50,10 +50,17 @@ def query_code_hash(code: str) -> str:
 
 def to_proto(row: OpennessComplaint, today: date, *, with_complainant: bool) -> pb.Complaint:
     out = pb.Complaint(
-        id=str(row.id), number=row.number, matter=MATTER_TO_PROTO[Matter(row.matter)], office_name=row.office_name,
-        description=row.description, filed_on=date_to_proto(row.filed_on), answer_due=date_to_proto(row.answer_due),
-        late=domain.is_late(row.answer_due, today, row.answered_on), state=STATE_TO_PROTO[State(row.state)],
-        answer=row.answer)
+        id=str(row.id),
+        number=row.number,
+        matter=MATTER_TO_PROTO[Matter(row.matter)],
+        office_name=row.office_name,
+        description=row.description,
+        filed_on=date_to_proto(row.filed_on),
+        answer_due=date_to_proto(row.answer_due),
+        late=domain.is_late(row.answer_due, today, row.answered_on),
+        state=STATE_TO_PROTO[State(row.state)],
+        answer=row.answer,
+    )
     if row.finding:
         out.finding = FINDING_TO_PROTO[Finding(row.finding)]
     if row.answered_on:
@@ -74,20 +81,41 @@ class ComplaintServicer(complaints_pb2_grpc.ComplaintServiceServicer):
         """A38, OGI art. 51: filed today, numbered, with its answer limit; the query code shown once."""
         matter = MATTER_FROM_PROTO.get(request.matter)
         who = request.complainant
-        domain.check_complaint(matter, request.office_name, request.description, who.name, who.phone, who.email)
+        domain.check_complaint(
+            matter, request.office_name, request.description, who.name, who.phone, who.email
+        )
         today = self.today()
         due = domain.answer_limit(self.calendar, today)
         code = new_query_code()
         async with transaction(self.sessions) as session:
             serial = await store.next_serial(session)
             row = await store.add(
-                session, serial=serial, number=f"资公投〔{today.year}〕{serial}号", matter=matter.value,
-                office_name=request.office_name.strip(), description=request.description.strip(),
-                complainant={"name": who.name.strip(), "phone": who.phone.strip(), "email": who.email.strip()},
-                filed_on=today, answer_due=due.due, answer_due_provisional=due.provisional, state=State.OPEN.value,
-                finding="", answer="", query_code_hash=query_code_hash(code))
-            await record_act(session, f"complaint/{row.id}", "complaint.filed", current_actor(),
-                             f"{row.number}: {row.office_name}")
+                session,
+                serial=serial,
+                number=f"资公投〔{today.year}〕{serial}号",
+                matter=matter.value,
+                office_name=request.office_name.strip(),
+                description=request.description.strip(),
+                complainant={
+                    "name": who.name.strip(),
+                    "phone": who.phone.strip(),
+                    "email": who.email.strip(),
+                },
+                filed_on=today,
+                answer_due=due.due,
+                answer_due_provisional=due.provisional,
+                state=State.OPEN.value,
+                finding="",
+                answer="",
+                query_code_hash=query_code_hash(code),
+            )
+            await record_act(
+                session,
+                f"complaint/{row.id}",
+                "complaint.filed",
+                current_actor(),
+                f"{row.number}: {row.office_name}",
+            )
             reply = to_proto(row, today, with_complainant=True)
         return pb.FileComplaintResponse(complaint=reply, query_code=code)
 
@@ -120,8 +148,13 @@ class ComplaintServicer(complaints_pb2_grpc.ComplaintServiceServicer):
             row.answer, row.answered_on = request.answer.strip(), today
             await session.flush()
             late = "; after the limit" if domain.is_late(row.answer_due, today, today) else ""
-            await record_act(session, f"complaint/{row.id}", "complaint.answered", current_actor(),
-                             f"{finding.value}{late}")
+            await record_act(
+                session,
+                f"complaint/{row.id}",
+                "complaint.answered",
+                current_actor(),
+                f"{finding.value}{late}",
+            )
             return to_proto(row, today, with_complainant=True)
 
     @requires("publication:read")

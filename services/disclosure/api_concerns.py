@@ -51,12 +51,14 @@ class ConcernRpcs:
     async def RegisterConcern(self, request, context):
         """A70: a concern seen in the media, online, on the hotline or raised by deputies."""
         registration = domain.Registration(
-            source=wire.SOURCE_FROM_PROTO.get(request.source), summary=request.summary.strip(),
+            source=wire.SOURCE_FROM_PROTO.get(request.source),
+            summary=request.summary.strip(),
             first_seen_at=wire.from_ts(request, "first_seen_at"),
             severity=wire.SEVERITY_FROM_PROTO.get(request.severity),
             department_code=request.department_code.strip(),
             department_name=request.department_name.strip()[:200],
-            source_detail=request.source_detail.strip())
+            source_detail=request.source_detail.strip(),
+        )
         async with transaction(self.sessions) as session:
             row = await concerns.register(session, current_actor(), registration, self.clock())
             return await self._concern_reply(session, row)
@@ -73,13 +75,21 @@ class ConcernRpcs:
         after = wire.cursor(request.page.page_token)
         now = self.clock()
         async with transaction(self.sessions) as session:
-            rows = await store.listed(session, late_only=request.late_only,
-                                      include_responded=request.include_responded, now=now, limit=page.fetch,
-                                      after=after)
+            rows = await store.listed(
+                session,
+                late_only=request.late_only,
+                include_responded=request.include_responded,
+                now=now,
+                limit=page.fetch,
+                after=after,
+            )
             late = await store.count_late(session, now)
         rows, token = page.cut(rows, lambda r: (r.response_due.isoformat(), str(r.id)))
-        return pb.ListConcernsResponse(concerns=[wire.to_proto(r, now) for r in rows], late_count=late,
-                                       page=common_pb2.PageResponse(next_page_token=token))
+        return pb.ListConcernsResponse(
+            concerns=[wire.to_proto(r, now) for r in rows],
+            late_count=late,
+            page=common_pb2.PageResponse(next_page_token=token),
+        )
 
     @requires(VERIFY)
     async def ListDepartmentConcerns(self, request, context):
@@ -93,19 +103,30 @@ class ConcernRpcs:
         if not department:
             return pb.ListConcernsResponse()
         async with transaction(self.sessions) as session:
-            rows = await store.listed(session, late_only=False, include_responded=request.include_responded,
-                                      now=now, limit=page.fetch, after=after, department_code=department)
+            rows = await store.listed(
+                session,
+                late_only=False,
+                include_responded=request.include_responded,
+                now=now,
+                limit=page.fetch,
+                after=after,
+                department_code=department,
+            )
             late = await store.count_late(session, now, department)
         rows, token = page.cut(rows, lambda r: (r.response_due.isoformat(), str(r.id)))
-        return pb.ListConcernsResponse(concerns=[wire.to_proto(r, now) for r in rows], late_count=late,
-                                       page=common_pb2.PageResponse(next_page_token=token))
+        return pb.ListConcernsResponse(
+            concerns=[wire.to_proto(r, now) for r in rows],
+            late_count=late,
+            page=common_pb2.PageResponse(next_page_token=token),
+        )
 
     @requires(VERIFY)
     async def RecordConcernVerification(self, request, context):
         """A70 (调查核实): the department asked records what it verified."""
         async with transaction(self.sessions) as session:
-            row = await concerns.verify(session, current_actor(), request.concern_id, request.findings,
-                                        self.clock())
+            row = await concerns.verify(
+                session, current_actor(), request.concern_id, request.findings, self.clock()
+            )
             return await self._concern_reply(session, row)
 
     @requires(HANDLE)
@@ -114,9 +135,18 @@ class ConcernRpcs:
         now = self.clock()
         async with transaction(self.sessions) as session:
             row = await concerns.respond(
-                session, current_actor(), self.calendar, request.concern_id,
-                category=CATEGORY_FROM_PROTO.get(request.category), title=request.title, body=request.body,
-                issuer_code=request.issuer_code, issuer_name=request.issuer_name, now=now, today=self.today())
+                session,
+                current_actor(),
+                self.calendar,
+                request.concern_id,
+                category=CATEGORY_FROM_PROTO.get(request.category),
+                title=request.title,
+                body=request.body,
+                issuer_code=request.issuer_code,
+                issuer_name=request.issuer_name,
+                now=now,
+                today=self.today(),
+            )
             return await self._concern_reply(session, row)
 
     @requires(HANDLE)
@@ -125,6 +155,7 @@ class ConcernRpcs:
         now = self.clock()
         held_at = wire.from_ts(request, "held_at")
         async with transaction(self.sessions) as session:
-            row = await concerns.record_press_conference(session, current_actor(), request.concern_id, held_at,
-                                                         request.note, now)
+            row = await concerns.record_press_conference(
+                session, current_actor(), request.concern_id, held_at, request.note, now
+            )
             return await self._concern_reply(session, row)

@@ -38,7 +38,14 @@ from services.disclosure.protos.publications import (
 from services.disclosure.store import concerns as store_concerns
 from services.disclosure.store import publications as store
 from shared import audit
-from shared.convert import Page, date_to_proto, decode_page_token, encode_page_token, page_limit, today_in_china
+from shared.convert import (
+    Page,
+    date_to_proto,
+    decode_page_token,
+    encode_page_token,
+    page_limit,
+    today_in_china,
+)
 from shared.db import read, transaction
 from shared.errors import InvalidInput, NotFound
 from shared.grpc_server import current_actor, requires
@@ -53,10 +60,15 @@ FREQUENCIES_SECONDS = 600.0
 MAX_LATEST = 50
 
 
-
 class PublicationServicer(ConcernRpcs, publications_pb2_grpc.PublicationServiceServicer):
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], calendar: WorkingCalendar, *,
-                 today: Callable[[], date] = today_in_china, search_candidates: int = 300) -> None:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        calendar: WorkingCalendar,
+        *,
+        today: Callable[[], date] = today_in_china,
+        search_candidates: int = 300,
+    ) -> None:
         self.sessions = sessions
         # reads run on read-only connections of the sessions' engine (shared.db.read)
         self.engine = sessions.kw["bind"]
@@ -80,20 +92,25 @@ class PublicationServicer(ConcernRpcs, publications_pb2_grpc.PublicationServiceS
                 raise NotFound(f"publication {request.publication_id}", resource_type="publication")
             return await self._full(session, row, today, officer)
 
-    async def _full(self, session: AsyncSession, row: Publication, today: date, officer: bool) -> pb.Publication:
+    async def _full(
+        self, session: AsyncSession, row: Publication, today: date, officer: bool
+    ) -> pb.Publication:
         reply = to_proto(row, today, body=True)
         if row.policy_id:
             (policy,) = await store.links_of(session, [row.policy_id]) or [None]
             if policy is not None and (officer or policy.state == State.PUBLISHED.value):
                 reply.policy.CopyFrom(link_of(policy))
         reply.interpretations.extend(
-            link_of(r) for r in await store.interpretations_of(session, row.id, published_only=not officer))
+            link_of(r) for r in await store.interpretations_of(session, row.id, published_only=not officer)
+        )
         if row.kind == Kind.CONCERN_RESPONSE.value:
             concern = await store_concerns.by_response(session, row.id)
             if concern is not None:
                 reply.concern.CopyFrom(facts_of(concern))
         if officer:
-            reply.history.extend(audit.to_proto(r) for r in await audit.history(session, publications.ref_of(row.id)))
+            reply.history.extend(
+                audit.to_proto(r) for r in await audit.history(session, publications.ref_of(row.id))
+            )
         return reply
 
     @requires("publication:read")
@@ -105,8 +122,10 @@ class PublicationServicer(ConcernRpcs, publications_pb2_grpc.PublicationServiceS
         today = self.today()
         rows = await read(self.engine, store.list_published, f, today, page.fetch, after)
         rows, token = page.cut(rows, lambda r: (r.published_on.isoformat(), str(r.id)))
-        return pb.ListPublicationsResponse(publications=[to_proto(r, today) for r in rows],
-                                           page=common_pb2.PageResponse(next_page_token=token))
+        return pb.ListPublicationsResponse(
+            publications=[to_proto(r, today) for r in rows],
+            page=common_pb2.PageResponse(next_page_token=token),
+        )
 
     @requires("publication:read")
     async def ListLatest(self, request, context):
@@ -114,8 +133,14 @@ class PublicationServicer(ConcernRpcs, publications_pb2_grpc.PublicationServiceS
             raise InvalidInput({"limit": f"between 1 and {MAX_LATEST} (0: 10)"})
         kind = KIND_FROM_PROTO.get(request.kind)
         today = self.today()
-        rows = await read(self.engine, store.list_published, store.Filter(kind=kind.value if kind else None),
-                          today, request.limit or 10, None)
+        rows = await read(
+            self.engine,
+            store.list_published,
+            store.Filter(kind=kind.value if kind else None),
+            today,
+            request.limit or 10,
+            None,
+        )
         return pb.ListPublicationsResponse(publications=[to_proto(r, today) for r in rows])
 
     @requires("publication:read")
@@ -136,7 +161,9 @@ class PublicationServicer(ConcernRpcs, publications_pb2_grpc.PublicationServiceS
         today = self.today()
         if not searched or offset >= self.search_candidates:
             return pb.SearchPublicationsResponse(terms=terms)
-        filters = words.filter_lexemes(category=f.category, issuer_code=f.issuer_code, year=f.year, kind=f.kind)
+        filters = words.filter_lexemes(
+            category=f.category, issuer_code=f.issuer_code, year=f.year, kind=f.kind
+        )
         frequencies, rows = await self._frequencies()
         options = dict(candidates=self.search_candidates, offset=offset, limit=limit)
         if words.walk_newest_first(searched.grams, frequencies, rows, filters, self.search_candidates):
@@ -147,12 +174,22 @@ class PublicationServicer(ConcernRpcs, publications_pb2_grpc.PublicationServiceS
         hits = []
         for row in page.rows:
             parts = words.snippet(row.body, terms)
-            hits.append(pb.SearchHit(publication=to_proto(row, today), rank=row.rank,
-                                     snippet=[pb.SnippetPart(text=p.text, match=p.match) for p in parts]))
+            hits.append(
+                pb.SearchHit(
+                    publication=to_proto(row, today),
+                    rank=row.rank,
+                    snippet=[pb.SnippetPart(text=p.text, match=p.match) for p in parts],
+                )
+            )
         more = offset + len(hits) < page.ranked and len(hits) == limit
         token = encode_page_token(str(offset + limit)) if more else ""
-        return pb.SearchPublicationsResponse(hits=hits, terms=terms, ranked=page.ranked, capped=page.capped,
-                                             page=common_pb2.PageResponse(next_page_token=token))
+        return pb.SearchPublicationsResponse(
+            hits=hits,
+            terms=terms,
+            ranked=page.ranked,
+            capped=page.capped,
+            page=common_pb2.PageResponse(next_page_token=token),
+        )
 
     async def _frequencies(self) -> tuple[dict[str, float], float]:
         """Word frequencies from the planner's statistics, re-read every FREQUENCIES_SECONDS."""
@@ -191,8 +228,10 @@ class PublicationServicer(ConcernRpcs, publications_pb2_grpc.PublicationServiceS
         today = self.today()
         rows = await read(self.engine, store.comment_drafts, request.open_only, today, page.fetch, after)
         rows, token = page.cut(rows, lambda r: (r.published_on.isoformat(), str(r.id)))
-        return pb.ListPublicationsResponse(publications=[to_proto(r, today) for r in rows],
-                                           page=common_pb2.PageResponse(next_page_token=token))
+        return pb.ListPublicationsResponse(
+            publications=[to_proto(r, today) for r in rows],
+            page=common_pb2.PageResponse(next_page_token=token),
+        )
 
     # ---- A22 comments ------------------------------------------------------------------------------------
 
@@ -202,10 +241,20 @@ class PublicationServicer(ConcernRpcs, publications_pb2_grpc.PublicationServiceS
         today = self.today()
         async with transaction(self.sessions) as session:
             row, comment = await publications.comment(
-                session, current_actor(), today, request.publication_id, author_name=request.author_name,
-                contact=request.contact, text=request.text)
-        return pb.Comment(id=str(comment.id), publication_id=str(row.id), text=comment.text,
-                          received_on=date_to_proto(today))
+                session,
+                current_actor(),
+                today,
+                request.publication_id,
+                author_name=request.author_name,
+                contact=request.contact,
+                text=request.text,
+            )
+        return pb.Comment(
+            id=str(comment.id),
+            publication_id=str(row.id),
+            text=comment.text,
+            received_on=date_to_proto(today),
+        )
 
     @requires(WRITE)
     async def ListComments(self, request, context):
@@ -222,10 +271,19 @@ class PublicationServicer(ConcernRpcs, publications_pb2_grpc.PublicationServiceS
             rows = await store.comments(session, row.id, page.fetch, after)
         rows, token = page.cut(rows, lambda c: (c.created_at.isoformat(), str(c.id)))
         return pb.ListCommentsResponse(
-            comments=[pb.Comment(id=str(c.id), publication_id=str(c.publication_id), author_name=c.author_name,
-                                 contact=c.contact, text=c.text, received_on=date_to_proto(c.received_on))
-                      for c in rows],
-            page=common_pb2.PageResponse(next_page_token=token))
+            comments=[
+                pb.Comment(
+                    id=str(c.id),
+                    publication_id=str(c.publication_id),
+                    author_name=c.author_name,
+                    contact=c.contact,
+                    text=c.text,
+                    received_on=date_to_proto(c.received_on),
+                )
+                for c in rows
+            ],
+            page=common_pb2.PageResponse(next_page_token=token),
+        )
 
     # ---- the officer's work ------------------------------------------------------------------------------
 
@@ -239,8 +297,11 @@ class PublicationServicer(ConcernRpcs, publications_pb2_grpc.PublicationServiceS
             rows = await store.queue(session, request.late_only, today, page.fetch, after)
             late = await store.count_late(session, today)
         rows, token = page.cut(rows, lambda r: ((r.publish_due or date(2100, 12, 31)).isoformat(), str(r.id)))
-        return pb.ListQueueResponse(publications=[to_proto(r, today) for r in rows], late_count=late,
-                                    page=common_pb2.PageResponse(next_page_token=token))
+        return pb.ListQueueResponse(
+            publications=[to_proto(r, today) for r in rows],
+            late_count=late,
+            page=common_pb2.PageResponse(next_page_token=token),
+        )
 
     @requires(WRITE)
     async def CreatePublication(self, request, context):
@@ -258,9 +319,13 @@ class PublicationServicer(ConcernRpcs, publications_pb2_grpc.PublicationServiceS
         today = self.today()
         async with transaction(self.sessions) as session:
             row = await publications.publish_queued(
-                session, current_actor(), today, request.publication_id,
+                session,
+                current_actor(),
+                today,
+                request.publication_id,
                 category=CATEGORY_FROM_PROTO.get(request.category),
-                interpretation_ids=list(request.interpretation_ids))
+                interpretation_ids=list(request.interpretation_ids),
+            )
             return await self._full(session, row, today, True)
 
     @requires(WRITE)
@@ -275,8 +340,14 @@ class PublicationServicer(ConcernRpcs, publications_pb2_grpc.PublicationServiceS
         """Amended, repealed or expired by the officer (documents' clean-up events do it for rules)."""
         today = self.today()
         async with transaction(self.sessions) as session:
-            row = await publications.set_validity(session, current_actor(), today, request.publication_id,
-                                                  VALIDITY_FROM_PROTO.get(request.validity), request.reason)
+            row = await publications.set_validity(
+                session,
+                current_actor(),
+                today,
+                request.publication_id,
+                VALIDITY_FROM_PROTO.get(request.validity),
+                request.reason,
+            )
             return await self._full(session, row, today, True)
 
     @requires(WRITE)
@@ -291,8 +362,9 @@ class PublicationServicer(ConcernRpcs, publications_pb2_grpc.PublicationServiceS
         if category is not None:
             changes["category"] = category.value
         async with transaction(self.sessions) as session:
-            row = await publications.edit(session, current_actor(), request.publication_id, changes,
-                                          request.reason)
+            row = await publications.edit(
+                session, current_actor(), request.publication_id, changes, request.reason
+            )
             return await self._full(session, row, today, True)
 
     @requires(WRITE)
@@ -301,8 +373,15 @@ class PublicationServicer(ConcernRpcs, publications_pb2_grpc.PublicationServiceS
         today = self.today()
         async with transaction(self.sessions) as session:
             row = await publications.publish_feedback(
-                session, current_actor(), today, request.publication_id, summary=request.summary,
-                adopted=request.adopted, partly_adopted=request.partly_adopted, not_adopted=request.not_adopted)
+                session,
+                current_actor(),
+                today,
+                request.publication_id,
+                summary=request.summary,
+                adopted=request.adopted,
+                partly_adopted=request.partly_adopted,
+                not_adopted=request.not_adopted,
+            )
             return await self._full(session, row, today, True)
 
     @requires("publication:read")
@@ -310,5 +389,5 @@ class PublicationServicer(ConcernRpcs, publications_pb2_grpc.PublicationServiceS
         """发布机构 with their numbers of published items, most first."""
         rows = await read(self.engine, store.issuers)
         return pb.ListIssuersResponse(
-            issuers=[pb.Issuer(code=r.issuer_code, name=r.issuer_name, count=r.count) for r in rows])
-
+            issuers=[pb.Issuer(code=r.issuer_code, name=r.issuer_name, count=r.count) for r in rows]
+        )

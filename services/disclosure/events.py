@@ -38,8 +38,9 @@ from zgov.events.v1 import envelope_pb2
 
 STREAM = "DOCUMENTS"
 # The recorded actor of an act done on an event that names none.
-SYSTEM_ACTOR = common_pb2.Actor(user_id="disclosure", username="service-account-disclosure",
-                                display_name="政务公开系统")
+SYSTEM_ACTOR = common_pb2.Actor(
+    user_id="disclosure", username="service-account-disclosure", display_name="政务公开系统"
+)
 
 CLEANUP = {
     documents_pb2.CLEANUP_DECISION_REVISE: domain.Cleanup.REVISE,
@@ -83,15 +84,27 @@ class DocumentsConsumer:
             (STREAM, "disclosure-normative-expired", "documents.normative.expired", self.on_expired),
         ]
 
-    async def _queue_document(self, session: AsyncSession, document: documents_pb2.Document, number: str,
-                              actor: common_pb2.Actor, *, normative: bool) -> None:
+    async def _queue_document(
+        self,
+        session: AsyncSession,
+        document: documents_pb2.Document,
+        number: str,
+        actor: common_pb2.Actor,
+        *,
+        normative: bool,
+    ) -> None:
         content = document.content
         authority = authority_name(document)
         today = self.today()
         row = await queue_publication(
-            session, self.calendar, today, kind=Kind.POLICY,
+            session,
+            self.calendar,
+            today,
+            kind=Kind.POLICY,
             category=domain.category_of_document(authority, content.normative_filing or normative),
-            made_on=made_on(document), title=content.title, body=content.body,
+            made_on=made_on(document),
+            title=content.title,
+            body=content.body,
             issuer_code=document.sender.organisation_code or content.lead_organisation_code,
             issuer_name=document.sender.name,
             document_number=number or document.document_number or content.filed_document_number,
@@ -101,21 +114,31 @@ class DocumentsConsumer:
             source_document_id=document.id,
         )
         due = f"; publish by {row.publish_due}" if row.publish_due else ""
-        await record_act(session, ref_of(row.id), "publication.queued", actor,
-                         f"{row.document_number or row.title}{due}")
-        await add_event(session, "disclosure.publication.queued",
-                        events_pb2.PublicationQueued(publication=to_proto(row, today)), ref_of(row.id), actor)
+        await record_act(
+            session, ref_of(row.id), "publication.queued", actor, f"{row.document_number or row.title}{due}"
+        )
+        await add_event(
+            session,
+            "disclosure.publication.queued",
+            events_pb2.PublicationQueued(publication=to_proto(row, today)),
+            ref_of(row.id),
+            actor,
+        )
 
-    async def on_issued(self, session: AsyncSession, envelope, event: documents_events.DocumentIssued) -> None:
+    async def on_issued(
+        self, session: AsyncSession, envelope, event: documents_events.DocumentIssued
+    ) -> None:
         if event.disclosure != documents_pb2.DISCLOSURE_ATTRIBUTE_PROACTIVE:
             return
         if await store.by_source(session, event.document.id, Kind.POLICY) is not None:
             return  # already queued (e.g. from its filing event)
-        await self._queue_document(session, event.document, event.document_number, _actor(envelope),
-                                   normative=False)
+        await self._queue_document(
+            session, event.document, event.document_number, _actor(envelope), normative=False
+        )
 
-    async def on_comment_opened(self, session: AsyncSession, envelope,
-                                event: documents_events.RuleCommentOpened) -> None:
+    async def on_comment_opened(
+        self, session: AsyncSession, envelope, event: documents_events.RuleCommentOpened
+    ) -> None:
         """A22: the draft rule is published for comment at once: the documents service opened the period."""
         document = event.document
         until = _day(event.until) or _day(document.comment_until)
@@ -128,22 +151,31 @@ class DocumentsConsumer:
             await record_act(session, ref_of(row.id), "publication.comment-period", actor, f"until {until}")
             return
         row = await queue_publication(
-            session, self.calendar, today, kind=Kind.COMMENT_DRAFT,
-            category=Category.RULES_AND_NORMATIVE_DOCUMENTS, made_on=today,
-            title=f"关于公开征求《{document.content.title}》意见的公告", body=document.content.body,
+            session,
+            self.calendar,
+            today,
+            kind=Kind.COMMENT_DRAFT,
+            category=Category.RULES_AND_NORMATIVE_DOCUMENTS,
+            made_on=today,
+            title=f"关于公开征求《{document.content.title}》意见的公告",
+            body=document.content.body,
             issuer_code=document.sender.organisation_code or document.content.lead_organisation_code,
-            issuer_name=document.sender.name, comment_until=until, source_document_id=document.id,
+            issuer_name=document.sender.name,
+            comment_until=until,
+            source_document_id=document.id,
         )
         await publish(session, row, today, actor)
 
-    async def on_normative_filed(self, session: AsyncSession, envelope,
-                                 event: documents_events.NormativeFiled) -> None:
+    async def on_normative_filed(
+        self, session: AsyncSession, envelope, event: documents_events.NormativeFiled
+    ) -> None:
         """A24: in the yearly catalogue of normative documents."""
         row = await store.by_source(session, event.document.id, Kind.POLICY, for_update=True)
         actor = _actor(envelope)
         if row is None:
-            await self._queue_document(session, event.document, event.document.document_number, actor,
-                                       normative=True)
+            await self._queue_document(
+                session, event.document, event.document.document_number, actor, normative=True
+            )
             return
         if not row.normative:
             row.normative = True
@@ -151,11 +183,11 @@ class DocumentsConsumer:
             await session.flush()
             if row.state == State.PUBLISHED.value:  # the category is a search filter too
                 await store.index_for_search(session, row)
-        await record_act(session, ref_of(row.id), "publication.filed", actor,
-                         event.filing.filing_reference)
+        await record_act(session, ref_of(row.id), "publication.filed", actor, event.filing.filing_reference)
 
-    async def on_cleaned_up(self, session: AsyncSession, envelope,
-                            event: documents_events.NormativeCleanedUp) -> None:
+    async def on_cleaned_up(
+        self, session: AsyncSession, envelope, event: documents_events.NormativeCleanedUp
+    ) -> None:
         """A25: the clean-up's decision becomes the publication's validity."""
         decision = CLEANUP.get(event.decision)
         row = await store.by_source(session, event.document.id, Kind.POLICY, for_update=True)
@@ -167,16 +199,21 @@ class DocumentsConsumer:
         reason = event.document.cleanup.reason or decision.value
         if validity is Validity(row.validity):
             await session.flush()
-            await record_act(session, ref_of(row.id), f"publication.{decision.value}", _actor(envelope), reason)
+            await record_act(
+                session, ref_of(row.id), f"publication.{decision.value}", _actor(envelope), reason
+            )
             return
         await change_validity(session, row, validity, self.today(), _actor(envelope), reason)
 
-    async def on_expired(self, session: AsyncSession, envelope, event: documents_events.NormativeExpired) -> None:
+    async def on_expired(
+        self, session: AsyncSession, envelope, event: documents_events.NormativeExpired
+    ) -> None:
         row = await store.by_source(session, event.document.id, Kind.POLICY, for_update=True)
         if row is None or row.validity != Validity.IN_FORCE.value:
             return
-        await change_validity(session, row, Validity.EXPIRED, self.today(), _actor(envelope),
-                              "past its validity period (A25)")
+        await change_validity(
+            session, row, Validity.EXPIRED, self.today(), _actor(envelope), "past its validity period (A25)"
+        )
 
 
 __all__ = ["DocumentsConsumer", "STREAM", "State"]

@@ -35,8 +35,9 @@ from zgov.supervision.v1 import events_pb2 as supervision_events
 from zgov.supervision.v1 import proposals_pb2
 
 STREAM = "SUPERVISION"
-SYSTEM_ACTOR = common_pb2.Actor(user_id="disclosure", username="service-account-disclosure",
-                                display_name="政务公开系统")
+SYSTEM_ACTOR = common_pb2.Actor(
+    user_id="disclosure", username="service-account-disclosure", display_name="政务公开系统"
+)
 
 KINDS = {
     proposals_pb2.PROPOSAL_KIND_NPC_SUGGESTION: (ProposalKind.NPC_SUGGESTION, "建议"),
@@ -66,10 +67,13 @@ class SupervisionConsumer:
 
     def subscriptions(self) -> list[tuple[str, str, str, Callable]]:
         """(stream, durable name, subject, handler) of every consumer."""
-        return [(STREAM, "disclosure-proposal-replied", "supervision.proposal.replied", self.on_proposal_replied)]
+        return [
+            (STREAM, "disclosure-proposal-replied", "supervision.proposal.replied", self.on_proposal_replied)
+        ]
 
-    async def on_proposal_replied(self, session: AsyncSession, envelope,
-                                  event: supervision_events.ProposalReplied) -> None:
+    async def on_proposal_replied(
+        self, session: AsyncSession, envelope, event: supervision_events.ProposalReplied
+    ) -> None:
         if not isinstance(event, supervision_events.ProposalReplied):
             raise PoisonMessage(f"supervision.proposal.replied carries {type(event).__name__}")
         p = event.proposal
@@ -82,14 +86,31 @@ class SupervisionConsumer:
         today = self.today()
         actor = _actor(envelope)
         row = await queue_publication(
-            session, self.calendar, today, kind=Kind.PROPOSAL_RESULT, category=Category.OTHER,
+            session,
+            self.calendar,
+            today,
+            kind=Kind.PROPOSAL_RESULT,
+            category=Category.OTHER,
             made_on=date_from_proto(event.reply.replied_on, "replied_on", required=False) or today,
-            title=title_of(event, word), body=event.reply.text, issuer_code=p.lead_body_code,
+            title=title_of(event, word),
+            body=event.reply.text,
+            issuer_code=p.lead_body_code,
             document_number=event.reply.document_number,
-            proposal={"proposal_kind": kind.value, "proposal_number": p.number,
-                      "proposer": "、".join(p.proposer_names), "session": p.session},
-            source_document_id=source)
-        await record_act(session, ref_of(row.id), "publication.queued", actor,
-                         f"{row.title}; publish by {row.publish_due}")
-        await add_event(session, "disclosure.publication.queued",
-                        events_pb2.PublicationQueued(publication=to_proto(row, today)), ref_of(row.id), actor)
+            proposal={
+                "proposal_kind": kind.value,
+                "proposal_number": p.number,
+                "proposer": "、".join(p.proposer_names),
+                "session": p.session,
+            },
+            source_document_id=source,
+        )
+        await record_act(
+            session, ref_of(row.id), "publication.queued", actor, f"{row.title}; publish by {row.publish_due}"
+        )
+        await add_event(
+            session,
+            "disclosure.publication.queued",
+            events_pb2.PublicationQueued(publication=to_proto(row, today)),
+            ref_of(row.id),
+            actor,
+        )

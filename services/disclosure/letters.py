@@ -23,10 +23,18 @@ def letter_pdf(row: InfoApplication, *, number: str, title: str, paragraphs: lis
     GB/T 9704 library (shared.gbt9704: the same layout and faces as issued documents)."""
     from shared.gbt9704 import Layout, render_pdf  # fpdf2 and its fonts load on first use
 
-    return render_pdf(Layout(
-        issuer_mark=AGENCY, document_number=number, title=title, body="\n".join(paragraphs), signature=AGENCY,
-        written_on=on, main_receivers=[row.applicant["name"]], printed_by=AGENCY,
-    ))
+    return render_pdf(
+        Layout(
+            issuer_mark=AGENCY,
+            document_number=number,
+            title=title,
+            body="\n".join(paragraphs),
+            signature=AGENCY,
+            written_on=on,
+            main_receivers=[row.applicant["name"]],
+            printed_by=AGENCY,
+        )
+    )
 
 
 NOTICE_TITLES = {
@@ -47,36 +55,57 @@ def notice_pdf(row: InfoApplication, kind: int, cal: WorkingCalendar) -> tuple[b
         raise missing
     if kind == pb.NOTICE_KIND_RECEIPT:
         first = domain.reply_due(domain.Clock(started_on=row.received_on), cal)
-        paragraphs = domain.receipt_paragraphs(number=row.number, description=row.description,
-                                               received_on=row.received_on, due=first.due,
-                                               provisional=first.provisional)
+        paragraphs = domain.receipt_paragraphs(
+            number=row.number,
+            description=row.description,
+            received_on=row.received_on,
+            due=first.due,
+            provisional=first.provisional,
+        )
         on = row.received_on
     elif kind == pb.NOTICE_KIND_COMPLETION:
         if not row.completion:
             raise missing
         c = row.completion
         on = date.fromisoformat(c["requested_on"])
-        paragraphs = domain.completion_paragraphs(description=row.description, received_on=row.received_on,
-                                                  items=c["items"], due=date.fromisoformat(c["due_on"]))
+        paragraphs = domain.completion_paragraphs(
+            description=row.description,
+            received_on=row.received_on,
+            items=c["items"],
+            due=date.fromisoformat(c["due_on"]),
+        )
     elif kind == pb.NOTICE_KIND_EXTENSION:
         if not row.extension:
             raise missing
         e = row.extension
         on = date.fromisoformat(e["approved_on"])
         # the limit as the extension left it (later consultations are told separately)
-        extended = domain.reply_due(domain.Clock(started_on=row.clock_started_on,
-                                                 extension_days=e["working_days"],
-                                                 consultations=consultations_of(row)), cal)
-        paragraphs = domain.extension_paragraphs(description=row.description, received_on=row.received_on,
-                                                 working_days=e["working_days"], reason=e["reason"],
-                                                 notice=e["notice"], due=extended.due)
+        extended = domain.reply_due(
+            domain.Clock(
+                started_on=row.clock_started_on,
+                extension_days=e["working_days"],
+                consultations=consultations_of(row),
+            ),
+            cal,
+        )
+        paragraphs = domain.extension_paragraphs(
+            description=row.description,
+            received_on=row.received_on,
+            working_days=e["working_days"],
+            reason=e["reason"],
+            notice=e["notice"],
+            due=extended.due,
+        )
     else:
         if not (row.deferral or {}).get("deferred_to"):
             raise missing
         on = date.fromisoformat(row.deferral["reasons_requested_on"])
-        paragraphs = domain.deferral_paragraphs(description=row.description, received_on=row.received_on,
-                                                deferred_to=date.fromisoformat(row.deferral["deferred_to"]),
-                                                notice=row.deferral["notice"])
+        paragraphs = domain.deferral_paragraphs(
+            description=row.description,
+            received_on=row.received_on,
+            deferred_to=date.fromisoformat(row.deferral["deferred_to"]),
+            notice=row.deferral["notice"],
+        )
     pdf = letter_pdf(row, number=row.number, title=title, paragraphs=paragraphs, on=on)
     return pdf, f"{row.number}-{short}.pdf"
 
@@ -84,8 +113,17 @@ def notice_pdf(row: InfoApplication, kind: int, cal: WorkingCalendar) -> tuple[b
 def reply_pdf(row: InfoApplication) -> bytes:
     """The reply letter (政府信息公开申请答复书)."""
     reply = reply_from_json(row.reply_kind, row.reply)
-    body = domain.reply_paragraphs(reply, description=row.description, received_on=row.received_on,
-                                   agency=AGENCY, review_body=REVIEW_BODY)
-    return letter_pdf(row, number=row.reply.get("letter_number", ""), title="政府信息公开申请答复书",
-                      paragraphs=body, on=row.replied_on)
-
+    body = domain.reply_paragraphs(
+        reply,
+        description=row.description,
+        received_on=row.received_on,
+        agency=AGENCY,
+        review_body=REVIEW_BODY,
+    )
+    return letter_pdf(
+        row,
+        number=row.reply.get("letter_number", ""),
+        title="政府信息公开申请答复书",
+        paragraphs=body,
+        on=row.replied_on,
+    )

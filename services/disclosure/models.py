@@ -15,7 +15,19 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, SmallInteger, String, Text, func, text
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    func,
+    text,
+)
 from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -35,6 +47,7 @@ PUBLISHED = text("state = 'published'")
 
 # ==== PUBLICATIONS (主动公开) ==========================================================================
 
+
 class Publication(Base):
     """One piece of government information disclosed proactively (or queued to be), with its search
     vector: the title and body segmented by jieba (search.py), kept as a 'simple' tsvector.
@@ -47,17 +60,24 @@ class Publication(Base):
         # Search: GIN over the words; lists and search newest-first (backward scans of these).
         Index("ix_publication_search", "search", postgresql_using="gin", postgresql_where=PUBLISHED),
         Index("ix_publication_published", "published_on", "id", postgresql_where=PUBLISHED),
-        Index("ix_publication_category_published", "category", "published_on", "id",
-              postgresql_where=PUBLISHED),
-        Index("ix_publication_issuer_published", "issuer_code", "published_on", "id",
-              postgresql_where=PUBLISHED),
+        Index(
+            "ix_publication_category_published", "category", "published_on", "id", postgresql_where=PUBLISHED
+        ),
+        Index(
+            "ix_publication_issuer_published", "issuer_code", "published_on", "id", postgresql_where=PUBLISHED
+        ),
         Index("ix_publication_year_published", "year", "published_on", "id", postgresql_where=PUBLISHED),
         Index("ix_publication_kind_published", "kind", "published_on", "id", postgresql_where=PUBLISHED),
         # The officer's queue, oldest limit first (article 26).
         Index("ix_publication_queue", "publish_due", "id", postgresql_where=text("state = 'queued'")),
         # One publication per source document and kind (a draft for comment, later the issued rule).
-        Index("uq_publication_source", "source_document_id", "kind", unique=True,
-              postgresql_where=text("source_document_id IS NOT NULL")),
+        Index(
+            "uq_publication_source",
+            "source_document_id",
+            "kind",
+            unique=True,
+            postgresql_where=text("source_document_id IS NOT NULL"),
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
@@ -80,7 +100,8 @@ class Publication(Base):
     requires_interpretation: Mapped[bool] = mapped_column(Boolean, default=False)
     # A37: an interpretation's policy.
     policy_id: Mapped[uuid.UUID | None] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("publication.id"), index=True)
+        UUID(as_uuid=True), ForeignKey("publication.id"), index=True
+    )
     # Article 26: the last day to publish, and whether a year without a known schedule was on the way.
     publish_due: Mapped[date | None] = mapped_column(Date)
     publish_due_provisional: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -125,8 +146,12 @@ class PublicConcern(Base):
         # The officer's queue: open concerns, the earliest response limit first; the overdue sweep.
         Index("ix_public_concern_open", "response_due", "id", postgresql_where=text("state <> 'responded'")),
         Index("ix_public_concern_registered", "registered_at", "id"),
-        Index("uq_public_concern_response", "response_publication_id", unique=True,
-              postgresql_where=text("response_publication_id IS NOT NULL")),
+        Index(
+            "uq_public_concern_response",
+            "response_publication_id",
+            unique=True,
+            postgresql_where=text("response_publication_id IS NOT NULL"),
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
@@ -145,7 +170,8 @@ class PublicConcern(Base):
     verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     verified_by_name: Mapped[str] = mapped_column(Text, default="")
     response_publication_id: Mapped[uuid.UUID | None] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("publication.id"))
+        UUID(as_uuid=True), ForeignKey("publication.id")
+    )
     responded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # The limits whose overdue event was published (domain.concerns.Limit values).
     overdue_notified: Mapped[list] = mapped_column(JSONB, default=list)
@@ -169,16 +195,29 @@ class InfoApplication(Base):
 
     __tablename__ = "info_application"
     __table_args__ = (
-        Index("ix_info_application_submitted_by", "submitted_by_user_id", "created_at", "id",
-              postgresql_where=text("submitted_by_user_id <> ''")),
+        Index(
+            "ix_info_application_submitted_by",
+            "submitted_by_user_id",
+            "created_at",
+            "id",
+            postgresql_where=text("submitted_by_user_id <> ''"),
+        ),
         Index("ix_info_application_state_due", "state", "reply_due"),
         # The art. 30 sweep: applications waiting for a completion, by its last day.
-        Index("ix_info_application_completion_due", "completion_due",
-              postgresql_where=text("state = 'awaiting_completion'")),
+        Index(
+            "ix_info_application_completion_due",
+            "completion_due",
+            postgresql_where=text("state = 'awaiting_completion'"),
+        ),
         Index("ix_info_application_created", "created_at", "id"),
         # A submit sent twice with one key files once: per account, and once among those without one.
-        Index("uq_info_application_idempotency", "submitted_by_user_id", "idempotency_key", unique=True,
-              postgresql_where=text("idempotency_key IS NOT NULL")),
+        Index(
+            "uq_info_application_idempotency",
+            "submitted_by_user_id",
+            "idempotency_key",
+            unique=True,
+            postgresql_where=text("idempotency_key IS NOT NULL"),
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
@@ -240,7 +279,8 @@ class ApplicationRemedy(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
     application_id: Mapped[uuid.UUID] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("info_application.id"), index=True)
+        UUID(as_uuid=True), ForeignKey("info_application.id"), index=True
+    )
     kind: Mapped[str] = mapped_column(String(24))
     filed_on: Mapped[date] = mapped_column(Date, index=True)
     outcome: Mapped[str] = mapped_column(String(16))
@@ -264,6 +304,7 @@ class AnnualReportRecord(Base):
 
 
 # ==== OPENNESS COMPLAINTS (政府信息公开投诉举报, A38; migration 0009) =======================================
+
 
 class OpennessComplaint(Base):
     """A citizen's complaint that an office failed its disclosure duties (OGI art. 47, 51), with its

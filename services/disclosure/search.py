@@ -38,8 +38,16 @@ from dataclasses import dataclass
 
 # The words themselves (jieba, search mode to index, precise mode to query) are shared with the
 # petitions service's case search.
-from shared.words import (MAX_QUERY_TERMS, SearchQuery, index_words, initialize, lexemes,  # noqa: F401
-                          query_terms, search_query, segmented)
+from shared.words import (  # noqa: F401 (re-exported for the service's modules)
+    MAX_QUERY_TERMS,
+    SearchQuery,
+    index_words,
+    initialize,
+    lexemes,
+    query_terms,
+    search_query,
+    segmented,
+)
 
 # Lexemes that are not words (filters) start with this; words are never ASCII-only like it.
 META = "zz"
@@ -69,20 +77,36 @@ CATEGORY_NAMES = {
     "civil_service_recruitment": "公务员招考",
     "other": "其他信息",
 }
-KIND_NAMES = {"policy": "政策文件", "interpretation": "政策解读", "comment_draft": "征求意见稿",
-              "proposal_result": "建议提案办理结果", "power": "权责清单", "concern_response": "回应关切"}
+KIND_NAMES = {
+    "policy": "政策文件",
+    "interpretation": "政策解读",
+    "comment_draft": "征求意见稿",
+    "proposal_result": "建议提案办理结果",
+    "power": "权责清单",
+    "concern_response": "回应关切",
+}
 
 
 def publication_lexemes(row) -> list[str]:
     """Everything a published row is found by: its title and number, body, issuer, category, kind, the
     year made, 规范性文件 when it is one (shared.words.lexemes), and its filter lexemes."""
-    facts = " ".join([row.issuer_name or "", CATEGORY_NAMES.get(row.category, ""), KIND_NAMES.get(row.kind, ""),
-                      "规范性文件" if row.normative else "", f"{row.year}年"])
+    facts = " ".join(
+        [
+            row.issuer_name or "",
+            CATEGORY_NAMES.get(row.category, ""),
+            KIND_NAMES.get(row.kind, ""),
+            "规范性文件" if row.normative else "",
+            f"{row.year}年",
+        ]
+    )
     text = lexemes(title=f"{row.title} {row.document_number or ''}", body=row.body or "", extra=facts)
-    return text + meta_lexemes(kind=row.kind, category=row.category, issuer_code=row.issuer_code, year=row.year)
+    return text + meta_lexemes(
+        kind=row.kind, category=row.category, issuer_code=row.issuer_code, year=row.year
+    )
 
 
 # ---- the publication's own lexemes: filters inside the GIN index --------------------------------------
+
 
 def _code(value: str) -> str:
     """Any code as lexeme characters, reversibly (hex of its UTF-8)."""
@@ -91,8 +115,12 @@ def _code(value: str) -> str:
 
 def meta_lexemes(*, kind: str, category: str, issuer_code: str, year: int) -> list[str]:
     """What a publication's tsvector holds besides its words (array_to_tsvector: no parser)."""
-    return [f"{META}y{int(year)}", f"{META}c{_code(category)}", f"{META}i{_code(issuer_code)}",
-            f"{META}k{_code(kind)}"]
+    return [
+        f"{META}y{int(year)}",
+        f"{META}c{_code(category)}",
+        f"{META}i{_code(issuer_code)}",
+        f"{META}k{_code(kind)}",
+    ]
 
 
 def filter_lexemes(*, category: str | None, issuer_code: str, year: int, kind: str | None) -> list[str]:
@@ -111,12 +139,18 @@ def filter_lexemes(*, category: str | None, issuer_code: str, year: int, kind: s
 
 def meta_query(*, category: str | None, issuer_code: str, year: int, kind: str | None) -> str:
     """The filters as tsquery text (lexemes quoted, no parser), '' when there are none."""
-    return " & ".join(f"'{x}'" for x in filter_lexemes(category=category, issuer_code=issuer_code, year=year,
-                                                        kind=kind))
+    return " & ".join(
+        f"'{x}'" for x in filter_lexemes(category=category, issuer_code=issuer_code, year=year, kind=kind)
+    )
 
 
-def walk_newest_first(terms: list[str], frequencies: dict[str, float], rows: float,
-                      filters: list[str] = (), candidates: int = 300) -> bool:
+def walk_newest_first(
+    terms: list[str],
+    frequencies: dict[str, float],
+    rows: float,
+    filters: list[str] = (),
+    candidates: int = 300,
+) -> bool:
     """Whether to find the newest matches by walking an index on published_on (each row checked; with a
     filter, the index of that filter and published_on) rather than through the GIN index (every match
     read, then sorted by date): whichever reads fewer rows.
@@ -176,7 +210,7 @@ def mark(text: str, terms: list[str]) -> list[Part]:
     position = 0
     for found in pattern.finditer(text):
         if found.start() > position:
-            parts.append(Part(text[position:found.start()], False))
+            parts.append(Part(text[position : found.start()], False))
         parts.append(Part(found.group(), True))
         position = found.end()
     if position < len(text):

@@ -16,7 +16,9 @@ MAX_LISTED = 500
 
 async def next_serial(session: AsyncSession) -> int:
     """The serial of a new complaint, taken first so its number is written with the row."""
-    return await session.scalar(text("SELECT nextval(pg_get_serial_sequence('openness_complaint', 'serial'))"))
+    return await session.scalar(
+        text("SELECT nextval(pg_get_serial_sequence('openness_complaint', 'serial'))")
+    )
 
 
 async def add(session: AsyncSession, **fields) -> OpennessComplaint:
@@ -39,7 +41,9 @@ async def get(session: AsyncSession, complaint_id: str, *, for_update: bool = Fa
 
 
 async def by_code_hash(session: AsyncSession, code_hash: str) -> OpennessComplaint | None:
-    return await session.scalar(select(OpennessComplaint).where(OpennessComplaint.query_code_hash == code_hash))
+    return await session.scalar(
+        select(OpennessComplaint).where(OpennessComplaint.query_code_hash == code_hash)
+    )
 
 
 async def listed(session: AsyncSession, open_only: bool) -> list[OpennessComplaint]:
@@ -49,19 +53,31 @@ async def listed(session: AsyncSession, open_only: bool) -> list[OpennessComplai
     if open_only:
         query = query.where(c.state == "open")
     order = case((c.state == "open", 0), else_=1)
-    return list((await session.execute(query.order_by(order, c.answer_due, c.id).limit(MAX_LISTED))).scalars())
+    return list(
+        (await session.execute(query.order_by(order, c.answer_due, c.id).limit(MAX_LISTED))).scalars()
+    )
 
 
 async def figures(session: AsyncSession, first: date, last: date) -> dict[str, int]:
     """Received between the days, answered (of those), substantiated wholly or partly, open at the end."""
     c = OpennessComplaint
     filed = c.filed_on.between(first, last)
-    row = (await session.execute(select(
-        func.count().filter(filed).label("received"),
-        func.count().filter(filed, c.answered_on.is_not(None), c.answered_on <= last).label("answered"),
-        func.count().filter(filed, c.finding.in_(("substantiated", "partly_substantiated")),
-                            c.answered_on <= last).label("substantiated"),
-        func.count().filter(c.filed_on <= last, (c.answered_on.is_(None)) | (c.answered_on > last))
-        .label("open_at_end"),
-    ))).one()
+    row = (
+        await session.execute(
+            select(
+                func.count().filter(filed).label("received"),
+                func.count()
+                .filter(filed, c.answered_on.is_not(None), c.answered_on <= last)
+                .label("answered"),
+                func.count()
+                .filter(
+                    filed, c.finding.in_(("substantiated", "partly_substantiated")), c.answered_on <= last
+                )
+                .label("substantiated"),
+                func.count()
+                .filter(c.filed_on <= last, (c.answered_on.is_(None)) | (c.answered_on > last))
+                .label("open_at_end"),
+            )
+        )
+    ).one()
     return dict(row._mapping)

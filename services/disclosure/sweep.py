@@ -24,9 +24,13 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-async def run_lapse_sweep(sessions: async_sessionmaker[AsyncSession], today=None,
-                          interval: float = 300.0, batch: int = 500,
-                          cal: WorkingCalendar | None = None) -> None:
+async def run_lapse_sweep(
+    sessions: async_sessionmaker[AsyncSession],
+    today=None,
+    interval: float = 300.0,
+    batch: int = 500,
+    cal: WorkingCalendar | None = None,
+) -> None:
     """Art. 30 in the background: every `interval` seconds, lapse the applications whose period to
     complete has ended (each once: rows are locked and skipped by a concurrent sweep or read); and
     recompute provisional limits (reply limits, and the article 26 limits of queued publications)
@@ -48,12 +52,21 @@ async def run_lapse_sweep(sessions: async_sessionmaker[AsyncSession], today=None
             log.info("provisional article 26 limits recomputed", count=moved)
         return lapsed  # only a full batch of lapses goes on at once
 
-    await run_every(interval, one_round, name="lapse sweep", batch=batch,
-                    leader=SweepLeader.of(sessions, "disclosure.lapse"))
+    await run_every(
+        interval,
+        one_round,
+        name="lapse sweep",
+        batch=batch,
+        leader=SweepLeader.of(sessions, "disclosure.lapse"),
+    )
 
 
-async def run_concern_sweep(sessions: async_sessionmaker[AsyncSession], interval: float = 60.0,
-                            batch: int = 500, clock: Callable[[], datetime] = utc_now) -> None:
+async def run_concern_sweep(
+    sessions: async_sessionmaker[AsyncSession],
+    interval: float = 60.0,
+    batch: int = 500,
+    clock: Callable[[], datetime] = utc_now,
+) -> None:
     """In the background: every `interval` seconds, announce the concerns past a limit (A70)."""
 
     async def one_round() -> int:
@@ -63,5 +76,10 @@ async def run_concern_sweep(sessions: async_sessionmaker[AsyncSession], interval
             log.info("public concerns overdue announced (A70)", count=written)
         return written
 
-    await run_every(interval, one_round, name="concern sweep", batch=batch,
-                    leader=SweepLeader.of(sessions, "disclosure.concerns"))
+    await run_every(
+        interval,
+        one_round,
+        name="concern sweep",
+        batch=batch,
+        leader=SweepLeader.of(sessions, "disclosure.concerns"),
+    )

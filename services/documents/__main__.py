@@ -31,8 +31,11 @@ def build(settings: DocumentsSettings) -> GrpcServer:
         # Said at start for the operator; the rest of the service works, and RenderDocument answers
         # FAILED_PRECONDITION (GBT9704.fonts) with the same words until the fonts are installed.
         log.error("GB/T 9704 fonts missing: issued documents cannot be rendered", reason=str(missing))
-    runtime.sweep(lambda: run_countersign_clock(runtime.sessions, today_in_china,
-                                                settings.countersign_clock_seconds, calendar()))
+    runtime.sweep(
+        lambda: run_countersign_clock(
+            runtime.sessions, today_in_china, settings.countersign_clock_seconds, calendar()
+        )
+    )
     return runtime.server([DocumentsServicer(runtime.sessions, org, calendar())])
 
 

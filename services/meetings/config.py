@@ -15,5 +15,9 @@ class MeetingsSettings(ServiceSettings):
     # Calendar apps poll the feeds over HTTP (feed_http): the port, and the address they reach
     # it by when that differs (behind an ingress: e.g. https://calendar.ziyang.gov.cn).
     http_host: str = Field("127.0.0.1", description="address the calendar feeds' HTTP server binds")
-    http_port: int = Field(8052, ge=0, le=65535, description="HTTP port of the calendar feeds (0: any free port)")
-    feed_base_url: str = Field("", description="public base URL of the calendar feeds; empty: http://<http host>:<http port>")
+    http_port: int = Field(
+        8052, ge=0, le=65535, description="HTTP port of the calendar feeds (0: any free port)"
+    )
+    feed_base_url: str = Field(
+        "", description="public base URL of the calendar feeds; empty: http://<http host>:<http port>"
+    )

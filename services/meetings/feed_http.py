@@ -44,7 +44,9 @@ def feed_app(sessions: async_sessionmaker[AsyncSession], today: Callable[[], dat
             )
             if subscription is None:
                 return not_found()
-            rows = await store.calendar_meetings(session, subscription.user_id, from_day, to_day, CALENDAR_LIMIT)
+            rows = await store.calendar_meetings(
+                session, subscription.user_id, from_day, to_day, CALENDAR_LIMIT
+            )
         body = calendar_feed.ics_for(
             calendar_feed.feed_meetings(rows, subscription.user_id),
             calendar_name=subscription.calendar_name,

@@ -312,7 +312,9 @@ def _paper_filing(request: pb.FileTopicRequest) -> dict:
     if filed_on_paper and not organisation:
         raise InvalidInput({"filing_organisation_code": "the department that filed the topic on paper"})
     if organisation and not filed_on_paper:
-        raise InvalidInput({"filing_organisation_code": "only with filed_on_paper: a department files its own topics"})
+        raise InvalidInput(
+            {"filing_organisation_code": "only with filed_on_paper: a department files its own topics"}
+        )
     return {"filed_on_paper": filed_on_paper, "filing_organisation_code": organisation}
 
 

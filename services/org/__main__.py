@@ -32,9 +32,16 @@ def build(settings: OrgSettings, directory: KeycloakDirectory | None = None) -> 
     runtime = ServiceRuntime("org", settings, MIGRATIONS)
     if directory is None:
         secret = settings.client_secret.get_secret_value() if settings.client_secret else ""
-        directory = KeycloakDirectory(settings.keycloak_url, settings.keycloak_realm, settings.client_id, secret,
-                                      ttl_seconds=settings.directory_ttl_seconds)
-    trip_limits = TripLimits.from_file(settings.trip_limits_file) if settings.trip_limits_file else TripLimits()
+        directory = KeycloakDirectory(
+            settings.keycloak_url,
+            settings.keycloak_realm,
+            settings.client_id,
+            secret,
+            ttl_seconds=settings.directory_ttl_seconds,
+        )
+    trip_limits = (
+        TripLimits.from_file(settings.trip_limits_file) if settings.trip_limits_file else TripLimits()
+    )
 
     @runtime.after_migrations
     async def fill_connections() -> None:
@@ -48,16 +55,24 @@ def build(settings: OrgSettings, directory: KeycloakDirectory | None = None) -> 
         try:
             await asyncio.wait_for(directory.snapshot(), DIRECTORY_WARM_UP_SECONDS)
         except Exception as exc:  # noqa: BLE001 — any failure only delays the first read
-            log.warning("positions and holders not read from Keycloak at start; read on first use", error=repr(exc))
+            log.warning(
+                "positions and holders not read from Keycloak at start; read on first use", error=repr(exc)
+            )
 
-    runtime.sweep(lambda: run_acting_clock(runtime.sessions, directory, today_in_china,
-                                           settings.acting_clock_seconds))
+    runtime.sweep(
+        lambda: run_acting_clock(runtime.sessions, directory, today_in_china, settings.acting_clock_seconds)
+    )
     if settings.admin_events_seconds > 0:
         # Keycloak's admin events (roles granted, users changed, also in its own console) as org's acts.
         recorder = AdminEventRecorder(keycloak_admin(settings), runtime.sessions)
         runtime.sweep(lambda: recorder.run(settings.admin_events_seconds))
-    return runtime.server([OrgServicer(runtime.engine, directory, calendar()), ReceptionServicer(runtime.sessions),
-                           TripServicer(runtime.sessions, directory, trip_limits)])
+    return runtime.server(
+        [
+            OrgServicer(runtime.engine, directory, calendar()),
+            ReceptionServicer(runtime.sessions),
+            TripServicer(runtime.sessions, directory, trip_limits),
+        ]
+    )
 
 
 def main() -> None:

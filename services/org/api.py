@@ -51,25 +51,38 @@ class OrgServicer(org_pb2_grpc.OrgServiceServicer):
     @requires("positions:read")
     async def ListPositions(self, request, context):
         snap = await self.directory.snapshot()
-        return org_pb2.ListPositionsResponse(positions=[
-            org_pb2.PositionWithHolders(
-                position=common_pb2.Position(code=code, title=title),
-                holders=[org_pb2.PositionHolder(user_id=p.user_id, username=p.username,
-                                                display_name=p.display_name, organisation_code=p.organisation_code)
-                         for p in snap.holders_of(code)],
-            )
-            for code, title in sorted(snap.positions.items())
-        ])
+        return org_pb2.ListPositionsResponse(
+            positions=[
+                org_pb2.PositionWithHolders(
+                    position=common_pb2.Position(code=code, title=title),
+                    holders=[
+                        org_pb2.PositionHolder(
+                            user_id=p.user_id,
+                            username=p.username,
+                            display_name=p.display_name,
+                            organisation_code=p.organisation_code,
+                        )
+                        for p in snap.holders_of(code)
+                    ],
+                )
+                for code, title in sorted(snap.positions.items())
+            ]
+        )
 
     @requires("positions:read")
     async def ListOrganisations(self, request, context):
-        kinds = {"office": common_pb2.ORGANISATION_KIND_OFFICE, "department": common_pb2.ORGANISATION_KIND_DEPARTMENT,
-                 "county": common_pb2.ORGANISATION_KIND_COUNTY}
+        kinds = {
+            "office": common_pb2.ORGANISATION_KIND_OFFICE,
+            "department": common_pb2.ORGANISATION_KIND_DEPARTMENT,
+            "county": common_pb2.ORGANISATION_KIND_COUNTY,
+        }
         snap = await self.directory.snapshot()
-        return org_pb2.ListOrganisationsResponse(organisations=[
-            common_pb2.Organisation(code=code, name=o["name"], kind=kinds.get(o["kind"], 0))
-            for code, o in sorted(snap.organisations.items())
-        ])
+        return org_pb2.ListOrganisationsResponse(
+            organisations=[
+                common_pb2.Organisation(code=code, name=o["name"], kind=kinds.get(o["kind"], 0))
+                for code, o in sorted(snap.organisations.items())
+            ]
+        )
 
     # ---- portfolios (A8) ----------------------------------------------------------------------------
 
@@ -78,8 +91,15 @@ class OrgServicer(org_pb2_grpc.OrgServiceServicer):
         snap = await self.directory.snapshot()
         codes, matters = list(request.organisation_codes), [m.strip() for m in request.matters if m.strip()]
         async with transaction(self.sessions) as session:
-            return await portfolios.set_portfolio(session, current_actor(), snap, leader_user_id=request.leader_user_id,
-                                                  organisation_codes=codes, matters=matters, reason=request.reason)
+            return await portfolios.set_portfolio(
+                session,
+                current_actor(),
+                snap,
+                leader_user_id=request.leader_user_id,
+                organisation_codes=codes,
+                matters=matters,
+                reason=request.reason,
+            )
 
     @requires("portfolio:read")
     async def GetPortfolio(self, request, context):
@@ -103,13 +123,15 @@ class OrgServicer(org_pb2_grpc.OrgServiceServicer):
         current = await read(self.engine, store.portfolios)
         leader = domain.portfolio_holder(
             {leader: (codes, row.matters) for leader, (codes, row) in current.items()},
-            organisation_code=request.organisation_code, matter=request.matter,
+            organisation_code=request.organisation_code,
+            matter=request.matter,
         )
         if leader is None:
             return org_pb2.FindPortfolioHolderResponse()
         codes, row = current[leader]
-        return org_pb2.FindPortfolioHolderResponse(leader_user_id=leader,
-                                                   portfolio=portfolio_to_proto(leader, codes, row))
+        return org_pb2.FindPortfolioHolderResponse(
+            leader_user_id=leader, portfolio=portfolio_to_proto(leader, codes, row)
+        )
 
     # ---- A/B pairs (A59) ------------------------------------------------------------------------------
 
@@ -117,8 +139,14 @@ class OrgServicer(org_pb2_grpc.OrgServiceServicer):
     async def SetAbPair(self, request, context):
         snap = await self.directory.snapshot()
         async with transaction(self.sessions) as session:
-            return await portfolios.set_ab_pair(session, current_actor(), snap, request.leader_a_user_id,
-                                                request.leader_b_user_id, request.reason)
+            return await portfolios.set_ab_pair(
+                session,
+                current_actor(),
+                snap,
+                request.leader_a_user_id,
+                request.leader_b_user_id,
+                request.reason,
+            )
 
     @requires("portfolio:read")
     async def ListAbPairs(self, request, context):
@@ -139,18 +167,31 @@ class OrgServicer(org_pb2_grpc.OrgServiceServicer):
         last_day = date_from_proto(request.last_day, "last_day", required=False)
         async with transaction(self.sessions) as session:
             return await leave.request_leave(
-                session, actor, snap, user_id=user_id, position=request.position,
-                kind=KIND_FROM_PROTO.get(request.kind), first_day=first_day, last_day=last_day,
-                reason=request.reason, acting_user_id=request.acting_user_id)
+                session,
+                actor,
+                snap,
+                user_id=user_id,
+                position=request.position,
+                kind=KIND_FROM_PROTO.get(request.kind),
+                first_day=first_day,
+                last_day=last_day,
+                reason=request.reason,
+                acting_user_id=request.acting_user_id,
+            )
 
     @requires("leave:approve")
     async def ApproveLeave(self, request, context):
         snap = await self.directory.snapshot()
         async with transaction(self.sessions) as session:
-            return await leave.approve_leave(session, current_actor(), snap, request.leave_id,
-                                             opinion=request.opinion,
-                                             both_away_override_reason=request.both_away_override_reason,
-                                             today=today_in_china())
+            return await leave.approve_leave(
+                session,
+                current_actor(),
+                snap,
+                request.leave_id,
+                opinion=request.opinion,
+                both_away_override_reason=request.both_away_override_reason,
+                today=today_in_china(),
+            )
 
     @requires("leave:approve")
     async def RejectLeave(self, request, context):
@@ -163,8 +204,9 @@ class OrgServicer(org_pb2_grpc.OrgServiceServicer):
         snap = await self.directory.snapshot()
         last_day = date_from_proto(request.last_day, "last_day", required=False)
         async with transaction(self.sessions) as session:
-            return await leave.end_leave(session, current_actor(), snap, request.leave_id, last_day=last_day,
-                                         today=today_in_china())
+            return await leave.end_leave(
+                session, current_actor(), snap, request.leave_id, last_day=last_day, today=today_in_china()
+            )
 
     @requires("leave:read")
     async def GetLeave(self, request, context):
@@ -177,13 +219,18 @@ class OrgServicer(org_pb2_grpc.OrgServiceServicer):
         after = decode_cursor(request.page.page_token)
         state = STATE_FROM_PROTO[request.state].value if request.state else ""
         rows = await store.list_leaves(
-            self.engine, user_id=request.user_id, state=state,
+            self.engine,
+            user_id=request.user_id,
+            state=state,
             from_day=date_from_proto(request.from_day, "from_day", required=False),
-            to_day=date_from_proto(request.to_day, "to_day", required=False), after=after, limit=page.fetch,
+            to_day=date_from_proto(request.to_day, "to_day", required=False),
+            after=after,
+            limit=page.fetch,
         )
         rows, token = page.cut(rows, lambda r: (r.first_day.isoformat(), str(r.id)))
-        return org_pb2.ListLeavesResponse(leaves=[leave_to_proto(r) for r in rows],
-                                          page=common_pb2.PageResponse(next_page_token=token))
+        return org_pb2.ListLeavesResponse(
+            leaves=[leave_to_proto(r) for r in rows], page=common_pb2.PageResponse(next_page_token=token)
+        )
 
     @requires("acting:read")
     async def WhoMayAct(self, request, context):
@@ -191,16 +238,24 @@ class OrgServicer(org_pb2_grpc.OrgServiceServicer):
         if request.position not in snap.positions:
             raise InvalidInput({"position": f"unknown position '{request.position}'"})
         holder = self._holder(snap, request.position, request.holder_user_id)
-        day = (request.at.ToDatetime(tzinfo=CHINA).date() if request.HasField("at") else today_in_china())
+        day = request.at.ToDatetime(tzinfo=CHINA).date() if request.HasField("at") else today_in_china()
         absences, partner = await store.acting_facts(self.engine, day, holder)
         evm = snap.holders_of(domain.EXECUTIVE_VICE_MAYOR)
         answer = domain.who_may_act(
-            position=request.position, holder_user_id=holder, day=day, absences=absences,
-            executive_vice_mayor_id=evm[0].user_id if evm else None, ab_partner_id=partner,
+            position=request.position,
+            holder_user_id=holder,
+            day=day,
+            absences=absences,
+            executive_vice_mayor_id=evm[0].user_id if evm else None,
+            ab_partner_id=partner,
         )
         return org_pb2.WhoMayActResponse(
-            position=answer.position, holder_user_id=answer.holder_user_id, acting_user_id=answer.acting_user_id,
-            holder_away=answer.holder_away, basis=answer.basis, leave_id=answer.leave_id,
+            position=answer.position,
+            holder_user_id=answer.holder_user_id,
+            acting_user_id=answer.acting_user_id,
+            holder_away=answer.holder_away,
+            basis=answer.basis,
+            leave_id=answer.leave_id,
         )
 
     @staticmethod
@@ -213,7 +268,9 @@ class OrgServicer(org_pb2_grpc.OrgServiceServicer):
         if not holders:
             raise NotFound(f"a holder of '{position}' (the position is vacant)")
         if len(holders) > 1:
-            raise InvalidInput({"holder_user_id": f"'{position}' has {len(holders)} holders: say whose duties"})
+            raise InvalidInput(
+                {"holder_user_id": f"'{position}' has {len(holders)} holders: say whose duties"}
+            )
         return holders[0]
 
     # ---- duty roster (A79) ---------------------------------------------------------------------------
@@ -226,18 +283,27 @@ class OrgServicer(org_pb2_grpc.OrgServiceServicer):
         day = date_from_proto(request.day, "day")
         snap = await self.directory.snapshot()
         async with transaction(self.sessions) as session:
-            return await duty.set_duty_assignment(session, current_actor(), snap, day=day,
-                                                  leader_user_id=request.leader_user_id,
-                                                  duty_days=self._duty_days(day.year))
+            return await duty.set_duty_assignment(
+                session,
+                current_actor(),
+                snap,
+                day=day,
+                leader_user_id=request.leader_user_id,
+                duty_days=self._duty_days(day.year),
+            )
 
     @requires("roster:read")
     async def GetDutyRoster(self, request, context):
         year = self._year(request.year)
         rows = await read(self.engine, store.duty_assignments, year)
-        return org_pb2.GetDutyRosterResponse(assignments=[
-            org_pb2.DutyAssignment(day=date_to_proto(r.day), leader_user_id=r.leader_user_id, holiday=r.holiday)
-            for r in rows
-        ])
+        return org_pb2.GetDutyRosterResponse(
+            assignments=[
+                org_pb2.DutyAssignment(
+                    day=date_to_proto(r.day), leader_user_id=r.leader_user_id, holiday=r.holiday
+                )
+                for r in rows
+            ]
+        )
 
     @requires("roster:read")
     async def CheckDutyCoverage(self, request, context):
@@ -245,7 +311,8 @@ class OrgServicer(org_pb2_grpc.OrgServiceServicer):
         rows = await read(self.engine, store.duty_assignments, year)
         missing = domain.uncovered_duty_days(self._duty_days(year), [r.day for r in rows])
         return org_pb2.CheckDutyCoverageResponse(
-            uncovered_days=[date_to_proto(d) for d in missing], fully_covered=not missing,
+            uncovered_days=[date_to_proto(d) for d in missing],
+            fully_covered=not missing,
             schedule_known=self.calendar.schedule_known(year),
         )
 
@@ -264,19 +331,24 @@ class OrgServicer(org_pb2_grpc.OrgServiceServicer):
         snap = await self.directory.snapshot()
         organisation = snap.organisations.get(actor.organisation_code, {})
         candidate = domain.AttendanceRequest(
-            organisation_code=actor.organisation_code, organisation_kind=organisation.get("kind", ""),
+            organisation_code=actor.organisation_code,
+            organisation_kind=organisation.get("kind", ""),
             leader_user_id=request.leader_user_id,
             event_day=date_from_proto(request.event_day, "event_day", required=False),
-            title=request.title, venue=request.venue, kind=ACTIVITY_FROM_PROTO.get(request.activity_kind),
+            title=request.title,
+            venue=request.venue,
+            kind=ACTIVITY_FROM_PROTO.get(request.activity_kind),
             foreign_affairs=request.foreign_affairs,
             foreign_affairs_filing_ref=request.foreign_affairs_filing_ref.strip(),
-            approval_ref=request.approval_ref.strip(), photo_session=request.photo_session,
+            approval_ref=request.approval_ref.strip(),
+            photo_session=request.photo_session,
             photo_approval_ref=request.photo_approval_ref.strip(),
             festivity_override_reason=request.festivity_override_reason.strip(),
         )
         async with transaction(self.sessions) as session:
-            reply = await attendance.request_attendance(session, actor, snap, candidate, details=request.details,
-                                                        today=today_in_china())
+            reply = await attendance.request_attendance(
+                session, actor, snap, candidate, details=request.details, today=today_in_china()
+            )
         return org_pb2.RequestEventAttendanceResponse(attendance=reply)
 
     @requires("attendance:review")
@@ -286,9 +358,14 @@ class OrgServicer(org_pb2_grpc.OrgServiceServicer):
             raise InvalidInput({"outcome": "forward to the leader or return to the requester"})
         async with transaction(self.sessions) as session:
             reply = await attendance.review_attendance(
-                session, current_actor(), request.attendance_id,
-                forward=request.outcome == org_pb2.REVIEW_OUTCOME_FORWARD, opinion=request.opinion,
-                foreign_affairs_filing_ref=request.foreign_affairs_filing_ref, today=today_in_china())
+                session,
+                current_actor(),
+                request.attendance_id,
+                forward=request.outcome == org_pb2.REVIEW_OUTCOME_FORWARD,
+                opinion=request.opinion,
+                foreign_affairs_filing_ref=request.foreign_affairs_filing_ref,
+                today=today_in_china(),
+            )
         return org_pb2.ReviewEventAttendanceResponse(attendance=reply)
 
     @requires("attendance:decide")
@@ -301,8 +378,15 @@ class OrgServicer(org_pb2_grpc.OrgServiceServicer):
             raise InvalidInput({"reason": "a leader who cannot attend says why (A59: another is asked)"})
         snap = await self.directory.snapshot()
         async with transaction(self.sessions) as session:
-            reply = await attendance.decide_attendance(session, current_actor(), snap, request.attendance_id,
-                                                       agree=agree, reason=request.reason, today=today_in_china())
+            reply = await attendance.decide_attendance(
+                session,
+                current_actor(),
+                snap,
+                request.attendance_id,
+                agree=agree,
+                reason=request.reason,
+                today=today_in_china(),
+            )
         return org_pb2.DecideEventAttendanceResponse(attendance=reply)
 
     @requires("attendance:review")
@@ -311,8 +395,14 @@ class OrgServicer(org_pb2_grpc.OrgServiceServicer):
         snap = await self.directory.snapshot()
         async with transaction(self.sessions) as session:
             reply = await attendance.reassign_attendance(
-                session, current_actor(), snap, request.attendance_id, leader_user_id=request.leader_user_id,
-                reason=request.reason, today=today_in_china())
+                session,
+                current_actor(),
+                snap,
+                request.attendance_id,
+                leader_user_id=request.leader_user_id,
+                reason=request.reason,
+                today=today_in_china(),
+            )
         return org_pb2.ReassignEventAttendanceResponse(attendance=reply)
 
     @staticmethod
@@ -337,17 +427,26 @@ class OrgServicer(org_pb2_grpc.OrgServiceServicer):
         organisation = request.requesting_organisation_code
         if not self._sees_every_organisation(actor):
             if not actor.organisation_code or organisation not in ("", actor.organisation_code):
-                raise Forbidden("a county or department sees only its own requests", reason="OTHER_ORGANISATION")
+                raise Forbidden(
+                    "a county or department sees only its own requests", reason="OTHER_ORGANISATION"
+                )
             organisation = actor.organisation_code
         page = Page.of(request.page)
         after = decode_cursor(request.page.page_token)
         state = ATTENDANCE_STATE_FROM_PROTO[request.state].value if request.state else ""
         async with transaction(self.sessions) as session:
             rows = await store.list_attendances(
-                session, organisation_code=organisation, leader_user_id=request.leader_user_id, state=state,
+                session,
+                organisation_code=organisation,
+                leader_user_id=request.leader_user_id,
+                state=state,
                 from_day=date_from_proto(request.from_day, "from_day", required=False),
-                to_day=date_from_proto(request.to_day, "to_day", required=False), after=after, limit=page.fetch,
+                to_day=date_from_proto(request.to_day, "to_day", required=False),
+                after=after,
+                limit=page.fetch,
             )
         rows, token = page.cut(rows, lambda r: (r.event_day.isoformat(), str(r.id)))
-        return org_pb2.ListEventAttendancesResponse(attendances=[attendance_to_proto(r) for r in rows],
-                                                    page=common_pb2.PageResponse(next_page_token=token))
+        return org_pb2.ListEventAttendancesResponse(
+            attendances=[attendance_to_proto(r) for r in rows],
+            page=common_pb2.PageResponse(next_page_token=token),
+        )

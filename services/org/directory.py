@@ -64,10 +64,16 @@ def _display_name(user: dict) -> str:
 
 
 class KeycloakDirectory:
-    def __init__(self, server_url: str, realm: str, client_id: str, client_secret: str, ttl_seconds: float = 30.0):
+    def __init__(
+        self, server_url: str, realm: str, client_id: str, client_secret: str, ttl_seconds: float = 30.0
+    ):
         connection = KeycloakOpenIDConnection(
-            server_url=server_url, realm_name=realm, user_realm_name=realm,
-            client_id=client_id, client_secret_key=client_secret, grant_type="client_credentials",
+            server_url=server_url,
+            realm_name=realm,
+            user_realm_name=realm,
+            client_id=client_id,
+            client_secret_key=client_secret,
+            grant_type="client_credentials",
         )
         self._admin = KeycloakAdmin(connection=connection)
         self._ttl = ttl_seconds

@@ -33,5 +33,6 @@ async def run_acting_clock(
         return written
 
     # run_every keeps the clock alive through a database or Keycloak outage
-    await run_every(interval, one_round, name="acting clock",
-                    leader=SweepLeader.of(sessions, "org.acting-clock"))
+    await run_every(
+        interval, one_round, name="acting clock", leader=SweepLeader.of(sessions, "org.acting-clock")
+    )

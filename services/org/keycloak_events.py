@@ -31,11 +31,24 @@ from shared import audit
 log = structlog.get_logger(__name__)
 
 # Keycloak's resource types that are changes to people and positions.
-RECORDED_TYPES = frozenset({
-    "USER", "REALM_ROLE", "REALM_ROLE_MAPPING", "CLIENT_ROLE", "CLIENT_ROLE_MAPPING", "GROUP",
-    "GROUP_MEMBERSHIP", "USER_SESSION", "AUTH_FLOW", "AUTH_EXECUTION", "AUTHENTICATOR_CONFIG",
-    "REQUIRED_ACTION", "CLIENT", "REALM",
-})
+RECORDED_TYPES = frozenset(
+    {
+        "USER",
+        "REALM_ROLE",
+        "REALM_ROLE_MAPPING",
+        "CLIENT_ROLE",
+        "CLIENT_ROLE_MAPPING",
+        "GROUP",
+        "GROUP_MEMBERSHIP",
+        "USER_SESSION",
+        "AUTH_FLOW",
+        "AUTH_EXECUTION",
+        "AUTHENTICATOR_CONFIG",
+        "REQUIRED_ACTION",
+        "CLIENT",
+        "REALM",
+    }
+)
 # Fixed namespace: the same event always becomes the same act id.
 EVENTS_NAMESPACE = uuid.UUID("0b6a3a1e-6f1c-4d7e-9a51-6b0d2f8e4c11")
 PAGE = 100
@@ -60,14 +73,22 @@ def keycloak_admin(settings) -> Any:
     from keycloak import KeycloakAdmin, KeycloakOpenIDConnection
 
     secret = settings.client_secret.get_secret_value() if settings.client_secret else ""
-    return KeycloakAdmin(connection=KeycloakOpenIDConnection(
-        server_url=settings.keycloak_url, realm_name=settings.keycloak_realm, user_realm_name=settings.keycloak_realm,
-        client_id=settings.client_id, client_secret_key=secret, grant_type="client_credentials"))
+    return KeycloakAdmin(
+        connection=KeycloakOpenIDConnection(
+            server_url=settings.keycloak_url,
+            realm_name=settings.keycloak_realm,
+            user_realm_name=settings.keycloak_realm,
+            client_id=settings.client_id,
+            client_secret_key=secret,
+            grant_type="client_credentials",
+        )
+    )
 
 
 def act_id_of(event: dict[str, Any]) -> uuid.UUID:
-    key = event.get("id") or "|".join(str(event.get(k, "")) for k in (
-        "time", "resourcePath", "operationType", "resourceType"))
+    key = event.get("id") or "|".join(
+        str(event.get(k, "")) for k in ("time", "resourcePath", "operationType", "resourceType")
+    )
     return uuid.uuid5(EVENTS_NAMESPACE, key)
 
 
@@ -77,9 +98,16 @@ def act_of(event: dict[str, Any]) -> tuple[str, str, str]:
     act = f"keycloak.{event.get('resourceType', '').lower()}.{event.get('operationType', '').lower()}"[:64]
     at = datetime.fromtimestamp(event.get("time", 0) / 1000, tz=timezone.utc).isoformat(timespec="seconds")
     auth = event.get("authDetails") or {}
-    reason = json.dumps({"at": at, "client": auth.get("clientId", ""), "ip": auth.get("ipAddress", ""),
-                         "by_realm": auth.get("realmId", ""), "change": _representation(event)},
-                        ensure_ascii=False)
+    reason = json.dumps(
+        {
+            "at": at,
+            "client": auth.get("clientId", ""),
+            "ip": auth.get("ipAddress", ""),
+            "by_realm": auth.get("realmId", ""),
+            "change": _representation(event),
+        },
+        ensure_ascii=False,
+    )
     return subject, act, reason
 
 
@@ -112,7 +140,8 @@ class AdminEventRecorder:
         count = 0
         for page in range(MAX_PAGES):
             events = await self._admin.a_get_admin_events(
-                {"dateFrom": since, "first": page * PAGE, "max": PAGE})
+                {"dateFrom": since, "first": page * PAGE, "max": PAGE}
+            )
             for event in events:
                 if recorded(event) and await self._record(event):
                     count += 1
@@ -150,5 +179,8 @@ class AdminEventRecorder:
                 self._names[user_id] = user.get("username", "")
             except Exception:  # noqa: BLE001 — an administrator of another realm (master): id only
                 self._names[user_id] = ""
-        return KeycloakActor(user_id=user_id, username=self._names.get(user_id, ""),
-                             display_name=f"Keycloak ({auth.get('clientId', '')})")
+        return KeycloakActor(
+            user_id=user_id,
+            username=self._names.get(user_id, ""),
+            display_name=f"Keycloak ({auth.get('clientId', '')})",
+        )

@@ -54,17 +54,26 @@ def decode_cursor(token: str) -> tuple[date, str] | None:
 
 def gap_to_proto(gap: domain.StandInGap) -> org_pb2.StandInGap:
     return org_pb2.StandInGap(
-        position=gap.position, holder_user_id=gap.holder_user_id, leave_id=gap.leave_id,
-        first_day=date_to_proto(gap.first_day), last_day=date_to_proto(gap.last_day), reason=gap.reason,
+        position=gap.position,
+        holder_user_id=gap.holder_user_id,
+        leave_id=gap.leave_id,
+        first_day=date_to_proto(gap.first_day),
+        last_day=date_to_proto(gap.last_day),
+        reason=gap.reason,
     )
 
 
 def leave_to_proto(row, history=(), gaps=()) -> org_pb2.Leave:
     return org_pb2.Leave(
-        id=str(row.id), user_id=row.user_id, position=row.position,
+        id=str(row.id),
+        user_id=row.user_id,
+        position=row.position,
         kind=KIND_TO_PROTO[domain.LeaveKind(row.kind)],
-        first_day=date_to_proto(row.first_day), last_day=date_to_proto(row.last_day), reason=row.reason,
-        state=STATE_TO_PROTO[domain.LeaveState(row.state)], acting_user_id=row.acting_user_id,
+        first_day=date_to_proto(row.first_day),
+        last_day=date_to_proto(row.last_day),
+        reason=row.reason,
+        state=STATE_TO_PROTO[domain.LeaveState(row.state)],
+        acting_user_id=row.acting_user_id,
         both_away_override_reason=row.both_away_override_reason,
         history=[audit.to_proto(h) for h in history],
         stand_in_gaps=[gap_to_proto(g) for g in gaps],
@@ -73,15 +82,25 @@ def leave_to_proto(row, history=(), gaps=()) -> org_pb2.Leave:
 
 def attendance_to_proto(row, history=()) -> org_pb2.EventAttendance:
     return org_pb2.EventAttendance(
-        id=str(row.id), requesting_organisation_code=row.requesting_organisation_code,
-        requested_by_user_id=row.requested_by_user_id, leader_user_id=row.leader_user_id,
-        event_day=date_to_proto(row.event_day), title=row.title, venue=row.venue,
-        activity_kind=ACTIVITY_TO_PROTO[domain.ActivityKind(row.activity_kind)], details=row.details,
-        foreign_affairs=row.foreign_affairs, foreign_affairs_filing_ref=row.foreign_affairs_filing_ref,
-        approval_ref=row.approval_ref, photo_session=row.photo_session,
-        photo_approval_ref=row.photo_approval_ref, festivity_override_reason=row.festivity_override_reason,
-        state=ATTENDANCE_STATE_TO_PROTO[domain.AttendanceState(row.state)], review_opinion=row.review_opinion,
-        decision_reason=row.decision_reason, previous_leader_user_ids=row.previous_leader_user_ids,
+        id=str(row.id),
+        requesting_organisation_code=row.requesting_organisation_code,
+        requested_by_user_id=row.requested_by_user_id,
+        leader_user_id=row.leader_user_id,
+        event_day=date_to_proto(row.event_day),
+        title=row.title,
+        venue=row.venue,
+        activity_kind=ACTIVITY_TO_PROTO[domain.ActivityKind(row.activity_kind)],
+        details=row.details,
+        foreign_affairs=row.foreign_affairs,
+        foreign_affairs_filing_ref=row.foreign_affairs_filing_ref,
+        approval_ref=row.approval_ref,
+        photo_session=row.photo_session,
+        photo_approval_ref=row.photo_approval_ref,
+        festivity_override_reason=row.festivity_override_reason,
+        state=ATTENDANCE_STATE_TO_PROTO[domain.AttendanceState(row.state)],
+        review_opinion=row.review_opinion,
+        decision_reason=row.decision_reason,
+        previous_leader_user_ids=row.previous_leader_user_ids,
         history=[audit.to_proto(h) for h in history],
     )
 
@@ -92,4 +111,3 @@ def portfolio_to_proto(leader: str, codes: list[str], row) -> org_pb2.Portfolio:
     by = row.updated_by or {}
     p.updated_by.CopyFrom(common_pb2.Actor(user_id=by.get("user_id", ""), username=by.get("username", "")))
     return p
-

@@ -41,19 +41,26 @@ DUTY_ASSIGNMENT = models.DutyAssignment.__table__
 # Built once: WhoMayAct asks these at every call, and building a statement costs more than running it.
 _APPROVED_ON_DAY = select(LEAVE).where(
     LEAVE.c.state == LeaveState.APPROVED.value,
-    LEAVE.c.first_day <= bindparam("day"), LEAVE.c.last_day >= bindparam("day"),
+    LEAVE.c.first_day <= bindparam("day"),
+    LEAVE.c.last_day >= bindparam("day"),
 )
 _HOLDER = bindparam("holder")
 _PARTNER_OF_HOLDER = (
-    select(case((AB_PAIR.c.leader_a_user_id == _HOLDER, AB_PAIR.c.leader_b_user_id),
-                else_=AB_PAIR.c.leader_a_user_id))
+    select(
+        case(
+            (AB_PAIR.c.leader_a_user_id == _HOLDER, AB_PAIR.c.leader_b_user_id),
+            else_=AB_PAIR.c.leader_a_user_id,
+        )
+    )
     .where(or_(AB_PAIR.c.leader_a_user_id == _HOLDER, AB_PAIR.c.leader_b_user_id == _HOLDER))
-    .order_by(AB_PAIR.c.leader_a_user_id).limit(1)
+    .order_by(AB_PAIR.c.leader_a_user_id)
+    .limit(1)
     .scalar_subquery()
 )
 _ABSENCES_WITH_PARTNER = DriverQuery(_APPROVED_ON_DAY.add_columns(_PARTNER_OF_HOLDER.label("ab_partner")))
-_AB_PAIRS = (select(AB_PAIR.c.leader_a_user_id, AB_PAIR.c.leader_b_user_id)
-             .order_by(AB_PAIR.c.leader_a_user_id))
+_AB_PAIRS = select(AB_PAIR.c.leader_a_user_id, AB_PAIR.c.leader_b_user_id).order_by(
+    AB_PAIR.c.leader_a_user_id
+)
 
 
 async def lock_absences(session: AsyncSession) -> None:
@@ -63,13 +70,19 @@ async def lock_absences(session: AsyncSession) -> None:
 def as_absence(row) -> Absence:
     """An absence from a leave: an ORM object or a row of the leave table."""
     return Absence(
-        leave_id=str(row.id), user_id=row.user_id, position=row.position, kind=LeaveKind(row.kind),
-        first_day=row.first_day, last_day=row.last_day, state=LeaveState(row.state),
+        leave_id=str(row.id),
+        user_id=row.user_id,
+        position=row.position,
+        kind=LeaveKind(row.kind),
+        first_day=row.first_day,
+        last_day=row.last_day,
+        state=LeaveState(row.state),
         acting_user_id=row.acting_user_id,
     )
 
 
 # ---- leave ---------------------------------------------------------------------------------------
+
 
 async def add_leave(session: AsyncSession, **fields) -> models.Leave:
     leave = models.Leave(id=uuid.uuid4(), state=LeaveState.REQUESTED.value, **fields)
@@ -124,8 +137,14 @@ async def approved_absences_between(session: AsyncSession, first_day: date, last
 
 
 async def list_leaves(
-    engine: AsyncEngine, *, user_id: str = "", state: str = "", from_day: date | None = None,
-    to_day: date | None = None, after: tuple[date, str] | None = None, limit: int = 50,
+    engine: AsyncEngine,
+    *,
+    user_id: str = "",
+    state: str = "",
+    from_day: date | None = None,
+    to_day: date | None = None,
+    after: tuple[date, str] | None = None,
+    limit: int = 50,
 ) -> list:
     """Rows of leaves by first day then id; `after` is the keyset cursor of the page token."""
     filters = {"user_id": user_id, "state": state, "from_day": from_day, "to_day": to_day}
@@ -151,8 +170,9 @@ def _leaves_query(user_id: bool, state: bool, from_day: bool, to_day: bool, afte
         query = query.where(LEAVE.c.first_day <= bindparam("to_day"))
     if after:
         day = bindparam("after_day")
-        query = query.where(or_(LEAVE.c.first_day > day,
-                                (LEAVE.c.first_day == day) & (LEAVE.c.id > bindparam("after_id"))))
+        query = query.where(
+            or_(LEAVE.c.first_day > day, (LEAVE.c.first_day == day) & (LEAVE.c.id > bindparam("after_id")))
+        )
     return DriverQuery(query.order_by(LEAVE.c.first_day, LEAVE.c.id).limit(bindparam("limit", type_=Integer)))
 
 
@@ -176,10 +196,14 @@ async def leave_with_history(db: Db, leave_id: str) -> tuple:
 
 async def leaves_due_to_start_acting(session: AsyncSession, today: date) -> list[models.Leave]:
     rows = await session.scalars(
-        select(models.Leave).where(
-            models.Leave.state == LeaveState.APPROVED.value, models.Leave.acting_started_at.is_(None),
-            models.Leave.first_day <= today, models.Leave.last_day >= today,
-        ).with_for_update(skip_locked=True)
+        select(models.Leave)
+        .where(
+            models.Leave.state == LeaveState.APPROVED.value,
+            models.Leave.acting_started_at.is_(None),
+            models.Leave.first_day <= today,
+            models.Leave.last_day >= today,
+        )
+        .with_for_update(skip_locked=True)
     )
     return list(rows)
 
@@ -187,15 +211,19 @@ async def leaves_due_to_start_acting(session: AsyncSession, today: date) -> list
 async def leaves_due_to_end_acting(session: AsyncSession, today: date) -> list[models.Leave]:
     """Acting began and the absence is over: past its last day, or ended by 销假."""
     rows = await session.scalars(
-        select(models.Leave).where(
-            models.Leave.acting_started_at.is_not(None), models.Leave.acting_ended_at.is_(None),
+        select(models.Leave)
+        .where(
+            models.Leave.acting_started_at.is_not(None),
+            models.Leave.acting_ended_at.is_(None),
             or_(models.Leave.last_day < today, models.Leave.state == LeaveState.ENDED.value),
-        ).with_for_update(skip_locked=True)
+        )
+        .with_for_update(skip_locked=True)
     )
     return list(rows)
 
 
 # ---- portfolios (A8) -------------------------------------------------------------------------------
+
 
 async def portfolios(db: Db) -> dict[str, tuple[list[str], object]]:
     """leader -> (organisation codes, portfolio row)."""
@@ -209,7 +237,11 @@ async def portfolios(db: Db) -> dict[str, tuple[list[str], object]]:
 
 
 async def replace_portfolio(
-    session: AsyncSession, leader_user_id: str, organisation_codes: list[str], matters: list[str], actor: Actor
+    session: AsyncSession,
+    leader_user_id: str,
+    organisation_codes: list[str],
+    matters: list[str],
+    actor: Actor,
 ) -> models.Portfolio:
     portfolio = await session.get(models.Portfolio, leader_user_id, with_for_update=True)
     if portfolio is None:
@@ -220,16 +252,20 @@ async def replace_portfolio(
     portfolio.updated_at = datetime.now().astimezone()
     await session.flush()
     await session.execute(
-        delete(models.PortfolioOrganisation).where(models.PortfolioOrganisation.leader_user_id == leader_user_id)
+        delete(models.PortfolioOrganisation).where(
+            models.PortfolioOrganisation.leader_user_id == leader_user_id
+        )
     )
     session.add_all(
-        models.PortfolioOrganisation(organisation_code=c, leader_user_id=leader_user_id) for c in organisation_codes
+        models.PortfolioOrganisation(organisation_code=c, leader_user_id=leader_user_id)
+        for c in organisation_codes
     )
     await session.flush()
     return portfolio
 
 
 # ---- A/B pairs (A59) -------------------------------------------------------------------------------
+
 
 async def ab_pairs(db: Db) -> list[tuple[str, str]]:
     rows = await db.execute(_AB_PAIRS)
@@ -262,6 +298,7 @@ async def replace_ab_pair(session: AsyncSession, a: str, b: str) -> None:
 
 # ---- duty roster (A79) -----------------------------------------------------------------------------
 
+
 async def duty_assignments(db: Db, year: int) -> list:
     rows = await db.execute(
         select(DUTY_ASSIGNMENT)
@@ -290,6 +327,7 @@ async def put_duty_assignment(
 
 # ---- event attendance (A54, A55, A59) ----------------------------------------------------------------
 
+
 async def add_attendance(session: AsyncSession, **fields) -> models.EventAttendance:
     row = models.EventAttendance(
         id=uuid.uuid4(), state=AttendanceState.REQUESTED.value, previous_leader_user_ids=[], **fields
@@ -316,8 +354,14 @@ async def get_attendance(
 
 
 async def list_attendances(
-    session: AsyncSession, *, organisation_code: str = "", leader_user_id: str = "", state: str = "",
-    from_day: date | None = None, to_day: date | None = None, after: tuple[date, str] | None = None,
+    session: AsyncSession,
+    *,
+    organisation_code: str = "",
+    leader_user_id: str = "",
+    state: str = "",
+    from_day: date | None = None,
+    to_day: date | None = None,
+    after: tuple[date, str] | None = None,
     limit: int = 50,
 ) -> list[models.EventAttendance]:
     """Requests by event day then id; `after` is the keyset cursor of the page token."""

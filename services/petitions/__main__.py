@@ -23,8 +23,10 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 # petitioners; GetAttachment answers with one file (at most 10 MiB). gRPC's default is 4 MiB.
 MAX_RECEIVE_BYTES = domain.MAX_ATTACHMENTS_TOTAL_BYTES + 4 * domain.MIB
 MAX_SEND_BYTES = domain.MAX_ATTACHMENT_BYTES + 4 * domain.MIB
-GRPC_OPTIONS = (("grpc.max_receive_message_length", MAX_RECEIVE_BYTES),
-                ("grpc.max_send_message_length", MAX_SEND_BYTES))
+GRPC_OPTIONS = (
+    ("grpc.max_receive_message_length", MAX_RECEIVE_BYTES),
+    ("grpc.max_send_message_length", MAX_SEND_BYTES),
+)
 
 
 def build(settings: PetitionsSettings) -> GrpcServer:
@@ -32,24 +34,46 @@ def build(settings: PetitionsSettings) -> GrpcServer:
     runtime = ServiceRuntime("petitions", settings, MIGRATIONS, hide_parameters=True)
     org = runtime.org_client()
     servicer = PetitionsServicer(
-        runtime.sessions, calendar(), bureau_organisation_code=settings.bureau_organisation_code,
-        person_key_secret=settings.person_key(), org=org, routes_above=settings.routes_above,
+        runtime.sessions,
+        calendar(),
+        bureau_organisation_code=settings.bureau_organisation_code,
+        person_key_secret=settings.person_key(),
+        org=org,
+        routes_above=settings.routes_above,
     )
-    limits = (ReconsiderationLimits.from_file(settings.reconsideration_limits_file)
-              if settings.reconsideration_limits_file else ReconsiderationLimits())
-    reconsiderations = ReconsiderationServicer(runtime.sessions, calendar(), limits, org,
-                                               settings.reconsideration_office_code)
+    limits = (
+        ReconsiderationLimits.from_file(settings.reconsideration_limits_file)
+        if settings.reconsideration_limits_file
+        else ReconsiderationLimits()
+    )
+    reconsiderations = ReconsiderationServicer(
+        runtime.sessions, calendar(), limits, org, settings.reconsideration_office_code
+    )
     words.initialize()  # jieba's dictionary, loaded before the first intake or search
-    runtime.sweep(lambda: run_overdue_sweep(runtime.sessions, today_in_china, settings.bureau_organisation_code,
-                                            settings.overdue_sweep_seconds, settings.overdue_sweep_batch,
-                                            calendar()))
+    runtime.sweep(
+        lambda: run_overdue_sweep(
+            runtime.sessions,
+            today_in_china,
+            settings.bureau_organisation_code,
+            settings.overdue_sweep_seconds,
+            settings.overdue_sweep_batch,
+            calendar(),
+        )
+    )
 
     def reconsideration_context() -> ReconsiderationContext:
-        return ReconsiderationContext(calendar(), limits, today_in_china(), settings.reconsideration_office_code)
+        return ReconsiderationContext(
+            calendar(), limits, today_in_china(), settings.reconsideration_office_code
+        )
 
-    runtime.sweep(lambda: run_reconsideration_sweep(runtime.sessions, reconsideration_context,
-                                                    settings.reconsideration_sweep_seconds,
-                                                    settings.overdue_sweep_batch))
+    runtime.sweep(
+        lambda: run_reconsideration_sweep(
+            runtime.sessions,
+            reconsideration_context,
+            settings.reconsideration_sweep_seconds,
+            settings.overdue_sweep_batch,
+        )
+    )
     return runtime.server([servicer, reconsiderations], options=GRPC_OPTIONS)
 
 

@@ -65,18 +65,33 @@ def on_or_today(value: common_pb2.Date, field: str):
 
 
 class PetitionsServicer(petitions_pb2_grpc.PetitionsServiceServicer):
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], calendar: WorkingCalendar, *,
-                 bureau_organisation_code: str = "petition-bureau", person_key_secret: bytes = b"",
-                 org: OrgClient | None = None, routes_above: Mapping[str, str] | None = None):
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        calendar: WorkingCalendar,
+        *,
+        bureau_organisation_code: str = "petition-bureau",
+        person_key_secret: bytes = b"",
+        org: OrgClient | None = None,
+        routes_above: Mapping[str, str] | None = None,
+    ):
         self.sessions = sessions
         self.calendar = calendar
         # 回避: body complained about → the body that handles such a case in the bureau's place.
-        routes = dict(routes_above if routes_above is not None
-                      else {bureau_organisation_code: DEFAULT_ROUTE_ABOVE_BUREAU})
+        routes = dict(
+            routes_above
+            if routes_above is not None
+            else {bureau_organisation_code: DEFAULT_ROUTE_ABOVE_BUREAU}
+        )
         # org is None only where no org runs (the intake benchmark): organisation codes are then checked
         # for form only.
-        self.env = Env(calendar=calendar, bureau=bureau_organisation_code, routes_above=routes,
-                       person_key_secret=person_key_secret, org=org)
+        self.env = Env(
+            calendar=calendar,
+            bureau=bureau_organisation_code,
+            routes_above=routes,
+            person_key_secret=person_key_secret,
+            org=org,
+        )
 
     @contextlib.asynccontextmanager
     async def _act(self, actor: Actor) -> AsyncIterator[AsyncSession]:
@@ -101,8 +116,14 @@ class PetitionsServicer(petitions_pb2_grpc.PetitionsServiceServicer):
         await check_organisation(self.env, case.body_complained_about, "intake.body_complained_about")
         searched = await asyncio.to_thread(intake.search_words, case)  # off the event loop
         async with transaction(self.sessions) as session:
-            return await intake.register_case(session, actor, self.env, case,
-                                              repeat_of=request.intake.repeat_of_case_id.strip(), searched=searched)
+            return await intake.register_case(
+                session,
+                actor,
+                self.env,
+                case,
+                repeat_of=request.intake.repeat_of_case_id.strip(),
+                searched=searched,
+            )
 
     @requires("petition:submit")
     async def SubmitPetition(self, request, context):
@@ -128,8 +149,9 @@ class PetitionsServicer(petitions_pb2_grpc.PetitionsServiceServicer):
         key = idempotency_key_of(request)
         searched = await asyncio.to_thread(intake.search_words, case)  # off the event loop
         async with transaction(self.sessions) as session:
-            return await intake.submit_petition(session, actor, self.env, case, anonymous=anonymous,
-                                                searched=searched, idempotency=key)
+            return await intake.submit_petition(
+                session, actor, self.env, case, anonymous=anonymous, searched=searched, idempotency=key
+            )
 
     # ---- reads (each one recorded, A80) ---------------------------------------------------------------
 
@@ -149,8 +171,12 @@ class PetitionsServicer(petitions_pb2_grpc.PetitionsServiceServicer):
     @requires("petition:submit")
     async def ListMyCases(self, request, context):
         actor = current_actor()
-        return await self._list(actor, store.Scope(submitted_by_user_id=actor.user_id),
-                                petitions_pb2.ListCasesRequest(), request.page)
+        return await self._list(
+            actor,
+            store.Scope(submitted_by_user_id=actor.user_id),
+            petitions_pb2.ListCasesRequest(),
+            request.page,
+        )
 
     async def _list(self, actor: Actor, scope: store.Scope, request, page) -> petitions_pb2.ListCasesResponse:
         limit = page_limit(page)
@@ -159,7 +185,11 @@ class PetitionsServicer(petitions_pb2_grpc.PetitionsServiceServicer):
         after = decode_received_cursor(page.page_token)
         async with transaction(self.sessions) as session:
             cases, last = await reads.list_cases(
-                session, actor, self.env, scope, limit=limit,
+                session,
+                actor,
+                self.env,
+                scope,
+                limit=limit,
                 state=STATE_FROM_PROTO[request.state].value if request.state else "",
                 handling_body_code=request.handling_body_code.strip(),
                 category=CATEGORY_FROM_PROTO[request.category].value if request.category else "",
@@ -167,10 +197,13 @@ class PetitionsServicer(petitions_pb2_grpc.PetitionsServiceServicer):
                 overdue_on=today_in_china() if request.overdue_only else None,
                 received_from=date_from_proto(request.received_from, "received_from", required=False),
                 received_to=date_from_proto(request.received_to, "received_to", required=False),
-                after=after, text_query=request.text.strip(),
+                after=after,
+                text_query=request.text.strip(),
             )
         token = encode_page_token(last.received_on.isoformat(), str(last.id)) if last else ""
-        return petitions_pb2.ListCasesResponse(cases=cases, page=common_pb2.PageResponse(next_page_token=token))
+        return petitions_pb2.ListCasesResponse(
+            cases=cases, page=common_pb2.PageResponse(next_page_token=token)
+        )
 
     # ---- attached files (A71, A80: the case's privacy, every read recorded) -------------------------
 
@@ -189,8 +222,9 @@ class PetitionsServicer(petitions_pb2_grpc.PetitionsServiceServicer):
         if bool(request.case_id) == bool(request.query_code):
             raise InvalidInput({"case_id": "give the case id or the query code, one of them"})
         async with self._act(actor) as session:
-            return await reads.own_attachment(session, actor, request.case_id, request.query_code,
-                                              request.attachment_id)
+            return await reads.own_attachment(
+                session, actor, request.case_id, request.query_code, request.attachment_id
+            )
 
     @requires("petition:submit")
     async def FollowCase(self, request, context):
@@ -209,8 +243,10 @@ class PetitionsServicer(petitions_pb2_grpc.PetitionsServiceServicer):
         triage = domain.Triage(
             outcome=OUTCOME_FROM_PROTO.get(request.outcome),
             handling_body_code=request.handling_body_code.strip(),
-            transfer_to=request.transfer_to.strip(), legal_route=ROUTE_FROM_PROTO.get(request.legal_route),
-            notice=request.notice.strip(), new_facts_and_reasons=request.new_facts_and_reasons.strip(),
+            transfer_to=request.transfer_to.strip(),
+            legal_route=ROUTE_FROM_PROTO.get(request.legal_route),
+            notice=request.notice.strip(),
+            new_facts_and_reasons=request.new_facts_and_reasons.strip(),
         )
         on = on_or_today(request.triaged_on, "triaged_on")
         if triage.outcome is domain.TriageOutcome.ACCEPT_AND_ASSIGN:
@@ -226,16 +262,18 @@ class PetitionsServicer(petitions_pb2_grpc.PetitionsServiceServicer):
         actor = current_actor()
         on = on_or_today(request.acknowledged_on, "acknowledged_on")
         async with transaction(self.sessions) as session:
-            return await handling.acknowledge(session, actor, self.env, request.case_id, on=on,
-                                              handling_plan=request.handling_plan)
+            return await handling.acknowledge(
+                session, actor, self.env, request.case_id, on=on, handling_plan=request.handling_plan
+            )
 
     @requires("petition:handle")
     async def ObjectToAssignment(self, request, context):
         actor = current_actor()
         on = on_or_today(request.objected_on, "objected_on")
         async with transaction(self.sessions) as session:
-            return await handling.object_to_assignment(session, actor, self.env, request.case_id, on=on,
-                                                       reason=request.reason)
+            return await handling.object_to_assignment(
+                session, actor, self.env, request.case_id, on=on, reason=request.reason
+            )
 
     @requires("petition:extend")
     async def ExtendHandling(self, request, context):
@@ -243,8 +281,15 @@ class PetitionsServicer(petitions_pb2_grpc.PetitionsServiceServicer):
         actor = current_actor()
         async with transaction(self.sessions) as session:
             notice = date_from_proto(request.notice_sent_on, "notice_sent_on", required=False)
-            return await handling.extend(session, actor, self.env, request.case_id, days=request.days,
-                                         reason=request.reason, notice=notice)
+            return await handling.extend(
+                session,
+                actor,
+                self.env,
+                request.case_id,
+                days=request.days,
+                reason=request.reason,
+                notice=notice,
+            )
 
     @requires("petition:handle")
     async def ReplyCase(self, request, context):
@@ -261,9 +306,15 @@ class PetitionsServicer(petitions_pb2_grpc.PetitionsServiceServicer):
         actor = current_actor()
         on = on_or_today(request.requested_on, "requested_on")
         async with self._act(actor) as session:
-            return await handling.request_review(session, actor, self.env, request.case_id, on=on,
-                                                 reviewing_body_code=request.reviewing_body_code.strip(),
-                                                 reason=request.reason)
+            return await handling.request_review(
+                session,
+                actor,
+                self.env,
+                request.case_id,
+                on=on,
+                reviewing_body_code=request.reviewing_body_code.strip(),
+                reason=request.reason,
+            )
 
     @requires("petition:review")
     async def DecideReview(self, request, context):
@@ -271,8 +322,9 @@ class PetitionsServicer(petitions_pb2_grpc.PetitionsServiceServicer):
         actor = current_actor()
         on = on_or_today(request.decided_on, "decided_on")
         async with self._act(actor) as session:
-            return await handling.decide_review(session, actor, self.env, request.case_id, on=on,
-                                                opinion=request.opinion)
+            return await handling.decide_review(
+                session, actor, self.env, request.case_id, on=on, opinion=request.opinion
+            )
 
     # ---- leaders (A71) -----------------------------------------------------------------------------
 
@@ -282,7 +334,9 @@ class PetitionsServicer(petitions_pb2_grpc.PetitionsServiceServicer):
         leader = request.leader_user_id.strip()
         await leaders.check_leader(self.env, leader, request.reason)
         async with self._act(actor) as session:
-            return await leaders.mark_for_leader(session, actor, self.env, request.case_id, leader, request.reason)
+            return await leaders.mark_for_leader(
+                session, actor, self.env, request.case_id, leader, request.reason
+            )
 
     @requires("petition:instruct")
     async def InstructCase(self, request, context):
@@ -294,9 +348,17 @@ class PetitionsServicer(petitions_pb2_grpc.PetitionsServiceServicer):
             marked = list((await store.get_case(session, request.case_id)).marked_leader_ids)
         leader, instructing = await leaders.instructing_for(self.env, actor, marked, today)
         async with transaction(self.sessions) as session:
-            return await leaders.instruct(session, actor, self.env, request.case_id, leader=leader,
-                                          instructing=instructing, instruction=request.instruction, due=due,
-                                          today=today)
+            return await leaders.instruct(
+                session,
+                actor,
+                self.env,
+                request.case_id,
+                leader=leader,
+                instructing=instructing,
+                instruction=request.instruction,
+                due=due,
+                today=today,
+            )
 
     # ---- satisfaction --------------------------------------------------------------------------------
 
@@ -308,9 +370,15 @@ class PetitionsServicer(petitions_pb2_grpc.PetitionsServiceServicer):
         if bool(request.case_id) == bool(request.query_code):
             raise InvalidInput({"case_id": "give the case id or the query code, one of them"})
         async with transaction(self.sessions) as session:
-            return await leaders.rate(session, actor, self.env, case_id=request.case_id,
-                                      query_code=request.query_code, satisfaction=satisfaction,
-                                      comment=request.comment)
+            return await leaders.rate(
+                session,
+                actor,
+                self.env,
+                case_id=request.case_id,
+                query_code=request.query_code,
+                satisfaction=satisfaction,
+                comment=request.comment,
+            )
 
     # ---- statistics and the register (登记簿) -----------------------------------------------------------
 
@@ -330,10 +398,17 @@ class PetitionsServicer(petitions_pb2_grpc.PetitionsServiceServicer):
         received_from, received_to = self._period(request)
         today = today_in_china()
         async with transaction(self.sessions) as session:
-            rows = await reads.statistics(session, current_actor(), dimension, today,
-                                          received_from=received_from, received_to=received_to)
+            rows = await reads.statistics(
+                session,
+                current_actor(),
+                dimension,
+                today,
+                received_from=received_from,
+                received_to=received_to,
+            )
         return petitions_pb2.GetStatisticsResponse(
-            dimension=request.dimension, as_of=date_to_proto(today),
+            dimension=request.dimension,
+            as_of=date_to_proto(today),
             rows=[petitions_pb2.StatisticsRow(**r) for r in rows],
         )
 
@@ -344,9 +419,16 @@ class PetitionsServicer(petitions_pb2_grpc.PetitionsServiceServicer):
         limit = page_limit(request.page)
         after = decode_received_cursor(request.page.page_token)
         async with transaction(self.sessions) as session:
-            lines, last = await reads.register(session, current_actor(), today_in_china(),
-                                               received_from=received_from, received_to=received_to,
-                                               after=after, limit=limit)
+            lines, last = await reads.register(
+                session,
+                current_actor(),
+                today_in_china(),
+                received_from=received_from,
+                received_to=received_to,
+                after=after,
+                limit=limit,
+            )
         token = encode_page_token(last.received_on.isoformat(), str(last.id)) if last else ""
-        return petitions_pb2.GetRegisterResponse(lines=lines, csv=register_csv(lines),
-                                                 page=common_pb2.PageResponse(next_page_token=token))
+        return petitions_pb2.GetRegisterResponse(
+            lines=lines, csv=register_csv(lines), page=common_pb2.PageResponse(next_page_token=token)
+        )

@@ -37,7 +37,9 @@ class PetitionsSettings(ServiceSettings):
     @model_validator(mode="after")
     def _bureau_is_routed_above(self):
         if self.bureau_organisation_code not in self.routes_above:
-            raise ValueError(f"routes_above must name who handles petitions about {self.bureau_organisation_code}")
+            raise ValueError(
+                f"routes_above must name who handles petitions about {self.bureau_organisation_code}"
+            )
         if any(body == above for body, above in self.routes_above.items()):
             raise ValueError("routes_above cannot route a body's petitions to that body")
         return self

@@ -40,8 +40,9 @@ def last_answer_on(row: PetitionCase) -> date | None:
     return row.replied_on
 
 
-def running_deadline(row: PetitionCase,
-                     cal: WorkingCalendar) -> tuple[domain.Stage, domain.CalendarDeadline] | None:
+def running_deadline(
+    row: PetitionCase, cal: WorkingCalendar
+) -> tuple[domain.Stage, domain.CalendarDeadline] | None:
     state = domain.CaseState(row.state)
     if state is domain.CaseState.REGISTERED:
         return domain.Stage.TRIAGE, domain.triage_deadline(triage_start(row), cal)
@@ -69,9 +70,12 @@ async def recompute_provisional_limits(session: AsyncSession, cal: WorkingCalend
     """Put the official day on rows whose limit was provisional and whose year is now known; returns
     how many rows changed their day. Locked with SKIP LOCKED, like the sweep."""
     rows = await session.scalars(
-        select(PetitionCase).where(PetitionCase.current_due_provisional.is_(True),
-                                   PetitionCase.current_due < cal.first_unknown_day)
-        .limit(batch).with_for_update(skip_locked=True)
+        select(PetitionCase)
+        .where(
+            PetitionCase.current_due_provisional.is_(True), PetitionCase.current_due < cal.first_unknown_day
+        )
+        .limit(batch)
+        .with_for_update(skip_locked=True)
     )
     moved = 0
     for row in rows:

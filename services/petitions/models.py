@@ -54,13 +54,21 @@ class PetitionCase(Base):
         # The overdue sweep: cases whose current limit has passed.
         Index("ix_petition_case_current_due", "current_due"),
         # Limits waiting for a year's official schedule (limits.recompute_provisional_limits).
-        Index("ix_petition_case_provisional_due", "current_due",
-              postgresql_where=text("current_due_provisional")),
+        Index(
+            "ix_petition_case_provisional_due",
+            "current_due",
+            postgresql_where=text("current_due_provisional"),
+        ),
         Index("ix_petition_case_search_full", "search_full", postgresql_using="gin"),
         Index("ix_petition_case_search_redacted", "search_redacted", postgresql_using="gin"),
         # A submit sent twice with one key files once: per account, and once among those without one.
-        Index("uq_petition_case_idempotency", "submitted_by_user_id", "idempotency_key", unique=True,
-              postgresql_where=text("idempotency_key IS NOT NULL")),
+        Index(
+            "uq_petition_case_idempotency",
+            "submitted_by_user_id",
+            "idempotency_key",
+            unique=True,
+            postgresql_where=text("idempotency_key IS NOT NULL"),
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
@@ -141,8 +149,9 @@ class PetitionAttachment(Base):
     __table_args__ = (UniqueConstraint("case_id", "position", name="uq_petition_attachment_case_position"),)
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
-    case_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True),
-                                               ForeignKey("petition_case.id", ondelete="CASCADE"))
+    case_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("petition_case.id", ondelete="CASCADE")
+    )
     position: Mapped[int] = mapped_column(Integer)
     file_name: Mapped[str] = mapped_column(Text)
     media_type: Mapped[str] = mapped_column(String(128))
@@ -161,7 +170,11 @@ class Reconsideration(Base):
 
     __tablename__ = "reconsideration"
     __table_args__ = (
-        Index("ix_reconsideration_open_state", "state", postgresql_where=text("state in ('applied', 'accepted')")),
+        Index(
+            "ix_reconsideration_open_state",
+            "state",
+            postgresql_where=text("state in ('applied', 'accepted')"),
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)

@@ -29,9 +29,18 @@ async def add_case(session: AsyncSession, *, received_on: date, before_insert=No
     """A new case row; `before_insert(row)` completes it (e.g. its running limit) in the same INSERT."""
     serial = (await session.execute(_NEXT_SERIAL)).scalar_one()
     row = PetitionCase(
-        id=uuid.uuid4(), serial=serial, number=case_number(received_on, serial), received_on=received_on,
-        objections=[], reviews=[], reviewing_body_codes=[], leader_instructions=[], marked_leader_ids=[],
-        overdue_notified_stage="", extension_days=0, **fields,
+        id=uuid.uuid4(),
+        serial=serial,
+        number=case_number(received_on, serial),
+        received_on=received_on,
+        objections=[],
+        reviews=[],
+        reviewing_body_codes=[],
+        leader_instructions=[],
+        marked_leader_ids=[],
+        overdue_notified_stage="",
+        extension_days=0,
+        **fields,
     )
     if before_insert is not None:
         before_insert(row)
@@ -48,19 +57,38 @@ def search_vector(lexemes: list[str]):
 
 def describe_attachments(files: Iterable[domain.Attachment]) -> list[domain.StoredAttachment]:
     """Ids, sizes and digests of files about to be stored (what the case row lists)."""
-    return [domain.StoredAttachment(id=str(uuid.uuid4()), file_name=f.file_name.strip(),
-                                    media_type=domain.normal_media_type(f.media_type), size_bytes=len(f.content),
-                                    sha256=f.sha256) for f in files]
+    return [
+        domain.StoredAttachment(
+            id=str(uuid.uuid4()),
+            file_name=f.file_name.strip(),
+            media_type=domain.normal_media_type(f.media_type),
+            size_bytes=len(f.content),
+            sha256=f.sha256,
+        )
+        for f in files
+    ]
 
 
-async def add_attachments(session: AsyncSession, case_id: uuid.UUID, files: Iterable[domain.Attachment],
-                          described: Iterable[domain.StoredAttachment]) -> None:
+async def add_attachments(
+    session: AsyncSession,
+    case_id: uuid.UUID,
+    files: Iterable[domain.Attachment],
+    described: Iterable[domain.StoredAttachment],
+) -> None:
     """The files' bytes, in the caller's transaction (the one that writes the case)."""
     for position, (file, meta) in enumerate(zip(files, described, strict=True)):
-        session.add(PetitionAttachment(
-            id=uuid.UUID(meta.id), case_id=case_id, position=position, file_name=meta.file_name,
-            media_type=meta.media_type, size_bytes=meta.size_bytes, sha256=meta.sha256, content=file.content,
-        ))
+        session.add(
+            PetitionAttachment(
+                id=uuid.UUID(meta.id),
+                case_id=case_id,
+                position=position,
+                file_name=meta.file_name,
+                media_type=meta.media_type,
+                size_bytes=meta.size_bytes,
+                sha256=meta.sha256,
+                content=file.content,
+            )
+        )
     await session.flush()
 
 
@@ -69,8 +97,9 @@ async def get_attachment(session: AsyncSession, case_id: uuid.UUID, attachment_i
         key = uuid.UUID(attachment_id)
     except (ValueError, TypeError):
         raise NotFound(f"attachment {attachment_id!r}", resource_type="petition attachment") from None
-    row = await session.scalar(select(PetitionAttachment).where(
-        PetitionAttachment.id == key, PetitionAttachment.case_id == case_id))
+    row = await session.scalar(
+        select(PetitionAttachment).where(PetitionAttachment.id == key, PetitionAttachment.case_id == case_id)
+    )
     if row is None:
         raise NotFound(f"attachment {attachment_id}", resource_type="petition attachment")
     return row
@@ -93,8 +122,9 @@ async def get_case(session: AsyncSession, case_id: str, *, for_update: bool = Fa
     return row
 
 
-async def get_case_by_query_code(session: AsyncSession, code_hash: str, *,
-                                 for_update: bool = False) -> PetitionCase | None:
+async def get_case_by_query_code(
+    session: AsyncSession, code_hash: str, *, for_update: bool = False
+) -> PetitionCase | None:
     query = select(PetitionCase).where(PetitionCase.query_code_hash == code_hash)
     if for_update:
         query = query.with_for_update()
@@ -103,8 +133,11 @@ async def get_case_by_query_code(session: AsyncSession, code_hash: str, *,
 
 def as_earlier(row: PetitionCase) -> domain.EarlierCase:
     return domain.EarlierCase(
-        case_id=str(row.id), state=domain.CaseState(row.state), category=domain.Category(row.category),
-        body_complained_about=row.body_complained_about, person_keys=frozenset(row.person_keys),
+        case_id=str(row.id),
+        state=domain.CaseState(row.state),
+        category=domain.Category(row.category),
+        body_complained_about=row.body_complained_about,
+        person_keys=frozenset(row.person_keys),
         repeat_of_case_id=str(row.repeat_of_case_id or ""),
     )
 
@@ -115,7 +148,8 @@ async def cases_of_persons(session: AsyncSession, keys: Iterable[str]) -> list[d
     if not keys:
         return []
     rows = await session.scalars(
-        select(PetitionCase).where(PetitionCase.person_keys.overlap(keys))
+        select(PetitionCase)
+        .where(PetitionCase.person_keys.overlap(keys))
         .order_by(PetitionCase.received_on, PetitionCase.serial)
     )
     return [as_earlier(r) for r in rows]
@@ -124,8 +158,9 @@ async def cases_of_persons(session: AsyncSession, keys: Iterable[str]) -> list[d
 async def lock_persons(session: AsyncSession, keys: Iterable[str]) -> None:
     """Two petitions of one person registered at once must not both become the 'first' case."""
     for key in sorted(keys):
-        await session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"),
-                              {"k": f"petitions.person.{key}"})
+        await session.execute(
+            text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": f"petitions.person.{key}"}
+        )
 
 
 async def repeat_counts(session: AsyncSession, case_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, int]:
@@ -134,27 +169,35 @@ async def repeat_counts(session: AsyncSession, case_ids: Iterable[uuid.UUID]) ->
         return {}
     rows = await session.execute(
         select(PetitionCase.repeat_of_case_id, func.count())
-        .where(PetitionCase.repeat_of_case_id.in_(ids)).group_by(PetitionCase.repeat_of_case_id)
+        .where(PetitionCase.repeat_of_case_id.in_(ids))
+        .group_by(PetitionCase.repeat_of_case_id)
     )
     return {case_id: count for case_id, count in rows}
 
 
 async def lock_idempotency_key(session: AsyncSession, owner: str, key: str) -> None:
     """Serialise submits with one key (of one account, or of those without): held to the commit."""
-    await session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"),
-                          {"k": f"petition_case:{owner}:{key}"})
+    await session.execute(
+        text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"), {"k": f"petition_case:{owner}:{key}"}
+    )
 
 
 async def by_idempotency_key(session: AsyncSession, owner: str, key: str) -> PetitionCase | None:
-    return await session.scalar(select(PetitionCase).where(
-        PetitionCase.submitted_by_user_id == owner, PetitionCase.idempotency_key == key))
+    return await session.scalar(
+        select(PetitionCase).where(
+            PetitionCase.submitted_by_user_id == owner, PetitionCase.idempotency_key == key
+        )
+    )
 
 
 async def online_submissions_on(session: AsyncSession, user_id: str, day: date) -> int:
-    return (await session.execute(
-        select(func.count()).select_from(PetitionCase)
-        .where(PetitionCase.submitted_by_user_id == user_id, PetitionCase.received_on == day)
-    )).scalar_one()
+    return (
+        await session.execute(
+            select(func.count())
+            .select_from(PetitionCase)
+            .where(PetitionCase.submitted_by_user_id == user_id, PetitionCase.received_on == day)
+        )
+    ).scalar_one()
 
 
 @dataclass(frozen=True)
@@ -221,9 +264,18 @@ def _words_clause(scope: Scope, text_query: str):
 
 
 async def list_cases(
-    session: AsyncSession, scope: Scope, *, state: str = "", handling_body_code: str = "", category: str = "",
-    channel: str = "", overdue_on: date | None = None, received_from: date | None = None,
-    received_to: date | None = None, after: tuple[date, str] | None = None, limit: int = 50,
+    session: AsyncSession,
+    scope: Scope,
+    *,
+    state: str = "",
+    handling_body_code: str = "",
+    category: str = "",
+    channel: str = "",
+    overdue_on: date | None = None,
+    received_from: date | None = None,
+    received_to: date | None = None,
+    after: tuple[date, str] | None = None,
+    limit: int = 50,
     text_query: str = "",
 ) -> list[PetitionCase]:
     """Cases by day received then id; `after` is the keyset cursor of the page token. `text_query`:
@@ -250,8 +302,9 @@ async def list_cases(
         query = query.where(table.received_on <= received_to)
     if after:
         day, last_id = after
-        query = query.where(or_(table.received_on > day,
-                                and_(table.received_on == day, table.id > uuid.UUID(last_id))))
+        query = query.where(
+            or_(table.received_on > day, and_(table.received_on == day, table.id > uuid.UUID(last_id)))
+        )
     rows = await session.scalars(query.order_by(table.received_on, table.id).limit(limit))
     return list(rows)
 
@@ -263,10 +316,15 @@ async def cases_past_their_limit(session: AsyncSession, today: date, limit: int)
     """
     table = PetitionCase
     rows = await session.scalars(
-        select(table).where(
-            table.current_due < today, table.current_stage != "",
+        select(table)
+        .where(
+            table.current_due < today,
+            table.current_stage != "",
             table.overdue_notified_stage != table.current_stage,
-        ).order_by(table.current_due).limit(limit).with_for_update(skip_locked=True)
+        )
+        .order_by(table.current_due)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
     )
     return list(rows)
 
@@ -284,8 +342,14 @@ _DIMENSIONS = {
 }
 
 
-async def statistics(session: AsyncSession, dimension: str, today: date, *, received_from: date | None = None,
-                     received_to: date | None = None) -> list[dict]:
+async def statistics(
+    session: AsyncSession,
+    dimension: str,
+    today: date,
+    *,
+    received_from: date | None = None,
+    received_to: date | None = None,
+) -> list[dict]:
     """A71: figures per key; a repeat petition is counted once, as a repeat, never as a new case."""
     table = PetitionCase
     key = _DIMENSIONS[dimension].label("key")
@@ -301,8 +365,9 @@ async def statistics(session: AsyncSession, dimension: str, today: date, *, rece
         count(first, table.current_due < cast(today, Date)).label("overdue"),
         count(first, table.replied_on.is_not(None)).label("replied"),
         count(table.satisfaction == domain.Satisfaction.SATISFIED.value).label("satisfied"),
-        count(table.satisfaction == domain.Satisfaction.BASICALLY_SATISFIED.value)
-        .label("basically_satisfied"),
+        count(table.satisfaction == domain.Satisfaction.BASICALLY_SATISFIED.value).label(
+            "basically_satisfied"
+        ),
         count(table.satisfaction == domain.Satisfaction.DISSATISFIED.value).label("dissatisfied"),
     )
     query = query.select_from(table).outerjoin(_FIRST, table.repeat_of_case_id == _FIRST.id)

@@ -17,9 +17,14 @@ from shared.workdays import WorkingCalendar
 log = structlog.get_logger(__name__)
 
 
-async def run_overdue_sweep(sessions: async_sessionmaker[AsyncSession], today, bureau_code: str,
-                            interval: float = 300.0, batch: int = 1000,
-                            cal: WorkingCalendar | None = None) -> None:
+async def run_overdue_sweep(
+    sessions: async_sessionmaker[AsyncSession],
+    today,
+    bureau_code: str,
+    interval: float = 300.0,
+    batch: int = 1000,
+    cal: WorkingCalendar | None = None,
+) -> None:
     """Every `interval` seconds, put official days on provisional limits whose year became known, then
     escalate the cases that passed their limit; a full batch goes on at once."""
 
@@ -35,5 +40,10 @@ async def run_overdue_sweep(sessions: async_sessionmaker[AsyncSession], today, b
             log.info("overdue events written", count=written)
         return written  # only a full batch of escalations goes on at once
 
-    await run_every(interval, one_round, name="overdue sweep", batch=batch,
-                    leader=SweepLeader.of(sessions, "petitions.overdue"))
+    await run_every(
+        interval,
+        one_round,
+        name="overdue sweep",
+        batch=batch,
+        leader=SweepLeader.of(sessions, "petitions.overdue"),
+    )

@@ -39,5 +39,10 @@ async def run_sweep(
             log.info("overdue reconsideration steps escalated", applications=looked, events=written)
         return looked
 
-    await run_every(interval, one_round, name="reconsideration overdue sweep", batch=batch,
-                    leader=SweepLeader.of(sessions, "petitions.reconsideration-overdue"))
+    await run_every(
+        interval,
+        one_round,
+        name="reconsideration overdue sweep",
+        batch=batch,
+        leader=SweepLeader.of(sessions, "petitions.reconsideration-overdue"),
+    )

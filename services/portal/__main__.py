@@ -19,9 +19,16 @@ def main() -> None:
     # keeps who (IP) looked at what; errors are logged by the app itself.
     app = create_app(settings)
     freeze_startup_heap()
-    uvicorn.run(app, host=settings.http_host, port=settings.http_port, access_log=False,
-                log_config=None, proxy_headers=settings.trust_forwarded_for, server_header=False,
-                timeout_graceful_shutdown=20)
+    uvicorn.run(
+        app,
+        host=settings.http_host,
+        port=settings.http_port,
+        access_log=False,
+        log_config=None,
+        proxy_headers=settings.trust_forwarded_for,
+        server_header=False,
+        timeout_graceful_shutdown=20,
+    )
 
 
 if __name__ == "__main__":

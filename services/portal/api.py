@@ -29,7 +29,6 @@ except ImportError:  # pragma: no cover - before the disclosure contracts landed
     dv = apb = pb = None
 
 
-
 class FieldProblem(BaseModel):
     field: str
     problem: str
@@ -42,10 +41,13 @@ class ApiError(BaseModel):
     fields: list[FieldProblem] = []
 
 
-router = APIRouter(prefix="/api", responses={
-    422: {"model": ApiError, "description": "请求参数不正确"},
-    503: {"model": ApiError, "description": "服务暂时不可用"},
-})
+router = APIRouter(
+    prefix="/api",
+    responses={
+        422: {"model": ApiError, "description": "请求参数不正确"},
+        503: {"model": ApiError, "description": "服务暂时不可用"},
+    },
+)
 
 
 class Label(BaseModel):
@@ -54,7 +56,9 @@ class Label(BaseModel):
 
 
 class FollowRequest(BaseModel):
-    query_code: str = Field(min_length=1, max_length=64, description="提交时获得的查询码，如 ABCD-EFGH-JKLM-NPQR")
+    query_code: str = Field(
+        min_length=1, max_length=64, description="提交时获得的查询码，如 ABCD-EFGH-JKLM-NPQR"
+    )
 
 
 class Review(BaseModel):
@@ -116,38 +120,70 @@ async def petition_categories():
     return [Label(code=code, name=name) for code, (_, name) in forms.CATEGORIES.items()]
 
 
-@router.post("/petitions/follow", response_model=PetitionCase, summary="凭查询码查询信访事项",
-             responses={404: {"model": ApiError, "description": "没有与此查询码对应的信访事项"},
-                        429: {"model": ApiError, "description": "查询过于频繁"}})
+@router.post(
+    "/petitions/follow",
+    response_model=PetitionCase,
+    summary="凭查询码查询信访事项",
+    responses={
+        404: {"model": ApiError, "description": "没有与此查询码对应的信访事项"},
+        429: {"model": ApiError, "description": "查询过于频繁"},
+    },
+)
 async def follow_petition(body: FollowRequest, request: Request, portal: PortalDep):
     """The petitioner's own case by the query code given at intake. The code is in the body, never in
     the address; queries are rate-limited per address like the forms."""
-    case = await _follow_by_code(portal, request, body,
-                                 lambda code: portal.backends.call(portal.backends.petitions.FollowCase,
-                                                                   petitions_pb2.FollowCaseRequest(query_code=code)))
+    case = await _follow_by_code(
+        portal,
+        request,
+        body,
+        lambda code: portal.backends.call(
+            portal.backends.petitions.FollowCase, petitions_pb2.FollowCaseRequest(query_code=code)
+        ),
+    )
     return views.petition_case(case, await portal.backends.organisation_names())
 
 
-@router.post("/petitions/follow/attachment", summary="凭查询码下载信访事项的附件",
-             response_class=Response,
-             responses={200: {"description": "附件文件（作为下载）", "content": {"application/octet-stream": {}}},
-                        404: {"model": ApiError, "description": "没有与此查询码对应的信访事项或附件"},
-                        429: {"model": ApiError, "description": "查询过于频繁"}})
+@router.post(
+    "/petitions/follow/attachment",
+    summary="凭查询码下载信访事项的附件",
+    response_class=Response,
+    responses={
+        200: {"description": "附件文件（作为下载）", "content": {"application/octet-stream": {}}},
+        404: {"model": ApiError, "description": "没有与此查询码对应的信访事项或附件"},
+        429: {"model": ApiError, "description": "查询过于频繁"},
+    },
+)
 async def follow_petition_attachment(body: AttachmentRequest, request: Request, portal: PortalDep):
     """One file the petitioner sent, by the query code and the file's number; counted and rate-limited
     like following by code (A71: only whoever holds the code gets it)."""
-    case = await _follow_by_code(portal, request, body,
-                                 lambda code: portal.backends.call(portal.backends.petitions.FollowCase,
-                                                                   petitions_pb2.FollowCaseRequest(query_code=code)))
+    case = await _follow_by_code(
+        portal,
+        request,
+        body,
+        lambda code: portal.backends.call(
+            portal.backends.petitions.FollowCase, petitions_pb2.FollowCaseRequest(query_code=code)
+        ),
+    )
     if body.n > len(case.attachments):
         raise HTTPException(404, "未找到")
     try:
-        file = await portal.backends.call(portal.backends.petitions.GetOwnAttachment, petitions_pb2.GetOwnAttachmentRequest(
-            query_code=forms.normalise_query_code(body.query_code), attachment_id=case.attachments[body.n - 1].id))
+        file = await portal.backends.call(
+            portal.backends.petitions.GetOwnAttachment,
+            petitions_pb2.GetOwnAttachmentRequest(
+                query_code=forms.normalise_query_code(body.query_code),
+                attachment_id=case.attachments[body.n - 1].id,
+            ),
+        )
     except BackendError as error:
         raise api_error(error) from error
-    return Response(file.content, media_type="application/octet-stream", headers={
-        "Cache-Control": "no-store", "Content-Disposition": uploads.content_disposition(file.file_name)})
+    return Response(
+        file.content,
+        media_type="application/octet-stream",
+        headers={
+            "Cache-Control": "no-store",
+            "Content-Disposition": uploads.content_disposition(file.file_name),
+        },
+    )
 
 
 async def _follow_by_code(portal, request: Request, body: FollowRequest, lookup):
@@ -240,7 +276,9 @@ class Publication(BaseModel):
     proposal: Proposal | None
     power: Power | None
     concern: ConcernFacts | None = Field(None, description="回应关切：所回应的关切事项")
-    comment_feedback: CommentFeedback | None = Field(None, description="征求意见稿：意见采纳情况（征集结束后公布）")
+    comment_feedback: CommentFeedback | None = Field(
+        None, description="征求意见稿：意见采纳情况（征集结束后公布）"
+    )
 
 
 class PublicationPage(BaseModel):
@@ -291,8 +329,10 @@ class Report(ReportSummary):
     problems: str
     other_matters: str
     proactive: list[tuple[str, int | str]]
-    proactive_entered: list[str] = Field(description="二、主动公开中由工作机构依据相关业务系统填报的项目；"
-                                                     "规章和规范性文件的数字由政府信息公开目录统计")
+    proactive_entered: list[str] = Field(
+        description="二、主动公开中由工作机构依据相关业务系统填报的项目；"
+        "规章和规范性文件的数字由政府信息公开目录统计"
+    )
     columns: list[str]
     rows: list[ReportRow]
     remedies: list[RemedyRow]
@@ -375,8 +415,13 @@ async def _api_read(portal, method, request, not_found: str = "未找到"):
         raise api_error(error) from error
 
 
-def _filter(category: str | None, year: int | None, validity: str | None, kind: str | None = None,
-            issuer: str | None = None):
+def _filter(
+    category: str | None,
+    year: int | None,
+    validity: str | None,
+    kind: str | None = None,
+    issuer: str | None = None,
+):
     f = pb.PublicationFilter()
     if issuer:
         f.issuer_code = issuer
@@ -406,24 +451,36 @@ async def categories(portal: PortalDep):
 @router.get("/publications/latest", response_model=list[Publication], summary="最新公开的信息")
 async def latest(portal: PortalDep, limit: int = Query(10, ge=1, le=50)):
     _disclosure(portal)
-    reply = await _api_read(portal, portal.backends.publications.ListLatest, pb.ListLatestRequest(limit=limit))
+    reply = await _api_read(
+        portal, portal.backends.publications.ListLatest, pb.ListLatestRequest(limit=limit)
+    )
     return [dv.publication(p) for p in reply.publications]
 
 
 @router.get("/publications", response_model=PublicationPage, summary="按类别、年份、效力状态浏览")
-async def publications(portal: PortalDep, category: str | None = Query(None, pattern=CATEGORY_PATTERN),
-                       year: int | None = Query(None, ge=2000, le=2100),
-                       validity: str | None = Query(None, pattern=VALIDITY_PATTERN),
-                       kind: str | None = Query(None, pattern=KIND_PATTERN,
-                                                description="interpretations 政策解读, powers 权责清单, proposals 建议提案办理结果, "
-                                                            "responses 回应关切"),
-                       issuer: str | None = Query(None, pattern=ISSUER_PATTERN,
-                                                  description="发布机构代码（见 /api/issuers）"),
-                       page: str | None = Query(None, pattern=PAGE_TOKEN)):
+async def publications(
+    portal: PortalDep,
+    category: str | None = Query(None, pattern=CATEGORY_PATTERN),
+    year: int | None = Query(None, ge=2000, le=2100),
+    validity: str | None = Query(None, pattern=VALIDITY_PATTERN),
+    kind: str | None = Query(
+        None,
+        pattern=KIND_PATTERN,
+        description="interpretations 政策解读, powers 权责清单, proposals 建议提案办理结果, "
+        "responses 回应关切",
+    ),
+    issuer: str | None = Query(None, pattern=ISSUER_PATTERN, description="发布机构代码（见 /api/issuers）"),
+    page: str | None = Query(None, pattern=PAGE_TOKEN),
+):
     _disclosure(portal)
-    reply = await _api_read(portal, portal.backends.publications.ListPublications, pb.ListPublicationsRequest(
-        filter=_filter(category, year, validity, kind, issuer),
-        page=common_pb2.PageRequest(page_size=20, page_token=page or "")))
+    reply = await _api_read(
+        portal,
+        portal.backends.publications.ListPublications,
+        pb.ListPublicationsRequest(
+            filter=_filter(category, year, validity, kind, issuer),
+            page=common_pb2.PageRequest(page_size=20, page_token=page or ""),
+        ),
+    )
     return {"items": [dv.publication(p) for p in reply.publications], "next_page": reply.page.next_page_token}
 
 
@@ -435,36 +492,65 @@ def api_publication_id(value: str) -> str:
         raise HTTPException(404, "未找到") from None
 
 
-@router.get("/publications/{publication_id}", response_model=Publication, summary="一条公开信息（含解读与效力状态）",
-            responses={404: {"model": ApiError, "description": "不存在或未公开"}})
+@router.get(
+    "/publications/{publication_id}",
+    response_model=Publication,
+    summary="一条公开信息（含解读与效力状态）",
+    responses={404: {"model": ApiError, "description": "不存在或未公开"}},
+)
 async def publication(publication_id: str, portal: PortalDep):
     _disclosure(portal)
-    return dv.publication(await _api_read(portal, portal.backends.publications.GetPublication,
-                                          pb.GetPublicationRequest(publication_id=api_publication_id(publication_id))))
+    return dv.publication(
+        await _api_read(
+            portal,
+            portal.backends.publications.GetPublication,
+            pb.GetPublicationRequest(publication_id=api_publication_id(publication_id)),
+        )
+    )
 
 
 @router.get("/search", response_model=SearchResult, summary="全文检索（中文分词）")
-async def search(portal: PortalDep, q: str = Query(min_length=1, max_length=100, description="检索词"),
-                 category: str | None = Query(None, pattern=CATEGORY_PATTERN),
-                 year: int | None = Query(None, ge=2000, le=2100),
-                 validity: str | None = Query(None, pattern=VALIDITY_PATTERN),
-                 page: str | None = Query(None, pattern=PAGE_TOKEN)):
+async def search(
+    portal: PortalDep,
+    q: str = Query(min_length=1, max_length=100, description="检索词"),
+    category: str | None = Query(None, pattern=CATEGORY_PATTERN),
+    year: int | None = Query(None, ge=2000, le=2100),
+    validity: str | None = Query(None, pattern=VALIDITY_PATTERN),
+    page: str | None = Query(None, pattern=PAGE_TOKEN),
+):
     _disclosure(portal)
     query = forms.clean(q)
     if not query:
         raise HTTPException(422, "请输入检索词")
-    reply = await _api_read(portal, portal.backends.publications.SearchPublications, pb.SearchPublicationsRequest(
-        query=query, filter=_filter(category, year, validity),
-        page=common_pb2.PageRequest(page_size=20, page_token=page or "")))
-    return {"terms": list(reply.terms), "capped": reply.capped, "items": [dv.hit(h) for h in reply.hits],
-            "next_page": reply.page.next_page_token}
+    reply = await _api_read(
+        portal,
+        portal.backends.publications.SearchPublications,
+        pb.SearchPublicationsRequest(
+            query=query,
+            filter=_filter(category, year, validity),
+            page=common_pb2.PageRequest(page_size=20, page_token=page or ""),
+        ),
+    )
+    return {
+        "terms": list(reply.terms),
+        "capped": reply.capped,
+        "items": [dv.hit(h) for h in reply.hits],
+        "next_page": reply.page.next_page_token,
+    }
 
 
 @router.get("/drafts", response_model=PublicationPage, summary="征求意见的草案")
-async def drafts(portal: PortalDep, open_only: bool = False, page: str | None = Query(None, pattern=PAGE_TOKEN)):
+async def drafts(
+    portal: PortalDep, open_only: bool = False, page: str | None = Query(None, pattern=PAGE_TOKEN)
+):
     _disclosure(portal)
-    reply = await _api_read(portal, portal.backends.publications.ListCommentDrafts, pb.ListCommentDraftsRequest(
-        open_only=open_only, page=common_pb2.PageRequest(page_size=20, page_token=page or "")))
+    reply = await _api_read(
+        portal,
+        portal.backends.publications.ListCommentDrafts,
+        pb.ListCommentDraftsRequest(
+            open_only=open_only, page=common_pb2.PageRequest(page_size=20, page_token=page or "")
+        ),
+    )
     return {"items": [dv.publication(p) for p in reply.publications], "next_page": reply.page.next_page_token}
 
 
@@ -473,8 +559,9 @@ async def normative(year: int, portal: PortalDep):
     _disclosure(portal)
     if not 2000 <= year <= 2100:
         raise HTTPException(422, "年份应在 2000 至 2100 之间")
-    reply = await _api_read(portal, portal.backends.publications.GetNormativeCatalogue,
-                            pb.GetNormativeCatalogueRequest(year=year))
+    reply = await _api_read(
+        portal, portal.backends.publications.GetNormativeCatalogue, pb.GetNormativeCatalogueRequest(year=year)
+    )
     return [dv.publication(p) for p in reply.entries]
 
 
@@ -486,29 +573,48 @@ def _applications(portal) -> None:
 @router.get("/reports", response_model=list[ReportSummary], summary="政府信息公开工作年度报告")
 async def reports(portal: PortalDep):
     _applications(portal)
-    reply = await _api_read(portal, portal.backends.applications.ListAnnualReports, apb.ListAnnualReportsRequest())
+    reply = await _api_read(
+        portal, portal.backends.applications.ListAnnualReports, apb.ListAnnualReportsRequest()
+    )
     return [dv.report_summary(r) for r in reply.reports]
 
 
-@router.get("/reports/{year}", response_model=Report, summary="一个年度的报告",
-            responses={404: {"model": ApiError, "description": "未发布"}})
+@router.get(
+    "/reports/{year}",
+    response_model=Report,
+    summary="一个年度的报告",
+    responses={404: {"model": ApiError, "description": "未发布"}},
+)
 async def report(year: int, portal: PortalDep):
     _applications(portal)
     if not 2000 <= year <= 2100:
         raise HTTPException(404, "未找到")
-    return dv.report(await _api_read(portal, portal.backends.applications.GetAnnualReport,
-                                     apb.GetAnnualReportRequest(year=year)))
+    return dv.report(
+        await _api_read(
+            portal, portal.backends.applications.GetAnnualReport, apb.GetAnnualReportRequest(year=year)
+        )
+    )
 
 
-@router.post("/applications/follow", response_model=ApplicationStatus, summary="凭查询码查询政府信息公开申请",
-             responses={404: {"model": ApiError, "description": "没有与此查询码对应的申请"},
-                        429: {"model": ApiError, "description": "查询过于频繁"}})
+@router.post(
+    "/applications/follow",
+    response_model=ApplicationStatus,
+    summary="凭查询码查询政府信息公开申请",
+    responses={
+        404: {"model": ApiError, "description": "没有与此查询码对应的申请"},
+        429: {"model": ApiError, "description": "查询过于频繁"},
+    },
+)
 async def follow_application(body: FollowRequest, request: Request, portal: PortalDep):
     _applications(portal)
     found = await _follow_by_code(
-        portal, request, body,
-        lambda code: portal.backends.call(portal.backends.applications.FollowApplication,
-                                          apb.FollowApplicationRequest(query_code=code)))
+        portal,
+        request,
+        body,
+        lambda code: portal.backends.call(
+            portal.backends.applications.FollowApplication, apb.FollowApplicationRequest(query_code=code)
+        ),
+    )
     return dv.application(found)
 
 
@@ -521,21 +627,26 @@ class ApplicationForm(BaseModel):
 
     kind: Literal["person", "enterprise", "research", "welfare", "legal", "other"] = Field(
         description="申请人类型：person 公民，enterprise 商业企业，research 科研机构，welfare 社会公益组织，"
-                    "legal 法律服务机构，other 其他组织")
+        "legal 法律服务机构，other 其他组织"
+    )
     name: str = Field(max_length=200, description="姓名或名称")
     id_number: str = Field(max_length=64, description="身份证件号码或统一社会信用代码")
     contact_person: str = Field("", max_length=200, description="联系人（法人或其他组织必填）")
     phone: str = Field("", max_length=20)
     email: str = Field("", max_length=200)
     address: str = Field("", max_length=200)
-    description: str = Field(max_length=5000, description="所需政府信息的名称、文号或者便于查询的其他特征性描述")
+    description: str = Field(
+        max_length=5000, description="所需政府信息的名称、文号或者便于查询的其他特征性描述"
+    )
     document_number: str = Field("", max_length=100)
     purpose: str = Field("", max_length=5000)
     delivery_form: Literal["download", "email", "post", "collect", "media", "reading"] = Field(
         description="获取信息的方式：download 网上下载，email 电子邮件，post 纸质邮寄，collect 纸质自行领取，"
-                    "media 光盘等电子介质，reading 当场阅读")
-    idempotency_key: str | None = Field(None, pattern=IDEMPOTENCY_KEY,
-                                        description="同 Idempotency-Key 请求头（二者都有时须相同）")
+        "media 光盘等电子介质，reading 当场阅读"
+    )
+    idempotency_key: str | None = Field(
+        None, pattern=IDEMPOTENCY_KEY, description="同 Idempotency-Key 请求头（二者都有时须相同）"
+    )
 
 
 class ApplicationFiled(BaseModel):
@@ -543,24 +654,44 @@ class ApplicationFiled(BaseModel):
     state: str
     submitted_on: str
     query_code: str = Field(description="查询码，只返回这一次（系统只保存其摘要）；replayed 为 true 时为空")
-    replayed: bool = Field(description="同一 Idempotency-Key 此前已提交过这份申请：返回的是那一份，没有重复提交")
+    replayed: bool = Field(
+        description="同一 Idempotency-Key 此前已提交过这份申请：返回的是那一份，没有重复提交"
+    )
     message: str
 
 
-REPLAYED = ("这份申请此前已用同一 Idempotency-Key 提交（编号 {number}），本次没有重复提交。查询码只在第一次提交时"
-            "返回一次，系统只保存其摘要，无法再次返回；请使用第一次返回的查询码。")
-FILED = "申请已提交。请保存查询码：凭它查询办理进度、补正、撤回和下载答复书。工作机构确认收到后开始计算答复期限。"
+REPLAYED = (
+    "这份申请此前已用同一 Idempotency-Key 提交（编号 {number}），本次没有重复提交。查询码只在第一次提交时"
+    "返回一次，系统只保存其摘要，无法再次返回；请使用第一次返回的查询码。"
+)
+FILED = (
+    "申请已提交。请保存查询码：凭它查询办理进度、补正、撤回和下载答复书。工作机构确认收到后开始计算答复期限。"
+)
 
 
-@router.post("/applications", response_model=ApplicationFiled, status_code=201,
-             summary="提交政府信息公开申请（无账号，凭查询码查询）",
-             responses={200: {"model": ApplicationFiled, "description": "同一 Idempotency-Key 的重复提交：此前的申请"},
-                        409: {"model": ApiError, "description": "Idempotency-Key 已用于内容不同的申请"},
-                        429: {"model": ApiError, "description": "提交过于频繁"}})
-async def submit_application(body: ApplicationForm, request: Request, response: Response, portal: PortalDep,
-                             idempotency_key: str | None = Header(
-                                 None, alias="Idempotency-Key", pattern=IDEMPOTENCY_KEY,
-                                 description="8–64 位字母、数字、_ 或 -；网络重试时带同一个值，不会重复提交")):
+@router.post(
+    "/applications",
+    response_model=ApplicationFiled,
+    status_code=201,
+    summary="提交政府信息公开申请（无账号，凭查询码查询）",
+    responses={
+        200: {"model": ApplicationFiled, "description": "同一 Idempotency-Key 的重复提交：此前的申请"},
+        409: {"model": ApiError, "description": "Idempotency-Key 已用于内容不同的申请"},
+        429: {"model": ApiError, "description": "提交过于频繁"},
+    },
+)
+async def submit_application(
+    body: ApplicationForm,
+    request: Request,
+    response: Response,
+    portal: PortalDep,
+    idempotency_key: str | None = Header(
+        None,
+        alias="Idempotency-Key",
+        pattern=IDEMPOTENCY_KEY,
+        description="8–64 位字母、数字、_ 或 -；网络重试时带同一个值，不会重复提交",
+    ),
+):
     """Filed through the portal's own identity, like the form without an account. Send an
     Idempotency-Key (header or body): a retry with the same key and the same content returns the
     application first filed (200, `replayed`) instead of filing a second."""
@@ -568,19 +699,35 @@ async def submit_application(body: ApplicationForm, request: Request, response: 
 
     _applications(portal)
     if idempotency_key and body.idempotency_key and idempotency_key != body.idempotency_key:
-        return JSONResponse({"detail": "请求参数不正确", "fields": [
-            {"field": "idempotency_key", "problem": "与 Idempotency-Key 请求头不同"}]}, status_code=422)
+        return JSONResponse(
+            {
+                "detail": "请求参数不正确",
+                "fields": [{"field": "idempotency_key", "problem": "与 Idempotency-Key 请求头不同"}],
+            },
+            status_code=422,
+        )
     key = idempotency_key or body.idempotency_key or ""
-    checked = forms.check_application({k: v for k, v in body.model_dump().items() if isinstance(v, str)},
-                                      dv.APPLICANT_KINDS, dv.DELIVERY_FORMS)
+    checked = forms.check_application(
+        {k: v for k, v in body.model_dump().items() if isinstance(v, str)},
+        dv.APPLICANT_KINDS,
+        dv.DELIVERY_FORMS,
+    )
     if not checked.ok:
-        return JSONResponse({"detail": "请求参数不正确", "fields": [
-            {"field": name, "problem": problem} for name, problem in checked.errors.items()]}, status_code=422)
-    if not await portal.limiter.allow(client_address(request, portal.settings.trust_forwarded_for), "application"):
+        return JSONResponse(
+            {
+                "detail": "请求参数不正确",
+                "fields": [{"field": name, "problem": problem} for name, problem in checked.errors.items()],
+            },
+            status_code=422,
+        )
+    if not await portal.limiter.allow(
+        client_address(request, portal.settings.trust_forwarded_for), "application"
+    ):
         raise HTTPException(429, "提交过于频繁", headers={"Retry-After": str(portal.limiter.retry_after())})
     try:
-        filed = await portal.backends.call(portal.backends.applications.SubmitApplication,
-                                           submit_request(checked.values, key))
+        filed = await portal.backends.call(
+            portal.backends.applications.SubmitApplication, submit_request(checked.values, key)
+        )
     except BackendError as error:
         if error.code == grpc.StatusCode.INVALID_ARGUMENT and "idempotency_key" in error.fields:
             raise HTTPException(409, "此 Idempotency-Key 已用于内容不同的申请，未提交") from error
@@ -588,6 +735,11 @@ async def submit_application(body: ApplicationForm, request: Request, response: 
     shown = dv.application(filed.application)
     if filed.replayed:
         response.status_code = 200
-    return ApplicationFiled(number=shown["number"], state=shown["state"], submitted_on=shown["submitted_on"],
-                            query_code=filed.query_code, replayed=filed.replayed,
-                            message=REPLAYED.format(number=shown["number"]) if filed.replayed else FILED)
+    return ApplicationFiled(
+        number=shown["number"],
+        state=shown["state"],
+        submitted_on=shown["submitted_on"],
+        query_code=filed.query_code,
+        replayed=filed.replayed,
+        message=REPLAYED.format(number=shown["number"]) if filed.replayed else FILED,
+    )

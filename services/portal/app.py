@@ -68,7 +68,9 @@ def _signing_key(settings: PortalSettings) -> bytes:
         return settings.session_secret.get_secret_value().encode()
     if settings.client_secret:
         # A key of its own, derived: the cookie MAC never reveals anything about the client secret.
-        return hashlib.sha256(b"zgov-portal-session:" + settings.client_secret.get_secret_value().encode()).digest()
+        return hashlib.sha256(
+            b"zgov-portal-session:" + settings.client_secret.get_secret_value().encode()
+        ).digest()
     return secrets.token_bytes(32)
 
 
@@ -76,11 +78,17 @@ def _shared_state(settings: PortalSettings, key: bytes):
     """(engine, sessions, limiter): in the portal's PostgreSQL when it has one (every deployment:
     replicas share them), else in this process (development, the page tests)."""
     if not settings.database_url:
-        return (None, MemorySessions(settings.session_idle_seconds),
-                MemoryRateLimiter(settings.write_burst, settings.writes_per_minute))
+        return (
+            None,
+            MemorySessions(settings.session_idle_seconds),
+            MemoryRateLimiter(settings.write_burst, settings.writes_per_minute),
+        )
     engine = engine_from(settings)
-    return (engine, PgSessions(engine, Sealer(key), settings.session_idle_seconds),
-            PgRateLimiter(engine, settings.write_burst, settings.writes_per_minute))
+    return (
+        engine,
+        PgSessions(engine, Sealer(key), settings.session_idle_seconds),
+        PgRateLimiter(engine, settings.write_burst, settings.writes_per_minute),
+    )
 
 
 def _form_page(request: Request) -> str:
@@ -100,10 +108,20 @@ def create_app(settings: PortalSettings) -> FastAPI:
     key = _signing_key(settings)
     engine, sessions, limiter = _shared_state(settings, key)
     portal = Portal(
-        settings=settings, signer=Signer(key), sessions=sessions,
-        login=KeycloakLogin(settings.keycloak_url, settings.browser_keycloak_url, settings.keycloak_realm,
-                            settings.client_id, secret, issuer_url=settings.keycloak_issuer_url),
-        backends=backends, limiter=limiter, templates=make_templates(),
+        settings=settings,
+        signer=Signer(key),
+        sessions=sessions,
+        login=KeycloakLogin(
+            settings.keycloak_url,
+            settings.browser_keycloak_url,
+            settings.keycloak_realm,
+            settings.client_id,
+            secret,
+            issuer_url=settings.keycloak_issuer_url,
+        ),
+        backends=backends,
+        limiter=limiter,
+        templates=make_templates(),
     )
 
     @asynccontextmanager
@@ -111,9 +129,14 @@ def create_app(settings: PortalSettings) -> FastAPI:
         cleanup = None
         if engine is not None:
             await run_migrations(settings.database_url, MIGRATIONS)
-            cleanup = asyncio.create_task(run_every(
-                CLEANUP_SECONDS, sessions.forget_expired, name="portal cleanup",
-                leader=SweepLeader(engine, "portal.cleanup")))
+            cleanup = asyncio.create_task(
+                run_every(
+                    CLEANUP_SECONDS,
+                    sessions.forget_expired,
+                    name="portal cleanup",
+                    leader=SweepLeader(engine, "portal.cleanup"),
+                )
+            )
         await backends.open()
         yield
         await backends.close()
@@ -124,10 +147,14 @@ def create_app(settings: PortalSettings) -> FastAPI:
             await engine.dispose()
 
     app = FastAPI(
-        title="资阳市人民政府门户 JSON API", version="1.0.0", lifespan=lifespan,
+        title="资阳市人民政府门户 JSON API",
+        version="1.0.0",
+        lifespan=lifespan,
         description="政府信息公开与信访查询的只读接口（查询码查询除外）。No JavaScript, no docs UI: the OpenAPI "
-                    "document is at /api/openapi.json.",
-        openapi_url="/api/openapi.json", docs_url=None, redoc_url=None,
+        "document is at /api/openapi.json.",
+        openapi_url="/api/openapi.json",
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.portal = portal
     headers = security_headers(settings.browser_keycloak_url)
@@ -145,8 +172,9 @@ def create_app(settings: PortalSettings) -> FastAPI:
         if getattr(request.state, "rotated_cookie", None):
             new_cookie = request.state.rotated_cookie
         if new_cookie and not request.url.path.startswith(("/static/", "/api/", "/healthz")):
-            response.set_cookie(COOKIE, new_cookie, httponly=True, samesite="lax", secure=settings.secure_cookies,
-                                path="/")
+            response.set_cookie(
+                COOKIE, new_cookie, httponly=True, samesite="lax", secure=settings.secure_cookies, path="/"
+            )
         for name, value in headers.items():
             response.headers.setdefault(name, value)
         if not request.url.path.startswith("/static/"):
@@ -155,36 +183,58 @@ def create_app(settings: PortalSettings) -> FastAPI:
 
     @app.exception_handler(PageError)
     async def page_error(request: Request, error: PageError):
-        visitor = Visitor(request.state.sid, portal.signer.csrf_token(request.state.sid),
-                          client_address(request, settings.trust_forwarded_for),
-                          await portal.sessions.citizen(request.state.sid))
+        visitor = Visitor(
+            request.state.sid,
+            portal.signer.csrf_token(request.state.sid),
+            client_address(request, settings.trust_forwarded_for),
+            await portal.sessions.citizen(request.state.sid),
+        )
         if request.url.path.startswith("/api/"):
             return JSONResponse({"detail": error.title}, status_code=error.status, headers=error.headers)
         headers = {**error.headers, **({"Cache-Control": "no-store"} if error.typed else {})}
-        return render(portal, visitor, "error.html", error.status, headers=headers, title=error.title,
-                      message=error.message, login=error.status == 401, typed=error.typed,
-                      labels=forms.FIELD_LABELS, back=_form_page(request))
+        return render(
+            portal,
+            visitor,
+            "error.html",
+            error.status,
+            headers=headers,
+            title=error.title,
+            message=error.message,
+            login=error.status == 401,
+            typed=error.typed,
+            labels=forms.FIELD_LABELS,
+            back=_form_page(request),
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException):
         if request.url.path.startswith("/api/"):
-            return JSONResponse({"detail": error.detail}, status_code=error.status_code,
-                                headers=getattr(error, "headers", None))
-        titles = {404: ("页面不存在", "您访问的页面不存在，请检查网址，或从首页重新进入。"),
-                  405: ("不支持的操作", "请从页面上的链接或按钮进入。")}
+            return JSONResponse(
+                {"detail": error.detail},
+                status_code=error.status_code,
+                headers=getattr(error, "headers", None),
+            )
+        titles = {
+            404: ("页面不存在", "您访问的页面不存在，请检查网址，或从首页重新进入。"),
+            405: ("不支持的操作", "请从页面上的链接或按钮进入。"),
+        }
         title, message = titles.get(error.status_code, ("出错了", "请求未能完成，请稍后再试。"))
         return await page_error(request, PageError(error.status_code, title, message))
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, error: RequestValidationError):
         if request.url.path.startswith("/api/"):
-            fields = [{"field": ".".join(str(p) for p in e["loc"][1:]), "problem": e["msg"]} for e in error.errors()]
+            fields = [
+                {"field": ".".join(str(p) for p in e["loc"][1:]), "problem": e["msg"]} for e in error.errors()
+            ]
             return JSONResponse({"detail": "请求参数不正确", "fields": fields}, status_code=422)
         return await page_error(request, PageError(400, "请求不正确", "请从页面上的链接或表单进入。"))
 
     # Outermost: public reads cached (ETag, 304, kept a few seconds), signed-in pages never (caching.py).
     async def signed_in(request: Request) -> bool:
-        return await portal.sessions.citizen(portal.signer.visitor_of(request.cookies.get(COOKIE))) is not None
+        return (
+            await portal.sessions.citizen(portal.signer.visitor_of(request.cookies.get(COOKIE))) is not None
+        )
 
     app.add_middleware(HttpCaching, signed_in=signed_in)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
@@ -207,19 +257,25 @@ def create_app(settings: PortalSettings) -> FastAPI:
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     async def home(portal: PortalDep, visitor: VisitorDep):
         latest = await disclosure_pages.latest_publications(portal, 8)
-        return render(portal, visitor, "home.html", latest=latest,
-                      disclosure=disclosure_pages.available(portal))
+        return render(
+            portal, visitor, "home.html", latest=latest, disclosure=disclosure_pages.available(portal)
+        )
 
     # ---- login through Keycloak ------------------------------------------------------------------
 
     async def _start(visitor: Visitor, next_path: str | None, register: bool) -> RedirectResponse:
         verifier, challenge = pkce_pair()
-        login = PendingLogin(state=secrets.token_urlsafe(24), nonce=secrets.token_urlsafe(24),
-                             verifier=verifier, return_to=safe_return_path(next_path))
+        login = PendingLogin(
+            state=secrets.token_urlsafe(24),
+            nonce=secrets.token_urlsafe(24),
+            verifier=verifier,
+            return_to=safe_return_path(next_path),
+        )
         await portal.sessions.start_login(visitor.sid, login)
         redirect_uri = f"{settings.public_url}/auth/callback"
         url = (portal.login.registration_url if register else portal.login.authorize_url)(
-            redirect_uri, login, challenge)
+            redirect_uri, login, challenge
+        )
         return RedirectResponse(url, status_code=303)
 
     @app.get("/login", include_in_schema=False)
@@ -236,8 +292,9 @@ def create_app(settings: PortalSettings) -> FastAPI:
         if pending is None or not state or not secrets.compare_digest(state, pending.state) or not code:
             raise PageError(400, "登录未完成", "登录已超时或页面已失效，请重新登录。")
         try:
-            citizen = await portal.login.exchange(code, pending.verifier, f"{settings.public_url}/auth/callback",
-                                                  pending.nonce)
+            citizen = await portal.login.exchange(
+                code, pending.verifier, f"{settings.public_url}/auth/callback", pending.nonce
+            )
         except LoginFailed as error:
             log.warning("login failed", reason=str(error))
             raise PageError(400, "登录未完成", "未能完成登录，请重新登录。") from None
@@ -255,8 +312,9 @@ def create_app(settings: PortalSettings) -> FastAPI:
         _, cookie = portal.signer.new_visitor()
         request.state.rotated_cookie = cookie
         if citizen and citizen.id_token:
-            return RedirectResponse(portal.login.logout_url(citizen.id_token, f"{settings.public_url}/"),
-                                    status_code=303)
+            return RedirectResponse(
+                portal.login.logout_url(citizen.id_token, f"{settings.public_url}/"), status_code=303
+            )
         return RedirectResponse("/", status_code=303)
 
     return app

@@ -117,15 +117,25 @@ class Sessions:
         for key in [k for k, s in self._citizens.items() if now - s.last_seen > self.idle_seconds]:
             del self._citizens[key]
         if len(self._citizens) >= self.max_sessions:  # still full: the least recently seen go
-            for key in sorted(self._citizens, key=lambda k: self._citizens[k].last_seen)[: self.max_sessions // 10]:
+            for key in sorted(self._citizens, key=lambda k: self._citizens[k].last_seen)[
+                : self.max_sessions // 10
+            ]:
                 del self._citizens[key]
 
 
 class KeycloakLogin:
     """The OpenID Connect endpoints of the realm, for the `portal` client."""
 
-    def __init__(self, keycloak_url: str, browser_keycloak_url: str, realm: str, client_id: str,
-                 client_secret: str, timeout: float = 10.0, issuer_url: str = ""):
+    def __init__(
+        self,
+        keycloak_url: str,
+        browser_keycloak_url: str,
+        realm: str,
+        client_id: str,
+        client_secret: str,
+        timeout: float = 10.0,
+        issuer_url: str = "",
+    ):
         # `iss` names the public URL; tokens and keys are fetched over the back channel (keycloak_url)
         self.issuer = f"{issuer_url or keycloak_url}/realms/{realm}"
         self.browser_base = f"{browser_keycloak_url}/realms/{realm}/protocol/openid-connect"
@@ -137,24 +147,39 @@ class KeycloakLogin:
         self._keys_at = 0.0
 
     def authorize_url(self, redirect_uri: str, login: PendingLogin, challenge: str) -> str:
-        query = urlencode({
-            "client_id": self.client_id, "response_type": "code", "scope": "openid",
-            "redirect_uri": redirect_uri, "state": login.state, "nonce": login.nonce,
-            "code_challenge": challenge, "code_challenge_method": "S256", "ui_locales": "zh-CN",
-        })
+        query = urlencode(
+            {
+                "client_id": self.client_id,
+                "response_type": "code",
+                "scope": "openid",
+                "redirect_uri": redirect_uri,
+                "state": login.state,
+                "nonce": login.nonce,
+                "code_challenge": challenge,
+                "code_challenge_method": "S256",
+                "ui_locales": "zh-CN",
+            }
+        )
         return f"{self.browser_base}/auth?{query}"
 
     def registration_url(self, redirect_uri: str, login: PendingLogin, challenge: str) -> str:
         return self.authorize_url(redirect_uri, login, challenge).replace("/auth?", "/registrations?", 1)
 
     def logout_url(self, id_token: str, redirect_uri: str) -> str:
-        query = urlencode({"client_id": self.client_id, "id_token_hint": id_token,
-                           "post_logout_redirect_uri": redirect_uri})
+        query = urlencode(
+            {"client_id": self.client_id, "id_token_hint": id_token, "post_logout_redirect_uri": redirect_uri}
+        )
         return f"{self.browser_base}/logout?{query}"
 
     async def exchange(self, code: str, verifier: str, redirect_uri: str, nonce: str) -> CitizenSession:
-        body = await self._token_call({"grant_type": "authorization_code", "code": code,
-                                       "redirect_uri": redirect_uri, "code_verifier": verifier})
+        body = await self._token_call(
+            {
+                "grant_type": "authorization_code",
+                "code": code,
+                "redirect_uri": redirect_uri,
+                "code_verifier": verifier,
+            }
+        )
         claims = await self.verify_id_token(body.get("id_token", ""), nonce)
         return self._session(body, claims)
 
@@ -178,11 +203,18 @@ class KeycloakLogin:
 
     def _session(self, body: dict, claims: dict) -> CitizenSession:
         family, given = claims.get("family_name") or "", claims.get("given_name") or ""
-        name = f"{family}{given}" if family and given else claims.get("name") or claims.get("preferred_username", "")
+        name = (
+            f"{family}{given}"
+            if family and given
+            else claims.get("name") or claims.get("preferred_username", "")
+        )
         return CitizenSession(
-            user_id=claims["sub"], display_name=name, access_token=body["access_token"],
+            user_id=claims["sub"],
+            display_name=name,
+            access_token=body["access_token"],
             access_expires=time.time() + float(body.get("expires_in") or 60),
-            refresh_token=body.get("refresh_token", ""), id_token=body.get("id_token", ""),
+            refresh_token=body.get("refresh_token", ""),
+            id_token=body.get("id_token", ""),
         )
 
     async def _token_call(self, form: dict) -> dict:
@@ -204,8 +236,15 @@ class KeycloakLogin:
             raise LoginFailed("malformed ID token") from exc
         key = await self._key(header.get("kid", ""))
         try:
-            claims = jwt.decode(id_token, key.key, algorithms=["RS256"], audience=self.client_id,
-                                issuer=self.issuer, leeway=10, options={"require": ["exp", "iat", "sub"]})
+            claims = jwt.decode(
+                id_token,
+                key.key,
+                algorithms=["RS256"],
+                audience=self.client_id,
+                issuer=self.issuer,
+                leeway=10,
+                options={"require": ["exp", "iat", "sub"]},
+            )
         except jwt.PyJWTError as exc:
             raise LoginFailed(f"ID token refused: {type(exc).__name__}") from exc
         if nonce is not None and claims.get("nonce") != nonce:
@@ -220,8 +259,11 @@ class KeycloakLogin:
                     jwks = (await http.get(f"{self.back_base}/certs")).json()
             except (httpx.HTTPError, ValueError) as exc:
                 raise LoginFailed("key set unavailable") from exc
-            self._keys = {k["kid"]: jwt.PyJWK(k) for k in jwks.get("keys", [])
-                          if k.get("use", "sig") == "sig" and k.get("alg", "RS256") == "RS256"}
+            self._keys = {
+                k["kid"]: jwt.PyJWK(k)
+                for k in jwks.get("keys", [])
+                if k.get("use", "sig") == "sig" and k.get("alg", "RS256") == "RS256"
+            }
         if kid not in self._keys:
             raise LoginFailed("unknown signing key")
         return self._keys[kid]

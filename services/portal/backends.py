@@ -32,8 +32,10 @@ except ImportError:  # pragma: no cover
 log = get_logger(__name__)
 # A petition goes out with its files (at most 20 MiB in all, uploads.py) and one file comes back at a
 # time (at most 10 MiB); gRPC's default limit is 4 MiB.
-CHANNEL_OPTIONS = (("grpc.max_send_message_length", 24 * 1024 * 1024),
-                   ("grpc.max_receive_message_length", 16 * 1024 * 1024))
+CHANNEL_OPTIONS = (
+    ("grpc.max_send_message_length", 24 * 1024 * 1024),
+    ("grpc.max_receive_message_length", 16 * 1024 * 1024),
+)
 
 
 @dataclass
@@ -100,11 +102,18 @@ class Backends:
         except grpc.aio.AioRpcError as error:
             if error.code() == grpc.StatusCode.UNAUTHENTICATED and token is None and self.tokens:
                 self.tokens.invalidate()
-            if error.code() not in (grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.NOT_FOUND,
-                                    grpc.StatusCode.PERMISSION_DENIED, grpc.StatusCode.FAILED_PRECONDITION,
-                                    grpc.StatusCode.RESOURCE_EXHAUSTED):
-                log.warning("backend call failed", rpc=getattr(method, "_method", b"").decode(errors="replace"),
-                            code=error.code().name)
+            if error.code() not in (
+                grpc.StatusCode.INVALID_ARGUMENT,
+                grpc.StatusCode.NOT_FOUND,
+                grpc.StatusCode.PERMISSION_DENIED,
+                grpc.StatusCode.FAILED_PRECONDITION,
+                grpc.StatusCode.RESOURCE_EXHAUSTED,
+            ):
+                log.warning(
+                    "backend call failed",
+                    rpc=getattr(method, "_method", b"").decode(errors="replace"),
+                    code=error.code().name,
+                )
             raise BackendError(error.code(), field_violations_of(error), error.details() or "") from error
 
     async def organisation_names(self) -> dict[str, str]:

@@ -88,9 +88,20 @@ async def _refuse(scope, send, limit: int) -> None:
         body = json.dumps({"detail": message, "fields": []}, ensure_ascii=False).encode()
         kind = b"application/json"
     else:
-        body = (f"<!doctype html><html lang=\"zh-CN\"><meta charset=\"utf-8\"><title>提交的内容过大</title>"
-                f"<h1>提交的内容过大</h1><p>{message}</p><p><a href=\"/\">返回首页</a></p></html>").encode()
+        body = (
+            f'<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>提交的内容过大</title>'
+            f'<h1>提交的内容过大</h1><p>{message}</p><p><a href="/">返回首页</a></p></html>'
+        ).encode()
         kind = b"text/html; charset=utf-8"
-    await send({"type": "http.response.start", "status": 413, "headers": [
-        (b"content-type", kind), (b"content-length", str(len(body)).encode()), (b"connection", b"close")]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [
+                (b"content-type", kind),
+                (b"content-length", str(len(body)).encode()),
+                (b"connection", b"close"),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})

@@ -95,8 +95,15 @@ class HttpCaching:
     """The middleware (see the module docstring). `signed_in(request)` says whether the request comes
     from a signed-in citizen (sync or async)."""
 
-    def __init__(self, app: ASGIApp, *, signed_in: SignedIn, keep: float | None = None, max_age: int = MAX_AGE,
-                 entries: int = ENTRIES) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        signed_in: SignedIn,
+        keep: float | None = None,
+        max_age: int = MAX_AGE,
+        entries: int = ENTRIES,
+    ) -> None:
         self.app = app
         self.signed_in = signed_in
         self.keep = KEEP if keep is None else keep  # read when the app first serves (tests change it)
@@ -110,8 +117,11 @@ class HttpCaching:
             return
         path = scope["path"]
         if path.startswith("/static/"):
-            await self.app(scope, receive, _with_header(send, b"cache-control",
-                                                        f"public, max-age={STATIC_MAX_AGE}".encode()))
+            await self.app(
+                scope,
+                receive,
+                _with_header(send, b"cache-control", f"public, max-age={STATIC_MAX_AGE}".encode()),
+            )
             return
         request = Request(scope)
         if await self._is_signed_in(request):
@@ -176,12 +186,19 @@ class HttpCaching:
             (b"last-modified", formatdate(kept.last_modified, usegmt=True).encode()),
         ]
         if not_modified(dict(request.headers), kept.etag, kept.last_modified):
-            await send({"type": "http.response.start", "status": 304,
-                        "headers": [h for h in kept.headers if h[0].lower() != b"content-type"] + validators})
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 304,
+                    "headers": [h for h in kept.headers if h[0].lower() != b"content-type"] + validators,
+                }
+            )
             await send({"type": "http.response.body", "body": b""})
             return
         length = (b"content-length", str(len(kept.body)).encode())
-        await send({"type": "http.response.start", "status": 200, "headers": kept.headers + validators + [length]})
+        await send(
+            {"type": "http.response.start", "status": 200, "headers": kept.headers + validators + [length]}
+        )
         await send({"type": "http.response.body", "body": kept.body})
 
 

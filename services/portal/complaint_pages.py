@@ -24,28 +24,54 @@ MATTERS = {
     "other": (pb.COMPLAINT_MATTER_OTHER, "其他未依法履行政府信息公开义务的情形"),
 }
 MATTER_NAMES = {value: name for value, name in MATTERS.values()}
-FINDINGS = {pb.COMPLAINT_FINDING_SUBSTANTIATED: "投诉属实", pb.COMPLAINT_FINDING_PARTLY_SUBSTANTIATED: "投诉部分属实",
-            pb.COMPLAINT_FINDING_NOT_SUBSTANTIATED: "投诉不属实"}
-FIELDS = {"matter": "matter", "office_name": "office_name", "description": "description",
-          "complainant.name": "name", "complainant.phone": "phone", "complainant.email": "email"}
+FINDINGS = {
+    pb.COMPLAINT_FINDING_SUBSTANTIATED: "投诉属实",
+    pb.COMPLAINT_FINDING_PARTLY_SUBSTANTIATED: "投诉部分属实",
+    pb.COMPLAINT_FINDING_NOT_SUBSTANTIATED: "投诉不属实",
+}
+FIELDS = {
+    "matter": "matter",
+    "office_name": "office_name",
+    "description": "description",
+    "complainant.name": "name",
+    "complainant.phone": "phone",
+    "complainant.email": "email",
+}
 
 
 def shown(c: pb.Complaint) -> dict:
-    return {"number": c.number, "matter": MATTER_NAMES.get(c.matter, ""), "office": c.office_name,
-            "description": c.description, "filed_on": day(c.filed_on), "due": day(c.answer_due), "late": c.late,
-            "answered": c.state == pb.COMPLAINT_STATE_ANSWERED, "finding": FINDINGS.get(c.finding, ""),
-            "answer": c.answer, "answered_on": day(c.answered_on) if c.answered_on.year else ""}
+    return {
+        "number": c.number,
+        "matter": MATTER_NAMES.get(c.matter, ""),
+        "office": c.office_name,
+        "description": c.description,
+        "filed_on": day(c.filed_on),
+        "due": day(c.answer_due),
+        "late": c.late,
+        "answered": c.state == pb.COMPLAINT_STATE_ANSWERED,
+        "finding": FINDINGS.get(c.finding, ""),
+        "answer": c.answer,
+        "answered_on": day(c.answered_on) if c.answered_on.year else "",
+    }
 
 
 def check(form: dict) -> forms.Checked:
-    v = {"matter": forms.clean(form.get("matter")), "office_name": forms.clean(form.get("office_name")),
-         "description": forms.clean(form.get("description"), multiline=True), "name": forms.clean(form.get("name")),
-         "phone": forms.identifier(form.get("phone")), "email": forms.identifier(form.get("email"))}
+    v = {
+        "matter": forms.clean(form.get("matter")),
+        "office_name": forms.clean(form.get("office_name")),
+        "description": forms.clean(form.get("description"), multiline=True),
+        "name": forms.clean(form.get("name")),
+        "phone": forms.identifier(form.get("phone")),
+        "email": forms.identifier(form.get("email")),
+    }
     errors: dict[str, str] = {}
     if v["matter"] not in MATTERS:
         errors["matter"] = "请选择投诉的事项。"
-    for name, label, maximum in (("office_name", "被投诉的行政机关", 200), ("description", "投诉内容", 5000),
-                                 ("name", "姓名", 100)):
+    for name, label, maximum in (
+        ("office_name", "被投诉的行政机关", 200),
+        ("description", "投诉内容", 5000),
+        ("name", "姓名", 100),
+    ):
         if not v[name]:
             errors[name] = f"请填写{label}。"
         elif len(v[name]) > maximum:
@@ -61,8 +87,15 @@ def check(form: dict) -> forms.Checked:
 
 @router.get("/new", response_class=HTMLResponse)
 async def new_complaint(portal: PortalDep, visitor: VisitorDep):
-    return render(portal, visitor, "complaints/new.html", values={}, errors={}, matters=MATTERS,
-                  column_name="政府信息公开")
+    return render(
+        portal,
+        visitor,
+        "complaints/new.html",
+        values={},
+        errors={},
+        matters=MATTERS,
+        column_name="政府信息公开",
+    )
 
 
 @router.post("/new", response_class=HTMLResponse)
@@ -76,16 +109,28 @@ async def file_complaint(request: Request, portal: PortalDep, visitor: VisitorDe
     await limit_writes(portal, visitor, "complaint")
     v = checked.values
     try:
-        filed = await portal.backends.call(portal.backends.complaints.FileComplaint, pb.FileComplaintRequest(
-            matter=MATTERS[v["matter"]][0], office_name=v["office_name"], description=v["description"],
-            complainant=pb.Complainant(name=v["name"], phone=v["phone"], email=v["email"])))
+        filed = await portal.backends.call(
+            portal.backends.complaints.FileComplaint,
+            pb.FileComplaintRequest(
+                matter=MATTERS[v["matter"]][0],
+                office_name=v["office_name"],
+                description=v["description"],
+                complainant=pb.Complainant(name=v["name"], phone=v["phone"], email=v["email"]),
+            ),
+        )
     except BackendError as error:
         if error.code == grpc.StatusCode.INVALID_ARGUMENT:
             errors = {FIELDS.get(k, "_form"): "此项未被受理，请检查后重新填写。" for k in error.fields}
             return render(portal, visitor, "complaints/new.html", 422, errors=errors, **page)
         raise unavailable(error) from error
-    return render(portal, visitor, "complaints/filed.html", headers=NO_STORE, c=shown(filed.complaint),
-                  query_code=filed.query_code)
+    return render(
+        portal,
+        visitor,
+        "complaints/filed.html",
+        headers=NO_STORE,
+        c=shown(filed.complaint),
+        query_code=filed.query_code,
+    )
 
 
 @router.get("/follow", response_class=HTMLResponse)
@@ -99,14 +144,24 @@ async def follow(request: Request, portal: PortalDep, visitor: VisitorDep):
     check_csrf(portal, visitor, form)
     checked = forms.check_query_code(form)
     if not checked.ok:
-        return render(portal, visitor, "complaints/follow.html", 422, values=checked.values, errors=checked.errors)
+        return render(
+            portal, visitor, "complaints/follow.html", 422, values=checked.values, errors=checked.errors
+        )
     await limit_writes(portal, visitor, "follow")
     try:
-        c = await portal.backends.call(portal.backends.complaints.FollowComplaint,
-                                       pb.FollowComplaintRequest(query_code=checked.values["query_code"]))
+        c = await portal.backends.call(
+            portal.backends.complaints.FollowComplaint,
+            pb.FollowComplaintRequest(query_code=checked.values["query_code"]),
+        )
     except BackendError as error:
         if error.code == grpc.StatusCode.NOT_FOUND:
-            return render(portal, visitor, "complaints/follow.html", 404, values=checked.values,
-                          errors={"query_code": "没有找到与此查询码对应的投诉，请核对后重新输入。"})
+            return render(
+                portal,
+                visitor,
+                "complaints/follow.html",
+                404,
+                values=checked.values,
+                errors={"query_code": "没有找到与此查询码对应的投诉，请核对后重新输入。"},
+            )
         raise unavailable(error) from error
     return render(portal, visitor, "complaints/complaint.html", headers=NO_STORE, c=shown(c))

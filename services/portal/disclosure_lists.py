@@ -23,10 +23,13 @@ except ImportError:  # pragma: no cover - before the disclosure contracts landed
     dv = pb = None
 
 router = APIRouter(include_in_schema=False)
-api_router = APIRouter(prefix="/api", responses={
-    422: {"model": ApiError, "description": "请求参数不正确"},
-    503: {"model": ApiError, "description": "服务暂时不可用"},
-})
+api_router = APIRouter(
+    prefix="/api",
+    responses={
+        422: {"model": ApiError, "description": "请求参数不正确"},
+        503: {"model": ApiError, "description": "服务暂时不可用"},
+    },
+)
 
 # The issuers' counts change slowly and are one pass over every publication: kept a minute per portal.
 ISSUERS_SECONDS = 60.0
@@ -51,6 +54,7 @@ async def issuers_page(portal: PortalDep, visitor: VisitorDep):
 
 # ---- JSON API ---------------------------------------------------------------------------------------
 
+
 class IssuerCount(BaseModel):
     code: str = Field(description="机构代码，用于 /api/publications?issuer=；为空时不能按机构筛选")
     name: str
@@ -63,13 +67,19 @@ async def issuers(portal: PortalDep):
     return await issuers_of(portal, lambda portal, method, request: _api_read(portal, method, request))
 
 
-@api_router.get("/drafts/{publication_id}/feedback", response_model=CommentFeedback,
-                summary="征求意见稿的意见采纳情况（征集结束后由起草单位公布）",
-                responses={404: {"model": ApiError, "description": "不是征求意见稿，或尚未公布采纳情况"}})
+@api_router.get(
+    "/drafts/{publication_id}/feedback",
+    response_model=CommentFeedback,
+    summary="征求意见稿的意见采纳情况（征集结束后由起草单位公布）",
+    responses={404: {"model": ApiError, "description": "不是征求意见稿，或尚未公布采纳情况"}},
+)
 async def comment_feedback(publication_id: str, portal: PortalDep):
     _disclosure(portal)
-    p = await _api_read(portal, portal.backends.publications.GetPublication,
-                        pb.GetPublicationRequest(publication_id=api_publication_id(publication_id)))
+    p = await _api_read(
+        portal,
+        portal.backends.publications.GetPublication,
+        pb.GetPublicationRequest(publication_id=api_publication_id(publication_id)),
+    )
     if p.kind != pb.PUBLICATION_KIND_COMMENT_DRAFT or not p.comment_feedback.version:
         raise HTTPException(404, "尚未公布意见采纳情况")
     return dv.comment_feedback(p.comment_feedback)

@@ -31,23 +31,41 @@ CATEGORIES = {
 }
 CATEGORY_NAMES = {value: name for value, name in CATEGORIES.values()}
 CATEGORY_SLUGS = {value: slug for slug, (value, _) in CATEGORIES.items()}
-VALIDITIES = {"in-force": (pb.VALIDITY_IN_FORCE, "现行有效"), "amended": (pb.VALIDITY_AMENDED, "已修改"),
-              "repealed": (pb.VALIDITY_REPEALED, "已废止"), "expired": (pb.VALIDITY_EXPIRED, "已失效")}
+VALIDITIES = {
+    "in-force": (pb.VALIDITY_IN_FORCE, "现行有效"),
+    "amended": (pb.VALIDITY_AMENDED, "已修改"),
+    "repealed": (pb.VALIDITY_REPEALED, "已废止"),
+    "expired": (pb.VALIDITY_EXPIRED, "已失效"),
+}
 VALIDITY_NAMES = {value: name for value, name in VALIDITIES.values()}
-KINDS = {pb.PUBLICATION_KIND_POLICY: "政策文件", pb.PUBLICATION_KIND_INTERPRETATION: "政策解读",
-         pb.PUBLICATION_KIND_COMMENT_DRAFT: "征求意见稿", pb.PUBLICATION_KIND_PROPOSAL_RESULT: "建议提案办理结果",
-         pb.PUBLICATION_KIND_POWER: "权责清单", pb.PUBLICATION_KIND_CONCERN_RESPONSE: "回应关切"}
+KINDS = {
+    pb.PUBLICATION_KIND_POLICY: "政策文件",
+    pb.PUBLICATION_KIND_INTERPRETATION: "政策解读",
+    pb.PUBLICATION_KIND_COMMENT_DRAFT: "征求意见稿",
+    pb.PUBLICATION_KIND_PROPOSAL_RESULT: "建议提案办理结果",
+    pb.PUBLICATION_KIND_POWER: "权责清单",
+    pb.PUBLICATION_KIND_CONCERN_RESPONSE: "回应关切",
+}
 # The kinds with a page of their own: slug → (enum value, Chinese name).
-KIND_PAGES = {"interpretations": (pb.PUBLICATION_KIND_INTERPRETATION, "政策解读"),
-              "powers": (pb.PUBLICATION_KIND_POWER, "权责清单"),
-              "proposals": (pb.PUBLICATION_KIND_PROPOSAL_RESULT, "建议提案办理结果"),
-              "responses": (pb.PUBLICATION_KIND_CONCERN_RESPONSE, "回应关切")}
+KIND_PAGES = {
+    "interpretations": (pb.PUBLICATION_KIND_INTERPRETATION, "政策解读"),
+    "powers": (pb.PUBLICATION_KIND_POWER, "权责清单"),
+    "proposals": (pb.PUBLICATION_KIND_PROPOSAL_RESULT, "建议提案办理结果"),
+    "responses": (pb.PUBLICATION_KIND_CONCERN_RESPONSE, "回应关切"),
+}
 CHINA = ZoneInfo("Asia/Shanghai")
 # A70: where a public concern was seen.
-CONCERN_SOURCES = {pb.CONCERN_SOURCE_MEDIA: "新闻媒体报道", pb.CONCERN_SOURCE_ONLINE: "网络舆情",
-                   pb.CONCERN_SOURCE_HOTLINE: "12345 热线", pb.CONCERN_SOURCE_PEOPLES_CONGRESS: "人大代表、政协委员",
-                   pb.CONCERN_SOURCE_OTHER: "其他"}
-PROPOSAL_KINDS = {pb.PROPOSAL_KIND_NPC_SUGGESTION: "人大代表建议", pb.PROPOSAL_KIND_CPPCC_PROPOSAL: "政协提案"}
+CONCERN_SOURCES = {
+    pb.CONCERN_SOURCE_MEDIA: "新闻媒体报道",
+    pb.CONCERN_SOURCE_ONLINE: "网络舆情",
+    pb.CONCERN_SOURCE_HOTLINE: "12345 热线",
+    pb.CONCERN_SOURCE_PEOPLES_CONGRESS: "人大代表、政协委员",
+    pb.CONCERN_SOURCE_OTHER: "其他",
+}
+PROPOSAL_KINDS = {
+    pb.PROPOSAL_KIND_NPC_SUGGESTION: "人大代表建议",
+    pb.PROPOSAL_KIND_CPPCC_PROPOSAL: "政协提案",
+}
 
 
 def link(item: pb.PublicationLink) -> dict:
@@ -74,11 +92,27 @@ def publication(p: pb.Publication) -> dict:
         "comment_until": day(p.comment_until),
         "comment_open": p.comment_open,
         "comment_count": p.comment_count,
-        "proposal": ({"kind": PROPOSAL_KINDS.get(p.proposal.proposal_kind, ""), "number": p.proposal.proposal_number,
-                      "proposer": p.proposal.proposer, "session": p.proposal.session}
-                     if p.proposal.proposal_number else None),
-        "power": ({"subject": p.power.subject, "basis": p.power.basis, "procedure": p.power.procedure,
-                   "supervision": p.power.supervision, "type": p.power.power_type} if p.power.subject else None),
+        "proposal": (
+            {
+                "kind": PROPOSAL_KINDS.get(p.proposal.proposal_kind, ""),
+                "number": p.proposal.proposal_number,
+                "proposer": p.proposal.proposer,
+                "session": p.proposal.session,
+            }
+            if p.proposal.proposal_number
+            else None
+        ),
+        "power": (
+            {
+                "subject": p.power.subject,
+                "basis": p.power.basis,
+                "procedure": p.power.procedure,
+                "supervision": p.power.supervision,
+                "type": p.power.power_type,
+            }
+            if p.power.subject
+            else None
+        ),
         "concern": concern_facts(p.concern) if p.concern.summary else None,
         "comment_feedback": comment_feedback(p.comment_feedback) if p.comment_feedback.version else None,
     }
@@ -91,17 +125,26 @@ def moment(value) -> str:
 
 def concern_facts(c: pb.ConcernFacts) -> dict:
     """A70: the concern a response answers; never the department's findings or officers' names."""
-    return {"source": CONCERN_SOURCES.get(c.source, ""), "summary": c.summary,
-            "first_seen_at": moment(c.first_seen_at) if c.HasField("first_seen_at") else "",
-            "responded_at": moment(c.responded_at) if c.HasField("responded_at") else "",
-            "department": c.department_name}
+    return {
+        "source": CONCERN_SOURCES.get(c.source, ""),
+        "summary": c.summary,
+        "first_seen_at": moment(c.first_seen_at) if c.HasField("first_seen_at") else "",
+        "responded_at": moment(c.responded_at) if c.HasField("responded_at") else "",
+        "department": c.department_name,
+    }
 
 
 def comment_feedback(f: pb.CommentFeedback) -> dict:
     """A22: 意见采纳情况 as the drafting body published it (never a comment or a commenter)."""
-    return {"summary": f.summary, "received": f.received, "adopted": f.adopted,
-            "partly_adopted": f.partly_adopted, "not_adopted": f.not_adopted, "published_on": day(f.published_on),
-            "version": f.version}
+    return {
+        "summary": f.summary,
+        "received": f.received,
+        "adopted": f.adopted,
+        "partly_adopted": f.partly_adopted,
+        "not_adopted": f.not_adopted,
+        "published_on": day(f.published_on),
+        "version": f.version,
+    }
 
 
 def issuer(i: pb.Issuer) -> dict:
@@ -140,8 +183,14 @@ APPLICATION_STATES = {
     apb.APPLICATION_STATE_WITHDRAWN: "申请人已撤回申请",
 }
 # States in which the applicant may still withdraw (撤回): before the reply.
-WITHDRAWABLE = frozenset({apb.APPLICATION_STATE_SUBMITTED, apb.APPLICATION_STATE_RECEIVED,
-                          apb.APPLICATION_STATE_AWAITING_COMPLETION, apb.APPLICATION_STATE_CONSULTING})
+WITHDRAWABLE = frozenset(
+    {
+        apb.APPLICATION_STATE_SUBMITTED,
+        apb.APPLICATION_STATE_RECEIVED,
+        apb.APPLICATION_STATE_AWAITING_COMPLETION,
+        apb.APPLICATION_STATE_CONSULTING,
+    }
+)
 REQUEST_KINDS = {
     apb.REQUEST_KIND_UNSPECIFIED: "获取政府信息（条例第二十七条）",
     apb.REQUEST_KIND_INFORMATION: "获取政府信息（条例第二十七条）",
@@ -167,8 +216,14 @@ REPLY_KINDS = {
     apb.REPLY_KIND_CORRECTION_REFERRED: "请向有权更正的行政机关提出",
     apb.REPLY_KIND_CORRECTION_REFUSED: "经核实，不予更正",
 }
-CORRECTION_REPLIES = frozenset({apb.REPLY_KIND_CORRECTED, apb.REPLY_KIND_CORRECTION_TRANSFERRED,
-                                apb.REPLY_KIND_CORRECTION_REFERRED, apb.REPLY_KIND_CORRECTION_REFUSED})
+CORRECTION_REPLIES = frozenset(
+    {
+        apb.REPLY_KIND_CORRECTED,
+        apb.REPLY_KIND_CORRECTION_TRANSFERRED,
+        apb.REPLY_KIND_CORRECTION_REFERRED,
+        apb.REPLY_KIND_CORRECTION_REFUSED,
+    }
+)
 EXEMPTIONS = {
     apb.EXEMPTION_STATE_SECRET: "国家秘密（第十四条）",
     apb.EXEMPTION_LAW_FORBIDS: "法律、行政法规禁止公开（第十四条）",
@@ -196,22 +251,46 @@ def application(a: apb.Application) -> dict:
         "description": a.content.description,
         "document_number": a.content.document_number,
         "delivery_form": next((n for v, n in DELIVERY_FORMS.values() if v == a.content.delivery_form), ""),
-        "completion": ({"matters": a.completion.items, "due": day(a.completion.due),
-                        "completed_on": day(a.completion.completed_on)} if a.completion.items else None),
-        "extension": ({"working_days": a.extension.working_days, "notice": a.extension.notice}
-                      if a.extension.working_days else None),
-        "deferral": ({"to": day(a.deferral.deferred_to), "notice": a.deferral.notice}
-                     if a.deferral.deferred_to.year else None),
+        "completion": (
+            {
+                "matters": a.completion.items,
+                "due": day(a.completion.due),
+                "completed_on": day(a.completion.completed_on),
+            }
+            if a.completion.items
+            else None
+        ),
+        "extension": (
+            {"working_days": a.extension.working_days, "notice": a.extension.notice}
+            if a.extension.working_days
+            else None
+        ),
+        "deferral": (
+            {"to": day(a.deferral.deferred_to), "notice": a.deferral.notice}
+            if a.deferral.deferred_to.year
+            else None
+        ),
         "request_kind": REQUEST_KINDS.get(a.content.kind, ""),
         "reply": {
-            "kind": REPLY_KINDS.get(r.kind, ""), "replied_on": day(r.replied_on), "letter_number": r.letter_number,
+            "kind": REPLY_KINDS.get(r.kind, ""),
+            "replied_on": day(r.replied_on),
+            "letter_number": r.letter_number,
             "holder_label": "有权更正的机关" if r.kind in CORRECTION_REPLIES else "负责公开的机关",
-            "published_at": r.published_at, "provided": r.provided, "reason": r.reason,
-            "exemption": EXEMPTIONS.get(r.exemption, ""), "holder": r.holder_name, "holder_contact": r.holder_contact,
-            "earlier_application": r.earlier_application, "special_law": r.special_law,
-            "withheld": [{"part": w.part, "exemption": EXEMPTIONS.get(w.exemption, ""), "reason": w.reason}
-                         for w in r.withheld],
-        } if replied else None,
+            "published_at": r.published_at,
+            "provided": r.provided,
+            "reason": r.reason,
+            "exemption": EXEMPTIONS.get(r.exemption, ""),
+            "holder": r.holder_name,
+            "holder_contact": r.holder_contact,
+            "earlier_application": r.earlier_application,
+            "special_law": r.special_law,
+            "withheld": [
+                {"part": w.part, "exemption": EXEMPTIONS.get(w.exemption, ""), "reason": w.reason}
+                for w in r.withheld
+            ],
+        }
+        if replied
+        else None,
         "lapsed_on": day(a.lapsed_on),
         "withdrawn_on": day(a.withdrawn_on),
         "may_complete": a.state == apb.APPLICATION_STATE_AWAITING_COMPLETION,
@@ -220,15 +299,28 @@ def application(a: apb.Application) -> dict:
 
 
 def report_summary(r: apb.AnnualReport) -> dict:
-    return {"year": r.year, "published_on": day(r.published_on), "publish_by": day(r.publish_by),
-            "published_late": r.published_late, "version": r.version}
+    return {
+        "year": r.year,
+        "published_on": day(r.published_on),
+        "publish_by": day(r.publish_by),
+        "published_late": r.published_late,
+        "version": r.version,
+    }
 
 
-REMEDY_KINDS = {apb.REMEDY_KIND_REVIEW: "行政复议", apb.REMEDY_KIND_LAWSUIT_DIRECT: "未经复议直接起诉",
-                apb.REMEDY_KIND_LAWSUIT_AFTER_REVIEW: "复议后起诉"}
+REMEDY_KINDS = {
+    apb.REMEDY_KIND_REVIEW: "行政复议",
+    apb.REMEDY_KIND_LAWSUIT_DIRECT: "未经复议直接起诉",
+    apb.REMEDY_KIND_LAWSUIT_AFTER_REVIEW: "复议后起诉",
+}
 # 二、主动公开: figures the office types in from the systems that keep them (the rules and normative
 # documents are counted from this platform's catalogue).
-ENTERED_FIGURES = ("行政许可 处理决定数量", "行政处罚 处理决定数量", "行政强制 处理决定数量", "行政事业性收费 金额（万元）")
+ENTERED_FIGURES = (
+    "行政许可 处理决定数量",
+    "行政处罚 处理决定数量",
+    "行政强制 处理决定数量",
+    "行政事业性收费 金额（万元）",
+)
 
 
 def report(r: apb.AnnualReport) -> dict:
@@ -236,16 +328,32 @@ def report(r: apb.AnnualReport) -> dict:
     return {
         **report_summary(r),
         "proactive_entered": list(ENTERED_FIGURES),
-        "overview": r.overview, "problems": r.problems, "other_matters": r.other_matters,
-        "proactive": [("规章 制发件数", p.rules_made), ("规章 废止件数", p.rules_repealed),
-                      ("规章 现行有效件数", p.rules_in_force), ("规范性文件 制发件数", p.normative_made),
-                      ("规范性文件 废止件数", p.normative_repealed), ("规范性文件 现行有效件数", p.normative_in_force),
-                      ("行政许可 处理决定数量", p.licensing_decisions), ("行政处罚 处理决定数量", p.penalty_decisions),
-                      ("行政强制 处理决定数量", p.enforcement_decisions),
-                      ("行政事业性收费 金额（万元）", p.fees_collected_wan_yuan or "0")],
+        "overview": r.overview,
+        "problems": r.problems,
+        "other_matters": r.other_matters,
+        "proactive": [
+            ("规章 制发件数", p.rules_made),
+            ("规章 废止件数", p.rules_repealed),
+            ("规章 现行有效件数", p.rules_in_force),
+            ("规范性文件 制发件数", p.normative_made),
+            ("规范性文件 废止件数", p.normative_repealed),
+            ("规范性文件 现行有效件数", p.normative_in_force),
+            ("行政许可 处理决定数量", p.licensing_decisions),
+            ("行政处罚 处理决定数量", p.penalty_decisions),
+            ("行政强制 处理决定数量", p.enforcement_decisions),
+            ("行政事业性收费 金额（万元）", p.fees_collected_wan_yuan or "0"),
+        ],
         "columns": [c.label for c in r.columns],
         "rows": [{"label": row.label, "counts": list(row.counts)} for row in r.rows],
-        "remedies": [{"kind": REMEDY_KINDS.get(m.kind, ""),
-                      "upheld": m.upheld, "corrected": m.corrected, "other": m.other, "pending": m.pending,
-                      "total": m.total} for m in r.remedies],
+        "remedies": [
+            {
+                "kind": REMEDY_KINDS.get(m.kind, ""),
+                "upheld": m.upheld,
+                "corrected": m.corrected,
+                "other": m.other,
+                "pending": m.pending,
+                "total": m.total,
+            }
+            for m in r.remedies
+        ],
     }

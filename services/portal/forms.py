@@ -51,8 +51,9 @@ class Checked:
 
 # Full-width digits and letters (０-９, Ａ-Ｚ, ａ-ｚ, typed by Chinese input methods) and the ideographic
 # space as their ASCII forms; full-width punctuation (，。：) stays, it belongs to Chinese text.
-_HALF_WIDTH = {code: code - 0xFEE0 for code in (*range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3B),
-                                                *range(0xFF41, 0xFF5B))} | {0x3000: 0x20}
+_HALF_WIDTH = {
+    code: code - 0xFEE0 for code in (*range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3B), *range(0xFF41, 0xFF5B))
+} | {0x3000: 0x20}
 
 
 def clean(text: str | None, *, multiline: bool = False) -> str:
@@ -60,8 +61,9 @@ def clean(text: str | None, *, multiline: bool = False) -> str:
     breaks in a multi-line field)."""
     text = unicodedata.normalize("NFC", text or "").translate(_HALF_WIDTH)
     keep = "\n" if multiline else ""
-    text = "".join(c for c in text.replace("\r\n", "\n")
-                   if c in keep or c == "\t" or unicodedata.category(c)[0] != "C")
+    text = "".join(
+        c for c in text.replace("\r\n", "\n") if c in keep or c == "\t" or unicodedata.category(c)[0] != "C"
+    )
     return text.strip()
 
 
@@ -134,8 +136,10 @@ def check_petition(form: dict[str, str], organisations: dict[str, str] | None = 
     elif not PHONE.match(v["phone"]):
         errors["phone"] = "联系电话只能包含数字、空格或“-”（可以“+”开头），共 5 至 20 位。"
     _length(errors, "address", v["address"], "通信地址", MAX_ADDRESS, required=False)
-    if v["body"] and (not ORGANISATION_CODE.match(v["body"])
-                      or (organisations is not None and v["body"] not in organisations)):
+    if v["body"] and (
+        not ORGANISATION_CODE.match(v["body"])
+        or (organisations is not None and v["body"] not in organisations)
+    ):
         errors["body"] = "请从列表中选择被反映的单位，或留空。"
     _length(errors, "person", v["person"], "被反映人", 200, required=False)
     return Checked(v, errors)
@@ -143,11 +147,20 @@ def check_petition(form: dict[str, str], organisations: dict[str, str] | None = 
 
 def petition_intake(values: dict[str, str]) -> petitions_pb2.Intake:
     return petitions_pb2.Intake(
-        channel=petitions_pb2.CHANNEL_ONLINE, category=CATEGORIES[values["category"]][0],
-        title=values["title"], content=values["content"],
-        petitioners=[petitions_pb2.Petitioner(name=values["name"], id_number=values["id_number"],
-                                              phone=values["phone"], address=values["address"])],
-        body_complained_about=values["body"], person_complained_about=values["person"],
+        channel=petitions_pb2.CHANNEL_ONLINE,
+        category=CATEGORIES[values["category"]][0],
+        title=values["title"],
+        content=values["content"],
+        petitioners=[
+            petitions_pb2.Petitioner(
+                name=values["name"],
+                id_number=values["id_number"],
+                phone=values["phone"],
+                address=values["address"],
+            )
+        ],
+        body_complained_about=values["body"],
+        person_complained_about=values["person"],
     )
 
 
@@ -156,7 +169,7 @@ def normalise_query_code(raw: str | None) -> str:
     letters = re.sub(r"[\s\-－—]", "", unicodedata.normalize("NFKC", raw or "")).upper()
     if len(letters) != 16 or not letters.isalnum() or not letters.isascii():
         return ""
-    return "-".join(letters[i:i + 4] for i in range(0, 16, 4))
+    return "-".join(letters[i : i + 4] for i in range(0, 16, 4))
 
 
 def check_query_code(form: dict[str, str]) -> Checked:
@@ -171,7 +184,10 @@ def check_query_code(form: dict[str, str]) -> Checked:
 
 
 def check_rating(form: dict[str, str]) -> Checked:
-    v = {"satisfaction": clean(form.get("satisfaction")), "comment": clean(form.get("comment"), multiline=True)}
+    v = {
+        "satisfaction": clean(form.get("satisfaction")),
+        "comment": clean(form.get("comment"), multiline=True),
+    }
     errors = {}
     if v["satisfaction"] not in SATISFACTION:
         errors["satisfaction"] = "请选择满意、基本满意或不满意。"
@@ -182,10 +198,15 @@ def check_rating(form: dict[str, str]) -> Checked:
 
 # Field names of the petitions service's BadRequest → the form's field names.
 PETITION_FIELDS = {
-    "intake.category": "category", "intake.title": "title", "intake.content": "content",
-    "intake.petitioners[0].name": "name", "intake.petitioners[0].id_number": "id_number",
-    "intake.petitioners[0].phone": "phone", "intake.petitioners[0].address": "address",
-    "intake.body_complained_about": "body", "intake.person_complained_about": "person",
+    "intake.category": "category",
+    "intake.title": "title",
+    "intake.content": "content",
+    "intake.petitioners[0].name": "name",
+    "intake.petitioners[0].id_number": "id_number",
+    "intake.petitioners[0].phone": "phone",
+    "intake.petitioners[0].address": "address",
+    "intake.body_complained_about": "body",
+    "intake.person_complained_about": "person",
 }
 
 
@@ -199,11 +220,29 @@ def backend_errors(violations: dict[str, str], mapping: dict[str, str]) -> dict[
 
 # Chinese names of the form fields, for the pages that show back what was typed.
 FIELD_LABELS = {
-    "category": "类别", "title": "标题", "content": "内容", "name": "姓名或名称", "id_number": "证件号码",
-    "phone": "联系电话", "address": "通信地址", "body": "被反映单位", "person": "被反映人", "query_code": "查询码",
-    "satisfaction": "评价", "comment": "意见", "kind": "申请人类型", "contact_person": "联系人", "email": "电子邮箱",
-    "description": "所需信息", "document_number": "文号", "purpose": "用途", "delivery_form": "获取方式",
-    "text": "意见建议", "author_name": "姓名", "contact": "联系方式", "reason": "理由",
+    "category": "类别",
+    "title": "标题",
+    "content": "内容",
+    "name": "姓名或名称",
+    "id_number": "证件号码",
+    "phone": "联系电话",
+    "address": "通信地址",
+    "body": "被反映单位",
+    "person": "被反映人",
+    "query_code": "查询码",
+    "satisfaction": "评价",
+    "comment": "意见",
+    "kind": "申请人类型",
+    "contact_person": "联系人",
+    "email": "电子邮箱",
+    "description": "所需信息",
+    "document_number": "文号",
+    "purpose": "用途",
+    "delivery_form": "获取方式",
+    "text": "意见建议",
+    "author_name": "姓名",
+    "contact": "联系方式",
+    "reason": "理由",
 }
 
 
@@ -265,17 +304,27 @@ def check_application(form: dict[str, str], applicant_kinds: dict, delivery_form
 
 
 APPLICATION_FIELDS = {
-    "applicant.kind": "kind", "applicant.name": "name", "applicant.id_number": "id_number",
-    "applicant.contact_person": "contact_person", "applicant.phone": "phone", "applicant.email": "email",
-    "applicant.address": "address", "description": "description", "document_number": "document_number",
-    "purpose": "purpose", "delivery_form": "delivery_form",
+    "applicant.kind": "kind",
+    "applicant.name": "name",
+    "applicant.id_number": "id_number",
+    "applicant.contact_person": "contact_person",
+    "applicant.phone": "phone",
+    "applicant.email": "email",
+    "applicant.address": "address",
+    "description": "description",
+    "document_number": "document_number",
+    "purpose": "purpose",
+    "delivery_form": "delivery_form",
 }
 
 
 def check_comment(form: dict[str, str]) -> Checked:
     """A comment on a draft (意见建议); name and contact are optional and seen by officers only."""
-    v = {"author_name": clean(form.get("author_name")), "contact": clean(form.get("contact")),
-         "text": clean(form.get("text"), multiline=True)}
+    v = {
+        "author_name": clean(form.get("author_name")),
+        "contact": clean(form.get("contact")),
+        "text": clean(form.get("text"), multiline=True),
+    }
     errors: dict[str, str] = {}
     _length(errors, "text", v["text"], "意见建议", 5000)
     _length(errors, "author_name", v["author_name"], "姓名", 100, required=False)
@@ -288,10 +337,14 @@ COMMENT_FIELDS = {"text": "text", "author_name": "author_name", "contact": "cont
 
 # A form's idempotency key (the disclosure service's pattern): made when the form is shown.
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
-KEY_REUSED = ("这张申请表此前已经提交过，而这次提交的内容与上次不同，因此没有提交。"
-              "如需再提交一份申请，请核对下面的内容，再点击“提交申请”。")
-PETITION_KEY_REUSED = ("这张信访表此前已经提交过，而这次提交的内容与上次不同，因此没有提交。"
-                       "如需再提交一件信访事项，请核对下面的内容，再点击“提交”。")
+KEY_REUSED = (
+    "这张申请表此前已经提交过，而这次提交的内容与上次不同，因此没有提交。"
+    "如需再提交一份申请，请核对下面的内容，再点击“提交申请”。"
+)
+PETITION_KEY_REUSED = (
+    "这张信访表此前已经提交过，而这次提交的内容与上次不同，因此没有提交。"
+    "如需再提交一件信访事项，请核对下面的内容，再点击“提交”。"
+)
 NOT_WITHDRAWABLE = "本申请已经答复、撤回或视为放弃，不能再撤回。"
 MAX_WITHDRAWAL_REASON = 500
 

@@ -15,7 +15,8 @@ from shared.db import make_metadata
 metadata = make_metadata()
 
 sessions = Table(
-    "portal_sessions", metadata,
+    "portal_sessions",
+    metadata,
     Column("sid", String(64), primary_key=True),
     # the CitizenSession (names and tokens), JSON encrypted with a key derived from the session secret
     Column("sealed", LargeBinary, nullable=False),
@@ -23,14 +24,16 @@ sessions = Table(
 )
 
 pending_logins = Table(
-    "portal_pending_logins", metadata,
+    "portal_pending_logins",
+    metadata,
     Column("sid", String(64), primary_key=True),
     Column("sealed", LargeBinary, nullable=False),
     Column("started", DateTime(timezone=True), nullable=False, index=True),
 )
 
 rate_buckets = Table(
-    "portal_rate_buckets", metadata,
+    "portal_rate_buckets",
+    metadata,
     Column("address", String(64), nullable=False),
     Column("kind", String(32), nullable=False),
     Column("tokens", Float, nullable=False),

@@ -32,8 +32,9 @@ MAX_BASE64 = (uploads.MAX_FILE_BYTES + 2) // 3 * 4
 
 
 def _too_large() -> JSONResponse:
-    return JSONResponse({"detail": uploads.TOO_LARGE, "fields": []}, status_code=413,
-                        headers={"Connection": "close"})
+    return JSONResponse(
+        {"detail": uploads.TOO_LARGE, "fields": []}, status_code=413, headers={"Connection": "close"}
+    )
 
 
 class CappedRoute(APIRoute):
@@ -58,10 +59,14 @@ class CappedRoute(APIRoute):
         return capped
 
 
-router = APIRouter(prefix="/api", route_class=CappedRoute, responses={
-    422: {"model": ApiError, "description": "请求参数不正确"},
-    503: {"model": ApiError, "description": "服务暂时不可用"},
-})
+router = APIRouter(
+    prefix="/api",
+    route_class=CappedRoute,
+    responses={
+        422: {"model": ApiError, "description": "请求参数不正确"},
+        503: {"model": ApiError, "description": "服务暂时不可用"},
+    },
+)
 
 
 class AttachmentUpload(BaseModel):
@@ -73,7 +78,9 @@ class AttachmentUpload(BaseModel):
 class PetitionForm(BaseModel):
     """What the form without an account asks (网上信访), with at most 10 files (10 MB each, 20 MB in all)."""
 
-    category: Literal["suggestion", "complaint", "request"] = Field(description="建议意见、检举控告或申诉求决")
+    category: Literal["suggestion", "complaint", "request"] = Field(
+        description="建议意见、检举控告或申诉求决"
+    )
     title: str = Field(max_length=forms.MAX_TITLE)
     content: str = Field(max_length=forms.MAX_CONTENT)
     name: str = Field(max_length=forms.MAX_NAME, description="信访人姓名")
@@ -94,45 +101,71 @@ class PetitionFiled(BaseModel):
 
 
 def _problems(errors: dict[str, str]) -> JSONResponse:
-    return JSONResponse({"detail": "请求参数不正确", "fields": [
-        {"field": name, "problem": problem} for name, problem in errors.items()]}, status_code=422)
+    return JSONResponse(
+        {
+            "detail": "请求参数不正确",
+            "fields": [{"field": name, "problem": problem} for name, problem in errors.items()],
+        },
+        status_code=422,
+    )
 
 
-@router.post("/petitions", response_model=PetitionFiled, status_code=201, summary="网上信访（无账号，凭查询码查询）",
-             responses={413: {"model": ApiError, "description": "请求体（附件）过大"},
-                        429: {"model": ApiError, "description": "提交过于频繁"}})
+@router.post(
+    "/petitions",
+    response_model=PetitionFiled,
+    status_code=201,
+    summary="网上信访（无账号，凭查询码查询）",
+    responses={
+        413: {"model": ApiError, "description": "请求体（附件）过大"},
+        429: {"model": ApiError, "description": "提交过于频繁"},
+    },
+)
 async def submit_petition(body: PetitionForm, request: Request, portal: PortalDep):
     """A petition with its files (base64). The petitioner's identity and the files are seen only by the
     petition bureau and the body assigned to handle it (A71); the answer names no internal id."""
     organisations = await portal.backends.organisation_names()
-    checked = forms.check_petition({k: v for k, v in body.model_dump().items() if isinstance(v, str)},
-                                   organisations or None)
+    checked = forms.check_petition(
+        {k: v for k, v in body.model_dump().items() if isinstance(v, str)}, organisations or None
+    )
     decoded = []
     for i, a in enumerate(body.attachments):
         try:
             decoded.append((a.file_name, a.media_type, base64.b64decode(a.content_base64, validate=True)))
         except (binascii.Error, ValueError):
-            return _problems({**checked.errors, f"attachments[{i}].content_base64": "不是有效的 Base64 内容。"})
+            return _problems(
+                {**checked.errors, f"attachments[{i}].content_base64": "不是有效的 Base64 内容。"}
+            )
     files = uploads.check_files(decoded)
     errors = dict(checked.errors)
     if files.error:
         errors["attachments"] = files.error
     if errors:
         return _problems(errors)
-    if not await portal.limiter.allow(client_address(request, portal.settings.trust_forwarded_for), "petition"):
+    if not await portal.limiter.allow(
+        client_address(request, portal.settings.trust_forwarded_for), "petition"
+    ):
         raise HTTPException(429, "提交过于频繁", headers={"Retry-After": str(portal.limiter.retry_after())})
     intake = forms.petition_intake(checked.values)
     intake.attachments.extend(files.attachments)
     try:
-        filed = await portal.backends.call(portal.backends.petitions.SubmitPetition,
-                                           petitions_pb2.SubmitPetitionRequest(intake=intake))
+        filed = await portal.backends.call(
+            portal.backends.petitions.SubmitPetition, petitions_pb2.SubmitPetitionRequest(intake=intake)
+        )
     except BackendError as error:
         if error.code == grpc.StatusCode.INVALID_ARGUMENT:
             file_error = uploads.backend_file_errors(error.fields, files.attachments)
-            fields = {forms.PETITION_FIELDS.get(k, k): "未被受理，请检查后重新填写。" for k in error.fields
-                      if not k.startswith("intake.attachments")}
+            fields = {
+                forms.PETITION_FIELDS.get(k, k): "未被受理，请检查后重新填写。"
+                for k in error.fields
+                if not k.startswith("intake.attachments")
+            }
             return _problems({**fields, **({"attachments": file_error} if file_error else {})})
         raise api_error(error) from error
     case = views.petition_case(filed.case, organisations)
-    return PetitionFiled(number=case["number"], received_on=case["received_on"], state=case["state"],
-                         query_code=filed.query_code, attachments=case["attachments"])
+    return PetitionFiled(
+        number=case["number"],
+        received_on=case["received_on"],
+        state=case["state"],
+        query_code=filed.query_code,
+        attachments=case["attachments"],
+    )

@@ -49,9 +49,16 @@ async def new_petition(portal: PortalDep, visitor: VisitorDep):
     organisations = await portal.backends.organisation_names()
     values = {"name": visitor.citizen.display_name} if visitor.citizen else {}
     # the form's idempotency key: submitted twice (a refresh, a double tap) it is one petition
-    return render(portal, visitor, "petitions/new.html", values=values, errors={},
-                  organisations=organisations, categories=forms.CATEGORIES,
-                  idempotency_key=forms.new_idempotency_key())
+    return render(
+        portal,
+        visitor,
+        "petitions/new.html",
+        values=values,
+        errors={},
+        organisations=organisations,
+        categories=forms.CATEGORIES,
+        idempotency_key=forms.new_idempotency_key(),
+    )
 
 
 @router.post("/new", response_class=HTMLResponse)
@@ -61,9 +68,17 @@ async def submit_petition(request: Request, portal: PortalDep, visitor: VisitorD
         raw = await uploads.read_form(request)
     except uploads.BodyTooLarge:
         # Refused before the bytes are read on: nothing was parsed, so the form comes back empty.
-        return render(portal, visitor, "petitions/new.html", 413, values={}, organisations=organisations,
-                      categories=forms.CATEGORIES, errors={"attachments": uploads.TOO_LARGE},
-                      headers={"Connection": "close"})
+        return render(
+            portal,
+            visitor,
+            "petitions/new.html",
+            413,
+            values={},
+            organisations=organisations,
+            categories=forms.CATEGORIES,
+            errors={"attachments": uploads.TOO_LARGE},
+            headers={"Connection": "close"},
+        )
     form = {k: v for k, v in raw.items() if isinstance(v, str)}
     check_csrf(portal, visitor, form)
     checked = forms.check_petition(form, organisations or None)
@@ -73,8 +88,12 @@ async def submit_petition(request: Request, portal: PortalDep, visitor: VisitorD
     if files.error:
         errors["attachments"] = files.error
     key = forms.idempotency_key(form.get("idempotency_key"))
-    page = dict(values=checked.values, organisations=organisations, categories=forms.CATEGORIES,
-                idempotency_key=key or forms.new_idempotency_key())
+    page = dict(
+        values=checked.values,
+        organisations=organisations,
+        categories=forms.CATEGORIES,
+        idempotency_key=key or forms.new_idempotency_key(),
+    )
     if errors:
         return render(portal, visitor, "petitions/new.html", 422, errors=errors, **page)
     await limit_writes(portal, visitor, "petition")
@@ -88,19 +107,34 @@ async def submit_petition(request: Request, portal: PortalDep, visitor: VisitorD
         if error.code == grpc.StatusCode.INVALID_ARGUMENT and "idempotency_key" in error.fields:
             # the same form sent again with other content: a new key, the visitor checks and sends again
             page["idempotency_key"] = forms.new_idempotency_key()
-            return render(portal, visitor, "petitions/new.html", 409, errors={"_form": forms.PETITION_KEY_REUSED},
-                          **page)
+            return render(
+                portal,
+                visitor,
+                "petitions/new.html",
+                409,
+                errors={"_form": forms.PETITION_KEY_REUSED},
+                **page,
+            )
         if error.code == grpc.StatusCode.INVALID_ARGUMENT:
-            errors = forms.backend_errors({k: v for k, v in error.fields.items()
-                                           if not k.startswith("intake.attachments")}, forms.PETITION_FIELDS)
+            errors = forms.backend_errors(
+                {k: v for k, v in error.fields.items() if not k.startswith("intake.attachments")},
+                forms.PETITION_FIELDS,
+            )
             file_error = uploads.backend_file_errors(error.fields, files.attachments)
             if file_error:
                 errors["attachments"] = file_error
             return render(portal, visitor, "petitions/new.html", 422, errors=errors, **page)
         raise unavailable(error) from error
     case = views.petition_case(filed.case, organisations)
-    return render(portal, visitor, "petitions/filed.html", headers=NO_STORE, case=case,
-                  query_code=filed.query_code, replayed=filed.replayed)
+    return render(
+        portal,
+        visitor,
+        "petitions/filed.html",
+        headers=NO_STORE,
+        case=case,
+        query_code=filed.query_code,
+        replayed=filed.replayed,
+    )
 
 
 @router.get("/follow", response_class=HTMLResponse)
@@ -111,8 +145,9 @@ async def follow_form(portal: PortalDep, visitor: VisitorDep):
 async def _follow(portal, visitor, code: str) -> petitions_pb2.Case | None:
     token = await citizen_token(portal, visitor)
     try:
-        return await portal.backends.call(portal.backends.petitions.FollowCase,
-                                          petitions_pb2.FollowCaseRequest(query_code=code), token)
+        return await portal.backends.call(
+            portal.backends.petitions.FollowCase, petitions_pb2.FollowCaseRequest(query_code=code), token
+        )
     except BackendError as error:
         if error.code in (grpc.StatusCode.NOT_FOUND, grpc.StatusCode.INVALID_ARGUMENT):
             return None
@@ -125,16 +160,30 @@ async def follow(request: Request, portal: PortalDep, visitor: VisitorDep):
     check_csrf(portal, visitor, form)
     checked = forms.check_query_code(form)
     if not checked.ok:
-        return render(portal, visitor, "petitions/follow.html", 422, values=checked.values, errors=checked.errors)
+        return render(
+            portal, visitor, "petitions/follow.html", 422, values=checked.values, errors=checked.errors
+        )
     # Counted like a write: guessing codes must be slow.
     await limit_writes(portal, visitor, "follow")
     case = await _follow(portal, visitor, checked.values["query_code"])
     if case is None:
-        return render(portal, visitor, "petitions/follow.html", 404, values=checked.values,
-                      errors={"query_code": "没有找到与此查询码对应的信访事项，请核对后重新输入。"})
-    return render(portal, visitor, "petitions/case.html", headers=NO_STORE,
-                  case=views.petition_case(case, await portal.backends.organisation_names()),
-                  query_code=checked.values["query_code"], rating_errors={})
+        return render(
+            portal,
+            visitor,
+            "petitions/follow.html",
+            404,
+            values=checked.values,
+            errors={"query_code": "没有找到与此查询码对应的信访事项，请核对后重新输入。"},
+        )
+    return render(
+        portal,
+        visitor,
+        "petitions/case.html",
+        headers=NO_STORE,
+        case=views.petition_case(case, await portal.backends.organisation_names()),
+        query_code=checked.values["query_code"],
+        rating_errors={},
+    )
 
 
 def _nth_file(case: petitions_pb2.Case, index: str) -> petitions_pb2.Attachment | None:
@@ -145,15 +194,20 @@ def _nth_file(case: petitions_pb2.Case, index: str) -> petitions_pb2.Attachment 
 
 
 def _file_response(file: petitions_pb2.Attachment) -> Response:
-    return Response(file.content, media_type=file.media_type or "application/octet-stream", headers={
-        **NO_STORE, "Content-Disposition": uploads.content_disposition(file.file_name)})
+    return Response(
+        file.content,
+        media_type=file.media_type or "application/octet-stream",
+        headers={**NO_STORE, "Content-Disposition": uploads.content_disposition(file.file_name)},
+    )
 
 
 async def _own_file(portal, token, attachment: petitions_pb2.Attachment, **by) -> Response:
     try:
-        file = await portal.backends.call(portal.backends.petitions.GetOwnAttachment,
-                                          petitions_pb2.GetOwnAttachmentRequest(attachment_id=attachment.id, **by),
-                                          token)
+        file = await portal.backends.call(
+            portal.backends.petitions.GetOwnAttachment,
+            petitions_pb2.GetOwnAttachmentRequest(attachment_id=attachment.id, **by),
+            token,
+        )
     except BackendError as error:
         if error.code in (grpc.StatusCode.NOT_FOUND, grpc.StatusCode.INVALID_ARGUMENT):
             raise PageError(404, "未找到附件", "没有找到这个附件。") from error
@@ -200,23 +254,45 @@ async def rate(request: Request, portal: PortalDep, visitor: VisitorDep):
         raise PageError(404, "未找到信访事项", "请通过查询码或“我的信访”重新打开该事项后再评价。")
     organisations = await portal.backends.organisation_names()
     if not checked.ok:
-        return render(portal, visitor, "petitions/case.html", 422, headers=NO_STORE,
-                      case=views.petition_case(case, organisations), query_code=code,
-                      rating_errors=checked.errors, rating=checked.values)
+        return render(
+            portal,
+            visitor,
+            "petitions/case.html",
+            422,
+            headers=NO_STORE,
+            case=views.petition_case(case, organisations),
+            query_code=code,
+            rating_errors=checked.errors,
+            rating=checked.values,
+        )
     rate_request.satisfaction = forms.SATISFACTION[checked.values["satisfaction"]][0]
     rate_request.comment = checked.values["comment"]
     try:
         rated = await portal.backends.call(portal.backends.petitions.RateCase, rate_request, token)
     except BackendError as error:
         if error.code == grpc.StatusCode.INVALID_ARGUMENT:
-            return render(portal, visitor, "petitions/case.html", 422, headers=NO_STORE,
-                          case=views.petition_case(case, organisations), query_code=code,
-                          rating_errors={"satisfaction": "此事项尚不能评价，或已经评价过。"},
-                          rating=checked.values)
+            return render(
+                portal,
+                visitor,
+                "petitions/case.html",
+                422,
+                headers=NO_STORE,
+                case=views.petition_case(case, organisations),
+                query_code=code,
+                rating_errors={"satisfaction": "此事项尚不能评价，或已经评价过。"},
+                rating=checked.values,
+            )
         raise unavailable(error) from error
-    return render(portal, visitor, "petitions/case.html", headers=NO_STORE,
-                  case=views.petition_case(rated, organisations), query_code=code, rating_errors={},
-                  rated=True)
+    return render(
+        portal,
+        visitor,
+        "petitions/case.html",
+        headers=NO_STORE,
+        case=views.petition_case(rated, organisations),
+        query_code=code,
+        rating_errors={},
+        rated=True,
+    )
 
 
 async def _my_cases(portal, token: str) -> list[petitions_pb2.Case]:
@@ -225,8 +301,11 @@ async def _my_cases(portal, token: str) -> list[petitions_pb2.Case]:
         try:
             reply = await portal.backends.call(
                 portal.backends.petitions.ListMyCases,
-                petitions_pb2.ListMyCasesRequest(page=common_pb2.PageRequest(page_size=50, page_token=page_token)),
-                token)
+                petitions_pb2.ListMyCasesRequest(
+                    page=common_pb2.PageRequest(page_size=50, page_token=page_token)
+                ),
+                token,
+            )
         except BackendError as error:
             raise unavailable(error) from error
         cases += reply.cases
@@ -262,9 +341,15 @@ async def my_case(number: str, portal: PortalDep, visitor: VisitorDep):
     case = await _my_case(portal, token, number[:64])
     if case is None:
         raise PageError(404, "未找到信访事项", "您的账号下没有这个编号的信访事项。")
-    return render(portal, visitor, "petitions/case.html", headers=NO_STORE,
-                  case=views.petition_case(case, await portal.backends.organisation_names()),
-                  query_code="", rating_errors={})
+    return render(
+        portal,
+        visitor,
+        "petitions/case.html",
+        headers=NO_STORE,
+        case=views.petition_case(case, await portal.backends.organisation_names()),
+        query_code="",
+        rating_errors={},
+    )
 
 
 @router.get("/mine/{number}/attachments/{n}")

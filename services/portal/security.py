@@ -100,8 +100,10 @@ class RateLimiter:
 
 def security_headers(keycloak_url: str) -> dict[str, str]:
     # form-action names Keycloak: Chromium applies it to the redirect after the logout form.
-    csp = ("default-src 'none'; style-src 'self'; img-src 'self' data:; script-src 'none'; "
-           f"form-action 'self' {keycloak_url}; frame-ancestors 'none'; base-uri 'none'")
+    csp = (
+        "default-src 'none'; style-src 'self'; img-src 'self' data:; script-src 'none'; "
+        f"form-action 'self' {keycloak_url}; frame-ancestors 'none'; base-uri 'none'"
+    )
     return {
         "Content-Security-Policy": csp,
         "X-Content-Type-Options": "nosniff",

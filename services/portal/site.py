@@ -29,9 +29,19 @@ class Site:
 
 
 def site_of(settings: PortalSettings) -> Site:
-    return Site(settings.site_name, settings.site_domain, settings.site_id_code, settings.site_organiser,
-                settings.site_address, settings.site_phone, settings.site_email, settings.site_icp,
-                settings.site_police_record, settings.site_conac_url, settings.site_error_report_url)
+    return Site(
+        settings.site_name,
+        settings.site_domain,
+        settings.site_id_code,
+        settings.site_organiser,
+        settings.site_address,
+        settings.site_phone,
+        settings.site_email,
+        settings.site_icp,
+        settings.site_police_record,
+        settings.site_conac_url,
+        settings.site_error_report_url,
+    )
 
 
 def display_of(request: Request) -> frozenset[str]:

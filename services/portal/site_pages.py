@@ -16,7 +16,7 @@ from services.portal.site import DISPLAY_COOKIE, MODES, display_of
 from services.portal.web import PortalDep, VisitorDep, render
 
 router = APIRouter(include_in_schema=False)
-FAVICON = (Path(__file__).parent / "static" / "favicon.svg")
+FAVICON = Path(__file__).parent / "static" / "favicon.svg"
 
 
 @router.get("/display")
@@ -30,8 +30,15 @@ async def switch_display(request: Request, portal: PortalDep, mode: str = "", ne
     response = RedirectResponse(safe_return_path(next), status_code=303)
     value = ".".join(m for m in MODES if m in chosen)
     if value:
-        response.set_cookie(DISPLAY_COOKIE, value, max_age=365 * 86400, httponly=True, samesite="lax",
-                            secure=portal.settings.secure_cookies, path="/")
+        response.set_cookie(
+            DISPLAY_COOKIE,
+            value,
+            max_age=365 * 86400,
+            httponly=True,
+            samesite="lax",
+            secure=portal.settings.secure_cookies,
+            path="/",
+        )
     else:
         response.delete_cookie(DISPLAY_COOKIE, path="/")
     return response
@@ -40,15 +47,18 @@ async def switch_display(request: Request, portal: PortalDep, mode: str = "", ne
 @router.get("/robots.txt")
 async def robots(portal: PortalDep):
     base = portal.settings.public_url.rstrip("/")
-    return PlainTextResponse("User-agent: *\nDisallow: /petitions/follow\nDisallow: /applications/follow\n"
-                             "Disallow: /auth/\nDisallow: /login\nDisallow: /register\nDisallow: /display\n"
-                             f"Sitemap: {base}/sitemap\n")
+    return PlainTextResponse(
+        "User-agent: *\nDisallow: /petitions/follow\nDisallow: /applications/follow\n"
+        "Disallow: /auth/\nDisallow: /login\nDisallow: /register\nDisallow: /display\n"
+        f"Sitemap: {base}/sitemap\n"
+    )
 
 
 @router.get("/favicon.ico")
 async def favicon():
-    return Response(FAVICON.read_bytes(), media_type="image/svg+xml",
-                    headers={"Cache-Control": "public, max-age=86400"})
+    return Response(
+        FAVICON.read_bytes(), media_type="image/svg+xml", headers={"Cache-Control": "public, max-age=86400"}
+    )
 
 
 PAGES = {
@@ -64,6 +74,7 @@ def _page(slug: str):
 
     async def page(portal: PortalDep, visitor: VisitorDep):
         return render(portal, visitor, f"site/{template}", title=title, column_name=column)
+
     return page
 
 

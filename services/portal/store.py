@@ -79,9 +79,14 @@ class PgSessions:
         table = models.sessions
         async with self.engine.begin() as connection:
             # touched and read in one statement; an idle session is not found
-            row = (await connection.execute(
-                table.update().where(table.c.sid == sid, table.c.last_seen > _now() - self.idle)
-                .values(last_seen=_now()).returning(table.c.sealed))).first()
+            row = (
+                await connection.execute(
+                    table.update()
+                    .where(table.c.sid == sid, table.c.last_seen > _now() - self.idle)
+                    .values(last_seen=_now())
+                    .returning(table.c.sealed)
+                )
+            ).first()
         values = self.sealer.open(row.sealed) if row else None
         return CitizenSession(**values) if values else None
 
@@ -89,16 +94,22 @@ class PgSessions:
         table = models.sessions
         row = {"sid": sid, "sealed": self.sealer.seal(session), "last_seen": _now()}
         async with self.engine.begin() as connection:
-            await connection.execute(insert(table).values(row).on_conflict_do_update(
-                index_elements=["sid"], set_={"sealed": row["sealed"], "last_seen": row["last_seen"]}))
+            await connection.execute(
+                insert(table)
+                .values(row)
+                .on_conflict_do_update(
+                    index_elements=["sid"], set_={"sealed": row["sealed"], "last_seen": row["last_seen"]}
+                )
+            )
 
     async def end(self, sid: str | None) -> CitizenSession | None:
         if not sid:
             return None
         table = models.sessions
         async with self.engine.begin() as connection:
-            row = (await connection.execute(
-                delete(table).where(table.c.sid == sid).returning(table.c.sealed))).first()
+            row = (
+                await connection.execute(delete(table).where(table.c.sid == sid).returning(table.c.sealed))
+            ).first()
         values = self.sealer.open(row.sealed) if row else None
         return CitizenSession(**values) if values else None
 
@@ -106,8 +117,13 @@ class PgSessions:
         table = models.pending_logins
         row = {"sid": sid, "sealed": self.sealer.seal(login), "started": _now()}
         async with self.engine.begin() as connection:
-            await connection.execute(insert(table).values(row).on_conflict_do_update(
-                index_elements=["sid"], set_={"sealed": row["sealed"], "started": row["started"]}))
+            await connection.execute(
+                insert(table)
+                .values(row)
+                .on_conflict_do_update(
+                    index_elements=["sid"], set_={"sealed": row["sealed"], "started": row["started"]}
+                )
+            )
 
     async def finish_login(self, sid: str | None) -> PendingLogin | None:
         """The login started under `sid`, taken (once: a replayed callback finds nothing)."""
@@ -115,8 +131,11 @@ class PgSessions:
             return None
         table = models.pending_logins
         async with self.engine.begin() as connection:
-            row = (await connection.execute(
-                delete(table).where(table.c.sid == sid).returning(table.c.sealed, table.c.started))).first()
+            row = (
+                await connection.execute(
+                    delete(table).where(table.c.sid == sid).returning(table.c.sealed, table.c.started)
+                )
+            ).first()
         if row is None or _now() - row.started > timedelta(seconds=LOGIN_TIMEOUT):
             return None
         values = self.sealer.open(row.sealed)
@@ -126,13 +145,26 @@ class PgSessions:
         """Delete idle sessions, stale logins and refilled buckets (the portal's cleanup sweep)."""
         now = _now()
         async with self.engine.begin() as connection:
-            gone = (await connection.execute(
-                delete(models.sessions).where(models.sessions.c.last_seen < now - self.idle))).rowcount
-            gone += (await connection.execute(delete(models.pending_logins).where(
-                models.pending_logins.c.started < now - timedelta(seconds=LOGIN_TIMEOUT)))).rowcount
+            gone = (
+                await connection.execute(
+                    delete(models.sessions).where(models.sessions.c.last_seen < now - self.idle)
+                )
+            ).rowcount
+            gone += (
+                await connection.execute(
+                    delete(models.pending_logins).where(
+                        models.pending_logins.c.started < now - timedelta(seconds=LOGIN_TIMEOUT)
+                    )
+                )
+            ).rowcount
             # a bucket untouched for an hour is full again: the same as no row
-            gone += (await connection.execute(delete(models.rate_buckets).where(
-                models.rate_buckets.c.updated < now - timedelta(hours=1)))).rowcount
+            gone += (
+                await connection.execute(
+                    delete(models.rate_buckets).where(
+                        models.rate_buckets.c.updated < now - timedelta(hours=1)
+                    )
+                )
+            ).rowcount
         return gone
 
 
@@ -146,9 +178,17 @@ class PgRateLimiter:
 
     async def allow(self, address: str, kind: str) -> bool:
         async with self.engine.begin() as connection:
-            taken = (await connection.execute(_TAKE_TOKEN, {
-                "address": address[:64], "kind": kind, "burst": float(self.burst),
-                "per_minute": self.per_minute})).first()
+            taken = (
+                await connection.execute(
+                    _TAKE_TOKEN,
+                    {
+                        "address": address[:64],
+                        "kind": kind,
+                        "burst": float(self.burst),
+                        "per_minute": self.per_minute,
+                    },
+                )
+            ).first()
         return taken is not None
 
     def retry_after(self) -> int:

@@ -32,13 +32,19 @@ MAX_FILE_NAME = 255
 # Extension → the media type the petitions service expects (browsers name some types oddly, or
 # send application/octet-stream for what they do not know, e.g. .ofd).
 TYPES_BY_EXTENSION = {
-    ".pdf": "application/pdf", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png",
-    ".txt": "text/plain", ".ofd": "application/ofd",
+    ".pdf": "application/pdf",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".png": "image/png",
+    ".txt": "text/plain",
+    ".ofd": "application/ofd",
     ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
 }
 ALLOWED = "PDF、JPG、PNG、TXT、Word（.docx）或 OFD"
-TOO_LARGE = (f"附件总大小不能超过 {MAX_TOTAL_BYTES // MIB} MB（每个文件不超过 {MAX_FILE_BYTES // MIB} MB，"
-             f"最多 {MAX_FILES} 个）。请删减或压缩附件后重新提交。")
+TOO_LARGE = (
+    f"附件总大小不能超过 {MAX_TOTAL_BYTES // MIB} MB（每个文件不超过 {MAX_FILE_BYTES // MIB} MB，"
+    f"最多 {MAX_FILES} 个）。请删减或压缩附件后重新提交。"
+)
 
 
 class BodyTooLarge(Exception):
@@ -146,5 +152,7 @@ def content_disposition(name: str) -> str:
     """Always a download (never shown inline), the name in UTF-8 (RFC 6266) with an ASCII fallback; the
     name cleaned as on upload (a file stored before names were cleaned is served under a safe one)."""
     name = file_name(name) or "附件"
-    fallback = "".join(c if c.isascii() and c.isprintable() and c not in '"\\;' else "_" for c in name) or "file"
+    fallback = (
+        "".join(c if c.isascii() and c.isprintable() and c not in '"\\;' else "_" for c in name) or "file"
+    )
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"

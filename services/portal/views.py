@@ -25,20 +25,44 @@ CASE_STATES = {
     pb.CASE_STATE_NOT_ACCEPTED: "不予受理",
     pb.CASE_STATE_LINKED: "同一事项的重复信访，已并入此前的信访事项办理",
 }
-CATEGORIES = {pb.CATEGORY_SUGGESTION: "建议意见", pb.CATEGORY_COMPLAINT_REPORT: "检举控告",
-              pb.CATEGORY_REQUEST_APPEAL: "申诉求决"}
-CHANNELS = {pb.CHANNEL_LETTER: "来信", pb.CHANNEL_VISIT: "来访", pb.CHANNEL_ONLINE: "网上信访",
-            pb.CHANNEL_PHONE: "来电", pb.CHANNEL_HOTLINE_TRANSFER: "12345 热线转办"}
-LEGAL_ROUTES = {pb.LEGAL_ROUTE_LITIGATION: "诉讼", pb.LEGAL_ROUTE_ARBITRATION: "仲裁",
-                pb.LEGAL_ROUTE_ADMINISTRATIVE_REVIEW: "行政复议"}
-SATISFACTIONS = {pb.SATISFACTION_SATISFIED: "满意", pb.SATISFACTION_BASICALLY_SATISFIED: "基本满意",
-                 pb.SATISFACTION_DISSATISFIED: "不满意"}
+CATEGORIES = {
+    pb.CATEGORY_SUGGESTION: "建议意见",
+    pb.CATEGORY_COMPLAINT_REPORT: "检举控告",
+    pb.CATEGORY_REQUEST_APPEAL: "申诉求决",
+}
+CHANNELS = {
+    pb.CHANNEL_LETTER: "来信",
+    pb.CHANNEL_VISIT: "来访",
+    pb.CHANNEL_ONLINE: "网上信访",
+    pb.CHANNEL_PHONE: "来电",
+    pb.CHANNEL_HOTLINE_TRANSFER: "12345 热线转办",
+}
+LEGAL_ROUTES = {
+    pb.LEGAL_ROUTE_LITIGATION: "诉讼",
+    pb.LEGAL_ROUTE_ARBITRATION: "仲裁",
+    pb.LEGAL_ROUTE_ADMINISTRATIVE_REVIEW: "行政复议",
+}
+SATISFACTIONS = {
+    pb.SATISFACTION_SATISFIED: "满意",
+    pb.SATISFACTION_BASICALLY_SATISFIED: "基本满意",
+    pb.SATISFACTION_DISSATISFIED: "不满意",
+}
 REVIEW_LEVELS = {pb.REVIEW_LEVEL_REVIEW: "复查", pb.REVIEW_LEVEL_RE_REVIEW: "复核"}
-STAGES = {pb.STAGE_TRIAGE: "信访部门审查", pb.STAGE_ACKNOWLEDGEMENT: "承办单位告知受理",
-          pb.STAGE_HANDLING: "承办单位办理", pb.STAGE_REVIEW: "复查", pb.STAGE_RE_REVIEW: "复核"}
+STAGES = {
+    pb.STAGE_TRIAGE: "信访部门审查",
+    pb.STAGE_ACKNOWLEDGEMENT: "承办单位告知受理",
+    pb.STAGE_HANDLING: "承办单位办理",
+    pb.STAGE_REVIEW: "复查",
+    pb.STAGE_RE_REVIEW: "复核",
+}
 # The handling is rated once the written reply was delivered (the petitions service's rule).
-RATEABLE = {pb.CASE_STATE_REPLIED, pb.CASE_STATE_UNDER_REVIEW, pb.CASE_STATE_REVIEWED,
-            pb.CASE_STATE_UNDER_RE_REVIEW, pb.CASE_STATE_RE_REVIEWED}
+RATEABLE = {
+    pb.CASE_STATE_REPLIED,
+    pb.CASE_STATE_UNDER_REVIEW,
+    pb.CASE_STATE_REVIEWED,
+    pb.CASE_STATE_UNDER_RE_REVIEW,
+    pb.CASE_STATE_RE_REVIEWED,
+}
 
 
 def day(value: common_pb2.Date | None) -> str:
@@ -75,8 +99,13 @@ def petition_case(case: pb.Case, organisations: dict[str, str]) -> dict:
         "title": case.title,
         "content": case.content,
         "state": CASE_STATES.get(case.state, "处理中"),
-        "finished": case.state in (pb.CASE_STATE_RE_REVIEWED, pb.CASE_STATE_TRANSFERRED,
-                                   pb.CASE_STATE_LEGAL_ROUTE, pb.CASE_STATE_NOT_ACCEPTED),
+        "finished": case.state
+        in (
+            pb.CASE_STATE_RE_REVIEWED,
+            pb.CASE_STATE_TRANSFERRED,
+            pb.CASE_STATE_LEGAL_ROUTE,
+            pb.CASE_STATE_NOT_ACCEPTED,
+        ),
         "awaiting": stage,
         "due": due,
         "overdue": case.overdue,
@@ -87,18 +116,34 @@ def petition_case(case: pb.Case, organisations: dict[str, str]) -> dict:
         "legal_route": LEGAL_ROUTES.get(case.legal_route, ""),
         "accepted_on": day(case.accepted_on),
         "handling_plan": case.handling_plan,
-        "extension": ({"days": case.extension.days, "reason": case.extension.reason}
-                      if case.extension.days else None),
+        "extension": (
+            {"days": case.extension.days, "reason": case.extension.reason} if case.extension.days else None
+        ),
         "replied_on": day(case.replied_on),
         "reply": case.reply,
         "review_request_due": _due(case.review_request_due) if case.state in RATEABLE else "",
-        "reviews": [{"level": REVIEW_LEVELS.get(r.level, ""), "requested_on": day(r.requested_on),
-                     "decided_on": day(r.decided_on), "opinion": r.opinion} for r in case.reviews],
+        "reviews": [
+            {
+                "level": REVIEW_LEVELS.get(r.level, ""),
+                "requested_on": day(r.requested_on),
+                "decided_on": day(r.decided_on),
+                "opinion": r.opinion,
+            }
+            for r in case.reviews
+        ],
         "satisfaction": SATISFACTIONS.get(case.satisfaction, ""),
         "may_rate": case.state in RATEABLE and not case.satisfaction,
         # The files the petitioner sent, numbered from 1 (no internal id leaves the portal).
-        "attachments": [{"n": i, "file_name": a.file_name, "media_type": a.media_type, "size": file_size(a.size_bytes),
-                         "size_bytes": a.size_bytes} for i, a in enumerate(case.attachments, 1)],
+        "attachments": [
+            {
+                "n": i,
+                "file_name": a.file_name,
+                "media_type": a.media_type,
+                "size": file_size(a.size_bytes),
+                "size_bytes": a.size_bytes,
+            }
+            for i, a in enumerate(case.attachments, 1)
+        ],
     }
 
 

@@ -37,7 +37,9 @@ class Portal:
 
 def make_templates() -> Environment:
     # Autoescape on for every template: whatever a visitor or a backend wrote is shown as text.
-    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, trim_blocks=True, lstrip_blocks=True)
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES), autoescape=True, trim_blocks=True, lstrip_blocks=True
+    )
     return env
 
 
@@ -73,9 +75,14 @@ def client_address(request: Request, trust_forwarded_for: bool) -> str:
 
 async def get_visitor(request: Request, portal: Annotated[Portal, Depends(get_portal)]) -> Visitor:
     sid = request.state.sid
-    return Visitor(sid=sid, csrf=portal.signer.csrf_token(sid),
-                   address=client_address(request, portal.settings.trust_forwarded_for),
-                   citizen=await portal.sessions.citizen(sid), display=display_of(request), path=request.url.path)
+    return Visitor(
+        sid=sid,
+        csrf=portal.signer.csrf_token(sid),
+        address=client_address(request, portal.settings.trust_forwarded_for),
+        citizen=await portal.sessions.citizen(sid),
+        display=display_of(request),
+        path=request.url.path,
+    )
 
 
 PortalDep = Annotated[Portal, Depends(get_portal)]
@@ -90,16 +97,21 @@ class PageError(Exception):
     """Ends a request with an error page (status, Chinese title and explanation); `typed`: the form's
     text as the visitor typed it, shown back on the page with a way back to the form."""
 
-    def __init__(self, status: int, title: str, message: str, headers: dict | None = None,
-                 typed: dict | None = None):
+    def __init__(
+        self, status: int, title: str, message: str, headers: dict | None = None, typed: dict | None = None
+    ):
         super().__init__(title)
         self.status, self.title, self.message, self.headers = status, title, message, headers or {}
-        self.typed = {k: v for k, v in (typed or {}).items()
-                      if k not in NOT_SHOWN_BACK and isinstance(v, str) and v.strip()}
+        self.typed = {
+            k: v
+            for k, v in (typed or {}).items()
+            if k not in NOT_SHOWN_BACK and isinstance(v, str) and v.strip()
+        }
 
 
-def render(portal: Portal, visitor: Visitor, name: str, status: int = 200, headers: dict | None = None,
-           **context) -> HTMLResponse:
+def render(
+    portal: Portal, visitor: Visitor, name: str, status: int = 200, headers: dict | None = None, **context
+) -> HTMLResponse:
     template = portal.templates.get_template(name)
     context.setdefault("site", site_of(portal.settings))
     html = template.render(visitor=visitor, csrf=visitor.csrf, **context)
@@ -109,21 +121,32 @@ def render(portal: Portal, visitor: Visitor, name: str, status: int = 200, heade
 def check_csrf(portal: Portal, visitor: Visitor, form) -> None:
     visitor.typed = {k: v for k, v in form.items() if isinstance(v, str)}
     if not portal.signer.csrf_ok(visitor.sid, form.get("csrf")):
-        raise PageError(403, "页面已过期", "为保护您的安全，页面过期后不能直接提交。您填写的内容在下面，"
-                        "可以复制后返回表单重新提交。", typed=visitor.typed)
+        raise PageError(
+            403,
+            "页面已过期",
+            "为保护您的安全，页面过期后不能直接提交。您填写的内容在下面，可以复制后返回表单重新提交。",
+            typed=visitor.typed,
+        )
 
 
 async def limit_writes(portal: Portal, visitor: Visitor, kind: str) -> None:
     if not await portal.limiter.allow(visitor.address, kind):
         wait = portal.limiter.retry_after()
-        raise PageError(429, "提交过于频繁", f"为防止滥用，同一网络地址短时间内提交次数有限。请约 {wait} 秒后再试；"
-                        "您填写的内容在下面，可以复制后返回表单重新提交。",
-                        {"Retry-After": str(wait)}, typed=visitor.typed)
+        raise PageError(
+            429,
+            "提交过于频繁",
+            f"为防止滥用，同一网络地址短时间内提交次数有限。请约 {wait} 秒后再试；"
+            "您填写的内容在下面，可以复制后返回表单重新提交。",
+            {"Retry-After": str(wait)},
+            typed=visitor.typed,
+        )
 
 
 def unavailable(error: BackendError) -> PageError:
     if error.code == grpc.StatusCode.RESOURCE_EXHAUSTED:
-        return PageError(429, "提交过于频繁", "今天通过本账号提交的次数已达上限，请明天再试，或拨打 12345 热线。")
+        return PageError(
+            429, "提交过于频繁", "今天通过本账号提交的次数已达上限，请明天再试，或拨打 12345 热线。"
+        )
     if error.code in (grpc.StatusCode.UNAUTHENTICATED, grpc.StatusCode.PERMISSION_DENIED):
         return PageError(403, "无权查看", "您没有查看此项内容的权限。如已登录，请退出后重新登录。")
     return PageError(503, "服务暂时不可用", "系统正忙或正在维护，您填写的内容未被提交。请稍后再试。")

@@ -31,12 +31,23 @@ def build(settings: SupervisionSettings, today=today_in_china) -> GrpcServer:
     sessions = runtime.sessions
     people = People(runtime.org_client())
     limits = settings.limits()
-    servicer = SupervisionServicer(sessions, calendar(), limits, people,
-                                   office_organisation_code=settings.office_organisation_code, today=today)
+    servicer = SupervisionServicer(
+        sessions,
+        calendar(),
+        limits,
+        people,
+        office_organisation_code=settings.office_organisation_code,
+        today=today,
+    )
     offices = (settings.performance_office_code, settings.office_organisation_code)
     plans = InspectionPlanServicer(sessions, settings.plan_limits(), people, offices, today)
-    proposals = ProposalServicer(sessions, settings.proposal_limits(), people,
-                                 office_organisation_code=settings.office_organisation_code, today=today)
+    proposals = ProposalServicer(
+        sessions,
+        settings.proposal_limits(),
+        people,
+        office_organisation_code=settings.office_organisation_code,
+        today=today,
+    )
     performance = PerformanceServicer(sessions, people, settings.grade_limits(), today)
     research = ResearchServicer(sessions, people, settings.research_days_per_year, today)
     circulars = CircularServicer(sessions, settings.office_organisation_code, today)
@@ -44,9 +55,19 @@ def build(settings: SupervisionSettings, today=today_in_china) -> GrpcServer:
     deadline_feeds = DeadlineFeedServicer(sessions, people, lambda: settings.feed_base_url or feeds.base_url)
     if settings.consume_events:
         runtime.consumers(lambda: EventConsumers(calendar(), limits, people, today).subscriptions())
-    runtime.sweep(lambda: run_sweep(sessions, calendar(), limits, people, today, settings.sweep_seconds,
-                                    settings.sweep_batch, settings.research_days_per_year,
-                                    settings.proposal_limits()))
+    runtime.sweep(
+        lambda: run_sweep(
+            sessions,
+            calendar(),
+            limits,
+            people,
+            today,
+            settings.sweep_seconds,
+            settings.sweep_batch,
+            settings.research_days_per_year,
+            settings.proposal_limits(),
+        )
+    )
     runtime.sweep(feeds.run)  # the iCalendar deadline feeds (feed_http.py)
 
     @runtime.on_shutdown

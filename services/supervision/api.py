@@ -47,10 +47,16 @@ Act = Callable[[AsyncSession, Actor, SupervisionItem, acts.Context], Awaitable[S
 
 
 class SupervisionServicer(supervision_pb2_grpc.SupervisionServiceServicer):
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], cal: WorkingCalendar,
-                 limits: domain.Limits,
-                 people: People, *, office_organisation_code: str = "supervision-office",
-                 today: Callable[[], date] = today_in_china):
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        cal: WorkingCalendar,
+        limits: domain.Limits,
+        people: People,
+        *,
+        office_organisation_code: str = "supervision-office",
+        today: Callable[[], date] = today_in_china,
+    ):
         self.sessions = sessions
         self.cal = cal
         self.limits = limits
@@ -70,11 +76,17 @@ class SupervisionServicer(supervision_pb2_grpc.SupervisionServiceServicer):
 
     def sees(self, actor: Actor, row: SupervisionItem) -> bool:
         scope = self.scope_of(actor)
-        return (scope.everything
-                or (scope.leader_user_id and scope.leader_user_id in (row.supervising_leader_user_id,
-                                                                      row.instructing_leader_user_id))
-                or (scope.body_code and (scope.body_code == row.lead_body_code
-                                         or scope.body_code in row.co_body_codes)))
+        return (
+            scope.everything
+            or (
+                scope.leader_user_id
+                and scope.leader_user_id in (row.supervising_leader_user_id, row.instructing_leader_user_id)
+            )
+            or (
+                scope.body_code
+                and (scope.body_code == row.lead_body_code or scope.body_code in row.co_body_codes)
+            )
+        )
 
     async def reply(self, session: AsyncSession, row: SupervisionItem) -> pb.Item:
         steps = await store.steps_of(session, row.id)
@@ -108,54 +120,78 @@ class SupervisionServicer(supervision_pb2_grpc.SupervisionServiceServicer):
             row = await acts.register(session, actor, new, self.context(), by_hand=True)
             if row is None:
                 known = await store.item_of_source(session, "supervision", source_ref)
-                raise RuleViolation("A61.once", f"{reference} is already registered as {known.number}",
-                                    subject=f"item/{known.id}")
+                raise RuleViolation(
+                    "A61.once",
+                    f"{reference} is already registered as {known.number}",
+                    subject=f"item/{known.id}",
+                )
             return await self.reply(session, row)
 
     @requires("item:assign")
     async def AssignItem(self, request, context):
         due = protos.day(request.due, "due")
-        return await self.act_on(request.item_id, lambda s, a, row, ctx: acts.assign(
-            s, a, row, request.lead_body_code.strip(), list(request.co_body_codes), due, request.reason, ctx))
+        return await self.act_on(
+            request.item_id,
+            lambda s, a, row, ctx: acts.assign(
+                s,
+                a,
+                row,
+                request.lead_body_code.strip(),
+                list(request.co_body_codes),
+                due,
+                request.reason,
+                ctx,
+            ),
+        )
 
     # ---- the lead body and its co-bodies ----------------------------------------------------------
 
     @requires("item:handle")
     async def AcknowledgeItem(self, request, context):
-        return await self.act_on(request.item_id, lambda s, a, row, ctx: acts.acknowledge(
-            s, a, row, request.note, ctx))
+        return await self.act_on(
+            request.item_id, lambda s, a, row, ctx: acts.acknowledge(s, a, row, request.note, ctx)
+        )
 
     @requires("item:handle")
     async def ObjectToItem(self, request, context):
-        return await self.act_on(request.item_id, lambda s, a, row, ctx: acts.object_to(
-            s, a, row, request.reason, ctx))
+        return await self.act_on(
+            request.item_id, lambda s, a, row, ctx: acts.object_to(s, a, row, request.reason, ctx)
+        )
 
     @requires("item:handle")
     async def ReportProgress(self, request, context):
-        return await self.act_on(request.item_id, lambda s, a, row, ctx: acts.report(
-            s, a, row, request.text, ctx))
+        return await self.act_on(
+            request.item_id, lambda s, a, row, ctx: acts.report(s, a, row, request.text, ctx)
+        )
 
     @requires("item:handle")
     async def GiveCoOpinion(self, request, context):
-        return await self.act_on(request.item_id, lambda s, a, row, ctx: acts.give_co_opinion(
-            s, a, row, request.opinion, ctx))
+        return await self.act_on(
+            request.item_id, lambda s, a, row, ctx: acts.give_co_opinion(s, a, row, request.opinion, ctx)
+        )
 
     @requires("item:handle")
     async def ClaimCompletion(self, request, context):
         claim = protos.claim(request)
-        return await self.act_on(request.item_id, lambda s, a, row, ctx: acts.claim_completion(
-            s, a, row, claim, ctx))
+        return await self.act_on(
+            request.item_id, lambda s, a, row, ctx: acts.claim_completion(s, a, row, claim, ctx)
+        )
 
     @requires("item:handle")
     async def RequestExtension(self, request, context):
         due = protos.day(request.requested_due, "requested_due")
-        return await self.act_on(request.item_id, lambda s, a, row, ctx: acts.request_extension(
-            s, a, row, due, request.reason, ctx))
+        return await self.act_on(
+            request.item_id,
+            lambda s, a, row, ctx: acts.request_extension(s, a, row, due, request.reason, ctx),
+        )
 
     @requires("item:extend")
     async def DecideExtension(self, request, context):
-        return await self.act_on(request.item_id, lambda s, a, row, ctx: acts.decide_extension(
-            s, a, row, request.approve, request.opinion, ctx), readers_only=False)
+        return await self.act_on(
+            request.item_id,
+            lambda s, a, row, ctx: acts.decide_extension(s, a, row, request.approve, request.opinion, ctx),
+            readers_only=False,
+        )
 
     # ---- verification (A61) -----------------------------------------------------------------------
 
@@ -163,21 +199,31 @@ class SupervisionServicer(supervision_pb2_grpc.SupervisionServiceServicer):
     async def VerifyItem(self, request, context):
         outcome = protos.outcome(request)
         due = protos.day(request.rectification_due, "rectification_due")
-        return await self.act_on(request.item_id, lambda s, a, row, ctx: acts.verify(
-            s, a, row, outcome, request.opinion, request.rectification_requirement, due, ctx))
+        return await self.act_on(
+            request.item_id,
+            lambda s, a, row, ctx: acts.verify(
+                s, a, row, outcome, request.opinion, request.rectification_requirement, due, ctx
+            ),
+        )
 
     @requires("item:verify")
     async def RecheckItem(self, request, context):
         outcome = protos.recheck_outcome(request)
         due = protos.day(request.rectification_due, "rectification_due")
-        return await self.act_on(request.item_id, lambda s, a, row, ctx: acts.recheck(
-            s, a, row, outcome, request.opinion, due, ctx))
+        return await self.act_on(
+            request.item_id,
+            lambda s, a, row, ctx: acts.recheck(s, a, row, outcome, request.opinion, due, ctx),
+        )
 
     @requires("item:verify")
     async def AttachEvaluation(self, request, context):
         day = protos.day(request.evaluated_on, "evaluated_on")
-        return await self.act_on(request.item_id, lambda s, a, row, ctx: acts.attach_evaluation(
-            s, a, row, request.evaluator, request.conclusion, request.rating, day, ctx))
+        return await self.act_on(
+            request.item_id,
+            lambda s, a, row, ctx: acts.attach_evaluation(
+                s, a, row, request.evaluator, request.conclusion, request.rating, day, ctx
+            ),
+        )
 
     # ---- reading ----------------------------------------------------------------------------------
 
@@ -194,14 +240,18 @@ class SupervisionServicer(supervision_pb2_grpc.SupervisionServiceServicer):
     async def ListItems(self, request, context):
         actor = current_actor()
         page = Page.of(request.page)
-        for field, value, known in (("state", request.state, protos.STATE_FROM_PROTO),
-                                    ("kind", request.kind, protos.KIND_FROM_PROTO),
-                                    ("colour", request.colour, protos.COLOUR_FROM_PROTO)):
+        for field, value, known in (
+            ("state", request.state, protos.STATE_FROM_PROTO),
+            ("kind", request.kind, protos.KIND_FROM_PROTO),
+            ("colour", request.colour, protos.COLOUR_FROM_PROTO),
+        ):
             if value and value not in known:
                 raise InvalidInput({field: f"unknown value {value}"})
         filters = store.Filters(
-            state=_value(protos.STATE_FROM_PROTO, request.state), body_code=request.body_code.strip(),
-            leader_user_id=request.leader_user_id.strip(), kind=_value(protos.KIND_FROM_PROTO, request.kind),
+            state=_value(protos.STATE_FROM_PROTO, request.state),
+            body_code=request.body_code.strip(),
+            leader_user_id=request.leader_user_id.strip(),
+            kind=_value(protos.KIND_FROM_PROTO, request.kind),
             colour=_value(protos.COLOUR_FROM_PROTO, request.colour),
             due_by=protos.day(request.due_by, "due_by"),
             open_states=tuple(s.value for s in domain.OPEN) if request.open_only else (),
@@ -213,7 +263,6 @@ class SupervisionServicer(supervision_pb2_grpc.SupervisionServiceServicer):
             steps = await store.steps_of_many(session, [r.id for r in rows])
             items = [protos.item_to_proto(r, steps[r.id]) for r in rows]
         return pb.ListItemsResponse(items=items, page=common_pb2.PageResponse(next_page_token=token))
-
 
     # ---- accountability (A72, A76) ------------------------------------------------------------------
 
@@ -243,18 +292,28 @@ class SupervisionServicer(supervision_pb2_grpc.SupervisionServiceServicer):
 
     @requires("accountability:decide")
     async def ReferAccountabilityCase(self, request, context):
-        return await self.on_case(request.case_id, lambda s, a, case, number, ctx: accountability.refer(
-            s, a, case, request.referred_to, request.reason, number, ctx))
+        return await self.on_case(
+            request.case_id,
+            lambda s, a, case, number, ctx: accountability.refer(
+                s, a, case, request.referred_to, request.reason, number, ctx
+            ),
+        )
 
     @requires("accountability:decide")
     async def RecordAccountabilityOutcome(self, request, context):
-        return await self.on_case(request.case_id, lambda s, a, case, number, ctx: (
-            accountability.record_outcome(s, a, case, request.outcome, number, ctx)))
+        return await self.on_case(
+            request.case_id,
+            lambda s, a, case, number, ctx: accountability.record_outcome(
+                s, a, case, request.outcome, number, ctx
+            ),
+        )
 
     @requires("accountability:decide")
     async def ExemptAccountabilityCase(self, request, context):
-        return await self.on_case(request.case_id, lambda s, a, case, number, ctx: accountability.exempt(
-            s, a, case, request.reason, number, ctx))
+        return await self.on_case(
+            request.case_id,
+            lambda s, a, case, number, ctx: accountability.exempt(s, a, case, request.reason, number, ctx),
+        )
 
     @requires("accountability:read")
     async def GetAccountabilityCase(self, request, context):
@@ -273,8 +332,10 @@ class SupervisionServicer(supervision_pb2_grpc.SupervisionServiceServicer):
             rows = await cases.list_cases(session, state, request.body_code.strip(), after, page.fetch)
             rows, token = page.cut(rows, lambda r: (r.created_at.isoformat(), str(r.id)))
             found = [protos.case_to_proto(r, (await store.get_item(session, r.item_id)).number) for r in rows]
-        return pb.ListAccountabilityCasesResponse(cases=found,
-                                                  page=common_pb2.PageResponse(next_page_token=token))
+        return pb.ListAccountabilityCasesResponse(
+            cases=found, page=common_pb2.PageResponse(next_page_token=token)
+        )
+
 
 def _cursor(token: str) -> tuple[int, int] | None:
     position = decode_page_token(token)

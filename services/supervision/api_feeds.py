@@ -20,7 +20,9 @@ SCOPE_FROM_PROTO = {v: k for k, v in SCOPE_TO_PROTO.items()}
 
 
 class DeadlineFeedServicer(feeds_pb2_grpc.DeadlineFeedServiceServicer):
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], people: People, base_url: Callable[[], str]):
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], people: People, base_url: Callable[[], str]
+    ):
         self.sessions = sessions
         self.people = people
         # Where calendar apps reach feed_http (ZGOV_FEED_BASE_URL, or the bound HTTP port).

@@ -1,9 +1,9 @@
 """The yearly inspection plan's gRPC surface (A63): permission, parse, one act, reply.
 
-  plan:read     read a plan and the burden count (the office, leaders, department and county heads)
-  plan:write    submit one's own organisation's plan, file a county plan (department and county heads)
-  plan:approve  approve a city department's plan and an inspection outside the plan (the mayor and the
-                secretary-general)
+plan:read     read a plan and the burden count (the office, leaders, department and county heads)
+plan:write    submit one's own organisation's plan, file a county plan (department and county heads)
+plan:approve  approve a city department's plan and an inspection outside the plan (the mayor and the
+              secretary-general)
 """
 
 from __future__ import annotations
@@ -32,25 +32,47 @@ STATE_TO_PROTO = {s: pb.PlanState.Value(f"PLAN_STATE_{s.name}") for s in PlanSta
 
 
 def inspection_from_proto(message: pb.Inspection) -> Inspection:
-    return Inspection(message.title, KIND_FROM_PROTO.get(message.kind),
-                      tuple(c.strip() for c in message.target_codes if c.strip()), message.month)
+    return Inspection(
+        message.title,
+        KIND_FROM_PROTO.get(message.kind),
+        tuple(c.strip() for c in message.target_codes if c.strip()),
+        message.month,
+    )
 
 
 def plan_to_proto(plan: InspectionPlan, history=()) -> pb.InspectionPlan:
     return pb.InspectionPlan(
-        id=str(plan.id), organiser_code=plan.organiser_code, year=plan.year,
-        state=STATE_TO_PROTO[PlanState(plan.state)], approved_by_user_id=plan.approved_by_user_id,
-        filed_with=list(plan.filed_with), history=[audit.to_proto(h) for h in history],
-        inspections=[pb.Inspection(title=i["title"], kind=KIND_TO_PROTO[InspectionKind(i["kind"])],
-                                   target_codes=i["target_codes"], month=i["month"], unplanned=i["unplanned"],
-                                   approval_reason=i["approval_reason"],
-                                   approved_by_user_id=i["approved_by_user_id"])
-                     for i in plan.inspections])
+        id=str(plan.id),
+        organiser_code=plan.organiser_code,
+        year=plan.year,
+        state=STATE_TO_PROTO[PlanState(plan.state)],
+        approved_by_user_id=plan.approved_by_user_id,
+        filed_with=list(plan.filed_with),
+        history=[audit.to_proto(h) for h in history],
+        inspections=[
+            pb.Inspection(
+                title=i["title"],
+                kind=KIND_TO_PROTO[InspectionKind(i["kind"])],
+                target_codes=i["target_codes"],
+                month=i["month"],
+                unplanned=i["unplanned"],
+                approval_reason=i["approval_reason"],
+                approved_by_user_id=i["approved_by_user_id"],
+            )
+            for i in plan.inspections
+        ],
+    )
 
 
 class InspectionPlanServicer(plans_pb2_grpc.InspectionPlanServiceServicer):
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], limits: domain.PlanLimits, people: People,
-                 offices: tuple[str, str], today: Callable[[], date] = today_in_china):
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        limits: domain.PlanLimits,
+        people: People,
+        offices: tuple[str, str],
+        today: Callable[[], date] = today_in_china,
+    ):
         self.sessions = sessions
         self.limits = limits
         self.people = people
@@ -80,8 +102,9 @@ class InspectionPlanServicer(plans_pb2_grpc.InspectionPlanServiceServicer):
 
     @requires("plan:approve")
     async def ApprovePlan(self, request, context):
-        return await self.on_plan(request.plan_id, lambda s, a, plan, ctx: acts.approve(
-            s, a, plan, request.opinion, ctx))
+        return await self.on_plan(
+            request.plan_id, lambda s, a, plan, ctx: acts.approve(s, a, plan, request.opinion, ctx)
+        )
 
     @requires("plan:write")
     async def FilePlan(self, request, context):
@@ -90,8 +113,10 @@ class InspectionPlanServicer(plans_pb2_grpc.InspectionPlanServiceServicer):
     @requires("plan:approve")
     async def ApproveUnplannedInspection(self, request, context):
         inspection = inspection_from_proto(request.inspection)
-        return await self.on_plan(request.plan_id, lambda s, a, plan, ctx: acts.approve_unplanned(
-            s, a, plan, inspection, request.reason, ctx))
+        return await self.on_plan(
+            request.plan_id,
+            lambda s, a, plan, ctx: acts.approve_unplanned(s, a, plan, inspection, request.reason, ctx),
+        )
 
     @requires("plan:read")
     async def GetPlan(self, request, context):
@@ -107,4 +132,6 @@ class InspectionPlanServicer(plans_pb2_grpc.InspectionPlanServiceServicer):
         counts = domain.burden([p.inspections for p in plans], counties)
         return pb.GetInspectionBurdenResponse(
             counties=[pb.CountyBurden(county_code=c, inspections=n) for c, n in counts.items()],
-            total=sum(len(p.inspections) for p in plans), total_cap=self.limits.total_per_year)
+            total=sum(len(p.inspections) for p in plans),
+            total_cap=self.limits.total_per_year,
+        )

@@ -1,11 +1,11 @@
 """Suggestions and proposals' gRPC surface (A67): permission, parse, one act, reply.
 
-  proposal:read     read and list proposals, the leaders' coverage (the office, city leaders, department
-                    and county heads); what each sees: `scope_of`
-  proposal:manage   register, assign, extend, record the proposer's rating (the supervision office)
-  proposal:reply    reply for one's own body when it is the lead body (department and county heads)
-  proposal:contact  see the proposers' contact details in GetProposal (A80: the office and the heads of
-                    the bodies handling it); never in lists, events or recorded acts
+proposal:read     read and list proposals, the leaders' coverage (the office, city leaders, department
+                  and county heads); what each sees: `scope_of`
+proposal:manage   register, assign, extend, record the proposer's rating (the supervision office)
+proposal:reply    reply for one's own body when it is the lead body (department and county heads)
+proposal:contact  see the proposers' contact details in GetProposal (A80: the office and the heads of
+                  the bodies handling it); never in lists, events or recorded acts
 """
 
 from __future__ import annotations
@@ -46,10 +46,16 @@ def _enum(mapping: dict, value: int, field: str):
 
 def new_proposal(request: pb.RegisterProposalRequest) -> domain.NewProposal:
     return domain.NewProposal(
-        kind=_enum(KIND_FROM_PROTO, request.kind, "kind"), session=request.session, number=request.number,
-        title=request.title, content=request.content,
-        proposers=tuple(domain.Proposer(p.name, p.contact.phone, p.contact.address, p.contact.work_unit)
-                        for p in request.proposers))
+        kind=_enum(KIND_FROM_PROTO, request.kind, "kind"),
+        session=request.session,
+        number=request.number,
+        title=request.title,
+        content=request.content,
+        proposers=tuple(
+            domain.Proposer(p.name, p.contact.phone, p.contact.address, p.contact.work_unit)
+            for p in request.proposers
+        ),
+    )
 
 
 def _day(value: date | None) -> common_pb2.Date | None:
@@ -67,23 +73,47 @@ def proposal_to_proto(row: Proposal, *, with_contacts: bool = False, history=())
     """A80: the contacts only when asked for (GetProposal, a holder of proposal:contact)."""
     contacts = row.proposer_contacts if with_contacts else [{}] * len(row.proposers)
     return pb.Proposal(
-        id=str(row.id), kind=acts.KIND_TO_PROTO[domain.ProposalKind(row.kind)], session=row.session,
-        number=row.number, year=row.year, title=row.title, content=row.content,
+        id=str(row.id),
+        kind=acts.KIND_TO_PROTO[domain.ProposalKind(row.kind)],
+        session=row.session,
+        number=row.number,
+        year=row.year,
+        title=row.title,
+        content=row.content,
         proposers=[_proposer(name, contact) for name, contact in zip(row.proposers, contacts, strict=True)],
-        state=acts.STATE_TO_PROTO[domain.ProposalState(row.state)], lead_body_code=row.lead_body_code,
-        co_body_codes=list(row.co_body_codes), lead_leader_user_id=row.lead_leader_user_id,
-        registered_on=_day(row.registered_on), assigned_on=_day(row.assigned_on), due=_day(row.due),
-        extended=row.extended, replies=[acts.reply_to_proto(r) for r in row.replies],
+        state=acts.STATE_TO_PROTO[domain.ProposalState(row.state)],
+        lead_body_code=row.lead_body_code,
+        co_body_codes=list(row.co_body_codes),
+        lead_leader_user_id=row.lead_leader_user_id,
+        registered_on=_day(row.registered_on),
+        assigned_on=_day(row.assigned_on),
+        due=_day(row.due),
+        extended=row.extended,
+        replies=[acts.reply_to_proto(r) for r in row.replies],
         history=[audit.to_proto(h) for h in history],
-        co_opinions=[pb.ProposalCoOpinion(body_code=o["body_code"], round=o["round"], text=o["text"],
-                                          given_on=_day(date.fromisoformat(o["given_on"])),
-                                          given_by_user_id=o["given_by_user_id"]) for o in row.co_opinions])
+        co_opinions=[
+            pb.ProposalCoOpinion(
+                body_code=o["body_code"],
+                round=o["round"],
+                text=o["text"],
+                given_on=_day(date.fromisoformat(o["given_on"])),
+                given_by_user_id=o["given_by_user_id"],
+            )
+            for o in row.co_opinions
+        ],
+    )
 
 
 class ProposalServicer(proposals_pb2_grpc.ProposalServiceServicer):
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], limits: domain.ProposalLimits, people: People,
-                 *, office_organisation_code: str = "supervision-office",
-                 today: Callable[[], date] = today_in_china):
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        limits: domain.ProposalLimits,
+        people: People,
+        *,
+        office_organisation_code: str = "supervision-office",
+        today: Callable[[], date] = today_in_china,
+    ):
         self.sessions = sessions
         self.limits = limits
         self.people = people
@@ -102,10 +132,14 @@ class ProposalServicer(proposals_pb2_grpc.ProposalServiceServicer):
 
     def sees(self, actor: Actor, row: Proposal) -> bool:
         scope = self.scope_of(actor)
-        return bool(scope.everything
-                    or (scope.leader_user_id and scope.leader_user_id == row.lead_leader_user_id)
-                    or (scope.body_code and (scope.body_code == row.lead_body_code
-                                             or scope.body_code in row.co_body_codes)))
+        return bool(
+            scope.everything
+            or (scope.leader_user_id and scope.leader_user_id == row.lead_leader_user_id)
+            or (
+                scope.body_code
+                and (scope.body_code == row.lead_body_code or scope.body_code in row.co_body_codes)
+            )
+        )
 
     async def reply(self, session: AsyncSession, row: Proposal, actor: Actor) -> pb.Proposal:
         with_contacts = actor.may("proposal:contact")
@@ -141,31 +175,39 @@ class ProposalServicer(proposals_pb2_grpc.ProposalServiceServicer):
         lead = request.lead_body_code.strip()
         co_bodies = [c.strip() for c in request.co_body_codes if c.strip()]
         leader = request.lead_leader_user_id.strip()
-        return await self.on_proposal(request.proposal_id, lambda s, a, row, ctx: acts.assign(
-            s, a, row, lead, co_bodies, leader, ctx))
+        return await self.on_proposal(
+            request.proposal_id, lambda s, a, row, ctx: acts.assign(s, a, row, lead, co_bodies, leader, ctx)
+        )
 
     @requires("proposal:manage")
     async def ExtendProposal(self, request, context):
         due = date_from_proto(request.due, "due", required=False)
-        return await self.on_proposal(request.proposal_id, lambda s, a, row, ctx: acts.extend(
-            s, a, row, due, request.reason, ctx))
+        return await self.on_proposal(
+            request.proposal_id, lambda s, a, row, ctx: acts.extend(s, a, row, due, request.reason, ctx)
+        )
 
     @requires("proposal:reply")
     async def ReplyToProposal(self, request, context):
         reply_class = _enum(CLASS_FROM_PROTO, request.reply_class, "reply_class")
-        return await self.on_proposal(request.proposal_id, lambda s, a, row, ctx: acts.reply(
-            s, a, row, reply_class, request.text, request.document_number, ctx))
+        return await self.on_proposal(
+            request.proposal_id,
+            lambda s, a, row, ctx: acts.reply(
+                s, a, row, reply_class, request.text, request.document_number, ctx
+            ),
+        )
 
     @requires("proposal:reply")
     async def GiveProposalCoOpinion(self, request, context):
-        return await self.on_proposal(request.proposal_id, lambda s, a, row, ctx: acts.give_co_opinion(
-            s, a, row, request.text, ctx))
+        return await self.on_proposal(
+            request.proposal_id, lambda s, a, row, ctx: acts.give_co_opinion(s, a, row, request.text, ctx)
+        )
 
     @requires("proposal:manage")
     async def RateProposal(self, request, context):
         rating = _enum(RATING_FROM_PROTO, request.rating, "rating")
-        return await self.on_proposal(request.proposal_id, lambda s, a, row, ctx: acts.rate(
-            s, a, row, rating, request.note, ctx))
+        return await self.on_proposal(
+            request.proposal_id, lambda s, a, row, ctx: acts.rate(s, a, row, rating, request.note, ctx)
+        )
 
     # ---- reading ---------------------------------------------------------------------------------
 
@@ -184,17 +226,22 @@ class ProposalServicer(proposals_pb2_grpc.ProposalServiceServicer):
         page = Page.of(request.page)
         kind = _enum(KIND_FROM_PROTO, request.kind, "kind")
         state = _enum(STATE_FROM_PROTO, request.state, "state")
-        filters = store.Filters(year=max(request.year, 0), kind=kind.value if kind else "",
-                                state=state.value if state else "",
-                                lead_body_code=request.lead_body_code.strip(),
-                                lead_leader_user_id=request.lead_leader_user_id.strip())
+        filters = store.Filters(
+            year=max(request.year, 0),
+            kind=kind.value if kind else "",
+            state=state.value if state else "",
+            lead_body_code=request.lead_body_code.strip(),
+            lead_leader_user_id=request.lead_leader_user_id.strip(),
+        )
         after = _cursor(request.page.page_token)
         async with transaction(self.sessions) as session:
             rows = await store.list_proposals(session, self.scope_of(actor), filters, after, page.fetch)
         rows, token = page.cut(rows, lambda r: (r.created_at.isoformat(), str(r.id)))
         # A80: a list never carries the proposers' contact details, whoever reads it.
-        return pb.ListProposalsResponse(proposals=[proposal_to_proto(r) for r in rows],
-                                        page=common_pb2.PageResponse(next_page_token=token))
+        return pb.ListProposalsResponse(
+            proposals=[proposal_to_proto(r) for r in rows],
+            page=common_pb2.PageResponse(next_page_token=token),
+        )
 
     @requires("proposal:read")
     async def GetLeadCoverage(self, request, context):
@@ -203,14 +250,26 @@ class ProposalServicer(proposals_pb2_grpc.ProposalServiceServicer):
             raise InvalidInput({"year": "a year between 2000 and 2100"})
         leaders = await self.people.holders_of(domain.LEADING_POSITIONS)
         async with transaction(self.sessions) as session:
-            led = [domain.Led(leader, domain.ProposalKind(kind)) for leader, kind in await store.led_in(session, year)]
+            led = [
+                domain.Led(leader, domain.ProposalKind(kind))
+                for leader, kind in await store.led_in(session, year)
+            ]
         counts = domain.coverage([user for user, _ in leaders], led)
         missing = domain.uncovered(counts)
         return pb.GetLeadCoverageResponse(
-            year=year, not_covered_user_ids=missing,
-            leaders=[pb.LeaderCoverage(user_id=user, display_name=name, suggestions_led=counts[user][0],
-                                       proposals_led=counts[user][1], covered=user not in missing)
-                     for user, name in leaders])
+            year=year,
+            not_covered_user_ids=missing,
+            leaders=[
+                pb.LeaderCoverage(
+                    user_id=user,
+                    display_name=name,
+                    suggestions_led=counts[user][0],
+                    proposals_led=counts[user][1],
+                    covered=user not in missing,
+                )
+                for user, name in leaders
+            ],
+        )
 
 
 def _cursor(token: str) -> tuple[datetime, str] | None:

@@ -1,8 +1,8 @@
 """Research's gRPC surface (调查研究, A31, A33, A34): permission, parse, one act, reply.
 
-  research:read   leaders' pace, topics, the coverage check (the office, city leaders, the research office)
-  research:write  record a visit, register a topic, file its report, link its outcome (city leaders and
-                  department heads for their own; the research office for any leader)
+research:read   leaders' pace, topics, the coverage check (the office, city leaders, the research office)
+research:write  record a visit, register a topic, file its report, link its outcome (city leaders and
+                department heads for their own; the research office for any leader)
 """
 
 from __future__ import annotations
@@ -33,34 +33,61 @@ MEETING_FROM_PROTO = {v: k for k, v in MEETING_TO_PROTO.items()}
 
 def visit_from_proto(request: pb.RecordResearchVisitRequest) -> Visit:
     started = date_from_proto(request.started_on, "started_on", required=False)
-    return Visit(request.leader_user_id.strip(), started, request.days, request.place,
-                 tuple(c.strip() for c in request.county_codes if c.strip()), request.purpose,
-                 MEETING_FROM_PROTO.get(request.reporting_meeting))
+    return Visit(
+        request.leader_user_id.strip(),
+        started,
+        request.days,
+        request.place,
+        tuple(c.strip() for c in request.county_codes if c.strip()),
+        request.purpose,
+        MEETING_FROM_PROTO.get(request.reporting_meeting),
+    )
 
 
 def visit_to_proto(row: ResearchVisit) -> pb.ResearchVisit:
     return pb.ResearchVisit(
-        id=str(row.id), leader_user_id=row.leader_user_id, started_on=date_to_proto(row.started_on), days=row.days,
-        place=row.place, county_codes=list(row.county_codes), purpose=row.purpose,
+        id=str(row.id),
+        leader_user_id=row.leader_user_id,
+        started_on=date_to_proto(row.started_on),
+        days=row.days,
+        place=row.place,
+        county_codes=list(row.county_codes),
+        purpose=row.purpose,
         reporting_meeting=MEETING_TO_PROTO[ReportingMeeting(row.reporting_meeting)],
-        recorded_by_user_id=row.recorded_by_user_id)
+        recorded_by_user_id=row.recorded_by_user_id,
+    )
 
 
 def topic_to_proto(row: ResearchTopic, history=()) -> pb.ResearchTopic:
     message = pb.ResearchTopic(
-        id=str(row.id), year=row.year, leader_user_id=row.leader_user_id, title=row.title,
-        decision_id=row.decision_id, decision_reference=row.decision_reference,
-        policy_reference=row.policy_reference, history=[audit.to_proto(h) for h in history])
+        id=str(row.id),
+        year=row.year,
+        leader_user_id=row.leader_user_id,
+        title=row.title,
+        decision_id=row.decision_id,
+        decision_reference=row.decision_reference,
+        policy_reference=row.policy_reference,
+        history=[audit.to_proto(h) for h in history],
+    )
     if row.report:
-        message.report.CopyFrom(pb.TopicReport(
-            summary=row.report["summary"], document_reference=row.report["document_reference"],
-            filed_on=date_to_proto(date.fromisoformat(row.report["filed_on"]))))
+        message.report.CopyFrom(
+            pb.TopicReport(
+                summary=row.report["summary"],
+                document_reference=row.report["document_reference"],
+                filed_on=date_to_proto(date.fromisoformat(row.report["filed_on"])),
+            )
+        )
     return message
 
 
 class ResearchServicer(research_pb2_grpc.ResearchServiceServicer):
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], people: People, target_days: int,
-                 today: Callable[[], date] = today_in_china):
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        people: People,
+        target_days: int,
+        today: Callable[[], date] = today_in_china,
+    ):
         self.sessions = sessions
         self.people = people
         self.target_days = target_days
@@ -96,26 +123,50 @@ class ResearchServicer(research_pb2_grpc.ResearchServiceServicer):
         async with transaction(self.sessions) as session:
             days = await store.days_by_leader(session, year)
         paces = domain.pace(days, [u for u, _ in leaders], day, self.target_days)
-        return pb.GetResearchPaceResponse(target_days=self.target_days, leaders=[
-            pb.LeaderPace(leader_user_id=u, name=name, days=paces[u][0], expected_by_now=paces[u][1],
-                          behind=paces[u][2]) for u, name in leaders])
+        return pb.GetResearchPaceResponse(
+            target_days=self.target_days,
+            leaders=[
+                pb.LeaderPace(
+                    leader_user_id=u,
+                    name=name,
+                    days=paces[u][0],
+                    expected_by_now=paces[u][1],
+                    behind=paces[u][2],
+                )
+                for u, name in leaders
+            ],
+        )
 
     @requires("research:write")
     async def RegisterTopic(self, request, context):
         async with transaction(self.sessions) as session:
-            row = await acts.register_topic(session, current_actor(), request.year or self.today().year,
-                                            request.leader_user_id.strip(), request.title, self.context())
+            row = await acts.register_topic(
+                session,
+                current_actor(),
+                request.year or self.today().year,
+                request.leader_user_id.strip(),
+                request.title,
+                self.context(),
+            )
             return await self.reply(session, row)
 
     @requires("research:write")
     async def FileTopicReport(self, request, context):
-        return await self.on_topic(request.topic_id, lambda s, a, row, ctx: acts.file_report(
-            s, a, row, request.summary, request.document_reference, ctx))
+        return await self.on_topic(
+            request.topic_id,
+            lambda s, a, row, ctx: acts.file_report(
+                s, a, row, request.summary, request.document_reference, ctx
+            ),
+        )
 
     @requires("research:write")
     async def LinkTopicOutcome(self, request, context):
-        return await self.on_topic(request.topic_id, lambda s, a, row, ctx: acts.link_outcome(
-            s, a, row, request.decision_id, request.policy_reference, ctx))
+        return await self.on_topic(
+            request.topic_id,
+            lambda s, a, row, ctx: acts.link_outcome(
+                s, a, row, request.decision_id, request.policy_reference, ctx
+            ),
+        )
 
     @requires("research:read")
     async def GetTopic(self, request, context):
@@ -133,5 +184,7 @@ class ResearchServicer(research_pb2_grpc.ResearchServiceServicer):
         return pb.GetTopicCoverageResponse(
             without_topic=[pb.Member(user_id=u, name=n) for u, n in missing],
             topics_without_report=[str(t.id) for t in topics if not t.report],
-            reports_without_outcome=[str(t.id) for t in topics
-                                     if t.report and not (t.decision_id or t.policy_reference)])
+            reports_without_outcome=[
+                str(t.id) for t in topics if t.report and not (t.decision_id or t.policy_reference)
+            ],
+        )

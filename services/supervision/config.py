@@ -22,8 +22,12 @@ class SupervisionSettings(ServiceSettings):
     # Calendar apps poll the deadline feeds over HTTP (feed_http): the port, and the address they reach it
     # by when that differs (behind an ingress).
     http_host: str = Field("127.0.0.1", description="address the deadline feeds' HTTP server binds")
-    http_port: int = Field(8054, ge=0, le=65535, description="HTTP port of the deadline feeds (0: any free port)")
-    feed_base_url: str = Field("", description="public base URL of the deadline feeds; empty: http://<host>:<port>")
+    http_port: int = Field(
+        8054, ge=0, le=65535, description="HTTP port of the deadline feeds (0: any free port)"
+    )
+    feed_base_url: str = Field(
+        "", description="public base URL of the deadline feeds; empty: http://<host>:<port>"
+    )
     # The supervision office (督查室): its officers see every item and verify them.
     office_organisation_code: str = Field("supervision-office", pattern=CODE)
     org_address: str = Field("127.0.0.1:50051", description="the org service's gRPC address, host:port")
@@ -73,8 +77,12 @@ class SupervisionSettings(ServiceSettings):
         return GradeLimits(self.grade_excellent, self.grade_good, self.grade_pass)
 
     def proposal_limits(self) -> ProposalLimits:
-        return ProposalLimits(self.proposal_months, max(self.proposal_max_months, self.proposal_months),
-                              self.proposal_reopen_months, self.proposal_warn_days)
+        return ProposalLimits(
+            self.proposal_months,
+            max(self.proposal_max_months, self.proposal_months),
+            self.proposal_reopen_months,
+            self.proposal_warn_days,
+        )
 
     def plan_limits(self) -> PlanLimits:
         return PlanLimits(self.comprehensive_per_organiser, self.inspections_total_per_year)

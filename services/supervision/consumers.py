@@ -45,15 +45,24 @@ from zgov.petitions.v1 import petitions_pb2
 # A28 matters decided by a plenary or executive meeting: major decisions, followed after adoption (A29).
 MAJOR_SERIES = {meetings_pb2.MEETING_KIND_PLENARY, meetings_pb2.MEETING_KIND_EXECUTIVE}
 MAJOR_MATTERS = {
-    meetings_pb2.MATTER_CATEGORY_DEVELOPMENT_PLAN, meetings_pb2.MATTER_CATEGORY_BUDGET,
-    meetings_pb2.MATTER_CATEGORY_MAJOR_PLANNING, meetings_pb2.MATTER_CATEGORY_MAJOR_POLICY,
-    meetings_pb2.MATTER_CATEGORY_REGULATION, meetings_pb2.MATTER_CATEGORY_MAJOR_FUNDING,
+    meetings_pb2.MATTER_CATEGORY_DEVELOPMENT_PLAN,
+    meetings_pb2.MATTER_CATEGORY_BUDGET,
+    meetings_pb2.MATTER_CATEGORY_MAJOR_PLANNING,
+    meetings_pb2.MATTER_CATEGORY_MAJOR_POLICY,
+    meetings_pb2.MATTER_CATEGORY_REGULATION,
+    meetings_pb2.MATTER_CATEGORY_MAJOR_FUNDING,
 }
-STAGE_NAMES = {petitions_pb2.STAGE_TRIAGE: "登记受理", petitions_pb2.STAGE_ACKNOWLEDGEMENT: "告知受理",
-               petitions_pb2.STAGE_HANDLING: "办理", petitions_pb2.STAGE_REVIEW: "复查",
-               petitions_pb2.STAGE_RE_REVIEW: "复核"}
-LIMIT_NAMES = {publications_pb2.CONCERN_LIMIT_RESPONSE: "回应",
-               publications_pb2.CONCERN_LIMIT_PRESS_CONFERENCE: "新闻发布会"}
+STAGE_NAMES = {
+    petitions_pb2.STAGE_TRIAGE: "登记受理",
+    petitions_pb2.STAGE_ACKNOWLEDGEMENT: "告知受理",
+    petitions_pb2.STAGE_HANDLING: "办理",
+    petitions_pb2.STAGE_REVIEW: "复查",
+    petitions_pb2.STAGE_RE_REVIEW: "复核",
+}
+LIMIT_NAMES = {
+    publications_pb2.CONCERN_LIMIT_RESPONSE: "回应",
+    publications_pb2.CONCERN_LIMIT_PRESS_CONFERENCE: "新闻发布会",
+}
 
 
 def _actor(envelope: envelope_pb2.EventEnvelope):
@@ -82,15 +91,31 @@ class EventConsumers:
         """(stream, durable name, subject, handler) of every consumer."""
         return [
             ("MEETINGS", "supervision-decision-recorded", "meetings.decision.recorded", self.on_decision),
-            ("MEETINGS", "supervision-decision-superseded", "meetings.decision.superseded",
-             self.on_superseded),
-            ("PETITIONS", "supervision-leader-instructed", "petitions.case.leader-instructed",
-             self.on_instructed),
+            (
+                "MEETINGS",
+                "supervision-decision-superseded",
+                "meetings.decision.superseded",
+                self.on_superseded,
+            ),
+            (
+                "PETITIONS",
+                "supervision-leader-instructed",
+                "petitions.case.leader-instructed",
+                self.on_instructed,
+            ),
             ("PETITIONS", "supervision-case-overdue", "petitions.case.overdue", self.on_case_overdue),
-            ("DISCLOSURE", "supervision-concern-overdue", "disclosure.concern.overdue",
-             self.on_concern_overdue),
-            ("DOCUMENTS", "supervision-document-overdue", "documents.document.overdue",
-             self.on_document_overdue),
+            (
+                "DISCLOSURE",
+                "supervision-concern-overdue",
+                "disclosure.concern.overdue",
+                self.on_concern_overdue,
+            ),
+            (
+                "DOCUMENTS",
+                "supervision-document-overdue",
+                "documents.document.overdue",
+                self.on_document_overdue,
+            ),
         ]
 
     async def _lead(self, code: str) -> str:
@@ -104,28 +129,40 @@ class EventConsumers:
         text = decision.text.strip()
         return domain.NewItem(
             kind=domain.Kind.MAJOR_DECISION if major else domain.Kind.MEETING_DECISION,
-            title=f"{decision.reference} {text[:60]}".strip()[:200], requirement=text or decision.reference,
-            source_service="meetings", source_ref=f"decision/{decision.id}",
+            title=f"{decision.reference} {text[:60]}".strip()[:200],
+            requirement=text or decision.reference,
+            source_service="meetings",
+            source_ref=f"decision/{decision.id}",
             source_reference=decision.reference,
-            due=_day(decision.due), lead_body_code=lead,
+            due=_day(decision.due),
+            lead_body_code=lead,
         )
 
-    async def on_decision(self, session: AsyncSession, envelope,
-                          event: meetings_events.DecisionRecorded) -> None:
+    async def on_decision(
+        self, session: AsyncSession, envelope, event: meetings_events.DecisionRecorded
+    ) -> None:
         decision = event.decision
         ctx = self.context()
         known = await store.item_of_source(session, "meetings", f"decision/{decision.id}", for_update=True)
         if known is not None:
             # an item moved here from the decision this one restates, before this event arrived
             if not known.source_reference:
-                await acts.restate(session, _actor(envelope), known, decision.reference,
-                                   decision.text.strip(), _day(decision.due), ctx)
+                await acts.restate(
+                    session,
+                    _actor(envelope),
+                    known,
+                    decision.reference,
+                    decision.text.strip(),
+                    _day(decision.due),
+                    ctx,
+                )
             return
         new = self.decision_item(decision, await self._lead(decision.owner_organisation_code))
         await acts.register(session, _actor(envelope), new, ctx, by_hand=False)
 
-    async def on_superseded(self, session: AsyncSession, envelope,
-                            event: meetings_events.DecisionSuperseded) -> None:
+    async def on_superseded(
+        self, session: AsyncSession, envelope, event: meetings_events.DecisionSuperseded
+    ) -> None:
         """A26: the item follows the restating decision; a withdrawn decision withdraws its item."""
         old = event.decision
         ctx = self.context()
@@ -136,8 +173,9 @@ class EventConsumers:
         new_id = old.superseded_by_decision_id
         if not new_id:
             if domain.State(row.state) in domain.OPEN:
-                await acts.withdraw(session, actor, row, f"{old.reference} withdrawn by corrected minutes",
-                                    ctx)
+                await acts.withdraw(
+                    session, actor, row, f"{old.reference} withdrawn by corrected minutes", ctx
+                )
             return
         new_ref = f"decision/{new_id}"
         twin = await store.item_of_source(session, "meetings", new_ref, for_update=True)
@@ -145,11 +183,21 @@ class EventConsumers:
             # the restating decision arrived first and made its own item: keep the older one (its
             # reports and steps), take the new decision's text, withdraw the twin
             await store.move_source(session, "meetings", new_ref, row.id)
-            await acts.move_to_source(session, actor, row, "meetings", new_ref, twin.source_reference, ctx,
-                                      text=twin.requirement, due=twin.due)
+            await acts.move_to_source(
+                session,
+                actor,
+                row,
+                "meetings",
+                new_ref,
+                twin.source_reference,
+                ctx,
+                text=twin.requirement,
+                due=twin.due,
+            )
             if domain.State(twin.state) in domain.OPEN:
-                await acts.withdraw(session, actor, twin, f"the same decision is followed by {row.number}",
-                                    ctx)
+                await acts.withdraw(
+                    session, actor, twin, f"the same decision is followed by {row.number}", ctx
+                )
             return
         if twin is None:
             await store.claim_source(session, "meetings", new_ref, row.id)
@@ -158,68 +206,87 @@ class EventConsumers:
 
     # ---- petitions --------------------------------------------------------------------------------
 
-    async def on_instructed(self, session: AsyncSession, envelope,
-                            event: petitions_events.CaseLeaderInstructed) -> None:
+    async def on_instructed(
+        self, session: AsyncSession, envelope, event: petitions_events.CaseLeaderInstructed
+    ) -> None:
         case = event.case
         actor = _actor(envelope)
         acting = actor.user_id if actor.on_behalf_of_user_id == event.leader_user_id else ""
         instructed_on = _day(event.instructed_on) or self.today()
         new = domain.NewItem(
-            kind=domain.Kind.LEADER_INSTRUCTION, title=f"信访事项{case.number}领导批示",
+            kind=domain.Kind.LEADER_INSTRUCTION,
+            title=f"信访事项{case.number}领导批示",
             requirement=event.instruction.strip() or "按领导批示办理",
             source_service="petitions",
             source_ref=f"case/{case.case_id}/instruction/{event.leader_user_id}/{instructed_on.isoformat()}",
-            source_reference=case.number, due=_day(event.due),
+            source_reference=case.number,
+            due=_day(event.due),
             instructing_leader_user_id=event.leader_user_id,
-            instructed_by_acting_user_id=acting, lead_body_code=await self._lead(case.handling_body_code),
+            instructed_by_acting_user_id=acting,
+            lead_body_code=await self._lead(case.handling_body_code),
         )
         await acts.register(session, actor, new, self.context(), by_hand=False)
 
-    async def on_case_overdue(self, session: AsyncSession, envelope,
-                              event: petitions_events.CaseOverdue) -> None:
+    async def on_case_overdue(
+        self, session: AsyncSession, envelope, event: petitions_events.CaseOverdue
+    ) -> None:
         case = event.case
         stage = STAGE_NAMES.get(event.stage, "办理")
         new = domain.NewItem(
-            kind=domain.Kind.OVERDUE_ESCALATION, title=f"信访事项{case.number}{stage}逾期",
+            kind=domain.Kind.OVERDUE_ESCALATION,
+            title=f"信访事项{case.number}{stage}逾期",
             requirement=f"信访事项{case.number}{stage}期限已过（{_day(event.due)}），督促办理并报告",
-            source_service="petitions", source_ref=f"case/{case.case_id}/overdue/{event.stage}",
-            source_reference=case.number, urgency=domain.Urgency.URGENT,
+            source_service="petitions",
+            source_ref=f"case/{case.case_id}/overdue/{event.stage}",
+            source_reference=case.number,
+            urgency=domain.Urgency.URGENT,
             lead_body_code=await self._lead(event.responsible_body_code),
         )
         await acts.register(session, _actor(envelope), new, self.context(), by_hand=False)
 
     # ---- disclosure -------------------------------------------------------------------------------
 
-    async def on_concern_overdue(self, session: AsyncSession, envelope,
-                                 event: disclosure_events.ConcernOverdue) -> None:
+    async def on_concern_overdue(
+        self, session: AsyncSession, envelope, event: disclosure_events.ConcernOverdue
+    ) -> None:
         concern = event.concern
         limit = LIMIT_NAMES.get(event.limit, "回应")
-        due = (concern.response_due.ToDatetime(tzinfo=UTC).astimezone(CHINA).date()
-               if concern.HasField("response_due") else None)
+        due = (
+            concern.response_due.ToDatetime(tzinfo=UTC).astimezone(CHINA).date()
+            if concern.HasField("response_due")
+            else None
+        )
         department = concern.department_name or "责任单位"
         new = domain.NewItem(
-            kind=domain.Kind.OVERDUE_ESCALATION, title=f"政务舆情关切{limit}逾期：{concern.summary[:60]}",
+            kind=domain.Kind.OVERDUE_ESCALATION,
+            title=f"政务舆情关切{limit}逾期：{concern.summary[:60]}",
             requirement=f"关切事项{limit}期限已过{f'（{due}）' if due else ''}，督促{department}调查核实并回应："
-                        f"{concern.summary}",
-            source_service="disclosure", source_ref=f"concern/{concern.id}/overdue/{event.limit}",
-            urgency=domain.Urgency.URGENT, lead_body_code=await self._lead(concern.department_code),
+            f"{concern.summary}",
+            source_service="disclosure",
+            source_ref=f"concern/{concern.id}/overdue/{event.limit}",
+            urgency=domain.Urgency.URGENT,
+            lead_body_code=await self._lead(concern.department_code),
         )
         await acts.register(session, _actor(envelope), new, self.context(), by_hand=False)
 
     # ---- documents --------------------------------------------------------------------------------
 
-    async def on_document_overdue(self, session: AsyncSession, envelope,
-                                  event: documents_events.DocumentOverdue) -> None:
+    async def on_document_overdue(
+        self, session: AsyncSession, envelope, event: documents_events.DocumentOverdue
+    ) -> None:
         """A53: the document's handling limit passed while it waits for the office's check or the
         leader's decision; the general office is urged (the routed leader is named in the text)."""
         document = event.document
         due = _day(event.handling_due)
-        waiting = ("领导批示" if document.state == documents_pb2.DOCUMENT_STATE_ROUTED else "办公室审核")
+        waiting = "领导批示" if document.state == documents_pb2.DOCUMENT_STATE_ROUTED else "办公室审核"
         new = domain.NewItem(
-            kind=domain.Kind.OVERDUE_ESCALATION, title=f"公文办理逾期：{document.content.title[:60]}",
+            kind=domain.Kind.OVERDUE_ESCALATION,
+            title=f"公文办理逾期：{document.content.title[:60]}",
             requirement=f"来文《{document.content.title}》办理时限已过（{due}），尚待{waiting}，督促按时办结",
-            source_service="documents", source_ref=f"document/{document.id}/overdue/{due}",
-            source_reference=document.content.title[:200], urgency=domain.Urgency.URGENT,
+            source_service="documents",
+            source_ref=f"document/{document.id}/overdue/{due}",
+            source_reference=document.content.title[:200],
+            urgency=domain.Urgency.URGENT,
             instructing_leader_user_id="",
             lead_body_code=await self._lead(self.general_office_code),
         )

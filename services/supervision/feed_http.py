@@ -31,8 +31,11 @@ def feed_app(sessions: async_sessionmaker[AsyncSession]) -> FastAPI:
                 return not_found()
             scope = FeedScope(feed.scope)
             rows = await store.open_items(session, scope, feed.subject)
-        body = domain.ics_for(domain.feed_items(rows, scope, feed.subject), calendar_name=feed.calendar_name,
-                              stamp=feed.issued_at).encode("utf-8")
+        body = domain.ics_for(
+            domain.feed_items(rows, scope, feed.subject),
+            calendar_name=feed.calendar_name,
+            stamp=feed.issued_at,
+        ).encode("utf-8")
         log.info("deadline feed served", extra={"user_id": feed.user_id, "items": len(rows)})
         return ics_response(body, request)
 

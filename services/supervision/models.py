@@ -47,8 +47,11 @@ class SupervisionItem(Base):
         UniqueConstraint("year", "sequence"),
         Index("ix_supervision_item_co_body_codes", "co_body_codes", postgresql_using="gin"),
         # The sweep reads only the items with a step to take (domain.next_check_day).
-        Index("ix_supervision_item_next_check_on", "next_check_on",
-              postgresql_where=text("next_check_on IS NOT NULL")),
+        Index(
+            "ix_supervision_item_next_check_on",
+            "next_check_on",
+            postgresql_where=text("next_check_on IS NOT NULL"),
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
@@ -114,7 +117,8 @@ class Escalation(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
     item_id: Mapped[uuid.UUID] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("supervision_item.id", ondelete="RESTRICT"), index=True)
+        UUID(as_uuid=True), ForeignKey("supervision_item.id", ondelete="RESTRICT"), index=True
+    )
     step: Mapped[str] = mapped_column(String(32))
     against_due: Mapped[date] = mapped_column(Date)
     taken_on: Mapped[date] = mapped_column(Date)
@@ -143,7 +147,8 @@ class AccountabilityCase(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
     item_id: Mapped[uuid.UUID] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("supervision_item.id", ondelete="RESTRICT"), index=True)
+        UUID(as_uuid=True), ForeignKey("supervision_item.id", ondelete="RESTRICT"), index=True
+    )
     ground: Mapped[str] = mapped_column(String(16))
     state: Mapped[str] = mapped_column(String(16), index=True)
     body_code: Mapped[str] = mapped_column(String(64), index=True)
@@ -241,7 +246,8 @@ class Assessment(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
     set_id: Mapped[uuid.UUID] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("indicator_set.id", ondelete="RESTRICT"), index=True)
+        UUID(as_uuid=True), ForeignKey("indicator_set.id", ondelete="RESTRICT"), index=True
+    )
     year: Mapped[int] = mapped_column(Integer)
     body_code: Mapped[str] = mapped_column(String(64), index=True)
     # {indicator code: target}
@@ -343,7 +349,8 @@ class ProposalWarning(Base):
     __tablename__ = "proposal_warning"
 
     proposal_id: Mapped[uuid.UUID] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("proposal.id", ondelete="RESTRICT"), primary_key=True)
+        UUID(as_uuid=True), ForeignKey("proposal.id", ondelete="RESTRICT"), primary_key=True
+    )
     step: Mapped[str] = mapped_column(String(16), primary_key=True)
     against_due: Mapped[date] = mapped_column(Date, primary_key=True)
     taken_on: Mapped[date] = mapped_column(Date)

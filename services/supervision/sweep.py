@@ -36,9 +36,17 @@ async def sweep_once(session: AsyncSession, ctx: Context, batch: int) -> tuple[i
     return len(rows), steps
 
 
-async def run_sweep(sessions: async_sessionmaker[AsyncSession], cal: WorkingCalendar, limits: Limits,
-                    people: People, today: Callable[[], date], interval: float, batch: int,
-                    research_days: int = 90, proposal_limits: ProposalLimits | None = None) -> None:
+async def run_sweep(
+    sessions: async_sessionmaker[AsyncSession],
+    cal: WorkingCalendar,
+    limits: Limits,
+    people: People,
+    today: Callable[[], date],
+    interval: float,
+    batch: int,
+    research_days: int = 90,
+    proposal_limits: ProposalLimits | None = None,
+) -> None:
     proposal_limits = proposal_limits or ProposalLimits()
 
     async def one_round() -> int:
@@ -49,16 +57,28 @@ async def run_sweep(sessions: async_sessionmaker[AsyncSession], cal: WorkingCale
             log.info("escalation steps taken", items=looked, steps=steps)
         async with transaction(sessions) as session:
             # A31: leaders behind the research pace, warned once a month
-            warned = await warn_behind_pace(session, SYSTEM_ACTOR, ResearchContext(ctx.today, people, research_days))
+            warned = await warn_behind_pace(
+                session, SYSTEM_ACTOR, ResearchContext(ctx.today, people, research_days)
+            )
         if warned:
             log.info("leaders behind the research pace warned", leaders=warned)
         async with transaction(sessions) as session:
             # A67: suggestions and proposals near or past their limit, announced once each
-            announced = await warn_limits(session, SYSTEM_ACTOR, ProposalContext(ctx.today, proposal_limits, people),
-                                          cal, proposal_limits.warn_days)
+            announced = await warn_limits(
+                session,
+                SYSTEM_ACTOR,
+                ProposalContext(ctx.today, proposal_limits, people),
+                cal,
+                proposal_limits.warn_days,
+            )
         if announced:
             log.info("suggestions and proposals near or past their limit announced", count=announced)
         return looked
 
-    await run_every(interval, one_round, name="escalation sweep", batch=batch,
-                    leader=SweepLeader.of(sessions, "supervision.escalation"))
+    await run_every(
+        interval,
+        one_round,
+        name="escalation sweep",
+        batch=batch,
+        leader=SweepLeader.of(sessions, "supervision.escalation"),
+    )

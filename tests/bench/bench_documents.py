@@ -55,32 +55,46 @@ class FixedOrg(org_pb2_grpc.OrgServiceServicer):
     """Stand-in for org in this benchmark only: fixed holders, nobody away, no portfolios."""
 
     async def ListOrganisations(self, request, context):
-        return org_pb2.ListOrganisationsResponse(organisations=[
-            common_pb2.Organisation(code="general-office", name="市政府办公室",
-                                    kind=common_pb2.ORGANISATION_KIND_OFFICE)])
+        return org_pb2.ListOrganisationsResponse(
+            organisations=[
+                common_pb2.Organisation(
+                    code="general-office", name="市政府办公室", kind=common_pb2.ORGANISATION_KIND_OFFICE
+                )
+            ]
+        )
 
     async def ListPositions(self, request, context):
-        return org_pb2.ListPositionsResponse(positions=[
-            org_pb2.PositionWithHolders(
-                position=common_pb2.Position(code=p, title=p),
-                holders=[org_pb2.PositionHolder(user_id=user_id(p), username=p, display_name=p)])
-            for p in ("mayor", "secretary-general")
-        ])
+        return org_pb2.ListPositionsResponse(
+            positions=[
+                org_pb2.PositionWithHolders(
+                    position=common_pb2.Position(code=p, title=p),
+                    holders=[org_pb2.PositionHolder(user_id=user_id(p), username=p, display_name=p)],
+                )
+                for p in ("mayor", "secretary-general")
+            ]
+        )
 
     async def WhoMayAct(self, request, context):
         holder = request.holder_user_id or user_id(request.position)
-        return org_pb2.WhoMayActResponse(position=request.position, holder_user_id=holder,
-                                         acting_user_id=holder, basis="holder present")
+        return org_pb2.WhoMayActResponse(
+            position=request.position, holder_user_id=holder, acting_user_id=holder, basis="holder present"
+        )
 
     async def FindPortfolioHolder(self, request, context):
         return org_pb2.FindPortfolioHolderResponse()
 
 
 def content(title: str, issuer_code: str) -> pb.DocumentContent:
-    return pb.DocumentContent(kind=pb.DOCUMENT_KIND_NOTICE, title=title, body="……",
-                              urgency=pb.URGENCY_ORDINARY, classification=pb.CLASSIFICATION_NONE,
-                              authority=pb.SIGN_OFF_AUTHORITY_ROUTINE, issuer_code=issuer_code,
-                              disclosure=pb.DISCLOSURE_ATTRIBUTE_PROACTIVE)
+    return pb.DocumentContent(
+        kind=pb.DOCUMENT_KIND_NOTICE,
+        title=title,
+        body="……",
+        urgency=pb.URGENCY_ORDINARY,
+        classification=pb.CLASSIFICATION_NONE,
+        authority=pb.SIGN_OFF_AUTHORITY_ROUTINE,
+        issuer_code=issuer_code,
+        disclosure=pb.DISCLOSURE_ATTRIBUTE_PROACTIVE,
+    )
 
 
 async def timed_calls(calls, in_flight: int) -> tuple[float, list[float]]:
@@ -120,27 +134,38 @@ async def _run() -> list[tuple[str, str]]:
     engine = create_engine(dsn, pool_size=30, max_overflow=30)
     org = OrgClient(f"127.0.0.1:{org_port}", StaticToken("bench"), ttl_seconds=300)
     servicer = DocumentsServicer(session_factory(engine), org, calendar())
-    server = GrpcServer([servicer],
-                        verifier=TokenVerifier(issuer.issuer, "documents", issuer.jwks_url),
-                        drain_delay=0, telemetry=False)
+    server = GrpcServer(
+        [servicer],
+        verifier=TokenVerifier(issuer.issuer, "documents", issuer.jwks_url),
+        drain_delay=0,
+        telemetry=False,
+    )
     await server.start()
     channel = grpc.aio.insecure_channel(server.address)
     stub = documents_pb2_grpc.DocumentsServiceStub(channel)
 
     def bearer(username: str, position: str, permissions: list[str]):
-        token = issuer.token_for(username, audience="documents", positions=[position],
-                                 groups=["general-office"], expires_in=3600, permissions=permissions)
+        token = issuer.token_for(
+            username,
+            audience="documents",
+            positions=[position],
+            groups=["general-office"],
+            expires_in=3600,
+            permissions=permissions,
+        )
         return (("authorization", f"Bearer {token}"),)
 
     office = bearer("office-staff", "office-staff", ["document:read", "document:draft", "document:issue"])
     signer = bearer("secretary-general", "secretary-general", ["document:read", "document:sign"])
 
     async def draft_and_sign(title: str, issuer_code: str) -> str:
-        draft = await stub.DraftDocument(pb.DraftDocumentRequest(direction=pb.DIRECTION_OUTGOING,
-                                                                 content=content(title, issuer_code)),
-                                         metadata=office)
-        await stub.SignOffDocument(pb.SignOffDocumentRequest(document_id=draft.id, circle_read=True),
-                                   metadata=signer)
+        draft = await stub.DraftDocument(
+            pb.DraftDocumentRequest(direction=pb.DIRECTION_OUTGOING, content=content(title, issuer_code)),
+            metadata=office,
+        )
+        await stub.SignOffDocument(
+            pb.SignOffDocumentRequest(document_id=draft.id, circle_read=True), metadata=signer
+        )
         return draft.id
 
     try:
@@ -150,23 +175,33 @@ async def _run() -> list[tuple[str, str]]:
             async def run():
                 document_id = await draft_and_sign(f"关于第{i}项工作的通知", "资府办函")
                 await stub.IssueDocument(pb.IssueDocumentRequest(document_id=document_id), metadata=office)
+
             return run
 
         seconds, latencies = await timed_calls([pipeline(i) for i in range(PIPELINES)], IN_FLIGHT)
         started = time.perf_counter()
         await servicer.pdfs.drained()  # the PDFs of the issued documents, rendered after issue
         kept_after = time.perf_counter() - started
-        rows = [(f"draft → sign-off → issue ({IN_FLIGHT} in flight)",
-                 f"{PIPELINES / seconds:.0f} documents/s, p50 {pct(latencies, 50):.0f} ms, "
-                 f"p99 {pct(latencies, 99):.0f} ms", f"≥ {GOAL} documents/s", "—"),
-                (f"their {PIPELINES} PDFs kept (rendered after issue by the renderer process)",
-                 f"{kept_after:.1f} s after the last issue")]
+        rows = [
+            (
+                f"draft → sign-off → issue ({IN_FLIGHT} in flight)",
+                f"{PIPELINES / seconds:.0f} documents/s, p50 {pct(latencies, 50):.0f} ms, "
+                f"p99 {pct(latencies, 99):.0f} ms",
+                f"≥ {GOAL} documents/s",
+                "—",
+            ),
+            (
+                f"their {PIPELINES} PDFs kept (rendered after issue by the renderer process)",
+                f"{kept_after:.1f} s after the last issue",
+            ),
+        ]
 
         signed: list[str] = []
 
         def prepare(i: int):
             async def run():
                 signed.append(await draft_and_sign(f"关于第{i}批事项的通知", "资府发"))
+
             return run
 
         await timed_calls([prepare(i) for i in range(ISSUES)], IN_FLIGHT)
@@ -174,18 +209,25 @@ async def _run() -> list[tuple[str, str]]:
 
         def issue(document_id: str):
             async def run():
-                reply = await stub.IssueDocument(pb.IssueDocumentRequest(document_id=document_id),
-                                                 metadata=office)
+                reply = await stub.IssueDocument(
+                    pb.IssueDocumentRequest(document_id=document_id), metadata=office
+                )
                 numbers.append(reply.number_sequence)
+
             return run
 
         seconds, latencies = await timed_calls([issue(d) for d in signed], ISSUERS_IN_FLIGHT)
         await servicer.pdfs.drained()
         exact = sorted(numbers) == list(range(1, ISSUES + 1))
-        rows.append((f"IssueDocument, {ISSUERS_IN_FLIGHT} concurrent issuers, one issuer code",
-                     f"{ISSUES / seconds:.0f} numbers/s, p99 {pct(latencies, 99):.0f} ms"))
-        rows.append(("numbers 1..N with no repeat and no gap",
-                     "yes" if exact else f"NO: {sorted(numbers)[:10]}…"))
+        rows.append(
+            (
+                f"IssueDocument, {ISSUERS_IN_FLIGHT} concurrent issuers, one issuer code",
+                f"{ISSUES / seconds:.0f} numbers/s, p99 {pct(latencies, 99):.0f} ms",
+            )
+        )
+        rows.append(
+            ("numbers 1..N with no repeat and no gap", "yes" if exact else f"NO: {sorted(numbers)[:10]}…")
+        )
         return rows
     finally:
         await channel.close()

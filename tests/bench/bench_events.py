@@ -69,8 +69,9 @@ async def commit_one(sessions, n: int) -> tuple[str, float]:
     leave_id = uuid.uuid4()
     async with transaction(sessions) as session:
         await session.execute(insert(leaves).values(id=leave_id, state="approved"))
-        envelope = await add_event(session, f"{SERVICE}.leave.approved",
-                                   wrappers_pb2.StringValue(value=str(n)), f"leave/{leave_id}")
+        envelope = await add_event(
+            session, f"{SERVICE}.leave.approved", wrappers_pb2.StringValue(value=str(n)), f"leave/{leave_id}"
+        )
     return envelope.event_id, time.perf_counter()
 
 
@@ -97,8 +98,10 @@ async def raw_publish_rate(js, n: int) -> float:
     await ensure_stream(js, "raw")
     payload = b"x" * 200  # about an envelope's size
     started = time.perf_counter()
-    futures = [await js.publish_async("raw.bench.msg", payload, headers={"Nats-Msg-Id": str(uuid.uuid4())})
-               for _ in range(n)]
+    futures = [
+        await js.publish_async("raw.bench.msg", payload, headers={"Nats-Msg-Id": str(uuid.uuid4())})
+        for _ in range(n)
+    ]
     await asyncio.gather(*futures)
     return n / (time.perf_counter() - started)
 
@@ -121,8 +124,17 @@ async def measure(pg_dsn: str, nats_url: str) -> list[tuple[str, str, str]]:
     await ensure_stream(js, SERVICE)
     done: dict[str, float] = {}
     relay = OutboxRelay(engine, js, outbox_channel(SERVICE))
-    consumer = TimedConsumer(js, sessions, stream_name(SERVICE), "bench-effects", f"{SERVICE}.>", apply,
-                             done=done, batch=256, batch_commit=True)
+    consumer = TimedConsumer(
+        js,
+        sessions,
+        stream_name(SERVICE),
+        "bench-effects",
+        f"{SERVICE}.>",
+        apply,
+        done=done,
+        batch=256,
+        batch_commit=True,
+    )
     await relay.start()
     await consumer.start()
     try:
@@ -154,15 +166,21 @@ async def measure(pg_dsn: str, nats_url: str) -> list[tuple[str, str, str]]:
         await engine.dispose()
 
     return [
-        (f"latency p50 ({PACED} events, one per {INTERVAL * 1000:.0f} ms)",
-         ms(percentile(latencies, 50)), ""),
+        (
+            f"latency p50 ({PACED} events, one per {INTERVAL * 1000:.0f} ms)",
+            ms(percentile(latencies, 50)),
+            "",
+        ),
         ("latency p99", ms(percentile(latencies, 99)), "< 50 ms"),
         ("latency max", ms(max(latencies)), ""),
         ("latency mean", ms(statistics.fmean(latencies)), ""),
-        (f"burst: {BURST} events committed back to back, all applied",
-         f"{BURST / burst_seconds:,.0f} events/s ({burst_seconds:.2f} s)", f"≥ {BURST_GOAL:,} events/s",
-         f"PostgreSQL {commits:,.0f} commits/s ({BURST / burst_seconds / commits:.2f}); "
-         f"JetStream {raw:,.0f} msgs/s ({BURST / burst_seconds / raw:.2f})"),
+        (
+            f"burst: {BURST} events committed back to back, all applied",
+            f"{BURST / burst_seconds:,.0f} events/s ({burst_seconds:.2f} s)",
+            f"≥ {BURST_GOAL:,} events/s",
+            f"PostgreSQL {commits:,.0f} commits/s ({BURST / burst_seconds / commits:.2f}); "
+            f"JetStream {raw:,.0f} msgs/s ({BURST / burst_seconds / raw:.2f})",
+        ),
         ("burst: p99 commit → applied", ms(percentile(burst_latencies, 99)), "< 1 s"),
     ]
 

@@ -61,9 +61,17 @@ def free_ports_for_the_stack() -> None:
 
 
 def token(keycloak_url: str, username: str, password: str) -> str:
-    answer = httpx.post(f"{keycloak_url}/realms/{REALM}/protocol/openid-connect/token", timeout=60, data={
-        "grant_type": "password", "client_id": CLI_CLIENT, "scope": "openid",
-        "username": username, "password": password})
+    answer = httpx.post(
+        f"{keycloak_url}/realms/{REALM}/protocol/openid-connect/token",
+        timeout=60,
+        data={
+            "grant_type": "password",
+            "client_id": CLI_CLIENT,
+            "scope": "openid",
+            "username": username,
+            "password": password,
+        },
+    )
     answer.raise_for_status()
     return answer.json()["access_token"]
 
@@ -75,11 +83,23 @@ def publish_policies(address: str, officer_token: str) -> None:
     with grpc.insecure_channel(address) as channel:
         stub = publications_pb2_grpc.PublicationServiceStub(channel)
         for n in range(PUBLICATIONS):
-            created = stub.CreatePublication(pb.CreatePublicationRequest(content=pb.PublicationContent(
-                kind=pb.PUBLICATION_KIND_POLICY, category=pb.CATEGORY_LIVELIHOOD,
-                title=f"关于促进民营经济发展的若干措施（{n}）", body="为促进民营经济发展，现就有关事项通知如下。" * 10,
-                issuer_code="general-office", issuer_name="资阳市人民政府办公室", made_on=made)), metadata=metadata)
-            stub.PublishPublication(pb.PublishPublicationRequest(publication_id=created.id), metadata=metadata)
+            created = stub.CreatePublication(
+                pb.CreatePublicationRequest(
+                    content=pb.PublicationContent(
+                        kind=pb.PUBLICATION_KIND_POLICY,
+                        category=pb.CATEGORY_LIVELIHOOD,
+                        title=f"关于促进民营经济发展的若干措施（{n}）",
+                        body="为促进民营经济发展，现就有关事项通知如下。" * 10,
+                        issuer_code="general-office",
+                        issuer_name="资阳市人民政府办公室",
+                        made_on=made,
+                    )
+                ),
+                metadata=metadata,
+            )
+            stub.PublishPublication(
+                pb.PublishPublicationRequest(publication_id=created.id), metadata=metadata
+            )
 
 
 class CpuSampler(threading.Thread):
@@ -99,7 +119,8 @@ class CpuSampler(threading.Thread):
             for name, process in self.processes.items():
                 try:
                     shares[name] = process.cpu_percent(None) + sum(
-                        c.cpu_percent(None) for c in process.children(recursive=True))
+                        c.cpu_percent(None) for c in process.children(recursive=True)
+                    )
                 except psutil.Error:
                     shares[name] = 0.0
             self.samples.append((time.time(), shares))
@@ -117,13 +138,24 @@ def windows(history: Path) -> list[dict]:
     """Locust's aggregated history rows (one every few seconds) with a p99."""
     with history.open() as f:
         rows = [r for r in csv.DictReader(f) if r["Name"] == "Aggregated" and r["99%"] not in ("N/A", "")]
-    return [{"t": int(r["Timestamp"]), "users": int(r["User Count"]), "rate": float(r["Requests/s"]),
-             "p99": float(r["99%"]), "failures": float(r["Failures/s"])} for r in rows]
+    return [
+        {
+            "t": int(r["Timestamp"]),
+            "users": int(r["User Count"]),
+            "rate": float(r["Requests/s"]),
+            "p99": float(r["99%"]),
+            "failures": float(r["Failures/s"]),
+        }
+        for r in rows
+    ]
 
 
 def platform_processes(stack: local_stack.Stack) -> dict[str, int]:
-    found = {"postgresql": stack.postgres.running_pid(), "nats": stack.nats.running_pid(),
-             "keycloak": stack.keycloak.running_pid()}
+    found = {
+        "postgresql": stack.postgres.running_pid(),
+        "nats": stack.nats.running_pid(),
+        "keycloak": stack.keycloak.running_pid(),
+    }
     found.update({name: stack.service(name).running_pid() for name in stack.services})
     return found
 
@@ -132,7 +164,9 @@ def run() -> list[tuple[str, ...]]:
     try:
         import locust  # noqa: F401
     except ImportError as missing:
-        raise RuntimeError("Locust is not installed: `make bench` installs requirements-bench.txt") from missing
+        raise RuntimeError(
+            "Locust is not installed: `make bench` installs requirements-bench.txt"
+        ) from missing
     free_ports_for_the_stack()
     stack = local_stack.Stack(run_dir=RUN / "bench-load")
     started = time.perf_counter()
@@ -142,36 +176,72 @@ def run() -> list[tuple[str, ...]]:
         users = json.loads(Path(endpoints["keycloak"]["demo_users"]).read_text())
         keycloak = endpoints["keycloak"]["url"]
         services = endpoints["services"]
-        publish_policies(services["disclosure"]["grpc"],
-                         token(keycloak, "disclosure-officer", users["disclosure-officer"]["password"]))
+        publish_policies(
+            services["disclosure"]["grpc"],
+            token(keycloak, "disclosure-officer", users["disclosure-officer"]["password"]),
+        )
         officers = RUN / "bench-load" / "officers.json"
-        officers.write_text(json.dumps({
-            "token": token(keycloak, OFFICER, users[OFFICER]["password"]),
-            **{name: services[name]["grpc"] for name in ("meetings", "documents", "org")}}))
+        officers.write_text(
+            json.dumps(
+                {
+                    "token": token(keycloak, OFFICER, users[OFFICER]["password"]),
+                    **{name: services[name]["grpc"] for name in ("meetings", "documents", "org")},
+                }
+            )
+        )
         sampler = CpuSampler(platform_processes(stack))
         sampler.start()
         report = RUN / "load-report.html"
         subprocess.run(
-            [sys.executable, "-m", "locust", "-f", str(REPO / "tests/load/locustfile.py"), "--headless",
-             "--host", services["portal"]["http"], "--officers", str(officers),
-             "--max-seconds", str(LOAD_SECONDS), "--csv", str(RUN / "load"), "--csv-full-history",
-             "--html", str(report), "--loglevel", "WARNING", "--only-summary"],
-            cwd=REPO, check=False, timeout=LOAD_SECONDS + 120)
+            [
+                sys.executable,
+                "-m",
+                "locust",
+                "-f",
+                str(REPO / "tests/load/locustfile.py"),
+                "--headless",
+                "--host",
+                services["portal"]["http"],
+                "--officers",
+                str(officers),
+                "--max-seconds",
+                str(LOAD_SECONDS),
+                "--csv",
+                str(RUN / "load"),
+                "--csv-full-history",
+                "--html",
+                str(report),
+                "--loglevel",
+                "WARNING",
+                "--only-summary",
+            ],
+            cwd=REPO,
+            check=False,
+            timeout=LOAD_SECONDS + 120,
+        )
         sampler.stop.set()
         busiest, share = sampler.busiest()
     finally:
         stack.down()
     seen = windows(RUN / "load_stats_history.csv")
     # a window counts when its p99 is within the limit and under 1 % of its requests failed
-    within = [w for w in seen if w["p99"] <= P99_LIMIT_MS and w["rate"] > 0 and w["failures"] <= 0.01 * w["rate"]]
+    within = [
+        w for w in seen if w["p99"] <= P99_LIMIT_MS and w["rate"] > 0 and w["failures"] <= 0.01 * w["rate"]
+    ]
     within = within or [{"rate": 0, "users": 0, "p99": 0}]
     best = max(within, key=lambda w: w["rate"])
     last = seen[-1] if seen else {"users": 0, "p99": 0, "rate": 0}
     return [
         ("platform started (PostgreSQL, NATS, Keycloak, every service)", f"{startup:.0f} s"),
-        ("sustained rate with p99 ≤ 200 ms (busiest such window)",
-         f"{best['rate']:.0f} requests/s at {best['users']} users, p99 {best['p99']:.0f} ms", "p99 < 200 ms"),
-        ("where the ramp stopped", f"{last['users']} users, {last['rate']:.0f} requests/s, p99 {last['p99']:.0f} ms"),
+        (
+            "sustained rate with p99 ≤ 200 ms (busiest such window)",
+            f"{best['rate']:.0f} requests/s at {best['users']} users, p99 {best['p99']:.0f} ms",
+            "p99 < 200 ms",
+        ),
+        (
+            "where the ramp stopped",
+            f"{last['users']} users, {last['rate']:.0f} requests/s, p99 {last['p99']:.0f} ms",
+        ),
         ("first resource to saturate (largest CPU share, last 15 s)", f"{busiest} {share:.0f}% of a core"),
         ("report (latency and throughput over time)", str(report.relative_to(REPO))),
     ]

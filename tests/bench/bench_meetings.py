@@ -68,8 +68,11 @@ class FixedOrg(org_pb2_grpc.OrgServiceServicer):
     """Stand-in for org in this benchmark only: fixed holders, nobody away."""
 
     async def ListOrganisations(self, request, context):
-        return org_pb2.ListOrganisationsResponse(organisations=[
-            common_pb2.Organisation(code="x", name="x", kind=common_pb2.ORGANISATION_KIND_OFFICE)])
+        return org_pb2.ListOrganisationsResponse(
+            organisations=[
+                common_pb2.Organisation(code="x", name="x", kind=common_pb2.ORGANISATION_KIND_OFFICE)
+            ]
+        )
 
     async def ListPositions(self, request, context):
         by_position: dict[str, list[str]] = {}
@@ -125,8 +128,9 @@ async def same_sql_directly(engine, participant: str) -> list[float]:
     for _ in range(FEED_CALLS):
         started = time.perf_counter()
         async with sessions() as session:
-            await store.calendar_meetings(session, participant, today - timedelta(days=30),
-                                          today + timedelta(days=366), 2000)
+            await store.calendar_meetings(
+                session, participant, today - timedelta(days=30), today + timedelta(days=366), 2000
+            )
         latencies.append(time.perf_counter() - started)
     return latencies
 
@@ -269,8 +273,7 @@ async def _run() -> list[tuple[str, str]]:
         rows.append(
             (
                 "FileTopic (10-working-day check)",
-                f"{TOPICS / seconds:.0f}/s, "
-                f"p50 {pct(latencies, 50):.1f} ms, p99 {pct(latencies, 99):.1f} ms",
+                f"{TOPICS / seconds:.0f}/s, p50 {pct(latencies, 50):.1f} ms, p99 {pct(latencies, 99):.1f} ms",
             )
         )
 

@@ -44,8 +44,14 @@ class FixedPeople:
     """A directory without Keycloak and org: every body's contact is one person with an e-mail address."""
 
     async def recipients(self, target: Target, day: date) -> list[Recipient]:
-        return [Recipient(f"contact-{target.body_code}", "联络人", body_code=target.body_code,
-                          addresses={Channel.EMAIL: f"{target.body_code}@ziyang.example"})]
+        return [
+            Recipient(
+                f"contact-{target.body_code}",
+                "联络人",
+                body_code=target.body_code,
+                addresses={Channel.EMAIL: f"{target.body_code}@ziyang.example"},
+            )
+        ]
 
 
 class Inbox:
@@ -72,23 +78,46 @@ async def measure(dsn: str, nats_url: str, smtp_port: int, inbox: Inbox) -> list
     await ensure_stream(js, "meetings")
     wake = Wake()
     now = lambda: datetime.now(UTC)  # noqa: E731
-    handlers = EventConsumers(FixedPeople(), frozenset({Channel.EMAIL}), "https://oa.ziyang.example", now, wake)
-    consumer = EventConsumer(js, sessions, "MEETINGS", "notify-topic-refused", "meetings.topic.refused",
-                             handlers.on_topic_refused, batch=100)
+    handlers = EventConsumers(
+        FixedPeople(), frozenset({Channel.EMAIL}), "https://oa.ziyang.example", now, wake
+    )
+    consumer = EventConsumer(
+        js,
+        sessions,
+        "MEETINGS",
+        "notify-topic-refused",
+        "meetings.topic.refused",
+        handlers.on_topic_refused,
+        batch=100,
+    )
     sender = EmailSender("127.0.0.1", smtp_port, "notify@ziyang.example")
-    dispatcher = Dispatcher(sessions, {Channel.EMAIL: sender}, RetryPolicy(1, 10, 5), now, batch=200,
-                            lease=timedelta(seconds=60), concurrency=16)
+    dispatcher = Dispatcher(
+        sessions,
+        {Channel.EMAIL: sender},
+        RetryPolicy(1, 10, 5),
+        now,
+        batch=200,
+        lease=timedelta(seconds=60),
+        concurrency=16,
+    )
     loop = asyncio.create_task(run_dispatcher(dispatcher, wake, 0.5))
     await consumer.start()
     published: dict[str, float] = {}
     try:
         for n in range(BURST):
             key = f"t{n}"
-            topic = meetings_pb2.Topic(id=str(uuid.uuid4()), title=f"议题 {key}", owning_organisation_code="bureau")
-            envelope = build_envelope("meetings.topic.refused", events_pb2.TopicRefused(topic=topic), "topic/1")
+            topic = meetings_pb2.Topic(
+                id=str(uuid.uuid4()), title=f"议题 {key}", owning_organisation_code="bureau"
+            )
+            envelope = build_envelope(
+                "meetings.topic.refused", events_pb2.TopicRefused(topic=topic), "topic/1"
+            )
             published[key] = time.perf_counter()
-            await js.publish("meetings.topic.refused", envelope.SerializeToString(),
-                             headers={MSG_ID_HEADER: envelope.event_id})
+            await js.publish(
+                "meetings.topic.refused",
+                envelope.SerializeToString(),
+                headers={MSG_ID_HEADER: envelope.event_id},
+            )
         deadline = time.monotonic() + 120
         while len(inbox.received) < BURST and time.monotonic() < deadline:
             await asyncio.sleep(0.05)

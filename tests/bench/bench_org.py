@@ -65,7 +65,13 @@ from deploy.local.keycloak import LOCAL_TOKENS_CLIENT, Keycloak, KeycloakInfo
 from deploy.local.servers import Nats, Postgres, free_port
 from shared.heap import freeze_startup_heap
 from tests.bench.bench_grpc import (
-    RATE, REPO, SECONDS, WARM_UP_SECONDS, ServerProcess, cpu_seconds, percentile,
+    RATE,
+    REPO,
+    SECONDS,
+    WARM_UP_SECONDS,
+    ServerProcess,
+    cpu_seconds,
+    percentile,
 )
 from zgov.common.v1 import common_pb2
 from zgov.org.v1 import org_pb2, org_pb2_grpc
@@ -121,8 +127,13 @@ def password_token(info: KeycloakInfo, username: str) -> str:
     """A demo user's access token, as an integrator gets one (password grant of the local demo-and-test client)."""
     response = httpx.post(
         f"{info.issuer}/protocol/openid-connect/token",
-        data={"grant_type": "password", "client_id": LOCAL_TOKENS_CLIENT, "scope": "openid",
-              "username": username, "password": info.demo_users[username]["password"]},
+        data={
+            "grant_type": "password",
+            "client_id": LOCAL_TOKENS_CLIENT,
+            "scope": "openid",
+            "username": username,
+            "password": info.demo_users[username]["password"],
+        },
     )
     response.raise_for_status()
     return response.json()["access_token"]
@@ -146,8 +157,13 @@ class OrgProcess(ServerProcess):
             "ZGOV_GRPC_PORT": str(port),
         }
         with open(self.log, "wb") as log:
-            self.process = subprocess.Popen([sys.executable, "-m", "services.org"], cwd=REPO, env=env,
-                                            stdout=log, stderr=subprocess.STDOUT)
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "services.org"],
+                cwd=REPO,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
         self.address = f"127.0.0.1:{port}"
 
     async def wait_serving(self, timeout: float = 120.0) -> None:
@@ -176,8 +192,11 @@ class BareProcess(ServerProcess):
     def __init__(self, answers: dict[str, bytes]):
         args = [f"{method}={answer.hex()}" for method, answer in answers.items()]
         self.process = subprocess.Popen(
-            [sys.executable, "-m", __name__, "--serve-bare", *args], cwd=REPO, stdout=subprocess.PIPE,
-            text=True, env={**os.environ, "PYTHONPATH": str(REPO)},
+            [sys.executable, "-m", __name__, "--serve-bare", *args],
+            cwd=REPO,
+            stdout=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "PYTHONPATH": str(REPO)},
         )
         line = self.process.stdout.readline()
         if not line.startswith("port "):
@@ -247,17 +266,27 @@ def day(value) -> common_pb2.Date:
 
 async def seed_leaves(stub: org_pb2_grpc.OrgServiceStub, info: KeycloakInfo) -> datetime:
     """A few leaves written through the RPCs; returns a moment while the mayor is away (approved)."""
-    auth = {u: (("authorization", f"Bearer {password_token(info, u)}"),)
-            for u in ("mayor", "evm", "vice-mayor-1", "vice-mayor-2")}
+    auth = {
+        u: (("authorization", f"Bearer {password_token(info, u)}"),)
+        for u in ("mayor", "evm", "vice-mayor-1", "vice-mayor-2")
+    }
     today = datetime.now(CHINA).date()
 
     async def leave(username: str, position: str, first: int, last: int, approver: str | None) -> None:
-        requested = await stub.RequestLeave(org_pb2.RequestLeaveRequest(
-            position=position, kind=org_pb2.LEAVE_KIND_LEAVE, first_day=day(today + timedelta(first)),
-            last_day=day(today + timedelta(last)), reason="公务安排"), metadata=auth[username])
+        requested = await stub.RequestLeave(
+            org_pb2.RequestLeaveRequest(
+                position=position,
+                kind=org_pb2.LEAVE_KIND_LEAVE,
+                first_day=day(today + timedelta(first)),
+                last_day=day(today + timedelta(last)),
+                reason="公务安排",
+            ),
+            metadata=auth[username],
+        )
         if approver:
-            await stub.ApproveLeave(org_pb2.ApproveLeaveRequest(leave_id=requested.id, opinion="同意"),
-                                    metadata=auth[approver])
+            await stub.ApproveLeave(
+                org_pb2.ApproveLeaveRequest(leave_id=requested.id, opinion="同意"), metadata=auth[approver]
+            )
 
     await leave("mayor", "mayor", 30, 33, approver="evm")
     await leave("evm", "executive-vice-mayor", 60, 61, approver="mayor")
@@ -398,7 +427,8 @@ async def sessions_opened(stack: Stack) -> int:
     connection = await asyncpg.connect(stack.database_url.replace("postgresql+asyncpg://", "postgresql://"))
     try:
         return await connection.fetchval(
-            "SELECT sessions FROM pg_stat_database WHERE datname = current_database()")
+            "SELECT sessions FROM pg_stat_database WHERE datname = current_database()"
+        )
     finally:
         await connection.close()
 
@@ -415,27 +445,46 @@ def rows(results: dict, answers: dict[str, bytes], cores: Cores | None) -> list[
     for method, answer in answers.items():
         org, bare = results[("org", method)], results[("bare", method)]
         out += [
-            (f"{method} ({len(answer)}-byte answer), org: p50 / p99 at {org['rate']:.0f} req/s",
-             f"{org['p50']:.2f} / {org['p99']:.2f} ms", f"p99 < {P99_TARGET_MS:.0f} ms"),
-            (f"{method}, bare grpc.aio: p50 / p99 at {bare['rate']:.0f} req/s",
-             f"{bare['p50']:.2f} / {bare['p99']:.2f} ms", ""),
-            (f"{method}, org at {RATE} req/s: calls over {P99_TARGET_MS:.0f} ms / failed / answered per s",
-             f"{org['over_target']:.1%} / {failed(org)} / {org['answered']:.0f}", f"< 1% / 0 / {RATE}"),
-            (f"{method}, overhead org / bare at {RATE} req/s: p50 / p99",
-             f"{org['p50'] / bare['p50']:.2f}× / {org['p99'] / bare['p99']:.2f}×",
-             f"< {OVERHEAD_TARGET:.0f}×"),
-            (f"{method}, at {LIGHT_RATE} req/s p50 / p99: org | bare",
-             f"{org['light_p50']:.2f} / {org['light_p99']:.2f} | "
-             f"{bare['light_p50']:.2f} / {bare['light_p99']:.2f} ms", ""),
+            (
+                f"{method} ({len(answer)}-byte answer), org: p50 / p99 at {org['rate']:.0f} req/s",
+                f"{org['p50']:.2f} / {org['p99']:.2f} ms",
+                f"p99 < {P99_TARGET_MS:.0f} ms",
+            ),
+            (
+                f"{method}, bare grpc.aio: p50 / p99 at {bare['rate']:.0f} req/s",
+                f"{bare['p50']:.2f} / {bare['p99']:.2f} ms",
+                "",
+            ),
+            (
+                f"{method}, org at {RATE} req/s: calls over {P99_TARGET_MS:.0f} ms / failed / answered per s",
+                f"{org['over_target']:.1%} / {failed(org)} / {org['answered']:.0f}",
+                f"< 1% / 0 / {RATE}",
+            ),
+            (
+                f"{method}, overhead org / bare at {RATE} req/s: p50 / p99",
+                f"{org['p50'] / bare['p50']:.2f}× / {org['p99'] / bare['p99']:.2f}×",
+                f"< {OVERHEAD_TARGET:.0f}×",
+            ),
+            (
+                f"{method}, at {LIGHT_RATE} req/s p50 / p99: org | bare",
+                f"{org['light_p50']:.2f} / {org['light_p99']:.2f} | "
+                f"{bare['light_p50']:.2f} / {bare['light_p99']:.2f} ms",
+                "",
+            ),
             # CPU per call hardly depends on other load on the machine. At the light rate each call
             # pays its own wake-ups; at the full rate several calls share them, so it costs less.
-            (f"{method}, server CPU per call at {LIGHT_RATE} req/s, idle subtracted: org / bare",
-             f"{org['cpu_us']:.0f} / {bare['cpu_us']:.0f} µs ({org['cpu_us'] / bare['cpu_us']:.1f}×)",
-             f"< {OVERHEAD_TARGET:.0f}×"),
-            (f"{method}, server CPU per call at {RATE} req/s: org / bare (org's share of one core; "
-             "calls one core serves)",
-             f"{org['cpu_at_rate_us']:.0f} / {bare['cpu_at_rate_us']:.0f} µs "
-             f"({org['cpu_at_rate_us'] * RATE / 1e6:.0%}; {1e6 / org['cpu_at_rate_us']:.0f}/s)", f"> {RATE}/s"),
+            (
+                f"{method}, server CPU per call at {LIGHT_RATE} req/s, idle subtracted: org / bare",
+                f"{org['cpu_us']:.0f} / {bare['cpu_us']:.0f} µs ({org['cpu_us'] / bare['cpu_us']:.1f}×)",
+                f"< {OVERHEAD_TARGET:.0f}×",
+            ),
+            (
+                f"{method}, server CPU per call at {RATE} req/s: org / bare (org's share of one core; "
+                "calls one core serves)",
+                f"{org['cpu_at_rate_us']:.0f} / {bare['cpu_at_rate_us']:.0f} µs "
+                f"({org['cpu_at_rate_us'] * RATE / 1e6:.0%}; {1e6 / org['cpu_at_rate_us']:.0f}/s)",
+                f"> {RATE}/s",
+            ),
             (f"{method}, database connections org opened while measured", f"{org['sessions']}", "0 (pooled)"),
         ]
     out.append(("machine load (1-min average, cores)", f"{os.getloadavg()[0]:.1f} on {os.cpu_count()}", ""))

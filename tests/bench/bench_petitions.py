@@ -47,8 +47,11 @@ OVERDUE_SHARE = 0.05
 BATCH = 1000
 
 OFFICER = Actor(
-    user_id="bench-officer", username="petition-officer", display_name="孙为民",
-    positions=frozenset({"petition-officer"}), organisation_code="petition-bureau",
+    user_id="bench-officer",
+    username="petition-officer",
+    display_name="孙为民",
+    positions=frozenset({"petition-officer"}),
+    organisation_code="petition-bureau",
     permissions=frozenset({"petition:register", "petition:read", "petition:assign"}),
 )
 
@@ -58,11 +61,16 @@ def intake(n: int) -> petitions_pb2.Intake:
     return petitions_pb2.Intake(
         channel=petitions_pb2.CHANNEL_LETTER,
         received_on=common_pb2.Date(year=received.year, month=received.month, day=received.day),
-        category=petitions_pb2.CATEGORY_REQUEST_APPEAL, title=f"来信 {n}", content="请求解决供水问题。" * 20,
+        category=petitions_pb2.CATEGORY_REQUEST_APPEAL,
+        title=f"来信 {n}",
+        content="请求解决供水问题。" * 20,
         body_complained_about="housing-construction-bureau",
         # every 10th petitioner writes again: those are linked as repeats
-        petitioners=[petitions_pb2.Petitioner(name=f"信访人{n % (INTAKES * 9 // 10)}",
-                                              phone=f"139{n % (INTAKES * 9 // 10):08d}")],
+        petitioners=[
+            petitions_pb2.Petitioner(
+                name=f"信访人{n % (INTAKES * 9 // 10)}", phone=f"139{n % (INTAKES * 9 // 10):08d}"
+            )
+        ],
     )
 
 
@@ -143,8 +151,11 @@ async def run() -> list[tuple[str, str, str]]:
         try:
             seconds, linked = await intake_throughput(sessions)
             rows = [
-                (f"intake: {INTAKES:,} RegisterCase, {CONCURRENCY} at a time",
-                 f"{INTAKES / seconds:,.0f} cases/s ({seconds:.1f} s)", ""),
+                (
+                    f"intake: {INTAKES:,} RegisterCase, {CONCURRENCY} at a time",
+                    f"{INTAKES / seconds:,.0f} cases/s ({seconds:.1f} s)",
+                    "",
+                ),
                 ("intake: repeats linked, not counted twice", f"{linked:,}", f"{INTAKES // 10:,}"),
             ]
             rows += await overdue_sweep(engine, sessions)

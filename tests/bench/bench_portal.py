@@ -61,15 +61,28 @@ async def seed(address: str, token: str) -> None:
         stub = publications_pb2_grpc.PublicationServiceStub(channel)
         for n in range(PUBLICATIONS):
             word = WORDS[n % len(WORDS)]
-            created = await stub.CreatePublication(pb.CreatePublicationRequest(content=pb.PublicationContent(
-                kind=pb.PUBLICATION_KIND_POLICY, category=pb.CATEGORY_LIVELIHOOD, title=f"关于{word}工作的通知（{n}）",
-                body=f"为做好{word}工作，现就有关事项通知如下。" * 20, issuer_code="general-office",
-                issuer_name="资阳市人民政府办公室", made_on=made)), metadata=metadata)
-            await stub.PublishPublication(pb.PublishPublicationRequest(publication_id=created.id), metadata=metadata)
+            created = await stub.CreatePublication(
+                pb.CreatePublicationRequest(
+                    content=pb.PublicationContent(
+                        kind=pb.PUBLICATION_KIND_POLICY,
+                        category=pb.CATEGORY_LIVELIHOOD,
+                        title=f"关于{word}工作的通知（{n}）",
+                        body=f"为做好{word}工作，现就有关事项通知如下。" * 20,
+                        issuer_code="general-office",
+                        issuer_name="资阳市人民政府办公室",
+                        made_on=made,
+                    )
+                ),
+                metadata=metadata,
+            )
+            await stub.PublishPublication(
+                pb.PublishPublicationRequest(publication_id=created.id), metadata=metadata
+            )
 
 
-async def load(base_url: str, path_of, seconds: float, headers: dict | None = None,
-               expect: tuple[int, ...] = (200,)) -> tuple[int, list[float]]:
+async def load(
+    base_url: str, path_of, seconds: float, headers: dict | None = None, expect: tuple[int, ...] = (200,)
+) -> tuple[int, list[float]]:
     """Requests for `seconds` with CONCURRENCY in flight: (count, latencies in s)."""
     latencies: list[float] = []
     deadline = time.perf_counter() + seconds
@@ -84,8 +97,9 @@ async def load(base_url: str, path_of, seconds: float, headers: dict | None = No
                 raise RuntimeError(f"{path_of(i)} answered {response.status_code}: {response.text[:300]}")
             i += CONCURRENCY
 
-    async with httpx.AsyncClient(base_url=base_url, timeout=30,
-                                 limits=httpx.Limits(max_connections=CONCURRENCY)) as client:
+    async with httpx.AsyncClient(
+        base_url=base_url, timeout=30, limits=httpx.Limits(max_connections=CONCURRENCY)
+    ) as client:
         await asyncio.gather(*(worker(client, n) for n in range(CONCURRENCY)))
     return len(latencies), latencies
 
@@ -97,30 +111,48 @@ async def _run() -> list[tuple[str, str]]:
     postgres = Postgres(folder / "postgres", free_port())
     nats_server = Nats(folder / "nats", free_port())
     issuer = LocalIssuer().start()
-    issuer.add_client("portal", SECRET, {"disclosure": ["publication:read", "publication:comment",
-                                                        "application:submit"]})
+    issuer.add_client(
+        "portal", SECRET, {"disclosure": ["publication:read", "publication:comment", "application:submit"]}
+    )
     postgres.start()
     nats_server.start()
     portal = None
-    server = build(DisclosureSettings(database_url=postgres.ensure_database("disclosure_bench"),
-                                      nats_url=nats_server.url, keycloak_url=issuer.url, grpc_port=0,
-                                      consume_documents=False))
+    server = build(
+        DisclosureSettings(
+            database_url=postgres.ensure_database("disclosure_bench"),
+            nats_url=nats_server.url,
+            keycloak_url=issuer.url,
+            grpc_port=0,
+            consume_documents=False,
+        )
+    )
     await server.start()
     try:
-        officer = issuer.token_for("disclosure-officer", audience="disclosure", positions=["disclosure-officer"],
-                                   groups=["general-office"], expires_in=3600,
-                                   permissions=["publication:read", "publication:write", "publication:approve"])
+        officer = issuer.token_for(
+            "disclosure-officer",
+            audience="disclosure",
+            positions=["disclosure-officer"],
+            groups=["general-office"],
+            expires_in=3600,
+            permissions=["publication:read", "publication:write", "publication:approve"],
+        )
         started = time.perf_counter()
         await seed(server.address, officer)
         seeding = time.perf_counter() - started
 
         port = free_port()
-        env = {**{k: v for k, v in os.environ.items() if not k.startswith("ZGOV_")},
-               "ZGOV_KEYCLOAK_URL": issuer.url, "ZGOV_CLIENT_SECRET": SECRET, "ZGOV_HTTP_PORT": str(port),
-               "ZGOV_DISCLOSURE_ADDRESS": server.address, "ZGOV_LOG_LEVEL": "WARNING"}
+        env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith("ZGOV_")},
+            "ZGOV_KEYCLOAK_URL": issuer.url,
+            "ZGOV_CLIENT_SECRET": SECRET,
+            "ZGOV_HTTP_PORT": str(port),
+            "ZGOV_DISCLOSURE_ADDRESS": server.address,
+            "ZGOV_LOG_LEVEL": "WARNING",
+        }
         log = open(folder / "portal.log", "wb")  # noqa: SIM115 - closed with the folder
-        portal = subprocess.Popen([sys.executable, "-m", "services.portal"], cwd=REPO, env=env,
-                                  stdout=log, stderr=subprocess.STDOUT)
+        portal = subprocess.Popen(
+            [sys.executable, "-m", "services.portal"], cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
         base = f"http://127.0.0.1:{port}"
         for _ in range(200):
             try:
@@ -134,26 +166,36 @@ async def _run() -> list[tuple[str, str]]:
             raise RuntimeError((folder / "portal.log").read_text(errors="replace")[-3000:]) from None
 
         rows = [("publications created and published", f"{PUBLICATIONS} in {seeding:.1f} s")]
-        pages = (("home page (/: latest publications)", lambda i: "/"),
-                 ("search results (/search?q=…, 20 hits)", lambda i: f"/search?q={WORDS[i % len(WORDS)]}"))
+        pages = (
+            ("home page (/: latest publications)", lambda i: "/"),
+            ("search results (/search?q=…, 20 hits)", lambda i: f"/search?q={WORDS[i % len(WORDS)]}"),
+        )
         count, latencies = await load(base, lambda i: "/static/portal.css", SECONDS)
         static = count / SECONDS
         etag = httpx.get(f"{base}/", timeout=60).headers["etag"]
         for name, path_of in pages:
             count, latencies = await load(base, path_of, SECONDS)
             rate = count / SECONDS
-            row = (f"{name}, {CONCURRENCY} in flight",
-                   f"{rate:.0f} pages/s, p50 {pct(latencies, 50):.1f} ms, "
-                   f"p95 {pct(latencies, 95):.1f} ms, mean {statistics.mean(latencies) * 1000:.1f} ms")
+            row = (
+                f"{name}, {CONCURRENCY} in flight",
+                f"{rate:.0f} pages/s, p50 {pct(latencies, 50):.1f} ms, "
+                f"p95 {pct(latencies, 95):.1f} ms, mean {statistics.mean(latencies) * 1000:.1f} ms",
+            )
             if path_of(0) == "/":
                 row += (f"≥ {HOME_GOAL:,} pages/s", f"static file {static:.0f}/s ({rate / static:.2f})")
             rows.append(row)
         # a poller's ETag: 304 while the page is unchanged, 200 with the new page once it changed
-        count, latencies = await load(base, lambda i: "/", SECONDS, headers={"If-None-Match": etag},
-                                      expect=(200, 304))
-        rows.append((f"home page revalidated (If-None-Match → 304 or the new page), {CONCURRENCY} in flight",
-                     f"{count / SECONDS:.0f} answers/s, p50 {pct(latencies, 50):.1f} ms", "",
-                     f"static file {static:.0f}/s ({count / SECONDS / static:.2f})"))
+        count, latencies = await load(
+            base, lambda i: "/", SECONDS, headers={"If-None-Match": etag}, expect=(200, 304)
+        )
+        rows.append(
+            (
+                f"home page revalidated (If-None-Match → 304 or the new page), {CONCURRENCY} in flight",
+                f"{count / SECONDS:.0f} answers/s, p50 {pct(latencies, 50):.1f} ms",
+                "",
+                f"static file {static:.0f}/s ({count / SECONDS / static:.2f})",
+            )
+        )
         rows.append((f"static file /static/portal.css, {CONCURRENCY} in flight", f"{static:.0f} answers/s"))
         return rows
     finally:

@@ -29,10 +29,16 @@ GOAL = 0.1  # s per one-page notice after the first (issue 17)
 
 
 def layout(**overrides) -> Layout:
-    values = dict(issuer_mark="资阳市人民政府文件", document_number="资府发〔2026〕13号",
-                  title="资阳市人民政府关于加强城市供水管理的通知", body="现将有关事项通知如下。",
-                  signature="资阳市人民政府", written_on=date(2026, 11, 26),
-                  main_receivers=["各县（区）人民政府", "市政府各部门"], copies=["市委办公室"])
+    values = dict(
+        issuer_mark="资阳市人民政府文件",
+        document_number="资府发〔2026〕13号",
+        title="资阳市人民政府关于加强城市供水管理的通知",
+        body="现将有关事项通知如下。",
+        signature="资阳市人民政府",
+        written_on=date(2026, 11, 26),
+        main_receivers=["各县（区）人民政府", "市政府各部门"],
+        copies=["市委办公室"],
+    )
     values.update(overrides)
     return Layout(**values)
 
@@ -40,7 +46,8 @@ def layout(**overrides) -> Layout:
 CASES = {
     "plain notice (3 faces)": layout(),
     "headings and urgency (5 faces)": layout(
-        urgency="特急", body="一、总体要求\n（一）明确责任。各部门要落实。\n二、保障措施"),
+        urgency="特急", body="一、总体要求\n（一）明确责任。各部门要落实。\n二、保障措施"
+    ),
     "long text (3 faces)": layout(body="\n".join(["各县（区）要加强城市供水管理，确保水质达标。" * 6] * 24)),
 }
 
@@ -84,8 +91,14 @@ def run() -> list[tuple[str, ...]]:
     after = seconds_per(render_pdf, notice, 10)
     floor = seconds_per(without_fonts, notice, 10)
     rows.append(("one-page notice, the first in the process (faces parsed)", f"{first:.2f} s"))
-    rows.append(("one-page notice, after the first", f"{after:.3f} s", f"< {GOAL} s",
-                 f"floor {floor:.3f} s without fonts ({after / floor:.1f}×)"))
+    rows.append(
+        (
+            "one-page notice, after the first",
+            f"{after:.3f} s",
+            f"< {GOAL} s",
+            f"floor {floor:.3f} s without fonts ({after / floor:.1f}×)",
+        )
+    )
     for name, page in CASES.items():
         pdf = render_pdf(page)
         rows.append((f"{name}: s per PDF", f"{seconds_per(render_pdf, page):.3f}"))

@@ -55,8 +55,10 @@ class TimedConsumer(EventConsumer):
 def overdue_event(n: int) -> bytes:
     due = today_in_china() - timedelta(days=3)
     payload = petitions_events.CaseOverdue(
-        stage=petitions_pb2.STAGE_HANDLING, responsible_body_code=BODIES[n % len(BODIES)],
-        due=common_pb2.Date(year=due.year, month=due.month, day=due.day))
+        stage=petitions_pb2.STAGE_HANDLING,
+        responsible_body_code=BODIES[n % len(BODIES)],
+        due=common_pb2.Date(year=due.year, month=due.month, day=due.day),
+    )
     payload.case.case_id = str(uuid.uuid4())
     payload.case.number = f"信访〔2026〕{n}号"
     return build_envelope(SUBJECT, payload, f"case/{payload.case.case_id}").SerializeToString()
@@ -81,7 +83,9 @@ async def wait_for(done: dict, ids: list[str], timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while not all(i in done for i in ids):
         if time.monotonic() > deadline:
-            raise RuntimeError(f"{sum(i not in done for i in ids)} of {len(ids)} events made no item in {timeout} s")
+            raise RuntimeError(
+                f"{sum(i not in done for i in ids)} of {len(ids)} events made no item in {timeout} s"
+            )
         await asyncio.sleep(0.005)
 
 
@@ -93,7 +97,7 @@ async def measure(dsn: str, nats_url: str) -> list[tuple[str, str, str]]:
     js = nc.jetstream()
     await ensure_stream(js, "petitions")
     handlers = EventConsumers(calendar(), Limits(), DirectoryPeople(), today_in_china)
-    (stream, durable, subject, handler), = [s for s in handlers.subscriptions() if s[2] == SUBJECT]
+    ((stream, durable, subject, handler),) = [s for s in handlers.subscriptions() if s[2] == SUBJECT]
     done: dict[str, float] = {}
     consumer = TimedConsumer(js, sessions, stream, durable, subject, handler, done=done)
     await consumer.start()
@@ -114,7 +118,11 @@ async def measure(dsn: str, nats_url: str) -> list[tuple[str, str, str]]:
         await nc.close()
         await engine.dispose()
     return [
-        (f"event → item p50 ({PACED} events, one per {INTERVAL * 1000:.0f} ms)", ms(percentile(latencies, 50)), ""),
+        (
+            f"event → item p50 ({PACED} events, one per {INTERVAL * 1000:.0f} ms)",
+            ms(percentile(latencies, 50)),
+            "",
+        ),
         ("event → item p99", ms(percentile(latencies, 99)), "< 50 ms"),
         ("event → item max", ms(max(latencies)), ""),
         ("event → item mean", ms(statistics.fmean(latencies)), ""),
@@ -135,4 +143,3 @@ async def run() -> list[tuple[str, str, str]]:
                 nats_server.stop()
         finally:
             pg.stop()
-

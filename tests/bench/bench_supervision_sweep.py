@@ -68,8 +68,16 @@ async def measure(dsn: str) -> list[tuple[str, str, str]]:
     try:
         started = time.perf_counter()
         async with transaction(sessions) as session:
-            await session.execute(text(FILL), {"year": today.year, "today": today, "warn_due": warn_due,
-                                               "spread": SPREAD_DAYS, "items": ITEMS})
+            await session.execute(
+                text(FILL),
+                {
+                    "year": today.year,
+                    "today": today,
+                    "warn_due": warn_due,
+                    "spread": SPREAD_DAYS,
+                    "items": ITEMS,
+                },
+            )
         async with engine.begin() as conn:
             await conn.execute(text("ANALYZE supervision_item"))
         fill_seconds = time.perf_counter() - started
@@ -100,8 +108,16 @@ async def measure(dsn: str) -> list[tuple[str, str, str]]:
     idle.sort()
     return [
         (f"open items (filled in {fill_seconds:.0f} s)", f"{ITEMS:,}", ""),
-        (f"due today: looked at / steps taken ({rounds} rounds of {BATCH})", f"{looked_total:,} / {steps_total:,}", ""),
-        ("the day's full pass", f"{pass_seconds:.1f} s ({steps_total / pass_seconds:,.0f} steps/s)", "< 60 s"),
+        (
+            f"due today: looked at / steps taken ({rounds} rounds of {BATCH})",
+            f"{looked_total:,} / {steps_total:,}",
+            "",
+        ),
+        (
+            "the day's full pass",
+            f"{pass_seconds:.1f} s ({steps_total / pass_seconds:,.0f} steps/s)",
+            "< 60 s",
+        ),
         ("a round with nothing due (median of 20)", f"{idle[len(idle) // 2] * 1000:.1f} ms", "< 50 ms"),
     ]
 

@@ -13,8 +13,15 @@ from datetime import date
 
 from services.supervision.acts.people import People, StandIn
 
-BODIES = ("education-bureau", "transport-bureau", "health-commission", "anyue-county", "lezhi-county",
-          "yanjiang-district", "general-office")
+BODIES = (
+    "education-bureau",
+    "transport-bureau",
+    "health-commission",
+    "anyue-county",
+    "lezhi-county",
+    "yanjiang-district",
+    "general-office",
+)
 
 
 class DirectoryPeople(People):

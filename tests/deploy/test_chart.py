@@ -61,8 +61,14 @@ def test_realm_copy_in_chart_matches_deploy_keycloak():
 def test_the_services_that_exist_are_enabled_by_default(helm):
     docs = render([])
     assert set(kinds(docs, "Deployment")) == {
-        "zgov-org", "zgov-meetings", "zgov-documents", "zgov-supervision", "zgov-disclosure", "zgov-petitions",
-        "zgov-notify", "zgov-portal",
+        "zgov-org",
+        "zgov-meetings",
+        "zgov-documents",
+        "zgov-supervision",
+        "zgov-disclosure",
+        "zgov-petitions",
+        "zgov-notify",
+        "zgov-portal",
     }
     assert kinds(docs, "Ingress") == {}
 
@@ -94,7 +100,9 @@ def test_every_service_renders_its_full_set_of_objects(helm):
     for kind in ("Deployment", "Service", "ServiceAccount", "NetworkPolicy"):
         assert {f"zgov-{s}" for s in SERVICES} <= set(kinds(docs, kind)), kind
     # supervision switches autoscaling and its disruption budget off in the test values
-    assert set(kinds(docs, "HorizontalPodAutoscaler")) == {f"zgov-{s}" for s in SERVICES} - {"zgov-supervision"}
+    assert set(kinds(docs, "HorizontalPodAutoscaler")) == {f"zgov-{s}" for s in SERVICES} - {
+        "zgov-supervision"
+    }
     assert set(kinds(docs, "PodDisruptionBudget")) == {f"zgov-{s}" for s in SERVICES} - {"zgov-supervision"}
     assert kinds(docs, "Deployment")["zgov-supervision"]["spec"]["replicas"] == 1
     assert "replicas" not in kinds(docs, "Deployment")["zgov-org"]["spec"], "the HPA owns the replica count"
@@ -150,9 +158,14 @@ def test_secrets_come_from_secret_references_only(helm):
             assert "ZGOV_NATS_URL" not in env and "ZGOV_NATS_NKEY_SEED" not in env, name
             assert env["ZGOV_DATABASE_URL"]["valueFrom"]["secretKeyRef"]["name"] == f"zgov-{service}-database"
         else:
-            assert env["ZGOV_DATABASE_URL"]["valueFrom"]["secretKeyRef"] == {"name": f"{name}-database", "key": "url"}
-            assert env["ZGOV_NATS_NKEY_SEED"]["valueFrom"]["secretKeyRef"] == {"name": f"{name}-nats",
-                                                                             "key": "nkey-seed"}
+            assert env["ZGOV_DATABASE_URL"]["valueFrom"]["secretKeyRef"] == {
+                "name": f"{name}-database",
+                "key": "url",
+            }
+            assert env["ZGOV_NATS_NKEY_SEED"]["valueFrom"]["secretKeyRef"] == {
+                "name": f"{name}-nats",
+                "key": "nkey-seed",
+            }
         assert env["ZGOV_CLIENT_SECRET"]["valueFrom"]["secretKeyRef"]["name"] == f"{name}-keycloak-client"
         assert env["ZGOV_CLIENT_ID"]["value"] == env["ZGOV_SERVICE_NAME"]["value"] == service
         assert not env["ZGOV_KEYCLOAK_URL"]["value"].endswith("/")
@@ -273,8 +286,11 @@ def test_calendar_feeds_are_reachable_only_from_the_peers_named(helm):
     assert [r["from"] for r in rules] == [
         [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}}}]
     ]
-    assert not [r for r in kinds(render([]), "NetworkPolicy")["zgov-meetings"]["spec"]["ingress"] or []
-                if r["ports"][0]["port"] == 8052]
+    assert not [
+        r
+        for r in kinds(render([]), "NetworkPolicy")["zgov-meetings"]["spec"]["ingress"] or []
+        if r["ports"][0]["port"] == 8052
+    ]
 
 
 def test_infra_chart_declares_the_established_charts_behind_condition_flags(helm):
@@ -305,8 +321,11 @@ def test_deployment_environment_is_a_valid_service_configuration(helm, monkeypat
         known = {name for name, *_ in variables(settings_class)}
         required = {name for name, is_required, *_ in variables(settings_class) if is_required}
         # what operators put in the Secrets
-        secrets = {"ZGOV_DATABASE_URL": f"postgresql+asyncpg://u:p@db:5432/{service}", "ZGOV_CLIENT_SECRET": "s3cret",
-                   "ZGOV_NATS_NKEY_SEED": new_seed()}
+        secrets = {
+            "ZGOV_DATABASE_URL": f"postgresql+asyncpg://u:p@db:5432/{service}",
+            "ZGOV_CLIENT_SECRET": "s3cret",
+            "ZGOV_NATS_NKEY_SEED": new_seed(),
+        }
         env = {
             e["name"]: secrets[e["name"]] if "valueFrom" in e else e["value"]
             for e in dep["spec"]["template"]["spec"]["containers"][0]["env"]
@@ -342,8 +361,10 @@ def test_services_reach_nats_over_tls_as_their_own_user(helm, tmp_path):
         assert mount == {"name": "nats-ca", "mountPath": "/etc/zgov/nats-ca", "readOnly": True}, name
         assert volumes["nats-ca"]["secret"]["secretName"] == "zgov-nats-ca", name
     plain = tmp_path / "plain.yaml"
-    plain.write_text("nats:\n  url: nats://nats:4222\n  tls:\n    enabled: false\n"
-                     "services:\n  documents:\n    natsCredentials:\n      secretName: documents-nats-user\n")
+    plain.write_text(
+        "nats:\n  url: nats://nats:4222\n  tls:\n    enabled: false\n"
+        "services:\n  documents:\n    natsCredentials:\n      secretName: documents-nats-user\n"
+    )
     dep = kinds(render([plain]), "Deployment")["zgov-documents"]
     env = {e["name"]: e for e in dep["spec"]["template"]["spec"]["containers"][0]["env"]}
     assert "ZGOV_NATS_CA_FILE" not in env
@@ -372,7 +393,9 @@ def _settings_class(service: str) -> type:
     found = [
         cls
         for _, cls in inspect.getmembers(module, inspect.isclass)
-        if issubclass(cls, ServiceSettings) and cls is not ServiceSettings and cls.__module__ == module.__name__
+        if issubclass(cls, ServiceSettings)
+        and cls is not ServiceSettings
+        and cls.__module__ == module.__name__
     ]
     assert len(found) == 1, f"services/{service}/config.py should define one settings class, found {found}"
     return found[0]

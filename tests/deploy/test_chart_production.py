@@ -14,15 +14,21 @@ from deploy.local import tools
 CHART = tools.CHART
 DIGEST = "sha256:" + "0123456789abcdef" * 4
 PRODUCTION = {
-    "metrics": {"prometheus": {"enabled": True}, "podMonitor": {"enabled": True},
-                "prometheusRule": {"enabled": True}, "grafanaDashboard": {"enabled": True}},
+    "metrics": {
+        "prometheus": {"enabled": True},
+        "podMonitor": {"enabled": True},
+        "prometheusRule": {"enabled": True},
+        "grafanaDashboard": {"enabled": True},
+    },
     "postgresql": {"egressCidrs": ["10.20.0.0/24"]},
     "nats": {"egressCidrs": ["10.22.0.0/24"], "streamReplicas": 3},
     "keycloak": {"egressCidrs": ["10.23.0.0/24"], "issuerUrl": "https://id.example.invalid"},
     "pgbouncer": {"enabled": True},
     "image": {"digest": DIGEST},
-    "defaults": {"serviceAccount": {"annotations": {"iam.example.invalid/role": "zgov"}},
-                 "database": {"poolSize": 4, "poolOverflow": 2}},
+    "defaults": {
+        "serviceAccount": {"annotations": {"iam.example.invalid/role": "zgov"}},
+        "database": {"poolSize": 4, "poolOverflow": 2},
+    },
 }
 
 
@@ -44,8 +50,12 @@ def env_of(deployment: dict) -> dict[str, dict]:
 
 def test_network_policies_admit_backing_services_outside_the_cluster(docs):
     policy = of_kind(docs, "NetworkPolicy")["zgov-org"]
-    blocks = {peer["ipBlock"]["cidr"]: rule["ports"][0]["port"]
-              for rule in policy["spec"]["egress"] for peer in rule["to"] if "ipBlock" in peer}
+    blocks = {
+        peer["ipBlock"]["cidr"]: rule["ports"][0]["port"]
+        for rule in policy["spec"]["egress"]
+        for peer in rule["to"]
+        if "ipBlock" in peer
+    }
     assert blocks == {"10.20.0.0/24": 5432, "10.22.0.0/24": 4222, "10.23.0.0/24": 8080}
 
 
@@ -62,8 +72,19 @@ def test_services_get_the_issuer_stream_replicas_pool_sizes_and_pgbouncer_settin
 
 def test_migrations_run_once_per_release_as_hook_jobs_before_the_pods(docs):
     jobs = {name: job for name, job in of_kind(docs, "Job").items() if name.endswith("-migrate")}
-    assert set(jobs) == {f"zgov-{s}-migrate" for s in
-                         ("disclosure", "documents", "meetings", "notify", "org", "petitions", "portal", "supervision")}
+    assert set(jobs) == {
+        f"zgov-{s}-migrate"
+        for s in (
+            "disclosure",
+            "documents",
+            "meetings",
+            "notify",
+            "org",
+            "petitions",
+            "portal",
+            "supervision",
+        )
+    }
     for job in jobs.values():
         assert job["metadata"]["annotations"]["helm.sh/hook"] == "pre-install,pre-upgrade"
         (container,) = job["spec"]["template"]["spec"]["containers"]
@@ -94,6 +115,12 @@ def test_alerts_monitor_and_dashboard_name_the_exported_metrics(docs):
     assert monitor["spec"]["podMetricsEndpoints"][0]["port"] == "metrics"
     dashboard = json.loads(of_kind(docs, "ConfigMap")["zgov-dashboards"]["data"]["zgov-overview.json"])
     expressions = " ".join(t["expr"] for p in dashboard["panels"] for t in p["targets"])
-    for metric in ("rpc_server_duration_seconds", "zgov_outbox_backlog", "zgov_consumer_pending",
-                   "zgov_events_dead_lettered_total", "zgov_sweep_duration_seconds", "zgov_db_pool_in_use"):
+    for metric in (
+        "rpc_server_duration_seconds",
+        "zgov_outbox_backlog",
+        "zgov_consumer_pending",
+        "zgov_events_dead_lettered_total",
+        "zgov_sweep_duration_seconds",
+        "zgov_db_pool_in_use",
+    ):
         assert metric in expressions

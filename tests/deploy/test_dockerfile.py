@@ -51,7 +51,11 @@ def pinned() -> dict[str, str]:
 
 
 def test_base_image_is_python_311_slim():
-    args = {rest.split("=")[0]: rest.split("=", 1)[1] for word, rest in instructions() if word == "ARG" and "=" in rest}
+    args = {
+        rest.split("=")[0]: rest.split("=", 1)[1]
+        for word, rest in instructions()
+        if word == "ARG" and "=" in rest
+    }
     assert args["PYTHON_IMAGE"].startswith("python:3.11-slim")
     froms = [rest for word, rest in instructions() if word == "FROM"]
     assert len(froms) == 2, "multi-stage: build, then a clean runtime"
@@ -84,7 +88,12 @@ def test_copies_only_the_runtime_code_and_sets_the_import_path():
 def test_dockerignore_sends_only_what_the_image_copies():
     lines = [x for x in (ROOT / ".dockerignore").read_text().splitlines() if x and not x.startswith("#")]
     assert lines[0] == "*"
-    assert {x[1:] for x in lines if x.startswith("!")} == {"requirements.txt", "shared/", "services/", "proto/gen/"}
+    assert {x[1:] for x in lines if x.startswith("!")} == {
+        "requirements.txt",
+        "shared/",
+        "services/",
+        "proto/gen/",
+    }
 
 
 def test_runtime_packages_need_none_of_the_left_out_ones():
@@ -116,8 +125,10 @@ def test_every_module_imports_without_the_left_out_packages():
         ".".join(p.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
         for top in ("shared", "services")
         for p in (ROOT / top).rglob("*.py")
-        if "migrations" not in p.parts and p.name not in ("__main__.py", "conftest.py")
-        and not p.name.startswith("test_") and "tests" not in p.parts
+        if "migrations" not in p.parts
+        and p.name not in ("__main__.py", "conftest.py")
+        and not p.name.startswith("test_")
+        and "tests" not in p.parts
     )
     assert "shared.config" in modules
     script = f"""
@@ -131,8 +142,13 @@ for m in {modules!r}:
     importlib.import_module(m)
 print("ok")
 """
-    done = subprocess.run([sys.executable, "-c", script], cwd="/", capture_output=True, text=True,
-                          env={"PYTHONPATH": f"{ROOT}:{ROOT / 'proto' / 'gen'}", "PATH": "/usr/bin:/bin"})
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd="/",
+        capture_output=True,
+        text=True,
+        env={"PYTHONPATH": f"{ROOT}:{ROOT / 'proto' / 'gen'}", "PATH": "/usr/bin:/bin"},
+    )
     assert done.stdout.strip() == "ok", done.stderr[-3000:]
 
 

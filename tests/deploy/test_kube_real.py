@@ -33,19 +33,36 @@ class Helm:
     def __init__(self, cluster, home: Path):
         self.cluster = cluster
         self.binary = str(tools.ensure_helm())
-        self.env = {**os.environ, "KUBECONFIG": str(cluster.kubeconfig),
-                    "HELM_CACHE_HOME": str(home / "cache"), "HELM_CONFIG_HOME": str(home / "config"),
-                    "HELM_DATA_HOME": str(home / "data")}
+        self.env = {
+            **os.environ,
+            "KUBECONFIG": str(cluster.kubeconfig),
+            "HELM_CACHE_HOME": str(home / "cache"),
+            "HELM_CONFIG_HOME": str(home / "config"),
+            "HELM_DATA_HOME": str(home / "data"),
+        }
 
     def __call__(self, *args: str) -> str:
-        done = subprocess.run([self.binary, *args], env=self.env, capture_output=True, text=True,
-                              stdin=subprocess.DEVNULL, timeout=900)
+        done = subprocess.run(
+            [self.binary, *args],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            stdin=subprocess.DEVNULL,
+            timeout=900,
+        )
         assert done.returncode == 0, f"helm {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}"
         return done.stdout
 
     def render(self, *values: Path) -> list[dict]:
-        args = ["template", RELEASE, str(CHART), "--namespace", NAMESPACE,
-                "--kube-version", kube.KUBERNETES_VERSION]
+        args = [
+            "template",
+            RELEASE,
+            str(CHART),
+            "--namespace",
+            NAMESPACE,
+            "--kube-version",
+            kube.KUBERNETES_VERSION,
+        ]
         for v in values:
             args += ["--values", str(v)]
         return [d for d in yaml.safe_load_all(self(*args)) if d]
@@ -61,7 +78,8 @@ def resource_paths(api) -> dict[tuple[str, str], tuple[str, bool, str]]:
     found = {}
     groups = [("v1", "/api/v1")] + [
         (version["groupVersion"], f"/apis/{version['groupVersion']}")
-        for group in api.get("/apis").json()["groups"] for version in group["versions"]
+        for group in api.get("/apis").json()["groups"]
+        for version in group["versions"]
     ]
     for group_version, path in groups:
         for resource in api.get(path).json()["resources"]:
@@ -84,7 +102,8 @@ def server_side_apply_dry_run(api, docs: list[dict], namespace: str) -> list[str
         answer = api.patch(
             object_url(paths, doc, namespace),
             params={"dryRun": "All", "fieldManager": "zgov-test", "force": "true"},
-            headers={"Content-Type": "application/apply-patch+yaml"}, content=yaml.safe_dump(doc),
+            headers={"Content-Type": "application/apply-patch+yaml"},
+            content=yaml.safe_dump(doc),
         )
         if answer.status_code >= 300:
             refused.append(f"{doc['kind']}/{doc['metadata']['name']}: {answer.json().get('message')}")
@@ -92,8 +111,9 @@ def server_side_apply_dry_run(api, docs: list[dict], namespace: str) -> list[str
 
 
 def ensure_namespace(api, name: str) -> None:
-    answer = api.post("/api/v1/namespaces", json={"apiVersion": "v1", "kind": "Namespace",
-                                                   "metadata": {"name": name}})
+    answer = api.post(
+        "/api/v1/namespaces", json={"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}
+    )
     assert answer.status_code in (201, 409), answer.text
 
 
@@ -130,8 +150,16 @@ def test_install_upgrade_rollback_uninstall_on_a_real_api_server(kube_cluster, h
         assert realm_job["status"].get("succeeded") == 1, realm_job["status"]
         assert log_level_of(api, "org") == "INFO"
 
-        helm("upgrade", RELEASE, str(CHART), "--namespace", NAMESPACE, "--set", "defaults.logLevel=DEBUG",
-             *wait)
+        helm(
+            "upgrade",
+            RELEASE,
+            str(CHART),
+            "--namespace",
+            NAMESPACE,
+            "--set",
+            "defaults.logLevel=DEBUG",
+            *wait,
+        )
         assert log_level_of(api, "org") == "DEBUG"
 
         helm("rollback", RELEASE, "1", "--namespace", NAMESPACE, *wait)

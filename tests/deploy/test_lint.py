@@ -59,7 +59,11 @@ def test_a_ruff_finding_fails(copy):
 
 
 def test_one_service_importing_another_fails(copy):
-    plant(copy, "services/petitions/planted.py", '"""Planted."""\n\nfrom services.documents import domain  # noqa: F401\n')
+    plant(
+        copy,
+        "services/petitions/planted.py",
+        '"""Planted."""\n\nfrom services.documents import domain  # noqa: F401\n',
+    )
     done = make_lint(copy)
     assert done.returncode != 0
     assert "services.petitions is not allowed to import services.documents" in done.stdout
@@ -74,7 +78,11 @@ def test_shared_importing_a_service_fails(copy):
 
 def test_an_upward_import_inside_a_service_fails(copy):
     """meetings: the rules (domain) must not reach up to the acts or the wire."""
-    plant(copy, "services/meetings/domain/planted.py", '"""Planted."""\n\nfrom services.meetings import acts  # noqa: F401\n')
+    plant(
+        copy,
+        "services/meetings/domain/planted.py",
+        '"""Planted."""\n\nfrom services.meetings import acts  # noqa: F401\n',
+    )
     done = make_lint(copy)
     assert done.returncode != 0
     assert "services.meetings.domain.planted -> services.meetings.acts" in done.stdout

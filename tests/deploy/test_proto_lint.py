@@ -21,7 +21,9 @@ def buf():
 
 
 def run(buf, *args):
-    return subprocess.run([str(buf), *args], cwd=PROTO, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    return subprocess.run(
+        [str(buf), *args], cwd=PROTO, capture_output=True, text=True, stdin=subprocess.DEVNULL
+    )
 
 
 def test_buf_is_the_pinned_version(buf):

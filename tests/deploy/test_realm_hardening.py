@@ -65,8 +65,11 @@ def test_every_position_but_citizen_requires_the_second_factor(realm):
                 yield from executions(flows[e["flowAlias"]])
 
     steps = list(executions(browser))
-    roles = [config[e["authenticatorConfig"]]["condUserRole"] for e in steps
-             if e.get("authenticator") == "conditional-user-role"]
+    roles = [
+        config[e["authenticatorConfig"]]["condUserRole"]
+        for e in steps
+        if e.get("authenticator") == "conditional-user-role"
+    ]
     assert roles == [marker]
     assert any(e.get("authenticator") == "auth-otp-form" and e["requirement"] == "REQUIRED" for e in steps)
     for role in realm["roles"]["realm"]:
@@ -78,14 +81,23 @@ def test_every_position_but_citizen_requires_the_second_factor(realm):
 
 
 def test_usernames_that_imitate_a_service_account_are_refused_by_the_realm(realm):
-    profile = json.loads(next(
-        c for c in realm["components"]["org.keycloak.userprofile.UserProfileProvider"]
-    )["config"]["kc.user.profile.config"][0])
+    profile = json.loads(
+        next(c for c in realm["components"]["org.keycloak.userprofile.UserProfileProvider"])["config"][
+            "kc.user.profile.config"
+        ][0]
+    )
     username = next(a for a in profile["attributes"] if a["name"] == "username")
     pattern = username["validations"]["pattern"]["pattern"]
     assert pattern == usernames.username_pattern(c["clientId"] for c in realm["clients"])
-    for name in ("service-account-org", "service_account-x", "serviceaccount", "documents", "portal",
-                 "zgov-cli", "system"):
+    for name in (
+        "service-account-org",
+        "service_account-x",
+        "serviceaccount",
+        "documents",
+        "portal",
+        "zgov-cli",
+        "system",
+    ):
         assert not re.fullmatch(pattern, name), name
     for name in ("office-staff", "petition-officer", "lin.shimin", "org-secretary"):
         assert re.fullmatch(pattern, name), name
@@ -114,6 +126,9 @@ def test_every_service_account_client_writes_the_service_account_flag(realm):
     session note of a client-credentials grant only (never for a person's sign-in)."""
     for client in realm["clients"]:
         if client.get("serviceAccountsEnabled"):
-            notes = {m["config"].get("user.session.note"): m["config"].get("claim.name")
-                     for m in client["protocolMappers"] if m["protocolMapper"] == "oidc-usersessionmodel-note-mapper"}
+            notes = {
+                m["config"].get("user.session.note"): m["config"].get("claim.name")
+                for m in client["protocolMappers"]
+                if m["protocolMapper"] == "oidc-usersessionmodel-note-mapper"
+            }
             assert notes.get("client_id") == "client_id", client["clientId"]

@@ -27,12 +27,19 @@ async def test_A20_A26_audit_records_cannot_be_updated_deleted_or_truncated(data
     no test that its trigger refuses UPDATE and DELETE."""
     await run_migrations(database, migrations_of(service))
     engine = create_engine(database)
-    statements = ["UPDATE audit_record SET reason = 'rewritten'", "DELETE FROM audit_record", "TRUNCATE audit_record"]
+    statements = [
+        "UPDATE audit_record SET reason = 'rewritten'",
+        "DELETE FROM audit_record",
+        "TRUNCATE audit_record",
+    ]
     try:
         async with engine.begin() as conn:
-            await conn.execute(sa.text(
-                "INSERT INTO audit_record (id, subject_ref, act, actor, reason) "
-                "VALUES (gen_random_uuid(), 'x/1', 'x.recorded', '{}', 'kept')"))
+            await conn.execute(
+                sa.text(
+                    "INSERT INTO audit_record (id, subject_ref, act, actor, reason) "
+                    "VALUES (gen_random_uuid(), 'x/1', 'x.recorded', '{}', 'kept')"
+                )
+            )
         for statement in statements:
             with pytest.raises(DBAPIError, match="never changed or deleted"):
                 async with engine.begin() as conn:

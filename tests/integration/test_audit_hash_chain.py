@@ -20,7 +20,9 @@ from shared.identity import Actor
 pytestmark = pytest.mark.integration
 
 SERVICES = ["org", "petitions", "documents", "disclosure", "meetings", "supervision"]
-CLERK = Actor(user_id="u-1", username="office-staff", display_name="黄小梅", positions=frozenset({"office-staff"}))
+CLERK = Actor(
+    user_id="u-1", username="office-staff", display_name="黄小梅", positions=frozenset({"office-staff"})
+)
 
 
 def migrations_of(service: str) -> Path:
@@ -70,8 +72,17 @@ async def test_A20_a_row_altered_by_a_superuser_is_named_by_verify(database):
     count, broken = await audit_chain.verify_database(database)
     assert count == 5 and broken.seq == 3 and "altered" in broken.problem
     command = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "shared.audit", "verify", "--service", "org", "--database-url", database,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        sys.executable,
+        "-m",
+        "shared.audit",
+        "verify",
+        "--service",
+        "org",
+        "--database-url",
+        database,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
     _, err = await command.communicate()
     assert command.returncode == 1 and "org: broken chain at act #3" in err.decode()
 
@@ -86,8 +97,12 @@ async def test_A20_a_deleted_act_and_a_slipped_in_act_break_the_chain(database):
     engine = create_engine(database)
     try:
         async with engine.begin() as conn:
-            await conn.execute(sa.text("INSERT INTO audit_record (id, subject_ref, act, actor, reason) "
-                                       "VALUES (gen_random_uuid(), 'leave/x', 'leave.approved', '{}', '')"))
+            await conn.execute(
+                sa.text(
+                    "INSERT INTO audit_record (id, subject_ref, act, actor, reason) "
+                    "VALUES (gen_random_uuid(), 'leave/x', 'leave.approved', '{}', '')"
+                )
+            )
     finally:
         await engine.dispose()
     broken = (await audit_chain.verify_database(database))[1]
@@ -102,8 +117,11 @@ async def test_A20_sm3_when_the_operator_chooses_it_and_the_chain_survives_the_s
     engine = create_engine(database)
     try:
         async with engine.connect() as conn:
-            used = (await conn.execute(sa.text(
-                "SELECT chain_algorithm FROM audit_record ORDER BY chain_seq"))).scalars().all()
+            used = (
+                (await conn.execute(sa.text("SELECT chain_algorithm FROM audit_record ORDER BY chain_seq")))
+                .scalars()
+                .all()
+            )
     finally:
         await engine.dispose()
     assert used == ["sha256", "sha256", "sm3", "sm3"]
@@ -116,9 +134,12 @@ async def test_A20_the_migration_links_acts_recorded_before_it(database):
     try:
         async with engine.begin() as conn:
             for n in range(3):
-                await conn.execute(sa.text(
-                    "INSERT INTO audit_record (id, subject_ref, act, actor, reason) "
-                    f"VALUES (gen_random_uuid(), 'leave/{n}', 'leave.requested', '{{\"username\": \"u\"}}', '')"))
+                await conn.execute(
+                    sa.text(
+                        "INSERT INTO audit_record (id, subject_ref, act, actor, reason) "
+                        f"VALUES (gen_random_uuid(), 'leave/{n}', 'leave.requested', '{{\"username\": \"u\"}}', '')"
+                    )
+                )
     finally:
         await engine.dispose()
     await run_migrations(database, migrations_of("org"))

@@ -37,19 +37,25 @@ def client_python(tmp_path_factory) -> Path:
     wheel = build(root / "dist")
     venv.create(root / "venv", with_pip=True)
     python = root / "venv" / "bin" / "python"
-    subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", str(wheel)],
-                   check=True, timeout=600)
+    subprocess.run(
+        [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", str(wheel)],
+        check=True,
+        timeout=600,
+    )
     return python
 
 
 def test_the_wheel_carries_every_service_and_no_repository_code(client_python):
-    probe = ("import importlib, zgov_client;"
-             "[importlib.import_module(f'zgov.{s}.v1.{m}_pb2_grpc') for s, m in "
-             "[('org','org'),('meetings','meetings'),('documents','documents'),('disclosure','publications'),"
-             "('petitions','petitions'),('supervision','supervision'),('notify','notify')]];"
-             "import importlib.util as u; print(u.find_spec('services'), u.find_spec('shared'))")
-    done = subprocess.run([str(client_python), "-c", probe], capture_output=True, text=True, cwd="/",
-                          env=_clean_environment())
+    probe = (
+        "import importlib, zgov_client;"
+        "[importlib.import_module(f'zgov.{s}.v1.{m}_pb2_grpc') for s, m in "
+        "[('org','org'),('meetings','meetings'),('documents','documents'),('disclosure','publications'),"
+        "('petitions','petitions'),('supervision','supervision'),('notify','notify')]];"
+        "import importlib.util as u; print(u.find_spec('services'), u.find_spec('shared'))"
+    )
+    done = subprocess.run(
+        [str(client_python), "-c", probe], capture_output=True, text=True, cwd="/", env=_clean_environment()
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "None None"
 
@@ -64,11 +70,19 @@ def _clean_environment(**extra: str) -> dict[str, str]:
 
 
 def _run_example(python: Path, name: str, target: str, token: str) -> subprocess.CompletedProcess:
-    return subprocess.run([str(python), str(EXAMPLES / f"{name}.py")], capture_output=True, text=True,
-                          cwd=EXAMPLES, timeout=120, env=_clean_environment(ZGOV_TARGET=target, ZGOV_TOKEN=token))
+    return subprocess.run(
+        [str(python), str(EXAMPLES / f"{name}.py")],
+        capture_output=True,
+        text=True,
+        cwd=EXAMPLES,
+        timeout=120,
+        env=_clean_environment(ZGOV_TARGET=target, ZGOV_TOKEN=token),
+    )
 
 
-async def test_each_worked_example_calls_its_service_through_the_installed_wheel(client_python, whole_platform, keycloak):
+async def test_each_worked_example_calls_its_service_through_the_installed_wheel(
+    client_python, whole_platform, keycloak
+):
     expected = {
         "org": "mayor: ",
         "meetings": "executive meetings",
@@ -79,17 +93,28 @@ async def test_each_worked_example_calls_its_service_through_the_installed_wheel
         "notify": "my preferences",
     }
     for name, (service, user) in CALLS.items():
-        done = await asyncio.to_thread(_run_example, client_python, name, whole_platform.address_of(service),
-                                       keycloak.token_for(user))
+        done = await asyncio.to_thread(
+            _run_example, client_python, name, whole_platform.address_of(service), keycloak.token_for(user)
+        )
         assert done.returncode == 0, f"{name}: {done.stderr[-2000:]}"
         assert expected[name] in done.stdout, f"{name}: {done.stdout}"
-    org = await asyncio.to_thread(_run_example, client_python, "org", whole_platform.address_of(CALLS["org"][0]),
-                                  keycloak.token_for("mayor"))
+    org = await asyncio.to_thread(
+        _run_example,
+        client_python,
+        "org",
+        whole_platform.address_of(CALLS["org"][0]),
+        keycloak.token_for("mayor"),
+    )
     assert "'emperor' → INVALID_ARGUMENT" in org.stdout  # the refusal explained through the client's helper
 
 
 def test_without_a_token_the_example_says_what_to_set(client_python):
-    done = subprocess.run([str(client_python), str(EXAMPLES / "org.py")], capture_output=True, text=True,
-                          cwd=EXAMPLES, env=_clean_environment())
+    done = subprocess.run(
+        [str(client_python), str(EXAMPLES / "org.py")],
+        capture_output=True,
+        text=True,
+        cwd=EXAMPLES,
+        env=_clean_environment(),
+    )
     assert done.returncode == 1 and "set ZGOV_TARGET" in done.stderr
     assert sys.executable != str(client_python)

@@ -46,8 +46,9 @@ class Effects:
 
 async def publish(js, service: str, note: str, *, with_msg_id: bool = True, envelope=None, headers=None):
     """Publish an event as the outbox relay does (Nats-Msg-Id = event id)."""
-    envelope = envelope or build_envelope(f"{service}.leave.approved", wrappers_pb2.StringValue(value=note),
-                                          "leave/1")
+    envelope = envelope or build_envelope(
+        f"{service}.leave.approved", wrappers_pb2.StringValue(value=note), "leave/1"
+    )
     headers = dict(headers or {})
     if with_msg_id:
         headers["Nats-Msg-Id"] = envelope.event_id
@@ -99,12 +100,17 @@ async def test_redelivered_message_has_no_second_effect(sessions, sample_engine,
     info = await js.consumer_info(stream, "effects")
     assert info.num_redelivered >= 1 or info.delivered.consumer_seq >= 2
     assert handler.calls == {"once": 1}
-    assert await scalar(sample_engine, "SELECT count(*) FROM effects WHERE message_id = :id",
-                        id=envelope.event_id) == 1
+    assert (
+        await scalar(
+            sample_engine, "SELECT count(*) FROM effects WHERE message_id = :id", id=envelope.event_id
+        )
+        == 1
+    )
 
 
 async def test_event_published_again_beyond_the_duplicate_window_has_no_second_effect(
-        sessions, sample_engine, js, service):
+    sessions, sample_engine, js, service
+):
     """The stream keeps both copies (no Nats-Msg-Id on the second); the processed table still sees one
     event."""
     await ensure_stream(js, service)
@@ -122,8 +128,9 @@ async def test_event_published_again_beyond_the_duplicate_window_has_no_second_e
         await c.stop()
     assert handler.calls == {"twice": 1}
     assert await scalar(sample_engine, "SELECT count(*) FROM effects") == 1
-    assert await scalar(sample_engine,
-                        "SELECT count(*) FROM processed_messages WHERE consumer = 'effects'") == 1
+    assert (
+        await scalar(sample_engine, "SELECT count(*) FROM processed_messages WHERE consumer = 'effects'") == 1
+    )
 
 
 async def test_failing_handler_is_retried_then_dead_lettered(sessions, sample_engine, js, service):
@@ -136,8 +143,9 @@ async def test_failing_handler_is_retried_then_dead_lettered(sessions, sample_en
     c = consumer(js, sessions, service, handler, max_deliver=3, retry_delays=(0.1, 0.2))
     await start(c)
     try:
-        await wait_until(lambda: scalar(sample_engine, "SELECT count(*) FROM dead_letters"),
-                         what="a dead letter")
+        await wait_until(
+            lambda: scalar(sample_engine, "SELECT count(*) FROM dead_letters"), what="a dead letter"
+        )
         await wait_until(lambda: acked_up_to(js, stream, "effects", 2), what="both settled")
         await asyncio.sleep(0.5)  # no further delivery of the dead-lettered message
     finally:
@@ -146,10 +154,15 @@ async def test_failing_handler_is_retried_then_dead_lettered(sessions, sample_en
     assert handler.calls == {"bad": 3, "good": 1}
     # each failed attempt's writes were rolled back with its transaction
     assert await scalar(sample_engine, "SELECT string_agg(note, ',') FROM effects") == "good"
-    assert await scalar(sample_engine, "SELECT count(*) FROM processed_messages WHERE message_id = :id",
-                        id=bad.event_id) == 0
+    assert (
+        await scalar(
+            sample_engine, "SELECT count(*) FROM processed_messages WHERE message_id = :id", id=bad.event_id
+        )
+        == 0
+    )
     async with sample_engine.connect() as conn:
         from sqlalchemy import text
+
         dead = (await conn.execute(text("SELECT * FROM dead_letters"))).one()
     assert dead.consumer == "effects"
     assert dead.message_id == bad.event_id
@@ -180,8 +193,9 @@ async def test_undecodable_messages_are_dead_lettered_at_once(sessions, sample_e
     await ensure_stream(js, service)
     stream = stream_name(service)
     handler = Effects()
-    await js.publish(f"{service}.leave.approved", b"\xff not an envelope",
-                     headers={"Nats-Msg-Id": "garbage-1"})
+    await js.publish(
+        f"{service}.leave.approved", b"\xff not an envelope", headers={"Nats-Msg-Id": "garbage-1"}
+    )
     unknown = build_envelope(f"{service}.leave.approved", wrappers_pb2.StringValue(value="x"), "leave/2")
     unknown.payload.CopyFrom(any_pb2.Any(type_url="type.googleapis.com/zgov.nowhere.v1.Unknown", value=b""))
     await publish(js, service, "", envelope=unknown)
@@ -196,8 +210,12 @@ async def test_undecodable_messages_are_dead_lettered_at_once(sessions, sample_e
     assert handler.calls == {"fine": 1}
     async with sample_engine.connect() as conn:
         from sqlalchemy import text
-        dead = (await conn.execute(text("SELECT message_id, deliveries, error FROM dead_letters "
-                                        "ORDER BY stream_seq"))).all()
+
+        dead = (
+            await conn.execute(
+                text("SELECT message_id, deliveries, error FROM dead_letters ORDER BY stream_seq")
+            )
+        ).all()
     assert [(d.message_id, d.deliveries) for d in dead] == [("garbage-1", 1), (unknown.event_id, 1)]
     assert "not an EventEnvelope" in dead[0].error
     assert "zgov.nowhere.v1.Unknown" in dead[1].error
@@ -279,6 +297,7 @@ async def test_slow_handler_is_not_redelivered_while_it_works(sessions, sample_e
 
 # ---- batches (batch_commit=True): one transaction per fetch, one by one when a message fails ------
 
+
 async def test_batch_applies_every_message_once_in_stream_order(sessions, sample_engine, js, service):
     """Fetched 50 at a time and committed together: no message lost, none applied twice, the effects
     written in stream order (so an aggregate's events in its order)."""
@@ -295,7 +314,9 @@ async def test_batch_applies_every_message_once_in_stream_order(sessions, sample
     finally:
         await c.stop()
     assert handler.calls == Counter(notes)
-    assert await scalar(sample_engine, "SELECT string_agg(note, ',' ORDER BY id) FROM effects") == ",".join(notes)
+    assert await scalar(sample_engine, "SELECT string_agg(note, ',' ORDER BY id) FROM effects") == ",".join(
+        notes
+    )
     info = await js.consumer_info(stream, "effects")
     assert info.num_redelivered == 0
 
@@ -331,7 +352,9 @@ async def test_batch_redelivered_after_a_lost_ack_has_no_second_effect(sessions,
     assert await scalar(sample_engine, "SELECT count(DISTINCT message_id) = 5 AND count(*) = 5 FROM effects")
 
 
-async def test_batch_with_a_bad_message_falls_back_and_dead_letters_it_alone(sessions, sample_engine, js, service):
+async def test_batch_with_a_bad_message_falls_back_and_dead_letters_it_alone(
+    sessions, sample_engine, js, service
+):
     """One handler failure rolls the batch back; handled one by one, the others take effect once and
     the bad one is retried, then dead-lettered alone; an undecodable one is dead-lettered at once."""
     await ensure_stream(js, service)
@@ -339,14 +362,18 @@ async def test_batch_with_a_bad_message_falls_back_and_dead_letters_it_alone(ses
     handler = Effects(fail_times={"bad": 99})
     await publish(js, service, "a")
     bad = await publish(js, service, "bad")
-    await js.publish(f"{service}.leave.approved", b"\xff not an envelope", headers={"Nats-Msg-Id": "garbage-b"})
+    await js.publish(
+        f"{service}.leave.approved", b"\xff not an envelope", headers={"Nats-Msg-Id": "garbage-b"}
+    )
     await publish(js, service, "c")
-    c = consumer(js, sessions, service, handler, batch=10, batch_commit=True, max_deliver=3,
-                 retry_delays=(0.1, 0.2))
+    c = consumer(
+        js, sessions, service, handler, batch=10, batch_commit=True, max_deliver=3, retry_delays=(0.1, 0.2)
+    )
     await start(c)
     try:
-        await wait_until(lambda: scalar(sample_engine, "SELECT count(*) = 2 FROM dead_letters"),
-                         what="two dead letters")
+        await wait_until(
+            lambda: scalar(sample_engine, "SELECT count(*) = 2 FROM dead_letters"), what="two dead letters"
+        )
         await wait_until(lambda: acked_up_to(js, stream, "effects", 4), what="all settled")
     finally:
         await c.stop()
@@ -354,5 +381,9 @@ async def test_batch_with_a_bad_message_falls_back_and_dead_letters_it_alone(ses
     # once in the batch rolled back, then once a delivery, one by one, until dead-lettered; "a" ran in
     # the rolled-back batch too, yet took effect once (the effects above)
     assert handler.calls["bad"] == 1 + 3 and handler.calls["a"] == 2 and handler.calls["c"] == 1
-    assert await scalar(sample_engine, "SELECT string_agg(message_id, ',' ORDER BY stream_seq) FROM dead_letters") \
+    assert (
+        await scalar(
+            sample_engine, "SELECT string_agg(message_id, ',' ORDER BY stream_seq) FROM dead_letters"
+        )
         == f"{bad.event_id},garbage-b"
+    )

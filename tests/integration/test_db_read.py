@@ -14,8 +14,16 @@ import pytest
 from sqlalchemy import Column, Integer, MetaData, Table, Text, bindparam, literal_column, select, text
 
 from deploy.local.servers import Postgres, free_port, pid_alive
-from shared.db import (DriverQuery, create_engine, fetch, fill_pool, read, read_only, session_factory,
-                       transaction)
+from shared.db import (
+    DriverQuery,
+    create_engine,
+    fetch,
+    fill_pool,
+    read,
+    read_only,
+    session_factory,
+    transaction,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -28,10 +36,12 @@ async def terminate_all_but_me(engine) -> int:
     """pg_terminate_backend of every other session of this database; how many were ended."""
     async with engine.connect() as admin:
         await admin.execution_options(isolation_level="AUTOCOMMIT")
-        ended = await admin.scalar(text(
-            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-        ))
+        ended = await admin.scalar(
+            text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        )
     await asyncio.sleep(0.2)  # the backends exit and close their sockets
     return ended
 
@@ -148,10 +158,12 @@ async def test_reads_recover_after_the_database_server_restarts(own_postgres):
 
 # ---- fetch: a Core select compiled once and run on the driver ------------------------------------------
 
-NOTE = Table("note", MetaData(), Column("id", Integer, primary_key=True), Column("body", Text),
-             Column("kind", Text))
+NOTE = Table(
+    "note", MetaData(), Column("id", Integer, primary_key=True), Column("body", Text), Column("kind", Text)
+)
 NOTES_OF_KIND = DriverQuery(
-    select(NOTE.c.id, NOTE.c.body).where(NOTE.c.kind == "plain", NOTE.c.id >= bindparam("from_id"))
+    select(NOTE.c.id, NOTE.c.body)
+    .where(NOTE.c.kind == "plain", NOTE.c.id >= bindparam("from_id"))
     .order_by(NOTE.c.id)
 )
 
@@ -159,8 +171,9 @@ NOTES_OF_KIND = DriverQuery(
 async def make_notes(engine) -> None:
     async with transaction(session_factory(engine)) as session:
         await session.execute(text("CREATE TABLE note (id int PRIMARY KEY, body text, kind text)"))
-        await session.execute(text("INSERT INTO note VALUES (1, 'a', 'plain'), (2, 'b', 'plain'), "
-                                   "(3, 'c', 'secret')"))
+        await session.execute(
+            text("INSERT INTO note VALUES (1, 'a', 'plain'), (2, 'b', 'plain'), (3, 'c', 'secret')")
+        )
 
 
 async def test_fetch_binds_the_values_and_the_statements_own_literals_and_names_the_columns(database):
@@ -175,7 +188,8 @@ async def test_fetch_binds_the_values_and_the_statements_own_literals_and_names_
 
 
 async def test_fetch_recovers_after_pg_terminate_backend_and_after_its_connection_dies_mid_statement(
-        database):
+    database,
+):
     engine, admin = create_engine(database, pool_size=2), create_engine(database)
     try:
         await make_notes(engine)
@@ -186,8 +200,13 @@ async def test_fetch_recovers_after_pg_terminate_backend_and_after_its_connectio
         # The first run ends its own backend (a sequence says which run it is): the read runs again.
         async with engine.begin() as connection:
             await connection.execute(text("CREATE SEQUENCE run"))
-        dies_once = DriverQuery(select(literal_column(
-            "CASE WHEN nextval('run') = 1 THEN pg_terminate_backend(pg_backend_pid()) END").label("ended")))
+        dies_once = DriverQuery(
+            select(
+                literal_column(
+                    "CASE WHEN nextval('run') = 1 THEN pg_terminate_backend(pg_backend_pid()) END"
+                ).label("ended")
+            )
+        )
         assert [r.ended for r in await fetch(engine, dies_once)] == [None]
     finally:
         await engine.dispose()
@@ -205,11 +224,11 @@ async def test_fetch_of_a_bad_statement_is_not_repeated_and_leaves_the_pool_usab
         await engine.dispose()
 
 
-
 async def sessions_of_database(admin) -> set[int]:
     async with read_only(admin) as connection:
-        rows = await connection.execute(text(
-            "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"))
+        rows = await connection.execute(
+            text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+        )
         return {row.pid for row in rows}
 
 

@@ -38,14 +38,20 @@ ISSUED = "documents.document.issued"
 
 
 def issued_envelope(document_id: str = "doc-1"):
-    event = documents_events.DocumentIssued(document=documents_pb2.Document(id=document_id),
-                                            disclosure=documents_pb2.DISCLOSURE_ATTRIBUTE_PROACTIVE)
+    event = documents_events.DocumentIssued(
+        document=documents_pb2.Document(id=document_id),
+        disclosure=documents_pb2.DISCLOSURE_ATTRIBUTE_PROACTIVE,
+    )
     return build_envelope(ISSUED, event, f"document/{document_id}")
 
 
 async def publish(js, envelope, subject: str | None = None):
-    return await js.publish(subject or envelope.subject, envelope.SerializeToString(),
-                            headers={MSG_ID_HEADER: envelope.event_id}, timeout=1)
+    return await js.publish(
+        subject or envelope.subject,
+        envelope.SerializeToString(),
+        headers={MSG_ID_HEADER: envelope.event_id},
+        timeout=1,
+    )
 
 
 async def documents_stream(bus) -> object:
@@ -125,8 +131,9 @@ async def test_each_service_does_what_it_needs_as_its_own_user(authenticated_bus
     async def handler(session, envelope, payload):
         handled.append(payload.document.id)
 
-    consumer = EventConsumer(disclosure_js, sessions, "DOCUMENTS", "disclosure-issued", ISSUED, handler,
-                             fetch_timeout=0.5)
+    consumer = EventConsumer(
+        disclosure_js, sessions, "DOCUMENTS", "disclosure-issued", ISSUED, handler, fetch_timeout=0.5
+    )
     await consumer.start()
     try:
         await wait_until(lambda: _async(handled == ["doc-1"]), what="the issued event handled")
@@ -137,7 +144,8 @@ async def test_each_service_does_what_it_needs_as_its_own_user(authenticated_bus
 
 
 async def test_an_envelope_naming_another_producer_is_dead_lettered_logged_and_counted(
-        authenticated_bus, sessions, sample_engine, caplog):
+    authenticated_bus, sessions, sample_engine, caplog
+):
     """Published with documents' own credentials on its own subject, but the envelope says org produced
     it (a forged or misrouted event): never handled, dead-lettered at once, one log line, counted."""
     bus = authenticated_bus
@@ -157,8 +165,16 @@ async def test_an_envelope_naming_another_producer_is_dead_lettered_logged_and_c
     async def handler(session, envelope, payload):
         handled.append(payload.document.id)
 
-    consumer = EventConsumer(disclosure.jetstream(timeout=5), sessions, "DOCUMENTS", "disclosure-issued", ISSUED,
-                             handler, fetch_timeout=0.5, meter=MeterProvider(metric_readers=[reader]).get_meter("t"))
+    consumer = EventConsumer(
+        disclosure.jetstream(timeout=5),
+        sessions,
+        "DOCUMENTS",
+        "disclosure-issued",
+        ISSUED,
+        handler,
+        fetch_timeout=0.5,
+        meter=MeterProvider(metric_readers=[reader]).get_meter("t"),
+    )
     await consumer.start()
     try:
         await wait_until(lambda: _acked(bus, "disclosure-issued", 4), what="all four settled")
@@ -166,10 +182,16 @@ async def test_an_envelope_naming_another_producer_is_dead_lettered_logged_and_c
         await consumer.stop()
     assert handled == ["doc-fine"]
     async with sample_engine.connect() as conn:
-        dead = (await conn.execute(text("SELECT message_id, deliveries, error FROM dead_letters "
-                                        "ORDER BY stream_seq"))).all()
+        dead = (
+            await conn.execute(
+                text("SELECT message_id, deliveries, error FROM dead_letters ORDER BY stream_seq")
+            )
+        ).all()
     assert [(d.message_id, d.deliveries) for d in dead] == [
-        (claims_org.event_id, 1), (org_payload.event_id, 1), (org_subject.event_id, 1)]
+        (claims_org.event_id, 1),
+        (org_payload.event_id, 1),
+        (org_subject.event_id, 1),
+    ]
     assert "producer 'org'" in dead[0].error and "payload 'org'" in dead[1].error
     assert "subject 'org'" in dead[2].error
     assert all("published by 'documents'" in d.error for d in dead)
@@ -181,12 +203,20 @@ async def test_an_envelope_naming_another_producer_is_dead_lettered_logged_and_c
 async def test_a_service_connects_over_tls_and_refuses_a_server_its_ca_did_not_sign(stack_dir, tmp_path):
     ca, certificate, key = make_certificates(tmp_path / "tls")
     other_ca, _, _ = make_certificates(tmp_path / "other", "other")
-    bus = start_authenticated_bus(stack_dir / f"nats-tls-{free_port()}", ["documents"], tls=(certificate, key))
+    bus = start_authenticated_bus(
+        stack_dir / f"nats-tls-{free_port()}", ["documents"], tls=(certificate, key)
+    )
     try:
         assert bus.url.startswith("tls://")
-        settings = settings_for("documents", database_url="postgresql+asyncpg://u@db/documents", nats_url=bus.url,
-                                keycloak_url="http://keycloak", grpc_port=0, nats_nkey_seed=bus.seeds["documents"],
-                                nats_ca_file=ca)
+        settings = settings_for(
+            "documents",
+            database_url="postgresql+asyncpg://u@db/documents",
+            nats_url=bus.url,
+            keycloak_url="http://keycloak",
+            grpc_port=0,
+            nats_nkey_seed=bus.seeds["documents"],
+            nats_ca_file=ca,
+        )
         client = await shared_bus.connect(settings, allow_reconnect=False, connect_timeout=3)
         try:
             js = client.jetstream(timeout=5)
@@ -197,7 +227,9 @@ async def test_a_service_connects_over_tls_and_refuses_a_server_its_ca_did_not_s
         impostor = settings.model_copy(update={"nats_ca_file": other_ca})
         with pytest.raises(Exception) as refused:
             await shared_bus.connect(impostor, allow_reconnect=False, connect_timeout=3)
-        assert "CERTIFICATE_VERIFY_FAILED" in repr(refused.value) or "certificate verify failed" in str(refused.value)
+        assert "CERTIFICATE_VERIFY_FAILED" in repr(refused.value) or "certificate verify failed" in str(
+            refused.value
+        )
     finally:
         bus.server.stop()
 
@@ -230,4 +262,3 @@ def _dead_letter_counts(reader: InMemoryMetricReader) -> dict:
                         a = point.attributes
                         counts[(a["consumer"], a["stream"], a["reason"])] = point.value
     return counts
-

@@ -53,18 +53,33 @@ CALLERS = {
     "zgov.notify.v1.NotifyService": "office-staff",
 }
 # What must never reach a caller: SQL, driver or library names, Python exception class names, stacks.
-LEAKS = re.compile(r"Traceback|File \"|\b(SELECT|INSERT INTO|DELETE FROM)\b|\bUPDATE \w+ SET\b|sqlalchemy|asyncpg|"
-                   r"psycopg|<class '|\b[A-Z]\w*(Error|Exception)(\(|: )|\b(Value|Key|Type|Attribute|Index|Runtime|"
-                   r"Assertion|Overflow|UnicodeDecode|ZeroDivision|Lookup)Error\b|Connect call failed")
-NASTY_TEXT = ["a\x00b", "\u202eexe.pdf", "x\x1b[31m", "'; DROP TABLE audit_record; --", "x" * 300_000,
-              "\u2066名字\u2069", "%s%n{0}", "\ud7ff\ufffd"]
+LEAKS = re.compile(
+    r"Traceback|File \"|\b(SELECT|INSERT INTO|DELETE FROM)\b|\bUPDATE \w+ SET\b|sqlalchemy|asyncpg|"
+    r"psycopg|<class '|\b[A-Z]\w*(Error|Exception)(\(|: )|\b(Value|Key|Type|Attribute|Index|Runtime|"
+    r"Assertion|Overflow|UnicodeDecode|ZeroDivision|Lookup)Error\b|Connect call failed"
+)
+NASTY_TEXT = [
+    "a\x00b",
+    "\u202eexe.pdf",
+    "x\x1b[31m",
+    "'; DROP TABLE audit_record; --",
+    "x" * 300_000,
+    "\u2066名字\u2069",
+    "%s%n{0}",
+    "\ud7ff\ufffd",
+]
 
 
 # -- messages generated from the descriptors ---------------------------------------------------------
 
+
 def text() -> st.SearchStrategy[str]:
-    return st.one_of(st.text(max_size=12), st.sampled_from(NASTY_TEXT), st.uuids().map(str),
-                     st.sampled_from(["mayor", "education-bureau", "petition-bureau", "2025-09-16"]))
+    return st.one_of(
+        st.text(max_size=12),
+        st.sampled_from(NASTY_TEXT),
+        st.uuids().map(str),
+        st.sampled_from(["mayor", "education-bureau", "petition-bureau", "2025-09-16"]),
+    )
 
 
 SCALARS = {
@@ -127,6 +142,7 @@ def message_of(descriptor, depth: int = 0) -> st.SearchStrategy:
 
 # -- the platform (tests/fixtures/platform.py) ----------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Rpc:
     service: str
@@ -147,6 +163,7 @@ def rpcs_of(servers) -> list[Rpc]:
 
 # -- the calls ------------------------------------------------------------------------------------------
 
+
 def check_reply(rpc: Rpc, call, payload, problems: list[str]) -> None:
     """Call; note the reply when it is UNKNOWN or INTERNAL or its text leaks what it must not."""
     try:
@@ -163,16 +180,26 @@ def fuzz(rpcs: list[Rpc], tokens: dict[str, str], problems: list[str]) -> int:
     channels: dict[str, grpc.Channel] = {}
     try:
         for rpc in rpcs:
-            channel = channels.setdefault(rpc.address, grpc.insecure_channel(rpc.address, options=[
-                ("grpc.max_send_message_length", 8 * 1024 * 1024)]))
+            channel = channels.setdefault(
+                rpc.address,
+                grpc.insecure_channel(
+                    rpc.address, options=[("grpc.max_send_message_length", 8 * 1024 * 1024)]
+                ),
+            )
             metadata = (("authorization", f"Bearer {tokens[CALLERS[rpc.service]]}"),)
             path = f"/{rpc.service}/{rpc.method}"
-            typed = channel.unary_unary(path, request_serializer=lambda m: m.SerializeToString(),
-                                        response_deserializer=lambda b: b)
+            typed = channel.unary_unary(
+                path, request_serializer=lambda m: m.SerializeToString(), response_deserializer=lambda b: b
+            )
             raw = channel.unary_unary(path)
 
-            @settings(max_examples=EXAMPLES_PER_RPC, deadline=None, database=None, derandomize=True,
-                      suppress_health_check=list(HealthCheck))
+            @settings(
+                max_examples=EXAMPLES_PER_RPC,
+                deadline=None,
+                database=None,
+                derandomize=True,
+                suppress_health_check=list(HealthCheck),
+            )
             @given(message_of(rpc.request_type))
             def generated(message):
                 check_reply(rpc, lambda m, **kw: typed(m, metadata=metadata, **kw), message, problems)
@@ -180,7 +207,9 @@ def fuzz(rpcs: list[Rpc], tokens: dict[str, str], problems: list[str]) -> int:
             generated()
             randomness = random.Random(f"{rpc.service}/{rpc.method}")
             for size in (1, 7, 64):
-                check_reply(rpc, lambda b, **kw: raw(b, metadata=metadata, **kw), randomness.randbytes(size), problems)
+                check_reply(
+                    rpc, lambda b, **kw: raw(b, metadata=metadata, **kw), randomness.randbytes(size), problems
+                )
             calls += EXAMPLES_PER_RPC + 3
     finally:
         for channel in channels.values():

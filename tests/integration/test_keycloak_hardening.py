@@ -19,10 +19,17 @@ pytestmark = pytest.mark.integration
 
 
 def new_person(admin, username: str, password: str) -> str:
-    return admin.create_user({
-        "username": username, "enabled": True, "firstName": "新", "lastName": "同志",
-        "email": f"{username}@ziyang.example", "emailVerified": True,
-        "credentials": [{"type": "password", "value": password, "temporary": False}]})
+    return admin.create_user(
+        {
+            "username": username,
+            "enabled": True,
+            "firstName": "新",
+            "lastName": "同志",
+            "email": f"{username}@ziyang.example",
+            "emailVerified": True,
+            "credentials": [{"type": "password", "value": password, "temporary": False}],
+        }
+    )
 
 
 @pytest.mark.parametrize("weak", ["Short1a", "alllowercase12345", "NoDigitsAtAllHere", "ALLUPPER12345678"])
@@ -49,26 +56,51 @@ async def test_registration_refuses_a_username_that_imitates_a_service_account(k
     """The portal's /register sends citizens to Keycloak's registration form: the realm refuses there."""
     name = "service-account-evil"
     async with httpx.AsyncClient(timeout=60) as browser:
-        form = await browser.get(f"{keycloak.issuer}/protocol/openid-connect/registrations", params={
-            "client_id": "portal", "response_type": "code", "scope": "openid",
-            "redirect_uri": "http://127.0.0.1:8000/auth/callback", "code_challenge_method": "S256",
-            "code_challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"})
+        form = await browser.get(
+            f"{keycloak.issuer}/protocol/openid-connect/registrations",
+            params={
+                "client_id": "portal",
+                "response_type": "code",
+                "scope": "openid",
+                "redirect_uri": "http://127.0.0.1:8000/auth/callback",
+                "code_challenge_method": "S256",
+                "code_challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+            },
+        )
         action = re.search(r'action="([^"]+)"', form.text).group(1).replace("&amp;", "&")
         cookies = "; ".join(f"{c.name}={c.value}" for c in browser.cookies.jar)
-        answer = await browser.post(action, headers={"cookie": cookies}, data={
-            "username": name, "email": "fake@ziyang.example", "firstName": "假", "lastName": "服务",
-            "password": "Registr4tionPassw0rd", "password-confirm": "Registr4tionPassw0rd"})
+        answer = await browser.post(
+            action,
+            headers={"cookie": cookies},
+            data={
+                "username": name,
+                "email": "fake@ziyang.example",
+                "firstName": "假",
+                "lastName": "服务",
+                "password": "Registr4tionPassw0rd",
+                "password-confirm": "Registr4tionPassw0rd",
+            },
+        )
     assert answer.status_code == 200 and "系统保留" in answer.text
     assert admin_client(keycloak.server).get_user_id(name) is None
 
 
 def test_the_cli_client_takes_no_password_and_offers_device_sign_in(keycloak):
-    grant = httpx.post(keycloak.token_url, data={
-        "grant_type": "password", "client_id": CLI_CLIENT, "scope": "openid",
-        "username": "mayor", "password": keycloak.password_of("mayor")})
+    grant = httpx.post(
+        keycloak.token_url,
+        data={
+            "grant_type": "password",
+            "client_id": CLI_CLIENT,
+            "scope": "openid",
+            "username": "mayor",
+            "password": keycloak.password_of("mayor"),
+        },
+    )
     assert grant.status_code in (400, 401) and grant.json()["error"] == "unauthorized_client"
-    device = httpx.post(f"{keycloak.issuer}/protocol/openid-connect/auth/device",
-                        data={"client_id": CLI_CLIENT, "scope": "openid"})
+    device = httpx.post(
+        f"{keycloak.issuer}/protocol/openid-connect/auth/device",
+        data={"client_id": CLI_CLIENT, "scope": "openid"},
+    )
     assert device.status_code == 200 and device.json()["user_code"]
 
 
@@ -89,11 +121,26 @@ async def test_a_person_named_like_a_service_account_is_no_service(keycloak):
     """Made by an administrator who bypasses the user profile (an imported user): still a person."""
     admin = admin_client(keycloak.server)
     password = f"{uuid.uuid4().hex}Aa1"
-    imported = admin.connection.raw_post(f"admin/realms/{keycloak.realm}/partialImport", data=json.dumps({
-        "ifResourceExists": "SKIP", "users": [{
-            "username": "service-account-supervision2", "enabled": True, "firstName": "假", "lastName": "服务",
-            "email": "sa2@ziyang.example", "emailVerified": True, "realmRoles": ["office-staff"],
-            "credentials": [{"type": "password", "value": password, "temporary": False}]}]}))
+    imported = admin.connection.raw_post(
+        f"admin/realms/{keycloak.realm}/partialImport",
+        data=json.dumps(
+            {
+                "ifResourceExists": "SKIP",
+                "users": [
+                    {
+                        "username": "service-account-supervision2",
+                        "enabled": True,
+                        "firstName": "假",
+                        "lastName": "服务",
+                        "email": "sa2@ziyang.example",
+                        "emailVerified": True,
+                        "realmRoles": ["office-staff"],
+                        "credentials": [{"type": "password", "value": password, "temporary": False}],
+                    }
+                ],
+            }
+        ),
+    )
     assert imported.status_code == 200, imported.text
     user_id = admin.get_user_id("service-account-supervision2")
     try:

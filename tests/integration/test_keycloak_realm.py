@@ -30,8 +30,6 @@ def test_realm_file_holds_no_secret_and_no_person():
     assert realm["registrationAllowed"] and realm["bruteForceProtected"]
 
 
-
-
 @pytest.mark.integration
 def test_token_is_signed_by_the_realm_with_the_exact_issuer(keycloak):
     token = keycloak.token_for("mayor")
@@ -46,7 +44,8 @@ def test_mayor_token_carries_position_permissions_audience_and_groups(keycloak):
     c = claims(keycloak.token_for("mayor"))
     assert "mayor" in c["realm_access"]["roles"]
     assert {"leave:approve", "leave:request", "acting:read", "positions:read", "roster:write"} <= set(
-        c["resource_access"]["org"]["roles"])
+        c["resource_access"]["org"]["roles"]
+    )
     assert "org" in c["aud"]
     assert c["groups"] == ["city-government"]  # group names, no leading slash
     assert c["preferred_username"] == "mayor"
@@ -57,7 +56,11 @@ def test_mayor_token_carries_position_permissions_audience_and_groups(keycloak):
 def test_every_demo_user_holds_exactly_its_position_and_organisation(keycloak):
     for user in DEMO_USERS:
         c = claims(keycloak.token_for(user.username))
-        positions = set(c["realm_access"]["roles"]) - {"offline_access", "uma_authorization", "default-roles-zgov"}
+        positions = set(c["realm_access"]["roles"]) - {
+            "offline_access",
+            "uma_authorization",
+            "default-roles-zgov",
+        }
         assert positions == {user.position}, user.username
         assert c.get("groups", []) == ([user.group] if user.group else []), user.username
 
@@ -93,8 +96,9 @@ def test_org_service_account_may_list_position_holders_through_admin_api(keycloa
     response = httpx.get(f"{keycloak.url}/admin/realms/zgov/roles/vice-mayor/users", headers=headers)
     assert response.status_code == 200
     assert {u["username"] for u in response.json()} == {"vice-mayor-1", "vice-mayor-2", "vice-mayor-3"}
-    groups = httpx.get(f"{keycloak.url}/admin/realms/zgov/groups", headers=headers,
-                       params={"briefRepresentation": "false"})
+    groups = httpx.get(
+        f"{keycloak.url}/admin/realms/zgov/groups", headers=headers, params={"briefRepresentation": "false"}
+    )
     assert groups.status_code == 200
     anyue = next(g for g in groups.json() if g["name"] == "anyue-county")
     assert anyue["attributes"] == {"title": ["安岳县"], "kind": ["county"], "contact": ["county-head"]}
@@ -102,8 +106,10 @@ def test_org_service_account_may_list_position_holders_through_admin_api(keycloa
 
 @pytest.mark.integration
 def test_wrong_client_secret_gets_no_token(keycloak):
-    response = httpx.post(keycloak.token_url, data={
-        "grant_type": "client_credentials", "client_id": "org", "client_secret": "not-the-secret"})
+    response = httpx.post(
+        keycloak.token_url,
+        data={"grant_type": "client_credentials", "client_id": "org", "client_secret": "not-the-secret"},
+    )
     assert response.status_code == 401
 
 
@@ -123,22 +129,43 @@ def newcomer(keycloak):
     admin = admin_client(keycloak.server)
     username = f"newcomer-{uuid.uuid4().hex[:8]}"
     password = uuid.uuid4().hex + "Aa1"
-    user_id = admin.create_user({
-        "username": username, "enabled": True, "firstName": "新", "lastName": "同志",
-        "email": f"{username}@ziyang.example", "emailVerified": True,
-        "credentials": [{"type": "password", "value": password, "temporary": False}],
-    })
+    user_id = admin.create_user(
+        {
+            "username": username,
+            "enabled": True,
+            "firstName": "新",
+            "lastName": "同志",
+            "email": f"{username}@ziyang.example",
+            "emailVerified": True,
+            "credentials": [{"type": "password", "value": password, "temporary": False}],
+        }
+    )
     yield username, password
     admin.delete_user(user_id)
 
 
 def run_iam(keycloak, tmp_path: Path, who: str, *args: str):
-    result = CliRunner().invoke(iam.app, [
-        "--url", keycloak.url, "--as", who, "--password", keycloak.password_of(who),
-        "--run-dir", str(keycloak.server.state_dir.parent), "--audit-log", str(tmp_path / "audit.log"), *args,
-    ])
-    audit = [json.loads(line) for line in (tmp_path / "audit.log").read_text().splitlines()] \
-        if (tmp_path / "audit.log").exists() else []
+    result = CliRunner().invoke(
+        iam.app,
+        [
+            "--url",
+            keycloak.url,
+            "--as",
+            who,
+            "--password",
+            keycloak.password_of(who),
+            "--run-dir",
+            str(keycloak.server.state_dir.parent),
+            "--audit-log",
+            str(tmp_path / "audit.log"),
+            *args,
+        ],
+    )
+    audit = (
+        [json.loads(line) for line in (tmp_path / "audit.log").read_text().splitlines()]
+        if (tmp_path / "audit.log").exists()
+        else []
+    )
     return result, audit
 
 
@@ -147,20 +174,31 @@ def test_security_officer_grants_and_revokes_a_position(keycloak, newcomer, tmp_
     """A position below the city's leaders: applied at once (a leader's waits for a second officer,
     tests/integration/test_security_office.py)."""
     username, password = newcomer
-    result, audit = run_iam(keycloak, tmp_path, "security-officer", "grant-position", username, "department-head")
+    result, audit = run_iam(
+        keycloak, tmp_path, "security-officer", "grant-position", username, "department-head"
+    )
     assert result.exit_code == 0, result.output
     c = claims(keycloak.token_for(username, password))
     assert "department-head" in c["realm_access"]["roles"]
     assert "leave:request" in c["resource_access"]["org"]["roles"]
     assert audit[-1] | {"at": None} == audit[-1] | {
-        "at": None, "who": "security-officer", "action": "grant-position", "outcome": "done",
-        "user": username, "position": "department-head"}
+        "at": None,
+        "who": "security-officer",
+        "action": "grant-position",
+        "outcome": "done",
+        "user": username,
+        "position": "department-head",
+    }
 
-    result, audit = run_iam(keycloak, tmp_path, "security-officer", "set-organisation", username, "lezhi-county")
+    result, audit = run_iam(
+        keycloak, tmp_path, "security-officer", "set-organisation", username, "lezhi-county"
+    )
     assert result.exit_code == 0, result.output
     assert claims(keycloak.token_for(username, password))["groups"] == ["lezhi-county"]
 
-    result, audit = run_iam(keycloak, tmp_path, "security-officer", "revoke-position", username, "department-head")
+    result, audit = run_iam(
+        keycloak, tmp_path, "security-officer", "revoke-position", username, "department-head"
+    )
     assert result.exit_code == 0, result.output
     c = claims(keycloak.token_for(username, password))
     assert "department-head" not in c["realm_access"]["roles"]
@@ -197,11 +235,22 @@ def test_unknown_position_is_refused(keycloak, newcomer, tmp_path):
 
 @pytest.mark.integration
 def test_token_command_prints_a_demo_users_token(keycloak, tmp_path):
-    result = CliRunner().invoke(iam.app, ["--url", keycloak.url, "--run-dir", str(keycloak.server.state_dir.parent),
-                                          "token", "evm"])
+    result = CliRunner().invoke(
+        iam.app, ["--url", keycloak.url, "--run-dir", str(keycloak.server.state_dir.parent), "token", "evm"]
+    )
     assert result.exit_code == 0, result.output
     assert "executive-vice-mayor" in claims(result.output.strip())["realm_access"]["roles"]
-    result = CliRunner().invoke(iam.app, ["--url", keycloak.url, "--run-dir", str(keycloak.server.state_dir.parent),
-                                          "token", "--service", "meetings"])
+    result = CliRunner().invoke(
+        iam.app,
+        [
+            "--url",
+            keycloak.url,
+            "--run-dir",
+            str(keycloak.server.state_dir.parent),
+            "token",
+            "--service",
+            "meetings",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert claims(result.output.strip())["azp"] == "meetings"

@@ -13,15 +13,24 @@ from deploy.local.stack import FEED_PORTS, GRPC_PORTS, HTTP_PORTS, PORTS, Stack,
 
 
 def port_variables() -> list[str]:
-    return ["ZGOV_PG_PORT", "ZGOV_NATS_PORT", "ZGOV_KEYCLOAK_PORT", "ZGOV_KEYCLOAK_MANAGEMENT_PORT",
-            *(f"ZGOV_{name.upper()}_GRPC_PORT" for name in existing_services()),
-            *(f"ZGOV_{name.upper()}_HTTP_PORT" for name in HTTP_PORTS),
-            *(f"ZGOV_{name.upper()}_FEED_PORT" for name in FEED_PORTS)]
+    return [
+        "ZGOV_PG_PORT",
+        "ZGOV_NATS_PORT",
+        "ZGOV_KEYCLOAK_PORT",
+        "ZGOV_KEYCLOAK_MANAGEMENT_PORT",
+        *(f"ZGOV_{name.upper()}_GRPC_PORT" for name in existing_services()),
+        *(f"ZGOV_{name.upper()}_HTTP_PORT" for name in HTTP_PORTS),
+        *(f"ZGOV_{name.upper()}_FEED_PORT" for name in FEED_PORTS),
+    ]
 
 
 def default_ports() -> set[int]:
-    return {p for _, p in PORTS.values()} | set(GRPC_PORTS.values()) | set(HTTP_PORTS.values()) \
+    return (
+        {p for _, p in PORTS.values()}
+        | set(GRPC_PORTS.values())
+        | set(HTTP_PORTS.values())
         | set(FEED_PORTS.values())
+    )
 
 
 @pytest.fixture
@@ -48,7 +57,9 @@ def stack(tmp_path, monkeypatch, default_ports_held):
 
 
 @pytest.mark.integration
-def test_a_taken_feed_port_stops_the_start_at_once_naming_the_variable(tmp_path, monkeypatch, default_ports_held):
+def test_a_taken_feed_port_stops_the_start_at_once_naming_the_variable(
+    tmp_path, monkeypatch, default_ports_held
+):
     """The meetings calendar feed port (8052) was the one port the test stack did not move: beside a
     running `make up` the meetings service of the test stack failed to start."""
     for variable in port_variables():
@@ -70,7 +81,14 @@ def test_up_is_idempotent_and_down_stops_everything_it_started(stack):
     written = json.loads(stack.endpoints_file.read_text())
     assert written == endpoints
     assert set(written["services"]) == set(existing_services())
-    assert set(written["postgres"]) >= {"org", "meetings", "documents", "supervision", "disclosure", "petitions"}
+    assert set(written["postgres"]) >= {
+        "org",
+        "meetings",
+        "documents",
+        "supervision",
+        "disclosure",
+        "petitions",
+    }
     assert written["keycloak"]["realm"] == "zgov"
     assert written["nats"]["url"].startswith("nats://127.0.0.1:")
     assert all(up for _, _, up, _ in stack.status())

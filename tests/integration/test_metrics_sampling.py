@@ -19,8 +19,14 @@ pytestmark = pytest.mark.integration
 
 def gauge(reader: InMemoryMetricReader, name: str) -> list[tuple[dict, float]]:
     data = reader.get_metrics_data()
-    return [(dict(p.attributes), p.value) for rm in data.resource_metrics for sm in rm.scope_metrics
-            for m in sm.metrics if m.name == name for p in m.data.data_points]
+    return [
+        (dict(p.attributes), p.value)
+        for rm in data.resource_metrics
+        for sm in rm.scope_metrics
+        for m in sm.metrics
+        if m.name == name
+        for p in m.data.data_points
+    ]
 
 
 async def test_outbox_backlog_oldest_age_and_pool_in_use_are_exported(database):
@@ -31,10 +37,13 @@ async def test_outbox_backlog_oldest_age_and_pool_in_use_are_exported(database):
     try:
         async with engine.begin() as connection:
             for minutes in (10, 1):
-                await connection.execute(text(
-                    "INSERT INTO outbox (id, subject, aggregate_ref, payload, headers, created_at) "
-                    "VALUES (:id, 'x.y.z', 'a/1', '', '{}', :at)"),
-                    {"id": uuid.uuid4(), "at": datetime.now(UTC) - timedelta(minutes=minutes)})
+                await connection.execute(
+                    text(
+                        "INSERT INTO outbox (id, subject, aggregate_ref, payload, headers, created_at) "
+                        "VALUES (:id, 'x.y.z', 'a/1', '', '{}', :at)"
+                    ),
+                    {"id": uuid.uuid4(), "at": datetime.now(UTC) - timedelta(minutes=minutes)},
+                )
         await metrics.sample_outbox("sample", engine)
         metrics.observe_pool("sample", engine)
         async with engine.connect():

@@ -13,8 +13,10 @@ pytestmark = pytest.mark.integration
 
 
 async def test_migrations_match_the_models_so_autogenerate_finds_nothing(database):
-    assert await pending_autogenerate_changes(database, sample_service.MIGRATIONS_DIR,
-                                              sample_service.metadata) == []
+    assert (
+        await pending_autogenerate_changes(database, sample_service.MIGRATIONS_DIR, sample_service.metadata)
+        == []
+    )
 
 
 async def test_a_model_change_without_migration_is_reported(database):
@@ -36,9 +38,12 @@ async def test_run_migrations_twice_is_harmless_and_reaches_head(database):
     try:
         async with engine.connect() as conn:
             version = await conn.scalar(text("SELECT version_num FROM alembic_version"))
-            names = await conn.scalar(text(
-                "SELECT string_agg(conname, ',' ORDER BY conname) FROM pg_constraint "
-                "WHERE conrelid = 'processed_messages'::regclass AND contype = 'p'"))
+            names = await conn.scalar(
+                text(
+                    "SELECT string_agg(conname, ',' ORDER BY conname) FROM pg_constraint "
+                    "WHERE conrelid = 'processed_messages'::regclass AND contype = 'p'"
+                )
+            )
     finally:
         await engine.dispose()
     assert version == "0002"  # the sample service's head (0002_outbox_sequence)

@@ -32,14 +32,20 @@ class Refused(Exception):
     """The RPC's own failure after the event was added: the whole transaction rolls back."""
 
 
-async def approve_leave(sessions, service: str, note: str, *, fail: bool = False,
-                        leave_id: uuid.UUID | None = None) -> envelope_pb2.EventEnvelope:
+async def approve_leave(
+    sessions, service: str, note: str, *, fail: bool = False, leave_id: uuid.UUID | None = None
+) -> envelope_pb2.EventEnvelope:
     """What an RPC handler does: change state and add the event in one transaction it owns."""
     leave_id = leave_id or uuid.uuid4()
     async with transaction(sessions) as session:
         await session.execute(insert(leaves).values(id=leave_id, state=note))
-        envelope = await add_event(session, f"{service}.leave.approved", wrappers_pb2.StringValue(value=note),
-                                   f"leave/{leave_id}", common_pb2.Actor(user_id="u-1", username="mayor"))
+        envelope = await add_event(
+            session,
+            f"{service}.leave.approved",
+            wrappers_pb2.StringValue(value=note),
+            f"leave/{leave_id}",
+            common_pb2.Actor(user_id="u-1", username="mayor"),
+        )
         if fail:
             raise Refused(note)
     return envelope
@@ -47,8 +53,12 @@ async def approve_leave(sessions, service: str, note: str, *, fail: bool = False
 
 def span_with_trace_id(trace_id: int):
     """The current span as an incoming gRPC call would have it (no SDK needed to propagate it)."""
-    context = trace.SpanContext(trace_id=trace_id, span_id=0x1234, is_remote=True,
-                                trace_flags=trace.TraceFlags(trace.TraceFlags.SAMPLED))
+    context = trace.SpanContext(
+        trace_id=trace_id,
+        span_id=0x1234,
+        is_remote=True,
+        trace_flags=trace.TraceFlags(trace.TraceFlags.SAMPLED),
+    )
     return trace.use_span(trace.NonRecordingSpan(context))
 
 
@@ -97,7 +107,9 @@ async def test_relay_is_woken_by_notify_not_by_its_sweep(sessions, sample_engine
                 messages = await stream_messages(js, stream_name(service))
                 return messages if len(messages) == count else None
 
-            messages = await wait_until(arrived, timeout=20, interval=0.01, what="the event well before the sweep")
+            messages = await wait_until(
+                arrived, timeout=20, interval=0.01, what="the event well before the sweep"
+            )
             assert messages[-1].headers["Nats-Msg-Id"] == envelope.event_id
             assert time.monotonic() - started < 2
 
@@ -139,7 +151,8 @@ async def test_relay_publishes_what_was_committed_before_it_started(sessions, sa
 
 
 async def test_events_committed_while_nats_is_down_all_arrive_once_in_effect(
-        sessions, sample_engine, own_nats, service):
+    sessions, sample_engine, own_nats, service
+):
     """NATS stopped while leaves are approved, then restarted with its store: every event arrives,
     in commit order, and the idempotent consumer applies each exactly once, even when the relay or
     someone else publishes an event again."""
@@ -151,8 +164,9 @@ async def test_events_committed_while_nats_is_down_all_arrive_once_in_effect(
     async def apply(session, envelope, payload):
         await session.execute(insert(effects).values(message_id=envelope.event_id, note=payload.value))
 
-    relay = OutboxRelay(sample_engine, js, outbox_channel(service), sweep_interval=5,
-                        publish_timeout=0.5, max_backoff=1.0)
+    relay = OutboxRelay(
+        sample_engine, js, outbox_channel(service), sweep_interval=5, publish_timeout=0.5, max_backoff=1.0
+    )
     consumer = EventConsumer(js, sessions, stream, "effects", f"{service}.>", apply, fetch_timeout=0.5)
     await relay.start()
     await consumer.start()
@@ -170,12 +184,16 @@ async def test_events_committed_while_nats_is_down_all_arrive_once_in_effect(
 
         own_nats.start()
         written += [await approve_leave(sessions, service, f"after {n}") for n in range(5)]
-        await wait_until(lambda: scalar(sample_engine, "SELECT count(*) = 20 FROM effects"), timeout=30,
-                         what="20 effects")
+        await wait_until(
+            lambda: scalar(sample_engine, "SELECT count(*) = 20 FROM effects"), timeout=30, what="20 effects"
+        )
 
         # a re-publish of an event (relay crash between publish and commit) is dropped by the stream
-        again = await js.publish(f"{service}.leave.approved", written[0].SerializeToString(),
-                                 headers={"Nats-Msg-Id": written[0].event_id})
+        again = await js.publish(
+            f"{service}.leave.approved",
+            written[0].SerializeToString(),
+            headers={"Nats-Msg-Id": written[0].event_id},
+        )
         assert again.duplicate
         await asyncio.sleep(1)
     finally:
@@ -186,8 +204,9 @@ async def test_events_committed_while_nats_is_down_all_arrive_once_in_effect(
     await nc.close()
     assert [m.headers["Nats-Msg-Id"] for m in messages] == [e.event_id for e in written]
     assert await scalar(sample_engine, "SELECT count(*) FROM outbox WHERE published_at IS NULL") == 0
-    assert await scalar(sample_engine,
-                        "SELECT count(DISTINCT message_id) = count(*) AND count(*) = 20 FROM effects")
+    assert await scalar(
+        sample_engine, "SELECT count(DISTINCT message_id) = count(*) AND count(*) = 20 FROM effects"
+    )
 
 
 def test_waves_hold_one_event_of_an_aggregate_each_in_its_order():
@@ -196,11 +215,16 @@ def test_waves_hold_one_event_of_an_aggregate_each_in_its_order():
 
     rows = [Row(aggregate_ref=a, n=n) for n, a in enumerate("AABCAB")]
     assert [[(r.aggregate_ref, r.n) for r in wave] for wave in waves(rows)] == [
-        [("A", 0), ("B", 2), ("C", 3)], [("A", 1), ("B", 5)], [("A", 4)]]
+        [("A", 0), ("B", 2), ("C", 3)],
+        [("A", 1), ("B", 5)],
+        [("A", 4)],
+    ]
     assert waves([]) == []
 
 
-async def test_batched_relay_keeps_each_aggregates_order_and_loses_nothing(sessions, sample_engine, js, service):
+async def test_batched_relay_keeps_each_aggregates_order_and_loses_nothing(
+    sessions, sample_engine, js, service
+):
     """300 events of 7 aggregates, interleaved, published 64 at a time with asynchronous acks: each
     aggregate's events arrive in commit order, each once, none left unpublished. The relay orders by
     the database's sequence: a later row stamped earlier by a pod whose clock is behind does not
@@ -211,19 +235,27 @@ async def test_batched_relay_keeps_each_aggregates_order_and_loses_nothing(sessi
     for n in range(300):
         aggregate = aggregates[(n * 5 + n // 11) % 7]
         async with transaction(sessions) as session:
-            envelope = await add_event(session, f"{service}.leave.approved",
-                                       wrappers_pb2.StringValue(value=str(n)), aggregate)
+            envelope = await add_event(
+                session, f"{service}.leave.approved", wrappers_pb2.StringValue(value=str(n)), aggregate
+            )
         written.append((aggregate, envelope.event_id))
     async with sample_engine.begin() as conn:
         from sqlalchemy import text
-        await conn.execute(text("UPDATE outbox SET created_at = created_at - interval '1 hour' "
-                                "WHERE seq = (SELECT max(seq) FROM outbox)"))
+
+        await conn.execute(
+            text(
+                "UPDATE outbox SET created_at = created_at - interval '1 hour' "
+                "WHERE seq = (SELECT max(seq) FROM outbox)"
+            )
+        )
     relay = OutboxRelay(sample_engine, js, outbox_channel(service), sweep_interval=60, batch_size=64)
     async with relay:
         await asyncio.wait_for(relay.ready.wait(), 20)
         messages = await stream_messages(js, stream_name(service))
-    arrived = [(envelope_pb2.EventEnvelope.FromString(m.data).aggregate_ref, m.headers["Nats-Msg-Id"])
-               for m in messages]
+    arrived = [
+        (envelope_pb2.EventEnvelope.FromString(m.data).aggregate_ref, m.headers["Nats-Msg-Id"])
+        for m in messages
+    ]
     assert sorted(arrived) == sorted(written)
     for aggregate in aggregates:
         assert [i for a, i in arrived if a == aggregate] == [i for a, i in written if a == aggregate]

@@ -27,9 +27,22 @@ class Office:
         self.passwords = {"security-officer": keycloak.password_of("security-officer")}
 
     def run(self, who: str, *args: str):
-        return CliRunner().invoke(app, [
-            "--url", self.keycloak.url, "--as", who, "--password", self.passwords[who],
-            "--run-dir", str(self.keycloak.server.state_dir.parent), "--audit-log", str(self.log), *args])
+        return CliRunner().invoke(
+            app,
+            [
+                "--url",
+                self.keycloak.url,
+                "--as",
+                who,
+                "--password",
+                self.passwords[who],
+                "--run-dir",
+                str(self.keycloak.server.state_dir.parent),
+                "--audit-log",
+                str(self.log),
+                *args,
+            ],
+        )
 
     def audit(self) -> list[dict]:
         return [json.loads(line) for line in self.log.read_text().splitlines()]
@@ -41,10 +54,17 @@ def office(keycloak, tmp_path):
     admin = admin_client(keycloak.server)
     office = Office(keycloak, tmp_path)
     second, password = f"so-{uuid.uuid4().hex[:8]}", f"{uuid.uuid4().hex}Aa1"
-    user_id = admin.create_user({
-        "username": second, "enabled": True, "firstName": "复核", "lastName": "安", "emailVerified": True,
-        "email": f"{second}@ziyang.example",
-        "credentials": [{"type": "password", "value": password, "temporary": False}]})
+    user_id = admin.create_user(
+        {
+            "username": second,
+            "enabled": True,
+            "firstName": "复核",
+            "lastName": "安",
+            "emailVerified": True,
+            "email": f"{second}@ziyang.example",
+            "credentials": [{"type": "password", "value": password, "temporary": False}],
+        }
+    )
     admin.assign_realm_roles(user_id, [admin.get_realm_role("security-officer")])
     office.passwords[second], office.second = password, second
     made: list[str] = []
@@ -57,10 +77,24 @@ def office(keycloak, tmp_path):
     admin.delete_user(user_id)
 
 
-def onboard(office: Office, username: str, position: str = "office-staff", organisation: str = "general-office"):
-    result = office.run("security-officer", "onboard", username, "--last-name", "王", "--first-name", "新",
-                        "--email", f"{username}@ziyang.example", "--position", position,
-                        "--organisation", organisation)
+def onboard(
+    office: Office, username: str, position: str = "office-staff", organisation: str = "general-office"
+):
+    result = office.run(
+        "security-officer",
+        "onboard",
+        username,
+        "--last-name",
+        "王",
+        "--first-name",
+        "新",
+        "--email",
+        f"{username}@ziyang.example",
+        "--position",
+        position,
+        "--organisation",
+        organisation,
+    )
     if result.exit_code == 0:
         office.made.append(username)  # removed after the test; never a refused name (it may be real)
     return result
@@ -105,9 +139,16 @@ def test_a_leader_position_waits_for_a_second_different_security_officer(keycloa
     assert approved.exit_code == 0, approved.output
     assert "vice-mayor" in positions()
     assert office.audit()[-1] | {"at": None} == office.audit()[-1] | {
-        "at": None, "who": office.second, "action": "approve", "outcome": "done", "request": request_id,
-        "requested_by": "security-officer", "request_action": "grant-position", "user": username,
-        "position": "vice-mayor"}
+        "at": None,
+        "who": office.second,
+        "action": "approve",
+        "outcome": "done",
+        "request": request_id,
+        "requested_by": "security-officer",
+        "request_action": "grant-position",
+        "user": username,
+        "position": "vice-mayor",
+    }
     # Removing it, and resetting a leader's credentials, wait likewise.
     for args in (("revoke-position", username, "vice-mayor"), ("reset-credentials", username)):
         assert office.run("security-officer", *args).exit_code == 0
@@ -118,8 +159,17 @@ def test_a_leader_position_waits_for_a_second_different_security_officer(keycloa
 def test_move_changes_organisation_and_position(keycloak, office):
     username = f"zhao-{uuid.uuid4().hex[:8]}"
     assert onboard(office, username).exit_code == 0
-    moved = office.run("security-officer", "move", username, "--organisation", "education-bureau",
-                       "--position", "department-head", "--from-position", "office-staff")
+    moved = office.run(
+        "security-officer",
+        "move",
+        username,
+        "--organisation",
+        "education-bureau",
+        "--position",
+        "department-head",
+        "--from-position",
+        "office-staff",
+    )
     assert moved.exit_code == 0, moved.output
     admin = admin_client(keycloak.server)
     user_id = admin.get_user_id(username)
@@ -131,20 +181,39 @@ def test_move_changes_organisation_and_position(keycloak, office):
 def test_offboarding_disables_ends_sessions_at_once_and_keeps_positions(keycloak, office):
     admin = admin_client(keycloak.server)
     username, password = f"leaver-{uuid.uuid4().hex[:8]}", f"{uuid.uuid4().hex}Aa1"
-    user_id = admin.create_user({
-        "username": username, "enabled": True, "firstName": "离", "lastName": "职", "emailVerified": True,
-        "email": f"{username}@ziyang.example",
-        "credentials": [{"type": "password", "value": password, "temporary": False}]})
+    user_id = admin.create_user(
+        {
+            "username": username,
+            "enabled": True,
+            "firstName": "离",
+            "lastName": "职",
+            "emailVerified": True,
+            "email": f"{username}@ziyang.example",
+            "credentials": [{"type": "password", "value": password, "temporary": False}],
+        }
+    )
     office.made.append(username)
     admin.assign_realm_roles(user_id, [admin.get_realm_role("department-head")])
-    session = httpx.post(keycloak.token_url, data={
-        "grant_type": "password", "client_id": LOCAL_TOKENS_CLIENT, "username": username, "password": password})
+    session = httpx.post(
+        keycloak.token_url,
+        data={
+            "grant_type": "password",
+            "client_id": LOCAL_TOKENS_CLIENT,
+            "username": username,
+            "password": password,
+        },
+    )
     assert session.status_code == 200
     result = office.run("security-officer", "offboard", username)
     assert result.exit_code == 0, result.output
-    refreshed = httpx.post(keycloak.token_url, data={
-        "grant_type": "refresh_token", "client_id": LOCAL_TOKENS_CLIENT,
-        "refresh_token": session.json()["refresh_token"]})
+    refreshed = httpx.post(
+        keycloak.token_url,
+        data={
+            "grant_type": "refresh_token",
+            "client_id": LOCAL_TOKENS_CLIENT,
+            "refresh_token": session.json()["refresh_token"],
+        },
+    )
     assert refreshed.status_code == 400  # the session ended with the offboarding
     assert admin.get_user(user_id)["enabled"] is False
     assert "department-head" in {r["name"] for r in admin.get_realm_roles_of_user(user_id)}
@@ -152,12 +221,18 @@ def test_offboarding_disables_ends_sessions_at_once_and_keeps_positions(keycloak
 
 def test_access_review_answers_who_can_sign_a_document_today(keycloak, office, tmp_path):
     out = tmp_path / "review.csv"
-    result = office.run("security-officer", "access-review", "--permission", "document:sign", "--output", str(out))
+    result = office.run(
+        "security-officer", "access-review", "--permission", "document:sign", "--output", str(out)
+    )
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader(io.StringIO(out.read_text())))
     holders = {(r["username"], r["position"]) for r in rows}
-    assert {("mayor", "mayor"), ("evm", "executive-vice-mayor"), ("secretary-general", "secretary-general"),
-            ("vice-mayor-1", "vice-mayor")} <= holders
+    assert {
+        ("mayor", "mayor"),
+        ("evm", "executive-vice-mayor"),
+        ("secretary-general", "secretary-general"),
+        ("vice-mayor-1", "vice-mayor"),
+    } <= holders
     assert {r["permission"] for r in rows} == {"document:sign"} and {r["api"] for r in rows} == {"documents"}
     assert not any(r["position"] in ("office-staff", "citizen") for r in rows)
     assert rows[0].keys() == {"api", "permission", "position", "username", "name", "organisation"}

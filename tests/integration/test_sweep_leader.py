@@ -27,8 +27,9 @@ def _replica(sessions, name: str):
             await session.execute(text("INSERT INTO ticks (replica) VALUES (:r)"), {"r": name})
         return 1
 
-    return asyncio.create_task(run_every(TICK, one_round, name="test sweep",
-                                         leader=SweepLeader.of(sessions, "test.ticks")))
+    return asyncio.create_task(
+        run_every(TICK, one_round, name="test sweep", leader=SweepLeader.of(sessions, "test.ticks"))
+    )
 
 
 async def _wait_for(check, timeout: float = 10.0) -> None:
@@ -71,9 +72,12 @@ async def test_a_leader_whose_connection_dies_is_replaced(database, postgres):
         leaders = [SweepLeader(engine, "test.crash") for engine in engines]
         assert await leaders[0].leads() and not await leaders[1].leads()
         async with engines[1].connect() as connection:
-            await connection.execute(text(
-                "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted "
-                "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"))
+            await connection.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted "
+                    "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+                )
+            )
         assert await leaders[1].leads()
         assert not await leaders[0].leads()  # its connection died: it knows it no longer leads
         for leader in leaders:

@@ -67,19 +67,40 @@ class Citizen(HttpUser):
 
     @task(1)
     def application(self) -> None:
-        self.client.post("/api/applications", name="/api/applications", json={
-            "kind": "person", "name": "钱多多", "id_number": "512002199001010011", "phone": "13600003333",
-            "description": "2025年雁江区义务教育学校校舍维修资金的使用明细。", "purpose": "了解学校维修情况",
-            "delivery_form": "download"}, headers={"Idempotency-Key": str(uuid.uuid4())})
+        self.client.post(
+            "/api/applications",
+            name="/api/applications",
+            json={
+                "kind": "person",
+                "name": "钱多多",
+                "id_number": "512002199001010011",
+                "phone": "13600003333",
+                "description": "2025年雁江区义务教育学校校舍维修资金的使用明细。",
+                "purpose": "了解学校维修情况",
+                "delivery_form": "download",
+            },
+            headers={"Idempotency-Key": str(uuid.uuid4())},
+        )
 
     @task(1)
     def petition_and_its_query_code(self) -> None:
-        filed = self.client.post("/api/petitions", name="/api/petitions", json={
-            "category": "suggestion", "title": "关于增设公交站点的建议", "content": "建议在雁江区增设公交站点。",
-            "name": "张三", "phone": "13800001111"})
+        filed = self.client.post(
+            "/api/petitions",
+            name="/api/petitions",
+            json={
+                "category": "suggestion",
+                "title": "关于增设公交站点的建议",
+                "content": "建议在雁江区增设公交站点。",
+                "name": "张三",
+                "phone": "13800001111",
+            },
+        )
         if filed.status_code == 201:
-            self.client.post("/api/petitions/follow", name="/api/petitions/follow",
-                             json={"query_code": filed.json()["query_code"]})
+            self.client.post(
+                "/api/petitions/follow",
+                name="/api/petitions/follow",
+                json={"query_code": filed.json()["query_code"]},
+            )
 
 
 class Officer(User):
@@ -103,8 +124,13 @@ class Officer(User):
         except grpc.RpcError as error:
             exception = error
         self.environment.events.request.fire(
-            request_type="grpc", name=name, response_time=(time.perf_counter() - started) * 1000,
-            response_length=0, exception=exception, context={})
+            request_type="grpc",
+            name=name,
+            response_time=(time.perf_counter() - started) * 1000,
+            response_length=0,
+            exception=exception,
+            context={},
+        )
 
     @task(3)
     def meetings_list(self) -> None:
@@ -112,12 +138,17 @@ class Officer(User):
 
     @task(2)
     def calendar(self) -> None:
-        self._call("meetings.GetLeaderCalendar", self.meetings.GetLeaderCalendar,
-                   meetings_pb2.GetLeaderCalendarRequest())
+        self._call(
+            "meetings.GetLeaderCalendar",
+            self.meetings.GetLeaderCalendar,
+            meetings_pb2.GetLeaderCalendarRequest(),
+        )
 
     @task(3)
     def documents_list(self) -> None:
-        self._call("documents.ListDocuments", self.documents.ListDocuments, documents_pb2.ListDocumentsRequest())
+        self._call(
+            "documents.ListDocuments", self.documents.ListDocuments, documents_pb2.ListDocumentsRequest()
+        )
 
     @task(2)
     def leaves(self) -> None:

@@ -114,7 +114,9 @@ def test_the_nats_user_seed_is_a_secret_of_a_user_key(env, capsys):
     assert settings.nats_ca_file == Path("/etc/zgov/nats-ca/ca.crt")
     shared.config._print_environment()
     assert seed not in capsys.readouterr().out
-    env.setenv("ZGOV_NATS_NKEY_SEED", "SAAGOFYEYZFOXEHJWQKRMEXZBDDC6BLCOYWBBBMSTHFW3GQMJHNMWKMNOU")  # an account's
+    env.setenv(
+        "ZGOV_NATS_NKEY_SEED", "SAAGOFYEYZFOXEHJWQKRMEXZBDDC6BLCOYWBBBMSTHFW3GQMJHNMWKMNOU"
+    )  # an account's
     with pytest.raises(ValidationError, match="starts with SU"):
         settings_for("org")
     env.setenv("ZGOV_NATS_NKEY_SEED", "")

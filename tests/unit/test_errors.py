@@ -92,7 +92,9 @@ def test_other_errors_map_to_their_codes():
 
 
 def test_forbidden_says_why_in_error_info():
-    status = to_status(Forbidden("only the lead body acts", reason="NOT_LEAD_BODY", metadata={"lead_body": "edu"}))
+    status = to_status(
+        Forbidden("only the lead body acts", reason="NOT_LEAD_BODY", metadata={"lead_body": "edu"})
+    )
     assert status.code == grpc.StatusCode.PERMISSION_DENIED
     assert status.details == "only the lead body acts"
     [info] = unpack(rich(status), error_details_pb2.ErrorInfo)

@@ -20,7 +20,15 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from google.rpc import error_details_pb2, status_pb2
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
-from shared.errors import DETAILS_KEY, InvalidInput, NotFound, RuleViolation, error_info_of, field_violations_of, rule_id_of
+from shared.errors import (
+    DETAILS_KEY,
+    InvalidInput,
+    NotFound,
+    RuleViolation,
+    error_info_of,
+    field_violations_of,
+    rule_id_of,
+)
 from shared.grpc_server import (
     GrpcServer,
     ServiceBinding,
@@ -155,7 +163,9 @@ async def test_token_without_the_permission_is_denied_naming_it(channel, local_i
     info = error_info_of(err.value)
     assert (info.reason, info.domain) == ("PERMISSION_MISSING", "zgov")
     assert dict(info.metadata) == {
-        "permissions": "positions:read", "method": f"/{ORG}/ListPositions", "audience": "org"
+        "permissions": "positions:read",
+        "method": f"/{ORG}/ListPositions",
+        "audience": "org",
     }
     assert rule_id_of(err.value) is None
 

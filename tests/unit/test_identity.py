@@ -70,7 +70,10 @@ async def test_service_account_token_is_a_service_actor(local_issuer):
     ],
 )
 async def test_bad_claims_are_refused(local_issuer, overrides, reason):
-    overrides = {k: int(time.time()) + v if k in ("exp", "iat", "nbf") and v is not None else v for k, v in overrides.items()}
+    overrides = {
+        k: int(time.time()) + v if k in ("exp", "iat", "nbf") and v is not None else v
+        for k, v in overrides.items()
+    }
     token = local_issuer.token_for("mayor", permissions=["leave:approve"], **overrides)
     with pytest.raises(InvalidToken, match=reason):
         await verifier_for(local_issuer).verify(token)
@@ -242,7 +245,13 @@ async def test_keycloak_down_at_start_is_retried_soon_but_not_per_request(local_
 
 def test_display_name_is_family_name_then_given_name_as_in_chinese():
     # Keycloak's `name` claim is "given family" ("建国 王"); people read 王建国.
-    claims = {"sub": "u1", "preferred_username": "mayor", "name": "建国 王", "family_name": "王", "given_name": "建国"}
+    claims = {
+        "sub": "u1",
+        "preferred_username": "mayor",
+        "name": "建国 王",
+        "family_name": "王",
+        "given_name": "建国",
+    }
     assert actor_from_claims(claims, "org").display_name == "王建国"
     assert actor_from_claims({"sub": "u2", "name": "Clerk"}, "org").display_name == "Clerk"
 
@@ -254,13 +263,19 @@ async def test_a_person_named_like_a_service_account_is_not_a_service(local_issu
     assert not actor.is_service and actor.username == "service-account-documents"
 
 
-@pytest.mark.parametrize("claims, service", [
-    ({"azp": "documents", "client_id": "documents"}, True),
-    ({"azp": "documents"}, False),  # a person's token through a service's client (no service-account flag)
-    ({"azp": "zgov-cli", "client_id": "documents"}, False),  # the flag names another client
-    ({"azp": "", "client_id": ""}, False),
-    ({"azp": "portal", "client_id": "portal", "preferred_username": "citizen"}, True),
-    ({"azp": "zgov-cli", "preferred_username": "service-account-org"}, False),
-])
+@pytest.mark.parametrize(
+    "claims, service",
+    [
+        ({"azp": "documents", "client_id": "documents"}, True),
+        (
+            {"azp": "documents"},
+            False,
+        ),  # a person's token through a service's client (no service-account flag)
+        ({"azp": "zgov-cli", "client_id": "documents"}, False),  # the flag names another client
+        ({"azp": "", "client_id": ""}, False),
+        ({"azp": "portal", "client_id": "portal", "preferred_username": "citizen"}, True),
+        ({"azp": "zgov-cli", "preferred_username": "service-account-org"}, False),
+    ],
+)
 def test_service_is_decided_by_azp_and_the_service_account_flag_never_by_username(claims, service):
     assert actor_from_claims({"sub": "x", **claims}, "org").is_service is service

@@ -39,7 +39,9 @@ class Recording(org_pb2_grpc.OrgServiceServicer):
 
     @requires("leave:read")
     async def GetLeave(self, request, context):
-        raise RuntimeError('duplicate key value violates unique constraint: INSERT INTO leave (reason) VALUES ($1)')
+        raise RuntimeError(
+            "duplicate key value violates unique constraint: INSERT INTO leave (reason) VALUES ($1)"
+        )
 
     @requires("leave:read")
     async def ListLeaves(self, request, context):
@@ -56,8 +58,13 @@ async def guarded(local_issuer):
 
     verifier = TokenVerifier(local_issuer.issuer, "org", local_issuer.jwks_url)
     org_columns = Limits(column_limits(org_models.metadata))  # the test servicer has no models of its own
-    server = GrpcServer([servicer], verifier=verifier, drain_delay=0, readiness_interval=0.2,
-                        input_limits={"zgov.org.v1.OrgService": org_columns})
+    server = GrpcServer(
+        [servicer],
+        verifier=verifier,
+        drain_delay=0,
+        readiness_interval=0.2,
+        input_limits={"zgov.org.v1.OrgService": org_columns},
+    )
     server.readiness(database_reachable)
     await server.start()
     channel = grpc.aio.insecure_channel(server.address)
@@ -68,9 +75,13 @@ async def guarded(local_issuer):
 
 
 def leave_request(**fields) -> org_pb2.RequestLeaveRequest:
-    values = {"position": "mayor", "kind": org_pb2.LEAVE_KIND_LEAVE, "reason": "公务安排\n第二行\t缩进",
-              "first_day": common_pb2.Date(year=2026, month=1, day=5),
-              "last_day": common_pb2.Date(year=2026, month=1, day=6)}
+    values = {
+        "position": "mayor",
+        "kind": org_pb2.LEAVE_KIND_LEAVE,
+        "reason": "公务安排\n第二行\t缩进",
+        "first_day": common_pb2.Date(year=2026, month=1, day=5),
+        "last_day": common_pb2.Date(year=2026, month=1, day=6),
+    }
     values.update(fields)
     return org_pb2.RequestLeaveRequest(**values)
 
@@ -91,7 +102,9 @@ async def test_clean_text_with_line_breaks_and_tabs_is_served(guarded):
 async def test_control_and_bidi_characters_are_refused_naming_the_field(guarded, text):
     """Closes: NUL reached PostgreSQL (UNKNOWN with the SQL in the reply); bidi overrides were stored."""
     servicer, channel, auth, _ = guarded
-    err = await refused(org_pb2_grpc.OrgServiceStub(channel).RequestLeave(leave_request(reason=text), metadata=auth))
+    err = await refused(
+        org_pb2_grpc.OrgServiceStub(channel).RequestLeave(leave_request(reason=text), metadata=auth)
+    )
     assert err.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert "reason" in field_violations_of(err)
     assert servicer.received == []
@@ -100,7 +113,9 @@ async def test_control_and_bidi_characters_are_refused_naming_the_field(guarded,
 async def test_unknown_enum_value_is_refused_naming_the_field(guarded):
     """Closes: proto3 open enums let an unknown number through, silently stored or ignored."""
     servicer, channel, auth, _ = guarded
-    err = await refused(org_pb2_grpc.OrgServiceStub(channel).RequestLeave(leave_request(kind=77), metadata=auth))
+    err = await refused(
+        org_pb2_grpc.OrgServiceStub(channel).RequestLeave(leave_request(kind=77), metadata=auth)
+    )
     assert err.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert "77" in field_violations_of(err)["kind"]
     assert servicer.received == []
@@ -109,7 +124,9 @@ async def test_unknown_enum_value_is_refused_naming_the_field(guarded):
 async def test_text_longer_than_its_column_is_refused_before_the_database(guarded):
     """Closes: a 65-character position reached the String(64) column (a database error in the reply)."""
     servicer, channel, auth, _ = guarded
-    err = await refused(org_pb2_grpc.OrgServiceStub(channel).RequestLeave(leave_request(position="m" * 65), metadata=auth))
+    err = await refused(
+        org_pb2_grpc.OrgServiceStub(channel).RequestLeave(leave_request(position="m" * 65), metadata=auth)
+    )
     assert err.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert "at most 64" in field_violations_of(err)["position"]
     assert servicer.received == []
@@ -129,8 +146,11 @@ async def test_unexpected_exception_is_internal_with_a_trace_id_and_no_text(guar
     """Closes: an exception's text (here SQL) reached the caller as UNKNOWN."""
     _, channel, auth, _ = guarded
     with caplog.at_level(logging.ERROR, logger="shared.input_guard"):
-        err = await refused(org_pb2_grpc.OrgServiceStub(channel).GetLeave(
-            org_pb2.GetLeaveRequest(leave_id="x"), metadata=auth))
+        err = await refused(
+            org_pb2_grpc.OrgServiceStub(channel).GetLeave(
+                org_pb2.GetLeaveRequest(leave_id="x"), metadata=auth
+            )
+        )
     assert err.code() == grpc.StatusCode.INTERNAL
     assert err.details().startswith("internal error, trace id ")
     assert "INSERT" not in err.details() and "duplicate" not in err.details()
@@ -141,7 +161,9 @@ async def test_unexpected_exception_is_internal_with_a_trace_id_and_no_text(guar
 async def test_unreachable_database_is_unavailable_and_readiness_follows_it(guarded):
     """Closes: "Connect call failed" reached the caller as UNKNOWN; health stayed SERVING."""
     servicer, channel, auth, _ = guarded
-    err = await refused(org_pb2_grpc.OrgServiceStub(channel).ListLeaves(org_pb2.ListLeavesRequest(), metadata=auth))
+    err = await refused(
+        org_pb2_grpc.OrgServiceStub(channel).ListLeaves(org_pb2.ListLeavesRequest(), metadata=auth)
+    )
     assert err.code() == grpc.StatusCode.UNAVAILABLE
     assert "Connect call failed" not in err.details()
 
@@ -182,9 +204,12 @@ def test_column_limits_take_the_smallest_string_of_a_name_and_skip_event_tables(
 
 
 def test_nested_and_repeated_fields_are_named_by_their_path():
-    request = org_pb2.ListPositionsResponse(positions=[
-        org_pb2.PositionWithHolders(holders=[org_pb2.PositionHolder(username="ok"),
-                                             org_pb2.PositionHolder(username="bad\x00")]),
-    ])
+    request = org_pb2.ListPositionsResponse(
+        positions=[
+            org_pb2.PositionWithHolders(
+                holders=[org_pb2.PositionHolder(username="ok"), org_pb2.PositionHolder(username="bad\x00")]
+            ),
+        ]
+    )
     error = refusal(request, Limits())
     assert list(error.violations) == ["positions[0].holders[1].username"]

@@ -20,8 +20,14 @@ def reader() -> InMemoryMetricReader:
 
 def points(reader: InMemoryMetricReader, name: str) -> list:
     data = reader.get_metrics_data()
-    return [point for rm in data.resource_metrics for sm in rm.scope_metrics for m in sm.metrics
-            if m.name == name for point in m.data.data_points]
+    return [
+        point
+        for rm in data.resource_metrics
+        for sm in rm.scope_metrics
+        for m in sm.metrics
+        if m.name == name
+        for point in m.data.data_points
+    ]
 
 
 async def test_every_call_is_measured_by_method_and_status(reader):
@@ -37,9 +43,14 @@ async def test_every_call_is_measured_by_method_and_status(reader):
                 await stub.Check(health_pb2.HealthCheckRequest(service="no.such.Service"))
     finally:
         await server.stop(None)
-    calls = {(p.attributes["rpc.method"], p.attributes["rpc.grpc.status_code"]): p.count
-             for p in points(reader, "rpc.server.duration")}
-    assert calls == {("Check", grpc.StatusCode.OK.value[0]): 1, ("Check", grpc.StatusCode.NOT_FOUND.value[0]): 1}
+    calls = {
+        (p.attributes["rpc.method"], p.attributes["rpc.grpc.status_code"]): p.count
+        for p in points(reader, "rpc.server.duration")
+    }
+    assert calls == {
+        ("Check", grpc.StatusCode.OK.value[0]): 1,
+        ("Check", grpc.StatusCode.NOT_FOUND.value[0]): 1,
+    }
 
 
 def test_sweep_rounds_and_sampled_gauges_are_exported(reader):
@@ -49,4 +60,6 @@ def test_sweep_rounds_and_sampled_gauges_are_exported(reader):
     (duration,) = points(reader, "zgov.sweep.duration")
     assert duration.attributes == {"sweep": "overdue sweep"} and duration.count == 1
     assert [p.value for p in points(reader, "zgov.sweep.items")] == [7]
-    assert [(p.attributes, p.value) for p in points(reader, "zgov.outbox.backlog")] == [({"service": "org"}, 12)]
+    assert [(p.attributes, p.value) for p in points(reader, "zgov.outbox.backlog")] == [
+        ({"service": "org"}, 12)
+    ]

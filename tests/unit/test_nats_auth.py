@@ -29,28 +29,45 @@ def test_a_service_may_publish_only_its_own_events_and_manage_only_its_own_strea
     assert not [r for r in rights if r in (">", "$JS.>", "$JS.API.>") or r.endswith(".*")]
     for other in SERVICES:
         if other != service:
-            assert not [r for r in rights if r.startswith(f"{other}.") or r.endswith(f".{stream_name(other)}")]
+            assert not [
+                r for r in rights if r.startswith(f"{other}.") or r.endswith(f".{stream_name(other)}")
+            ]
     stream_rights = [r for r in rights if r.startswith("$JS.API.STREAM.")]
-    assert stream_rights == [f"$JS.API.STREAM.{verb}.{stream_name(service)}" for verb in ("INFO", "CREATE", "UPDATE")]
+    assert stream_rights == [
+        f"$JS.API.STREAM.{verb}.{stream_name(service)}" for verb in ("INFO", "CREATE", "UPDATE")
+    ]
 
 
 @pytest.mark.parametrize("service", SERVICES)
 def test_a_service_subscribes_only_to_its_own_inbox(service):
     assert user(service).subscribe == (f"_INBOX.{service}.>",)
-    assert connect_options(settings_for(service, database_url="postgresql+asyncpg://x@h/d",
-                                        nats_url="nats://h:4222", keycloak_url="http://k",
-                                        grpc_port=1))["inbox_prefix"] == inbox_prefix(service)
+    assert connect_options(
+        settings_for(
+            service,
+            database_url="postgresql+asyncpg://x@h/d",
+            nats_url="nats://h:4222",
+            keycloak_url="http://k",
+            grpc_port=1,
+        )
+    )["inbox_prefix"] == inbox_prefix(service)
 
 
 def consumers_run_by() -> dict[str, set[tuple[str, str, str]]]:
     """(stream, durable, subject) of every consumer each consuming service's code declares."""
     return {
-        "disclosure": {(stream, durable, subject) for consumers in (DocumentsConsumer, SupervisionConsumer)
-                       for stream, durable, subject, _ in consumers(calendar=None, today=None).subscriptions()},
-        "supervision": {(stream, durable, subject) for stream, durable, subject, _ in
-                        EventConsumers(None, None, None, None).subscriptions()},
-        "notify": {(stream, durable, subject) for stream, durable, subject, _ in
-                   NotifyConsumers(None, frozenset(), "", None).subscriptions()},
+        "disclosure": {
+            (stream, durable, subject)
+            for consumers in (DocumentsConsumer, SupervisionConsumer)
+            for stream, durable, subject, _ in consumers(calendar=None, today=None).subscriptions()
+        },
+        "supervision": {
+            (stream, durable, subject)
+            for stream, durable, subject, _ in EventConsumers(None, None, None, None).subscriptions()
+        },
+        "notify": {
+            (stream, durable, subject)
+            for stream, durable, subject, _ in NotifyConsumers(None, frozenset(), "", None).subscriptions()
+        },
     }
 
 
@@ -62,14 +79,21 @@ def test_consumer_rights_are_exactly_the_consumers_the_service_runs(service):
     assert declared == runs
     consumer_rights = [r for r in user(service).publish if r.startswith(("$JS.API.CONSUMER.", "$JS.ACK."))]
     assert sorted(consumer_rights) == sorted(
-        right for stream, durable, subject in runs
-        for right in (f"$JS.API.CONSUMER.CREATE.{stream}.{durable}.{subject}",
-                      f"$JS.API.CONSUMER.MSG.NEXT.{stream}.{durable}", f"$JS.ACK.{stream}.{durable}.>"))
+        right
+        for stream, durable, subject in runs
+        for right in (
+            f"$JS.API.CONSUMER.CREATE.{stream}.{durable}.{subject}",
+            f"$JS.API.CONSUMER.MSG.NEXT.{stream}.{durable}",
+            f"$JS.ACK.{stream}.{durable}.>",
+        )
+    )
 
 
 def test_services_that_run_no_consumer_may_consume_nothing():
     for service in set(SERVICES) - set(consumers_run_by()):
-        assert not [r for r in user(service).publish if r.startswith(("$JS.API.CONSUMER.", "$JS.ACK."))], service
+        assert not [r for r in user(service).publish if r.startswith(("$JS.API.CONSUMER.", "$JS.ACK."))], (
+            service
+        )
 
 
 def test_seed_files_are_private_and_kept_from_run_to_run(tmp_path):

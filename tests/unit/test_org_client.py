@@ -24,28 +24,41 @@ class StandInOrg(org_pb2_grpc.OrgServiceServicer):
 
     async def ListOrganisations(self, request, context):
         self.asked.append(("ListOrganisations", request))
-        return org_pb2.ListOrganisationsResponse(organisations=[
-            common_pb2.Organisation(code="general-office", name="市政府办公室",
-                                    kind=common_pb2.ORGANISATION_KIND_OFFICE),
-            common_pb2.Organisation(code="anyue-county", name="安岳县",
-                                    kind=common_pb2.ORGANISATION_KIND_COUNTY),
-        ])
+        return org_pb2.ListOrganisationsResponse(
+            organisations=[
+                common_pb2.Organisation(
+                    code="general-office", name="市政府办公室", kind=common_pb2.ORGANISATION_KIND_OFFICE
+                ),
+                common_pb2.Organisation(
+                    code="anyue-county", name="安岳县", kind=common_pb2.ORGANISATION_KIND_COUNTY
+                ),
+            ]
+        )
 
     async def ListPositions(self, request, context):
         self.asked.append(("ListPositions", request))
 
         def holder(user_id, name, organisation):
-            return org_pb2.PositionHolder(user_id=user_id, username=user_id, display_name=name,
-                                          organisation_code=organisation)
+            return org_pb2.PositionHolder(
+                user_id=user_id, username=user_id, display_name=name, organisation_code=organisation
+            )
 
-        return org_pb2.ListPositionsResponse(positions=[
-            org_pb2.PositionWithHolders(position=common_pb2.Position(code="mayor"),
-                                        holders=[holder("u-mayor", "王市长", "general-office")]),
-            org_pb2.PositionWithHolders(position=common_pb2.Position(code="vice-mayor"),
-                                        holders=[holder("u-vm1", "李副市长", "general-office"),
-                                                 holder("u-vm2", "", "general-office")]),
-            org_pb2.PositionWithHolders(position=common_pb2.Position(code="secretary-general")),
-        ])
+        return org_pb2.ListPositionsResponse(
+            positions=[
+                org_pb2.PositionWithHolders(
+                    position=common_pb2.Position(code="mayor"),
+                    holders=[holder("u-mayor", "王市长", "general-office")],
+                ),
+                org_pb2.PositionWithHolders(
+                    position=common_pb2.Position(code="vice-mayor"),
+                    holders=[
+                        holder("u-vm1", "李副市长", "general-office"),
+                        holder("u-vm2", "", "general-office"),
+                    ],
+                ),
+                org_pb2.PositionWithHolders(position=common_pb2.Position(code="secretary-general")),
+            ]
+        )
 
     async def WhoMayAct(self, request, context):
         self.asked.append(("WhoMayAct", request))
@@ -55,8 +68,13 @@ class StandInOrg(org_pb2_grpc.OrgServiceServicer):
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "'vice-mayor' has 2 holders")
         if request.position == "county-head":
             await context.abort(grpc.StatusCode.PERMISSION_DENIED, "needs acting:read")
-        return org_pb2.WhoMayActResponse(position=request.position, holder_user_id="u-mayor",
-                                         acting_user_id="u-evm", holder_away=True, basis="A10")
+        return org_pb2.WhoMayActResponse(
+            position=request.position,
+            holder_user_id="u-mayor",
+            acting_user_id="u-evm",
+            holder_away=True,
+            basis="A10",
+        )
 
     async def FindPortfolioHolder(self, request, context):
         self.asked.append(("FindPortfolioHolder", request))
@@ -85,10 +103,15 @@ async def client(stand_in):
 
 async def test_directory_has_organisations_holders_and_names_and_is_reused_within_its_ttl(client, stand_in):
     directory = await client.directory()
-    assert directory.organisations == {"general-office": ("市政府办公室", "office"),
-                                       "anyue-county": ("安岳县", "county")}
-    assert directory.holders == {"mayor": ["u-mayor"], "vice-mayor": ["u-vm1", "u-vm2"],
-                                 "secretary-general": []}
+    assert directory.organisations == {
+        "general-office": ("市政府办公室", "office"),
+        "anyue-county": ("安岳县", "county"),
+    }
+    assert directory.holders == {
+        "mayor": ["u-mayor"],
+        "vice-mayor": ["u-vm1", "u-vm2"],
+        "secretary-general": [],
+    }
     assert directory.positions_of("u-vm2") == frozenset({"vice-mayor"})
     assert directory.known("u-vm1") and not directory.known("u-nobody")
     assert directory.organisation_of["u-mayor"] == "general-office"

@@ -26,14 +26,17 @@ TEXTS = [
 
 def found(lexemes: set[str], query: words.SearchQuery) -> bool:
     """What `search @@ query.match` answers."""
-    return bool(query) and all(g in lexemes for g in query.grams) and all(
-        any(x.startswith(p) for x in lexemes) for p in query.prefixes)
+    return (
+        bool(query)
+        and all(g in lexemes for g in query.grams)
+        and all(any(x.startswith(p) for x in lexemes) for p in query.prefixes)
+    )
 
 
 def substrings(text: str, rng: random.Random, count: int):
     for _ in range(count):
         start = rng.randrange(len(text) - 1)
-        yield text[start:rng.randrange(start + 2, min(len(text), start + 12) + 1)]
+        yield text[start : rng.randrange(start + 2, min(len(text), start + 12) + 1)]
 
 
 def test_every_substring_of_two_or_more_characters_of_titles_and_texts_is_found():
@@ -56,18 +59,40 @@ def test_every_two_character_substring_of_a_title_is_found():
     for title in TITLES:
         lexemes = set(words.lexemes(title=title))
         for i in range(len(title) - 1):
-            query = words.search_query(title[i:i + 2])
-            assert not query or found(lexemes, query), title[i:i + 2]
+            query = words.search_query(title[i : i + 2])
+            assert not query or found(lexemes, query), title[i : i + 2]
 
 
 def test_the_issues_examples_are_found_and_words_cut_differently_too():
-    row = type("Row", (), dict(title="中小学校外培训管理办法", document_number="资府规〔2026〕1号",
-                               body=TEXTS[0], issuer_name="资阳市教育和体育局", kind="policy",
-                               category="rules_and_normative_documents", normative=True, year=2026,
-                               issuer_code="education"))
+    row = type(
+        "Row",
+        (),
+        dict(
+            title="中小学校外培训管理办法",
+            document_number="资府规〔2026〕1号",
+            body=TEXTS[0],
+            issuer_name="资阳市教育和体育局",
+            kind="policy",
+            category="rules_and_normative_documents",
+            normative=True,
+            year=2026,
+            issuer_code="education",
+        ),
+    )
     lexemes = set(search.publication_lexemes(row))
-    for query in ("校外", "校外培训", "规范性文件", "资府规〔2026〕1号", "资府规〔２０２６〕１号", "2026", "2026年",
-                  "教育和体育局", "规章", "政策文件", "外培"):
+    for query in (
+        "校外",
+        "校外培训",
+        "规范性文件",
+        "资府规〔2026〕1号",
+        "资府规〔２０２６〕１号",
+        "2026",
+        "2026年",
+        "教育和体育局",
+        "规章",
+        "政策文件",
+        "外培",
+    ):
         assert found(lexemes, words.search_query(query)), query
     for query in ("校内培训", "2025", "供水"):
         assert not found(lexemes, words.search_query(query)), query

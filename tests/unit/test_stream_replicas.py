@@ -23,8 +23,12 @@ def test_start_up_never_lowers_replicas_an_operator_raised():
 
 
 def test_stream_replicas_setting_defaults_to_one_and_is_read_from_the_environment(monkeypatch):
-    common = dict(database_url="postgresql+asyncpg://u@h/d", nats_url="nats://h:4222",
-                  keycloak_url="http://k", grpc_port=1)
+    common = dict(
+        database_url="postgresql+asyncpg://u@h/d",
+        nats_url="nats://h:4222",
+        keycloak_url="http://k",
+        grpc_port=1,
+    )
     assert settings_for("org", **common).stream_replicas == 1
     monkeypatch.setenv("ZGOV_STREAM_REPLICAS", "3")
     monkeypatch.setenv("ZGOV_DB_POOL_SIZE", "4")

@@ -88,8 +88,15 @@ async def test_a_full_batch_goes_again_at_once_and_a_partial_one_sleeps_the_inte
     await run_script(script, 0.5, batch=5)
 
     # rounds 1-3 back to back, sleep after the partial 3rd and the empty 4th, 5th full so 6th at once
-    assert trace == ["sleeps so far 0", "sleeps so far 0", "sleeps so far 0", "sleeps so far 1",
-                     "sleeps so far 2", "sleeps so far 2", "sleeps so far 3"]
+    assert trace == [
+        "sleeps so far 0",
+        "sleeps so far 0",
+        "sleeps so far 0",
+        "sleeps so far 1",
+        "sleeps so far 2",
+        "sleeps so far 2",
+        "sleeps so far 3",
+    ]
     assert sleeps == [0.5, 0.5, 0.5]
 
 

@@ -89,7 +89,9 @@ def test_new_traces_are_not_recorded_while_nothing_exports_but_keep_their_ids():
 
 def test_a_callers_sampled_trace_is_recorded_even_when_nothing_exports_here():
     tracer = TracerProvider(sampler=RecordWhenExported(DEFAULT_ON)).get_tracer("test")
-    with tracer.start_as_current_span("ListLeaves", context=extract_context({"traceparent": CALLER_SAMPLED})) as span:
+    with tracer.start_as_current_span(
+        "ListLeaves", context=extract_context({"traceparent": CALLER_SAMPLED})
+    ) as span:
         assert span.is_recording()
     assert format(span.get_span_context().trace_id, "032x") == CALLER_SAMPLED.split("-")[1]
     assert span.get_span_context().trace_flags.sampled
@@ -122,15 +124,26 @@ SAMPLER_FROM_ENVIRONMENT = textwrap.dedent(
 )
 
 
-@pytest.mark.parametrize(("sampler", "ratio", "low", "high"), [
-    ("always_off", "", 0, 0), ("parentbased_traceidratio", "0.25", 20, 90), ("", "", 200, 200),
-])
+@pytest.mark.parametrize(
+    ("sampler", "ratio", "low", "high"),
+    [
+        ("always_off", "", 0, 0),
+        ("parentbased_traceidratio", "0.25", 20, 90),
+        ("", "", 200, 200),
+    ],
+)
 def test_the_operators_sampler_decides_what_is_exported(sampler, ratio, low, high):
     environment = {**os.environ, "OTEL_TRACES_SAMPLER": sampler, "OTEL_TRACES_SAMPLER_ARG": ratio}
     if not sampler:
         del environment["OTEL_TRACES_SAMPLER"], environment["OTEL_TRACES_SAMPLER_ARG"]
-    result = subprocess.run([sys.executable, "-c", SAMPLER_FROM_ENVIRONMENT], cwd=REPO, capture_output=True,
-                            text=True, timeout=120, env=environment)
+    result = subprocess.run(
+        [sys.executable, "-c", SAMPLER_FROM_ENVIRONMENT],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=environment,
+    )
     assert result.returncode == 0, result.stderr
     assert low <= int(result.stdout.split()[-1]) <= high
 

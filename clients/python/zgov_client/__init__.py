@@ -25,7 +25,9 @@ class _BearerToken(grpc.AuthMetadataPlugin):
         callback(self._metadata, None)
 
 
-def connect(target: str, token: str, *, tls: bool = False, root_certificates: bytes | None = None) -> grpc.Channel:
+def connect(
+    target: str, token: str, *, tls: bool = False, root_certificates: bytes | None = None
+) -> grpc.Channel:
     """A channel to one service that authenticates every call with `token`.
 
     Without TLS (a service reached inside the government network or a local `make up`), the token is sent
@@ -33,7 +35,8 @@ def connect(target: str, token: str, *, tls: bool = False, root_certificates: by
     """
     if tls:
         credentials = grpc.composite_channel_credentials(
-            grpc.ssl_channel_credentials(root_certificates), grpc.metadata_call_credentials(_BearerToken(token))
+            grpc.ssl_channel_credentials(root_certificates),
+            grpc.metadata_call_credentials(_BearerToken(token)),
         )
         return grpc.secure_channel(target, credentials)
     channel = grpc.insecure_channel(target)
@@ -64,7 +67,9 @@ class _Details(grpc.ClientCallDetails):
         self.compression = getattr(details, "compression", None)
 
 
-def service_token(keycloak_url: str, realm: str, client_id: str, client_secret: str, *, timeout: float = 10) -> str:
+def service_token(
+    keycloak_url: str, realm: str, client_id: str, client_secret: str, *, timeout: float = 10
+) -> str:
     """An access token of a system's own Keycloak client (OAuth 2.0 client credentials grant)."""
     url = f"{keycloak_url.rstrip('/')}/realms/{urllib.parse.quote(realm)}/protocol/openid-connect/token"
     body = urllib.parse.urlencode(

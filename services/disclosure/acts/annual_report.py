@@ -18,15 +18,19 @@ from shared.outbox import add_event
 from zgov.disclosure.v1 import applications_pb2 as pb
 
 
-async def generate(session: AsyncSession, actor: Actor, env: Env, request: pb.GenerateAnnualReportRequest
-                   ) -> pb.AnnualReport:
+async def generate(
+    session: AsyncSession, actor: Actor, env: Env, request: pb.GenerateAnnualReportRequest
+) -> pb.AnnualReport:
     """The report of `request.year` with the figures entered by hand (decisions and fees come from
     other systems), published today."""
     today = env.today()
     report_domain.check_report_year(request.year, today)
     longest = domain.MAX_TEXT * 4
-    bad = [(name, f"at most {longest} characters")
-           for name in ("overview", "problems", "other_matters") if len(getattr(request, name)) > longest]
+    bad = [
+        (name, f"at most {longest} characters")
+        for name in ("overview", "problems", "other_matters")
+        if len(getattr(request, name)) > longest
+    ]
     e = request.entered
     if any(getattr(e, f.name) < 0 for f in e.DESCRIPTOR.fields if f.type == f.TYPE_INT32):
         bad.append(("entered", "counts are not negative"))
@@ -35,17 +39,31 @@ async def generate(session: AsyncSession, actor: Actor, env: Env, request: pb.Ge
     # rules and normative documents from the catalogue; decisions and fees from other systems
     counted = await catalogue.rules_and_normative_of_year(session, request.year)
     proactive = report_domain.ProactiveFigures(
-        **counted, licensing_decisions=e.licensing_decisions, penalty_decisions=e.penalty_decisions,
+        **counted,
+        licensing_decisions=e.licensing_decisions,
+        penalty_decisions=e.penalty_decisions,
         enforcement_decisions=e.enforcement_decisions,
-        fees_collected_wan_yuan=e.fees_collected_wan_yuan.strip() or "0")
+        fees_collected_wan_yuan=e.fees_collected_wan_yuan.strip() or "0",
+    )
     report = report_domain.build_report(
-        request.year, proactive, await rows.application_facts(session, request.year),
-        await rows.remedy_facts(session, request.year), overview=request.overview.strip(),
-        problems=request.problems.strip(), other_matters=request.other_matters.strip())
+        request.year,
+        proactive,
+        await rows.application_facts(session, request.year),
+        await rows.remedy_facts(session, request.year),
+        overview=request.overview.strip(),
+        problems=request.problems.strip(),
+        other_matters=request.other_matters.strip(),
+    )
     record = await rows.put_report(session, request.year, report.to_json(), today, actor.user_id)
     out = report_to_proto(record)
-    await audit.record_act(session, f"annual-report/{request.year}", "report.published", actor,
-                           f"version {record.version}")
-    await add_event(session, "disclosure.report.published", pb.AnnualReportPublished(report=out),
-                    f"annual-report/{request.year}", actor)
+    await audit.record_act(
+        session, f"annual-report/{request.year}", "report.published", actor, f"version {record.version}"
+    )
+    await add_event(
+        session,
+        "disclosure.report.published",
+        pb.AnnualReportPublished(report=out),
+        f"annual-report/{request.year}",
+        actor,
+    )
     return out

@@ -64,12 +64,19 @@ async def reply_of(session: AsyncSession, row: InfoApplication, env: Env, *, off
     """The application as its reader sees it (an officer with the recorded acts)."""
     remedies = await rows.remedies_of(session, row.id)
     history = await audit.history(session, ref_of(row)) if officer else ()
-    return application_to_proto(row, env.calendar, officer=officer, today=env.today(),
-                                remedies=remedies, history=history)
+    return application_to_proto(
+        row, env.calendar, officer=officer, today=env.today(), remedies=remedies, history=history
+    )
 
 
-async def touch(session: AsyncSession, row: InfoApplication, act: str, actor: Actor, cal: WorkingCalendar,
-                reason: str = "") -> None:
+async def touch(
+    session: AsyncSession,
+    row: InfoApplication,
+    act: str,
+    actor: Actor,
+    cal: WorkingCalendar,
+    reason: str = "",
+) -> None:
     """The row changed: its limit kept current, flushed, the act recorded."""
     rows.refresh_due(row, cal)
     await session.flush()
@@ -78,6 +85,7 @@ async def touch(session: AsyncSession, row: InfoApplication, act: str, actor: Ac
 
 # ---- the lapse of art. 30 (sweep and read) ---------------------------------------------------------
 
+
 async def lapse(session: AsyncSession, row: InfoApplication) -> None:
     """Art. 30: deemed withdrawn the day after its period to complete ended; once (the caller holds
     the row's lock and has checked the state)."""
@@ -85,10 +93,16 @@ async def lapse(session: AsyncSession, row: InfoApplication) -> None:
     row.lapsed_on = row.completion_due + timedelta(days=1)
     row.reply_due, row.reply_due_provisional = None, False
     await session.flush()
-    await audit.record_act(session, ref_of(row), "application.lapsed", SYSTEM,
-                           f"no completion by {row.completion_due} (art. 30)")
-    await publish(session, "lapsed", row, None, pb.ApplicationLapsed(
-        application=summary(row), lapsed_on=date_to_proto(row.lapsed_on)))
+    await audit.record_act(
+        session, ref_of(row), "application.lapsed", SYSTEM, f"no completion by {row.completion_due} (art. 30)"
+    )
+    await publish(
+        session,
+        "lapsed",
+        row,
+        None,
+        pb.ApplicationLapsed(application=summary(row), lapsed_on=date_to_proto(row.lapsed_on)),
+    )
 
 
 async def lapse_due(session: AsyncSession, today: date, batch: int = 500) -> int:
@@ -123,8 +137,15 @@ async def handled(session: AsyncSession, application_id: str, env: Env) -> InfoA
     return await lapse_on_read(session, row, env.today())
 
 
-async def owned(session: AsyncSession, actor: Actor, application_id: str, query_code: str, env: Env, *,
-                for_update: bool = False) -> tuple[InfoApplication, bool]:
+async def owned(
+    session: AsyncSession,
+    actor: Actor,
+    application_id: str,
+    query_code: str,
+    env: Env,
+    *,
+    for_update: bool = False,
+) -> tuple[InfoApplication, bool]:
     """The application by id (its owner or an officer) or by query code; (row, read as officer).
     Raises NotOwner for anyone else."""
     officer = actor.may("application:handle")
@@ -134,8 +155,12 @@ async def owned(session: AsyncSession, actor: Actor, application_id: str, query_
     if not application_id.strip():
         raise InvalidInput({"application_id": "the application's id, or its query code"})
     row = await rows.get(session, application_id, for_update=for_update)
-    if not domain.may_read(is_officer=officer, reader_user_id=actor.user_id, is_service=actor.is_service,
-                           submitted_by_user_id=row.submitted_by_user_id):
+    if not domain.may_read(
+        is_officer=officer,
+        reader_user_id=actor.user_id,
+        is_service=actor.is_service,
+        submitted_by_user_id=row.submitted_by_user_id,
+    ):
         raise NotOwner(application_id)
     return await lapse_on_read(session, row, env.today()), officer
 
@@ -146,34 +171,70 @@ async def record_refused_read(session: AsyncSession, actor: Actor, application_i
 
 # ---- filing ----------------------------------------------------------------------------------------
 
-async def _new(session: AsyncSession, env: Env, applicant: domain.Applicant, request: domain.Request, *,
-               channel: domain.Channel, submitted_on: date, signed_for_on: date | None,
-               received_on: date | None, submitted_by: str, idempotency_key: str | None = None,
-               fingerprint: str | None = None) -> tuple[InfoApplication, str]:
+
+async def _new(
+    session: AsyncSession,
+    env: Env,
+    applicant: domain.Applicant,
+    request: domain.Request,
+    *,
+    channel: domain.Channel,
+    submitted_on: date,
+    signed_for_on: date | None,
+    received_on: date | None,
+    submitted_by: str,
+    idempotency_key: str | None = None,
+    fingerprint: str | None = None,
+) -> tuple[InfoApplication, str]:
     code = new_query_code()
     serial = await rows.next_serial(session)
     row = await rows.add(
-        session, serial=serial, number=f"YSQ{submitted_on.year}{serial:06d}", channel=channel.value,
+        session,
+        serial=serial,
+        number=f"YSQ{submitted_on.year}{serial:06d}",
+        channel=channel.value,
         state=(domain.State.RECEIVED if received_on else domain.State.SUBMITTED).value,
         applicant_kind=applicant.kind.value,
-        applicant={"name": applicant.name, "id_number": applicant.id_number, "phone": applicant.phone,
-                   "email": applicant.email, "address": applicant.address,
-                   "contact_person": applicant.contact_person},
-        description=request.description, document_number=request.document_number, purpose=request.purpose,
-        request_kind=request.kind.value, evidence=request.evidence,
-        delivery_form=request.delivery_form.value, submitted_on=submitted_on, signed_for_on=signed_for_on,
-        received_on=received_on, clock_started_on=received_on, query_code_hash=query_code_hash(code),
-        submitted_by_user_id=submitted_by, consultations=[], fee_yuan=0,
-        idempotency_key=idempotency_key, idempotency_fingerprint=fingerprint,
+        applicant={
+            "name": applicant.name,
+            "id_number": applicant.id_number,
+            "phone": applicant.phone,
+            "email": applicant.email,
+            "address": applicant.address,
+            "contact_person": applicant.contact_person,
+        },
+        description=request.description,
+        document_number=request.document_number,
+        purpose=request.purpose,
+        request_kind=request.kind.value,
+        evidence=request.evidence,
+        delivery_form=request.delivery_form.value,
+        submitted_on=submitted_on,
+        signed_for_on=signed_for_on,
+        received_on=received_on,
+        clock_started_on=received_on,
+        query_code_hash=query_code_hash(code),
+        submitted_by_user_id=submitted_by,
+        consultations=[],
+        fee_yuan=0,
+        idempotency_key=idempotency_key,
+        idempotency_fingerprint=fingerprint,
     )
     rows.refresh_due(row, env.calendar)
     await session.flush()
     return row, code
 
 
-async def submit(session: AsyncSession, actor: Actor, env: Env, applicant: domain.Applicant,
-                 wanted: domain.Request, *, key: str | None, fingerprint: str | None
-                 ) -> pb.SubmitApplicationResponse:
+async def submit(
+    session: AsyncSession,
+    actor: Actor,
+    env: Env,
+    applicant: domain.Applicant,
+    wanted: domain.Request,
+    *,
+    key: str | None,
+    fingerprint: str | None,
+) -> pb.SubmitApplicationResponse:
     """Online (互联网渠道): received when the office confirms it (art. 31(3)). With an idempotency
     key, a second submit of the same application returns the first (`replayed`, no query code)."""
     if key and not IDEMPOTENCY_KEY.match(key):
@@ -196,27 +257,61 @@ async def submit(session: AsyncSession, actor: Actor, env: Env, applicant: domai
         mine = await rows.list_page(session, rows.ListFilter(submitted_by_user_id=owner), MAX_ONLINE_PER_DAY)
         if sum(1 for r in mine if r.submitted_on == today) >= MAX_ONLINE_PER_DAY:
             raise TooManySubmissions(f"at most {MAX_ONLINE_PER_DAY} applications a day per account")
-    row, code = await _new(session, env, applicant, wanted, channel=domain.Channel.ONLINE,
-                           submitted_on=today, signed_for_on=None, received_on=None,
-                           submitted_by=owner, idempotency_key=key, fingerprint=fingerprint)
+    row, code = await _new(
+        session,
+        env,
+        applicant,
+        wanted,
+        channel=domain.Channel.ONLINE,
+        submitted_on=today,
+        signed_for_on=None,
+        received_on=None,
+        submitted_by=owner,
+        idempotency_key=key,
+        fingerprint=fingerprint,
+    )
     await audit.record_act(session, ref_of(row), "application.submitted", actor)
     reply = await reply_of(session, row, env, officer=False)
     return pb.SubmitApplicationResponse(application=reply, query_code=code)
 
 
-async def register(session: AsyncSession, actor: Actor, env: Env, applicant: domain.Applicant,
-                   wanted: domain.Request, *, channel: domain.Channel | None, submitted_on: date,
-                   signed_for_on: date | None, confirmed_on: date | None) -> pb.SubmitApplicationResponse:
+async def register(
+    session: AsyncSession,
+    actor: Actor,
+    env: Env,
+    applicant: domain.Applicant,
+    wanted: domain.Request,
+    *,
+    channel: domain.Channel | None,
+    submitted_on: date,
+    signed_for_on: date | None,
+    confirmed_on: date | None,
+) -> pb.SubmitApplicationResponse:
     """An application handed in, posted or faxed, registered by the office (art. 31)."""
     if channel is domain.Channel.ONLINE:
         raise InvalidInput({"channel": "online applications are filed on the portal (SubmitApplication)"})
     domain.check_application(applicant, wanted)
-    domain.check_receipt(channel, submitted_on=submitted_on, signed_for_on=signed_for_on,
-                         confirmed_on=confirmed_on, today=env.today())
-    received = domain.receipt_date(channel, submitted_on=submitted_on, signed_for_on=signed_for_on,
-                                   confirmed_on=confirmed_on)
-    row, code = await _new(session, env, applicant, wanted, channel=channel, submitted_on=submitted_on,
-                           signed_for_on=signed_for_on, received_on=received, submitted_by="")
+    domain.check_receipt(
+        channel,
+        submitted_on=submitted_on,
+        signed_for_on=signed_for_on,
+        confirmed_on=confirmed_on,
+        today=env.today(),
+    )
+    received = domain.receipt_date(
+        channel, submitted_on=submitted_on, signed_for_on=signed_for_on, confirmed_on=confirmed_on
+    )
+    row, code = await _new(
+        session,
+        env,
+        applicant,
+        wanted,
+        channel=channel,
+        submitted_on=submitted_on,
+        signed_for_on=signed_for_on,
+        received_on=received,
+        submitted_by="",
+    )
     await audit.record_act(session, ref_of(row), "application.registered", actor, channel.value)
     if received:
         await publish(session, "received", row, actor, pb.ApplicationReceived(application=summary(row)))
@@ -224,11 +319,17 @@ async def register(session: AsyncSession, actor: Actor, env: Env, applicant: dom
     return pb.SubmitApplicationResponse(application=reply, query_code=code)
 
 
-async def confirm_receipt(session: AsyncSession, actor: Actor, env: Env, application_id: str,
-                          confirmed: date) -> pb.Application:
+async def confirm_receipt(
+    session: AsyncSession, actor: Actor, env: Env, application_id: str, confirmed: date
+) -> pb.Application:
     row = await handled(session, application_id, env)
-    domain.check_confirmation(domain.Channel(row.channel), domain.State(row.state),
-                              submitted_on=row.submitted_on, confirmed_on=confirmed, today=env.today())
+    domain.check_confirmation(
+        domain.Channel(row.channel),
+        domain.State(row.state),
+        submitted_on=row.submitted_on,
+        confirmed_on=confirmed,
+        today=env.today(),
+    )
     row.state = domain.State.RECEIVED.value
     row.received_on = row.clock_started_on = confirmed
     await touch(session, row, "application.received", actor, env.calendar, f"confirmed {confirmed} (art. 31)")
@@ -238,38 +339,73 @@ async def confirm_receipt(session: AsyncSession, actor: Actor, env: Env, applica
 
 # ---- reading ---------------------------------------------------------------------------------------
 
-async def read(session: AsyncSession, actor: Actor, env: Env, application_id: str = "",
-               query_code: str = "") -> pb.Application:
+
+async def read(
+    session: AsyncSession, actor: Actor, env: Env, application_id: str = "", query_code: str = ""
+) -> pb.Application:
     """The owner (by account or code) or an officer; the read is recorded."""
     row, officer = await owned(session, actor, application_id, query_code, env)
-    await audit.record_act(session, ref_of(row), "application.read", actor,
-                           "query code" if query_code.strip() else "")
+    await audit.record_act(
+        session, ref_of(row), "application.read", actor, "query code" if query_code.strip() else ""
+    )
     return await reply_of(session, row, env, officer=officer and not query_code.strip())
 
 
 # ---- art. 30: completion ---------------------------------------------------------------------------
 
-async def request_completion(session: AsyncSession, actor: Actor, env: Env, application_id: str, *,
-                             requested: date, items: str, period_working_days: int) -> pb.Application:
+
+async def request_completion(
+    session: AsyncSession,
+    actor: Actor,
+    env: Env,
+    application_id: str,
+    *,
+    requested: date,
+    items: str,
+    period_working_days: int,
+) -> pb.Application:
     row = await handled(session, application_id, env)
     domain.check_completion_request(
-        state=domain.State(row.state), already_requested=row.completion is not None,
-        received_on=row.received_on or requested, requested_on=requested, items=items,
-        period_working_days=period_working_days, today=env.today(), cal=env.calendar)
+        state=domain.State(row.state),
+        already_requested=row.completion is not None,
+        received_on=row.received_on or requested,
+        requested_on=requested,
+        items=items,
+        period_working_days=period_working_days,
+        today=env.today(),
+        cal=env.calendar,
+    )
     period = period_working_days or domain.DEFAULT_COMPLETION_PERIOD
     due = domain.completion_due(requested, period, env.calendar)
-    row.completion = {"items": items.strip(), "requested_on": requested.isoformat(),
-                      "period_working_days": period, "due_on": due.due.isoformat()}
+    row.completion = {
+        "items": items.strip(),
+        "requested_on": requested.isoformat(),
+        "period_working_days": period,
+        "due_on": due.due.isoformat(),
+    }
     row.completion_due = due.due
     row.state = domain.State.AWAITING_COMPLETION.value
     await touch(session, row, "application.completion-requested", actor, env.calendar, items.strip())
-    await publish(session, "completion-requested", row, actor, pb.ApplicationCompletionRequested(
-        application=summary(row), completion_due=date_to_proto(due.due)))
+    await publish(
+        session,
+        "completion-requested",
+        row,
+        actor,
+        pb.ApplicationCompletionRequested(application=summary(row), completion_due=date_to_proto(due.due)),
+    )
     return await reply_of(session, row, env, officer=True)
 
 
-async def complete(session: AsyncSession, actor: Actor, env: Env, application_id: str, query_code: str, *,
-                   completed_on: date | None, content: str) -> pb.Application:
+async def complete(
+    session: AsyncSession,
+    actor: Actor,
+    env: Env,
+    application_id: str,
+    query_code: str,
+    *,
+    completed_on: date | None,
+    content: str,
+) -> pb.Application:
     """Art. 30: the completion arrives; the reply limit restarts from that day. `completed_on` is the
     office's to set; an applicant completes today."""
     officer = actor.may("application:handle")
@@ -279,24 +415,35 @@ async def complete(session: AsyncSession, actor: Actor, env: Env, application_id
     completed = completed_on or today
     row, _ = await owned(session, actor, application_id, query_code, env, for_update=True)
     if domain.State(row.state) is domain.State.LAPSED:
-        raise RuleViolation("OGI30.lapsed", f"the period to complete ended on {row.completion_due}: "
-                                            "the application is deemed withdrawn")
-    domain.check_completion(state=domain.State(row.state),
-                            requested_on=date.fromisoformat(row.completion["requested_on"])
-                            if row.completion else completed,
-                            completed_on=completed, due=row.completion_due or completed,
-                            content=content, today=today)
+        raise RuleViolation(
+            "OGI30.lapsed",
+            f"the period to complete ended on {row.completion_due}: the application is deemed withdrawn",
+        )
+    domain.check_completion(
+        state=domain.State(row.state),
+        requested_on=date.fromisoformat(row.completion["requested_on"]) if row.completion else completed,
+        completed_on=completed,
+        due=row.completion_due or completed,
+        content=content,
+        today=today,
+    )
     row.completion = {**row.completion, "completed_on": completed.isoformat(), "content": content.strip()}
     row.state = domain.State.RECEIVED.value
     row.clock_started_on = completed
     await touch(session, row, "application.completed", actor, env.calendar, "limit restarts (art. 30)")
-    await publish(session, "completed", row, actor if officer else None,
-                  pb.ApplicationCompleted(application=summary(row)))
+    await publish(
+        session,
+        "completed",
+        row,
+        actor if officer else None,
+        pb.ApplicationCompleted(application=summary(row)),
+    )
     return await reply_of(session, row, env, officer=officer)
 
 
-async def withdraw(session: AsyncSession, actor: Actor, env: Env, application_id: str, query_code: str,
-                   reason: str) -> pb.Application:
+async def withdraw(
+    session: AsyncSession, actor: Actor, env: Env, application_id: str, query_code: str, reason: str
+) -> pb.Application:
     """The applicant withdraws (撤回) an open application: by account or code, or an officer records
     a withdrawal received in writing. The limit stops; the report counts it under 其他."""
     officer = actor.may("application:handle")
@@ -305,7 +452,11 @@ async def withdraw(session: AsyncSession, actor: Actor, env: Env, application_id
     row.state = domain.State.WITHDRAWN.value
     row.withdrawn_on = env.today()
     await touch(session, row, "application.withdrawn", actor, env.calendar, reason.strip())
-    await publish(session, "withdrawn", row, actor if officer else None, pb.ApplicationWithdrawn(
-        application=summary(row), withdrawn_on=date_to_proto(row.withdrawn_on)))
+    await publish(
+        session,
+        "withdrawn",
+        row,
+        actor if officer else None,
+        pb.ApplicationWithdrawn(application=summary(row), withdrawn_on=date_to_proto(row.withdrawn_on)),
+    )
     return await reply_of(session, row, env, officer=officer)
-

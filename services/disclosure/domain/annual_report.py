@@ -36,14 +36,17 @@ from shared.errors import InvalidInput, RuleViolation
 PUBLISH_BY_MONTH_DAY = (1, 31)  # art. 49
 
 COLUMNS: tuple[tuple[str, str], ...] = (
-    *((k.value, label) for k, label in (
-        (ApplicantKind.NATURAL_PERSON, "自然人"),
-        (ApplicantKind.COMMERCIAL_ENTERPRISE, "商业企业"),
-        (ApplicantKind.RESEARCH_INSTITUTION, "科研机构"),
-        (ApplicantKind.SOCIAL_WELFARE_ORGANISATION, "社会公益组织"),
-        (ApplicantKind.LEGAL_SERVICE_ORGANISATION, "法律服务机构"),
-        (ApplicantKind.OTHER_ORGANISATION, "其他"),
-    )),
+    *(
+        (k.value, label)
+        for k, label in (
+            (ApplicantKind.NATURAL_PERSON, "自然人"),
+            (ApplicantKind.COMMERCIAL_ENTERPRISE, "商业企业"),
+            (ApplicantKind.RESEARCH_INSTITUTION, "科研机构"),
+            (ApplicantKind.SOCIAL_WELFARE_ORGANISATION, "社会公益组织"),
+            (ApplicantKind.LEGAL_SERVICE_ORGANISATION, "法律服务机构"),
+            (ApplicantKind.OTHER_ORGANISATION, "其他"),
+        )
+    ),
     ("total", "总计"),
 )
 
@@ -70,19 +73,25 @@ ROWS: tuple[tuple[str, str], ...] = (
     ("not_handled.excessive", "三、（五）不予处理 4.无正当理由大量反复申请"),
     ("not_handled.confirmation", "三、（五）不予处理 5.要求行政机关确认或重新出具已获取信息"),
     ("other.lapsed", "三、（六）其他处理 1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请"),
-    ("other.fee_unpaid", "三、（六）其他处理 2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请"),
+    (
+        "other.fee_unpaid",
+        "三、（六）其他处理 2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请",
+    ),
     ("other.other", "三、（六）其他处理 3.其他"),
     ("total", "三、（七）总计"),
     ("carried_out", "四、结转下年度继续办理"),
 )
 OUTCOME_ROWS = tuple(key for key, _ in ROWS[2:-2])
 
-REMEDY_COLUMNS = tuple(o.value for o in (RemedyOutcome.UPHELD, RemedyOutcome.CORRECTED, RemedyOutcome.OTHER,
-                                         RemedyOutcome.PENDING)) + ("total",)
+REMEDY_COLUMNS = tuple(
+    o.value
+    for o in (RemedyOutcome.UPHELD, RemedyOutcome.CORRECTED, RemedyOutcome.OTHER, RemedyOutcome.PENDING)
+) + ("total",)
 
 
-def outcome_row(*, reply_kind: ReplyKind | None, exemption: Exemption | None, lapsed: bool,
-                withdrawn: bool = False) -> str:
+def outcome_row(
+    *, reply_kind: ReplyKind | None, exemption: Exemption | None, lapsed: bool, withdrawn: bool = False
+) -> str:
     """The template row an application finished with (a withdrawal: 其他处理 3, 其他)."""
     if lapsed:
         return "other.lapsed"
@@ -160,24 +169,32 @@ class AnnualReport:
 
     def balances(self) -> bool:
         a = self.applications
-        return all(a["new"][c] + a["carried_in"][c] == a["total"][c] + a["carried_out"][c]
-                   for c, _ in COLUMNS)
+        return all(
+            a["new"][c] + a["carried_in"][c] == a["total"][c] + a["carried_out"][c] for c, _ in COLUMNS
+        )
 
     def to_json(self) -> dict:
         return {
-            "year": self.year, "proactive": vars(self.proactive),
+            "year": self.year,
+            "proactive": vars(self.proactive),
             "applications": {r: dict(v) for r, v in self.applications.items()},
             "remedies": {k: dict(v) for k, v in self.remedies.items()},
-            "overview": self.overview, "problems": self.problems, "other_matters": self.other_matters,
+            "overview": self.overview,
+            "problems": self.problems,
+            "other_matters": self.other_matters,
             "publish_by": self.publish_by.isoformat(),
         }
 
     @classmethod
     def from_json(cls, data: Mapping) -> AnnualReport:
         return cls(
-            year=data["year"], proactive=ProactiveFigures(**data["proactive"]),
-            applications=data["applications"], remedies=data["remedies"], overview=data.get("overview", ""),
-            problems=data.get("problems", ""), other_matters=data.get("other_matters", ""),
+            year=data["year"],
+            proactive=ProactiveFigures(**data["proactive"]),
+            applications=data["applications"],
+            remedies=data["remedies"],
+            overview=data.get("overview", ""),
+            problems=data.get("problems", ""),
+            other_matters=data.get("other_matters", ""),
             publish_by=date.fromisoformat(data["publish_by"]),
         )
 
@@ -194,9 +211,16 @@ def check_report_year(year: int, today: date) -> None:
         raise RuleViolation("OGI49.year-ended", f"the report on {year} is made once the year has ended")
 
 
-def build_report(year: int, proactive: ProactiveFigures, applications: Iterable[ApplicationFact],
-                 remedies: Iterable[RemedyFact], *, overview: str = "", problems: str = "",
-                 other_matters: str = "") -> AnnualReport:
+def build_report(
+    year: int,
+    proactive: ProactiveFigures,
+    applications: Iterable[ApplicationFact],
+    remedies: Iterable[RemedyFact],
+    *,
+    overview: str = "",
+    problems: str = "",
+    other_matters: str = "",
+) -> AnnualReport:
     first, last = date(year, 1, 1), date(year, 12, 31)
     table = {row: {column: 0 for column, _ in COLUMNS} for row, _ in ROWS}
 
@@ -221,5 +245,13 @@ def build_report(year: int, proactive: ProactiveFigures, applications: Iterable[
             continue
         remedy_table[r.kind.value][r.outcome.value] += 1
         remedy_table[r.kind.value]["total"] += 1
-    return AnnualReport(year, proactive, table, remedy_table, overview=overview, problems=problems,
-                        other_matters=other_matters, publish_by=publish_by(year))
+    return AnnualReport(
+        year,
+        proactive,
+        table,
+        remedy_table,
+        overview=overview,
+        problems=problems,
+        other_matters=other_matters,
+        publish_by=publish_by(year),
+    )

@@ -37,15 +37,18 @@ class Finding(enum.Enum):
     NOT_SUBSTANTIATED = "not_substantiated"
 
 
-def check_complaint(matter: Matter | None, office_name: str, description: str, name: str, phone: str,
-                    email: str) -> None:
+def check_complaint(
+    matter: Matter | None, office_name: str, description: str, name: str, phone: str, email: str
+) -> None:
     """Every missing or too long part named as a field; a contact to send the answer to."""
     problems: dict[str, str] = {}
     if matter is None:
         problems["matter"] = "what the office failed to do"
-    for field, value, maximum in (("office_name", office_name, MAX_OFFICE),
-                                  ("description", description, MAX_DESCRIPTION),
-                                  ("complainant.name", name, 100)):
+    for field, value, maximum in (
+        ("office_name", office_name, MAX_OFFICE),
+        ("description", description, MAX_DESCRIPTION),
+        ("complainant.name", name, 100),
+    ):
         if not value.strip():
             problems[field] = "required"
         elif len(value) > maximum:

@@ -70,8 +70,10 @@ class Limits:
 def limits(severity: Severity, first_seen_at: datetime) -> Limits:
     """国办发〔2016〕61号: 5 hours (and a press conference within 24) for a major emergency, else 48 hours."""
     if severity is Severity.MAJOR:
-        return Limits(first_seen_at + timedelta(hours=MAJOR_RESPONSE_HOURS),
-                      first_seen_at + timedelta(hours=MAJOR_PRESS_CONFERENCE_HOURS))
+        return Limits(
+            first_seen_at + timedelta(hours=MAJOR_RESPONSE_HOURS),
+            first_seen_at + timedelta(hours=MAJOR_PRESS_CONFERENCE_HOURS),
+        )
     return Limits(first_seen_at + timedelta(hours=GENERAL_RESPONSE_HOURS), None)
 
 
@@ -82,20 +84,31 @@ def is_late(due: datetime | None, now: datetime, done_at: datetime | None = None
     return (done_at or now) > due
 
 
-def overdue_limits(state: State, severity: Severity, now: datetime, response_due: datetime,
-                   press_conference_due: datetime | None, press_conference_at: datetime | None,
-                   already_notified: frozenset[Limit]) -> list[Limit]:
+def overdue_limits(
+    state: State,
+    severity: Severity,
+    now: datetime,
+    response_due: datetime,
+    press_conference_due: datetime | None,
+    press_conference_at: datetime | None,
+    already_notified: frozenset[Limit],
+) -> list[Limit]:
     """The limits passed with nothing done that have not been announced yet (each is announced once)."""
     passed = []
     if state is not State.RESPONDED and now > response_due:
         passed.append(Limit.RESPONSE)
-    if (severity is Severity.MAJOR and press_conference_due is not None and press_conference_at is None
-            and now > press_conference_due):
+    if (
+        severity is Severity.MAJOR
+        and press_conference_due is not None
+        and press_conference_at is None
+        and now > press_conference_due
+    ):
         passed.append(Limit.PRESS_CONFERENCE)
     return [limit for limit in passed if limit not in already_notified]
 
 
 # ---- the officer's and the department's acts ---------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Registration:
@@ -137,8 +150,10 @@ def check_verification(state: State, department_code: str, actor_organisation: s
     if state is State.RESPONDED:
         raise InvalidInput({"concern_id": "the response is published: a further finding is a new response"})
     if actor_organisation != department_code:
-        raise RuleViolation("A70.verified-by-department", "the department asked to investigate "
-                                                           f"({department_code}) records the verification")
+        raise RuleViolation(
+            "A70.verified-by-department",
+            f"the department asked to investigate ({department_code}) records the verification",
+        )
     if not findings.strip():
         raise InvalidInput({"findings": "what the investigation verified (调查核实情况)"})
     if len(findings) > MAX_VERIFICATION:
@@ -161,12 +176,16 @@ def check_response(state: State, title: str, body: str) -> None:
     if problems:
         raise InvalidInput(problems)
     if state is not State.VERIFIED:
-        raise RuleViolation("A70", "a response is published after the responsible department has recorded "
-                                   "what its investigation verified (调查核实)")
+        raise RuleViolation(
+            "A70",
+            "a response is published after the responsible department has recorded "
+            "what its investigation verified (调查核实)",
+        )
 
 
-def check_press_conference(held_at: datetime | None, first_seen_at: datetime, now: datetime,
-                           already: datetime | None) -> None:
+def check_press_conference(
+    held_at: datetime | None, first_seen_at: datetime, now: datetime, already: datetime | None
+) -> None:
     """A press conference (新闻发布会): required within 24 hours for a major emergency, recorded for any."""
     problems = {}
     if already is not None:

@@ -91,6 +91,7 @@ class Cleanup(enum.Enum):
 
 # ---- article 26: the publication limit -----------------------------------------------------------
 
+
 def publish_limit(calendar: WorkingCalendar, made_on: date) -> Deadline:
     """Article 26: the last day to publish information made on `made_on` (the day made not counted)."""
     return calendar.add_working_days(made_on, PUBLISH_LIMIT_WORKING_DAYS)
@@ -104,6 +105,7 @@ def is_late(due: date | None, today: date, published_on: date | None = None) -> 
 
 
 # ---- what an officer adds by hand ------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Content:
@@ -132,7 +134,9 @@ def check_content(content: Content, today: date) -> None:
     """Field checks of a publication added by hand, and the rules of its kind (A22, A37, A39, A67)."""
     problems: dict[str, str] = {}
     if content.kind is None:
-        problems["content.kind"] = "what it is: policy, interpretation, draft for comment, proposal result, power"
+        problems["content.kind"] = (
+            "what it is: policy, interpretation, draft for comment, proposal result, power"
+        )
     if content.category is None:
         problems["content.category"] = "one of the categories of article 20"
     if not content.title.strip():
@@ -147,7 +151,11 @@ def check_content(content: Content, today: date) -> None:
         problems["content.made_on"] = "the date it was made (成文日期): the article 26 limit counts from it"
     elif content.made_on > today:
         problems["content.made_on"] = "not after today"
-    if content.valid_until is not None and content.made_on is not None and content.valid_until < content.made_on:
+    if (
+        content.valid_until is not None
+        and content.made_on is not None
+        and content.valid_until < content.made_on
+    ):
         problems["content.valid_until"] = "not before the date it was made"
     if content.kind is Kind.CONCERN_RESPONSE:
         problems["content.kind"] = "a response to a public concern is published from the concern (A70)"
@@ -155,13 +163,16 @@ def check_content(content: Content, today: date) -> None:
         problems["content.policy_id"] = "an interpretation names the policy it explains (A37)"
     if content.kind is not Kind.INTERPRETATION and content.policy_id:
         problems["content.policy_id"] = "only an interpretation names a policy"
-    if content.kind is Kind.COMMENT_DRAFT and (content.comment_until is None or content.comment_until < today):
+    if content.kind is Kind.COMMENT_DRAFT and (
+        content.comment_until is None or content.comment_until < today
+    ):
         problems["content.comment_until"] = "the last day of public comment, today or later (A22)"
     if content.kind is Kind.POWER:
         for name in POWER_FIELDS:
             if not (content.power or {}).get(name, "").strip():
-                problems[f"content.power.{name}"] = "a power states its subject, basis, procedure and " \
-                                                    "supervision (A39)"
+                problems[f"content.power.{name}"] = (
+                    "a power states its subject, basis, procedure and supervision (A39)"
+                )
     if content.kind is Kind.PROPOSAL_RESULT:
         for name in PROPOSAL_FIELDS:
             if not (content.proposal or {}).get(name):
@@ -171,6 +182,7 @@ def check_content(content: Content, today: date) -> None:
 
 
 # ---- A37: publishing a policy and its interpretations ------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Item:
@@ -183,7 +195,9 @@ class Item:
     policy_id: str = ""
 
 
-def check_publish(item: Item, policy: Item | None, together: list[Item], published_interpretations: int) -> None:
+def check_publish(
+    item: Item, policy: Item | None, together: list[Item], published_interpretations: int
+) -> None:
     """May `item` be published now, with the interpretations `together` published in the same act?
 
     `policy`: for an interpretation, its policy. `published_interpretations`: of a policy, how many of
@@ -200,13 +214,17 @@ def check_publish(item: Item, policy: Item | None, together: list[Item], publish
             raise InvalidInput({"interpretation_ids": f"{other.id} is {other.state.value}, not queued"})
     if item.kind is Kind.INTERPRETATION:
         if policy is None or policy.state is not State.PUBLISHED:
-            raise RuleViolation("A37.interpretation-with-policy",
-                                "an interpretation (政策解读) is published with its policy, not before it: "
-                                "publish the policy together with this interpretation")
+            raise RuleViolation(
+                "A37.interpretation-with-policy",
+                "an interpretation (政策解读) is published with its policy, not before it: "
+                "publish the policy together with this interpretation",
+            )
     if item.requires_interpretation and not together and published_interpretations == 0:
-        raise RuleViolation("A37.interpretation-with-policy",
-                            "this policy is published together with its interpretation (政策解读): add the "
-                            "interpretation and publish both")
+        raise RuleViolation(
+            "A37.interpretation-with-policy",
+            "this policy is published together with its interpretation (政策解读): add the "
+            "interpretation and publish both",
+        )
 
 
 def check_decline(item: Item, reason: str) -> None:
@@ -226,8 +244,12 @@ def check_edit(state: State, changes: dict, reason: str) -> None:
     published one is not rewritten: it is marked amended (ChangeValidity) and the corrected version
     published as a new item, so what citizens read stays on the record."""
     if state is not State.QUEUED:
-        raise InvalidInput({"publication_id": f"it is {state.value}, not queued: a published item is not "
-                                              "edited — mark it amended and publish the corrected version"})
+        raise InvalidInput(
+            {
+                "publication_id": f"it is {state.value}, not queued: a published item is not "
+                "edited — mark it amended and publish the corrected version"
+            }
+        )
     problems = {}
     if not changes:
         problems["publication_id"] = "nothing to change: give a title, category, body or document number"
@@ -248,10 +270,14 @@ def check_edit(state: State, changes: dict, reason: str) -> None:
 
 # ---- validity -----------------------------------------------------------------------------------------
 
+
 def validity_after_cleanup(decision: Cleanup) -> Validity:
     """A25 → status: revised is amended (a new version follows), repealed is repealed, continued is in force."""
-    return {Cleanup.REVISE: Validity.AMENDED, Cleanup.REPEAL: Validity.REPEALED,
-            Cleanup.CONTINUE: Validity.IN_FORCE}[decision]
+    return {
+        Cleanup.REVISE: Validity.AMENDED,
+        Cleanup.REPEAL: Validity.REPEALED,
+        Cleanup.CONTINUE: Validity.IN_FORCE,
+    }[decision]
 
 
 def effective_validity(stored: Validity, valid_until: date | None, today: date) -> Validity:
@@ -275,19 +301,33 @@ def check_validity_change(current: Validity, new: Validity | None, reason: str) 
 
 # ---- A22: comments on drafts --------------------------------------------------------------------------
 
+
 def comment_open(kind: Kind, state: State, comment_until: date | None, today: date) -> bool:
-    return (kind is Kind.COMMENT_DRAFT and state is State.PUBLISHED and comment_until is not None
-            and today <= comment_until)
+    return (
+        kind is Kind.COMMENT_DRAFT
+        and state is State.PUBLISHED
+        and comment_until is not None
+        and today <= comment_until
+    )
 
 
-def check_comment(kind: Kind, state: State, comment_until: date | None, today: date, author_name: str,
-                  contact: str, text: str) -> None:
+def check_comment(
+    kind: Kind,
+    state: State,
+    comment_until: date | None,
+    today: date,
+    author_name: str,
+    contact: str,
+    text: str,
+) -> None:
     """A22: a comment on a published draft, on or before its closing day."""
     if kind is not Kind.COMMENT_DRAFT or state is not State.PUBLISHED:
         raise InvalidInput({"publication_id": "comments are taken on drafts open for public comment"})
     if not comment_open(kind, state, comment_until, today):
-        raise RuleViolation("A22.comment-closed",
-                            f"public comment on this draft closed on {comment_until.isoformat() if comment_until else '?'}")
+        raise RuleViolation(
+            "A22.comment-closed",
+            f"public comment on this draft closed on {comment_until.isoformat() if comment_until else '?'}",
+        )
     problems = {}
     if not text.strip():
         problems["text"] = "the comment is empty"
@@ -328,16 +368,27 @@ def catalogue_year_selects(normative: bool, state: State, made_on: date | None, 
 MAX_FEEDBACK = 50_000
 
 
-def check_feedback(kind: Kind, state: State, comment_until: date | None, today: date, received: int,
-                   summary: str, adopted: int, partly_adopted: int, not_adopted: int) -> None:
+def check_feedback(
+    kind: Kind,
+    state: State,
+    comment_until: date | None,
+    today: date,
+    received: int,
+    summary: str,
+    adopted: int,
+    partly_adopted: int,
+    not_adopted: int,
+) -> None:
     """A22: after the comment period closed, the drafting body publishes how the comments were taken
     into account. The counts cannot exceed what was received."""
     if kind is not Kind.COMMENT_DRAFT or state is not State.PUBLISHED:
         raise InvalidInput({"publication_id": "feedback is published on a draft that was open for comment"})
     if comment_until is None or today <= comment_until:
-        raise RuleViolation("A22.feedback-after-close",
-                            f"the account of the comments is published after the comment period closes "
-                            f"({comment_until.isoformat() if comment_until else '?'})")
+        raise RuleViolation(
+            "A22.feedback-after-close",
+            f"the account of the comments is published after the comment period closes "
+            f"({comment_until.isoformat() if comment_until else '?'})",
+        )
     problems = {}
     if not summary.strip():
         problems["summary"] = "what was received, what was adopted, and why the rest was not"
@@ -348,7 +399,8 @@ def check_feedback(kind: Kind, state: State, comment_until: date | None, today: 
         if value < 0:
             problems[name] = "not negative"
     if adopted + partly_adopted + not_adopted > received:
-        problems["adopted"] = (f"adopted, partly adopted and not adopted add up to more than the {received} "
-                               "received")
+        problems["adopted"] = (
+            f"adopted, partly adopted and not adopted add up to more than the {received} received"
+        )
     if problems:
         raise InvalidInput(problems)

@@ -49,62 +49,96 @@ def _day(value: str | None) -> date | None:
 
 # ---- from the wire -------------------------------------------------------------------------------
 
+
 def applicant_from_proto(m: pb.Applicant) -> domain.Applicant:
-    return domain.Applicant(kind=KIND_FROM.get(m.kind), name=m.name.strip(), id_number=m.id_number.strip(),
-                            phone=m.phone.strip(), email=m.email.strip(), address=m.address.strip(),
-                            contact_person=m.contact_person.strip())
+    return domain.Applicant(
+        kind=KIND_FROM.get(m.kind),
+        name=m.name.strip(),
+        id_number=m.id_number.strip(),
+        phone=m.phone.strip(),
+        email=m.email.strip(),
+        address=m.address.strip(),
+        contact_person=m.contact_person.strip(),
+    )
 
 
 def request_from_proto(m: pb.ApplicationContent) -> domain.Request:
-    return domain.Request(description=m.description.strip(), document_number=m.document_number.strip(),
-                          purpose=m.purpose.strip(), delivery_form=DELIVERY_FROM.get(m.delivery_form),
-                          kind=REQUEST_KIND_FROM.get(m.kind, domain.RequestKind.INFORMATION),
-                          evidence=m.evidence.strip())
+    return domain.Request(
+        description=m.description.strip(),
+        document_number=m.document_number.strip(),
+        purpose=m.purpose.strip(),
+        delivery_form=DELIVERY_FROM.get(m.delivery_form),
+        kind=REQUEST_KIND_FROM.get(m.kind, domain.RequestKind.INFORMATION),
+        evidence=m.evidence.strip(),
+    )
 
 
 def reply_from_proto(m: pb.Reply) -> domain.Reply:
     return domain.Reply(
-        kind=REPLY_FROM.get(m.kind), published_at=m.published_at.strip(), provided=m.provided.strip(),
-        withheld=tuple(domain.Withheld(w.part.strip(), EXEMPTION_FROM.get(w.exemption), w.reason.strip())
-                       for w in m.withheld),
-        exemption=EXEMPTION_FROM.get(m.exemption), holder_name=m.holder_name.strip(),
-        holder_contact=m.holder_contact.strip(), earlier_application=m.earlier_application.strip(),
-        special_law=m.special_law.strip(), public_interest_reason=m.public_interest_reason.strip(),
-        third_party_notified_on=date_from_proto(m.third_party_notified_on, "reply.third_party_notified_on",
-                                                required=False),
+        kind=REPLY_FROM.get(m.kind),
+        published_at=m.published_at.strip(),
+        provided=m.provided.strip(),
+        withheld=tuple(
+            domain.Withheld(w.part.strip(), EXEMPTION_FROM.get(w.exemption), w.reason.strip())
+            for w in m.withheld
+        ),
+        exemption=EXEMPTION_FROM.get(m.exemption),
+        holder_name=m.holder_name.strip(),
+        holder_contact=m.holder_contact.strip(),
+        earlier_application=m.earlier_application.strip(),
+        special_law=m.special_law.strip(),
+        public_interest_reason=m.public_interest_reason.strip(),
+        third_party_notified_on=date_from_proto(
+            m.third_party_notified_on, "reply.third_party_notified_on", required=False
+        ),
         reason=m.reason.strip(),
     )
 
 
 def reply_to_json(r: domain.Reply, letter_number: str) -> dict:
     return {
-        "published_at": r.published_at, "provided": r.provided,
-        "withheld": [{"part": w.part, "exemption": w.exemption.value, "reason": w.reason}
-                     for w in r.withheld],
-        "exemption": r.exemption.value if r.exemption else None, "holder_name": r.holder_name,
-        "holder_contact": r.holder_contact, "earlier_application": r.earlier_application,
-        "special_law": r.special_law, "public_interest_reason": r.public_interest_reason,
-        "third_party_notified_on": _iso(r.third_party_notified_on), "reason": r.reason,
+        "published_at": r.published_at,
+        "provided": r.provided,
+        "withheld": [
+            {"part": w.part, "exemption": w.exemption.value, "reason": w.reason} for w in r.withheld
+        ],
+        "exemption": r.exemption.value if r.exemption else None,
+        "holder_name": r.holder_name,
+        "holder_contact": r.holder_contact,
+        "earlier_application": r.earlier_application,
+        "special_law": r.special_law,
+        "public_interest_reason": r.public_interest_reason,
+        "third_party_notified_on": _iso(r.third_party_notified_on),
+        "reason": r.reason,
         "letter_number": letter_number,
     }
 
 
 def reply_from_json(kind: str, data: dict) -> domain.Reply:
     return domain.Reply(
-        kind=domain.ReplyKind(kind), published_at=data["published_at"], provided=data["provided"],
-        withheld=tuple(domain.Withheld(w["part"], domain.Exemption(w["exemption"]), w["reason"])
-                       for w in data["withheld"]),
+        kind=domain.ReplyKind(kind),
+        published_at=data["published_at"],
+        provided=data["provided"],
+        withheld=tuple(
+            domain.Withheld(w["part"], domain.Exemption(w["exemption"]), w["reason"])
+            for w in data["withheld"]
+        ),
         exemption=domain.Exemption(data["exemption"]) if data.get("exemption") else None,
-        holder_name=data["holder_name"], holder_contact=data["holder_contact"],
-        earlier_application=data["earlier_application"], special_law=data["special_law"],
+        holder_name=data["holder_name"],
+        holder_contact=data["holder_contact"],
+        earlier_application=data["earlier_application"],
+        special_law=data["special_law"],
         public_interest_reason=data["public_interest_reason"],
-        third_party_notified_on=_day(data.get("third_party_notified_on")), reason=data["reason"],
+        third_party_notified_on=_day(data.get("third_party_notified_on")),
+        reason=data["reason"],
     )
 
 
 def summary(row: InfoApplication) -> pb.ApplicationSummary:
     s = pb.ApplicationSummary(
-        application_id=str(row.id), number=row.number, channel=CHANNEL_TO_PROTO[domain.Channel(row.channel)],
+        application_id=str(row.id),
+        number=row.number,
+        channel=CHANNEL_TO_PROTO[domain.Channel(row.channel)],
         applicant_kind=KIND_TO_PROTO[domain.ApplicantKind(row.applicant_kind)],
         state=STATE_TO_PROTO[domain.State(row.state)],
     )
@@ -128,45 +162,63 @@ EVENT_TYPES = {
 }
 
 
-
-def application_to_proto(row: InfoApplication, cal: WorkingCalendar, *, officer: bool, today: date,
-                         remedies=(), history=()) -> pb.Application:
+def application_to_proto(
+    row: InfoApplication, cal: WorkingCalendar, *, officer: bool, today: date, remedies=(), history=()
+) -> pb.Application:
     a = pb.Application(
-        id=str(row.id), number=row.number, channel=CHANNEL_TO_PROTO[domain.Channel(row.channel)],
+        id=str(row.id),
+        number=row.number,
+        channel=CHANNEL_TO_PROTO[domain.Channel(row.channel)],
         state=STATE_TO_PROTO[domain.State(row.state)],
         applicant=pb.Applicant(kind=KIND_TO_PROTO[domain.ApplicantKind(row.applicant_kind)], **row.applicant),
-        content=pb.ApplicationContent(description=row.description, document_number=row.document_number,
-                                      purpose=row.purpose,
-                                      delivery_form=DELIVERY_TO_PROTO[domain.DeliveryForm(row.delivery_form)],
-                                      kind=REQUEST_KIND_TO_PROTO[domain.RequestKind(row.request_kind)],
-                                      evidence=row.evidence),
-        submitted_on=date_to_proto(row.submitted_on), fee_yuan=row.fee_yuan,
+        content=pb.ApplicationContent(
+            description=row.description,
+            document_number=row.document_number,
+            purpose=row.purpose,
+            delivery_form=DELIVERY_TO_PROTO[domain.DeliveryForm(row.delivery_form)],
+            kind=REQUEST_KIND_TO_PROTO[domain.RequestKind(row.request_kind)],
+            evidence=row.evidence,
+        ),
+        submitted_on=date_to_proto(row.submitted_on),
+        fee_yuan=row.fee_yuan,
         filed_with_account=bool(row.submitted_by_user_id),
     )
     if row.received_on:
         a.received_on.CopyFrom(date_to_proto(row.received_on))
     if row.clock_started_on and domain.State(row.state) in (domain.State.RECEIVED, domain.State.CONSULTING):
         due = domain.reply_due(clock_of(row), cal, today)
-        a.reply_due.CopyFrom(pb.ReplyDeadline(
-            start=date_to_proto(row.clock_started_on), working_days=due.working_days,
-            due=date_to_proto(due.due),
-            provisional=due.provisional, paused=due.paused, deferred=due.deferred))
+        a.reply_due.CopyFrom(
+            pb.ReplyDeadline(
+                start=date_to_proto(row.clock_started_on),
+                working_days=due.working_days,
+                due=date_to_proto(due.due),
+                provisional=due.provisional,
+                paused=due.paused,
+                deferred=due.deferred,
+            )
+        )
         a.overdue = today > due.due
     if row.completion:
         c = row.completion
         completion = pb.CompletionRequest(
-            items=c["items"], requested_on=date_to_proto(date.fromisoformat(c["requested_on"])),
-            period_working_days=c["period_working_days"], due=date_to_proto(date.fromisoformat(c["due_on"])),
-            content=c.get("content", ""))
+            items=c["items"],
+            requested_on=date_to_proto(date.fromisoformat(c["requested_on"])),
+            period_working_days=c["period_working_days"],
+            due=date_to_proto(date.fromisoformat(c["due_on"])),
+            content=c.get("content", ""),
+        )
         if c.get("completed_on"):
             completion.completed_on.CopyFrom(date_to_proto(date.fromisoformat(c["completed_on"])))
         a.completion.CopyFrom(completion)
     for c, consultation in zip(row.consultations, consultations_of(row)):
         m = pb.Consultation(
-            id=c["id"], party=PARTY_TO_PROTO[consultation.party], sent_on=date_to_proto(consultation.sent_on),
+            id=c["id"],
+            party=PARTY_TO_PROTO[consultation.party],
+            sent_on=date_to_proto(consultation.sent_on),
             answer_due=date_to_proto(consultation.limit(cal).due),
             answer={True: pb.CONSULTATION_ANSWER_CONSENTS, False: pb.CONSULTATION_ANSWER_OBJECTS}.get(
-                c.get("consents"), pb.CONSULTATION_ANSWER_UNSPECIFIED),
+                c.get("consents"), pb.CONSULTATION_ANSWER_UNSPECIFIED
+            ),
         )
         if consultation.answered_on:
             m.answered_on.CopyFrom(date_to_proto(consultation.answered_on))
@@ -175,10 +227,15 @@ def application_to_proto(row: InfoApplication, cal: WorkingCalendar, *, officer:
         a.consultations.append(m)
     if row.extension:
         e = row.extension
-        a.extension.CopyFrom(pb.Extension(
-            working_days=e["working_days"], reason=e["reason"], notice=e["notice"],
-            approved_by_user_id=e["approved_by_user_id"] if officer else "",
-            approved_on=date_to_proto(date.fromisoformat(e["approved_on"]))))
+        a.extension.CopyFrom(
+            pb.Extension(
+                working_days=e["working_days"],
+                reason=e["reason"],
+                notice=e["notice"],
+                approved_by_user_id=e["approved_by_user_id"] if officer else "",
+                approved_on=date_to_proto(date.fromisoformat(e["approved_on"])),
+            )
+        )
     if row.deferral:
         d = row.deferral
         deferral = pb.Deferral(reasons_note=d.get("reasons_note", ""), notice=d.get("notice", ""))
@@ -191,13 +248,22 @@ def application_to_proto(row: InfoApplication, cal: WorkingCalendar, *, officer:
     if row.reply_kind and row.reply:
         r, data = reply_from_json(row.reply_kind, row.reply), row.reply
         reply = pb.Reply(
-            kind=REPLY_TO_PROTO[r.kind], published_at=r.published_at, provided=r.provided,
-            withheld=[pb.WithheldPart(part=w.part, exemption=EXEMPTION_TO_PROTO[w.exemption], reason=w.reason)
-                      for w in r.withheld],
-            exemption=EXEMPTION_TO_PROTO[r.exemption] if r.exemption else 0, holder_name=r.holder_name,
-            holder_contact=r.holder_contact, earlier_application=r.earlier_application,
-            special_law=r.special_law, reason=r.reason, letter_number=data.get("letter_number", ""),
-            replied_on=date_to_proto(row.replied_on))
+            kind=REPLY_TO_PROTO[r.kind],
+            published_at=r.published_at,
+            provided=r.provided,
+            withheld=[
+                pb.WithheldPart(part=w.part, exemption=EXEMPTION_TO_PROTO[w.exemption], reason=w.reason)
+                for w in r.withheld
+            ],
+            exemption=EXEMPTION_TO_PROTO[r.exemption] if r.exemption else 0,
+            holder_name=r.holder_name,
+            holder_contact=r.holder_contact,
+            earlier_application=r.earlier_application,
+            special_law=r.special_law,
+            reason=r.reason,
+            letter_number=data.get("letter_number", ""),
+            replied_on=date_to_proto(row.replied_on),
+        )
         if officer:
             reply.public_interest_reason = r.public_interest_reason
             if r.third_party_notified_on:
@@ -208,10 +274,13 @@ def application_to_proto(row: InfoApplication, cal: WorkingCalendar, *, officer:
     if row.withdrawn_on:
         a.withdrawn_on.CopyFrom(date_to_proto(row.withdrawn_on))
     for m in remedies:
-        remedy = pb.Remedy(id=str(m.id), kind=REMEDY_TO_PROTO[domain.RemedyKind(m.kind)],
-                           filed_on=date_to_proto(m.filed_on),
-                           outcome=OUTCOME_TO_PROTO[domain.RemedyOutcome(m.outcome)],
-                           note=m.note if officer else "")
+        remedy = pb.Remedy(
+            id=str(m.id),
+            kind=REMEDY_TO_PROTO[domain.RemedyKind(m.kind)],
+            filed_on=date_to_proto(m.filed_on),
+            outcome=OUTCOME_TO_PROTO[domain.RemedyOutcome(m.outcome)],
+            note=m.note if officer else "",
+        )
         if m.decided_on:
             remedy.decided_on.CopyFrom(date_to_proto(m.decided_on))
         a.remedies.append(remedy)
@@ -223,20 +292,25 @@ def application_to_proto(row: InfoApplication, cal: WorkingCalendar, *, officer:
 def report_to_proto(record) -> pb.AnnualReport:
     r = report_domain.AnnualReport.from_json(record.content)
     out = pb.AnnualReport(
-        year=r.year, overview=r.overview, problems=r.problems, other_matters=r.other_matters,
-        proactive=pb.ProactiveFigures(**vars(r.proactive)), publish_by=date_to_proto(r.publish_by),
-        published_on=date_to_proto(record.published_on), published_late=record.published_on > r.publish_by,
+        year=r.year,
+        overview=r.overview,
+        problems=r.problems,
+        other_matters=r.other_matters,
+        proactive=pb.ProactiveFigures(**vars(r.proactive)),
+        publish_by=date_to_proto(r.publish_by),
+        published_on=date_to_proto(record.published_on),
+        published_late=record.published_on > r.publish_by,
         version=record.version,
         columns=[pb.ReportColumn(key=k, label=label) for k, label in report_domain.COLUMNS],
-        rows=[pb.ReportRow(key=k, label=label,
-                           counts=[r.applications[k][c] for c, _ in report_domain.COLUMNS])
-              for k, label in report_domain.ROWS],
+        rows=[
+            pb.ReportRow(key=k, label=label, counts=[r.applications[k][c] for c, _ in report_domain.COLUMNS])
+            for k, label in report_domain.ROWS
+        ],
     )
     for kind in domain.RemedyKind:
         counts = r.remedies[kind.value]
         out.remedies.append(pb.RemedyRow(kind=REMEDY_TO_PROTO[kind], **counts))
     return out
-
 
 
 def submission_fingerprint(request: pb.SubmitApplicationRequest) -> str:

@@ -40,16 +40,24 @@ def from_ts(message, name: str) -> datetime | None:
 def to_proto(row: PublicConcern, now: datetime) -> pb.Concern:
     state = State(row.state)
     return pb.Concern(
-        id=str(row.id), source=SOURCE_TO_PROTO[Source(row.source)], source_detail=row.source_detail,
-        summary=row.summary, first_seen_at=ts(row.first_seen_at),
+        id=str(row.id),
+        source=SOURCE_TO_PROTO[Source(row.source)],
+        source_detail=row.source_detail,
+        summary=row.summary,
+        first_seen_at=ts(row.first_seen_at),
         severity=SEVERITY_TO_PROTO[Severity(row.severity)],
-        department_code=row.department_code, department_name=row.department_name, state=STATE_TO_PROTO[state],
-        response_due=ts(row.response_due), press_conference_due=ts(row.press_conference_due),
-        press_conference_at=ts(row.press_conference_at), findings=row.findings,
+        department_code=row.department_code,
+        department_name=row.department_name,
+        state=STATE_TO_PROTO[state],
+        response_due=ts(row.response_due),
+        press_conference_due=ts(row.press_conference_due),
+        press_conference_at=ts(row.press_conference_at),
+        findings=row.findings,
         verified_at=ts(row.verified_at),
         verified_by_name=row.verified_by_name,
         response_publication_id=str(row.response_publication_id) if row.response_publication_id else "",
-        responded_at=ts(row.responded_at), registered_at=ts(row.registered_at),
+        responded_at=ts(row.responded_at),
+        registered_at=ts(row.registered_at),
         late=domain.is_late(row.response_due, now, row.responded_at),
         press_conference_late=domain.is_late(row.press_conference_due, now, row.press_conference_at),
     )
@@ -66,9 +74,13 @@ def event_view(row: PublicConcern, now: datetime) -> pb.Concern:
 
 def facts_of(row: PublicConcern) -> pb.ConcernFacts:
     """What a response's public page shows of its concern (no findings, no officers' names)."""
-    return pb.ConcernFacts(source=SOURCE_TO_PROTO[Source(row.source)], summary=row.summary,
-                           first_seen_at=ts(row.first_seen_at), responded_at=ts(row.responded_at),
-                           department_name=row.department_name or row.department_code)
+    return pb.ConcernFacts(
+        source=SOURCE_TO_PROTO[Source(row.source)],
+        summary=row.summary,
+        first_seen_at=ts(row.first_seen_at),
+        responded_at=ts(row.responded_at),
+        department_name=row.department_name or row.department_code,
+    )
 
 
 def cursor(token: str) -> tuple[datetime, uuid.UUID] | None:
@@ -79,4 +91,3 @@ def cursor(token: str) -> tuple[datetime, uuid.UUID] | None:
         return datetime.fromisoformat(position[0]), uuid.UUID(position[1])
     except (ValueError, IndexError):
         raise InvalidInput({"page.page_token": "not a page token this service issued"}) from None
-

@@ -57,8 +57,9 @@ async def get(session: AsyncSession, application_id: str, *, for_update: bool = 
     return row
 
 
-async def by_query_code(session: AsyncSession, code_hash: str, *,
-                        for_update: bool = False) -> InfoApplication:
+async def by_query_code(
+    session: AsyncSession, code_hash: str, *, for_update: bool = False
+) -> InfoApplication:
     statement = select(InfoApplication).where(InfoApplication.query_code_hash == code_hash)
     if for_update:
         statement = statement.with_for_update()
@@ -70,13 +71,18 @@ async def by_query_code(session: AsyncSession, code_hash: str, *,
 
 async def lock_idempotency_key(session: AsyncSession, owner: str, key: str) -> None:
     """Serialise submits with one key (of one account, or of those without): held to the commit."""
-    await session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"),
-                          {"k": f"info_application:{owner}:{key}"})
+    await session.execute(
+        text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"),
+        {"k": f"info_application:{owner}:{key}"},
+    )
 
 
 async def by_idempotency_key(session: AsyncSession, owner: str, key: str) -> InfoApplication | None:
-    return await session.scalar(select(InfoApplication).where(
-        InfoApplication.submitted_by_user_id == owner, InfoApplication.idempotency_key == key))
+    return await session.scalar(
+        select(InfoApplication).where(
+            InfoApplication.submitted_by_user_id == owner, InfoApplication.idempotency_key == key
+        )
+    )
 
 
 @dataclass(frozen=True)
@@ -87,8 +93,9 @@ class ListFilter:
     number: str = ""
 
 
-async def list_page(session: AsyncSession, f: ListFilter, limit: int,
-                    after: tuple[str, str] | None = None) -> list[InfoApplication]:
+async def list_page(
+    session: AsyncSession, f: ListFilter, limit: int, after: tuple[str, str] | None = None
+) -> list[InfoApplication]:
     """Newest first, keyset-paged on (created_at, id)."""
     statement = select(InfoApplication)
     if f.state:
@@ -98,12 +105,16 @@ async def list_page(session: AsyncSession, f: ListFilter, limit: int,
     if f.number:
         statement = statement.where(InfoApplication.number == f.number)
     if f.overdue_on is not None:
-        statement = statement.where(InfoApplication.state.in_([State.RECEIVED.value, State.CONSULTING.value]),
-                                    InfoApplication.reply_due < f.overdue_on)
+        statement = statement.where(
+            InfoApplication.state.in_([State.RECEIVED.value, State.CONSULTING.value]),
+            InfoApplication.reply_due < f.overdue_on,
+        )
     if after is not None:
         created, last_id = after
-        statement = statement.where(tuple_(InfoApplication.created_at, InfoApplication.id)
-                                    < tuple_(datetime.fromisoformat(created), uuid.UUID(last_id)))
+        statement = statement.where(
+            tuple_(InfoApplication.created_at, InfoApplication.id)
+            < tuple_(datetime.fromisoformat(created), uuid.UUID(last_id))
+        )
     statement = statement.order_by(InfoApplication.created_at.desc(), InfoApplication.id.desc()).limit(limit)
     return list((await session.scalars(statement)).all())
 
@@ -113,8 +124,9 @@ async def to_lapse(session: AsyncSession, today: date, limit: int) -> list[InfoA
     another replica (or a read) is lapsing right now — so each lapses once."""
     statement = (
         select(InfoApplication)
-        .where(InfoApplication.state == State.AWAITING_COMPLETION.value,
-               InfoApplication.completion_due < today)
+        .where(
+            InfoApplication.state == State.AWAITING_COMPLETION.value, InfoApplication.completion_due < today
+        )
         .order_by(InfoApplication.completion_due)
         .limit(limit)
         .with_for_update(skip_locked=True)
@@ -139,8 +151,11 @@ async def provisional_due(session: AsyncSession, before: date, limit: int) -> li
 
 
 async def remedies_of(session: AsyncSession, application_id: uuid.UUID) -> list[ApplicationRemedy]:
-    statement = (select(ApplicationRemedy).where(ApplicationRemedy.application_id == application_id)
-                 .order_by(ApplicationRemedy.filed_on, ApplicationRemedy.created_at))
+    statement = (
+        select(ApplicationRemedy)
+        .where(ApplicationRemedy.application_id == application_id)
+        .order_by(ApplicationRemedy.filed_on, ApplicationRemedy.created_at)
+    )
     return list((await session.scalars(statement)).all())
 
 
@@ -166,35 +181,58 @@ async def application_facts(session: AsyncSession, year: int) -> list[report_dom
     first, last = date(year, 1, 1), date(year, 12, 31)
     a = InfoApplication
     finished = func.coalesce(a.replied_on, a.lapsed_on, a.withdrawn_on)
-    rows = (await session.execute(
-        select(a.applicant_kind, a.received_on, a.replied_on, a.lapsed_on, a.withdrawn_on, a.reply_kind,
-               a.reply["exemption"].astext)
-        # requests for correction (art. 41) have no row in the national template
-        .where(a.request_kind == "information", a.received_on.is_not(None), a.received_on <= last,
-               or_(finished.is_(None), finished >= first))
-    )).all()
+    rows = (
+        await session.execute(
+            select(
+                a.applicant_kind,
+                a.received_on,
+                a.replied_on,
+                a.lapsed_on,
+                a.withdrawn_on,
+                a.reply_kind,
+                a.reply["exemption"].astext,
+            )
+            # requests for correction (art. 41) have no row in the national template
+            .where(
+                a.request_kind == "information",
+                a.received_on.is_not(None),
+                a.received_on <= last,
+                or_(finished.is_(None), finished >= first),
+            )
+        )
+    ).all()
     facts = []
     for kind, received_on, replied_on, lapsed_on, withdrawn_on, reply_kind, exemption in rows:
         finished_on = replied_on or lapsed_on or withdrawn_on
-        outcome = report_domain.outcome_row(
-            reply_kind=ReplyKind(reply_kind) if reply_kind else None,
-            exemption=Exemption(exemption) if exemption else None, lapsed=lapsed_on is not None,
-            withdrawn=withdrawn_on is not None,
-        ) if finished_on else ""
+        outcome = (
+            report_domain.outcome_row(
+                reply_kind=ReplyKind(reply_kind) if reply_kind else None,
+                exemption=Exemption(exemption) if exemption else None,
+                lapsed=lapsed_on is not None,
+                withdrawn=withdrawn_on is not None,
+            )
+            if finished_on
+            else ""
+        )
         facts.append(report_domain.ApplicationFact(ApplicantKind(kind), received_on, finished_on, outcome))
     return facts
 
 
 async def remedy_facts(session: AsyncSession, year: int) -> list[report_domain.RemedyFact]:
     r = ApplicationRemedy
-    rows = (await session.execute(
-        select(r.kind, r.filed_on, r.outcome).where(r.filed_on.between(date(year, 1, 1), date(year, 12, 31)))
-    )).all()
+    rows = (
+        await session.execute(
+            select(r.kind, r.filed_on, r.outcome).where(
+                r.filed_on.between(date(year, 1, 1), date(year, 12, 31))
+            )
+        )
+    ).all()
     return [report_domain.RemedyFact(RemedyKind(k), filed, RemedyOutcome(o)) for k, filed, o in rows]
 
 
-async def get_report(session: AsyncSession, year: int, *,
-                     for_update: bool = False) -> AnnualReportRecord | None:
+async def get_report(
+    session: AsyncSession, year: int, *, for_update: bool = False
+) -> AnnualReportRecord | None:
     return await session.get(AnnualReportRecord, year, with_for_update=for_update)
 
 
@@ -203,12 +241,14 @@ async def list_reports(session: AsyncSession) -> list[AnnualReportRecord]:
     return list((await session.scalars(statement)).all())
 
 
-async def put_report(session: AsyncSession, year: int, content: dict, published_on: date,
-                     published_by: str) -> AnnualReportRecord:
+async def put_report(
+    session: AsyncSession, year: int, content: dict, published_on: date, published_by: str
+) -> AnnualReportRecord:
     row = await get_report(session, year, for_update=True)
     if row is None:
-        row = AnnualReportRecord(year=year, version=1, content=content, published_on=published_on,
-                                 published_by=published_by)
+        row = AnnualReportRecord(
+            year=year, version=1, content=content, published_on=published_on, published_by=published_by
+        )
         session.add(row)
     else:
         row.version += 1
@@ -228,8 +268,12 @@ def _day(value: str | None) -> date | None:
 
 def consultations_of(row: InfoApplication) -> tuple[domain.Consultation, ...]:
     return tuple(
-        domain.Consultation(domain.ConsultedParty(c["party"]), date.fromisoformat(c["sent_on"]),
-                            _day(c.get("answered_on")), c.get("consents"))
+        domain.Consultation(
+            domain.ConsultedParty(c["party"]),
+            date.fromisoformat(c["sent_on"]),
+            _day(c.get("answered_on")),
+            c.get("consents"),
+        )
         for c in row.consultations
     )
 
@@ -252,4 +296,3 @@ def refresh_due(row: InfoApplication, cal: WorkingCalendar) -> domain.ReplyDue |
     due = domain.reply_due(clock_of(row), cal)
     row.reply_due, row.reply_due_provisional = due.due, due.provisional
     return due
-

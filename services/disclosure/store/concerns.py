@@ -48,13 +48,21 @@ async def by_response(session: AsyncSession, publication_id: uuid.UUID) -> Publi
 def _late(now: datetime):
     """Open past the response limit, or a major one with no press conference past its limit."""
     c = PublicConcern
-    return or_(and_(OPEN, c.response_due < now),
-               and_(c.press_conference_due < now, c.press_conference_at.is_(None)))
+    return or_(
+        and_(OPEN, c.response_due < now), and_(c.press_conference_due < now, c.press_conference_at.is_(None))
+    )
 
 
-async def listed(session: AsyncSession, *, late_only: bool, include_responded: bool, now: datetime,
-                 limit: int, after: tuple[datetime, uuid.UUID] | None,
-                 department_code: str | None = None) -> list[PublicConcern]:
+async def listed(
+    session: AsyncSession,
+    *,
+    late_only: bool,
+    include_responded: bool,
+    now: datetime,
+    limit: int,
+    after: tuple[datetime, uuid.UUID] | None,
+    department_code: str | None = None,
+) -> list[PublicConcern]:
     """The officer's queue (or one department's): the earliest response limit first (keyset on
     response_due, id)."""
     c = PublicConcern
@@ -83,8 +91,16 @@ async def overdue_to_announce(session: AsyncSession, now: datetime, batch: int) 
     holds them (so each event is written once)."""
     c = PublicConcern
     response = and_(OPEN, c.response_due < now, not_(c.overdue_notified.has_key(Limit.RESPONSE.value)))
-    conference = and_(c.press_conference_due < now, c.press_conference_at.is_(None),
-                      not_(c.overdue_notified.has_key(Limit.PRESS_CONFERENCE.value)))
-    query = (select(c).where(or_(response, conference)).order_by(c.response_due, c.id).limit(batch)
-             .with_for_update(skip_locked=True))
+    conference = and_(
+        c.press_conference_due < now,
+        c.press_conference_at.is_(None),
+        not_(c.overdue_notified.has_key(Limit.PRESS_CONFERENCE.value)),
+    )
+    query = (
+        select(c)
+        .where(or_(response, conference))
+        .order_by(c.response_due, c.id)
+        .limit(batch)
+        .with_for_update(skip_locked=True)
+    )
     return list((await session.execute(query)).scalars())

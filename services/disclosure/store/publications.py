@@ -7,8 +7,22 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import (Date, Integer, String, and_, bindparam, case, cast, func, literal_column, or_, select, text,
-                        tuple_, update)
+from sqlalchemy import (
+    Date,
+    Integer,
+    String,
+    and_,
+    bindparam,
+    case,
+    cast,
+    func,
+    literal_column,
+    or_,
+    select,
+    text,
+    tuple_,
+    update,
+)
 from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
@@ -44,8 +58,13 @@ def parse_id(value: str, field: str = "publication_id") -> uuid.UUID:
         raise InvalidInput({field: "not a publication id"}) from None
 
 
-async def get(session: AsyncSession, publication_id: str | uuid.UUID, *, for_update: bool = False,
-              field: str = "publication_id") -> Publication:
+async def get(
+    session: AsyncSession,
+    publication_id: str | uuid.UUID,
+    *,
+    for_update: bool = False,
+    field: str = "publication_id",
+) -> Publication:
     key = publication_id if isinstance(publication_id, uuid.UUID) else parse_id(publication_id, field)
     query = select(Publication).where(Publication.id == key)
     if for_update:
@@ -56,7 +75,9 @@ async def get(session: AsyncSession, publication_id: str | uuid.UUID, *, for_upd
     return row
 
 
-async def get_many(session: AsyncSession, ids: list[uuid.UUID], *, for_update: bool = False) -> list[Publication]:
+async def get_many(
+    session: AsyncSession, ids: list[uuid.UUID], *, for_update: bool = False
+) -> list[Publication]:
     if not ids:
         return []
     query = select(Publication).where(Publication.id.in_(ids)).order_by(Publication.id)
@@ -65,18 +86,24 @@ async def get_many(session: AsyncSession, ids: list[uuid.UUID], *, for_update: b
     return list((await session.execute(query)).scalars())
 
 
-async def by_source(session: AsyncSession, source_document_id: str, kind: Kind, *,
-                    for_update: bool = False) -> Publication | None:
-    query = select(Publication).where(Publication.source_document_id == source_document_id,
-                                      Publication.kind == kind.value)
+async def by_source(
+    session: AsyncSession, source_document_id: str, kind: Kind, *, for_update: bool = False
+) -> Publication | None:
+    query = select(Publication).where(
+        Publication.source_document_id == source_document_id, Publication.kind == kind.value
+    )
     if for_update:
         query = query.with_for_update()
     return (await session.execute(query)).scalar_one_or_none()
 
 
 async def all_by_source(session: AsyncSession, source_document_id: str) -> list[Publication]:
-    query = (select(Publication).where(Publication.source_document_id == source_document_id)
-             .order_by(Publication.created_at).with_for_update())
+    query = (
+        select(Publication)
+        .where(Publication.source_document_id == source_document_id)
+        .order_by(Publication.created_at)
+        .with_for_update()
+    )
     return list((await session.execute(query)).scalars())
 
 
@@ -91,13 +118,19 @@ async def index_for_search(session: AsyncSession, row: Publication) -> None:
     """Store the row's lexemes (search.publication_lexemes: bigrams of its text and facts, its words, its
     filter lexemes) as its tsvector, as they are (array_to_tsvector: no parser)."""
     await session.execute(
-        update(Publication).where(Publication.id == row.id).values(search=text(
-            "array_to_tsvector(CAST(:lexemes AS text[]))").bindparams(lexemes=words.publication_lexemes(row)))
+        update(Publication)
+        .where(Publication.id == row.id)
+        .values(
+            search=text("array_to_tsvector(CAST(:lexemes AS text[]))").bindparams(
+                lexemes=words.publication_lexemes(row)
+            )
+        )
         .execution_options(synchronize_session=False)
     )
 
 
 # ---- public reads (published only) -------------------------------------------------------------------
+
 
 def _filters(f: Filter, today: date) -> list:
     p = Publication
@@ -113,8 +146,9 @@ def _filters(f: Filter, today: date) -> list:
     return clauses + _validity_filter(f, today)
 
 
-async def list_published(session: Db, f: Filter, today: date, limit: int,
-                         after: tuple[date, uuid.UUID] | None) -> list:
+async def list_published(
+    session: Db, f: Filter, today: date, limit: int, after: tuple[date, uuid.UUID] | None
+) -> list:
     """Newest first (published_on, then id), keyset paging."""
     p = Publication
     query = select(*LIST_COLUMNS).where(*_filters(f, today))
@@ -142,22 +176,27 @@ async def interpretations_of(session: AsyncSession, policy_id: uuid.UUID, *, pub
 
 async def count_published_interpretations(session: AsyncSession, policy_id: uuid.UUID) -> int:
     p = Publication
-    return (await session.execute(select(func.count()).where(
-        p.policy_id == policy_id, p.state == State.PUBLISHED.value))).scalar_one()
+    return (
+        await session.execute(
+            select(func.count()).where(p.policy_id == policy_id, p.state == State.PUBLISHED.value)
+        )
+    ).scalar_one()
 
 
 async def normative_catalogue(session: Db, year: int) -> list:
     """A24: published normative documents made in `year`, in the order they were made."""
     p = Publication
-    query = (select(*LIST_COLUMNS)
-             .where(IS_PUBLISHED, p.normative.is_(True), p.year == year,
-                    p.kind == Kind.POLICY.value)
-             .order_by(p.made_on, p.document_number, p.id))
+    query = (
+        select(*LIST_COLUMNS)
+        .where(IS_PUBLISHED, p.normative.is_(True), p.year == year, p.kind == Kind.POLICY.value)
+        .order_by(p.made_on, p.document_number, p.id)
+    )
     return list(await session.execute(query))
 
 
-async def comment_drafts(session: Db, open_only: bool, today: date, limit: int,
-                         after: tuple[date, uuid.UUID] | None) -> list:
+async def comment_drafts(
+    session: Db, open_only: bool, today: date, limit: int, after: tuple[date, uuid.UUID] | None
+) -> list:
     """A22: drafts for comment, newest first; `open_only`: those whose closing day is not past."""
     p = Publication
     query = select(*LIST_COLUMNS).where(IS_PUBLISHED, p.kind == Kind.COMMENT_DRAFT.value)
@@ -173,12 +212,18 @@ async def issuers(session: Db) -> list:
     published rows (the partial index on issuer_code); the portal keeps the answer for a while."""
     p = Publication
     count = func.count().label("count")
-    query = (select(p.issuer_code, p.issuer_name, count).where(IS_PUBLISHED)
-             .group_by(p.issuer_code, p.issuer_name).order_by(count.desc(), p.issuer_name).limit(1000))
+    query = (
+        select(p.issuer_code, p.issuer_name, count)
+        .where(IS_PUBLISHED)
+        .group_by(p.issuer_code, p.issuer_name)
+        .order_by(count.desc(), p.issuer_name)
+        .limit(1000)
+    )
     return list(await session.execute(query))
 
 
 # ---- search ----------------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class SearchPage:
@@ -196,8 +241,12 @@ def _validity_clauses(validity: Validity | None, today) -> list:
     if validity is Validity.IN_FORCE:
         return [p.validity == Validity.IN_FORCE.value, or_(p.valid_until.is_(None), p.valid_until >= today)]
     if validity is Validity.EXPIRED:
-        return [or_(p.validity == Validity.EXPIRED.value,
-                    and_(p.validity == Validity.IN_FORCE.value, p.valid_until < today))]
+        return [
+            or_(
+                p.validity == Validity.EXPIRED.value,
+                and_(p.validity == Validity.IN_FORCE.value, p.valid_until < today),
+            )
+        ]
     if validity is not None:
         return [p.validity == validity.value]
     return []
@@ -217,31 +266,55 @@ def _search_template(meta: bool, validity: Validity | None, plain_filters: tuple
     p = Publication
     wanted = _matches_rank("match")
     query = wanted.op("&&")(cast(bindparam("meta", type_=String), TSQUERY)) if meta else wanted
-    where = [IS_PUBLISHED, *_validity_clauses(validity, bindparam("today", type_=Date)),
-             *(getattr(p, name) == bindparam(f"filter_{name}") for name in plain_filters),
-             p.search.op("@@")(query)]
-    matches = (select(p.id, p.published_on, p.search).where(*where)
-               .order_by(p.published_on.desc(), p.id.desc())
-               .limit(bindparam("fetched", type_=Integer))
-               .cte("matches").prefix_with("MATERIALIZED"))
+    where = [
+        IS_PUBLISHED,
+        *_validity_clauses(validity, bindparam("today", type_=Date)),
+        *(getattr(p, name) == bindparam(f"filter_{name}") for name in plain_filters),
+        p.search.op("@@")(query),
+    ]
+    matches = (
+        select(p.id, p.published_on, p.search)
+        .where(*where)
+        .order_by(p.published_on.desc(), p.id.desc())
+        .limit(bindparam("fetched", type_=Integer))
+        .cte("matches")
+        .prefix_with("MATERIALIZED")
+    )
     # one more than the cap is fetched only to tell whether there were more
-    kept = (select(matches.c.id, matches.c.published_on, matches.c.search)
-            .order_by(matches.c.published_on.desc(), matches.c.id.desc())
-            .limit(bindparam("candidates", type_=Integer)).subquery("kept"))
+    kept = (
+        select(matches.c.id, matches.c.published_on, matches.c.search)
+        .order_by(matches.c.published_on.desc(), matches.c.id.desc())
+        .limit(bindparam("candidates", type_=Integer))
+        .subquery("kept")
+    )
     total = select(func.count()).select_from(matches).scalar_subquery()
     # the query in the title: 2; its words as whole words of the text: 1; then newer
     in_title = case((kept.c.search.op("@@")(_matches_rank("title")), 2.0), else_=0.0)
     as_words = case((kept.c.search.op("@@")(_matches_rank("words")), 1.0), else_=0.0)
-    ranked = (select(kept.c.id, (in_title + as_words).label("rank"), total.label("ranked"))
-              .order_by(text("rank DESC"), kept.c.published_on.desc(), kept.c.id.desc())
-              .offset(bindparam("skip", type_=Integer)).limit(bindparam("page", type_=Integer))
-              .subquery("ranked"))
-    return (select(*LIST_COLUMNS, p.body, ranked.c.rank, ranked.c.ranked).join(ranked, ranked.c.id == p.id)
-            .order_by(ranked.c.rank.desc(), p.published_on.desc(), p.id.desc()))
+    ranked = (
+        select(kept.c.id, (in_title + as_words).label("rank"), total.label("ranked"))
+        .order_by(text("rank DESC"), kept.c.published_on.desc(), kept.c.id.desc())
+        .offset(bindparam("skip", type_=Integer))
+        .limit(bindparam("page", type_=Integer))
+        .subquery("ranked")
+    )
+    return (
+        select(*LIST_COLUMNS, p.body, ranked.c.rank, ranked.c.ranked)
+        .join(ranked, ranked.c.id == p.id)
+        .order_by(ranked.c.rank.desc(), p.published_on.desc(), p.id.desc())
+    )
 
 
-def search_statement(query: words.SearchQuery, f: Filter, today: date, *, candidates: int, offset: int,
-                     limit: int, walk: bool = False) -> tuple:
+def search_statement(
+    query: words.SearchQuery,
+    f: Filter,
+    today: date,
+    *,
+    candidates: int,
+    offset: int,
+    limit: int,
+    walk: bool = False,
+) -> tuple:
     """(statement, parameters): the newest `candidates` + 1 matches (by published_on, id) of the query's
     bigrams, the filters as GIN entries (search.meta_query), ranked (title, whole words, newer); one page
     of them with their bodies (for the snippets), each row with its rank and the number of candidates.
@@ -250,22 +323,41 @@ def search_statement(query: words.SearchQuery, f: Filter, today: date, *, candid
     meta = words.meta_query(category=f.category, issuer_code=f.issuer_code, year=f.year, kind=f.kind)
     plain = tuple(name for name in FILTER_COLUMNS if walk and getattr(f, name))
     statement = _search_template(bool(meta), f.validity, plain)
-    parameters = {"match": query.match, "title": query.title, "words": query.words, "today": today,
-                  "fetched": candidates + 1, "candidates": candidates, "skip": offset, "page": limit,
-                  **({"meta": meta} if meta else {}), **{f"filter_{name}": getattr(f, name) for name in plain}}
+    parameters = {
+        "match": query.match,
+        "title": query.title,
+        "words": query.words,
+        "today": today,
+        "fetched": candidates + 1,
+        "candidates": candidates,
+        "skip": offset,
+        "page": limit,
+        **({"meta": meta} if meta else {}),
+        **{f"filter_{name}": getattr(f, name) for name in plain},
+    }
     return statement, parameters
 
 
-async def search(db: Db, query: words.SearchQuery, f: Filter, today: date, *, candidates: int, offset: int,
-                 limit: int, walk: bool) -> SearchPage:
+async def search(
+    db: Db,
+    query: words.SearchQuery,
+    f: Filter,
+    today: date,
+    *,
+    candidates: int,
+    offset: int,
+    limit: int,
+    walk: bool,
+) -> SearchPage:
     """One page of search_statement. `walk` (search.walk_newest_first): the planner may not read the GIN
     index (SET LOCAL, so `db` must then be a transaction's session); it walks the index on published_on
     newest first, checking each row, until enough are found. Otherwise one statement, fit for a
     read-only connection."""
     if walk:
         await db.execute(text("SET LOCAL enable_bitmapscan = off"))
-    statement, parameters = search_statement(query, f, today, candidates=candidates, offset=offset, limit=limit,
-                                             walk=walk)
+    statement, parameters = search_statement(
+        query, f, today, candidates=candidates, offset=offset, limit=limit, walk=walk
+    )
     rows = list(await db.execute(statement, parameters))
     total = rows[0].ranked if rows else 0
     return SearchPage(rows, min(total, candidates), total > candidates)
@@ -273,11 +365,17 @@ async def search(db: Db, query: words.SearchQuery, f: Filter, today: date, *, ca
 
 async def word_frequencies(session: Db) -> tuple[dict[str, float], float]:
     """The share of publications each frequent word is in (pg_stats, from ANALYZE), and how many rows."""
-    stats = (await session.execute(text(
-        "SELECT most_common_elems::text::text[] AS elems, most_common_elem_freqs AS freqs FROM pg_stats "
-        "WHERE tablename = 'publication' AND attname = 'search'"))).first()
-    rows = (await session.execute(text(
-        "SELECT reltuples FROM pg_class WHERE relname = 'publication'"))).scalar_one()
+    stats = (
+        await session.execute(
+            text(
+                "SELECT most_common_elems::text::text[] AS elems, most_common_elem_freqs AS freqs FROM pg_stats "
+                "WHERE tablename = 'publication' AND attname = 'search'"
+            )
+        )
+    ).first()
+    rows = (
+        await session.execute(text("SELECT reltuples FROM pg_class WHERE relname = 'publication'"))
+    ).scalar_one()
     if stats is None or stats.elems is None:
         return {}, max(float(rows), 0.0)
     return dict(zip(stats.elems, stats.freqs)), max(float(rows), 0.0)
@@ -285,8 +383,10 @@ async def word_frequencies(session: Db) -> tuple[dict[str, float], float]:
 
 # ---- the officer's queue ---------------------------------------------------------------------------------
 
-async def queue(session: AsyncSession, late_only: bool, today: date, limit: int,
-                after: tuple[date, uuid.UUID] | None) -> list:
+
+async def queue(
+    session: AsyncSession, late_only: bool, today: date, limit: int, after: tuple[date, uuid.UUID] | None
+) -> list:
     """Queued publications, the earliest article 26 limit first (no limit last)."""
     p = Publication
     due = func.coalesce(p.publish_due, date(2100, 12, 31))
@@ -305,6 +405,7 @@ async def count_late(session: AsyncSession, today: date) -> int:
 
 # ---- comments --------------------------------------------------------------------------------------------
 
+
 async def add_comment(session: AsyncSession, **fields) -> PublicationComment:
     row = PublicationComment(id=uuid.uuid4(), **fields)
     session.add(row)
@@ -312,8 +413,9 @@ async def add_comment(session: AsyncSession, **fields) -> PublicationComment:
     return row
 
 
-async def comments(session: AsyncSession, publication_id: uuid.UUID, limit: int,
-                   after: tuple[datetime, uuid.UUID] | None) -> list[PublicationComment]:
+async def comments(
+    session: AsyncSession, publication_id: uuid.UUID, limit: int, after: tuple[datetime, uuid.UUID] | None
+) -> list[PublicationComment]:
     c = PublicationComment
     query = select(c).where(c.publication_id == publication_id)
     if after is not None:
@@ -326,8 +428,11 @@ async def queued_with_provisional_limit(session: AsyncSession, before: date, bat
     lies before `before` (the first day no schedule covers); locked, skipped if another sweeper holds them."""
     p = Publication
     rows = await session.scalars(
-        select(p).where(IS_QUEUED, p.publish_due_provisional.is_(True), p.publish_due < before)
-        .order_by(p.publish_due, p.id).limit(batch).with_for_update(skip_locked=True)
+        select(p)
+        .where(IS_QUEUED, p.publish_due_provisional.is_(True), p.publish_due < before)
+        .order_by(p.publish_due, p.id)
+        .limit(batch)
+        .with_for_update(skip_locked=True)
     )
     return list(rows)
 
@@ -366,8 +471,9 @@ async def rules_and_normative_of_year(session: Db, year: int) -> dict[str, int]:
     is a policy with an order's number (令第N号) or whose document was opened for public comment as a
     draft government rule (A22); every other normative policy is a normative document."""
     figures = {f"{k}_{m}": 0 for k in ("rules", "normative") for m in ("made", "repealed", "in_force")}
-    rows = await session.execute(RULES_AND_NORMATIVE_OF_YEAR,
-                                 {"first": date(year, 1, 1), "last": date(year, 12, 31)})
+    rows = await session.execute(
+        RULES_AND_NORMATIVE_OF_YEAR, {"first": date(year, 1, 1), "last": date(year, 12, 31)}
+    )
     for is_rule, made, repealed, in_force in rows:
         kind = "rules" if is_rule else "normative"
         figures.update({f"{kind}_made": made, f"{kind}_repealed": repealed, f"{kind}_in_force": in_force})

@@ -151,8 +151,10 @@ async def _filing_day_and_owner(actor: Actor, new: NewTopic, env: Env) -> tuple[
     day = paper_records.day_it_happened(new.filed_on_paper, today=today, field="filed_on_paper")
     if new.filing_organisation_code not in (await env.org.directory()).organisations:
         raise InvalidInput({"filing_organisation_code": f"no organisation {new.filing_organisation_code!r}"})
-    return day, new.filing_organisation_code, (
-        f"filed on paper by {new.filing_organisation_code}; {paper_records.entered_note(day, today)}"
+    return (
+        day,
+        new.filing_organisation_code,
+        (f"filed on paper by {new.filing_organisation_code}; {paper_records.entered_note(day, today)}"),
     )
 
 

@@ -24,12 +24,18 @@ async def emit_due_acting_events(session: AsyncSession, today: date, snapshot: S
     for row in await store.leaves_due_to_start_acting(session, today):
         absence = store.as_absence(row)
         stand_in, basis = domain.stand_in_for(
-            absence, executive_vice_mayor_id=evm[0].user_id if evm else None,
+            absence,
+            executive_vice_mayor_id=evm[0].user_id if evm else None,
             ab_partner_id=domain.ab_partner(row.user_id, pairs),
         )
         event = events_pb2.ActingStarted(
-            position=row.position, holder_user_id=row.user_id, acting_user_id=stand_in, basis=basis,
-            leave_id=str(row.id), first_day=date_to_proto(row.first_day), last_day=date_to_proto(row.last_day),
+            position=row.position,
+            holder_user_id=row.user_id,
+            acting_user_id=stand_in,
+            basis=basis,
+            leave_id=str(row.id),
+            first_day=date_to_proto(row.first_day),
+            last_day=date_to_proto(row.last_day),
         )
         await add_event(session, "org.acting.started", event, f"leave/{row.id}")
         row.acting_started_at = datetime.now(UTC)
@@ -37,7 +43,9 @@ async def emit_due_acting_events(session: AsyncSession, today: date, snapshot: S
         written += 1
     for row in await store.leaves_due_to_end_acting(session, today):
         event = events_pb2.ActingEnded(
-            position=row.position, holder_user_id=row.user_id, acting_user_id=row.acting_user_id,
+            position=row.position,
+            holder_user_id=row.user_id,
+            acting_user_id=row.acting_user_id,
             leave_id=str(row.id),
         )
         await add_event(session, "org.acting.ended", event, f"leave/{row.id}")

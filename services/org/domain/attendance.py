@@ -49,11 +49,20 @@ class ActivityKind(str, Enum):
 
 
 # A55: not attended without the approval of the city party committee and government (市委市政府批准).
-APPROVAL_KINDS = frozenset({
-    ActivityKind.RIBBON_CUTTING, ActivityKind.GROUND_BREAKING, ActivityKind.AWARD_CEREMONY,
-    ActivityKind.UNVEILING, ActivityKind.CELEBRATION, ActivityKind.COMMEMORATION,
-    ActivityKind.COMMENDATION_MEETING, ActivityKind.EXPO, ActivityKind.SEMINAR, ActivityKind.FORUM,
-})
+APPROVAL_KINDS = frozenset(
+    {
+        ActivityKind.RIBBON_CUTTING,
+        ActivityKind.GROUND_BREAKING,
+        ActivityKind.AWARD_CEREMONY,
+        ActivityKind.UNVEILING,
+        ActivityKind.CELEBRATION,
+        ActivityKind.COMMEMORATION,
+        ActivityKind.COMMENDATION_MEETING,
+        ActivityKind.EXPO,
+        ActivityKind.SEMINAR,
+        ActivityKind.FORUM,
+    }
+)
 # A55: as a rule not attended when a county or a department holds them.
 FESTIVITY_KINDS = frozenset({ActivityKind.TEA_PARTY, ActivityKind.GALA, ActivityKind.NEW_YEAR_GATHERING})
 # Organisation kinds (Keycloak group attribute `kind`) whose festivities A55 names.
@@ -209,7 +218,10 @@ def attendance_decider(*, caller_user_id: str, leader_user_id: str, acting: Acti
 
 
 def check_reassignment(
-    *, new_leader_user_id: str, new_leader_positions: Iterable[str], current_leader_user_id: str,
+    *,
+    new_leader_user_id: str,
+    new_leader_positions: Iterable[str],
+    current_leader_user_id: str,
     earlier_leader_user_ids: Iterable[str],
 ) -> str:
     """A59: another city leader attends in place of one who cannot; returns the new leader's position."""

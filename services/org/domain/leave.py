@@ -97,8 +97,9 @@ def check_leave_request(
             )
 
 
-def leave_end_outcome(*, state: LeaveState, first_day: date, last_day: date, new_last_day: date,
-                      today: date) -> LeaveState:
+def leave_end_outcome(
+    *, state: LeaveState, first_day: date, last_day: date, new_last_day: date, today: date
+) -> LeaveState:
     """销假 (A82) without rewriting the record (A20, A26): the state a leave takes when it is ended.
 
     A leave ends from a day not before today: the days a leader was already away stay recorded,
@@ -124,9 +125,7 @@ def leave_end_outcome(*, state: LeaveState, first_day: date, last_day: date, new
     return state
 
 
-def both_top_leaders_away(
-    candidate: Absence, approved: Iterable[Absence]
-) -> Absence | None:
+def both_top_leaders_away(candidate: Absence, approved: Iterable[Absence]) -> Absence | None:
     """A82: the approved absence of the other top leader that overlaps the candidate, if any.
 
     The candidate is a leave of the mayor or of the executive vice mayor; the other top
@@ -251,25 +250,41 @@ def stand_in_gaps(
     gaps = []
     stand_in, basis = stand_in_of(leave)
     if not stand_in:
-        gaps.append(StandInGap(
-            leave.position, leave.user_id, leave.leave_id, leave.first_day, leave.last_day,
-            f"nobody acts for {who(leave.user_id)} as {leave.position}: the rules name no stand-in for "
-            f"this absence ({leave.kind.value}) and the request names none",
-        ))
+        gaps.append(
+            StandInGap(
+                leave.position,
+                leave.user_id,
+                leave.leave_id,
+                leave.first_day,
+                leave.last_day,
+                f"nobody acts for {who(leave.user_id)} as {leave.position}: the rules name no stand-in for "
+                f"this absence ({leave.kind.value}) and the request names none",
+            )
+        )
     for other in others:
         days = _overlap(leave, other)
         if days is None:
             continue
         if stand_in and other.user_id == stand_in:
-            gaps.append(StandInGap(
-                leave.position, leave.user_id, leave.leave_id, *days,
-                f"the stand-in {who(stand_in)} ({basis}) is away too (leave {other.leave_id})",
-            ))
+            gaps.append(
+                StandInGap(
+                    leave.position,
+                    leave.user_id,
+                    leave.leave_id,
+                    *days,
+                    f"the stand-in {who(stand_in)} ({basis}) is away too (leave {other.leave_id})",
+                )
+            )
         other_stand_in, other_basis = stand_in_of(other)
         if other_stand_in and other_stand_in == leave.user_id:
-            gaps.append(StandInGap(
-                other.position, other.user_id, other.leave_id, *days,
-                f"{who(other.user_id)} is away and {who(leave.user_id)} stands in ({other_basis}), "
-                f"but this leave takes {who(leave.user_id)} away too",
-            ))
+            gaps.append(
+                StandInGap(
+                    other.position,
+                    other.user_id,
+                    other.leave_id,
+                    *days,
+                    f"{who(other.user_id)} is away and {who(leave.user_id)} stands in ({other_basis}), "
+                    f"but this leave takes {who(leave.user_id)} away too",
+                )
+            )
     return gaps

@@ -74,7 +74,10 @@ def check_portfolio(
 
 
 def portfolio_holder(
-    portfolios: Mapping[str, tuple[Iterable[str], Iterable[str]]], *, organisation_code: str = "", matter: str = ""
+    portfolios: Mapping[str, tuple[Iterable[str], Iterable[str]]],
+    *,
+    organisation_code: str = "",
+    matter: str = "",
 ) -> str | None:
     """A8: the leader whose portfolio covers an organisation or a matter (None: goes to the mayor)."""
     for leader, (codes, matters) in portfolios.items():
@@ -94,12 +97,18 @@ def check_duty_assignment(
 ) -> None:
     """A79: a city leader on a statutory holiday that is not a weekend, and not away that day."""
     if day not in duty_days:
-        raise InvalidInput({"day": f"{day} is not a statutory holiday on a weekday; no duty roster is kept for it"})
+        raise InvalidInput(
+            {"day": f"{day} is not a statutory holiday on a weekday; no duty roster is kept for it"}
+        )
     if not leader_positions & DUTY_POSITIONS:
-        raise InvalidInput({"leader_user_id": "only city leaders (mayor, vice mayors, secretary-general) take duty"})
+        raise InvalidInput(
+            {"leader_user_id": "only city leaders (mayor, vice mayors, secretary-general) take duty"}
+        )
     for absence in leader_absences:
         if absence.takes_holder_away and absence.covers(day):
-            raise RuleViolation("A79", f"the leader is away on {day} (leave {absence.leave_id}); choose another")
+            raise RuleViolation(
+                "A79", f"the leader is away on {day} (leave {absence.leave_id}); choose another"
+            )
 
 
 def uncovered_duty_days(duty_days: Iterable[date], assigned: Iterable[date]) -> list[date]:

@@ -82,17 +82,21 @@ def leader_positions(directory: Directory, user_id: str) -> list[str]:
 
 def reader(env: Env, actor: Actor) -> domain.Reader:
     return domain.Reader(
-        organisation_code=actor.organisation_code, user_id=actor.user_id,
+        organisation_code=actor.organisation_code,
+        user_id=actor.user_id,
         is_bureau=actor.organisation_code == env.bureau and actor.may("petition:assign"),
-        may_handle=actor.may("petition:handle"), may_review=actor.may("petition:review"),
+        may_handle=actor.may("petition:handle"),
+        may_review=actor.may("petition:review"),
         oversees=actor.may("petition:instruct") or actor.may("petition:stats"),
     )
 
 
 def view_of(env: Env, actor: Actor, row: PetitionCase) -> domain.View:
     return domain.case_view(
-        reader(env, actor), body_complained_about=row.body_complained_about,
-        handling_body_code=row.handling_body_code, reviewing_body_codes=row.reviewing_body_codes,
+        reader(env, actor),
+        body_complained_about=row.body_complained_about,
+        handling_body_code=row.handling_body_code,
+        reviewing_body_codes=row.reviewing_body_codes,
         submitted_by_user_id=row.submitted_by_user_id,
     )
 

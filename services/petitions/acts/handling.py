@@ -38,8 +38,9 @@ async def handled_case(session: AsyncSession, case_id: str, actor: Actor) -> Pet
     return row
 
 
-async def _changed(session: AsyncSession, env: Env, row: PetitionCase, act: str, actor: Actor,
-                   reason: str = "") -> None:
+async def _changed(
+    session: AsyncSession, env: Env, row: PetitionCase, act: str, actor: Actor, reason: str = ""
+) -> None:
     """The limit that now runs put on the row, flushed, the act recorded."""
     set_limit(row, env.calendar)
     await session.flush()
@@ -48,16 +49,23 @@ async def _changed(session: AsyncSession, env: Env, row: PetitionCase, act: str,
 
 # ---- triage by the bureau ----------------------------------------------------------------------
 
-async def triage(session: AsyncSession, actor: Actor, env: Env, case_id: str, decision: domain.Triage,
-                 on: date) -> petitions_pb2.Case:
+
+async def triage(
+    session: AsyncSession, actor: Actor, env: Env, case_id: str, decision: domain.Triage, on: date
+) -> petitions_pb2.Case:
     row = await case_for_bureau_act(session, case_id, actor)
     earlier_state = None
     if row.repeat_of_case_id:
         first = await store.get_case(session, str(row.repeat_of_case_id))
         earlier_state = domain.CaseState(first.state)
     domain.check_triage(
-        decision, state=domain.CaseState(row.state), body_complained_about=row.body_complained_about,
-        earlier_state=earlier_state, triaged_on=on, received_on=triage_start(row), today=today_in_china(),
+        decision,
+        state=domain.CaseState(row.state),
+        body_complained_about=row.body_complained_about,
+        earlier_state=earlier_state,
+        triaged_on=on,
+        received_on=triage_start(row),
+        today=today_in_china(),
     )
     row.triaged_on = on
     row.triage_notice = decision.notice
@@ -75,8 +83,9 @@ async def triage(session: AsyncSession, actor: Actor, env: Env, case_id: str, de
         row.legal_route = decision.legal_route.value
     else:
         row.state = domain.CaseState.NOT_ACCEPTED.value
-    await _changed(session, env, row, f"case.{outcome.value}", actor,
-                   decision.notice or decision.handling_body_code)
+    await _changed(
+        session, env, row, f"case.{outcome.value}", actor, decision.notice or decision.handling_body_code
+    )
     if outcome is domain.TriageOutcome.ACCEPT_AND_ASSIGN:
         await publish(session, "assigned", row, actor, acknowledgement_due=date_to_proto(row.current_due))
     elif outcome is domain.TriageOutcome.TRANSFER:
@@ -91,12 +100,19 @@ async def triage(session: AsyncSession, actor: Actor, env: Env, case_id: str, de
 
 # ---- the assigned body -----------------------------------------------------------------------------
 
-async def acknowledge(session: AsyncSession, actor: Actor, env: Env, case_id: str, *, on: date,
-                      handling_plan: str) -> petitions_pb2.Case:
+
+async def acknowledge(
+    session: AsyncSession, actor: Actor, env: Env, case_id: str, *, on: date, handling_plan: str
+) -> petitions_pb2.Case:
     """The body accepts (受理) and tells the petitioner how it will handle the case."""
     row = await handled_case(session, case_id, actor)
-    domain.check_acknowledgement(state=domain.CaseState(row.state), assigned_on=row.assigned_on,
-                                 acknowledged_on=on, today=today_in_china(), handling_plan=handling_plan)
+    domain.check_acknowledgement(
+        state=domain.CaseState(row.state),
+        assigned_on=row.assigned_on,
+        acknowledged_on=on,
+        today=today_in_china(),
+        handling_plan=handling_plan,
+    )
     row.state = domain.CaseState.IN_HANDLING.value
     row.accepted_on = on
     row.handling_plan = handling_plan.strip()
@@ -105,15 +121,23 @@ async def acknowledge(session: AsyncSession, actor: Actor, env: Env, case_id: st
     return await reply_of(session, env, row, actor)
 
 
-async def object_to_assignment(session: AsyncSession, actor: Actor, env: Env, case_id: str, *, on: date,
-                               reason: str) -> petitions_pb2.Case:
+async def object_to_assignment(
+    session: AsyncSession, actor: Actor, env: Env, case_id: str, *, on: date, reason: str
+) -> petitions_pb2.Case:
     row = await handled_case(session, case_id, actor)
-    domain.check_objection(state=domain.CaseState(row.state), assigned_on=row.assigned_on, objected_on=on,
-                           today=today_in_china(), reason=reason,
-                           objection_due=domain.objection_deadline(row.assigned_on, env.calendar))
+    domain.check_objection(
+        state=domain.CaseState(row.state),
+        assigned_on=row.assigned_on,
+        objected_on=on,
+        today=today_in_china(),
+        reason=reason,
+        objection_due=domain.objection_deadline(row.assigned_on, env.calendar),
+    )
     body = row.handling_body_code
-    row.objections = [*row.objections, {"body_code": body, "reason": reason.strip(),
-                                        "objected_on": on.isoformat()}]
+    row.objections = [
+        *row.objections,
+        {"body_code": body, "reason": reason.strip(), "objected_on": on.isoformat()},
+    ]
     row.state = domain.CaseState.REGISTERED.value
     row.handling_body_code = ""
     row.assigned_on = None
@@ -123,15 +147,31 @@ async def object_to_assignment(session: AsyncSession, actor: Actor, env: Env, ca
     return await reply_of(session, env, row, actor, domain.View.REDACTED)
 
 
-async def extend(session: AsyncSession, actor: Actor, env: Env, case_id: str, *, days: int, reason: str,
-                 notice: date | None) -> petitions_pb2.Case:
+async def extend(
+    session: AsyncSession,
+    actor: Actor,
+    env: Env,
+    case_id: str,
+    *,
+    days: int,
+    reason: str,
+    notice: date | None,
+) -> petitions_pb2.Case:
     """Approved by the handling body's head (who holds petition:extend), once, ≤ 30 days."""
     row = await handled_case(session, case_id, actor)
-    handling_due = domain.handling_deadline(row.accepted_on, env.calendar).due \
-        if row.accepted_on else today_in_china()
-    domain.check_extension(state=domain.CaseState(row.state), already_extended=row.extension_days > 0, days=days,
-                           reason=reason, notice_sent_on=notice, handling_due=handling_due,
-                           accepted_on=row.accepted_on or today_in_china(), today=today_in_china())
+    handling_due = (
+        domain.handling_deadline(row.accepted_on, env.calendar).due if row.accepted_on else today_in_china()
+    )
+    domain.check_extension(
+        state=domain.CaseState(row.state),
+        already_extended=row.extension_days > 0,
+        days=days,
+        reason=reason,
+        notice_sent_on=notice,
+        handling_due=handling_due,
+        accepted_on=row.accepted_on or today_in_china(),
+        today=today_in_china(),
+    )
     row.extension_days = days
     row.extension_reason = reason.strip()
     row.extension_approved_by = actor.user_id
@@ -141,11 +181,17 @@ async def extend(session: AsyncSession, actor: Actor, env: Env, case_id: str, *,
     return await reply_of(session, env, row, actor)
 
 
-async def reply(session: AsyncSession, actor: Actor, env: Env, case_id: str, *, on: date,
-                text: str) -> petitions_pb2.Case:
+async def reply(
+    session: AsyncSession, actor: Actor, env: Env, case_id: str, *, on: date, text: str
+) -> petitions_pb2.Case:
     row = await handled_case(session, case_id, actor)
-    domain.check_reply(state=domain.CaseState(row.state), accepted_on=row.accepted_on or on, replied_on=on,
-                       today=today_in_china(), reply=text)
+    domain.check_reply(
+        state=domain.CaseState(row.state),
+        accepted_on=row.accepted_on or on,
+        replied_on=on,
+        today=today_in_china(),
+        reply=text,
+    )
     late = domain.is_overdue(row.current_due, on)
     row.state = domain.CaseState.REPLIED.value
     row.replied_on = on
@@ -157,30 +203,61 @@ async def reply(session: AsyncSession, actor: Actor, env: Env, case_id: str, *, 
 
 # ---- review and re-review --------------------------------------------------------------------------
 
-async def request_review(session: AsyncSession, actor: Actor, env: Env, case_id: str, *, on: date,
-                         reviewing_body_code: str, reason: str) -> petitions_pb2.Case:
+
+async def request_review(
+    session: AsyncSession,
+    actor: Actor,
+    env: Env,
+    case_id: str,
+    *,
+    on: date,
+    reviewing_body_code: str,
+    reason: str,
+) -> petitions_pb2.Case:
     """The bureau records the petitioner's request and the body one level up that answers it."""
     body = reviewing_body_code
     row = await case_for_bureau_act(session, case_id, actor)
     level = domain.check_review_request(
-        state=domain.CaseState(row.state), answered_on=last_answer_on(row) or on, requested_on=on,
-        today=today_in_china(), reviewing_body_code=body,
+        state=domain.CaseState(row.state),
+        answered_on=last_answer_on(row) or on,
+        requested_on=on,
+        today=today_in_china(),
+        reviewing_body_code=body,
         earlier_bodies=[row.handling_body_code, *row.reviewing_body_codes],
-        body_complained_about=row.body_complained_about, cal=env.calendar,
+        body_complained_about=row.body_complained_about,
+        cal=env.calendar,
     )
-    row.reviews = [*row.reviews, {"level": level.value, "reviewing_body_code": body,
-                                  "requested_on": on.isoformat(), "reason": reason.strip()}]
+    row.reviews = [
+        *row.reviews,
+        {
+            "level": level.value,
+            "reviewing_body_code": body,
+            "requested_on": on.isoformat(),
+            "reason": reason.strip(),
+        },
+    ]
     row.reviewing_body_codes = [*row.reviewing_body_codes, body]
-    row.state = (domain.CaseState.UNDER_REVIEW if level is domain.ReviewLevel.REVIEW
-                 else domain.CaseState.UNDER_RE_REVIEW).value
+    row.state = (
+        domain.CaseState.UNDER_REVIEW
+        if level is domain.ReviewLevel.REVIEW
+        else domain.CaseState.UNDER_RE_REVIEW
+    ).value
     await _changed(session, env, row, f"case.{level.value}-requested", actor, reason.strip())
-    await publish(session, "review-requested", row, actor, level=LEVEL_TO_PROTO[level],
-                  reviewing_body_code=body, answer_due=date_to_proto(row.current_due))
+    await publish(
+        session,
+        "review-requested",
+        row,
+        actor,
+        level=LEVEL_TO_PROTO[level],
+        reviewing_body_code=body,
+        answer_due=date_to_proto(row.current_due),
+    )
     return await reply_of(session, env, row, actor)
 
 
-async def decide_review(session: AsyncSession, actor: Actor, env: Env, case_id: str, *, on: date,
-                        opinion: str) -> petitions_pb2.Case:
+async def decide_review(
+    session: AsyncSession, actor: Actor, env: Env, case_id: str, *, on: date, opinion: str
+) -> petitions_pb2.Case:
     """The reviewing body's opinion; the bureau may record one given by a body outside the city."""
     row = await case_for_bureau_act(session, case_id, actor)
     state = domain.CaseState(row.state)
@@ -190,13 +267,25 @@ async def decide_review(session: AsyncSession, actor: Actor, env: Env, case_id: 
         raise InvalidInput({"case_id": f"the case is {state.value}; no review is pending"})
     if actor.organisation_code != pending["reviewing_body_code"] and not reader(env, actor).is_bureau:
         raise Forbidden("the body asked to review gives the opinion", reason="NOT_REVIEWING_BODY")
-    domain.check_review_decision(state=state, requested_on=date.fromisoformat(pending["requested_on"]),
-                                 decided_on=on, today=today_in_china(), opinion=opinion)
+    domain.check_review_decision(
+        state=state,
+        requested_on=date.fromisoformat(pending["requested_on"]),
+        decided_on=on,
+        today=today_in_china(),
+        opinion=opinion,
+    )
     row.reviews = [*row.reviews[:-1], {**pending, "decided_on": on.isoformat(), "opinion": opinion.strip()}]
     level = domain.ReviewLevel(pending["level"])
-    row.state = (domain.CaseState.REVIEWED if level is domain.ReviewLevel.REVIEW
-                 else domain.CaseState.RE_REVIEWED).value
+    row.state = (
+        domain.CaseState.REVIEWED if level is domain.ReviewLevel.REVIEW else domain.CaseState.RE_REVIEWED
+    ).value
     await _changed(session, env, row, f"case.{level.value}ed", actor)
-    await publish(session, "reviewed", row, actor, level=LEVEL_TO_PROTO[level],
-                  reviewing_body_code=pending["reviewing_body_code"])
+    await publish(
+        session,
+        "reviewed",
+        row,
+        actor,
+        level=LEVEL_TO_PROTO[level],
+        reviewing_body_code=pending["reviewing_body_code"],
+    )
     return await reply_of(session, env, row, actor)

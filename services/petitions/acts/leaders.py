@@ -9,7 +9,15 @@ from datetime import date
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.petitions import domain, store
-from services.petitions.acts import ACTING_POSITIONS, Env, aggregate_ref, leader_positions, publish, reader, view_of
+from services.petitions.acts import (
+    ACTING_POSITIONS,
+    Env,
+    aggregate_ref,
+    leader_positions,
+    publish,
+    reader,
+    view_of,
+)
 from services.petitions.acts.handling import case_for_bureau_act
 from services.petitions.acts.reads import by_query_code, reply_of
 from services.petitions.protos import SATISFACTION_TO_PROTO
@@ -20,17 +28,23 @@ from shared.identity import Actor
 from zgov.petitions.v1 import petitions_pb2
 
 
-async def mark_for_leader(session: AsyncSession, actor: Actor, env: Env, case_id: str, leader: str,
-                          reason: str) -> petitions_pb2.Case:
+async def mark_for_leader(
+    session: AsyncSession, actor: Actor, env: Env, case_id: str, leader: str, reason: str
+) -> petitions_pb2.Case:
     """The bureau marks a case for a leader (an important letter, a reception-day visit, a major case).
     The caller has checked with org that `leader` is one (check_leader)."""
     row = await case_for_bureau_act(session, case_id, actor)
     if leader in row.marked_leader_ids:
         raise InvalidInput({"leader_user_id": "the case is marked for this leader already"})
     row.marked_leader_ids = [*row.marked_leader_ids, leader]
-    row.leader_instructions = [*row.leader_instructions, {"leader_user_id": leader, "mark_reason": reason.strip()}]
+    row.leader_instructions = [
+        *row.leader_instructions,
+        {"leader_user_id": leader, "mark_reason": reason.strip()},
+    ]
     await session.flush()
-    await audit.record_act(session, aggregate_ref(row), "case.leader-marked", actor, f"{leader}: {reason.strip()}")
+    await audit.record_act(
+        session, aggregate_ref(row), "case.leader-marked", actor, f"{leader}: {reason.strip()}"
+    )
     await publish(session, "leader-marked", row, actor, leader_user_id=leader)
     return await reply_of(session, env, row, actor)
 
@@ -49,7 +63,9 @@ async def check_leader(env: Env, leader: str, reason: str) -> None:
         raise InvalidInput({"leader_user_id": "not a mayor, vice mayor or secretary-general"})
 
 
-async def instructing_for(env: Env, actor: Actor, marked_leader_ids: list[str], day: date) -> tuple[str, Actor]:
+async def instructing_for(
+    env: Env, actor: Actor, marked_leader_ids: list[str], day: date
+) -> tuple[str, Actor]:
     """Whose instruction the caller gives: his or her own, or (A10, A59) that of a marked leader
     who is away that day and whose duties org says the caller holds — recorded with both names.
     Asked of org before the act's transaction, so no connection waits on org."""
@@ -66,19 +82,39 @@ async def instructing_for(env: Env, actor: Actor, marked_leader_ids: list[str], 
     return actor.user_id, actor
 
 
-async def instruct(session: AsyncSession, actor: Actor, env: Env, case_id: str, *, leader: str,
-                   instructing: Actor, instruction: str, due: date | None, today: date) -> petitions_pb2.Case:
+async def instruct(
+    session: AsyncSession,
+    actor: Actor,
+    env: Env,
+    case_id: str,
+    *,
+    leader: str,
+    instructing: Actor,
+    instruction: str,
+    due: date | None,
+    today: date,
+) -> petitions_pb2.Case:
     """The marked leader's instruction (批示), given by `leader` (or in his or her place by `actor`,
     recorded as `instructing`: instructing_for)."""
     row = await store.get_case(session, case_id, for_update=True)
-    domain.check_instruction(marked_leader_ids=row.marked_leader_ids, caller_user_id=leader,
-                             instruction=instruction, due=due, today=today)
-    entry = {"instruction": instruction.strip(), "instructed_on": today.isoformat(),
-             "due": due.isoformat() if due else "",
-             "acting_user_id": actor.user_id if leader != actor.user_id else ""}
+    domain.check_instruction(
+        marked_leader_ids=row.marked_leader_ids,
+        caller_user_id=leader,
+        instruction=instruction,
+        due=due,
+        today=today,
+    )
+    entry = {
+        "instruction": instruction.strip(),
+        "instructed_on": today.isoformat(),
+        "due": due.isoformat() if due else "",
+        "acting_user_id": actor.user_id if leader != actor.user_id else "",
+    }
     instructions = list(row.leader_instructions)
-    open_mark = next((i for i, e in enumerate(instructions)
-                      if e["leader_user_id"] == leader and not e.get("instruction")), None)
+    open_mark = next(
+        (i for i, e in enumerate(instructions) if e["leader_user_id"] == leader and not e.get("instruction")),
+        None,
+    )
     if open_mark is None:
         mark_reason = next(e["mark_reason"] for e in instructions if e["leader_user_id"] == leader)
         instructions.append({"leader_user_id": leader, "mark_reason": mark_reason, **entry})
@@ -86,19 +122,32 @@ async def instruct(session: AsyncSession, actor: Actor, env: Env, case_id: str, 
         instructions[open_mark] = {**instructions[open_mark], **entry}
     row.leader_instructions = instructions
     await session.flush()
-    await audit.record_act(session, aggregate_ref(row), "case.leader-instructed", instructing, entry["instruction"])
+    await audit.record_act(
+        session, aggregate_ref(row), "case.leader-instructed", instructing, entry["instruction"]
+    )
     # The event goes to supervision: the case's names and numbers masked in the leader's words.
     terms = domain.personal_terms(row.petitioners, row.person_complained_about)
-    facts = dict(leader_user_id=leader, instruction=domain.mask_personal(entry["instruction"], terms),
-                 instructed_on=date_to_proto(today))
+    facts = dict(
+        leader_user_id=leader,
+        instruction=domain.mask_personal(entry["instruction"], terms),
+        instructed_on=date_to_proto(today),
+    )
     if due:
         facts["due"] = date_to_proto(due)
     await publish(session, "leader-instructed", row, instructing, **facts)
     return await reply_of(session, env, row, instructing, view_of(env, instructing, row))
 
 
-async def rate(session: AsyncSession, actor: Actor, env: Env, *, case_id: str, query_code: str,
-               satisfaction: domain.Satisfaction | None, comment: str) -> petitions_pb2.Case:
+async def rate(
+    session: AsyncSession,
+    actor: Actor,
+    env: Env,
+    *,
+    case_id: str,
+    query_code: str,
+    satisfaction: domain.Satisfaction | None,
+    comment: str,
+) -> petitions_pb2.Case:
     """The petitioner rates (by account or query code), or the bureau records a rating given by phone."""
     if query_code:
         row = await by_query_code(session, query_code, for_update=True)
@@ -108,14 +157,22 @@ async def rate(session: AsyncSession, actor: Actor, env: Env, *, case_id: str, q
         by_petitioner = bool(row.submitted_by_user_id) and row.submitted_by_user_id == actor.user_id
         bureau_records = actor.may("petition:register") and reader(env, actor).is_bureau
         if not (by_petitioner or bureau_records):
-            raise Forbidden("a case is rated by its petitioner, or recorded by the bureau", reason="NOT_PETITIONER")
-    domain.check_rating(state=domain.CaseState(row.state), already_rated=bool(row.satisfaction),
-                        satisfaction=satisfaction)
+            raise Forbidden(
+                "a case is rated by its petitioner, or recorded by the bureau", reason="NOT_PETITIONER"
+            )
+    domain.check_rating(
+        state=domain.CaseState(row.state), already_rated=bool(row.satisfaction), satisfaction=satisfaction
+    )
     row.satisfaction = satisfaction.value
     row.satisfaction_comment = comment.strip()[:2000]
     await session.flush()
     await audit.record_act(session, aggregate_ref(row), "case.rated", actor, satisfaction.value)
-    await publish(session, "rated", row, None if by_petitioner else actor,
-                  satisfaction=SATISFACTION_TO_PROTO[satisfaction])
+    await publish(
+        session,
+        "rated",
+        row,
+        None if by_petitioner else actor,
+        satisfaction=SATISFACTION_TO_PROTO[satisfaction],
+    )
     view = domain.View.PETITIONER if by_petitioner else domain.View.FULL
     return await reply_of(session, env, row, actor, view)

@@ -28,9 +28,14 @@ async def emit_overdue_events(session: AsyncSession, today: date, bureau_code: s
     written = 0
     for row in await store.cases_past_their_limit(session, today, batch):
         stage = domain.Stage(row.current_stage)
-        await publish(session, "overdue", row, stage=STAGE_TO_PROTO[stage],
-                      due=date_to_proto(row.current_due),
-                      responsible_body_code=responsible_body(row, stage, bureau_code))
+        await publish(
+            session,
+            "overdue",
+            row,
+            stage=STAGE_TO_PROTO[stage],
+            due=date_to_proto(row.current_due),
+            responsible_body_code=responsible_body(row, stage, bureau_code),
+        )
         row.overdue_notified_stage = row.current_stage
         written += 1
     await session.flush()

@@ -42,8 +42,14 @@ ATTACHMENT_MEDIA_TYPES = (PDF, JPEG, PNG, TEXT, DOCX, OFD)
 # The extension a file of each checked type must carry: the name decides what a reader's computer
 # does with a download, so a script (.hta .vbs .bat .cmd .js .html .ps1 .exe .scr …) whose bytes pass
 # as plain text is refused by its name, whatever type was declared.
-EXTENSIONS = {PDF: (".pdf",), JPEG: (".jpg", ".jpeg"), PNG: (".png",), TEXT: (".txt",), DOCX: (".docx",),
-              OFD: (".ofd",)}
+EXTENSIONS = {
+    PDF: (".pdf",),
+    JPEG: (".jpg", ".jpeg"),
+    PNG: (".png",),
+    TEXT: (".txt",),
+    DOCX: (".docx",),
+    OFD: (".ofd",),
+}
 # Control characters and the bidirectional embeddings, overrides and isolates that make "gpj.exe"
 # read as "exe.jpg".
 UNSAFE_NAME_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
@@ -82,10 +88,15 @@ class CaseState(str, Enum):
 
 
 # States in which nothing more happens to the case here.
-CLOSED_STATES = frozenset({
-    CaseState.TRANSFERRED, CaseState.LEGAL_ROUTE, CaseState.NOT_ACCEPTED, CaseState.LINKED,
-    CaseState.RE_REVIEWED,
-})
+CLOSED_STATES = frozenset(
+    {
+        CaseState.TRANSFERRED,
+        CaseState.LEGAL_ROUTE,
+        CaseState.NOT_ACCEPTED,
+        CaseState.LINKED,
+        CaseState.RE_REVIEWED,
+    }
+)
 
 
 class TriageOutcome(str, Enum):
@@ -121,6 +132,7 @@ class Stage(str, Enum):
 
 
 # ---- deadlines ------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class CalendarDeadline:
@@ -174,8 +186,12 @@ def review_answer_deadline(requested_on: date, cal: WorkingCalendar) -> Calendar
 
 
 def current_limit(
-    state: CaseState, *, triage_due: date | None = None, acknowledgement_due: date | None = None,
-    handling_due: date | None = None, review_due: date | None = None,
+    state: CaseState,
+    *,
+    triage_due: date | None = None,
+    acknowledgement_due: date | None = None,
+    handling_due: date | None = None,
+    review_due: date | None = None,
 ) -> tuple[Stage, date] | None:
     """The limit a case in `state` is measured against, or None when no limit runs."""
     by_state = {

@@ -42,8 +42,14 @@ OBJECT = Transition("case_id", "case", "is objected to", frozenset({CaseState.AS
 
 
 def check_triage(
-    triage: Triage, *, state: CaseState, body_complained_about: str, earlier_state: CaseState | None,
-    triaged_on: date, received_on: date, today: date,
+    triage: Triage,
+    *,
+    state: CaseState,
+    body_complained_about: str,
+    earlier_state: CaseState | None,
+    triaged_on: date,
+    received_on: date,
+    today: date,
 ) -> None:
     TRIAGE.check(state)
     bad = []
@@ -69,8 +75,11 @@ def check_triage(
             "the matter was re-reviewed (复核); the same facts and reasons are not accepted again — "
             "state the new facts or reasons, or do not accept",
         )
-    if triage.outcome is TriageOutcome.ACCEPT_AND_ASSIGN and body_complained_about \
-            and triage.handling_body_code == body_complained_about:
+    if (
+        triage.outcome is TriageOutcome.ACCEPT_AND_ASSIGN
+        and body_complained_about
+        and triage.handling_body_code == body_complained_about
+    ):
         raise RuleViolation(
             "A71.complained-body",
             "a petition is never handed to the body it complains about (不得转交被反映单位)",
@@ -79,8 +88,10 @@ def check_triage(
 
 # ---- the assigned body ----------------------------------------------------------------------------
 
-def check_acknowledgement(*, state: CaseState, assigned_on: date, acknowledged_on: date, today: date,
-                          handling_plan: str) -> None:
+
+def check_acknowledgement(
+    *, state: CaseState, assigned_on: date, acknowledged_on: date, today: date, handling_plan: str
+) -> None:
     """Acknowledging late is allowed (and shows as overdue); it cannot precede the assignment."""
     ACKNOWLEDGE.check(state)
     bad = []
@@ -92,8 +103,15 @@ def check_acknowledgement(*, state: CaseState, assigned_on: date, acknowledged_o
         raise InvalidInput(bad)
 
 
-def check_objection(*, state: CaseState, assigned_on: date, objected_on: date, today: date, reason: str,
-                    objection_due: Deadline) -> None:
+def check_objection(
+    *,
+    state: CaseState,
+    assigned_on: date,
+    objected_on: date,
+    today: date,
+    reason: str,
+    objection_due: Deadline,
+) -> None:
     """A71: an objection to an assignment is made with reasons within 5 working days."""
     OBJECT.check(state)
     bad = []
@@ -111,8 +129,17 @@ def check_objection(*, state: CaseState, assigned_on: date, objected_on: date, t
         )
 
 
-def check_extension(*, state: CaseState, already_extended: bool, days: int, reason: str,
-                    notice_sent_on: date | None, handling_due: date, accepted_on: date, today: date) -> None:
+def check_extension(
+    *,
+    state: CaseState,
+    already_extended: bool,
+    days: int,
+    reason: str,
+    notice_sent_on: date | None,
+    handling_due: date,
+    accepted_on: date,
+    today: date,
+) -> None:
     """A71: once, by at most 30 days, with the head's approval, and the petitioner told why —
     decided while the handling limit still runs."""
     if state is not CaseState.IN_HANDLING:
@@ -131,12 +158,15 @@ def check_extension(*, state: CaseState, already_extended: bool, days: int, reas
     if already_extended:
         raise RuleViolation("A71.extension-once", "the handling limit is extended once only")
     if days > MAX_EXTENSION_DAYS:
-        raise RuleViolation("A71.extension-30-days",
-                            f"an extension is of at most {MAX_EXTENSION_DAYS} days, not {days}")
+        raise RuleViolation(
+            "A71.extension-30-days", f"an extension is of at most {MAX_EXTENSION_DAYS} days, not {days}"
+        )
     assert notice_sent_on is not None
     if notice_sent_on > handling_due or today > handling_due:
-        raise RuleViolation("A71.extension-within-limit",
-                            f"the handling limit ended on {handling_due}; an extension is decided before")
+        raise RuleViolation(
+            "A71.extension-within-limit",
+            f"the handling limit ended on {handling_due}; an extension is decided before",
+        )
 
 
 def check_reply(*, state: CaseState, accepted_on: date, replied_on: date, today: date, reply: str) -> None:
@@ -155,6 +185,7 @@ def check_reply(*, state: CaseState, accepted_on: date, replied_on: date, today:
 
 # ---- review and re-review -------------------------------------------------------------------------
 
+
 def next_review_level(state: CaseState) -> ReviewLevel:
     """A71: review after the reply, re-review after the review, and nothing after re-review."""
     if state is CaseState.REPLIED:
@@ -169,9 +200,17 @@ def next_review_level(state: CaseState) -> ReviewLevel:
     raise InvalidInput({"case_id": f"the case is {state.value}; review follows a reply or a review opinion"})
 
 
-def check_review_request(*, state: CaseState, answered_on: date, requested_on: date, today: date,
-                         reviewing_body_code: str, earlier_bodies: Iterable[str], body_complained_about: str,
-                         cal: WorkingCalendar) -> ReviewLevel:
+def check_review_request(
+    *,
+    state: CaseState,
+    answered_on: date,
+    requested_on: date,
+    today: date,
+    reviewing_body_code: str,
+    earlier_bodies: Iterable[str],
+    body_complained_about: str,
+    cal: WorkingCalendar,
+) -> ReviewLevel:
     """A71: asked within 30 days of the written answer (the reply, or the review opinion), of a
     body one level up: not one that already answered the matter."""
     level = next_review_level(state)
@@ -190,16 +229,20 @@ def check_review_request(*, state: CaseState, answered_on: date, requested_on: d
             f"{REVIEW_REQUEST_DAYS} days of the written answer (by {window.due})",
         )
     if reviewing_body_code in set(earlier_bodies):
-        raise RuleViolation("A71.review-one-level-up",
-                            "review goes to the body one level up, not to one that already answered")
+        raise RuleViolation(
+            "A71.review-one-level-up",
+            "review goes to the body one level up, not to one that already answered",
+        )
     if body_complained_about and reviewing_body_code == body_complained_about:
-        raise RuleViolation("A71.complained-body",
-                            "a petition is never handed to the body it complains about")
+        raise RuleViolation(
+            "A71.complained-body", "a petition is never handed to the body it complains about"
+        )
     return level
 
 
-def check_review_decision(*, state: CaseState, requested_on: date, decided_on: date, today: date,
-                          opinion: str) -> None:
+def check_review_decision(
+    *, state: CaseState, requested_on: date, decided_on: date, today: date, opinion: str
+) -> None:
     if state not in (CaseState.UNDER_REVIEW, CaseState.UNDER_RE_REVIEW):
         raise InvalidInput({"case_id": f"the case is {state.value}; no review is pending"})
     bad = []
@@ -213,12 +256,15 @@ def check_review_decision(*, state: CaseState, requested_on: date, decided_on: d
 
 # ---- leaders and satisfaction ---------------------------------------------------------------------
 
-def check_instruction(*, marked_leader_ids: Iterable[str], caller_user_id: str, instruction: str,
-                      due: date | None, today: date) -> None:
+
+def check_instruction(
+    *, marked_leader_ids: Iterable[str], caller_user_id: str, instruction: str, due: date | None, today: date
+) -> None:
     """A71: the leader the case was marked for records the instruction (批示)."""
     if caller_user_id not in set(marked_leader_ids):
-        raise RuleViolation("A71.leader-marked",
-                            "a leader instructs on a case the bureau marked for him or her")
+        raise RuleViolation(
+            "A71.leader-marked", "a leader instructs on a case the bureau marked for him or her"
+        )
     bad = []
     if not instruction.strip():
         bad.append(("instruction", "the instruction's text"))
@@ -228,10 +274,15 @@ def check_instruction(*, marked_leader_ids: Iterable[str], caller_user_id: str, 
         raise InvalidInput(bad)
 
 
-RATEABLE_STATES = frozenset({
-    CaseState.REPLIED, CaseState.UNDER_REVIEW, CaseState.REVIEWED, CaseState.UNDER_RE_REVIEW,
-    CaseState.RE_REVIEWED,
-})
+RATEABLE_STATES = frozenset(
+    {
+        CaseState.REPLIED,
+        CaseState.UNDER_REVIEW,
+        CaseState.REVIEWED,
+        CaseState.UNDER_RE_REVIEW,
+        CaseState.RE_REVIEWED,
+    }
+)
 
 
 def check_rating(*, state: CaseState, already_rated: bool, satisfaction: Satisfaction | None) -> None:

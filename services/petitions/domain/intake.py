@@ -161,7 +161,9 @@ def _petitioner_problems(intake: Intake) -> list[tuple[str, str]]:
 def normal_media_type(declared: str) -> str:
     """'Image/JPEG; charset=x' → 'image/jpeg'; the common aliases browsers send → the standard names."""
     kind = declared.split(";", 1)[0].strip().lower()
-    return {"image/jpg": JPEG, "image/pjpeg": JPEG, "image/x-png": PNG, "application/x-pdf": PDF}.get(kind, kind)
+    return {"image/jpg": JPEG, "image/pjpeg": JPEG, "image/x-png": PNG, "application/x-pdf": PDF}.get(
+        kind, kind
+    )
 
 
 def _zip_names(content: bytes) -> set[str] | None:
@@ -198,8 +200,11 @@ def sniffed_media_type(content: bytes) -> str:
         return PNG
     if content.startswith(b"PK\x03\x04"):
         names = _zip_names(content) or set()
-        if "word/document.xml" in names and "[Content_Types].xml" in names \
-                and not any(n.lower().endswith("vbaproject.bin") for n in names):
+        if (
+            "word/document.xml" in names
+            and "[Content_Types].xml" in names
+            and not any(n.lower().endswith("vbaproject.bin") for n in names)
+        ):
             return DOCX
         if "OFD.xml" in names:
             return OFD
@@ -225,16 +230,29 @@ def _attachment_problems(attachments: Sequence[Attachment]) -> list[tuple[str, s
     for i, a in enumerate(attachments):
         where = f"intake.attachments[{i}]"
         name = a.file_name
-        if not name.strip() or len(name) > MAX_FILE_NAME or any(c in name for c in "/\\") \
-                or UNSAFE_NAME_CHARACTERS.search(name):
-            bad.append((f"{where}.file_name", f"a plain file name of 1 to {MAX_FILE_NAME} characters, no folders"))
+        if (
+            not name.strip()
+            or len(name) > MAX_FILE_NAME
+            or any(c in name for c in "/\\")
+            or UNSAFE_NAME_CHARACTERS.search(name)
+        ):
+            bad.append(
+                (f"{where}.file_name", f"a plain file name of 1 to {MAX_FILE_NAME} characters, no folders")
+            )
         media_type = normal_media_type(a.media_type)
         if media_type in ATTACHMENT_MEDIA_TYPES and not extension_fits(name, media_type):
-            bad.append((f"{where}.file_name", f"a {media_type} file is named {' or '.join(EXTENSIONS[media_type])}"))
+            bad.append(
+                (f"{where}.file_name", f"a {media_type} file is named {' or '.join(EXTENSIONS[media_type])}")
+            )
         size = len(a.content)
         if media_type not in ATTACHMENT_MEDIA_TYPES:
-            bad.append((f"{where}.media_type", "PDF, JPEG, PNG, plain text, Word (.docx) or OFD: one of "
-                        + ", ".join(ATTACHMENT_MEDIA_TYPES)))
+            bad.append(
+                (
+                    f"{where}.media_type",
+                    "PDF, JPEG, PNG, plain text, Word (.docx) or OFD: one of "
+                    + ", ".join(ATTACHMENT_MEDIA_TYPES),
+                )
+            )
         if size == 0:
             bad.append((f"{where}.content", "the file is empty"))
         elif size > MAX_ATTACHMENT_BYTES:
@@ -263,12 +281,13 @@ def check_representatives(intake: Intake) -> None:
         raise RuleViolation("A71.representatives", "a group visit names its representatives (推选代表)")
     if representatives > MAX_REPRESENTATIVES:
         raise RuleViolation(
-            "A71.representatives", f"a group visit has at most {MAX_REPRESENTATIVES} representatives, not "
-            f"{representatives}",
+            "A71.representatives",
+            f"a group visit has at most {MAX_REPRESENTATIVES} representatives, not {representatives}",
         )
 
 
 # ---- repeat petitions -----------------------------------------------------------------------------
+
 
 def person_keys(petitioners: Iterable[Petitioner], secret: bytes) -> list[str]:
     """Keys that recognise the same person in a later petition, without keeping who it is.
@@ -302,8 +321,11 @@ class EarlierCase:
 
 
 def same_matter(earlier: EarlierCase, keys: Iterable[str], category: Category, body: str) -> bool:
-    return bool(earlier.person_keys & set(keys)) and earlier.category is category \
+    return (
+        bool(earlier.person_keys & set(keys))
+        and earlier.category is category
         and earlier.body_complained_about == body
+    )
 
 
 def find_same_matter(

@@ -31,8 +31,14 @@ class Reader:
     oversees: bool  # leaders and the city's overview (petition:instruct or petition:stats)
 
 
-def case_view(reader: Reader, *, body_complained_about: str, handling_body_code: str,
-              reviewing_body_codes: Iterable[str], submitted_by_user_id: str) -> View:
+def case_view(
+    reader: Reader,
+    *,
+    body_complained_about: str,
+    handling_body_code: str,
+    reviewing_body_codes: Iterable[str],
+    submitted_by_user_id: str,
+) -> View:
     """A71: the body complained about never sees the case; identity only to the bureau and the
     body assigned to handle or review it; the petitioner sees his or her own case."""
     if submitted_by_user_id and reader.user_id == submitted_by_user_id:
@@ -60,8 +66,9 @@ def routed_above(body_complained_about: str, routes: Mapping[str, str]) -> str:
     return routes.get(body_complained_about, "") if body_complained_about else ""
 
 
-def redacted_view_shows_report(category: Category, marked_leader_ids: Iterable[str],
-                               reader_user_id: str) -> bool:
+def redacted_view_shows_report(
+    category: Category, marked_leader_ids: Iterable[str], reader_user_id: str
+) -> bool:
     """A71: in a redacted view the content and the body complained about of a complaint or report
     (检举控告) are shown only to a leader the bureau marked the case for; a suggestion or a
     request shows them."""
@@ -138,8 +145,13 @@ def mask_personal(text: str, terms: Sequence[str]) -> str:
     return text
 
 
-def redacted_searchable_text(category: Category, title: str, content: str, petitioners: Iterable[dict],
-                             person_complained_about: str = "") -> str:
+def redacted_searchable_text(
+    category: Category,
+    title: str,
+    content: str,
+    petitioners: Iterable[dict],
+    person_complained_about: str = "",
+) -> str:
     """A71: the words a redacted reader (a leader) may find a case by — only what every redacted view
     shows: the title and content masked (mask_personal), and nothing of a complaint or report
     (检举控告), whose text a redacted reader sees only when the case is marked for him or her.

@@ -42,8 +42,13 @@ def types_used_by(service: dict, types: dict[str, dict]) -> list[dict]:
 @router.get("/developers", response_class=HTMLResponse)
 async def index(portal: PortalDep, visitor: VisitorDep):
     ref = reference()
-    return render(portal, visitor, "developers/index.html", services=ref["services"],
-                  common_reasons=ref["common_reasons"])
+    return render(
+        portal,
+        visitor,
+        "developers/index.html",
+        services=ref["services"],
+        common_reasons=ref["common_reasons"],
+    )
 
 
 @router.get("/developers/reference.json")
@@ -57,7 +62,13 @@ async def service_page(name: str, portal: PortalDep, visitor: VisitorDep):
     service = next((s for s in ref["services"] if s["name"] == name), None)
     if service is None:
         raise PageError(404, "没有这个接口", f"没有名为 {name[:80]} 的服务。请从开发者参考首页进入。")
-    return render(portal, visitor, "developers/service.html", service=service,
-                  types=types_used_by(service, ref["types"]), known=set(ref["types"]),
-                  example=ref["examples"].get(service["platform_service"], ""),
-                  common_reasons=ref["common_reasons"])
+    return render(
+        portal,
+        visitor,
+        "developers/service.html",
+        service=service,
+        types=types_used_by(service, ref["types"]),
+        known=set(ref["types"]),
+        example=ref["examples"].get(service["platform_service"], ""),
+        common_reasons=ref["common_reasons"],
+    )

@@ -39,7 +39,9 @@ def _dataset(name: str) -> catalogue.Dataset:
 
 async def generated(portal: Portal, dataset: catalogue.Dataset) -> Generated:
     try:
-        return await _cache(portal).get(dataset, lambda: SOURCES[dataset.name](portal.backends, _base(portal)))
+        return await _cache(portal).get(
+            dataset, lambda: SOURCES[dataset.name](portal.backends, _base(portal))
+        )
     except BackendError as error:
         raise unavailable(error) from None
 
@@ -50,52 +52,85 @@ def _modified(portal: Portal) -> dict:
 
 @router.get("/open-data", response_class=HTMLResponse)
 async def index(portal: PortalDep, visitor: VisitorDep):
-    return render(portal, visitor, "open_data/index.html", datasets=catalogue.DATASETS,
-                  frequencies=catalogue.FREQUENCIES, licence=catalogue.LICENCE, publisher=catalogue.PUBLISHER,
-                  column_name="政府数据开放")
+    return render(
+        portal,
+        visitor,
+        "open_data/index.html",
+        datasets=catalogue.DATASETS,
+        frequencies=catalogue.FREQUENCIES,
+        licence=catalogue.LICENCE,
+        publisher=catalogue.PUBLISHER,
+        column_name="政府数据开放",
+    )
 
 
 @router.get("/open-data/catalog.jsonld")
 async def dcat(portal: PortalDep):
-    return JSONResponse(catalogue.dcat_catalogue(_base(portal), _modified(portal)), media_type="application/ld+json")
+    return JSONResponse(
+        catalogue.dcat_catalogue(_base(portal), _modified(portal)), media_type="application/ld+json"
+    )
 
 
 @router.get("/open-data/{name}.csv")
 async def download_csv(name: str, portal: PortalDep):
     dataset = _dataset(name)
     made = await generated(portal, dataset)
-    return Response(made.csv, media_type="text/csv; charset=utf-8", headers={
-        "Content-Disposition": f'attachment; filename="{dataset.name}.csv"',
-        "Last-Modified": made.generated_at.strftime("%a, %d %b %Y %H:%M:%S GMT")})
+    return Response(
+        made.csv,
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="{dataset.name}.csv"',
+            "Last-Modified": made.generated_at.strftime("%a, %d %b %Y %H:%M:%S GMT"),
+        },
+    )
 
 
 @router.get("/open-data/{name}.json")
 async def download_json(name: str, portal: PortalDep):
     dataset = _dataset(name)
     made = await generated(portal, dataset)
-    return Response(made.json, media_type="application/json", headers={
-        "Last-Modified": made.generated_at.strftime("%a, %d %b %Y %H:%M:%S GMT")})
+    return Response(
+        made.json,
+        media_type="application/json",
+        headers={"Last-Modified": made.generated_at.strftime("%a, %d %b %Y %H:%M:%S GMT")},
+    )
 
 
 @router.get("/open-data/{name}", response_class=HTMLResponse)
 async def dataset_page(name: str, portal: PortalDep, visitor: VisitorDep):
     dataset = _dataset(name)
     made = await generated(portal, dataset)
-    return render(portal, visitor, "open_data/dataset.html", dataset=dataset, rows=made.rows[:PREVIEW_ROWS],
-                  count=len(made.rows), generated_at=made.generated_at, frequencies=catalogue.FREQUENCIES,
-                  licence=catalogue.LICENCE, publisher=catalogue.PUBLISHER,
-                  links=catalogue.distributions(dataset, ""), column_name="政府数据开放", article_title=dataset.title)
+    return render(
+        portal,
+        visitor,
+        "open_data/dataset.html",
+        dataset=dataset,
+        rows=made.rows[:PREVIEW_ROWS],
+        count=len(made.rows),
+        generated_at=made.generated_at,
+        frequencies=catalogue.FREQUENCIES,
+        licence=catalogue.LICENCE,
+        publisher=catalogue.PUBLISHER,
+        links=catalogue.distributions(dataset, ""),
+        column_name="政府数据开放",
+        article_title=dataset.title,
+    )
 
 
 # ---- CKAN-compatible read API (the action API's envelope: help, success, result / error) ---------------
 
+
 def _ckan(request: Request, result) -> JSONResponse:
-    return JSONResponse({"help": f"{request.url.path} (CKAN API v3, read only)", "success": True, "result": result})
+    return JSONResponse(
+        {"help": f"{request.url.path} (CKAN API v3, read only)", "success": True, "result": result}
+    )
 
 
 def _ckan_error(request: Request, status: int, kind: str, message: str) -> JSONResponse:
-    return JSONResponse({"help": request.url.path, "success": False,
-                         "error": {"__type": kind, "message": message}}, status_code=status)
+    return JSONResponse(
+        {"help": request.url.path, "success": False, "error": {"__type": kind, "message": message}},
+        status_code=status,
+    )
 
 
 @router.get("/api/3/action/package_list")
@@ -108,15 +143,23 @@ async def package_show(request: Request, portal: PortalDep, id: str = ""):  # no
     dataset = catalogue.BY_NAME.get(id)
     if dataset is None:
         return _ckan_error(request, 404, "Not Found Error", "Not found")
-    return _ckan(request, catalogue.ckan_package(dataset, _base(portal), _cache(portal).modified(dataset.name)))
+    return _ckan(
+        request, catalogue.ckan_package(dataset, _base(portal), _cache(portal).modified(dataset.name))
+    )
 
 
 @router.get("/api/3/action/package_search")
 async def package_search(request: Request, portal: PortalDep, q: str = "", rows: int = 10, start: int = 0):
     if not 0 <= rows <= MAX_ROWS_PER_CKAN_PAGE or start < 0:
-        return _ckan_error(request, 409, "Validation Error", f"rows between 0 and {MAX_ROWS_PER_CKAN_PAGE}, start ≥ 0")
+        return _ckan_error(
+            request, 409, "Validation Error", f"rows between 0 and {MAX_ROWS_PER_CKAN_PAGE}, start ≥ 0"
+        )
     found = [d for d in catalogue.DATASETS if catalogue.matches(d, q)]
-    packages = [catalogue.ckan_package(d, _base(portal), _cache(portal).modified(d.name))
-                for d in found[start:start + rows]]
-    return _ckan(request, {"count": len(found), "results": packages, "sort": "name asc", "facets": {},
-                           "search_facets": {}})
+    packages = [
+        catalogue.ckan_package(d, _base(portal), _cache(portal).modified(d.name))
+        for d in found[start : start + rows]
+    ]
+    return _ckan(
+        request,
+        {"count": len(found), "results": packages, "sort": "name asc", "facets": {}, "search_facets": {}},
+    )

@@ -26,32 +26,58 @@ def ref_of(case: AccountabilityCase) -> str:
 async def _publish(session: AsyncSession, case: AccountabilityCase, number: str, actor) -> None:
     state = CaseState(case.state)
     payload = events_pb2.AccountabilityChanged(
-        case_id=str(case.id), item_id=str(case.item_id), item_number=number, state=STATE_TO_PROTO[state],
-        body_code=case.body_code, responsible_user_id=case.responsible_user_id)
+        case_id=str(case.id),
+        item_id=str(case.item_id),
+        item_number=number,
+        state=STATE_TO_PROTO[state],
+        body_code=case.body_code,
+        responsible_user_id=case.responsible_user_id,
+    )
     await add_event(session, f"supervision.accountability.{state.value}", payload, ref_of(case), actor)
 
 
-async def propose(session: AsyncSession, actor, item: SupervisionItem, ground: Ground, reason: str,
-                  responsible_user_id: str, ctx: Context, *,
-                  acting_for: str = "") -> AccountabilityCase | None:
+async def propose(
+    session: AsyncSession,
+    actor,
+    item: SupervisionItem,
+    ground: Ground,
+    reason: str,
+    responsible_user_id: str,
+    ctx: Context,
+    *,
+    acting_for: str = "",
+) -> AccountabilityCase | None:
     """建议问责, once per item and due date (None when proposed before)."""
     against = item.due or ctx.today
     case = await store.add_case(
-        session, item.id, against, ground=ground.value, state=CaseState.PROPOSED.value,
-        body_code=item.lead_body_code, responsible_user_id=responsible_user_id,
-        responsible_acting_for_user_id=acting_for, proposed_on=ctx.today,
-        reason=reason)
+        session,
+        item.id,
+        against,
+        ground=ground.value,
+        state=CaseState.PROPOSED.value,
+        body_code=item.lead_body_code,
+        responsible_user_id=responsible_user_id,
+        responsible_acting_for_user_id=acting_for,
+        proposed_on=ctx.today,
+        reason=reason,
+    )
     if case is None:
         return None
-    await record_act(session, ref_of(case), "accountability.proposed", actor,
-                     f"{item.number} {ground.value}: {item.lead_body_code} "
-                     f"{responsible_user_id or 'head vacant'}; {reason}")
+    await record_act(
+        session,
+        ref_of(case),
+        "accountability.proposed",
+        actor,
+        f"{item.number} {ground.value}: {item.lead_body_code} "
+        f"{responsible_user_id or 'head vacant'}; {reason}",
+    )
     await _publish(session, case, item.number, actor)
     return case
 
 
-async def propose_for_neglect(session: AsyncSession, actor, item: SupervisionItem, reason: str,
-                              ctx: Context) -> AccountabilityCase:
+async def propose_for_neglect(
+    session: AsyncSession, actor, item: SupervisionItem, reason: str, ctx: Context
+) -> AccountabilityCase:
     """The office finds an item neglected (推诿、拖延, A76) and proposes a case."""
     reason = domain.required("reason", reason)
     if not item.lead_body_code:
@@ -59,26 +85,36 @@ async def propose_for_neglect(session: AsyncSession, actor, item: SupervisionIte
     head = await ctx.people.head_of(item.lead_body_code)
     case = await propose(session, actor, item, Ground.NEGLECTED, reason, head, ctx)
     if case is None:
-        raise RuleViolation("A72.once",
-                            f"a case about {item.number} and its due date {item.due} exists already")
+        raise RuleViolation(
+            "A72.once", f"a case about {item.number} and its due date {item.due} exists already"
+        )
     return case
 
 
-async def refer(session: AsyncSession, actor, case: AccountabilityCase, referred_to: str, reason: str,
-                number: str, ctx: Context) -> AccountabilityCase:
+async def refer(
+    session: AsyncSession,
+    actor,
+    case: AccountabilityCase,
+    referred_to: str,
+    reason: str,
+    number: str,
+    ctx: Context,
+) -> AccountabilityCase:
     domain.check_case_transition("refer", CaseState(case.state))
     case.referred_to = domain.required("referred_to", referred_to)
     case.referred_on = ctx.today
     case.state = CaseState.REFERRED.value
     await session.flush()
-    await record_act(session, ref_of(case), "accountability.referred", actor,
-                     f"{case.referred_to}; {reason.strip()}")
+    await record_act(
+        session, ref_of(case), "accountability.referred", actor, f"{case.referred_to}; {reason.strip()}"
+    )
     await _publish(session, case, number, actor)
     return case
 
 
-async def record_outcome(session: AsyncSession, actor, case: AccountabilityCase, outcome: str, number: str,
-                         ctx: Context) -> AccountabilityCase:
+async def record_outcome(
+    session: AsyncSession, actor, case: AccountabilityCase, outcome: str, number: str, ctx: Context
+) -> AccountabilityCase:
     domain.check_case_transition("decide", CaseState(case.state))
     case.outcome = domain.required("outcome", outcome)
     case.decided_on = ctx.today
@@ -89,8 +125,9 @@ async def record_outcome(session: AsyncSession, actor, case: AccountabilityCase,
     return case
 
 
-async def exempt(session: AsyncSession, actor, case: AccountabilityCase, reason: str, number: str,
-                 ctx: Context) -> AccountabilityCase:
+async def exempt(
+    session: AsyncSession, actor, case: AccountabilityCase, reason: str, number: str, ctx: Context
+) -> AccountabilityCase:
     domain.check_case_transition("exempt", CaseState(case.state))
     case.exemption_reason = domain.check_exemption(reason)
     case.decided_on = ctx.today

@@ -48,27 +48,52 @@ async def escalate(session: AsyncSession, row: SupervisionItem, ctx: Context) ->
         await reschedule(session, row, ctx)
         return 0
     taken = 0
-    for due_step in domain.due_steps(ctx.today, row.due, row.next_report_due, await taken_steps(session, row),
-                                     ctx.cal, ctx.limits):
+    for due_step in domain.due_steps(
+        ctx.today, row.due, row.next_report_due, await taken_steps(session, row), ctx.cal, ctx.limits
+    ):
         body, person = await recipient(row, due_step.step, ctx)
-        if not await store.record_step(session, row.id, due_step.step.value, due_step.against, ctx.today,
-                                       recipient_body_code=body, recipient_user_id=person.user_id,
-                                       recipient_acting_for_user_id=person.acting_for_user_id):
+        if not await store.record_step(
+            session,
+            row.id,
+            due_step.step.value,
+            due_step.against,
+            ctx.today,
+            recipient_body_code=body,
+            recipient_user_id=person.user_id,
+            recipient_acting_for_user_id=person.acting_for_user_id,
+        ):
             continue
         taken += 1
         acting = f" acting for {person.acting_for_user_id}" if person.acting_for_user_id else ""
-        await record_act(session, events.ref_of(row), f"item.escalated.{due_step.step.value}", SYSTEM_ACTOR,
-                         f"due {due_step.against}: to {body or '-'} {person.user_id or ''}{acting}".strip())
+        await record_act(
+            session,
+            events.ref_of(row),
+            f"item.escalated.{due_step.step.value}",
+            SYSTEM_ACTOR,
+            f"due {due_step.against}: to {body or '-'} {person.user_id or ''}{acting}".strip(),
+        )
         escalation = pb.Escalation(
-            step=events.STEP_TO_PROTO[due_step.step], on=date_to_proto(ctx.today), recipient_body_code=body,
-            recipient_user_id=person.user_id, recipient_acting_for_user_id=person.acting_for_user_id,
-            against_due=date_to_proto(due_step.against))
+            step=events.STEP_TO_PROTO[due_step.step],
+            on=date_to_proto(ctx.today),
+            recipient_body_code=body,
+            recipient_user_id=person.user_id,
+            recipient_acting_for_user_id=person.acting_for_user_id,
+            against_due=date_to_proto(due_step.against),
+        )
         row.colour = domain.colour(ctx.today, row.due, row.next_report_due).value
         await events.publish(session, "escalated", row, SYSTEM_ACTOR, escalation=escalation)
         if due_step.step is Step.ACCOUNTABILITY_PROPOSED:
             days = ctx.limits.accountability_days_after
             reason = f"{days} working days past the due date {due_step.against}"
-            await accountability.propose(session, SYSTEM_ACTOR, row, Ground.OVERDUE, reason, person.user_id,
-                                         ctx, acting_for=person.acting_for_user_id)
+            await accountability.propose(
+                session,
+                SYSTEM_ACTOR,
+                row,
+                Ground.OVERDUE,
+                reason,
+                person.user_id,
+                ctx,
+                acting_for=person.acting_for_user_id,
+            )
     await reschedule(session, row, ctx)
     return taken

@@ -17,8 +17,9 @@ from shared.errors import InvalidInput
 from shared.ical import feed_secret_digest, feed_url, new_feed_secret
 
 
-async def issue(session: AsyncSession, actor, scope: FeedScope | None, people: People,
-                base_url: str) -> tuple[str, DeadlineFeed]:
+async def issue(
+    session: AsyncSession, actor, scope: FeedScope | None, people: People, base_url: str
+) -> tuple[str, DeadlineFeed]:
     """(the feed's URL, shown once; the row)."""
     if scope is None:
         raise InvalidInput({"scope": "body or leader"})
@@ -29,9 +30,14 @@ async def issue(session: AsyncSession, actor, scope: FeedScope | None, people: P
     subject = actor.organisation_code if scope is FeedScope.BODY else actor.user_id
     display = actor.organisation_code if scope is FeedScope.BODY else (actor.username or actor.user_id)
     secret = new_feed_secret()
-    row = DeadlineFeed(digest=feed_secret_digest(secret), user_id=actor.user_id, scope=scope.value,
-                       subject=subject, calendar_name=domain.calendar_name(scope, display),
-                       issued_at=datetime.now(UTC))
+    row = DeadlineFeed(
+        digest=feed_secret_digest(secret),
+        user_id=actor.user_id,
+        scope=scope.value,
+        subject=subject,
+        calendar_name=domain.calendar_name(scope, display),
+        issued_at=datetime.now(UTC),
+    )
     await store.replace_feed(session, row)
     await record_act(session, f"deadline-feed/{actor.user_id}/{scope.value}", "feed.issued", actor, subject)
     return feed_url(base_url, secret), row

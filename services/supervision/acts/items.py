@@ -27,8 +27,9 @@ from zgov.common.v1 import common_pb2
 from zgov.supervision.v1 import supervision_pb2 as pb
 
 # The recorded actor of what the service does by itself (items from events, the sweep).
-SYSTEM_ACTOR = common_pb2.Actor(user_id="supervision", username="service-account-supervision",
-                                display_name="督查督办系统")
+SYSTEM_ACTOR = common_pb2.Actor(
+    user_id="supervision", username="service-account-supervision", display_name="督查督办系统"
+)
 
 
 @dataclass
@@ -64,8 +65,9 @@ async def reschedule(session: AsyncSession, row: SupervisionItem, ctx: Context) 
         if domain.due_steps(ctx.today, row.due, row.next_report_due, taken, ctx.cal, ctx.limits):
             row.next_check_on = ctx.today  # something is due already: the next round takes it
         else:
-            row.next_check_on = domain.next_check_day(ctx.today, row.due, row.next_report_due, taken,
-                                                      ctx.cal, ctx.limits)
+            row.next_check_on = domain.next_check_day(
+                ctx.today, row.due, row.next_report_due, taken, ctx.cal, ctx.limits
+            )
     else:
         row.next_check_on = None
     await session.flush()
@@ -73,15 +75,22 @@ async def reschedule(session: AsyncSession, row: SupervisionItem, ctx: Context) 
 
 # ---- registration and assignment ------------------------------------------------------------------
 
-async def register(session: AsyncSession, actor, new: domain.NewItem, ctx: Context, *,
-                   by_hand: bool) -> SupervisionItem | None:
+
+async def register(
+    session: AsyncSession, actor, new: domain.NewItem, ctx: Context, *, by_hand: bool
+) -> SupervisionItem | None:
     """立项: a new item with its number; None when its source already made one (a redelivered or
     replayed event, or the same finding entered twice)."""
     domain.check_new_item(new, ctx.today, by_hand=by_hand)
     for code in (new.lead_body_code, *new.co_body_codes):
         if code and not await ctx.people.known_body(code):
-            raise InvalidInput({"lead_body_code" if code == new.lead_body_code else "co_body_codes":
-                                f"no organisation with code {code!r}"})
+            raise InvalidInput(
+                {
+                    "lead_body_code"
+                    if code == new.lead_body_code
+                    else "co_body_codes": f"no organisation with code {code!r}"
+                }
+            )
     item_id = uuid.uuid4()
     # The source first: its primary key makes a second delivery wait for the first and then do nothing.
     if not await store.claim_source(session, new.source_service, new.source_ref, item_id):
@@ -94,38 +103,72 @@ async def register(session: AsyncSession, actor, new: domain.NewItem, ctx: Conte
     year = ctx.today.year
     sequence = await store.next_number(session, year)
     row = await store.add_item(
-        session, id=item_id, year=year, sequence=sequence, number=domain.item_number(year, sequence),
-        kind=new.kind.value, state=State.REGISTERED.value, colour=domain.Colour.GREEN.value,
-        source_service=new.source_service, source_ref=new.source_ref, source_reference=new.source_reference,
-        earlier_sources=[], title=new.title.strip(), requirement=new.requirement.strip(),
-        urgency=new.urgency.value, cadence=new.cadence.value,
+        session,
+        id=item_id,
+        year=year,
+        sequence=sequence,
+        number=domain.item_number(year, sequence),
+        kind=new.kind.value,
+        state=State.REGISTERED.value,
+        colour=domain.Colour.GREEN.value,
+        source_service=new.source_service,
+        source_ref=new.source_ref,
+        source_reference=new.source_reference,
+        earlier_sources=[],
+        title=new.title.strip(),
+        requirement=new.requirement.strip(),
+        urgency=new.urgency.value,
+        cadence=new.cadence.value,
         finding_source=new.finding_source.value if new.finding_source else "",
         instructing_leader_user_id=new.instructing_leader_user_id,
         instructed_by_acting_user_id=new.instructed_by_acting_user_id,
-        co_body_codes=[], registered_on=ctx.today, due=due, due_provisional=provisional,
-        reports=[], objections=[], co_opinions=[], completion={}, verifications=[], extensions=[],
-        rechecks=[], evaluations=[],
+        co_body_codes=[],
+        registered_on=ctx.today,
+        due=due,
+        due_provisional=provisional,
+        reports=[],
+        objections=[],
+        co_opinions=[],
+        completion={},
+        verifications=[],
+        extensions=[],
+        rechecks=[],
+        evaluations=[],
     )
-    await record_act(session, events.ref_of(row), "item.registered", actor,
-                     f"{row.number} {new.kind.value} from {new.source_service} "
-                     f"{new.source_reference or new.source_ref}")
+    await record_act(
+        session,
+        events.ref_of(row),
+        "item.registered",
+        actor,
+        f"{row.number} {new.kind.value} from {new.source_service} {new.source_reference or new.source_ref}",
+    )
     await events.publish(session, "registered", row, actor)
     if new.lead_body_code:
-        await assign(session, actor, row, new.lead_body_code, new.co_body_codes, None,
-                     "assigned on registration", ctx)
+        await assign(
+            session, actor, row, new.lead_body_code, new.co_body_codes, None, "assigned on registration", ctx
+        )
     return row
 
 
-async def assign(session: AsyncSession, actor, row: SupervisionItem, lead: str, co_bodies, due: date | None,
-                 reason: str, ctx: Context) -> SupervisionItem:
+async def assign(
+    session: AsyncSession,
+    actor,
+    row: SupervisionItem,
+    lead: str,
+    co_bodies,
+    due: date | None,
+    reason: str,
+    ctx: Context,
+) -> SupervisionItem:
     """交办: one lead body whose head is first responsible (A60), co-bodies, the supervising leader."""
     domain.check_transition("assign", State(row.state))
     co_bodies = [c.strip() for c in co_bodies if c.strip()]
     domain.check_assignment(lead, co_bodies)
     for code in (lead, *co_bodies):
         if not await ctx.people.known_body(code):
-            raise InvalidInput({"lead_body_code" if code == lead else "co_body_codes":
-                                f"no organisation with code {code!r}"})
+            raise InvalidInput(
+                {"lead_body_code" if code == lead else "co_body_codes": f"no organisation with code {code!r}"}
+            )
     if due is not None:
         if due <= ctx.today:
             raise InvalidInput({"due": "must be after today"})
@@ -136,24 +179,37 @@ async def assign(session: AsyncSession, actor, row: SupervisionItem, lead: str, 
     row.supervising_leader_user_id = await ctx.people.supervising_leader(lead)
     row.assigned_on = ctx.today
     row.acknowledge_due = ctx.cal.add_working_days(ctx.today, ctx.limits.acknowledge_days).due
-    row.next_report_due = domain.first_report_due(domain.Kind(row.kind), ctx.today,
-                                                  domain.Cadence(row.cadence), ctx.cal, ctx.limits)
+    row.next_report_due = domain.first_report_due(
+        domain.Kind(row.kind), ctx.today, domain.Cadence(row.cadence), ctx.cal, ctx.limits
+    )
     row.co_opinions = []
     row.state = State.ASSIGNED.value
     await reschedule(session, row, ctx)
-    await record_act(session, events.ref_of(row), "item.assigned", actor,
-                     f"lead {lead}, first responsible {row.first_responsible_user_id or 'vacant'}, "
-                     f"co-bodies {', '.join(co_bodies) or 'none'}; {reason}".strip())
-    await events.publish(session, "assigned", row, actor,
-                         first_responsible_user_id=row.first_responsible_user_id,
-                         acknowledge_due=date_to_proto(row.acknowledge_due))
+    await record_act(
+        session,
+        events.ref_of(row),
+        "item.assigned",
+        actor,
+        f"lead {lead}, first responsible {row.first_responsible_user_id or 'vacant'}, "
+        f"co-bodies {', '.join(co_bodies) or 'none'}; {reason}".strip(),
+    )
+    await events.publish(
+        session,
+        "assigned",
+        row,
+        actor,
+        first_responsible_user_id=row.first_responsible_user_id,
+        acknowledge_due=date_to_proto(row.acknowledge_due),
+    )
     return row
 
 
 # ---- the lead body and its co-bodies --------------------------------------------------------------
 
-async def acknowledge(session: AsyncSession, actor, row: SupervisionItem, note: str,
-                      ctx: Context) -> SupervisionItem:
+
+async def acknowledge(
+    session: AsyncSession, actor, row: SupervisionItem, note: str, ctx: Context
+) -> SupervisionItem:
     domain.check_transition("acknowledge", State(row.state))
     domain.check_lead_body(_body_of(actor), row.lead_body_code, "acknowledge the assignment")
     row.state = State.ACKNOWLEDGED.value
@@ -163,15 +219,18 @@ async def acknowledge(session: AsyncSession, actor, row: SupervisionItem, note: 
     return row
 
 
-async def object_to(session: AsyncSession, actor, row: SupervisionItem, reason: str,
-                    ctx: Context) -> SupervisionItem:
+async def object_to(
+    session: AsyncSession, actor, row: SupervisionItem, reason: str, ctx: Context
+) -> SupervisionItem:
     """The lead body objects with reasons within the limit; the office reassigns."""
     domain.check_transition("object", State(row.state))
     domain.check_lead_body(_body_of(actor), row.lead_body_code, "object to the assignment")
     reason = _required("reason", reason)
     domain.check_objection_in_time(ctx.today, row.acknowledge_due)
-    row.objections = [*row.objections, {"body_code": row.lead_body_code, "reason": reason,
-                                        "objected_on": ctx.today.isoformat()}]
+    row.objections = [
+        *row.objections,
+        {"body_code": row.lead_body_code, "reason": reason, "objected_on": ctx.today.isoformat()},
+    ]
     row.state = State.OBJECTED.value
     await reschedule(session, row, ctx)
     await record_act(session, events.ref_of(row), "item.objected", actor, reason)
@@ -179,17 +238,25 @@ async def object_to(session: AsyncSession, actor, row: SupervisionItem, reason: 
     return row
 
 
-async def report(session: AsyncSession, actor, row: SupervisionItem, text: str,
-                 ctx: Context) -> SupervisionItem:
+async def report(
+    session: AsyncSession, actor, row: SupervisionItem, text: str, ctx: Context
+) -> SupervisionItem:
     """限期报告: a progress report; the lead body's report answers the due report and sets the next."""
     domain.check_transition("report", State(row.state))
     body = _body_of(actor)
     domain.check_involved(body, row.lead_body_code, row.co_body_codes)
     text = _required("text", text)
     answered = row.next_report_due
-    row.reports = [*row.reports, {"body_code": body, "text": text, "reported_on": ctx.today.isoformat(),
-                                  "for_due": answered.isoformat() if answered else "",
-                                  "reported_by_user_id": actor.user_id}]
+    row.reports = [
+        *row.reports,
+        {
+            "body_code": body,
+            "text": text,
+            "reported_on": ctx.today.isoformat(),
+            "for_due": answered.isoformat() if answered else "",
+            "reported_by_user_id": actor.user_id,
+        },
+    ]
     if body == row.lead_body_code:
         after = max(ctx.today, answered) if answered else ctx.today
         row.next_report_due = domain.periodic_report_due(after, domain.Cadence(row.cadence), ctx.limits)
@@ -199,8 +266,9 @@ async def report(session: AsyncSession, actor, row: SupervisionItem, text: str,
     return row
 
 
-async def give_co_opinion(session: AsyncSession, actor, row: SupervisionItem, opinion: str,
-                          ctx: Context) -> SupervisionItem:
+async def give_co_opinion(
+    session: AsyncSession, actor, row: SupervisionItem, opinion: str, ctx: Context
+) -> SupervisionItem:
     domain.check_transition("co-opinion", State(row.state))
     body = _body_of(actor)
     domain.check_co_body(body, row.co_body_codes)
@@ -212,51 +280,71 @@ async def give_co_opinion(session: AsyncSession, actor, row: SupervisionItem, op
     return row
 
 
-async def claim_completion(session: AsyncSession, actor, row: SupervisionItem, claim: domain.Claim,
-                           ctx: Context) -> SupervisionItem:
+async def claim_completion(
+    session: AsyncSession, actor, row: SupervisionItem, claim: domain.Claim, ctx: Context
+) -> SupervisionItem:
     """申请办结: by the lead body only (A60), with every co-body's opinion, evidence of work done
     (A76) and, for a major decision, the assessment of its effect (A29)."""
     domain.check_transition("claim", State(row.state))
     domain.check_lead_body(_body_of(actor), row.lead_body_code, "claim completion")
-    domain.check_claim(claim, domain.Kind(row.kind), row.co_body_codes,
-                       [o["body_code"] for o in row.co_opinions])
+    domain.check_claim(
+        claim, domain.Kind(row.kind), row.co_body_codes, [o["body_code"] for o in row.co_opinions]
+    )
     verify_due = ctx.cal.add_working_days(ctx.today, ctx.limits.verify_days).due
     row.completion = {
         "summary": claim.summary.strip(),
-        "evidence": [{"kind": e.kind.value, "description": e.description.strip(), "ref": e.ref.strip()}
-                     for e in claim.evidence],
-        "assessment": {"effect": claim.assessment.effect.strip(),
-                       "public_opinion": claim.assessment.public_opinion.strip(),
-                       "adjustment_proposals": claim.assessment.adjustment_proposals.strip()},
-        "claimed_on": ctx.today.isoformat(), "verify_due": verify_due.isoformat(),
+        "evidence": [
+            {"kind": e.kind.value, "description": e.description.strip(), "ref": e.ref.strip()}
+            for e in claim.evidence
+        ],
+        "assessment": {
+            "effect": claim.assessment.effect.strip(),
+            "public_opinion": claim.assessment.public_opinion.strip(),
+            "adjustment_proposals": claim.assessment.adjustment_proposals.strip(),
+        },
+        "claimed_on": ctx.today.isoformat(),
+        "verify_due": verify_due.isoformat(),
     }
     row.state = State.COMPLETION_CLAIMED.value
     await reschedule(session, row, ctx)
-    await record_act(session, events.ref_of(row), "item.completion-claimed", actor,
-                     claim.summary.strip()[:200])
+    await record_act(
+        session, events.ref_of(row), "item.completion-claimed", actor, claim.summary.strip()[:200]
+    )
     await events.publish(session, "completion-claimed", row, actor, verify_due=date_to_proto(verify_due))
     return row
 
 
 # ---- extension ------------------------------------------------------------------------------------
 
+
 def _pending_extension(row: SupervisionItem) -> dict | None:
     return next((e for e in row.extensions if not e["decided"]), None)
 
 
-async def request_extension(session: AsyncSession, actor, row: SupervisionItem, requested_due: date | None,
-                            reason: str, ctx: Context) -> SupervisionItem:
+async def request_extension(
+    session: AsyncSession, actor, row: SupervisionItem, requested_due: date | None, reason: str, ctx: Context
+) -> SupervisionItem:
     domain.check_transition("request-extension", State(row.state))
     domain.check_lead_body(_body_of(actor), row.lead_body_code, "ask for an extension")
     reason = _required("reason", reason)
     domain.check_extension_request(ctx.today, row.due, requested_due, _pending_extension(row) is not None)
-    row.extensions = [*row.extensions, {"requested_on": ctx.today.isoformat(),
-                                        "requested_due": requested_due.isoformat(), "reason": reason,
-                                        "decided": False, "approved": False, "decided_by_user_id": "",
-                                        "decided_for_user_id": "", "opinion": ""}]
+    row.extensions = [
+        *row.extensions,
+        {
+            "requested_on": ctx.today.isoformat(),
+            "requested_due": requested_due.isoformat(),
+            "reason": reason,
+            "decided": False,
+            "approved": False,
+            "decided_by_user_id": "",
+            "decided_for_user_id": "",
+            "opinion": "",
+        },
+    ]
     await session.flush()
-    await record_act(session, events.ref_of(row), "item.extension-requested", actor,
-                     f"to {requested_due}: {reason}")
+    await record_act(
+        session, events.ref_of(row), "item.extension-requested", actor, f"to {requested_due}: {reason}"
+    )
     return row
 
 
@@ -266,8 +354,9 @@ def deciding_leader(row: SupervisionItem) -> str:
     return row.instructing_leader_user_id or row.supervising_leader_user_id
 
 
-async def decide_extension(session: AsyncSession, actor, row: SupervisionItem, approve: bool, opinion: str,
-                           ctx: Context) -> SupervisionItem:
+async def decide_extension(
+    session: AsyncSession, actor, row: SupervisionItem, approve: bool, opinion: str, ctx: Context
+) -> SupervisionItem:
     """Decided by the instructing leader, or whoever acts for that leader today (A10, A59)."""
     domain.check_transition("decide-extension", State(row.state))
     pending = _pending_extension(row)
@@ -276,34 +365,64 @@ async def decide_extension(session: AsyncSession, actor, row: SupervisionItem, a
     leader = deciding_leader(row)
     stand_in = await ctx.people.may_decide_for(actor.user_id, leader, ctx.today)
     if stand_in is None:
-        raise RuleViolation("A61.extension-decider", "an extension is decided by the instructing leader "
-                                                     "or whoever acts for that leader today (A10, A59)")
+        raise RuleViolation(
+            "A61.extension-decider",
+            "an extension is decided by the instructing leader "
+            "or whoever acts for that leader today (A10, A59)",
+        )
     deciding = actor.acting_for(leader, stand_in.acting_position) if stand_in.acting_for_user_id else actor
-    decided = {**pending, "decided": True, "approved": approve, "decided_by_user_id": actor.user_id,
-               "decided_for_user_id": stand_in.acting_for_user_id, "opinion": opinion.strip()}
+    decided = {
+        **pending,
+        "decided": True,
+        "approved": approve,
+        "decided_by_user_id": actor.user_id,
+        "decided_for_user_id": stand_in.acting_for_user_id,
+        "opinion": opinion.strip(),
+    }
     row.extensions = [decided if e is pending else e for e in row.extensions]
     if approve:
         row.due = date.fromisoformat(pending["requested_due"])
         row.due_provisional = ctx.cal.provisional_between(ctx.today, row.due)
     await reschedule(session, row, ctx)
-    await record_act(session, events.ref_of(row), "item.extension-decided", deciding,
-                     f"{'approved' if approve else 'refused'}: due {row.due}; {opinion.strip()}")
+    await record_act(
+        session,
+        events.ref_of(row),
+        "item.extension-decided",
+        deciding,
+        f"{'approved' if approve else 'refused'}: due {row.due}; {opinion.strip()}",
+    )
     await events.publish(session, "extension-decided", row, deciding, approved=approve)
     return row
 
 
 # ---- verification, re-check, evaluation (A61) -----------------------------------------------------
 
-async def verify(session: AsyncSession, actor, row: SupervisionItem, outcome: domain.Outcome, opinion: str,
-                 rectification: str, rectification_due: date | None, ctx: Context) -> SupervisionItem:
+
+async def verify(
+    session: AsyncSession,
+    actor,
+    row: SupervisionItem,
+    outcome: domain.Outcome,
+    opinion: str,
+    rectification: str,
+    rectification_due: date | None,
+    ctx: Context,
+) -> SupervisionItem:
     """核查: close (销号), return to the lead body, or order rectification (督促整改)."""
     domain.check_transition("verify", State(row.state))
     opinion = _required("opinion", opinion)
     if outcome is domain.Outcome.RECTIFY:
         domain.check_rectification(rectification, rectification_due, ctx.today)
-    row.verifications = [*row.verifications, {
-        "outcome": outcome.value, "opinion": opinion, "verified_on": ctx.today.isoformat(),
-        "verified_by_user_id": actor.user_id, "rectification_requirement": rectification.strip()}]
+    row.verifications = [
+        *row.verifications,
+        {
+            "outcome": outcome.value,
+            "opinion": opinion,
+            "verified_on": ctx.today.isoformat(),
+            "verified_by_user_id": actor.user_id,
+            "rectification_requirement": rectification.strip(),
+        },
+    ]
     if outcome is domain.Outcome.CLOSE:
         row.state = State.CLOSED.value
     elif outcome is domain.Outcome.RETURN:
@@ -323,33 +442,56 @@ async def _order_rectification(row: SupervisionItem, due: date, ctx: Context) ->
     row.co_opinions = []
 
 
-async def recheck(session: AsyncSession, actor, row: SupervisionItem, outcome: domain.RecheckOutcome,
-                  opinion: str, rectification_due: date | None, ctx: Context) -> SupervisionItem:
+async def recheck(
+    session: AsyncSession,
+    actor,
+    row: SupervisionItem,
+    outcome: domain.RecheckOutcome,
+    opinion: str,
+    rectification_due: date | None,
+    ctx: Context,
+) -> SupervisionItem:
     """复核 of a closed item; a result that did not hold is rectified."""
     domain.check_transition("recheck", State(row.state))
     opinion = _required("opinion", opinion)
     if outcome is domain.RecheckOutcome.RECTIFY:
         domain.check_rectification(opinion, rectification_due, ctx.today)
         await _order_rectification(row, rectification_due, ctx)
-    row.rechecks = [*row.rechecks, {"outcome": outcome.value, "opinion": opinion,
-                                    "rechecked_on": ctx.today.isoformat()}]
+    row.rechecks = [
+        *row.rechecks,
+        {"outcome": outcome.value, "opinion": opinion, "rechecked_on": ctx.today.isoformat()},
+    ]
     await reschedule(session, row, ctx)
     await record_act(session, events.ref_of(row), f"item.rechecked.{outcome.value}", actor, opinion)
     await events.publish(session, "rechecked", row, actor, outcome=events.RECHECK_TO_PROTO[outcome])
     return row
 
 
-async def attach_evaluation(session: AsyncSession, actor, row: SupervisionItem, evaluator: str,
-                            conclusion: str, rating: str, evaluated_on: date | None,
-                            ctx: Context) -> SupervisionItem:
+async def attach_evaluation(
+    session: AsyncSession,
+    actor,
+    row: SupervisionItem,
+    evaluator: str,
+    conclusion: str,
+    rating: str,
+    evaluated_on: date | None,
+    ctx: Context,
+) -> SupervisionItem:
     """第三方评估 (A61): an outside evaluator's conclusion kept with the item."""
     domain.check_transition("evaluate", State(row.state))
     evaluator, conclusion = _required("evaluator", evaluator), _required("conclusion", conclusion)
     day = evaluated_on or ctx.today
     if day > ctx.today:
         raise InvalidInput({"evaluated_on": "must not be in the future"})
-    row.evaluations = [*row.evaluations, {"evaluator": evaluator, "conclusion": conclusion,
-                                          "rating": rating.strip(), "evaluated_on": day.isoformat()}]
+    row.evaluations = [
+        *row.evaluations,
+        {
+            "evaluator": evaluator,
+            "conclusion": conclusion,
+            "rating": rating.strip(),
+            "evaluated_on": day.isoformat(),
+        },
+    ]
     await session.flush()
     await record_act(session, events.ref_of(row), "item.evaluated", actor, f"{evaluator}: {conclusion[:150]}")
     await events.publish(session, "evaluated", row, actor)
@@ -358,9 +500,20 @@ async def attach_evaluation(session: AsyncSession, actor, row: SupervisionItem, 
 
 # ---- a source restated or withdrawn ---------------------------------------------------------------
 
-async def move_to_source(session: AsyncSession, actor, row: SupervisionItem, service: str, ref: str,
-                         reference: str, ctx: Context, *, text: str = "", due: date | None = None,
-                         lead: str = "") -> SupervisionItem:
+
+async def move_to_source(
+    session: AsyncSession,
+    actor,
+    row: SupervisionItem,
+    service: str,
+    ref: str,
+    reference: str,
+    ctx: Context,
+    *,
+    text: str = "",
+    due: date | None = None,
+    lead: str = "",
+) -> SupervisionItem:
     """The decision the item follows was restated (A26): the item follows the new one."""
     domain.check_transition("move", State(row.state))
     earlier = {"service": row.source_service, "ref": row.source_ref, "reference": row.source_reference}
@@ -371,17 +524,30 @@ async def move_to_source(session: AsyncSession, actor, row: SupervisionItem, ser
     if due is not None and due != row.due:
         row.due, row.due_provisional = due, ctx.cal.provisional_between(ctx.today, due)
     await reschedule(session, row, ctx)
-    await record_act(session, events.ref_of(row), "item.moved", actor,
-                     f"{earlier['reference'] or earlier['ref']} → {reference or ref}")
+    await record_act(
+        session,
+        events.ref_of(row),
+        "item.moved",
+        actor,
+        f"{earlier['reference'] or earlier['ref']} → {reference or ref}",
+    )
     await events.publish(session, "moved", row, actor, from_source=pb.Source(**earlier))
     if lead and lead != row.lead_body_code and State(row.state) in (State.REGISTERED,):
-        await assign(session, actor, row, lead, row.co_body_codes, None,
-                     "lead body of the restated decision", ctx)
+        await assign(
+            session, actor, row, lead, row.co_body_codes, None, "lead body of the restated decision", ctx
+        )
     return row
 
 
-async def restate(session: AsyncSession, actor, row: SupervisionItem, reference: str, text: str,
-                  due: date | None, ctx: Context) -> SupervisionItem:
+async def restate(
+    session: AsyncSession,
+    actor,
+    row: SupervisionItem,
+    reference: str,
+    text: str,
+    due: date | None,
+    ctx: Context,
+) -> SupervisionItem:
     """The restating decision's own words and date, once they arrive after the item moved to it."""
     row.source_reference = reference
     if text:
@@ -393,8 +559,9 @@ async def restate(session: AsyncSession, actor, row: SupervisionItem, reference:
     return row
 
 
-async def withdraw(session: AsyncSession, actor, row: SupervisionItem, reason: str,
-                   ctx: Context) -> SupervisionItem:
+async def withdraw(
+    session: AsyncSession, actor, row: SupervisionItem, reason: str, ctx: Context
+) -> SupervisionItem:
     domain.check_transition("withdraw", State(row.state))
     row.state = State.WITHDRAWN.value
     await reschedule(session, row, ctx)

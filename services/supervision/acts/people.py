@@ -8,7 +8,14 @@ from dataclasses import dataclass
 from datetime import date
 
 from shared.org_client import OrgClient
-from shared.positions import CITY_LEADERS, COUNTY_HEAD, DEPARTMENT_HEAD, EXECUTIVE_VICE_MAYOR, MAYOR, VICE_MAYOR
+from shared.positions import (
+    CITY_LEADERS,
+    COUNTY_HEAD,
+    DEPARTMENT_HEAD,
+    EXECUTIVE_VICE_MAYOR,
+    MAYOR,
+    VICE_MAYOR,
+)
 
 # Positions whose duties pass to an acting holder while away (A10 mayor, A59 A/B pairs).
 ACTING_POSITIONS = (MAYOR, EXECUTIVE_VICE_MAYOR, VICE_MAYOR)
@@ -35,7 +42,7 @@ class People:
         return code in (await self.org.directory()).organisations
 
     async def organisation_kind(self, code: str) -> str:
-        """"office", "department" or "county" ('' when unknown)."""
+        """ "office", "department" or "county" ('' when unknown)."""
         return (await self.org.directory()).organisations.get(code, ("", ""))[1]
 
     async def organisation_codes(self) -> set[str]:

@@ -34,8 +34,9 @@ async def _in_force_count(session: AsyncSession, year: int) -> int:
     return sum(len(p.inspections) for p in await store.in_force(session, year))
 
 
-async def submit(session: AsyncSession, actor, year: int, inspections: list[Inspection],
-                 ctx: PlanContext) -> InspectionPlan:
+async def submit(
+    session: AsyncSession, actor, year: int, inspections: list[Inspection], ctx: PlanContext
+) -> InspectionPlan:
     """The caller's organisation submits (or, before approval, resubmits) its plan of `year`."""
     if not ctx.today.year <= year <= ctx.today.year + 1:
         raise InvalidInput({"year": f"this year or the next ({ctx.today.year}, {ctx.today.year + 1})"})
@@ -47,8 +48,15 @@ async def submit(session: AsyncSession, actor, year: int, inspections: list[Insp
     rows = [i.as_row() for i in inspections]
     plan = await store.plan_of(session, organiser, year)
     if plan is None:
-        plan = await store.add_plan(session, organiser_code=organiser, organiser_kind=kind, year=year,
-                                    state=PlanState.SUBMITTED.value, inspections=rows, filed_with=[])
+        plan = await store.add_plan(
+            session,
+            organiser_code=organiser,
+            organiser_kind=kind,
+            year=year,
+            state=PlanState.SUBMITTED.value,
+            inspections=rows,
+            filed_with=[],
+        )
     else:
         domain.check_plan_transition("submit", PlanState(plan.state), kind)
         plan.inspections = rows
@@ -57,8 +65,9 @@ async def submit(session: AsyncSession, actor, year: int, inspections: list[Insp
     return plan
 
 
-async def approve(session: AsyncSession, actor, plan: InspectionPlan, opinion: str,
-                  ctx: PlanContext) -> InspectionPlan:
+async def approve(
+    session: AsyncSession, actor, plan: InspectionPlan, opinion: str, ctx: PlanContext
+) -> InspectionPlan:
     domain.check_plan_transition("approve", PlanState(plan.state), plan.organiser_kind)
     domain.check_total(await _in_force_count(session, plan.year), len(plan.inspections), ctx.limits)
     plan.state = PlanState.APPROVED.value
@@ -81,15 +90,23 @@ async def file(session: AsyncSession, actor, plan: InspectionPlan, ctx: PlanCont
     return plan
 
 
-async def approve_unplanned(session: AsyncSession, actor, plan: InspectionPlan, inspection: Inspection,
-                            reason: str, ctx: PlanContext) -> InspectionPlan:
+async def approve_unplanned(
+    session: AsyncSession, actor, plan: InspectionPlan, inspection: Inspection, reason: str, ctx: PlanContext
+) -> InspectionPlan:
     """一事一报: one inspection outside the plan, approved on its own, with its reason."""
     if not reason.strip():
         raise InvalidInput({"reason": "required: why this inspection cannot wait for next year's plan"})
     domain.check_plan_transition("unplanned", PlanState(plan.state), plan.organiser_kind)
     domain.check_inspections([inspection], await ctx.people.organisation_codes(), field="inspection")
-    approved = Inspection(inspection.title, inspection.kind, inspection.target_codes, inspection.month,
-                          unplanned=True, approval_reason=reason.strip(), approved_by_user_id=actor.user_id)
+    approved = Inspection(
+        inspection.title,
+        inspection.kind,
+        inspection.target_codes,
+        inspection.month,
+        unplanned=True,
+        approval_reason=reason.strip(),
+        approved_by_user_id=actor.user_id,
+    )
     domain.check_comprehensive_cap([*map(domain.inspection_of, plan.inspections), approved], ctx.limits)
     domain.check_total(await _in_force_count(session, plan.year), 1, ctx.limits)
     plan.inspections = [*plan.inspections, approved.as_row()]

@@ -13,7 +13,7 @@ from shared.errors import InvalidInput, RuleViolation
 
 
 class Ground(enum.Enum):
-    OVERDUE = "overdue"      # 逾期未办结
+    OVERDUE = "overdue"  # 逾期未办结
     NEGLECTED = "neglected"  # 推诿、拖延
 
 

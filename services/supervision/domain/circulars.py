@@ -18,7 +18,7 @@ from shared.errors import InvalidInput, RuleViolation
 
 
 class Verdict(enum.Enum):
-    PRAISE = "praise"        # 表扬
+    PRAISE = "praise"  # 表扬
     CRITICISM = "criticism"  # 批评
 
 
@@ -40,8 +40,14 @@ class Entry:
     from_escalation: bool = False
 
     def as_row(self) -> dict:
-        return {"item_id": self.item_id, "item_number": self.item_number, "lead_body_code": self.lead_body_code,
-                "verdict": self.verdict.value, "reason": self.reason.strip(), "from_escalation": self.from_escalation}
+        return {
+            "item_id": self.item_id,
+            "item_number": self.item_number,
+            "lead_body_code": self.lead_body_code,
+            "verdict": self.verdict.value,
+            "reason": self.reason.strip(),
+            "from_escalation": self.from_escalation,
+        }
 
 
 @dataclass(frozen=True)
@@ -78,7 +84,9 @@ def check_entry(entry: Entry, facts: ItemFacts | None, day: date) -> None:
     on_time = facts.state == "closed" and facts.claimed_on and facts.due and facts.claimed_on <= facts.due
     late = facts.due is not None and facts.due < day and not on_time and facts.state != "withdrawn"
     if entry.verdict is Verdict.PRAISE and not on_time:
-        raise RuleViolation("A61.circular-verdict", f"{facts.number} is not closed by its due date: no praise")
+        raise RuleViolation(
+            "A61.circular-verdict", f"{facts.number} is not closed by its due date: no praise"
+        )
     if entry.verdict is Verdict.CRITICISM and not late:
         raise RuleViolation("A61.circular-verdict", f"{facts.number} is not past due: no criticism")
 
@@ -88,8 +96,9 @@ def with_escalated(entries: Sequence[Entry], escalated: Iterable[ItemFacts]) -> 
     chosen = {e.item_id: e for e in entries}
     for facts in escalated:
         reason = f"逾期超过10个工作日，已报市长（应于{facts.due}完成）"
-        chosen[facts.item_id] = Entry(facts.item_id, Verdict.CRITICISM, reason, facts.number, facts.lead_body_code,
-                                      from_escalation=True)
+        chosen[facts.item_id] = Entry(
+            facts.item_id, Verdict.CRITICISM, reason, facts.number, facts.lead_body_code, from_escalation=True
+        )
     return list(chosen.values())
 
 
@@ -110,7 +119,9 @@ def text(year: int, month: int, tallies: Sequence[dict], entries: Sequence[dict]
     """The circular's body, in the order of an official circular: the situation, praise, criticism."""
     lines = [f"现将{year}年{month}月市政府督查事项办理情况通报如下。", "一、总体情况"]
     for t in tallies:
-        lines.append(f"{t['body_code']}：按期办结{t['closed_on_time']}件，办结{t['closed']}件，逾期{t['overdue']}件。")
+        lines.append(
+            f"{t['body_code']}：按期办结{t['closed_on_time']}件，办结{t['closed']}件，逾期{t['overdue']}件。"
+        )
     for number, verdict in ((2, Verdict.PRAISE), (3, Verdict.CRITICISM)):
         chosen = [e for e in entries if e["verdict"] == verdict.value]
         lines.append(f"{'二' if number == 2 else '三'}、{VERDICT_WORDS[verdict]}事项")

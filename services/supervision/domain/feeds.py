@@ -64,8 +64,20 @@ def role_in(row, scope: FeedScope, who: str) -> str:
 
 
 def feed_items(rows: Iterable, scope: FeedScope, who: str) -> list[FeedItem]:
-    return [FeedItem(str(r.id), r.number, r.title, r.requirement, r.due, r.colour, r.lead_body_code,
-                     role_in(r, scope, who)) for r in rows if r.due is not None]
+    return [
+        FeedItem(
+            str(r.id),
+            r.number,
+            r.title,
+            r.requirement,
+            r.due,
+            r.colour,
+            r.lead_body_code,
+            role_in(r, scope, who),
+        )
+        for r in rows
+        if r.due is not None
+    ]
 
 
 def calendar_name(scope: FeedScope, display: str) -> str:

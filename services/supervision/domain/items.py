@@ -28,29 +28,30 @@ from shared.workdays import Deadline, WorkingCalendar
 
 
 class Kind(enum.Enum):
-    MEETING_DECISION = "meeting_decision"      # 会议议定事项
+    MEETING_DECISION = "meeting_decision"  # 会议议定事项
     LEADER_INSTRUCTION = "leader_instruction"  # 领导批示
     OVERDUE_ESCALATION = "overdue_escalation"  # 逾期督办
-    KEY_TASK = "key_task"                      # 重点工作
+    KEY_TASK = "key_task"  # 重点工作
     SPECIAL_INSPECTION = "special_inspection"  # 专项督查
-    RECTIFICATION = "rectification"            # 问题整改 (A68)
-    MAJOR_DECISION = "major_decision"          # 重大决策 (A29)
+    RECTIFICATION = "rectification"  # 问题整改 (A68)
+    MAJOR_DECISION = "major_decision"  # 重大决策 (A29)
 
 
 # What the office may open by hand; the others come from other services' events.
-HAND_KINDS = frozenset({Kind.KEY_TASK, Kind.SPECIAL_INSPECTION, Kind.RECTIFICATION,
-                        Kind.LEADER_INSTRUCTION, Kind.MAJOR_DECISION})
+HAND_KINDS = frozenset(
+    {Kind.KEY_TASK, Kind.SPECIAL_INSPECTION, Kind.RECTIFICATION, Kind.LEADER_INSTRUCTION, Kind.MAJOR_DECISION}
+)
 
 
 class State(enum.Enum):
-    REGISTERED = "registered"              # 立项
-    ASSIGNED = "assigned"                  # 已交办
-    ACKNOWLEDGED = "acknowledged"          # 办理中
-    OBJECTED = "objected"                  # 有异议
+    REGISTERED = "registered"  # 立项
+    ASSIGNED = "assigned"  # 已交办
+    ACKNOWLEDGED = "acknowledged"  # 办理中
+    OBJECTED = "objected"  # 有异议
     COMPLETION_CLAIMED = "completion_claimed"  # 申请办结
-    RECTIFYING = "rectifying"              # 督促整改
-    CLOSED = "closed"                      # 销号
-    WITHDRAWN = "withdrawn"                # 撤销
+    RECTIFYING = "rectifying"  # 督促整改
+    CLOSED = "closed"  # 销号
+    WITHDRAWN = "withdrawn"  # 撤销
 
 
 class Urgency(enum.Enum):
@@ -132,15 +133,26 @@ class Limits:
     accountability_days_after: int = 20
 
     def default_days(self, urgency: Urgency) -> int:
-        return {Urgency.URGENT: self.urgent_days, Urgency.ORDINARY: self.ordinary_days,
-                Urgency.COMPLEX: self.complex_days}[urgency]
+        return {
+            Urgency.URGENT: self.urgent_days,
+            Urgency.ORDINARY: self.ordinary_days,
+            Urgency.COMPLEX: self.complex_days,
+        }[urgency]
 
 
 # ---- the state machine ---------------------------------------------------------------------------
 
 WORKING = frozenset({State.ACKNOWLEDGED, State.RECTIFYING})
-OPEN = frozenset({State.REGISTERED, State.ASSIGNED, State.ACKNOWLEDGED, State.OBJECTED,
-                  State.COMPLETION_CLAIMED, State.RECTIFYING})
+OPEN = frozenset(
+    {
+        State.REGISTERED,
+        State.ASSIGNED,
+        State.ACKNOWLEDGED,
+        State.OBJECTED,
+        State.COMPLETION_CLAIMED,
+        State.RECTIFYING,
+    }
+)
 # Items the escalation ladder walks: the lead body owes work.
 RUNNING = frozenset({State.ASSIGNED, State.ACKNOWLEDGED, State.RECTIFYING})
 
@@ -165,11 +177,13 @@ TRANSITIONS: dict[str, frozenset[State]] = {
 def check_transition(act: str, state: State) -> None:
     if state not in TRANSITIONS[act]:
         allowed = ", ".join(sorted(s.value for s in TRANSITIONS[act]))
-        raise RuleViolation("A61.state", f"an item that is {state.value} cannot be {act}ed now "
-                                         f"(only when {allowed})")
+        raise RuleViolation(
+            "A61.state", f"an item that is {state.value} cannot be {act}ed now (only when {allowed})"
+        )
 
 
 # ---- registration ---------------------------------------------------------------------------------
+
 
 def item_number(year: int, sequence: int) -> str:
     """督〔2026〕12号: the office's number, gapless per year like document numbers."""
@@ -205,8 +219,9 @@ def check_new_item(item: NewItem, today: date, *, by_hand: bool) -> None:
     if not item.requirement.strip():
         problems.append(("requirement", "required: what must be done (督办要求)"))
     if by_hand and item.kind not in HAND_KINDS:
-        problems.append(("kind", "meeting decisions and overdue escalations come from their services' "
-                                 "events"))
+        problems.append(
+            ("kind", "meeting decisions and overdue escalations come from their services' events")
+        )
     # An event may arrive late (a consumer down for a while): its item is then overdue at once.
     if by_hand and item.due is not None and item.due < today:
         problems.append(("due", "must not be in the past"))
@@ -214,8 +229,11 @@ def check_new_item(item: NewItem, today: date, *, by_hand: bool) -> None:
     if problems:
         raise InvalidInput(problems)
     if item.kind is Kind.RECTIFICATION and item.finding_source is None:
-        raise RuleViolation("A68", "a rectification item names who found the problem: audit, the "
-                                   "supervisory commission or the courts (A68)")
+        raise RuleViolation(
+            "A68",
+            "a rectification item names who found the problem: audit, the "
+            "supervisory commission or the courts (A68)",
+        )
 
 
 def body_problems(lead: str, co_bodies: Sequence[str]) -> list[tuple[str, str]]:
@@ -257,8 +275,9 @@ def periodic_report_due(after: date, cadence: Cadence, limits: Limits) -> date |
     return month_day(after.year, quarter_end + 1, limits.report_day_of_month)
 
 
-def first_report_due(kind: Kind, assigned_on: date, cadence: Cadence, cal: WorkingCalendar,
-                     limits: Limits) -> date | None:
+def first_report_due(
+    kind: Kind, assigned_on: date, cadence: Cadence, cal: WorkingCalendar, limits: Limits
+) -> date | None:
     """A meeting decision's first report is due within 20 working days; others follow the cadence."""
     if kind in (Kind.MEETING_DECISION, Kind.MAJOR_DECISION):
         return cal.add_working_days(assigned_on, limits.first_report_on_decision_days).due
@@ -267,10 +286,13 @@ def first_report_due(kind: Kind, assigned_on: date, cadence: Cadence, cal: Worki
 
 # ---- the lead body and its co-bodies (A60) --------------------------------------------------------
 
+
 def check_lead_body(body: str, lead: str, act: str) -> None:
     if body != lead:
-        raise RuleViolation("A60.lead-body", f"only the lead body ({lead or 'none assigned'}) may {act}; "
-                                             f"{body or 'the caller'} is not it")
+        raise RuleViolation(
+            "A60.lead-body",
+            f"only the lead body ({lead or 'none assigned'}) may {act}; {body or 'the caller'} is not it",
+        )
 
 
 def check_involved(body: str, lead: str, co_bodies: Sequence[str]) -> None:
@@ -291,11 +313,14 @@ def missing_co_opinions(co_bodies: Iterable[str], opinions: Iterable[str]) -> li
 def check_objection_in_time(today: date, acknowledge_due: date | None) -> None:
     """An objection to an assignment comes within 5 working days of it; later the item stands."""
     if acknowledge_due is not None and today > acknowledge_due:
-        raise RuleViolation("A61.objection-limit", f"objections were due by {acknowledge_due}: "
-                                                   "the assignment stands; ask the office instead")
+        raise RuleViolation(
+            "A61.objection-limit",
+            f"objections were due by {acknowledge_due}: the assignment stands; ask the office instead",
+        )
 
 
 # ---- completion (A60, A76, A29) -------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Evidence:
@@ -333,31 +358,44 @@ def check_claim(claim: Claim, kind: Kind, co_bodies: Sequence[str], opinions: It
         raise InvalidInput(problems)
     missing = missing_co_opinions(co_bodies, opinions)
     if missing:
-        raise RuleViolation("A60.co-opinions", "completion is claimed with every co-body's opinion; "
-                                               f"missing: {', '.join(missing)}")
+        raise RuleViolation(
+            "A60.co-opinions",
+            f"completion is claimed with every co-body's opinion; missing: {', '.join(missing)}",
+        )
     if all(piece.kind in PASSING_ON for piece in claim.evidence):
-        raise RuleViolation("A76", "a meeting held or a document issued passes the work on, it does not "
-                                   "do it: show the work done, measured results or a site check (A76)")
+        raise RuleViolation(
+            "A76",
+            "a meeting held or a document issued passes the work on, it does not "
+            "do it: show the work done, measured results or a site check (A76)",
+        )
     if kind is Kind.MAJOR_DECISION:
         check_assessment(claim.assessment)
 
 
 def check_assessment(assessment: Assessment) -> None:
     """A29: the effect assessed, the public's and the parties' views heard, adjustments proposed."""
-    missing = [name for name, text in (("effect", assessment.effect),
-                                       ("public_opinion", assessment.public_opinion),
-                                       ("adjustment_proposals", assessment.adjustment_proposals))
-               if not text.strip()]
+    missing = [
+        name
+        for name, text in (
+            ("effect", assessment.effect),
+            ("public_opinion", assessment.public_opinion),
+            ("adjustment_proposals", assessment.adjustment_proposals),
+        )
+        if not text.strip()
+    ]
     if missing:
-        raise RuleViolation("A29", "a major decision's item closes with an assessment of its effect, "
-                                   "of what the public and the parties concerned say, and proposals "
-                                   f"to adjust it; missing: {', '.join(missing)}")
+        raise RuleViolation(
+            "A29",
+            "a major decision's item closes with an assessment of its effect, "
+            "of what the public and the parties concerned say, and proposals "
+            f"to adjust it; missing: {', '.join(missing)}",
+        )
 
 
 # ---- extension ------------------------------------------------------------------------------------
 
-def check_extension_request(today: date, due: date | None, requested_due: date | None,
-                            pending: bool) -> None:
+
+def check_extension_request(today: date, due: date | None, requested_due: date | None, pending: bool) -> None:
     if requested_due is None:
         raise InvalidInput({"requested_due": "required"})
     if due is None:
@@ -365,13 +403,15 @@ def check_extension_request(today: date, due: date | None, requested_due: date |
     if requested_due <= due:
         raise InvalidInput({"requested_due": f"must be after the current due date {due}"})
     if today > due:
-        raise RuleViolation("A61.extension-before-due", f"an extension is asked before the due date "
-                                                        f"({due}); it has passed")
+        raise RuleViolation(
+            "A61.extension-before-due", f"an extension is asked before the due date ({due}); it has passed"
+        )
     if pending:
         raise RuleViolation("A61.extension", "an extension request is already waiting for its decision")
 
 
 # ---- verification ---------------------------------------------------------------------------------
+
 
 def check_rectification(requirement: str, due: date | None, today: date) -> None:
     problems = []
@@ -386,6 +426,7 @@ def check_rectification(requirement: str, due: date | None, today: date) -> None
 
 
 # ---- colour and the escalation ladder -------------------------------------------------------------
+
 
 def colour(today: date, due: date | None, next_report_due: date | None) -> Colour:
     if due is not None and today > due:
@@ -413,20 +454,34 @@ def step_day(step: Step, due: date, cal: WorkingCalendar, limits: Limits) -> dat
         return cal.add_working_days(due, -limits.remind_days_before).due
     if step is Step.URGED:
         return date.fromordinal(due.toordinal() + 1)
-    after = {Step.TO_SUPERVISING_LEADER: limits.to_leader_days_after,
-             Step.TO_MAYOR: limits.to_mayor_days_after,
-             Step.ACCOUNTABILITY_PROPOSED: limits.accountability_days_after}[step]
+    after = {
+        Step.TO_SUPERVISING_LEADER: limits.to_leader_days_after,
+        Step.TO_MAYOR: limits.to_mayor_days_after,
+        Step.ACCOUNTABILITY_PROPOSED: limits.accountability_days_after,
+    }[step]
     return cal.add_working_days(due, after).due
 
 
-DUE_LADDER = (Step.WARNED, Step.REMINDED, Step.URGED, Step.TO_SUPERVISING_LEADER, Step.TO_MAYOR,
-              Step.ACCOUNTABILITY_PROPOSED)
+DUE_LADDER = (
+    Step.WARNED,
+    Step.REMINDED,
+    Step.URGED,
+    Step.TO_SUPERVISING_LEADER,
+    Step.TO_MAYOR,
+    Step.ACCOUNTABILITY_PROPOSED,
+)
 # Warnings before the due date make no sense once it has passed (a late first sweep skips them).
 BEFORE_DUE = frozenset({Step.WARNED, Step.REMINDED})
 
 
-def due_steps(today: date, due: date | None, next_report_due: date | None, taken: Iterable[str],
-              cal: WorkingCalendar, limits: Limits) -> list[DueStep]:
+def due_steps(
+    today: date,
+    due: date | None,
+    next_report_due: date | None,
+    taken: Iterable[str],
+    cal: WorkingCalendar,
+    limits: Limits,
+) -> list[DueStep]:
     """The steps of the ladder due by `today` and not yet taken, in ladder order."""
     done = set(taken)
     found: list[DueStep] = []
@@ -442,8 +497,14 @@ def due_steps(today: date, due: date | None, next_report_due: date | None, taken
     return sorted((s for s in found if s.key not in done), key=lambda s: order[s.step])
 
 
-def next_check_day(today: date, due: date | None, next_report_due: date | None, taken: Iterable[str],
-                   cal: WorkingCalendar, limits: Limits) -> date | None:
+def next_check_day(
+    today: date,
+    due: date | None,
+    next_report_due: date | None,
+    taken: Iterable[str],
+    cal: WorkingCalendar,
+    limits: Limits,
+) -> date | None:
     """The first day after `today` on which a step not yet taken falls due (None: nothing left), so
     the sweep reads only the items that have something to do."""
     done = set(taken)

@@ -26,11 +26,11 @@ MAX_TEXT = 10_000
 
 class AssessedKind(enum.Enum):
     DEPARTMENT = "department"  # 市政府部门 (A65)
-    COUNTY = "county"          # 县（区）政府 (A66)
+    COUNTY = "county"  # 县（区）政府 (A66)
 
 
 class Measure(enum.Enum):
-    EVIDENCE = "evidence"          # scored by the office with evidence
+    EVIDENCE = "evidence"  # scored by the office with evidence
     ITEMS_ON_TIME = "items_on_time"  # computed from the body's supervision items
 
 
@@ -41,17 +41,30 @@ class SetState(enum.Enum):
 
 class Grade(enum.Enum):
     EXCELLENT = "excellent"  # 优秀
-    GOOD = "good"            # 良好
-    PASS = "pass"            # 合格
-    FAIL = "fail"            # 不合格
+    GOOD = "good"  # 良好
+    PASS = "pass"  # 合格
+    FAIL = "fail"  # 不合格
 
 
 # A65 and A66: the areas a set of each kind must cover (an indicator's `dimension`).
 DIMENSIONS: dict[AssessedKind, tuple[str, ...]] = {
-    AssessedKind.DEPARTMENT: ("major-decisions", "duties", "key-work", "efficiency", "service-quality",
-                              "self-building"),
-    AssessedKind.COUNTY: ("economic-regulation", "market-supervision", "social-management", "public-services",
-                          "ecological-protection", "lawful-administration", "provincial-key-work"),
+    AssessedKind.DEPARTMENT: (
+        "major-decisions",
+        "duties",
+        "key-work",
+        "efficiency",
+        "service-quality",
+        "self-building",
+    ),
+    AssessedKind.COUNTY: (
+        "economic-regulation",
+        "market-supervision",
+        "social-management",
+        "public-services",
+        "ecological-protection",
+        "lawful-administration",
+        "provincial-key-work",
+    ),
 }
 RULE_OF_KIND = {AssessedKind.DEPARTMENT: "A65.dimensions", AssessedKind.COUNTY: "A66.dimensions"}
 
@@ -74,8 +87,13 @@ class Indicator:
     measure: Measure | None
 
     def as_row(self) -> dict:
-        return {"code": self.code.strip(), "name": self.name.strip(), "dimension": self.dimension.strip(),
-                "weight": self.weight, "measure": self.measure.value}
+        return {
+            "code": self.code.strip(),
+            "name": self.name.strip(),
+            "dimension": self.dimension.strip(),
+            "weight": self.weight,
+            "measure": self.measure.value,
+        }
 
 
 def indicator_of(row: Mapping) -> Indicator:
@@ -117,7 +135,9 @@ def check_indicators(kind: AssessedKind | None, indicators: Sequence[Indicator])
 
 def check_open(state: SetState) -> None:
     if state is SetState.APPROVED:
-        raise RuleViolation("A64.final", "the results are approved by the executive meeting: the set is final")
+        raise RuleViolation(
+            "A64.final", "the results are approved by the executive meeting: the set is final"
+        )
 
 
 def check_replaceable(state: SetState, scored: bool) -> None:
@@ -130,8 +150,10 @@ def check_replaceable(state: SetState, scored: bool) -> None:
 def check_body_kind(kind: AssessedKind, body_kind: str) -> None:
     """A65 departments, A66 counties: a body is assessed in the set of its own kind."""
     if body_kind != kind.value:
-        raise RuleViolation(RULE_OF_KIND[kind].replace("dimensions", "kind"),
-                            f"a {body_kind or 'unknown'} body is not assessed in the {kind.value} set")
+        raise RuleViolation(
+            RULE_OF_KIND[kind].replace("dimensions", "kind"),
+            f"a {body_kind or 'unknown'} body is not assessed in the {kind.value} set",
+        )
 
 
 def check_targets(indicators: Sequence[Indicator], targets: Mapping[str, str]) -> None:
@@ -139,7 +161,9 @@ def check_targets(indicators: Sequence[Indicator], targets: Mapping[str, str]) -
     codes = {i.code for i in indicators}
     problems = [("targets", f"no target for {code}") for code in sorted(codes - set(targets))]
     problems += [("targets", f"no indicator {code!r} in the set") for code in sorted(set(targets) - codes)]
-    problems += [("targets", f"{code}: the target is empty") for code, text in targets.items() if not text.strip()]
+    problems += [
+        ("targets", f"{code}: the target is empty") for code, text in targets.items() if not text.strip()
+    ]
     if problems:
         raise InvalidInput(problems)
 
@@ -162,10 +186,13 @@ def check_score(indicator: Indicator, centipoints: int, evidence: str, scorer_bo
     if scorer_body == body:
         raise RuleViolation("A64.self-scoring", f"{body} does not score itself")
     if indicator.measure is not Measure.EVIDENCE:
-        raise RuleViolation("A64.measured", f"{indicator.code} is computed from the supervision items, "
-                                            "not scored by hand")
+        raise RuleViolation(
+            "A64.measured", f"{indicator.code} is computed from the supervision items, not scored by hand"
+        )
     if not 0 <= centipoints <= indicator.weight * CENTI:
-        raise InvalidInput({"centipoints": f"0 to {indicator.weight * CENTI} (the weight {indicator.weight})"})
+        raise InvalidInput(
+            {"centipoints": f"0 to {indicator.weight * CENTI} (the weight {indicator.weight})"}
+        )
     if not evidence.strip():
         raise RuleViolation("A64.evidence", f"{indicator.code}: a score states its evidence")
     if len(evidence) > MAX_TEXT:
@@ -184,7 +211,9 @@ def total(scores: Mapping[str, Mapping]) -> int:
     return sum(s["centipoints"] for s in scores.values())
 
 
-def grade(indicators: Sequence[Indicator], scores: Mapping[str, Mapping], limits: GradeLimits) -> Grade | None:
+def grade(
+    indicators: Sequence[Indicator], scores: Mapping[str, Mapping], limits: GradeLimits
+) -> Grade | None:
     """The grade once every indicator is scored."""
     if any(i.code not in scores for i in indicators):
         return None
@@ -211,6 +240,8 @@ def check_complete(indicators: Sequence[Indicator], assessments: Mapping[str, Ma
 def check_decision(decision_known: bool, decision_id: str) -> None:
     """A64: results are final only by the executive meeting's decision, recorded in meetings."""
     if not decision_id.strip():
-        raise InvalidInput({"decision_id": "required: the executive meeting's decision approving the results"})
+        raise InvalidInput(
+            {"decision_id": "required: the executive meeting's decision approving the results"}
+        )
     if not decision_known:
         raise RuleViolation("A64.approval", f"no decision {decision_id} of a meeting is recorded")

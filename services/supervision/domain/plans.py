@@ -18,9 +18,9 @@ from shared.errors import InvalidInput, RuleViolation
 
 class InspectionKind(enum.Enum):
     COMPREHENSIVE = "comprehensive"  # 综合性督查
-    SPECIAL = "special"              # 专项督查
-    CHECK = "check"                  # 检查
-    ASSESSMENT = "assessment"        # 考核
+    SPECIAL = "special"  # 专项督查
+    CHECK = "check"  # 检查
+    ASSESSMENT = "assessment"  # 考核
 
 
 class PlanState(enum.Enum):
@@ -46,14 +46,27 @@ class Inspection:
     approved_by_user_id: str = ""
 
     def as_row(self) -> dict:
-        return {"title": self.title.strip(), "kind": self.kind.value, "target_codes": list(self.target_codes),
-                "month": self.month, "unplanned": self.unplanned, "approval_reason": self.approval_reason,
-                "approved_by_user_id": self.approved_by_user_id}
+        return {
+            "title": self.title.strip(),
+            "kind": self.kind.value,
+            "target_codes": list(self.target_codes),
+            "month": self.month,
+            "unplanned": self.unplanned,
+            "approval_reason": self.approval_reason,
+            "approved_by_user_id": self.approved_by_user_id,
+        }
 
 
 def inspection_of(row: dict) -> Inspection:
-    return Inspection(row["title"], InspectionKind(row["kind"]), tuple(row["target_codes"]), row["month"],
-                      row["unplanned"], row["approval_reason"], row["approved_by_user_id"])
+    return Inspection(
+        row["title"],
+        InspectionKind(row["kind"]),
+        tuple(row["target_codes"]),
+        row["month"],
+        row["unplanned"],
+        row["approval_reason"],
+        row["approved_by_user_id"],
+    )
 
 
 def check_inspections(inspections: Sequence[Inspection], known: set[str], field: str = "inspections") -> None:
@@ -75,43 +88,56 @@ def check_inspections(inspections: Sequence[Inspection], known: set[str], field:
         raise InvalidInput(problems)
 
 
-def check_department_targets(organiser_kind: str, inspections: Iterable[Inspection],
-                             counties: set[str]) -> None:
+def check_department_targets(
+    organiser_kind: str, inspections: Iterable[Inspection], counties: set[str]
+) -> None:
     """A63: a city department's plan sets up no inspection of the county governments."""
     if organiser_kind != "department":
         return
     for item in inspections:
         reached = sorted(set(item.target_codes) & counties)
         if reached and not item.unplanned:
-            raise RuleViolation("A63.department-county",
-                                f"{item.title}: a city department does not set up its own inspection of "
-                                f"{', '.join(reached)}; ask for it one by one (一事一报)")
+            raise RuleViolation(
+                "A63.department-county",
+                f"{item.title}: a city department does not set up its own inspection of "
+                f"{', '.join(reached)}; ask for it one by one (一事一报)",
+            )
 
 
 def check_comprehensive_cap(inspections: Iterable[Inspection], limits: PlanLimits) -> None:
     count = sum(1 for i in inspections if i.kind is InspectionKind.COMPREHENSIVE)
     if count > limits.comprehensive_per_organiser:
-        raise RuleViolation("A63.comprehensive-cap",
-                            f"{count} comprehensive inspections; at most "
-                            f"{limits.comprehensive_per_organiser} a year per organiser")
+        raise RuleViolation(
+            "A63.comprehensive-cap",
+            f"{count} comprehensive inspections; at most "
+            f"{limits.comprehensive_per_organiser} a year per organiser",
+        )
 
 
 def check_total(in_force: int, adding: int, limits: PlanLimits) -> None:
     if in_force + adding > limits.total_per_year:
-        raise RuleViolation("A63.total-cap", f"{in_force} inspections are planned this year; {adding} more "
-                                             f"would pass the cap of {limits.total_per_year}")
+        raise RuleViolation(
+            "A63.total-cap",
+            f"{in_force} inspections are planned this year; {adding} more "
+            f"would pass the cap of {limits.total_per_year}",
+        )
 
 
 def check_plan_transition(act: str, state: PlanState, organiser_kind: str) -> None:
     if state is not PlanState.SUBMITTED and act in ("submit", "approve", "file"):
-        raise RuleViolation("A63.plan-fixed", f"the plan is {state.value}: further inspections go one by one "
-                                              "(一事一报)")
+        raise RuleViolation(
+            "A63.plan-fixed", f"the plan is {state.value}: further inspections go one by one (一事一报)"
+        )
     if act == "approve" and organiser_kind == "county":
-        raise RuleViolation("A63.county-files", "a county's plan is filed with the performance office and "
-                                                "the supervision office, not approved by the city")
+        raise RuleViolation(
+            "A63.county-files",
+            "a county's plan is filed with the performance office and "
+            "the supervision office, not approved by the city",
+        )
     if act == "file" and organiser_kind != "county":
-        raise RuleViolation("A63.department-approval", "a city department's plan is approved by the city "
-                                                       "government")
+        raise RuleViolation(
+            "A63.department-approval", "a city department's plan is approved by the city government"
+        )
     if act == "unplanned" and state is PlanState.SUBMITTED:
         raise RuleViolation("A63.plan-fixed", "approve or file the plan first")
 

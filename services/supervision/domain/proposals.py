@@ -72,7 +72,11 @@ class Proposer:
     work_unit: str = ""
 
     def contact(self) -> dict:
-        return {"phone": self.phone.strip(), "address": self.address.strip(), "work_unit": self.work_unit.strip()}
+        return {
+            "phone": self.phone.strip(),
+            "address": self.address.strip(),
+            "work_unit": self.work_unit.strip(),
+        }
 
 
 @dataclass(frozen=True)
@@ -121,8 +125,11 @@ def check_new(new: NewProposal) -> None:
 def check_state(act: str, state: ProposalState, allowed: Iterable[ProposalState]) -> None:
     allowed = tuple(allowed)
     if state not in allowed:
-        raise RuleViolation("A67.state", f"cannot {act} a proposal that is {state.value} "
-                                         f"(only when {' or '.join(s.value for s in allowed)})")
+        raise RuleViolation(
+            "A67.state",
+            f"cannot {act} a proposal that is {state.value} "
+            f"(only when {' or '.join(s.value for s in allowed)})",
+        )
 
 
 def check_bodies(lead: str, co_bodies: Sequence[str], known: set[str]) -> None:
@@ -146,8 +153,9 @@ def due_on_assignment(assigned_on: date, limits: ProposalLimits) -> date:
     return add_months(assigned_on, limits.handle_months)
 
 
-def check_extension(today: date, assigned_on: date, due: date, new_due: date | None, reason: str,
-                    limits: ProposalLimits) -> None:
+def check_extension(
+    today: date, assigned_on: date, due: date, new_due: date | None, reason: str, limits: ProposalLimits
+) -> None:
     """A later limit, asked before the limit passed, at most `max_months` after assignment, with a reason."""
     problems = {}
     if new_due is None:
@@ -159,12 +167,16 @@ def check_extension(today: date, assigned_on: date, due: date, new_due: date | N
     if problems:
         raise InvalidInput(problems)
     if today > due:
-        raise RuleViolation("A67.extension-before-due", f"the limit passed on {due.isoformat()}: an extension "
-                                                        "is approved before it passes")
+        raise RuleViolation(
+            "A67.extension-before-due",
+            f"the limit passed on {due.isoformat()}: an extension is approved before it passes",
+        )
     latest = add_months(assigned_on, limits.max_months)
     if new_due > latest:
-        raise RuleViolation("A67.limit", f"at most {limits.max_months} months after assignment: "
-                                         f"{latest.isoformat()} at the latest")
+        raise RuleViolation(
+            "A67.limit",
+            f"at most {limits.max_months} months after assignment: {latest.isoformat()} at the latest",
+        )
 
 
 def check_reply(reply_class: ReplyClass | None, text: str, document_number: str) -> None:
@@ -229,7 +241,9 @@ def limit_step(today: date, due: date | None, warn_from: date | None) -> str | N
 
 def check_co_body(caller_body: str, co_bodies: Sequence[str]) -> None:
     if caller_body not in co_bodies:
-        raise RuleViolation("A67.co-body", f"only a co-body ({', '.join(co_bodies) or 'none'}) gives a co-opinion")
+        raise RuleViolation(
+            "A67.co-body", f"only a co-body ({', '.join(co_bodies) or 'none'}) gives a co-opinion"
+        )
 
 
 def check_co_opinions(co_bodies: Sequence[str], opinions: Iterable[dict], round_: int) -> None:

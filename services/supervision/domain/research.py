@@ -24,7 +24,7 @@ MAX_VISIT_DAYS = 31
 
 class ReportingMeeting(enum.Enum):
     NONE = "none"
-    PORTFOLIO = "portfolio"      # 结合分管工作听取汇报
+    PORTFOLIO = "portfolio"  # 结合分管工作听取汇报
     COUNTY_WIDE = "county_wide"  # 全县（区）性工作汇报会
 
 
@@ -53,7 +53,9 @@ def check_visit(visit: Visit, today: date, known: set[str]) -> None:
         problems.append(("purpose", f"required, at most {MAX_TEXT} characters"))
     if visit.reporting_meeting is None:
         problems.append(("reporting_meeting", "required: none, portfolio or county-wide"))
-    problems += [("county_codes", f"no organisation with code {c!r}") for c in visit.county_codes if c not in known]
+    problems += [
+        ("county_codes", f"no organisation with code {c!r}") for c in visit.county_codes if c not in known
+    ]
     if problems:
         raise InvalidInput(problems)
 
@@ -61,8 +63,11 @@ def check_visit(visit: Visit, today: date, known: set[str]) -> None:
 def check_reporting_meeting(meeting: ReportingMeeting, leader_is_mayor: bool) -> None:
     """A33: a county-wide reporting meeting on a research trip is the mayor's alone."""
     if meeting is ReportingMeeting.COUNTY_WIDE and not leader_is_mayor:
-        raise RuleViolation("A33.county-meeting", "on research trips a leader other than the mayor holds no "
-                                                  "county-wide reporting meeting; hear the portfolio's briefings")
+        raise RuleViolation(
+            "A33.county-meeting",
+            "on research trips a leader other than the mayor holds no "
+            "county-wide reporting meeting; hear the portfolio's briefings",
+        )
 
 
 def check_recorder(caller: str, leader: str, research_office: bool) -> None:
@@ -77,7 +82,9 @@ def expected_by(day: date, target: int) -> int:
     return target * day.timetuple().tm_yday // length
 
 
-def pace(days: Mapping[str, int], leaders: Iterable[str], day: date, target: int) -> dict[str, tuple[int, int, bool]]:
+def pace(
+    days: Mapping[str, int], leaders: Iterable[str], day: date, target: int
+) -> dict[str, tuple[int, int, bool]]:
     """leader → (days, expected by `day`, behind)."""
     expected = expected_by(day, target)
     return {leader: (days.get(leader, 0), expected, days.get(leader, 0) < expected) for leader in leaders}

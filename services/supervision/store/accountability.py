@@ -19,8 +19,11 @@ async def add_case(session: AsyncSession, item_id: uuid.UUID, against_due: date,
     """The case once per item and due date; None when it was proposed before."""
     case_id = uuid.uuid4()
     inserted = await session.execute(
-        insert(CASE).values(id=case_id, item_id=item_id, against_due=against_due, **fields)
-        .on_conflict_do_nothing(index_elements=["item_id", "against_due"]).returning(CASE.id))
+        insert(CASE)
+        .values(id=case_id, item_id=item_id, against_due=against_due, **fields)
+        .on_conflict_do_nothing(index_elements=["item_id", "against_due"])
+        .returning(CASE.id)
+    )
     if inserted.first() is None:
         return None
     return await get_case(session, case_id)
@@ -40,8 +43,9 @@ async def get_case(session: AsyncSession, case_id: str | uuid.UUID, *, for_updat
     return row
 
 
-async def list_cases(session: AsyncSession, state: str, body_code: str, after: tuple[str, str] | None,
-                     limit: int) -> list[CASE]:
+async def list_cases(
+    session: AsyncSession, state: str, body_code: str, after: tuple[str, str] | None, limit: int
+) -> list[CASE]:
     query = select(CASE)
     if state:
         query = query.where(CASE.state == state)

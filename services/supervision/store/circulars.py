@@ -32,8 +32,9 @@ async def get_circular(session: AsyncSession, circular_id: str, *, for_update: b
 
 
 async def circular_of(session: AsyncSession, year: int, month: int) -> CIRCULAR | None:
-    return await session.scalar(select(CIRCULAR).where(CIRCULAR.year == year, CIRCULAR.month == month)
-                                .with_for_update())
+    return await session.scalar(
+        select(CIRCULAR).where(CIRCULAR.year == year, CIRCULAR.month == month).with_for_update()
+    )
 
 
 async def add(session: AsyncSession, row) -> None:
@@ -52,19 +53,29 @@ async def tallies(session: AsyncSession, first: date, last: date, as_of: date) -
     closed_in_month = and_(ITEM.state == "closed", claimed >= first, claimed <= last)
     overdue = and_(ITEM.state.notin_(("closed", "withdrawn")), ITEM.due < as_of)
     rows = await session.execute(
-        select(ITEM.lead_body_code,
-               func.count().filter(and_(closed_in_month, claimed <= ITEM.due)),
-               func.count().filter(closed_in_month),
-               func.count().filter(overdue))
+        select(
+            ITEM.lead_body_code,
+            func.count().filter(and_(closed_in_month, claimed <= ITEM.due)),
+            func.count().filter(closed_in_month),
+            func.count().filter(overdue),
+        )
         .where(ITEM.lead_body_code != "", (closed_in_month | overdue))
-        .group_by(ITEM.lead_body_code).order_by(ITEM.lead_body_code))
+        .group_by(ITEM.lead_body_code)
+        .order_by(ITEM.lead_body_code)
+    )
     return [{"body_code": body, "closed_on_time": a, "closed": b, "overdue": c} for body, a, b, c in rows]
 
 
 def _facts(row) -> ItemFacts:
     claimed = row.completion.get("claimed_on") if row.completion else None
-    return ItemFacts(str(row.id), row.number, row.lead_body_code, row.state, row.due,
-                     date.fromisoformat(claimed) if claimed else None)
+    return ItemFacts(
+        str(row.id),
+        row.number,
+        row.lead_body_code,
+        row.state,
+        row.due,
+        date.fromisoformat(claimed) if claimed else None,
+    )
 
 
 async def facts_of(session: AsyncSession, item_ids: list[str]) -> dict[str, ItemFacts]:
@@ -81,9 +92,10 @@ async def facts_of(session: AsyncSession, item_ids: list[str]) -> dict[str, Item
 async def sent_to_mayor(session: AsyncSession, first: date, last: date) -> list[ItemFacts]:
     """The items the ladder sent to the mayor in the month (10 working days past due)."""
     rows = await session.scalars(
-        select(ITEM).join(ESCALATION, ESCALATION.item_id == ITEM.id)
+        select(ITEM)
+        .join(ESCALATION, ESCALATION.item_id == ITEM.id)
         .where(ESCALATION.step == "to_mayor", ESCALATION.taken_on >= first, ESCALATION.taken_on <= last)
-        .order_by(ITEM.number).distinct())
+        .order_by(ITEM.number)
+        .distinct()
+    )
     return [_facts(r) for r in rows]
-
-

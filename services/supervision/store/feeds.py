@@ -30,6 +30,10 @@ async def open_items(session: AsyncSession, scope: FeedScope, subject: str) -> l
         whose = or_(ITEM.lead_body_code == subject, ITEM.co_body_codes.any(subject))
     else:
         whose = or_(ITEM.supervising_leader_user_id == subject, ITEM.instructing_leader_user_id == subject)
-    query = (select(ITEM).where(whose, ITEM.state.in_(OPEN_STATES), ITEM.due.is_not(None))
-             .order_by(ITEM.due, ITEM.number).limit(FEED_LIMIT))
+    query = (
+        select(ITEM)
+        .where(whose, ITEM.state.in_(OPEN_STATES), ITEM.due.is_not(None))
+        .order_by(ITEM.due, ITEM.number)
+        .limit(FEED_LIMIT)
+    )
     return list(await session.scalars(query))

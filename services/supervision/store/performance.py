@@ -42,7 +42,9 @@ async def add(session: AsyncSession, row) -> None:
     await session.flush()
 
 
-async def get_assessment(session: AsyncSession, assessment_id: str, *, for_update: bool = False) -> ASSESSMENT:
+async def get_assessment(
+    session: AsyncSession, assessment_id: str, *, for_update: bool = False
+) -> ASSESSMENT:
     query = select(ASSESSMENT).where(ASSESSMENT.id == _key(assessment_id, "assessment"))
     if for_update:
         query = query.with_for_update()
@@ -53,18 +55,27 @@ async def get_assessment(session: AsyncSession, assessment_id: str, *, for_updat
 
 
 async def assessment_of(session: AsyncSession, set_id: uuid.UUID, body: str) -> ASSESSMENT | None:
-    return await session.scalar(select(ASSESSMENT).where(ASSESSMENT.set_id == set_id,
-                                                         ASSESSMENT.body_code == body).with_for_update())
+    return await session.scalar(
+        select(ASSESSMENT).where(ASSESSMENT.set_id == set_id, ASSESSMENT.body_code == body).with_for_update()
+    )
 
 
 async def assessments_of(session: AsyncSession, set_id: uuid.UUID) -> list[ASSESSMENT]:
-    return list(await session.scalars(select(ASSESSMENT).where(ASSESSMENT.set_id == set_id)
-                                      .order_by(ASSESSMENT.body_code)))
+    return list(
+        await session.scalars(
+            select(ASSESSMENT).where(ASSESSMENT.set_id == set_id).order_by(ASSESSMENT.body_code)
+        )
+    )
 
 
 async def any_scored(session: AsyncSession, set_id: uuid.UUID) -> bool:
-    return bool(await session.scalar(select(func.count()).select_from(ASSESSMENT).where(
-        ASSESSMENT.set_id == set_id, ASSESSMENT.scores != {})))
+    return bool(
+        await session.scalar(
+            select(func.count())
+            .select_from(ASSESSMENT)
+            .where(ASSESSMENT.set_id == set_id, ASSESSMENT.scores != {})
+        )
+    )
 
 
 async def items_on_time(session: AsyncSession, body: str, year: int) -> tuple[int, int]:

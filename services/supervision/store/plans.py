@@ -29,8 +29,9 @@ async def get_plan(session: AsyncSession, plan_id: str, *, for_update: bool = Fa
 
 
 async def plan_of(session: AsyncSession, organiser: str, year: int) -> PLAN | None:
-    return await session.scalar(select(PLAN).where(PLAN.organiser_code == organiser, PLAN.year == year)
-                                .with_for_update())
+    return await session.scalar(
+        select(PLAN).where(PLAN.organiser_code == organiser, PLAN.year == year).with_for_update()
+    )
 
 
 async def add_plan(session: AsyncSession, **fields) -> PLAN:

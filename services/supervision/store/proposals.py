@@ -45,16 +45,22 @@ async def add_proposal(db: AsyncSession, **fields) -> PROPOSAL | None:
     (the congress' session)."""
     new_id = uuid.uuid4()
     inserted = await db.execute(
-        insert(PROPOSAL).values(id=new_id, **fields)
-        .on_conflict_do_nothing(index_elements=["kind", "session", "number"]).returning(PROPOSAL.id))
+        insert(PROPOSAL)
+        .values(id=new_id, **fields)
+        .on_conflict_do_nothing(index_elements=["kind", "session", "number"])
+        .returning(PROPOSAL.id)
+    )
     if inserted.first() is None:
         return None
     return await get_proposal(db, str(new_id))
 
 
 async def registered_as(session: AsyncSession, kind: str, session_name: str, number: str) -> PROPOSAL | None:
-    return await session.scalar(select(PROPOSAL).where(
-        PROPOSAL.kind == kind, PROPOSAL.session == session_name, PROPOSAL.number == number))
+    return await session.scalar(
+        select(PROPOSAL).where(
+            PROPOSAL.kind == kind, PROPOSAL.session == session_name, PROPOSAL.number == number
+        )
+    )
 
 
 def _scoped(query, scope: Scope):
@@ -62,43 +68,65 @@ def _scoped(query, scope: Scope):
         return query
     if scope.leader_user_id:
         return query.where(PROPOSAL.lead_leader_user_id == scope.leader_user_id)
-    return query.where(or_(PROPOSAL.lead_body_code == scope.body_code,
-                           PROPOSAL.co_body_codes.any(scope.body_code)))
+    return query.where(
+        or_(PROPOSAL.lead_body_code == scope.body_code, PROPOSAL.co_body_codes.any(scope.body_code))
+    )
 
 
-async def list_proposals(session: AsyncSession, scope: Scope, filters: Filters,
-                         after: tuple[str, str] | None, limit: int) -> list[PROPOSAL]:
+async def list_proposals(
+    session: AsyncSession, scope: Scope, filters: Filters, after: tuple[str, str] | None, limit: int
+) -> list[PROPOSAL]:
     """Newest registration first; keyset on (created_at, id)."""
     query = _scoped(select(PROPOSAL), scope)
-    for column, value in ((PROPOSAL.year, filters.year), (PROPOSAL.kind, filters.kind),
-                          (PROPOSAL.state, filters.state), (PROPOSAL.lead_body_code, filters.lead_body_code),
-                          (PROPOSAL.lead_leader_user_id, filters.lead_leader_user_id)):
+    for column, value in (
+        (PROPOSAL.year, filters.year),
+        (PROPOSAL.kind, filters.kind),
+        (PROPOSAL.state, filters.state),
+        (PROPOSAL.lead_body_code, filters.lead_body_code),
+        (PROPOSAL.lead_leader_user_id, filters.lead_leader_user_id),
+    ):
         if value:
             query = query.where(column == value)
     if after is not None:
         created, key = after
-        query = query.where(or_(PROPOSAL.created_at < created,
-                                and_(PROPOSAL.created_at == created, PROPOSAL.id < uuid.UUID(key))))
+        query = query.where(
+            or_(
+                PROPOSAL.created_at < created,
+                and_(PROPOSAL.created_at == created, PROPOSAL.id < uuid.UUID(key)),
+            )
+        )
     query = query.order_by(PROPOSAL.created_at.desc(), PROPOSAL.id.desc()).limit(limit)
     return list(await session.scalars(query))
 
 
 async def led_in(session: AsyncSession, year: int) -> list[tuple[str, str]]:
     """(leading leader, kind) of every proposal of `year` that a leader leads."""
-    rows = await session.execute(select(PROPOSAL.lead_leader_user_id, PROPOSAL.kind)
-                                 .where(PROPOSAL.year == year, PROPOSAL.lead_leader_user_id != ""))
+    rows = await session.execute(
+        select(PROPOSAL.lead_leader_user_id, PROPOSAL.kind).where(
+            PROPOSAL.year == year, PROPOSAL.lead_leader_user_id != ""
+        )
+    )
     return [(leader, kind) for leader, kind in rows]
 
 
 async def handling_due_by(session: AsyncSession, day, batch: int) -> list[PROPOSAL]:
     """Proposals being handled whose limit falls by `day` (locked, skipped when another sweeper has them)."""
-    return list(await session.scalars(
-        select(PROPOSAL).where(PROPOSAL.state.in_(("assigned", "reopened")), PROPOSAL.due <= day)
-        .order_by(PROPOSAL.due, PROPOSAL.id).limit(batch).with_for_update(skip_locked=True)))
+    return list(
+        await session.scalars(
+            select(PROPOSAL)
+            .where(PROPOSAL.state.in_(("assigned", "reopened")), PROPOSAL.due <= day)
+            .order_by(PROPOSAL.due, PROPOSAL.id)
+            .limit(batch)
+            .with_for_update(skip_locked=True)
+        )
+    )
 
 
 async def claim_warning(session: AsyncSession, proposal_id, step: str, due, today) -> bool:
-    result = await session.execute(insert(models.ProposalWarning).values(
-        proposal_id=proposal_id, step=step, against_due=due, taken_on=today)
-        .on_conflict_do_nothing().returning(models.ProposalWarning.step))
+    result = await session.execute(
+        insert(models.ProposalWarning)
+        .values(proposal_id=proposal_id, step=step, against_due=due, taken_on=today)
+        .on_conflict_do_nothing()
+        .returning(models.ProposalWarning.step)
+    )
     return result.first() is not None

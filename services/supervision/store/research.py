@@ -22,8 +22,11 @@ async def add(session: AsyncSession, row) -> None:
 
 
 async def days_by_leader(session: AsyncSession, year: int) -> dict[str, int]:
-    rows = await session.execute(select(VISIT.leader_user_id, func.sum(VISIT.days))
-                                 .where(VISIT.year == year).group_by(VISIT.leader_user_id))
+    rows = await session.execute(
+        select(VISIT.leader_user_id, func.sum(VISIT.days))
+        .where(VISIT.year == year)
+        .group_by(VISIT.leader_user_id)
+    )
     return {leader: int(days) for leader, days in rows}
 
 
@@ -45,9 +48,14 @@ async def topics_of(session: AsyncSession, year: int) -> list[TOPIC]:
     return list(await session.scalars(select(TOPIC).where(TOPIC.year == year).order_by(TOPIC.created_at)))
 
 
-async def claim_warning(session: AsyncSession, leader: str, year: int, month: int, days: int, expected: int) -> bool:
+async def claim_warning(
+    session: AsyncSession, leader: str, year: int, month: int, days: int, expected: int
+) -> bool:
     """True the first time a leader is warned in a month (the key makes it once, across replicas)."""
-    result = await session.execute(insert(WARNING).values(
-        leader_user_id=leader, year=year, month=month, days=days, expected=expected)
-        .on_conflict_do_nothing().returning(WARNING.leader_user_id))
+    result = await session.execute(
+        insert(WARNING)
+        .values(leader_user_id=leader, year=year, month=month, days=days, expected=expected)
+        .on_conflict_do_nothing()
+        .returning(WARNING.leader_user_id)
+    )
     return result.first() is not None

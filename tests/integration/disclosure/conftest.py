@@ -56,16 +56,27 @@ def disclosure_settings(request) -> dict:
 @pytest.fixture
 async def disclosure(keycloak, disclosure_nats, service_database, disclosure_settings):
     database = await service_database("disclosure")
-    server = build(DisclosureSettings(
-        database_url=database, nats_url=disclosure_nats.url, keycloak_url=keycloak.url, client_id="disclosure",
-        client_secret=keycloak.client_secrets["disclosure"], grpc_port=0, **disclosure_settings,
-    ))
+    server = build(
+        DisclosureSettings(
+            database_url=database,
+            nats_url=disclosure_nats.url,
+            keycloak_url=keycloak.url,
+            client_id="disclosure",
+            client_secret=keycloak.client_secrets["disclosure"],
+            grpc_port=0,
+            **disclosure_settings,
+        )
+    )
     async with serving(server):
         channel = grpc.aio.insecure_channel(server.address)
         try:
-            yield DisclosureUnderTest(keycloak=keycloak, channel=channel,
-                                      publications=publications_pb2_grpc.PublicationServiceStub(channel),
-                                      nats=disclosure_nats, database_url=database)
+            yield DisclosureUnderTest(
+                keycloak=keycloak,
+                channel=channel,
+                publications=publications_pb2_grpc.PublicationServiceStub(channel),
+                nats=disclosure_nats,
+                database_url=database,
+            )
         finally:
             await channel.close()
 
@@ -79,15 +90,22 @@ async def jetstream(disclosure_nats):
     await client.close()
 
 
-DOCUMENTS_ACTOR = common_pb2.Actor(user_id="u-office", username="office-staff", display_name="王文书",
-                                   positions=["office-staff"], organisation_code="general-office")
+DOCUMENTS_ACTOR = common_pb2.Actor(
+    user_id="u-office",
+    username="office-staff",
+    display_name="王文书",
+    positions=["office-staff"],
+    organisation_code="general-office",
+)
 
 
-async def publish_documents_event(js, subject: str, payload: Message, *, event_id: uuid.UUID | None = None,
-                                  document_id: str = "") -> envelope_pb2.EventEnvelope:
+async def publish_documents_event(
+    js, subject: str, payload: Message, *, event_id: uuid.UUID | None = None, document_id: str = ""
+) -> envelope_pb2.EventEnvelope:
     """Publish an event as the documents service's outbox relay would (same envelope, same message id)."""
-    envelope = build_envelope(subject, payload, f"document/{document_id}", DOCUMENTS_ACTOR,
-                              event_id=event_id or uuid.uuid4())
+    envelope = build_envelope(
+        subject, payload, f"document/{document_id}", DOCUMENTS_ACTOR, event_id=event_id or uuid.uuid4()
+    )
     await js.publish(subject, envelope.SerializeToString(), headers={MSG_ID_HEADER: envelope.event_id})
     return envelope
 

@@ -24,7 +24,9 @@ pytestmark = pytest.mark.integration
 
 # Friday 26 September 2025: the reply limit runs across the national day holiday.
 TODAY = date(2025, 9, 26)
-OFFICER = Actor(user_id="u-officer", username="disclosure-officer", permissions=frozenset({"application:handle"}))
+OFFICER = Actor(
+    user_id="u-officer", username="disclosure-officer", permissions=frozenset({"application:handle"})
+)
 CITIZEN = Actor(user_id="u-citizen", username="citizen", permissions=frozenset({"application:submit"}))
 STRANGER = Actor(user_id="u-stranger", username="stranger", permissions=frozenset({"application:submit"}))
 
@@ -50,27 +52,51 @@ def env() -> Env:
 
 
 def applicant() -> domain.Applicant:
-    return domain.Applicant(kind=domain.ApplicantKind.NATURAL_PERSON, name="张三", id_number="510000199001011234",
-                            phone="13800000000", email="zhangsan@example.cn", address="资阳市雁江区", contact_person="")
+    return domain.Applicant(
+        kind=domain.ApplicantKind.NATURAL_PERSON,
+        name="张三",
+        id_number="510000199001011234",
+        phone="13800000000",
+        email="zhangsan@example.cn",
+        address="资阳市雁江区",
+        contact_person="",
+    )
 
 
 def request() -> domain.Request:
-    return domain.Request(description="2025年城区道路改造项目的预算安排", document_number="", purpose="",
-                          delivery_form=domain.DeliveryForm.EMAIL, kind=domain.RequestKind.INFORMATION,
-                          evidence="")
+    return domain.Request(
+        description="2025年城区道路改造项目的预算安排",
+        document_number="",
+        purpose="",
+        delivery_form=domain.DeliveryForm.EMAIL,
+        kind=domain.RequestKind.INFORMATION,
+        evidence="",
+    )
 
 
 async def events_of(session, application_id: str) -> list[str]:
     outbox = TABLES.outbox
-    rows = await session.execute(select(outbox.c.subject).where(outbox.c.aggregate_ref == f"application/{application_id}")
-                                 .order_by(outbox.c.created_at, outbox.c.seq))
+    rows = await session.execute(
+        select(outbox.c.subject)
+        .where(outbox.c.aggregate_ref == f"application/{application_id}")
+        .order_by(outbox.c.created_at, outbox.c.seq)
+    )
     return list(rows.scalars())
 
 
 async def test_OGI31_registered_by_post_is_received_on_signing_with_an_event_and_a_recorded_act(session, env):
     signed = date(2025, 9, 25)
-    filed = await applications.register(session, OFFICER, env, applicant(), request(), channel=domain.Channel.POST_SIGNED,
-                                        submitted_on=date(2025, 9, 23), signed_for_on=signed, confirmed_on=None)
+    filed = await applications.register(
+        session,
+        OFFICER,
+        env,
+        applicant(),
+        request(),
+        channel=domain.Channel.POST_SIGNED,
+        submitted_on=date(2025, 9, 23),
+        signed_for_on=signed,
+        confirmed_on=None,
+    )
     a = filed.application
     assert filed.query_code and a.number.startswith("YSQ2025")
     row = await session.get(InfoApplication, a.id)
@@ -81,14 +107,18 @@ async def test_OGI31_registered_by_post_is_received_on_signing_with_an_event_and
 
 
 async def test_OGI29_an_online_submission_waits_for_confirmation_and_the_key_replays_it(session, env):
-    first = await applications.submit(session, CITIZEN, env, applicant(), request(), key="key-0001",
-                                      fingerprint="f1")
+    first = await applications.submit(
+        session, CITIZEN, env, applicant(), request(), key="key-0001", fingerprint="f1"
+    )
     assert first.query_code and not first.replayed
-    again = await applications.submit(session, CITIZEN, env, applicant(), request(), key="key-0001",
-                                      fingerprint="f1")
+    again = await applications.submit(
+        session, CITIZEN, env, applicant(), request(), key="key-0001", fingerprint="f1"
+    )
     assert again.replayed and again.application.id == first.application.id and not again.query_code
     with pytest.raises(InvalidInput):
-        await applications.submit(session, CITIZEN, env, applicant(), request(), key="key-0001", fingerprint="f2")
+        await applications.submit(
+            session, CITIZEN, env, applicant(), request(), key="key-0001", fingerprint="f2"
+        )
     row = await session.get(InfoApplication, first.application.id)
     assert row.state == "submitted" and row.received_on is None
     assert await events_of(session, first.application.id) == []  # received only when confirmed (art. 31(3))
@@ -98,7 +128,9 @@ async def test_OGI29_an_online_submission_waits_for_confirmation_and_the_key_rep
 
 
 async def test_an_applicant_reads_only_his_or_her_own_application(session, env):
-    filed = await applications.submit(session, CITIZEN, env, applicant(), request(), key=None, fingerprint=None)
+    filed = await applications.submit(
+        session, CITIZEN, env, applicant(), request(), key=None, fingerprint=None
+    )
     own = await applications.read(session, CITIZEN, env, application_id=filed.application.id)
     assert own.id == filed.application.id and not own.history  # the applicant sees no recorded acts
     by_code = await applications.read(session, STRANGER, env, query_code=filed.query_code.lower())
@@ -108,11 +140,21 @@ async def test_an_applicant_reads_only_his_or_her_own_application(session, env):
 
 
 async def test_OGI30_the_period_to_complete_passes_and_the_application_lapses_once(session, env):
-    filed = await applications.register(session, OFFICER, env, applicant(), request(), channel=domain.Channel.POST_SIGNED,
-                                        submitted_on=TODAY, signed_for_on=TODAY, confirmed_on=None)
+    filed = await applications.register(
+        session,
+        OFFICER,
+        env,
+        applicant(),
+        request(),
+        channel=domain.Channel.POST_SIGNED,
+        submitted_on=TODAY,
+        signed_for_on=TODAY,
+        confirmed_on=None,
+    )
     app_id = filed.application.id
-    asked = await applications.request_completion(session, OFFICER, env, app_id, requested=TODAY,
-                                                  items="请写明具体路段", period_working_days=5)
+    asked = await applications.request_completion(
+        session, OFFICER, env, app_id, requested=TODAY, items="请写明具体路段", period_working_days=5
+    )
     due = date(asked.completion.due.year, asked.completion.due.month, asked.completion.due.day)
     assert await applications.lapse_due(session, due) == 0  # the last day is still the applicant's
     later = date.fromordinal(due.toordinal() + 1)
@@ -121,21 +163,49 @@ async def test_OGI30_the_period_to_complete_passes_and_the_application_lapses_on
     assert (await session.get(InfoApplication, app_id)).state == "lapsed"
     late = Env(calendar=env.calendar, today=lambda: later)
     with pytest.raises(RuleViolation) as refused:
-        await applications.complete(session, CITIZEN, late, "", filed.query_code, completed_on=None,
-                                    content="雁江区建设路")
+        await applications.complete(
+            session, CITIZEN, late, "", filed.query_code, completed_on=None, content="雁江区建设路"
+        )
     assert refused.value.rule_id == "OGI30.lapsed"
     assert await events_of(session, app_id) == [
-        "disclosure.application.received", "disclosure.application.completion-requested",
-        "disclosure.application.lapsed"]
+        "disclosure.application.received",
+        "disclosure.application.completion-requested",
+        "disclosure.application.lapsed",
+    ]
 
 
 async def test_OGI33_one_extension_then_refused(session, env):
-    filed = await applications.register(session, OFFICER, env, applicant(), request(), channel=domain.Channel.POST_SIGNED,
-                                        submitted_on=TODAY, signed_for_on=TODAY, confirmed_on=None)
-    extended = await replies.extend(session, OFFICER, env, filed.application.id, working_days=20,
-                                    reason="需要调取档案", notice="延期告知", approved=TODAY)
+    filed = await applications.register(
+        session,
+        OFFICER,
+        env,
+        applicant(),
+        request(),
+        channel=domain.Channel.POST_SIGNED,
+        submitted_on=TODAY,
+        signed_for_on=TODAY,
+        confirmed_on=None,
+    )
+    extended = await replies.extend(
+        session,
+        OFFICER,
+        env,
+        filed.application.id,
+        working_days=20,
+        reason="需要调取档案",
+        notice="延期告知",
+        approved=TODAY,
+    )
     assert extended.extension.working_days == 20
     with pytest.raises(RuleViolation) as refused:
-        await replies.extend(session, OFFICER, env, filed.application.id, working_days=5, reason="再延",
-                             notice="告知", approved=TODAY)
+        await replies.extend(
+            session,
+            OFFICER,
+            env,
+            filed.application.id,
+            working_days=5,
+            reason="再延",
+            notice="告知",
+            approved=TODAY,
+        )
     assert refused.value.rule_id == "OGI33.extension-once"

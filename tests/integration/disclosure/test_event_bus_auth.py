@@ -52,12 +52,21 @@ def disclosure_settings(bus) -> dict:
 def issued(document_id: str):
     today = date.today()
     document = documents_pb2.Document(
-        id=document_id, state=documents_pb2.DOCUMENT_STATE_ISSUED, document_number="资府发〔2026〕99号",
-        content=documents_pb2.DocumentContent(kind=documents_pb2.DOCUMENT_KIND_NOTICE, title="关于伪造事件的通知",
-                                              body="……", authority=documents_pb2.SIGN_OFF_AUTHORITY_ROUTINE),
+        id=document_id,
+        state=documents_pb2.DOCUMENT_STATE_ISSUED,
+        document_number="资府发〔2026〕99号",
+        content=documents_pb2.DocumentContent(
+            kind=documents_pb2.DOCUMENT_KIND_NOTICE,
+            title="关于伪造事件的通知",
+            body="……",
+            authority=documents_pb2.SIGN_OFF_AUTHORITY_ROUTINE,
+        ),
         sender=documents_pb2.Sender(organisation_code="city-government", name="资阳市人民政府"),
-        issued_on=common_pb2.Date(year=today.year, month=today.month, day=today.day))
-    return documents_events.DocumentIssued(document=document, disclosure=documents_pb2.DISCLOSURE_ATTRIBUTE_PROACTIVE)
+        issued_on=common_pb2.Date(year=today.year, month=today.month, day=today.day),
+    )
+    return documents_events.DocumentIssued(
+        document=document, disclosure=documents_pb2.DISCLOSURE_ATTRIBUTE_PROACTIVE
+    )
 
 
 def envelope_of(document_id: str, actor=DOCUMENTS_ACTOR):
@@ -65,12 +74,15 @@ def envelope_of(document_id: str, actor=DOCUMENTS_ACTOR):
 
 
 async def publish(js, envelope) -> None:
-    await js.publish(ISSUED, envelope.SerializeToString(), headers={MSG_ID_HEADER: envelope.event_id}, timeout=2)
+    await js.publish(
+        ISSUED, envelope.SerializeToString(), headers={MSG_ID_HEADER: envelope.event_id}, timeout=2
+    )
 
 
 async def queued(disclosure) -> set[str]:
-    reply = await disclosure.publications.ListQueue(pb.ListQueueRequest(),
-                                                    metadata=disclosure.as_user("disclosure-officer"))
+    reply = await disclosure.publications.ListQueue(
+        pb.ListQueueRequest(), metadata=disclosure.as_user("disclosure-officer")
+    )
     return {p.source_document_id for p in reply.publications}
 
 
@@ -89,7 +101,9 @@ async def test_a_forged_documents_issued_changes_nothing_in_disclosure(bus, disc
     documents = await bus.connect("documents")
     documents_js = documents.jetstream(timeout=5)
     await ensure_stream(documents_js, "documents")
-    await wait_until(lambda: consumer_bound(bus), timeout=30, what="disclosure's consumer declared as its own user")
+    await wait_until(
+        lambda: consumer_bound(bus), timeout=30, what="disclosure's consumer declared as its own user"
+    )
 
     # 1. with the petitions service's credentials, "as the mayor": NATS refuses it
     petitions = await bus.connect("petitions")
@@ -107,8 +121,10 @@ async def test_a_forged_documents_issued_changes_nothing_in_disclosure(bus, disc
 
     assert await eventually(lambda: _has(disclosure, "genuine"))
     assert await queued(disclosure) == {"genuine"}
-    assert any('permissions violation for publish to "documents.document.issued"' in r
-               for r in bus.refusals["petitions"])
+    assert any(
+        'permissions violation for publish to "documents.document.issued"' in r
+        for r in bus.refusals["petitions"]
+    )
     dead = await _dead_letters(disclosure)
     assert [(d["message_id"], d["subject"]) for d in dead] == [(claims_org.event_id, ISSUED)]
     assert "producer 'org'" in dead[0]["error"]
@@ -131,7 +147,9 @@ async def _dead_letters(disclosure) -> list[dict]:
     engine = create_engine(disclosure.database_url)
     try:
         async with engine.connect() as conn:
-            rows = await conn.execute(text("SELECT message_id, subject, error FROM dead_letters ORDER BY dead_at"))
+            rows = await conn.execute(
+                text("SELECT message_id, subject, error FROM dead_letters ORDER BY dead_at")
+            )
             return [dict(r._mapping) for r in rows]
     finally:
         await engine.dispose()

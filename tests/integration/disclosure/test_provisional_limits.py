@@ -33,13 +33,21 @@ async def test_art26_a_provisional_limit_takes_the_official_day_once_the_schedul
     (New Year 1-3 Jan as rest days, deploy/calendar's example) moves it to Tue 5 Jan."""
     made = date(2026, 12, 7)
     async with transaction(sessions) as session:
-        row = await queue_publication(session, calendar(), made, kind=Kind.POLICY,
-                                      category=Category.RULES_AND_NORMATIVE_DOCUMENTS, made_on=made,
-                                      title="关于做好2027年元旦春节期间市场保供工作的通知")
+        row = await queue_publication(
+            session,
+            calendar(),
+            made,
+            kind=Kind.POLICY,
+            category=Category.RULES_AND_NORMATIVE_DOCUMENTS,
+            made_on=made,
+            title="关于做好2027年元旦春节期间市场保供工作的通知",
+        )
         assert (row.publish_due, row.publish_due_provisional) == (date(2027, 1, 4), True)
         assert await recompute_provisional_limits(session, calendar()) == 0  # 2027 still unknown
     official = calendar().with_schedules(
-        YearSchedule(2027, holidays={date(2027, 1, 1): "元旦", date(2027, 1, 2): "元旦", date(2027, 1, 3): "元旦"})
+        YearSchedule(
+            2027, holidays={date(2027, 1, 1): "元旦", date(2027, 1, 2): "元旦", date(2027, 1, 3): "元旦"}
+        )
     )
     async with transaction(sessions) as session:
         assert await recompute_provisional_limits(session, official) == 1
@@ -47,6 +55,8 @@ async def test_art26_a_provisional_limit_takes_the_official_day_once_the_schedul
         row = await store.get(session, row.id)
         assert (row.publish_due, row.publish_due_provisional) == (date(2027, 1, 5), False)
         acts = [(r.act, r.reason) for r in await audit.history(session, f"publication/{row.id}")]
-        assert ("publication.limit-recomputed",
-                "article 26: 2027-01-04 → 2027-01-05 (official schedule of 2027 loaded)") in acts
+        assert (
+            "publication.limit-recomputed",
+            "article 26: 2027-01-04 → 2027-01-05 (official schedule of 2027 loaded)",
+        ) in acts
         assert await recompute_provisional_limits(session, official) == 0

@@ -37,22 +37,30 @@ def day(value: common_pb2.Date) -> date:
 
 
 def content(**overrides) -> pb.PublicationContent:
-    fields = dict(kind=pb.PUBLICATION_KIND_POLICY, category=pb.CATEGORY_STATISTICS,
-                  title="2026年10月资阳市经济运行情况", body="全市规模以上工业增加值同比增长，供水供电保障有力。",
-                  issuer_code="statistics-bureau", issuer_name="资阳市统计局", made_on=d(TODAY))
+    fields = dict(
+        kind=pb.PUBLICATION_KIND_POLICY,
+        category=pb.CATEGORY_STATISTICS,
+        title="2026年10月资阳市经济运行情况",
+        body="全市规模以上工业增加值同比增长，供水供电保障有力。",
+        issuer_code="statistics-bureau",
+        issuer_name="资阳市统计局",
+        made_on=d(TODAY),
+    )
     fields.update(overrides)
     return pb.PublicationContent(**fields)
 
 
 async def create(p, **overrides) -> pb.Publication:
-    return await p.publications.CreatePublication(pb.CreatePublicationRequest(content=content(**overrides)),
-                                                  metadata=p.as_user(OFFICER))
+    return await p.publications.CreatePublication(
+        pb.CreatePublicationRequest(content=content(**overrides)), metadata=p.as_user(OFFICER)
+    )
 
 
 async def publish(p, publication_id: str, *together: str) -> pb.Publication:
     return await p.publications.PublishPublication(
         pb.PublishPublicationRequest(publication_id=publication_id, interpretation_ids=list(together)),
-        metadata=p.as_user(OFFICER))
+        metadata=p.as_user(OFFICER),
+    )
 
 
 async def test_A35_A36_an_officer_publishes_and_everyone_reads_it(disclosure, jetstream):
@@ -60,13 +68,15 @@ async def test_A35_A36_an_officer_publishes_and_everyone_reads_it(disclosure, je
     assert queued.state == pb.PUBLICATION_STATE_QUEUED
     # not public while queued
     with pytest.raises(grpc.aio.AioRpcError) as err:
-        await disclosure.publications.GetPublication(pb.GetPublicationRequest(publication_id=queued.id),
-                                                     metadata=disclosure.as_user("citizen"))
+        await disclosure.publications.GetPublication(
+            pb.GetPublicationRequest(publication_id=queued.id), metadata=disclosure.as_user("citizen")
+        )
     assert err.value.code() == grpc.StatusCode.NOT_FOUND
     # a citizen may not publish
     with pytest.raises(grpc.aio.AioRpcError) as err:
-        await disclosure.publications.PublishPublication(pb.PublishPublicationRequest(publication_id=queued.id),
-                                                         metadata=disclosure.as_user("citizen"))
+        await disclosure.publications.PublishPublication(
+            pb.PublishPublicationRequest(publication_id=queued.id), metadata=disclosure.as_user("citizen")
+        )
     assert err.value.code() == grpc.StatusCode.PERMISSION_DENIED
 
     published = await publish(disclosure, queued.id)
@@ -74,26 +84,31 @@ async def test_A35_A36_an_officer_publishes_and_everyone_reads_it(disclosure, je
     assert [h.act for h in published.history] == ["publication.queued", "publication.published"]
 
     for reader in ("citizen", "petition-officer", "security-officer"):
-        seen = await disclosure.publications.GetPublication(pb.GetPublicationRequest(publication_id=queued.id),
-                                                            metadata=disclosure.as_user(reader))
+        seen = await disclosure.publications.GetPublication(
+            pb.GetPublicationRequest(publication_id=queued.id), metadata=disclosure.as_user(reader)
+        )
         assert seen.title == "2026年10月资阳市经济运行情况" and seen.body and not seen.history
         assert seen.validity == pb.VALIDITY_IN_FORCE and seen.issuer_name == "资阳市统计局"
 
     async def listed(**f):
         reply = await disclosure.publications.ListPublications(
-            pb.ListPublicationsRequest(filter=pb.PublicationFilter(**f)), metadata=disclosure.as_user("citizen"))
+            pb.ListPublicationsRequest(filter=pb.PublicationFilter(**f)),
+            metadata=disclosure.as_user("citizen"),
+        )
         return [x.id for x in reply.publications]
 
     assert await listed(category=pb.CATEGORY_STATISTICS) == [queued.id]
     assert await listed(category=pb.CATEGORY_FEES) == []
     assert await listed(issuer_code="statistics-bureau", year=TODAY.year) == [queued.id]
     assert await listed(year=TODAY.year - 1) == []
-    latest = await disclosure.publications.ListLatest(pb.ListLatestRequest(limit=5),
-                                                      metadata=disclosure.as_user("citizen"))
+    latest = await disclosure.publications.ListLatest(
+        pb.ListLatestRequest(limit=5), metadata=disclosure.as_user("citizen")
+    )
     assert [x.id for x in latest.publications] == [queued.id] and not latest.publications[0].body
 
-    events = await read_events(jetstream, until=lambda seen: any(
-        e.subject == "disclosure.publication.published" for e in seen))
+    events = await read_events(
+        jetstream, until=lambda seen: any(e.subject == "disclosure.publication.published" for e in seen)
+    )
     (event,) = [e for e in events if e.subject == "disclosure.publication.published"]
     payload = events_pb2.PublicationPublished()
     event.payload.Unpack(payload)
@@ -102,19 +117,26 @@ async def test_A35_A36_an_officer_publishes_and_everyone_reads_it(disclosure, je
 
 async def test_art26_limit_across_the_national_day_holiday_and_the_late_queue(disclosure):
     """Made on Tue 29 Sep 2026: 20 working days run past 1-7 Oct and count Sat 10 Oct (调休): 2 Nov."""
-    old = await create(disclosure, made_on=d(date(2026, 9, 29)), title="关于做好国庆期间安全生产工作的通知",
-                       category=pb.CATEGORY_INSPECTIONS)
+    old = await create(
+        disclosure,
+        made_on=d(date(2026, 9, 29)),
+        title="关于做好国庆期间安全生产工作的通知",
+        category=pb.CATEGORY_INSPECTIONS,
+    )
     assert day(old.publish_due.due) == date(2026, 11, 2) and not old.publish_due.provisional
     assert old.publish_due.working_days == 20 and day(old.publish_due.start) == date(2026, 9, 29)
     assert old.late == (TODAY > date(2026, 11, 2))
     fresh = await create(disclosure, title="本月统计快报")
     assert not fresh.late
 
-    queue = await disclosure.publications.ListQueue(pb.ListQueueRequest(), metadata=disclosure.as_user(OFFICER))
+    queue = await disclosure.publications.ListQueue(
+        pb.ListQueueRequest(), metadata=disclosure.as_user(OFFICER)
+    )
     assert [x.id for x in queue.publications] == [old.id, fresh.id]  # earliest limit first
     assert queue.late_count == 1
-    late = await disclosure.publications.ListQueue(pb.ListQueueRequest(late_only=True),
-                                                  metadata=disclosure.as_user(OFFICER))
+    late = await disclosure.publications.ListQueue(
+        pb.ListQueueRequest(late_only=True), metadata=disclosure.as_user(OFFICER)
+    )
     assert [x.id for x in late.publications] == [old.id]
     with pytest.raises(grpc.aio.AioRpcError) as err:
         await disclosure.publications.ListQueue(pb.ListQueueRequest(), metadata=disclosure.as_user("citizen"))
@@ -139,20 +161,36 @@ async def test_a_full_last_page_hands_out_no_token_to_an_empty_page(disclosure):
     assert len(page.publications) == 2 and page.page.next_page_token
     rest = await disclosure.publications.ListQueue(
         pb.ListQueueRequest(page=common_pb2.PageRequest(page_size=2, page_token=page.page.next_page_token)),
-        metadata=officer)
+        metadata=officer,
+    )
     assert len(rest.publications) == 1 and rest.page.next_page_token == ""
     assert {x.id for x in [*page.publications, *rest.publications]} == {first.id, second.id, third.id}
 
 
-def issued_document(document_id: str, *, signed_on: date, authority=documents_pb2.SIGN_OFF_AUTHORITY_ROUTINE,
-                    major=False, title="关于进一步加强城市供水安全保障工作的通知") -> documents_pb2.Document:
+def issued_document(
+    document_id: str,
+    *,
+    signed_on: date,
+    authority=documents_pb2.SIGN_OFF_AUTHORITY_ROUTINE,
+    major=False,
+    title="关于进一步加强城市供水安全保障工作的通知",
+) -> documents_pb2.Document:
     return documents_pb2.Document(
-        id=document_id, state=documents_pb2.DOCUMENT_STATE_ISSUED, document_number="资府发〔2026〕21号",
+        id=document_id,
+        state=documents_pb2.DOCUMENT_STATE_ISSUED,
+        document_number="资府发〔2026〕21号",
         content=documents_pb2.DocumentContent(
-            kind=documents_pb2.DOCUMENT_KIND_NOTICE, title=title, body="各县（区）人民政府：为保障城市供水安全……",
-            authority=authority, major_matter=major, issuer_code="资府发",
+            kind=documents_pb2.DOCUMENT_KIND_NOTICE,
+            title=title,
+            body="各县（区）人民政府：为保障城市供水安全……",
+            authority=authority,
+            major_matter=major,
+            issuer_code="资府发",
             lead_organisation_code="housing-construction-bureau",
-            valid_until=d(date(2031, 12, 31)) if authority != documents_pb2.SIGN_OFF_AUTHORITY_ROUTINE else None),
+            valid_until=d(date(2031, 12, 31))
+            if authority != documents_pb2.SIGN_OFF_AUTHORITY_ROUTINE
+            else None,
+        ),
         sender=documents_pb2.Sender(organisation_code="city-government", name="资阳市人民政府"),
         sign_offs=[documents_pb2.SignOff(signer_name="王建国", signed_on=d(signed_on))],
         issued_on=d(signed_on),
@@ -160,25 +198,37 @@ def issued_document(document_id: str, *, signed_on: date, authority=documents_pb
 
 
 async def queued_from(disclosure, document_id: str) -> list[pb.Publication]:
-    reply = await disclosure.publications.ListQueue(pb.ListQueueRequest(), metadata=disclosure.as_user(OFFICER))
+    reply = await disclosure.publications.ListQueue(
+        pb.ListQueueRequest(), metadata=disclosure.as_user(OFFICER)
+    )
     return [x for x in reply.publications if x.source_document_id == document_id]
 
 
 async def test_art26_documents_issued_proactive_is_queued_once_and_into_an_unknown_year_provisional(
-        disclosure, jetstream):
+    disclosure, jetstream
+):
     """documents.document.issued (主动公开) → queued; signed 15 Dec 2026, the limit reaches into 2027,
     whose official schedule is not known: 12 Jan 2027, provisional. A redelivery changes nothing."""
     proactive, on_request = str(uuid.uuid4()), str(uuid.uuid4())
     event_id = uuid.uuid4()
     issued = documents_events.DocumentIssued(
-        document=issued_document(proactive, signed_on=date(2026, 12, 15)), document_number="资府发〔2026〕21号",
-        disclosure=documents_pb2.DISCLOSURE_ATTRIBUTE_PROACTIVE)
+        document=issued_document(proactive, signed_on=date(2026, 12, 15)),
+        document_number="资府发〔2026〕21号",
+        disclosure=documents_pb2.DISCLOSURE_ATTRIBUTE_PROACTIVE,
+    )
     for _ in range(2):  # the same event twice (a re-publish outside the duplicate window)
-        await publish_documents_event(jetstream, "documents.document.issued", issued, event_id=event_id,
-                                      document_id=proactive)
-    await publish_documents_event(jetstream, "documents.document.issued", documents_events.DocumentIssued(
-        document=issued_document(on_request, signed_on=TODAY), disclosure=documents_pb2.DISCLOSURE_ATTRIBUTE_ON_REQUEST),
-        document_id=on_request)
+        await publish_documents_event(
+            jetstream, "documents.document.issued", issued, event_id=event_id, document_id=proactive
+        )
+    await publish_documents_event(
+        jetstream,
+        "documents.document.issued",
+        documents_events.DocumentIssued(
+            document=issued_document(on_request, signed_on=TODAY),
+            disclosure=documents_pb2.DISCLOSURE_ATTRIBUTE_ON_REQUEST,
+        ),
+        document_id=on_request,
+    )
     # and again under a new event id: one publication per document still
     await publish_documents_event(jetstream, "documents.document.issued", issued, document_id=proactive)
 
@@ -188,24 +238,37 @@ async def test_art26_documents_issued_proactive_is_queued_once_and_into_an_unkno
     assert day(item.made_on) == date(2026, 12, 15)
     assert day(item.publish_due.due) == date(2027, 1, 12) and item.publish_due.provisional
     assert item.category == pb.CATEGORY_OTHER and not item.late
-    await publish_documents_event(jetstream, "documents.document.issued", issued, event_id=uuid.uuid4(),
-                                  document_id=proactive)
+    await publish_documents_event(
+        jetstream, "documents.document.issued", issued, event_id=uuid.uuid4(), document_id=proactive
+    )
     assert len(await queued_from(disclosure, proactive)) == 1
     assert await queued_from(disclosure, on_request) == []
     # the officer classifies it when publishing
     done = await disclosure.publications.PublishPublication(
         pb.PublishPublicationRequest(publication_id=item.id, category=pb.CATEGORY_LIVELIHOOD),
-        metadata=disclosure.as_user(OFFICER))
+        metadata=disclosure.as_user(OFFICER),
+    )
     assert done.category == pb.CATEGORY_LIVELIHOOD
     assert [h.act for h in done.history] == ["publication.queued", "publication.published"]
     assert done.history[0].actor.username == "office-staff"  # the act of the documents event's actor
 
 
 async def test_A37_interpretation_published_with_its_policy_and_linked_both_ways(disclosure):
-    policy = await create(disclosure, title="资阳市促进民营经济发展若干措施", category=pb.CATEGORY_RULES_AND_NORMATIVE_DOCUMENTS,
-                          normative=True, requires_interpretation=True, document_number="资府规〔2026〕3号")
-    reading = await create(disclosure, kind=pb.PUBLICATION_KIND_INTERPRETATION, policy_id=policy.id,
-                           title="《资阳市促进民营经济发展若干措施》政策解读", category=pb.CATEGORY_RULES_AND_NORMATIVE_DOCUMENTS)
+    policy = await create(
+        disclosure,
+        title="资阳市促进民营经济发展若干措施",
+        category=pb.CATEGORY_RULES_AND_NORMATIVE_DOCUMENTS,
+        normative=True,
+        requires_interpretation=True,
+        document_number="资府规〔2026〕3号",
+    )
+    reading = await create(
+        disclosure,
+        kind=pb.PUBLICATION_KIND_INTERPRETATION,
+        policy_id=policy.id,
+        title="《资阳市促进民营经济发展若干措施》政策解读",
+        category=pb.CATEGORY_RULES_AND_NORMATIVE_DOCUMENTS,
+    )
     # an interpretation is not published before its policy
     with pytest.raises(grpc.aio.AioRpcError) as err:
         await publish(disclosure, reading.id)
@@ -223,8 +286,9 @@ async def test_A37_interpretation_published_with_its_policy_and_linked_both_ways
     both = await publish(disclosure, policy.id, reading.id)
     assert both.state == pb.PUBLICATION_STATE_PUBLISHED
     assert [(x.id, x.state) for x in both.interpretations] == [(reading.id, pb.PUBLICATION_STATE_PUBLISHED)]
-    seen = await disclosure.publications.GetPublication(pb.GetPublicationRequest(publication_id=reading.id),
-                                                        metadata=disclosure.as_user("citizen"))
+    seen = await disclosure.publications.GetPublication(
+        pb.GetPublicationRequest(publication_id=reading.id), metadata=disclosure.as_user("citizen")
+    )
     assert seen.policy.id == policy.id and seen.policy.title == "资阳市促进民营经济发展若干措施"
     assert seen.state == pb.PUBLICATION_STATE_PUBLISHED and day(seen.published_on) == TODAY
 
@@ -233,15 +297,23 @@ async def test_A22_draft_opened_for_comment_takes_comments_until_its_closing_day
     """documents.rule.comment-opened publishes the draft; comments until the closing day inclusive."""
     open_id, closed_id = str(uuid.uuid4()), str(uuid.uuid4())
     for document_id, until in ((open_id, TODAY + timedelta(days=30)), (closed_id, TODAY - timedelta(days=1))):
-        document = issued_document(document_id, signed_on=TODAY, title="资阳市城市供水管理办法（草案）",
-                                   authority=documents_pb2.SIGN_OFF_AUTHORITY_GOVERNMENT_RULE)
-        await publish_documents_event(jetstream, "documents.rule.comment-opened",
-                                      documents_events.RuleCommentOpened(document=document, until=d(until)),
-                                      document_id=document_id)
+        document = issued_document(
+            document_id,
+            signed_on=TODAY,
+            title="资阳市城市供水管理办法（草案）",
+            authority=documents_pb2.SIGN_OFF_AUTHORITY_GOVERNMENT_RULE,
+        )
+        await publish_documents_event(
+            jetstream,
+            "documents.rule.comment-opened",
+            documents_events.RuleCommentOpened(document=document, until=d(until)),
+            document_id=document_id,
+        )
 
     async def drafts(open_only: bool):
-        reply = await disclosure.publications.ListCommentDrafts(pb.ListCommentDraftsRequest(open_only=open_only),
-                                                                metadata=disclosure.as_user("citizen"))
+        reply = await disclosure.publications.ListCommentDrafts(
+            pb.ListCommentDraftsRequest(open_only=open_only), metadata=disclosure.as_user("citizen")
+        )
         return reply.publications
 
     assert len(await eventually(lambda: _at_least(drafts(False), 2))) == 2
@@ -250,25 +322,36 @@ async def test_A22_draft_opened_for_comment_takes_comments_until_its_closing_day
     assert day(draft.comment_until) == TODAY + timedelta(days=30)
     assert draft.title == "关于公开征求《资阳市城市供水管理办法（草案）》意见的公告"
 
-    comment = await disclosure.publications.SubmitComment(pb.SubmitCommentRequest(
-        publication_id=draft.id, author_name="林市民", contact="13800000000", text="建议明确二次供水设施的维护责任。"),
-        metadata=disclosure.as_user("citizen"))
+    comment = await disclosure.publications.SubmitComment(
+        pb.SubmitCommentRequest(
+            publication_id=draft.id,
+            author_name="林市民",
+            contact="13800000000",
+            text="建议明确二次供水设施的维护责任。",
+        ),
+        metadata=disclosure.as_user("citizen"),
+    )
     assert comment.text == "建议明确二次供水设施的维护责任。" and not comment.author_name
-    seen = await disclosure.publications.GetPublication(pb.GetPublicationRequest(publication_id=draft.id),
-                                                        metadata=disclosure.as_user("citizen"))
+    seen = await disclosure.publications.GetPublication(
+        pb.GetPublicationRequest(publication_id=draft.id), metadata=disclosure.as_user("citizen")
+    )
     assert seen.comment_count == 1
-    received = await disclosure.publications.ListComments(pb.ListCommentsRequest(publication_id=draft.id),
-                                                          metadata=disclosure.as_user(OFFICER))
+    received = await disclosure.publications.ListComments(
+        pb.ListCommentsRequest(publication_id=draft.id), metadata=disclosure.as_user(OFFICER)
+    )
     assert [(c.author_name, c.contact) for c in received.comments] == [("林市民", "13800000000")]
     with pytest.raises(grpc.aio.AioRpcError) as err:
-        await disclosure.publications.ListComments(pb.ListCommentsRequest(publication_id=draft.id),
-                                                   metadata=disclosure.as_user("citizen"))
+        await disclosure.publications.ListComments(
+            pb.ListCommentsRequest(publication_id=draft.id), metadata=disclosure.as_user("citizen")
+        )
     assert err.value.code() == grpc.StatusCode.PERMISSION_DENIED
 
     (closed,) = [x for x in await drafts(False) if x.source_document_id == closed_id]
     with pytest.raises(grpc.aio.AioRpcError) as err:
-        await disclosure.publications.SubmitComment(pb.SubmitCommentRequest(publication_id=closed.id, text="晚了"),
-                                                    metadata=disclosure.as_user("citizen"))
+        await disclosure.publications.SubmitComment(
+            pb.SubmitCommentRequest(publication_id=closed.id, text="晚了"),
+            metadata=disclosure.as_user("citizen"),
+        )
     assert err.value.code() == grpc.StatusCode.FAILED_PRECONDITION
     assert rule_id_of(err.value) == "A22.comment-closed"
 
@@ -281,76 +364,143 @@ async def _at_least(coroutine, n: int):
 async def test_A24_normative_catalogue_and_A25_status_from_the_documents_cleanup(disclosure, jetstream):
     """documents.normative.filed → catalogue entry (queued, then published); cleaned-up repeal → repealed."""
     document_id = str(uuid.uuid4())
-    document = issued_document(document_id, signed_on=date(2026, 3, 2), title="资阳市城市管理规定",
-                               authority=documents_pb2.SIGN_OFF_AUTHORITY_NORMATIVE_DOCUMENT)
-    await publish_documents_event(jetstream, "documents.normative.filed", documents_events.NormativeFiled(
-        document=document, filing=documents_pb2.Filing(
-            filed_with=documents_pb2.FILING_BODY_PEOPLES_CONGRESS_STANDING_COMMITTEE, filing_reference="资人备〔2026〕5号")),
-        document_id=document_id)
+    document = issued_document(
+        document_id,
+        signed_on=date(2026, 3, 2),
+        title="资阳市城市管理规定",
+        authority=documents_pb2.SIGN_OFF_AUTHORITY_NORMATIVE_DOCUMENT,
+    )
+    await publish_documents_event(
+        jetstream,
+        "documents.normative.filed",
+        documents_events.NormativeFiled(
+            document=document,
+            filing=documents_pb2.Filing(
+                filed_with=documents_pb2.FILING_BODY_PEOPLES_CONGRESS_STANDING_COMMITTEE,
+                filing_reference="资人备〔2026〕5号",
+            ),
+        ),
+        document_id=document_id,
+    )
     (entry,) = await eventually(lambda: queued_from(disclosure, document_id))
     assert entry.normative and entry.category == pb.CATEGORY_RULES_AND_NORMATIVE_DOCUMENTS
     await publish(disclosure, entry.id)
 
-    catalogue = await disclosure.publications.GetNormativeCatalogue(pb.GetNormativeCatalogueRequest(year=2026),
-                                                                    metadata=disclosure.as_user("citizen"))
+    catalogue = await disclosure.publications.GetNormativeCatalogue(
+        pb.GetNormativeCatalogueRequest(year=2026), metadata=disclosure.as_user("citizen")
+    )
     assert [(e.id, e.document_number) for e in catalogue.entries] == [(entry.id, "资府发〔2026〕21号")]
-    assert (await disclosure.publications.GetNormativeCatalogue(
-        pb.GetNormativeCatalogueRequest(year=2025), metadata=disclosure.as_user("citizen"))).entries == []
+    assert (
+        await disclosure.publications.GetNormativeCatalogue(
+            pb.GetNormativeCatalogueRequest(year=2025), metadata=disclosure.as_user("citizen")
+        )
+    ).entries == []
 
-    document.cleanup.CopyFrom(documents_pb2.CleanupRecord(decision=documents_pb2.CLEANUP_DECISION_REPEAL,
-                                                          reason="上位法已修改"))
-    await publish_documents_event(jetstream, "documents.normative.cleaned-up", documents_events.NormativeCleanedUp(
-        document=document, decision=documents_pb2.CLEANUP_DECISION_REPEAL), document_id=document_id)
+    document.cleanup.CopyFrom(
+        documents_pb2.CleanupRecord(decision=documents_pb2.CLEANUP_DECISION_REPEAL, reason="上位法已修改")
+    )
+    await publish_documents_event(
+        jetstream,
+        "documents.normative.cleaned-up",
+        documents_events.NormativeCleanedUp(
+            document=document, decision=documents_pb2.CLEANUP_DECISION_REPEAL
+        ),
+        document_id=document_id,
+    )
 
     async def repealed():
-        seen = await disclosure.publications.GetPublication(pb.GetPublicationRequest(publication_id=entry.id),
-                                                            metadata=disclosure.as_user("citizen"))
+        seen = await disclosure.publications.GetPublication(
+            pb.GetPublicationRequest(publication_id=entry.id), metadata=disclosure.as_user("citizen")
+        )
         return seen.validity == pb.VALIDITY_REPEALED
+
     assert await eventually(repealed)
 
     async def by_validity(validity):
-        reply = await disclosure.publications.ListPublications(pb.ListPublicationsRequest(
-            filter=pb.PublicationFilter(validity=validity)), metadata=disclosure.as_user("citizen"))
+        reply = await disclosure.publications.ListPublications(
+            pb.ListPublicationsRequest(filter=pb.PublicationFilter(validity=validity)),
+            metadata=disclosure.as_user("citizen"),
+        )
         return [x.id for x in reply.publications]
+
     assert await by_validity(pb.VALIDITY_REPEALED) == [entry.id]
     assert await by_validity(pb.VALIDITY_IN_FORCE) == []
 
 
 async def test_A39_powers_list_and_A67_proposal_results_have_their_own_lists(disclosure):
-    power = await create(disclosure, kind=pb.PUBLICATION_KIND_POWER, category=pb.CATEGORY_LICENSING,
-                         title="食品经营许可", power=pb.Power(subject="资阳市市场监督管理局", basis="《中华人民共和国食品安全法》第三十五条",
-                                                         procedure="申请、受理、审查、决定、送达", supervision="市纪委监委驻局纪检组；12345",
-                                                         power_type="行政许可"))
-    result = await create(disclosure, kind=pb.PUBLICATION_KIND_PROPOSAL_RESULT, category=pb.CATEGORY_OTHER,
-                          title="关于市政协五届三次会议第0123号提案答复的函",
-                          proposal=pb.ProposalResult(proposal_kind=pb.PROPOSAL_KIND_CPPCC_PROPOSAL, proposal_number="第0123号",
-                                                     proposer="张委员", session="市政协五届三次会议"))
+    power = await create(
+        disclosure,
+        kind=pb.PUBLICATION_KIND_POWER,
+        category=pb.CATEGORY_LICENSING,
+        title="食品经营许可",
+        power=pb.Power(
+            subject="资阳市市场监督管理局",
+            basis="《中华人民共和国食品安全法》第三十五条",
+            procedure="申请、受理、审查、决定、送达",
+            supervision="市纪委监委驻局纪检组；12345",
+            power_type="行政许可",
+        ),
+    )
+    result = await create(
+        disclosure,
+        kind=pb.PUBLICATION_KIND_PROPOSAL_RESULT,
+        category=pb.CATEGORY_OTHER,
+        title="关于市政协五届三次会议第0123号提案答复的函",
+        proposal=pb.ProposalResult(
+            proposal_kind=pb.PROPOSAL_KIND_CPPCC_PROPOSAL,
+            proposal_number="第0123号",
+            proposer="张委员",
+            session="市政协五届三次会议",
+        ),
+    )
     with pytest.raises(grpc.aio.AioRpcError) as err:
-        await create(disclosure, kind=pb.PUBLICATION_KIND_POWER, title="缺依据的职权",
-                     power=pb.Power(subject="资阳市市场监督管理局"))
+        await create(
+            disclosure,
+            kind=pb.PUBLICATION_KIND_POWER,
+            title="缺依据的职权",
+            power=pb.Power(subject="资阳市市场监督管理局"),
+        )
     assert {"content.power.basis", "content.power.procedure", "content.power.supervision"} <= set(
-        field_violations_of(err.value))
+        field_violations_of(err.value)
+    )
     for item in (power, result):
         await publish(disclosure, item.id)
 
     async def of_kind(kind):
-        reply = await disclosure.publications.ListPublications(pb.ListPublicationsRequest(
-            filter=pb.PublicationFilter(kind=kind)), metadata=disclosure.as_user("citizen"))
+        reply = await disclosure.publications.ListPublications(
+            pb.ListPublicationsRequest(filter=pb.PublicationFilter(kind=kind)),
+            metadata=disclosure.as_user("citizen"),
+        )
         return reply.publications
+
     (listed_power,) = await of_kind(pb.PUBLICATION_KIND_POWER)
-    assert listed_power.power.basis.startswith("《中华人民共和国食品安全法》") and listed_power.power.supervision
+    assert (
+        listed_power.power.basis.startswith("《中华人民共和国食品安全法》") and listed_power.power.supervision
+    )
     (listed_result,) = await of_kind(pb.PUBLICATION_KIND_PROPOSAL_RESULT)
     assert listed_result.proposal.proposal_kind == pb.PROPOSAL_KIND_CPPCC_PROPOSAL
     assert listed_result.proposal.proposal_number == "第0123号"
 
 
 async def test_search_in_chinese_ranked_filtered_with_snippets(disclosure):
-    water = await create(disclosure, title="关于进一步加强城市供水安全保障工作的通知", category=pb.CATEGORY_LIVELIHOOD,
-                         body="各县（区）人民政府：为保障城市供水安全，现就二次供水设施改造通知如下。")
-    mention = await create(disclosure, title="2026年第三季度民生工作情况", category=pb.CATEGORY_LIVELIHOOD,
-                           body="本季度完成老旧小区改造十二个，新建公园三处，城市供水管网延伸八公里。")
-    other = await create(disclosure, title="资阳市2026年度财政预算", category=pb.CATEGORY_BUDGETS_AND_ACCOUNTS,
-                         body="一般公共预算收入安排如下。")
+    water = await create(
+        disclosure,
+        title="关于进一步加强城市供水安全保障工作的通知",
+        category=pb.CATEGORY_LIVELIHOOD,
+        body="各县（区）人民政府：为保障城市供水安全，现就二次供水设施改造通知如下。",
+    )
+    mention = await create(
+        disclosure,
+        title="2026年第三季度民生工作情况",
+        category=pb.CATEGORY_LIVELIHOOD,
+        body="本季度完成老旧小区改造十二个，新建公园三处，城市供水管网延伸八公里。",
+    )
+    other = await create(
+        disclosure,
+        title="资阳市2026年度财政预算",
+        category=pb.CATEGORY_BUDGETS_AND_ACCOUNTS,
+        body="一般公共预算收入安排如下。",
+    )
     queued = await create(disclosure, title="供水价格调整（尚未发布）")
     for item in (water, mention, other):
         await publish(disclosure, item.id)
@@ -358,7 +508,8 @@ async def test_search_in_chinese_ranked_filtered_with_snippets(disclosure):
     async def search(query, **f):
         return await disclosure.publications.SearchPublications(
             pb.SearchPublicationsRequest(query=query, filter=pb.PublicationFilter(**f)),
-            metadata=disclosure.as_user("citizen"))
+            metadata=disclosure.as_user("citizen"),
+        )
 
     found = await search("城市供水")
     assert list(found.terms) == ["城市", "供水"]
@@ -373,8 +524,10 @@ async def test_search_in_chinese_ranked_filtered_with_snippets(disclosure):
     # is searchable too
     assert [h.publication.id for h in (await search("资阳")).hits][0] == other.id
     assert (await search("城市供水", category=pb.CATEGORY_BUDGETS_AND_ACCOUNTS)).hits == []
-    assert [h.publication.id for h in (await search("供水", year=TODAY.year, issuer_code="statistics-bureau")).hits] \
-        == [water.id, mention.id]
+    assert [
+        h.publication.id
+        for h in (await search("供水", year=TODAY.year, issuer_code="statistics-bureau")).hits
+    ] == [water.id, mention.id]
     assert (await search("供水", year=TODAY.year - 1)).hits == []
     assert (await search("地铁")).hits == []
     with pytest.raises(grpc.aio.AioRpcError) as err:
@@ -388,13 +541,16 @@ async def test_portal_service_account_reads_and_comments(disclosure):
         pytest.skip("the realm has no confidential portal client yet")
     item = await create(disclosure)
     await publish(disclosure, item.id)
-    reply = await disclosure.publications.ListLatest(pb.ListLatestRequest(), metadata=disclosure.as_service("portal"))
+    reply = await disclosure.publications.ListLatest(
+        pb.ListLatestRequest(), metadata=disclosure.as_service("portal")
+    )
     assert [x.id for x in reply.publications] == [item.id]
 
 
 @pytest.mark.parametrize("disclosure_settings", [{"search_candidates": 50}], indirect=True)
 async def test_search_ranks_the_newest_matches_up_to_the_cap_and_pages_through_them(disclosure):
     """60 matches, a cap of 50: the reply says capped, 50 are ranked, three pages of 20 / 20 / 10."""
+
     async def add(i: int) -> str:
         item = await create(disclosure, title=f"第{i}期城市供水水质公告", body="城市供水水质符合国家标准。")
         await publish(disclosure, item.id)
@@ -408,8 +564,11 @@ async def test_search_ranks_the_newest_matches_up_to_the_cap_and_pages_through_t
     pages = []
     while True:
         reply = await disclosure.publications.SearchPublications(
-            pb.SearchPublicationsRequest(query="供水水质", page=common_pb2.PageRequest(page_size=20, page_token=token)),
-            metadata=disclosure.as_user("citizen"))
+            pb.SearchPublicationsRequest(
+                query="供水水质", page=common_pb2.PageRequest(page_size=20, page_token=token)
+            ),
+            metadata=disclosure.as_user("citizen"),
+        )
         assert reply.capped and reply.ranked == 50
         pages.append(len(reply.hits))
         seen += [h.publication.id for h in reply.hits]
@@ -424,12 +583,14 @@ async def test_A35_declining_needs_a_reason_and_validity_changes_are_acts_and_ev
     amended; documents' expiry marks a rule expired (A25); each an act, the changes as events."""
     wrong = await create(disclosure, title="误标为主动公开的内部文件")
     with pytest.raises(grpc.aio.AioRpcError) as err:
-        await disclosure.publications.DeclinePublication(pb.DeclinePublicationRequest(publication_id=wrong.id),
-                                                         metadata=disclosure.as_user(OFFICER))
+        await disclosure.publications.DeclinePublication(
+            pb.DeclinePublicationRequest(publication_id=wrong.id), metadata=disclosure.as_user(OFFICER)
+        )
     assert "reason" in field_violations_of(err.value)
     declined = await disclosure.publications.DeclinePublication(
         pb.DeclinePublicationRequest(publication_id=wrong.id, reason="属于内部管理信息（条例第十六条）"),
-        metadata=disclosure.as_user(OFFICER))
+        metadata=disclosure.as_user(OFFICER),
+    )
     assert declined.state == pb.PUBLICATION_STATE_DECLINED and declined.decline_reason.startswith("属于内部")
     with pytest.raises(grpc.aio.AioRpcError) as err:
         await publish(disclosure, wrong.id)
@@ -437,38 +598,60 @@ async def test_A35_declining_needs_a_reason_and_validity_changes_are_acts_and_ev
 
     item = await create(disclosure)
     await publish(disclosure, item.id)
-    amended = await disclosure.publications.ChangeValidity(pb.ChangeValidityRequest(
-        publication_id=item.id, validity=pb.VALIDITY_AMENDED, reason="资统发〔2026〕9号修订"),
-        metadata=disclosure.as_user(OFFICER))
+    amended = await disclosure.publications.ChangeValidity(
+        pb.ChangeValidityRequest(
+            publication_id=item.id, validity=pb.VALIDITY_AMENDED, reason="资统发〔2026〕9号修订"
+        ),
+        metadata=disclosure.as_user(OFFICER),
+    )
     assert amended.validity == pb.VALIDITY_AMENDED and amended.history[-1].act == "publication.amended"
 
     document_id = str(uuid.uuid4())
-    rule = issued_document(document_id, signed_on=TODAY, authority=documents_pb2.SIGN_OFF_AUTHORITY_GOVERNMENT_RULE)
-    await publish_documents_event(jetstream, "documents.document.issued", documents_events.DocumentIssued(
-        document=rule, document_number="资府令第3号", disclosure=documents_pb2.DISCLOSURE_ATTRIBUTE_PROACTIVE),
-        document_id=document_id)
+    rule = issued_document(
+        document_id, signed_on=TODAY, authority=documents_pb2.SIGN_OFF_AUTHORITY_GOVERNMENT_RULE
+    )
+    await publish_documents_event(
+        jetstream,
+        "documents.document.issued",
+        documents_events.DocumentIssued(
+            document=rule,
+            document_number="资府令第3号",
+            disclosure=documents_pb2.DISCLOSURE_ATTRIBUTE_PROACTIVE,
+        ),
+        document_id=document_id,
+    )
     (queued,) = await eventually(lambda: queued_from(disclosure, document_id))
     assert queued.normative and queued.category == pb.CATEGORY_RULES_AND_NORMATIVE_DOCUMENTS
     await publish(disclosure, queued.id)
-    await publish_documents_event(jetstream, "documents.normative.expired",
-                                  documents_events.NormativeExpired(document=rule), document_id=document_id)
+    await publish_documents_event(
+        jetstream,
+        "documents.normative.expired",
+        documents_events.NormativeExpired(document=rule),
+        document_id=document_id,
+    )
 
     async def expired():
-        seen = await disclosure.publications.GetPublication(pb.GetPublicationRequest(publication_id=queued.id),
-                                                            metadata=disclosure.as_user("citizen"))
+        seen = await disclosure.publications.GetPublication(
+            pb.GetPublicationRequest(publication_id=queued.id), metadata=disclosure.as_user("citizen")
+        )
         return seen.validity == pb.VALIDITY_EXPIRED
+
     assert await eventually(expired)
 
-    events = await read_events(jetstream, until=lambda seen: sum(
-        e.subject == "disclosure.publication.validity-changed" for e in seen) >= 2)
+    events = await read_events(
+        jetstream,
+        until=lambda seen: sum(e.subject == "disclosure.publication.validity-changed" for e in seen) >= 2,
+    )
     changes = []
     for e in events:
         if e.subject == "disclosure.publication.validity-changed":
             payload = events_pb2.PublicationValidityChanged()
             e.payload.Unpack(payload)
             changes.append((payload.publication.id, payload.previous, payload.publication.validity))
-    assert changes == [(item.id, pb.VALIDITY_IN_FORCE, pb.VALIDITY_AMENDED),
-                       (queued.id, pb.VALIDITY_IN_FORCE, pb.VALIDITY_EXPIRED)]
+    assert changes == [
+        (item.id, pb.VALIDITY_IN_FORCE, pb.VALIDITY_AMENDED),
+        (queued.id, pb.VALIDITY_IN_FORCE, pb.VALIDITY_EXPIRED),
+    ]
 
 
 async def test_search_walk_by_date_and_gin_find_the_same_newest_matches(disclosure):
@@ -479,8 +662,12 @@ async def test_search_walk_by_date_and_gin_find_the_same_newest_matches(disclosu
     from shared.db import create_engine, session_factory, transaction
 
     for i in range(6):
-        item = await create(disclosure, title=f"第{i}号供水公告", category=pb.CATEGORY_LIVELIHOOD if i % 2 else pb.CATEGORY_FEES,
-                            body="城市供水。")
+        item = await create(
+            disclosure,
+            title=f"第{i}号供水公告",
+            category=pb.CATEGORY_LIVELIHOOD if i % 2 else pb.CATEGORY_FEES,
+            body="城市供水。",
+        )
         await publish(disclosure, item.id)
     engine = create_engine(disclosure.database_url)
     try:
@@ -488,8 +675,16 @@ async def test_search_walk_by_date_and_gin_find_the_same_newest_matches(disclosu
             pages = []
             for walk in (False, True):
                 async with transaction(session_factory(engine)) as session:
-                    page = await store.search(session, words.search_query("供水"), f, TODAY, candidates=4,
-                                              offset=0, limit=10, walk=walk)
+                    page = await store.search(
+                        session,
+                        words.search_query("供水"),
+                        f,
+                        TODAY,
+                        candidates=4,
+                        offset=0,
+                        limit=10,
+                        walk=walk,
+                    )
                 pages.append(([r.id for r in page.rows], page.ranked, page.capped))
             assert pages[0] == pages[1]
             assert pages[0][1] == (4 if not f.category else 3) and pages[0][2] == (not f.category)
@@ -503,19 +698,30 @@ async def test_search_finds_every_run_of_characters_and_ranks_the_title_and_whol
     substrings of the titles and texts all found (100 %); the title and whole words rank first."""
     import random
 
-    training = await create(disclosure, title="中小学校外培训管理办法", category=pb.CATEGORY_RULES_AND_NORMATIVE_DOCUMENTS,
-                            document_number="资府规〔2026〕1号", issuer_name="资阳市教育和体育局",
-                            body="为规范中小学校外培训机构的设置和管理，根据有关法律法规，制定本办法。")
-    water = await create(disclosure, title="关于进一步加强城市供水安全保障工作的通知",
-                         body="各县（区）人民政府：校外培训机构用水按居民价格执行。本通知自２０２６年１月１日起施行。")
-    lemon = await create(disclosure, title="安岳县柠檬产业高质量发展实施意见", body="柠檬产业是安岳县的特色产业。")
+    training = await create(
+        disclosure,
+        title="中小学校外培训管理办法",
+        category=pb.CATEGORY_RULES_AND_NORMATIVE_DOCUMENTS,
+        document_number="资府规〔2026〕1号",
+        issuer_name="资阳市教育和体育局",
+        body="为规范中小学校外培训机构的设置和管理，根据有关法律法规，制定本办法。",
+    )
+    water = await create(
+        disclosure,
+        title="关于进一步加强城市供水安全保障工作的通知",
+        body="各县（区）人民政府：校外培训机构用水按居民价格执行。本通知自２０２６年１月１日起施行。",
+    )
+    lemon = await create(
+        disclosure, title="安岳县柠檬产业高质量发展实施意见", body="柠檬产业是安岳县的特色产业。"
+    )
     for item in (training, water, lemon):
         await publish(disclosure, item.id)
 
     async def found(query):
         reply = await disclosure.publications.SearchPublications(
             pb.SearchPublicationsRequest(query=query, page=common_pb2.PageRequest(page_size=100)),
-            metadata=disclosure.as_user("citizen"))
+            metadata=disclosure.as_user("citizen"),
+        )
         return [h.publication.id for h in reply.hits]
 
     assert (await found("校外"))[:2] == [training.id, water.id]  # in the title first, then in a text
@@ -530,7 +736,7 @@ async def test_search_finds_every_run_of_characters_and_ranks_the_title_and_whol
         for text in (item.title, item.body):
             for _ in range(20):
                 start = rng.randrange(len(text) - 1)
-                query = text[start:rng.randrange(start + 2, min(len(text), start + 10) + 1)]
+                query = text[start : rng.randrange(start + 2, min(len(text), start + 10) + 1)]
                 if not query.strip("（）：，。、〔〕 "):
                     continue
                 tried += 1

@@ -17,9 +17,12 @@ async def test_A20_A26_recorded_acts_cannot_be_rewritten(database):
     engine = create_engine(database)
     try:
         async with engine.begin() as conn:
-            await conn.execute(sa.text(
-                "INSERT INTO audit_record (id, subject_ref, act, actor, reason) "
-                "VALUES (gen_random_uuid(), 'publication/1', 'publication.published', '{}', '')"))
+            await conn.execute(
+                sa.text(
+                    "INSERT INTO audit_record (id, subject_ref, act, actor, reason) "
+                    "VALUES (gen_random_uuid(), 'publication/1', 'publication.published', '{}', '')"
+                )
+            )
         for statement in ("UPDATE audit_record SET reason = 'rewritten'", "DELETE FROM audit_record"):
             with pytest.raises(DBAPIError, match="never changed or deleted"):
                 async with engine.begin() as conn:

@@ -38,17 +38,30 @@ async def platform(keycloak, service_database, fresh_nats, in_process_org):
     engine = create_engine(database)
     try:
         async with in_process_org(bus.url, acting_clock_seconds=0.5) as org:
-            docs_server = build_documents(DocumentsSettings(
-                database_url=database, nats_url=bus.url, keycloak_url=keycloak.url, client_id="documents",
-                client_secret=keycloak.client_secrets["documents"], grpc_port=0, org_address=org.address,
-                org_cache_seconds=300, countersign_clock_seconds=3600,
-            ))
+            docs_server = build_documents(
+                DocumentsSettings(
+                    database_url=database,
+                    nats_url=bus.url,
+                    keycloak_url=keycloak.url,
+                    client_id="documents",
+                    client_secret=keycloak.client_secrets["documents"],
+                    grpc_port=0,
+                    org_address=org.address,
+                    org_cache_seconds=300,
+                    countersign_clock_seconds=3600,
+                )
+            )
             async with serving(docs_server):
                 docs_channel = grpc.aio.insecure_channel(docs_server.address)
                 try:
-                    yield Platform(keycloak=keycloak, docs=documents_pb2_grpc.DocumentsServiceStub(docs_channel),
-                                   org=org.stub, nats=bus, database_url=database,
-                                   sessions=session_factory(engine))
+                    yield Platform(
+                        keycloak=keycloak,
+                        docs=documents_pb2_grpc.DocumentsServiceStub(docs_channel),
+                        org=org.stub,
+                        nats=bus,
+                        database_url=database,
+                        sessions=session_factory(engine),
+                    )
                 finally:
                     await docs_channel.close()
     finally:

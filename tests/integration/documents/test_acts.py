@@ -228,7 +228,9 @@ async def test_A53_the_clock_announces_a_document_past_its_handling_limit_once(w
     assert await announce_overdue_documents(session, after + timedelta(days=3)) == 0  # once
     outbox = models.metadata.tables["outbox"]
     overdue = (
-        await session.execute(select(outbox.c.subject).where(outbox.c.subject == "documents.document.overdue"))
+        await session.execute(
+            select(outbox.c.subject).where(outbox.c.subject == "documents.document.overdue")
+        )
     ).scalars()
     assert list(overdue) == ["documents.document.overdue"]
     assert "document.overdue" in [h.act for h in await history(session, f"document/{filed.id}")]

@@ -24,22 +24,34 @@ def d(value) -> common_pb2.Date:
 async def test_A49_countersign_sent_on_paper_runs_from_the_day_it_was_sent(platform):
     draft = await draft_outgoing(platform, username="department-head")  # the education bureau leads
     sent = TODAY - timedelta(days=3)
-    refused = await rpc_error(platform.docs.RequestCountersign(
-        pb.RequestCountersignRequest(document_id=draft.id, organisation_codes=["finance-bureau"],
-                                     sent_on_paper=d(sent)),
-        metadata=platform.as_user("department-head")))
+    refused = await rpc_error(
+        platform.docs.RequestCountersign(
+            pb.RequestCountersignRequest(
+                document_id=draft.id, organisation_codes=["finance-bureau"], sent_on_paper=d(sent)
+            ),
+            metadata=platform.as_user("department-head"),
+        )
+    )
     assert refused.code() == grpc.StatusCode.PERMISSION_DENIED
     assert error_info_of(refused).metadata["permissions"] == "document:enter-paper"
-    future = await rpc_error(platform.docs.RequestCountersign(
-        pb.RequestCountersignRequest(document_id=draft.id, organisation_codes=["finance-bureau"],
-                                     sent_on_paper=d(TODAY + timedelta(days=1))),
-        metadata=platform.as_user("office-staff")))
+    future = await rpc_error(
+        platform.docs.RequestCountersign(
+            pb.RequestCountersignRequest(
+                document_id=draft.id,
+                organisation_codes=["finance-bureau"],
+                sent_on_paper=d(TODAY + timedelta(days=1)),
+            ),
+            metadata=platform.as_user("office-staff"),
+        )
+    )
     assert "after today" in field_violations_of(future)["sent_on_paper"]
 
     asked = await platform.docs.RequestCountersign(
-        pb.RequestCountersignRequest(document_id=draft.id, organisation_codes=["finance-bureau"],
-                                     sent_on_paper=d(sent)),
-        metadata=platform.as_user("office-staff"))
+        pb.RequestCountersignRequest(
+            document_id=draft.id, organisation_codes=["finance-bureau"], sent_on_paper=d(sent)
+        ),
+        metadata=platform.as_user("office-staff"),
+    )
     countersign = asked.countersigns[0]
     assert day(countersign.deadline.due) == calendar().add_working_days(sent, 7).due
     requested = next(act for act in asked.history if act.act == "countersign.requested")

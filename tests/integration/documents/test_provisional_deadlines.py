@@ -30,11 +30,23 @@ async def sessions(database):
 async def add_filed_document(session, filed_on: date, days: int):
     deadline = calendar().add_working_days(filed_on, days)
     return await store.add_document(
-        session, direction="incoming", state="filed", kind="request", title="关于2027年春运工作的请示",
-        urgency="ordinary", content={}, organisation_code="transport-bureau",
-        sender_organisation_code="transport-bureau", sender_name="市交通运输局", sender_category="department",
-        created_by={}, created_on=filed_on, filed_on=filed_on, handling_working_days=days,
-        handling_due=deadline.due, handling_provisional=deadline.provisional,
+        session,
+        direction="incoming",
+        state="filed",
+        kind="request",
+        title="关于2027年春运工作的请示",
+        urgency="ordinary",
+        content={},
+        organisation_code="transport-bureau",
+        sender_organisation_code="transport-bureau",
+        sender_name="市交通运输局",
+        sender_category="department",
+        created_by={},
+        created_on=filed_on,
+        filed_on=filed_on,
+        handling_working_days=days,
+        handling_due=deadline.due,
+        handling_provisional=deadline.provisional,
     ), deadline
 
 
@@ -49,32 +61,48 @@ async def test_A49_A53_provisional_deadlines_take_the_official_days_once_the_sch
         first = calendar().add_working_days(requested, 10)
         assert (first.due, first.provisional) == (date(2027, 1, 4), True)
         await store.add_countersign(
-            session, document_id=document.id, organisation_code="finance-bureau", requested_on=requested,
-            working_days=10, due=first.due, provisional=True,
+            session,
+            document_id=document.id,
+            organisation_code="finance-bureau",
+            requested_on=requested,
+            working_days=10,
+            due=first.due,
+            provisional=True,
         )
         answered = await store.add_countersign(
-            session, document_id=document.id, organisation_code="audit-bureau", requested_on=requested,
-            working_days=10, due=first.due, provisional=True,
+            session,
+            document_id=document.id,
+            organisation_code="audit-bureau",
+            requested_on=requested,
+            working_days=10,
+            due=first.due,
+            provisional=True,
         )
         answered.state = "agreed"  # answered already: its day no longer matters
         # Nothing known yet: nothing moves.
         assert await recompute_provisional_deadlines(session, calendar()) == 0
 
     official = calendar().with_schedules(
-        YearSchedule(2027, holidays={date(2027, 1, 1): "元旦", date(2027, 1, 2): "元旦", date(2027, 1, 3): "元旦"})
+        YearSchedule(
+            2027, holidays={date(2027, 1, 1): "元旦", date(2027, 1, 2): "元旦", date(2027, 1, 3): "元旦"}
+        )
     )
     async with transaction(sessions) as session:
         assert await recompute_provisional_deadlines(session, official) == 2
     async with transaction(sessions) as session:
-        (moved, untouched) = sorted(await store.countersigns_of(session, document.id),
-                                    key=lambda c: c.organisation_code != "finance-bureau")
+        (moved, untouched) = sorted(
+            await store.countersigns_of(session, document.id),
+            key=lambda c: c.organisation_code != "finance-bureau",
+        )
         assert (moved.due, moved.provisional) == (date(2027, 1, 5), False)
         assert (untouched.due, untouched.provisional) == (date(2027, 1, 4), True)
         row = await store.get_document(session, str(document.id))
         assert (row.handling_due, row.handling_provisional) == (date(2027, 1, 5), False)
         acts = [(r.act, r.reason) for r in await audit.history(session, f"document/{document.id}")]
-        assert ("countersign.due-recomputed",
-                "finance-bureau: 2027-01-04 → 2027-01-05 (official schedule of 2027 loaded)") in acts
+        assert (
+            "countersign.due-recomputed",
+            "finance-bureau: 2027-01-04 → 2027-01-05 (official schedule of 2027 loaded)",
+        ) in acts
         assert any(act == "document.handling-due-recomputed" for act, _ in acts)
         # Once official, a second round changes nothing.
         assert await recompute_provisional_deadlines(session, official) == 0

@@ -51,8 +51,12 @@ async def meetings(keycloak, meetings_nats, service_database, in_process_org):
         async with serving(server):
             channel = grpc.aio.insecure_channel(server.address)
             try:
-                yield MeetingsUnderTest(keycloak=keycloak, stub=meetings_pb2_grpc.MeetingsServiceStub(channel),
-                                        org=org.stub, nats=meetings_nats)
+                yield MeetingsUnderTest(
+                    keycloak=keycloak,
+                    stub=meetings_pb2_grpc.MeetingsServiceStub(channel),
+                    org=org.stub,
+                    nats=meetings_nats,
+                )
             finally:
                 await channel.close()
 

@@ -37,16 +37,22 @@ async def world(keycloak, meetings_nats, service_database, in_process_org):
     database = await service_database("meetings")
     async with in_process_org(meetings_nats.url) as org:
         settings = MeetingsSettings(
-            database_url=database, nats_url=meetings_nats.url, keycloak_url=keycloak.url, client_id="meetings",
-            client_secret=keycloak.client_secrets["meetings"], grpc_port=0, org_address=org.address,
+            database_url=database,
+            nats_url=meetings_nats.url,
+            keycloak_url=keycloak.url,
+            client_id="meetings",
+            client_secret=keycloak.client_secrets["meetings"],
+            grpc_port=0,
+            org_address=org.address,
         )
         client = OrgClient(org.address, ClientCredentials.from_settings(settings), ttl_seconds=30)
         engine = create_engine(database)
 
         def person(username: str, positions: set[str], organisation: str) -> Actor:
             sub = jwt.decode(keycloak.token_for(username), options={"verify_signature": False})["sub"]
-            return Actor(user_id=sub, username=username, positions=frozenset(positions),
-                         organisation_code=organisation)
+            return Actor(
+                user_id=sub, username=username, positions=frozenset(positions), organisation_code=organisation
+            )
 
         people = {
             "mayor": person("mayor", {domain.MAYOR}, "city-government"),
@@ -74,9 +80,18 @@ async def session(world):
 
 def executive_meeting(day) -> NewMeeting:
     return NewMeeting(
-        kind=domain.MeetingKind.EXECUTIVE, title="市政府常务会议", day=day, start_minute=9 * 60,
-        duration_minutes=240, location="市政府第一会议室", emergency=False, emergency_reason="",
-        chair_user_id="", delegated_by_user_id="", member_user_ids=(), invitee_user_ids=(),
+        kind=domain.MeetingKind.EXECUTIVE,
+        title="市政府常务会议",
+        day=day,
+        start_minute=9 * 60,
+        duration_minutes=240,
+        location="市政府第一会议室",
+        emergency=False,
+        emergency_reason="",
+        chair_user_id="",
+        delegated_by_user_id="",
+        member_user_ids=(),
+        invitee_user_ids=(),
     )
 
 
@@ -85,18 +100,30 @@ async def test_A42_acts_schedule_propose_and_file_record_each_act_in_the_callers
     day = calendar().add_working_days(TODAY, 15).due
     meeting = await meetings.schedule_meeting(session, people["mayor"], executive_meeting(day), env)
     proposal = await topics.propose_topic(
-        session, people["vice-mayor-1"],
-        NewProposal(meeting.id, "education-bureau", "关于2027年教育经费安排的议题", domain.TopicRoute.VIA_VICE_MAYOR),
+        session,
+        people["vice-mayor-1"],
+        NewProposal(
+            meeting.id, "education-bureau", "关于2027年教育经费安排的议题", domain.TopicRoute.VIA_VICE_MAYOR
+        ),
         env,
     )
     topic_input = NewTopic(
-        meeting_id=meeting.id, title="关于2027年教育经费安排的议题", summary="请审议",
-        route=domain.TopicRoute.VIA_VICE_MAYOR, proposed_by_user_id=people["vice-mayor-1"].user_id,
-        documents=({"name": "议题审批表", "ref": "doc-1"},), ad_hoc_consent_id="",
-        decidable_within_portfolio=False, matter_ref="", proposal_id=proposal.id,
+        meeting_id=meeting.id,
+        title="关于2027年教育经费安排的议题",
+        summary="请审议",
+        route=domain.TopicRoute.VIA_VICE_MAYOR,
+        proposed_by_user_id=people["vice-mayor-1"].user_id,
+        documents=({"name": "议题审批表", "ref": "doc-1"},),
+        ad_hoc_consent_id="",
+        decidable_within_portfolio=False,
+        matter_ref="",
+        proposal_id=proposal.id,
     )
     topic = await topics.file_topic(session, people["department-head"], topic_input, env)
-    assert topic.owning_organisation_code == "education-bureau" and topic.proposed_by_user_id == proposal.proposed_by_user_id
+    assert (
+        topic.owning_organisation_code == "education-bureau"
+        and topic.proposed_by_user_id == proposal.proposed_by_user_id
+    )
     # The acts recorded themselves and added the meeting's event, all in this one transaction.
     # (Acts of one transaction share its time, so history lists them in id order, not as done.)
     acts = sorted(r.act for r in await history(session, f"meeting/{meeting.id}"))

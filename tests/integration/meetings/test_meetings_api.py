@@ -61,17 +61,27 @@ async def schedule(m, day: date, *, kind=pb.MEETING_KIND_EXECUTIVE, by="mayor", 
     return await m.stub.ScheduleMeeting(request, metadata=m.as_user(by))
 
 
-async def propose(m, meeting_id: str, *, by="vice-mayor-1", organisation="education-bureau",
-                  route=pb.TOPIC_ROUTE_VIA_VICE_MAYOR) -> pb.TopicProposal:
+async def propose(
+    m,
+    meeting_id: str,
+    *,
+    by="vice-mayor-1",
+    organisation="education-bureau",
+    route=pb.TOPIC_ROUTE_VIA_VICE_MAYOR,
+) -> pb.TopicProposal:
     """A42: the leader's written proposal of the department's topic, which the filing names."""
     request = pb.ProposeTopicRequest(
-        meeting_id=meeting_id, organisation_code=organisation, title="关于2027年教育经费安排的议题", route=route
+        meeting_id=meeting_id,
+        organisation_code=organisation,
+        title="关于2027年教育经费安排的议题",
+        route=route,
     )
     return await m.stub.ProposeTopic(request, metadata=m.as_user(by))
 
 
-async def file_topic(m, meeting_id: str, *, by="department-head", proposer="vice-mayor-1", proposal_id=None,
-                     **extra):
+async def file_topic(
+    m, meeting_id: str, *, by="department-head", proposer="vice-mayor-1", proposal_id=None, **extra
+):
     """The department files the topic, on a fresh proposal by `proposer` unless a proposal_id is given."""
     if proposal_id is None:
         proposal_id = (await propose(m, meeting_id, by=proposer)).id
@@ -151,17 +161,20 @@ async def test_A42_mayor_schedules_an_executive_meeting_with_its_members_and_fix
     assert [x.id for x in listed.meetings] == [meeting.id]
 
     # Search by title; the text is taken literally (a % is not a wildcard).
-    found = await meetings.stub.ListMeetings(pb.ListMeetingsRequest(title_contains="常务"),
-                                             metadata=meetings.as_user("office-staff"))
+    found = await meetings.stub.ListMeetings(
+        pb.ListMeetingsRequest(title_contains="常务"), metadata=meetings.as_user("office-staff")
+    )
     assert [x.id for x in found.meetings] == [meeting.id]
     for text in ("全体", "%"):
-        none = await meetings.stub.ListMeetings(pb.ListMeetingsRequest(title_contains=text),
-                                                metadata=meetings.as_user("office-staff"))
+        none = await meetings.stub.ListMeetings(
+            pb.ListMeetingsRequest(title_contains=text), metadata=meetings.as_user("office-staff")
+        )
         assert list(none.meetings) == []
 
     # A41, A42: the office sees the rhythm: the executive meeting is planned, no plenary yet (overdue).
-    rhythm = await meetings.stub.CheckMeetingRhythm(pb.CheckMeetingRhythmRequest(),
-                                                    metadata=meetings.as_user("office-staff"))
+    rhythm = await meetings.stub.CheckMeetingRhythm(
+        pb.CheckMeetingRhythmRequest(), metadata=meetings.as_user("office-staff")
+    )
     by_kind = {r.kind: r for r in rhythm.rhythms}
     executive = by_kind[pb.MEETING_KIND_EXECUTIVE]
     assert executive.last_day == d(day) and not executive.overdue
@@ -265,27 +278,35 @@ async def test_A42_department_files_a_topic_in_time_and_the_mayor_accepts_it(mee
     assert accepted.state == pb.TOPIC_STATE_ACCEPTED
     events = await read_events(meetings_events, 2)
     assert [e.subject for e in events] == ["meetings.meeting.scheduled", "meetings.topic.accepted"]
-    searched = await meetings.stub.ListTopics(pb.ListTopicsRequest(text_contains="教育经费"),
-                                              metadata=meetings.as_user("office-staff"))
+    searched = await meetings.stub.ListTopics(
+        pb.ListTopicsRequest(text_contains="教育经费"), metadata=meetings.as_user("office-staff")
+    )
     assert [x.id for x in searched.topics] == [topic.id]
     # A42: a matter decidable within a portfolio goes to the meeting only with the mayor's reason.
     flagged = await file_topic(meetings, meeting.id, decidable_within_portfolio=True)
-    err = await rpc_error(meetings.stub.DecideTopic(
-        pb.DecideTopicRequest(topic_id=flagged.id, verdict=pb.TOPIC_VERDICT_ACCEPT),
-        metadata=meetings.as_user("mayor"),
-    ))
+    err = await rpc_error(
+        meetings.stub.DecideTopic(
+            pb.DecideTopicRequest(topic_id=flagged.id, verdict=pb.TOPIC_VERDICT_ACCEPT),
+            metadata=meetings.as_user("mayor"),
+        )
+    )
     assert rule_id_of(err) == "A42.within-portfolio"
+
     # A42: materials reach the participants once the office releases them, and only them (the
     # citizen has no meeting:read; a county head does, but is not a participant).
     async def documents_seen_by(user: str) -> list[str]:
-        got = await meetings.stub.GetTopic(pb.GetTopicRequest(topic_id=topic.id), metadata=meetings.as_user(user))
+        got = await meetings.stub.GetTopic(
+            pb.GetTopicRequest(topic_id=topic.id), metadata=meetings.as_user(user)
+        )
         return [x.name for x in got.documents]
 
     assert await documents_seen_by("vice-mayor-2") == []  # a member, before the release
     assert await documents_seen_by("department-head") == ["议题审批表", "议题文件"]  # the owning department
-    not_office = await rpc_error(meetings.stub.ReleaseMaterials(
-        pb.ReleaseMaterialsRequest(meeting_id=meeting.id), metadata=meetings.as_user("department-head")
-    ))
+    not_office = await rpc_error(
+        meetings.stub.ReleaseMaterials(
+            pb.ReleaseMaterialsRequest(meeting_id=meeting.id), metadata=meetings.as_user("department-head")
+        )
+    )
     assert not_office.code() == grpc.StatusCode.PERMISSION_DENIED
     released = await meetings.stub.ReleaseMaterials(
         pb.ReleaseMaterialsRequest(meeting_id=meeting.id), metadata=meetings.as_user("office-staff")
@@ -295,9 +316,11 @@ async def test_A42_department_files_a_topic_in_time_and_the_mayor_accepts_it(mee
     assert await documents_seen_by("vice-mayor-2") == ["议题审批表", "议题文件"]
     assert await documents_seen_by("county-head") == []
     # Nothing new to release: said so, nothing changes.
-    again = await rpc_error(meetings.stub.ReleaseMaterials(
-        pb.ReleaseMaterialsRequest(meeting_id=meeting.id), metadata=meetings.as_user("office-staff")
-    ))
+    again = await rpc_error(
+        meetings.stub.ReleaseMaterials(
+            pb.ReleaseMaterialsRequest(meeting_id=meeting.id), metadata=meetings.as_user("office-staff")
+        )
+    )
     assert again.code() == grpc.StatusCode.INVALID_ARGUMENT and "meeting_id" in field_violations_of(again)
     events = await read_events(meetings_events, 3)
     assert events[-1].subject == "meetings.materials.released"
@@ -314,12 +337,15 @@ async def test_A42_a_department_cannot_claim_a_leaders_proposal_the_leader_did_n
     others = await propose(meetings, meeting.id, by="vice-mayor-2")
     assert rule_id_of(await rpc_error(file_topic(meetings, meeting.id, proposal_id=others.id))) == "A42.route"
     finance = await propose(meetings, meeting.id, organisation="finance-bureau")
-    assert rule_id_of(await rpc_error(file_topic(meetings, meeting.id, proposal_id=finance.id))) == "A42.route"
+    assert (
+        rule_id_of(await rpc_error(file_topic(meetings, meeting.id, proposal_id=finance.id))) == "A42.route"
+    )
     # Only a vice mayor proposes via a vice mayor: not the department head itself.
     self_proposed = await rpc_error(propose(meetings, meeting.id, by="department-head"))
     assert rule_id_of(self_proposed) == "A42.route"
-    listed = await meetings.stub.ListTopics(pb.ListTopicsRequest(meeting_id=meeting.id),
-                                            metadata=meetings.as_user("mayor"))
+    listed = await meetings.stub.ListTopics(
+        pb.ListTopicsRequest(meeting_id=meeting.id), metadata=meetings.as_user("mayor")
+    )
     assert list(listed.topics) == []
     proposal = await propose(meetings, meeting.id)
     assert proposal.proposed_by_user_id == vice_mayor_1 and proposal.topic_id == ""
@@ -327,8 +353,11 @@ async def test_A42_a_department_cannot_claim_a_leaders_proposal_the_leader_did_n
     assert topic.proposed_by_user_id == vice_mayor_1
     reused = await rpc_error(file_topic(meetings, meeting.id, proposal_id=proposal.id))
     assert rule_id_of(reused) == "A42.route"
-    history = (await meetings.stub.GetMeeting(pb.GetMeetingRequest(meeting_id=meeting.id),
-                                              metadata=meetings.as_user("mayor"))).history
+    history = (
+        await meetings.stub.GetMeeting(
+            pb.GetMeetingRequest(meeting_id=meeting.id), metadata=meetings.as_user("mayor")
+        )
+    ).history
     proposed = [r for r in history if r.act == "topic.proposed"]
     assert len(proposed) == 3 and all(r.actor.user_id for r in proposed)
     assert any(r.actor.user_id == vice_mayor_1 and proposal.id in r.reason for r in proposed)
@@ -596,10 +625,16 @@ async def test_A43_minutes_signed_by_the_mayor_record_numbered_decisions_and_pub
             minutes_id=correction.id,
             meeting_id=meeting.id,
             text="更正：会议同意2027年教育经费安排（修正金额）。",
-            decisions=[pb.DecisionItem(
-                topic_id=topic.id, text="同意2027年教育经费安排（修正金额）", owner_organisation_code="education-bureau",
-                due=due, category=pb.MATTER_CATEGORY_BUDGET, matter_ref="budget/2027",
-            )],
+            decisions=[
+                pb.DecisionItem(
+                    topic_id=topic.id,
+                    text="同意2027年教育经费安排（修正金额）",
+                    owner_organisation_code="education-bureau",
+                    due=due,
+                    category=pb.MATTER_CATEGORY_BUDGET,
+                    matter_ref="budget/2027",
+                )
+            ],
         ),
         metadata=meetings.as_user("office-staff"),
     )
@@ -613,10 +648,14 @@ async def test_A43_minutes_signed_by_the_mayor_record_numbered_decisions_and_pub
     by_number = {x.number: x for x in after.decisions}
     assert by_number[1].superseded_by_minutes_id == correction.id
     assert by_number[1].superseded_by_decision_id == new_id
-    assert by_number[2].superseded_by_minutes_id == correction.id and by_number[2].superseded_by_decision_id == ""
+    assert (
+        by_number[2].superseded_by_minutes_id == correction.id
+        and by_number[2].superseded_by_decision_id == ""
+    )
     assert by_number[3].id == new_id and by_number[3].superseded_by_minutes_id == ""
     answer = await meetings.stub.FindCollectiveDecision(
-        pb.FindCollectiveDecisionRequest(matter_ref="budget/2027"), metadata=meetings.as_user("department-head")
+        pb.FindCollectiveDecisionRequest(matter_ref="budget/2027"),
+        metadata=meetings.as_user("department-head"),
     )
     assert answer.decided
     assert [x.id for x in answer.decisions if not x.superseded_by_minutes_id] == [new_id]

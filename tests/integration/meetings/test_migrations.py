@@ -86,18 +86,28 @@ async def test_a_persons_meetings_are_found_through_the_participants_index(datab
     try:
         async with transaction(session_factory(engine)) as session:
             await session.execute(sa.text("SET LOCAL enable_seqscan = off"))
-            await session.execute(sa.text(
-                "INSERT INTO meeting (id, kind, title, convener_user_id, convener_organisation_code, chair_user_id,"
-                " delegated_by_user_id, day, start_minute, duration_minutes, location, emergency, emergency_reason,"
-                " state, member_user_ids, invitee_user_ids, attending_organisation_codes, present_user_ids,"
-                " fixed_agenda) VALUES (gen_random_uuid(), 'executive', '常务会议', 'secretary', '', 'mayor', '',"
-                " '2026-06-01', 540, 60, '', false, '', 'scheduled', ARRAY['evm'], ARRAY['guest'], '{}', '{}',"
-                " '[]')"))
+            await session.execute(
+                sa.text(
+                    "INSERT INTO meeting (id, kind, title, convener_user_id, convener_organisation_code, chair_user_id,"
+                    " delegated_by_user_id, day, start_minute, duration_minutes, location, emergency, emergency_reason,"
+                    " state, member_user_ids, invitee_user_ids, attending_organisation_codes, present_user_ids,"
+                    " fixed_agenda) VALUES (gen_random_uuid(), 'executive', '常务会议', 'secretary', '', 'mayor', '',"
+                    " '2026-06-01', 540, 60, '', false, '', 'scheduled', ARRAY['evm'], ARRAY['guest'], '{}', '{}',"
+                    " '[]')"
+                )
+            )
             for person, expected in (("mayor", 1), ("secretary", 1), ("evm", 1), ("guest", 1), ("nobody", 0)):
-                found = await store.calendar_meetings(session, person, date(2026, 1, 1), date(2026, 12, 31), 10)
+                found = await store.calendar_meetings(
+                    session, person, date(2026, 1, 1), date(2026, 12, 31), 10
+                )
                 assert len(found) == expected, person
-            assert await store.calendar_meetings(session, "mayor", date(2026, 7, 1), date(2026, 12, 31), 10) == []
-            compiled = "EXPLAIN SELECT id FROM meeting WHERE participant_user_ids @> ARRAY[CAST('mayor' AS VARCHAR)]"
+            assert (
+                await store.calendar_meetings(session, "mayor", date(2026, 7, 1), date(2026, 12, 31), 10)
+                == []
+            )
+            compiled = (
+                "EXPLAIN SELECT id FROM meeting WHERE participant_user_ids @> ARRAY[CAST('mayor' AS VARCHAR)]"
+            )
             plan = "\n".join((await session.execute(sa.text(compiled))).scalars())
         assert "ix_meeting_participants" in plan, plan
     finally:

@@ -35,8 +35,12 @@ async def org(keycloak, org_nats, service_database, org_directory):
     async with serving(build(settings, org_directory)) as server:
         channel = grpc.aio.insecure_channel(server.address)
         try:
-            yield OrgUnderTest(keycloak=keycloak, stub=org_pb2_grpc.OrgServiceStub(channel), nats=org_nats,
-                               database_url=database)
+            yield OrgUnderTest(
+                keycloak=keycloak,
+                stub=org_pb2_grpc.OrgServiceStub(channel),
+                nats=org_nats,
+                database_url=database,
+            )
         finally:
             await channel.close()
 

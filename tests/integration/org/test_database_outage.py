@@ -35,7 +35,9 @@ def own_postgres(stack_dir):
 
 @pytest.fixture
 async def org_on_own_database(keycloak, org_nats, own_postgres, org_directory):
-    settings = org_settings(keycloak, own_postgres.ensure_database("org"), org_nats.url, acting_clock_seconds=0.5)
+    settings = org_settings(
+        keycloak, own_postgres.ensure_database("org"), org_nats.url, acting_clock_seconds=0.5
+    )
     async with serving(build(settings, org_directory)) as server:
         channel = grpc.aio.insecure_channel(server.address)
         try:
@@ -66,8 +68,9 @@ async def eventually(read, expected, timeout: float = 20.0):
         await asyncio.sleep(0.2)
 
 
-async def test_database_down_is_unavailable_and_not_serving_until_it_is_back(org_on_own_database, own_postgres,
-                                                                             keycloak):
+async def test_database_down_is_unavailable_and_not_serving_until_it_is_back(
+    org_on_own_database, own_postgres, keycloak
+):
     """Closes: with PostgreSQL stopped, calls answered UNKNOWN with the driver's "Connect call failed"
     text and readiness stayed SERVING, so nothing told clients to retry or balancers to look elsewhere."""
     org, health = org_on_own_database
@@ -76,11 +79,17 @@ async def test_database_down_is_unavailable_and_not_serving_until_it_is_back(org
     assert await health_status(health) == health_pb2.HealthCheckResponse.SERVING
 
     await asyncio.to_thread(stop_fast, own_postgres)
-    request = org_pb2.RequestLeaveRequest(position="mayor", kind=org_pb2.LEAVE_KIND_LEAVE, reason="公务",
-                                          first_day=d(TODAY + timedelta(days=40)),
-                                          last_day=d(TODAY + timedelta(days=41)))
-    for call in (org.ListLeaves(org_pb2.ListLeavesRequest(), metadata=mayor),
-                 org.RequestLeave(request, metadata=mayor)):
+    request = org_pb2.RequestLeaveRequest(
+        position="mayor",
+        kind=org_pb2.LEAVE_KIND_LEAVE,
+        reason="公务",
+        first_day=d(TODAY + timedelta(days=40)),
+        last_day=d(TODAY + timedelta(days=41)),
+    )
+    for call in (
+        org.ListLeaves(org_pb2.ListLeavesRequest(), metadata=mayor),
+        org.RequestLeave(request, metadata=mayor),
+    ):
         with pytest.raises(grpc.aio.AioRpcError) as err:
             await call
         assert err.value.code() == grpc.StatusCode.UNAVAILABLE, err.value.details()

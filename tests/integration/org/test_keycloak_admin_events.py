@@ -22,9 +22,16 @@ pytestmark = pytest.mark.integration
 def granted(keycloak):
     """A person made vice mayor by an administrator straight in Keycloak."""
     admin = admin_client(keycloak.server)
-    user_id = admin.create_user({
-        "username": f"console-{uuid.uuid4().hex[:8]}", "enabled": True, "firstName": "控", "lastName": "台",
-        "email": f"c{uuid.uuid4().hex[:8]}@ziyang.example", "emailVerified": True})
+    user_id = admin.create_user(
+        {
+            "username": f"console-{uuid.uuid4().hex[:8]}",
+            "enabled": True,
+            "firstName": "控",
+            "lastName": "台",
+            "email": f"c{uuid.uuid4().hex[:8]}@ziyang.example",
+            "emailVerified": True,
+        }
+    )
     admin.assign_realm_roles(user_id, [admin.get_realm_role("vice-mayor")])
     yield user_id
     admin.delete_user(user_id)
@@ -38,9 +45,12 @@ async def test_A20_a_role_granted_in_keycloak_is_a_recorded_act_of_org(keycloak,
     try:
         assert await recorder.poll_once() >= 2  # at least the user's creation and the role mapping
         async with engine.connect() as conn:
-            rows = (await conn.execute(sa.text(
-                "SELECT act, reason FROM audit_record WHERE subject_ref = :ref"),
-                {"ref": f"keycloak/users/{granted}/role-mappings/realm"})).all()
+            rows = (
+                await conn.execute(
+                    sa.text("SELECT act, reason FROM audit_record WHERE subject_ref = :ref"),
+                    {"ref": f"keycloak/users/{granted}/role-mappings/realm"},
+                )
+            ).all()
         assert [r.act for r in rows] == ["keycloak.realm_role_mapping.create"]
         assert "vice-mayor" in rows[0].reason
         assert await recorder.poll_once() == 0  # seen again: recorded once only

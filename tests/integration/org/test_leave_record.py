@@ -35,8 +35,11 @@ async def test_A26_an_approved_leave_that_began_cannot_be_ended_before_its_first
         assert rule_id_of(refused) == "A26.leave-taken"
 
     kept = await org.stub.GetLeave(org_pb2.GetLeaveRequest(leave_id=leave.id), metadata=org.as_user("mayor"))
-    assert (kept.state, kept.first_day, kept.last_day) == (org_pb2.LEAVE_STATE_APPROVED, d(first),
-                                                           d(TODAY + timedelta(days=3)))
+    assert (kept.state, kept.first_day, kept.last_day) == (
+        org_pb2.LEAVE_STATE_APPROVED,
+        d(first),
+        d(TODAY + timedelta(days=3)),
+    )
 
 
 async def test_A26_a_leave_ends_from_today_at_the_earliest(org):
@@ -50,8 +53,11 @@ async def test_A26_a_leave_ends_from_today_at_the_earliest(org):
     assert rule_id_of(refused) == "A26.leave-taken"
 
     ended = await end_leave(org, leave.id)  # back today: the last day away is yesterday
-    assert (ended.state, ended.first_day, ended.last_day) == (org_pb2.LEAVE_STATE_APPROVED, d(first),
-                                                              d(TODAY - timedelta(days=1)))
+    assert (ended.state, ended.first_day, ended.last_day) == (
+        org_pb2.LEAVE_STATE_APPROVED,
+        d(first),
+        d(TODAY - timedelta(days=1)),
+    )
 
 
 async def test_A26_an_approved_leave_that_has_not_begun_is_withdrawn(org):

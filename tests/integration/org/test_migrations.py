@@ -20,9 +20,12 @@ async def test_A20_A26_audit_records_cannot_be_rewritten(database):
     engine = create_engine(database)
     try:
         async with engine.begin() as conn:
-            await conn.execute(sa.text(
-                "INSERT INTO audit_record (id, subject_ref, act, actor, reason) "
-                "VALUES (gen_random_uuid(), 'leave/1', 'leave.requested', '{}', '')"))
+            await conn.execute(
+                sa.text(
+                    "INSERT INTO audit_record (id, subject_ref, act, actor, reason) "
+                    "VALUES (gen_random_uuid(), 'leave/1', 'leave.requested', '{}', '')"
+                )
+            )
         for statement in ("UPDATE audit_record SET reason = 'rewritten'", "DELETE FROM audit_record"):
             with pytest.raises(DBAPIError, match="never changed or deleted"):
                 async with engine.begin() as conn:

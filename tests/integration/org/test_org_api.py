@@ -26,15 +26,18 @@ def d(value: date) -> common_pb2.Date:
 
 async def request_leave(org, username, position, first, last, kind=org_pb2.LEAVE_KIND_LEAVE, **extra):
     return await org.stub.RequestLeave(
-        org_pb2.RequestLeaveRequest(position=position, kind=kind, first_day=d(first), last_day=d(last),
-                                    reason="公务安排", **extra),
+        org_pb2.RequestLeaveRequest(
+            position=position, kind=kind, first_day=d(first), last_day=d(last), reason="公务安排", **extra
+        ),
         metadata=org.as_user(username),
     )
 
 
 async def approve(org, leave_id, approver="mayor", **extra):
-    return await org.stub.ApproveLeave(org_pb2.ApproveLeaveRequest(leave_id=leave_id, opinion="同意", **extra),
-                                       metadata=org.as_user(approver))
+    return await org.stub.ApproveLeave(
+        org_pb2.ApproveLeaveRequest(leave_id=leave_id, opinion="同意", **extra),
+        metadata=org.as_user(approver),
+    )
 
 
 async def rpc_error(awaitable) -> grpc.aio.AioRpcError:
@@ -45,14 +48,21 @@ async def rpc_error(awaitable) -> grpc.aio.AioRpcError:
 
 # ---- who may call ------------------------------------------------------------------------------
 
+
 async def test_token_from_keycloak_is_allowed_or_denied_by_position(org):
     reply = await org.stub.ListPositions(org_pb2.ListPositionsRequest(), metadata=org.as_user("mayor"))
     positions = {p.position.code: p for p in reply.positions}
     assert positions["mayor"].position.title == "市长"
     assert [h.username for h in positions["mayor"].holders] == ["mayor"]
-    assert {h.username for h in positions["vice-mayor"].holders} == {"vice-mayor-1", "vice-mayor-2", "vice-mayor-3"}
+    assert {h.username for h in positions["vice-mayor"].holders} == {
+        "vice-mayor-1",
+        "vice-mayor-2",
+        "vice-mayor-3",
+    }
 
-    denied = await rpc_error(org.stub.ListPositions(org_pb2.ListPositionsRequest(), metadata=org.as_user("citizen")))
+    denied = await rpc_error(
+        org.stub.ListPositions(org_pb2.ListPositionsRequest(), metadata=org.as_user("citizen"))
+    )
     assert denied.code() == grpc.StatusCode.PERMISSION_DENIED
     assert "positions:read" in denied.details()
 
@@ -67,22 +77,30 @@ async def test_missing_or_bad_token_is_unauthenticated(org):
     assert missing.code() == grpc.StatusCode.UNAUTHENTICATED
     token = org.keycloak.token_for("mayor")
     tampered = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")
-    bad = await rpc_error(org.stub.ListPositions(org_pb2.ListPositionsRequest(),
-                                                 metadata=(("authorization", f"Bearer {tampered}"),)))
+    bad = await rpc_error(
+        org.stub.ListPositions(
+            org_pb2.ListPositionsRequest(), metadata=(("authorization", f"Bearer {tampered}"),)
+        )
+    )
     assert bad.code() == grpc.StatusCode.UNAUTHENTICATED
 
 
 async def test_service_account_of_another_service_may_ask_who_may_act(org):
     token = org.keycloak.service_token("documents")
-    reply = await org.stub.WhoMayAct(org_pb2.WhoMayActRequest(position="mayor"),
-                                     metadata=(("authorization", f"Bearer {token}"),))
+    reply = await org.stub.WhoMayAct(
+        org_pb2.WhoMayActRequest(position="mayor"), metadata=(("authorization", f"Bearer {token}"),)
+    )
     assert reply.acting_user_id == org.user_id("mayor")
-    denied = await rpc_error(org.stub.ApproveLeave(org_pb2.ApproveLeaveRequest(leave_id="x"),
-                                                   metadata=(("authorization", f"Bearer {token}"),)))
+    denied = await rpc_error(
+        org.stub.ApproveLeave(
+            org_pb2.ApproveLeaveRequest(leave_id="x"), metadata=(("authorization", f"Bearer {token}"),)
+        )
+    )
     assert denied.code() == grpc.StatusCode.PERMISSION_DENIED
 
 
 # ---- bad input changes nothing -----------------------------------------------------------------
+
 
 async def test_leave_that_ends_before_it_starts_is_refused_with_the_field(org):
     err = await rpc_error(request_leave(org, "vice-mayor-1", "vice-mayor", TODAY + timedelta(days=5), TODAY))
@@ -93,8 +111,9 @@ async def test_leave_that_ends_before_it_starts_is_refused_with_the_field(org):
 
 
 async def test_unknown_position_is_refused(org):
-    err = await rpc_error(org.stub.WhoMayAct(org_pb2.WhoMayActRequest(position="emperor"),
-                                             metadata=org.as_user("mayor")))
+    err = await rpc_error(
+        org.stub.WhoMayAct(org_pb2.WhoMayActRequest(position="emperor"), metadata=org.as_user("mayor"))
+    )
     assert err.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert "position" in field_violations_of(err)
     err = await rpc_error(request_leave(org, "vice-mayor-1", "mayor", TODAY, TODAY))
@@ -102,9 +121,14 @@ async def test_unknown_position_is_refused(org):
 
 
 async def test_A82_overlapping_request_of_the_same_leader_is_refused(org):
-    first = await request_leave(org, "vice-mayor-2", "vice-mayor", TODAY + timedelta(days=10), TODAY + timedelta(days=12))
-    err = await rpc_error(request_leave(org, "vice-mayor-2", "vice-mayor", TODAY + timedelta(days=12),
-                                        TODAY + timedelta(days=14)))
+    first = await request_leave(
+        org, "vice-mayor-2", "vice-mayor", TODAY + timedelta(days=10), TODAY + timedelta(days=12)
+    )
+    err = await rpc_error(
+        request_leave(
+            org, "vice-mayor-2", "vice-mayor", TODAY + timedelta(days=12), TODAY + timedelta(days=14)
+        )
+    )
     assert err.code() == grpc.StatusCode.FAILED_PRECONDITION
     assert rule_id_of(err) == "A82.overlap"
     assert first.id in err.details()
@@ -112,19 +136,28 @@ async def test_A82_overlapping_request_of_the_same_leader_is_refused(org):
 
 # ---- A82, A10, A59 ------------------------------------------------------------------------------
 
+
 async def test_A82_mayor_and_executive_vice_mayor_not_away_together_unless_overridden(org):
     start = TODAY + timedelta(days=20)
     evm_leave = await request_leave(org, "evm", "executive-vice-mayor", start, start + timedelta(days=2))
     await approve(org, evm_leave.id, approver="mayor")
-    mayor_leave = await request_leave(org, "mayor", "mayor", start + timedelta(days=2), start + timedelta(days=4))
+    mayor_leave = await request_leave(
+        org, "mayor", "mayor", start + timedelta(days=2), start + timedelta(days=4)
+    )
     err = await rpc_error(approve(org, mayor_leave.id, approver="evm"))
     assert err.code() == grpc.StatusCode.FAILED_PRECONDITION
     assert rule_id_of(err) == "A82"
-    still = await org.stub.GetLeave(org_pb2.GetLeaveRequest(leave_id=mayor_leave.id), metadata=org.as_user("mayor"))
+    still = await org.stub.GetLeave(
+        org_pb2.GetLeaveRequest(leave_id=mayor_leave.id), metadata=org.as_user("mayor")
+    )
     assert still.state == org_pb2.LEAVE_STATE_REQUESTED
 
-    approved = await approve(org, mayor_leave.id, approver="evm",
-                             both_away_override_reason="省委统一安排，两位领导同时参加集中学习")
+    approved = await approve(
+        org,
+        mayor_leave.id,
+        approver="evm",
+        both_away_override_reason="省委统一安排，两位领导同时参加集中学习",
+    )
     assert approved.state == org_pb2.LEAVE_STATE_APPROVED
     assert approved.both_away_override_reason.startswith("省委")
     acts = [(h.act, h.actor.username) for h in approved.history]
@@ -133,7 +166,9 @@ async def test_A82_mayor_and_executive_vice_mayor_not_away_together_unless_overr
 
 async def test_A10_executive_vice_mayor_acts_as_mayor_while_the_mayor_is_away(org):
     first = TODAY + timedelta(days=30)
-    leave = await request_leave(org, "mayor", "mayor", first, first + timedelta(days=3), kind=org_pb2.LEAVE_KIND_ABROAD)
+    leave = await request_leave(
+        org, "mayor", "mayor", first, first + timedelta(days=3), kind=org_pb2.LEAVE_KIND_ABROAD
+    )
     at = datetime.combine(first + timedelta(days=1), datetime.min.time(), ZoneInfo("Asia/Shanghai"))
 
     def ask(when):
@@ -153,41 +188,69 @@ async def test_A10_executive_vice_mayor_acts_as_mayor_while_the_mayor_is_away(or
 
 async def test_A59_ab_partner_acts_for_an_absent_vice_mayor(org):
     vm1, vm2 = org.user_id("vice-mayor-1"), org.user_id("vice-mayor-2")
-    await org.stub.SetAbPair(org_pb2.SetAbPairRequest(leader_a_user_id=vm1, leader_b_user_id=vm2, reason="分工"),
-                             metadata=org.as_user("secretary-general"))
+    await org.stub.SetAbPair(
+        org_pb2.SetAbPairRequest(leader_a_user_id=vm1, leader_b_user_id=vm2, reason="分工"),
+        metadata=org.as_user("secretary-general"),
+    )
     first = TODAY + timedelta(days=40)
     leave = await request_leave(org, "vice-mayor-1", "vice-mayor", first, first)
     await approve(org, leave.id)
     request = org_pb2.WhoMayActRequest(position="vice-mayor", holder_user_id=vm1)
-    request.at.FromDatetime(datetime.combine(first, datetime.min.time().replace(hour=9), ZoneInfo("Asia/Shanghai")))
+    request.at.FromDatetime(
+        datetime.combine(first, datetime.min.time().replace(hour=9), ZoneInfo("Asia/Shanghai"))
+    )
     answer = await org.stub.WhoMayAct(request, metadata=org.as_user("office-staff"))
     assert (answer.acting_user_id, answer.basis) == (vm2, "A59")
 
-    ambiguous = await rpc_error(org.stub.WhoMayAct(org_pb2.WhoMayActRequest(position="vice-mayor"),
-                                                   metadata=org.as_user("office-staff")))
+    ambiguous = await rpc_error(
+        org.stub.WhoMayAct(
+            org_pb2.WhoMayActRequest(position="vice-mayor"), metadata=org.as_user("office-staff")
+        )
+    )
     assert "holder_user_id" in field_violations_of(ambiguous)
 
 
 # ---- A8, A79 ------------------------------------------------------------------------------------
 
+
 async def test_A8_each_department_has_one_leader_and_routing_follows_the_portfolio(org):
     vm1, vm2 = org.user_id("vice-mayor-1"), org.user_id("vice-mayor-2")
     sg = org.as_user("secretary-general")
-    await org.stub.SetPortfolio(org_pb2.SetPortfolioRequest(
-        leader_user_id=vm1, organisation_codes=["education-bureau", "health-commission"], matters=["教育"],
-        reason="市政府领导分工"), metadata=sg)
-    err = await rpc_error(org.stub.SetPortfolio(org_pb2.SetPortfolioRequest(
-        leader_user_id=vm2, organisation_codes=["education-bureau"], reason="调整"), metadata=sg))
+    await org.stub.SetPortfolio(
+        org_pb2.SetPortfolioRequest(
+            leader_user_id=vm1,
+            organisation_codes=["education-bureau", "health-commission"],
+            matters=["教育"],
+            reason="市政府领导分工",
+        ),
+        metadata=sg,
+    )
+    err = await rpc_error(
+        org.stub.SetPortfolio(
+            org_pb2.SetPortfolioRequest(
+                leader_user_id=vm2, organisation_codes=["education-bureau"], reason="调整"
+            ),
+            metadata=sg,
+        )
+    )
     assert rule_id_of(err) == "A8"
-    unknown = await rpc_error(org.stub.SetPortfolio(org_pb2.SetPortfolioRequest(
-        leader_user_id=vm2, organisation_codes=["ministry-of-magic"]), metadata=sg))
+    unknown = await rpc_error(
+        org.stub.SetPortfolio(
+            org_pb2.SetPortfolioRequest(leader_user_id=vm2, organisation_codes=["ministry-of-magic"]),
+            metadata=sg,
+        )
+    )
     assert "organisation_codes" in field_violations_of(unknown)
 
-    found = await org.stub.FindPortfolioHolder(org_pb2.FindPortfolioHolderRequest(organisation_code="health-commission"),
-                                               metadata=org.as_user("office-staff"))
+    found = await org.stub.FindPortfolioHolder(
+        org_pb2.FindPortfolioHolderRequest(organisation_code="health-commission"),
+        metadata=org.as_user("office-staff"),
+    )
     assert found.leader_user_id == vm1
-    none = await org.stub.FindPortfolioHolder(org_pb2.FindPortfolioHolderRequest(organisation_code="audit-bureau"),
-                                              metadata=org.as_user("office-staff"))
+    none = await org.stub.FindPortfolioHolder(
+        org_pb2.FindPortfolioHolderRequest(organisation_code="audit-bureau"),
+        metadata=org.as_user("office-staff"),
+    )
     assert none.leader_user_id == ""
 
 
@@ -195,28 +258,41 @@ async def test_A79_every_weekday_statutory_holiday_needs_a_leader_on_duty(org):
     year = max(calendar().known_years)  # the latest year whose official schedule is loaded
     duty_days = sorted(calendar().statutory_holidays_on_weekdays(year))
     assert duty_days, f"the {year} schedule has statutory holidays on weekdays"
-    before = await org.stub.CheckDutyCoverage(org_pb2.CheckDutyCoverageRequest(year=year),
-                                              metadata=org.as_user("office-staff"))
+    before = await org.stub.CheckDutyCoverage(
+        org_pb2.CheckDutyCoverageRequest(year=year), metadata=org.as_user("office-staff")
+    )
     assert [date(x.year, x.month, x.day) for x in before.uncovered_days] == duty_days
     assert not before.fully_covered
 
     for day in duty_days:
-        await org.stub.SetDutyAssignment(org_pb2.SetDutyAssignmentRequest(
-            day=d(day), leader_user_id=org.user_id("vice-mayor-3")), metadata=org.as_user("office-staff"))
-    after = await org.stub.CheckDutyCoverage(org_pb2.CheckDutyCoverageRequest(year=year),
-                                             metadata=org.as_user("office-staff"))
+        await org.stub.SetDutyAssignment(
+            org_pb2.SetDutyAssignmentRequest(day=d(day), leader_user_id=org.user_id("vice-mayor-3")),
+            metadata=org.as_user("office-staff"),
+        )
+    after = await org.stub.CheckDutyCoverage(
+        org_pb2.CheckDutyCoverageRequest(year=year), metadata=org.as_user("office-staff")
+    )
     assert after.fully_covered and list(after.uncovered_days) == []
 
     saturday = next(day for day in (date(year, 6, 1) + timedelta(n) for n in range(7)) if day.weekday() == 5)
-    err = await rpc_error(org.stub.SetDutyAssignment(org_pb2.SetDutyAssignmentRequest(
-        day=d(saturday), leader_user_id=org.user_id("vice-mayor-3")), metadata=org.as_user("office-staff")))
+    err = await rpc_error(
+        org.stub.SetDutyAssignment(
+            org_pb2.SetDutyAssignmentRequest(day=d(saturday), leader_user_id=org.user_id("vice-mayor-3")),
+            metadata=org.as_user("office-staff"),
+        )
+    )
     assert "day" in field_violations_of(err)
-    not_a_leader = await rpc_error(org.stub.SetDutyAssignment(org_pb2.SetDutyAssignmentRequest(
-        day=d(duty_days[0]), leader_user_id=org.user_id("office-staff")), metadata=org.as_user("office-staff")))
+    not_a_leader = await rpc_error(
+        org.stub.SetDutyAssignment(
+            org_pb2.SetDutyAssignmentRequest(day=d(duty_days[0]), leader_user_id=org.user_id("office-staff")),
+            metadata=org.as_user("office-staff"),
+        )
+    )
     assert "leader_user_id" in field_violations_of(not_a_leader)
 
 
 # ---- events --------------------------------------------------------------------------------------
+
 
 async def read_events(js, subjects: str, count: int, timeout: float = 15) -> list[envelope_pb2.EventEnvelope]:
     sub = await js.pull_subscribe(subjects, durable=None, stream="ORG")

@@ -54,8 +54,9 @@ async def test_A10_A59_reads_answer_alike_before_and_after_the_database_ends_the
     pair = org_pb2.SetAbPairRequest(leader_a_user_id=vm1, leader_b_user_id=vm2, reason="分工")
     await org.stub.SetAbPair(pair, metadata=org.as_user("secretary-general"))
     day = TODAY + timedelta(days=50)
-    mayor_away = await request_leave(org, "mayor", "mayor", day, day + timedelta(days=2),
-                                     kind=org_pb2.LEAVE_KIND_ABROAD)
+    mayor_away = await request_leave(
+        org, "mayor", "mayor", day, day + timedelta(days=2), kind=org_pb2.LEAVE_KIND_ABROAD
+    )
     await approve(org, mayor_away.id, approver="evm")
     vm2_away = await request_leave(org, "vice-mayor-2", "vice-mayor", day, day)
     await approve(org, vm2_away.id)
@@ -76,6 +77,7 @@ async def test_A10_A59_reads_answer_alike_before_and_after_the_database_ends_the
     await end_every_connection_of(org.database_url)
     later_day = day + timedelta(days=5)
     later = await request_leave(org, "vice-mayor-1", "vice-mayor", later_day, later_day)
-    got = await org.stub.GetLeave(org_pb2.GetLeaveRequest(leave_id=later.id),
-                                  metadata=org.as_user("office-staff"))
+    got = await org.stub.GetLeave(
+        org_pb2.GetLeaveRequest(leave_id=later.id), metadata=org.as_user("office-staff")
+    )
     assert [h.act for h in got.history] == ["leave.requested"]

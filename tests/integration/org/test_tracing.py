@@ -90,17 +90,32 @@ async def test_trace_of_a_call_continues_through_the_outbox_and_nats_to_the_cons
     async def were_handled():
         return handled
 
-    consumer = EventConsumer(org_events, org_sessions, stream_name("org"), "tracing-test",
-                             "org.leave.approved", on_leave_approved, fetch_timeout=0.2)
+    consumer = EventConsumer(
+        org_events,
+        org_sessions,
+        stream_name("org"),
+        "tracing-test",
+        "org.leave.approved",
+        on_leave_approved,
+        fetch_timeout=0.2,
+    )
     await consumer.start()
     try:
         day = common_pb2.Date(year=FIRST_DAY.year, month=FIRST_DAY.month, day=FIRST_DAY.day)
         leave = await org.stub.RequestLeave(
-            org_pb2.RequestLeaveRequest(position="vice-mayor", kind=org_pb2.LEAVE_KIND_LEAVE, first_day=day,
-                                        last_day=day, reason="公务安排"),
-            metadata=org.as_user("vice-mayor-1") + caller(request_trace, request_caller))
-        await org.stub.ApproveLeave(org_pb2.ApproveLeaveRequest(leave_id=leave.id, opinion="同意"),
-                                    metadata=org.as_user("mayor") + caller(approve_trace, approve_caller))
+            org_pb2.RequestLeaveRequest(
+                position="vice-mayor",
+                kind=org_pb2.LEAVE_KIND_LEAVE,
+                first_day=day,
+                last_day=day,
+                reason="公务安排",
+            ),
+            metadata=org.as_user("vice-mayor-1") + caller(request_trace, request_caller),
+        )
+        await org.stub.ApproveLeave(
+            org_pb2.ApproveLeaveRequest(leave_id=leave.id, opinion="同意"),
+            metadata=org.as_user("mayor") + caller(approve_trace, approve_caller),
+        )
         await wait_until(were_handled, timeout=20, what="the consumer handled the approval")
     finally:
         await consumer.stop()

@@ -38,18 +38,32 @@ class PetitionsUnderTest(CallsAsPeople):
 async def petitions(keycloak, petitions_nats, service_database, in_process_org):
     database = await service_database("petitions")
     async with in_process_org(petitions_nats.url, acting_clock_seconds=5) as org:
-        server = build(PetitionsSettings(
-            database_url=database, nats_url=petitions_nats.url, keycloak_url=keycloak.url,
-            client_id="petitions", client_secret=keycloak.client_secrets["petitions"], grpc_port=0,
-            overdue_sweep_seconds=0.5, org_address=org.address, org_cache_seconds=0,
-        ))
+        server = build(
+            PetitionsSettings(
+                database_url=database,
+                nats_url=petitions_nats.url,
+                keycloak_url=keycloak.url,
+                client_id="petitions",
+                client_secret=keycloak.client_secrets["petitions"],
+                grpc_port=0,
+                overdue_sweep_seconds=0.5,
+                org_address=org.address,
+                org_cache_seconds=0,
+            )
+        )
         async with serving(server):
             # Files of up to 10 MiB come back from GetAttachment (gRPC's default limit is 4 MiB).
-            channel = grpc.aio.insecure_channel(server.address, options=[
-                ("grpc.max_receive_message_length", MAX_SEND_BYTES)])
+            channel = grpc.aio.insecure_channel(
+                server.address, options=[("grpc.max_receive_message_length", MAX_SEND_BYTES)]
+            )
             try:
-                yield PetitionsUnderTest(keycloak=keycloak, stub=petitions_pb2_grpc.PetitionsServiceStub(channel),
-                                         org=org.stub, nats=petitions_nats, database_url=database)
+                yield PetitionsUnderTest(
+                    keycloak=keycloak,
+                    stub=petitions_pb2_grpc.PetitionsServiceStub(channel),
+                    org=org.stub,
+                    nats=petitions_nats,
+                    database_url=database,
+                )
             finally:
                 await channel.close()
 

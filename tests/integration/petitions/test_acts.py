@@ -24,12 +24,24 @@ from shared.workdays import calendar
 pytestmark = pytest.mark.integration
 
 TODAY = today_in_china()
-BUREAU = Actor(user_id="u-bureau", username="petition-officer", organisation_code="petition-bureau",
-               permissions=frozenset({"petition:register", "petition:assign", "petition:read"}))
-HANDLER = Actor(user_id="u-handler", username="county-officer", organisation_code="anyue-county",
-                permissions=frozenset({"petition:handle", "petition:read"}))
-COMPLAINED = Actor(user_id="u-school", username="education-officer", organisation_code="education-bureau",
-                   permissions=frozenset({"petition:handle", "petition:read"}))
+BUREAU = Actor(
+    user_id="u-bureau",
+    username="petition-officer",
+    organisation_code="petition-bureau",
+    permissions=frozenset({"petition:register", "petition:assign", "petition:read"}),
+)
+HANDLER = Actor(
+    user_id="u-handler",
+    username="county-officer",
+    organisation_code="anyue-county",
+    permissions=frozenset({"petition:handle", "petition:read"}),
+)
+COMPLAINED = Actor(
+    user_id="u-school",
+    username="education-officer",
+    organisation_code="education-bureau",
+    permissions=frozenset({"petition:handle", "petition:read"}),
+)
 
 
 @pytest.fixture
@@ -49,23 +61,34 @@ async def session(service_database):
 
 @pytest.fixture
 def env() -> Env:
-    return Env(calendar=calendar(), bureau="petition-bureau", routes_above={"petition-bureau": "general-office"},
-               person_key_secret=b"test-secret")
+    return Env(
+        calendar=calendar(),
+        bureau="petition-bureau",
+        routes_above={"petition-bureau": "general-office"},
+        person_key_secret=b"test-secret",
+    )
 
 
 def letter(body_complained_about: str = "education-bureau") -> domain.Intake:
     return domain.Intake(
-        channel=domain.Channel.LETTER, received_on=TODAY, category=domain.Category.COMPLAINT_REPORT,
-        title="学校违规收费", content="某中学向学生收取补课费，请查处。",
+        channel=domain.Channel.LETTER,
+        received_on=TODAY,
+        category=domain.Category.COMPLAINT_REPORT,
+        title="学校违规收费",
+        content="某中学向学生收取补课费，请查处。",
         petitioners=[domain.Petitioner(name="林晓梅", phone="13912345678")],
-        body_complained_about=body_complained_about, person_complained_about="李校长",
+        body_complained_about=body_complained_about,
+        person_complained_about="李校长",
     )
 
 
 async def events_of(session, case_id: str) -> list[str]:
     outbox = TABLES.outbox
-    rows = await session.execute(select(outbox.c.subject).where(outbox.c.aggregate_ref == f"case/{case_id}")
-                                 .order_by(outbox.c.created_at, outbox.c.seq))
+    rows = await session.execute(
+        select(outbox.c.subject)
+        .where(outbox.c.aggregate_ref == f"case/{case_id}")
+        .order_by(outbox.c.created_at, outbox.c.seq)
+    )
     return list(rows.scalars())
 
 
@@ -74,12 +97,17 @@ async def test_A71_registered_triaged_and_accepted_with_an_event_and_a_recorded_
     triage = domain.Triage(outcome=domain.TriageOutcome.ACCEPT_AND_ASSIGN, handling_body_code="anyue-county")
     assigned = await handling.triage(session, BUREAU, env, case.id, triage, TODAY)
     assert assigned.handling_body_code == "anyue-county"
-    accepted = await handling.acknowledge(session, HANDLER, env, case.id, on=TODAY, handling_plan="七日内调查")
+    accepted = await handling.acknowledge(
+        session, HANDLER, env, case.id, on=TODAY, handling_plan="七日内调查"
+    )
     assert accepted.handling_due.due.year
     row = await session.get(PetitionCase, case.id)
     assert (row.state, row.current_stage) == ("in_handling", "handling")
     assert await events_of(session, case.id) == [
-        "petitions.case.registered", "petitions.case.assigned", "petitions.case.accepted"]
+        "petitions.case.registered",
+        "petitions.case.assigned",
+        "petitions.case.accepted",
+    ]
     # one transaction, one timestamp: the recorded acts, in whatever order they share it
     acts = sorted(h.act for h in await history(session, f"case/{case.id}"))
     assert acts == ["case.accept_and_assign", "case.accepted", "case.registered"]
@@ -91,14 +119,21 @@ async def test_A71_only_the_assigned_body_acts_and_the_body_complained_about_nev
         await handling.acknowledge(session, HANDLER, env, case.id, on=TODAY, handling_plan="计划")
     with pytest.raises(ReadRefused) as refused:
         await reads.read_case(session, COMPLAINED, env, case.id)
-    assert (refused.value.case_id, refused.value.act, refused.value.rule_id) == (case.id, "case.read.denied", "A71")
+    assert (refused.value.case_id, refused.value.act, refused.value.rule_id) == (
+        case.id,
+        "case.read.denied",
+        "A71",
+    )
     full = await reads.read_case(session, BUREAU, env, case.id)
     assert full.petitioners[0].name == "林晓梅" and not full.identity_redacted
 
 
 async def test_A71_a_case_about_the_bureau_goes_above_it_at_once(session, env):
-    case = (await intake.register_case(session, BUREAU, env, letter("petition-bureau"), repeat_of="",
-                                       searched=("", ""))).case
+    case = (
+        await intake.register_case(
+            session, BUREAU, env, letter("petition-bureau"), repeat_of="", searched=("", "")
+        )
+    ).case
     assert case.handling_body_code == "general-office" and case.identity_redacted  # the bureau's own case
     assert await events_of(session, case.id) == ["petitions.case.registered", "petitions.case.assigned"]
     assert date(case.assigned_on.year, case.assigned_on.month, case.assigned_on.day) == TODAY

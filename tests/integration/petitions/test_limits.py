@@ -31,11 +31,21 @@ async def sessions(database):
 
 async def add_case(session, cal: WorkingCalendar, **fields):
     values = dict(
-        channel="letter", category="complaint_report", state="in_handling", received_on=date(2026, 11, 16),
-        title="学校违规收费", content="请查处。", petitioners=[{"name": NAME, "phone": PHONE}],
-        body_complained_about="education-bureau", person_complained_about="李校长", attachments=[],
-        person_keys=[], query_code_hash=f"h{fields.get('accepted_on')}{fields.get('state')}",
-        handling_body_code="anyue-county", assigned_on=date(2026, 11, 18), accepted_on=date(2026, 11, 20),
+        channel="letter",
+        category="complaint_report",
+        state="in_handling",
+        received_on=date(2026, 11, 16),
+        title="学校违规收费",
+        content="请查处。",
+        petitioners=[{"name": NAME, "phone": PHONE}],
+        body_complained_about="education-bureau",
+        person_complained_about="李校长",
+        attachments=[],
+        person_keys=[],
+        query_code_hash=f"h{fields.get('accepted_on')}{fields.get('state')}",
+        handling_body_code="anyue-county",
+        assigned_on=date(2026, 11, 18),
+        accepted_on=date(2026, 11, 20),
     )
     values.update(fields)
     row = await store.add_case(session, **values)
@@ -49,7 +59,10 @@ async def test_A71_a_limit_in_a_year_without_schedule_is_recomputed_when_the_sch
     async with transaction(sessions) as session:
         row = await add_case(session, calendar())
         assert (row.current_stage, row.current_due, row.current_due_provisional) == (
-            "handling", date(2027, 1, 19), True)
+            "handling",
+            date(2027, 1, 19),
+            True,
+        )
         row.overdue_notified_stage = "handling"  # pretend it was escalated already
         assert await recompute_provisional_limits(session, calendar()) == 0  # 2027 still unknown
     official = calendar().with_schedules(YearSchedule(2027, holidays={date(2027, 1, 19): "测试假日"}))
@@ -58,14 +71,22 @@ async def test_A71_a_limit_in_a_year_without_schedule_is_recomputed_when_the_sch
     async with transaction(sessions) as session:
         row = await store.get_case(session, str(row.id))
         assert (row.current_due, row.current_due_provisional, row.overdue_notified_stage) == (
-            date(2027, 1, 20), False, "handling")
+            date(2027, 1, 20),
+            False,
+            "handling",
+        )
         assert await recompute_provisional_limits(session, official) == 0
 
 
 async def test_A71_A80_overdue_escalated_once_per_stage_and_the_outbox_names_nobody(sessions):
     async with transaction(sessions) as session:
-        late = await add_case(session, calendar(), accepted_on=date(2025, 8, 2),
-                              received_on=date(2025, 7, 30), assigned_on=date(2025, 7, 31))
+        late = await add_case(
+            session,
+            calendar(),
+            accepted_on=date(2025, 8, 2),
+            received_on=date(2025, 7, 30),
+            assigned_on=date(2025, 7, 31),
+        )
         await add_case(session, calendar(), accepted_on=date(2026, 11, 25))  # not late
         assert late.current_due == date(2025, 10, 9)
     today = date(2026, 11, 26)

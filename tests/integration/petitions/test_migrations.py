@@ -17,9 +17,12 @@ async def test_A80_recorded_reads_cannot_be_rewritten(database):
     engine = create_engine(database)
     try:
         async with engine.begin() as conn:
-            await conn.execute(sa.text(
-                "INSERT INTO audit_record (id, subject_ref, act, actor, reason) "
-                "VALUES (gen_random_uuid(), 'case/1', 'case.read', '{}', 'full')"))
+            await conn.execute(
+                sa.text(
+                    "INSERT INTO audit_record (id, subject_ref, act, actor, reason) "
+                    "VALUES (gen_random_uuid(), 'case/1', 'case.read', '{}', 'full')"
+                )
+            )
         for statement in ("UPDATE audit_record SET reason = 'rewritten'", "DELETE FROM audit_record"):
             with pytest.raises(DBAPIError, match="never changed or deleted"):
                 async with engine.begin() as conn:

@@ -14,28 +14,41 @@ pytestmark = pytest.mark.integration
 
 
 def online(title: str) -> petitions_pb2.SubmitPetitionRequest:
-    return petitions_pb2.SubmitPetitionRequest(intake=petitions_pb2.Intake(
-        category=petitions_pb2.CATEGORY_SUGGESTION, title=title, content="建议在小区门口增设公交站。",
-        petitioners=[petitions_pb2.Petitioner(name="匿名市民", phone="13800001111")]))
+    return petitions_pb2.SubmitPetitionRequest(
+        intake=petitions_pb2.Intake(
+            category=petitions_pb2.CATEGORY_SUGGESTION,
+            title=title,
+            content="建议在小区门口增设公交站。",
+            petitioners=[petitions_pb2.Petitioner(name="匿名市民", phone="13800001111")],
+        )
+    )
 
 
-async def test_A71_portal_files_for_visitors_without_account_beyond_the_per_account_limit(petitions, keycloak):
+async def test_A71_portal_files_for_visitors_without_account_beyond_the_per_account_limit(
+    petitions, keycloak
+):
     p = petitions
     portal = (("authorization", f"Bearer {keycloak.service_token('portal')}"),)
-    filed = [await p.stub.SubmitPetition(online(f"增设公交站 {i}"), metadata=portal)
-             for i in range(MAX_ONLINE_PER_DAY + 1)]
+    filed = [
+        await p.stub.SubmitPetition(online(f"增设公交站 {i}"), metadata=portal)
+        for i in range(MAX_ONLINE_PER_DAY + 1)
+    ]
     assert len({f.query_code for f in filed}) == MAX_ONLINE_PER_DAY + 1
     assert all(not f.case.submitted_by_user_id for f in filed)
-    followed = await p.stub.FollowCase(petitions_pb2.FollowCaseRequest(query_code=filed[-1].query_code),
-                                       metadata=portal)
+    followed = await p.stub.FollowCase(
+        petitions_pb2.FollowCaseRequest(query_code=filed[-1].query_code), metadata=portal
+    )
     assert followed.number == filed[-1].case.number
     # Nobody's own: not in the service account's list, and not rateable by case id through it.
     mine = await p.stub.ListMyCases(petitions_pb2.ListMyCasesRequest(), metadata=portal)
     assert list(mine.cases) == []
     with pytest.raises(grpc.aio.AioRpcError) as refused:
-        await p.stub.RateCase(petitions_pb2.RateCaseRequest(case_id=filed[0].case.id,
-                                                            satisfaction=petitions_pb2.SATISFACTION_SATISFIED),
-                              metadata=portal)
+        await p.stub.RateCase(
+            petitions_pb2.RateCaseRequest(
+                case_id=filed[0].case.id, satisfaction=petitions_pb2.SATISFACTION_SATISFIED
+            ),
+            metadata=portal,
+        )
     assert refused.value.code() == grpc.StatusCode.PERMISSION_DENIED
 
 

@@ -38,24 +38,39 @@ class Reconsiderations(CallsAsPeople):
 async def reconsiderations(keycloak, petitions_nats, service_database, in_process_org):
     database = await service_database("petitions")
     async with in_process_org(petitions_nats.url) as org:
-        server = build(PetitionsSettings(
-            database_url=database, nats_url=petitions_nats.url, keycloak_url=keycloak.url,
-            client_id="petitions", client_secret=keycloak.client_secrets["petitions"], grpc_port=0,
-            org_address=org.address, org_cache_seconds=0, reconsideration_sweep_seconds=0.5,
-        ))
+        server = build(
+            PetitionsSettings(
+                database_url=database,
+                nats_url=petitions_nats.url,
+                keycloak_url=keycloak.url,
+                client_id="petitions",
+                client_secret=keycloak.client_secrets["petitions"],
+                grpc_port=0,
+                org_address=org.address,
+                org_cache_seconds=0,
+                reconsideration_sweep_seconds=0.5,
+            )
+        )
         async with serving(server):
             channel = grpc.aio.insecure_channel(server.address)
             try:
-                yield Reconsiderations(keycloak=keycloak,
-                                       stub=reconsiderations_pb2_grpc.ReconsiderationServiceStub(channel))
+                yield Reconsiderations(
+                    keycloak=keycloak, stub=reconsiderations_pb2_grpc.ReconsiderationServiceStub(channel)
+                )
             finally:
                 await channel.close()
 
 
 async def register(r: Reconsiderations, received_on: date, **fields) -> pb.ApplyForReconsiderationResponse:
-    request = pb.ApplyForReconsiderationRequest(**{
-        "applicant_name": "林晓梅", "contested_act": "资教罚〔2026〕3号 行政处罚决定书（罚款5000元）",
-        "respondent_body_code": "education-bureau", "request": "撤销该处罚决定", **fields})
+    request = pb.ApplyForReconsiderationRequest(
+        **{
+            "applicant_name": "林晓梅",
+            "contested_act": "资教罚〔2026〕3号 行政处罚决定书（罚款5000元）",
+            "respondent_body_code": "education-bureau",
+            "request": "撤销该处罚决定",
+            **fields,
+        }
+    )
     request.received_on.CopyFrom(date_to_proto(received_on))
     return await r.stub.ApplyForReconsideration(request, metadata=r.as_user(OFFICE))
 
@@ -67,8 +82,9 @@ async def accept(r: Reconsiderations, case_id: str, on: date, **fields) -> pb.Re
 
 
 async def decide(r: Reconsiderations, case_id: str, on: date, kind=pb.DECISION_KIND_REVOKED, **fields):
-    request = pb.DecideReconsiderationRequest(reconsideration_id=case_id, decision=kind,
-                                              reasons="事实不清，证据不足", **fields)
+    request = pb.DecideReconsiderationRequest(
+        reconsideration_id=case_id, decision=kind, reasons="事实不清，证据不足", **fields
+    )
     request.decided_on.CopyFrom(date_to_proto(on))
     return await r.stub.DecideReconsideration(request, metadata=r.as_user(OFFICE))
 
@@ -79,7 +95,9 @@ async def refused(call) -> grpc.RpcError:
     return caught.value
 
 
-async def test_A69_decided_on_the_last_day_of_an_extended_limit_across_a_holiday(reconsiderations, petitions_events):
+async def test_A69_decided_on_the_last_day_of_an_extended_limit_across_a_holiday(
+    reconsiderations, petitions_events
+):
     r = reconsiderations
     applied = await register(r, date(2026, 6, 29))
     case = applied.reconsideration
@@ -88,7 +106,10 @@ async def test_A69_decided_on_the_last_day_of_an_extended_limit_across_a_holiday
 
     accepted = await accept(r, case.id, date(2026, 7, 3))
     assert (accepted.state, accepted.deemed_accepted, accepted.simplified) == (
-        pb.RECONSIDERATION_STATE_ACCEPTED, False, False)
+        pb.RECONSIDERATION_STATE_ACCEPTED,
+        False,
+        False,
+    )
     assert accepted.answer_due == date_to_proto(date(2026, 7, 17))  # 10 working days (art. 48)
     assert accepted.decision_due == date_to_proto(date(2026, 9, 1))  # 60 days (art. 62)
 
@@ -97,31 +118,48 @@ async def test_A69_decided_on_the_last_day_of_an_extended_limit_across_a_holiday
     answered = await r.stub.AnswerReconsideration(answer, metadata=r.as_user(RESPONDENT))
     assert answered.answered_on == date_to_proto(date(2026, 7, 10))
 
-    extended = await r.stub.ExtendReconsideration(pb.ExtendReconsiderationRequest(
-        reconsideration_id=case.id, days=30, reason="案情复杂，需现场勘验"), metadata=r.as_user(OFFICE))
+    extended = await r.stub.ExtendReconsideration(
+        pb.ExtendReconsiderationRequest(reconsideration_id=case.id, days=30, reason="案情复杂，需现场勘验"),
+        metadata=r.as_user(OFFICE),
+    )
     # 90 days after 2026-07-03 is 2026-10-01, National Day: the limit ends on the first working day after.
     assert extended.decision_due == date_to_proto(date(2026, 10, 8))
     assert extended.decision_due_moved_to_working_day and extended.extension_days == 30
 
-    again = await refused(r.stub.ExtendReconsideration(pb.ExtendReconsiderationRequest(
-        reconsideration_id=case.id, days=5, reason="仍需时间"), metadata=r.as_user(OFFICE)))
+    again = await refused(
+        r.stub.ExtendReconsideration(
+            pb.ExtendReconsiderationRequest(reconsideration_id=case.id, days=5, reason="仍需时间"),
+            metadata=r.as_user(OFFICE),
+        )
+    )
     assert again.code() == grpc.StatusCode.FAILED_PRECONDITION and rule_id_of(again) == "A69.one-extension"
 
     decided = await decide(r, case.id, date(2026, 10, 8))
     assert (decided.state, decided.decision, decided.decided_late) == (
-        pb.RECONSIDERATION_STATE_DECIDED, pb.DECISION_KIND_REVOKED, False)
+        pb.RECONSIDERATION_STATE_DECIDED,
+        pb.DECISION_KIND_REVOKED,
+        False,
+    )
     # Each step a recorded act (the sweep's escalations of the past limits come in between).
     assert [h.act for h in decided.history if h.act != "reconsideration.overdue"] == [
-        "reconsideration.applied", "reconsideration.accepted", "reconsideration.answered",
-        "reconsideration.extended", "reconsideration.decided"]
+        "reconsideration.applied",
+        "reconsideration.accepted",
+        "reconsideration.answered",
+        "reconsideration.extended",
+        "reconsideration.decided",
+    ]
 
     steps = ["applied", "accepted", "answered", "extended", "decided"]
-    seen = await read_raw_events(petitions_events, "petitions.reconsideration.>", until=lambda envelopes: {
-        e.subject.rsplit(".", 1)[1] for e in envelopes} >= set(steps))
+    seen = await read_raw_events(
+        petitions_events,
+        "petitions.reconsideration.>",
+        until=lambda envelopes: {e.subject.rsplit(".", 1)[1] for e in envelopes} >= set(steps),
+    )
     subjects = [e.subject.rsplit(".", 1)[1] for _, e in seen if not e.subject.endswith(".overdue")]
     assert subjects == steps
     decided_event = events_pb.ReconsiderationStepTaken.FromString(
-        [e for _, e in seen if e.subject.endswith(".decided")][0].payload.value)
+        [e for _, e in seen if e.subject.endswith(".decided")][0].payload.value
+    )
     assert decided_event.reconsideration.decision_due == date_to_proto(date(2026, 10, 8))
     assert "林晓梅" not in str(decided_event)  # no applicant in events
 
@@ -147,23 +185,39 @@ async def test_A69_acceptance_checked_within_its_working_days_else_deemed_accept
     assert rule_id_of(after) == "A69.state"
 
 
-async def test_A69_simplified_procedure_where_the_law_allows_it_and_decisions_of_the_listed_kinds(reconsiderations):
+async def test_A69_simplified_procedure_where_the_law_allows_it_and_decisions_of_the_listed_kinds(
+    reconsiderations,
+):
     r = reconsiderations
     case = (await register(r, date(2026, 11, 2))).reconsideration
-    too_much = await refused(accept(r, case.id, date(2026, 11, 3),
-                                    simplified_ground=pb.SIMPLIFIED_GROUND_SMALL_AMOUNT, amount_yuan=5000))
+    too_much = await refused(
+        accept(
+            r,
+            case.id,
+            date(2026, 11, 3),
+            simplified_ground=pb.SIMPLIFIED_GROUND_SMALL_AMOUNT,
+            amount_yuan=5000,
+        )
+    )
     assert rule_id_of(too_much) == "A69.simplified"
-    simple = await accept(r, case.id, date(2026, 11, 3), simplified_ground=pb.SIMPLIFIED_GROUND_SMALL_AMOUNT,
-                          amount_yuan=2000)
+    simple = await accept(
+        r, case.id, date(2026, 11, 3), simplified_ground=pb.SIMPLIFIED_GROUND_SMALL_AMOUNT, amount_yuan=2000
+    )
     assert simple.simplified and simple.answer_due == date_to_proto(date(2026, 11, 10))  # 5 working days
     assert simple.decision_due == date_to_proto(date(2026, 12, 3))  # 30 days (art. 62)
-    no_extension = await refused(r.stub.ExtendReconsideration(pb.ExtendReconsiderationRequest(
-        reconsideration_id=case.id, days=10, reason="复杂"), metadata=r.as_user(OFFICE)))
+    no_extension = await refused(
+        r.stub.ExtendReconsideration(
+            pb.ExtendReconsiderationRequest(reconsideration_id=case.id, days=10, reason="复杂"),
+            metadata=r.as_user(OFFICE),
+        )
+    )
     assert rule_id_of(no_extension) == "A69.simplified-no-extension"
 
     no_remedy = await refused(decide(r, case.id, date(2026, 11, 20), pb.DECISION_KIND_CHANGED))
     assert no_remedy.code() == grpc.StatusCode.INVALID_ARGUMENT and "remedy" in field_violations_of(no_remedy)
-    changed = await decide(r, case.id, date(2026, 11, 20), pb.DECISION_KIND_CHANGED, remedy="罚款变更为1000元")
+    changed = await decide(
+        r, case.id, date(2026, 11, 20), pb.DECISION_KIND_CHANGED, remedy="罚款变更为1000元"
+    )
     assert changed.decision == pb.DECISION_KIND_CHANGED and changed.remedy == "罚款变更为1000元"
 
 
@@ -171,8 +225,12 @@ async def test_A69_only_the_respondent_body_answers(reconsiderations):
     r = reconsiderations
     case = (await register(r, date(2026, 11, 2))).reconsideration
     await accept(r, case.id, date(2026, 11, 3))
-    error = await refused(r.stub.AnswerReconsideration(pb.AnswerReconsiderationRequest(
-        reconsideration_id=case.id, answer="答复"), metadata=r.as_user("county-head")))
+    error = await refused(
+        r.stub.AnswerReconsideration(
+            pb.AnswerReconsiderationRequest(reconsideration_id=case.id, answer="答复"),
+            metadata=r.as_user("county-head"),
+        )
+    )
     assert error.code() == grpc.StatusCode.PERMISSION_DENIED
     assert error_info_of(error).reason == "NOT_RESPONDENT_BODY"
 
@@ -183,9 +241,11 @@ async def test_A69_overdue_steps_are_escalated_once_by_event(reconsiderations, p
     accepted = (await register(r, date(2026, 8, 3))).reconsideration
     await accept(r, accepted.id, date(2026, 8, 4))  # answer due 2026-08-18, decision 2026-10-08
 
-    expected = {(waiting.id, pb.RECONSIDERATION_STEP_ACCEPTANCE, "justice-bureau"),
-                (accepted.id, pb.RECONSIDERATION_STEP_ANSWER, "education-bureau"),
-                (accepted.id, pb.RECONSIDERATION_STEP_DECISION, "justice-bureau")}
+    expected = {
+        (waiting.id, pb.RECONSIDERATION_STEP_ACCEPTANCE, "justice-bureau"),
+        (accepted.id, pb.RECONSIDERATION_STEP_ANSWER, "education-bureau"),
+        (accepted.id, pb.RECONSIDERATION_STEP_DECISION, "justice-bureau"),
+    }
 
     def escalations(seen) -> list[tuple]:
         payloads = [events_pb.ReconsiderationOverdue.FromString(e.payload.value) for _, e in seen]
@@ -196,8 +256,11 @@ async def test_A69_overdue_steps_are_escalated_once_by_event(reconsiderations, p
 
     await read_raw_events(petitions_events, "petitions.reconsideration.overdue", until=all_there)
     await asyncio.sleep(2)  # several more rounds of the sweep
-    found = escalations(await read_raw_events(petitions_events, "petitions.reconsideration.overdue",
-                                              until=lambda envelopes: False, timeout=2))
+    found = escalations(
+        await read_raw_events(
+            petitions_events, "petitions.reconsideration.overdue", until=lambda envelopes: False, timeout=2
+        )
+    )
     assert expected <= set(found) and len(found) == len(set(found))  # each step once
     # The accepted case's acceptance may have been escalated before it was accepted; nothing else.
     assert set(found) - expected <= {(accepted.id, pb.RECONSIDERATION_STEP_ACCEPTANCE, "justice-bureau")}
@@ -205,21 +268,33 @@ async def test_A69_overdue_steps_are_escalated_once_by_event(reconsiderations, p
 
 async def test_A69_the_applicant_follows_the_case_by_account_or_query_code(reconsiderations):
     r = reconsiderations
-    request = pb.ApplyForReconsiderationRequest(contested_act="不予许可决定", respondent_body_code="education-bureau",
-                                                request="责令作出许可")
+    request = pb.ApplyForReconsiderationRequest(
+        contested_act="不予许可决定", respondent_body_code="education-bureau", request="责令作出许可"
+    )
     own = await r.stub.ApplyForReconsideration(request, metadata=r.as_user("citizen"))
     case = own.reconsideration
     assert case.applicant_user_id == r.user_id("citizen") and case.applicant_name
-    by_account = await r.stub.FollowReconsideration(pb.FollowReconsiderationRequest(
-        reconsideration_id=case.id), metadata=r.as_user("citizen"))
+    by_account = await r.stub.FollowReconsideration(
+        pb.FollowReconsiderationRequest(reconsideration_id=case.id), metadata=r.as_user("citizen")
+    )
     assert by_account.id == case.id
-    by_code = await r.stub.FollowReconsideration(pb.FollowReconsiderationRequest(
-        query_code=own.query_code.lower()), metadata=r.as_service("portal"))
+    by_code = await r.stub.FollowReconsideration(
+        pb.FollowReconsiderationRequest(query_code=own.query_code.lower()), metadata=r.as_service("portal")
+    )
     assert by_code.id == case.id
     office_case = (await register(r, date(2026, 11, 2))).reconsideration
-    other = await refused(r.stub.FollowReconsideration(pb.FollowReconsiderationRequest(
-        reconsideration_id=office_case.id), metadata=r.as_user("citizen")))
+    other = await refused(
+        r.stub.FollowReconsideration(
+            pb.FollowReconsiderationRequest(reconsideration_id=office_case.id), metadata=r.as_user("citizen")
+        )
+    )
     assert other.code() == grpc.StatusCode.NOT_FOUND
-    bad_body = await refused(r.stub.ApplyForReconsideration(pb.ApplyForReconsiderationRequest(
-        contested_act="x", respondent_body_code="no-such-body", request="y"), metadata=r.as_user("citizen")))
+    bad_body = await refused(
+        r.stub.ApplyForReconsideration(
+            pb.ApplyForReconsiderationRequest(
+                contested_act="x", respondent_body_code="no-such-body", request="y"
+            ),
+            metadata=r.as_user("citizen"),
+        )
+    )
     assert "respondent_body_code" in field_violations_of(bad_body)

@@ -49,17 +49,30 @@ class Backends:
 async def backends(keycloak, portal_nats, backend_databases, org_directory):
     org = build_org(org_settings(keycloak, backend_databases["org"], portal_nats.url), org_directory)
     await org.start()
-    petitions = build_petitions(PetitionsSettings(
-        database_url=backend_databases["petitions"], nats_url=portal_nats.url, keycloak_url=keycloak.url,
-        client_id="petitions", client_secret=keycloak.client_secrets["petitions"], grpc_port=0,
-        org_address=org.address, org_cache_seconds=0,
-    ))
+    petitions = build_petitions(
+        PetitionsSettings(
+            database_url=backend_databases["petitions"],
+            nats_url=portal_nats.url,
+            keycloak_url=keycloak.url,
+            client_id="petitions",
+            client_secret=keycloak.client_secrets["petitions"],
+            grpc_port=0,
+            org_address=org.address,
+            org_cache_seconds=0,
+        )
+    )
     await petitions.start()
-    disclosure = build_disclosure(DisclosureSettings(
-        database_url=backend_databases["disclosure"], nats_url=portal_nats.url, keycloak_url=keycloak.url,
-        client_id="disclosure", client_secret=keycloak.client_secrets["disclosure"], grpc_port=0,
-        consume_documents=False,
-    ))
+    disclosure = build_disclosure(
+        DisclosureSettings(
+            database_url=backend_databases["disclosure"],
+            nats_url=portal_nats.url,
+            keycloak_url=keycloak.url,
+            client_id="disclosure",
+            client_secret=keycloak.client_secrets["disclosure"],
+            grpc_port=0,
+            consume_documents=False,
+        )
+    )
     await disclosure.start()
     try:
         yield Backends(org=org.address, petitions=petitions.address, disclosure=disclosure.address)
@@ -70,11 +83,18 @@ async def backends(keycloak, portal_nats, backend_databases, org_directory):
 
 
 def portal_settings(keycloak, backends: Backends, **overrides) -> PortalSettings:
-    return PortalSettings(**{
-        "keycloak_url": keycloak.url, "client_id": "portal", "client_secret": keycloak.client_secrets["portal"],
-        "petitions_address": backends.petitions, "org_address": backends.org,
-        "disclosure_address": backends.disclosure, "public_url": PUBLIC_URL, **overrides,
-    })
+    return PortalSettings(
+        **{
+            "keycloak_url": keycloak.url,
+            "client_id": "portal",
+            "client_secret": keycloak.client_secrets["portal"],
+            "petitions_address": backends.petitions,
+            "org_address": backends.org,
+            "disclosure_address": backends.disclosure,
+            "public_url": PUBLIC_URL,
+            **overrides,
+        }
+    )
 
 
 @pytest.fixture
@@ -91,8 +111,9 @@ async def portal_server(keycloak, backends):
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     app = create_app(portal_settings(keycloak, backends, public_url=url, http_port=port))
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, access_log=False, log_config=None,
-                                           lifespan="on"))
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, access_log=False, log_config=None, lifespan="on")
+    )
     task = asyncio.create_task(server.serve())
     while not server.started:
         if task.done():
@@ -126,18 +147,23 @@ async def log_in(client: httpx.AsyncClient, keycloak, username: str, next_path: 
     async with httpx.AsyncClient(follow_redirects=False, timeout=60) as browser_at_keycloak:
         form_page = await browser_at_keycloak.get(start.headers["location"])
         action = re.search(r'<form[^>]*id="kc-form-login"[^>]*action="([^"]+)"', form_page.text) or re.search(
-            r'action="([^"]+)"[^>]*id="kc-form-login"', form_page.text)
+            r'action="([^"]+)"[^>]*id="kc-form-login"', form_page.text
+        )
         # Keycloak marks its cookies Secure; a browser sends them to http://127.0.0.1 (a secure
         # context), httpx's jar does not: pass them on by hand.
         cookies = "; ".join(f"{c.name}={c.value}" for c in browser_at_keycloak.cookies.jar)
         answer = await browser_at_keycloak.post(
-            action.group(1).replace("&amp;", "&"), headers={"cookie": cookies},
-            data={"username": username, "password": keycloak.password_of(username)})
+            action.group(1).replace("&amp;", "&"),
+            headers={"cookie": cookies},
+            data={"username": username, "password": keycloak.password_of(username)},
+        )
         if answer.status_code == 200 and 'name="otp"' in answer.text:
             # An officer: the realm's browser flow asks the TOTP code (demo officers are enrolled).
             answer = await browser_at_keycloak.post(
                 re.search(r'action="([^"]+)"', answer.text).group(1).replace("&amp;", "&"),
-                headers={"cookie": cookies}, data={"otp": keycloak.totp_code(username)})
+                headers={"cookie": cookies},
+                data={"otp": keycloak.totp_code(username)},
+            )
     assert answer.status_code == 302, answer.text[:500]
     callback = answer.headers["location"]
     assert callback.startswith(f"{PUBLIC_URL}/auth/callback?")

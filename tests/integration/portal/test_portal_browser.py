@@ -18,8 +18,16 @@ pytestmark = pytest.mark.integration
 
 CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parents[3] / ".artifacts" / "screenshots"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 
@@ -34,8 +42,14 @@ async def browser(tmp_path):
     async with async_playwright() as playwright:
         # A fresh profile folder each time; launch_persistent_context is Playwright's way to name it.
         context = await playwright.chromium.launch_persistent_context(
-            str(tmp_path / "profile"), executable_path=CHROMIUM, args=ARGS, headless=True, viewport=PHONE,
-            locale="zh-CN", java_script_enabled=False)
+            str(tmp_path / "profile"),
+            executable_path=CHROMIUM,
+            args=ARGS,
+            headless=True,
+            viewport=PHONE,
+            locale="zh-CN",
+            java_script_enabled=False,
+        )
         try:
             yield context
         finally:
@@ -56,7 +70,9 @@ async def shot(page, name: str, desktop: bool = False) -> None:
         await page.set_viewport_size(PHONE)
 
 
-async def test_A71_citizen_without_account_files_a_petition_and_follows_it_in_chromium(browser, portal_server):
+async def test_A71_citizen_without_account_files_a_petition_and_follows_it_in_chromium(
+    browser, portal_server
+):
     page = await browser.new_page()
     await page.goto(f"{portal_server}/petitions/new")
     await shot(page, "petition-form")
@@ -70,8 +86,9 @@ async def test_A71_citizen_without_account_files_a_petition_and_follows_it_in_ch
     await page.get_by_label("姓名（必填）").fill("赵小红")
     await page.get_by_label("联系电话（必填）").fill("13900002222")
     # A small photo of the broken lamp, chosen with the file input (no script involved).
-    await page.get_by_label("附件（选填）").set_input_files(files=[{
-        "name": "路灯照片.png", "mimeType": "image/png", "buffer": b"\x89PNG\r\n\x1a\n" + bytes(64)}])
+    await page.get_by_label("附件（选填）").set_input_files(
+        files=[{"name": "路灯照片.png", "mimeType": "image/png", "buffer": b"\x89PNG\r\n\x1a\n" + bytes(64)}]
+    )
     await page.get_by_role("button", name="提交").click()
     code = (await page.locator("#query-code").inner_text()).strip()
     assert len(code) == 19
@@ -87,9 +104,12 @@ async def test_A71_citizen_without_account_files_a_petition_and_follows_it_in_ch
     await shot(page, "petition-followed-desktop", desktop=True)
 
 
-@pytest.mark.skipif(not applications_served(), reason="the disclosure service does not serve applications yet")
+@pytest.mark.skipif(
+    not applications_served(), reason="the disclosure service does not serve applications yet"
+)
 async def test_art29_citizen_searches_opens_a_publication_applies_and_follows_in_chromium(
-        browser, portal_server, keycloak, backends):
+    browser, portal_server, keycloak, backends
+):
     await seed(keycloak, backends)
     page = await browser.new_page()
     await page.goto(portal_server)
@@ -113,7 +133,9 @@ async def test_art29_citizen_searches_opens_a_publication_applies_and_follows_in
     await page.get_by_label("姓名或名称（必填）").fill(APPLICATION["name"])
     await page.get_by_label("身份证件号码或统一社会信用代码（必填）").fill(APPLICATION["id_number"])
     await page.get_by_label("联系电话").fill(APPLICATION["phone"])
-    await page.get_by_label("所需政府信息的名称、文号或者便于查询的其他特征性描述（必填）").fill(APPLICATION["description"])
+    await page.get_by_label("所需政府信息的名称、文号或者便于查询的其他特征性描述（必填）").fill(
+        APPLICATION["description"]
+    )
     await page.get_by_label("获取信息的方式（必选）").select_option("download")
     await page.get_by_role("button", name="提交申请").click()
     code = (await page.locator("#query-code").inner_text()).strip()
@@ -136,6 +158,11 @@ async def test_art29_citizen_searches_opens_a_publication_applies_and_follows_in
     assert await page.get_by_role("button", name="撤回申请").count() == 0
     await shot(page, "application-withdrawn")
     # the application pages fit a phone: the full-page screenshots are no wider than the viewport
-    for name in ("application-form", "application-filed", "application-followed", "application-withdraw-confirm",
-                 "application-withdrawn"):
+    for name in (
+        "application-form",
+        "application-filed",
+        "application-followed",
+        "application-withdraw-confirm",
+        "application-withdrawn",
+    ):
         assert png_width(SCREENSHOTS / f"{name}.png") <= PHONE["width"], name

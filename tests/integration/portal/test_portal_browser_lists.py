@@ -19,7 +19,8 @@ pytestmark = pytest.mark.integration
 
 
 async def test_A70_A22_a_citizen_reads_a_response_the_account_of_comments_and_an_issuers_list_in_chromium(
-        browser, portal_server, keycloak, backends, backend_databases):  # noqa: F811
+    browser, portal_server, keycloak, backends, backend_databases
+):
     ids = await seed_lists(keycloak, backends, backend_databases["disclosure"])
     page = await browser.new_page()
     await page.goto(portal_server + "/")
@@ -28,7 +29,9 @@ async def test_A70_A22_a_citizen_reads_a_response_the_account_of_comments_and_an
     await page.click("text=关于媒体报道某小学食堂问题的回应")
     assert page.url.endswith(f"/publications/{ids['response']}")
     concern = await page.inner_text("section[aria-labelledby=concern-title]")
-    assert "媒体报道某小学食堂饭菜质量差" in concern and "资阳市教育局" in concern and "新闻媒体报道" in concern
+    assert (
+        "媒体报道某小学食堂饭菜质量差" in concern and "资阳市教育局" in concern and "新闻媒体报道" in concern
+    )
     await shot(page, "concern-response")
     assert png_width(SCREENSHOTS / "concern-response.png") == PHONE["width"]  # nothing wider than the phone
 

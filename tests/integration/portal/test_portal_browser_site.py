@@ -26,8 +26,18 @@ from tests.integration.portal.test_portal_open_data import SITE
 pytestmark = pytest.mark.integration
 
 PHONE = {"width": 360, "height": 740}
-PAGES = ["/", "/publications", "/search?q=校外", "/open-data", "/open-data/powers", "/disclosure-guide",
-         "/petitions/new", "/applications/new", "/reports", "/complaints/new"]
+PAGES = [
+    "/",
+    "/publications",
+    "/search?q=校外",
+    "/open-data",
+    "/open-data/powers",
+    "/disclosure-guide",
+    "/petitions/new",
+    "/applications/new",
+    "/reports",
+    "/complaints/new",
+]
 
 
 def axe_source() -> str:
@@ -41,7 +51,9 @@ async def site_server(keycloak, backends):
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     app = create_app(portal_settings(keycloak, backends, public_url=url, http_port=port, **SITE))
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, access_log=False, log_config=None))
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, access_log=False, log_config=None)
+    )
     task = asyncio.create_task(server.serve())
     while not server.started:
         if task.done():
@@ -62,8 +74,15 @@ async def measuring_browser(tmp_path):
 
     async with async_playwright() as playwright:
         context = await playwright.chromium.launch_persistent_context(
-            str(tmp_path / "profile"), executable_path=CHROMIUM, args=ARGS, headless=True, viewport=PHONE,
-            locale="zh-CN", java_script_enabled=True, bypass_csp=True)
+            str(tmp_path / "profile"),
+            executable_path=CHROMIUM,
+            args=ARGS,
+            headless=True,
+            viewport=PHONE,
+            locale="zh-CN",
+            java_script_enabled=True,
+            bypass_csp=True,
+        )
         try:
             yield context
         finally:
@@ -75,24 +94,28 @@ async def violations(page, source: str) -> list[str]:
     await page.add_script_tag(content=source)
     result = await page.evaluate(
         "async () => await axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', "
-        "'wcag21aa']}})")
+        "'wcag21aa']}})"
+    )
     return [f"{v['id']}: {[n['target'] for n in v['nodes']][:3]}" for v in result["violations"]]
 
 
 async def sideways(page) -> int:
     """How far the page scrolls sideways (0: it fits the screen)."""
-    return await page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    return await page.evaluate(
+        "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
 
 
 async def test_axe_finds_nothing_at_phone_width_large_text_and_forced_colors_and_nothing_scrolls_sideways(
-        measuring_browser, site_server, keycloak, backends):
+    measuring_browser, site_server, keycloak, backends
+):
     await seed(keycloak, backends)
     source = axe_source()
     page = await measuring_browser.new_page()
     found: dict[str, list[str]] = {}
     for mode in ("standard", "large", "contrast"):
         await page.goto(f"{site_server}/display?mode={mode}&next=/")
-        for forced in (("none", "active") if mode == "large" else ("none",)):
+        for forced in ("none", "active") if mode == "large" else ("none",):
             await page.emulate_media(forced_colors=forced)
             for path in PAGES:
                 await page.goto(site_server + path)
@@ -105,14 +128,20 @@ async def test_axe_finds_nothing_at_phone_width_large_text_and_forced_colors_and
     assert found == {}
 
 
-async def test_footer_meta_tags_and_a_dataset_page_in_chromium(measuring_browser, site_server, keycloak, backends):
+async def test_footer_meta_tags_and_a_dataset_page_in_chromium(
+    measuring_browser, site_server, keycloak, backends
+):
     await seed(keycloak, backends)
     page = await measuring_browser.new_page()
     await page.goto(site_server)
     assert await page.locator('meta[name="SiteIDCode"]').get_attribute("content") == "5120000001"
     assert await page.locator('meta[name="SiteName"]').get_attribute("content") == "资阳市人民政府"
     footer = await page.locator("footer").inner_text()
-    assert "网站标识码：5120000001" in footer and "蜀ICP备00000001号" in footer and "主办单位：资阳市人民政府办公室" in footer
+    assert (
+        "网站标识码：5120000001" in footer
+        and "蜀ICP备00000001号" in footer
+        and "主办单位：资阳市人民政府办公室" in footer
+    )
     await page.get_by_role("link", name="长辈版（大字）").click()
     assert await page.evaluate("() => getComputedStyle(document.documentElement).fontSize") == "24px"
     await page.get_by_role("link", name="数据开放", exact=True).first.click()

@@ -25,8 +25,13 @@ def assert_public(response) -> None:
 
 async def test_public_pages_and_api_reads_are_cacheable_and_revalidate_with_304(portal, keycloak, backends):
     ids = await seed(keycloak, backends)
-    for path in ("/", f"/publications/{ids['policy']}", "/search?q=民营经济", "/api/publications/latest",
-                 f"/api/publications/{ids['policy']}"):
+    for path in (
+        "/",
+        f"/publications/{ids['policy']}",
+        "/search?q=民营经济",
+        "/api/publications/latest",
+        f"/api/publications/{ids['policy']}",
+    ):
         first = await portal.get(path)
         assert_public(first)
         again = await portal.get(path, headers={"If-None-Match": first.headers["etag"]})
@@ -43,16 +48,17 @@ async def test_public_pages_and_api_reads_are_cacheable_and_revalidate_with_304(
     assert missing.status_code == 404 and "public" not in missing.headers.get("cache-control", "")
 
 
-async def test_a_page_is_kept_then_shows_what_was_published_after_it_expires(portal, keycloak, backends,
-                                                                            monkeypatch):
+async def test_a_page_is_kept_then_shows_what_was_published_after_it_expires(
+    portal, keycloak, backends, monkeypatch
+):
     monkeypatch.setattr(caching, "KEEP", 600.0)  # read when the app serves its first request
     before = await portal.get("/")
     ids = await seed(keycloak, backends)
     kept = await portal.get("/")
     assert kept.headers["etag"] == before.headers["etag"]  # kept: the same answer, the portal asked nobody
-    assert f'/publications/{ids["stats"]}' not in kept.text
+    assert f"/publications/{ids['stats']}" not in kept.text
     with_no_cache = await portal.get("/?fresh=1")  # another address: made now
-    assert f'/publications/{ids["stats"]}' in with_no_cache.text
+    assert f"/publications/{ids['stats']}" in with_no_cache.text
 
 
 async def test_a_kept_page_expires_after_keep_seconds(portal, keycloak, backends, monkeypatch):
@@ -61,7 +67,7 @@ async def test_a_kept_page_expires_after_keep_seconds(portal, keycloak, backends
     ids = await seed(keycloak, backends)
     await asyncio.sleep(1)
     after = await portal.get("/")
-    assert f'/publications/{ids["stats"]}' in after.text and after.headers["etag"] != before.headers["etag"]
+    assert f"/publications/{ids['stats']}" in after.text and after.headers["etag"] != before.headers["etag"]
 
 
 async def test_signed_in_pages_are_private_and_never_kept(portal, keycloak, backends):
@@ -83,13 +89,41 @@ async def test_forms_and_follow_ups_are_not_cacheable(portal):
 
 
 def test_public_paths_are_the_reads_of_published_information():
-    public = ["/", "/publications", "/publications/abc", "/search", "/normative", "/drafts", "/issuers",
-              "/reports", "/reports/2025", "/api/categories", "/api/publications", "/api/publications/latest",
-              "/api/publications/abc", "/api/search", "/api/drafts", "/api/drafts/abc/feedback",
-              "/api/normative-catalogue/2026", "/api/reports", "/api/reports/2025",
-              "/api/petitions/categories", "/api/issuers"]
-    private = ["/applications/new", "/applications/follow", "/applications/mine", "/petitions/new",
-               "/petitions/mine", "/drafts/abc/comment", "/login", "/auth/callback", "/api/petitions/follow",
-               "/healthz", "/publications/abc/extra"]
+    public = [
+        "/",
+        "/publications",
+        "/publications/abc",
+        "/search",
+        "/normative",
+        "/drafts",
+        "/issuers",
+        "/reports",
+        "/reports/2025",
+        "/api/categories",
+        "/api/publications",
+        "/api/publications/latest",
+        "/api/publications/abc",
+        "/api/search",
+        "/api/drafts",
+        "/api/drafts/abc/feedback",
+        "/api/normative-catalogue/2026",
+        "/api/reports",
+        "/api/reports/2025",
+        "/api/petitions/categories",
+        "/api/issuers",
+    ]
+    private = [
+        "/applications/new",
+        "/applications/follow",
+        "/applications/mine",
+        "/petitions/new",
+        "/petitions/mine",
+        "/drafts/abc/comment",
+        "/login",
+        "/auth/callback",
+        "/api/petitions/follow",
+        "/healthz",
+        "/publications/abc/extra",
+    ]
     assert [p for p in public if not caching.is_public(p)] == []
     assert [p for p in private if caching.is_public(p)] == []

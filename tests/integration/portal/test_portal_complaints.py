@@ -16,15 +16,25 @@ from zgov.disclosure.v1 import complaints_pb2_grpc
 pytestmark = pytest.mark.integration
 
 CODE = re.compile(r'id="query-code">([A-Z0-9-]{19})<')
-COMPLAINT = {"matter": "not-answered", "office_name": "资阳市住房和城乡建设局",
-             "description": "2026年9月1日提交的政府信息公开申请，至今未答复。", "name": "钱多多",
-             "phone": "１３６００００３３３３", "email": ""}
+COMPLAINT = {
+    "matter": "not-answered",
+    "office_name": "资阳市住房和城乡建设局",
+    "description": "2026年9月1日提交的政府信息公开申请，至今未答复。",
+    "name": "钱多多",
+    "phone": "１３６００００３３３３",
+    "email": "",
+}
 
 
 async def test_A38_a_visitor_files_an_openness_complaint_and_reads_the_answer(portal, keycloak, backends):
     empty = await post_form(portal, "/complaints/new", "/complaints/new", {"matter": "", "name": ""})
     assert empty.status_code == 422
-    for message in ("请选择投诉的事项", "请填写被投诉的行政机关", "请填写投诉内容", "联系电话和电子邮箱至少填写一项"):
+    for message in (
+        "请选择投诉的事项",
+        "请填写被投诉的行政机关",
+        "请填写投诉内容",
+        "联系电话和电子邮箱至少填写一项",
+    ):
         assert message in empty.text
 
     filed = await post_form(portal, "/complaints/new", "/complaints/new", COMPLAINT)
@@ -36,14 +46,25 @@ async def test_A38_a_visitor_files_an_openness_complaint_and_reads_the_answer(po
     officer = (("authorization", f"Bearer {keycloak.token_for('disclosure-officer')}"),)
     async with grpc.aio.insecure_channel(backends.disclosure) as channel:
         stub = complaints_pb2_grpc.ComplaintServiceStub(channel)
-        (listed,) = (await stub.ListComplaints(pb.ListComplaintsRequest(open_only=True), metadata=officer)).complaints
+        (listed,) = (
+            await stub.ListComplaints(pb.ListComplaintsRequest(open_only=True), metadata=officer)
+        ).complaints
         assert listed.number == number and listed.complainant.phone == "13600003333"  # full-width typed
-        await stub.AnswerComplaint(pb.AnswerComplaintRequest(
-            complaint_id=listed.id, finding=pb.COMPLAINT_FINDING_SUBSTANTIATED,
-            answer="经核查属实，已责令该局5个工作日内答复。"), metadata=officer)
+        await stub.AnswerComplaint(
+            pb.AnswerComplaintRequest(
+                complaint_id=listed.id,
+                finding=pb.COMPLAINT_FINDING_SUBSTANTIATED,
+                answer="经核查属实，已责令该局5个工作日内答复。",
+            ),
+            metadata=officer,
+        )
 
-    followed = await post_form(portal, "/complaints/follow", "/complaints/follow", {"query_code": code.lower()})
+    followed = await post_form(
+        portal, "/complaints/follow", "/complaints/follow", {"query_code": code.lower()}
+    )
     assert followed.status_code == 200 and "投诉属实" in followed.text and "已责令该局" in followed.text
-    unknown = await post_form(portal, "/complaints/follow", "/complaints/follow", {"query_code": "AAAA-BBBB-CCCC-DDDD"})
+    unknown = await post_form(
+        portal, "/complaints/follow", "/complaints/follow", {"query_code": "AAAA-BBBB-CCCC-DDDD"}
+    )
     assert unknown.status_code == 404
     assert 'href="/complaints/new"' in (await portal.get("/disclosure-guide")).text

@@ -23,9 +23,19 @@ pytestmark = pytest.mark.integration
 
 TODAY = datetime.now(ZoneInfo("Asia/Shanghai")).date()
 CODE = re.compile(r'id="query-code">([A-Z0-9-]{19})<')
-APPLICATION = {"kind": "person", "name": "钱多多", "id_number": "512002199001010012", "phone": "13600003333",
-               "email": "", "address": "", "contact_person": "", "description": "2025年雁江区义务教育学校校舍维修资金的使用明细。",
-               "document_number": "", "purpose": "了解学校维修情况", "delivery_form": "download"}
+APPLICATION = {
+    "kind": "person",
+    "name": "钱多多",
+    "id_number": "512002199001010012",
+    "phone": "13600003333",
+    "email": "",
+    "address": "",
+    "contact_person": "",
+    "description": "2025年雁江区义务教育学校校舍维修资金的使用明细。",
+    "document_number": "",
+    "purpose": "了解学校维修情况",
+    "delivery_form": "download",
+}
 
 
 def d(value) -> common_pb2.Date:
@@ -40,44 +50,86 @@ async def seed(keycloak, backends) -> dict[str, str]:
         stub = publications_pb2_grpc.PublicationServiceStub(channel)
 
         async def create(**fields) -> pb.Publication:
-            content = pb.PublicationContent(**{"kind": pb.PUBLICATION_KIND_POLICY, "issuer_code": "general-office",
-                                               "issuer_name": "资阳市人民政府办公室", "made_on": d(TODAY), **fields})
-            return await stub.CreatePublication(pb.CreatePublicationRequest(content=content), metadata=metadata)
+            content = pb.PublicationContent(
+                **{
+                    "kind": pb.PUBLICATION_KIND_POLICY,
+                    "issuer_code": "general-office",
+                    "issuer_name": "资阳市人民政府办公室",
+                    "made_on": d(TODAY),
+                    **fields,
+                }
+            )
+            return await stub.CreatePublication(
+                pb.CreatePublicationRequest(content=content), metadata=metadata
+            )
 
         async def publish(pid: str, *together: str) -> None:
-            await stub.PublishPublication(pb.PublishPublicationRequest(publication_id=pid,
-                                                                       interpretation_ids=list(together)),
-                                          metadata=metadata)
+            await stub.PublishPublication(
+                pb.PublishPublicationRequest(publication_id=pid, interpretation_ids=list(together)),
+                metadata=metadata,
+            )
 
-        stats = await create(category=pb.CATEGORY_STATISTICS, title="2026年10月资阳市经济运行情况",
-                             body="全市规模以上工业增加值同比增长，供水供电保障有力。<script>alert(1)</script>",
-                             issuer_name="资阳市统计局")
+        stats = await create(
+            category=pb.CATEGORY_STATISTICS,
+            title="2026年10月资阳市经济运行情况",
+            body="全市规模以上工业增加值同比增长，供水供电保障有力。<script>alert(1)</script>",
+            issuer_name="资阳市统计局",
+        )
         await publish(stats.id)
-        policy = await create(category=pb.CATEGORY_RULES_AND_NORMATIVE_DOCUMENTS, normative=True,
-                              requires_interpretation=True, document_number="资府规〔2026〕3号",
-                              title="资阳市促进民营经济发展若干措施", body="第一条 为促进民营经济发展，制定本措施。",
-                              valid_until=d(TODAY + timedelta(days=5 * 365)))
-        reading = await create(kind=pb.PUBLICATION_KIND_INTERPRETATION, policy_id=policy.id,
-                               category=pb.CATEGORY_RULES_AND_NORMATIVE_DOCUMENTS,
-                               title="《资阳市促进民营经济发展若干措施》政策解读", body="一、制定背景……")
+        policy = await create(
+            category=pb.CATEGORY_RULES_AND_NORMATIVE_DOCUMENTS,
+            normative=True,
+            requires_interpretation=True,
+            document_number="资府规〔2026〕3号",
+            title="资阳市促进民营经济发展若干措施",
+            body="第一条 为促进民营经济发展，制定本措施。",
+            valid_until=d(TODAY + timedelta(days=5 * 365)),
+        )
+        reading = await create(
+            kind=pb.PUBLICATION_KIND_INTERPRETATION,
+            policy_id=policy.id,
+            category=pb.CATEGORY_RULES_AND_NORMATIVE_DOCUMENTS,
+            title="《资阳市促进民营经济发展若干措施》政策解读",
+            body="一、制定背景……",
+        )
         await publish(policy.id, reading.id)
-        draft = await create(kind=pb.PUBLICATION_KIND_COMMENT_DRAFT, category=pb.CATEGORY_RULES_AND_NORMATIVE_DOCUMENTS,
-                             title="资阳市城市供水管理办法（征求意见稿）", body="第一条 为加强城市供水管理……",
-                             comment_until=d(TODAY + timedelta(days=30)))
+        draft = await create(
+            kind=pb.PUBLICATION_KIND_COMMENT_DRAFT,
+            category=pb.CATEGORY_RULES_AND_NORMATIVE_DOCUMENTS,
+            title="资阳市城市供水管理办法（征求意见稿）",
+            body="第一条 为加强城市供水管理……",
+            comment_until=d(TODAY + timedelta(days=30)),
+        )
         await publish(draft.id)
-        power = await create(kind=pb.PUBLICATION_KIND_POWER, category=pb.CATEGORY_LICENSING, title="建筑工程施工许可",
-                             body="建筑工程施工许可的权责事项。", power=pb.Power(
-                                 subject="市住房和城乡建设局", basis="《中华人民共和国建筑法》第七条",
-                                 procedure="申请、受理、审查、决定", supervision="市司法局行政执法监督，电话 12345",
-                                 power_type="行政许可"))
+        power = await create(
+            kind=pb.PUBLICATION_KIND_POWER,
+            category=pb.CATEGORY_LICENSING,
+            title="建筑工程施工许可",
+            body="建筑工程施工许可的权责事项。",
+            power=pb.Power(
+                subject="市住房和城乡建设局",
+                basis="《中华人民共和国建筑法》第七条",
+                procedure="申请、受理、审查、决定",
+                supervision="市司法局行政执法监督，电话 12345",
+                power_type="行政许可",
+            ),
+        )
         await publish(power.id)
-    return {"stats": stats.id, "policy": policy.id, "reading": reading.id, "draft": draft.id, "power": power.id}
+    return {
+        "stats": stats.id,
+        "policy": policy.id,
+        "reading": reading.id,
+        "draft": draft.id,
+        "power": power.id,
+    }
 
 
-async def test_A35_A37_A39_home_catalogue_search_powers_and_a_publication_with_its_interpretation(portal, keycloak, backends):
+async def test_A35_A37_A39_home_catalogue_search_powers_and_a_publication_with_its_interpretation(
+    portal, keycloak, backends
+):
     ids = await seed(keycloak, backends)
     home = await portal.get("/")
-    assert "2026年10月资阳市经济运行情况" in home.text and f'/publications/{ids["stats"]}' in home.text
+    assert "2026年10月资阳市经济运行情况" in home.text and f"/publications/{ids['stats']}" in home.text
 
     listed = await portal.get("/publications?category=statistics")
     assert listed.status_code == 200 and "2026年10月资阳市经济运行情况" in listed.text
@@ -86,7 +138,7 @@ async def test_A35_A37_A39_home_catalogue_search_powers_and_a_publication_with_i
     assert bad.status_code == 422 and "没有这个类别" in bad.text and "年份应为" in bad.text
 
     found = await portal.get("/search", params={"q": "工业增加值"})
-    results = found.text[found.text.find('id="results-title"'):]
+    results = found.text[found.text.find('id="results-title"') :]
     assert found.status_code == 200 and "2026年10月资阳市经济运行情况" in results, results[:1500]
     assert "<mark>" in results, results[:1500]  # the words found, marked in the snippet
     nothing = await portal.get("/search", params={"q": "火星殖民"})
@@ -94,9 +146,9 @@ async def test_A35_A37_A39_home_catalogue_search_powers_and_a_publication_with_i
 
     policy = await portal.get(f"/publications/{ids['policy']}")
     assert "现行有效" in policy.text and "资府规〔2026〕3号" in policy.text
-    assert f'/publications/{ids["reading"]}' in policy.text  # the interpretation, linked from the policy
+    assert f"/publications/{ids['reading']}" in policy.text  # the interpretation, linked from the policy
     reading = await portal.get(f"/publications/{ids['reading']}")
-    assert f'/publications/{ids["policy"]}' in reading.text and "的解读" in reading.text  # and back
+    assert f"/publications/{ids['policy']}" in reading.text and "的解读" in reading.text  # and back
     stats = await portal.get(f"/publications/{ids['stats']}")
     assert "<script>alert(1)</script>" not in stats.text and "&lt;script&gt;" in stats.text
     powers = await portal.get("/publications?kind=powers")  # A39: the powers list has its own page
@@ -111,7 +163,10 @@ async def test_json_api_reads_the_same_publications(portal, keycloak, backends):
     ids = await seed(keycloak, backends)
     result = (await portal.get("/api/search", params={"q": "民营经济"})).json()
     # Both the policy and its interpretation have the words in their titles (ranked alike, newer first).
-    assert "资阳市促进民营经济发展若干措施" in [item["title"] for item in result["items"][:2]] and result["terms"]
+    assert (
+        "资阳市促进民营经济发展若干措施" in [item["title"] for item in result["items"][:2]]
+        and result["terms"]
+    )
     one = (await portal.get(f"/api/publications/{ids['policy']}")).json()
     assert one["validity"] == "现行有效" and one["interpretations"][0]["id"] == ids["reading"]
     page = (await portal.get("/api/publications", params={"category": "statistics"})).json()
@@ -127,12 +182,17 @@ async def test_json_api_reads_the_same_publications(portal, keycloak, backends):
 async def test_A22_a_visitor_comments_on_a_draft_open_for_comment(portal, keycloak, backends):
     ids = await seed(keycloak, backends)
     listed = await portal.get("/drafts")
-    assert f'/drafts/{ids["draft"]}/comment' in listed.text
-    empty = await post_form(portal, f"/drafts/{ids['draft']}/comment", f"/drafts/{ids['draft']}/comment",
-                            {"text": " "})
+    assert f"/drafts/{ids['draft']}/comment" in listed.text
+    empty = await post_form(
+        portal, f"/drafts/{ids['draft']}/comment", f"/drafts/{ids['draft']}/comment", {"text": " "}
+    )
     assert empty.status_code == 422 and "请填写意见建议" in empty.text
-    done = await post_form(portal, f"/drafts/{ids['draft']}/comment", f"/drafts/{ids['draft']}/comment",
-                           {"text": "建议明确二次供水设施的维护责任。", "author_name": "林市民", "contact": "13800000000"})
+    done = await post_form(
+        portal,
+        f"/drafts/{ids['draft']}/comment",
+        f"/drafts/{ids['draft']}/comment",
+        {"text": "建议明确二次供水设施的维护责任。", "author_name": "林市民", "contact": "13800000000"},
+    )
     assert done.status_code == 200 and "意见已提交" in done.text
     shown = await portal.get(f"/publications/{ids['draft']}")
     assert "提出意见建议" in shown.text
@@ -145,12 +205,22 @@ def applications_served() -> bool:
     return any("application" in make.__name__ for make in disclosure_main.SERVICERS)
 
 
-@pytest.mark.skipif(not applications_served(), reason="the disclosure service does not serve applications yet")
+@pytest.mark.skipif(
+    not applications_served(), reason="the disclosure service does not serve applications yet"
+)
 async def test_art29_art31_visitor_applies_without_account_and_follows_by_query_code(portal):
-    bad = await post_form(portal, "/applications/new", "/applications/new",
-                          {**APPLICATION, "id_number": "", "description": "", "delivery_form": "email"})
+    bad = await post_form(
+        portal,
+        "/applications/new",
+        "/applications/new",
+        {**APPLICATION, "id_number": "", "description": "", "delivery_form": "email"},
+    )
     assert bad.status_code == 422
-    for message in ("请填写身份证件号码", "请写明所需政府信息的名称", "选择通过电子邮件获取时，请填写电子邮箱"):
+    for message in (
+        "请填写身份证件号码",
+        "请写明所需政府信息的名称",
+        "选择通过电子邮件获取时，请填写电子邮箱",
+    ):
         assert message in bad.text
     filed = await post_form(portal, "/applications/new", "/applications/new", APPLICATION)
     assert filed.status_code == 200, filed.text
@@ -163,7 +233,9 @@ async def test_art29_art31_visitor_applies_without_account_and_follows_by_query_
     assert APPLICATION["name"] not in api.text
 
 
-@pytest.mark.skipif(not applications_served(), reason="the disclosure service does not serve applications yet")
+@pytest.mark.skipif(
+    not applications_served(), reason="the disclosure service does not serve applications yet"
+)
 async def test_art29_applicant_sees_only_own_applications(portal, keycloak, backends):
     await log_in(portal, keycloak, "citizen")
     filed = await post_form(portal, "/applications/new", "/applications/new", APPLICATION)
@@ -178,7 +250,9 @@ async def test_art29_applicant_sees_only_own_applications(portal, keycloak, back
             assert number not in (await other.get("/applications/mine")).text
             assert (await other.get(f"/applications/mine/{number}")).status_code == 404
     # Nor through the reply download with a made-up number.
-    stolen = await post_form(portal, "/applications/follow", "/applications/reply", {"number": "YSQ0000000001"})
+    stolen = await post_form(
+        portal, "/applications/follow", "/applications/reply", {"number": "YSQ0000000001"}
+    )
     assert stolen.status_code == 404
 
 
@@ -190,23 +264,33 @@ async def test_art49_yearly_report_published_by_the_office_is_on_the_portal(port
     metadata = (("authorization", f"Bearer {keycloak.token_for('disclosure-officer')}"),)
     async with grpc.aio.insecure_channel(backends.disclosure) as channel:
         await applications_pb2_grpc.ApplicationServiceStub(channel).GenerateAnnualReport(
-            apb.GenerateAnnualReportRequest(year=year, overview="本年度依法做好政府信息公开工作。",
-                                            problems="主动公开的及时性有待提高。",
-                                            entered=apb.ProactiveFigures(licensing_decisions=12)),
-            metadata=metadata)
+            apb.GenerateAnnualReportRequest(
+                year=year,
+                overview="本年度依法做好政府信息公开工作。",
+                problems="主动公开的及时性有待提高。",
+                entered=apb.ProactiveFigures(licensing_decisions=12),
+            ),
+            metadata=metadata,
+        )
     listed = await portal.get("/reports")
     assert f'href="/reports/{year}"' in listed.text
     page = await portal.get(f"/reports/{year}")
     assert page.status_code == 200 and "本年度依法做好政府信息公开工作。" in page.text
-    assert "行政许可 处理决定数量<span class=\"meta\">（业务系统数据，填报）</span></th><td>12</td>" in page.text
+    assert (
+        '行政许可 处理决定数量<span class="meta">（业务系统数据，填报）</span></th><td>12</td>' in page.text
+    )
     assert "由本平台政府信息公开目录统计" in page.text
     api = (await portal.get(f"/api/reports/{year}")).json()
     assert api["year"] == year and api["rows"] and api["columns"]
     assert (await portal.get(f"/reports/{year - 5}")).status_code == 404
 
 
-@pytest.mark.skipif(not applications_served(), reason="the disclosure service does not serve applications yet")
-async def test_art30_art36_applicant_completes_by_query_code_then_downloads_the_reply_letter(portal, keycloak, backends):
+@pytest.mark.skipif(
+    not applications_served(), reason="the disclosure service does not serve applications yet"
+)
+async def test_art30_art36_applicant_completes_by_query_code_then_downloads_the_reply_letter(
+    portal, keycloak, backends
+):
     from zgov.disclosure.v1 import applications_pb2 as apb
     from zgov.disclosure.v1 import applications_pb2_grpc
 
@@ -216,34 +300,55 @@ async def test_art30_art36_applicant_completes_by_query_code_then_downloads_the_
     officer = (("authorization", f"Bearer {keycloak.token_for('disclosure-officer')}"),)
     async with grpc.aio.insecure_channel(backends.disclosure) as channel:
         office = applications_pb2_grpc.ApplicationServiceStub(channel)
-        (found,) = (await office.ListApplications(apb.ListApplicationsRequest(number=number), metadata=officer)).applications
+        (found,) = (
+            await office.ListApplications(apb.ListApplicationsRequest(number=number), metadata=officer)
+        ).applications
         await office.ConfirmReceipt(apb.ConfirmReceiptRequest(application_id=found.id), metadata=officer)
-        await office.RequestCompletion(apb.RequestCompletionRequest(application_id=found.id, items="请写明学校名称"),
-                                       metadata=officer)
+        await office.RequestCompletion(
+            apb.RequestCompletionRequest(application_id=found.id, items="请写明学校名称"), metadata=officer
+        )
         asked = await post_form(portal, "/applications/follow", "/applications/follow", {"query_code": code})
-        main = asked.text[asked.text.find("<main"):asked.text.find("</main>")]
+        main = asked.text[asked.text.find("<main") : asked.text.find("</main>")]
         assert "需要补正申请内容" in main and "请写明学校名称" in main, main
-        empty = await post_form(portal, "/applications/follow", "/applications/complete",
-                                {"query_code": code, "content": " "})
+        empty = await post_form(
+            portal, "/applications/follow", "/applications/complete", {"query_code": code, "content": " "}
+        )
         assert empty.status_code == 422 and "请填写补正内容" in empty.text
-        done = await post_form(portal, "/applications/follow", "/applications/complete",
-                               {"query_code": code, "content": "雁江区第一小学"})
+        done = await post_form(
+            portal,
+            "/applications/follow",
+            "/applications/complete",
+            {"query_code": code, "content": "雁江区第一小学"},
+        )
         assert done.status_code == 200 and "补正内容已提交" in done.text
-        await office.ReplyToApplication(apb.ReplyToApplicationRequest(application_id=found.id, reply=apb.Reply(
-            kind=apb.REPLY_KIND_PROVIDED, provided="维修资金使用明细见附件。")), metadata=officer)
+        await office.ReplyToApplication(
+            apb.ReplyToApplicationRequest(
+                application_id=found.id,
+                reply=apb.Reply(kind=apb.REPLY_KIND_PROVIDED, provided="维修资金使用明细见附件。"),
+            ),
+            metadata=officer,
+        )
     replied = await post_form(portal, "/applications/follow", "/applications/follow", {"query_code": code})
-    assert "予以公开" in replied.text and "维修资金使用明细见附件。" in replied.text and "行政复议" in replied.text
+    assert (
+        "予以公开" in replied.text
+        and "维修资金使用明细见附件。" in replied.text
+        and "行政复议" in replied.text
+    )
     letter = await post_form(portal, "/applications/follow", "/applications/reply", {"query_code": code})
     assert letter.status_code == 200 and letter.headers["content-type"] == "application/pdf"
     assert letter.content.startswith(b"%PDF") and "attachment" in letter.headers["content-disposition"]
-    wrong = await post_form(portal, "/applications/follow", "/applications/reply", {"query_code": "AAAA-BBBB-CCCC-DDDD"})
+    wrong = await post_form(
+        portal, "/applications/follow", "/applications/reply", {"query_code": "AAAA-BBBB-CCCC-DDDD"}
+    )
     assert wrong.status_code == 404
 
 
 KEY = re.compile(r'name="idempotency_key" value="([^"]+)"')
 
 
-@pytest.mark.skipif(not applications_served(), reason="the disclosure service does not serve applications yet")
+@pytest.mark.skipif(
+    not applications_served(), reason="the disclosure service does not serve applications yet"
+)
 async def test_art29_the_application_form_sent_twice_files_one_application(portal, keycloak, backends):
     """The form carries an idempotency key made when it is shown: two presses of the button at once file
     one application; the second page says so, in Chinese, without the query code (only its hash is
@@ -266,17 +371,22 @@ async def test_art29_the_application_form_sent_twice_files_one_application(porta
     number = re.search(r"申请编号 <strong>([^<]+)</strong>", first.text).group(1)
     assert "申请此前已提交" in second.text and number in second.text and "不会重复办理" in second.text
     assert "查询码只在第一次提交成功时显示一次" in second.text and not CODE.search(second.text)
-    edited = await portal.post("/applications/new", data={**data, "description": "另一项：2025年校车采购合同。"})
+    edited = await portal.post(
+        "/applications/new", data={**data, "description": "另一项：2025年校车采购合同。"}
+    )
     assert edited.status_code == 422 and "内容与上次不同" in edited.text
     assert KEY.search(edited.text).group(1) != key and "另一项：2025年校车采购合同。" in edited.text
     officer = (("authorization", f"Bearer {keycloak.token_for('disclosure-officer')}"),)
     async with grpc.aio.insecure_channel(backends.disclosure) as channel:
         listed = await applications_pb2_grpc.ApplicationServiceStub(channel).ListApplications(
-            apb.ListApplicationsRequest(), metadata=officer)
+            apb.ListApplicationsRequest(), metadata=officer
+        )
     assert [a.number for a in listed.applications] == [number]
 
 
-@pytest.mark.skipif(not applications_served(), reason="the disclosure service does not serve applications yet")
+@pytest.mark.skipif(
+    not applications_served(), reason="the disclosure service does not serve applications yet"
+)
 async def test_art29_json_api_submit_with_an_idempotency_key_files_once(portal):
     """POST /api/applications: a retry with the same Idempotency-Key returns the application filed first
     (200, replayed, no query code); the key with other content is refused (409); form checks as on the page."""
@@ -297,7 +407,9 @@ async def test_art29_json_api_submit_with_an_idempotency_key_files_once(portal):
     assert followed.json()["number"] == first["number"] and followed.json()["may_withdraw"]
 
 
-@pytest.mark.skipif(not applications_served(), reason="the disclosure service does not serve applications yet")
+@pytest.mark.skipif(
+    not applications_served(), reason="the disclosure service does not serve applications yet"
+)
 async def test_withdrawal_by_query_code_and_by_account_with_a_confirmation_page(portal, keycloak):
     """撤回: the button on the applicant's own application asks for confirmation on a page of its own (no
     JavaScript, CSRF on both posts); confirmed, the application shows as withdrawn and cannot be withdrawn
@@ -310,18 +422,32 @@ async def test_withdrawal_by_query_code_and_by_account_with_a_confirmation_page(
     assert 'action="/applications/withdraw"' in shown.text and "撤回申请" in shown.text
     no_csrf = await portal.post("/applications/withdraw", data={"query_code": code})
     assert no_csrf.status_code == 403
-    asked = await portal.post("/applications/withdraw", data={"csrf": csrf_of(shown.text), "query_code": code})
-    assert asked.status_code == 200 and "确认撤回申请" in asked.text and 'name="confirm" value="yes"' in asked.text
+    asked = await portal.post(
+        "/applications/withdraw", data={"csrf": csrf_of(shown.text), "query_code": code}
+    )
+    assert (
+        asked.status_code == 200
+        and "确认撤回申请" in asked.text
+        and 'name="confirm" value="yes"' in asked.text
+    )
     still = await post_form(portal, "/applications/follow", "/applications/follow", {"query_code": code})
     assert "等待工作机构确认收到" in still.text  # nothing withdrawn by the first post
-    done = await portal.post("/applications/withdraw", data={"csrf": csrf_of(asked.text), "query_code": code,
-                                                             "confirm": "yes", "reason": "已通过其他途径获取"})
+    done = await portal.post(
+        "/applications/withdraw",
+        data={
+            "csrf": csrf_of(asked.text),
+            "query_code": code,
+            "confirm": "yes",
+            "reason": "已通过其他途径获取",
+        },
+    )
     assert done.status_code == 200 and "您已撤回本申请" in done.text and "申请人已撤回申请" in done.text
     assert 'action="/applications/withdraw"' not in done.text
     later = await post_form(portal, "/applications/follow", "/applications/follow", {"query_code": code})
     assert "申请人已撤回申请" in later.text and "由申请人撤回" in later.text
-    twice = await portal.post("/applications/withdraw", data={"csrf": csrf_of(asked.text), "query_code": code,
-                                                              "confirm": "yes"})
+    twice = await portal.post(
+        "/applications/withdraw", data={"csrf": csrf_of(asked.text), "query_code": code, "confirm": "yes"}
+    )
     assert twice.status_code == 409 and "不能再撤回" in twice.text
 
     await log_in(portal, keycloak, "citizen")
@@ -330,7 +456,8 @@ async def test_withdrawal_by_query_code_and_by_account_with_a_confirmation_page(
     page = await portal.get(f"/applications/mine/{number}")
     asked = await portal.post("/applications/withdraw", data={"csrf": csrf_of(page.text), "number": number})
     assert "确认撤回申请" in asked.text and f'href="/applications/mine/{number}"' in asked.text
-    done = await portal.post("/applications/withdraw", data={"csrf": csrf_of(asked.text), "number": number,
-                                                             "confirm": "yes"})
+    done = await portal.post(
+        "/applications/withdraw", data={"csrf": csrf_of(asked.text), "number": number, "confirm": "yes"}
+    )
     assert done.status_code == 200 and "您已撤回本申请" in done.text
     assert "申请人已撤回申请" in (await portal.get("/applications/mine")).text

@@ -21,10 +21,17 @@ from tests.integration.portal.test_portal_disclosure import seed
 
 pytestmark = pytest.mark.integration
 
-SITE = {"site_name": "资阳市人民政府", "site_domain": "www.ziyang.gov.cn", "site_id_code": "5120000001",
-        "site_organiser": "资阳市人民政府办公室", "site_address": "资阳市雁江区XX路1号", "site_phone": "028-26000000",
-        "site_icp": "蜀ICP备00000001号", "site_police_record": "川公网安备 51200002000001号",
-        "site_conac_url": "https://bszs.conac.cn/sitename?method=show&id=TEST"}
+SITE = {
+    "site_name": "资阳市人民政府",
+    "site_domain": "www.ziyang.gov.cn",
+    "site_id_code": "5120000001",
+    "site_organiser": "资阳市人民政府办公室",
+    "site_address": "资阳市雁江区XX路1号",
+    "site_phone": "028-26000000",
+    "site_icp": "蜀ICP备00000001号",
+    "site_police_record": "川公网安备 51200002000001号",
+    "site_conac_url": "https://bszs.conac.cn/sitename?method=show&id=TEST",
+}
 
 
 @pytest.fixture
@@ -40,7 +47,9 @@ def rows_of(response: httpx.Response) -> list[list[str]]:
     return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
 
 
-async def test_A38_datasets_with_csv_json_dcat_and_their_pages_from_live_data(configured_portal, keycloak, backends):
+async def test_A38_datasets_with_csv_json_dcat_and_their_pages_from_live_data(
+    configured_portal, keycloak, backends
+):
     portal = configured_portal
     ids = await seed(keycloak, backends)
     index = await portal.get("/open-data")
@@ -52,7 +61,9 @@ async def test_A38_datasets_with_csv_json_dcat_and_their_pages_from_live_data(co
     assert normative.status_code == 200 and normative.headers["content-type"].startswith("text/csv")
     header, *records = rows_of(normative)
     assert header[:3] == ["标识", "标题", "文号"]
-    assert [r[:3] for r in records] == [[ids["policy"], "资阳市促进民营经济发展若干措施", "资府规〔2026〕3号"]]
+    assert [r[:3] for r in records] == [
+        [ids["policy"], "资阳市促进民营经济发展若干措施", "资府规〔2026〕3号"]
+    ]
 
     powers = json.loads((await portal.get("/open-data/powers.json")).content)
     (power,) = powers["records"]
@@ -67,7 +78,11 @@ async def test_A38_datasets_with_csv_json_dcat_and_their_pages_from_live_data(co
     assert first.headers["last-modified"] == again.headers["last-modified"] and first.content == again.content
 
     page = await portal.get("/open-data/powers")
-    assert page.status_code == 200 and "建筑工程施工许可" in page.text and 'href="/open-data/powers.csv"' in page.text
+    assert (
+        page.status_code == 200
+        and "建筑工程施工许可" in page.text
+        and 'href="/open-data/powers.csv"' in page.text
+    )
     for fact in ("发布单位", "开放许可", "更新频率", "时间范围"):
         assert fact in page.text
     assert (await portal.get("/open-data/nothing")).status_code == 404
@@ -84,8 +99,17 @@ async def test_A38_petition_statistics_are_aggregates_only(configured_portal):
     reply = await configured_portal.get("/open-data/petition-statistics.json")
     assert reply.status_code == 200, reply.text[:300]
     document = json.loads(reply.content)
-    assert [f["id"] for f in document["fields"]] == ["dimension", "key", "received", "repeats", "overdue", "replied",
-                                                     "satisfied", "basically_satisfied", "dissatisfied"]
+    assert [f["id"] for f in document["fields"]] == [
+        "dimension",
+        "key",
+        "received",
+        "repeats",
+        "overdue",
+        "replied",
+        "satisfied",
+        "basically_satisfied",
+        "dissatisfied",
+    ]
     for record in document["records"]:
         assert set(record) == {f["id"] for f in document["fields"]}
 
@@ -94,7 +118,9 @@ async def test_A38_ckan_compatible_read_api_over_plain_http(configured_portal):
     portal = configured_portal
     listed = (await portal.get("/api/3/action/package_list")).json()
     assert listed["success"] and listed["result"] == [d.name for d in DATASETS]
-    shown = (await portal.get("/api/3/action/package_show", params={"id": "normative-documents-in-force"})).json()
+    shown = (
+        await portal.get("/api/3/action/package_show", params={"id": "normative-documents-in-force"})
+    ).json()
     package = shown["result"]
     assert shown["success"] and package["name"] == "normative-documents-in-force"
     assert package["license_id"] == "cc-by-4.0" and package["organization"]["title"] == "资阳市人民政府办公室"
@@ -102,25 +128,46 @@ async def test_A38_ckan_compatible_read_api_over_plain_http(configured_portal):
     assert package["resources"][0]["url"].startswith(f"{PUBLIC_URL}/open-data/normative-documents-in-force.")
     found = (await portal.get("/api/3/action/package_search", params={"q": "规范性文件"})).json()["result"]
     assert found["count"] == 1 and found["results"][0]["name"] == "normative-documents-in-force"
-    everything = (await portal.get("/api/3/action/package_search", params={"rows": 2, "start": 1})).json()["result"]
+    everything = (await portal.get("/api/3/action/package_search", params={"rows": 2, "start": 1})).json()[
+        "result"
+    ]
     assert everything["count"] == len(DATASETS) and [p["name"] for p in everything["results"]] == [
-        d.name for d in DATASETS[1:3]]
+        d.name for d in DATASETS[1:3]
+    ]
     missing = await portal.get("/api/3/action/package_show", params={"id": "nothing"})
     assert missing.status_code == 404 and missing.json()["success"] is False
-    assert (await portal.get("/api/3/action/package_search", params={"rows": 5000})).json()["success"] is False
+    assert (await portal.get("/api/3/action/package_search", params={"rows": 5000})).json()[
+        "success"
+    ] is False
 
 
-async def test_footer_and_meta_tags_come_from_the_operators_configuration(configured_portal, keycloak, backends):
+async def test_footer_and_meta_tags_come_from_the_operators_configuration(
+    configured_portal, keycloak, backends
+):
     portal = configured_portal
     ids = await seed(keycloak, backends)
     home = (await portal.get("/")).text
-    for name, value in (("SiteName", "资阳市人民政府"), ("SiteDomain", "www.ziyang.gov.cn"), ("SiteIDCode", "5120000001"),
-                        ("ColumnName", "首页")):
+    for name, value in (
+        ("SiteName", "资阳市人民政府"),
+        ("SiteDomain", "www.ziyang.gov.cn"),
+        ("SiteIDCode", "5120000001"),
+        ("ColumnName", "首页"),
+    ):
         assert f'<meta name="{name}" content="{value}">' in home, name
     assert '<meta name="description" content="' in home and 'rel="icon"' in home
-    for shown in ("主办单位：资阳市人民政府办公室", "资阳市雁江区XX路1号", "028-26000000", "网站标识码：5120000001",
-                  "蜀ICP备00000001号", "川公网安备 51200002000001号", "党政机关网站标识", "政府网站找错",
-                  'href="/sitemap"', 'href="/contact"', 'href="/statement"'):
+    for shown in (
+        "主办单位：资阳市人民政府办公室",
+        "资阳市雁江区XX路1号",
+        "028-26000000",
+        "网站标识码：5120000001",
+        "蜀ICP备00000001号",
+        "川公网安备 51200002000001号",
+        "党政机关网站标识",
+        "政府网站找错",
+        'href="/sitemap"',
+        'href="/contact"',
+        'href="/statement"',
+    ):
         assert shown in home, shown
     assert 'href="/publications?category=rules"' in home and "规范性文件" in home  # the home page's entry
     article = (await portal.get(f"/publications/{ids['policy']}")).text
@@ -132,7 +179,11 @@ async def test_footer_and_meta_tags_come_from_the_operators_configuration(config
         assert (await portal.get(path)).status_code == 200, path
     assert "第二十六条" in (await portal.get("/disclosure-guide")).text
     robots = await portal.get("/robots.txt")
-    assert robots.status_code == 200 and "User-agent: *" in robots.text and "Disallow: /petitions/follow" in robots.text
+    assert (
+        robots.status_code == 200
+        and "User-agent: *" in robots.text
+        and "Disallow: /petitions/follow" in robots.text
+    )
     icon = await portal.get("/favicon.ico")
     assert icon.status_code == 200 and icon.content.startswith(b"<svg")
 
@@ -140,7 +191,9 @@ async def test_footer_and_meta_tags_come_from_the_operators_configuration(config
 async def test_large_text_and_high_contrast_modes_work_without_a_script(configured_portal):
     portal = configured_portal
     home = (await portal.get("/")).text
-    assert 'href="/display?mode=large&amp;next=/"' in home and 'href="/display?mode=contrast&amp;next=/"' in home
+    assert (
+        'href="/display?mode=large&amp;next=/"' in home and 'href="/display?mode=contrast&amp;next=/"' in home
+    )
     switched = await portal.get("/display", params={"mode": "large", "next": "/publications"})
     assert switched.status_code == 303 and switched.headers["location"] == "/publications"
     assert '<html lang="zh-CN" class="large">' in (await portal.get("/publications")).text
@@ -150,4 +203,6 @@ async def test_large_text_and_high_contrast_modes_work_without_a_script(configur
     await portal.get("/display", params={"mode": "standard", "next": "/"})
     assert '<html lang="zh-CN">' in (await portal.get("/")).text
     # never a way off the site
-    assert (await portal.get("/display", params={"mode": "large", "next": "//evil.example"})).headers["location"] == "/"
+    assert (await portal.get("/display", params={"mode": "large", "next": "//evil.example"})).headers[
+        "location"
+    ] == "/"

@@ -31,8 +31,13 @@ def run_schemathesis(base_url: str) -> list[str]:
     for result in schema.get_all_operations():
         operation = result.ok()
 
-        @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
-                  suppress_health_check=list(HealthCheck))
+        @settings(
+            max_examples=EXAMPLES,
+            deadline=None,
+            database=None,
+            derandomize=True,
+            suppress_health_check=list(HealthCheck),
+        )
         @given(case=operation.as_strategy())
         def check(case):
             case.call_and_validate(base_url=base_url, checks=CHECKS)
@@ -46,7 +51,15 @@ async def test_json_api_conforms_to_its_openapi_document(portal_server, keycloak
     await seed(keycloak, backends)
     # Schemathesis is synchronous: it runs in a thread while this loop serves the portal and backends.
     ran = await asyncio.to_thread(run_schemathesis, portal_server)
-    assert {"GET /api/search", "GET /api/publications/{publication_id}", "POST /api/petitions/follow",
-            "POST /api/applications/follow", "POST /api/applications", "GET /api/reports", "GET /api/issuers",
-            "GET /api/drafts/{publication_id}/feedback", "POST /api/petitions",
-            "POST /api/petitions/follow/attachment"} <= set(ran)
+    assert {
+        "GET /api/search",
+        "GET /api/publications/{publication_id}",
+        "POST /api/petitions/follow",
+        "POST /api/applications/follow",
+        "POST /api/applications",
+        "GET /api/reports",
+        "GET /api/issuers",
+        "GET /api/drafts/{publication_id}/feedback",
+        "POST /api/petitions",
+        "POST /api/petitions/follow/attachment",
+    } <= set(ran)

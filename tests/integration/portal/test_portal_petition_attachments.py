@@ -23,8 +23,9 @@ NOTE = "路灯报修记录：2025年7月、8月各一次。".encode()
 
 async def file_with(client: httpx.AsyncClient, files: list[tuple], **changes) -> httpx.Response:
     shown = await client.get("/petitions/new")
-    return await client.post("/petitions/new", data={"csrf": csrf_of(shown.text), **PETITION, **changes},
-                             files=files)
+    return await client.post(
+        "/petitions/new", data={"csrf": csrf_of(shown.text), **PETITION, **changes}, files=files
+    )
 
 
 async def follow(client: httpx.AsyncClient, code: str) -> httpx.Response:
@@ -44,8 +45,13 @@ async def roomy_portal(keycloak, backends):
 
 async def test_A71_visitor_attaches_files_sees_their_names_by_query_code_and_downloads_them(roomy_portal):
     portal = roomy_portal
-    filed = await file_with(portal, [("attachments", ("路灯照片.png", PNG, "image/png")),
-                                     ("attachments", ("报修记录.txt", NOTE, "text/plain"))])
+    filed = await file_with(
+        portal,
+        [
+            ("attachments", ("路灯照片.png", PNG, "image/png")),
+            ("attachments", ("报修记录.txt", NOTE, "text/plain")),
+        ],
+    )
     assert filed.status_code == 200, filed.text
     assert "路灯照片.png" in filed.text
     code = CODE.search(filed.text).group(1)
@@ -61,28 +67,40 @@ async def test_A71_visitor_attaches_files_sees_their_names_by_query_code_and_dow
     assert got.headers["content-disposition"].startswith("attachment;")
     assert "filename*=UTF-8''%E6%8A%A5" in got.headers["content-disposition"]
     assert got.headers["cache-control"] == "no-store"
-    wrong = await portal.post("/petitions/follow/attachment",
-                              data={"csrf": csrf, "query_code": "AAAA-BBBB-CCCC-DDDD", "n": "1"})
+    wrong = await portal.post(
+        "/petitions/follow/attachment", data={"csrf": csrf, "query_code": "AAAA-BBBB-CCCC-DDDD", "n": "1"}
+    )
     assert wrong.status_code == 404
-    assert (await portal.post("/petitions/follow/attachment",
-                              data={"csrf": csrf, "query_code": code, "n": "3"})).status_code == 404
+    assert (
+        await portal.post("/petitions/follow/attachment", data={"csrf": csrf, "query_code": code, "n": "3"})
+    ).status_code == 404
 
     # The JSON API: the names with the case, a file by the code and its number.
     case = (await portal.post("/api/petitions/follow", json={"query_code": code})).json()
-    assert [(a["n"], a["file_name"]) for a in case["attachments"]] == [(1, "路灯照片.png"), (2, "报修记录.txt")]
+    assert [(a["n"], a["file_name"]) for a in case["attachments"]] == [
+        (1, "路灯照片.png"),
+        (2, "报修记录.txt"),
+    ]
     first = await portal.post("/api/petitions/follow/attachment", json={"query_code": code, "n": 1})
     assert first.status_code == 200 and first.content == PNG
-    assert (await portal.post("/api/petitions/follow/attachment",
-                              json={"query_code": code, "n": 5})).status_code == 404
+    assert (
+        await portal.post("/api/petitions/follow/attachment", json={"query_code": code, "n": 5})
+    ).status_code == 404
 
 
 async def test_an_oversized_upload_is_refused_before_it_reaches_the_backend_with_a_chinese_message(portal):
     shown = await portal.get("/petitions/new")
     boundary = "zgovboundary"
-    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf_of(shown.text)}\r\n"
-            f"--{boundary}\r\nContent-Disposition: form-data; name=\"attachments\"; filename=\"big.pdf\"\r\n"
-            f"Content-Type: application/pdf\r\n\r\n").encode() + b"%PDF-" + bytes(uploads.MAX_BODY_BYTES) \
+    body = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="csrf"\r\n\r\n{csrf_of(shown.text)}\r\n'
+            f'--{boundary}\r\nContent-Disposition: form-data; name="attachments"; filename="big.pdf"\r\n'
+            f"Content-Type: application/pdf\r\n\r\n"
+        ).encode()
+        + b"%PDF-"
+        + bytes(uploads.MAX_BODY_BYTES)
         + f"\r\n--{boundary}--\r\n".encode()
+    )
     headers = {"content-type": f"multipart/form-data; boundary={boundary}"}
     refused = await portal.post("/petitions/new", content=body, headers=headers)
     assert refused.status_code == 413
@@ -91,7 +109,7 @@ async def test_an_oversized_upload_is_refused_before_it_reaches_the_backend_with
     # Without a Content-Length (chunked), counted as it arrives.
     async def chunks():
         for start in range(0, len(body), 1024 * 1024):
-            yield body[start:start + 1024 * 1024]
+            yield body[start : start + 1024 * 1024]
 
     streamed = await portal.post("/petitions/new", content=chunks(), headers=headers)
     assert streamed.status_code == 413 and "附件总大小不能超过" in streamed.text
@@ -114,7 +132,9 @@ async def test_a_file_of_a_type_not_taken_or_whose_bytes_are_not_its_type_gets_a
 
 async def test_A71_citizen_downloads_own_files_from_my_cases_and_nobody_else_can(portal, keycloak, backends):
     await log_in(portal, keycloak, "citizen", "/petitions/mine")
-    filed = await file_with(portal, [("attachments", ("我的照片.png", PNG, "image/png"))], title="我的路灯照片")
+    filed = await file_with(
+        portal, [("attachments", ("我的照片.png", PNG, "image/png"))], title="我的路灯照片"
+    )
     assert filed.status_code == 200, filed.text
     mine = await portal.get("/petitions/mine")
     number = re.search(r'href="/petitions/mine/([^"]+)"', mine.text).group(1)
@@ -139,33 +159,72 @@ async def test_A71_json_api_files_a_petition_with_base64_files_and_refuses_an_ov
     from services.portal import petitions_api
 
     portal = roomy_portal
-    petition = {"category": "request", "title": PETITION["title"], "content": PETITION["content"],
-                "name": PETITION["name"], "phone": PETITION["phone"]}
-    filed = await portal.post("/api/petitions", json={**petition, "attachments": [
-        {"file_name": "路灯照片.png", "media_type": "image/png", "content_base64": base64.b64encode(PNG).decode()},
-        {"file_name": "报修记录.txt", "content_base64": base64.b64encode(NOTE).decode()}]})
+    petition = {
+        "category": "request",
+        "title": PETITION["title"],
+        "content": PETITION["content"],
+        "name": PETITION["name"],
+        "phone": PETITION["phone"],
+    }
+    filed = await portal.post(
+        "/api/petitions",
+        json={
+            **petition,
+            "attachments": [
+                {
+                    "file_name": "路灯照片.png",
+                    "media_type": "image/png",
+                    "content_base64": base64.b64encode(PNG).decode(),
+                },
+                {"file_name": "报修记录.txt", "content_base64": base64.b64encode(NOTE).decode()},
+            ],
+        },
+    )
     assert filed.status_code == 201, filed.text
     answer = filed.json()
     assert [a["file_name"] for a in answer["attachments"]] == ["路灯照片.png", "报修记录.txt"]
     assert PETITION["name"] not in filed.text and not UUID.search(filed.text)
-    got = await portal.post("/api/petitions/follow/attachment", json={"query_code": answer["query_code"], "n": 2})
+    got = await portal.post(
+        "/api/petitions/follow/attachment", json={"query_code": answer["query_code"], "n": 2}
+    )
     assert got.content == NOTE
 
-    bad = await portal.post("/api/petitions", json={**petition, "attachments": [
-        {"file_name": "a.png", "content_base64": "!!!not base64"},
-    ]})
+    bad = await portal.post(
+        "/api/petitions",
+        json={
+            **petition,
+            "attachments": [
+                {"file_name": "a.png", "content_base64": "!!!not base64"},
+            ],
+        },
+    )
     assert bad.status_code == 422 and "attachments[0].content_base64" in bad.text
-    fake = await portal.post("/api/petitions", json={**petition, "attachments": [
-        {"file_name": "照片.png", "media_type": "image/png", "content_base64": base64.b64encode(b"MZ\x90\x00").decode()}]})
+    fake = await portal.post(
+        "/api/petitions",
+        json={
+            **petition,
+            "attachments": [
+                {
+                    "file_name": "照片.png",
+                    "media_type": "image/png",
+                    "content_base64": base64.b64encode(b"MZ\x90\x00").decode(),
+                }
+            ],
+        },
+    )
     assert fake.status_code == 422 and "附件“照片.png”未被受理" in fake.text
 
     oversized = b'{"category": "request", "title": "' + b"x" * (petitions_api.MAX_JSON_BYTES + 1) + b'"}'
-    refused = await portal.post("/api/petitions", content=oversized, headers={"content-type": "application/json"})
+    refused = await portal.post(
+        "/api/petitions", content=oversized, headers={"content-type": "application/json"}
+    )
     assert refused.status_code == 413 and "附件总大小不能超过" in refused.json()["detail"]
 
     async def chunks():
         for start in range(0, len(oversized), 1024 * 1024):
-            yield oversized[start:start + 1024 * 1024]
+            yield oversized[start : start + 1024 * 1024]
 
-    streamed = await portal.post("/api/petitions", content=chunks(), headers={"content-type": "application/json"})
+    streamed = await portal.post(
+        "/api/petitions", content=chunks(), headers={"content-type": "application/json"}
+    )
     assert streamed.status_code == 413

@@ -16,8 +16,15 @@ pytestmark = pytest.mark.integration
 
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 CODE = re.compile(r'id="query-code">([A-Z0-9-]{19})<')
-PETITION = {"category": "request", "title": "小区路灯损坏三个月无人修", "content": "幸福小区 3 栋门前路灯损坏，多次反映未修。",
-            "name": "赵小红", "phone": "13900002222", "id_number": "", "address": "雁江区幸福小区"}
+PETITION = {
+    "category": "request",
+    "title": "小区路灯损坏三个月无人修",
+    "content": "幸福小区 3 栋门前路灯损坏，多次反映未修。",
+    "name": "赵小红",
+    "phone": "13900002222",
+    "id_number": "",
+    "address": "雁江区幸福小区",
+}
 
 
 async def file_petition(client: httpx.AsyncClient, **changes) -> httpx.Response:
@@ -31,8 +38,9 @@ async def test_A71_visitor_without_account_files_a_petition_and_follows_it_by_qu
     code = CODE.search(filed.text).group(1)
     assert "已登记" in filed.text and not UUID.search(filed.text)
 
-    followed = await post_form(portal, "/petitions/follow", "/petitions/follow",
-                               {"query_code": code.lower().replace("-", " ")})
+    followed = await post_form(
+        portal, "/petitions/follow", "/petitions/follow", {"query_code": code.lower().replace("-", " ")}
+    )
     assert followed.status_code == 200
     assert PETITION["title"] in followed.text and "等待信访部门审查" in followed.text
     assert not UUID.search(followed.text)
@@ -44,11 +52,15 @@ async def test_A71_visitor_without_account_files_a_petition_and_follows_it_by_qu
     assert case["title"] == PETITION["title"] and case["channel"] == "网上信访" and case["may_rate"] is False
     assert PETITION["name"] not in answer.text and PETITION["phone"] not in answer.text
     assert not UUID.search(answer.text)
-    assert (await portal.post("/api/petitions/follow", json={"query_code": "AAAA-BBBB-CCCC-DDDD"})).status_code == 404
+    assert (
+        await portal.post("/api/petitions/follow", json={"query_code": "AAAA-BBBB-CCCC-DDDD"})
+    ).status_code == 404
 
 
 async def test_unknown_query_code_is_told_next_to_the_field(portal):
-    shown = await post_form(portal, "/petitions/follow", "/petitions/follow", {"query_code": "AAAA-BBBB-CCCC-DDDD"})
+    shown = await post_form(
+        portal, "/petitions/follow", "/petitions/follow", {"query_code": "AAAA-BBBB-CCCC-DDDD"}
+    )
     assert shown.status_code == 404
     assert 'id="query_code-error"' in shown.text and "没有找到与此查询码对应的信访事项" in shown.text
     malformed = await post_form(portal, "/petitions/follow", "/petitions/follow", {"query_code": "12345"})
@@ -56,13 +68,29 @@ async def test_unknown_query_code_is_told_next_to_the_field(portal):
 
 
 async def test_bad_form_gets_precise_chinese_messages_escapes_input_and_files_nothing(portal):
-    shown = await file_petition(portal, category="", title="<script>alert(1)</script>", content=" ",
-                                phone="电话", id_number="12", name="")
+    shown = await file_petition(
+        portal,
+        category="",
+        title="<script>alert(1)</script>",
+        content=" ",
+        phone="电话",
+        id_number="12",
+        name="",
+    )
     assert shown.status_code == 422
-    for message in ("请选择信访事项的类别", "请填写信访内容", "请填写姓名", "联系电话只能包含数字", "证件号码应为 5 至 32 位"):
+    for message in (
+        "请选择信访事项的类别",
+        "请填写信访内容",
+        "请填写姓名",
+        "联系电话只能包含数字",
+        "证件号码应为 5 至 32 位",
+    ):
         assert message in shown.text
     assert 'aria-invalid="true"' in shown.text
-    assert "<script>alert(1)</script>" not in shown.text and "&lt;script&gt;alert(1)&lt;/script&gt;" in shown.text
+    assert (
+        "<script>alert(1)</script>" not in shown.text
+        and "&lt;script&gt;alert(1)&lt;/script&gt;" in shown.text
+    )
     assert not CODE.search(shown.text)
 
 
@@ -83,8 +111,17 @@ async def test_writes_are_rate_limited_per_address(keycloak, backends):
     app = create_app(portal_settings(keycloak, backends, write_burst=2, writes_per_minute=1))
     async with app.router.lifespan_context(app):
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=PUBLIC_URL) as client:
-            codes = [(await post_form(client, "/petitions/follow", "/petitions/follow",
-                                      {"query_code": "AAAA-BBBB-CCCC-DDDD"})).status_code for _ in range(3)]
+            codes = [
+                (
+                    await post_form(
+                        client,
+                        "/petitions/follow",
+                        "/petitions/follow",
+                        {"query_code": "AAAA-BBBB-CCCC-DDDD"},
+                    )
+                ).status_code
+                for _ in range(3)
+            ]
             assert codes == [404, 404, 429]
             limited = await file_petition(client)
             assert limited.status_code == 200  # another kind of write has its own bucket
@@ -109,7 +146,9 @@ async def test_pages_carry_security_headers_and_no_script(portal):
         assert f'<label for="{field}">' in page.text, field
 
 
-async def test_A71_citizen_logged_in_files_under_the_account_and_sees_only_own_cases(portal, keycloak, backends):
+async def test_A71_citizen_logged_in_files_under_the_account_and_sees_only_own_cases(
+    portal, keycloak, backends
+):
     await log_in(portal, keycloak, "citizen", "/petitions/mine")
     home = await portal.get("/")
     assert "您好，林市民" in home.text
@@ -161,13 +200,27 @@ async def test_A71_petitioner_reads_the_written_reply_and_rates_it_by_query_code
     async with grpc.aio.insecure_channel(backends.petitions) as channel:
         stub = petitions_pb2_grpc.PetitionsServiceStub(channel)
         (case,) = (await stub.ListCases(petitions_pb2.ListCasesRequest(text=number), metadata=officer)).cases
-        await stub.TriageCase(petitions_pb2.TriageCaseRequest(
-            case_id=case.id, outcome=petitions_pb2.TRIAGE_OUTCOME_ACCEPT_AND_ASSIGN,
-            handling_body_code="education-bureau", triaged_on=on), metadata=officer)
-        await stub.AcknowledgeCase(petitions_pb2.AcknowledgeCaseRequest(
-            case_id=case.id, handling_plan="调查核实后书面答复", acknowledged_on=on), metadata=head)
-        await stub.ReplyCase(petitions_pb2.ReplyCaseRequest(
-            case_id=case.id, reply="经核查，已责令学校退还费用。", replied_on=on), metadata=head)
+        await stub.TriageCase(
+            petitions_pb2.TriageCaseRequest(
+                case_id=case.id,
+                outcome=petitions_pb2.TRIAGE_OUTCOME_ACCEPT_AND_ASSIGN,
+                handling_body_code="education-bureau",
+                triaged_on=on,
+            ),
+            metadata=officer,
+        )
+        await stub.AcknowledgeCase(
+            petitions_pb2.AcknowledgeCaseRequest(
+                case_id=case.id, handling_plan="调查核实后书面答复", acknowledged_on=on
+            ),
+            metadata=head,
+        )
+        await stub.ReplyCase(
+            petitions_pb2.ReplyCaseRequest(
+                case_id=case.id, reply="经核查，已责令学校退还费用。", replied_on=on
+            ),
+            metadata=head,
+        )
 
     shown = await post_form(portal, "/petitions/follow", "/petitions/follow", {"query_code": code})
     assert "已书面答复" in shown.text and "经核查，已责令学校退还费用。" in shown.text
@@ -175,11 +228,16 @@ async def test_A71_petitioner_reads_the_written_reply_and_rates_it_by_query_code
     assert "education-bureau" not in shown.text and not UUID.search(shown.text)
     no_choice = await post_form(portal, "/petitions/follow", "/petitions/rate", {"query_code": code})
     assert no_choice.status_code == 422 and "请选择满意、基本满意或不满意" in no_choice.text
-    rated = await post_form(portal, "/petitions/follow", "/petitions/rate",
-                            {"query_code": code, "satisfaction": "basically", "comment": "处理及时"})
+    rated = await post_form(
+        portal,
+        "/petitions/follow",
+        "/petitions/rate",
+        {"query_code": code, "satisfaction": "basically", "comment": "处理及时"},
+    )
     assert rated.status_code == 200 and "感谢您的评价" in rated.text and "您的评价：基本满意" in rated.text
-    again = await post_form(portal, "/petitions/follow", "/petitions/rate",
-                            {"query_code": code, "satisfaction": "satisfied"})
+    again = await post_form(
+        portal, "/petitions/follow", "/petitions/rate", {"query_code": code, "satisfaction": "satisfied"}
+    )
     assert again.status_code == 422 and "已经评价过" in again.text
 
 
@@ -203,6 +261,7 @@ async def test_a_petition_submitted_twice_is_one_petition(portal, keycloak, back
     assert changed.status_code == 409 and "内容与上次不同" in changed.text
     async with grpc.aio.insecure_channel(backends.petitions) as channel:
         listed = await petitions_pb2_grpc.PetitionsServiceStub(channel).ListCases(
-            petitions_pb2.ListCasesRequest(), metadata=(("authorization",
-                                                          f"Bearer {keycloak.token_for('petition-officer')}"),))
+            petitions_pb2.ListCasesRequest(),
+            metadata=(("authorization", f"Bearer {keycloak.token_for('petition-officer')}"),),
+        )
     assert [c.number for c in listed.cases] == [number]

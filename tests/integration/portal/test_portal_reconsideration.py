@@ -29,22 +29,42 @@ async def decided_case(keycloak, backends) -> str:
     async with grpc.aio.insecure_channel(backends.petitions) as channel:
         stub = reconsiderations_pb2_grpc.ReconsiderationServiceStub(channel)
         request = pb.ApplyForReconsiderationRequest(
-            applicant_name="林晓梅", contested_act="资教罚〔2026〕3号 行政处罚决定书", respondent_body_code="education-bureau",
-            request="撤销该处罚决定", received_on=date_to_proto(date(2026, 6, 29)))
+            applicant_name="林晓梅",
+            contested_act="资教罚〔2026〕3号 行政处罚决定书",
+            respondent_body_code="education-bureau",
+            request="撤销该处罚决定",
+            received_on=date_to_proto(date(2026, 6, 29)),
+        )
         applied = await stub.ApplyForReconsideration(request, metadata=office)
         case_id = applied.reconsideration.id
-        await stub.AcceptReconsideration(pb.AcceptReconsiderationRequest(
-            reconsideration_id=case_id, accepted_on=date_to_proto(date(2026, 7, 3))), metadata=office)
-        await stub.ExtendReconsideration(pb.ExtendReconsiderationRequest(
-            reconsideration_id=case_id, days=30, reason="案情复杂"), metadata=office)
-        await stub.DecideReconsideration(pb.DecideReconsiderationRequest(
-            reconsideration_id=case_id, decision=pb.DECISION_KIND_REVOKED, reasons="事实不清，证据不足",
-            decided_on=date_to_proto(date(2026, 10, 8))), metadata=office)
+        await stub.AcceptReconsideration(
+            pb.AcceptReconsiderationRequest(
+                reconsideration_id=case_id, accepted_on=date_to_proto(date(2026, 7, 3))
+            ),
+            metadata=office,
+        )
+        await stub.ExtendReconsideration(
+            pb.ExtendReconsiderationRequest(reconsideration_id=case_id, days=30, reason="案情复杂"),
+            metadata=office,
+        )
+        await stub.DecideReconsideration(
+            pb.DecideReconsiderationRequest(
+                reconsideration_id=case_id,
+                decision=pb.DECISION_KIND_REVOKED,
+                reasons="事实不清，证据不足",
+                decided_on=date_to_proto(date(2026, 10, 8)),
+            ),
+            metadata=office,
+        )
     return applied.query_code
 
 
-async def test_A69_applicant_follows_a_reconsideration_by_query_code_in_chromium(browser, portal_server, keycloak,  # noqa: F811
-                                                                               backends):
+async def test_A69_applicant_follows_a_reconsideration_by_query_code_in_chromium(
+    browser,
+    portal_server,
+    keycloak,  # noqa: F811
+    backends,
+):
     code = await decided_case(keycloak, backends)
     page = await browser.new_page()
     await page.goto(f"{portal_server}/reconsiderations/follow")
@@ -63,14 +83,27 @@ async def test_A69_applicant_follows_a_reconsideration_by_query_code_in_chromium
 async def test_A69_applicant_follows_own_reconsideration_under_the_account(portal, keycloak, backends):
     async with grpc.aio.insecure_channel(backends.petitions) as channel:
         stub = reconsiderations_pb2_grpc.ReconsiderationServiceStub(channel)
-        applied = await stub.ApplyForReconsideration(pb.ApplyForReconsiderationRequest(
-            contested_act="不予许可决定书", respondent_body_code="education-bureau", request="责令作出许可"),
-            metadata=bearer(keycloak, "citizen"))
+        applied = await stub.ApplyForReconsideration(
+            pb.ApplyForReconsiderationRequest(
+                contested_act="不予许可决定书",
+                respondent_body_code="education-bureau",
+                request="责令作出许可",
+            ),
+            metadata=bearer(keycloak, "citizen"),
+        )
     case_id = applied.reconsideration.id
     assert (await portal.get("/reconsiderations/mine")).status_code == 401
     await log_in(portal, keycloak, "citizen", "/reconsiderations/mine")
     mine = await portal.get("/reconsiderations/mine")
-    assert mine.status_code == 200 and "不予许可决定书" in mine.text and f"/reconsiderations/mine/{case_id}" in mine.text
+    assert (
+        mine.status_code == 200
+        and "不予许可决定书" in mine.text
+        and f"/reconsiderations/mine/{case_id}" in mine.text
+    )
     shown = await portal.get(f"/reconsiderations/mine/{case_id}")
-    assert shown.status_code == 200 and "已申请，待审查是否受理" in shown.text and "受理审查期限" in shown.text
-    assert (await portal.get("/reconsiderations/mine/00000000-0000-0000-0000-000000000000")).status_code == 404
+    assert (
+        shown.status_code == 200 and "已申请，待审查是否受理" in shown.text and "受理审查期限" in shown.text
+    )
+    assert (
+        await portal.get("/reconsiderations/mine/00000000-0000-0000-0000-000000000000")
+    ).status_code == 404

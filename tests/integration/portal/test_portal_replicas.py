@@ -34,13 +34,27 @@ CODE = {"query_code": "ABCD-EFGH-JKLM-NPQR"}
 
 def start_portal(database: str, port: int) -> subprocess.Popen:
     closed = free_port()  # nothing listens there: Keycloak and the backends are away
-    env = {**os.environ, "ZGOV_DATABASE_URL": database, "ZGOV_HTTP_PORT": str(port),
-           "ZGOV_KEYCLOAK_URL": f"http://127.0.0.1:{closed}", "ZGOV_SESSION_SECRET": SECRET,
-           "ZGOV_PUBLIC_URL": "http://127.0.0.1:8000", "ZGOV_WRITE_BURST": "3", "ZGOV_WRITES_PER_MINUTE": "1",
-           "ZGOV_PETITIONS_ADDRESS": f"127.0.0.1:{closed}", "ZGOV_BACKEND_TIMEOUT": "2",
-           "ZGOV_CLIENT_SECRET": "unused", "ZGOV_LOG_LEVEL": "WARNING"}
-    return subprocess.Popen([sys.executable, "-m", "services.portal"], env=env, stdin=subprocess.DEVNULL,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    env = {
+        **os.environ,
+        "ZGOV_DATABASE_URL": database,
+        "ZGOV_HTTP_PORT": str(port),
+        "ZGOV_KEYCLOAK_URL": f"http://127.0.0.1:{closed}",
+        "ZGOV_SESSION_SECRET": SECRET,
+        "ZGOV_PUBLIC_URL": "http://127.0.0.1:8000",
+        "ZGOV_WRITE_BURST": "3",
+        "ZGOV_WRITES_PER_MINUTE": "1",
+        "ZGOV_PETITIONS_ADDRESS": f"127.0.0.1:{closed}",
+        "ZGOV_BACKEND_TIMEOUT": "2",
+        "ZGOV_CLIENT_SECRET": "unused",
+        "ZGOV_LOG_LEVEL": "WARNING",
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "services.portal"],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
 
 
 def wait_healthy(process: subprocess.Popen, port: int, timeout: float = 60) -> None:
@@ -116,8 +130,9 @@ async def test_the_rate_limit_is_one_budget_across_replicas(two_portals):
 async def test_concurrent_writes_of_two_replicas_take_exactly_the_burst(two_portals):
     a, b = two_portals
     async with httpx.AsyncClient(timeout=10) as http:
-        answers = await asyncio.gather(*(http.post(f"{base}/api/petitions/follow", json=CODE)
-                                         for base in (a, b) * 4))
+        answers = await asyncio.gather(
+            *(http.post(f"{base}/api/petitions/follow", json=CODE) for base in (a, b) * 4)
+        )
     assert sum(r.status_code != 429 for r in answers) == 3
 
 

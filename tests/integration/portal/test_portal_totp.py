@@ -17,8 +17,16 @@ from deploy.local.keycloak import admin_client
 pytestmark = pytest.mark.integration
 
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @pytest.fixture
@@ -40,10 +48,17 @@ def new_officer(keycloak):
     """A clerk of the general office, just onboarded: password set, no second factor yet."""
     admin = admin_client(keycloak.server)
     username, password = f"clerk-{uuid.uuid4().hex[:8]}", f"{uuid.uuid4().hex}Aa1"
-    user_id = admin.create_user({
-        "username": username, "enabled": True, "firstName": "新", "lastName": "科员",
-        "email": f"{username}@ziyang.example", "emailVerified": True,
-        "credentials": [{"type": "password", "value": password, "temporary": False}]})
+    user_id = admin.create_user(
+        {
+            "username": username,
+            "enabled": True,
+            "firstName": "新",
+            "lastName": "科员",
+            "email": f"{username}@ziyang.example",
+            "emailVerified": True,
+            "credentials": [{"type": "password", "value": password, "temporary": False}],
+        }
+    )
     admin.assign_realm_roles(user_id, [admin.get_realm_role("office-staff")])
     yield username, password
     admin.delete_user(user_id)
@@ -56,7 +71,9 @@ def portal_at_keycloak(keycloak, portal_server):
     admin = admin_client(keycloak.server)
     client_id = admin.get_client_id("portal")
     client = admin.get_client(client_id)
-    admin.update_client(client_id, {**client, "redirectUris": [*client["redirectUris"], f"{portal_server}/*"]})
+    admin.update_client(
+        client_id, {**client, "redirectUris": [*client["redirectUris"], f"{portal_server}/*"]}
+    )
     yield portal_server
     admin.update_client(client_id, client)
 
@@ -74,7 +91,8 @@ def next_window_code(totp: pyotp.TOTP) -> str:
 
 
 async def test_an_officer_enrols_totp_at_first_sign_in_then_signs_in_with_a_code(
-        chromium, portal_at_keycloak, keycloak, new_officer):
+    chromium, portal_at_keycloak, keycloak, new_officer
+):
     portal_server = portal_at_keycloak
     username, password = new_officer
     page = await (await chromium.new_context(locale="zh-CN")).new_page()

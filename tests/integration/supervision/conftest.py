@@ -77,26 +77,43 @@ def start_supervision(keycloak, supervision_nats, service_database, in_process_o
     async def start(**overrides) -> AsyncIterator[SupervisionUnderTest]:
         database = await service_database("supervision")
         async with in_process_org(supervision_nats.url, acting_clock_seconds=5) as org:
-            settings = SupervisionSettings(**{
-                "database_url": database, "nats_url": supervision_nats.url, "keycloak_url": keycloak.url,
-                "client_id": "supervision", "client_secret": keycloak.client_secrets["supervision"],
-                "grpc_port": 0, "http_port": 0, "org_address": org.address, "org_cache_seconds": 60, "sweep_seconds": 3600,
-                **overrides})
+            settings = SupervisionSettings(
+                **{
+                    "database_url": database,
+                    "nats_url": supervision_nats.url,
+                    "keycloak_url": keycloak.url,
+                    "client_id": "supervision",
+                    "client_secret": keycloak.client_secrets["supervision"],
+                    "grpc_port": 0,
+                    "http_port": 0,
+                    "org_address": org.address,
+                    "org_cache_seconds": 60,
+                    "sweep_seconds": 3600,
+                    **overrides,
+                }
+            )
             async with serving(build(settings)) as server:
                 channel = grpc.aio.insecure_channel(server.address)
                 engine = create_engine(database)
                 org_client = OrgClient(org.address, ClientCredentials.from_settings(settings), ttl_seconds=60)
                 try:
                     yield SupervisionUnderTest(
-                        keycloak=keycloak, stub=supervision_pb2_grpc.SupervisionServiceStub(channel), org=org.stub,
-                        org_address=org.address, nats=supervision_nats, database_url=database, settings=settings,
-                        sessions=session_factory(engine), people=People(org_client),
+                        keycloak=keycloak,
+                        stub=supervision_pb2_grpc.SupervisionServiceStub(channel),
+                        org=org.stub,
+                        org_address=org.address,
+                        nats=supervision_nats,
+                        database_url=database,
+                        settings=settings,
+                        sessions=session_factory(engine),
+                        people=People(org_client),
                         plans=plans_pb2_grpc.InspectionPlanServiceStub(channel),
                         proposals=proposals_pb2_grpc.ProposalServiceStub(channel),
                         performance=performance_pb2_grpc.PerformanceServiceStub(channel),
                         research=research_pb2_grpc.ResearchServiceStub(channel),
                         feeds=feeds_pb2_grpc.DeadlineFeedServiceStub(channel),
-                        circulars=circulars_pb2_grpc.CircularServiceStub(channel))
+                        circulars=circulars_pb2_grpc.CircularServiceStub(channel),
+                    )
                 finally:
                     await org_client.close()
                     await engine.dispose()

@@ -30,19 +30,35 @@ def d(value) -> common_pb2.Date:
 
 
 def officer(s) -> Actor:
-    return Actor(user_id=s.user_id("supervision-officer"), username="supervision-officer",
-                 positions=frozenset({"supervision-officer"}), organisation_code="supervision-office")
+    return Actor(
+        user_id=s.user_id("supervision-officer"),
+        username="supervision-officer",
+        positions=frozenset({"supervision-officer"}),
+        organisation_code="supervision-office",
+    )
 
 
 def head(s) -> Actor:
-    return Actor(user_id=s.user_id("department-head"), username="department-head",
-                 positions=frozenset({"department-head"}), organisation_code="education-bureau")
+    return Actor(
+        user_id=s.user_id("department-head"),
+        username="department-head",
+        positions=frozenset({"department-head"}),
+        organisation_code="education-bureau",
+    )
 
 
 def task(**fields) -> NewItem:
-    return NewItem(**{"kind": Kind.KEY_TASK, "title": "城区道路改造", "requirement": "按期完成",
-                      "source_service": "supervision", "source_ref": "register/test",
-                      "lead_body_code": "education-bureau", **fields})
+    return NewItem(
+        **{
+            "kind": Kind.KEY_TASK,
+            "title": "城区道路改造",
+            "requirement": "按期完成",
+            "source_service": "supervision",
+            "source_ref": "register/test",
+            "lead_body_code": "education-bureau",
+            **fields,
+        }
+    )
 
 
 async def steps(session, row) -> dict:
@@ -50,26 +66,39 @@ async def steps(session, row) -> dict:
 
 
 async def escalated_events(session) -> int:
-    return await session.scalar(sa.text(
-        "SELECT count(*) FROM outbox WHERE subject = 'supervision.item.escalated'"))
+    return await session.scalar(
+        sa.text("SELECT count(*) FROM outbox WHERE subject = 'supervision.item.escalated'")
+    )
 
 
 async def test_A59_A10_five_days_past_due_the_item_goes_to_the_supervising_leaders_partner_while_he_is_away(
-        supervision):
+    supervision,
+):
     s = supervision
     vm1, vm2 = s.user_id("vice-mayor-1"), s.user_id("vice-mayor-2")
-    portfolio = org_pb2.SetPortfolioRequest(leader_user_id=vm1, organisation_codes=["education-bureau"],
-                                            reason="分工")
+    portfolio = org_pb2.SetPortfolioRequest(
+        leader_user_id=vm1, organisation_codes=["education-bureau"], reason="分工"
+    )
     await s.org.SetPortfolio(portfolio, metadata=s.as_user("secretary-general"))
-    await s.org.SetAbPair(org_pb2.SetAbPairRequest(leader_a_user_id=vm1, leader_b_user_id=vm2, reason="分工"),
-                          metadata=s.as_user("secretary-general"))
+    await s.org.SetAbPair(
+        org_pb2.SetAbPairRequest(leader_a_user_id=vm1, leader_b_user_id=vm2, reason="分工"),
+        metadata=s.as_user("secretary-general"),
+    )
     due = CAL.add_working_days(TODAY, 3).due
     leader_day = CAL.add_working_days(due, 5).due
-    leave = await s.org.RequestLeave(org_pb2.RequestLeaveRequest(
-        position="vice-mayor", kind=org_pb2.LEAVE_KIND_STUDY, first_day=d(leader_day), last_day=d(leader_day),
-        reason="省委党校学习"), metadata=s.as_user("vice-mayor-1"))
-    await s.org.ApproveLeave(org_pb2.ApproveLeaveRequest(leave_id=leave.id, opinion="同意"),
-                             metadata=s.as_user("mayor"))
+    leave = await s.org.RequestLeave(
+        org_pb2.RequestLeaveRequest(
+            position="vice-mayor",
+            kind=org_pb2.LEAVE_KIND_STUDY,
+            first_day=d(leader_day),
+            last_day=d(leader_day),
+            reason="省委党校学习",
+        ),
+        metadata=s.as_user("vice-mayor-1"),
+    )
+    await s.org.ApproveLeave(
+        org_pb2.ApproveLeaveRequest(leave_id=leave.id, opinion="同意"), metadata=s.as_user("mayor")
+    )
 
     async with rolled_back(s.sessions) as session:
         row = await acts.register(session, officer(s), task(due=due), s.acts_context(TODAY), by_hand=True)
@@ -100,13 +129,20 @@ async def test_A59_A10_five_days_past_due_the_item_goes_to_the_supervising_leade
         await sweep_once(session, s.acts_context(accountability_day), 100)
         proposed = (await steps(session, row))["accountability_proposed"]
         assert (proposed.recipient_body_code, proposed.recipient_user_id) == (
-            "education-bureau", s.user_id("department-head"))
+            "education-bureau",
+            s.user_id("department-head"),
+        )
         assert await escalated_events(session) == len(await steps(session, row))
         assert row.next_check_on is None  # the ladder is walked to its end
         # A72: the case names the body and the person holding its head's position that day
-        (case,) = (await session.execute(sa.text(
-            "SELECT ground, state, body_code, responsible_user_id, against_due "
-            "FROM accountability_case"))).all()
+        (case,) = (
+            await session.execute(
+                sa.text(
+                    "SELECT ground, state, body_code, responsible_user_id, against_due "
+                    "FROM accountability_case"
+                )
+            )
+        ).all()
         assert tuple(case) == ("overdue", "proposed", "education-bureau", s.user_id("department-head"), due)
 
 

@@ -35,11 +35,21 @@ def d(value: date) -> common_pb2.Date:
 
 
 def decision(number: int, text: str = "加快推进城区道路改造", **fields) -> meetings_pb2.Decision:
-    return meetings_pb2.Decision(**{
-        "id": str(uuid.uuid4()), "series": meetings_pb2.MEETING_KIND_EXECUTIVE, "year": TODAY.year,
-        "number": number, "reference": f"常务会议决定〔{TODAY.year}〕{number}号", "text": text,
-        "owner_organisation_code": "education-bureau", "due": d(TODAY + timedelta(days=60)),
-        "category": meetings_pb2.MATTER_CATEGORY_MAJOR_POLICY, "decided_on": d(TODAY), **fields})
+    return meetings_pb2.Decision(
+        **{
+            "id": str(uuid.uuid4()),
+            "series": meetings_pb2.MEETING_KIND_EXECUTIVE,
+            "year": TODAY.year,
+            "number": number,
+            "reference": f"常务会议决定〔{TODAY.year}〕{number}号",
+            "text": text,
+            "owner_organisation_code": "education-bureau",
+            "due": d(TODAY + timedelta(days=60)),
+            "category": meetings_pb2.MATTER_CATEGORY_MAJOR_POLICY,
+            "decided_on": d(TODAY),
+            **fields,
+        }
+    )
 
 
 async def publish(js, subject: str, payload, *, envelope_subject: str = "", msg_id: str = ""):
@@ -50,8 +60,11 @@ async def publish(js, subject: str, payload, *, envelope_subject: str = "", msg_
 
 
 async def items(s, **filters) -> list[pb.Item]:
-    return list((await s.stub.ListItems(pb.ListItemsRequest(**filters),
-                                        metadata=s.as_user("supervision-officer"))).items)
+    return list(
+        (
+            await s.stub.ListItems(pb.ListItemsRequest(**filters), metadata=s.as_user("supervision-officer"))
+        ).items
+    )
 
 
 async def settled(js, stream: str, durable: str, delivered: int) -> bool:
@@ -65,7 +78,8 @@ async def count(s, sql: str) -> int:
 
 
 async def test_A60_A62_a_meeting_decision_on_nats_becomes_exactly_one_item_even_redelivered_or_replayed(
-        supervision_consuming, supervision_js):
+    supervision_consuming, supervision_js
+):
     s, js = supervision_consuming, supervision_js
     recorded = decision(7)
     event = meetings_events.DecisionRecorded(decision=recorded)
@@ -76,22 +90,36 @@ async def test_A60_A62_a_meeting_decision_on_nats_becomes_exactly_one_item_even_
     await eventually(lambda: settled(js, "MEETINGS", "supervision-decision-recorded", 3))
     (item,) = await items(s)
     assert (item.source.service, item.source.ref, item.source.reference) == (
-        "meetings", f"decision/{recorded.id}", recorded.reference)
+        "meetings",
+        f"decision/{recorded.id}",
+        recorded.reference,
+    )
     # A29: an executive meeting's major policy is a major decision, followed after adoption
     assert (item.kind, item.state, item.lead_body_code) == (
-        pb.ITEM_KIND_MAJOR_DECISION, pb.ITEM_STATE_ASSIGNED, "education-bureau")
+        pb.ITEM_KIND_MAJOR_DECISION,
+        pb.ITEM_STATE_ASSIGNED,
+        "education-bureau",
+    )
     assert item.first_responsible_user_id == s.user_id("department-head")
     assert item.due == recorded.due and item.requirement == recorded.text
-    assert await count(s, "SELECT count(*) FROM processed_messages "
-                          "WHERE consumer = 'supervision-decision-recorded'") == 2
+    assert (
+        await count(
+            s, "SELECT count(*) FROM processed_messages WHERE consumer = 'supervision-decision-recorded'"
+        )
+        == 2
+    )
     # A62: the first report on a meeting decision within 20 working days
     assert item.next_report_due.year
 
 
 async def test_an_envelope_naming_another_subject_is_refused(supervision_consuming, supervision_js):
     s, js = supervision_consuming, supervision_js
-    await publish(js, "meetings.decision.recorded", meetings_events.DecisionRecorded(decision=decision(8)),
-                  envelope_subject="petitions.case.leader-instructed")
+    await publish(
+        js,
+        "meetings.decision.recorded",
+        meetings_events.DecisionRecorded(decision=decision(8)),
+        envelope_subject="petitions.case.leader-instructed",
+    )
     await eventually(lambda: settled(js, "MEETINGS", "supervision-decision-recorded", 1))
     assert await items(s) == []
     dead = "SELECT count(*) FROM dead_letters WHERE consumer = 'supervision-decision-recorded'"
@@ -99,14 +127,16 @@ async def test_an_envelope_naming_another_subject_is_refused(supervision_consumi
 
 
 async def test_A26_a_superseded_decision_moves_its_item_to_the_restating_decision(
-        supervision_consuming, supervision_js):
+    supervision_consuming, supervision_js
+):
     s, js = supervision_consuming, supervision_js
     old = decision(9, category=meetings_pb2.MATTER_CATEGORY_OTHER)
     await publish(js, "meetings.decision.recorded", meetings_events.DecisionRecorded(decision=old))
     (item,) = await eventually(lambda: items(s))
     assert item.kind == pb.ITEM_KIND_MEETING_DECISION
-    await s.stub.AcknowledgeItem(pb.AcknowledgeItemRequest(item_id=item.id),
-                                 metadata=s.as_user("department-head"))
+    await s.stub.AcknowledgeItem(
+        pb.AcknowledgeItemRequest(item_id=item.id), metadata=s.as_user("department-head")
+    )
     # corrected minutes: the restating decision is recorded, then the old one superseded
     new = decision(10, text="加快推进城区道路改造，年底前完成", category=meetings_pb2.MATTER_CATEGORY_OTHER)
     await publish(js, "meetings.decision.recorded", meetings_events.DecisionRecorded(decision=new))
@@ -124,34 +154,68 @@ async def test_A26_a_superseded_decision_moves_its_item_to_the_restating_decisio
 
 
 async def test_A60_A71_a_leaders_instruction_in_petitions_becomes_one_item(
-        supervision_consuming, supervision_js, keycloak, postgres):
+    supervision_consuming, supervision_js, keycloak, postgres
+):
     s, js = supervision_consuming, supervision_js
     name = f"t_pet_{uuid.uuid4().hex[:10]}"
     petitions_db = postgres.ensure_database(name)
-    petitions = build_petitions(PetitionsSettings(
-        database_url=petitions_db, nats_url=s.nats.url, keycloak_url=keycloak.url, client_id="petitions",
-        client_secret=keycloak.client_secrets["petitions"], grpc_port=0, org_address=s.org_address,
-        org_cache_seconds=60))
+    petitions = build_petitions(
+        PetitionsSettings(
+            database_url=petitions_db,
+            nats_url=s.nats.url,
+            keycloak_url=keycloak.url,
+            client_id="petitions",
+            client_secret=keycloak.client_secrets["petitions"],
+            grpc_port=0,
+            org_address=s.org_address,
+            org_cache_seconds=60,
+        )
+    )
     try:
         async with serving(petitions) as server:
             async with grpc.aio.insecure_channel(server.address) as channel:
                 stub = petitions_pb2_grpc.PetitionsServiceStub(channel)
                 officer = s.as_user("petition-officer")
-                case = (await stub.RegisterCase(petitions_pb2.RegisterCaseRequest(intake=petitions_pb2.Intake(
-                    channel=petitions_pb2.CHANNEL_LETTER, received_on=d(TODAY),
-                    category=petitions_pb2.CATEGORY_COMPLAINT_REPORT, title="校车接送不规范",
-                    content="安岳县某校车超载，请查处。", body_complained_about="anyue-county",
-                    petitioners=[petitions_pb2.Petitioner(name="林晓梅", phone="13912345678")])),
-                    metadata=officer)).case
-                await stub.TriageCase(petitions_pb2.TriageCaseRequest(
-                    case_id=case.id, outcome=petitions_pb2.TRIAGE_OUTCOME_ACCEPT_AND_ASSIGN,
-                    handling_body_code="education-bureau", triaged_on=d(TODAY)), metadata=officer)
+                case = (
+                    await stub.RegisterCase(
+                        petitions_pb2.RegisterCaseRequest(
+                            intake=petitions_pb2.Intake(
+                                channel=petitions_pb2.CHANNEL_LETTER,
+                                received_on=d(TODAY),
+                                category=petitions_pb2.CATEGORY_COMPLAINT_REPORT,
+                                title="校车接送不规范",
+                                content="安岳县某校车超载，请查处。",
+                                body_complained_about="anyue-county",
+                                petitioners=[petitions_pb2.Petitioner(name="林晓梅", phone="13912345678")],
+                            )
+                        ),
+                        metadata=officer,
+                    )
+                ).case
+                await stub.TriageCase(
+                    petitions_pb2.TriageCaseRequest(
+                        case_id=case.id,
+                        outcome=petitions_pb2.TRIAGE_OUTCOME_ACCEPT_AND_ASSIGN,
+                        handling_body_code="education-bureau",
+                        triaged_on=d(TODAY),
+                    ),
+                    metadata=officer,
+                )
                 mayor = s.user_id("mayor")
-                await stub.MarkForLeader(petitions_pb2.MarkForLeaderRequest(
-                    case_id=case.id, leader_user_id=mayor, reason="涉及学生安全"), metadata=officer)
-                await stub.InstructCase(petitions_pb2.InstructCaseRequest(
-                    case_id=case.id, instruction="请市教体局一周内查清并整改", due=d(TODAY + timedelta(days=7))),
-                    metadata=s.as_user("mayor"))
+                await stub.MarkForLeader(
+                    petitions_pb2.MarkForLeaderRequest(
+                        case_id=case.id, leader_user_id=mayor, reason="涉及学生安全"
+                    ),
+                    metadata=officer,
+                )
+                await stub.InstructCase(
+                    petitions_pb2.InstructCaseRequest(
+                        case_id=case.id,
+                        instruction="请市教体局一周内查清并整改",
+                        due=d(TODAY + timedelta(days=7)),
+                    ),
+                    metadata=s.as_user("mayor"),
+                )
                 (item,) = await eventually(lambda: items(s, kind=pb.ITEM_KIND_LEADER_INSTRUCTION))
     finally:
         postgres.drop_database(name)
@@ -167,11 +231,15 @@ async def test_A60_A71_a_leaders_instruction_in_petitions_becomes_one_item(
 
 
 async def test_A53_a_document_past_its_handling_limit_becomes_one_overdue_item_led_by_the_general_office(
-        supervision_consuming, supervision_js):
+    supervision_consuming, supervision_js
+):
     s, js = supervision_consuming, supervision_js
     due = TODAY - timedelta(days=2)
-    document = documents_pb2.Document(id=str(uuid.uuid4()), state=documents_pb2.DOCUMENT_STATE_ROUTED,
-                                      content=documents_pb2.DocumentContent(title="关于城东学校用地的请示"))
+    document = documents_pb2.Document(
+        id=str(uuid.uuid4()),
+        state=documents_pb2.DOCUMENT_STATE_ROUTED,
+        content=documents_pb2.DocumentContent(title="关于城东学校用地的请示"),
+    )
     event = documents_events.DocumentOverdue(document=document, handling_due=d(due))
     data = await publish(js, "documents.document.overdue", event)
     await js.publish("documents.document.overdue", data, headers={"Nats-Msg-Id": "redelivered"})
@@ -179,5 +247,8 @@ async def test_A53_a_document_past_its_handling_limit_becomes_one_overdue_item_l
     await eventually(lambda: settled(js, "DOCUMENTS", "supervision-document-overdue", 3))
     (item,) = await items(s)
     assert (item.kind, item.source.service, item.source.ref) == (
-        pb.ITEM_KIND_OVERDUE_ESCALATION, "documents", f"document/{document.id}/overdue/{due}")
+        pb.ITEM_KIND_OVERDUE_ESCALATION,
+        "documents",
+        f"document/{document.id}/overdue/{due}",
+    )
     assert item.lead_body_code == "general-office" and "领导批示" in item.requirement

@@ -34,9 +34,15 @@ def test_OGI50_applications_table_counts_new_carried_over_handled_and_carried_fo
     ]
     report = r.build_report(2025, r.ProactiveFigures(), facts, [])
     a = report.applications
-    assert a["new"] == {"natural_person": 2, "commercial_enterprise": 1, "research_institution": 0,
-                        "social_welfare_organisation": 0, "legal_service_organisation": 1,
-                        "other_organisation": 0, "total": 4}
+    assert a["new"] == {
+        "natural_person": 2,
+        "commercial_enterprise": 1,
+        "research_institution": 0,
+        "social_welfare_organisation": 0,
+        "legal_service_organisation": 1,
+        "other_organisation": 0,
+        "total": 4,
+    }
     assert a["carried_in"]["natural_person"] == 1 and a["carried_in"]["total"] == 1
     assert a["disclosed"]["total"] == 1
     assert a["not_disclosed.third_party_rights"]["commercial_enterprise"] == 1
@@ -58,22 +64,25 @@ def test_OGI50_reviews_and_lawsuits_by_outcome():
     assert t["lawsuit_after_review"]["corrected"] == 1 and t["lawsuit_direct"]["total"] == 0
 
 
-@pytest.mark.parametrize("kind,exemption,row", [
-    (ReplyKind.ALREADY_PUBLISHED, None, "disclosed"),
-    (ReplyKind.PROVIDED, None, "disclosed"),
-    (ReplyKind.PARTLY_PROVIDED, None, "partly_disclosed"),
-    (ReplyKind.NOT_DISCLOSED, Exemption.STATE_SECRET, "not_disclosed.state_secret"),
-    (ReplyKind.NOT_DISCLOSED, Exemption.PROCESS_INFORMATION, "not_disclosed.process_information"),
-    (ReplyKind.SPECIAL_LAW, None, "not_disclosed.administrative_inquiry"),
-    (ReplyKind.DOES_NOT_EXIST, None, "unable.not_held"),
-    (ReplyKind.NOT_HELD, None, "unable.not_held"),
-    (ReplyKind.NEEDS_PROCESSING, None, "unable.needs_processing"),
-    (ReplyKind.STILL_UNCLEAR, None, "unable.still_unclear"),
-    (ReplyKind.NOT_AN_APPLICATION, None, "not_handled.petition"),
-    (ReplyKind.PUBLICATION_REQUEST, None, "not_handled.publication"),
-    (ReplyKind.REPEATED, None, "not_handled.repeated"),
-    (ReplyKind.EXCESSIVE, None, "not_handled.excessive"),
-])
+@pytest.mark.parametrize(
+    "kind,exemption,row",
+    [
+        (ReplyKind.ALREADY_PUBLISHED, None, "disclosed"),
+        (ReplyKind.PROVIDED, None, "disclosed"),
+        (ReplyKind.PARTLY_PROVIDED, None, "partly_disclosed"),
+        (ReplyKind.NOT_DISCLOSED, Exemption.STATE_SECRET, "not_disclosed.state_secret"),
+        (ReplyKind.NOT_DISCLOSED, Exemption.PROCESS_INFORMATION, "not_disclosed.process_information"),
+        (ReplyKind.SPECIAL_LAW, None, "not_disclosed.administrative_inquiry"),
+        (ReplyKind.DOES_NOT_EXIST, None, "unable.not_held"),
+        (ReplyKind.NOT_HELD, None, "unable.not_held"),
+        (ReplyKind.NEEDS_PROCESSING, None, "unable.needs_processing"),
+        (ReplyKind.STILL_UNCLEAR, None, "unable.still_unclear"),
+        (ReplyKind.NOT_AN_APPLICATION, None, "not_handled.petition"),
+        (ReplyKind.PUBLICATION_REQUEST, None, "not_handled.publication"),
+        (ReplyKind.REPEATED, None, "not_handled.repeated"),
+        (ReplyKind.EXCESSIVE, None, "not_handled.excessive"),
+    ],
+)
 def test_OGI50_each_reply_kind_has_its_template_row(kind, exemption, row):
     assert r.outcome_row(reply_kind=kind, exemption=exemption, lapsed=False) == row
     assert row in r.OUTCOME_ROWS
@@ -94,6 +103,7 @@ def test_OGI49_report_only_on_a_year_that_has_ended():
 
 
 def test_report_survives_its_stored_form():
-    report = r.build_report(2025, r.ProactiveFigures(normative_made=3), [fact(P, date(2025, 2, 3))], [],
-                            overview="总体情况")
+    report = r.build_report(
+        2025, r.ProactiveFigures(normative_made=3), [fact(P, date(2025, 2, 3))], [], overview="总体情况"
+    )
     assert r.AnnualReport.from_json(report.to_json()) == report

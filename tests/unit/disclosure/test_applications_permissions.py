@@ -13,10 +13,14 @@ REALM = json.loads((ROOT / "deploy" / "keycloak" / "realm-zgov.json").read_text(
 
 def holders(permission: str) -> set[str]:
     """Realm roles (positions, the default role) and service accounts holding a disclosure permission."""
-    roles = {r["name"] for r in REALM["roles"]["realm"]
-             if permission in r.get("composites", {}).get("client", {}).get("disclosure", [])}
-    accounts = {u["username"] for u in REALM["users"]
-                if permission in u.get("clientRoles", {}).get("disclosure", [])}
+    roles = {
+        r["name"]
+        for r in REALM["roles"]["realm"]
+        if permission in r.get("composites", {}).get("client", {}).get("disclosure", [])
+    }
+    accounts = {
+        u["username"] for u in REALM["users"] if permission in u.get("clientRoles", {}).get("disclosure", [])
+    }
     return roles | accounts
 
 

@@ -10,11 +10,18 @@ from shared.workdays import calendar
 
 
 def test_A38_a_complaint_names_the_office_what_failed_and_a_contact():
-    domain.check_complaint(domain.Matter.NOT_PUBLISHED, "市住建局", "应公开的补贴名单未公开。", "王五", "13600000000", "")
+    domain.check_complaint(
+        domain.Matter.NOT_PUBLISHED, "市住建局", "应公开的补贴名单未公开。", "王五", "13600000000", ""
+    )
     with pytest.raises(InvalidInput) as err:
         domain.check_complaint(None, " ", "", "", "", "")
-    assert set(err.value.violations) >= {"matter", "office_name", "description", "complainant.name",
-                                         "complainant.phone"}
+    assert set(err.value.violations) >= {
+        "matter",
+        "office_name",
+        "description",
+        "complainant.name",
+        "complainant.phone",
+    }
 
 
 def test_A38_the_answer_limit_is_twenty_working_days_and_an_answer_is_given_once():

@@ -46,17 +46,51 @@ def test_A70_late_at_the_instant_after_the_limit_or_responded_after_it():
 def test_A70_overdue_limits_each_announced_once():
     limits = d.limits(Severity.MAJOR, SEEN)
     later = SEEN + timedelta(hours=30)
-    both = d.overdue_limits(State.REGISTERED, Severity.MAJOR, later, limits.response_due,
-                            limits.press_conference_due, None, frozenset())
+    both = d.overdue_limits(
+        State.REGISTERED,
+        Severity.MAJOR,
+        later,
+        limits.response_due,
+        limits.press_conference_due,
+        None,
+        frozenset(),
+    )
     assert both == [Limit.RESPONSE, Limit.PRESS_CONFERENCE]
-    assert d.overdue_limits(State.REGISTERED, Severity.MAJOR, later, limits.response_due,
-                            limits.press_conference_due, None, frozenset(both)) == []
+    assert (
+        d.overdue_limits(
+            State.REGISTERED,
+            Severity.MAJOR,
+            later,
+            limits.response_due,
+            limits.press_conference_due,
+            None,
+            frozenset(both),
+        )
+        == []
+    )
     # six hours in: only the response limit has passed
-    assert d.overdue_limits(State.VERIFIED, Severity.MAJOR, SEEN + timedelta(hours=6), limits.response_due,
-                            limits.press_conference_due, None, frozenset()) == [Limit.RESPONSE]
+    assert d.overdue_limits(
+        State.VERIFIED,
+        Severity.MAJOR,
+        SEEN + timedelta(hours=6),
+        limits.response_due,
+        limits.press_conference_due,
+        None,
+        frozenset(),
+    ) == [Limit.RESPONSE]
     # responded and the conference held: nothing
-    assert d.overdue_limits(State.RESPONDED, Severity.MAJOR, later, limits.response_due,
-                            limits.press_conference_due, SEEN + timedelta(hours=20), frozenset()) == []
+    assert (
+        d.overdue_limits(
+            State.RESPONDED,
+            Severity.MAJOR,
+            later,
+            limits.response_due,
+            limits.press_conference_due,
+            SEEN + timedelta(hours=20),
+            frozenset(),
+        )
+        == []
+    )
 
 
 def test_A70_registration_names_source_time_severity_and_department():
@@ -64,10 +98,16 @@ def test_A70_registration_names_source_time_severity_and_department():
         d.check_registration(Registration(None, " ", None, None, ""), SEEN)
     assert set(err.value.violations) == {"source", "summary", "first_seen_at", "severity", "department_code"}
     with pytest.raises(InvalidInput) as err:
-        d.check_registration(Registration(Source.MEDIA, "自来水发黄", SEEN + timedelta(hours=1), Severity.GENERAL,
-                                          "water-bureau"), SEEN)
+        d.check_registration(
+            Registration(
+                Source.MEDIA, "自来水发黄", SEEN + timedelta(hours=1), Severity.GENERAL, "water-bureau"
+            ),
+            SEEN,
+        )
     assert set(err.value.violations) == {"first_seen_at"}
-    d.check_registration(Registration(Source.HOTLINE, "自来水发黄", SEEN, Severity.GENERAL, "water-bureau"), SEEN)
+    d.check_registration(
+        Registration(Source.HOTLINE, "自来水发黄", SEEN, Severity.GENERAL, "water-bureau"), SEEN
+    )
 
 
 def test_A70_verification_by_the_department_asked():
@@ -105,7 +145,10 @@ def test_A70_concern_events_listed_are_the_ones_published():
     doc = yaml.safe_load((ROOT / "deploy" / "nats" / "streams.yaml").read_text())
     (stream,) = [s for s in doc["streams"] if s["name"] == "DISCLOSURE"]
     listed = {k: v for k, v in stream["events"].items() if k.startswith("disclosure.concern.")}
-    assert set(listed) == published == {"disclosure.concern.registered", "disclosure.concern.responded",
-                                         "disclosure.concern.overdue"}
+    assert (
+        set(listed)
+        == published
+        == {"disclosure.concern.registered", "disclosure.concern.responded", "disclosure.concern.overdue"}
+    )
     for message in listed.values():
         assert hasattr(publications_pb2, message.rsplit(".", 1)[1])

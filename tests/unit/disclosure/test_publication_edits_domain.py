@@ -29,8 +29,14 @@ def test_a_published_item_is_not_edited_but_amended_and_published_anew():
 
 
 def test_A70_a_concern_response_is_not_added_by_hand():
-    content = Content(kind=Kind.CONCERN_RESPONSE, category=d.Category.OTHER, title="回应", body="……",
-                      issuer_name="资阳市教育局", made_on=TODAY)
+    content = Content(
+        kind=Kind.CONCERN_RESPONSE,
+        category=d.Category.OTHER,
+        title="回应",
+        body="……",
+        issuer_name="资阳市教育局",
+        made_on=TODAY,
+    )
     with pytest.raises(InvalidInput) as err:
         d.check_content(content, TODAY)
     assert set(err.value.violations) == {"content.kind"}
@@ -41,7 +47,9 @@ def test_A22_feedback_only_after_the_comment_period_closed():
     with pytest.raises(RuleViolation) as err:
         d.check_feedback(Kind.COMMENT_DRAFT, State.PUBLISHED, TODAY, TODAY, 3, "采纳情况", 1, 1, 1)
     assert err.value.rule_id == "A22.feedback-after-close"
-    d.check_feedback(Kind.COMMENT_DRAFT, State.PUBLISHED, closed, TODAY, 3, "共收到意见3条，采纳1条……", 1, 1, 1)
+    d.check_feedback(
+        Kind.COMMENT_DRAFT, State.PUBLISHED, closed, TODAY, 3, "共收到意见3条，采纳1条……", 1, 1, 1
+    )
     d.check_feedback(Kind.COMMENT_DRAFT, State.PUBLISHED, closed, TODAY, 0, "未收到意见。", 0, 0, 0)
 
 

@@ -73,8 +73,14 @@ def test_A37_only_queued_interpretations_of_this_policy_go_together():
 
 
 def content(**kw) -> Content:
-    base = dict(kind=Kind.POLICY, category=Category.STATISTICS, title="2026年10月全市经济运行情况", body="……",
-                issuer_name="资阳市统计局", made_on=date(2026, 11, 20))
+    base = dict(
+        kind=Kind.POLICY,
+        category=Category.STATISTICS,
+        title="2026年10月全市经济运行情况",
+        body="……",
+        issuer_name="资阳市统计局",
+        made_on=date(2026, 11, 20),
+    )
     return Content(**{**base, **kw})
 
 
@@ -84,12 +90,26 @@ def test_content_of_each_kind_A22_A37_A39_A67():
         d.check_content(content(kind=Kind.INTERPRETATION), TODAY)
     assert "content.policy_id" in err.value.violations
     with pytest.raises(InvalidInput) as err:
-        d.check_content(content(kind=Kind.POWER, power={"subject": "市市场监管局", "basis": "《行政许可法》"}), TODAY)
+        d.check_content(
+            content(kind=Kind.POWER, power={"subject": "市市场监管局", "basis": "《行政许可法》"}), TODAY
+        )
     assert {"content.power.procedure", "content.power.supervision"} <= set(err.value.violations)
-    d.check_content(content(kind=Kind.POWER, power={"subject": "市市场监管局", "basis": "《行政许可法》",
-                                                    "procedure": "受理、审查、决定", "supervision": "12345"}), TODAY)
+    d.check_content(
+        content(
+            kind=Kind.POWER,
+            power={
+                "subject": "市市场监管局",
+                "basis": "《行政许可法》",
+                "procedure": "受理、审查、决定",
+                "supervision": "12345",
+            },
+        ),
+        TODAY,
+    )
     with pytest.raises(InvalidInput) as err:
-        d.check_content(content(kind=Kind.PROPOSAL_RESULT, proposal={"proposal_kind": "npc_suggestion"}), TODAY)
+        d.check_content(
+            content(kind=Kind.PROPOSAL_RESULT, proposal={"proposal_kind": "npc_suggestion"}), TODAY
+        )
     assert "content.proposal.proposal_number" in err.value.violations
     with pytest.raises(InvalidInput) as err:
         d.check_content(content(kind=Kind.COMMENT_DRAFT, comment_until=date(2026, 11, 25)), TODAY)
@@ -122,8 +142,13 @@ def test_A25_validity_after_cleanup_and_expiry():
 
 
 def test_A24_documents_rules_and_normative_documents_are_article_20_category_1():
-    assert d.category_of_document("SIGN_OFF_AUTHORITY_NORMATIVE_DOCUMENT", False) is Category.RULES_AND_NORMATIVE_DOCUMENTS
-    assert d.category_of_document("SIGN_OFF_AUTHORITY_ROUTINE", True) is Category.RULES_AND_NORMATIVE_DOCUMENTS
+    assert (
+        d.category_of_document("SIGN_OFF_AUTHORITY_NORMATIVE_DOCUMENT", False)
+        is Category.RULES_AND_NORMATIVE_DOCUMENTS
+    )
+    assert (
+        d.category_of_document("SIGN_OFF_AUTHORITY_ROUTINE", True) is Category.RULES_AND_NORMATIVE_DOCUMENTS
+    )
     assert d.category_of_document("SIGN_OFF_AUTHORITY_ROUTINE", False) is Category.OTHER
     assert d.requires_interpretation("SIGN_OFF_AUTHORITY_NORMATIVE_DOCUMENT", True)
     assert not d.requires_interpretation("SIGN_OFF_AUTHORITY_NORMATIVE_DOCUMENT", False)

@@ -65,8 +65,14 @@ CITY = Body("city-government", "资阳市人民政府")
 
 
 def request(**overrides) -> Content:
-    values = dict(kind=Kind.REQUEST, title="关于新建学校的请示", urgency=Urgency.ORDINARY,
-                  classification=Classification.NONE, matters=("新建学校",), main_receivers=(CITY,))
+    values = dict(
+        kind=Kind.REQUEST,
+        title="关于新建学校的请示",
+        urgency=Urgency.ORDINARY,
+        classification=Classification.NONE,
+        matters=("新建学校",),
+        main_receivers=(CITY,),
+    )
     values.update(overrides)
     return Content(**values)
 
@@ -98,6 +104,7 @@ def test_classification_must_be_stated():
 
 
 # ---- A47 filing rules ---------------------------------------------------------------------------
+
 
 def test_A47_one_matter_request_with_two_matters_is_refused():
     with pytest.raises(RuleViolation) as err:
@@ -132,17 +139,24 @@ def test_A47_multiple_receivers_for_action_refused():
     check_filing(request(copies=(Body("finance-bureau", "市财政局"),)), DEPARTMENT)
 
 
-@pytest.mark.parametrize("category", [
-    SenderCategory.COORDINATION_BODY, SenderCategory.COORDINATION_BODY_OFFICE,
-    SenderCategory.DEPARTMENT_ADMINISTERED_BODY, SenderCategory.COUNTY_DEPARTMENT, SenderCategory.TOWN,
-])
+@pytest.mark.parametrize(
+    "category",
+    [
+        SenderCategory.COORDINATION_BODY,
+        SenderCategory.COORDINATION_BODY_OFFICE,
+        SenderCategory.DEPARTMENT_ADMINISTERED_BODY,
+        SenderCategory.COUNTY_DEPARTMENT,
+        SenderCategory.TOWN,
+    ],
+)
 def test_A47_sender_bodies_that_may_not_file_with_the_city_government(category):
     assert rule_of(request(), Sender("", "某机构", category)) == "A47.sender"
 
 
 def test_A47_coordination_body_may_not_file_even_in_an_emergency():
-    emergency = request(major_emergency=True, skips_level=True, skipped_body=Body("", "某部门"),
-                        copies=(Body("", "某部门"),))
+    emergency = request(
+        major_emergency=True, skips_level=True, skipped_body=Body("", "某部门"), copies=(Body("", "某部门"),)
+    )
     assert rule_of(emergency, Sender("", "市安委会", SenderCategory.COORDINATION_BODY)) == "A47.sender"
 
 
@@ -155,8 +169,9 @@ def test_A47_skip_level_only_in_a_major_emergency():
 def test_A47_skip_level_in_an_emergency_must_copy_the_skipped_body():
     town = Sender("", "石羊镇人民政府", SenderCategory.TOWN)
     county = Body("anyue-county", "安岳县人民政府")
-    emergency = request(kind=Kind.REPORT, matters=(), major_emergency=True, skips_level=True,
-                        skipped_body=county)
+    emergency = request(
+        kind=Kind.REPORT, matters=(), major_emergency=True, skips_level=True, skipped_body=county
+    )
     with pytest.raises(RuleViolation) as err:
         check_filing(emergency, town)
     assert err.value.rule_id == "A47.skip-level"
@@ -172,11 +187,18 @@ def test_A47_higher_level_documents_are_not_bound_by_the_filing_rules_of_subordi
 
 # ---- A48 ---------------------------------------------------------------------------------------
 
+
 def test_A48_document_to_a_leader_personally_needs_an_exception():
     personal = request(addressed_leader_user_id="u-vm1")
     assert rule_of(personal) == "A48"
-    check_filing(replace(personal, personal_exception=PersonalException.LEADER_ASSIGNED,
-                         personal_exception_reason="张副市长交办"), DEPARTMENT)
+    check_filing(
+        replace(
+            personal,
+            personal_exception=PersonalException.LEADER_ASSIGNED,
+            personal_exception_reason="张副市长交办",
+        ),
+        DEPARTMENT,
+    )
 
 
 def test_A48_emergency_exception_needs_an_emergency_and_classified_goes_off_platform():
@@ -196,6 +218,7 @@ def test_A48_exception_without_reason_is_bad_input():
 
 
 # ---- A53 time limits ---------------------------------------------------------------------------
+
 
 def test_A53_urgent_documents_get_a_shorter_handling_limit():
     cal = calendar()
@@ -222,20 +245,29 @@ def test_A53_overdue_until_finished():
 
 # ---- A50 routing -------------------------------------------------------------------------------
 
+
 def test_A50_routes_to_the_portfolio_leader_or_to_the_mayor():
-    args = dict(sender_category=SenderCategory.CITY_DEPARTMENT, major_matter=False, leaders_instruction=False,
-                portfolio_leader_user_id="vm1", mayor_user_id="m")
+    args = dict(
+        sender_category=SenderCategory.CITY_DEPARTMENT,
+        major_matter=False,
+        leaders_instruction=False,
+        portfolio_leader_user_id="vm1",
+        mayor_user_id="m",
+    )
     assert route(**args) == ("vm1", RoutingBasis.PORTFOLIO)
     assert route(**{**args, "major_matter": True}) == ("m", RoutingBasis.MAJOR_MATTER)
     assert route(**{**args, "leaders_instruction": True}) == ("m", RoutingBasis.LEADERS_INSTRUCTION)
     assert route(**{**args, "sender_category": SenderCategory.PROVINCIAL}) == (
-        "m", RoutingBasis.HIGHER_LEVEL_DOCUMENT)
+        "m",
+        RoutingBasis.HIGHER_LEVEL_DOCUMENT,
+    )
     assert route(**{**args, "portfolio_leader_user_id": None}) == ("m", RoutingBasis.NO_PORTFOLIO)
     # A48: a document filed to a leader personally under an exception goes to that leader
     assert route(**{**args, "addressed_leader_user_id": "vm2"}) == ("vm2", RoutingBasis.ADDRESSED_LEADER)
 
 
 # ---- A49 countersign ---------------------------------------------------------------------------
+
 
 def test_A49_countersign_due_in_7_working_days_across_national_day():
     # Requested on Tuesday 2026-09-29 (not counted): 9-30 is the 1st working day, 10-01..10-07 is the
@@ -291,11 +323,20 @@ def test_A49_open_countersigns_and_unresolved_objections_hold_the_document():
 
 # ---- A51 sign-off ------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("authority", [
-    Authority.TO_PROVINCIAL_GOVERNMENT, Authority.TO_CITY_COMMITTEE, Authority.MOTION_TO_PEOPLES_CONGRESS,
-    Authority.GOVERNMENT_RULE, Authority.NORMATIVE_DOCUMENT, Authority.MAJOR_DEPLOYMENT,
-    Authority.APPOINTMENT, Authority.MAJOR_SUPPORT_REQUEST,
-])
+
+@pytest.mark.parametrize(
+    "authority",
+    [
+        Authority.TO_PROVINCIAL_GOVERNMENT,
+        Authority.TO_CITY_COMMITTEE,
+        Authority.MOTION_TO_PEOPLES_CONGRESS,
+        Authority.GOVERNMENT_RULE,
+        Authority.NORMATIVE_DOCUMENT,
+        Authority.MAJOR_DEPLOYMENT,
+        Authority.APPOINTMENT,
+        Authority.MAJOR_SUPPORT_REQUEST,
+    ],
+)
 def test_A51_mayor_signs_the_listed_kinds(authority):
     assert signers_for(authority) == (Signer.MAYOR,)
 
@@ -325,12 +366,28 @@ def test_A51_acting_holder_signs_in_place_of_the_absent_mayor_and_the_mayor_does
 
 def test_A51_refusal_names_the_signers_not_their_ids():
     """Issue 16: "signed off by mayor: nobody (away)" named people by UUID; now by name, id in brackets."""
-    away = Candidate(Signer.MAYOR, "mayor", "u-m", "", holder_away=True, basis="A10: stand-in also away",
-                     holder_name="王市长")
-    vice = Candidate(Signer.PORTFOLIO_LEADER, "vice-mayor", "u-vm", "u-vm", holder_name="李副市长",
-                     acting_name="李副市长")
-    acting = Candidate(Signer.MAYOR, "mayor", "u-m", "u-evm", holder_away=True, basis="A10",
-                       holder_name="王市长", acting_name="张常务副市长")
+    away = Candidate(
+        Signer.MAYOR,
+        "mayor",
+        "u-m",
+        "",
+        holder_away=True,
+        basis="A10: stand-in also away",
+        holder_name="王市长",
+    )
+    vice = Candidate(
+        Signer.PORTFOLIO_LEADER, "vice-mayor", "u-vm", "u-vm", holder_name="李副市长", acting_name="李副市长"
+    )
+    acting = Candidate(
+        Signer.MAYOR,
+        "mayor",
+        "u-m",
+        "u-evm",
+        holder_away=True,
+        basis="A10",
+        holder_name="王市长",
+        acting_name="张常务副市长",
+    )
     with pytest.raises(RuleViolation) as err:
         match_signer("u-clerk", [away, vice])
     assert err.value.message == (
@@ -362,6 +419,7 @@ def test_A51_circle_read_means_consent_on_outgoing_and_requests_read_on_reports(
 
 # ---- numbers and outgoing content --------------------------------------------------------------
 
+
 def test_document_number_format():
     assert document_number("资府发", 2019, 13) == "资府发〔2019〕13号"
     with pytest.raises(ValueError):
@@ -374,12 +432,14 @@ def test_outgoing_document_needs_authority_and_a_plain_issuer_code():
         check_content(outgoing, Direction.OUTGOING)
     assert {"content.authority", "content.issuer_code"} <= set(err.value.violations)
     assert "content.disclosure" in err.value.violations
-    complete = replace(outgoing, authority=Authority.ROUTINE, issuer_code="资府办函",
-                       disclosure=Disclosure.PROACTIVE)
+    complete = replace(
+        outgoing, authority=Authority.ROUTINE, issuer_code="资府办函", disclosure=Disclosure.PROACTIVE
+    )
     check_content(complete, Direction.OUTGOING)
 
 
 # ---- A52 fewer documents -----------------------------------------------------------------------
+
 
 def test_A52_reprint_of_a_published_higher_level_document_is_refused():
     with pytest.raises(RuleViolation) as err:
@@ -398,10 +458,12 @@ def test_A52_one_briefing_kind_per_department():
 
 
 def test_A52_similar_documents_in_force_are_found_closest_first():
-    issued = [("a", "关于加强城市供水管理的通知", None),
-              ("b", "关于加强城市供水安全管理的通知", date(2027, 1, 1)),
-              ("c", "关于印发资阳市政府工作规则的通知", None),
-              ("d", "关于加强城市供水管理的通知", date(2026, 1, 1))]
+    issued = [
+        ("a", "关于加强城市供水管理的通知", None),
+        ("b", "关于加强城市供水安全管理的通知", date(2027, 1, 1)),
+        ("c", "关于印发资阳市政府工作规则的通知", None),
+        ("d", "关于加强城市供水管理的通知", date(2026, 1, 1)),
+    ]
     found = similar_in_force("关于进一步加强城市供水管理的通知", issued, date(2026, 11, 26))
     assert [doc for doc, _ in found] == ["a", "b"]  # d is no longer in force, c is unrelated
     assert found[0][1] > found[1][1] >= 0.5
@@ -409,6 +471,7 @@ def test_A52_similar_documents_in_force_are_found_closest_first():
 
 
 # ---- A21–A25 normative documents -----------------------------------------------------------------
+
 
 def test_A25_normative_document_states_its_validity():
     normative = request(kind=Kind.NOTICE, authority=Authority.NORMATIVE_DOCUMENT)
@@ -451,22 +514,39 @@ def test_A22_draft_rule_open_for_public_comment_before_sign_off_unless_confident
 
 def test_A22_A24_filing_bodies_of_rules_and_normative_documents():
     assert filing_bodies_required(Authority.GOVERNMENT_RULE) == {
-        FilingBody.PROVINCIAL_GOVERNMENT, FilingBody.PEOPLES_CONGRESS_STANDING_COMMITTEE}
+        FilingBody.PROVINCIAL_GOVERNMENT,
+        FilingBody.PEOPLES_CONGRESS_STANDING_COMMITTEE,
+    }
     standing_committee = FilingBody.PEOPLES_CONGRESS_STANDING_COMMITTEE
     assert filing_bodies_required(Authority.NORMATIVE_DOCUMENT) == {standing_committee}
     with pytest.raises(RuleViolation) as err:
-        check_filing_record(Authority.NORMATIVE_DOCUMENT, State.ISSUED, FilingBody.PROVINCIAL_GOVERNMENT,
-                            "备1", [])
+        check_filing_record(
+            Authority.NORMATIVE_DOCUMENT, State.ISSUED, FilingBody.PROVINCIAL_GOVERNMENT, "备1", []
+        )
     assert err.value.rule_id == "A24.filing-body"
     with pytest.raises(InvalidInput):
-        check_filing_record(Authority.NORMATIVE_DOCUMENT, State.SIGNED,
-                            FilingBody.PEOPLES_CONGRESS_STANDING_COMMITTEE, "备1", [])
+        check_filing_record(
+            Authority.NORMATIVE_DOCUMENT,
+            State.SIGNED,
+            FilingBody.PEOPLES_CONGRESS_STANDING_COMMITTEE,
+            "备1",
+            [],
+        )
     with pytest.raises(InvalidInput):
-        check_filing_record(Authority.NORMATIVE_DOCUMENT, State.ISSUED,
-                            FilingBody.PEOPLES_CONGRESS_STANDING_COMMITTEE, "备1",
-                            [FilingBody.PEOPLES_CONGRESS_STANDING_COMMITTEE.value])
-    check_filing_record(Authority.NORMATIVE_DOCUMENT, State.ISSUED,
-                        FilingBody.PEOPLES_CONGRESS_STANDING_COMMITTEE, "资人常备〔2026〕3号", [])
+        check_filing_record(
+            Authority.NORMATIVE_DOCUMENT,
+            State.ISSUED,
+            FilingBody.PEOPLES_CONGRESS_STANDING_COMMITTEE,
+            "备1",
+            [FilingBody.PEOPLES_CONGRESS_STANDING_COMMITTEE.value],
+        )
+    check_filing_record(
+        Authority.NORMATIVE_DOCUMENT,
+        State.ISSUED,
+        FilingBody.PEOPLES_CONGRESS_STANDING_COMMITTEE,
+        "资人常备〔2026〕3号",
+        [],
+    )
 
 
 def test_A25_expired_after_the_last_valid_day():
@@ -477,8 +557,14 @@ def test_A25_expired_after_the_last_valid_day():
 
 def test_A24_A25_catalogue_of_the_year_and_of_those_in_force():
     def selects(authority, issued_on, valid_until, year, in_force_only=False):
-        return catalogue_selects(authority, issued_on, valid_until, year=year, in_force_only=in_force_only,
-                                 today=date(2026, 11, 26))
+        return catalogue_selects(
+            authority,
+            issued_on,
+            valid_until,
+            year=year,
+            in_force_only=in_force_only,
+            today=date(2026, 11, 26),
+        )
 
     normative = Authority.NORMATIVE_DOCUMENT
     assert selects(normative, date(2026, 3, 1), date(2031, 3, 1), 2026)
@@ -493,20 +579,34 @@ def test_A24_A25_catalogue_of_the_year_and_of_those_in_force():
 
 # ---- A74 -------------------------------------------------------------------------------------------
 
+
 def test_A74_speech_on_behalf_of_the_government_is_asked_by_request_and_decided_by_the_mayor():
-    speech = request(title="关于在全省营商环境大会上代表市政府发言的请示", matters=("营商环境大会发言",),
-                     speech_on_behalf=True)
+    speech = request(
+        title="关于在全省营商环境大会上代表市政府发言的请示",
+        matters=("营商环境大会发言",),
+        speech_on_behalf=True,
+    )
     check_filing(speech, DEPARTMENT)
     assert rule_of(replace(speech, kind=Kind.REPORT, matters=())) == "A74"
-    routed = route(sender_category=SenderCategory.CITY_DEPARTMENT, major_matter=False,
-                   leaders_instruction=False, portfolio_leader_user_id="vm1", mayor_user_id="m",
-                   speech_on_behalf=True)
+    routed = route(
+        sender_category=SenderCategory.CITY_DEPARTMENT,
+        major_matter=False,
+        leaders_instruction=False,
+        portfolio_leader_user_id="vm1",
+        mayor_user_id="m",
+        speech_on_behalf=True,
+    )
     assert routed == ("m", RoutingBasis.SPEECH_ON_BEHALF)
 
 
 def test_A24_departments_file_their_normative_documents_with_the_city_government():
-    filing = request(kind=Kind.NOTICE, title="关于印发中小学校服管理办法的通知", normative_filing=True,
-                     filed_document_number="资教发〔2026〕5号", valid_until=date(2031, 1, 1))
+    filing = request(
+        kind=Kind.NOTICE,
+        title="关于印发中小学校服管理办法的通知",
+        normative_filing=True,
+        filed_document_number="资教发〔2026〕5号",
+        valid_until=date(2031, 1, 1),
+    )
     check_filing(filing, DEPARTMENT)
     county = Sender("anyue-county", "安岳县人民政府", SenderCategory.COUNTY_GOVERNMENT)
     assert rule_of(filing, county) == "A24.filing-body"
@@ -524,10 +624,14 @@ def test_A25_clean_up_revise_repeal_or_continue_with_a_new_validity():
     with pytest.raises(InvalidInput) as err:
         check_cleanup(normative, issued, False, CleanupDecision.CONTINUE, "", today, today)
     assert {"reason", "continue_until"} <= set(err.value.violations)
-    not_applicable = ((Authority.ROUTINE, issued, False), (normative, State.SIGNED, False),
-                      (normative, issued, True))
+    not_applicable = (
+        (Authority.ROUTINE, issued, False),
+        (normative, State.SIGNED, False),
+        (normative, issued, True),
+    )
     for args in not_applicable:
         with pytest.raises(InvalidInput):
             check_cleanup(*args, CleanupDecision.REVISE, "需修改", None, today)
-    assert not catalogue_selects(normative, date(2021, 3, 1), None, year=0, in_force_only=True, today=today,
-                                 repealed=True)
+    assert not catalogue_selects(
+        normative, date(2021, 3, 1), None, year=0, in_force_only=True, today=today, repealed=True
+    )

@@ -19,8 +19,10 @@ from zgov.common.v1 import common_pb2
 from zgov.documents.v1 import documents_pb2 as pb
 
 SIZE_2, SIZE_3, SIZE_4 = 22, 16, 14  # 2号, 3号, 4号 in points
-XIAOBIAOSONG, FANGSONG, HEITI, KAITI, SONGTI = (f.pdf_name for f in (
-    typefaces.XIAOBIAOSONG, typefaces.FANGSONG, typefaces.HEITI, typefaces.KAITI, typefaces.SONGTI))
+XIAOBIAOSONG, FANGSONG, HEITI, KAITI, SONGTI = (
+    f.pdf_name
+    for f in (typefaces.XIAOBIAOSONG, typefaces.FANGSONG, typefaces.HEITI, typefaces.KAITI, typefaces.SONGTI)
+)
 
 A4_POINTS = (595.28, 841.89)
 
@@ -57,11 +59,19 @@ def set_in(pdf_runs, text: str) -> set[tuple[str, float]]:
 
 
 def layout(**overrides) -> Layout:
-    values = dict(issuer_mark="资阳市人民政府文件", document_number="资府发〔2026〕13号",
-                  title="资阳市人民政府关于加强城市供水管理的通知", body="现将有关事项通知如下。\n一、……",
-                  signature="资阳市人民政府", written_on=date(2026, 11, 26),
-                  main_receivers=["各县（区）人民政府", "市政府各部门"], attachments=["资阳市城市供水管理办法"],
-                  copies=["市委办公室", "市人大常委会办公室"], printed_on=date(2026, 11, 27), urgency="特急")
+    values = dict(
+        issuer_mark="资阳市人民政府文件",
+        document_number="资府发〔2026〕13号",
+        title="资阳市人民政府关于加强城市供水管理的通知",
+        body="现将有关事项通知如下。\n一、……",
+        signature="资阳市人民政府",
+        written_on=date(2026, 11, 26),
+        main_receivers=["各县（区）人民政府", "市政府各部门"],
+        attachments=["资阳市城市供水管理办法"],
+        copies=["市委办公室", "市人大常委会办公室"],
+        printed_on=date(2026, 11, 27),
+        urgency="特急",
+    )
     values.update(overrides)
     return Layout(**values)
 
@@ -70,10 +80,21 @@ def test_issued_document_renders_every_element_of_the_layout_on_a4():
     reader, text = text_of(render_pdf(layout()))
     page = reader.pages[0]
     assert (round(float(page.mediabox.width), 2), round(float(page.mediabox.height), 2)) == A4_POINTS
-    for element in ("特急", "资阳市人民政府文件", "资府发〔2026〕13号", "关于加强城市供水管理的通知",
-                    "各县（区）人民政府、市政府各部门：", "现将有关事项通知如下。", "附件：资阳市城市供水管理办法",
-                    "资阳市人民政府", "2026年11月26日", "抄送：市委办公室，市人大常委会办公室。",
-                    "资阳市人民政府办公室", "2026年11月27日印发", "— 1 —"):
+    for element in (
+        "特急",
+        "资阳市人民政府文件",
+        "资府发〔2026〕13号",
+        "关于加强城市供水管理的通知",
+        "各县（区）人民政府、市政府各部门：",
+        "现将有关事项通知如下。",
+        "附件：资阳市城市供水管理办法",
+        "资阳市人民政府",
+        "2026年11月26日",
+        "抄送：市委办公室，市人大常委会办公室。",
+        "资阳市人民政府办公室",
+        "2026年11月27日印发",
+        "— 1 —",
+    ):
         assert element in text, element
     assert "签发人" not in text  # a document to lower bodies shows no signer
     assert "印发" in reader.pages[-1].extract_text()  # the record (版记) closes the last page
@@ -89,16 +110,30 @@ def test_document_to_a_higher_body_shows_its_signers_and_long_text_runs_onto_mor
 
 def test_layout_of_an_issued_request_to_the_province():
     document = pb.Document(
-        document_number="资府〔2026〕4号", issued_on=common_pb2.Date(year=2026, month=11, day=27),
-        content=pb.DocumentContent(kind=pb.DOCUMENT_KIND_REQUEST, title="关于请求支持某项目的请示", issuer_code="资府",
-                                   authority=pb.SIGN_OFF_AUTHORITY_TO_PROVINCIAL_GOVERNMENT,
-                                   main_receivers=[pb.Body(name="四川省人民政府")]),
-        sign_offs=[pb.SignOff(signer_name="王建国", meaning=pb.SIGN_OFF_MEANING_OPINION,
-                              signed_on=common_pb2.Date(year=2026, month=11, day=26))],
+        document_number="资府〔2026〕4号",
+        issued_on=common_pb2.Date(year=2026, month=11, day=27),
+        content=pb.DocumentContent(
+            kind=pb.DOCUMENT_KIND_REQUEST,
+            title="关于请求支持某项目的请示",
+            issuer_code="资府",
+            authority=pb.SIGN_OFF_AUTHORITY_TO_PROVINCIAL_GOVERNMENT,
+            main_receivers=[pb.Body(name="四川省人民政府")],
+        ),
+        sign_offs=[
+            pb.SignOff(
+                signer_name="王建国",
+                meaning=pb.SIGN_OFF_MEANING_OPINION,
+                signed_on=common_pb2.Date(year=2026, month=11, day=26),
+            )
+        ],
     )
     page = layout_of(document)
     assert (page.issuer_mark, page.signature, page.upward, page.signer_names) == (
-        "资阳市人民政府文件", "资阳市人民政府", True, ["王建国"])
+        "资阳市人民政府文件",
+        "资阳市人民政府",
+        True,
+        ["王建国"],
+    )
     assert page.written_on == date(2026, 11, 26) and page.printed_on == date(2026, 11, 27)
 
 
@@ -141,8 +176,10 @@ def test_GBT9704_signer_label_in_fangsong_and_names_in_kaiti():
 def test_headings_of_the_first_two_levels_take_their_faces_up_to_the_first_full_stop():
     assert runs_of("一、总体要求") == [(render.HEITI, "一、总体要求")]
     assert runs_of("十二、其他。") == [(render.HEITI, "十二、其他。")]
-    assert runs_of("（三）压实责任。各部门要落实。") == [(render.KAITI, "（三）压实责任。"),
-                                                   (render.FANGSONG, "各部门要落实。")]
+    assert runs_of("（三）压实责任。各部门要落实。") == [
+        (render.KAITI, "（三）压实责任。"),
+        (render.FANGSONG, "各部门要落实。"),
+    ]
     assert runs_of("（1）第四层。") == [(render.FANGSONG, "（1）第四层。")]
     assert runs_of("一是加强领导。") == [(render.FANGSONG, "一是加强领导。")]
 
@@ -183,8 +220,13 @@ def test_only_the_faces_a_page_uses_are_loaded():
     plain = layout(urgency="", body="现将有关事项通知如下。")
     assert render.families_of(plain) == {render.XIAOBIAOSONG, render.FANGSONG, render.SONGTI}
     full = layout(upward=True, signer_names=["王建国"], body="一、总体要求\n（一）明确责任。")
-    assert render.families_of(full) == {render.XIAOBIAOSONG, render.FANGSONG, render.SONGTI, render.HEITI,
-                                        render.KAITI}
+    assert render.families_of(full) == {
+        render.XIAOBIAOSONG,
+        render.FANGSONG,
+        render.SONGTI,
+        render.HEITI,
+        render.KAITI,
+    }
     # an upward document without signers yet still renders (the 签发人 label is drawn)
     assert "签发人" in text_of(render_pdf(layout(upward=True, urgency="", body="正文。")))[1]
 
@@ -204,8 +246,12 @@ async def test_GBT9704_fonts_missing_are_said_when_the_service_starts(monkeypatc
     from services.documents.config import DocumentsSettings
 
     monkeypatch.setenv("ZGOV_FONT_DIR", str(tmp_path))
-    settings = DocumentsSettings(database_url="postgresql+asyncpg://u:p@127.0.0.1:1/none", nats_url="nats://127.0.0.1:1",
-                                 keycloak_url="http://127.0.0.1:1", grpc_port=0)
+    settings = DocumentsSettings(
+        database_url="postgresql+asyncpg://u:p@127.0.0.1:1/none",
+        nats_url="nats://127.0.0.1:1",
+        keycloak_url="http://127.0.0.1:1",
+        grpc_port=0,
+    )
     with capture_logs() as logs:
         build(settings)
     (error,) = [entry for entry in logs if entry["log_level"] == "error"]

@@ -310,7 +310,9 @@ def test_A42_route_refusals_name_the_leader_with_the_id_in_brackets():
     with pytest.raises(RuleViolation) as err:
         d.check_topic_route(d.TopicRoute.VIA_VICE_MAYOR, secretary)
     assert rule_of(err) == "A42.route"
-    assert err.value.message.startswith("A42.route: 王秘书长 [u-sg] does not hold executive-vice-mayor or vice-mayor")
+    assert err.value.message.startswith(
+        "A42.route: 王秘书长 [u-sg] does not hold executive-vice-mayor or vice-mayor"
+    )
     via_vm = d.TopicRoute.VIA_VICE_MAYOR
     proposal = d.Proposal("p1", "m1", "education-bureau", via_vm, "u-vm1")
     names = {"u-vm1": "李副市长", "u-evm": "张常务副市长"}

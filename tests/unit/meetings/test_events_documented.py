@@ -15,6 +15,6 @@ def test_meetings_events_listed_are_the_ones_meetings_publishes():
     (meetings,) = [s for s in doc["streams"] if s["name"] == "MEETINGS"]
     assert set(meetings["events"]) == published
     for subject, message in meetings["events"].items():
-        assert message.startswith("zgov.meetings.v1.") and hasattr(
-            events_pb2, message.rsplit(".", 1)[1]
-        ), subject
+        assert message.startswith("zgov.meetings.v1.") and hasattr(events_pb2, message.rsplit(".", 1)[1]), (
+            subject
+        )

@@ -23,8 +23,13 @@ VICE_MAYOR = {"vice-mayor"}
 
 def request(**overrides) -> AttendanceRequest:
     fields = dict(
-        organisation_code="education-bureau", organisation_kind="department", leader_user_id="vm1",
-        event_day=date(2026, 12, 10), title="市第一中学新校区落成", venue="雁江区", kind=ActivityKind.INSPECTION,
+        organisation_code="education-bureau",
+        organisation_kind="department",
+        leader_user_id="vm1",
+        event_day=date(2026, 12, 10),
+        title="市第一中学新校区落成",
+        venue="雁江区",
+        kind=ActivityKind.INSPECTION,
     )
     fields.update(overrides)
     return AttendanceRequest(**fields)
@@ -69,9 +74,16 @@ def test_A54_leader_position_prefers_the_highest():
 
 
 CEREMONIES = [
-    ActivityKind.RIBBON_CUTTING, ActivityKind.GROUND_BREAKING, ActivityKind.AWARD_CEREMONY,
-    ActivityKind.UNVEILING, ActivityKind.CELEBRATION, ActivityKind.COMMEMORATION,
-    ActivityKind.COMMENDATION_MEETING, ActivityKind.EXPO, ActivityKind.SEMINAR, ActivityKind.FORUM,
+    ActivityKind.RIBBON_CUTTING,
+    ActivityKind.GROUND_BREAKING,
+    ActivityKind.AWARD_CEREMONY,
+    ActivityKind.UNVEILING,
+    ActivityKind.CELEBRATION,
+    ActivityKind.COMMEMORATION,
+    ActivityKind.COMMENDATION_MEETING,
+    ActivityKind.EXPO,
+    ActivityKind.SEMINAR,
+    ActivityKind.FORUM,
 ]
 
 
@@ -96,8 +108,13 @@ def test_A55_county_festivities_refused_unless_a_reason_is_given(kind):
 
 
 def test_A55_festivities_held_by_the_office_itself_are_not_county_festivities():
-    check(request(kind=ActivityKind.NEW_YEAR_GATHERING, organisation_kind="office",
-                  organisation_code="general-office"))
+    check(
+        request(
+            kind=ActivityKind.NEW_YEAR_GATHERING,
+            organisation_kind="office",
+            organisation_code="general-office",
+        )
+    )
 
 
 def test_A55_photo_session_needs_approval():
@@ -110,18 +127,40 @@ def test_A54_foreign_affairs_event_needs_the_filing_before_it_is_forwarded():
     for req in (request(foreign_affairs=True), request(kind=ActivityKind.FOREIGN_AFFAIRS_VISIT)):
         assert req.is_foreign_affairs
         check(req)  # the request itself may come before the filing
-        assert rule_of(lambda: check_forward(
-            is_foreign_affairs=True, foreign_affairs_filing_ref="", event_day=req.event_day, today=TODAY,
-        )) == "A54.foreign-affairs-filing"
-    check_forward(is_foreign_affairs=True, foreign_affairs_filing_ref="外备〔2026〕8号",
-                  event_day=date(2026, 12, 10), today=TODAY)
-    check_forward(is_foreign_affairs=False, foreign_affairs_filing_ref="", event_day=date(2026, 12, 10),
-                  today=TODAY)
+        assert (
+            rule_of(
+                lambda: check_forward(
+                    is_foreign_affairs=True,
+                    foreign_affairs_filing_ref="",
+                    event_day=req.event_day,
+                    today=TODAY,
+                )
+            )
+            == "A54.foreign-affairs-filing"
+        )
+    check_forward(
+        is_foreign_affairs=True,
+        foreign_affairs_filing_ref="外备〔2026〕8号",
+        event_day=date(2026, 12, 10),
+        today=TODAY,
+    )
+    check_forward(
+        is_foreign_affairs=False, foreign_affairs_filing_ref="", event_day=date(2026, 12, 10), today=TODAY
+    )
 
 
 def test_A54_nothing_is_forwarded_after_the_event_day():
-    assert rule_of(lambda: check_forward(is_foreign_affairs=False, foreign_affairs_filing_ref="",
-                                         event_day=date(2026, 11, 30), today=TODAY)) == "A54.in-advance"
+    assert (
+        rule_of(
+            lambda: check_forward(
+                is_foreign_affairs=False,
+                foreign_affairs_filing_ref="",
+                event_day=date(2026, 11, 30),
+                today=TODAY,
+            )
+        )
+        == "A54.in-advance"
+    )
 
 
 def present(holder):
@@ -146,13 +185,32 @@ def test_A59_the_ab_partner_decides_in_place_of_a_leader_away_on_the_event_day()
 
 
 def test_A59_another_city_leader_attends_instead():
-    assert check_reassignment(new_leader_user_id="vm2", new_leader_positions={"vice-mayor"},
-                              current_leader_user_id="vm1", earlier_leader_user_ids=[]) == "vice-mayor"
-    assert rule_of(lambda: check_reassignment(
-        new_leader_user_id="head", new_leader_positions={"department-head"}, current_leader_user_id="vm1",
-        earlier_leader_user_ids=[])) == "A54.leader"
+    assert (
+        check_reassignment(
+            new_leader_user_id="vm2",
+            new_leader_positions={"vice-mayor"},
+            current_leader_user_id="vm1",
+            earlier_leader_user_ids=[],
+        )
+        == "vice-mayor"
+    )
+    assert (
+        rule_of(
+            lambda: check_reassignment(
+                new_leader_user_id="head",
+                new_leader_positions={"department-head"},
+                current_leader_user_id="vm1",
+                earlier_leader_user_ids=[],
+            )
+        )
+        == "A54.leader"
+    )
     for again in ("vm1", "vm0"):
         with pytest.raises(InvalidInput) as err:
-            check_reassignment(new_leader_user_id=again, new_leader_positions={"vice-mayor"},
-                               current_leader_user_id="vm1", earlier_leader_user_ids=["vm0"])
+            check_reassignment(
+                new_leader_user_id=again,
+                new_leader_positions={"vice-mayor"},
+                current_leader_user_id="vm1",
+                earlier_leader_user_ids=["vm0"],
+            )
         assert "leader_user_id" in err.value.violations

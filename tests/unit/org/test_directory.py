@@ -12,7 +12,9 @@ class CountingDirectory(KeycloakDirectory):
         import time
 
         self.loads += 1
-        return Snapshot({"mayor": "市长"}, {"mayor": [Person("u-1", "mayor", "李市长")]}, {}, time.monotonic())
+        return Snapshot(
+            {"mayor": "市长"}, {"mayor": [Person("u-1", "mayor", "李市长")]}, {}, time.monotonic()
+        )
 
 
 async def test_first_read_loads_even_when_the_ttl_is_longer_than_the_machine_has_been_up():

@@ -14,8 +14,16 @@ TODAY = date(2026, 12, 7)
 
 
 def plan(**fields) -> r.ReceptionPlan:
-    values = dict(guest_unit="成都市教育局", guest_kind="official-visit", guests=4, accompanying=2, meals=2,
-                  planned_cost_fen=6 * 2 * 12_000, day=date(2026, 12, 10), letter_ref="函")
+    values = dict(
+        guest_unit="成都市教育局",
+        guest_kind="official-visit",
+        guests=4,
+        accompanying=2,
+        meals=2,
+        planned_cost_fen=6 * 2 * 12_000,
+        day=date(2026, 12, 10),
+        letter_ref="函",
+    )
     values.update(fields)
     return r.ReceptionPlan(**values)
 
@@ -45,18 +53,37 @@ def test_A56_approval_before_the_reception_and_no_past_requests():
 
 
 def test_A56_the_list_is_flagged_over_the_standard_without_approval_and_with_too_many_hosts():
-    people = [r.Attendee(f"g{i}", "u", True) for i in range(2)] + [r.Attendee(f"h{i}", "u", False) for i in range(4)]
-    flags = r.flags_on_close(approved=False, attendees=people, items=[r.Item("工作餐", 6 * 13_000, True),
-                                                                       r.Item("住宿", 100_000, False)], meals=1, s=S)
+    people = [r.Attendee(f"g{i}", "u", True) for i in range(2)] + [
+        r.Attendee(f"h{i}", "u", False) for i in range(4)
+    ]
+    flags = r.flags_on_close(
+        approved=False,
+        attendees=people,
+        items=[r.Item("工作餐", 6 * 13_000, True), r.Item("住宿", 100_000, False)],
+        meals=1,
+        s=S,
+    )
     assert [f["rule_id"] for f in flags] == ["A56.without-approval", "A56.over-standard", "A56.accompanying"]
-    assert r.flags_on_close(approved=True, attendees=people[:5], items=[r.Item("工作餐", 5 * 12_000, True)],
-                            meals=1, s=S) == []
+    assert (
+        r.flags_on_close(
+            approved=True, attendees=people[:5], items=[r.Item("工作餐", 5 * 12_000, True)], meals=1, s=S
+        )
+        == []
+    )
 
 
 def trip(**fields) -> t.TripRequest:
-    values = dict(task_kind=t.TaskKind.CONFERENCE, purpose="出席会议", invitation_ref="邀请函", countries=("DE",),
-                  far_region=False, first_day=date(2027, 1, 10), last_day=date(2027, 1, 14),
-                  members=(t.Member("u1", "department-head"),), payer=t.Payer.OWN_BUDGET)
+    values = dict(
+        task_kind=t.TaskKind.CONFERENCE,
+        purpose="出席会议",
+        invitation_ref="邀请函",
+        countries=("DE",),
+        far_region=False,
+        first_day=date(2027, 1, 10),
+        last_day=date(2027, 1, 14),
+        members=(t.Member("u1", "department-head"),),
+        payer=t.Payer.OWN_BUDGET,
+    )
     values.update(fields)
     return t.TripRequest(**values)
 
@@ -84,7 +111,9 @@ def test_A57_the_national_limits_5_8_10_days_3_countries_6_members():
 
 def test_A57_limits_are_operator_data():
     wider = t.TripLimits.from_mapping({"max_members": 8, "max_days_by_countries": [6, 9, 12]})
-    t.check_rules(trip(members=tuple(t.Member(f"u{i}", "") for i in range(8)), last_day=date(2027, 1, 15)), wider)
+    t.check_rules(
+        trip(members=tuple(t.Member(f"u{i}", "") for i in range(8)), last_day=date(2027, 1, 15)), wider
+    )
     with pytest.raises(ValueError):
         t.TripLimits.from_mapping({"max_people": 8})
 
@@ -93,11 +122,19 @@ def test_A57_the_province_approves_a_city_leaders_trip_with_its_number():
     assert t.authority_for((t.Member("u1", "department-head"),), LIMITS) == "city"
     assert t.authority_for((t.Member("u1", ""), t.Member("m", "mayor")), LIMITS) == "province"
     with pytest.raises(RuleViolation):
-        t.check_approval(authority="province", authority_reference="", approver_user_id="sg",
-                         members=[t.Member("m", "mayor")])
+        t.check_approval(
+            authority="province",
+            authority_reference="",
+            approver_user_id="sg",
+            members=[t.Member("m", "mayor")],
+        )
     with pytest.raises(RuleViolation):
-        t.check_approval(authority="city", authority_reference="", approver_user_id="m",
-                         members=[t.Member("m", "department-head")])
+        t.check_approval(
+            authority="city",
+            authority_reference="",
+            approver_user_id="m",
+            members=[t.Member("m", "department-head")],
+        )
 
 
 def test_A58_gifts_from_200_yuan_handed_over_within_a_month_of_return():

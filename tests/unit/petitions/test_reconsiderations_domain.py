@@ -15,8 +15,14 @@ LAW = d.ReconsiderationLimits()
 
 
 def test_A69_the_2023_law_numbers_are_the_defaults_and_an_operator_file_changes_them(tmp_path):
-    assert (LAW.acceptance_working_days, LAW.answer_working_days, LAW.decision_days, LAW.max_extension_days,
-            LAW.simplified_decision_days, LAW.small_amount_yuan) == (5, 10, 60, 30, 30, 3000)
+    assert (
+        LAW.acceptance_working_days,
+        LAW.answer_working_days,
+        LAW.decision_days,
+        LAW.max_extension_days,
+        LAW.simplified_decision_days,
+        LAW.small_amount_yuan,
+    ) == (5, 10, 60, 30, 30, 3000)
     file = tmp_path / "limits.json"
     file.write_text('{"decision_days": 45}')
     assert d.ReconsiderationLimits.from_file(file).decision_days == 45
@@ -55,9 +61,11 @@ def test_A69_acceptance_after_the_limit_is_deemed_on_its_last_day_and_refusal_is
 
 def test_A69_one_extension_of_at_most_thirty_days_never_in_the_simplified_procedure():
     d.check_extension(simplified=False, extended_before=0, days=30, reason="复杂", limits=LAW)
-    for kwargs, rule in [(dict(simplified=True, extended_before=0, days=10), "A69.simplified-no-extension"),
-                         (dict(simplified=False, extended_before=10, days=10), "A69.one-extension"),
-                         (dict(simplified=False, extended_before=0, days=31), "A69.extension-days")]:
+    for kwargs, rule in [
+        (dict(simplified=True, extended_before=0, days=10), "A69.simplified-no-extension"),
+        (dict(simplified=False, extended_before=10, days=10), "A69.one-extension"),
+        (dict(simplified=False, extended_before=0, days=31), "A69.extension-days"),
+    ]:
         with pytest.raises(RuleViolation) as refused:
             d.check_extension(reason="复杂", limits=LAW, **kwargs)
         assert refused.value.rule_id == rule
@@ -86,17 +94,48 @@ def test_A69_decisions_of_the_listed_kinds_changed_and_ordered_to_act_say_what()
 
 def test_A69_overdue_steps_once_each():
     today = date(2026, 12, 7)
-    assert d.overdue_steps(state=d.State.APPLIED, today=today, acceptance=date(2026, 12, 1), answer=None,
-                           answered=False, decision=None, notified=set()) == [
-        (d.Step.ACCEPTANCE, date(2026, 12, 1))]
-    assert d.overdue_steps(state=d.State.ACCEPTED, today=today, acceptance=date(2026, 11, 1),
-                           answer=date(2026, 11, 20), answered=False, decision=date(2026, 12, 7),
-                           notified={"acceptance"}) == [(d.Step.ANSWER, date(2026, 11, 20))]
-    assert d.overdue_steps(state=d.State.ACCEPTED, today=today, acceptance=date(2026, 11, 1),
-                           answer=date(2026, 11, 20), answered=True, decision=date(2026, 12, 1),
-                           notified={"decision"}) == []
-    assert d.overdue_steps(state=d.State.DECIDED, today=today, acceptance=date(2026, 11, 1), answer=None,
-                           answered=True, decision=date(2026, 12, 1), notified=set()) == []
+    assert d.overdue_steps(
+        state=d.State.APPLIED,
+        today=today,
+        acceptance=date(2026, 12, 1),
+        answer=None,
+        answered=False,
+        decision=None,
+        notified=set(),
+    ) == [(d.Step.ACCEPTANCE, date(2026, 12, 1))]
+    assert d.overdue_steps(
+        state=d.State.ACCEPTED,
+        today=today,
+        acceptance=date(2026, 11, 1),
+        answer=date(2026, 11, 20),
+        answered=False,
+        decision=date(2026, 12, 7),
+        notified={"acceptance"},
+    ) == [(d.Step.ANSWER, date(2026, 11, 20))]
+    assert (
+        d.overdue_steps(
+            state=d.State.ACCEPTED,
+            today=today,
+            acceptance=date(2026, 11, 1),
+            answer=date(2026, 11, 20),
+            answered=True,
+            decision=date(2026, 12, 1),
+            notified={"decision"},
+        )
+        == []
+    )
+    assert (
+        d.overdue_steps(
+            state=d.State.DECIDED,
+            today=today,
+            acceptance=date(2026, 11, 1),
+            answer=None,
+            answered=True,
+            decision=date(2026, 12, 1),
+            notified=set(),
+        )
+        == []
+    )
 
 
 def test_A69_query_code_read_in_any_case_with_or_without_dashes():

@@ -9,9 +9,13 @@ from shared import words
 
 def intake(category: domain.Category) -> domain.Intake:
     return domain.Intake(
-        channel=domain.Channel.LETTER, received_on=date(2025, 9, 16), category=category, title="增设公交线路",
+        channel=domain.Channel.LETTER,
+        received_on=date(2025, 9, 16),
+        category=category,
+        title="增设公交线路",
         content="赵六建议在岳阳镇增设公交站点，电话13600000003。",
-        petitioners=[domain.Petitioner("赵六", phone="13600000003")])
+        petitioners=[domain.Petitioner("赵六", phone="13600000003")],
+    )
 
 
 def test_A71_full_words_hold_everything_redacted_words_no_person_and_no_complaint():

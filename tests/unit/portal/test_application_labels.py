@@ -25,20 +25,28 @@ def _has_chinese(text: str) -> bool:
 @pytest.mark.parametrize("enum_name", SHOWN)
 def test_OGI36_OGI41_every_value_of_the_proto_enum_has_a_chinese_label(enum_name):
     enum, labels = SHOWN[enum_name]
-    missing = [name for name, value in enum.items()
-               if value != 0 and not _has_chinese(labels.get(value, ""))]
+    missing = [name for name, value in enum.items() if value != 0 and not _has_chinese(labels.get(value, ""))]
     assert missing == [], f"{enum_name}: no Chinese label for {missing}"
 
 
 def test_OGI41_OGI39_correction_and_publication_replies_and_withdrawal_are_shown_by_name():
-    corrected = dv.application(apb.Application(
-        number="YSQ2026000002", state=apb.APPLICATION_STATE_REPLIED,
-        content=apb.ApplicationContent(kind=apb.REQUEST_KIND_CORRECTION),
-        reply=apb.Reply(kind=apb.REPLY_KIND_CORRECTION_REFERRED, holder_name="资阳市市场监督管理局")))
+    corrected = dv.application(
+        apb.Application(
+            number="YSQ2026000002",
+            state=apb.APPLICATION_STATE_REPLIED,
+            content=apb.ApplicationContent(kind=apb.REQUEST_KIND_CORRECTION),
+            reply=apb.Reply(kind=apb.REPLY_KIND_CORRECTION_REFERRED, holder_name="资阳市市场监督管理局"),
+        )
+    )
     assert corrected["reply"]["kind"] == "请向有权更正的行政机关提出"
-    assert corrected["reply"]["holder_label"] == "有权更正的机关" and "第四十一条" in corrected["request_kind"]
-    gazette = dv.application(apb.Application(state=apb.APPLICATION_STATE_REPLIED,
-                                             reply=apb.Reply(kind=apb.REPLY_KIND_PUBLICATION_REQUEST)))
+    assert (
+        corrected["reply"]["holder_label"] == "有权更正的机关" and "第四十一条" in corrected["request_kind"]
+    )
+    gazette = dv.application(
+        apb.Application(
+            state=apb.APPLICATION_STATE_REPLIED, reply=apb.Reply(kind=apb.REPLY_KIND_PUBLICATION_REQUEST)
+        )
+    )
     assert "第三十九条" in gazette["reply"]["kind"]
     withdrawn = apb.Application(state=apb.APPLICATION_STATE_WITHDRAWN)
     withdrawn.withdrawn_on.year, withdrawn.withdrawn_on.month, withdrawn.withdrawn_on.day = 2026, 11, 2

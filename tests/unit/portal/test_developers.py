@@ -17,10 +17,17 @@ BASE = "http://portal.test"
 
 @pytest.fixture
 async def client():
-    settings = PortalSettings(keycloak_url="http://127.0.0.1:9", client_id="portal", public_url=BASE,
-                              petitions_address="127.0.0.1:9", org_address="127.0.0.1:9",
-                              disclosure_address="127.0.0.1:9")
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(settings)), base_url=BASE) as http:
+    settings = PortalSettings(
+        keycloak_url="http://127.0.0.1:9",
+        client_id="portal",
+        public_url=BASE,
+        petitions_address="127.0.0.1:9",
+        org_address="127.0.0.1:9",
+        disclosure_address="127.0.0.1:9",
+    )
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=create_app(settings)), base_url=BASE
+    ) as http:
         yield http
 
 

@@ -54,7 +54,10 @@ def test_pkce_challenge_is_the_s256_of_the_verifier():
 
     verifier, challenge = pkce_pair()
     assert 43 <= len(verifier) <= 128
-    assert challenge == base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    assert (
+        challenge
+        == base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    )
 
 
 def test_idle_sessions_end(monkeypatch):
@@ -72,4 +75,8 @@ def test_idle_sessions_end(monkeypatch):
 
 def test_csp_allows_no_script_and_no_framing():
     csp = security_headers("http://kc")["Content-Security-Policy"]
-    assert "script-src 'none'" in csp and "frame-ancestors 'none'" in csp and "form-action 'self' http://kc" in csp
+    assert (
+        "script-src 'none'" in csp
+        and "frame-ancestors 'none'" in csp
+        and "form-action 'self' http://kc" in csp
+    )

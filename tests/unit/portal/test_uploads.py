@@ -41,7 +41,7 @@ async def test_files_are_checked_with_chinese_messages():
 
 def test_downloads_are_attachments_with_the_name_in_utf8():
     value = uploads.content_disposition('报修"记录.txt')
-    assert value.startswith("attachment; filename=\"") and "filename*=UTF-8''%E6%8A%A5" in value
+    assert value.startswith('attachment; filename="') and "filename*=UTF-8''%E6%8A%A5" in value
     assert '"' not in value.split('filename="')[1].split('"')[0]
 
 

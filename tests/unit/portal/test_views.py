@@ -11,11 +11,18 @@ USER_ID = "7a1c2d3e-0000-4000-8000-1234567890ab"
 
 
 def test_a_case_shows_its_course_by_names_and_no_internal_ids():
-    case = pb.Case(id=CASE_ID, number="信访-2026-000001", state=pb.CASE_STATE_IN_HANDLING,
-                   handling_body_code="education-bureau", body_complained_about="secret-body",
-                   submitted_by_user_id=USER_ID, channel=pb.CHANNEL_ONLINE, category=pb.CATEGORY_SUGGESTION,
-                   handling_due=pb.CalendarDayDeadline(days=60, due=common_pb2.Date(year=2026, month=12, day=1)),
-                   petitioners=[pb.Petitioner(name="赵小红", phone="13900002222")])
+    case = pb.Case(
+        id=CASE_ID,
+        number="信访-2026-000001",
+        state=pb.CASE_STATE_IN_HANDLING,
+        handling_body_code="education-bureau",
+        body_complained_about="secret-body",
+        submitted_by_user_id=USER_ID,
+        channel=pb.CHANNEL_ONLINE,
+        category=pb.CATEGORY_SUGGESTION,
+        handling_due=pb.CalendarDayDeadline(days=60, due=common_pb2.Date(year=2026, month=12, day=1)),
+        petitioners=[pb.Petitioner(name="赵小红", phone="13900002222")],
+    )
     shown = views.petition_case(case, {"education-bureau": "市教育和体育局"})
     text = repr(shown)
     assert CASE_ID not in text and USER_ID not in text and "13900002222" not in text and "赵小红" not in text
@@ -33,9 +40,12 @@ def test_a_replied_case_may_be_rated_once():
 
 def test_an_application_shows_no_applicant_details_and_no_id():
     application = apb.Application(
-        id=CASE_ID, number="YSQ2026000001", state=apb.APPLICATION_STATE_REPLIED,
+        id=CASE_ID,
+        number="YSQ2026000001",
+        state=apb.APPLICATION_STATE_REPLIED,
         applicant=apb.Applicant(name="钱多多", id_number="512002199001010011", phone="13600003333"),
-        reply=apb.Reply(kind=apb.REPLY_KIND_NOT_DISCLOSED, exemption=apb.EXEMPTION_PROCESS_INFORMATION))
+        reply=apb.Reply(kind=apb.REPLY_KIND_NOT_DISCLOSED, exemption=apb.EXEMPTION_PROCESS_INFORMATION),
+    )
     shown = disclosure_views.application(application)
     text = repr(shown)
     assert CASE_ID not in text and "钱多多" not in text and "512002199001010011" not in text

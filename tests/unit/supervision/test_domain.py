@@ -30,8 +30,13 @@ DOCUMENT = Evidence(EvidenceKind.DOCUMENT_ISSUED, "a notice passed the task on",
 
 
 def new(**overrides) -> NewItem:
-    fields = dict(kind=Kind.KEY_TASK, title="城区道路改造", requirement="年底前完成改造", source_service="supervision",
-                  source_ref="register/1")
+    fields = dict(
+        kind=Kind.KEY_TASK,
+        title="城区道路改造",
+        requirement="年底前完成改造",
+        source_service="supervision",
+        source_ref="register/1",
+    )
     return NewItem(**{**fields, **overrides})
 
 
@@ -79,8 +84,9 @@ def test_A60_only_the_lead_body_claims_completion():
 
 def test_A60_completion_waits_for_every_co_body_opinion():
     with pytest.raises(RuleViolation) as refused:
-        domain.check_claim(Claim("done", (WORK,)), Kind.KEY_TASK, ["finance-bureau", "transport-bureau"],
-                           ["finance-bureau"])
+        domain.check_claim(
+            Claim("done", (WORK,)), Kind.KEY_TASK, ["finance-bureau", "transport-bureau"], ["finance-bureau"]
+        )
     assert refused.value.rule_id == "A60.co-opinions"
     assert "transport-bureau" in refused.value.message
     domain.check_claim(Claim("done", (WORK,)), Kind.KEY_TASK, ["finance-bureau"], ["finance-bureau"])
@@ -105,8 +111,9 @@ def test_A76_a_claim_needs_evidence_with_kind_and_description():
 
 def test_A29_a_major_decision_closes_only_with_its_effect_assessed():
     with pytest.raises(RuleViolation) as refused:
-        domain.check_claim(Claim("done", (WORK,), Assessment(effect="traffic down 20%")), Kind.MAJOR_DECISION,
-                           [], [])
+        domain.check_claim(
+            Claim("done", (WORK,), Assessment(effect="traffic down 20%")), Kind.MAJOR_DECISION, [], []
+        )
     assert refused.value.rule_id == "A29"
     assert "public_opinion" in refused.value.message and "adjustment_proposals" in refused.value.message
     assessed = Assessment("traffic down 20%", "residents content", "extend to zone B")
@@ -157,9 +164,13 @@ def test_A61_extension_is_asked_before_the_due_date():
 def test_A61_state_machine_refuses_acts_out_of_turn():
     domain.check_transition("claim", State.ACKNOWLEDGED)
     domain.check_transition("recheck", State.CLOSED)
-    for act, state in (("claim", State.ASSIGNED), ("verify", State.ACKNOWLEDGED),
-                       ("recheck", State.ACKNOWLEDGED), ("acknowledge", State.CLOSED),
-                       ("assign", State.ACKNOWLEDGED)):
+    for act, state in (
+        ("claim", State.ASSIGNED),
+        ("verify", State.ACKNOWLEDGED),
+        ("recheck", State.ACKNOWLEDGED),
+        ("acknowledge", State.CLOSED),
+        ("assign", State.ACKNOWLEDGED),
+    ):
         with pytest.raises(RuleViolation) as refused:
             domain.check_transition(act, state)
         assert refused.value.rule_id == "A61.state"
@@ -190,8 +201,12 @@ def test_ladder_past_due_urges_then_leader_mayor_accountability():
 
 
 def test_ladder_a_late_first_look_skips_the_warnings_but_takes_every_step_once():
-    assert steps_on(date(2026, 12, 18)) == [Step.URGED, Step.TO_SUPERVISING_LEADER, Step.TO_MAYOR,
-                                            Step.ACCOUNTABILITY_PROPOSED]
+    assert steps_on(date(2026, 12, 18)) == [
+        Step.URGED,
+        Step.TO_SUPERVISING_LEADER,
+        Step.TO_MAYOR,
+        Step.ACCOUNTABILITY_PROPOSED,
+    ]
     everything = [s.key for s in domain.due_steps(date(2026, 12, 18), DUE, None, (), CAL, LIMITS)]
     assert steps_on(date(2026, 12, 18), everything) == []
 
@@ -230,6 +245,7 @@ def test_A72_exemption_under_fault_tolerance_needs_its_reason_and_cases_follow_t
 
 # ---- the yearly inspection plan (A63) ------------------------------------------------------------
 
+
 def test_A63_a_city_department_sets_up_no_inspection_of_the_counties_in_its_plan():
     from services.supervision.domain import plans
 
@@ -238,7 +254,9 @@ def test_A63_a_city_department_sets_up_no_inspection_of_the_counties_in_its_plan
         plans.check_department_targets("department", [of_county], {"anyue-county", "lezhi-county"})
     assert refused.value.rule_id == "A63.department-county"
     plans.check_department_targets("county", [of_county], {"anyue-county"})
-    one_by_one = plans.Inspection("食品安全检查", plans.InspectionKind.CHECK, ("anyue-county",), 5, unplanned=True)
+    one_by_one = plans.Inspection(
+        "食品安全检查", plans.InspectionKind.CHECK, ("anyue-county",), 5, unplanned=True
+    )
     plans.check_department_targets("department", [one_by_one], {"anyue-county"})
 
 
@@ -255,7 +273,16 @@ def test_A63_caps_on_comprehensive_inspections_and_the_years_total():
     with pytest.raises(RuleViolation) as refused:
         plans.check_total(8, 3, limits)
     assert refused.value.rule_id == "A63.total-cap"
-    rows = [[one.as_row(), one.as_row()], [plans.Inspection("考核", plans.InspectionKind.ASSESSMENT,
-                                                          ("lezhi-county", "anyue-county"), 4).as_row()]]
+    rows = [
+        [one.as_row(), one.as_row()],
+        [
+            plans.Inspection(
+                "考核", plans.InspectionKind.ASSESSMENT, ("lezhi-county", "anyue-county"), 4
+            ).as_row()
+        ],
+    ]
     assert plans.burden(rows, {"anyue-county", "lezhi-county", "yanjiang-district"}) == {
-        "anyue-county": 3, "lezhi-county": 1, "yanjiang-district": 0}
+        "anyue-county": 3,
+        "lezhi-county": 1,
+        "yanjiang-district": 0,
+    }

@@ -10,9 +10,18 @@ STAMP = datetime(2026, 12, 7, 1, 0, tzinfo=UTC)
 
 
 def row(**fields):
-    base = dict(id="i-1", number="督〔2026〕3号", title="城区道路改造, 按期完成; 不得拖延", requirement="年底前完工" * 20,
-                due=date(2026, 12, 31), colour="red", lead_body_code="education-bureau", co_body_codes=["anyue-county"],
-                supervising_leader_user_id="vm", instructing_leader_user_id="mayor")
+    base = dict(
+        id="i-1",
+        number="督〔2026〕3号",
+        title="城区道路改造, 按期完成; 不得拖延",
+        requirement="年底前完工" * 20,
+        due=date(2026, 12, 31),
+        colour="red",
+        lead_body_code="education-bureau",
+        co_body_codes=["anyue-county"],
+        supervising_leader_user_id="vm",
+        instructing_leader_user_id="mayor",
+    )
     return SimpleNamespace(**{**base, **fields})
 
 

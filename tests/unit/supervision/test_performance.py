@@ -9,8 +9,10 @@ from shared.errors import InvalidInput, RuleViolation
 
 def department_set(weights=(20, 20, 20, 10, 20, 10)) -> list[Indicator]:
     measures = [Measure.ITEMS_ON_TIME] + [Measure.EVIDENCE] * 5
-    return [Indicator(f"i{n}", f"指标{n}", dim, w, m)
-            for n, (dim, w, m) in enumerate(zip(d.DIMENSIONS[AssessedKind.DEPARTMENT], weights, measures))]
+    return [
+        Indicator(f"i{n}", f"指标{n}", dim, w, m)
+        for n, (dim, w, m) in enumerate(zip(d.DIMENSIONS[AssessedKind.DEPARTMENT], weights, measures))
+    ]
 
 
 def rule(call) -> str:
@@ -21,23 +23,36 @@ def rule(call) -> str:
 
 def test_A64_weights_sum_to_100():
     d.check_indicators(AssessedKind.DEPARTMENT, department_set())
-    assert rule(lambda: d.check_indicators(AssessedKind.DEPARTMENT, department_set((20, 20, 20, 10, 20, 5)))) \
+    assert (
+        rule(lambda: d.check_indicators(AssessedKind.DEPARTMENT, department_set((20, 20, 20, 10, 20, 5))))
         == "A64.weights"
+    )
 
 
 def test_A65_a_department_set_covers_every_area_of_article_65():
     without_self_building = department_set()[:5]
     without_self_building[0] = Indicator("i0", "落实重大决策", "major-decisions", 30, Measure.ITEMS_ON_TIME)
-    assert rule(lambda: d.check_indicators(AssessedKind.DEPARTMENT, without_self_building)) == "A65.dimensions"
+    assert (
+        rule(lambda: d.check_indicators(AssessedKind.DEPARTMENT, without_self_building)) == "A65.dimensions"
+    )
 
 
 def test_A66_a_county_set_covers_every_area_of_article_66_and_only_its_areas():
     areas = d.DIMENSIONS[AssessedKind.COUNTY]
-    county = [Indicator(f"c{n}", "县区指标", area, 10 if n < 6 else 40, Measure.EVIDENCE)
-              for n, area in enumerate(areas)]
+    county = [
+        Indicator(f"c{n}", "县区指标", area, 10 if n < 6 else 40, Measure.EVIDENCE)
+        for n, area in enumerate(areas)
+    ]
     d.check_indicators(AssessedKind.COUNTY, county)
-    assert rule(lambda: d.check_indicators(AssessedKind.COUNTY, county[:-1] + [
-        Indicator("c6", "x", "economic-regulation", 40, Measure.EVIDENCE)])) == "A66.dimensions"
+    assert (
+        rule(
+            lambda: d.check_indicators(
+                AssessedKind.COUNTY,
+                county[:-1] + [Indicator("c6", "x", "economic-regulation", 40, Measure.EVIDENCE)],
+            )
+        )
+        == "A66.dimensions"
+    )
     with pytest.raises(InvalidInput) as info:
         d.check_indicators(AssessedKind.COUNTY, department_set())
     assert "indicators[0].dimension" in dict(info.value.violations)
@@ -52,17 +67,24 @@ def test_A65_A66_a_body_is_assessed_in_the_set_of_its_kind():
 def test_A64_a_score_by_hand_has_evidence_stays_within_the_weight_and_never_scores_oneself():
     manual = department_set()[1]
     d.check_score(manual, 1800, "年度报告第3页", "supervision-office", "education-bureau")
-    assert rule(lambda: d.check_score(manual, 1800, " ", "supervision-office", "education-bureau")) == "A64.evidence"
-    assert rule(lambda: d.check_score(manual, 1800, "自评", "education-bureau", "education-bureau")) \
+    assert (
+        rule(lambda: d.check_score(manual, 1800, " ", "supervision-office", "education-bureau"))
+        == "A64.evidence"
+    )
+    assert (
+        rule(lambda: d.check_score(manual, 1800, "自评", "education-bureau", "education-bureau"))
         == "A64.self-scoring"
+    )
     with pytest.raises(InvalidInput):
         d.check_score(manual, 2001, "超出权重", "supervision-office", "education-bureau")
 
 
 def test_A64_the_measured_indicator_is_computed_from_the_supervision_items_not_typed_in():
     measured = department_set()[0]
-    assert rule(lambda: d.check_score(measured, 2000, "手填", "supervision-office", "education-bureau")) \
+    assert (
+        rule(lambda: d.check_score(measured, 2000, "手填", "supervision-office", "education-bureau"))
         == "A64.measured"
+    )
     assert d.on_time_score(measured, due=4, on_time=3) == 1500
     assert d.on_time_score(measured, due=0, on_time=0) == 2000
 
@@ -71,8 +93,10 @@ def test_A64_results_are_final_only_complete_and_by_a_recorded_meeting_decision(
     indicators = department_set()
     scored = {i.code: {"centipoints": i.weight * 90} for i in indicators}
     d.check_complete(indicators, {"education-bureau": scored})
-    assert rule(lambda: d.check_complete(indicators, {"education-bureau": dict(list(scored.items())[:3])})) \
+    assert (
+        rule(lambda: d.check_complete(indicators, {"education-bureau": dict(list(scored.items())[:3])}))
         == "A64.incomplete"
+    )
     assert rule(lambda: d.check_complete(indicators, {})) == "A64.incomplete"
     assert rule(lambda: d.check_decision(False, "some-decision")) == "A64.approval"
     assert rule(lambda: d.check_open(d.SetState.APPROVED)) == "A64.final"

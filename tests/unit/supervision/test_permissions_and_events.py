@@ -20,8 +20,11 @@ STREAMS = yaml.safe_load((ROOT / "deploy" / "nats" / "streams.yaml").read_text()
 
 
 def holders(permission: str) -> set[str]:
-    return {r["name"] for r in REALM["roles"]["realm"]
-            if permission in r.get("composites", {}).get("client", {}).get("supervision", [])}
+    return {
+        r["name"]
+        for r in REALM["roles"]["realm"]
+        if permission in r.get("composites", {}).get("client", {}).get("supervision", [])
+    }
 
 
 def test_every_rpc_declares_a_permission_the_realm_defines():
@@ -41,18 +44,30 @@ def test_A61_the_office_registers_assigns_and_verifies_bodies_handle_leaders_ext
 
 def test_supervision_events_listed_are_the_ones_published():
     (stream,) = [s for s in STREAMS["streams"] if s["name"] == "SUPERVISION"]
-    published = {f"supervision.item.{name}": f"zgov.supervision.v1.{message.__name__}"
-                 for name, message in events.MESSAGE_TYPES.items()}
-    published |= {f"supervision.accountability.{state}": "zgov.supervision.v1.AccountabilityChanged"
-                  for state in events.ACCOUNTABILITY_EVENTS}
-    published |= {f"supervision.proposal.{name}": f"zgov.supervision.v1.{message.__name__}"
-                  for name, message in proposal_acts.MESSAGE_TYPES.items()}
-    published |= {f"supervision.performance.{name}": f"zgov.supervision.v1.{message.__name__}"
-                  for name, message in performance_acts.MESSAGE_TYPES.items()}
-    published |= {f"supervision.research.{name}": f"zgov.supervision.v1.{message.__name__}"
-                  for name, message in research_acts.MESSAGE_TYPES.items()}
-    published |= {f"supervision.circular.{name}": f"zgov.supervision.v1.{message.__name__}"
-                  for name, message in circular_acts.MESSAGE_TYPES.items()}
+    published = {
+        f"supervision.item.{name}": f"zgov.supervision.v1.{message.__name__}"
+        for name, message in events.MESSAGE_TYPES.items()
+    }
+    published |= {
+        f"supervision.accountability.{state}": "zgov.supervision.v1.AccountabilityChanged"
+        for state in events.ACCOUNTABILITY_EVENTS
+    }
+    published |= {
+        f"supervision.proposal.{name}": f"zgov.supervision.v1.{message.__name__}"
+        for name, message in proposal_acts.MESSAGE_TYPES.items()
+    }
+    published |= {
+        f"supervision.performance.{name}": f"zgov.supervision.v1.{message.__name__}"
+        for name, message in performance_acts.MESSAGE_TYPES.items()
+    }
+    published |= {
+        f"supervision.research.{name}": f"zgov.supervision.v1.{message.__name__}"
+        for name, message in research_acts.MESSAGE_TYPES.items()
+    }
+    published |= {
+        f"supervision.circular.{name}": f"zgov.supervision.v1.{message.__name__}"
+        for name, message in circular_acts.MESSAGE_TYPES.items()
+    }
     assert stream["events"] == published
 
 
@@ -90,8 +105,11 @@ def test_A67_proposal_rpcs_declare_realm_permissions_the_office_manages_bodies_r
 
 
 def test_A67_disclosure_may_consume_the_replies():
-    assert {"name": "disclosure-proposal-replied", "stream": "SUPERVISION",
-            "filter": "supervision.proposal.replied"} in STREAMS["consumers"]
+    assert {
+        "name": "disclosure-proposal-replied",
+        "stream": "SUPERVISION",
+        "filter": "supervision.proposal.replied",
+    } in STREAMS["consumers"]
 
 
 def test_A80_no_proposal_event_carries_a_contact():
@@ -126,8 +144,14 @@ def test_A31_research_rpcs_declare_realm_permissions_leaders_and_the_research_of
     for method in research_pb2.DESCRIPTOR.services_by_name["ResearchService"].methods:
         needed = declared_permissions(getattr(ResearchServicer, method.name))
         assert needed and needed <= defined, method.name
-    assert holders("research:write") == {"mayor", "executive-vice-mayor", "vice-mayor", "secretary-general",
-                                         "department-head", "research-office-staff"}
+    assert holders("research:write") == {
+        "mayor",
+        "executive-vice-mayor",
+        "vice-mayor",
+        "secretary-general",
+        "department-head",
+        "research-office-staff",
+    }
 
 
 def test_A61_circular_rpcs_declare_realm_permissions_the_office_drafts():

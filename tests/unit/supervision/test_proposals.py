@@ -23,9 +23,14 @@ ASSIGNED = date(2026, 3, 31)
 
 
 def new(**overrides) -> NewProposal:
-    fields = dict(kind=ProposalKind.NPC_SUGGESTION, session="资阳市第五届人民代表大会第三次会议", number="0123",
-                  title="关于改善城区停车的建议", content="建议增设停车位。",
-                  proposers=(Proposer("张代表", "13800000000", "雁江区某路1号", "某公司"),))
+    fields = dict(
+        kind=ProposalKind.NPC_SUGGESTION,
+        session="资阳市第五届人民代表大会第三次会议",
+        number="0123",
+        title="关于改善城区停车的建议",
+        content="建议增设停车位。",
+        proposers=(Proposer("张代表", "13800000000", "雁江区某路1号", "某公司"),),
+    )
     return NewProposal(**{**fields, **overrides})
 
 
@@ -96,9 +101,13 @@ def test_A67_acts_out_of_turn_name_the_rule():
 
 def test_A67_coverage_names_each_leader_without_one_suggestion_and_one_proposal():
     leaders = ["mayor", "evm", "vm1", "vm2"]
-    led = [Led("mayor", ProposalKind.NPC_SUGGESTION), Led("mayor", ProposalKind.CPPCC_PROPOSAL),
-           Led("evm", ProposalKind.NPC_SUGGESTION), Led("evm", ProposalKind.NPC_SUGGESTION),
-           Led("someone-else", ProposalKind.CPPCC_PROPOSAL)]
+    led = [
+        Led("mayor", ProposalKind.NPC_SUGGESTION),
+        Led("mayor", ProposalKind.CPPCC_PROPOSAL),
+        Led("evm", ProposalKind.NPC_SUGGESTION),
+        Led("evm", ProposalKind.NPC_SUGGESTION),
+        Led("someone-else", ProposalKind.CPPCC_PROPOSAL),
+    ]
     counts = domain.coverage(leaders, led)
     assert counts == {"mayor": (1, 1), "evm": (2, 0), "vm1": (0, 0), "vm2": (0, 0)}
     assert domain.uncovered(counts) == ["evm", "vm1", "vm2"]

@@ -20,18 +20,23 @@ def rule(call) -> str:
 def test_A33_only_the_mayor_holds_a_county_wide_reporting_meeting_on_research_trips():
     d.check_reporting_meeting(ReportingMeeting.COUNTY_WIDE, leader_is_mayor=True)
     d.check_reporting_meeting(ReportingMeeting.PORTFOLIO, leader_is_mayor=False)
-    assert rule(lambda: d.check_reporting_meeting(ReportingMeeting.COUNTY_WIDE, leader_is_mayor=False)) \
+    assert (
+        rule(lambda: d.check_reporting_meeting(ReportingMeeting.COUNTY_WIDE, leader_is_mayor=False))
         == "A33.county-meeting"
+    )
 
 
 def test_A31_a_visit_is_recorded_after_it_happens_with_its_days_place_and_purpose():
-    good = Visit("vm", date(2026, 7, 1), 2, "安岳县", ("anyue-county",), "柠檬产业调研", ReportingMeeting.NONE)
+    good = Visit(
+        "vm", date(2026, 7, 1), 2, "安岳县", ("anyue-county",), "柠檬产业调研", ReportingMeeting.NONE
+    )
     d.check_visit(good, TODAY, {"anyue-county"})
     bad = Visit("vm", date(2026, 8, 1), 0, " ", ("nowhere",), "", None)
     with pytest.raises(InvalidInput) as info:
         d.check_visit(bad, TODAY, {"anyue-county"})
     assert {"started_on", "days", "place", "purpose", "reporting_meeting", "county_codes"} <= set(
-        info.value.violations)
+        info.value.violations
+    )
 
 
 def test_A31_a_leader_records_his_own_research_the_research_office_anyones():

@@ -95,8 +95,13 @@ def check_application(applicant: Applicant, request: Request) -> None:
 # ---- art. 31: the day of receipt --------------------------------------------------------------
 
 
-def receipt_date(channel: Channel, *, submitted_on: date, signed_for_on: date | None = None,
-                 confirmed_on: date | None = None) -> date | None:
+def receipt_date(
+    channel: Channel,
+    *,
+    submitted_on: date,
+    signed_for_on: date | None = None,
+    confirmed_on: date | None = None,
+) -> date | None:
     """The day the agency received the application (art. 31), or None while it waits for the office.
 
     in person: the day submitted; by registered post: the day the agency signs for it; by ordinary
@@ -109,8 +114,14 @@ def receipt_date(channel: Channel, *, submitted_on: date, signed_for_on: date | 
     return confirmed_on
 
 
-def check_receipt(channel: Channel | None, *, submitted_on: date, signed_for_on: date | None,
-                  confirmed_on: date | None, today: date) -> None:
+def check_receipt(
+    channel: Channel | None,
+    *,
+    submitted_on: date,
+    signed_for_on: date | None,
+    confirmed_on: date | None,
+    today: date,
+) -> None:
     """Dates an officer registers an application with (in person, post, fax)."""
     bad: list[tuple[str, str]] = []
     if channel is None:
@@ -132,8 +143,9 @@ def check_receipt(channel: Channel | None, *, submitted_on: date, signed_for_on:
         raise InvalidInput(bad)
 
 
-def check_confirmation(channel: Channel, state: State, *, submitted_on: date, confirmed_on: date,
-                       today: date) -> None:
+def check_confirmation(
+    channel: Channel, state: State, *, submitted_on: date, confirmed_on: date, today: date
+) -> None:
     if state is not State.SUBMITTED:
         raise InvalidInput({"application_id": f"the application is {state.value}; its receipt is known"})
     if channel not in CONFIRMED_CHANNELS:

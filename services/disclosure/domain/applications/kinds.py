@@ -6,7 +6,6 @@ from __future__ import annotations
 from enum import Enum
 
 
-
 REPLY_WORKING_DAYS = 20  # art. 33
 MAX_EXTENSION_WORKING_DAYS = 20  # art. 33
 COMPLETION_REQUEST_WORKING_DAYS = 7  # art. 30: the request is made within 7 working days of receipt
@@ -96,8 +95,14 @@ class RequestKind(Enum):
     CORRECTION = "correction"  # art. 41: to correct a record about the applicant
 
 
-CORRECTION_REPLIES = frozenset({ReplyKind.CORRECTED, ReplyKind.CORRECTION_TRANSFERRED,
-                                ReplyKind.CORRECTION_REFERRED, ReplyKind.CORRECTION_REFUSED})
+CORRECTION_REPLIES = frozenset(
+    {
+        ReplyKind.CORRECTED,
+        ReplyKind.CORRECTION_TRANSFERRED,
+        ReplyKind.CORRECTION_REFERRED,
+        ReplyKind.CORRECTION_REFUSED,
+    }
+)
 
 
 class Exemption(Enum):
@@ -113,9 +118,13 @@ class Exemption(Enum):
 
 
 EXEMPTION_ARTICLE = {
-    Exemption.STATE_SECRET: 14, Exemption.LAW_FORBIDS: 14, Exemption.SECURITY_STABILITY: 14,
+    Exemption.STATE_SECRET: 14,
+    Exemption.LAW_FORBIDS: 14,
+    Exemption.SECURITY_STABILITY: 14,
     Exemption.THIRD_PARTY_RIGHTS: 15,
-    Exemption.INTERNAL_AFFAIRS: 16, Exemption.PROCESS_INFORMATION: 16, Exemption.LAW_ENFORCEMENT_FILE: 16,
+    Exemption.INTERNAL_AFFAIRS: 16,
+    Exemption.PROCESS_INFORMATION: 16,
+    Exemption.LAW_ENFORCEMENT_FILE: 16,
 }
 EXEMPTION_TEXT = {
     Exemption.STATE_SECRET: "属于依法确定为国家秘密的政府信息",

@@ -88,8 +88,9 @@ def reply_due(clock: Clock, cal: WorkingCalendar, today: date | None = None) -> 
     paused_days, provisional = paused_working_days(clock.consultations, cal)
     n = REPLY_WORKING_DAYS + clock.extension_days + paused_days
     deadline = cal.add_working_days(clock.started_on, n)
-    open_ = any(c.answered_on is None and (today is None or today <= c.ends_on(cal))
-                for c in clock.consultations)
+    open_ = any(
+        c.answered_on is None and (today is None or today <= c.ends_on(cal)) for c in clock.consultations
+    )
     if clock.deferred_to and clock.deferred_to > deadline.due:
         return ReplyDue(clock.deferred_to, False, n, open_, deferred=True)
     return ReplyDue(deadline.due, deadline.provisional or provisional, n, open_)
@@ -100,22 +101,36 @@ def completion_request_due(received_on: date, cal: WorkingCalendar) -> Deadline:
     return cal.add_working_days(received_on, COMPLETION_REQUEST_WORKING_DAYS)
 
 
-def check_completion_request(*, state: State, already_requested: bool, received_on: date, requested_on: date,
-                             items: str, period_working_days: int, today: date,
-                             cal: WorkingCalendar) -> None:
+def check_completion_request(
+    *,
+    state: State,
+    already_requested: bool,
+    received_on: date,
+    requested_on: date,
+    items: str,
+    period_working_days: int,
+    today: date,
+    cal: WorkingCalendar,
+) -> None:
     """Art. 30: once (一次性告知), within 7 working days of receipt, naming what to complete and a
     reasonable period."""
     if state is not State.RECEIVED:
-        raise InvalidInput({"application_id": f"the application is {state.value}; only a received one "
-                                              "is asked to complete"})
+        raise InvalidInput(
+            {"application_id": f"the application is {state.value}; only a received one is asked to complete"}
+        )
     bad: list[tuple[str, str]] = []
     if not items.strip():
         bad.append(("items", "what the applicant is to complete (需要补正的事项)"))
     elif len(items) > MAX_TEXT:
         bad.append(("items", f"at most {MAX_TEXT} characters"))
     if not 0 <= period_working_days <= MAX_COMPLETION_PERIOD:
-        bad.append(("period_working_days", f"a reasonable period of 1 to {MAX_COMPLETION_PERIOD} working "
-                                           f"days (0: {DEFAULT_COMPLETION_PERIOD})"))
+        bad.append(
+            (
+                "period_working_days",
+                f"a reasonable period of 1 to {MAX_COMPLETION_PERIOD} working "
+                f"days (0: {DEFAULT_COMPLETION_PERIOD})",
+            )
+        )
     if not received_on <= requested_on <= today:
         bad.append(("requested_on", "between the day of receipt and today"))
     if bad:
@@ -127,15 +142,17 @@ def check_completion_request(*, state: State, already_requested: bool, received_
         raise RuleViolation(
             "OGI30.seven-working-days",
             f"the request to complete is made within {COMPLETION_REQUEST_WORKING_DAYS} working days of "
-            f"receipt (by {limit.due}); the application is handled as it stands")
+            f"receipt (by {limit.due}); the application is handled as it stands",
+        )
 
 
 def completion_due(requested_on: date, period_working_days: int, cal: WorkingCalendar) -> Deadline:
     return cal.add_working_days(requested_on, period_working_days or DEFAULT_COMPLETION_PERIOD)
 
 
-def check_completion(*, state: State, requested_on: date, completed_on: date, due: date, content: str,
-                     today: date) -> None:
+def check_completion(
+    *, state: State, requested_on: date, completed_on: date, due: date, content: str, today: date
+) -> None:
     """Art. 30: the completion arrives within the period; the reply limit restarts from that day."""
     if state is not State.AWAITING_COMPLETION:
         raise InvalidInput({"application_id": f"the application is {state.value}; no completion was asked"})
@@ -149,15 +166,17 @@ def check_completion(*, state: State, requested_on: date, completed_on: date, du
     if bad:
         raise InvalidInput(bad)
     if completed_on > due:
-        raise RuleViolation("OGI30.lapsed",
-                            f"the period to complete ended on {due}: the application is deemed withdrawn")
+        raise RuleViolation(
+            "OGI30.lapsed", f"the period to complete ended on {due}: the application is deemed withdrawn"
+        )
 
 
 def check_withdrawal(*, state: State, reason: str) -> None:
     """An applicant may withdraw an application until it is answered (or lapsed)."""
     if state not in OPEN_STATES:
-        raise InvalidInput({"application_id": f"the application is {state.value}; only an open one is "
-                                              "withdrawn"})
+        raise InvalidInput(
+            {"application_id": f"the application is {state.value}; only an open one is withdrawn"}
+        )
     if len(reason) > MAX_TEXT:
         raise InvalidInput({"reason": f"at most {MAX_TEXT} characters"})
 
@@ -167,11 +186,19 @@ def has_lapsed(state: State, completion_due_on: date | None, today: date) -> boo
     return state is State.AWAITING_COMPLETION and completion_due_on is not None and today > completion_due_on
 
 
-def check_consultation(*, state: State, party: ConsultedParty | None, party_name: str, sent_on: date,
-                       started_on: date, today: date) -> None:
+def check_consultation(
+    *,
+    state: State,
+    party: ConsultedParty | None,
+    party_name: str,
+    sent_on: date,
+    started_on: date,
+    today: date,
+) -> None:
     if state is not State.RECEIVED:
-        raise InvalidInput({"application_id": f"the application is {state.value}; only a received one "
-                                              "is consulted on"})
+        raise InvalidInput(
+            {"application_id": f"the application is {state.value}; only a received one is consulted on"}
+        )
     bad: list[tuple[str, str]] = []
     if party is None:
         bad.append(("party", "a third party (art. 32) or another agency (art. 34)"))
@@ -195,13 +222,24 @@ def check_opinion(*, state: State, sent_on: date, answered_on: date, opinion: st
         raise InvalidInput(bad)
 
 
-def check_extension(*, state: State, already_extended: bool, working_days: int, reason: str, notice: str,
-                    approved_on: date, started_on: date, current_due: date, today: date) -> None:
+def check_extension(
+    *,
+    state: State,
+    already_extended: bool,
+    working_days: int,
+    reason: str,
+    notice: str,
+    approved_on: date,
+    started_on: date,
+    current_due: date,
+    today: date,
+) -> None:
     """Art. 33: once, by at most 20 working days, approved by the head of the disclosure office
     (the permission) while the limit still runs, and the applicant told (the notice)."""
     if state not in (State.RECEIVED, State.CONSULTING):
-        raise InvalidInput({"application_id": f"the application is {state.value}; only a running limit is "
-                                              "extended"})
+        raise InvalidInput(
+            {"application_id": f"the application is {state.value}; only a running limit is extended"}
+        )
     bad: list[tuple[str, str]] = []
     if working_days < 1:
         bad.append(("working_days", "at least 1"))
@@ -216,12 +254,15 @@ def check_extension(*, state: State, already_extended: bool, working_days: int, 
     if already_extended:
         raise RuleViolation("OGI33.extension-once", "the reply limit is extended once only")
     if working_days > MAX_EXTENSION_WORKING_DAYS:
-        raise RuleViolation("OGI33.extension-20-working-days",
-                            f"an extension is of at most {MAX_EXTENSION_WORKING_DAYS} working days, not "
-                            f"{working_days}")
+        raise RuleViolation(
+            "OGI33.extension-20-working-days",
+            f"an extension is of at most {MAX_EXTENSION_WORKING_DAYS} working days, not {working_days}",
+        )
     if approved_on > current_due:
-        raise RuleViolation("OGI33.extension-within-limit",
-                            f"the reply limit ended on {current_due}; an extension is approved before")
+        raise RuleViolation(
+            "OGI33.extension-within-limit",
+            f"the reply limit ended on {current_due}; an extension is approved before",
+        )
 
 
 def check_reasons_request(*, state: State, already_asked: bool, note: str) -> None:
@@ -235,8 +276,9 @@ def check_reasons_request(*, state: State, already_asked: bool, note: str) -> No
         raise RuleViolation("OGI35.asked-once", "the applicant was already asked for reasons")
 
 
-def check_deferral(*, state: State, reasons_asked: bool, deferred_to: date, current_due: date, notice: str,
-                   today: date) -> None:
+def check_deferral(
+    *, state: State, reasons_asked: bool, deferred_to: date, current_due: date, notice: str, today: date
+) -> None:
     """Art. 35: reasons accepted, but the reply cannot be made in time: a reasonable later date,
     told to the applicant."""
     if state not in (State.RECEIVED, State.CONSULTING):
@@ -249,8 +291,9 @@ def check_deferral(*, state: State, reasons_asked: bool, deferred_to: date, curr
     if bad:
         raise InvalidInput(bad)
     if not reasons_asked:
-        raise RuleViolation("OGI35.reasons-first",
-                            "the applicant is asked for reasons before the reply is deferred")
+        raise RuleViolation(
+            "OGI35.reasons-first", "the applicant is asked for reasons before the reply is deferred"
+        )
     if today > current_due:
         raise RuleViolation("OGI35.within-limit", f"the reply limit ended on {current_due}")
 
@@ -268,8 +311,9 @@ def may_read(*, is_officer: bool, reader_user_id: str, is_service: bool, submitt
 
 def consent_of(consultations: Sequence[Consultation]) -> tuple[bool | None, bool]:
     """(third party consented, third party objected) from the answers of the third parties."""
-    answers = [c.consents for c in consultations
-               if c.party is ConsultedParty.THIRD_PARTY and c.consents is not None]
+    answers = [
+        c.consents for c in consultations if c.party is ConsultedParty.THIRD_PARTY and c.consents is not None
+    ]
     if not answers:
         return None, False
     return all(answers), not all(answers)

@@ -4,12 +4,13 @@ Revision ID: 0008
 Revises: 0007
 Create Date: 2026-12-07 01:10:00
 """
+
 from alembic import op
 
 from shared.outbox import OUTBOX_SEQUENCE_DOWNGRADE, OUTBOX_SEQUENCE_UPGRADE
 
-revision = '0009'
-down_revision = '0008'
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 

@@ -9,13 +9,14 @@ Revision ID: 0008
 Revises: 0007
 Create Date: 2026-12-07 01:00:00
 """
+
 from types import SimpleNamespace
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0010'
-down_revision = '0009'
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
@@ -28,16 +29,23 @@ def upgrade() -> None:
     bind = op.get_bind()
     last = None
     while True:
-        rows = bind.execute(sa.text(
-            f"SELECT {COLUMNS} FROM publication WHERE state = 'published' "
-            "AND (CAST(:last AS uuid) IS NULL OR id > CAST(:last AS uuid)) ORDER BY id LIMIT 500"),
-            {"last": last}).all()
+        rows = bind.execute(
+            sa.text(
+                f"SELECT {COLUMNS} FROM publication WHERE state = 'published' "
+                "AND (CAST(:last AS uuid) IS NULL OR id > CAST(:last AS uuid)) ORDER BY id LIMIT 500"
+            ),
+            {"last": last},
+        ).all()
         if not rows:
             return
         for row in rows:
-            bind.execute(sa.text("UPDATE publication SET search = array_to_tsvector(CAST(:lexemes AS text[])) "
-                                 "WHERE id = :id"),
-                         {"lexemes": search.publication_lexemes(SimpleNamespace(**row._mapping)), "id": row.id})
+            bind.execute(
+                sa.text(
+                    "UPDATE publication SET search = array_to_tsvector(CAST(:lexemes AS text[])) "
+                    "WHERE id = :id"
+                ),
+                {"lexemes": search.publication_lexemes(SimpleNamespace(**row._mapping)), "id": row.id},
+            )
         last = str(rows[-1].id)
 
 

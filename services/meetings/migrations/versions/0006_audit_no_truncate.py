@@ -4,12 +4,13 @@ Revision ID: 0006
 Revises: 0005
 Create Date: 2026-12-06 23:30:00
 """
+
 from alembic import op
 
 from shared.audit import DROP_NO_TRUNCATE_STATEMENTS, NO_TRUNCATE_STATEMENTS
 
-revision = '0006'
-down_revision = '0005'
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 

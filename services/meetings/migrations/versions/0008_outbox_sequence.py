@@ -4,12 +4,13 @@ Revision ID: 0007
 Revises: 0006
 Create Date: 2026-12-07 01:10:00
 """
+
 from alembic import op
 
 from shared.outbox import OUTBOX_SEQUENCE_DOWNGRADE, OUTBOX_SEQUENCE_UPGRADE
 
-revision = '0008'
-down_revision = '0007'
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 

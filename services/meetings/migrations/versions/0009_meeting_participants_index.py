@@ -4,11 +4,12 @@ Revision ID: 0008
 Revises: 0007
 Create Date: 2026-12-07 01:30:00
 """
+
 from alembic import op
 import sqlalchemy as sa
 
-revision = '0009'
-down_revision = '0008'
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
@@ -18,12 +19,20 @@ PARTICIPANTS = "ARRAY[convener_user_id, chair_user_id] || member_user_ids || inv
 
 def upgrade() -> None:
     # expand only: the release before never names the column, PostgreSQL fills it on every write
-    op.add_column('meeting', sa.Column('participant_user_ids', sa.ARRAY(sa.String(length=64)),
-                                       sa.Computed(PARTICIPANTS, persisted=True), nullable=True))
-    op.create_index('ix_meeting_participants', 'meeting', ['participant_user_ids'], unique=False,
-                    postgresql_using='gin')
+    op.add_column(
+        "meeting",
+        sa.Column(
+            "participant_user_ids",
+            sa.ARRAY(sa.String(length=64)),
+            sa.Computed(PARTICIPANTS, persisted=True),
+            nullable=True,
+        ),
+    )
+    op.create_index(
+        "ix_meeting_participants", "meeting", ["participant_user_ids"], unique=False, postgresql_using="gin"
+    )
 
 
 def downgrade() -> None:
-    op.drop_index('ix_meeting_participants', table_name='meeting', postgresql_using='gin')
-    op.drop_column('meeting', 'participant_user_ids')
+    op.drop_index("ix_meeting_participants", table_name="meeting", postgresql_using="gin")
+    op.drop_column("meeting", "participant_user_ids")

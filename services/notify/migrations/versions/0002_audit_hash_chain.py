@@ -4,12 +4,13 @@ Revision ID: 0002
 Revises: 0001
 Create Date: 2026-12-07 01:00:00
 """
+
 from alembic import op
 
 from shared.audit_chain import ADD_CHAIN_COLUMNS, DROP_CHAIN_COLUMNS, rechain
 
-revision = '0002'
-down_revision = '0001'
+revision = "0002"
+down_revision = "0001"
 branch_labels = None
 depends_on = None
 

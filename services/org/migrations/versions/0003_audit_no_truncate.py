@@ -4,12 +4,13 @@ Revision ID: 0003
 Revises: 0002
 Create Date: 2026-12-06 22:00:00
 """
+
 from alembic import op
 
 from shared.audit import DROP_NO_TRUNCATE_STATEMENTS, NO_TRUNCATE_STATEMENTS
 
-revision = '0003'
-down_revision = '0002'
+revision = "0003"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 

@@ -8,11 +8,12 @@ Revision ID: 0005
 Revises: 0004
 Create Date: 2026-12-07 01:00:00
 """
+
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0008'
-down_revision = '0007'
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
@@ -24,20 +25,34 @@ def upgrade() -> None:
     bind = op.get_bind()
     last = None
     while True:
-        rows = bind.execute(sa.text(
-            "SELECT id, category, title, content, petitioners, person_complained_about FROM petition_case "
-            "WHERE (CAST(:last AS uuid) IS NULL OR id > CAST(:last AS uuid)) ORDER BY id LIMIT 500"),
-            {"last": last}).all()
+        rows = bind.execute(
+            sa.text(
+                "SELECT id, category, title, content, petitioners, person_complained_about FROM petition_case "
+                "WHERE (CAST(:last AS uuid) IS NULL OR id > CAST(:last AS uuid)) ORDER BY id LIMIT 500"
+            ),
+            {"last": last},
+        ).all()
         if not rows:
             return
         for row in rows:
-            redacted = domain.redacted_searchable_text(domain.Category(row.category), row.title, row.content,
-                                                       row.petitioners, row.person_complained_about)
-            bind.execute(sa.text(
-                "UPDATE petition_case SET search_full = array_to_tsvector(CAST(:full AS text[])), "
-                "search_redacted = array_to_tsvector(CAST(:redacted AS text[])) WHERE id = :id"),
-                {"full": words.lexemes(title=row.title, body=row.content),
-                 "redacted": words.lexemes(body=redacted) if redacted else [], "id": row.id})
+            redacted = domain.redacted_searchable_text(
+                domain.Category(row.category),
+                row.title,
+                row.content,
+                row.petitioners,
+                row.person_complained_about,
+            )
+            bind.execute(
+                sa.text(
+                    "UPDATE petition_case SET search_full = array_to_tsvector(CAST(:full AS text[])), "
+                    "search_redacted = array_to_tsvector(CAST(:redacted AS text[])) WHERE id = :id"
+                ),
+                {
+                    "full": words.lexemes(title=row.title, body=row.content),
+                    "redacted": words.lexemes(body=redacted) if redacted else [],
+                    "id": row.id,
+                },
+            )
         last = str(rows[-1].id)
 
 

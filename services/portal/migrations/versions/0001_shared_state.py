@@ -1,16 +1,17 @@
 """portal: sessions, logins in progress and rate limits shared by the replicas
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-12-07 01:05:00
 
 """
+
 from typing import Sequence, Union
 
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0001'
+revision: str = "0001"
 down_revision: Union[str, Sequence[str], None] = None
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
@@ -32,7 +33,9 @@ def upgrade() -> None:
         sa.Column("started", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("sid", name=op.f("pk_portal_pending_logins")),
     )
-    op.create_index(op.f("ix_portal_pending_logins_started"), "portal_pending_logins", ["started"], unique=False)
+    op.create_index(
+        op.f("ix_portal_pending_logins_started"), "portal_pending_logins", ["started"], unique=False
+    )
     op.create_table(
         "portal_rate_buckets",
         sa.Column("address", sa.String(length=64), nullable=False),

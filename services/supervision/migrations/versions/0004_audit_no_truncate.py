@@ -4,12 +4,13 @@ Revision ID: 0004
 Revises: 0003
 Create Date: 2026-12-06 23:40:00
 """
+
 from alembic import op
 
 from shared.audit import DROP_NO_TRUNCATE_STATEMENTS, NO_TRUNCATE_STATEMENTS
 
-revision = '0004'
-down_revision = '0003'
+revision = "0004"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 

@@ -4,12 +4,13 @@ Revision ID: 0006
 Revises: 0005
 Create Date: 2026-12-07 01:00:00
 """
+
 from alembic import op
 
 from shared.audit_chain import ADD_CHAIN_COLUMNS, DROP_CHAIN_COLUMNS, rechain
 
-revision = '0006'
-down_revision = '0005'
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
