@@ -118,7 +118,8 @@ async def test_art29_citizen_searches_opens_a_publication_applies_and_follows_in
     await page.get_by_label("搜索政府信息").fill("民营经济")
     await page.get_by_role("button", name="搜索").click()
     await shot(page, "search")
-    await page.get_by_role("link", name="资阳市促进民营经济发展若干措施").first.click()
+    # exact: the interpretation's title contains the policy's, and both match in the title
+    await page.get_by_role("link", name="资阳市促进民营经济发展若干措施", exact=True).first.click()
     assert "现行有效" in await page.locator("#validity").inner_text()
     await shot(page, "publication")
     await page.get_by_role("link", name="《资阳市促进民营经济发展若干措施》政策解读").click()
