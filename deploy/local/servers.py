@@ -82,25 +82,41 @@ def stop_pid(pid: int, timeout: float = 20.0) -> None:
     os.kill(pid, signal.SIGKILL)
 
 
-def _as_pg_user() -> dict:
-    """subprocess kwargs that drop root to the PostgreSQL system user."""
+@dataclass(frozen=True)
+class PgUser:
+    """Who PostgreSQL's programs run as: root drops to the PostgreSQL system user (initdb and the
+    postmaster refuse to run as root); anyone else runs them as themselves."""
+
+    uid: int | None = None
+    gid: int | None = None
+
+    def command(self, argv: list[str]) -> list[str]:
+        # setpriv (util-linux) drops the ids after exec rather than subprocess's user=/group=, which
+        # forces a plain fork() of the whole interpreter: the tests restart a PostgreSQL from a
+        # process full of gRPC threads, and pg_ctl was once seen to die with SIGSEGV there.
+        if self.uid is None:
+            return argv
+        return ["setpriv", f"--reuid={self.uid}", f"--regid={self.gid}", "--clear-groups", *argv]
+
+
+def _as_pg_user() -> PgUser:
     if os.geteuid() != 0:
-        return {}
+        return PgUser()
     try:
         entry = pwd.getpwnam(PG_SYSTEM_USER)
     except KeyError:
         subprocess.run(["useradd", "--system", "--no-create-home", PG_SYSTEM_USER], check=True)
         entry = pwd.getpwnam(PG_SYSTEM_USER)
-    return {"user": entry.pw_uid, "group": entry.pw_gid, "extra_groups": []}
+    return PgUser(entry.pw_uid, entry.pw_gid)
 
 
-def _open_path_for(path: Path, kwargs: dict) -> None:
+def _open_path_for(path: Path, pg_user: PgUser) -> None:
     """Let the PostgreSQL system user reach `path` (traverse its parents) and own it."""
-    if not kwargs:
+    if pg_user.uid is None:
         return
     for parent in [path, *path.parents]:
         parent.chmod(parent.stat().st_mode | 0o011)
-    os.chown(path, kwargs["user"], kwargs["group"])
+    os.chown(path, pg_user.uid, pg_user.gid)
     for bin_dir in (POSTGRES_BIN_PATH, POSTGRES_BIN_PATH.parent / "lib"):
         for p in [bin_dir, *bin_dir.parents]:
             p.chmod(p.stat().st_mode | 0o055)
@@ -127,32 +143,33 @@ class Postgres:
     def start(self) -> None:
         if self.running_pid():
             return
-        kwargs = _as_pg_user()
+        pg_user = _as_pg_user()
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        _open_path_for(self.data_dir, kwargs)
+        _open_path_for(self.data_dir, pg_user)
         self.data_dir.chmod(0o700)
         if not (self.data_dir / "PG_VERSION").exists():
             subprocess.run(
-                [
-                    str(POSTGRES_BIN_PATH / "initdb"),
-                    "-D",
-                    str(self.data_dir),
-                    "-U",
-                    self.user,
-                    "--auth=trust",
-                    "--encoding=UTF8",
-                    "--locale=C.UTF-8",
-                ],
+                pg_user.command(
+                    [
+                        str(POSTGRES_BIN_PATH / "initdb"),
+                        "-D",
+                        str(self.data_dir),
+                        "-U",
+                        self.user,
+                        "--auth=trust",
+                        "--encoding=UTF8",
+                        "--locale=C.UTF-8",
+                    ]
+                ),
                 check=True,
                 capture_output=True,
-                **kwargs,
             )
         if port_is_taken(self.port):
             raise PrerequisiteError(
                 f"Port {self.port} for PostgreSQL is taken: stop what uses it or set ZGOV_PG_PORT to a free port."
             )
         log = self.data_dir / "server.log"
-        subprocess.run(
+        pg_ctl_start = pg_user.command(
             [
                 str(POSTGRES_BIN_PATH / "pg_ctl"),
                 "-D",
@@ -166,11 +183,16 @@ class Postgres:
                 f"-h 127.0.0.1 -p {self.port} -k {self.data_dir} -c max_connections=300 -c fsync=off"
                 " -c synchronous_commit=off -c full_page_writes=off",
                 "start",
-            ],
-            check=True,
-            capture_output=True,
-            **kwargs,
+            ]
         )
+        started = subprocess.run(pg_ctl_start, capture_output=True)
+        if started.returncode < 0 and not self.running_pid():
+            # pg_ctl killed by a signal (seen once in CI: SIGSEGV) before the postmaster came up: once more.
+            started = subprocess.run(pg_ctl_start, capture_output=True)
+        if started.returncode > 0 or (started.returncode < 0 and not self.running_pid()):
+            raise subprocess.CalledProcessError(
+                started.returncode, pg_ctl_start, started.stdout, started.stderr
+            )
 
     def stop(self) -> None:
         pid = self.running_pid()
