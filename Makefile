@@ -35,7 +35,7 @@ TEST_WORKERS ?= 2
 # `ZGOV_SKIP_KUBE=0 make test` builds the control plane (make kube-tools, long the first time) and runs it.
 export ZGOV_SKIP_KUBE ?= 1
 test: venv proto-check
-	$(PY) -m pytest -n $(TEST_WORKERS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --durations=30
 
 test-unit: venv
 	$(PY) -m pytest tests/unit services -m "not integration"
