@@ -470,36 +470,69 @@ def _write_pdf(run: Run, stub, issued: docs_pb.Document, story: Story) -> None:
 # ---------------------------------------------------------------- disclosure (政务公开)
 
 
-def publications(run: Run) -> Story:
-    """A normative policy made three weeks ago, published today together with its interpretation (A37)."""
-    story = Story("disclosure: publications (a policy and its 解读)")
+def publications(run: Run, wait_seconds: float = 30) -> Story:
+    """A normative policy made three weeks ago, published today together with its interpretation (A37);
+    the issued notice, queued by disclosure from documents' event, classified and published."""
+    story = Story("disclosure: publications (a policy and its 解读, the issued notice)")
     p = run.platform
     stub = p.stub(publications_pb2_grpc.PublicationServiceStub, "zgov.disclosure.v1.PublicationService")
-    policy = _published_policy(p, stub)
-    if policy is not None:
-        story.nothing_to_do = True
-    else:
+    policy = _published(p, stub, POLICY_TITLE)
+    if policy is None:
         policy = _publish_policy(run, stub, story)
-    if p.portal_url:
-        story.where.append(f"the policy on the portal: {p.portal_url}/publications/{policy.id}")
-        for reading in policy.interpretations:
-            story.where.append(f"its interpretation: {p.portal_url}/publications/{reading.id}")
-    else:
-        story.where.append(f"the policy: publication {policy.id} (GetPublication)")
+    notice = _published(p, stub, NOTICE_TITLE)
+    if notice is None:
+        notice = _publish_queued_notice(run, stub, story, wait_seconds)
+    story.nothing_to_do = not story.made
+    shown = [("the policy", policy)] + [("its interpretation", x) for x in policy.interpretations]
+    shown += [("the issued notice", notice)] if notice is not None else []
+    for what, publication in shown:
+        story.where.append(
+            f"{what} on the portal: {p.portal_url}/publications/{publication.id}"
+            if p.portal_url
+            else f"{what}: publication {publication.id} (GetPublication)"
+        )
     return story
 
 
-def _published_policy(p: Platform, stub) -> pubs_pb.Publication | None:
-    request = pubs_pb.ListPublicationsRequest(
-        filter=pubs_pb.PublicationFilter(kind=pubs_pb.PUBLICATION_KIND_POLICY)
-    )
+def _published(p: Platform, stub, title: str) -> pubs_pb.Publication | None:
+    """The published publication of that title, in full (with its interpretations), if any."""
+    request = pubs_pb.ListPublicationsRequest()
     for listed in pages(stub.ListPublications, request, p.as_user("disclosure-officer"), "publications"):
-        if listed.title == POLICY_TITLE:
+        if listed.title == title:
             return stub.GetPublication(
                 pubs_pb.GetPublicationRequest(publication_id=listed.id),
                 metadata=p.as_user("disclosure-officer"),
             )
     return None
+
+
+def _publish_queued_notice(run: Run, stub, story: Story, wait_seconds: float) -> pubs_pb.Publication | None:
+    """The notice issued as proactively disclosed reaches disclosure's queue by documents' event (article
+    26: published within 20 working days); the officer classifies and publishes it."""
+    p = run.platform
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        queued = [
+            x
+            for x in pages(
+                stub.ListQueue, pubs_pb.ListQueueRequest(), p.as_user("disclosure-officer"), "publications"
+            )
+            if x.title == NOTICE_TITLE
+        ]
+        if queued or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    if not queued:
+        story.notes.append(f"the issued notice did not reach disclosure's queue within {wait_seconds:.0f} s")
+        return None
+    published = stub.PublishPublication(
+        pubs_pb.PublishPublicationRequest(publication_id=queued[0].id, category=pubs_pb.CATEGORY_LIVELIHOOD),
+        metadata=p.as_user("disclosure-officer"),
+    )
+    story.made.append(
+        f"the issued notice {published.document_number}, queued from documents' event, published"
+    )
+    return published
 
 
 def _publish_policy(run: Run, stub, story: Story) -> pubs_pb.Publication:
@@ -570,8 +603,10 @@ def application(run: Run) -> Story:
         number = found[0].number
     else:
         number = _apply_and_reply(run, stub, story)
+    code, portal = run.notes.get("application_query_code"), run.platform.portal_url or "the portal's"
     story.where.append(
-        f"the application {number}: the applicant follows it on the portal under 我的申请 (citizen)"
+        f"the application {number} and its reply letter: {portal}/applications/follow"
+        + (f" with query code {code}" if code else " (its query code was printed by the first run)")
     )
     return story
 
@@ -633,7 +668,7 @@ def petitions(run: Run) -> Story:
         _letter(run, stub, story)
         _online(run, stub, story)
     code = run.notes.get("petition_query_code")
-    portal = p.portal_url or "the portal"
+    portal = p.portal_url or "the portal's"
     story.where.append(
         f"follow the online petition at {portal}/petitions/follow with query code {code}"
         if code

@@ -23,7 +23,15 @@ from zgov.meetings.v1 import meetings_pb2, meetings_pb2_grpc
 from zgov.petitions.v1 import petitions_pb2, petitions_pb2_grpc
 from zgov.supervision.v1 import supervision_pb2, supervision_pb2_grpc
 
-from deploy.local.demo import MARK, MEETING_TITLE, NOTHING_TO_DO, POLICY_TITLE, Platform, run_demo
+from deploy.local.demo import (
+    MARK,
+    MEETING_TITLE,
+    NOTHING_TO_DO,
+    NOTICE_TITLE,
+    POLICY_TITLE,
+    Platform,
+    run_demo,
+)
 from tests.fixtures.keycloak import CallsAsPeople
 
 pytestmark = pytest.mark.integration
@@ -90,7 +98,9 @@ async def test_demo_makes_a_month_once_and_a_second_run_changes_nothing(whole_pl
         first = await asyncio.to_thread(
             run_demo, Platform(whole_platform.address_of, keycloak.token_for), tmp_path
         )
+        print("\n".join(first.lines()))  # what `make demo` prints (pytest -s shows it)
         assert first.changed and not [s.name for s in first.stories if s.nothing_to_do]
+        assert not [note for s in first.stories for note in s.notes if "within" in note]  # nothing timed out
         await what_the_first_run_made(look, tmp_path)
         before = await counts(look)
         assert before["meetings"] == 2 and before["cases"] == 2 and before["items"] == 2
@@ -148,6 +158,8 @@ async def what_the_first_run_made(look: Looking, out) -> None:
         publications_pb2.GetPublicationRequest(publication_id=policy.id), metadata=look.as_user("citizen")
     )
     assert [x.state for x in seen.interpretations] == [publications_pb2.PUBLICATION_STATE_PUBLISHED]
+    (notice,) = [x for x in search.publications if x.title == NOTICE_TITLE]  # queued by documents' event
+    assert notice.document_number == issued.document_number
 
     applications = look.stub(
         applications_pb2_grpc.ApplicationServiceStub, "zgov.disclosure.v1.ApplicationService"
