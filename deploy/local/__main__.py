@@ -120,7 +120,7 @@ def demo() -> None:
             fail(f"a service does not answer ({error.details()}): is the platform up? Run 'make up' first.")
         fail(f"refused: {error.code().name}: {error.details()}")
     for line in report.lines():
-        console.print(line, highlight=False, markup=False)
+        print(line)  # not through rich: its wrapping would break the addresses to copy
     console.print("[green]Demo month made.[/green]" if report.changed else "[green]Nothing changed.[/green]")
 
 
