@@ -4,7 +4,7 @@
 realm zgov and demo users, then every service under services/ that has a __main__.py, each
 waited for until its gRPC health check says SERVING. Running it again while up changes
 nothing. `down` stops what `up` started; the state under .run/ stays. `demo` (`make demo`) fills the
-running platform with a month of the city's work through its public APIs (deploy/local/demo.py).
+running platform with a month of the city's work through its public APIs (deploy/local/demo/).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""`make demo` (deploy/local/demo.py) against the whole platform in-process: the first run makes the
+"""`make demo` (deploy/local/demo/) against the whole platform in-process: the first run makes the
 month through the public APIs, the second finds it and changes nothing, and says so per storyline.
 
 The portal is left out (it is an HTTP front over disclosure and petitions): the demo only prints its
@@ -23,15 +23,10 @@ from zgov.meetings.v1 import meetings_pb2, meetings_pb2_grpc
 from zgov.petitions.v1 import petitions_pb2, petitions_pb2_grpc
 from zgov.supervision.v1 import supervision_pb2, supervision_pb2_grpc
 
-from deploy.local.demo import (
-    MARK,
-    MEETING_TITLE,
-    NOTHING_TO_DO,
-    NOTICE_TITLE,
-    POLICY_TITLE,
-    Platform,
-    run_demo,
-)
+from deploy.local.demo import MARK, NOTHING_TO_DO, Platform, run_demo
+from deploy.local.demo.disclosure import POLICY_TITLE
+from deploy.local.demo.documents import NOTICE_TITLE
+from deploy.local.demo.meetings import MEETING_TITLE
 from tests.fixtures.keycloak import CallsAsPeople
 
 pytestmark = pytest.mark.integration
