@@ -108,6 +108,7 @@ async def test_demo_makes_a_month_once_and_a_second_run_changes_nothing(whole_pl
         )
         printed = "\n".join(second.lines())
         assert printed.count(NOTHING_TO_DO) == len(second.stories)
+        assert "part-way" not in printed  # the first run was whole
         assert await counts(look) == before
         # where to look is printed again: the PDF, the query code, the feeds kept from the first run
         notes = json.loads((tmp_path / "demo.json").read_text())

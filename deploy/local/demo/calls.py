@@ -69,6 +69,13 @@ class Story:
     where: list[str] = field(default_factory=list)
     nothing_to_do: bool = False
 
+    def found(self, complete: bool, expected: str) -> None:
+        """An earlier run made this storyline: nothing to do. A run stopped part-way is not resumed
+        (the acts are not repeatable); the summary says what is missing instead of hiding it."""
+        self.nothing_to_do = True
+        if not complete:
+            self.notes.append(f"an earlier run stopped part-way: {expected} is missing; left as it is")
+
 
 @dataclass
 class Report:

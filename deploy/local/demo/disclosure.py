@@ -147,7 +147,7 @@ def application(run: Run) -> Story:
         if a.content.description == APPLICATION_TEXT
     ]
     if found:
-        story.nothing_to_do = True
+        story.found(found[0].state == apps_pb.APPLICATION_STATE_REPLIED, "the reply")
         number = found[0].number
     else:
         number = _apply_and_reply(run, stub, story)

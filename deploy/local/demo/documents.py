@@ -26,7 +26,7 @@ def documents(run: Run) -> Story:
     ]
     issued = next((d for d in mine if d.state == docs_pb.DOCUMENT_STATE_ISSUED), None)
     if mine:
-        story.nothing_to_do = True
+        story.found(issued is not None, "the issued notice")
     else:
         _request_to_the_leader(run, stub, story)
         issued = _issue_notice(run, stub, story)

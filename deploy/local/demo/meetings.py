@@ -33,7 +33,12 @@ def meetings(run: Run) -> Story:
         if m.title.startswith(MARK)
     ]
     if found:
-        story.nothing_to_do = True
+        closed = meet_pb.MEETING_STATE_CLOSED
+        story.found(
+            any(m.title == MEETING_TITLE and m.state == closed for m in found)
+            and any(m.title == NEXT_MEETING_TITLE for m in found),
+            "the meeting held today with its minutes, or the next meeting",
+        )
     else:
         _hold_todays_meeting(run, stub, story)
         _schedule_next_meeting(run, stub, story)

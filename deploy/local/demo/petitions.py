@@ -28,7 +28,7 @@ def petitions(run: Run) -> Story:
         if c.title.startswith(MARK)
     ]
     if found:
-        story.nothing_to_do = True
+        story.found(len(found) == 2, "one of the two petitions")
     else:
         _letter(run, stub, story)
         _online(run, stub, story)
