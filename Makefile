@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: up down status test test-unit bench proto proto-check reference client lint lint-proto lint-python venv keycloak clean
+.PHONY: up down status demo test test-unit bench proto proto-check reference client lint lint-proto lint-python venv keycloak clean
 
 $(STAMP): requirements.txt
 	@command -v $(PY_VERSION) >/dev/null || { echo "Python 3.11 is missing: install python3.11 and run make again."; exit 1; }
@@ -27,6 +27,10 @@ down: venv
 
 status: venv
 	$(PY) -m deploy.local status
+
+## A month of the city's work through the public APIs (after 'make up'; a second run changes nothing).
+demo: venv
+	$(PY) -m deploy.local demo
 
 ## Unit and integration tests against real servers the tests start themselves, in TEST_WORKERS parallel
 ## workers (pytest-xdist; each has its own PostgreSQL and NATS, all share one Keycloak). TEST_WORKERS=0: one process.

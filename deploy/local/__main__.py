@@ -1,9 +1,10 @@
-"""`python -m deploy.local up|down|status|fetch-keycloak`: the platform on this machine.
+"""`python -m deploy.local up|down|status|demo|fetch-keycloak`: the platform on this machine.
 
 `make up` calls `up`: PostgreSQL (one database per service), NATS JetStream, Keycloak with
 realm zgov and demo users, then every service under services/ that has a __main__.py, each
 waited for until its gRPC health check says SERVING. Running it again while up changes
-nothing. `down` stops what `up` started; the state under .run/ stays.
+nothing. `down` stops what `up` started; the state under .run/ stays. `demo` (`make demo`) fills the
+running platform with a month of the city's work through its public APIs (deploy/local/demo/).
 """
 
 from __future__ import annotations
@@ -11,13 +12,15 @@ from __future__ import annotations
 import shutil
 import time
 
+import grpc
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from deploy.local import demo as demo_month
 from deploy.local.keycloak import fetch_keycloak
 from deploy.local.servers import PrerequisiteError
-from deploy.local.stack import PORTS, Stack
+from deploy.local.stack import PORTS, RUN_DIR, Stack
 
 app = typer.Typer(
     help="The Ziyang platform as local processes (no container engine).",
@@ -102,6 +105,23 @@ def status() -> None:
         + ", ".join(f"{env} (default {d})" for env, d in PORTS.values())
         + ", ZGOV_<SERVICE>_GRPC_PORT (org 50051, meetings 50052, ...).[/dim]"
     )
+
+
+@app.command()
+def demo() -> None:
+    """Fill the running platform with a month of the city's work (idempotent); print where to look."""
+    try:
+        platform = demo_month.platform_of_make_up(RUN_DIR)
+        report = demo_month.run_demo(platform, RUN_DIR / "demo")
+    except demo_month.NotUp as not_up:
+        fail(str(not_up))
+    except grpc.RpcError as error:
+        if error.code() is grpc.StatusCode.UNAVAILABLE:
+            fail(f"a service does not answer ({error.details()}): is the platform up? Run 'make up' first.")
+        fail(f"refused: {error.code().name}: {error.details()}")
+    for line in report.lines():
+        print(line)  # not through rich: its wrapping would break the addresses to copy
+    console.print("[green]Demo month made.[/green]" if report.changed else "[green]Nothing changed.[/green]")
 
 
 @app.command("reset-keycloak")
