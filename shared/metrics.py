@@ -230,13 +230,17 @@ async def watch_service(
     js: Any = None,
     consumers: Sequence[Any] = (),
     every: float = SAMPLE_SECONDS,
+    *,
+    outbox: bool = True,
 ) -> None:
-    """In the background (server.background): sample the outbox and the consumers every `every` s."""
+    """In the background (server.background): sample the outbox and the consumers every `every` s.
+    `outbox=False`: a service that publishes nothing has no outbox table to sample (notify)."""
     samples.register()
     observe_pool(service, engine)
     while True:
         try:
-            await sample_outbox(service, engine)
+            if outbox:
+                await sample_outbox(service, engine)
             if js is not None and consumers:
                 await sample_consumers(js, consumers)
         except Exception:  # noqa: BLE001 — a sample missed is no reason to stop sampling
