@@ -69,7 +69,7 @@ class ServiceRuntime:
         # Pool sizes and the statement cache are settings (ZGOV_DB_POOL_SIZE …; PgBouncer: charts/zgov/README.md).
         self.engine = engine_from(settings, hide_parameters=hide_parameters)
         self.sessions = session_factory(self.engine)
-        self._subscriptions: list[Subscriptions] = []
+        self._subscriptions: list[tuple[Subscriptions, bool]] = []
         self._sweeps: list[Hook] = []
         self._after_migrations: list[Hook] = []
         self._on_shutdown: list[Hook] = []
@@ -90,10 +90,12 @@ class ServiceRuntime:
         self._closes.append(org.close)
         return org
 
-    def consumers(self, subscriptions: Subscriptions) -> None:
+    def consumers(self, subscriptions: Subscriptions, *, batch_commit: bool = False) -> None:
         """Event consumers (shared/consumer.py), made once NATS is connected; each waits for its
-        stream (the producing service may start later)."""
-        self._subscriptions.append(subscriptions)
+        stream (the producing service may start later). `batch_commit`: a fetch's messages are
+        handled in one transaction (shared/consumer.py: only for handlers with no effect outside the
+        database)."""
+        self._subscriptions.append((subscriptions, batch_commit))
 
     def sweep(self, run: Hook) -> None:
         """A background task for the server's life (a sweep, a clock, an extra HTTP server)."""
@@ -138,9 +140,13 @@ class ServiceRuntime:
                 js, self.name, replicas=self.settings.stream_replicas
             )  # never lowered at start
             self._relay = OutboxRelay(self.engine, js, outbox_channel(self.name))
-        for subscriptions in self._subscriptions:
+        for subscriptions, batch_commit in self._subscriptions:
             for stream, durable, subject, handler in subscriptions():
-                self._consumers.append(EventConsumer(js, self.sessions, stream, durable, subject, handler))
+                self._consumers.append(
+                    EventConsumer(
+                        js, self.sessions, stream, durable, subject, handler, batch_commit=batch_commit
+                    )
+                )
 
     async def _relay_outbox(self) -> None:
         await self._relay.run()
