@@ -24,7 +24,8 @@ counter `zgov.events.dead_lettered` (attributes: consumer, stream, reason = unde
 foreign-producer or retries-exhausted).
 
 In batches (opt-in, `batch_commit=True`, for handlers whose effects may share a transaction: no
-call out of the database, nothing that must commit alone): the messages of one fetch are handled in
+effect outside the database — reading another service is fine, the fallback below reads again —,
+nothing that must commit alone; notify's consumers run so): the messages of one fetch are handled in
 one transaction — their processed ids recorded by one statement, each handler called in stream
 order under its message's trace context — committed once, then acked. If any handler of the batch
 raises, the whole transaction rolls back and the batch is handled again one message at a time as

@@ -230,18 +230,33 @@ async def watch_service(
     js: Any = None,
     consumers: Sequence[Any] = (),
     every: float = SAMPLE_SECONDS,
+    *,
+    outbox: bool = True,
 ) -> None:
-    """In the background (server.background): sample the outbox and the consumers every `every` s."""
+    """In the background (server.background): sample the outbox and the consumers every `every` s.
+    `outbox=False`: a service that publishes nothing has no outbox table to sample (notify)."""
     samples.register()
     observe_pool(service, engine)
     while True:
         try:
-            await sample_outbox(service, engine)
+            if outbox:
+                await sample_outbox(service, engine)
             if js is not None and consumers:
                 await sample_consumers(js, consumers)
         except Exception:  # noqa: BLE001 — a sample missed is no reason to stop sampling
-            log.warning("metrics sample failed", service=service, exc_info=True)
+            if not _being_cancelled():
+                log.warning("metrics sample failed", service=service, exc_info=True)
+        if _being_cancelled():
+            # Python 3.11's asyncio.wait_for (inside the NATS client's requests) can swallow the
+            # server's cancellation at shutdown (or turn it into a TimeoutError): the loop would go on
+            # for ever, and the server's drain, which waits for its background tasks, never end.
+            raise asyncio.CancelledError
         await asyncio.sleep(every)
+
+
+def _being_cancelled() -> bool:
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
 
 
 # -- export ----------------------------------------------------------------------------------

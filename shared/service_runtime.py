@@ -13,6 +13,10 @@ what is its own:
     return runtime.server([DocumentsServicer(runtime.sessions, org, calendar())])
 
 and its `main()` is `run_service("documents", DocumentsSettings, build)`.
+
+A service that only consumes (notify: it publishes no event, so it has no outbox and no stream of
+its own) says `ServiceRuntime("notify", settings, MIGRATIONS, publishes=False)`: no stream is
+declared, no relay runs and the outbox is not sampled; the rest is the same.
 """
 
 from __future__ import annotations
@@ -45,17 +49,27 @@ class ServiceRuntime:
 
     `name` is the service's name: its stream (shared.streams), its outbox channel and its NATS user.
     `hide_parameters` keeps statement parameters out of database errors (services holding personal
-    data: disclosure, petitions).
+    data: disclosure, petitions). `publishes=False`: the service publishes no event (no outbox table,
+    no stream of its own), so neither a stream nor an outbox relay is started for it.
     """
 
-    def __init__(self, name: str, settings: Any, migrations: Path, *, hide_parameters: bool = False):
+    def __init__(
+        self,
+        name: str,
+        settings: Any,
+        migrations: Path,
+        *,
+        hide_parameters: bool = False,
+        publishes: bool = True,
+    ):
         self.name = name
+        self.publishes = publishes
         self.settings = settings
         self.migrations = migrations
         # Pool sizes and the statement cache are settings (ZGOV_DB_POOL_SIZE …; PgBouncer: charts/zgov/README.md).
         self.engine = engine_from(settings, hide_parameters=hide_parameters)
         self.sessions = session_factory(self.engine)
-        self._subscriptions: list[Subscriptions] = []
+        self._subscriptions: list[tuple[Subscriptions, bool]] = []
         self._sweeps: list[Hook] = []
         self._after_migrations: list[Hook] = []
         self._on_shutdown: list[Hook] = []
@@ -76,10 +90,12 @@ class ServiceRuntime:
         self._closes.append(org.close)
         return org
 
-    def consumers(self, subscriptions: Subscriptions) -> None:
+    def consumers(self, subscriptions: Subscriptions, *, batch_commit: bool = False) -> None:
         """Event consumers (shared/consumer.py), made once NATS is connected; each waits for its
-        stream (the producing service may start later)."""
-        self._subscriptions.append(subscriptions)
+        stream (the producing service may start later). `batch_commit`: a fetch's messages are
+        handled in one transaction (shared/consumer.py: only for handlers with no effect outside the
+        database)."""
+        self._subscriptions.append((subscriptions, batch_commit))
 
     def sweep(self, run: Hook) -> None:
         """A background task for the server's life (a sweep, a clock, an extra HTTP server)."""
@@ -101,7 +117,8 @@ class ServiceRuntime:
         server = GrpcServer.from_settings(list(servicers), self.settings, **grpc_options)
         server.readiness(database_ping(self.engine))  # NOT_SERVING while the database is down
         server.on_startup(self._start)
-        server.background(self._relay_outbox)
+        if self.publishes:
+            server.background(self._relay_outbox)
         server.background(self._consume)
         server.background(self._sample_metrics)
         for run in self._sweeps:
@@ -118,18 +135,27 @@ class ServiceRuntime:
         # As its own NATS user (shared/bus.py); reconnects for ever: meanwhile events wait in the outbox.
         self._nats = await bus.connect(self.settings)
         js = self._nats.jetstream()
-        await ensure_stream(js, self.name, replicas=self.settings.stream_replicas)  # never lowered at start
-        self._relay = OutboxRelay(self.engine, js, outbox_channel(self.name))
-        for subscriptions in self._subscriptions:
+        if self.publishes:
+            await ensure_stream(
+                js, self.name, replicas=self.settings.stream_replicas
+            )  # never lowered at start
+            self._relay = OutboxRelay(self.engine, js, outbox_channel(self.name))
+        for subscriptions, batch_commit in self._subscriptions:
             for stream, durable, subject, handler in subscriptions():
-                self._consumers.append(EventConsumer(js, self.sessions, stream, durable, subject, handler))
+                self._consumers.append(
+                    EventConsumer(
+                        js, self.sessions, stream, durable, subject, handler, batch_commit=batch_commit
+                    )
+                )
 
     async def _relay_outbox(self) -> None:
         await self._relay.run()
 
     async def _sample_metrics(self) -> None:
-        # outbox backlog and age, consumer lag, pool use (shared/metrics.py)
-        await watch_service(self.name, self.engine, self._nats.jetstream(), self._consumers)
+        # outbox backlog and age (when it publishes), consumer lag, pool use (shared/metrics.py)
+        await watch_service(
+            self.name, self.engine, self._nats.jetstream(), self._consumers, outbox=self.publishes
+        )
 
     async def _consume(self) -> None:
         for consumer in self._consumers:

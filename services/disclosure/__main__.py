@@ -19,7 +19,6 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.disclosure import search
 from services.disclosure.api_applications import ApplicationServicer
 from services.disclosure.api_complaints import ComplaintServicer
 from services.disclosure.api_publications import PublicationServicer
@@ -27,6 +26,7 @@ from services.disclosure.config import DisclosureSettings
 from services.disclosure.events import DocumentsConsumer
 from services.disclosure.events_supervision import SupervisionConsumer
 from services.disclosure.sweep import run_concern_sweep, run_lapse_sweep
+from shared import words
 from shared.convert import today_in_china
 from shared.grpc_server import GrpcServer
 from shared.service_runtime import ServiceRuntime, run_service
@@ -84,7 +84,7 @@ def build(settings: DisclosureSettings) -> GrpcServer:
     @runtime.after_migrations
     async def load_words() -> None:
         # jieba's dictionary loads in about 2 s: before the port opens, not on the first search.
-        await asyncio.to_thread(search.initialize)
+        await asyncio.to_thread(words.initialize)
 
     for subscriptions in CONSUMERS:
         runtime.consumers(lambda subscriptions=subscriptions: subscriptions(settings))

@@ -19,7 +19,7 @@ from datetime import date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.disclosure import search as words
+from services.disclosure import search
 from services.disclosure.acts import publications
 from services.disclosure.api_concerns import ConcernRpcs
 from services.disclosure.domain.publications import Kind, State
@@ -37,7 +37,7 @@ from services.disclosure.protos.publications import (
 )
 from services.disclosure.store import concerns as store_concerns
 from services.disclosure.store import publications as store
-from shared import audit
+from shared import audit, words
 from shared.convert import (
     Page,
     date_to_proto,
@@ -161,19 +161,19 @@ class PublicationServicer(ConcernRpcs, publications_pb2_grpc.PublicationServiceS
         today = self.today()
         if not searched or offset >= self.search_candidates:
             return pb.SearchPublicationsResponse(terms=terms)
-        filters = words.filter_lexemes(
+        filters = search.filter_lexemes(
             category=f.category, issuer_code=f.issuer_code, year=f.year, kind=f.kind
         )
         frequencies, rows = await self._frequencies()
         options = dict(candidates=self.search_candidates, offset=offset, limit=limit)
-        if words.walk_newest_first(searched.grams, frequencies, rows, filters, self.search_candidates):
+        if search.walk_newest_first(searched.grams, frequencies, rows, filters, self.search_candidates):
             async with transaction(self.sessions) as session:  # for its SET LOCAL
                 page = await store.search(session, searched, f, today, walk=True, **options)
         else:  # one statement on a read-only connection: no BEGIN / COMMIT round trips
             page = await read(self.engine, store.search, searched, f, today, walk=False, **options)
         hits = []
         for row in page.rows:
-            parts = words.snippet(row.body, terms)
+            parts = search.snippet(row.body, terms)
             hits.append(
                 pb.SearchHit(
                     publication=to_proto(row, today),

@@ -36,18 +36,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-# The words themselves (jieba, search mode to index, precise mode to query) are shared with the
-# petitions service's case search.
-from shared.words import (  # noqa: F401 (re-exported for the service's modules)
-    MAX_QUERY_TERMS,
-    SearchQuery,
-    index_words,
-    initialize,
-    lexemes,
-    query_terms,
-    search_query,
-    segmented,
-)
+# The words themselves (jieba, search mode to index, precise mode to query, the bigrams) are shared
+# with the petitions service's case search: callers take them from shared.words.
+from shared.words import lexemes
 
 # Lexemes that are not words (filters) start with this; words are never ASCII-only like it.
 META = "zz"

@@ -3,7 +3,6 @@ events into deliveries, dispatch them through the configured channels, serve gRP
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -23,14 +22,8 @@ from services.notify.consumers import EventConsumers
 from services.notify.contacts import KeycloakContacts
 from services.notify.domain.notices import Channel
 from services.notify.sweep import Wake, run_dispatcher
-from shared import bus
-from shared.consumer import EventConsumer
-from shared.db import database_ping, engine_from, run_migrations, session_factory
 from shared.grpc_server import GrpcServer
-from shared.logging import configure_logging
-from shared.org_client import OrgClient
-from shared.service_auth import ClientCredentials
-from shared.telemetry import configure_telemetry, shutdown_telemetry
+from shared.service_runtime import ServiceRuntime, run_service
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -68,23 +61,22 @@ def senders(settings: NotifySettings, client: httpx.AsyncClient) -> dict[Channel
 
 
 def build(settings: NotifySettings, now: Callable[[], datetime] = utc_now) -> GrpcServer:
-    engine = engine_from(settings)  # pool sizes are settings (charts/zgov/README.md)
-    sessions = session_factory(engine)
-    secret = settings.secret("client_secret")
-    tokens = ClientCredentials.from_settings(settings) if secret else None
-    org = OrgClient(settings.org_address, tokens, ttl_seconds=settings.org_cache_seconds)
+    # notify publishes nothing (no outbox, no stream of its own): it only consumes the others' events.
+    runtime = ServiceRuntime("notify", settings, MIGRATIONS, publishes=False)
+    org = runtime.org_client()
     contacts = KeycloakContacts(
         settings.keycloak_url,
         settings.keycloak_realm,
         settings.client_id,
-        secret,
+        settings.secret("client_secret"),
         ttl_seconds=settings.contacts_cache_seconds,
     )
     people = People(org, contacts)
     client = httpx.AsyncClient(timeout=15.0)
+    runtime.on_shutdown(client.aclose)
     wake = Wake()
     dispatcher = Dispatcher(
-        sessions,
+        runtime.sessions,
         senders(settings, client),
         settings.retry_policy(),
         now,
@@ -92,53 +84,21 @@ def build(settings: NotifySettings, now: Callable[[], datetime] = utc_now) -> Gr
         lease=timedelta(seconds=settings.dispatch_lease_seconds),
         concurrency=settings.send_concurrency,
     )
-    server = GrpcServer.from_settings([NotifyServicer(sessions)], settings)
-    server.readiness(database_ping(engine))  # NOT_SERVING while the database is down
-    state: dict = {"consumers": [], "dispatcher": dispatcher, "wake": wake}
-    server.notify_state = state  # tests reach the dispatcher and the consumers through it
-
-    @server.on_startup
-    async def migrate_and_connect() -> None:
-        await run_migrations(settings.database_url, MIGRATIONS)
-        # As its own NATS user (shared/bus.py): it publishes nothing, it only consumes.
-        state["nats"] = await bus.connect(settings)
-        js = state["nats"].jetstream()
-        if settings.consume_events:
-            handlers = EventConsumers(people, settings.channels(), settings.link_base, now, wake)
-            for stream, durable, subject, handler in handlers.subscriptions():
-                state["consumers"].append(EventConsumer(js, sessions, stream, durable, subject, handler))
-
-    @server.background
-    async def consume_events() -> None:
-        for consumer in state["consumers"]:
-            await consumer.start()
-        try:
-            await asyncio.Event().wait()
-        finally:
-            for consumer in state["consumers"]:
-                await consumer.stop()
-
-    @server.background
-    async def dispatch() -> None:
-        await run_dispatcher(dispatcher, wake, settings.dispatch_seconds)
-
-    @server.on_shutdown
-    async def disconnect() -> None:
-        if "nats" in state:
-            await state["nats"].drain()
-        await client.aclose()
-        await org.close()
-        await engine.dispose()
-        shutdown_telemetry()
-
+    handlers = EventConsumers(people, settings.channels(), settings.link_base, now, wake)
+    if settings.consume_events:
+        # A sweep elsewhere (supervision's escalations, petitions' overdue cases) publishes bursts of
+        # small events; a fetch of them is planned in one transaction. Safe: a handler's only effect
+        # is its deliveries' rows (the dispatcher sends after the commit; org and Keycloak are read).
+        runtime.consumers(handlers.subscriptions, batch_commit=True)
+    runtime.sweep(lambda: run_dispatcher(dispatcher, wake, settings.dispatch_seconds))
+    server = runtime.server([NotifyServicer(runtime.sessions)])
+    # tests reach the dispatcher and the handlers through it
+    server.notify_state = {"dispatcher": dispatcher, "wake": wake, "handlers": handlers}
     return server
 
 
 def main() -> None:
-    settings = NotifySettings()
-    configure_logging("notify", settings.log_level)
-    configure_telemetry("notify", settings.otlp_endpoint)
-    asyncio.run(build(settings).serve_forever())
+    run_service("notify", NotifySettings, build)
 
 
 if __name__ == "__main__":

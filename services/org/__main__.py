@@ -12,7 +12,7 @@ from services.org.api_receptions import ReceptionServicer
 from services.org.api_trips import TripServicer
 from services.org.config import OrgSettings
 from services.org.directory import KeycloakDirectory
-from services.org.domain_trips import TripLimits
+from services.org.domain.trips import TripLimits
 from services.org.events import run_acting_clock
 from services.org.keycloak_events import AdminEventRecorder, keycloak_admin
 from shared.db import fill_pool

@@ -1,6 +1,6 @@
 """The org service's gRPC surface: each RPC states its permission, turns the request into the typed
-input of an act (protos.py), runs the act in one transaction (acts/) and returns its reply; reads go
-to the store (`read(self.engine, ...)`, no transaction) and back through protos.py.
+input of an act (protos/), runs the act in one transaction (acts/) and returns its reply; reads go
+to the store (`read(self.engine, ...)`, no transaction) and back through protos/.
 
 Each permission is a client role of the `org` client in Keycloak; which positions hold it is
 configured in Keycloak, not here.

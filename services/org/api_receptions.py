@@ -14,10 +14,10 @@ from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.org import protos_receptions as wire
-from services.org import store_receptions as store
+from services.org.protos import receptions as wire
+from services.org.store import receptions as store
 from services.org.acts import receptions as acts
-from services.org.domain_receptions import ReceptionPlan
+from services.org.domain.receptions import ReceptionPlan
 from services.org.models import Reception
 from shared import audit
 from shared.convert import date_from_proto, today_in_china

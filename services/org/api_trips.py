@@ -15,11 +15,11 @@ from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.org import protos_trips as wire
-from services.org import store_trips as store
+from services.org.protos import trips as wire
+from services.org.store import trips as store
 from services.org.acts import trips as acts
 from services.org.directory import KeycloakDirectory
-from services.org.domain_trips import TripLimits, TripRequest
+from services.org.domain.trips import TripLimits, TripRequest
 from services.org.models import Trip
 from shared import audit
 from shared.convert import date_from_proto, today_in_china

@@ -15,5 +15,5 @@ class OrgSettings(ServiceSettings):
     # How often Keycloak's admin events are copied into the audit record (0: never, e.g. in tests).
     admin_events_seconds: float = Field(30.0, ge=0)
     # Trips abroad (A57, A58): the national limits as a JSON file an operator edits
-    # (domain_trips.TripLimits; unset: the numbers of 中办发〔2013〕16号 in that module).
+    # (domain/trips.py TripLimits; unset: the numbers of 中办发〔2013〕16号 in that module).
     trip_limits_file: str = ""

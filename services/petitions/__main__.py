@@ -9,9 +9,8 @@ from services.petitions.acts.reconsiderations import Context as ReconsiderationC
 from services.petitions.api import PetitionsServicer
 from services.petitions.api_reconsiderations import ReconsiderationServicer
 from services.petitions.config import PetitionsSettings
-from services.petitions.domain_reconsiderations import ReconsiderationLimits
-from services.petitions.sweep import run_overdue_sweep
-from services.petitions.sweep_reconsiderations import run_sweep as run_reconsideration_sweep
+from services.petitions.domain.reconsiderations import ReconsiderationLimits
+from services.petitions.sweep import run_overdue_sweep, run_reconsideration_sweep
 from shared import words
 from shared.convert import today_in_china
 from shared.grpc_server import GrpcServer

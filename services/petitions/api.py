@@ -1,5 +1,5 @@
 """The petitions service's gRPC surface: each RPC states its permission, turns the request into the
-typed input of an act (protos.py), runs the act in one transaction (acts/) and returns its reply.
+typed input of an act (protos/), runs the act in one transaction (acts/) and returns its reply.
 
 Each RPC states the permission (a client role of the `petitions` client in Keycloak) it needs;
 which positions hold it is configured in Keycloak (composite roles), not here:

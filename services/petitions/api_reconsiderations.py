@@ -16,10 +16,10 @@ from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.petitions import protos_reconsiderations as wire
-from services.petitions import store_reconsiderations as store
+from services.petitions.protos import reconsiderations as wire
+from services.petitions.store import reconsiderations as store
 from services.petitions.acts import reconsiderations as acts
-from services.petitions.domain_reconsiderations import Application, ReconsiderationLimits, query_code_hash
+from services.petitions.domain.reconsiderations import Application, ReconsiderationLimits, query_code_hash
 from services.petitions.models import Reconsideration
 from shared import audit
 from shared.convert import date_from_proto, today_in_china

@@ -24,7 +24,7 @@ class PetitionsSettings(ServiceSettings):
     # secret is used; set it explicitly before rotating that secret, or earlier keys stop matching.
     person_key_secret: SecretStr | None = None
     # Administrative reconsideration (A69): the office that handles it (行政复议机构), the statutory
-    # numbers as a JSON file an operator edits (domain_reconsiderations.ReconsiderationLimits; unset:
+    # numbers as a JSON file an operator edits (domain/reconsiderations.py ReconsiderationLimits; unset:
     # the 2023 law's), and how often its overdue sweep runs.
     reconsideration_office_code: str = Field("justice-bureau", pattern=r"^[a-z][a-z0-9-]{1,63}$")
     reconsideration_limits_file: str = ""

@@ -45,9 +45,10 @@ import grpc
 
 from deploy.local.servers import Postgres, free_port
 import services.disclosure
-from services.disclosure import search as words
+from services.disclosure import search
 from services.disclosure.store import publications as store
 from services.disclosure.api_publications import PublicationServicer
+from shared import words
 from shared.convert import today_in_china
 from shared.db import create_engine, run_migrations, session_factory
 from shared.grpc_server import GrpcServer
@@ -479,11 +480,11 @@ async def statements_of(engine, captured: Captured, query: str, filters: dict) -
     searched = words.search_query(query)
     async with session_factory(engine)() as session:
         frequencies, rows = await store.word_frequencies(session)
-        walk = words.walk_newest_first(
+        walk = search.walk_newest_first(
             searched.grams,
             frequencies,
             rows,
-            words.filter_lexemes(category=f.category, issuer_code=f.issuer_code, year=f.year, kind=f.kind),
+            search.filter_lexemes(category=f.category, issuer_code=f.issuer_code, year=f.year, kind=f.kind),
             CANDIDATES,
         )
         captured.statements.clear()

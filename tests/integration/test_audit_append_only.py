@@ -14,7 +14,7 @@ from shared.db import create_engine, run_migrations
 
 pytestmark = pytest.mark.integration
 
-SERVICES = ["org", "petitions", "documents", "disclosure", "meetings", "supervision"]
+SERVICES = ["org", "petitions", "documents", "disclosure", "meetings", "supervision", "notify"]
 
 
 def migrations_of(service: str) -> Path:
@@ -24,7 +24,7 @@ def migrations_of(service: str) -> Path:
 @pytest.mark.parametrize("service", SERVICES)
 async def test_A20_A26_audit_records_cannot_be_updated_deleted_or_truncated(database, service):
     """Closes: TRUNCATE audit_record emptied the record (row triggers do not fire on it); documents had
-    no test that its trigger refuses UPDATE and DELETE."""
+    no test that its trigger refuses UPDATE and DELETE; notify's refused UPDATE and DELETE but not TRUNCATE."""
     await run_migrations(database, migrations_of(service))
     engine = create_engine(database)
     statements = [

@@ -26,10 +26,10 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from services.disclosure import search as words
-
+from services.disclosure.search import meta_query, publication_lexemes
 from services.disclosure.domain.publications import Kind, State, Validity
 from services.disclosure.models import Publication, PublicationComment
+from shared import words
 from shared.errors import InvalidInput, NotFound
 
 # The states as SQL literals, never parameters: the read indexes are partial on them, and a prepared
@@ -122,7 +122,7 @@ async def index_for_search(session: AsyncSession, row: Publication) -> None:
         .where(Publication.id == row.id)
         .values(
             search=text("array_to_tsvector(CAST(:lexemes AS text[]))").bindparams(
-                lexemes=words.publication_lexemes(row)
+                lexemes=publication_lexemes(row)
             )
         )
         .execution_options(synchronize_session=False)
@@ -320,7 +320,7 @@ def search_statement(
     of them with their bodies (for the snippets), each row with its rank and the number of candidates.
     See search.py for the trade-off. `walk`: the filters are also plain predicates, so the walk can
     follow a filter's index on published_on."""
-    meta = words.meta_query(category=f.category, issuer_code=f.issuer_code, year=f.year, kind=f.kind)
+    meta = meta_query(category=f.category, issuer_code=f.issuer_code, year=f.year, kind=f.kind)
     plain = tuple(name for name in FILTER_COLUMNS if walk and getattr(f, name))
     statement = _search_template(bool(meta), f.validity, plain)
     parameters = {

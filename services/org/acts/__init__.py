@@ -5,6 +5,6 @@ A59).
 
 An act is one function taking the session, the actor and its typed input (and `snap`, the positions
 and holders read from Keycloak, asked before the transaction). It checks the rules (domain.py),
-changes the rows (store.py), records the act (shared.audit) and adds the event (shared.outbox), all in
+changes the rows (store/), records the act (shared.audit) and adds the event (shared.outbox), all in
 the caller's transaction: it never commits. RPCs (api.py) and the acting clock (events.py) call acts.
 """

@@ -9,10 +9,10 @@ from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.org import domain_receptions as domain
-from services.org import protos_receptions as wire
-from services.org import store_receptions as store
-from services.org.domain_receptions import Attendee, Item, ReceptionPlan, ReceptionState, Standards
+from services.org.domain import receptions as domain
+from services.org.protos import receptions as wire
+from services.org.store import receptions as store
+from services.org.domain.receptions import Attendee, Item, ReceptionPlan, ReceptionState, Standards
 from services.org.models import Reception, ReceptionStandard
 from shared.audit import actor_record, record_act
 from shared.errors import Forbidden, InvalidInput, RuleViolation

@@ -3,7 +3,7 @@ authority for the members' positions (or rejected), gifts recorded and handed ov
 return. An approved trip of a city leader becomes that leader's leave of kind abroad, approved with it,
 so the acting holders follow (A10, A59) without anyone entering the absence twice.
 
-The leave is made by org's existing leave functions (services/org/store.py `add_leave`, with
+The leave is made by org's existing leave functions (services/org/store `add_leave`, with
 `domain.check_leave_request`, `domain.check_both_away` (A82) and `domain.stand_in_for`, the steps of
 RequestLeave and ApproveLeave in api.py), so a leave from a trip is the same row, record and event
 (`org.leave.approved`) as one entered by hand.
@@ -18,12 +18,12 @@ from datetime import date
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.org import domain as leave_rules
-from services.org import domain_trips as domain
-from services.org import protos_trips as wire
+from services.org.domain import trips as domain
+from services.org.protos import trips as wire
 from services.org import store as leave_store
-from services.org import store_trips as store
+from services.org.store import trips as store
 from services.org.directory import Snapshot
-from services.org.domain_trips import Member, TripLimits, TripRequest, TripState
+from services.org.domain.trips import Member, TripLimits, TripRequest, TripState
 from services.org.models import Trip
 from shared.audit import history, record_act, to_proto
 from shared.convert import date_to_proto

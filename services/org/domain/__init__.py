@@ -1,6 +1,7 @@
 """The working rules the `org` service owns, as plain functions (no I/O), by part: common.py (position
 names), leave.py, portfolios.py, attendance.py. Everything is re-exported here:
-`from services.org import domain`.
+`from services.org import domain`. The rules of receptions (A56) and trips abroad (A57, A58) are
+modules of their own, imported as such: `from services.org.domain import receptions, trips`.
 
 A8   portfolios (分管): each department is overseen by one leader; routing follows it.
 A10  while the mayor is abroad, studying full-time or on leave, the executive vice

@@ -4,7 +4,7 @@ file online, the case about the bureau routed above), reads.py (every read recor
 leader's instruction, the petitioner's rating), overdue.py (the overdue events of the sweep).
 
 An act is one function taking the session, the actor and its typed input (and `env`, what it
-consults besides the database). It checks the rules (domain.py), changes the rows (store.py,
+consults besides the database). It checks the rules (domain.py), changes the rows (store/,
 limits.py), records the act (shared.audit) and adds the event (`publish`, shared.outbox), all in the
 caller's transaction: it never commits. RPCs (api.py) and the sweep (sweep.py) call acts.
 

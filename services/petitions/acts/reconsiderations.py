@@ -1,7 +1,7 @@
 """Acts on administrative reconsiderations (行政复议, A69): apply, accept or refuse, the respondent's
 answer, the one extension, the decision, and the escalation of an overdue step.
 
-Each act takes the caller's session, checks the rules (domain_reconsiderations), changes the row,
+Each act takes the caller's session, checks the rules (domain/reconsiderations.py), changes the row,
 records the act (shared.audit) and adds its event (petitions.reconsideration.<event>) — all in the
 caller's transaction; an act never commits.
 """
@@ -13,10 +13,10 @@ from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.petitions import domain_reconsiderations as domain
-from services.petitions import protos_reconsiderations as wire
-from services.petitions import store_reconsiderations as store
-from services.petitions.domain_reconsiderations import (
+from services.petitions.domain import reconsiderations as domain
+from services.petitions.protos import reconsiderations as wire
+from services.petitions.store import reconsiderations as store
+from services.petitions.domain.reconsiderations import (
     Application,
     DecisionKind,
     ReconsiderationLimits,

@@ -1,6 +1,7 @@
 """The working rules the `petitions` service owns, as plain functions (no I/O), by part: common.py
 (limits, sizes, states, deadlines), intake.py, handling.py, privacy.py. Everything is re-exported
-here: `from services.petitions import domain`.
+here: `from services.petitions import domain`. The rules of administrative reconsideration (A69) are a
+module of their own, imported as such: `from services.petitions.domain import reconsiderations`.
 
 A71  letters and visits (信访) are registered, routed, handled within limits and answered;
      leaders read important letters, receive visitors and follow major cases; the

@@ -7,15 +7,19 @@ import base64
 import hashlib
 import hmac
 import uuid
+from collections import Counter
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import grpc
 import pytest
 import sqlalchemy as sa
+from nats.js.errors import NotFoundError
 
+from shared.consumer import EventConsumer
 from shared.errors import error_info_of, field_violations_of
 from shared.outbox import MSG_ID_HEADER, build_envelope
+from shared.streams import stream_name
 from services.petitions.__main__ import build as build_petitions
 from services.petitions.config import PetitionsSettings
 from tests.fixtures.org import serving
@@ -151,6 +155,70 @@ async def test_a_redelivered_event_sends_nothing_twice(notify, mailbox):
     subjects = [m["subject"] for m in mailbox.to("department-head@ziyang.example")]
     assert subjects.count("议题未获同意：关于老旧小区改造的议题") == 1
     assert len(await deliveries(notify, event_id=str(event_id))) == 1
+
+
+async def test_notify_runs_in_the_runtimes_consumes_only_mode_without_a_stream_of_its_own(notify):
+    """shared/service_runtime.py with publishes=False: notify publishes nothing, so no NOTIFY stream is
+    declared and no outbox relay runs; its consumers on the other services' streams are bound."""
+
+    async def bound():
+        try:
+            return await notify.js.consumer_info("MEETINGS", "notify-topic-refused")
+        except NotFoundError:  # the consumers bind once the server runs its background tasks
+            return None
+
+    assert (await eventually(bound)).config.filter_subject == "meetings.topic.refused"
+    with pytest.raises(NotFoundError):
+        await notify.js.stream_info(stream_name("notify"))
+
+
+async def test_a_failed_batch_is_handled_again_one_by_one_and_loses_nothing(start_notify, mailbox):
+    """notify's consumers plan a fetch of events in one transaction (batch_commit: bursts come from the
+    other services' sweeps). One event of the batch fails (a transient fault, twice): the batch rolls
+    back, every message is handled again alone — the others take effect once —, the failing one is
+    redelivered by JetStream and takes effect when it passes. Every event tells its contact once."""
+    async with start_notify(consume_events=False) as s:  # this test runs the consumer itself
+        handlers = s.server.notify_state["handlers"]
+        titles = [f"关于第{n}批老旧小区改造的议题" for n in range(6)]
+        # published before the consumer exists: its first fetch holds all six
+        ids = [await s.publish("meetings.topic.refused", refused_topic(title)) for title in titles]
+        failing = ids[3]
+        calls: Counter = Counter()
+
+        async def with_a_transient_fault(session, envelope, payload):
+            calls[envelope.event_id] += 1
+            if envelope.event_id == failing and calls[failing] <= 2:
+                raise RuntimeError("the contacts directory did not answer in time")
+            await handlers.on_topic_refused(session, envelope, payload)
+
+        consumer = EventConsumer(
+            s.js,
+            s.sessions,
+            "MEETINGS",
+            "notify-topic-refused",
+            "meetings.topic.refused",
+            with_a_transient_fault,
+            batch=10,
+            batch_commit=True,
+            retry_delays=(0.2,),
+        )
+        await consumer.start()
+        try:
+            await eventually(lambda: _async(len(mailbox.to("department-head@ziyang.example")) >= 6))
+        finally:
+            await consumer.stop()
+        subjects = [m["subject"] for m in mailbox.to("department-head@ziyang.example")]
+        assert sorted(subjects) == sorted(f"议题未获同意：{title}" for title in titles)
+        for event_id in ids:
+            assert len(await deliveries(s, event_id=event_id)) == 1
+        # the three before the failing one ran in the rolled-back batch, then alone; the failing one
+        # in the batch, alone, then redelivered; the two after it only alone
+        assert [calls[i] for i in ids] == [2, 2, 2, 3, 1, 1]
+        async with s.sessions() as session:
+            processed = await session.scalar(
+                sa.text("SELECT count(*) FROM processed_messages WHERE consumer = 'notify-topic-refused'")
+            )
+            assert processed == 6 and not await session.scalar(sa.text("SELECT count(*) FROM dead_letters"))
 
 
 async def test_A49_quiet_hours_hold_a_low_urgency_message_until_morning_a_countersign_due_today_goes_at_once(

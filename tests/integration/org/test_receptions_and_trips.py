@@ -12,8 +12,8 @@ import grpc
 import pytest
 
 from services.org.acts import trips as trip_acts
-from services.org.domain_trips import TripLimits
-from services.org.store_trips import get as get_trip
+from services.org.domain.trips import TripLimits
+from services.org.store.trips import get as get_trip
 from shared.convert import date_to_proto
 from shared.db import create_engine, session_factory
 from shared.errors import error_info_of, rule_id_of

@@ -1,18 +1,19 @@
-"""Chinese word segmentation and snippets (services/disclosure/search.py)."""
+"""Chinese word segmentation (shared/words.py) and snippets and filters (services/disclosure/search.py)."""
 
 from services.disclosure import search
+from shared import words
 
 
 def test_index_words_hold_long_words_and_the_words_inside_them():
-    words = search.index_words("资阳市人民政府关于加强城市供水安全保障工作的通知。")
-    assert {"资阳", "资阳市", "人民政府", "供水", "通知"} <= set(words)
-    assert "。" not in words and all(w.strip() for w in words)
+    found = words.index_words("资阳市人民政府关于加强城市供水安全保障工作的通知。")
+    assert {"资阳", "资阳市", "人民政府", "供水", "通知"} <= set(found)
+    assert "。" not in found and all(w.strip() for w in found)
 
 
 def test_query_is_segmented_into_distinct_words_without_punctuation():
-    assert search.query_terms("  供水安全，供水！") == ["供水", "安全"]
-    assert search.query_terms("《》，。") == []
-    assert search.query_terms("COVID-19 疫苗") == ["covid", "19", "疫苗"]
+    assert words.query_terms("  供水安全，供水！") == ["供水", "安全"]
+    assert words.query_terms("《》，。") == []
+    assert words.query_terms("COVID-19 疫苗") == ["covid", "19", "疫苗"]
 
 
 def test_snippet_marks_the_words_around_the_first_match():
@@ -38,7 +39,7 @@ def test_filters_are_lexemes_of_their_own_never_words():
     assert search.meta_query(category=None, issuer_code="", year=0, kind=None) == ""
     # a code with quotes or spaces cannot break the query: it is hex
     assert "'" not in search.meta_query(category=None, issuer_code="x' | 'y", year=0, kind=None)[1:-1]
-    assert not any(w.startswith(search.META) for w in search.index_words("资阳市财政局关于收费的通知"))
+    assert not any(w.startswith(search.META) for w in words.index_words("资阳市财政局关于收费的通知"))
 
 
 def test_common_words_are_found_newest_first_rare_or_narrowly_filtered_ones_through_gin():

@@ -5,8 +5,8 @@ from datetime import date
 
 import pytest
 
-from services.org import domain_receptions as r
-from services.org import domain_trips as t
+from services.org.domain import receptions as r
+from services.org.domain import trips as t
 from shared.errors import InvalidInput, RuleViolation
 
 S = r.Standards(12_000, ("official-visit",), 10, 3, 3, "省、市接待标准")

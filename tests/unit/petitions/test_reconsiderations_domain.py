@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from services.petitions import domain_reconsiderations as d
+from services.petitions.domain import reconsiderations as d
 from shared.errors import InvalidInput, RuleViolation
 from shared.workdays import calendar
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from services.org.domain_trips import Member, Payer, TaskKind, TripLimits, TripState
+from services.org.domain.trips import Member, Payer, TaskKind, TripLimits, TripState
 from services.org.models import Trip
 from shared import audit
 from shared.convert import EnumMap, date_to_proto

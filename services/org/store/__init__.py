@@ -1,4 +1,5 @@
 """Reads and writes of the org service's tables. Never commits: the caller owns the transaction.
+Receptions (A56) and trips abroad (A57, A58) have their own modules: store/receptions.py, store/trips.py.
 
 Functions taking `db: Db` are Core selects returning rows (the table's columns as attributes):
 they run inside a write transaction (an AsyncSession) or on a read-only AUTOCOMMIT connection

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.org.domain_receptions import Attendee, Item, ReceptionState, Standards, standards_of
+from services.org.domain.receptions import Attendee, Item, ReceptionState, Standards, standards_of
 from services.org.models import Reception, ReceptionStandard
 from shared import audit
 from shared.convert import EnumMap, date_to_proto

@@ -1,6 +1,6 @@
 """The wire of the petitions service: enum maps, the intake from its proto, a case row → the case as
 a reader's view allows (A71, A80), the event summary, the register's lines and CSV, page cursors.
-No rules.
+No rules. Administrative reconsideration (A69): protos/reconsiderations.py.
 
 Privacy (A71, A80): an event carries only `CaseSummary` and the facts of the act — never the
 petitioner's identity or contacts, the content, the attachments, or the person or body complained

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from services.petitions.domain_reconsiderations import (
+from services.petitions.domain.reconsiderations import (
     DecisionKind,
     ReconsiderationLimits,
     SimplifiedGround,

@@ -1,5 +1,6 @@
 """The wire of the org service: enum maps, page cursors, rows → zgov.org.v1 messages (the replies
-and the events carry the same messages). No rules."""
+and the events carry the same messages). No rules. Receptions and trips: protos/receptions.py,
+protos/trips.py."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Reads and writes of the petitions service's tables. Never commits: the caller owns the transaction."""
+"""Reads and writes of the petitions service's tables. Never commits: the caller owns the transaction.
+Administrative reconsideration (A69) has its own module: store/reconsiderations.py."""
 
 from __future__ import annotations
 
