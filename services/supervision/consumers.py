@@ -11,6 +11,13 @@ shared/consumer.py: each message has its effect once, in one transaction with it
   disclosure.concern.overdue      a public concern past a limit → one overdue item per concern and limit
   documents.document.overdue      a filed document past its A53 handling limit → one overdue item per
                                   document and limit, led by the general office (it runs the handling)
+  petitions.reconsideration.overdue  an administrative reconsideration step past its statutory limit
+                                  (A69) → one overdue item per application and step, led by the body
+                                  that must act (the reconsideration office, or the respondent body
+                                  for its answer)
+  org.trip.overdue                a trip abroad's report after return (A57) or a gift's hand-over
+                                  (A58) past its limit → one overdue item per trip and step (and
+                                  gift), led by the body that sent the trip
 
 Who sent it: shared/consumer.py refuses (dead-letters, no effect) an envelope whose producer, own
 subject or payload does not match the subject it came on, so only the owning service's own event
@@ -39,8 +46,10 @@ from zgov.documents.v1 import events_pb2 as documents_events
 from zgov.events.v1 import envelope_pb2
 from zgov.meetings.v1 import events_pb2 as meetings_events
 from zgov.meetings.v1 import meetings_pb2
+from zgov.org.v1 import events_pb2 as org_events
 from zgov.petitions.v1 import events_pb2 as petitions_events
-from zgov.petitions.v1 import petitions_pb2
+from zgov.petitions.v1 import petitions_pb2, reconsiderations_pb2
+from zgov.petitions.v1 import reconsideration_events_pb2 as reconsideration_events
 
 # A28 matters decided by a plenary or executive meeting: major decisions, followed after adoption (A29).
 MAJOR_SERIES = {meetings_pb2.MEETING_KIND_PLENARY, meetings_pb2.MEETING_KIND_EXECUTIVE}
@@ -58,6 +67,17 @@ STAGE_NAMES = {
     petitions_pb2.STAGE_HANDLING: "办理",
     petitions_pb2.STAGE_REVIEW: "复查",
     petitions_pb2.STAGE_RE_REVIEW: "复核",
+}
+# A69: the steps of an administrative reconsideration (行政复议) with a statutory limit.
+RECONSIDERATION_STEP_NAMES = {
+    reconsiderations_pb2.RECONSIDERATION_STEP_ACCEPTANCE: "受理审查",
+    reconsiderations_pb2.RECONSIDERATION_STEP_ANSWER: "被申请人答复",
+    reconsiderations_pb2.RECONSIDERATION_STEP_DECISION: "复议决定",
+}
+# A57, A58: what of a trip abroad came due.
+TRIP_STEP_NAMES = {
+    org_events.TRIP_OVERDUE_STEP_REPORT: "出访报告",
+    org_events.TRIP_OVERDUE_STEP_GIFT_HAND_OVER: "礼品上缴",
 }
 LIMIT_NAMES = {
     publications_pb2.CONCERN_LIMIT_RESPONSE: "回应",
@@ -116,6 +136,13 @@ class EventConsumers:
                 "documents.document.overdue",
                 self.on_document_overdue,
             ),
+            (
+                "PETITIONS",
+                "supervision-reconsideration-overdue",
+                "petitions.reconsideration.overdue",
+                self.on_reconsideration_overdue,
+            ),
+            ("ORG", "supervision-trip-overdue", "org.trip.overdue", self.on_trip_overdue),
         ]
 
     async def _lead(self, code: str) -> str:
@@ -244,6 +271,29 @@ class EventConsumers:
         )
         await acts.register(session, _actor(envelope), new, self.context(), by_hand=False)
 
+    async def on_reconsideration_overdue(
+        self, session: AsyncSession, envelope, event: reconsideration_events.ReconsiderationOverdue
+    ) -> None:
+        """A69: a reconsideration step (acceptance check, the respondent's answer, the decision) passed
+        its statutory limit; the body that must act is urged. The event carries no applicant and no
+        request text (A80), so neither does the item."""
+        application = event.reconsideration
+        step = RECONSIDERATION_STEP_NAMES.get(event.step, "办理")
+        received = _day(application.received_on)
+        due = _day(event.due)
+        reference = f"行政复议申请（{received}收到）" if received else "行政复议申请"
+        new = domain.NewItem(
+            kind=domain.Kind.OVERDUE_ESCALATION,
+            title=f"行政复议{step}逾期：{reference}",
+            requirement=f"{reference}{step}法定期限已过（{due}），督促依法办理并报告",
+            source_service="petitions",
+            source_ref=f"reconsideration/{application.reconsideration_id}/overdue/{event.step}",
+            source_reference=reference,
+            urgency=domain.Urgency.URGENT,
+            lead_body_code=await self._lead(event.responsible_body_code),
+        )
+        await acts.register(session, _actor(envelope), new, self.context(), by_hand=False)
+
     # ---- disclosure -------------------------------------------------------------------------------
 
     async def on_concern_overdue(
@@ -289,5 +339,31 @@ class EventConsumers:
             urgency=domain.Urgency.URGENT,
             instructing_leader_user_id="",
             lead_body_code=await self._lead(self.general_office_code),
+        )
+        await acts.register(session, _actor(envelope), new, self.context(), by_hand=False)
+
+    # ---- org --------------------------------------------------------------------------------------
+
+    async def on_trip_overdue(self, session: AsyncSession, envelope, event: org_events.TripOverdue) -> None:
+        """A57, A58: the report after a trip abroad, or the hand-over of a gift received on it, passed
+        its limit; the body that sent the trip is urged (the member who must act is named)."""
+        trip = event.trip
+        step = TRIP_STEP_NAMES.get(event.step, "出访事项")
+        due = _day(event.due)
+        countries = "、".join(trip.countries)
+        what = f"因公出国（境）{countries}（{_day(trip.first_day)}至{_day(trip.last_day)}）"
+        who = next((m.name for m in trip.members if m.user_id == event.responsible_user_id), "")
+        gift = next((g for g in trip.gifts if g.id == event.gift_id), None)
+        thing = f"所收礼品“{gift.description}”（{gift.giver}赠）上缴" if gift else step
+        ref = f"trip/{trip.id}/overdue/{event.step}" + (f"/{event.gift_id}" if event.gift_id else "")
+        new = domain.NewItem(
+            kind=domain.Kind.OVERDUE_ESCALATION,
+            title=f"{step}逾期：{what}"[:200],
+            requirement=f"{what}{thing}期限已过（{due}），督促{who or '相关人员'}按规定办理并报告",
+            source_service="org",
+            source_ref=ref,
+            source_reference=trip.purpose[:200],
+            urgency=domain.Urgency.URGENT,
+            lead_body_code=await self._lead(event.responsible_body_code),
         )
         await acts.register(session, _actor(envelope), new, self.context(), by_hand=False)

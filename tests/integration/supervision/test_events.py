@@ -22,7 +22,10 @@ from zgov.documents.v1 import documents_pb2
 from zgov.documents.v1 import events_pb2 as documents_events
 from zgov.meetings.v1 import events_pb2 as meetings_events
 from zgov.meetings.v1 import meetings_pb2
-from zgov.petitions.v1 import petitions_pb2, petitions_pb2_grpc
+from zgov.org.v1 import events_pb2 as org_events
+from zgov.org.v1 import trips_pb2
+from zgov.petitions.v1 import petitions_pb2, petitions_pb2_grpc, reconsiderations_pb2
+from zgov.petitions.v1 import reconsideration_events_pb2 as reconsideration_events
 from zgov.supervision.v1 import supervision_pb2 as pb
 
 pytestmark = pytest.mark.integration
@@ -252,3 +255,91 @@ async def test_A53_a_document_past_its_handling_limit_becomes_one_overdue_item_l
         f"document/{document.id}/overdue/{due}",
     )
     assert item.lead_body_code == "general-office" and "领导批示" in item.requirement
+
+
+async def test_A69_an_overdue_reconsideration_step_becomes_one_item_led_by_the_body_that_must_act(
+    supervision_consuming, supervision_js
+):
+    s, js = supervision_consuming, supervision_js
+    due = TODAY - timedelta(days=1)
+    application = reconsideration_events.ReconsiderationSummary(
+        reconsideration_id=str(uuid.uuid4()),
+        state=reconsiderations_pb2.RECONSIDERATION_STATE_ACCEPTED,
+        respondent_body_code="education-bureau",
+        received_on=d(TODAY - timedelta(days=30)),
+        answer_due=d(due),
+    )
+    event = reconsideration_events.ReconsiderationOverdue(
+        reconsideration=application,
+        step=reconsiderations_pb2.RECONSIDERATION_STEP_ANSWER,
+        due=d(due),
+        responsible_body_code="education-bureau",
+    )
+    subject = "petitions.reconsideration.overdue"
+    data = await publish(js, subject, event)
+    await js.publish(subject, data, headers={"Nats-Msg-Id": "redelivered"})
+    await publish(js, subject, event)  # replayed: a new event id, the same step
+    # the sender checked: an envelope on petitions' subject that says documents produced it
+    await publish(js, subject, event, envelope_subject="documents.document.overdue")
+    await eventually(lambda: settled(js, "PETITIONS", "supervision-reconsideration-overdue", 4))
+    (item,) = await items(s)
+    assert (item.kind, item.source.service, item.source.ref) == (
+        pb.ITEM_KIND_OVERDUE_ESCALATION,
+        "petitions",
+        f"reconsideration/{application.reconsideration_id}/overdue/"
+        f"{reconsiderations_pb2.RECONSIDERATION_STEP_ANSWER}",
+    )
+    assert (item.lead_body_code, item.state) == ("education-bureau", pb.ITEM_STATE_ASSIGNED)
+    assert "被申请人答复" in item.title and str(due) in item.requirement
+    dead = "SELECT count(*) FROM dead_letters WHERE consumer = 'supervision-reconsideration-overdue'"
+    assert await count(s, dead) == 1
+
+
+async def test_A57_A58_an_overdue_trip_report_or_gift_becomes_one_item_per_step_led_by_the_sending_body(
+    supervision_consuming, supervision_js
+):
+    s, js = supervision_consuming, supervision_js
+    due = TODAY - timedelta(days=3)
+    head = s.user_id("department-head")
+    trip = trips_pb2.Trip(
+        id=str(uuid.uuid4()),
+        organisation_code="education-bureau",
+        requested_by_user_id=head,
+        purpose="与友城签署教育合作备忘录",
+        countries=["DE", "FR"],
+        first_day=d(due - timedelta(days=40)),
+        last_day=d(due - timedelta(days=30)),
+        members=[trips_pb2.TripMember(user_id=head, position="department-head", name="李局长")],
+        gifts=[trips_pb2.TripGift(id="gift-1", giver="汉堡市", description="瓷盘", value_fen=50_000)],
+        state=trips_pb2.TRIP_STATE_APPROVED,
+    )
+    report = org_events.TripOverdue(
+        trip=trip,
+        step=org_events.TRIP_OVERDUE_STEP_REPORT,
+        due=d(due),
+        responsible_body_code="education-bureau",
+        responsible_user_id=head,
+    )
+    gift = org_events.TripOverdue(
+        trip=trip,
+        step=org_events.TRIP_OVERDUE_STEP_GIFT_HAND_OVER,
+        gift_id="gift-1",
+        due=d(due),
+        responsible_body_code="education-bureau",
+        responsible_user_id=head,
+    )
+    data = await publish(js, "org.trip.overdue", report)
+    await js.publish("org.trip.overdue", data, headers={"Nats-Msg-Id": "redelivered"})
+    await publish(js, "org.trip.overdue", report)  # replayed: the same trip and step
+    await publish(js, "org.trip.overdue", gift)
+    await eventually(lambda: settled(js, "ORG", "supervision-trip-overdue", 4))
+    found = sorted(await items(s), key=lambda i: i.source.ref)
+    assert [i.source.ref for i in found] == [
+        f"trip/{trip.id}/overdue/{org_events.TRIP_OVERDUE_STEP_REPORT}",
+        f"trip/{trip.id}/overdue/{org_events.TRIP_OVERDUE_STEP_GIFT_HAND_OVER}/gift-1",
+    ]
+    assert {(i.kind, i.source.service, i.lead_body_code) for i in found} == {
+        (pb.ITEM_KIND_OVERDUE_ESCALATION, "org", "education-bureau")
+    }
+    assert "出访报告" in found[0].title and "李局长" in found[0].requirement
+    assert "瓷盘" in found[1].requirement and str(due) in found[1].requirement
