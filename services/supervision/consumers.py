@@ -19,6 +19,13 @@ shared/consumer.py: each message has its effect once, in one transaction with it
                                   (A58) past its limit → one overdue item per trip and step (and
                                   gift), led by the body that sent the trip
 
+Facts for the computed performance indicators (A64, acts/performance.py `record_fact`), one per source:
+  petitions.case.replied          a reply of the handling body, on time or late (MEASURE_PETITIONS_ON_TIME)
+  petitions.case.rated            the petitioner's rating of the reply, the latest counting
+                                  (MEASURE_PETITIONS_SATISFIED)
+  documents.countersign.answered  a countersign answered in time by the body asked (A49) …
+  documents.countersign.deemed-agreed  … or left to deemed agreement (MEASURE_COUNTERSIGNS_ANSWERED)
+
 Who sent it: shared/consumer.py refuses (dead-letters, no effect) an envelope whose producer, own
 subject or payload does not match the subject it came on, so only the owning service's own event
 reaches a handler here. A source (service + ref) makes at most one item (store.claim_source), so
@@ -34,8 +41,10 @@ from datetime import UTC, date
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.supervision.acts import items as acts
+from services.supervision.acts import performance as performance_acts
 from services.supervision.acts.people import People
 from services.supervision.domain import items as domain
+from services.supervision.domain.performance import Fact, Measure
 from services.supervision.store import items as store
 from shared.convert import CHINA, date_from_proto
 from shared.workdays import WorkingCalendar
@@ -93,6 +102,16 @@ def _day(value) -> date | None:
     return date_from_proto(value, "date", required=False)
 
 
+def _sent_on(envelope: envelope_pb2.EventEnvelope, today: date) -> date:
+    """The day in China the event happened (its envelope's time), else today."""
+    if not envelope.HasField("occurred_at"):
+        return today
+    return envelope.occurred_at.ToDatetime(tzinfo=UTC).astimezone(CHINA).date()
+
+
+SATISFIED = {petitions_pb2.SATISFACTION_SATISFIED, petitions_pb2.SATISFACTION_BASICALLY_SATISFIED}
+
+
 @dataclass
 class EventConsumers:
     """The handlers, with what the acts need."""
@@ -143,6 +162,21 @@ class EventConsumers:
                 self.on_reconsideration_overdue,
             ),
             ("ORG", "supervision-trip-overdue", "org.trip.overdue", self.on_trip_overdue),
+            # A64: facts for the computed performance indicators
+            ("PETITIONS", "supervision-case-replied", "petitions.case.replied", self.on_case_replied),
+            ("PETITIONS", "supervision-case-rated", "petitions.case.rated", self.on_case_rated),
+            (
+                "DOCUMENTS",
+                "supervision-countersign-answered",
+                "documents.countersign.answered",
+                self.on_countersign_answered,
+            ),
+            (
+                "DOCUMENTS",
+                "supervision-countersign-deemed-agreed",
+                "documents.countersign.deemed-agreed",
+                self.on_countersign_deemed_agreed,
+            ),
         ]
 
     async def _lead(self, code: str) -> str:
@@ -367,3 +401,53 @@ class EventConsumers:
             lead_body_code=await self._lead(event.responsible_body_code),
         )
         await acts.register(session, _actor(envelope), new, self.context(), by_hand=False)
+
+    # ---- facts for the computed performance indicators (A64) ----------------------------------------
+
+    async def on_case_replied(
+        self, session: AsyncSession, envelope, event: petitions_events.CaseReplied
+    ) -> None:
+        case = event.case
+        replied_on = _day(event.replied_on) or _sent_on(envelope, self.today())
+        fact = Fact(
+            Measure.PETITIONS_ON_TIME,
+            f"case/{case.case_id}/reply/{replied_on.isoformat()}",
+            case.handling_body_code,
+            not event.late,
+            replied_on,
+        )
+        await performance_acts.record_fact(session, fact)
+
+    async def on_case_rated(self, session: AsyncSession, envelope, event: petitions_events.CaseRated) -> None:
+        case = event.case
+        fact = Fact(
+            Measure.PETITIONS_SATISFIED,
+            f"case/{case.case_id}/rating",
+            case.handling_body_code,
+            event.satisfaction in SATISFIED,
+            _sent_on(envelope, self.today()),
+        )
+        await performance_acts.record_fact(session, fact, latest=True)
+
+    def _countersign(self, envelope, document_id: str, countersign, answered: bool) -> Fact:
+        on = (_day(countersign.answered_on) if answered else None) or _sent_on(envelope, self.today())
+        return Fact(
+            Measure.COUNTERSIGNS_ANSWERED,
+            f"document/{document_id}/countersign/{countersign.organisation_code}",
+            countersign.organisation_code,
+            answered,
+            on,
+        )
+
+    async def on_countersign_answered(
+        self, session: AsyncSession, envelope, event: documents_events.CountersignAnswered
+    ) -> None:
+        fact = self._countersign(envelope, event.document_id, event.countersign, answered=True)
+        await performance_acts.record_fact(session, fact)
+
+    async def on_countersign_deemed_agreed(
+        self, session: AsyncSession, envelope, event: documents_events.CountersignDeemedAgreed
+    ) -> None:
+        """A49: no answer by the limit counts as no objection, and against the body's indicator."""
+        fact = self._countersign(envelope, event.document_id, event.countersign, answered=False)
+        await performance_acts.record_fact(session, fact)

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from services.petitions.__main__ import build as build_petitions
 from services.petitions.config import PetitionsSettings
+from services.supervision.domain import performance as performance_domain
 from shared.outbox import build_envelope
 from tests.fixtures.org import serving
 from tests.integration.supervision.conftest import eventually
@@ -24,8 +25,10 @@ from zgov.meetings.v1 import events_pb2 as meetings_events
 from zgov.meetings.v1 import meetings_pb2
 from zgov.org.v1 import events_pb2 as org_events
 from zgov.org.v1 import trips_pb2
+from zgov.petitions.v1 import events_pb2 as petitions_events
 from zgov.petitions.v1 import petitions_pb2, petitions_pb2_grpc, reconsiderations_pb2
 from zgov.petitions.v1 import reconsideration_events_pb2 as reconsideration_events
+from zgov.supervision.v1 import performance_pb2
 from zgov.supervision.v1 import supervision_pb2 as pb
 
 pytestmark = pytest.mark.integration
@@ -343,3 +346,99 @@ async def test_A57_A58_an_overdue_trip_report_or_gift_becomes_one_item_per_step_
     }
     assert "出访报告" in found[0].title and "李局长" in found[0].requirement
     assert "瓷盘" in found[1].requirement and str(due) in found[1].requirement
+
+
+def case(case_id: str, body: str = "education-bureau") -> petitions_events.CaseSummary:
+    return petitions_events.CaseSummary(
+        case_id=case_id, number=f"资信〔{TODAY.year}〕{case_id}号", handling_body_code=body
+    )
+
+
+def countersign(body: str, answered: bool) -> documents_pb2.Countersign:
+    return documents_pb2.Countersign(organisation_code=body, answered_on=d(TODAY) if answered else None)
+
+
+async def test_A64_petitions_and_documents_events_feed_the_computed_performance_indicators(
+    supervision_consuming, supervision_js
+):
+    s, js = supervision_consuming, supervision_js
+    replied = petitions_events.CaseReplied(case=case("1"), replied_on=d(TODAY), late=False)
+    for event in (
+        replied,
+        petitions_events.CaseReplied(case=case("2"), replied_on=d(TODAY), late=True),
+        replied,  # replayed: a new event id, the same reply
+        petitions_events.CaseReplied(case=case("3", body=""), replied_on=d(TODAY)),  # not yet assigned
+    ):
+        await publish(js, "petitions.case.replied", event)
+    for case_id, satisfaction in (
+        ("1", petitions_pb2.SATISFACTION_SATISFIED),
+        ("2", petitions_pb2.SATISFACTION_DISSATISFIED),
+        ("2", petitions_pb2.SATISFACTION_BASICALLY_SATISFIED),  # rated again: the latest counts
+    ):
+        await publish(
+            js,
+            "petitions.case.rated",
+            petitions_events.CaseRated(case=case(case_id), satisfaction=satisfaction),
+        )
+    await publish(
+        js,
+        "documents.countersign.answered",
+        documents_events.CountersignAnswered(
+            document_id="doc-1", countersign=countersign("education-bureau", True)
+        ),
+    )
+    for document, body in (("doc-2", "education-bureau"), ("doc-3", "transport-bureau")):
+        await publish(
+            js,
+            "documents.countersign.deemed-agreed",
+            documents_events.CountersignDeemedAgreed(
+                document_id=document, countersign=countersign(body, False)
+            ),
+        )
+    await eventually(lambda: settled(js, "PETITIONS", "supervision-case-replied", 4))
+    await eventually(lambda: settled(js, "PETITIONS", "supervision-case-rated", 7))
+    await eventually(lambda: settled(js, "DOCUMENTS", "supervision-countersign-deemed-agreed", 3))
+    await eventually(lambda: settled(js, "DOCUMENTS", "supervision-countersign-answered", 1))
+
+    areas = performance_domain.DIMENSIONS[performance_domain.AssessedKind.DEPARTMENT]
+    measures = {
+        "major-decisions": performance_pb2.MEASURE_ITEMS_ON_TIME,
+        "duties": performance_pb2.MEASURE_PETITIONS_ON_TIME,
+        "efficiency": performance_pb2.MEASURE_COUNTERSIGNS_ANSWERED,
+        "service-quality": performance_pb2.MEASURE_PETITIONS_SATISFIED,
+    }
+    weights = dict(zip(areas, (20, 20, 20, 10, 20, 10)))
+    office = s.as_user("supervision-officer")
+    the_set = await s.performance.SetIndicators(
+        performance_pb2.SetIndicatorsRequest(
+            year=TODAY.year,
+            kind=performance_pb2.ASSESSED_KIND_DEPARTMENT,
+            indicators=[
+                performance_pb2.Indicator(
+                    code=a,
+                    name=a,
+                    dimension=a,
+                    weight=weights[a],
+                    measure=measures.get(a, performance_pb2.MEASURE_EVIDENCE),
+                )
+                for a in areas
+            ],
+        ),
+        metadata=office,
+    )
+    assessment = await s.performance.SetTargets(
+        performance_pb2.SetTargetsRequest(
+            set_id=the_set.id,
+            body_code="education-bureau",
+            targets=[performance_pb2.Target(indicator_code=a, target="完成") for a in areas],
+        ),
+        metadata=office,
+    )
+    computed = await s.performance.ComputeMeasuredIndicators(
+        performance_pb2.ComputeMeasuredIndicatorsRequest(assessment_id=assessment.id), metadata=office
+    )
+    scores = {sc.indicator_code: (sc.computed, sc.centipoints, sc.evidence) for sc in computed.scores}
+    assert scores["duties"] == (True, 1000, "信访事项按期答复 1/2")  # one of two replies on time
+    assert scores["service-quality"] == (True, 2000, "信访答复满意（含基本满意） 2/2")
+    assert scores["efficiency"] == (True, 500, "会签按期回复（未逾期视为同意） 1/2")
+    assert scores["major-decisions"] == (True, 2000, "督查事项按期办结 0/0")
