@@ -4,6 +4,7 @@ service. Redelivered and replayed events change nothing; an envelope naming anot
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -13,8 +14,10 @@ import pytest
 import sqlalchemy as sa
 
 from services.petitions.__main__ import build as build_petitions
+from services.org.acts import trips as trip_acts
 from services.petitions.config import PetitionsSettings
 from services.supervision.domain import performance as performance_domain
+from shared.db import create_engine, session_factory, transaction
 from shared.outbox import build_envelope
 from tests.fixtures.org import serving
 from tests.integration.supervision.conftest import eventually
@@ -24,9 +27,14 @@ from zgov.documents.v1 import events_pb2 as documents_events
 from zgov.meetings.v1 import events_pb2 as meetings_events
 from zgov.meetings.v1 import meetings_pb2
 from zgov.org.v1 import events_pb2 as org_events
-from zgov.org.v1 import trips_pb2
+from zgov.org.v1 import trips_pb2, trips_pb2_grpc
 from zgov.petitions.v1 import events_pb2 as petitions_events
-from zgov.petitions.v1 import petitions_pb2, petitions_pb2_grpc, reconsiderations_pb2
+from zgov.petitions.v1 import (
+    petitions_pb2,
+    petitions_pb2_grpc,
+    reconsiderations_pb2,
+    reconsiderations_pb2_grpc,
+)
 from zgov.petitions.v1 import reconsideration_events_pb2 as reconsideration_events
 from zgov.supervision.v1 import performance_pb2
 from zgov.supervision.v1 import supervision_pb2 as pb
@@ -442,3 +450,106 @@ async def test_A64_petitions_and_documents_events_feed_the_computed_performance_
     assert scores["service-quality"] == (True, 2000, "信访答复满意（含基本满意） 2/2")
     assert scores["efficiency"] == (True, 500, "会签按期回复（未逾期视为同意） 1/2")
     assert scores["major-decisions"] == (True, 2000, "督查事项按期办结 0/0")
+
+
+async def test_A57_A58_a_trip_in_org_past_its_limits_becomes_items_in_supervision_through_nats(
+    supervision_consuming, supervision_js, org_database
+):
+    """End to end: the trip asked, approved and a gift recorded in the real org service; org's trip clock
+    (two rounds on days past both limits) announces the report and the gift once; supervision makes two
+    items."""
+    s, js = supervision_consuming, supervision_js
+    head = s.user_id("department-head")
+    first = TODAY + timedelta(days=20)
+    async with grpc.aio.insecure_channel(s.org_address) as channel:
+        trips = trips_pb2_grpc.TripServiceStub(channel)
+        asked = await trips.RequestTrip(
+            trips_pb2.RequestTripRequest(
+                task_kind=trips_pb2.TASK_KIND_NEGOTIATION,
+                purpose="与友城签署经贸合作备忘录",
+                invitation_ref="邀请函 2026-45",
+                countries=["DE"],
+                payer=trips_pb2.PAYER_OWN_BUDGET,
+                members=[trips_pb2.TripMember(user_id=head, position="department-head")],
+                first_day=d(first),
+                last_day=d(first + timedelta(days=4)),
+            ),
+            metadata=s.as_user("office-staff"),
+        )
+        await trips.ApproveTrip(trips_pb2.ApproveTripRequest(trip_id=asked.id), metadata=s.as_user("mayor"))
+        recorded = await trips.RecordTripGift(
+            trips_pb2.RecordTripGiftRequest(
+                trip_id=asked.id, giver="汉堡市", description="瓷盘", value_fen=50_000, received_on=d(first)
+            ),
+            metadata=s.as_user("department-head"),
+        )
+    engine = create_engine(org_database)
+    try:
+        for days_after in (31, 40):
+            async with transaction(session_factory(engine)) as session:
+                await trip_acts.announce_all_overdue(session, first + timedelta(days=4 + days_after), 50)
+    finally:
+        await engine.dispose()
+
+    async def two_items() -> list[pb.Item] | None:
+        found = await items(s, kind=pb.ITEM_KIND_OVERDUE_ESCALATION)
+        return found if len(found) == 2 else None
+
+    found = await eventually(two_items)
+    assert {(i.source.service, i.lead_body_code) for i in found} == {("org", asked.organisation_code)}
+    assert sorted(i.source.ref.removeprefix(f"trip/{asked.id}/overdue/") for i in found) == [
+        f"{org_events.TRIP_OVERDUE_STEP_REPORT}",
+        f"{org_events.TRIP_OVERDUE_STEP_GIFT_HAND_OVER}/{recorded.gifts[0].id}",
+    ]
+    info = await js.consumer_info("ORG", "supervision-trip-overdue")
+    assert info.delivered.consumer_seq == 2  # org announced each step once
+
+
+async def test_A69_a_reconsideration_in_petitions_past_its_acceptance_limit_becomes_one_item_through_nats(
+    supervision_consuming, supervision_js, keycloak, postgres
+):
+    """End to end: an application registered in the real petitions service, received long enough ago
+    that its acceptance check is overdue; petitions' sweep escalates it, supervision makes one item led by
+    the reconsideration office; later rounds of the sweep add nothing."""
+    s, js = supervision_consuming, supervision_js
+    name = f"t_pet_{uuid.uuid4().hex[:10]}"
+    petitions_db = postgres.ensure_database(name)
+    petitions = build_petitions(
+        PetitionsSettings(
+            database_url=petitions_db,
+            nats_url=s.nats.url,
+            keycloak_url=keycloak.url,
+            client_id="petitions",
+            client_secret=keycloak.client_secrets["petitions"],
+            grpc_port=0,
+            org_address=s.org_address,
+            org_cache_seconds=60,
+            reconsideration_sweep_seconds=0.5,
+        )
+    )
+    try:
+        async with serving(petitions) as server:
+            async with grpc.aio.insecure_channel(server.address) as channel:
+                stub = reconsiderations_pb2_grpc.ReconsiderationServiceStub(channel)
+                request = reconsiderations_pb2.ApplyForReconsiderationRequest(
+                    applicant_name="林晓梅",
+                    contested_act="资教罚〔2026〕3号 行政处罚决定书",
+                    respondent_body_code="education-bureau",
+                    request="撤销该处罚决定",
+                    received_on=d(TODAY - timedelta(days=30)),
+                )
+                applied = await stub.ApplyForReconsideration(request, metadata=s.as_user("justice-reviewer"))
+                (item,) = await eventually(lambda: items(s, kind=pb.ITEM_KIND_OVERDUE_ESCALATION))
+                await asyncio.sleep(2)  # several more rounds of the sweep
+                info = await js.consumer_info("PETITIONS", "supervision-reconsideration-overdue")
+    finally:
+        postgres.drop_database(name)
+    assert info.delivered.consumer_seq == 1  # petitions escalated the step once
+    case_id = applied.reconsideration.id
+    assert (item.source.service, item.source.ref, item.lead_body_code) == (
+        "petitions",
+        f"reconsideration/{case_id}/overdue/{reconsiderations_pb2.RECONSIDERATION_STEP_ACCEPTANCE}",
+        "justice-bureau",
+    )
+    assert "林晓梅" not in item.requirement + item.title  # A80: no applicant travels
+    assert len(await items(s, kind=pb.ITEM_KIND_OVERDUE_ESCALATION)) == 1
