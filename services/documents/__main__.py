@@ -6,8 +6,10 @@ from pathlib import Path
 
 import structlog
 
+from services.documents.acts import Env
 from services.documents.api import DocumentsServicer
 from services.documents.config import DocumentsSettings
+from services.documents.consumers import CircularDraft, EventConsumers
 from services.documents.events import run_countersign_clock
 from shared.convert import today_in_china
 from shared.gbt9704 import typefaces
@@ -36,6 +38,11 @@ def build(settings: DocumentsSettings) -> GrpcServer:
             runtime.sessions, today_in_china, settings.countersign_clock_seconds, calendar()
         )
     )
+    if settings.consume_events:
+        # A61: supervision's monthly circulars become drafts (consumers.py)
+        env = Env(org=org, calendar=calendar(), today=today_in_china)
+        draft = CircularDraft(settings.circular_issuer_code)
+        runtime.consumers(lambda: EventConsumers(env, draft).subscriptions())
     return runtime.server([DocumentsServicer(runtime.sessions, org, calendar())])
 
 

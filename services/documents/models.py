@@ -98,6 +98,8 @@ class Document(Base):
     document_number: Mapped[str] = mapped_column(String(64), default="", index=True)
     issued_on: Mapped[date | None] = mapped_column(Date)
     issue_due: Mapped[date | None] = mapped_column(Date)
+    # Drafted from another service's record (A61: "supervision/circular/<id>"), one document per source.
+    source_ref: Mapped[str | None] = mapped_column(String(200), unique=True)
 
 
 class Countersign(Base):

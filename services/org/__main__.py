@@ -13,7 +13,7 @@ from services.org.api_trips import TripServicer
 from services.org.config import OrgSettings
 from services.org.directory import KeycloakDirectory
 from services.org.domain.trips import TripLimits
-from services.org.events import run_acting_clock
+from services.org.events import run_acting_clock, run_trip_clock
 from services.org.keycloak_events import AdminEventRecorder, keycloak_admin
 from shared.db import fill_pool
 from shared.grpc_server import GrpcServer
@@ -62,6 +62,8 @@ def build(settings: OrgSettings, directory: KeycloakDirectory | None = None) -> 
     runtime.sweep(
         lambda: run_acting_clock(runtime.sessions, directory, today_in_china, settings.acting_clock_seconds)
     )
+    # A57, A58: a trip's report or gift hand-over past its limit, announced once (supervision follows)
+    runtime.sweep(lambda: run_trip_clock(runtime.sessions, today_in_china, settings.trip_clock_seconds))
     if settings.admin_events_seconds > 0:
         # Keycloak's admin events (roles granted, users changed, also in its own console) as org's acts.
         recorder = AdminEventRecorder(keycloak_admin(settings), runtime.sessions)

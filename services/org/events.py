@@ -1,5 +1,8 @@
-"""The acting clock: events the org service publishes that are due to the calendar, not to a call
-(the acts are in acts/acting.py).
+"""The clocks: events the org service publishes that are due to the calendar, not to a call (the acts
+are in acts/acting.py and acts/trips.py).
+
+Trips abroad (A57, A58): the trip clock announces a report or a gift's hand-over past its limit once
+each (`org.trip.overdue`, acts/trips.py `announce_overdue`), which supervision makes an item of.
 
 An approved leave hands the holder's duties to a stand-in on its first day (A10, A59)
 and takes them back the day after its last day. The acting clock writes
@@ -12,6 +15,7 @@ from __future__ import annotations
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from services.org.acts import trips as trip_acts
 from services.org.acts.acting import emit_due_acting_events
 from services.org.directory import KeycloakDirectory
 from shared.db import transaction
@@ -35,4 +39,21 @@ async def run_acting_clock(
     # run_every keeps the clock alive through a database or Keycloak outage
     await run_every(
         interval, one_round, name="acting clock", leader=SweepLeader.of(sessions, "org.acting-clock")
+    )
+
+
+async def run_trip_clock(
+    sessions: async_sessionmaker[AsyncSession], today, interval: float = 300.0, batch: int = 200
+) -> None:
+    """Every `interval` seconds, announce the trips' reports and gift hand-overs past their limits."""
+
+    async def one_round() -> int:
+        async with transaction(sessions) as session:
+            looked, written = await trip_acts.announce_all_overdue(session, today(), batch)
+        if written:
+            log.info("overdue trip steps announced", trips=looked, events=written)
+        return looked
+
+    await run_every(
+        interval, one_round, name="trip clock", batch=batch, leader=SweepLeader.of(sessions, "org.trip-clock")
     )

@@ -197,4 +197,6 @@ class Trip(Base):
     report: Mapped[str] = mapped_column(Text, default="")
     report_due: Mapped[date] = mapped_column(Date)
     reported_on: Mapped[date | None] = mapped_column(Date)
+    # A57: the day the report's overdue was announced (org.trip.overdue, once); a gift's is in the gift.
+    report_overdue_announced_on: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

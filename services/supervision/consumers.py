@@ -11,6 +11,20 @@ shared/consumer.py: each message has its effect once, in one transaction with it
   disclosure.concern.overdue      a public concern past a limit → one overdue item per concern and limit
   documents.document.overdue      a filed document past its A53 handling limit → one overdue item per
                                   document and limit, led by the general office (it runs the handling)
+  petitions.reconsideration.overdue  an administrative reconsideration step past its statutory limit
+                                  (A69) → one overdue item per application and step, led by the body
+                                  that must act (the reconsideration office, or the respondent body
+                                  for its answer)
+  org.trip.overdue                a trip abroad's report after return (A57) or a gift's hand-over
+                                  (A58) past its limit → one overdue item per trip and step (and
+                                  gift), led by the body that sent the trip
+
+Facts for the computed performance indicators (A64, acts/performance.py `record_fact`), one per source:
+  petitions.case.replied          a reply of the handling body, on time or late (MEASURE_PETITIONS_ON_TIME)
+  petitions.case.rated            the petitioner's rating of the reply, the latest counting
+                                  (MEASURE_PETITIONS_SATISFIED)
+  documents.countersign.answered  a countersign answered in time by the body asked (A49) …
+  documents.countersign.deemed-agreed  … or left to deemed agreement (MEASURE_COUNTERSIGNS_ANSWERED)
 
 Who sent it: shared/consumer.py refuses (dead-letters, no effect) an envelope whose producer, own
 subject or payload does not match the subject it came on, so only the owning service's own event
@@ -27,8 +41,10 @@ from datetime import UTC, date
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.supervision.acts import items as acts
+from services.supervision.acts import performance as performance_acts
 from services.supervision.acts.people import People
 from services.supervision.domain import items as domain
+from services.supervision.domain.performance import Fact, Measure
 from services.supervision.store import items as store
 from shared.convert import CHINA, date_from_proto
 from shared.workdays import WorkingCalendar
@@ -39,8 +55,10 @@ from zgov.documents.v1 import events_pb2 as documents_events
 from zgov.events.v1 import envelope_pb2
 from zgov.meetings.v1 import events_pb2 as meetings_events
 from zgov.meetings.v1 import meetings_pb2
+from zgov.org.v1 import events_pb2 as org_events
 from zgov.petitions.v1 import events_pb2 as petitions_events
-from zgov.petitions.v1 import petitions_pb2
+from zgov.petitions.v1 import petitions_pb2, reconsiderations_pb2
+from zgov.petitions.v1 import reconsideration_events_pb2 as reconsideration_events
 
 # A28 matters decided by a plenary or executive meeting: major decisions, followed after adoption (A29).
 MAJOR_SERIES = {meetings_pb2.MEETING_KIND_PLENARY, meetings_pb2.MEETING_KIND_EXECUTIVE}
@@ -59,6 +77,17 @@ STAGE_NAMES = {
     petitions_pb2.STAGE_REVIEW: "复查",
     petitions_pb2.STAGE_RE_REVIEW: "复核",
 }
+# A69: the steps of an administrative reconsideration (行政复议) with a statutory limit.
+RECONSIDERATION_STEP_NAMES = {
+    reconsiderations_pb2.RECONSIDERATION_STEP_ACCEPTANCE: "受理审查",
+    reconsiderations_pb2.RECONSIDERATION_STEP_ANSWER: "被申请人答复",
+    reconsiderations_pb2.RECONSIDERATION_STEP_DECISION: "复议决定",
+}
+# A57, A58: what of a trip abroad came due.
+TRIP_STEP_NAMES = {
+    org_events.TRIP_OVERDUE_STEP_REPORT: "出访报告",
+    org_events.TRIP_OVERDUE_STEP_GIFT_HAND_OVER: "礼品上缴",
+}
 LIMIT_NAMES = {
     publications_pb2.CONCERN_LIMIT_RESPONSE: "回应",
     publications_pb2.CONCERN_LIMIT_PRESS_CONFERENCE: "新闻发布会",
@@ -71,6 +100,16 @@ def _actor(envelope: envelope_pb2.EventEnvelope):
 
 def _day(value) -> date | None:
     return date_from_proto(value, "date", required=False)
+
+
+def _sent_on(envelope: envelope_pb2.EventEnvelope, today: date) -> date:
+    """The day in China the event happened (its envelope's time), else today."""
+    if not envelope.HasField("occurred_at"):
+        return today
+    return envelope.occurred_at.ToDatetime(tzinfo=UTC).astimezone(CHINA).date()
+
+
+SATISFIED = {petitions_pb2.SATISFACTION_SATISFIED, petitions_pb2.SATISFACTION_BASICALLY_SATISFIED}
 
 
 @dataclass
@@ -115,6 +154,28 @@ class EventConsumers:
                 "supervision-document-overdue",
                 "documents.document.overdue",
                 self.on_document_overdue,
+            ),
+            (
+                "PETITIONS",
+                "supervision-reconsideration-overdue",
+                "petitions.reconsideration.overdue",
+                self.on_reconsideration_overdue,
+            ),
+            ("ORG", "supervision-trip-overdue", "org.trip.overdue", self.on_trip_overdue),
+            # A64: facts for the computed performance indicators
+            ("PETITIONS", "supervision-case-replied", "petitions.case.replied", self.on_case_replied),
+            ("PETITIONS", "supervision-case-rated", "petitions.case.rated", self.on_case_rated),
+            (
+                "DOCUMENTS",
+                "supervision-countersign-answered",
+                "documents.countersign.answered",
+                self.on_countersign_answered,
+            ),
+            (
+                "DOCUMENTS",
+                "supervision-countersign-deemed-agreed",
+                "documents.countersign.deemed-agreed",
+                self.on_countersign_deemed_agreed,
             ),
         ]
 
@@ -244,6 +305,29 @@ class EventConsumers:
         )
         await acts.register(session, _actor(envelope), new, self.context(), by_hand=False)
 
+    async def on_reconsideration_overdue(
+        self, session: AsyncSession, envelope, event: reconsideration_events.ReconsiderationOverdue
+    ) -> None:
+        """A69: a reconsideration step (acceptance check, the respondent's answer, the decision) passed
+        its statutory limit; the body that must act is urged. The event carries no applicant and no
+        request text (A80), so neither does the item."""
+        application = event.reconsideration
+        step = RECONSIDERATION_STEP_NAMES.get(event.step, "办理")
+        received = _day(application.received_on)
+        due = _day(event.due)
+        reference = f"行政复议申请（{received}收到）" if received else "行政复议申请"
+        new = domain.NewItem(
+            kind=domain.Kind.OVERDUE_ESCALATION,
+            title=f"行政复议{step}逾期：{reference}",
+            requirement=f"{reference}{step}法定期限已过（{due}），督促依法办理并报告",
+            source_service="petitions",
+            source_ref=f"reconsideration/{application.reconsideration_id}/overdue/{event.step}",
+            source_reference=reference,
+            urgency=domain.Urgency.URGENT,
+            lead_body_code=await self._lead(event.responsible_body_code),
+        )
+        await acts.register(session, _actor(envelope), new, self.context(), by_hand=False)
+
     # ---- disclosure -------------------------------------------------------------------------------
 
     async def on_concern_overdue(
@@ -291,3 +375,79 @@ class EventConsumers:
             lead_body_code=await self._lead(self.general_office_code),
         )
         await acts.register(session, _actor(envelope), new, self.context(), by_hand=False)
+
+    # ---- org --------------------------------------------------------------------------------------
+
+    async def on_trip_overdue(self, session: AsyncSession, envelope, event: org_events.TripOverdue) -> None:
+        """A57, A58: the report after a trip abroad, or the hand-over of a gift received on it, passed
+        its limit; the body that sent the trip is urged (the member who must act is named)."""
+        trip = event.trip
+        step = TRIP_STEP_NAMES.get(event.step, "出访事项")
+        due = _day(event.due)
+        countries = "、".join(trip.countries)
+        what = f"因公出国（境）{countries}（{_day(trip.first_day)}至{_day(trip.last_day)}）"
+        who = next((m.name for m in trip.members if m.user_id == event.responsible_user_id), "")
+        gift = next((g for g in trip.gifts if g.id == event.gift_id), None)
+        thing = f"所收礼品“{gift.description}”（{gift.giver}赠）上缴" if gift else step
+        ref = f"trip/{trip.id}/overdue/{event.step}" + (f"/{event.gift_id}" if event.gift_id else "")
+        new = domain.NewItem(
+            kind=domain.Kind.OVERDUE_ESCALATION,
+            title=f"{step}逾期：{what}"[:200],
+            requirement=f"{what}{thing}期限已过（{due}），督促{who or '相关人员'}按规定办理并报告",
+            source_service="org",
+            source_ref=ref,
+            source_reference=trip.purpose[:200],
+            urgency=domain.Urgency.URGENT,
+            lead_body_code=await self._lead(event.responsible_body_code),
+        )
+        await acts.register(session, _actor(envelope), new, self.context(), by_hand=False)
+
+    # ---- facts for the computed performance indicators (A64) ----------------------------------------
+
+    async def on_case_replied(
+        self, session: AsyncSession, envelope, event: petitions_events.CaseReplied
+    ) -> None:
+        case = event.case
+        replied_on = _day(event.replied_on) or _sent_on(envelope, self.today())
+        fact = Fact(
+            Measure.PETITIONS_ON_TIME,
+            f"case/{case.case_id}/reply/{replied_on.isoformat()}",
+            case.handling_body_code,
+            not event.late,
+            replied_on,
+        )
+        await performance_acts.record_fact(session, fact)
+
+    async def on_case_rated(self, session: AsyncSession, envelope, event: petitions_events.CaseRated) -> None:
+        case = event.case
+        fact = Fact(
+            Measure.PETITIONS_SATISFIED,
+            f"case/{case.case_id}/rating",
+            case.handling_body_code,
+            event.satisfaction in SATISFIED,
+            _sent_on(envelope, self.today()),
+        )
+        await performance_acts.record_fact(session, fact, latest=True)
+
+    def _countersign(self, envelope, document_id: str, countersign, answered: bool) -> Fact:
+        on = (_day(countersign.answered_on) if answered else None) or _sent_on(envelope, self.today())
+        return Fact(
+            Measure.COUNTERSIGNS_ANSWERED,
+            f"document/{document_id}/countersign/{countersign.organisation_code}",
+            countersign.organisation_code,
+            answered,
+            on,
+        )
+
+    async def on_countersign_answered(
+        self, session: AsyncSession, envelope, event: documents_events.CountersignAnswered
+    ) -> None:
+        fact = self._countersign(envelope, event.document_id, event.countersign, answered=True)
+        await performance_acts.record_fact(session, fact)
+
+    async def on_countersign_deemed_agreed(
+        self, session: AsyncSession, envelope, event: documents_events.CountersignDeemedAgreed
+    ) -> None:
+        """A49: no answer by the limit counts as no objection, and against the body's indicator."""
+        fact = self._countersign(envelope, event.document_id, event.countersign, answered=False)
+        await performance_acts.record_fact(session, fact)

@@ -14,6 +14,7 @@ import uuid
 from datetime import date, datetime
 
 from sqlalchemy import (
+    Boolean,
     Date,
     DateTime,
     ForeignKey,
@@ -354,3 +355,20 @@ class ProposalWarning(Base):
     step: Mapped[str] = mapped_column(String(16), primary_key=True)
     against_due: Mapped[date] = mapped_column(Date, primary_key=True)
     taken_on: Mapped[date] = mapped_column(Date)
+
+
+class MeasuredFact(Base):
+    """A64: one fact another service's event reported about a body, counted by a computed indicator — a
+    petition reply on time or late, a petitioner's rating, a countersign answered or left to deemed
+    agreement. One per measure and source, whatever the redeliveries and replays."""
+
+    __tablename__ = "measured_fact"
+    __table_args__ = (Index("ix_measured_fact_body_year", "measure", "body_code", "year"),)
+
+    measure: Mapped[str] = mapped_column(String(32), primary_key=True)
+    source_ref: Mapped[str] = mapped_column(String(200), primary_key=True)
+    body_code: Mapped[str] = mapped_column(String(64))
+    year: Mapped[int] = mapped_column(Integer)
+    good: Mapped[bool] = mapped_column(Boolean)
+    happened_on: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

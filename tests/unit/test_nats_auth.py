@@ -8,6 +8,7 @@ import pytest
 
 from deploy.local import nats_auth
 from services.disclosure.events import DocumentsConsumer
+from services.documents.consumers import EventConsumers as DocumentsEventConsumers
 from services.disclosure.events_supervision import SupervisionConsumer
 from services.notify.consumers import EventConsumers as NotifyConsumers
 from services.supervision.consumers import EventConsumers
@@ -63,6 +64,10 @@ def consumers_run_by() -> dict[str, set[tuple[str, str, str]]]:
         "supervision": {
             (stream, durable, subject)
             for stream, durable, subject, _ in EventConsumers(None, None, None, None).subscriptions()
+        },
+        "documents": {
+            (stream, durable, subject)
+            for stream, durable, subject, _ in DocumentsEventConsumers(None, None).subscriptions()
         },
         "notify": {
             (stream, durable, subject)

@@ -1,7 +1,8 @@
 """Acts on a document being drafted and filed (起草、报送): draft it (A47, A53, A21–A23 for outgoing
 ones, A52 no reprints), file it with the city government (A47, A48, A49, A52 one briefing, A53
 handling limit), put the official day on a handling limit computed provisionally, and announce a
-document past its handling limit (A53, documents.document.overdue)."""
+document past its handling limit (A53, documents.document.overdue); draft the supervision office's
+monthly circular from supervision's request (A61, `draft_from_source`, once per circular)."""
 
 from __future__ import annotations
 
@@ -63,6 +64,22 @@ async def draft_document(session: AsyncSession, actor: Actor, new: NewDocument, 
     )
     await record_act(session, ref_of(row), "document.drafted", actor, row.title)
     return await document_reply(session, row, today)
+
+
+async def draft_from_source(
+    session: AsyncSession, actor: Actor, new: NewDocument, source_ref: str, env: Env
+) -> pb.Document | None:
+    """A draft asked for by another service's event (A61: supervision's monthly circular), drafted as
+    the office would draft it, once per source: a replayed event finds the draft and changes nothing
+    (None). The draft then goes the usual way: countersign, sign-off (A51), check and issue."""
+    if await store.document_of_source(session, source_ref) is not None:
+        return None
+    reply = await draft_document(session, actor, new, env)
+    row = await store.get_document(session, reply.id, for_update=True)
+    row.source_ref = source_ref
+    await session.flush()
+    await record_act(session, ref_of(row), "document.drafted-from", actor, source_ref)
+    return reply
 
 
 async def _filed_draft(session: AsyncSession, actor: Actor, draft_id: str):

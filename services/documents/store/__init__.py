@@ -16,6 +16,7 @@ from services.documents.store.deadlines import (  # noqa: F401
 from services.documents.store.documents import (  # noqa: F401
     add_document,
     briefing_series_of,
+    document_of_source,
     documents_expired_unrecorded,
     documents_overdue_unannounced,
     get_document,

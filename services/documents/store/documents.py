@@ -36,6 +36,11 @@ async def get_document(
     return row
 
 
+async def document_of_source(session: AsyncSession, source_ref: str) -> models.Document | None:
+    """The document drafted from another service's record (A61: a supervision circular), if any."""
+    return await session.scalar(select(models.Document).where(models.Document.source_ref == source_ref))
+
+
 def _overdue(today: date):
     table = models.Document
     return or_(

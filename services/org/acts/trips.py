@@ -1,7 +1,8 @@
 """Acts on temporary official trips abroad (因公临时出国（境）, A57, A58): requested, approved by the
 authority for the members' positions (or rejected), gifts recorded and handed over, the report after
 return. An approved trip of a city leader becomes that leader's leave of kind abroad, approved with it,
-so the acting holders follow (A10, A59) without anyone entering the absence twice.
+so the acting holders follow (A10, A59) without anyone entering the absence twice. A report or a gift's
+hand-over past its limit is announced once by the overdue sweep (`announce_overdue`, org.trip.overdue).
 
 The leave is made by org's existing leave functions (services/org/store `add_leave`, with
 `domain.check_leave_request`, `domain.check_both_away` (A82) and `domain.stand_in_for`, the steps of
@@ -298,3 +299,55 @@ async def report(session: AsyncSession, actor, row: Trip, text: str, ctx: TripCo
     late = " (after its limit)" if ctx.today > row.report_due else ""
     await _changed(session, row, "org.trip.reported", actor, f"reported on {ctx.today.isoformat()}{late}")
     return row
+
+
+@dataclass(frozen=True)
+class _Clock:
+    """The overdue sweep as the actor of its records (no person acts)."""
+
+    user_id: str = "org-trip-clock"
+    username: str = "org-trip-clock"
+    display_name: str = "出访逾期巡检"
+    positions: frozenset = frozenset()
+    organisation_code: str = ""
+    on_behalf_of_user_id: str | None = None
+    on_behalf_of_position: str | None = None
+
+
+_CLOCK = _Clock()
+
+
+async def announce_overdue(session: AsyncSession, row: Trip, today: date) -> int:
+    """A57, A58: the report or a gift's hand-over past its limit is announced once each, as
+    `org.trip.overdue` (supervision makes it an item); the row marks what was announced, in the same
+    transaction. Returns how many were announced."""
+    found = domain.overdue(
+        state=TripState(row.state),
+        report_due=row.report_due,
+        report_announced=row.report_overdue_announced_on is not None,
+        requested_by_user_id=row.requested_by_user_id,
+        gifts=row.gifts,
+        today=today,
+    )
+    for step in found:
+        what = f"gift {step.gift_id}" if step.gift_id else "report"
+        await record_act(session, ref_of(row), "trip.overdue", _CLOCK, f"{what} due {step.due.isoformat()}")
+        await add_event(session, "org.trip.overdue", wire.overdue_to_proto(row, step), ref_of(row))
+    told = {s.gift_id for s in found if s.gift_id}
+    if any(s.step is domain.OverdueStep.REPORT for s in found):
+        row.report_overdue_announced_on = today
+    if told:
+        row.gifts = [
+            {**g, "overdue_announced_on": today.isoformat()} if g["id"] in told else g for g in row.gifts
+        ]
+    await session.flush()
+    return len(found)
+
+
+async def announce_all_overdue(session: AsyncSession, today: date, batch: int) -> tuple[int, int]:
+    """One round of the sweep in the caller's transaction: (trips looked at, events written)."""
+    rows = await store.past_a_limit(session, today, batch)
+    written = 0
+    for row in rows:
+        written += await announce_overdue(session, row, today)
+    return len(rows), written

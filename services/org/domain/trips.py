@@ -205,6 +205,46 @@ def report_due(last_day: date, limits: TripLimits) -> date:
     return last_day + timedelta(days=limits.report_days)
 
 
+class OverdueStep(str, Enum):
+    REPORT = "report"  # 出访报告
+    GIFT_HAND_OVER = "gift_hand_over"  # 礼品上缴
+
+
+@dataclass(frozen=True)
+class Overdue:
+    """A step of a trip past its limit and not done, not announced yet."""
+
+    step: OverdueStep
+    due: date
+    user_id: str
+    gift_id: str = ""
+
+
+def overdue(
+    *,
+    state: TripState,
+    report_due: date,
+    report_announced: bool,
+    requested_by_user_id: str,
+    gifts: list[dict],
+    today: date,
+) -> list[Overdue]:
+    """What of an approved trip came due and was not done (A57 report, A58 gifts), each told once:
+    the report of a trip not reported by its limit; each gift to hand over, not handed over by its
+    limit (a gift's `overdue_announced_on` marks it told)."""
+    if state not in (TripState.APPROVED, TripState.REPORTED):
+        return []
+    found = []
+    if state is TripState.APPROVED and report_due < today and not report_announced:
+        found.append(Overdue(OverdueStep.REPORT, report_due, requested_by_user_id))
+    for g in gifts:
+        due = date.fromisoformat(g["hand_over_due"]) if g.get("hand_over_due") else None
+        if g["must_hand_over"] and not g["handed_over_on"] and due and due < today:
+            if not g.get("overdue_announced_on"):
+                found.append(Overdue(OverdueStep.GIFT_HAND_OVER, due, g["received_by_user_id"], g["id"]))
+    return found
+
+
 def gift_terms(value_fen: int, last_day: date, limits: TripLimits) -> tuple[bool, date | None]:
     """(must it be handed over, by when) — 国务院令第133号: from 200 yuan, within a month of return."""
     if value_fen >= limits.gift_hand_over_threshold_fen:

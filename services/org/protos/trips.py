@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from datetime import date
 
-from services.org.domain.trips import Member, Payer, TaskKind, TripLimits, TripState
+from services.org.domain.trips import Member, Overdue, OverdueStep, Payer, TaskKind, TripLimits, TripState
 from services.org.models import Trip
 from shared import audit
 from shared.convert import EnumMap, date_to_proto
+from zgov.org.v1 import events_pb2
 from zgov.org.v1 import trips_pb2 as pb
 
 TASK = EnumMap(TaskKind, pb.TaskKind, "TASK_KIND")
 PAYER = EnumMap(Payer, pb.Payer, "PAYER")
 STATE = EnumMap(TripState, pb.TripState, "TRIP_STATE")
+OVERDUE_STEP = EnumMap(OverdueStep, events_pb2.TripOverdueStep, "TRIP_OVERDUE_STEP")
 
 
 def _day(value: date | str | None):
@@ -69,3 +71,14 @@ def trip_to_proto(row: Trip, history=()) -> pb.Trip:
 
 def limits_to_proto(limits: TripLimits) -> pb.TripLimits:
     return pb.TripLimits(**{k: list(v) if isinstance(v, tuple) else v for k, v in limits.__dict__.items()})
+
+
+def overdue_to_proto(row: Trip, overdue: Overdue) -> events_pb2.TripOverdue:
+    return events_pb2.TripOverdue(
+        trip=trip_to_proto(row),
+        step=OVERDUE_STEP.to_proto[overdue.step],
+        gift_id=overdue.gift_id,
+        due=date_to_proto(overdue.due),
+        responsible_body_code=row.organisation_code,
+        responsible_user_id=overdue.user_id,
+    )

@@ -1,6 +1,7 @@
 """Acts of performance management (目标绩效, A64–A66): set the indicators, decompose them into each body's
-targets, track progress, score (by hand with evidence, or computed from the supervision items), and make
-the results final by the executive meeting's recorded decision, published as an event."""
+targets, track progress, score (by hand with evidence, or computed from the supervision items and from the
+facts other services' events report: petitions answered on time, petitioners satisfied, countersigns
+answered in time), and make the results final by the executive meeting's recorded decision, published as an event."""
 
 from __future__ import annotations
 
@@ -197,6 +198,14 @@ async def compute_measured(
             scores[indicator.code] = _score(
                 domain.on_time_score(indicator, due, on_time), evidence, True, actor, ctx.today
             )
+        elif indicator.measure in domain.FED_MEASURES:
+            counted, good = await store.fact_share(
+                session, indicator.measure.value, row.body_code, indicator_set.year
+            )
+            evidence = f"{domain.FED_MEASURES[indicator.measure]} {good}/{counted}"
+            scores[indicator.code] = _score(
+                domain.on_time_score(indicator, counted, good), evidence, True, actor, ctx.today
+            )
     row.scores = scores
     await session.flush()
     await record_act(
@@ -254,3 +263,19 @@ async def approve_results(
         actor,
     )
     return indicator_set
+
+
+async def record_fact(session: AsyncSession, fact: domain.Fact, *, latest: bool = False) -> None:
+    """A64: a fact another service's event reported about a body (a petition reply on time, a rating, a
+    countersign answered or deemed agreed), kept for the computed indicators; once per source."""
+    if not fact.body_code:
+        return  # not attributable to a body (e.g. a case not yet assigned): nothing to count
+    await store.record_fact(
+        session,
+        fact.measure.value,
+        fact.source_ref,
+        fact.body_code,
+        fact.good,
+        fact.happened_on,
+        latest=latest,
+    )

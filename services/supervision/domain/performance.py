@@ -15,6 +15,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 
 from shared.errors import InvalidInput, RuleViolation
 
@@ -32,6 +33,30 @@ class AssessedKind(enum.Enum):
 class Measure(enum.Enum):
     EVIDENCE = "evidence"  # scored by the office with evidence
     ITEMS_ON_TIME = "items_on_time"  # computed from the body's supervision items
+    # computed from the facts other services' events report (MeasuredFact):
+    PETITIONS_ON_TIME = "petitions_on_time"  # 信访事项按期答复 (petitions.case.replied)
+    PETITIONS_SATISFIED = "petitions_satisfied"  # 信访群众满意 (petitions.case.rated)
+    COUNTERSIGNS_ANSWERED = "countersigns_answered"  # 会签按期回复 (documents.countersign.*, A49)
+
+
+# The measures counted from facts reported by other services' events, and how the evidence reads.
+FED_MEASURES: dict[Measure, str] = {
+    Measure.PETITIONS_ON_TIME: "信访事项按期答复",
+    Measure.PETITIONS_SATISFIED: "信访答复满意（含基本满意）",
+    Measure.COUNTERSIGNS_ANSWERED: "会签按期回复（未逾期视为同意）",
+}
+
+
+@dataclass(frozen=True)
+class Fact:
+    """What one event of another service says about a body, for a computed indicator: good (a reply on
+    time, a satisfied rating, a countersign answered) or not."""
+
+    measure: Measure
+    source_ref: str
+    body_code: str
+    good: bool
+    happened_on: date
 
 
 class SetState(enum.Enum):
@@ -187,7 +212,9 @@ def check_score(indicator: Indicator, centipoints: int, evidence: str, scorer_bo
         raise RuleViolation("A64.self-scoring", f"{body} does not score itself")
     if indicator.measure is not Measure.EVIDENCE:
         raise RuleViolation(
-            "A64.measured", f"{indicator.code} is computed from the supervision items, not scored by hand"
+            "A64.measured",
+            f"{indicator.code} is computed from the supervision items or other services' events, "
+            "not scored by hand",
         )
     if not 0 <= centipoints <= indicator.weight * CENTI:
         raise InvalidInput(
@@ -201,7 +228,8 @@ def check_score(indicator: Indicator, centipoints: int, evidence: str, scorer_bo
 
 def on_time_score(indicator: Indicator, due: int, on_time: int) -> int:
     """The share of the body's items due in the year that were finished by their due date, times the
-    weight; a body with no item due scores the full weight (nothing was late)."""
+    weight; a body with no item due scores the full weight (nothing was late). The same share scores the
+    fed measures: good facts over all facts of the year, full weight when there is none."""
     if due == 0:
         return indicator.weight * CENTI
     return indicator.weight * CENTI * on_time // due

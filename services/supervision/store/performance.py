@@ -6,6 +6,7 @@ import uuid
 from datetime import date
 
 from sqlalchemy import and_, func, select
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.supervision import models
@@ -14,6 +15,7 @@ from shared.errors import NotFound
 SET = models.IndicatorSet
 ASSESSMENT = models.Assessment
 ITEM = models.SupervisionItem
+FACT = models.MeasuredFact
 
 
 def _key(value: str, what: str) -> uuid.UUID:
@@ -87,3 +89,33 @@ async def items_on_time(session: AsyncSession, body: str, year: int) -> tuple[in
     total = await session.scalar(select(func.count()).select_from(ITEM).where(due))
     done = await session.scalar(select(func.count()).select_from(ITEM).where(on_time))
     return total or 0, done or 0
+
+
+async def record_fact(
+    session: AsyncSession, measure: str, source_ref: str, body: str, good: bool, on: date, *, latest: bool
+) -> None:
+    """One fact per measure and source: a replay keeps the first (`latest`: the last one reported
+    replaces it, e.g. a petitioner's rating given again)."""
+    values = dict(
+        measure=measure, source_ref=source_ref, body_code=body, year=on.year, good=good, happened_on=on
+    )
+    statement = insert(FACT).values(**values)
+    if latest:
+        statement = statement.on_conflict_do_update(
+            index_elements=[FACT.measure, FACT.source_ref],
+            set_={"body_code": body, "year": on.year, "good": good, "happened_on": on},
+        )
+    else:
+        statement = statement.on_conflict_do_nothing()
+    await session.execute(statement)
+
+
+async def fact_share(session: AsyncSession, measure: str, body: str, year: int) -> tuple[int, int]:
+    """(facts of `measure` about `body` in `year`, the good ones among them)."""
+    counted = await session.execute(
+        select(func.count(), func.count().filter(FACT.good)).where(
+            FACT.measure == measure, FACT.body_code == body, FACT.year == year
+        )
+    )
+    total, good = counted.one()
+    return total or 0, good or 0

@@ -10,17 +10,27 @@ from zoneinfo import ZoneInfo
 
 import grpc
 import pytest
+import sqlalchemy as sa
 
 from services.org.acts import trips as trip_acts
 from services.org.domain.trips import TripLimits
 from services.org.store.trips import get as get_trip
+from shared.consumer import decode
 from shared.convert import date_to_proto
 from shared.db import create_engine, session_factory
 from shared.errors import error_info_of, rule_id_of
 from shared.identity import Actor
 from shared.org_client import noon_of
 from tests.fixtures.keycloak import CallsAsPeople
-from zgov.org.v1 import org_pb2, org_pb2_grpc, receptions_pb2, receptions_pb2_grpc, trips_pb2, trips_pb2_grpc
+from zgov.org.v1 import (
+    events_pb2,
+    org_pb2,
+    org_pb2_grpc,
+    receptions_pb2,
+    receptions_pb2_grpc,
+    trips_pb2,
+    trips_pb2_grpc,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -349,6 +359,46 @@ async def test_A58_gifts_recorded_and_handed_over_and_the_report_due_after_retur
         trips_pb2.GetTripRequest(trip_id=asked.id), metadata=org.as_user("mayor")
     )
     assert reported.state == trips_pb2.TRIP_STATE_REPORTED and reported.report_late
+
+
+async def test_A57_A58_a_report_or_a_gift_past_its_limit_is_announced_once_for_supervision(org):
+    head = org.user_id("department-head")
+    asked = await org.trips.RequestTrip(
+        trip([(head, "department-head")]), metadata=org.as_user("office-staff")
+    )
+    await org.trips.ApproveTrip(trips_pb2.ApproveTripRequest(trip_id=asked.id), metadata=org.as_user("mayor"))
+    for value, what in ((50_000, "瓷盘"), (5_000, "明信片")):  # from 200 yuan handed over (A58)
+        gift = trips_pb2.RecordTripGiftRequest(
+            trip_id=asked.id, giver="汉堡市", description=what, value_fen=value
+        )
+        gift.received_on.CopyFrom(date_to_proto(TODAY + timedelta(days=21)))
+        recorded = await org.trips.RecordTripGift(gift, metadata=org.as_user("department-head"))
+    plate = next(g for g in recorded.gifts if g.must_hand_over)
+    outbox = sa.text("SELECT payload FROM outbox WHERE subject = 'org.trip.overdue' ORDER BY created_at")
+    engine = create_engine(org.database_url)
+    try:
+        async with session_factory(engine)() as session:
+            transaction = await session.begin()  # rolled back: the relay never sees these events
+            try:
+                # the day both limits are reached nothing is overdue; the day after, each once
+                last_day = TODAY + timedelta(days=24 + 30)
+                assert await trip_acts.announce_all_overdue(session, last_day, 50) == (0, 0)
+                after = last_day + timedelta(days=1)
+                assert await trip_acts.announce_all_overdue(session, after, 50) == (1, 2)
+                assert await trip_acts.announce_all_overdue(session, after + timedelta(days=8), 50) == (0, 0)
+                events = [decode(p)[1] for p in (await session.execute(outbox)).scalars()]
+                told = await get_trip(session, asked.id)
+                assert told.report_overdue_announced_on == after
+            finally:
+                await transaction.rollback()
+    finally:
+        await engine.dispose()
+    steps = sorted((e.step, e.gift_id, e.responsible_body_code, e.responsible_user_id) for e in events)
+    assert steps == [
+        (events_pb2.TRIP_OVERDUE_STEP_REPORT, "", asked.organisation_code, asked.requested_by_user_id),
+        (events_pb2.TRIP_OVERDUE_STEP_GIFT_HAND_OVER, plate.id, asked.organisation_code, head),
+    ]
+    assert all(e.due == date_to_proto(TODAY + timedelta(days=24 + 30)) for e in events)
 
 
 async def test_A9_A11_the_secretary_general_runs_the_office_and_heads_act_for_their_departments(org):

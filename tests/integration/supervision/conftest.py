@@ -134,7 +134,7 @@ async def foreign_streams(supervision_nats):
     """The streams of the services supervision listens to, declared before it binds its consumers."""
     client = await nats.connect(supervision_nats.url)
     js = client.jetstream(timeout=5)
-    for service in ("meetings", "petitions", "disclosure", "documents"):
+    for service in ("meetings", "petitions", "disclosure", "documents", "org"):
         await ensure_stream(js, service)
     await client.close()
 

@@ -4,6 +4,7 @@ service. Redelivered and replayed events change nothing; an envelope naming anot
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -13,7 +14,10 @@ import pytest
 import sqlalchemy as sa
 
 from services.petitions.__main__ import build as build_petitions
+from services.org.acts import trips as trip_acts
 from services.petitions.config import PetitionsSettings
+from services.supervision.domain import performance as performance_domain
+from shared.db import create_engine, session_factory, transaction
 from shared.outbox import build_envelope
 from tests.fixtures.org import serving
 from tests.integration.supervision.conftest import eventually
@@ -22,7 +26,17 @@ from zgov.documents.v1 import documents_pb2
 from zgov.documents.v1 import events_pb2 as documents_events
 from zgov.meetings.v1 import events_pb2 as meetings_events
 from zgov.meetings.v1 import meetings_pb2
-from zgov.petitions.v1 import petitions_pb2, petitions_pb2_grpc
+from zgov.org.v1 import events_pb2 as org_events
+from zgov.org.v1 import trips_pb2, trips_pb2_grpc
+from zgov.petitions.v1 import events_pb2 as petitions_events
+from zgov.petitions.v1 import (
+    petitions_pb2,
+    petitions_pb2_grpc,
+    reconsiderations_pb2,
+    reconsiderations_pb2_grpc,
+)
+from zgov.petitions.v1 import reconsideration_events_pb2 as reconsideration_events
+from zgov.supervision.v1 import performance_pb2
 from zgov.supervision.v1 import supervision_pb2 as pb
 
 pytestmark = pytest.mark.integration
@@ -252,3 +266,290 @@ async def test_A53_a_document_past_its_handling_limit_becomes_one_overdue_item_l
         f"document/{document.id}/overdue/{due}",
     )
     assert item.lead_body_code == "general-office" and "领导批示" in item.requirement
+
+
+async def test_A69_an_overdue_reconsideration_step_becomes_one_item_led_by_the_body_that_must_act(
+    supervision_consuming, supervision_js
+):
+    s, js = supervision_consuming, supervision_js
+    due = TODAY - timedelta(days=1)
+    application = reconsideration_events.ReconsiderationSummary(
+        reconsideration_id=str(uuid.uuid4()),
+        state=reconsiderations_pb2.RECONSIDERATION_STATE_ACCEPTED,
+        respondent_body_code="education-bureau",
+        received_on=d(TODAY - timedelta(days=30)),
+        answer_due=d(due),
+    )
+    event = reconsideration_events.ReconsiderationOverdue(
+        reconsideration=application,
+        step=reconsiderations_pb2.RECONSIDERATION_STEP_ANSWER,
+        due=d(due),
+        responsible_body_code="education-bureau",
+    )
+    subject = "petitions.reconsideration.overdue"
+    data = await publish(js, subject, event)
+    await js.publish(subject, data, headers={"Nats-Msg-Id": "redelivered"})
+    await publish(js, subject, event)  # replayed: a new event id, the same step
+    # the sender checked: an envelope on petitions' subject that says documents produced it
+    await publish(js, subject, event, envelope_subject="documents.document.overdue")
+    await eventually(lambda: settled(js, "PETITIONS", "supervision-reconsideration-overdue", 4))
+    (item,) = await items(s)
+    assert (item.kind, item.source.service, item.source.ref) == (
+        pb.ITEM_KIND_OVERDUE_ESCALATION,
+        "petitions",
+        f"reconsideration/{application.reconsideration_id}/overdue/"
+        f"{reconsiderations_pb2.RECONSIDERATION_STEP_ANSWER}",
+    )
+    assert (item.lead_body_code, item.state) == ("education-bureau", pb.ITEM_STATE_ASSIGNED)
+    assert "被申请人答复" in item.title and str(due) in item.requirement
+    dead = "SELECT count(*) FROM dead_letters WHERE consumer = 'supervision-reconsideration-overdue'"
+    assert await count(s, dead) == 1
+
+
+async def test_A57_A58_an_overdue_trip_report_or_gift_becomes_one_item_per_step_led_by_the_sending_body(
+    supervision_consuming, supervision_js
+):
+    s, js = supervision_consuming, supervision_js
+    due = TODAY - timedelta(days=3)
+    head = s.user_id("department-head")
+    trip = trips_pb2.Trip(
+        id=str(uuid.uuid4()),
+        organisation_code="education-bureau",
+        requested_by_user_id=head,
+        purpose="与友城签署教育合作备忘录",
+        countries=["DE", "FR"],
+        first_day=d(due - timedelta(days=40)),
+        last_day=d(due - timedelta(days=30)),
+        members=[trips_pb2.TripMember(user_id=head, position="department-head", name="李局长")],
+        gifts=[trips_pb2.TripGift(id="gift-1", giver="汉堡市", description="瓷盘", value_fen=50_000)],
+        state=trips_pb2.TRIP_STATE_APPROVED,
+    )
+    report = org_events.TripOverdue(
+        trip=trip,
+        step=org_events.TRIP_OVERDUE_STEP_REPORT,
+        due=d(due),
+        responsible_body_code="education-bureau",
+        responsible_user_id=head,
+    )
+    gift = org_events.TripOverdue(
+        trip=trip,
+        step=org_events.TRIP_OVERDUE_STEP_GIFT_HAND_OVER,
+        gift_id="gift-1",
+        due=d(due),
+        responsible_body_code="education-bureau",
+        responsible_user_id=head,
+    )
+    data = await publish(js, "org.trip.overdue", report)
+    await js.publish("org.trip.overdue", data, headers={"Nats-Msg-Id": "redelivered"})
+    await publish(js, "org.trip.overdue", report)  # replayed: the same trip and step
+    await publish(js, "org.trip.overdue", gift)
+    await eventually(lambda: settled(js, "ORG", "supervision-trip-overdue", 4))
+    found = sorted(await items(s), key=lambda i: i.source.ref)
+    assert [i.source.ref for i in found] == [
+        f"trip/{trip.id}/overdue/{org_events.TRIP_OVERDUE_STEP_REPORT}",
+        f"trip/{trip.id}/overdue/{org_events.TRIP_OVERDUE_STEP_GIFT_HAND_OVER}/gift-1",
+    ]
+    assert {(i.kind, i.source.service, i.lead_body_code) for i in found} == {
+        (pb.ITEM_KIND_OVERDUE_ESCALATION, "org", "education-bureau")
+    }
+    assert "出访报告" in found[0].title and "李局长" in found[0].requirement
+    assert "瓷盘" in found[1].requirement and str(due) in found[1].requirement
+
+
+def case(case_id: str, body: str = "education-bureau") -> petitions_events.CaseSummary:
+    return petitions_events.CaseSummary(
+        case_id=case_id, number=f"资信〔{TODAY.year}〕{case_id}号", handling_body_code=body
+    )
+
+
+def countersign(body: str, answered: bool) -> documents_pb2.Countersign:
+    return documents_pb2.Countersign(organisation_code=body, answered_on=d(TODAY) if answered else None)
+
+
+async def test_A64_petitions_and_documents_events_feed_the_computed_performance_indicators(
+    supervision_consuming, supervision_js
+):
+    s, js = supervision_consuming, supervision_js
+    replied = petitions_events.CaseReplied(case=case("1"), replied_on=d(TODAY), late=False)
+    for event in (
+        replied,
+        petitions_events.CaseReplied(case=case("2"), replied_on=d(TODAY), late=True),
+        replied,  # replayed: a new event id, the same reply
+        petitions_events.CaseReplied(case=case("3", body=""), replied_on=d(TODAY)),  # not yet assigned
+    ):
+        await publish(js, "petitions.case.replied", event)
+    for case_id, satisfaction in (
+        ("1", petitions_pb2.SATISFACTION_SATISFIED),
+        ("2", petitions_pb2.SATISFACTION_DISSATISFIED),
+        ("2", petitions_pb2.SATISFACTION_BASICALLY_SATISFIED),  # rated again: the latest counts
+    ):
+        await publish(
+            js,
+            "petitions.case.rated",
+            petitions_events.CaseRated(case=case(case_id), satisfaction=satisfaction),
+        )
+    await publish(
+        js,
+        "documents.countersign.answered",
+        documents_events.CountersignAnswered(
+            document_id="doc-1", countersign=countersign("education-bureau", True)
+        ),
+    )
+    for document, body in (("doc-2", "education-bureau"), ("doc-3", "transport-bureau")):
+        await publish(
+            js,
+            "documents.countersign.deemed-agreed",
+            documents_events.CountersignDeemedAgreed(
+                document_id=document, countersign=countersign(body, False)
+            ),
+        )
+    await eventually(lambda: settled(js, "PETITIONS", "supervision-case-replied", 4))
+    await eventually(lambda: settled(js, "PETITIONS", "supervision-case-rated", 7))
+    await eventually(lambda: settled(js, "DOCUMENTS", "supervision-countersign-deemed-agreed", 3))
+    await eventually(lambda: settled(js, "DOCUMENTS", "supervision-countersign-answered", 1))
+
+    areas = performance_domain.DIMENSIONS[performance_domain.AssessedKind.DEPARTMENT]
+    measures = {
+        "major-decisions": performance_pb2.MEASURE_ITEMS_ON_TIME,
+        "duties": performance_pb2.MEASURE_PETITIONS_ON_TIME,
+        "efficiency": performance_pb2.MEASURE_COUNTERSIGNS_ANSWERED,
+        "service-quality": performance_pb2.MEASURE_PETITIONS_SATISFIED,
+    }
+    weights = dict(zip(areas, (20, 20, 20, 10, 20, 10)))
+    office = s.as_user("supervision-officer")
+    the_set = await s.performance.SetIndicators(
+        performance_pb2.SetIndicatorsRequest(
+            year=TODAY.year,
+            kind=performance_pb2.ASSESSED_KIND_DEPARTMENT,
+            indicators=[
+                performance_pb2.Indicator(
+                    code=a,
+                    name=a,
+                    dimension=a,
+                    weight=weights[a],
+                    measure=measures.get(a, performance_pb2.MEASURE_EVIDENCE),
+                )
+                for a in areas
+            ],
+        ),
+        metadata=office,
+    )
+    assessment = await s.performance.SetTargets(
+        performance_pb2.SetTargetsRequest(
+            set_id=the_set.id,
+            body_code="education-bureau",
+            targets=[performance_pb2.Target(indicator_code=a, target="完成") for a in areas],
+        ),
+        metadata=office,
+    )
+    computed = await s.performance.ComputeMeasuredIndicators(
+        performance_pb2.ComputeMeasuredIndicatorsRequest(assessment_id=assessment.id), metadata=office
+    )
+    scores = {sc.indicator_code: (sc.computed, sc.centipoints, sc.evidence) for sc in computed.scores}
+    assert scores["duties"] == (True, 1000, "信访事项按期答复 1/2")  # one of two replies on time
+    assert scores["service-quality"] == (True, 2000, "信访答复满意（含基本满意） 2/2")
+    assert scores["efficiency"] == (True, 500, "会签按期回复（未逾期视为同意） 1/2")
+    assert scores["major-decisions"] == (True, 2000, "督查事项按期办结 0/0")
+
+
+async def test_A57_A58_a_trip_in_org_past_its_limits_becomes_items_in_supervision_through_nats(
+    supervision_consuming, supervision_js, org_database
+):
+    """End to end: the trip asked, approved and a gift recorded in the real org service; org's trip clock
+    (two rounds on days past both limits) announces the report and the gift once; supervision makes two
+    items."""
+    s, js = supervision_consuming, supervision_js
+    head = s.user_id("department-head")
+    first = TODAY + timedelta(days=20)
+    async with grpc.aio.insecure_channel(s.org_address) as channel:
+        trips = trips_pb2_grpc.TripServiceStub(channel)
+        asked = await trips.RequestTrip(
+            trips_pb2.RequestTripRequest(
+                task_kind=trips_pb2.TASK_KIND_NEGOTIATION,
+                purpose="与友城签署经贸合作备忘录",
+                invitation_ref="邀请函 2026-45",
+                countries=["DE"],
+                payer=trips_pb2.PAYER_OWN_BUDGET,
+                members=[trips_pb2.TripMember(user_id=head, position="department-head")],
+                first_day=d(first),
+                last_day=d(first + timedelta(days=4)),
+            ),
+            metadata=s.as_user("office-staff"),
+        )
+        await trips.ApproveTrip(trips_pb2.ApproveTripRequest(trip_id=asked.id), metadata=s.as_user("mayor"))
+        recorded = await trips.RecordTripGift(
+            trips_pb2.RecordTripGiftRequest(
+                trip_id=asked.id, giver="汉堡市", description="瓷盘", value_fen=50_000, received_on=d(first)
+            ),
+            metadata=s.as_user("department-head"),
+        )
+    engine = create_engine(org_database)
+    try:
+        for days_after in (31, 40):
+            async with transaction(session_factory(engine)) as session:
+                await trip_acts.announce_all_overdue(session, first + timedelta(days=4 + days_after), 50)
+    finally:
+        await engine.dispose()
+
+    async def two_items() -> list[pb.Item] | None:
+        found = await items(s, kind=pb.ITEM_KIND_OVERDUE_ESCALATION)
+        return found if len(found) == 2 else None
+
+    found = await eventually(two_items)
+    assert {(i.source.service, i.lead_body_code) for i in found} == {("org", asked.organisation_code)}
+    assert sorted(i.source.ref.removeprefix(f"trip/{asked.id}/overdue/") for i in found) == [
+        f"{org_events.TRIP_OVERDUE_STEP_REPORT}",
+        f"{org_events.TRIP_OVERDUE_STEP_GIFT_HAND_OVER}/{recorded.gifts[0].id}",
+    ]
+    info = await js.consumer_info("ORG", "supervision-trip-overdue")
+    assert info.delivered.consumer_seq == 2  # org announced each step once
+
+
+async def test_A69_a_reconsideration_in_petitions_past_its_acceptance_limit_becomes_one_item_through_nats(
+    supervision_consuming, supervision_js, keycloak, postgres
+):
+    """End to end: an application registered in the real petitions service, received long enough ago
+    that its acceptance check is overdue; petitions' sweep escalates it, supervision makes one item led by
+    the reconsideration office; later rounds of the sweep add nothing."""
+    s, js = supervision_consuming, supervision_js
+    name = f"t_pet_{uuid.uuid4().hex[:10]}"
+    petitions_db = postgres.ensure_database(name)
+    petitions = build_petitions(
+        PetitionsSettings(
+            database_url=petitions_db,
+            nats_url=s.nats.url,
+            keycloak_url=keycloak.url,
+            client_id="petitions",
+            client_secret=keycloak.client_secrets["petitions"],
+            grpc_port=0,
+            org_address=s.org_address,
+            org_cache_seconds=60,
+            reconsideration_sweep_seconds=0.5,
+        )
+    )
+    try:
+        async with serving(petitions) as server:
+            async with grpc.aio.insecure_channel(server.address) as channel:
+                stub = reconsiderations_pb2_grpc.ReconsiderationServiceStub(channel)
+                request = reconsiderations_pb2.ApplyForReconsiderationRequest(
+                    applicant_name="林晓梅",
+                    contested_act="资教罚〔2026〕3号 行政处罚决定书",
+                    respondent_body_code="education-bureau",
+                    request="撤销该处罚决定",
+                    received_on=d(TODAY - timedelta(days=30)),
+                )
+                applied = await stub.ApplyForReconsideration(request, metadata=s.as_user("justice-reviewer"))
+                (item,) = await eventually(lambda: items(s, kind=pb.ITEM_KIND_OVERDUE_ESCALATION))
+                await asyncio.sleep(2)  # several more rounds of the sweep
+                info = await js.consumer_info("PETITIONS", "supervision-reconsideration-overdue")
+    finally:
+        postgres.drop_database(name)
+    assert info.delivered.consumer_seq == 1  # petitions escalated the step once
+    case_id = applied.reconsideration.id
+    assert (item.source.service, item.source.ref, item.lead_body_code) == (
+        "petitions",
+        f"reconsideration/{case_id}/overdue/{reconsiderations_pb2.RECONSIDERATION_STEP_ACCEPTANCE}",
+        "justice-bureau",
+    )
+    assert "林晓梅" not in item.requirement + item.title  # A80: no applicant travels
+    assert len(await items(s, kind=pb.ITEM_KIND_OVERDUE_ESCALATION)) == 1

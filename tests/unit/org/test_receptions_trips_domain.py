@@ -140,3 +140,54 @@ def test_A57_the_province_approves_a_city_leaders_trip_with_its_number():
 def test_A58_gifts_from_200_yuan_handed_over_within_a_month_of_return():
     assert t.gift_terms(19_999, date(2027, 1, 14), LIMITS) == (False, None)
     assert t.gift_terms(20_000, date(2027, 1, 14), LIMITS) == (True, date(2027, 2, 13))
+
+
+def _gift(gift_id: str, must: bool, due: str, handed: str = "", **more) -> dict:
+    return {
+        "id": gift_id,
+        "received_by_user_id": f"member-{gift_id}",
+        "must_hand_over": must,
+        "hand_over_due": due,
+        "handed_over_on": handed,
+        **more,
+    }
+
+
+def test_A57_A58_a_report_or_gift_past_its_limit_is_overdue_once():
+    gifts = [
+        _gift("plate", True, "2027-02-13"),
+        _gift("pen", False, ""),
+        _gift("vase", True, "2027-02-13", handed="2027-02-01"),
+        _gift("told", True, "2027-02-13", overdue_announced_on="2027-02-14"),
+    ]
+    found = t.overdue(
+        state=t.TripState.APPROVED,
+        report_due=date(2027, 2, 13),
+        report_announced=False,
+        requested_by_user_id="asker",
+        gifts=gifts,
+        today=date(2027, 2, 14),
+    )
+    assert found == [
+        t.Overdue(t.OverdueStep.REPORT, date(2027, 2, 13), "asker"),
+        t.Overdue(t.OverdueStep.GIFT_HAND_OVER, date(2027, 2, 13), "member-plate", "plate"),
+    ]
+    # on the last day nothing is overdue yet; a report announced or in is not again
+    assert t.overdue(**{**_args(gifts), "today": date(2027, 2, 13)}) == []
+    assert [o.step for o in t.overdue(**{**_args(gifts), "report_announced": True})] == [
+        t.OverdueStep.GIFT_HAND_OVER
+    ]
+    reported = {**_args(gifts), "state": t.TripState.REPORTED}
+    assert [o.gift_id for o in t.overdue(**reported)] == ["plate"]
+    assert t.overdue(**{**_args(gifts), "state": t.TripState.REJECTED}) == []
+
+
+def _args(gifts: list[dict]) -> dict:
+    return dict(
+        state=t.TripState.APPROVED,
+        report_due=date(2027, 2, 13),
+        report_announced=False,
+        requested_by_user_id="asker",
+        gifts=gifts,
+        today=date(2027, 2, 14),
+    )

@@ -89,6 +89,21 @@ def test_A64_the_measured_indicator_is_computed_from_the_supervision_items_not_t
     assert d.on_time_score(measured, due=0, on_time=0) == 2000
 
 
+def test_A64_indicators_fed_by_other_services_events_are_computed_not_typed_in():
+    for measure in d.FED_MEASURES:
+        fed = Indicator("fed", "由事件计算", "efficiency", 10, measure)
+        assert rule(lambda: d.check_score(fed, 500, "手填", "supervision-office", "education-bureau")) == (
+            "A64.measured"
+        )
+    # petitions answered on time 3 of 4, no countersign asked: full marks (nothing was late)
+    assert (
+        d.on_time_score(Indicator("p", "按期答复", "efficiency", 10, Measure.PETITIONS_ON_TIME), 4, 3) == 750
+    )
+    assert (
+        d.on_time_score(Indicator("c", "会签", "efficiency", 10, Measure.COUNTERSIGNS_ANSWERED), 0, 0) == 1000
+    )
+
+
 def test_A64_results_are_final_only_complete_and_by_a_recorded_meeting_decision():
     indicators = department_set()
     scored = {i.code: {"centipoints": i.weight * 90} for i in indicators}

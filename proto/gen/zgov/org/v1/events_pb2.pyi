@@ -5,6 +5,7 @@ Events of the `org` service, published on subjects org.<aggregate>.<event>."""
 
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from zgov.common.v1 import common_pb2 as _common_pb2
 from zgov.org.v1 import org_pb2 as _org_pb2
 from zgov.org.v1 import receptions_pb2 as _receptions_pb2
@@ -19,6 +20,28 @@ else:
     from typing_extensions import TypeAlias as _TypeAlias, Never as _Never
 
 DESCRIPTOR: _descriptor.FileDescriptor
+
+class _TripOverdueStep:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _TripOverdueStepEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_TripOverdueStep.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    TRIP_OVERDUE_STEP_UNSPECIFIED: _TripOverdueStep.ValueType  # 0
+    TRIP_OVERDUE_STEP_REPORT: _TripOverdueStep.ValueType  # 1
+    """出访报告: the report after return, past its limit."""
+    TRIP_OVERDUE_STEP_GIFT_HAND_OVER: _TripOverdueStep.ValueType  # 2
+    """礼品上缴: a gift to hand over, past its limit."""
+
+class TripOverdueStep(_TripOverdueStep, metaclass=_TripOverdueStepEnumTypeWrapper):
+    """What of a trip abroad came due and was not done (A57, A58)."""
+
+TRIP_OVERDUE_STEP_UNSPECIFIED: TripOverdueStep.ValueType  # 0
+TRIP_OVERDUE_STEP_REPORT: TripOverdueStep.ValueType  # 1
+"""出访报告: the report after return, past its limit."""
+TRIP_OVERDUE_STEP_GIFT_HAND_OVER: TripOverdueStep.ValueType  # 2
+"""礼品上缴: a gift to hand over, past its limit."""
+Global___TripOverdueStep: _TypeAlias = TripOverdueStep  # noqa: Y015
 
 @_typing.final
 class LeaveRequested(_message.Message):
@@ -432,3 +455,46 @@ class TripChanged(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___TripChanged: _TypeAlias = TripChanged  # noqa: Y015
+
+@_typing.final
+class TripOverdue(_message.Message):
+    """org.trip.overdue: the report or a gift's hand-over passed its limit; once per trip and step (and
+    gift), for supervision to follow up.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TRIP_FIELD_NUMBER: _builtins.int
+    STEP_FIELD_NUMBER: _builtins.int
+    GIFT_ID_FIELD_NUMBER: _builtins.int
+    DUE_FIELD_NUMBER: _builtins.int
+    RESPONSIBLE_BODY_CODE_FIELD_NUMBER: _builtins.int
+    RESPONSIBLE_USER_ID_FIELD_NUMBER: _builtins.int
+    step: Global___TripOverdueStep.ValueType
+    gift_id: _builtins.str
+    """The gift not handed over (step GIFT_HAND_OVER)."""
+    responsible_body_code: _builtins.str
+    """The body that sent the trip (the trip's organisation), answerable for the report and the gifts."""
+    responsible_user_id: _builtins.str
+    """Who must act: the member who received the gift, or who asked for the trip (the report)."""
+    @_builtins.property
+    def trip(self) -> _trips_pb2.Trip: ...
+    @_builtins.property
+    def due(self) -> _common_pb2.Date: ...
+    def __init__(
+        self,
+        *,
+        trip: _trips_pb2.Trip | None = ...,
+        step: Global___TripOverdueStep.ValueType = ...,
+        gift_id: _builtins.str = ...,
+        due: _common_pb2.Date | None = ...,
+        responsible_body_code: _builtins.str = ...,
+        responsible_user_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["due", b"due", "trip", b"trip"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["due", b"due", "gift_id", b"gift_id", "responsible_body_code", b"responsible_body_code", "responsible_user_id", b"responsible_user_id", "step", b"step", "trip", b"trip"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___TripOverdue: _TypeAlias = TripOverdue  # noqa: Y015

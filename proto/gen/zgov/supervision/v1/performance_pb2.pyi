@@ -61,6 +61,18 @@ class _MeasureEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_Measure.Value
     """Scored by the office with evidence."""
     MEASURE_ITEMS_ON_TIME: _Measure.ValueType  # 2
     """Computed: the share of the body's supervision items due in the year closed by their due date."""
+    MEASURE_PETITIONS_ON_TIME: _Measure.ValueType  # 3
+    """Computed from petitions' events: the share of the body's petition replies of the year given within
+    the handling limit (petitions.case.replied).
+    """
+    MEASURE_PETITIONS_SATISFIED: _Measure.ValueType  # 4
+    """Computed from petitions' events: the share of the ratings of the body's petition replies that are
+    satisfied or basically satisfied (petitions.case.rated).
+    """
+    MEASURE_COUNTERSIGNS_ANSWERED: _Measure.ValueType  # 5
+    """Computed from documents' events: the share of the countersigns asked of the body that it answered
+    in time, not left to deemed agreement (documents.countersign.answered / deemed-agreed, A49).
+    """
 
 class Measure(_Measure, metaclass=_MeasureEnumTypeWrapper):
     """How an indicator is scored."""
@@ -70,6 +82,18 @@ MEASURE_EVIDENCE: Measure.ValueType  # 1
 """Scored by the office with evidence."""
 MEASURE_ITEMS_ON_TIME: Measure.ValueType  # 2
 """Computed: the share of the body's supervision items due in the year closed by their due date."""
+MEASURE_PETITIONS_ON_TIME: Measure.ValueType  # 3
+"""Computed from petitions' events: the share of the body's petition replies of the year given within
+the handling limit (petitions.case.replied).
+"""
+MEASURE_PETITIONS_SATISFIED: Measure.ValueType  # 4
+"""Computed from petitions' events: the share of the ratings of the body's petition replies that are
+satisfied or basically satisfied (petitions.case.rated).
+"""
+MEASURE_COUNTERSIGNS_ANSWERED: Measure.ValueType  # 5
+"""Computed from documents' events: the share of the countersigns asked of the body that it answered
+in time, not left to deemed agreement (documents.countersign.answered / deemed-agreed, A49).
+"""
 Global___Measure: _TypeAlias = Measure  # noqa: Y015
 
 class _SetState:

@@ -1,0 +1,69 @@
+"""A61 end to end: the office drafts the month's circular in supervision and asks for its issue; the real
+documents service, on the same NATS JetStream, drafts it as an outgoing document of kind circular (通报) of
+the supervision office, once."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import grpc
+import pytest
+
+from services.documents.__main__ import build as build_documents
+from services.documents.config import DocumentsSettings
+from tests.fixtures.org import serving
+from tests.integration.supervision.conftest import eventually
+from zgov.documents.v1 import documents_pb2 as docs_pb
+from zgov.documents.v1 import documents_pb2_grpc
+from zgov.supervision.v1 import circulars_pb2 as pb
+
+pytestmark = pytest.mark.integration
+
+TODAY = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+
+
+async def test_A61_the_circular_asked_for_in_supervision_is_drafted_once_in_documents(
+    supervision, keycloak, service_database
+):
+    s = supervision
+    documents = build_documents(
+        DocumentsSettings(
+            database_url=await service_database("documents"),
+            nats_url=s.nats.url,
+            keycloak_url=keycloak.url,
+            client_id="documents",
+            client_secret=keycloak.client_secrets["documents"],
+            grpc_port=0,
+            org_address=s.org_address,
+            org_cache_seconds=300,
+            countersign_clock_seconds=3600,
+        )
+    )
+    office = s.as_user("supervision-officer")
+    circular = await s.circulars.DraftCircular(
+        pb.DraftCircularRequest(year=TODAY.year, month=TODAY.month), metadata=office
+    )
+    async with serving(documents):
+        async with grpc.aio.insecure_channel(documents.address) as channel:
+            docs = documents_pb2_grpc.DocumentsServiceStub(channel)
+            await s.circulars.RequestCircularIssue(
+                pb.RequestCircularIssueRequest(circular_id=circular.id), metadata=office
+            )
+
+            async def drafted() -> list[docs_pb.Document]:
+                listed = await docs.ListDocuments(
+                    docs_pb.ListDocumentsRequest(kind=docs_pb.DOCUMENT_KIND_CIRCULAR),
+                    metadata=s.as_user("office-staff"),
+                )
+                return list(listed.documents)
+
+            (draft,) = await eventually(drafted, timeout=60)
+    assert (draft.state, draft.content.kind, draft.content.title) == (
+        docs_pb.DOCUMENT_STATE_DRAFT,
+        docs_pb.DOCUMENT_KIND_CIRCULAR,
+        circular.title,
+    )
+    assert draft.content.body.startswith(f"现将{TODAY.year}年{TODAY.month}月市政府督查事项办理情况通报如下")
+    assert draft.created_by.user_id == s.user_id("supervision-officer")
+    assert draft.created_by.organisation_code == "supervision-office"
