@@ -50,6 +50,8 @@ class PortalSettings(ServiceSettings):
     site_police_record: str = Field("", description="公安机关备案号, e.g. 川公网安备 XXXXXXXXXXXXXX号")
     site_conac_url: str = Field("", description="党政机关网站标识 (开办主体认证) link")
     site_error_report_url: str = Field("https://zfwzzc.www.gov.cn/", description="政府网站找错")
+    # A filing's receipt page (its address bookmarkable) is kept this many days.
+    receipt_days: float = Field(7.0, gt=0, le=90)
     # A38 open data: a generated download is kept this long before it is made again from live data.
     open_data_cache_seconds: float = Field(600.0, ge=0)
     # Deadline of one backend call, seconds.
