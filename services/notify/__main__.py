@@ -92,7 +92,7 @@ def build(settings: NotifySettings, now: Callable[[], datetime] = utc_now) -> Gr
         lease=timedelta(seconds=settings.dispatch_lease_seconds),
         concurrency=settings.send_concurrency,
     )
-    server = GrpcServer.from_settings([NotifyServicer(sessions)], settings)
+    server = GrpcServer.from_settings([NotifyServicer(sessions, now)], settings)
     server.readiness(database_ping(engine))  # NOT_SERVING while the database is down
     state: dict = {"consumers": [], "dispatcher": dispatcher, "wake": wake}
     server.notify_state = state  # tests reach the dispatcher and the consumers through it
@@ -104,7 +104,9 @@ def build(settings: NotifySettings, now: Callable[[], datetime] = utc_now) -> Gr
         state["nats"] = await bus.connect(settings)
         js = state["nats"].jetstream()
         if settings.consume_events:
-            handlers = EventConsumers(people, settings.channels(), settings.link_base, now, wake)
+            handlers = EventConsumers(
+                people, settings.channels(), settings.link_base, now, wake, settings.portal_link_base
+            )
             for stream, durable, subject, handler in handlers.subscriptions():
                 state["consumers"].append(EventConsumer(js, sessions, stream, durable, subject, handler))
 

@@ -24,6 +24,7 @@ from starlette.routing import Match
 from services.portal import (
     api,
     complaint_pages,
+    consent_pages,
     developers,
     receipt_pages,
     disclosure_lists,
@@ -265,6 +266,7 @@ def create_app(settings: PortalSettings) -> FastAPI:
     app.include_router(site_pages.router)
     app.include_router(complaint_pages.router)
     app.include_router(receipt_pages.router)
+    app.include_router(consent_pages.router)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz():

@@ -25,6 +25,8 @@ class PortalSettings(ServiceSettings):
     petitions_address: str = Field("127.0.0.1:50056", description="the petitions service, host:port")
     disclosure_address: str = Field("127.0.0.1:50055", description="the disclosure service, host:port")
     org_address: str = Field("127.0.0.1:50051", description="the org service (names of organisations)")
+    # Citizens' consent to be told of their own cases (consent_pages.py); empty: not offered.
+    notify_address: str = Field("", description="the notify service, host:port")
     # Signs the session cookie and the CSRF tokens. Unset: derived from the client secret (or random
     # per process when that is unset too, which logs everybody out on restart).
     session_secret: SecretStr | None = None

@@ -123,6 +123,8 @@ def render(
 ) -> HTMLResponse:
     template = portal.templates.get_template(name)
     context.setdefault("site", site_of(portal.settings))
+    # the case pages offer the notification consent when notify is wired (consent_pages.py)
+    context.setdefault("consent_offered", portal.backends.notify is not None)
     html = template.render(visitor=visitor, csrf=visitor.csrf, **context)
     return HTMLResponse(html, status_code=status, headers=headers)
 
