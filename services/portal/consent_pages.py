@@ -108,13 +108,15 @@ def _page(portal, visitor, kind, number, target, consent=None, status=200, value
     )
 
 
-async def _notify(portal, method, request):
+async def _notify(portal, method, request, refusal_shown: bool = False):
+    """The notify call with the portal's service account; a refused input comes back as the error
+    when the page shows it next to the fields (`refusal_shown`)."""
     if portal.backends.notify is None:
         raise PageError(404, "未开通", "本站暂未开通办件状态通知。")
     try:
         return await portal.backends.call(method, request)
     except BackendError as error:
-        if error.code == grpc.StatusCode.INVALID_ARGUMENT:
+        if refusal_shown and error.code == grpc.StatusCode.INVALID_ARGUMENT:
             return error
         raise unavailable(error) from error
 
@@ -164,6 +166,7 @@ async def give(request: Request, portal: PortalDep, visitor: VisitorDep):
             phone=v["phone"],
             wording=WORDING,
         ),
+        refusal_shown=True,
     )
     if isinstance(given, BackendError):
         errors = {
