@@ -127,8 +127,9 @@ async def _form(request: Request, portal, visitor) -> tuple[dict, str]:
     kind = form.get("kind", "")
     if kind not in KINDS:
         raise PageError(400, "请求不正确", "请从事项页面进入。")
-    # each look-up of a case by code or number counts like following it
-    await limit_writes(portal, visitor, "follow")
+    # each look-up of a case by code or number costs a token, as following does (guessing stays
+    # slow); a bucket of its own, so that setting up the notification does not use up following
+    await limit_writes(portal, visitor, "consent")
     return form, kind
 
 

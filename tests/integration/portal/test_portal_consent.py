@@ -43,7 +43,8 @@ async def notify_address(keycloak, portal_nats, service_database, backends):
 
 @pytest.fixture
 async def portal_with_notify(keycloak, backends, notify_address):
-    app = create_app(portal_settings(keycloak, backends, notify_address=notify_address))
+    # a burst of 10 writes: the test follows, opens, refuses and gives within a second
+    app = create_app(portal_settings(keycloak, backends, notify_address=notify_address, write_burst=10))
     async with app.router.lifespan_context(app):
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=PUBLIC_URL) as client:
             yield client
