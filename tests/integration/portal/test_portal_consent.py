@@ -62,7 +62,9 @@ async def test_a_petitioner_agrees_to_be_told_by_email_on_the_case_page_then_wit
     portal_with_notify, keycloak, backends, notify_address
 ):
     portal = portal_with_notify
-    code = CODE.search((await post_form(portal, "/petitions/new", "/petitions/new", PETITION)).text).group(1)
+    receipt = await post_form(portal, "/petitions/new", "/petitions/new", PETITION)
+    assert 'action="/notifications"' in receipt.text, "offered from the receipt too"
+    code = CODE.search(receipt.text).group(1)
     case_page = await post_form(portal, "/petitions/follow", "/petitions/follow", {"query_code": code})
     assert 'action="/notifications"' in case_page.text
     csrf = csrf_of(case_page.text)
