@@ -1,7 +1,8 @@
 """办件状态通知 on the portal (issue 20, the citizens' part; consent_pages.py): a petitioner without an
 account opens the case by its query code, agrees — to the wording shown, by e-mail — to be told when it
-changes state, then withdraws; the consent is recorded by the real notify service (in process, beside
-the real petitions, disclosure and org services, Keycloak, PostgreSQL and NATS) for that case only."""
+changes state, then withdraws; a signed-in citizen agrees by SMS for an application of his account,
+which nobody else can; the consent is recorded by the real notify service (in process, beside the real
+petitions, disclosure and org services, Keycloak, PostgreSQL and NATS) for that case only."""
 
 from __future__ import annotations
 
@@ -15,8 +16,11 @@ from services.notify.__main__ import build as build_notify
 from services.notify.config import NotifySettings
 from services.portal.app import create_app
 from tests.fixtures.org import serving
-from tests.integration.portal.conftest import PUBLIC_URL, csrf_of, portal_settings, post_form
+from tests.integration.portal.conftest import PUBLIC_URL, csrf_of, log_in, portal_settings, post_form
+from tests.integration.portal.test_portal_disclosure import APPLICATION
 from tests.integration.portal.test_portal_petitions import CODE, PETITION
+from zgov.disclosure.v1 import applications_pb2 as apb
+from zgov.disclosure.v1 import applications_pb2_grpc
 from zgov.notify.v1 import notify_pb2 as npb
 from zgov.notify.v1 import notify_pb2_grpc
 from zgov.petitions.v1 import petitions_pb2, petitions_pb2_grpc
@@ -101,3 +105,56 @@ async def test_a_petitioner_agrees_to_be_told_by_email_on_the_case_page_then_wit
     assert withdrawn.status_code == 200 and "您已撤回同意" in withdrawn.text
     recorded = await consent_of(keycloak, notify_address, case.id)
     assert recorded.state == npb.CONSENT_STATE_WITHDRAWN and not recorded.email
+
+
+async def test_a_citizen_agrees_by_sms_for_an_application_of_his_own_account_and_nobody_else_can(
+    portal_with_notify, keycloak, backends, notify_address
+):
+    """Under the account the case is named by its number, resolved within the citizen's own list: the
+    consent is recorded for it; without the account (or with another's number) nothing is."""
+    portal = portal_with_notify
+    await log_in(portal, keycloak, "citizen")
+    receipt = await post_form(portal, "/applications/new", "/applications/new", APPLICATION)
+    number = re.search(r"申请编号 <strong>([^<]+)</strong>", receipt.text).group(1)
+    mine = await portal.get(f"/applications/mine/{number}")
+    assert mine.status_code == 200 and 'action="/notifications"' in mine.text
+    csrf = csrf_of(mine.text)
+    form = {
+        "csrf": csrf,
+        "kind": "application",
+        "number": number,
+        "channel_sms": "yes",
+        "phone": "13600003333",
+    }
+    given = await portal.post("/notifications/give", data={**form, "agree": "yes"})
+    assert given.status_code == 200 and "您已同意" in given.text and "136****3333" in given.text
+    assert "短信" in given.text
+    assert (
+        await portal.post(
+            "/notifications/give", data={**form, "number": "资公开〔2026〕999号", "agree": "yes"}
+        )
+    ).status_code == 404
+
+    portal.cookies.clear()  # another visitor, not signed in, with the number
+    stranger = await portal.get("/applications/new")
+    refused = await portal.post(
+        "/notifications/withdraw",
+        data={"csrf": csrf_of(stranger.text), "kind": "application", "number": number},
+    )
+    assert refused.status_code == 401
+    async with grpc.aio.insecure_channel(notify_address) as channel:
+        stub = notify_pb2_grpc.NotifyServiceStub(channel)
+        service = (("authorization", f"Bearer {keycloak.service_token('portal')}"),)
+        async with grpc.aio.insecure_channel(backends.disclosure) as disclosure:
+            (application,) = (
+                await applications_pb2_grpc.ApplicationServiceStub(disclosure).ListApplications(
+                    apb.ListApplicationsRequest(number=number),
+                    metadata=(("authorization", f"Bearer {keycloak.token_for('disclosure-officer')}"),),
+                )
+            ).applications
+        application_id = application.id
+        recorded = await stub.GetCitizenConsent(
+            npb.GetCitizenConsentRequest(case_kind=npb.CITIZEN_CASE_KIND_APPLICATION, case_id=application_id),
+            metadata=service,
+        )
+    assert recorded.state == npb.CONSENT_STATE_GIVEN and list(recorded.channels) == [npb.CHANNEL_SMS]
