@@ -191,6 +191,7 @@ class ServiceProcess:
                 # Where the portal finds the services it calls.
                 "ZGOV_PETITIONS_ADDRESS": f"{HOST}:{grpc_port('petitions')}",
                 "ZGOV_DISCLOSURE_ADDRESS": f"{HOST}:{grpc_port('disclosure')}",
+                "ZGOV_NOTIFY_ADDRESS": f"{HOST}:{grpc_port('notify')}",
                 "PYTHONUNBUFFERED": "1",
             }
         )

@@ -6,8 +6,10 @@ Permissions (client roles of `disclosure`):
   complaint:answer  the office's queue and the answer (disclosure officers)
   publication:read  the yearly figures (GetComplaintFigures), for the report and the public
 
-Every step is a recorded act on `complaint/<id>`; the complainant's name and contacts are shown to the
-office and back to the complainant only, and never recorded in an act's reason."""
+Every step is a recorded act on `complaint/<id>` and an event of the outbox (disclosure.complaint.received,
+disclosure.complaint.answered: the number, matter, office and finding, never the complainant nor the
+description); the complainant's name and contacts are shown to the office and back to the complainant
+only, and never recorded in an act's reason."""
 
 from __future__ import annotations
 
@@ -26,6 +28,7 @@ from shared.convert import date_to_proto, today_in_china
 from shared.db import transaction
 from shared.errors import InvalidInput, NotFound
 from shared.grpc_server import current_actor, requires
+from shared.outbox import add_event
 from shared.workdays import WorkingCalendar
 from zgov.disclosure.v1 import complaints_pb2 as pb
 from zgov.disclosure.v1 import complaints_pb2_grpc
@@ -68,6 +71,18 @@ def to_proto(row: OpennessComplaint, today: date, *, with_complainant: bool) -> 
     if with_complainant:
         out.complainant.CopyFrom(pb.Complainant(**row.complainant))
     return out
+
+
+def received(row: OpennessComplaint) -> pb.ComplaintReceived:
+    """The event of a complaint filed: no complainant, no description (what the public may count)."""
+    return pb.ComplaintReceived(
+        complaint_id=str(row.id),
+        number=row.number,
+        matter=MATTER_TO_PROTO[Matter(row.matter)],
+        office_name=row.office_name,
+        filed_on=date_to_proto(row.filed_on),
+        answer_due=date_to_proto(row.answer_due),
+    )
 
 
 class ComplaintServicer(complaints_pb2_grpc.ComplaintServiceServicer):
@@ -116,6 +131,7 @@ class ComplaintServicer(complaints_pb2_grpc.ComplaintServiceServicer):
                 current_actor(),
                 f"{row.number}: {row.office_name}",
             )
+            await add_event(session, "disclosure.complaint.received", received(row), f"complaint/{row.id}")
             reply = to_proto(row, today, with_complainant=True)
         return pb.FileComplaintResponse(complaint=reply, query_code=code)
 
@@ -154,6 +170,20 @@ class ComplaintServicer(complaints_pb2_grpc.ComplaintServiceServicer):
                 "complaint.answered",
                 current_actor(),
                 f"{finding.value}{late}",
+            )
+            answered = to_proto(row, today, with_complainant=False)
+            await add_event(
+                session,
+                "disclosure.complaint.answered",
+                pb.ComplaintAnswered(
+                    complaint_id=answered.id,
+                    number=answered.number,
+                    finding=answered.finding,
+                    answered_on=answered.answered_on,
+                    late=answered.late,
+                ),
+                f"complaint/{row.id}",
+                current_actor(),
             )
             return to_proto(row, today, with_complainant=True)
 

@@ -59,21 +59,21 @@ async def listed(session: AsyncSession, open_only: bool) -> list[OpennessComplai
 
 
 async def figures(session: AsyncSession, first: date, last: date) -> dict[str, int]:
-    """Received between the days, answered (of those), substantiated wholly or partly, open at the end."""
+    """Received between the days, answered (of those) with their findings and lateness, open at the end
+    (domain.annual_report.ComplaintFigures)."""
     c = OpennessComplaint
     filed = c.filed_on.between(first, last)
+    answered = (filed, c.answered_on.is_not(None), c.answered_on <= last)
     row = (
         await session.execute(
             select(
                 func.count().filter(filed).label("received"),
+                func.count().filter(*answered).label("answered"),
                 func.count()
-                .filter(filed, c.answered_on.is_not(None), c.answered_on <= last)
-                .label("answered"),
-                func.count()
-                .filter(
-                    filed, c.finding.in_(("substantiated", "partly_substantiated")), c.answered_on <= last
-                )
+                .filter(*answered, c.finding.in_(("substantiated", "partly_substantiated")))
                 .label("substantiated"),
+                func.count().filter(*answered, c.finding == "not_substantiated").label("not_substantiated"),
+                func.count().filter(*answered, c.answered_on > c.answer_due).label("answered_late"),
                 func.count()
                 .filter(c.filed_on <= last, (c.answered_on.is_(None)) | (c.answered_on > last))
                 .label("open_at_end"),

@@ -84,14 +84,16 @@ def build(settings: NotifySettings, now: Callable[[], datetime] = utc_now) -> Gr
         lease=timedelta(seconds=settings.dispatch_lease_seconds),
         concurrency=settings.send_concurrency,
     )
-    handlers = EventConsumers(people, settings.channels(), settings.link_base, now, wake)
+    handlers = EventConsumers(
+        people, settings.channels(), settings.link_base, now, wake, settings.portal_link_base
+    )
     if settings.consume_events:
         # A sweep elsewhere (supervision's escalations, petitions' overdue cases) publishes bursts of
         # small events; a fetch of them is planned in one transaction. Safe: a handler's only effect
         # is its deliveries' rows (the dispatcher sends after the commit; org and Keycloak are read).
         runtime.consumers(handlers.subscriptions, batch_commit=True)
     runtime.sweep(lambda: run_dispatcher(dispatcher, wake, settings.dispatch_seconds))
-    server = runtime.server([NotifyServicer(runtime.sessions)])
+    server = runtime.server([NotifyServicer(runtime.sessions, now)])
     # tests reach the dispatcher and the handlers through it
     server.notify_state = {"dispatcher": dispatcher, "wake": wake, "handlers": handlers}
     return server

@@ -5,17 +5,21 @@ Permissions are client roles of the `notify` client in Keycloak; which positions
 configured there (deploy/keycloak/realm-zgov.json), not here:
   delivery:read     what was sent, to whom, when, delivered or failed (the general office)
   preferences:own   read and set one's own preferences (every official)
+  citizen-consent:manage  give, withdraw and read a citizen's consent to be told of his or her own
+                    case (the portal's service account, which has checked the case is the citizen's)
 """
 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.notify import protos
+from services.notify.acts import consent as consent_acts
 from services.notify.acts import preferences as acts
+from services.notify.store import consent as consent_store
 from services.notify.store import deliveries as store
 from shared.convert import Page, decode_page_token
 from shared.db import transaction
@@ -41,8 +45,9 @@ def _after(token: str) -> tuple[datetime, str] | None:
 
 
 class NotifyServicer(notify_pb2_grpc.NotifyServiceServicer):
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]):
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], now=None):
         self.sessions = sessions
+        self.now = now or (lambda: datetime.now(UTC))
 
     @requires("delivery:read")
     async def ListDeliveries(self, request, context):
@@ -75,3 +80,35 @@ class NotifyServicer(notify_pb2_grpc.NotifyServiceServicer):
         async with transaction(self.sessions) as session:
             await acts.replace(session, actor, chosen)
         return protos.preferences_to_proto(chosen)
+
+    @requires("citizen-consent:manage")
+    async def GiveCitizenConsent(self, request, context):
+        async with transaction(self.sessions) as session:
+            row = await consent_acts.give(
+                session,
+                current_actor(),
+                self.now(),
+                protos.CASE_KINDS_FROM.get(request.case_kind),
+                request.case_id,
+                request.number,
+                request.citizen_user_id,
+                protos.consent_channels_from(request.channels),
+                request.email,
+                request.phone,
+                request.wording,
+            )
+            return protos.consent_to_proto(row)
+
+    @requires("citizen-consent:manage")
+    async def WithdrawCitizenConsent(self, request, context):
+        kind = protos.case_kind_from(request.case_kind, request.case_id)
+        async with transaction(self.sessions) as session:
+            row = await consent_acts.withdraw(session, current_actor(), self.now(), kind, request.case_id)
+            return protos.consent_to_proto(row, kind, request.case_id)
+
+    @requires("citizen-consent:manage")
+    async def GetCitizenConsent(self, request, context):
+        kind = protos.case_kind_from(request.case_kind, request.case_id)
+        async with self.sessions() as session:
+            row = await consent_store.of_case(session, kind.value, request.case_id.strip())
+            return protos.consent_to_proto(row, kind, request.case_id)

@@ -30,6 +30,10 @@ class NotifySettings(ServiceSettings):
     consume_events: bool = True
     # Where links in messages point: the office platform's web address.
     link_base: str = Field("https://oa.ziyang.example", description="base URL of links in messages")
+    # Citizens' messages (their own cases, with consent) link to the portal's follow-up pages.
+    portal_link_base: str = Field(
+        "https://www.ziyang.gov.cn", description="the portal's address, for citizens"
+    )
 
     # The dispatcher: how often it looks for due messages when nothing woke it, and how many per round.
     dispatch_seconds: float = Field(1.0, gt=0)

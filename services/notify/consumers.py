@@ -17,6 +17,12 @@ into deliveries (acts/notices.py) that the dispatcher sends.
   petitions.case.overdue            the responsible body's contact; urgent; number and link only
   disclosure.concern.overdue        the investigating department's contact; urgent
 
+Citizens, only with their consent (acts/consent.py, domain/consent.py): the state changes of a
+petition (petitions.case.accepted, .not-accepted, .transferred, .legal-route, .extended, .replied,
+.reviewed) and of an application for information (disclosure.application.received,
+.completion-requested, .extended, .replied, .lapsed) reach the citizen who agreed to be told of
+that case, by the channels agreed: the number and the new state, and a link to the portal.
+
 Not yet: disclosure publishes no "application near its limit" event, so applications are not
 notified (services/notify/README.md).
 
@@ -35,11 +41,15 @@ from datetime import datetime
 from sqlalchemy import event as orm_event
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.notify.acts import consent as citizen_acts
 from services.notify.acts import notices as acts
 from services.notify.acts.people import People
+from services.notify.domain import consent as consent_domain
 from services.notify.domain import privacy
+from services.notify.domain.consent import CaseKind
 from services.notify.domain.notices import Channel, Kind, Notice, Target, Urgency
 from shared.convert import CHINA, date_from_proto
+from zgov.disclosure.v1 import applications_pb2  # noqa: F401  (payload types known to decode)
 from zgov.disclosure.v1 import events_pb2 as disclosure_events
 from zgov.documents.v1 import documents_pb2
 from zgov.documents.v1 import events_pb2 as documents_events
@@ -81,6 +91,8 @@ class EventConsumers:
     link_base: str
     now: Callable[[], datetime]
     woken: Callable[[], None] = lambda: None  # the dispatcher, once the deliveries are committed
+    # the portal's address, for the links in citizens' messages
+    portal_base: str = "https://www.ziyang.gov.cn"
 
     def subscriptions(self) -> list[tuple[str, str, str, Callable]]:
         """(stream, durable name, subject, handler) of every consumer."""
@@ -95,7 +107,42 @@ class EventConsumers:
             ("PETITIONS", "notify-case-assigned", "petitions.case.assigned", self.on_case_assigned),
             ("PETITIONS", "notify-case-overdue", "petitions.case.overdue", self.on_case_overdue),
             ("DISCLOSURE", "notify-concern-overdue", "disclosure.concern.overdue", self.on_concern_overdue),
+            *self.citizen_subscriptions(),
         ]
+
+    def citizen_subscriptions(self) -> list[tuple[str, str, str, Callable]]:
+        """One durable consumer per state change a citizen may be told of (notify-citizen-<event>)."""
+        found = []
+        for kind, stream, states in (
+            (CaseKind.PETITION, "PETITIONS", consent_domain.PETITION_STATES),
+            (CaseKind.APPLICATION, "DISCLOSURE", consent_domain.APPLICATION_STATES),
+        ):
+            for subject, state in states.items():
+                durable = "notify-citizen-" + "-".join(subject.split(".")[1:])
+                found.append((stream, durable, subject, self.on_citizen_case(kind, state)))
+        return found
+
+    def on_citizen_case(self, kind: CaseKind, state: str) -> Callable:
+        follow = {CaseKind.PETITION: "petitions/follow", CaseKind.APPLICATION: "applications/follow"}[kind]
+
+        async def handle(session, envelope, event) -> None:
+            case_id = event.case.case_id if kind is CaseKind.PETITION else event.application.application_id
+            link = f"{self.portal_base.rstrip('/')}/{follow}"
+            planned = await citizen_acts.plan(
+                session,
+                envelope.event_id,
+                envelope.subject,
+                kind,
+                case_id,
+                state,
+                link,
+                self.offered,
+                self.now(),
+            )
+            if planned:
+                orm_event.listen(session.sync_session, "after_commit", lambda _: self.woken(), once=True)
+
+        return handle
 
     def link(self, path: str) -> str:
         return f"{self.link_base.rstrip('/')}/{path}"

@@ -4,7 +4,8 @@
 never makes a second message), with its state, attempts and when the next attempt is due; pending
 rows are read through a partial index, so the dispatcher reads only what is due. Rows are the
 queue: a restart finds every pending message where it was. `notify_preference` holds each
-person's own choices (domain/preferences.py).
+person's own choices (domain/preferences.py). `citizen_consent` holds a citizen's consent to be told
+of his or her own case (domain/consent.py; migration 0003).
 """
 
 from __future__ import annotations
@@ -76,3 +77,25 @@ class Preference(Base):
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
     )
+
+
+class CitizenConsent(Base):
+    """通知授权: a citizen's consent to be told when one of his or her own cases changes state. The
+    addresses are kept only while it stands; the rest stays as proof of what was agreed."""
+
+    __tablename__ = "citizen_consent"
+    __table_args__ = (UniqueConstraint("case_kind", "case_id"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    case_kind: Mapped[str] = mapped_column(String(16))
+    case_id: Mapped[str] = mapped_column(String(64))
+    number: Mapped[str] = mapped_column(String(64))
+    # empty for a filing without an account
+    citizen_user_id: Mapped[str] = mapped_column(String(64), default="")
+    # ["email", "sms"]
+    channels: Mapped[list] = mapped_column(JSONB, default=list)
+    email: Mapped[str] = mapped_column(String(255), default="")
+    phone: Mapped[str] = mapped_column(String(32), default="")
+    wording: Mapped[str] = mapped_column(String(32))
+    given_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

@@ -7,8 +7,9 @@ from datetime import datetime
 from google.protobuf import timestamp_pb2
 
 from services.notify.domain import preferences as domain
+from services.notify.domain.consent import CaseKind
 from services.notify.domain.notices import Channel, Kind, Urgency, mask
-from services.notify.models import Delivery
+from services.notify.models import CitizenConsent, Delivery
 from shared.errors import InvalidInput
 from zgov.notify.v1 import notify_pb2 as pb
 
@@ -105,4 +106,50 @@ def preferences_to_proto(chosen: domain.Preferences) -> pb.Preferences:
         quiet_end=_clock(chosen.quiet_end),
         daily_digest=chosen.daily_digest,
         digest_time=_clock(chosen.digest_time),
+    )
+
+
+CASE_KINDS = {
+    CaseKind.PETITION: pb.CITIZEN_CASE_KIND_PETITION,
+    CaseKind.APPLICATION: pb.CITIZEN_CASE_KIND_APPLICATION,
+}
+CASE_KINDS_FROM = {v: k for k, v in CASE_KINDS.items()}
+
+
+def case_kind_from(value: int, case_id: str) -> CaseKind:
+    kind = CASE_KINDS_FROM.get(value)
+    bad = {}
+    if kind is None:
+        bad["case_kind"] = "a petition or an application"
+    if not case_id.strip():
+        bad["case_id"] = "the case"
+    if bad:
+        raise InvalidInput(bad)
+    return kind
+
+
+def consent_channels_from(values) -> list[Channel]:
+    """Unknown values are kept out and reported by the rule (e-mail and/or SMS only)."""
+    return [CHANNELS_FROM.get(v, Channel.WECOM_ROBOT) for v in values]
+
+
+def consent_to_proto(
+    row: CitizenConsent | None, kind: CaseKind | None = None, case_id: str = ""
+) -> pb.CitizenConsent:
+    """The consent as the portal shows it: addresses masked; state NONE when never given."""
+    if row is None:
+        return pb.CitizenConsent(
+            case_kind=CASE_KINDS.get(kind, 0), case_id=case_id.strip(), state=pb.CONSENT_STATE_NONE
+        )
+    return pb.CitizenConsent(
+        case_kind=CASE_KINDS[CaseKind(row.case_kind)],
+        case_id=row.case_id,
+        number=row.number,
+        state=pb.CONSENT_STATE_WITHDRAWN if row.withdrawn_at else pb.CONSENT_STATE_GIVEN,
+        channels=[CHANNELS[Channel(c)] for c in row.channels],
+        email=mask(row.email) if row.email else "",
+        phone=mask(row.phone) if row.phone else "",
+        wording=row.wording,
+        give_time=stamp(row.given_at),
+        withdraw_time=stamp(row.withdrawn_at),
     )

@@ -24,7 +24,9 @@ from starlette.routing import Match
 from services.portal import (
     api,
     complaint_pages,
+    consent_pages,
     developers,
+    receipt_pages,
     disclosure_lists,
     disclosure_pages,
     forms,
@@ -40,7 +42,15 @@ from services.portal.open_data import pages as open_data_pages
 from services.portal.body_limit import BodyLimit
 from services.portal.config import PortalSettings
 from services.portal.security import COOKIE, Signer, security_headers
-from services.portal.store import MemoryRateLimiter, MemorySessions, PgRateLimiter, PgSessions, Sealer
+from services.portal.store import (
+    MemoryRateLimiter,
+    MemoryReceipts,
+    MemorySessions,
+    PgRateLimiter,
+    PgReceipts,
+    PgSessions,
+    Sealer,
+)
 from services.portal.web import (
     PageError,
     Portal,
@@ -75,19 +85,21 @@ def _signing_key(settings: PortalSettings) -> bytes:
 
 
 def _shared_state(settings: PortalSettings, key: bytes):
-    """(engine, sessions, limiter): in the portal's PostgreSQL when it has one (every deployment:
-    replicas share them), else in this process (development, the page tests)."""
+    """(engine, sessions, limiter, receipts): in the portal's PostgreSQL when it has one (every
+    deployment: replicas share them), else in this process (development, the page tests)."""
     if not settings.database_url:
         return (
             None,
             MemorySessions(settings.session_idle_seconds),
             MemoryRateLimiter(settings.write_burst, settings.writes_per_minute),
+            MemoryReceipts(settings.receipt_days),
         )
     engine = engine_from(settings)
     return (
         engine,
         PgSessions(engine, Sealer(key), settings.session_idle_seconds),
         PgRateLimiter(engine, settings.write_burst, settings.writes_per_minute),
+        PgReceipts(engine, Sealer(key), settings.receipt_days),
     )
 
 
@@ -106,7 +118,7 @@ def create_app(settings: PortalSettings) -> FastAPI:
     backends = Backends(settings)
     secret = settings.client_secret.get_secret_value() if settings.client_secret else ""
     key = _signing_key(settings)
-    engine, sessions, limiter = _shared_state(settings, key)
+    engine, sessions, limiter, receipts = _shared_state(settings, key)
     portal = Portal(
         settings=settings,
         signer=Signer(key),
@@ -122,7 +134,11 @@ def create_app(settings: PortalSettings) -> FastAPI:
         backends=backends,
         limiter=limiter,
         templates=make_templates(),
+        receipts=receipts,
     )
+
+    async def forget_expired() -> int:
+        return await sessions.forget_expired() + await receipts.forget_expired()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -132,7 +148,7 @@ def create_app(settings: PortalSettings) -> FastAPI:
             cleanup = asyncio.create_task(
                 run_every(
                     CLEANUP_SECONDS,
-                    sessions.forget_expired,
+                    forget_expired,
                     name="portal cleanup",
                     leader=SweepLeader(engine, "portal.cleanup"),
                 )
@@ -249,6 +265,8 @@ def create_app(settings: PortalSettings) -> FastAPI:
     app.include_router(open_data_pages.router)
     app.include_router(site_pages.router)
     app.include_router(complaint_pages.router)
+    app.include_router(receipt_pages.router)
+    app.include_router(consent_pages.router)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz():

@@ -17,6 +17,7 @@ from shared.errors import field_violations_of
 from shared.logging import get_logger
 from shared.service_auth import ClientCredentials, TokenUnavailable, bearer_metadata
 from zgov.disclosure.v1 import complaints_pb2_grpc
+from zgov.notify.v1 import notify_pb2_grpc
 from zgov.org.v1 import org_pb2, org_pb2_grpc
 from zgov.petitions.v1 import petitions_pb2_grpc, reconsiderations_pb2_grpc
 
@@ -54,8 +55,11 @@ class Backends:
         secret = settings.client_secret.get_secret_value() if settings.client_secret else ""
         self.tokens = ClientCredentials.from_settings(settings) if secret else None
         self._addresses = (settings.petitions_address, settings.org_address, settings.disclosure_address)
+        self._notify_address = settings.notify_address
         self._channels: list[grpc.aio.Channel] = []
         self.petitions = self.org = self.publications = self.applications = self.complaints = None
+        # citizens' consent to be told of their own cases (consent_pages.py); None: not offered
+        self.notify = None
         self._organisations: dict[str, str] = {}
         self._organisations_at = 0.0
 
@@ -80,6 +84,9 @@ class Backends:
         if self.has_applications:
             self.applications = applications_pb2_grpc.ApplicationServiceStub(disclosure)
         self.complaints = complaints_pb2_grpc.ComplaintServiceStub(disclosure)
+        if self._notify_address:
+            self._channels.append(grpc.aio.insecure_channel(self._notify_address))
+            self.notify = notify_pb2_grpc.NotifyServiceStub(self._channels[-1])
 
     async def close(self) -> None:
         for channel in self._channels:

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse
 
 from services.portal import forms
 from services.portal.backends import BackendError
+from services.portal.receipt_pages import answer_with_receipt
 from services.portal.views import day
 from services.portal.web import PortalDep, VisitorDep, check_csrf, limit_writes, render, unavailable
 from zgov.disclosure.v1 import complaints_pb2 as pb
@@ -123,14 +124,8 @@ async def file_complaint(request: Request, portal: PortalDep, visitor: VisitorDe
             errors = {FIELDS.get(k, "_form"): "此项未被受理，请检查后重新填写。" for k in error.fields}
             return render(portal, visitor, "complaints/new.html", 422, errors=errors, **page)
         raise unavailable(error) from error
-    return render(
-        portal,
-        visitor,
-        "complaints/filed.html",
-        headers=NO_STORE,
-        c=shown(filed.complaint),
-        query_code=filed.query_code,
-    )
+    # Post/Redirect/Get: the receipt page is a GET, so a reload files nothing again (receipt_pages.py)
+    return await answer_with_receipt(portal, visitor, "complaint", shown(filed.complaint), filed.query_code)
 
 
 @router.get("/follow", response_class=HTMLResponse)

@@ -25,6 +25,8 @@ class PortalSettings(ServiceSettings):
     petitions_address: str = Field("127.0.0.1:50056", description="the petitions service, host:port")
     disclosure_address: str = Field("127.0.0.1:50055", description="the disclosure service, host:port")
     org_address: str = Field("127.0.0.1:50051", description="the org service (names of organisations)")
+    # Citizens' consent to be told of their own cases (consent_pages.py); empty: not offered.
+    notify_address: str = Field("", description="the notify service, host:port")
     # Signs the session cookie and the CSRF tokens. Unset: derived from the client secret (or random
     # per process when that is unset too, which logs everybody out on restart).
     session_secret: SecretStr | None = None
@@ -50,6 +52,8 @@ class PortalSettings(ServiceSettings):
     site_police_record: str = Field("", description="公安机关备案号, e.g. 川公网安备 XXXXXXXXXXXXXX号")
     site_conac_url: str = Field("", description="党政机关网站标识 (开办主体认证) link")
     site_error_report_url: str = Field("https://zfwzzc.www.gov.cn/", description="政府网站找错")
+    # A filing's receipt page (its address bookmarkable) is kept this many days.
+    receipt_days: float = Field(7.0, gt=0, le=90)
     # A38 open data: a generated download is kept this long before it is made again from live data.
     open_data_cache_seconds: float = Field(600.0, ge=0)
     # Deadline of one backend call, seconds.

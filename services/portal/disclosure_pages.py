@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from services.portal import complaint_pages, forms, uploads
 from services.portal.backends import BackendError
+from services.portal.receipt_pages import answer_with_receipt
 from services.portal.web import (
     PageError,
     Portal,
@@ -372,12 +373,15 @@ async def report_page(year: int, portal: PortalDep, visitor: VisitorDep):
     reply = await _read(
         portal, portal.backends.applications.GetAnnualReport, apb.GetAnnualReportRequest(year=year)
     )
-    # A38: the year's openness complaints, counted by the disclosure service (complaint_pages)
-    complaints = await _read(
-        portal,
-        portal.backends.complaints.GetComplaintFigures,
-        complaint_pages.pb.GetComplaintFiguresRequest(year=year),
-    )
+    # A38: the year's openness complaints as stored with the report; a report made before they were
+    # stored shows them as counted now (complaint_pages)
+    complaints = reply.complaints if reply.HasField("complaints") else None
+    if complaints is None:
+        complaints = await _read(
+            portal,
+            portal.backends.complaints.GetComplaintFigures,
+            complaint_pages.pb.GetComplaintFiguresRequest(year=year),
+        )
     return render(portal, visitor, "disclosure/report.html", r=dv.report(reply), complaints=complaints)
 
 
@@ -460,15 +464,10 @@ async def submit_application(request: Request, portal: PortalDep, visitor: Visit
                 portal, visitor, 422, v, forms.backend_errors(error.fields, forms.APPLICATION_FIELDS), key
             )
         raise unavailable(error) from error
-    return render(
-        portal,
-        visitor,
-        "disclosure/applied.html",
-        headers=NO_STORE,
-        a=dv.application(filed.application),
-        query_code=filed.query_code,
-        replayed=filed.replayed,
-    )
+    a = dv.application(filed.application)
+    # Post/Redirect/Get: the receipt page is a GET, so a reload files nothing again (receipt_pages.py)
+    facts = {k: a[k] for k in ("number", "submitted_on", "state")}
+    return await answer_with_receipt(portal, visitor, "application", facts, filed.query_code, filed.replayed)
 
 
 @router.get("/applications/follow", response_class=HTMLResponse)

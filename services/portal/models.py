@@ -4,7 +4,10 @@
 - portal_pending_logins (待完成登录): the PKCE verifier, state and nonce of a login on its way
   through Keycloak, so the callback may land on any replica;
 - portal_rate_buckets (限流桶): one token bucket per visitor address and kind of write, shared,
-  so N replicas do not allow N times the limit.
+  so N replicas do not allow N times the limit;
+- portal_receipts (回执): what a filing answered (number, query code), sealed, by a random token in
+  the receipt's address, so the page after the Post/Redirect/Get is the same on any replica
+  (migration 0002).
 Rows expire: `store.forget_expired` deletes them (one replica's sweep, shared/sweep.py).
 """
 
@@ -39,4 +42,13 @@ rate_buckets = Table(
     Column("tokens", Float, nullable=False),
     Column("updated", DateTime(timezone=True), nullable=False, index=True),
     PrimaryKeyConstraint("address", "kind"),
+)
+
+receipts = Table(
+    "portal_receipts",
+    metadata,
+    Column("token", String(64), primary_key=True),
+    # store.Receipt as JSON, encrypted like the sessions (it holds a query code)
+    Column("sealed", LargeBinary, nullable=False),
+    Column("created", DateTime(timezone=True), nullable=False, index=True),
 )

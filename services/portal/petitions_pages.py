@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from services.portal import forms, uploads, views
 from services.portal.backends import BackendError
+from services.portal.receipt_pages import answer_with_receipt
 from services.portal.web import (
     PageError,
     PortalDep,
@@ -126,15 +127,17 @@ async def submit_petition(request: Request, portal: PortalDep, visitor: VisitorD
             return render(portal, visitor, "petitions/new.html", 422, errors=errors, **page)
         raise unavailable(error) from error
     case = views.petition_case(filed.case, organisations)
-    return render(
-        portal,
-        visitor,
-        "petitions/filed.html",
-        headers=NO_STORE,
-        case=case,
-        query_code=filed.query_code,
-        replayed=filed.replayed,
+    # Post/Redirect/Get: the receipt page is a GET, so a reload files nothing again (receipt_pages.py)
+    return await answer_with_receipt(
+        portal, visitor, "petition", receipt_facts(case), filed.query_code, filed.replayed
     )
+
+
+def receipt_facts(case: dict) -> dict:
+    """What the receipt shows of a petition just filed (petitions/filed.html)."""
+    facts = {k: case[k] for k in ("number", "title", "category", "received_on", "state", "awaiting", "due")}
+    facts["attachments"] = [{"file_name": a["file_name"]} for a in case.get("attachments") or []]
+    return facts
 
 
 @router.get("/follow", response_class=HTMLResponse)

@@ -95,6 +95,12 @@ async def _show(portal, visitor, case: pb.Reconsideration) -> HTMLResponse:
     )
 
 
+@router.get("", response_class=HTMLResponse)
+async def reconsiderations_home(portal: PortalDep, visitor: VisitorDep):
+    """行政复议: the entry the main menu links to — follow by query code, or one's own (logged in)."""
+    return render(portal, visitor, "reconsiderations/index.html", column_name="行政复议")
+
+
 @router.get("/follow", response_class=HTMLResponse)
 async def follow_form(portal: PortalDep, visitor: VisitorDep):
     return render(portal, visitor, "reconsiderations/follow.html", values={}, errors={})

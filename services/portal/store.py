@@ -1,4 +1,4 @@
-"""Where the portal keeps what its replicas share: sessions, logins in progress, rate limits.
+"""Where the portal keeps what its replicas share: sessions, logins in progress, rate limits, receipts.
 
 Why PostgreSQL and not signed cookies: a logged-in citizen's access, refresh and ID tokens are
 several kilobytes together (over a cookie's 4 KB) and the refresh token must not travel to the
@@ -7,9 +7,9 @@ stays an id (security.py) and the state is rows every replica reads (models.py),
 encrypted at rest with a key derived from the session secret (which all replicas share).
 
 Two implementations of one async interface:
-- `PgSessions` / `PgRateLimiter`: with ZGOV_DATABASE_URL (every deployment, chart default);
-- `MemorySessions` / `MemoryRateLimiter`: the in-process ones of auth.py and security.py, for a
-  single process without a database (development and the page tests).
+- `PgSessions` / `PgRateLimiter` / `PgReceipts`: with ZGOV_DATABASE_URL (every deployment, chart default);
+- `MemorySessions` / `MemoryRateLimiter` / `MemoryReceipts`: in-process ones, for a single process
+  without a database (development and the page tests).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import base64
 import dataclasses
 import hashlib
 import json
+import secrets
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -231,3 +232,85 @@ class MemoryRateLimiter:
 
     def retry_after(self) -> int:
         return self._inner.retry_after()
+
+
+@dataclasses.dataclass
+class Receipt:
+    """回执: what the page after a filing shows (Post/Redirect/Get, receipt_pages.py).
+
+    `kind` petition | application | complaint; `facts` the few fields the receipt shows; `query_code`
+    empty when the filing was a replay (the code is shown only for the first). `owner` the visitor id
+    that filed, `citizen` the user id when logged in: they see it; anyone else must give the code."""
+
+    kind: str
+    number: str
+    query_code: str
+    replayed: bool
+    facts: dict
+    owner: str
+    citizen: str = ""
+
+
+def new_receipt_token() -> str:
+    # 192 random bits: the receipt's address cannot be guessed (and it carries no query code)
+    return secrets.token_urlsafe(24)
+
+
+class PgReceipts:
+    """Receipts as sealed rows, kept `keep_days` (then the follow-up pages by query code remain)."""
+
+    def __init__(self, engine: AsyncEngine, sealer: Sealer, keep_days: float):
+        self.engine = engine
+        self.sealer = sealer
+        self.keep = timedelta(days=keep_days)
+
+    async def put(self, receipt: Receipt) -> str:
+        token = new_receipt_token()
+        row = {"token": token, "sealed": self.sealer.seal(receipt), "created": _now()}
+        async with self.engine.begin() as connection:
+            await connection.execute(models.receipts.insert().values(row))
+        return token
+
+    async def get(self, token: str) -> Receipt | None:
+        table = models.receipts
+        async with self.engine.begin() as connection:
+            row = (
+                await connection.execute(
+                    table.select().where(table.c.token == token[:64], table.c.created > _now() - self.keep)
+                )
+            ).first()
+        values = self.sealer.open(row.sealed) if row else None
+        return Receipt(**values) if values else None
+
+    async def forget_expired(self) -> int:
+        async with self.engine.begin() as connection:
+            return (
+                await connection.execute(
+                    delete(models.receipts).where(models.receipts.c.created < _now() - self.keep)
+                )
+            ).rowcount
+
+
+class MemoryReceipts:
+    """Receipts in this process (one replica): bounded, the oldest dropped first."""
+
+    def __init__(self, keep_days: float, most: int = 10_000):
+        self.keep_seconds = keep_days * 86_400
+        self.most = most
+        self._receipts: dict[str, tuple[float, Receipt]] = {}
+
+    async def put(self, receipt: Receipt) -> str:
+        if len(self._receipts) >= self.most:
+            del self._receipts[next(iter(self._receipts))]
+        token = new_receipt_token()
+        self._receipts[token] = (time.monotonic(), receipt)
+        return token
+
+    async def get(self, token: str) -> Receipt | None:
+        kept = self._receipts.get(token)
+        if kept is None or time.monotonic() - kept[0] > self.keep_seconds:
+            return None
+        return kept[1]
+
+    async def forget_expired(self) -> int:
+        return 0

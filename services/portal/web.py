@@ -16,7 +16,14 @@ from services.portal.auth import CitizenSession, KeycloakLogin
 from services.portal.backends import BackendError, Backends
 from services.portal.config import PortalSettings
 from services.portal.security import Signer
-from services.portal.store import MemoryRateLimiter, MemorySessions, PgRateLimiter, PgSessions
+from services.portal.store import (
+    MemoryRateLimiter,
+    MemoryReceipts,
+    MemorySessions,
+    PgRateLimiter,
+    PgReceipts,
+    PgSessions,
+)
 from services.portal.site import display_of, site_of
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -33,6 +40,8 @@ class Portal:
     backends: Backends
     limiter: PgRateLimiter | MemoryRateLimiter
     templates: Environment
+    # the pages after a filing (receipt_pages.py)
+    receipts: PgReceipts | MemoryReceipts
 
 
 def make_templates() -> Environment:
@@ -114,6 +123,8 @@ def render(
 ) -> HTMLResponse:
     template = portal.templates.get_template(name)
     context.setdefault("site", site_of(portal.settings))
+    # the case pages offer the notification consent when notify is wired (consent_pages.py)
+    context.setdefault("consent_offered", portal.backends.notify is not None)
     html = template.render(visitor=visitor, csrf=visitor.csrf, **context)
     return HTMLResponse(html, status_code=status, headers=headers)
 

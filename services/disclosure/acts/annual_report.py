@@ -1,9 +1,14 @@
 """The yearly report on open government information (政府信息公开工作年度报告, art. 49–50): generated
-from the year's applications, remedies and catalogue, published (again: a new version)."""
+from the year's applications, remedies, catalogue and openness complaints (A38), published (again: a
+new version)."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.disclosure import store_complaints
 
 from services.disclosure.acts import Env
 from services.disclosure.domain import annual_report as report_domain
@@ -53,6 +58,7 @@ async def generate(
         overview=request.overview.strip(),
         problems=request.problems.strip(),
         other_matters=request.other_matters.strip(),
+        complaints=await complaint_figures(session, request.year),
     )
     record = await rows.put_report(session, request.year, report.to_json(), today, actor.user_id)
     out = report_to_proto(record)
@@ -67,3 +73,9 @@ async def generate(
         actor,
     )
     return out
+
+
+async def complaint_figures(session: AsyncSession, year: int) -> report_domain.ComplaintFigures:
+    """A38: the year's openness complaints as they stand when the report is generated (stored with it)."""
+    counted = await store_complaints.figures(session, date(year, 1, 1), date(year, 12, 31))
+    return report_domain.ComplaintFigures(**counted)

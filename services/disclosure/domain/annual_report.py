@@ -155,6 +155,26 @@ class ProactiveFigures:
 
 
 @dataclass(frozen=True)
+class ComplaintFigures:
+    """政府信息公开投诉举报情况 (A38; OGI art. 47, 51), reported under 六、其他需要报告的事项: the national
+    template has no table of its own for them, so they stand beside the other matters."""
+
+    received: int = 0  # 收到投诉 (filed in the year)
+    answered: int = 0  # 已答复 (of those, by the year's end)
+    substantiated: int = 0  # 属实或部分属实
+    not_substantiated: int = 0  # 不属实
+    answered_late: int = 0  # 超期答复
+    open_at_end: int = 0  # 年末尚在办理 (filed by the year's end, any year, not yet answered)
+
+    def balances(self) -> bool:
+        """Every answered complaint has one finding; none answered that was not received."""
+        return (
+            self.substantiated + self.not_substantiated == self.answered <= self.received
+            and self.answered_late <= self.answered
+        )
+
+
+@dataclass(frozen=True)
 class AnnualReport:
     year: int
     proactive: ProactiveFigures
@@ -166,6 +186,8 @@ class AnnualReport:
     problems: str = ""  # 五、存在的主要问题及改进情况
     other_matters: str = ""  # 六、其他需要报告的事项
     publish_by: date = field(default=date(1, 1, 1))
+    # A38: stored with the report as counted when it was generated (None in reports made before)
+    complaints: ComplaintFigures | None = None
 
     def balances(self) -> bool:
         a = self.applications
@@ -183,6 +205,7 @@ class AnnualReport:
             "problems": self.problems,
             "other_matters": self.other_matters,
             "publish_by": self.publish_by.isoformat(),
+            "complaints": vars(self.complaints) if self.complaints else None,
         }
 
     @classmethod
@@ -196,6 +219,7 @@ class AnnualReport:
             problems=data.get("problems", ""),
             other_matters=data.get("other_matters", ""),
             publish_by=date.fromisoformat(data["publish_by"]),
+            complaints=ComplaintFigures(**data["complaints"]) if data.get("complaints") else None,
         )
 
 
@@ -220,6 +244,7 @@ def build_report(
     overview: str = "",
     problems: str = "",
     other_matters: str = "",
+    complaints: ComplaintFigures | None = None,
 ) -> AnnualReport:
     first, last = date(year, 1, 1), date(year, 12, 31)
     table = {row: {column: 0 for column, _ in COLUMNS} for row, _ in ROWS}
@@ -254,4 +279,5 @@ def build_report(
         problems=problems,
         other_matters=other_matters,
         publish_by=publish_by(year),
+        complaints=complaints,
     )

@@ -14,6 +14,7 @@ from shared import audit
 from shared.convert import EnumMap, date_from_proto, date_to_proto
 from shared.workdays import WorkingCalendar
 from zgov.disclosure.v1 import applications_pb2 as pb
+from zgov.disclosure.v1 import complaints_pb2
 
 
 KIND = EnumMap(domain.ApplicantKind, pb.ApplicantKind, "APPLICANT_KIND")
@@ -310,6 +311,8 @@ def report_to_proto(record) -> pb.AnnualReport:
     for kind in domain.RemedyKind:
         counts = r.remedies[kind.value]
         out.remedies.append(pb.RemedyRow(kind=REMEDY_TO_PROTO[kind], **counts))
+    if r.complaints is not None:  # A38, stored with the report
+        out.complaints.CopyFrom(complaints_pb2.ComplaintFigures(year=r.year, **vars(r.complaints)))
     return out
 
 

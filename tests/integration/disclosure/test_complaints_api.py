@@ -4,13 +4,14 @@ disclosure office lists and answers once, the figures of the year count it, othe
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import grpc
 import pytest
 
 from shared.errors import field_violations_of, rule_id_of
+from tests.integration.disclosure.conftest import read_events
 from zgov.disclosure.v1 import complaints_pb2 as pb
 from zgov.disclosure.v1 import complaints_pb2_grpc
 
@@ -82,3 +83,85 @@ async def test_A38_a_complaint_from_filing_to_answer_with_its_number_limit_and_f
         pb.GetComplaintFiguresRequest(year=TODAY.year), metadata=disclosure.as_user("citizen")
     )
     assert (figures.received, figures.answered, figures.substantiated, figures.open_at_end) == (1, 1, 1, 0)
+
+
+async def test_A38_complaints_publish_events_and_the_yearly_report_stores_their_figures(
+    disclosure, jetstream, monkeypatch
+):
+    """Each complaint filed and answered is an event of the outbox (disclosure.complaint.received,
+    .answered) naming neither the complainant nor the description; the yearly report (OGI art. 49–50)
+    generated after the year stores the year's figures (六、其他需要报告的事项), which a later answer
+    does not change until a new version is generated."""
+    from services.disclosure import acts as disclosure_acts
+    from services.disclosure import api_complaints
+    from zgov.disclosure.v1 import applications_pb2 as apb
+    from zgov.disclosure.v1 import applications_pb2_grpc
+
+    day = {"today": date(2025, 11, 3)}
+    monkeypatch.setattr(api_complaints, "today_in_china", lambda: day["today"])
+    monkeypatch.setattr(disclosure_acts, "today_in_china", lambda: day["today"])
+    stub = complaints_pb2_grpc.ComplaintServiceStub(disclosure.channel)
+    portal, officer = disclosure.as_service("portal"), disclosure.as_user("disclosure-officer")
+    filed = []
+    for n in range(3):
+        filed.append(
+            (
+                await stub.FileComplaint(
+                    pb.FileComplaintRequest(
+                        matter=pb.COMPLAINT_MATTER_NOT_PUBLISHED,
+                        office_name="资阳市教育局",
+                        description=f"应当主动公开的招生计划未公开（第{n + 1}件）。",
+                        complainant=pb.Complainant(name="孙立人", email="sun@example.com"),
+                    ),
+                    metadata=portal,
+                )
+            ).complaint
+        )
+
+    async def answer(complaint, finding, on: date):
+        day["today"] = on
+        return await stub.AnswerComplaint(
+            pb.AnswerComplaintRequest(complaint_id=complaint.id, finding=finding, answer="已核查并答复。"),
+            metadata=officer,
+        )
+
+    await answer(filed[0], pb.COMPLAINT_FINDING_PARTLY_SUBSTANTIATED, date(2025, 11, 10))
+    late = await answer(filed[1], pb.COMPLAINT_FINDING_NOT_SUBSTANTIATED, date(2025, 12, 31))
+    assert late.late  # past its 20 working days
+
+    day["today"] = date(2026, 1, 12)
+    reports = applications_pb2_grpc.ApplicationServiceStub(disclosure.channel)
+    report = await reports.GenerateAnnualReport(apb.GenerateAnnualReportRequest(year=2025), metadata=officer)
+    stored = report.complaints
+    assert (
+        stored.received,
+        stored.answered,
+        stored.substantiated,
+        stored.not_substantiated,
+        stored.answered_late,
+        stored.open_at_end,
+    ) == (3, 2, 1, 1, 1, 1)
+    await answer(filed[2], pb.COMPLAINT_FINDING_SUBSTANTIATED, date(2026, 1, 13))
+    again = await reports.GetAnnualReport(apb.GetAnnualReportRequest(year=2025), metadata=officer)
+    assert again.complaints == stored and again.version == 1, "stored with the report, not counted anew"
+
+    events = await read_events(
+        jetstream, "disclosure.complaint.>", until=lambda seen: len(seen) >= 6, timeout=20
+    )
+    subjects = sorted(e.subject for e in events)
+    assert subjects == ["disclosure.complaint.answered"] * 3 + ["disclosure.complaint.received"] * 3
+    received = [e for e in events if e.subject.endswith("received")]
+    body = pb.ComplaintReceived()
+    assert received[0].payload.Unpack(body) and body.office_name == "资阳市教育局" and body.number
+    assert not received[0].HasField("actor") or not received[0].actor.user_id, "a citizen's own act"
+    for envelope in events:
+        raw = envelope.SerializeToString()
+        assert (
+            "孙立人".encode() not in raw and b"sun@example.com" not in raw and "招生计划".encode() not in raw
+        )
+    answered = pb.ComplaintAnswered()
+    late_event = next(
+        e for e in events if e.aggregate_ref == f"complaint/{late.id}" and "answered" in e.subject
+    )
+    assert late_event.payload.Unpack(answered) and answered.late
+    assert answered.finding == pb.COMPLAINT_FINDING_NOT_SUBSTANTIATED

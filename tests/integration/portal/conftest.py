@@ -134,9 +134,17 @@ def csrf_of(html: str) -> str:
 
 
 async def post_form(client: httpx.AsyncClient, page: str, action: str, data: dict) -> httpx.Response:
-    """Open `page`, then post `data` to `action` with the page's CSRF token (as a browser would)."""
+    """Open `page`, then post `data` to `action` with the page's CSRF token (as a browser would); a
+    filing's 303 to its receipt is followed (receipt_pages.py), as the browser does."""
     shown = await client.get(page)
-    return await client.post(action, data={"csrf": csrf_of(shown.text), **data})
+    return await receipt_of(client, await client.post(action, data={"csrf": csrf_of(shown.text), **data}))
+
+
+async def receipt_of(client: httpx.AsyncClient, answer: httpx.Response) -> httpx.Response:
+    """The receipt page a filing's 303 leads to (the answer itself when it is no such redirect)."""
+    if answer.status_code == 303 and answer.headers["location"].startswith("/receipts/"):
+        return await client.get(answer.headers["location"])
+    return answer
 
 
 async def log_in(client: httpx.AsyncClient, keycloak, username: str, next_path: str = "/") -> None:

@@ -1,6 +1,7 @@
 """The portal in a real headless Chromium (Debian's /usr/bin/chromium driven by Playwright; no browser
-is downloaded): a citizen without an account files a petition with a photo attached and follows it
-with the query code (seeing the photo's name);
+is downloaded): a citizen without an account files a petition with a photo attached, lands on its
+receipt (Post/Redirect/Get: reloaded, bookmarked, opened by another visitor with the code) and
+follows it with the query code (seeing the photo's name);
 searches, opens a publication, files an application, follows it with its query code and withdraws it
 (撤回, with its confirmation page). Screenshots
 of the main pages (phone and desktop widths) are kept in .artifacts/screenshots/ (git-ignored)."""
@@ -93,6 +94,20 @@ async def test_A71_citizen_without_account_files_a_petition_and_follows_it_in_ch
     code = (await page.locator("#query-code").inner_text()).strip()
     assert len(code) == 19
     await shot(page, "petition-filed")
+    # Post/Redirect/Get: the receipt has an address of its own (no code in it); a reload re-reads it
+    receipt = page.url
+    assert "/receipts/" in receipt and code not in receipt.upper()
+    number = (await page.locator("main strong").first.inner_text()).strip()
+    await page.reload()
+    assert (await page.locator("#query-code").inner_text()).strip() == code
+    assert "信访事项此前已提交" not in await page.locator("main").inner_text()
+    # Another visitor (no cookie) opening the bookmark is asked for the code, then sees the receipt.
+    await browser.clear_cookies()
+    await page.goto(receipt)
+    assert number not in await page.locator("main").inner_text()
+    await page.get_by_label("查询码").fill(code.lower())
+    await page.get_by_role("button", name="查看回执").click()
+    assert number in await page.locator("main").inner_text()
 
     await page.goto(f"{portal_server}/petitions/follow")
     await page.get_by_label("查询码").fill(code.lower())

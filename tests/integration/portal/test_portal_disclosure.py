@@ -358,13 +358,15 @@ async def test_art29_the_application_form_sent_twice_files_one_application(porta
     from zgov.disclosure.v1 import applications_pb2 as apb
     from zgov.disclosure.v1 import applications_pb2_grpc
 
-    from tests.integration.portal.conftest import csrf_of
+    from tests.integration.portal.conftest import csrf_of, receipt_of
 
     form = await portal.get("/applications/new")
     key = KEY.search(form.text).group(1)
     assert key != KEY.search((await portal.get("/applications/new")).text).group(1)  # one key per form shown
     data = {"csrf": csrf_of(form.text), "idempotency_key": key, **APPLICATION}
-    pages = await asyncio.gather(*(portal.post("/applications/new", data=data) for _ in range(2)))
+    answers = await asyncio.gather(*(portal.post("/applications/new", data=data) for _ in range(2)))
+    assert [a.status_code for a in answers] == [303, 303]
+    pages = [await receipt_of(portal, a) for a in answers]
     assert [p.status_code for p in pages] == [200, 200]
     (first,) = [p for p in pages if CODE.search(p.text)]
     (second,) = [p for p in pages if p is not first]

@@ -12,7 +12,7 @@ import pytest
 
 from services.portal import uploads
 from services.portal.app import create_app
-from tests.integration.portal.conftest import PUBLIC_URL, csrf_of, log_in, portal_settings
+from tests.integration.portal.conftest import PUBLIC_URL, csrf_of, log_in, portal_settings, receipt_of
 from tests.integration.portal.test_portal_petitions import CODE, PETITION, UUID
 
 pytestmark = pytest.mark.integration
@@ -23,9 +23,10 @@ NOTE = "路灯报修记录：2025年7月、8月各一次。".encode()
 
 async def file_with(client: httpx.AsyncClient, files: list[tuple], **changes) -> httpx.Response:
     shown = await client.get("/petitions/new")
-    return await client.post(
+    answer = await client.post(
         "/petitions/new", data={"csrf": csrf_of(shown.text), **PETITION, **changes}, files=files
     )
+    return await receipt_of(client, answer)
 
 
 async def follow(client: httpx.AsyncClient, code: str) -> httpx.Response:

@@ -10,7 +10,14 @@ import httpx
 import pytest
 
 from services.portal.app import create_app
-from tests.integration.portal.conftest import PUBLIC_URL, csrf_of, log_in, portal_settings, post_form
+from tests.integration.portal.conftest import (
+    PUBLIC_URL,
+    csrf_of,
+    log_in,
+    portal_settings,
+    post_form,
+    receipt_of,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -251,8 +258,8 @@ async def test_a_petition_submitted_twice_is_one_petition(portal, keycloak, back
     shown = (await portal.get("/petitions/new")).text
     key = re.search(r'name="idempotency_key" value="([^"]+)"', shown).group(1)
     form = {"csrf": csrf_of(shown), "idempotency_key": key, **PETITION}
-    first = await portal.post("/petitions/new", data=form)
-    again = await portal.post("/petitions/new", data=form)
+    first = await receipt_of(portal, await portal.post("/petitions/new", data=form))
+    again = await receipt_of(portal, await portal.post("/petitions/new", data=form))
     assert first.status_code == 200 and CODE.search(first.text)
     assert again.status_code == 200 and 'id="replayed"' in again.text and not CODE.search(again.text)
     number = re.search(r"编号 <strong>([^<]+)</strong>", first.text).group(1)

@@ -1,5 +1,6 @@
 """The applicant follows an administrative reconsideration (A69) on the portal: in a real headless
-Chromium by the query code, and under the account that filed it (“我的行政复议”)."""
+Chromium by the query code, reached from the main menu (行政复议), and under the account that filed it
+(“我的行政复议”)."""
 
 from __future__ import annotations
 
@@ -67,7 +68,12 @@ async def test_A69_applicant_follows_a_reconsideration_by_query_code_in_chromium
 ):
     code = await decided_case(keycloak, backends)
     page = await browser.new_page()
-    await page.goto(f"{portal_server}/reconsiderations/follow")
+    # reached from the main menu of any page, as a citizen finds it
+    await page.goto(f"{portal_server}/publications")
+    await page.get_by_role("navigation", name="主导航").get_by_role("link", name="行政复议").click()
+    assert await page.locator("h1").inner_text() == "行政复议"
+    await page.get_by_role("link", name="凭查询码查询").click()
+    assert page.url == f"{portal_server}/reconsiderations/follow"
     await page.get_by_label("查询码").fill("ABCD-EFGH-JKLM-NPQR")
     await page.get_by_role("button", name="查询").click()
     assert "没有找到" in await page.locator("main").inner_text()
@@ -93,7 +99,13 @@ async def test_A69_applicant_follows_own_reconsideration_under_the_account(porta
         )
     case_id = applied.reconsideration.id
     assert (await portal.get("/reconsiderations/mine")).status_code == 401
+    entry = await portal.get("/reconsiderations")
+    assert entry.status_code == 200 and 'href="/reconsiderations/follow"' in entry.text
+    assert 'href="/login?next=/reconsiderations/mine"' in entry.text
+    for page in ("/", "/petitions", "/sitemap"):  # the menu of every page, the petitions page, the site map
+        assert 'href="/reconsiderations"' in (await portal.get(page)).text, page
     await log_in(portal, keycloak, "citizen", "/reconsiderations/mine")
+    assert 'href="/reconsiderations/mine"' in (await portal.get("/reconsiderations")).text
     mine = await portal.get("/reconsiderations/mine")
     assert (
         mine.status_code == 200

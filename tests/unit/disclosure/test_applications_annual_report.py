@@ -107,3 +107,17 @@ def test_report_survives_its_stored_form():
         2025, r.ProactiveFigures(normative_made=3), [fact(P, date(2025, 2, 3))], [], overview="总体情况"
     )
     assert r.AnnualReport.from_json(report.to_json()) == report
+
+
+def test_A38_the_complaint_figures_are_stored_with_the_report_and_read_back():
+    figures = r.ComplaintFigures(
+        received=3, answered=2, substantiated=1, not_substantiated=1, answered_late=1, open_at_end=1
+    )
+    assert figures.balances()
+    report = r.build_report(2025, r.ProactiveFigures(), [], [], complaints=figures)
+    assert r.AnnualReport.from_json(report.to_json()).complaints == figures
+    # a report stored before the complaints were: none, not zeros
+    earlier = {k: v for k, v in r.build_report(2025, r.ProactiveFigures(), [], []).to_json().items()}
+    del earlier["complaints"]
+    assert r.AnnualReport.from_json(earlier).complaints is None
+    assert not r.ComplaintFigures(received=1, answered=1, substantiated=0).balances()

@@ -20,6 +20,7 @@ from google.protobuf import message as _message
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from zgov.common.v1 import common_pb2 as _common_pb2
+from zgov.disclosure.v1 import complaints_pb2 as _complaints_pb2
 import builtins as _builtins
 import sys
 import typing as _typing
@@ -1737,6 +1738,7 @@ class AnnualReport(_message.Message):
     PUBLISHED_ON_FIELD_NUMBER: _builtins.int
     PUBLISHED_LATE_FIELD_NUMBER: _builtins.int
     VERSION_FIELD_NUMBER: _builtins.int
+    COMPLAINTS_FIELD_NUMBER: _builtins.int
     year: _builtins.int
     overview: _builtins.str
     """一、总体情况"""
@@ -1761,6 +1763,12 @@ class AnnualReport(_message.Message):
 
     @_builtins.property
     def published_on(self) -> _common_pb2.Date: ...
+    @_builtins.property
+    def complaints(self) -> _complaints_pb2.ComplaintFigures:
+        """六、其他需要报告的事项 — 政府信息公开投诉举报情况 (A38, art. 47, 51): the year's openness complaints,
+        counted when the report is generated and stored with it (a later answer changes the next version).
+        """
+
     def __init__(
         self,
         *,
@@ -1776,10 +1784,11 @@ class AnnualReport(_message.Message):
         published_on: _common_pb2.Date | None = ...,
         published_late: _builtins.bool = ...,
         version: _builtins.int = ...,
+        complaints: _complaints_pb2.ComplaintFigures | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["proactive", b"proactive", "publish_by", b"publish_by", "published_on", b"published_on"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["complaints", b"complaints", "proactive", b"proactive", "publish_by", b"publish_by", "published_on", b"published_on"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["columns", b"columns", "other_matters", b"other_matters", "overview", b"overview", "proactive", b"proactive", "problems", b"problems", "publish_by", b"publish_by", "published_late", b"published_late", "published_on", b"published_on", "remedies", b"remedies", "rows", b"rows", "version", b"version", "year", b"year"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["columns", b"columns", "complaints", b"complaints", "other_matters", b"other_matters", "overview", b"overview", "proactive", b"proactive", "problems", b"problems", "publish_by", b"publish_by", "published_late", b"published_late", "published_on", b"published_on", "remedies", b"remedies", "rows", b"rows", "version", b"version", "year", b"year"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -351,11 +351,21 @@ class ComplaintFigures(_message.Message):
     ANSWERED_FIELD_NUMBER: _builtins.int
     SUBSTANTIATED_FIELD_NUMBER: _builtins.int
     OPEN_AT_END_FIELD_NUMBER: _builtins.int
+    NOT_SUBSTANTIATED_FIELD_NUMBER: _builtins.int
+    ANSWERED_LATE_FIELD_NUMBER: _builtins.int
     year: _builtins.int
     received: _builtins.int
+    """收到投诉: filed in the year."""
     answered: _builtins.int
+    """已答复: of those, answered by the year's end."""
     substantiated: _builtins.int
+    """属实或部分属实: of those answered, found substantiated wholly or partly."""
     open_at_end: _builtins.int
+    """年末尚在办理: filed by the year's end (any year) and not answered by then."""
+    not_substantiated: _builtins.int
+    """不属实: of those answered, found not substantiated."""
+    answered_late: _builtins.int
+    """超期答复: of those answered, answered after their limit."""
     def __init__(
         self,
         *,
@@ -364,11 +374,88 @@ class ComplaintFigures(_message.Message):
         answered: _builtins.int = ...,
         substantiated: _builtins.int = ...,
         open_at_end: _builtins.int = ...,
+        not_substantiated: _builtins.int = ...,
+        answered_late: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["answered", b"answered", "open_at_end", b"open_at_end", "received", b"received", "substantiated", b"substantiated", "year", b"year"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["answered", b"answered", "answered_late", b"answered_late", "not_substantiated", b"not_substantiated", "open_at_end", b"open_at_end", "received", b"received", "substantiated", b"substantiated", "year", b"year"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ComplaintFigures: _TypeAlias = ComplaintFigures  # noqa: Y015
+
+@_typing.final
+class ComplaintReceived(_message.Message):
+    """disclosure.complaint.received (A38): a complaint filed. Never the complainant's name or contacts,
+    nor the description: the number, the matter, the office complained about and the limit.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    COMPLAINT_ID_FIELD_NUMBER: _builtins.int
+    NUMBER_FIELD_NUMBER: _builtins.int
+    MATTER_FIELD_NUMBER: _builtins.int
+    OFFICE_NAME_FIELD_NUMBER: _builtins.int
+    FILED_ON_FIELD_NUMBER: _builtins.int
+    ANSWER_DUE_FIELD_NUMBER: _builtins.int
+    complaint_id: _builtins.str
+    number: _builtins.str
+    matter: Global___ComplaintMatter.ValueType
+    office_name: _builtins.str
+    @_builtins.property
+    def filed_on(self) -> _common_pb2.Date: ...
+    @_builtins.property
+    def answer_due(self) -> _common_pb2.Date: ...
+    def __init__(
+        self,
+        *,
+        complaint_id: _builtins.str = ...,
+        number: _builtins.str = ...,
+        matter: Global___ComplaintMatter.ValueType = ...,
+        office_name: _builtins.str = ...,
+        filed_on: _common_pb2.Date | None = ...,
+        answer_due: _common_pb2.Date | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["answer_due", b"answer_due", "filed_on", b"filed_on"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["answer_due", b"answer_due", "complaint_id", b"complaint_id", "filed_on", b"filed_on", "matter", b"matter", "number", b"number", "office_name", b"office_name"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ComplaintReceived: _TypeAlias = ComplaintReceived  # noqa: Y015
+
+@_typing.final
+class ComplaintAnswered(_message.Message):
+    """disclosure.complaint.answered (A38): the office's finding, without the complainant."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    COMPLAINT_ID_FIELD_NUMBER: _builtins.int
+    NUMBER_FIELD_NUMBER: _builtins.int
+    FINDING_FIELD_NUMBER: _builtins.int
+    ANSWERED_ON_FIELD_NUMBER: _builtins.int
+    LATE_FIELD_NUMBER: _builtins.int
+    complaint_id: _builtins.str
+    number: _builtins.str
+    finding: Global___ComplaintFinding.ValueType
+    late: _builtins.bool
+    """Answered after the limit."""
+    @_builtins.property
+    def answered_on(self) -> _common_pb2.Date: ...
+    def __init__(
+        self,
+        *,
+        complaint_id: _builtins.str = ...,
+        number: _builtins.str = ...,
+        finding: Global___ComplaintFinding.ValueType = ...,
+        answered_on: _common_pb2.Date | None = ...,
+        late: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["answered_on", b"answered_on"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["answered_on", b"answered_on", "complaint_id", b"complaint_id", "finding", b"finding", "late", b"late", "number", b"number"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ComplaintAnswered: _TypeAlias = ComplaintAnswered  # noqa: Y015

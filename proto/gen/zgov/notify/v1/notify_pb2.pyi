@@ -25,6 +25,49 @@ else:
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
+class _CitizenCaseKind:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _CitizenCaseKindEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_CitizenCaseKind.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    CITIZEN_CASE_KIND_UNSPECIFIED: _CitizenCaseKind.ValueType  # 0
+    CITIZEN_CASE_KIND_PETITION: _CitizenCaseKind.ValueType  # 1
+    """A petition (信访事项), petitions service."""
+    CITIZEN_CASE_KIND_APPLICATION: _CitizenCaseKind.ValueType  # 2
+    """An application for government information (政府信息公开申请), disclosure service."""
+
+class CitizenCaseKind(_CitizenCaseKind, metaclass=_CitizenCaseKindEnumTypeWrapper):
+    """A citizen's own case on the portal."""
+
+CITIZEN_CASE_KIND_UNSPECIFIED: CitizenCaseKind.ValueType  # 0
+CITIZEN_CASE_KIND_PETITION: CitizenCaseKind.ValueType  # 1
+"""A petition (信访事项), petitions service."""
+CITIZEN_CASE_KIND_APPLICATION: CitizenCaseKind.ValueType  # 2
+"""An application for government information (政府信息公开申请), disclosure service."""
+Global___CitizenCaseKind: _TypeAlias = CitizenCaseKind  # noqa: Y015
+
+class _ConsentState:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _ConsentStateEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ConsentState.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    CONSENT_STATE_UNSPECIFIED: _ConsentState.ValueType  # 0
+    CONSENT_STATE_NONE: _ConsentState.ValueType  # 1
+    """Never given."""
+    CONSENT_STATE_GIVEN: _ConsentState.ValueType  # 2
+    CONSENT_STATE_WITHDRAWN: _ConsentState.ValueType  # 3
+
+class ConsentState(_ConsentState, metaclass=_ConsentStateEnumTypeWrapper): ...
+
+CONSENT_STATE_UNSPECIFIED: ConsentState.ValueType  # 0
+CONSENT_STATE_NONE: ConsentState.ValueType  # 1
+"""Never given."""
+CONSENT_STATE_GIVEN: ConsentState.ValueType  # 2
+CONSENT_STATE_WITHDRAWN: ConsentState.ValueType  # 3
+Global___ConsentState: _TypeAlias = ConsentState  # noqa: Y015
+
 class _Channel:
     ValueType = _typing.NewType("ValueType", _builtins.int)
     V: _TypeAlias = ValueType  # noqa: Y015
@@ -142,6 +185,151 @@ DELIVERY_STATE_SENT: DeliveryState.ValueType  # 2
 DELIVERY_STATE_FAILED: DeliveryState.ValueType  # 3
 """Given up: no address, or every retry failed."""
 Global___DeliveryState: _TypeAlias = DeliveryState  # noqa: Y015
+
+@_typing.final
+class CitizenConsent(_message.Message):
+    """通知授权: what the citizen agreed to, for one case. What is kept: the case, its number, the channels
+    and the wording agreed to, when given and withdrawn; the addresses only while the consent stands.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CASE_KIND_FIELD_NUMBER: _builtins.int
+    CASE_ID_FIELD_NUMBER: _builtins.int
+    NUMBER_FIELD_NUMBER: _builtins.int
+    STATE_FIELD_NUMBER: _builtins.int
+    CHANNELS_FIELD_NUMBER: _builtins.int
+    EMAIL_FIELD_NUMBER: _builtins.int
+    PHONE_FIELD_NUMBER: _builtins.int
+    WORDING_FIELD_NUMBER: _builtins.int
+    GIVE_TIME_FIELD_NUMBER: _builtins.int
+    WITHDRAW_TIME_FIELD_NUMBER: _builtins.int
+    case_kind: Global___CitizenCaseKind.ValueType
+    case_id: _builtins.str
+    number: _builtins.str
+    state: Global___ConsentState.ValueType
+    email: _builtins.str
+    """Partly masked ("zh***@example.com", "139****2222"); empty once withdrawn."""
+    phone: _builtins.str
+    wording: _builtins.str
+    """The version of the consent text the citizen was shown and agreed to."""
+    @_builtins.property
+    def channels(self) -> _containers.RepeatedScalarFieldContainer[Global___Channel.ValueType]:
+        """CHANNEL_EMAIL and/or CHANNEL_SMS."""
+
+    @_builtins.property
+    def give_time(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def withdraw_time(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        case_kind: Global___CitizenCaseKind.ValueType = ...,
+        case_id: _builtins.str = ...,
+        number: _builtins.str = ...,
+        state: Global___ConsentState.ValueType = ...,
+        channels: _abc.Iterable[Global___Channel.ValueType] | None = ...,
+        email: _builtins.str = ...,
+        phone: _builtins.str = ...,
+        wording: _builtins.str = ...,
+        give_time: _timestamp_pb2.Timestamp | None = ...,
+        withdraw_time: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["give_time", b"give_time", "withdraw_time", b"withdraw_time"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["case_id", b"case_id", "case_kind", b"case_kind", "channels", b"channels", "email", b"email", "give_time", b"give_time", "number", b"number", "phone", b"phone", "state", b"state", "withdraw_time", b"withdraw_time", "wording", b"wording"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CitizenConsent: _TypeAlias = CitizenConsent  # noqa: Y015
+
+@_typing.final
+class GiveCitizenConsentRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CASE_KIND_FIELD_NUMBER: _builtins.int
+    CASE_ID_FIELD_NUMBER: _builtins.int
+    NUMBER_FIELD_NUMBER: _builtins.int
+    CITIZEN_USER_ID_FIELD_NUMBER: _builtins.int
+    CHANNELS_FIELD_NUMBER: _builtins.int
+    EMAIL_FIELD_NUMBER: _builtins.int
+    PHONE_FIELD_NUMBER: _builtins.int
+    WORDING_FIELD_NUMBER: _builtins.int
+    case_kind: Global___CitizenCaseKind.ValueType
+    case_id: _builtins.str
+    number: _builtins.str
+    """The case's registration number, for the message ("您的信访事项 资信〔2026〕12号 …")."""
+    citizen_user_id: _builtins.str
+    """The citizen's user id when logged in; empty for a filing without an account."""
+    email: _builtins.str
+    phone: _builtins.str
+    wording: _builtins.str
+    """Must be the current wording (CITIZEN_CONSENT_WORDING of the service)."""
+    @_builtins.property
+    def channels(self) -> _containers.RepeatedScalarFieldContainer[Global___Channel.ValueType]: ...
+    def __init__(
+        self,
+        *,
+        case_kind: Global___CitizenCaseKind.ValueType = ...,
+        case_id: _builtins.str = ...,
+        number: _builtins.str = ...,
+        citizen_user_id: _builtins.str = ...,
+        channels: _abc.Iterable[Global___Channel.ValueType] | None = ...,
+        email: _builtins.str = ...,
+        phone: _builtins.str = ...,
+        wording: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["case_id", b"case_id", "case_kind", b"case_kind", "channels", b"channels", "citizen_user_id", b"citizen_user_id", "email", b"email", "number", b"number", "phone", b"phone", "wording", b"wording"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GiveCitizenConsentRequest: _TypeAlias = GiveCitizenConsentRequest  # noqa: Y015
+
+@_typing.final
+class WithdrawCitizenConsentRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CASE_KIND_FIELD_NUMBER: _builtins.int
+    CASE_ID_FIELD_NUMBER: _builtins.int
+    case_kind: Global___CitizenCaseKind.ValueType
+    case_id: _builtins.str
+    def __init__(
+        self,
+        *,
+        case_kind: Global___CitizenCaseKind.ValueType = ...,
+        case_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["case_id", b"case_id", "case_kind", b"case_kind"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___WithdrawCitizenConsentRequest: _TypeAlias = WithdrawCitizenConsentRequest  # noqa: Y015
+
+@_typing.final
+class GetCitizenConsentRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CASE_KIND_FIELD_NUMBER: _builtins.int
+    CASE_ID_FIELD_NUMBER: _builtins.int
+    case_kind: Global___CitizenCaseKind.ValueType
+    case_id: _builtins.str
+    def __init__(
+        self,
+        *,
+        case_kind: Global___CitizenCaseKind.ValueType = ...,
+        case_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["case_id", b"case_id", "case_kind", b"case_kind"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetCitizenConsentRequest: _TypeAlias = GetCitizenConsentRequest  # noqa: Y015
 
 @_typing.final
 class Delivery(_message.Message):

@@ -49,6 +49,21 @@ class NotifyServiceStub:
                 request_serializer=zgov_dot_notify_dot_v1_dot_notify__pb2.SetMyPreferencesRequest.SerializeToString,
                 response_deserializer=zgov_dot_notify_dot_v1_dot_notify__pb2.Preferences.FromString,
                 _registered_method=True)
+        self.GiveCitizenConsent = channel.unary_unary(
+                '/zgov.notify.v1.NotifyService/GiveCitizenConsent',
+                request_serializer=zgov_dot_notify_dot_v1_dot_notify__pb2.GiveCitizenConsentRequest.SerializeToString,
+                response_deserializer=zgov_dot_notify_dot_v1_dot_notify__pb2.CitizenConsent.FromString,
+                _registered_method=True)
+        self.WithdrawCitizenConsent = channel.unary_unary(
+                '/zgov.notify.v1.NotifyService/WithdrawCitizenConsent',
+                request_serializer=zgov_dot_notify_dot_v1_dot_notify__pb2.WithdrawCitizenConsentRequest.SerializeToString,
+                response_deserializer=zgov_dot_notify_dot_v1_dot_notify__pb2.CitizenConsent.FromString,
+                _registered_method=True)
+        self.GetCitizenConsent = channel.unary_unary(
+                '/zgov.notify.v1.NotifyService/GetCitizenConsent',
+                request_serializer=zgov_dot_notify_dot_v1_dot_notify__pb2.GetCitizenConsentRequest.SerializeToString,
+                response_deserializer=zgov_dot_notify_dot_v1_dot_notify__pb2.CitizenConsent.FromString,
+                _registered_method=True)
 
 
 class NotifyServiceServicer:
@@ -75,6 +90,29 @@ class NotifyServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GiveCitizenConsent(self, request, context):
+        """A citizen's consent to be told by e-mail or SMS when his or her own case changes state, given on
+        the portal (the portal's service account: it has checked that the case is the citizen's own —
+        read under the citizen's account or by its query code). Given again: replaces the channels.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def WithdrawCitizenConsent(self, request, context):
+        """The consent withdrawn: nothing more is sent; the addresses are erased at once.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetCitizenConsent(self, request, context):
+        """The consent of one case (state NONE when never given).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_NotifyServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -92,6 +130,21 @@ def add_NotifyServiceServicer_to_server(servicer, server):
                     servicer.SetMyPreferences,
                     request_deserializer=zgov_dot_notify_dot_v1_dot_notify__pb2.SetMyPreferencesRequest.FromString,
                     response_serializer=zgov_dot_notify_dot_v1_dot_notify__pb2.Preferences.SerializeToString,
+            ),
+            'GiveCitizenConsent': grpc.unary_unary_rpc_method_handler(
+                    servicer.GiveCitizenConsent,
+                    request_deserializer=zgov_dot_notify_dot_v1_dot_notify__pb2.GiveCitizenConsentRequest.FromString,
+                    response_serializer=zgov_dot_notify_dot_v1_dot_notify__pb2.CitizenConsent.SerializeToString,
+            ),
+            'WithdrawCitizenConsent': grpc.unary_unary_rpc_method_handler(
+                    servicer.WithdrawCitizenConsent,
+                    request_deserializer=zgov_dot_notify_dot_v1_dot_notify__pb2.WithdrawCitizenConsentRequest.FromString,
+                    response_serializer=zgov_dot_notify_dot_v1_dot_notify__pb2.CitizenConsent.SerializeToString,
+            ),
+            'GetCitizenConsent': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetCitizenConsent,
+                    request_deserializer=zgov_dot_notify_dot_v1_dot_notify__pb2.GetCitizenConsentRequest.FromString,
+                    response_serializer=zgov_dot_notify_dot_v1_dot_notify__pb2.CitizenConsent.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -175,6 +228,87 @@ class NotifyService:
             '/zgov.notify.v1.NotifyService/SetMyPreferences',
             zgov_dot_notify_dot_v1_dot_notify__pb2.SetMyPreferencesRequest.SerializeToString,
             zgov_dot_notify_dot_v1_dot_notify__pb2.Preferences.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GiveCitizenConsent(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/zgov.notify.v1.NotifyService/GiveCitizenConsent',
+            zgov_dot_notify_dot_v1_dot_notify__pb2.GiveCitizenConsentRequest.SerializeToString,
+            zgov_dot_notify_dot_v1_dot_notify__pb2.CitizenConsent.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def WithdrawCitizenConsent(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/zgov.notify.v1.NotifyService/WithdrawCitizenConsent',
+            zgov_dot_notify_dot_v1_dot_notify__pb2.WithdrawCitizenConsentRequest.SerializeToString,
+            zgov_dot_notify_dot_v1_dot_notify__pb2.CitizenConsent.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetCitizenConsent(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/zgov.notify.v1.NotifyService/GetCitizenConsent',
+            zgov_dot_notify_dot_v1_dot_notify__pb2.GetCitizenConsentRequest.SerializeToString,
+            zgov_dot_notify_dot_v1_dot_notify__pb2.CitizenConsent.FromString,
             options,
             channel_credentials,
             insecure,
