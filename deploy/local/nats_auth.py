@@ -7,8 +7,9 @@ seed `SU...`; the seed never travels, NATS asks the client to sign a nonce). Its
 - the JetStream API for its own stream only (`$JS.API.STREAM.INFO|CREATE|UPDATE.<STREAM>`: the
   service declares it at start, shared/streams.py);
 - for each consumer it runs (deploy/nats/streams.yaml `consumers`, `<service>-<purpose>`): create
-  exactly that consumer with exactly its filter, pull its next messages and
-  acknowledge them (`$JS.ACK.<STREAM>.<consumer>.>`); no other consumer, so no other stream;
+  exactly that consumer with exactly its filter, pull its next messages,
+  acknowledge them (`$JS.ACK.<STREAM>.<consumer>.>`) and read its info (the metrics' consumer lag);
+  no other consumer, so no other stream;
 - subscribe only to its own inbox `_INBOX.<service>.>` (shared/bus.py sets the prefix), where
   publish acks and pulled messages arrive, so no user reads another's replies.
 
@@ -96,11 +97,13 @@ def declared_consumers(doc: Path = STREAMS_DOC) -> list[Consumer]:
 
 
 def consumer_rights(consumer: Consumer) -> list[str]:
-    """The subjects one durable pull consumer needs to be declared, pulled from and acknowledged."""
+    """The subjects one durable pull consumer needs to be declared, pulled from, acknowledged, and
+    watched (its INFO: pending and redelivered counts for the metrics, shared/metrics.py)."""
     api = "$JS.API.CONSUMER"
     return [
         f"{api}.CREATE.{consumer.stream}.{consumer.name}.{consumer.filter}",
         f"{api}.MSG.NEXT.{consumer.stream}.{consumer.name}",
+        f"{api}.INFO.{consumer.stream}.{consumer.name}",
         f"$JS.ACK.{consumer.stream}.{consumer.name}.>",
     ]
 

@@ -11,7 +11,7 @@ import uuid as _uuid
 from typing import Literal
 
 import grpc
-from fastapi import APIRouter, Header, HTTPException, Query, Request, Response
+from fastapi import APIRouter, Header, HTTPException, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
@@ -41,13 +41,26 @@ class ApiError(BaseModel):
     fields: list[FieldProblem] = []
 
 
-router = APIRouter(
-    prefix="/api",
-    responses={
-        422: {"model": ApiError, "description": "请求参数不正确"},
-        503: {"model": ApiError, "description": "服务暂时不可用"},
-    },
-)
+UNPARSABLE = "请求体无法解析：应为 UTF-8 编码的 JSON"
+# An operation lists under this extension of its OpenAPI object the fields the server checks beyond
+# what a JSON schema can say; a 422 on a request the schema allows names only those fields.
+CHECKED_BEYOND_SCHEMA = "x-checked-beyond-schema"
+# Every operation of the API may answer these.
+COMMON_RESPONSES = {
+    422: {"model": ApiError, "description": "请求参数不正确"},
+    503: {"model": ApiError, "description": "服务暂时不可用"},
+}
+BODY_RESPONSES = {400: {"model": ApiError, "description": UNPARSABLE}}
+
+router = APIRouter(prefix="/api", responses=COMMON_RESPONSES)
+
+
+class ProblemWith(HTTPException):
+    """A refusal that names the fields at fault (the `fields` of ApiError)."""
+
+    def __init__(self, status_code: int, detail: str, fields: dict[str, str]):
+        super().__init__(status_code, detail)
+        self.fields = [{"field": name, "problem": problem} for name, problem in fields.items()]
 
 
 class Label(BaseModel):
@@ -55,9 +68,15 @@ class Label(BaseModel):
     name: str
 
 
+# What the schema promises is a query code; the server forgives more (full-width letters, other dashes).
+QUERY_CODE_PATTERN = r"^ *[A-Za-z0-9]{4}([ -]?[A-Za-z0-9]{4}){3} *$"
+
+
 class FollowRequest(BaseModel):
     query_code: str = Field(
-        min_length=1, max_length=64, description="提交时获得的查询码，如 ABCD-EFGH-JKLM-NPQR"
+        max_length=64,
+        pattern=QUERY_CODE_PATTERN,
+        description="提交时获得的查询码：16 位字母和数字，如 ABCD-EFGH-JKLM-NPQR（可用空格或“-”分组，不区分大小写）",
     )
 
 
@@ -125,6 +144,7 @@ async def petition_categories():
     response_model=PetitionCase,
     summary="凭查询码查询信访事项",
     responses={
+        **BODY_RESPONSES,
         404: {"model": ApiError, "description": "没有与此查询码对应的信访事项"},
         429: {"model": ApiError, "description": "查询过于频繁"},
     },
@@ -148,6 +168,7 @@ async def follow_petition(body: FollowRequest, request: Request, portal: PortalD
     summary="凭查询码下载信访事项的附件",
     response_class=Response,
     responses={
+        **BODY_RESPONSES,
         200: {"description": "附件文件（作为下载）", "content": {"application/octet-stream": {}}},
         404: {"model": ApiError, "description": "没有与此查询码对应的信访事项或附件"},
         429: {"model": ApiError, "description": "查询过于频繁"},
@@ -406,13 +427,21 @@ def _disclosure(portal) -> None:
         raise HTTPException(503, "服务暂时不可用")
 
 
-async def _api_read(portal, method, request, not_found: str = "未找到"):
+async def _api_read(portal, method, request, not_found: str = "未找到", page: str | None = None):
     try:
         return await portal.backends.call(method, request)
     except BackendError as error:
         if error.code == grpc.StatusCode.NOT_FOUND:
             raise HTTPException(404, not_found) from error
+        if error.code == grpc.StatusCode.INVALID_ARGUMENT and page:
+            # a page token is opaque: only the service that wrote it can tell a stale or forged one
+            raise ProblemWith(422, "请求参数不正确", {"page": BAD_PAGE}) from error
         raise api_error(error) from error
+
+
+BAD_PAGE = "分页参数无效或已过期，请从第一页重新开始"
+# A page token is the backend's (opaque): the schema gives its alphabet, only the server knows it.
+PAGED = {CHECKED_BEYOND_SCHEMA: ["page"]}
 
 
 def _filter(
@@ -457,7 +486,9 @@ async def latest(portal: PortalDep, limit: int = Query(10, ge=1, le=50)):
     return [dv.publication(p) for p in reply.publications]
 
 
-@router.get("/publications", response_model=PublicationPage, summary="按类别、年份、效力状态浏览")
+@router.get(
+    "/publications", response_model=PublicationPage, summary="按类别、年份、效力状态浏览", openapi_extra=PAGED
+)
 async def publications(
     portal: PortalDep,
     category: str | None = Query(None, pattern=CATEGORY_PATTERN),
@@ -480,6 +511,7 @@ async def publications(
             filter=_filter(category, year, validity, kind, issuer),
             page=common_pb2.PageRequest(page_size=20, page_token=page or ""),
         ),
+        page=page,
     )
     return {"items": [dv.publication(p) for p in reply.publications], "next_page": reply.page.next_page_token}
 
@@ -509,7 +541,7 @@ async def publication(publication_id: str, portal: PortalDep):
     )
 
 
-@router.get("/search", response_model=SearchResult, summary="全文检索（中文分词）")
+@router.get("/search", response_model=SearchResult, summary="全文检索（中文分词）", openapi_extra=PAGED)
 async def search(
     portal: PortalDep,
     q: str = Query(min_length=1, max_length=100, description="检索词"),
@@ -520,8 +552,8 @@ async def search(
 ):
     _disclosure(portal)
     query = forms.clean(q)
-    if not query:
-        raise HTTPException(422, "请输入检索词")
+    if not query:  # only spaces or invisible characters: nothing to look for, so nothing is found
+        return {"terms": [], "capped": False, "items": [], "next_page": ""}
     reply = await _api_read(
         portal,
         portal.backends.publications.SearchPublications,
@@ -530,6 +562,7 @@ async def search(
             filter=_filter(category, year, validity),
             page=common_pb2.PageRequest(page_size=20, page_token=page or ""),
         ),
+        page=page,
     )
     return {
         "terms": list(reply.terms),
@@ -539,7 +572,7 @@ async def search(
     }
 
 
-@router.get("/drafts", response_model=PublicationPage, summary="征求意见的草案")
+@router.get("/drafts", response_model=PublicationPage, summary="征求意见的草案", openapi_extra=PAGED)
 async def drafts(
     portal: PortalDep, open_only: bool = False, page: str | None = Query(None, pattern=PAGE_TOKEN)
 ):
@@ -550,15 +583,14 @@ async def drafts(
         pb.ListCommentDraftsRequest(
             open_only=open_only, page=common_pb2.PageRequest(page_size=20, page_token=page or "")
         ),
+        page=page,
     )
     return {"items": [dv.publication(p) for p in reply.publications], "next_page": reply.page.next_page_token}
 
 
 @router.get("/normative-catalogue/{year}", response_model=list[Publication], summary="规范性文件年度目录")
-async def normative(year: int, portal: PortalDep):
+async def normative(portal: PortalDep, year: int = Path(ge=2000, le=2100)):
     _disclosure(portal)
-    if not 2000 <= year <= 2100:
-        raise HTTPException(422, "年份应在 2000 至 2100 之间")
     reply = await _api_read(
         portal, portal.backends.publications.GetNormativeCatalogue, pb.GetNormativeCatalogueRequest(year=year)
     )
@@ -585,10 +617,8 @@ async def reports(portal: PortalDep):
     summary="一个年度的报告",
     responses={404: {"model": ApiError, "description": "未发布"}},
 )
-async def report(year: int, portal: PortalDep):
+async def report(portal: PortalDep, year: int = Path(ge=2000, le=2100)):
     _applications(portal)
-    if not 2000 <= year <= 2100:
-        raise HTTPException(404, "未找到")
     return dv.report(
         await _api_read(
             portal, portal.backends.applications.GetAnnualReport, apb.GetAnnualReportRequest(year=year)
@@ -601,6 +631,7 @@ async def report(year: int, portal: PortalDep):
     response_model=ApplicationStatus,
     summary="凭查询码查询政府信息公开申请",
     responses={
+        **BODY_RESPONSES,
         404: {"model": ApiError, "description": "没有与此查询码对应的申请"},
         429: {"model": ApiError, "description": "查询过于频繁"},
     },
@@ -629,14 +660,18 @@ class ApplicationForm(BaseModel):
         description="申请人类型：person 公民，enterprise 商业企业，research 科研机构，welfare 社会公益组织，"
         "legal 法律服务机构，other 其他组织"
     )
-    name: str = Field(max_length=200, description="姓名或名称")
-    id_number: str = Field(max_length=64, description="身份证件号码或统一社会信用代码")
+    name: str = Field(min_length=1, max_length=200, description="姓名或名称")
+    id_number: str = Field(
+        max_length=64,
+        pattern=r"^[0-9A-Za-z]{5,64}$",
+        description="身份证件号码或统一社会信用代码（5 至 64 位字母或数字；18 位居民身份证号须校验正确）",
+    )
     contact_person: str = Field("", max_length=200, description="联系人（法人或其他组织必填）")
-    phone: str = Field("", max_length=20)
-    email: str = Field("", max_length=200)
+    phone: str = Field("", max_length=20, pattern=forms.OPTIONAL_PHONE_PATTERN)
+    email: str = Field("", max_length=200, pattern=r"^([^@\s]+@[^@\s]+\.[^@\s]+)?$")
     address: str = Field("", max_length=200)
     description: str = Field(
-        max_length=5000, description="所需政府信息的名称、文号或者便于查询的其他特征性描述"
+        min_length=1, max_length=5000, description="所需政府信息的名称、文号或者便于查询的其他特征性描述"
     )
     document_number: str = Field("", max_length=100)
     purpose: str = Field("", max_length=5000)
@@ -660,6 +695,23 @@ class ApplicationFiled(BaseModel):
     message: str
 
 
+# The application's fields whose rules a JSON schema cannot say (422 naming the field): text that is
+# only spaces or invisible characters, the check digit and birth date of a resident identity number,
+# the contact person of an organisation, at least one of telephone, e-mail and address, the e-mail or
+# address the chosen delivery needs, the same idempotency key in the body as in the header.
+APPLICATION_CHECKED_BEYOND_SCHEMA = [
+    "idempotency_key",
+    "name",
+    "id_number",
+    "contact_person",
+    "phone",
+    "email",
+    "address",
+    "description",
+    "document_number",
+    "purpose",
+]
+
 REPLAYED = (
     "这份申请此前已用同一 Idempotency-Key 提交（编号 {number}），本次没有重复提交。查询码只在第一次提交时"
     "返回一次，系统只保存其摘要，无法再次返回；请使用第一次返回的查询码。"
@@ -674,7 +726,9 @@ FILED = (
     response_model=ApplicationFiled,
     status_code=201,
     summary="提交政府信息公开申请（无账号，凭查询码查询）",
+    openapi_extra={CHECKED_BEYOND_SCHEMA: APPLICATION_CHECKED_BEYOND_SCHEMA},
     responses={
+        **BODY_RESPONSES,
         200: {"model": ApplicationFiled, "description": "同一 Idempotency-Key 的重复提交：此前的申请"},
         409: {"model": ApiError, "description": "Idempotency-Key 已用于内容不同的申请"},
         429: {"model": ApiError, "description": "提交过于频繁"},
@@ -685,7 +739,8 @@ async def submit_application(
     request: Request,
     response: Response,
     portal: PortalDep,
-    idempotency_key: str | None = Header(
+    # str, not str | None: the schema then says "a string of this pattern, or absent", not "or null"
+    idempotency_key: str = Header(
         None,
         alias="Idempotency-Key",
         pattern=IDEMPOTENCY_KEY,

@@ -225,8 +225,12 @@ def create_app(settings: PortalSettings) -> FastAPI:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException):
         if request.url.path.startswith("/api/"):
+            detail = error.detail
+            if error.status_code == 400:  # FastAPI could not parse the body; its own text is English
+                detail = api.UNPARSABLE
+            fields = getattr(error, "fields", None)
             return JSONResponse(
-                {"detail": error.detail},
+                {"detail": detail, **({"fields": fields} if fields else {})},
                 status_code=error.status_code,
                 headers=getattr(error, "headers", None),
             )

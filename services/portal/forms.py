@@ -18,7 +18,11 @@ MAX_TITLE = 200
 MAX_CONTENT = 20_000
 MAX_NAME = 100
 MAX_ADDRESS = 300
-PHONE = re.compile(r"^\+?[0-9][0-9 -]{4,19}$")
+# 5 to 20 digits, spaces or "-", beginning and ending with a digit (an optional "+" before).
+PHONE = re.compile(r"^\+?[0-9][0-9 -]{3,18}[0-9]$")
+# The same in the JSON API's schema: required, or empty when optional.
+PHONE_PATTERN = PHONE.pattern
+OPTIONAL_PHONE_PATTERN = r"^(\+?[0-9][0-9 -]{3,18}[0-9])?$"
 # 居民身份证 18 位（末位可为 X），或其他证件 5–32 位字母数字。
 ID_NUMBER = re.compile(r"^[0-9A-Za-z]{5,32}$")
 ORGANISATION_CODE = re.compile(r"^[a-z][a-z0-9-]{1,63}$")

@@ -21,7 +21,7 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from services.portal import forms, uploads, views
-from services.portal.api import ApiError, AttachmentName
+from services.portal.api import BODY_RESPONSES, CHECKED_BEYOND_SCHEMA, ApiError, AttachmentName
 from services.portal.backends import BackendError
 from services.portal.web import PortalDep, api_error, client_address
 from zgov.petitions.v1 import petitions_pb2
@@ -81,15 +81,31 @@ class PetitionForm(BaseModel):
     category: Literal["suggestion", "complaint", "request"] = Field(
         description="建议意见、检举控告或申诉求决"
     )
-    title: str = Field(max_length=forms.MAX_TITLE)
-    content: str = Field(max_length=forms.MAX_CONTENT)
-    name: str = Field(max_length=forms.MAX_NAME, description="信访人姓名")
-    phone: str = Field(max_length=20, description="联系电话")
-    id_number: str = Field("", max_length=32)
+    title: str = Field(min_length=1, max_length=forms.MAX_TITLE)
+    content: str = Field(min_length=1, max_length=forms.MAX_CONTENT)
+    name: str = Field(min_length=1, max_length=forms.MAX_NAME, description="信访人姓名")
+    phone: str = Field(max_length=20, pattern=forms.PHONE_PATTERN, description="联系电话")
+    id_number: str = Field(
+        "",
+        max_length=32,
+        pattern=r"^([0-9A-Za-z]{5,32})?$",
+        description="证件号码（选填；18 位居民身份证号须校验正确）",
+    )
     address: str = Field("", max_length=forms.MAX_ADDRESS)
-    body: str = Field("", max_length=64, description="被反映单位的机构代码（选填）")
+    body: str = Field(
+        "",
+        max_length=64,
+        pattern=r"^([a-z][a-z0-9-]{1,63})?$",
+        description="被反映单位的机构代码（选填，须为本市的单位）",
+    )
     person: str = Field("", max_length=200, description="被反映人（选填）")
     attachments: list[AttachmentUpload] = Field([], max_length=uploads.MAX_FILES)
+
+
+# Checked by the server beyond what the schema can say (422 naming the field): text that is only
+# spaces or invisible characters, a resident identity number's check digit and birth date, a body
+# that is one of the city's, and the files (Base64, content matching the type, sizes).
+PETITION_CHECKED_BEYOND_SCHEMA = ["title", "content", "name", "id_number", "body", "attachments"]
 
 
 class PetitionFiled(BaseModel):
@@ -115,7 +131,9 @@ def _problems(errors: dict[str, str]) -> JSONResponse:
     response_model=PetitionFiled,
     status_code=201,
     summary="网上信访（无账号，凭查询码查询）",
+    openapi_extra={CHECKED_BEYOND_SCHEMA: PETITION_CHECKED_BEYOND_SCHEMA},
     responses={
+        **BODY_RESPONSES,
         413: {"model": ApiError, "description": "请求体（附件）过大"},
         429: {"model": ApiError, "description": "提交过于频繁"},
     },

@@ -89,6 +89,7 @@ def test_consumer_rights_are_exactly_the_consumers_the_service_runs(service):
         for right in (
             f"$JS.API.CONSUMER.CREATE.{stream}.{durable}.{subject}",
             f"$JS.API.CONSUMER.MSG.NEXT.{stream}.{durable}",
+            f"$JS.API.CONSUMER.INFO.{stream}.{durable}",
             f"$JS.ACK.{stream}.{durable}.>",
         )
     )

@@ -7,7 +7,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import grpc
-import nats
 import pytest
 from zgov.meetings.v1 import meetings_pb2_grpc
 from zgov.org.v1 import org_pb2_grpc
@@ -15,13 +14,16 @@ from zgov.org.v1 import org_pb2_grpc
 from deploy.local.servers import Nats
 from services.meetings.__main__ import build as build_meetings
 from services.meetings.config import MeetingsSettings
+from tests.fixtures.bus_auth import ADMIN, AuthenticatedBus
 from tests.fixtures.keycloak import CallsAsPeople
 from tests.fixtures.org import serving
 
 
 @pytest.fixture
-def meetings_nats(fresh_nats):
-    return fresh_nats("meetings")
+def meetings_nats(production_nats) -> AuthenticatedBus:
+    """A NATS of this test's own with authorization as in production: meetings and org connect as
+    their own NKEY users (`meetings_nats.seeds[...]`), the test's readers as `admin`."""
+    return production_nats("meetings")
 
 
 @dataclass
@@ -34,11 +36,14 @@ class MeetingsUnderTest(CallsAsPeople):
 @pytest.fixture
 async def meetings(keycloak, meetings_nats, service_database, in_process_org):
     database = await service_database("meetings")
-    async with in_process_org(meetings_nats.url, acting_clock_seconds=5) as org:
+    async with in_process_org(
+        meetings_nats.url, acting_clock_seconds=5, nats_nkey_seed=meetings_nats.seeds["org"]
+    ) as org:
         server = build_meetings(
             MeetingsSettings(
                 database_url=database,
                 nats_url=meetings_nats.url,
+                nats_nkey_seed=meetings_nats.seeds["meetings"],
                 keycloak_url=keycloak.url,
                 client_id="meetings",
                 client_secret=keycloak.client_secrets["meetings"],
@@ -55,7 +60,7 @@ async def meetings(keycloak, meetings_nats, service_database, in_process_org):
                     keycloak=keycloak,
                     stub=meetings_pb2_grpc.MeetingsServiceStub(channel),
                     org=org.stub,
-                    nats=meetings_nats,
+                    nats=meetings_nats.server,
                 )
             finally:
                 await channel.close()
@@ -64,6 +69,7 @@ async def meetings(keycloak, meetings_nats, service_database, in_process_org):
 @pytest.fixture
 async def meetings_events(meetings_nats):
     """A JetStream connection to read what the meetings service published."""
-    client = await nats.connect(meetings_nats.url, max_reconnect_attempts=-1, reconnect_time_wait=0.2)
+    client = await meetings_nats.connect(
+        ADMIN, allow_reconnect=True, max_reconnect_attempts=-1, reconnect_time_wait=0.2
+    )
     yield client.jetstream(timeout=5)
-    await client.close()

@@ -35,10 +35,11 @@ TODAY = today_in_china()
 async def world(keycloak, meetings_nats, service_database, in_process_org):
     """(sessions, env, people): the migrated database, org serving, and the actors of the realm."""
     database = await service_database("meetings")
-    async with in_process_org(meetings_nats.url) as org:
+    async with in_process_org(meetings_nats.url, nats_nkey_seed=meetings_nats.seeds["org"]) as org:
         settings = MeetingsSettings(
             database_url=database,
             nats_url=meetings_nats.url,
+            nats_nkey_seed=meetings_nats.seeds["meetings"],
             keycloak_url=keycloak.url,
             client_id="meetings",
             client_secret=keycloak.client_secrets["meetings"],

@@ -36,7 +36,11 @@ def own_postgres(stack_dir):
 @pytest.fixture
 async def org_on_own_database(keycloak, org_nats, own_postgres, org_directory):
     settings = org_settings(
-        keycloak, own_postgres.ensure_database("org"), org_nats.url, acting_clock_seconds=0.5
+        keycloak,
+        own_postgres.ensure_database("org"),
+        org_nats.url,
+        acting_clock_seconds=0.5,
+        nats_nkey_seed=org_nats.seeds["org"],
     )
     async with serving(build(settings, org_directory)) as server:
         channel = grpc.aio.insecure_channel(server.address)

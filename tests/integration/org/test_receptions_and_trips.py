@@ -55,7 +55,7 @@ class OrgWithTripsUnderTest(CallsAsPeople):
 
 @pytest.fixture
 async def org(keycloak, org_nats, org_database, in_process_org):
-    async with in_process_org(org_nats.url) as running:
+    async with in_process_org(org_nats.url, nats_nkey_seed=org_nats.seeds["org"]) as running:
         channel = grpc.aio.insecure_channel(running.server.address)
         try:
             yield OrgWithTripsUnderTest(

@@ -7,12 +7,12 @@ import asyncio
 from dataclasses import dataclass
 
 import grpc
-import nats
 import pytest
 
 from deploy.local.servers import Nats
 from services.petitions.__main__ import MAX_SEND_BYTES, build
 from services.petitions.config import PetitionsSettings
+from tests.fixtures.bus_auth import ADMIN, AuthenticatedBus
 from tests.fixtures.keycloak import CallsAsPeople
 from tests.fixtures.org import serving
 from zgov.events.v1 import envelope_pb2
@@ -21,9 +21,11 @@ from zgov.petitions.v1 import petitions_pb2_grpc
 
 
 @pytest.fixture
-def petitions_nats(fresh_nats):
-    """A NATS of this test's own, so the PETITIONS stream holds only this test's events."""
-    return fresh_nats("petitions")
+def petitions_nats(production_nats) -> AuthenticatedBus:
+    """A NATS of this test's own, so the PETITIONS stream holds only this test's events, with
+    authorization as in production: petitions and org connect as their own NKEY users
+    (`petitions_nats.seeds[...]`), the test's readers as `admin`."""
+    return production_nats("petitions")
 
 
 @dataclass
@@ -37,11 +39,14 @@ class PetitionsUnderTest(CallsAsPeople):
 @pytest.fixture
 async def petitions(keycloak, petitions_nats, service_database, in_process_org):
     database = await service_database("petitions")
-    async with in_process_org(petitions_nats.url, acting_clock_seconds=5) as org:
+    async with in_process_org(
+        petitions_nats.url, acting_clock_seconds=5, nats_nkey_seed=petitions_nats.seeds["org"]
+    ) as org:
         server = build(
             PetitionsSettings(
                 database_url=database,
                 nats_url=petitions_nats.url,
+                nats_nkey_seed=petitions_nats.seeds["petitions"],
                 keycloak_url=keycloak.url,
                 client_id="petitions",
                 client_secret=keycloak.client_secrets["petitions"],
@@ -61,7 +66,7 @@ async def petitions(keycloak, petitions_nats, service_database, in_process_org):
                     keycloak=keycloak,
                     stub=petitions_pb2_grpc.PetitionsServiceStub(channel),
                     org=org.stub,
-                    nats=petitions_nats,
+                    nats=petitions_nats.server,
                     database_url=database,
                 )
             finally:
@@ -71,9 +76,10 @@ async def petitions(keycloak, petitions_nats, service_database, in_process_org):
 @pytest.fixture
 async def petitions_events(petitions_nats):
     """A JetStream connection to read what the petitions service published."""
-    client = await nats.connect(petitions_nats.url, max_reconnect_attempts=-1, reconnect_time_wait=0.2)
+    client = await petitions_nats.connect(
+        ADMIN, allow_reconnect=True, max_reconnect_attempts=-1, reconnect_time_wait=0.2
+    )
     yield client.jetstream(timeout=5)
-    await client.close()
 
 
 async def read_raw_events(js, subjects: str = "petitions.>", *, until, timeout: float = 15) -> list:

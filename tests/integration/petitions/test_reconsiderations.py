@@ -37,11 +37,12 @@ class Reconsiderations(CallsAsPeople):
 @pytest.fixture
 async def reconsiderations(keycloak, petitions_nats, service_database, in_process_org):
     database = await service_database("petitions")
-    async with in_process_org(petitions_nats.url) as org:
+    async with in_process_org(petitions_nats.url, nats_nkey_seed=petitions_nats.seeds["org"]) as org:
         server = build(
             PetitionsSettings(
                 database_url=database,
                 nats_url=petitions_nats.url,
+                nats_nkey_seed=petitions_nats.seeds["petitions"],
                 keycloak_url=keycloak.url,
                 client_id="petitions",
                 client_secret=keycloak.client_secrets["petitions"],
