@@ -33,7 +33,8 @@ above, so one bad message is retried and dead-lettered alone and the others stil
 
 The consumer is declared by code at start (create or update). If the owning service's stream does
 not exist yet, it waits and retries. `stop` (or cancelling the task) ends it after the message in
-hand is finished.
+hand is finished; a fetch still waiting for messages is given up at once (what it would have brought
+is redelivered), so stopping takes no longer than the message in hand.
 """
 
 from __future__ import annotations
@@ -215,7 +216,7 @@ class EventConsumer:
         try:
             while not stop.is_set() and not self._stop.is_set():
                 try:
-                    msgs = await sub.fetch(self.batch, timeout=self.fetch_timeout)
+                    msgs = await self._fetch_unless_stopped(sub, stop)
                 except (asyncio.TimeoutError, nats.errors.TimeoutError):
                     continue
                 except Exception as exc:  # NATS unreachable: the client reconnects on its own
@@ -244,6 +245,25 @@ class EventConsumer:
                 await sub.unsubscribe()
             except Exception:
                 pass
+
+    async def _fetch_unless_stopped(
+        self, sub: JetStreamContext.PullSubscription, stop: asyncio.Event
+    ) -> list[Msg]:
+        """The next fetch, given up as soon as the consumer is told to stop: no message is in hand
+        while a fetch waits, and what it would have brought stays unacknowledged, so JetStream
+        delivers it again (to this service's next instance). A server's shutdown then no longer
+        waits out the fetch timeout of each of its consumers."""
+        fetch = asyncio.ensure_future(sub.fetch(self.batch, timeout=self.fetch_timeout))
+        stopping = [asyncio.ensure_future(event.wait()) for event in {stop, self._stop}]
+        try:
+            await asyncio.wait([fetch, *stopping], return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiter in stopping:
+                waiter.cancel()
+            if not fetch.done():
+                fetch.cancel()
+                await asyncio.gather(fetch, return_exceptions=True)
+        return [] if fetch.cancelled() else fetch.result()
 
     async def _subscribe(self, stop: asyncio.Event) -> JetStreamContext.PullSubscription | None:
         config = consumer_config(

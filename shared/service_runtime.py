@@ -163,8 +163,8 @@ class ServiceRuntime:
         try:
             await asyncio.Event().wait()
         finally:
-            for consumer in self._consumers:
-                await consumer.stop()
+            # together: each finishes the message in hand (its transaction is never cut), none waits on another
+            await asyncio.gather(*(consumer.stop() for consumer in self._consumers), return_exceptions=True)
 
     async def _stop(self) -> None:
         for hook in self._on_shutdown:

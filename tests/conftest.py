@@ -12,8 +12,9 @@ pytest_plugins = [
 
 
 def pytest_sessionfinish(session):
-    """The controller of a pytest-xdist run stops the Keycloak its workers shared."""
-    if hasattr(session.config, "workerinput") or not session.config.pluginmanager.hasplugin("dsession"):
+    """The Keycloak the run launched is stopped once: by the controller of a pytest-xdist run (its
+    workers shared it), by the session itself without xdist."""
+    if hasattr(session.config, "workerinput"):
         return
     from tests.fixtures.keycloak import stop_shared_keycloak
 

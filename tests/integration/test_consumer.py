@@ -4,7 +4,7 @@
 - a failing handler is retried, its partial writes rolled back, then dead-lettered;
 - an undecodable message is dead-lettered at once and does not block the ones behind it;
 - the handler runs under the trace context the message carries;
-- stop finishes the message in hand; a consumer started before its stream exists waits for it.
+- stop finishes the message in hand and gives up a waiting fetch; a consumer started before its stream exists waits for it.
 """
 
 import asyncio
@@ -253,6 +253,27 @@ async def test_stop_finishes_the_message_in_hand(sessions, sample_engine, js, nc
     await asyncio.sleep(1)
     await again.stop()
     assert handler.calls == {"slow": 1}
+
+
+async def test_stop_gives_up_a_waiting_fetch_and_loses_nothing(sessions, sample_engine, js, service, caplog):
+    """A consumer waiting on a long fetch stops at once (a server's shutdown does not wait out each
+    consumer's fetch timeout); an event published afterwards is handled by the next consumer."""
+    await ensure_stream(js, service)
+    handler = Effects()
+    c = consumer(js, sessions, service, handler, fetch_timeout=60)
+    await start(c)
+    await c.stop(timeout=5)
+    assert "did not stop" not in caplog.text
+    await publish(js, service, "after the stop")
+
+    again = consumer(js, sessions, service, handler)
+    await start(again)
+    try:
+        await wait_until(lambda: _called(handler), what="the event handled by the next consumer")
+    finally:
+        await again.stop()
+    assert handler.calls == {"after the stop": 1}
+    assert await scalar(sample_engine, "SELECT count(*) FROM effects") == 1
 
 
 async def _called(handler: Effects) -> bool:
