@@ -44,6 +44,8 @@ class Document(Base):
     __tablename__ = "document"
     __table_args__ = (
         Index("ix_document_created", "created_at", "id"),
+        # one document per source, whatever replays of the event arrive (migration 0011)
+        Index("ux_document_source_ref", "source_ref", unique=True),
         UniqueConstraint("issuer_code", "number_year", "number_sequence"),
     )
 
@@ -99,7 +101,7 @@ class Document(Base):
     issued_on: Mapped[date | None] = mapped_column(Date)
     issue_due: Mapped[date | None] = mapped_column(Date)
     # Drafted from another service's record (A61: "supervision/circular/<id>"), one document per source.
-    source_ref: Mapped[str | None] = mapped_column(String(200), unique=True)
+    source_ref: Mapped[str | None] = mapped_column(String(200))
 
 
 class Countersign(Base):
