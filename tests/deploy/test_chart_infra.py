@@ -8,10 +8,13 @@ and checked for what the zgov chart's defaults expect of them: the names it conn
 database for every service that keeps data, PgBouncer in the mode the services are written for.
 What is not checked: the dependencies' own templates, and the CloudNativePG objects against the
 operator's schemas (its CRDs are not vendored either).
+Also here: the connection budget in charts/zgov/README.md, which the infra's PostgreSQL is sized
+against, computed again from the zgov chart's defaults.
 """
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -109,6 +112,20 @@ def test_infra_chart_pooler_is_pgbouncer_in_transaction_mode_on_the_primary(infr
     assert pooler["spec"]["cluster"]["name"] == CLUSTER
     assert pooler["spec"]["type"] == "rw"
     assert pooler["spec"]["pgbouncer"]["poolMode"] == "transaction"
+    # Behind it PostgreSQL sees at most instances x default_pool_size per database, whatever the
+    # replica count, plus one direct connection per sweep leader and per migration Job, Keycloak's
+    # pool per replica and the superuser's reserved slots (README "Connections").
+    pgbouncer = pooler["spec"]["pgbouncer"]["parameters"]
+    services = len(services_keeping_data())
+    through_pooler = pooler["spec"]["instances"] * int(pgbouncer["default_pool_size"]) * services
+    direct = 2 * services
+    keycloak = infra_values()["keycloakx"]
+    pool_flag = next(arg for arg in keycloak["command"] if arg.startswith("--db-pool-max-size="))
+    keycloak_pool = keycloak["replicas"] * int(pool_flag.split("=")[1])
+    reserved = 3  # PostgreSQL's superuser_reserved_connections
+    cluster = of_kind(infra_docs, "Cluster")[CLUSTER]
+    max_connections = int(cluster["spec"]["postgresql"]["parameters"]["max_connections"])
+    assert through_pooler + direct + keycloak_pool + reserved <= max_connections
 
 
 def test_infra_chart_nats_and_keycloak_match_the_zgov_chart_defaults():
@@ -125,3 +142,21 @@ def test_infra_chart_nats_and_keycloak_match_the_zgov_chart_defaults():
 
 def test_infra_chart_without_postgresql_renders_nothing_of_its_own(tmp_path):
     assert render_infra(tmp_path, "--set", "postgresql.enabled=false") == []
+
+
+def test_readme_connection_budget_is_what_the_chart_defaults_open():
+    defaults = zgov_values()["defaults"]
+    services = len(services_keeping_data())
+    pool, overflow = defaults["database"]["poolSize"], defaults["database"]["poolOverflow"]
+    readme = (tools.CHART / "README.md").read_text()
+    section = readme[readme.index("## Connections") : readme.index("### PgBouncer")]
+    assert f"kept open ({services} × r × {pool})" in section
+    assert f"at peak ({services} × r × {pool + overflow})" in section
+    rows = [tuple(map(int, row)) for row in re.findall(r"^\| (\d+)[^|]*\| (\d+) \| (\d+) \|$", section, re.M)]
+    assert {r for r, _, _ in rows} >= {
+        1,
+        defaults["autoscaling"]["minReplicas"],
+        defaults["autoscaling"]["maxReplicas"],
+    }
+    for replicas, kept_open, at_peak in rows:
+        assert (kept_open, at_peak) == (services * replicas * pool, services * replicas * (pool + overflow))
