@@ -125,12 +125,13 @@ def listed(api, path: str) -> dict[str, dict]:
     return {item["metadata"]["name"]: item for item in api.get(path).json()["items"]}
 
 
-def hook_jobs(api) -> dict[str, dict]:
-    """The release's hook Jobs (migrations before, the realm import after) by name."""
+def hook_jobs(api, rendered: list[dict]) -> dict[str, dict]:
+    """The release's hook Jobs (a migration per service before, the realm import after) by name:
+    exactly the Jobs of the render."""
     jobs = listed(api, f"/apis/batch/v1/namespaces/{NAMESPACE}/jobs")
-    assert f"{RELEASE}-keycloak-config" in jobs and any(name.endswith("-migrate") for name in jobs), sorted(
-        jobs
-    )
+    expected = {d["metadata"]["name"] for d in rendered if d["kind"] == "Job"}
+    assert f"{RELEASE}-keycloak-config" in expected and f"{RELEASE}-org-migrate" in expected
+    assert set(jobs) == expected
     return jobs
 
 
@@ -158,7 +159,7 @@ def test_install_upgrade_rollback_uninstall_on_a_real_api_server(kube_cluster, h
         hpas = listed(api, f"/apis/autoscaling/v2/namespaces/{NAMESPACE}/horizontalpodautoscalers")
         pdbs = listed(api, f"/apis/policy/v1/namespaces/{NAMESPACE}/poddisruptionbudgets")
         assert set(hpas) == set(deployments) and set(pdbs) == set(deployments)
-        installed = hook_jobs(api)
+        installed = hook_jobs(api, helm.render())
         assert {name: job["status"].get("succeeded") for name, job in installed.items()} == dict.fromkeys(
             installed, 1
         )
@@ -176,7 +177,7 @@ def test_install_upgrade_rollback_uninstall_on_a_real_api_server(kube_cluster, h
         )
         assert log_level_of(api, "org") == "DEBUG"
         # the hooks ran again for the upgrade: each Job is a new one (before-hook-creation), and done
-        upgraded = hook_jobs(api)
+        upgraded = hook_jobs(api, helm.render())
         for name, job in upgraded.items():
             assert job["metadata"]["uid"] != installed[name]["metadata"]["uid"], name
             assert job["status"].get("succeeded") == 1, (name, job["status"])
