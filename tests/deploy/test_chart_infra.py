@@ -160,3 +160,33 @@ def test_readme_connection_budget_is_what_the_chart_defaults_open():
     }
     for replicas, kept_open, at_peak in rows:
         assert (kept_open, at_peak) == (services * replicas * pool, services * replicas * (pool + overflow))
+
+
+def postgresql_peers(policy: dict) -> list[dict]:
+    """The pod selectors of a NetworkPolicy's egress rule on PostgreSQL's port."""
+    port = zgov_values()["postgresql"]["port"]
+    return [
+        peer["podSelector"]["matchLabels"]
+        for rule in policy["spec"]["egress"]
+        if rule["ports"][0]["port"] == port
+        for peer in rule["to"]
+        if "podSelector" in peer
+    ]
+
+
+def test_zgov_network_policies_admit_the_infra_postgresql_pods_by_their_operator_labels(infra_docs, tmp_path):
+    # CloudNativePG labels an instance cnpg.io/cluster=<Cluster> and a PgBouncer pod
+    # cnpg.io/poolerName=<Pooler>: the zgov chart's egress must select those, or the default
+    # deny leaves every service without its database.
+    cluster = next(iter(of_kind(infra_docs, "Cluster")))
+    pooler = next(iter(of_kind(infra_docs, "Pooler")))
+    values = tmp_path / "pgbouncer.yaml"
+    for pgbouncer, expected in (
+        (False, [{"cnpg.io/cluster": cluster}]),
+        (True, [{"cnpg.io/cluster": cluster}, {"cnpg.io/poolerName": pooler}]),
+    ):
+        values.write_text(yaml.safe_dump({"pgbouncer": {"enabled": pgbouncer}}))
+        docs = [d for d in yaml.safe_load_all(tools.helm_template([values])) if d]
+        policies = of_kind(docs, "NetworkPolicy")
+        assert postgresql_peers(policies["zgov-org"]) == expected
+        assert postgresql_peers(policies["zgov-migrations"]) == expected
