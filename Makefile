@@ -35,10 +35,11 @@ demo: venv
 ## Unit and integration tests against real servers the tests start themselves, in TEST_WORKERS parallel
 ## workers (pytest-xdist; each has its own PostgreSQL and NATS, all share one Keycloak). TEST_WORKERS=0: one process.
 TEST_WORKERS ?= 2
-# The chart's test on a real API server (tests/deploy/test_kube_real.py) is off until it has passed once:
-# `ZGOV_SKIP_KUBE=0 make test` builds the control plane (make kube-tools, long the first time) and runs it.
-export ZGOV_SKIP_KUBE ?= 1
-test: venv proto-check
+# The chart's test on a real API server (tests/deploy/test_kube_real.py, about a minute) is on: the first
+# `make test` on a machine builds the control plane first (make kube-tools: 41 minutes measured cold on 2 cores
+# shared at load 9-14, once; later runs find it in ~/.cache/zgov/k8s). ZGOV_SKIP_KUBE=1 skips both, for a machine without Go.
+export ZGOV_SKIP_KUBE ?= 0
+test: venv proto-check $(if $(filter 1,$(ZGOV_SKIP_KUBE)),,kube-tools)
 	$(PY) -m pytest -n $(TEST_WORKERS) --durations=30
 
 test-unit: venv

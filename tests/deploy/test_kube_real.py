@@ -22,6 +22,7 @@ import pytest
 import yaml
 
 from deploy.local import kube, tools
+from tests.fixtures.kube import unready_report
 
 CHART = tools.CHART
 ALL_SERVICES = CHART / "tests" / "values-all-services.yaml"
@@ -50,7 +51,10 @@ class Helm:
             stdin=subprocess.DEVNULL,
             timeout=900,
         )
-        assert done.returncode == 0, f"helm {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}"
+        if done.returncode != 0:
+            with self.cluster.api() as api:
+                waiting_on = unready_report(api, NAMESPACE)
+            pytest.fail(f"helm {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}\n{waiting_on}")
         return done.stdout
 
     def render(self, *values: Path) -> list[dict]:
@@ -121,6 +125,16 @@ def listed(api, path: str) -> dict[str, dict]:
     return {item["metadata"]["name"]: item for item in api.get(path).json()["items"]}
 
 
+def hook_jobs(api, rendered: list[dict]) -> dict[str, dict]:
+    """The release's hook Jobs (a migration per service before, the realm import after) by name:
+    exactly the Jobs of the render."""
+    jobs = listed(api, f"/apis/batch/v1/namespaces/{NAMESPACE}/jobs")
+    expected = {d["metadata"]["name"] for d in rendered if d["kind"] == "Job"}
+    assert f"{RELEASE}-keycloak-config" in expected and f"{RELEASE}-org-migrate" in expected
+    assert set(jobs) == expected
+    return jobs
+
+
 def log_level_of(api, service: str) -> str:
     deployment = api.get(f"/apis/apps/v1/namespaces/{NAMESPACE}/deployments/{RELEASE}-{service}").json()
     env = deployment["spec"]["template"]["spec"]["containers"][0]["env"]
@@ -137,7 +151,7 @@ def test_install_upgrade_rollback_uninstall_on_a_real_api_server(kube_cluster, h
         for values in ([], [ALL_SERVICES]):
             assert server_side_apply_dry_run(api, helm.render(*values), NAMESPACE) == []
 
-    wait = ["--wait", "--wait-for-jobs", "--timeout", "10m"]
+    wait = ["--wait", "--wait-for-jobs", "--timeout", "5m"]
     helm("install", RELEASE, str(CHART), "--namespace", NAMESPACE, "--create-namespace", *wait)
     with kube_cluster.api() as api:
         deployments = listed(api, f"/apis/apps/v1/namespaces/{NAMESPACE}/deployments")
@@ -145,9 +159,10 @@ def test_install_upgrade_rollback_uninstall_on_a_real_api_server(kube_cluster, h
         hpas = listed(api, f"/apis/autoscaling/v2/namespaces/{NAMESPACE}/horizontalpodautoscalers")
         pdbs = listed(api, f"/apis/policy/v1/namespaces/{NAMESPACE}/poddisruptionbudgets")
         assert set(hpas) == set(deployments) and set(pdbs) == set(deployments)
-        jobs = listed(api, f"/apis/batch/v1/namespaces/{NAMESPACE}/jobs")
-        realm_job = jobs[f"{RELEASE}-keycloak-config"]
-        assert realm_job["status"].get("succeeded") == 1, realm_job["status"]
+        installed = hook_jobs(api, helm.render())
+        assert {name: job["status"].get("succeeded") for name, job in installed.items()} == dict.fromkeys(
+            installed, 1
+        )
         assert log_level_of(api, "org") == "INFO"
 
         helm(
@@ -161,6 +176,11 @@ def test_install_upgrade_rollback_uninstall_on_a_real_api_server(kube_cluster, h
             *wait,
         )
         assert log_level_of(api, "org") == "DEBUG"
+        # the hooks ran again for the upgrade: each Job is a new one (before-hook-creation), and done
+        upgraded = hook_jobs(api, helm.render())
+        for name, job in upgraded.items():
+            assert job["metadata"]["uid"] != installed[name]["metadata"]["uid"], name
+            assert job["status"].get("succeeded") == 1, (name, job["status"])
 
         helm("rollback", RELEASE, "1", "--namespace", NAMESPACE, *wait)
         assert log_level_of(api, "org") == "INFO"

@@ -123,6 +123,13 @@ helm.sh/chart: {{ include "zgov.chart" . }}
       podSelector:
         matchLabels:
           {{- toYaml .Values.backingServices.postgresqlPodSelector | nindent 10 }}
+    {{- if .Values.pgbouncer.enabled }}
+    - namespaceSelector:
+        {{- toYaml .Values.backingServices.namespaceSelector | nindent 8 }}
+      podSelector:
+        matchLabels:
+          {{- toYaml .Values.backingServices.pgbouncerPodSelector | nindent 10 }}
+    {{- end }}
     {{- with .Values.postgresql.egressCidrs }}
     {{- include "zgov.cidrPeers" . | nindent 4 }}
     {{- end }}
