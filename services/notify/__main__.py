@@ -84,7 +84,9 @@ def build(settings: NotifySettings, now: Callable[[], datetime] = utc_now) -> Gr
         lease=timedelta(seconds=settings.dispatch_lease_seconds),
         concurrency=settings.send_concurrency,
     )
-    handlers = EventConsumers(people, settings.channels(), settings.link_base, now, wake)
+    handlers = EventConsumers(
+        people, settings.channels(), settings.link_base, now, wake, office_code=settings.office_code
+    )
     if settings.consume_events:
         # A sweep elsewhere (supervision's escalations, petitions' overdue cases) publishes bursts of
         # small events; a fetch of them is planned in one transaction. Safe: a handler's only effect

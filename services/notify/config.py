@@ -30,6 +30,8 @@ class NotifySettings(ServiceSettings):
     consume_events: bool = True
     # Where links in messages point: the office platform's web address.
     link_base: str = Field("https://oa.ziyang.example", description="base URL of links in messages")
+    # The general office, told of trips' reports and gifts past their limits (A57, A58).
+    office_code: str = "general-office"
 
     # The dispatcher: how often it looks for due messages when nothing woke it, and how many per round.
     dispatch_seconds: float = Field(1.0, gt=0)
