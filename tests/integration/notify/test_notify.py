@@ -32,6 +32,7 @@ from zgov.meetings.v1 import meetings_pb2
 from zgov.notify.v1 import notify_pb2 as pb
 from zgov.org.v1 import events_pb2 as org_events
 from zgov.org.v1 import org_pb2
+from zgov.org.v1 import trips_pb2
 from zgov.petitions.v1 import events_pb2 as petitions_events
 from zgov.petitions.v1 import petitions_pb2, petitions_pb2_grpc
 from zgov.supervision.v1 import circulars_pb2
@@ -163,13 +164,13 @@ async def test_A57_A58_a_trip_past_its_limit_tells_the_member_in_person_his_body
     await s.org.ApproveLeave(
         org_pb2.ApproveLeaveRequest(leave_id=leave.id, opinion="同意"), metadata=s.as_user("evm")
     )
-    trip = org_pb2.Trip(
+    trip = trips_pb2.Trip(
         id=str(uuid.uuid4()),
         organisation_code="education-bureau",
         countries=["德国"],
         first_day=d(TODAY - timedelta(days=60)),
         last_day=d(TODAY - timedelta(days=55)),
-        gifts=[org_pb2.TripGift(id="g1", description="瓷盘", giver="友好城市")],
+        gifts=[trips_pb2.TripGift(id="g1", description="瓷盘", giver="友好城市")],
     )
     overdue = org_events.TripOverdue(
         trip=trip,

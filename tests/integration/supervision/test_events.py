@@ -566,8 +566,7 @@ def attendance(
         title="调研柠檬产业发展",
         venue="安岳县柠檬产业园",
         activity_kind=kind,
-        state=org_pb2.ATTENDANCE_STATE_AGREED,
-        **fields,
+        **{"state": org_pb2.ATTENDANCE_STATE_AGREED, **fields},
     )
 
 
