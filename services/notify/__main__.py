@@ -85,7 +85,13 @@ def build(settings: NotifySettings, now: Callable[[], datetime] = utc_now) -> Gr
         concurrency=settings.send_concurrency,
     )
     handlers = EventConsumers(
-        people, settings.channels(), settings.link_base, now, wake, settings.portal_link_base
+        people,
+        settings.channels(),
+        settings.link_base,
+        now,
+        wake,
+        settings.portal_link_base,
+        office_code=settings.office_code,
     )
     if settings.consume_events:
         # A sweep elsewhere (supervision's escalations, petitions' overdue cases) publishes bursts of

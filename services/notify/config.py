@@ -34,6 +34,8 @@ class NotifySettings(ServiceSettings):
     portal_link_base: str = Field(
         "https://www.ziyang.gov.cn", description="the portal's address, for citizens"
     )
+    # The general office, told of trips' reports and gifts past their limits (A57, A58).
+    office_code: str = "general-office"
 
     # The dispatcher: how often it looks for due messages when nothing woke it, and how many per round.
     dispatch_seconds: float = Field(1.0, gt=0)

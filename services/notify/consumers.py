@@ -10,9 +10,16 @@ into deliveries (acts/notices.py) that the dispatcher sends.
                                     no objection (A49); urgent
   documents.document.routed         the leader who signs (A50), or who acts for the leader (A10, A59)
   org.leave.approved                the person on leave (low) and the acting holder (normal)
+  org.trip.overdue                  a trip abroad's report (A57) or a gift's hand-over (A58) past its
+                                    limit: the member who must act, in person (his own duty, not his
+                                    position's: no stand-in), the body that sent the trip and the
+                                    general office (which keeps the reports and records hand-overs);
+                                    urgent
   supervision.item.assigned         the lead body's contact and its first responsible person (A60)
   supervision.item.escalated        the step's recipient (supervision already chose the acting
                                     holder) and body; reminders past due (催办) and escalations urgent
+  supervision.circular.requested    the supervision office's contact: the month's circular (A61) goes
+                                    to documents to be drafted, signed and issued; low
   petitions.case.assigned           the handling body's contact: the case number and a link only
   petitions.case.overdue            the responsible body's contact; urgent; number and link only
   disclosure.concern.overdue        the investigating department's contact; urgent
@@ -57,6 +64,7 @@ from zgov.events.v1 import envelope_pb2
 from zgov.meetings.v1 import events_pb2 as meetings_events
 from zgov.org.v1 import events_pb2 as org_events
 from zgov.petitions.v1 import events_pb2 as petitions_events
+from zgov.supervision.v1 import circulars_pb2 as supervision_circulars
 from zgov.supervision.v1 import events_pb2 as supervision_events
 from zgov.supervision.v1 import supervision_pb2
 
@@ -93,6 +101,8 @@ class EventConsumers:
     woken: Callable[[], None] = lambda: None  # the dispatcher, once the deliveries are committed
     # the portal's address, for the links in citizens' messages
     portal_base: str = "https://www.ziyang.gov.cn"
+    # The general office (市政府办公室): keeps trips' reports and records gifts handed over (org trip:gifts).
+    office_code: str = "general-office"
 
     def subscriptions(self) -> list[tuple[str, str, str, Callable]]:
         """(stream, durable name, subject, handler) of every consumer."""
@@ -102,8 +112,15 @@ class EventConsumers:
             ("DOCUMENTS", "notify-countersign-due", "documents.countersign.due", self.on_countersign_due),
             ("DOCUMENTS", "notify-document-routed", "documents.document.routed", self.on_document_routed),
             ("ORG", "notify-leave-approved", "org.leave.approved", self.on_leave_approved),
+            ("ORG", "notify-trip-overdue", "org.trip.overdue", self.on_trip_overdue),
             ("SUPERVISION", "notify-item-assigned", "supervision.item.assigned", self.on_item_assigned),
             ("SUPERVISION", "notify-item-escalated", "supervision.item.escalated", self.on_item_escalated),
+            (
+                "SUPERVISION",
+                "notify-circular-requested",
+                "supervision.circular.requested",
+                self.on_circular_requested,
+            ),
             ("PETITIONS", "notify-case-assigned", "petitions.case.assigned", self.on_case_assigned),
             ("PETITIONS", "notify-case-overdue", "petitions.case.overdue", self.on_case_overdue),
             ("DISCLOSURE", "notify-concern-overdue", "disclosure.concern.overdue", self.on_concern_overdue),
@@ -264,6 +281,29 @@ class EventConsumers:
                 [Target(user_id=leave.acting_user_id)],
             )
 
+    async def on_trip_overdue(self, session, envelope, event: org_events.TripOverdue) -> None:
+        """A57, A58: the member reports or hands the gift over himself; his body and the office follow."""
+        trip = event.trip
+        gift = next((g for g in trip.gifts if g.id == event.gift_id), None)
+        what = f"所收礼品“{gift.description}”的上缴" if gift else "出访报告"
+        step = "礼品上缴" if gift else "出访报告"
+        countries = "、".join(trip.countries)
+        await self.plan(
+            session,
+            envelope,
+            Kind.SUPERVISION,
+            Urgency.URGENT,
+            f"{step}逾期：因公出国（境）{countries}",
+            f"因公出国（境）{countries}（{_day(trip.first_day)}至{_day(trip.last_day)}）{what}"
+            f"期限（{_day(event.due)}）已过，请按规定办理。",
+            self.link(f"org/trips/{trip.id}"),
+            [
+                Target(user_id=event.responsible_user_id, in_person=True),
+                Target(body_code=event.responsible_body_code),
+                Target(body_code=self.office_code),
+            ],
+        )
+
     # ---- supervision ------------------------------------------------------------------------------
 
     async def on_item_assigned(self, session, envelope, event: supervision_events.ItemAssigned) -> None:
@@ -299,6 +339,20 @@ class EventConsumers:
             f"督办事项{item.number}（时限{_day(step.against_due)}）：{name}，请抓紧办理并报告。",
             self.link(f"supervision/items/{item.item_id}"),
             [Target(user_id=step.recipient_user_id), Target(body_code=step.recipient_body_code)],
+        )
+
+    async def on_circular_requested(
+        self, session, envelope, event: supervision_circulars.CircularRequested
+    ) -> None:
+        await self.plan(
+            session,
+            envelope,
+            Kind.SUPERVISION,
+            Urgency.LOW,
+            f"督查通报已送起草：{event.title}",
+            f"{event.title}已送公文系统起草，会签、签发后印发（A61）。",
+            self.link(f"supervision/circulars/{event.circular_id}"),
+            [Target(body_code=event.organisation_code)],
         )
 
     # ---- petitions (A71, A80: the number and a link, never the petitioner or the letter) ----------

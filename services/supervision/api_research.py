@@ -121,7 +121,7 @@ class ResearchServicer(research_pb2_grpc.ResearchServiceServicer):
         day = today if year == today.year else date(year, 12, 31)
         leaders = await self.people.holders_of(sorted(CITY_LEADERS))
         async with transaction(self.sessions) as session:
-            days = await store.days_by_leader(session, year)
+            days = await store.days_by_leader(session, year, day)
         paces = domain.pace(days, [u for u, _ in leaders], day, self.target_days)
         return pb.GetResearchPaceResponse(
             target_days=self.target_days,

@@ -15,6 +15,9 @@ shared/consumer.py: each message has its effect once, in one transaction with it
                                   (A69) → one overdue item per application and step, led by the body
                                   that must act (the reconsideration office, or the respondent body
                                   for its answer)
+  org.attendance.decided          a city leader agreed to attend an inspection or research visit
+                                  (调研、视察, A54) → one research day of his on its day (A31), once per
+                                  attendance (`research_visit.source_ref`)
   org.trip.overdue                a trip abroad's report after return (A57) or a gift's hand-over
                                   (A58) past its limit → one overdue item per trip and step (and
                                   gift), led by the body that sent the trip
@@ -42,9 +45,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.supervision.acts import items as acts
 from services.supervision.acts import performance as performance_acts
+from services.supervision.acts import research as research_acts
 from services.supervision.acts.people import People
 from services.supervision.domain import items as domain
 from services.supervision.domain.performance import Fact, Measure
+from services.supervision.domain.research import Visit
 from services.supervision.store import items as store
 from shared.convert import CHINA, date_from_proto
 from shared.workdays import WorkingCalendar
@@ -56,6 +61,7 @@ from zgov.events.v1 import envelope_pb2
 from zgov.meetings.v1 import events_pb2 as meetings_events
 from zgov.meetings.v1 import meetings_pb2
 from zgov.org.v1 import events_pb2 as org_events
+from zgov.org.v1 import org_pb2
 from zgov.petitions.v1 import events_pb2 as petitions_events
 from zgov.petitions.v1 import petitions_pb2, reconsiderations_pb2
 from zgov.petitions.v1 import reconsideration_events_pb2 as reconsideration_events
@@ -162,6 +168,8 @@ class EventConsumers:
                 self.on_reconsideration_overdue,
             ),
             ("ORG", "supervision-trip-overdue", "org.trip.overdue", self.on_trip_overdue),
+            # A31: a city leader's agreed inspection or research visit (调研、视察) is a research day
+            ("ORG", "supervision-attendance-decided", "org.attendance.decided", self.on_attendance_decided),
             # A64: facts for the computed performance indicators
             ("PETITIONS", "supervision-case-replied", "petitions.case.replied", self.on_case_replied),
             ("PETITIONS", "supervision-case-rated", "petitions.case.rated", self.on_case_rated),
@@ -401,6 +409,32 @@ class EventConsumers:
             lead_body_code=await self._lead(event.responsible_body_code),
         )
         await acts.register(session, _actor(envelope), new, self.context(), by_hand=False)
+
+    async def on_attendance_decided(
+        self, session: AsyncSession, envelope, event: org_events.EventAttendanceDecided
+    ) -> None:
+        """A31: a city leader agreed to attend an inspection or research visit (调研、视察) a county or
+        department asked for (A54); its day becomes one research day of his, counted once it has come.
+        Any other kind of event, or a decline, is no research."""
+        attendance = event.attendance
+        if (
+            attendance.state != org_pb2.ATTENDANCE_STATE_AGREED
+            or attendance.activity_kind != org_pb2.ACTIVITY_KIND_INSPECTION
+        ):
+            return
+        host = attendance.requesting_organisation_code
+        visit = Visit(
+            leader_user_id=attendance.leader_user_id,
+            started_on=_day(attendance.event_day),
+            days=1,
+            place=attendance.venue,
+            county_codes=(host,) if host in await self.people.counties() else (),
+            purpose=attendance.title,
+            reporting_meeting=None,
+        )
+        await research_acts.record_visit_from_org(
+            session, _actor(envelope), visit, f"org/attendance/{attendance.id}", self.people
+        )
 
     # ---- facts for the computed performance indicators (A64) ----------------------------------------
 

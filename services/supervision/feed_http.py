@@ -30,12 +30,19 @@ def feed_app(sessions: async_sessionmaker[AsyncSession]) -> FastAPI:
             if feed is None:
                 return not_found()
             scope = FeedScope(feed.scope)
-            rows = await store.open_items(session, scope, feed.subject)
-        body = domain.ics_for(
-            domain.feed_items(rows, scope, feed.subject),
-            calendar_name=feed.calendar_name,
-            stamp=feed.issued_at,
-        ).encode("utf-8")
+            if scope is FeedScope.PROPOSALS:
+                rows = await store.proposals_being_handled(session, feed.subject)
+                text = domain.proposals_ics(
+                    rows, feed.subject, calendar_name=feed.calendar_name, stamp=feed.issued_at
+                )
+            else:
+                rows = await store.open_items(session, scope, feed.subject)
+                text = domain.ics_for(
+                    domain.feed_items(rows, scope, feed.subject),
+                    calendar_name=feed.calendar_name,
+                    stamp=feed.issued_at,
+                )
+        body = text.encode("utf-8")
         log.info("deadline feed served", extra={"user_id": feed.user_id, "items": len(rows)})
         return ics_response(body, request)
 

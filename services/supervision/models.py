@@ -276,6 +276,8 @@ class ResearchVisit(Base):
     purpose: Mapped[str] = mapped_column(Text)
     reporting_meeting: Mapped[str] = mapped_column(String(16))
     recorded_by_user_id: Mapped[str] = mapped_column(String(64))
+    # The event a visit was fed from (org's agreed inspection, "org/attendance/<id>"); NULL when entered.
+    source_ref: Mapped[str | None] = mapped_column(String(200), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 

@@ -42,8 +42,10 @@ class People:
                     return user
         return ""
 
-    async def recipient(self, user_id: str, day: date, body_code: str = "") -> Recipient:
-        told, acting_for = await self.stand_in(user_id, day)
+    async def recipient(
+        self, user_id: str, day: date, body_code: str = "", in_person: bool = False
+    ) -> Recipient:
+        told, acting_for = (user_id, "") if in_person else await self.stand_in(user_id, day)
         contact = await self.contacts.person(told)
         absent_name = (await self.contacts.person(acting_for)).name if acting_for else ""
         return Recipient(told, contact.name, acting_for, absent_name, body_code, dict(contact.addresses))
@@ -51,6 +53,6 @@ class People:
     async def recipients(self, target: Target, day: date) -> list[Recipient]:
         """Nobody when the target names nobody the directory knows (the event is still processed)."""
         if target.user_id:
-            return [await self.recipient(target.user_id, day)]
+            return [await self.recipient(target.user_id, day, in_person=target.in_person)]
         contact = await self.contacts.body_contact(target.body_code) or await self.head_of(target.body_code)
         return [await self.recipient(contact, day, target.body_code)] if contact else []

@@ -39,10 +39,12 @@ class Channel(StrEnum):
 
 @dataclass(frozen=True)
 class Target:
-    """A person (user_id) or a body (body_code) to tell."""
+    """A person (user_id) or a body (body_code) to tell. `in_person`: a duty of the person, not of a
+    position (a trip's report, a gift to hand over), told to that person even while a stand-in acts."""
 
     user_id: str = ""
     body_code: str = ""
+    in_person: bool = False
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from services.supervision.domain.feeds import FeedScope
 from services.supervision.models import DeadlineFeed
 from services.supervision.store import feeds as store
 from shared.audit import record_act
-from shared.errors import InvalidInput
+from shared.errors import Forbidden, InvalidInput
 from shared.ical import feed_secret_digest, feed_url, new_feed_secret
 
 
@@ -22,13 +22,16 @@ async def issue(
 ) -> tuple[str, DeadlineFeed]:
     """(the feed's URL, shown once; the row)."""
     if scope is None:
-        raise InvalidInput({"scope": "body or leader"})
+        raise InvalidInput({"scope": "body, leader or proposals"})
     if scope is FeedScope.LEADER and not await people.is_leader(actor.user_id):
         raise InvalidInput({"scope": "a leader's feed is a city leader's own"})
-    if scope is FeedScope.BODY and not actor.organisation_code:
+    if scope is FeedScope.PROPOSALS and not actor.may("proposal:read"):
+        raise Forbidden("proposal:read is needed for the feed of a body's suggestions and proposals")
+    body_scope = scope in domain.BODY_SCOPES
+    if body_scope and not actor.organisation_code:
         raise InvalidInput({"scope": "the caller belongs to no body"})
-    subject = actor.organisation_code if scope is FeedScope.BODY else actor.user_id
-    display = actor.organisation_code if scope is FeedScope.BODY else (actor.username or actor.user_id)
+    subject = actor.organisation_code if body_scope else actor.user_id
+    display = actor.organisation_code if body_scope else (actor.username or actor.user_id)
     secret = new_feed_secret()
     row = DeadlineFeed(
         digest=feed_secret_digest(secret),

@@ -72,6 +72,41 @@ async def record_visit(session: AsyncSession, actor, visit: Visit, ctx: Research
     return row
 
 
+async def record_visit_from_org(
+    session: AsyncSession, actor, visit: Visit, source_ref: str, people: People
+) -> bool:
+    """A31: a city leader's inspection or research visit (调研、视察) org recorded as agreed to attend
+    becomes his research day, once per source; counted once its day has come. Anyone else's, or a
+    visit without its day, is not research of a city leader here (False)."""
+    if visit.started_on is None or not await people.is_leader(visit.leader_user_id):
+        return False
+    added = await store.add_once(
+        session,
+        dict(
+            id=uuid.uuid4(),
+            leader_user_id=visit.leader_user_id,
+            year=visit.started_on.year,
+            started_on=visit.started_on,
+            days=visit.days,
+            place=visit.place.strip()[:2000] or "（未注明）",
+            county_codes=list(visit.county_codes),
+            purpose=visit.purpose.strip()[: domain.MAX_TEXT] or "调研",
+            reporting_meeting=domain.ReportingMeeting.NONE.value,
+            recorded_by_user_id=actor.user_id,
+            source_ref=source_ref,
+        ),
+    )
+    if added:
+        await record_act(
+            session,
+            source_ref,
+            "research.visit-fed",
+            actor,
+            f"{visit.leader_user_id}: {visit.days} day(s) from {visit.started_on} at {visit.place.strip()}",
+        )
+    return added
+
+
 async def register_topic(
     session: AsyncSession, actor, year: int, leader: str, title: str, ctx: ResearchContext
 ) -> ResearchTopic:
@@ -146,7 +181,8 @@ async def warn_behind_pace(session: AsyncSession, actor, ctx: ResearchContext) -
     year = ctx.today.year
     leaders = [user for user, _ in await ctx.people.holders_of(sorted(CITY_LEADERS))]
     warned = 0
-    paces = domain.pace(await store.days_by_leader(session, year), leaders, ctx.today, ctx.target_days)
+    days = await store.days_by_leader(session, year, ctx.today)
+    paces = domain.pace(days, leaders, ctx.today, ctx.target_days)
     for leader, (days, expected, behind) in paces.items():
         if behind and await store.claim_warning(session, leader, year, ctx.today.month, days, expected):
             await add_event(

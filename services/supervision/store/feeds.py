@@ -8,10 +8,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.supervision import models
 from services.supervision.domain.feeds import FEED_LIMIT, FeedScope
 from services.supervision.domain.items import OPEN
+from services.supervision.domain.proposals import HANDLING
 
 FEED = models.DeadlineFeed
 ITEM = models.SupervisionItem
+PROPOSAL = models.Proposal
 OPEN_STATES = sorted(s.value for s in OPEN)
+HANDLING_STATES = sorted(s.value for s in HANDLING)
 
 
 async def replace_feed(session: AsyncSession, row: FEED) -> None:
@@ -34,6 +37,18 @@ async def open_items(session: AsyncSession, scope: FeedScope, subject: str) -> l
         select(ITEM)
         .where(whose, ITEM.state.in_(OPEN_STATES), ITEM.due.is_not(None))
         .order_by(ITEM.due, ITEM.number)
+        .limit(FEED_LIMIT)
+    )
+    return list(await session.scalars(query))
+
+
+async def proposals_being_handled(session: AsyncSession, body: str) -> list[PROPOSAL]:
+    """A67: the suggestions and proposals a body leads or helps with, assigned or reopened, by limit."""
+    whose = or_(PROPOSAL.lead_body_code == body, PROPOSAL.co_body_codes.any(body))
+    query = (
+        select(PROPOSAL)
+        .where(whose, PROPOSAL.state.in_(HANDLING_STATES), PROPOSAL.due.is_not(None))
+        .order_by(PROPOSAL.due, PROPOSAL.number)
         .limit(FEED_LIMIT)
     )
     return list(await session.scalars(query))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
@@ -21,13 +22,26 @@ async def add(session: AsyncSession, row) -> None:
     await session.flush()
 
 
-async def days_by_leader(session: AsyncSession, year: int) -> dict[str, int]:
+async def days_by_leader(session: AsyncSession, year: int, until: date) -> dict[str, int]:
+    """The research days of each leader in a year, of the visits begun by `until` (a visit org fed
+    before its day counts once the day has come)."""
     rows = await session.execute(
         select(VISIT.leader_user_id, func.sum(VISIT.days))
-        .where(VISIT.year == year)
+        .where(VISIT.year == year, VISIT.started_on <= until)
         .group_by(VISIT.leader_user_id)
     )
     return {leader: int(days) for leader, days in rows}
+
+
+async def add_once(session: AsyncSession, values: dict) -> bool:
+    """A visit fed from another service's event, once per source; False when it is there already."""
+    result = await session.execute(
+        insert(VISIT)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["source_ref"])
+        .returning(VISIT.id)
+    )
+    return result.first() is not None
 
 
 async def get_topic(session: AsyncSession, topic_id: str, *, for_update: bool = False) -> TOPIC:

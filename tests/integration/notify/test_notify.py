@@ -32,8 +32,10 @@ from zgov.meetings.v1 import meetings_pb2
 from zgov.notify.v1 import notify_pb2 as pb
 from zgov.org.v1 import events_pb2 as org_events
 from zgov.org.v1 import org_pb2
+from zgov.org.v1 import trips_pb2
 from zgov.petitions.v1 import events_pb2 as petitions_events
 from zgov.petitions.v1 import petitions_pb2, petitions_pb2_grpc
+from zgov.supervision.v1 import circulars_pb2
 from zgov.supervision.v1 import events_pb2 as supervision_events
 from zgov.supervision.v1 import supervision_pb2
 
@@ -140,6 +142,71 @@ async def test_A10_the_mayors_sign_off_reminder_reaches_the_executive_vice_mayor
         s, recipient_user_id=s.user_id("evm"), event_subject="documents.document.routed"
     )
     assert row["acting_for_user_id"] == s.user_id("mayor")
+
+
+async def test_A57_A58_a_trip_past_its_limit_tells_the_member_in_person_his_body_and_the_office(
+    notify, mailbox
+):
+    """org.trip.overdue: the gift is the member's own to hand over — the mayor is told himself though the
+    executive vice mayor acts for him today (A10 covers the position's duties, not this one) —; the body
+    that sent the trip (here the education bureau) and the general office are told too."""
+    s = notify
+    leave = await s.org.RequestLeave(
+        org_pb2.RequestLeaveRequest(
+            position="mayor",
+            kind=org_pb2.LEAVE_KIND_ABROAD,
+            first_day=d(TODAY),
+            last_day=d(TODAY + timedelta(days=3)),
+            reason="出访",
+        ),
+        metadata=s.as_user("mayor"),
+    )
+    await s.org.ApproveLeave(
+        org_pb2.ApproveLeaveRequest(leave_id=leave.id, opinion="同意"), metadata=s.as_user("evm")
+    )
+    trip = trips_pb2.Trip(
+        id=str(uuid.uuid4()),
+        organisation_code="education-bureau",
+        countries=["德国"],
+        first_day=d(TODAY - timedelta(days=60)),
+        last_day=d(TODAY - timedelta(days=55)),
+        gifts=[trips_pb2.TripGift(id="g1", description="瓷盘", giver="友好城市")],
+    )
+    overdue = org_events.TripOverdue(
+        trip=trip,
+        step=org_events.TRIP_OVERDUE_STEP_GIFT_HAND_OVER,
+        gift_id="g1",
+        due=d(TODAY - timedelta(days=1)),
+        responsible_body_code="education-bureau",
+        responsible_user_id=s.user_id("mayor"),
+    )
+    event_id = await s.publish("org.trip.overdue", overdue)
+    rows = await eventually(lambda: _len_at_least(deliveries(s, event_id=event_id), 3))
+    told = {r["recipient_user_id"]: r for r in rows}
+    assert set(told) == {s.user_id(u) for u in ("mayor", "department-head", "office-staff")}
+    assert told[s.user_id("mayor")]["acting_for_user_id"] == ""
+    assert {r["urgency"] for r in rows} == {"urgent"}
+    (mail,) = await eventually(
+        lambda: _async([m for m in mailbox.to("mayor@ziyang.example") if "逾期" in m["subject"]])
+    )
+    assert mail["subject"] == "礼品上缴逾期：因公出国（境）德国"
+    assert "所收礼品“瓷盘”的上缴期限" in mail["body"] and f"org/trips/{trip.id}" in mail["body"]
+    assert not [m for m in mailbox.to("evm@ziyang.example") if "逾期" in m["subject"]]
+
+
+async def test_A61_a_circular_sent_to_be_drafted_tells_the_supervision_office(notify, mailbox):
+    requested = circulars_pb2.CircularRequested(
+        circular_id=str(uuid.uuid4()),
+        year=TODAY.year,
+        month=TODAY.month,
+        title=f"关于{TODAY.year}年{TODAY.month}月市政府督查事项办理情况的通报",
+        text="现将……通报如下",
+        organisation_code="supervision-office",
+    )
+    event_id = await notify.publish("supervision.circular.requested", requested)
+    (row,) = await eventually(lambda: deliveries(notify, event_id=event_id))
+    assert (row["recipient_user_id"], row["urgency"]) == (notify.user_id("supervision-officer"), "low")
+    assert row["title"] == f"督查通报已送起草：{requested.title}"
 
 
 async def test_a_redelivered_event_sends_nothing_twice(notify, mailbox):

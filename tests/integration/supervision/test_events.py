@@ -27,7 +27,7 @@ from zgov.documents.v1 import events_pb2 as documents_events
 from zgov.meetings.v1 import events_pb2 as meetings_events
 from zgov.meetings.v1 import meetings_pb2
 from zgov.org.v1 import events_pb2 as org_events
-from zgov.org.v1 import trips_pb2, trips_pb2_grpc
+from zgov.org.v1 import org_pb2, trips_pb2, trips_pb2_grpc
 from zgov.petitions.v1 import events_pb2 as petitions_events
 from zgov.petitions.v1 import (
     petitions_pb2,
@@ -36,7 +36,7 @@ from zgov.petitions.v1 import (
     reconsiderations_pb2_grpc,
 )
 from zgov.petitions.v1 import reconsideration_events_pb2 as reconsideration_events
-from zgov.supervision.v1 import performance_pb2
+from zgov.supervision.v1 import performance_pb2, research_pb2
 from zgov.supervision.v1 import supervision_pb2 as pb
 
 pytestmark = pytest.mark.integration
@@ -553,3 +553,55 @@ async def test_A69_a_reconsideration_in_petitions_past_its_acceptance_limit_beco
     )
     assert "林晓梅" not in item.requirement + item.title  # A80: no applicant travels
     assert len(await items(s, kind=pb.ITEM_KIND_OVERDUE_ESCALATION)) == 1
+
+
+def attendance(
+    leader: str, day: date, kind=org_pb2.ACTIVITY_KIND_INSPECTION, **fields
+) -> org_pb2.EventAttendance:
+    return org_pb2.EventAttendance(
+        id=str(uuid.uuid4()),
+        requesting_organisation_code="anyue-county",
+        leader_user_id=leader,
+        event_day=d(day),
+        title="调研柠檬产业发展",
+        venue="安岳县柠檬产业园",
+        activity_kind=kind,
+        **{"state": org_pb2.ATTENDANCE_STATE_AGREED, **fields},
+    )
+
+
+async def test_A31_an_agreed_inspection_in_org_becomes_one_research_day_counted_once_its_day_has_come(
+    supervision_consuming, supervision_js
+):
+    """org.attendance.decided: a city leader agreed to an inspection (调研、视察) a county asked for → one
+    research day of his (redelivered and replayed: still one); a meeting he agreed to, a declined
+    inspection and one still ahead add no day to his pace."""
+    s, js = supervision_consuming, supervision_js
+    leader = s.user_id("vice-mayor-1")
+    held = attendance(leader, TODAY - timedelta(days=2))
+    decided = org_events.EventAttendanceDecided(attendance=held)
+    data = await publish(js, "org.attendance.decided", decided)
+    await js.publish("org.attendance.decided", data, headers={"Nats-Msg-Id": "redelivered"})
+    await publish(js, "org.attendance.decided", decided)  # replayed: a new event, the same attendance
+    others = [
+        attendance(leader, TODAY - timedelta(days=1), kind=org_pb2.ACTIVITY_KIND_MEETING),
+        attendance(leader, TODAY - timedelta(days=1), state=org_pb2.ATTENDANCE_STATE_DECLINED),
+        attendance(leader, TODAY + timedelta(days=1)),
+    ]
+    for other in others:
+        await publish(js, "org.attendance.decided", org_events.EventAttendanceDecided(attendance=other))
+    await eventually(lambda: settled(js, "ORG", "supervision-attendance-decided", 6))
+    async with s.sessions() as session:
+        visits = (
+            await session.execute(
+                sa.text("SELECT started_on, days, county_codes, source_ref FROM research_visit")
+            )
+        ).all()
+    assert sorted(v.source_ref for v in visits) == sorted(f"org/attendance/{a.id}" for a in (held, others[2]))
+    fed = next(v for v in visits if v.source_ref == f"org/attendance/{held.id}")
+    assert (fed.started_on, fed.days, fed.county_codes) == (TODAY - timedelta(days=2), 1, ["anyue-county"])
+    pace = await s.research.GetResearchPace(
+        research_pb2.GetResearchPaceRequest(year=TODAY.year), metadata=s.as_user("supervision-officer")
+    )
+    (mine,) = [p for p in pace.leaders if p.leader_user_id == leader]
+    assert mine.days == 1

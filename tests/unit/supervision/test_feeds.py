@@ -39,3 +39,35 @@ def test_a_body_feed_has_one_all_day_event_per_dated_item_with_its_part():
 def test_a_leaders_feed_says_whether_he_supervises_or_instructed():
     assert [i.role for i in d.feed_items([row()], FeedScope.LEADER, "vm")] == ["督办"]
     assert [i.role for i in d.feed_items([row()], FeedScope.LEADER, "mayor")] == ["批示"]
+
+
+def proposal(**fields):
+    base = dict(
+        id="p-1",
+        kind="npc_suggestion",
+        number="第128号",
+        session="市五届人大四次会议",
+        title="关于改善城区学校周边停车的建议",
+        state="assigned",
+        lead_body_code="education-bureau",
+        co_body_codes=["anyue-county"],
+        due=date(2027, 3, 7),
+    )
+    return SimpleNamespace(**{**base, **fields})
+
+
+def test_A67_a_bodys_proposals_feed_has_one_event_per_limit_with_its_part():
+    rows = [
+        proposal(),
+        proposal(id="p-2", state="reopened", kind="cppcc_proposal"),
+        proposal(id="p-3", due=None),
+    ]
+    text = d.proposals_ics(rows, "anyue-county", calendar_name="anyue-county建议提案办理时限", stamp=STAMP)
+    flat = text.replace("\r\n ", "")
+    assert flat.count("BEGIN:VEVENT") == 2
+    assert "UID:proposal-p-1-20270307@supervision.zgov" in flat and "DTSTART;VALUE=DATE:20270307" in flat
+    assert "【建议提案办理时限】人大代表建议（第128号） 关于改善城区学校周边停车的建议" in flat
+    assert "【建议提案办理时限】政协提案（第128号）" in flat and "重新办理（不满意）" in flat
+    assert "DESCRIPTION:协办；主办单位 education-bureau；市五届人大四次会议" in flat
+    assert all(len(line.encode()) <= 75 for line in text.split("\r\n"))
+    assert d.calendar_name(FeedScope.PROPOSALS, "anyue-county") == "anyue-county建议提案办理时限"

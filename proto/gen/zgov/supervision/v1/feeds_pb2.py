@@ -24,7 +24,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1fzgov/supervision/v1/feeds.proto\x12\x13zgov.supervision.v1\"I\n\x18IssueDeadlineFeedRequest\x12-\n\x05scope\x18\x01 \x01(\x0e\x32\x1e.zgov.supervision.v1.FeedScope\"a\n\x0c\x44\x65\x61\x64lineFeed\x12\x0b\n\x03url\x18\x01 \x01(\t\x12-\n\x05scope\x18\x02 \x01(\x0e\x32\x1e.zgov.supervision.v1.FeedScope\x12\x15\n\rcalendar_name\x18\x03 \x01(\t*S\n\tFeedScope\x12\x1a\n\x16\x46\x45\x45\x44_SCOPE_UNSPECIFIED\x10\x00\x12\x13\n\x0f\x46\x45\x45\x44_SCOPE_BODY\x10\x01\x12\x15\n\x11\x46\x45\x45\x44_SCOPE_LEADER\x10\x02\x32|\n\x13\x44\x65\x61\x64lineFeedService\x12\x65\n\x11IssueDeadlineFeed\x12-.zgov.supervision.v1.IssueDeadlineFeedRequest\x1a!.zgov.supervision.v1.DeadlineFeedb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1fzgov/supervision/v1/feeds.proto\x12\x13zgov.supervision.v1\"I\n\x18IssueDeadlineFeedRequest\x12-\n\x05scope\x18\x01 \x01(\x0e\x32\x1e.zgov.supervision.v1.FeedScope\"a\n\x0c\x44\x65\x61\x64lineFeed\x12\x0b\n\x03url\x18\x01 \x01(\t\x12-\n\x05scope\x18\x02 \x01(\x0e\x32\x1e.zgov.supervision.v1.FeedScope\x12\x15\n\rcalendar_name\x18\x03 \x01(\t*m\n\tFeedScope\x12\x1a\n\x16\x46\x45\x45\x44_SCOPE_UNSPECIFIED\x10\x00\x12\x13\n\x0f\x46\x45\x45\x44_SCOPE_BODY\x10\x01\x12\x15\n\x11\x46\x45\x45\x44_SCOPE_LEADER\x10\x02\x12\x18\n\x14\x46\x45\x45\x44_SCOPE_PROPOSALS\x10\x03\x32|\n\x13\x44\x65\x61\x64lineFeedService\x12\x65\n\x11IssueDeadlineFeed\x12-.zgov.supervision.v1.IssueDeadlineFeedRequest\x1a!.zgov.supervision.v1.DeadlineFeedb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -32,11 +32,11 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'zgov.supervision.v1.feeds_p
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_FEEDSCOPE']._serialized_start=230
-  _globals['_FEEDSCOPE']._serialized_end=313
+  _globals['_FEEDSCOPE']._serialized_end=339
   _globals['_ISSUEDEADLINEFEEDREQUEST']._serialized_start=56
   _globals['_ISSUEDEADLINEFEEDREQUEST']._serialized_end=129
   _globals['_DEADLINEFEED']._serialized_start=131
   _globals['_DEADLINEFEED']._serialized_end=228
-  _globals['_DEADLINEFEEDSERVICE']._serialized_start=315
-  _globals['_DEADLINEFEEDSERVICE']._serialized_end=439
+  _globals['_DEADLINEFEEDSERVICE']._serialized_start=341
+  _globals['_DEADLINEFEEDSERVICE']._serialized_end=465
 # @@protoc_insertion_point(module_scope)

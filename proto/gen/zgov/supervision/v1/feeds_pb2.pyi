@@ -4,7 +4,9 @@ isort:skip_file
 Deadline feeds: iCalendar (RFC 5545) subscriptions a calendar app polls over HTTP
 (GET <feed base>/calendar/<secret>.ics, ETag), like the meetings' leaders' calendars. A body's feed
 holds the due dates of the open items it leads or helps with; a leader's those of the open items he
-supervises or instructed. The address is the credential: issuing a new one revokes the old.
+supervises or instructed; a body's proposals feed the handling limits of the suggestions and
+proposals (建议提案, A67) it leads or helps with. The address is the credential: issuing a new one
+revokes the old.
 """
 
 from google.protobuf import descriptor as _descriptor
@@ -32,6 +34,10 @@ class _FeedScopeEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_FeedScope.V
     """The caller's organisation's open items (lead or co-body)."""
     FEED_SCOPE_LEADER: _FeedScope.ValueType  # 2
     """The open items the caller (a city leader) supervises or instructed."""
+    FEED_SCOPE_PROPOSALS: _FeedScope.ValueType  # 3
+    """The handling limits of the suggestions and proposals (A67) the caller's organisation leads (主办) or
+    helps with (协办), while being handled (assigned or reopened); needs proposal:read too.
+    """
 
 class FeedScope(_FeedScope, metaclass=_FeedScopeEnumTypeWrapper): ...
 
@@ -40,6 +46,10 @@ FEED_SCOPE_BODY: FeedScope.ValueType  # 1
 """The caller's organisation's open items (lead or co-body)."""
 FEED_SCOPE_LEADER: FeedScope.ValueType  # 2
 """The open items the caller (a city leader) supervises or instructed."""
+FEED_SCOPE_PROPOSALS: FeedScope.ValueType  # 3
+"""The handling limits of the suggestions and proposals (A67) the caller's organisation leads (主办) or
+helps with (协办), while being handled (assigned or reopened); needs proposal:read too.
+"""
 Global___FeedScope: _TypeAlias = FeedScope  # noqa: Y015
 
 @_typing.final
