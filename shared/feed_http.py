@@ -23,6 +23,8 @@ from collections.abc import Iterator
 import uvicorn
 from fastapi import FastAPI, Request, Response
 
+from shared.grpc_server import PortTaken
+
 # token_urlsafe(32): 43 characters of the URL-safe base64 alphabet.
 SECRET_SHAPE = re.compile(r"[A-Za-z0-9_-]{43}")
 NOT_FOUND = "该日历订阅地址无效或已撤销。请在政务平台重新获取订阅地址。\n"
@@ -68,8 +70,9 @@ class FeedServer:
             self.socket.bind((host, port))
         except OSError as exc:
             self.socket.close()
-            raise OSError(
-                f"calendar feeds cannot listen on {host}:{port} (port taken? set ZGOV_HTTP_PORT)"
+            raise PortTaken(
+                f"calendar feeds cannot listen on {host}:{port}: the port is taken;"
+                " stop what uses it or set ZGOV_HTTP_PORT to a free port"
             ) from exc
         self.host = host
         self.port = self.socket.getsockname()[1]

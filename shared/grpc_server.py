@@ -330,6 +330,10 @@ READINESS_TIMEOUT = 5.0
 READINESS_FAILURES = 2
 
 
+class PortTaken(OSError):
+    """The port a server was told to listen on is in use: the service stops at once and says so."""
+
+
 class GrpcServer:
     """A grpc.aio server with auth, health per service, reflection, hooks and graceful drain."""
 
@@ -431,17 +435,12 @@ class GrpcServer:
         return f"{self.host}:{self.port}"
 
     async def start(self, *, freeze_heap: bool = False) -> int:
-        """Run start-up hooks, open the port, report SERVING; returns the bound port.
+        """Open the port, run start-up hooks, report SERVING; returns the bound port.
 
-        `freeze_heap`: a service process (serve_forever) keeps what start-up built out of the
-        garbage collector's reach before it serves (see freeze_startup_heap); tests that start
-        servers inside pytest do not freeze pytest's heap."""
-        for hook in self._startup:
-            await hook()
-        if self.verifier is not None:
-            await self._warm_up_keys()
-        if freeze_heap:
-            log.info("start-up heap frozen: %d objects kept out of garbage collection", freeze_startup_heap())
+        The port is taken first, so a service whose port is in use stops at once (PortTaken), before
+        it migrates or connects to anything. `freeze_heap`: a service process (serve_forever) keeps what
+        start-up built out of the garbage collector's reach before it serves (see freeze_startup_heap);
+        tests that start servers inside pytest do not freeze pytest's heap."""
         server = grpc.aio.server(interceptors=self._interceptors, options=self._options)
         for binding in self.bindings:
             binding.add_to_server(binding.servicer, server)
@@ -452,9 +451,25 @@ class GrpcServer:
         reflection.enable_server_reflection(
             [*self.service_names, health_name, reflection.SERVICE_NAME], server
         )
-        self.port = server.add_insecure_port(f"{self.host}:{self.requested_port}")
+        try:
+            self.port = server.add_insecure_port(f"{self.host}:{self.requested_port}")
+        except RuntimeError:  # grpcio raises "Failed to bind" where older releases returned 0
+            self.port = 0
         if not self.port:
-            raise OSError(f"cannot listen on {self.host}:{self.requested_port} (port taken?)")
+            raise PortTaken(
+                f"cannot listen on {self.host}:{self.requested_port}: the port is taken;"
+                " stop what uses it or set ZGOV_GRPC_PORT to a free port"
+            )
+        try:
+            for hook in self._startup:
+                await hook()
+            if self.verifier is not None:
+                await self._warm_up_keys()
+        except BaseException:
+            await server.stop(None)  # give the port back: the server never served
+            raise
+        if freeze_heap:
+            log.info("start-up heap frozen: %d objects kept out of garbage collection", freeze_startup_heap())
         await server.start()
         self._server = server
         for name in ["", *self.service_names]:

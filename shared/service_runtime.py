@@ -29,7 +29,7 @@ from typing import Any
 from shared import bus
 from shared.consumer import EventConsumer
 from shared.db import database_ping, engine_from, run_migrations, session_factory
-from shared.grpc_server import GrpcServer
+from shared.grpc_server import GrpcServer, PortTaken
 from shared.logging import configure_logging
 from shared.metrics import watch_service
 from shared.org_client import OrgClient
@@ -183,4 +183,8 @@ def run_service(name: str, settings_type: Callable[[], Any], build: Callable[[An
     settings = settings_type()
     configure_logging(name, settings.log_level)
     configure_telemetry(name, settings.otlp_endpoint)
-    asyncio.run(build(settings).serve_forever())
+    try:
+        asyncio.run(build(settings).serve_forever())
+    except PortTaken as taken:
+        # one clear line and exit status 1, not a traceback: `make up` shows it from the log
+        raise SystemExit(f"{name}: {taken}") from None
