@@ -135,9 +135,14 @@ async def record_act(
 
 
 async def history(session: AsyncSession, subject_ref: str) -> list:
-    """The acts on one subject, oldest first (rows with the table's columns as attributes)."""
+    """The acts on one subject, oldest first (rows with the table's columns as attributes).
+
+    Acts of one transaction share its `now()`: within it, the chain's sequence gives the order they
+    were recorded in (rows from before the chain have none and come first; the id only breaks ties)."""
     result = await session.execute(
-        select(AUDIT).where(AUDIT.c.subject_ref == subject_ref).order_by(AUDIT.c.at, AUDIT.c.id)
+        select(AUDIT)
+        .where(AUDIT.c.subject_ref == subject_ref)
+        .order_by(AUDIT.c.at, AUDIT.c.chain_seq.asc().nulls_first(), AUDIT.c.id)
     )
     return list(result)
 
