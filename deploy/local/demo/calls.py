@@ -99,10 +99,6 @@ class Report:
 # ---------------------------------------------------------------- dates and small helpers
 
 
-def pb_date(value: date) -> common_pb2.Date:
-    return common_pb2.Date(year=value.year, month=value.month, day=value.day)
-
-
 def working_days_from(today: date, n: int) -> date:
     """The n-th working day after (n > 0) or before (n < 0) today (the mainland calendar)."""
     return calendar().add_working_days(today, n).due

@@ -10,7 +10,8 @@ from zgov.disclosure.v1 import applications_pb2 as apps_pb
 from zgov.disclosure.v1 import applications_pb2_grpc, publications_pb2_grpc
 from zgov.disclosure.v1 import publications_pb2 as pubs_pb
 
-from deploy.local.demo.calls import MARK, Platform, Run, Story, pages, pb_date, working_days_from
+from deploy.local.demo.calls import MARK, Platform, Run, Story, pages, working_days_from
+from shared.convert import date_to_proto
 from deploy.local.demo.documents import NOTICE_TITLE
 
 POLICY_TITLE = f"{MARK}资阳市促进民营经济发展若干措施"
@@ -89,7 +90,7 @@ def _publish_policy(run: Run, stub, story: Story) -> pubs_pb.Publication:
         category=pubs_pb.CATEGORY_RULES_AND_NORMATIVE_DOCUMENTS,
         issuer_code="city-government",
         issuer_name="资阳市人民政府",
-        made_on=pb_date(made_on),
+        made_on=date_to_proto(made_on),
     )
     policy = stub.CreatePublication(
         pubs_pb.CreatePublicationRequest(
@@ -100,7 +101,7 @@ def _publish_policy(run: Run, stub, story: Story) -> pubs_pb.Publication:
                 normative=True,
                 requires_interpretation=True,
                 document_number=f"资府规〔{made_on.year}〕9号",
-                valid_until=pb_date(date(made_on.year + 5, 1, 1)),
+                valid_until=date_to_proto(date(made_on.year + 5, 1, 1)),
                 **common,
             )
         ),
@@ -175,7 +176,7 @@ def _apply_and_reply(run: Run, stub, story: Story) -> str:
                 description=APPLICATION_TEXT, delivery_form=apps_pb.DELIVERY_FORM_ONLINE_DOWNLOAD
             ),
             channel=apps_pb.APPLICATION_CHANNEL_IN_PERSON,
-            submitted_on=pb_date(submitted),
+            submitted_on=date_to_proto(submitted),
         ),
         metadata=p.as_user("disclosure-officer"),
     )
@@ -183,7 +184,7 @@ def _apply_and_reply(run: Run, stub, story: Story) -> str:
         apps_pb.ReplyToApplicationRequest(
             application_id=filed.application.id,
             reply=apps_pb.Reply(kind=apps_pb.REPLY_KIND_PROVIDED, provided="项目清单一份，可在门户下载"),
-            replied_on=pb_date(replied),
+            replied_on=date_to_proto(replied),
         ),
         metadata=p.as_user("disclosure-officer"),
     )

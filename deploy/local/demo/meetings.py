@@ -7,7 +7,8 @@ from datetime import date, timedelta
 from zgov.meetings.v1 import meetings_pb2 as meet_pb
 from zgov.meetings.v1 import meetings_pb2_grpc
 
-from deploy.local.demo.calls import MARK, Run, Story, pages, pb_date, working_days_from
+from deploy.local.demo.calls import MARK, Run, Story, pages, working_days_from
+from shared.convert import date_to_proto
 from shared.workdays import calendar
 
 MEETING_TITLE = f"{MARK}市政府常务会议"
@@ -52,7 +53,7 @@ def _schedule(run: Run, stub, title: str, day: date) -> meet_pb.Meeting:
         meet_pb.ScheduleMeetingRequest(
             kind=meet_pb.MEETING_KIND_EXECUTIVE,
             title=title,
-            day=pb_date(day),
+            day=date_to_proto(day),
             start_time="09:00",
             location="市政府第一会议室",
             # A42: a non-working day takes an emergency meeting only (the demo may run on a Sunday).
@@ -105,7 +106,7 @@ def _hold_todays_meeting(run: Run, stub, story: Story) -> None:
         meeting.id,
         f"{MARK}关于城东学校建设的议题",
         by="office-staff",
-        filed_on_paper=pb_date(handed_in),
+        filed_on_paper=date_to_proto(handed_in),
         filing_organisation_code="education-bureau",
         matter_ref="demo/chengdong-school",
     )
@@ -127,7 +128,7 @@ def _hold_todays_meeting(run: Run, stub, story: Story) -> None:
         metadata=p.as_user("office-staff"),
     )
     stub.CloseMeeting(meet_pb.CloseMeetingRequest(meeting_id=meeting.id), metadata=p.as_user("mayor"))
-    due = pb_date(working_days_from(today, 40))
+    due = date_to_proto(working_days_from(today, 40))
     minutes = stub.DraftMinutes(
         meet_pb.DraftMinutesRequest(
             meeting_id=meeting.id,

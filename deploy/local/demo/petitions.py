@@ -7,7 +7,8 @@ from datetime import date
 from zgov.petitions.v1 import petitions_pb2 as pet_pb
 from zgov.petitions.v1 import petitions_pb2_grpc
 
-from deploy.local.demo.calls import MARK, Run, Story, pages, pb_date, working_days_from
+from deploy.local.demo.calls import MARK, Run, Story, pages, working_days_from
+from shared.convert import date_to_proto
 
 LETTER_TITLE = f"{MARK}小区路灯长期不亮"
 ONLINE_TITLE = f"{MARK}建议增设安岳至乐至公交线路"
@@ -50,7 +51,7 @@ def _letter(run: Run, stub, story: Story) -> None:
         pet_pb.RegisterCaseRequest(
             intake=pet_pb.Intake(
                 channel=pet_pb.CHANNEL_LETTER,
-                received_on=pb_date(received),
+                received_on=date_to_proto(received),
                 category=pet_pb.CATEGORY_REQUEST_APPEAL,
                 title=LETTER_TITLE,
                 content="安岳县岳阳镇某小区路灯两个月不亮，夜间出行不便，请尽快维修。",
@@ -62,7 +63,7 @@ def _letter(run: Run, stub, story: Story) -> None:
     _assign_and_acknowledge(run, stub, case.id, triaged, acknowledged)
     stub.ReplyCase(
         pet_pb.ReplyCaseRequest(
-            case_id=case.id, reply="已维修完毕，路灯恢复照明。", replied_on=pb_date(replied)
+            case_id=case.id, reply="已维修完毕，路灯恢复照明。", replied_on=date_to_proto(replied)
         ),
         metadata=p.as_user("county-head"),
     )
@@ -78,13 +79,15 @@ def _assign_and_acknowledge(run: Run, stub, case_id: str, triaged: date, acknowl
             case_id=case_id,
             outcome=pet_pb.TRIAGE_OUTCOME_ACCEPT_AND_ASSIGN,
             handling_body_code="anyue-county",
-            triaged_on=pb_date(triaged),
+            triaged_on=date_to_proto(triaged),
         ),
         metadata=p.as_user("petition-officer"),
     )
     stub.AcknowledgeCase(
         pet_pb.AcknowledgeCaseRequest(
-            case_id=case_id, handling_plan="调查核实，按期书面答复", acknowledged_on=pb_date(acknowledged)
+            case_id=case_id,
+            handling_plan="调查核实，按期书面答复",
+            acknowledged_on=date_to_proto(acknowledged),
         ),
         metadata=p.as_user("county-head"),
     )
