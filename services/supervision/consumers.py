@@ -296,22 +296,31 @@ class EventConsumers:
         )
         await acts.register(session, actor, new, self.context(), by_hand=False)
 
+    async def _escalate(self, session: AsyncSession, envelope, lead_body_code: str, **item) -> None:
+        """A step past its limit elsewhere becomes one urgent escalation item (督办), once per source_ref."""
+        new = domain.NewItem(
+            kind=domain.Kind.OVERDUE_ESCALATION,
+            urgency=domain.Urgency.URGENT,
+            lead_body_code=await self._lead(lead_body_code),
+            **item,
+        )
+        await acts.register(session, _actor(envelope), new, self.context(), by_hand=False)
+
     async def on_case_overdue(
         self, session: AsyncSession, envelope, event: petitions_events.CaseOverdue
     ) -> None:
         case = event.case
         stage = STAGE_NAMES.get(event.stage, "办理")
-        new = domain.NewItem(
-            kind=domain.Kind.OVERDUE_ESCALATION,
+        await self._escalate(
+            session,
+            envelope,
+            event.responsible_body_code,
             title=f"信访事项{case.number}{stage}逾期",
             requirement=f"信访事项{case.number}{stage}期限已过（{_day(event.due)}），督促办理并报告",
             source_service="petitions",
             source_ref=f"case/{case.case_id}/overdue/{event.stage}",
             source_reference=case.number,
-            urgency=domain.Urgency.URGENT,
-            lead_body_code=await self._lead(event.responsible_body_code),
         )
-        await acts.register(session, _actor(envelope), new, self.context(), by_hand=False)
 
     async def on_reconsideration_overdue(
         self, session: AsyncSession, envelope, event: reconsideration_events.ReconsiderationOverdue
@@ -324,17 +333,16 @@ class EventConsumers:
         received = _day(application.received_on)
         due = _day(event.due)
         reference = f"行政复议申请（{received}收到）" if received else "行政复议申请"
-        new = domain.NewItem(
-            kind=domain.Kind.OVERDUE_ESCALATION,
+        await self._escalate(
+            session,
+            envelope,
+            event.responsible_body_code,
             title=f"行政复议{step}逾期：{reference}",
             requirement=f"{reference}{step}法定期限已过（{due}），督促依法办理并报告",
             source_service="petitions",
             source_ref=f"reconsideration/{application.reconsideration_id}/overdue/{event.step}",
             source_reference=reference,
-            urgency=domain.Urgency.URGENT,
-            lead_body_code=await self._lead(event.responsible_body_code),
         )
-        await acts.register(session, _actor(envelope), new, self.context(), by_hand=False)
 
     # ---- disclosure -------------------------------------------------------------------------------
 
@@ -349,17 +357,16 @@ class EventConsumers:
             else None
         )
         department = concern.department_name or "责任单位"
-        new = domain.NewItem(
-            kind=domain.Kind.OVERDUE_ESCALATION,
+        await self._escalate(
+            session,
+            envelope,
+            concern.department_code,
             title=f"政务舆情关切{limit}逾期：{concern.summary[:60]}",
             requirement=f"关切事项{limit}期限已过{f'（{due}）' if due else ''}，督促{department}调查核实并回应："
             f"{concern.summary}",
             source_service="disclosure",
             source_ref=f"concern/{concern.id}/overdue/{event.limit}",
-            urgency=domain.Urgency.URGENT,
-            lead_body_code=await self._lead(concern.department_code),
         )
-        await acts.register(session, _actor(envelope), new, self.context(), by_hand=False)
 
     # ---- documents --------------------------------------------------------------------------------
 
@@ -371,18 +378,16 @@ class EventConsumers:
         document = event.document
         due = _day(event.handling_due)
         waiting = "领导批示" if document.state == documents_pb2.DOCUMENT_STATE_ROUTED else "办公室审核"
-        new = domain.NewItem(
-            kind=domain.Kind.OVERDUE_ESCALATION,
+        await self._escalate(
+            session,
+            envelope,
+            self.general_office_code,
             title=f"公文办理逾期：{document.content.title[:60]}",
             requirement=f"来文《{document.content.title}》办理时限已过（{due}），尚待{waiting}，督促按时办结",
             source_service="documents",
             source_ref=f"document/{document.id}/overdue/{due}",
             source_reference=document.content.title[:200],
-            urgency=domain.Urgency.URGENT,
-            instructing_leader_user_id="",
-            lead_body_code=await self._lead(self.general_office_code),
         )
-        await acts.register(session, _actor(envelope), new, self.context(), by_hand=False)
 
     # ---- org --------------------------------------------------------------------------------------
 
@@ -398,17 +403,16 @@ class EventConsumers:
         gift = next((g for g in trip.gifts if g.id == event.gift_id), None)
         thing = f"所收礼品“{gift.description}”（{gift.giver}赠）上缴" if gift else step
         ref = f"trip/{trip.id}/overdue/{event.step}" + (f"/{event.gift_id}" if event.gift_id else "")
-        new = domain.NewItem(
-            kind=domain.Kind.OVERDUE_ESCALATION,
+        await self._escalate(
+            session,
+            envelope,
+            event.responsible_body_code,
             title=f"{step}逾期：{what}"[:200],
             requirement=f"{what}{thing}期限已过（{due}），督促{who or '相关人员'}按规定办理并报告",
             source_service="org",
             source_ref=ref,
             source_reference=trip.purpose[:200],
-            urgency=domain.Urgency.URGENT,
-            lead_body_code=await self._lead(event.responsible_body_code),
         )
-        await acts.register(session, _actor(envelope), new, self.context(), by_hand=False)
 
     async def on_attendance_decided(
         self, session: AsyncSession, envelope, event: org_events.EventAttendanceDecided
