@@ -16,15 +16,17 @@ Without a seed the service connects with no credentials: only an open NATS (a te
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import ssl
 from pathlib import Path
 
 import nats
+from nats.errors import Error as NatsError
 
 from shared.config import ServiceSettings
 
-__all__ = ["connect", "connect_options", "inbox_prefix", "tls_context"]
+__all__ = ["close", "connect", "connect_options", "inbox_prefix", "tls_context"]
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +61,27 @@ def connect_options(settings: ServiceSettings) -> dict:
 async def connect(settings: ServiceSettings, **overrides) -> nats.NATS:
     """The service's NATS connection, as its own user; keyword overrides win (tests)."""
     return await nats.connect(settings.nats_url, **(connect_options(settings) | overrides))
+
+
+# A drain sends its unsubscriptions and waits for the server to confirm them; when the server is
+# gone that wait is nats-py's drain_timeout (30 s), which held every server stop of a test whose
+# NATS had already stopped. In-flight publishes are safe either way: events wait in the outbox
+# until a publish is acknowledged.
+DRAIN_SECONDS = 5.0
+
+
+async def close(client: nats.NATS, drain_seconds: float = DRAIN_SECONDS) -> None:
+    """At shutdown: drain when the server is there (pulled messages in hand are finished and acked),
+    close at once when it is not (reconnecting, or the drain not confirmed in time)."""
+    if client.is_closed:
+        return
+    if client.is_connected:
+        try:
+            await asyncio.wait_for(client.drain(), drain_seconds)
+            return
+        except (TimeoutError, NatsError) as error:
+            log.warning("event bus: drain did not finish (%s); closing", type(error).__name__)
+    await client.close()
 
 
 async def _log_error(exc: Exception) -> None:

@@ -170,7 +170,7 @@ class ServiceRuntime:
         for hook in self._on_shutdown:
             await hook()
         if self._nats is not None:
-            await self._nats.drain()
+            await bus.close(self._nats)
         for close in self._closes:
             await close()
         await self.engine.dispose()
