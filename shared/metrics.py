@@ -29,6 +29,7 @@ from typing import Any
 
 import grpc
 import structlog
+from nats.js.errors import NotFoundError
 from opentelemetry import metrics
 from opentelemetry.metrics import CallbackOptions, Observation
 from sqlalchemy import text
@@ -218,7 +219,12 @@ async def sample_consumers(js: Any, consumers: Sequence[Any]) -> None:
     and redeliveries from JetStream's consumer info."""
     for consumer in consumers:
         stream, durable = consumer if isinstance(consumer, tuple) else (consumer.stream, consumer.durable)
-        info = await js.consumer_info(stream, durable)
+        try:
+            info = await js.consumer_info(stream, durable)
+        except NotFoundError:
+            # not bound yet: the stream's service has not started (the consumer says so in its own log
+            # and retries); no lag to report, and the other consumers are still sampled
+            continue
         attributes = {"stream": stream, "consumer": durable}
         samples.set("zgov.consumer.pending", attributes, float(info.num_pending or 0))
         samples.set("zgov.consumer.redelivered", attributes, float(info.num_redelivered or 0))

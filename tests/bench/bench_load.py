@@ -17,6 +17,7 @@ given STARTUP_SECONDS. Needs Locust (requirements-bench.txt, installed by `make 
 from __future__ import annotations
 
 import csv
+import importlib.util
 import json
 import os
 import subprocess
@@ -161,12 +162,11 @@ def platform_processes(stack: local_stack.Stack) -> dict[str, int]:
 
 
 def run() -> list[tuple[str, ...]]:
-    try:
-        import locust  # noqa: F401
-    except ImportError as missing:
-        raise RuntimeError(
-            "Locust is not installed: `make bench` installs requirements-bench.txt"
-        ) from missing
+    # Looked up, not imported: importing locust patches the standard library with gevent, which in a
+    # process where earlier benches left threads deadlocked on an import lock (`make bench` hung here).
+    # Locust runs in a process of its own below.
+    if importlib.util.find_spec("locust") is None:
+        raise RuntimeError("Locust is not installed: `make bench` installs requirements-bench.txt")
     free_ports_for_the_stack()
     stack = local_stack.Stack(run_dir=RUN / "bench-load")
     started = time.perf_counter()

@@ -6,12 +6,15 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import nats
 import pytest
+from nats.js.api import ConsumerConfig
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from sqlalchemy import text
 
 from shared import metrics
 from shared.db import create_engine, run_migrations
+from shared.streams import ensure_stream, stream_name
 from tests.fixtures import sample_service
 
 pytestmark = pytest.mark.integration
@@ -55,3 +58,23 @@ async def test_outbox_backlog_oldest_age_and_pool_in_use_are_exported(database):
     assert backlog == ({"service": "sample"}, 2)
     assert oldest[0] == {"service": "sample"} and 590 < oldest[1] < 700
     assert ({"service": "sample"}, 1) in in_use
+
+
+async def test_a_consumer_not_bound_yet_is_skipped_and_the_others_still_sampled(fresh_nats):
+    """A service starts before the service whose stream it consumes: that consumer has no info yet.
+    Sampling skips it instead of failing the whole sample (it logged a traceback every 15 s)."""
+    reader = InMemoryMetricReader()
+    metrics.configure_metrics("test", readers=[reader], set_global=False)
+    client = await nats.connect(fresh_nats("metrics").url)
+    try:
+        js = client.jetstream()
+        await ensure_stream(js, "sample")
+        await js.add_consumer(stream_name("sample"), ConsumerConfig(durable_name="bound"))
+        await js.publish("sample.thing.happened", b"x")
+        await metrics.sample_consumers(
+            js, [("SUPERVISION", "not-bound-yet"), (stream_name("sample"), "bound")]
+        )
+    finally:
+        await client.close()
+    pending = gauge(reader, "zgov.consumer.pending")
+    assert pending == [({"stream": stream_name("sample"), "consumer": "bound"}, 1.0)]
