@@ -55,6 +55,8 @@ PASSED_THROUGH = (
     "ZGOV_OTLP_ENDPOINT",
     "ZGOV_CALENDAR_DIR",
     "ZGOV_LOG_LEVEL",
+    # the portal behind a reverse proxy: the visitor's address from X-Forwarded-For (services/portal/config.py)
+    "ZGOV_TRUST_FORWARDED_FOR",
     # the notify service's channels (services/notify/README.md): none unless set
     "ZGOV_SMTP_HOST",
     "ZGOV_SMTP_PORT",
