@@ -65,6 +65,7 @@ async def test_a_consumer_not_bound_yet_is_skipped_and_the_others_still_sampled(
     Sampling skips it instead of failing the whole sample (it logged a traceback every 15 s)."""
     reader = InMemoryMetricReader()
     metrics.configure_metrics("test", readers=[reader], set_global=False)
+    metrics.samples.register()  # as watch_service does before its first sample
     client = await nats.connect(fresh_nats("metrics").url)
     try:
         js = client.jetstream()
