@@ -16,9 +16,10 @@ through OrgSettings from the environment the process was given. For each:
 2. under load: CONCURRENCY callers each calling WhoMayAct and ListLeaves back to back on one channel
    for LOAD_SECONDS (far more calls in flight than the pool holds), pg_stat_activity sampled every
    50 ms from a connection to another database; the peak and the median of the samples;
-3. at rest again, 3 s after the load (SQLAlchemy closes an overflow connection when it is returned).
+3. at rest again, 3 s after the load (SQLAlchemy closes a returned connection when `pool_size` are
+   idle already; the ones sweep leaders hold are not idle, so they are kept besides).
 org is the only service that fills its pool at start (shared.db.fill_pool); the others open theirs
-as calls come, so at rest they hold fewer, and the same at a peak.
+as calls come, so at rest they hold fewer until a first burst, and reach the same peak.
 
     python -m tests.bench connections
 """
