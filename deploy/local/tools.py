@@ -1,23 +1,32 @@
-"""Developer tools the repo needs but Python does not carry: buf (proto lint) and helm (chart renders).
+"""Developer tools the repo needs but Python does not carry: buf (proto lint), helm (chart renders)
+and kubeconform (renders against the Kubernetes API schemas).
 
-Both are pinned and installed into the git-ignored .cache/ by the project itself, so a fresh
+All are pinned and installed into the git-ignored .cache/ by the project itself, so a fresh
 clone (and CI) gets the same versions without anything installed by hand:
 - buf from the npm registry (@bufbuild/buf ships the binary) into .cache/npm;
-- helm built from its Go module with the machine's Go into .cache/bin (no prebuilt download
-  is reachable here; the build takes a few minutes of CPU once, then the Go build cache makes
-  a rebuild take seconds).
+- helm and kubeconform built from their Go modules with the machine's Go into .cache/bin (no
+  prebuilt download is reachable here; helm's build takes a few minutes of CPU once, kubeconform's
+  about half a minute (3 minutes of wall time on the shared machine at load 27), then the Go build
+  cache makes a rebuild take seconds).
 
-    python -m deploy.local.tools buf|helm      install if missing, print the binary's path
+kubeconform reads no schema from the network here: its schemas are derived once per Kubernetes
+version from the JSON schemas bundled in the kubernetes-validate wheel (see `kubeconform_schemas`).
+
+    python -m deploy.local.tools buf|helm|kubeconform   install if missing, print the binary's path
     python -m deploy.local.tools chart-realm   copy the realm into the chart, rewrite goldens
-    python -m deploy.local.tools chart-check   helm lint + compare golden renders + realm copy
+    python -m deploy.local.tools chart-check   helm lint + golden renders + realm copy + kubeconform
 """
 
 from __future__ import annotations
 
+import importlib.metadata
+import json
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import fasteners
@@ -29,6 +38,22 @@ BUF_VERSION = "1.75.0"
 HELM_VERSION = "v3.22.0"
 HELM_MODULE = "helm.sh/helm/v3"
 KUBE_VERSION = "1.31.0"
+KUBECONFORM_VERSION = "v0.7.0"
+KUBECONFORM_MODULE = "github.com/yannh/kubeconform"
+# Chart.yaml's kubeVersion admits older ones; these are the versions operators run and CI checks
+# (tests/deploy/test_chart_schemas.py with kubernetes-validate, test_chart_kubeconform.py).
+OLDEST_KUBE_VERSION, NEWEST_KUBE_VERSION = "1.30.0", "1.37.0"
+# Custom resources: their schemas are the operators' CRDs, which kubernetes-validate does not
+# bundle and which are not vendored here. kubeconform skips exactly these kinds (by group, version
+# and kind, so a core kind of the same name is still checked); any other kind without a schema
+# is an error, never skipped silently.
+KUBECONFORM_SKIP = {
+    "monitoring.coreos.com/v1/PodMonitor": "Prometheus Operator CRD (metrics.podMonitor)",
+    "monitoring.coreos.com/v1/PrometheusRule": "Prometheus Operator CRD (metrics.prometheusRule)",
+    "postgresql.cnpg.io/v1/Cluster": "CloudNativePG CRD (charts/zgov-infra)",
+    "postgresql.cnpg.io/v1/Database": "CloudNativePG CRD (charts/zgov-infra)",
+    "postgresql.cnpg.io/v1/Pooler": "CloudNativePG CRD (charts/zgov-infra)",
+}
 
 CHART = ROOT / "charts" / "zgov"
 REALM_SOURCE = ROOT / "deploy" / "keycloak" / "realm-zgov.json"
@@ -39,6 +64,9 @@ GOLDEN_CASES = {
     "default": [],
     "all-services": [CHART / "tests" / "values-all-services.yaml"],
 }
+# Rendered for kubeconform only (not a golden: kubernetes-validate has no schema for its CRDs):
+# metrics on, so the PodMonitor, PrometheusRule and dashboard ConfigMap are checked or skipped by name.
+METRICS_VALUES = CHART / "tests" / "values-metrics.yaml"
 
 
 class ToolError(RuntimeError):
@@ -85,35 +113,52 @@ def ensure_buf() -> Path:
 def _go() -> str:
     go = shutil.which("go") or ("/usr/local/go/bin/go" if Path("/usr/local/go/bin/go").exists() else None)
     if go is None:
-        raise ToolError("Go is missing: install Go 1.24 or later to build helm, and run again.")
+        raise ToolError(
+            "Go is missing: install Go 1.24 or later to build helm and kubeconform, and run again."
+        )
     return go
 
 
-def _built_version(go: str, binary: Path) -> str | None:
+def _built_version(go: str, binary: Path, module: str) -> str | None:
     # `go version -m` reads the module version stamped into the binary by `go install`.
     info = _run([go, "version", "-m", str(binary)])
     for line in info.stdout.splitlines():
         parts = line.split()
-        if parts[:2] == ["mod", HELM_MODULE]:
+        if parts[:2] == ["mod", module]:
             return parts[2]
     return None
 
 
+def _go_installed(name: str, module: str, package: str, version: str, took: str) -> Path:
+    """The binary `name` of `package`@`version`, built with `go install` into .cache/bin when
+    missing or another version."""
+    binary = CACHE / "bin" / name
+    go = _go()
+    with _locked(name):
+        if binary.exists() and _built_version(go, binary, module) == version:
+            return binary
+        print(f"building {name} {version} with {go} ({took} the first time)", file=sys.stderr)
+        done = _run([go, "install", f"{package}@{version}"], env={**os.environ, "GOBIN": str(binary.parent)})
+        if done.returncode != 0 or not binary.exists():
+            raise ToolError(f"go install of {name} {version} failed:\n{done.stderr[-2000:]}")
+    return binary
+
+
 def ensure_helm() -> Path:
     """The pinned helm binary, built with `go install` into .cache/bin when missing or another version."""
-    helm = CACHE / "bin" / "helm"
-    go = _go()
-    with _locked("helm"):
-        if helm.exists() and _built_version(go, helm) == HELM_VERSION:
-            return helm
-        print(f"building helm {HELM_VERSION} with {go} (a few minutes the first time)", file=sys.stderr)
-        done = _run(
-            [go, "install", f"{HELM_MODULE}/cmd/helm@{HELM_VERSION}"],
-            env={**os.environ, "GOBIN": str(helm.parent)},
-        )
-        if done.returncode != 0 or not helm.exists():
-            raise ToolError(f"go install of helm {HELM_VERSION} failed:\n{done.stderr[-2000:]}")
-    return helm
+    return _go_installed("helm", HELM_MODULE, f"{HELM_MODULE}/cmd/helm", HELM_VERSION, "a few minutes")
+
+
+def ensure_kubeconform() -> Path:
+    """The pinned kubeconform binary, built like helm (its repository's vendor folder plays no part:
+    `go install module@version` resolves the module's requirements through the module proxy)."""
+    return _go_installed(
+        "kubeconform",
+        KUBECONFORM_MODULE,
+        f"{KUBECONFORM_MODULE}/cmd/kubeconform",
+        KUBECONFORM_VERSION,
+        "a minute or two",
+    )
 
 
 def helm_template(values: list[Path]) -> str:
@@ -176,6 +221,133 @@ def golden_drift() -> list[str]:
     ]
 
 
+# -- kubeconform on offline schemas ------------------------------------------------------------------
+
+
+def _bundled_schemas() -> Path:
+    import kubernetes_validate  # only here: the other tools do not need jsonschema loaded
+
+    return Path(kubernetes_validate.__file__).parent / "kubernetes-json-schema"
+
+
+def _kubeconform_schema(text: str) -> str:
+    """One bundled schema made loadable by kubeconform from a folder.
+
+    kubernetes-validate's files name themselves `"$id": "https://kubernetes.io/api/<kind>/..."` and
+    refer to their shared definitions as `/api/_definitions.json#/$defs/...`, which kubernetes-validate
+    resolves through its own registry. kubeconform resolves a `$ref` against the `$id`, i.e. at
+    https://kubernetes.io/api/_definitions.json, which does not exist (and is not reachable here), and
+    then reports the kind's schema as not found. Without the `$id` and with the reference made
+    relative, it resolves to _definitions.json beside the file. Nothing else changes."""
+    schema = json.loads(text)
+    schema.pop("$id", None)
+    return json.dumps(schema, ensure_ascii=False).replace(
+        '"$ref": "/api/_definitions.json#', '"$ref": "_definitions.json#'
+    )
+
+
+def kubeconform_schemas(version: str) -> Path:
+    """The folder holding `v<version>-local-strict/` for kubeconform's -schema-location, derived
+    once from the strict schemas bundled in the installed kubernetes-validate (.cache/kubeconform)."""
+    bundled_name = f"v{version}-local-strict"
+    bundled = _bundled_schemas() / bundled_name
+    if not bundled.is_dir():
+        raise ToolError(
+            f"kubernetes-validate {importlib.metadata.version('kubernetes-validate')} bundles no schemas "
+            f"for Kubernetes {version} ({bundled} is missing)"
+        )
+    root = CACHE / "kubeconform" / f"kubernetes-validate-{importlib.metadata.version('kubernetes-validate')}"
+    derived = root / bundled_name
+    with _locked("kubeconform-schemas"):
+        if derived.is_dir():
+            return root
+        building = root / f"{bundled_name}.building"
+        shutil.rmtree(building, ignore_errors=True)
+        building.mkdir(parents=True)
+        for source in bundled.glob("*.json"):
+            text = _kubeconform_schema(source.read_text())
+            if "/api/_definitions.json" in text:  # a layout this derivation does not know
+                raise ToolError(f"{source.name}: a reference to /api/_definitions.json remains")
+            (building / source.name).write_text(text)
+        building.rename(derived)  # only a complete folder carries the final name
+    return root
+
+
+@dataclass(frozen=True)
+class Conformance:
+    """kubeconform's verdict on some manifests for one Kubernetes version."""
+
+    exit_code: int
+    resources: list[dict]  # one per resource: filename, kind, name, version (the API group's), status, msg
+    summary: dict[str, int]  # valid, invalid, errors, skipped
+
+    def with_status(self, status: str) -> list[dict]:
+        return [r for r in self.resources if r["status"] == status]
+
+    def problems(self) -> list[str]:
+        return [
+            f"{Path(r['filename']).name}: {r['version']}/{r['kind']} {r['name']}: {r['msg']}"
+            for r in self.resources
+            if r["status"] in ("statusInvalid", "statusError")
+        ]
+
+
+def kubeconform(manifests: list[Path], version: str) -> Conformance:
+    """kubeconform -strict on `manifests` for Kubernetes `version`, on the offline schemas, skipping
+    exactly the custom resources of KUBECONFORM_SKIP."""
+    schemas = kubeconform_schemas(version)
+    location = f"{schemas}/{{{{ .NormalizedKubernetesVersion }}}}-local{{{{ .StrictSuffix }}}}/"
+    location += "{{ .ResourceKind }}{{ .KindSuffix }}.json"
+    done = _run(
+        [
+            str(ensure_kubeconform()),
+            "-strict",
+            "-kubernetes-version",
+            version,
+            "-schema-location",
+            location,
+            "-skip",
+            ",".join(sorted(KUBECONFORM_SKIP)),
+            "-output",
+            "json",
+            "-summary",
+            "-verbose",
+            *map(str, manifests),
+        ]
+    )
+    try:
+        report = json.loads(done.stdout)
+    except json.JSONDecodeError:
+        raise ToolError(f"kubeconform failed ({done.returncode}):\n{done.stdout}\n{done.stderr}") from None
+    return Conformance(done.returncode, report["resources"], report["summary"])
+
+
+def kubeconform_renders(folder: Path) -> list[Path]:
+    """The golden renders, and a render with the metrics objects on (written into `folder`)."""
+    metrics = folder / "metrics.yaml"
+    metrics.write_text(helm_template([METRICS_VALUES]))
+    return [*(GOLDEN / f"{name}.yaml" for name in sorted(GOLDEN_CASES)), metrics]
+
+
+def kubeconform_check() -> list[str]:
+    """kubeconform -strict on the chart's renders for the oldest and newest Kubernetes: the problems."""
+    problems = []
+    with tempfile.TemporaryDirectory(prefix="zgov-kubeconform-") as folder:
+        renders = kubeconform_renders(Path(folder))
+        for version in (OLDEST_KUBE_VERSION, NEWEST_KUBE_VERSION):
+            verdict = kubeconform(renders, version)
+            problems += [f"Kubernetes {version}: {p}" for p in verdict.problems()]
+            if verdict.exit_code != 0 and not verdict.problems():
+                problems.append(f"Kubernetes {version}: kubeconform exited {verdict.exit_code}")
+            s = verdict.summary
+            print(
+                f"kubeconform {KUBECONFORM_VERSION} -strict, Kubernetes {version}: {s['valid']} valid, "
+                f"{s['invalid']} invalid, {s['errors']} errors, {s['skipped']} skipped "
+                f"(custom resources: {', '.join(sorted(KUBECONFORM_SKIP))})"
+            )
+    return problems
+
+
 def main(argv: list[str]) -> int:
     command = argv[0] if argv else ""
     try:
@@ -183,6 +355,8 @@ def main(argv: list[str]) -> int:
             print(ensure_buf())
         elif command == "helm":
             print(ensure_helm())
+        elif command == "kubeconform":
+            print(ensure_kubeconform())
         elif command == "chart-realm":
             sync_chart_realm()
             write_goldens()
@@ -198,6 +372,10 @@ def main(argv: list[str]) -> int:
                 print("; ".join(problems) + ": run 'make chart-realm' and commit.", file=sys.stderr)
                 return 1
             print("golden renders and the chart's realm copy are up to date")
+            refused = kubeconform_check()
+            if refused:
+                print("kubeconform refused:\n" + "\n".join(refused), file=sys.stderr)
+                return 1
         else:
             print(__doc__, file=sys.stderr)
             return 2

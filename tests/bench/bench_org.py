@@ -142,10 +142,10 @@ def password_token(info: KeycloakInfo, username: str) -> str:
 class OrgProcess(ServerProcess):
     """`python -m services.org` with its ZGOV_* environment; stopped (SIGTERM, drain) like bench_grpc's."""
 
-    def __init__(self, stack: Stack):
+    def __init__(self, stack: Stack, extra_env: dict[str, str] | None = None):
         port = free_port()
         self.log = stack.folder / "org.log"
-        env = {
+        self.env = env = {
             **os.environ,
             "PYTHONPATH": str(REPO),
             "ZGOV_SERVICE_NAME": "org",
@@ -155,6 +155,7 @@ class OrgProcess(ServerProcess):
             "ZGOV_CLIENT_ID": "org",
             "ZGOV_CLIENT_SECRET": stack.keycloak.client_secrets["org"],
             "ZGOV_GRPC_PORT": str(port),
+            **(extra_env or {}),
         }
         with open(self.log, "wb") as log:
             self.process = subprocess.Popen(
