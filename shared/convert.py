@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
+import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -70,6 +71,19 @@ def decode_page_token(token: str, field: str = "page.page_token") -> list[str] |
     if not isinstance(position, list) or not all(isinstance(p, str) for p in position):
         raise InvalidInput({field: "not a page token this service issued"})
     return position
+
+
+def decode_day_cursor(token: str, field: str = "page.page_token") -> tuple[date, str] | None:
+    """The (day, id) in the page token of a list ordered by a day, then id (the token `Page.cut` makes
+    of `(row.day.isoformat(), str(row.id))`); None without a token."""
+    position = decode_page_token(token, field)
+    if position is None:
+        return None
+    try:
+        day, row_id = position
+        return date.fromisoformat(day), str(uuid.UUID(row_id))
+    except ValueError:
+        raise InvalidInput({field: "not a page token this service issued"}) from None
 
 
 class EnumMap(Generic[E]):

@@ -188,6 +188,10 @@ def database_ping(engine: AsyncEngine) -> Callable[[], Awaitable[None]]:
     return database_reachable
 
 
+# What a store's Core selects run on: a write transaction's session, or a `read_only` connection.
+Db = AsyncSession | AsyncConnection
+
+
 @asynccontextmanager
 async def read_only(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
     """A pooled connection in AUTOCOMMIT for Core selects: no BEGIN and COMMIT round trips.

@@ -52,8 +52,18 @@ log = structlog.get_logger(__name__)
 _TRY_LOCK = text("SELECT pg_try_advisory_lock(hashtext(:key))")
 _UNLOCK = text("SELECT pg_advisory_unlock(hashtext(:key))")
 
-
-RELEASE_SECONDS = 5.0
+# How long giving the lock up at shutdown may take before the connection is dropped instead. Not a
+# guess at what the statement needs: pg_advisory_unlock waits on no other lock, so a live connection
+# answers within one round trip (milliseconds; tens on a loaded CI host), and one that has not answered
+# within a second will not (a statement the cancelled round left in flight, a dead network). Dropping
+# it frees the lock as surely (PostgreSQL ends the session, and its locks, with the socket), so waiting
+# longer buys nothing. What the bound guards is the drain. It runs after the server's own drain
+# (GrpcServer: drain_delay + stop_grace, 1 + 10 s; the portal: uvicorn's GRACEFUL_SHUTDOWN_SECONDS,
+# 20 s) within the pod's terminationGracePeriodSeconds less its preStop pause (30 - 5 s by default,
+# charts/zgov/values.yaml): 14 s left for a gRPC service's releases (concurrent, one per sweep) and
+# shutdown hooks, 5 s for the portal's; the former 5 s bound alone could spend all of the portal's.
+# tests/deploy/test_chart.py checks that what is left stays at least twice this bound.
+RELEASE_SECONDS = 1.0
 
 
 class SweepLeader:

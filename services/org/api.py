@@ -12,21 +12,23 @@ from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.org import domain, store
+from services.org import domain
 from services.org.acts import attendance, duty, leave, portfolios
 from services.org.directory import KeycloakDirectory, Snapshot
-from services.org.protos import (
+from services.org.protos.attendance import (
     ACTIVITY_FROM_PROTO,
     ATTENDANCE_STATE_FROM_PROTO,
-    KIND_FROM_PROTO,
-    STATE_FROM_PROTO,
     attendance_to_proto,
-    decode_cursor,
-    leave_to_proto,
-    portfolio_to_proto,
 )
+from services.org.protos.leave import KIND_FROM_PROTO, STATE_FROM_PROTO, leave_to_proto
+from services.org.protos.portfolios import portfolio_to_proto
+from services.org.store import acting as acting_store
+from services.org.store import attendance as attendance_store
+from services.org.store import duty as duty_store
+from services.org.store import leave as leave_store
+from services.org.store import portfolios as portfolio_store
 from shared import audit
-from shared.convert import CHINA, Page, date_from_proto, date_to_proto, today_in_china
+from shared.convert import CHINA, Page, date_from_proto, date_to_proto, decode_day_cursor, today_in_china
 from shared.db import read, session_factory, transaction
 from shared.errors import Forbidden, InvalidInput, NotFound
 from shared.grpc_server import current_actor, requires
@@ -103,7 +105,7 @@ class OrgServicer(org_pb2_grpc.OrgServiceServicer):
 
     @requires("portfolio:read")
     async def GetPortfolio(self, request, context):
-        current = await read(self.engine, store.portfolios)
+        current = await read(self.engine, portfolio_store.portfolios)
         if request.leader_user_id not in current:
             raise NotFound(f"portfolio of {request.leader_user_id}")
         codes, row = current[request.leader_user_id]
@@ -111,7 +113,7 @@ class OrgServicer(org_pb2_grpc.OrgServiceServicer):
 
     @requires("portfolio:read")
     async def ListPortfolios(self, request, context):
-        current = await read(self.engine, store.portfolios)
+        current = await read(self.engine, portfolio_store.portfolios)
         return org_pb2.ListPortfoliosResponse(
             portfolios=[portfolio_to_proto(leader, codes, row) for leader, (codes, row) in current.items()]
         )
@@ -120,7 +122,7 @@ class OrgServicer(org_pb2_grpc.OrgServiceServicer):
     async def FindPortfolioHolder(self, request, context):
         if not (request.organisation_code or request.matter):
             raise InvalidInput({"organisation_code": "give an organisation code or a matter"})
-        current = await read(self.engine, store.portfolios)
+        current = await read(self.engine, portfolio_store.portfolios)
         leader = domain.portfolio_holder(
             {leader: (codes, row.matters) for leader, (codes, row) in current.items()},
             organisation_code=request.organisation_code,
@@ -150,7 +152,7 @@ class OrgServicer(org_pb2_grpc.OrgServiceServicer):
 
     @requires("portfolio:read")
     async def ListAbPairs(self, request, context):
-        pairs = await read(self.engine, store.ab_pairs)
+        pairs = await read(self.engine, portfolio_store.ab_pairs)
         return org_pb2.ListAbPairsResponse(
             pairs=[org_pb2.AbPair(leader_a_user_id=a, leader_b_user_id=b) for a, b in pairs]
         )
@@ -210,15 +212,15 @@ class OrgServicer(org_pb2_grpc.OrgServiceServicer):
 
     @requires("leave:read")
     async def GetLeave(self, request, context):
-        row, history = await read(self.engine, store.leave_with_history, request.leave_id)
+        row, history = await read(self.engine, leave_store.leave_with_history, request.leave_id)
         return leave_to_proto(row, history)
 
     @requires("leave:read")
     async def ListLeaves(self, request, context):
         page = Page.of(request.page)
-        after = decode_cursor(request.page.page_token)
+        after = decode_day_cursor(request.page.page_token)
         state = STATE_FROM_PROTO[request.state].value if request.state else ""
-        rows = await store.list_leaves(
+        rows = await leave_store.list_leaves(
             self.engine,
             user_id=request.user_id,
             state=state,
@@ -239,7 +241,7 @@ class OrgServicer(org_pb2_grpc.OrgServiceServicer):
             raise InvalidInput({"position": f"unknown position '{request.position}'"})
         holder = self._holder(snap, request.position, request.holder_user_id)
         day = request.at.ToDatetime(tzinfo=CHINA).date() if request.HasField("at") else today_in_china()
-        absences, partner = await store.acting_facts(self.engine, day, holder)
+        absences, partner = await acting_store.acting_facts(self.engine, day, holder)
         evm = snap.holders_of(domain.EXECUTIVE_VICE_MAYOR)
         answer = domain.who_may_act(
             position=request.position,
@@ -295,7 +297,7 @@ class OrgServicer(org_pb2_grpc.OrgServiceServicer):
     @requires("roster:read")
     async def GetDutyRoster(self, request, context):
         year = self._year(request.year)
-        rows = await read(self.engine, store.duty_assignments, year)
+        rows = await read(self.engine, duty_store.duty_assignments, year)
         return org_pb2.GetDutyRosterResponse(
             assignments=[
                 org_pb2.DutyAssignment(
@@ -308,7 +310,7 @@ class OrgServicer(org_pb2_grpc.OrgServiceServicer):
     @requires("roster:read")
     async def CheckDutyCoverage(self, request, context):
         year = self._year(request.year)
-        rows = await read(self.engine, store.duty_assignments, year)
+        rows = await read(self.engine, duty_store.duty_assignments, year)
         missing = domain.uncovered_duty_days(self._duty_days(year), [r.day for r in rows])
         return org_pb2.CheckDutyCoverageResponse(
             uncovered_days=[date_to_proto(d) for d in missing],
@@ -414,7 +416,7 @@ class OrgServicer(org_pb2_grpc.OrgServiceServicer):
     async def GetEventAttendance(self, request, context):
         actor = current_actor()
         async with transaction(self.sessions) as session:
-            row = await store.get_attendance(session, request.attendance_id)
+            row = await attendance_store.get_attendance(session, request.attendance_id)
             own = row.requesting_organisation_code == actor.organisation_code
             if not (own or self._sees_every_organisation(actor)):
                 raise NotFound(f"event attendance request {request.attendance_id}")
@@ -432,10 +434,10 @@ class OrgServicer(org_pb2_grpc.OrgServiceServicer):
                 )
             organisation = actor.organisation_code
         page = Page.of(request.page)
-        after = decode_cursor(request.page.page_token)
+        after = decode_day_cursor(request.page.page_token)
         state = ATTENDANCE_STATE_FROM_PROTO[request.state].value if request.state else ""
         async with transaction(self.sessions) as session:
-            rows = await store.list_attendances(
+            rows = await attendance_store.list_attendances(
                 session,
                 organisation_code=organisation,
                 leader_user_id=request.leader_user_id,

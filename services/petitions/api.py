@@ -32,10 +32,11 @@ from collections.abc import AsyncIterator, Mapping
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.petitions import domain, store
+from services.petitions import domain
+from services.petitions.store import cases as store
 from services.petitions.acts import DEFAULT_ROUTE_ABOVE_BUREAU, Env, ReadRefused, check_organisation
 from services.petitions.acts import handling, intake, leaders, reads
-from services.petitions.protos import (
+from services.petitions.protos.cases import (
     CATEGORY_FROM_PROTO,
     CHANNEL_FROM_PROTO,
     DIMENSION_FROM_PROTO,
@@ -43,13 +44,19 @@ from services.petitions.protos import (
     ROUTE_FROM_PROTO,
     SATISFACTION_FROM_PROTO,
     STATE_FROM_PROTO,
-    decode_received_cursor,
     idempotency_key_of,
     intake_from_proto,
     register_csv,
 )
 from shared import audit
-from shared.convert import date_from_proto, date_to_proto, encode_page_token, page_limit, today_in_china
+from shared.convert import (
+    date_from_proto,
+    date_to_proto,
+    decode_day_cursor,
+    encode_page_token,
+    page_limit,
+    today_in_china,
+)
 from shared.db import transaction
 from shared.errors import InvalidInput
 from shared.grpc_server import current_actor, requires
@@ -182,7 +189,7 @@ class PetitionsServicer(petitions_pb2_grpc.PetitionsServiceServicer):
         limit = page_limit(page)
         if len(request.text) > 200:
             raise InvalidInput({"text": "at most 200 characters"})
-        after = decode_received_cursor(page.page_token)
+        after = decode_day_cursor(page.page_token)
         async with transaction(self.sessions) as session:
             cases, last = await reads.list_cases(
                 session,
@@ -417,7 +424,7 @@ class PetitionsServicer(petitions_pb2_grpc.PetitionsServiceServicer):
         """The printable register of a period: no identity, no complained party, no content (A71)."""
         received_from, received_to = self._period(request)
         limit = page_limit(request.page)
-        after = decode_received_cursor(request.page.page_token)
+        after = decode_day_cursor(request.page.page_token)
         async with transaction(self.sessions) as session:
             lines, last = await reads.register(
                 session,

@@ -131,7 +131,7 @@ class PetitionCase(Base):
     marked_leader_ids: Mapped[list[str]] = mapped_column(ARRAY(String(64)), default=list)
     satisfaction: Mapped[str] = mapped_column(String(32), default="")
     satisfaction_comment: Mapped[str] = mapped_column(Text, default="")
-    # Full-text search (store.list_cases): words of the title and content, and of the redacted text.
+    # Full-text search (store/cases.py list_cases): words of the title and content, and of the redacted text.
     # Deferred: written at intake, read only by PostgreSQL's WHERE, never loaded with a case.
     search_full: Mapped[str | None] = mapped_column(TSVECTOR, deferred=True)
     search_redacted: Mapped[str | None] = mapped_column(TSVECTOR, deferred=True)

@@ -11,6 +11,11 @@ from shared.logging import configure_logging
 from shared.telemetry import configure_telemetry
 
 
+# Seconds uvicorn lets requests in flight finish after SIGTERM before the lifespan's shutdown (the
+# backends closed, the cleanup sweep's lock given up): within the pod's grace period (tests/deploy).
+GRACEFUL_SHUTDOWN_SECONDS = 20
+
+
 def main() -> None:
     settings = PortalSettings()
     configure_logging("portal", settings.log_level)
@@ -27,7 +32,7 @@ def main() -> None:
         log_config=None,
         proxy_headers=settings.trust_forwarded_for,
         server_header=False,
-        timeout_graceful_shutdown=20,
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
     )
 
 

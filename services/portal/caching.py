@@ -5,22 +5,37 @@ An ASGI middleware, outermost (app.py adds it last), deciding per request:
 - Public reads — the pages and JSON reads of published information, the same for every visitor who
   is not signed in (`PUBLIC`: home, catalogue, a publication, search, normative catalogue, drafts,
   issuers, annual reports, and their /api twins) — answered by an anonymous visitor:
-  `Cache-Control: public, max-age=MAX_AGE` (a CDN may keep them that long), a strong `ETag` (SHA-256
-  of the body) and `Last-Modified` (when the body was made). `If-None-Match` (or, without it,
-  `If-Modified-Since`) that still matches → 304 with no body. The portal keeps each such answer
-  `KEEP` seconds itself (at most `ENTRIES` of them), so a burst of citizens on a policy-release day
-  costs one render and one disclosure call per page per `KEEP` seconds, not one per visitor. What
+  `Cache-Control: public, max-age=0, s-maxage=MAX_AGE` (a CDN may keep them that long and share them
+  among visitors; a browser asks again each time, see below), a strong `ETag` (SHA-256 of the body)
+  and `Last-Modified` (when the body was made), and no `Vary: Cookie`: visitors' cookies differ
+  (analytics, the visitor cookie of a form they opened), so a CDN that honoured it would keep one copy
+  per visitor or none at all (many refuse to cache such an answer), and the page would not be shared.
+  `If-None-Match` (or, without it, `If-Modified-Since`) that still matches → 304 with no body. The
+  portal keeps each such answer `KEEP` seconds itself (at most `ENTRIES` of them), so a burst of
+  citizens on a policy-release day costs one render and one disclosure call per page per `KEEP`
+  seconds, not one per visitor. What
   the portal keeps is only what disclosure changes by its own acts (publish, withdraw, amend): a
   change shows after `KEEP` seconds here and `MAX_AGE` at most behind a CDN. No visitor cookie is
   set on such an answer (it would make it private); forms and sign-in pages set it as before.
+- An anonymous visitor who chose a display mode (长辈版, high contrast: the `zgov_display` cookie
+  changes the page at the same address): the same, but `Cache-Control: private, max-age=0` — kept
+  by the browser and revalidated (ETag, 304), never by a shared cache, so a CDN never hands the
+  large-text page to a visitor who did not ask for it.
 - A signed-in visitor (his or her name and logout form are on every page): every answer is
-  `Cache-Control: private, no-store`, never kept here.
+  `Cache-Control: private, no-store`, never kept here nor by any cache.
 - Anything else (forms, follow-ups by query code, downloads, errors) passes unchanged: those
   routes set their own `no-store` (or the app's default `no-cache`).
 - /static/: StaticFiles gives ETag and Last-Modified; this adds `public, max-age` of an hour.
 
-CDN note: requests of signed-in visitors carry the `zgov_sid` cookie; a CDN in front should bypass
-its cache for requests with that cookie (anonymous visitors without it are served from the CDN).
+Without `Vary: Cookie` no cache can tell from the answer that the same address differs by cookie, so:
+- browsers: `max-age=0` on the shared answer makes the browser revalidate every time, so a visitor who
+  has just signed in or switched a display mode never sees the page his browser kept from before
+  (the ETag of the page he gets now differs: 200 with the new page); unchanged, it costs a 304;
+- a CDN in front must bypass its cache for requests carrying the `zgov_sid` cookie (signed in, or a
+  visitor who opened a form) or `zgov_display` (a display mode): otherwise it would answer them with
+  the shared anonymous page — nothing private leaks that way (a shared cache stores only the
+  anonymous standard page: signed-in answers are `no-store`, display modes' `private`), but the
+  citizen would not see his name or his display mode. services/portal/README.md has the rule for nginx.
 """
 
 from __future__ import annotations
@@ -39,7 +54,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.portal.site import display_of
 
-MAX_AGE = 60  # seconds a CDN or browser may reuse a public answer
+MAX_AGE = 60  # seconds a CDN may reuse a public answer (s-maxage; browsers revalidate, max-age=0)
 KEEP = 5.0  # seconds the portal reuses one itself
 ENTRIES = 1024
 STATIC_MAX_AGE = 3600
@@ -51,6 +66,8 @@ PUBLIC = re.compile(
     r")$"
 )
 PRIVATE = (b"cache-control", b"private, no-store")
+# A display mode's page: the browser keeps and revalidates it; no shared cache may store it.
+ONE_VISITORS = b"private, max-age=0"
 # Headers of the answer that never go into what is kept or shared.
 DROPPED = {b"set-cookie", b"cache-control", b"etag", b"last-modified", b"content-length"}
 
@@ -135,7 +152,8 @@ class HttpCaching:
         key = f"{path}?{scope.get('query_string', b'').decode('latin-1')}#{modes}"
         kept = self._fresh(key) or await self._make(key, scope, receive, send)
         if kept is not None:
-            await self._answer(kept, request, send)
+            shared = f"public, max-age=0, s-maxage={self.max_age}".encode()
+            await self._answer(kept, request, send, ONE_VISITORS if modes else shared)
 
     async def _is_signed_in(self, request: Request) -> bool:
         if not request.cookies:  # no visitor cookie at all: nobody is signed in
@@ -178,10 +196,9 @@ class HttpCaching:
             self._kept.popitem(last=False)
         return kept
 
-    async def _answer(self, kept: Kept, request: Request, send: Send) -> None:
+    async def _answer(self, kept: Kept, request: Request, send: Send, cache_control: bytes) -> None:
         validators = [
-            (b"cache-control", f"public, max-age={self.max_age}".encode()),
-            (b"vary", b"Cookie"),  # the display modes' cookie changes the page (and a CDN must know it)
+            (b"cache-control", cache_control),  # no Vary: Cookie (the module docstring says why)
             (b"etag", kept.etag.encode()),
             (b"last-modified", formatdate(kept.last_modified, usegmt=True).encode()),
         ]

@@ -6,6 +6,7 @@ first time (a few minutes), so these tests need Go and the Go module proxy, noth
 
 from __future__ import annotations
 
+import inspect
 import json
 import re
 import subprocess
@@ -15,12 +16,18 @@ import pytest
 import yaml
 
 from deploy.local import tools
+from services.portal import __main__ as portal_main
+from shared.grpc_server import GrpcServer
+from shared.sweep import RELEASE_SECONDS
 
 CHART = tools.CHART
 ALL_SERVICES = CHART / "tests" / "values-all-services.yaml"
 SERVICES = ["disclosure", "documents", "meetings", "notify", "org", "petitions", "portal", "supervision"]
 # Services that answer HTTP only and have no events (the portal keeps only what its replicas share).
 STATELESS_HTTP = {"portal"}
+# What GrpcServer spends of a stopping pod's time before it cancels the background tasks (sweeps).
+_SERVER = inspect.signature(GrpcServer.__init__).parameters
+GRPC_DRAIN = _SERVER["drain_delay"].default + _SERVER["stop_grace"].default
 
 
 @pytest.fixture(scope="module")
@@ -147,6 +154,11 @@ def test_services_probe_grpc_natively_and_drain_within_the_grace_period(helm):
                 assert c[probe]["grpc"] == {"port": ports["grpc"]}, (name, probe)
         pause = int(c["lifecycle"]["preStop"]["exec"]["command"][1])
         assert pod["terminationGracePeriodSeconds"] > pause, name
+        # After SIGTERM the server drains, then its sweeps give their leader locks up (bounded by
+        # shared.sweep.RELEASE_SECONDS) and its shutdown hooks run: all before the grace period ends.
+        drain = portal_main.GRACEFUL_SHUTDOWN_SECONDS if name == "zgov-portal" else GRPC_DRAIN
+        left = pod["terminationGracePeriodSeconds"] - pause - drain
+        assert left >= 2 * RELEASE_SECONDS, (name, left)  # at least as long again for the hooks
         assert c["command"] == ["python", "-m", f"services.{name.removeprefix('zgov-')}"]
 
 

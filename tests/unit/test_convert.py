@@ -28,6 +28,23 @@ def test_page_tokens_round_trip_and_foreign_tokens_are_refused():
         page_limit(common_pb2.PageRequest(page_size=501))
 
 
+def test_day_cursors_round_trip_and_a_token_of_another_shape_is_refused_naming_the_field():
+    from shared.convert import decode_day_cursor
+
+    row_id = "0b7c7c1e-6f1e-4f57-9d43-5d1b8f0c2a11"
+    assert decode_day_cursor(encode_page_token("2026-10-01", row_id)) == (date(2026, 10, 1), row_id)
+    assert decode_day_cursor("") is None
+    for foreign in (
+        encode_page_token("2026-10-01"),  # no id
+        encode_page_token("1 October", row_id),  # not a day
+        encode_page_token("2026-10-01", "not-an-id"),
+        "not-a-token",
+    ):
+        with pytest.raises(InvalidInput) as err:
+            decode_day_cursor(foreign)
+        assert err.value.violations == {"page.page_token": "not a page token this service issued"}
+
+
 # ---- EnumMap and Page (shared wire helpers, once) ---------------------------------------------
 
 

@@ -9,8 +9,11 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.org import domain, store
+from services.org import domain
 from services.org.directory import Snapshot
+from services.org.store import acting as store
+from services.org.store import leave as leave_store
+from services.org.store import portfolios as portfolio_store
 from shared.convert import date_to_proto
 from shared.outbox import add_event
 from zgov.org.v1 import events_pb2
@@ -19,10 +22,10 @@ from zgov.org.v1 import events_pb2
 async def emit_due_acting_events(session: AsyncSession, today: date, snapshot: Snapshot) -> int:
     """Write the acting events that are due on `today`; returns how many."""
     written = 0
-    pairs = await store.ab_pairs(session)
+    pairs = await portfolio_store.ab_pairs(session)
     evm = snapshot.holders_of(domain.EXECUTIVE_VICE_MAYOR)
     for row in await store.leaves_due_to_start_acting(session, today):
-        absence = store.as_absence(row)
+        absence = leave_store.as_absence(row)
         stand_in, basis = domain.stand_in_for(
             absence,
             executive_vice_mayor_id=evm[0].user_id if evm else None,

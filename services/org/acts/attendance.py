@@ -9,10 +9,13 @@ from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.org import domain, store
+from services.org import domain
 from services.org.directory import Snapshot
 from services.org.models import EventAttendance
-from services.org.protos import attendance_to_proto
+from services.org.protos.attendance import attendance_to_proto
+from services.org.store import attendance as store
+from services.org.store import leave as leave_store
+from services.org.store import portfolios as portfolio_store
 from shared import audit
 from shared.errors import InvalidInput
 from shared.identity import Actor
@@ -140,13 +143,13 @@ async def decide_attendance(
     require_state(row, domain.AttendanceState.FORWARDED, act="decided")
     domain.check_not_passed(row.event_day, today)
     position = domain.check_city_leader(row.leader_user_id, snap.positions_of(row.leader_user_id))
-    pairs = await store.ab_pairs(session)
+    pairs = await portfolio_store.ab_pairs(session)
     evm = snap.holders_of(domain.EXECUTIVE_VICE_MAYOR)
     acting = domain.who_may_act(
         position=position,
         holder_user_id=row.leader_user_id,
         day=row.event_day,
-        absences=await store.approved_absences_on(session, row.event_day),
+        absences=await leave_store.approved_absences_on(session, row.event_day),
         executive_vice_mayor_id=evm[0].user_id if evm else None,
         ab_partner_id=domain.ab_partner(row.leader_user_id, pairs),
     )

@@ -7,8 +7,10 @@ from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.org import domain, store
+from services.org import domain
 from services.org.directory import Snapshot
+from services.org.store import duty as store
+from services.org.store import leave as leave_store
 from shared import audit
 from shared.convert import date_to_proto
 from shared.identity import Actor
@@ -29,7 +31,7 @@ async def set_duty_assignment(
         day=day,
         duty_days=duty_days,
         leader_positions=snap.positions_of(leader_user_id),
-        leader_absences=await store.leaves_of(session, [leader_user_id]),
+        leader_absences=await leave_store.leaves_of(session, [leader_user_id]),
     )
     previous = await store.put_duty_assignment(session, day, leader_user_id, duty_days[day], actor)
     await audit.record_act(session, f"duty/{day}", "roster.assigned", actor, leader_user_id)

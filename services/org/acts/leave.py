@@ -8,11 +8,13 @@ from datetime import date, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.org import domain, store
+from services.org import domain
 from services.org.acts.acting import emit_due_acting_events
 from services.org.directory import Snapshot
 from services.org.models import Leave
-from services.org.protos import leave_to_proto
+from services.org.protos.leave import leave_to_proto
+from services.org.store import leave as store
+from services.org.store import portfolios as portfolio_store
 from shared import audit
 from shared.errors import Forbidden, InvalidInput
 from shared.identity import Actor
@@ -27,7 +29,7 @@ def ref_of(row: Leave) -> str:
 async def name_stand_in(session: AsyncSession, row: Leave, snap: Snapshot) -> list[domain.StandInGap]:
     """A10, A59: record on the leave the stand-in the rules name (else keep the one the request
     named), and return the gaps it opens: positions left with nobody to act on some days."""
-    pairs = await store.ab_pairs(session)
+    pairs = await portfolio_store.ab_pairs(session)
     evm = snap.holders_of(domain.EXECUTIVE_VICE_MAYOR)
 
     def stand_in_of(absence: domain.Absence) -> tuple[str, str]:

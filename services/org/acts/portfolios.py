@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.org import domain, store
+from services.org import domain
 from services.org.directory import Snapshot
-from services.org.protos import portfolio_to_proto
+from services.org.protos.portfolios import portfolio_to_proto
+from services.org.store import portfolios as store
 from shared import audit
 from shared.identity import Actor
 from shared.outbox import add_event

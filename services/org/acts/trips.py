@@ -4,7 +4,7 @@ return. An approved trip of a city leader becomes that leader's leave of kind ab
 so the acting holders follow (A10, A59) without anyone entering the absence twice. A report or a gift's
 hand-over past its limit is announced once by the overdue sweep (`announce_overdue`, org.trip.overdue).
 
-The leave is made by org's existing leave functions (services/org/store `add_leave`, with
+The leave is made by org's existing leave functions (services/org/store/leave.py `add_leave`, with
 `domain.check_leave_request`, `domain.check_both_away` (A82) and `domain.stand_in_for`, the steps of
 RequestLeave and ApproveLeave in api.py), so a leave from a trip is the same row, record and event
 (`org.leave.approved`) as one entered by hand.
@@ -21,7 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.org import domain as leave_rules
 from services.org.domain import trips as domain
 from services.org.protos import trips as wire
-from services.org import store as leave_store
+from services.org.store import leave as leave_store
+from services.org.store import portfolios as portfolio_store
 from services.org.store import trips as store
 from services.org.directory import Snapshot
 from services.org.domain.trips import Member, TripLimits, TripRequest, TripState
@@ -179,7 +180,7 @@ async def _abroad_leave(
     if leave_rules.both_top_leaders_away(candidate, top):
         leave.both_away_override_reason = override_reason.strip()
     evm = snap.holders_of(leave_rules.EXECUTIVE_VICE_MAYOR)
-    pairs = await leave_store.ab_pairs(session)
+    pairs = await portfolio_store.ab_pairs(session)
     leave.acting_user_id = leave_rules.stand_in_for(
         candidate,
         executive_vice_mayor_id=evm[0].user_id if evm else None,

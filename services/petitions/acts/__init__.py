@@ -11,7 +11,7 @@ caller's transaction: it never commits. RPCs (api.py) and the sweep (sweep.py) c
 Privacy (A71, A80): a case shows the petitioner's identity and contacts, the person complained
 about and the attachments only to the bureau, to the body assigned to handle or review it, and to
 the petitioner; the body complained about is refused (and the refusal recorded); leaders get the
-case redacted. Events never carry personal data (protos.MESSAGE_TYPES), and the petitioner's own
+case redacted. Events never carry personal data (protos/cases.py MESSAGE_TYPES), and the petitioner's own
 acts are published without an actor.
 """
 
@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.petitions import domain
 from services.petitions.models import PetitionCase
-from services.petitions.protos import MESSAGE_TYPES, summary
+from services.petitions.protos.cases import MESSAGE_TYPES, summary
 from shared.errors import Forbidden, InvalidInput
 from shared.identity import Actor
 from shared.org_client import Directory, OrgClient

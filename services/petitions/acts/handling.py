@@ -8,12 +8,13 @@ from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.petitions import domain, store
+from services.petitions import domain
+from services.petitions.store import cases as store
 from services.petitions.acts import Env, ReadRefused, aggregate_ref, publish, reader
 from services.petitions.acts.reads import reply_of
 from services.petitions.limits import last_answer_on, set_limit, triage_start
 from services.petitions.models import PetitionCase
-from services.petitions.protos import LEVEL_TO_PROTO, ROUTE_TO_PROTO
+from services.petitions.protos.cases import LEVEL_TO_PROTO, ROUTE_TO_PROTO
 from shared import audit
 from shared.convert import date_to_proto, today_in_china
 from shared.errors import Forbidden, InvalidInput

@@ -9,7 +9,8 @@ import uuid
 from google.rpc import code_pb2
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.petitions import domain, store
+from services.petitions import domain
+from services.petitions.store import cases as store
 from services.petitions.acts import Env, aggregate_ref, publish
 from services.petitions.acts.reads import reply_of
 from services.petitions.limits import set_limit

@@ -8,7 +8,8 @@ from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.petitions import domain, store
+from services.petitions import domain
+from services.petitions.store import cases as store
 from services.petitions.acts import (
     ACTING_POSITIONS,
     Env,
@@ -20,7 +21,7 @@ from services.petitions.acts import (
 )
 from services.petitions.acts.handling import case_for_bureau_act
 from services.petitions.acts.reads import by_query_code, reply_of
-from services.petitions.protos import SATISFACTION_TO_PROTO
+from services.petitions.protos.cases import SATISFACTION_TO_PROTO
 from shared import audit
 from shared.convert import date_to_proto
 from shared.errors import Forbidden, InvalidInput

@@ -8,10 +8,11 @@ from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.petitions import domain, store
+from services.petitions import domain
+from services.petitions.store import cases as store
 from services.petitions.acts import publish
 from services.petitions.models import PetitionCase
-from services.petitions.protos import STAGE_TO_PROTO
+from services.petitions.protos.cases import STAGE_TO_PROTO
 from shared.convert import date_to_proto
 
 

@@ -8,10 +8,11 @@ from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.petitions import domain, store
+from services.petitions import domain
+from services.petitions.store import cases as store
 from services.petitions.acts import Env, ReadRefused, aggregate_ref, reader, view_of
 from services.petitions.models import PetitionCase
-from services.petitions.protos import attachment_to_proto, case_to_proto, register_line
+from services.petitions.protos.cases import attachment_to_proto, case_to_proto, register_line
 from shared import audit
 from shared.convert import today_in_china
 from shared.errors import NotFound

@@ -8,7 +8,8 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from services.petitions import domain, store
+from services.petitions import domain
+from services.petitions.store import cases as store
 from services.petitions.__main__ import MIGRATIONS
 from services.petitions.acts.overdue import emit_overdue_events
 from services.petitions.limits import recompute_provisional_limits, set_limit

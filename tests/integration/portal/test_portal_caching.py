@@ -1,7 +1,9 @@
 """HTTP caching of the portal (services/portal/caching.py) against the real portal app and backends:
-public reads carry ETag, Last-Modified and a CDN-cacheable Cache-Control and answer conditional
-requests with 304; the portal keeps a public page a few seconds, then shows what disclosure
-published meanwhile; a signed-in visitor's pages are `private, no-store`; forms stay uncached."""
+public reads carry ETag, Last-Modified and a CDN-cacheable Cache-Control (shared by every anonymous
+visitor: no `Vary: Cookie`) and answer conditional requests with 304; the portal keeps a public page
+a few seconds, then shows what disclosure published meanwhile; a display mode's page is the
+visitor's own (`private`, still revalidated with 304); a signed-in visitor's pages are
+`private, no-store`; forms stay uncached."""
 
 from __future__ import annotations
 
@@ -18,9 +20,12 @@ pytestmark = pytest.mark.integration
 
 def assert_public(response) -> None:
     assert response.status_code == 200
-    assert response.headers["cache-control"] == f"public, max-age={caching.MAX_AGE}"
+    # a CDN keeps it MAX_AGE seconds; a browser revalidates each time (a sign-in or a display mode
+    # changes the page at the same address, and nothing in the answer varies by cookie)
+    assert response.headers["cache-control"] == f"public, max-age=0, s-maxage={caching.MAX_AGE}"
     assert response.headers["etag"].startswith('"') and response.headers["last-modified"].endswith("GMT")
     assert "set-cookie" not in response.headers  # a cookie would make the answer one visitor's
+    assert "cookie" not in response.headers.get("vary", "").lower()  # or no CDN would share it
 
 
 async def test_public_pages_and_api_reads_are_cacheable_and_revalidate_with_304(portal, keycloak, backends):
@@ -79,6 +84,48 @@ async def test_signed_in_pages_are_private_and_never_kept(portal, keycloak, back
         assert mine.headers["cache-control"] == "private, no-store", path
     home = await portal.get("/")
     assert "etag" not in home.headers and home.text != anonymous.text  # the citizen's name and logout form
+    assert "cookie" not in home.headers.get("vary", "").lower()  # no-store: no cache keeps it at all
+
+
+async def test_anonymous_visitors_get_the_same_public_page_whatever_cookies_they_carry(
+    portal, keycloak, backends, monkeypatch
+):
+    """What makes dropping `Vary: Cookie` safe: the shared answer does not depend on the visitor's
+    cookies (the visitor cookie of a form, anything else), so a CDN may hand it to every anonymous
+    visitor. Made anew for each request here (KEEP 0), so the portal's own copy proves nothing."""
+    monkeypatch.setattr(caching, "KEEP", 0.0)
+    await seed(keycloak, backends)
+    first = await portal.get("/")
+    assert_public(first)
+    form = await portal.get("/applications/new")  # the visitor cookie its CSRF token needs
+    assert "zgov_sid" in form.headers.get("set-cookie", "") and portal.cookies.get("zgov_sid")
+    portal.cookies.set("_analytics", "visitor-42")
+    with_cookies = await portal.get("/")
+    assert_public(with_cookies)
+    assert with_cookies.content == first.content and with_cookies.headers["etag"] == first.headers["etag"]
+    again = await portal.get("/", headers={"If-None-Match": first.headers["etag"]})
+    assert again.status_code == 304  # the CDN's or the browser's copy is still good for this visitor
+
+
+async def test_a_display_modes_page_is_the_visitors_own_and_still_revalidates(portal, keycloak, backends):
+    """长辈版 changes the page at the same address: `private` (a CDN never stores it, so never hands
+    it to a visitor who did not choose it), ETag and 304 for the browser, no Vary: Cookie."""
+    standard = await portal.get("/")
+    assert_public(standard)
+    switched = await portal.get("/display?mode=large&next=/")
+    assert switched.status_code == 303 and "zgov_display=large" in switched.headers["set-cookie"]
+    large = await portal.get("/")
+    assert large.status_code == 200 and '<html lang="zh-CN" class="large">' in large.text
+    assert large.headers["cache-control"] == "private, max-age=0"
+    assert "cookie" not in large.headers.get("vary", "").lower()
+    assert large.headers["etag"] != standard.headers["etag"]  # the browser's standard copy is not reused
+    assert (await portal.get("/", headers={"If-None-Match": standard.headers["etag"]})).status_code == 200
+    again = await portal.get("/", headers={"If-None-Match": large.headers["etag"]})
+    assert again.status_code == 304 and again.headers["cache-control"] == "private, max-age=0"
+    await portal.get("/display?mode=standard&next=/")
+    back = await portal.get("/")
+    assert_public(back)
+    assert back.headers["etag"] == standard.headers["etag"]
 
 
 async def test_forms_and_follow_ups_are_not_cacheable(portal):

@@ -3,7 +3,7 @@
 import yaml
 
 from deploy.local.tools import ROOT
-from services.petitions import protos as events
+from services.petitions.protos import cases as events
 from services.petitions.acts import reconsiderations
 from zgov.petitions.v1 import events_pb2
 

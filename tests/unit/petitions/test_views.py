@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 
-from services.petitions.protos import case_to_proto
+from services.petitions.protos.cases import case_to_proto
 from services.petitions.domain import View
 from services.petitions.models import PetitionCase
 from shared.workdays import calendar
