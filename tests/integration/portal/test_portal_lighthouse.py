@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import signal
 from pathlib import Path
 from urllib.parse import quote
 
@@ -59,6 +60,8 @@ def pages(publication_id: str) -> dict[str, str]:
 async def audit(cli: Path, url: str, name: str) -> dict:
     """Lighthouse's report on one page (its JSON and HTML written to .run/lighthouse/<name>.report.*).
     A subprocess of this event loop: the portal under test is served by the same loop."""
+    for kind in ("json", "html"):  # never a report left from an earlier run
+        (REPORTS / f"{name}.report.{kind}").unlink(missing_ok=True)
     process = await asyncio.create_subprocess_exec(
         "node",
         str(cli),
@@ -78,8 +81,13 @@ async def audit(cli: Path, url: str, name: str) -> dict:
     try:
         _, stderr = await asyncio.wait_for(process.communicate(), AUDIT_TIMEOUT)
     except TimeoutError:
-        process.kill()
-        await process.wait()
+        # SIGINT: Lighthouse's Chrome launcher then stops the Chromium it started (SIGKILL would leave it).
+        process.send_signal(signal.SIGINT)
+        try:
+            await asyncio.wait_for(process.wait(), 15)
+        except TimeoutError:
+            process.kill()
+            await process.wait()
         raise
     assert process.returncode == 0, f"lighthouse on {url} failed:\n{stderr.decode()[-3000:]}"
     report = json.loads((REPORTS / f"{name}.report.json").read_text())
