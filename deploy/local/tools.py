@@ -1,9 +1,11 @@
-"""Developer tools the repo needs but Python does not carry: buf (proto lint), helm (chart renders)
-and kubeconform (renders against the Kubernetes API schemas).
+"""Developer tools the repo needs but Python does not carry: buf (proto lint), helm (chart renders),
+kubeconform (renders against the Kubernetes API schemas) and Lighthouse (the portal's page audit).
 
 All are pinned and installed into the git-ignored .cache/ by the project itself, so a fresh
 clone (and CI) gets the same versions without anything installed by hand:
 - buf from the npm registry (@bufbuild/buf ships the binary) into .cache/npm;
+- Lighthouse from the npm registry with the committed lockfile of tests/portal_lighthouse/
+  (`npm ci`) into .cache/lighthouse;
 - helm and kubeconform built from their Go modules with the machine's Go into .cache/bin (no
   prebuilt download is reachable here; helm's build takes a few minutes of CPU once, kubeconform's
   about half a minute (3 minutes of wall time on the shared machine at load 27), then the Go build
@@ -12,7 +14,7 @@ clone (and CI) gets the same versions without anything installed by hand:
 kubeconform reads no schema from the network here: its schemas are derived once per Kubernetes
 version from the JSON schemas bundled in the kubernetes-validate wheel (see `kubeconform_schemas`).
 
-    python -m deploy.local.tools buf|helm|kubeconform   install if missing, print the binary's path
+    python -m deploy.local.tools buf|helm|kubeconform|lighthouse   install if missing, print the path
     python -m deploy.local.tools chart-realm   copy the realm into the chart, rewrite goldens
     python -m deploy.local.tools chart-check   helm lint + golden renders + realm copy + kubeconform
 """
@@ -55,6 +57,9 @@ KUBECONFORM_SKIP = {
     "postgresql.cnpg.io/v1/Pooler": "CloudNativePG CRD (charts/zgov-infra)",
 }
 
+# The package.json and package-lock.json that pin Lighthouse and everything it pulls in.
+LIGHTHOUSE_PACKAGE = ROOT / "tests" / "portal_lighthouse"
+
 CHART = ROOT / "charts" / "zgov"
 REALM_SOURCE = ROOT / "deploy" / "keycloak" / "realm-zgov.json"
 REALM_IN_CHART = CHART / "files" / "realm-zgov.json"
@@ -75,7 +80,8 @@ class ToolError(RuntimeError):
 
 def _locked(name: str) -> fasteners.InterProcessLock:
     # Two processes installing at once (make lint beside make test) would corrupt .cache.
-    CACHE.mkdir(exist_ok=True)
+    # resolve(): .cache may be a link to another checkout's, not made yet (a git worktree).
+    CACHE.resolve().mkdir(parents=True, exist_ok=True)
     return fasteners.InterProcessLock(str(CACHE / f".{name}.lock"))
 
 
@@ -108,6 +114,35 @@ def ensure_buf() -> Path:
         if done.returncode != 0 or not buf.exists():
             raise ToolError(f"npm could not install @bufbuild/buf@{BUF_VERSION}:\n{done.stderr[-2000:]}")
     return buf
+
+
+def ensure_lighthouse() -> Path:
+    """The pinned Lighthouse CLI (a node script), installed by `npm ci` from the committed lockfile into
+    .cache/lighthouse when missing or when the lockfile changed since (npm ci replaces node_modules)."""
+    home = CACHE / "lighthouse"
+    cli = home / "node_modules" / "lighthouse" / "cli" / "index.js"
+    lockfile = (LIGHTHOUSE_PACKAGE / "package-lock.json").read_bytes()
+    installed_from = home / "installed-package-lock.json"
+    with _locked("lighthouse"):
+        if cli.exists() and installed_from.exists() and installed_from.read_bytes() == lockfile:
+            return cli
+        npm = shutil.which("npm")
+        if npm is None:
+            raise ToolError("npm is missing: install Node.js (apt-get install nodejs npm) and run again.")
+        home.mkdir(parents=True, exist_ok=True)
+        installed_from.unlink(missing_ok=True)
+        for name in ("package.json", "package-lock.json"):
+            shutil.copyfile(LIGHTHOUSE_PACKAGE / name, home / name)
+        # --ignore-scripts: nothing Lighthouse needs runs at install (it downloads no browser anyway).
+        # resolve(): through a linked .cache npm takes the folder for a link to itself and refuses the lockfile.
+        done = _run(
+            [npm, "ci", "--prefix", str(home.resolve()), "--ignore-scripts", "--no-audit", "--no-fund"],
+            env={**os.environ, "CI": "true"},
+        )
+        if done.returncode != 0 or not cli.exists():
+            raise ToolError(f"npm ci of tests/portal_lighthouse into {home} failed:\n{done.stderr[-2000:]}")
+        installed_from.write_bytes(lockfile)
+    return cli
 
 
 def _go() -> str:
@@ -357,6 +392,8 @@ def main(argv: list[str]) -> int:
             print(ensure_helm())
         elif command == "kubeconform":
             print(ensure_kubeconform())
+        elif command == "lighthouse":
+            print(ensure_lighthouse())
         elif command == "chart-realm":
             sync_chart_realm()
             write_goldens()
