@@ -12,7 +12,7 @@ each publication then joins one title and five sentences picked by hashing its n
 is the concatenation of theirs (the same as the whole text's, without running jieba a million times,
 except the bigrams across two sentences, which end in punctuation anyway; the issuer, category and
 year facts of search.publication_lexemes are left out), with the filter lexemes and the month published
-(search.month_lexeme) as publishing adds them. Dates spread
+(search.month_lexeme, year_lexeme) as publishing adds them. Dates spread
 over the last ten years in the order rows are written (as a live table fills: rows are added as they are made
 and published), thirty issuers, fifteen categories; the indexes are built after the load, then ANALYZE.
 PostgreSQL runs with shared_buffers 1 GB (the table and its indexes take about 2 GB; the rest is in the
@@ -294,7 +294,7 @@ SELECT gen_random_uuid(), 'policy', t.category, t.text, s1.text || s2.text || s3
        t.vec || s1.vec || s2.vec || s3.vec || s4.vec || s5.vec || array_to_tsvector(ARRAY[
            'zzy' || extract(year FROM m.made)::int, 'zzc' || encode(convert_to(t.category, 'UTF8'), 'hex'),
            'zzi' || encode(convert_to(i.code, 'UTF8'), 'hex'), 'zzk' || encode(convert_to('policy', 'UTF8'), 'hex'),
-           'zzp' || to_char(m.made + (g % 15)::int, 'YYYYMM')])
+           'zzp' || to_char(m.made + (g % 15)::int, 'YYYYMM'), 'zzq' || to_char(m.made + (g % 15)::int, 'YYYY')])
 FROM generate_series(:first, :last) AS g
 CROSS JOIN LATERAL (SELECT :corpus_start::date + ((g - 1)::bigint * 3650 / :count)::int AS made) m
 JOIN bench_title t ON t.id = (g::bigint * 2654435761) % {titles}

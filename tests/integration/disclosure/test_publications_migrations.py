@@ -34,8 +34,8 @@ async def test_A20_A26_recorded_acts_cannot_be_rewritten(database):
 
 
 async def test_search_months_migration_adds_the_month_published_to_published_rows_and_removes_it(database):
-    """Migration 0012: each published row's search vector gains its month (search.month_lexeme), a
-    queued one is left alone; downgrading takes the lexeme out again."""
+    """Migration 0012: each published row's search vector gains its month and year published
+    (search.month_lexeme, year_lexeme), a queued one is left alone; downgrading takes them out again."""
     from alembic import command
 
     from shared.db import alembic_config, run_migrations
@@ -60,7 +60,7 @@ async def test_search_months_migration_adds_the_month_published_to_published_row
         await run_migrations(database, MIGRATIONS, "0012")
         async with engine.connect() as conn:
             assert [tuple(r) for r in await conn.execute(vectors)] == [
-                ("a", "'zzp202501' '供水'"),
+                ("a", "'zzp202501' 'zzq2025' '供水'"),
                 ("b", "'供水'"),
             ]
 

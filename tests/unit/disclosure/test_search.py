@@ -54,12 +54,13 @@ def test_months_back_newest_first_across_years_and_their_lexemes():
     assert search.months_back(date(2026, 2, 1), date(2026, 2, 28)) == [date(2026, 2, 1)]
     assert search.month_lexeme(date(2026, 3, 31)) == "zzp202603"
     assert search.months_query(months[:2]) == "('zzp202602' | 'zzp202601')"
-    assert (
-        search.meta_lexemes(
-            kind="policy", category="fees", issuer_code="x", year=2025, published_on=date(2026, 1, 5)
-        )[-1]
-        == "zzp202601"
+    published = search.meta_lexemes(
+        kind="policy", category="fees", issuer_code="x", year=2025, published_on=date(2026, 1, 5)
     )
+    assert published[-2:] == ["zzp202601", "zzq2026"]
+    # the twelve months of a year as the year's lexeme: the GIN index then follows a rarer word
+    year_and_more = search.months_back(date(2026, 1, 31), date(2024, 11, 1))
+    assert search.months_query(year_and_more) == "('zzp202601' | 'zzq2025' | 'zzp202412' | 'zzp202411')"
 
 
 class Table:
@@ -122,13 +123,15 @@ def test_newest_first_reads_few_windows_for_common_and_rare_queries():
     # a common word: the first month holds enough, one statement
     common = Table([(d, i) for i, d in enumerate(days(date(2026, 12, 1), 7)) for _ in range(100)])
     assert newest(common, today, oldest, 301, 1204).statements == 1
-    # a rare one: the windows grow four times each (1, 4, 16, 64, the rest: 121 months in five)
+    # a rare one: the windows grow four times each, from 16 months on to the end of a year (1, 4, 19,
+    # 76, the rest: 121 months in five)
     rare = Table([(date(2018, 3, 3), 1), (date(2025, 1, 9), 2)])
     plan = newest(rare, today, oldest, 301, 1204)
     assert plan.statements == 5 and [r[1] for r in plan.found] == [2, 1]
-    # a dense window splits in four, newest first, down to the month that completes the page
+    # a dense window splits in four, newest first, down to the month that completes the page: 19
+    # months in parts of 5 (the first dense), 2, then May alone
     dense = Table([(date(2026, 5, 2), i) for i in range(2000)])
     plan = newest(dense, today, oldest, 301, 1204)
-    assert len(plan.found) == 301 and dense.reads == [0, 0, 1204, 1204, 0, 0, 2000]
+    assert len(plan.found) == 301 and dense.reads == [0, 0, 1204, 1204, 0, 1204, 2000]
     with pytest.raises(ValueError):
         search.NewestFirst([today], 301, 300)
