@@ -26,14 +26,15 @@ Finding the newest matches with a bounded cost (issue 15): the GIN index knows w
 not their dates, and a date index knows the dates but not the words. Choosing between walking the
 date index (checking each row) and reading every match through GIN from an estimate failed both ways:
 two frequent words that rarely go together, or a random run of characters, made the walk read
-hundreds of thousands of rows; a common word made GIN read and sort half the table. So the month a
-publication was published is a lexeme of its own (`month_lexeme`), and `NewestFirst` reads months
-newest first in growing windows, each one bitmap scan of the GIN index for the query and any of the
-window's months: the index intersects them itself (its fast scan follows the rarer side, the months
-or the words), and a window reads at most a guard of rows from the table, or one month's matches.
-A common word is done within the first month or months, a rare one in a few windows; a word that was
-frequent years ago and is rare now splits its dense window down to the month that completes the page.
-No statistics are consulted and no plan is guessed: the statements only ever use the GIN index.
+hundreds of thousands of rows; a common word made GIN read and sort half the table. So the month and
+the year a publication was published are lexemes of their own (`month_lexeme`, `year_lexeme`), and
+`NewestFirst` reads months newest first in growing windows, each one bitmap scan of the GIN index
+for the query and any of the window's months (a whole year as its year): the index intersects them
+itself (its fast scan follows the rarest entries, the months or the words), and a window reads at
+most a guard of rows from the table, or one month's matches. A common word is done within the first
+month or months, a rare one in a few windows; a word that was frequent years ago and is rare now
+splits its dense window down to the month that completes the page. No statistics are consulted and
+no plan is guessed: the windows are bitmap scans of the GIN index only (SET LOCAL).
 
 Snippets are cut from the original body in Python (for the page only): the first passage with a
 searched word, as parts marked match / not match, so the portal escapes every part itself.
