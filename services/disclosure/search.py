@@ -108,7 +108,8 @@ def publication_lexemes(row) -> list[str]:
         category=row.category,
         issuer_code=row.issuer_code,
         year=row.year,
-        published_on=row.published_on,
+        # migration 0010 rebuilds rows without their date (0012 adds the month and year after it)
+        published_on=getattr(row, "published_on", None),
     )
 
 
