@@ -12,7 +12,6 @@ acts/publications.py, the wire in protos/publications.py.
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Callable
 from datetime import date, datetime
@@ -55,8 +54,6 @@ from zgov.disclosure.v1 import publications_pb2 as pb
 from zgov.disclosure.v1 import publications_pb2_grpc
 
 WRITE = "publication:write"
-# How often the words' frequencies (search.walk_newest_first) are re-read from pg_stats.
-FREQUENCIES_SECONDS = 600.0
 MAX_LATEST = 50
 
 
@@ -75,8 +72,6 @@ class PublicationServicer(ConcernRpcs, publications_pb2_grpc.PublicationServiceS
         self.calendar = calendar
         self.today = today
         self.search_candidates = search_candidates
-        self._word_frequencies: tuple[dict[str, float], float] = ({}, 0.0)
-        self._frequencies_read_at = float("-inf")
 
     # ---- public reads ------------------------------------------------------------------------------------
 
@@ -161,16 +156,16 @@ class PublicationServicer(ConcernRpcs, publications_pb2_grpc.PublicationServiceS
         today = self.today()
         if not searched or offset >= self.search_candidates:
             return pb.SearchPublicationsResponse(terms=terms)
-        filters = search.filter_lexemes(
-            category=f.category, issuer_code=f.issuer_code, year=f.year, kind=f.kind
-        )
-        frequencies, rows = await self._frequencies()
-        options = dict(candidates=self.search_candidates, offset=offset, limit=limit)
-        if search.walk_newest_first(searched.grams, frequencies, rows, filters, self.search_candidates):
-            async with transaction(self.sessions) as session:  # for its SET LOCAL
-                page = await store.search(session, searched, f, today, walk=True, **options)
-        else:  # one statement on a read-only connection: no BEGIN / COMMIT round trips
-            page = await read(self.engine, store.search, searched, f, today, walk=False, **options)
+        async with transaction(self.sessions) as session:  # SET LOCAL of the windows (store.search)
+            page = await store.search(
+                session,
+                searched,
+                f,
+                today,
+                candidates=self.search_candidates,
+                offset=offset,
+                limit=limit,
+            )
         hits = []
         for row in page.rows:
             parts = search.snippet(row.body, terms)
@@ -190,13 +185,6 @@ class PublicationServicer(ConcernRpcs, publications_pb2_grpc.PublicationServiceS
             capped=page.capped,
             page=common_pb2.PageResponse(next_page_token=token),
         )
-
-    async def _frequencies(self) -> tuple[dict[str, float], float]:
-        """Word frequencies from the planner's statistics, re-read every FREQUENCIES_SECONDS."""
-        if time.monotonic() - self._frequencies_read_at > FREQUENCIES_SECONDS:
-            self._word_frequencies = await read(self.engine, store.word_frequencies)
-            self._frequencies_read_at = time.monotonic()
-        return self._word_frequencies
 
     @staticmethod
     def _offset(token: str) -> int:

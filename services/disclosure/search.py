@@ -11,21 +11,30 @@ or text is found, whatever jieba would cut. Ranking (store_publications.search):
 the title, then its jieba words found as words of the text, then newer.
 
 Filters in the index: each publication's tsvector also holds lexemes of its own (`meta_lexemes`,
-not words: the year it was made, its category, issuer and kind), so a filter is one more GIN entry
-and the GIN index alone finds a filtered query's matches; only those rows are read from the table.
+not words: the year it was made, its category, issuer and kind, and the month it was published), so a
+filter is one more GIN entry and the GIN index alone finds a filtered query's matches; only those rows
+are read from the table.
 
-Ranking and the candidate cap (the trade-off, see store_publications.search):
-ranking every match with ts_rank reads every matching row; a common word (通知, 工作) matches a large
-part of a million publications, and ranking or even sorting all of them by date takes seconds. So
-only the newest `candidates` matches (default 300) are ranked:
-- a query matching fewer is ranked over all its matches (found through the GIN index);
-- a common query ranks its newest `candidates` matches, found by walking the index on published_on
-  (or on a filter and published_on) newest first and checking each row (`walk_newest_first`: the
-  rarest word is frequent, so the walk ends soon). An old, very relevant publication is then not shown unless the query gets more precise
-  or is filtered (by year, category, issuer): the reply says so (`capped`), and the portal tells the
-  reader to refine the search.
-For government information the newest matching items are usually the ones wanted, and every query
-keeps a bounded cost. Case left slow: two frequent words that rarely go together (the walk goes far).
+Ranking and the candidate cap (the trade-off, see store_publications.search): ranking every match
+reads every matching row; a common word (通知, 工作) matches a large part of a million publications,
+and ranking or even sorting all of them by date takes seconds. So only the newest `candidates`
+matches (default 300) are ranked; when there are more, the reply says so (`capped`) and the portal
+tells the reader to refine the search (words, year, category, issuer). For government information the
+newest matching items are usually the ones wanted.
+
+Finding the newest matches with a bounded cost (issue 15): the GIN index knows which rows match but
+not their dates, and a date index knows the dates but not the words. Choosing between walking the
+date index (checking each row) and reading every match through GIN from an estimate failed both ways:
+two frequent words that rarely go together, or a random run of characters, made the walk read
+hundreds of thousands of rows; a common word made GIN read and sort half the table. So the month and
+the year a publication was published are lexemes of their own (`month_lexeme`, `year_lexeme`), and
+`NewestFirst` reads months newest first in growing windows, each one bitmap scan of the GIN index
+for the query and any of the window's months (a whole year as its year): the index intersects them
+itself (its fast scan follows the rarest entries, the months or the words), and a window reads at
+most a guard of rows from the table, or one month's matches. A common word is done within the first
+month or months, a rare one in a few windows; a word that was frequent years ago and is rare now
+splits its dense window down to the month that completes the page. No statistics are consulted and
+no plan is guessed: the windows are bitmap scans of the GIN index only (SET LOCAL).
 
 Snippets are cut from the original body in Python (for the page only): the first passage with a
 searched word, as parts marked match / not match, so the portal escapes every part itself.
@@ -33,17 +42,19 @@ searched word, as parts marked match / not match, so the portal escapes every pa
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
+from datetime import date
 
 # The words themselves (jieba, search mode to index, precise mode to query, the bigrams) are shared
 # with the petitions service's case search: callers take them from shared.words.
 from shared.words import lexemes
 
-# Lexemes that are not words (filters) start with this; words are never ASCII-only like it.
+# Lexemes that are not words (filters, the month published) start with this; words are never ASCII-only like it.
 META = "zz"
-# Below this many times the cap of estimated matches, a query always goes through GIN.
-MIN_WALK_MATCHES = 2
+# Windows of months grow this many times, and a dense one splits into this many parts (NewestFirst).
+GROWTH = 4
 
 SNIPPET_BEFORE = 30
 SNIPPET_LENGTH = 120
@@ -80,7 +91,8 @@ KIND_NAMES = {
 
 def publication_lexemes(row) -> list[str]:
     """Everything a published row is found by: its title and number, body, issuer, category, kind, the
-    year made, 规范性文件 when it is one (shared.words.lexemes), and its filter lexemes."""
+    year made, 规范性文件 when it is one (shared.words.lexemes), and its filter lexemes and the month
+    it was published in (meta_lexemes)."""
     facts = " ".join(
         [
             row.issuer_name or "",
@@ -92,7 +104,12 @@ def publication_lexemes(row) -> list[str]:
     )
     text = lexemes(title=f"{row.title} {row.document_number or ''}", body=row.body or "", extra=facts)
     return text + meta_lexemes(
-        kind=row.kind, category=row.category, issuer_code=row.issuer_code, year=row.year
+        kind=row.kind,
+        category=row.category,
+        issuer_code=row.issuer_code,
+        year=row.year,
+        # migration 0010 rebuilds rows without their date (0012 adds the month and year after it)
+        published_on=getattr(row, "published_on", None),
     )
 
 
@@ -104,14 +121,17 @@ def _code(value: str) -> str:
     return value.encode().hex()
 
 
-def meta_lexemes(*, kind: str, category: str, issuer_code: str, year: int) -> list[str]:
-    """What a publication's tsvector holds besides its words (array_to_tsvector: no parser)."""
+def meta_lexemes(
+    *, kind: str, category: str, issuer_code: str, year: int, published_on: date | None = None
+) -> list[str]:
+    """What a publication's tsvector holds besides its words (array_to_tsvector: no parser): its
+    filters and, once published, the month it was (the windows of NewestFirst)."""
     return [
         f"{META}y{int(year)}",
         f"{META}c{_code(category)}",
         f"{META}i{_code(issuer_code)}",
         f"{META}k{_code(kind)}",
-    ]
+    ] + ([month_lexeme(published_on), year_lexeme(published_on)] if published_on else [])
 
 
 def filter_lexemes(*, category: str | None, issuer_code: str, year: int, kind: str | None) -> list[str]:
@@ -135,35 +155,118 @@ def meta_query(*, category: str | None, issuer_code: str, year: int, kind: str |
     )
 
 
-def walk_newest_first(
-    terms: list[str],
-    frequencies: dict[str, float],
-    rows: float,
-    filters: list[str] = (),
-    candidates: int = 300,
-) -> bool:
-    """Whether to find the newest matches by walking an index on published_on (each row checked; with a
-    filter, the index of that filter and published_on) rather than through the GIN index (every match
-    read, then sorted by date): whichever reads fewer rows.
+# ---- the newest matches first, with a bounded cost: windows of months -----------------------------------
 
-    The planner multiplies the words' frequencies as if independent; but the words jieba cuts from one
-    term go together (柠檬 产业), and the GIN path then reads tens of thousands of rows. Here a word set
-    is as frequent as its rarest word (pg_stats), a filter independent of the words. The walk reads
-    about `candidates` / (the share of the rows it walks that match); the GIN path reads every match. A
-    word or filter not among the frequent ones makes the query rare: GIN."""
-    if not terms:
-        return False
-    share = min(frequencies.get(t, 0.0) for t in terms)
-    shares = [frequencies.get(lexeme, 0.0) for lexeme in filters]
-    if share <= 0 or any(f <= 0 for f in shares):
-        return False
-    filtered = 1.0
-    for f in shares:
-        filtered *= f
-    matches = share * filtered * rows
-    # the walk follows the index of one filter (the least selective, at worst); the others are checked
-    walked = candidates / (share * filtered / max(shares)) if shares else candidates / share
-    return matches > MIN_WALK_MATCHES * candidates and walked < matches
+
+def month_lexeme(day: date) -> str:
+    """The lexeme of the month a publication was published in (not a word: it starts with META)."""
+    return f"{META}p{day.year:04d}{day.month:02d}"
+
+
+def year_lexeme(day: date) -> str:
+    """The lexeme of the year a publication was published in: a window's whole years, so that the
+    GIN index follows a rarer word rather than every month of them (months_query)."""
+    return f"{META}q{day.year:04d}"
+
+
+def months_back(newest: date, oldest: date) -> list[date]:
+    """The first days of the months from `newest`'s back to `oldest`'s, newest first."""
+    out: list[date] = []
+    year, month = newest.year, newest.month
+    while (year, month) >= (oldest.year, oldest.month):
+        out.append(date(year, month, 1))
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return out
+
+
+def months_query(months: list[date]) -> str:
+    """The months as one tsquery term (any of them), the twelve months of a year as its year: the GIN
+    index leads its fast scan with its rarest entries, and a month is rarer than most words, so a
+    window of many months would read all of their entries even for a rare word."""
+    years: dict[int, int] = {}
+    for m in months:
+        years[m.year] = years.get(m.year, 0) + 1
+    terms = [year_lexeme(m) if years[m.year] == 12 else month_lexeme(m) for m in months]
+    return "(" + " | ".join(f"'{t}'" for t in dict.fromkeys(terms)) + ")"
+
+
+@dataclass(frozen=True)
+class Window:
+    """Months to read through the GIN index (the query & any of these months), newest first.
+    `ordered`: one month, its newest `limit` matches by date (the month's matches are read and
+    sorted); otherwise any `limit` matches of the months, in no order (a guard: fewer than `limit`
+    back means every match of the months was read)."""
+
+    months: tuple[date, ...]
+    ordered: bool
+    limit: int
+
+
+class NewestFirst:
+    """Which months to read next to find the newest `need` matches of a query, each read bounded.
+
+    Months are read newest first, in windows of growing size: at most GROWTH times the last (one
+    month, then four, sixteen...), fewer when the months read so far say how many months the rest of
+    the page needs (half again as many, for the spread). A window of several months is read with a
+    guard (at most `guard` rows, in no order): fewer back are all its matches; `guard` back (a dense
+    window) splits it into GROWTH parts, read newest first the same way, down to single months, read in
+    date order with a limit. So each statement reads at most `guard` rows, or the matches of one
+    month, from the table; a window that holds `guard` >= `need` matches is the last one split, and
+    the statements number a few per growth step. The GIN index evaluates the months with the words
+    (fast scan: its rarest entries lead), so a window costs about its rarer side."""
+
+    def __init__(self, months: list[date], need: int, guard: int, first_share: float = 1.0) -> None:
+        """`first_share`: how much of the newest month has passed (its days published so far)."""
+        if guard < need:
+            raise ValueError("the guard must be at least the number of matches needed")
+        self.need, self.guard = need, guard
+        self._first = (months[0], min(max(first_share, 0.01), 1.0)) if months else None
+        self._months = list(months)
+        self._split: list[tuple[date, ...]] = []
+        self._size = 1
+        self._read = 0  # months whose matches are all in _found (or the newest of them, ordered)
+        self._found: list[tuple[date, object]] = []
+        self.statements = 0
+
+    def next(self) -> Window | None:
+        """The next window to read, or None when the newest `need` are found or nothing is left."""
+        if len(self._found) >= self.need:
+            return None
+        if self._split:
+            months = self._split.pop(0)
+        elif self._months:
+            size = self._size
+            if self._found:  # the density so far: the months the rest needs, half again
+                per_month = len(self._found) / self._read
+                size = min(size, max(1, math.ceil(1.5 * (self.need - len(self._found)) / per_month)))
+            if size >= 12:  # to the end of a year: the next windows are whole years (months_query)
+                while size < len(self._months) and self._months[size - 1].month != 1:
+                    size += 1
+            months, self._months = tuple(self._months[:size]), self._months[size:]
+            self._size = size * GROWTH
+        else:
+            return None
+        if len(months) == 1:
+            return Window(months, True, self.need - len(self._found))
+        return Window(months, False, self.guard)
+
+    def took(self, window: Window, rows: list[tuple[date, object]]) -> None:
+        """What the window's statement returned: (published_on, id) pairs."""
+        self.statements += 1
+        if window.ordered or len(rows) < window.limit:
+            self._found.extend(rows)
+            self._read += sum(self._share(m) for m in window.months)
+            return
+        step = -(-len(window.months) // GROWTH)  # a dense window: its parts, newest first
+        self._split[:0] = [window.months[i : i + step] for i in range(0, len(window.months), step)]
+
+    def _share(self, month: date) -> float:
+        return self._first[1] if self._first and month == self._first[0] else 1.0
+
+    @property
+    def found(self) -> list[tuple[date, object]]:
+        """The newest matches found, newest first (by date, then id), at most `need`."""
+        return sorted(self._found, key=lambda r: (r[0], r[1]), reverse=True)[: self.need]
 
 
 @dataclass(frozen=True)

@@ -11,22 +11,25 @@ and made lexemes once, in Python (shared.words.lexemes: bigrams and jieba's word
 each publication then joins one title and five sentences picked by hashing its number, and its tsvector
 is the concatenation of theirs (the same as the whole text's, without running jieba a million times,
 except the bigrams across two sentences, which end in punctuation anyway; the issuer, category and
-year facts of search.publication_lexemes are left out). Dates spread
+year facts of search.publication_lexemes are left out), with the filter lexemes and the month published
+(search.month_lexeme, year_lexeme) as publishing adds them. Dates spread
 over the last ten years in the order rows are written (as a live table fills: rows are added as they are made
 and published), thirty issuers, fifteen categories; the indexes are built after the load, then ANALYZE.
 PostgreSQL runs with shared_buffers 1 GB (the table and its indexes take about 2 GB; the rest is in the
 OS cache), as a production server would be configured.
 
 Queries, each one repeated, sequentially (latency, not throughput):
-- common: a word in a large share of the corpus (通知, 工作) — the candidate cap matters here;
+- common: a word in a large share of the corpus (通知, 工作) — the candidate cap matters here, the
+  first month or two hold the newest 300;
 - medium: a topic word (供水, 乡村振兴) in a few per cent;
 - rare: a word in a few hundred publications;
 - two words, and words with filters (category, year, issuer).
 - random substrings (2 to 8 characters) of the titles and texts of sampled publications: the recall
   (each sampled publication matches its substring, checked in the database) and the latency.
-"Direct" is the statement store_publications.search sends (the ranked page with its bodies), caught on
-its way to asyncpg and sent again on a plain asyncpg connection: what the database costs; "gRPC" adds
-the token check, jieba, SQLAlchemy, snippets, protobuf and the network hop.
+"Direct" is the statements store_publications.search sends (the set-up, the windows of months of
+search.NewestFirst, the ranked page with its bodies), caught on their way to asyncpg and sent again in
+one transaction on a plain asyncpg connection: what the database costs; "gRPC" adds the token check,
+jieba, SQLAlchemy, the round trips' Python, snippets, protobuf and the network hop.
 
     python -m tests.bench disclosure_search
 """
@@ -45,7 +48,6 @@ import grpc
 
 from deploy.local.servers import Postgres, free_port
 import services.disclosure
-from services.disclosure import search
 from services.disclosure.store import publications as store
 from services.disclosure.api_publications import PublicationServicer
 from shared import words
@@ -291,7 +293,8 @@ SELECT gen_random_uuid(), 'policy', t.category, t.text, s1.text || s2.text || s3
        'published', t.normative, false, m.made + 28, false, 0, '',
        t.vec || s1.vec || s2.vec || s3.vec || s4.vec || s5.vec || array_to_tsvector(ARRAY[
            'zzy' || extract(year FROM m.made)::int, 'zzc' || encode(convert_to(t.category, 'UTF8'), 'hex'),
-           'zzi' || encode(convert_to(i.code, 'UTF8'), 'hex'), 'zzk' || encode(convert_to('policy', 'UTF8'), 'hex')])
+           'zzi' || encode(convert_to(i.code, 'UTF8'), 'hex'), 'zzk' || encode(convert_to('policy', 'UTF8'), 'hex'),
+           'zzp' || to_char(m.made + (g % 15)::int, 'YYYYMM'), 'zzq' || to_char(m.made + (g % 15)::int, 'YYYY')])
 FROM generate_series(:first, :last) AS g
 CROSS JOIN LATERAL (SELECT :corpus_start::date + ((g - 1)::bigint * 3650 / :count)::int AS made) m
 JOIN bench_title t ON t.id = (g::bigint * 2654435761) % {titles}
@@ -475,21 +478,13 @@ class Captured:
 
 
 async def statements_of(engine, captured: Captured, query: str, filters: dict) -> list[tuple[str, tuple]]:
-    """What the servicer sends for this search (the same choice of path, search.walk_newest_first)."""
+    """What the servicer sends for this search (store.search: the windows of months, then the page)."""
     f = filter_of(filters)
     searched = words.search_query(query)
     async with session_factory(engine)() as session:
-        frequencies, rows = await store.word_frequencies(session)
-        walk = search.walk_newest_first(
-            searched.grams,
-            frequencies,
-            rows,
-            search.filter_lexemes(category=f.category, issuer_code=f.issuer_code, year=f.year, kind=f.kind),
-            CANDIDATES,
-        )
         captured.statements.clear()
         await store.search(
-            session, searched, f, today_in_china(), candidates=CANDIDATES, offset=0, limit=PAGE, walk=walk
+            session, searched, f, today_in_china(), candidates=CANDIDATES, offset=0, limit=PAGE
         )
         await session.rollback()
     return [
@@ -500,11 +495,7 @@ async def statements_of(engine, captured: Captured, query: str, filters: dict) -
 
 
 async def replay(raw, statements: list[tuple[str, tuple]]) -> None:
-    """The statements again, as the service sends them: the walk in a transaction (for its SET LOCAL),
-    the GIN path as one statement."""
-    if len(statements) == 1:
-        await raw.fetch(*statements[0][:1], *statements[0][1])
-        return
+    """The statements again, as the service sends them, in a transaction (for the windows' SET LOCAL)."""
     async with raw.transaction():
         for sql, params in statements:
             await raw.fetch(sql, *params)
@@ -535,7 +526,9 @@ async def measure(stub, auth, raw, engine) -> list[tuple[str, ...]]:
         all_grpc += grpc_times
         all_db += db_times
         found = f"newest {reply.ranked} ranked, capped" if reply.capped else f"{reply.ranked} matches"
-        path = "walk by date" if len(statements) > 1 else "GIN"
+        # besides the set-up (set_config) and the ranked page (id = ANY): the windows of months read
+        windows = sum("set_config" not in sql and "ANY (" not in sql.upper() for sql, _ in statements)
+        path = f"{windows} windows of months"
         details.append(
             (
                 f"  {query} {filters or ''} ({found}, {path})",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from calendar import monthrange
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -12,6 +13,7 @@ from sqlalchemy import (
     Integer,
     String,
     and_,
+    any_,
     bindparam,
     case,
     cast,
@@ -23,10 +25,17 @@ from sqlalchemy import (
     tuple_,
     update,
 )
-from sqlalchemy.dialects.postgresql import TSQUERY
+from sqlalchemy.dialects.postgresql import ARRAY, TSQUERY, UUID
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from services.disclosure.search import meta_query, publication_lexemes
+from services.disclosure.search import (
+    NewestFirst,
+    Window,
+    meta_query,
+    months_back,
+    months_query,
+    publication_lexemes,
+)
 from services.disclosure.domain.publications import Kind, State, Validity
 from services.disclosure.models import Publication, PublicationComment
 from shared import words
@@ -252,94 +261,68 @@ def _validity_clauses(validity: Validity | None, today) -> list:
     return []
 
 
-FILTER_COLUMNS = ("category", "issuer_code", "year", "kind")
+def _tsquery(name: str):
+    return cast(bindparam(name, type_=String), TSQUERY)
 
 
-def _matches_rank(query_name: str):
-    return cast(bindparam(query_name, type_=String), TSQUERY)
+# Only bitmap scans for the windows: the GIN index with the months, never a walk of a date index nor a
+# sequential scan chosen from an estimate (PostgreSQL multiplies the bigrams' frequencies as if they
+# were independent). The first and last days published are read in the same statement (index-only
+# scans of ix_publication_published, planned before the settings change).
+WINDOWS_SETUP = text(
+    "SELECT set_config('enable_seqscan', 'off', true), set_config('enable_indexscan', 'off', true), "
+    "(SELECT min(published_on) FROM publication WHERE state = 'published') AS oldest, "
+    "(SELECT max(published_on) FROM publication WHERE state = 'published') AS newest"
+)
 
 
-@functools.lru_cache(maxsize=256)
-def _search_template(meta: bool, validity: Validity | None, plain_filters: tuple[str, ...]):
-    """The search statement of one shape, with bound parameters: built (and its cache key computed) once
-    per shape rather than per search."""
+@functools.lru_cache(maxsize=64)
+def _window_template(ordered: bool, validity: Validity | None):
+    """A window's statement (search.Window): (published_on, id) of at most `limit` published matches
+    of the query, its filters and months; ordered newest first or in no order."""
     p = Publication
-    wanted = _matches_rank("match")
-    query = wanted.op("&&")(cast(bindparam("meta", type_=String), TSQUERY)) if meta else wanted
-    where = [
-        IS_PUBLISHED,
-        *_validity_clauses(validity, bindparam("today", type_=Date)),
-        *(getattr(p, name) == bindparam(f"filter_{name}") for name in plain_filters),
-        p.search.op("@@")(query),
-    ]
-    matches = (
-        select(p.id, p.published_on, p.search)
-        .where(*where)
-        .order_by(p.published_on.desc(), p.id.desc())
-        .limit(bindparam("fetched", type_=Integer))
-        .cte("matches")
-        .prefix_with("MATERIALIZED")
+    query = (
+        select(p.published_on, p.id)
+        .where(
+            IS_PUBLISHED,
+            *_validity_clauses(validity, bindparam("today", type_=Date)),
+            p.search.op("@@")(_tsquery("match")),
+        )
+        .limit(bindparam("limit", type_=Integer))
     )
-    # one more than the cap is fetched only to tell whether there were more
-    kept = (
-        select(matches.c.id, matches.c.published_on, matches.c.search)
-        .order_by(matches.c.published_on.desc(), matches.c.id.desc())
-        .limit(bindparam("candidates", type_=Integer))
-        .subquery("kept")
-    )
-    total = select(func.count()).select_from(matches).scalar_subquery()
-    # the query in the title: 2; its words as whole words of the text: 1; then newer
-    in_title = case((kept.c.search.op("@@")(_matches_rank("title")), 2.0), else_=0.0)
-    as_words = case((kept.c.search.op("@@")(_matches_rank("words")), 1.0), else_=0.0)
+    return query.order_by(p.published_on.desc(), p.id.desc()) if ordered else query
+
+
+@functools.lru_cache(maxsize=1)
+def _ranked_template():
+    """One page of the candidates named by id, ranked: the query in the title 2, its words as whole
+    words of the text 1, then newer; with their bodies (for the snippets)."""
+    p = Publication
+    in_title = case((p.search.op("@@")(_tsquery("title")), 2.0), else_=0.0)
+    as_words = case((p.search.op("@@")(_tsquery("words")), 1.0), else_=0.0)
     ranked = (
-        select(kept.c.id, (in_title + as_words).label("rank"), total.label("ranked"))
-        .order_by(text("rank DESC"), kept.c.published_on.desc(), kept.c.id.desc())
+        select(p.id, (in_title + as_words).label("rank"))
+        .where(p.id == any_(bindparam("ids", type_=ARRAY(UUID(as_uuid=True)))))
+        .order_by(text("rank DESC"), p.published_on.desc(), p.id.desc())
         .offset(bindparam("skip", type_=Integer))
         .limit(bindparam("page", type_=Integer))
         .subquery("ranked")
     )
     return (
-        select(*LIST_COLUMNS, p.body, ranked.c.rank, ranked.c.ranked)
+        select(*LIST_COLUMNS, p.body, ranked.c.rank)
         .join(ranked, ranked.c.id == p.id)
         .order_by(ranked.c.rank.desc(), p.published_on.desc(), p.id.desc())
     )
 
 
-def search_statement(
-    query: words.SearchQuery,
-    f: Filter,
-    today: date,
-    *,
-    candidates: int,
-    offset: int,
-    limit: int,
-    walk: bool = False,
-) -> tuple:
-    """(statement, parameters): the newest `candidates` + 1 matches (by published_on, id) of the query's
-    bigrams, the filters as GIN entries (search.meta_query), ranked (title, whole words, newer); one page
-    of them with their bodies (for the snippets), each row with its rank and the number of candidates.
-    See search.py for the trade-off. `walk`: the filters are also plain predicates, so the walk can
-    follow a filter's index on published_on."""
+def window_match(query: words.SearchQuery, f: Filter, window: Window) -> str:
+    """The tsquery of a window: the query's bigrams, its filters (search.meta_query), any of its months."""
     meta = meta_query(category=f.category, issuer_code=f.issuer_code, year=f.year, kind=f.kind)
-    plain = tuple(name for name in FILTER_COLUMNS if walk and getattr(f, name))
-    statement = _search_template(bool(meta), f.validity, plain)
-    parameters = {
-        "match": query.match,
-        "title": query.title,
-        "words": query.words,
-        "today": today,
-        "fetched": candidates + 1,
-        "candidates": candidates,
-        "skip": offset,
-        "page": limit,
-        **({"meta": meta} if meta else {}),
-        **{f"filter_{name}": getattr(f, name) for name in plain},
-    }
-    return statement, parameters
+    return " & ".join(x for x in (query.match, meta, months_query(list(window.months))) if x)
 
 
 async def search(
-    db: Db,
+    session: AsyncSession,
     query: words.SearchQuery,
     f: Filter,
     today: date,
@@ -347,38 +330,40 @@ async def search(
     candidates: int,
     offset: int,
     limit: int,
-    walk: bool,
+    guard: int | None = None,
 ) -> SearchPage:
-    """One page of search_statement. `walk` (search.walk_newest_first): the planner may not read the GIN
-    index (SET LOCAL, so `db` must then be a transaction's session); it walks the index on published_on
-    newest first, checking each row, until enough are found. Otherwise one statement, fit for a
-    read-only connection."""
-    if walk:
-        await db.execute(text("SET LOCAL enable_bitmapscan = off"))
-    statement, parameters = search_statement(
-        query, f, today, candidates=candidates, offset=offset, limit=limit, walk=walk
-    )
-    rows = list(await db.execute(statement, parameters))
-    total = rows[0].ranked if rows else 0
-    return SearchPage(rows, min(total, candidates), total > candidates)
+    """One page of the newest `candidates` matches ranked (search.py: the trade-off). The newest
+    `candidates` + 1 (one more only tells whether there were more) are found window by window of
+    months (search.NewestFirst), each a bitmap scan of the GIN index (SET LOCAL: `session` must be a
+    transaction's); then the page of them ranked, with bodies."""
+    need = candidates + 1
+    published = (await session.execute(WINDOWS_SETUP)).one()
+    if published.oldest is None:
+        return SearchPage([], 0, False)
+    months = months_back(published.newest, published.oldest)
+    share = published.newest.day / monthrange(published.newest.year, published.newest.month)[1]
+    plan = NewestFirst(months, need, guard if guard is not None else GUARD_TIMES * need, share)
+    while (window := plan.next()) is not None:
+        statement = _window_template(window.ordered, f.validity)
+        parameters = {"match": window_match(query, f, window), "limit": window.limit, "today": today}
+        plan.took(window, [tuple(r) for r in await session.execute(statement, parameters)])
+    found = plan.found
+    kept = [row_id for _, row_id in found[:candidates]]
+    if not kept or offset >= len(kept):
+        return SearchPage([], len(kept), len(found) > candidates)
+    parameters = {
+        "ids": kept,
+        "title": query.title,
+        "words": query.words,
+        "skip": offset,
+        "page": limit,
+    }
+    rows = list(await session.execute(_ranked_template(), parameters))
+    return SearchPage(rows, len(kept), len(found) > candidates)
 
 
-async def word_frequencies(session: Db) -> tuple[dict[str, float], float]:
-    """The share of publications each frequent word is in (pg_stats, from ANALYZE), and how many rows."""
-    stats = (
-        await session.execute(
-            text(
-                "SELECT most_common_elems::text::text[] AS elems, most_common_elem_freqs AS freqs FROM pg_stats "
-                "WHERE tablename = 'publication' AND attname = 'search'"
-            )
-        )
-    ).first()
-    rows = (
-        await session.execute(text("SELECT reltuples FROM pg_class WHERE relname = 'publication'"))
-    ).scalar_one()
-    if stats is None or stats.elems is None:
-        return {}, max(float(rows), 0.0)
-    return dict(zip(stats.elems, stats.freqs)), max(float(rows), 0.0)
+# A window of several months is read with a guard of this many times the matches needed.
+GUARD_TIMES = 4
 
 
 # ---- the officer's queue ---------------------------------------------------------------------------------

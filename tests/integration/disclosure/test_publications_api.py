@@ -654,27 +654,42 @@ async def test_A35_declining_needs_a_reason_and_validity_changes_are_acts_and_ev
     ]
 
 
-async def test_search_walk_by_date_and_gin_find_the_same_newest_matches(disclosure):
-    """The two ways store.search finds matches (search.walk_newest_first picks one by word frequency)
-    give the same page, with and without filters."""
+async def test_search_reads_months_newest_first_and_finds_the_newest_matches(disclosure):
+    """store.search finds the newest matches window by window of months (search.NewestFirst, the month
+    published a lexeme of the GIN index): publications spread over two years, searched with a cap of 4,
+    with and without filters, with a guard that splits every window of months: the same newest four
+    as sorting every match by date, and a page ranked as the servicer ranks it."""
     from services.disclosure.store import publications as store
     from shared import words
     from shared.db import create_engine, session_factory, transaction
 
-    for i in range(6):
-        item = await create(
-            disclosure,
-            title=f"第{i}号供水公告",
-            category=pb.CATEGORY_LIVELIHOOD if i % 2 else pb.CATEGORY_FEES,
-            body="城市供水。",
-        )
-        await publish(disclosure, item.id)
     engine = create_engine(disclosure.database_url)
+    sessions = session_factory(engine)
+    published: dict[str, date] = {}
+    livelihood: set[str] = set()
     try:
-        for f in (store.Filter(), store.Filter(category="livelihood", year=TODAY.year)):
-            pages = []
-            for walk in (False, True):
-                async with transaction(session_factory(engine)) as session:
+        for i in range(9):
+            item = await create(
+                disclosure,
+                title=f"第{i}号供水公告",
+                category=pb.CATEGORY_LIVELIHOOD if i % 2 else pb.CATEGORY_FEES,
+                body="城市供水。",
+            )
+            await publish(disclosure, item.id)
+            # published i * 70 days ago: the month lexeme follows the date (index_for_search)
+            async with transaction(sessions) as session:
+                row = await store.get(session, item.id)
+                row.published_on = TODAY - timedelta(days=70 * i)
+                await session.flush()
+                await store.index_for_search(session, row)
+            published[item.id] = row.published_on
+            if i % 2:
+                livelihood.add(item.id)
+        for f in (store.Filter(), store.Filter(category="livelihood")):
+            matching = [k for k in published if f.category is None or k in livelihood]
+            expected = sorted(matching, key=lambda k: published[k], reverse=True)[:4]
+            for guard in (None, 5):
+                async with transaction(sessions) as session:
                     page = await store.search(
                         session,
                         words.search_query("供水"),
@@ -683,11 +698,24 @@ async def test_search_walk_by_date_and_gin_find_the_same_newest_matches(disclosu
                         candidates=4,
                         offset=0,
                         limit=10,
-                        walk=walk,
+                        guard=guard,
                     )
-                pages.append(([r.id for r in page.rows], page.ranked, page.capped))
-            assert pages[0] == pages[1]
-            assert pages[0][1] == (4 if not f.category else 3) and pages[0][2] == (not f.category)
+                assert sorted(str(r.id) for r in page.rows) == sorted(expected), (f, guard)
+                assert page.ranked == 4 and page.capped == (len(matching) > 4)
+                # ranked: the word in every title, then newer
+                assert [str(r.id) for r in page.rows] == expected
+        async with transaction(sessions) as session:
+            assert (
+                await store.search(
+                    session,
+                    words.search_query("地铁"),
+                    store.Filter(),
+                    TODAY,
+                    candidates=4,
+                    offset=0,
+                    limit=10,
+                )
+            ) == store.SearchPage([], 0, False)
     finally:
         await engine.dispose()
 

@@ -1,6 +1,8 @@
 """The disclosure service's recorded acts cannot be rewritten (that its migrations build exactly its models is
 tests/integration/test_service_migrations.py)."""
 
+from datetime import date
+
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError
@@ -27,5 +29,49 @@ async def test_A20_A26_recorded_acts_cannot_be_rewritten(database):
             with pytest.raises(DBAPIError, match="never changed or deleted"):
                 async with engine.begin() as conn:
                     await conn.execute(sa.text(statement))
+    finally:
+        await engine.dispose()
+
+
+async def test_search_months_migration_adds_the_month_published_to_published_rows_and_removes_it(database):
+    """Migration 0012: each published row's search vector gains its month and year published
+    (search.month_lexeme, year_lexeme), a queued one is left alone; downgrading takes them out again."""
+    from alembic import command
+
+    from shared.db import alembic_config, run_migrations
+
+    await run_migrations(database, MIGRATIONS, "0011")
+    engine = create_engine(database)
+    insert = sa.text(
+        "INSERT INTO publication (id, kind, category, title, body, issuer_code, issuer_name, document_number,"
+        " made_on, year, published_on, validity, state, normative, requires_interpretation, publish_due,"
+        " publish_due_provisional, comment_count, decline_reason, search)"
+        " VALUES (gen_random_uuid(), 'policy', 'other', :title, '', 'x', 'x', '', '2025-01-02', 2025,"
+        " :published_on, 'in_force', :state, false, false, '2025-02-01', false, 0, '',"
+        " array_to_tsvector(ARRAY['供水']))"
+    )
+    vectors = sa.text("SELECT title, search::text AS search FROM publication ORDER BY title")
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(
+                insert, {"title": "a", "published_on": date(2025, 1, 20), "state": "published"}
+            )
+            await conn.execute(insert, {"title": "b", "published_on": None, "state": "queued"})
+        await run_migrations(database, MIGRATIONS, "0012")
+        async with engine.connect() as conn:
+            assert [tuple(r) for r in await conn.execute(vectors)] == [
+                ("a", "'zzp202501' 'zzq2025' '供水'"),
+                ("b", "'供水'"),
+            ]
+
+        def downgrade(connection) -> None:
+            cfg = alembic_config(database, MIGRATIONS)
+            cfg.attributes["connection"] = connection
+            command.downgrade(cfg, "0011")
+
+        async with engine.begin() as conn:
+            await conn.run_sync(downgrade)
+        async with engine.connect() as conn:
+            assert [r.search for r in await conn.execute(vectors)] == ["'供水'", "'供水'"]
     finally:
         await engine.dispose()

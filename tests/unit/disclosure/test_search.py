@@ -1,5 +1,11 @@
 """Chinese word segmentation (shared/words.py) and snippets and filters (services/disclosure/search.py)."""
 
+import random
+from collections import Counter
+from datetime import date, timedelta
+
+import pytest
+
 from services.disclosure import search
 from shared import words
 
@@ -42,16 +48,90 @@ def test_filters_are_lexemes_of_their_own_never_words():
     assert not any(w.startswith(search.META) for w in words.index_words("资阳市财政局关于收费的通知"))
 
 
-def test_common_words_are_found_newest_first_rare_or_narrowly_filtered_ones_through_gin():
-    frequencies = {"通知": 0.1, "工作": 0.9, "柠檬": 0.03, "产业": 0.05, "zzy2021": 0.1, "zzi01": 0.01}
-    rows = 1_000_000
-    assert search.walk_newest_first(["通知"], frequencies, rows)
-    # words that go together: the bound is the rarer one's frequency, not the product
-    assert search.walk_newest_first(["柠檬", "产业"], frequencies, rows)
-    assert not search.walk_newest_first(["通知", "古籍"], frequencies, rows)
-    assert search.walk_newest_first(["工作"], frequencies, rows, ["zzy2021"])  # 90,000 may match
-    assert not search.walk_newest_first(["通知"], frequencies, rows, ["zzy2021", "zzi01"])  # 100
-    assert not search.walk_newest_first(["通知"], frequencies, 10_000)
-    assert not search.walk_newest_first([], frequencies, rows)
-    # 垃圾 in 2021: 10,000 match, the walk down that year meets 500 of them within 5,000 rows
-    assert search.walk_newest_first(["垃圾"], {"垃圾": 0.1, "zzy2021": 0.1}, rows, ["zzy2021"])
+def test_months_back_newest_first_across_years_and_their_lexemes():
+    months = search.months_back(date(2026, 2, 17), date(2025, 11, 30))
+    assert months == [date(2026, 2, 1), date(2026, 1, 1), date(2025, 12, 1), date(2025, 11, 1)]
+    assert search.months_back(date(2026, 2, 1), date(2026, 2, 28)) == [date(2026, 2, 1)]
+    assert search.month_lexeme(date(2026, 3, 31)) == "zzp202603"
+    assert search.months_query(months[:2]) == "('zzp202602' | 'zzp202601')"
+    published = search.meta_lexemes(
+        kind="policy", category="fees", issuer_code="x", year=2025, published_on=date(2026, 1, 5)
+    )
+    assert published[-2:] == ["zzp202601", "zzq2026"]
+    # the twelve months of a year as the year's lexeme: the GIN index then follows a rarer word
+    year_and_more = search.months_back(date(2026, 1, 31), date(2024, 11, 1))
+    assert search.months_query(year_and_more) == "('zzp202601' | 'zzq2025' | 'zzp202412' | 'zzp202411')"
+
+
+class Table:
+    """The matches of one query by month, as the window statements return them: a window in no order
+    gives any `limit` of its months' matches (here the oldest first, the worst for the caller), an
+    ordered one the newest `limit`. Counts the rows each statement reads from the table."""
+
+    def __init__(self, matches: list[tuple[date, int]]) -> None:
+        self.matches = matches
+        self.reads: list[int] = []
+
+    def run(self, window: search.Window) -> list[tuple[date, int]]:
+        months = {(m.year, m.month) for m in window.months}
+        inside = sorted(r for r in self.matches if (r[0].year, r[0].month) in months)
+        if window.ordered:
+            self.reads.append(len(inside))  # the month's matches are read, then sorted
+            return list(reversed(inside))[: window.limit]
+        self.reads.append(min(len(inside), window.limit))
+        return inside[: window.limit]
+
+
+def newest(table: Table, today: date, oldest: date, need: int, guard: int) -> search.NewestFirst:
+    plan = search.NewestFirst(search.months_back(today, oldest), need, guard)
+    while (window := plan.next()) is not None:
+        plan.took(window, table.run(window))
+    return plan
+
+
+def days(first: date, count: int, every: int = 1) -> list[date]:
+    return [first + timedelta(days=i * every) for i in range(count)]
+
+
+def test_newest_first_finds_exactly_the_newest_matches_whatever_their_spread():
+    """Against sorting every match: dense and recent, rare, old and dense (a word of 2020 searched in
+    2026), bursts, none; each statement reads at most the guard or one month's matches."""
+    rng = random.Random(15)
+    today, oldest = date(2026, 12, 7), date(2016, 11, 20)
+    every_day = days(oldest, (today - oldest).days + 1)
+    spreads = {
+        "dense": [d for d in every_day for _ in range(3)],
+        "rare": rng.sample(every_day, 40),
+        "old burst": [d for d in every_day if date(2020, 1, 1) <= d < date(2021, 1, 1) for _ in range(5)],
+        "recent and old": rng.sample(every_day[-90:], 30) + rng.choices(every_day[:900], k=2000),
+        "none": [],
+        "one day": [date(2019, 5, 5)] * 700,
+    }
+    for name, dates in spreads.items():
+        matches = [(d, i) for i, d in enumerate(dates)]
+        for need, guard in ((301, 1204), (5, 5), (50, 60)):
+            table = Table(matches)
+            plan = newest(table, today, oldest, need, guard)
+            assert plan.found == sorted(matches, reverse=True)[:need], (name, need)
+            per_month = max(Counter((d.year, d.month) for d in dates).values(), default=0)
+            assert max(table.reads or [0]) <= max(guard, per_month), name
+            assert plan.statements <= 40, (name, plan.statements)
+
+
+def test_newest_first_reads_few_windows_for_common_and_rare_queries():
+    today, oldest = date(2026, 12, 7), date(2016, 12, 1)
+    # a common word: the first month holds enough, one statement
+    common = Table([(d, i) for i, d in enumerate(days(date(2026, 12, 1), 7)) for _ in range(100)])
+    assert newest(common, today, oldest, 301, 1204).statements == 1
+    # a rare one: the windows grow four times each, from 16 months on to the end of a year (1, 4, 19,
+    # 76, the rest: 121 months in five)
+    rare = Table([(date(2018, 3, 3), 1), (date(2025, 1, 9), 2)])
+    plan = newest(rare, today, oldest, 301, 1204)
+    assert plan.statements == 5 and [r[1] for r in plan.found] == [2, 1]
+    # a dense window splits in four, newest first, down to the month that completes the page: 19
+    # months in parts of 5 (the first dense), 2, then May alone
+    dense = Table([(date(2026, 5, 2), i) for i in range(2000)])
+    plan = newest(dense, today, oldest, 301, 1204)
+    assert len(plan.found) == 301 and dense.reads == [0, 0, 1204, 1204, 0, 1204, 2000]
+    with pytest.raises(ValueError):
+        search.NewestFirst([today], 301, 300)

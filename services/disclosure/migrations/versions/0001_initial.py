@@ -187,7 +187,7 @@ def upgrade() -> None:
         unique=False,
     )
     # ### end Alembic commands ###
-    # Search (search.walk_newest_first) reads the words' frequencies from pg_stats: keep up to 10,000.
+    # The planner's estimates of searches read the words' frequencies from pg_stats: keep up to 10,000.
     op.execute("ALTER TABLE publication ALTER COLUMN search SET STATISTICS 1000")
     for statement in APPEND_ONLY_STATEMENTS:
         op.execute(statement)
