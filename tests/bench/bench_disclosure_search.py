@@ -39,6 +39,7 @@ from __future__ import annotations
 import asyncio
 import os
 import random
+import shutil
 import tempfile
 import time
 from datetime import timedelta
@@ -461,6 +462,9 @@ async def _run() -> list[tuple[str, ...]]:
             await engine.dispose()
         issuer.stop()
         postgres.stop()
+        # the million-row corpus is 4-5 GB: kept only when asked (ZGOV_BENCH_KEEP=1, to EXPLAIN queries on it)
+        if os.environ.get("ZGOV_BENCH_KEEP") != "1":
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 class Captured:

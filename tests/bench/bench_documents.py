@@ -17,6 +17,7 @@ events stay in the outbox (the relay is not measured).
 from __future__ import annotations
 
 import asyncio
+import shutil
 import tempfile
 import time
 import uuid
@@ -238,6 +239,7 @@ async def _run() -> list[tuple[str, str]]:
         await engine.dispose()
         issuer.stop()
         postgres.stop()
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def run():

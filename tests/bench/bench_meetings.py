@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import statistics
+import shutil
 import tempfile
 import time
 import uuid
@@ -302,6 +303,7 @@ async def _run() -> list[tuple[str, str]]:
         await engine.dispose()
         issuer.stop()
         postgres.stop()
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def run():
