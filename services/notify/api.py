@@ -6,7 +6,8 @@ configured there (deploy/keycloak/realm-zgov.json), not here:
   delivery:read     what was sent, to whom, when, delivered or failed (the general office)
   preferences:own   read and set one's own preferences (every official)
   citizen-consent:manage  give, withdraw and read a citizen's consent to be told of his or her own
-                    case (the portal's service account, which has checked the case is the citizen's)
+                    case (the portal's service account, which has checked the case is the citizen's),
+                    and read the terms the portal shows beside the consent box
 """
 
 from __future__ import annotations
@@ -96,6 +97,7 @@ class NotifyServicer(notify_pb2_grpc.NotifyServiceServicer):
                 request.email,
                 request.phone,
                 request.wording,
+                request.at_any_hour,
             )
             return protos.consent_to_proto(row)
 
@@ -112,3 +114,7 @@ class NotifyServicer(notify_pb2_grpc.NotifyServiceServicer):
         async with self.sessions() as session:
             row = await consent_store.of_case(session, kind.value, request.case_id.strip())
             return protos.consent_to_proto(row, kind, request.case_id)
+
+    @requires("citizen-consent:manage")
+    async def GetCitizenConsentTerms(self, request, context):
+        return protos.consent_terms_to_proto()

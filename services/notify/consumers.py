@@ -28,7 +28,9 @@ Citizens, only with their consent (acts/consent.py, domain/consent.py): the stat
 petition (petitions.case.accepted, .not-accepted, .transferred, .legal-route, .extended, .replied,
 .reviewed) and of an application for information (disclosure.application.received,
 .completion-requested, .extended, .replied, .lapsed) reach the citizen who agreed to be told of
-that case, by the channels agreed: the number and the new state, and a link to the portal.
+that case, by the channels agreed: the number and the new state, and a link to the portal — held
+through the consent's quiet hours unless the citizen must act by a near day (a request to complete an
+application names the day: urgent).
 
 Not yet: disclosure publishes no "application near its limit" event, so applications are not
 notified (services/notify/README.md).
@@ -43,7 +45,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import event as orm_event
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -56,6 +58,7 @@ from services.notify.domain import privacy
 from services.notify.domain.consent import CaseKind
 from services.notify.domain.notices import Channel, Kind, Notice, Target, Urgency
 from shared.convert import CHINA, date_from_proto
+from shared.errors import InvalidInput
 from zgov.disclosure.v1 import applications_pb2  # noqa: F401  (payload types known to decode)
 from zgov.disclosure.v1 import events_pb2 as disclosure_events
 from zgov.documents.v1 import documents_pb2
@@ -69,6 +72,8 @@ from zgov.supervision.v1 import events_pb2 as supervision_events
 from zgov.supervision.v1 import supervision_pb2
 
 Envelope = envelope_pb2.EventEnvelope
+# The day a citizen must act by, where a state change asks him or her to act (its field in the event).
+CITIZEN_ACT_BY = {"disclosure.application.completion-requested": "completion_due"}
 URGENT_STEPS = {
     supervision_pb2.ESCALATION_STEP_URGED,
     supervision_pb2.ESCALATION_STEP_TO_SUPERVISING_LEADER,
@@ -83,6 +88,18 @@ STEP_NAMES = {
     supervision_pb2.ESCALATION_STEP_TO_MAYOR: "逾期报市长",
     supervision_pb2.ESCALATION_STEP_ACCOUNTABILITY_PROPOSED: "建议问责",
 }
+
+
+def _act_by(subject: str, event) -> date | None:
+    """The day the citizen must act by, when the change asks him or her to act; a day the event got
+    wrong is left out (the message still goes, not urgent) rather than the message lost."""
+    field = CITIZEN_ACT_BY.get(subject)
+    if not field:
+        return None
+    try:
+        return date_from_proto(getattr(event, field), field, required=False)
+    except InvalidInput:
+        return None
 
 
 def _day(value) -> str:
@@ -155,6 +172,8 @@ class EventConsumers:
                 link,
                 self.offered,
                 self.now(),
+                envelope.occurred_at.ToDatetime(UTC) if envelope.HasField("occurred_at") else None,
+                _act_by(envelope.subject, event),
             )
             if planned:
                 orm_event.listen(session.sync_session, "after_commit", lambda _: self.woken(), once=True)

@@ -5,7 +5,7 @@ never makes a second message), with its state, attempts and when the next attemp
 rows are read through a partial index, so the dispatcher reads only what is due. Rows are the
 queue: a restart finds every pending message where it was. `notify_preference` holds each
 person's own choices (domain/preferences.py). `citizen_consent` holds a citizen's consent to be told
-of his or her own case (domain/consent.py; migration 0003).
+of his or her own case (domain/consent.py; migrations 0004, 0005).
 """
 
 from __future__ import annotations
@@ -59,6 +59,8 @@ class Delivery(Base):
     last_error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # when the event happened (its envelope): a citizen's changes held together go as the latest state
+    occurred_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
@@ -97,5 +99,7 @@ class CitizenConsent(Base):
     email: Mapped[str] = mapped_column(String(255), default="")
     phone: Mapped[str] = mapped_column(String(32), default="")
     wording: Mapped[str] = mapped_column(String(32))
+    # told also in the quiet hours (domain/consent.py QUIET_START…QUIET_END); default: they are kept
+    at_any_hour: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     given_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from google.protobuf import timestamp_pb2
 
+from services.notify.domain import consent as consent_domain
 from services.notify.domain import preferences as domain
 from services.notify.domain.consent import CaseKind
 from services.notify.domain.notices import Channel, Kind, Urgency, mask
@@ -152,4 +153,15 @@ def consent_to_proto(
         wording=row.wording,
         give_time=stamp(row.given_at),
         withdraw_time=stamp(row.withdrawn_at),
+        at_any_hour=row.at_any_hour,
+    )
+
+
+def consent_terms_to_proto() -> pb.CitizenConsentTerms:
+    """The wording and quiet hours as notify keeps them (domain/consent.py), for the portal to show."""
+    return pb.CitizenConsentTerms(
+        wording=consent_domain.WORDING,
+        text=consent_domain.WORDING_TEXT,
+        quiet_start=_clock(consent_domain.QUIET_START),
+        quiet_end=_clock(consent_domain.QUIET_END),
     )

@@ -17,7 +17,7 @@ from shared.errors import field_violations_of
 from shared.logging import get_logger
 from shared.service_auth import ClientCredentials, TokenUnavailable, bearer_metadata
 from zgov.disclosure.v1 import complaints_pb2_grpc
-from zgov.notify.v1 import notify_pb2_grpc
+from zgov.notify.v1 import notify_pb2, notify_pb2_grpc
 from zgov.org.v1 import org_pb2, org_pb2_grpc
 from zgov.petitions.v1 import petitions_pb2_grpc, reconsiderations_pb2_grpc
 
@@ -62,6 +62,8 @@ class Backends:
         self.notify = None
         self._organisations: dict[str, str] = {}
         self._organisations_at = 0.0
+        self._consent_terms: notify_pb2.CitizenConsentTerms | None = None
+        self._consent_terms_at = 0.0
 
     @property
     def has_publications(self) -> bool:
@@ -135,3 +137,20 @@ class Backends:
         self._organisations = {o.code: o.name for o in reply.organisations}
         self._organisations_at = time.monotonic()
         return self._organisations
+
+    async def consent_terms(self) -> notify_pb2.CitizenConsentTerms | None:
+        """The consent wording (its version and text) and quiet hours as notify keeps them — the portal
+        keeps no copy — kept 10 minutes; None when notify is not wired or cannot answer (then no consent
+        is offered: a citizen is never shown a text notify would not record)."""
+        if self.notify is None:
+            return None
+        if self._consent_terms is not None and time.monotonic() - self._consent_terms_at < 600:
+            return self._consent_terms
+        try:
+            terms = await self.call(
+                self.notify.GetCitizenConsentTerms, notify_pb2.GetCitizenConsentTermsRequest()
+            )
+        except BackendError:
+            return None
+        self._consent_terms, self._consent_terms_at = terms, time.monotonic()
+        return terms

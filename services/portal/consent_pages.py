@@ -3,6 +3,10 @@ application for information, to be told by e-mail and/or SMS when it changes sta
 consent there at any time. The notify service keeps the consent and sends the messages (the number
 and the new state only; services/notify/domain/consent.py).
 
+The wording shown beside the box, its version and the quiet hours are notify's
+(`GetCitizenConsentTerms`, backends.py): the portal keeps no copy of them. The same consent is offered
+on the filing forms themselves (filing_consent.py).
+
 The case is the citizen's own because the portal has just read it with the citizen's own rights: by
 its query code (a POST body) or under the account by its registration number. Only then does the
 portal, with its service account (notify `citizen-consent:manage`), give or withdraw the consent of
@@ -15,6 +19,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from services.portal import disclosure_pages, forms, petitions_pages
+from services.portal.filing_consent import CHANNELS, KINDS, shown
 from services.portal.backends import BackendError
 from services.portal.web import (
     PageError,
@@ -30,16 +35,6 @@ from zgov.notify.v1 import notify_pb2 as npb
 
 router = APIRouter(prefix="/notifications", include_in_schema=False)
 NO_STORE = {"Cache-Control": "no-store"}
-# The notify service's current wording (services/notify/domain/consent.py WORDING), shown beside the box.
-WORDING = "citizen-consent-v1"
-WORDING_TEXT = (
-    "我同意资阳市人民政府门户在本事项办理状态发生变化时，按我选择的方式（电子邮件、短信）通知我。"
-    "通知只包含事项编号和办理状态，不包含事项内容。我可以随时在查看本事项的页面撤回同意，撤回后不再通知，"
-    "并删除为通知保存的联系方式。"
-)
-KINDS = {"petition": npb.CITIZEN_CASE_KIND_PETITION, "application": npb.CITIZEN_CASE_KIND_APPLICATION}
-CHANNELS = {"email": npb.CHANNEL_EMAIL, "sms": npb.CHANNEL_SMS}
-CHANNEL_NAMES = {npb.CHANNEL_EMAIL: "电子邮件", npb.CHANNEL_SMS: "短信"}
 
 
 async def _own_case(portal, visitor, kind: str, form: dict) -> tuple[str, str, dict]:
@@ -62,22 +57,13 @@ async def _own_case(portal, visitor, kind: str, form: dict) -> tuple[str, str, d
     return found.id, found.number, ({"query_code": code} if code else {"number": found.number})
 
 
-def shown(consent: npb.CitizenConsent) -> dict:
-    return {
-        "given": consent.state == npb.CONSENT_STATE_GIVEN,
-        "withdrawn": consent.state == npb.CONSENT_STATE_WITHDRAWN,
-        "channels": "、".join(CHANNEL_NAMES.get(c, "") for c in consent.channels),
-        "email": consent.email,
-        "phone": consent.phone,
-    }
-
-
 def _check(form: dict) -> forms.Checked:
     v = {
         "channels": [c for c in CHANNELS if form.get(f"channel_{c}") == "yes"],
         "email": forms.identifier(form.get("email")),
         "phone": forms.identifier(form.get("phone")),
         "agree": form.get("agree") == "yes",
+        "at_any_hour": form.get("at_any_hour") == "yes",
     }
     errors = {}
     if not v["channels"]:
@@ -91,7 +77,17 @@ def _check(form: dict) -> forms.Checked:
     return forms.Checked(v, errors)
 
 
-def _page(portal, visitor, kind, number, target, consent=None, status=200, values=None, errors=None):
+async def _terms(portal):
+    """notify's wording and quiet hours; without them no consent is shown or given."""
+    if portal.backends.notify is None:
+        raise PageError(404, "未开通", "本站暂未开通办件状态通知。")
+    terms = await portal.backends.consent_terms()
+    if terms is None:
+        raise PageError(503, "服务暂时不可用", "办件状态通知暂时无法办理，请稍后再试。")
+    return terms
+
+
+def _page(portal, visitor, terms, kind, number, target, consent=None, status=200, values=None, errors=None):
     return render(
         portal,
         visitor,
@@ -104,7 +100,7 @@ def _page(portal, visitor, kind, number, target, consent=None, status=200, value
         consent=shown(consent) if consent is not None else None,
         values=values or {},
         errors=errors or {},
-        wording_text=WORDING_TEXT,
+        terms=terms,
     )
 
 
@@ -143,16 +139,17 @@ async def consent_page(request: Request, portal: PortalDep, visitor: VisitorDep)
         portal.backends.notify.GetCitizenConsent,
         npb.GetCitizenConsentRequest(case_kind=KINDS[kind], case_id=case_id),
     )
-    return _page(portal, visitor, kind, number, target, consent)
+    return _page(portal, visitor, await _terms(portal), kind, number, target, consent)
 
 
 @router.post("/give", response_class=HTMLResponse)
 async def give(request: Request, portal: PortalDep, visitor: VisitorDep):
     form, kind = await _form(request, portal, visitor)
     case_id, number, target = await _own_case(portal, visitor, kind, form)
+    terms = await _terms(portal)
     checked = _check(form)
     if not checked.ok:
-        return _page(portal, visitor, kind, number, target, None, 422, checked.values, checked.errors)
+        return _page(portal, visitor, terms, kind, number, target, None, 422, checked.values, checked.errors)
     v = checked.values
     given = await _notify(
         portal,
@@ -165,7 +162,9 @@ async def give(request: Request, portal: PortalDep, visitor: VisitorDep):
             channels=[CHANNELS[c] for c in v["channels"]],
             email=v["email"],
             phone=v["phone"],
-            wording=WORDING,
+            # the version shown on the page answered (the text beside the box), as notify gave it
+            wording=forms.clean(form.get("wording"))[:32] or terms.wording,
+            at_any_hour=v["at_any_hour"],
         ),
         refusal_shown=True,
     )
@@ -174,17 +173,18 @@ async def give(request: Request, portal: PortalDep, visitor: VisitorDep):
             k if k in ("email", "phone", "channels") else "channels": "此项未被受理，请检查后重新填写。"
             for k in given.fields
         }
-        return _page(portal, visitor, kind, number, target, None, 422, v, errors)
-    return _page(portal, visitor, kind, number, target, given)
+        return _page(portal, visitor, terms, kind, number, target, None, 422, v, errors)
+    return _page(portal, visitor, terms, kind, number, target, given)
 
 
 @router.post("/withdraw", response_class=HTMLResponse)
 async def withdraw(request: Request, portal: PortalDep, visitor: VisitorDep):
     form, kind = await _form(request, portal, visitor)
     case_id, number, target = await _own_case(portal, visitor, kind, form)
+    terms = await _terms(portal)
     withdrawn = await _notify(
         portal,
         portal.backends.notify.WithdrawCitizenConsent,
         npb.WithdrawCitizenConsentRequest(case_kind=KINDS[kind], case_id=case_id),
     )
-    return _page(portal, visitor, kind, number, target, withdrawn)
+    return _page(portal, visitor, terms, kind, number, target, withdrawn)

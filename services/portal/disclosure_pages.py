@@ -15,7 +15,7 @@ import grpc
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from services.portal import complaint_pages, forms, uploads
+from services.portal import complaint_pages, filing_consent, forms, uploads
 from services.portal.backends import BackendError
 from services.portal.receipt_pages import answer_with_receipt
 from services.portal.web import (
@@ -393,9 +393,9 @@ async def applications_home(portal: PortalDep, visitor: VisitorDep):
     return render(portal, visitor, "disclosure/applications.html")
 
 
-def _application_page(portal, visitor, status: int = 200, values=None, errors=None, key: str = ""):
+async def _application_page(portal, visitor, status: int = 200, values=None, errors=None, key: str = ""):
     """The form; `key` its idempotency key (a new one for a new form, the same one when shown again
-    with messages: nothing was filed yet)."""
+    with messages: nothing was filed yet); with the consent offered when notify gives its terms."""
     return render(
         portal,
         visitor,
@@ -406,6 +406,7 @@ def _application_page(portal, visitor, status: int = 200, values=None, errors=No
         applicant_kinds=dv.APPLICANT_KINDS,
         delivery_forms=dv.DELIVERY_FORMS,
         idempotency_key=key or forms.new_idempotency_key(),
+        consent_terms=await portal.backends.consent_terms(),
     )
 
 
@@ -413,7 +414,7 @@ def _application_page(portal, visitor, status: int = 200, values=None, errors=No
 async def application_form(portal: PortalDep, visitor: VisitorDep):
     _need(portal, applications=True)
     values = {"name": visitor.citizen.display_name, "kind": "person"} if visitor.citizen else {}
-    return _application_page(portal, visitor, values=values)
+    return await _application_page(portal, visitor, values=values)
 
 
 def submit_request(v: dict, key: str) -> "apb.SubmitApplicationRequest":
@@ -446,8 +447,16 @@ async def submit_application(request: Request, portal: PortalDep, visitor: Visit
     # the form's key: a second press of the button (or a resend) files nothing new (none on old pages)
     key = forms.idempotency_key(form.get("idempotency_key"))
     checked = forms.check_application(form, dv.APPLICANT_KINDS, dv.DELIVERY_FORMS)
-    if not checked.ok:
-        return _application_page(portal, visitor, 422, checked.values, checked.errors, key)
+    # 办件状态通知 ticked on the form: checked with it, given once the application exists (filing_consent.py)
+    consent, offer = filing_consent.check(
+        form,
+        await portal.backends.consent_terms(),
+        email=checked.values.get("email", ""),
+        phone=checked.values.get("phone", ""),
+    )
+    if not (checked.ok and offer.ok):
+        values, errors = {**checked.values, **offer.values}, {**checked.errors, **offer.errors}
+        return await _application_page(portal, visitor, 422, values, errors, key)
     await limit_writes(portal, visitor, "application")
     v = checked.values
     token = await citizen_token(portal, visitor)
@@ -458,15 +467,19 @@ async def submit_application(request: Request, portal: PortalDep, visitor: Visit
     except BackendError as error:
         if error.code == grpc.StatusCode.INVALID_ARGUMENT and "idempotency_key" in error.fields:
             # the page was sent before with other content (back button, edited): a new form, nothing filed
-            return _application_page(portal, visitor, 422, v, {"_form": forms.KEY_REUSED})
-        if error.code == grpc.StatusCode.INVALID_ARGUMENT:
-            return _application_page(
-                portal, visitor, 422, v, forms.backend_errors(error.fields, forms.APPLICATION_FIELDS), key
+            return await _application_page(
+                portal, visitor, 422, {**v, **offer.values}, {"_form": forms.KEY_REUSED}
             )
+        if error.code == grpc.StatusCode.INVALID_ARGUMENT:
+            errors = forms.backend_errors(error.fields, forms.APPLICATION_FIELDS)
+            return await _application_page(portal, visitor, 422, {**v, **offer.values}, errors, key)
         raise unavailable(error) from error
     a = dv.application(filed.application)
     # Post/Redirect/Get: the receipt page is a GET, so a reload files nothing again (receipt_pages.py)
     facts = {k: a[k] for k in ("number", "submitted_on", "state")}
+    facts["notifications"] = await filing_consent.record(
+        portal, visitor, "application", filed.application.id, filed.application.number, consent
+    )
     return await answer_with_receipt(portal, visitor, "application", facts, filed.query_code, filed.replayed)
 
 

@@ -15,7 +15,7 @@ import grpc
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from services.portal import forms, uploads, views
+from services.portal import filing_consent, forms, uploads, views
 from services.portal.backends import BackendError
 from services.portal.receipt_pages import answer_with_receipt
 from services.portal.web import (
@@ -59,12 +59,14 @@ async def new_petition(portal: PortalDep, visitor: VisitorDep):
         organisations=organisations,
         categories=forms.CATEGORIES,
         idempotency_key=forms.new_idempotency_key(),
+        consent_terms=await portal.backends.consent_terms(),
     )
 
 
 @router.post("/new", response_class=HTMLResponse)
 async def submit_petition(request: Request, portal: PortalDep, visitor: VisitorDep):
     organisations = await portal.backends.organisation_names()
+    terms = await portal.backends.consent_terms()
     try:
         raw = await uploads.read_form(request)
     except uploads.BodyTooLarge:
@@ -79,21 +81,25 @@ async def submit_petition(request: Request, portal: PortalDep, visitor: VisitorD
             categories=forms.CATEGORIES,
             errors={"attachments": uploads.TOO_LARGE},
             headers={"Connection": "close"},
+            consent_terms=terms,
         )
     form = {k: v for k, v in raw.items() if isinstance(v, str)}
     check_csrf(portal, visitor, form)
     checked = forms.check_petition(form, organisations or None)
     files = await uploads.petition_files([v for v in raw.getlist("attachments") if not isinstance(v, str)])
     await raw.close()
-    errors = dict(checked.errors)
+    # 办件状态通知 ticked on the form: checked with it, given once the case exists (filing_consent.py)
+    consent, offer = filing_consent.check(form, terms, phone=checked.values.get("phone", ""))
+    errors = {**checked.errors, **offer.errors}
     if files.error:
         errors["attachments"] = files.error
     key = forms.idempotency_key(form.get("idempotency_key"))
     page = dict(
-        values=checked.values,
+        values={**checked.values, **offer.values},
         organisations=organisations,
         categories=forms.CATEGORIES,
         idempotency_key=key or forms.new_idempotency_key(),
+        consent_terms=terms,
     )
     if errors:
         return render(portal, visitor, "petitions/new.html", 422, errors=errors, **page)
@@ -127,10 +133,12 @@ async def submit_petition(request: Request, portal: PortalDep, visitor: VisitorD
             return render(portal, visitor, "petitions/new.html", 422, errors=errors, **page)
         raise unavailable(error) from error
     case = views.petition_case(filed.case, organisations)
-    # Post/Redirect/Get: the receipt page is a GET, so a reload files nothing again (receipt_pages.py)
-    return await answer_with_receipt(
-        portal, visitor, "petition", receipt_facts(case), filed.query_code, filed.replayed
+    facts = receipt_facts(case)
+    facts["notifications"] = await filing_consent.record(
+        portal, visitor, "petition", filed.case.id, filed.case.number, consent
     )
+    # Post/Redirect/Get: the receipt page is a GET, so a reload files nothing again (receipt_pages.py)
+    return await answer_with_receipt(portal, visitor, "petition", facts, filed.query_code, filed.replayed)
 
 
 def receipt_facts(case: dict) -> dict:

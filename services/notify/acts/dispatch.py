@@ -3,7 +3,9 @@
 At least once: a row is marked sent only after its channel took the message; a failure is retried
 with exponential backoff (domain/retries.py) until given up; a crash between sending and marking
 sends it again after the lease. Never twice for one event, person and channel otherwise: the row
-is unique (models.py). A person's digest rows on one channel go as one message.
+is unique (models.py). Rows that go together on one channel go as one message: a person's digest
+rows, and a citizen's waiting messages of one case (a night's changes held by the quiet hours, or one
+being retried when the next change comes) — as the latest state, naming the earlier ones.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.notify.channels import Message, SendFailed, Sender
+from services.notify.domain import consent as citizens
 from services.notify.domain.notices import Channel
 from services.notify.domain.retries import RetryPolicy
 from services.notify.models import Delivery
@@ -27,9 +30,15 @@ from shared.db import transaction
 log = structlog.get_logger(__name__)
 
 
+def goes_together(row: Delivery) -> bool:
+    """A digest row, or a citizen's: sent with the recipient's other such rows on its channel."""
+    return row.digest or citizens.is_citizen(row.recipient_user_id)
+
+
 @dataclass
 class Batch:
-    """Rows that go as one message: one row, or a person's digest on one channel."""
+    """Rows that go as one message: one row, a person's digest on one channel, or a citizen's
+    waiting messages of one case on one channel."""
 
     rows: list[Delivery]
 
@@ -38,20 +47,31 @@ class Batch:
         return [r.id for r in self.rows]
 
     def message(self) -> Message:
+        if citizens.is_citizen(self.rows[0].recipient_user_id):
+            return self._citizens()
         if len(self.rows) == 1 and not self.rows[0].digest:
             row = self.rows[0]
             return Message(row.title, row.text, row.link)
         lines = [f"· {r.title}：{r.link or r.text}" for r in sorted(self.rows, key=lambda r: r.created_at)]
         return Message(f"每日汇总：{len(self.rows)} 项通知", "\n".join(lines), "")
 
+    def _citizens(self) -> Message:
+        """The latest state (by when the events happened), the earlier ones named after it."""
+        happened = sorted(self.rows, key=lambda r: (r.occurred_at or r.created_at, r.created_at))
+        latest = happened[-1]
+        title, text = citizens.held_together(
+            latest.title, latest.text, [r.event_subject for r in happened[:-1]]
+        )
+        return Message(title, text, latest.link)
+
 
 def batches(rows: list[Delivery]) -> list[Batch]:
-    single = [Batch([r]) for r in rows if not r.digest]
-    digests: dict[tuple[str, str], list[Delivery]] = {}
+    single = [Batch([r]) for r in rows if not goes_together(r)]
+    together: dict[tuple[str, str], list[Delivery]] = {}
     for r in rows:
-        if r.digest:
-            digests.setdefault((r.recipient_user_id, r.channel), []).append(r)
-    return single + [Batch(group) for group in digests.values()]
+        if goes_together(r):
+            together.setdefault((r.recipient_user_id, r.channel), []).append(r)
+    return single + [Batch(group) for group in together.values()]
 
 
 @dataclass
@@ -69,9 +89,10 @@ class Dispatcher:
         async with transaction(self.sessions) as session:
             rows = await store.claim_due(session, now, self.batch, self.lease)
             claimed = [r.id for r in rows]
-            for user_id, channel in {(r.recipient_user_id, r.channel) for r in rows if r.digest}:
-                rows += await store.claim_digest_companions(
-                    session, user_id, channel, now, self.lease, claimed
+            for user_id, channel in {(r.recipient_user_id, r.channel) for r in rows if goes_together(r)}:
+                # a person's digest rows only; all of a citizen's (one case's) waiting rows
+                rows += await store.claim_companions(
+                    session, user_id, channel, now, self.lease, claimed, citizens.is_citizen(user_id)
                 )
             session.expunge_all()
         return rows

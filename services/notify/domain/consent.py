@@ -9,24 +9,43 @@ by e-mail and/or SMS, when that case changes state. The consent is:
   the channels and wording agreed to, when given and withdrawn (proof of what was agreed).
 A message names the case's number and its new state and links to the portal; never the content,
 nor anything of the case that the events do not carry (A71, A80: they carry no identity or letter).
+
+When (夜间免打扰): unless the citizen chose to be told at any hour, the consent keeps quiet hours —
+22:00 to 08:00 China time — read by the officers' rule (`preferences.send_at`): a change in them is
+told when they end; one the citizen must act on by a near day (a request to complete an application,
+补正) is urgent and goes at once. The changes of one case held through a night go as one message:
+the latest state, the earlier ones named after it (`held_together`), none lost.
 """
 
 from __future__ import annotations
 
 import re
+from datetime import date, time
 from enum import StrEnum
 
-from services.notify.domain.notices import Channel
+from services.notify.domain.notices import Channel, Urgency
+from services.notify.domain.preferences import Preferences
 from shared.errors import InvalidInput
 
-# The text the portal shows beside the consent box; a change of wording is a new version.
-WORDING = "citizen-consent-v1"
+# The quiet hours a consent keeps unless the citizen chose "at any hour" (officers have no default:
+# each sets his or her own).
+QUIET_START, QUIET_END = time(22, 0), time(8, 0)
+# The text the portal shows beside the consent box (GetCitizenConsentTerms: the portal keeps no copy);
+# a change of wording is a new version.
+WORDING = "citizen-consent-v2"
 WORDING_TEXT = (
     "我同意资阳市人民政府门户在本事项办理状态发生变化时，按我选择的方式（电子邮件、短信）通知我。"
-    "通知只包含事项编号和办理状态，不包含事项内容。我可以随时在查看本事项的页面撤回同意，撤回后不再通知，"
-    "并删除为通知保存的联系方式。"
+    "通知只包含事项编号和办理状态，不包含事项内容。"
+    f"夜间（{QUIET_START:%H:%M}至次日{QUIET_END:%H:%M}）发生的变化，在{QUIET_END:%H:%M}后合并为一条通知发送，"
+    "需要我在临近期限前办理的除外；我也可以选择随时通知。"
+    "我可以随时在查看本事项的页面撤回同意，撤回后不再通知，并删除为通知保存的联系方式。"
 )
 CHANNELS = (Channel.EMAIL, Channel.SMS)
+# A message asking the citizen to act by a day at most this many days away goes at once, night or not:
+# held until morning it would eat into the little time left.
+NEAR_LIMIT_DAYS = 3
+# A delivery to a citizen names the consent, not a person of the directory.
+RECIPIENT_PREFIX = "citizen:"
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
 PHONE = re.compile(r"^\+?[0-9][0-9 \-]{4,19}$")
 
@@ -79,6 +98,26 @@ def kept_addresses(channels: list[Channel], email: str, phone: str) -> tuple[str
     )
 
 
+def recipient_of(consent_id: object) -> str:
+    return f"{RECIPIENT_PREFIX}{consent_id}"
+
+
+def is_citizen(recipient_user_id: str) -> bool:
+    return recipient_user_id.startswith(RECIPIENT_PREFIX)
+
+
+def preferences_of(at_any_hour: bool) -> Preferences:
+    """The consent's choice as the preferences the officers' rule reads (`preferences.send_at`)."""
+    return Preferences() if at_any_hour else Preferences(quiet_start=QUIET_START, quiet_end=QUIET_END)
+
+
+def urgency_of(act_by: date | None, today: date) -> Urgency:
+    """Urgent when the citizen must act by a day that is near (today China time); else normal."""
+    if act_by is not None and (act_by - today).days <= NEAR_LIMIT_DAYS:
+        return Urgency.URGENT
+    return Urgency.NORMAL
+
+
 # What the citizen is told, by event: (kind of case, what happened). The number and the state only.
 PETITION_STATES = {
     "petitions.case.accepted": "已受理",
@@ -96,12 +135,26 @@ APPLICATION_STATES = {
     "disclosure.application.replied": "已作出答复",
     "disclosure.application.lapsed": "因未按期补正不再处理",
 }
+STATES = {**PETITION_STATES, **APPLICATION_STATES}
 CASE_NAMES = {CaseKind.PETITION: "信访事项", CaseKind.APPLICATION: "政府信息公开申请"}
 
 
-def citizen_message(kind: CaseKind, number: str, state: str, link: str) -> tuple[str, str]:
-    """(title, text) of a message to the citizen: the number, the new state and where to look."""
+def citizen_message(
+    kind: CaseKind, number: str, state: str, link: str, act_by: date | None = None
+) -> tuple[str, str]:
+    """(title, text) of a message to the citizen: the number, the new state (with the day to act by,
+    when the citizen must act) and where to look."""
     name = CASE_NAMES[kind]
     title = f"您的{name}{number}{state}"
-    text = f"您的{name}（编号 {number}）{state}。详情请登录资阳市人民政府门户或凭查询码查看：{link}"
+    until = f"，请于{act_by.year}年{act_by.month}月{act_by.day}日前办理" if act_by else ""
+    text = f"您的{name}（编号 {number}）{state}{until}。详情请登录资阳市人民政府门户或凭查询码查看：{link}"
     return title, text
+
+
+def held_together(latest_title: str, latest_text: str, earlier_subjects: list[str]) -> tuple[str, str]:
+    """One message for the changes of one case held together (a night's): the latest state's message,
+    then the earlier states in the order they happened, so that none is lost."""
+    earlier = list(dict.fromkeys(STATES[s] for s in earlier_subjects if s in STATES))
+    if not earlier:
+        return latest_title, latest_text
+    return latest_title, f"{latest_text}\n此前的变化：{'；'.join(earlier)}。"

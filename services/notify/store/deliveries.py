@@ -53,26 +53,29 @@ async def claim_due(session: AsyncSession, now: datetime, batch: int, lease: tim
     return list(rows.all())
 
 
-async def claim_digest_companions(
+async def claim_companions(
     session: AsyncSession,
     user_id: str,
     channel: str,
     now: datetime,
     lease: timedelta,
     exclude: list[uuid.UUID],
+    any_pending: bool = False,
 ) -> list[Delivery]:
-    """The person's other digest rows on this channel still waiting: they go in the same message."""
+    """The recipient's other rows on this channel still waiting, due or not, that go in the same
+    message: digest rows, or (`any_pending`) every pending row."""
     others = (
         select(Delivery.id)
         .where(
             Delivery.state == PENDING,
-            Delivery.digest.is_(True),
             Delivery.recipient_user_id == user_id,
             Delivery.channel == channel,
             Delivery.id.not_in(exclude),
         )
         .with_for_update(skip_locked=True)
     )
+    if not any_pending:
+        others = others.where(Delivery.digest.is_(True))
     ids = list((await session.scalars(others)).all())
     if not ids:
         return []
@@ -100,6 +103,17 @@ async def mark_failed(
     else:
         values["next_attempt_at"] = retry_at
     await session.execute(update(Delivery).where(Delivery.id.in_(ids)).values(**values))
+
+
+async def cancel_pending(session: AsyncSession, recipient_user_id: str, why: str) -> int:
+    """The recipient's waiting rows given up (failed, with why), their addresses erased; how many."""
+    cancelled = await session.execute(
+        update(Delivery)
+        .where(Delivery.recipient_user_id == recipient_user_id, Delivery.state == PENDING)
+        .values(state=FAILED, address="", last_error=why)
+        .returning(Delivery.id)
+    )
+    return len(cancelled.all())
 
 
 @dataclass(frozen=True)

@@ -177,10 +177,19 @@ class NotifyUnderTest(CallsAsPeople):
     org_address: str = ""
 
     async def publish(
-        self, subject: str, payload, *, event_id: uuid.UUID | None = None, message_id: str = ""
+        self,
+        subject: str,
+        payload,
+        *,
+        event_id: uuid.UUID | None = None,
+        message_id: str = "",
+        occurred_at: datetime | None = None,
     ) -> str:
-        """As the producing service's relay publishes an event; returns its event id."""
-        envelope = build_envelope(subject, payload, "test/1", event_id=event_id or uuid.uuid4())
+        """As the producing service's relay publishes an event (that happened at `occurred_at`, else
+        now); returns its event id."""
+        envelope = build_envelope(
+            subject, payload, "test/1", event_id=event_id or uuid.uuid4(), occurred_at=occurred_at
+        )
         await self.js.publish(
             subject, envelope.SerializeToString(), headers={MSG_ID_HEADER: message_id or envelope.event_id}
         )

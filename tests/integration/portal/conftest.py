@@ -1,13 +1,15 @@
 """The portal wired to real backends: petitions and org in-process (as in the petitions tests)
 against the real PostgreSQL, NATS and Keycloak of the test session; disclosure too once its
 service exists. `portal` is the app behind an httpx client (ASGI, no socket); `portal_server`
-runs the same app under uvicorn on a free port for the browser tests.
+runs the same app under uvicorn on a free port for the browser tests (`serving_portal`, with other
+settings); `notify_address` is the real notify service for the consent pages.
 """
 
 from __future__ import annotations
 
 import asyncio
 import re
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 import httpx
@@ -17,12 +19,14 @@ import uvicorn
 from deploy.local.servers import free_port
 from services.disclosure.__main__ import build as build_disclosure
 from services.disclosure.config import DisclosureSettings
+from services.notify.__main__ import build as build_notify
+from services.notify.config import NotifySettings
 from services.org.__main__ import build as build_org
 from services.petitions.__main__ import build as build_petitions
 from services.petitions.config import PetitionsSettings
 from services.portal.app import create_app
 from services.portal.config import PortalSettings
-from tests.fixtures.org import org_settings, stop
+from tests.fixtures.org import org_settings, serving, stop
 
 # The address the realm's `portal` client accepts as a redirect (the ASGI client never opens it).
 PUBLIC_URL = "http://127.0.0.1:8000"
@@ -105,12 +109,12 @@ async def portal(keycloak, backends):
             yield client
 
 
-@pytest.fixture
-async def portal_server(keycloak, backends):
+@asynccontextmanager
+async def serving_portal(keycloak, backends: Backends, **overrides):
     """The portal under uvicorn on a free port (for a real browser); yields its base URL."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    app = create_app(portal_settings(keycloak, backends, public_url=url, http_port=port))
+    app = create_app(portal_settings(keycloak, backends, public_url=url, http_port=port, **overrides))
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, access_log=False, log_config=None, lifespan="on")
     )
@@ -124,6 +128,29 @@ async def portal_server(keycloak, backends):
     finally:
         server.should_exit = True
         await asyncio.wait_for(task, 30)
+
+
+@pytest.fixture
+async def portal_server(keycloak, backends):
+    async with serving_portal(keycloak, backends) as url:
+        yield url
+
+
+@pytest.fixture
+async def notify_address(keycloak, portal_nats, service_database, backends):
+    """The real notify service beside the backends (its consumers off: the consent pages only)."""
+    settings = NotifySettings(
+        database_url=await service_database("notify"),
+        nats_url=portal_nats.url,
+        keycloak_url=keycloak.url,
+        client_id="notify",
+        client_secret=keycloak.client_secrets["notify"],
+        grpc_port=0,
+        org_address=backends.org,
+        consume_events=False,
+    )
+    async with serving(build_notify(settings)) as server:
+        yield server.address
 
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')

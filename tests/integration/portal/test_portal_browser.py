@@ -3,7 +3,8 @@ is downloaded): a citizen without an account files a petition with a photo attac
 receipt (Post/Redirect/Get: reloaded, bookmarked, opened by another visitor with the code) and
 follows it with the query code (seeing the photo's name);
 searches, opens a publication, files an application, follows it with its query code and withdraws it
-(撤回, with its confirmation page). Screenshots
+(撤回, with its confirmation page); files a petition with 办件状态通知 ticked on the form, sees the
+receipt say notifications are on, and withdraws them on /notifications (issue 15). Screenshots
 of the main pages (phone and desktop widths) are kept in .artifacts/screenshots/ (git-ignored)."""
 
 from __future__ import annotations
@@ -13,7 +14,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.integration.portal.conftest import serving_portal
+from tests.integration.portal.test_portal_consent import cases_by_number, consent_of
 from tests.integration.portal.test_portal_disclosure import APPLICATION, applications_served, seed
+from zgov.notify.v1 import notify_pb2 as npb
 
 pytestmark = pytest.mark.integration
 
@@ -182,3 +186,39 @@ async def test_art29_citizen_searches_opens_a_publication_applies_and_follows_in
         "application-withdrawn",
     ):
         assert png_width(SCREENSHOTS / f"{name}.png") <= PHONE["width"], name
+
+
+async def test_issue15_citizen_files_with_notifications_on_then_withdraws_them_in_chromium(
+    browser, keycloak, backends, notify_address
+):
+    """The consent ticked on the petition form (notify's wording beside it), the receipt saying the
+    notifications are on, withdrawn on /notifications; the real notify service agrees at each step."""
+    async with serving_portal(keycloak, backends, notify_address=notify_address) as portal_server:
+        page = await browser.new_page()
+        await page.goto(f"{portal_server}/petitions/new")
+        assert "通知只包含事项编号和办理状态" in await page.locator("#consent-wording").inner_text()
+        await page.get_by_label("申诉求决").check()
+        await page.get_by_label("标题（必填，200 字以内）").fill("小区路灯损坏三个月无人修")
+        await page.get_by_label("信访内容（必填）").fill("幸福小区 3 栋门前路灯损坏，多次反映未修。")
+        await page.get_by_label("姓名（必填）").fill("赵小红")
+        await page.get_by_label("联系电话（必填）").fill("13900002222")
+        await page.get_by_label("我同意上述内容，办理状态变化时通知我").check()
+        await page.get_by_label("通过电子邮件").check()
+        await page.get_by_label("通知邮箱").fill("zhao.xiaohong@example.com")
+        await shot(page, "petition-form-notifications")
+        await page.get_by_role("button", name="提交").click()
+        state = await page.locator("#notifications-state").inner_text()
+        assert "办件状态通知已开通" in state and "zh***@example.com" in state
+        number = (await page.locator("main strong").first.inner_text()).strip()
+        await shot(page, "petition-filed-notifications-on")
+        case_id = (await cases_by_number(keycloak, backends))[number]
+        assert (await consent_of(keycloak, notify_address, case_id)).state == npb.CONSENT_STATE_GIVEN
+
+        await page.get_by_role("button", name="通知设置").click()
+        assert "/notifications" in page.url
+        assert "您已同意" in await page.locator("#consent-state").inner_text()
+        await page.get_by_role("button", name="撤回同意").click()
+        assert "您已撤回同意，不再通知" in await page.locator("#consent-state").inner_text()
+        await shot(page, "notifications-withdrawn")
+        withdrawn = await consent_of(keycloak, notify_address, case_id)
+        assert withdrawn.state == npb.CONSENT_STATE_WITHDRAWN and not withdrawn.email

@@ -2,7 +2,9 @@
 account opens the case by its query code, agrees — to the wording shown, by e-mail — to be told when it
 changes state, then withdraws; a signed-in citizen agrees by SMS for an application of his account,
 which nobody else can; the consent is recorded by the real notify service (in process, beside the real
-petitions, disclosure and org services, Keycloak, PostgreSQL and NATS) for that case only."""
+petitions, disclosure and org services, Keycloak, PostgreSQL and NATS) for that case only. The same
+consent on the filing forms themselves (issue 15): ticked, it is recorded once the case exists and the
+receipt says so; not ticked, nothing is; the wording shown is notify's, the portal keeps no copy."""
 
 from __future__ import annotations
 
@@ -12,10 +14,8 @@ import grpc
 import httpx
 import pytest
 
-from services.notify.__main__ import build as build_notify
-from services.notify.config import NotifySettings
+from services.notify.domain.consent import WORDING, WORDING_TEXT
 from services.portal.app import create_app
-from tests.fixtures.org import serving
 from tests.integration.portal.conftest import PUBLIC_URL, csrf_of, log_in, portal_settings, post_form
 from tests.integration.portal.test_portal_disclosure import APPLICATION
 from tests.integration.portal.test_portal_petitions import CODE, PETITION
@@ -30,22 +30,6 @@ EMAIL = "zhao.xiaohong@example.com"
 
 
 @pytest.fixture
-async def notify_address(keycloak, portal_nats, service_database, backends):
-    settings = NotifySettings(
-        database_url=await service_database("notify"),
-        nats_url=portal_nats.url,
-        keycloak_url=keycloak.url,
-        client_id="notify",
-        client_secret=keycloak.client_secrets["notify"],
-        grpc_port=0,
-        org_address=backends.org,
-        consume_events=False,
-    )
-    async with serving(build_notify(settings)) as server:
-        yield server.address
-
-
-@pytest.fixture
 async def portal_with_notify(keycloak, backends, notify_address):
     # a burst of 10 writes: the test follows, opens, refuses and gives within a second
     app = create_app(portal_settings(keycloak, backends, notify_address=notify_address, write_burst=10))
@@ -54,12 +38,27 @@ async def portal_with_notify(keycloak, backends, notify_address):
             yield client
 
 
-async def consent_of(keycloak, notify_address: str, case_id: str) -> npb.CitizenConsent:
+async def consent_of(
+    keycloak, notify_address: str, case_id: str, kind=npb.CITIZEN_CASE_KIND_PETITION
+) -> npb.CitizenConsent:
     async with grpc.aio.insecure_channel(notify_address) as channel:
         return await notify_pb2_grpc.NotifyServiceStub(channel).GetCitizenConsent(
-            npb.GetCitizenConsentRequest(case_kind=npb.CITIZEN_CASE_KIND_PETITION, case_id=case_id),
+            npb.GetCitizenConsentRequest(case_kind=kind, case_id=case_id),
             metadata=(("authorization", f"Bearer {keycloak.service_token('portal')}"),),
         )
+
+
+async def cases_by_number(keycloak, backends) -> dict[str, str]:
+    """number → id of every petition filed, as the petitions office lists them."""
+    async with grpc.aio.insecure_channel(backends.petitions) as channel:
+        listed = await petitions_pb2_grpc.PetitionsServiceStub(channel).ListCases(
+            petitions_pb2.ListCasesRequest(),
+            metadata=(("authorization", f"Bearer {keycloak.token_for('petition-officer')}"),),
+        )
+    return {c.number: c.id for c in listed.cases}
+
+
+NUMBER = re.compile(r"编号 <strong>([^<]+)</strong>")
 
 
 async def test_a_petitioner_agrees_to_be_told_by_email_on_the_case_page_then_withdraws(
@@ -97,7 +96,7 @@ async def test_a_petitioner_agrees_to_be_told_by_email_on_the_case_page_then_wit
     assert EMAIL not in given.text and re.search(r"zh\*\*\*@example\.com", given.text)
     recorded = await consent_of(keycloak, notify_address, case.id)
     assert recorded.state == npb.CONSENT_STATE_GIVEN and recorded.number == case.number
-    assert list(recorded.channels) == [npb.CHANNEL_EMAIL] and recorded.wording == "citizen-consent-v1"
+    assert list(recorded.channels) == [npb.CHANNEL_EMAIL] and recorded.wording == WORDING
 
     withdrawn = await portal.post(
         "/notifications/withdraw", data={"csrf": csrf, "kind": "petition", "query_code": code}
@@ -158,3 +157,65 @@ async def test_a_citizen_agrees_by_sms_for_an_application_of_his_own_account_and
             metadata=service,
         )
     assert recorded.state == npb.CONSENT_STATE_GIVEN and list(recorded.channels) == [npb.CHANNEL_SMS]
+
+
+async def test_issue15_a_petition_filed_with_the_box_ticked_has_notifications_on_one_without_has_none(
+    portal_with_notify, keycloak, backends, notify_address
+):
+    portal = portal_with_notify
+    form = await portal.get("/petitions/new")
+    # notify's wording and version, as GetCitizenConsentTerms gives them: the portal keeps no copy
+    assert WORDING_TEXT in form.text and f'name="consent_wording" value="{WORDING}"' in form.text
+    ticked = {"notify": "yes", "notify_email": "yes", "notify_email_address": EMAIL}
+
+    # ticked with SMS but no usable number: shown next to the field, nothing filed
+    wrong = await post_form(
+        portal,
+        "/petitions/new",
+        "/petitions/new",
+        {**PETITION, **ticked, "notify_sms": "yes", "phone": "13900002222", "notify_phone": "call me"},
+    )
+    assert wrong.status_code == 422 and "选择短信通知时，请填写手机号码。" in wrong.text
+    assert 'name="notify" value="yes" checked' in wrong.text
+    assert await cases_by_number(keycloak, backends) == {}
+
+    receipt = await post_form(portal, "/petitions/new", "/petitions/new", {**PETITION, **ticked})
+    assert receipt.status_code == 200 and "办件状态通知已开通" in receipt.text
+    assert "zh***@example.com" in receipt.text and EMAIL not in receipt.text
+    assert 'action="/notifications"' in receipt.text, "the consent page, to withdraw, from the receipt"
+    on = NUMBER.search(receipt.text).group(1)
+    # the channel chosen and the address typed, but the box not ticked: nothing recorded
+    unticked = await post_form(
+        portal, "/petitions/new", "/petitions/new", {**PETITION, **ticked, "notify": "", "title": "另一件事"}
+    )
+    assert unticked.status_code == 200 and "办件状态通知已开通" not in unticked.text
+    off = NUMBER.search(unticked.text).group(1)
+
+    ids = await cases_by_number(keycloak, backends)
+    recorded = await consent_of(keycloak, notify_address, ids[on])
+    assert recorded.state == npb.CONSENT_STATE_GIVEN and recorded.number == on
+    assert list(recorded.channels) == [npb.CHANNEL_EMAIL] and recorded.wording == WORDING
+    assert recorded.at_any_hour is False, "the quiet hours are kept unless chosen otherwise"
+    assert (await consent_of(keycloak, notify_address, ids[off])).state == npb.CONSENT_STATE_NONE
+
+
+async def test_issue15_an_application_filed_with_the_box_ticked_for_sms_at_any_hour_uses_the_forms_number(
+    portal_with_notify, keycloak, backends, notify_address
+):
+    portal = portal_with_notify
+    ticked = {"notify": "yes", "notify_sms": "yes", "notify_any_hour": "yes"}  # no number: the form's
+    receipt = await post_form(portal, "/applications/new", "/applications/new", {**APPLICATION, **ticked})
+    assert (
+        receipt.status_code == 200 and "办件状态通知已开通" in receipt.text and "136****3333" in receipt.text
+    )
+    number = re.search(r"申请编号 <strong>([^<]+)</strong>", receipt.text).group(1)
+    async with grpc.aio.insecure_channel(backends.disclosure) as disclosure:
+        (application,) = (
+            await applications_pb2_grpc.ApplicationServiceStub(disclosure).ListApplications(
+                apb.ListApplicationsRequest(number=number),
+                metadata=(("authorization", f"Bearer {keycloak.token_for('disclosure-officer')}"),),
+            )
+        ).applications
+    recorded = await consent_of(keycloak, notify_address, application.id, npb.CITIZEN_CASE_KIND_APPLICATION)
+    assert recorded.state == npb.CONSENT_STATE_GIVEN and list(recorded.channels) == [npb.CHANNEL_SMS]
+    assert recorded.phone == "136****3333" and recorded.at_any_hour is True

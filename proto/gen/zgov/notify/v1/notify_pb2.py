@@ -26,47 +26,51 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from zgov.common.v1 import common_pb2 as zgov_dot_common_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1bzgov/notify/v1/notify.proto\x12\x0ezgov.notify.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1bzgov/common/v1/common.proto\"\xce\x02\n\x0e\x43itizenConsent\x12\x32\n\tcase_kind\x18\x01 \x01(\x0e\x32\x1f.zgov.notify.v1.CitizenCaseKind\x12\x0f\n\x07\x63\x61se_id\x18\x02 \x01(\t\x12\x0e\n\x06number\x18\x03 \x01(\t\x12+\n\x05state\x18\x04 \x01(\x0e\x32\x1c.zgov.notify.v1.ConsentState\x12)\n\x08\x63hannels\x18\x05 \x03(\x0e\x32\x17.zgov.notify.v1.Channel\x12\r\n\x05\x65mail\x18\x06 \x01(\t\x12\r\n\x05phone\x18\x07 \x01(\t\x12\x0f\n\x07wording\x18\x08 \x01(\t\x12-\n\tgive_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x31\n\rwithdraw_time\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xe3\x01\n\x19GiveCitizenConsentRequest\x12\x32\n\tcase_kind\x18\x01 \x01(\x0e\x32\x1f.zgov.notify.v1.CitizenCaseKind\x12\x0f\n\x07\x63\x61se_id\x18\x02 \x01(\t\x12\x0e\n\x06number\x18\x03 \x01(\t\x12\x17\n\x0f\x63itizen_user_id\x18\x04 \x01(\t\x12)\n\x08\x63hannels\x18\x05 \x03(\x0e\x32\x17.zgov.notify.v1.Channel\x12\r\n\x05\x65mail\x18\x06 \x01(\t\x12\r\n\x05phone\x18\x07 \x01(\t\x12\x0f\n\x07wording\x18\x08 \x01(\t\"d\n\x1dWithdrawCitizenConsentRequest\x12\x32\n\tcase_kind\x18\x01 \x01(\x0e\x32\x1f.zgov.notify.v1.CitizenCaseKind\x12\x0f\n\x07\x63\x61se_id\x18\x02 \x01(\t\"_\n\x18GetCitizenConsentRequest\x12\x32\n\tcase_kind\x18\x01 \x01(\x0e\x32\x1f.zgov.notify.v1.CitizenCaseKind\x12\x0f\n\x07\x63\x61se_id\x18\x02 \x01(\t\"\xba\x04\n\x08\x44\x65livery\x12\n\n\x02id\x18\x01 \x01(\t\x12\x10\n\x08\x65vent_id\x18\x02 \x01(\t\x12\x15\n\revent_subject\x18\x03 \x01(\t\x12(\n\x04kind\x18\x04 \x01(\x0e\x32\x1a.zgov.notify.v1.NoticeKind\x12(\n\x07urgency\x18\x05 \x01(\x0e\x32\x17.zgov.notify.v1.Urgency\x12\x19\n\x11recipient_user_id\x18\x06 \x01(\t\x12\x16\n\x0erecipient_name\x18\x07 \x01(\t\x12\x1a\n\x12\x61\x63ting_for_user_id\x18\x08 \x01(\t\x12\x11\n\tbody_code\x18\t \x01(\t\x12(\n\x07\x63hannel\x18\n \x01(\x0e\x32\x17.zgov.notify.v1.Channel\x12\x0f\n\x07\x61\x64\x64ress\x18\x0b \x01(\t\x12\r\n\x05title\x18\x0c \x01(\t\x12,\n\x05state\x18\r \x01(\x0e\x32\x1d.zgov.notify.v1.DeliveryState\x12\x10\n\x08\x61ttempts\x18\x0e \x01(\x05\x12\x12\n\nlast_error\x18\x0f \x01(\t\x12\x0e\n\x06\x64igest\x18\x10 \x01(\x08\x12/\n\x0b\x63reate_time\x18\x11 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x35\n\x11next_attempt_time\x18\x12 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12-\n\tsent_time\x18\x13 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x9d\x01\n\x15ListDeliveriesRequest\x12\x19\n\x11recipient_user_id\x18\x01 \x01(\t\x12,\n\x05state\x18\x02 \x01(\x0e\x32\x1d.zgov.notify.v1.DeliveryState\x12\x10\n\x08\x65vent_id\x18\x03 \x01(\t\x12)\n\x04page\x18\x04 \x01(\x0b\x32\x1b.zgov.common.v1.PageRequest\"r\n\x16ListDeliveriesResponse\x12,\n\ndeliveries\x18\x01 \x03(\x0b\x32\x18.zgov.notify.v1.Delivery\x12*\n\x04page\x18\x02 \x01(\x0b\x32\x1c.zgov.common.v1.PageResponse\"c\n\x0cKindChannels\x12(\n\x04kind\x18\x01 \x01(\x0e\x32\x1a.zgov.notify.v1.NoticeKind\x12)\n\x08\x63hannels\x18\x02 \x03(\x0e\x32\x17.zgov.notify.v1.Channel\"\x90\x01\n\x0bPreferences\x12.\n\x08\x63hannels\x18\x01 \x03(\x0b\x32\x1c.zgov.notify.v1.KindChannels\x12\x13\n\x0bquiet_start\x18\x02 \x01(\t\x12\x11\n\tquiet_end\x18\x03 \x01(\t\x12\x14\n\x0c\x64\x61ily_digest\x18\x04 \x01(\x08\x12\x13\n\x0b\x64igest_time\x18\x05 \x01(\t\"\x19\n\x17GetMyPreferencesRequest\"K\n\x17SetMyPreferencesRequest\x12\x30\n\x0bpreferences\x18\x01 \x01(\x0b\x32\x1b.zgov.notify.v1.Preferences*w\n\x0f\x43itizenCaseKind\x12!\n\x1d\x43ITIZEN_CASE_KIND_UNSPECIFIED\x10\x00\x12\x1e\n\x1a\x43ITIZEN_CASE_KIND_PETITION\x10\x01\x12!\n\x1d\x43ITIZEN_CASE_KIND_APPLICATION\x10\x02*{\n\x0c\x43onsentState\x12\x1d\n\x19\x43ONSENT_STATE_UNSPECIFIED\x10\x00\x12\x16\n\x12\x43ONSENT_STATE_NONE\x10\x01\x12\x17\n\x13\x43ONSENT_STATE_GIVEN\x10\x02\x12\x1b\n\x17\x43ONSENT_STATE_WITHDRAWN\x10\x03*\x92\x01\n\x07\x43hannel\x12\x17\n\x13\x43HANNEL_UNSPECIFIED\x10\x00\x12\x11\n\rCHANNEL_EMAIL\x10\x01\x12\x0f\n\x0b\x43HANNEL_SMS\x10\x02\x12\x17\n\x13\x43HANNEL_WECOM_ROBOT\x10\x03\x12\x15\n\x11\x43HANNEL_WECOM_APP\x10\x04\x12\x1a\n\x16\x43HANNEL_DINGTALK_ROBOT\x10\x05*\xc6\x01\n\nNoticeKind\x12\x1b\n\x17NOTICE_KIND_UNSPECIFIED\x10\x00\x12\x17\n\x13NOTICE_KIND_MEETING\x10\x01\x12\x18\n\x14NOTICE_KIND_DOCUMENT\x10\x02\x12\x15\n\x11NOTICE_KIND_LEAVE\x10\x03\x12\x1b\n\x17NOTICE_KIND_SUPERVISION\x10\x04\x12\x18\n\x14NOTICE_KIND_PETITION\x10\x05\x12\x1a\n\x16NOTICE_KIND_DISCLOSURE\x10\x06*[\n\x07Urgency\x12\x17\n\x13URGENCY_UNSPECIFIED\x10\x00\x12\x0f\n\x0bURGENCY_LOW\x10\x01\x12\x12\n\x0eURGENCY_NORMAL\x10\x02\x12\x12\n\x0eURGENCY_URGENT\x10\x03*\x7f\n\rDeliveryState\x12\x1e\n\x1a\x44\x45LIVERY_STATE_UNSPECIFIED\x10\x00\x12\x1a\n\x16\x44\x45LIVERY_STATE_PENDING\x10\x01\x12\x17\n\x13\x44\x45LIVERY_STATE_SENT\x10\x02\x12\x19\n\x15\x44\x45LIVERY_STATE_FAILED\x10\x03\x32\xcd\x04\n\rNotifyService\x12_\n\x0eListDeliveries\x12%.zgov.notify.v1.ListDeliveriesRequest\x1a&.zgov.notify.v1.ListDeliveriesResponse\x12X\n\x10GetMyPreferences\x12\'.zgov.notify.v1.GetMyPreferencesRequest\x1a\x1b.zgov.notify.v1.Preferences\x12X\n\x10SetMyPreferences\x12\'.zgov.notify.v1.SetMyPreferencesRequest\x1a\x1b.zgov.notify.v1.Preferences\x12_\n\x12GiveCitizenConsent\x12).zgov.notify.v1.GiveCitizenConsentRequest\x1a\x1e.zgov.notify.v1.CitizenConsent\x12g\n\x16WithdrawCitizenConsent\x12-.zgov.notify.v1.WithdrawCitizenConsentRequest\x1a\x1e.zgov.notify.v1.CitizenConsent\x12]\n\x11GetCitizenConsent\x12(.zgov.notify.v1.GetCitizenConsentRequest\x1a\x1e.zgov.notify.v1.CitizenConsentb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1bzgov/notify/v1/notify.proto\x12\x0ezgov.notify.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1bzgov/common/v1/common.proto\"\xe3\x02\n\x0e\x43itizenConsent\x12\x32\n\tcase_kind\x18\x01 \x01(\x0e\x32\x1f.zgov.notify.v1.CitizenCaseKind\x12\x0f\n\x07\x63\x61se_id\x18\x02 \x01(\t\x12\x0e\n\x06number\x18\x03 \x01(\t\x12+\n\x05state\x18\x04 \x01(\x0e\x32\x1c.zgov.notify.v1.ConsentState\x12)\n\x08\x63hannels\x18\x05 \x03(\x0e\x32\x17.zgov.notify.v1.Channel\x12\r\n\x05\x65mail\x18\x06 \x01(\t\x12\r\n\x05phone\x18\x07 \x01(\t\x12\x0f\n\x07wording\x18\x08 \x01(\t\x12-\n\tgive_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x31\n\rwithdraw_time\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x13\n\x0b\x61t_any_hour\x18\x0b \x01(\x08\"\xf8\x01\n\x19GiveCitizenConsentRequest\x12\x32\n\tcase_kind\x18\x01 \x01(\x0e\x32\x1f.zgov.notify.v1.CitizenCaseKind\x12\x0f\n\x07\x63\x61se_id\x18\x02 \x01(\t\x12\x0e\n\x06number\x18\x03 \x01(\t\x12\x17\n\x0f\x63itizen_user_id\x18\x04 \x01(\t\x12)\n\x08\x63hannels\x18\x05 \x03(\x0e\x32\x17.zgov.notify.v1.Channel\x12\r\n\x05\x65mail\x18\x06 \x01(\t\x12\r\n\x05phone\x18\x07 \x01(\t\x12\x0f\n\x07wording\x18\x08 \x01(\t\x12\x13\n\x0b\x61t_any_hour\x18\t \x01(\x08\"d\n\x1dWithdrawCitizenConsentRequest\x12\x32\n\tcase_kind\x18\x01 \x01(\x0e\x32\x1f.zgov.notify.v1.CitizenCaseKind\x12\x0f\n\x07\x63\x61se_id\x18\x02 \x01(\t\"_\n\x18GetCitizenConsentRequest\x12\x32\n\tcase_kind\x18\x01 \x01(\x0e\x32\x1f.zgov.notify.v1.CitizenCaseKind\x12\x0f\n\x07\x63\x61se_id\x18\x02 \x01(\t\"\x1f\n\x1dGetCitizenConsentTermsRequest\"\\\n\x13\x43itizenConsentTerms\x12\x0f\n\x07wording\x18\x01 \x01(\t\x12\x0c\n\x04text\x18\x02 \x01(\t\x12\x13\n\x0bquiet_start\x18\x03 \x01(\t\x12\x11\n\tquiet_end\x18\x04 \x01(\t\"\xba\x04\n\x08\x44\x65livery\x12\n\n\x02id\x18\x01 \x01(\t\x12\x10\n\x08\x65vent_id\x18\x02 \x01(\t\x12\x15\n\revent_subject\x18\x03 \x01(\t\x12(\n\x04kind\x18\x04 \x01(\x0e\x32\x1a.zgov.notify.v1.NoticeKind\x12(\n\x07urgency\x18\x05 \x01(\x0e\x32\x17.zgov.notify.v1.Urgency\x12\x19\n\x11recipient_user_id\x18\x06 \x01(\t\x12\x16\n\x0erecipient_name\x18\x07 \x01(\t\x12\x1a\n\x12\x61\x63ting_for_user_id\x18\x08 \x01(\t\x12\x11\n\tbody_code\x18\t \x01(\t\x12(\n\x07\x63hannel\x18\n \x01(\x0e\x32\x17.zgov.notify.v1.Channel\x12\x0f\n\x07\x61\x64\x64ress\x18\x0b \x01(\t\x12\r\n\x05title\x18\x0c \x01(\t\x12,\n\x05state\x18\r \x01(\x0e\x32\x1d.zgov.notify.v1.DeliveryState\x12\x10\n\x08\x61ttempts\x18\x0e \x01(\x05\x12\x12\n\nlast_error\x18\x0f \x01(\t\x12\x0e\n\x06\x64igest\x18\x10 \x01(\x08\x12/\n\x0b\x63reate_time\x18\x11 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x35\n\x11next_attempt_time\x18\x12 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12-\n\tsent_time\x18\x13 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x9d\x01\n\x15ListDeliveriesRequest\x12\x19\n\x11recipient_user_id\x18\x01 \x01(\t\x12,\n\x05state\x18\x02 \x01(\x0e\x32\x1d.zgov.notify.v1.DeliveryState\x12\x10\n\x08\x65vent_id\x18\x03 \x01(\t\x12)\n\x04page\x18\x04 \x01(\x0b\x32\x1b.zgov.common.v1.PageRequest\"r\n\x16ListDeliveriesResponse\x12,\n\ndeliveries\x18\x01 \x03(\x0b\x32\x18.zgov.notify.v1.Delivery\x12*\n\x04page\x18\x02 \x01(\x0b\x32\x1c.zgov.common.v1.PageResponse\"c\n\x0cKindChannels\x12(\n\x04kind\x18\x01 \x01(\x0e\x32\x1a.zgov.notify.v1.NoticeKind\x12)\n\x08\x63hannels\x18\x02 \x03(\x0e\x32\x17.zgov.notify.v1.Channel\"\x90\x01\n\x0bPreferences\x12.\n\x08\x63hannels\x18\x01 \x03(\x0b\x32\x1c.zgov.notify.v1.KindChannels\x12\x13\n\x0bquiet_start\x18\x02 \x01(\t\x12\x11\n\tquiet_end\x18\x03 \x01(\t\x12\x14\n\x0c\x64\x61ily_digest\x18\x04 \x01(\x08\x12\x13\n\x0b\x64igest_time\x18\x05 \x01(\t\"\x19\n\x17GetMyPreferencesRequest\"K\n\x17SetMyPreferencesRequest\x12\x30\n\x0bpreferences\x18\x01 \x01(\x0b\x32\x1b.zgov.notify.v1.Preferences*w\n\x0f\x43itizenCaseKind\x12!\n\x1d\x43ITIZEN_CASE_KIND_UNSPECIFIED\x10\x00\x12\x1e\n\x1a\x43ITIZEN_CASE_KIND_PETITION\x10\x01\x12!\n\x1d\x43ITIZEN_CASE_KIND_APPLICATION\x10\x02*{\n\x0c\x43onsentState\x12\x1d\n\x19\x43ONSENT_STATE_UNSPECIFIED\x10\x00\x12\x16\n\x12\x43ONSENT_STATE_NONE\x10\x01\x12\x17\n\x13\x43ONSENT_STATE_GIVEN\x10\x02\x12\x1b\n\x17\x43ONSENT_STATE_WITHDRAWN\x10\x03*\x92\x01\n\x07\x43hannel\x12\x17\n\x13\x43HANNEL_UNSPECIFIED\x10\x00\x12\x11\n\rCHANNEL_EMAIL\x10\x01\x12\x0f\n\x0b\x43HANNEL_SMS\x10\x02\x12\x17\n\x13\x43HANNEL_WECOM_ROBOT\x10\x03\x12\x15\n\x11\x43HANNEL_WECOM_APP\x10\x04\x12\x1a\n\x16\x43HANNEL_DINGTALK_ROBOT\x10\x05*\xc6\x01\n\nNoticeKind\x12\x1b\n\x17NOTICE_KIND_UNSPECIFIED\x10\x00\x12\x17\n\x13NOTICE_KIND_MEETING\x10\x01\x12\x18\n\x14NOTICE_KIND_DOCUMENT\x10\x02\x12\x15\n\x11NOTICE_KIND_LEAVE\x10\x03\x12\x1b\n\x17NOTICE_KIND_SUPERVISION\x10\x04\x12\x18\n\x14NOTICE_KIND_PETITION\x10\x05\x12\x1a\n\x16NOTICE_KIND_DISCLOSURE\x10\x06*[\n\x07Urgency\x12\x17\n\x13URGENCY_UNSPECIFIED\x10\x00\x12\x0f\n\x0bURGENCY_LOW\x10\x01\x12\x12\n\x0eURGENCY_NORMAL\x10\x02\x12\x12\n\x0eURGENCY_URGENT\x10\x03*\x7f\n\rDeliveryState\x12\x1e\n\x1a\x44\x45LIVERY_STATE_UNSPECIFIED\x10\x00\x12\x1a\n\x16\x44\x45LIVERY_STATE_PENDING\x10\x01\x12\x17\n\x13\x44\x45LIVERY_STATE_SENT\x10\x02\x12\x19\n\x15\x44\x45LIVERY_STATE_FAILED\x10\x03\x32\xbb\x05\n\rNotifyService\x12_\n\x0eListDeliveries\x12%.zgov.notify.v1.ListDeliveriesRequest\x1a&.zgov.notify.v1.ListDeliveriesResponse\x12X\n\x10GetMyPreferences\x12\'.zgov.notify.v1.GetMyPreferencesRequest\x1a\x1b.zgov.notify.v1.Preferences\x12X\n\x10SetMyPreferences\x12\'.zgov.notify.v1.SetMyPreferencesRequest\x1a\x1b.zgov.notify.v1.Preferences\x12_\n\x12GiveCitizenConsent\x12).zgov.notify.v1.GiveCitizenConsentRequest\x1a\x1e.zgov.notify.v1.CitizenConsent\x12g\n\x16WithdrawCitizenConsent\x12-.zgov.notify.v1.WithdrawCitizenConsentRequest\x1a\x1e.zgov.notify.v1.CitizenConsent\x12]\n\x11GetCitizenConsent\x12(.zgov.notify.v1.GetCitizenConsentRequest\x1a\x1e.zgov.notify.v1.CitizenConsent\x12l\n\x16GetCitizenConsentTerms\x12-.zgov.notify.v1.GetCitizenConsentTermsRequest\x1a#.zgov.notify.v1.CitizenConsentTermsb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'zgov.notify.v1.notify_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_CITIZENCASEKIND']._serialized_start=2076
-  _globals['_CITIZENCASEKIND']._serialized_end=2195
-  _globals['_CONSENTSTATE']._serialized_start=2197
-  _globals['_CONSENTSTATE']._serialized_end=2320
-  _globals['_CHANNEL']._serialized_start=2323
-  _globals['_CHANNEL']._serialized_end=2469
-  _globals['_NOTICEKIND']._serialized_start=2472
-  _globals['_NOTICEKIND']._serialized_end=2670
-  _globals['_URGENCY']._serialized_start=2672
-  _globals['_URGENCY']._serialized_end=2763
-  _globals['_DELIVERYSTATE']._serialized_start=2765
-  _globals['_DELIVERYSTATE']._serialized_end=2892
+  _globals['_CITIZENCASEKIND']._serialized_start=2245
+  _globals['_CITIZENCASEKIND']._serialized_end=2364
+  _globals['_CONSENTSTATE']._serialized_start=2366
+  _globals['_CONSENTSTATE']._serialized_end=2489
+  _globals['_CHANNEL']._serialized_start=2492
+  _globals['_CHANNEL']._serialized_end=2638
+  _globals['_NOTICEKIND']._serialized_start=2641
+  _globals['_NOTICEKIND']._serialized_end=2839
+  _globals['_URGENCY']._serialized_start=2841
+  _globals['_URGENCY']._serialized_end=2932
+  _globals['_DELIVERYSTATE']._serialized_start=2934
+  _globals['_DELIVERYSTATE']._serialized_end=3061
   _globals['_CITIZENCONSENT']._serialized_start=110
-  _globals['_CITIZENCONSENT']._serialized_end=444
-  _globals['_GIVECITIZENCONSENTREQUEST']._serialized_start=447
-  _globals['_GIVECITIZENCONSENTREQUEST']._serialized_end=674
-  _globals['_WITHDRAWCITIZENCONSENTREQUEST']._serialized_start=676
-  _globals['_WITHDRAWCITIZENCONSENTREQUEST']._serialized_end=776
-  _globals['_GETCITIZENCONSENTREQUEST']._serialized_start=778
-  _globals['_GETCITIZENCONSENTREQUEST']._serialized_end=873
-  _globals['_DELIVERY']._serialized_start=876
-  _globals['_DELIVERY']._serialized_end=1446
-  _globals['_LISTDELIVERIESREQUEST']._serialized_start=1449
-  _globals['_LISTDELIVERIESREQUEST']._serialized_end=1606
-  _globals['_LISTDELIVERIESRESPONSE']._serialized_start=1608
-  _globals['_LISTDELIVERIESRESPONSE']._serialized_end=1722
-  _globals['_KINDCHANNELS']._serialized_start=1724
-  _globals['_KINDCHANNELS']._serialized_end=1823
-  _globals['_PREFERENCES']._serialized_start=1826
-  _globals['_PREFERENCES']._serialized_end=1970
-  _globals['_GETMYPREFERENCESREQUEST']._serialized_start=1972
-  _globals['_GETMYPREFERENCESREQUEST']._serialized_end=1997
-  _globals['_SETMYPREFERENCESREQUEST']._serialized_start=1999
-  _globals['_SETMYPREFERENCESREQUEST']._serialized_end=2074
-  _globals['_NOTIFYSERVICE']._serialized_start=2895
-  _globals['_NOTIFYSERVICE']._serialized_end=3484
+  _globals['_CITIZENCONSENT']._serialized_end=465
+  _globals['_GIVECITIZENCONSENTREQUEST']._serialized_start=468
+  _globals['_GIVECITIZENCONSENTREQUEST']._serialized_end=716
+  _globals['_WITHDRAWCITIZENCONSENTREQUEST']._serialized_start=718
+  _globals['_WITHDRAWCITIZENCONSENTREQUEST']._serialized_end=818
+  _globals['_GETCITIZENCONSENTREQUEST']._serialized_start=820
+  _globals['_GETCITIZENCONSENTREQUEST']._serialized_end=915
+  _globals['_GETCITIZENCONSENTTERMSREQUEST']._serialized_start=917
+  _globals['_GETCITIZENCONSENTTERMSREQUEST']._serialized_end=948
+  _globals['_CITIZENCONSENTTERMS']._serialized_start=950
+  _globals['_CITIZENCONSENTTERMS']._serialized_end=1042
+  _globals['_DELIVERY']._serialized_start=1045
+  _globals['_DELIVERY']._serialized_end=1615
+  _globals['_LISTDELIVERIESREQUEST']._serialized_start=1618
+  _globals['_LISTDELIVERIESREQUEST']._serialized_end=1775
+  _globals['_LISTDELIVERIESRESPONSE']._serialized_start=1777
+  _globals['_LISTDELIVERIESRESPONSE']._serialized_end=1891
+  _globals['_KINDCHANNELS']._serialized_start=1893
+  _globals['_KINDCHANNELS']._serialized_end=1992
+  _globals['_PREFERENCES']._serialized_start=1995
+  _globals['_PREFERENCES']._serialized_end=2139
+  _globals['_GETMYPREFERENCESREQUEST']._serialized_start=2141
+  _globals['_GETMYPREFERENCESREQUEST']._serialized_end=2166
+  _globals['_SETMYPREFERENCESREQUEST']._serialized_start=2168
+  _globals['_SETMYPREFERENCESREQUEST']._serialized_end=2243
+  _globals['_NOTIFYSERVICE']._serialized_start=3064
+  _globals['_NOTIFYSERVICE']._serialized_end=3763
 # @@protoc_insertion_point(module_scope)

@@ -204,6 +204,7 @@ class CitizenConsent(_message.Message):
     WORDING_FIELD_NUMBER: _builtins.int
     GIVE_TIME_FIELD_NUMBER: _builtins.int
     WITHDRAW_TIME_FIELD_NUMBER: _builtins.int
+    AT_ANY_HOUR_FIELD_NUMBER: _builtins.int
     case_kind: Global___CitizenCaseKind.ValueType
     case_id: _builtins.str
     number: _builtins.str
@@ -213,6 +214,11 @@ class CitizenConsent(_message.Message):
     phone: _builtins.str
     wording: _builtins.str
     """The version of the consent text the citizen was shown and agreed to."""
+    at_any_hour: _builtins.bool
+    """Told at any hour; false (the default): a change in the quiet hours (CitizenConsentTerms) is told
+    when they end, several changes of the night as one message; one the citizen must act on soon
+    (a request to complete an application by a near day) is told at once.
+    """
     @_builtins.property
     def channels(self) -> _containers.RepeatedScalarFieldContainer[Global___Channel.ValueType]:
         """CHANNEL_EMAIL and/or CHANNEL_SMS."""
@@ -234,10 +240,11 @@ class CitizenConsent(_message.Message):
         wording: _builtins.str = ...,
         give_time: _timestamp_pb2.Timestamp | None = ...,
         withdraw_time: _timestamp_pb2.Timestamp | None = ...,
+        at_any_hour: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["give_time", b"give_time", "withdraw_time", b"withdraw_time"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["case_id", b"case_id", "case_kind", b"case_kind", "channels", b"channels", "email", b"email", "give_time", b"give_time", "number", b"number", "phone", b"phone", "state", b"state", "withdraw_time", b"withdraw_time", "wording", b"wording"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["at_any_hour", b"at_any_hour", "case_id", b"case_id", "case_kind", b"case_kind", "channels", b"channels", "email", b"email", "give_time", b"give_time", "number", b"number", "phone", b"phone", "state", b"state", "withdraw_time", b"withdraw_time", "wording", b"wording"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -255,6 +262,7 @@ class GiveCitizenConsentRequest(_message.Message):
     EMAIL_FIELD_NUMBER: _builtins.int
     PHONE_FIELD_NUMBER: _builtins.int
     WORDING_FIELD_NUMBER: _builtins.int
+    AT_ANY_HOUR_FIELD_NUMBER: _builtins.int
     case_kind: Global___CitizenCaseKind.ValueType
     case_id: _builtins.str
     number: _builtins.str
@@ -264,7 +272,9 @@ class GiveCitizenConsentRequest(_message.Message):
     email: _builtins.str
     phone: _builtins.str
     wording: _builtins.str
-    """Must be the current wording (CITIZEN_CONSENT_WORDING of the service)."""
+    """Must be the current wording (CitizenConsentTerms.wording), the one the citizen was shown."""
+    at_any_hour: _builtins.bool
+    """Told at any hour, also in the quiet hours; false (the default) keeps them."""
     @_builtins.property
     def channels(self) -> _containers.RepeatedScalarFieldContainer[Global___Channel.ValueType]: ...
     def __init__(
@@ -278,10 +288,11 @@ class GiveCitizenConsentRequest(_message.Message):
         email: _builtins.str = ...,
         phone: _builtins.str = ...,
         wording: _builtins.str = ...,
+        at_any_hour: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["case_id", b"case_id", "case_kind", b"case_kind", "channels", b"channels", "citizen_user_id", b"citizen_user_id", "email", b"email", "number", b"number", "phone", b"phone", "wording", b"wording"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["at_any_hour", b"at_any_hour", "case_id", b"case_id", "case_kind", b"case_kind", "channels", b"channels", "citizen_user_id", b"citizen_user_id", "email", b"email", "number", b"number", "phone", b"phone", "wording", b"wording"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -330,6 +341,54 @@ class GetCitizenConsentRequest(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___GetCitizenConsentRequest: _TypeAlias = GetCitizenConsentRequest  # noqa: Y015
+
+@_typing.final
+class GetCitizenConsentTermsRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    def __init__(
+        self,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetCitizenConsentTermsRequest: _TypeAlias = GetCitizenConsentTermsRequest  # noqa: Y015
+
+@_typing.final
+class CitizenConsentTerms(_message.Message):
+    """通知授权的文本: what the citizen is shown and agrees to."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    WORDING_FIELD_NUMBER: _builtins.int
+    TEXT_FIELD_NUMBER: _builtins.int
+    QUIET_START_FIELD_NUMBER: _builtins.int
+    QUIET_END_FIELD_NUMBER: _builtins.int
+    wording: _builtins.str
+    """The version agreed to, given back in GiveCitizenConsentRequest.wording."""
+    text: _builtins.str
+    """The text shown beside the consent box."""
+    quiet_start: _builtins.str
+    """The quiet hours (China time, "HH:MM", wrapping midnight) a consent keeps unless at_any_hour."""
+    quiet_end: _builtins.str
+    def __init__(
+        self,
+        *,
+        wording: _builtins.str = ...,
+        text: _builtins.str = ...,
+        quiet_start: _builtins.str = ...,
+        quiet_end: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["quiet_end", b"quiet_end", "quiet_start", b"quiet_start", "text", b"text", "wording", b"wording"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CitizenConsentTerms: _TypeAlias = CitizenConsentTerms  # noqa: Y015
 
 @_typing.final
 class Delivery(_message.Message):

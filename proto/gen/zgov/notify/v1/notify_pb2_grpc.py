@@ -64,6 +64,11 @@ class NotifyServiceStub:
                 request_serializer=zgov_dot_notify_dot_v1_dot_notify__pb2.GetCitizenConsentRequest.SerializeToString,
                 response_deserializer=zgov_dot_notify_dot_v1_dot_notify__pb2.CitizenConsent.FromString,
                 _registered_method=True)
+        self.GetCitizenConsentTerms = channel.unary_unary(
+                '/zgov.notify.v1.NotifyService/GetCitizenConsentTerms',
+                request_serializer=zgov_dot_notify_dot_v1_dot_notify__pb2.GetCitizenConsentTermsRequest.SerializeToString,
+                response_deserializer=zgov_dot_notify_dot_v1_dot_notify__pb2.CitizenConsentTerms.FromString,
+                _registered_method=True)
 
 
 class NotifyServiceServicer:
@@ -113,6 +118,14 @@ class NotifyServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetCitizenConsentTerms(self, request, context):
+        """What the portal shows beside the consent box, kept here only: the current wording (its version
+        and text) and the quiet hours a consent keeps unless the citizen chose to be told at any hour.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_NotifyServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -145,6 +158,11 @@ def add_NotifyServiceServicer_to_server(servicer, server):
                     servicer.GetCitizenConsent,
                     request_deserializer=zgov_dot_notify_dot_v1_dot_notify__pb2.GetCitizenConsentRequest.FromString,
                     response_serializer=zgov_dot_notify_dot_v1_dot_notify__pb2.CitizenConsent.SerializeToString,
+            ),
+            'GetCitizenConsentTerms': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetCitizenConsentTerms,
+                    request_deserializer=zgov_dot_notify_dot_v1_dot_notify__pb2.GetCitizenConsentTermsRequest.FromString,
+                    response_serializer=zgov_dot_notify_dot_v1_dot_notify__pb2.CitizenConsentTerms.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -309,6 +327,33 @@ class NotifyService:
             '/zgov.notify.v1.NotifyService/GetCitizenConsent',
             zgov_dot_notify_dot_v1_dot_notify__pb2.GetCitizenConsentRequest.SerializeToString,
             zgov_dot_notify_dot_v1_dot_notify__pb2.CitizenConsent.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetCitizenConsentTerms(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/zgov.notify.v1.NotifyService/GetCitizenConsentTerms',
+            zgov_dot_notify_dot_v1_dot_notify__pb2.GetCitizenConsentTermsRequest.SerializeToString,
+            zgov_dot_notify_dot_v1_dot_notify__pb2.CitizenConsentTerms.FromString,
             options,
             channel_credentials,
             insecure,
