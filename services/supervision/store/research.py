@@ -26,7 +26,9 @@ async def add(session: AsyncSession, row) -> None:
 def _covered_days():
     """(the lateral rows of day offsets, the day) for each calendar day a visit covers: `days` days from
     `started_on`, one row per day."""
-    offsets = func.generate_series(0, VISIT.days - 1).table_valued("n").lateral("day_offset")
+    offsets = (
+        func.generate_series(0, VISIT.days - 1).table_valued("n").render_derived(name="day_offset").lateral()
+    )
     return offsets, VISIT.started_on + offsets.c.n
 
 

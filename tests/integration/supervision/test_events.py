@@ -504,7 +504,7 @@ async def test_A64_disclosure_replies_within_the_legal_limit_feed_the_indicator_
     scores = await computed_scores(
         s, "education-bureau", {"efficiency": performance_pb2.MEASURE_DISCLOSURE_REPLIES_ON_TIME}
     )
-    assert scores["efficiency"] == (True, 1000, "依申请公开按期答复 1/2")
+    assert scores["efficiency"] == (True, 500, "依申请公开按期答复 1/2")  # half of the weight 10
 
 
 async def test_A57_A58_a_trip_in_org_past_its_limits_becomes_items_in_supervision_through_nats(
