@@ -18,6 +18,7 @@ from services.org.directory import KeycloakDirectory, Snapshot
 from services.org.protos.attendance import (
     ACTIVITY_FROM_PROTO,
     ATTENDANCE_STATE_FROM_PROTO,
+    OUTCOME_FROM_PROTO,
     attendance_to_proto,
 )
 from services.org.protos.leave import KIND_FROM_PROTO, STATE_FROM_PROTO, leave_to_proto
@@ -406,6 +407,21 @@ class OrgServicer(org_pb2_grpc.OrgServiceServicer):
                 today=today_in_china(),
             )
         return org_pb2.ReassignEventAttendanceResponse(attendance=reply)
+
+    @requires("attendance:review")
+    async def RecordAttendanceOutcome(self, request, context):
+        """A31, A54: once the day has come, the office records whether the leader attended."""
+        attended = OUTCOME_FROM_PROTO.get(request.outcome)
+        async with transaction(self.sessions) as session:
+            reply = await attendance.record_outcome(
+                session,
+                current_actor(),
+                request.attendance_id,
+                attended=attended,
+                note=request.note,
+                today=today_in_china(),
+            )
+        return org_pb2.RecordAttendanceOutcomeResponse(attendance=reply)
 
     @staticmethod
     def _sees_every_organisation(actor) -> bool:

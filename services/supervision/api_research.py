@@ -16,7 +16,7 @@ from services.supervision.acts import research as acts
 from services.supervision.acts.people import People
 from services.supervision.domain import research as domain
 from services.supervision.domain.research import ReportingMeeting, Visit
-from services.supervision.models import ResearchTopic, ResearchVisit
+from services.supervision.models import ResearchTopic
 from services.supervision.store import research as store
 from shared import audit
 from shared.convert import date_from_proto, date_to_proto, today_in_china
@@ -44,7 +44,8 @@ def visit_from_proto(request: pb.RecordResearchVisitRequest) -> Visit:
     )
 
 
-def visit_to_proto(row: ResearchVisit) -> pb.ResearchVisit:
+def visit_to_proto(recorded: acts.RecordedVisit) -> pb.ResearchVisit:
+    row = recorded.row
     return pb.ResearchVisit(
         id=str(row.id),
         leader_user_id=row.leader_user_id,
@@ -55,6 +56,15 @@ def visit_to_proto(row: ResearchVisit) -> pb.ResearchVisit:
         purpose=row.purpose,
         reporting_meeting=MEETING_TO_PROTO[ReportingMeeting(row.reporting_meeting)],
         recorded_by_user_id=row.recorded_by_user_id,
+        counted_days=recorded.counted_days,
+        corroborates=[
+            pb.Corroboration(
+                visit_id=str(other.id),
+                source_ref=other.source_ref or "",
+                days=[date_to_proto(day) for day in days],
+            )
+            for other, days in recorded.corroborates
+        ],
     )
 
 

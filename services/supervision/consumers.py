@@ -17,7 +17,10 @@ shared/consumer.py: each message has its effect once, in one transaction with it
                                   for its answer)
   org.attendance.decided          a city leader agreed to attend an inspection or research visit
                                   (调研、视察, A54) → one research day of his on its day (A31), once per
-                                  attendance (`research_visit.source_ref`)
+                                  attendance (`research_visit.source_ref`), once per calendar day
+                                  (a day entered by hand too is corroborated, not counted twice)
+  org.attendance.outcome_recorded the office recorded whether he attended it: not attended, the day
+                                  is counted no more (`research_visit.attended`, migration 0016)
   org.trip.overdue                a trip abroad's report after return (A57) or a gift's hand-over
                                   (A58) past its limit → one overdue item per trip and step (and
                                   gift), led by the body that sent the trip
@@ -28,6 +31,9 @@ Facts for the computed performance indicators (A64, acts/performance.py `record_
                                   (MEASURE_PETITIONS_SATISFIED)
   documents.countersign.answered  a countersign answered in time by the body asked (A49) …
   documents.countersign.deemed-agreed  … or left to deemed agreement (MEASURE_COUNTERSIGNS_ANSWERED)
+  disclosure.application.replied  an application for information answered by the body that handled it,
+                                  within the legal limit or late (MEASURE_DISCLOSURE_REPLIES_ON_TIME);
+                                  an event from before it named the body counts nowhere (logged once)
 
 Who sent it: shared/consumer.py refuses (dead-letters, no effect) an envelope whose producer, own
 subject or payload does not match the subject it came on, so only the owning service's own event
@@ -38,9 +44,10 @@ a replayed event — a new message id for the same decision — also changes not
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date
 
+import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.supervision.acts import items as acts
@@ -54,7 +61,7 @@ from services.supervision.store import items as store
 from shared.convert import CHINA, date_from_proto
 from shared.workdays import WorkingCalendar
 from zgov.disclosure.v1 import events_pb2 as disclosure_events  # noqa: F401 (payload types known to decode)
-from zgov.disclosure.v1 import publications_pb2
+from zgov.disclosure.v1 import applications_pb2, publications_pb2
 from zgov.documents.v1 import documents_pb2
 from zgov.documents.v1 import events_pb2 as documents_events
 from zgov.events.v1 import envelope_pb2
@@ -65,6 +72,8 @@ from zgov.org.v1 import org_pb2
 from zgov.petitions.v1 import events_pb2 as petitions_events
 from zgov.petitions.v1 import petitions_pb2, reconsiderations_pb2
 from zgov.petitions.v1 import reconsideration_events_pb2 as reconsideration_events
+
+log = structlog.get_logger(__name__)
 
 # A28 matters decided by a plenary or executive meeting: major decisions, followed after adoption (A29).
 MAJOR_SERIES = {meetings_pb2.MEETING_KIND_PLENARY, meetings_pb2.MEETING_KIND_EXECUTIVE}
@@ -115,6 +124,8 @@ def _sent_on(envelope: envelope_pb2.EventEnvelope, today: date) -> date:
     return envelope.occurred_at.ToDatetime(tzinfo=UTC).astimezone(CHINA).date()
 
 
+# A31: what org reported of an agreed inspection (attended or not).
+ATTENDED = {org_pb2.ATTENDANCE_STATE_ATTENDED: True, org_pb2.ATTENDANCE_STATE_NOT_ATTENDED: False}
 SATISFIED = {petitions_pb2.SATISFACTION_SATISFIED, petitions_pb2.SATISFACTION_BASICALLY_SATISFIED}
 
 
@@ -128,6 +139,8 @@ class EventConsumers:
     today: Callable[[], date]
     # A53: the body that runs the handling of filed documents (the general office, 市政府办公室).
     general_office_code: str = "general-office"
+    # An application's reply from before the event named its body was logged (once per process).
+    unattributed_reply_logged: bool = field(default=False, init=False)
 
     def context(self) -> acts.Context:
         return acts.Context(self.cal, self.today(), self.limits, self.people)
@@ -170,6 +183,12 @@ class EventConsumers:
             ("ORG", "supervision-trip-overdue", "org.trip.overdue", self.on_trip_overdue),
             # A31: a city leader's agreed inspection or research visit (调研、视察) is a research day
             ("ORG", "supervision-attendance-decided", "org.attendance.decided", self.on_attendance_decided),
+            (
+                "ORG",
+                "supervision-attendance-outcome",
+                "org.attendance.outcome_recorded",
+                self.on_attendance_outcome,
+            ),
             # A64: facts for the computed performance indicators
             ("PETITIONS", "supervision-case-replied", "petitions.case.replied", self.on_case_replied),
             ("PETITIONS", "supervision-case-rated", "petitions.case.rated", self.on_case_rated),
@@ -184,6 +203,12 @@ class EventConsumers:
                 "supervision-countersign-deemed-agreed",
                 "documents.countersign.deemed-agreed",
                 self.on_countersign_deemed_agreed,
+            ),
+            (
+                "DISCLOSURE",
+                "supervision-application-replied",
+                "disclosure.application.replied",
+                self.on_application_replied,
             ),
         ]
 
@@ -414,20 +439,10 @@ class EventConsumers:
             source_reference=trip.purpose[:200],
         )
 
-    async def on_attendance_decided(
-        self, session: AsyncSession, envelope, event: org_events.EventAttendanceDecided
-    ) -> None:
-        """A31: a city leader agreed to attend an inspection or research visit (调研、视察) a county or
-        department asked for (A54); its day becomes one research day of his, counted once it has come.
-        Any other kind of event, or a decline, is no research."""
-        attendance = event.attendance
-        if (
-            attendance.state != org_pb2.ATTENDANCE_STATE_AGREED
-            or attendance.activity_kind != org_pb2.ACTIVITY_KIND_INSPECTION
-        ):
-            return
+    async def _visit(self, attendance: org_pb2.EventAttendance) -> Visit:
+        """The research day an inspection (调研、视察) a county or department asked for is (A31, A54)."""
         host = attendance.requesting_organisation_code
-        visit = Visit(
+        return Visit(
             leader_user_id=attendance.leader_user_id,
             started_on=_day(attendance.event_day),
             days=1,
@@ -436,8 +451,44 @@ class EventConsumers:
             purpose=attendance.title,
             reporting_meeting=None,
         )
+
+    async def on_attendance_decided(
+        self, session: AsyncSession, envelope, event: org_events.EventAttendanceDecided
+    ) -> None:
+        """A31: a city leader agreed to attend an inspection or research visit (调研、视察) a county or
+        department asked for (A54); its day becomes one research day of his, counted once it has come
+        (and once for his calendar day). Any other kind of event, or a decline, is no research."""
+        attendance = event.attendance
+        if (
+            attendance.state != org_pb2.ATTENDANCE_STATE_AGREED
+            or attendance.activity_kind != org_pb2.ACTIVITY_KIND_INSPECTION
+        ):
+            return
         await research_acts.record_visit_from_org(
-            session, _actor(envelope), visit, f"org/attendance/{attendance.id}", self.people
+            session,
+            _actor(envelope),
+            await self._visit(attendance),
+            f"org/attendance/{attendance.id}",
+            self.people,
+        )
+
+    async def on_attendance_outcome(
+        self, session: AsyncSession, envelope, event: org_events.EventAttendanceOutcomeRecorded
+    ) -> None:
+        """A31: the general office recorded whether the leader attended the inspection he agreed to:
+        attended, its day counts; not attended, it no longer does (whichever of the two events comes
+        first, the visit is one per attendance)."""
+        attendance = event.attendance
+        outcome = ATTENDED.get(attendance.state)
+        if outcome is None or attendance.activity_kind != org_pb2.ACTIVITY_KIND_INSPECTION:
+            return
+        await research_acts.record_attendance_outcome(
+            session,
+            _actor(envelope),
+            await self._visit(attendance),
+            f"org/attendance/{attendance.id}",
+            outcome,
+            self.people,
         )
 
     # ---- facts for the computed performance indicators (A64) ----------------------------------------
@@ -488,4 +539,28 @@ class EventConsumers:
     ) -> None:
         """A49: no answer by the limit counts as no objection, and against the body's indicator."""
         fact = self._countersign(envelope, event.document_id, event.countersign, answered=False)
+        await performance_acts.record_fact(session, fact)
+
+    async def on_application_replied(
+        self, session: AsyncSession, envelope, event: applications_pb2.ApplicationReplied
+    ) -> None:
+        """OGI art. 33: an application for information answered within the legal limit or late, counted
+        for the body that handled it. An event published before it named that body is counted nowhere:
+        said once in the log, not retried (it will never name one)."""
+        if not event.handling_body_code:
+            if not self.unattributed_reply_logged:
+                self.unattributed_reply_logged = True
+                log.warning(
+                    "a disclosure reply names no handling body (published before it did): not counted",
+                    application_id=event.application.application_id,
+                )
+            return
+        replied_on = _day(event.replied_on) or _sent_on(envelope, self.today())
+        fact = Fact(
+            Measure.DISCLOSURE_REPLIES_ON_TIME,
+            f"application/{event.application.application_id}/reply",
+            event.handling_body_code,
+            not event.late,
+            replied_on,
+        )
         await performance_acts.record_fact(session, fact)

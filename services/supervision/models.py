@@ -278,6 +278,9 @@ class ResearchVisit(Base):
     recorded_by_user_id: Mapped[str] = mapped_column(String(64))
     # The event a visit was fed from (org's agreed inspection, "org/attendance/<id>"); NULL when entered.
     source_ref: Mapped[str | None] = mapped_column(String(200), unique=True)
+    # What org reported of an agreed inspection once its day came (migration 0016): attended, or not
+    # (then no research day); NULL when nothing was reported (it counts once its day has come) or entered.
+    attended: Mapped[bool | None] = mapped_column(Boolean)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 

@@ -210,6 +210,8 @@ async def reply(
     )
     if answer.kind is domain.ReplyKind.REPEATED:
         await _check_earlier(session, row, answer.earlier_application)
+    # the limit in force until this reply (cleared from the row once replied): late or not, for A64
+    due = rows.refresh_due(row, env.calendar)
     row.reply_kind = answer.kind.value
     row.reply = reply_to_json(answer, f"{LETTER_PREFIX}〔{replied.year}〕{row.serial}号")
     row.replied_on = replied
@@ -225,6 +227,8 @@ async def reply(
             kind=REPLY_TO_PROTO[answer.kind],
             exemption=EXEMPTION_TO_PROTO[answer.exemption] if answer.exemption else 0,
             replied_on=date_to_proto(replied),
+            handling_body_code=actor.organisation_code,
+            late=due is not None and replied > due.due,
         ),
     )
     return await reply_of(session, row, env, officer=True)

@@ -1,7 +1,8 @@
 """Acts on a request for a city leader to attend an event (A54, A55, A59): a county or department
 asks in advance, the general office reviews (审核: forwards or returns), the leader decides (审定; while
 away, whoever acts for the leader decides in his or her place), the office reassigns it to another
-leader when one cannot attend."""
+leader when one cannot attend, and records once the day has come whether he attended (A31: an
+inspection attended is research)."""
 
 from __future__ import annotations
 
@@ -208,4 +209,32 @@ async def reassign_attendance(
         lambda reply: events_pb2.EventAttendanceReassigned(
             attendance=reply, previous_leader_user_id=previous
         ),
+    )
+
+
+async def record_outcome(
+    session: AsyncSession,
+    actor: Actor,
+    attendance_id: str,
+    *,
+    attended: bool | None,
+    note: str,
+    today: date,
+) -> org_pb2.EventAttendance:
+    """A31, A54: the general office records, once the day has come, whether the leader attended the event
+    he agreed to; once (supervision counts an inspection attended as a research day, not one missed)."""
+    row = await store.get_attendance(session, attendance_id, for_update=True)
+    require_state(row, domain.AttendanceState.AGREED, act="given an outcome")
+    domain.check_outcome(attended=attended, note=note, event_day=row.event_day, today=today)
+    new_state = domain.AttendanceState.ATTENDED if attended else domain.AttendanceState.NOT_ATTENDED
+    row.state = new_state.value
+    await session.flush()
+    return await _recorded(
+        session,
+        row,
+        f"attendance.{new_state.value.replace('_', '-')}",
+        actor,
+        note.strip(),
+        "org.attendance.outcome_recorded",
+        lambda reply: events_pb2.EventAttendanceOutcomeRecorded(attendance=reply),
     )

@@ -63,6 +63,7 @@ from services.org.domain.attendance import (  # noqa: F401
     check_attendance_request,
     check_in_advance,
     check_not_passed,
+    check_outcome,
     leader_position,
     check_city_leader,
     check_approval,

@@ -75,6 +75,8 @@ class AttendanceState(str, Enum):
     RETURNED = "returned"  # the office sent it back with a reason
     AGREED = "agreed"  # the leader will attend
     DECLINED = "declined"  # the leader cannot attend; the office may ask another (A59)
+    ATTENDED = "attended"  # recorded by the office once the day came (A31: an inspection is research)
+    NOT_ATTENDED = "not_attended"  # agreed, but did not attend after all (no research day)
 
 
 @dataclass(frozen=True)
@@ -141,6 +143,22 @@ def check_not_passed(event_day: date, today: date) -> None:
     """A54: the office and the leader act on a request before its event, not after."""
     if event_day < today:
         raise RuleViolation("A54.in-advance", f"the event day {event_day} has passed (today is {today})")
+
+
+def check_outcome(*, attended: bool | None, note: str, event_day: date, today: date) -> None:
+    """A31, A54: whether the leader attended is recorded once the event's day has come, a reason given
+    when he did not."""
+    problems: dict[str, str] = {}
+    if attended is None:
+        problems["outcome"] = "attended or not attended"
+    elif not attended and not note.strip():
+        problems["note"] = "say why the leader did not attend"
+    if event_day > today:
+        problems["attendance_id"] = (
+            f"the event is on {event_day}; its outcome is recorded once the day has come"
+        )
+    if problems:
+        raise InvalidInput(problems)
 
 
 def leader_position(positions: Iterable[str]) -> str | None:

@@ -15,6 +15,11 @@ ATTENDANCE_STATE_TO_PROTO = {
     s: org_pb2.AttendanceState.Value(f"ATTENDANCE_STATE_{s.name}") for s in domain.AttendanceState
 }
 ATTENDANCE_STATE_FROM_PROTO = {v: k for k, v in ATTENDANCE_STATE_TO_PROTO.items()}
+# A31, A54: whether the leader attended (None: not said).
+OUTCOME_FROM_PROTO = {
+    org_pb2.ATTENDANCE_OUTCOME_ATTENDED: True,
+    org_pb2.ATTENDANCE_OUTCOME_NOT_ATTENDED: False,
+}
 
 
 def attendance_to_proto(row, history=()) -> org_pb2.EventAttendance:

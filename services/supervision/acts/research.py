@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -40,7 +40,62 @@ def for_research_office(actor) -> bool:
     return actor.organisation_code == RESEARCH_OFFICE or actor.holds(RESEARCH_OFFICE_STAFF)
 
 
-async def record_visit(session: AsyncSession, actor, visit: Visit, ctx: ResearchContext) -> ResearchVisit:
+@dataclass(frozen=True)
+class RecordedVisit:
+    """A visit as recorded: the days it added to its leader's count and, per other visit already counting
+    some of its days, those days (A31: corroborating evidence, not counted again)."""
+
+    row: ResearchVisit
+    counted_days: int
+    corroborates: list[tuple[ResearchVisit, list[date]]]
+
+
+def visit_ref(row: ResearchVisit) -> str:
+    """Where a visit's acts are recorded: its org source, else the visit entered here."""
+    return row.source_ref or f"research-visit/{row.id}"
+
+
+def _described(row: ResearchVisit) -> str:
+    return (
+        f"the inspection fed from org ({row.source_ref})" if row.source_ref else f"the visit entered {row.id}"
+    )
+
+
+def _days(days: list[date]) -> str:
+    return ", ".join(d.isoformat() for d in days)
+
+
+async def _corroboration(session: AsyncSession, actor, row: ResearchVisit) -> RecordedVisit:
+    """A31: a leader has at most one research day per calendar day whatever its sources. The days of `row`
+    another counting visit already covers are corroborating evidence, not counted again; both visits'
+    histories say so. The caller holds the leader's lock (store.lock_leader)."""
+    covered = await store.counted_days_of_others(
+        session, row.leader_user_id, row.started_on, row.started_on + timedelta(days=row.days - 1), row.id
+    )
+    others = {str(v.id): v for v, _ in covered}
+    found = domain.already_counted((str(v.id), day) for v, day in covered)
+    for visit_id, days in found.items():
+        other = others[visit_id]
+        await record_act(
+            session,
+            visit_ref(other),
+            "research.visit-corroborated",
+            actor,
+            f"{_days(days)} also in {_described(row)}: corroborating evidence, counted once",
+        )
+        await record_act(
+            session,
+            visit_ref(row),
+            "research.visit-corroborates",
+            actor,
+            f"{_days(days)} already counted from {_described(other)}: corroborating evidence, "
+            "not counted again",
+        )
+    counted = row.days - sum(len(days) for days in found.values())
+    return RecordedVisit(row, counted, [(others[v], days) for v, days in found.items()])
+
+
+async def record_visit(session: AsyncSession, actor, visit: Visit, ctx: ResearchContext) -> RecordedVisit:
     leader = visit.leader_user_id or actor.user_id
     domain.check_recorder(actor.user_id, leader, for_research_office(actor))
     if not await ctx.people.is_leader(leader):
@@ -61,42 +116,41 @@ async def record_visit(session: AsyncSession, actor, visit: Visit, ctx: Research
         reporting_meeting=visit.reporting_meeting.value,
         recorded_by_user_id=actor.user_id,
     )
+    await store.lock_leader(session, leader)
     await store.add(session, row)
     await record_act(
         session,
-        f"research-visit/{row.id}",
+        visit_ref(row),
         "research.visit-recorded",
         actor,
         f"{leader}: {visit.days} days from {visit.started_on} at {row.place}",
     )
-    return row
+    return await _corroboration(session, actor, row)
 
 
-async def record_visit_from_org(
-    session: AsyncSession, actor, visit: Visit, source_ref: str, people: People
-) -> bool:
-    """A31: a city leader's inspection or research visit (调研、视察) org recorded as agreed to attend
-    becomes his research day, once per source; counted once its day has come. Anyone else's, or a
-    visit without its day, is not research of a city leader here (False)."""
-    if visit.started_on is None or not await people.is_leader(visit.leader_user_id):
-        return False
-    added = await store.add_once(
-        session,
-        dict(
-            id=uuid.uuid4(),
-            leader_user_id=visit.leader_user_id,
-            year=visit.started_on.year,
-            started_on=visit.started_on,
-            days=visit.days,
-            place=visit.place.strip()[:2000] or "（未注明）",
-            county_codes=list(visit.county_codes),
-            purpose=visit.purpose.strip()[: domain.MAX_TEXT] or "调研",
-            reporting_meeting=domain.ReportingMeeting.NONE.value,
-            recorded_by_user_id=actor.user_id,
-            source_ref=source_ref,
-        ),
+def _fed_row(actor, visit: Visit, source_ref: str, attended: bool | None) -> dict:
+    return dict(
+        id=uuid.uuid4(),
+        leader_user_id=visit.leader_user_id,
+        year=visit.started_on.year,
+        started_on=visit.started_on,
+        days=visit.days,
+        place=visit.place.strip()[:2000] or "（未注明）",
+        county_codes=list(visit.county_codes),
+        purpose=visit.purpose.strip()[: domain.MAX_TEXT] or "调研",
+        reporting_meeting=domain.ReportingMeeting.NONE.value,
+        recorded_by_user_id=actor.user_id,
+        source_ref=source_ref,
+        attended=attended,
     )
-    if added:
+
+
+async def _feed(
+    session: AsyncSession, actor, visit: Visit, source_ref: str, attended: bool | None
+) -> ResearchVisit | None:
+    """The visit org's event names, added once per source (None when it is there already)."""
+    row = await store.add_once(session, _fed_row(actor, visit, source_ref, attended))
+    if row is not None:
         await record_act(
             session,
             source_ref,
@@ -104,7 +158,69 @@ async def record_visit_from_org(
             actor,
             f"{visit.leader_user_id}: {visit.days} day(s) from {visit.started_on} at {visit.place.strip()}",
         )
-    return added
+    return row
+
+
+async def _fed_leader(visit: Visit, people: People) -> bool:
+    """A visit org fed is research of a city leader on a known day; anything else is not counted here."""
+    return visit.started_on is not None and await people.is_leader(visit.leader_user_id)
+
+
+async def record_visit_from_org(
+    session: AsyncSession, actor, visit: Visit, source_ref: str, people: People
+) -> bool:
+    """A31: a city leader's inspection or research visit (调研、视察) org recorded as agreed to attend
+    becomes his research day, once per source; counted once its day has come, and only once for his
+    calendar day (a day already entered by hand is corroborated, not counted again). Anyone else's, or a
+    visit without its day, is not research of a city leader here (False)."""
+    if not await _fed_leader(visit, people):
+        return False
+    await store.lock_leader(session, visit.leader_user_id)
+    row = await _feed(session, actor, visit, source_ref, None)
+    if row is None:
+        return False
+    await _corroboration(session, actor, row)
+    return True
+
+
+async def record_attendance_outcome(
+    session: AsyncSession, actor, visit: Visit, source_ref: str, attended: bool, people: People
+) -> bool:
+    """A31: org reports whether the leader attended the inspection he agreed to. Attended: the day counts
+    (fed now if the agreement has not arrived yet); not attended: it counts no more — unless another visit
+    (entered by hand) still shows the day. Once per outcome (a redelivered report changes nothing)."""
+    if not await _fed_leader(visit, people):
+        return False
+    await store.lock_leader(session, visit.leader_user_id)
+    row, was = await _feed(session, actor, visit, source_ref, attended), False
+    if row is None:
+        row = await store.of_source(session, source_ref, for_update=True)
+        if row.attended is attended:
+            return False
+        was, row.attended = row.attended, attended
+        await session.flush()
+    if attended:
+        await record_act(
+            session, source_ref, "research.visit-attended", actor, "org: attended; the day counts"
+        )
+        if was is False:  # counted again: its days were not counted while reported not attended
+            await _corroboration(session, actor, row)
+        return True
+    last = row.started_on + timedelta(days=row.days - 1)
+    still = await store.counted_days_of_others(session, row.leader_user_id, row.started_on, last, row.id)
+    await record_act(
+        session,
+        source_ref,
+        "research.visit-not-attended",
+        actor,
+        "org: not attended; the day is not counted"
+        + (
+            f" from this visit ({_days(sorted({d for _, d in still}))} still counted from another)"
+            if still
+            else ""
+        ),
+    )
+    return True
 
 
 async def register_topic(

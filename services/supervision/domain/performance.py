@@ -37,6 +37,8 @@ class Measure(enum.Enum):
     PETITIONS_ON_TIME = "petitions_on_time"  # 信访事项按期答复 (petitions.case.replied)
     PETITIONS_SATISFIED = "petitions_satisfied"  # 信访群众满意 (petitions.case.rated)
     COUNTERSIGNS_ANSWERED = "countersigns_answered"  # 会签按期回复 (documents.countersign.*, A49)
+    # 依申请公开按期答复 (disclosure.application.replied, OGI art. 33)
+    DISCLOSURE_REPLIES_ON_TIME = "disclosure_replies_on_time"
 
 
 # The measures counted from facts reported by other services' events, and how the evidence reads.
@@ -44,6 +46,7 @@ FED_MEASURES: dict[Measure, str] = {
     Measure.PETITIONS_ON_TIME: "信访事项按期答复",
     Measure.PETITIONS_SATISFIED: "信访答复满意（含基本满意）",
     Measure.COUNTERSIGNS_ANSWERED: "会签按期回复（未逾期视为同意）",
+    Measure.DISCLOSURE_REPLIES_ON_TIME: "依申请公开按期答复",
 }
 
 

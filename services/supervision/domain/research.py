@@ -1,6 +1,7 @@
 """Pure rules of research (调查研究, A31, A33, A34), no I/O.
 
-A31: leaders research at the grassroots at least 90 days a year (`pace`); each member of the government
+A31: leaders research at the grassroots at least 90 days a year (`pace`), a leader's calendar day counted
+once whatever the visits recorded for it (`already_counted`); each member of the government
 (the mayor, vice mayors, secretary-general and department heads, A4) leads at least one major research
 topic a year (`without_topic`). A33: on research trips only the mayor may hold a working report meeting
 for a whole county (全县（区）性工作汇报会); another leader hears the briefings of his portfolio. A34: a
@@ -74,6 +75,19 @@ def check_recorder(caller: str, leader: str, research_office: bool) -> None:
     """A leader records his own visits and topics; the research office records them for any leader."""
     if caller != leader and not research_office:
         raise RuleViolation("A31.own", "a leader records his own research; the research office for others")
+
+
+def already_counted(covered: Iterable[tuple[str, date]]) -> dict[str, list[date]]:
+    """A31: one research day per leader and calendar day, whatever its sources. `covered` is (the other
+    visit, day) for each day of a new visit that another counting visit of the leader covers; the answer
+    names, per other visit, the days the new one only corroborates (not counted again), each day once."""
+    corroborated: dict[str, list[date]] = {}
+    seen: set[date] = set()
+    for visit, day in covered:
+        if day not in seen:
+            seen.add(day)
+            corroborated.setdefault(visit, []).append(day)
+    return corroborated
 
 
 def expected_by(day: date, target: int) -> int:

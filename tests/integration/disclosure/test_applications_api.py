@@ -665,6 +665,36 @@ async def test_OGI36_OGI37_OGI38_OGI39_each_reply_kind_needs_its_fields_and_give
     assert not_yet.code() == grpc.StatusCode.NOT_FOUND
 
 
+async def test_A64_OGI33_the_reply_event_names_the_body_that_handled_it_and_whether_it_was_late(
+    svc, service_day, events
+):
+    """supervision counts each reply for the body that handled the application — the replying officer's
+    organisation (in the demo the general office's disclosure officer) — on time or late against the limit
+    in force that day (A64: replies within the legal limit)."""
+    service_day["today"] = date(2025, 11, 10)
+    in_time = (await register(svc, date(2025, 10, 9))).application
+    late = (await register(svc, date(2025, 9, 26))).application  # due 30 October
+    for app, replied in ((in_time, date(2025, 10, 17)), (late, date(2025, 11, 10))):
+        await svc.apps.ReplyToApplication(
+            pb.ReplyToApplicationRequest(
+                application_id=app.id,
+                reply=pb.Reply(kind=pb.REPLY_KIND_PROVIDED, provided="项目清单一份"),
+                replied_on=d(replied),
+            ),
+            metadata=svc.as_user(OFFICER),
+        )
+    seen = await read_events(
+        events, until=lambda es: subjects(es).count("disclosure.application.replied") == 2
+    )
+    answers = {}
+    for envelope in seen:
+        if envelope.subject == "disclosure.application.replied":
+            message = pb.ApplicationReplied()
+            envelope.payload.Unpack(message)
+            answers[message.application.application_id] = (message.handling_body_code, message.late)
+    assert answers == {in_time.id: ("general-office", False), late.id: ("general-office", True)}
+
+
 async def test_OGI14_OGI15_OGI16_not_disclosed_under_each_exemption_and_counted_in_the_yearly_report(
     svc, service_day, events
 ):

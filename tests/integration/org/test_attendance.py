@@ -11,6 +11,7 @@ from datetime import date, timedelta
 import grpc
 import pytest
 
+from services.org import api as org_api
 from shared.errors import field_violations_of, rule_id_of
 from tests.integration.org.test_org_api import TODAY, d, read_events, rpc_error
 from zgov.common.v1 import common_pb2
@@ -313,3 +314,50 @@ async def test_A54_A59_each_step_publishes_an_org_attendance_event(org, org_even
         date(last.attendance.event_day.year, last.attendance.event_day.month, last.attendance.event_day.day)
         == EVENT_DAY
     )
+
+
+async def outcome(org, attendance_id, outcome, note="", username="office-staff"):
+    reply = await org.stub.RecordAttendanceOutcome(
+        org_pb2.RecordAttendanceOutcomeRequest(attendance_id=attendance_id, outcome=outcome, note=note),
+        metadata=org.as_user(username),
+    )
+    return reply.attendance
+
+
+async def test_A31_A54_the_office_records_once_the_day_has_come_whether_the_leader_attended(
+    org, org_events, monkeypatch
+):
+    asked = await ask(org, activity_kind=org_pb2.ACTIVITY_KIND_INSPECTION, title="调研柠檬产业发展")
+    not_agreed = await rpc_error(outcome(org, asked.id, org_pb2.ATTENDANCE_OUTCOME_ATTENDED))
+    assert not_agreed.code() == grpc.StatusCode.INVALID_ARGUMENT
+    await review(org, asked.id)
+    await decide(org, asked.id, "vice-mayor-1")
+    too_early = await rpc_error(outcome(org, asked.id, org_pb2.ATTENDANCE_OUTCOME_ATTENDED))
+    assert list(field_violations_of(too_early)) == ["attendance_id"]
+
+    monkeypatch.setattr(org_api, "today_in_china", lambda: EVENT_DAY)
+    no_reason = await rpc_error(outcome(org, asked.id, org_pb2.ATTENDANCE_OUTCOME_NOT_ATTENDED))
+    assert list(field_violations_of(no_reason)) == ["note"]
+    not_the_office = await rpc_error(
+        outcome(org, asked.id, org_pb2.ATTENDANCE_OUTCOME_ATTENDED, username="department-head")
+    )
+    assert not_the_office.code() == grpc.StatusCode.PERMISSION_DENIED
+    missed = await outcome(org, asked.id, org_pb2.ATTENDANCE_OUTCOME_NOT_ATTENDED, note="临时赴省开会")
+    assert missed.state == org_pb2.ATTENDANCE_STATE_NOT_ATTENDED
+    assert [(h.act, h.actor.username, h.reason) for h in missed.history][-1] == (
+        "attendance.not-attended",
+        "office-staff",
+        "临时赴省开会",
+    )
+    once = await rpc_error(outcome(org, asked.id, org_pb2.ATTENDANCE_OUTCOME_ATTENDED))
+    assert once.code() == grpc.StatusCode.INVALID_ARGUMENT
+
+    events = [
+        e
+        for e in await read_events(org_events, "org.attendance.>", 4)
+        if e.aggregate_ref == f"attendance/{asked.id}"
+    ]
+    assert [e.subject for e in events][-1] == "org.attendance.outcome_recorded"
+    reported = events_pb2.EventAttendanceOutcomeRecorded()
+    events[-1].payload.Unpack(reported)
+    assert reported.attendance.state == org_pb2.ATTENDANCE_STATE_NOT_ATTENDED

@@ -22,6 +22,7 @@ from shared.outbox import build_envelope
 from tests.fixtures.org import serving
 from tests.integration.supervision.conftest import eventually
 from zgov.common.v1 import common_pb2
+from zgov.disclosure.v1 import applications_pb2
 from zgov.documents.v1 import documents_pb2
 from zgov.documents.v1 import events_pb2 as documents_events
 from zgov.meetings.v1 import events_pb2 as meetings_events
@@ -366,6 +367,43 @@ def countersign(body: str, answered: bool) -> documents_pb2.Countersign:
     return documents_pb2.Countersign(organisation_code=body, answered_on=d(TODAY) if answered else None)
 
 
+async def computed_scores(s, body: str, measures: dict) -> dict:
+    """A department set of the year (the areas in `measures` computed, the others by evidence), `body`'s
+    targets, its measured indicators computed: area → (computed, centipoints, evidence)."""
+    areas = performance_domain.DIMENSIONS[performance_domain.AssessedKind.DEPARTMENT]
+    weights = dict(zip(areas, (20, 20, 20, 10, 20, 10)))
+    office = s.as_user("supervision-officer")
+    the_set = await s.performance.SetIndicators(
+        performance_pb2.SetIndicatorsRequest(
+            year=TODAY.year,
+            kind=performance_pb2.ASSESSED_KIND_DEPARTMENT,
+            indicators=[
+                performance_pb2.Indicator(
+                    code=a,
+                    name=a,
+                    dimension=a,
+                    weight=weights[a],
+                    measure=measures.get(a, performance_pb2.MEASURE_EVIDENCE),
+                )
+                for a in areas
+            ],
+        ),
+        metadata=office,
+    )
+    assessment = await s.performance.SetTargets(
+        performance_pb2.SetTargetsRequest(
+            set_id=the_set.id,
+            body_code=body,
+            targets=[performance_pb2.Target(indicator_code=a, target="完成") for a in areas],
+        ),
+        metadata=office,
+    )
+    computed = await s.performance.ComputeMeasuredIndicators(
+        performance_pb2.ComputeMeasuredIndicatorsRequest(assessment_id=assessment.id), metadata=office
+    )
+    return {sc.indicator_code: (sc.computed, sc.centipoints, sc.evidence) for sc in computed.scores}
+
+
 async def test_A64_petitions_and_documents_events_feed_the_computed_performance_indicators(
     supervision_consuming, supervision_js
 ):
@@ -408,48 +446,65 @@ async def test_A64_petitions_and_documents_events_feed_the_computed_performance_
     await eventually(lambda: settled(js, "DOCUMENTS", "supervision-countersign-deemed-agreed", 3))
     await eventually(lambda: settled(js, "DOCUMENTS", "supervision-countersign-answered", 1))
 
-    areas = performance_domain.DIMENSIONS[performance_domain.AssessedKind.DEPARTMENT]
-    measures = {
-        "major-decisions": performance_pb2.MEASURE_ITEMS_ON_TIME,
-        "duties": performance_pb2.MEASURE_PETITIONS_ON_TIME,
-        "efficiency": performance_pb2.MEASURE_COUNTERSIGNS_ANSWERED,
-        "service-quality": performance_pb2.MEASURE_PETITIONS_SATISFIED,
-    }
-    weights = dict(zip(areas, (20, 20, 20, 10, 20, 10)))
-    office = s.as_user("supervision-officer")
-    the_set = await s.performance.SetIndicators(
-        performance_pb2.SetIndicatorsRequest(
-            year=TODAY.year,
-            kind=performance_pb2.ASSESSED_KIND_DEPARTMENT,
-            indicators=[
-                performance_pb2.Indicator(
-                    code=a,
-                    name=a,
-                    dimension=a,
-                    weight=weights[a],
-                    measure=measures.get(a, performance_pb2.MEASURE_EVIDENCE),
-                )
-                for a in areas
-            ],
-        ),
-        metadata=office,
+    scores = await computed_scores(
+        s,
+        "education-bureau",
+        {
+            "major-decisions": performance_pb2.MEASURE_ITEMS_ON_TIME,
+            "duties": performance_pb2.MEASURE_PETITIONS_ON_TIME,
+            "efficiency": performance_pb2.MEASURE_COUNTERSIGNS_ANSWERED,
+            "service-quality": performance_pb2.MEASURE_PETITIONS_SATISFIED,
+        },
     )
-    assessment = await s.performance.SetTargets(
-        performance_pb2.SetTargetsRequest(
-            set_id=the_set.id,
-            body_code="education-bureau",
-            targets=[performance_pb2.Target(indicator_code=a, target="完成") for a in areas],
-        ),
-        metadata=office,
-    )
-    computed = await s.performance.ComputeMeasuredIndicators(
-        performance_pb2.ComputeMeasuredIndicatorsRequest(assessment_id=assessment.id), metadata=office
-    )
-    scores = {sc.indicator_code: (sc.computed, sc.centipoints, sc.evidence) for sc in computed.scores}
     assert scores["duties"] == (True, 1000, "信访事项按期答复 1/2")  # one of two replies on time
     assert scores["service-quality"] == (True, 2000, "信访答复满意（含基本满意） 2/2")
     assert scores["efficiency"] == (True, 500, "会签按期回复（未逾期视为同意） 1/2")
     assert scores["major-decisions"] == (True, 2000, "督查事项按期办结 0/0")
+
+
+def application_replied(application_id: str, body: str, late: bool) -> applications_pb2.ApplicationReplied:
+    return applications_pb2.ApplicationReplied(
+        application=applications_pb2.ApplicationSummary(application_id=application_id),
+        kind=applications_pb2.REPLY_KIND_PROVIDED,
+        replied_on=d(TODAY),
+        handling_body_code=body,
+        late=late,
+    )
+
+
+async def test_A64_disclosure_replies_within_the_legal_limit_feed_the_indicator_of_the_body_that_handled_them(
+    supervision_consuming, supervision_js
+):
+    """disclosure.application.replied → one fact per application for the body named in the event (OGI art.
+    33: on time or late); a redelivered or replayed reply counts once; a reply published before the event
+    named its body (no handling_body_code) is counted for nobody, and the consumer goes on."""
+    s, js = supervision_consuming, supervision_js
+    on_time = application_replied("a-1", "education-bureau", late=False)
+    data = await publish(js, "disclosure.application.replied", on_time)
+    await js.publish("disclosure.application.replied", data, headers={"Nats-Msg-Id": "redelivered"})
+    for event in (
+        on_time,  # replayed: a new event id, the same reply
+        application_replied("a-2", "education-bureau", late=True),
+        application_replied("a-3", "transport-bureau", late=True),
+        application_replied("a-4", "", late=False),  # an old event: no body named
+    ):
+        await publish(js, "disclosure.application.replied", event)
+    await eventually(lambda: settled(js, "DISCLOSURE", "supervision-application-replied", 6))
+    async with s.sessions() as session:
+        facts = (
+            await session.execute(
+                sa.text("SELECT source_ref, body_code, good FROM measured_fact ORDER BY source_ref")
+            )
+        ).all()
+    assert [tuple(f) for f in facts] == [
+        ("application/a-1/reply", "education-bureau", True),
+        ("application/a-2/reply", "education-bureau", False),
+        ("application/a-3/reply", "transport-bureau", False),
+    ]
+    scores = await computed_scores(
+        s, "education-bureau", {"efficiency": performance_pb2.MEASURE_DISCLOSURE_REPLIES_ON_TIME}
+    )
+    assert scores["efficiency"] == (True, 500, "依申请公开按期答复 1/2")  # half of the weight 10
 
 
 async def test_A57_A58_a_trip_in_org_past_its_limits_becomes_items_in_supervision_through_nats(
@@ -605,3 +660,148 @@ async def test_A31_an_agreed_inspection_in_org_becomes_one_research_day_counted_
     )
     (mine,) = [p for p in pace.leaders if p.leader_user_id == leader]
     assert mine.days == 1
+
+
+async def enter_visit(s, leader: str, day: date, days: int = 1) -> research_pb2.ResearchVisit:
+    """A visit the research office enters by hand."""
+    return await s.research.RecordResearchVisit(
+        research_pb2.RecordResearchVisitRequest(
+            leader_user_id=leader,
+            started_on=d(day),
+            days=days,
+            place="安岳县柠檬产业园",
+            county_codes=["anyue-county"],
+            purpose="调研柠檬产业发展",
+            reporting_meeting=research_pb2.REPORTING_MEETING_NONE,
+        ),
+        metadata=s.as_user("research-office-staff"),
+    )
+
+
+async def research_days(s, leader: str) -> int:
+    pace = await s.research.GetResearchPace(
+        research_pb2.GetResearchPaceRequest(year=TODAY.year), metadata=s.as_user("supervision-officer")
+    )
+    (mine,) = [p for p in pace.leaders if p.leader_user_id == leader]
+    return mine.days
+
+
+async def acts_on(s, subject: str) -> list[tuple[str, str]]:
+    async with s.sessions() as session:
+        rows = await session.execute(
+            sa.text("SELECT act, reason FROM audit_record WHERE subject_ref = :s ORDER BY chain_seq"),
+            {"s": subject},
+        )
+        return [tuple(r) for r in rows]
+
+
+async def published(js, subject: str, payload) -> int:
+    """The stream sequence of the published event."""
+    envelope = build_envelope(subject, payload, "attendance/x")
+    ack = await js.publish(subject, envelope.SerializeToString(), headers={"Nats-Msg-Id": envelope.event_id})
+    return ack.seq
+
+
+async def test_A31_a_day_entered_by_hand_and_fed_from_org_counts_once_whichever_comes_first(
+    supervision_consuming, supervision_js
+):
+    """One research day per leader and calendar day whatever its sources: hand first (a two-day visit,
+    then org's inspection on its second day, delivered twice), event first (org's inspection, then the
+    same day entered by hand). The later record is corroborating evidence, counted nowhere, and both
+    visits' histories — and the hand entry's answer — say which."""
+    s, js = supervision_consuming, supervision_js
+    leader = s.user_id("vice-mayor-1")
+    entered = await enter_visit(s, leader, TODAY - timedelta(days=4), days=2)
+    assert (entered.counted_days, list(entered.corroborates)) == (2, [])
+    during = attendance(leader, TODAY - timedelta(days=3))
+    data = await publish(js, "org.attendance.decided", org_events.EventAttendanceDecided(attendance=during))
+    await js.publish("org.attendance.decided", data, headers={"Nats-Msg-Id": "redelivered"})
+    before = attendance(leader, TODAY - timedelta(days=1))
+    await publish(js, "org.attendance.decided", org_events.EventAttendanceDecided(attendance=before))
+    await eventually(lambda: settled(js, "ORG", "supervision-attendance-decided", 3))
+
+    after = await enter_visit(s, leader, TODAY - timedelta(days=1))
+    assert after.counted_days == 0
+    assert [(c.visit_id != "", c.source_ref, list(c.days)) for c in after.corroborates] == [
+        (True, f"org/attendance/{before.id}", [d(TODAY - timedelta(days=1))])
+    ]
+    assert await research_days(s, leader) == 3  # days −4, −3 (hand and org) and −1 (org and hand)
+
+    fed = await acts_on(s, f"org/attendance/{during.id}")
+    assert [act for act, _ in fed] == ["research.visit-fed", "research.visit-corroborates"]
+    assert "not counted again" in fed[1][1] and entered.id in fed[1][1]
+    assert [act for act, _ in await acts_on(s, f"research-visit/{entered.id}")] == [
+        "research.visit-recorded",
+        "research.visit-corroborated",
+    ]
+    assert [act for act, _ in await acts_on(s, f"org/attendance/{before.id}")] == [
+        "research.visit-fed",
+        "research.visit-corroborated",
+    ]
+    assert [act for act, _ in await acts_on(s, f"research-visit/{after.id}")] == [
+        "research.visit-recorded",
+        "research.visit-corroborates",
+    ]
+
+
+async def test_A31_an_inspection_org_reports_not_attended_is_no_research_day_whichever_event_comes_first(
+    supervision_consuming, supervision_js
+):
+    """org.attendance.outcome_recorded: an agreed inspection reported not attended counts no more (the
+    report redelivered: the same); one reported attended before its agreement arrived counts once; a day
+    also entered by hand stays counted when org's inspection is reported not attended."""
+    s, js = supervision_consuming, supervision_js
+    leader = s.user_id("vice-mayor-2")
+
+    def outcome(agreed: org_pb2.EventAttendance, state) -> org_events.EventAttendanceOutcomeRecorded:
+        reported = org_pb2.EventAttendance()
+        reported.CopyFrom(agreed)
+        reported.state = state
+        return org_events.EventAttendanceOutcomeRecorded(attendance=reported)
+
+    missed, held, also_entered = (attendance(leader, TODAY - timedelta(days=days)) for days in (2, 1, 5))
+    await enter_visit(s, leader, TODAY - timedelta(days=5))
+    last = {}
+    for agreed in (missed, also_entered):
+        last["decided"] = await published(
+            js, "org.attendance.decided", org_events.EventAttendanceDecided(attendance=agreed)
+        )
+        for _ in range(2):  # the second: a replay of the same report
+            last["outcome"] = await published(
+                js,
+                "org.attendance.outcome_recorded",
+                outcome(agreed, org_pb2.ATTENDANCE_STATE_NOT_ATTENDED),
+            )
+    last["outcome"] = await published(
+        js, "org.attendance.outcome_recorded", outcome(held, org_pb2.ATTENDANCE_STATE_ATTENDED)
+    )
+    last["decided"] = await published(
+        js, "org.attendance.decided", org_events.EventAttendanceDecided(attendance=held)
+    )
+    await eventually(lambda: settled(js, "ORG", "supervision-attendance-decided", last["decided"]))
+    await eventually(lambda: settled(js, "ORG", "supervision-attendance-outcome", last["outcome"]))
+
+    assert await research_days(s, leader) == 2  # day −1 (attended) and day −5 (entered by hand)
+    async with s.sessions() as session:
+        visits = dict(
+            (
+                await session.execute(
+                    sa.text("SELECT source_ref, attended FROM research_visit WHERE source_ref IS NOT NULL")
+                )
+            ).all()
+        )
+    assert visits == {
+        f"org/attendance/{missed.id}": False,
+        f"org/attendance/{held.id}": True,
+        f"org/attendance/{also_entered.id}": False,
+    }
+    assert [act for act, _ in await acts_on(s, f"org/attendance/{missed.id}")] == [
+        "research.visit-fed",
+        "research.visit-not-attended",
+    ]
+    assert [act for act, _ in await acts_on(s, f"org/attendance/{held.id}")] == [
+        "research.visit-fed",
+        "research.visit-attended",
+    ]
+    (*_, (act, reason)) = await acts_on(s, f"org/attendance/{also_entered.id}")
+    assert act == "research.visit-not-attended" and "still counted from another" in reason

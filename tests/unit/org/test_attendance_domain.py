@@ -12,6 +12,7 @@ from services.org.domain import (
     attendance_decider,
     check_attendance_request,
     check_forward,
+    check_outcome,
     check_reassignment,
     leader_position,
 )
@@ -214,3 +215,16 @@ def test_A59_another_city_leader_attends_instead():
                 earlier_leader_user_ids=["vm0"],
             )
         assert "leader_user_id" in err.value.violations
+
+
+def test_A31_A54_whether_the_leader_attended_is_recorded_once_the_day_has_come_with_a_reason_if_not():
+    check_outcome(attended=True, note="", event_day=TODAY, today=TODAY)
+    check_outcome(attended=False, note="临时改由他人出席", event_day=date(2026, 11, 30), today=TODAY)
+    for kwargs, field in (
+        (dict(attended=True, note="", event_day=date(2026, 12, 2)), "attendance_id"),  # not yet
+        (dict(attended=False, note=" ", event_day=TODAY), "note"),
+        (dict(attended=None, note="", event_day=TODAY), "outcome"),
+    ):
+        with pytest.raises(InvalidInput) as info:
+            check_outcome(today=TODAY, **kwargs)
+        assert list(info.value.violations) == [field]

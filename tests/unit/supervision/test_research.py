@@ -64,3 +64,12 @@ def test_A34_a_report_is_filed_then_turned_into_a_recorded_decision_or_a_policy(
     with pytest.raises(InvalidInput):
         d.check_outcome(True, "dec-1", "资府发〔2026〕3号", True)
     assert rule(lambda: d.check_report("再报一次", has_report=True)) == "A34.reported"
+
+
+def test_A31_a_leaders_calendar_day_counts_once_whatever_the_visits_recorded_for_it():
+    first, second = date(2026, 7, 1), date(2026, 7, 2)
+    # the days of a new visit other counting visits cover: hand entry h covers both, org's o the second
+    covered = [("h", first), ("h", second), ("o", second)]
+    assert d.already_counted(covered) == {"h": [first, second]}  # each day once, the first visit's
+    assert d.already_counted([("o", second), ("h", first)]) == {"o": [second], "h": [first]}
+    assert d.already_counted([]) == {}

@@ -2088,8 +2088,19 @@ class ApplicationReplied(_message.Message):
     KIND_FIELD_NUMBER: _builtins.int
     EXEMPTION_FIELD_NUMBER: _builtins.int
     REPLIED_ON_FIELD_NUMBER: _builtins.int
+    HANDLING_BODY_CODE_FIELD_NUMBER: _builtins.int
+    LATE_FIELD_NUMBER: _builtins.int
     kind: Global___ReplyKind.ValueType
     exemption: Global___Exemption.ValueType
+    handling_body_code: _builtins.str
+    """The body that handled and answered the application: the replying officer's organisation (its
+    disclosure office), whose "replies within the legal limit" indicator it counts in (supervision, A64).
+    Empty on events published before the field was added.
+    """
+    late: _builtins.bool
+    """Answered after the limit in force that day (art. 33: 20 working days, the extension, the consultations'
+    time; art. 35: the later date the applicant was told).
+    """
     @_builtins.property
     def application(self) -> Global___ApplicationSummary: ...
     @_builtins.property
@@ -2101,10 +2112,12 @@ class ApplicationReplied(_message.Message):
         kind: Global___ReplyKind.ValueType = ...,
         exemption: Global___Exemption.ValueType = ...,
         replied_on: _common_pb2.Date | None = ...,
+        handling_body_code: _builtins.str = ...,
+        late: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["application", b"application", "replied_on", b"replied_on"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["application", b"application", "exemption", b"exemption", "kind", b"kind", "replied_on", b"replied_on"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["application", b"application", "exemption", b"exemption", "handling_body_code", b"handling_body_code", "kind", b"kind", "late", b"late", "replied_on", b"replied_on"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -28,15 +28,15 @@ from zgov.org.v1 import receptions_pb2 as zgov_dot_org_dot_v1_dot_receptions__pb
 from zgov.org.v1 import trips_pb2 as zgov_dot_org_dot_v1_dot_trips__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18zgov/org/v1/events.proto\x12\x0bzgov.org.v1\x1a\x1bzgov/common/v1/common.proto\x1a\x15zgov/org/v1/org.proto\x1a\x1czgov/org/v1/receptions.proto\x1a\x17zgov/org/v1/trips.proto\"3\n\x0eLeaveRequested\x12!\n\x05leave\x18\x01 \x01(\x0b\x32\x12.zgov.org.v1.Leave\"2\n\rLeaveApproved\x12!\n\x05leave\x18\x01 \x01(\x0b\x32\x12.zgov.org.v1.Leave\"2\n\rLeaveRejected\x12!\n\x05leave\x18\x01 \x01(\x0b\x32\x12.zgov.org.v1.Leave\"/\n\nLeaveEnded\x12!\n\x05leave\x18\x01 \x01(\x0b\x32\x12.zgov.org.v1.Leave\"\xc3\x01\n\rActingStarted\x12\x10\n\x08position\x18\x01 \x01(\t\x12\x16\n\x0eholder_user_id\x18\x02 \x01(\t\x12\x16\n\x0e\x61\x63ting_user_id\x18\x03 \x01(\t\x12\r\n\x05\x62\x61sis\x18\x04 \x01(\t\x12\x10\n\x08leave_id\x18\x05 \x01(\t\x12\'\n\tfirst_day\x18\x06 \x01(\x0b\x32\x14.zgov.common.v1.Date\x12&\n\x08last_day\x18\x07 \x01(\x0b\x32\x14.zgov.common.v1.Date\"a\n\x0b\x41\x63tingEnded\x12\x10\n\x08position\x18\x01 \x01(\t\x12\x16\n\x0eholder_user_id\x18\x02 \x01(\t\x12\x16\n\x0e\x61\x63ting_user_id\x18\x03 \x01(\t\x12\x10\n\x08leave_id\x18\x04 \x01(\t\"e\n\x11\x44utyRosterChanged\x12/\n\nassignment\x18\x01 \x01(\x0b\x32\x1b.zgov.org.v1.DutyAssignment\x12\x1f\n\x17previous_leader_user_id\x18\x02 \x01(\t\"=\n\x10PortfolioChanged\x12)\n\tportfolio\x18\x01 \x01(\x0b\x32\x16.zgov.org.v1.Portfolio\"2\n\rAbPairChanged\x12!\n\x04pair\x18\x01 \x01(\x0b\x32\x13.zgov.org.v1.AbPair\"L\n\x18\x45ventAttendanceRequested\x12\x30\n\nattendance\x18\x01 \x01(\x0b\x32\x1c.zgov.org.v1.EventAttendance\"K\n\x17\x45ventAttendanceReviewed\x12\x30\n\nattendance\x18\x01 \x01(\x0b\x32\x1c.zgov.org.v1.EventAttendance\"J\n\x16\x45ventAttendanceDecided\x12\x30\n\nattendance\x18\x01 \x01(\x0b\x32\x1c.zgov.org.v1.EventAttendance\"n\n\x19\x45ventAttendanceReassigned\x12\x30\n\nattendance\x18\x01 \x01(\x0b\x32\x1c.zgov.org.v1.EventAttendance\x12\x1f\n\x17previous_leader_user_id\x18\x02 \x01(\t\"K\n\x15ReceptionStandardsSet\x12\x32\n\tstandards\x18\x01 \x01(\x0b\x32\x1f.zgov.org.v1.ReceptionStandards\"=\n\x10ReceptionChanged\x12)\n\treception\x18\x01 \x01(\x0b\x32\x16.zgov.org.v1.Reception\"=\n\x10ReceptionFlagged\x12)\n\treception\x18\x01 \x01(\x0b\x32\x16.zgov.org.v1.Reception\".\n\x0bTripChanged\x12\x1f\n\x04trip\x18\x01 \x01(\x0b\x32\x11.zgov.org.v1.Trip\"\xca\x01\n\x0bTripOverdue\x12\x1f\n\x04trip\x18\x01 \x01(\x0b\x32\x11.zgov.org.v1.Trip\x12*\n\x04step\x18\x02 \x01(\x0e\x32\x1c.zgov.org.v1.TripOverdueStep\x12\x0f\n\x07gift_id\x18\x03 \x01(\t\x12!\n\x03\x64ue\x18\x04 \x01(\x0b\x32\x14.zgov.common.v1.Date\x12\x1d\n\x15responsible_body_code\x18\x05 \x01(\t\x12\x1b\n\x13responsible_user_id\x18\x06 \x01(\t*x\n\x0fTripOverdueStep\x12!\n\x1dTRIP_OVERDUE_STEP_UNSPECIFIED\x10\x00\x12\x1c\n\x18TRIP_OVERDUE_STEP_REPORT\x10\x01\x12$\n TRIP_OVERDUE_STEP_GIFT_HAND_OVER\x10\x02\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18zgov/org/v1/events.proto\x12\x0bzgov.org.v1\x1a\x1bzgov/common/v1/common.proto\x1a\x15zgov/org/v1/org.proto\x1a\x1czgov/org/v1/receptions.proto\x1a\x17zgov/org/v1/trips.proto\"3\n\x0eLeaveRequested\x12!\n\x05leave\x18\x01 \x01(\x0b\x32\x12.zgov.org.v1.Leave\"2\n\rLeaveApproved\x12!\n\x05leave\x18\x01 \x01(\x0b\x32\x12.zgov.org.v1.Leave\"2\n\rLeaveRejected\x12!\n\x05leave\x18\x01 \x01(\x0b\x32\x12.zgov.org.v1.Leave\"/\n\nLeaveEnded\x12!\n\x05leave\x18\x01 \x01(\x0b\x32\x12.zgov.org.v1.Leave\"\xc3\x01\n\rActingStarted\x12\x10\n\x08position\x18\x01 \x01(\t\x12\x16\n\x0eholder_user_id\x18\x02 \x01(\t\x12\x16\n\x0e\x61\x63ting_user_id\x18\x03 \x01(\t\x12\r\n\x05\x62\x61sis\x18\x04 \x01(\t\x12\x10\n\x08leave_id\x18\x05 \x01(\t\x12\'\n\tfirst_day\x18\x06 \x01(\x0b\x32\x14.zgov.common.v1.Date\x12&\n\x08last_day\x18\x07 \x01(\x0b\x32\x14.zgov.common.v1.Date\"a\n\x0b\x41\x63tingEnded\x12\x10\n\x08position\x18\x01 \x01(\t\x12\x16\n\x0eholder_user_id\x18\x02 \x01(\t\x12\x16\n\x0e\x61\x63ting_user_id\x18\x03 \x01(\t\x12\x10\n\x08leave_id\x18\x04 \x01(\t\"e\n\x11\x44utyRosterChanged\x12/\n\nassignment\x18\x01 \x01(\x0b\x32\x1b.zgov.org.v1.DutyAssignment\x12\x1f\n\x17previous_leader_user_id\x18\x02 \x01(\t\"=\n\x10PortfolioChanged\x12)\n\tportfolio\x18\x01 \x01(\x0b\x32\x16.zgov.org.v1.Portfolio\"2\n\rAbPairChanged\x12!\n\x04pair\x18\x01 \x01(\x0b\x32\x13.zgov.org.v1.AbPair\"L\n\x18\x45ventAttendanceRequested\x12\x30\n\nattendance\x18\x01 \x01(\x0b\x32\x1c.zgov.org.v1.EventAttendance\"K\n\x17\x45ventAttendanceReviewed\x12\x30\n\nattendance\x18\x01 \x01(\x0b\x32\x1c.zgov.org.v1.EventAttendance\"J\n\x16\x45ventAttendanceDecided\x12\x30\n\nattendance\x18\x01 \x01(\x0b\x32\x1c.zgov.org.v1.EventAttendance\"R\n\x1e\x45ventAttendanceOutcomeRecorded\x12\x30\n\nattendance\x18\x01 \x01(\x0b\x32\x1c.zgov.org.v1.EventAttendance\"n\n\x19\x45ventAttendanceReassigned\x12\x30\n\nattendance\x18\x01 \x01(\x0b\x32\x1c.zgov.org.v1.EventAttendance\x12\x1f\n\x17previous_leader_user_id\x18\x02 \x01(\t\"K\n\x15ReceptionStandardsSet\x12\x32\n\tstandards\x18\x01 \x01(\x0b\x32\x1f.zgov.org.v1.ReceptionStandards\"=\n\x10ReceptionChanged\x12)\n\treception\x18\x01 \x01(\x0b\x32\x16.zgov.org.v1.Reception\"=\n\x10ReceptionFlagged\x12)\n\treception\x18\x01 \x01(\x0b\x32\x16.zgov.org.v1.Reception\".\n\x0bTripChanged\x12\x1f\n\x04trip\x18\x01 \x01(\x0b\x32\x11.zgov.org.v1.Trip\"\xca\x01\n\x0bTripOverdue\x12\x1f\n\x04trip\x18\x01 \x01(\x0b\x32\x11.zgov.org.v1.Trip\x12*\n\x04step\x18\x02 \x01(\x0e\x32\x1c.zgov.org.v1.TripOverdueStep\x12\x0f\n\x07gift_id\x18\x03 \x01(\t\x12!\n\x03\x64ue\x18\x04 \x01(\x0b\x32\x14.zgov.common.v1.Date\x12\x1d\n\x15responsible_body_code\x18\x05 \x01(\t\x12\x1b\n\x13responsible_user_id\x18\x06 \x01(\t*x\n\x0fTripOverdueStep\x12!\n\x1dTRIP_OVERDUE_STEP_UNSPECIFIED\x10\x00\x12\x1c\n\x18TRIP_OVERDUE_STEP_REPORT\x10\x01\x12$\n TRIP_OVERDUE_STEP_GIFT_HAND_OVER\x10\x02\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'zgov.org.v1.events_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_TRIPOVERDUESTEP']._serialized_start=1668
-  _globals['_TRIPOVERDUESTEP']._serialized_end=1788
+  _globals['_TRIPOVERDUESTEP']._serialized_start=1752
+  _globals['_TRIPOVERDUESTEP']._serialized_end=1872
   _globals['_LEAVEREQUESTED']._serialized_start=148
   _globals['_LEAVEREQUESTED']._serialized_end=199
   _globals['_LEAVEAPPROVED']._serialized_start=201
@@ -61,16 +61,18 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_EVENTATTENDANCEREVIEWED']._serialized_end=1022
   _globals['_EVENTATTENDANCEDECIDED']._serialized_start=1024
   _globals['_EVENTATTENDANCEDECIDED']._serialized_end=1098
-  _globals['_EVENTATTENDANCEREASSIGNED']._serialized_start=1100
-  _globals['_EVENTATTENDANCEREASSIGNED']._serialized_end=1210
-  _globals['_RECEPTIONSTANDARDSSET']._serialized_start=1212
-  _globals['_RECEPTIONSTANDARDSSET']._serialized_end=1287
-  _globals['_RECEPTIONCHANGED']._serialized_start=1289
-  _globals['_RECEPTIONCHANGED']._serialized_end=1350
-  _globals['_RECEPTIONFLAGGED']._serialized_start=1352
-  _globals['_RECEPTIONFLAGGED']._serialized_end=1413
-  _globals['_TRIPCHANGED']._serialized_start=1415
-  _globals['_TRIPCHANGED']._serialized_end=1461
-  _globals['_TRIPOVERDUE']._serialized_start=1464
-  _globals['_TRIPOVERDUE']._serialized_end=1666
+  _globals['_EVENTATTENDANCEOUTCOMERECORDED']._serialized_start=1100
+  _globals['_EVENTATTENDANCEOUTCOMERECORDED']._serialized_end=1182
+  _globals['_EVENTATTENDANCEREASSIGNED']._serialized_start=1184
+  _globals['_EVENTATTENDANCEREASSIGNED']._serialized_end=1294
+  _globals['_RECEPTIONSTANDARDSSET']._serialized_start=1296
+  _globals['_RECEPTIONSTANDARDSSET']._serialized_end=1371
+  _globals['_RECEPTIONCHANGED']._serialized_start=1373
+  _globals['_RECEPTIONCHANGED']._serialized_end=1434
+  _globals['_RECEPTIONFLAGGED']._serialized_start=1436
+  _globals['_RECEPTIONFLAGGED']._serialized_end=1497
+  _globals['_TRIPCHANGED']._serialized_start=1499
+  _globals['_TRIPCHANGED']._serialized_end=1545
+  _globals['_TRIPOVERDUE']._serialized_start=1548
+  _globals['_TRIPOVERDUE']._serialized_end=1750
 # @@protoc_insertion_point(module_scope)

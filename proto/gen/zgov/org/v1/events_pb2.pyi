@@ -339,6 +339,30 @@ class EventAttendanceDecided(_message.Message):
 Global___EventAttendanceDecided: _TypeAlias = EventAttendanceDecided  # noqa: Y015
 
 @_typing.final
+class EventAttendanceOutcomeRecorded(_message.Message):
+    """org.attendance.outcome_recorded (A31, A54): the leader attended the event he agreed to, or did not
+    (see attendance.state: ATTENDED / NOT_ATTENDED); once per request.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ATTENDANCE_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def attendance(self) -> _org_pb2.EventAttendance: ...
+    def __init__(
+        self,
+        *,
+        attendance: _org_pb2.EventAttendance | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["attendance", b"attendance"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["attendance", b"attendance"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___EventAttendanceOutcomeRecorded: _TypeAlias = EventAttendanceOutcomeRecorded  # noqa: Y015
+
+@_typing.final
 class EventAttendanceReassigned(_message.Message):
     """org.attendance.reassigned (A59): another leader is asked instead."""
 

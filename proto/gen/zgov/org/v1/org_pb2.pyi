@@ -178,6 +178,12 @@ class _AttendanceStateEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_Atten
     """The leader will attend."""
     ATTENDANCE_STATE_DECLINED: _AttendanceState.ValueType  # 5
     """The leader cannot attend; the office may ask another leader (A59)."""
+    ATTENDANCE_STATE_ATTENDED: _AttendanceState.ValueType  # 6
+    """Once the day has come, the general office records that the leader attended the event he agreed to
+    (an inspection attended is a research day of his, A31, counted by supervision).
+    """
+    ATTENDANCE_STATE_NOT_ATTENDED: _AttendanceState.ValueType  # 7
+    """… or that he did not after all (with the reason, in the history): no research day."""
 
 class AttendanceState(_AttendanceState, metaclass=_AttendanceStateEnumTypeWrapper): ...
 
@@ -192,6 +198,12 @@ ATTENDANCE_STATE_AGREED: AttendanceState.ValueType  # 4
 """The leader will attend."""
 ATTENDANCE_STATE_DECLINED: AttendanceState.ValueType  # 5
 """The leader cannot attend; the office may ask another leader (A59)."""
+ATTENDANCE_STATE_ATTENDED: AttendanceState.ValueType  # 6
+"""Once the day has come, the general office records that the leader attended the event he agreed to
+(an inspection attended is a research day of his, A31, counted by supervision).
+"""
+ATTENDANCE_STATE_NOT_ATTENDED: AttendanceState.ValueType  # 7
+"""… or that he did not after all (with the reason, in the history): no research day."""
 Global___AttendanceState: _TypeAlias = AttendanceState  # noqa: Y015
 
 class _ReviewOutcome:
@@ -231,6 +243,23 @@ ATTENDANCE_DECISION_UNSPECIFIED: AttendanceDecision.ValueType  # 0
 ATTENDANCE_DECISION_AGREE: AttendanceDecision.ValueType  # 1
 ATTENDANCE_DECISION_DECLINE: AttendanceDecision.ValueType  # 2
 Global___AttendanceDecision: _TypeAlias = AttendanceDecision  # noqa: Y015
+
+class _AttendanceOutcome:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _AttendanceOutcomeEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_AttendanceOutcome.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    ATTENDANCE_OUTCOME_UNSPECIFIED: _AttendanceOutcome.ValueType  # 0
+    ATTENDANCE_OUTCOME_ATTENDED: _AttendanceOutcome.ValueType  # 1
+    ATTENDANCE_OUTCOME_NOT_ATTENDED: _AttendanceOutcome.ValueType  # 2
+
+class AttendanceOutcome(_AttendanceOutcome, metaclass=_AttendanceOutcomeEnumTypeWrapper): ...
+
+ATTENDANCE_OUTCOME_UNSPECIFIED: AttendanceOutcome.ValueType  # 0
+ATTENDANCE_OUTCOME_ATTENDED: AttendanceOutcome.ValueType  # 1
+ATTENDANCE_OUTCOME_NOT_ATTENDED: AttendanceOutcome.ValueType  # 2
+Global___AttendanceOutcome: _TypeAlias = AttendanceOutcome  # noqa: Y015
 
 @_typing.final
 class PositionHolder(_message.Message):
@@ -1428,6 +1457,52 @@ class ReassignEventAttendanceResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ReassignEventAttendanceResponse: _TypeAlias = ReassignEventAttendanceResponse  # noqa: Y015
+
+@_typing.final
+class RecordAttendanceOutcomeRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ATTENDANCE_ID_FIELD_NUMBER: _builtins.int
+    OUTCOME_FIELD_NUMBER: _builtins.int
+    NOTE_FIELD_NUMBER: _builtins.int
+    attendance_id: _builtins.str
+    outcome: Global___AttendanceOutcome.ValueType
+    note: _builtins.str
+    """Required when not attended: why (recorded in the history)."""
+    def __init__(
+        self,
+        *,
+        attendance_id: _builtins.str = ...,
+        outcome: Global___AttendanceOutcome.ValueType = ...,
+        note: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["attendance_id", b"attendance_id", "note", b"note", "outcome", b"outcome"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RecordAttendanceOutcomeRequest: _TypeAlias = RecordAttendanceOutcomeRequest  # noqa: Y015
+
+@_typing.final
+class RecordAttendanceOutcomeResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ATTENDANCE_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def attendance(self) -> Global___EventAttendance: ...
+    def __init__(
+        self,
+        *,
+        attendance: Global___EventAttendance | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["attendance", b"attendance"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["attendance", b"attendance"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RecordAttendanceOutcomeResponse: _TypeAlias = RecordAttendanceOutcomeResponse  # noqa: Y015
 
 @_typing.final
 class GetEventAttendanceRequest(_message.Message):

@@ -154,6 +154,11 @@ class OrgServiceStub:
                 request_serializer=zgov_dot_org_dot_v1_dot_org__pb2.ListEventAttendancesRequest.SerializeToString,
                 response_deserializer=zgov_dot_org_dot_v1_dot_org__pb2.ListEventAttendancesResponse.FromString,
                 _registered_method=True)
+        self.RecordAttendanceOutcome = channel.unary_unary(
+                '/zgov.org.v1.OrgService/RecordAttendanceOutcome',
+                request_serializer=zgov_dot_org_dot_v1_dot_org__pb2.RecordAttendanceOutcomeRequest.SerializeToString,
+                response_deserializer=zgov_dot_org_dot_v1_dot_org__pb2.RecordAttendanceOutcomeResponse.FromString,
+                _registered_method=True)
 
 
 class OrgServiceServicer:
@@ -317,6 +322,14 @@ class OrgServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RecordAttendanceOutcome(self, request, context):
+        """A31, A54: once its day has come, the general office records whether the leader attended the event he
+        agreed to (org.attendance.outcome_recorded); once.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_OrgServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -439,6 +452,11 @@ def add_OrgServiceServicer_to_server(servicer, server):
                     servicer.ListEventAttendances,
                     request_deserializer=zgov_dot_org_dot_v1_dot_org__pb2.ListEventAttendancesRequest.FromString,
                     response_serializer=zgov_dot_org_dot_v1_dot_org__pb2.ListEventAttendancesResponse.SerializeToString,
+            ),
+            'RecordAttendanceOutcome': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordAttendanceOutcome,
+                    request_deserializer=zgov_dot_org_dot_v1_dot_org__pb2.RecordAttendanceOutcomeRequest.FromString,
+                    response_serializer=zgov_dot_org_dot_v1_dot_org__pb2.RecordAttendanceOutcomeResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1089,6 +1107,33 @@ class OrgService:
             '/zgov.org.v1.OrgService/ListEventAttendances',
             zgov_dot_org_dot_v1_dot_org__pb2.ListEventAttendancesRequest.SerializeToString,
             zgov_dot_org_dot_v1_dot_org__pb2.ListEventAttendancesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordAttendanceOutcome(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/zgov.org.v1.OrgService/RecordAttendanceOutcome',
+            zgov_dot_org_dot_v1_dot_org__pb2.RecordAttendanceOutcomeRequest.SerializeToString,
+            zgov_dot_org_dot_v1_dot_org__pb2.RecordAttendanceOutcomeResponse.FromString,
             options,
             channel_credentials,
             insecure,

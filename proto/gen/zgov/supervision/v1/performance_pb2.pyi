@@ -73,6 +73,10 @@ class _MeasureEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_Measure.Value
     """Computed from documents' events: the share of the countersigns asked of the body that it answered
     in time, not left to deemed agreement (documents.countersign.answered / deemed-agreed, A49).
     """
+    MEASURE_DISCLOSURE_REPLIES_ON_TIME: _Measure.ValueType  # 6
+    """Computed from disclosure's events: the share of the applications for information the body handled
+    that it answered within the legal limit (disclosure.application.replied, OGI art. 33).
+    """
 
 class Measure(_Measure, metaclass=_MeasureEnumTypeWrapper):
     """How an indicator is scored."""
@@ -93,6 +97,10 @@ satisfied or basically satisfied (petitions.case.rated).
 MEASURE_COUNTERSIGNS_ANSWERED: Measure.ValueType  # 5
 """Computed from documents' events: the share of the countersigns asked of the body that it answered
 in time, not left to deemed agreement (documents.countersign.answered / deemed-agreed, A49).
+"""
+MEASURE_DISCLOSURE_REPLIES_ON_TIME: Measure.ValueType  # 6
+"""Computed from disclosure's events: the share of the applications for information the body handled
+that it answered within the legal limit (disclosure.application.replied, OGI art. 33).
 """
 Global___Measure: _TypeAlias = Measure  # noqa: Y015
 

@@ -25,45 +25,47 @@ _sym_db = _symbol_database.Default()
 from zgov.common.v1 import common_pb2 as zgov_dot_common_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"zgov/supervision/v1/research.proto\x12\x13zgov.supervision.v1\x1a\x1bzgov/common/v1/common.proto\"\x80\x02\n\rResearchVisit\x12\n\n\x02id\x18\x01 \x01(\t\x12\x16\n\x0eleader_user_id\x18\x02 \x01(\t\x12(\n\nstarted_on\x18\x03 \x01(\x0b\x32\x14.zgov.common.v1.Date\x12\x0c\n\x04\x64\x61ys\x18\x04 \x01(\x05\x12\r\n\x05place\x18\x05 \x01(\t\x12\x14\n\x0c\x63ounty_codes\x18\x06 \x03(\t\x12\x0f\n\x07purpose\x18\x07 \x01(\t\x12@\n\x11reporting_meeting\x18\x08 \x01(\x0e\x32%.zgov.supervision.v1.ReportingMeeting\x12\x1b\n\x13recorded_by_user_id\x18\t \x01(\t\"\xe4\x01\n\x1aRecordResearchVisitRequest\x12\x16\n\x0eleader_user_id\x18\x01 \x01(\t\x12(\n\nstarted_on\x18\x02 \x01(\x0b\x32\x14.zgov.common.v1.Date\x12\x0c\n\x04\x64\x61ys\x18\x03 \x01(\x05\x12\r\n\x05place\x18\x04 \x01(\t\x12\x14\n\x0c\x63ounty_codes\x18\x05 \x03(\t\x12\x0f\n\x07purpose\x18\x06 \x01(\t\x12@\n\x11reporting_meeting\x18\x07 \x01(\x0e\x32%.zgov.supervision.v1.ReportingMeeting\"&\n\x16GetResearchPaceRequest\x12\x0c\n\x04year\x18\x01 \x01(\x05\"i\n\nLeaderPace\x12\x16\n\x0eleader_user_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x0c\n\x04\x64\x61ys\x18\x03 \x01(\x05\x12\x17\n\x0f\x65xpected_by_now\x18\x04 \x01(\x05\x12\x0e\n\x06\x62\x65hind\x18\x05 \x01(\x08\"`\n\x17GetResearchPaceResponse\x12\x30\n\x07leaders\x18\x01 \x03(\x0b\x32\x1f.zgov.supervision.v1.LeaderPace\x12\x13\n\x0btarget_days\x18\x02 \x01(\x05\"b\n\x0bTopicReport\x12\x0f\n\x07summary\x18\x01 \x01(\t\x12\x1a\n\x12\x64ocument_reference\x18\x02 \x01(\t\x12&\n\x08\x66iled_on\x18\x03 \x01(\x0b\x32\x14.zgov.common.v1.Date\"\xfb\x01\n\rResearchTopic\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04year\x18\x02 \x01(\x05\x12\x16\n\x0eleader_user_id\x18\x03 \x01(\t\x12\r\n\x05title\x18\x04 \x01(\t\x12\x30\n\x06report\x18\x05 \x01(\x0b\x32 .zgov.supervision.v1.TopicReport\x12\x13\n\x0b\x64\x65\x63ision_id\x18\x06 \x01(\t\x12\x1a\n\x12\x64\x65\x63ision_reference\x18\x07 \x01(\t\x12\x18\n\x10policy_reference\x18\x08 \x01(\t\x12,\n\x07history\x18\t \x03(\x0b\x32\x1b.zgov.common.v1.AuditRecord\"K\n\x14RegisterTopicRequest\x12\x0c\n\x04year\x18\x01 \x01(\x05\x12\x16\n\x0eleader_user_id\x18\x02 \x01(\t\x12\r\n\x05title\x18\x03 \x01(\t\"W\n\x16\x46ileTopicReportRequest\x12\x10\n\x08topic_id\x18\x01 \x01(\t\x12\x0f\n\x07summary\x18\x02 \x01(\t\x12\x1a\n\x12\x64ocument_reference\x18\x03 \x01(\t\"Z\n\x17LinkTopicOutcomeRequest\x12\x10\n\x08topic_id\x18\x01 \x01(\t\x12\x13\n\x0b\x64\x65\x63ision_id\x18\x02 \x01(\t\x12\x18\n\x10policy_reference\x18\x03 \x01(\t\"#\n\x0fGetTopicRequest\x12\x10\n\x08topic_id\x18\x01 \x01(\t\"\'\n\x17GetTopicCoverageRequest\x12\x0c\n\x04year\x18\x01 \x01(\x05\"\'\n\x06Member\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\"\x8e\x01\n\x18GetTopicCoverageResponse\x12\x32\n\rwithout_topic\x18\x01 \x03(\x0b\x32\x1b.zgov.supervision.v1.Member\x12\x1d\n\x15topics_without_report\x18\x02 \x03(\t\x12\x1f\n\x17reports_without_outcome\x18\x03 \x03(\t\"\x85\x01\n\x12ResearchBehindPace\x12\x16\n\x0eleader_user_id\x18\x01 \x01(\t\x12\x0c\n\x04year\x18\x02 \x01(\x05\x12\r\n\x05month\x18\x03 \x01(\x05\x12\x0c\n\x04\x64\x61ys\x18\x04 \x01(\x05\x12\x17\n\x0f\x65xpected_by_now\x18\x05 \x01(\x05\x12\x13\n\x0btarget_days\x18\x06 \x01(\x05*\x95\x01\n\x10ReportingMeeting\x12!\n\x1dREPORTING_MEETING_UNSPECIFIED\x10\x00\x12\x1a\n\x16REPORTING_MEETING_NONE\x10\x01\x12\x1f\n\x1bREPORTING_MEETING_PORTFOLIO\x10\x02\x12!\n\x1dREPORTING_MEETING_COUNTY_WIDE\x10\x03\x32\xdc\x05\n\x0fResearchService\x12j\n\x13RecordResearchVisit\x12/.zgov.supervision.v1.RecordResearchVisitRequest\x1a\".zgov.supervision.v1.ResearchVisit\x12l\n\x0fGetResearchPace\x12+.zgov.supervision.v1.GetResearchPaceRequest\x1a,.zgov.supervision.v1.GetResearchPaceResponse\x12^\n\rRegisterTopic\x12).zgov.supervision.v1.RegisterTopicRequest\x1a\".zgov.supervision.v1.ResearchTopic\x12\x62\n\x0f\x46ileTopicReport\x12+.zgov.supervision.v1.FileTopicReportRequest\x1a\".zgov.supervision.v1.ResearchTopic\x12\x64\n\x10LinkTopicOutcome\x12,.zgov.supervision.v1.LinkTopicOutcomeRequest\x1a\".zgov.supervision.v1.ResearchTopic\x12T\n\x08GetTopic\x12$.zgov.supervision.v1.GetTopicRequest\x1a\".zgov.supervision.v1.ResearchTopic\x12o\n\x10GetTopicCoverage\x12,.zgov.supervision.v1.GetTopicCoverageRequest\x1a-.zgov.supervision.v1.GetTopicCoverageResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"zgov/supervision/v1/research.proto\x12\x13zgov.supervision.v1\x1a\x1bzgov/common/v1/common.proto\"\xd0\x02\n\rResearchVisit\x12\n\n\x02id\x18\x01 \x01(\t\x12\x16\n\x0eleader_user_id\x18\x02 \x01(\t\x12(\n\nstarted_on\x18\x03 \x01(\x0b\x32\x14.zgov.common.v1.Date\x12\x0c\n\x04\x64\x61ys\x18\x04 \x01(\x05\x12\r\n\x05place\x18\x05 \x01(\t\x12\x14\n\x0c\x63ounty_codes\x18\x06 \x03(\t\x12\x0f\n\x07purpose\x18\x07 \x01(\t\x12@\n\x11reporting_meeting\x18\x08 \x01(\x0e\x32%.zgov.supervision.v1.ReportingMeeting\x12\x1b\n\x13recorded_by_user_id\x18\t \x01(\t\x12\x14\n\x0c\x63ounted_days\x18\n \x01(\x05\x12\x38\n\x0c\x63orroborates\x18\x0b \x03(\x0b\x32\".zgov.supervision.v1.Corroboration\"Y\n\rCorroboration\x12\x10\n\x08visit_id\x18\x01 \x01(\t\x12\x12\n\nsource_ref\x18\x02 \x01(\t\x12\"\n\x04\x64\x61ys\x18\x03 \x03(\x0b\x32\x14.zgov.common.v1.Date\"\xe4\x01\n\x1aRecordResearchVisitRequest\x12\x16\n\x0eleader_user_id\x18\x01 \x01(\t\x12(\n\nstarted_on\x18\x02 \x01(\x0b\x32\x14.zgov.common.v1.Date\x12\x0c\n\x04\x64\x61ys\x18\x03 \x01(\x05\x12\r\n\x05place\x18\x04 \x01(\t\x12\x14\n\x0c\x63ounty_codes\x18\x05 \x03(\t\x12\x0f\n\x07purpose\x18\x06 \x01(\t\x12@\n\x11reporting_meeting\x18\x07 \x01(\x0e\x32%.zgov.supervision.v1.ReportingMeeting\"&\n\x16GetResearchPaceRequest\x12\x0c\n\x04year\x18\x01 \x01(\x05\"i\n\nLeaderPace\x12\x16\n\x0eleader_user_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x0c\n\x04\x64\x61ys\x18\x03 \x01(\x05\x12\x17\n\x0f\x65xpected_by_now\x18\x04 \x01(\x05\x12\x0e\n\x06\x62\x65hind\x18\x05 \x01(\x08\"`\n\x17GetResearchPaceResponse\x12\x30\n\x07leaders\x18\x01 \x03(\x0b\x32\x1f.zgov.supervision.v1.LeaderPace\x12\x13\n\x0btarget_days\x18\x02 \x01(\x05\"b\n\x0bTopicReport\x12\x0f\n\x07summary\x18\x01 \x01(\t\x12\x1a\n\x12\x64ocument_reference\x18\x02 \x01(\t\x12&\n\x08\x66iled_on\x18\x03 \x01(\x0b\x32\x14.zgov.common.v1.Date\"\xfb\x01\n\rResearchTopic\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04year\x18\x02 \x01(\x05\x12\x16\n\x0eleader_user_id\x18\x03 \x01(\t\x12\r\n\x05title\x18\x04 \x01(\t\x12\x30\n\x06report\x18\x05 \x01(\x0b\x32 .zgov.supervision.v1.TopicReport\x12\x13\n\x0b\x64\x65\x63ision_id\x18\x06 \x01(\t\x12\x1a\n\x12\x64\x65\x63ision_reference\x18\x07 \x01(\t\x12\x18\n\x10policy_reference\x18\x08 \x01(\t\x12,\n\x07history\x18\t \x03(\x0b\x32\x1b.zgov.common.v1.AuditRecord\"K\n\x14RegisterTopicRequest\x12\x0c\n\x04year\x18\x01 \x01(\x05\x12\x16\n\x0eleader_user_id\x18\x02 \x01(\t\x12\r\n\x05title\x18\x03 \x01(\t\"W\n\x16\x46ileTopicReportRequest\x12\x10\n\x08topic_id\x18\x01 \x01(\t\x12\x0f\n\x07summary\x18\x02 \x01(\t\x12\x1a\n\x12\x64ocument_reference\x18\x03 \x01(\t\"Z\n\x17LinkTopicOutcomeRequest\x12\x10\n\x08topic_id\x18\x01 \x01(\t\x12\x13\n\x0b\x64\x65\x63ision_id\x18\x02 \x01(\t\x12\x18\n\x10policy_reference\x18\x03 \x01(\t\"#\n\x0fGetTopicRequest\x12\x10\n\x08topic_id\x18\x01 \x01(\t\"\'\n\x17GetTopicCoverageRequest\x12\x0c\n\x04year\x18\x01 \x01(\x05\"\'\n\x06Member\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\"\x8e\x01\n\x18GetTopicCoverageResponse\x12\x32\n\rwithout_topic\x18\x01 \x03(\x0b\x32\x1b.zgov.supervision.v1.Member\x12\x1d\n\x15topics_without_report\x18\x02 \x03(\t\x12\x1f\n\x17reports_without_outcome\x18\x03 \x03(\t\"\x85\x01\n\x12ResearchBehindPace\x12\x16\n\x0eleader_user_id\x18\x01 \x01(\t\x12\x0c\n\x04year\x18\x02 \x01(\x05\x12\r\n\x05month\x18\x03 \x01(\x05\x12\x0c\n\x04\x64\x61ys\x18\x04 \x01(\x05\x12\x17\n\x0f\x65xpected_by_now\x18\x05 \x01(\x05\x12\x13\n\x0btarget_days\x18\x06 \x01(\x05*\x95\x01\n\x10ReportingMeeting\x12!\n\x1dREPORTING_MEETING_UNSPECIFIED\x10\x00\x12\x1a\n\x16REPORTING_MEETING_NONE\x10\x01\x12\x1f\n\x1bREPORTING_MEETING_PORTFOLIO\x10\x02\x12!\n\x1dREPORTING_MEETING_COUNTY_WIDE\x10\x03\x32\xdc\x05\n\x0fResearchService\x12j\n\x13RecordResearchVisit\x12/.zgov.supervision.v1.RecordResearchVisitRequest\x1a\".zgov.supervision.v1.ResearchVisit\x12l\n\x0fGetResearchPace\x12+.zgov.supervision.v1.GetResearchPaceRequest\x1a,.zgov.supervision.v1.GetResearchPaceResponse\x12^\n\rRegisterTopic\x12).zgov.supervision.v1.RegisterTopicRequest\x1a\".zgov.supervision.v1.ResearchTopic\x12\x62\n\x0f\x46ileTopicReport\x12+.zgov.supervision.v1.FileTopicReportRequest\x1a\".zgov.supervision.v1.ResearchTopic\x12\x64\n\x10LinkTopicOutcome\x12,.zgov.supervision.v1.LinkTopicOutcomeRequest\x1a\".zgov.supervision.v1.ResearchTopic\x12T\n\x08GetTopic\x12$.zgov.supervision.v1.GetTopicRequest\x1a\".zgov.supervision.v1.ResearchTopic\x12o\n\x10GetTopicCoverage\x12,.zgov.supervision.v1.GetTopicCoverageRequest\x1a-.zgov.supervision.v1.GetTopicCoverageResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'zgov.supervision.v1.research_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_REPORTINGMEETING']._serialized_start=1836
-  _globals['_REPORTINGMEETING']._serialized_end=1985
+  _globals['_REPORTINGMEETING']._serialized_start=2007
+  _globals['_REPORTINGMEETING']._serialized_end=2156
   _globals['_RESEARCHVISIT']._serialized_start=89
-  _globals['_RESEARCHVISIT']._serialized_end=345
-  _globals['_RECORDRESEARCHVISITREQUEST']._serialized_start=348
-  _globals['_RECORDRESEARCHVISITREQUEST']._serialized_end=576
-  _globals['_GETRESEARCHPACEREQUEST']._serialized_start=578
-  _globals['_GETRESEARCHPACEREQUEST']._serialized_end=616
-  _globals['_LEADERPACE']._serialized_start=618
-  _globals['_LEADERPACE']._serialized_end=723
-  _globals['_GETRESEARCHPACERESPONSE']._serialized_start=725
-  _globals['_GETRESEARCHPACERESPONSE']._serialized_end=821
-  _globals['_TOPICREPORT']._serialized_start=823
-  _globals['_TOPICREPORT']._serialized_end=921
-  _globals['_RESEARCHTOPIC']._serialized_start=924
-  _globals['_RESEARCHTOPIC']._serialized_end=1175
-  _globals['_REGISTERTOPICREQUEST']._serialized_start=1177
-  _globals['_REGISTERTOPICREQUEST']._serialized_end=1252
-  _globals['_FILETOPICREPORTREQUEST']._serialized_start=1254
-  _globals['_FILETOPICREPORTREQUEST']._serialized_end=1341
-  _globals['_LINKTOPICOUTCOMEREQUEST']._serialized_start=1343
-  _globals['_LINKTOPICOUTCOMEREQUEST']._serialized_end=1433
-  _globals['_GETTOPICREQUEST']._serialized_start=1435
-  _globals['_GETTOPICREQUEST']._serialized_end=1470
-  _globals['_GETTOPICCOVERAGEREQUEST']._serialized_start=1472
-  _globals['_GETTOPICCOVERAGEREQUEST']._serialized_end=1511
-  _globals['_MEMBER']._serialized_start=1513
-  _globals['_MEMBER']._serialized_end=1552
-  _globals['_GETTOPICCOVERAGERESPONSE']._serialized_start=1555
-  _globals['_GETTOPICCOVERAGERESPONSE']._serialized_end=1697
-  _globals['_RESEARCHBEHINDPACE']._serialized_start=1700
-  _globals['_RESEARCHBEHINDPACE']._serialized_end=1833
-  _globals['_RESEARCHSERVICE']._serialized_start=1988
-  _globals['_RESEARCHSERVICE']._serialized_end=2720
+  _globals['_RESEARCHVISIT']._serialized_end=425
+  _globals['_CORROBORATION']._serialized_start=427
+  _globals['_CORROBORATION']._serialized_end=516
+  _globals['_RECORDRESEARCHVISITREQUEST']._serialized_start=519
+  _globals['_RECORDRESEARCHVISITREQUEST']._serialized_end=747
+  _globals['_GETRESEARCHPACEREQUEST']._serialized_start=749
+  _globals['_GETRESEARCHPACEREQUEST']._serialized_end=787
+  _globals['_LEADERPACE']._serialized_start=789
+  _globals['_LEADERPACE']._serialized_end=894
+  _globals['_GETRESEARCHPACERESPONSE']._serialized_start=896
+  _globals['_GETRESEARCHPACERESPONSE']._serialized_end=992
+  _globals['_TOPICREPORT']._serialized_start=994
+  _globals['_TOPICREPORT']._serialized_end=1092
+  _globals['_RESEARCHTOPIC']._serialized_start=1095
+  _globals['_RESEARCHTOPIC']._serialized_end=1346
+  _globals['_REGISTERTOPICREQUEST']._serialized_start=1348
+  _globals['_REGISTERTOPICREQUEST']._serialized_end=1423
+  _globals['_FILETOPICREPORTREQUEST']._serialized_start=1425
+  _globals['_FILETOPICREPORTREQUEST']._serialized_end=1512
+  _globals['_LINKTOPICOUTCOMEREQUEST']._serialized_start=1514
+  _globals['_LINKTOPICOUTCOMEREQUEST']._serialized_end=1604
+  _globals['_GETTOPICREQUEST']._serialized_start=1606
+  _globals['_GETTOPICREQUEST']._serialized_end=1641
+  _globals['_GETTOPICCOVERAGEREQUEST']._serialized_start=1643
+  _globals['_GETTOPICCOVERAGEREQUEST']._serialized_end=1682
+  _globals['_MEMBER']._serialized_start=1684
+  _globals['_MEMBER']._serialized_end=1723
+  _globals['_GETTOPICCOVERAGERESPONSE']._serialized_start=1726
+  _globals['_GETTOPICCOVERAGERESPONSE']._serialized_end=1868
+  _globals['_RESEARCHBEHINDPACE']._serialized_start=1871
+  _globals['_RESEARCHBEHINDPACE']._serialized_end=2004
+  _globals['_RESEARCHSERVICE']._serialized_start=2159
+  _globals['_RESEARCHSERVICE']._serialized_end=2891
 # @@protoc_insertion_point(module_scope)

@@ -75,7 +75,8 @@ class ResearchServiceServicer:
     """Missing associated documentation comment in .proto file."""
 
     def RecordResearchVisit(self, request, context):
-        """A visit of one or more days by a city leader (entered by the leader or the research office).
+        """A visit of one or more days by a city leader (entered by the leader or the research office); the reply
+        says which of its days another visit already counted (A31: one research day per calendar day).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
