@@ -412,7 +412,13 @@ def _end_process_group(pgid: int) -> None:
             os.killpg(pgid, sig)
         except ProcessLookupError:
             return
-        time.sleep(2)
+        deadline = time.monotonic() + 2  # gone as soon as it is gone, not after a fixed 2 s
+        while time.monotonic() < deadline:
+            try:
+                os.killpg(pgid, 0)
+            except ProcessLookupError:
+                return
+            time.sleep(0.05)
 
 
 # ---------------------------------------------------------------- local-only additions
