@@ -317,10 +317,6 @@ def _upgrade_on(connection: Connection, cfg: Config, revision: str) -> None:
     if unknown:
         _check_newer_schema(connection, script, unknown)
         return
-    if revision == "head" and set(current) == set(script.get_heads()):
-        # Already at head, as at every start but the first after a release: alembic's upgrade would
-        # load every revision file again and run env.py to find nothing to do (half of a test's start).
-        return
     command.upgrade(cfg, revision)
 
 
