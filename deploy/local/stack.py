@@ -26,6 +26,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from deploy.local import nats_auth
 from deploy.local.keycloak import REALM, SERVICE_CLIENTS, Keycloak, KeycloakInfo, check_java
 from deploy.local.servers import Nats, Postgres, PrerequisiteError, pid_alive, port_is_taken, stop_pid
+from shared.https import trust
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SERVICES_DIR = REPO_ROOT / "services"
@@ -231,7 +232,7 @@ class ServiceProcess:
         service, GET /healthz answers 200."""
         if self.http_port:
             try:
-                return httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200
+                return httpx.get(f"{self.url}/healthz", timeout=1, verify=trust()).status_code == 200
             except httpx.HTTPError:
                 return False
         try:
