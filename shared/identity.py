@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+from shared.https import trust
 import jwt
 from jwt import PyJWK
 from jwt.exceptions import (
@@ -275,7 +276,7 @@ class TokenVerifier:
         self._fetched_at = time.monotonic()
         self.fetch_count += 1
         try:
-            async with httpx.AsyncClient(timeout=self._http_timeout) as http:
+            async with httpx.AsyncClient(timeout=self._http_timeout, verify=trust()) as http:
                 response = await http.get(self.jwks_url)
                 response.raise_for_status()
                 document = response.json()

@@ -26,6 +26,7 @@ import grpc
 import httpx
 
 from shared.identity import realm_issuer
+from shared.https import trust
 
 __all__ = [
     "BearerTokenInterceptor",
@@ -128,7 +129,7 @@ class ClientCredentials:
             "client_secret": self._client_secret,
         }
         try:
-            async with httpx.AsyncClient(timeout=self._timeout) as http:
+            async with httpx.AsyncClient(timeout=self._timeout, verify=trust()) as http:
                 response = await http.post(self.token_url, data=form)
         except httpx.HTTPError as exc:
             raise TokenUnavailable(f"cannot reach the token endpoint {self.token_url}: {exc}") from exc

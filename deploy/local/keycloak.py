@@ -38,6 +38,7 @@ from pathlib import Path
 import httpx
 
 from deploy.local.servers import PrerequisiteError, pid_alive, port_is_taken, stop_pid
+from shared.https import trust
 
 KEYCLOAK_VERSION = "26.5.6"
 MAVEN_ARTIFACT = f"org.keycloak:keycloak-quarkus-dist:{KEYCLOAK_VERSION}:zip"
@@ -387,7 +388,7 @@ class Keycloak:
             if not self.running_pid():
                 raise RuntimeError(f"Keycloak stopped while starting; its log: {self.log_file}")
             try:
-                if httpx.get(well_known, timeout=2).status_code == 200:
+                if httpx.get(well_known, timeout=2, verify=trust()).status_code == 200:
                     return
             except httpx.HTTPError:
                 pass
@@ -412,7 +413,13 @@ def _end_process_group(pgid: int) -> None:
             os.killpg(pgid, sig)
         except ProcessLookupError:
             return
-        time.sleep(2)
+        deadline = time.monotonic() + 2  # gone as soon as it is gone, not after a fixed 2 s
+        while time.monotonic() < deadline:
+            try:
+                os.killpg(pgid, 0)
+            except ProcessLookupError:
+                return
+            time.sleep(0.05)
 
 
 # ---------------------------------------------------------------- local-only additions

@@ -15,6 +15,7 @@ import os
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from deploy.local import nats_auth
 from deploy.local.keycloak import REALM, SERVICE_CLIENTS, Keycloak, KeycloakInfo, check_java
 from deploy.local.servers import Nats, Postgres, PrerequisiteError, pid_alive, port_is_taken, stop_pid
+from shared.https import trust
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SERVICES_DIR = REPO_ROOT / "services"
@@ -232,7 +234,7 @@ class ServiceProcess:
         service, GET /healthz answers 200."""
         if self.http_port:
             try:
-                return httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200
+                return httpx.get(f"{self.url}/healthz", timeout=1, verify=trust()).status_code == 200
             except httpx.HTTPError:
                 return False
         try:
@@ -374,11 +376,14 @@ class Stack:
         }
 
     def down(self, report=lambda message: None) -> None:
-        """Stop everything `up` started, services first; the state stays."""
-        for name in self.services:
-            if self.service(name).running_pid():
-                report(f"{name}: stopping")
-            self.service(name).stop()
+        """Stop everything `up` started, services first; the state stays. The services stop side by
+        side: each drains on its own (NOT_SERVING, then in-flight calls), none waits for another's."""
+        services = [self.service(name) for name in self.services]
+        for service in services:
+            if service.running_pid():
+                report(f"{service.name}: stopping")
+        with ThreadPoolExecutor(max_workers=len(services) or 1) as stopping:
+            list(stopping.map(ServiceProcess.stop, services))
         for what, server in (("Keycloak", self.keycloak), ("NATS", self.nats), ("PostgreSQL", self.postgres)):
             if server.running_pid():
                 report(f"{what}: stopping")

@@ -24,6 +24,7 @@ from services.notify.domain.notices import Channel
 from services.notify.sweep import Wake, run_dispatcher
 from shared.grpc_server import GrpcServer
 from shared.service_runtime import ServiceRuntime, run_service
+from shared.https import trust
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -72,7 +73,7 @@ def build(settings: NotifySettings, now: Callable[[], datetime] = utc_now) -> Gr
         ttl_seconds=settings.contacts_cache_seconds,
     )
     people = People(org, contacts)
-    client = httpx.AsyncClient(timeout=15.0)
+    client = httpx.AsyncClient(timeout=15.0, verify=trust())
     runtime.on_shutdown(client.aclose)
     wake = Wake()
     dispatcher = Dispatcher(

@@ -24,6 +24,7 @@ import httpx
 import jwt
 
 from shared.logging import get_logger
+from shared.https import trust
 
 log = get_logger(__name__)
 # A new access token is fetched this long before the old one expires.
@@ -220,7 +221,7 @@ class KeycloakLogin:
     async def _token_call(self, form: dict) -> dict:
         form = {**form, "client_id": self.client_id, "client_secret": self._secret}
         try:
-            async with httpx.AsyncClient(timeout=self._timeout) as http:
+            async with httpx.AsyncClient(timeout=self._timeout, verify=trust()) as http:
                 response = await http.post(f"{self.back_base}/token", data=form)
         except httpx.HTTPError as exc:
             raise LoginFailed(f"token endpoint unreachable: {exc}") from exc
@@ -255,7 +256,7 @@ class KeycloakLogin:
         if kid not in self._keys and time.time() - self._keys_at > 30:
             self._keys_at = time.time()
             try:
-                async with httpx.AsyncClient(timeout=self._timeout) as http:
+                async with httpx.AsyncClient(timeout=self._timeout, verify=trust()) as http:
                     jwks = (await http.get(f"{self.back_base}/certs")).json()
             except (httpx.HTTPError, ValueError) as exc:
                 raise LoginFailed("key set unavailable") from exc

@@ -144,6 +144,7 @@ def log_level_of(api, service: str) -> str:
 # The first run on a machine builds the control plane in the fixture (`make kube-tools` ahead of
 # time avoids that): far beyond the suite's 600 s per test.
 @pytest.mark.timeout(3600)
+@pytest.mark.long
 def test_install_upgrade_rollback_uninstall_on_a_real_api_server(kube_cluster, helm):
     """One test, so that a parallel run starts one control plane, not one per worker."""
     with kube_cluster.api() as api:

@@ -289,6 +289,7 @@ def fuzz(rpcs: list[Rpc], tokens: dict[str, str], watch: Watch, problems: list[s
     return calls
 
 
+@pytest.mark.long
 async def test_fuzzed_requests_to_every_rpc_get_no_unknown_internal_or_leaked_text_and_refused_ones_write_nothing(
     whole_platform, keycloak
 ):

@@ -48,7 +48,11 @@ def default_ports_held():
 
 
 @pytest.fixture
-def stack(tmp_path, monkeypatch, default_ports_held):
+def stack(tmp_path, monkeypatch, default_ports_held, keycloak):
+    # After the run's shared Keycloak is up (`keycloak`, unused otherwise): this stack's Keycloak then
+    # starts from the application that one re-built for the same options (deploy/local/keycloak.py,
+    # _keep_built_template) and from its unpacked distribution, instead of unpacking and re-building
+    # both at once on a fresh clone; it still imports the realm and creates its demo users itself.
     for variable in port_variables():
         monkeypatch.setenv(variable, str(free_port()))
     stack = Stack(run_dir=tmp_path / "run")
@@ -75,6 +79,10 @@ def running_pids(stack: Stack) -> dict[str, int | None]:
 
 
 @pytest.mark.integration
+# Its setup waits for the run's shared Keycloak (up to 420 s on a loaded machine, see `stack`) before its
+# own `make up` boots a second one: on a machine at load 30 the two together passed the suite's 600 s.
+@pytest.mark.timeout(1200)
+@pytest.mark.long
 def test_up_is_idempotent_and_down_stops_everything_it_started(stack):
     endpoints = stack.up()
 

@@ -17,9 +17,9 @@ from zgov.org.v1 import org_pb2_grpc
 
 @pytest.fixture
 def org_nats(production_nats) -> AuthenticatedBus:
-    """A NATS of this test's own (a fresh stream) with authorization as in production: org connects as
-    its own NKEY user (`org_nats.seeds["org"]`), the test's readers as `admin`; the test may stop and
-    start its server (`org_nats.server`)."""
+    """A NATS as new for this test (no stream yet) with authorization as in production: org connects as
+    its own NKEY user (`org_nats.seeds["org"]`), the test's readers as `admin`; a test marked
+    `@pytest.mark.restarts_nats` may stop and start its server (`org_nats.server`)."""
     return production_nats("org")
 
 

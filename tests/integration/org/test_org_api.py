@@ -327,6 +327,7 @@ async def test_A10_leave_starting_today_publishes_approval_and_acting_started(or
     assert events[1].actor.username == "evm"
 
 
+@pytest.mark.restarts_nats
 async def test_events_written_while_nats_is_down_all_arrive_once_it_is_back(org, org_events):
     org.nats.stop()
     ids = []

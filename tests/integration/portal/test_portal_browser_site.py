@@ -106,6 +106,7 @@ async def sideways(page) -> int:
     )
 
 
+@pytest.mark.long
 async def test_axe_finds_nothing_at_phone_width_large_text_and_forced_colors_and_nothing_scrolls_sideways(
     measuring_browser, site_server, keycloak, backends
 ):

@@ -95,6 +95,7 @@ def run_schemathesis(base_url: str) -> tuple[list[str], list[str]]:
     return ran, failures
 
 
+@pytest.mark.long
 async def test_json_api_conforms_to_its_openapi_document(portal_server, keycloak, backends):
     await seed(keycloak, backends)
     # Schemathesis is synchronous: it runs in a thread while this loop serves the portal and backends.
