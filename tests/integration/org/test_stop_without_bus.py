@@ -19,6 +19,7 @@ pytestmark = pytest.mark.integration
 STOP_BOUND_SECONDS = 20
 
 
+@pytest.mark.restarts_nats  # it stops its NATS: a server of its own, not the worker's shared one
 @pytest.mark.parametrize("nats_gone", ["before the first event", "after events were published"])
 async def test_a_service_stops_promptly_when_its_nats_is_gone(
     keycloak, org_nats, service_database, org_directory, nats_gone
