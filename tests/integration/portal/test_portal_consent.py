@@ -34,6 +34,7 @@ async def notify_address(keycloak, portal_nats, service_database, backends):
     settings = NotifySettings(
         database_url=await service_database("notify"),
         nats_url=portal_nats.url,
+        nats_nkey_seed=portal_nats.seeds["notify"],
         keycloak_url=keycloak.url,
         client_id="notify",
         client_secret=keycloak.client_secrets["notify"],
