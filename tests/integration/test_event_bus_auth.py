@@ -201,7 +201,9 @@ async def test_an_envelope_naming_another_producer_is_dead_lettered_logged_and_c
     assert _dead_letter_counts(reader) == {("disclosure-issued", "DOCUMENTS", "foreign-producer"): 3}
 
 
-async def test_a_service_connects_over_tls_and_refuses_a_server_its_ca_did_not_sign(production_nats, tmp_path):
+async def test_a_service_connects_over_tls_and_refuses_a_server_its_ca_did_not_sign(
+    production_nats, tmp_path
+):
     ca, certificate, key = serving_certificate(tmp_path / "tls", "127.0.0.1")
     other_ca, _, _ = serving_certificate(tmp_path / "other", "127.0.0.1")
     bus = production_nats("tls", tls=(certificate, key))
