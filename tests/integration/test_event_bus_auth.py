@@ -20,14 +20,14 @@ from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from sqlalchemy import text
 
 from deploy.local import nats_auth
-from deploy.local.servers import free_port
 from shared import bus as shared_bus
 from shared.config import settings_for
 from shared.consumer import EventConsumer, consumer_config
 from shared.outbox import MSG_ID_HEADER, build_envelope
 from shared.streams import ensure_stream
-from tests.fixtures.bus_auth import make_certificates, start_authenticated_bus
+from tests.fixtures.bus_auth import ADMIN
 from tests.fixtures.events import wait_until
+from tests.fixtures.pki import serving_certificate
 from zgov.documents.v1 import documents_pb2
 from zgov.documents.v1 import events_pb2 as documents_events
 from zgov.org.v1 import events_pb2 as org_events
@@ -62,10 +62,10 @@ async def documents_stream(bus) -> object:
     return js
 
 
-async def test_an_event_forged_with_another_services_credentials_is_refused_by_nats(authenticated_bus):
-    bus = authenticated_bus
+async def test_an_event_forged_with_another_services_credentials_is_refused_by_nats(production_nats):
+    bus = production_nats("forged")
     documents_js = await documents_stream(bus)
-    petitions = await bus.connect("petitions")
+    petitions = await bus.connect("petitions", probe=True)  # the forger: its refusals are expected
     with pytest.raises(nats.errors.TimeoutError):  # NATS dropped it: no stream ever acknowledged it
         await publish(petitions.jetstream(timeout=1), issued_envelope())
     # nor as a plain message, which the stream would have stored just the same
@@ -79,18 +79,19 @@ async def test_an_event_forged_with_another_services_credentials_is_refused_by_n
     assert (await documents_js.stream_info("DOCUMENTS")).state.messages == 1
 
 
-async def test_a_client_without_credentials_or_with_an_unknown_key_cannot_connect(authenticated_bus):
+async def test_a_client_without_credentials_or_with_an_unknown_key_cannot_connect(production_nats):
+    bus = production_nats("strangers")
     with pytest.raises(nats.errors.Error, match="Authorization Violation"):
-        await authenticated_bus.connect(None)
+        await bus.connect(None)
     with pytest.raises(nats.errors.Error, match="Authorization Violation"):
-        await authenticated_bus.connect("documents", seed=nats_auth.new_seed())
+        await bus.connect("documents", seed=nats_auth.new_seed())
 
 
-async def test_a_service_cannot_read_a_stream_it_does_not_consume(authenticated_bus):
-    bus = authenticated_bus
+async def test_a_service_cannot_read_a_stream_it_does_not_consume(production_nats):
+    bus = production_nats("spy")
     documents_js = await documents_stream(bus)
     await publish(documents_js, issued_envelope())
-    petitions = await bus.connect("petitions")
+    petitions = await bus.connect("petitions", probe=True)  # the spy: its refusals are expected
     petitions_js = petitions.jetstream(timeout=1)
     # no consumer of its own on DOCUMENTS, nor disclosure's (it would take disclosure's messages)
     for durable, subject in (("petitions-spy", "documents.>"), ("disclosure-issued", ISSUED)):
@@ -117,10 +118,10 @@ async def test_a_service_cannot_read_a_stream_it_does_not_consume(authenticated_
     assert info.state.consumer_count == 0
 
 
-async def test_each_service_does_what_it_needs_as_its_own_user(authenticated_bus, sessions, sample_engine):
+async def test_each_service_does_what_it_needs_as_its_own_user(production_nats, sessions, sample_engine):
     """documents declares its stream and publishes; disclosure runs its declared consumer (create,
     pull, ack) with the shared consumer loop; the consumer lists of streams.yaml grant exactly that."""
-    bus = authenticated_bus
+    bus = production_nats("own-rights")
     documents_js = await documents_stream(bus)
     await publish(documents_js, issued_envelope())
     disclosure = await bus.connect("disclosure")
@@ -144,11 +145,11 @@ async def test_each_service_does_what_it_needs_as_its_own_user(authenticated_bus
 
 
 async def test_an_envelope_naming_another_producer_is_dead_lettered_logged_and_counted(
-    authenticated_bus, sessions, sample_engine, caplog
+    production_nats, sessions, sample_engine, caplog
 ):
     """Published with documents' own credentials on its own subject, but the envelope says org produced
     it (a forged or misrouted event): never handled, dead-lettered at once, one log line, counted."""
-    bus = authenticated_bus
+    bus = production_nats("foreign-producer")
     documents_js = await documents_stream(bus)
     claims_org = issued_envelope("doc-claims-org")
     claims_org.producer = "org"
@@ -200,38 +201,35 @@ async def test_an_envelope_naming_another_producer_is_dead_lettered_logged_and_c
     assert _dead_letter_counts(reader) == {("disclosure-issued", "DOCUMENTS", "foreign-producer"): 3}
 
 
-async def test_a_service_connects_over_tls_and_refuses_a_server_its_ca_did_not_sign(stack_dir, tmp_path):
-    ca, certificate, key = make_certificates(tmp_path / "tls")
-    other_ca, _, _ = make_certificates(tmp_path / "other", "other")
-    bus = start_authenticated_bus(
-        stack_dir / f"nats-tls-{free_port()}", ["documents"], tls=(certificate, key)
+async def test_a_service_connects_over_tls_and_refuses_a_server_its_ca_did_not_sign(
+    production_nats, tmp_path
+):
+    ca, certificate, key = serving_certificate(tmp_path / "tls", "127.0.0.1")
+    other_ca, _, _ = serving_certificate(tmp_path / "other", "127.0.0.1")
+    bus = production_nats("tls", tls=(certificate, key))
+    assert bus.url.startswith("tls://")
+    settings = settings_for(
+        "documents",
+        database_url="postgresql+asyncpg://u@db/documents",
+        nats_url=bus.url,
+        keycloak_url="http://keycloak",
+        grpc_port=0,
+        nats_nkey_seed=bus.seeds["documents"],
+        nats_ca_file=ca,
     )
+    client = await shared_bus.connect(settings, allow_reconnect=False, connect_timeout=3)
     try:
-        assert bus.url.startswith("tls://")
-        settings = settings_for(
-            "documents",
-            database_url="postgresql+asyncpg://u@db/documents",
-            nats_url=bus.url,
-            keycloak_url="http://keycloak",
-            grpc_port=0,
-            nats_nkey_seed=bus.seeds["documents"],
-            nats_ca_file=ca,
-        )
-        client = await shared_bus.connect(settings, allow_reconnect=False, connect_timeout=3)
-        try:
-            js = client.jetstream(timeout=5)
-            await ensure_stream(js, "documents")
-            assert (await publish(js, issued_envelope())).stream == "DOCUMENTS"
-        finally:
-            await client.close()
-        impostor = settings.model_copy(update={"nats_ca_file": other_ca})
-        with pytest.raises(Exception) as refused:
-            await shared_bus.connect(impostor, allow_reconnect=False, connect_timeout=3)
-        assert "CERTIFICATE_VERIFY_FAILED" in repr(refused.value) or "certificate verify failed" in str(
-            refused.value
-        )
+        js = client.jetstream(timeout=5)
+        await ensure_stream(js, "documents")
+        assert (await publish(js, issued_envelope())).stream == "DOCUMENTS"
     finally:
-        bus.server.stop()
+        await client.close()
+    impostor = settings.model_copy(update={"nats_ca_file": other_ca})
+    with pytest.raises(Exception) as refused:
+        await shared_bus.connect(impostor, allow_reconnect=False, connect_timeout=3)
+    assert "CERTIFICATE_VERIFY_FAILED" in repr(refused.value) or "certificate verify failed" in str(
+        refused.value
+    )
 
 
 # ---- helpers ---------------------------------------------------------------------------------
@@ -243,7 +241,7 @@ async def _async(value):
 
 async def _acked(bus, durable: str, seq: int) -> bool:
     """Seen by the admin user: no service may read another's consumer state (documents neither)."""
-    admin = await bus.connect("admin")
+    admin = await bus.connect(ADMIN)
     try:
         info = await admin.jetstream(timeout=5).consumer_info("DOCUMENTS", durable)
     finally:

@@ -1,12 +1,14 @@
 """The disclosure service running in-process against the real PostgreSQL, NATS and Keycloak of the tests.
-Each test gets a fresh database and its own NATS (fresh streams).
+Each test gets a fresh database and its own NATS (fresh streams) with authorization as in production:
+disclosure connects as its own NKEY user (`disclosure_nats.seeds["disclosure"]`), the test's readers and
+publishers as `admin`.
 
     async def test_x(disclosure):
         reply = await disclosure.publications.ListLatest(pb.ListLatestRequest(), metadata=disclosure.as_user("citizen"))
 
 Other stubs of the same server: `SomeServiceStub(disclosure.channel)`.
 Documents' events are published by `publish_documents_event` (the DOCUMENTS stream is declared here,
-as the documents service would declare it).
+as the documents service would declare it; the test publishes as `admin`, standing for documents' relay).
 """
 
 from __future__ import annotations
@@ -16,15 +18,14 @@ import uuid
 from dataclasses import dataclass
 
 import grpc
-import nats
 import pytest
 from google.protobuf.message import Message
 
-from deploy.local.servers import Nats
 from services.disclosure.__main__ import build
 from services.disclosure.config import DisclosureSettings
 from shared.outbox import MSG_ID_HEADER, build_envelope
 from shared.streams import ensure_stream
+from tests.fixtures.bus_auth import ADMIN, AuthenticatedBus
 from tests.fixtures.keycloak import CallsAsPeople
 from tests.fixtures.org import serving
 from zgov.common.v1 import common_pb2
@@ -33,16 +34,17 @@ from zgov.events.v1 import envelope_pb2
 
 
 @pytest.fixture
-def disclosure_nats(fresh_nats):
-    """A NATS of this test's own, so the streams hold only this test's events."""
-    return fresh_nats("disclosure")
+def disclosure_nats(production_nats) -> AuthenticatedBus:
+    """A NATS of this test's own, so the streams hold only this test's events, with authorization as
+    in production; a right the disclosure service lacks fails the test."""
+    return production_nats("disclosure")
 
 
 @dataclass
 class DisclosureUnderTest(CallsAsPeople):
     channel: grpc.aio.Channel
     publications: publications_pb2_grpc.PublicationServiceStub
-    nats: Nats
+    nats: AuthenticatedBus
     database_url: str
 
 
@@ -60,6 +62,7 @@ async def disclosure(keycloak, disclosure_nats, service_database, disclosure_set
         DisclosureSettings(
             database_url=database,
             nats_url=disclosure_nats.url,
+            nats_nkey_seed=disclosure_nats.seeds["disclosure"],
             keycloak_url=keycloak.url,
             client_id="disclosure",
             client_secret=keycloak.client_secrets["disclosure"],
@@ -83,11 +86,14 @@ async def disclosure(keycloak, disclosure_nats, service_database, disclosure_set
 
 @pytest.fixture
 async def jetstream(disclosure_nats):
-    client = await nats.connect(disclosure_nats.url, max_reconnect_attempts=-1, reconnect_time_wait=0.2)
+    """The test's own JetStream connection (admin): it reads disclosure's events and publishes
+    documents' events on the DOCUMENTS stream it declares."""
+    client = await disclosure_nats.connect(
+        ADMIN, allow_reconnect=True, max_reconnect_attempts=-1, reconnect_time_wait=0.2
+    )
     js = client.jetstream(timeout=5)
     await ensure_stream(js, "documents")
     yield js
-    await client.close()
 
 
 DOCUMENTS_ACTOR = common_pb2.Actor(

@@ -19,7 +19,6 @@ import uuid
 from datetime import date
 
 import grpc
-import nats
 import pytest
 import sqlalchemy as sa
 from pypdf import PdfReader
@@ -32,6 +31,7 @@ from services.disclosure.config import DisclosureSettings
 from shared.db import create_engine, session_factory, transaction
 from shared.errors import field_violations_of, rule_id_of
 from shared.workdays import YearSchedule, calendar
+from tests.fixtures.bus_auth import ADMIN
 from tests.fixtures.org import serving
 from tests.integration.disclosure.conftest import DisclosureUnderTest, read_events
 from zgov.common.v1 import common_pb2
@@ -67,6 +67,7 @@ async def svc(keycloak, disclosure_nats, service_database, service_day):
         DisclosureSettings(
             database_url=database,
             nats_url=disclosure_nats.url,
+            nats_nkey_seed=disclosure_nats.seeds["disclosure"],
             keycloak_url=keycloak.url,
             client_id="disclosure",
             client_secret=keycloak.client_secrets["disclosure"],
@@ -93,9 +94,10 @@ async def svc(keycloak, disclosure_nats, service_database, service_day):
 
 @pytest.fixture
 async def events(disclosure_nats):
-    client = await nats.connect(disclosure_nats.url, max_reconnect_attempts=-1, reconnect_time_wait=0.2)
+    client = await disclosure_nats.connect(
+        ADMIN, allow_reconnect=True, max_reconnect_attempts=-1, reconnect_time_wait=0.2
+    )
     yield client.jetstream(timeout=5)
-    await client.close()
 
 
 @pytest.fixture

@@ -37,14 +37,16 @@ CITY = pb.Body(code="city-government", name="资阳市人民政府")
 
 
 @pytest.fixture
-async def world(keycloak, service_database, fresh_nats, in_process_org):
-    """(sessions, env, people): the migrated database, org serving, and the actors of the realm."""
+async def world(keycloak, service_database, production_nats, in_process_org):
+    """(sessions, env, people): the migrated database, org serving (as its own NATS user), and the
+    actors of the realm."""
     database = await service_database("documents")
-    bus = fresh_nats("documents-acts")
-    async with in_process_org(bus.url) as org:
+    bus = production_nats("documents-acts")
+    async with in_process_org(bus.url, nats_nkey_seed=bus.seeds["org"]) as org:
         settings = DocumentsSettings(
             database_url=database,
             nats_url=bus.url,
+            nats_nkey_seed=bus.seeds["documents"],
             keycloak_url=keycloak.url,
             client_id="documents",
             client_secret=keycloak.client_secrets["documents"],

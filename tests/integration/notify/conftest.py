@@ -3,7 +3,9 @@ and Keycloak, and with real far ends started here: an SMTP server (aiosmtpd) and
 receiver standing for the SMS gateway, the 企业微信 robot and API, and the 钉钉 robot.
 
 Events are published onto the producing services' streams as those services' relays publish them
-(an EventEnvelope with its event id as Nats-Msg-Id), on this test's own NATS.
+(an EventEnvelope with its event id as Nats-Msg-Id), on this test's own NATS, which has authorization
+as in production: notify and org connect as their own NKEY users (`notify.nats.seeds[...]`), the
+test's publications are the `admin` user's.
 """
 
 from __future__ import annotations
@@ -21,7 +23,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 import grpc
-import nats
 import pytest
 from aiosmtpd.controller import Controller
 
@@ -31,6 +32,7 @@ from services.notify.config import NotifySettings
 from shared.db import create_engine, session_factory
 from shared.outbox import MSG_ID_HEADER, build_envelope
 from shared.streams import ensure_stream
+from tests.fixtures.bus_auth import ADMIN, AuthenticatedBus
 from tests.fixtures.keycloak import CallsAsPeople
 from tests.fixtures.org import serving, stop
 from zgov.notify.v1 import notify_pb2_grpc
@@ -173,7 +175,7 @@ class NotifyUnderTest(CallsAsPeople):
     sessions: object = None
     server: object = None
     database: str = ""
-    nats_url: str = ""
+    nats: AuthenticatedBus | None = None
     org_address: str = ""
 
     async def publish(
@@ -200,23 +202,24 @@ class NotifyUnderTest(CallsAsPeople):
 
 
 @pytest.fixture
-def start_notify(keycloak, fresh_nats, service_database, in_process_org, mailbox, receiver):
-    bus = fresh_nats("notify")
+def start_notify(keycloak, production_nats, service_database, in_process_org, mailbox, receiver):
+    bus = production_nats("notify")
 
     @asynccontextmanager
     async def start(database: str = "", **overrides) -> AsyncIterator[NotifyUnderTest]:
         """`database`: that of an earlier start (a restart); else a new one."""
         database = database or await service_database("notify")
-        client = await nats.connect(bus.url)
+        client = await bus.connect(ADMIN)  # the other services' relays, as the test plays them
         js = client.jetstream(timeout=5)
         for service in ("org", "meetings", "documents", "supervision", "petitions", "disclosure"):
             await ensure_stream(js, service)
         clock = Clock()
-        async with in_process_org(bus.url, acting_clock_seconds=5) as org:
+        async with in_process_org(bus.url, acting_clock_seconds=5, nats_nkey_seed=bus.seeds["org"]) as org:
             settings = NotifySettings(
                 **{
                     "database_url": database,
                     "nats_url": bus.url,
+                    "nats_nkey_seed": bus.seeds["notify"],
                     "keycloak_url": keycloak.url,
                     "client_id": "notify",
                     "client_secret": keycloak.client_secrets["notify"],
@@ -255,7 +258,7 @@ def start_notify(keycloak, fresh_nats, service_database, in_process_org, mailbox
                             sessions=session_factory(engine),
                             server=server,
                             database=database,
-                            nats_url=bus.url,
+                            nats=bus,
                             org_address=org.address,
                         )
                     finally:

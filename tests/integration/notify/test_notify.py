@@ -258,8 +258,9 @@ async def test_a_failed_batch_is_handled_again_one_by_one_and_loses_nothing(star
                 raise RuntimeError("the contacts directory did not answer in time")
             await handlers.on_topic_refused(session, envelope, payload)
 
+        as_notify = await s.nats.connect("notify")  # notify's consumer, with notify's rights
         consumer = EventConsumer(
-            s.js,
+            as_notify.jetstream(timeout=5),
             s.sessions,
             "MEETINGS",
             "notify-topic-refused",
@@ -488,7 +489,8 @@ async def test_A71_A80_a_petition_filed_and_assigned_names_nobody_in_any_message
     letter = "反映某校以资料费名义违规收取每生三百元费用，请求查处并退还。"
     settings = PetitionsSettings(
         database_url=await service_database("petitions"),
-        nats_url=s.nats_url,
+        nats_url=s.nats.url,
+        nats_nkey_seed=s.nats.seeds["petitions"],
         keycloak_url=keycloak.url,
         client_id="petitions",
         client_secret=keycloak.client_secrets["petitions"],

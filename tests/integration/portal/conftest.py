@@ -1,8 +1,9 @@
-"""The portal wired to real backends: petitions and org in-process (as in the petitions tests)
-against the real PostgreSQL, NATS and Keycloak of the test session; disclosure too once its
-service exists. `portal` is the app behind an httpx client (ASGI, no socket); `portal_server`
-runs the same app under uvicorn on a free port for the browser tests (`serving_portal`, with other
-settings); `notify_address` is the real notify service for the consent pages.
+"""The portal wired to real backends: petitions, disclosure and org in-process (as in their own
+tests) against the real PostgreSQL, NATS and Keycloak of the test session; NATS with authorization as
+in production, each backend connecting as its own NKEY user (`portal_nats.seeds[...]`). `portal` is the
+app behind an httpx client (ASGI, no socket); `portal_server` runs the same app under uvicorn on a free
+port for the browser tests (`serving_portal`, with other settings); `notify_address` is the real notify
+service for the consent pages.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from services.petitions.__main__ import build as build_petitions
 from services.petitions.config import PetitionsSettings
 from services.portal.app import create_app
 from services.portal.config import PortalSettings
+from tests.fixtures.bus_auth import AuthenticatedBus
 from tests.fixtures.org import org_settings, serving, stop
 
 # The address the realm's `portal` client accepts as a redirect (the ASGI client never opens it).
@@ -33,8 +35,9 @@ PUBLIC_URL = "http://127.0.0.1:8000"
 
 
 @pytest.fixture
-def portal_nats(fresh_nats):
-    return fresh_nats("portal")
+def portal_nats(production_nats) -> AuthenticatedBus:
+    """The backends' NATS, of this test's own; a right a backend lacks fails the test."""
+    return production_nats("portal")
 
 
 @pytest.fixture
@@ -51,12 +54,18 @@ class Backends:
 
 @pytest.fixture
 async def backends(keycloak, portal_nats, backend_databases, org_directory):
-    org = build_org(org_settings(keycloak, backend_databases["org"], portal_nats.url), org_directory)
+    org = build_org(
+        org_settings(
+            keycloak, backend_databases["org"], portal_nats.url, nats_nkey_seed=portal_nats.seeds["org"]
+        ),
+        org_directory,
+    )
     await org.start()
     petitions = build_petitions(
         PetitionsSettings(
             database_url=backend_databases["petitions"],
             nats_url=portal_nats.url,
+            nats_nkey_seed=portal_nats.seeds["petitions"],
             keycloak_url=keycloak.url,
             client_id="petitions",
             client_secret=keycloak.client_secrets["petitions"],
@@ -70,6 +79,7 @@ async def backends(keycloak, portal_nats, backend_databases, org_directory):
         DisclosureSettings(
             database_url=backend_databases["disclosure"],
             nats_url=portal_nats.url,
+            nats_nkey_seed=portal_nats.seeds["disclosure"],
             keycloak_url=keycloak.url,
             client_id="disclosure",
             client_secret=keycloak.client_secrets["disclosure"],
@@ -142,6 +152,7 @@ async def notify_address(keycloak, portal_nats, service_database, backends):
     settings = NotifySettings(
         database_url=await service_database("notify"),
         nats_url=portal_nats.url,
+        nats_nkey_seed=portal_nats.seeds["notify"],
         keycloak_url=keycloak.url,
         client_id="notify",
         client_secret=keycloak.client_secrets["notify"],

@@ -1,5 +1,7 @@
 """The supervision service running in-process with the org service it asks, against the real PostgreSQL,
-NATS and Keycloak of the tests. Each test gets fresh databases and its own NATS (fresh streams).
+NATS and Keycloak of the tests. Each test gets fresh databases and its own NATS (fresh streams) with
+authorization as in production: supervision, org and any other service a test starts connect as their own
+NKEY users (`supervision.nats.seeds[...]`), the test's readers and publishers as `admin`.
 
 `supervision.acts_context(today)` gives what the acts need (calendar, limits, org lookups) for tests
 that call the acts directly inside `rolled_back(supervision.sessions)`, a transaction undone at the end.
@@ -14,11 +16,9 @@ from dataclasses import dataclass
 from datetime import date
 
 import grpc
-import nats
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from deploy.local.servers import Nats
 from services.supervision.__main__ import build
 from services.supervision.acts.items import Context
 from services.supervision.acts.people import People
@@ -28,6 +28,7 @@ from shared.org_client import OrgClient
 from shared.service_auth import ClientCredentials
 from shared.streams import ensure_stream
 from shared.workdays import calendar
+from tests.fixtures.bus_auth import ADMIN, AuthenticatedBus
 from tests.fixtures.keycloak import CallsAsPeople
 from tests.fixtures.org import serving
 from zgov.org.v1 import org_pb2_grpc
@@ -43,9 +44,10 @@ from zgov.supervision.v1 import (
 
 
 @pytest.fixture
-def supervision_nats(fresh_nats):
-    """A NATS of this test's own, so the streams hold only this test's events."""
-    return fresh_nats("supervision")
+def supervision_nats(production_nats) -> AuthenticatedBus:
+    """A NATS of this test's own, so the streams hold only this test's events, with authorization as
+    in production; a right a service lacks fails the test."""
+    return production_nats("supervision")
 
 
 @dataclass
@@ -53,7 +55,7 @@ class SupervisionUnderTest(CallsAsPeople):
     stub: supervision_pb2_grpc.SupervisionServiceStub
     org: org_pb2_grpc.OrgServiceStub
     org_address: str
-    nats: Nats
+    nats: AuthenticatedBus
     database_url: str
     settings: SupervisionSettings
     sessions: object = None
@@ -76,11 +78,14 @@ def start_supervision(keycloak, supervision_nats, service_database, in_process_o
     @asynccontextmanager
     async def start(**overrides) -> AsyncIterator[SupervisionUnderTest]:
         database = await service_database("supervision")
-        async with in_process_org(supervision_nats.url, acting_clock_seconds=5) as org:
+        async with in_process_org(
+            supervision_nats.url, acting_clock_seconds=5, nats_nkey_seed=supervision_nats.seeds["org"]
+        ) as org:
             settings = SupervisionSettings(
                 **{
                     "database_url": database,
                     "nats_url": supervision_nats.url,
+                    "nats_nkey_seed": supervision_nats.seeds["supervision"],
                     "keycloak_url": keycloak.url,
                     "client_id": "supervision",
                     "client_secret": keycloak.client_secrets["supervision"],
@@ -131,8 +136,9 @@ async def supervision(start_supervision):
 
 @pytest.fixture
 async def foreign_streams(supervision_nats):
-    """The streams of the services supervision listens to, declared before it binds its consumers."""
-    client = await nats.connect(supervision_nats.url)
+    """The streams of the services supervision listens to, declared (as admin) before it binds its
+    consumers."""
+    client = await supervision_nats.connect(ADMIN)
     js = client.jetstream(timeout=5)
     for service in ("meetings", "petitions", "disclosure", "documents", "org"):
         await ensure_stream(js, service)
@@ -159,9 +165,12 @@ async def rolled_back(sessions) -> AsyncIterator[AsyncSession]:
 
 @pytest.fixture
 async def supervision_js(supervision_nats):
-    client = await nats.connect(supervision_nats.url, max_reconnect_attempts=-1, reconnect_time_wait=0.2)
+    """The test's own JetStream connection (admin): it publishes, as the other services' relays would,
+    the events supervision consumes, and reads what supervision published."""
+    client = await supervision_nats.connect(
+        ADMIN, allow_reconnect=True, max_reconnect_attempts=-1, reconnect_time_wait=0.2
+    )
     yield client.jetstream(timeout=5)
-    await client.close()
 
 
 async def eventually(check, timeout: float = 20.0, interval: float = 0.2):

@@ -33,6 +33,7 @@ async def test_A61_the_circular_asked_for_in_supervision_is_drafted_once_in_docu
         DocumentsSettings(
             database_url=await service_database("documents"),
             nats_url=s.nats.url,
+            nats_nkey_seed=s.nats.seeds["documents"],
             keycloak_url=keycloak.url,
             client_id="documents",
             client_secret=keycloak.client_secrets["documents"],

@@ -178,6 +178,7 @@ async def test_A60_A71_a_leaders_instruction_in_petitions_becomes_one_item(
         PetitionsSettings(
             database_url=petitions_db,
             nats_url=s.nats.url,
+            nats_nkey_seed=s.nats.seeds["petitions"],
             keycloak_url=keycloak.url,
             client_id="petitions",
             client_secret=keycloak.client_secrets["petitions"],
@@ -573,6 +574,7 @@ async def test_A69_a_reconsideration_in_petitions_past_its_acceptance_limit_beco
         PetitionsSettings(
             database_url=petitions_db,
             nats_url=s.nats.url,
+            nats_nkey_seed=s.nats.seeds["petitions"],
             keycloak_url=keycloak.url,
             client_id="petitions",
             client_secret=keycloak.client_secrets["petitions"],

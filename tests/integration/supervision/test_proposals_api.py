@@ -303,6 +303,7 @@ async def disclosure_on_supervision_bus(supervision, keycloak, service_database)
         DisclosureSettings(
             database_url=database,
             nats_url=supervision.nats.url,
+            nats_nkey_seed=supervision.nats.seeds["disclosure"],
             keycloak_url=keycloak.url,
             client_id="disclosure",
             client_secret=keycloak.client_secrets["disclosure"],
