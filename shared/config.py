@@ -21,7 +21,7 @@
 | ZGOV_DB_POOL_SIZE   | no       | 10         | PostgreSQL connections kept open per replica                |
 | ZGOV_DB_POOL_OVERFLOW| no      | 5          | extra connections a replica may open at a peak              |
 | ZGOV_DB_STATEMENT_CACHE| no    | true       | asyncpg's prepared statements; false behind PgBouncer       |
-| ZGOV_LEADER_DATABASE_URL| no   | = database | direct (not PgBouncer) DSN for the sweep leader's lock      |
+| ZGOV_LEADER_DATABASE_URL| no   | = database | direct (not PgBouncer) DSN: sweep leader's lock, relay's LISTEN |
 | ZGOV_METRICS_PORT   | no       | 0          | Prometheus scrape endpoint (/metrics); 0: none              |
 
 `python -m shared.config` prints this table from the field descriptions, and the values
@@ -96,7 +96,9 @@ class ServiceSettings(BaseSettings):
         0, ge=0, le=65535, description="port of the Prometheus scrape endpoint (/metrics); 0: none"
     )
     leader_database_url: str = Field(
-        "", description="direct (not PgBouncer) DSN for the sweep leader's lock; empty: the database URL"
+        "",
+        description="direct (not PgBouncer) DSN for the sweep leader's lock and the outbox relay's LISTEN;"
+        " empty: the database URL",
     )
 
     @field_validator("service_name")

@@ -56,6 +56,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from shared.db import create_engine
@@ -264,8 +265,13 @@ class OutboxRelay:
         min_backoff: float = 0.2,
         max_backoff: float = 10.0,
         retention: timedelta = timedelta(days=7),
+        listen_url: str | None = None,
     ) -> None:
         self._owns_engine = isinstance(engine, str)
+        # Where the relay LISTENs: PostgreSQL itself. PgBouncer in transaction mode does not keep a
+        # LISTEN, so behind it the relay would only ever be woken by its sweep (events up to
+        # sweep_interval late); the service's direct address (ZGOV_LEADER_DATABASE_URL) then serves.
+        self.listen_url = listen_url
         self.engine = create_engine(engine) if isinstance(engine, str) else engine
         self.js = js
         self.channel = channel
@@ -462,9 +468,11 @@ class OutboxRelay:
         if self._listener is not None and not self._listener.is_closed():
             return
         await self._close_listener()
-        url = self.engine.url.set(drivername="postgresql")
+        url = make_url(self.listen_url) if self.listen_url else self.engine.url
         try:
-            conn = await asyncpg.connect(url.render_as_string(hide_password=False))
+            conn = await asyncpg.connect(
+                url.set(drivername="postgresql").render_as_string(hide_password=False)
+            )
             await conn.add_listener(self.channel, self._on_notify)
             conn.add_termination_listener(self._on_listener_lost)
         except Exception as exc:

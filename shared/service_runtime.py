@@ -139,7 +139,12 @@ class ServiceRuntime:
             await ensure_stream(
                 js, self.name, replicas=self.settings.stream_replicas
             )  # never lowered at start
-            self._relay = OutboxRelay(self.engine, js, outbox_channel(self.name))
+            self._relay = OutboxRelay(
+                self.engine,
+                js,
+                outbox_channel(self.name),
+                listen_url=self.settings.leader_database_url or None,  # direct, behind PgBouncer
+            )
         for subscriptions, batch_commit in self._subscriptions:
             for stream, durable, subject, handler in subscriptions():
                 self._consumers.append(

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from deploy.local import tools
+from deploy.local import nats_auth, tools
 
 INFRA = tools.CHART.parent / "zgov-infra"
 RELEASE = "zgov-infra"  # the release name the zgov chart's default values assume
@@ -114,11 +114,15 @@ def test_infra_chart_pooler_is_pgbouncer_in_transaction_mode_on_the_primary(infr
     assert pooler["spec"]["pgbouncer"]["poolMode"] == "transaction"
     # Behind it PostgreSQL sees at most instances x default_pool_size per database, whatever the
     # replica count, plus one direct connection per sweep leader and per migration Job, Keycloak's
-    # pool per replica and the superuser's reserved slots (README "Connections").
+    # pool per replica and the superuser's reserved slots (README "Connections"),
     pgbouncer = pooler["spec"]["pgbouncer"]["parameters"]
     services = len(services_keeping_data())
     through_pooler = pooler["spec"]["instances"] * int(pgbouncer["default_pool_size"]) * services
-    direct = 2 * services
+    # and the outbox relays' LISTEN, direct too (PgBouncer's transaction mode keeps none): one per
+    # replica of each publishing service at maxReplicas
+    publishing = len(set(nats_auth.bus_services()) & services_keeping_data())
+    max_replicas = zgov_values()["defaults"]["autoscaling"]["maxReplicas"]
+    direct = 2 * services + publishing * max_replicas
     keycloak = infra_values()["keycloakx"]
     pool_flag = next(arg for arg in keycloak["command"] if arg.startswith("--db-pool-max-size="))
     keycloak_pool = keycloak["replicas"] * int(pool_flag.split("=")[1])

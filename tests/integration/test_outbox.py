@@ -12,6 +12,7 @@ import time
 import uuid
 
 import pytest
+from sqlalchemy.engine import make_url
 from google.protobuf import wrappers_pb2
 from opentelemetry import trace
 from sqlalchemy import insert
@@ -123,6 +124,35 @@ class SlowToListen(OutboxRelay):
         self.listening.set()
         await asyncio.sleep(0.3)
         await super()._ensure_listener()
+
+
+async def test_relay_listens_on_its_direct_address_when_given_one(
+    sessions, sample_db, sample_engine, js, service
+):
+    """Behind PgBouncer in transaction mode a LISTEN is not kept, so the relay listens on the service's
+    direct PostgreSQL address (ZGOV_LEADER_DATABASE_URL) while its queries go through the pool's: the
+    LISTEN is seen on the direct address, and a committed event still wakes the relay at once."""
+    await ensure_stream(js, service)
+    direct = make_url(sample_db).update_query_dict({"application_name": "zgov-relay-direct"})
+    async with OutboxRelay(
+        sample_engine,
+        js,
+        outbox_channel(service),
+        sweep_interval=60,
+        listen_url=direct.render_as_string(hide_password=False),
+    ) as relay:
+        await asyncio.wait_for(relay.ready.wait(), 10)
+        listening = await scalar(
+            sample_engine,
+            "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'zgov-relay-direct' "
+            "AND query LIKE 'LISTEN%'",
+        )
+        await approve_leave(sessions, service, "woken through the direct address")
+        messages = await wait_until(
+            lambda: stream_messages(js, stream_name(service)), what="a message", timeout=20
+        )
+    assert listening == 1
+    assert len(messages) == 1
 
 
 async def test_relay_stopped_while_it_connects_stops_at_once_not_after_its_sweep(sample_engine, js, service):
