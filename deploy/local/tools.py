@@ -55,6 +55,7 @@ KUBECONFORM_SKIP = {
     "postgresql.cnpg.io/v1/Cluster": "CloudNativePG CRD (charts/zgov-infra)",
     "postgresql.cnpg.io/v1/Database": "CloudNativePG CRD (charts/zgov-infra)",
     "postgresql.cnpg.io/v1/Pooler": "CloudNativePG CRD (charts/zgov-infra)",
+    "gateway.networking.k8s.io/v1/HTTPRoute": "Gateway API CRD (portal.httpRoute)",
 }
 
 # The package.json and package-lock.json that pin Lighthouse and everything it pulls in.

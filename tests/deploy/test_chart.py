@@ -292,6 +292,36 @@ def test_the_portal_behind_its_ingress_knows_its_public_address(helm):
     assert backend == {"name": "zgov-portal", "port": {"name": "http"}}
 
 
+def test_the_portal_behind_a_gateway_api_route_instead_of_its_ingress(helm, tmp_path):
+    """Gateway API beside or instead of ingress-nginx (issue 19): an HTTPRoute to the portal's HTTP port
+    on the Gateway the operators name; with `portal.ingress: false` the route alone publishes it."""
+    f = tmp_path / "gateway.yaml"
+    f.write_text(
+        "portal:\n  ingress: false\n  httpRoute:\n    enabled: true\n    parentRefs:\n"
+        "      - {name: public, namespace: gateway-system, sectionName: https}\n"
+    )
+    docs = render([ALL_SERVICES, f])
+    assert kinds(docs, "Ingress") == {}
+    (route,) = kinds(docs, "HTTPRoute").values()
+    assert route["apiVersion"] == "gateway.networking.k8s.io/v1"
+    assert route["spec"]["parentRefs"] == [
+        {"name": "public", "namespace": "gateway-system", "sectionName": "https"}
+    ]
+    assert route["spec"]["hostnames"] == ["portal.ziyang.example.invalid"]
+    (rule,) = route["spec"]["rules"]
+    assert rule["matches"] == [{"path": {"type": "PathPrefix", "value": "/"}}]
+    service = kinds(docs, "Service")["zgov-portal"]
+    http = next(port for port in service["spec"]["ports"] if port["name"] == "http")
+    assert rule["backendRefs"] == [{"name": "zgov-portal", "port": http["port"]}]
+
+
+def test_a_gateway_api_route_needs_its_gateway(helm, tmp_path):
+    f = tmp_path / "gateway.yaml"
+    f.write_text("portal:\n  httpRoute:\n    enabled: true\n")
+    with pytest.raises(tools.ToolError, match="parentRefs"):
+        tools.helm_template([ALL_SERVICES, f])
+
+
 def test_calendar_feeds_are_reachable_only_from_the_peers_named(helm):
     policies = kinds(render([ALL_SERVICES]), "NetworkPolicy")
     rules = [r for r in policies["zgov-meetings"]["spec"]["ingress"] if r["ports"][0]["port"] == 8052]
