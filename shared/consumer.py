@@ -53,7 +53,8 @@ from nats.aio.msg import Msg
 from nats.js import JetStreamContext, api
 from nats.js.errors import NotFoundError
 from opentelemetry import metrics, propagate, trace
-from sqlalchemy import insert
+from sqlalchemy import DateTime, String, func, insert, literal, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -502,12 +503,18 @@ async def _first_time(session: AsyncSession, consumer: str, message_id: str) -> 
 async def _first_times(session: AsyncSession, consumer: str, message_ids: list[str]) -> set[str]:
     """Record a batch's messages as processed in one statement; the ids not recorded before."""
     p = TABLES.processed_messages
-    now = datetime.now(UTC)
-    rows = [
-        {"consumer": consumer, "message_id": mid, "processed_at": now} for mid in dict.fromkeys(message_ids)
-    ]
+    # The ids as one array parameter (unnest), not one VALUES row each: the statement is the same for
+    # every batch, so SQLAlchemy compiles it once (a VALUES list of n rows was compiled anew each batch).
+    ids = select(
+        literal(consumer, String),
+        func.unnest(literal(list(dict.fromkeys(message_ids)), ARRAY(String))),
+        literal(datetime.now(UTC), DateTime(timezone=True)),
+    )
     inserted = await session.execute(
-        pg_insert(p).values(rows).on_conflict_do_nothing().returning(p.c.message_id)
+        pg_insert(p)
+        .from_select(["consumer", "message_id", "processed_at"], ids)
+        .on_conflict_do_nothing()
+        .returning(p.c.message_id)
     )
     return set(inserted.scalars())
 
@@ -523,10 +530,10 @@ def _decoded(msg: Msg) -> tuple[envelope_pb2.EventEnvelope, Message] | None:
 
 def _message_id(msg: Msg, envelope: envelope_pb2.EventEnvelope) -> str:
     """The id processed_messages records: the event id, else Nats-Msg-Id, else the stream position."""
+    if envelope.event_id:  # every relayed event: the reply subject's metadata need not be parsed
+        return envelope.event_id
     meta = msg.metadata
-    return (
-        envelope.event_id or (msg.headers or {}).get(MSG_ID_HEADER) or f"{meta.stream}:{meta.sequence.stream}"
-    )
+    return (msg.headers or {}).get(MSG_ID_HEADER) or f"{meta.stream}:{meta.sequence.stream}"
 
 
 async def _sleep_unless(stop: asyncio.Event, delay: float) -> None:

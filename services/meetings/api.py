@@ -77,6 +77,8 @@ class MeetingsServicer(meetings_pb2_grpc.MeetingsServiceServicer):
         self.today = today
         # Where calendar apps reach feed_http (ZGOV_FEED_BASE_URL, or the bound HTTP port).
         self.feed_base_url = feed_base_url
+        # Leaders' calendars polled again and again: the text is rebuilt only when its rows changed.
+        self.built_feeds = calendar_feed.BuiltFeeds()
 
     # ---- meetings --------------------------------------------------------------------------------
 
@@ -147,10 +149,15 @@ class MeetingsServicer(meetings_pb2_grpc.MeetingsServiceServicer):
             raise InvalidInput({"to_day": f"before from_day {from_day}"})
         async with transaction(self.sessions) as session:
             rows = await store.calendar_meetings(session, user_id, from_day, to_day, CALENDAR_LIMIT)
-        feed = calendar_feed.feed_meetings(rows, user_id)
         name = calendar.calendar_name(actor) if user_id == actor.user_id else "会议日程"
-        ics = calendar_feed.ics_for(feed, calendar_name=name, stamp=datetime.now(UTC))
-        return pb.GetLeaderCalendarResponse(ics=ics, meeting_count=len(feed))
+        ics = self.built_feeds.text(
+            (user_id, from_day, to_day, name),
+            rows,
+            lambda: calendar_feed.ics_for(
+                calendar_feed.feed_meetings(rows, user_id), calendar_name=name, stamp=datetime.now(UTC)
+            ),
+        )
+        return pb.GetLeaderCalendarResponse(ics=ics, meeting_count=len(rows))
 
     @requires("meeting:read")
     async def IssueCalendarSubscription(self, request, context):

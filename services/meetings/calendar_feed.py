@@ -5,7 +5,8 @@ deadline feeds.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -97,6 +98,37 @@ def feed_meetings(rows: Iterable, user_id: str) -> list[FeedMeeting]:
         )
         for r in rows
     ]
+
+
+# ---- built feeds, reused while their rows are unchanged -----------------------------------------
+
+
+class BuiltFeeds:
+    """The last text built for each feed (a person, a window, a calendar name), kept beside the rows it
+    was built from. Calendar apps poll the same feed over and over: the rows are still read on every
+    poll (one query through the participants' index), but the text — most of a poll's time — is
+    built again only when they differ from the kept rows. Any change of what the feed shows (a
+    meeting moved, renamed, added, dropped, a part changed) changes the rows, so it shows at the next
+    poll; nothing needs to tell this cache. At most `size` feeds are kept (least recently polled
+    dropped first); each process has its own."""
+
+    def __init__(self, size: int = 128) -> None:
+        self.size = size
+        self._built: OrderedDict[Hashable, tuple[tuple, str]] = OrderedDict()
+
+    def text(self, key: Hashable, rows: Sequence, build: Callable[[], str]) -> str:
+        """The feed's text for these rows: the kept one if they equal the rows it was built from."""
+        rows = tuple(rows)
+        kept = self._built.get(key)
+        if kept is not None and kept[0] == rows:
+            self._built.move_to_end(key)
+            return kept[1]
+        text = build()
+        self._built[key] = (rows, text)
+        self._built.move_to_end(key)
+        while len(self._built) > self.size:
+            self._built.popitem(last=False)
+        return text
 
 
 # ---- subscribable feed addresses (shared/ical.py: the secret, its digest, the URL) --------------

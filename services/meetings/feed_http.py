@@ -32,6 +32,8 @@ def feed_app(sessions: async_sessionmaker[AsyncSession], today: Callable[[], dat
         redoc_url=None,
         openapi_url=None,  # one route, and its path is a secret: nothing to browse
     )
+    # polled by calendar apps: the text is rebuilt only when the subscriber's meetings changed
+    built = calendar_feed.BuiltFeeds()
 
     @app.get("/calendar/{secret}.ics")
     async def calendar(secret: str, request: Request) -> Response:
@@ -47,10 +49,14 @@ def feed_app(sessions: async_sessionmaker[AsyncSession], today: Callable[[], dat
             rows = await store.calendar_meetings(
                 session, subscription.user_id, from_day, to_day, CALENDAR_LIMIT
             )
-        body = calendar_feed.ics_for(
-            calendar_feed.feed_meetings(rows, subscription.user_id),
-            calendar_name=subscription.calendar_name,
-            stamp=subscription.issued_at,
+        body = built.text(
+            (subscription.user_id, from_day, to_day, subscription.calendar_name, subscription.issued_at),
+            rows,
+            lambda: calendar_feed.ics_for(
+                calendar_feed.feed_meetings(rows, subscription.user_id),
+                calendar_name=subscription.calendar_name,
+                stamp=subscription.issued_at,
+            ),
         ).encode("utf-8")
         log.info("calendar feed served", extra={"user_id": subscription.user_id, "meetings": len(rows)})
         return ics_response(body, request)

@@ -31,6 +31,8 @@ class MeetingsUnderTest(CallsAsPeople):
     stub: meetings_pb2_grpc.MeetingsServiceStub
     org: org_pb2_grpc.OrgServiceStub
     nats: Nats
+    # the service's database, for tests that change a row as no act yet does (e.g. a meeting moved)
+    database: str = ""
 
 
 @pytest.fixture
@@ -61,6 +63,7 @@ async def meetings(keycloak, meetings_nats, service_database, in_process_org):
                     stub=meetings_pb2_grpc.MeetingsServiceStub(channel),
                     org=org.stub,
                     nats=meetings_nats.server,
+                    database=database,
                 )
             finally:
                 await channel.close()

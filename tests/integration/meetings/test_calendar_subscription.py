@@ -68,3 +68,49 @@ async def test_a_subscribed_feed_lists_the_leaders_meetings_and_stops_when_repla
 async def test_a_feed_address_needs_a_logged_in_person(meetings):
     err = await rpc_error(meetings.stub.IssueCalendarSubscription(pb.IssueCalendarSubscriptionRequest()))
     assert err.code() == grpc.StatusCode.UNAUTHENTICATED
+
+
+async def test_a_polled_calendar_shows_a_changed_or_added_meeting_at_the_next_poll(meetings):
+    """Issue 17: the feed's text is kept between polls (calendar_feed.BuiltFeeds) and rebuilt only
+    when the leader's meetings read for it differ: a moved or added meeting shows at the next poll,
+    both over gRPC and on the subscribed address."""
+    from sqlalchemy import text
+
+    from shared.db import create_engine
+
+    day = working_days_ahead(20)
+    first = await schedule(meetings, day)
+    issued = await meetings.stub.IssueCalendarSubscription(
+        pb.IssueCalendarSubscriptionRequest(), metadata=meetings.as_user("vice-mayor-2")
+    )
+
+    async def rpc_feed() -> str:
+        reply = await meetings.stub.GetLeaderCalendar(
+            pb.GetLeaderCalendarRequest(), metadata=meetings.as_user("vice-mayor-2")
+        )
+        return reply.ics
+
+    async with httpx.AsyncClient(timeout=10) as http:
+        polled = [await rpc_feed(), (await http.get(issued.url)).text]
+        assert polled == [await rpc_feed(), (await http.get(issued.url)).text]  # unchanged: the same text
+        for feed in polled:
+            assert f"DTSTART;TZID=Asia/Shanghai:{day:%Y%m%d}T090000" in feed and "第二会议室" not in feed
+
+        # The meeting moved to the afternoon and got a room (as a rescheduling act would write it).
+        engine = create_engine(meetings.database)
+        try:
+            async with engine.begin() as conn:
+                await conn.execute(
+                    text("UPDATE meeting SET start_minute = 15 * 60, location = '第二会议室' WHERE id = :id"),
+                    {"id": first.id},
+                )
+        finally:
+            await engine.dispose()
+        for feed in (await rpc_feed(), (await http.get(issued.url)).text):
+            assert f"DTSTART;TZID=Asia/Shanghai:{day:%Y%m%d}T150000" in feed
+            assert "T090000" not in feed and "LOCATION:第二会议室" in feed
+
+        # A new meeting shows too.
+        second = await schedule(meetings, day, start="10:00")
+        for feed in (await rpc_feed(), (await http.get(issued.url)).text):
+            assert f"UID:{first.id}@meetings.zgov" in feed and f"UID:{second.id}@meetings.zgov" in feed

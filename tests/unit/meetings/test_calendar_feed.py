@@ -86,3 +86,26 @@ def test_a_subscribed_feed_covers_a_month_back_and_a_year_ahead():
     from datetime import date
 
     assert calendar_feed.feed_window(date(2026, 11, 26)) == (date(2026, 10, 27), date(2027, 11, 27))
+
+
+def test_a_kept_feed_is_reused_only_while_its_rows_are_the_same():
+    built = calendar_feed.BuiltFeeds(size=2)
+    builds: list[tuple] = []
+
+    def text_of(key, rows):
+        def build():
+            builds.append(rows)
+            return f"text {len(builds)}"
+
+        return built.text(key, rows, build)
+
+    rows = [("m1", "常务会议", ["a", "b"]), ("m2", "全体会议", ["a"])]
+    assert text_of("mayor", rows) == "text 1"
+    assert text_of("mayor", [tuple(r) for r in rows]) == "text 1"  # equal rows: kept, not rebuilt
+    moved = [rows[0], ("m2", "全体会议", ["a", "c"])]  # one meeting's members changed
+    assert text_of("mayor", moved) == "text 2"
+    assert text_of("mayor", moved[:1]) == "text 3"  # one dropped
+    assert text_of("vice-mayor", moved[:1]) == "text 4"  # another feed is kept apart
+    assert text_of("mayor", moved[:1]) == "text 3"
+    text_of("evm", rows)  # a third feed: the least recently polled ("vice-mayor") is dropped
+    assert text_of("vice-mayor", moved[:1]) == "text 6"
