@@ -4,6 +4,7 @@ of the master realm, and a service told from a person by its token, never by its
 
 from __future__ import annotations
 
+import concurrent.futures
 import json
 import re
 import uuid
@@ -152,3 +153,25 @@ async def test_a_person_named_like_a_service_account_is_no_service(keycloak):
     finally:
         if user_id:
             admin.delete_user(user_id)
+
+
+def test_concurrent_sign_ins_of_one_person_are_not_taken_for_an_attack(keycloak):
+    """Several processes sign the same demo officer in at once (two test workers, the demo and the
+    services): Keycloak 26 refused all but one as "user_temporarily_disabled" with brute-force
+    protection on, unless told to allow concurrent requests (deploy/local/keycloak.py)."""
+
+    def sign_in(_: int) -> int:
+        return httpx.post(
+            keycloak.token_url,
+            data={
+                "grant_type": "password",
+                "client_id": LOCAL_TOKENS_CLIENT,
+                "username": "security-officer",
+                "password": keycloak.password_of("security-officer"),
+            },
+            timeout=30,
+        ).status_code
+
+    with concurrent.futures.ThreadPoolExecutor(6) as pool:
+        statuses = list(pool.map(sign_in, range(6)))
+    assert statuses == [200] * 6
