@@ -535,9 +535,7 @@ class GrpcServer:
         await asyncio.sleep(self.drain_delay)
         if self._server is not None:
             await self._server.stop(self.stop_grace)
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await _cancel_all(self._tasks)
         for hook in reversed(self._shutdown):
             try:
                 await hook()
@@ -619,3 +617,33 @@ __all__ = [
     "requires",
     "serve",
 ]
+
+
+# Python 3.11's asyncio.wait_for returns the inner result instead of raising when a cancellation
+# arrives as the awaited future completes: a background loop built on it (readiness, sweeps, the
+# metrics sampler, the NATS client's requests) then swallows the one cancellation and runs on, and
+# a drain that waited for it never ended (seen as test servers that did not stop within 30 s).
+CANCEL_AGAIN_SECONDS = 0.5
+CANCEL_GIVE_UP_SECONDS = 10.0
+
+
+async def _cancel_all(tasks: Sequence[asyncio.Task]) -> None:
+    """Cancel the tasks and wait for them, cancelling again any that swallowed the cancellation;
+    after CANCEL_GIVE_UP_SECONDS the stragglers are named in the log and left behind."""
+    pending = {task for task in tasks if not task.done()}
+    for task in pending:
+        task.cancel()
+    loop = asyncio.get_running_loop()
+    give_up = loop.time() + CANCEL_GIVE_UP_SECONDS
+    while pending:
+        _, pending = await asyncio.wait(pending, timeout=CANCEL_AGAIN_SECONDS)
+        if pending and loop.time() >= give_up:
+            log.error(
+                "background tasks still running after the drain: %s", sorted(t.get_name() for t in pending)
+            )
+            return
+        for task in pending:
+            task.cancel()
+    for task in tasks:  # their failures were logged where they ran; retrieved so asyncio stays quiet
+        if task.done() and not task.cancelled():
+            task.exception()

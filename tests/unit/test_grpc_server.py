@@ -583,3 +583,25 @@ def test_calls_are_traced_including_rejected_ones():
     assert allowed["code"] == grpc.StatusCode.OK.value[0]
     # The rejection is on the span (OpenTelemetry leaves the span status UNSET for client faults).
     assert rejected["code"] == grpc.StatusCode.UNAUTHENTICATED.value[0]
+
+
+async def test_a_background_task_that_swallows_its_cancellation_is_cancelled_again():
+    """Python 3.11's asyncio.wait_for can swallow a cancellation; a drain that cancelled its background
+    tasks once and waited for them hung with such a loop (servers that did not stop within 30 s)."""
+    from shared.grpc_server import _cancel_all
+
+    swallowed: list[bool] = []
+
+    async def loop_that_swallows_one_cancellation():
+        while True:
+            try:
+                await asyncio.sleep(3600)
+            except asyncio.CancelledError:
+                if swallowed:
+                    raise
+                swallowed.append(True)  # as wait_for did when the cancellation met a completed wait
+
+    task = asyncio.create_task(loop_that_swallows_one_cancellation())
+    await asyncio.sleep(0)
+    await asyncio.wait_for(_cancel_all([task]), 5)  # the guard against a hang, not a timing
+    assert swallowed == [True] and task.cancelled()
