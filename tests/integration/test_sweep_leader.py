@@ -74,7 +74,9 @@ async def test_a_leader_whose_connection_dies_is_replaced(database, postgres):
         async with engines[1].connect() as connection:
             await connection.execute(
                 text(
-                    "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted "
+                    # with a timeout pg_terminate_backend returns once the backend is gone (its lock goes
+                    # when it exits; without one the call returned first and the next tick raced it)
+                    "SELECT pg_terminate_backend(pid, 10000) FROM pg_locks WHERE locktype = 'advisory' AND granted "
                     "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
                 )
             )
