@@ -19,7 +19,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from services.portal import disclosure_pages, forms, petitions_pages
-from services.portal.filing_consent import CHANNELS, KINDS, shown
+from services.portal.filing_consent import CHANNELS, KINDS, Choice, give_request, problems, shown
 from services.portal.backends import BackendError
 from services.portal.web import (
     PageError,
@@ -65,13 +65,7 @@ def _check(form: dict) -> forms.Checked:
         "agree": form.get("agree") == "yes",
         "at_any_hour": form.get("at_any_hour") == "yes",
     }
-    errors = {}
-    if not v["channels"]:
-        errors["channels"] = "请至少选择一种通知方式。"
-    if "email" in v["channels"] and not forms.EMAIL.match(v["email"]):
-        errors["email"] = "选择电子邮件通知时，请填写正确的电子邮箱，例如 name@example.com。"
-    if "sms" in v["channels"] and not forms.PHONE.match(v["phone"]):
-        errors["phone"] = "选择短信通知时，请填写手机号码。"
+    errors = problems(v["channels"], v["email"], v["phone"])
     if not v["agree"]:
         errors["agree"] = "请阅读并勾选同意后再提交。"
     return forms.Checked(v, errors)
@@ -154,17 +148,19 @@ async def give(request: Request, portal: PortalDep, visitor: VisitorDep):
     given = await _notify(
         portal,
         portal.backends.notify.GiveCitizenConsent,
-        npb.GiveCitizenConsentRequest(
-            case_kind=KINDS[kind],
-            case_id=case_id,
-            number=number,
-            citizen_user_id=visitor.citizen.user_id if visitor.citizen else "",
-            channels=[CHANNELS[c] for c in v["channels"]],
-            email=v["email"],
-            phone=v["phone"],
+        give_request(
+            kind,
+            case_id,
+            number,
+            visitor,
             # the version shown on the page answered (the text beside the box), as notify gave it
-            wording=forms.clean(form.get("wording"))[:32] or terms.wording,
-            at_any_hour=v["at_any_hour"],
+            Choice(
+                v["channels"],
+                v["email"],
+                v["phone"],
+                v["at_any_hour"],
+                forms.clean(form.get("wording"))[:32] or terms.wording,
+            ),
         ),
         refusal_shown=True,
     )

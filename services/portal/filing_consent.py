@@ -40,6 +40,37 @@ def shown(consent: npb.CitizenConsent) -> dict:
     }
 
 
+def problems(channels: list[str], email: str, phone: str) -> dict[str, str]:
+    """What is wrong with a consent's channels and addresses, by "channels", "email" and "phone": the
+    same checks on the filing forms and on the consent page."""
+    found = {}
+    if not channels:
+        found["channels"] = "请至少选择一种通知方式（电子邮件或短信）。"
+    if "email" in channels and not forms.EMAIL.match(email):
+        found["email"] = "选择电子邮件通知时，请填写正确的电子邮箱，例如 name@example.com。"
+    if "sms" in channels and not forms.PHONE.match(phone):
+        found["phone"] = "选择短信通知时，请填写手机号码。"
+    return found
+
+
+def give_request(
+    kind: str, case_id: str, number: str, visitor, choice: Choice
+) -> npb.GiveCitizenConsentRequest:
+    """The consent to give for a case of the visitor's own, as the form or the consent page chose it;
+    an address goes to notify only with its channel."""
+    return npb.GiveCitizenConsentRequest(
+        case_kind=KINDS[kind],
+        case_id=case_id,
+        number=number,
+        citizen_user_id=visitor.citizen.user_id if visitor.citizen else "",
+        channels=[CHANNELS[c] for c in choice.channels],
+        email=choice.email if "email" in choice.channels else "",
+        phone=choice.phone if "sms" in choice.channels else "",
+        wording=choice.wording,
+        at_any_hour=choice.at_any_hour,
+    )
+
+
 @dataclass(frozen=True)
 class Choice:
     """The consent as ticked on the form."""
@@ -61,13 +92,8 @@ def check(form: dict, terms, *, email: str = "", phone: str = "") -> tuple[Choic
     channels = [c for c in CHANNELS if values[f"notify_{c}"] == "yes"]
     address = values["notify_email_address"] or email
     mobile = values["notify_phone"] or phone
-    errors = {}
-    if not channels:
-        errors["notify_channels"] = "同意通知时，请至少选择一种通知方式（电子邮件或短信）。"
-    if "email" in channels and not forms.EMAIL.match(address):
-        errors["notify_email_address"] = "选择电子邮件通知时，请填写正确的电子邮箱，例如 name@example.com。"
-    if "sms" in channels and not forms.PHONE.match(mobile):
-        errors["notify_phone"] = "选择短信通知时，请填写手机号码。"
+    on_form = {"channels": "notify_channels", "email": "notify_email_address", "phone": "notify_phone"}
+    errors = {on_form[field]: problem for field, problem in problems(channels, address, mobile).items()}
     wording = forms.clean(form.get("consent_wording"))[:32] or terms.wording
     choice = Choice(channels, address, mobile, values["notify_any_hour"] == "yes", wording)
     return choice, forms.Checked(values, errors)
@@ -77,17 +103,7 @@ async def record(portal, visitor, kind: str, case_id: str, number: str, choice: 
     """The consent given for the case just filed; what the receipt says of it (None: not asked)."""
     if choice is None or portal.backends.notify is None:
         return None
-    request = npb.GiveCitizenConsentRequest(
-        case_kind=KINDS[kind],
-        case_id=case_id,
-        number=number,
-        citizen_user_id=visitor.citizen.user_id if visitor.citizen else "",
-        channels=[CHANNELS[c] for c in choice.channels],
-        email=choice.email if "email" in choice.channels else "",
-        phone=choice.phone if "sms" in choice.channels else "",
-        wording=choice.wording,
-        at_any_hour=choice.at_any_hour,
-    )
+    request = give_request(kind, case_id, number, visitor, choice)
     try:
         given = await portal.backends.call(portal.backends.notify.GiveCitizenConsent, request)
     except BackendError as error:
