@@ -27,11 +27,10 @@ import time
 from pathlib import Path
 
 import grpc
-import httpx
 import psutil
 
 from deploy.local import stack as local_stack
-from deploy.local.keycloak import LOCAL_TOKENS_CLIENT, REALM
+from deploy.local.demo.make_up import platform_of_make_up
 from deploy.local.servers import free_port
 from shared.convert import today_in_china
 from zgov.common.v1 import common_pb2
@@ -60,22 +59,6 @@ def free_ports_for_the_stack() -> None:
             os.environ[f"ZGOV_{key}_HTTP_PORT"] = str(free_port())
         if name in local_stack.FEED_PORTS:
             os.environ[f"ZGOV_{key}_FEED_PORT"] = str(free_port())
-
-
-def token(keycloak_url: str, username: str, password: str) -> str:
-    answer = httpx.post(
-        f"{keycloak_url}/realms/{REALM}/protocol/openid-connect/token",
-        timeout=60,
-        data={
-            "grant_type": "password",
-            "client_id": LOCAL_TOKENS_CLIENT,  # the local demo-and-test client: officers have TOTP on the CLI client
-            "scope": "openid",
-            "username": username,
-            "password": password,
-        },
-    )
-    answer.raise_for_status()
-    return answer.json()["access_token"]
 
 
 def publish_policies(address: str, officer_token: str) -> None:
@@ -188,18 +171,15 @@ def run() -> list[tuple[str, ...]]:
     try:
         endpoints = stack.up(report=lambda message: print(f"  load: {message}", flush=True))
         startup = time.perf_counter() - started
-        users = json.loads(Path(endpoints["keycloak"]["demo_users"]).read_text())
-        keycloak = endpoints["keycloak"]["url"]
+        # tokens as the demo gets them (the local demo-and-test client; officers have TOTP on the CLI's)
+        token_for = platform_of_make_up(stack.run_dir).token_for
         services = endpoints["services"]
-        publish_policies(
-            services["disclosure"]["grpc"],
-            token(keycloak, "disclosure-officer", users["disclosure-officer"]["password"]),
-        )
+        publish_policies(services["disclosure"]["grpc"], token_for("disclosure-officer"))
         officers = RUN / "bench-load" / "officers.json"
         officers.write_text(
             json.dumps(
                 {
-                    "token": token(keycloak, OFFICER, users[OFFICER]["password"]),
+                    "token": token_for(OFFICER),
                     **{name: services[name]["grpc"] for name in ("meetings", "documents", "org")},
                 }
             )
