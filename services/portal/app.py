@@ -23,6 +23,7 @@ from starlette.routing import Match
 
 from services.portal import (
     api,
+    applications_api,
     complaint_pages,
     consent_pages,
     developers,
@@ -32,7 +33,9 @@ from services.portal import (
     forms,
     petitions_api,
     petitions_pages,
+    publications_api,
     reconsideration_pages,
+    reports_api,
     site_pages,
 )
 from services.portal.auth import KeycloakLogin, LoginFailed, PendingLogin, pkce_pair, safe_return_path
@@ -261,7 +264,12 @@ def create_app(settings: PortalSettings) -> FastAPI:
     app.include_router(petitions_pages.router)
     app.include_router(reconsideration_pages.router)
     app.include_router(disclosure_pages.router)
-    app.include_router(api.router)
+    # The API's routes in the order of its OpenAPI document (petitions followed, publications, reports,
+    # applications, a petition filed, the lists); /publications/latest before /publications/{id}.
+    app.include_router(petitions_api.follow_router)
+    app.include_router(publications_api.router)
+    app.include_router(reports_api.router)
+    app.include_router(applications_api.router)
     app.include_router(petitions_api.router)
     app.include_router(disclosure_lists.router)
     app.include_router(disclosure_lists.api_router)

@@ -12,8 +12,9 @@ from fastapi import APIRouter, HTTPException
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
-from services.portal.api import ApiError, CommentFeedback, _api_read, _disclosure, api_publication_id
+from services.portal.api import COMMON_RESPONSES, ApiError, api_publication_id, api_read, need_disclosure
 from services.portal.disclosure_pages import _need, _read
+from services.portal.publications_api import CommentFeedback
 from services.portal.web import Portal, PortalDep, VisitorDep, render
 
 try:
@@ -23,13 +24,7 @@ except ImportError:  # pragma: no cover - before the disclosure contracts landed
     dv = pb = None
 
 router = APIRouter(include_in_schema=False)
-api_router = APIRouter(
-    prefix="/api",
-    responses={
-        422: {"model": ApiError, "description": "请求参数不正确"},
-        503: {"model": ApiError, "description": "服务暂时不可用"},
-    },
-)
+api_router = APIRouter(prefix="/api", responses=COMMON_RESPONSES)
 
 # The issuers' counts change slowly and are one pass over every publication: kept a minute per portal.
 ISSUERS_SECONDS = 60.0
@@ -63,8 +58,8 @@ class IssuerCount(BaseModel):
 
 @api_router.get("/issuers", response_model=list[IssuerCount], summary="发布机构及其公开信息数量")
 async def issuers(portal: PortalDep):
-    _disclosure(portal)
-    return await issuers_of(portal, lambda portal, method, request: _api_read(portal, method, request))
+    need_disclosure(portal)
+    return await issuers_of(portal, lambda portal, method, request: api_read(portal, method, request))
 
 
 @api_router.get(
@@ -74,8 +69,8 @@ async def issuers(portal: PortalDep):
     responses={404: {"model": ApiError, "description": "不是征求意见稿，或尚未公布采纳情况"}},
 )
 async def comment_feedback(publication_id: str, portal: PortalDep):
-    _disclosure(portal)
-    p = await _api_read(
+    need_disclosure(portal)
+    p = await api_read(
         portal,
         portal.backends.publications.GetPublication,
         pb.GetPublicationRequest(publication_id=api_publication_id(publication_id)),

@@ -1,4 +1,6 @@
-"""The JSON API's online petition (网上信访) without an account: POST /api/petitions, files as base64.
+"""The JSON API of petitions: the online petition (网上信访) without an account, POST /api/petitions
+with files as base64; the petitioner's own case and its files followed by the query code
+(POST /api/petitions/follow, /api/petitions/follow/attachment); the categories.
 
 Like the form without an account: filed through the portal's own identity (`petition:submit-anonymous`),
 followed only by the query code returned once, rate-limited per address with the form. The body is
@@ -14,14 +16,22 @@ import binascii
 from typing import Literal
 
 import grpc
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from services.portal import forms, uploads, views
-from services.portal.api import BODY_RESPONSES, CHECKED_BEYOND_SCHEMA, ApiError, AttachmentName
+from services.portal.api import (
+    BODY_RESPONSES,
+    CHECKED_BEYOND_SCHEMA,
+    COMMON_RESPONSES,
+    ApiError,
+    FollowRequest,
+    Label,
+    follow_by_code,
+)
 from services.portal.backends import BackendError
 from services.portal.web import PortalDep, api_error, client_address
 from zgov.petitions.v1 import petitions_pb2
@@ -59,14 +69,143 @@ class CappedRoute(APIRoute):
         return capped
 
 
-router = APIRouter(
-    prefix="/api",
-    route_class=CappedRoute,
+router = APIRouter(prefix="/api", route_class=CappedRoute, responses=COMMON_RESPONSES)
+
+
+# ---- following a petition by its query code ---------------------------------------------------------
+
+# Not a CappedRoute: a follow-up's small body falls under body_limit.py's default cap.
+follow_router = APIRouter(prefix="/api", responses=COMMON_RESPONSES)
+
+
+class Review(BaseModel):
+    level: str
+    requested_on: str
+    decided_on: str
+    opinion: str
+
+
+class Extension(BaseModel):
+    days: int
+    reason: str
+
+
+class AttachmentName(BaseModel):
+    """A file the petitioner sent with the petition (download: POST /api/petitions/follow/attachment)."""
+
+    n: int = Field(description="the file's number in the case, from 1")
+    file_name: str
+    media_type: str
+    size_bytes: int
+
+
+class PetitionCase(BaseModel):
+    """A petition as its petitioner sees it (no personal data, no internal ids)."""
+
+    number: str
+    received_on: str
+    channel: str
+    category: str
+    title: str
+    state: str
+    finished: bool
+    awaiting: str = Field(description="what is awaited now, e.g. 承办单位办理")
+    due: str = Field(description="by when (ISO date), '' when nothing runs")
+    overdue: bool
+    handling_body: str
+    triage_notice: str
+    transferred_to: str
+    legal_route: str
+    accepted_on: str
+    handling_plan: str
+    extension: Extension | None
+    replied_on: str
+    reply: str
+    review_request_due: str
+    reviews: list[Review]
+    satisfaction: str
+    may_rate: bool
+    attachments: list[AttachmentName] = []
+
+
+class AttachmentRequest(FollowRequest):
+    n: int = Field(ge=1, le=100, description="the file's number in the case (attachments[].n)")
+
+
+@follow_router.get("/petitions/categories", response_model=list[Label], summary="信访事项的类别")
+async def petition_categories():
+    return [Label(code=code, name=name) for code, (_, name) in forms.CATEGORIES.items()]
+
+
+@follow_router.post(
+    "/petitions/follow",
+    response_model=PetitionCase,
+    summary="凭查询码查询信访事项",
     responses={
-        422: {"model": ApiError, "description": "请求参数不正确"},
-        503: {"model": ApiError, "description": "服务暂时不可用"},
+        **BODY_RESPONSES,
+        404: {"model": ApiError, "description": "没有与此查询码对应的信访事项"},
+        429: {"model": ApiError, "description": "查询过于频繁"},
     },
 )
+async def follow_petition(body: FollowRequest, request: Request, portal: PortalDep):
+    """The petitioner's own case by the query code given at intake. The code is in the body, never in
+    the address; queries are rate-limited per address like the forms."""
+    case = await follow_by_code(
+        portal,
+        request,
+        body,
+        lambda code: portal.backends.call(
+            portal.backends.petitions.FollowCase, petitions_pb2.FollowCaseRequest(query_code=code)
+        ),
+    )
+    return views.petition_case(case, await portal.backends.organisation_names())
+
+
+@follow_router.post(
+    "/petitions/follow/attachment",
+    summary="凭查询码下载信访事项的附件",
+    response_class=Response,
+    responses={
+        **BODY_RESPONSES,
+        200: {"description": "附件文件（作为下载）", "content": {"application/octet-stream": {}}},
+        404: {"model": ApiError, "description": "没有与此查询码对应的信访事项或附件"},
+        429: {"model": ApiError, "description": "查询过于频繁"},
+    },
+)
+async def follow_petition_attachment(body: AttachmentRequest, request: Request, portal: PortalDep):
+    """One file the petitioner sent, by the query code and the file's number; counted and rate-limited
+    like following by code (A71: only whoever holds the code gets it)."""
+    case = await follow_by_code(
+        portal,
+        request,
+        body,
+        lambda code: portal.backends.call(
+            portal.backends.petitions.FollowCase, petitions_pb2.FollowCaseRequest(query_code=code)
+        ),
+    )
+    if body.n > len(case.attachments):
+        raise HTTPException(404, "未找到")
+    try:
+        file = await portal.backends.call(
+            portal.backends.petitions.GetOwnAttachment,
+            petitions_pb2.GetOwnAttachmentRequest(
+                query_code=forms.normalise_query_code(body.query_code),
+                attachment_id=case.attachments[body.n - 1].id,
+            ),
+        )
+    except BackendError as error:
+        raise api_error(error) from error
+    return Response(
+        file.content,
+        media_type="application/octet-stream",
+        headers={
+            "Cache-Control": "no-store",
+            "Content-Disposition": uploads.content_disposition(file.file_name),
+        },
+    )
+
+
+# ---- filing a petition without an account -----------------------------------------------------------
 
 
 class AttachmentUpload(BaseModel):
