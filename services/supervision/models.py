@@ -47,7 +47,7 @@ class SupervisionItem(Base):
     __table_args__ = (
         UniqueConstraint("year", "sequence"),
         Index("ix_supervision_item_co_body_codes", "co_body_codes", postgresql_using="gin"),
-        # The sweep reads only the items with a step to take (domain.next_check_day).
+        # The sweep reads only the items with a step to take (domain/escalation.py next_check_day).
         Index(
             "ix_supervision_item_next_check_on",
             "next_check_on",

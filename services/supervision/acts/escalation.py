@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.supervision.acts import accountability, events
 from services.supervision.acts.items import SYSTEM_ACTOR, Context, reschedule, taken_steps
 from services.supervision.acts.people import StandIn
+from services.supervision.domain import escalation as ladder
 from services.supervision.domain import items as domain
 from services.supervision.domain.accountability import Ground
 from services.supervision.domain.items import State, Step
@@ -48,7 +49,7 @@ async def escalate(session: AsyncSession, row: SupervisionItem, ctx: Context) ->
         await reschedule(session, row, ctx)
         return 0
     taken = 0
-    for due_step in domain.due_steps(
+    for due_step in ladder.due_steps(
         ctx.today, row.due, row.next_report_due, await taken_steps(session, row), ctx.cal, ctx.limits
     ):
         body, person = await recipient(row, due_step.step, ctx)
@@ -80,7 +81,7 @@ async def escalate(session: AsyncSession, row: SupervisionItem, ctx: Context) ->
             recipient_acting_for_user_id=person.acting_for_user_id,
             against_due=date_to_proto(due_step.against),
         )
-        row.colour = domain.colour(ctx.today, row.due, row.next_report_due).value
+        row.colour = ladder.colour(ctx.today, row.due, row.next_report_due).value
         await events.publish(session, "escalated", row, SYSTEM_ACTOR, escalation=escalation)
         if due_step.step is Step.ACCOUNTABILITY_PROPOSED:
             days = ctx.limits.accountability_days_after

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.supervision.acts import events
 from services.supervision.acts.people import People
+from services.supervision.domain import escalation as ladder
 from services.supervision.domain import items as domain
 from services.supervision.domain.items import State
 from services.supervision.models import SupervisionItem
@@ -60,12 +61,12 @@ async def reschedule(session: AsyncSession, row: SupervisionItem, ctx: Context) 
     """The item's colour and the next day the sweep must look at it, after any change."""
     state = State(row.state)
     if state in domain.RUNNING:
-        row.colour = domain.colour(ctx.today, row.due, row.next_report_due).value
+        row.colour = ladder.colour(ctx.today, row.due, row.next_report_due).value
         taken = await taken_steps(session, row)
-        if domain.due_steps(ctx.today, row.due, row.next_report_due, taken, ctx.cal, ctx.limits):
+        if ladder.due_steps(ctx.today, row.due, row.next_report_due, taken, ctx.cal, ctx.limits):
             row.next_check_on = ctx.today  # something is due already: the next round takes it
         else:
-            row.next_check_on = domain.next_check_day(
+            row.next_check_on = ladder.next_check_day(
                 ctx.today, row.due, row.next_report_due, taken, ctx.cal, ctx.limits
             )
     else:

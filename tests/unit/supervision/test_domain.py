@@ -4,6 +4,7 @@ from datetime import date
 
 import pytest
 
+from services.supervision.domain import escalation as ladder
 from services.supervision.domain import items as domain
 from services.supervision.domain.items import (
     Assessment,
@@ -182,7 +183,7 @@ DUE = date(2026, 11, 20)  # a Friday
 
 
 def steps_on(day: date, taken=(), report_due=None) -> list[Step]:
-    return [s.step for s in domain.due_steps(day, DUE, report_due, taken, CAL, LIMITS)]
+    return [s.step for s in ladder.due_steps(day, DUE, report_due, taken, CAL, LIMITS)]
 
 
 def test_ladder_warns_5_working_days_before_and_reminds_1_day_before():
@@ -207,25 +208,25 @@ def test_ladder_a_late_first_look_skips_the_warnings_but_takes_every_step_once()
         Step.TO_MAYOR,
         Step.ACCOUNTABILITY_PROPOSED,
     ]
-    everything = [s.key for s in domain.due_steps(date(2026, 12, 18), DUE, None, (), CAL, LIMITS)]
+    everything = [s.key for s in ladder.due_steps(date(2026, 12, 18), DUE, None, (), CAL, LIMITS)]
     assert steps_on(date(2026, 12, 18), everything) == []
 
 
 def test_ladder_a_missed_report_is_yellow_once_per_report_due():
     assert steps_on(date(2026, 11, 6), report_due=date(2026, 11, 5)) == [Step.REPORT_MISSED]
     assert steps_on(date(2026, 11, 6), taken=["report_missed:2026-11-05"], report_due=date(2026, 11, 5)) == []
-    assert domain.colour(date(2026, 11, 6), DUE, date(2026, 11, 5)) is domain.Colour.YELLOW
-    assert domain.colour(date(2026, 11, 21), DUE, None) is domain.Colour.RED
-    assert domain.colour(date(2026, 11, 6), DUE, date(2026, 12, 5)) is domain.Colour.GREEN
+    assert ladder.colour(date(2026, 11, 6), DUE, date(2026, 11, 5)) is domain.Colour.YELLOW
+    assert ladder.colour(date(2026, 11, 21), DUE, None) is domain.Colour.RED
+    assert ladder.colour(date(2026, 11, 6), DUE, date(2026, 12, 5)) is domain.Colour.GREEN
 
 
 def test_ladder_next_check_day_is_the_next_step_not_taken():
-    assert domain.next_check_day(TODAY, DUE, None, (), CAL, LIMITS) == date(2026, 11, 13)
+    assert ladder.next_check_day(TODAY, DUE, None, (), CAL, LIMITS) == date(2026, 11, 13)
     taken = ["warned:2026-11-20"]
-    assert domain.next_check_day(date(2026, 11, 13), DUE, None, taken, CAL, LIMITS) == date(2026, 11, 19)
-    everything = [s.key for s in domain.due_steps(date(2026, 12, 31), DUE, None, (), CAL, LIMITS)]
-    assert domain.next_check_day(date(2026, 12, 31), DUE, None, everything, CAL, LIMITS) is None
-    assert domain.next_check_day(TODAY, None, date(2026, 12, 5), (), CAL, LIMITS) == date(2026, 12, 6)
+    assert ladder.next_check_day(date(2026, 11, 13), DUE, None, taken, CAL, LIMITS) == date(2026, 11, 19)
+    everything = [s.key for s in ladder.due_steps(date(2026, 12, 31), DUE, None, (), CAL, LIMITS)]
+    assert ladder.next_check_day(date(2026, 12, 31), DUE, None, everything, CAL, LIMITS) is None
+    assert ladder.next_check_day(TODAY, None, date(2026, 12, 5), (), CAL, LIMITS) == date(2026, 12, 6)
 
 
 def test_A72_exemption_under_fault_tolerance_needs_its_reason_and_cases_follow_their_states():
