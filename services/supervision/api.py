@@ -24,7 +24,7 @@ from datetime import date, datetime
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.supervision import protos
-from services.supervision.acts import accountability
+from services.supervision.acts import accountability, extensions
 from services.supervision.acts import items as acts
 from services.supervision.acts.people import People
 from services.supervision.domain import items as domain
@@ -182,14 +182,16 @@ class SupervisionServicer(supervision_pb2_grpc.SupervisionServiceServicer):
         due = protos.day(request.requested_due, "requested_due")
         return await self.act_on(
             request.item_id,
-            lambda s, a, row, ctx: acts.request_extension(s, a, row, due, request.reason, ctx),
+            lambda s, a, row, ctx: extensions.request_extension(s, a, row, due, request.reason, ctx),
         )
 
     @requires("item:extend")
     async def DecideExtension(self, request, context):
         return await self.act_on(
             request.item_id,
-            lambda s, a, row, ctx: acts.decide_extension(s, a, row, request.approve, request.opinion, ctx),
+            lambda s, a, row, ctx: extensions.decide_extension(
+                s, a, row, request.approve, request.opinion, ctx
+            ),
             readers_only=False,
         )
 

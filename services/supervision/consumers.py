@@ -53,6 +53,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.supervision.acts import items as acts
 from services.supervision.acts import performance as performance_acts
 from services.supervision.acts import research as research_acts
+from services.supervision.acts import restatements
 from services.supervision.acts.people import People
 from services.supervision.domain import items as domain
 from services.supervision.domain.performance import Fact, Measure
@@ -241,7 +242,7 @@ class EventConsumers:
         if known is not None:
             # an item moved here from the decision this one restates, before this event arrived
             if not known.source_reference:
-                await acts.restate(
+                await restatements.restate(
                     session,
                     _actor(envelope),
                     known,
@@ -267,7 +268,7 @@ class EventConsumers:
         new_id = old.superseded_by_decision_id
         if not new_id:
             if domain.State(row.state) in domain.OPEN:
-                await acts.withdraw(
+                await restatements.withdraw(
                     session, actor, row, f"{old.reference} withdrawn by corrected minutes", ctx
                 )
             return
@@ -277,7 +278,7 @@ class EventConsumers:
             # the restating decision arrived first and made its own item: keep the older one (its
             # reports and steps), take the new decision's text, withdraw the twin
             await store.move_source(session, "meetings", new_ref, row.id)
-            await acts.move_to_source(
+            await restatements.move_to_source(
                 session,
                 actor,
                 row,
@@ -289,14 +290,14 @@ class EventConsumers:
                 due=twin.due,
             )
             if domain.State(twin.state) in domain.OPEN:
-                await acts.withdraw(
+                await restatements.withdraw(
                     session, actor, twin, f"the same decision is followed by {row.number}", ctx
                 )
             return
         if twin is None:
             await store.claim_source(session, "meetings", new_ref, row.id)
             # the text follows when meetings.decision.recorded of the new decision arrives
-            await acts.move_to_source(session, actor, row, "meetings", new_ref, "", ctx)
+            await restatements.move_to_source(session, actor, row, "meetings", new_ref, "", ctx)
 
     # ---- petitions --------------------------------------------------------------------------------
 

@@ -3,6 +3,8 @@
 Each act takes the session, the actor and its typed input, checks the rules (domain/items.py),
 changes the row, records the act (A20, A26: who, when, why, and in whose place) and writes the
 event. RPCs (api.py), event consumers (consumers.py) and the sweep (sweep.py) all call these.
+The extension of an item's due date is in acts/extensions.py, an item following its restated or
+withdrawn source in acts/restatements.py, the escalation ladder in acts/escalation.py.
 """
 
 from __future__ import annotations
@@ -22,10 +24,9 @@ from services.supervision.models import SupervisionItem
 from services.supervision.store import items as store
 from shared.audit import record_act
 from shared.convert import date_to_proto
-from shared.errors import InvalidInput, RuleViolation
+from shared.errors import InvalidInput
 from shared.workdays import WorkingCalendar
 from zgov.common.v1 import common_pb2
-from zgov.supervision.v1 import supervision_pb2 as pb
 
 # The recorded actor of what the service does by itself (items from events, the sweep).
 SYSTEM_ACTOR = common_pb2.Actor(
@@ -43,11 +44,11 @@ class Context:
     people: People
 
 
-def _body_of(actor) -> str:
+def body_of(actor) -> str:
     return actor.organisation_code
 
 
-def _required(field: str, value: str) -> str:
+def required(field: str, value: str) -> str:
     if not value.strip():
         raise InvalidInput({field: "required"})
     return value.strip()
@@ -212,7 +213,7 @@ async def acknowledge(
     session: AsyncSession, actor, row: SupervisionItem, note: str, ctx: Context
 ) -> SupervisionItem:
     domain.check_transition("acknowledge", State(row.state))
-    domain.check_lead_body(_body_of(actor), row.lead_body_code, "acknowledge the assignment")
+    domain.check_lead_body(body_of(actor), row.lead_body_code, "acknowledge the assignment")
     row.state = State.ACKNOWLEDGED.value
     await reschedule(session, row, ctx)
     await record_act(session, events.ref_of(row), "item.acknowledged", actor, note.strip())
@@ -225,8 +226,8 @@ async def object_to(
 ) -> SupervisionItem:
     """The lead body objects with reasons within the limit; the office reassigns."""
     domain.check_transition("object", State(row.state))
-    domain.check_lead_body(_body_of(actor), row.lead_body_code, "object to the assignment")
-    reason = _required("reason", reason)
+    domain.check_lead_body(body_of(actor), row.lead_body_code, "object to the assignment")
+    reason = required("reason", reason)
     domain.check_objection_in_time(ctx.today, row.acknowledge_due)
     row.objections = [
         *row.objections,
@@ -244,9 +245,9 @@ async def report(
 ) -> SupervisionItem:
     """限期报告: a progress report; the lead body's report answers the due report and sets the next."""
     domain.check_transition("report", State(row.state))
-    body = _body_of(actor)
+    body = body_of(actor)
     domain.check_involved(body, row.lead_body_code, row.co_body_codes)
-    text = _required("text", text)
+    text = required("text", text)
     answered = row.next_report_due
     row.reports = [
         *row.reports,
@@ -271,9 +272,9 @@ async def give_co_opinion(
     session: AsyncSession, actor, row: SupervisionItem, opinion: str, ctx: Context
 ) -> SupervisionItem:
     domain.check_transition("co-opinion", State(row.state))
-    body = _body_of(actor)
+    body = body_of(actor)
     domain.check_co_body(body, row.co_body_codes)
-    opinion = _required("opinion", opinion)
+    opinion = required("opinion", opinion)
     kept = [o for o in row.co_opinions if o["body_code"] != body]
     row.co_opinions = [*kept, {"body_code": body, "opinion": opinion, "given_on": ctx.today.isoformat()}]
     await session.flush()
@@ -287,7 +288,7 @@ async def claim_completion(
     """申请办结: by the lead body only (A60), with every co-body's opinion, evidence of work done
     (A76) and, for a major decision, the assessment of its effect (A29)."""
     domain.check_transition("claim", State(row.state))
-    domain.check_lead_body(_body_of(actor), row.lead_body_code, "claim completion")
+    domain.check_lead_body(body_of(actor), row.lead_body_code, "claim completion")
     domain.check_claim(
         claim, domain.Kind(row.kind), row.co_body_codes, [o["body_code"] for o in row.co_opinions]
     )
@@ -315,87 +316,6 @@ async def claim_completion(
     return row
 
 
-# ---- extension ------------------------------------------------------------------------------------
-
-
-def _pending_extension(row: SupervisionItem) -> dict | None:
-    return next((e for e in row.extensions if not e["decided"]), None)
-
-
-async def request_extension(
-    session: AsyncSession, actor, row: SupervisionItem, requested_due: date | None, reason: str, ctx: Context
-) -> SupervisionItem:
-    domain.check_transition("request-extension", State(row.state))
-    domain.check_lead_body(_body_of(actor), row.lead_body_code, "ask for an extension")
-    reason = _required("reason", reason)
-    domain.check_extension_request(ctx.today, row.due, requested_due, _pending_extension(row) is not None)
-    row.extensions = [
-        *row.extensions,
-        {
-            "requested_on": ctx.today.isoformat(),
-            "requested_due": requested_due.isoformat(),
-            "reason": reason,
-            "decided": False,
-            "approved": False,
-            "decided_by_user_id": "",
-            "decided_for_user_id": "",
-            "opinion": "",
-        },
-    ]
-    await session.flush()
-    await record_act(
-        session, events.ref_of(row), "item.extension-requested", actor, f"to {requested_due}: {reason}"
-    )
-    return row
-
-
-def deciding_leader(row: SupervisionItem) -> str:
-    """The instructing leader decides an extension; without one (a meeting decision, a key task)
-    the supervising leader does."""
-    return row.instructing_leader_user_id or row.supervising_leader_user_id
-
-
-async def decide_extension(
-    session: AsyncSession, actor, row: SupervisionItem, approve: bool, opinion: str, ctx: Context
-) -> SupervisionItem:
-    """Decided by the instructing leader, or whoever acts for that leader today (A10, A59)."""
-    domain.check_transition("decide-extension", State(row.state))
-    pending = _pending_extension(row)
-    if pending is None:
-        raise RuleViolation("A61.extension", "no extension request is waiting for a decision")
-    leader = deciding_leader(row)
-    stand_in = await ctx.people.may_decide_for(actor.user_id, leader, ctx.today)
-    if stand_in is None:
-        raise RuleViolation(
-            "A61.extension-decider",
-            "an extension is decided by the instructing leader "
-            "or whoever acts for that leader today (A10, A59)",
-        )
-    deciding = actor.acting_for(leader, stand_in.acting_position) if stand_in.acting_for_user_id else actor
-    decided = {
-        **pending,
-        "decided": True,
-        "approved": approve,
-        "decided_by_user_id": actor.user_id,
-        "decided_for_user_id": stand_in.acting_for_user_id,
-        "opinion": opinion.strip(),
-    }
-    row.extensions = [decided if e is pending else e for e in row.extensions]
-    if approve:
-        row.due = date.fromisoformat(pending["requested_due"])
-        row.due_provisional = ctx.cal.provisional_between(ctx.today, row.due)
-    await reschedule(session, row, ctx)
-    await record_act(
-        session,
-        events.ref_of(row),
-        "item.extension-decided",
-        deciding,
-        f"{'approved' if approve else 'refused'}: due {row.due}; {opinion.strip()}",
-    )
-    await events.publish(session, "extension-decided", row, deciding, approved=approve)
-    return row
-
-
 # ---- verification, re-check, evaluation (A61) -----------------------------------------------------
 
 
@@ -411,7 +331,7 @@ async def verify(
 ) -> SupervisionItem:
     """核查: close (销号), return to the lead body, or order rectification (督促整改)."""
     domain.check_transition("verify", State(row.state))
-    opinion = _required("opinion", opinion)
+    opinion = required("opinion", opinion)
     if outcome is domain.Outcome.RECTIFY:
         domain.check_rectification(rectification, rectification_due, ctx.today)
     row.verifications = [
@@ -454,7 +374,7 @@ async def recheck(
 ) -> SupervisionItem:
     """复核 of a closed item; a result that did not hold is rectified."""
     domain.check_transition("recheck", State(row.state))
-    opinion = _required("opinion", opinion)
+    opinion = required("opinion", opinion)
     if outcome is domain.RecheckOutcome.RECTIFY:
         domain.check_rectification(opinion, rectification_due, ctx.today)
         await _order_rectification(row, rectification_due, ctx)
@@ -480,7 +400,7 @@ async def attach_evaluation(
 ) -> SupervisionItem:
     """第三方评估 (A61): an outside evaluator's conclusion kept with the item."""
     domain.check_transition("evaluate", State(row.state))
-    evaluator, conclusion = _required("evaluator", evaluator), _required("conclusion", conclusion)
+    evaluator, conclusion = required("evaluator", evaluator), required("conclusion", conclusion)
     day = evaluated_on or ctx.today
     if day > ctx.today:
         raise InvalidInput({"evaluated_on": "must not be in the future"})
@@ -496,76 +416,4 @@ async def attach_evaluation(
     await session.flush()
     await record_act(session, events.ref_of(row), "item.evaluated", actor, f"{evaluator}: {conclusion[:150]}")
     await events.publish(session, "evaluated", row, actor)
-    return row
-
-
-# ---- a source restated or withdrawn ---------------------------------------------------------------
-
-
-async def move_to_source(
-    session: AsyncSession,
-    actor,
-    row: SupervisionItem,
-    service: str,
-    ref: str,
-    reference: str,
-    ctx: Context,
-    *,
-    text: str = "",
-    due: date | None = None,
-    lead: str = "",
-) -> SupervisionItem:
-    """The decision the item follows was restated (A26): the item follows the new one."""
-    domain.check_transition("move", State(row.state))
-    earlier = {"service": row.source_service, "ref": row.source_ref, "reference": row.source_reference}
-    row.earlier_sources = [*row.earlier_sources, earlier]
-    row.source_service, row.source_ref, row.source_reference = service, ref, reference
-    if text:
-        row.requirement = text
-    if due is not None and due != row.due:
-        row.due, row.due_provisional = due, ctx.cal.provisional_between(ctx.today, due)
-    await reschedule(session, row, ctx)
-    await record_act(
-        session,
-        events.ref_of(row),
-        "item.moved",
-        actor,
-        f"{earlier['reference'] or earlier['ref']} → {reference or ref}",
-    )
-    await events.publish(session, "moved", row, actor, from_source=pb.Source(**earlier))
-    if lead and lead != row.lead_body_code and State(row.state) in (State.REGISTERED,):
-        await assign(
-            session, actor, row, lead, row.co_body_codes, None, "lead body of the restated decision", ctx
-        )
-    return row
-
-
-async def restate(
-    session: AsyncSession,
-    actor,
-    row: SupervisionItem,
-    reference: str,
-    text: str,
-    due: date | None,
-    ctx: Context,
-) -> SupervisionItem:
-    """The restating decision's own words and date, once they arrive after the item moved to it."""
-    row.source_reference = reference
-    if text:
-        row.requirement = text
-    if due is not None and due >= ctx.today and due != row.due:
-        row.due, row.due_provisional = due, ctx.cal.provisional_between(ctx.today, due)
-    await reschedule(session, row, ctx)
-    await record_act(session, events.ref_of(row), "item.restated", actor, f"now follows {reference}")
-    return row
-
-
-async def withdraw(
-    session: AsyncSession, actor, row: SupervisionItem, reason: str, ctx: Context
-) -> SupervisionItem:
-    domain.check_transition("withdraw", State(row.state))
-    row.state = State.WITHDRAWN.value
-    await reschedule(session, row, ctx)
-    await record_act(session, events.ref_of(row), "item.withdrawn", actor, reason)
-    await events.publish(session, "withdrawn", row, actor, reason=reason)
     return row
