@@ -2,7 +2,7 @@
 
 Each act takes the session, the actor and its typed input, checks the rules (domain/items.py),
 changes the row, records the act (A20, A26: who, when, why, and in whose place) and writes the
-event. RPCs (api.py), event consumers (consumers.py) and the sweep (sweep.py) all call these.
+event. RPCs (api.py), event consumers (consumers/) and the sweep (sweep.py) all call these.
 The extension of an item's due date is in acts/extensions.py, an item following its restated or
 withdrawn source in acts/restatements.py, the escalation ladder in acts/escalation.py.
 """

@@ -1,6 +1,6 @@
 """The acts on a supervision item whose source changed: the decision it follows restated by corrected
 minutes (A26: the item follows the new decision) or withdrawn (the item is withdrawn). Called by the
-consumer of meetings.decision.superseded and .recorded (consumers.py), in the caller's transaction.
+consumer of meetings.decision.superseded and .recorded (consumers/items.py), in the caller's transaction.
 """
 
 from __future__ import annotations
