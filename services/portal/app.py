@@ -24,6 +24,7 @@ from starlette.routing import Match
 from services.portal import (
     api,
     applications_api,
+    applications_pages,
     complaint_pages,
     consent_pages,
     developers,
@@ -34,8 +35,10 @@ from services.portal import (
     petitions_api,
     petitions_pages,
     publications_api,
+    publications_pages,
     reconsideration_pages,
     reports_api,
+    reports_pages,
     site_pages,
 )
 from services.portal.auth import KeycloakLogin, LoginFailed, PendingLogin, pkce_pair, safe_return_path
@@ -263,7 +266,9 @@ def create_app(settings: PortalSettings) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(petitions_pages.router)
     app.include_router(reconsideration_pages.router)
-    app.include_router(disclosure_pages.router)
+    app.include_router(publications_pages.router)
+    app.include_router(reports_pages.router)
+    app.include_router(applications_pages.router)
     # The API's routes in the order of its OpenAPI document (petitions followed, publications, reports,
     # applications, a petition filed, the lists); /publications/latest before /publications/{id}.
     app.include_router(petitions_api.follow_router)
@@ -286,7 +291,7 @@ def create_app(settings: PortalSettings) -> FastAPI:
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     async def home(portal: PortalDep, visitor: VisitorDep):
-        latest = await disclosure_pages.latest_publications(portal, 8)
+        latest = await publications_pages.latest_publications(portal, 8)
         return render(
             portal, visitor, "home.html", latest=latest, disclosure=disclosure_pages.available(portal)
         )

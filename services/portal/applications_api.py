@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from services.portal import forms
+from services.portal.applications_pages import submit_request
 from services.portal.api import (
     BODY_RESPONSES,
     CHECKED_BEYOND_SCHEMA,
@@ -219,8 +220,6 @@ async def submit_application(
     """Filed through the portal's own identity, like the form without an account. Send an
     Idempotency-Key (header or body): a retry with the same key and the same content returns the
     application first filed (200, `replayed`) instead of filing a second."""
-    from services.portal.disclosure_pages import submit_request
-
     need_applications(portal)
     if idempotency_key and body.idempotency_key and idempotency_key != body.idempotency_key:
         return JSONResponse(

@@ -18,7 +18,7 @@ import grpc
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from services.portal import disclosure_pages, forms, petitions_pages
+from services.portal import applications_pages, forms, petitions_pages
 from services.portal.filing_consent import CHANNELS, KINDS, Choice, give_request, problems, shown
 from services.portal.backends import BackendError
 from services.portal.web import (
@@ -53,7 +53,7 @@ async def _own_case(portal, visitor, kind: str, form: dict) -> tuple[str, str, d
         if case is None:
             raise PageError(404, "未找到信访事项", "请通过查询码或“我的信访”重新打开该事项。")
         return case.id, case.number, ({"query_code": code} if code else {"number": case.number})
-    _, _, found = await disclosure_pages._target(portal, visitor, form)
+    _, _, found = await applications_pages.application_of_form(portal, visitor, form)
     return found.id, found.number, ({"query_code": code} if code else {"number": found.number})
 
 

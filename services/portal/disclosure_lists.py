@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
 from services.portal.api import COMMON_RESPONSES, ApiError, api_publication_id, api_read, need_disclosure
-from services.portal.disclosure_pages import _need, _read
+from services.portal.disclosure_pages import need, read
 from services.portal.publications_api import CommentFeedback
 from services.portal.web import Portal, PortalDep, VisitorDep, render
 
@@ -43,8 +43,8 @@ async def issuers_of(portal: Portal, read) -> list[dict]:
 
 @router.get("/issuers", response_class=HTMLResponse)
 async def issuers_page(portal: PortalDep, visitor: VisitorDep):
-    _need(portal)
-    return render(portal, visitor, "disclosure/issuers.html", issuers=await issuers_of(portal, _read))
+    need(portal)
+    return render(portal, visitor, "disclosure/issuers.html", issuers=await issuers_of(portal, read))
 
 
 # ---- JSON API ---------------------------------------------------------------------------------------
