@@ -30,7 +30,9 @@ Facts for the computed performance indicators (A64, acts/performance.py `record_
   petitions.case.rated            the petitioner's rating of the reply, the latest counting
                                   (MEASURE_PETITIONS_SATISFIED)
   documents.countersign.answered  a countersign answered in time by the body asked (A49) …
-  documents.countersign.deemed-agreed  … or left to deemed agreement (MEASURE_COUNTERSIGNS_ANSWERED)
+  documents.countersign.deemed-agreed  … or left to deemed agreement (MEASURE_COUNTERSIGNS_ANSWERED);
+                                  both batch handlers: a fetch's facts in one statement (documents'
+                                  countersign clock deems all that fell due in one round, a burst)
   disclosure.application.replied  an application for information answered by the body that handled it,
                                   within the legal limit or late (MEASURE_DISCLOSURE_REPLIES_ON_TIME);
                                   an event from before it named the body counts nowhere (logged once)
@@ -43,7 +45,7 @@ a replayed event — a new message id for the same decision — also changes not
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date
 
@@ -58,6 +60,7 @@ from services.supervision.domain import items as domain
 from services.supervision.domain.performance import Fact, Measure
 from services.supervision.domain.research import Visit
 from services.supervision.store import items as store
+from shared.consumer import Event, batch_handler
 from shared.convert import CHINA, date_from_proto
 from shared.workdays import WorkingCalendar
 from zgov.disclosure.v1 import events_pb2 as disclosure_events  # noqa: F401 (payload types known to decode)
@@ -196,13 +199,13 @@ class EventConsumers:
                 "DOCUMENTS",
                 "supervision-countersign-answered",
                 "documents.countersign.answered",
-                self.on_countersign_answered,
+                batch_handler(self.on_countersigns_answered),
             ),
             (
                 "DOCUMENTS",
                 "supervision-countersign-deemed-agreed",
                 "documents.countersign.deemed-agreed",
-                self.on_countersign_deemed_agreed,
+                batch_handler(self.on_countersigns_deemed_agreed),
             ),
             (
                 "DISCLOSURE",
@@ -528,18 +531,23 @@ class EventConsumers:
             on,
         )
 
-    async def on_countersign_answered(
-        self, session: AsyncSession, envelope, event: documents_events.CountersignAnswered
-    ) -> None:
-        fact = self._countersign(envelope, event.document_id, event.countersign, answered=True)
-        await performance_acts.record_fact(session, fact)
+    async def on_countersigns_answered(self, session: AsyncSession, events: Sequence[Event]) -> None:
+        """A batch handler (shared/consumer.py): the facts of a fetch's events in one statement."""
+        facts = [
+            self._countersign(e.envelope, e.payload.document_id, e.payload.countersign, answered=True)
+            for e in events
+        ]
+        await performance_acts.record_facts(session, facts)
 
-    async def on_countersign_deemed_agreed(
-        self, session: AsyncSession, envelope, event: documents_events.CountersignDeemedAgreed
-    ) -> None:
-        """A49: no answer by the limit counts as no objection, and against the body's indicator."""
-        fact = self._countersign(envelope, event.document_id, event.countersign, answered=False)
-        await performance_acts.record_fact(session, fact)
+    async def on_countersigns_deemed_agreed(self, session: AsyncSession, events: Sequence[Event]) -> None:
+        """A49: no answer by the limit counts as no objection, and against the body's indicator. A
+        batch handler: documents' countersign clock deems every countersign fallen due in one round,
+        so these events come in bursts; their facts are recorded in one statement."""
+        facts = [
+            self._countersign(e.envelope, e.payload.document_id, e.payload.countersign, answered=False)
+            for e in events
+        ]
+        await performance_acts.record_facts(session, facts)
 
     async def on_application_replied(
         self, session: AsyncSession, envelope, event: applications_pb2.ApplicationReplied
