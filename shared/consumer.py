@@ -104,7 +104,7 @@ class BatchHandler:
     apply: ApplyEvents
 
     async def __call__(self, session: AsyncSession, envelope: envelope_pb2.EventEnvelope, payload: Message):
-        await self.apply(session, (Event(envelope, payload),))
+        await self.apply(session, [Event(envelope, payload)])
 
 
 def batch_handler(apply: ApplyEvents) -> BatchHandler:
