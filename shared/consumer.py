@@ -31,6 +31,19 @@ order under its message's trace context — committed once, then acked. If any h
 raises, the whole transaction rolls back and the batch is handled again one message at a time as
 above, so one bad message is retried and dead-lettered alone and the others still take effect.
 
+Batch handlers (opt-in, `batch_handler(apply)` in place of a handler; issue 17): `apply(session,
+events)` receives the checked events of a fetch as `Event(envelope, payload)`s and applies them with
+one statement (a multi-row INSERT or upsert) in the transaction that records their processed ids in
+one statement too; committed once, then every message acked. Each message is still checked alone
+first: an undecodable or foreign one is dead-lettered alone and the rest go on. A redelivered event
+(its id already recorded) is left out of `events`, as is the second copy of an event fetched twice.
+`events` are in stream order, so several events of one aggregate arrive in their order (`apply`
+must keep it); a consumer whose filter takes several subjects calls `apply` once per run of one
+subject. If `apply` raises, the transaction rolls back and the batch is handled one message at a
+time with `apply(session, [event])`: the failing one is retried and dead-lettered alone as above,
+the others take effect. Tracing: one CONSUMER span "<subject> process" per batch, with a span link
+to each event's producer context (the per-message handling of the fallback has its own spans).
+
 The consumer is declared by code at start (create or update). If the owning service's stream does
 not exist yet, it waits and retries. `stop` (or cancelling the task) ends it after the message in
 hand is finished; a fetch still waiting for messages is given up at once (what it would have brought
@@ -44,7 +57,9 @@ import logging
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from itertools import groupby
 
 import nats.errors
 from google.protobuf import any_pb2, descriptor_pool, message_factory
@@ -67,6 +82,36 @@ log = logging.getLogger(__name__)
 tracer = trace.get_tracer("shared.consumer")
 
 Handler = Callable[[AsyncSession, envelope_pb2.EventEnvelope, Message], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """A checked event handed to a batch handler: its envelope and its decoded payload."""
+
+    envelope: envelope_pb2.EventEnvelope
+    payload: Message
+
+
+ApplyEvents = Callable[[AsyncSession, Sequence[Event]], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class BatchHandler:
+    """A handler applying a fetched batch of checked events of one subject at once (see the module
+    docstring). Called with one envelope and payload, as a per-message handler is (the one-by-one
+    fallback, a fetch of one message), it applies a batch of one."""
+
+    apply: ApplyEvents
+
+    async def __call__(self, session: AsyncSession, envelope: envelope_pb2.EventEnvelope, payload: Message):
+        await self.apply(session, [Event(envelope, payload)])
+
+
+def batch_handler(apply: ApplyEvents) -> BatchHandler:
+    """Mark `apply(session, events)` as a batch handler, given to EventConsumer (or in a service's
+    subscriptions) where a per-message handler would be."""
+    return BatchHandler(apply)
+
 
 MAX_DELIVER = 10
 # delay before the n-th redelivery of a message whose handler failed (seconds); the last repeats
@@ -153,7 +198,7 @@ class EventConsumer:
         stream: str,
         durable: str,
         filter_subject: str,
-        handler: Handler,
+        handler: Handler | BatchHandler,
         consumer_name: str | None = None,
         *,
         max_deliver: int = MAX_DELIVER,
@@ -180,6 +225,8 @@ class EventConsumer:
         self.fetch_timeout = fetch_timeout
         # the handler's effects may share one transaction with other messages' (see the module docstring)
         self.batch_commit = batch_commit
+        # the handler applies a fetch's events at once (see the module docstring)
+        self.applies_batches = isinstance(handler, BatchHandler)
         # ids of processed messages are kept longer than the stream keeps messages
         self.keep_processed = keep_processed
         self._last_purge = time.monotonic()
@@ -224,7 +271,7 @@ class EventConsumer:
                     log.warning("consumer %s: fetch failed: %s", self.durable, exc)
                     await _sleep_unless(stop, 1.0)
                     continue
-                if self.batch_commit and len(msgs) > 1:
+                if (self.batch_commit or self.applies_batches) and len(msgs) > 1:
                     try:
                         await self.process_batch(msgs)
                         continue
@@ -352,9 +399,15 @@ class EventConsumer:
         try:
             async with transaction(self.sessions) as session:
                 fresh = await _first_times(session, self.consumer_name, [mid for _, mid, _, _ in ready])
-                for msg, message_id, envelope, payload in ready:
-                    if message_id in fresh:
-                        fresh.discard(message_id)  # the same event twice in one batch: once in effect
+                first = []
+                for item in ready:
+                    if item[1] in fresh:
+                        fresh.discard(item[1])  # the same event twice in one batch: once in effect
+                        first.append(item)
+                if self.applies_batches:
+                    await self._apply_batch(session, first)
+                else:
+                    for msg, message_id, envelope, payload in first:
                         with self._span(msg, message_id):
                             await self.handler(session, envelope, payload)
         except Exception as exc:
@@ -378,6 +431,30 @@ class EventConsumer:
         for msg, *_ in ready:
             await msg.ack()
         await self._purge_processed()
+
+    async def _apply_batch(
+        self, session: AsyncSession, fresh: list[tuple[Msg, str, envelope_pb2.EventEnvelope, Message]]
+    ) -> None:
+        """The batch handler, once per run of one subject in stream order, each run under one span
+        linked to its events' producer contexts."""
+        apply = self.handler.apply
+        for subject, run in groupby(fresh, key=lambda item: item[0].subject):
+            run = list(run)
+            with tracer.start_as_current_span(
+                f"{subject} process",
+                kind=trace.SpanKind.CONSUMER,
+                attributes={
+                    "messaging.system": "nats",
+                    "messaging.destination.name": subject,
+                    "messaging.consumer.group.name": self.durable,
+                    "messaging.batch.message_count": len(run),
+                },
+            ) as span:
+                if span.is_recording():  # no propagation work when tracing is off
+                    for msg, message_id, *_ in run:
+                        producer = trace.get_current_span(propagate.extract(msg.headers or {}))
+                        span.add_link(producer.get_span_context(), {"messaging.message.id": message_id})
+                await apply(session, [Event(envelope, payload) for _, _, envelope, payload in run])
 
     def _span(self, msg: Msg, message_id: str):
         """The handler of one message of a batch runs under the trace context that message carries."""

@@ -92,9 +92,10 @@ class ServiceRuntime:
 
     def consumers(self, subscriptions: Subscriptions, *, batch_commit: bool = False) -> None:
         """Event consumers (shared/consumer.py), made once NATS is connected; each waits for its
-        stream (the producing service may start later). `batch_commit`: a fetch's messages are
-        handled in one transaction (shared/consumer.py: only for handlers with no effect outside the
-        database)."""
+        stream (the producing service may start later). A subscription's handler may be a batch
+        handler (`shared.consumer.batch_handler`): a fetch's events applied at once. `batch_commit`:
+        a fetch's messages are handled in one transaction (shared/consumer.py: only for handlers with
+        no effect outside the database)."""
         self._subscriptions.append((subscriptions, batch_commit))
 
     def sweep(self, run: Hook) -> None:

@@ -27,7 +27,7 @@ from google.protobuf import wrappers_pb2
 from sqlalchemy import insert
 
 from deploy.local.servers import Nats, Postgres, free_port
-from shared.consumer import EventConsumer
+from shared.consumer import EventConsumer, batch_handler
 from shared.db import create_engine, run_migrations, session_factory, transaction
 from shared.outbox import OutboxRelay, add_event, outbox_channel
 from shared.streams import ensure_stream, stream_name
@@ -62,8 +62,11 @@ class TimedConsumer(EventConsumer):
             self.done.setdefault(msg.headers["Nats-Msg-Id"], now)
 
 
-async def apply(session, envelope, payload):
-    await session.execute(insert(effects).values(message_id=envelope.event_id, note=payload.value))
+@batch_handler
+async def apply(session, events):
+    """The consumer's effect: one row per event, a fetched batch's rows in one multi-row INSERT."""
+    rows = [{"message_id": e.envelope.event_id, "note": e.payload.value} for e in events]
+    await session.execute(insert(effects), rows)
 
 
 async def commit_one(sessions, n: int) -> tuple[str, float]:
@@ -152,7 +155,6 @@ async def measure(pg_dsn: str, nats_url: str) -> list[tuple[str, str, str]]:
         apply,
         done=done,
         batch=256,
-        batch_commit=True,
     )
     await relay.start()
     await consumer.start()

@@ -4,21 +4,27 @@
 - a failing handler is retried, its partial writes rolled back, then dead-lettered;
 - an undecodable message is dead-lettered at once and does not block the ones behind it;
 - the handler runs under the trace context the message carries;
-- stop finishes the message in hand and gives up a waiting fetch; a consumer started before its stream exists waits for it.
+- stop finishes the message in hand and gives up a waiting fetch; a consumer started before its stream exists waits for it;
+- a batch handler applies a fetch's events at once: exactly once under redelivery, a forged event refused
+  alone, one by one after a failure without losing the others, stream order (so per aggregate), one span
+  per call linked to every event's producer.
 """
 
 import asyncio
+import secrets
 import uuid
 from collections import Counter
 
 import pytest
 from google.protobuf import any_pb2, wrappers_pb2
 from opentelemetry import trace
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from sqlalchemy import insert
 
-from shared.consumer import EventConsumer, consumer_config
+from shared.consumer import EventConsumer, batch_handler, consumer_config
 from shared.outbox import build_envelope
 from shared.streams import ensure_stream, stream_name
+from shared.telemetry import configure_telemetry
 from tests.fixtures.events import scalar, wait_until
 from tests.fixtures.sample_service import effects
 
@@ -408,3 +414,182 @@ async def test_batch_with_a_bad_message_falls_back_and_dead_letters_it_alone(
         )
         == f"{bad.event_id},garbage-b"
     )
+
+
+# ---- batch handlers (batch_handler): a fetch's events applied at once, one by one on a failure ------
+
+
+class BatchEffects:
+    """A batch handler writing the effect rows of its events with one multi-row INSERT; it records each
+    call's (subject, notes) and fails any call holding a note it is told to fail on."""
+
+    def __init__(self, fail_on: set[str] | None = None):
+        self.calls: list[tuple[str, list[str]]] = []
+        self.fail_on = fail_on or set()
+        self.handler = batch_handler(self.apply)
+
+    async def apply(self, session, events):
+        notes = [e.payload.value for e in events]
+        self.calls.append((events[0].envelope.subject, notes))
+        rows = [{"message_id": e.envelope.event_id, "note": e.payload.value} for e in events]
+        await session.execute(insert(effects), rows)
+        if self.fail_on.intersection(notes):
+            raise RuntimeError(f"handler refused {sorted(self.fail_on.intersection(notes))}")
+
+    def applied(self) -> Counter[str]:
+        return Counter(note for _, notes in self.calls for note in notes)
+
+
+async def fetch_all(js, stream: str, n: int) -> list:
+    """n messages of the durable "effects", fetched by hand (so a test can lose their acks)."""
+    sub = await js.pull_subscribe_bind(durable="effects", stream=stream)
+    msgs = await sub.fetch(n, timeout=5)
+    await sub.unsubscribe()
+    assert len(msgs) == n
+    return msgs
+
+
+async def test_batch_handler_applies_a_fetch_at_once_and_a_redelivery_has_no_second_effect(
+    sessions, sample_engine, js, service
+):
+    """Five events in one call and one transaction; their acks lost, JetStream redelivers all five and
+    the handler is not called again (their processed ids were committed with the effects). The same
+    event twice in one fetch (published again past the duplicate window) takes effect once."""
+    await ensure_stream(js, service)
+    stream = stream_name(service)
+    handler = BatchEffects()
+    await js.add_consumer(stream, consumer_config("effects", f"{service}.>", ack_wait=1))
+    sent = [await publish(js, service, f"b{n}") for n in range(5)]
+    await publish(js, service, "b4-again", envelope=sent[4], with_msg_id=False)  # the same event id
+    first = consumer(js, sessions, service, handler.handler, ack_wait=1)
+    msgs = await fetch_all(js, stream, 6)
+
+    async def ack_lost_on_the_way():
+        pass
+
+    for msg in msgs:
+        msg.ack = ack_lost_on_the_way
+    await first.process_batch(msgs)
+    assert handler.calls == [(f"{service}.leave.approved", [f"b{n}" for n in range(5)])]
+
+    second = consumer(js, sessions, service, handler.handler, ack_wait=1, batch=10)
+    await start(second)
+    try:
+        await wait_until(lambda: acked_up_to(js, stream, "effects", 6), what="the redelivery acked")
+    finally:
+        await second.stop()
+    info = await js.consumer_info(stream, "effects")
+    assert info.delivered.consumer_seq >= 12  # all six delivered twice
+    assert len(handler.calls) == 1
+    assert await scalar(sample_engine, "SELECT count(DISTINCT message_id) = 5 AND count(*) = 5 FROM effects")
+    assert await scalar(sample_engine, "SELECT count(*) FROM processed_messages") == 5
+
+
+async def test_forged_event_in_a_batch_is_refused_alone(sessions, sample_engine, js, service, caplog):
+    """An envelope naming another producer than its subject's, amid a fetch: dead-lettered alone as
+    foreign-producer, never handed to the handler; its neighbours are applied together, in one call."""
+    await ensure_stream(js, service)
+    stream = stream_name(service)
+    handler = BatchEffects()
+    await js.add_consumer(stream, consumer_config("effects", f"{service}.>"))
+    await publish(js, service, "a")
+    forged = build_envelope(f"{service}.leave.approved", wrappers_pb2.StringValue(value="forged"), "leave/1")
+    forged.producer = "documents"
+    await publish(js, service, "forged", envelope=forged)
+    await publish(js, service, "c")
+    c = consumer(js, sessions, service, handler.handler, batch=10)
+    msgs = await fetch_all(js, stream, 3)
+    await c.process_batch(msgs)
+    assert handler.calls == [(f"{service}.leave.approved", ["a", "c"])]
+    assert await scalar(sample_engine, "SELECT string_agg(note, ',' ORDER BY id) FROM effects") == "a,c"
+    assert await scalar(sample_engine, "SELECT message_id FROM dead_letters") == forged.event_id
+    assert "names producer 'documents'" in await scalar(sample_engine, "SELECT error FROM dead_letters")
+    await wait_until(lambda: acked_up_to(js, stream, "effects", 3), what="all three settled")
+
+
+async def test_failing_batch_falls_back_to_one_by_one_without_losing_the_others(
+    sessions, sample_engine, js, service
+):
+    """A call that raises rolls the whole fetch back; the handler is then called with one event at a
+    time: the others take effect once, the bad one is retried and dead-lettered alone."""
+    await ensure_stream(js, service)
+    stream = stream_name(service)
+    handler = BatchEffects(fail_on={"bad"})
+    await publish(js, service, "a")
+    bad = await publish(js, service, "bad")
+    await publish(js, service, "c")
+    c = consumer(js, sessions, service, handler.handler, batch=10, max_deliver=3, retry_delays=(0.1, 0.2))
+    await start(c)
+    try:
+        await wait_until(
+            lambda: scalar(sample_engine, "SELECT count(*) = 1 FROM dead_letters"), what="one dead letter"
+        )
+        await wait_until(lambda: acked_up_to(js, stream, "effects", 3), what="all settled")
+    finally:
+        await c.stop()
+    subject = f"{service}.leave.approved"
+    assert handler.calls[:4] == [
+        (subject, ["a", "bad", "c"]),  # rolled back
+        (subject, ["a"]),
+        (subject, ["bad"]),  # nak'd, redelivered later
+        (subject, ["c"]),
+    ]
+    assert handler.applied()["bad"] == 1 + 3  # the batch, then each of its three deliveries
+    assert await scalar(sample_engine, "SELECT string_agg(note, ',' ORDER BY id) FROM effects") == "a,c"
+    assert await scalar(sample_engine, "SELECT message_id FROM dead_letters") == bad.event_id
+    assert "handler refused ['bad']" in await scalar(sample_engine, "SELECT error FROM dead_letters")
+
+
+async def test_batch_handler_gets_events_in_stream_order_one_subject_per_call(
+    sessions, sample_engine, js, service
+):
+    """Events of three aggregates, two kinds, interleaved and fetched 7 at a time: each call holds one
+    subject, the calls follow the stream, so every aggregate's events are applied in their order."""
+    await ensure_stream(js, service)
+    stream = stream_name(service)
+    handler = BatchEffects()
+    sent: list[tuple[str, str]] = []  # (aggregate, note) in publishing order
+    for n in range(30):
+        aggregate, kind = f"leave/{n % 3}", "approved" if n % 5 else "revoked"
+        note = f"{aggregate}#{n}"
+        envelope = build_envelope(f"{service}.leave.{kind}", wrappers_pb2.StringValue(value=note), aggregate)
+        await publish(js, service, note, envelope=envelope)
+        sent.append((aggregate, note))
+    c = consumer(js, sessions, service, handler.handler, batch=7)
+    await start(c)
+    try:
+        await wait_until(lambda: acked_up_to(js, stream, "effects", 30), what="all acked")
+    finally:
+        await c.stop()
+    assert [note for _, notes in handler.calls for note in notes] == [note for _, note in sent]
+    assert any(subject.endswith(".revoked") for subject, _ in handler.calls)
+    for subject, notes in handler.calls:
+        kinds = {"revoked" if int(note.split("#")[1]) % 5 == 0 else "approved" for note in notes}
+        assert kinds == {subject.rsplit(".", 1)[1]}
+    applied = await scalar(sample_engine, "SELECT string_agg(note, ',' ORDER BY id) FROM effects")
+    for aggregate in ("leave/0", "leave/1", "leave/2"):
+        mine = [note for note in applied.split(",") if note.startswith(f"{aggregate}#")]
+        assert mine == [note for agg, note in sent if agg == aggregate]
+
+
+async def test_batch_span_links_each_events_producer(sessions, js, service):
+    """One CONSUMER span per call of the batch handler, linked to the span context each message carries."""
+    exporter = InMemorySpanExporter()
+    configure_telemetry("sample", exporters=[exporter], instrument_grpc_clients=False)
+    try:
+        await ensure_stream(js, service)
+        await js.add_consumer(stream_name(service), consumer_config("effects", f"{service}.>"))
+        handler = BatchEffects()
+        parents = [(secrets.randbits(128), secrets.randbits(64)) for _ in range(3)]
+        for n, (trace_id, span_id) in enumerate(parents):
+            await publish(
+                js, service, f"t{n}", headers={"traceparent": f"00-{trace_id:032x}-{span_id:016x}-01"}
+            )
+        c = consumer(js, sessions, service, handler.handler, batch=10)
+        await c.process_batch(await fetch_all(js, stream_name(service), 3))
+        [span] = [s for s in exporter.get_finished_spans() if s.name == f"{service}.leave.approved process"]
+    finally:
+        exporter.shutdown()
+    assert span.kind == trace.SpanKind.CONSUMER
+    assert span.attributes["messaging.batch.message_count"] == 3
+    assert [(link.context.trace_id, link.context.span_id) for link in span.links] == parents

@@ -6,6 +6,7 @@ answered in time), and make the results final by the executive meeting's recorde
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -278,4 +279,24 @@ async def record_fact(session: AsyncSession, fact: domain.Fact, *, latest: bool 
         fact.good,
         fact.happened_on,
         latest=latest,
+    )
+
+
+async def record_facts(session: AsyncSession, facts: Sequence[domain.Fact]) -> None:
+    """A64: the facts of a batch of events at once (one statement), each as `record_fact` records it
+    without `latest`: once per source, the first kept; one not attributable to a body skipped."""
+    await store.record_facts(
+        session,
+        [
+            dict(
+                measure=f.measure.value,
+                source_ref=f.source_ref,
+                body_code=f.body_code,
+                year=f.happened_on.year,
+                good=f.good,
+                happened_on=f.happened_on,
+            )
+            for f in facts
+            if f.body_code
+        ],
     )

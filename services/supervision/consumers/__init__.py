@@ -30,7 +30,9 @@ Facts for the computed performance indicators (A64, acts/performance.py `record_
   petitions.case.rated            the petitioner's rating of the reply, the latest counting
                                   (MEASURE_PETITIONS_SATISFIED)
   documents.countersign.answered  a countersign answered in time by the body asked (A49) …
-  documents.countersign.deemed-agreed  … or left to deemed agreement (MEASURE_COUNTERSIGNS_ANSWERED)
+  documents.countersign.deemed-agreed  … or left to deemed agreement (MEASURE_COUNTERSIGNS_ANSWERED);
+                                  both batch handlers: a fetch's facts in one statement (documents'
+                                  countersign clock deems all that fell due in one round, a burst)
   disclosure.application.replied  an application for information answered by the body that handled it,
                                   within the legal limit or late (MEASURE_DISCLOSURE_REPLIES_ON_TIME);
                                   an event from before it named the body counts nowhere (logged once)
@@ -53,6 +55,7 @@ from services.supervision.consumers.base import Handlers
 from services.supervision.consumers.items import ItemConsumers
 from services.supervision.consumers.performance import FactConsumers
 from services.supervision.consumers.research import ResearchConsumers
+from shared.consumer import batch_handler
 
 __all__ = ["EventConsumers", "Handlers"]
 
@@ -111,13 +114,13 @@ class EventConsumers(ItemConsumers, ResearchConsumers, FactConsumers):
                 "DOCUMENTS",
                 "supervision-countersign-answered",
                 "documents.countersign.answered",
-                self.on_countersign_answered,
+                batch_handler(self.on_countersigns_answered),
             ),
             (
                 "DOCUMENTS",
                 "supervision-countersign-deemed-agreed",
                 "documents.countersign.deemed-agreed",
-                self.on_countersign_deemed_agreed,
+                batch_handler(self.on_countersigns_deemed_agreed),
             ),
             (
                 "DISCLOSURE",

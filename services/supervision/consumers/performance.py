@@ -4,14 +4,16 @@ answered (A49), applications for information replied within the legal limit (OGI
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.supervision.acts import performance as performance_acts
 from services.supervision.consumers.base import Handlers, day_of, sent_on
 from services.supervision.domain.performance import Fact, Measure
+from shared.consumer import Event
 from zgov.disclosure.v1 import applications_pb2
-from zgov.documents.v1 import events_pb2 as documents_events
 from zgov.petitions.v1 import events_pb2 as petitions_events
 from zgov.petitions.v1 import petitions_pb2
 
@@ -58,18 +60,23 @@ class FactConsumers(Handlers):
             on,
         )
 
-    async def on_countersign_answered(
-        self, session: AsyncSession, envelope, event: documents_events.CountersignAnswered
-    ) -> None:
-        fact = self._countersign(envelope, event.document_id, event.countersign, answered=True)
-        await performance_acts.record_fact(session, fact)
+    async def on_countersigns_answered(self, session: AsyncSession, events: Sequence[Event]) -> None:
+        """A batch handler (shared/consumer.py): the facts of a fetch's events in one statement."""
+        facts = [
+            self._countersign(e.envelope, e.payload.document_id, e.payload.countersign, answered=True)
+            for e in events
+        ]
+        await performance_acts.record_facts(session, facts)
 
-    async def on_countersign_deemed_agreed(
-        self, session: AsyncSession, envelope, event: documents_events.CountersignDeemedAgreed
-    ) -> None:
-        """A49: no answer by the limit counts as no objection, and against the body's indicator."""
-        fact = self._countersign(envelope, event.document_id, event.countersign, answered=False)
-        await performance_acts.record_fact(session, fact)
+    async def on_countersigns_deemed_agreed(self, session: AsyncSession, events: Sequence[Event]) -> None:
+        """A49: no answer by the limit counts as no objection, and against the body's indicator. A
+        batch handler: documents' countersign clock deems every countersign fallen due in one round,
+        so these events come in bursts; their facts are recorded in one statement."""
+        facts = [
+            self._countersign(e.envelope, e.payload.document_id, e.payload.countersign, answered=False)
+            for e in events
+        ]
+        await performance_acts.record_facts(session, facts)
 
     async def on_application_replied(
         self, session: AsyncSession, envelope, event: applications_pb2.ApplicationReplied

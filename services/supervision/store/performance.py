@@ -110,6 +110,13 @@ async def record_fact(
     await session.execute(statement)
 
 
+async def record_facts(session: AsyncSession, facts: list[dict]) -> None:
+    """Several facts in one statement, each kept once per measure and source as `record_fact`
+    without `latest` (a fact already there, or met earlier in the list, is skipped)."""
+    if facts:
+        await session.execute(insert(FACT).values(facts).on_conflict_do_nothing())
+
+
 async def fact_share(session: AsyncSession, measure: str, body: str, year: int) -> tuple[int, int]:
     """(facts of `measure` about `body` in `year`, the good ones among them)."""
     counted = await session.execute(

@@ -463,6 +463,41 @@ async def test_A64_petitions_and_documents_events_feed_the_computed_performance_
     assert scores["major-decisions"] == (True, 2000, "督查事项按期办结 0/0")
 
 
+async def test_A49_A64_a_burst_of_deemed_agreements_is_recorded_once_per_countersign_through_the_batch_handler(
+    supervision_consuming, supervision_js
+):
+    """documents' countersign clock deems a round's countersigns at once: a burst of events that the
+    batch handler records a fetch at a time. Each countersign is one fact against its body (A49: not
+    answered in time); a replay (a new event id) adds none, one naming no body counts nowhere."""
+    s, js = supervision_consuming, supervision_js
+    prefix = f"burst-{uuid.uuid4().hex[:8]}"
+    bodies = ("education-bureau", "transport-bureau")
+
+    def deemed(n: int, body: str):
+        event = documents_events.CountersignDeemedAgreed(
+            document_id=f"{prefix}-{n}", countersign=countersign(body, False)
+        )
+        return build_envelope("documents.countersign.deemed-agreed", event, f"document/{prefix}-{n}")
+
+    envelopes = [deemed(n, bodies[n % 2]) for n in range(40)]
+    envelopes += [deemed(0, bodies[0]), deemed(40, "")]  # a replay of the first; one with no body
+    acks = await asyncio.gather(
+        *[
+            await js.publish_async(e.subject, e.SerializeToString(), headers={"Nats-Msg-Id": e.event_id})
+            for e in envelopes
+        ]
+    )
+    last = max(ack.seq for ack in acks)
+    await eventually(lambda: settled(js, "DOCUMENTS", "supervision-countersign-deemed-agreed", last))
+
+    facts = f"FROM measured_fact WHERE source_ref LIKE 'document/{prefix}-%'"
+    assert await count(s, f"SELECT count(*) {facts}") == 40
+    assert await count(s, f"SELECT count(*) {facts} AND NOT good") == 40
+    assert await count(s, f"SELECT count(*) {facts} AND body_code = 'transport-bureau'") == 20
+    assert await count(s, f"SELECT count(*) {facts} AND measure = 'countersigns_answered'") == 40
+    assert await count(s, "SELECT count(*) FROM dead_letters") == 0
+
+
 def application_replied(application_id: str, body: str, late: bool) -> applications_pb2.ApplicationReplied:
     return applications_pb2.ApplicationReplied(
         application=applications_pb2.ApplicationSummary(application_id=application_id),
