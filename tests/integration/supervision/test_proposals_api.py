@@ -22,8 +22,8 @@ from shared.convert import date_from_proto
 from shared.db import create_engine
 from shared.errors import field_violations_of, rule_id_of
 from tests.fixtures.org import serving
+from tests.fixtures.polling import eventually
 from tests.fixtures.rpc import rpc_error
-from tests.integration.supervision.conftest import eventually
 from zgov.common.v1 import common_pb2
 from zgov.disclosure.v1 import publications_pb2 as dpb
 from zgov.disclosure.v1 import publications_pb2_grpc
