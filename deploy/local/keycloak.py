@@ -188,7 +188,7 @@ def _instance_home(dist: Path, home: Path) -> None:
         if not (lib / name).exists():
             (lib / name).symlink_to(dist / "lib" / name)
     # The application as re-built for our options by an earlier instance, if any: saves ~20 s per start.
-    built = _built_template(dist)
+    built = built_template(dist)
     shutil.copytree(
         built if built.exists() else dist / "lib" / "quarkus", lib / "quarkus", dirs_exist_ok=True
     )
@@ -196,13 +196,15 @@ def _instance_home(dist: Path, home: Path) -> None:
     shutil.copy2(dist / "version.txt", home / "version.txt")
 
 
-def _built_template(dist: Path) -> Path:
+def built_template(dist: Path) -> Path:
+    """Where the application re-built for our start options is kept (`_keep_built_template`), once
+    an instance has started: a new instance copies it rather than re-building (~20 s)."""
     return dist.parent / f"quarkus-start-dev-{KEYCLOAK_VERSION}"
 
 
 def _keep_built_template(dist: Path, home: Path) -> None:
     """Keep the application Keycloak re-built for our start options, for the next new instance."""
-    template = _built_template(dist)
+    template = built_template(dist)
     if template.exists():
         return
     partial = template.with_name(f"{template.name}.{os.getpid()}")

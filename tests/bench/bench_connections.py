@@ -42,7 +42,7 @@ from sqlalchemy.engine import make_url
 
 from deploy.local import tools
 from services.org.config import OrgSettings
-from tests.bench.bench_org import OrgProcess, Stack, local_stack, password_token
+from tests.bench.bench_org import OrgProcess, Stack, local_stack
 from zgov.org.v1 import org_pb2, org_pb2_grpc
 
 TITLE = "org's PostgreSQL connections per replica (pg_stat_activity): at rest, under load, at rest again"
@@ -176,7 +176,7 @@ async def measure_one(
     org = OrgProcess(stack, env)
     try:
         await org.wait_serving()
-        metadata = (("authorization", f"Bearer {password_token(stack.keycloak, 'office-staff')}"),)
+        metadata = (("authorization", f"Bearer {stack.token_for('office-staff')}"),)
         await asyncio.sleep(SETTLE_SECONDS)
         rest = peak(await sample_for(sampler, database, REST_SAMPLE_SECONDS))
         during = asyncio.ensure_future(sample_for(sampler, database, LOAD_SECONDS + 0.5))

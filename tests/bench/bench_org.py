@@ -6,7 +6,7 @@ a bare grpc.aio server answering a message of the same size is under 3×.
 Unlike bench_grpc (a synthetic servicer, locally signed tokens), everything here is real: PostgreSQL,
 NATS and Keycloak from deploy.local (state in a temporary folder, stopped at the end), the org
 service run as `python -m services.org` in its own process with its ZGOV_* environment, and an
-access token of the demo user office-staff from Keycloak's password grant. A few leaves are written
+access token of the demo user office-staff from Keycloak's password grant (deploy/keycloak/iam.py). A few leaves are written
 through the RPCs first (the mayor away and approved by the executive vice mayor, others), so:
 
 - WhoMayAct(position="mayor", at=a day of the mayor's leave) reads the approved absences and A/B pairs
@@ -58,10 +58,10 @@ from zoneinfo import ZoneInfo
 
 import asyncpg
 import grpc
-import httpx
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from deploy.local.keycloak import LOCAL_TOKENS_CLIENT, Keycloak, KeycloakInfo
+from deploy.keycloak import iam
+from deploy.local.keycloak import Keycloak, KeycloakInfo
 from deploy.local.servers import Nats, Postgres, free_port
 from shared.heap import freeze_startup_heap
 from tests.bench.bench_grpc import (
@@ -99,6 +99,20 @@ class Stack:
     nats_url: str
     keycloak: KeycloakInfo
 
+    def token_for(self, username: str) -> str:
+        """A demo user's access token, as an integrator gets one: the password grant of the local
+        demo-and-test client that the iam tool and the demo use (deploy/keycloak/iam.py)."""
+        settings = iam.Settings(
+            url=self.keycloak.url,
+            realm=self.keycloak.realm,
+            username=None,
+            password=None,
+            run_dir=self.folder,
+            audit_log=self.folder / "iam-audit.log",  # a grant writes none
+        )
+        password = self.keycloak.demo_users[username]["password"]
+        return iam.password_grant(settings, username, password)["access_token"]
+
 
 @contextlib.contextmanager
 def local_stack() -> Iterator[Stack]:
@@ -121,22 +135,6 @@ def local_stack() -> Iterator[Stack]:
             except Exception as exc:  # stop the others all the same
                 print(f"could not stop {type(server).__name__}: {exc}", file=sys.stderr)
         shutil.rmtree(folder, ignore_errors=True)
-
-
-def password_token(info: KeycloakInfo, username: str) -> str:
-    """A demo user's access token, as an integrator gets one (password grant of the local demo-and-test client)."""
-    response = httpx.post(
-        f"{info.issuer}/protocol/openid-connect/token",
-        data={
-            "grant_type": "password",
-            "client_id": LOCAL_TOKENS_CLIENT,
-            "scope": "openid",
-            "username": username,
-            "password": info.demo_users[username]["password"],
-        },
-    )
-    response.raise_for_status()
-    return response.json()["access_token"]
 
 
 class OrgProcess(ServerProcess):
@@ -265,10 +263,10 @@ def day(value) -> common_pb2.Date:
     return common_pb2.Date(year=value.year, month=value.month, day=value.day)
 
 
-async def seed_leaves(stub: org_pb2_grpc.OrgServiceStub, info: KeycloakInfo) -> datetime:
+async def seed_leaves(stub: org_pb2_grpc.OrgServiceStub, stack: Stack) -> datetime:
     """A few leaves written through the RPCs; returns a moment while the mayor is away (approved)."""
     auth = {
-        u: (("authorization", f"Bearer {password_token(info, u)}"),)
+        u: (("authorization", f"Bearer {stack.token_for(u)}"),)
         for u in ("mayor", "evm", "vice-mayor-1", "vice-mayor-2")
     }
     today = datetime.now(CHINA).date()
@@ -390,8 +388,8 @@ async def _measure(stack: Stack, cores: Cores | None) -> list[tuple[str, str, st
             cores.pin_server(org.process.pid)
         async with grpc.aio.insecure_channel(org.address) as channel:
             stub = org_pb2_grpc.OrgServiceStub(channel)
-            mayor_away_at = await seed_leaves(stub, stack.keycloak)
-            metadata = (("authorization", f"Bearer {password_token(stack.keycloak, 'office-staff')}"),)
+            mayor_away_at = await seed_leaves(stub, stack)
+            metadata = (("authorization", f"Bearer {stack.token_for('office-staff')}"),)
             answers = {}
             for read in reads(mayor_away_at):
                 reply = await getattr(stub, read.method)(read.request, metadata=metadata)

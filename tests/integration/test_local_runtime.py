@@ -48,14 +48,15 @@ def default_ports_held():
 
 
 @pytest.fixture
-def stack(tmp_path, monkeypatch, default_ports_held, keycloak):
-    # After the run's shared Keycloak is up (`keycloak`, unused otherwise): this stack's Keycloak then
-    # starts from the application that one re-built for the same options (deploy/local/keycloak.py,
-    # _keep_built_template) and from its unpacked distribution, instead of unpacking and re-building
-    # both at once on a fresh clone; it still imports the realm and creates its demo users itself.
+def stack(tmp_path, monkeypatch, default_ports_held, built_keycloak_application):
+    """A `make up` stack on free ports. Its Keycloak is one of its own (it imports the realm and creates
+    its demo users itself) but starts from the application the run's shared Keycloak re-built
+    (`built_keycloak_application`), as a second `make up` on a machine does."""
     for variable in port_variables():
         monkeypatch.setenv(variable, str(free_port()))
     stack = Stack(run_dir=tmp_path / "run")
+    # the same cache, or waiting for the shared Keycloak bought nothing
+    assert stack.keycloak.cache_dir == built_keycloak_application.parent
     yield stack
     stack.down()
 

@@ -132,13 +132,3 @@ async def read_events(js, subjects: str = "disclosure.>", *, until, timeout: flo
             break
     await sub.unsubscribe()
     return seen
-
-
-async def eventually(check, timeout: float = 20.0, interval: float = 0.2):
-    """Retry `check()` (async, returns a truthy value) until it holds; the consumers run asynchronously."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        result = await check()
-        if result or asyncio.get_running_loop().time() > deadline:
-            return result
-        await asyncio.sleep(interval)

@@ -938,7 +938,8 @@ async def test_OGI50_rules_and_normative_documents_made_repealed_in_force_counte
     the officer, one repealed by the documents' clean-up (A25), one made the year before; the report on
     this year counts them from the catalogue; figures typed in for them are ignored, licences stay
     typed in."""
-    from tests.integration.disclosure.conftest import eventually, publish_documents_event
+    from tests.fixtures.polling import eventually
+    from tests.integration.disclosure.conftest import publish_documents_event
     from tests.integration.disclosure.test_publications_api import TODAY, issued_document, queued_from
     from zgov.disclosure.v1 import publications_pb2 as ppb
     from zgov.documents.v1 import documents_pb2

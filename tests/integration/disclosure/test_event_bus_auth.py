@@ -17,7 +17,8 @@ from shared.outbox import MSG_ID_HEADER, build_envelope
 from shared.streams import ensure_stream
 from tests.fixtures.bus_auth import ADMIN
 from tests.fixtures.events import stream_messages, wait_until
-from tests.integration.disclosure.conftest import DOCUMENTS_ACTOR, eventually
+from tests.fixtures.polling import eventually
+from tests.integration.disclosure.conftest import DOCUMENTS_ACTOR
 from zgov.common.v1 import common_pb2
 from zgov.disclosure.v1 import publications_pb2 as pb
 from zgov.documents.v1 import documents_pb2

@@ -10,7 +10,8 @@ import grpc
 import pytest
 
 from shared.errors import rule_id_of
-from tests.integration.disclosure.conftest import eventually, publish_documents_event
+from tests.fixtures.polling import eventually
+from tests.integration.disclosure.conftest import publish_documents_event
 from tests.integration.disclosure.test_publications_api import (
     OFFICER,
     TODAY,

@@ -15,7 +15,8 @@ import grpc
 import pytest
 
 from shared.errors import field_violations_of, rule_id_of
-from tests.integration.disclosure.conftest import eventually, publish_documents_event, read_events
+from tests.fixtures.polling import eventually
+from tests.integration.disclosure.conftest import publish_documents_event, read_events
 from zgov.common.v1 import common_pb2
 from zgov.disclosure.v1 import events_pb2
 from zgov.disclosure.v1 import publications_pb2 as pb

@@ -5,7 +5,6 @@ envelope on supervision's subject that names another producer is refused."""
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 
 import nats.js.errors
@@ -14,6 +13,7 @@ import sqlalchemy as sa
 
 from shared.outbox import build_envelope
 from shared.streams import ensure_stream
+from tests.fixtures.polling import eventually
 from zgov.common.v1 import common_pb2
 from zgov.documents.v1 import documents_pb2 as pb
 from zgov.supervision.v1 import circulars_pb2
@@ -73,16 +73,6 @@ async def settled(js, delivered: int) -> bool:
     return info.delivered.stream_seq >= delivered and info.num_ack_pending == 0 and info.num_pending == 0
 
 
-async def eventually(check, timeout: float = 60.0, interval: float = 0.2):
-    """Poll `check()` until it returns something truthy."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not (result := await check()):
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"not reached within {timeout} s (last: {result!r})")
-        await asyncio.sleep(interval)
-    return result
-
-
 async def circulars(platform) -> list[pb.Document]:
     listed = await platform.docs.ListDocuments(
         pb.ListDocumentsRequest(kind=pb.DOCUMENT_KIND_CIRCULAR), metadata=platform.as_user("office-staff")
@@ -101,7 +91,7 @@ async def test_A61_a_supervision_circular_becomes_one_draft_circular_signed_and_
     await publish(js, event)  # replayed: a new event id, the same circular
     # the sender checked: an envelope on supervision's subject that says meetings produced it
     await publish(js, circular(), envelope_subject="meetings.decision.recorded")
-    await eventually(lambda: settled(js, 4))
+    await eventually(lambda: settled(js, 4), timeout=60)
 
     (listed,) = await circulars(platform)
     draft = await platform.docs.GetDocument(

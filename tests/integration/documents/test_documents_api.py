@@ -19,6 +19,7 @@ from services.documents.events import (
 )
 from shared.db import transaction
 from shared.errors import field_violations_of, rule_id_of
+from tests.fixtures.rpc import rpc_error
 from zgov.common.v1 import common_pb2
 from zgov.documents.v1 import documents_pb2 as pb
 from zgov.documents.v1 import events_pb2
@@ -62,12 +63,6 @@ def outgoing_content(**overrides) -> pb.DocumentContent:
     )
     values.update(overrides)
     return pb.DocumentContent(**values)
-
-
-async def rpc_error(awaitable) -> grpc.aio.AioRpcError:
-    with pytest.raises(grpc.aio.AioRpcError) as err:
-        await awaitable
-    return err.value
 
 
 async def file_request(p, username="department-head", **overrides) -> pb.Document:

@@ -17,6 +17,7 @@ from zgov.org.v1 import org_pb2
 from shared.convert import today_in_china
 from shared.errors import field_violations_of, rule_id_of
 from shared.workdays import calendar
+from tests.fixtures.rpc import rpc_error
 
 pytestmark = pytest.mark.integration
 
@@ -46,12 +47,6 @@ def next_rest_day(after: date) -> date:
     while CAL.is_working_day(day):
         day += timedelta(days=1)
     return day
-
-
-async def rpc_error(awaitable) -> grpc.aio.AioRpcError:
-    with pytest.raises(grpc.aio.AioRpcError) as err:
-        await awaitable
-    return err.value
 
 
 async def schedule(m, day: date, *, kind=pb.MEETING_KIND_EXECUTIVE, by="mayor", start="09:00", **extra):

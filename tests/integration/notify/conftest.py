@@ -10,7 +10,6 @@ test's publications are the `admin` user's.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import threading
 import uuid
@@ -276,15 +275,4 @@ async def notify(start_notify):
         yield s
 
 
-async def eventually(check, timeout: float = 20.0, interval: float = 0.1):
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        result = await check()
-        if result:
-            return result
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"not reached within {timeout} s (last: {result!r})")
-        await asyncio.sleep(interval)
-
-
-__all__ = ["eventually", "stop", "DINGTALK_SECRET"]
+__all__ = ["stop", "DINGTALK_SECRET"]

@@ -21,7 +21,7 @@ from services.notify.domain.consent import WORDING, WORDING_TEXT
 from services.notify.models import metadata
 from shared.db import pending_autogenerate_changes
 from shared.errors import field_violations_of
-from tests.integration.notify.conftest import eventually
+from tests.fixtures.polling import eventually
 from tests.integration.notify.test_notify import CHINA, TODAY, d, deliveries
 from zgov.disclosure.v1 import applications_pb2
 from zgov.notify.v1 import notify_pb2 as pb

@@ -23,7 +23,8 @@ from shared.streams import stream_name
 from services.petitions.__main__ import build as build_petitions
 from services.petitions.config import PetitionsSettings
 from tests.fixtures.org import serving
-from tests.integration.notify.conftest import DINGTALK_SECRET, eventually
+from tests.fixtures.polling import eventually
+from tests.integration.notify.conftest import DINGTALK_SECRET
 from zgov.common.v1 import common_pb2
 from zgov.documents.v1 import documents_pb2
 from zgov.documents.v1 import events_pb2 as documents_events

@@ -11,6 +11,7 @@ import pytest
 
 from shared.errors import field_violations_of, rule_id_of
 from shared.workdays import calendar
+from tests.fixtures.rpc import rpc_error
 from zgov.common.v1 import common_pb2
 from zgov.events.v1 import envelope_pb2
 from zgov.org.v1 import events_pb2, org_pb2
@@ -38,12 +39,6 @@ async def approve(org, leave_id, approver="mayor", **extra):
         org_pb2.ApproveLeaveRequest(leave_id=leave_id, opinion="同意", **extra),
         metadata=org.as_user(approver),
     )
-
-
-async def rpc_error(awaitable) -> grpc.aio.AioRpcError:
-    with pytest.raises(grpc.aio.AioRpcError) as err:
-        await awaitable
-    return err.value
 
 
 # ---- who may call ------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ import grpc
 import pytest
 
 from shared.errors import field_violations_of, rule_id_of
+from tests.fixtures.rpc import rpc_error
 from tests.integration.petitions.conftest import read_raw_events
 from zgov.common.v1 import common_pb2
 from zgov.org.v1 import org_pb2
@@ -97,12 +98,6 @@ async def reply(p, case_id, on: date, user="county-head") -> petitions_pb2.Case:
         petitions_pb2.ReplyCaseRequest(case_id=case_id, reply="经核查，已责令退还费用。", replied_on=d(on)),
         metadata=p.as_user(user),
     )
-
-
-async def rpc_error(awaitable) -> grpc.aio.AioRpcError:
-    with pytest.raises(grpc.aio.AioRpcError) as err:
-        await awaitable
-    return err.value
 
 
 # ---- privacy (A71, A80) -------------------------------------------------------------------------------

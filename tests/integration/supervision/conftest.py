@@ -9,7 +9,6 @@ that call the acts directly inside `rolled_back(supervision.sessions)`, a transa
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -171,15 +170,3 @@ async def supervision_js(supervision_nats):
         ADMIN, allow_reconnect=True, max_reconnect_attempts=-1, reconnect_time_wait=0.2
     )
     yield client.jetstream(timeout=5)
-
-
-async def eventually(check, timeout: float = 20.0, interval: float = 0.2):
-    """Poll `check()` until it returns something truthy."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        result = await check()
-        if result:
-            return result
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"not reached within {timeout} s (last: {result!r})")
-        await asyncio.sleep(interval)

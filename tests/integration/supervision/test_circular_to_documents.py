@@ -15,7 +15,7 @@ import pytest
 from services.documents.__main__ import build as build_documents
 from services.documents.config import DocumentsSettings
 from tests.fixtures.org import serving
-from tests.integration.supervision.conftest import eventually
+from tests.fixtures.polling import eventually
 from zgov.documents.v1 import documents_pb2 as docs_pb
 from zgov.documents.v1 import documents_pb2_grpc
 from zgov.supervision.v1 import circulars_pb2 as pb

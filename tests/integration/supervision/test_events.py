@@ -20,7 +20,7 @@ from services.supervision.domain import performance as performance_domain
 from shared.db import create_engine, session_factory, transaction
 from shared.outbox import build_envelope
 from tests.fixtures.org import serving
-from tests.integration.supervision.conftest import eventually
+from tests.fixtures.polling import eventually
 from zgov.common.v1 import common_pb2
 from zgov.disclosure.v1 import applications_pb2
 from zgov.documents.v1 import documents_pb2

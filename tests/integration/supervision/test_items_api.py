@@ -13,6 +13,7 @@ import grpc
 import pytest
 
 from shared.errors import field_violations_of, rule_id_of
+from tests.fixtures.rpc import rpc_error
 from zgov.common.v1 import common_pb2
 from zgov.org.v1 import org_pb2
 from zgov.supervision.v1 import supervision_pb2 as pb
@@ -29,12 +30,6 @@ DOCUMENT = pb.Evidence(
 
 def d(value: date) -> common_pb2.Date:
     return common_pb2.Date(year=value.year, month=value.month, day=value.day)
-
-
-async def rpc_error(call) -> grpc.aio.AioRpcError:
-    with pytest.raises(grpc.aio.AioRpcError) as info:
-        await call
-    return info.value
 
 
 async def register(s, user="supervision-officer", **fields) -> pb.Item:

@@ -19,18 +19,13 @@ from services.supervision.domain.items import Kind, NewItem
 from shared.db import transaction
 from shared.errors import field_violations_of, rule_id_of
 from shared.identity import Actor
+from tests.fixtures.rpc import rpc_error
 from zgov.supervision.v1 import performance_pb2 as pb
 
 pytestmark = pytest.mark.integration
 
 TODAY = datetime.now(ZoneInfo("Asia/Shanghai")).date()
 AREAS = domain.DIMENSIONS[domain.AssessedKind.DEPARTMENT]
-
-
-async def rpc_error(call) -> grpc.aio.AioRpcError:
-    with pytest.raises(grpc.aio.AioRpcError) as info:
-        await call
-    return info.value
 
 
 def indicators(last_weight=10) -> list[pb.Indicator]:

@@ -12,17 +12,12 @@ import grpc
 import pytest
 
 from shared.errors import field_violations_of, rule_id_of
+from tests.fixtures.rpc import rpc_error
 from zgov.supervision.v1 import plans_pb2 as pb
 
 pytestmark = pytest.mark.integration
 
 YEAR = datetime.now(ZoneInfo("Asia/Shanghai")).year
-
-
-async def rpc_error(call) -> grpc.aio.AioRpcError:
-    with pytest.raises(grpc.aio.AioRpcError) as info:
-        await call
-    return info.value
 
 
 def inspection(

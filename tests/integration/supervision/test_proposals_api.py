@@ -22,7 +22,8 @@ from shared.convert import date_from_proto
 from shared.db import create_engine
 from shared.errors import field_violations_of, rule_id_of
 from tests.fixtures.org import serving
-from tests.integration.supervision.conftest import eventually
+from tests.fixtures.polling import eventually
+from tests.fixtures.rpc import rpc_error
 from zgov.common.v1 import common_pb2
 from zgov.disclosure.v1 import publications_pb2 as dpb
 from zgov.disclosure.v1 import publications_pb2_grpc
@@ -35,12 +36,6 @@ TODAY = datetime.now(ZoneInfo("Asia/Shanghai")).date()
 PHONE = "13912345678"
 ADDRESS = "雁江区和平路88号"
 SESSION = "资阳市第五届人民代表大会第三次会议"
-
-
-async def rpc_error(call) -> grpc.aio.AioRpcError:
-    with pytest.raises(grpc.aio.AioRpcError) as info:
-        await call
-    return info.value
 
 
 def registration(

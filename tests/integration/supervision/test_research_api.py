@@ -17,20 +17,13 @@ from shared.convert import date_to_proto
 from shared.db import transaction
 from shared.errors import rule_id_of
 from shared.identity import Actor
+from tests.fixtures.rpc import rpc_error
 from tests.integration.supervision.conftest import rolled_back
 from zgov.supervision.v1 import research_pb2 as pb
 
 pytestmark = pytest.mark.integration
 
 TODAY = datetime.now(ZoneInfo("Asia/Shanghai")).date()
-
-
-async def rpc_error(call):
-    import grpc
-
-    with pytest.raises(grpc.aio.AioRpcError) as info:
-        await call
-    return info.value
 
 
 def visit(days=3, meeting=pb.REPORTING_MEETING_PORTFOLIO, **fields) -> pb.RecordResearchVisitRequest:
