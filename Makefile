@@ -55,8 +55,14 @@ $(BENCH_STAMP): requirements-bench.txt
 
 ## Benchmarks that print figures (never asserted in tests), the whole-platform load test (Locust) among
 ## them: its HTML report goes to .run/load-report.html.
-bench: venv $(BENCH_STAMP)
+bench: venv $(BENCH_STAMP) bench-tools
 	$(PY) -m tests.bench
+
+.PHONY: bench-tools
+## The benches' programs outside Python: vegeta (the portal's load generator, pinned in
+## deploy/local/tools.py), built with Go from the module proxy once into .cache/bin.
+bench-tools: venv
+	@$(PY) -m deploy.local.tools vegeta >/dev/null
 
 ## Regenerate the Python stubs from proto/ (reproducible: pinned grpcio-tools).
 proto: venv

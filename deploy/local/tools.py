@@ -1,20 +1,21 @@
 """Developer tools the repo needs but Python does not carry: buf (proto lint), helm (chart renders),
-kubeconform (renders against the Kubernetes API schemas) and Lighthouse (the portal's page audit).
+kubeconform (renders against the Kubernetes API schemas), Lighthouse (the portal's page audit) and
+vegeta (the HTTP load generator of `make bench`'s portal figures).
 
 All are pinned and installed into the git-ignored .cache/ by the project itself, so a fresh
 clone (and CI) gets the same versions without anything installed by hand:
 - buf from the npm registry (@bufbuild/buf ships the binary) into .cache/npm;
 - Lighthouse from the npm registry with the committed lockfile of tests/portal_lighthouse/
   (`npm ci`) into .cache/lighthouse;
-- helm and kubeconform built from their Go modules with the machine's Go into .cache/bin (no
+- helm, kubeconform and vegeta built from their Go modules with the machine's Go into .cache/bin (no
   prebuilt download is reachable here; helm's build takes a few minutes of CPU once, kubeconform's
-  about half a minute (3 minutes of wall time on the shared machine at load 27), then the Go build
-  cache makes a rebuild take seconds).
+  about half a minute (3 minutes of wall time on the shared machine at load 27), vegeta's about a
+  minute and a half at load 8, then the Go build cache makes a rebuild take seconds).
 
 kubeconform reads no schema from the network here: its schemas are derived once per Kubernetes
 version from the JSON schemas bundled in the kubernetes-validate wheel (see `kubeconform_schemas`).
 
-    python -m deploy.local.tools buf|helm|kubeconform|lighthouse   install if missing, print the path
+    python -m deploy.local.tools buf|helm|kubeconform|lighthouse|vegeta   install if missing, print the path
     python -m deploy.local.tools chart-realm   copy the realm into the chart, rewrite goldens
     python -m deploy.local.tools chart-check   helm lint + golden renders + realm copy + kubeconform
 """
@@ -42,6 +43,10 @@ HELM_MODULE = "helm.sh/helm/v3"
 KUBE_VERSION = "1.31.0"
 KUBECONFORM_VERSION = "v0.7.0"
 KUBECONFORM_MODULE = "github.com/yannh/kubeconform"
+# The portal bench's load generator (tests/bench/bench_portal.py): a closed loop of a fixed number of
+# requests in flight (-rate=0 -max-workers=N), latency percentiles and status codes in its JSON report.
+VEGETA_VERSION = "v12.13.0"
+VEGETA_MODULE = "github.com/tsenart/vegeta/v12"
 # Chart.yaml's kubeVersion admits older ones; these are the versions operators run and CI checks
 # (tests/deploy/test_chart_schemas.py with kubernetes-validate, test_chart_kubeconform.py).
 OLDEST_KUBE_VERSION, NEWEST_KUBE_VERSION = "1.30.0", "1.37.0"
@@ -150,7 +155,7 @@ def _go() -> str:
     go = shutil.which("go") or ("/usr/local/go/bin/go" if Path("/usr/local/go/bin/go").exists() else None)
     if go is None:
         raise ToolError(
-            "Go is missing: install Go 1.24 or later to build helm and kubeconform, and run again."
+            "Go is missing: install Go 1.24 or later to build helm, kubeconform and vegeta, and run again."
         )
     return go
 
@@ -195,6 +200,11 @@ def ensure_kubeconform() -> Path:
         KUBECONFORM_VERSION,
         "a minute or two",
     )
+
+
+def ensure_vegeta() -> Path:
+    """The pinned vegeta binary (the module's root package is the command), built like helm."""
+    return _go_installed("vegeta", VEGETA_MODULE, VEGETA_MODULE, VEGETA_VERSION, "a minute or two")
 
 
 def helm_template(values: list[Path]) -> str:
@@ -395,6 +405,8 @@ def main(argv: list[str]) -> int:
             print(ensure_kubeconform())
         elif command == "lighthouse":
             print(ensure_lighthouse())
+        elif command == "vegeta":
+            print(ensure_vegeta())
         elif command == "chart-realm":
             sync_chart_realm()
             write_goldens()

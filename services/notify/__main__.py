@@ -44,6 +44,9 @@ def senders(settings: NotifySettings, client: httpx.AsyncClient) -> dict[Channel
             settings.secret("smtp_password"),
             settings.smtp_starttls,
             settings.smtp_tls,
+            connections=settings.smtp_connections,
+            idle_seconds=settings.smtp_idle_seconds,
+            messages_per_connection=settings.smtp_messages_per_connection,
         ),
         Channel.SMS: SmsSender(client, settings.sms_url, settings.sms_template, settings.secret("sms_token")),
         Channel.WECOM_ROBOT: WecomRobotSender(client, settings.wecom_robot_url),
@@ -76,9 +79,13 @@ def build(settings: NotifySettings, now: Callable[[], datetime] = utc_now) -> Gr
     client = httpx.AsyncClient(timeout=15.0, verify=trust())
     runtime.on_shutdown(client.aclose)
     wake = Wake()
+    channels = senders(settings, client)
+    for sender in channels.values():
+        if hasattr(sender, "aclose"):  # kept connections (e-mail) closed before the loop ends
+            runtime.on_shutdown(sender.aclose)
     dispatcher = Dispatcher(
         runtime.sessions,
-        senders(settings, client),
+        channels,
         settings.retry_policy(),
         now,
         batch=settings.dispatch_batch,

@@ -54,6 +54,11 @@ class NotifySettings(ServiceSettings):
     smtp_password: SecretStr | None = None
     smtp_starttls: bool = False
     smtp_tls: bool = False
+    # Kept connections (channels/smtp.py): at most this many open, each closed after this long idle
+    # or this many messages. The dispatcher's sends (send_concurrency) wait for one.
+    smtp_connections: int = Field(4, ge=1, le=64)
+    smtp_idle_seconds: float = Field(10.0, gt=0)
+    smtp_messages_per_connection: int = Field(100, ge=1)
     # SMS gateway: a JSON POST from a template with {phone} and {text} (channels/sms.py).
     sms_url: str = ""
     sms_template: str = '{"phone": "{phone}", "text": "{text}"}'

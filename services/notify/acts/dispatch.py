@@ -114,14 +114,19 @@ class Dispatcher:
         return ""
 
     async def _record(self, outcomes: list[tuple[Batch, str]]) -> None:
+        """The round's outcomes in one transaction: every row sent by one statement (a round of 200
+        took 200 statements), each failed batch with its own error and next attempt."""
         now = self.now()
+        sent = [row_id for batch, error in outcomes if not error for row_id in batch.ids]
         async with transaction(self.sessions) as session:
+            if sent:
+                await store.mark_sent(session, sent, now)
             for batch, error in outcomes:
-                if not error:
-                    await store.mark_sent(session, batch.ids, now)
-                    continue
-                attempts = max(r.attempts for r in batch.rows) + 1
-                await store.mark_failed(session, batch.ids, error, self.policy.next_attempt(attempts, now))
+                if error:
+                    attempts = max(r.attempts for r in batch.rows) + 1
+                    await store.mark_failed(
+                        session, batch.ids, error, self.policy.next_attempt(attempts, now)
+                    )
 
     async def round(self) -> int:
         """One round: how many deliveries were attempted."""

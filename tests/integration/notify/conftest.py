@@ -52,6 +52,7 @@ class Mailbox:
         mail = message_from_bytes(envelope.content, policy=policy.default)
         self.messages.append(
             {
+                "peer": session.peer,  # the connection it came on
                 "to": list(envelope.rcpt_tos),
                 "subject": str(mail["Subject"]),
                 "body": mail.get_body(("plain",)).get_content(),

@@ -16,6 +16,8 @@ import pytest
 import sqlalchemy as sa
 from nats.js.errors import NotFoundError
 
+from services.notify.acts.notices import plan_all
+from services.notify.domain.notices import Channel, Kind, Notice, Target, Urgency
 from shared.consumer import EventConsumer
 from shared.errors import error_info_of, field_violations_of
 from shared.outbox import MSG_ID_HEADER, build_envelope
@@ -225,6 +227,27 @@ async def test_a_redelivered_event_sends_nothing_twice(notify, mailbox):
     assert len(await deliveries(notify, event_id=str(event_id))) == 1
 
 
+async def test_a_burst_of_events_goes_over_the_kept_smtp_connections_each_told_once(start_notify, mailbox):
+    """Issue 17: a burst's e-mails share at most ZGOV_SMTP_CONNECTIONS kept connections (not one each),
+    every event's message arrives once and every delivery is recorded sent."""
+    async with start_notify(smtp_connections=2) as s:
+        titles = [f"关于第{n}片区燃气管道改造的议题" for n in range(12)]
+        ids = [await s.publish("meetings.topic.refused", refused_topic(title)) for title in titles]
+        await eventually(lambda: _async(len(mailbox.to("department-head@ziyang.example")) >= 12))
+        sender = s.server.notify_state["dispatcher"].senders[Channel.EMAIL]
+        await eventually(lambda: all_sent(s, ids))
+    told = mailbox.to("department-head@ziyang.example")
+    assert sorted(m["subject"] for m in told) == sorted(f"议题未获同意：{title}" for title in titles)
+    assert 1 <= len({m["peer"] for m in told}) == sender.pool.opened <= 2
+
+
+async def all_sent(s, ids: list[str]) -> bool:
+    for event_id in ids:
+        if [r["state"] for r in await deliveries(s, event_id=event_id)] != ["sent"]:
+            return False
+    return True
+
+
 async def test_notify_runs_in_the_runtimes_consumes_only_mode_without_a_stream_of_its_own(notify):
     """shared/service_runtime.py with publishes=False: notify publishes nothing, so no NOTIFY stream is
     declared and no outbox relay runs; its consumers on the other services' streams are bound."""
@@ -336,6 +359,47 @@ async def test_A49_quiet_hours_hold_a_low_urgency_message_until_morning_a_counte
             [m for m in mailbox.to("department-head@ziyang.example") if m["subject"] == "请假已批准"]
         )
     )
+
+
+async def test_notices_planned_together_read_the_preferences_once_and_keep_each_persons_quiet_hours(notify):
+    """acts.notices.plan_all, what a fetch of events planned together calls (plan() calls it with one):
+    one read of everyone's preferences and one insert, yet each person's own rule: the department head's
+    quiet hours hold his message until 07:00, the supervision officer (none set) is told at once, and
+    planning the same notices again adds nothing."""
+    s = notify
+    await s.stub.SetMyPreferences(
+        pb.SetMyPreferencesRequest(preferences=pb.Preferences(quiet_start="22:00", quiet_end="07:00")),
+        metadata=s.as_user("department-head"),
+    )
+    late = datetime(TODAY.year, TODAY.month, TODAY.day, 23, 0, tzinfo=CHINA)
+    head, officer = s.user_id("department-head"), s.user_id("supervision-officer")
+    notices = [
+        Notice(
+            str(uuid.uuid4()),
+            "org.leave.approved",
+            "org",
+            Kind.LEAVE,
+            Urgency.LOW,
+            f"请假已批准（{n}）",
+            "明日起休假。",
+            "",
+            (Target(user_id=who),),
+        )
+        for n, who in enumerate([head, officer, head])
+    ]
+    handlers = s.server.notify_state["handlers"]
+    statements = []
+    async with s.sessions() as session, session.begin():
+        sa.event.listen(session.sync_session, "do_orm_execute", statements.append)
+        planned = await plan_all(session, notices, handlers.people, handlers.offered, late, late.date())
+        again = await plan_all(session, notices, handlers.people, handlers.offered, late, late.date())
+    assert (planned, again) == (3, 0)
+    assert len(statements) == 4  # per call: the preferences, the insert
+    rows = {r["title"]: r for r in await deliveries(s)}
+    morning = datetime(TODAY.year, TODAY.month, TODAY.day, 7, 0, tzinfo=CHINA) + timedelta(days=1)
+    assert rows["请假已批准（0）"]["next_attempt_at"] == rows["请假已批准（2）"]["next_attempt_at"] == morning
+    assert rows["请假已批准（1）"]["next_attempt_at"] == late
+    assert rows["请假已批准（1）"]["recipient_user_id"] == officer
 
 
 async def test_a_low_urgency_message_waits_for_the_daily_digest(notify, mailbox):
