@@ -123,11 +123,12 @@ def test_newest_first_reads_few_windows_for_common_and_rare_queries():
     # a common word: the first month holds enough, one statement
     common = Table([(d, i) for i, d in enumerate(days(date(2026, 12, 1), 7)) for _ in range(100)])
     assert newest(common, today, oldest, 301, 1204).statements == 1
-    # a rare one: the windows grow four times each, from 16 months on to the end of a year (1, 4, 19,
-    # 76, the rest: 121 months in five)
+    # a rare one: the windows grow four times each while empty, from 16 months on to the end of a
+    # year (1, 4, 19); the one match of 2025 says the rest of the page needs more months than are
+    # left: they are one window (121 months in four)
     rare = Table([(date(2018, 3, 3), 1), (date(2025, 1, 9), 2)])
     plan = newest(rare, today, oldest, 301, 1204)
-    assert plan.statements == 5 and [r[1] for r in plan.found] == [2, 1]
+    assert plan.statements == 4 and [r[1] for r in plan.found] == [2, 1]
     # a dense window splits in four, newest first, down to the month that completes the page: 19
     # months in parts of 5 (the first dense), 2, then May alone
     dense = Table([(date(2026, 5, 2), i) for i in range(2000)])
@@ -135,3 +136,37 @@ def test_newest_first_reads_few_windows_for_common_and_rare_queries():
     assert len(plan.found) == 301 and dense.reads == [0, 0, 1204, 1204, 0, 1204, 2000]
     with pytest.raises(ValueError):
         search.NewestFirst([today], 301, 300)
+
+
+def test_a_sparse_query_takes_the_months_its_density_needs_not_four_times_the_last_window():
+    """Once matches are found, the next window is as many months as their density says the rest of
+    the page needs, half again (NewestFirst.months_needed), not at most four times the last: ten
+    matches a month, 301 needed, one month read gives 10 → 44 months (1.5 × 291 / 10), to the end of a year: 47 at once."""
+    today, oldest = date(2026, 12, 31), date(2016, 12, 1)
+    sparse = Table([(d, i) for i, d in enumerate(days(oldest, 1228, every=3))])
+    plan = newest(sparse, today, oldest, 301, 1204)
+    assert plan.found == sorted(sparse.matches, reverse=True)[:301]
+    assert plan.statements == 2 and max(sparse.reads) <= 1204
+
+
+def test_a_filtered_query_reads_only_the_months_its_filters_were_published_in():
+    """store.search asks each filter's index for the first and last day it was published on
+    (search.span): the windows start at the filter's newest month and never read another."""
+    assert search.span([(date(2016, 12, 1), date(2026, 12, 7)), (date(2021, 1, 3), date(2022, 1, 14))]) == (
+        date(2021, 1, 3),
+        date(2022, 1, 14),
+    )
+    assert search.span([(date(2016, 12, 1), date(2026, 12, 7)), (None, None)]) is None  # no such row
+    assert search.span([(date(2016, 1, 1), date(2019, 1, 1)), (date(2020, 1, 1), date(2026, 1, 1))]) is None
+    assert search.span([]) is None
+    first, last = search.span([(date(2016, 12, 1), date(2026, 12, 7)), (date(2021, 1, 3), date(2022, 1, 14))])
+    every_day = days(date(2016, 12, 1), 3660)
+    made_2021 = Table([(d, i) for i, d in enumerate(every_day) if first <= d <= last for _ in range(2)])
+    windows: list[search.Window] = []
+    plan = search.NewestFirst(search.months_back(last, first), 301, 1204)
+    while (window := plan.next()) is not None:
+        windows.append(window)
+        plan.took(window, made_2021.run(window))
+    assert plan.found == sorted(made_2021.matches, reverse=True)[:301]
+    assert windows[0].months == (date(2022, 1, 1),) and len(windows) <= 3
+    assert all(date(2021, 1, 1) <= m <= date(2022, 1, 1) for w in windows for m in w.months)
