@@ -1,5 +1,6 @@
 """Chinese word segmentation (shared/words.py) and snippets and filters (services/disclosure/search.py)."""
 
+import math
 import random
 from collections import Counter
 from datetime import date, timedelta
@@ -123,12 +124,11 @@ def test_newest_first_reads_few_windows_for_common_and_rare_queries():
     # a common word: the first month holds enough, one statement
     common = Table([(d, i) for i, d in enumerate(days(date(2026, 12, 1), 7)) for _ in range(100)])
     assert newest(common, today, oldest, 301, 1204).statements == 1
-    # a rare one: the windows grow four times each while empty, from 16 months on to the end of a
-    # year (1, 4, 19); the one match of 2025 says the rest of the page needs more months than are
-    # left: they are one window (121 months in four)
+    # a rare one: the windows grow four times each, from 16 months on to the end of a year (1, 4, 19,
+    # 76, the rest: 121 months in five)
     rare = Table([(date(2018, 3, 3), 1), (date(2025, 1, 9), 2)])
     plan = newest(rare, today, oldest, 301, 1204)
-    assert plan.statements == 4 and [r[1] for r in plan.found] == [2, 1]
+    assert plan.statements == 5 and [r[1] for r in plan.found] == [2, 1]
     # a dense window splits in four, newest first, down to the month that completes the page: 19
     # months in parts of 5 (the first dense), 2, then May alone
     dense = Table([(date(2026, 5, 2), i) for i in range(2000)])
@@ -138,15 +138,27 @@ def test_newest_first_reads_few_windows_for_common_and_rare_queries():
         search.NewestFirst([today], 301, 300)
 
 
-def test_a_sparse_query_takes_the_months_its_density_needs_not_four_times_the_last_window():
+def test_windows_are_sized_from_the_density_found_never_more_than_four_times_the_last():
     """Once matches are found, the next window is as many months as their density says the rest of
-    the page needs, half again (NewestFirst.months_needed), not at most four times the last: ten
-    matches a month, 301 needed, one month read gives 10 → 44 months (1.5 × 291 / 10), to the end of a year: 47 at once."""
+    the page needs, half again (NewestFirst.months_needed), at most four times the last window: ten
+    matches a month, 301 needed: 1 month (10), 4 (40), 16 to the end of a year (19: 190), then
+    about 1.5 × 61 / 10 months, where 4 × 19 would be allowed."""
     today, oldest = date(2026, 12, 31), date(2016, 12, 1)
     sparse = Table([(d, i) for i, d in enumerate(days(oldest, 1228, every=3))])
-    plan = newest(sparse, today, oldest, 301, 1204)
+    sizes = []
+    plan = search.NewestFirst(search.months_back(today, oldest), 301, 1204)
+    while (window := plan.next()) is not None:
+        sizes.append(len(window.months))
+        plan.took(window, sparse.run(window))
     assert plan.found == sorted(sparse.matches, reverse=True)[:301]
-    assert plan.statements == 2 and max(sparse.reads) <= 1204
+    in_24_months = sum(1 for d, _ in sparse.matches if d >= date(2025, 1, 1))
+    assert sizes == [1, 4, 19, math.ceil(1.5 * (301 - in_24_months) / (in_24_months / 24))]
+    assert sizes[-1] < 4 * 19 and max(sparse.reads) <= 1204
+    # a thin first month (the newest, a few days in) does not make the next window years long
+    thin = Table([(date(2026, 12, 2), 0)] + [(d, i) for i, d in enumerate(days(date(2025, 1, 1), 700), 1)])
+    plan = newest(thin, today, oldest, 301, 1204)
+    assert plan.found == sorted(thin.matches, reverse=True)[:301]
+    assert max(thin.reads) <= 1204 and plan.statements == 3
 
 
 def test_a_filtered_query_reads_only_the_months_its_filters_were_published_in():
