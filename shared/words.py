@@ -67,12 +67,12 @@ def query_terms(query: str) -> list[str]:
 #
 # jieba cuts 中小学校外培训 as 中小学校/外/培训, so a search for 校外 found nothing: a word cut differently
 # in the text than in the query is never found. For recall the index holds every two-character run of
-# letters, digits and CJK characters (bigrams, as Lucene's CJKBigramFilter) and each run's last
-# character: a query's runs become their bigrams, all of which must be present, and a run of one
-# character is a prefix query (its character starts a bigram, or ends a run). So every substring with
-# a letter, digit or CJK character is found; a false match (the bigrams present but apart) is possible
-# and ranked low. jieba's words serve ranking: a whole word of the query found as a word of the text
-# (lexeme WORD + word) and the query found in the title (TITLE + bigram) rank first.
+# letters, digits and CJK characters (bigrams, as Lucene's CJKBigramFilter) and every character of
+# every run (unigrams): a query's runs become their bigrams, all of which must be present, and a run of
+# one character is that character's lexeme. So every substring with a letter, digit or CJK character
+# is found; a false match (the bigrams present but apart) is possible and ranked low. jieba's words
+# serve ranking: a whole word of the query found as a word of the text (lexeme WORD + word) and the
+# query found in the title (TITLE + bigram) rank first.
 # The lexemes go into the tsvector through array_to_tsvector and the query through a tsquery cast:
 # PostgreSQL's parser never sees them, so what is stored is exactly what is searched.
 
@@ -84,6 +84,9 @@ _RUN = re.compile(r"[^\W_]+", re.UNICODE)
 # Prefixes that no run can start with: the title's copy of a bigram, and a jieba word.
 TITLE = "^"
 WORD = "~"
+# A one-character run was once a prefix query ('x':*), which the GIN index answers by reading every
+# lexeme starting with the character in full, each statement (hundreds of milliseconds for a common
+# character over a million rows); a character of its own is one entry, intersected like the others.
 # A long query is matched on its first bigrams only (recall unchanged, precision a little lower).
 MAX_QUERY_GRAMS = 24
 
@@ -99,12 +102,25 @@ def runs(text: str) -> list[str]:
 
 
 def grams(text: str) -> set[str]:
-    """Every bigram of every run, and the run's last character (so a one-character query finds it)."""
+    """Every bigram of every run, and every character of it (what a one-character query finds)."""
     out: set[str] = set()
     for run in runs(text):
         out.update(run[i : i + 2] for i in range(len(run) - 1))
-        out.add(run[-1])
+        out.update(run)
     return out
+
+
+def characters_sql(vector: str) -> str:
+    """SQL: the characters (unigrams) of the bigrams in the tsvector `vector`, the title's marked as the
+    title's, as a tsvector: what grams() adds to vectors stored when a run only gave its last character
+    (the migrations of disclosure and petitions; every character of a run of two or more is in one of
+    its bigrams, a run of one character was stored as itself)."""
+    return (
+        "array_to_tsvector(ARRAY(SELECT DISTINCT CASE WHEN length(l) = 3 THEN '^' ELSE '' END"
+        " || substr(l, i, 1)"
+        f" FROM unnest(tsvector_to_array({vector})) AS l, generate_series(length(l) - 1, length(l)) AS i"
+        " WHERE (length(l) = 2 AND left(l, 1) NOT IN ('^', '~')) OR (length(l) = 3 AND left(l, 1) = '^')))"
+    )
 
 
 def word_lexemes(text: str) -> set[str]:
@@ -129,35 +145,30 @@ def _quoted(lexeme: str) -> str:
 class SearchQuery:
     """A query as tsquery texts: `match` (every bigram; what decides a hit), `title` (the same in the
     title), `words` (jieba's words of the query as words of the text); `terms` are what the reader
-    typed, cut into words, for the reply and the snippets; `grams` the bigrams (their frequencies choose
-    the plan), `prefixes` the one-character runs."""
+    typed, cut into words, for the reply and the snippets; `grams` the bigrams, `chars` the
+    one-character runs (each a lexeme of its own)."""
 
     match: str
     title: str
     words: str
     terms: list[str] = field(default_factory=list)
     grams: list[str] = field(default_factory=list)
-    prefixes: list[str] = field(default_factory=list)
+    chars: list[str] = field(default_factory=list)
 
     def __bool__(self) -> bool:
         return bool(self.match)
 
 
-def _tsquery(parts: list[tuple[str, bool]], prefix: str = "") -> str:
-    return " & ".join(_quoted(prefix + text) + (":*" if partial else "") for text, partial in parts)
+def _tsquery(parts: list[str], marker: str = "") -> str:
+    return " & ".join(_quoted(marker + text) for text in parts)
 
 
 def search_query(query: str) -> SearchQuery:
-    """The query's runs as bigrams (a one-character run as a prefix); empty when it has no run."""
-    parts: list[tuple[str, bool]] = []
-    seen: set[str] = set()
+    """The query's runs as bigrams (a one-character run as its character); empty when it has no run."""
+    parts: dict[str, None] = {}
     for run in runs(query):
-        pieces = [(run, True)] if len(run) == 1 else [(run[i : i + 2], False) for i in range(len(run) - 1)]
-        for piece in pieces:
-            if piece[0] not in seen:
-                seen.add(piece[0])
-                parts.append(piece)
-    parts = parts[:MAX_QUERY_GRAMS]
+        parts.update(dict.fromkeys([run] if len(run) == 1 else [run[i : i + 2] for i in range(len(run) - 1)]))
+    parts = list(parts)[:MAX_QUERY_GRAMS]
     if not parts:
         return SearchQuery("", "", "")
     terms = query_terms(normalized(query))
@@ -166,6 +177,6 @@ def search_query(query: str) -> SearchQuery:
         title=_tsquery(parts, TITLE),
         words=" & ".join(_quoted(WORD + t) for t in terms) or _tsquery(parts),
         terms=terms,
-        grams=[text for text, partial in parts if not partial],
-        prefixes=[text for text, partial in parts if partial],
+        grams=[text for text in parts if len(text) == 2],
+        chars=[text for text in parts if len(text) == 1],
     )

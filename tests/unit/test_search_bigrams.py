@@ -1,6 +1,6 @@
 """Search finds every run of characters (shared/words.py): the recall of the bigram index over random
 substrings of real-looking titles and texts, checked as PostgreSQL checks a tsquery against a tsvector
-(every bigram present; a one-character run as a prefix) — pure, no servers. The integration tests of
+(every bigram present; a one-character run as its character) — pure, no servers. The integration tests of
 disclosure and petitions search the same through the real services."""
 
 import random
@@ -26,11 +26,7 @@ TEXTS = [
 
 def found(lexemes: set[str], query: words.SearchQuery) -> bool:
     """What `search @@ query.match` answers."""
-    return (
-        bool(query)
-        and all(g in lexemes for g in query.grams)
-        and all(any(x.startswith(p) for x in lexemes) for p in query.prefixes)
-    )
+    return bool(query) and all(g in lexemes for g in query.grams) and all(c in lexemes for c in query.chars)
 
 
 def substrings(text: str, rng: random.Random, count: int):
@@ -106,8 +102,14 @@ def test_the_query_in_the_title_and_whole_words_are_marked_for_ranking():
     assert query.title == "'^城市' & '^市供' & '^供水'" and query.words == "'~城市' & '~供水'"
 
 
-def test_one_character_runs_are_prefixes_and_punctuation_alone_is_no_query():
+def test_one_character_runs_are_characters_of_their_own_and_punctuation_alone_is_no_query():
+    """A one-character run is looked up as its character (every character of a run is a lexeme), never
+    as a prefix ('规':*), which the GIN index answers by reading every lexeme starting with it."""
     query = words.search_query("规〔")
-    assert query.grams == [] and query.prefixes == ["规"] and query.match == "'规':*"
+    assert query.grams == [] and query.chars == ["规"] and query.match == "'规'"
+    assert words.search_query("案，依法").match == "'案' & '依法'"
+    assert words.search_query("安全，安").title == "'^安全' & '^安'"
+    lexemes = set(words.lexemes(title="城市供水", body="依法，案"))
+    assert {"城", "市", "供", "水", "依", "法", "案", "^城", "^水"} <= lexemes and "^依" not in lexemes
     assert not words.search_query("《》，。")
     assert words.search_query("ＡＢ１２").grams == ["ab", "b1", "12"]

@@ -35,6 +35,7 @@ from services.disclosure.search import (
     months_back,
     months_query,
     publication_lexemes,
+    span,
 )
 from services.disclosure.domain.publications import Kind, State, Validity
 from services.disclosure.models import Publication, PublicationComment
@@ -268,12 +269,34 @@ def _tsquery(name: str):
 # Only bitmap scans for the windows: the GIN index with the months, never a walk of a date index nor a
 # sequential scan chosen from an estimate (PostgreSQL multiplies the bigrams' frequencies as if they
 # were independent). The first and last days published are read in the same statement (index-only
-# scans of ix_publication_published, planned before the settings change).
-WINDOWS_SETUP = text(
-    "SELECT set_config('enable_seqscan', 'off', true), set_config('enable_indexscan', 'off', true), "
-    "(SELECT min(published_on) FROM publication WHERE state = 'published') AS oldest, "
-    "(SELECT max(published_on) FROM publication WHERE state = 'published') AS newest"
-)
+# scans of ix_publication_published, planned before the settings change), and for each filter with
+# an index of its own leading (category, issuer, year made, kind: ix_publication_*_published) the
+# first and last days published of the rows it allows: the windows start at the filter's newest
+# month and stop at its oldest (search.span), never reading months where it has no row.
+SPANNED_FILTERS = ("category", "issuer_code", "year", "kind")
+
+
+@functools.lru_cache(maxsize=16)
+def _windows_setup(filtered: tuple[str, ...]):
+    """The set-up statement of the windows: the settings, and (first, last) day published of all
+    published rows, then of those of each filter named in `filtered` (bound as its own name)."""
+    columns = [
+        f"(SELECT {end}(published_on) FROM publication WHERE state = 'published'"
+        f"{f' AND {name} = :{name}' if name != 'all' else ''}) AS {end}_{name}"
+        for name in ("all", *filtered)
+        for end in ("min", "max")
+    ]
+    return text(
+        "SELECT set_config('enable_seqscan', 'off', true), set_config('enable_indexscan', 'off', true), "
+        + ", ".join(columns)
+    )
+
+
+async def _published_span(session: AsyncSession, f: Filter) -> tuple[date, date] | None:
+    """The days the matches of a query filtered by `f` can have been published on (search.span)."""
+    values = {name: getattr(f, name) for name in SPANNED_FILTERS if getattr(f, name)}
+    row = (await session.execute(_windows_setup(tuple(values)), values)).one()._mapping
+    return span([(row[f"min_{name}"], row[f"max_{name}"]) for name in ("all", *values)])
 
 
 @functools.lru_cache(maxsize=64)
@@ -335,13 +358,15 @@ async def search(
     """One page of the newest `candidates` matches ranked (search.py: the trade-off). The newest
     `candidates` + 1 (one more only tells whether there were more) are found window by window of
     months (search.NewestFirst), each a bitmap scan of the GIN index (SET LOCAL: `session` must be a
-    transaction's); then the page of them ranked, with bodies."""
+    transaction's), from the newest month to the oldest the filters allow; then the page of them
+    ranked, with bodies."""
     need = candidates + 1
-    published = (await session.execute(WINDOWS_SETUP)).one()
-    if published.oldest is None:
+    published = await _published_span(session, f)
+    if published is None:
         return SearchPage([], 0, False)
-    months = months_back(published.newest, published.oldest)
-    share = published.newest.day / monthrange(published.newest.year, published.newest.month)[1]
+    oldest, newest = published
+    months = months_back(newest, oldest)
+    share = newest.day / monthrange(newest.year, newest.month)[1]
     plan = NewestFirst(months, need, guard if guard is not None else GUARD_TIMES * need, share)
     while (window := plan.next()) is not None:
         statement = _window_template(window.ordered, f.validity)

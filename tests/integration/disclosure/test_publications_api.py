@@ -658,8 +658,9 @@ async def test_A35_declining_needs_a_reason_and_validity_changes_are_acts_and_ev
 async def test_search_reads_months_newest_first_and_finds_the_newest_matches(disclosure):
     """store.search finds the newest matches window by window of months (search.NewestFirst, the month
     published a lexeme of the GIN index): publications spread over two years, searched with a cap of 4,
-    with and without filters, with a guard that splits every window of months: the same newest four
-    as sorting every match by date, and a page ranked as the servicer ranks it."""
+    with and without filters (a category: the windows run over the months it was published in only),
+    with a guard that splits every window of months: the same newest four as sorting every match by
+    date, and a page ranked as the servicer ranks it."""
     from services.disclosure.store import publications as store
     from shared import words
     from shared.db import create_engine, session_factory, transaction
@@ -705,18 +706,14 @@ async def test_search_reads_months_newest_first_and_finds_the_newest_matches(dis
                 assert page.ranked == 4 and page.capped == (len(matching) > 4)
                 # ranked: the word in every title, then newer
                 assert [str(r.id) for r in page.rows] == expected
-        async with transaction(sessions) as session:
-            assert (
-                await store.search(
-                    session,
-                    words.search_query("地铁"),
-                    store.Filter(),
-                    TODAY,
-                    candidates=4,
-                    offset=0,
-                    limit=10,
-                )
-            ) == store.SearchPage([], 0, False)
+        # nothing to find, or a filter no published row has (its span is empty: no window is read)
+        for query, f in (("地铁", store.Filter()), ("供水", store.Filter(issuer_code="no-such-issuer"))):
+            async with transaction(sessions) as session:
+                assert (
+                    await store.search(
+                        session, words.search_query(query), f, TODAY, candidates=4, offset=0, limit=10
+                    )
+                ) == store.SearchPage([], 0, False)
     finally:
         await engine.dispose()
 

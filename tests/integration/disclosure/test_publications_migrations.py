@@ -75,3 +75,43 @@ async def test_search_months_migration_adds_the_month_published_to_published_row
             assert [r.search for r in await conn.execute(vectors)] == ["'供水'", "'供水'"]
     finally:
         await engine.dispose()
+
+
+async def test_search_characters_migration_adds_every_character_of_the_stored_bigrams(database):
+    """Migration 0013: a vector stored when a run gave only its last character gains every character of
+    its bigrams (shared.words.characters_sql), the title's marked as the title's, and is then what
+    shared.words.lexemes stores today; jieba's words and the filter lexemes are left as they are."""
+    from shared import words
+    from shared.db import run_migrations
+
+    await run_migrations(database, MIGRATIONS, "0012")
+    engine = create_engine(database)
+    current = set(words.lexemes(title="供水办法", body="依法，案"))
+    # before: every bigram, each run's last character only (the title's as the title's), the words
+    before = {x for x in current if len(x.lstrip(words.TITLE)) == 2 or x.startswith(words.WORD)} | {
+        "法",
+        "案",
+        "^法",
+    }
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(
+                sa.text(
+                    "INSERT INTO publication (id, kind, category, title, body, issuer_code, issuer_name,"
+                    " document_number, made_on, year, published_on, validity, state, normative,"
+                    " requires_interpretation, publish_due, publish_due_provisional, comment_count,"
+                    " decline_reason, search) VALUES (gen_random_uuid(), 'policy', 'other', '供水办法', '',"
+                    " 'x', 'x', '', '2025-01-02', 2025, '2025-01-20', 'in_force', 'published', false, false,"
+                    " '2025-02-01', false, 0, '', array_to_tsvector(CAST(:lexemes AS text[])))"
+                ),
+                {"lexemes": sorted(before | {"zzp202501"})},
+            )
+        assert "供" not in before and "^供" not in before
+        await run_migrations(database, MIGRATIONS, "0013")
+        async with engine.connect() as conn:
+            stored = (
+                await conn.execute(sa.text("SELECT tsvector_to_array(search) FROM publication"))
+            ).scalar()
+        assert set(stored) == current | {"zzp202501"}
+    finally:
+        await engine.dispose()

@@ -1,5 +1,6 @@
 """Chinese word segmentation (shared/words.py) and snippets and filters (services/disclosure/search.py)."""
 
+import math
 import random
 from collections import Counter
 from datetime import date, timedelta
@@ -135,3 +136,49 @@ def test_newest_first_reads_few_windows_for_common_and_rare_queries():
     assert len(plan.found) == 301 and dense.reads == [0, 0, 1204, 1204, 0, 1204, 2000]
     with pytest.raises(ValueError):
         search.NewestFirst([today], 301, 300)
+
+
+def test_windows_are_sized_from_the_density_found_never_more_than_four_times_the_last():
+    """Once matches are found, the next window is as many months as their density says the rest of
+    the page needs, half again (NewestFirst.months_needed), at most four times the last window: ten
+    matches a month, 301 needed: 1 month (10), 4 (40), 16 to the end of a year (19: 190), then
+    about 1.5 × 61 / 10 months, where 4 × 19 would be allowed."""
+    today, oldest = date(2026, 12, 31), date(2016, 12, 1)
+    sparse = Table([(d, i) for i, d in enumerate(days(oldest, 1228, every=3))])
+    sizes = []
+    plan = search.NewestFirst(search.months_back(today, oldest), 301, 1204)
+    while (window := plan.next()) is not None:
+        sizes.append(len(window.months))
+        plan.took(window, sparse.run(window))
+    assert plan.found == sorted(sparse.matches, reverse=True)[:301]
+    in_24_months = sum(1 for d, _ in sparse.matches if d >= date(2025, 1, 1))
+    assert sizes == [1, 4, 19, math.ceil(1.5 * (301 - in_24_months) / (in_24_months / 24))]
+    assert sizes[-1] < 4 * 19 and max(sparse.reads) <= 1204
+    # a thin first month (the newest, a few days in) does not make the next window years long
+    thin = Table([(date(2026, 12, 2), 0)] + [(d, i) for i, d in enumerate(days(date(2025, 1, 1), 700), 1)])
+    plan = newest(thin, today, oldest, 301, 1204)
+    assert plan.found == sorted(thin.matches, reverse=True)[:301]
+    assert max(thin.reads) <= 1204 and plan.statements == 3
+
+
+def test_a_filtered_query_reads_only_the_months_its_filters_were_published_in():
+    """store.search asks each filter's index for the first and last day it was published on
+    (search.span): the windows start at the filter's newest month and never read another."""
+    assert search.span([(date(2016, 12, 1), date(2026, 12, 7)), (date(2021, 1, 3), date(2022, 1, 14))]) == (
+        date(2021, 1, 3),
+        date(2022, 1, 14),
+    )
+    assert search.span([(date(2016, 12, 1), date(2026, 12, 7)), (None, None)]) is None  # no such row
+    assert search.span([(date(2016, 1, 1), date(2019, 1, 1)), (date(2020, 1, 1), date(2026, 1, 1))]) is None
+    assert search.span([]) is None
+    first, last = search.span([(date(2016, 12, 1), date(2026, 12, 7)), (date(2021, 1, 3), date(2022, 1, 14))])
+    every_day = days(date(2016, 12, 1), 3660)
+    made_2021 = Table([(d, i) for i, d in enumerate(every_day) if first <= d <= last for _ in range(2)])
+    windows: list[search.Window] = []
+    plan = search.NewestFirst(search.months_back(last, first), 301, 1204)
+    while (window := plan.next()) is not None:
+        windows.append(window)
+        plan.took(window, made_2021.run(window))
+    assert plan.found == sorted(made_2021.matches, reverse=True)[:301]
+    assert windows[0].months == (date(2022, 1, 1),) and len(windows) <= 3
+    assert all(date(2021, 1, 1) <= m <= date(2022, 1, 1) for w in windows for m in w.months)
