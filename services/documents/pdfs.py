@@ -72,6 +72,10 @@ async def kept_pdf(session: AsyncSession, document_id: uuid.UUID) -> tuple[bytes
     return (kept.pdf, kept.file_name) if kept is not None else None
 
 
+# At most this many PDFs kept in one transaction (a burst of issues leaves a queue behind the renderer).
+KEPT_TOGETHER = 20
+
+
 class PdfKeeper:
     """Renders issued documents in the background, one at a time, in the order they were issued,
     from the issuing act's reply (what the page shows was fixed at issue): no read of its own."""
@@ -93,18 +97,27 @@ class PdfKeeper:
 
     async def _work(self) -> None:
         while True:
-            document = await self._queue.get()
+            # the documents issued meanwhile too: rendered one by one, kept in one transaction
+            documents = [await self._queue.get()]
+            while len(documents) < KEPT_TOGETHER and not self._queue.empty():
+                documents.append(self._queue.get_nowait())
             try:
-                await self._keep(document)
-            except Exception as exc:  # the download renders it instead: nothing is lost
-                log.warning("issued document's PDF not kept", document_id=document.id, error=str(exc))
+                await self._keep(documents)
+            except Exception as exc:  # the download renders them instead: nothing is lost
+                log.warning("issued documents' PDFs not kept", documents=len(documents), error=str(exc))
             finally:
-                self._queue.task_done()
+                for _ in documents:
+                    self._queue.task_done()
 
-    async def _keep(self, document: pb.Document) -> None:
+    async def _keep(self, documents: list[pb.Document]) -> None:
         loop = asyncio.get_running_loop()
-        pdf, failure = await loop.run_in_executor(_renderer(), _render_in_renderer, layout_of(document))
-        if failure:
-            raise RuntimeError(failure)
-        async with transaction(self.sessions) as session:  # a download that rendered it first stays
-            await keep_pdf(session, uuid.UUID(document.id), pdf, f"{document.document_number}.pdf")
+        pages = []
+        for document in documents:
+            pdf, failure = await loop.run_in_executor(_renderer(), _render_in_renderer, layout_of(document))
+            if failure:  # this one is rendered on its first download instead
+                log.warning("issued document's PDF not rendered", document_id=document.id, error=failure)
+                continue
+            pages.append((uuid.UUID(document.id), pdf, f"{document.document_number}.pdf"))
+        async with transaction(self.sessions) as session:  # a download that rendered one first stays
+            for document_id, pdf, file_name in pages:
+                await keep_pdf(session, document_id, pdf, file_name)
