@@ -97,7 +97,8 @@ def actor_record(actor: Any) -> dict:
 
 
 # One lock per database (each service has its own): acts are linked one after the other.
-_CHAIN_LOCK = text("SELECT pg_advisory_xact_lock(hashtext('zgov.audit_record.chain'))")
+_CHAIN_LOCK_KEY = "hashtext('zgov.audit_record.chain')"
+_CHAIN_LOCK = text(f"SELECT pg_advisory_xact_lock({_CHAIN_LOCK_KEY})")
 _CHAIN_END = text(
     "SELECT now() AS now, (SELECT chain_seq FROM audit_record WHERE chain_seq IS NOT NULL"
     " ORDER BY chain_seq DESC LIMIT 1) AS seq, (SELECT chain_hash FROM audit_record"
@@ -118,12 +119,12 @@ CHAIN_END_FUNCTION_STATEMENTS = (
     CREATE FUNCTION audit_chain_end() RETURNS TABLE (chain_now timestamptz, last_seq bigint, last_hash varchar)
     LANGUAGE plpgsql VOLATILE AS $$
     BEGIN
-        PERFORM pg_advisory_xact_lock(hashtext('zgov.audit_record.chain'));
+        PERFORM pg_advisory_xact_lock({key});
         RETURN QUERY SELECT now(), (SELECT a.chain_seq FROM audit_record a WHERE a.chain_seq IS NOT NULL
             ORDER BY a.chain_seq DESC LIMIT 1), (SELECT a.chain_hash FROM audit_record a
             WHERE a.chain_seq IS NOT NULL ORDER BY a.chain_seq DESC LIMIT 1);
     END $$
-    """,
+    """.format(key=_CHAIN_LOCK_KEY),
 )
 DROP_CHAIN_END_FUNCTION_STATEMENTS = ("DROP FUNCTION IF EXISTS audit_chain_end()",)
 _LOCKED_CHAIN_END = text("SELECT chain_now AS now, last_seq AS seq, last_hash AS hash FROM audit_chain_end()")
