@@ -19,7 +19,8 @@ claim the same predecessor (fork the chain).
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from datetime import datetime
+from typing import Any, NamedTuple
 
 from sqlalchemy import BigInteger, Column, DateTime, MetaData, String, Table, Text, func, insert, select, text
 from sqlalchemy.dialects.postgresql import JSONB, UUID
@@ -96,12 +97,49 @@ def actor_record(actor: Any) -> dict:
 
 
 # One lock per database (each service has its own): acts are linked one after the other.
-_CHAIN_LOCK = text("SELECT pg_advisory_xact_lock(hashtext('zgov.audit_record.chain'))")
+_CHAIN_LOCK_KEY = "hashtext('zgov.audit_record.chain')"
+_CHAIN_LOCK = text(f"SELECT pg_advisory_xact_lock({_CHAIN_LOCK_KEY})")
 _CHAIN_END = text(
     "SELECT now() AS now, (SELECT chain_seq FROM audit_record WHERE chain_seq IS NOT NULL"
     " ORDER BY chain_seq DESC LIMIT 1) AS seq, (SELECT chain_hash FROM audit_record"
     " WHERE chain_seq IS NOT NULL ORDER BY chain_seq DESC LIMIT 1) AS hash"
 )
+
+
+_INSERT_ACT = insert(AUDIT)
+
+# A service on a hot write path may link an act in two round trips instead of three: its migration
+# creates this function (and drops it with DROP_CHAIN_END_FUNCTION_STATEMENTS), its acts pass
+# `chain_end_function=True`. The function takes the same lock, then reads the chain's end in a query
+# of its own: a PL/pgSQL function's queries each take a new snapshot (READ COMMITTED), so the read
+# sees the act that the lock waited for, as `_CHAIN_END` run after `_CHAIN_LOCK` does. Acts linked
+# either way share one lock and one chain.
+CHAIN_END_FUNCTION_STATEMENTS = (
+    """
+    CREATE FUNCTION audit_chain_end() RETURNS TABLE (chain_now timestamptz, last_seq bigint, last_hash varchar)
+    LANGUAGE plpgsql VOLATILE AS $$
+    BEGIN
+        PERFORM pg_advisory_xact_lock({key});
+        RETURN QUERY SELECT now(), (SELECT a.chain_seq FROM audit_record a WHERE a.chain_seq IS NOT NULL
+            ORDER BY a.chain_seq DESC LIMIT 1), (SELECT a.chain_hash FROM audit_record a
+            WHERE a.chain_seq IS NOT NULL ORDER BY a.chain_seq DESC LIMIT 1);
+    END $$
+    """.format(key=_CHAIN_LOCK_KEY),
+)
+DROP_CHAIN_END_FUNCTION_STATEMENTS = ("DROP FUNCTION IF EXISTS audit_chain_end()",)
+_LOCKED_CHAIN_END = text("SELECT chain_now AS now, last_seq AS seq, last_hash AS hash FROM audit_chain_end()")
+
+
+class RecordedAct(NamedTuple):
+    """An act as `record_act` inserted it and `history` reads it back (the columns `to_proto` maps)."""
+
+    id: uuid.UUID
+    subject_ref: str
+    act: str
+    actor: dict
+    at: datetime
+    reason: str
+    chain_seq: int | None = None
 
 
 async def record_act(
@@ -112,26 +150,41 @@ async def record_act(
     reason: str = "",
     *,
     act_id: uuid.UUID | None = None,
-) -> None:
+    at: datetime | None = None,
+    chain_end_function: bool = False,
+) -> RecordedAct:
     """Append one act, linked to the one before it. The lock is held until the caller's transaction
     ends, so the next act of any transaction sees this one as its predecessor. `act_id`: an id
-    derived from what is recorded (a Keycloak event), so recording it twice is refused."""
-    await session.execute(_CHAIN_LOCK)
-    end = (await session.execute(_CHAIN_END)).one()
+    derived from what is recorded (a Keycloak event), so recording it twice is refused, or chosen
+    by a caller that answered with the act before recording it; `at`: the transaction's now() read
+    earlier by such a caller (by default read here); `chain_end_function`: the lock and the read in
+    one round trip (CHAIN_END_FUNCTION_STATEMENTS). Returns the act as `history` would read it."""
+    if chain_end_function:
+        end = (await session.execute(_LOCKED_CHAIN_END)).one()
+    else:
+        await session.execute(_CHAIN_LOCK)
+        end = (await session.execute(_CHAIN_END)).one()
     row = audit_chain.link(
         {
             "id": act_id or uuid.uuid4(),
             "subject_ref": subject_ref,
             "act": act,
             "actor": actor_record(actor),
-            "at": end.now,
+            "at": at or end.now,
             "reason": reason,
         },
         seq=(end.seq or 0) + 1,
         prev_hash=end.hash or audit_chain.GENESIS,
         algorithm=audit_chain.configured_algorithm(),
     )
-    await session.execute(insert(AUDIT).values(**row))
+    await session.execute(_INSERT_ACT, row)  # one statement built once, not one per act
+    return RecordedAct(*(row[field] for field in RecordedAct._fields))
+
+
+def history_order(act: Any) -> tuple:
+    """The order `history` reads acts in (at, then chain place with unchained rows first, then id),
+    for a caller that adds an act it is recording to the ones it read."""
+    return (act.at, act.chain_seq is not None, act.chain_seq or 0, act.id)
 
 
 async def history(session: AsyncSession, subject_ref: str) -> list:

@@ -107,6 +107,7 @@ class OrgClient:
         self._ttl = ttl_seconds
         self._timeout = timeout
         self._channel: grpc.aio.Channel | None = None
+        self._org: org_pb2_grpc.OrgServiceStub | None = None
         self._directory = Directory()
         self._lock = asyncio.Lock()
 
@@ -115,7 +116,8 @@ class OrgClient:
             raise OrgUnavailable("this service has no client secret (ZGOV_CLIENT_SECRET): it cannot ask org")
         if self._channel is None:  # opened on first use: a service starts before org does
             self._channel = channel_to(self.address, self._tokens)
-        return org_pb2_grpc.OrgServiceStub(self._channel)
+            self._org = org_pb2_grpc.OrgServiceStub(self._channel)  # its calls built once, not per question
+        return self._org
 
     async def close(self) -> None:
         if self._channel is not None:

@@ -24,7 +24,6 @@ from zgov.documents.v1 import documents_pb2_grpc
 
 from services.documents import domain, models, protos, store
 from services.documents.acts import Env, countersign, drafting, issue, normative, review, sign_off
-from services.documents.acts.common import document_reply
 from services.documents.pdfs import PdfKeeper, kept_pdf, render_and_keep
 from services.documents.protos import (
     DIRECTION_FROM_PROTO,
@@ -139,7 +138,7 @@ class DocumentsServicer(documents_pb2_grpc.DocumentsServiceServicer):
         skipped)."""
         async with transaction(self.sessions) as session:
             reply = await issue.issue_document(session, current_actor(), request.document_id, self.env)
-        self.pdfs.issued(request.document_id)  # committed: its PDF is rendered and kept meanwhile
+        self.pdfs.issued(reply)  # committed: its PDF is rendered and kept meanwhile
         return reply
 
     # ---- A23 legality review, A22 public comment, A22/A24 filing, A25 clean-up -------------------
@@ -258,9 +257,15 @@ class DocumentsServicer(documents_pb2_grpc.DocumentsServiceServicer):
         actor = current_actor()
         async with transaction(self.sessions) as session:
             row = await store.get_document(session, request.document_id)
-            countersigns = await store.countersigns_of(session, row.id)
-            check_visible(actor, row, countersigns)
-            return await document_reply(session, row, self.today())
+            relations = await store.relations_of(session, row.id)
+            check_visible(actor, row, relations.countersigns)
+        return document_to_proto(
+            row,
+            today=self.today(),
+            countersigns=relations.countersigns,
+            sign_offs=relations.sign_offs,
+            history=relations.history,
+        )
 
     @requires("document:read")
     async def ListDocuments(self, request, context):

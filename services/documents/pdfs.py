@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import os
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -20,8 +21,8 @@ from datetime import date
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from zgov.documents.v1 import documents_pb2 as pb
 
-from services.documents import store
 from services.documents.acts.common import document_reply
 from services.documents.layout import layout_of
 from services.documents.store.pdfs import keep_pdf, pdf_of
@@ -32,12 +33,21 @@ log = structlog.get_logger(__name__)
 _RENDERER: ProcessPoolExecutor | None = None
 
 
+# The renderer yields the CPU to the service's calls (its work waits; a call does not): nice 10.
+RENDERER_NICENESS = 10
+
+
 def _renderer() -> ProcessPoolExecutor:
     """One renderer process per service process (spawned: a fork would copy gRPC's threads), started on
-    the first issue; it parses the faces once and keeps them."""
+    the first issue; it parses the faces once and keeps them, at a lower CPU priority than the calls."""
     global _RENDERER
     if _RENDERER is None:
-        _RENDERER = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+        _RENDERER = ProcessPoolExecutor(
+            max_workers=1,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=os.nice,
+            initargs=(RENDERER_NICENESS,),
+        )
     return _RENDERER
 
 
@@ -62,17 +72,22 @@ async def kept_pdf(session: AsyncSession, document_id: uuid.UUID) -> tuple[bytes
     return (kept.pdf, kept.file_name) if kept is not None else None
 
 
+# At most this many PDFs kept in one transaction (a burst of issues leaves a queue behind the renderer).
+KEPT_TOGETHER = 20
+
+
 class PdfKeeper:
-    """Renders issued documents in the background, one at a time, in the order they were issued."""
+    """Renders issued documents in the background, one at a time, in the order they were issued,
+    from the issuing act's reply (what the page shows was fixed at issue): no read of its own."""
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], today: Callable[[], date]) -> None:
         self.sessions = sessions
         self.today = today
-        self._queue: asyncio.Queue[str] = asyncio.Queue()
+        self._queue: asyncio.Queue[pb.Document] = asyncio.Queue()
         self._worker: asyncio.Task | None = None
 
-    def issued(self, document_id: str) -> None:
-        self._queue.put_nowait(document_id)
+    def issued(self, document: pb.Document) -> None:
+        self._queue.put_nowait(document)
         if self._worker is None or self._worker.done():
             self._worker = asyncio.create_task(self._work(), name="documents:pdf-keeper")
 
@@ -82,24 +97,27 @@ class PdfKeeper:
 
     async def _work(self) -> None:
         while True:
-            document_id = await self._queue.get()
+            # the documents issued meanwhile too: rendered one by one, kept in one transaction
+            documents = [await self._queue.get()]
+            while len(documents) < KEPT_TOGETHER and not self._queue.empty():
+                documents.append(self._queue.get_nowait())
             try:
-                await self._keep(document_id)
-            except Exception as exc:  # the download renders it instead: nothing is lost
-                log.warning("issued document's PDF not kept", document_id=document_id, error=str(exc))
+                await self._keep(documents)
+            except Exception as exc:  # the download renders them instead: nothing is lost
+                log.warning("issued documents' PDFs not kept", documents=len(documents), error=str(exc))
             finally:
-                self._queue.task_done()
+                for _ in documents:
+                    self._queue.task_done()
 
-    async def _keep(self, document_id: str) -> None:
-        async with transaction(self.sessions) as session:
-            row = await store.get_document(session, document_id)
-            if await pdf_of(session, row.id) is not None:
-                return
-            document = await document_reply(session, row, self.today(), with_history=False)
-            file_name = f"{row.document_number}.pdf"
+    async def _keep(self, documents: list[pb.Document]) -> None:
         loop = asyncio.get_running_loop()
-        pdf, failure = await loop.run_in_executor(_renderer(), _render_in_renderer, layout_of(document))
-        if failure:
-            raise RuntimeError(failure)
-        async with transaction(self.sessions) as session:
-            await keep_pdf(session, row.id, pdf, file_name)
+        pages = []
+        for document in documents:
+            pdf, failure = await loop.run_in_executor(_renderer(), _render_in_renderer, layout_of(document))
+            if failure:  # this one is rendered on its first download instead
+                log.warning("issued document's PDF not rendered", document_id=document.id, error=failure)
+                continue
+            pages.append((uuid.UUID(document.id), pdf, f"{document.document_number}.pdf"))
+        async with transaction(self.sessions) as session:  # a download that rendered one first stays
+            for document_id, pdf, file_name in pages:
+                await keep_pdf(session, document_id, pdf, file_name)

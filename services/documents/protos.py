@@ -178,14 +178,21 @@ def countersign_view(row: models.Countersign) -> domain.CountersignView:
 
 
 def document_to_proto(
-    row: models.Document, *, today: date, countersigns=(), sign_offs=(), history=()
+    row: models.Document,
+    *,
+    today: date,
+    countersigns=(),
+    sign_offs=(),
+    history=(),
+    content: pb.DocumentContent | None = None,
 ) -> pb.Document:
+    """`content`: the row's content already parsed by the caller (content_of), not parsed twice."""
     state = domain.State(row.state)
     reply = pb.Document(
         id=str(row.id),
         direction=DIRECTION_TO_PROTO[domain.Direction(row.direction)],
         state=STATE_TO_PROTO[state],
-        content=content_of(row),
+        content=content if content is not None else content_of(row),
         sender=pb.Sender(
             organisation_code=row.sender_organisation_code,
             name=row.sender_name,

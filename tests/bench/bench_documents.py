@@ -1,7 +1,13 @@
 """The documents service: filing-to-issued throughput and number assignment under 50 concurrent issuers.
 
 Measured (issue 3, `make bench`):
-- draft → sign-off → issue of routine outgoing documents, one pipeline after another, 8 in flight;
+- draft → sign-off → issue of routine outgoing documents, one pipeline after another, 8 in flight,
+  with the CPU each document cost: this process (the documents servicer, its gRPC server and this
+  bench's client, which share one interpreter), PostgreSQL's backends, and the PDF renderer process;
+- the limit of this machine for the same path (issue 17): the simplest authenticated write RPC — the
+  token checked, the permission, one INSERT and its commit — through the same GrpcServer and the same
+  client, 8 in flight. A document is three write RPCs, so a third of that rate is what this machine
+  allows for documents before any rule, act or event is written;
 - IssueDocument of 500 signed documents with 50 calls in flight on one issuer code and year: the
   rate, and whether the numbers are exactly 1..500 (no repeat, no gap).
 
@@ -17,6 +23,7 @@ events stay in the outbox (the relay is not measured).
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import tempfile
 import time
@@ -24,12 +31,14 @@ import uuid
 from pathlib import Path
 
 import grpc
+import psutil
+from sqlalchemy import text
 
 from deploy.local.servers import Postgres, free_port
 from services.documents.__main__ import MIGRATIONS
 from services.documents.api import DocumentsServicer
-from shared.db import create_engine, run_migrations, session_factory
-from shared.grpc_server import GrpcServer
+from shared.db import create_engine, run_migrations, session_factory, transaction
+from shared.grpc_server import GrpcServer, requires
 from shared.identity import TokenVerifier
 from shared.org_client import OrgClient
 from shared.service_auth import StaticToken
@@ -45,6 +54,8 @@ IN_FLIGHT = 8
 ISSUES = 500
 ISSUERS_IN_FLIGHT = 50
 GOAL = 300  # documents/s through draft → sign-off → issue (issue 17)
+FLOOR_CALLS = 600
+RPCS_PER_DOCUMENT = 3  # draft, sign-off, issue
 
 
 def user_id(username: str) -> str:
@@ -85,6 +96,53 @@ class FixedOrg(org_pb2_grpc.OrgServiceServicer):
         return org_pb2.FindPortfolioHolderResponse()
 
 
+class OneInsert(documents_pb2_grpc.DocumentsServiceServicer):
+    """The limit of this machine for a write RPC: the token and the permission checked as for every
+    RPC, then one INSERT and its commit, and a fixed reply. Nothing of the documents service runs."""
+
+    def __init__(self, sessions):
+        self.sessions = sessions
+        self.reply = pb.Document(id=str(uuid.uuid4()))
+
+    @requires("document:draft")
+    async def DraftDocument(self, request, context):
+        async with transaction(self.sessions) as session:
+            await session.execute(text("INSERT INTO bench_write (id) VALUES (:id)"), {"id": uuid.uuid4()})
+        return self.reply
+
+
+class CpuMeter:
+    """CPU seconds spent between two readings: this process, PostgreSQL (the postmaster and its
+    backends) and this process's children (the PDF renderer)."""
+
+    def __init__(self, postgres_pid: int):
+        self.me = psutil.Process(os.getpid())
+        self.postgres = psutil.Process(postgres_pid)
+
+    @staticmethod
+    def _seconds(processes) -> float:
+        total = 0.0
+        for process in processes:
+            try:
+                times = process.cpu_times()
+            except psutil.Error:  # ended between listing and reading
+                continue
+            total += times.user + times.system
+        return total
+
+    def read(self) -> tuple[float, float, float]:
+        return (
+            self._seconds([self.me]),
+            self._seconds([self.postgres, *self.postgres.children(recursive=True)]),
+            self._seconds(self.me.children(recursive=True)),
+        )
+
+    @staticmethod
+    def per(before, after, count: int) -> tuple[float, ...]:
+        """Milliseconds per item: this process, PostgreSQL, renderer."""
+        return tuple((b - a) * 1000 / count for a, b in zip(before, after, strict=True))
+
+
 def content(title: str, issuer_code: str) -> pb.DocumentContent:
     return pb.DocumentContent(
         kind=pb.DOCUMENT_KIND_NOTICE,
@@ -115,6 +173,8 @@ async def timed_calls(calls, in_flight: int) -> tuple[float, list[float]]:
 
 
 def pct(values: list[float], q: float) -> float:
+    if not values:
+        return 0.0
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))] * 1000
 
@@ -144,6 +204,18 @@ async def _run() -> list[tuple[str, str]]:
     await server.start()
     channel = grpc.aio.insecure_channel(server.address)
     stub = documents_pb2_grpc.DocumentsServiceStub(channel)
+    async with engine.begin() as connection:
+        await connection.execute(text("CREATE TABLE IF NOT EXISTS bench_write (id uuid PRIMARY KEY)"))
+    floor_server = GrpcServer(
+        [OneInsert(session_factory(engine))],
+        verifier=TokenVerifier(issuer.issuer, "documents", issuer.jwks_url),
+        drain_delay=0,
+        telemetry=False,
+    )
+    await floor_server.start()
+    floor_channel = grpc.aio.insecure_channel(floor_server.address)
+    floor_stub = documents_pb2_grpc.DocumentsServiceStub(floor_channel)
+    meter = CpuMeter(postgres.running_pid())
 
     def bearer(username: str, position: str, permissions: list[str]):
         token = issuer.token_for(
@@ -171,6 +243,19 @@ async def _run() -> list[tuple[str, str]]:
 
     try:
         await draft_and_sign("预热", "资府办发")  # warm-up: connections, token keys, org answers
+        one_draft = pb.DraftDocumentRequest(
+            direction=pb.DIRECTION_OUTGOING, content=content("预热", "资府办发")
+        )
+
+        def one_write():
+            return floor_stub.DraftDocument(one_draft, metadata=office)
+
+        await timed_calls([one_write for _ in range(50)], IN_FLIGHT)  # warm-up
+        before = meter.read()
+        seconds, floor_latencies = await timed_calls([one_write for _ in range(FLOOR_CALLS)], IN_FLIGHT)
+        floor_cpu = CpuMeter.per(before, meter.read(), FLOOR_CALLS)
+        floor_rate = FLOOR_CALLS / seconds
+        limit = floor_rate / RPCS_PER_DOCUMENT
 
         def pipeline(i: int):
             async def run():
@@ -179,21 +264,34 @@ async def _run() -> list[tuple[str, str]]:
 
             return run
 
+        before = meter.read()
         seconds, latencies = await timed_calls([pipeline(i) for i in range(PIPELINES)], IN_FLIGHT)
+        during = meter.read()
         started = time.perf_counter()
         await servicer.pdfs.drained()  # the PDFs of the issued documents, rendered after issue
         kept_after = time.perf_counter() - started
+        rate = PIPELINES / seconds
+        own, database, _ = CpuMeter.per(before, during, PIPELINES)
+        renderer = CpuMeter.per(before, meter.read(), PIPELINES)[2]
         rows = [
             (
                 f"draft → sign-off → issue ({IN_FLIGHT} in flight)",
-                f"{PIPELINES / seconds:.0f} documents/s, p50 {pct(latencies, 50):.0f} ms, "
-                f"p99 {pct(latencies, 99):.0f} ms",
+                f"{rate:.0f} documents/s, p50 {pct(latencies, 50):.0f} ms, p99 {pct(latencies, 99):.0f} ms",
                 f"≥ {GOAL} documents/s",
-                "—",
+                f"{limit:.0f} documents/s ({rate / limit:.2f})",
+            ),
+            (
+                "CPU per document: this process (servicer, gRPC, client) / PostgreSQL / PDF renderer",
+                f"{own:.1f} / {database:.1f} / {renderer:.1f} ms",
             ),
             (
                 f"their {PIPELINES} PDFs kept (rendered after issue by the renderer process)",
                 f"{kept_after:.1f} s after the last issue",
+            ),
+            (
+                f"limit: one write RPC (token, permission, one INSERT + commit), {IN_FLIGHT} in flight",
+                f"{floor_rate:.0f} RPCs/s = {limit:.0f} documents/s at {RPCS_PER_DOCUMENT} RPCs each; "
+                f"p50 {pct(floor_latencies, 50):.1f} ms; CPU per RPC {floor_cpu[0]:.1f} / {floor_cpu[1]:.1f} ms",
             ),
         ]
 
@@ -232,8 +330,11 @@ async def _run() -> list[tuple[str, str]]:
         return rows
     finally:
         await channel.close()
+        await floor_channel.close()
         server.shutdown()
+        floor_server.shutdown()
         await server.wait_stopped()
+        await floor_server.wait_stopped()
         await org.close()
         await org_server.stop(0)
         await engine.dispose()

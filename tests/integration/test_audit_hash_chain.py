@@ -65,6 +65,27 @@ async def test_A20_concurrent_acts_form_one_chain_that_verifies(database, servic
     assert (count, broken) == (12, None)
 
 
+async def test_A20_acts_linked_through_the_chain_end_function_and_the_others_form_one_chain(database):
+    """documents links the acts of its hot path through audit_chain_end() (migration 0012), the others
+    through the lock and a read of their own: concurrent acts of both kinds never fork the chain."""
+    await run_migrations(database, migrations_of("documents"))
+    engine = create_engine(database)
+    sessions = session_factory(engine)
+
+    async def one(n: int) -> None:
+        async with sessions() as session, session.begin():
+            await record_act(
+                session, f"document/{n}", "document.drafted", CLERK, f"第{n}件", chain_end_function=n % 2 == 0
+            )
+
+    try:
+        await asyncio.gather(*(one(n) for n in range(16)))
+    finally:
+        await engine.dispose()
+    count, broken = await audit_chain.verify_database(database)
+    assert (count, broken) == (16, None)
+
+
 async def test_A20_a_row_altered_by_a_superuser_is_named_by_verify(database):
     await run_migrations(database, migrations_of("org"))
     await record_concurrently(database, 5)

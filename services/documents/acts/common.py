@@ -1,16 +1,22 @@
 """What the acts on a document share: its audit reference, its reply (the document with its
-countersigns, sign-offs and history), who the lead body is, and who sends it."""
+countersigns, sign-offs and history), who the lead body is, and who sends it.
+
+The acts on the filing-to-issued path (draft, sign-off, issue) answer from what they hold: the
+document they locked, its relations read once after the lock (store.relations_of) and the act they
+record, instead of reading all of it again; the reply is the one GetDocument gives right after."""
 
 from __future__ import annotations
 
-from datetime import date
+import sys
+import uuid
+from datetime import date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from zgov.documents.v1 import documents_pb2 as pb
 
 from services.documents import domain, models, store
 from services.documents.protos import GivenSender, document_to_proto
-from shared.audit import actor_record, history
+from shared.audit import RecordedAct, actor_record, history_order, record_act
 from shared.errors import Forbidden, InvalidInput
 from shared.identity import Actor
 from shared.org_client import Directory
@@ -23,12 +29,44 @@ def ref_of(row: models.Document) -> str:
 async def document_reply(
     session: AsyncSession, row: models.Document, today: date, *, with_history: bool = True
 ) -> pb.Document:
+    relations = await store.relations_of(session, row.id)
     return document_to_proto(
         row,
         today=today,
-        countersigns=await store.countersigns_of(session, row.id),
-        sign_offs=await store.sign_offs_of(session, row.id),
-        history=await history(session, ref_of(row)) if with_history else (),
+        countersigns=relations.countersigns,
+        sign_offs=relations.sign_offs,
+        history=relations.history if with_history else (),
+    )
+
+
+# The place of an act not linked yet: after every act read (it is linked after all of them).
+_NOT_LINKED_YET = sys.maxsize
+
+
+def act_to_record(row: models.Document, act: str, actor: Actor, reason: str, at: datetime) -> RecordedAct:
+    """The act as it will be recorded at `at` (the transaction's now()), so the reply and the event
+    carry it before `record_last` links it into the chain."""
+    return RecordedAct(uuid.uuid4(), ref_of(row), act, actor_record(actor), at, reason, _NOT_LINKED_YET)
+
+
+def with_act(acts: list[RecordedAct], act: RecordedAct) -> list[RecordedAct]:
+    """The history read, with the act being recorded in the place `history` will read it."""
+    return sorted([*acts, act], key=history_order)
+
+
+async def record_last(session: AsyncSession, act: RecordedAct, actor: Actor) -> None:
+    """Link the act into the chain (A20, A26) as the act's last statement: the chain's lock, which
+    every act of the service waits for, is then held only from here to the commit (two round trips:
+    migration 0012's audit_chain_end() takes the lock and reads the chain's end)."""
+    await record_act(
+        session,
+        act.subject_ref,
+        act.act,
+        actor,
+        act.reason,
+        act_id=act.id,
+        at=act.at,
+        chain_end_function=True,
     )
 
 

@@ -10,9 +10,8 @@ from zgov.documents.v1 import events_pb2
 
 from services.documents import domain, store
 from services.documents.acts import Env
-from services.documents.acts.common import document_reply, ref_of
-from services.documents.protos import content_of
-from shared.audit import record_act
+from services.documents.acts.common import act_to_record, record_last, ref_of, with_act
+from services.documents.protos import content_of, document_to_proto
 from shared.errors import InvalidInput
 from shared.identity import Actor
 from shared.outbox import add_event
@@ -22,11 +21,13 @@ async def issue_document(session: AsyncSession, actor: Actor, document_id: str, 
     """印发: the next number of the issuer and year; the issued event carries the disclosure attribute
     the disclosure service publishes by."""
     today = env.today()
-    row = await store.get_document(session, document_id, for_update=True)
+    row, now = await store.lock_document(session, document_id)
     if row.direction != domain.Direction.OUTGOING.value:
         raise InvalidInput({"document_id": "an incoming document is decided, not issued"})
     domain.ISSUE.check(domain.State(row.state))
     content_pb = content_of(row)
+    # read before the number is taken: every issue of the issuer waits for the counter's lock
+    relations = await store.relations_of(session, row.id)
     sequence = await store.next_sequence(session, row.issuer_code, today.year)
     row.number_year = today.year
     row.number_sequence = sequence
@@ -37,8 +38,15 @@ async def issue_document(session: AsyncSession, actor: Actor, document_id: str, 
     late = ""
     if row.issue_due and today > row.issue_due:
         late = f"; after the 6-month limit of {row.issue_due} (A53)"
-    await record_act(session, ref_of(row), "document.issued", actor, row.document_number + late)
-    reply = await document_reply(session, row, today)
+    act = act_to_record(row, "document.issued", actor, row.document_number + late, now)
+    reply = document_to_proto(
+        row,
+        today=today,
+        countersigns=relations.countersigns,
+        sign_offs=relations.sign_offs,
+        history=with_act(relations.history, act),
+        content=content_pb,
+    )
     await add_event(
         session,
         "documents.document.issued",
@@ -48,4 +56,5 @@ async def issue_document(session: AsyncSession, actor: Actor, document_id: str, 
         ref_of(row),
         actor,
     )
+    await record_last(session, act, actor)
     return reply

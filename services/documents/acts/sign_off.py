@@ -10,15 +10,15 @@ from zgov.documents.v1 import events_pb2
 
 from services.documents import domain, models, store
 from services.documents.acts import Env
-from services.documents.acts.common import document_reply, ref_of
+from services.documents.acts.common import act_to_record, record_last, ref_of, with_act
 from services.documents.protos import (
     SignOffInput,
     content_from_proto,
     content_of,
     countersign_view,
+    document_to_proto,
     sign_off_to_proto,
 )
-from shared.audit import record_act
 from shared.errors import NotFound
 from shared.identity import Actor
 from shared.org_client import OrgRefused
@@ -85,14 +85,13 @@ async def signers(env: Env, row: models.Document, content: domain.Content) -> li
     return candidates
 
 
-async def _check_ready(session: AsyncSession, row: models.Document, content: domain.Content, env: Env) -> str:
+def _check_ready(row: models.Document, content: domain.Content, countersigns: list, env: Env) -> str:
     """The state (and for an outgoing document A49, A23, A22) before a sign-off; the rule id of who
     may sign."""
     if row.direction == domain.Direction.INCOMING.value:
         domain.SIGN_INCOMING.check(domain.State(row.state))
         return "A50.routed-leader"
     domain.SIGN_OUTGOING.check(domain.State(row.state))
-    countersigns = await store.countersigns_of(session, row.id)
     domain.check_countersigns_settled(
         [countersign_view(c) for c in countersigns], row.coordination is not None
     )
@@ -110,10 +109,12 @@ async def sign_off_document(
     as well when done in his or her place."""
     domain.check_sign_off(given.opinion, given.circle_read)
     today = env.today()
-    row = await store.get_document(session, given.document_id, for_update=True)
+    row, now = await store.lock_document(session, given.document_id)
+    relations = await store.relations_of(session, row.id)
     direction = domain.Direction(row.direction)
-    content = content_from_proto(content_of(row))
-    rule_id = await _check_ready(session, row, content, env)
+    content_pb = content_of(row)
+    content = content_from_proto(content_pb)
+    rule_id = _check_ready(row, content, relations.countersigns, env)
     match = domain.match_signer(actor.user_id, await signers(env, row, content), rule_id)
     holder = match.candidate
     signer = actor
@@ -122,7 +123,7 @@ async def sign_off_document(
     assert content.kind
     meaning = domain.sign_off_meaning(direction, content.kind, given.circle_read)
     opinion = given.opinion.strip() or "圈阅"
-    sign_off = await store.add_sign_off(
+    sign_off = store.new_sign_off(
         session,
         document_id=row.id,
         signer_user_id=actor.user_id,
@@ -134,11 +135,19 @@ async def sign_off_document(
         circle_read=given.circle_read,
         meaning=meaning.value,
         signed_on=today,
+        at=now,  # what the column's default would give: the transaction's now()
     )
     row.state = domain.State.SIGNED.value
     await session.flush()
-    await record_act(session, ref_of(row), "document.signed", signer, f"{opinion} ({meaning.value})")
-    reply = await document_reply(session, row, today)
+    act = act_to_record(row, "document.signed", signer, f"{opinion} ({meaning.value})", now)
+    reply = document_to_proto(
+        row,
+        today=today,
+        countersigns=relations.countersigns,
+        sign_offs=sorted([*relations.sign_offs, sign_off], key=lambda s: (s.at, s.id)),
+        history=with_act(relations.history, act),
+        content=content_pb,
+    )
     await add_event(
         session,
         "documents.document.signed",
@@ -146,4 +155,5 @@ async def sign_off_document(
         ref_of(row),
         signer,
     )
+    await record_last(session, act, signer)
     return reply

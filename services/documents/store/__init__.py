@@ -23,13 +23,19 @@ from services.documents.store.documents import (  # noqa: F401
     issued_documents,
     issued_of_authorities,
     list_documents,
+    lock_document,
     normative_filings,
 )
 from services.documents.store.numbers import (  # noqa: F401
     next_sequence,
 )
+from services.documents.store.relations import (  # noqa: F401
+    Relations,
+    relations_of,
+)
 from services.documents.store.sign_offs import (  # noqa: F401
     add_sign_off,
+    new_sign_off,
     sign_offs_of,
     sign_offs_of_many,
 )

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.documents import models
@@ -34,6 +34,22 @@ async def get_document(
     if row is None:
         raise NotFound(f"document {document_id}", resource_type="document")
     return row
+
+
+_LOCK = (
+    select(models.Document, func.now())
+    .where(models.Document.id == bindparam("document_id"))
+    .with_for_update(of=models.Document)
+)
+
+
+async def lock_document(session: AsyncSession, document_id: str) -> tuple[models.Document, datetime]:
+    """The document locked for an act (FOR UPDATE), with the transaction's now(): the instant its
+    recorded act and rows carry, known before they are written."""
+    found = (await session.execute(_LOCK, {"document_id": _uuid(document_id, "document")})).first()
+    if found is None:
+        raise NotFound(f"document {document_id}", resource_type="document")
+    return found[0], found[1]
 
 
 async def document_of_source(session: AsyncSession, source_ref: str) -> models.Document | None:

@@ -41,3 +41,10 @@ async def add_sign_off(session: AsyncSession, **fields) -> models.SignOff:
     session.add(row)
     await session.flush()
     return row
+
+
+def new_sign_off(session: AsyncSession, **fields) -> models.SignOff:
+    """A sign-off written with the act's next flush (one round trip with the document's change)."""
+    row = models.SignOff(id=uuid.uuid4(), **fields)
+    session.add(row)
+    return row

@@ -568,6 +568,49 @@ async def test_numbers_concurrent_issues_get_consecutive_numbers_without_gaps(pl
     assert issued_event.disclosure == pb.DISCLOSURE_ATTRIBUTE_PROACTIVE
 
 
+# ---- the write replies: built from what the act holds (issue 17), the same contract --------------------
+
+
+async def test_A20_A49_A51_each_write_reply_is_the_document_as_read_right_after(platform, documents_events):
+    """Draft, sign-off and issue answer with the document they changed (its countersigns, sign-offs
+    and recorded acts) without reading it again: each reply, and the events' documents, are what
+    GetDocument reads once the act committed."""
+
+    async def read(document_id: str) -> pb.Document:
+        return await platform.docs.GetDocument(
+            pb.GetDocumentRequest(document_id=document_id), metadata=platform.as_user("office-staff")
+        )
+
+    draft = await draft_outgoing(platform)
+    assert draft == await read(draft.id)
+    assert [a.act for a in draft.history] == ["document.drafted"]
+    await platform.docs.RequestCountersign(
+        pb.RequestCountersignRequest(document_id=draft.id, organisation_codes=["education-bureau"]),
+        metadata=platform.as_user("office-staff"),
+    )
+    await platform.docs.AnswerCountersign(
+        pb.AnswerCountersignRequest(document_id=draft.id, objection=False),
+        metadata=platform.as_user("department-head"),
+    )
+    signed = await sign(platform, draft.id, "secretary-general", "同意印发")
+    assert signed == await read(draft.id)
+    assert len(signed.countersigns) == 1 and len(signed.sign_offs) == 1
+    assert signed.history[-1].act == "document.signed"
+    issued = await platform.docs.IssueDocument(
+        pb.IssueDocumentRequest(document_id=draft.id), metadata=platform.as_user("office-staff")
+    )
+    assert issued == await read(draft.id)
+    assert issued.history[-1].act == "document.issued" and issued.history[-1].reason == issued.document_number
+
+    (signed_event,) = await read_events(documents_events, "documents.document.signed", 1)
+    (issued_event,) = await read_events(documents_events, "documents.document.issued", 1)
+    signed_payload, issued_payload = events_pb2.DocumentSigned(), events_pb2.DocumentIssued()
+    signed_event.payload.Unpack(signed_payload)
+    issued_event.payload.Unpack(issued_payload)
+    assert signed_payload.document == signed and signed_payload.sign_off == signed.sign_offs[0]
+    assert issued_payload.document == issued
+
+
 # ---- A52 fewer documents, A21–A25 normative documents ------------------------------------------------
 
 
