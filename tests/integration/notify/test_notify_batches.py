@@ -21,7 +21,7 @@ from services.notify.acts import notices as acts
 from services.notify.config import NotifySettings
 from shared.consumer import EventConsumer
 from shared.db import transaction
-from shared.outbox import build_envelope
+from shared.outbox import MSG_ID_HEADER, build_envelope
 from tests.fixtures.polling import eventually
 from tests.integration.notify.test_notify import d, deliveries, refused_topic
 from zgov.documents.v1 import documents_pb2
@@ -299,3 +299,39 @@ async def _all_planned(s, event_ids: list[str]) -> bool:
         if not await deliveries(s, event_id=event_id):
             return False
     return True
+
+
+async def test_a_forged_event_in_a_fetch_is_dead_lettered_alone_and_the_rest_planned_at_once(
+    start_notify, mailbox
+):
+    """Every event of a fetch is checked for its sender by the consumer before the batch handler sees
+    it: an envelope on meetings' subject that says petitions made it, amid three genuine ones of the
+    same fetch, is dead-lettered and tells nobody; the three are planned and sent."""
+    async with start_notify(consume_events=False) as s:
+        genuine = [
+            await s.publish("meetings.topic.refused", refused_topic(f"关于第{n}号议题")) for n in range(2)
+        ]
+        forged = build_envelope(
+            "meetings.topic.refused", refused_topic("伪造的议题"), "topic/1", event_id=uuid.uuid4()
+        )
+        forged.producer = "petitions"
+        await s.js.publish(
+            "meetings.topic.refused", forged.SerializeToString(), headers={MSG_ID_HEADER: forged.event_id}
+        )
+        genuine.append(await s.publish("meetings.topic.refused", refused_topic("关于第2号议题")))
+
+        async def dead_letters():
+            async with s.sessions() as session:
+                return await session.scalar(sa.text("SELECT count(*) FROM dead_letters"))
+
+        async with consuming(s, {"meetings.topic.refused"}):
+            await eventually(lambda: reached(s, 3), timeout=60)
+            assert await eventually(dead_letters, timeout=60) == 1
+        assert await processed(s) == 3
+        await eventually(lambda: _at_least(mailbox, 3), timeout=60)
+        assert sorted(m["subject"] for m in mailbox.messages) == [
+            f"议题未获同意：关于第{n}号议题" for n in range(3)
+        ]
+        assert not await deliveries(s, event_id=forged.event_id)
+        for event_id in genuine:
+            assert len(await deliveries(s, event_id=event_id)) == 1
