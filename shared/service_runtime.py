@@ -69,7 +69,7 @@ class ServiceRuntime:
         # Pool sizes and the statement cache are settings (ZGOV_DB_POOL_SIZE …; PgBouncer: charts/zgov/README.md).
         self.engine = engine_from(settings, hide_parameters=hide_parameters)
         self.sessions = session_factory(self.engine)
-        self._subscriptions: list[tuple[Subscriptions, bool]] = []
+        self._subscriptions: list[tuple[Subscriptions, bool, dict[str, Any]]] = []
         self._sweeps: list[Hook] = []
         self._after_migrations: list[Hook] = []
         self._on_shutdown: list[Hook] = []
@@ -90,13 +90,14 @@ class ServiceRuntime:
         self._closes.append(org.close)
         return org
 
-    def consumers(self, subscriptions: Subscriptions, *, batch_commit: bool = False) -> None:
+    def consumers(self, subscriptions: Subscriptions, *, batch_commit: bool = False, **options: Any) -> None:
         """Event consumers (shared/consumer.py), made once NATS is connected; each waits for its
         stream (the producing service may start later). A subscription's handler may be a batch
         handler (`shared.consumer.batch_handler`): a fetch's events applied at once. `batch_commit`:
         a fetch's messages are handled in one transaction (shared/consumer.py: only for handlers with
-        no effect outside the database)."""
-        self._subscriptions.append((subscriptions, batch_commit))
+        no effect outside the database). `options`: EventConsumer's own (e.g. `batch`, the messages
+        per fetch)."""
+        self._subscriptions.append((subscriptions, batch_commit, options))
 
     def sweep(self, run: Hook) -> None:
         """A background task for the server's life (a sweep, a clock, an extra HTTP server)."""
@@ -146,11 +147,18 @@ class ServiceRuntime:
                 outbox_channel(self.name),
                 listen_url=self.settings.leader_database_url or None,  # direct, behind PgBouncer
             )
-        for subscriptions, batch_commit in self._subscriptions:
+        for subscriptions, batch_commit, options in self._subscriptions:
             for stream, durable, subject, handler in subscriptions():
                 self._consumers.append(
                     EventConsumer(
-                        js, self.sessions, stream, durable, subject, handler, batch_commit=batch_commit
+                        js,
+                        self.sessions,
+                        stream,
+                        durable,
+                        subject,
+                        handler,
+                        batch_commit=batch_commit,
+                        **options,
                     )
                 )
 

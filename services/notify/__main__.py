@@ -103,9 +103,10 @@ def build(settings: NotifySettings, now: Callable[[], datetime] = utc_now) -> Gr
     )
     if settings.consume_events:
         # A sweep elsewhere (supervision's escalations, petitions' overdue cases) publishes bursts of
-        # small events; a fetch of them is planned in one transaction. Safe: a handler's only effect
-        # is its deliveries' rows (the dispatcher sends after the commit; org and Keycloak are read).
-        runtime.consumers(handlers.subscriptions, batch_commit=True)
+        # small events; a fetch of an officers' event is planned at once (batch handlers), the
+        # citizens' are handled per event in one transaction. Safe: a handler's only effect is its
+        # deliveries' rows (the dispatcher sends after the commit; org and Keycloak are read).
+        runtime.consumers(handlers.subscriptions, batch_commit=True, batch=settings.consume_batch)
     runtime.sweep(lambda: run_dispatcher(dispatcher, wake, settings.dispatch_seconds))
     server = runtime.server([NotifyServicer(runtime.sessions, now)])
     # tests reach the dispatcher and the handlers through it

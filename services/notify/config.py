@@ -28,6 +28,10 @@ class NotifySettings(ServiceSettings):
     # People's contact details and bodies' designated contacts are read from Keycloak this often.
     contacts_cache_seconds: float = Field(300.0, ge=0)
     consume_events: bool = True
+    # Events per fetch of each consumer: a fetch of the officers' events is planned at once
+    # (consumers.py `planned`: one preferences read and one insert), so a burst drains in fewer,
+    # larger transactions (shared/consumer.py's default is 10). At most what a consumer may leave unacked.
+    consume_batch: int = Field(100, ge=1, le=1000)
     # Where links in messages point: the office platform's web address.
     link_base: str = Field("https://oa.ziyang.example", description="base URL of links in messages")
     # Citizens' messages (their own cases, with consent) link to the portal's follow-up pages.

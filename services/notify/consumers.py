@@ -1,7 +1,12 @@
 """What the notify service does with other services' events (durable, idempotent consumers of
 shared/consumer.py: each message has its effect once, in one transaction with its processed id).
-Each event that names a person or a body to act becomes a notice (domain/notices.py), planned
-into deliveries (acts/notices.py) that the dispatcher sends.
+Each event that names a person or a body to act becomes notices (domain/notices.py: one method per
+subject below, the only mapping event → notices), planned into deliveries (acts/notices.py) that the
+dispatcher sends. Those events come in bursts (other services' sweeps: escalations, overdue cases,
+countersigns due), so each such consumer is a batch handler (shared/consumer.py `batch_handler`):
+the notices of a whole fetch are planned with one `plan_all` — one read of the recipients'
+preferences and one insert, not two statements per event; a fetch whose planning fails is planned
+again one event at a time by the consumer, so one bad event is retried and dead-lettered alone.
 
   meetings.topic.refused            the filing department's contact (议题未获同意)
   meetings.meeting.scheduled        members and invitees (or who acts for them); an emergency
@@ -43,10 +48,11 @@ event sends nothing twice either.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
+from google.protobuf.message import Message
 from sqlalchemy import event as orm_event
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -58,6 +64,7 @@ from services.notify.domain import privacy
 from services.notify.domain.consent import CaseKind
 from services.notify.domain.notices import Channel, Kind, Notice, Target, Urgency
 from shared.convert import CHINA, date_from_proto
+from shared.consumer import BatchHandler, Event, batch_handler
 from shared.errors import InvalidInput
 from zgov.disclosure.v1 import applications_pb2  # noqa: F401  (payload types known to decode)
 from zgov.disclosure.v1 import events_pb2 as disclosure_events
@@ -72,6 +79,8 @@ from zgov.supervision.v1 import events_pb2 as supervision_events
 from zgov.supervision.v1 import supervision_pb2
 
 Envelope = envelope_pb2.EventEnvelope
+# An event's notices (the mapping event → notices, one method per subject below); planned by `planned`.
+NoticesOf = Callable[[Envelope, Message], list[Notice]]
 # The day a citizen must act by, where a state change asks him or her to act (its field in the event).
 CITIZEN_ACT_BY = {"disclosure.application.completion-requested": "completion_due"}
 URGENT_STEPS = {
@@ -122,27 +131,39 @@ class EventConsumers:
     office_code: str = "general-office"
 
     def subscriptions(self) -> list[tuple[str, str, str, Callable]]:
-        """(stream, durable name, subject, handler) of every consumer."""
+        """(stream, durable name, subject, handler) of every consumer: the officers' (a fetch planned at
+        once, `planned`), then the citizens' (per event)."""
         return [
-            ("MEETINGS", "notify-topic-refused", "meetings.topic.refused", self.on_topic_refused),
-            ("MEETINGS", "notify-meeting-scheduled", "meetings.meeting.scheduled", self.on_meeting_scheduled),
-            ("DOCUMENTS", "notify-countersign-due", "documents.countersign.due", self.on_countersign_due),
-            ("DOCUMENTS", "notify-document-routed", "documents.document.routed", self.on_document_routed),
-            ("ORG", "notify-leave-approved", "org.leave.approved", self.on_leave_approved),
-            ("ORG", "notify-trip-overdue", "org.trip.overdue", self.on_trip_overdue),
-            ("SUPERVISION", "notify-item-assigned", "supervision.item.assigned", self.on_item_assigned),
-            ("SUPERVISION", "notify-item-escalated", "supervision.item.escalated", self.on_item_escalated),
+            (stream, durable, subject, self.planned(notices_of))
+            for stream, durable, subject, notices_of in self.officer_subscriptions()
+        ] + self.citizen_subscriptions()
+
+    def officer_subscriptions(self) -> list[tuple[str, str, str, NoticesOf]]:
+        """(stream, durable name, subject, the event's notices) of the events that tell officers: they
+        come in bursts (other services' sweeps), so a fetch of them is planned at once."""
+        return [
+            ("MEETINGS", "notify-topic-refused", "meetings.topic.refused", self.topic_refused),
+            ("MEETINGS", "notify-meeting-scheduled", "meetings.meeting.scheduled", self.meeting_scheduled),
+            ("DOCUMENTS", "notify-countersign-due", "documents.countersign.due", self.countersign_due),
+            ("DOCUMENTS", "notify-document-routed", "documents.document.routed", self.document_routed),
+            ("ORG", "notify-leave-approved", "org.leave.approved", self.leave_approved),
+            ("ORG", "notify-trip-overdue", "org.trip.overdue", self.trip_overdue),
+            ("SUPERVISION", "notify-item-assigned", "supervision.item.assigned", self.item_assigned),
+            ("SUPERVISION", "notify-item-escalated", "supervision.item.escalated", self.item_escalated),
             (
                 "SUPERVISION",
                 "notify-circular-requested",
                 "supervision.circular.requested",
-                self.on_circular_requested,
+                self.circular_requested,
             ),
-            ("PETITIONS", "notify-case-assigned", "petitions.case.assigned", self.on_case_assigned),
-            ("PETITIONS", "notify-case-overdue", "petitions.case.overdue", self.on_case_overdue),
-            ("DISCLOSURE", "notify-concern-overdue", "disclosure.concern.overdue", self.on_concern_overdue),
-            *self.citizen_subscriptions(),
+            ("PETITIONS", "notify-case-assigned", "petitions.case.assigned", self.case_assigned),
+            ("PETITIONS", "notify-case-overdue", "petitions.case.overdue", self.case_overdue),
+            ("DISCLOSURE", "notify-concern-overdue", "disclosure.concern.overdue", self.concern_overdue),
         ]
+
+    def handler(self, subject: str) -> Callable:
+        """The handler of a subject, as subscriptions() gives it to its consumer."""
+        return next(h for _, _, s, h in self.subscriptions() if s == subject)
 
     def citizen_subscriptions(self) -> list[tuple[str, str, str, Callable]]:
         """One durable consumer per state change a citizen may be told of (notify-citizen-<event>)."""
@@ -183,9 +204,8 @@ class EventConsumers:
     def link(self, path: str) -> str:
         return f"{self.link_base.rstrip('/')}/{path}"
 
-    async def plan(
+    def notice(
         self,
-        session: AsyncSession,
         envelope: Envelope,
         kind: Kind,
         urgency: Urgency,
@@ -194,9 +214,9 @@ class EventConsumers:
         link: str,
         targets: list[Target],
         classified: bool = False,
-    ) -> None:
-        targets = [t for t in targets if t.user_id or t.body_code]
-        notice = Notice(
+    ) -> Notice:
+        """The event's notice to the targets it names (a target naming nobody is left out)."""
+        return Notice(
             envelope.event_id,
             envelope.subject,
             envelope.producer or envelope.subject.split(".")[0],
@@ -205,141 +225,162 @@ class EventConsumers:
             title,
             text,
             link,
-            tuple(targets),
+            tuple(t for t in targets if t.user_id or t.body_code),
             classified,
         )
-        now = self.now()
-        if await acts.plan(session, notice, self.people, self.offered, now, now.astimezone(CHINA).date()):
-            orm_event.listen(session.sync_session, "after_commit", lambda _: self.woken(), once=True)
+
+    def planned(self, notices_of: NoticesOf) -> BatchHandler:
+        """The handler of one subject: the notices of a fetch's events (`notices_of`, per event, the
+        mapping event → notices) planned together, with one read of the preferences and one insert
+        (acts.notices.plan_all). Called with one event (the consumer's fallback, a fetch of one) it
+        plans that event's notices alone."""
+
+        async def apply(session: AsyncSession, events: Sequence[Event]) -> None:
+            notices = [n for e in events for n in notices_of(e.envelope, e.payload)]
+            now = self.now()
+            day = now.astimezone(CHINA).date()
+            if await acts.plan_all(session, notices, self.people, self.offered, now, day):
+                orm_event.listen(session.sync_session, "after_commit", lambda _: self.woken(), once=True)
+
+        return batch_handler(apply)
 
     # ---- meetings ---------------------------------------------------------------------------------
 
-    async def on_topic_refused(self, session, envelope, event: meetings_events.TopicRefused) -> None:
+    def topic_refused(self, envelope: Envelope, event: meetings_events.TopicRefused) -> list[Notice]:
         topic = event.topic
-        await self.plan(
-            session,
-            envelope,
-            Kind.MEETING,
-            Urgency.NORMAL,
-            f"议题未获同意：{topic.title}",
-            f"贵单位报送的议题《{topic.title}》未列入会议议程。{topic.decision_reason}".strip(),
-            self.link(f"meetings/topics/{topic.id}"),
-            [Target(body_code=topic.owning_organisation_code)],
-        )
+        return [
+            self.notice(
+                envelope,
+                Kind.MEETING,
+                Urgency.NORMAL,
+                f"议题未获同意：{topic.title}",
+                f"贵单位报送的议题《{topic.title}》未列入会议议程。{topic.decision_reason}".strip(),
+                self.link(f"meetings/topics/{topic.id}"),
+                [Target(body_code=topic.owning_organisation_code)],
+            )
+        ]
 
-    async def on_meeting_scheduled(self, session, envelope, event: meetings_events.MeetingScheduled) -> None:
+    def meeting_scheduled(self, envelope: Envelope, event: meetings_events.MeetingScheduled) -> list[Notice]:
         m = event.meeting
         people = list(dict.fromkeys([*m.member_user_ids, *m.invitee_user_ids]))
         when = f"{_day(m.day)} {m.start_time}".strip()
-        await self.plan(
-            session,
-            envelope,
-            Kind.MEETING,
-            Urgency.URGENT if m.emergency else Urgency.NORMAL,
-            f"{'紧急' if m.emergency else ''}会议通知：{m.title}",
-            f"{m.title}定于{when}在{m.location or '另行通知的地点'}召开，请准时参加。",
-            self.link(f"meetings/{m.id}"),
-            [Target(user_id=u) for u in people],
-        )
+        return [
+            self.notice(
+                envelope,
+                Kind.MEETING,
+                Urgency.URGENT if m.emergency else Urgency.NORMAL,
+                f"{'紧急' if m.emergency else ''}会议通知：{m.title}",
+                f"{m.title}定于{when}在{m.location or '另行通知的地点'}召开，请准时参加。",
+                self.link(f"meetings/{m.id}"),
+                [Target(user_id=u) for u in people],
+            )
+        ]
 
     # ---- documents --------------------------------------------------------------------------------
 
-    async def on_countersign_due(self, session, envelope, event: documents_events.CountersignDue) -> None:
-        await self.plan(
-            session,
-            envelope,
-            Kind.DOCUMENT,
-            Urgency.URGENT,
-            "会签今日到期",
-            "一件公文的会签今日到期，逾期未答复视为无不同意见（A49）。",
-            self.link(f"documents/{event.document_id}/countersign"),
-            [Target(body_code=event.countersign.organisation_code)],
-        )
+    def countersign_due(self, envelope: Envelope, event: documents_events.CountersignDue) -> list[Notice]:
+        return [
+            self.notice(
+                envelope,
+                Kind.DOCUMENT,
+                Urgency.URGENT,
+                "会签今日到期",
+                "一件公文的会签今日到期，逾期未答复视为无不同意见（A49）。",
+                self.link(f"documents/{event.document_id}/countersign"),
+                [Target(body_code=event.countersign.organisation_code)],
+            )
+        ]
 
-    async def on_document_routed(self, session, envelope, event: documents_events.DocumentRouted) -> None:
+    def document_routed(self, envelope: Envelope, event: documents_events.DocumentRouted) -> list[Notice]:
         content = event.document.content
         urgent = content.urgency in (documents_pb2.URGENCY_URGENT, documents_pb2.URGENCY_EXTRA_URGENT)
         classified = content.classification > documents_pb2.CLASSIFICATION_NONE
-        await self.plan(
-            session,
-            envelope,
-            Kind.DOCUMENT,
-            Urgency.URGENT if urgent else Urgency.NORMAL,
-            f"待签批公文：{content.title}",
-            f"公文《{content.title}》已呈送，请审签。",
-            self.link(f"documents/{event.document.id}"),
-            [Target(user_id=event.leader_user_id)],
-            classified=classified,
-        )
+        return [
+            self.notice(
+                envelope,
+                Kind.DOCUMENT,
+                Urgency.URGENT if urgent else Urgency.NORMAL,
+                f"待签批公文：{content.title}",
+                f"公文《{content.title}》已呈送，请审签。",
+                self.link(f"documents/{event.document.id}"),
+                [Target(user_id=event.leader_user_id)],
+                classified=classified,
+            )
+        ]
 
     # ---- org --------------------------------------------------------------------------------------
 
-    async def on_leave_approved(self, session, envelope, event: org_events.LeaveApproved) -> None:
+    def leave_approved(self, envelope: Envelope, event: org_events.LeaveApproved) -> list[Notice]:
         leave = event.leave
         days = f"{_day(leave.first_day)}至{_day(leave.last_day)}"
         link = self.link(f"org/leave/{leave.id}")
-        await self.plan(
-            session,
-            envelope,
-            Kind.LEAVE,
-            Urgency.LOW,
-            "请假已批准",
-            f"您{days}的请假已批准。",
-            link,
-            [Target(user_id=leave.user_id)],
-        )
-        if leave.acting_user_id:
-            await self.plan(
-                session,
+        told = [
+            self.notice(
                 envelope,
                 Kind.LEAVE,
-                Urgency.NORMAL,
-                "代行职责通知",
-                f"{days}期间，请您代行其职责（A10、A59）。",
+                Urgency.LOW,
+                "请假已批准",
+                f"您{days}的请假已批准。",
                 link,
-                [Target(user_id=leave.acting_user_id)],
+                [Target(user_id=leave.user_id)],
             )
+        ]
+        if leave.acting_user_id:
+            told.append(
+                self.notice(
+                    envelope,
+                    Kind.LEAVE,
+                    Urgency.NORMAL,
+                    "代行职责通知",
+                    f"{days}期间，请您代行其职责（A10、A59）。",
+                    link,
+                    [Target(user_id=leave.acting_user_id)],
+                )
+            )
+        return told
 
-    async def on_trip_overdue(self, session, envelope, event: org_events.TripOverdue) -> None:
+    def trip_overdue(self, envelope: Envelope, event: org_events.TripOverdue) -> list[Notice]:
         """A57, A58: the member reports or hands the gift over himself; his body and the office follow."""
         trip = event.trip
         gift = next((g for g in trip.gifts if g.id == event.gift_id), None)
         what = f"所收礼品“{gift.description}”的上缴" if gift else "出访报告"
         step = "礼品上缴" if gift else "出访报告"
         countries = "、".join(trip.countries)
-        await self.plan(
-            session,
-            envelope,
-            Kind.SUPERVISION,
-            Urgency.URGENT,
-            f"{step}逾期：因公出国（境）{countries}",
-            f"因公出国（境）{countries}（{_day(trip.first_day)}至{_day(trip.last_day)}）{what}"
-            f"期限（{_day(event.due)}）已过，请按规定办理。",
-            self.link(f"org/trips/{trip.id}"),
-            [
-                Target(user_id=event.responsible_user_id, in_person=True),
-                Target(body_code=event.responsible_body_code),
-                Target(body_code=self.office_code),
-            ],
-        )
+        return [
+            self.notice(
+                envelope,
+                Kind.SUPERVISION,
+                Urgency.URGENT,
+                f"{step}逾期：因公出国（境）{countries}",
+                f"因公出国（境）{countries}（{_day(trip.first_day)}至{_day(trip.last_day)}）{what}"
+                f"期限（{_day(event.due)}）已过，请按规定办理。",
+                self.link(f"org/trips/{trip.id}"),
+                [
+                    Target(user_id=event.responsible_user_id, in_person=True),
+                    Target(body_code=event.responsible_body_code),
+                    Target(body_code=self.office_code),
+                ],
+            )
+        ]
 
     # ---- supervision ------------------------------------------------------------------------------
 
-    async def on_item_assigned(self, session, envelope, event: supervision_events.ItemAssigned) -> None:
+    def item_assigned(self, envelope: Envelope, event: supervision_events.ItemAssigned) -> list[Notice]:
         item = event.item
-        await self.plan(
-            session,
-            envelope,
-            Kind.SUPERVISION,
-            Urgency.NORMAL,
-            f"督办事项交办：{item.number}",
-            f"督办事项{item.number}已交贵单位牵头办理，请于{_day(event.acknowledge_due)}前签收，"
-            f"办结时限{_day(item.due)}。",
-            self.link(f"supervision/items/{item.item_id}"),
-            [Target(body_code=item.lead_body_code), Target(user_id=event.first_responsible_user_id)],
-        )
+        return [
+            self.notice(
+                envelope,
+                Kind.SUPERVISION,
+                Urgency.NORMAL,
+                f"督办事项交办：{item.number}",
+                f"督办事项{item.number}已交贵单位牵头办理，请于{_day(event.acknowledge_due)}前签收，"
+                f"办结时限{_day(item.due)}。",
+                self.link(f"supervision/items/{item.item_id}"),
+                [Target(body_code=item.lead_body_code), Target(user_id=event.first_responsible_user_id)],
+            )
+        ]
 
-    async def on_item_escalated(self, session, envelope, event: supervision_events.ItemEscalated) -> None:
+    def item_escalated(self, envelope: Envelope, event: supervision_events.ItemEscalated) -> list[Notice]:
         item, step = event.item, event.escalation
         name = STEP_NAMES.get(step.step, "督办")
         urgency = (
@@ -349,72 +390,77 @@ class EventConsumers:
             if step.step == supervision_pb2.ESCALATION_STEP_WARNED
             else Urgency.NORMAL
         )
-        await self.plan(
-            session,
-            envelope,
-            Kind.SUPERVISION,
-            urgency,
-            f"督办{name}：{item.number}",
-            f"督办事项{item.number}（时限{_day(step.against_due)}）：{name}，请抓紧办理并报告。",
-            self.link(f"supervision/items/{item.item_id}"),
-            [Target(user_id=step.recipient_user_id), Target(body_code=step.recipient_body_code)],
-        )
+        return [
+            self.notice(
+                envelope,
+                Kind.SUPERVISION,
+                urgency,
+                f"督办{name}：{item.number}",
+                f"督办事项{item.number}（时限{_day(step.against_due)}）：{name}，请抓紧办理并报告。",
+                self.link(f"supervision/items/{item.item_id}"),
+                [Target(user_id=step.recipient_user_id), Target(body_code=step.recipient_body_code)],
+            )
+        ]
 
-    async def on_circular_requested(
-        self, session, envelope, event: supervision_circulars.CircularRequested
-    ) -> None:
-        await self.plan(
-            session,
-            envelope,
-            Kind.SUPERVISION,
-            Urgency.LOW,
-            f"督查通报已送起草：{event.title}",
-            f"{event.title}已送公文系统起草，会签、签发后印发（A61）。",
-            self.link(f"supervision/circulars/{event.circular_id}"),
-            [Target(body_code=event.organisation_code)],
-        )
+    def circular_requested(
+        self, envelope: Envelope, event: supervision_circulars.CircularRequested
+    ) -> list[Notice]:
+        return [
+            self.notice(
+                envelope,
+                Kind.SUPERVISION,
+                Urgency.LOW,
+                f"督查通报已送起草：{event.title}",
+                f"{event.title}已送公文系统起草，会签、签发后印发（A61）。",
+                self.link(f"supervision/circulars/{event.circular_id}"),
+                [Target(body_code=event.organisation_code)],
+            )
+        ]
 
     # ---- petitions (A71, A80: the number and a link, never the petitioner or the letter) ----------
 
-    async def on_case_assigned(self, session, envelope, event: petitions_events.CaseAssigned) -> None:
+    def case_assigned(self, envelope: Envelope, event: petitions_events.CaseAssigned) -> list[Notice]:
         case = event.case
         link = self.link(f"petitions/cases/{case.case_id}")
-        await self.plan(
-            session,
-            envelope,
-            Kind.PETITION,
-            Urgency.NORMAL,
-            f"信访事项交办：{case.number}",
-            privacy.protected_text(case.number, "一件信访事项已交贵单位办理", link),
-            link,
-            [Target(body_code=case.handling_body_code)],
-        )
+        return [
+            self.notice(
+                envelope,
+                Kind.PETITION,
+                Urgency.NORMAL,
+                f"信访事项交办：{case.number}",
+                privacy.protected_text(case.number, "一件信访事项已交贵单位办理", link),
+                link,
+                [Target(body_code=case.handling_body_code)],
+            )
+        ]
 
-    async def on_case_overdue(self, session, envelope, event: petitions_events.CaseOverdue) -> None:
+    def case_overdue(self, envelope: Envelope, event: petitions_events.CaseOverdue) -> list[Notice]:
         case = event.case
         link = self.link(f"petitions/cases/{case.case_id}")
-        await self.plan(
-            session,
-            envelope,
-            Kind.PETITION,
-            Urgency.URGENT,
-            f"信访事项逾期：{case.number}",
-            privacy.protected_text(case.number, f"一件信访事项已过期限（{_day(event.due)}）", link),
-            link,
-            [Target(body_code=event.responsible_body_code)],
-        )
+        return [
+            self.notice(
+                envelope,
+                Kind.PETITION,
+                Urgency.URGENT,
+                f"信访事项逾期：{case.number}",
+                privacy.protected_text(case.number, f"一件信访事项已过期限（{_day(event.due)}）", link),
+                link,
+                [Target(body_code=event.responsible_body_code)],
+            )
+        ]
 
     # ---- disclosure -------------------------------------------------------------------------------
 
-    async def on_concern_overdue(self, session, envelope, event: disclosure_events.ConcernOverdue) -> None:
+    def concern_overdue(self, envelope: Envelope, event: disclosure_events.ConcernOverdue) -> list[Notice]:
         concern = event.concern
-        await self.plan(
-            session,
-            envelope,
-            Kind.DISCLOSURE,
-            Urgency.URGENT,
-            "政务舆情回应逾期",
-            f"关切事项“{concern.summary[:60]}”回应期限已过，请尽快调查核实并回应。",
-            self.link(f"disclosure/concerns/{concern.id}"),
-            [Target(body_code=concern.department_code)],
-        )
+        return [
+            self.notice(
+                envelope,
+                Kind.DISCLOSURE,
+                Urgency.URGENT,
+                "政务舆情回应逾期",
+                f"关切事项“{concern.summary[:60]}”回应期限已过，请尽快调查核实并回应。",
+                self.link(f"disclosure/concerns/{concern.id}"),
+                [Target(body_code=concern.department_code)],
+            )
+        ]

@@ -1,8 +1,8 @@
 """The notify service's pipeline: events on JetStream → deliveries → messages taken by an SMTP server.
 
 Starts its own PostgreSQL, NATS and an aiosmtpd SMTP server, migrates the notify database and runs the
-service's own consumer (batch_commit, as services/notify/__main__.py runs it), acts and dispatcher in
-this process. Keycloak and org are left out: recipients come from a fixed directory (one body contact
+service's own consumer (its batch handler, a fetch of `consume_batch` events planned at once, as
+services/notify/__main__.py runs it), acts and dispatcher in this process. Keycloak and org are left out: recipients come from a fixed directory (one body contact
 per event), so the figures are notify's own (consumer transaction, delivery rows, claiming, SMTP).
 BURST events are published back to back; each message is timed from its event's publication to the
 SMTP server accepting it. The publisher and the SMTP server run in processes of their own
@@ -29,6 +29,7 @@ from deploy.local.servers import Nats, Postgres, free_port
 from services.notify.__main__ import MIGRATIONS
 from services.notify.acts.dispatch import Dispatcher
 from services.notify.channels.email import EmailSender
+from services.notify.config import NotifySettings
 from services.notify.consumers import EventConsumers
 from services.notify.domain.notices import Channel, Recipient, Target
 from services.notify.domain.retries import RetryPolicy
@@ -43,6 +44,8 @@ BURST = int(os.environ.get("ZGOV_BENCH_NOTIFY_BURST", "500"))
 TARGET_RATE = 100  # messages per second, at least
 TARGET_P99 = 2.0  # seconds from the event's publication to the SMTP server taking the message
 FAR_ENDS = [sys.executable, "-m", "tests.bench.notify_far_ends"]
+# Events per fetch, as the service's consumers take them (ZGOV_CONSUME_BATCH); the bench may try others.
+FETCH = int(os.environ.get("ZGOV_BENCH_NOTIFY_FETCH", NotifySettings.model_fields["consume_batch"].default))
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -132,7 +135,8 @@ async def measure(dsn: str, nats_url: str, smtp: SmtpServer) -> list[tuple[str, 
         "MEETINGS",
         "notify-topic-refused",
         "meetings.topic.refused",
-        handlers.on_topic_refused,
+        handlers.handler("meetings.topic.refused"),
+        batch=FETCH,
         batch_commit=True,
     )
     sender = EmailSender("127.0.0.1", smtp.port, "notify@ziyang.example")
@@ -163,15 +167,26 @@ async def measure(dsn: str, nats_url: str, smtp: SmtpServer) -> list[tuple[str, 
         raise RuntimeError(f"only {len(received)} of {BURST} messages arrived in 120 s")
     lags = [received[k] - published[k] for k in published]
     to_rows = [planned[k] - published[k] for k in published]
+    # the rest: the row waiting for a dispatcher's round (woken after each consumer commit) and sent in it
+    after_rows = [received[k] - planned[k] for k in published]
     first = min(published.values())
     rate = BURST / (max(received.values()) - first)
     return [
-        (f"{BURST} events back to back → e-mails", f"{rate:.0f} messages/s", f"≥ {TARGET_RATE}/s"),
+        (
+            f"{BURST} events back to back → e-mails (fetches of {FETCH})",
+            f"{rate:.0f} messages/s",
+            f"≥ {TARGET_RATE}/s",
+        ),
         ("lag p50 (publication → SMTP accepted)", f"{percentile(lags, 50) * 1000:.0f} ms", ""),
         ("lag p99", f"{percentile(lags, 99) * 1000:.0f} ms", f"< {TARGET_P99 * 1000:.0f} ms"),
         (
             "of which to the delivery row (its consumer transaction's start) p50 / p99",
             f"{percentile(to_rows, 50) * 1000:.0f} / {percentile(to_rows, 99) * 1000:.0f} ms",
+            "",
+        ),
+        (
+            "and from the delivery row to SMTP accepted (dispatcher rounds, sending) p50 / p99",
+            f"{percentile(after_rows, 50) * 1000:.0f} / {percentile(after_rows, 99) * 1000:.0f} ms",
             "",
         ),
         (

@@ -18,7 +18,7 @@ from nats.js.errors import NotFoundError
 
 from services.notify.acts.notices import plan_all
 from services.notify.domain.notices import Channel, Kind, Notice, Target, Urgency
-from shared.consumer import EventConsumer
+from shared.consumer import EventConsumer, batch_handler
 from shared.errors import error_info_of, field_violations_of
 from shared.outbox import MSG_ID_HEADER, build_envelope
 from shared.streams import stream_name
@@ -264,23 +264,24 @@ async def test_notify_runs_in_the_runtimes_consumes_only_mode_without_a_stream_o
 
 
 async def test_a_failed_batch_is_handled_again_one_by_one_and_loses_nothing(start_notify, mailbox):
-    """notify's consumers plan a fetch of events in one transaction (batch_commit: bursts come from the
-    other services' sweeps). One event of the batch fails (a transient fault, twice): the batch rolls
-    back, every message is handled again alone — the others take effect once —, the failing one is
-    redelivered by JetStream and takes effect when it passes. Every event tells its contact once."""
+    """notify's officers' consumers plan a fetch of events at once (a batch handler: bursts come from
+    the other services' sweeps). Planning fails for one event of the fetch (a transient fault, twice):
+    the batch rolls back, every event is planned again alone — the others take effect once —, the
+    failing one is redelivered by JetStream and takes effect when it passes. Every event tells its
+    contact once."""
     async with start_notify(consume_events=False) as s:  # this test runs the consumer itself
-        handlers = s.server.notify_state["handlers"]
+        planned = s.server.notify_state["handlers"].handler("meetings.topic.refused")
         titles = [f"关于第{n}批老旧小区改造的议题" for n in range(6)]
         # published before the consumer exists: its first fetch holds all six
         ids = [await s.publish("meetings.topic.refused", refused_topic(title)) for title in titles]
         failing = ids[3]
         calls: Counter = Counter()
 
-        async def with_a_transient_fault(session, envelope, payload):
-            calls[envelope.event_id] += 1
-            if envelope.event_id == failing and calls[failing] <= 2:
+        async def with_a_transient_fault(session, events):
+            calls.update(e.envelope.event_id for e in events)
+            if any(e.envelope.event_id == failing for e in events) and calls[failing] <= 2:
                 raise RuntimeError("the contacts directory did not answer in time")
-            await handlers.on_topic_refused(session, envelope, payload)
+            await planned.apply(session, events)
 
         as_notify = await s.nats.connect("notify")  # notify's consumer, with notify's rights
         consumer = EventConsumer(
@@ -289,7 +290,7 @@ async def test_a_failed_batch_is_handled_again_one_by_one_and_loses_nothing(star
             "MEETINGS",
             "notify-topic-refused",
             "meetings.topic.refused",
-            with_a_transient_fault,
+            batch_handler(with_a_transient_fault),
             batch=10,
             batch_commit=True,
             retry_delays=(0.2,),
@@ -303,9 +304,8 @@ async def test_a_failed_batch_is_handled_again_one_by_one_and_loses_nothing(star
         assert sorted(subjects) == sorted(f"议题未获同意：{title}" for title in titles)
         for event_id in ids:
             assert len(await deliveries(s, event_id=event_id)) == 1
-        # the three before the failing one ran in the rolled-back batch, then alone; the failing one
-        # in the batch, alone, then redelivered; the two after it only alone
-        assert [calls[i] for i in ids] == [2, 2, 2, 3, 1, 1]
+        # all six in the rolled-back batch, then each alone; the failing one redelivered once more
+        assert [calls[i] for i in ids] == [2, 2, 2, 3, 2, 2]
         async with s.sessions() as session:
             processed = await session.scalar(
                 sa.text("SELECT count(*) FROM processed_messages WHERE consumer = 'notify-topic-refused'")
