@@ -417,7 +417,8 @@ class EventConsumer:
                 len(ready),
                 exc,
             )
-            heartbeat.cancel()
+            # the batch's keep-alive runs on until the last is handled: those still waiting their
+            # turn would otherwise be redelivered by JetStream after ack_wait (finally cancels it)
             for msg, *_ in ready:
                 try:
                     await self.process(msg)
