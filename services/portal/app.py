@@ -43,7 +43,7 @@ from services.portal import (
 )
 from services.portal.auth import KeycloakLogin, LoginFailed, PendingLogin, pkce_pair, safe_return_path
 from services.portal.backends import Backends
-from services.portal.caching import HttpCaching
+from services.portal.caching import INCOMPLETE, HttpCaching
 from services.portal.open_data import pages as open_data_pages
 from services.portal.body_limit import BodyLimit
 from services.portal.config import PortalSettings
@@ -293,7 +293,12 @@ def create_app(settings: PortalSettings) -> FastAPI:
     async def home(portal: PortalDep, visitor: VisitorDep):
         latest = await publications_pages.latest_publications(portal, 8)
         return render(
-            portal, visitor, "home.html", latest=latest, disclosure=disclosure_pages.available(portal)
+            portal,
+            visitor,
+            "home.html",
+            headers=INCOMPLETE if latest is None else None,
+            latest=latest,
+            disclosure=disclosure_pages.available(portal),
         )
 
     # ---- login through Keycloak ------------------------------------------------------------------

@@ -23,9 +23,17 @@ An ASGI middleware, outermost (app.py adds it last), deciding per request:
   large-text page to a visitor who did not ask for it.
 - A signed-in visitor (his or her name and logout form are on every page): every answer is
   `Cache-Control: private, no-store`, never kept here nor by any cache.
+- A public read made without data it needed (disclosure failed or timed out; the route sets
+  `INCOMPLETE`, i.e. `no-store`, and the page says what is missing): sent as `no-store` with no
+  ETag, Last-Modified nor visitor cookie, and not kept, so neither this portal nor a CDN shows it
+  after disclosure recovers and no 304 ever confirms it.
 - Anything else (forms, follow-ups by query code, downloads, errors) passes unchanged: those
   routes set their own `no-store` (or the app's default `no-cache`).
 - /static/: StaticFiles gives ETag and Last-Modified; this adds `public, max-age` of an hour.
+
+The ETag depends on the body only, and a public body holds nothing of the request (no CSRF token,
+no CSP nonce — the portal has no script —, no time): made again unchanged, a page keeps its ETag and
+its Last-Modified, and revalidations across the portal's refreshes still get 304.
 
 Without `Vary: Cookie` no cache can tell from the answer that the same address differs by cookie, so:
 - browsers: `max-age=0` on the shared answer makes the browser revalidate every time, so a visitor who
@@ -68,6 +76,10 @@ PUBLIC = re.compile(
 PRIVATE = (b"cache-control", b"private, no-store")
 # A display mode's page: the browser keeps and revalidates it; no shared cache may store it.
 ONE_VISITORS = b"private, max-age=0"
+# What a public read's route sets on a page it made without data it needed (disclosure failed or timed
+# out: the home page without its latest publications): this visitor gets it, nobody keeps it.
+INCOMPLETE_VALUE = b"no-store"
+INCOMPLETE = {"Cache-Control": INCOMPLETE_VALUE.decode()}
 # Headers of the answer that never go into what is kept or shared.
 DROPPED = {b"set-cookie", b"cache-control", b"etag", b"last-modified", b"content-length"}
 
@@ -189,7 +201,17 @@ class HttpCaching:
             await send({"type": "http.response.body", "body": body})
             return None
         headers = [(name, value) for name, value in start.get("headers", []) if name.lower() not in DROPPED]
-        kept = Kept(headers, body, entity_tag(body), time.time(), time.monotonic())
+        if incomplete(start):
+            # Made without data it needed: sent to this visitor only, never kept, no validators.
+            length = (b"content-length", str(len(body)).encode())
+            await send({**start, "headers": [*headers, (b"cache-control", INCOMPLETE_VALUE), length]})
+            await send({"type": "http.response.body", "body": body})
+            return None
+        etag = entity_tag(body)
+        before = self._kept.get(key)
+        # The same bytes made again: the same validators (Last-Modified too), so a revalidation still matches.
+        made_at = before.last_modified if before is not None and before.etag == etag else time.time()
+        kept = Kept(headers, body, etag, made_at, time.monotonic())
         self._kept[key] = kept
         self._kept.move_to_end(key)
         while len(self._kept) > self.entries:
@@ -217,6 +239,14 @@ class HttpCaching:
             {"type": "http.response.start", "status": 200, "headers": kept.headers + validators + [length]}
         )
         await send({"type": "http.response.body", "body": kept.body})
+
+
+def incomplete(start: Message) -> bool:
+    """Whether the route marked its answer as made without data it needed (`INCOMPLETE`)."""
+    return any(
+        name.lower() == b"cache-control" and INCOMPLETE_VALUE in value.lower()
+        for name, value in start.get("headers", [])
+    )
 
 
 def _with_header(send: Send, name: bytes, value: bytes) -> Send:

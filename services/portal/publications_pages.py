@@ -100,7 +100,9 @@ def publication_filter(
     return f, chosen, errors
 
 
-async def latest_publications(portal: Portal, limit: int) -> list[dict]:
+async def latest_publications(portal: Portal, limit: int) -> list[dict] | None:
+    """The latest publications; None when disclosure failed or did not answer in time (the home page
+    still shows its entries, says the list is missing, and is kept by nobody: caching.INCOMPLETE)."""
     if not available(portal):
         return []
     try:
@@ -108,7 +110,7 @@ async def latest_publications(portal: Portal, limit: int) -> list[dict]:
             portal.backends.publications.ListLatest, pb.ListLatestRequest(limit=limit)
         )
     except BackendError:
-        return []  # the home page still shows its entries when disclosure is away
+        return None
     return [dv.publication(p) for p in reply.publications]
 
 

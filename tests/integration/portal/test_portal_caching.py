@@ -8,12 +8,20 @@ visitor's own (`private`, still revalidated with 304); a signed-in visitor's pag
 from __future__ import annotations
 
 import asyncio
+from contextlib import asynccontextmanager
 
+import grpc
+import httpx
 import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from services.portal import caching
-from tests.integration.portal.conftest import log_in
-from tests.integration.portal.test_portal_disclosure import seed
+from services.portal.app import create_app
+from tests.integration.portal.conftest import PUBLIC_URL, log_in, portal_settings
+from tests.integration.portal.test_portal_disclosure import TODAY, d, seed
+from zgov.disclosure.v1 import publications_pb2 as pb
+from zgov.disclosure.v1 import publications_pb2_grpc
 
 pytestmark = pytest.mark.integration
 
@@ -26,6 +34,55 @@ def assert_public(response) -> None:
     assert response.headers["etag"].startswith('"') and response.headers["last-modified"].endswith("GMT")
     assert "set-cookie" not in response.headers  # a cookie would make the answer one visitor's
     assert "cookie" not in response.headers.get("vary", "").lower()  # or no CDN would share it
+
+
+# The portal's deadline for a backend call in the tests of a stalled disclosure (10 s by default).
+BACKEND_TIMEOUT = 2.0
+
+
+@pytest.fixture
+async def impatient_portal(keycloak, backends):
+    """The portal of the `portal` fixture, waiting BACKEND_TIMEOUT seconds for a backend."""
+    app = create_app(portal_settings(keycloak, backends, backend_timeout=BACKEND_TIMEOUT))
+    async with app.router.lifespan_context(app):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=PUBLIC_URL) as client:
+            yield client
+
+
+@asynccontextmanager
+async def disclosure_stalled(database_url: str):
+    """Disclosure's publications locked by another transaction: its reads wait behind it, so the
+    portal's call runs out of time — a real disclosure that does not answer in time, as under load."""
+    engine = create_async_engine(database_url)
+    try:
+        async with engine.connect() as connection:
+            transaction = await connection.begin()
+            await connection.execute(text("LOCK TABLE publication IN ACCESS EXCLUSIVE MODE"))
+            try:
+                yield
+            finally:
+                await transaction.rollback()
+    finally:
+        await engine.dispose()
+
+
+async def publish_one(keycloak, backends, title: str) -> str:
+    """A statistics release created and published by the disclosure officer; its id."""
+    metadata = (("authorization", f"Bearer {keycloak.token_for('disclosure-officer')}"),)
+    async with grpc.aio.insecure_channel(backends.disclosure) as channel:
+        stub = publications_pb2_grpc.PublicationServiceStub(channel)
+        content = pb.PublicationContent(
+            kind=pb.PUBLICATION_KIND_POLICY,
+            category=pb.CATEGORY_STATISTICS,
+            title=title,
+            body="全市城市供水量同比增长。",
+            issuer_code="general-office",
+            issuer_name="资阳市统计局",
+            made_on=d(TODAY),
+        )
+        made = await stub.CreatePublication(pb.CreatePublicationRequest(content=content), metadata=metadata)
+        await stub.PublishPublication(pb.PublishPublicationRequest(publication_id=made.id), metadata=metadata)
+    return made.id
 
 
 async def test_public_pages_and_api_reads_are_cacheable_and_revalidate_with_304(portal, keycloak, backends):
@@ -73,6 +130,87 @@ async def test_a_kept_page_expires_after_keep_seconds(portal, keycloak, backends
     await asyncio.sleep(1)
     after = await portal.get("/")
     assert f"/publications/{ids['stats']}" in after.text and after.headers["etag"] != before.headers["etag"]
+
+
+async def test_an_unchanged_page_keeps_its_validators_across_refreshes_and_a_publication_changes_them(
+    portal, keycloak, backends, monkeypatch
+):
+    """The ETag is the body's hash and the body holds nothing of the request: the portal's copy
+    expiring and the page being made again from disclosure's same answer gives the same ETag and
+    Last-Modified, so a poller's or a CDN's revalidation still gets 304; a publication changes them."""
+    monkeypatch.setattr(caching, "KEEP", 0.5)
+    await seed(keycloak, backends)
+    first = await portal.get("/")
+    assert_public(first)
+    for _ in range(2):
+        await asyncio.sleep(1)  # the portal's copy has expired: the page is made again
+        again = await portal.get("/")
+        assert_public(again)
+        assert again.content == first.content and again.headers["etag"] == first.headers["etag"]
+        assert again.headers["last-modified"] == first.headers["last-modified"]
+    await asyncio.sleep(1)
+    assert (await portal.get("/", headers={"If-None-Match": first.headers["etag"]})).status_code == 304
+    await asyncio.sleep(1)
+    since = await portal.get("/", headers={"If-Modified-Since": first.headers["last-modified"]})
+    assert since.status_code == 304
+    published = await publish_one(keycloak, backends, "2026年11月资阳市城市供水情况")
+    await asyncio.sleep(1)
+    changed = await portal.get("/", headers={"If-None-Match": first.headers["etag"]})
+    assert changed.status_code == 200 and f"/publications/{published}" in changed.text
+    assert changed.headers["etag"] != first.headers["etag"]
+
+
+async def test_the_public_pages_hold_nothing_of_the_visitor_or_the_request(
+    portal, keycloak, backends, monkeypatch
+):
+    """Each public page made twice (nothing kept), for a visitor without a cookie and for one with a
+    visitor cookie and a form's CSRF token: the same bytes, no CSRF token, so one ETag for all. The
+    Content-Security-Policy has no nonce (no script at all: script-src 'none'), so a shared copy
+    needs none."""
+    monkeypatch.setattr(caching, "KEEP", 0.0)
+    ids = await seed(keycloak, backends)
+    paths = [
+        "/",
+        "/publications",
+        f"/publications/{ids['policy']}",
+        "/search?q=民营经济",
+        "/drafts",
+        "/issuers",
+    ]
+    bare = {path: await portal.get(path) for path in paths}
+    await portal.get("/applications/new")  # the visitor cookie its CSRF token needs
+    assert portal.cookies.get("zgov_sid")
+    for path, first in bare.items():
+        assert_public(first)
+        again = await portal.get(path)
+        assert_public(again)
+        assert again.content == first.content and again.headers["etag"] == first.headers["etag"], path
+        assert 'name="csrf"' not in again.text, path
+        assert "nonce" not in again.headers["content-security-policy"] and "nonce=" not in again.text, path
+
+
+async def test_a_page_made_without_disclosures_answer_is_neither_kept_nor_validated(
+    impatient_portal, keycloak, backends, backend_databases, monkeypatch
+):
+    """Disclosure does not answer in time: the home page comes without its latest publications and
+    says so, `no-store`, no ETag or Last-Modified (a 304 must never confirm it), no visitor cookie;
+    the portal does not keep it, so the first request after disclosure recovers gets the whole page."""
+    monkeypatch.setattr(caching, "KEEP", 600.0)  # a page kept would be answered for the rest of the test
+    ids = await seed(keycloak, backends)
+    async with disclosure_stalled(backend_databases["disclosure"]):
+        partial = await impatient_portal.get("/")
+        assert partial.status_code == 200
+        assert partial.headers["cache-control"] == "no-store"
+        assert "etag" not in partial.headers and "last-modified" not in partial.headers
+        assert "set-cookie" not in partial.headers
+        assert "default-src 'none'" in partial.headers["content-security-policy"]
+        assert "最新公开信息暂时无法显示" in partial.text and "暂无公开信息" not in partial.text
+        assert f"/publications/{ids['stats']}" not in partial.text
+    whole = await impatient_portal.get("/")
+    assert_public(whole)
+    assert f"/publications/{ids['stats']}" in whole.text and "暂时无法显示" not in whole.text
+    again = await impatient_portal.get("/", headers={"If-None-Match": whole.headers["etag"]})
+    assert again.status_code == 304  # now kept, and validated
 
 
 async def test_signed_in_pages_are_private_and_never_kept(portal, keycloak, backends):
