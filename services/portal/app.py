@@ -262,7 +262,7 @@ def create_app(settings: PortalSettings) -> FastAPI:
             await portal.sessions.citizen(portal.signer.visitor_of(request.cookies.get(COOKIE))) is not None
         )
 
-    app.add_middleware(HttpCaching, signed_in=signed_in)
+    app.add_middleware(HttpCaching, signed_in=signed_in, stale=settings.portal_stale_seconds)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(petitions_pages.router)
     app.include_router(reconsideration_pages.router)

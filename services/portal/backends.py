@@ -3,6 +3,13 @@
 Calls carry either the logged-in citizen's own access token (forwarded) or, for a visitor
 without an account, the portal's service-account token (client credentials, cached). Errors come
 back as `BackendError` with the gRPC code and the field violations, for the pages to explain.
+
+Back-off: when a call to a service (e.g. disclosure's PublicationService) finds it down or gets no
+answer before the deadline, the portal's own calls to that service (anonymous visitors' pages) fail at
+once with UNAVAILABLE for `backend_backoff_seconds` (3 s) instead of each waiting up to the deadline:
+a failing backend gets at most one such call per back-off and page (caching.py renders one at a time),
+and citizens get the stale or incomplete page at once. The first call after the back-off tries again;
+a citizen's own call (his token) always tries, and its success ends the back-off.
 """
 
 from __future__ import annotations
@@ -31,6 +38,8 @@ except ImportError:  # pragma: no cover
     applications_pb2_grpc = None
 
 log = get_logger(__name__)
+# Failures that say the service is not answering (as opposed to answering no).
+NOT_ANSWERING = frozenset({grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED})
 # A petition goes out with its files (at most 20 MiB in all, uploads.py) and one file comes back at a
 # time (at most 10 MiB); gRPC's default limit is 4 MiB.
 CHANNEL_OPTIONS = (
@@ -52,6 +61,8 @@ class BackendError(Exception):
 class Backends:
     def __init__(self, settings: PortalSettings):
         self.timeout = settings.backend_timeout
+        self.backoff = settings.backend_backoff_seconds
+        self._backing_off: dict[str, float] = {}  # gRPC service → time.monotonic() its back-off ends
         secret = settings.client_secret.get_secret_value() if settings.client_secret else ""
         self.tokens = ClientCredentials.from_settings(settings) if secret else None
         self._addresses = (settings.petitions_address, settings.org_address, settings.disclosure_address)
@@ -105,12 +116,17 @@ class Backends:
 
     async def call(self, method, request, token: str | None = None):
         """`method(request)` with the citizen's token, or the portal's own when `token` is None."""
+        service = service_of(method)
+        if token is None and time.monotonic() < self._backing_off.get(service, 0.0):
+            raise BackendError(grpc.StatusCode.UNAVAILABLE, message="backing off after a failure")
         bearer = token or await self.service_token()
         try:
-            return await method(request, metadata=bearer_metadata(bearer), timeout=self.timeout)
+            reply = await method(request, metadata=bearer_metadata(bearer), timeout=self.timeout)
         except grpc.aio.AioRpcError as error:
             if error.code() == grpc.StatusCode.UNAUTHENTICATED and token is None and self.tokens:
                 self.tokens.invalidate()
+            if error.code() in NOT_ANSWERING:
+                self._back_off(service)
             if error.code() not in (
                 grpc.StatusCode.INVALID_ARGUMENT,
                 grpc.StatusCode.NOT_FOUND,
@@ -124,6 +140,15 @@ class Backends:
                     code=error.code().name,
                 )
             raise BackendError(error.code(), field_violations_of(error), error.details() or "") from error
+        self._backing_off.pop(service, None)
+        return reply
+
+    def _back_off(self, service: str) -> None:
+        if not self.backoff:
+            return
+        if time.monotonic() >= self._backing_off.get(service, 0.0):
+            log.warning("backend not answering: backing off", service=service, seconds=self.backoff)
+        self._backing_off[service] = time.monotonic() + self.backoff
 
     async def organisation_names(self) -> dict[str, str]:
         """code → Chinese name of the city's organisations (from org, kept 10 minutes); {} when org
@@ -154,3 +179,8 @@ class Backends:
             return None
         self._consent_terms, self._consent_terms_at = terms, time.monotonic()
         return terms
+
+
+def service_of(method) -> str:
+    """The gRPC service a stub's method belongs to ("/pkg.Service/Method" → "pkg.Service")."""
+    return getattr(method, "_method", b"").decode(errors="replace").strip("/").partition("/")[0]

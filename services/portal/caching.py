@@ -24,12 +24,27 @@ An ASGI middleware, outermost (app.py adds it last), deciding per request:
 - A signed-in visitor (his or her name and logout form are on every page): every answer is
   `Cache-Control: private, no-store`, never kept here nor by any cache.
 - A public read made without data it needed (disclosure failed or timed out; the route sets
-  `INCOMPLETE`, i.e. `no-store`, and the page says what is missing): sent as `no-store` with no
-  ETag, Last-Modified nor visitor cookie, and not kept, so neither this portal nor a CDN shows it
-  after disclosure recovers and no 304 ever confirms it.
+  `INCOMPLETE`, i.e. `no-store`, and the page says what is missing), or failing with a server error
+  (500, 502, 503, 504: a publication page whose disclosure call failed): stale-if-error (RFC 5861).
+  When the portal holds the last whole answer of the same address and display mode, made at most
+  `stale` seconds ago (ZGOV_PORTAL_STALE_SECONDS, 600), it answers that instead, with its ETag and
+  Last-Modified, `public, max-age=0, s-maxage=STALE_MAX_AGE, stale-if-error=<what is left of the
+  bound>` (a display mode's: `private, max-age=0` as always), counted (`zgov.portal.stale_served`)
+  and logged once per page when it starts and when the page is whole again. Otherwise an incomplete
+  page is sent as `no-store` with no ETag, Last-Modified nor visitor cookie, and not kept, so neither
+  this portal nor a CDN shows it after disclosure recovers and no 304 ever confirms it; an error
+  passes unchanged.
 - Anything else (forms, follow-ups by query code, downloads, errors) passes unchanged: those
   routes set their own `no-store` (or the app's default `no-cache`).
 - /static/: StaticFiles gives ETag and Last-Modified; this adds `public, max-age` of an hour.
+
+One render at a time per page (single-flight): requests for a public page (address and display
+mode) arriving while it is being made wait for that render and get its answer (whole, stale or
+incomplete), so a slow or failing disclosure gets one call per page at a time, not one per visitor.
+What is shared holds nothing of the request (below); an answer of another kind (an error with no
+stale copy, a redirect) is not shared: each waiting request then makes its own. While disclosure
+keeps failing, backends.py stops calling it for a few seconds after each failure
+(ZGOV_BACKEND_BACKOFF_SECONDS), so those renders are quick and come out stale or incomplete at once.
 
 The ETag depends on the body only, and a public body holds nothing of the request (no CSRF token,
 no CSP nonce — the portal has no script —, no time): made again unchanged, a page keeps its ETag and
@@ -48,6 +63,7 @@ Without `Vary: Cookie` no cache can tell from the answer that the same address d
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import inspect
 import re
@@ -61,10 +77,24 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.portal.site import display_of
+from shared.logging import get_logger
+from shared.metrics import meter
+
+log = get_logger(__name__)
 
 MAX_AGE = 60  # seconds a CDN may reuse a public answer (s-maxage; browsers revalidate, max-age=0)
 KEEP = 5.0  # seconds the portal reuses one itself
 ENTRIES = 1024
+# The last whole answer of a page stands in for one made without its data for at most this long
+# (ZGOV_PORTAL_STALE_SECONDS): ten minutes of a disclosure outage, after which an empty list saying
+# why is better than a list of publications that may have been withdrawn since.
+STALE = 600.0
+# A stale answer may be shared by a CDN this long: short, so the whole page shows within seconds of
+# disclosure recovering, yet long enough that a CDN does not bring every visitor's request here.
+STALE_MAX_AGE = 5
+# Statuses of a failure that a stale copy may hide (RFC 5861 section 4); never 4xx (a withdrawn
+# publication's 404 must show at once).
+SERVER_ERRORS = frozenset({500, 502, 503, 504})
 STATIC_MAX_AGE = 3600
 PUBLIC = re.compile(
     r"^/(?:"
@@ -97,6 +127,26 @@ class Kept:
     made: float  # time.monotonic() when kept
 
 
+@dataclass(frozen=True)
+class Stale:
+    """The last whole answer of a page, served in place of a render that failed (`reason`)."""
+
+    kept: Kept
+    reason: str  # "incomplete", or the failed render's status
+
+
+@dataclass(frozen=True)
+class Partial:
+    """A page made without data it needed, with no whole one to stand in: no-store, no validators."""
+
+    headers: list[tuple[bytes, bytes]]
+    body: bytes
+
+
+# What one render gives every request that waited for it; None: answered by the render itself.
+Outcome = Kept | Stale | Partial
+
+
 def is_public(path: str) -> bool:
     return PUBLIC.match(path) is not None
 
@@ -122,7 +172,8 @@ def not_modified(request_headers: dict[str, str], etag: str, last_modified: floa
 
 class HttpCaching:
     """The middleware (see the module docstring). `signed_in(request)` says whether the request comes
-    from a signed-in citizen (sync or async)."""
+    from a signed-in citizen (sync or async); `stale`: seconds a whole answer may stand in for a failed
+    render (None: `STALE`)."""
 
     def __init__(
         self,
@@ -132,13 +183,20 @@ class HttpCaching:
         keep: float | None = None,
         max_age: int = MAX_AGE,
         entries: int = ENTRIES,
+        stale: float | None = None,
     ) -> None:
         self.app = app
         self.signed_in = signed_in
         self.keep = KEEP if keep is None else keep  # read when the app first serves (tests change it)
         self.max_age = max_age
         self.entries = entries
+        self.stale = STALE if stale is None else stale
         self._kept: OrderedDict[str, Kept] = OrderedDict()
+        self._rendering: dict[str, asyncio.Future[Outcome | None]] = {}
+        self._failing: set[str] = set()  # pages answered stale since their last whole render
+        self._stale_served = meter().create_counter(
+            "zgov.portal.stale_served", description="public answers served stale because a render failed"
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD"):
@@ -162,10 +220,20 @@ class HttpCaching:
         # Pages differ by the display modes a visitor chose (长辈版, high contrast: a cookie, site.py).
         modes = ".".join(sorted(display_of(request)))
         key = f"{path}?{scope.get('query_string', b'').decode('latin-1')}#{modes}"
-        kept = self._fresh(key) or await self._make(key, scope, receive, send)
-        if kept is not None:
+        outcome = self._fresh(key) or await self._render_once(key, scope, receive, send)
+        if isinstance(outcome, Kept):
             shared = f"public, max-age=0, s-maxage={self.max_age}".encode()
-            await self._answer(kept, request, send, ONE_VISITORS if modes else shared)
+            await self._answer(outcome, request, send, ONE_VISITORS if modes else shared)
+        elif isinstance(outcome, Stale):
+            self._stale_served.add(1, {"reason": outcome.reason})
+            await self._answer(
+                outcome.kept, request, send, ONE_VISITORS if modes else self._stale_control(outcome)
+            )
+        elif isinstance(outcome, Partial):
+            length = (b"content-length", str(len(outcome.body)).encode())
+            headers = [*outcome.headers, (b"cache-control", INCOMPLETE_VALUE), length]
+            await send({"type": "http.response.start", "status": 200, "headers": headers})
+            await send({"type": "http.response.body", "body": outcome.body})
 
     async def _is_signed_in(self, request: Request) -> bool:
         if not request.cookies:  # no visitor cookie at all: nobody is signed in
@@ -174,14 +242,42 @@ class HttpCaching:
         return bool(await answer) if inspect.isawaitable(answer) else bool(answer)
 
     def _fresh(self, key: str) -> Kept | None:
+        return self._younger_than(key, self.keep)
+
+    def _younger_than(self, key: str, seconds: float) -> Kept | None:
         kept = self._kept.get(key)
-        if kept is None or time.monotonic() - kept.made > self.keep:
+        if kept is None or time.monotonic() - kept.made > seconds:
             return None
         self._kept.move_to_end(key)
         return kept
 
-    async def _make(self, key: str, scope: Scope, receive: Receive, send: Send) -> Kept | None:
-        """Run the route; keep a 200 (returned, the caller answers it), pass anything else through."""
+    def _stale_control(self, stale: Stale) -> bytes:
+        """A CDN may share the stale answer STALE_MAX_AGE seconds, and serve it on its own errors
+        only while it is within the bound here (RFC 5861 stale-if-error)."""
+        left = max(0, int(self.stale - (time.monotonic() - stale.kept.made)))
+        return f"public, max-age=0, s-maxage={STALE_MAX_AGE}, stale-if-error={left}".encode()
+
+    async def _render_once(self, key: str, scope: Scope, receive: Receive, send: Send) -> Outcome | None:
+        """Single-flight: the first request for a page makes it; those arriving meanwhile await that
+        render's outcome (and make their own only when it had none to share)."""
+        pending = self._rendering.get(key)
+        if pending is not None:
+            outcome = await asyncio.shield(pending)
+            return outcome if outcome is not None else await self._make(key, scope, receive, send)
+        future: asyncio.Future[Outcome | None] = asyncio.get_running_loop().create_future()
+        self._rendering[key] = future
+        outcome = None
+        try:
+            outcome = await self._make(key, scope, receive, send)
+            return outcome
+        finally:  # also when this request was cancelled: those waiting then make their own
+            del self._rendering[key]
+            future.set_result(outcome)
+
+    async def _make(self, key: str, scope: Scope, receive: Receive, send: Send) -> Outcome | None:
+        """Run the route. A whole 200 is kept and returned; an incomplete one or a server error gets the
+        stale copy when one is held, an incomplete one else a `Partial`; anything else is answered here
+        (None)."""
         start: Message | None = None
         chunks: list[bytes] = []
 
@@ -196,17 +292,22 @@ class HttpCaching:
         if start is None:
             return None
         body = b"".join(chunks)
-        if start["status"] != 200:
-            await send(start)
-            await send({"type": "http.response.body", "body": body})
-            return None
+        status = start["status"]
         headers = [(name, value) for name, value in start.get("headers", []) if name.lower() not in DROPPED]
-        if incomplete(start):
-            # Made without data it needed: sent to this visitor only, never kept, no validators.
-            length = (b"content-length", str(len(body)).encode())
-            await send({**start, "headers": [*headers, (b"cache-control", INCOMPLETE_VALUE), length]})
-            await send({"type": "http.response.body", "body": body})
-            return None
+        if status == 200 and not incomplete(start):
+            return self._keep(key, headers, body)
+        if status == 200 or status in SERVER_ERRORS:
+            stale = self._stale_for(key, "incomplete" if status == 200 else str(status))
+            if stale is not None:
+                return stale
+        if status == 200:
+            # Made without data it needed: no validators, never kept (its visitor cookie dropped).
+            return Partial(headers, body)
+        await send(start)
+        await send({"type": "http.response.body", "body": body})
+        return None
+
+    def _keep(self, key: str, headers: list[tuple[bytes, bytes]], body: bytes) -> Kept:
         etag = entity_tag(body)
         before = self._kept.get(key)
         # The same bytes made again: the same validators (Last-Modified too), so a revalidation still matches.
@@ -215,8 +316,22 @@ class HttpCaching:
         self._kept[key] = kept
         self._kept.move_to_end(key)
         while len(self._kept) > self.entries:
-            self._kept.popitem(last=False)
+            evicted, _ = self._kept.popitem(last=False)
+            self._failing.discard(evicted)
+        if key in self._failing:
+            self._failing.discard(key)
+            log.info("public page whole again", page=key)
         return kept
+
+    def _stale_for(self, key: str, reason: str) -> Stale | None:
+        kept = self._younger_than(key, self.stale)
+        if kept is None:
+            return None
+        if key not in self._failing:
+            self._failing.add(key)
+            age = round(time.monotonic() - kept.made)
+            log.warning("public page served stale", page=key, reason=reason, age_seconds=age)
+        return Stale(kept, reason)
 
     async def _answer(self, kept: Kept, request: Request, send: Send, cache_control: bytes) -> None:
         validators = [

@@ -58,6 +58,11 @@ class PortalSettings(ServiceSettings):
     open_data_cache_seconds: float = Field(600.0, ge=0)
     # Deadline of one backend call, seconds.
     backend_timeout: float = Field(10.0, gt=0)
+    # After a backend failed to answer (down, or past the deadline), the portal's own calls to that
+    # service (anonymous visitors' pages) fail at once for this long instead of waiting again; 0: never.
+    backend_backoff_seconds: float = Field(3.0, ge=0)
+    # How old the last whole public page may be to stand in for one a failing backend left incomplete.
+    portal_stale_seconds: float = Field(600.0, ge=0)
 
     @field_validator("database_url")
     @classmethod

@@ -36,17 +36,41 @@ def assert_public(response) -> None:
     assert "cookie" not in response.headers.get("vary", "").lower()  # or no CDN would share it
 
 
-# The portal's deadline for a backend call in the tests of a stalled disclosure (10 s by default).
+# The portal's deadline for a backend call in the tests of a stalled disclosure (10 s by default),
+# and how long it stops calling a service that did not answer (3 s by default).
 BACKEND_TIMEOUT = 2.0
+BACKOFF = 1.0
+
+
+@asynccontextmanager
+async def impatient(keycloak, backends, **overrides):
+    """The portal of the `portal` fixture, waiting BACKEND_TIMEOUT seconds for a backend and backing
+    off BACKOFF seconds after one did not answer."""
+    settings = {"backend_timeout": BACKEND_TIMEOUT, "backend_backoff_seconds": BACKOFF, **overrides}
+    app = create_app(portal_settings(keycloak, backends, **settings))
+    async with app.router.lifespan_context(app):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=PUBLIC_URL) as client:
+            yield client
 
 
 @pytest.fixture
 async def impatient_portal(keycloak, backends):
-    """The portal of the `portal` fixture, waiting BACKEND_TIMEOUT seconds for a backend."""
-    app = create_app(portal_settings(keycloak, backends, backend_timeout=BACKEND_TIMEOUT))
-    async with app.router.lifespan_context(app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=PUBLIC_URL) as client:
-            yield client
+    async with impatient(keycloak, backends) as client:
+        yield client
+
+
+async def calls_waiting_on_publications(database_url: str) -> int:
+    """Disclosure's statements waiting for the lock `disclosure_stalled` holds: one per call of the
+    portal's that reached disclosure and has not given up yet."""
+    engine = create_async_engine(database_url)
+    try:
+        async with engine.connect() as connection:
+            waiting = await connection.execute(
+                text("SELECT count(*) FROM pg_locks WHERE relation = 'publication'::regclass AND NOT granted")
+            )
+            return waiting.scalar_one()
+    finally:
+        await engine.dispose()
 
 
 @asynccontextmanager
@@ -206,11 +230,95 @@ async def test_a_page_made_without_disclosures_answer_is_neither_kept_nor_valida
         assert "default-src 'none'" in partial.headers["content-security-policy"]
         assert "最新公开信息暂时无法显示" in partial.text and "暂无公开信息" not in partial.text
         assert f"/publications/{ids['stats']}" not in partial.text
+    await asyncio.sleep(BACKOFF)  # the portal calls disclosure again once its back-off is over
     whole = await impatient_portal.get("/")
     assert_public(whole)
     assert f"/publications/{ids['stats']}" in whole.text and "暂时无法显示" not in whole.text
     again = await impatient_portal.get("/", headers={"If-None-Match": whole.headers["etag"]})
     assert again.status_code == 304  # now kept, and validated
+
+
+def assert_stale(response, whole) -> None:
+    """The last whole answer, served in place of one disclosure's failure left incomplete."""
+    assert response.status_code == 200 and response.content == whole.content
+    assert response.headers["etag"] == whole.headers["etag"]
+    assert response.headers["last-modified"] == whole.headers["last-modified"]
+    control = response.headers["cache-control"]
+    prefix = f"public, max-age=0, s-maxage={caching.STALE_MAX_AGE}, stale-if-error="
+    assert control.startswith(prefix), control
+    assert 0 < int(control.removeprefix(prefix)) <= caching.STALE
+    assert "set-cookie" not in response.headers
+    assert "default-src 'none'" in response.headers["content-security-policy"]
+
+
+async def test_the_last_whole_page_stands_in_while_disclosure_fails_then_the_fresh_one_returns(
+    impatient_portal, keycloak, backends, backend_databases, monkeypatch
+):
+    """stale-if-error: the home page (made incomplete) and a publication's page (503) while disclosure
+    does not answer are the last whole ones, ETag and all (a 304 confirms them); within the back-off
+    the portal does not call disclosure at all (an answer before the deadline, while every call waits
+    for the lock, proves it); a signed-in citizen never gets the shared copy; once disclosure answers
+    again, the page is made fresh (what was published meanwhile shows)."""
+    monkeypatch.setattr(caching, "KEEP", 0.0)  # every request makes the page again
+    ids = await seed(keycloak, backends)
+    home = await impatient_portal.get("/")
+    policy = await impatient_portal.get(f"/publications/{ids['policy']}")
+    assert_public(home)
+    assert_public(policy)
+    async with disclosure_stalled(backend_databases["disclosure"]):
+        assert_stale(await impatient_portal.get("/"), home)  # disclosure called: no answer in time
+        started = asyncio.get_running_loop().time()
+        assert_stale(await impatient_portal.get("/"), home)
+        assert_stale(await impatient_portal.get(f"/publications/{ids['policy']}"), policy)
+        assert asyncio.get_running_loop().time() - started < BACKEND_TIMEOUT  # backing off: no call
+        confirmed = await impatient_portal.get("/", headers={"If-None-Match": home.headers["etag"]})
+        assert confirmed.status_code == 304 and confirmed.headers["etag"] == home.headers["etag"]
+        await log_in(impatient_portal, keycloak, "citizen")
+        mine = await impatient_portal.get("/")
+        assert mine.headers["cache-control"] == "private, no-store" and "etag" not in mine.headers
+        assert mine.content != home.content and "最新公开信息暂时无法显示" in mine.text
+    impatient_portal.cookies.clear()  # an anonymous visitor again
+    published = await publish_one(keycloak, backends, "2026年11月资阳市城市供水情况")
+    await asyncio.sleep(BACKOFF)
+    fresh = await impatient_portal.get("/")
+    assert_public(fresh)
+    assert f"/publications/{published}" in fresh.text and fresh.headers["etag"] != home.headers["etag"]
+
+
+async def test_past_the_stale_bound_the_page_made_without_disclosure_is_sent_no_store(
+    keycloak, backends, backend_databases, monkeypatch
+):
+    monkeypatch.setattr(caching, "KEEP", 0.0)
+    await seed(keycloak, backends)
+    async with impatient(keycloak, backends, portal_stale_seconds=1.0) as portal:
+        assert_public(await portal.get("/"))
+        await asyncio.sleep(1.5)  # the whole page is now older than the bound
+        async with disclosure_stalled(backend_databases["disclosure"]):
+            partial = await portal.get("/")
+            assert partial.headers["cache-control"] == "no-store" and "etag" not in partial.headers
+            assert "最新公开信息暂时无法显示" in partial.text
+
+
+async def test_requests_arriving_while_a_page_is_made_wait_for_that_one_render(
+    impatient_portal, keycloak, backends, backend_databases, monkeypatch
+):
+    """Single-flight: six visitors asking for the home page and three for another address of it while
+    disclosure does not answer make two calls to disclosure (one per page), not nine; all get the page
+    their render made (incomplete: nothing whole is held yet)."""
+    monkeypatch.setattr(caching, "KEEP", 0.0)
+    await seed(keycloak, backends)
+    database = backend_databases["disclosure"]
+    async with disclosure_stalled(database):
+        asked = [asyncio.create_task(impatient_portal.get(p)) for p in ["/"] * 6 + ["/?from=banner"] * 3]
+        while await calls_waiting_on_publications(database) < 2 and not any(a.done() for a in asked):
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(0.3)  # time for any further call to reach disclosure
+        assert await calls_waiting_on_publications(database) == 2
+        answers = await asyncio.gather(*asked)
+    assert {a.status_code for a in answers} == {200}
+    assert {a.headers["cache-control"] for a in answers} == {"no-store"}
+    assert all("最新公开信息暂时无法显示" in a.text for a in answers)
+    assert len({a.content for a in answers[:6]}) == 1
 
 
 async def test_signed_in_pages_are_private_and_never_kept(portal, keycloak, backends):
