@@ -11,6 +11,7 @@
 | zgov.consumer.redelivered     | gauge     | stream, consumer                              | messages delivered more than once    |
 | zgov.events.dead_lettered     | counter   | consumer, subject (shared/consumer.py)        | events parked as dead letters        |
 | zgov.db.pool.in_use           | gauge     | service                                       | pooled connections checked out       |
+| zgov.portal.stale_served      | counter   | reason (services/portal/caching.py)           | public pages served stale on errors  |
 
 Export (`configure_metrics`): by OTLP with the traces (OTEL_EXPORTER_OTLP_ENDPOINT, shared/telemetry),
 and/or a Prometheus scrape endpoint on ZGOV_METRICS_PORT (the chart's metrics.prometheus). Until a

@@ -320,7 +320,7 @@ class HttpCaching:
             self._failing.discard(evicted)
         if key in self._failing:
             self._failing.discard(key)
-            log.info("public page whole again", page=key)
+            log.info("public page whole again", page=_logged(key))
         return kept
 
     def _stale_for(self, key: str, reason: str) -> Stale | None:
@@ -330,7 +330,7 @@ class HttpCaching:
         if key not in self._failing:
             self._failing.add(key)
             age = round(time.monotonic() - kept.made)
-            log.warning("public page served stale", page=key, reason=reason, age_seconds=age)
+            log.warning("public page served stale", page=_logged(key), reason=reason, age_seconds=age)
         return Stale(kept, reason)
 
     async def _answer(self, kept: Kept, request: Request, send: Send, cache_control: bytes) -> None:
@@ -374,3 +374,8 @@ def _with_header(send: Send, name: bytes, value: bytes) -> Send:
         await send(message)
 
     return sending
+
+
+def _logged(key: str) -> str:
+    """A page's key as logged: its path only (a search's words may be a visitor's own)."""
+    return key.partition("?")[0]
