@@ -109,8 +109,16 @@ def test_pods_spread_run_the_image_by_digest_under_annotated_accounts(docs):
 def test_alerts_monitor_and_dashboard_name_the_exported_metrics(docs):
     (rule,) = of_kind(docs, "PrometheusRule").values()
     alerts = {r["alert"]: r["expr"] for g in rule["spec"]["groups"] for r in g["rules"]}
-    assert set(alerts) == {"ZgovOutboxStuck", "ZgovConsumerLagging", "ZgovDeadLetters", "ZgovRpcErrors"}
+    assert set(alerts) == {
+        "ZgovOutboxStuck",
+        "ZgovConsumerLagging",
+        "ZgovDeadLetters",
+        "ZgovPortalServingStale",
+        "ZgovRpcErrors",
+    }
     assert "zgov_outbox_oldest_age_seconds" in alerts["ZgovOutboxStuck"]
+    # the counter's name as the portal exports it (shared/metrics.py's table; Prometheus adds _total)
+    assert "zgov_portal_stale_served_total" in alerts["ZgovPortalServingStale"]
     (monitor,) = of_kind(docs, "PodMonitor").values()
     assert monitor["spec"]["podMetricsEndpoints"][0]["port"] == "metrics"
     dashboard = json.loads(of_kind(docs, "ConfigMap")["zgov-dashboards"]["data"]["zgov-overview.json"])
