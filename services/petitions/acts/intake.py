@@ -73,8 +73,12 @@ async def _register(
             first = await store.get_case(session, str(first.repeat_of_case_id))
         earlier = store.as_earlier(first)
     else:
+        body = intake.body_complained_about
         earlier = domain.find_same_matter(
-            await store.cases_of_persons(session, keys), keys, intake.category, intake.body_complained_about
+            await store.first_cases_of_persons(session, keys, intake.category, body),
+            keys,
+            intake.category,
+            body,
         )
     linked = earlier is not None and domain.links_as_repeat(earlier.state)
     code = new_query_code()

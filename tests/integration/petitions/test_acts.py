@@ -20,6 +20,7 @@ from shared.errors import Forbidden
 from shared.identity import Actor
 from shared.outbox import TABLES
 from shared.workdays import calendar
+from zgov.petitions.v1 import petitions_pb2
 
 pytestmark = pytest.mark.integration
 
@@ -111,6 +112,31 @@ async def test_A71_registered_triaged_and_accepted_with_an_event_and_a_recorded_
     # one transaction, one timestamp: the recorded acts, in whatever order they share it
     acts = sorted(h.act for h in await history(session, f"case/{case.id}"))
     assert acts == ["case.accept_and_assign", "case.accepted", "case.registered"]
+
+
+async def test_A71_a_repeat_links_to_the_persons_first_case_of_the_same_matter_among_many(session, env):
+    """The same matter is looked for in SQL among the person's first cases of that category and body
+    (issue 17): another category, another body and the earlier repeats never become the first case."""
+
+    async def registered(intake_: domain.Intake):
+        return (
+            await intake.register_case(session, BUREAU, env, intake_, repeat_of="", searched=([], []))
+        ).case
+
+    suggestion = domain.Intake(**{**vars(letter()), "category": domain.Category.SUGGESTION})
+    other_body = await registered(letter("health-commission"))
+    await registered(suggestion)
+    first = await registered(letter())
+    repeats = [await registered(letter()) for _ in range(3)]
+    assert other_body.state == first.state == petitions_pb2.CASE_STATE_REGISTERED
+    assert {r.repeat_of_case_id for r in repeats} == {first.id}
+    assert {r.state for r in repeats} == {petitions_pb2.CASE_STATE_LINKED}
+    again = await registered(suggestion)
+    assert again.state == petitions_pb2.CASE_STATE_LINKED and again.repeat_of_case_id != first.id
+    someone_else = domain.Intake(
+        **{**vars(letter()), "petitioners": [domain.Petitioner(name="王五", phone="13900000000")]}
+    )
+    assert (await registered(someone_else)).state == petitions_pb2.CASE_STATE_REGISTERED
 
 
 async def test_A71_only_the_assigned_body_acts_and_the_body_complained_about_never_reads(session, env):
