@@ -8,7 +8,7 @@ folder of its own (.run/bench-load) on free ports, publishes a few policies, the
 in the last window, sampled beside the run); writes Locust's HTML report (latency and throughput
 over time) to .run/load-report.html and its CSV history to .run/load_*.csv.
 
-Bounded: the ramp stops after LOAD_SECONDS (ZGOV_BENCH_LOAD_SECONDS, 150), the platform's start is
+Bounded: the ramp stops after LOAD_SECONDS (ZGOV_BENCH_LOAD_SECONDS, 210), the platform's start is
 given STARTUP_SECONDS. Needs Locust (requirements-bench.txt, installed by `make bench`).
 
     python -m tests.bench load
@@ -20,6 +20,7 @@ import csv
 import importlib.util
 import json
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -40,7 +41,7 @@ from zgov.disclosure.v1 import publications_pb2_grpc
 TITLE = "whole platform: a policy-release day (Locust), ramped until p99 passes 200 ms"
 REPO = Path(__file__).resolve().parents[2]
 RUN = REPO / ".run"
-LOAD_SECONDS = int(os.environ.get("ZGOV_BENCH_LOAD_SECONDS", "150"))
+LOAD_SECONDS = int(os.environ.get("ZGOV_BENCH_LOAD_SECONDS", "210"))
 STARTUP_SECONDS = 900
 P99_LIMIT_MS = 200
 OFFICER = "office-staff"
@@ -166,6 +167,9 @@ def run() -> list[tuple[str, ...]]:
     # portal takes the address from X-Forwarded-For, as behind the chart's ingress, and each simulated
     # citizen sends one of its own: the per-address limits then hold one citizen, not the whole load.
     os.environ["ZGOV_TRUST_FORWARDED_FOR"] = "true"
+    # a platform of its own each run: cases and publications of earlier runs would pile up and the
+    # figures drift from run to run
+    shutil.rmtree(RUN / "bench-load", ignore_errors=True)
     stack = local_stack.Stack(run_dir=RUN / "bench-load")
     started = time.perf_counter()
     try:

@@ -32,15 +32,38 @@ from zgov.org.v1 import org_pb2, org_pb2_grpc  # noqa: E402
 
 P99_LIMIT_MS = 200
 FIRST_USERS = 10
-GROWTH = 1.5  # users multiplied each step: ten steps of 15 s reach ~380 users, past what 2 cores serve
+GROWTH = 1.5  # users multiplied each step: fourteen steps of 15 s (210 s) reach ~1,950 users, past what 2 cores serve
 STEP_SECONDS = 15
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
+GIVEN_NAMES = [
+    "伟",
+    "芳",
+    "娜",
+    "敏",
+    "静",
+    "丽",
+    "强",
+    "磊",
+    "军",
+    "洋",
+    "勇",
+    "艳",
+    "杰",
+    "娟",
+    "涛",
+    "明",
+    "超",
+    "秀英",
+    "桂英",
+    "建华",
+]
 WORDS = ["民营经济", "义务教育", "城市供水", "医疗保障", "住房保障", "安全生产"]
 
 
 @events.init_command_line_parser.add_listener
 def _options(parser) -> None:
     parser.add_argument("--officers", default="", help="JSON: services' addresses and officers' tokens")
-    parser.add_argument("--max-seconds", type=int, default=150, help="stop the ramp after this long")
+    parser.add_argument("--max-seconds", type=int, default=210, help="stop the ramp after this long")
 
 
 class Citizen(HttpUser):
@@ -54,6 +77,10 @@ class Citizen(HttpUser):
         self.client.headers["X-Forwarded-For"] = (
             f"10.{random.randrange(256)}.{random.randrange(256)}.{random.randrange(1, 255)}"
         )
+        # each citizen a person of his own: petitions of one person queue on that person's lock (A71's
+        # same-matter check), which a crowd of different people never does
+        self.name = random.choice(SURNAMES) + random.choice(GIVEN_NAMES)
+        self.phone = f"13{random.randrange(10**9):09d}"
         latest = self.client.get("/api/publications/latest?limit=20", name="/api/publications/latest")
         self.publications = [p["id"] for p in latest.json()] if latest.ok else []
 
@@ -96,8 +123,8 @@ class Citizen(HttpUser):
                 "category": "suggestion",
                 "title": "关于增设公交站点的建议",
                 "content": "建议在雁江区增设公交站点。",
-                "name": "张三",
-                "phone": "13800001111",
+                "name": self.name,
+                "phone": self.phone,
             },
         )
         if filed.status_code == 201:
