@@ -34,6 +34,7 @@ from shared.outbox import OutboxRelay, add_event, outbox_channel
 from shared.streams import ensure_stream, stream_name
 from tests.fixtures.events import connect_forever
 from tests.fixtures.sample_service import MIGRATIONS_DIR, effects, leaves
+from tests.bench.figures import ms, percentile
 
 TITLE = "events: commit to consumer effect (shared.outbox + shared.consumer)"
 SERVICE = "bench"
@@ -128,15 +129,6 @@ async def raw_publish_rate(js, n: int) -> float:
     ]
     await asyncio.gather(*futures)
     return n / (time.perf_counter() - started)
-
-
-def ms(seconds: float) -> str:
-    return f"{seconds * 1000:.1f} ms"
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 async def measure(pg_dsn: str, nats_url: str) -> list[tuple[str, str, str]]:

@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import statistics
 import subprocess
 import sys
 import time
@@ -29,6 +28,7 @@ import psutil
 from shared.heap import freeze_startup_heap
 from zgov.common.v1 import common_pb2
 from zgov.org.v1 import org_pb2, org_pb2_grpc
+from tests.bench.figures import percentile
 
 TITLE = "gRPC read, org-style ListPositions (shared.grpc_server)"
 RATE = 500  # requests per second
@@ -187,10 +187,6 @@ def _metadata(tokens: list[str] | None, i: int):
     if tokens is None:
         return None
     return (("authorization", f"Bearer {tokens[i % len(tokens)]}"),)
-
-
-def percentile(values: list[float], p: float) -> float:
-    return statistics.quantiles(values, n=1000, method="inclusive")[int(p * 10) - 1]
 
 
 def cpu_seconds(pid: int) -> float:

@@ -38,6 +38,7 @@ from services.notify.sweep import Wake, run_dispatcher
 from shared.consumer import EventConsumer
 from shared.db import create_engine, run_migrations, session_factory
 from shared.streams import ensure_stream
+from tests.bench.figures import percentile
 
 TITLE = "notify: events to delivered e-mails (consumer, deliveries, dispatcher, SMTP)"
 BURST = int(os.environ.get("ZGOV_BENCH_NOTIFY_BURST", "500"))
@@ -110,11 +111,6 @@ async def planned_at(sessions) -> dict[str, float]:
     async with sessions() as session:
         rows = await session.execute(select(Delivery.title, Delivery.created_at))
         return {title.rsplit(" ", 1)[-1]: created.timestamp() for title, created in rows}
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 async def measure(dsn: str, nats_url: str, smtp: SmtpServer) -> list[tuple[str, str, str]]:

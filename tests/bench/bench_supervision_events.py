@@ -35,6 +35,7 @@ from tests.fixtures.events import connect_forever
 from zgov.common.v1 import common_pb2
 from zgov.petitions.v1 import events_pb2 as petitions_events
 from zgov.petitions.v1 import petitions_pb2
+from tests.bench.figures import ms, percentile
 
 TITLE = "supervision: overdue event on NATS → one item committed (consumer supervision-case-overdue)"
 PACED = 300
@@ -62,15 +63,6 @@ def overdue_event(n: int) -> bytes:
     payload.case.case_id = str(uuid.uuid4())
     payload.case.number = f"信访〔2026〕{n}号"
     return build_envelope(SUBJECT, payload, f"case/{payload.case.case_id}").SerializeToString()
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
-
-
-def ms(seconds: float) -> str:
-    return f"{seconds * 1000:.1f} ms"
 
 
 async def publish(js, n: int) -> tuple[str, float]:
