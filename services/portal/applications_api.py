@@ -22,7 +22,7 @@ from services.portal.api import (
     need_applications,
 )
 from services.portal.backends import BackendError
-from services.portal.web import PortalDep, api_error, client_address
+from services.portal.web import PortalDep, api_error, client_address, text_fields
 
 try:
     from services.portal import disclosure_views as dv
@@ -231,7 +231,7 @@ async def submit_application(
         )
     key = idempotency_key or body.idempotency_key or ""
     checked = forms.check_application(
-        {k: v for k, v in body.model_dump().items() if isinstance(v, str)},
+        text_fields(body.model_dump()),
         dv.APPLICANT_KINDS,
         dv.DELIVERY_FORMS,
     )

@@ -16,6 +16,7 @@ from services.portal.backends import BackendError
 from services.portal.disclosure_pages import need, read
 from services.portal.receipt_pages import answer_with_receipt
 from services.portal.web import (
+    text_form,
     PageError,
     PortalDep,
     VisitorDep,
@@ -91,7 +92,7 @@ def submit_request(v: dict, key: str) -> "apb.SubmitApplicationRequest":
 @router.post("/applications/new", response_class=HTMLResponse)
 async def submit_application(request: Request, portal: PortalDep, visitor: VisitorDep):
     need(portal, applications=True)
-    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    form = await text_form(request)
     check_csrf(portal, visitor, form)
     # the form's key: a second press of the button (or a resend) files nothing new (none on old pages)
     key = forms.idempotency_key(form.get("idempotency_key"))
@@ -155,7 +156,7 @@ async def _follow_application(portal, visitor, code: str):
 @router.post("/applications/follow", response_class=HTMLResponse)
 async def application_follow(request: Request, portal: PortalDep, visitor: VisitorDep):
     need(portal, applications=True)
-    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    form = await text_form(request)
     check_csrf(portal, visitor, form)
     checked = forms.check_query_code(form)
     if not checked.ok:
@@ -255,7 +256,7 @@ async def application_of_form(portal, visitor, form) -> tuple[dict, str | None, 
 async def reply_letter(request: Request, portal: PortalDep, visitor: VisitorDep):
     """The reply letter as PDF (a download, never cached)."""
     need(portal, applications=True)
-    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    form = await text_form(request)
     check_csrf(portal, visitor, form)
     await limit_writes(portal, visitor, "follow")
     target, token, _ = await application_of_form(portal, visitor, form)
@@ -276,7 +277,7 @@ async def reply_letter(request: Request, portal: PortalDep, visitor: VisitorDep)
 async def complete_application(request: Request, portal: PortalDep, visitor: VisitorDep):
     """Art. 30: the applicant completes the application when asked to."""
     need(portal, applications=True)
-    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    form = await text_form(request)
     check_csrf(portal, visitor, form)
     await limit_writes(portal, visitor, "application")
     target, token, found = await application_of_form(portal, visitor, form)
@@ -329,7 +330,7 @@ async def withdraw_application(request: Request, portal: PortalDep, visitor: Vis
     """撤回: the applicant's own application (account or query code). The first post shows what is
     withdrawn and asks to confirm (no JavaScript); the second, with confirm=yes, withdraws."""
     need(portal, applications=True)
-    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    form = await text_form(request)
     check_csrf(portal, visitor, form)
     confirmed = form.get("confirm") == "yes"
     await limit_writes(portal, visitor, "application" if confirmed else "follow")

@@ -13,7 +13,15 @@ from services.portal import forms
 from services.portal.backends import BackendError
 from services.portal.receipt_pages import answer_with_receipt
 from services.portal.views import day
-from services.portal.web import PortalDep, VisitorDep, check_csrf, limit_writes, render, unavailable
+from services.portal.web import (
+    PortalDep,
+    VisitorDep,
+    check_csrf,
+    limit_writes,
+    render,
+    text_form,
+    unavailable,
+)
 from zgov.disclosure.v1 import complaints_pb2 as pb
 
 router = APIRouter(prefix="/complaints", include_in_schema=False)
@@ -101,7 +109,7 @@ async def new_complaint(portal: PortalDep, visitor: VisitorDep):
 
 @router.post("/new", response_class=HTMLResponse)
 async def file_complaint(request: Request, portal: PortalDep, visitor: VisitorDep):
-    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    form = await text_form(request)
     check_csrf(portal, visitor, form)
     checked = check(form)
     page = dict(values=checked.values, matters=MATTERS, column_name="政府信息公开")
@@ -135,7 +143,7 @@ async def follow_form(portal: PortalDep, visitor: VisitorDep):
 
 @router.post("/follow", response_class=HTMLResponse)
 async def follow(request: Request, portal: PortalDep, visitor: VisitorDep):
-    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    form = await text_form(request)
     check_csrf(portal, visitor, form)
     checked = forms.check_query_code(form)
     if not checked.ok:

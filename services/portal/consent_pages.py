@@ -29,6 +29,7 @@ from services.portal.web import (
     citizen_token,
     limit_writes,
     render,
+    text_form,
     unavailable,
 )
 from zgov.notify.v1 import notify_pb2 as npb
@@ -112,7 +113,7 @@ async def _notify(portal, method, request, refusal_shown: bool = False):
 
 
 async def _form(request: Request, portal, visitor) -> tuple[dict, str]:
-    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    form = await text_form(request)
     check_csrf(portal, visitor, form)
     kind = form.get("kind", "")
     if kind not in KINDS:

@@ -33,7 +33,7 @@ from services.portal.api import (
     follow_by_code,
 )
 from services.portal.backends import BackendError
-from services.portal.web import PortalDep, api_error, client_address
+from services.portal.web import PortalDep, api_error, client_address, text_fields
 from zgov.petitions.v1 import petitions_pb2
 
 # Base64 makes 3 bytes 4 characters; the text fields and JSON framing fit in the extra MiB.
@@ -281,9 +281,7 @@ async def submit_petition(body: PetitionForm, request: Request, portal: PortalDe
     """A petition with its files (base64). The petitioner's identity and the files are seen only by the
     petition bureau and the body assigned to handle it (A71); the answer names no internal id."""
     organisations = await portal.backends.organisation_names()
-    checked = forms.check_petition(
-        {k: v for k, v in body.model_dump().items() if isinstance(v, str)}, organisations or None
-    )
+    checked = forms.check_petition(text_fields(body.model_dump()), organisations or None)
     decoded = []
     for i, a in enumerate(body.attachments):
         try:

@@ -26,6 +26,8 @@ from services.portal.web import (
     citizen_token,
     limit_writes,
     render,
+    text_fields,
+    text_form,
     unavailable,
 )
 from zgov.common.v1 import common_pb2
@@ -33,11 +35,6 @@ from zgov.petitions.v1 import petitions_pb2
 
 router = APIRouter(prefix="/petitions", include_in_schema=False)
 NO_STORE = {"Cache-Control": "no-store"}
-
-
-async def _form(request: Request) -> dict[str, str]:
-    form = await request.form()
-    return {k: v for k, v in form.items() if isinstance(v, str)}
 
 
 @router.get("", response_class=HTMLResponse)
@@ -83,7 +80,7 @@ async def submit_petition(request: Request, portal: PortalDep, visitor: VisitorD
             headers={"Connection": "close"},
             consent_terms=terms,
         )
-    form = {k: v for k, v in raw.items() if isinstance(v, str)}
+    form = text_fields(raw)
     check_csrf(portal, visitor, form)
     checked = forms.check_petition(form, organisations or None)
     files = await uploads.petition_files([v for v in raw.getlist("attachments") if not isinstance(v, str)])
@@ -167,7 +164,7 @@ async def _follow(portal, visitor, code: str) -> petitions_pb2.Case | None:
 
 @router.post("/follow", response_class=HTMLResponse)
 async def follow(request: Request, portal: PortalDep, visitor: VisitorDep):
-    form = await _form(request)
+    form = await text_form(request)
     check_csrf(portal, visitor, form)
     checked = forms.check_query_code(form)
     if not checked.ok:
@@ -229,7 +226,7 @@ async def _own_file(portal, token, attachment: petitions_pb2.Attachment, **by) -
 @router.post("/follow/attachment")
 async def follow_attachment(request: Request, portal: PortalDep, visitor: VisitorDep):
     """A file of the case followed by query code; the code and the file's number in the POST body."""
-    form = await _form(request)
+    form = await text_form(request)
     check_csrf(portal, visitor, form)
     code = forms.normalise_query_code(form.get("query_code"))
     if not code:
@@ -246,7 +243,7 @@ async def follow_attachment(request: Request, portal: PortalDep, visitor: Visito
 @router.post("/rate", response_class=HTMLResponse)
 async def rate(request: Request, portal: PortalDep, visitor: VisitorDep):
     """Rating by query code (anonymous) or by registration number of one's own case (logged in)."""
-    form = await _form(request)
+    form = await text_form(request)
     check_csrf(portal, visitor, form)
     await limit_writes(portal, visitor, "rating")
     checked = forms.check_rating(form)

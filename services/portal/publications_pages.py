@@ -24,6 +24,7 @@ from services.portal.web import (
     citizen_token,
     limit_writes,
     render,
+    text_form,
     unavailable,
 )
 from zgov.common.v1 import common_pb2
@@ -294,7 +295,7 @@ async def comment_form(pid: str, portal: PortalDep, visitor: VisitorDep):
 @router.post("/drafts/{pid}/comment", response_class=HTMLResponse)
 async def submit_comment(pid: str, request: Request, portal: PortalDep, visitor: VisitorDep):
     need(portal)
-    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    form = await text_form(request)
     check_csrf(portal, visitor, form)
     p = await _draft(portal, pid)
     checked = forms.check_comment(form)

@@ -18,6 +18,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from services.portal import forms
 from services.portal.store import Receipt
 from services.portal.web import (
+    text_form,
     PageError,
     Portal,
     PortalDep,
@@ -120,7 +121,7 @@ async def receipt_page(token: str, portal: PortalDep, visitor: VisitorDep):
 @router.post("/{token}", response_class=HTMLResponse)
 async def unlock(token: str, request: Request, portal: PortalDep, visitor: VisitorDep):
     """The receipt for whoever holds its query code (the code in the body, never in the address)."""
-    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    form = await text_form(request)
     check_csrf(portal, visitor, form)
     # Counted like following by code: guessing must be slow.
     await limit_writes(portal, visitor, "follow")

@@ -22,6 +22,7 @@ from services.portal.web import (
     citizen_token,
     limit_writes,
     render,
+    text_form,
     unavailable,
 )
 from zgov.petitions.v1 import reconsiderations_pb2 as pb
@@ -108,7 +109,7 @@ async def follow_form(portal: PortalDep, visitor: VisitorDep):
 
 @router.post("/follow", response_class=HTMLResponse)
 async def follow(request: Request, portal: PortalDep, visitor: VisitorDep):
-    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    form = await text_form(request)
     check_csrf(portal, visitor, form)
     checked = forms.check_query_code(form)
     if not checked.ok:

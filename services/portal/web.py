@@ -129,8 +129,18 @@ def render(
     return HTMLResponse(html, status_code=status, headers=headers)
 
 
+def text_fields(form) -> dict[str, str]:
+    """A posted form's text fields (uploaded files left out)."""
+    return {k: v for k, v in form.items() if isinstance(v, str)}
+
+
+async def text_form(request: Request) -> dict[str, str]:
+    """The text fields of the request's posted form."""
+    return text_fields(await request.form())
+
+
 def check_csrf(portal: Portal, visitor: Visitor, form) -> None:
-    visitor.typed = {k: v for k, v in form.items() if isinstance(v, str)}
+    visitor.typed = text_fields(form)
     if not portal.signer.csrf_ok(visitor.sid, form.get("csrf")):
         raise PageError(
             403,
