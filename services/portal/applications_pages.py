@@ -38,12 +38,28 @@ router = APIRouter(include_in_schema=False)
 NO_STORE = {"Cache-Control": "no-store"}
 
 
+def application_page(portal, visitor, shown: dict, query_code: str, status: int = 200, errors=None, **more):
+    """The application's own page (its state, what the applicant may still do), never cached: it is
+    one applicant's."""
+    return render(
+        portal,
+        visitor,
+        "disclosure/application.html",
+        status,
+        headers=NO_STORE,
+        a=shown,
+        query_code=query_code,
+        errors=errors or {},
+        **more,
+    )
+
+
 @router.get("/applications", response_class=HTMLResponse)
 async def applications_home(portal: PortalDep, visitor: VisitorDep):
     return render(portal, visitor, "disclosure/applications.html")
 
 
-async def _application_page(portal, visitor, status: int = 200, values=None, errors=None, key: str = ""):
+async def _apply_form_page(portal, visitor, status: int = 200, values=None, errors=None, key: str = ""):
     """The form; `key` its idempotency key (a new one for a new form, the same one when shown again
     with messages: nothing was filed yet); with the consent offered when notify gives its terms."""
     return render(
@@ -64,7 +80,7 @@ async def _application_page(portal, visitor, status: int = 200, values=None, err
 async def application_form(portal: PortalDep, visitor: VisitorDep):
     need(portal, applications=True)
     values = {"name": visitor.citizen.display_name, "kind": "person"} if visitor.citizen else {}
-    return await _application_page(portal, visitor, values=values)
+    return await _apply_form_page(portal, visitor, values=values)
 
 
 def submit_request(v: dict, key: str) -> "apb.SubmitApplicationRequest":
@@ -106,7 +122,7 @@ async def submit_application(request: Request, portal: PortalDep, visitor: Visit
     )
     if not (checked.ok and offer.ok):
         values, errors = {**checked.values, **offer.values}, {**checked.errors, **offer.errors}
-        return await _application_page(portal, visitor, 422, values, errors, key)
+        return await _apply_form_page(portal, visitor, 422, values, errors, key)
     await limit_writes(portal, visitor, "application")
     v = checked.values
     token = await citizen_token(portal, visitor)
@@ -117,12 +133,12 @@ async def submit_application(request: Request, portal: PortalDep, visitor: Visit
     except BackendError as error:
         if error.code == grpc.StatusCode.INVALID_ARGUMENT and "idempotency_key" in error.fields:
             # the page was sent before with other content (back button, edited): a new form, nothing filed
-            return await _application_page(
+            return await _apply_form_page(
                 portal, visitor, 422, {**v, **offer.values}, {"_form": forms.KEY_REUSED}
             )
         if error.code == grpc.StatusCode.INVALID_ARGUMENT:
             errors = forms.backend_errors(error.fields, forms.APPLICATION_FIELDS)
-            return await _application_page(portal, visitor, 422, {**v, **offer.values}, errors, key)
+            return await _apply_form_page(portal, visitor, 422, {**v, **offer.values}, errors, key)
         raise unavailable(error) from error
     a = dv.application(filed.application)
     # Post/Redirect/Get: the receipt page is a GET, so a reload files nothing again (receipt_pages.py)
@@ -174,14 +190,11 @@ async def application_follow(request: Request, portal: PortalDep, visitor: Visit
             values=checked.values,
             errors={"query_code": "没有找到与此查询码对应的申请，请核对后重新输入。"},
         )
-    return render(
+    return application_page(
         portal,
         visitor,
-        "disclosure/application.html",
-        headers=NO_STORE,
-        a=dv.application(found),
-        query_code=checked.values["query_code"],
-        errors={},
+        dv.application(found),
+        checked.values["query_code"],
     )
 
 
@@ -229,14 +242,11 @@ async def my_applications(portal: PortalDep, visitor: VisitorDep):
 async def my_application(number: str, portal: PortalDep, visitor: VisitorDep):
     need(portal, applications=True)
     found, _ = await _my_application(portal, visitor, number[:64])
-    return render(
+    return application_page(
         portal,
         visitor,
-        "disclosure/application.html",
-        headers=NO_STORE,
-        a=dv.application(found),
-        query_code="",
-        errors={},
+        dv.application(found),
+        "",
     )
 
 
@@ -284,14 +294,12 @@ async def complete_application(request: Request, portal: PortalDep, visitor: Vis
     checked = forms.check_completion(form)
     query_code = target.get("query_code", "")
     if not checked.ok:
-        return render(
+        return application_page(
             portal,
             visitor,
-            "disclosure/application.html",
-            422,
-            headers=NO_STORE,
-            a=dv.application(found),
-            query_code=query_code,
+            dv.application(found),
+            query_code,
+            status=422,
             errors=checked.errors,
         )
     try:
@@ -302,25 +310,20 @@ async def complete_application(request: Request, portal: PortalDep, visitor: Vis
         )
     except BackendError as error:
         if error.code in (grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.FAILED_PRECONDITION):
-            return render(
+            return application_page(
                 portal,
                 visitor,
-                "disclosure/application.html",
-                422,
-                headers=NO_STORE,
-                a=dv.application(found),
-                query_code=query_code,
+                dv.application(found),
+                query_code,
+                status=422,
                 errors={"content": "补正未被受理：补正期限可能已过，请联系政府信息公开工作机构。"},
             )
         raise unavailable(error) from error
-    return render(
+    return application_page(
         portal,
         visitor,
-        "disclosure/application.html",
-        headers=NO_STORE,
-        a=dv.application(done),
-        query_code=query_code,
-        errors={},
+        dv.application(done),
+        query_code,
         completed=True,
     )
 
@@ -338,14 +341,12 @@ async def withdraw_application(request: Request, portal: PortalDep, visitor: Vis
     query_code = target.get("query_code", "")
     shown = dv.application(found)
     if not shown["may_withdraw"]:
-        return render(
+        return application_page(
             portal,
             visitor,
-            "disclosure/application.html",
-            409,
-            headers=NO_STORE,
-            a=shown,
-            query_code=query_code,
+            shown,
+            query_code,
+            status=409,
             errors={"withdraw": forms.NOT_WITHDRAWABLE},
         )
     checked = forms.check_withdrawal(form)
@@ -369,24 +370,19 @@ async def withdraw_application(request: Request, portal: PortalDep, visitor: Vis
         )
     except BackendError as error:
         if error.code in (grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.FAILED_PRECONDITION):
-            return render(
+            return application_page(
                 portal,
                 visitor,
-                "disclosure/application.html",
-                409,
-                headers=NO_STORE,
-                a=shown,
-                query_code=query_code,
+                shown,
+                query_code,
+                status=409,
                 errors={"withdraw": forms.NOT_WITHDRAWABLE},
             )
         raise unavailable(error) from error
-    return render(
+    return application_page(
         portal,
         visitor,
-        "disclosure/application.html",
-        headers=NO_STORE,
-        a=dv.application(done),
-        query_code=query_code,
-        errors={},
+        dv.application(done),
+        query_code,
         withdrawn=True,
     )
