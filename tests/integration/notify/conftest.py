@@ -14,7 +14,7 @@ import json
 import threading
 import uuid
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email import message_from_bytes, policy
@@ -131,14 +131,22 @@ def _handler(receiver: Receiver):
     return Handler
 
 
+@contextmanager
+def smtp_server(handler):
+    """A real SMTP server (aiosmtpd) on a free port, answering with the handler (its `port` set)."""
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    handler.port = controller.port
+    try:
+        yield handler
+    finally:
+        controller.stop()
+
+
 @pytest.fixture
 def mailbox():
-    box = Mailbox()
-    controller = Controller(box, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    box.port = controller.port
-    yield box
-    controller.stop()
+    with smtp_server(Mailbox()) as box:
+        yield box
 
 
 @pytest.fixture

@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from deploy.local.servers import free_port
 from services.notify.channels import Message, SendFailed
 from services.notify.channels.email import EmailSender
+from tests.integration.notify.conftest import smtp_server
 
 pytestmark = pytest.mark.integration
 
@@ -73,12 +73,8 @@ class Server:
 
 @pytest.fixture
 def smtp():
-    server = Server()
-    controller = Controller(server, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    server.port = controller.port
-    yield server
-    controller.stop()
+    with smtp_server(Server()) as server:
+        yield server
 
 
 def sender_to(server: Server, **kw) -> EmailSender:
