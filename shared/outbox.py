@@ -408,9 +408,7 @@ class OutboxRelay:
         # third of the relay's CPU in the backlog bench's profile): needless while the wave fits in the
         # free slots of the context (made by shared.bus.jetstream with PUBLISH_SLOTS; a conservative
         # count: slots of cancelled publishes are freed a little later)
-        stall = (
-            None if self.js.publish_async_pending() + len(wave) <= PUBLISH_SLOTS else self.publish_timeout
-        )
+        stall = None if self.js.publish_async_pending() + len(wave) <= PUBLISH_SLOTS else self.publish_timeout
         for row in wave:
             try:
                 futures.append(await self._publish(row.id, row.subject, row.payload, row.headers, stall))
