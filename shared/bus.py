@@ -1,7 +1,7 @@
 """The connection of a service to the event bus (事件总线, NATS JetStream), the same for every service.
 
     client = await connect(settings)                 # at start, instead of nats.connect(url)
-    js = client.jetstream()
+    js = jetstream(client)                           # instead of client.jetstream()
 
 Each service connects as its own NATS user: the NKEY whose seed is ZGOV_NATS_NKEY_SEED. The NATS
 server's configuration (deploy/local/nats_auth.py writes it) grants that user publishing on its
@@ -23,12 +23,27 @@ from pathlib import Path
 
 import nats
 from nats.errors import Error as NatsError
+from nats.js import JetStreamContext
 
 from shared.config import ServiceSettings
 
-__all__ = ["close", "connect", "connect_options", "inbox_prefix", "tls_context"]
+__all__ = [
+    "PUBLISH_SLOTS",
+    "close",
+    "connect",
+    "connect_options",
+    "inbox_prefix",
+    "jetstream",
+    "tls_context",
+]
 
 log = logging.getLogger(__name__)
+
+# How many asynchronous publishes a JetStream context lets wait for their acknowledgements at once
+# (nats-py's publish_async_max_pending; one more waits for a free slot). One value, given to every
+# context `jetstream()` makes: the outbox relay counts on it to publish a wave without nats-py's
+# per-message stall timer (shared.outbox), and nats-py offers no public way to read it back.
+PUBLISH_SLOTS = 4000
 
 
 def inbox_prefix(service: str) -> str:
@@ -61,6 +76,11 @@ def connect_options(settings: ServiceSettings) -> dict:
 async def connect(settings: ServiceSettings, **overrides) -> nats.NATS:
     """The service's NATS connection, as its own user; keyword overrides win (tests)."""
     return await nats.connect(settings.nats_url, **(connect_options(settings) | overrides))
+
+
+def jetstream(client: nats.NATS, **options) -> JetStreamContext:
+    """The client's JetStream context with PUBLISH_SLOTS publish slots (`options`: its timeout...)."""
+    return client.jetstream(publish_async_max_pending=PUBLISH_SLOTS, **options)
 
 
 # A drain sends its unsubscriptions and waits for the server to confirm them; when the server is

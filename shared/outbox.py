@@ -61,6 +61,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from shared.bus import PUBLISH_SLOTS
 from shared.db import create_engine
 from zgov.common.v1 import common_pb2
 from zgov.events.v1 import envelope_pb2
@@ -69,9 +70,6 @@ log = logging.getLogger(__name__)
 tracer = trace.get_tracer("shared.outbox")
 
 MSG_ID_HEADER = "Nats-Msg-Id"
-# nats-py's limit of unacknowledged asynchronous publishes per JetStream context (its default
-# publish_async_max_pending, which shared.bus and the tests' contexts keep)
-ASYNC_PUBLISH_SLOTS = 4000
 
 
 # ---- tables ------------------------------------------------------------------------------------
@@ -253,6 +251,8 @@ class OutboxRelay:
         ...
         await relay.stop()
 
+    `js` is made by shared.bus.jetstream: the relay counts on its PUBLISH_SLOTS publish slots (a
+    context with fewer would make a wave wait for a slot without bound while NATS does not answer).
     Woken by NOTIFY; sweeps every `sweep_interval` seconds anyway in case a notification was missed
     (listener reconnecting, relay started after commits). One relay per database publishes at a time
     (a transaction-scoped advisory lock), so several replicas never reorder an aggregate's events.
@@ -406,12 +406,9 @@ class OutboxRelay:
         failure: Exception | None = None
         # nats-py bounds a stall by wrapping each publish in asyncio.wait_for, a task per message (a
         # third of the relay's CPU in the backlog bench's profile): needless while the wave fits in the
-        # free slots (a conservative count: slots of cancelled publishes are freed a little later)
-        stall = (
-            None
-            if self.js.publish_async_pending() + len(wave) <= ASYNC_PUBLISH_SLOTS
-            else self.publish_timeout
-        )
+        # free slots of the context (made by shared.bus.jetstream with PUBLISH_SLOTS; a conservative
+        # count: slots of cancelled publishes are freed a little later)
+        stall = None if self.js.publish_async_pending() + len(wave) <= PUBLISH_SLOTS else self.publish_timeout
         for row in wave:
             try:
                 futures.append(await self._publish(row.id, row.subject, row.payload, row.headers, stall))

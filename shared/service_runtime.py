@@ -136,7 +136,7 @@ class ServiceRuntime:
             await hook()
         # As its own NATS user (shared/bus.py); reconnects for ever: meanwhile events wait in the outbox.
         self._nats = await bus.connect(self.settings)
-        js = self._nats.jetstream()
+        js = bus.jetstream(self._nats)
         if self.publishes:
             await ensure_stream(
                 js, self.name, replicas=self.settings.stream_replicas
@@ -168,7 +168,7 @@ class ServiceRuntime:
     async def _sample_metrics(self) -> None:
         # outbox backlog and age (when it publishes), consumer lag, pool use (shared/metrics.py)
         await watch_service(
-            self.name, self.engine, self._nats.jetstream(), self._consumers, outbox=self.publishes
+            self.name, self.engine, bus.jetstream(self._nats), self._consumers, outbox=self.publishes
         )
 
     async def _consume(self) -> None:

@@ -4,12 +4,15 @@ Calls carry either the logged-in citizen's own access token (forwarded) or, for 
 without an account, the portal's service-account token (client credentials, cached). Errors come
 back as `BackendError` with the gRPC code and the field violations, for the pages to explain.
 
-Back-off: when a call to a service (e.g. disclosure's PublicationService) finds it down or gets no
-answer before the deadline, the portal's own calls to that service (anonymous visitors' pages) fail at
-once with UNAVAILABLE for `backend_backoff_seconds` (3 s) instead of each waiting up to the deadline:
-a failing backend gets at most one such call per back-off and page (caching.py renders one at a time),
-and citizens get the stale or incomplete page at once. The first call after the back-off tries again;
-a citizen's own call (his token) always tries, and its success ends the back-off.
+Back-off: when a call finds a gRPC service (e.g. disclosure's PublicationService) down (UNAVAILABLE),
+the portal's own calls to that whole service (anonymous visitors' pages) fail at once with UNAVAILABLE for
+`backend_backoff_seconds` (3 s) instead of each waiting up to the deadline; when a call gets no answer
+before the deadline (DEADLINE_EXCEEDED), only that method backs off: one slow search must not stop
+the home page's latest publications or a publication's page, which the same service still answers.
+A failing backend gets at most one such call per back-off and page (caching.py renders one at a
+time), and citizens get the stale or incomplete page at once. The first call after the back-off
+tries again; a citizen's own call (his token) always tries, and its success ends the back-off of its
+method and of its service.
 """
 
 from __future__ import annotations
@@ -38,8 +41,10 @@ except ImportError:  # pragma: no cover
     applications_pb2_grpc = None
 
 log = get_logger(__name__)
-# Failures that say the service is not answering (as opposed to answering no).
-NOT_ANSWERING = frozenset({grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED})
+# Failures that say the service is not answering (as opposed to answering no): down, the whole
+# service backs off; no answer in time, only the method that timed out (a slow query of one kind).
+DOWN = grpc.StatusCode.UNAVAILABLE
+TOO_SLOW = grpc.StatusCode.DEADLINE_EXCEEDED
 # A petition goes out with its files (at most 20 MiB in all, uploads.py) and one file comes back at a
 # time (at most 10 MiB); gRPC's default limit is 4 MiB.
 CHANNEL_OPTIONS = (
@@ -62,7 +67,9 @@ class Backends:
     def __init__(self, settings: PortalSettings):
         self.timeout = settings.backend_timeout
         self.backoff = settings.backend_backoff_seconds
-        self._backing_off: dict[str, float] = {}  # gRPC service → time.monotonic() its back-off ends
+        # a gRPC service ("pkg.Service") or method ("/pkg.Service/Method") → time.monotonic() its
+        # back-off ends
+        self._backing_off: dict[str, float] = {}
         secret = settings.client_secret.get_secret_value() if settings.client_secret else ""
         self.tokens = ClientCredentials.from_settings(settings) if secret else None
         self._addresses = (settings.petitions_address, settings.org_address, settings.disclosure_address)
@@ -116,8 +123,9 @@ class Backends:
 
     async def call(self, method, request, token: str | None = None):
         """`method(request)` with the citizen's token, or the portal's own when `token` is None."""
+        rpc = rpc_of(method)
         service = service_of(method)
-        if token is None and time.monotonic() < self._backing_off.get(service, 0.0):
+        if token is None and self._backs_off(service, rpc):
             raise BackendError(grpc.StatusCode.UNAVAILABLE, message="backing off after a failure")
         bearer = token or await self.service_token()
         try:
@@ -125,8 +133,10 @@ class Backends:
         except grpc.aio.AioRpcError as error:
             if error.code() == grpc.StatusCode.UNAUTHENTICATED and token is None and self.tokens:
                 self.tokens.invalidate()
-            if error.code() in NOT_ANSWERING:
+            if error.code() == DOWN:
                 self._back_off(service)
+            elif error.code() == TOO_SLOW:
+                self._back_off(rpc)
             if error.code() not in (
                 grpc.StatusCode.INVALID_ARGUMENT,
                 grpc.StatusCode.NOT_FOUND,
@@ -134,21 +144,23 @@ class Backends:
                 grpc.StatusCode.FAILED_PRECONDITION,
                 grpc.StatusCode.RESOURCE_EXHAUSTED,
             ):
-                log.warning(
-                    "backend call failed",
-                    rpc=getattr(method, "_method", b"").decode(errors="replace"),
-                    code=error.code().name,
-                )
+                log.warning("backend call failed", rpc=rpc, code=error.code().name)
             raise BackendError(error.code(), field_violations_of(error), error.details() or "") from error
         self._backing_off.pop(service, None)
+        self._backing_off.pop(rpc, None)
         return reply
 
-    def _back_off(self, service: str) -> None:
+    def _backs_off(self, service: str, rpc: str) -> bool:
+        now = time.monotonic()
+        return now < self._backing_off.get(service, 0.0) or now < self._backing_off.get(rpc, 0.0)
+
+    def _back_off(self, what: str) -> None:
+        """`what`: a service (it is down) or one method (it did not answer in time)."""
         if not self.backoff:
             return
-        if time.monotonic() >= self._backing_off.get(service, 0.0):
-            log.warning("backend not answering: backing off", service=service, seconds=self.backoff)
-        self._backing_off[service] = time.monotonic() + self.backoff
+        if time.monotonic() >= self._backing_off.get(what, 0.0):
+            log.warning("backend not answering: backing off", what=what, seconds=self.backoff)
+        self._backing_off[what] = time.monotonic() + self.backoff
 
     async def organisation_names(self) -> dict[str, str]:
         """code → Chinese name of the city's organisations (from org, kept 10 minutes); {} when org
@@ -181,6 +193,11 @@ class Backends:
         return terms
 
 
+def rpc_of(method) -> str:
+    """A stub's method as gRPC names it ("/pkg.Service/Method")."""
+    return getattr(method, "_method", b"").decode(errors="replace")
+
+
 def service_of(method) -> str:
     """The gRPC service a stub's method belongs to ("/pkg.Service/Method" → "pkg.Service")."""
-    return getattr(method, "_method", b"").decode(errors="replace").strip("/").partition("/")[0]
+    return rpc_of(method).strip("/").partition("/")[0]

@@ -5,8 +5,10 @@ An ASGI middleware, outermost (app.py adds it last), deciding per request:
 - Public reads — the pages and JSON reads of published information, the same for every visitor who
   is not signed in (`PUBLIC`: home, catalogue, a publication, search, normative catalogue, drafts,
   issuers, annual reports, and their /api twins) — answered by an anonymous visitor:
-  `Cache-Control: public, max-age=0, s-maxage=MAX_AGE` (a CDN may keep them that long and share them
-  among visitors; a browser asks again each time, see below), a strong `ETag` (SHA-256 of the body)
+  `Cache-Control: public, max-age=0, s-maxage=MAX_AGE, stale-if-error=N` (a CDN may keep them that
+  long and share them among visitors, then answer with its copy N seconds more while the portal fails
+  or cannot be reached: RFC 5861, N being what is left of the `stale` bound below after the CDN's own
+  freshness; a browser asks again each time, see below), a strong `ETag` (SHA-256 of the body)
   and `Last-Modified` (when the body was made), and no `Vary: Cookie`: visitors' cookies differ
   (analytics, the visitor cookie of a form they opened), so a CDN that honoured it would keep one copy
   per visitor or none at all (many refuse to cache such an answer), and the page would not be shared.
@@ -33,7 +35,9 @@ An ASGI middleware, outermost (app.py adds it last), deciding per request:
   and logged once per page when it starts and when the page is whole again. Otherwise an incomplete
   page is sent as `no-store` with no ETag, Last-Modified nor visitor cookie, and not kept, so neither
   this portal nor a CDN shows it after disclosure recovers and no 304 ever confirms it; an error
-  passes unchanged.
+  passes unchanged. A render that raises (no handler made an answer of it: Starlette's outermost
+  middleware, outside this one, would send a bare 500 — e.g. the portal's own database is away) is
+  such a 500: the stale copy when held (the exception logged here), else the exception goes on.
 - Anything else (forms, follow-ups by query code, downloads, errors) passes unchanged: those
   routes set their own `no-store` (or the app's default `no-cache`).
 - /static/: StaticFiles gives ETag and Last-Modified; this adds `public, max-age` of an hour.
@@ -44,7 +48,8 @@ incomplete), so a slow or failing disclosure gets one call per page at a time, n
 What is shared holds nothing of the request (below); an answer of another kind (an error with no
 stale copy, a redirect) is not shared: each waiting request then makes its own. While disclosure
 keeps failing, backends.py stops calling it for a few seconds after each failure
-(ZGOV_BACKEND_BACKOFF_SECONDS), so those renders are quick and come out stale or incomplete at once.
+(ZGOV_BACKEND_BACKOFF_SECONDS: the method that timed out, or the whole service found down), so those
+renders are quick and come out stale or incomplete at once.
 
 The ETag depends on the body only, and a public body holds nothing of the request (no CSRF token,
 no CSP nonce — the portal has no script —, no time): made again unchanged, a page keeps its ETag and
@@ -222,13 +227,12 @@ class HttpCaching:
         key = f"{path}?{scope.get('query_string', b'').decode('latin-1')}#{modes}"
         outcome = self._fresh(key) or await self._render_once(key, scope, receive, send)
         if isinstance(outcome, Kept):
-            shared = f"public, max-age=0, s-maxage={self.max_age}".encode()
+            shared = self._shared_control(outcome, self.max_age)
             await self._answer(outcome, request, send, ONE_VISITORS if modes else shared)
         elif isinstance(outcome, Stale):
             self._stale_served.add(1, {"reason": outcome.reason})
-            await self._answer(
-                outcome.kept, request, send, ONE_VISITORS if modes else self._stale_control(outcome)
-            )
+            shared = self._shared_control(outcome.kept, STALE_MAX_AGE)
+            await self._answer(outcome.kept, request, send, ONE_VISITORS if modes else shared)
         elif isinstance(outcome, Partial):
             length = (b"content-length", str(len(outcome.body)).encode())
             headers = [*outcome.headers, (b"cache-control", INCOMPLETE_VALUE), length]
@@ -251,11 +255,13 @@ class HttpCaching:
         self._kept.move_to_end(key)
         return kept
 
-    def _stale_control(self, stale: Stale) -> bytes:
-        """A CDN may share the stale answer STALE_MAX_AGE seconds, and serve it on its own errors
-        only while it is within the bound here (RFC 5861 stale-if-error)."""
-        left = max(0, int(self.stale - (time.monotonic() - stale.kept.made)))
-        return f"public, max-age=0, s-maxage={STALE_MAX_AGE}, stale-if-error={left}".encode()
+    def _shared_control(self, kept: Kept, fresh_for: int) -> bytes:
+        """A CDN may share `kept` `fresh_for` seconds, then answer with it when the portal fails only
+        while it is within the bound here (RFC 5861 stale-if-error counts from the end of that
+        freshness, so the freshness comes off what is left); none once nothing is left."""
+        control = f"public, max-age=0, s-maxage={fresh_for}"
+        left = int(self.stale - (time.monotonic() - kept.made)) - fresh_for
+        return (f"{control}, stale-if-error={left}" if left > 0 else control).encode()
 
     async def _render_once(self, key: str, scope: Scope, receive: Receive, send: Send) -> Outcome | None:
         """Single-flight: the first request for a page makes it; those arriving meanwhile await that
@@ -288,7 +294,15 @@ class HttpCaching:
             elif message["type"] == "http.response.body":
                 chunks.append(message.get("body", b""))
 
-        await self.app(scope, receive, capture)
+        try:
+            await self.app(scope, receive, capture)
+        except Exception:
+            # No handler made an answer of it: outside this middleware it becomes a bare 500.
+            stale = self._stale_for(key, "500")
+            if stale is None:
+                raise
+            log.exception("public page failed: answered stale", page=_logged(key))
+            return stale
         if start is None:
             return None
         body = b"".join(chunks)

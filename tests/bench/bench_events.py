@@ -28,6 +28,7 @@ from google.protobuf import wrappers_pb2
 from sqlalchemy import insert
 
 from deploy.local.servers import Nats, Postgres, free_port
+from shared import bus
 from shared.consumer import EventConsumer, batch_handler
 from shared.db import create_engine, run_migrations, session_factory, transaction
 from shared.outbox import OutboxRelay, add_event, outbox_channel
@@ -136,7 +137,7 @@ async def measure(pg_dsn: str, nats_url: str) -> list[tuple[str, str, str]]:
     engine = create_engine(pg_dsn, pool_size=10)
     sessions = session_factory(engine)
     nc = await connect_forever(nats_url)
-    js = nc.jetstream()
+    js = bus.jetstream(nc)
     await ensure_stream(js, SERVICE)
     done: dict[str, float] = {}
     relay = OutboxRelay(engine, js, outbox_channel(SERVICE))

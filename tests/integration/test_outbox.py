@@ -12,11 +12,13 @@ import time
 import uuid
 
 import pytest
+from nats.js.errors import TooManyStalledMsgsError
 from sqlalchemy.engine import make_url
 from google.protobuf import wrappers_pb2
 from opentelemetry import trace
 from sqlalchemy import insert
 
+from shared import bus
 from shared.consumer import EventConsumer
 from shared.db import transaction
 from shared.outbox import OutboxRelay, add_event, outbox_channel, waves
@@ -187,7 +189,7 @@ async def test_events_committed_while_nats_is_down_all_arrive_once_in_effect(
     in commit order, and the idempotent consumer applies each exactly once, even when the relay or
     someone else publishes an event again."""
     nc = await connect_forever(own_nats.url)
-    js = nc.jetstream(timeout=2)
+    js = bus.jetstream(nc, timeout=2)
     stream = stream_name(service)
     await ensure_stream(js, service)
 
@@ -290,6 +292,29 @@ async def test_batched_relay_keeps_each_aggregates_order_and_loses_nothing(
     for aggregate in aggregates:
         assert [i for a, i in arrived if a == aggregate] == [i for a, i in written if a == aggregate]
     assert await scalar(sample_engine, "SELECT count(*) FROM outbox WHERE published_at IS NULL") == 0
+
+
+async def test_the_services_jetstream_context_has_the_publish_slots_the_relay_counts_on(nc, service):
+    """The relay sends a wave without nats-py's stall timer while the wave fits in PUBLISH_SLOTS free
+    slots (shared.outbox); a context with fewer would make it wait for a slot without bound. The
+    context services make (shared.bus.jetstream) takes exactly PUBLISH_SLOTS publishes nobody
+    acknowledges, and the next one waits for a slot: fails if the two numbers ever differ."""
+    js = bus.jetstream(nc)
+    subject = f"{service}.unanswered"
+    listener = await nc.subscribe(subject)  # takes the messages and never acknowledges them
+    pending = []
+    try:
+        for _ in range(bus.PUBLISH_SLOTS):
+            pending.append(await js.publish_async(subject, b"", wait_stall=0.5))
+        assert js.publish_async_pending() == bus.PUBLISH_SLOTS
+        with pytest.raises(TooManyStalledMsgsError):
+            await js.publish_async(subject, b"", wait_stall=0.2)
+        pending.pop().cancel()  # a slot freed: the next one leaves
+        pending.append(await js.publish_async(subject, b"", wait_stall=0.5))
+    finally:
+        for future in pending:
+            future.cancel()
+        await listener.unsubscribe()
 
 
 async def test_ensure_stream_is_idempotent_and_applies_a_changed_declaration(js, service):

@@ -3,7 +3,8 @@ public reads carry ETag, Last-Modified and a CDN-cacheable Cache-Control (shared
 visitor: no `Vary: Cookie`) and answer conditional requests with 304; the portal keeps a public page
 a few seconds, then shows what disclosure published meanwhile; a display mode's page is the
 visitor's own (`private`, still revalidated with 304); a signed-in visitor's pages are
-`private, no-store`; forms stay uncached."""
+`private, no-store`; forms stay uncached. While a backend fails: the last whole page stands in
+(stale-if-error) and the portal backs off the failing method (no answer in time) or service (down)."""
 
 from __future__ import annotations
 
@@ -14,23 +15,34 @@ import grpc
 import httpx
 import pytest
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from services.portal import caching
 from services.portal.app import create_app
 from tests.integration.portal.conftest import PUBLIC_URL, log_in, portal_settings
 from tests.integration.portal.test_portal_disclosure import TODAY, d, seed
+from tests.integration.portal.test_portal_disclosure_lists import seed_lists
 from zgov.disclosure.v1 import publications_pb2 as pb
 from zgov.disclosure.v1 import publications_pb2_grpc
 
 pytestmark = pytest.mark.integration
 
 
+def stale_if_error(response, fresh_for: int) -> int:
+    """The seconds of `stale-if-error` of a shared answer a CDN may keep `fresh_for` seconds."""
+    control = response.headers["cache-control"]
+    prefix = f"public, max-age=0, s-maxage={fresh_for}, stale-if-error="
+    assert control.startswith(prefix), control
+    return int(control.removeprefix(prefix))
+
+
 def assert_public(response) -> None:
     assert response.status_code == 200
     # a CDN keeps it MAX_AGE seconds; a browser revalidates each time (a sign-in or a display mode
-    # changes the page at the same address, and nothing in the answer varies by cookie)
-    assert response.headers["cache-control"] == f"public, max-age=0, s-maxage={caching.MAX_AGE}"
+    # changes the page at the same address, and nothing in the answer varies by cookie); on the
+    # portal's errors the CDN may answer with it while it is within the portal's own stale bound
+    assert 0 < stale_if_error(response, caching.MAX_AGE) <= caching.STALE - caching.MAX_AGE
     assert response.headers["etag"].startswith('"') and response.headers["last-modified"].endswith("GMT")
     assert "set-cookie" not in response.headers  # a cookie would make the answer one visitor's
     assert "cookie" not in response.headers.get("vary", "").lower()  # or no CDN would share it
@@ -40,6 +52,8 @@ def assert_public(response) -> None:
 # and how long it stops calling a service that did not answer (3 s by default).
 BACKEND_TIMEOUT = 2.0
 BACKOFF = 1.0
+# A back-off long enough for the requests a test makes within it on a loaded machine.
+LONG_BACKOFF = 5.0
 
 
 @asynccontextmanager
@@ -59,29 +73,36 @@ async def impatient_portal(keycloak, backends):
         yield client
 
 
-async def calls_waiting_on_publications(database_url: str) -> int:
-    """Disclosure's statements waiting for the lock `disclosure_stalled` holds: one per call of the
-    portal's that reached disclosure and has not given up yet."""
+async def calls_waiting_on(database_url: str, table: str = "publication", *, cut_off: bool = False) -> int:
+    """Disclosure's statements waiting for the lock `disclosure_stalled` holds on `table`: one per call
+    of the portal's that reached disclosure and has not given up yet. `cut_off`: their database
+    sessions are ended too, so each call loses its connection mid-statement (as when disclosure's
+    PostgreSQL goes away) and disclosure answers UNAVAILABLE."""
+    waiting = f"FROM pg_locks WHERE relation = '{table}'::regclass AND NOT granted"
+    query = f"SELECT count(pg_terminate_backend(pid)) {waiting}" if cut_off else f"SELECT count(*) {waiting}"
     engine = create_async_engine(database_url)
     try:
         async with engine.connect() as connection:
-            waiting = await connection.execute(
-                text("SELECT count(*) FROM pg_locks WHERE relation = 'publication'::regclass AND NOT granted")
-            )
-            return waiting.scalar_one()
+            return (await connection.execute(text(query))).scalar_one()
     finally:
         await engine.dispose()
 
 
+async def calls_waiting_on_publications(database_url: str) -> int:
+    return await calls_waiting_on(database_url, "publication")
+
+
 @asynccontextmanager
-async def disclosure_stalled(database_url: str):
-    """Disclosure's publications locked by another transaction: its reads wait behind it, so the
-    portal's call runs out of time — a real disclosure that does not answer in time, as under load."""
+async def disclosure_stalled(database_url: str, table: str = "publication"):
+    """Disclosure's `table` (its publications) locked by another transaction: its reads of it wait
+    behind it, so the portal's call runs out of time — a real disclosure that does not answer in time,
+    as under load. Its other tables are read as ever (`public_concern`: only a concern response's
+    GetPublication reads it)."""
     engine = create_async_engine(database_url)
     try:
         async with engine.connect() as connection:
             transaction = await connection.begin()
-            await connection.execute(text("LOCK TABLE publication IN ACCESS EXCLUSIVE MODE"))
+            await connection.execute(text(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE"))
             try:
                 yield
             finally:
@@ -243,46 +264,160 @@ def assert_stale(response, whole) -> None:
     assert response.status_code == 200 and response.content == whole.content
     assert response.headers["etag"] == whole.headers["etag"]
     assert response.headers["last-modified"] == whole.headers["last-modified"]
-    control = response.headers["cache-control"]
-    prefix = f"public, max-age=0, s-maxage={caching.STALE_MAX_AGE}, stale-if-error="
-    assert control.startswith(prefix), control
-    assert 0 < int(control.removeprefix(prefix)) <= caching.STALE
+    assert 0 < stale_if_error(response, caching.STALE_MAX_AGE) <= caching.STALE - caching.STALE_MAX_AGE
     assert "set-cookie" not in response.headers
     assert "default-src 'none'" in response.headers["content-security-policy"]
 
 
 async def test_the_last_whole_page_stands_in_while_disclosure_fails_then_the_fresh_one_returns(
-    impatient_portal, keycloak, backends, backend_databases, monkeypatch
+    keycloak, backends, backend_databases, monkeypatch
 ):
     """stale-if-error: the home page (made incomplete) and a publication's page (503) while disclosure
     does not answer are the last whole ones, ETag and all (a 304 confirms them); within the back-off
-    the portal does not call disclosure at all (an answer before the deadline, while every call waits
-    for the lock, proves it); a signed-in citizen never gets the shared copy; once disclosure answers
-    again, the page is made fresh (what was published meanwhile shows)."""
+    of each method that timed out the portal does not call it at all (an answer before the deadline,
+    while every call waits for the lock, proves it); a signed-in citizen never gets the shared copy;
+    once disclosure answers again, the page is made fresh (what was published meanwhile shows)."""
     monkeypatch.setattr(caching, "KEEP", 0.0)  # every request makes the page again
     ids = await seed(keycloak, backends)
-    home = await impatient_portal.get("/")
-    policy = await impatient_portal.get(f"/publications/{ids['policy']}")
-    assert_public(home)
-    assert_public(policy)
-    async with disclosure_stalled(backend_databases["disclosure"]):
-        assert_stale(await impatient_portal.get("/"), home)  # disclosure called: no answer in time
-        started = asyncio.get_running_loop().time()
-        assert_stale(await impatient_portal.get("/"), home)
-        assert_stale(await impatient_portal.get(f"/publications/{ids['policy']}"), policy)
-        assert asyncio.get_running_loop().time() - started < BACKEND_TIMEOUT  # backing off: no call
-        confirmed = await impatient_portal.get("/", headers={"If-None-Match": home.headers["etag"]})
-        assert confirmed.status_code == 304 and confirmed.headers["etag"] == home.headers["etag"]
-        await log_in(impatient_portal, keycloak, "citizen")
-        mine = await impatient_portal.get("/")
-        assert mine.headers["cache-control"] == "private, no-store" and "etag" not in mine.headers
-        assert mine.content != home.content and "最新公开信息暂时无法显示" in mine.text
-    impatient_portal.cookies.clear()  # an anonymous visitor again
-    published = await publish_one(keycloak, backends, "2026年11月资阳市城市供水情况")
-    await asyncio.sleep(BACKOFF)
-    fresh = await impatient_portal.get("/")
-    assert_public(fresh)
-    assert f"/publications/{published}" in fresh.text and fresh.headers["etag"] != home.headers["etag"]
+    async with impatient(keycloak, backends, backend_backoff_seconds=LONG_BACKOFF) as portal:
+        home = await portal.get("/")
+        policy = await portal.get(f"/publications/{ids['policy']}")
+        assert_public(home)
+        assert_public(policy)
+        async with disclosure_stalled(backend_databases["disclosure"]):
+            # each page's method called: no answer in time
+            assert_stale(await portal.get("/"), home)
+            assert_stale(await portal.get(f"/publications/{ids['policy']}"), policy)
+            started = asyncio.get_running_loop().time()
+            assert_stale(await portal.get("/"), home)
+            assert_stale(await portal.get(f"/publications/{ids['policy']}"), policy)
+            assert asyncio.get_running_loop().time() - started < BACKEND_TIMEOUT  # backing off: no call
+            confirmed = await portal.get("/", headers={"If-None-Match": home.headers["etag"]})
+            assert confirmed.status_code == 304 and confirmed.headers["etag"] == home.headers["etag"]
+            await log_in(portal, keycloak, "citizen")
+            mine = await portal.get("/")
+            assert mine.headers["cache-control"] == "private, no-store" and "etag" not in mine.headers
+            assert mine.content != home.content and "最新公开信息暂时无法显示" in mine.text
+        portal.cookies.clear()  # an anonymous visitor again
+        published = await publish_one(keycloak, backends, "2026年11月资阳市城市供水情况")
+        await asyncio.sleep(LONG_BACKOFF)
+        fresh = await portal.get("/")
+        assert_public(fresh)
+        assert f"/publications/{published}" in fresh.text and fresh.headers["etag"] != home.headers["etag"]
+
+
+async def test_a_method_without_an_answer_in_time_backs_off_alone_the_rest_of_its_service_is_called(
+    keycloak, backends, backend_databases, monkeypatch
+):
+    """DEADLINE_EXCEEDED: a concern response's page (GetPublication, waiting on disclosure's locked
+    concerns) gets no answer in time; within the back-off another publication's page, which disclosure
+    would answer at once, fails without a call (503), while the home page's ListLatest — the same
+    PublicationService — is called and whole: one slow method does not stop the service's others.
+    After the back-off the method is called again."""
+    monkeypatch.setattr(caching, "KEEP", 0.0)
+    database = backend_databases["disclosure"]
+    ids = await seed_lists(keycloak, backends, database)
+    async with impatient(keycloak, backends, backend_backoff_seconds=LONG_BACKOFF) as portal:
+        async with disclosure_stalled(database, "public_concern"):
+            slow = await portal.get(f"/publications/{ids['response']}")
+            assert slow.status_code == 503 and "服务暂时不可用" in slow.text
+        # disclosure answers every call again: what fails now fails by the portal's back-off
+        policy = await portal.get(f"/publications/{ids['policy']}")
+        assert policy.status_code == 503 and "服务暂时不可用" in policy.text
+        home = await portal.get("/")
+        assert_public(home)
+        assert f"/publications/{ids['stats']}" in home.text and "暂时无法显示" not in home.text
+        await asyncio.sleep(LONG_BACKOFF)
+        assert_public(await portal.get(f"/publications/{ids['policy']}"))
+
+
+async def test_a_service_found_down_backs_off_whole_the_other_services_of_its_server_are_called(
+    keycloak, backends, backend_databases, monkeypatch
+):
+    """UNAVAILABLE: a concern response's page (GetPublication) loses disclosure's database connection
+    mid-statement, and disclosure answers UNAVAILABLE (its database unreachable: the service is down).
+    Within the back-off every method of PublicationService fails without a call — the home page comes
+    without its latest publications although disclosure would answer ListLatest now — while the yearly
+    reports page (ApplicationService, the same server) is called and answered. After the back-off the
+    home page is whole."""
+    monkeypatch.setattr(caching, "KEEP", 0.0)
+    database = backend_databases["disclosure"]
+    ids = await seed_lists(keycloak, backends, database)
+    # a deadline the cut-off comes well within: the call must end UNAVAILABLE, not DEADLINE_EXCEEDED
+    async with impatient(
+        keycloak, backends, backend_timeout=10.0, backend_backoff_seconds=LONG_BACKOFF
+    ) as portal:
+        async with disclosure_stalled(database, "public_concern"):
+            asked = asyncio.create_task(portal.get(f"/publications/{ids['response']}"))
+            while await calls_waiting_on(database, "public_concern") < 1 and not asked.done():
+                await asyncio.sleep(0.05)
+            assert await calls_waiting_on(database, "public_concern", cut_off=True) == 1
+            cut = await asked
+        assert cut.status_code == 503 and "服务暂时不可用" in cut.text
+        home = await portal.get("/")
+        assert home.headers["cache-control"] == "no-store" and "最新公开信息暂时无法显示" in home.text
+        reports = await portal.get("/reports")
+        assert reports.status_code == 200 and "服务暂时不可用" not in reports.text
+        await asyncio.sleep(LONG_BACKOFF)
+        whole = await portal.get("/")
+        assert_public(whole)
+        assert f"/publications/{ids['stats']}" in whole.text
+
+
+@asynccontextmanager
+async def database_away(database_url: str):
+    """The database of `database_url` refuses connections and its sessions are ended, then is back."""
+    name = make_url(database_url).database
+    admin = create_async_engine(make_url(database_url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        async with admin.connect() as connection:
+            await connection.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false'))
+            await connection.execute(
+                text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :name"),
+                {"name": name},
+            )
+        yield
+    finally:
+        async with admin.connect() as connection:
+            await connection.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true'))
+        await admin.dispose()
+
+
+async def test_a_render_that_raises_is_answered_with_the_last_whole_page_or_else_a_500(
+    keycloak, backends, database, monkeypatch
+):
+    """The portal's own database away: finding the visitor's session raises, no handler makes an answer
+    of it and Starlette's outermost middleware (outside the caching one) would send a bare 500. A page
+    the portal holds whole is answered stale instead; one it does not hold is that 500; with the
+    database back, the page is made whole again."""
+    monkeypatch.setattr(caching, "KEEP", 0.0)
+    ids = await seed(keycloak, backends)
+    app = create_app(portal_settings(keycloak, backends, database_url=database))
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)  # as a server answers: a 500
+    async with app.router.lifespan_context(app):
+        async with httpx.AsyncClient(transport=transport, base_url=PUBLIC_URL) as portal:
+            home = await portal.get("/")
+            assert_public(home)
+            async with database_away(database):
+                assert_stale(await portal.get("/"), home)
+                never_whole = await portal.get(f"/publications/{ids['policy']}")
+                assert never_whole.status_code == 500
+                assert "public" not in never_whole.headers.get("cache-control", "")
+            again = await portal.get("/")
+            assert_public(again)
+            assert again.content == home.content
+
+
+async def test_a_whole_page_stands_in_at_a_cdn_only_within_the_portals_stale_bound(keycloak, backends):
+    """stale-if-error on a whole page: what is left of ZGOV_PORTAL_STALE_SECONDS after the CDN's own
+    MAX_AGE of freshness; none when that leaves nothing (the bound shorter, or 0: never stale)."""
+    async with impatient(keycloak, backends, portal_stale_seconds=100.0) as portal:
+        left = stale_if_error(await portal.get("/"), caching.MAX_AGE)
+        assert 100 - caching.MAX_AGE - caching.KEEP <= left <= 100 - caching.MAX_AGE
+    for bound in (0.0, float(caching.MAX_AGE)):
+        async with impatient(keycloak, backends, portal_stale_seconds=bound) as portal:
+            page = await portal.get("/")
+            assert page.headers["cache-control"] == f"public, max-age=0, s-maxage={caching.MAX_AGE}"
 
 
 async def test_past_the_stale_bound_the_page_made_without_disclosure_is_sent_no_store(
@@ -291,7 +426,9 @@ async def test_past_the_stale_bound_the_page_made_without_disclosure_is_sent_no_
     monkeypatch.setattr(caching, "KEEP", 0.0)
     await seed(keycloak, backends)
     async with impatient(keycloak, backends, portal_stale_seconds=1.0) as portal:
-        assert_public(await portal.get("/"))
+        whole = await portal.get("/")
+        # a bound shorter than a CDN's freshness leaves it no stale-if-error
+        assert whole.headers["cache-control"] == f"public, max-age=0, s-maxage={caching.MAX_AGE}"
         await asyncio.sleep(1.5)  # the whole page is now older than the bound
         async with disclosure_stalled(backend_databases["disclosure"]):
             partial = await portal.get("/")
