@@ -37,9 +37,10 @@ from sqlalchemy import text
 from deploy.local.servers import Postgres, free_port
 from services.documents.__main__ import MIGRATIONS
 from services.documents.api import DocumentsServicer
-from shared.db import create_engine, run_migrations, session_factory, transaction
+from shared.db import create_engine, session_factory, transaction
 from shared.grpc_server import GrpcServer
 from shared.identity import TokenVerifier
+from shared.migrations import run_migrations
 from shared.org_client import OrgClient
 from shared.rpc_auth import requires
 from shared.service_auth import StaticToken
