@@ -28,10 +28,11 @@ from typing import Any
 
 from shared import bus
 from shared.consumer import EventConsumer
-from shared.db import database_ping, engine_from, run_migrations, session_factory
+from shared.db import database_ping, engine_from, session_factory
 from shared.grpc_server import GrpcServer, PortTaken
 from shared.logging import configure_logging
 from shared.metrics import watch_service
+from shared.migrations import run_migrations
 from shared.org_client import OrgClient
 from shared.outbox import OutboxRelay, outbox_channel
 from shared.service_auth import ClientCredentials

@@ -4,7 +4,7 @@ What an integrator needs to call a service, from the sources that decide it:
 - services, RPCs, messages, fields and enums with their comments: the contracts in proto/, compiled
   with their source info (the stubs in proto/gen carry no comments);
 - the permission (Keycloak client role) each RPC needs: the `@requires` declaration on the servicer
-  method that implements it (shared/grpc_server.py `declared_permissions`);
+  method that implements it (shared/rpc_auth.py `declared_permissions`);
 - the error reasons a service can answer in `google.rpc.ErrorInfo.reason`: the rule ids and the
   upper-case reasons written in its code, with the catalogue's words for each rule (docs/rules-catalogue.md).
 
@@ -27,7 +27,7 @@ from pathlib import Path
 from google.protobuf import descriptor_pb2
 from grpc_tools import protoc
 
-from shared.grpc_server import declared_permissions
+from shared.rpc_auth import declared_permissions
 
 ROOT = Path(__file__).resolve().parents[2]
 PROTO = ROOT / "proto"

@@ -32,8 +32,8 @@ from services.disclosure.store import applications as store
 from shared.convert import date_from_proto, decode_page_token, encode_page_token, page_limit
 from shared.db import transaction
 from shared.errors import InvalidInput, NotFound
-from shared.grpc_server import current_actor, requires
 from shared.identity import Actor
+from shared.rpc_auth import current_actor, requires
 from shared.workdays import WorkingCalendar
 from zgov.common.v1 import common_pb2
 from zgov.disclosure.v1 import applications_pb2 as pb

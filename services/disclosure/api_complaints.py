@@ -27,8 +27,8 @@ from shared.audit import record_act
 from shared.convert import date_to_proto, today_in_china
 from shared.db import transaction
 from shared.errors import InvalidInput, NotFound
-from shared.grpc_server import current_actor, requires
 from shared.outbox import add_event
+from shared.rpc_auth import current_actor, requires
 from shared.workdays import WorkingCalendar
 from zgov.disclosure.v1 import complaints_pb2 as pb
 from zgov.disclosure.v1 import complaints_pb2_grpc

@@ -25,7 +25,7 @@ from services.disclosure.store import concerns as store
 from shared import audit
 from shared.convert import Page
 from shared.db import transaction
-from shared.grpc_server import current_actor, requires
+from shared.rpc_auth import current_actor, requires
 from zgov.common.v1 import common_pb2
 from zgov.disclosure.v1 import publications_pb2 as pb
 

@@ -47,7 +47,7 @@ from shared.convert import (
 )
 from shared.db import read, transaction
 from shared.errors import InvalidInput, NotFound
-from shared.grpc_server import current_actor, requires
+from shared.rpc_auth import current_actor, requires
 from shared.workdays import WorkingCalendar
 from zgov.common.v1 import common_pb2
 from zgov.disclosure.v1 import publications_pb2 as pb

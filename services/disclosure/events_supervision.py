@@ -24,8 +24,8 @@ from services.disclosure.acts.publications import queue_publication, ref_of
 from services.disclosure.protos.publications import to_proto
 from services.disclosure.domain.publications import Category, Kind, ProposalKind
 from shared.audit import record_act
-from shared.consumer import PoisonMessage
 from shared.convert import date_from_proto
+from shared.inbound_events import PoisonMessage
 from shared.outbox import add_event
 from shared.workdays import WorkingCalendar
 from zgov.common.v1 import common_pb2

@@ -42,9 +42,9 @@ from shared.convert import (
 )
 from shared.db import transaction
 from shared.errors import InvalidInput, NotFound
-from shared.grpc_server import current_actor, requires
 from shared.identity import Actor
 from shared.org_client import OrgClient
+from shared.rpc_auth import current_actor, requires
 from shared.workdays import WorkingCalendar
 
 

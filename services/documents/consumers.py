@@ -29,9 +29,9 @@ from zgov.supervision.v1 import circulars_pb2
 from services.documents import domain
 from services.documents.acts import Env, drafting
 from services.documents.protos import new_document
-from shared.consumer import PoisonMessage
 from shared.errors import InvalidInput, RuleViolation
 from shared.identity import Actor
+from shared.inbound_events import PoisonMessage
 
 SUPERVISION_ACCOUNT = Actor(
     user_id="service-account-supervision",

@@ -36,9 +36,9 @@ from shared import audit
 from shared.convert import Page, date_from_proto, date_to_proto, today_in_china
 from shared.db import transaction
 from shared.errors import Forbidden, InvalidInput
-from shared.grpc_server import current_actor, requires
 from shared.identity import Actor
 from shared.org_client import OrgClient
+from shared.rpc_auth import current_actor, requires
 from shared.workdays import WorkingCalendar
 
 # At most this many meetings in one calendar feed (a year of a busy leader is far fewer).

@@ -25,7 +25,7 @@ from services.notify.store import deliveries as store
 from shared.convert import Page, decode_page_token
 from shared.db import transaction
 from shared.errors import InvalidInput
-from shared.grpc_server import current_actor, requires
+from shared.rpc_auth import current_actor, requires
 from zgov.common.v1 import common_pb2
 from zgov.notify.v1 import notify_pb2 as pb
 from zgov.notify.v1 import notify_pb2_grpc

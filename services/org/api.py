@@ -32,7 +32,7 @@ from shared import audit
 from shared.convert import CHINA, Page, date_from_proto, date_to_proto, decode_day_cursor, today_in_china
 from shared.db import read, session_factory, transaction
 from shared.errors import Forbidden, InvalidInput, NotFound
-from shared.grpc_server import current_actor, requires
+from shared.rpc_auth import current_actor, requires
 from shared.workdays import WorkingCalendar
 from zgov.common.v1 import common_pb2
 from zgov.org.v1 import org_pb2, org_pb2_grpc

@@ -23,7 +23,7 @@ from shared import audit
 from shared.convert import date_from_proto, today_in_china
 from shared.db import transaction
 from shared.errors import NotFound
-from shared.grpc_server import current_actor, requires
+from shared.rpc_auth import current_actor, requires
 from zgov.org.v1 import receptions_pb2 as pb
 from zgov.org.v1 import receptions_pb2_grpc
 

@@ -24,7 +24,7 @@ from services.org.models import Trip
 from shared import audit
 from shared.convert import date_from_proto, today_in_china
 from shared.db import transaction
-from shared.grpc_server import current_actor, requires
+from shared.rpc_auth import current_actor, requires
 from zgov.org.v1 import trips_pb2 as pb
 from zgov.org.v1 import trips_pb2_grpc
 

@@ -59,9 +59,9 @@ from shared.convert import (
 )
 from shared.db import transaction
 from shared.errors import InvalidInput
-from shared.grpc_server import current_actor, requires
 from shared.identity import Actor
 from shared.org_client import OrgClient
+from shared.rpc_auth import current_actor, requires
 from shared.workdays import WorkingCalendar
 from zgov.common.v1 import common_pb2
 from zgov.petitions.v1 import petitions_pb2, petitions_pb2_grpc

@@ -25,8 +25,8 @@ from shared import audit
 from shared.convert import date_from_proto, today_in_china
 from shared.db import transaction
 from shared.errors import InvalidInput, NotFound
-from shared.grpc_server import current_actor, requires
 from shared.org_client import OrgClient
+from shared.rpc_auth import current_actor, requires
 from shared.workdays import WorkingCalendar
 from zgov.petitions.v1 import reconsiderations_pb2 as pb
 from zgov.petitions.v1 import reconsiderations_pb2_grpc

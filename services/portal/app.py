@@ -68,8 +68,9 @@ from services.portal.web import (
     make_templates,
     render,
 )
-from shared.db import engine_from, run_migrations
+from shared.db import engine_from
 from shared.logging import get_logger
+from shared.migrations import run_migrations
 from shared.sweep import SweepLeader, run_every
 
 log = get_logger(__name__)

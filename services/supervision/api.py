@@ -36,8 +36,8 @@ from shared import audit
 from shared.convert import Page, decode_page_token, today_in_china
 from shared.db import transaction
 from shared.errors import Forbidden, InvalidInput, RuleViolation
-from shared.grpc_server import current_actor, requires
 from shared.identity import Actor
+from shared.rpc_auth import current_actor, requires
 from shared.workdays import WorkingCalendar
 from zgov.common.v1 import common_pb2
 from zgov.supervision.v1 import supervision_pb2 as pb

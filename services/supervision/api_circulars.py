@@ -18,7 +18,7 @@ from services.supervision.store import circulars as store
 from shared import audit
 from shared.convert import today_in_china
 from shared.db import transaction
-from shared.grpc_server import current_actor, requires
+from shared.rpc_auth import current_actor, requires
 from zgov.supervision.v1 import circulars_pb2 as pb
 from zgov.supervision.v1 import circulars_pb2_grpc
 

@@ -11,7 +11,7 @@ from services.supervision.acts import feeds as acts
 from services.supervision.acts.people import People
 from services.supervision.domain.feeds import FeedScope
 from shared.db import transaction
-from shared.grpc_server import current_actor, requires
+from shared.rpc_auth import current_actor, requires
 from zgov.supervision.v1 import feeds_pb2 as pb
 from zgov.supervision.v1 import feeds_pb2_grpc
 

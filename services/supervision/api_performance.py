@@ -24,7 +24,7 @@ from shared import audit
 from shared.convert import date_to_proto, today_in_china
 from shared.db import transaction
 from shared.errors import InvalidInput
-from shared.grpc_server import current_actor, requires
+from shared.rpc_auth import current_actor, requires
 from zgov.supervision.v1 import performance_pb2 as pb
 from zgov.supervision.v1 import performance_pb2_grpc
 

@@ -22,7 +22,7 @@ from services.supervision.store import plans as store
 from shared import audit
 from shared.convert import today_in_china
 from shared.db import transaction
-from shared.grpc_server import current_actor, requires
+from shared.rpc_auth import current_actor, requires
 from zgov.supervision.v1 import plans_pb2 as pb
 from zgov.supervision.v1 import plans_pb2_grpc
 

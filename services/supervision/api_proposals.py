@@ -26,8 +26,8 @@ from shared import audit
 from shared.convert import Page, date_from_proto, date_to_proto, decode_page_token, today_in_china
 from shared.db import transaction
 from shared.errors import Forbidden, InvalidInput
-from shared.grpc_server import current_actor, requires
 from shared.identity import Actor
+from shared.rpc_auth import current_actor, requires
 from zgov.common.v1 import common_pb2
 from zgov.supervision.v1 import proposals_pb2 as pb
 from zgov.supervision.v1 import proposals_pb2_grpc

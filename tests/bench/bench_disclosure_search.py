@@ -53,9 +53,10 @@ from services.disclosure.store import publications as store
 from services.disclosure.api_publications import PublicationServicer
 from shared import words
 from shared.convert import today_in_china
-from shared.db import create_engine, run_migrations, session_factory
+from shared.db import create_engine, session_factory
 from shared.grpc_server import GrpcServer
 from shared.identity import TokenVerifier
+from shared.migrations import run_migrations
 from shared.workdays import calendar
 from zgov.disclosure.v1 import publications_pb2 as pb
 from zgov.disclosure.v1 import publications_pb2_grpc

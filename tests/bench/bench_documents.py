@@ -42,10 +42,12 @@ from sqlalchemy import text
 from deploy.local.servers import Postgres, free_port
 from services.documents.__main__ import MIGRATIONS
 from services.documents.api import DocumentsServicer
-from shared.db import create_engine, run_migrations, session_factory, transaction
-from shared.grpc_server import GrpcServer, requires
+from shared.db import create_engine, session_factory, transaction
+from shared.grpc_server import GrpcServer
 from shared.identity import TokenVerifier
+from shared.migrations import run_migrations
 from shared.org_client import OrgClient
+from shared.rpc_auth import requires
 from shared.service_auth import StaticToken
 from shared.workdays import calendar
 from zgov.common.v1 import common_pb2

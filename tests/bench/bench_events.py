@@ -30,7 +30,8 @@ from sqlalchemy import insert
 from deploy.local.servers import Nats, Postgres, free_port
 from shared import bus
 from shared.consumer import EventConsumer, batch_handler
-from shared.db import create_engine, run_migrations, session_factory, transaction
+from shared.db import create_engine, session_factory, transaction
+from shared.migrations import run_migrations
 from shared.outbox import OutboxRelay, add_event, outbox_channel
 from shared.streams import ensure_stream, stream_name
 from tests.fixtures.events import connect_forever

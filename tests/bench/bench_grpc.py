@@ -88,7 +88,7 @@ class BareOrg(org_pb2_grpc.OrgServiceServicer):
 
 
 def _guarded_org():
-    from shared.grpc_server import current_actor, requires
+    from shared.rpc_auth import current_actor, requires
 
     class GuardedOrg(org_pb2_grpc.OrgServiceServicer):
         def __init__(self):

@@ -36,9 +36,10 @@ from deploy.local.servers import Postgres, free_port
 from services.meetings.__main__ import MIGRATIONS
 from services.meetings.api import MeetingsServicer
 from shared.convert import today_in_china
-from shared.db import create_engine, run_migrations, session_factory
+from shared.db import create_engine, session_factory
 from shared.grpc_server import GrpcServer
 from shared.identity import TokenVerifier
+from shared.migrations import run_migrations
 from shared.org_client import OrgClient
 from shared.service_auth import StaticToken
 from shared.workdays import calendar

@@ -36,7 +36,8 @@ from services.notify.domain.retries import RetryPolicy
 from services.notify.models import Delivery
 from services.notify.sweep import Wake, run_dispatcher
 from shared.consumer import EventConsumer
-from shared.db import create_engine, run_migrations, session_factory
+from shared.db import create_engine, session_factory
+from shared.migrations import run_migrations
 from shared.streams import ensure_stream
 from tests.bench.figures import percentile
 

@@ -32,9 +32,10 @@ from services.petitions.__main__ import MIGRATIONS
 from services.petitions.api import PetitionsServicer
 from services.petitions.acts.overdue import emit_overdue_events
 from shared.convert import today_in_china
-from shared.db import create_engine, run_migrations, session_factory, transaction
-from shared.grpc_server import acting_as
+from shared.db import create_engine, session_factory, transaction
 from shared.identity import Actor
+from shared.migrations import run_migrations
+from shared.rpc_auth import acting_as
 from shared.workdays import calendar
 from zgov.common.v1 import common_pb2
 from zgov.petitions.v1 import petitions_pb2

@@ -26,7 +26,8 @@ from services.supervision.consumers import EventConsumers
 from services.supervision.domain.items import Limits
 from shared.consumer import EventConsumer
 from shared.convert import today_in_china
-from shared.db import create_engine, run_migrations, session_factory
+from shared.db import create_engine, session_factory
+from shared.migrations import run_migrations
 from shared.outbox import build_envelope
 from shared.streams import ensure_stream
 from shared.workdays import calendar

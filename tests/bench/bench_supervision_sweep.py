@@ -28,7 +28,8 @@ from services.supervision.acts.items import Context
 from services.supervision.domain.items import Limits
 from services.supervision.sweep import sweep_once
 from shared.convert import today_in_china
-from shared.db import create_engine, run_migrations, session_factory, transaction
+from shared.db import create_engine, session_factory, transaction
+from shared.migrations import run_migrations
 from shared.workdays import calendar
 from tests.bench.supervision_world import DirectoryPeople
 

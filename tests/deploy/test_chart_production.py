@@ -88,7 +88,7 @@ def test_migrations_run_once_per_release_as_hook_jobs_before_the_pods(docs):
     for job in jobs.values():
         assert job["metadata"]["annotations"]["helm.sh/hook"] == "pre-install,pre-upgrade"
         (container,) = job["spec"]["template"]["spec"]["containers"]
-        assert container["command"][:4] == ["python", "-m", "shared.db", "migrate"]
+        assert container["command"][:4] == ["python", "-m", "shared.migrations", "migrate"]
         # through PgBouncer the migration takes the direct address (its advisory lock needs a session)
         assert container["env"][0]["valueFrom"]["secretKeyRef"]["key"] == "direct-url"
     policy = of_kind(docs, "NetworkPolicy")["zgov-migrations"]

@@ -10,7 +10,8 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError
 
-from shared.db import create_engine, run_migrations
+from shared.db import create_engine
+from shared.migrations import run_migrations
 
 pytestmark = pytest.mark.integration
 

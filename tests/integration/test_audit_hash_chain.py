@@ -14,8 +14,9 @@ import sqlalchemy as sa
 
 from shared import audit_chain
 from shared.audit import record_act
-from shared.db import create_engine, session_factory, run_migrations
+from shared.db import create_engine, session_factory
 from shared.identity import Actor
+from shared.migrations import run_migrations
 
 pytestmark = pytest.mark.integration
 

@@ -9,8 +9,9 @@ import grpc
 import pytest
 
 from deploy.local.keycloak import LOCAL_TOKENS_CLIENT
-from shared.grpc_server import GrpcServer, current_actor, requires
+from shared.grpc_server import GrpcServer
 from shared.identity import TokenVerifier
+from shared.rpc_auth import current_actor, requires
 from shared.service_auth import ClientCredentials, bearer_metadata, channel_to
 from zgov.org.v1 import org_pb2, org_pb2_grpc
 

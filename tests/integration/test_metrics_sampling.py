@@ -13,7 +13,8 @@ from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from sqlalchemy import text
 
 from shared import metrics
-from shared.db import create_engine, run_migrations
+from shared.db import create_engine
+from shared.migrations import run_migrations
 from shared.streams import ensure_stream, stream_name
 from tests.fixtures import sample_service
 

@@ -1,11 +1,12 @@
-"""shared.db's migration helpers against a real PostgreSQL: migrations applied on start, and the
+"""shared.migrations' helpers against a real PostgreSQL: migrations applied on start, and the
 check every service's test uses (all migrations on an empty database, then autogenerate finds
 nothing)."""
 
 import pytest
 from sqlalchemy import Column, Integer, Table, text
 
-from shared.db import create_engine, make_metadata, pending_autogenerate_changes, run_migrations
+from shared.db import create_engine, make_metadata
+from shared.migrations import pending_autogenerate_changes, run_migrations
 from shared.outbox import event_tables
 from tests.fixtures import sample_service
 

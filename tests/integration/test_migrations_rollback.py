@@ -16,7 +16,8 @@ import uuid
 import pytest
 from sqlalchemy import text
 
-from shared.db import SchemaNewerThanCode, create_engine, run_migrations
+from shared.db import create_engine
+from shared.migrations import SchemaNewerThanCode, run_migrations
 from tests.fixtures import sample_service
 
 pytestmark = pytest.mark.integration
@@ -42,7 +43,7 @@ def downgrade() -> None:
 CONTRACT = '''"""contract: the note goes; code older than 0004 can no longer run on this schema"""
 from alembic import op
 
-from shared.db import require_code_at_least
+from shared.migrations import require_code_at_least
 
 revision = "0004"
 down_revision = "0003"

@@ -5,7 +5,7 @@ import importlib
 
 import pytest
 
-from shared.db import pending_autogenerate_changes
+from shared.migrations import pending_autogenerate_changes
 
 pytestmark = pytest.mark.integration
 

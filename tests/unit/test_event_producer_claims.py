@@ -1,9 +1,9 @@
-"""Which service an envelope says produced it, against the subject it came on (shared/consumer.py).
+"""Which service an envelope says produced it, against the subject it came on (shared/inbound_events.py).
 The consumer loop that dead-letters on a mismatch is proven in tests/integration/test_event_bus_auth.py."""
 
 from google.protobuf import wrappers_pb2
 
-from shared.consumer import foreign_claims, payload_service
+from shared.inbound_events import foreign_claims, payload_service
 from shared.outbox import build_envelope
 from zgov.documents.v1 import events_pb2 as documents_events
 from zgov.org.v1 import events_pb2 as org_events

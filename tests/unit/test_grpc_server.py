@@ -29,15 +29,9 @@ from shared.errors import (
     field_violations_of,
     rule_id_of,
 )
-from shared.grpc_server import (
-    GrpcServer,
-    ServiceBinding,
-    acting_as,
-    current_actor,
-    declared_permissions,
-    requires,
-)
+from shared.grpc_server import GrpcServer, ServiceBinding
 from shared.identity import Actor, TokenVerifier
+from shared.rpc_auth import acting_as, current_actor, declared_permissions, requires
 from zgov.common.v1 import common_pb2
 from zgov.org.v1 import org_pb2, org_pb2_grpc
 
@@ -494,8 +488,9 @@ TRACED_SERVER = textwrap.dedent(
     import asyncio, json
     import grpc
     from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-    from shared.grpc_server import GrpcServer, requires
+    from shared.grpc_server import GrpcServer
     from shared.identity import TokenVerifier
+    from shared.rpc_auth import requires
     from shared.telemetry import configure_telemetry, tracer
     from tests.fixtures.local_issuer import LocalIssuer
     from zgov.org.v1 import org_pb2, org_pb2_grpc

@@ -16,9 +16,10 @@ from sqlalchemy import ARRAY, Column, MetaData, String, Table, Text
 
 from services.org import models as org_models
 from shared.errors import field_violations_of
-from shared.grpc_server import GrpcServer, requires
+from shared.grpc_server import GrpcServer
 from shared.identity import TokenVerifier
 from shared.input_guard import Limits, column_limits, forbidden_character, refusal
+from shared.rpc_auth import requires
 from zgov.common.v1 import common_pb2
 from zgov.org.v1 import org_pb2, org_pb2_grpc
 

@@ -6,8 +6,9 @@ import grpc
 import pytest
 
 from shared.config import settings_for
-from shared.grpc_server import GrpcServer, current_actor, requires
+from shared.grpc_server import GrpcServer
 from shared.identity import TokenVerifier
+from shared.rpc_auth import current_actor, requires
 from shared.service_auth import ClientCredentials, StaticToken, TokenUnavailable, bearer_metadata, channel_to
 from zgov.org.v1 import org_pb2, org_pb2_grpc
 

@@ -293,7 +293,7 @@ REFUSED_CALL = textwrap.dedent(
     import grpc
     from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
     from shared.errors import RuleViolation
-    from shared.grpc_server import _abort
+    from shared.rpc_auth import _abort
     from shared.telemetry import configure_telemetry, grpc_server_interceptors
 
     exporter = InMemorySpanExporter()

@@ -1,4 +1,4 @@
 from services.documents.models import metadata
-from shared.db import alembic_env
+from shared.migrations import alembic_env
 
 alembic_env(metadata)

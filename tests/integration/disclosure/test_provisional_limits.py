@@ -14,7 +14,8 @@ from services.disclosure.__main__ import MIGRATIONS
 from services.disclosure.acts.publications import queue_publication, recompute_provisional_limits
 from services.disclosure.domain.publications import Category, Kind
 from shared import audit
-from shared.db import create_engine, run_migrations, session_factory, transaction
+from shared.db import create_engine, session_factory, transaction
+from shared.migrations import run_migrations
 from shared.workdays import YearSchedule, calendar
 
 pytestmark = pytest.mark.integration

@@ -9,7 +9,8 @@ from sqlalchemy.exc import DBAPIError
 
 from services.disclosure.__main__ import MIGRATIONS
 from services.disclosure.models import metadata
-from shared.db import create_engine, pending_autogenerate_changes
+from shared.db import create_engine
+from shared.migrations import pending_autogenerate_changes
 
 pytestmark = pytest.mark.integration
 
@@ -38,7 +39,7 @@ async def test_search_months_migration_adds_the_month_published_to_published_row
     (search.month_lexeme, year_lexeme), a queued one is left alone; downgrading takes them out again."""
     from alembic import command
 
-    from shared.db import alembic_config, run_migrations
+    from shared.migrations import alembic_config, run_migrations
 
     await run_migrations(database, MIGRATIONS, "0011")
     engine = create_engine(database)
@@ -82,7 +83,7 @@ async def test_search_characters_migration_adds_every_character_of_the_stored_bi
     its bigrams (shared.words.characters_sql), the title's marked as the title's, and is then what
     shared.words.lexemes stores today; jieba's words and the filter lexemes are left as they are."""
     from shared import words
-    from shared.db import run_migrations
+    from shared.migrations import run_migrations
 
     await run_migrations(database, MIGRATIONS, "0012")
     engine = create_engine(database)

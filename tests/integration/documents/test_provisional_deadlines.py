@@ -13,7 +13,8 @@ from services.documents import store
 from services.documents.__main__ import MIGRATIONS
 from services.documents.events import recompute_provisional_deadlines
 from shared import audit
-from shared.db import create_engine, run_migrations, session_factory, transaction
+from shared.db import create_engine, session_factory, transaction
+from shared.migrations import run_migrations
 from shared.workdays import YearSchedule, calendar
 
 pytestmark = pytest.mark.integration

@@ -12,7 +12,8 @@ from sqlalchemy.exc import DBAPIError
 from services.meetings import store
 from services.meetings.__main__ import MIGRATIONS
 from services.meetings.models import metadata
-from shared.db import create_engine, pending_autogenerate_changes, session_factory, transaction
+from shared.db import create_engine, session_factory, transaction
+from shared.migrations import pending_autogenerate_changes
 
 pytestmark = pytest.mark.integration
 

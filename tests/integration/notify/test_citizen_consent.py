@@ -19,8 +19,8 @@ import sqlalchemy as sa
 from services.notify.__main__ import MIGRATIONS
 from services.notify.domain.consent import WORDING, WORDING_TEXT
 from services.notify.models import metadata
-from shared.db import pending_autogenerate_changes
 from shared.errors import field_violations_of
+from shared.migrations import pending_autogenerate_changes
 from tests.fixtures.polling import eventually
 from tests.integration.notify.test_notify import CHINA, TODAY, d, deliveries
 from zgov.disclosure.v1 import applications_pb2

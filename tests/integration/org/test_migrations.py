@@ -5,7 +5,7 @@ import pytest
 
 from services.org.__main__ import MIGRATIONS
 from services.org.models import metadata
-from shared.db import pending_autogenerate_changes
+from shared.migrations import pending_autogenerate_changes
 
 pytestmark = pytest.mark.integration
 

@@ -15,11 +15,11 @@ import sqlalchemy as sa
 from services.org.acts import trips as trip_acts
 from services.org.domain.trips import TripLimits
 from services.org.store.trips import get as get_trip
-from shared.consumer import decode
 from shared.convert import date_to_proto
 from shared.db import create_engine, session_factory
 from shared.errors import error_info_of, rule_id_of
 from shared.identity import Actor
+from shared.inbound_events import decode
 from shared.org_client import noon_of
 from tests.fixtures.keycloak import CallsAsPeople
 from zgov.org.v1 import (

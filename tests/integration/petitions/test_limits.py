@@ -13,7 +13,8 @@ from services.petitions.store import cases as store
 from services.petitions.__main__ import MIGRATIONS
 from services.petitions.acts.overdue import emit_overdue_events
 from services.petitions.limits import recompute_provisional_limits, set_limit
-from shared.db import create_engine, run_migrations, session_factory, transaction
+from shared.db import create_engine, session_factory, transaction
+from shared.migrations import run_migrations
 from shared.outbox import TABLES
 from shared.workdays import WorkingCalendar, YearSchedule, calendar
 

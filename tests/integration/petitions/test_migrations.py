@@ -10,7 +10,8 @@ from sqlalchemy.exc import DBAPIError
 
 from services.petitions.__main__ import MIGRATIONS
 from services.petitions.models import metadata
-from shared.db import create_engine, pending_autogenerate_changes
+from shared.db import create_engine
+from shared.migrations import pending_autogenerate_changes
 
 pytestmark = pytest.mark.integration
 
@@ -56,7 +57,7 @@ async def test_A71_search_characters_migration_adds_the_characters_of_both_vecto
     today, and what a redacted reader is shown still holds no character of the petitioner's name."""
     from services.petitions import domain
     from services.petitions.acts.intake import search_words
-    from shared.db import run_migrations
+    from shared.migrations import run_migrations
 
     await run_migrations(database, MIGRATIONS, "0009")
     intake = domain.Intake(

@@ -13,7 +13,8 @@ import pytest
 
 from services.portal.app import MIGRATIONS
 from services.portal.store import PgReceipts, Receipt, Sealer
-from shared.db import create_engine, run_migrations
+from shared.db import create_engine
+from shared.migrations import run_migrations
 from tests.integration.portal.conftest import csrf_of
 from tests.integration.portal.test_portal_complaints import COMPLAINT
 from tests.integration.portal.test_portal_disclosure import APPLICATION, applications_served

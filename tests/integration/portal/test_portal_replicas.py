@@ -25,7 +25,8 @@ from services.portal.security import COOKIE, Signer
 from services.portal.store import PgSessions, Sealer
 from services.portal.app import MIGRATIONS
 from services.portal.models import metadata
-from shared.db import create_engine, pending_autogenerate_changes
+from shared.db import create_engine
+from shared.migrations import pending_autogenerate_changes
 
 pytestmark = pytest.mark.integration
 SECRET = "two-replicas-share-this-secret"

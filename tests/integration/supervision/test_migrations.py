@@ -7,7 +7,8 @@ from sqlalchemy.exc import DBAPIError
 
 from services.supervision.__main__ import MIGRATIONS
 from services.supervision.models import metadata
-from shared.db import create_engine, pending_autogenerate_changes
+from shared.db import create_engine
+from shared.migrations import pending_autogenerate_changes
 
 pytestmark = pytest.mark.integration
 

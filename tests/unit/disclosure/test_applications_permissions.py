@@ -5,7 +5,7 @@ import json
 
 from deploy.local.tools import ROOT
 from services.disclosure.api_applications import ApplicationServicer
-from shared.grpc_server import declared_permissions
+from shared.rpc_auth import declared_permissions
 from zgov.disclosure.v1 import applications_pb2 as pb
 
 REALM = json.loads((ROOT / "deploy" / "keycloak" / "realm-zgov.json").read_text())

@@ -12,7 +12,7 @@ from services.supervision.acts import performance as performance_acts
 from services.supervision.acts import proposals as proposal_acts
 from services.supervision.acts import research as research_acts
 from services.supervision.api import SupervisionServicer
-from shared.grpc_server import declared_permissions
+from shared.rpc_auth import declared_permissions
 from zgov.supervision.v1 import supervision_pb2 as pb
 
 REALM = json.loads((ROOT / "deploy" / "keycloak" / "realm-zgov.json").read_text())
