@@ -15,8 +15,9 @@ Published directly, not through the outbox: an anchor is a snapshot, not a fact 
 A publication that fails (NATS away) is made good by the next round's, which anchors the head of
 then and so every act before it: no act goes unanchored for good, while an outbox row would put
 the anchor back in the database it is meant to be outside of, where the superuser it guards
-against could change it before the relay sends it. The Nats-Msg-Id (service, place, hash) lets two
-replicas' publications of one head be stored once; the round runs in one replica (SweepLeader).
+against could change it before the relay sends it. An anchor counts once JetStream acknowledged it
+(stored). The Nats-Msg-Id (service, place, hash) lets two replicas' publications of one head be
+stored once.
 
 The window (SECURITY.md): acts recorded after the last anchor are covered by the chain only, for
 at most the interval (longer while NATS is unreachable).
@@ -125,42 +126,49 @@ def anchor_message(service: str, head: ChainHead, now: datetime) -> tuple[bytes,
 
 class AuditAnchor:
     """One service's anchoring: `round()` publishes the chain's head when it moved since the last
-    anchor (run by shared.sweep.run_every every ZGOV_AUDIT_ANCHOR_SECONDS)."""
+    anchor (run by shared.sweep.run_every every ZGOV_AUDIT_ANCHOR_SECONDS, in every replica).
+
+    No leader replica: a round costs one indexed read while the chain is idle, and a head another
+    replica anchored already is found as the stream's last anchor and not published again (two
+    replicas publishing the same head at once are stored once, by its message id). A leader would
+    hold a database connection for this in every service (shared.sweep.SweepLeader)."""
 
     def __init__(self, service: str, engine: AsyncEngine, js: JetStreamContext):
         self.service = service
         self.engine = engine
         self.js = js
+        # the last head this replica anchored or found anchored
         self.last: ChainHead | None = None
-        self._read_last = False
 
     async def round(self) -> int:
         """1 when an anchor was published, 0 when the chain did not move."""
-        if not self._read_last:  # after a restart or a change of leader: what the stream holds
-            self.last = await self._last_anchored()
-            self._read_last = True
         async with self.engine.connect() as conn:
             row = (await conn.execute(_HEAD)).one_or_none()
-            head = ChainHead(row.seq, row.hash, row.algorithm, row.at) if row else None
-            if head is None or (self.last is not None and head[:2] == self.last[:2]):
-                return 0  # idle: nothing new to anchor
-            if self.last is not None:
-                await self._check_last(conn)
+        head = ChainHead(row.seq, row.hash, row.algorithm, row.at) if row else None
+        if head is None or _same(head, self.last):
+            return 0  # idle: nothing new to anchor
+        latest = await self._last_anchored()  # after a restart, or anchored by another replica
+        if _same(head, latest):
+            self.last = latest
+            return 0
+        if latest is not None:
+            await self._check(latest)
         data, headers = anchor_message(self.service, head, datetime.now(UTC))
         await self.js.publish(anchor_subject(self.service), data, headers=headers)
         self.last = head
         return 1
 
-    async def _check_last(self, conn) -> None:
+    async def _check(self, anchored: ChainHead) -> None:
         """Said at once in the log when the database no longer holds the last anchored act as it was
         (the verify command names the first anchor it contradicts)."""
-        now = await conn.scalar(_HASH_AT, {"seq": self.last.seq})
-        if now != self.last.hash:
+        async with self.engine.connect() as conn:
+            now = await conn.scalar(_HASH_AT, {"seq": anchored.seq})
+        if now != anchored.hash:
             log.error(
                 "audit chain of %s contradicts its last anchor: act #%d was %s, is now %s",
                 self.service,
-                self.last.seq,
-                self.last.hash,
+                anchored.seq,
+                anchored.hash,
                 now or "missing",
             )
 
@@ -171,6 +179,10 @@ class AuditAnchor:
             return None
         anchor = read_anchor(self.service, msg.subject or anchor_subject(self.service), msg.data, 0)
         return anchor.head if isinstance(anchor, Anchor) else None
+
+
+def _same(head: ChainHead, anchored: ChainHead | None) -> bool:
+    return anchored is not None and (head.seq, head.hash) == (anchored.seq, anchored.hash)
 
 
 # ---------------------------------------------------------------- reading and checking anchors
@@ -274,7 +286,11 @@ async def check_anchors(nats_url: str, service: str, rows: list[dict[str, Any]],
 
     from shared.bus import inbox_prefix
 
-    options = {"inbox_prefix": inbox_prefix(service), "allow_reconnect": False, "connect_timeout": 5} | connect
+    options = {
+        "inbox_prefix": inbox_prefix(service),
+        "allow_reconnect": False,
+        "connect_timeout": 5,
+    } | connect
     client = await nats.connect(nats_url, **options)
     try:
         read = await read_anchors(client.jetstream(timeout=10), service)

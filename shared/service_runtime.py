@@ -38,7 +38,7 @@ from shared.org_client import OrgClient
 from shared.outbox import OutboxRelay, outbox_channel
 from shared.service_auth import ClientCredentials
 from shared.streams import ensure_stream
-from shared.sweep import SweepLeader, run_every
+from shared.sweep import run_every
 from shared.telemetry import configure_telemetry, shutdown_telemetry
 from shared.workdays import watch_schedules
 
@@ -174,13 +174,8 @@ class ServiceRuntime:
         await self._relay.run()
 
     async def _anchor_audit_chain(self) -> None:
-        # one replica anchors (the others would publish the same head, stored once by its message id)
-        await run_every(
-            self.settings.audit_anchor_seconds,
-            self._anchor.round,
-            name="audit anchor",
-            leader=SweepLeader.of(self.sessions, "audit.anchor"),
-        )
+        # in every replica, no leader: see AuditAnchor
+        await run_every(self.settings.audit_anchor_seconds, self._anchor.round, name="audit anchor")
 
     async def _sample_metrics(self) -> None:
         # outbox backlog and age (when it publishes), consumer lag, pool use (shared/metrics.py)

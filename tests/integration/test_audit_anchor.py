@@ -129,9 +129,14 @@ async def test_A20_the_chain_head_is_anchored_when_it_moves_and_nothing_is_publi
         (3, chain[2][1], "sha256"),
         (5, chain[4][1], "sha256"),
     ]
-    # another replica taking over (or a restart) starts from the stream's last anchor: still idle
-    assert await AuditAnchor("org", engine, org_anchor.js).round() == 0
+    # another replica (or this one restarted) finds the head anchored in the stream: nothing to add
+    other_replica = AuditAnchor("org", engine, org_anchor.js)
+    assert await other_replica.round() == 0
     assert first_contradiction(read, await audit_chain.read_chain(database)) is None
+    # two replicas anchoring a new head at the same moment: stored once (its message id)
+    await record_concurrently(database, 1)
+    await asyncio.gather(org_anchor.round(), other_replica.round())
+    assert [a.head.seq for a in await read_anchors(await admin_js(bus), "org")] == [3, 5, 6]
 
 
 async def test_A20_a_superuser_rewrite_of_the_tail_keeps_the_chain_whole_but_contradicts_its_anchor(
