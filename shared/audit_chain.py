@@ -209,19 +209,22 @@ def _database_url_of(service: str, run_dir: Path) -> str:
 def _nats_of(service: str, args: argparse.Namespace) -> tuple[str, dict] | None:
     """The NATS holding the anchors and how to connect there (a seed that may read them: the
     service's own or an operator's), or None when none is given (the chain alone is checked)."""
-    local = _endpoints(args.run_dir).get("nats", {})
+    # make up's NATS goes with make up's database only, not with a database named on the command line
+    from_make_up = not (args.database_url or os.environ.get("ZGOV_DATABASE_URL"))
+    local = _endpoints(args.run_dir).get("nats", {}) if from_make_up else {}
     url = args.nats_url or os.environ.get("ZGOV_NATS_URL") or local.get("url")
     if not url or url == "none":
         return None
-    options: dict[str, Any] = {}
-    seed_file = args.nats_seed_file or (
-        Path(local["credentials"]) / f"{service}.nk"
-        if local.get("credentials") and not args.nats_url
-        else None
-    )
-    seed = seed_file.read_text().strip() if seed_file else os.environ.get("ZGOV_NATS_NKEY_SEED", "").strip()
-    if seed:
-        options["nkeys_seed_str"] = seed
+    local_seed = Path(local.get("credentials", "")) / f"{service}.nk"
+    if args.nats_seed_file:
+        seed = args.nats_seed_file.read_text()
+    elif os.environ.get("ZGOV_NATS_NKEY_SEED"):
+        seed = os.environ["ZGOV_NATS_NKEY_SEED"]
+    elif url == local.get("url") and local.get("credentials") and local_seed.is_file():
+        seed = local_seed.read_text()  # make up's NATS: the service's own seed
+    else:
+        seed = ""
+    options: dict[str, Any] = {"nkeys_seed_str": seed.strip()} if seed.strip() else {}
     if url.startswith("tls://"):
         from shared.bus import tls_context
 
@@ -231,6 +234,8 @@ def _nats_of(service: str, args: argparse.Namespace) -> tuple[str, dict] | None:
 
 
 async def _verify(service: str, database_url: str, nats: tuple[str, dict] | None) -> int:
+    from nats.errors import Error as NatsError
+
     from shared import audit_anchor
 
     rows = await read_chain(database_url)
@@ -244,7 +249,11 @@ async def _verify(service: str, database_url: str, nats: tuple[str, dict] | None
             )
         return 0 if broken is None else 1
     url, options = nats
-    check = await audit_anchor.check_anchors(url, service, rows, **options)
+    try:
+        check = await audit_anchor.check_anchors(url, service, rows, **options)
+    except (OSError, TimeoutError, NatsError) as exc:
+        print(f"{service}: anchors not checked: cannot read them from {url} ({exc!r})", file=sys.stderr)
+        return 2
     for foreign in check.foreign:
         print(f"{service}: anchor message {foreign.stream_seq} ignored: {foreign.problem}", file=sys.stderr)
     if check.contradiction is not None:
@@ -279,6 +288,7 @@ def main(argv: list[str] | None = None) -> int:
         help="NKEY seed of a user that may read AUDIT_<SERVICE> (default: ZGOV_NATS_NKEY_SEED, else make up's)",
     )
     verify.add_argument("--run-dir", type=Path, default=Path(".run"), help="state folder of 'make up'")
+    # exit status: 0 whole and agreeing, 1 broken or contradicted, 2 anchors unreadable
     args = parser.parse_args(argv)
     url = args.database_url or _database_url_of(args.service, args.run_dir)
     return asyncio.run(_verify(args.service, url, _nats_of(args.service, args)))

@@ -14,6 +14,7 @@ import pytest
 import sqlalchemy as sa
 from nats.js.errors import APIError
 
+from deploy.local.servers import free_port
 from shared import audit_chain
 from shared.audit_anchor import (
     ANCHOR_MAX_AGE,
@@ -200,6 +201,9 @@ async def test_A20_the_verify_command_agrees_with_anchors_of_an_untouched_chain(
     assert code == 0, err
     assert "org: the chain of 3 recorded acts is whole and agrees with its 1 anchors" in out
     assert "acts after #2 are covered by the chain only" in out
+    # anchors asked for but unreadable: never reported as agreeing
+    code, out, err = await verify_command(database, f"nats://127.0.0.1:{free_port()}", seed_file)
+    assert code == 2 and "org: anchors not checked: cannot read them from" in err and not out
 
 
 async def test_A20_the_anchor_stream_refuses_delete_purge_and_a_shorter_keep_even_from_the_admin(
