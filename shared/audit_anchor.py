@@ -42,7 +42,6 @@ from zgov.events.v1 import audit_anchor_pb2, envelope_pb2
 
 log = logging.getLogger(__name__)
 
-ANCHOR_SECONDS = 60.0
 # Anchors outlive any audit of the record; a later anchor covers every act before it anyway.
 ANCHOR_MAX_AGE = timedelta(days=3650)
 # Anchors read at once by the verify command (one JetStream request each).
