@@ -7,7 +7,9 @@ Each act's hash covers its content, its place in the chain and the hash of the a
 with H = SHA-256 or SM3 (the row names which). The first act's predecessor is GENESIS. Altering
 a row changes its hash; deleting one leaves a gap in `chain_seq` and a `prev_hash` that names no
 predecessor; a row slipped in by hand carries no link at all. `first_break` walks a chain and
-names the first of these; `python -m shared.audit verify --service org` runs it on a database.
+names the first of these; `python -m shared.audit verify --service org` runs it on a database, and
+checks it against the anchors of its head kept on NATS (shared/audit_anchor.py): a chain rewritten
+from an altered act on, or cut short, is whole but contradicts the anchors published before.
 """
 
 from __future__ import annotations
@@ -135,8 +137,8 @@ CHAIN_ORDER_SQL = (
 )
 
 
-async def verify_database(database_url: str) -> tuple[int, Break | None]:
-    """(number of acts, first broken link or None) of the audit_record table of one database."""
+async def read_chain(database_url: str) -> list[dict[str, Any]]:
+    """The audit_record rows of one database, in chain order."""
     from sqlalchemy import text
 
     from shared.db import create_engine
@@ -144,9 +146,14 @@ async def verify_database(database_url: str) -> tuple[int, Break | None]:
     engine = create_engine(database_url)
     try:
         async with engine.connect() as conn:
-            rows = [dict(r._mapping) for r in await conn.execute(text(CHAIN_ORDER_SQL))]
+            return [dict(r._mapping) for r in await conn.execute(text(CHAIN_ORDER_SQL))]
     finally:
         await engine.dispose()
+
+
+async def verify_database(database_url: str) -> tuple[int, Break | None]:
+    """(number of acts, first broken link or None) of the audit_record table of one database."""
+    rows = await read_chain(database_url)
     return len(rows), first_break(rows)
 
 
@@ -181,19 +188,84 @@ def rechain(conn) -> int:
     return len(rows)
 
 
+def _endpoints(run_dir: Path) -> dict:
+    endpoints = run_dir / "endpoints.json"
+    return json.loads(endpoints.read_text()) if endpoints.exists() else {}
+
+
 def _database_url_of(service: str, run_dir: Path) -> str:
     url = os.environ.get("ZGOV_DATABASE_URL")
     if url:
         return url
-    endpoints = run_dir / "endpoints.json"
-    if endpoints.exists():
-        dsns = json.loads(endpoints.read_text()).get("postgres", {})
-        if service in dsns:
-            return dsns[service]
+    dsns = _endpoints(run_dir).get("postgres", {})
+    if service in dsns:
+        return dsns[service]
     raise SystemExit(
         f"no database for {service!r}: pass --database-url, set ZGOV_DATABASE_URL"
-        f" or run 'make up' (reads {endpoints})"
+        f" or run 'make up' (reads {run_dir / 'endpoints.json'})"
     )
+
+
+def _nats_of(service: str, args: argparse.Namespace) -> tuple[str, dict] | None:
+    """The NATS holding the anchors and how to connect there (a seed that may read them: the
+    service's own or an operator's), or None when none is given (the chain alone is checked)."""
+    # make up's NATS goes with make up's database only, not with a database named on the command line
+    from_make_up = not (args.database_url or os.environ.get("ZGOV_DATABASE_URL"))
+    local = _endpoints(args.run_dir).get("nats", {}) if from_make_up else {}
+    url = args.nats_url or os.environ.get("ZGOV_NATS_URL") or local.get("url")
+    if not url or url == "none":
+        return None
+    local_seed = Path(local.get("credentials", "")) / f"{service}.nk"
+    if args.nats_seed_file:
+        seed = args.nats_seed_file.read_text()
+    elif os.environ.get("ZGOV_NATS_NKEY_SEED"):
+        seed = os.environ["ZGOV_NATS_NKEY_SEED"]
+    elif url == local.get("url") and local.get("credentials") and local_seed.is_file():
+        seed = local_seed.read_text()  # make up's NATS: the service's own seed
+    else:
+        seed = ""
+    options: dict[str, Any] = {"nkeys_seed_str": seed.strip()} if seed.strip() else {}
+    if url.startswith("tls://"):
+        from shared.bus import tls_context
+
+        ca = os.environ.get("ZGOV_NATS_CA_FILE")
+        options["tls"] = tls_context(Path(ca) if ca else None)
+    return url, options
+
+
+async def _verify(service: str, database_url: str, nats: tuple[str, dict] | None) -> int:
+    from nats.errors import Error as NatsError
+
+    from shared import audit_anchor
+
+    rows = await read_chain(database_url)
+    broken = first_break(rows)
+    if broken is not None:
+        print(f"{service}: broken chain at {broken}", file=sys.stderr)
+    if nats is None:
+        if broken is None:
+            print(
+                f"{service}: the chain of {len(rows)} recorded acts is whole (anchors not checked: no NATS)"
+            )
+        return 0 if broken is None else 1
+    url, options = nats
+    try:
+        check = await audit_anchor.check_anchors(url, service, rows, **options)
+    except (OSError, TimeoutError, NatsError) as exc:
+        print(f"{service}: anchors not checked: cannot read them from {url} ({exc!r})", file=sys.stderr)
+        return 2
+    for foreign in check.foreign:
+        print(f"{service}: anchor message {foreign.stream_seq} ignored: {foreign.problem}", file=sys.stderr)
+    if check.contradiction is not None:
+        print(f"{service}: the database contradicts an anchor: {check.contradiction}", file=sys.stderr)
+    if broken is not None or check.contradiction is not None:
+        return 1
+    last = max((a.head.seq for a in check.anchors), default=0)
+    print(
+        f"{service}: the chain of {len(rows)} recorded acts is whole and agrees with its"
+        f" {len(check.anchors)} anchors; acts after #{last} are covered by the chain only"
+    )
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -201,15 +273,22 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m shared.audit", description="Verify the hash chain of a service's recorded acts."
     )
     commands = parser.add_subparsers(dest="command", required=True)
-    verify = commands.add_parser("verify", help="walk the chain; name the first broken link")
+    verify = commands.add_parser(
+        "verify", help="walk the chain, name the first broken link and the first anchor it contradicts"
+    )
     verify.add_argument("--service", required=True, help="the service whose audit_record to verify (org, …)")
     verify.add_argument("--database-url", help="its database (default: ZGOV_DATABASE_URL, else make up's)")
+    verify.add_argument(
+        "--nats-url",
+        help="NATS keeping the anchors (default: ZGOV_NATS_URL, else make up's; 'none': the chain only)",
+    )
+    verify.add_argument(
+        "--nats-seed-file",
+        type=Path,
+        help="NKEY seed of a user that may read AUDIT_<SERVICE> (default: ZGOV_NATS_NKEY_SEED, else make up's)",
+    )
     verify.add_argument("--run-dir", type=Path, default=Path(".run"), help="state folder of 'make up'")
+    # exit status: 0 whole and agreeing, 1 broken or contradicted, 2 anchors unreadable
     args = parser.parse_args(argv)
     url = args.database_url or _database_url_of(args.service, args.run_dir)
-    count, broken = asyncio.run(verify_database(url))
-    if broken is None:
-        print(f"{args.service}: the chain of {count} recorded acts is whole")
-        return 0
-    print(f"{args.service}: broken chain at {broken}", file=sys.stderr)
-    return 1
+    return asyncio.run(_verify(args.service, url, _nats_of(args.service, args)))

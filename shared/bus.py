@@ -5,8 +5,8 @@
 
 Each service connects as its own NATS user: the NKEY whose seed is ZGOV_NATS_NKEY_SEED. The NATS
 server's configuration (deploy/local/nats_auth.py writes it) grants that user publishing on its
-own subjects `<service>.>` only, the JetStream API calls for its own stream and for the consumers
-it runs, and subscribing to its own inbox `_INBOX.<service>.>` only: replies (publish acks,
+own subjects `<service>.>` (and its audit chain's anchors, shared/audit_anchor.py) only, the
+JetStream API calls for its own streams and for the consumers it runs, and subscribing to its own inbox `_INBOX.<service>.>` only: replies (publish acks,
 pulled messages) come there, so no other user can read them. A `tls://` URL, or a CA file,
 turns TLS on; the server's certificate is then checked against ZGOV_NATS_CA_FILE (or the system's
 CAs when unset).

@@ -23,6 +23,7 @@
 | ZGOV_DB_STATEMENT_CACHE| no    | true       | asyncpg's prepared statements; false behind PgBouncer       |
 | ZGOV_LEADER_DATABASE_URL| no   | = database | direct (not PgBouncer) DSN: sweep leader's lock, relay's LISTEN |
 | ZGOV_METRICS_PORT   | no       | 0          | Prometheus scrape endpoint (/metrics); 0: none              |
+| ZGOV_AUDIT_ANCHOR_SECONDS| no  | 60         | how often the audit chain's head is anchored on NATS        |
 
 `python -m shared.config` prints this table from the field descriptions, and the values
 the current environment gives (secrets hidden). A service with settings of its own
@@ -94,6 +95,13 @@ class ServiceSettings(BaseSettings):
     )
     metrics_port: int = Field(
         0, ge=0, le=65535, description="port of the Prometheus scrape endpoint (/metrics); 0: none"
+    )
+    # The window of acts covered by the hash chain only (SECURITY.md): at most this long.
+    audit_anchor_seconds: float = Field(
+        60.0,
+        gt=0,
+        le=3600,
+        description="how often the head of the audit chain is anchored on NATS when it moved (seconds)",
     )
     leader_database_url: str = Field(
         "",

@@ -2,7 +2,8 @@
 
 Every gRPC service of the platform starts the same way: its database (migrated before the port
 opens, readiness NOT_SERVING while it is down), its own NATS user (shared/bus.py) and its stream
-(deploy/nats/streams.yaml), the relay of its outbox, its event consumers, its sweeps, the holiday
+(deploy/nats/streams.yaml), the relay of its outbox, its event consumers, its sweeps, the anchoring
+of its audit chain's head on NATS (shared/audit_anchor.py, every service: every service records acts), the holiday
 schedules followed (shared.workdays.watch_schedules), and on shutdown the consumers stopped, NATS
 drained, org's client closed, the database pool disposed and the traces flushed. A service says only
 what is its own:
@@ -27,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from shared import bus
+from shared.audit_anchor import AuditAnchor, ensure_anchor_stream
 from shared.consumer import EventConsumer
 from shared.db import database_ping, engine_from, session_factory
 from shared.grpc_server import GrpcServer, PortTaken
@@ -37,6 +39,7 @@ from shared.org_client import OrgClient
 from shared.outbox import OutboxRelay, outbox_channel
 from shared.service_auth import ClientCredentials
 from shared.streams import ensure_stream
+from shared.sweep import run_every
 from shared.telemetry import configure_telemetry, shutdown_telemetry
 from shared.workdays import watch_schedules
 
@@ -78,6 +81,7 @@ class ServiceRuntime:
         self._consumers: list[EventConsumer] = []
         self._nats = None
         self._relay: OutboxRelay | None = None
+        self._anchor: AuditAnchor | None = None
 
     # ---- what a service declares ----------------------------------------------------------------
 
@@ -123,6 +127,7 @@ class ServiceRuntime:
         if self.publishes:
             server.background(self._relay_outbox)
         server.background(self._consume)
+        server.background(self._anchor_audit_chain)
         server.background(self._sample_metrics)
         for run in self._sweeps:
             server.background(run)
@@ -148,6 +153,9 @@ class ServiceRuntime:
                 outbox_channel(self.name),
                 listen_url=self.settings.leader_database_url or None,  # direct, behind PgBouncer
             )
+        # every service records acts, publishing events or not (notify)
+        await ensure_anchor_stream(js, self.name, replicas=self.settings.stream_replicas)
+        self._anchor = AuditAnchor(self.name, self.engine, js)
         for subscriptions, batch_commit, options in self._subscriptions:
             for stream, durable, subject, handler in subscriptions():
                 self._consumers.append(
@@ -165,6 +173,10 @@ class ServiceRuntime:
 
     async def _relay_outbox(self) -> None:
         await self._relay.run()
+
+    async def _anchor_audit_chain(self) -> None:
+        # in every replica, no leader: see AuditAnchor
+        await run_every(self.settings.audit_anchor_seconds, self._anchor.round, name="audit anchor")
 
     async def _sample_metrics(self) -> None:
         # outbox backlog and age (when it publishes), consumer lag, pool use (shared/metrics.py)

@@ -10,6 +10,9 @@ seed `SU...`; the seed never travels, NATS asks the client to sign a nonce). Its
   exactly that consumer with exactly its filter, pull its next messages,
   acknowledge them (`$JS.ACK.<STREAM>.<consumer>.>`) and read its info (the metrics' consumer lag);
   no other consumer, so no other stream;
+- publish the head of its hash chain of recorded acts on `audit.<service>.anchored`, and create and
+  read (never update, purge or delete) the stream that keeps those anchors, `AUDIT_<SERVICE>`
+  (`$JS.API.STREAM.INFO|CREATE|MSG.GET.AUDIT_<SERVICE>`; shared/audit_anchor.py);
 - subscribe only to its own inbox `_INBOX.<service>.>` (shared/bus.py sets the prefix), where
   publish acks and pulled messages arrive, so no user reads another's replies.
 
@@ -36,6 +39,7 @@ from pathlib import Path
 import nkeys
 import yaml
 
+from shared.audit_anchor import anchor_stream, anchor_subject
 from shared.bus import inbox_prefix
 from shared.streams import stream_name
 
@@ -108,6 +112,19 @@ def consumer_rights(consumer: Consumer) -> list[str]:
     ]
 
 
+def anchor_rights(service: str) -> list[str]:
+    """Publish its chain's head, create its anchor stream (an existing one is never updated: the
+    service may not shorten how long anchors are kept) and read it back (its last anchor at start,
+    every anchor for the verify command run with its credentials)."""
+    stream = anchor_stream(service)
+    return [
+        anchor_subject(service),
+        f"$JS.API.STREAM.INFO.{stream}",
+        f"$JS.API.STREAM.CREATE.{stream}",
+        f"$JS.API.STREAM.MSG.GET.{stream}",
+    ]
+
+
 def service_user(service: str, public_key: str, consumers: list[Consumer] | None = None) -> NatsUser:
     """The NATS user of `service`: see the module docstring for what each right is for."""
     stream = stream_name(service)
@@ -118,6 +135,7 @@ def service_user(service: str, public_key: str, consumers: list[Consumer] | None
         f"$JS.API.STREAM.CREATE.{stream}",
         f"$JS.API.STREAM.UPDATE.{stream}",
     ]
+    publish += anchor_rights(service)
     for consumer in own:
         publish += consumer_rights(consumer)
     return NatsUser(service, public_key, tuple(publish), (f"{inbox_prefix(service)}.>",))

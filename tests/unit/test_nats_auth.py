@@ -12,6 +12,7 @@ from services.documents.consumers import EventConsumers as DocumentsEventConsume
 from services.disclosure.events_supervision import SupervisionConsumer
 from services.notify.consumers import EventConsumers as NotifyConsumers
 from services.supervision.consumers import EventConsumers
+from shared.audit_anchor import anchor_stream, anchor_subject
 from shared.bus import connect_options, inbox_prefix
 from shared.config import settings_for
 from shared.streams import stream_name
@@ -35,8 +36,20 @@ def test_a_service_may_publish_only_its_own_events_and_manage_only_its_own_strea
             ]
     stream_rights = [r for r in rights if r.startswith("$JS.API.STREAM.")]
     assert stream_rights == [
-        f"$JS.API.STREAM.{verb}.{stream_name(service)}" for verb in ("INFO", "CREATE", "UPDATE")
+        *(f"$JS.API.STREAM.{verb}.{stream_name(service)}" for verb in ("INFO", "CREATE", "UPDATE")),
+        *(f"$JS.API.STREAM.{verb}.{anchor_stream(service)}" for verb in ("INFO", "CREATE", "MSG.GET")),
     ]
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_A20_a_service_publishes_its_own_chain_anchors_and_may_never_update_purge_or_delete_them(service):
+    """Every service records acts, notify too: each anchors its own chain's head, reads its anchors
+    back, and may not shorten, purge or delete what its anchor stream keeps (shared/audit_anchor.py)."""
+    rights = user(service).publish
+    assert anchor_subject(service) in rights
+    assert not [r for r in rights if r.startswith("audit.") and r != anchor_subject(service)]
+    for verb in ("UPDATE", "PURGE", "DELETE", "MSG.DELETE"):
+        assert f"$JS.API.STREAM.{verb}.{anchor_stream(service)}" not in rights
 
 
 @pytest.mark.parametrize("service", SERVICES)
