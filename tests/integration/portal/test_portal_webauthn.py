@@ -141,13 +141,15 @@ async def test_an_officer_registers_a_security_key_then_signs_in_with_it_instead
     assert credential_types(admin, new_officer.id) == {"password", "webauthn"}
     [registered] = [c for c in admin.get_credentials(new_officer.id) if c["type"] == "webauthn"]
     assert registered["userLabel"] == "办公室钥匙"
-    credentials = await key.credentials()
+    credentials = registered_copy = await key.credentials()
     assert [c["rpId"] for c in credentials] == ["localhost"]
 
     # The same key in a fresh browser: password, then the key, never a code.
     again = await fresh_page(chromium)
-    await (await SecurityKey.plugged_into(again)).holding(credentials)
+    moved = await (await SecurityKey.plugged_into(again)).holding(credentials)
     await sign_in_with_key(again, portal_server, new_officer)
+    # The key as it is now: its signature counter went up (Keycloak refuses one that goes back, a clone).
+    credentials = await moved.credentials()
 
     # The marker withdrawn: the key is the officer's alternative to TOTP, and no TOTP is enrolled.
     require_security_key(admin, new_officer.id, False)
@@ -156,9 +158,17 @@ async def test_an_officer_registers_a_security_key_then_signs_in_with_it_instead
     await sign_in_with_key(third, portal_server, new_officer)
     assert credential_types(admin, new_officer.id) == {"password", "webauthn"}
 
+    # A copy of the key taken before those sign-ins (its counter behind Keycloak's): refused as a clone.
+    clone = await fresh_page(chromium)
+    await (await SecurityKey.plugged_into(clone)).holding(registered_copy)
+    await enter_password(clone, portal_server, new_officer.username, new_officer.password)
+    await press_when_ready(clone, "#authenticateWebAuthnButton")
+    await clone.wait_for_selector("text=安全密钥错误")
+    assert not clone.url.startswith(portal_server)
+
     # The key lost: the security office's reset removes it (tests/integration/test_security_office.py).
     security_office.reset(admin, admin.get_user(new_officer.id))
-    assert credential_types(admin, new_officer.id) == {"password"}
+    assert credential_types(admin, new_officer.id) & {"otp", "webauthn"} == set()
 
 
 async def test_an_officer_with_neither_key_nor_totp_cannot_pass_with_the_password_alone(
