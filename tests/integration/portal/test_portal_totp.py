@@ -1,7 +1,8 @@
 """The second factor in a real browser (Debian's Chromium under Playwright): an officer new to the realm
 signs in to the portal, is made to enrol an authenticator (TOTP) at that first sign-in, and from then
 on signs in with password and code; a wrong code is refused. Citizens sign in with a password only
-(conftest.log_in as "citizen", used by the portal tests)."""
+(conftest.log_in as "citizen", used by the portal tests). A security key instead of the code:
+test_portal_webauthn.py."""
 
 from __future__ import annotations
 
