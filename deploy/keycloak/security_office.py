@@ -8,9 +8,14 @@
     python -m deploy.keycloak.security_office access-review --permission document:sign   # CSV
     python -m deploy.keycloak.security_office requests | approve ID | reject ID
     python -m deploy.keycloak.security_office reset-credentials vice-mayor-1
+    python -m deploy.keycloak.security_office security-key wang.jianguo --required   # or --not-required
 
 Onboarding sets a one-time password (shown once) and requires the person to enrol the second
-factor (TOTP) and choose a password at first sign-in. Offboarding disables the account and ends
+factor (TOTP) and choose a password at first sign-in. An officer signs in with TOTP or a security
+key (WebAuthn), whichever they have; `security-key --required` makes a key the only second factor
+of one person (a position: give its role the composite `zgov-cli.security-key`). A lost phone or
+key: `reset-credentials` removes every second factor (TOTP and keys), sets a one-time password and
+ends the person's sessions; at the next sign-in they enrol again (a key if one is required of them). Offboarding disables the account and ends
 its sessions at once; its positions and organisation stay on the record. Changes to the city's
 leaders wait for a second security officer (deploy/keycloak/four_eyes.py). Every command of
 deploy/keycloak/iam.py (grant-position, revoke-position, set-organisation, list-users, show,
@@ -30,12 +35,18 @@ import typer
 
 from deploy.keycloak import four_eyes, iam, usernames
 from deploy.keycloak.iam import Refused, find_user, positions_of, run_change
-from deploy.local.keycloak import SERVICE_CLIENTS
+from deploy.local.keycloak import CLI_CLIENT, SERVICE_CLIENTS
 
 app = iam.app
 console = iam.console
 # Required at first sign-in of a person the office onboards, or whose credentials it resets.
 FIRST_SIGN_IN = ["CONFIGURE_TOTP", "UPDATE_PASSWORD"]
+# ... of one who must use a security key (WebAuthn): the realm's browser flow asks them no TOTP.
+FIRST_SIGN_IN_WITH_A_KEY = ["webauthn-register", "UPDATE_PASSWORD"]
+# The client role of the CLI client marking who signs in with a security key only (realm-zgov.json).
+SECURITY_KEY_MARKER = "security-key"
+# Keycloak's credential types of a second factor: TOTP authenticators and security keys.
+SECOND_FACTORS = ("otp", "webauthn")
 
 
 def one_time_password() -> str:
@@ -105,14 +116,25 @@ def apply(admin, request: four_eyes.Request) -> str:
     raise Refused(f"Unknown request action {request.action!r}.")
 
 
+def must_use_a_security_key(admin, user_id: str) -> bool:
+    """The marker held by the person or through a position's composite."""
+    cli = admin.get_client_id(CLI_CLIENT)
+    return any(
+        r["name"] == SECURITY_KEY_MARKER
+        for r in admin.get_composite_client_roles_of_user(user_id, cli, brief_representation=True)
+    )
+
+
 def reset(admin, user: dict) -> str:
-    """New one-time password, second factor removed and to be enrolled again, sessions ended."""
+    """New one-time password, every second factor (TOTP, security keys: a lost phone or key) removed
+    and to be enrolled again, sessions ended."""
     for credential in admin.get_credentials(user["id"]):
-        if credential["type"] == "otp":
+        if credential["type"] in SECOND_FACTORS:
             admin.delete_credential(user["id"], credential["id"])
     password = one_time_password()
     admin.set_user_password(user["id"], password, temporary=True)
-    admin.update_user(user["id"], {**admin.get_user(user["id"]), "requiredActions": FIRST_SIGN_IN})
+    first = FIRST_SIGN_IN_WITH_A_KEY if must_use_a_security_key(admin, user["id"]) else FIRST_SIGN_IN
+    admin.update_user(user["id"], {**admin.get_user(user["id"]), "requiredActions": first})
     end_sessions(admin, user["id"])
     return f"{user['username']}'s credentials reset; one-time password (give it in person): {password}"
 
@@ -196,6 +218,33 @@ def reset_credentials(ctx: typer.Context, username: str) -> None:
         return reset(admin, user)
 
     run_change(ctx, "reset-credentials", details, change)
+
+
+@app.command("security-key")
+def security_key(
+    ctx: typer.Context,
+    username: str,
+    required: Annotated[
+        bool,
+        typer.Option("--required/--not-required", help="A key as USER's only second factor, or no longer."),
+    ] = True,
+) -> None:
+    """Require USER to sign in with a security key (WebAuthn) instead of TOTP, or no longer."""
+    details = {"user": username, "required": required}
+
+    def change(admin):
+        user = find_user(admin, username)
+        cli = admin.get_client_id(CLI_CLIENT)
+        marker = [admin.get_client_role(cli, SECURITY_KEY_MARKER)]
+        if required:
+            admin.assign_client_role(user["id"], cli, marker)
+            return f"{username} signs in with a security key from the next sign-in (registers one if none)."
+        admin.delete_client_roles_of_user(user["id"], cli, marker)
+        if must_use_a_security_key(admin, user["id"]):
+            return f"{username} still must use a security key: a position of theirs requires it."
+        return f"{username} signs in with TOTP or a security key, whichever they have."
+
+    run_change(ctx, "security-key", details, change)
 
 
 # ---------------------------------------------------------------- a person's life

@@ -56,7 +56,7 @@ CLI_CLIENT = "zgov-cli"
 # never in deploy/keycloak/realm-zgov.json (so never in the chart).
 LOCAL_TOKENS_CLIENT = "local-demo-and-test-tokens"
 LOCAL_TOKENS_FLOW = "local tokens - password only"
-# The marker client role every officer position holds: the browser flow asks these a TOTP code.
+# The marker client role every officer position holds: the browser flow asks these a second factor.
 SECOND_FACTOR_ROLE = "second-factor"
 # Brute-force protection of the master realm (the bootstrap admin's), as realm zgov's.
 MASTER_BRUTE_FORCE = {
@@ -253,10 +253,13 @@ class Keycloak:
     management_port: int
     cache_dir: Path = CACHE_DIR
     realm_file: Path = REALM_FILE
+    # The name in its URLs (it listens on 127.0.0.1 whatever the name): "localhost" for a browser's
+    # security key (WebAuthn), which an IP address cannot be the relying party of.
+    host: str = "127.0.0.1"
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"http://{self.host}:{self.port}"
 
     @property
     def issuer(self) -> str:

@@ -51,12 +51,9 @@ def test_brute_force_and_offline_sessions_are_bounded(realm):
     assert realm["offlineSessionMaxLifespanEnabled"] and 0 < realm["offlineSessionMaxLifespan"] <= 30 * 86400
 
 
-def test_every_position_but_citizen_requires_the_second_factor(realm):
-    """The browser flow's conditional OTP step fires on the marker role each officer position holds."""
-    marker = f"{usernames_marker_client()}.{SECOND_FACTOR_ROLE}"
+def browser_steps(realm: dict) -> tuple[dict, list[dict]]:
+    """The browser flow's sub-flows by alias, and every execution of the flow, sub-flows depth first."""
     flows = {f["alias"]: f for f in realm["authenticationFlows"]}
-    browser = flows[realm["browserFlow"]]
-    config = {c["alias"]: c["config"] for c in realm["authenticatorConfig"]}
 
     def executions(flow: dict):
         for e in flow["authenticationExecutions"]:
@@ -64,13 +61,24 @@ def test_every_position_but_citizen_requires_the_second_factor(realm):
             if e.get("authenticatorFlow"):
                 yield from executions(flows[e["flowAlias"]])
 
-    steps = list(executions(browser))
-    roles = [
-        config[e["authenticatorConfig"]]["condUserRole"]
-        for e in steps
-        if e.get("authenticator") == "conditional-user-role"
-    ]
-    assert roles == [marker]
+    return flows, list(executions(flows[realm["browserFlow"]]))
+
+
+def role_condition(realm: dict, execution: dict) -> tuple[str, bool]:
+    config = {c["alias"]: c["config"] for c in realm["authenticatorConfig"]}[execution["authenticatorConfig"]]
+    return config["condUserRole"], config.get("negate") == "true"
+
+
+def test_every_position_but_citizen_requires_the_second_factor(realm):
+    """The browser flow's officer step fires on the marker role each officer position holds; under it,
+    an officer with no second factor must enrol TOTP (a REQUIRED OTP form: Keycloak sets it up)."""
+    marker = f"{usernames_marker_client()}.{SECOND_FACTOR_ROLE}"
+    flows, steps = browser_steps(realm)
+    officer = flows["officer second factor"]["authenticationExecutions"]
+    assert officer[0]["authenticator"] == "conditional-user-role"
+    assert role_condition(realm, officer[0]) == (marker, False)
+    enrol = flows["officer second factor - enrol TOTP"]["authenticationExecutions"]
+    assert [(e["authenticator"], e["requirement"]) for e in enrol][-1] == ("auth-otp-form", "REQUIRED")
     assert any(e.get("authenticator") == "auth-otp-form" and e["requirement"] == "REQUIRED" for e in steps)
     for role in realm["roles"]["realm"]:
         holds = SECOND_FACTOR_ROLE in role.get("composites", {}).get("client", {}).get("zgov-cli", [])
@@ -78,6 +86,47 @@ def test_every_position_but_citizen_requires_the_second_factor(realm):
             assert not holds, role["name"]
         else:
             assert holds, role["name"]
+
+
+def test_an_officer_signs_in_with_totp_or_a_security_key(realm):
+    """The officer step's alternatives: OTP form OR WebAuthn authenticator, for one who has either
+    (condition: user configured); holders of the security-key marker use a key only."""
+    flows, steps = browser_steps(realm)
+    either = flows["officer second factor - TOTP or security key"]["authenticationExecutions"]
+    assert [(e["authenticator"], e["requirement"]) for e in either] == [
+        ("conditional-user-role", "REQUIRED"),
+        ("conditional-user-configured", "REQUIRED"),
+        ("auth-otp-form", "ALTERNATIVE"),
+        ("webauthn-authenticator", "ALTERNATIVE"),
+    ]
+    assert role_condition(realm, either[0]) == (f"{usernames_marker_client()}.{SECURITY_KEY_ROLE}", True)
+    key_only = flows["officer second factor - security key required"]["authenticationExecutions"]
+    assert role_condition(realm, key_only[0]) == (f"{usernames_marker_client()}.{SECURITY_KEY_ROLE}", False)
+    assert [(e["authenticator"], e["requirement"]) for e in key_only[1:]] == [
+        ("webauthn-authenticator", "REQUIRED")
+    ]
+    # Passwordless WebAuthn (a key instead of the password) is not offered.
+    assert not any(e.get("authenticator") == "webauthn-authenticator-passwordless" for e in steps)
+    actions = {a["alias"]: a for a in realm["requiredActions"]}
+    assert actions["webauthn-register"]["enabled"] and actions["CONFIGURE_TOTP"]["enabled"]
+
+
+def test_no_position_requires_a_security_key_yet(realm):
+    """The marker exists so that the security office can require keys of chosen positions later
+    (a composite of the position's role) or of one person (the client role granted to them)."""
+    markers = {r["name"] for r in realm["roles"]["client"][usernames_marker_client()]}
+    assert {SECOND_FACTOR_ROLE, SECURITY_KEY_ROLE} <= markers
+    for role in realm["roles"]["realm"]:
+        assert SECURITY_KEY_ROLE not in role.get("composites", {}).get("client", {}).get("zgov-cli", []), role
+
+
+def test_the_webauthn_policy_names_the_city_and_asks_no_attestation(realm):
+    assert realm["webAuthnPolicyRpEntityName"] == "资阳市人民政府"
+    assert realm["webAuthnPolicySignatureAlgorithms"] == ["ES256", "RS256"]
+    assert realm["webAuthnPolicyUserVerificationRequirement"] == "preferred"
+    assert realm["webAuthnPolicyAttestationConveyancePreference"] == "none"
+    # The relying party is the host Keycloak is reached at (its configured hostname).
+    assert realm["webAuthnPolicyRpId"] == ""
 
 
 def test_usernames_that_imitate_a_service_account_are_refused_by_the_realm(realm):
@@ -115,6 +164,7 @@ def test_admin_events_reach_the_record(realm):
 
 
 SECOND_FACTOR_ROLE = "second-factor"
+SECURITY_KEY_ROLE = "security-key"
 
 
 def usernames_marker_client() -> str:

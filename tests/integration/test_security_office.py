@@ -14,7 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from deploy.keycloak.security_office import app
-from deploy.local.keycloak import LOCAL_TOKENS_CLIENT, admin_client
+from deploy.local.keycloak import LOCAL_TOKENS_CLIENT, admin_client, otp_credential, totp_secret
 
 pytestmark = pytest.mark.integration
 
@@ -154,6 +154,55 @@ def test_a_leader_position_waits_for_a_second_different_security_officer(keycloa
         assert office.run("security-officer", *args).exit_code == 0
         assert office.audit()[-1]["outcome"] == "requested"
     assert "vice-mayor" in positions()
+
+
+def test_a_security_key_required_of_a_person_and_a_lost_second_factor_reset(keycloak, office):
+    """`security-key --required` puts the marker role the realm's browser flow asks a key of (proven in
+    a browser: tests/integration/portal/test_portal_webauthn.py); `reset-credentials` removes every
+    second factor (a lost phone or key: TOTP and security keys) and asks the person to enrol again,
+    a key when one is required of them."""
+    admin = admin_client(keycloak.server)
+    username = f"xu-{uuid.uuid4().hex[:8]}"
+    user_id = admin.create_user(
+        {
+            "username": username,
+            "enabled": True,
+            "firstName": "钥",
+            "lastName": "徐",
+            "email": f"{username}@ziyang.example",
+            "emailVerified": True,
+            "credentials": [
+                {"type": "password", "value": f"{uuid.uuid4().hex}Aa1", "temporary": False},
+                otp_credential(totp_secret()),
+            ],
+        }
+    )
+    office.made.append(username)
+    admin.assign_realm_roles(user_id, [admin.get_realm_role("office-staff")])
+    cli = admin.get_client_id("zgov-cli")
+
+    def markers() -> set[str]:
+        return {r["name"] for r in admin.get_client_roles_of_user(user_id, cli)}
+
+    required = office.run("security-officer", "security-key", username, "--required")
+    assert required.exit_code == 0, required.output
+    assert markers() == {"security-key"}
+    reset = office.run("security-officer", "reset-credentials", username)
+    assert reset.exit_code == 0, reset.output
+    assert {c["type"] for c in admin.get_credentials(user_id)} & {"otp", "webauthn"} == set()
+    assert set(admin.get_user(user_id)["requiredActions"]) == {"webauthn-register", "UPDATE_PASSWORD"}
+
+    withdrawn = office.run("security-officer", "security-key", username, "--not-required")
+    assert withdrawn.exit_code == 0, withdrawn.output
+    assert markers() == set()
+    assert office.run("security-officer", "reset-credentials", username).exit_code == 0
+    assert set(admin.get_user(user_id)["requiredActions"]) == {"CONFIGURE_TOTP", "UPDATE_PASSWORD"}
+    assert [(a["action"], a["outcome"]) for a in office.audit()] == [
+        ("security-key", "done"),
+        ("reset-credentials", "done"),
+        ("security-key", "done"),
+        ("reset-credentials", "done"),
+    ]
 
 
 def test_move_changes_organisation_and_position(keycloak, office):

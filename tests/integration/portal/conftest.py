@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import re
+import shutil
+import uuid
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
@@ -17,6 +19,7 @@ import httpx
 import pytest
 import uvicorn
 
+from deploy.local.keycloak import admin_client
 from deploy.local.servers import free_port
 from services.disclosure.__main__ import build as build_disclosure
 from services.disclosure.config import DisclosureSettings
@@ -215,3 +218,84 @@ async def log_in(client: httpx.AsyncClient, keycloak, username: str, next_path: 
     assert callback.startswith(f"{PUBLIC_URL}/auth/callback?")
     done = await client.get(callback.removeprefix(PUBLIC_URL))
     assert done.status_code == 303, done.text[:500]
+
+
+# ---------------------------------------------------------------- signing in through Keycloak in Chromium
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture
+async def chromium(tmp_path):
+    """A browser with scripts on (Keycloak's enrolment and security key pages use them)."""
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+        )
+        try:
+            yield browser
+        finally:
+            await browser.close()
+    shutil.rmtree(tmp_path / "profile", ignore_errors=True)
+
+
+@dataclass(frozen=True)
+class NewOfficer:
+    username: str
+    password: str
+    id: str  # Keycloak's user id
+
+
+@pytest.fixture
+def new_officer(keycloak):
+    """A clerk of the general office, just onboarded: password set, no second factor yet."""
+    admin = admin_client(keycloak.server)
+    username, password = f"clerk-{uuid.uuid4().hex[:8]}", f"{uuid.uuid4().hex}Aa1"
+    user_id = admin.create_user(
+        {
+            "username": username,
+            "enabled": True,
+            "firstName": "新",
+            "lastName": "科员",
+            "email": f"{username}@ziyang.example",
+            "emailVerified": True,
+            "credentials": [{"type": "password", "value": password, "temporary": False}],
+        }
+    )
+    admin.assign_realm_roles(user_id, [admin.get_realm_role("office-staff")])
+    yield NewOfficer(username, password, user_id)
+    admin.delete_user(user_id)
+
+
+@pytest.fixture
+def portal_at_keycloak(keycloak, portal_server):
+    """The realm's portal client accepts redirects to port 8000 only: this test's portal (a free port)
+    is added for the test's duration, as an operator registers a portal's public address."""
+    admin = admin_client(keycloak.server)
+    client_id = admin.get_client_id("portal")
+    client = admin.get_client(client_id)
+    admin.update_client(
+        client_id, {**client, "redirectUris": [*client["redirectUris"], f"{portal_server}/*"]}
+    )
+    yield portal_server
+    admin.update_client(client_id, client)
+
+
+async def enter_password(page, portal_url: str, username: str, password: str) -> None:
+    """The portal's sign-in: to Keycloak's form, username and password sent."""
+    await page.goto(f"{portal_url}/login")
+    await page.fill("#username", username)
+    await page.fill("#password", password)
+    await page.click("#kc-login")
