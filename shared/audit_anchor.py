@@ -289,6 +289,10 @@ async def check_anchors(nats_url: str, service: str, rows: list[dict[str, Any]],
         "inbox_prefix": inbox_prefix(service),
         "allow_reconnect": False,
         "connect_timeout": 5,
+        # nats-py retries a first connection (max_reconnect_attempts, 60 × 2 s by default) even with
+        # allow_reconnect off: an operator waiting on an unreachable NATS hears so after one retry
+        "max_reconnect_attempts": 1,
+        "reconnect_time_wait": 1,
     } | connect
     client = await nats.connect(nats_url, **options)
     try:
