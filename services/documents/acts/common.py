@@ -56,18 +56,8 @@ def with_act(acts: list[RecordedAct], act: RecordedAct) -> list[RecordedAct]:
 
 async def record_last(session: AsyncSession, act: RecordedAct, actor: Actor) -> None:
     """Link the act into the chain (A20, A26) as the act's last statement: the chain's lock, which
-    every act of the service waits for, is then held only from here to the commit (two round trips:
-    migration 0012's audit_chain_end() takes the lock and reads the chain's end)."""
-    await record_act(
-        session,
-        act.subject_ref,
-        act.act,
-        actor,
-        act.reason,
-        act_id=act.id,
-        at=act.at,
-        chain_end_function=True,
-    )
+    every act of the service waits for, is then held only from here to the commit."""
+    await record_act(session, act.subject_ref, act.act, actor, act.reason, act_id=act.id, at=act.at)
 
 
 def check_lead_body(actor: Actor, row: models.Document) -> None:
