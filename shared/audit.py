@@ -27,6 +27,7 @@ from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared import audit_chain
+from shared.outbox import EVENT_STATEMENT, NewEvent, named_values
 from zgov.common.v1 import common_pb2
 
 
@@ -117,6 +118,8 @@ CHAIN_END_FUNCTION_STATEMENTS = (
 DROP_CHAIN_END_FUNCTION_STATEMENTS = ("DROP FUNCTION IF EXISTS audit_chain_end()",)
 _LOCKED_CHAIN_END = text("SELECT chain_now AS now, last_seq AS seq, last_hash AS hash FROM audit_chain_end()")
 _INSERT_ACT = insert(AUDIT)
+# The act and its event in one statement (one round trip): the act's INSERT a CTE of the event's.
+_INSERT_ACT_WITH_EVENT = EVENT_STATEMENT.add_cte(insert(AUDIT).values(named_values(AUDIT, "act_")).cte("act"))
 
 
 class RecordedAct(NamedTuple):
@@ -140,13 +143,16 @@ async def record_act(
     *,
     act_id: uuid.UUID | None = None,
     at: datetime | None = None,
+    event: NewEvent | None = None,
 ) -> RecordedAct:
     """Append one act, linked to the one before it. The lock is held until the caller's transaction
     ends, so the next act of any transaction sees this one as its predecessor. `act_id`: an id
     derived from what is recorded (a Keycloak event), so recording it twice is refused, or chosen
     by a caller that answered with the act before recording it; `at`: the transaction's now() read
-    earlier by such a caller (by default read here). Two round trips: the lock and the chain's end
-    (audit_chain_end()), then the INSERT. Returns the act as `history` would read it."""
+    earlier by such a caller (by default read here); `event`: the act's event (shared.outbox.new_event),
+    written in the act's own INSERT statement instead of a round trip of its own. Two round trips:
+    the lock and the chain's end (audit_chain_end()), then the INSERT. Returns the act as `history`
+    would read it."""
     end = (await session.execute(_LOCKED_CHAIN_END)).one()
     row = audit_chain.link(
         {
@@ -161,7 +167,11 @@ async def record_act(
         prev_hash=end.hash or audit_chain.GENESIS,
         algorithm=audit_chain.configured_algorithm(),
     )
-    await session.execute(_INSERT_ACT, row)  # one statement built once, not one per act
+    # statements built once, not one per act
+    if event is None:
+        await session.execute(_INSERT_ACT, row)
+    else:
+        await session.execute(_INSERT_ACT_WITH_EVENT, {f"act_{k}": v for k, v in row.items()} | event.values)
     return RecordedAct(*(row[field] for field in RecordedAct._fields))
 
 
