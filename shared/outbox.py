@@ -6,7 +6,9 @@ to NATS JetStream.
   `dead_letters` (messages a consumer gave up on).
 - `add_event(session, subject, payload, aggregate_ref, actor)` writes one EventEnvelope row in the
   caller's transaction, with the current trace context, and NOTIFYs the relay. PostgreSQL delivers a
-  NOTIFY only when the transaction commits, so a rolled-back change announces nothing.
+  NOTIFY only when the transaction commits, so a rolled-back change announces nothing. An act that
+  records its act last builds the event with `new_event` and hands it to `shared.audit.record_act(...,
+  event=)`: the act and the event in one statement, one round trip.
 - `OutboxRelay` LISTENs on the service's channel (plus a slow safety sweep for notifications missed
   while disconnected), claims unpublished rows with FOR UPDATE SKIP LOCKED in the order of `seq`, a
   database identity column (the database's sequence, not a pod's clock: clock skew between replicas
