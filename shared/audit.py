@@ -27,6 +27,7 @@ from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared import audit_chain
+from shared.outbox import EVENT_STATEMENT, NewEvent, named_values
 from zgov.common.v1 import common_pb2
 
 
@@ -96,24 +97,12 @@ def actor_record(actor: Any) -> dict:
     }
 
 
-# One lock per database (each service has its own): acts are linked one after the other.
+# One lock per database (each service has its own): acts are linked one after the other. Each
+# service's migration `*_audit_chain_end_function.py` creates this function (its downgrade drops it
+# with DROP_CHAIN_END_FUNCTION_STATEMENTS): it takes the lock, then reads the chain's end in a query
+# of its own, one round trip for both. A PL/pgSQL function's queries each take a new snapshot (READ
+# COMMITTED), so the read sees the act that the lock waited for.
 _CHAIN_LOCK_KEY = "hashtext('zgov.audit_record.chain')"
-_CHAIN_LOCK = text(f"SELECT pg_advisory_xact_lock({_CHAIN_LOCK_KEY})")
-_CHAIN_END = text(
-    "SELECT now() AS now, (SELECT chain_seq FROM audit_record WHERE chain_seq IS NOT NULL"
-    " ORDER BY chain_seq DESC LIMIT 1) AS seq, (SELECT chain_hash FROM audit_record"
-    " WHERE chain_seq IS NOT NULL ORDER BY chain_seq DESC LIMIT 1) AS hash"
-)
-
-
-_INSERT_ACT = insert(AUDIT)
-
-# A service on a hot write path may link an act in two round trips instead of three: its migration
-# creates this function (and drops it with DROP_CHAIN_END_FUNCTION_STATEMENTS), its acts pass
-# `chain_end_function=True`. The function takes the same lock, then reads the chain's end in a query
-# of its own: a PL/pgSQL function's queries each take a new snapshot (READ COMMITTED), so the read
-# sees the act that the lock waited for, as `_CHAIN_END` run after `_CHAIN_LOCK` does. Acts linked
-# either way share one lock and one chain.
 CHAIN_END_FUNCTION_STATEMENTS = (
     """
     CREATE FUNCTION audit_chain_end() RETURNS TABLE (chain_now timestamptz, last_seq bigint, last_hash varchar)
@@ -128,6 +117,9 @@ CHAIN_END_FUNCTION_STATEMENTS = (
 )
 DROP_CHAIN_END_FUNCTION_STATEMENTS = ("DROP FUNCTION IF EXISTS audit_chain_end()",)
 _LOCKED_CHAIN_END = text("SELECT chain_now AS now, last_seq AS seq, last_hash AS hash FROM audit_chain_end()")
+_INSERT_ACT = insert(AUDIT)
+# The act and its event in one statement (one round trip): the act's INSERT a CTE of the event's.
+_INSERT_ACT_WITH_EVENT = EVENT_STATEMENT.add_cte(insert(AUDIT).values(named_values(AUDIT, "act_")).cte("act"))
 
 
 class RecordedAct(NamedTuple):
@@ -151,19 +143,17 @@ async def record_act(
     *,
     act_id: uuid.UUID | None = None,
     at: datetime | None = None,
-    chain_end_function: bool = False,
+    event: NewEvent | None = None,
 ) -> RecordedAct:
     """Append one act, linked to the one before it. The lock is held until the caller's transaction
     ends, so the next act of any transaction sees this one as its predecessor. `act_id`: an id
     derived from what is recorded (a Keycloak event), so recording it twice is refused, or chosen
     by a caller that answered with the act before recording it; `at`: the transaction's now() read
-    earlier by such a caller (by default read here); `chain_end_function`: the lock and the read in
-    one round trip (CHAIN_END_FUNCTION_STATEMENTS). Returns the act as `history` would read it."""
-    if chain_end_function:
-        end = (await session.execute(_LOCKED_CHAIN_END)).one()
-    else:
-        await session.execute(_CHAIN_LOCK)
-        end = (await session.execute(_CHAIN_END)).one()
+    earlier by such a caller (by default read here); `event`: the act's event (shared.outbox.new_event),
+    written in the act's own INSERT statement instead of a round trip of its own. Two round trips:
+    the lock and the chain's end (audit_chain_end()), then the INSERT. Returns the act as `history`
+    would read it."""
+    end = (await session.execute(_LOCKED_CHAIN_END)).one()
     row = audit_chain.link(
         {
             "id": act_id or uuid.uuid4(),
@@ -177,7 +167,11 @@ async def record_act(
         prev_hash=end.hash or audit_chain.GENESIS,
         algorithm=audit_chain.configured_algorithm(),
     )
-    await session.execute(_INSERT_ACT, row)  # one statement built once, not one per act
+    # statements built once, not one per act
+    if event is None:
+        await session.execute(_INSERT_ACT, row)
+    else:
+        await session.execute(_INSERT_ACT_WITH_EVENT, {f"act_{k}": v for k, v in row.items()} | event.values)
     return RecordedAct(*(row[field] for field in RecordedAct._fields))
 
 

@@ -6,7 +6,9 @@ to NATS JetStream.
   `dead_letters` (messages a consumer gave up on).
 - `add_event(session, subject, payload, aggregate_ref, actor)` writes one EventEnvelope row in the
   caller's transaction, with the current trace context, and NOTIFYs the relay. PostgreSQL delivers a
-  NOTIFY only when the transaction commits, so a rolled-back change announces nothing.
+  NOTIFY only when the transaction commits, so a rolled-back change announces nothing. An act that
+  records its act last builds the event with `new_event` and hands it to `shared.audit.record_act(...,
+  event=)`: the act and the event in one statement, one round trip.
 - `OutboxRelay` LISTENs on the service's channel (plus a slow safety sweep for notifications missed
   while disconnected), claims unpublished rows with FOR UPDATE SKIP LOCKED in the order of `seq`, a
   database identity column (the database's sequence, not a pod's clock: clock skew between replicas
@@ -50,6 +52,7 @@ from sqlalchemy import (
     Text,
     Uuid,
     any_,
+    bindparam,
     func,
     insert,
     literal,
@@ -190,36 +193,60 @@ def _actor_proto(actor: Any) -> common_pb2.Actor | None:
     raise TypeError(f"actor must be a zgov.common.v1.Actor or have to_proto(), not {type(actor).__name__}")
 
 
-async def add_event(
-    session: AsyncSession, subject: str, payload: Message, aggregate_ref: str, actor: Any = None
-) -> envelope_pb2.EventEnvelope:
-    """Write an event in the caller's transaction; it is published after (and only if) that commits.
+def named_values(table: Table, prefix: str, columns: tuple[str, ...] | None = None) -> dict[str, Any]:
+    """An INSERT's values as parameters named `prefix` + column, typed as the columns: a statement
+    built once and run with each row's values (building one per row cost CPU on hot paths)."""
+    return {c: bindparam(prefix + c, type_=table.c[c].type) for c in columns or table.c.keys()}
 
-    subject: <service>.<aggregate>.<event>, e.g. "org.leave.approved"; aggregate_ref e.g. "leave/<id>".
-    Returns the envelope (its event_id is the outbox row id and the NATS message id).
-    """
+
+_EVENT_COLUMNS = ("id", "subject", "aggregate_ref", "payload", "headers", "created_at")
+# One statement: the event's row and the NOTIFY, which PostgreSQL delivers to the relay's LISTEN only
+# on commit (several in one transaction fold into one). Its parameters: NewEvent.values.
+EVENT_STATEMENT = select(func.pg_notify(bindparam("event_channel", type_=String), "")).select_from(
+    insert(TABLES.outbox)
+    .values(named_values(TABLES.outbox, "event_", _EVENT_COLUMNS))
+    .returning(TABLES.outbox.c.id)
+    .cte("event")
+)
+
+
+@dataclass(frozen=True)
+class NewEvent:
+    """An event built for the caller's transaction, not written yet: `add_event` writes it alone,
+    `shared.audit.record_act(..., event=...)` in the recorded act's own statement."""
+
+    envelope: envelope_pb2.EventEnvelope
+    values: dict[str, Any]  # EVENT_STATEMENT's parameters: the outbox row and the NOTIFY channel
+
+
+def new_event(subject: str, payload: Message, aggregate_ref: str, actor: Any = None) -> NewEvent:
+    """subject: <service>.<aggregate>.<event>, e.g. "org.leave.approved"; aggregate_ref e.g. "leave/<id>".
+    The envelope's event_id is the outbox row id and the NATS message id."""
     now = datetime.now(UTC)
     event_id = uuid.uuid4()
     envelope = build_envelope(subject, payload, aggregate_ref, actor, event_id=event_id, occurred_at=now)
     headers: dict[str, str] = {}
     propagate.inject(headers)
-    row = (
-        insert(TABLES.outbox)
-        .values(
-            id=event_id,
-            subject=subject,
-            aggregate_ref=aggregate_ref,
-            payload=envelope.SerializeToString(),
-            headers=headers,
-            created_at=now,
-        )
-        .returning(TABLES.outbox.c.id)
-        .cte("event")
-    )
-    # one round trip: the row and the NOTIFY, which PostgreSQL delivers to the relay's LISTEN only on
-    # commit (several in one transaction fold into one)
-    await session.execute(select(func.pg_notify(outbox_channel(service_of(subject)), "")).select_from(row))
-    return envelope
+    values = {
+        "event_id": event_id,
+        "event_subject": subject,
+        "event_aggregate_ref": aggregate_ref,
+        "event_payload": envelope.SerializeToString(),
+        "event_headers": headers,
+        "event_created_at": now,
+        "event_channel": outbox_channel(service_of(subject)),
+    }
+    return NewEvent(envelope, values)
+
+
+async def add_event(
+    session: AsyncSession, subject: str, payload: Message, aggregate_ref: str, actor: Any = None
+) -> envelope_pb2.EventEnvelope:
+    """Write an event in the caller's transaction (one round trip); it is published after (and only
+    if) that commits. Returns the envelope (see `new_event`)."""
+    event = new_event(subject, payload, aggregate_ref, actor)
+    await session.execute(EVENT_STATEMENT, event.values)
+    return event.envelope
 
 
 # ---- relaying events ---------------------------------------------------------------------------

@@ -7,20 +7,23 @@ from __future__ import annotations
 import asyncio
 import importlib
 import sys
+import uuid
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from alembic import command
 
 from shared import audit_chain
-from shared.audit import record_act
+from shared.audit import AUDIT, actor_record, record_act
 from shared.db import create_engine, session_factory
+from shared.migrations import alembic_config, run_migrations
 from shared.identity import Actor
-from shared.migrations import run_migrations
 
 pytestmark = pytest.mark.integration
 
-SERVICES = ["org", "petitions", "documents", "disclosure", "meetings", "supervision"]
+SERVICES = ["org", "petitions", "documents", "disclosure", "meetings", "supervision", "notify"]
 CLERK = Actor(
     user_id="u-1", username="office-staff", display_name="黄小梅", positions=frozenset({"office-staff"})
 )
@@ -66,25 +69,96 @@ async def test_A20_concurrent_acts_form_one_chain_that_verifies(database, servic
     assert (count, broken) == (12, None)
 
 
-async def test_A20_acts_linked_through_the_chain_end_function_and_the_others_form_one_chain(database):
-    """documents links the acts of its hot path through audit_chain_end() (migration 0012), the others
-    through the lock and a read of their own: concurrent acts of both kinds never fork the chain."""
-    await run_migrations(database, migrations_of("documents"))
-    engine = create_engine(database)
-    sessions = session_factory(engine)
+# Each service's migration that creates audit_chain_end(), record_act's one way to the chain's end.
+CHAIN_END_FUNCTION_MIGRATION = {
+    "org": "0008",
+    "petitions": "0011",
+    "documents": "0012",
+    "disclosure": "0014",
+    "meetings": "0010",
+    "supervision": "0017",
+    "notify": "0006",
+}
 
-    async def one(n: int) -> None:
-        async with sessions() as session, session.begin():
-            await record_act(
-                session, f"document/{n}", "document.drafted", CLERK, f"第{n}件", chain_end_function=n % 2 == 0
-            )
 
+async def link_as_before_the_function(dsn: str, count: int) -> None:
+    """Acts linked as record_act linked them before audit_chain_end(): the lock, then the chain's end
+    read in a statement of its own, then the row (shared.audit_chain.link)."""
+    engine = create_engine(dsn)
     try:
-        await asyncio.gather(*(one(n) for n in range(16)))
+        for n in range(count):
+            async with engine.begin() as conn:
+                await conn.execute(
+                    sa.text("SELECT pg_advisory_xact_lock(hashtext('zgov.audit_record.chain'))")
+                )
+                end = (
+                    await conn.execute(
+                        sa.text(
+                            "SELECT now() AS now, chain_seq AS seq, chain_hash AS hash FROM audit_record"
+                            " WHERE chain_seq IS NOT NULL ORDER BY chain_seq DESC LIMIT 1"
+                        )
+                    )
+                ).one_or_none()
+                row = audit_chain.link(
+                    {
+                        "id": uuid.uuid4(),
+                        "subject_ref": f"before/{n}",
+                        "act": "leave.requested",
+                        "actor": actor_record(CLERK),
+                        "at": datetime.now(timezone.utc),
+                        "reason": f"第{n}次",
+                    },
+                    seq=end.seq + 1 if end else 1,
+                    prev_hash=end.hash if end else audit_chain.GENESIS,
+                    algorithm=audit_chain.configured_algorithm(),
+                )
+                await conn.execute(sa.insert(AUDIT), row)
     finally:
         await engine.dispose()
-    count, broken = await audit_chain.verify_database(database)
-    assert (count, broken) == (16, None)
+
+
+async def chain_end_function_exists(dsn: str) -> bool:
+    engine = create_engine(dsn)
+    try:
+        async with engine.connect() as conn:
+            return await conn.scalar(sa.text("SELECT to_regprocedure('audit_chain_end()') IS NOT NULL"))
+    finally:
+        await engine.dispose()
+
+
+async def downgrade(dsn: str, service: str, revision: str) -> None:
+    engine = create_engine(dsn)
+
+    def run(connection) -> None:
+        cfg = alembic_config(dsn, migrations_of(service))
+        cfg.attributes["connection"] = connection
+        command.downgrade(cfg, revision)
+
+    try:
+        async with engine.begin() as conn:
+            await conn.run_sync(run)
+    finally:
+        await engine.dispose()
+
+
+@pytest.mark.parametrize("service", sorted(CHAIN_END_FUNCTION_MIGRATION))
+async def test_A20_the_chain_end_function_migration_continues_the_chain_of_an_existing_database(
+    database, service
+):
+    """On a database of the release before (acts linked with the lock and a read of their own), the
+    migration creates audit_chain_end(); the acts record_act links through it continue the same chain,
+    and the whole chain verifies. Its downgrade drops the function."""
+    revision = CHAIN_END_FUNCTION_MIGRATION[service]
+    before = f"{int(revision) - 1:04d}"
+    await run_migrations(database, migrations_of(service), before)
+    assert not await chain_end_function_exists(database)
+    await link_as_before_the_function(database, 3)
+    await run_migrations(database, migrations_of(service))
+    assert await chain_end_function_exists(database)
+    await record_concurrently(database, 6)
+    assert (await audit_chain.verify_database(database)) == (9, None)
+    await downgrade(database, service, before)
+    assert not await chain_end_function_exists(database)
 
 
 async def test_A20_a_row_altered_by_a_superuser_is_named_by_verify(database):

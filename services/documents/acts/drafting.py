@@ -62,9 +62,7 @@ async def draft_document(session: AsyncSession, actor: Actor, new: NewDocument, 
     row = await add_document(
         session, actor, new.direction, content, new.content_json, sender, domain.State.DRAFT, today
     )
-    drafted = await record_act(
-        session, ref_of(row), "document.drafted", actor, row.title, chain_end_function=True
-    )
+    drafted = await record_act(session, ref_of(row), "document.drafted", actor, row.title)
     return document_to_proto(row, today=today, history=[drafted])  # new: no countersign nor sign-off yet
 
 

@@ -14,7 +14,7 @@ from services.documents.acts.common import act_to_record, record_last, ref_of, w
 from services.documents.protos import content_of, document_to_proto
 from shared.errors import InvalidInput
 from shared.identity import Actor
-from shared.outbox import add_event
+from shared.outbox import new_event
 
 
 async def issue_document(session: AsyncSession, actor: Actor, document_id: str, env: Env) -> pb.Document:
@@ -47,8 +47,7 @@ async def issue_document(session: AsyncSession, actor: Actor, document_id: str, 
         history=with_act(relations.history, act),
         content=content_pb,
     )
-    await add_event(
-        session,
+    event = new_event(
         "documents.document.issued",
         events_pb2.DocumentIssued(
             document=reply, document_number=row.document_number, disclosure=content_pb.disclosure
@@ -56,5 +55,5 @@ async def issue_document(session: AsyncSession, actor: Actor, document_id: str, 
         ref_of(row),
         actor,
     )
-    await record_last(session, act, actor)
+    await record_last(session, act, actor, event)
     return reply

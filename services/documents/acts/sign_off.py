@@ -22,7 +22,7 @@ from services.documents.protos import (
 from shared.errors import NotFound
 from shared.identity import Actor
 from shared.org_client import OrgRefused
-from shared.outbox import add_event
+from shared.outbox import new_event
 
 
 async def _candidate(
@@ -148,12 +148,11 @@ async def sign_off_document(
         history=with_act(relations.history, act),
         content=content_pb,
     )
-    await add_event(
-        session,
+    event = new_event(
         "documents.document.signed",
         events_pb2.DocumentSigned(document=reply, sign_off=sign_off_to_proto(sign_off)),
         ref_of(row),
         signer,
     )
-    await record_last(session, act, signer)
+    await record_last(session, act, signer, event)
     return reply
