@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 from contextlib import asynccontextmanager
 
-import grpc
 import httpx
 import pytest
 from sqlalchemy import text
@@ -21,7 +20,6 @@ from services.portal.app import create_app
 from tests.integration.portal.conftest import PUBLIC_URL, log_in, portal_settings
 from tests.integration.portal.test_portal_disclosure import TODAY, d, seed
 from zgov.disclosure.v1 import publications_pb2 as pb
-from zgov.disclosure.v1 import publications_pb2_grpc
 
 pytestmark = pytest.mark.integration
 
@@ -90,27 +88,26 @@ async def disclosure_stalled(database_url: str):
         await engine.dispose()
 
 
-async def publish_one(keycloak, backends, title: str) -> str:
+async def publish_one(backends, title: str) -> str:
     """A statistics release created and published by the disclosure officer; its id."""
-    metadata = (("authorization", f"Bearer {keycloak.token_for('disclosure-officer')}"),)
-    async with grpc.aio.insecure_channel(backends.disclosure) as channel:
-        stub = publications_pb2_grpc.PublicationServiceStub(channel)
-        content = pb.PublicationContent(
-            kind=pb.PUBLICATION_KIND_POLICY,
-            category=pb.CATEGORY_STATISTICS,
-            title=title,
-            body="全市城市供水量同比增长。",
-            issuer_code="general-office",
-            issuer_name="资阳市统计局",
-            made_on=d(TODAY),
-        )
-        made = await stub.CreatePublication(pb.CreatePublicationRequest(content=content), metadata=metadata)
-        await stub.PublishPublication(pb.PublishPublicationRequest(publication_id=made.id), metadata=metadata)
+    metadata = backends.as_user("disclosure-officer")
+    stub = backends.publication_service
+    content = pb.PublicationContent(
+        kind=pb.PUBLICATION_KIND_POLICY,
+        category=pb.CATEGORY_STATISTICS,
+        title=title,
+        body="全市城市供水量同比增长。",
+        issuer_code="general-office",
+        issuer_name="资阳市统计局",
+        made_on=d(TODAY),
+    )
+    made = await stub.CreatePublication(pb.CreatePublicationRequest(content=content), metadata=metadata)
+    await stub.PublishPublication(pb.PublishPublicationRequest(publication_id=made.id), metadata=metadata)
     return made.id
 
 
-async def test_public_pages_and_api_reads_are_cacheable_and_revalidate_with_304(portal, keycloak, backends):
-    ids = await seed(keycloak, backends)
+async def test_public_pages_and_api_reads_are_cacheable_and_revalidate_with_304(portal, backends):
+    ids = await seed(backends)
     for path in (
         "/",
         f"/publications/{ids['policy']}",
@@ -134,12 +131,10 @@ async def test_public_pages_and_api_reads_are_cacheable_and_revalidate_with_304(
     assert missing.status_code == 404 and "public" not in missing.headers.get("cache-control", "")
 
 
-async def test_a_page_is_kept_then_shows_what_was_published_after_it_expires(
-    portal, keycloak, backends, monkeypatch
-):
+async def test_a_page_is_kept_then_shows_what_was_published_after_it_expires(portal, backends, monkeypatch):
     monkeypatch.setattr(caching, "KEEP", 600.0)  # read when the app serves its first request
     before = await portal.get("/")
-    ids = await seed(keycloak, backends)
+    ids = await seed(backends)
     kept = await portal.get("/")
     assert kept.headers["etag"] == before.headers["etag"]  # kept: the same answer, the portal asked nobody
     assert f"/publications/{ids['stats']}" not in kept.text
@@ -147,23 +142,23 @@ async def test_a_page_is_kept_then_shows_what_was_published_after_it_expires(
     assert f"/publications/{ids['stats']}" in with_no_cache.text
 
 
-async def test_a_kept_page_expires_after_keep_seconds(portal, keycloak, backends, monkeypatch):
+async def test_a_kept_page_expires_after_keep_seconds(portal, backends, monkeypatch):
     monkeypatch.setattr(caching, "KEEP", 0.5)
     before = await portal.get("/")
-    ids = await seed(keycloak, backends)
+    ids = await seed(backends)
     await asyncio.sleep(1)
     after = await portal.get("/")
     assert f"/publications/{ids['stats']}" in after.text and after.headers["etag"] != before.headers["etag"]
 
 
 async def test_an_unchanged_page_keeps_its_validators_across_refreshes_and_a_publication_changes_them(
-    portal, keycloak, backends, monkeypatch
+    portal, backends, monkeypatch
 ):
     """The ETag is the body's hash and the body holds nothing of the request: the portal's copy
     expiring and the page being made again from disclosure's same answer gives the same ETag and
     Last-Modified, so a poller's or a CDN's revalidation still gets 304; a publication changes them."""
     monkeypatch.setattr(caching, "KEEP", 0.5)
-    await seed(keycloak, backends)
+    await seed(backends)
     first = await portal.get("/")
     assert_public(first)
     for _ in range(2):
@@ -177,22 +172,20 @@ async def test_an_unchanged_page_keeps_its_validators_across_refreshes_and_a_pub
     await asyncio.sleep(1)
     since = await portal.get("/", headers={"If-Modified-Since": first.headers["last-modified"]})
     assert since.status_code == 304
-    published = await publish_one(keycloak, backends, "2026年11月资阳市城市供水情况")
+    published = await publish_one(backends, "2026年11月资阳市城市供水情况")
     await asyncio.sleep(1)
     changed = await portal.get("/", headers={"If-None-Match": first.headers["etag"]})
     assert changed.status_code == 200 and f"/publications/{published}" in changed.text
     assert changed.headers["etag"] != first.headers["etag"]
 
 
-async def test_the_public_pages_hold_nothing_of_the_visitor_or_the_request(
-    portal, keycloak, backends, monkeypatch
-):
+async def test_the_public_pages_hold_nothing_of_the_visitor_or_the_request(portal, backends, monkeypatch):
     """Each public page made twice (nothing kept), for a visitor without a cookie and for one with a
     visitor cookie and a form's CSRF token: the same bytes, no CSRF token, so one ETag for all. The
     Content-Security-Policy has no nonce (no script at all: script-src 'none'), so a shared copy
     needs none."""
     monkeypatch.setattr(caching, "KEEP", 0.0)
-    ids = await seed(keycloak, backends)
+    ids = await seed(backends)
     paths = [
         "/",
         "/publications",
@@ -214,13 +207,13 @@ async def test_the_public_pages_hold_nothing_of_the_visitor_or_the_request(
 
 
 async def test_a_page_made_without_disclosures_answer_is_neither_kept_nor_validated(
-    impatient_portal, keycloak, backends, backend_databases, monkeypatch
+    impatient_portal, backends, backend_databases, monkeypatch
 ):
     """Disclosure does not answer in time: the home page comes without its latest publications and
     says so, `no-store`, no ETag or Last-Modified (a 304 must never confirm it), no visitor cookie;
     the portal does not keep it, so the first request after disclosure recovers gets the whole page."""
     monkeypatch.setattr(caching, "KEEP", 600.0)  # a page kept would be answered for the rest of the test
-    ids = await seed(keycloak, backends)
+    ids = await seed(backends)
     async with disclosure_stalled(backend_databases["disclosure"]):
         partial = await impatient_portal.get("/")
         assert partial.status_code == 200
@@ -260,7 +253,7 @@ async def test_the_last_whole_page_stands_in_while_disclosure_fails_then_the_fre
     for the lock, proves it); a signed-in citizen never gets the shared copy; once disclosure answers
     again, the page is made fresh (what was published meanwhile shows)."""
     monkeypatch.setattr(caching, "KEEP", 0.0)  # every request makes the page again
-    ids = await seed(keycloak, backends)
+    ids = await seed(backends)
     home = await impatient_portal.get("/")
     policy = await impatient_portal.get(f"/publications/{ids['policy']}")
     assert_public(home)
@@ -278,7 +271,7 @@ async def test_the_last_whole_page_stands_in_while_disclosure_fails_then_the_fre
         assert mine.headers["cache-control"] == "private, no-store" and "etag" not in mine.headers
         assert mine.content != home.content and "最新公开信息暂时无法显示" in mine.text
     impatient_portal.cookies.clear()  # an anonymous visitor again
-    published = await publish_one(keycloak, backends, "2026年11月资阳市城市供水情况")
+    published = await publish_one(backends, "2026年11月资阳市城市供水情况")
     await asyncio.sleep(BACKOFF)
     fresh = await impatient_portal.get("/")
     assert_public(fresh)
@@ -289,7 +282,7 @@ async def test_past_the_stale_bound_the_page_made_without_disclosure_is_sent_no_
     keycloak, backends, backend_databases, monkeypatch
 ):
     monkeypatch.setattr(caching, "KEEP", 0.0)
-    await seed(keycloak, backends)
+    await seed(backends)
     async with impatient(keycloak, backends, portal_stale_seconds=1.0) as portal:
         assert_public(await portal.get("/"))
         await asyncio.sleep(1.5)  # the whole page is now older than the bound
@@ -300,13 +293,13 @@ async def test_past_the_stale_bound_the_page_made_without_disclosure_is_sent_no_
 
 
 async def test_requests_arriving_while_a_page_is_made_wait_for_that_one_render(
-    impatient_portal, keycloak, backends, backend_databases, monkeypatch
+    impatient_portal, backends, backend_databases, monkeypatch
 ):
     """Single-flight: six visitors asking for the home page and three for another address of it while
     disclosure does not answer make two calls to disclosure (one per page), not nine; all get the page
     their render made (incomplete: nothing whole is held yet)."""
     monkeypatch.setattr(caching, "KEEP", 0.0)
-    await seed(keycloak, backends)
+    await seed(backends)
     database = backend_databases["disclosure"]
     async with disclosure_stalled(database):
         asked = [asyncio.create_task(impatient_portal.get(p)) for p in ["/"] * 6 + ["/?from=banner"] * 3]
@@ -334,13 +327,13 @@ async def test_signed_in_pages_are_private_and_never_kept(portal, keycloak, back
 
 
 async def test_anonymous_visitors_get_the_same_public_page_whatever_cookies_they_carry(
-    portal, keycloak, backends, monkeypatch
+    portal, backends, monkeypatch
 ):
     """What makes dropping `Vary: Cookie` safe: the shared answer does not depend on the visitor's
     cookies (the visitor cookie of a form, anything else), so a CDN may hand it to every anonymous
     visitor. Made anew for each request here (KEEP 0), so the portal's own copy proves nothing."""
     monkeypatch.setattr(caching, "KEEP", 0.0)
-    await seed(keycloak, backends)
+    await seed(backends)
     first = await portal.get("/")
     assert_public(first)
     form = await portal.get("/applications/new")  # the visitor cookie its CSRF token needs
@@ -353,7 +346,7 @@ async def test_anonymous_visitors_get_the_same_public_page_whatever_cookies_they
     assert again.status_code == 304  # the CDN's or the browser's copy is still good for this visitor
 
 
-async def test_a_display_modes_page_is_the_visitors_own_and_still_revalidates(portal, keycloak, backends):
+async def test_a_display_modes_page_is_the_visitors_own_and_still_revalidates(portal, backends):
     """长辈版 changes the page at the same address: `private` (a CDN never stores it, so never hands
     it to a visitor who did not choose it), ETag and 304 for the browser, no Vary: Cookie."""
     standard = await portal.get("/")
