@@ -16,7 +16,8 @@ import pytest
 
 from shared.errors import field_violations_of, rule_id_of
 from tests.fixtures.polling import eventually
-from tests.integration.disclosure.conftest import publish_documents_event, read_events
+from tests.fixtures.streams import read_events
+from tests.integration.disclosure.conftest import publish_documents_event
 from zgov.common.v1 import common_pb2
 from zgov.disclosure.v1 import events_pb2
 from zgov.disclosure.v1 import publications_pb2 as pb
@@ -108,7 +109,10 @@ async def test_A35_A36_an_officer_publishes_and_everyone_reads_it(disclosure, je
     assert [x.id for x in latest.publications] == [queued.id] and not latest.publications[0].body
 
     events = await read_events(
-        jetstream, until=lambda seen: any(e.subject == "disclosure.publication.published" for e in seen)
+        jetstream,
+        "DISCLOSURE",
+        "disclosure.>",
+        until=lambda seen: any(e.subject == "disclosure.publication.published" for e in seen),
     )
     (event,) = [e for e in events if e.subject == "disclosure.publication.published"]
     payload = events_pb2.PublicationPublished()
@@ -641,6 +645,8 @@ async def test_A35_declining_needs_a_reason_and_validity_changes_are_acts_and_ev
 
     events = await read_events(
         jetstream,
+        "DISCLOSURE",
+        "disclosure.>",
         until=lambda seen: sum(e.subject == "disclosure.publication.validity-changed" for e in seen) >= 2,
     )
     changes = []
