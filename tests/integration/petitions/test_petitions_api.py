@@ -17,7 +17,7 @@ import pytest
 
 from shared.errors import field_violations_of, rule_id_of
 from tests.fixtures.rpc import rpc_error
-from tests.integration.petitions.conftest import read_raw_events
+from tests.fixtures.streams import read_event_messages
 from zgov.common.v1 import common_pb2
 from zgov.org.v1 import org_pb2
 from zgov.petitions.v1 import events_pb2, petitions_pb2
@@ -266,7 +266,7 @@ async def test_A71_A80_events_carry_no_identity_content_or_complained_party(peti
         subjects = [e.subject.removeprefix("petitions.case.") for e in envelopes]
         return wanted <= set(subjects) and subjects.count("registered") == 2
 
-    events = await read_raw_events(petitions_events, until=complete)
+    events = await read_event_messages(petitions_events, "PETITIONS", "petitions.>", until=complete)
     assert complete([e for _, e in events])
     secrets = [
         NAME,
@@ -607,7 +607,9 @@ async def test_A71_a_case_past_its_limit_is_escalated_once_by_event(petitions, p
     def escalated(envelopes):
         return any(e.subject == "petitions.case.overdue" for e in envelopes)
 
-    events = await read_raw_events(petitions_events, until=escalated, timeout=20)
+    events = await read_event_messages(
+        petitions_events, "PETITIONS", "petitions.>", until=escalated, timeout=20
+    )
     overdue = [e for _, e in events if e.subject == "petitions.case.overdue"]
     assert len(overdue) == 1
     payload = events_pb2.CaseOverdue()
@@ -717,7 +719,7 @@ async def test_A71_petitioner_rates_by_query_code_and_figures_by_body_show_it(pe
     def has_rating(envelopes):
         return any(e.subject == "petitions.case.rated" for e in envelopes)
 
-    events = await read_raw_events(petitions_events, until=has_rating)
+    events = await read_event_messages(petitions_events, "PETITIONS", "petitions.>", until=has_rating)
     (rated_event,) = [e for _, e in events if e.subject == "petitions.case.rated"]
     assert not rated_event.HasField("actor")  # the petitioner's own act
 
