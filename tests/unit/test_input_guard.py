@@ -19,6 +19,7 @@ from shared.errors import field_violations_of
 from shared.grpc_server import GrpcServer, requires
 from shared.identity import TokenVerifier
 from shared.input_guard import Limits, column_limits, forbidden_character, refusal
+from tests.fixtures.rpc import rpc_error
 from zgov.common.v1 import common_pb2
 from zgov.org.v1 import org_pb2, org_pb2_grpc
 
@@ -86,12 +87,6 @@ def leave_request(**fields) -> org_pb2.RequestLeaveRequest:
     return org_pb2.RequestLeaveRequest(**values)
 
 
-async def refused(call) -> grpc.aio.AioRpcError:
-    with pytest.raises(grpc.aio.AioRpcError) as err:
-        await call
-    return err.value
-
-
 async def test_clean_text_with_line_breaks_and_tabs_is_served(guarded):
     servicer, channel, auth, _ = guarded
     reply = await org_pb2_grpc.OrgServiceStub(channel).RequestLeave(leave_request(), metadata=auth)
@@ -102,7 +97,7 @@ async def test_clean_text_with_line_breaks_and_tabs_is_served(guarded):
 async def test_control_and_bidi_characters_are_refused_naming_the_field(guarded, text):
     """Closes: NUL reached PostgreSQL (UNKNOWN with the SQL in the reply); bidi overrides were stored."""
     servicer, channel, auth, _ = guarded
-    err = await refused(
+    err = await rpc_error(
         org_pb2_grpc.OrgServiceStub(channel).RequestLeave(leave_request(reason=text), metadata=auth)
     )
     assert err.code() == grpc.StatusCode.INVALID_ARGUMENT
@@ -113,7 +108,7 @@ async def test_control_and_bidi_characters_are_refused_naming_the_field(guarded,
 async def test_unknown_enum_value_is_refused_naming_the_field(guarded):
     """Closes: proto3 open enums let an unknown number through, silently stored or ignored."""
     servicer, channel, auth, _ = guarded
-    err = await refused(
+    err = await rpc_error(
         org_pb2_grpc.OrgServiceStub(channel).RequestLeave(leave_request(kind=77), metadata=auth)
     )
     assert err.code() == grpc.StatusCode.INVALID_ARGUMENT
@@ -124,7 +119,7 @@ async def test_unknown_enum_value_is_refused_naming_the_field(guarded):
 async def test_text_longer_than_its_column_is_refused_before_the_database(guarded):
     """Closes: a 65-character position reached the String(64) column (a database error in the reply)."""
     servicer, channel, auth, _ = guarded
-    err = await refused(
+    err = await rpc_error(
         org_pb2_grpc.OrgServiceStub(channel).RequestLeave(leave_request(position="m" * 65), metadata=auth)
     )
     assert err.code() == grpc.StatusCode.INVALID_ARGUMENT
@@ -137,7 +132,7 @@ async def test_undecodable_message_is_invalid_argument(guarded):
     _, channel, auth, _ = guarded
     call = channel.unary_unary("/zgov.org.v1.OrgService/RequestLeave")
     for raw in (b"\xff\xff\xff\xff", b"\x32\x03\xff\xfe\xfd"):  # a broken tag; invalid UTF-8 in `reason`
-        err = await refused(call(raw, metadata=auth))
+        err = await rpc_error(call(raw, metadata=auth))
         assert err.code() == grpc.StatusCode.INVALID_ARGUMENT
         assert "cannot be decoded" in err.details()
 
@@ -146,7 +141,7 @@ async def test_unexpected_exception_is_internal_with_a_trace_id_and_no_text(guar
     """Closes: an exception's text (here SQL) reached the caller as UNKNOWN."""
     _, channel, auth, _ = guarded
     with caplog.at_level(logging.ERROR, logger="shared.input_guard"):
-        err = await refused(
+        err = await rpc_error(
             org_pb2_grpc.OrgServiceStub(channel).GetLeave(
                 org_pb2.GetLeaveRequest(leave_id="x"), metadata=auth
             )
@@ -161,7 +156,7 @@ async def test_unexpected_exception_is_internal_with_a_trace_id_and_no_text(guar
 async def test_unreachable_database_is_unavailable_and_readiness_follows_it(guarded):
     """Closes: "Connect call failed" reached the caller as UNKNOWN; health stayed SERVING."""
     servicer, channel, auth, _ = guarded
-    err = await refused(
+    err = await rpc_error(
         org_pb2_grpc.OrgServiceStub(channel).ListLeaves(org_pb2.ListLeavesRequest(), metadata=auth)
     )
     assert err.code() == grpc.StatusCode.UNAVAILABLE
