@@ -28,6 +28,7 @@ from services.disclosure import acts as disclosure_acts
 from services.disclosure.acts import applications as application_acts
 from services.disclosure.__main__ import build
 from services.disclosure.config import DisclosureSettings
+from shared.convert import date_to_proto as d
 from shared.db import create_engine, session_factory, transaction
 from shared.errors import field_violations_of, rule_id_of
 from shared.workdays import YearSchedule, calendar
@@ -43,10 +44,6 @@ from zgov.disclosure.v1 import applications_pb2_grpc, publications_pb2_grpc
 pytestmark = pytest.mark.integration
 
 OFFICER, HEAD, CITIZEN = "disclosure-officer", "deputy-secretary-general", "citizen"
-
-
-def d(value: date) -> common_pb2.Date:
-    return common_pb2.Date(year=value.year, month=value.month, day=value.day)
 
 
 def day(value: common_pb2.Date) -> date:

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 import grpc
 import pytest
 
+from shared.convert import date_to_proto as d
 from shared.errors import field_violations_of, rule_id_of
 from tests.fixtures.polling import eventually
 from tests.fixtures.streams import read_events
@@ -28,10 +29,6 @@ pytestmark = pytest.mark.integration
 
 TODAY = datetime.now(ZoneInfo("Asia/Shanghai")).date()
 OFFICER = "disclosure-officer"
-
-
-def d(value: date) -> common_pb2.Date:
-    return common_pb2.Date(year=value.year, month=value.month, day=value.day)
 
 
 def day(value: common_pb2.Date) -> date:

@@ -7,12 +7,11 @@ from datetime import date, timedelta
 
 import grpc
 import pytest
-from zgov.common.v1 import common_pb2
 from zgov.meetings.v1 import events_pb2
 from zgov.meetings.v1 import meetings_pb2 as pb
 from zgov.org.v1 import org_pb2
 
-from shared.convert import today_in_china
+from shared.convert import date_to_proto as d, today_in_china
 from shared.errors import field_violations_of, rule_id_of
 from shared.workdays import calendar
 from tests.fixtures.rpc import rpc_error
@@ -22,10 +21,6 @@ pytestmark = pytest.mark.integration
 
 CAL = calendar()
 TODAY = today_in_china()
-
-
-def d(value: date) -> common_pb2.Date:
-    return common_pb2.Date(year=value.year, month=value.month, day=value.day)
 
 
 def working_days_ahead(n: int) -> date:

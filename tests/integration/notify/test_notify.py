@@ -19,6 +19,7 @@ from nats.js.errors import NotFoundError
 from services.notify.acts.notices import plan_all
 from services.notify.domain.notices import Channel, Kind, Notice, Target, Urgency
 from shared.consumer import EventConsumer, batch_handler
+from shared.convert import date_to_proto as d
 from shared.errors import error_info_of, field_violations_of
 from shared.outbox import MSG_ID_HEADER, build_envelope
 from shared.streams import stream_name
@@ -27,7 +28,6 @@ from services.petitions.config import PetitionsSettings
 from tests.fixtures.org import serving
 from tests.fixtures.polling import eventually
 from tests.integration.notify.conftest import DINGTALK_SECRET
-from zgov.common.v1 import common_pb2
 from zgov.documents.v1 import documents_pb2
 from zgov.documents.v1 import events_pb2 as documents_events
 from zgov.meetings.v1 import events_pb2 as meetings_events
@@ -46,10 +46,6 @@ pytestmark = pytest.mark.integration
 
 CHINA = ZoneInfo("Asia/Shanghai")
 TODAY = datetime.now(CHINA).date()
-
-
-def d(value) -> common_pb2.Date:
-    return common_pb2.Date(year=value.year, month=value.month, day=value.day)
 
 
 def refused_topic(title: str = "关于城区停车收费调整的议题") -> meetings_events.TopicRefused:

@@ -8,20 +8,16 @@ from zoneinfo import ZoneInfo
 import grpc
 import pytest
 
+from shared.convert import date_to_proto as d
 from shared.errors import field_violations_of, rule_id_of
 from shared.workdays import calendar
 from tests.fixtures.rpc import rpc_error
 from tests.fixtures.streams import read_events
-from zgov.common.v1 import common_pb2
 from zgov.org.v1 import events_pb2, org_pb2
 
 pytestmark = pytest.mark.integration
 
 TODAY = datetime.now(ZoneInfo("Asia/Shanghai")).date()
-
-
-def d(value: date) -> common_pb2.Date:
-    return common_pb2.Date(year=value.year, month=value.month, day=value.day)
 
 
 async def request_leave(org, username, position, first, last, kind=org_pb2.LEAVE_KIND_LEAVE, **extra):

@@ -13,8 +13,8 @@ import httpx
 import pytest
 
 from services.portal.app import create_app
+from shared.convert import date_to_proto as d
 from tests.integration.portal.conftest import PUBLIC_URL, log_in, portal_settings, post_form
-from zgov.common.v1 import common_pb2
 from zgov.disclosure.v1 import publications_pb2 as pb
 
 pytestmark = pytest.mark.integration
@@ -34,10 +34,6 @@ APPLICATION = {
     "purpose": "了解学校维修情况",
     "delivery_form": "download",
 }
-
-
-def d(value) -> common_pb2.Date:
-    return common_pb2.Date(year=value.year, month=value.month, day=value.day)
 
 
 async def seed(backends) -> dict[str, str]:

@@ -17,11 +17,11 @@ from services.petitions.__main__ import build as build_petitions
 from services.org.acts import trips as trip_acts
 from services.petitions.config import PetitionsSettings
 from services.supervision.domain import performance as performance_domain
+from shared.convert import date_to_proto as d
 from shared.db import create_engine, session_factory, transaction
 from shared.outbox import build_envelope
 from tests.fixtures.org import serving
 from tests.fixtures.polling import eventually
-from zgov.common.v1 import common_pb2
 from zgov.disclosure.v1 import applications_pb2
 from zgov.documents.v1 import documents_pb2
 from zgov.documents.v1 import events_pb2 as documents_events
@@ -43,10 +43,6 @@ from zgov.supervision.v1 import supervision_pb2 as pb
 pytestmark = pytest.mark.integration
 
 TODAY = datetime.now(ZoneInfo("Asia/Shanghai")).date()
-
-
-def d(value: date) -> common_pb2.Date:
-    return common_pb2.Date(year=value.year, month=value.month, day=value.day)
 
 
 def decision(number: int, text: str = "加快推进城区道路改造", **fields) -> meetings_pb2.Decision:

@@ -18,13 +18,12 @@ import sqlalchemy as sa
 from services.disclosure.__main__ import build as build_disclosure
 from services.disclosure.config import DisclosureSettings
 from services.supervision.domain.proposals import add_months
-from shared.convert import date_from_proto
+from shared.convert import date_from_proto, date_to_proto as d
 from shared.db import create_engine
 from shared.errors import field_violations_of, rule_id_of
 from tests.fixtures.org import serving
 from tests.fixtures.polling import eventually
 from tests.fixtures.rpc import rpc_error
-from zgov.common.v1 import common_pb2
 from zgov.disclosure.v1 import publications_pb2 as dpb
 from zgov.disclosure.v1 import publications_pb2_grpc
 from zgov.events.v1 import envelope_pb2
@@ -284,10 +283,6 @@ async def test_A67_the_coverage_check_names_the_leaders_who_lead_no_suggestion_a
     expected_missing = {s.user_id(u) for u in ("mayor", "vice-mayor-1", "vice-mayor-2", "vice-mayor-3")}
     assert expected_missing <= set(coverage.not_covered_user_ids) and evm not in coverage.not_covered_user_ids
     assert s.user_id("secretary-general") not in by_user  # A67 names the mayor and the vice mayors
-
-
-def d(value) -> common_pb2.Date:
-    return common_pb2.Date(year=value.year, month=value.month, day=value.day)
 
 
 @pytest.fixture
