@@ -16,7 +16,7 @@ import pytest
 
 from shared.convert import date_to_proto as d
 from shared.errors import field_violations_of, rule_id_of
-from tests.fixtures.polling import eventually
+from tests.fixtures.polling import at_least, eventually
 from tests.fixtures.streams import read_events
 from tests.integration.disclosure.conftest import publish_documents_event
 from zgov.common.v1 import common_pb2
@@ -318,7 +318,7 @@ async def test_A22_draft_opened_for_comment_takes_comments_until_its_closing_day
         )
         return reply.publications
 
-    assert len(await eventually(lambda: _at_least(drafts(False), 2))) == 2
+    assert len(await eventually(lambda: at_least(drafts(False), 2))) == 2
     (draft,) = await drafts(True)
     assert draft.source_document_id == open_id and draft.comment_open
     assert day(draft.comment_until) == TODAY + timedelta(days=30)
@@ -356,11 +356,6 @@ async def test_A22_draft_opened_for_comment_takes_comments_until_its_closing_day
         )
     assert err.value.code() == grpc.StatusCode.FAILED_PRECONDITION
     assert rule_id_of(err.value) == "A22.comment-closed"
-
-
-async def _at_least(coroutine, n: int):
-    items = await coroutine
-    return items if len(items) >= n else None
 
 
 async def test_A24_normative_catalogue_and_A25_status_from_the_documents_cleanup(disclosure, jetstream):

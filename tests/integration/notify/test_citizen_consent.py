@@ -21,7 +21,7 @@ from services.notify.domain.consent import WORDING, WORDING_TEXT
 from services.notify.models import metadata
 from shared.db import pending_autogenerate_changes
 from shared.errors import field_violations_of
-from tests.fixtures.polling import eventually
+from tests.fixtures.polling import at_least, eventually
 from tests.integration.notify.test_notify import CHINA, TODAY, d, deliveries
 from zgov.disclosure.v1 import applications_pb2
 from zgov.notify.v1 import notify_pb2 as pb
@@ -219,7 +219,7 @@ async def test_a_nights_changes_wait_for_the_morning_and_go_as_one_message_of_th
             "petitions.case.extended", extended(case_id, number), occurred_at=LATE + timedelta(minutes=10)
         ),
     ]
-    rows = await eventually(lambda: _at_least(deliveries(s, state="pending"), 6))
+    rows = await eventually(lambda: at_least(deliveries(s, state="pending"), 6))
     assert {r["event_id"] for r in rows} == set(events)
     assert {r["next_attempt_at"] for r in rows} == {MORNING} and {r["urgency"] for r in rows} == {"normal"}
     s.clock.fixed = MORNING - timedelta(minutes=30)  # 07:30: still quiet
@@ -233,7 +233,7 @@ async def test_a_nights_changes_wait_for_the_morning_and_go_as_one_message_of_th
     assert "此前的变化：已受理；办理期限已延长。" in mail["body"] and number in mail["body"]
     assert sms["body"]["mobile"] == PHONE and "已作出书面答复" in sms["body"]["content"]
     assert "此前的变化：已受理；办理期限已延长。" in sms["body"]["content"]
-    sent = await eventually(lambda: _at_least(deliveries(s, state="sent"), 6))
+    sent = await eventually(lambda: at_least(deliveries(s, state="sent"), 6))
     assert len(sent) == 6 and {r["event_id"] for r in sent} == set(events)
     await s.dispatch()
     assert len(mailbox.to(EMAIL)) == 1 and len(receiver.on("/sms")) == 1, "told once"
@@ -270,7 +270,7 @@ async def test_a_request_to_complete_due_soon_goes_at_night_with_what_waited_one
     assert mail["subject"] == f"您的政府信息公开申请{soon}需要您补正申请内容"
     assert f"请于{due.year}年{due.month}月{due.day}日前办理" in mail["body"]
     assert "此前的变化：已确认收到。" in mail["body"]
-    rows = await eventually(lambda: _at_least(deliveries(s, state="sent"), 2))
+    rows = await eventually(lambda: at_least(deliveries(s, state="sent"), 2))
     assert {(r["event_id"], r["urgency"]) for r in rows} == {(urgent, "urgent"), (received, "normal")}
 
     far = await s.publish(
@@ -327,8 +327,3 @@ async def test_a_citizen_who_chose_any_hour_is_told_at_night_and_the_terms_come_
     with pytest.raises(grpc.aio.AioRpcError) as refused:
         await s.stub.GetCitizenConsentTerms(pb.GetCitizenConsentTermsRequest(), metadata=s.as_user("citizen"))
     assert refused.value.code() == grpc.StatusCode.PERMISSION_DENIED
-
-
-async def _at_least(rows_coroutine, n: int):
-    rows = await rows_coroutine
-    return rows if len(rows) >= n else None

@@ -26,7 +26,7 @@ from shared.streams import stream_name
 from services.petitions.__main__ import build as build_petitions
 from services.petitions.config import PetitionsSettings
 from tests.fixtures.org import serving
-from tests.fixtures.polling import eventually
+from tests.fixtures.polling import at_least, eventually
 from tests.integration.notify.conftest import DINGTALK_SECRET
 from zgov.documents.v1 import documents_pb2
 from zgov.documents.v1 import events_pb2 as documents_events
@@ -176,7 +176,7 @@ async def test_A57_A58_a_trip_past_its_limit_tells_the_member_in_person_his_body
         responsible_user_id=s.user_id("mayor"),
     )
     event_id = await s.publish("org.trip.overdue", overdue)
-    rows = await eventually(lambda: _len_at_least(deliveries(s, event_id=event_id), 3))
+    rows = await eventually(lambda: at_least(deliveries(s, event_id=event_id), 3))
     told = {r["recipient_user_id"]: r for r in rows}
     assert set(told) == {s.user_id(u) for u in ("mayor", "department-head", "office-staff")}
     assert told[s.user_id("mayor")]["acting_for_user_id"] == ""
@@ -410,18 +410,13 @@ async def test_a_low_urgency_message_waits_for_the_daily_digest(notify, mailbox)
             ),
         )
     rows = await eventually(
-        lambda: _len_at_least(deliveries(s, recipient_user_id=s.user_id("department-head")), 2)
+        lambda: at_least(deliveries(s, recipient_user_id=s.user_id("department-head")), 2)
     )
     assert all(r["digest"] and r["state"] == "pending" for r in rows)
     s.clock.fixed = datetime(TODAY.year, TODAY.month, TODAY.day, 8, 31, tzinfo=CHINA) + timedelta(days=1)
     (digest,) = await eventually(lambda: mailbox.to("department-head@ziyang.example"))
     assert digest["subject"] == "每日汇总：2 项通知"
     assert "督〔2026〕1号" in digest["body"] and "督〔2026〕2号" in digest["body"]
-
-
-async def _len_at_least(rows_coroutine, n):
-    rows = await rows_coroutine
-    return rows if len(rows) >= n else None
 
 
 async def test_the_channels_speak_their_documented_formats(notify, receiver):
