@@ -5,9 +5,7 @@ command (`python -m shared.audit verify`)."""
 from __future__ import annotations
 
 import asyncio
-import importlib
 import sys
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -16,6 +14,7 @@ from shared import audit_chain
 from shared.audit import record_act
 from shared.db import create_engine, session_factory, run_migrations
 from shared.identity import Actor
+from tests.fixtures.servers import migrations_of
 
 pytestmark = pytest.mark.integration
 
@@ -23,10 +22,6 @@ SERVICES = ["org", "petitions", "documents", "disclosure", "meetings", "supervis
 CLERK = Actor(
     user_id="u-1", username="office-staff", display_name="黄小梅", positions=frozenset({"office-staff"})
 )
-
-
-def migrations_of(service: str) -> Path:
-    return Path(importlib.import_module(f"services.{service}").__file__).parent / "migrations"
 
 
 async def record_concurrently(dsn: str, count: int) -> None:
