@@ -6,7 +6,6 @@ its database) as they were, and unexpected exceptions reached the caller as UNKN
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 import grpc
@@ -19,6 +18,7 @@ from shared.errors import field_violations_of
 from shared.grpc_server import GrpcServer, requires
 from shared.identity import TokenVerifier
 from shared.input_guard import Limits, column_limits, forbidden_character, refusal
+from tests.fixtures.polling import eventually_equal
 from tests.fixtures.rpc import rpc_error
 from zgov.common.v1 import common_pb2
 from zgov.org.v1 import org_pb2, org_pb2_grpc
@@ -168,16 +168,9 @@ async def test_unreachable_database_is_unavailable_and_readiness_follows_it(guar
         return (await health.Check(health_pb2.HealthCheckRequest(service=""))).status
 
     servicer.database_down = True
-    await eventually(lambda: status(), health_pb2.HealthCheckResponse.NOT_SERVING)
+    await eventually_equal(status, health_pb2.HealthCheckResponse.NOT_SERVING, timeout=5.0)
     servicer.database_down = False
-    await eventually(lambda: status(), health_pb2.HealthCheckResponse.SERVING)
-
-
-async def eventually(read, expected, timeout: float = 5.0):
-    deadline = asyncio.get_running_loop().time() + timeout
-    while (value := await read()) != expected:
-        assert asyncio.get_running_loop().time() < deadline, f"still {value}, expected {expected}"
-        await asyncio.sleep(0.1)
+    await eventually_equal(status, health_pb2.HealthCheckResponse.SERVING, timeout=5.0)
 
 
 # -- the pure parts ------------------------------------------------------------------------
