@@ -28,6 +28,7 @@ from shared.telemetry import configure_telemetry
 from tests.fixtures.events import scalar
 from tests.fixtures.polling import eventually
 from tests.fixtures.sample_service import effects
+from tests.fixtures.streams import consumer_acked_up_to
 
 pytestmark = pytest.mark.integration
 
@@ -63,11 +64,6 @@ async def publish(js, service: str, note: str, *, with_msg_id: bool = True, enve
     return envelope
 
 
-async def acked_up_to(js, stream: str, durable: str, seq: int) -> bool:
-    info = await js.consumer_info(stream, durable)
-    return info.ack_floor.stream_seq >= seq and info.num_ack_pending == 0
-
-
 def consumer(js, sessions, service, handler, **options) -> EventConsumer:
     options.setdefault("fetch_timeout", 0.5)
     return EventConsumer(js, sessions, stream_name(service), "effects", f"{service}.>", handler, **options)
@@ -101,7 +97,7 @@ async def test_redelivered_message_has_no_second_effect(sessions, sample_engine,
     second = consumer(js, sessions, service, handler, ack_wait=1)
     await start(second)
     try:
-        await eventually(lambda: acked_up_to(js, stream, "effects", 1), what="the redelivery acked")
+        await eventually(lambda: consumer_acked_up_to(js, stream, "effects", 1), what="the redelivery acked")
     finally:
         await second.stop()
     info = await js.consumer_info(stream, "effects")
@@ -130,7 +126,7 @@ async def test_event_published_again_beyond_the_duplicate_window_has_no_second_e
     c = consumer(js, sessions, service, handler)
     await start(c)
     try:
-        await eventually(lambda: acked_up_to(js, stream, "effects", 2), what="both copies acked")
+        await eventually(lambda: consumer_acked_up_to(js, stream, "effects", 2), what="both copies acked")
     finally:
         await c.stop()
     assert handler.calls == {"twice": 1}
@@ -153,7 +149,7 @@ async def test_failing_handler_is_retried_then_dead_lettered(sessions, sample_en
         await eventually(
             lambda: scalar(sample_engine, "SELECT count(*) FROM dead_letters"), what="a dead letter"
         )
-        await eventually(lambda: acked_up_to(js, stream, "effects", 2), what="both settled")
+        await eventually(lambda: consumer_acked_up_to(js, stream, "effects", 2), what="both settled")
         await asyncio.sleep(0.5)  # no further delivery of the dead-lettered message
     finally:
         await c.stop()
@@ -188,7 +184,7 @@ async def test_handler_that_fails_then_succeeds_has_one_effect(sessions, sample_
     c = consumer(js, sessions, service, handler, max_deliver=5, retry_delays=(0.1,))
     await start(c)
     try:
-        await eventually(lambda: acked_up_to(js, stream_name(service), "effects", 1), what="acked")
+        await eventually(lambda: consumer_acked_up_to(js, stream_name(service), "effects", 1), what="acked")
     finally:
         await c.stop()
     assert handler.calls == {"flaky": 3}
@@ -211,7 +207,7 @@ async def test_undecodable_messages_are_dead_lettered_at_once(sessions, sample_e
     c = consumer(js, sessions, service, handler, max_deliver=5)
     await start(c)
     try:
-        await eventually(lambda: acked_up_to(js, stream, "effects", 3), what="all three settled")
+        await eventually(lambda: consumer_acked_up_to(js, stream, "effects", 3), what="all three settled")
     finally:
         await c.stop()
     assert handler.calls == {"fine": 1}
@@ -236,7 +232,7 @@ async def test_handler_runs_under_the_trace_context_of_the_message(sessions, js,
     c = consumer(js, sessions, service, handler)
     await start(c)
     try:
-        await eventually(lambda: acked_up_to(js, stream_name(service), "effects", 1), what="acked")
+        await eventually(lambda: consumer_acked_up_to(js, stream_name(service), "effects", 1), what="acked")
     finally:
         await c.stop()
     assert handler.trace_ids == [trace_id]
@@ -253,7 +249,9 @@ async def test_stop_finishes_the_message_in_hand(sessions, sample_engine, js, nc
     await c.stop()
     await nc.flush()
     assert await scalar(sample_engine, "SELECT count(*) FROM effects") == 1
-    await eventually(lambda: acked_up_to(js, stream, "effects", 1), timeout=2, what="acked before stopping")
+    await eventually(
+        lambda: consumer_acked_up_to(js, stream, "effects", 1), timeout=2, what="acked before stopping"
+    )
 
     again = consumer(js, sessions, service, handler)
     await start(again)
@@ -314,7 +312,7 @@ async def test_slow_handler_is_not_redelivered_while_it_works(sessions, sample_e
     c = consumer(js, sessions, service, handler, ack_wait=1)
     await start(c)
     try:
-        await eventually(lambda: acked_up_to(js, stream, "effects", 1), what="acked")
+        await eventually(lambda: consumer_acked_up_to(js, stream, "effects", 1), what="acked")
     finally:
         await c.stop()
     info = await js.consumer_info(stream, "effects")
@@ -338,7 +336,7 @@ async def test_batch_applies_every_message_once_in_stream_order(sessions, sample
     c = consumer(js, sessions, service, handler, batch=50, batch_commit=True)
     await start(c)
     try:
-        await eventually(lambda: acked_up_to(js, stream, "effects", len(notes)), what="all acked")
+        await eventually(lambda: consumer_acked_up_to(js, stream, "effects", len(notes)), what="all acked")
     finally:
         await c.stop()
     assert handler.calls == Counter(notes)
@@ -373,7 +371,7 @@ async def test_batch_redelivered_after_a_lost_ack_has_no_second_effect(sessions,
     second = consumer(js, sessions, service, handler, ack_wait=1, batch=10, batch_commit=True)
     await start(second)
     try:
-        await eventually(lambda: acked_up_to(js, stream, "effects", 5), what="the redelivery acked")
+        await eventually(lambda: consumer_acked_up_to(js, stream, "effects", 5), what="the redelivery acked")
     finally:
         await second.stop()
     assert handler.calls == Counter(f"b{n}" for n in range(5))
@@ -402,7 +400,7 @@ async def test_batch_with_a_bad_message_falls_back_and_dead_letters_it_alone(
         await eventually(
             lambda: scalar(sample_engine, "SELECT count(*) = 2 FROM dead_letters"), what="two dead letters"
         )
-        await eventually(lambda: acked_up_to(js, stream, "effects", 4), what="all settled")
+        await eventually(lambda: consumer_acked_up_to(js, stream, "effects", 4), what="all settled")
     finally:
         await c.stop()
     assert await scalar(sample_engine, "SELECT string_agg(note, ',' ORDER BY id) FROM effects") == "a,c"
@@ -476,7 +474,7 @@ async def test_batch_handler_applies_a_fetch_at_once_and_a_redelivery_has_no_sec
     second = consumer(js, sessions, service, handler.handler, ack_wait=1, batch=10)
     await start(second)
     try:
-        await eventually(lambda: acked_up_to(js, stream, "effects", 6), what="the redelivery acked")
+        await eventually(lambda: consumer_acked_up_to(js, stream, "effects", 6), what="the redelivery acked")
     finally:
         await second.stop()
     info = await js.consumer_info(stream, "effects")
@@ -505,7 +503,7 @@ async def test_forged_event_in_a_batch_is_refused_alone(sessions, sample_engine,
     assert await scalar(sample_engine, "SELECT string_agg(note, ',' ORDER BY id) FROM effects") == "a,c"
     assert await scalar(sample_engine, "SELECT message_id FROM dead_letters") == forged.event_id
     assert "names producer 'documents'" in await scalar(sample_engine, "SELECT error FROM dead_letters")
-    await eventually(lambda: acked_up_to(js, stream, "effects", 3), what="all three settled")
+    await eventually(lambda: consumer_acked_up_to(js, stream, "effects", 3), what="all three settled")
 
 
 async def test_failing_batch_falls_back_to_one_by_one_without_losing_the_others(
@@ -525,7 +523,7 @@ async def test_failing_batch_falls_back_to_one_by_one_without_losing_the_others(
         await eventually(
             lambda: scalar(sample_engine, "SELECT count(*) = 1 FROM dead_letters"), what="one dead letter"
         )
-        await eventually(lambda: acked_up_to(js, stream, "effects", 3), what="all settled")
+        await eventually(lambda: consumer_acked_up_to(js, stream, "effects", 3), what="all settled")
     finally:
         await c.stop()
     subject = f"{service}.leave.approved"
@@ -559,7 +557,7 @@ async def test_batch_handler_gets_events_in_stream_order_one_subject_per_call(
     c = consumer(js, sessions, service, handler.handler, batch=7)
     await start(c)
     try:
-        await eventually(lambda: acked_up_to(js, stream, "effects", 30), what="all acked")
+        await eventually(lambda: consumer_acked_up_to(js, stream, "effects", 30), what="all acked")
     finally:
         await c.stop()
     assert [note for _, notes in handler.calls for note in notes] == [note for _, note in sent]

@@ -28,6 +28,7 @@ from shared.streams import ensure_stream
 from tests.fixtures.bus_auth import ADMIN
 from tests.fixtures.pki import serving_certificate
 from tests.fixtures.polling import eventually
+from tests.fixtures.streams import consumer_acked_up_to
 from zgov.documents.v1 import documents_pb2
 from zgov.documents.v1 import events_pb2 as documents_events
 from zgov.org.v1 import events_pb2 as org_events
@@ -239,10 +240,9 @@ async def _acked(bus, durable: str, seq: int) -> bool:
     """Seen by the admin user: no service may read another's consumer state (documents neither)."""
     admin = await bus.connect(ADMIN)
     try:
-        info = await admin.jetstream(timeout=5).consumer_info("DOCUMENTS", durable)
+        return await consumer_acked_up_to(admin.jetstream(timeout=5), "DOCUMENTS", durable, seq)
     finally:
         await admin.close()
-    return info.ack_floor.stream_seq >= seq and info.num_ack_pending == 0
 
 
 def _dead_letter_counts(reader: InMemoryMetricReader) -> dict:
