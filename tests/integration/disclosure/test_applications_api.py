@@ -34,20 +34,15 @@ from shared.errors import field_violations_of, rule_id_of
 from shared.workdays import YearSchedule, calendar
 from tests.fixtures.bus_auth import ADMIN
 from tests.fixtures.org import serving
-from tests.fixtures.rpc import rpc_error
+from tests.fixtures.rpc import day, rpc_error
 from tests.fixtures.streams import read_events
 from tests.integration.disclosure.conftest import DisclosureUnderTest
-from zgov.common.v1 import common_pb2
 from zgov.disclosure.v1 import applications_pb2 as pb
 from zgov.disclosure.v1 import applications_pb2_grpc, publications_pb2_grpc
 
 pytestmark = pytest.mark.integration
 
 OFFICER, HEAD, CITIZEN = "disclosure-officer", "deputy-secretary-general", "citizen"
-
-
-def day(value: common_pb2.Date) -> date:
-    return date(value.year, value.month, value.day)
 
 
 @pytest.fixture

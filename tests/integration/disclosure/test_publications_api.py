@@ -17,6 +17,7 @@ import pytest
 from shared.convert import date_to_proto as d
 from shared.errors import field_violations_of, rule_id_of
 from tests.fixtures.polling import at_least, eventually
+from tests.fixtures.rpc import day
 from tests.fixtures.streams import read_events
 from tests.integration.disclosure.conftest import publish_documents_event
 from zgov.common.v1 import common_pb2
@@ -29,10 +30,6 @@ pytestmark = pytest.mark.integration
 
 TODAY = datetime.now(ZoneInfo("Asia/Shanghai")).date()
 OFFICER = "disclosure-officer"
-
-
-def day(value: common_pb2.Date) -> date:
-    return date(value.year, value.month, value.day)
 
 
 def content(**overrides) -> pb.PublicationContent:

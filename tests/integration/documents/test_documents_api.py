@@ -19,7 +19,7 @@ from services.documents.events import (
 )
 from shared.db import transaction
 from shared.errors import field_violations_of, rule_id_of
-from tests.fixtures.rpc import rpc_error
+from tests.fixtures.rpc import day, rpc_error
 from tests.fixtures.streams import read_events
 from zgov.common.v1 import common_pb2
 from zgov.documents.v1 import documents_pb2 as pb
@@ -95,10 +95,6 @@ async def sign(p, document_id, username, opinion="", circle_read=False) -> pb.Do
 async def listed(p, username="office-staff", **filters) -> list[pb.Document]:
     reply = await p.docs.ListDocuments(pb.ListDocumentsRequest(**filters), metadata=p.as_user(username))
     return list(reply.documents)
-
-
-def day(value: common_pb2.Date) -> date:
-    return date(value.year, value.month, value.day)
 
 
 # ---- A47, A53: filing rules, refused with the rule id and nothing kept ---------------------------------

@@ -17,7 +17,7 @@ import pytest
 
 from shared.convert import date_to_proto as d
 from shared.errors import field_violations_of, rule_id_of
-from tests.fixtures.rpc import rpc_error
+from tests.fixtures.rpc import day, rpc_error
 from tests.fixtures.streams import read_event_messages
 from zgov.common.v1 import common_pb2
 from zgov.org.v1 import org_pb2
@@ -33,10 +33,6 @@ PERSON_COMPLAINED = "李校长"
 CONTENT = "岳阳中学以资料费名义向学生收费，请查处。"
 # A scanned receipt (the first bytes of a JPEG are what the service checks).
 RECEIPT = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + "收据：资料费壹佰元".encode() + b"\xff\xd9"
-
-
-def day(value: common_pb2.Date) -> date:
-    return date(value.year, value.month, value.day)
 
 
 def complaint(received: date = date(2025, 9, 16), **overrides) -> petitions_pb2.Intake:
