@@ -6,18 +6,14 @@ The org service runs on a PostgreSQL of this test's own, which the test stops un
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
-import time
-import uuid
 from datetime import timedelta
 
 import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from deploy.local.servers import Postgres, free_port, pid_alive
 from services.org.__main__ import build
+from tests.fixtures.servers import stop_fast
 from tests.fixtures.keycloak import CallsAsPeople
 from tests.fixtures.org import org_settings, serving
 from tests.fixtures.polling import eventually_equal
@@ -25,14 +21,6 @@ from tests.integration.org.test_org_api import TODAY, d
 from zgov.org.v1 import org_pb2, org_pb2_grpc
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def own_postgres(stack_dir):
-    server = Postgres(stack_dir / f"org-pg-{uuid.uuid4().hex[:8]}", free_port())
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
@@ -50,17 +38,6 @@ async def org_on_own_database(keycloak, org_nats, own_postgres, org_directory):
             yield org_pb2_grpc.OrgServiceStub(channel), health_pb2_grpc.HealthStub(channel)
         finally:
             await channel.close()
-
-
-def stop_fast(server: Postgres) -> None:
-    """PostgreSQL's fast shutdown (SIGINT): open sessions are ended at once, as when a database server
-    goes away. (SIGTERM, a smart shutdown, would wait for the service's pooled connections to close.)"""
-    pid = server.running_pid()
-    os.kill(pid, signal.SIGINT)
-    deadline = time.monotonic() + 30
-    while pid_alive(pid):
-        assert time.monotonic() < deadline, "PostgreSQL did not stop"
-        time.sleep(0.1)
 
 
 async def health_status(health) -> int:
