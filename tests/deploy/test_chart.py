@@ -19,6 +19,7 @@ from deploy.local import tools
 from services.portal import __main__ as portal_main
 from shared.grpc_server import GrpcServer
 from shared.sweep import RELEASE_SECONDS
+from tests.fixtures.chart import chart_values, of_kind, rendered
 
 CHART = tools.CHART
 ALL_SERVICES = CHART / "tests" / "values-all-services.yaml"
@@ -33,18 +34,6 @@ GRPC_DRAIN = _SERVER["drain_delay"].default + _SERVER["stop_grace"].default
 @pytest.fixture(scope="module")
 def helm() -> Path:
     return tools.ensure_helm()
-
-
-def render(values: list[Path]) -> list[dict]:
-    return [d for d in yaml.safe_load_all(tools.helm_template(values)) if d]
-
-
-def kinds(docs: list[dict], kind: str) -> dict[str, dict]:
-    return {d["metadata"]["name"]: d for d in docs if d["kind"] == kind}
-
-
-def values() -> dict:
-    return yaml.safe_load((CHART / "values.yaml").read_text())
 
 
 def test_helm_lint_strict_passes(helm):
@@ -66,8 +55,8 @@ def test_realm_copy_in_chart_matches_deploy_keycloak():
 
 
 def test_the_services_that_exist_are_enabled_by_default(helm):
-    docs = render([])
-    assert set(kinds(docs, "Deployment")) == {
+    docs = rendered([])
+    assert set(of_kind(docs, "Deployment")) == {
         "zgov-org",
         "zgov-meetings",
         "zgov-documents",
@@ -77,19 +66,19 @@ def test_the_services_that_exist_are_enabled_by_default(helm):
         "zgov-notify",
         "zgov-portal",
     }
-    assert kinds(docs, "Ingress") == {}
+    assert of_kind(docs, "Ingress") == {}
 
 
 def test_each_caller_is_told_where_its_callees_answer(helm):
     """ZGOV_<CALLEE>_ADDRESS comes from the caller matrix, so the network, Keycloak and the
     service's configuration cannot disagree about whom a service calls."""
-    for name, dep in kinds(render([ALL_SERVICES]), "Deployment").items():
+    for name, dep in of_kind(rendered([ALL_SERVICES]), "Deployment").items():
         service = name.removeprefix("zgov-")
         env = {e["name"]: e.get("value") for e in dep["spec"]["template"]["spec"]["containers"][0]["env"]}
         addresses = {key: value for key, value in env.items() if key.endswith("_ADDRESS")}
         expected = {
             f"ZGOV_{callee.upper()}_ADDRESS": f"zgov-{callee}:50051"
-            for callee, svc in values()["services"].items()
+            for callee, svc in chart_values()["services"].items()
             if service in svc.get("callers", [])
         }
         assert addresses == expected, service
@@ -103,16 +92,16 @@ def test_a_caller_without_its_callee_does_not_render(helm, tmp_path):
 
 
 def test_every_service_renders_its_full_set_of_objects(helm):
-    docs = render([ALL_SERVICES])
+    docs = rendered([ALL_SERVICES])
     for kind in ("Deployment", "Service", "ServiceAccount", "NetworkPolicy"):
-        assert {f"zgov-{s}" for s in SERVICES} <= set(kinds(docs, kind)), kind
+        assert {f"zgov-{s}" for s in SERVICES} <= set(of_kind(docs, kind)), kind
     # supervision switches autoscaling and its disruption budget off in the test values
-    assert set(kinds(docs, "HorizontalPodAutoscaler")) == {f"zgov-{s}" for s in SERVICES} - {
+    assert set(of_kind(docs, "HorizontalPodAutoscaler")) == {f"zgov-{s}" for s in SERVICES} - {
         "zgov-supervision"
     }
-    assert set(kinds(docs, "PodDisruptionBudget")) == {f"zgov-{s}" for s in SERVICES} - {"zgov-supervision"}
-    assert kinds(docs, "Deployment")["zgov-supervision"]["spec"]["replicas"] == 1
-    assert "replicas" not in kinds(docs, "Deployment")["zgov-org"]["spec"], "the HPA owns the replica count"
+    assert set(of_kind(docs, "PodDisruptionBudget")) == {f"zgov-{s}" for s in SERVICES} - {"zgov-supervision"}
+    assert of_kind(docs, "Deployment")["zgov-supervision"]["spec"]["replicas"] == 1
+    assert "replicas" not in of_kind(docs, "Deployment")["zgov-org"]["spec"], "the HPA owns the replica count"
 
 
 def _pod_specs(docs):
@@ -122,8 +111,8 @@ def _pod_specs(docs):
 
 
 def test_every_workload_runs_with_secure_pod_defaults(helm):
-    docs = render([ALL_SERVICES])
-    accounts = set(kinds(docs, "ServiceAccount"))
+    docs = rendered([ALL_SERVICES])
+    accounts = set(of_kind(docs, "ServiceAccount"))
     specs = list(_pod_specs(docs))
     assert len(specs) == 2 * len(SERVICES) + 1  # the services, their migration jobs and the realm job
     for name, pod in specs:
@@ -143,7 +132,7 @@ def test_every_workload_runs_with_secure_pod_defaults(helm):
 
 
 def test_services_probe_grpc_natively_and_drain_within_the_grace_period(helm):
-    for name, dep in kinds(render([ALL_SERVICES]), "Deployment").items():
+    for name, dep in of_kind(rendered([ALL_SERVICES]), "Deployment").items():
         pod = dep["spec"]["template"]["spec"]
         (c,) = pod["containers"]
         ports = {p["name"]: p["containerPort"] for p in c["ports"]}
@@ -163,7 +152,7 @@ def test_services_probe_grpc_natively_and_drain_within_the_grace_period(helm):
 
 
 def test_secrets_come_from_secret_references_only(helm):
-    for name, dep in kinds(render([ALL_SERVICES]), "Deployment").items():
+    for name, dep in of_kind(rendered([ALL_SERVICES]), "Deployment").items():
         env = {e["name"]: e for e in dep["spec"]["template"]["spec"]["containers"][0]["env"]}
         service = name.removeprefix("zgov-")
         if service in STATELESS_HTTP:
@@ -198,17 +187,19 @@ def test_caller_matrix_in_values_matches_the_service_accounts_of_the_realm():
         if callee in SERVICES
     }
     admitted = {
-        (caller, callee) for callee, svc in values()["services"].items() for caller in svc.get("callers", [])
+        (caller, callee)
+        for callee, svc in chart_values()["services"].items()
+        for caller in svc.get("callers", [])
     }
     assert admitted == authorised
 
 
 def test_network_policies_admit_only_named_callers(helm):
-    docs = render([ALL_SERVICES])
-    policies = kinds(docs, "NetworkPolicy")
+    docs = rendered([ALL_SERVICES])
+    policies = of_kind(docs, "NetworkPolicy")
     deny = policies["zgov-default-deny"]["spec"]
     assert deny["policyTypes"] == ["Ingress", "Egress"] and "ingress" not in deny and "egress" not in deny
-    matrix = {name: set(svc.get("callers", [])) for name, svc in values()["services"].items()}
+    matrix = {name: set(svc.get("callers", [])) for name, svc in chart_values()["services"].items()}
     for service in SERVICES:
         spec = policies[f"zgov-{service}"]["spec"]
         callers = {
@@ -233,21 +224,21 @@ def test_network_policies_admit_only_named_callers(helm):
 
 
 def test_realm_job_fills_every_placeholder_of_the_realm(helm):
-    docs = render([])
-    job = kinds(docs, "Job")["zgov-keycloak-config"]
+    docs = rendered([])
+    job = of_kind(docs, "Job")["zgov-keycloak-config"]
     env = {e["name"] for e in job["spec"]["template"]["spec"]["containers"][0]["env"]}
     placeholders = set(re.findall(r"\$\{([A-Z0-9_]+)\}", tools.REALM_SOURCE.read_text()))
     assert placeholders and placeholders <= env
-    (config_map,) = kinds(docs, "ConfigMap").values()
+    (config_map,) = of_kind(docs, "ConfigMap").values()
     assert json.loads(config_map["data"]["realm-zgov.json"]) == _realm()
 
 
 def test_realm_job_can_use_a_config_map_kept_by_operators(helm, tmp_path):
     own = tmp_path / "own.yaml"
     own.write_text("keycloakConfig:\n  existingConfigMap: realm-from-operators\n")
-    docs = render([own])
-    assert kinds(docs, "ConfigMap") == {}
-    job = kinds(docs, "Job")["zgov-keycloak-config"]
+    docs = rendered([own])
+    assert of_kind(docs, "ConfigMap") == {}
+    job = of_kind(docs, "Job")["zgov-keycloak-config"]
     volumes = {v["name"]: v for v in job["spec"]["template"]["spec"]["volumes"]}
     assert volumes["realm"]["configMap"]["name"] == "realm-from-operators"
 
@@ -282,12 +273,12 @@ def test_portal_needs_its_service(helm, tmp_path):
 
 
 def test_the_portal_behind_its_ingress_knows_its_public_address(helm):
-    dep = kinds(render([ALL_SERVICES]), "Deployment")["zgov-portal"]
+    dep = of_kind(rendered([ALL_SERVICES]), "Deployment")["zgov-portal"]
     env = {e["name"]: e.get("value") for e in dep["spec"]["template"]["spec"]["containers"][0]["env"]}
     assert env["ZGOV_PUBLIC_URL"] == "https://portal.ziyang.example.invalid"
     assert env["ZGOV_SECURE_COOKIES"] == "true" and env["ZGOV_TRUST_FORWARDED_FOR"] == "true"
     assert (env["ZGOV_HTTP_HOST"], env["ZGOV_HTTP_PORT"]) == ("0.0.0.0", "8000")
-    (ingress,) = kinds(render([ALL_SERVICES]), "Ingress").values()
+    (ingress,) = of_kind(rendered([ALL_SERVICES]), "Ingress").values()
     backend = ingress["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]
     assert backend == {"name": "zgov-portal", "port": {"name": "http"}}
 
@@ -300,9 +291,9 @@ def test_the_portal_behind_a_gateway_api_route_instead_of_its_ingress(helm, tmp_
         "portal:\n  ingress: false\n  httpRoute:\n    enabled: true\n    parentRefs:\n"
         "      - {name: public, namespace: gateway-system, sectionName: https}\n"
     )
-    docs = render([ALL_SERVICES, f])
-    assert kinds(docs, "Ingress") == {}
-    (route,) = kinds(docs, "HTTPRoute").values()
+    docs = rendered([ALL_SERVICES, f])
+    assert of_kind(docs, "Ingress") == {}
+    (route,) = of_kind(docs, "HTTPRoute").values()
     assert route["apiVersion"] == "gateway.networking.k8s.io/v1"
     assert route["spec"]["parentRefs"] == [
         {"name": "public", "namespace": "gateway-system", "sectionName": "https"}
@@ -310,7 +301,7 @@ def test_the_portal_behind_a_gateway_api_route_instead_of_its_ingress(helm, tmp_
     assert route["spec"]["hostnames"] == ["portal.ziyang.example.invalid"]
     (rule,) = route["spec"]["rules"]
     assert rule["matches"] == [{"path": {"type": "PathPrefix", "value": "/"}}]
-    service = kinds(docs, "Service")["zgov-portal"]
+    service = of_kind(docs, "Service")["zgov-portal"]
     http = next(port for port in service["spec"]["ports"] if port["name"] == "http")
     assert rule["backendRefs"] == [{"name": "zgov-portal", "port": http["port"]}]
 
@@ -323,14 +314,14 @@ def test_a_gateway_api_route_needs_its_gateway(helm, tmp_path):
 
 
 def test_calendar_feeds_are_reachable_only_from_the_peers_named(helm):
-    policies = kinds(render([ALL_SERVICES]), "NetworkPolicy")
+    policies = of_kind(rendered([ALL_SERVICES]), "NetworkPolicy")
     rules = [r for r in policies["zgov-meetings"]["spec"]["ingress"] if r["ports"][0]["port"] == 8052]
     assert [r["from"] for r in rules] == [
         [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}}}]
     ]
     assert not [
         r
-        for r in kinds(render([]), "NetworkPolicy")["zgov-meetings"]["spec"]["ingress"] or []
+        for r in of_kind(rendered([]), "NetworkPolicy")["zgov-meetings"]["spec"]["ingress"] or []
         if r["ports"][0]["port"] == 8052
     ]
 
@@ -357,7 +348,7 @@ def test_deployment_environment_is_a_valid_service_configuration(helm, monkeypat
     from deploy.local.nats_auth import new_seed
     from shared.config import ServiceSettings, variables
 
-    for name, dep in kinds(render([ALL_SERVICES]), "Deployment").items():
+    for name, dep in of_kind(rendered([ALL_SERVICES]), "Deployment").items():
         service = name.removeprefix("zgov-")
         settings_class = _settings_class(service)
         known = {name for name, *_ in variables(settings_class)}
@@ -390,7 +381,7 @@ def test_deployment_environment_is_a_valid_service_configuration(helm, monkeypat
 def test_services_reach_nats_over_tls_as_their_own_user(helm, tmp_path):
     """The seed comes from the service's own Secret, the server's CA from the CA Secret, mounted
     read-only where ZGOV_NATS_CA_FILE says; with TLS off (an operator's choice) no CA is mounted."""
-    for name, dep in kinds(render([ALL_SERVICES]), "Deployment").items():
+    for name, dep in of_kind(rendered([ALL_SERVICES]), "Deployment").items():
         pod = dep["spec"]["template"]["spec"]
         env = {e["name"]: e for e in pod["containers"][0]["env"]}
         volumes = {v["name"]: v for v in pod["volumes"]}
@@ -407,14 +398,14 @@ def test_services_reach_nats_over_tls_as_their_own_user(helm, tmp_path):
         "nats:\n  url: nats://nats:4222\n  tls:\n    enabled: false\n"
         "services:\n  documents:\n    natsCredentials:\n      secretName: documents-nats-user\n"
     )
-    dep = kinds(render([plain]), "Deployment")["zgov-documents"]
+    dep = of_kind(rendered([plain]), "Deployment")["zgov-documents"]
     env = {e["name"]: e for e in dep["spec"]["template"]["spec"]["containers"][0]["env"]}
     assert "ZGOV_NATS_CA_FILE" not in env
     assert env["ZGOV_NATS_NKEY_SEED"]["valueFrom"]["secretKeyRef"]["name"] == "documents-nats-user"
 
 
 def test_every_service_is_told_which_calls_to_trace(helm):
-    for name, dep in kinds(render([ALL_SERVICES]), "Deployment").items():
+    for name, dep in of_kind(rendered([ALL_SERVICES]), "Deployment").items():
         env = {e["name"]: e.get("value") for e in dep["spec"]["template"]["spec"]["containers"][0]["env"]}
         assert env["OTEL_TRACES_SAMPLER"] == "parentbased_traceidratio", name
         assert env["OTEL_TRACES_SAMPLER_ARG"] == "0.25", name

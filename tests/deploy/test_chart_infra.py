@@ -23,6 +23,7 @@ import pytest
 import yaml
 
 from deploy.local import nats_auth, tools
+from tests.fixtures.chart import chart_values, of_kind, rendered
 
 INFRA = tools.CHART.parent / "zgov-infra"
 RELEASE = "zgov-infra"  # the release name the zgov chart's default values assume
@@ -61,20 +62,12 @@ def infra_docs(tmp_path_factory) -> list[dict]:
     return render_infra(tmp_path_factory.mktemp("infra"))
 
 
-def of_kind(docs: list[dict], kind: str) -> dict[str, dict]:
-    return {d["metadata"]["name"]: d for d in docs if d["kind"] == kind}
-
-
-def zgov_values() -> dict:
-    return yaml.safe_load((tools.CHART / "values.yaml").read_text())
-
-
 def infra_values() -> dict:
     return yaml.safe_load((INFRA / "values.yaml").read_text())
 
 
 def services_keeping_data() -> set[str]:
-    values = zgov_values()
+    values = chart_values()
     default_db = values["defaults"]["database"]["enabled"]
     return {
         name
@@ -98,7 +91,7 @@ def test_infra_chart_makes_a_database_and_role_for_every_service_that_keeps_data
 def test_infra_chart_serves_postgresql_where_the_zgov_chart_connects(infra_docs):
     cluster = of_kind(infra_docs, "Cluster")[CLUSTER]
     # CloudNativePG names the primary's Service <cluster>-rw; the zgov chart's default host.
-    assert zgov_values()["postgresql"]["host"] == f"{CLUSTER}-rw"
+    assert chart_values()["postgresql"]["host"] == f"{CLUSTER}-rw"
     assert cluster["spec"]["instances"] >= 3, "a primary and two replicas: failover"
     assert int(cluster["spec"]["postgresql"]["parameters"]["max_connections"]) > 100
     # Keycloak's database is on the same cluster, reached through the same primary.
@@ -121,7 +114,7 @@ def test_infra_chart_pooler_is_pgbouncer_in_transaction_mode_on_the_primary(infr
     # and the outbox relays' LISTEN, direct too (PgBouncer's transaction mode keeps none): one per
     # replica of each publishing service at maxReplicas
     publishing = len(set(nats_auth.bus_services()) & services_keeping_data())
-    max_replicas = zgov_values()["defaults"]["autoscaling"]["maxReplicas"]
+    max_replicas = chart_values()["defaults"]["autoscaling"]["maxReplicas"]
     direct = 2 * services + publishing * max_replicas
     keycloak = infra_values()["keycloakx"]
     pool_flag = next(arg for arg in keycloak["command"] if arg.startswith("--db-pool-max-size="))
@@ -133,7 +126,7 @@ def test_infra_chart_pooler_is_pgbouncer_in_transaction_mode_on_the_primary(infr
 
 
 def test_infra_chart_nats_and_keycloak_match_the_zgov_chart_defaults():
-    infra, zgov = infra_values(), zgov_values()
+    infra, zgov = infra_values(), chart_values()
     nats = infra["nats"]["config"]
     # the official NATS chart's Service is <release>-nats; codecentric's is <release>-keycloakx-http
     assert zgov["nats"]["url"] == f"tls://{RELEASE}-nats:{zgov['nats']['port']}"
@@ -149,7 +142,7 @@ def test_infra_chart_without_postgresql_renders_nothing_of_its_own(tmp_path):
 
 
 def test_readme_connection_budget_is_what_the_chart_defaults_open():
-    defaults = zgov_values()["defaults"]
+    defaults = chart_values()["defaults"]
     services = len(services_keeping_data())
     pool, overflow = defaults["database"]["poolSize"], defaults["database"]["poolOverflow"]
     readme = (tools.CHART / "README.md").read_text()
@@ -168,7 +161,7 @@ def test_readme_connection_budget_is_what_the_chart_defaults_open():
 
 def postgresql_peers(policy: dict) -> list[dict]:
     """The pod selectors of a NetworkPolicy's egress rule on PostgreSQL's port."""
-    port = zgov_values()["postgresql"]["port"]
+    port = chart_values()["postgresql"]["port"]
     return [
         peer["podSelector"]["matchLabels"]
         for rule in policy["spec"]["egress"]
@@ -190,7 +183,7 @@ def test_zgov_network_policies_admit_the_infra_postgresql_pods_by_their_operator
         (True, [{"cnpg.io/cluster": cluster}, {"cnpg.io/poolerName": pooler}]),
     ):
         values.write_text(yaml.safe_dump({"pgbouncer": {"enabled": pgbouncer}}))
-        docs = [d for d in yaml.safe_load_all(tools.helm_template([values])) if d]
+        docs = rendered([values])
         policies = of_kind(docs, "NetworkPolicy")
         assert postgresql_peers(policies["zgov-org"]) == expected
         assert postgresql_peers(policies["zgov-migrations"]) == expected

@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from deploy.local import tools
+from tests.fixtures.chart import of_kind, rendered
 
 CHART = tools.CHART
 DIGEST = "sha256:" + "0123456789abcdef" * 4
@@ -37,11 +38,7 @@ def docs(tmp_path_factory) -> list[dict]:
     tools.ensure_helm()
     values = tmp_path_factory.mktemp("values") / "production.yaml"
     values.write_text(yaml.safe_dump(PRODUCTION))
-    return [d for d in yaml.safe_load_all(tools.helm_template([values])) if d]
-
-
-def of_kind(docs, kind: str) -> dict[str, dict]:
-    return {d["metadata"]["name"]: d for d in docs if d["kind"] == kind}
+    return rendered([values])
 
 
 def env_of(deployment: dict) -> dict[str, dict]:

@@ -3,8 +3,6 @@ TRUNCATE in the database itself, whatever code (or person with a SQL prompt) tri
 
 from __future__ import annotations
 
-import importlib
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -12,14 +10,11 @@ from sqlalchemy.exc import DBAPIError
 
 from shared.db import create_engine
 from shared.migrations import run_migrations
+from tests.fixtures.servers import migrations_of
 
 pytestmark = pytest.mark.integration
 
 SERVICES = ["org", "petitions", "documents", "disclosure", "meetings", "supervision", "notify"]
-
-
-def migrations_of(service: str) -> Path:
-    return Path(importlib.import_module(f"services.{service}").__file__).parent / "migrations"
 
 
 @pytest.mark.parametrize("service", SERVICES)

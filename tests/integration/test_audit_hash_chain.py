@@ -5,11 +5,9 @@ command (`python -m shared.audit verify`)."""
 from __future__ import annotations
 
 import asyncio
-import importlib
 import sys
 import uuid
 from datetime import datetime, timezone
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -20,6 +18,7 @@ from shared.audit import AUDIT, actor_record, record_act
 from shared.db import create_engine, session_factory
 from shared.migrations import alembic_config, run_migrations
 from shared.identity import Actor
+from tests.fixtures.servers import migrations_of
 
 pytestmark = pytest.mark.integration
 
@@ -27,10 +26,6 @@ SERVICES = ["org", "petitions", "documents", "disclosure", "meetings", "supervis
 CLERK = Actor(
     user_id="u-1", username="office-staff", display_name="黄小梅", positions=frozenset({"office-staff"})
 )
-
-
-def migrations_of(service: str) -> Path:
-    return Path(importlib.import_module(f"services.{service}").__file__).parent / "migrations"
 
 
 async def record_concurrently(dsn: str, count: int) -> None:

@@ -25,8 +25,10 @@ from shared.consumer import EventConsumer, batch_handler, consumer_config
 from shared.outbox import build_envelope
 from shared.streams import ensure_stream, stream_name
 from shared.telemetry import configure_telemetry
-from tests.fixtures.events import scalar, wait_until
+from tests.fixtures.events import scalar
+from tests.fixtures.polling import eventually
 from tests.fixtures.sample_service import effects
+from tests.fixtures.streams import consumer_acked_up_to
 
 pytestmark = pytest.mark.integration
 
@@ -62,11 +64,6 @@ async def publish(js, service: str, note: str, *, with_msg_id: bool = True, enve
     return envelope
 
 
-async def acked_up_to(js, stream: str, durable: str, seq: int) -> bool:
-    info = await js.consumer_info(stream, durable)
-    return info.ack_floor.stream_seq >= seq and info.num_ack_pending == 0
-
-
 def consumer(js, sessions, service, handler, **options) -> EventConsumer:
     options.setdefault("fetch_timeout", 0.5)
     return EventConsumer(js, sessions, stream_name(service), "effects", f"{service}.>", handler, **options)
@@ -100,7 +97,7 @@ async def test_redelivered_message_has_no_second_effect(sessions, sample_engine,
     second = consumer(js, sessions, service, handler, ack_wait=1)
     await start(second)
     try:
-        await wait_until(lambda: acked_up_to(js, stream, "effects", 1), what="the redelivery acked")
+        await eventually(lambda: consumer_acked_up_to(js, stream, "effects", 1), what="the redelivery acked")
     finally:
         await second.stop()
     info = await js.consumer_info(stream, "effects")
@@ -129,7 +126,7 @@ async def test_event_published_again_beyond_the_duplicate_window_has_no_second_e
     c = consumer(js, sessions, service, handler)
     await start(c)
     try:
-        await wait_until(lambda: acked_up_to(js, stream, "effects", 2), what="both copies acked")
+        await eventually(lambda: consumer_acked_up_to(js, stream, "effects", 2), what="both copies acked")
     finally:
         await c.stop()
     assert handler.calls == {"twice": 1}
@@ -149,10 +146,10 @@ async def test_failing_handler_is_retried_then_dead_lettered(sessions, sample_en
     c = consumer(js, sessions, service, handler, max_deliver=3, retry_delays=(0.1, 0.2))
     await start(c)
     try:
-        await wait_until(
+        await eventually(
             lambda: scalar(sample_engine, "SELECT count(*) FROM dead_letters"), what="a dead letter"
         )
-        await wait_until(lambda: acked_up_to(js, stream, "effects", 2), what="both settled")
+        await eventually(lambda: consumer_acked_up_to(js, stream, "effects", 2), what="both settled")
         await asyncio.sleep(0.5)  # no further delivery of the dead-lettered message
     finally:
         await c.stop()
@@ -187,7 +184,7 @@ async def test_handler_that_fails_then_succeeds_has_one_effect(sessions, sample_
     c = consumer(js, sessions, service, handler, max_deliver=5, retry_delays=(0.1,))
     await start(c)
     try:
-        await wait_until(lambda: acked_up_to(js, stream_name(service), "effects", 1), what="acked")
+        await eventually(lambda: consumer_acked_up_to(js, stream_name(service), "effects", 1), what="acked")
     finally:
         await c.stop()
     assert handler.calls == {"flaky": 3}
@@ -210,7 +207,7 @@ async def test_undecodable_messages_are_dead_lettered_at_once(sessions, sample_e
     c = consumer(js, sessions, service, handler, max_deliver=5)
     await start(c)
     try:
-        await wait_until(lambda: acked_up_to(js, stream, "effects", 3), what="all three settled")
+        await eventually(lambda: consumer_acked_up_to(js, stream, "effects", 3), what="all three settled")
     finally:
         await c.stop()
     assert handler.calls == {"fine": 1}
@@ -235,7 +232,7 @@ async def test_handler_runs_under_the_trace_context_of_the_message(sessions, js,
     c = consumer(js, sessions, service, handler)
     await start(c)
     try:
-        await wait_until(lambda: acked_up_to(js, stream_name(service), "effects", 1), what="acked")
+        await eventually(lambda: consumer_acked_up_to(js, stream_name(service), "effects", 1), what="acked")
     finally:
         await c.stop()
     assert handler.trace_ids == [trace_id]
@@ -248,11 +245,13 @@ async def test_stop_finishes_the_message_in_hand(sessions, sample_engine, js, nc
     await publish(js, service, "slow")
     c = consumer(js, sessions, service, handler)
     await start(c)
-    await wait_until(lambda: _called(handler), what="the handler started")
+    await eventually(lambda: _called(handler), what="the handler started")
     await c.stop()
     await nc.flush()
     assert await scalar(sample_engine, "SELECT count(*) FROM effects") == 1
-    await wait_until(lambda: acked_up_to(js, stream, "effects", 1), timeout=2, what="acked before stopping")
+    await eventually(
+        lambda: consumer_acked_up_to(js, stream, "effects", 1), timeout=2, what="acked before stopping"
+    )
 
     again = consumer(js, sessions, service, handler)
     await start(again)
@@ -275,7 +274,7 @@ async def test_stop_gives_up_a_waiting_fetch_and_loses_nothing(sessions, sample_
     again = consumer(js, sessions, service, handler)
     await start(again)
     try:
-        await wait_until(lambda: _called(handler), what="the event handled by the next consumer")
+        await eventually(lambda: _called(handler), what="the event handled by the next consumer")
     finally:
         await again.stop()
     assert handler.calls == {"after the stop": 1}
@@ -297,7 +296,7 @@ async def test_consumer_started_before_its_stream_exists_waits_for_it(sessions, 
         await ensure_stream(js, service)
         await asyncio.wait_for(c.ready.wait(), 10)
         await publish(js, service, "late")
-        await wait_until(lambda: scalar(sample_engine, "SELECT count(*) FROM effects"), what="the effect")
+        await eventually(lambda: scalar(sample_engine, "SELECT count(*) FROM effects"), what="the effect")
     finally:
         await c.stop()
     assert handler.calls == {"late": 1}
@@ -313,7 +312,7 @@ async def test_slow_handler_is_not_redelivered_while_it_works(sessions, sample_e
     c = consumer(js, sessions, service, handler, ack_wait=1)
     await start(c)
     try:
-        await wait_until(lambda: acked_up_to(js, stream, "effects", 1), what="acked")
+        await eventually(lambda: consumer_acked_up_to(js, stream, "effects", 1), what="acked")
     finally:
         await c.stop()
     info = await js.consumer_info(stream, "effects")
@@ -337,7 +336,7 @@ async def test_batch_applies_every_message_once_in_stream_order(sessions, sample
     c = consumer(js, sessions, service, handler, batch=50, batch_commit=True)
     await start(c)
     try:
-        await wait_until(lambda: acked_up_to(js, stream, "effects", len(notes)), what="all acked")
+        await eventually(lambda: consumer_acked_up_to(js, stream, "effects", len(notes)), what="all acked")
     finally:
         await c.stop()
     assert handler.calls == Counter(notes)
@@ -372,7 +371,7 @@ async def test_batch_redelivered_after_a_lost_ack_has_no_second_effect(sessions,
     second = consumer(js, sessions, service, handler, ack_wait=1, batch=10, batch_commit=True)
     await start(second)
     try:
-        await wait_until(lambda: acked_up_to(js, stream, "effects", 5), what="the redelivery acked")
+        await eventually(lambda: consumer_acked_up_to(js, stream, "effects", 5), what="the redelivery acked")
     finally:
         await second.stop()
     assert handler.calls == Counter(f"b{n}" for n in range(5))
@@ -398,10 +397,10 @@ async def test_batch_with_a_bad_message_falls_back_and_dead_letters_it_alone(
     )
     await start(c)
     try:
-        await wait_until(
+        await eventually(
             lambda: scalar(sample_engine, "SELECT count(*) = 2 FROM dead_letters"), what="two dead letters"
         )
-        await wait_until(lambda: acked_up_to(js, stream, "effects", 4), what="all settled")
+        await eventually(lambda: consumer_acked_up_to(js, stream, "effects", 4), what="all settled")
     finally:
         await c.stop()
     assert await scalar(sample_engine, "SELECT string_agg(note, ',' ORDER BY id) FROM effects") == "a,c"
@@ -475,7 +474,7 @@ async def test_batch_handler_applies_a_fetch_at_once_and_a_redelivery_has_no_sec
     second = consumer(js, sessions, service, handler.handler, ack_wait=1, batch=10)
     await start(second)
     try:
-        await wait_until(lambda: acked_up_to(js, stream, "effects", 6), what="the redelivery acked")
+        await eventually(lambda: consumer_acked_up_to(js, stream, "effects", 6), what="the redelivery acked")
     finally:
         await second.stop()
     info = await js.consumer_info(stream, "effects")
@@ -504,7 +503,7 @@ async def test_forged_event_in_a_batch_is_refused_alone(sessions, sample_engine,
     assert await scalar(sample_engine, "SELECT string_agg(note, ',' ORDER BY id) FROM effects") == "a,c"
     assert await scalar(sample_engine, "SELECT message_id FROM dead_letters") == forged.event_id
     assert "names producer 'documents'" in await scalar(sample_engine, "SELECT error FROM dead_letters")
-    await wait_until(lambda: acked_up_to(js, stream, "effects", 3), what="all three settled")
+    await eventually(lambda: consumer_acked_up_to(js, stream, "effects", 3), what="all three settled")
 
 
 async def test_failing_batch_falls_back_to_one_by_one_without_losing_the_others(
@@ -521,10 +520,10 @@ async def test_failing_batch_falls_back_to_one_by_one_without_losing_the_others(
     c = consumer(js, sessions, service, handler.handler, batch=10, max_deliver=3, retry_delays=(0.1, 0.2))
     await start(c)
     try:
-        await wait_until(
+        await eventually(
             lambda: scalar(sample_engine, "SELECT count(*) = 1 FROM dead_letters"), what="one dead letter"
         )
-        await wait_until(lambda: acked_up_to(js, stream, "effects", 3), what="all settled")
+        await eventually(lambda: consumer_acked_up_to(js, stream, "effects", 3), what="all settled")
     finally:
         await c.stop()
     subject = f"{service}.leave.approved"
@@ -558,7 +557,7 @@ async def test_batch_handler_gets_events_in_stream_order_one_subject_per_call(
     c = consumer(js, sessions, service, handler.handler, batch=7)
     await start(c)
     try:
-        await wait_until(lambda: acked_up_to(js, stream, "effects", 30), what="all acked")
+        await eventually(lambda: consumer_acked_up_to(js, stream, "effects", 30), what="all acked")
     finally:
         await c.stop()
     assert [note for _, notes in handler.calls for note in notes] == [note for _, note in sent]

@@ -3,17 +3,10 @@ compiled once and run on the driver (fetch), and recovery without pool pre-ping 
 ends the pool's connections (pg_terminate_backend, a restart)."""
 
 import asyncio
-import os
-import shutil
-import signal
-import tempfile
-import time
-from pathlib import Path
 
 import pytest
 from sqlalchemy import Column, Integer, MetaData, Table, Text, bindparam, literal_column, select, text
 
-from deploy.local.servers import Postgres, free_port, pid_alive
 from shared.db import (
     DriverQuery,
     create_engine,
@@ -24,6 +17,7 @@ from shared.db import (
     session_factory,
     transaction,
 )
+from tests.fixtures.servers import stop_fast
 
 pytestmark = pytest.mark.integration
 
@@ -121,33 +115,11 @@ async def test_a_read_that_fails_for_another_reason_is_not_repeated(database):
         await engine.dispose()
 
 
-@pytest.fixture
-def own_postgres():
-    """A PostgreSQL of this test alone, which it restarts."""
-    folder = Path(tempfile.mkdtemp(prefix="zgov-db-restart-"))
-    server = Postgres(folder / "postgres", free_port())
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
-        shutil.rmtree(folder, ignore_errors=True)
-
-
-def fast_shutdown(server: Postgres) -> None:
-    """SIGINT: PostgreSQL's fast shutdown, which ends open sessions (SIGTERM would wait for them)."""
-    pid = server.running_pid()
-    os.kill(pid, signal.SIGINT)
-    deadline = time.monotonic() + 30
-    while pid_alive(pid) and time.monotonic() < deadline:
-        time.sleep(0.1)
-
-
 async def test_reads_recover_after_the_database_server_restarts(own_postgres):
     engine = create_engine(own_postgres.ensure_database("restarted"), pool_size=2)
     try:
         before = await read(engine, backend_pid)
-        await asyncio.to_thread(fast_shutdown, own_postgres)
+        await asyncio.to_thread(stop_fast, own_postgres)
         await asyncio.to_thread(own_postgres.start)
         await asyncio.sleep(0.2)
         after = await read(engine, backend_pid)

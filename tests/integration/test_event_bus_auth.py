@@ -26,8 +26,9 @@ from shared.consumer import EventConsumer, consumer_config
 from shared.outbox import MSG_ID_HEADER, build_envelope
 from shared.streams import ensure_stream
 from tests.fixtures.bus_auth import ADMIN
-from tests.fixtures.events import wait_until
 from tests.fixtures.pki import serving_certificate
+from tests.fixtures.polling import eventually
+from tests.fixtures.streams import consumer_acked_up_to
 from zgov.documents.v1 import documents_pb2
 from zgov.documents.v1 import events_pb2 as documents_events
 from zgov.org.v1 import events_pb2 as org_events
@@ -71,7 +72,7 @@ async def test_an_event_forged_with_another_services_credentials_is_refused_by_n
     # nor as a plain message, which the stream would have stored just the same
     await petitions.publish(ISSUED, issued_envelope().SerializeToString())
     await petitions.flush()
-    await wait_until(lambda: _async(len(bus.refusals["petitions"]) >= 2), what="both refusals reported")
+    await eventually(lambda: len(bus.refusals["petitions"]) >= 2, what="both refusals reported")
     assert all(f'permissions violation for publish to "{ISSUED}"' in r for r in bus.refusals["petitions"])
     assert (await documents_js.stream_info("DOCUMENTS")).state.messages == 0
     # the stream's owner publishes there as before
@@ -107,7 +108,7 @@ async def test_a_service_cannot_read_a_stream_it_does_not_consume(production_nat
         await petitions.subscribe(subject, cb=peek)
     await petitions.flush()
     await publish(documents_js, issued_envelope("doc-2"))
-    await wait_until(lambda: _async(len(bus.refusals["petitions"]) >= 5), what="five refusals reported")
+    await eventually(lambda: len(bus.refusals["petitions"]) >= 5, what="five refusals reported")
     refusals = "\n".join(bus.refusals["petitions"])
     assert "$js.api.consumer.create.documents.petitions-spy" in refusals
     assert "$js.api.consumer.create.documents.disclosure-issued" in refusals
@@ -137,8 +138,8 @@ async def test_each_service_does_what_it_needs_as_its_own_user(production_nats, 
     )
     await consumer.start()
     try:
-        await wait_until(lambda: _async(handled == ["doc-1"]), what="the issued event handled")
-        await wait_until(lambda: _acked(bus, "disclosure-issued", 1), what="acknowledged")
+        await eventually(lambda: handled == ["doc-1"], what="the issued event handled")
+        await eventually(lambda: _acked(bus, "disclosure-issued", 1), what="acknowledged")
     finally:
         await consumer.stop()
     assert bus.refusals.get("disclosure", []) == []
@@ -178,7 +179,7 @@ async def test_an_envelope_naming_another_producer_is_dead_lettered_logged_and_c
     )
     await consumer.start()
     try:
-        await wait_until(lambda: _acked(bus, "disclosure-issued", 4), what="all four settled")
+        await eventually(lambda: _acked(bus, "disclosure-issued", 4), what="all four settled")
     finally:
         await consumer.stop()
     assert handled == ["doc-fine"]
@@ -235,18 +236,13 @@ async def test_a_service_connects_over_tls_and_refuses_a_server_its_ca_did_not_s
 # ---- helpers ---------------------------------------------------------------------------------
 
 
-async def _async(value):
-    return value
-
-
 async def _acked(bus, durable: str, seq: int) -> bool:
     """Seen by the admin user: no service may read another's consumer state (documents neither)."""
     admin = await bus.connect(ADMIN)
     try:
-        info = await admin.jetstream(timeout=5).consumer_info("DOCUMENTS", durable)
+        return await consumer_acked_up_to(admin.jetstream(timeout=5), "DOCUMENTS", durable, seq)
     finally:
         await admin.close()
-    return info.ack_floor.stream_seq >= seq and info.num_ack_pending == 0
 
 
 def _dead_letter_counts(reader: InMemoryMetricReader) -> dict:

@@ -23,7 +23,8 @@ from shared.consumer import EventConsumer
 from shared.db import transaction
 from shared.outbox import OutboxRelay, add_event, outbox_channel, waves
 from shared.streams import ensure_stream, stream_name
-from tests.fixtures.events import connect_forever, scalar, stream_messages, wait_until
+from tests.fixtures.events import connect_forever, scalar, stream_messages
+from tests.fixtures.polling import eventually
 from tests.fixtures.sample_service import effects, leaves
 from zgov.common.v1 import common_pb2
 from zgov.events.v1 import envelope_pb2
@@ -76,7 +77,7 @@ async def test_event_is_published_only_when_its_transaction_commits(sessions, sa
         with span_with_trace_id(trace_id):
             committed = await approve_leave(sessions, service, "committed")
 
-        messages = await wait_until(lambda: stream_messages(js, stream_name(service)), what="a message")
+        messages = await eventually(lambda: stream_messages(js, stream_name(service)), what="a message")
         # the relay has nothing else to send: a second pass publishes nothing
         assert await relay.publish_pending() == 0
 
@@ -110,7 +111,7 @@ async def test_relay_is_woken_by_notify_not_by_its_sweep(sessions, sample_engine
                 messages = await stream_messages(js, stream_name(service))
                 return messages if len(messages) == count else None
 
-            messages = await wait_until(
+            messages = await eventually(
                 arrived, timeout=20, interval=0.01, what="the event well before the sweep"
             )
             assert messages[-1].headers["Nats-Msg-Id"] == envelope.event_id
@@ -150,7 +151,7 @@ async def test_relay_listens_on_its_direct_address_when_given_one(
             "AND query LIKE 'LISTEN%'",
         )
         await approve_leave(sessions, service, "woken through the direct address")
-        messages = await wait_until(
+        messages = await eventually(
             lambda: stream_messages(js, stream_name(service)), what="a message", timeout=20
         )
     assert listening == 1
@@ -206,7 +207,7 @@ async def test_events_committed_while_nats_is_down_all_arrive_once_in_effect(
         leave_id = uuid.uuid4()
         written = [await approve_leave(sessions, service, "before 0", leave_id=leave_id)]
         written += [await approve_leave(sessions, service, f"before {n}") for n in range(1, 5)]
-        await wait_until(lambda: scalar(sample_engine, "SELECT count(*) = 5 FROM effects"), what="5 effects")
+        await eventually(lambda: scalar(sample_engine, "SELECT count(*) = 5 FROM effects"), what="5 effects")
 
         own_nats.stop()
         written += [await approve_leave(sessions, service, f"during {n}") for n in range(10)]
@@ -216,7 +217,7 @@ async def test_events_committed_while_nats_is_down_all_arrive_once_in_effect(
 
         own_nats.start()
         written += [await approve_leave(sessions, service, f"after {n}") for n in range(5)]
-        await wait_until(
+        await eventually(
             lambda: scalar(sample_engine, "SELECT count(*) = 20 FROM effects"), timeout=30, what="20 effects"
         )
 

@@ -6,7 +6,6 @@ its database) as they were, and unexpected exceptions reached the caller as UNKN
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 import grpc
@@ -20,6 +19,8 @@ from shared.grpc_server import GrpcServer
 from shared.identity import TokenVerifier
 from shared.input_guard import Limits, column_limits, forbidden_character, refusal
 from shared.rpc_auth import requires
+from tests.fixtures.polling import eventually_equal
+from tests.fixtures.rpc import rpc_error
 from zgov.common.v1 import common_pb2
 from zgov.org.v1 import org_pb2, org_pb2_grpc
 
@@ -87,12 +88,6 @@ def leave_request(**fields) -> org_pb2.RequestLeaveRequest:
     return org_pb2.RequestLeaveRequest(**values)
 
 
-async def refused(call) -> grpc.aio.AioRpcError:
-    with pytest.raises(grpc.aio.AioRpcError) as err:
-        await call
-    return err.value
-
-
 async def test_clean_text_with_line_breaks_and_tabs_is_served(guarded):
     servicer, channel, auth, _ = guarded
     reply = await org_pb2_grpc.OrgServiceStub(channel).RequestLeave(leave_request(), metadata=auth)
@@ -103,7 +98,7 @@ async def test_clean_text_with_line_breaks_and_tabs_is_served(guarded):
 async def test_control_and_bidi_characters_are_refused_naming_the_field(guarded, text):
     """Closes: NUL reached PostgreSQL (UNKNOWN with the SQL in the reply); bidi overrides were stored."""
     servicer, channel, auth, _ = guarded
-    err = await refused(
+    err = await rpc_error(
         org_pb2_grpc.OrgServiceStub(channel).RequestLeave(leave_request(reason=text), metadata=auth)
     )
     assert err.code() == grpc.StatusCode.INVALID_ARGUMENT
@@ -114,7 +109,7 @@ async def test_control_and_bidi_characters_are_refused_naming_the_field(guarded,
 async def test_unknown_enum_value_is_refused_naming_the_field(guarded):
     """Closes: proto3 open enums let an unknown number through, silently stored or ignored."""
     servicer, channel, auth, _ = guarded
-    err = await refused(
+    err = await rpc_error(
         org_pb2_grpc.OrgServiceStub(channel).RequestLeave(leave_request(kind=77), metadata=auth)
     )
     assert err.code() == grpc.StatusCode.INVALID_ARGUMENT
@@ -125,7 +120,7 @@ async def test_unknown_enum_value_is_refused_naming_the_field(guarded):
 async def test_text_longer_than_its_column_is_refused_before_the_database(guarded):
     """Closes: a 65-character position reached the String(64) column (a database error in the reply)."""
     servicer, channel, auth, _ = guarded
-    err = await refused(
+    err = await rpc_error(
         org_pb2_grpc.OrgServiceStub(channel).RequestLeave(leave_request(position="m" * 65), metadata=auth)
     )
     assert err.code() == grpc.StatusCode.INVALID_ARGUMENT
@@ -138,7 +133,7 @@ async def test_undecodable_message_is_invalid_argument(guarded):
     _, channel, auth, _ = guarded
     call = channel.unary_unary("/zgov.org.v1.OrgService/RequestLeave")
     for raw in (b"\xff\xff\xff\xff", b"\x32\x03\xff\xfe\xfd"):  # a broken tag; invalid UTF-8 in `reason`
-        err = await refused(call(raw, metadata=auth))
+        err = await rpc_error(call(raw, metadata=auth))
         assert err.code() == grpc.StatusCode.INVALID_ARGUMENT
         assert "cannot be decoded" in err.details()
 
@@ -147,7 +142,7 @@ async def test_unexpected_exception_is_internal_with_a_trace_id_and_no_text(guar
     """Closes: an exception's text (here SQL) reached the caller as UNKNOWN."""
     _, channel, auth, _ = guarded
     with caplog.at_level(logging.ERROR, logger="shared.input_guard"):
-        err = await refused(
+        err = await rpc_error(
             org_pb2_grpc.OrgServiceStub(channel).GetLeave(
                 org_pb2.GetLeaveRequest(leave_id="x"), metadata=auth
             )
@@ -162,7 +157,7 @@ async def test_unexpected_exception_is_internal_with_a_trace_id_and_no_text(guar
 async def test_unreachable_database_is_unavailable_and_readiness_follows_it(guarded):
     """Closes: "Connect call failed" reached the caller as UNKNOWN; health stayed SERVING."""
     servicer, channel, auth, _ = guarded
-    err = await refused(
+    err = await rpc_error(
         org_pb2_grpc.OrgServiceStub(channel).ListLeaves(org_pb2.ListLeavesRequest(), metadata=auth)
     )
     assert err.code() == grpc.StatusCode.UNAVAILABLE
@@ -174,16 +169,9 @@ async def test_unreachable_database_is_unavailable_and_readiness_follows_it(guar
         return (await health.Check(health_pb2.HealthCheckRequest(service=""))).status
 
     servicer.database_down = True
-    await eventually(lambda: status(), health_pb2.HealthCheckResponse.NOT_SERVING)
+    await eventually_equal(status, health_pb2.HealthCheckResponse.NOT_SERVING, timeout=5.0)
     servicer.database_down = False
-    await eventually(lambda: status(), health_pb2.HealthCheckResponse.SERVING)
-
-
-async def eventually(read, expected, timeout: float = 5.0):
-    deadline = asyncio.get_running_loop().time() + timeout
-    while (value := await read()) != expected:
-        assert asyncio.get_running_loop().time() < deadline, f"still {value}, expected {expected}"
-        await asyncio.sleep(0.1)
+    await eventually_equal(status, health_pb2.HealthCheckResponse.SERVING, timeout=5.0)
 
 
 # -- the pure parts ------------------------------------------------------------------------

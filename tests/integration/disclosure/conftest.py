@@ -13,7 +13,6 @@ as the documents service would declare it; the test publishes as `admin`, standi
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from dataclasses import dataclass
 
@@ -114,21 +113,3 @@ async def publish_documents_event(
     )
     await js.publish(subject, envelope.SerializeToString(), headers={MSG_ID_HEADER: envelope.event_id})
     return envelope
-
-
-async def read_events(js, subjects: str = "disclosure.>", *, until, timeout: float = 15) -> list:
-    """Envelopes on `subjects` of the DISCLOSURE stream, until `until(envelopes)` holds or time runs out."""
-    sub = await js.pull_subscribe(subjects, durable=None, stream="DISCLOSURE")
-    seen: list = []
-    deadline = asyncio.get_running_loop().time() + timeout
-    while asyncio.get_running_loop().time() < deadline:
-        try:
-            for message in await sub.fetch(50, timeout=0.5):
-                seen.append(envelope_pb2.EventEnvelope.FromString(message.data))
-                await message.ack()
-        except TimeoutError:
-            pass
-        if until(seen):
-            break
-    await sub.unsubscribe()
-    return seen

@@ -8,7 +8,6 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from sqlalchemy import select
 
 from services.disclosure.acts import Env, applications, replies
 from services.disclosure.domain import applications as domain
@@ -17,8 +16,8 @@ from shared.audit import history
 from shared.db import create_engine, session_factory
 from shared.errors import InvalidInput, RuleViolation
 from shared.identity import Actor
-from shared.outbox import TABLES
 from shared.workdays import calendar
+from tests.fixtures.outbox import outbox_subjects
 
 pytestmark = pytest.mark.integration
 
@@ -74,16 +73,6 @@ def request() -> domain.Request:
     )
 
 
-async def events_of(session, application_id: str) -> list[str]:
-    outbox = TABLES.outbox
-    rows = await session.execute(
-        select(outbox.c.subject)
-        .where(outbox.c.aggregate_ref == f"application/{application_id}")
-        .order_by(outbox.c.created_at, outbox.c.seq)
-    )
-    return list(rows.scalars())
-
-
 async def test_OGI31_registered_by_post_is_received_on_signing_with_an_event_and_a_recorded_act(session, env):
     signed = date(2025, 9, 25)
     filed = await applications.register(
@@ -102,7 +91,7 @@ async def test_OGI31_registered_by_post_is_received_on_signing_with_an_event_and
     row = await session.get(InfoApplication, a.id)
     assert (row.state, row.received_on, row.clock_started_on) == ("received", signed, signed)
     assert row.reply_due is not None and not row.reply_due_provisional
-    assert await events_of(session, a.id) == ["disclosure.application.received"]
+    assert await outbox_subjects(session, f"application/{a.id}") == ["disclosure.application.received"]
     assert [h.act for h in await history(session, f"application/{a.id}")] == ["application.registered"]
 
 
@@ -121,10 +110,14 @@ async def test_OGI29_an_online_submission_waits_for_confirmation_and_the_key_rep
         )
     row = await session.get(InfoApplication, first.application.id)
     assert row.state == "submitted" and row.received_on is None
-    assert await events_of(session, first.application.id) == []  # received only when confirmed (art. 31(3))
+    assert (
+        await outbox_subjects(session, f"application/{first.application.id}") == []
+    )  # received only when confirmed (art. 31(3))
     confirmed = await applications.confirm_receipt(session, OFFICER, env, first.application.id, TODAY)
     assert confirmed.received_on.day == TODAY.day
-    assert await events_of(session, first.application.id) == ["disclosure.application.received"]
+    assert await outbox_subjects(session, f"application/{first.application.id}") == [
+        "disclosure.application.received"
+    ]
 
 
 async def test_an_applicant_reads_only_his_or_her_own_application(session, env):
@@ -167,7 +160,7 @@ async def test_OGI30_the_period_to_complete_passes_and_the_application_lapses_on
             session, CITIZEN, late, "", filed.query_code, completed_on=None, content="雁江区建设路"
         )
     assert refused.value.rule_id == "OGI30.lapsed"
-    assert await events_of(session, app_id) == [
+    assert await outbox_subjects(session, f"application/{app_id}") == [
         "disclosure.application.received",
         "disclosure.application.completion-requested",
         "disclosure.application.lapsed",

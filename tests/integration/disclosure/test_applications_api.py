@@ -28,27 +28,21 @@ from services.disclosure import acts as disclosure_acts
 from services.disclosure.acts import applications as application_acts
 from services.disclosure.__main__ import build
 from services.disclosure.config import DisclosureSettings
+from shared.convert import date_to_proto as d
 from shared.db import create_engine, session_factory, transaction
 from shared.errors import field_violations_of, rule_id_of
 from shared.workdays import YearSchedule, calendar
 from tests.fixtures.bus_auth import ADMIN
 from tests.fixtures.org import serving
-from tests.integration.disclosure.conftest import DisclosureUnderTest, read_events
-from zgov.common.v1 import common_pb2
+from tests.fixtures.rpc import day, rpc_error
+from tests.fixtures.streams import read_events
+from tests.integration.disclosure.conftest import DisclosureUnderTest
 from zgov.disclosure.v1 import applications_pb2 as pb
 from zgov.disclosure.v1 import applications_pb2_grpc, publications_pb2_grpc
 
 pytestmark = pytest.mark.integration
 
 OFFICER, HEAD, CITIZEN = "disclosure-officer", "deputy-secretary-general", "citizen"
-
-
-def d(value: date) -> common_pb2.Date:
-    return common_pb2.Date(year=value.year, month=value.month, day=value.day)
-
-
-def day(value: common_pb2.Date) -> date:
-    return date(value.year, value.month, value.day)
 
 
 @pytest.fixture
@@ -152,12 +146,6 @@ async def register(s, submitted: date, **kw) -> pb.SubmitApplicationResponse:
     return await s.apps.RegisterApplication(request, metadata=s.as_user(OFFICER))
 
 
-async def refused(call) -> grpc.aio.AioRpcError:
-    with pytest.raises(grpc.aio.AioRpcError) as err:
-        await call
-    return err.value
-
-
 def subjects(envelopes) -> list[str]:
     return [e.subject for e in envelopes]
 
@@ -187,7 +175,7 @@ async def test_OGI31_OGI33_online_application_is_received_on_confirmation_and_du
     # art. 33: 20 working days: 28 Sep (worked Sunday), 29, 30 Sep, then 9, 10, 11 (worked Saturday) Oct …
     assert day(confirmed.reply_due.due) == date(2025, 10, 30) and confirmed.reply_due.working_days == 20
     assert not confirmed.reply_due.provisional and not confirmed.overdue
-    again = await refused(
+    again = await rpc_error(
         svc.apps.ConfirmReceipt(
             pb.ConfirmReceiptRequest(application_id=app.id), metadata=svc.as_user(OFFICER)
         )
@@ -206,7 +194,12 @@ async def test_OGI31_OGI33_online_application_is_received_on_confirmation_and_du
     listed = await svc.apps.ListMyApplications(pb.ListMyApplicationsRequest(), metadata=svc.as_user(CITIZEN))
     assert [a.id for a in listed.applications] == [app.id]
 
-    seen = await read_events(events, until=lambda es: "disclosure.application.received" in subjects(es))
+    seen = await read_events(
+        events,
+        "DISCLOSURE",
+        "disclosure.>",
+        until=lambda es: "disclosure.application.received" in subjects(es),
+    )
     (received,) = [e for e in seen if e.subject == "disclosure.application.received"]
     message = pb.ApplicationReceived()
     received.payload.Unpack(message)
@@ -227,7 +220,7 @@ async def test_OGI31_OGI33_online_application_is_received_on_confirmation_and_du
 
 
 async def test_OGI29_OGI31_incomplete_application_names_each_field_and_a_letter_needs_its_signing_day(svc):
-    bad = await refused(
+    bad = await rpc_error(
         svc.apps.SubmitApplication(
             pb.SubmitApplicationRequest(
                 applicant=pb.Applicant(kind=pb.APPLICANT_KIND_COMMERCIAL_ENTERPRISE, name="资阳某公司"),
@@ -244,7 +237,7 @@ async def test_OGI29_OGI31_incomplete_application_names_each_field_and_a_letter_
         "applicant.contact_person",
         "applicant.email",
     }
-    letter = await refused(register(svc, date(2025, 9, 22), channel=pb.APPLICATION_CHANNEL_POST_SIGNED))
+    letter = await rpc_error(register(svc, date(2025, 9, 22), channel=pb.APPLICATION_CHANNEL_POST_SIGNED))
     assert "signed_for_on" in field_violations_of(letter)
     posted = await register(
         svc, date(2025, 9, 22), channel=pb.APPLICATION_CHANNEL_POST_SIGNED, signed_for_on=d(date(2025, 9, 24))
@@ -268,10 +261,10 @@ async def test_applicant_is_denied_someone_elses_application(svc, other_citizen)
             pb.GetApplicationRequest(application_id=app_id), metadata=svc.as_service("portal")
         ),
     ):
-        assert (await refused(call)).code() == grpc.StatusCode.PERMISSION_DENIED
+        assert (await rpc_error(call)).code() == grpc.StatusCode.PERMISSION_DENIED
     theirs = await svc.apps.ListMyApplications(pb.ListMyApplicationsRequest(), metadata=other_citizen)
     assert list(theirs.applications) == []
-    wrong = await refused(
+    wrong = await rpc_error(
         svc.apps.FollowApplication(
             pb.FollowApplicationRequest(query_code="AAAA-BBBB-CCCC-DDDD"), metadata=other_citizen
         )
@@ -288,7 +281,7 @@ async def test_applicant_is_denied_someone_elses_application(svc, other_citizen)
         "application.read.denied",
         "application.read",
     ]
-    listing = await refused(svc.apps.ListApplications(pb.ListApplicationsRequest(), metadata=other_citizen))
+    listing = await rpc_error(svc.apps.ListApplications(pb.ListApplicationsRequest(), metadata=other_citizen))
     assert listing.code() == grpc.StatusCode.PERMISSION_DENIED
 
     # without an account, through the portal: no owner; followed by its code only
@@ -297,7 +290,7 @@ async def test_applicant_is_denied_someone_elses_application(svc, other_citizen)
         metadata=svc.as_service("portal"),
     )
     assert not anonymous.application.filed_with_account
-    portal_list = await refused(
+    portal_list = await rpc_error(
         svc.apps.ListMyApplications(pb.ListMyApplicationsRequest(), metadata=svc.as_service("portal"))
     )
     assert portal_list.code() == grpc.StatusCode.INVALID_ARGUMENT
@@ -323,7 +316,7 @@ async def test_OGI33_one_extension_by_the_head_second_refused_and_into_2027_prov
         reason="涉及多个部门，需调取档案",
         notice="已向申请人送达延期答复告知书",
     )
-    officer = await refused(svc.apps.ExtendReplyLimit(request, metadata=svc.as_user(OFFICER)))
+    officer = await rpc_error(svc.apps.ExtendReplyLimit(request, metadata=svc.as_user(OFFICER)))
     assert officer.code() == grpc.StatusCode.PERMISSION_DENIED  # the head approves, not the officer
     service_day["today"] = date(2026, 12, 1)
     extended = await svc.apps.ExtendReplyLimit(request, metadata=svc.as_user(HEAD))
@@ -346,7 +339,7 @@ async def test_OGI33_one_extension_by_the_head_second_refused_and_into_2027_prov
         and "2027年1月21日前" in text
         and notice.file_name.endswith("延期答复告知书.pdf")
     )
-    second = await refused(
+    second = await rpc_error(
         svc.apps.ExtendReplyLimit(
             pb.ExtendReplyLimitRequest(application_id=app.id, working_days=5, reason="再延", notice="告知"),
             metadata=svc.as_user(HEAD),
@@ -354,7 +347,12 @@ async def test_OGI33_one_extension_by_the_head_second_refused_and_into_2027_prov
     )
     assert second.code() == grpc.StatusCode.FAILED_PRECONDITION
     assert rule_id_of(second) == "OGI33.extension-once"
-    seen = await read_events(events, until=lambda es: "disclosure.application.extended" in subjects(es))
+    seen = await read_events(
+        events,
+        "DISCLOSURE",
+        "disclosure.>",
+        until=lambda es: "disclosure.application.extended" in subjects(es),
+    )
     assert subjects(seen) == ["disclosure.application.received", "disclosure.application.extended"]
 
     # the 2027 schedule arrives (1 and 4 January holidays, say): the stored limit gets the official day
@@ -385,7 +383,7 @@ async def test_OGI30_request_to_complete_within_7_working_days_and_the_clock_res
     filed = await register(svc, date(2025, 9, 26))
     late = (await register(svc, date(2025, 9, 26))).application
     service_day["today"] = date(2025, 10, 14)  # the 8th working day after 26 September
-    too_late = await refused(
+    too_late = await rpc_error(
         svc.apps.RequestCompletion(
             pb.RequestCompletionRequest(application_id=late.id, items="请写明小区名称"),
             metadata=svc.as_user(OFFICER),
@@ -409,7 +407,7 @@ async def test_OGI30_request_to_complete_within_7_working_days_and_the_clock_res
     )
     text = pdf_text(notice.pdf)
     assert "请写明小区名称" in text and "2025年10月27日前" in text and "视为放弃申请" in text
-    none = await refused(
+    none = await rpc_error(
         svc.apps.RenderNotice(
             pb.RenderNoticeRequest(query_code=filed.query_code, kind=pb.NOTICE_KIND_EXTENSION),
             metadata=svc.as_service("portal"),
@@ -425,14 +423,19 @@ async def test_OGI30_request_to_complete_within_7_working_days_and_the_clock_res
     assert completed.state == pb.APPLICATION_STATE_RECEIVED
     assert day(completed.reply_due.start) == date(2025, 10, 20)  # restarts from the completion
     assert day(completed.reply_due.due) == date(2025, 11, 17)
-    once = await refused(
+    once = await rpc_error(
         svc.apps.RequestCompletion(
             pb.RequestCompletionRequest(application_id=filed.application.id, items="再补正"),
             metadata=svc.as_user(OFFICER),
         )
     )
     assert rule_id_of(once) == "OGI30.one-request"
-    seen = await read_events(events, until=lambda es: "disclosure.application.completed" in subjects(es))
+    seen = await read_events(
+        events,
+        "DISCLOSURE",
+        "disclosure.>",
+        until=lambda es: "disclosure.application.completed" in subjects(es),
+    )
     assert "disclosure.application.completion-requested" in subjects(seen)
     (done,) = [e for e in seen if e.subject == "disclosure.application.completed"]
     assert not done.HasField("actor")  # the applicant's own act names nobody
@@ -449,13 +452,15 @@ async def test_OGI30_application_never_completed_lapses_by_itself_once_with_an_e
     )
     assert day(asked.completion.due) == date(2025, 11, 3)  # 15 working days unless the office sets one
     service_day["today"] = date(2025, 11, 4)  # nobody reads: the sweep lapses it
-    seen = await read_events(events, until=lambda es: "disclosure.application.lapsed" in subjects(es))
+    seen = await read_events(
+        events, "DISCLOSURE", "disclosure.>", until=lambda es: "disclosure.application.lapsed" in subjects(es)
+    )
     (lapsed,) = [e for e in seen if e.subject == "disclosure.application.lapsed"]
     message = pb.ApplicationLapsed()
     lapsed.payload.Unpack(message)
     assert day(message.lapsed_on) == date(2025, 11, 4)
     assert message.application.state == pb.APPLICATION_STATE_LAPSED
-    after = await refused(
+    after = await rpc_error(
         svc.apps.CompleteApplication(
             pb.CompleteApplicationRequest(query_code=filed.query_code, content="2025年"),
             metadata=svc.as_service("portal"),
@@ -467,7 +472,7 @@ async def test_OGI30_application_never_completed_lapses_by_itself_once_with_an_e
     )
     assert read.state == pb.APPLICATION_STATE_LAPSED
     await asyncio.sleep(1)  # more sweeps pass
-    seen = await read_events(events, until=lambda es: False, timeout=2)
+    seen = await read_events(events, "DISCLOSURE", "disclosure.>", until=lambda es: False, timeout=2)
     assert subjects(seen).count("disclosure.application.lapsed") == 1
 
 
@@ -505,7 +510,7 @@ async def test_OGI32_OGI15_third_party_time_not_counted_and_objection_needs_publ
     assert answered.reply_due.working_days == 24 and day(answered.reply_due.due) == date(2025, 11, 5)
 
     provided = pb.Reply(kind=pb.REPLY_KIND_PROVIDED, provided="施工合同文本")
-    missing = await refused(
+    missing = await rpc_error(
         svc.apps.ReplyToApplication(
             pb.ReplyToApplicationRequest(application_id=app.id, reply=provided), metadata=svc.as_user(OFFICER)
         )
@@ -533,7 +538,7 @@ async def test_OGI35_reasons_asked_first_then_refused_or_deferred(svc, service_d
     two = (await register(svc, date(2025, 9, 26))).application
     service_day["today"] = date(2025, 10, 9)
     excessive = pb.Reply(kind=pb.REPLY_KIND_EXCESSIVE, reason="一个月内申请四百余件，未说明合理理由")
-    first = await refused(
+    first = await rpc_error(
         svc.apps.ReplyToApplication(
             pb.ReplyToApplicationRequest(application_id=one.id, reply=excessive),
             metadata=svc.as_user(OFFICER),
@@ -619,7 +624,7 @@ async def test_OGI36_OGI37_OGI38_OGI39_each_reply_kind_needs_its_fields_and_give
     for kind, complete in COMPLETE.items():
         filed = await register(svc, date(2025, 10, 9))
         app_id = filed.application.id
-        empty = await refused(
+        empty = await rpc_error(
             svc.apps.ReplyToApplication(
                 pb.ReplyToApplicationRequest(application_id=app_id, reply=pb.Reply(kind=kind)),
                 metadata=svc.as_user(OFFICER),
@@ -647,7 +652,7 @@ async def test_OGI36_OGI37_OGI38_OGI39_each_reply_kind_needs_its_fields_and_give
             text = pdf_text(letter.pdf)
             assert "60日内" in text and "行政复议" in text and "6个月内" in text and "行政诉讼" in text
             assert "不收取费用" in text
-        again = await refused(
+        again = await rpc_error(
             svc.apps.ReplyToApplication(
                 pb.ReplyToApplicationRequest(application_id=app_id, reply=reply),
                 metadata=svc.as_user(OFFICER),
@@ -655,11 +660,14 @@ async def test_OGI36_OGI37_OGI38_OGI39_each_reply_kind_needs_its_fields_and_give
         )
         assert again.code() == grpc.StatusCode.INVALID_ARGUMENT
     seen = await read_events(
-        events, until=lambda es: subjects(es).count("disclosure.application.replied") == len(COMPLETE)
+        events,
+        "DISCLOSURE",
+        "disclosure.>",
+        until=lambda es: subjects(es).count("disclosure.application.replied") == len(COMPLETE),
     )
     assert subjects(seen).count("disclosure.application.replied") == len(COMPLETE)
     unanswered = await register(svc, date(2025, 10, 9))
-    not_yet = await refused(
+    not_yet = await rpc_error(
         svc.apps.RenderReply(
             pb.RenderReplyRequest(query_code=unanswered.query_code), metadata=svc.as_service("portal")
         )
@@ -686,7 +694,10 @@ async def test_A64_OGI33_the_reply_event_names_the_body_that_handled_it_and_whet
             metadata=svc.as_user(OFFICER),
         )
     seen = await read_events(
-        events, until=lambda es: subjects(es).count("disclosure.application.replied") == 2
+        events,
+        "DISCLOSURE",
+        "disclosure.>",
+        until=lambda es: subjects(es).count("disclosure.application.replied") == 2,
     )
     answers = {}
     for envelope in seen:
@@ -741,7 +752,7 @@ async def test_OGI14_OGI15_OGI16_not_disclosed_under_each_exemption_and_counted_
         metadata=svc.as_service("portal"),
     )
     assert out.state == pb.APPLICATION_STATE_WITHDRAWN and day(out.withdrawn_on) == date(2025, 12, 1)
-    twice = await refused(
+    twice = await rpc_error(
         svc.apps.WithdrawApplication(
             pb.WithdrawApplicationRequest(query_code=withdrawn.query_code), metadata=svc.as_service("portal")
         )
@@ -766,13 +777,13 @@ async def test_OGI14_OGI15_OGI16_not_disclosed_under_each_exemption_and_counted_
         metadata=svc.as_user(OFFICER),
     )
 
-    early = await refused(
+    early = await rpc_error(
         svc.apps.GenerateAnnualReport(
             pb.GenerateAnnualReportRequest(year=2026), metadata=svc.as_user(OFFICER)
         )
     )
     assert rule_id_of(early) == "OGI49.year-ended"
-    citizen = await refused(
+    citizen = await rpc_error(
         svc.apps.GenerateAnnualReport(
             pb.GenerateAnnualReportRequest(year=2025), metadata=svc.as_user(CITIZEN)
         )
@@ -812,7 +823,9 @@ async def test_OGI14_OGI15_OGI16_not_disclosed_under_each_exemption_and_counted_
         pb.ListAnnualReportsRequest(), metadata=svc.as_service("portal")
     )
     assert [r.year for r in listed.reports] == [2025] and not listed.reports[0].rows
-    seen = await read_events(events, until=lambda es: "disclosure.report.published" in subjects(es))
+    seen = await read_events(
+        events, "DISCLOSURE", "disclosure.>", until=lambda es: "disclosure.report.published" in subjects(es)
+    )
     assert "disclosure.application.withdrawn" in subjects(seen)
     (published,) = [e for e in seen if e.subject == "disclosure.report.published"]
     message = pb.AnnualReportPublished()
@@ -836,7 +849,7 @@ async def test_OGI41_request_for_correction_needs_evidence_gets_a_correction_rep
         id_number="91512000MA000000X",
         contact_person="王经理",
     )
-    no_evidence = await refused(
+    no_evidence = await rpc_error(
         svc.apps.SubmitApplication(
             pb.SubmitApplicationRequest(applicant=company, content=wanted), metadata=svc.as_user(CITIZEN)
         )
@@ -851,7 +864,7 @@ async def test_OGI41_request_for_correction_needs_evidence_gets_a_correction_rep
     await svc.apps.ConfirmReceipt(
         pb.ConfirmReceiptRequest(application_id=app_id), metadata=svc.as_user(OFFICER)
     )
-    wrong = await refused(
+    wrong = await rpc_error(
         svc.apps.ReplyToApplication(
             pb.ReplyToApplicationRequest(
                 application_id=app_id, reply=pb.Reply(kind=pb.REPLY_KIND_PROVIDED, provided="许可决定")
@@ -903,7 +916,7 @@ async def test_OGI29_two_concurrent_submits_with_one_key_file_one_application(sv
         assert second.application.number == first.application.number
         again = await svc.apps.SubmitApplication(submit, metadata=caller)
         assert again.replayed and again.application.id == first.application.id
-        other = await refused(
+        other = await rpc_error(
             svc.apps.SubmitApplication(
                 pb.SubmitApplicationRequest(
                     applicant=applicant(), content=content(description="另一项信息"), idempotency_key=key
@@ -912,7 +925,7 @@ async def test_OGI29_two_concurrent_submits_with_one_key_file_one_application(sv
             )
         )
         assert set(field_violations_of(other)) == {"idempotency_key"}
-    bad = await refused(
+    bad = await rpc_error(
         svc.apps.SubmitApplication(
             pb.SubmitApplicationRequest(applicant=applicant(), content=content(), idempotency_key="short"),
             metadata=svc.as_user(CITIZEN),

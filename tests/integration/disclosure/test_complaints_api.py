@@ -11,7 +11,7 @@ import grpc
 import pytest
 
 from shared.errors import field_violations_of, rule_id_of
-from tests.integration.disclosure.conftest import read_events
+from tests.fixtures.streams import read_events
 from zgov.disclosure.v1 import complaints_pb2 as pb
 from zgov.disclosure.v1 import complaints_pb2_grpc
 
@@ -146,7 +146,7 @@ async def test_A38_complaints_publish_events_and_the_yearly_report_stores_their_
     assert again.complaints == stored and again.version == 1, "stored with the report, not counted anew"
 
     events = await read_events(
-        jetstream, "disclosure.complaint.>", until=lambda seen: len(seen) >= 6, timeout=20
+        jetstream, "DISCLOSURE", "disclosure.complaint.>", until=lambda seen: len(seen) >= 6, timeout=20
     )
     subjects = sorted(e.subject for e in events)
     assert subjects == ["disclosure.complaint.answered"] * 3 + ["disclosure.complaint.received"] * 3

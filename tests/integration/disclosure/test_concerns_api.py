@@ -14,7 +14,7 @@ import pytest
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from shared.errors import rule_id_of
-from tests.integration.disclosure.conftest import read_events
+from tests.fixtures.streams import read_events
 from zgov.disclosure.v1 import publications_pb2 as pb
 
 pytestmark = pytest.mark.integration
@@ -164,6 +164,7 @@ async def test_A70_response_only_after_the_departments_verification_with_its_own
 
     events = await read_events(
         jetstream,
+        "DISCLOSURE",
         "disclosure.concern.>",
         until=lambda seen: any(e.subject == "disclosure.concern.responded" for e in seen),
     )
@@ -204,7 +205,7 @@ async def test_A70_major_emergency_late_after_5_hours_in_the_queue_and_overdue_a
 
     await asyncio.sleep(2)  # several sweep rounds
     events = await read_events(
-        jetstream, "disclosure.concern.overdue", until=lambda seen: len(seen) >= 3, timeout=10
+        jetstream, "DISCLOSURE", "disclosure.concern.overdue", until=lambda seen: len(seen) >= 3, timeout=10
     )
     announced = []
     for envelope in events:

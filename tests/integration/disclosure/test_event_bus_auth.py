@@ -16,7 +16,7 @@ import pytest
 from shared.outbox import MSG_ID_HEADER, build_envelope
 from shared.streams import ensure_stream
 from tests.fixtures.bus_auth import ADMIN
-from tests.fixtures.events import stream_messages, wait_until
+from tests.fixtures.events import stream_messages
 from tests.fixtures.polling import eventually
 from tests.integration.disclosure.conftest import DOCUMENTS_ACTOR
 from zgov.common.v1 import common_pb2
@@ -83,7 +83,7 @@ async def test_a_forged_documents_issued_changes_nothing_in_disclosure(disclosur
     documents = await bus.connect("documents")
     documents_js = documents.jetstream(timeout=5)
     await ensure_stream(documents_js, "documents")
-    await wait_until(
+    await eventually(
         lambda: consumer_bound(bus), timeout=30, what="disclosure's consumer declared as its own user"
     )
 

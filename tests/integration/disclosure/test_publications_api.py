@@ -14,9 +14,12 @@ from zoneinfo import ZoneInfo
 import grpc
 import pytest
 
+from shared.convert import date_to_proto as d
 from shared.errors import field_violations_of, rule_id_of
-from tests.fixtures.polling import eventually
-from tests.integration.disclosure.conftest import publish_documents_event, read_events
+from tests.fixtures.polling import at_least, eventually
+from tests.fixtures.rpc import day
+from tests.fixtures.streams import read_events
+from tests.integration.disclosure.conftest import publish_documents_event
 from zgov.common.v1 import common_pb2
 from zgov.disclosure.v1 import events_pb2
 from zgov.disclosure.v1 import publications_pb2 as pb
@@ -27,14 +30,6 @@ pytestmark = pytest.mark.integration
 
 TODAY = datetime.now(ZoneInfo("Asia/Shanghai")).date()
 OFFICER = "disclosure-officer"
-
-
-def d(value: date) -> common_pb2.Date:
-    return common_pb2.Date(year=value.year, month=value.month, day=value.day)
-
-
-def day(value: common_pb2.Date) -> date:
-    return date(value.year, value.month, value.day)
 
 
 def content(**overrides) -> pb.PublicationContent:
@@ -108,7 +103,10 @@ async def test_A35_A36_an_officer_publishes_and_everyone_reads_it(disclosure, je
     assert [x.id for x in latest.publications] == [queued.id] and not latest.publications[0].body
 
     events = await read_events(
-        jetstream, until=lambda seen: any(e.subject == "disclosure.publication.published" for e in seen)
+        jetstream,
+        "DISCLOSURE",
+        "disclosure.>",
+        until=lambda seen: any(e.subject == "disclosure.publication.published" for e in seen),
     )
     (event,) = [e for e in events if e.subject == "disclosure.publication.published"]
     payload = events_pb2.PublicationPublished()
@@ -317,7 +315,7 @@ async def test_A22_draft_opened_for_comment_takes_comments_until_its_closing_day
         )
         return reply.publications
 
-    assert len(await eventually(lambda: _at_least(drafts(False), 2))) == 2
+    assert len(await eventually(lambda: at_least(drafts(False), 2))) == 2
     (draft,) = await drafts(True)
     assert draft.source_document_id == open_id and draft.comment_open
     assert day(draft.comment_until) == TODAY + timedelta(days=30)
@@ -355,11 +353,6 @@ async def test_A22_draft_opened_for_comment_takes_comments_until_its_closing_day
         )
     assert err.value.code() == grpc.StatusCode.FAILED_PRECONDITION
     assert rule_id_of(err.value) == "A22.comment-closed"
-
-
-async def _at_least(coroutine, n: int):
-    items = await coroutine
-    return items if len(items) >= n else None
 
 
 async def test_A24_normative_catalogue_and_A25_status_from_the_documents_cleanup(disclosure, jetstream):
@@ -641,6 +634,8 @@ async def test_A35_declining_needs_a_reason_and_validity_changes_are_acts_and_ev
 
     events = await read_events(
         jetstream,
+        "DISCLOSURE",
+        "disclosure.>",
         until=lambda seen: sum(e.subject == "disclosure.publication.validity-changed" for e in seen) >= 2,
     )
     changes = []

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import uuid
 
-import nats.js.errors
 import pytest
 import sqlalchemy as sa
 
 from shared.outbox import build_envelope
 from shared.streams import ensure_stream
 from tests.fixtures.polling import eventually
+from tests.fixtures.streams import consumer_settled
 from zgov.common.v1 import common_pb2
 from zgov.documents.v1 import documents_pb2 as pb
 from zgov.supervision.v1 import circulars_pb2
@@ -65,14 +65,6 @@ async def publish(js, payload, *, envelope_subject: str = "") -> bytes:
     return data
 
 
-async def settled(js, delivered: int) -> bool:
-    try:
-        info = await js.consumer_info("SUPERVISION", DURABLE)
-    except nats.js.errors.NotFoundError:  # documents has not declared its consumer yet
-        return False
-    return info.delivered.stream_seq >= delivered and info.num_ack_pending == 0 and info.num_pending == 0
-
-
 async def circulars(platform) -> list[pb.Document]:
     listed = await platform.docs.ListDocuments(
         pb.ListDocumentsRequest(kind=pb.DOCUMENT_KIND_CIRCULAR), metadata=platform.as_user("office-staff")
@@ -91,7 +83,7 @@ async def test_A61_a_supervision_circular_becomes_one_draft_circular_signed_and_
     await publish(js, event)  # replayed: a new event id, the same circular
     # the sender checked: an envelope on supervision's subject that says meetings produced it
     await publish(js, circular(), envelope_subject="meetings.decision.recorded")
-    await eventually(lambda: settled(js, 4), timeout=60)
+    await eventually(lambda: consumer_settled(js, "SUPERVISION", DURABLE, 4), timeout=60)
 
     (listed,) = await circulars(platform)
     draft = await platform.docs.GetDocument(

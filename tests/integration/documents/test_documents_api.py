@@ -19,11 +19,11 @@ from services.documents.events import (
 )
 from shared.db import transaction
 from shared.errors import field_violations_of, rule_id_of
-from tests.fixtures.rpc import rpc_error
+from tests.fixtures.rpc import day, rpc_error
+from tests.fixtures.streams import read_events
 from zgov.common.v1 import common_pb2
 from zgov.documents.v1 import documents_pb2 as pb
 from zgov.documents.v1 import events_pb2
-from zgov.events.v1 import envelope_pb2
 from zgov.org.v1 import org_pb2
 
 pytestmark = pytest.mark.integration
@@ -95,10 +95,6 @@ async def sign(p, document_id, username, opinion="", circle_read=False) -> pb.Do
 async def listed(p, username="office-staff", **filters) -> list[pb.Document]:
     reply = await p.docs.ListDocuments(pb.ListDocumentsRequest(**filters), metadata=p.as_user(username))
     return list(reply.documents)
-
-
-def day(value: common_pb2.Date) -> date:
-    return date(value.year, value.month, value.day)
 
 
 # ---- A47, A53: filing rules, refused with the rule id and nothing kept ---------------------------------
@@ -231,7 +227,9 @@ async def test_A50_office_accepts_and_routes_to_the_portfolio_leader_who_circle_
     assert [h.act for h in decided.history] == ["document.filed", "document.accepted", "document.signed"]
     assert decided.history[1].reason.startswith("拟请张志强副市长阅示 — routed to")
 
-    events = await read_events(documents_events, "documents.document.>", 4)
+    events = await read_events(
+        documents_events, "DOCUMENTS", "documents.document.>", count=4, and_any_more=True
+    )
     assert [e.subject for e in events] == [
         "documents.document.filed",
         "documents.document.accepted",
@@ -435,7 +433,9 @@ async def test_A49_countersign_deemed_agreed_once_when_overdue_and_objections_ne
     signed = await sign(platform, draft.id, "secretary-general", "同意印发")
     assert signed.state == pb.DOCUMENT_STATE_SIGNED
 
-    events = await read_events(documents_events, "documents.countersign.>", 6)
+    events = await read_events(
+        documents_events, "DOCUMENTS", "documents.countersign.>", count=6, and_any_more=True
+    )
     subjects = [e.subject for e in events]
     assert subjects.count("documents.countersign.requested") == 2
     assert subjects.count("documents.countersign.answered") == 1
@@ -561,7 +561,9 @@ async def test_numbers_concurrent_issues_get_consecutive_numbers_without_gaps(pl
     by_number = await listed(platform, document_number=f"资府办函〔{TODAY.year}〕7号")
     assert len(by_number) == 1
 
-    events = await read_events(documents_events, "documents.document.issued", 20)
+    events = await read_events(
+        documents_events, "DOCUMENTS", "documents.document.issued", count=20, and_any_more=True
+    )
     assert len(events) == 20
     issued_event = events_pb2.DocumentIssued()
     events[0].payload.Unpack(issued_event)
@@ -602,8 +604,12 @@ async def test_A20_A49_A51_each_write_reply_is_the_document_as_read_right_after(
     assert issued == await read(draft.id)
     assert issued.history[-1].act == "document.issued" and issued.history[-1].reason == issued.document_number
 
-    (signed_event,) = await read_events(documents_events, "documents.document.signed", 1)
-    (issued_event,) = await read_events(documents_events, "documents.document.issued", 1)
+    (signed_event,) = await read_events(
+        documents_events, "DOCUMENTS", "documents.document.signed", count=1, and_any_more=True
+    )
+    (issued_event,) = await read_events(
+        documents_events, "DOCUMENTS", "documents.document.issued", count=1, and_any_more=True
+    )
     signed_payload, issued_payload = events_pb2.DocumentSigned(), events_pb2.DocumentIssued()
     signed_event.payload.Unpack(signed_payload)
     issued_event.payload.Unpack(issued_payload)
@@ -869,7 +875,9 @@ async def test_A22_A24_A25_rule_comment_filing_and_expiry(platform, documents_ev
     )
     assert "document_id" in field_violations_of(again)
 
-    events = await read_events(documents_events, "documents.>", 100, timeout=5)
+    events = await read_events(
+        documents_events, "DOCUMENTS", "documents.>", count=100, and_any_more=True, timeout=5
+    )
     subjects = [e.subject for e in events]
     assert subjects.count("documents.normative.cleaned-up") == 2
     assert subjects.count("documents.rule.comment-opened") == 1
@@ -903,27 +911,3 @@ async def test_A24_department_files_its_normative_document_and_the_justice_burea
     assert [(e.document_number, e.made_by, e.in_force) for e in catalogue.entries] == [
         ("资教发〔2026〕5号", "市教育和体育局", True)
     ]
-
-
-# ---- events -------------------------------------------------------------------------------------------
-
-
-async def read_events(js, subjects: str, count: int, timeout: float = 15) -> list[envelope_pb2.EventEnvelope]:
-    sub = await js.pull_subscribe(subjects, durable=None, stream="DOCUMENTS")
-    seen: list[envelope_pb2.EventEnvelope] = []
-    deadline = asyncio.get_running_loop().time() + timeout
-    while len(seen) < count and asyncio.get_running_loop().time() < deadline:
-        try:
-            for message in await sub.fetch(count - len(seen), timeout=1):
-                envelope = envelope_pb2.EventEnvelope.FromString(message.data)
-                assert message.headers["Nats-Msg-Id"] == envelope.event_id
-                seen.append(envelope)
-                await message.ack()
-        except TimeoutError:
-            continue
-    try:
-        extra = await sub.fetch(1, timeout=1)
-    except TimeoutError:
-        extra = []
-    await sub.unsubscribe()
-    return seen + [envelope_pb2.EventEnvelope.FromString(m.data) for m in extra]

@@ -8,17 +8,13 @@ from datetime import timedelta
 import grpc
 import pytest
 
+from shared.convert import date_to_proto as d
 from shared.errors import error_info_of, field_violations_of
 from shared.workdays import calendar
 from tests.integration.documents.test_documents_api import TODAY, day, draft_outgoing, rpc_error
-from zgov.common.v1 import common_pb2
 from zgov.documents.v1 import documents_pb2 as pb
 
 pytestmark = pytest.mark.integration
-
-
-def d(value) -> common_pb2.Date:
-    return common_pb2.Date(year=value.year, month=value.month, day=value.day)
 
 
 async def test_A49_countersign_sent_on_paper_runs_from_the_day_it_was_sent(platform):

@@ -3,30 +3,24 @@ and the real org service answering who acts for an absent member (A10, A59)."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import date, timedelta
 
 import grpc
 import pytest
-from zgov.common.v1 import common_pb2
-from zgov.events.v1 import envelope_pb2
 from zgov.meetings.v1 import events_pb2
 from zgov.meetings.v1 import meetings_pb2 as pb
 from zgov.org.v1 import org_pb2
 
-from shared.convert import today_in_china
+from shared.convert import date_to_proto as d, today_in_china
 from shared.errors import field_violations_of, rule_id_of
 from shared.workdays import calendar
 from tests.fixtures.rpc import rpc_error
+from tests.fixtures.streams import read_events
 
 pytestmark = pytest.mark.integration
 
 CAL = calendar()
 TODAY = today_in_china()
-
-
-def d(value: date) -> common_pb2.Date:
-    return common_pb2.Date(year=value.year, month=value.month, day=value.day)
 
 
 def working_days_ahead(n: int) -> date:
@@ -96,22 +90,6 @@ async def file_topic(
     return await m.stub.FileTopic(request, metadata=m.as_user(by))
 
 
-async def read_events(js, count: int, timeout: float = 15) -> list[envelope_pb2.EventEnvelope]:
-    sub = await js.pull_subscribe("meetings.>", durable=None, stream="MEETINGS")
-    seen: list[envelope_pb2.EventEnvelope] = []
-    deadline = asyncio.get_running_loop().time() + timeout
-    while len(seen) < count and asyncio.get_running_loop().time() < deadline:
-        try:
-            for message in await sub.fetch(count - len(seen), timeout=1):
-                envelope = envelope_pb2.EventEnvelope.FromString(message.data)
-                assert message.headers["Nats-Msg-Id"] == envelope.event_id
-                seen.append(envelope)
-                await message.ack()
-        except TimeoutError:
-            continue
-    return seen
-
-
 # ---- scheduling (A41, A42, A45, A73, A81) ----------------------------------------------------
 
 
@@ -143,7 +121,7 @@ async def test_A42_mayor_schedules_an_executive_meeting_with_its_members_and_fix
     assert meeting.duration_minutes == 240 and meeting.state == pb.MEETING_STATE_SCHEDULED
     assert [h.act for h in meeting.history] == ["meeting.scheduled"]
 
-    (event,) = await read_events(meetings_events, 1)
+    (event,) = await read_events(meetings_events, "MEETINGS", "meetings.>", count=1)
     assert event.subject == "meetings.meeting.scheduled"
     scheduled = events_pb2.MeetingScheduled()
     event.payload.Unpack(scheduled)
@@ -271,7 +249,7 @@ async def test_A42_department_files_a_topic_in_time_and_the_mayor_accepts_it(mee
         metadata=meetings.as_user("mayor"),
     )
     assert accepted.state == pb.TOPIC_STATE_ACCEPTED
-    events = await read_events(meetings_events, 2)
+    events = await read_events(meetings_events, "MEETINGS", "meetings.>", count=2)
     assert [e.subject for e in events] == ["meetings.meeting.scheduled", "meetings.topic.accepted"]
     searched = await meetings.stub.ListTopics(
         pb.ListTopicsRequest(text_contains="教育经费"), metadata=meetings.as_user("office-staff")
@@ -317,7 +295,7 @@ async def test_A42_department_files_a_topic_in_time_and_the_mayor_accepts_it(mee
         )
     )
     assert again.code() == grpc.StatusCode.INVALID_ARGUMENT and "meeting_id" in field_violations_of(again)
-    events = await read_events(meetings_events, 3)
+    events = await read_events(meetings_events, "MEETINGS", "meetings.>", count=3)
     assert events[-1].subject == "meetings.materials.released"
 
 
@@ -432,7 +410,7 @@ async def test_A42_quorum_counts_the_acting_holder_org_names(meetings, meetings_
     assert started.state == pb.MEETING_STATE_IN_PROGRESS
     act = [h for h in started.history if h.act == "meeting.started"][0]
     assert "4 of 6" in act.reason and f"{dsg} for {meetings.user_id('secretary-general')}" in act.reason
-    events = await read_events(meetings_events, 2)
+    events = await read_events(meetings_events, "MEETINGS", "meetings.>", count=2)
     assert [e.subject for e in events] == ["meetings.meeting.scheduled", "meetings.meeting.started"]
 
 
@@ -598,7 +576,7 @@ async def test_A43_minutes_signed_by_the_mayor_record_numbered_decisions_and_pub
     )
     assert old.text == "会议原则同意教育经费安排。" and old.history[-1].act == "minutes.corrected-by"
 
-    events = await read_events(meetings_events, 7)
+    events = await read_events(meetings_events, "MEETINGS", "meetings.>", count=7)
     subjects = [e.subject for e in events]
     assert subjects == [
         "meetings.meeting.scheduled",
@@ -654,7 +632,7 @@ async def test_A43_minutes_signed_by_the_mayor_record_numbered_decisions_and_pub
     )
     assert answer.decided
     assert [x.id for x in answer.decisions if not x.superseded_by_minutes_id] == [new_id]
-    more = await read_events(meetings_events, 11)
+    more = await read_events(meetings_events, "MEETINGS", "meetings.>", count=11)
     assert [e.subject for e in more[7:]] == [
         "meetings.minutes.signed",
         "meetings.decision.recorded",

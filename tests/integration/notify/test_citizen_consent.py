@@ -21,7 +21,7 @@ from services.notify.domain.consent import WORDING, WORDING_TEXT
 from services.notify.models import metadata
 from shared.errors import field_violations_of
 from shared.migrations import pending_autogenerate_changes
-from tests.fixtures.polling import eventually
+from tests.fixtures.polling import at_least, eventually
 from tests.integration.notify.test_notify import CHINA, TODAY, d, deliveries
 from zgov.disclosure.v1 import applications_pb2
 from zgov.notify.v1 import notify_pb2 as pb
@@ -41,10 +41,6 @@ def accepted(case_id: str, number: str) -> petitions_events.CaseAccepted:
 
 def replied(case_id: str, number: str) -> petitions_events.CaseReplied:
     return petitions_events.CaseReplied(case=petitions_events.CaseSummary(case_id=case_id, number=number))
-
-
-async def _async(value):
-    return value
 
 
 async def test_a_consenting_petitioner_is_told_of_state_changes_by_the_channels_agreed_until_withdrawn(
@@ -69,10 +65,10 @@ async def test_a_consenting_petitioner_is_told_of_state_changes_by_the_channels_
 
     event_id = uuid.uuid4()
     await s.publish("petitions.case.accepted", accepted(case_id, number), event_id=event_id)
-    (mail,) = await eventually(lambda: _async(mailbox.to(EMAIL)))
+    (mail,) = await eventually(lambda: mailbox.to(EMAIL))
     assert mail["subject"] == f"您的信访事项{number}已受理"
     assert number in mail["body"] and "https://www.ziyang.gov.cn/petitions/follow" in mail["body"]
-    (sms,) = await eventually(lambda: _async(receiver.on("/sms")))
+    (sms,) = await eventually(lambda: receiver.on("/sms"))
     assert sms["body"]["mobile"] == PHONE and "已受理" in sms["body"]["content"]
     rows = await deliveries(s, event_id=str(event_id))
     assert {r["channel"] for r in rows} == {"email", "sms"} and {r["state"] for r in rows} == {"sent"}
@@ -87,7 +83,7 @@ async def test_a_consenting_petitioner_is_told_of_state_changes_by_the_channels_
     # another case, without consent: nobody told
     other = await s.publish("petitions.case.accepted", accepted(str(uuid.uuid4()), "资信〔2026〕13号"))
     await s.publish("petitions.case.replied", replied(case_id, number))
-    await eventually(lambda: _async(len(mailbox.to(EMAIL)) >= 2))
+    await eventually(lambda: len(mailbox.to(EMAIL)) >= 2)
     assert [m["subject"] for m in mailbox.to(EMAIL)] == [
         f"您的信访事项{number}已受理",
         f"您的信访事项{number}已作出书面答复",
@@ -162,7 +158,7 @@ async def test_an_applicant_consenting_by_email_is_told_the_reply_and_only_the_p
     await s.publish(
         "disclosure.application.replied", applications_pb2.ApplicationReplied(application=summary)
     )
-    (mail,) = await eventually(lambda: _async(mailbox.to(EMAIL)))
+    (mail,) = await eventually(lambda: mailbox.to(EMAIL))
     assert mail["subject"] == f"您的政府信息公开申请{number}已作出答复"
     assert "https://www.ziyang.gov.cn/applications/follow" in mail["body"]
 
@@ -223,7 +219,7 @@ async def test_a_nights_changes_wait_for_the_morning_and_go_as_one_message_of_th
             "petitions.case.extended", extended(case_id, number), occurred_at=LATE + timedelta(minutes=10)
         ),
     ]
-    rows = await eventually(lambda: _at_least(deliveries(s, state="pending"), 6))
+    rows = await eventually(lambda: at_least(deliveries(s, state="pending"), 6))
     assert {r["event_id"] for r in rows} == set(events)
     assert {r["next_attempt_at"] for r in rows} == {MORNING} and {r["urgency"] for r in rows} == {"normal"}
     s.clock.fixed = MORNING - timedelta(minutes=30)  # 07:30: still quiet
@@ -231,13 +227,13 @@ async def test_a_nights_changes_wait_for_the_morning_and_go_as_one_message_of_th
     assert mailbox.to(EMAIL) == [] and receiver.on("/sms") == []
 
     s.clock.fixed = MORNING + timedelta(seconds=1)
-    (mail,) = await eventually(lambda: _async(mailbox.to(EMAIL)))
-    (sms,) = await eventually(lambda: _async(receiver.on("/sms")))
+    (mail,) = await eventually(lambda: mailbox.to(EMAIL))
+    (sms,) = await eventually(lambda: receiver.on("/sms"))
     assert mail["subject"] == f"您的信访事项{number}已作出书面答复"
     assert "此前的变化：已受理；办理期限已延长。" in mail["body"] and number in mail["body"]
     assert sms["body"]["mobile"] == PHONE and "已作出书面答复" in sms["body"]["content"]
     assert "此前的变化：已受理；办理期限已延长。" in sms["body"]["content"]
-    sent = await eventually(lambda: _at_least(deliveries(s, state="sent"), 6))
+    sent = await eventually(lambda: at_least(deliveries(s, state="sent"), 6))
     assert len(sent) == 6 and {r["event_id"] for r in sent} == set(events)
     await s.dispatch()
     assert len(mailbox.to(EMAIL)) == 1 and len(receiver.on("/sms")) == 1, "told once"
@@ -270,11 +266,11 @@ async def test_a_request_to_complete_due_soon_goes_at_night_with_what_waited_one
         ),
         occurred_at=LATE + timedelta(minutes=5),
     )
-    (mail,) = await eventually(lambda: _async(mailbox.to(EMAIL)))
+    (mail,) = await eventually(lambda: mailbox.to(EMAIL))
     assert mail["subject"] == f"您的政府信息公开申请{soon}需要您补正申请内容"
     assert f"请于{due.year}年{due.month}月{due.day}日前办理" in mail["body"]
     assert "此前的变化：已确认收到。" in mail["body"]
-    rows = await eventually(lambda: _at_least(deliveries(s, state="sent"), 2))
+    rows = await eventually(lambda: at_least(deliveries(s, state="sent"), 2))
     assert {(r["event_id"], r["urgency"]) for r in rows} == {(urgent, "urgent"), (received, "normal")}
 
     far = await s.publish(
@@ -288,7 +284,7 @@ async def test_a_request_to_complete_due_soon_goes_at_night_with_what_waited_one
     await s.dispatch()
     assert len(mailbox.to(EMAIL)) == 1
     s.clock.fixed = MORNING + timedelta(seconds=1)
-    await eventually(lambda: _async(len(mailbox.to(EMAIL)) == 2))
+    await eventually(lambda: len(mailbox.to(EMAIL)) == 2)
     assert mailbox.to(EMAIL)[1]["subject"] == f"您的政府信息公开申请{later}需要您补正申请内容"
 
 
@@ -320,7 +316,7 @@ async def test_a_citizen_who_chose_any_hour_is_told_at_night_and_the_terms_come_
     assert given.at_any_hour is True
     s.clock.fixed = LATE
     await s.publish("petitions.case.accepted", accepted(case_id, number))
-    (mail,) = await eventually(lambda: _async(mailbox.to(EMAIL)))
+    (mail,) = await eventually(lambda: mailbox.to(EMAIL))
     assert mail["subject"] == f"您的信访事项{number}已受理"
 
     terms = await s.stub.GetCitizenConsentTerms(
@@ -331,8 +327,3 @@ async def test_a_citizen_who_chose_any_hour_is_told_at_night_and_the_terms_come_
     with pytest.raises(grpc.aio.AioRpcError) as refused:
         await s.stub.GetCitizenConsentTerms(pb.GetCitizenConsentTermsRequest(), metadata=s.as_user("citizen"))
     assert refused.value.code() == grpc.StatusCode.PERMISSION_DENIED
-
-
-async def _at_least(rows_coroutine, n: int):
-    rows = await rows_coroutine
-    return rows if len(rows) >= n else None

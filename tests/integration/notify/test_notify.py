@@ -19,15 +19,15 @@ from nats.js.errors import NotFoundError
 from services.notify.acts.notices import plan_all
 from services.notify.domain.notices import Channel, Kind, Notice, Target, Urgency
 from shared.consumer import EventConsumer, batch_handler
+from shared.convert import date_to_proto as d
 from shared.errors import error_info_of, field_violations_of
 from shared.outbox import MSG_ID_HEADER, build_envelope
 from shared.streams import stream_name
 from services.petitions.__main__ import build as build_petitions
 from services.petitions.config import PetitionsSettings
 from tests.fixtures.org import serving
-from tests.fixtures.polling import eventually
+from tests.fixtures.polling import at_least, eventually
 from tests.integration.notify.conftest import DINGTALK_SECRET
-from zgov.common.v1 import common_pb2
 from zgov.documents.v1 import documents_pb2
 from zgov.documents.v1 import events_pb2 as documents_events
 from zgov.meetings.v1 import events_pb2 as meetings_events
@@ -46,10 +46,6 @@ pytestmark = pytest.mark.integration
 
 CHINA = ZoneInfo("Asia/Shanghai")
 TODAY = datetime.now(CHINA).date()
-
-
-def d(value) -> common_pb2.Date:
-    return common_pb2.Date(year=value.year, month=value.month, day=value.day)
 
 
 def refused_topic(title: str = "关于城区停车收费调整的议题") -> meetings_events.TopicRefused:
@@ -74,7 +70,7 @@ async def deliveries(s, **where) -> list:
 
 async def test_a_refused_topic_reaches_the_filing_departments_contact(notify, mailbox):
     event_id = await notify.publish("meetings.topic.refused", refused_topic())
-    mail = (await eventually(lambda: _async(mailbox.to("department-head@ziyang.example"))))[0]
+    mail = (await eventually(lambda: mailbox.to("department-head@ziyang.example")))[0]
     assert mail["subject"] == "议题未获同意：关于城区停车收费调整的议题"
     assert (
         "请先征求相关部门意见" in mail["body"]
@@ -99,10 +95,6 @@ async def test_an_envelope_naming_another_producer_is_dead_lettered_and_tells_no
 
     assert await eventually(dead_letters) == 1
     assert not await deliveries(notify) and not mailbox.messages
-
-
-async def _async(value):
-    return value
 
 
 async def test_A10_the_mayors_sign_off_reminder_reaches_the_executive_vice_mayor_while_the_mayor_is_abroad(
@@ -135,7 +127,7 @@ async def test_A10_the_mayors_sign_off_reminder_reaches_the_executive_vice_mayor
     # The leave's approval tells the executive vice mayor too: wait for the sign-off reminder itself.
     mail = (
         await eventually(
-            lambda: _async([m for m in mailbox.to("evm@ziyang.example") if "待签批公文" in m["subject"]])
+            lambda: [m for m in mailbox.to("evm@ziyang.example") if "待签批公文" in m["subject"]]
         )
     )[0]
     assert mail["subject"].startswith("（代王建国）待签批公文") and "城市更新专项资金" in mail["subject"]
@@ -184,13 +176,13 @@ async def test_A57_A58_a_trip_past_its_limit_tells_the_member_in_person_his_body
         responsible_user_id=s.user_id("mayor"),
     )
     event_id = await s.publish("org.trip.overdue", overdue)
-    rows = await eventually(lambda: _len_at_least(deliveries(s, event_id=event_id), 3))
+    rows = await eventually(lambda: at_least(deliveries(s, event_id=event_id), 3))
     told = {r["recipient_user_id"]: r for r in rows}
     assert set(told) == {s.user_id(u) for u in ("mayor", "department-head", "office-staff")}
     assert told[s.user_id("mayor")]["acting_for_user_id"] == ""
     assert {r["urgency"] for r in rows} == {"urgent"}
     (mail,) = await eventually(
-        lambda: _async([m for m in mailbox.to("mayor@ziyang.example") if "逾期" in m["subject"]])
+        lambda: [m for m in mailbox.to("mayor@ziyang.example") if "逾期" in m["subject"]]
     )
     assert mail["subject"] == "礼品上缴逾期：因公出国（境）德国"
     assert "所收礼品“瓷盘”的上缴期限" in mail["body"] and f"org/trips/{trip.id}" in mail["body"]
@@ -216,12 +208,12 @@ async def test_a_redelivered_event_sends_nothing_twice(notify, mailbox):
     event_id = uuid.uuid4()
     payload = refused_topic("关于老旧小区改造的议题")
     await notify.publish("meetings.topic.refused", payload, event_id=event_id)
-    await eventually(lambda: _async(mailbox.to("department-head@ziyang.example")))
+    await eventually(lambda: mailbox.to("department-head@ziyang.example"))
     # the same event again: redelivered by another relay run (a new NATS message id, the same event id)
     await notify.publish("meetings.topic.refused", payload, event_id=event_id, message_id=f"again-{event_id}")
     # and one more event after it, so we know the redelivery was consumed before we count
     await notify.publish("meetings.topic.refused", refused_topic("关于另一事项的议题"))
-    await eventually(lambda: _async(len(mailbox.to("department-head@ziyang.example")) >= 2))
+    await eventually(lambda: len(mailbox.to("department-head@ziyang.example")) >= 2)
     subjects = [m["subject"] for m in mailbox.to("department-head@ziyang.example")]
     assert subjects.count("议题未获同意：关于老旧小区改造的议题") == 1
     assert len(await deliveries(notify, event_id=str(event_id))) == 1
@@ -233,7 +225,7 @@ async def test_a_burst_of_events_goes_over_the_kept_smtp_connections_each_told_o
     async with start_notify(smtp_connections=2) as s:
         titles = [f"关于第{n}片区燃气管道改造的议题" for n in range(12)]
         ids = [await s.publish("meetings.topic.refused", refused_topic(title)) for title in titles]
-        await eventually(lambda: _async(len(mailbox.to("department-head@ziyang.example")) >= 12))
+        await eventually(lambda: len(mailbox.to("department-head@ziyang.example")) >= 12)
         sender = s.server.notify_state["dispatcher"].senders[Channel.EMAIL]
         await eventually(lambda: all_sent(s, ids))
     told = mailbox.to("department-head@ziyang.example")
@@ -297,7 +289,7 @@ async def test_a_failed_batch_is_handled_again_one_by_one_and_loses_nothing(star
         )
         await consumer.start()
         try:
-            await eventually(lambda: _async(len(mailbox.to("department-head@ziyang.example")) >= 6))
+            await eventually(lambda: len(mailbox.to("department-head@ziyang.example")) >= 6)
         finally:
             await consumer.stop()
         subjects = [m["subject"] for m in mailbox.to("department-head@ziyang.example")]
@@ -345,9 +337,7 @@ async def test_A49_quiet_hours_hold_a_low_urgency_message_until_morning_a_counte
     )
     await s.publish("documents.countersign.due", due)
     await eventually(
-        lambda: _async(
-            [m for m in mailbox.to("department-head@ziyang.example") if m["subject"] == "会签今日到期"]
-        )
+        lambda: [m for m in mailbox.to("department-head@ziyang.example") if m["subject"] == "会签今日到期"]
     )
     assert not [m for m in mailbox.messages if m["subject"] == "请假已批准"]
     s.clock.fixed = late + timedelta(hours=7, minutes=30)  # 06:30: still quiet
@@ -355,9 +345,7 @@ async def test_A49_quiet_hours_hold_a_low_urgency_message_until_morning_a_counte
     assert not [m for m in mailbox.messages if m["subject"] == "请假已批准"]
     s.clock.fixed = morning + timedelta(minutes=1)
     await eventually(
-        lambda: _async(
-            [m for m in mailbox.to("department-head@ziyang.example") if m["subject"] == "请假已批准"]
-        )
+        lambda: [m for m in mailbox.to("department-head@ziyang.example") if m["subject"] == "请假已批准"]
     )
 
 
@@ -422,18 +410,13 @@ async def test_a_low_urgency_message_waits_for_the_daily_digest(notify, mailbox)
             ),
         )
     rows = await eventually(
-        lambda: _len_at_least(deliveries(s, recipient_user_id=s.user_id("department-head")), 2)
+        lambda: at_least(deliveries(s, recipient_user_id=s.user_id("department-head")), 2)
     )
     assert all(r["digest"] and r["state"] == "pending" for r in rows)
     s.clock.fixed = datetime(TODAY.year, TODAY.month, TODAY.day, 8, 31, tzinfo=CHINA) + timedelta(days=1)
-    (digest,) = await eventually(lambda: _async(mailbox.to("department-head@ziyang.example")))
+    (digest,) = await eventually(lambda: mailbox.to("department-head@ziyang.example"))
     assert digest["subject"] == "每日汇总：2 项通知"
     assert "督〔2026〕1号" in digest["body"] and "督〔2026〕2号" in digest["body"]
-
-
-async def _len_at_least(rows_coroutine, n):
-    rows = await rows_coroutine
-    return rows if len(rows) >= n else None
 
 
 async def test_the_channels_speak_their_documented_formats(notify, receiver):
@@ -469,8 +452,8 @@ async def test_the_channels_speak_their_documented_formats(notify, receiver):
         ),
     )
     await eventually(
-        lambda: _async(
-            all(receiver.on(p) for p in ("/sms", "/wecom/robot", "/cgi-bin/message/send", "/dingtalk/robot"))
+        lambda: all(
+            receiver.on(p) for p in ("/sms", "/wecom/robot", "/cgi-bin/message/send", "/dingtalk/robot")
         )
     )
     phone = "13800000015"  # department-head, the 15th demo user
@@ -510,7 +493,7 @@ async def test_a_failed_send_is_retried_with_backoff_and_survives_a_restart(star
         )
         receiver.fail = 1
         event_id = await s.publish("meetings.topic.refused", refused_topic())
-        await eventually(lambda: _async(receiver.on("/sms")))
+        await eventually(lambda: receiver.on("/sms"))
         (row,) = await deliveries(s, event_id=event_id)
         assert (row["state"], row["attempts"]) == ("pending", 1) and "HTTP 500" in row["last_error"]
         assert row["next_attempt_at"] > row["created_at"]
@@ -536,7 +519,7 @@ async def test_A71_no_petitioners_identity_or_letter_in_a_message_to_the_body_co
         case_id=str(uuid.uuid4()), number="资信〔2026〕88号", handling_body_code="education-bureau"
     )
     await notify.publish("petitions.case.assigned", petitions_events.CaseAssigned(case=case))
-    (mail,) = await eventually(lambda: _async(mailbox.to("department-head@ziyang.example")))
+    (mail,) = await eventually(lambda: mailbox.to("department-head@ziyang.example"))
     assert "一件信访事项已交贵单位办理（编号 资信〔2026〕88号）需要您处理" in mail["body"]
     assert f"https://oa.ziyang.example/petitions/cases/{case.case_id}" in mail["body"]
     assert mail["subject"] == "信访事项交办：资信〔2026〕88号"
@@ -592,7 +575,7 @@ async def test_A71_A80_a_petition_filed_and_assigned_names_nobody_in_any_message
                 ),
                 metadata=s.as_user("petition-officer"),
             )
-            (told,) = await eventually(lambda: _async(mailbox.to("county-head@ziyang.example")))
+            (told,) = await eventually(lambda: mailbox.to("county-head@ziyang.example"))
     assert registered.case.number in told["subject"] and registered.case.id in told["body"]
     everything = repr(mailbox.messages) + repr(receiver.requests)
     for secret in (name, id_number, phone, letter, "王校长", "学校违规收费"):
@@ -603,7 +586,7 @@ async def test_A71_A80_a_petition_filed_and_assigned_names_nobody_in_any_message
 async def test_the_office_sees_what_was_sent_and_others_may_not(notify, mailbox):
     s = notify
     event_id = await s.publish("meetings.topic.refused", refused_topic())
-    await eventually(lambda: _async(mailbox.to("department-head@ziyang.example")))
+    await eventually(lambda: mailbox.to("department-head@ziyang.example"))
 
     async def sent():
         # marked sent once the SMTP server took it: a moment after the mail arrived

@@ -15,6 +15,7 @@ import pytest
 from deploy.local.servers import free_port
 from services.notify.channels import Message, SendFailed
 from services.notify.channels.email import EmailSender
+from tests.fixtures.polling import eventually
 from tests.integration.notify.conftest import smtp_server
 
 pytestmark = pytest.mark.integration
@@ -85,14 +86,6 @@ def note(n: int) -> Message:
     return Message(
         f"会议通知 {n}", f"第{n}次常务会议定于明日召开。", f"https://oa.ziyang.example/meetings/{n}"
     )
-
-
-async def eventually(check, timeout: float = 10.0):
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not check():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("not reached in time")
-        await asyncio.sleep(0.02)
 
 
 async def test_a_burst_goes_over_at_most_the_pools_connections_each_carrying_many_messages(smtp):

@@ -8,7 +8,6 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import select
 
 from services.org import domain
 from services.org.acts import leave
@@ -18,7 +17,7 @@ from shared.convert import today_in_china
 from shared.db import create_engine, session_factory
 from shared.errors import Forbidden, InvalidInput, RuleViolation
 from shared.identity import Actor
-from shared.outbox import TABLES
+from tests.fixtures.outbox import outbox_subjects
 from zgov.org.v1 import org_pb2
 
 pytestmark = pytest.mark.integration
@@ -61,16 +60,6 @@ async def session(service_database):
         await engine.dispose()
 
 
-async def events_of(session, leave_id: str) -> list[str]:
-    outbox = TABLES.outbox
-    rows = await session.execute(
-        select(outbox.c.subject)
-        .where(outbox.c.aggregate_ref == f"leave/{leave_id}")
-        .order_by(outbox.c.created_at, outbox.c.seq)
-    )
-    return list(rows.scalars())
-
-
 async def ask(session, first: date, last: date):
     return await leave.request_leave(
         session,
@@ -96,7 +85,7 @@ async def test_A10_A82_the_mayors_leave_names_the_executive_vice_mayor_and_hands
     )
     assert approved.state == org_pb2.LEAVE_STATE_APPROVED
     # a leave that starts today hands the duties over at once, in the same transaction
-    assert await events_of(session, asked.id) == [
+    assert await outbox_subjects(session, f"leave/{asked.id}") == [
         "org.leave.requested",
         "org.leave.approved",
         "org.acting.started",
@@ -120,4 +109,4 @@ async def test_A82_refusals_change_nothing(session):
         await leave.reject_leave(session, EVM, asked.id, "  ")
     with pytest.raises(Forbidden):
         leave.check_files_for(MAYOR, "u-evm")
-    assert await events_of(session, asked.id) == ["org.leave.requested"]
+    assert await outbox_subjects(session, f"leave/{asked.id}") == ["org.leave.requested"]

@@ -13,7 +13,8 @@ import pytest
 
 from services.org import api as org_api
 from shared.errors import field_violations_of, rule_id_of
-from tests.integration.org.test_org_api import TODAY, d, read_events, rpc_error
+from tests.fixtures.streams import read_events
+from tests.integration.org.test_org_api import TODAY, d, rpc_error
 from zgov.common.v1 import common_pb2
 from zgov.org.v1 import events_pb2, org_pb2
 
@@ -286,7 +287,7 @@ async def test_A54_A59_each_step_publishes_an_org_attendance_event(org, org_even
     await decide(org, asked.id, "vice-mayor-2")
     events = [
         e
-        for e in await read_events(org_events, "org.attendance.>", 5)
+        for e in await read_events(org_events, "ORG", "org.attendance.>", count=5, and_any_more=True)
         if e.aggregate_ref == f"attendance/{asked.id}"
     ]
     assert [e.subject for e in events] == [
@@ -354,7 +355,7 @@ async def test_A31_A54_the_office_records_once_the_day_has_come_whether_the_lead
 
     events = [
         e
-        for e in await read_events(org_events, "org.attendance.>", 4)
+        for e in await read_events(org_events, "ORG", "org.attendance.>", count=4, and_any_more=True)
         if e.aggregate_ref == f"attendance/{asked.id}"
     ]
     assert [e.subject for e in events][-1] == "org.attendance.outcome_recorded"

@@ -6,31 +6,21 @@ The org service runs on a PostgreSQL of this test's own, which the test stops un
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
-import time
-import uuid
 from datetime import timedelta
 
 import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from deploy.local.servers import Postgres, free_port, pid_alive
 from services.org.__main__ import build
+from tests.fixtures.servers import stop_fast
+from tests.fixtures.keycloak import CallsAsPeople
 from tests.fixtures.org import org_settings, serving
+from tests.fixtures.polling import eventually_equal
 from tests.integration.org.test_org_api import TODAY, d
 from zgov.org.v1 import org_pb2, org_pb2_grpc
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def own_postgres(stack_dir):
-    server = Postgres(stack_dir / f"org-pg-{uuid.uuid4().hex[:8]}", free_port())
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
@@ -50,26 +40,8 @@ async def org_on_own_database(keycloak, org_nats, own_postgres, org_directory):
             await channel.close()
 
 
-def stop_fast(server: Postgres) -> None:
-    """PostgreSQL's fast shutdown (SIGINT): open sessions are ended at once, as when a database server
-    goes away. (SIGTERM, a smart shutdown, would wait for the service's pooled connections to close.)"""
-    pid = server.running_pid()
-    os.kill(pid, signal.SIGINT)
-    deadline = time.monotonic() + 30
-    while pid_alive(pid):
-        assert time.monotonic() < deadline, "PostgreSQL did not stop"
-        time.sleep(0.1)
-
-
 async def health_status(health) -> int:
     return (await health.Check(health_pb2.HealthCheckRequest(service="zgov.org.v1.OrgService"))).status
-
-
-async def eventually(read, expected, timeout: float = 20.0):
-    deadline = asyncio.get_running_loop().time() + timeout
-    while (value := await read()) != expected:
-        assert asyncio.get_running_loop().time() < deadline, f"still {value!r}, expected {expected!r}"
-        await asyncio.sleep(0.2)
 
 
 async def test_database_down_is_unavailable_and_not_serving_until_it_is_back(
@@ -78,7 +50,7 @@ async def test_database_down_is_unavailable_and_not_serving_until_it_is_back(
     """Closes: with PostgreSQL stopped, calls answered UNKNOWN with the driver's "Connect call failed"
     text and readiness stayed SERVING, so nothing told clients to retry or balancers to look elsewhere."""
     org, health = org_on_own_database
-    mayor = (("authorization", f"Bearer {keycloak.token_for('mayor')}"),)
+    mayor = CallsAsPeople(keycloak).as_user("mayor")
     await org.ListLeaves(org_pb2.ListLeavesRequest(), metadata=mayor)
     assert await health_status(health) == health_pb2.HealthCheckResponse.SERVING
 
@@ -98,9 +70,9 @@ async def test_database_down_is_unavailable_and_not_serving_until_it_is_back(
             await call
         assert err.value.code() == grpc.StatusCode.UNAVAILABLE, err.value.details()
         assert "Connect call failed" not in err.value.details() and "asyncpg" not in err.value.details()
-    await eventually(lambda: health_status(health), health_pb2.HealthCheckResponse.NOT_SERVING)
+    await eventually_equal(lambda: health_status(health), health_pb2.HealthCheckResponse.NOT_SERVING)
 
     await asyncio.to_thread(own_postgres.start)
-    await eventually(lambda: health_status(health), health_pb2.HealthCheckResponse.SERVING)
+    await eventually_equal(lambda: health_status(health), health_pb2.HealthCheckResponse.SERVING)
     leave = await org.RequestLeave(request, metadata=mayor)
     assert leave.state == org_pb2.LEAVE_STATE_REQUESTED

@@ -2,27 +2,22 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import grpc
 import pytest
 
+from shared.convert import date_to_proto as d
 from shared.errors import field_violations_of, rule_id_of
 from shared.workdays import calendar
 from tests.fixtures.rpc import rpc_error
-from zgov.common.v1 import common_pb2
-from zgov.events.v1 import envelope_pb2
+from tests.fixtures.streams import read_events
 from zgov.org.v1 import events_pb2, org_pb2
 
 pytestmark = pytest.mark.integration
 
 TODAY = datetime.now(ZoneInfo("Asia/Shanghai")).date()
-
-
-def d(value: date) -> common_pb2.Date:
-    return common_pb2.Date(year=value.year, month=value.month, day=value.day)
 
 
 async def request_leave(org, username, position, first, last, kind=org_pb2.LEAVE_KIND_LEAVE, **extra):
@@ -289,32 +284,14 @@ async def test_A79_every_weekday_statutory_holiday_needs_a_leader_on_duty(org):
 # ---- events --------------------------------------------------------------------------------------
 
 
-async def read_events(js, subjects: str, count: int, timeout: float = 15) -> list[envelope_pb2.EventEnvelope]:
-    sub = await js.pull_subscribe(subjects, durable=None, stream="ORG")
-    seen: list[envelope_pb2.EventEnvelope] = []
-    deadline = asyncio.get_running_loop().time() + timeout
-    while len(seen) < count and asyncio.get_running_loop().time() < deadline:
-        try:
-            for message in await sub.fetch(count - len(seen), timeout=1):
-                envelope = envelope_pb2.EventEnvelope.FromString(message.data)
-                assert message.headers["Nats-Msg-Id"] == envelope.event_id
-                seen.append(envelope)
-                await message.ack()
-        except TimeoutError:
-            continue
-    # nothing more than expected arrives
-    try:
-        extra = await sub.fetch(1, timeout=1)
-    except TimeoutError:
-        extra = []
-    await sub.unsubscribe()
-    return seen + [envelope_pb2.EventEnvelope.FromString(m.data) for m in extra]
-
-
 async def test_A10_leave_starting_today_publishes_approval_and_acting_started(org, org_events):
     leave = await request_leave(org, "mayor", "mayor", TODAY, TODAY + timedelta(days=1))
     await approve(org, leave.id, approver="evm")
-    events = [e for e in await read_events(org_events, "org.>", 3) if e.aggregate_ref == f"leave/{leave.id}"]
+    events = [
+        e
+        for e in await read_events(org_events, "ORG", "org.>", count=3, and_any_more=True)
+        if e.aggregate_ref == f"leave/{leave.id}"
+    ]
     assert [e.subject for e in events] == ["org.leave.requested", "org.leave.approved", "org.acting.started"]
     started = events_pb2.ActingStarted()
     events[2].payload.Unpack(started)
@@ -332,7 +309,7 @@ async def test_events_written_while_nats_is_down_all_arrive_once_it_is_back(org,
         await approve(org, leave.id)
         ids.append(leave.id)
     org.nats.start()
-    events = await read_events(org_events, "org.leave.>", 6, timeout=30)
+    events = await read_events(org_events, "ORG", "org.leave.>", count=6, and_any_more=True, timeout=30)
     got = [(e.subject, e.aggregate_ref) for e in events]
     expected = [(s, f"leave/{i}") for i in ids for s in ("org.leave.requested", "org.leave.approved")]
     assert sorted(got) == sorted(expected)

@@ -22,6 +22,7 @@ from shared.identity import Actor
 from shared.inbound_events import decode
 from shared.org_client import noon_of
 from tests.fixtures.keycloak import CallsAsPeople
+from tests.fixtures.rpc import rpc_error
 from zgov.org.v1 import (
     events_pb2,
     org_pb2,
@@ -69,12 +70,6 @@ async def org(keycloak, org_nats, org_database, in_process_org):
             await channel.close()
 
 
-async def refused(call) -> grpc.RpcError:
-    with pytest.raises(grpc.RpcError) as caught:
-        await call
-    return caught.value
-
-
 def reception(day_offset: int = 5, **fields) -> receptions_pb2.RequestReceptionRequest:
     request = receptions_pb2.RequestReceptionRequest(
         **{
@@ -100,14 +95,14 @@ def attendees(guests: int, hosts: int) -> list[receptions_pb2.Attendee]:
 
 async def test_A56_a_reception_over_the_standard_is_refused_and_a_list_over_it_flagged_for_auditors(org):
     host = org.as_user("department-head")
-    missing = await refused(org.receptions.RequestReception(reception(), metadata=host))
+    missing = await rpc_error(org.receptions.RequestReception(reception(), metadata=host))
     assert rule_id_of(missing) == "A56.no-standards"
     await org.receptions.SetReceptionStandards(
         receptions_pb2.SetReceptionStandardsRequest(standards=STANDARDS),
         metadata=org.as_user("secretary-general"),
     )
 
-    over = await refused(
+    over = await rpc_error(
         org.receptions.RequestReception(reception(planned_cost_fen=6 * 15_000), metadata=host)
     )
     assert over.code() == grpc.StatusCode.FAILED_PRECONDITION and rule_id_of(over) == "A56.over-standard"
@@ -139,7 +134,7 @@ async def test_A56_a_reception_over_the_standard_is_refused_and_a_list_over_it_f
         metadata=org.as_user("supervision-officer"),
     )
     assert [(r.id, [a.name for a in r.attendees][:1]) for r in records.receptions] == [(asked.id, ["来宾0"])]
-    not_auditor = await refused(
+    not_auditor = await rpc_error(
         org.receptions.ListReceptionRecords(receptions_pb2.ListReceptionRecordsRequest(), metadata=host)
     )
     assert not_auditor.code() == grpc.StatusCode.PERMISSION_DENIED
@@ -150,14 +145,14 @@ async def test_A56_who_may_be_received_how_many_accompany_and_a_reception_withou
     await org.receptions.SetReceptionStandards(
         receptions_pb2.SetReceptionStandardsRequest(standards=STANDARDS), metadata=org.as_user("office-staff")
     )
-    private = await refused(
+    private = await rpc_error(
         org.receptions.RequestReception(reception(guest_kind="private-visit"), metadata=host)
     )
     assert rule_id_of(private) == "A56.guest"
-    crowd = await refused(org.receptions.RequestReception(reception(accompanying=4), metadata=host))
+    crowd = await rpc_error(org.receptions.RequestReception(reception(accompanying=4), metadata=host))
     assert rule_id_of(crowd) == "A56.accompanying"
     own = await org.receptions.RequestReception(reception(), metadata=host)
-    self_approval = await refused(
+    self_approval = await rpc_error(
         org.receptions.ApproveReception(
             receptions_pb2.ApproveReceptionRequest(reception_id=own.id), metadata=host
         )
@@ -223,7 +218,7 @@ async def test_A57_a_trip_without_a_task_or_over_a_national_limit_is_refused(org
         (trip(head, days=6), "A57.days"),
     ]
     for request, rule in cases:
-        error = await refused(org.trips.RequestTrip(request, metadata=staff))
+        error = await rpc_error(org.trips.RequestTrip(request, metadata=staff))
         assert (error.code(), rule_id_of(error)) == (grpc.StatusCode.FAILED_PRECONDITION, rule), rule
     far = await org.trips.RequestTrip(
         trip(head, countries=["BR", "AR"], days=9, far_region=True), metadata=staff
@@ -234,7 +229,7 @@ async def test_A57_a_trip_without_a_task_or_over_a_national_limit_is_refused(org
 async def test_A58_a_trip_paid_by_a_company_or_a_subordinate_unit_is_refused(org):
     head = [(org.user_id("department-head"), "department-head")]
     for payer in (trips_pb2.PAYER_COMPANY, trips_pb2.PAYER_SUBORDINATE_UNIT):
-        error = await refused(
+        error = await rpc_error(
             org.trips.RequestTrip(trip(head, payer=payer), metadata=org.as_user("office-staff"))
         )
         assert rule_id_of(error) == "A58.payer"
@@ -260,11 +255,11 @@ async def test_A57_A10_A59_a_leaders_approved_trip_is_a_leave_abroad_and_the_sta
     )
     assert asked.authority == "province"
     approver = org.as_user("secretary-general")
-    no_number = await refused(
+    no_number = await rpc_error(
         org.trips.ApproveTrip(trips_pb2.ApproveTripRequest(trip_id=asked.id), metadata=approver)
     )
     assert rule_id_of(no_number) == "A57.authority"
-    own = await refused(
+    own = await rpc_error(
         org.trips.ApproveTrip(
             trips_pb2.ApproveTripRequest(trip_id=asked.id, authority_reference="川外审〔2026〕88号"),
             metadata=org.as_user("mayor"),
@@ -306,7 +301,7 @@ async def test_A57_A10_A59_a_leaders_approved_trip_is_a_leave_abroad_and_the_sta
     both = await org.trips.RequestTrip(
         trip([(evm, "executive-vice-mayor")], first_offset=21, days=2), metadata=staff
     )
-    error = await refused(
+    error = await rpc_error(
         org.trips.ApproveTrip(
             trips_pb2.ApproveTripRequest(trip_id=both.id, authority_reference="川外审〔2026〕90号"),
             metadata=approver,
@@ -326,7 +321,7 @@ async def test_A58_gifts_recorded_and_handed_over_and_the_report_due_after_retur
         trip_id=asked.id, giver="汉堡市教育局", description="瓷盘", value_fen=50_000
     )
     gift.received_on.CopyFrom(date_to_proto(TODAY + timedelta(days=21)))
-    not_member = await refused(org.trips.RecordTripGift(gift, metadata=org.as_user("county-head")))
+    not_member = await rpc_error(org.trips.RecordTripGift(gift, metadata=org.as_user("county-head")))
     assert error_info_of(not_member).reason == "NOT_TRIP_MEMBER"
     recorded = await org.trips.RecordTripGift(gift, metadata=org.as_user("department-head"))
     [kept] = recorded.gifts
@@ -337,7 +332,7 @@ async def test_A58_gifts_recorded_and_handed_over_and_the_report_due_after_retur
     )
     assert handed.gifts[0].handed_over_on == date_to_proto(TODAY)
 
-    early = await refused(
+    early = await rpc_error(
         org.trips.SubmitTripReport(
             trips_pb2.SubmitTripReportRequest(trip_id=asked.id, report="出访报告"),
             metadata=org.as_user("department-head"),
@@ -408,7 +403,7 @@ async def test_A9_A11_the_secretary_general_runs_the_office_and_heads_act_for_th
         receptions_pb2.SetReceptionStandardsRequest(standards=STANDARDS),
         metadata=org.as_user("secretary-general"),
     )
-    denied = await refused(
+    denied = await rpc_error(
         org.receptions.SetReceptionStandards(
             receptions_pb2.SetReceptionStandardsRequest(standards=STANDARDS),
             metadata=org.as_user("department-head"),
@@ -416,7 +411,7 @@ async def test_A9_A11_the_secretary_general_runs_the_office_and_heads_act_for_th
     )
     assert denied.code() == grpc.StatusCode.PERMISSION_DENIED
     asked = await org.receptions.RequestReception(reception(), metadata=org.as_user("department-head"))
-    other = await refused(
+    other = await rpc_error(
         org.receptions.CloseReception(
             receptions_pb2.CloseReceptionRequest(
                 reception_id=asked.id,

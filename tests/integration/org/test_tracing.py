@@ -21,7 +21,8 @@ from shared.consumer import EventConsumer
 from shared.db import create_engine, session_factory
 from shared.streams import stream_name
 from shared.telemetry import configure_telemetry
-from tests.fixtures.events import stream_messages, wait_until
+from tests.fixtures.events import stream_messages
+from tests.fixtures.polling import eventually
 from zgov.common.v1 import common_pb2
 from zgov.events.v1 import envelope_pb2
 from zgov.org.v1 import org_pb2
@@ -116,12 +117,12 @@ async def test_trace_of_a_call_continues_through_the_outbox_and_nats_to_the_cons
             org_pb2.ApproveLeaveRequest(leave_id=leave.id, opinion="同意"),
             metadata=org.as_user("mayor") + caller(approve_trace, approve_caller),
         )
-        await wait_until(were_handled, timeout=20, what="the consumer handled the approval")
+        await eventually(were_handled, timeout=20, what="the consumer handled the approval")
     finally:
         await consumer.stop()
 
     def finished(name: str, kind: trace.SpanKind):
-        return wait_until(lambda: finished_span(spans, name, kind), what=f"the {kind.name} span {name}")
+        return eventually(lambda: finished_span(spans, name, kind), what=f"the {kind.name} span {name}")
 
     server = await finished(f"/{ORG_SERVICE}/ApproveLeave", trace.SpanKind.SERVER)
     producer = await finished("org.leave.approved publish", trace.SpanKind.PRODUCER)

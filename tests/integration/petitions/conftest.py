@@ -3,7 +3,6 @@ NATS and Keycloak of the tests. Each test gets fresh databases and its own NATS 
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 
 import grpc
@@ -15,7 +14,6 @@ from services.petitions.config import PetitionsSettings
 from tests.fixtures.bus_auth import ADMIN, AuthenticatedBus
 from tests.fixtures.keycloak import CallsAsPeople
 from tests.fixtures.org import serving
-from zgov.events.v1 import envelope_pb2
 from zgov.org.v1 import org_pb2_grpc
 from zgov.petitions.v1 import petitions_pb2_grpc
 
@@ -80,23 +78,3 @@ async def petitions_events(petitions_nats):
         ADMIN, allow_reconnect=True, max_reconnect_attempts=-1, reconnect_time_wait=0.2
     )
     yield client.jetstream(timeout=5)
-
-
-async def read_raw_events(js, subjects: str = "petitions.>", *, until, timeout: float = 15) -> list:
-    """(raw bytes, envelope) of every message on `subjects`, until `until(envelopes)` holds or time
-    runs out."""
-    sub = await js.pull_subscribe(subjects, durable=None, stream="PETITIONS")
-    seen: list = []
-    deadline = asyncio.get_running_loop().time() + timeout
-    while asyncio.get_running_loop().time() < deadline:
-        try:
-            for message in await sub.fetch(50, timeout=0.5):
-                envelope = envelope_pb2.EventEnvelope.FromString(message.data)
-                assert message.headers["Nats-Msg-Id"] == envelope.event_id
-                seen.append((message.data, envelope))
-                await message.ack()
-        except TimeoutError:
-            if until([e for _, e in seen]):
-                break
-    await sub.unsubscribe()
-    return seen

@@ -8,7 +8,6 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from sqlalchemy import select
 
 from services.petitions import domain
 from services.petitions.acts import Env, ReadRefused, handling, intake, reads
@@ -18,8 +17,8 @@ from shared.convert import today_in_china
 from shared.db import create_engine, session_factory
 from shared.errors import Forbidden
 from shared.identity import Actor
-from shared.outbox import TABLES
 from shared.workdays import calendar
+from tests.fixtures.outbox import outbox_subjects
 from zgov.petitions.v1 import petitions_pb2
 
 pytestmark = pytest.mark.integration
@@ -83,16 +82,6 @@ def letter(body_complained_about: str = "education-bureau") -> domain.Intake:
     )
 
 
-async def events_of(session, case_id: str) -> list[str]:
-    outbox = TABLES.outbox
-    rows = await session.execute(
-        select(outbox.c.subject)
-        .where(outbox.c.aggregate_ref == f"case/{case_id}")
-        .order_by(outbox.c.created_at, outbox.c.seq)
-    )
-    return list(rows.scalars())
-
-
 async def test_A71_registered_triaged_and_accepted_with_an_event_and_a_recorded_act_each(session, env):
     case = (await intake.register_case(session, BUREAU, env, letter(), repeat_of="", searched=("", ""))).case
     triage = domain.Triage(outcome=domain.TriageOutcome.ACCEPT_AND_ASSIGN, handling_body_code="anyue-county")
@@ -104,7 +93,7 @@ async def test_A71_registered_triaged_and_accepted_with_an_event_and_a_recorded_
     assert accepted.handling_due.due.year
     row = await session.get(PetitionCase, case.id)
     assert (row.state, row.current_stage) == ("in_handling", "handling")
-    assert await events_of(session, case.id) == [
+    assert await outbox_subjects(session, f"case/{case.id}") == [
         "petitions.case.registered",
         "petitions.case.assigned",
         "petitions.case.accepted",
@@ -161,5 +150,8 @@ async def test_A71_a_case_about_the_bureau_goes_above_it_at_once(session, env):
         )
     ).case
     assert case.handling_body_code == "general-office" and case.identity_redacted  # the bureau's own case
-    assert await events_of(session, case.id) == ["petitions.case.registered", "petitions.case.assigned"]
+    assert await outbox_subjects(session, f"case/{case.id}") == [
+        "petitions.case.registered",
+        "petitions.case.assigned",
+    ]
     assert date(case.assigned_on.year, case.assigned_on.month, case.assigned_on.day) == TODAY

@@ -15,9 +15,10 @@ from zoneinfo import ZoneInfo
 import grpc
 import pytest
 
+from shared.convert import date_to_proto as d
 from shared.errors import field_violations_of, rule_id_of
-from tests.fixtures.rpc import rpc_error
-from tests.integration.petitions.conftest import read_raw_events
+from tests.fixtures.rpc import day, rpc_error
+from tests.fixtures.streams import read_event_messages
 from zgov.common.v1 import common_pb2
 from zgov.org.v1 import org_pb2
 from zgov.petitions.v1 import events_pb2, petitions_pb2
@@ -32,14 +33,6 @@ PERSON_COMPLAINED = "李校长"
 CONTENT = "岳阳中学以资料费名义向学生收费，请查处。"
 # A scanned receipt (the first bytes of a JPEG are what the service checks).
 RECEIPT = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + "收据：资料费壹佰元".encode() + b"\xff\xd9"
-
-
-def d(value: date) -> common_pb2.Date:
-    return common_pb2.Date(year=value.year, month=value.month, day=value.day)
-
-
-def day(value: common_pb2.Date) -> date:
-    return date(value.year, value.month, value.day)
 
 
 def complaint(received: date = date(2025, 9, 16), **overrides) -> petitions_pb2.Intake:
@@ -266,7 +259,7 @@ async def test_A71_A80_events_carry_no_identity_content_or_complained_party(peti
         subjects = [e.subject.removeprefix("petitions.case.") for e in envelopes]
         return wanted <= set(subjects) and subjects.count("registered") == 2
 
-    events = await read_raw_events(petitions_events, until=complete)
+    events = await read_event_messages(petitions_events, "PETITIONS", "petitions.>", until=complete)
     assert complete([e for _, e in events])
     secrets = [
         NAME,
@@ -607,7 +600,9 @@ async def test_A71_a_case_past_its_limit_is_escalated_once_by_event(petitions, p
     def escalated(envelopes):
         return any(e.subject == "petitions.case.overdue" for e in envelopes)
 
-    events = await read_raw_events(petitions_events, until=escalated, timeout=20)
+    events = await read_event_messages(
+        petitions_events, "PETITIONS", "petitions.>", until=escalated, timeout=20
+    )
     overdue = [e for _, e in events if e.subject == "petitions.case.overdue"]
     assert len(overdue) == 1
     payload = events_pb2.CaseOverdue()
@@ -717,7 +712,7 @@ async def test_A71_petitioner_rates_by_query_code_and_figures_by_body_show_it(pe
     def has_rating(envelopes):
         return any(e.subject == "petitions.case.rated" for e in envelopes)
 
-    events = await read_raw_events(petitions_events, until=has_rating)
+    events = await read_event_messages(petitions_events, "PETITIONS", "petitions.>", until=has_rating)
     (rated_event,) = [e for _, e in events if e.subject == "petitions.case.rated"]
     assert not rated_event.HasField("actor")  # the petitioner's own act
 

@@ -24,11 +24,9 @@ def online(title: str) -> petitions_pb2.SubmitPetitionRequest:
     )
 
 
-async def test_A71_portal_files_for_visitors_without_account_beyond_the_per_account_limit(
-    petitions, keycloak
-):
+async def test_A71_portal_files_for_visitors_without_account_beyond_the_per_account_limit(petitions):
     p = petitions
-    portal = (("authorization", f"Bearer {keycloak.service_token('portal')}"),)
+    portal = p.as_service("portal")
     filed = [
         await p.stub.SubmitPetition(online(f"增设公交站 {i}"), metadata=portal)
         for i in range(MAX_ONLINE_PER_DAY + 1)

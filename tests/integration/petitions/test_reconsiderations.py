@@ -19,7 +19,8 @@ from shared.convert import date_to_proto
 from shared.errors import error_info_of, field_violations_of, rule_id_of
 from tests.fixtures.keycloak import CallsAsPeople
 from tests.fixtures.org import serving
-from tests.integration.petitions.conftest import read_raw_events
+from tests.fixtures.rpc import rpc_error
+from tests.fixtures.streams import read_event_messages
 from zgov.petitions.v1 import reconsideration_events_pb2 as events_pb
 from zgov.petitions.v1 import reconsiderations_pb2 as pb
 from zgov.petitions.v1 import reconsiderations_pb2_grpc
@@ -90,12 +91,6 @@ async def decide(r: Reconsiderations, case_id: str, on: date, kind=pb.DECISION_K
     return await r.stub.DecideReconsideration(request, metadata=r.as_user(OFFICE))
 
 
-async def refused(call) -> grpc.RpcError:
-    with pytest.raises(grpc.RpcError) as caught:
-        await call
-    return caught.value
-
-
 async def test_A69_decided_on_the_last_day_of_an_extended_limit_across_a_holiday(
     reconsiderations, petitions_events
 ):
@@ -127,7 +122,7 @@ async def test_A69_decided_on_the_last_day_of_an_extended_limit_across_a_holiday
     assert extended.decision_due == date_to_proto(date(2026, 10, 8))
     assert extended.decision_due_moved_to_working_day and extended.extension_days == 30
 
-    again = await refused(
+    again = await rpc_error(
         r.stub.ExtendReconsideration(
             pb.ExtendReconsiderationRequest(reconsideration_id=case.id, days=5, reason="仍需时间"),
             metadata=r.as_user(OFFICE),
@@ -151,8 +146,9 @@ async def test_A69_decided_on_the_last_day_of_an_extended_limit_across_a_holiday
     ]
 
     steps = ["applied", "accepted", "answered", "extended", "decided"]
-    seen = await read_raw_events(
+    seen = await read_event_messages(
         petitions_events,
+        "PETITIONS",
         "petitions.reconsideration.>",
         until=lambda envelopes: {e.subject.rsplit(".", 1)[1] for e in envelopes} >= set(steps),
     )
@@ -171,7 +167,7 @@ async def test_A69_acceptance_checked_within_its_working_days_else_deemed_accept
     assert case.acceptance_due == date_to_proto(date(2026, 6, 8))
     late_refusal = pb.RefuseReconsiderationRequest(reconsideration_id=case.id, reason="不属于行政复议范围")
     late_refusal.refused_on.CopyFrom(date_to_proto(date(2026, 6, 20)))
-    error = await refused(r.stub.RefuseReconsideration(late_refusal, metadata=r.as_user(OFFICE)))
+    error = await rpc_error(r.stub.RefuseReconsideration(late_refusal, metadata=r.as_user(OFFICE)))
     assert rule_id_of(error) == "A69.acceptance-days"
 
     deemed = await accept(r, case.id, date(2026, 6, 20))
@@ -182,7 +178,7 @@ async def test_A69_acceptance_checked_within_its_working_days_else_deemed_accept
     refusal.refused_on.CopyFrom(date_to_proto(date(2026, 6, 5)))
     refused_case = await r.stub.RefuseReconsideration(refusal, metadata=r.as_user(OFFICE))
     assert refused_case.state == pb.RECONSIDERATION_STATE_REFUSED
-    after = await refused(accept(r, in_time.id, date(2026, 6, 6)))
+    after = await rpc_error(accept(r, in_time.id, date(2026, 6, 6)))
     assert rule_id_of(after) == "A69.state"
 
 
@@ -191,7 +187,7 @@ async def test_A69_simplified_procedure_where_the_law_allows_it_and_decisions_of
 ):
     r = reconsiderations
     case = (await register(r, date(2026, 11, 2))).reconsideration
-    too_much = await refused(
+    too_much = await rpc_error(
         accept(
             r,
             case.id,
@@ -206,7 +202,7 @@ async def test_A69_simplified_procedure_where_the_law_allows_it_and_decisions_of
     )
     assert simple.simplified and simple.answer_due == date_to_proto(date(2026, 11, 10))  # 5 working days
     assert simple.decision_due == date_to_proto(date(2026, 12, 3))  # 30 days (art. 62)
-    no_extension = await refused(
+    no_extension = await rpc_error(
         r.stub.ExtendReconsideration(
             pb.ExtendReconsiderationRequest(reconsideration_id=case.id, days=10, reason="复杂"),
             metadata=r.as_user(OFFICE),
@@ -214,7 +210,7 @@ async def test_A69_simplified_procedure_where_the_law_allows_it_and_decisions_of
     )
     assert rule_id_of(no_extension) == "A69.simplified-no-extension"
 
-    no_remedy = await refused(decide(r, case.id, date(2026, 11, 20), pb.DECISION_KIND_CHANGED))
+    no_remedy = await rpc_error(decide(r, case.id, date(2026, 11, 20), pb.DECISION_KIND_CHANGED))
     assert no_remedy.code() == grpc.StatusCode.INVALID_ARGUMENT and "remedy" in field_violations_of(no_remedy)
     changed = await decide(
         r, case.id, date(2026, 11, 20), pb.DECISION_KIND_CHANGED, remedy="罚款变更为1000元"
@@ -226,7 +222,7 @@ async def test_A69_only_the_respondent_body_answers(reconsiderations):
     r = reconsiderations
     case = (await register(r, date(2026, 11, 2))).reconsideration
     await accept(r, case.id, date(2026, 11, 3))
-    error = await refused(
+    error = await rpc_error(
         r.stub.AnswerReconsideration(
             pb.AnswerReconsiderationRequest(reconsideration_id=case.id, answer="答复"),
             metadata=r.as_user("county-head"),
@@ -255,11 +251,17 @@ async def test_A69_overdue_steps_are_escalated_once_by_event(reconsiderations, p
     def all_there(envelopes) -> bool:
         return expected <= set(escalations([(None, e) for e in envelopes]))
 
-    await read_raw_events(petitions_events, "petitions.reconsideration.overdue", until=all_there)
+    await read_event_messages(
+        petitions_events, "PETITIONS", "petitions.reconsideration.overdue", until=all_there
+    )
     await asyncio.sleep(2)  # several more rounds of the sweep
     found = escalations(
-        await read_raw_events(
-            petitions_events, "petitions.reconsideration.overdue", until=lambda envelopes: False, timeout=2
+        await read_event_messages(
+            petitions_events,
+            "PETITIONS",
+            "petitions.reconsideration.overdue",
+            until=lambda envelopes: False,
+            timeout=2,
         )
     )
     assert expected <= set(found) and len(found) == len(set(found))  # each step once
@@ -284,13 +286,13 @@ async def test_A69_the_applicant_follows_the_case_by_account_or_query_code(recon
     )
     assert by_code.id == case.id
     office_case = (await register(r, date(2026, 11, 2))).reconsideration
-    other = await refused(
+    other = await rpc_error(
         r.stub.FollowReconsideration(
             pb.FollowReconsiderationRequest(reconsideration_id=office_case.id), metadata=r.as_user("citizen")
         )
     )
     assert other.code() == grpc.StatusCode.NOT_FOUND
-    bad_body = await refused(
+    bad_body = await rpc_error(
         r.stub.ApplyForReconsideration(
             pb.ApplyForReconsiderationRequest(
                 contested_act="x", respondent_body_code="no-such-body", request="y"

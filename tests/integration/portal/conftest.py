@@ -3,7 +3,8 @@ tests) against the real PostgreSQL, NATS and Keycloak of the test session; NATS 
 in production, each backend connecting as its own NKEY user (`portal_nats.seeds[...]`). `portal` is the
 app behind an httpx client (ASGI, no socket); `portal_server` runs the same app under uvicorn on a free
 port for the browser tests (`serving_portal`, with other settings); `notify_address` is the real notify
-service for the consent pages.
+service for the consent pages. A test sets up or checks what the portal shows through `backends`: its
+stubs (`backends.publication_service`, ...) called as a demo user (`metadata=backends.as_user(...)`).
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ import re
 import shutil
 import uuid
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+import grpc
 import httpx
 import pytest
 import uvicorn
@@ -31,7 +33,10 @@ from services.petitions.config import PetitionsSettings
 from services.portal.app import create_app
 from services.portal.config import PortalSettings
 from tests.fixtures.bus_auth import AuthenticatedBus
+from tests.fixtures.keycloak import CallsAsPeople
 from tests.fixtures.org import org_settings, serving, stop
+from zgov.disclosure.v1 import applications_pb2_grpc, complaints_pb2_grpc, publications_pb2_grpc
+from zgov.petitions.v1 import petitions_pb2_grpc, reconsiderations_pb2_grpc
 
 # The address the realm's `portal` client accepts as a redirect (the ASGI client never opens it).
 PUBLIC_URL = "http://127.0.0.1:8000"
@@ -49,10 +54,45 @@ async def backend_databases(service_database):
 
 
 @dataclass
-class Backends:
+class Backends(CallsAsPeople):
+    """The backends' addresses (for the portal's settings), and their gRPC services as a test calls
+    them to set up or check what the portal shows: as a demo user (`as_user`) or a service
+    (`as_service`). The channels are opened when first asked for and closed with the backends."""
+
     org: str
     petitions: str
     disclosure: str
+    channels: dict[str, grpc.aio.Channel] = field(default_factory=dict)
+
+    def stub(self, stub_class, address: str):
+        """`stub_class` over the one channel of this test to `address` (a backend's, or notify's)."""
+        if address not in self.channels:
+            self.channels[address] = grpc.aio.insecure_channel(address)
+        return stub_class(self.channels[address])
+
+    @property
+    def publication_service(self) -> publications_pb2_grpc.PublicationServiceStub:
+        return self.stub(publications_pb2_grpc.PublicationServiceStub, self.disclosure)
+
+    @property
+    def application_service(self) -> applications_pb2_grpc.ApplicationServiceStub:
+        return self.stub(applications_pb2_grpc.ApplicationServiceStub, self.disclosure)
+
+    @property
+    def complaint_service(self) -> complaints_pb2_grpc.ComplaintServiceStub:
+        return self.stub(complaints_pb2_grpc.ComplaintServiceStub, self.disclosure)
+
+    @property
+    def petitions_service(self) -> petitions_pb2_grpc.PetitionsServiceStub:
+        return self.stub(petitions_pb2_grpc.PetitionsServiceStub, self.petitions)
+
+    @property
+    def reconsideration_service(self) -> reconsiderations_pb2_grpc.ReconsiderationServiceStub:
+        return self.stub(reconsiderations_pb2_grpc.ReconsiderationServiceStub, self.petitions)
+
+    async def close_channels(self) -> None:
+        for channel in self.channels.values():
+            await channel.close()
 
 
 @pytest.fixture
@@ -91,9 +131,13 @@ async def backends(keycloak, portal_nats, backend_databases, org_directory):
         )
     )
     await disclosure.start()
+    backends = Backends(
+        keycloak=keycloak, org=org.address, petitions=petitions.address, disclosure=disclosure.address
+    )
     try:
-        yield Backends(org=org.address, petitions=petitions.address, disclosure=disclosure.address)
+        yield backends
     finally:
+        await backends.close_channels()
         await stop(disclosure)
         await stop(petitions)
         await stop(org)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 from contextlib import asynccontextmanager
 
-import grpc
 import httpx
 import pytest
 from sqlalchemy import text
@@ -24,7 +23,6 @@ from tests.integration.portal.conftest import PUBLIC_URL, log_in, portal_setting
 from tests.integration.portal.test_portal_disclosure import TODAY, d, seed
 from tests.integration.portal.test_portal_disclosure_lists import seed_lists
 from zgov.disclosure.v1 import publications_pb2 as pb
-from zgov.disclosure.v1 import publications_pb2_grpc
 
 pytestmark = pytest.mark.integration
 
@@ -111,27 +109,26 @@ async def disclosure_stalled(database_url: str, table: str = "publication"):
         await engine.dispose()
 
 
-async def publish_one(keycloak, backends, title: str) -> str:
+async def publish_one(backends, title: str) -> str:
     """A statistics release created and published by the disclosure officer; its id."""
-    metadata = (("authorization", f"Bearer {keycloak.token_for('disclosure-officer')}"),)
-    async with grpc.aio.insecure_channel(backends.disclosure) as channel:
-        stub = publications_pb2_grpc.PublicationServiceStub(channel)
-        content = pb.PublicationContent(
-            kind=pb.PUBLICATION_KIND_POLICY,
-            category=pb.CATEGORY_STATISTICS,
-            title=title,
-            body="全市城市供水量同比增长。",
-            issuer_code="general-office",
-            issuer_name="资阳市统计局",
-            made_on=d(TODAY),
-        )
-        made = await stub.CreatePublication(pb.CreatePublicationRequest(content=content), metadata=metadata)
-        await stub.PublishPublication(pb.PublishPublicationRequest(publication_id=made.id), metadata=metadata)
+    metadata = backends.as_user("disclosure-officer")
+    stub = backends.publication_service
+    content = pb.PublicationContent(
+        kind=pb.PUBLICATION_KIND_POLICY,
+        category=pb.CATEGORY_STATISTICS,
+        title=title,
+        body="全市城市供水量同比增长。",
+        issuer_code="general-office",
+        issuer_name="资阳市统计局",
+        made_on=d(TODAY),
+    )
+    made = await stub.CreatePublication(pb.CreatePublicationRequest(content=content), metadata=metadata)
+    await stub.PublishPublication(pb.PublishPublicationRequest(publication_id=made.id), metadata=metadata)
     return made.id
 
 
 async def test_public_pages_and_api_reads_are_cacheable_and_revalidate_with_304(portal, keycloak, backends):
-    ids = await seed(keycloak, backends)
+    ids = await seed(backends)
     for path in (
         "/",
         f"/publications/{ids['policy']}",
@@ -160,7 +157,7 @@ async def test_a_page_is_kept_then_shows_what_was_published_after_it_expires(
 ):
     monkeypatch.setattr(caching, "KEEP", 600.0)  # read when the app serves its first request
     before = await portal.get("/")
-    ids = await seed(keycloak, backends)
+    ids = await seed(backends)
     kept = await portal.get("/")
     assert kept.headers["etag"] == before.headers["etag"]  # kept: the same answer, the portal asked nobody
     assert f"/publications/{ids['stats']}" not in kept.text
@@ -171,7 +168,7 @@ async def test_a_page_is_kept_then_shows_what_was_published_after_it_expires(
 async def test_a_kept_page_expires_after_keep_seconds(portal, keycloak, backends, monkeypatch):
     monkeypatch.setattr(caching, "KEEP", 0.5)
     before = await portal.get("/")
-    ids = await seed(keycloak, backends)
+    ids = await seed(backends)
     await asyncio.sleep(1)
     after = await portal.get("/")
     assert f"/publications/{ids['stats']}" in after.text and after.headers["etag"] != before.headers["etag"]
@@ -184,7 +181,7 @@ async def test_an_unchanged_page_keeps_its_validators_across_refreshes_and_a_pub
     expiring and the page being made again from disclosure's same answer gives the same ETag and
     Last-Modified, so a poller's or a CDN's revalidation still gets 304; a publication changes them."""
     monkeypatch.setattr(caching, "KEEP", 0.5)
-    await seed(keycloak, backends)
+    await seed(backends)
     first = await portal.get("/")
     assert_public(first)
     for _ in range(2):
@@ -198,7 +195,7 @@ async def test_an_unchanged_page_keeps_its_validators_across_refreshes_and_a_pub
     await asyncio.sleep(1)
     since = await portal.get("/", headers={"If-Modified-Since": first.headers["last-modified"]})
     assert since.status_code == 304
-    published = await publish_one(keycloak, backends, "2026年11月资阳市城市供水情况")
+    published = await publish_one(backends, "2026年11月资阳市城市供水情况")
     await asyncio.sleep(1)
     changed = await portal.get("/", headers={"If-None-Match": first.headers["etag"]})
     assert changed.status_code == 200 and f"/publications/{published}" in changed.text
@@ -213,7 +210,7 @@ async def test_the_public_pages_hold_nothing_of_the_visitor_or_the_request(
     Content-Security-Policy has no nonce (no script at all: script-src 'none'), so a shared copy
     needs none."""
     monkeypatch.setattr(caching, "KEEP", 0.0)
-    ids = await seed(keycloak, backends)
+    ids = await seed(backends)
     paths = [
         "/",
         "/publications",
@@ -241,7 +238,7 @@ async def test_a_page_made_without_disclosures_answer_is_neither_kept_nor_valida
     says so, `no-store`, no ETag or Last-Modified (a 304 must never confirm it), no visitor cookie;
     the portal does not keep it, so the first request after disclosure recovers gets the whole page."""
     monkeypatch.setattr(caching, "KEEP", 600.0)  # a page kept would be answered for the rest of the test
-    ids = await seed(keycloak, backends)
+    ids = await seed(backends)
     async with disclosure_stalled(backend_databases["disclosure"]):
         partial = await impatient_portal.get("/")
         assert partial.status_code == 200
@@ -278,7 +275,7 @@ async def test_the_last_whole_page_stands_in_while_disclosure_fails_then_the_fre
     while every call waits for the lock, proves it); a signed-in citizen never gets the shared copy;
     once disclosure answers again, the page is made fresh (what was published meanwhile shows)."""
     monkeypatch.setattr(caching, "KEEP", 0.0)  # every request makes the page again
-    ids = await seed(keycloak, backends)
+    ids = await seed(backends)
     async with impatient(keycloak, backends, backend_backoff_seconds=LONG_BACKOFF) as portal:
         home = await portal.get("/")
         policy = await portal.get(f"/publications/{ids['policy']}")
@@ -299,7 +296,7 @@ async def test_the_last_whole_page_stands_in_while_disclosure_fails_then_the_fre
             assert mine.headers["cache-control"] == "private, no-store" and "etag" not in mine.headers
             assert mine.content != home.content and "最新公开信息暂时无法显示" in mine.text
         portal.cookies.clear()  # an anonymous visitor again
-        published = await publish_one(keycloak, backends, "2026年11月资阳市城市供水情况")
+        published = await publish_one(backends, "2026年11月资阳市城市供水情况")
         await asyncio.sleep(LONG_BACKOFF)
         fresh = await portal.get("/")
         assert_public(fresh)
@@ -316,7 +313,7 @@ async def test_a_method_without_an_answer_in_time_backs_off_alone_the_rest_of_it
     After the back-off the method is called again."""
     monkeypatch.setattr(caching, "KEEP", 0.0)
     database = backend_databases["disclosure"]
-    ids = await seed_lists(keycloak, backends, database)
+    ids = await seed_lists(backends, database)
     async with impatient(keycloak, backends, backend_backoff_seconds=LONG_BACKOFF) as portal:
         async with disclosure_stalled(database, "public_concern"):
             slow = await portal.get(f"/publications/{ids['response']}")
@@ -342,7 +339,7 @@ async def test_a_service_found_down_backs_off_whole_the_other_services_of_its_se
     home page is whole."""
     monkeypatch.setattr(caching, "KEEP", 0.0)
     database = backend_databases["disclosure"]
-    ids = await seed_lists(keycloak, backends, database)
+    ids = await seed_lists(backends, database)
     # a deadline the cut-off comes well within: the call must end UNAVAILABLE, not DEADLINE_EXCEEDED
     async with impatient(
         keycloak, backends, backend_timeout=10.0, backend_backoff_seconds=LONG_BACKOFF
@@ -391,7 +388,7 @@ async def test_a_render_that_raises_is_answered_with_the_last_whole_page_or_else
     the portal holds whole is answered stale instead; one it does not hold is that 500; with the
     database back, the page is made whole again."""
     monkeypatch.setattr(caching, "KEEP", 0.0)
-    ids = await seed(keycloak, backends)
+    ids = await seed(backends)
     app = create_app(portal_settings(keycloak, backends, database_url=database))
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)  # as a server answers: a 500
     async with app.router.lifespan_context(app):
@@ -424,7 +421,7 @@ async def test_past_the_stale_bound_the_page_made_without_disclosure_is_sent_no_
     keycloak, backends, backend_databases, monkeypatch
 ):
     monkeypatch.setattr(caching, "KEEP", 0.0)
-    await seed(keycloak, backends)
+    await seed(backends)
     async with impatient(keycloak, backends, portal_stale_seconds=1.0) as portal:
         whole = await portal.get("/")
         # a bound shorter than a CDN's freshness leaves it no stale-if-error
@@ -443,7 +440,7 @@ async def test_requests_arriving_while_a_page_is_made_wait_for_that_one_render(
     disclosure does not answer make two calls to disclosure (one per page), not nine; all get the page
     their render made (incomplete: nothing whole is held yet)."""
     monkeypatch.setattr(caching, "KEEP", 0.0)
-    await seed(keycloak, backends)
+    await seed(backends)
     database = backend_databases["disclosure"]
     async with disclosure_stalled(database):
         asked = [asyncio.create_task(impatient_portal.get(p)) for p in ["/"] * 6 + ["/?from=banner"] * 3]
@@ -477,7 +474,7 @@ async def test_anonymous_visitors_get_the_same_public_page_whatever_cookies_they
     cookies (the visitor cookie of a form, anything else), so a CDN may hand it to every anonymous
     visitor. Made anew for each request here (KEEP 0), so the portal's own copy proves nothing."""
     monkeypatch.setattr(caching, "KEEP", 0.0)
-    await seed(keycloak, backends)
+    await seed(backends)
     first = await portal.get("/")
     assert_public(first)
     form = await portal.get("/applications/new")  # the visitor cookie its CSRF token needs

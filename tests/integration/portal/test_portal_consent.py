@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 
-import grpc
 import httpx
 import pytest
 
@@ -20,10 +19,9 @@ from tests.integration.portal.conftest import PUBLIC_URL, csrf_of, log_in, porta
 from tests.integration.portal.test_portal_disclosure import APPLICATION
 from tests.integration.portal.test_portal_petitions import CODE, PETITION
 from zgov.disclosure.v1 import applications_pb2 as apb
-from zgov.disclosure.v1 import applications_pb2_grpc
 from zgov.notify.v1 import notify_pb2 as npb
 from zgov.notify.v1 import notify_pb2_grpc
-from zgov.petitions.v1 import petitions_pb2, petitions_pb2_grpc
+from zgov.petitions.v1 import petitions_pb2
 
 pytestmark = pytest.mark.integration
 EMAIL = "zhao.xiaohong@example.com"
@@ -39,30 +37,37 @@ async def portal_with_notify(keycloak, backends, notify_address):
 
 
 async def consent_of(
-    keycloak, notify_address: str, case_id: str, kind=npb.CITIZEN_CASE_KIND_PETITION
+    backends, notify_address: str, case_id: str, kind=npb.CITIZEN_CASE_KIND_PETITION
 ) -> npb.CitizenConsent:
-    async with grpc.aio.insecure_channel(notify_address) as channel:
-        return await notify_pb2_grpc.NotifyServiceStub(channel).GetCitizenConsent(
-            npb.GetCitizenConsentRequest(case_kind=kind, case_id=case_id),
-            metadata=(("authorization", f"Bearer {keycloak.service_token('portal')}"),),
-        )
+    """The consent notify holds for a case, asked as the portal asks it."""
+    return await backends.stub(notify_pb2_grpc.NotifyServiceStub, notify_address).GetCitizenConsent(
+        npb.GetCitizenConsentRequest(case_kind=kind, case_id=case_id), metadata=backends.as_service("portal")
+    )
 
 
-async def cases_by_number(keycloak, backends) -> dict[str, str]:
+async def cases_by_number(backends) -> dict[str, str]:
     """number → id of every petition filed, as the petitions office lists them."""
-    async with grpc.aio.insecure_channel(backends.petitions) as channel:
-        listed = await petitions_pb2_grpc.PetitionsServiceStub(channel).ListCases(
-            petitions_pb2.ListCasesRequest(),
-            metadata=(("authorization", f"Bearer {keycloak.token_for('petition-officer')}"),),
-        )
+    listed = await backends.petitions_service.ListCases(
+        petitions_pb2.ListCasesRequest(), metadata=backends.as_user("petition-officer")
+    )
     return {c.number: c.id for c in listed.cases}
+
+
+async def application_numbered(backends, number: str) -> apb.Application:
+    """The application of this number, as the disclosure office lists it."""
+    (application,) = (
+        await backends.application_service.ListApplications(
+            apb.ListApplicationsRequest(number=number), metadata=backends.as_user("disclosure-officer")
+        )
+    ).applications
+    return application
 
 
 NUMBER = re.compile(r"编号 <strong>([^<]+)</strong>")
 
 
 async def test_a_petitioner_agrees_to_be_told_by_email_on_the_case_page_then_withdraws(
-    portal_with_notify, keycloak, backends, notify_address
+    portal_with_notify, backends, notify_address
 ):
     portal = portal_with_notify
     receipt = await post_form(portal, "/petitions/new", "/petitions/new", PETITION)
@@ -71,13 +76,11 @@ async def test_a_petitioner_agrees_to_be_told_by_email_on_the_case_page_then_wit
     case_page = await post_form(portal, "/petitions/follow", "/petitions/follow", {"query_code": code})
     assert 'action="/notifications"' in case_page.text
     csrf = csrf_of(case_page.text)
-    async with grpc.aio.insecure_channel(backends.petitions) as channel:
-        (case,) = (
-            await petitions_pb2_grpc.PetitionsServiceStub(channel).ListCases(
-                petitions_pb2.ListCasesRequest(),
-                metadata=(("authorization", f"Bearer {keycloak.token_for('petition-officer')}"),),
-            )
-        ).cases
+    (case,) = (
+        await backends.petitions_service.ListCases(
+            petitions_pb2.ListCasesRequest(), metadata=backends.as_user("petition-officer")
+        )
+    ).cases
 
     shown = await portal.post("/notifications", data={"csrf": csrf, "kind": "petition", "query_code": code})
     assert shown.status_code == 200 and case.number in shown.text and "我同意资阳市人民政府门户" in shown.text
@@ -85,7 +88,7 @@ async def test_a_petitioner_agrees_to_be_told_by_email_on_the_case_page_then_wit
     base = {"csrf": csrf, "kind": "petition", "query_code": code, "channel_email": "yes", "email": EMAIL}
     unticked = await portal.post("/notifications/give", data=base)
     assert unticked.status_code == 422 and "请阅读并勾选同意后再提交" in unticked.text
-    assert (await consent_of(keycloak, notify_address, case.id)).state == npb.CONSENT_STATE_NONE
+    assert (await consent_of(backends, notify_address, case.id)).state == npb.CONSENT_STATE_NONE
     wrong = await portal.post(
         "/notifications/give", data={**base, "query_code": "ABCD-EFGH-JKLM-NPQR", "agree": "yes"}
     )
@@ -94,7 +97,7 @@ async def test_a_petitioner_agrees_to_be_told_by_email_on_the_case_page_then_wit
     given = await portal.post("/notifications/give", data={**base, "agree": "yes"})
     assert given.status_code == 200 and "您已同意" in given.text and "电子邮件" in given.text
     assert EMAIL not in given.text and re.search(r"zh\*\*\*@example\.com", given.text)
-    recorded = await consent_of(keycloak, notify_address, case.id)
+    recorded = await consent_of(backends, notify_address, case.id)
     assert recorded.state == npb.CONSENT_STATE_GIVEN and recorded.number == case.number
     assert list(recorded.channels) == [npb.CHANNEL_EMAIL] and recorded.wording == WORDING
 
@@ -102,7 +105,7 @@ async def test_a_petitioner_agrees_to_be_told_by_email_on_the_case_page_then_wit
         "/notifications/withdraw", data={"csrf": csrf, "kind": "petition", "query_code": code}
     )
     assert withdrawn.status_code == 200 and "您已撤回同意" in withdrawn.text
-    recorded = await consent_of(keycloak, notify_address, case.id)
+    recorded = await consent_of(backends, notify_address, case.id)
     assert recorded.state == npb.CONSENT_STATE_WITHDRAWN and not recorded.email
 
 
@@ -141,26 +144,13 @@ async def test_a_citizen_agrees_by_sms_for_an_application_of_his_own_account_and
         data={"csrf": csrf_of(stranger.text), "kind": "application", "number": number},
     )
     assert refused.status_code == 401
-    async with grpc.aio.insecure_channel(notify_address) as channel:
-        stub = notify_pb2_grpc.NotifyServiceStub(channel)
-        service = (("authorization", f"Bearer {keycloak.service_token('portal')}"),)
-        async with grpc.aio.insecure_channel(backends.disclosure) as disclosure:
-            (application,) = (
-                await applications_pb2_grpc.ApplicationServiceStub(disclosure).ListApplications(
-                    apb.ListApplicationsRequest(number=number),
-                    metadata=(("authorization", f"Bearer {keycloak.token_for('disclosure-officer')}"),),
-                )
-            ).applications
-        application_id = application.id
-        recorded = await stub.GetCitizenConsent(
-            npb.GetCitizenConsentRequest(case_kind=npb.CITIZEN_CASE_KIND_APPLICATION, case_id=application_id),
-            metadata=service,
-        )
+    application = await application_numbered(backends, number)
+    recorded = await consent_of(backends, notify_address, application.id, npb.CITIZEN_CASE_KIND_APPLICATION)
     assert recorded.state == npb.CONSENT_STATE_GIVEN and list(recorded.channels) == [npb.CHANNEL_SMS]
 
 
 async def test_issue15_a_petition_filed_with_the_box_ticked_has_notifications_on_one_without_has_none(
-    portal_with_notify, keycloak, backends, notify_address
+    portal_with_notify, backends, notify_address
 ):
     portal = portal_with_notify
     form = await portal.get("/petitions/new")
@@ -177,7 +167,7 @@ async def test_issue15_a_petition_filed_with_the_box_ticked_has_notifications_on
     )
     assert wrong.status_code == 422 and "选择短信通知时，请填写手机号码。" in wrong.text
     assert 'name="notify" value="yes" checked' in wrong.text
-    assert await cases_by_number(keycloak, backends) == {}
+    assert await cases_by_number(backends) == {}
 
     receipt = await post_form(portal, "/petitions/new", "/petitions/new", {**PETITION, **ticked})
     assert receipt.status_code == 200 and "办件状态通知已开通" in receipt.text
@@ -191,16 +181,16 @@ async def test_issue15_a_petition_filed_with_the_box_ticked_has_notifications_on
     assert unticked.status_code == 200 and "办件状态通知已开通" not in unticked.text
     off = NUMBER.search(unticked.text).group(1)
 
-    ids = await cases_by_number(keycloak, backends)
-    recorded = await consent_of(keycloak, notify_address, ids[on])
+    ids = await cases_by_number(backends)
+    recorded = await consent_of(backends, notify_address, ids[on])
     assert recorded.state == npb.CONSENT_STATE_GIVEN and recorded.number == on
     assert list(recorded.channels) == [npb.CHANNEL_EMAIL] and recorded.wording == WORDING
     assert recorded.at_any_hour is False, "the quiet hours are kept unless chosen otherwise"
-    assert (await consent_of(keycloak, notify_address, ids[off])).state == npb.CONSENT_STATE_NONE
+    assert (await consent_of(backends, notify_address, ids[off])).state == npb.CONSENT_STATE_NONE
 
 
 async def test_issue15_an_application_filed_with_the_box_ticked_for_sms_at_any_hour_uses_the_forms_number(
-    portal_with_notify, keycloak, backends, notify_address
+    portal_with_notify, backends, notify_address
 ):
     portal = portal_with_notify
     ticked = {"notify": "yes", "notify_sms": "yes", "notify_any_hour": "yes"}  # no number: the form's
@@ -209,13 +199,7 @@ async def test_issue15_an_application_filed_with_the_box_ticked_for_sms_at_any_h
         receipt.status_code == 200 and "办件状态通知已开通" in receipt.text and "136****3333" in receipt.text
     )
     number = re.search(r"申请编号 <strong>([^<]+)</strong>", receipt.text).group(1)
-    async with grpc.aio.insecure_channel(backends.disclosure) as disclosure:
-        (application,) = (
-            await applications_pb2_grpc.ApplicationServiceStub(disclosure).ListApplications(
-                apb.ListApplicationsRequest(number=number),
-                metadata=(("authorization", f"Bearer {keycloak.token_for('disclosure-officer')}"),),
-            )
-        ).applications
-    recorded = await consent_of(keycloak, notify_address, application.id, npb.CITIZEN_CASE_KIND_APPLICATION)
+    application = await application_numbered(backends, number)
+    recorded = await consent_of(backends, notify_address, application.id, npb.CITIZEN_CASE_KIND_APPLICATION)
     assert recorded.state == npb.CONSENT_STATE_GIVEN and list(recorded.channels) == [npb.CHANNEL_SMS]
     assert recorded.phone == "136****3333" and recorded.at_any_hour is True

@@ -9,15 +9,13 @@ import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import grpc
 import httpx
 import pytest
 
 from services.portal.app import create_app
+from shared.convert import date_to_proto as d
 from tests.integration.portal.conftest import PUBLIC_URL, log_in, portal_settings, post_form
-from zgov.common.v1 import common_pb2
 from zgov.disclosure.v1 import publications_pb2 as pb
-from zgov.disclosure.v1 import publications_pb2_grpc
 
 pytestmark = pytest.mark.integration
 
@@ -38,83 +36,76 @@ APPLICATION = {
 }
 
 
-def d(value) -> common_pb2.Date:
-    return common_pb2.Date(year=value.year, month=value.month, day=value.day)
-
-
-async def seed(keycloak, backends) -> dict[str, str]:
+async def seed(backends) -> dict[str, str]:
     """A statistics release, a policy with its interpretation, and a draft open for comment, published
     by the disclosure officer."""
-    metadata = (("authorization", f"Bearer {keycloak.token_for('disclosure-officer')}"),)
-    async with grpc.aio.insecure_channel(backends.disclosure) as channel:
-        stub = publications_pb2_grpc.PublicationServiceStub(channel)
+    metadata = backends.as_user("disclosure-officer")
+    stub = backends.publication_service
 
-        async def create(**fields) -> pb.Publication:
-            content = pb.PublicationContent(
-                **{
-                    "kind": pb.PUBLICATION_KIND_POLICY,
-                    "issuer_code": "general-office",
-                    "issuer_name": "资阳市人民政府办公室",
-                    "made_on": d(TODAY),
-                    **fields,
-                }
-            )
-            return await stub.CreatePublication(
-                pb.CreatePublicationRequest(content=content), metadata=metadata
-            )
+    async def create(**fields) -> pb.Publication:
+        content = pb.PublicationContent(
+            **{
+                "kind": pb.PUBLICATION_KIND_POLICY,
+                "issuer_code": "general-office",
+                "issuer_name": "资阳市人民政府办公室",
+                "made_on": d(TODAY),
+                **fields,
+            }
+        )
+        return await stub.CreatePublication(pb.CreatePublicationRequest(content=content), metadata=metadata)
 
-        async def publish(pid: str, *together: str) -> None:
-            await stub.PublishPublication(
-                pb.PublishPublicationRequest(publication_id=pid, interpretation_ids=list(together)),
-                metadata=metadata,
-            )
+    async def publish(pid: str, *together: str) -> None:
+        await stub.PublishPublication(
+            pb.PublishPublicationRequest(publication_id=pid, interpretation_ids=list(together)),
+            metadata=metadata,
+        )
 
-        stats = await create(
-            category=pb.CATEGORY_STATISTICS,
-            title="2026年10月资阳市经济运行情况",
-            body="全市规模以上工业增加值同比增长，供水供电保障有力。<script>alert(1)</script>",
-            issuer_name="资阳市统计局",
-        )
-        await publish(stats.id)
-        policy = await create(
-            category=pb.CATEGORY_RULES_AND_NORMATIVE_DOCUMENTS,
-            normative=True,
-            requires_interpretation=True,
-            document_number="资府规〔2026〕3号",
-            title="资阳市促进民营经济发展若干措施",
-            body="第一条 为促进民营经济发展，制定本措施。",
-            valid_until=d(TODAY + timedelta(days=5 * 365)),
-        )
-        reading = await create(
-            kind=pb.PUBLICATION_KIND_INTERPRETATION,
-            policy_id=policy.id,
-            category=pb.CATEGORY_RULES_AND_NORMATIVE_DOCUMENTS,
-            title="《资阳市促进民营经济发展若干措施》政策解读",
-            body="一、制定背景……",
-        )
-        await publish(policy.id, reading.id)
-        draft = await create(
-            kind=pb.PUBLICATION_KIND_COMMENT_DRAFT,
-            category=pb.CATEGORY_RULES_AND_NORMATIVE_DOCUMENTS,
-            title="资阳市城市供水管理办法（征求意见稿）",
-            body="第一条 为加强城市供水管理……",
-            comment_until=d(TODAY + timedelta(days=30)),
-        )
-        await publish(draft.id)
-        power = await create(
-            kind=pb.PUBLICATION_KIND_POWER,
-            category=pb.CATEGORY_LICENSING,
-            title="建筑工程施工许可",
-            body="建筑工程施工许可的权责事项。",
-            power=pb.Power(
-                subject="市住房和城乡建设局",
-                basis="《中华人民共和国建筑法》第七条",
-                procedure="申请、受理、审查、决定",
-                supervision="市司法局行政执法监督，电话 12345",
-                power_type="行政许可",
-            ),
-        )
-        await publish(power.id)
+    stats = await create(
+        category=pb.CATEGORY_STATISTICS,
+        title="2026年10月资阳市经济运行情况",
+        body="全市规模以上工业增加值同比增长，供水供电保障有力。<script>alert(1)</script>",
+        issuer_name="资阳市统计局",
+    )
+    await publish(stats.id)
+    policy = await create(
+        category=pb.CATEGORY_RULES_AND_NORMATIVE_DOCUMENTS,
+        normative=True,
+        requires_interpretation=True,
+        document_number="资府规〔2026〕3号",
+        title="资阳市促进民营经济发展若干措施",
+        body="第一条 为促进民营经济发展，制定本措施。",
+        valid_until=d(TODAY + timedelta(days=5 * 365)),
+    )
+    reading = await create(
+        kind=pb.PUBLICATION_KIND_INTERPRETATION,
+        policy_id=policy.id,
+        category=pb.CATEGORY_RULES_AND_NORMATIVE_DOCUMENTS,
+        title="《资阳市促进民营经济发展若干措施》政策解读",
+        body="一、制定背景……",
+    )
+    await publish(policy.id, reading.id)
+    draft = await create(
+        kind=pb.PUBLICATION_KIND_COMMENT_DRAFT,
+        category=pb.CATEGORY_RULES_AND_NORMATIVE_DOCUMENTS,
+        title="资阳市城市供水管理办法（征求意见稿）",
+        body="第一条 为加强城市供水管理……",
+        comment_until=d(TODAY + timedelta(days=30)),
+    )
+    await publish(draft.id)
+    power = await create(
+        kind=pb.PUBLICATION_KIND_POWER,
+        category=pb.CATEGORY_LICENSING,
+        title="建筑工程施工许可",
+        body="建筑工程施工许可的权责事项。",
+        power=pb.Power(
+            subject="市住房和城乡建设局",
+            basis="《中华人民共和国建筑法》第七条",
+            procedure="申请、受理、审查、决定",
+            supervision="市司法局行政执法监督，电话 12345",
+            power_type="行政许可",
+        ),
+    )
+    await publish(power.id)
     return {
         "stats": stats.id,
         "policy": policy.id,
@@ -125,9 +116,9 @@ async def seed(keycloak, backends) -> dict[str, str]:
 
 
 async def test_A35_A37_A39_home_catalogue_search_powers_and_a_publication_with_its_interpretation(
-    portal, keycloak, backends
+    portal, backends
 ):
-    ids = await seed(keycloak, backends)
+    ids = await seed(backends)
     home = await portal.get("/")
     assert "2026年10月资阳市经济运行情况" in home.text and f"/publications/{ids['stats']}" in home.text
 
@@ -159,8 +150,8 @@ async def test_A35_A37_A39_home_catalogue_search_powers_and_a_publication_with_i
     assert (await portal.get("/publications/00000000-0000-0000-0000-000000000000")).status_code == 404
 
 
-async def test_json_api_reads_the_same_publications(portal, keycloak, backends):
-    ids = await seed(keycloak, backends)
+async def test_json_api_reads_the_same_publications(portal, backends):
+    ids = await seed(backends)
     result = (await portal.get("/api/search", params={"q": "民营经济"})).json()
     # Both the policy and its interpretation have the words in their titles (ranked alike, newer first).
     assert (
@@ -179,8 +170,8 @@ async def test_json_api_reads_the_same_publications(portal, keycloak, backends):
     assert [p["id"] for p in drafts["items"]] == [ids["draft"]]
 
 
-async def test_A22_a_visitor_comments_on_a_draft_open_for_comment(portal, keycloak, backends):
-    ids = await seed(keycloak, backends)
+async def test_A22_a_visitor_comments_on_a_draft_open_for_comment(portal, backends):
+    ids = await seed(backends)
     listed = await portal.get("/drafts")
     assert f"/drafts/{ids['draft']}/comment" in listed.text
     empty = await post_form(
@@ -256,22 +247,19 @@ async def test_art29_applicant_sees_only_own_applications(portal, keycloak, back
     assert stolen.status_code == 404
 
 
-async def test_art49_yearly_report_published_by_the_office_is_on_the_portal(portal, keycloak, backends):
+async def test_art49_yearly_report_published_by_the_office_is_on_the_portal(portal, backends):
     from zgov.disclosure.v1 import applications_pb2 as apb
-    from zgov.disclosure.v1 import applications_pb2_grpc
 
     year = TODAY.year - 1
-    metadata = (("authorization", f"Bearer {keycloak.token_for('disclosure-officer')}"),)
-    async with grpc.aio.insecure_channel(backends.disclosure) as channel:
-        await applications_pb2_grpc.ApplicationServiceStub(channel).GenerateAnnualReport(
-            apb.GenerateAnnualReportRequest(
-                year=year,
-                overview="本年度依法做好政府信息公开工作。",
-                problems="主动公开的及时性有待提高。",
-                entered=apb.ProactiveFigures(licensing_decisions=12),
-            ),
-            metadata=metadata,
-        )
+    await backends.application_service.GenerateAnnualReport(
+        apb.GenerateAnnualReportRequest(
+            year=year,
+            overview="本年度依法做好政府信息公开工作。",
+            problems="主动公开的及时性有待提高。",
+            entered=apb.ProactiveFigures(licensing_decisions=12),
+        ),
+        metadata=backends.as_user("disclosure-officer"),
+    )
     listed = await portal.get("/reports")
     assert f'href="/reports/{year}"' in listed.text
     page = await portal.get(f"/reports/{year}")
@@ -289,45 +277,43 @@ async def test_art49_yearly_report_published_by_the_office_is_on_the_portal(port
     not applications_served(), reason="the disclosure service does not serve applications yet"
 )
 async def test_art30_art36_applicant_completes_by_query_code_then_downloads_the_reply_letter(
-    portal, keycloak, backends
+    portal, backends
 ):
     from zgov.disclosure.v1 import applications_pb2 as apb
-    from zgov.disclosure.v1 import applications_pb2_grpc
 
     filed = await post_form(portal, "/applications/new", "/applications/new", APPLICATION)
     code = CODE.search(filed.text).group(1)
     number = re.search(r"申请编号 <strong>([^<]+)</strong>", filed.text).group(1)
-    officer = (("authorization", f"Bearer {keycloak.token_for('disclosure-officer')}"),)
-    async with grpc.aio.insecure_channel(backends.disclosure) as channel:
-        office = applications_pb2_grpc.ApplicationServiceStub(channel)
-        (found,) = (
-            await office.ListApplications(apb.ListApplicationsRequest(number=number), metadata=officer)
-        ).applications
-        await office.ConfirmReceipt(apb.ConfirmReceiptRequest(application_id=found.id), metadata=officer)
-        await office.RequestCompletion(
-            apb.RequestCompletionRequest(application_id=found.id, items="请写明学校名称"), metadata=officer
-        )
-        asked = await post_form(portal, "/applications/follow", "/applications/follow", {"query_code": code})
-        main = asked.text[asked.text.find("<main") : asked.text.find("</main>")]
-        assert "需要补正申请内容" in main and "请写明学校名称" in main, main
-        empty = await post_form(
-            portal, "/applications/follow", "/applications/complete", {"query_code": code, "content": " "}
-        )
-        assert empty.status_code == 422 and "请填写补正内容" in empty.text
-        done = await post_form(
-            portal,
-            "/applications/follow",
-            "/applications/complete",
-            {"query_code": code, "content": "雁江区第一小学"},
-        )
-        assert done.status_code == 200 and "补正内容已提交" in done.text
-        await office.ReplyToApplication(
-            apb.ReplyToApplicationRequest(
-                application_id=found.id,
-                reply=apb.Reply(kind=apb.REPLY_KIND_PROVIDED, provided="维修资金使用明细见附件。"),
-            ),
-            metadata=officer,
-        )
+    officer = backends.as_user("disclosure-officer")
+    office = backends.application_service
+    (found,) = (
+        await office.ListApplications(apb.ListApplicationsRequest(number=number), metadata=officer)
+    ).applications
+    await office.ConfirmReceipt(apb.ConfirmReceiptRequest(application_id=found.id), metadata=officer)
+    await office.RequestCompletion(
+        apb.RequestCompletionRequest(application_id=found.id, items="请写明学校名称"), metadata=officer
+    )
+    asked = await post_form(portal, "/applications/follow", "/applications/follow", {"query_code": code})
+    main = asked.text[asked.text.find("<main") : asked.text.find("</main>")]
+    assert "需要补正申请内容" in main and "请写明学校名称" in main, main
+    empty = await post_form(
+        portal, "/applications/follow", "/applications/complete", {"query_code": code, "content": " "}
+    )
+    assert empty.status_code == 422 and "请填写补正内容" in empty.text
+    done = await post_form(
+        portal,
+        "/applications/follow",
+        "/applications/complete",
+        {"query_code": code, "content": "雁江区第一小学"},
+    )
+    assert done.status_code == 200 and "补正内容已提交" in done.text
+    await office.ReplyToApplication(
+        apb.ReplyToApplicationRequest(
+            application_id=found.id,
+            reply=apb.Reply(kind=apb.REPLY_KIND_PROVIDED, provided="维修资金使用明细见附件。"),
+        ),
+        metadata=officer,
+    )
     replied = await post_form(portal, "/applications/follow", "/applications/follow", {"query_code": code})
     assert (
         "予以公开" in replied.text
@@ -349,14 +335,13 @@ KEY = re.compile(r'name="idempotency_key" value="([^"]+)"')
 @pytest.mark.skipif(
     not applications_served(), reason="the disclosure service does not serve applications yet"
 )
-async def test_art29_the_application_form_sent_twice_files_one_application(portal, keycloak, backends):
+async def test_art29_the_application_form_sent_twice_files_one_application(portal, backends):
     """The form carries an idempotency key made when it is shown: two presses of the button at once file
     one application; the second page says so, in Chinese, without the query code (only its hash is
     kept). The same page sent again with other content files nothing and comes back with a new key."""
     import asyncio
 
     from zgov.disclosure.v1 import applications_pb2 as apb
-    from zgov.disclosure.v1 import applications_pb2_grpc
 
     from tests.integration.portal.conftest import csrf_of, receipt_of
 
@@ -378,11 +363,9 @@ async def test_art29_the_application_form_sent_twice_files_one_application(porta
     )
     assert edited.status_code == 422 and "内容与上次不同" in edited.text
     assert KEY.search(edited.text).group(1) != key and "另一项：2025年校车采购合同。" in edited.text
-    officer = (("authorization", f"Bearer {keycloak.token_for('disclosure-officer')}"),)
-    async with grpc.aio.insecure_channel(backends.disclosure) as channel:
-        listed = await applications_pb2_grpc.ApplicationServiceStub(channel).ListApplications(
-            apb.ListApplicationsRequest(), metadata=officer
-        )
+    listed = await backends.application_service.ListApplications(
+        apb.ListApplicationsRequest(), metadata=backends.as_user("disclosure-officer")
+    )
     assert [a.number for a in listed.applications] == [number]
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import grpc
 import pytest
 from google.protobuf.timestamp_pb2 import Timestamp
 from sqlalchemy import text
@@ -13,77 +12,75 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from tests.integration.portal.test_portal_disclosure import TODAY, seed
 from zgov.disclosure.v1 import publications_pb2 as pb
-from zgov.disclosure.v1 import publications_pb2_grpc
 
 pytestmark = pytest.mark.integration
 
 FEEDBACK = "共收到意见2条。采纳1条：明确二次供水设施的维护责任；未采纳1条：水价由价格主管部门依法制定。"
 
 
-async def seed_lists(keycloak, backends, database_url: str) -> dict[str, str]:
+async def seed_lists(backends, database_url: str) -> dict[str, str]:
     """seed()'s publications, a response to a public concern of the education bureau, and a draft whose
     comment period has closed with two comments and the officer's account of them."""
-    ids = await seed(keycloak, backends)
-    officer = (("authorization", f"Bearer {keycloak.token_for('disclosure-officer')}"),)
-    head = (("authorization", f"Bearer {keycloak.token_for('department-head')}"),)
-    citizen = (("authorization", f"Bearer {keycloak.token_for('citizen')}"),)
+    ids = await seed(backends)
+    officer = backends.as_user("disclosure-officer")
+    head = backends.as_user("department-head")
+    citizen = backends.as_user("citizen")
     seen = Timestamp()
     seen.FromDatetime(datetime.now(UTC) - timedelta(hours=3))
-    async with grpc.aio.insecure_channel(backends.disclosure) as channel:
-        stub = publications_pb2_grpc.PublicationServiceStub(channel)
-        concern = await stub.RegisterConcern(
-            pb.RegisterConcernRequest(
-                source=pb.CONCERN_SOURCE_MEDIA,
-                summary="媒体报道某小学食堂饭菜质量差",
-                first_seen_at=seen,
-                severity=pb.CONCERN_SEVERITY_GENERAL,
-                department_code="education-bureau",
-                department_name="资阳市教育局",
+    stub = backends.publication_service
+    concern = await stub.RegisterConcern(
+        pb.RegisterConcernRequest(
+            source=pb.CONCERN_SOURCE_MEDIA,
+            summary="媒体报道某小学食堂饭菜质量差",
+            first_seen_at=seen,
+            severity=pb.CONCERN_SEVERITY_GENERAL,
+            department_code="education-bureau",
+            department_name="资阳市教育局",
+        ),
+        metadata=officer,
+    )
+    await stub.RecordConcernVerification(
+        pb.RecordConcernVerificationRequest(
+            concern_id=concern.id, findings="内部核查记录：涉事供餐企业负责人张某。"
+        ),
+        metadata=head,
+    )
+    responded = await stub.PublishConcernResponse(
+        pb.PublishConcernResponseRequest(
+            concern_id=concern.id,
+            title="关于媒体报道某小学食堂问题的回应",
+            body="市教育局高度重视，立即组织调查核实……",
+        ),
+        metadata=officer,
+    )
+    for text_ in ("建议明确二次供水设施的维护责任。", "我是林市民，电话13800000000，建议降低水价。"):
+        await stub.SubmitComment(
+            pb.SubmitCommentRequest(
+                publication_id=ids["draft"], author_name="林市民", contact="13800000000", text=text_
             ),
-            metadata=officer,
+            metadata=citizen,
         )
-        await stub.RecordConcernVerification(
-            pb.RecordConcernVerificationRequest(
-                concern_id=concern.id, findings="内部核查记录：涉事供餐企业负责人张某。"
-            ),
-            metadata=head,
+    # the comment period ends: set its closing day in the past, as the documents service would reopen it
+    engine = create_async_engine(database_url)
+    async with engine.begin() as conn:
+        await conn.execute(
+            text("UPDATE publication SET comment_until = :day WHERE id = :id"),
+            {"day": TODAY - timedelta(days=1), "id": ids["draft"]},
         )
-        responded = await stub.PublishConcernResponse(
-            pb.PublishConcernResponseRequest(
-                concern_id=concern.id,
-                title="关于媒体报道某小学食堂问题的回应",
-                body="市教育局高度重视，立即组织调查核实……",
-            ),
-            metadata=officer,
-        )
-        for text_ in ("建议明确二次供水设施的维护责任。", "我是林市民，电话13800000000，建议降低水价。"):
-            await stub.SubmitComment(
-                pb.SubmitCommentRequest(
-                    publication_id=ids["draft"], author_name="林市民", contact="13800000000", text=text_
-                ),
-                metadata=citizen,
-            )
-        # the comment period ends: set its closing day in the past, as the documents service would reopen it
-        engine = create_async_engine(database_url)
-        async with engine.begin() as conn:
-            await conn.execute(
-                text("UPDATE publication SET comment_until = :day WHERE id = :id"),
-                {"day": TODAY - timedelta(days=1), "id": ids["draft"]},
-            )
-        await engine.dispose()
-        await stub.PublishCommentFeedback(
-            pb.PublishCommentFeedbackRequest(
-                publication_id=ids["draft"], summary=FEEDBACK, adopted=1, not_adopted=1
-            ),
-            metadata=officer,
-        )
+    await engine.dispose()
+    await stub.PublishCommentFeedback(
+        pb.PublishCommentFeedbackRequest(
+            publication_id=ids["draft"], summary=FEEDBACK, adopted=1, not_adopted=1
+        ),
+        metadata=officer,
+    )
     return {**ids, "response": responded.response_publication_id}
 
 
 async def test_A70_responses_to_public_concerns_have_a_list_and_their_own_pages(
-    portal, keycloak, backends, backend_databases
+    portal, backends, backend_databases
 ):
-    ids = await seed_lists(keycloak, backends, backend_databases["disclosure"])
+    ids = await seed_lists(backends, backend_databases["disclosure"])
     listed = await portal.get("/publications?kind=responses")
     assert listed.status_code == 200 and "<h1>回应关切</h1>" in listed.text
     assert (
@@ -109,9 +106,9 @@ async def test_A70_responses_to_public_concerns_have_a_list_and_their_own_pages(
 
 
 async def test_A22_account_of_comments_on_the_portal_after_the_period_without_commenters(
-    portal, keycloak, backends, backend_databases
+    portal, backends, backend_databases
 ):
-    ids = await seed_lists(keycloak, backends, backend_databases["disclosure"])
+    ids = await seed_lists(backends, backend_databases["disclosure"])
     page = await portal.get(f"/publications/{ids['draft']}")
     assert "意见采纳情况" in page.text and FEEDBACK in page.text
     assert "采纳 1 条，部分采纳 0 条，未采纳 1 条" in page.text
@@ -141,9 +138,9 @@ async def test_A22_account_of_comments_on_the_portal_after_the_period_without_co
 
 
 async def test_issuers_with_counts_link_to_the_catalogue_filtered_by_issuer(
-    portal, keycloak, backends, backend_databases
+    portal, backends, backend_databases
 ):
-    ids = await seed_lists(keycloak, backends, backend_databases["disclosure"])
+    ids = await seed_lists(backends, backend_databases["disclosure"])
     page = await portal.get("/issuers")
     assert page.status_code == 200 and "<h1>发布机构</h1>" in page.text
     assert 'href="/publications?issuer=education-bureau"' in page.text and "资阳市教育局" in page.text

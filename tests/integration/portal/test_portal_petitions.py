@@ -190,44 +190,38 @@ async def test_login_refuses_a_forged_state_and_a_foreign_return_address(portal)
     assert forged.status_code == 400 and "登录未完成" in forged.text
 
 
-async def test_A71_petitioner_reads_the_written_reply_and_rates_it_by_query_code(portal, keycloak, backends):
-    import grpc
-
-    from zgov.common.v1 import common_pb2
-    from zgov.petitions.v1 import petitions_pb2, petitions_pb2_grpc
+async def test_A71_petitioner_reads_the_written_reply_and_rates_it_by_query_code(portal, backends):
+    from shared.convert import date_to_proto, today_in_china
+    from zgov.petitions.v1 import petitions_pb2
 
     filed = await file_petition(portal, title="学校收费问题")
     code = CODE.search(filed.text).group(1)
     number = re.search(r"编号 <strong>([^<]+)</strong>", filed.text).group(1)
     # The bureau assigns it to the education bureau, which accepts and replies in writing (today).
-    today = __import__("shared.convert", fromlist=["today_in_china"]).today_in_china()
-    on = common_pb2.Date(year=today.year, month=today.month, day=today.day)
-    officer = (("authorization", f"Bearer {keycloak.token_for('petition-officer')}"),)
-    head = (("authorization", f"Bearer {keycloak.token_for('department-head')}"),)
-    async with grpc.aio.insecure_channel(backends.petitions) as channel:
-        stub = petitions_pb2_grpc.PetitionsServiceStub(channel)
-        (case,) = (await stub.ListCases(petitions_pb2.ListCasesRequest(text=number), metadata=officer)).cases
-        await stub.TriageCase(
-            petitions_pb2.TriageCaseRequest(
-                case_id=case.id,
-                outcome=petitions_pb2.TRIAGE_OUTCOME_ACCEPT_AND_ASSIGN,
-                handling_body_code="education-bureau",
-                triaged_on=on,
-            ),
-            metadata=officer,
-        )
-        await stub.AcknowledgeCase(
-            petitions_pb2.AcknowledgeCaseRequest(
-                case_id=case.id, handling_plan="调查核实后书面答复", acknowledged_on=on
-            ),
-            metadata=head,
-        )
-        await stub.ReplyCase(
-            petitions_pb2.ReplyCaseRequest(
-                case_id=case.id, reply="经核查，已责令学校退还费用。", replied_on=on
-            ),
-            metadata=head,
-        )
+    on = date_to_proto(today_in_china())
+    officer = backends.as_user("petition-officer")
+    head = backends.as_user("department-head")
+    stub = backends.petitions_service
+    (case,) = (await stub.ListCases(petitions_pb2.ListCasesRequest(text=number), metadata=officer)).cases
+    await stub.TriageCase(
+        petitions_pb2.TriageCaseRequest(
+            case_id=case.id,
+            outcome=petitions_pb2.TRIAGE_OUTCOME_ACCEPT_AND_ASSIGN,
+            handling_body_code="education-bureau",
+            triaged_on=on,
+        ),
+        metadata=officer,
+    )
+    await stub.AcknowledgeCase(
+        petitions_pb2.AcknowledgeCaseRequest(
+            case_id=case.id, handling_plan="调查核实后书面答复", acknowledged_on=on
+        ),
+        metadata=head,
+    )
+    await stub.ReplyCase(
+        petitions_pb2.ReplyCaseRequest(case_id=case.id, reply="经核查，已责令学校退还费用。", replied_on=on),
+        metadata=head,
+    )
 
     shown = await post_form(portal, "/petitions/follow", "/petitions/follow", {"query_code": code})
     assert "已书面答复" in shown.text and "经核查，已责令学校退还费用。" in shown.text
@@ -248,12 +242,10 @@ async def test_A71_petitioner_reads_the_written_reply_and_rates_it_by_query_code
     assert again.status_code == 422 and "已经评价过" in again.text
 
 
-async def test_a_petition_submitted_twice_is_one_petition(portal, keycloak, backends):
+async def test_a_petition_submitted_twice_is_one_petition(portal, backends):
     """A refresh or a double tap sends the same form again (its idempotency key with it): one case, the
     second answer says so without the query code; the same form with other content is refused."""
-    import grpc
-
-    from zgov.petitions.v1 import petitions_pb2, petitions_pb2_grpc
+    from zgov.petitions.v1 import petitions_pb2
 
     shown = (await portal.get("/petitions/new")).text
     key = re.search(r'name="idempotency_key" value="([^"]+)"', shown).group(1)
@@ -266,9 +258,7 @@ async def test_a_petition_submitted_twice_is_one_petition(portal, keycloak, back
     assert number in again.text
     changed = await portal.post("/petitions/new", data={**form, "title": "另一件事"})
     assert changed.status_code == 409 and "内容与上次不同" in changed.text
-    async with grpc.aio.insecure_channel(backends.petitions) as channel:
-        listed = await petitions_pb2_grpc.PetitionsServiceStub(channel).ListCases(
-            petitions_pb2.ListCasesRequest(),
-            metadata=(("authorization", f"Bearer {keycloak.token_for('petition-officer')}"),),
-        )
+    listed = await backends.petitions_service.ListCases(
+        petitions_pb2.ListCasesRequest(), metadata=backends.as_user("petition-officer")
+    )
     assert [c.number for c in listed.cases] == [number]

@@ -6,67 +6,59 @@ from __future__ import annotations
 
 from datetime import date
 
-import grpc
 import pytest
 
 from shared.convert import date_to_proto
 from tests.integration.portal.conftest import log_in
 from tests.integration.portal.test_portal_browser import browser, shot  # noqa: F401 - the browser fixture
 from zgov.petitions.v1 import reconsiderations_pb2 as pb
-from zgov.petitions.v1 import reconsiderations_pb2_grpc
 
 pytestmark = pytest.mark.integration
 
 
-def bearer(keycloak, username: str) -> tuple:
-    return (("authorization", f"Bearer {keycloak.token_for(username)}"),)
-
-
-async def decided_case(keycloak, backends) -> str:
+async def decided_case(backends) -> str:
     """An application registered by the reconsideration office, accepted, extended once and decided on
     the last day of the extended limit (2026-10-08: 90 days from 2026-07-03 end on National Day);
     returns its query code."""
-    office = bearer(keycloak, "justice-reviewer")
-    async with grpc.aio.insecure_channel(backends.petitions) as channel:
-        stub = reconsiderations_pb2_grpc.ReconsiderationServiceStub(channel)
-        request = pb.ApplyForReconsiderationRequest(
-            applicant_name="林晓梅",
-            contested_act="资教罚〔2026〕3号 行政处罚决定书",
-            respondent_body_code="education-bureau",
-            request="撤销该处罚决定",
-            received_on=date_to_proto(date(2026, 6, 29)),
-        )
-        applied = await stub.ApplyForReconsideration(request, metadata=office)
-        case_id = applied.reconsideration.id
-        await stub.AcceptReconsideration(
-            pb.AcceptReconsiderationRequest(
-                reconsideration_id=case_id, accepted_on=date_to_proto(date(2026, 7, 3))
-            ),
-            metadata=office,
-        )
-        await stub.ExtendReconsideration(
-            pb.ExtendReconsiderationRequest(reconsideration_id=case_id, days=30, reason="案情复杂"),
-            metadata=office,
-        )
-        await stub.DecideReconsideration(
-            pb.DecideReconsiderationRequest(
-                reconsideration_id=case_id,
-                decision=pb.DECISION_KIND_REVOKED,
-                reasons="事实不清，证据不足",
-                decided_on=date_to_proto(date(2026, 10, 8)),
-            ),
-            metadata=office,
-        )
+    office = backends.as_user("justice-reviewer")
+    stub = backends.reconsideration_service
+    request = pb.ApplyForReconsiderationRequest(
+        applicant_name="林晓梅",
+        contested_act="资教罚〔2026〕3号 行政处罚决定书",
+        respondent_body_code="education-bureau",
+        request="撤销该处罚决定",
+        received_on=date_to_proto(date(2026, 6, 29)),
+    )
+    applied = await stub.ApplyForReconsideration(request, metadata=office)
+    case_id = applied.reconsideration.id
+    await stub.AcceptReconsideration(
+        pb.AcceptReconsiderationRequest(
+            reconsideration_id=case_id, accepted_on=date_to_proto(date(2026, 7, 3))
+        ),
+        metadata=office,
+    )
+    await stub.ExtendReconsideration(
+        pb.ExtendReconsiderationRequest(reconsideration_id=case_id, days=30, reason="案情复杂"),
+        metadata=office,
+    )
+    await stub.DecideReconsideration(
+        pb.DecideReconsiderationRequest(
+            reconsideration_id=case_id,
+            decision=pb.DECISION_KIND_REVOKED,
+            reasons="事实不清，证据不足",
+            decided_on=date_to_proto(date(2026, 10, 8)),
+        ),
+        metadata=office,
+    )
     return applied.query_code
 
 
 async def test_A69_applicant_follows_a_reconsideration_by_query_code_in_chromium(
     browser,
     portal_server,
-    keycloak,  # noqa: F811
     backends,
 ):
-    code = await decided_case(keycloak, backends)
+    code = await decided_case(backends)
     page = await browser.new_page()
     # reached from the main menu of any page, as a citizen finds it
     await page.goto(f"{portal_server}/publications")
@@ -87,16 +79,14 @@ async def test_A69_applicant_follows_a_reconsideration_by_query_code_in_chromium
 
 
 async def test_A69_applicant_follows_own_reconsideration_under_the_account(portal, keycloak, backends):
-    async with grpc.aio.insecure_channel(backends.petitions) as channel:
-        stub = reconsiderations_pb2_grpc.ReconsiderationServiceStub(channel)
-        applied = await stub.ApplyForReconsideration(
-            pb.ApplyForReconsiderationRequest(
-                contested_act="不予许可决定书",
-                respondent_body_code="education-bureau",
-                request="责令作出许可",
-            ),
-            metadata=bearer(keycloak, "citizen"),
-        )
+    applied = await backends.reconsideration_service.ApplyForReconsideration(
+        pb.ApplyForReconsiderationRequest(
+            contested_act="不予许可决定书",
+            respondent_body_code="education-bureau",
+            request="责令作出许可",
+        ),
+        metadata=backends.as_user("citizen"),
+    )
     case_id = applied.reconsideration.id
     assert (await portal.get("/reconsiderations/mine")).status_code == 401
     entry = await portal.get("/reconsiderations")

@@ -13,20 +13,16 @@ from services.supervision.acts import items as acts
 from services.supervision.domain.items import Kind, NewItem
 from services.supervision.store import items as store
 from services.supervision.sweep import sweep_once
+from shared.convert import date_to_proto as d
 from shared.identity import Actor
 from shared.workdays import calendar
 from tests.integration.supervision.conftest import rolled_back
-from zgov.common.v1 import common_pb2
 from zgov.org.v1 import org_pb2
 
 pytestmark = pytest.mark.integration
 
 TODAY = datetime.now(ZoneInfo("Asia/Shanghai")).date()
 CAL = calendar()
-
-
-def d(value) -> common_pb2.Date:
-    return common_pb2.Date(year=value.year, month=value.month, day=value.day)
 
 
 def officer(s) -> Actor:

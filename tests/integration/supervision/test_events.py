@@ -17,11 +17,12 @@ from services.petitions.__main__ import build as build_petitions
 from services.org.acts import trips as trip_acts
 from services.petitions.config import PetitionsSettings
 from services.supervision.domain import performance as performance_domain
+from shared.convert import date_to_proto as d
 from shared.db import create_engine, session_factory, transaction
 from shared.outbox import build_envelope
 from tests.fixtures.org import serving
 from tests.fixtures.polling import eventually
-from zgov.common.v1 import common_pb2
+from tests.fixtures.streams import consumer_settled
 from zgov.disclosure.v1 import applications_pb2
 from zgov.documents.v1 import documents_pb2
 from zgov.documents.v1 import events_pb2 as documents_events
@@ -43,10 +44,6 @@ from zgov.supervision.v1 import supervision_pb2 as pb
 pytestmark = pytest.mark.integration
 
 TODAY = datetime.now(ZoneInfo("Asia/Shanghai")).date()
-
-
-def d(value: date) -> common_pb2.Date:
-    return common_pb2.Date(year=value.year, month=value.month, day=value.day)
 
 
 def decision(number: int, text: str = "加快推进城区道路改造", **fields) -> meetings_pb2.Decision:
@@ -82,11 +79,6 @@ async def items(s, **filters) -> list[pb.Item]:
     )
 
 
-async def settled(js, stream: str, durable: str, delivered: int) -> bool:
-    info = await js.consumer_info(stream, durable)
-    return info.delivered.stream_seq >= delivered and info.num_ack_pending == 0 and info.num_pending == 0
-
-
 async def count(s, sql: str) -> int:
     async with s.sessions() as session:
         return await session.scalar(sa.text(sql))
@@ -102,7 +94,7 @@ async def test_A60_A62_a_meeting_decision_on_nats_becomes_exactly_one_item_even_
     # the same message again (a redelivery past the duplicate window) and a new event of the same decision
     await js.publish("meetings.decision.recorded", data, headers={"Nats-Msg-Id": "redelivered"})
     await publish(js, "meetings.decision.recorded", meetings_events.DecisionRecorded(decision=recorded))
-    await eventually(lambda: settled(js, "MEETINGS", "supervision-decision-recorded", 3))
+    await eventually(lambda: consumer_settled(js, "MEETINGS", "supervision-decision-recorded", 3))
     (item,) = await items(s)
     assert (item.source.service, item.source.ref, item.source.reference) == (
         "meetings",
@@ -135,7 +127,7 @@ async def test_an_envelope_naming_another_subject_is_refused(supervision_consumi
         meetings_events.DecisionRecorded(decision=decision(8)),
         envelope_subject="petitions.case.leader-instructed",
     )
-    await eventually(lambda: settled(js, "MEETINGS", "supervision-decision-recorded", 1))
+    await eventually(lambda: consumer_settled(js, "MEETINGS", "supervision-decision-recorded", 1))
     assert await items(s) == []
     dead = "SELECT count(*) FROM dead_letters WHERE consumer = 'supervision-decision-recorded'"
     assert await count(s, dead) == 1
@@ -155,12 +147,12 @@ async def test_A26_a_superseded_decision_moves_its_item_to_the_restating_decisio
     # corrected minutes: the restating decision is recorded, then the old one superseded
     new = decision(10, text="加快推进城区道路改造，年底前完成", category=meetings_pb2.MATTER_CATEGORY_OTHER)
     await publish(js, "meetings.decision.recorded", meetings_events.DecisionRecorded(decision=new))
-    await eventually(lambda: settled(js, "MEETINGS", "supervision-decision-recorded", 2))
+    await eventually(lambda: consumer_settled(js, "MEETINGS", "supervision-decision-recorded", 2))
     superseded = meetings_pb2.Decision()
     superseded.CopyFrom(old)
     superseded.superseded_by_decision_id = new.id
     await publish(js, "meetings.decision.superseded", meetings_events.DecisionSuperseded(decision=superseded))
-    await eventually(lambda: settled(js, "MEETINGS", "supervision-decision-superseded", 1))
+    await eventually(lambda: consumer_settled(js, "MEETINGS", "supervision-decision-superseded", 1))
     followed, twin = await items(s)
     assert followed.id == item.id and followed.state == pb.ITEM_STATE_ACKNOWLEDGED
     assert (followed.source.ref, followed.requirement) == (f"decision/{new.id}", new.text)
@@ -242,7 +234,7 @@ async def test_A60_A71_a_leaders_instruction_in_petitions_becomes_one_item(
     # the instruction event again (replayed with a new message id): still one item
     stored = await js.get_last_msg("PETITIONS", "petitions.case.leader-instructed")
     await js.publish("petitions.case.leader-instructed", stored.data, headers={"Nats-Msg-Id": "replayed"})
-    await eventually(lambda: settled(js, "PETITIONS", "supervision-leader-instructed", 2))
+    await eventually(lambda: consumer_settled(js, "PETITIONS", "supervision-leader-instructed", 2))
     assert len(await items(s, kind=pb.ITEM_KIND_LEADER_INSTRUCTION)) == 1
 
 
@@ -260,7 +252,7 @@ async def test_A53_a_document_past_its_handling_limit_becomes_one_overdue_item_l
     data = await publish(js, "documents.document.overdue", event)
     await js.publish("documents.document.overdue", data, headers={"Nats-Msg-Id": "redelivered"})
     await publish(js, "documents.document.overdue", event)  # replayed: a new event id, the same limit
-    await eventually(lambda: settled(js, "DOCUMENTS", "supervision-document-overdue", 3))
+    await eventually(lambda: consumer_settled(js, "DOCUMENTS", "supervision-document-overdue", 3))
     (item,) = await items(s)
     assert (item.kind, item.source.service, item.source.ref) == (
         pb.ITEM_KIND_OVERDUE_ESCALATION,
@@ -294,7 +286,7 @@ async def test_A69_an_overdue_reconsideration_step_becomes_one_item_led_by_the_b
     await publish(js, subject, event)  # replayed: a new event id, the same step
     # the sender checked: an envelope on petitions' subject that says documents produced it
     await publish(js, subject, event, envelope_subject="documents.document.overdue")
-    await eventually(lambda: settled(js, "PETITIONS", "supervision-reconsideration-overdue", 4))
+    await eventually(lambda: consumer_settled(js, "PETITIONS", "supervision-reconsideration-overdue", 4))
     (item,) = await items(s)
     assert (item.kind, item.source.service, item.source.ref) == (
         pb.ITEM_KIND_OVERDUE_ESCALATION,
@@ -345,7 +337,7 @@ async def test_A57_A58_an_overdue_trip_report_or_gift_becomes_one_item_per_step_
     await js.publish("org.trip.overdue", data, headers={"Nats-Msg-Id": "redelivered"})
     await publish(js, "org.trip.overdue", report)  # replayed: the same trip and step
     await publish(js, "org.trip.overdue", gift)
-    await eventually(lambda: settled(js, "ORG", "supervision-trip-overdue", 4))
+    await eventually(lambda: consumer_settled(js, "ORG", "supervision-trip-overdue", 4))
     found = sorted(await items(s), key=lambda i: i.source.ref)
     assert [i.source.ref for i in found] == [
         f"trip/{trip.id}/overdue/{org_events.TRIP_OVERDUE_STEP_REPORT}",
@@ -442,10 +434,10 @@ async def test_A64_petitions_and_documents_events_feed_the_computed_performance_
                 document_id=document, countersign=countersign(body, False)
             ),
         )
-    await eventually(lambda: settled(js, "PETITIONS", "supervision-case-replied", 4))
-    await eventually(lambda: settled(js, "PETITIONS", "supervision-case-rated", 7))
-    await eventually(lambda: settled(js, "DOCUMENTS", "supervision-countersign-deemed-agreed", 3))
-    await eventually(lambda: settled(js, "DOCUMENTS", "supervision-countersign-answered", 1))
+    await eventually(lambda: consumer_settled(js, "PETITIONS", "supervision-case-replied", 4))
+    await eventually(lambda: consumer_settled(js, "PETITIONS", "supervision-case-rated", 7))
+    await eventually(lambda: consumer_settled(js, "DOCUMENTS", "supervision-countersign-deemed-agreed", 3))
+    await eventually(lambda: consumer_settled(js, "DOCUMENTS", "supervision-countersign-answered", 1))
 
     scores = await computed_scores(
         s,
@@ -488,7 +480,7 @@ async def test_A49_A64_a_burst_of_deemed_agreements_is_recorded_once_per_counter
         ]
     )
     last = max(ack.seq for ack in acks)
-    await eventually(lambda: settled(js, "DOCUMENTS", "supervision-countersign-deemed-agreed", last))
+    await eventually(lambda: consumer_settled(js, "DOCUMENTS", "supervision-countersign-deemed-agreed", last))
 
     facts = f"FROM measured_fact WHERE source_ref LIKE 'document/{prefix}-%'"
     assert await count(s, f"SELECT count(*) {facts}") == 40
@@ -525,7 +517,7 @@ async def test_A64_disclosure_replies_within_the_legal_limit_feed_the_indicator_
         application_replied("a-4", "", late=False),  # an old event: no body named
     ):
         await publish(js, "disclosure.application.replied", event)
-    await eventually(lambda: settled(js, "DISCLOSURE", "supervision-application-replied", 6))
+    await eventually(lambda: consumer_settled(js, "DISCLOSURE", "supervision-application-replied", 6))
     async with s.sessions() as session:
         facts = (
             await session.execute(
@@ -682,7 +674,7 @@ async def test_A31_an_agreed_inspection_in_org_becomes_one_research_day_counted_
     ]
     for other in others:
         await publish(js, "org.attendance.decided", org_events.EventAttendanceDecided(attendance=other))
-    await eventually(lambda: settled(js, "ORG", "supervision-attendance-decided", 6))
+    await eventually(lambda: consumer_settled(js, "ORG", "supervision-attendance-decided", 6))
     async with s.sessions() as session:
         visits = (
             await session.execute(
@@ -755,7 +747,7 @@ async def test_A31_a_day_entered_by_hand_and_fed_from_org_counts_once_whichever_
     await js.publish("org.attendance.decided", data, headers={"Nats-Msg-Id": "redelivered"})
     before = attendance(leader, TODAY - timedelta(days=1))
     await publish(js, "org.attendance.decided", org_events.EventAttendanceDecided(attendance=before))
-    await eventually(lambda: settled(js, "ORG", "supervision-attendance-decided", 3))
+    await eventually(lambda: consumer_settled(js, "ORG", "supervision-attendance-decided", 3))
 
     after = await enter_visit(s, leader, TODAY - timedelta(days=1))
     assert after.counted_days == 0
@@ -815,8 +807,8 @@ async def test_A31_an_inspection_org_reports_not_attended_is_no_research_day_whi
     last["decided"] = await published(
         js, "org.attendance.decided", org_events.EventAttendanceDecided(attendance=held)
     )
-    await eventually(lambda: settled(js, "ORG", "supervision-attendance-decided", last["decided"]))
-    await eventually(lambda: settled(js, "ORG", "supervision-attendance-outcome", last["outcome"]))
+    await eventually(lambda: consumer_settled(js, "ORG", "supervision-attendance-decided", last["decided"]))
+    await eventually(lambda: consumer_settled(js, "ORG", "supervision-attendance-outcome", last["outcome"]))
 
     assert await research_days(s, leader) == 2  # day −1 (attended) and day −5 (entered by hand)
     async with s.sessions() as session:

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import grpc
 import pytest
 
+from shared.convert import date_to_proto as d
 from shared.errors import field_violations_of, rule_id_of
 from tests.fixtures.rpc import rpc_error
 from zgov.common.v1 import common_pb2
@@ -26,10 +27,6 @@ MEETING = pb.Evidence(kind=pb.EVIDENCE_KIND_MEETING_HELD, description="召开专
 DOCUMENT = pb.Evidence(
     kind=pb.EVIDENCE_KIND_DOCUMENT_ISSUED, description="印发工作方案", ref="资教发〔2026〕3号"
 )
-
-
-def d(value: date) -> common_pb2.Date:
-    return common_pb2.Date(year=value.year, month=value.month, day=value.day)
 
 
 async def register(s, user="supervision-officer", **fields) -> pb.Item:

@@ -18,13 +18,13 @@ import sqlalchemy as sa
 from services.disclosure.__main__ import build as build_disclosure
 from services.disclosure.config import DisclosureSettings
 from services.supervision.domain.proposals import add_months
-from shared.convert import date_from_proto
+from shared.convert import date_from_proto, date_to_proto as d
 from shared.db import create_engine
 from shared.errors import field_violations_of, rule_id_of
 from tests.fixtures.org import serving
 from tests.fixtures.polling import eventually
 from tests.fixtures.rpc import rpc_error
-from zgov.common.v1 import common_pb2
+from tests.fixtures.streams import consumer_settled
 from zgov.disclosure.v1 import publications_pb2 as dpb
 from zgov.disclosure.v1 import publications_pb2_grpc
 from zgov.events.v1 import envelope_pb2
@@ -286,10 +286,6 @@ async def test_A67_the_coverage_check_names_the_leaders_who_lead_no_suggestion_a
     assert s.user_id("secretary-general") not in by_user  # A67 names the mayor and the vice mayors
 
 
-def d(value) -> common_pb2.Date:
-    return common_pb2.Date(year=value.year, month=value.month, day=value.day)
-
-
 @pytest.fixture
 async def disclosure_on_supervision_bus(supervision, keycloak, service_database):
     """The disclosure service in-process, consuming from the supervision test's NATS."""
@@ -368,7 +364,9 @@ async def test_A67_a_reply_becomes_exactly_one_disclosure_publication_through_na
         headers={"Nats-Msg-Id": replayed.event_id},
     )
     last = (await supervision_js.stream_info("SUPERVISION")).state.last_seq
-    await eventually(lambda: _consumed(supervision_js, last))
+    await eventually(
+        lambda: consumer_settled(supervision_js, "SUPERVISION", "disclosure-proposal-replied", last)
+    )
     assert len(await queued()) == 1
 
     # published by the officer, the result is on the portal
@@ -379,12 +377,6 @@ async def test_A67_a_reply_becomes_exactly_one_disclosure_publication_through_na
         dpb.ListLatestRequest(kind=dpb.PUBLICATION_KIND_PROPOSAL_RESULT), metadata=s.as_user("citizen")
     )
     assert [x.id for x in latest.publications] == [publication.id]
-
-
-async def _consumed(js, last_seq: int) -> bool:
-    """The disclosure consumer has handled and acknowledged everything up to `last_seq`."""
-    info = await js.consumer_info("SUPERVISION", "disclosure-proposal-replied")
-    return info.delivered.stream_seq >= last_seq and info.num_ack_pending == 0 and info.num_pending == 0
 
 
 async def test_A67_the_sweep_announces_a_limit_near_and_passed_once_each(supervision):
