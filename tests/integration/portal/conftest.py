@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 import grpc
 import httpx
+import fasteners
 import pytest
 import uvicorn
 
@@ -329,12 +330,18 @@ def portal_at_keycloak(keycloak, portal_server):
     is added for the test's duration, as an operator registers a portal's public address."""
     admin = admin_client(keycloak.server)
     client_id = admin.get_client_id("portal")
-    client = admin.get_client(client_id)
-    admin.update_client(
-        client_id, {**client, "redirectUris": [*client["redirectUris"], f"{portal_server}/*"]}
-    )
+    ours = f"{portal_server}/*"
+
+    def redirects(change) -> None:
+        # the run's Keycloak is shared by the xdist workers: each adds and removes only its own
+        # address, read and written under one lock so that no worker's change is lost
+        with fasteners.InterProcessLock(str(keycloak.server.state_dir / "portal-client.lock")):
+            client = admin.get_client(client_id)
+            admin.update_client(client_id, {**client, "redirectUris": change(client["redirectUris"])})
+
+    redirects(lambda uris: [*uris, ours])
     yield portal_server
-    admin.update_client(client_id, client)
+    redirects(lambda uris: [uri for uri in uris if uri != ours])
 
 
 async def enter_password(page, portal_url: str, username: str, password: str) -> None:

@@ -129,7 +129,7 @@ async def test_A71_citizen_without_account_files_a_petition_and_follows_it_in_ch
 async def test_art29_citizen_searches_opens_a_publication_applies_and_follows_in_chromium(
     browser, portal_server, keycloak, backends
 ):
-    await seed(keycloak, backends)
+    await seed(backends)
     page = await browser.new_page()
     await page.goto(portal_server)
     await shot(page, "home")
@@ -211,8 +211,8 @@ async def test_issue15_citizen_files_with_notifications_on_then_withdraws_them_i
         assert "办件状态通知已开通" in state and "zh***@example.com" in state
         number = (await page.locator("main strong").first.inner_text()).strip()
         await shot(page, "petition-filed-notifications-on")
-        case_id = (await cases_by_number(keycloak, backends))[number]
-        assert (await consent_of(keycloak, notify_address, case_id)).state == npb.CONSENT_STATE_GIVEN
+        case_id = (await cases_by_number(backends))[number]
+        assert (await consent_of(backends, notify_address, case_id)).state == npb.CONSENT_STATE_GIVEN
 
         await page.get_by_role("button", name="通知设置").click()
         assert "/notifications" in page.url
@@ -220,5 +220,5 @@ async def test_issue15_citizen_files_with_notifications_on_then_withdraws_them_i
         await page.get_by_role("button", name="撤回同意").click()
         assert "您已撤回同意，不再通知" in await page.locator("#consent-state").inner_text()
         await shot(page, "notifications-withdrawn")
-        withdrawn = await consent_of(keycloak, notify_address, case_id)
+        withdrawn = await consent_of(backends, notify_address, case_id)
         assert withdrawn.state == npb.CONSENT_STATE_WITHDRAWN and not withdrawn.email

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.integration
 async def test_A70_A22_a_citizen_reads_a_response_the_account_of_comments_and_an_issuers_list_in_chromium(
     browser, portal_server, keycloak, backends, backend_databases
 ):
-    ids = await seed_lists(keycloak, backends, backend_databases["disclosure"])
+    ids = await seed_lists(backends, backend_databases["disclosure"])
     page = await browser.new_page()
     await page.goto(portal_server + "/")
     await page.click("text=回应关切")

@@ -110,7 +110,7 @@ async def sideways(page) -> int:
 async def test_axe_finds_nothing_at_phone_width_large_text_and_forced_colors_and_nothing_scrolls_sideways(
     measuring_browser, site_server, keycloak, backends
 ):
-    await seed(keycloak, backends)
+    await seed(backends)
     source = axe_source()
     page = await measuring_browser.new_page()
     found: dict[str, list[str]] = {}
@@ -132,7 +132,7 @@ async def test_axe_finds_nothing_at_phone_width_large_text_and_forced_colors_and
 async def test_footer_meta_tags_and_a_dataset_page_in_chromium(
     measuring_browser, site_server, keycloak, backends
 ):
-    await seed(keycloak, backends)
+    await seed(backends)
     page = await measuring_browser.new_page()
     await page.goto(site_server)
     assert await page.locator('meta[name="SiteIDCode"]').get_attribute("content") == "5120000001"

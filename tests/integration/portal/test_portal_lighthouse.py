@@ -153,7 +153,7 @@ async def test_lighthouse_accessibility_and_best_practices_100_and_seo_passing_o
         pytest.fail("Debian's chromium is missing: apt-get install -y chromium (.ci/run installs it)")
     # npm ci runs once per machine (skipped while the lockfile is unchanged); off the loop: it blocks.
     cli = await asyncio.to_thread(ensure_lighthouse)
-    ids = await seed(keycloak, backends)
+    ids = await seed(backends)
     REPORTS.mkdir(parents=True, exist_ok=True)
     scores: dict[str, dict[str, int | None]] = {}
     failures: dict[str, list[str]] = {}

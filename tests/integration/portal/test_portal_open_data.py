@@ -51,7 +51,7 @@ async def test_A38_datasets_with_csv_json_dcat_and_their_pages_from_live_data(
     configured_portal, keycloak, backends
 ):
     portal = configured_portal
-    ids = await seed(keycloak, backends)
+    ids = await seed(backends)
     index = await portal.get("/open-data")
     assert index.status_code == 200
     for d in DATASETS:
@@ -145,7 +145,7 @@ async def test_footer_and_meta_tags_come_from_the_operators_configuration(
     configured_portal, keycloak, backends
 ):
     portal = configured_portal
-    ids = await seed(keycloak, backends)
+    ids = await seed(backends)
     home = (await portal.get("/")).text
     for name, value in (
         ("SiteName", "资阳市人民政府"),

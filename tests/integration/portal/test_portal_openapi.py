@@ -97,7 +97,7 @@ def run_schemathesis(base_url: str) -> tuple[list[str], list[str]]:
 
 @pytest.mark.long
 async def test_json_api_conforms_to_its_openapi_document(portal_server, keycloak, backends):
-    await seed(keycloak, backends)
+    await seed(backends)
     # Schemathesis is synchronous: it runs in a thread while this loop serves the portal and backends.
     ran, failures = await asyncio.to_thread(run_schemathesis, portal_server)
     assert not failures, "\n\n".join(failures)

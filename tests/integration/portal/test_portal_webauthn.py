@@ -7,49 +7,21 @@ sign-in the officer registers one, and signs in with it from then on, never aske
 the marker withdrawn the key still serves, as the alternative to TOTP. An officer with neither a key
 nor TOTP cannot get in with the password alone; a citizen is asked no second factor.
 
-Chromium refuses WebAuthn on an IP address (no relying party can be one), and the run's shared Keycloak
-is named 127.0.0.1: this module runs a Keycloak of its own named `localhost` (the portal and its
-backends of these tests use it, through the `keycloak` fixture overridden here)."""
+Chromium refuses WebAuthn on an IP address (no relying party can be one): the run's shared Keycloak is
+named `localhost` for it (tests/fixtures/keycloak.py)."""
 
 from __future__ import annotations
 
-import os
 
 import pytest
 
 from deploy.keycloak import security_office
-from deploy.local.keycloak import Keycloak, admin_client
-from deploy.local.servers import free_port
-from services.org.directory import KeycloakDirectory
-from tests.fixtures.keycloak import KeycloakForTests
+from deploy.local.keycloak import admin_client
 from tests.integration.portal.conftest import enter_password
 
 pytestmark = [pytest.mark.integration, pytest.mark.long]
 
 SECURITY_KEY_MARKER = "security-key"
-
-
-@pytest.fixture(scope="module")
-def keycloak(tmp_path_factory) -> KeycloakForTests:
-    """A Keycloak named localhost, for this module only (realm imported, demo users created)."""
-    server = Keycloak(
-        tmp_path_factory.mktemp("keycloak-at-localhost"), free_port(), free_port(), host="localhost"
-    )
-    try:
-        info = server.start(float(os.environ.get("ZGOV_TEST_KEYCLOAK_START_SECONDS", 420)))
-        yield KeycloakForTests(server, info.url, info.realm, info.client_secrets, info.demo_users)
-    finally:
-        server.stop()
-
-
-@pytest.fixture(scope="module")
-async def org_directory(keycloak) -> KeycloakDirectory:
-    """The org backends' directory, read from this module's Keycloak."""
-    directory = KeycloakDirectory(
-        keycloak.url, keycloak.realm, "org", keycloak.client_secrets["org"], ttl_seconds=24 * 3600
-    )
-    await directory.snapshot()
-    return directory
 
 
 class SecurityKey:
