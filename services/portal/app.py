@@ -64,6 +64,7 @@ from services.portal.web import (
     Visitor,
     VisitorDep,
     check_csrf,
+    citizen_of,
     client_address,
     make_templates,
     render,
@@ -191,6 +192,7 @@ def create_app(settings: PortalSettings) -> FastAPI:
         if sid is None:
             sid, new_cookie = portal.signer.new_visitor()
         request.state.sid = sid
+        request.state.new_visitor = new_cookie is not None
         response = await call_next(request)
         if getattr(request.state, "rotated_cookie", None):
             new_cookie = request.state.rotated_cookie
@@ -210,7 +212,7 @@ def create_app(settings: PortalSettings) -> FastAPI:
             request.state.sid,
             portal.signer.csrf_token(request.state.sid),
             client_address(request, settings.trust_forwarded_for),
-            await portal.sessions.citizen(request.state.sid),
+            await citizen_of(request, portal),
         )
         if request.url.path.startswith("/api/"):
             return JSONResponse({"detail": error.title}, status_code=error.status, headers=error.headers)

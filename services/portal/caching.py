@@ -242,8 +242,14 @@ class HttpCaching:
     async def _is_signed_in(self, request: Request) -> bool:
         if not request.cookies:  # no visitor cookie at all: nobody is signed in
             return False
-        answer = self.signed_in(request)
-        return bool(await answer) if inspect.isawaitable(answer) else bool(answer)
+        try:
+            answer = self.signed_in(request)
+            return bool(await answer) if inspect.isawaitable(answer) else bool(answer)
+        except Exception:  # noqa: BLE001 - the sessions store failing (its database away)
+            # Nobody can be served as signed in now; a public page holds nothing of its visitor, so it
+            # is answered as to anyone (whole, or stale if its render fails too) rather than a bare 500.
+            log.warning("signed-in check failed: answered as a visitor not signed in", exc_info=True)
+            return False
 
     def _fresh(self, key: str) -> Kept | None:
         return self._younger_than(key, self.keep)

@@ -82,13 +82,22 @@ def client_address(request: Request, trust_forwarded_for: bool) -> str:
     return request.client.host if request.client else "unknown"
 
 
+async def citizen_of(request: Request, portal: Portal) -> CitizenSession | None:
+    """The citizen signed in under this request's visitor id. An id minted by this very request (a
+    first visit, no cookie) has no session yet: it is not looked up, so an anonymous first visit costs
+    the portal's database nothing (PgSessions.citizen is a write, the session's last-seen)."""
+    if getattr(request.state, "new_visitor", False):
+        return None
+    return await portal.sessions.citizen(request.state.sid)
+
+
 async def get_visitor(request: Request, portal: Annotated[Portal, Depends(get_portal)]) -> Visitor:
     sid = request.state.sid
     return Visitor(
         sid=sid,
         csrf=portal.signer.csrf_token(sid),
         address=client_address(request, portal.settings.trust_forwarded_for),
-        citizen=await portal.sessions.citizen(sid),
+        citizen=await citizen_of(request, portal),
         display=display_of(request),
         path=request.url.path,
     )

@@ -13,12 +13,15 @@ from contextlib import asynccontextmanager
 
 import httpx
 import pytest
+from sqlalchemy import event as sa_event
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from services.portal import caching
+from services.portal import models as portal_models
 from services.portal.app import create_app
+from services.portal.security import COOKIE
 from tests.integration.portal.conftest import PUBLIC_URL, log_in, portal_settings
 from tests.integration.portal.test_portal_disclosure import TODAY, d, seed
 from tests.integration.portal.test_portal_disclosure_lists import seed_lists
@@ -383,7 +386,8 @@ async def database_away(database_url: str):
 async def test_a_render_that_raises_is_answered_with_the_last_whole_page_or_else_a_500(
     keycloak, backends, database, monkeypatch
 ):
-    """The portal's own database away: finding the visitor's session raises, no handler makes an answer
+    """The portal's own database away: finding a returning visitor's session raises (the caching
+    middleware's signed-in check answers "not signed in" and logs it), no handler makes an answer
     of it and Starlette's outermost middleware (outside the caching one) would send a bare 500. A page
     the portal holds whole is answered stale instead; one it does not hold is that 500; with the
     database back, the page is made whole again."""
@@ -395,6 +399,9 @@ async def test_a_render_that_raises_is_answered_with_the_last_whole_page_or_else
         async with httpx.AsyncClient(transport=transport, base_url=PUBLIC_URL) as portal:
             home = await portal.get("/")
             assert_public(home)
+            # a visitor from an earlier visit: a first visit looks no session up (the test below)
+            _, cookie = app.state.portal.signer.new_visitor()
+            portal.cookies.set(COOKIE, cookie)
             async with database_away(database):
                 assert_stale(await portal.get("/"), home)
                 never_whole = await portal.get(f"/publications/{ids['policy']}")
@@ -554,3 +561,34 @@ def test_public_paths_are_the_reads_of_published_information():
     ]
     assert [p for p in public if not caching.is_public(p)] == []
     assert [p for p in private if caching.is_public(p)] == []
+
+
+async def test_a_first_visit_without_a_cookie_costs_the_portals_database_nothing(
+    keycloak, backends, database, monkeypatch
+):
+    """A visitor id minted by the request itself can hold no session: the page is made without
+    looking one up (the sessions store's look-up is an UPDATE, a write round trip per anonymous
+    render). A visitor id from an earlier visit is looked up: it could be signed in by now."""
+    monkeypatch.setattr(caching, "KEEP", 0.0)  # each request renders: the look-up would be made
+    app = create_app(portal_settings(keycloak, backends, database_url=database))
+    asked: list[str] = []
+
+    def on_statement(connection, cursor, statement, *rest) -> None:
+        if statement.startswith(f"UPDATE {portal_models.sessions.name} "):  # the look-up; not the sweep
+            asked.append(statement)
+
+    async with app.router.lifespan_context(app):
+        engine = app.state.portal.sessions.engine.sync_engine
+        sa_event.listen(engine, "before_cursor_execute", on_statement)
+        try:
+            async with httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=app), base_url=PUBLIC_URL
+            ) as portal:
+                first = await portal.get("/")
+                assert_public(first)
+                assert asked == []
+                _, cookie = app.state.portal.signer.new_visitor()  # a visitor id from an earlier visit
+                again = await portal.get("/", cookies={COOKIE: cookie})
+                assert again.status_code == 200 and asked
+        finally:
+            sa_event.remove(engine, "before_cursor_execute", on_statement)
