@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import shutil
 import uuid
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -281,7 +280,7 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture
-async def chromium(tmp_path):
+async def chromium():
     """A browser with scripts on (Keycloak's enrolment and security key pages use them)."""
     from playwright.async_api import async_playwright
 
@@ -293,7 +292,6 @@ async def chromium(tmp_path):
             yield browser
         finally:
             await browser.close()
-    shutil.rmtree(tmp_path / "profile", ignore_errors=True)
 
 
 @dataclass(frozen=True)

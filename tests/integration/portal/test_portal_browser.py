@@ -14,25 +14,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.portal.conftest import serving_portal
+from tests.integration.portal.conftest import CHROMIUM, CHROMIUM_ARGS, serving_portal
 from tests.integration.portal.test_portal_consent import cases_by_number, consent_of
 from tests.integration.portal.test_portal_disclosure import APPLICATION, applications_served, seed
 from zgov.notify.v1 import notify_pb2 as npb
 
 pytestmark = pytest.mark.integration
 
-CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parents[3] / ".artifacts" / "screenshots"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 
@@ -49,7 +38,7 @@ async def browser(tmp_path):
         context = await playwright.chromium.launch_persistent_context(
             str(tmp_path / "profile"),
             executable_path=CHROMIUM,
-            args=ARGS,
+            args=CHROMIUM_ARGS,
             headless=True,
             viewport=PHONE,
             locale="zh-CN",

@@ -19,7 +19,7 @@ import uvicorn
 from deploy.local.servers import free_port
 from services.portal.app import create_app
 from tests.integration.portal.conftest import portal_settings
-from tests.integration.portal.test_portal_browser import ARGS, CHROMIUM
+from tests.integration.portal.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.integration.portal.test_portal_disclosure import seed
 from tests.integration.portal.test_portal_open_data import SITE
 
@@ -76,7 +76,7 @@ async def measuring_browser(tmp_path):
         context = await playwright.chromium.launch_persistent_context(
             str(tmp_path / "profile"),
             executable_path=CHROMIUM,
-            args=ARGS,
+            args=CHROMIUM_ARGS,
             headless=True,
             viewport=PHONE,
             locale="zh-CN",

@@ -23,7 +23,7 @@ import httpx
 import pytest
 
 from deploy.local.tools import ROOT, ensure_lighthouse
-from tests.integration.portal.test_portal_browser import ARGS, CHROMIUM
+from tests.integration.portal.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.integration.portal.test_portal_disclosure import seed
 
 pytestmark = pytest.mark.integration
@@ -32,7 +32,7 @@ REPORTS = ROOT / ".run" / "lighthouse"
 CATEGORIES = ("accessibility", "best-practices", "seo")
 # The browser tests' flags, with Chrome's current headless mode (Lighthouse needs it) and no sandbox
 # (the tests may run as root).
-CHROME_FLAGS = " ".join(["--headless=new", *(a for a in ARGS if a != "--headless")])
+CHROME_FLAGS = " ".join(["--headless=new", *(a for a in CHROMIUM_ARGS if a != "--headless")])
 # A cold Chromium on a busy machine: one page's audit takes 10-40 s there.
 AUDIT_TIMEOUT = 300
 # Lighthouse reads robots.txt from inside the audited page (Network.loadNetworkResource in its frame), so
