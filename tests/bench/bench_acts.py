@@ -28,6 +28,7 @@ from shared.db import create_engine, session_factory
 from shared.migrations import run_migrations
 from shared.identity import Actor
 from shared.outbox import add_event, new_event
+from tests.bench.figures import cpu_seconds
 
 TITLE = "acts: a recorded act and its event, apart or in one statement"
 BLOCK = 200
@@ -56,14 +57,7 @@ WAYS = {"apart: add_event, then record_act": apart, "one statement: record_act(e
 
 
 def postgres_cpu(postgres: psutil.Process) -> float:
-    total = 0.0
-    for process in [postgres, *postgres.children(recursive=True)]:
-        try:
-            times = process.cpu_times()
-        except psutil.Error:  # ended between listing and reading
-            continue
-        total += times.user + times.system
-    return total
+    return cpu_seconds([postgres, *postgres.children(recursive=True)])
 
 
 async def _run() -> list[tuple[str, str]]:

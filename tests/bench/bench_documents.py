@@ -50,6 +50,7 @@ from shared.org_client import OrgClient
 from shared.rpc_auth import requires
 from shared.service_auth import StaticToken
 from shared.workdays import calendar
+from tests.bench.figures import cpu_seconds, percentile
 from zgov.common.v1 import common_pb2
 from zgov.documents.v1 import documents_pb2 as pb
 from zgov.documents.v1 import documents_pb2_grpc
@@ -127,24 +128,13 @@ class CpuMeter:
         self.postgres = psutil.Process(postgres_pid)
         self.integrator = psutil.Process(integrator_pid)
 
-    @staticmethod
-    def _seconds(processes) -> float:
-        total = 0.0
-        for process in processes:
-            try:
-                times = process.cpu_times()
-            except psutil.Error:  # ended between listing and reading
-                continue
-            total += times.user + times.system
-        return total
-
     def read(self) -> tuple[float, float, float, float]:
         renderer = [c for c in self.me.children(recursive=True) if c.pid != self.integrator.pid]
         return (
-            self._seconds([self.me]),
-            self._seconds([self.postgres, *self.postgres.children(recursive=True)]),
-            self._seconds(renderer),
-            self._seconds([self.integrator]),
+            cpu_seconds([self.me]),
+            cpu_seconds([self.postgres, *self.postgres.children(recursive=True)]),
+            cpu_seconds(renderer),
+            cpu_seconds([self.integrator]),
         )
 
     @staticmethod
@@ -180,13 +170,6 @@ async def timed_calls(calls, in_flight: int) -> tuple[float, list[float]]:
     started = time.perf_counter()
     await asyncio.gather(*(one(c) for c in calls))
     return time.perf_counter() - started, latencies
-
-
-def pct(values: list[float], q: float) -> float:
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))] * 1000
 
 
 class Integrator:
@@ -332,7 +315,7 @@ async def _run() -> list[tuple[str, str]]:
         rows = [
             (
                 f"draft → sign-off → issue ({IN_FLIGHT} in flight)",
-                f"{rate:.0f} documents/s, p50 {pct(latencies, 50):.0f} ms, p99 {pct(latencies, 99):.0f} ms",
+                f"{rate:.0f} documents/s, p50 {percentile(latencies, 50) * 1000:.0f} ms, p99 {percentile(latencies, 99) * 1000:.0f} ms",
                 f"≥ {GOAL} documents/s",
                 f"{limit:.0f} documents/s ({rate / limit:.2f})",
             ),
@@ -352,7 +335,7 @@ async def _run() -> list[tuple[str, str]]:
             (
                 f"limit: one write RPC (token, permission, one INSERT + commit), {IN_FLIGHT} in flight",
                 f"{floor_rate:.0f} RPCs/s = {limit:.0f} documents/s at {RPCS_PER_DOCUMENT} RPCs each; "
-                f"p50 {pct(floor_latencies, 50):.1f} ms; CPU per RPC (service / PostgreSQL) "
+                f"p50 {percentile(floor_latencies, 50) * 1000:.1f} ms; CPU per RPC (service / PostgreSQL) "
                 f"{floor_cpu[0]:.1f} / {floor_cpu[1]:.1f} ms",
             ),
         ]
@@ -383,7 +366,7 @@ async def _run() -> list[tuple[str, str]]:
         rows.append(
             (
                 f"IssueDocument, {ISSUERS_IN_FLIGHT} concurrent issuers, one issuer code",
-                f"{ISSUES / seconds:.0f} numbers/s, p99 {pct(latencies, 99):.0f} ms",
+                f"{ISSUES / seconds:.0f} numbers/s, p99 {percentile(latencies, 99) * 1000:.0f} ms",
             )
         )
         rows.append(
