@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
@@ -36,7 +37,7 @@ from nats.js.errors import BadRequestError, NotFoundError
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from shared.outbox import MSG_ID_HEADER
+from shared.outbox import MSG_ID_HEADER, build_envelope
 from shared.streams import DUPLICATE_WINDOW, stream_name
 from zgov.events.v1 import audit_anchor_pb2, envelope_pb2
 
@@ -112,14 +113,14 @@ def anchor_message(service: str, head: ChainHead, now: datetime) -> tuple[bytes,
     anchored.recorded_at.FromDatetime(head.at)
     anchored.anchored_at.FromDatetime(now)
     message_id = f"{service}:{head.seq}:{head.hash}"
-    envelope = envelope_pb2.EventEnvelope(
-        event_id=message_id,
-        subject=anchor_subject(service),
-        aggregate_ref=f"audit_record/{head.seq}",
+    envelope = build_envelope(
+        anchor_subject(service),
+        anchored,
+        f"audit_record/{head.seq}",
+        event_id=uuid.uuid5(uuid.NAMESPACE_URL, f"zgov-audit-anchor:{message_id}"),  # one id per head
+        occurred_at=now,
         producer=service,
     )
-    envelope.occurred_at.FromDatetime(now)
-    envelope.payload.Pack(anchored)
     return envelope.SerializeToString(), {MSG_ID_HEADER: message_id}
 
 

@@ -168,13 +168,15 @@ def build_envelope(
     *,
     event_id: uuid.UUID | None = None,
     occurred_at: datetime | None = None,
+    producer: str | None = None,
 ) -> envelope_pb2.EventEnvelope:
+    """`producer`: the service whose NATS user may publish on `subject` (consumers check the two
+    agree); the subject's first token unless the subject sits outside `<service>.>` (audit anchors)."""
     envelope = envelope_pb2.EventEnvelope(
         event_id=str(event_id or uuid.uuid4()),
         subject=subject,
         aggregate_ref=aggregate_ref,
-        # the service whose NATS user may publish on `subject` (consumers check the two agree)
-        producer=service_of(subject),
+        producer=producer or service_of(subject),
     )
     envelope.occurred_at.FromDatetime(occurred_at or datetime.now(UTC))
     actor_proto = _actor_proto(actor)
