@@ -261,9 +261,10 @@ def create_app(settings: PortalSettings) -> FastAPI:
 
     # Outermost: public reads cached (ETag, 304, kept a few seconds), signed-in pages never (caching.py).
     async def signed_in(request: Request) -> bool:
-        return (
-            await portal.sessions.citizen(portal.signer.visitor_of(request.cookies.get(COOKIE))) is not None
-        )
+        sid = portal.signer.visitor_of(request.cookies.get(COOKIE))
+        citizen = await portal.sessions.citizen(sid)
+        request.state.citizen_looked_up = (sid, citizen)  # the page's visitor reuses it (web.citizen_of)
+        return citizen is not None
 
     app.add_middleware(HttpCaching, signed_in=signed_in, stale=settings.portal_stale_seconds)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

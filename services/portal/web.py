@@ -85,9 +85,13 @@ def client_address(request: Request, trust_forwarded_for: bool) -> str:
 async def citizen_of(request: Request, portal: Portal) -> CitizenSession | None:
     """The citizen signed in under this request's visitor id. An id minted by this very request (a
     first visit, no cookie) has no session yet: it is not looked up, so an anonymous first visit costs
-    the portal's database nothing (PgSessions.citizen is a write, the session's last-seen)."""
+    the portal's database nothing (PgSessions.citizen is a write, the session's last-seen); one the
+    caching middleware looked up already is not looked up again."""
     if getattr(request.state, "new_visitor", False):
         return None
+    looked_up = getattr(request.state, "citizen_looked_up", None)  # by the caching middleware (app.py)
+    if looked_up is not None and looked_up[0] == request.state.sid:
+        return looked_up[1]
     return await portal.sessions.citizen(request.state.sid)
 
 
